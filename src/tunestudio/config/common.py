@@ -1,0 +1,68 @@
+"""Shared building blocks of the config models: the base class, field helper, tasks and metrics."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Task = Literal["classification", "regression"]
+
+Metric = Literal[
+    "val_loss",
+    "val_accuracy",
+    "val_mse",
+    "val_mae",
+    "val_r2",
+    "train_loss",
+    "train_accuracy",
+    "train_mse",
+    "train_mae",
+    "train_r2",
+]
+ALL_METRICS: tuple[str, ...] = get_args(Metric)
+_TASK_METRICS: dict[str, frozenset[str]] = {
+    "classification": frozenset({"loss", "accuracy"}),
+    "regression": frozenset({"loss", "mse", "mae", "r2"}),
+}
+_MAXIMISED = frozenset({"accuracy", "r2"})
+
+
+def metric_base(metric: str) -> str:
+    """`val_accuracy` -> `accuracy`."""
+    return metric.split("_", 1)[1]
+
+
+def metrics_for_task(task: Task) -> tuple[str, ...]:
+    return tuple(m for m in ALL_METRICS if metric_base(m) in _TASK_METRICS[task])
+
+
+def metric_mode(metric: str) -> Literal["min", "max"]:
+    """Whether a larger value of the metric is better."""
+    return "max" if metric_base(metric) in _MAXIMISED else "min"
+
+
+def check_metric_for_task(metric: str, task: Task) -> None:
+    if metric_base(metric) not in _TASK_METRICS[task]:
+        allowed = ", ".join(metrics_for_task(task))
+        raise ValueError(f"metric '{metric}' does not exist for {task}; use one of: {allowed}")
+
+
+class ConfigModel(BaseModel):
+    """Strict, immutable base: unknown keys are errors (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+        str_strip_whitespace=True,
+    )
+
+
+def field(default: Any, description: str, *, advice: str | None = None, **kw: Any) -> Any:
+    """A pydantic Field whose description is the GUI's help text; `advice` carries the tuning
+    practice for that knob and is shown beside it."""
+    extra: dict[str, Any] = dict(kw.pop("json_schema_extra", None) or {})
+    if advice:
+        extra["advice"] = advice
+    return Field(default, description=description, json_schema_extra=extra or None, **kw)

@@ -1,0 +1,156 @@
+"""Which data a run trains on and how it is split: the split is fixed by a seed so that every
+experiment of a project is compared on the same validation set."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from tunestudio.config.common import ConfigModel, Task, field
+
+BuiltinName = Literal[
+    "digits", "iris", "wine", "breast_cancer", "moons", "spirals", "friedman", "diabetes"
+]
+BUILTIN_TASKS: dict[str, Task] = {
+    "digits": "classification",
+    "iris": "classification",
+    "wine": "classification",
+    "breast_cancer": "classification",
+    "moons": "classification",
+    "spirals": "classification",
+    "friedman": "regression",
+    "diabetes": "regression",
+}
+GENERATED = frozenset({"moons", "spirals", "friedman"})
+IMAGE_SHAPED = frozenset({"digits"})
+
+
+class BuiltinData(ConfigModel):
+    kind: Literal["builtin"] = "builtin"
+    name: BuiltinName = field(
+        "digits",
+        "A data set that ships with TuneStudio: scikit-learn's bundled sets (digits as 1x8x8 "
+        "images, iris, wine, breast cancer, diabetes) or a generated one (moons, spirals, "
+        "friedman regression).",
+    )
+    n_samples: int = field(
+        2000, "Samples to generate (generated sets only).", ge=50, le=1_000_000
+    )
+    noise: float = field(0.2, "Noise of a generated set (generated sets only).", ge=0.0, le=5.0)
+
+    @property
+    def task(self) -> Task:
+        return BUILTIN_TASKS[self.name]
+
+    @property
+    def image_shaped(self) -> bool | None:
+        return self.name in IMAGE_SHAPED
+
+
+class _FileData(ConfigModel):
+    path: str = field(
+        "data.csv",
+        "Path of the file; a relative path is relative to the project file's folder.",
+        min_length=1,
+    )
+    task: Task = field("classification", "Classification (integer class labels) or regression.")
+
+    @property
+    def image_shaped(self) -> bool | None:
+        return None  # unknown until the file is read
+
+
+class CsvData(_FileData):
+    kind: Literal["csv"] = "csv"
+    target: str = field(
+        "target", "Name of the target column (header row required).", min_length=1
+    )
+
+    @property
+    def image_shaped(self) -> bool | None:
+        return False
+
+
+class NpzData(_FileData):
+    kind: Literal["npz"] = "npz"
+    path: str = field(
+        "data.npz",
+        "Path of a NumPy .npz file holding arrays X and y; relative to the project file.",
+        min_length=1,
+    )
+
+
+class PythonData(_FileData):
+    kind: Literal["python"] = "python"
+    path: str = field(
+        "data.py",
+        "A Python file of yours; it runs only after you trust it. Relative to the project file.",
+        min_length=1,
+    )
+    function: str = field(
+        "load_data",
+        "Function in the file: load_data() -> (X, y) as NumPy arrays.",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+    )
+
+
+DataSource = Annotated[BuiltinData | CsvData | NpzData | PythonData, Field(discriminator="kind")]
+
+
+class DataConfig(ConfigModel):
+    source: DataSource = field(BuiltinData(), "Where the samples come from.")
+    val_fraction: float = field(
+        0.2,
+        "Fraction of the data held out for validation; all tuning decisions use it.",
+        advice="Keep the split fixed (same seed) across experiments, or results are not "
+        "comparable.",
+        ge=0.0,
+        le=0.9,
+    )
+    test_fraction: float = field(
+        0.1,
+        "Fraction held out as the test set, evaluated once, on request, for the final model.",
+        advice="The test set is used once, for the final model, never during tuning.",
+        ge=0.0,
+        le=0.9,
+    )
+    split_seed: int = field(0, "Seed of the train/validation/test split.", ge=0)
+    stratified: bool = field(
+        True, "Keep class proportions equal across splits (classification only)."
+    )
+    standardize: bool = field(
+        True, "Scale features to zero mean and unit variance, fitted on the training split only."
+    )
+    classes: list[int] | None = field(
+        None,
+        "Keep only these class labels (classification only); empty keeps all.",
+        advice="Simplify to go fast: while the model does not learn, keep two classes of ten "
+        "(80% less data, about 5x faster).",
+    )
+    fraction: float = field(
+        1.0,
+        "Fraction of the samples to use, drawn with the split seed.",
+        advice="Use less data for quick feedback while the setup does not learn at all.",
+        gt=0.0,
+        le=1.0,
+    )
+
+    @property
+    def task(self) -> Task:
+        return self.source.task
+
+    @model_validator(mode="after")
+    def _split_leaves_training_set(self) -> DataConfig:
+        if self.val_fraction + self.test_fraction > 0.9:
+            raise ValueError(
+                f"val_fraction + test_fraction = {self.val_fraction + self.test_fraction:g} "
+                "leaves less than 10% of the data for training; lower them so they sum to "
+                "at most 0.9"
+            )
+        if self.classes is not None:
+            if self.task != "classification":
+                raise ValueError("a class subset applies to classification data only")
+            if len(set(self.classes)) < 2:
+                raise ValueError("a class subset needs at least two distinct classes")
+        return self

@@ -1,0 +1,30 @@
+"""Sampled values merged into the baseline and validated: the only way a trial's config is made,
+so a trial never trains on a config pydantic has not accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from tunestudio.config.dotted import set_values
+from tunestudio.config.problems import validation_problems
+from tunestudio.config.run import RunConfig
+from tunestudio.errors import TuneStudioError
+
+
+class ConfigInvalid(TuneStudioError):
+    """A merged config failed validation; the search records the trial as `invalid`."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{loc}: {msg}" for loc, msg in problems))
+
+
+def merge_values(baseline: RunConfig, values: Mapping[str, Any]) -> RunConfig:
+    data = set_values(RunConfig, baseline.model_dump(mode="python"), values)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigInvalid(validation_problems(exc, data)) from None

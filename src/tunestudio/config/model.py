@@ -1,0 +1,90 @@
+"""Which network a run trains: an MLP, a small CNN for image-shaped data, or a model of yours."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from tunestudio.config.common import ConfigModel, field
+
+Activation = Literal["relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid"]
+Init = Literal[
+    "default", "kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform", "orthogonal"
+]
+
+_ACTIVATION_HELP = "Non-linearity between layers."
+_ACTIVATION_ADVICE = "Vanishing gradients: prefer the ReLU family over tanh or sigmoid."
+_INIT_HELP = "How the weights start: 'default' keeps PyTorch's own initialisation."
+_INIT_ADVICE = "Vanishing or exploding gradients: try a better initialisation (Kaiming for ReLU)."
+_DROPOUT_ADVICE = "Overfitting: raise it. Too much weakens the model."
+_BN_ADVICE = "Normalises each layer's input per batch: speeds convergence, mildly regularises."
+
+
+class MLPModel(ConfigModel):
+    kind: Literal["mlp"] = "mlp"
+    width: int = field(
+        128,
+        "Units in each hidden layer.",
+        advice="Capacity: too little underfits, too much overfits and trains slowly.",
+        ge=1,
+        le=65536,
+    )
+    depth: int = field(2, "Number of hidden layers.", ge=0, le=64)
+    hidden_sizes: list[Annotated[int, Field(ge=1, le=65536)]] | None = field(
+        None, "Explicit units per hidden layer; when set it replaces width and depth."
+    )
+    activation: Activation = field("relu", _ACTIVATION_HELP, advice=_ACTIVATION_ADVICE)
+    dropout: float = field(0.0, "Dropout after each hidden layer.", advice=_DROPOUT_ADVICE,
+                           ge=0.0, lt=1.0)
+    batch_norm: bool = field(False, "Batch normalisation after each hidden layer.",
+                             advice=_BN_ADVICE)
+    init: Init = field("default", _INIT_HELP, advice=_INIT_ADVICE)
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        return list(self.hidden_sizes) if self.hidden_sizes is not None else [self.width] * self.depth
+
+
+class CNNModel(ConfigModel):
+    kind: Literal["cnn"] = "cnn"
+    channels: list[Annotated[int, Field(ge=1, le=4096)]] = field(
+        [16, 32],
+        "Output channels of each convolution block (conv, norm, activation, 2x2 pooling).",
+        min_length=1,
+        max_length=8,
+    )
+    kernel_size: int = field(3, "Convolution kernel size (odd).", ge=1, le=11)
+    hidden: int = field(64, "Units of the fully connected layer before the output.", ge=1,
+                        le=65536)
+    activation: Activation = field("relu", _ACTIVATION_HELP, advice=_ACTIVATION_ADVICE)
+    dropout: float = field(0.0, "Dropout before the output layer.", advice=_DROPOUT_ADVICE,
+                           ge=0.0, lt=1.0)
+    batch_norm: bool = field(True, "Batch normalisation after each convolution.",
+                             advice=_BN_ADVICE)
+    init: Init = field("default", _INIT_HELP, advice=_INIT_ADVICE)
+
+    @model_validator(mode="after")
+    def _odd_kernel(self) -> CNNModel:
+        if self.kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd (got {self.kernel_size}) to keep the "
+                             "image centred; use 3 or 5")
+        return self
+
+
+class PythonModel(ConfigModel):
+    kind: Literal["python"] = "python"
+    path: str = field(
+        "model.py",
+        "A Python file of yours; it runs only after you trust it. Relative to the project file.",
+        min_length=1,
+    )
+    function: str = field(
+        "build_model",
+        "Function in the file: build_model(input_shape: tuple[int, ...], n_outputs: int) -> "
+        "torch.nn.Module.",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+    )
+
+
+ModelConfig = Annotated[MLPModel | CNNModel | PythonModel, Field(discriminator="kind")]

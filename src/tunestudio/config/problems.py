@@ -1,0 +1,75 @@
+"""pydantic errors turned into (field path, message) pairs a person can act on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+_HEAD = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)")
+
+
+def validation_problems(
+    exc: ValidationError, data: Any = None, prefix: str = ""
+) -> list[tuple[str, str]]:
+    """pydantic's errors as (dotted field path, message), with union tags removed from the path
+    so that `baseline.optimizer.adam.lr` reads `baseline.optimizer.lr`."""
+    out: list[tuple[str, str]] = []
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(err["loc"], data)
+        loc.extend(_named_field(err, loc, data))
+        path = ".".join(str(p) for p in loc) or "(file)"
+        out.append((f"{prefix}{path}" if prefix else path, _message(err)))
+    return out
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if err.get("type") == "extra_forbidden":
+        msg = "unknown field (a typo?); remove it"
+    return msg
+
+
+def _clean_loc(loc: tuple[int | str, ...], data: Any) -> list[int | str]:
+    out: list[int | str] = []
+    node = data
+    for part in loc:
+        if isinstance(node, Mapping) and isinstance(part, str) and part not in node \
+                and node.get("kind", node.get("type")) == part:
+            continue  # the discriminator tag pydantic inserts
+        if isinstance(node, Mapping) and isinstance(part, str) and "[" in part \
+                and part not in node:
+            continue  # a function-validator tag such as 'function-after[...]'
+        out.append(part)
+        if isinstance(node, Mapping):
+            node = node.get(part) if isinstance(part, str) else None
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return out
+
+
+def _named_field(err: Mapping[str, Any], loc: list[int | str], data: Any) -> list[str]:
+    """Cross-field rules raise at the model; their message starts with the field they blame
+    (`schedule.warmup_epochs (12) must be ...`). Point the location at that field so an editor
+    can mark it."""
+    if err.get("type") != "value_error" or not isinstance(data, Mapping):
+        return []
+    match = _HEAD.match(_message(err))
+    if not match:
+        return []
+    node: Any = data
+    for part in loc:
+        node = node.get(part) if isinstance(node, Mapping) and isinstance(part, str) else None
+    parts = match.group(1).split(".")
+    probe = node
+    for part in parts:
+        if not isinstance(probe, Mapping) or part not in probe:
+            return []
+        probe = probe[part]
+    return parts

@@ -1,0 +1,79 @@
+"""The project: a baseline run config, its experiments and where their history is stored."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import Field, model_validator
+
+from tunestudio.config.common import ConfigModel, check_metric_for_task, field
+from tunestudio.config.dotted import resolve
+from tunestudio.config.run import RunConfig
+from tunestudio.config.search import SearchDefinition, baseline_value
+
+SCHEMA_VERSION = 2
+
+
+class Experiment(ConfigModel):
+    name: str = field("experiment", "Unique name of the experiment within the project.",
+                      min_length=1, max_length=80)
+    goal: str = field("", "What is being optimised (accuracy, compute, a new technique).",
+                      advice="State the goal first.")
+    hypothesis: str = field("", "What you expect to happen and why, e.g. 'a wider network "
+                            "raises validation accuracy'.")
+    expected_result: str = field("", "The result you expect, written before running.")
+    conclusion: str = field("", "What happened and why, written after the run.",
+                            advice="Reflect: which knob moved the result most? Did the result "
+                            "match the expectation, and why?")
+    search: SearchDefinition = field(SearchDefinition(), "The search itself.")
+
+
+class Project(ConfigModel):
+    schema_version: int = field(SCHEMA_VERSION, "Version of the project file format.")
+    id: uuid.UUID = Field(default_factory=uuid.uuid4,
+                          description="Identity of the project; keys its default database.")
+    name: str = field("Untitled", "Name of the project.", min_length=1, max_length=120)
+    baseline: RunConfig = field(RunConfig(), "The baseline every experiment starts from.")
+    experiments: list[Experiment] = field([], "Experiments, in the order they were created.")
+    storage_url: str = field(
+        "", "SQLAlchemy URL of the trial history; empty = a local SQLite file in the data dir.",
+    )
+    notes: str = field("", "Free notes.")
+
+    def experiment(self, name: str) -> Experiment:
+        for exp in self.experiments:
+            if exp.name == name:
+                return exp
+        known = ", ".join(e.name for e in self.experiments) or "none"
+        raise KeyError(f"no experiment named '{name}'; the project has: {known}")
+
+    @model_validator(mode="after")
+    def _experiments_fit_baseline(self) -> Project:
+        if self.schema_version != SCHEMA_VERSION:
+            raise ValueError(f"schema_version must be {SCHEMA_VERSION}")
+        names = [e.name for e in self.experiments]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"experiment names repeat: {', '.join(dupes)}")
+        task = self.baseline.task
+        for exp in self.experiments:
+            try:
+                check_metric_for_task(exp.search.objective.metric, task)
+            except ValueError as exc:
+                raise ValueError(f"experiment '{exp.name}': objective: {exc}") from None
+            searched = {d.path for d in exp.search.dimensions}
+            for dim in exp.search.dimensions:
+                leaf = resolve(RunConfig, dim.path)
+                section = dim.path.rsplit(".", 1)[0]
+                if (
+                    leaf.variants
+                    and baseline_value(self.baseline, dim.path) is None
+                    and f"{section}.kind" not in searched
+                ):
+                    current = baseline_value(self.baseline, f"{section}.kind")
+                    raise ValueError(
+                        f"experiment '{exp.name}': {dim.path} does not exist for {section} "
+                        f"kind '{current}' (only {', '.join(leaf.variants)}); change the "
+                        f"baseline's {section}.kind or search over it too"
+                    )
+        return self

@@ -1,0 +1,147 @@
+"""Reading and writing `*.tuneproj` files: JSON with a schema version, migrated forward on load,
+written atomically. Every way a file can be wrong ends in one ProjectFileError that names the
+field (or line and column); a file that fails to load is never written by this module."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tunestudio.config.problems import validation_problems
+from tunestudio.config.project import SCHEMA_VERSION, Project
+from tunestudio.errors import TuneStudioError
+
+SUFFIX = ".tuneproj"
+
+
+class ProjectFileError(TuneStudioError):
+    """A project file could not be read. `problems` holds (field path, message) pairs."""
+
+    def __init__(self, path: Path | str, problems: list[tuple[str, str]]):
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {loc}: {msg}" for loc, msg in problems))
+
+
+# Forward migrations: MIGRATIONS[v] turns a version-v document into version v + 1.
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 (the 0.0 preview) named the LR `learning_rate` and kept experiments in a
+    mapping keyed by name."""
+    opt = doc.get("baseline", {}).get("optimizer")
+    if isinstance(opt, dict) and "learning_rate" in opt:
+        opt["lr"] = opt.pop("learning_rate")
+    exps = doc.get("experiments")
+    if isinstance(exps, dict):
+        doc["experiments"] = [
+            {"name": name, **body} if isinstance(body, dict) else body
+            for name, body in exps.items()
+        ]
+    for exp in doc.get("experiments") or []:
+        search = exp.get("search") if isinstance(exp, dict) else None
+        for dim in (search or {}).get("dimensions") or []:
+            if isinstance(dim, dict) and dim.get("path") == "optimizer.learning_rate":
+                dim["path"] = "optimizer.lr"
+    doc["schema_version"] = 2
+    return doc
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+def migrate(doc: dict[str, Any], path: Path | str = "<memory>") -> dict[str, Any]:
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ProjectFileError(path, [("schema_version", "missing or not an integer; this is "
+                                       "not a TuneStudio project file")])
+    if version > SCHEMA_VERSION:
+        raise ProjectFileError(path, [("schema_version", f"{version} was written by a newer "
+                                       f"TuneStudio (this one reads up to {SCHEMA_VERSION}); "
+                                       "update TuneStudio")])
+    if version < 1:
+        raise ProjectFileError(path, [("schema_version", f"{version} is not a known version")])
+    while version < SCHEMA_VERSION:
+        try:
+            doc = MIGRATIONS[version](doc)
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            raise ProjectFileError(
+                path, [("(file)", f"cannot migrate from version {version}: {exc}")]
+            ) from None
+        version += 1
+    return doc
+
+
+def parse_project(text: str | bytes, path: Path | str = "<memory>") -> Project:
+    """Parse the text of a project file. Raises ProjectFileError only."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProjectFileError(path, [("(file)", f"not UTF-8 text (byte {exc.start}); "
+                                           "is this a project file?")]) from None
+    if not text.strip():
+        raise ProjectFileError(path, [("(file)", "the file is empty")])
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProjectFileError(path, [(f"line {exc.lineno}, column {exc.colno}",
+                                       f"invalid JSON: {exc.msg}")]) from None
+    except RecursionError:
+        raise ProjectFileError(path, [("(file)", "JSON nested too deeply")]) from None
+    if not isinstance(doc, dict):
+        raise ProjectFileError(path, [("(file)", "expected a JSON object at the top level")])
+    doc = migrate(doc, path)
+    try:
+        return Project.model_validate(doc)
+    except ValidationError as exc:
+        raise ProjectFileError(path, validation_problems(exc, doc)) from None
+    except RecursionError:
+        raise ProjectFileError(path, [("(file)", "nested too deeply")]) from None
+
+
+def load_project(path: Path | str) -> Project:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ProjectFileError(path, [("(file)", "no such file")]) from None
+    except OSError as exc:
+        raise ProjectFileError(path, [("(file)", f"cannot read: {exc.strerror}")]) from None
+    return parse_project(raw, path)
+
+
+def dump_project(project: Project) -> str:
+    return json.dumps(project.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def save_project(project: Project, path: Path | str) -> None:
+    """Write atomically: a temp file in the same folder, fsync, then rename over the target, so
+    an interrupted save leaves the previous file intact."""
+    write_atomic(Path(path), dump_project(project).encode("utf-8"))
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -1,0 +1,81 @@
+"""One complete training run: the baseline of a project, or a trial after sampled values are
+merged into it. Cross-field rules live here because they span sections."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+
+from tunestudio.config.common import ConfigModel, Task, check_metric_for_task, field, metric_mode
+from tunestudio.config.data import DataConfig
+from tunestudio.config.model import CNNModel, ModelConfig, MLPModel
+from tunestudio.config.optim import AdamOptimizer, OptimizerConfig
+from tunestudio.config.schedule import CosineSchedule, PlateauSchedule, ScheduleConfig
+from tunestudio.config.training import EarlyStoppingConfig, EvaluationConfig, TrainingConfig
+
+
+class RunConfig(ConfigModel):
+    data: DataConfig = field(DataConfig(), "Data set and split.")
+    model: ModelConfig = field(MLPModel(), "Network architecture.")
+    optimizer: OptimizerConfig = field(AdamOptimizer(), "Optimiser and regularisation.")
+    schedule: ScheduleConfig = field(CosineSchedule(), "Learning-rate schedule.")
+    training: TrainingConfig = field(TrainingConfig(), "Training loop.")
+    early_stopping: EarlyStoppingConfig = field(EarlyStoppingConfig(), "Early stopping.")
+    evaluation: EvaluationConfig = field(EvaluationConfig(), "Evaluation cadence.")
+
+    @property
+    def task(self) -> Task:
+        return self.data.task
+
+    @property
+    def loss_kind(self) -> Literal["cross_entropy", "mse"]:
+        if self.training.loss != "auto":
+            return self.training.loss
+        return "cross_entropy" if self.task == "classification" else "mse"
+
+    @property
+    def early_stopping_mode(self) -> Literal["min", "max"]:
+        es = self.early_stopping
+        return metric_mode(es.monitor) if es.mode == "auto" else es.mode
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> RunConfig:
+        task = self.task
+        if self.schedule.warmup_epochs >= self.training.epochs:
+            raise ValueError(
+                f"schedule.warmup_epochs ({self.schedule.warmup_epochs:g}) must be shorter "
+                f"than training.epochs ({self.training.epochs}); shorten the warm-up or train "
+                "longer"
+            )
+        if isinstance(self.model, CNNModel) and self.data.source.image_shaped is False:
+            raise ValueError(
+                "model.kind: a CNN needs image-shaped data (e.g. the digits set, or an .npz with X of shape "
+                "N x C x H x W); use an MLP for tabular data"
+            )
+        loss = self.training.loss
+        if loss == "cross_entropy" and task != "classification":
+            raise ValueError("training.loss cross_entropy needs classification data; use mse")
+        if loss == "mse" and task != "regression":
+            raise ValueError("training.loss mse needs regression data; use cross_entropy")
+        if self.training.label_smoothing and self.loss_kind != "cross_entropy":
+            raise ValueError("training.label_smoothing applies to the cross-entropy loss only")
+        if self.training.mixed_precision and self.training.device in ("cpu", "mps"):
+            raise ValueError(
+                "training.mixed_precision needs a CUDA device; turn it off or set device to auto "
+                "or cuda"
+            )
+        monitors = [("early_stopping.monitor", self.early_stopping.monitor)]
+        if isinstance(self.schedule, PlateauSchedule):
+            monitors.append(("schedule.monitor", self.schedule.monitor))
+        for where, metric in monitors:
+            try:
+                check_metric_for_task(metric, task)
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from None
+            if metric.startswith("val_") and self.data.val_fraction == 0:
+                raise ValueError(
+                    f"{where} watches '{metric}' but data.val_fraction is 0; hold out a "
+                    "validation split (e.g. 0.2)"
+                )
+        return self

@@ -1,0 +1,268 @@
+"""Search definitions: which knobs an experiment varies, how it picks values, and what it
+optimises. Pure data and arithmetic; Optuna is only touched by `tunestudio.search`."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from tunestudio.config.common import ConfigModel, Metric, field, metric_mode
+from tunestudio.config.dotted import get_value, resolve
+from tunestudio.config.run import RunConfig
+
+Strategy = Literal["ovat", "grid", "random", "tpe", "gp", "cmaes", "qmc"]
+STRATEGY_LABELS: dict[str, str] = {
+    "ovat": "One variable at a time around the baseline",
+    "grid": "Grid (every combination)",
+    "random": "Random",
+    "tpe": "Bayesian: TPE",
+    "gp": "Bayesian: Gaussian process",
+    "cmaes": "CMA-ES",
+    "qmc": "Quasi-Monte Carlo (Sobol)",
+}
+FINITE_STRATEGIES = frozenset({"ovat", "grid"})
+Scalar = bool | int | float | str
+
+
+class _Dimension(ConfigModel):
+    path: str = field("optimizer.lr", "Dotted path of the knob in the run config.", min_length=1)
+
+    @model_validator(mode="after")
+    def _path_exists(self) -> _Dimension:
+        resolve(RunConfig, self.path)
+        return self
+
+
+class _NumericDimension(_Dimension):
+    log: bool = field(False, "Sample on a log scale (learning rates, weight decay, widths).")
+    grid_points: int = field(
+        3, "Values tried by grid and one-variable-at-a-time when 'values' is empty.", ge=2, le=100
+    )
+
+    def _check_range(self, low: float, high: float, step: float | None,
+                     values: list[Any] | None) -> None:
+        if low >= high:
+            raise ValueError(f"{self.path}: low ({low:g}) must be below high ({high:g})")
+        if self.log and low <= 0:
+            raise ValueError(f"{self.path}: a log scale needs low > 0 (got {low:g})")
+        if self.log and step is not None:
+            raise ValueError(f"{self.path}: choose a log scale or a step, not both")
+        if values is not None:
+            outside = [v for v in values if not low <= v <= high]
+            if outside:
+                raise ValueError(f"{self.path}: values {outside} lie outside [{low:g}, {high:g}]")
+            if len(set(values)) != len(values):
+                raise ValueError(f"{self.path}: values repeat")
+
+
+class FloatDimension(_NumericDimension):
+    type: Literal["float"] = "float"
+    low: float = field(1e-4, "Lowest value.")
+    high: float = field(1e-1, "Highest value.")
+    step: float | None = field(None, "Discretisation step; empty = continuous.", gt=0)
+    values: list[float] | None = field(
+        None, "Explicit values for grid and one-variable-at-a-time (within low..high).",
+        min_length=1,
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> FloatDimension:
+        self._check_range(self.low, self.high, self.step, self.values)
+        leaf = resolve(RunConfig, self.path)
+        if not leaf.is_numeric:
+            raise ValueError(f"{self.path} is not a number; use a categorical dimension")
+        if leaf.is_int:
+            raise ValueError(f"{self.path} is an integer; use an int dimension")
+        return self
+
+    def grid_values(self) -> list[float]:
+        if self.values is not None:
+            return sorted(self.values)
+        n = self.grid_points
+        if self.log:
+            a, b = math.log(self.low), math.log(self.high)
+            return [float(math.exp(a + (b - a) * i / (n - 1))) for i in range(n)]
+        if self.step is not None:
+            count = int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
+            pick = sorted({round(i * (count - 1) / (n - 1)) for i in range(n)})
+            return [self.low + k * self.step for k in pick]
+        return [self.low + (self.high - self.low) * i / (n - 1) for i in range(n)]
+
+
+class IntDimension(_NumericDimension):
+    type: Literal["int"] = "int"
+    low: int = field(32, "Lowest value.")
+    high: int = field(512, "Highest value.")
+    step: int = field(1, "Step between values.", ge=1)
+    values: list[int] | None = field(
+        None, "Explicit values for grid and one-variable-at-a-time (within low..high).",
+        min_length=1,
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> IntDimension:
+        self._check_range(self.low, self.high, None if self.step == 1 else self.step,
+                          self.values)
+        leaf = resolve(RunConfig, self.path)
+        if not leaf.is_numeric:
+            raise ValueError(f"{self.path} is not a number; use a categorical dimension")
+        return self
+
+    def grid_values(self) -> list[int]:
+        if self.values is not None:
+            return sorted(self.values)
+        n = self.grid_points
+        if self.log:
+            a, b = math.log(self.low), math.log(self.high)
+            raw = [math.exp(a + (b - a) * i / (n - 1)) for i in range(n)]
+        else:
+            raw = [self.low + (self.high - self.low) * i / (n - 1) for i in range(n)]
+        snapped = {self.low + self.step * round((v - self.low) / self.step) for v in raw}
+        return sorted(v for v in snapped if self.low <= v <= self.high)
+
+
+class CategoricalDimension(_Dimension):
+    type: Literal["categorical"] = "categorical"
+    path: str = field("training.batch_size", "Dotted path of the knob in the run config.",
+                      min_length=1)
+    choices: list[Scalar] = field([32, 64, 128], "Values to choose from.", min_length=1)
+
+    @model_validator(mode="after")
+    def _choices(self) -> CategoricalDimension:
+        if len({(type(c), c) for c in self.choices}) != len(self.choices):
+            raise ValueError(f"{self.path}: choices repeat")
+        leaf = resolve(RunConfig, self.path)
+        if leaf.choices is not None:
+            bad = [c for c in self.choices if c not in leaf.choices]
+            if bad:
+                allowed = ", ".join(map(str, leaf.choices))
+                raise ValueError(f"{self.path}: {bad} not allowed; choose from {allowed}")
+        return self
+
+    def grid_values(self) -> list[Scalar]:
+        return list(self.choices)
+
+
+Dimension = Annotated[FloatDimension | IntDimension | CategoricalDimension,
+                      Field(discriminator="type")]
+
+
+class Budget(ConfigModel):
+    trials: int | None = field(20, "Trials to run; empty = no limit (grid and "
+                               "one-variable-at-a-time stop when every value was tried).",
+                               ge=1, le=1_000_000)
+    timeout_s: float | None = field(None, "Wall-clock limit of one run of the experiment, in "
+                                    "seconds; empty = none.", gt=0)
+
+
+class PrunerConfig(ConfigModel):
+    kind: Literal["none", "median", "successive_halving", "hyperband"] = field(
+        "median", "Stops unpromising trials early, from their validation curves."
+    )
+    startup_trials: int = field(5, "Trials that always run to the end before pruning starts.",
+                                ge=0, le=10_000)
+    warmup_evaluations: int = field(3, "Evaluations of a trial before it may be pruned.",
+                                    ge=0, le=100_000)
+
+
+class Objective(ConfigModel):
+    metric: Metric = field("val_accuracy", "Validation metric the search optimises.")
+    direction: Literal["auto", "maximize", "minimize"] = field(
+        "auto", "'auto' maximises accuracy and R2, minimises losses and errors."
+    )
+    second: Literal["none", "train_time"] = field(
+        "none", "An optional second objective (training time, minimised): the search then "
+        "finds a Pareto front instead of a single best trial."
+    )
+
+    @property
+    def resolved_direction(self) -> Literal["maximize", "minimize"]:
+        if self.direction != "auto":
+            return self.direction
+        return "maximize" if metric_mode(self.metric) == "max" else "minimize"
+
+    @model_validator(mode="after")
+    def _validation_metric(self) -> Objective:
+        if not self.metric.startswith("val_"):
+            raise ValueError(
+                f"the objective must be a validation metric, not '{self.metric}': tuning on "
+                "training data rewards overfitting"
+            )
+        return self
+
+
+class SearchDefinition(ConfigModel):
+    dimensions: list[Dimension] = field([], "The knobs this experiment varies.")
+    strategy: Strategy = field(
+        "tpe", "How values are picked.",
+        advice="One-variable-at-a-time isolates each knob; grid is exhaustive and grows "
+        "exponentially; random covers large spaces better for the same budget; Bayesian uses "
+        "past results and is best when each trial is expensive.",
+    )
+    budget: Budget = field(Budget(), "When the search stops.")
+    pruner: PrunerConfig = field(PrunerConfig(), "Early termination of poor trials.")
+    objective: Objective = field(Objective(), "What the search optimises.")
+    repeats: int = field(
+        1, "Runs per trial with seeds seed, seed+1, ...; the objective is their mean.",
+        ge=1, le=20,
+    )
+    sampler_seed: int | None = field(None, "Seed of the sampler; empty = random.", ge=0)
+
+    @model_validator(mode="after")
+    def _dimensions(self) -> SearchDefinition:
+        paths = [d.path for d in self.dimensions]
+        dupes = sorted({p for p in paths if paths.count(p) > 1})
+        if dupes:
+            raise ValueError(f"dimensions repeat: {', '.join(dupes)}")
+        if self.strategy not in FINITE_STRATEGIES and self.budget.trials is None \
+                and self.budget.timeout_s is None:
+            raise ValueError(
+                f"strategy '{self.strategy}' never runs out of values: set budget.trials or "
+                "budget.timeout_s"
+            )
+        return self
+
+
+def baseline_value(baseline: RunConfig, path: str) -> Any:
+    """The baseline's value at a path, or None when its variant lacks that field."""
+    try:
+        return get_value(baseline.model_dump(mode="python"), path)
+    except (KeyError, TypeError):
+        return None
+
+
+def ovat_values(search: SearchDefinition, baseline: RunConfig) -> list[dict[str, Any]]:
+    """The value sets of one-variable-at-a-time: {} (the baseline itself) first, then each
+    dimension over its values with the others at the baseline. A value equal to the baseline's
+    is not run twice."""
+    plan: list[dict[str, Any]] = [{}]
+    for dim in search.dimensions:
+        base = baseline_value(baseline, dim.path)
+        for value in dim.grid_values():
+            if not _same(value, base):
+                plan.append({dim.path: value})
+    return plan
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=0.0)
+    return bool(a == b)
+
+
+def count_trials(search: SearchDefinition, baseline: RunConfig) -> int | None:
+    """Trials the search will run: exact for grid and one-variable-at-a-time (capped by the
+    trial budget), the budget otherwise (None when only a time limit bounds it)."""
+    if search.strategy == "ovat":
+        n: int | None = len(ovat_values(search, baseline))
+    elif search.strategy == "grid":
+        n = math.prod(len(d.grid_values()) for d in search.dimensions) if search.dimensions else 1
+    else:
+        return search.budget.trials
+    if search.budget.trials is not None and n is not None:
+        return min(n, search.budget.trials)
+    return n
