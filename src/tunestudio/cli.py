@@ -21,6 +21,8 @@ from tunestudio.config import (
 from tunestudio.errors import TuneStudioError
 
 Command = Callable[[argparse.Namespace], int]
+# Flags handled by the desktop app rather than by a subcommand.
+GUI_FLAGS = frozenset({"--smoke-test", "--install-desktop", "--uninstall-desktop"})
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -80,9 +82,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _open_gui(argv: list[str]) -> int:
-    from tunestudio.gui.app import run_app
+    from tunestudio.gui.app import run_app  # Qt loads only when a window is wanted
 
-    return run_app(argv)
+    return int(run_app(argv))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,9 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    subcommands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    if not args_list or (args_list[0] not in subcommands and not args_list[0].startswith("-")
-                         ) or args_list[0] in {"--smoke-test"}:
+    first = args_list[0] if args_list else ""
+    if not first or first.endswith(".tuneproj") or first in GUI_FLAGS:
         return _open_gui(args_list)
     args = parser.parse_args(args_list)
     if args.command is None:

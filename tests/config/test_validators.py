@@ -12,11 +12,11 @@ from tunestudio.config import (
     BuiltinData,
     CategoricalDimension,
     CNNModel,
-    ConfigInvalid,
     CsvData,
     DataConfig,
     FloatDimension,
     IntDimension,
+    InvalidConfigError,
     Objective,
     OneCycleSchedule,
     PlateauSchedule,
@@ -224,7 +224,7 @@ def test_objective_metric_must_exist_for_the_project_task() -> None:
     project = from_template("digits")
     data = project.model_dump(mode="json")
     data["experiments"][0]["search"]["objective"]["metric"] = "val_r2"
-    [(loc, msg)] = problems_of(Project, data)
+    [(_, msg)] = problems_of(Project, data)
     assert "val_r2" in msg
 
 
@@ -252,7 +252,7 @@ def test_merge_validates_and_switches_variants() -> None:
     assert isinstance(merged.optimizer, SGDOptimizer)
     assert merged.optimizer.momentum == 0.8 and merged.optimizer.lr == 0.05
     assert merged.optimizer.weight_decay == base.optimizer.weight_decay
-    with pytest.raises(ConfigInvalid) as info:
+    with pytest.raises(InvalidConfigError) as info:
         merge_values(base, {"schedule.warmup_epochs": 500.0})
     assert info.value.problems[0][0] == "schedule.warmup_epochs"
     assert isinstance(base.optimizer, AdamOptimizer)

@@ -11,7 +11,7 @@ from tunestudio.config.common import (
 )
 from tunestudio.config.data import BuiltinData, CsvData, DataConfig, NpzData, PythonData
 from tunestudio.config.dotted import Leaf, get_value, iter_leaves, resolve, set_values
-from tunestudio.config.merge import ConfigInvalid, merge_values
+from tunestudio.config.merge import InvalidConfigError, merge_values
 from tunestudio.config.model import CNNModel, MLPModel, PythonModel
 from tunestudio.config.optim import (
     AdamOptimizer,
@@ -19,6 +19,7 @@ from tunestudio.config.optim import (
     RMSpropOptimizer,
     SGDOptimizer,
 )
+from tunestudio.config.problems import validation_problems
 from tunestudio.config.project import SCHEMA_VERSION, Experiment, Project
 from tunestudio.config.projectfile import (
     SUFFIX,
@@ -28,7 +29,6 @@ from tunestudio.config.projectfile import (
     parse_project,
     save_project,
 )
-from tunestudio.config.problems import validation_problems
 from tunestudio.config.run import RunConfig
 from tunestudio.config.schedule import (
     ConstantSchedule,
@@ -66,7 +66,6 @@ __all__ = [
     "BuiltinData",
     "CNNModel",
     "CategoricalDimension",
-    "ConfigInvalid",
     "ConstantSchedule",
     "CosineRestartsSchedule",
     "CosineSchedule",
@@ -78,6 +77,7 @@ __all__ = [
     "ExponentialSchedule",
     "FloatDimension",
     "IntDimension",
+    "InvalidConfigError",
     "Leaf",
     "MLPModel",
     "Metric",

@@ -14,7 +14,7 @@ from tunestudio.config.run import RunConfig
 from tunestudio.errors import TuneStudioError
 
 
-class ConfigInvalid(TuneStudioError):
+class InvalidConfigError(TuneStudioError):
     """A merged config failed validation; the search records the trial as `invalid`."""
 
     def __init__(self, problems: list[tuple[str, str]]):
@@ -27,4 +27,4 @@ def merge_values(baseline: RunConfig, values: Mapping[str, Any]) -> RunConfig:
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigInvalid(validation_problems(exc, data)) from None
+        raise InvalidConfigError(validation_problems(exc, data)) from None

@@ -43,7 +43,9 @@ class MLPModel(ConfigModel):
 
     @property
     def layer_sizes(self) -> list[int]:
-        return list(self.hidden_sizes) if self.hidden_sizes is not None else [self.width] * self.depth
+        if self.hidden_sizes is not None:
+            return list(self.hidden_sizes)
+        return [self.width] * self.depth
 
 
 class CNNModel(ConfigModel):

@@ -9,7 +9,7 @@ from pydantic import model_validator
 
 from tunestudio.config.common import ConfigModel, Task, check_metric_for_task, field, metric_mode
 from tunestudio.config.data import DataConfig
-from tunestudio.config.model import CNNModel, ModelConfig, MLPModel
+from tunestudio.config.model import CNNModel, MLPModel, ModelConfig
 from tunestudio.config.optim import AdamOptimizer, OptimizerConfig
 from tunestudio.config.schedule import CosineSchedule, PlateauSchedule, ScheduleConfig
 from tunestudio.config.training import EarlyStoppingConfig, EvaluationConfig, TrainingConfig
@@ -50,8 +50,8 @@ class RunConfig(ConfigModel):
             )
         if isinstance(self.model, CNNModel) and self.data.source.image_shaped is False:
             raise ValueError(
-                "model.kind: a CNN needs image-shaped data (e.g. the digits set, or an .npz with X of shape "
-                "N x C x H x W); use an MLP for tabular data"
+                "model.kind: a CNN needs image-shaped data (e.g. the digits set, or an .npz "
+                "with X of shape N x C x H x W); use an MLP for tabular data"
             )
         loss = self.training.loss
         if loss == "cross_entropy" and task != "classification":

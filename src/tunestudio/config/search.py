@@ -85,7 +85,7 @@ class FloatDimension(_NumericDimension):
             a, b = math.log(self.low), math.log(self.high)
             return [float(math.exp(a + (b - a) * i / (n - 1))) for i in range(n)]
         if self.step is not None:
-            count = int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
+            count = math.floor((self.high - self.low) / self.step + 1e-9) + 1
             pick = sorted({round(i * (count - 1) / (n - 1)) for i in range(n)})
             return [self.low + k * self.step for k in pick]
         return [self.low + (self.high - self.low) * i / (n - 1) for i in range(n)]
