@@ -1,0 +1,149 @@
+"""The connection to one project's database: engine set-up per dialect, transactions, and the
+boundary where known failures become StoreError.
+
+SQLite is tuned for a desktop app with one writer thread per process and readers everywhere:
+- WAL journal: readers (the GUI thread) never wait for the writer, and a process killed mid-write
+  leaves every committed transaction intact (the WAL is replayed on the next open).
+- synchronous=NORMAL: in WAL mode a commit survives a crashed or killed process; only a power
+  cut may lose the last commits, never corrupt the file. It makes commits several times faster.
+- a busy timeout, so concurrent writers (threads, workers) wait for each other instead of failing.
+- foreign keys on, so deleting a trial deletes its series.
+- write transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then
+  writes can fail at once with SQLITE_BUSY when another writer committed in between, and the busy
+  timeout cannot help it; taking the write lock up front makes writers queue instead.
+PostgreSQL needs no tuning beyond pre-ping (a restarted server is reconnected to transparently)
+and a connect timeout (an unreachable server fails in seconds, not minutes).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from tunestudio.store.errors import StoreError, translate_errors
+
+# Any 64-bit constant; it serialises schema creation and upgrades on PostgreSQL.
+_PG_SCHEMA_LOCK = 0x7475_6E65_7374_7564  # "tunestud"
+_WRITE = "ts_write"
+
+
+def parse_url(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"'{url}' is not a database URL; use for example sqlite:////path/to/history.sqlite "
+            f"or postgresql+psycopg2://user:password@host:5432/dbname"
+        ) from exc
+
+
+def display_url(url: str | URL) -> str:
+    """The URL with its password hidden, for messages and logs."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return parsed.render_as_string(hide_password=True)
+
+
+def optuna_engine_kwargs(url: str, busy_timeout_s: float = 30.0) -> dict[str, Any]:
+    """`engine_kwargs` for `optuna.storages.RDBStorage` on the same database, so that Optuna's
+    writes wait for ours (and ours for Optuna's) instead of failing with 'database is locked'."""
+    if parse_url(url).get_backend_name() == "sqlite":
+        return {"connect_args": {"timeout": busy_timeout_s}}
+    return {"pool_pre_ping": True}
+
+
+class Database:
+    """An engine plus `read()` and `write()` transactions that translate known failures."""
+
+    def __init__(self, url: str, *, busy_timeout_s: float = 30.0) -> None:
+        self.url = url
+        self.parsed = parse_url(url)
+        self.where = display_url(self.parsed)
+        self.busy_timeout_s = busy_timeout_s
+        self.is_sqlite = self.parsed.get_backend_name() == "sqlite"
+        self.engine = self._create_engine()
+
+    def _create_engine(self) -> Engine:
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": self.busy_timeout_s,
+                                      "check_same_thread": False}
+        else:
+            kwargs["pool_pre_ping"] = True
+            if self.parsed.get_backend_name() == "postgresql" and \
+                    self.parsed.get_driver_name() == "psycopg2":
+                kwargs["connect_args"] = {"connect_timeout": 10}
+        try:
+            engine = create_engine(self.parsed, **kwargs)
+        except (NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
+            raise StoreError(
+                f"no database driver for '{self.where}' ({exc}); TuneStudio supports sqlite:/// "
+                f"and postgresql+psycopg2:// URLs, or install the driver the URL names"
+            ) from exc
+        except (ArgumentError, TypeError, ValueError) as exc:
+            raise StoreError(f"the storage URL '{self.where}' is not usable: {exc}") from exc
+        if self.is_sqlite:
+            event.listen(engine, "connect", self._on_sqlite_connect)
+            event.listen(engine, "begin", _on_sqlite_begin)
+        return engine
+
+    def _on_sqlite_connect(self, dbapi_connection: sqlite3.Connection,
+                           record: ConnectionPoolEntry) -> None:
+        # SQLAlchemy emits BEGIN itself (see _on_sqlite_begin); the driver must not.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction: one consistent snapshot for several queries."""
+        with translate_errors(self.where, self.busy_timeout_s), self.engine.connect() as conn, \
+                conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction, committed when the block ends, rolled back if it raises."""
+        with translate_errors(self.where, self.busy_timeout_s), self.engine.connect() as conn:
+            conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def schema_lock(self) -> Iterator[Connection]:
+        """A write transaction that also excludes other processes creating or upgrading the
+        schema at the same time (SQLite's write lock already does; PostgreSQL needs a lock)."""
+        with self.write() as conn:
+            if self.parsed.get_backend_name() == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SCHEMA_LOCK})")
+            yield conn
+
+    def check_connection(self) -> None:
+        """Fail now, with a clear message, when the database cannot be reached or read."""
+        with self.read() as conn:
+            if self.is_sqlite:
+                # Reading the schema makes SQLite read page 1: a corrupt or foreign file fails
+                # here rather than at the first write.
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one()
+            else:
+                conn.exec_driver_sql("SELECT 1").scalar_one()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _on_sqlite_begin(conn: Connection) -> None:
+    mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN"
+    conn.exec_driver_sql(mode)

@@ -1,0 +1,79 @@
+"""The schema version of our tables and the functions that upgrade an older database.
+
+The version lives in the `ts_meta` row `schema_version` (a table rather than SQLite's PRAGMA
+user_version, so that it works the same on PostgreSQL). A fresh database gets the current
+layout straight from schema.py; an older one runs `MIGRATIONS[v - 1]` for each version v it is
+behind, in the same transaction, so a failed upgrade leaves the database as it was. A database
+written by a newer TuneStudio is refused rather than damaged.
+
+To change the layout: edit schema.py (what a fresh database gets), append a function here that
+brings the previous layout to the new one, and test it from a database made with the previous
+list (tests/store/test_migrations.py shows how).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Connection, MetaData, inspect, select
+
+from tunestudio.store import schema
+from tunestudio.store.errors import StoreError
+
+Migration = Callable[[Connection], None]
+
+# MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
+# layout the store was released with; there has been no change since.
+MIGRATIONS: tuple[Migration, ...] = ()
+
+VERSION_KEY = "schema_version"
+
+
+def target_version(migrations: Sequence[Migration]) -> int:
+    return 1 + len(migrations)
+
+
+def stored_version(conn: Connection) -> int | None:
+    """The version recorded in the database, or None when our tables were never created."""
+    if not inspect(conn).has_table(schema.meta.name):
+        return None
+    value = conn.execute(
+        select(schema.meta.c.value).where(schema.meta.c.key == VERSION_KEY)
+    ).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def _record_version(conn: Connection, version: int, exists: bool) -> None:
+    table = schema.meta
+    if exists:
+        conn.execute(table.update().where(table.c.key == VERSION_KEY).values(value=str(version)))
+    else:
+        conn.execute(table.insert().values(key=VERSION_KEY, value=str(version)))
+
+
+def check_supported(version: int | None, migrations: Sequence[Migration]) -> None:
+    target = target_version(migrations)
+    if version is not None and version > target:
+        raise StoreError(
+            f"the trial history was written by a newer TuneStudio (schema version {version}; "
+            f"this version reads up to {target}); update TuneStudio to open it"
+        )
+
+
+def upgrade(conn: Connection, *, metadata: MetaData = schema.metadata,
+            migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring our tables to the current version inside the caller's write transaction; returns
+    the version. The caller holds the database's write lock, so two processes opening a fresh
+    database at once do not both create it."""
+    version = stored_version(conn)
+    check_supported(version, migrations)
+    target = target_version(migrations)
+    if version is None:
+        metadata.create_all(conn)
+        _record_version(conn, target, exists=False)
+        return target
+    for index in range(version - 1, target - 1):
+        migrations[index](conn)
+    if version != target:
+        _record_version(conn, target, exists=True)
+    return target

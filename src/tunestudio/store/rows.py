@@ -1,0 +1,160 @@
+"""What the store hands out and takes in: frozen rows and series of numpy arrays.
+
+Readers return plain values (dicts parsed from JSON, floats for times in seconds since the Unix
+epoch), so the GUI and the CLI never see SQLAlchemy objects and never trigger lazy queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class TrialState(StrEnum):
+    """A trial's outcome. Values are the strings stored in the database, and compare equal to
+    them ('complete' == TrialState.COMPLETE)."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PRUNED = "pruned"
+    FAILED = "failed"
+    DIVERGED = "diverged"
+    INTERRUPTED = "interrupted"
+    INVALID = "invalid"
+
+
+TRIAL_STATES: tuple[str, ...] = tuple(s.value for s in TrialState)
+FINISHED_STATES: frozenset[str] = frozenset(TRIAL_STATES) - {TrialState.RUNNING.value}
+
+
+def check_state(state: str) -> str:
+    if state not in TRIAL_STATES:
+        raise ValueError(f"unknown trial state {state!r}; expected one of {TRIAL_STATES}")
+    return str(state)
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentRow:
+    id: int
+    name: str
+    study_name: str
+    goal: str
+    hypothesis: str
+    expected_result: str
+    conclusion: str
+    search_json: str
+    created_at: float
+    finished_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRow:
+    """One trial. `config_json` is only filled by `Store.trial()`: the trial list leaves the
+    (large) config snapshot out to stay fast."""
+
+    id: int
+    experiment_id: int
+    number: int
+    state: str
+    message: str
+    params: dict[str, Any]
+    objective: float | None
+    objective2: float | None
+    objective_std: float | None
+    metrics: dict[str, float]
+    device: str
+    seed: int | None
+    repeats: int
+    duration_s: float | None
+    started_at: float | None
+    finished_at: float | None
+    heartbeat_at: float | None
+    notes: str
+    tags: list[str]
+    optuna_trial_id: int | None
+    test_metrics: dict[str, float] | None
+    config_json: str | None = None
+
+
+class StepPoint(NamedTuple):
+    """One optimiser step, as `append_steps` takes it."""
+
+    step: int
+    epoch: float
+    loss: float
+    lr: float
+    grad_norm: float
+
+
+class EvalLike(Protocol):
+    """An evaluation point: `EvalPoint`, or any object with these attributes (the engine's
+    evaluation event)."""
+
+    @property
+    def step(self) -> int: ...
+    @property
+    def epoch(self) -> float: ...
+    @property
+    def wall_s(self) -> float: ...
+    @property
+    def train_loss(self) -> float | None: ...
+    @property
+    def val_loss(self) -> float | None: ...
+    @property
+    def metrics(self) -> Mapping[str, float]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EvalPoint:
+    """One evaluation: losses on the training and validation splits, metrics by name (for
+    example 'val_accuracy'), and seconds since the trial started."""
+
+    step: int
+    epoch: float
+    wall_s: float
+    train_loss: float | None
+    val_loss: float | None
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StepSeries:
+    """A trial's step points ordered by (repeat, step); arrays of equal length. Missing values
+    (and NaN losses of a diverged run) are NaN."""
+
+    trial_id: int
+    step: IntArray
+    epoch: FloatArray
+    loss: FloatArray
+    lr: FloatArray
+    grad_norm: FloatArray
+    repeat: IntArray
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
+@dataclass(frozen=True, slots=True)
+class EvalSeries:
+    """A trial's evaluation points ordered by (repeat, step). `metrics` holds one array per
+    metric name seen in any point (NaN where a point lacks it)."""
+
+    trial_id: int
+    step: IntArray
+    epoch: FloatArray
+    wall_s: FloatArray
+    train_loss: FloatArray
+    val_loss: FloatArray
+    metrics: dict[str, FloatArray]
+    repeat: IntArray
+
+    def __len__(self) -> int:
+        return len(self.step)

@@ -1,0 +1,326 @@
+"""Store: the trial history of one project, the only object the search layer, the CLI and the GUI
+use to read and write it.
+
+Contract (after Optuna's storage base class):
+- Thread-safe. Every method runs in its own transaction on a connection from the pool, so the
+  trial threads, the GUI thread and a SeriesWriter's timer may call one Store at once. Open one
+  Store per process (an engine must not cross a fork).
+- Every write is one transaction: it is all there or not at all, also when the process is
+  killed. Readers see only committed data; a reader never waits for a writer on SQLite (WAL) or
+  PostgreSQL.
+- Known database problems (locked, disk full, corrupt, unreachable) raise StoreError with a
+  message for the user; a wrong call (an unknown state, a bad direction) raises ValueError;
+  anything else is a bug and propagates.
+- Rows returned are snapshots; later writes do not change them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import delete, select
+
+from tunestudio import paths
+from tunestudio.store import experiments, migrations, schema, series, trials
+from tunestudio.store.clock import epoch_now
+from tunestudio.store.database import Database, display_url
+from tunestudio.store.downsample import downsample
+from tunestudio.store.errors import NotFoundError
+from tunestudio.store.rows import (
+    EvalLike,
+    EvalSeries,
+    ExperimentRow,
+    StepSeries,
+    TrialRow,
+    TrialState,
+    check_state,
+)
+from tunestudio.store.series import EvalRecord, StepRecord, StepTuple
+from tunestudio.store.writer import SeriesWriter
+
+if TYPE_CHECKING:
+    from tunestudio.config import Project
+
+
+def storage_url_for(project: Project) -> str:
+    """The project's own storage URL, or its default SQLite file under the data dir (keyed by
+    the project's id, so that moving the project file keeps its history)."""
+    return project.storage_url.strip() or paths.default_storage_url(project.id)
+
+
+class Store:
+    """One project's trial history. Create with `Store.open(url)`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._writers: weakref.WeakSet[SeriesWriter] = weakref.WeakSet()
+        self._writers_lock = threading.Lock()
+
+    # -- opening and closing --------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str, *, busy_timeout_s: float = 30.0) -> Store:
+        """Connect, then create our tables or upgrade them when needed. Raises StoreError for
+        a bad URL, a missing driver, an unreachable server, a corrupt or locked file, or a
+        database written by a newer TuneStudio."""
+        db = Database(url, busy_timeout_s=busy_timeout_s)
+        try:
+            db.check_connection()
+            with db.read() as conn:
+                version = migrations.stored_version(conn)
+            migrations.check_supported(version, migrations.MIGRATIONS)
+            if version != migrations.target_version(migrations.MIGRATIONS):
+                with db.schema_lock() as conn:
+                    migrations.upgrade(conn, migrations=migrations.MIGRATIONS)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db)
+
+    @classmethod
+    def for_project(cls, project: Project) -> Store:
+        return cls.open(storage_url_for(project))
+
+    @property
+    def url(self) -> str:
+        """The URL as given, password included: pass it to Optuna."""
+        return self._db.url
+
+    @property
+    def display_url(self) -> str:
+        """The URL with its password hidden, for messages and logs."""
+        return display_url(self._db.parsed)
+
+    @property
+    def schema_version(self) -> int:
+        with self._db.read() as conn:
+            version = migrations.stored_version(conn)
+        assert version is not None
+        return version
+
+    def series_writer(self, *, flush_points: int = 5000, flush_seconds: float = 1.0
+                      ) -> SeriesWriter:
+        return SeriesWriter(self, flush_points=flush_points, flush_seconds=flush_seconds)
+
+    def close(self) -> None:
+        """Flush and close the writers of this store, then release its connections."""
+        with self._writers_lock:
+            writers = list(self._writers)
+        try:
+            for writer in writers:
+                writer.close()
+        finally:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- experiments ----------------------------------------------------------------------
+    def ensure_experiment(self, name: str, study_name: str, *, goal: str | None = None,
+                          hypothesis: str | None = None, expected_result: str | None = None,
+                          conclusion: str | None = None, search_json: str | None = None) -> int:
+        """The experiment's id, created if new. Journal fields given (not None) overwrite the
+        stored ones; those left None keep their stored value ('' for a new experiment)."""
+        journal = {"goal": goal, "hypothesis": hypothesis, "expected_result": expected_result,
+                   "conclusion": conclusion, "search_json": search_json}
+        with self._db.write() as conn:
+            return experiments.ensure(conn, name, study_name, journal)
+
+    def experiments(self) -> list[ExperimentRow]:
+        with self._db.read() as conn:
+            return experiments.all_rows(conn)
+
+    def experiment(self, name: str) -> ExperimentRow | None:
+        with self._db.read() as conn:
+            return experiments.by_name(conn, name)
+
+    def set_conclusion(self, experiment_id: int, text: str) -> None:
+        with self._db.write() as conn:
+            experiments.update_one(conn, experiment_id, conclusion=text)
+
+    def finish_experiment(self, experiment_id: int) -> None:
+        """Record when the experiment's last run ended."""
+        with self._db.write() as conn:
+            experiments.finish(conn, experiment_id)
+
+    def delete_experiment(self, experiment_id: int) -> None:
+        """Delete the experiment with its trials and series (not its Optuna study)."""
+        ids = select(schema.trial.c.id).where(schema.trial.c.experiment_id == experiment_id)
+        with self._db.write() as conn:
+            conn.execute(delete(schema.step).where(schema.step.c.trial_id.in_(ids)))
+            conn.execute(delete(schema.evaluation).where(schema.evaluation.c.trial_id.in_(ids)))
+            conn.execute(delete(schema.trial).where(schema.trial.c.experiment_id
+                                                    == experiment_id))
+            result = conn.execute(delete(schema.experiment).where(schema.experiment.c.id
+                                                                  == experiment_id))
+            if result.rowcount == 0:
+                raise NotFoundError(f"experiment {experiment_id} is not in the trial history")
+
+    # -- the trial lifecycle --------------------------------------------------------------
+    def start_trial(self, experiment_id: int, *, number: int, optuna_trial_id: int | None,
+                    params: Mapping[str, Any], config_json: str, device: str, seed: int | None,
+                    repeats: int = 1) -> int:
+        """A new trial in state 'running' with a fresh heartbeat; returns its id."""
+        with self._db.write() as conn:
+            return trials.insert(conn, experiment_id, number=number,
+                                 optuna_trial_id=optuna_trial_id, params=params,
+                                 config_json=config_json, device=device, seed=seed,
+                                 repeats=repeats, state=TrialState.RUNNING)
+
+    def heartbeat(self, trial_ids: Sequence[int]) -> None:
+        """The trials (those still running) are alive now."""
+        if trial_ids:
+            with self._db.write() as conn:
+                trials.heartbeat(conn, trial_ids)
+
+    def finish_trial(self, trial_id: int, *, state: str, message: str = "",
+                     objective: float | None = None, objective2: float | None = None,
+                     objective_std: float | None = None,
+                     metrics: Mapping[str, float] | None = None,
+                     duration_s: float | None = None) -> None:
+        """Record the outcome. The series still buffered in this store's writers are written
+        first, so a finished trial always has its full series. Without `duration_s`, the time
+        since the start is recorded."""
+        state = check_state(state)
+        if state == TrialState.RUNNING:
+            raise ValueError("finish_trial needs a final state, not 'running'")
+        self._flush_writers()
+        with self._db.write() as conn:
+            trials.update_one(
+                conn, trial_id, state=state, message=message,
+                objective=trials.finite_or_none(objective),
+                objective2=trials.finite_or_none(objective2),
+                objective_std=trials.finite_or_none(objective_std),
+                metrics_json=trials.dumps_metrics(metrics), finished_at=epoch_now(),
+                duration_s=(epoch_now() - schema.trial.c.started_at) if duration_s is None
+                else float(duration_s),
+            )
+
+    def record_invalid(self, experiment_id: int, *, number: int, optuna_trial_id: int | None,
+                       params: Mapping[str, Any], message: str, config_json: str = "") -> int:
+        """A sampled config that failed validation: kept, with the reason, as data."""
+        with self._db.write() as conn:
+            return trials.insert(conn, experiment_id, number=number,
+                                 optuna_trial_id=optuna_trial_id, params=params,
+                                 config_json=config_json, device="", seed=None, repeats=0,
+                                 state=TrialState.INVALID, message=message)
+
+    def mark_stale_interrupted(self, experiment_id: int | None, stale_after_s: float
+                               ) -> list[int]:
+        """Running trials (of one experiment, or all) whose last heartbeat is older than
+        `stale_after_s` become 'interrupted'; returns their ids. Their process crashed or was
+        killed: no live process lets its heartbeat get that old."""
+        with self._db.write() as conn:
+            return trials.interrupt_stale(conn, experiment_id, stale_after_s)
+
+    def interrupt_trial(self, trial_id: int, message: str) -> None:
+        """A running trial stopped by the user (Ctrl+C, Stop). A trial that already finished
+        keeps its outcome."""
+        self._flush_writers()
+        t = schema.trial
+        with self._db.write() as conn:
+            state = conn.execute(select(t.c.state).where(t.c.id == trial_id)).scalar_one_or_none()
+            if state is None:
+                raise NotFoundError(f"trial {trial_id} is not in the trial history")
+            if state == TrialState.RUNNING:
+                trials.update_one(conn, trial_id, state=TrialState.INTERRUPTED, message=message,
+                                  finished_at=epoch_now(),
+                                  duration_s=epoch_now() - t.c.started_at)
+
+    # -- series ---------------------------------------------------------------------------
+    def append_steps(self, trial_id: int, rows: Iterable[StepTuple], repeat: int = 0) -> None:
+        """Rows of (step, epoch, loss, lr, grad_norm) as Python numbers, in one transaction.
+        A step already stored for this trial and repeat keeps its first values."""
+        records: list[StepRecord] = [(trial_id, repeat, *r) for r in rows]
+        self._write_series(records, [])
+
+    def append_evals(self, trial_id: int, rows: Iterable[EvalLike], repeat: int = 0) -> None:
+        """Evaluation points (EvalPoint or the engine's events), in one transaction."""
+        self._write_series([], [series.eval_record(trial_id, repeat, p) for p in rows])
+
+    def step_series(self, trial_ids: Sequence[int], max_points: int | None = None
+                    ) -> dict[int, StepSeries]:
+        """Step series of the trials that have any, by trial id. With `max_points`, each is
+        downsampled keeping its loss peaks and troughs (see downsample.py)."""
+        with self._db.read() as conn:
+            result = series.read_steps(conn, trial_ids)
+        if max_points is not None:
+            result = {k: downsample(v, max_points) for k, v in result.items()}
+        return result
+
+    def eval_series(self, trial_ids: Sequence[int]) -> dict[int, EvalSeries]:
+        """Evaluation series of the trials that have any, by trial id."""
+        with self._db.read() as conn:
+            return series.read_evals(conn, trial_ids)
+
+    # -- readers and edits ----------------------------------------------------------------
+    def trials(self, experiment_id: int | None = None) -> list[TrialRow]:
+        """All trials (of one experiment, or all), ordered by experiment and number, without
+        their config snapshots. One query."""
+        with self._db.read() as conn:
+            return trials.all_rows(conn, experiment_id)
+
+    def trial(self, trial_id: int) -> TrialRow:
+        """One trial, with its config snapshot. Raises NotFoundError."""
+        with self._db.read() as conn:
+            return trials.one_row(conn, trial_id)
+
+    def best_trial(self, experiment_id: int, direction: Literal["maximize", "minimize"]
+                   ) -> TrialRow | None:
+        """The complete trial with the best objective (ties: the earliest), or None."""
+        with self._db.read() as conn:
+            return trials.best_row(conn, experiment_id, direction)
+
+    def counts(self, experiment_id: int | None = None) -> dict[str, int]:
+        """Trials per state, every state present (0 when none)."""
+        with self._db.read() as conn:
+            return trials.state_counts(conn, experiment_id)
+
+    def update_trial_notes(self, trial_id: int, notes: str, tags: Sequence[str]) -> None:
+        with self._db.write() as conn:
+            trials.update_one(conn, trial_id, notes=notes, tags_json=json.dumps(list(tags)))
+
+    def set_test_metrics(self, trial_id: int, metrics: Mapping[str, float]) -> None:
+        """The metrics of the single, on-request evaluation on the test split."""
+        with self._db.write() as conn:
+            trials.update_one(conn, trial_id, test_metrics_json=trials.dumps_metrics(metrics))
+
+    def delete_trial(self, trial_id: int) -> None:
+        """Delete the trial and its series (Optuna keeps its own record of the trial)."""
+        with self._db.write() as conn:
+            conn.execute(delete(schema.step).where(schema.step.c.trial_id == trial_id))
+            conn.execute(delete(schema.evaluation).where(schema.evaluation.c.trial_id
+                                                         == trial_id))
+            result = conn.execute(delete(schema.trial).where(schema.trial.c.id == trial_id))
+            if result.rowcount == 0:
+                raise NotFoundError(f"trial {trial_id} is not in the trial history")
+
+    # -- for SeriesWriter -----------------------------------------------------------------
+    def _write_series(self, steps: Sequence[StepRecord], evals: Sequence[EvalRecord]) -> None:
+        if not steps and not evals:
+            return
+        with self._db.write() as conn:
+            series.insert_steps(conn, steps)
+            series.insert_evals(conn, evals)
+
+    def _register_writer(self, writer: SeriesWriter) -> None:
+        with self._writers_lock:
+            self._writers.add(writer)
+
+    def _unregister_writer(self, writer: SeriesWriter) -> None:
+        with self._writers_lock:
+            self._writers.discard(writer)
+
+    def _flush_writers(self) -> None:
+        with self._writers_lock:
+            writers = list(self._writers)
+        for writer in writers:
+            writer.flush()

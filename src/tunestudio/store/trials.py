@@ -1,0 +1,158 @@
+"""SQL on the trial table, inside a transaction the Store opens: the lifecycle statements and the
+readers that turn rows into TrialRow in one query (no per-trial follow-up queries)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Select, bindparam, func, select, update
+
+from tunestudio.store import schema
+from tunestudio.store.clock import epoch_now
+from tunestudio.store.errors import NotFoundError
+from tunestudio.store.rows import TRIAL_STATES, TrialRow, TrialState
+
+t = schema.trial
+
+# Everything the trial list shows; the config snapshot is read only for a single trial.
+_LIST_COLUMNS = (
+    t.c.id, t.c.experiment_id, t.c.number, t.c.state, t.c.message, t.c.params_json,
+    t.c.objective, t.c.objective2, t.c.objective_std, t.c.metrics_json, t.c.device, t.c.seed,
+    t.c.repeats, t.c.duration_s, t.c.started_at, t.c.finished_at, t.c.heartbeat_at, t.c.notes,
+    t.c.tags_json, t.c.optuna_trial_id, t.c.test_metrics_json,
+)
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """NaN becomes NULL on every backend (SQLite would store it as NULL anyway, PostgreSQL as
+    NaN, which sorts above every number and would win any 'maximize')."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def dumps_metrics(metrics: Mapping[str, float] | None) -> str:
+    return json.dumps({str(k): float(v) for k, v in (metrics or {}).items()})
+
+
+def _loads(text: str | None, empty: Any) -> Any:
+    # Most trials have no tags and many no metrics: skip the parser for the common empties.
+    if text is None:
+        return None
+    if text in ("{}", "[]", ""):
+        return empty
+    return json.loads(text)
+
+
+def _to_row(r: Sequence[Any], config_json: str | None = None) -> TrialRow:
+    return TrialRow(
+        id=r[0], experiment_id=r[1], number=r[2], state=r[3], message=r[4],
+        params=_loads(r[5], {}), objective=r[6], objective2=r[7], objective_std=r[8],
+        metrics=_loads(r[9], {}), device=r[10], seed=r[11], repeats=r[12], duration_s=r[13],
+        started_at=r[14], finished_at=r[15], heartbeat_at=r[16], notes=r[17],
+        tags=_loads(r[18], []), optuna_trial_id=r[19], test_metrics=_loads(r[20], {}),
+        config_json=config_json,
+    )
+
+
+def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id: int | None,
+           params: Mapping[str, Any], config_json: str, device: str, seed: int | None,
+           repeats: int, state: str, message: str = "") -> int:
+    now = epoch_now()
+    finished = state != TrialState.RUNNING
+    result = conn.execute(t.insert().values(
+        experiment_id=experiment_id, number=number, optuna_trial_id=optuna_trial_id,
+        state=state, message=message, params_json=json.dumps(dict(params), default=str),
+        config_json=config_json, device=device, seed=seed, repeats=repeats, started_at=now,
+        heartbeat_at=None if finished else now, finished_at=now if finished else None,
+        duration_s=0.0 if finished else None,
+    ))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def update_one(conn: Connection, trial_id: int, **values: Any) -> None:
+    result = conn.execute(update(t).where(t.c.id == trial_id).values(**values))
+    if result.rowcount == 0:
+        raise NotFoundError(f"trial {trial_id} is not in the trial history (was it deleted?)")
+
+
+def heartbeat(conn: Connection, trial_ids: Sequence[int]) -> None:
+    conn.execute(
+        update(t)
+        .where(t.c.id.in_(bindparam("ids", expanding=True)), t.c.state == TrialState.RUNNING)
+        .values(heartbeat_at=epoch_now()),
+        {"ids": list(trial_ids)},
+    )
+
+
+def interrupt_stale(conn: Connection, experiment_id: int | None, stale_after_s: float
+                    ) -> list[int]:
+    query = select(t.c.id).where(
+        t.c.state == TrialState.RUNNING,
+        t.c.heartbeat_at < epoch_now() - float(stale_after_s),
+    ).order_by(t.c.id).with_for_update()
+    if experiment_id is not None:
+        query = query.where(t.c.experiment_id == experiment_id)
+    ids = list(conn.execute(query).scalars())
+    if ids:
+        conn.execute(
+            update(t).where(t.c.id.in_(bindparam("ids", expanding=True)),
+                            t.c.state == TrialState.RUNNING).values(
+                state=TrialState.INTERRUPTED,
+                message=f"interrupted: no heartbeat for more than {stale_after_s:g} s (the "
+                        f"process running it stopped or lost the database)",
+                finished_at=epoch_now(),
+                duration_s=t.c.heartbeat_at - t.c.started_at,
+            ),
+            {"ids": ids},
+        )
+    return ids
+
+
+def _list_query(experiment_id: int | None) -> Select[Any]:
+    query = select(*_LIST_COLUMNS)
+    if experiment_id is not None:
+        query = query.where(t.c.experiment_id == experiment_id)
+    return query
+
+
+def all_rows(conn: Connection, experiment_id: int | None) -> list[TrialRow]:
+    query = _list_query(experiment_id).order_by(t.c.experiment_id, t.c.number, t.c.id)
+    return [_to_row(r) for r in conn.execute(query)]
+
+
+def one_row(conn: Connection, trial_id: int) -> TrialRow:
+    row = conn.execute(
+        select(*_LIST_COLUMNS, t.c.config_json).where(t.c.id == trial_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"trial {trial_id} is not in the trial history (was it deleted?)")
+    return _to_row(row, config_json=row[len(_LIST_COLUMNS)])
+
+
+def best_row(conn: Connection, experiment_id: int,
+             direction: Literal["maximize", "minimize"]) -> TrialRow | None:
+    if direction not in ("maximize", "minimize"):
+        raise ValueError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
+    order = t.c.objective.desc() if direction == "maximize" else t.c.objective.asc()
+    query = _list_query(experiment_id).where(
+        t.c.state == TrialState.COMPLETE, t.c.objective.is_not(None)
+    ).order_by(order, t.c.number, t.c.id).limit(1)
+    row = conn.execute(query).one_or_none()
+    return None if row is None else _to_row(row)
+
+
+def state_counts(conn: Connection, experiment_id: int | None) -> dict[str, int]:
+    query = select(t.c.state, func.count()).group_by(t.c.state)
+    if experiment_id is not None:
+        query = query.where(t.c.experiment_id == experiment_id)
+    counts = dict.fromkeys(TRIAL_STATES, 0)
+    for state, count in conn.execute(query):
+        counts[state] = int(count)
+    return counts
