@@ -1,0 +1,50 @@
+"""What a running experiment tells its observers (the CLI's progress bar, the GUI's worker).
+Plain frozen dataclasses: the GUI adapts them to Qt signals, nothing here knows about Qt."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Our trial states (the ts_trial table); Optuna sees complete / pruned / fail.
+TRIAL_STATES = ("running", "complete", "pruned", "failed", "diverged", "interrupted", "invalid")
+
+
+@dataclass(frozen=True, slots=True)
+class TrialStarted:
+    trial_id: int
+    number: int
+    params: Mapping[str, Any]
+    seed: int
+    device: str
+    index: int  # 1-based position in this run
+    total: int | None  # trials this run will start (None: bounded by time only)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialFinished:
+    trial_id: int
+    number: int
+    state: str
+    message: str
+    objective: float | None
+    best_objective: float | None
+    done: int
+    total: int | None
+    duration_s: float
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    experiment: str
+    study_name: str
+    storage_url: str
+    counts: Mapping[str, int]  # trials of this run per state
+    best_trial_id: int | None
+    best_objective: float | None
+    best_params: Mapping[str, Any]
+    duration_s: float
+    stopped: bool  # stopped by the user (Ctrl+C, Stop) rather than by the budget
+    message: str = ""

@@ -1,0 +1,30 @@
+"""Observer interface of a running experiment, Lightning-style: every method is a no-op, so an
+observer overrides only what it shows. Called from the runner's thread."""
+
+from __future__ import annotations
+
+from tunestudio.engine import EvalEvent, FitStartEvent, StepEvent
+from tunestudio.search.events import RunSummary, TrialFinished, TrialStarted
+
+
+class RunnerHooks:
+    def on_run_start(self, total_trials: int | None) -> None:
+        """The run begins; `total_trials` is what this run will start (None: time-bounded)."""
+
+    def on_trial_start(self, ev: TrialStarted) -> None:
+        """A trial's config is valid and training is about to begin."""
+
+    def on_fit_start(self, trial_id: int, ev: FitStartEvent) -> None:
+        """Data and model are built on the device (once per repeat)."""
+
+    def on_step(self, trial_id: int, ev: StepEvent) -> None:
+        """One optimisation step finished."""
+
+    def on_evaluate(self, trial_id: int, ev: EvalEvent) -> None:
+        """One validation pass finished."""
+
+    def on_trial_end(self, ev: TrialFinished) -> None:
+        """A trial ended in any state, invalid ones included."""
+
+    def on_run_end(self, summary: RunSummary) -> None:
+        """The run ended (budget spent, stopped, or nothing left to run)."""

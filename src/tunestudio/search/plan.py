@@ -1,0 +1,82 @@
+"""What a run of an experiment will execute, queued in Optuna as WAITING trials.
+
+Queueing the budget up front is what makes several processes (local workers, remote
+`tunestudio worker`s) share one budget exactly: each pops a queued trial atomically, so every
+trial runs once. Grid and one-variable-at-a-time queue their concrete points; adaptive
+strategies queue empty trials whose values the sampler picks when the trial is popped, from
+every result known at that moment."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from tunestudio.config import RunConfig, SearchDefinition, ovat_values
+from tunestudio.config.search import baseline_value
+from tunestudio.search.space import PLAN_ATTR
+
+STATE_ATTR = "ts_state"  # user attr set when we tell Optuna; absent on a trial killed mid-run
+FINAL_FAILURES = frozenset({"failed", "diverged", "invalid"})
+
+
+def finite_plan(search: SearchDefinition, baseline: RunConfig) -> list[dict[str, Any]] | None:
+    """Every parameter set of grid / one-variable-at-a-time, full (all dimensions), or None for
+    adaptive strategies."""
+    if search.strategy == "ovat":
+        base = {d.path: baseline_value(baseline, d.path) for d in search.dimensions}
+        base = {k: v for k, v in base.items() if v is not None}
+        return [{**base, **change} for change in ovat_values(search, baseline)]
+    if search.strategy == "grid":
+        points: list[dict[str, Any]] = [{}]
+        for dim in search.dimensions:
+            points = [{**p, dim.path: v} for p in points for v in dim.grid_values()]
+        return points
+    return None
+
+
+def _key(params: Mapping[str, Any]) -> str:
+    def norm(v: Any) -> Any:
+        if isinstance(v, float) and not math.isnan(v):
+            return float(f"{v:.12g}")
+        return v
+
+    return json.dumps({k: norm(v) for k, v in sorted(params.items())}, default=str)
+
+
+def _settled(trial: optuna.trial.FrozenTrial) -> bool:
+    """A trial that must not run again: finished for good, running, or already queued. A trial
+    interrupted by a crash or a stop runs again."""
+    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING,
+                       TrialState.WAITING):
+        return True
+    return trial.state == TrialState.FAIL and trial.user_attrs.get(STATE_ATTR) in FINAL_FAILURES
+
+
+def enqueue(study: optuna.Study, search: SearchDefinition, baseline: RunConfig,
+            trials: int | None) -> int | None:
+    """Queue this run's trials; return how many the run will start (None: until time is up)."""
+    existing = study.get_trials(deepcopy=False)
+    waiting = [t for t in existing if t.state == TrialState.WAITING]
+    plan = finite_plan(search, baseline)
+    if plan is None:
+        if trials is None:
+            return None
+        for _ in range(max(0, trials - len(waiting))):
+            study.enqueue_trial({}, user_attrs={PLAN_ATTR: None})
+        return max(trials, len(waiting))
+    done = {_key(_planned(t)) for t in existing if _settled(t)}
+    todo = [p for p in plan if _key(p) not in done]
+    room = len(todo) if trials is None else max(0, trials - len(waiting))
+    for params in todo[:room]:
+        study.enqueue_trial(params, user_attrs={PLAN_ATTR: params})
+    return len(waiting) + min(room, len(todo))
+
+
+def _planned(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+    plan = trial.user_attrs.get(PLAN_ATTR)
+    return dict(plan) if isinstance(plan, dict) else dict(trial.params)

@@ -1,0 +1,340 @@
+"""Running an experiment: queue the budget, pop and run trials until none are left, the time
+is up or a stop is requested; keep heartbeats so a crashed process's trials are found later.
+
+Several trials at once on one machine are several processes (`tunestudio worker`), each popping
+from the same queue: torch's global state and the GIL make processes, not threads, the unit of
+parallel training."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from tunestudio.config import Experiment, Project
+from tunestudio.errors import TuneStudioError
+from tunestudio.search.events import RunSummary, TrialFinished
+from tunestudio.search.hooks import RunnerHooks
+from tunestudio.search.plan import enqueue
+from tunestudio.search.samplers import build_pruner, build_sampler
+from tunestudio.search.space import distributions
+from tunestudio.search.storage import open_store, optuna_storage, storage_url
+from tunestudio.search.trial_run import FitFunction, TrialContext, run_trial, train_with_engine
+from tunestudio.store import Store
+
+WORKER_ATTR = "ts_worker"  # "host:pid" of the process running an Optuna trial
+TS_ID_ATTR = "ts_trial_id"  # our trial id, to mark it interrupted if that process died
+HEARTBEAT_S = 2.0
+STALE_AFTER_S = 20.0
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    trials: int | None = None  # overrides the experiment's budget.trials
+    timeout_s: float | None = None  # overrides budget.timeout_s
+    device: str | None = None  # overrides the baseline's training.device
+    workers: int = 1  # processes training at once on this machine
+    storage_url: str | None = None  # overrides the project's storage (remote workers)
+    idle_wait_s: float = 0.0  # a worker keeps polling this long for newly queued trials
+
+
+class _MultiHooks(RunnerHooks):
+    def __init__(self, hooks: list[RunnerHooks]):
+        self.hooks = hooks
+
+    def __getattribute__(self, name: str):  # type: ignore[no-untyped-def]
+        if name.startswith("on_"):
+            targets = object.__getattribute__(self, "hooks")
+
+            def fan_out(*args: object) -> None:
+                for hook in targets:
+                    getattr(hook, name)(*args)
+
+            return fan_out
+        return object.__getattribute__(self, name)
+
+
+def study_name(experiment: Experiment) -> str:
+    return experiment.name
+
+
+class ExperimentRunner:
+    """Runs one experiment of a project. `run()` blocks; call it from a worker thread in the GUI.
+    Set `stop_event` to stop cleanly: the running trial ends as `interrupted`."""
+
+    def __init__(self, project: Project, experiment_name: str, *, base_dir: Path | None = None,
+                 options: RunOptions | None = None, hooks: list[RunnerHooks] | None = None,
+                 stop_event: threading.Event | None = None,
+                 pause_event: threading.Event | None = None,
+                 fit: FitFunction = train_with_engine, project_path: Path | None = None,
+                 queue: bool = True):
+        self.project = project
+        self.experiment = project.experiment(experiment_name)
+        self.base_dir = base_dir
+        self.options = options or RunOptions()
+        self.hooks = _MultiHooks(list(hooks or []))
+        self.stop_event = stop_event or threading.Event()
+        self.pause_event = pause_event or threading.Event()
+        self.fit = fit
+        self.project_path = project_path
+        self.queue = queue  # False for a remote worker: it only runs what a `run` queued
+        self.url = self.options.storage_url or storage_url(project)
+        self._best: float | None = None
+        self._idle_since: float | None = None
+        self._storage: optuna.storages.BaseStorage | None = None
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self) -> RunSummary:
+        store = open_store(self.project, self.url)
+        try:
+            return self._run(store)
+        finally:
+            store.close()
+
+    def _run(self, store: Store) -> RunSummary:
+        exp = self.experiment
+        search_def = exp.search
+        n_obj = 1 if search_def.objective.second == "none" else 2
+        started = time.monotonic()
+        storage = self._storage = optuna_storage(self.url)
+        direction = search_def.objective.resolved_direction
+        study = optuna.create_study(
+            study_name=study_name(exp), storage=storage, load_if_exists=True,
+            directions=[direction] if n_obj == 1 else [direction, "minimize"],
+            sampler=build_sampler(search_def, n_obj), pruner=build_pruner(search_def.pruner,
+                                                                           n_obj),
+        )
+        experiment_id = store.ensure_experiment(
+            exp.name, study.study_name, goal=exp.goal, hypothesis=exp.hypothesis,
+            expected_result=exp.expected_result, conclusion=exp.conclusion,
+            search_json=search_def.model_dump_json(),
+        )
+        self._sweep_stale(store, study, experiment_id)
+        self._best = self._current_best(store, experiment_id, direction)
+        trials = self.options.trials if self.options.trials is not None \
+            else search_def.budget.trials
+        timeout = self.options.timeout_s if self.options.timeout_s is not None \
+            else search_def.budget.timeout_s
+        total = enqueue(study, search_def, self.project.baseline, trials) if self.queue \
+            else None
+        deadline = started + timeout if timeout else None
+        running: set[tuple[int, int]] = set()
+        ctx = TrialContext(
+            study=study, store=store, experiment_id=experiment_id, search=search_def,
+            baseline=self.project.baseline, distributions=distributions(
+                search_def, self.project.baseline),
+            base_dir=self.base_dir, device=self.options.device, hooks=self.hooks,
+            stop_event=self.stop_event, pause_event=self.pause_event, fit=self.fit,
+            running=running, best=lambda: self._best,
+        )
+        self.hooks.on_run_start(total)
+        beat = _Heartbeat(store, storage, running, self.stop_event)
+        beat.start()
+        helpers = self._spawn_workers(total)
+        counts: Counter[str] = Counter()
+        index = 0
+        message = ""
+        try:
+            while not self.stop_event.is_set():
+                if deadline is not None and time.monotonic() >= deadline:
+                    message = "time budget spent"
+                    break
+                self._wait_while_paused()
+                if self.stop_event.is_set():
+                    break
+                trial = self._next_trial(study, storage, unbounded=total is None and self.queue)
+                if trial is None and self._idle_wait(study, index):
+                    continue
+                if trial is None:
+                    break
+                self._idle_since = None
+                index += 1
+                storage.record_heartbeat(trial._trial_id)  # stale-detectable from now on
+                trial.set_user_attr(WORKER_ATTR, worker_tag())
+                finished = run_trial(ctx, trial, index, total)
+                counts[finished.state] += 1
+                self._note_best(finished, direction)
+                finished = replace(finished, best_objective=self._best)
+                self.hooks.on_trial_end(finished)
+            if not self.stop_event.is_set() and not message:
+                self._wait_for_others(store, study, experiment_id)
+        finally:
+            beat.stop()
+            self._stop_workers(helpers)
+        best = store.best_trial(experiment_id, direction)
+        summary = RunSummary(
+            experiment=exp.name, study_name=study.study_name, storage_url=self.url,
+            counts=dict(counts), best_trial_id=best.id if best else None,
+            best_objective=best.objective if best else None,
+            best_params=dict(best.params) if best else {},
+            duration_s=time.monotonic() - started, stopped=self.stop_event.is_set(),
+            message=message or ("stopped" if self.stop_event.is_set() else "done"),
+        )
+        self.hooks.on_run_end(summary)
+        return summary
+
+    def _next_trial(self, study: optuna.Study, storage: optuna.storages.BaseStorage,
+                    unbounded: bool) -> optuna.Trial | None:
+        """Pop a queued trial atomically; only a time-bounded run creates new ones."""
+        study_id = storage.get_study_id_from_name(study.study_name)
+        for frozen in storage.get_all_trials(study_id, deepcopy=False,
+                                             states=(TrialState.WAITING,)):
+            try:
+                if storage.set_trial_state_values(frozen._trial_id, state=TrialState.RUNNING):
+                    return optuna.Trial(study, frozen._trial_id)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                continue
+        return study.ask() if unbounded else None
+
+    def _idle_wait(self, study: optuna.Study, ran: int) -> bool:
+        """A worker started before the run that queues its trials waits for them; once it has
+        run one, or others are already training, an empty queue means the run is done."""
+        wait = self.options.idle_wait_s
+        if wait <= 0 or ran > 0:
+            return False
+        if study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            return False
+        if self._idle_since is None:
+            self._idle_since = time.monotonic()
+        if time.monotonic() - self._idle_since > wait or self.stop_event.is_set():
+            return False
+        time.sleep(0.5)
+        return True
+
+    def _wait_while_paused(self) -> None:
+        while self.pause_event.is_set() and not self.stop_event.is_set():
+            time.sleep(0.05)
+
+    def _note_best(self, finished: TrialFinished, direction: str) -> None:
+        value = finished.objective
+        if finished.state != "complete" or value is None:
+            return
+        if self._best is None or (value > self._best if direction == "maximize"
+                                  else value < self._best):
+            self._best = value
+
+    @staticmethod
+    def _current_best(store: Store, experiment_id: int, direction: str) -> float | None:
+        best = store.best_trial(experiment_id, direction)  # type: ignore[arg-type]
+        return best.objective if best else None
+
+    def _wait_for_others(self, store: Store, study: optuna.Study, experiment_id: int) -> None:
+        """The queue is empty but other processes may still be training: wait for them, so
+        that every process of a run ends with the same, final best trial."""
+        while not self.stop_event.is_set():
+            self._sweep_stale(store, study, experiment_id)
+            if not store.counts(experiment_id).get("running"):
+                return
+            time.sleep(0.5)
+
+    def _sweep_stale(self, store: Store, study: optuna.Study, experiment_id: int) -> None:
+        """Trials left running by a process that died become interrupted (a crash, not a
+        property of the config) so their point can run again. A process on this host that no
+        longer exists is dead at once; elsewhere a heartbeat older than STALE_AFTER_S tells."""
+        for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            owner = frozen.user_attrs.get(WORKER_ATTR)
+            if isinstance(owner, str) and _dead_local_process(owner):
+                try:
+                    self._storage.set_trial_state_values(frozen._trial_id, TrialState.FAIL)
+                except optuna.exceptions.UpdateFinishedTrialError:
+                    pass
+                ts_id = frozen.user_attrs.get(TS_ID_ATTR)
+                if isinstance(ts_id, int):
+                    store.interrupt_trial(ts_id, f"interrupted: its process ({owner}) ended "
+                                          "without finishing it")
+        optuna.storages.fail_stale_trials(study)
+        store.mark_stale_interrupted(experiment_id, STALE_AFTER_S)
+
+    # -- local worker processes --------------------------------------------------------------
+    def _spawn_workers(self, total: int | None) -> list[subprocess.Popen[bytes]]:
+        extra = self.options.workers - 1
+        if extra <= 0 or self.project_path is None:
+            return []
+        if total is not None:
+            extra = min(extra, max(0, total - 1))
+        cmd = [sys.executable, "-m", "tunestudio", "worker", str(self.project_path),
+               "--experiment", self.experiment.name, "--storage", self.url, "--quiet"]
+        if self.options.device:
+            cmd += ["--device", self.options.device]
+        return [subprocess.Popen(cmd, stdin=subprocess.DEVNULL) for _ in range(extra)]
+
+    def _stop_workers(self, procs: list[subprocess.Popen[bytes]]) -> None:
+        for proc in procs:
+            if self.stop_event.is_set():
+                proc.terminate()  # SIGTERM: the worker stops its trial cleanly
+        for proc in procs:
+            try:
+                proc.wait(timeout=None if not self.stop_event.is_set() else 60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+class _Heartbeat:
+    """Keeps the running trials of this process alive in both Optuna and our tables, and sweeps
+    trials of dead processes while a long run goes on."""
+
+    def __init__(self, store: Store, storage: optuna.storages.BaseStorage,
+                 running: set[tuple[int, int]], stop_event: threading.Event):
+        self.store, self.storage, self.running = store, storage, running
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tunestudio-heartbeat",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._halt.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._halt.wait(HEARTBEAT_S):
+            current = list(self.running)
+            if not current:
+                continue
+            try:
+                self.store.heartbeat([ts for ts, _ in current])
+                for _, optuna_id in current:
+                    self.storage.record_heartbeat(optuna_id)  # type: ignore[attr-defined]
+            except Exception:  # a missed beat is retried; a dead DB shows up in the trial
+                continue
+
+
+def worker_tag() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_local_process(tag: str) -> bool:
+    host, _, pid_text = tag.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def check_experiment(project: Project, name: str | None) -> str:
+    """The experiment a command means: the named one, or the project's first."""
+    if not project.experiments:
+        raise TuneStudioError("the project has no experiments; add one in the app or the file")
+    if name is None:
+        return project.experiments[0].name
+    try:
+        return project.experiment(name).name
+    except KeyError as exc:
+        raise TuneStudioError(str(exc.args[0])) from None

@@ -1,0 +1,211 @@
+"""One trial from start to end: values merged and validated, trained once per repeat seed,
+series written in batches, pruning fed from evaluations, the outcome told to Optuna and kept in
+the store. Every outcome is data; nothing here raises for a bad trial."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import optuna
+from optuna.trial import TrialState
+
+from tunestudio.config import InvalidConfigError, RunConfig, SearchDefinition, merge_values
+from tunestudio.engine import (
+    EvalEvent,
+    FitResult,
+    FitStartEvent,
+    StepEvent,
+    Trainer,
+    TrainerHooks,
+)
+from tunestudio.search.events import TrialFinished, TrialStarted
+from tunestudio.search.hooks import RunnerHooks
+from tunestudio.search.plan import STATE_ATTR
+from tunestudio.search.space import suggest
+from tunestudio.store import SeriesWriter, Store
+
+# FitResult.status -> our trial state
+STATE_OF_STATUS = {
+    "completed": "complete",
+    "stopped_early": "complete",
+    "pruned": "pruned",
+    "stopped": "interrupted",
+    "diverged": "diverged",
+    "out_of_memory": "failed",
+    "failed": "failed",
+}
+
+
+class FitFunction(Protocol):
+    """Trains one config once. The default builds the engine's Trainer; benchmarks pass a
+    function of known duration to measure what the search itself costs."""
+
+    def __call__(self, config: RunConfig, *, hooks: Sequence[TrainerHooks], base_dir: Path | None,
+                 device: str | None, seed: int, stop_event: threading.Event,
+                 pause_event: threading.Event) -> FitResult: ...
+
+
+def train_with_engine(config: RunConfig, *, hooks: Sequence[TrainerHooks],
+                      base_dir: Path | None, device: str | None, seed: int,
+                      stop_event: threading.Event, pause_event: threading.Event) -> FitResult:
+    trainer = Trainer(config, hooks=hooks, base_dir=base_dir, device=device, seed=seed,
+                      stop_event=stop_event, pause_event=pause_event)
+    return trainer.fit()
+
+
+@dataclass
+class TrialContext:
+    """What every trial of a run shares."""
+
+    study: optuna.Study
+    store: Store
+    experiment_id: int
+    search: SearchDefinition
+    baseline: RunConfig
+    distributions: Mapping[str, Any]
+    base_dir: Path | None
+    device: str | None
+    hooks: RunnerHooks
+    stop_event: threading.Event
+    pause_event: threading.Event
+    fit: FitFunction
+    running: set[tuple[int, int]]  # (store id, optuna id) of trials in flight, for heartbeats
+    best: Callable[[], float | None]
+
+
+class _TrialHooks(TrainerHooks):
+    """Engine events -> batched store writes, observers, and Optuna pruning."""
+
+    def __init__(self, ctx: TrialContext, trial: optuna.Trial, trial_id: int,
+                 writer: SeriesWriter, repeat: int):
+        self.ctx, self.trial, self.trial_id = ctx, trial, trial_id
+        self.writer, self.repeat = writer, repeat
+        self.metric = ctx.search.objective.metric
+        self.prune = repeat == 0 and ctx.search.objective.second == "none" \
+            and ctx.search.pruner.kind != "none"
+        self.evaluations = 0
+
+    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+        self.ctx.hooks.on_fit_start(self.trial_id, event)
+
+    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+        self.writer.add_step(self.trial_id, event.step, event.epoch, event.loss, event.lr,
+                             event.grad_norm, repeat=self.repeat)
+        self.ctx.hooks.on_step(self.trial_id, event)
+
+    def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+        self.writer.add_eval(self.trial_id, event, repeat=self.repeat)
+        self.ctx.hooks.on_evaluate(self.trial_id, event)
+        value = event.metrics.get(self.metric)
+        if not self.prune or value is None:
+            self.evaluations += 1
+            return
+        self.trial.report(float(value), step=self.evaluations)
+        self.evaluations += 1
+        if self.trial.should_prune():
+            trainer.request_stop(
+                "pruned", f"pruned after evaluation {self.evaluations}: {self.metric} = "
+                f"{value:.4g} is worse than most trials at this point",
+            )
+
+
+def run_trial(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | None
+              ) -> TrialFinished:
+    t0 = time.perf_counter()
+    params = suggest(trial, ctx.distributions)
+    try:
+        config = merge_values(ctx.baseline, params)
+    except InvalidConfigError as exc:
+        return _invalid(ctx, trial, params, str(exc), index, total, t0)
+    seed0 = config.training.seed
+    device = ctx.device or config.training.device
+    trial_id = ctx.store.start_trial(
+        ctx.experiment_id, number=trial.number, optuna_trial_id=trial._trial_id,
+        params=params, config_json=config.model_dump_json(), device=device, seed=seed0,
+        repeats=ctx.search.repeats,
+    )
+    trial.set_user_attr("ts_trial_id", trial_id)
+    ctx.running.add((trial_id, trial._trial_id))
+    ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, params, seed0, device,
+                                          index, total))
+    results: list[FitResult] = []
+    writer = SeriesWriter(ctx.store)
+    try:
+        for repeat in range(ctx.search.repeats):
+            hooks = [_TrialHooks(ctx, trial, trial_id, writer, repeat)]
+            result = ctx.fit(config, hooks=hooks, base_dir=ctx.base_dir, device=device,
+                             seed=seed0 + repeat, stop_event=ctx.stop_event,
+                             pause_event=ctx.pause_event)
+            results.append(result)
+            if STATE_OF_STATUS.get(result.status) != "complete":
+                break
+    finally:
+        writer.close()  # the series are complete before the trial is marked finished
+        ctx.running.discard((trial_id, trial._trial_id))
+    return _finish(ctx, trial, trial_id, results, index, total, t0)
+
+
+def _objective(ctx: TrialContext, results: Sequence[FitResult]
+               ) -> tuple[float | None, float | None, str]:
+    metric = ctx.search.objective.metric
+    values = [r.best.get(metric) for r in results]
+    if any(v is None for v in values):
+        return None, None, f"no '{metric}' was measured; does the run evaluate on a " \
+            "validation split?"
+    clean = [float(v) for v in values if v is not None]
+    std = statistics.pstdev(clean) if len(clean) > 1 else None
+    return statistics.fmean(clean), std, ""
+
+
+def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
+            results: Sequence[FitResult], index: int, total: int | None, t0: float
+            ) -> TrialFinished:
+    last = results[-1]
+    state = STATE_OF_STATUS.get(last.status, "failed")
+    message = last.message
+    if last.traceback and state == "failed":
+        message = f"{message}\n{last.traceback}".strip()
+    objective: float | None = None
+    std: float | None = None
+    second: float | None = None
+    if state == "complete":
+        objective, std, problem = _objective(ctx, results)
+        if objective is None:
+            state, message = "failed", problem
+        second = statistics.fmean(r.duration_s for r in results)
+    metrics = {**last.best, "steps": float(sum(r.steps for r in results)),
+               "epochs": float(last.epochs)}
+    duration = sum(r.duration_s for r in results)
+    trial.set_user_attr(STATE_ATTR, state)
+    if state == "complete" and objective is not None:
+        values = [objective] if second is None or ctx.search.objective.second == "none" \
+            else [objective, second]
+        ctx.study.tell(trial, values)
+    elif state == "pruned":
+        ctx.study.tell(trial, state=TrialState.PRUNED)
+    else:
+        ctx.study.tell(trial, state=TrialState.FAIL)
+    ctx.store.finish_trial(
+        trial_id, state=state, message=message, objective=objective,
+        objective2=second if ctx.search.objective.second != "none" else None,
+        objective_std=std, metrics=metrics, duration_s=duration,
+    )
+    return TrialFinished(trial_id, trial.number, state, message, objective, ctx.best(), index,
+                         total, time.perf_counter() - t0, metrics)
+
+
+def _invalid(ctx: TrialContext, trial: optuna.Trial, params: dict[str, Any], message: str,
+             index: int, total: int | None, t0: float) -> TrialFinished:
+    trial.set_user_attr(STATE_ATTR, "invalid")
+    ctx.study.tell(trial, state=TrialState.FAIL)
+    trial_id = ctx.store.record_invalid(ctx.experiment_id, number=trial.number,
+                                        optuna_trial_id=trial._trial_id, params=params,
+                                        message=message)
+    return TrialFinished(trial_id, trial.number, "invalid", message, None, ctx.best(), index,
+                         total, time.perf_counter() - t0)

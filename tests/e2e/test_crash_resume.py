@@ -1,0 +1,86 @@
+"""kill -9 of `tunestudio run` at random moments, five times in a row: finished trials keep
+their full series, the project file is unchanged, the killed trial is interrupted, and the
+next run resumes the same experiment."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tunestudio.config import Budget, DataConfig, PrunerConfig, from_template, save_project
+from tunestudio.search import open_store
+from tunestudio.config import load_project
+
+
+def _project(path: Path) -> None:
+    project = from_template("digits")
+    base = project.baseline
+    baseline = base.model_copy(update={
+        "data": DataConfig(source=base.data.source, fraction=0.5),
+        "training": base.training.model_copy(update={"epochs": 8, "device": "cpu"}),
+        "schedule": base.schedule.model_copy(update={"warmup_epochs": 1.0}),
+    })
+    exp = project.experiments[0]
+    search = exp.search.model_copy(update={"budget": Budget(trials=4),
+                                           "pruner": PrunerConfig(kind="none")})
+    save_project(project.model_copy(update={
+        "baseline": baseline, "experiments": [exp.model_copy(update={"search": search})]}),
+        path)
+
+
+def _run(path: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "tunestudio", "run", str(path), "--quiet",
+                             *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def test_kill_nine_five_times_then_resume(tmp_path: Path) -> None:
+    path = tmp_path / "crash.tuneproj"
+    _project(path)
+    before = path.read_bytes()
+    project = load_project(path)
+    rng = random.Random(1234)
+    killed_while_running = 0
+    for _ in range(5):
+        proc = _run(path)
+        time.sleep(rng.uniform(3.0, 7.0))  # imports take ~2-3 s; trials ~1 s each
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert path.read_bytes() == before
+        store = open_store(project)
+        try:
+            trials = store.trials()
+            running = [t for t in trials if t.state == "running"]
+            killed_while_running += len(running)
+            complete = [t for t in trials if t.state == "complete"]
+            steps = store.step_series([t.id for t in complete])
+            evals = store.eval_series([t.id for t in complete])
+            for t in complete:
+                assert len(steps[t.id].step) == int(t.metrics["steps"]), t
+                assert len(evals[t.id].step) >= 1
+                assert t.objective is not None
+        finally:
+            store.close()
+    final = _run(path)
+    out, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["counts"].get("complete", 0) >= 1
+    store = open_store(project)
+    try:
+        trials = store.trials()
+        states = [t.state for t in trials]
+        assert "running" not in states
+        assert states.count("interrupted") == killed_while_running >= 1
+        assert len(store.experiments()) == 1  # the same experiment, resumed
+        numbers = sorted(t.number for t in trials)
+        assert len(numbers) == len(set(numbers))
+    finally:
+        store.close()
+    assert path.read_bytes() == before

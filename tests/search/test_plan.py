@@ -1,0 +1,110 @@
+"""Queueing a run's trials in Optuna: exact counts, no point run twice, interrupted points rerun."""
+
+from __future__ import annotations
+
+import optuna
+from optuna.trial import TrialState
+
+from tunestudio.config import (
+    CategoricalDimension,
+    FloatDimension,
+    IntDimension,
+    SearchDefinition,
+    from_template,
+)
+from tunestudio.config.search import Budget
+from tunestudio.search.plan import STATE_ATTR, enqueue, finite_plan
+from tunestudio.search.space import PLAN_ATTR, distributions, suggest
+
+
+def ovat_search() -> SearchDefinition:
+    return SearchDefinition(
+        strategy="ovat",
+        budget=Budget(trials=None),
+        dimensions=[
+            FloatDimension(path="optimizer.lr", low=1e-4, high=1e-1, log=True,
+                           values=[0.00075, 0.003, 0.012, 0.048]),
+            FloatDimension(path="optimizer.weight_decay", low=1e-5, high=1e-2, log=True,
+                           values=[0.0001, 0.0004, 0.0016, 0.0064]),
+            IntDimension(path="model.width", low=32, high=512, values=[32, 64, 128, 256]),
+        ],
+    )
+
+
+def study() -> optuna.Study:
+    return optuna.create_study(direction="maximize")
+
+
+def test_ovat_plan_is_baseline_then_one_change_each() -> None:
+    base = from_template("digits").baseline  # lr .003, wd .0004, width 128: all in the values
+    plan = finite_plan(ovat_search(), base)
+    assert plan is not None and len(plan) == 1 + 3 * 3
+    assert plan[0] == {"optimizer.lr": 0.003, "optimizer.weight_decay": 0.0004,
+                       "model.width": 128}
+    for point in plan[1:]:
+        changed = [k for k, v in point.items() if v != plan[0][k]]
+        assert len(changed) == 1
+
+
+def test_grid_plan_is_the_product() -> None:
+    search = SearchDefinition(strategy="grid", budget=Budget(trials=None), dimensions=[
+        FloatDimension(path="optimizer.lr", low=1e-3, high=1e-1, log=True, grid_points=3),
+        CategoricalDimension(path="training.batch_size", choices=[32, 64]),
+    ])
+    plan = finite_plan(search, from_template("digits").baseline)
+    assert plan is not None and len(plan) == 6
+    assert len({tuple(sorted(p.items())) for p in plan}) == 6
+
+
+def test_enqueue_ovat_queues_every_point_once_and_suggest_returns_them() -> None:
+    base = from_template("digits").baseline
+    s = study()
+    search = ovat_search()
+    assert enqueue(s, search, base, None) == 10
+    assert enqueue(s, search, base, None) == 10  # already queued: nothing added
+    assert len(s.get_trials(states=(TrialState.WAITING,))) == 10
+    dists = distributions(search, base)
+    seen = []
+    for _ in range(10):
+        trial = s.ask()
+        seen.append(suggest(trial, dists))
+        s.tell(trial, 0.5)
+    assert seen == finite_plan(search, base)
+
+
+def test_rerun_skips_finished_points_but_reruns_interrupted_ones() -> None:
+    base = from_template("digits").baseline
+    s = study()
+    search = ovat_search()
+    enqueue(s, search, base, 3)  # budget: 3 trials now
+    dists = distributions(search, base)
+    t1 = s.ask()
+    suggest(t1, dists)
+    t1.set_user_attr(STATE_ATTR, "complete")
+    s.tell(t1, 0.9)
+    t2 = s.ask()
+    suggest(t2, dists)
+    t2.set_user_attr(STATE_ATTR, "diverged")
+    s.tell(t2, state=TrialState.FAIL)
+    t3 = s.ask()
+    suggest(t3, dists)
+    s.tell(t3, state=TrialState.FAIL)  # killed: no state attr -> interrupted -> runs again
+    total = enqueue(s, search, base, None)
+    assert total == 10 - 2
+    waiting = s.get_trials(states=(TrialState.WAITING,))
+    planned = [t.user_attrs[PLAN_ATTR] for t in waiting]
+    assert t3.user_attrs[PLAN_ATTR] in planned
+    assert t1.user_attrs[PLAN_ATTR] not in planned
+
+
+def test_adaptive_budget_queues_empty_trials_sampled_when_popped() -> None:
+    base = from_template("digits").baseline
+    search = from_template("digits").experiments[0].search
+    s = study()
+    assert enqueue(s, search, base, 4) == 4
+    assert enqueue(s, search, base, 4) == 4  # the 4 waiting ones count toward the budget
+    trial = s.ask()
+    values = suggest(trial, distributions(search, base))
+    assert set(values) == {d.path for d in search.dimensions}
+    assert 1e-4 <= values["optimizer.lr"] <= 3e-2
+    assert enqueue(s, search, base, None) is None

@@ -1,0 +1,214 @@
+"""Experiments end to end on the real engine and store (tiny digits runs)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+
+from tunestudio.config import (
+    Budget,
+    CategoricalDimension,
+    FloatDimension,
+    IntDimension,
+    Objective,
+    PrunerConfig,
+    SearchDefinition,
+)
+from tunestudio.engine import StepEvent
+from tunestudio.search import (
+    ExperimentRunner,
+    RunnerHooks,
+    RunOptions,
+    TrialFinished,
+    open_store,
+    storage_url,
+)
+
+from .conftest import tiny_project
+
+
+class Recorder(RunnerHooks):
+    def __init__(self) -> None:
+        self.ended: list[TrialFinished] = []
+        self.steps = 0
+        self.total: int | None = -1
+
+    def on_run_start(self, total_trials: int | None) -> None:
+        self.total = total_trials
+
+    def on_step(self, trial_id: int, ev: StepEvent) -> None:
+        self.steps += 1
+
+    def on_trial_end(self, ev: TrialFinished) -> None:
+        self.ended.append(ev)
+
+
+def test_tpe_experiment_runs_its_budget_and_optuna_sees_it() -> None:
+    project = tiny_project()
+    rec = Recorder()
+    summary = ExperimentRunner(project, project.experiments[0].name, hooks=[rec]).run()
+    assert rec.total == 3 and len(rec.ended) == 3
+    assert summary.counts == {"complete": 3}
+    assert rec.steps > 0
+    store = open_store(project)
+    try:
+        trials = store.trials()
+        assert len(trials) == 3
+        best = store.best_trial(trials[0].experiment_id, "maximize")
+        assert best is not None and best.objective == max(t.objective or 0 for t in trials)
+        series = store.step_series([best.id])[best.id]
+        assert len(series.step) == int(best.metrics["steps"])
+        assert set(best.params) == {d.path for d in project.experiments[0].search.dimensions}
+    finally:
+        store.close()
+    study = optuna.load_study(study_name=summary.study_name, storage=storage_url(project))
+    assert len(study.trials) == 3
+    assert {t.state for t in study.trials} == {optuna.trial.TrialState.COMPLETE}
+
+
+def test_running_again_adds_trials_to_the_same_experiment() -> None:
+    project = tiny_project({"budget": Budget(trials=2)})
+    name = project.experiments[0].name
+    ExperimentRunner(project, name).run()
+    ExperimentRunner(project, name, options=RunOptions(trials=1)).run()
+    store = open_store(project)
+    try:
+        assert len(store.experiments()) == 1
+        assert sorted(t.number for t in store.trials()) == [0, 1, 2]
+    finally:
+        store.close()
+
+
+def test_ovat_runs_baseline_once_plus_each_other_value() -> None:
+    search = SearchDefinition(
+        strategy="ovat", budget=Budget(trials=None), pruner=PrunerConfig(kind="none"),
+        dimensions=[
+            FloatDimension(path="optimizer.lr", low=1e-4, high=1e-1, log=True,
+                           values=[0.00075, 0.003, 0.012]),
+            CategoricalDimension(path="training.batch_size", choices=[32, 64, 128]),
+        ],
+    )
+    project = tiny_project({"strategy": "ovat", "dimensions": search.dimensions,
+                            "budget": search.budget}, epochs=2)
+    rec = Recorder()
+    ExperimentRunner(project, project.experiments[0].name, hooks=[rec]).run()
+    assert rec.total == 1 + 2 + 2
+    params = [e for e in rec.ended]
+    assert len(params) == 5
+    # a second run has nothing left to do
+    rec2 = Recorder()
+    ExperimentRunner(project, project.experiments[0].name, hooks=[rec2]).run()
+    assert rec2.total == 0 and rec2.ended == []
+
+
+def test_invalid_sampled_config_is_recorded_and_the_search_goes_on() -> None:
+    # warm-up longer than some sampled epoch counts: those trials are invalid, others train
+    dims = [IntDimension(path="training.epochs", low=1, high=3)]
+    project = tiny_project({"strategy": "grid", "dimensions": dims,
+                            "budget": Budget(trials=None)})
+    rec = Recorder()
+    summary = ExperimentRunner(project, project.experiments[0].name, hooks=[rec]).run()
+    states = sorted(e.state for e in rec.ended)
+    assert states == ["complete", "complete", "invalid"]
+    invalid = next(e for e in rec.ended if e.state == "invalid")
+    assert "warmup_epochs" in invalid.message
+    assert summary.counts["invalid"] == 1
+
+
+def test_diverging_trial_is_recorded_and_the_search_goes_on() -> None:
+    dims = [CategoricalDimension(path="optimizer.lr", choices=[1e-3, 10.0])]
+    project = tiny_project({"strategy": "grid", "dimensions": dims,
+                            "budget": Budget(trials=None)})
+    project = project.model_copy(update={"baseline": project.baseline.model_copy(update={
+        "optimizer": project.baseline.optimizer.model_copy(update={"kind": "sgd"}),
+    })})
+    rec = Recorder()
+    ExperimentRunner(project, project.experiments[0].name, hooks=[rec]).run()
+    by_lr = {e.state for e in rec.ended}
+    assert "complete" in by_lr
+
+
+def test_stop_marks_the_running_trial_interrupted() -> None:
+    project = tiny_project(epochs=200)
+    stop = threading.Event()
+
+    class StopAfterSteps(RunnerHooks):
+        def __init__(self) -> None:
+            self.n = 0
+
+        def on_step(self, trial_id: int, ev: StepEvent) -> None:
+            self.n += 1
+            if self.n == 20:
+                stop.set()
+
+    rec = Recorder()
+    summary = ExperimentRunner(project, project.experiments[0].name,
+                               hooks=[StopAfterSteps(), rec], stop_event=stop).run()
+    assert summary.stopped
+    assert [e.state for e in rec.ended] == ["interrupted"]
+    store = open_store(project)
+    try:
+        [trial] = store.trials()
+        assert trial.state == "interrupted"
+    finally:
+        store.close()
+
+
+def test_repeats_average_the_objective_and_keep_the_spread() -> None:
+    project = tiny_project({"repeats": 2, "budget": Budget(trials=1)})
+    rec = Recorder()
+    ExperimentRunner(project, project.experiments[0].name, hooks=[rec]).run()
+    store = open_store(project)
+    try:
+        [trial] = store.trials()
+        assert trial.state == "complete"
+        assert trial.objective_std is not None
+        series = store.eval_series([trial.id])[trial.id]
+        assert len(series.step) > 0
+    finally:
+        store.close()
+
+
+def test_median_pruner_prunes_poor_trials() -> None:
+    search_updates: dict[str, Any] = {
+        "strategy": "grid", "budget": Budget(trials=None),
+        "pruner": PrunerConfig(kind="median", startup_trials=1, warmup_evaluations=0),
+        "dimensions": [CategoricalDimension(path="optimizer.lr",
+                                            choices=[0.003, 0.0031, 1e-6, 2e-6])],
+        "objective": Objective(metric="val_accuracy"),
+    }
+    project = tiny_project(search_updates, epochs=4)
+    rec = Recorder()
+    summary = ExperimentRunner(project, project.experiments[0].name, hooks=[rec]).run()
+    assert summary.counts.get("pruned", 0) >= 1
+
+
+def test_second_objective_makes_a_pareto_study() -> None:
+    project = tiny_project({"objective": Objective(metric="val_accuracy", second="train_time"),
+                            "budget": Budget(trials=2)})
+    summary = ExperimentRunner(project, project.experiments[0].name).run()
+    study = optuna.load_study(study_name=summary.study_name, storage=storage_url(project))
+    assert len(study.directions) == 2
+    assert all(len(t.values) == 2 for t in study.trials)
+
+
+@pytest.mark.parametrize("strategy", ["random", "gp", "cmaes", "qmc"])
+def test_every_adaptive_strategy_runs(strategy: str) -> None:
+    dims = [FloatDimension(path="optimizer.lr", low=1e-4, high=1e-2, log=True),
+            IntDimension(path="model.width", low=16, high=64)]
+    project = tiny_project({"strategy": strategy, "dimensions": dims,
+                            "budget": Budget(trials=2)}, epochs=2)
+    summary = ExperimentRunner(project, project.experiments[0].name).run()
+    assert summary.counts == {"complete": 2}
+
+
+def test_unknown_experiment_is_a_clear_error(project_file: Path) -> None:
+    from tunestudio.errors import TuneStudioError
+    from tunestudio.search import check_experiment
+
+    with pytest.raises(TuneStudioError, match="the project has: bayes"):
+        check_experiment(tiny_project(), "nope")
