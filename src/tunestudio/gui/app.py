@@ -1,0 +1,74 @@
+"""Entry point of the desktop app: `run_app(argv)` with argv `[]`, `[PROJECT.tuneproj]` or
+`["--smoke-test"]`. Only Qt and the config layer are imported before the window shows; torch
+is loaded by the device catalog's worker thread once the window is up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QApplication
+
+from tunestudio import __version__
+from tunestudio.gui import notifications
+from tunestudio.gui.main_window import MainWindow
+from tunestudio.gui.settings import Settings
+from tunestudio.gui.startup import seconds_since_process_start
+from tunestudio.gui.theme import apply_theme
+
+_log = logging.getLogger(__name__)
+USAGE = "usage: tunestudio [PROJECT.tuneproj | --smoke-test]"
+
+
+def make_app() -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
+    app.setApplicationName("TuneStudio")
+    app.setOrganizationName("TuneStudio")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("tunestudio")
+    return app
+
+
+class _StartupReporter(QObject):
+    """Logs the start-up time when the window first shows, then loads the engine."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.startup_s: float | None = None
+        window.first_shown.connect(self.on_shown)
+
+    @Slot()
+    def on_shown(self) -> None:
+        self.startup_s = seconds_since_process_start()
+        _log.info("main window shown %.2f s after the process started", self.startup_s)
+        self.window.catalog.start()
+
+
+def run_app(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    flags = [a for a in argv if a.startswith("-")]
+    files = [a for a in argv if not a.startswith("-")]
+    if set(flags) - {"--smoke-test"} or len(files) > 1 or (flags and files):
+        print(USAGE, file=sys.stderr)
+        return 2
+    if "--smoke-test" in flags:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from tunestudio.gui.smoke import run_smoke_test
+
+        return run_smoke_test(make_app())
+    app = make_app()
+    settings = Settings()
+    settings.apply_data_dir()
+    apply_theme(app, settings.theme)
+    notifications.install_excepthook()
+    window = MainWindow(settings)
+    _StartupReporter(window)
+    if files:
+        window.open_project(Path(files[0]))
+    window.show()
+    return app.exec()

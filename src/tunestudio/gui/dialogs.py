@@ -1,0 +1,67 @@
+"""The questions the main window asks: where to open or save a file, whether to keep unsaved
+changes, whether to stop a running search, whether to restore a recovery copy. Message boxes
+carry object names so tests can find and click them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from tunestudio.config import SUFFIX
+
+_FILTER = f"TuneStudio projects (*{SUFFIX});;All files (*)"
+SaveAnswer = Literal["save", "discard", "cancel"]
+
+
+def ask_open_path(parent: QWidget | None, start: Path) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, "Open project", str(start), _FILTER)
+    return Path(name) if name else None
+
+
+def ask_save_path(parent: QWidget | None, suggested: Path) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, "Save project as", str(suggested), _FILTER)
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.suffix == SUFFIX else path.with_suffix(SUFFIX)
+
+
+def ask_save_changes(parent: QWidget | None, name: str) -> SaveAnswer:
+    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+                      f"Save the changes to {name}?", parent=parent)
+    box.setObjectName("savePrompt")
+    box.setInformativeText("Your changes are lost if you don't save them.")
+    box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                           | QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    answer = box.exec()
+    if answer == QMessageBox.StandardButton.Save:
+        return "save"
+    if answer == QMessageBox.StandardButton.Discard:
+        return "discard"
+    return "cancel"
+
+
+def ask_stop_run(parent: QWidget | None) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Question, "A search is running",
+                      "Stop the search and close?", parent=parent)
+    box.setObjectName("stopRunPrompt")
+    box.setInformativeText("The running trial is marked interrupted; finished trials are "
+                           "kept. You can run the experiment again later.")
+    stop = box.addButton("Stop and close", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is stop
+
+
+def ask_restore(parent: QWidget | None, name: str, when: float) -> bool:
+    stamp = datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M")
+    box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes found",
+                      f"{name} has unsaved changes from {stamp} (TuneStudio closed before "
+                      "they were saved). Restore them?", parent=parent)
+    box.setObjectName("restorePrompt")
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes

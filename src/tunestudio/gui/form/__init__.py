@@ -1,0 +1,1 @@
+"""Editors generated from the pydantic config models: one spec per field, one editor per spec."""

@@ -1,0 +1,321 @@
+"""One editor widget per kind of field value. Each shows a value set from the model and emits
+`edited(value)` only for the user's own changes, so refreshing from the document never echoes
+an edit back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from tunestudio.gui.form.spec import FieldSpec
+from tunestudio.gui.form.spinboxes import FloatSpinBox, IntSpinBox
+
+
+class FieldEditor(QWidget):
+    """Base: a value in, a user edit out. `focus_widget` is what a test or a click focuses."""
+
+    edited = Signal(object)
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    @property
+    def focus_widget(self) -> QWidget:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+
+class BoolEditor(FieldEditor):
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.box = QCheckBox(self)
+        self._layout.addWidget(self.box)
+        self.box.clicked.connect(self._on_clicked)
+
+    @property
+    def focus_widget(self) -> QWidget:
+        return self.box
+
+    def _on_clicked(self, checked: bool) -> None:
+        self.edited.emit(checked)
+
+    def set_value(self, value: Any) -> None:
+        with QSignalBlocker(self.box):
+            self.box.setChecked(bool(value))
+
+    def value(self) -> bool:
+        return self.box.isChecked()
+
+
+class ChoiceEditor(FieldEditor):
+    def __init__(self, spec: FieldSpec, labels: dict[Any, str] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.combo = QComboBox(self)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.combo.setMinimumWidth(110)
+        self._layout.addWidget(self.combo)
+        self._layout.addStretch(1)
+        self.set_choices(spec.choices, labels or {})
+        self.combo.activated.connect(self._on_activated)
+
+    def set_choices(self, choices: tuple[Any, ...], labels: dict[Any, str]) -> None:
+        current = self.value() if self.combo.count() else None
+        with QSignalBlocker(self.combo):
+            self.combo.clear()
+            for choice in choices:
+                self.combo.addItem(labels.get(choice, str(choice)), choice)
+            if current is not None:
+                self.set_value(current)
+
+    @property
+    def focus_widget(self) -> QWidget:
+        return self.combo
+
+    def _on_activated(self, index: int) -> None:
+        self.edited.emit(self.combo.itemData(index))
+
+    def set_value(self, value: Any) -> None:
+        index = self.combo.findData(value)
+        with QSignalBlocker(self.combo):
+            if index < 0:  # a value the current choices lack: show it, pydantic will say why
+                self.combo.addItem(str(value), value)
+                index = self.combo.count() - 1
+            self.combo.setCurrentIndex(index)
+
+    def value(self) -> Any:
+        return self.combo.currentData()
+
+
+class NumberEditor(FieldEditor):
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.spin: FloatSpinBox | IntSpinBox = (
+            IntSpinBox(spec, self) if spec.kind == "int" else FloatSpinBox(spec, self))
+        self.spin.setMinimumWidth(110)
+        self._layout.addWidget(self.spin)
+        self._layout.addStretch(1)
+        self.spin.valueChanged.connect(self._on_changed)
+
+    @property
+    def focus_widget(self) -> QWidget:
+        return self.spin
+
+    def _on_changed(self, value: float) -> None:
+        self.edited.emit(int(value) if self.spec.kind == "int" else float(value))
+
+    def set_value(self, value: Any) -> None:
+        if isinstance(value, int | float) and not isinstance(value, bool) \
+                and value != self.spin.value():
+            with QSignalBlocker(self.spin):
+                self.spin.setValue(value)  # type: ignore[arg-type]
+
+    def value(self) -> int | float:
+        return self.spin.value()
+
+
+class TextEditor(FieldEditor):
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.line = QLineEdit(self)
+        self._layout.addWidget(self.line)
+        self.line.editingFinished.connect(self._on_finished)
+        self._shown = ""
+
+    @property
+    def focus_widget(self) -> QWidget:
+        return self.line
+
+    def _on_finished(self) -> None:
+        if self.line.text() != self._shown:
+            self._shown = self.line.text()
+            self.edited.emit(self._shown)
+
+    def set_value(self, value: Any) -> None:
+        self._shown = "" if value is None else str(value)
+        if self.line.text() != self._shown:
+            with QSignalBlocker(self.line):
+                self.line.setText(self._shown)
+
+    def value(self) -> str:
+        return self.line.text()
+
+
+class NotesEditor(FieldEditor):
+    """Free text (goal, hypothesis, conclusion): every keystroke is an edit; the undo stack
+    merges a run of them into one step."""
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.text = QPlainTextEdit(self)
+        self.text.setTabChangesFocus(True)
+        self.text.setPlaceholderText(spec.description)
+        self.text.setFixedHeight(self.text.fontMetrics().lineSpacing() * 3 + 14)
+        self._layout.addWidget(self.text)
+        self.text.textChanged.connect(self._on_changed)
+
+    @property
+    def focus_widget(self) -> QWidget:
+        return self.text
+
+    def _on_changed(self) -> None:
+        self.edited.emit(self.text.toPlainText())
+
+    def set_value(self, value: Any) -> None:
+        text = "" if value is None else str(value)
+        if self.text.toPlainText() != text:
+            with QSignalBlocker(self.text):
+                self.text.setPlainText(text)
+
+    def value(self) -> str:
+        return self.text.toPlainText()
+
+
+class ListEditor(FieldEditor):
+    """Comma-separated values. Text that does not parse is reported at the field by the form
+    (`parse_error`), without touching the document."""
+
+    parse_failed = Signal(str)
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.line = QLineEdit(self)
+        hint = "comma-separated"
+        self.line.setPlaceholderText(f"{hint}; empty = none" if spec.optional else hint)
+        self._layout.addWidget(self.line)
+        self.line.editingFinished.connect(self._on_finished)
+        self._shown = ""
+
+    @property
+    def focus_widget(self) -> QWidget:
+        return self.line
+
+    def _on_finished(self) -> None:
+        text = self.line.text().strip()
+        if text == self._shown:
+            return
+        try:
+            value = self.parse(text)
+        except ValueError as exc:
+            self.parse_failed.emit(str(exc))
+            return
+        self._shown = text
+        self.edited.emit(value)
+
+    def parse(self, text: str) -> list[Any] | None:
+        if not text:
+            return None if self.spec.optional else []
+        return [self._item(token.strip()) for token in text.split(",")]
+
+    def _item(self, token: str) -> Any:
+        if self.spec.item_type is int:
+            try:
+                return int(token)
+            except ValueError:
+                raise ValueError(f"'{token}' is not a whole number") from None
+        if self.spec.item_type is float:
+            try:
+                return float(token)
+            except ValueError:
+                raise ValueError(f"'{token}' is not a number") from None
+        try:  # any scalar: 64, 0.5, true, relu
+            value = json.loads(token)
+        except json.JSONDecodeError:
+            return token
+        return value if isinstance(value, bool | int | float | str) else token
+
+    def set_value(self, value: Any) -> None:
+        self._shown = "" if value is None else ", ".join(
+            json.dumps(v) if isinstance(v, bool) else str(v) for v in value)
+        if self.line.text() != self._shown:
+            with QSignalBlocker(self.line):
+                self.line.setText(self._shown)
+
+    def value(self) -> list[Any] | None:
+        return self.parse(self.line.text().strip())
+
+
+class OptionalEditor(FieldEditor):
+    """A number that may be empty (no gradient clipping, no time limit): a check box turns the
+    value on and off."""
+
+    def __init__(self, spec: FieldSpec, inner: FieldEditor, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.enabled_box = QCheckBox(self)
+        self.enabled_box.setToolTip("Unchecked: none")
+        self.inner = inner
+        self._layout.addWidget(self.enabled_box)
+        self._layout.addWidget(inner, 1)
+        self.enabled_box.clicked.connect(self._on_toggled)
+        inner.edited.connect(self._on_inner)
+
+    @property
+    def focus_widget(self) -> QWidget:
+        return self.inner.focus_widget
+
+    def _fallback(self) -> Any:
+        if self.spec.default is not None:
+            return self.spec.default
+        low = self.spec.low if self.spec.low is not None else 0.0
+        start = low + 1 if self.spec.low_open or (self.spec.kind == "int" and low == 0) else low
+        return int(start) if self.spec.kind == "int" else float(max(start, 1.0))
+
+    def _on_toggled(self, checked: bool) -> None:
+        self.inner.setEnabled(checked)
+        if checked:
+            self.inner.set_value(self._fallback())
+        self.edited.emit(self.inner.value() if checked else None)
+
+    def _on_inner(self, value: Any) -> None:
+        if self.enabled_box.isChecked():
+            self.edited.emit(value)
+
+    def set_value(self, value: Any) -> None:
+        with QSignalBlocker(self.enabled_box):
+            self.enabled_box.setChecked(value is not None)
+        self.inner.setEnabled(value is not None)
+        if value is not None:
+            self.inner.set_value(value)
+
+    def value(self) -> Any:
+        return self.inner.value() if self.enabled_box.isChecked() else None
+
+
+def make_editor(spec: FieldSpec, *, multiline: bool = False,
+                labels: dict[Any, str] | None = None) -> FieldEditor:
+    """The editor for a scalar field (sections are built by the form)."""
+    editor: FieldEditor
+    if spec.kind == "bool":
+        editor = BoolEditor(spec)
+    elif spec.kind == "choice":
+        editor = ChoiceEditor(spec, labels)
+    elif spec.kind in ("int", "float"):
+        editor = NumberEditor(spec)
+    elif spec.kind == "list":
+        return ListEditor(spec)  # empty text is already "none"
+    elif multiline:
+        editor = NotesEditor(spec)
+    else:
+        editor = TextEditor(spec)
+    if spec.optional and spec.kind in ("int", "float", "text"):
+        return OptionalEditor(spec, editor)
+    editor.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    return editor

@@ -1,0 +1,270 @@
+"""A form generated from a pydantic model class: grouped sections, a kind picker with one page
+of fields per variant for discriminated unions, each field's help from its description and
+advice, and pydantic's messages shown at the fields they concern.
+
+The form holds no state of its own: `FormBinding.set_data` shows a (possibly invalid) dict, and
+user edits leave as `edited(path, value)`; the owner applies them to its document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tunestudio.gui.form.editors import FieldEditor, ListEditor, make_editor
+from tunestudio.gui.form.spec import FieldSpec, field_specs, humanize
+from tunestudio.gui.form.values import get_path, set_path, switch_variant
+
+Condition = tuple[str, str]  # (union section path, variant tag) a row needs to be shown
+
+
+@dataclass(frozen=True)
+class FormHints:
+    """Presentation choices the owner makes; the fields themselves come from the model."""
+
+    multiline: frozenset[str] = frozenset()
+    choice_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
+    exclude: frozenset[str] = frozenset()
+
+
+class FieldRow(QWidget):
+    """An editor with its error line underneath."""
+
+    edited = Signal(str, object)  # path, value
+
+    def __init__(self, path: str, editor: FieldEditor, conditions: tuple[Condition, ...]) -> None:
+        super().__init__()
+        self.path = path
+        self.editor = editor
+        self.conditions = conditions
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("fieldError")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(editor)
+        layout.addWidget(self.error_label)
+        editor.setToolTip(editor.spec.help)
+        if isinstance(editor, ListEditor):
+            editor.parse_failed.connect(self.set_error)
+        editor.edited.connect(self._on_edited)
+
+    @Slot(object)
+    def _on_edited(self, value: Any) -> None:
+        self.set_error(None)
+        self.edited.emit(self.path, value)
+
+    @property
+    def error(self) -> str | None:
+        return self.error_label.text() if not self.error_label.isHidden() else None
+
+    @Slot(str)
+    def set_error(self, message: str | None) -> None:
+        self.error_label.setText(message or "")
+        self.error_label.setVisible(bool(message))
+        self.editor.setProperty("invalid", bool(message))
+        for widget in (self.editor, self.editor.focus_widget):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+
+class UnionSection(QWidget):
+    """A kind picker and, under it, the fields of the chosen kind; the others are hidden."""
+
+    def __init__(self, path: str, spec: FieldSpec, binding: FormBinding,
+                 conditions: tuple[Condition, ...]) -> None:
+        super().__init__()
+        self.path = path
+        self.tags = list(spec.variants)
+        kind_spec = FieldSpec(name="kind", kind="choice", description=spec.description,
+                              advice=spec.advice, choices=tuple(self.tags))
+        labels = {tag: humanize(tag) for tag in self.tags}
+        self.kind_row = binding.add_row(f"{path}.kind", make_editor(kind_spec, labels=labels),
+                                        conditions)
+        self.pages = QStackedWidget(self)
+        self._shown = False
+        for tag, model in spec.variants.items():
+            page = build_fields(model, f"{path}.", binding, (*conditions, (path, tag)))
+            page.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+            self.pages.addWidget(page)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(_label(kind_spec), self.kind_row)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.pages)
+
+    def show_variant(self, tag: str) -> None:
+        if tag not in self.tags:
+            return
+        index = self.tags.index(tag)
+        if index == self.pages.currentIndex() and self._shown:
+            return
+        self._shown = True
+        for i in range(self.pages.count()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page = self.pages.widget(i)
+            if page is not None:
+                page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+        self.pages.setCurrentIndex(index)
+        self.pages.adjustSize()
+
+
+class FormBinding(QObject):
+    """The rows of one form by dotted path: shows data and problems, reports edits and which
+    field has the focus (for the help panel)."""
+
+    edited = Signal(str, object)
+    help_requested = Signal(str, str)  # title, text
+
+    def __init__(self, hints: FormHints | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.hints = hints or FormHints()
+        self.rows: dict[str, list[FieldRow]] = {}
+        self.unions: dict[str, tuple[UnionSection, dict[str, type[BaseModel]]]] = {}
+        self._kinds: dict[str, str] = {}
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+
+    def add_row(self, path: str, editor: FieldEditor,
+                conditions: tuple[Condition, ...]) -> FieldRow:
+        row = FieldRow(path, editor, conditions)
+        self.rows.setdefault(path, []).append(row)
+        row.edited.connect(self.edited)
+        return row
+
+    def add_union(self, section: UnionSection, variants: dict[str, type[BaseModel]]) -> None:
+        self.unions[section.path] = (section, variants)
+
+    def _active(self, row: FieldRow) -> bool:
+        return all(self._kinds.get(path) == tag for path, tag in row.conditions)
+
+    def row(self, path: str) -> FieldRow | None:
+        """The row shown for a path (a path shared by variants has one row per variant)."""
+        rows = self.rows.get(path, [])
+        active = [r for r in rows if self._active(r)] or rows
+        return active[0] if active else None
+
+    def editor(self, path: str) -> FieldEditor:
+        row = self.row(path)
+        if row is None:
+            raise KeyError(f"no field {path} in this form")
+        return row.editor
+
+    def set_data(self, data: Mapping[str, Any]) -> None:
+        for path, (section, _) in self.unions.items():
+            kind = get_path(data, f"{path}.kind")
+            if isinstance(kind, str):
+                self._kinds[path] = kind
+                section.show_variant(kind)
+        for path, rows in self.rows.items():
+            try:
+                value = get_path(data, path)
+            except (KeyError, IndexError, TypeError):
+                continue  # the current variant lacks the field
+            for row in rows:
+                if self._active(row):
+                    row.editor.set_value(value)
+
+    def set_problems(self, problems: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Mark each problem at its field (or the nearest enclosing one); returns those that
+        belong to no field of this form."""
+        errors: dict[str, list[str]] = {}
+        unmatched: list[tuple[str, str]] = []
+        for path, message in problems:
+            target = self._nearest_row(path)
+            if target is None:
+                unmatched.append((path, message))
+            else:
+                errors.setdefault(target, []).append(message)
+        for path, rows in self.rows.items():
+            for row in rows:
+                messages = errors.get(path) if self._active(row) else None
+                row.set_error("\n".join(messages) if messages else None)
+        return unmatched
+
+    def _nearest_row(self, path: str) -> str | None:
+        parts = path.split(".")
+        while parts:
+            candidate = ".".join(parts)
+            if candidate in self.rows:
+                return candidate
+            parts.pop()
+        return None
+
+    def apply(self, data: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+        """`data` with an edit applied: choosing a kind switches the section's variant, keeping
+        the fields the variants share and giving the others their defaults."""
+        section = path.rsplit(".", 1)[0] if path.endswith(".kind") else None
+        if section is not None and section in self.unions:
+            return switch_variant(data, section, self.unions[section][1][value])
+        return set_path(data, path, value)
+
+    @Slot(QWidget, QWidget)
+    def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        widget: QObject | None = new
+        while widget is not None and not isinstance(widget, FieldRow):
+            widget = widget.parent()
+        if isinstance(widget, FieldRow) and widget.path in self.rows \
+                and widget in self.rows[widget.path]:
+            spec = widget.editor.spec
+            title = humanize(widget.path.rsplit(".", 1)[0].split(".")[-1]) + " · " + spec.label \
+                if spec.name == "kind" else spec.label
+            self.help_requested.emit(title, spec.help)
+
+
+def _label(spec: FieldSpec) -> QLabel:
+    label = QLabel(spec.label)
+    label.setToolTip(spec.help)
+    return label
+
+
+def build_fields(model: type[BaseModel], prefix: str, binding: FormBinding,
+                 conditions: tuple[Condition, ...] = (),
+                 exclude: frozenset[str] = frozenset()) -> QWidget:
+    """The fields of `model` as a form; nested models and unions become group boxes."""
+    page = QWidget()
+    form = QFormLayout(page)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setContentsMargins(0, 0, 0, 0)
+    for spec in field_specs(model, exclude | binding.hints.exclude):
+        path = f"{prefix}{spec.name}"
+        if spec.kind in ("model", "union"):
+            form.addRow(build_section(spec, path, binding, conditions))
+            continue
+        editor = make_editor(spec, multiline=spec.name in binding.hints.multiline,
+                             labels=dict(binding.hints.choice_labels.get(spec.name, {})))
+        form.addRow(_label(spec), binding.add_row(path, editor, conditions))
+    return page
+
+
+def build_section(spec: FieldSpec, path: str, binding: FormBinding,
+                  conditions: tuple[Condition, ...] = ()) -> QGroupBox:
+    """A titled group for a nested model or a union of models."""
+    box = QGroupBox(spec.label)
+    box.setToolTip(spec.help)
+    layout = QVBoxLayout(box)
+    if spec.kind == "union":
+        section = UnionSection(path, spec, binding, conditions)
+        binding.add_union(section, spec.variants)
+        layout.addWidget(section)
+    elif spec.model is not None:
+        layout.addWidget(build_fields(spec.model, f"{path}.", binding, conditions))
+    return box

@@ -1,0 +1,28 @@
+"""The help of the focused field: its description and the tuning practice for that knob."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+
+class HelpPanel(QFrame):
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel(self)
+        self.title.setStyleSheet("font-weight: 600;")
+        self.body = QLabel(placeholder, self)
+        self.body.setObjectName("hint")
+        self.body.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body)
+
+    @Slot(str, str)
+    def show_help(self, title: str, text: str) -> None:
+        self.title.setText(title)
+        self.body.setObjectName("")
+        self.body.setStyleSheet("")
+        self.body.setText(text)

@@ -1,0 +1,27 @@
+"""A project that fails to load is explained in one dialog that names each bad field; the file
+is left exactly as it was (qutebrowser shows config errors the same way)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from tunestudio.config import ProjectFileError
+
+
+def load_error_text(exc: ProjectFileError) -> str:
+    rows = "".join(f"<li><b>{escape(loc)}</b>: {escape(msg)}</li>" for loc, msg in exc.problems)
+    return (f"<p><code>{escape(str(exc.path))}</code></p><ul>{rows}</ul>"
+            "<p>The file was not changed. Fix the fields named above (in a text editor) and "
+            "open it again.</p>")
+
+
+def show_load_error(parent: QWidget | None, exc: ProjectFileError) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Critical, "Cannot open project",
+                      f"This project file cannot be opened ({len(exc.problems)} problem(s)):",
+                      QMessageBox.StandardButton.Close, parent)
+    box.setObjectName("loadErrorDialog")
+    box.setInformativeText(load_error_text(exc))
+    box.open()  # window-modal, returns at once: tests and the event loop keep running
+    return box

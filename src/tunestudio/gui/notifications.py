@@ -1,0 +1,176 @@
+"""The one route for messages to the user: any code, in any thread, calls `error`, `warning` or
+`info`; the bridge (a GUI-thread QObject) delivers them, queued, to the notification area, which
+shows non-modal toasts in the window's corner. Uncaught exceptions, in the GUI thread or any
+other, come through the same route (qutebrowser's message bridge, napari's notification
+manager)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import traceback
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Literal
+
+from PySide6.QtCore import QChildEvent, QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+Level = Literal["error", "warning", "info"]
+_log = logging.getLogger(__name__)
+_SHOWN_S = {"error": 20, "warning": 12, "info": 6}
+_MAX_SHOWN = 4
+
+
+@dataclass(frozen=True)
+class Message:
+    level: Level
+    text: str
+    detail: str = ""
+
+
+class MessageBridge(QObject):
+    """Emitting from another thread is safe: the receiver lives in the GUI thread, so Qt queues
+    the call there."""
+
+    message = Signal(object)
+
+    def post(self, level: Level, text: str, detail: str = "") -> None:
+        log = {"error": _log.error, "warning": _log.warning, "info": _log.info}[level]
+        log("%s%s", text, f"\n{detail}" if detail else "")
+        self.message.emit(Message(level, text, detail))
+
+
+_bridge: MessageBridge | None = None
+
+
+def bridge() -> MessageBridge:
+    """The process's bridge; created on first use, which must be in the GUI thread."""
+    global _bridge
+    if _bridge is None:
+        _bridge = MessageBridge()
+    return _bridge
+
+
+def error(text: str, detail: str = "") -> None:
+    bridge().post("error", text, detail)
+
+
+def warning(text: str, detail: str = "") -> None:
+    bridge().post("warning", text, detail)
+
+
+def info(text: str, detail: str = "") -> None:
+    bridge().post("info", text, detail)
+
+
+def install_excepthook() -> None:
+    """Uncaught exceptions become error notifications instead of a dead or silent app."""
+    bridge()  # created now, in the GUI thread
+
+    def hook(kind: type[BaseException], exc: BaseException,
+             tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        detail = "".join(traceback.format_exception(kind, exc, tb))
+        error(f"Unexpected error: {exc}", detail)
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+
+
+class _Toast(QFrame):
+    def __init__(self, message: Message, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"toast_{message.level}")
+        self.setProperty("level", message.level)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.message = message
+        icon = {"error": "✖", "warning": "⚠", "info": "ℹ"}[message.level]
+        text = QLabel(f"<b>{icon}</b>&nbsp; {_escape(message.text)}", self)
+        text.setWordWrap(True)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if message.detail:
+            text.setToolTip(message.detail[-4000:])
+        close = QToolButton(self)
+        close.setText("×")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.deleteLater)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 4, 6)
+        layout.addWidget(text, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.setFixedWidth(380)
+        QTimer.singleShot(_SHOWN_S[message.level] * 1000, self.deleteLater)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class NotificationArea(QWidget):
+    """Toasts stacked in the bottom-right corner of `host`; they never take the focus or block
+    the window, and they disappear by themselves."""
+
+    def __init__(self, host: QWidget, source: MessageBridge) -> None:
+        super().__init__(host)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(6)
+        self._layout.addStretch(1)
+        self.history: list[Message] = []
+        source.message.connect(self.show_message)
+        host.installEventFilter(self)
+        self._place()
+
+    @Slot(object)
+    def show_message(self, message: Message) -> None:
+        self.history.append(message)
+        toasts = self.toasts()
+        for old in toasts[: max(0, len(toasts) - _MAX_SHOWN + 1)]:
+            old.deleteLater()
+        self._layout.addWidget(_Toast(message, self))
+        self._place()
+        self.show()
+        self.raise_()
+
+    def toasts(self) -> list[_Toast]:
+        return [w for w in self.findChildren(_Toast) if not w.isHidden()]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        host = self.parentWidget()
+        if host is None:
+            return
+        if not self.toasts():
+            self.hide()
+            return
+        self.adjustSize()
+        width, height = 390, min(self.sizeHint().height(), host.height() - 60)
+        self.setGeometry(host.width() - width - 12, host.height() - height - 36, width, height)
+        self.raise_()
+
+    def childEvent(self, event: QChildEvent) -> None:
+        super().childEvent(event)
+        if event.type() == QEvent.Type.ChildRemoved:
+            QTimer.singleShot(0, self, self._place)

@@ -1,0 +1,166 @@
+"""The search loop in a worker thread. The runner reports through plain hooks in that thread;
+`SignalHooks` turns them into Qt signals, batching the per-step and per-evaluation events in a
+lock-protected buffer that is flushed at most ~30 times a second, so the GUI thread stays
+responsive whatever the step rate. Trial starts and ends are rare and go out at once (after a
+flush, so the order of events is kept).
+
+Stop and pause are `threading.Event`s the runner checks every step: the worker's own event loop
+is busy running the search, so a queued stop slot would never run."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from tunestudio.config import Project
+
+if TYPE_CHECKING:
+    from tunestudio.engine import EvalEvent, FitStartEvent, StepEvent
+    from tunestudio.search import RunnerHooks, RunSummary, TrialFinished, TrialStarted
+
+_log = logging.getLogger(__name__)
+FLUSH_INTERVAL_S = 1 / 30
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    project: Project
+    experiment: str
+    base_dir: Path
+    device: str | None = None
+    trials: int | None = None  # overrides the experiment's budget
+    project_path: Path | None = None
+
+
+@dataclass
+class RunBatch:
+    """Engine events since the last flush, oldest first, each with its trial id."""
+
+    fit_starts: list[tuple[int, FitStartEvent]] = field(default_factory=list)
+    steps: list[tuple[int, StepEvent]] = field(default_factory=list)
+    evaluations: list[tuple[int, EvalEvent]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.fit_starts or self.steps or self.evaluations)
+
+
+class EventBuffer:
+    """Collects events from the runner's thread; `take` hands them over in one batch."""
+
+    def __init__(self, interval_s: float = FLUSH_INTERVAL_S) -> None:
+        self._lock = threading.Lock()
+        self._batch = RunBatch()
+        self._interval = interval_s
+        self._last_flush = 0.0
+
+    def add(self, kind: str, trial_id: int, event: Any) -> None:
+        with self._lock:
+            getattr(self._batch, kind).append((trial_id, event))
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last_flush >= self._interval
+
+    def take(self) -> RunBatch | None:
+        with self._lock:
+            batch, self._batch = self._batch, RunBatch()
+            self._last_flush = time.monotonic()
+        return batch or None
+
+
+class RunWorker(QObject):
+    """Lives in the run's QThread; every signal is queued to the GUI thread's receivers."""
+
+    run_started = Signal(object)  # total trials or None
+    trial_started = Signal(object)  # TrialStarted
+    trial_finished = Signal(object)  # TrialFinished
+    batch = Signal(object)  # RunBatch
+    run_failed = Signal(str, str)  # message, traceback
+    done = Signal(object)  # RunSummary, or None when the run failed
+    finished = Signal()
+
+    def __init__(self, request: RunRequest, stop_event: threading.Event,
+                 pause_event: threading.Event) -> None:
+        super().__init__()
+        self.request = request
+        self.stop_event = stop_event
+        self.pause_event = pause_event
+
+    @Slot()
+    def run(self) -> None:
+        summary: RunSummary | None = None
+        try:
+            from tunestudio.search import ExperimentRunner, RunOptions
+
+            req = self.request
+            runner = ExperimentRunner(
+                req.project, req.experiment, base_dir=req.base_dir,
+                options=RunOptions(trials=req.trials, device=req.device),
+                hooks=[make_signal_hooks(self)], stop_event=self.stop_event,
+                pause_event=self.pause_event, project_path=req.project_path,
+            )
+            summary = runner.run()
+        except Exception as exc:  # a failed run is reported, never lost in the thread
+            _log.exception("the run failed")
+            self.run_failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        finally:
+            self.done.emit(summary)
+            self.finished.emit()
+
+
+class SignalHooksMixin:
+    """The runner's hooks as signals of `worker`. Called in the runner's thread."""
+
+    def __init__(self, worker: RunWorker, interval_s: float = FLUSH_INTERVAL_S) -> None:
+        self.worker = worker
+        self.buffer = EventBuffer(interval_s)
+
+    def _flush(self) -> None:
+        batch = self.buffer.take()
+        if batch is not None:
+            self.worker.batch.emit(batch)
+
+    def _add(self, kind: str, trial_id: int, event: Any) -> None:
+        self.buffer.add(kind, trial_id, event)
+        if self.buffer.due():
+            self._flush()
+
+    def on_run_start(self, total_trials: int | None) -> None:
+        self.worker.run_started.emit(total_trials)
+
+    def on_trial_start(self, ev: TrialStarted) -> None:
+        self._flush()
+        self.worker.trial_started.emit(ev)
+
+    def on_fit_start(self, trial_id: int, ev: FitStartEvent) -> None:
+        self._add("fit_starts", trial_id, ev)
+
+    def on_step(self, trial_id: int, ev: StepEvent) -> None:
+        self._add("steps", trial_id, ev)
+
+    def on_evaluate(self, trial_id: int, ev: EvalEvent) -> None:
+        self._add("evaluations", trial_id, ev)
+
+    def on_trial_end(self, ev: TrialFinished) -> None:
+        self._flush()
+        self.worker.trial_finished.emit(ev)
+
+    def on_run_end(self, summary: RunSummary) -> None:
+        self._flush()
+
+
+def make_signal_hooks(worker: RunWorker, interval_s: float = FLUSH_INTERVAL_S) -> RunnerHooks:
+    """Combines the mixin with search's RunnerHooks (so hooks added there later default to
+    no-ops). Importing search imports torch, so this runs in the worker thread only."""
+    from tunestudio.search import RunnerHooks
+
+    class SignalHooks(SignalHooksMixin, RunnerHooks):
+        pass
+
+    return SignalHooks(worker, interval_s)

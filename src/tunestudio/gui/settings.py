@@ -1,0 +1,98 @@
+"""The user's preferences, recent files and window state, kept with QSettings in an INI file
+under the config dir (so tests and portable installs, which move that dir, never touch the
+user's real settings)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from tunestudio import paths
+
+Theme = Literal["system", "light", "dark"]
+THEMES: tuple[Theme, ...] = ("system", "light", "dark")
+MAX_RECENT = 10
+_DATA_ENV = "TUNESTUDIO_DATA_DIR"
+_env_set_here = False  # whether the data dir in the environment came from the preference
+
+
+class Settings:
+    def __init__(self) -> None:
+        self._qs = QSettings(str(paths.config_dir() / "tunestudio.ini"),
+                             QSettings.Format.IniFormat)
+
+    def sync(self) -> None:
+        self._qs.sync()
+
+    # -- preferences ---------------------------------------------------------------------------
+    @property
+    def default_device(self) -> str:
+        """`auto`, `cpu`, `cuda:0`, `mps`: what the device picker selects at start."""
+        return str(self._qs.value("run/default_device", "auto"))
+
+    @default_device.setter
+    def default_device(self, value: str) -> None:
+        self._qs.setValue("run/default_device", value)
+
+    @property
+    def theme(self) -> Theme:
+        value = str(self._qs.value("appearance/theme", "system"))
+        return value if value in THEMES else "system"
+
+    @theme.setter
+    def theme(self, value: Theme) -> None:
+        self._qs.setValue("appearance/theme", value)
+
+    @property
+    def data_dir(self) -> str:
+        """Empty: the platform's data dir (or TUNESTUDIO_DATA_DIR when set)."""
+        return str(self._qs.value("storage/data_dir", ""))
+
+    @data_dir.setter
+    def data_dir(self, value: str) -> None:
+        self._qs.setValue("storage/data_dir", value)
+
+    def apply_data_dir(self) -> None:
+        """Point `paths.data_dir()` at the chosen folder, unless the environment named one
+        before (an explicit override, e.g. in tests, wins)."""
+        global _env_set_here
+        if _DATA_ENV in os.environ and not _env_set_here:
+            return
+        if self.data_dir:
+            os.environ[_DATA_ENV] = self.data_dir
+            _env_set_here = True
+        elif _env_set_here:
+            del os.environ[_DATA_ENV]
+            _env_set_here = False
+
+    # -- recent files --------------------------------------------------------------------------
+    def recent_files(self) -> list[Path]:
+        raw = self._qs.value("files/recent", [])
+        items: list[object] = [raw] if isinstance(raw, str) else \
+            list(raw) if isinstance(raw, list | tuple) else []
+        return [Path(p) for p in items if isinstance(p, str) and p]
+
+    def add_recent(self, path: Path) -> None:
+        entry = path.resolve()
+        items = [p for p in self.recent_files() if p != entry]
+        self._qs.setValue("files/recent", [str(p) for p in [entry, *items][:MAX_RECENT]])
+
+    def remove_recent(self, path: Path) -> None:
+        self._qs.setValue("files/recent",
+                          [str(p) for p in self.recent_files() if p != path.resolve()])
+
+    # -- window state --------------------------------------------------------------------------
+    def window_geometry(self) -> QByteArray | None:
+        value = self._qs.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def window_state(self) -> QByteArray | None:
+        value = self._qs.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._qs.setValue("window/geometry", geometry)
+        self._qs.setValue("window/state", state)

@@ -1,0 +1,40 @@
+"""Starting and joining worker threads the one way the app does it: a QObject worker moved to a
+QThread, its `run` slot started by `QThread.started`, the thread quit when the worker says
+`finished`. Whoever starts a thread joins it (`join`) before the app or a test ends."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThread, SignalInstance
+
+
+class Worker(Protocol):
+    finished: SignalInstance
+
+    def run(self) -> None: ...
+
+
+def start_worker(worker: QObject, name: str, parent: QObject | None = None) -> QThread:
+    """Moves `worker` (which must have no parent) into a new thread and starts `worker.run`."""
+    thread = QThread(parent)
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)  # type: ignore[attr-defined]
+    worker.finished.connect(thread.quit)  # type: ignore[attr-defined]
+    thread.finished.connect(worker.deleteLater)
+    thread.start()
+    return thread
+
+
+def join(thread: QThread | None, timeout_s: float = 30.0) -> bool:
+    """Waits for `thread` to end while still delivering queued signals to this thread (the
+    worker's last signals need the GUI thread's event loop). True when it ended."""
+    if thread is None:
+        return True
+    deadline = QDeadlineTimer(int(timeout_s * 1000))
+    while thread.isRunning() and not deadline.hasExpired():
+        QCoreApplication.processEvents()
+        thread.wait(QDeadlineTimer(20))
+    QCoreApplication.processEvents()
+    return not thread.isRunning()

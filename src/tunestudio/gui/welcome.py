@@ -1,0 +1,110 @@
+"""What the window shows with no project open: a new project from a template, Open, and the
+recent projects. It only asks; the main window does the opening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tunestudio.config import TEMPLATES
+
+_PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+def template_summary(name: str) -> str:
+    """The first line of the template's docstring: what the project trains."""
+    doc = (TEMPLATES[name].__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else ""
+
+
+class WelcomePage(QWidget):
+    new_requested = Signal(str)  # template name
+    open_requested = Signal()
+    recent_requested = Signal(str)  # path
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        title = QLabel("TuneStudio", self)
+        title.setObjectName("welcomeTitle")
+        subtitle = QLabel("Tune deep-learning training runs by controlled experiments: a "
+                          "baseline, one change at a time, every trial kept.", self)
+        subtitle.setWordWrap(True)
+        new_box = QFrame(self)
+        new_box.setFrameShape(QFrame.Shape.StyledPanel)
+        new_layout = QGridLayout(new_box)
+        new_layout.addWidget(QLabel("<b>New project from a template</b>"), 0, 0, 1, 2)
+        self.template_buttons: dict[str, QPushButton] = {}
+        for row, name in enumerate(TEMPLATES, start=1):
+            button = QPushButton(name.capitalize(), new_box)
+            button.setObjectName(f"template_{name}")
+            button.setProperty("template", name)
+            button.setMinimumWidth(120)
+            button.clicked.connect(self._on_template)
+            hint = QLabel(template_summary(name), new_box)
+            hint.setWordWrap(True)
+            new_layout.addWidget(button, row, 0)
+            new_layout.addWidget(hint, row, 1)
+            self.template_buttons[name] = button
+        new_layout.setColumnStretch(1, 1)
+        self.open_button = QPushButton("Open project…", self)
+        self.open_button.clicked.connect(self.open_requested)
+        self.recent = QListWidget(self)
+        self.recent.setObjectName("recentProjects")
+        self.recent.itemActivated.connect(self._on_recent)
+        self.recent_empty = QLabel("No recent projects yet.", self)
+        self.recent_empty.setObjectName("hint")
+        open_row = QHBoxLayout()
+        open_row.addWidget(self.open_button)
+        open_row.addStretch(1)
+        self.recent.setMaximumHeight(220)
+        column = QVBoxLayout()
+        column.addStretch(1)
+        column.addWidget(title)
+        column.addWidget(subtitle)
+        column.addSpacing(16)
+        column.addWidget(new_box)
+        column.addSpacing(8)
+        column.addLayout(open_row)
+        column.addSpacing(8)
+        column.addWidget(QLabel("<b>Recent projects</b>", self))
+        column.addWidget(self.recent)
+        column.addWidget(self.recent_empty)
+        column.addStretch(2)
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(column, 3)
+        outer.addStretch(1)
+
+    def set_recent(self, recent: list[Path]) -> None:
+        self.recent.clear()
+        for path in recent:
+            item = QListWidgetItem(f"{path.stem}    —    {path.parent}", self.recent)
+            item.setData(_PATH_ROLE, str(path))
+            item.setToolTip(str(path))
+            if not path.exists():
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+                item.setText(f"{path.stem}    —    {path.parent}  (missing)")
+        self.recent.setVisible(bool(recent))
+        self.recent_empty.setVisible(not recent)
+
+    @Slot()
+    def _on_template(self) -> None:
+        button = self.sender()
+        if isinstance(button, QPushButton):
+            self.new_requested.emit(str(button.property("template")))
+
+    @Slot(QListWidgetItem)
+    def _on_recent(self, item: QListWidgetItem) -> None:
+        self.recent_requested.emit(str(item.data(_PATH_ROLE)))
