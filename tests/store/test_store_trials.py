@@ -1,0 +1,188 @@
+"""The trial lifecycle and the trial readers."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+from sqlalchemy import update
+from store_helpers import start
+
+from tunestudio.store import TRIAL_STATES, NotFoundError, Store, TrialState
+from tunestudio.store import schema as tables
+
+
+def _age_heartbeat(store: Store, trial_id: int, seconds: float) -> None:
+    with store._db.write() as conn:
+        conn.execute(update(tables.trial).where(tables.trial.c.id == trial_id)
+                     .values(heartbeat_at=tables.trial.c.heartbeat_at - seconds))
+
+
+def test_round_trip_of_a_finished_trial(store: Store, experiment_id: int) -> None:
+    before = time.time()
+    tid = store.start_trial(experiment_id, number=3, optuna_trial_id=12,
+                            params={"optimizer.lr": 0.01, "model.kind": "mlp", "depth": 3},
+                            config_json='{"full": "snapshot"}', device="cuda:0", seed=2**40,
+                            repeats=2)
+    running = store.trial(tid)
+    assert running.state == TrialState.RUNNING == "running"
+    assert running.heartbeat_at is not None and running.finished_at is None
+    assert running.started_at is not None and abs(running.started_at - before) < 5
+    store.finish_trial(tid, state="complete", message="ok", objective=0.93, objective2=12.5,
+                       objective_std=0.01, metrics={"val_accuracy": 0.93, "val_loss": 0.2},
+                       duration_s=4.5)
+    row = store.trial(tid)
+    assert (row.experiment_id, row.number, row.optuna_trial_id, row.state, row.message) == (
+        experiment_id, 3, 12, "complete", "ok")
+    assert row.params == {"optimizer.lr": 0.01, "model.kind": "mlp", "depth": 3}
+    assert list(row.params) == ["optimizer.lr", "model.kind", "depth"]  # order kept
+    assert (row.objective, row.objective2, row.objective_std) == (0.93, 12.5, 0.01)
+    assert row.metrics == {"val_accuracy": 0.93, "val_loss": 0.2}
+    assert (row.device, row.seed, row.repeats, row.duration_s) == ("cuda:0", 2**40, 2, 4.5)
+    assert row.config_json == '{"full": "snapshot"}'
+    assert row.finished_at is not None and row.finished_at >= (row.started_at or 0)
+    assert row.test_metrics is None and row.notes == "" and row.tags == []
+
+
+def test_finish_without_duration_measures_it(store: Store, experiment_id: int) -> None:
+    tid = start(store, experiment_id)
+    time.sleep(0.05)
+    store.finish_trial(tid, state="failed", message="boom")
+    row = store.trial(tid)
+    assert row.duration_s is not None and 0.04 < row.duration_s < 5
+    assert row.objective is None and row.message == "boom"
+
+
+def test_nan_objective_is_stored_as_missing(store: Store, experiment_id: int) -> None:
+    tid = start(store, experiment_id)
+    store.finish_trial(tid, state="diverged", objective=math.nan)
+    assert store.trial(tid).objective is None
+
+
+def test_wrong_calls_are_errors_not_data(store: Store, experiment_id: int) -> None:
+    tid = start(store, experiment_id)
+    with pytest.raises(ValueError, match="unknown trial state"):
+        store.finish_trial(tid, state="done")
+    with pytest.raises(ValueError, match="final state"):
+        store.finish_trial(tid, state="running")
+    with pytest.raises(NotFoundError):
+        store.finish_trial(tid + 99, state="complete")
+    with pytest.raises(NotFoundError):
+        store.trial(tid + 99)
+    with pytest.raises(ValueError, match="direction"):
+        store.best_trial(experiment_id, "max")  # type: ignore[arg-type]
+
+
+def test_record_invalid_keeps_the_reason(store: Store, experiment_id: int) -> None:
+    tid = store.record_invalid(experiment_id, number=4, optuna_trial_id=4,
+                               params={"batch_size": -1}, message="batch_size: must be > 0")
+    row = store.trial(tid)
+    assert (row.state, row.message, row.params) == ("invalid", "batch_size: must be > 0",
+                                                    {"batch_size": -1})
+    assert row.finished_at is not None and row.heartbeat_at is None
+
+
+def test_trials_list_all_or_one_experiment_in_order(store: Store, experiment_id: int) -> None:
+    other = store.ensure_experiment("other", "other-study")
+    ids = [start(store, experiment_id, number=n) for n in (2, 0, 1)]
+    oid = start(store, other, number=0)
+    assert [t.number for t in store.trials(experiment_id)] == [0, 1, 2]
+    assert [t.id for t in store.trials(experiment_id)] == [ids[1], ids[2], ids[0]]
+    assert [t.id for t in store.trials(other)] == [oid]
+    assert len(store.trials()) == 4
+    assert all(t.config_json is None for t in store.trials())
+
+
+@pytest.mark.parametrize(("direction", "expected"), [("maximize", 0.9), ("minimize", 0.2)])
+def test_best_trial_considers_complete_trials_only(store: Store, experiment_id: int,
+                                                   direction: str, expected: float) -> None:
+    outcomes = [("complete", 0.5), ("complete", 0.9), ("complete", 0.2), ("pruned", 0.99),
+                ("failed", 0.01), ("complete", None)]
+    for n, (state, value) in enumerate(outcomes):
+        store.finish_trial(start(store, experiment_id, number=n), state=state, objective=value)
+    start(store, experiment_id, number=99)  # running
+    best = store.best_trial(experiment_id, direction)  # type: ignore[arg-type]
+    assert best is not None and best.objective == expected and best.state == "complete"
+
+
+def test_best_trial_ties_go_to_the_earliest_and_none_without_complete(
+        store: Store, experiment_id: int) -> None:
+    assert store.best_trial(experiment_id, "maximize") is None
+    first = start(store, experiment_id, number=0)
+    second = start(store, experiment_id, number=1)
+    store.finish_trial(second, state="complete", objective=1.0)
+    store.finish_trial(first, state="complete", objective=1.0)
+    best = store.best_trial(experiment_id, "minimize")
+    assert best is not None and best.id == first
+
+
+def test_counts_per_state(store: Store, experiment_id: int) -> None:
+    other = store.ensure_experiment("other", "other-study")
+    for n, state in enumerate(["complete", "complete", "pruned"]):
+        store.finish_trial(start(store, experiment_id, number=n), state=state)
+    start(store, experiment_id, number=9)
+    start(store, other)
+    counts = store.counts(experiment_id)
+    assert list(counts) == list(TRIAL_STATES)
+    assert counts == {"running": 1, "complete": 2, "pruned": 1, "failed": 0, "diverged": 0,
+                      "interrupted": 0, "invalid": 0}
+    assert store.counts()["running"] == 2
+
+
+def test_stale_running_trials_become_interrupted(store: Store, experiment_id: int) -> None:
+    stale, alive, done = (start(store, experiment_id, number=n) for n in range(3))
+    store.finish_trial(done, state="complete", objective=1.0)
+    for tid in (stale, alive, done):
+        _age_heartbeat(store, tid, 600)
+    store.heartbeat([alive])
+    assert store.mark_stale_interrupted(experiment_id, stale_after_s=60) == [stale]
+    row = store.trial(stale)
+    assert row.state == "interrupted" and "no heartbeat" in row.message
+    assert row.finished_at is not None
+    assert store.trial(alive).state == "running"
+    assert store.trial(done).state == "complete"
+    assert store.mark_stale_interrupted(None, stale_after_s=60) == []
+
+
+def test_stale_check_can_be_limited_to_one_experiment(store: Store, experiment_id: int) -> None:
+    other = store.ensure_experiment("other", "other-study")
+    mine, theirs = start(store, experiment_id), start(store, other)
+    for tid in (mine, theirs):
+        _age_heartbeat(store, tid, 600)
+    assert store.mark_stale_interrupted(experiment_id, 60) == [mine]
+    assert store.mark_stale_interrupted(None, 60) == [theirs]
+
+
+def test_interrupt_trial_only_stops_running_trials(store: Store, experiment_id: int) -> None:
+    running, finished = start(store, experiment_id, number=0), start(store, experiment_id, 1)
+    store.finish_trial(finished, state="complete", objective=0.5)
+    store.interrupt_trial(running, "stopped by Ctrl+C")
+    store.interrupt_trial(finished, "stopped by Ctrl+C")
+    assert (store.trial(running).state, store.trial(running).message) == (
+        "interrupted", "stopped by Ctrl+C")
+    assert store.trial(finished).state == "complete"
+    with pytest.raises(NotFoundError):
+        store.interrupt_trial(running + 99, "x")
+
+
+def test_notes_tags_and_test_metrics(store: Store, experiment_id: int) -> None:
+    tid = start(store, experiment_id)
+    store.update_trial_notes(tid, "promising", ["keep", "lr"])
+    store.set_test_metrics(tid, {"test_accuracy": 0.91})
+    row = store.trials()[0]
+    assert (row.notes, row.tags, row.test_metrics) == ("promising", ["keep", "lr"],
+                                                       {"test_accuracy": 0.91})
+    with pytest.raises(NotFoundError):
+        store.update_trial_notes(tid + 99, "", [])
+
+
+def test_delete_trial_removes_its_series(store: Store, experiment_id: int) -> None:
+    tid, other = start(store, experiment_id, 0), start(store, experiment_id, 1)
+    for t in (tid, other):
+        store.append_steps(t, [(0, 0.0, 1.0, 0.1, 1.0)])
+    store.delete_trial(tid)
+    assert [t.id for t in store.trials()] == [other]
+    assert list(store.step_series([tid, other])) == [other]
+    with pytest.raises(NotFoundError):
+        store.delete_trial(tid)
