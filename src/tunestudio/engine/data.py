@@ -1,0 +1,225 @@
+"""From a data config to train/validation/test arrays: load, keep a class subset and a fraction
+("simplify to go fast"), split with a fixed seed (stratified for classification), and
+standardise with statistics of the training split only, so nothing leaks from validation or
+test into training. Regression targets are standardised too (metrics are reported back in the
+target's own units)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+from tunestudio.config import BuiltinData, CsvData, DataConfig, NpzData, PythonData
+from tunestudio.config.common import Task
+from tunestudio.engine import user_code
+from tunestudio.engine.builtin_data import load_builtin
+from tunestudio.engine.data_files import read_csv, read_npz, resolve_path
+from tunestudio.engine.dataset import DataError, RawData, as_raw_data
+
+SplitName = Literal["train", "val", "test"]
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Arrays ready for training. Features are float32, standardised when configured; `y` is
+    int64 class indices or float32 (standardised) regression targets, and
+    `target_mean`/`target_std` turn predictions back into the target's units."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    task: Task
+    n_classes: int | None
+    input_shape: tuple[int, ...]
+    class_names: tuple[str, ...] | None = None
+    feature_names: tuple[str, ...] | None = None
+    target_mean: float = 0.0
+    target_std: float = 1.0
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_classes if self.n_classes is not None else 1
+
+    @property
+    def n_train(self) -> int:
+        return len(self.y_train)
+
+    @property
+    def n_val(self) -> int:
+        return len(self.y_val)
+
+    @property
+    def n_test(self) -> int:
+        return len(self.y_test)
+
+    def arrays(self, split: SplitName) -> tuple[np.ndarray, np.ndarray]:
+        return {"train": (self.x_train, self.y_train), "val": (self.x_val, self.y_val),
+                "test": (self.x_test, self.y_test)}[split]
+
+
+def load_splits(data: DataConfig, base_dir: Path | None = None) -> Splits:
+    """The fixed train/validation/test split of a data config."""
+    raw = _prepared(data, base_dir)
+    pool, test = _split_off(raw, np.arange(len(raw.y)), data.test_fraction, data, "test")
+    share = data.val_fraction / (1.0 - data.test_fraction) if data.test_fraction < 1 else 0.0
+    train, val = _split_off(raw, pool, share, data, "validation")
+    return _finish(raw, train, val, test, data.standardize)
+
+
+def kfold_splits(data: DataConfig, k: int, base_dir: Path | None = None) -> list[Splits]:
+    """k splits of the same pool (everything but the fixed test split): each fold is the
+    validation split once. The test split is the one `load_splits` holds out."""
+    raw = _prepared(data, base_dir)
+    pool, test = _split_off(raw, np.arange(len(raw.y)), data.test_fraction, data, "test")
+    if k < 2 or k > len(pool):
+        raise DataError(f"k-fold needs 2 <= k <= {len(pool)} samples (got k={k}); lower k")
+    stratify = data.stratified and raw.task == "classification"
+    if stratify:
+        smallest = int(np.bincount(raw.y[pool]).min(initial=0))
+        if smallest < k:
+            raise DataError(f"stratified {k}-fold needs at least {k} samples of every class; the "
+                            f"rarest has {smallest}. Lower evaluation.kfold or turn off "
+                            "data.stratified")
+    splitter = StratifiedKFold(k, shuffle=True, random_state=data.split_seed) if stratify \
+        else KFold(k, shuffle=True, random_state=data.split_seed)
+    return [_finish(raw, pool[tr], pool[va], test, data.standardize)
+            for tr, va in splitter.split(pool, raw.y[pool])]
+
+
+# --- loading, with a small cache so a search does not re-read a file for every trial ---------
+
+_cache: OrderedDict[tuple[object, ...], RawData] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 4
+
+
+def load_raw(data: DataConfig, base_dir: Path | None) -> RawData:
+    source = data.source
+    if isinstance(source, PythonData):  # user code: run it every time, its output may change
+        file = resolve_path(source.path, base_dir, "data file", "data.source.path")
+        func = user_code.load_function(file, source.function, "data")
+        what = f"{source.function}() in '{file}'"
+        result = user_code.call(func, what)
+        if not isinstance(result, tuple | list) or len(result) != 2:
+            raise DataError(f"{what} must return a pair (X, y), got {type(result).__name__}")
+        x, y = (_to_numpy(v) for v in result)
+        return as_raw_data(x, y, source.task, what)
+    key: tuple[object, ...] = (source.model_dump_json(), data.split_seed)
+    path: Path | None = None
+    if isinstance(source, CsvData | NpzData):
+        path = resolve_path(source.path, base_dir, "data file", "data.source.path")
+        stat = path.stat()
+        key = (*key, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    if isinstance(source, BuiltinData):
+        raw = load_builtin(source, data.split_seed)
+    elif isinstance(source, CsvData):
+        assert path is not None
+        raw = read_csv(path, source.target, source.task)
+    else:
+        assert path is not None
+        raw = read_npz(path, source.task)
+    for array in (raw.x, raw.y):
+        array.flags.writeable = False  # shared by every trial through the cache
+    with _cache_lock:
+        _cache[key] = raw
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return raw
+
+
+def _to_numpy(value: object) -> object:
+    detach = getattr(value, "detach", None)  # a torch tensor, without importing torch here
+    if callable(detach):
+        return detach().cpu().numpy()
+    return value
+
+
+def _prepared(data: DataConfig, base_dir: Path | None) -> RawData:
+    """Loaded, class subset applied (labels re-indexed 0..k-1), fraction drawn."""
+    raw = load_raw(data, base_dir)
+    x, y, names = raw.x, raw.y, raw.class_names
+    if data.classes is not None and raw.task == "classification":
+        assert names is not None
+        unknown = sorted(set(data.classes) - set(range(len(names))))
+        if unknown:
+            raise DataError(f"data.classes: {unknown} are not classes of this data set; it has "
+                            f"classes 0 to {len(names) - 1} ({', '.join(names)})")
+        keep = sorted(set(data.classes))
+        mask = np.isin(y, keep)
+        remap = np.full(len(names), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        x, y, names = x[mask], remap[y[mask]], tuple(names[i] for i in keep)
+    if data.fraction < 1.0:
+        index = np.arange(len(y))
+        _, kept = _split_off(RawData(x, y, raw.task, names), index, data.fraction, data,
+                             "data.fraction")
+        x, y = x[kept], y[kept]
+    return RawData(x, y, raw.task, names, raw.feature_names)
+
+
+def _split_off(raw: RawData, index: np.ndarray, share: float, data: DataConfig, what: str
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Split `index` into (rest, part) with `part` about `share` of it, seeded and stratified."""
+    if share <= 0:
+        return index, _EMPTY
+    if share >= 1:
+        return _EMPTY, index
+    size = max(1, round(len(index) * share))
+    if size >= len(index):
+        raise DataError(f"only {len(index)} samples: too few to hold out a {what} split; use "
+                        "more data or lower the fraction")
+    stratify = raw.y[index] if data.stratified and raw.task == "classification" else None
+    try:
+        rest, part = train_test_split(index, test_size=size, random_state=data.split_seed,
+                                      shuffle=True, stratify=stratify)
+    except ValueError as exc:
+        raise DataError(f"cannot split off the {what} samples stratified ({exc}); use more "
+                        "data, a larger fraction, or turn off data.stratified") from None
+    return np.sort(rest), np.sort(part)
+
+
+def _finish(raw: RawData, train: np.ndarray, val: np.ndarray, test: np.ndarray,
+            standardize: bool) -> Splits:
+    if len(train) == 0:
+        raise DataError("the training split is empty; lower val_fraction/test_fraction")
+    x_train = raw.x[train]
+    flat = x_train.reshape(len(x_train), -1)
+    mean = flat.mean(axis=0) if standardize else np.zeros(flat.shape[1], np.float32)
+    std = flat.std(axis=0) if standardize else np.ones(flat.shape[1], np.float32)
+    std = np.where(std > 1e-6, std, 1.0).astype(np.float32)  # constant features stay 0
+
+    def scale(rows: np.ndarray) -> np.ndarray:
+        x = raw.x[rows].reshape(len(rows), -1)
+        return np.ascontiguousarray(((x - mean) / std).reshape((len(rows), *raw.x.shape[1:])),
+                                    dtype=np.float32)
+
+    t_mean, t_std = 0.0, 1.0
+    if raw.task == "regression" and standardize:
+        t_mean = float(raw.y[train].mean())
+        t_std = float(raw.y[train].std()) or 1.0
+
+    def target(rows: np.ndarray) -> np.ndarray:
+        if raw.task == "classification":
+            return np.ascontiguousarray(raw.y[rows], dtype=np.int64)
+        return np.ascontiguousarray((raw.y[rows] - t_mean) / t_std, dtype=np.float32)
+
+    return Splits(
+        x_train=scale(train), y_train=target(train), x_val=scale(val), y_val=target(val),
+        x_test=scale(test), y_test=target(test), task=raw.task, n_classes=raw.n_classes,
+        input_shape=tuple(int(d) for d in raw.x.shape[1:]), class_names=raw.class_names,
+        feature_names=raw.feature_names, target_mean=t_mean, target_std=t_std,
+    )

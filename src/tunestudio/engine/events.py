@@ -1,0 +1,105 @@
+"""What the trainer reports: small frozen events, the outcome of a fit, and the no-op hooks that
+receive them. Plain callbacks, no signals: the GUI adapts these to Qt in its own layer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from tunestudio.engine.trainer import Trainer
+
+FitStatus = Literal[
+    "completed", "stopped_early", "stopped", "pruned", "diverged", "out_of_memory", "failed"
+]
+FIT_STATUSES: tuple[FitStatus, ...] = (
+    "completed", "stopped_early", "stopped", "pruned", "diverged", "out_of_memory", "failed"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FitStartEvent:
+    """Data, model and optimiser are built on the device; training is about to start."""
+
+    device: str
+    n_train: int
+    n_val: int
+    steps_per_epoch: int
+    total_steps: int  # planned; early stopping may end sooner
+    n_parameters: int
+
+
+@dataclass(frozen=True, slots=True)
+class StepEvent:
+    """One optimisation step. `step` counts steps done (the first is 1); `epoch` is the 0-based
+    epoch the step belongs to; `grad_norm` is the global L2 norm before clipping; `loss` is the
+    data loss of the batch (without the L1 penalty, so runs with different penalties compare)."""
+
+    step: int
+    epoch: int
+    loss: float
+    lr: float
+    grad_norm: float
+    samples_per_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class EvalEvent:
+    """One evaluation. `epoch` is epochs done (fractional when evaluating every N steps);
+    `wall_s` is seconds since the fit started, paused time excluded; `train_loss` and the train
+    metrics are running values over the steps since the previous evaluation."""
+
+    step: int
+    epoch: float
+    wall_s: float
+    train_loss: float
+    val_loss: float | None
+    metrics: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class FitResult:
+    """The outcome of one fit; every outcome is data, never an exception.
+
+    `metrics` holds the last evaluation, `best` the best value of each metric over all
+    evaluations (max for accuracy and R2, min otherwise)."""
+
+    status: FitStatus
+    message: str
+    metrics: dict[str, float]
+    best: dict[str, float]
+    epochs: float
+    steps: int
+    duration_s: float
+    device: str
+    traceback: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Training ran to a normal end (all epochs, or early stopping)."""
+        return self.status in ("completed", "stopped_early")
+
+
+class TrainerHooks:
+    """Lightning-style observer: every method does nothing, override what you need. Calls come
+    from the thread that runs `Trainer.fit`; the trainer passes itself first so a hook can call
+    `trainer.request_stop(...)`."""
+
+    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+        """Before the first step."""
+
+    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+        """After each optimisation step (batched and slightly delayed on CUDA, never lost)."""
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+        """After the last step of 0-based `epoch` (and its evaluation, if one was due)."""
+
+    def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+        """After each validation pass, before early stopping looks at it."""
+
+    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+        """Once, whatever the outcome."""
+
+    def on_exception(self, trainer: Trainer, exc: BaseException) -> None:
+        """An exception ended the fit (it becomes a failed or out-of-memory result)."""

@@ -1,0 +1,86 @@
+"""Per-step values (loss, gradient norm) turned into StepEvents, and divergence detected.
+
+On the CPU reading a value costs nothing, so each step is read and reported at once. On an
+accelerator, reading a value forces the host to wait for the device; there the values stay on
+the device and are read in one transfer every FLUSH_STEPS steps or FLUSH_S seconds (and before
+every evaluation, pause and stop), so the loop never stalls and no event is lost."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from tunestudio.engine.events import StepEvent
+
+FLUSH_STEPS = 64
+FLUSH_S = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Divergence:
+    step: int
+    epoch: int
+    what: str  # "loss" or "gradient norm"
+    value: float
+    lr: float
+
+    def message(self) -> str:
+        return (f"the {self.what} became {self.value} at step {self.step} (epoch "
+                f"{self.epoch + 1}, LR {self.lr:.3g}); lower the learning rate (e.g. "
+                f"{self.lr / 10:.3g}), add gradient clipping or a warm-up")
+
+
+class StepRecorder:
+    def __init__(self, buffered: bool, emit: Callable[[StepEvent], None] | None,
+                 check_grad: bool = True):
+        self.buffered = buffered
+        self.emit = emit
+        self.check_grad = check_grad  # off under a GradScaler, which skips inf steps itself
+        self._pending: list[tuple[int, int, float, int, torch.Tensor, torch.Tensor]] = []
+        self._last = time.perf_counter()
+
+    def restart_clock(self) -> None:
+        """After a pause, so the pause does not count as a slow step."""
+        self._last = time.perf_counter()
+
+    def record(self, step: int, epoch: int, lr: float, n: int, loss: torch.Tensor,
+               grad_norm: torch.Tensor) -> Divergence | None:
+        if self.buffered:
+            self._pending.append((step, epoch, lr, n, loss.detach(), grad_norm.detach()))
+            if len(self._pending) >= FLUSH_STEPS or time.perf_counter() - self._last >= FLUSH_S:
+                return self.flush()
+            return None
+        loss_f, norm_f = loss.item(), grad_norm.item()
+        now = time.perf_counter()
+        rate = n / max(now - self._last, 1e-9)
+        self._last = now
+        return self._report(step, epoch, lr, loss_f, norm_f, rate)
+
+    def flush(self) -> Divergence | None:
+        if not self._pending:
+            return None
+        pending, self._pending = self._pending, []
+        values = torch.stack([torch.stack([p[4].float() for p in pending]),
+                              torch.stack([p[5].float() for p in pending])]).cpu().tolist()
+        now = time.perf_counter()
+        rate = sum(p[3] for p in pending) / max(now - self._last, 1e-9)
+        self._last = now
+        for (step, epoch, lr, _, _, _), loss_f, norm_f in zip(pending, *values, strict=True):
+            diverged = self._report(step, epoch, lr, loss_f, norm_f, rate)
+            if diverged is not None:
+                return diverged
+        return None
+
+    def _report(self, step: int, epoch: int, lr: float, loss: float, norm: float,
+                rate: float) -> Divergence | None:
+        if not math.isfinite(loss):
+            return Divergence(step, epoch, "loss", loss, lr)
+        if self.check_grad and not math.isfinite(norm):
+            return Divergence(step, epoch, "gradient norm", norm, lr)
+        if self.emit is not None:
+            self.emit(StepEvent(step, epoch, loss, lr, norm, rate))
+        return None

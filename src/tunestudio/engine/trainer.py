@@ -1,0 +1,448 @@
+"""The training loop. One validated config trains on one device and reports every step and
+evaluation through hooks; whatever happens, `fit` returns a FitResult.
+
+Speed: the data sets live as tensors on the device and batches are drawn by index permutation
+(no DataLoader, no per-batch Python collation); on an accelerator nothing in the loop reads a
+value back from the device except in batched flushes (see step_recorder). Train metrics are
+computed from the outputs the steps produced anyway (kept on the device, evaluated at the next
+evaluation), so they cost no extra forward pass."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import math
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from tunestudio.config import RunConfig, metric_mode
+from tunestudio.engine.batching import batch_bounds
+from tunestudio.engine.data import Splits, load_splits
+from tunestudio.engine.devices import resolve_device
+from tunestudio.engine.early_stopping import EarlyStopping
+from tunestudio.engine.events import (
+    FIT_STATUSES,
+    EvalEvent,
+    FitResult,
+    FitStartEvent,
+    FitStatus,
+    StepEvent,
+    TrainerHooks,
+)
+from tunestudio.engine.metrics import (
+    AutocastFactory,
+    evaluate_tensors,
+    gather,
+    make_loss,
+    metric_tensors,
+)
+from tunestudio.engine.models import build_model, check_output, count_parameters
+from tunestudio.engine.optimizers import build_optimizer, l1_penalty, penalised_weights
+from tunestudio.engine.runtime import apply_torch_threads
+from tunestudio.engine.schedules import LRSchedule
+from tunestudio.engine.step_recorder import Divergence, StepRecorder
+from tunestudio.engine.user_code import UserFunctionError
+from tunestudio.errors import TuneStudioError
+
+PAUSE_POLL_S = 0.05
+
+
+class Trainer:
+    """Trains `config` once. `device` and `seed` override the config's (a search repeats a
+    trial with other seeds); relative data and model paths resolve against `base_dir` (the
+    project file's folder). `stop_event` ends the fit before the next step; while
+    `pause_event` is set the fit waits. `datasets` may be given to skip loading (k-fold).
+    After `setup()` (called by `fit`), `model`, `device` and `datasets` are ready for the
+    evaluation helpers."""
+
+    def __init__(self, config: RunConfig, *, hooks: Sequence[TrainerHooks] = (),
+                 base_dir: Path | None = None, device: str | None = None,
+                 seed: int | None = None, stop_event: threading.Event | None = None,
+                 pause_event: threading.Event | None = None, step_events: bool = True,
+                 datasets: Splits | None = None):
+        self.config = config
+        self.hooks = list(hooks)
+        self.base_dir = base_dir
+        self.device: str = device or config.training.device
+        self.seed = config.training.seed if seed is None else seed
+        self.stop_event = stop_event
+        self.pause_event = pause_event
+        self.step_events = step_events
+        self.datasets: Splits | None = datasets
+        self.model: nn.Module | None = None
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.schedule: LRSchedule | None = None
+        self.step = 0
+        self.metrics: dict[str, float] = {}
+        self.best: dict[str, float] = {}
+        self._stop: tuple[FitStatus, str] | None = None
+        self._started = 0.0
+        self._paused_s = 0.0
+        self._ready = False
+        self._autocast: AutocastFactory | None = None
+        self._scaler: torch.amp.GradScaler | None = None
+
+    # --- control ---------------------------------------------------------------------------
+
+    def request_stop(self, status: str = "stopped", message: str = "") -> None:
+        """End the fit before the next step with this status (e.g. a pruner's "pruned"). The
+        first request wins. Safe to call from any thread."""
+        if status not in FIT_STATUSES:
+            raise ValueError(f"unknown status '{status}'; use one of {', '.join(FIT_STATUSES)}")
+        if self._stop is None:
+            self._stop = (status, message or "stop requested")
+
+    @property
+    def autocast(self) -> AutocastFactory | None:
+        """Mixed precision context for forward passes (CUDA only), or None."""
+        return self._autocast
+
+    # --- setup -----------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Load data, build model, optimiser and schedule on the device (once)."""
+        if self._ready:
+            return
+        cfg = self.config
+        apply_torch_threads()
+        self.device = resolve_device(self.device)
+        if self.datasets is None:
+            self.datasets = load_splits(cfg.data, self.base_dir)
+        data = self.datasets
+        torch.manual_seed(self.seed)
+        model = build_model(cfg.model, data.input_shape, data.n_outputs, self.base_dir)
+        self.model = model.to(self.device)
+        self.optimizer = build_optimizer(cfg.optimizer, self.model.parameters())
+        self.schedule = LRSchedule(cfg, data.n_train)
+        self.loss_fn = make_loss(cfg)
+        self._params = [p for p in self.model.parameters() if p.requires_grad]
+        self._uniform_grads = len({(p.dtype, p.device) for p in self._params}) == 1
+        self._l1_weights = penalised_weights(self.model) if cfg.optimizer.l1 else []
+        self._x_train, self._y_train = self._tensors(data.x_train, data.y_train)
+        self._x_val, self._y_val = self._tensors(data.x_val, data.y_val)
+        self._window: deque[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = deque()
+        self._window_n = 0
+        amp = cfg.training.mixed_precision and self.device.startswith("cuda")
+        if amp:
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            self._autocast = lambda: torch.autocast("cuda", dtype=dtype)
+            if dtype == torch.float16:
+                self._scaler = torch.amp.GradScaler("cuda")
+        self._ready = True
+
+    def _tensors(self, x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        def move(a: np.ndarray) -> torch.Tensor:
+            a = a if a.flags.writeable and a.flags.c_contiguous else np.array(a)
+            return torch.from_numpy(a).to(self.device)
+        return move(x), move(y)
+
+    # --- fit -------------------------------------------------------------------------------
+
+    def fit(self) -> FitResult:
+        """Train once. Never raises for a training problem: bad data, a failing user file,
+        divergence, running out of memory and stop requests all come back as the result's
+        status and message. (KeyboardInterrupt and other BaseExceptions do propagate, after
+        the on_exception hooks.)"""
+        self._started = time.perf_counter()
+        self._paused_s = 0.0
+        status: FitStatus = "completed"
+        message, trace = "", None
+        try:
+            with self._determinism():
+                self.setup()
+                status, message = self._train()
+        except BaseException as exc:
+            for hook in self.hooks:
+                with contextlib.suppress(Exception):
+                    hook.on_exception(self, exc)
+            if not isinstance(exc, Exception):
+                raise
+            status, message, trace = self._classify(exc)
+        result = FitResult(status=status, message=message, metrics=dict(self.metrics),
+                           best=dict(self.best), epochs=self._epochs_done(), steps=self.step,
+                           duration_s=self._elapsed(), device=self.device, traceback=trace)
+        for hook in self.hooks:
+            hook.on_fit_end(self, result)
+        return result
+
+    @contextlib.contextmanager
+    def _determinism(self) -> Iterator[None]:
+        if not self.config.training.deterministic:
+            yield
+            return
+        previous = torch.are_deterministic_algorithms_enabled()
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        try:
+            yield
+        finally:
+            torch.use_deterministic_algorithms(previous)
+
+    def _classify(self, exc: Exception) -> tuple[FitStatus, str, str | None]:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if _is_out_of_memory(exc):
+            self._release()
+            bs = self.config.training.batch_size
+            return ("out_of_memory", f"out of memory on {self.device} at batch size {bs} "
+                    f"({text}); try a smaller batch size (e.g. {max(1, bs // 2)}) or a smaller "
+                    "model", None)
+        if isinstance(exc, UserFunctionError):
+            return "failed", str(exc), exc.user_traceback
+        if isinstance(exc, TuneStudioError):
+            return "failed", str(exc), None
+        return ("failed", f"{type(exc).__name__}: {text}",
+                "".join(traceback.format_exception(exc)))
+
+    def _release(self) -> None:
+        """Free device memory after running out of it."""
+        self.optimizer = None
+        self._x_train = self._y_train = self._x_val = self._y_val = torch.empty(0)
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def _elapsed(self) -> float:
+        return time.perf_counter() - self._started - self._paused_s
+
+    def _epochs_done(self) -> float:
+        if self.datasets is None or self.step == 0:
+            return 0.0
+        return self.step / len(batch_bounds(self.datasets.n_train, self.config.training.batch_size))
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def _train(self) -> tuple[FitStatus, str]:
+        cfg = self.config
+        assert self.model is not None and self.optimizer is not None
+        assert self.schedule is not None and self.datasets is not None
+        data = self.datasets
+        bounds = batch_bounds(data.n_train, cfg.training.batch_size)
+        epochs = cfg.training.epochs
+        self._fit_start_event(len(bounds), epochs * len(bounds))
+
+        on_step = _overriding(self.hooks, "on_step_end")
+        emit: Callable[[StepEvent], None] | None = None
+        if self.step_events and on_step:
+            def emit(event: StepEvent) -> None:
+                for call in on_step:
+                    call(self, event)
+
+        self._recorder = StepRecorder(self.device != "cpu", emit, self._scaler is None)
+        self._early = EarlyStopping(cfg.early_stopping, cfg.early_stopping_mode)
+        self._evaluated_at = -1
+        self._divergence: Divergence | None = None
+        self.model.train()
+        diverged = self._run_steps(bounds) or self._recorder.flush() or self._divergence
+        if diverged is not None:
+            return self._diverged(diverged)
+        if self._stop is not None:
+            return self._stop
+        if self.stop_event is not None and self.stop_event.is_set():
+            return "stopped", "stop requested"
+        if self._evaluated_at != self.step:
+            self._evaluate()
+            if self._divergence is not None:
+                return self._diverged(self._divergence)
+        if self._stop is not None:  # a hook may ask for it at the final evaluation
+            return self._stop
+        return "completed", f"trained {epochs} epoch(s), {self.step} steps"
+
+    def _stop_due(self) -> bool:
+        return self._stop is not None or (self.stop_event is not None and
+                                          self.stop_event.is_set())
+
+    def _run_steps(self, bounds: list[tuple[int, int]]) -> Divergence | None:
+        """The epochs and steps; returns at the end, at a stop, or at divergence."""
+        cfg = self.config
+        assert self.optimizer is not None and self.schedule is not None
+        assert self.datasets is not None
+        n_train = self.datasets.n_train
+        every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
+        on_epoch_end = _overriding(self.hooks, "on_epoch_end")
+        generator = torch.Generator().manual_seed(self.seed)
+        pause_ev = self.pause_event
+        lr_now = math.nan
+        for epoch in range(cfg.training.epochs):
+            perm = torch.randperm(n_train, generator=generator).to(self.device)
+            for start, end in bounds:
+                if self._stop_due():
+                    return None
+                if pause_ev is not None and pause_ev.is_set():
+                    self._wait_while_paused(pause_ev)
+                    if self._stop_due():
+                        return None
+                lr = self.schedule.lr(self.step)
+                if lr != lr_now:
+                    for group in self.optimizer.param_groups:
+                        group["lr"] = lr
+                    lr_now = lr
+                loss, norm = self.train_step(perm[start:end])
+                self.step += 1
+                diverged = self._recorder.record(self.step, epoch, lr, end - start, loss, norm)
+                if diverged is not None:
+                    return diverged
+                if by_step and self.step % every == 0:
+                    self._evaluate()
+            if not by_step and (epoch + 1) % every == 0:
+                self._evaluate()
+            for call in on_epoch_end:
+                call(self, epoch)
+        return None
+
+    def train_step(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimisation step on the training samples `idx` (a tensor of indices on the
+        device) at the optimiser's current LR; returns the batch's data loss and the gradient
+        norm before clipping, both still on the device. `fit` calls it; so does the LR finder."""
+        model, opt = self.model, self.optimizer
+        assert model is not None and opt is not None
+        n = len(idx)
+        xb = self._x_train.index_select(0, idx)
+        yb = self._y_train.index_select(0, idx)
+        opt.zero_grad(set_to_none=True)
+        if self._autocast is not None:
+            with self._autocast():
+                output = model(xb)
+        else:
+            output = model(xb)
+        if self.step == 0:
+            check_output(output, n, self.datasets.n_outputs if self.datasets else 1,
+                         self.config.task)
+        loss = self.loss_fn(output, yb)
+        total = loss
+        if self._l1_weights:
+            total = loss + self.config.optimizer.l1 * l1_penalty(self._l1_weights)
+        scaler = self._scaler
+        if scaler is not None:
+            torch.autograd.backward(scaler.scale(total))
+            scaler.unscale_(opt)
+        else:
+            torch.autograd.backward(total)
+        norm = self._grad_norm()
+        clip = self.config.training.grad_clip_norm
+        if clip is not None:
+            torch.nn.utils.clip_grads_with_norm_(self._params, clip, norm)
+        if scaler is not None:
+            scaler.step(opt)
+            scaler.update()
+        else:
+            opt.step()
+        self._remember(n, loss, output, idx)
+        return loss, norm
+
+    def _grad_norm(self) -> torch.Tensor:
+        grads = [p.grad for p in self._params if p.grad is not None]
+        if not grads:
+            return torch.zeros((), device=self.device)
+        if self._uniform_grads:  # about twice as fast as get_total_norm on small models
+            norm: torch.Tensor = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+            return norm
+        total: torch.Tensor = torch.nn.utils.get_total_norm(grads)
+        return total
+
+    def _remember(self, n: int, loss: torch.Tensor, output: torch.Tensor,
+                  idx: torch.Tensor) -> None:
+        """Keep the last epoch's worth of step outputs for the running train metrics."""
+        self._window.append((n, loss.detach(), output.detach(), idx))
+        self._window_n += n
+        limit = self.datasets.n_train if self.datasets is not None else n
+        while self._window_n - self._window[0][0] >= limit:
+            self._window_n -= self._window.popleft()[0]
+
+    def _wait_while_paused(self, pause_ev: threading.Event) -> None:
+        self._recorder.flush()
+        began = time.perf_counter()
+        stop_ev = self.stop_event
+        while pause_ev.is_set() and self._stop is None:
+            if stop_ev is not None:
+                if stop_ev.wait(PAUSE_POLL_S):
+                    break
+            else:
+                time.sleep(PAUSE_POLL_S)
+        self._paused_s += time.perf_counter() - began
+        self._recorder.restart_clock()
+
+    def _diverged(self, d: Divergence) -> tuple[FitStatus, str]:
+        self.step = min(self.step, d.step)
+        return "diverged", d.message()
+
+    # --- evaluation ------------------------------------------------------------------------
+
+    def _evaluate(self) -> None:
+        assert self.model is not None and self.datasets is not None
+        data, cfg = self.datasets, self.config
+        diverged = self._recorder.flush()
+        if diverged is not None:
+            self._divergence = diverged
+            self.request_stop("diverged", diverged.message())
+            return
+        values: dict[str, torch.Tensor] = {}
+        if self._window:
+            ns = torch.tensor([w[0] for w in self._window], dtype=torch.float32,
+                              device=self.device)
+            losses = torch.stack([w[1].float() for w in self._window])
+            values["train_loss"] = (losses * ns).sum() / ns.sum()
+            outputs = torch.cat([w[2] for w in self._window])
+            targets = self._y_train.index_select(0, torch.cat([w[3] for w in self._window]))
+            values.update(metric_tensors(cfg.task, outputs.float(), targets, data.target_std,
+                                         "train"))
+        if data.n_val:
+            values.update(evaluate_tensors(self.model, self._x_val, self._y_val, cfg,
+                                           self.loss_fn, data.target_std, "val",
+                                           self._autocast))
+        metrics = gather(values)
+        self._evaluated_at = self.step
+        self.metrics = metrics
+        for name, value in metrics.items():
+            self.best[name] = _better(name, self.best.get(name), value)
+        spe = len(batch_bounds(data.n_train, cfg.training.batch_size))
+        epoch = self.step / spe
+        event = EvalEvent(step=self.step, epoch=epoch, wall_s=self._elapsed(),
+                          train_loss=metrics.get("train_loss", math.nan),
+                          val_loss=metrics.get("val_loss"), metrics=metrics)
+        for call in _overriding(self.hooks, "on_evaluate_end"):
+            call(self, event)
+        reason = self._early.observe(metrics, epoch)
+        if reason is not None:
+            self.request_stop("stopped_early", reason)
+        assert self.schedule is not None
+        reason = self.schedule.observe(metrics, self.step)
+        if reason is not None:
+            self.request_stop("stopped_early", reason)
+
+    def _fit_start_event(self, spe: int, total: int) -> None:
+        assert self.model is not None and self.datasets is not None
+        event = FitStartEvent(device=self.device, n_train=self.datasets.n_train,
+                              n_val=self.datasets.n_val, steps_per_epoch=spe, total_steps=total,
+                              n_parameters=count_parameters(self.model))
+        for hook in self.hooks:
+            hook.on_fit_start(self, event)
+
+
+def _overriding(hooks: Sequence[TrainerHooks], name: str) -> list[Callable[..., Any]]:
+    """Bound methods of the hooks that override `name` (calling no-ops costs time per step)."""
+    base = getattr(TrainerHooks, name)
+    return [getattr(h, name) for h in hooks if getattr(type(h), name, base) is not base]
+
+
+def _better(name: str, old: float | None, new: float) -> float:
+    if old is None or math.isnan(old):
+        return new
+    if math.isnan(new):
+        return old
+    return max(old, new) if metric_mode(name) == "max" else min(old, new)
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, torch.OutOfMemoryError | MemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and ("out of memory" in text or
+                                              "can't allocate memory" in text)
