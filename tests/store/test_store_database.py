@@ -1,0 +1,89 @@
+"""Connection set-up: SQLite pragmas, readers that never wait, concurrent first opens, the
+database clock, and where a project's history lives by default."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from store_helpers import start
+
+from tunestudio import paths
+from tunestudio.config import Project
+from tunestudio.store import Store, optuna_engine_kwargs, storage_url_for
+from tunestudio.store.clock import epoch_now
+from tunestudio.store.database import display_url
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqlite_url: str) -> None:
+    with Store.open(sqlite_url, busy_timeout_s=7) as store, store._db.read() as conn:
+        pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                  for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")}
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 7000,
+                      "synchronous": 1}
+
+
+def test_readers_do_not_wait_for_an_open_write_transaction(sqlite_url: str) -> None:
+    """The GUI thread reads while a trial thread holds a write transaction."""
+    with Store.open(sqlite_url) as store:
+        eid = store.ensure_experiment("e", "s")
+        start(store, eid)
+        with store._db.write() as conn:
+            conn.exec_driver_sql("UPDATE ts_trial SET notes = 'uncommitted'")
+            t0 = time.perf_counter()
+            rows = store.trials()
+            assert time.perf_counter() - t0 < 0.5
+            assert rows[0].notes == ""  # the committed state, not the pending one
+        assert store.trials()[0].notes == "uncommitted"
+
+
+def test_many_processes_opening_a_fresh_database_at_once(url: str) -> None:
+    """Workers started together all create-or-find the same tables without failing."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def open_and_write(n: int) -> None:
+        try:
+            barrier.wait()
+            with Store.open(url) as store:
+                eid = store.ensure_experiment("shared", "study")
+                start(store, eid, number=n)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_and_write, args=(n,)) for n in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    with Store.open(url) as store:
+        assert sorted(t.number for t in store.trials()) == list(range(6))
+
+
+def test_times_come_from_the_database_clock(store: Store) -> None:
+    with store._db.read() as conn:
+        now = conn.execute(epoch_now().select()).scalar_one()
+    assert abs(now - time.time()) < 5
+
+
+def test_default_url_is_keyed_by_the_project_id(isolated_dirs: Path) -> None:
+    project = Project(id=uuid.UUID(int=42))
+    url = storage_url_for(project)
+    assert url == paths.default_storage_url(project.id)
+    assert str(uuid.UUID(int=42)) in url and str(isolated_dirs) in url
+    with Store.for_project(project) as store:
+        assert store.url == url and store.trials() == []
+    assert storage_url_for(Project(storage_url=" sqlite:////x.db ")) == "sqlite:////x.db"
+
+
+def test_display_url_hides_the_password() -> None:
+    assert display_url("postgresql+psycopg2://me:secret@db:5432/h") == \
+        "postgresql+psycopg2://me:***@db:5432/h"
+
+
+def test_optuna_engine_kwargs_wait_on_sqlite_locks() -> None:
+    assert optuna_engine_kwargs("sqlite:////x.db", 12) == {"connect_args": {"timeout": 12}}
+    assert optuna_engine_kwargs("postgresql+psycopg2://h/db") == {"pool_pre_ping": True}

@@ -1,0 +1,108 @@
+"""Schema versions: a fresh database is stamped, an older one upgraded in place (data kept),
+a newer one refused."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Connection, inspect, text
+from store_helpers import start
+
+from tunestudio.store import Store, StoreError, migrations
+from tunestudio.store import schema as tables
+from tunestudio.store.database import Database
+
+
+def _add_priority(conn: Connection) -> None:
+    """A version 2 as a future release might write it: a new trial column with a default."""
+    conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN priority INTEGER NOT NULL DEFAULT 5")
+
+
+def _columns(url: str, table: str) -> set[str]:
+    db = Database(url)
+    try:
+        with db.read() as conn:
+            return {c["name"] for c in inspect(conn).get_columns(table)}
+    finally:
+        db.close()
+
+
+def test_a_fresh_database_gets_the_current_version(store: Store) -> None:
+    assert store.schema_version == migrations.target_version(migrations.MIGRATIONS)
+    with store._db.read() as conn:
+        names = set(inspect(conn).get_table_names())
+    assert {t.name for t in tables.TABLES} <= names
+    assert all(t.name.startswith(tables.PREFIX) for t in tables.TABLES)
+
+
+def test_reopening_an_up_to_date_database_changes_nothing(url: str) -> None:
+    with Store.open(url) as first:
+        eid = first.ensure_experiment("e", "s")
+        start(first, eid)
+    with Store.open(url) as again:
+        assert again.schema_version == 1 and len(again.trials()) == 1
+
+
+def test_a_version_1_database_is_upgraded_with_its_data(url: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store.open(url) as v1:  # the layout of version 1
+        eid = v1.ensure_experiment("old", "old-study", goal="kept")
+        tid = start(v1, eid)
+        v1.append_steps(tid, [(0, 0.0, 1.0, 0.1, 1.0)])
+    assert "priority" not in _columns(url, "ts_trial")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (_add_priority,))
+    with Store.open(url) as v2:
+        assert v2.schema_version == 2
+        assert v2.experiments()[0].goal == "kept"
+        assert len(v2.step_series([tid])[tid]) == 1
+        with v2._db.read() as conn:
+            assert conn.execute(text("SELECT priority FROM ts_trial")).scalar_one() == 5
+    assert "priority" in _columns(url, "ts_trial")
+    with Store.open(url) as again:  # not migrated twice
+        assert again.schema_version == 2
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(conn: Connection) -> None:
+        _add_priority(conn)
+        raise RuntimeError("bug in migration")
+
+    Store.open(url).close()
+    monkeypatch.setattr(migrations, "MIGRATIONS", (broken,))
+    with pytest.raises(RuntimeError, match="bug in migration"):
+        Store.open(url)
+    monkeypatch.setattr(migrations, "MIGRATIONS", ())
+    with Store.open(url) as store:
+        assert store.schema_version == 1
+    assert "priority" not in _columns(url, "ts_trial")
+
+
+def test_upgrade_runs_each_missing_step_in_order(url: str) -> None:
+    calls: list[int] = []
+    steps = (lambda c: calls.append(2), lambda c: calls.append(3), lambda c: calls.append(4))
+    db = Database(url)
+    try:
+        with db.schema_lock() as conn:
+            assert migrations.upgrade(conn, migrations=steps[:1]) == 2  # fresh: no steps run
+        with db.schema_lock() as conn:
+            assert migrations.upgrade(conn, migrations=steps) == 4
+        assert calls == [3, 4]
+    finally:
+        db.close()
+
+
+def test_a_database_from_a_newer_release_is_refused(url: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(migrations, "MIGRATIONS", (_add_priority, _add_priority))
+    Store.open(url).close()  # version 3
+    monkeypatch.setattr(migrations, "MIGRATIONS", ())
+    with pytest.raises(StoreError, match="newer TuneStudio"):
+        Store.open(url)
+
+
+def test_version_is_a_row_not_a_sqlite_pragma(store: Store) -> None:
+    """The same mechanism serves PostgreSQL."""
+    with store._db.read() as conn:
+        value = conn.execute(text("SELECT value FROM ts_meta WHERE key = 'schema_version'"))
+        assert int(value.scalar_one()) == store.schema_version
