@@ -23,7 +23,8 @@ def _bundled(loader: Callable[..., object], task: str, image: bool = False
         bunch = loader()
         x = np.asarray(bunch.data, dtype=np.float32)  # type: ignore[attr-defined]
         y = np.asarray(bunch.target)  # type: ignore[attr-defined]
-        features = tuple(str(f) for f in getattr(bunch, "feature_names", ()) or ()) or None
+        names = getattr(bunch, "feature_names", None)
+        features = tuple(str(f) for f in names) if names is not None else None
         if image:
             x = x.reshape(len(x), 1, 8, 8)
             features = None

@@ -85,7 +85,8 @@ def kfold_splits(data: DataConfig, k: int, base_dir: Path | None = None) -> list
         raise DataError(f"k-fold needs 2 <= k <= {len(pool)} samples (got k={k}); lower k")
     stratify = data.stratified and raw.task == "classification"
     if stratify:
-        smallest = int(np.bincount(raw.y[pool]).min(initial=0))
+        counts = np.bincount(raw.y[pool])
+        smallest = int(counts[counts > 0].min()) if len(pool) else 0
         if smallest < k:
             raise DataError(f"stratified {k}-fold needs at least {k} samples of every class; the "
                             f"rarest has {smallest}. Lower evaluation.kfold or turn off "
@@ -196,14 +197,14 @@ def _finish(raw: RawData, train: np.ndarray, val: np.ndarray, test: np.ndarray,
             standardize: bool) -> Splits:
     if len(train) == 0:
         raise DataError("the training split is empty; lower val_fraction/test_fraction")
-    x_train = raw.x[train]
-    flat = x_train.reshape(len(x_train), -1)
+    width = int(np.prod(raw.x.shape[1:]))
+    flat = raw.x[train].reshape(len(train), width)
     mean = flat.mean(axis=0) if standardize else np.zeros(flat.shape[1], np.float32)
     std = flat.std(axis=0) if standardize else np.ones(flat.shape[1], np.float32)
     std = np.where(std > 1e-6, std, 1.0).astype(np.float32)  # constant features stay 0
 
     def scale(rows: np.ndarray) -> np.ndarray:
-        x = raw.x[rows].reshape(len(rows), -1)
+        x = raw.x[rows].reshape(len(rows), width)
         return np.ascontiguousarray(((x - mean) / std).reshape((len(rows), *raw.x.shape[1:])),
                                     dtype=np.float32)
 

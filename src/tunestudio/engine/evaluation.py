@@ -86,6 +86,7 @@ class CrossValidationResult:
     standard deviation over the folds that did, and each fold's FitResult."""
 
     metric: str
+    k: int
     scores: list[float]
     mean: float
     std: float
@@ -93,7 +94,8 @@ class CrossValidationResult:
 
     @property
     def complete(self) -> bool:
-        return len(self.folds) == len(self.scores) and all(f.ok for f in self.folds)
+        """Every fold ran and ended normally."""
+        return len(self.folds) == self.k and all(f.ok for f in self.folds)
 
 
 def default_cv_metric(config: RunConfig) -> str:
@@ -129,4 +131,4 @@ def cross_validate(config: RunConfig, k: int | None = None, base_dir: Path | Non
     done = [s for s in scores if math.isfinite(s)]
     mean = statistics.fmean(done) if done else math.nan
     std = statistics.pstdev(done) if len(done) > 1 else (0.0 if done else math.nan)
-    return CrossValidationResult(metric, scores, mean, std, results)
+    return CrossValidationResult(metric, k, scores, mean, std, results)

@@ -14,6 +14,8 @@ import threading
 
 import torch
 
+from tunestudio.config import AdamOptimizer, SGDOptimizer
+from tunestudio.engine.optimizers import build_optimizer
 from tunestudio.errors import TuneStudioError
 
 THREADS_ENV = "TUNESTUDIO_TORCH_THREADS"
@@ -58,8 +60,8 @@ def warm_up() -> None:
             return
         apply_torch_threads()
         layer = torch.nn.Linear(4, 2)
-        for make in (torch.optim.Adam, torch.optim.SGD):
-            opt = make(layer.parameters(), lr=1e-3)
+        for spec in (AdamOptimizer(), SGDOptimizer()):
+            opt = build_optimizer(spec, layer.parameters())
             layer(torch.zeros(3, 4)).square().mean().backward()
             opt.step()
             opt.zero_grad(set_to_none=True)

@@ -1,0 +1,49 @@
+"""Device discovery and resolution, the CPU thread count, and the warm-up."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tunestudio.engine import DeviceError, available_devices, resolve_device, runtime, torch_threads
+from tunestudio.errors import TuneStudioError
+
+
+def test_cpu_is_always_listed_last() -> None:
+    devices = available_devices()
+    assert devices[-1].id == "cpu" and devices[-1].name
+    assert all(d.id.startswith("cuda:") for d in devices if "cuda" in d.id)
+
+
+def test_resolve_device() -> None:
+    assert resolve_device("cpu") == "cpu"
+    expected = "cuda:0" if torch.cuda.is_available() else None
+    if expected is None:
+        assert resolve_device("auto") in ("cpu", "mps")
+        with pytest.raises(DeviceError, match=r"CUDA is not available.*use auto or cpu"):
+            resolve_device("cuda")
+    else:
+        assert resolve_device("auto") == resolve_device("cuda") == "cuda:0"
+    with pytest.raises(DeviceError, match="unknown device"):
+        resolve_device("tpu")
+    with pytest.raises(DeviceError):
+        resolve_device("cuda:99")
+
+
+def test_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(runtime.THREADS_ENV, "3")
+    assert torch_threads() == 3
+    monkeypatch.setenv(runtime.THREADS_ENV, "many")
+    with pytest.raises(TuneStudioError, match="positive whole number"):
+        torch_threads()
+    monkeypatch.delenv(runtime.THREADS_ENV)
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+    assert torch_threads() == 1
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 16)
+    assert torch_threads() == runtime._default_threads
+
+
+def test_warm_up_is_idempotent() -> None:
+    runtime.warm_up()
+    runtime.warm_up()
+    assert runtime._warmed
