@@ -39,24 +39,34 @@ def dumps_metrics(metrics: Mapping[str, float] | None) -> str:
     return json.dumps({str(k): float(v) for k, v in (metrics or {}).items()})
 
 
-def _loads(text: str | None, empty: Any) -> Any:
-    # Most trials have no tags and many no metrics: skip the parser for the common empties.
-    if text is None:
-        return None
-    if text in ("{}", "[]", ""):
-        return empty
-    return json.loads(text)
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
-def _to_row(r: Sequence[Any], config_json: str | None = None) -> TrialRow:
-    return TrialRow(
-        id=r[0], experiment_id=r[1], number=r[2], state=r[3], message=r[4],
-        params=_loads(r[5], {}), objective=r[6], objective2=r[7], objective_std=r[8],
-        metrics=_loads(r[9], {}), device=r[10], seed=r[11], repeats=r[12], duration_s=r[13],
-        started_at=r[14], finished_at=r[15], heartbeat_at=r[16], notes=r[17],
-        tags=_loads(r[18], []), optuna_trial_id=r[19], test_metrics=_loads(r[20], {}),
-        config_json=config_json,
-    )
+def _loads_column(texts: Sequence[str | None]) -> list[Any]:
+    """Parse a column of JSON texts in one call: for 10,000 small objects, one parse of a JSON
+    array is about twice as fast as 10,000 parses (the per-call overhead dominates)."""
+    try:
+        return list(json.loads("[" + ",".join("null" if t is None else t for t in texts) + "]"))
+    except ValueError:
+        return [_loads(t) for t in texts]  # raises for the bad text, which is a bug
+
+
+def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None) -> list[TrialRow]:
+    params = _loads_column([r[5] for r in rows])
+    metrics = _loads_column([r[9] for r in rows])
+    tags = _loads_column([r[18] for r in rows])
+    tests = _loads_column([r[20] for r in rows])
+    return [
+        TrialRow(
+            id=r[0], experiment_id=r[1], number=r[2], state=r[3], message=r[4], params=p,
+            objective=r[6], objective2=r[7], objective_std=r[8], metrics=m, device=r[10],
+            seed=r[11], repeats=r[12], duration_s=r[13], started_at=r[14], finished_at=r[15],
+            heartbeat_at=r[16], notes=r[17], tags=tg, optuna_trial_id=r[19], test_metrics=tm,
+            config_json=config_json,
+        )
+        for r, p, m, tg, tm in zip(rows, params, metrics, tags, tests, strict=True)
+    ]
 
 
 def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id: int | None,
@@ -124,7 +134,7 @@ def _list_query(experiment_id: int | None) -> Select[Any]:
 
 def all_rows(conn: Connection, experiment_id: int | None) -> list[TrialRow]:
     query = _list_query(experiment_id).order_by(t.c.experiment_id, t.c.number, t.c.id)
-    return [_to_row(r) for r in conn.execute(query)]
+    return _to_rows(conn.execute(query).all())
 
 
 def one_row(conn: Connection, trial_id: int) -> TrialRow:
@@ -133,7 +143,7 @@ def one_row(conn: Connection, trial_id: int) -> TrialRow:
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"trial {trial_id} is not in the trial history (was it deleted?)")
-    return _to_row(row, config_json=row[len(_LIST_COLUMNS)])
+    return _to_rows([row], config_json=row[len(_LIST_COLUMNS)])[0]
 
 
 def best_row(conn: Connection, experiment_id: int,
@@ -145,7 +155,7 @@ def best_row(conn: Connection, experiment_id: int,
         t.c.state == TrialState.COMPLETE, t.c.objective.is_not(None)
     ).order_by(order, t.c.number, t.c.id).limit(1)
     row = conn.execute(query).one_or_none()
-    return None if row is None else _to_row(row)
+    return None if row is None else _to_rows([row])[0]
 
 
 def state_counts(conn: Connection, experiment_id: int | None) -> dict[str, int]:
