@@ -24,6 +24,8 @@ def test_store_error_is_a_tunestudio_error() -> None:
     ("not a url", "not a database URL"),
     ("nosuchdb://host/db", "no database driver"),
     ("postgresql+nosuchdriver://h/db", "no database driver"),
+    ("sqlite://", "in-memory"),
+    ("sqlite:///:memory:", "in-memory"),
 ])
 def test_bad_urls(url: str, expected: str) -> None:
     with pytest.raises(StoreError, match=expected):

@@ -67,6 +67,12 @@ class Database:
         self.where = display_url(self.parsed)
         self.busy_timeout_s = busy_timeout_s
         self.is_sqlite = self.parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and (self.parsed.database or ":memory:") == ":memory:":
+            raise StoreError(
+                "an in-memory SQLite database cannot hold the trial history: every connection "
+                "(each thread, Optuna, a SeriesWriter) would see its own empty database; use a "
+                "file, e.g. sqlite:////path/to/history.sqlite"
+            )
         self.engine = self._create_engine()
 
     def _create_engine(self) -> Engine:
