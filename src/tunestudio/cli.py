@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import signal
 import sys
 import threading
@@ -82,8 +83,7 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
-    from tunestudio.search import ConsoleProgress, ExperimentRunner, RunOptions, \
-        check_experiment
+    from tunestudio.search import ConsoleProgress, ExperimentRunner, RunOptions, check_experiment
 
     project, project_path = _load(args.path)
     name = check_experiment(project, args.experiment)
@@ -332,3 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `tunestudio trials P | head`: the reader had enough
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

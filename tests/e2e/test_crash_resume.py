@@ -13,17 +13,25 @@ import sys
 import time
 from pathlib import Path
 
-from tunestudio.config import Budget, DataConfig, PrunerConfig, from_template, save_project
+from tunestudio.config import (
+    Budget,
+    DataConfig,
+    Project,
+    PrunerConfig,
+    from_template,
+    load_project,
+    save_project,
+)
+from tunestudio.errors import TuneStudioError
 from tunestudio.search import open_store
-from tunestudio.config import load_project
 
 
 def _project(path: Path) -> None:
     project = from_template("digits")
     base = project.baseline
     baseline = base.model_copy(update={
-        "data": DataConfig(source=base.data.source, fraction=0.5),
-        "training": base.training.model_copy(update={"epochs": 8, "device": "cpu"}),
+        "data": DataConfig(source=base.data.source, fraction=1.0),
+        "training": base.training.model_copy(update={"epochs": 25, "device": "cpu"}),
         "schedule": base.schedule.model_copy(update={"warmup_epochs": 1.0}),
     })
     exp = project.experiments[0]
@@ -40,24 +48,40 @@ def _run(path: Path, *extra: str) -> subprocess.Popen[str]:
                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
+def _wait_for_a_running_trial(project: Project, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            store = open_store(project)
+        except TuneStudioError:
+            continue
+        try:
+            if store.counts().get("running"):
+                return
+        finally:
+            store.close()
+    raise AssertionError(f"no trial started (exit code {proc.poll()})")
+
+
 def test_kill_nine_five_times_then_resume(tmp_path: Path) -> None:
     path = tmp_path / "crash.tuneproj"
     _project(path)
     before = path.read_bytes()
     project = load_project(path)
     rng = random.Random(1234)
-    killed_while_running = 0
+    killed: set[int] = set()
     for _ in range(5):
         proc = _run(path)
-        time.sleep(rng.uniform(3.0, 7.0))  # imports take ~2-3 s; trials ~1 s each
+        _wait_for_a_running_trial(project, proc)
+        time.sleep(rng.uniform(0.0, 2.0))  # a random moment of training, writing or telling
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         assert path.read_bytes() == before
         store = open_store(project)
         try:
             trials = store.trials()
-            running = [t for t in trials if t.state == "running"]
-            killed_while_running += len(running)
+            killed |= {t.id for t in trials if t.state == "running"}
             complete = [t for t in trials if t.state == "complete"]
             steps = store.step_series([t.id for t in complete])
             evals = store.eval_series([t.id for t in complete])
@@ -77,7 +101,8 @@ def test_kill_nine_five_times_then_resume(tmp_path: Path) -> None:
         trials = store.trials()
         states = [t.state for t in trials]
         assert "running" not in states
-        assert states.count("interrupted") == killed_while_running >= 1
+        assert killed, "no kill landed while a trial was running"
+        assert {t.id for t in trials if t.state == "interrupted"} == killed
         assert len(store.experiments()) == 1  # the same experiment, resumed
         numbers = sorted(t.number for t in trials)
         assert len(numbers) == len(set(numbers))

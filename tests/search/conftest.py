@@ -4,35 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tunestudio.config import (
-    Budget,
-    DataConfig,
-    Project,
-    PrunerConfig,
-    from_template,
-    save_project,
-)
-
-
-def tiny_project(experiment_updates: dict[str, object] | None = None,
-                 epochs: int = 3) -> Project:
-    """Digits, 30% of the data, a few epochs: one trial trains in well under a second."""
-    project = from_template("digits")
-    base = project.baseline
-    baseline = base.model_copy(update={
-        "data": DataConfig(source=base.data.source, fraction=0.3),
-        "training": base.training.model_copy(update={"epochs": epochs, "device": "cpu"}),
-        "schedule": base.schedule.model_copy(update={"warmup_epochs": 1.0}),
-    })
-    exp = project.experiments[0]
-    search = exp.search.model_copy(update={"budget": Budget(trials=3),
-                                           "pruner": PrunerConfig(kind="none"),
-                                           **(experiment_updates or {})})
-    experiments = [exp.model_copy(update={"search": search}), *project.experiments[1:]]
-    return Project.model_validate(
-        project.model_copy(update={"baseline": baseline, "experiments": experiments})
-        .model_dump()
-    )
+from tiny_projects import tiny_project
+from tunestudio.config import save_project
 
 
 @pytest.fixture

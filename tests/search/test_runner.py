@@ -9,6 +9,7 @@ from typing import Any
 import optuna
 import pytest
 
+from tiny_projects import tiny_project
 from tunestudio.config import (
     Budget,
     CategoricalDimension,
@@ -17,6 +18,7 @@ from tunestudio.config import (
     Objective,
     PrunerConfig,
     SearchDefinition,
+    merge_values,
 )
 from tunestudio.engine import StepEvent
 from tunestudio.search import (
@@ -27,8 +29,6 @@ from tunestudio.search import (
     open_store,
     storage_url,
 )
-
-from .conftest import tiny_project
 
 
 class Recorder(RunnerHooks):
@@ -120,16 +120,17 @@ def test_invalid_sampled_config_is_recorded_and_the_search_goes_on() -> None:
 
 
 def test_diverging_trial_is_recorded_and_the_search_goes_on() -> None:
-    dims = [CategoricalDimension(path="optimizer.lr", choices=[1e-3, 10.0])]
+    dims = [CategoricalDimension(path="optimizer.lr", choices=[3e-3, 10.0])]
     project = tiny_project({"strategy": "grid", "dimensions": dims,
                             "budget": Budget(trials=None)})
-    project = project.model_copy(update={"baseline": project.baseline.model_copy(update={
-        "optimizer": project.baseline.optimizer.model_copy(update={"kind": "sgd"}),
-    })})
+    sgd = merge_values(project.baseline, {"optimizer.kind": "sgd"})
+    project = project.model_copy(update={"baseline": sgd})
     rec = Recorder()
     ExperimentRunner(project, project.experiments[0].name, hooks=[rec]).run()
-    by_lr = {e.state for e in rec.ended}
-    assert "complete" in by_lr
+    states = sorted(e.state for e in rec.ended)
+    assert states == ["complete", "diverged"]
+    diverged = next(e for e in rec.ended if e.state == "diverged")
+    assert "lr" in diverged.message.lower() or "nan" in diverged.message.lower()
 
 
 def test_stop_marks_the_running_trial_interrupted() -> None:

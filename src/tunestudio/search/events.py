@@ -43,6 +43,7 @@ class RunSummary:
     storage_url: str
     counts: Mapping[str, int]  # trials of this run per state
     best_trial_id: int | None
+    best_number: int | None
     best_objective: float | None
     best_params: Mapping[str, Any]
     duration_s: float

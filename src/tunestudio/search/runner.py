@@ -7,12 +7,14 @@ parallel training."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,6 +39,9 @@ HEARTBEAT_S = 2.0
 STALE_AFTER_S = 20.0
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+# We use heartbeats, grouped TPE and fail_stale_trials deliberately; their 'experimental'
+# notices would only alarm users.
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,7 @@ class ExperimentRunner:
         summary = RunSummary(
             experiment=exp.name, study_name=study.study_name, storage_url=self.url,
             counts=dict(counts), best_trial_id=best.id if best else None,
+            best_number=best.number if best else None,
             best_objective=best.objective if best else None,
             best_params=dict(best.params) if best else {},
             duration_s=time.monotonic() - started, stopped=self.stop_event.is_set(),
@@ -245,10 +251,9 @@ class ExperimentRunner:
         for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             owner = frozen.user_attrs.get(WORKER_ATTR)
             if isinstance(owner, str) and _dead_local_process(owner):
-                try:
+                assert self._storage is not None
+                with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
                     self._storage.set_trial_state_values(frozen._trial_id, TrialState.FAIL)
-                except optuna.exceptions.UpdateFinishedTrialError:
-                    pass
                 ts_id = frozen.user_attrs.get(TS_ID_ATTR)
                 if isinstance(ts_id, int):
                     store.interrupt_trial(ts_id, f"interrupted: its process ({owner}) ended "

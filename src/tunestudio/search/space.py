@@ -34,9 +34,9 @@ def distributions(search: SearchDefinition, baseline: RunConfig) -> dict[str, Ba
             out[dim.path] = CategoricalDistribution(choices)
         elif isinstance(dim, FloatDimension):
             low, high = dim.low, dim.high
-            if isinstance(base, int | float) and not isinstance(base, bool):
-                if not (dim.log and base <= 0):
-                    low, high = min(low, float(base)), max(high, float(base))
+            if isinstance(base, int | float) and not isinstance(base, bool) \
+                    and not (dim.log and base <= 0):
+                low, high = min(low, float(base)), max(high, float(base))
             out[dim.path] = FloatDistribution(low, high, log=dim.log, step=dim.step)
         else:
             low_i, high_i = dim.low, dim.high

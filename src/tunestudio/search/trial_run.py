@@ -17,12 +17,14 @@ from optuna.trial import TrialState
 
 from tunestudio.config import InvalidConfigError, RunConfig, SearchDefinition, merge_values
 from tunestudio.engine import (
+    DeviceError,
     EvalEvent,
     FitResult,
     FitStartEvent,
     StepEvent,
     Trainer,
     TrainerHooks,
+    resolve_device,
 )
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
@@ -124,7 +126,7 @@ def run_trial(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | N
     except InvalidConfigError as exc:
         return _invalid(ctx, trial, params, str(exc), index, total, t0)
     seed0 = config.training.seed
-    device = ctx.device or config.training.device
+    device = _device_name(ctx.device or config.training.device)
     trial_id = ctx.store.start_trial(
         ctx.experiment_id, number=trial.number, optuna_trial_id=trial._trial_id,
         params=params, config_json=config.model_dump_json(), device=device, seed=seed0,
@@ -149,6 +151,15 @@ def run_trial(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | N
         writer.close()  # the series are complete before the trial is marked finished
         ctx.running.discard((trial_id, trial._trial_id))
     return _finish(ctx, trial, trial_id, results, index, total, t0)
+
+
+def _device_name(spec: str) -> str:
+    """The device a spec like 'auto' lands on; an unavailable one is left for the trainer to
+    report as the trial's failure."""
+    try:
+        return resolve_device(spec)
+    except DeviceError:
+        return spec
 
 
 def _objective(ctx: TrialContext, results: Sequence[FitResult]
