@@ -3,6 +3,8 @@ reads its own as it is."""
 
 from __future__ import annotations
 
+import threading
+
 import optuna
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -60,3 +62,48 @@ def test_optuna_and_the_store_share_a_database(url: str, ours_first: bool) -> No
     ours = {n for n in names if n.startswith("ts_")}
     assert ours == {"ts_meta", "ts_experiment", "ts_trial", "ts_step", "ts_eval"}
     assert {"studies", "trials", "trial_params", "trial_values", "version_info"} <= names
+
+
+def test_processes_starting_together_create_optunas_tables_once(url: str) -> None:
+    """Optuna creates its tables without a lock; the store's setup lock serialises it."""
+    stores = [Store.open(url) for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+
+    def create(store: Store) -> None:
+        try:
+            barrier.wait()
+            with store.setup_lock():
+                storage = optuna.storages.RDBStorage(url, engine_kwargs=optuna_engine_kwargs(url))
+                optuna.create_study(storage=storage, study_name="s", load_if_exists=True)
+                storage.engine.dispose()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(s,)) for s in stores]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for s in stores:
+        s.close()
+    assert errors == []
+    assert len(optuna.get_all_study_summaries(storage=url)) == 1
+
+
+def test_the_setup_lock_excludes_other_holders(url: str) -> None:
+    with Store.open(url) as first, Store.open(url) as second:
+        entered = threading.Event()
+
+        def wait_for_lock() -> None:
+            with second.setup_lock():
+                entered.set()
+
+        with first.setup_lock():
+            other = threading.Thread(target=wait_for_lock)
+            other.start()
+            assert not entered.wait(0.3)
+        assert entered.wait(5)
+        other.join()
+        with first.setup_lock():  # free again, and re-entrant after release
+            pass

@@ -20,7 +20,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
@@ -29,8 +35,11 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from tunestudio.store.errors import StoreError, translate_errors
 
-# Any 64-bit constant; it serialises schema creation and upgrades on PostgreSQL.
+# Any 64-bit constants. The first serialises our schema creation and upgrades on PostgreSQL
+# (a transaction lock); the second is the session lock of setup_lock(). They differ so that a
+# process holding the setup lock can still open a Store on another connection.
 _PG_SCHEMA_LOCK = 0x7475_6E65_7374_7564  # "tunestud"
+_PG_SETUP_LOCK = 0x7475_6E65_7365_7475  # "tunesetu"
 _WRITE = "ts_write"
 
 
@@ -135,6 +144,35 @@ class Database:
             if self.parsed.get_backend_name() == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SCHEMA_LOCK})")
             yield conn
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Excludes other processes that take the same lock, without holding any lock on the
+        database's tables: for creating Optuna's tables, which Optuna does without a lock (two
+        processes starting together on a fresh database can both try to create them).
+
+        PostgreSQL: a session advisory lock, so it spans machines. SQLite: an exclusive lock on
+        a `<database>.lock` file beside the database (POSIX; elsewhere no lock), since holding
+        SQLite's own write lock would block Optuna's DDL in this very process."""
+        if self.parsed.get_backend_name() == "postgresql":
+            with translate_errors(self.where, self.busy_timeout_s), \
+                    self.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_SETUP_LOCK})")
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_SETUP_LOCK})")
+        elif self.is_sqlite and self.parsed.database and fcntl is not None:
+            lock_path = Path(self.parsed.database.removeprefix("file:").split("?")[0] + ".lock")
+            with lock_path.open("a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        else:
+            yield
 
     def check_connection(self) -> None:
         """Fail now, with a clear message, when the database cannot be reached or read."""

@@ -20,6 +20,7 @@ import json
 import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -101,6 +102,16 @@ class Store:
             version = migrations.stored_version(conn)
         assert version is not None
         return version
+
+    def setup_lock(self) -> AbstractContextManager[None]:
+        """Hold while creating Optuna's storage on this database, so that processes starting
+        together on a fresh database do not race to create Optuna's tables (ours are already
+        safe). Other processes wait for it; it holds no lock on any table:
+
+            with store.setup_lock():
+                storage = optuna.storages.RDBStorage(store.url, ...)
+        """
+        return self._db.setup_lock()
 
     def series_writer(self, *, flush_points: int = 5000, flush_seconds: float = 1.0
                       ) -> SeriesWriter:
