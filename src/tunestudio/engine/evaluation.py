@@ -20,7 +20,7 @@ from tunestudio.config.common import check_metric_for_task
 from tunestudio.engine.data import SplitName, Splits, kfold_splits
 from tunestudio.engine.dataset import DataError
 from tunestudio.engine.events import FitResult, TrainerHooks
-from tunestudio.engine.metrics import evaluate_tensors, gather, make_loss, predict
+from tunestudio.engine.metrics import evaluate_tensors, gather, predict
 from tunestudio.engine.trainer import Trainer
 
 
@@ -43,7 +43,7 @@ def evaluate_split(trainer: Trainer, split: SplitName) -> dict[str, float]:
     `{split}_accuracy` or `{split}_mse`/`_mae`/`_r2`."""
     model, data = _parts(trainer)
     x, y = _split_tensors(data, split, trainer.device)
-    values = evaluate_tensors(model, x, y, trainer.config, make_loss(trainer.config),
+    values = evaluate_tensors(model, x, y, trainer.config, trainer.loss_fn,
                               data.target_std, split, trainer.autocast)
     return gather(values)
 

@@ -19,9 +19,12 @@ AutocastFactory = Callable[[], contextlib.AbstractContextManager[object]]
 EVAL_CHUNK = 8192  # samples per forward pass when evaluating, to bound memory
 
 
-def make_loss(config: RunConfig) -> LossFn:
+def make_loss(config: RunConfig, half_outputs: bool = False) -> LossFn:
+    """The data loss of the config; `half_outputs` (mixed precision) computes it in float32."""
+    smoothing = config.training.label_smoothing
     if config.loss_kind == "cross_entropy":
-        smoothing = config.training.label_smoothing
+        if not half_outputs and not smoothing:
+            return functional.cross_entropy
 
         def cross_entropy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
             return functional.cross_entropy(output.float(), target, label_smoothing=smoothing)
@@ -67,10 +70,13 @@ def predict(model: nn.Module, x: torch.Tensor, autocast: AutocastFactory | None 
     model.eval()
     try:
         with autocast() if autocast is not None else contextlib.nullcontext():
+            if len(x) <= EVAL_CHUNK:
+                whole: torch.Tensor = model(x)
+                return whole.float()
             parts = [model(x[i:i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)]
+            return torch.cat(parts).float()
     finally:
         model.train(was_training)
-    return torch.cat(parts).float()
 
 
 def evaluate_tensors(model: nn.Module, x: torch.Tensor, y: torch.Tensor, config: RunConfig,

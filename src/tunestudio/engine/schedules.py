@@ -137,13 +137,15 @@ class LRSchedule:
 
     def __init__(self, config: RunConfig, n_train: int):
         self.planned = planned_lr(config, n_train)
+        self._plan: list[float] = self.planned.tolist()  # list indexing: cheap per step
         self.warmup = warmup_steps(config, n_train)
         schedule = config.schedule
         self.plateau = PlateauController(schedule, config.optimizer.lr) \
             if isinstance(schedule, PlateauSchedule) else None
 
     def lr(self, step_index: int) -> float:
-        value = float(self.planned[min(step_index, len(self.planned) - 1)])
+        plan = self._plan
+        value = plan[step_index] if step_index < len(plan) else plan[-1]
         return value * self.plateau.scale if self.plateau is not None else value
 
     def observe(self, metrics: dict[str, float], step_index: int) -> str | None:

@@ -48,13 +48,16 @@ class StepRecorder:
         self._last = time.perf_counter()
 
     def record(self, step: int, epoch: int, lr: float, n: int, loss: torch.Tensor,
-               grad_norm: torch.Tensor) -> Divergence | None:
+               grad_norm: torch.Tensor | float) -> Divergence | None:
         if self.buffered:
+            if not isinstance(grad_norm, torch.Tensor):
+                grad_norm = torch.tensor(grad_norm)
             self._pending.append((step, epoch, lr, n, loss.detach(), grad_norm.detach()))
             if len(self._pending) >= FLUSH_STEPS or time.perf_counter() - self._last >= FLUSH_S:
                 return self.flush()
             return None
-        loss_f, norm_f = loss.item(), grad_norm.item()
+        loss_f = loss.item()
+        norm_f = grad_norm if isinstance(grad_norm, float) else grad_norm.item()
         now = time.perf_counter()
         rate = n / max(now - self._last, 1e-9)
         self._last = now
