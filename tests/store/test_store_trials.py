@@ -186,3 +186,20 @@ def test_delete_trial_removes_its_series(store: Store, experiment_id: int) -> No
     assert list(store.step_series([tid, other])) == [other]
     with pytest.raises(NotFoundError):
         store.delete_trial(tid)
+
+
+def test_changed_since_returns_new_and_changed_trials_only(store: Store,
+                                                           experiment_id: int) -> None:
+    old, changed, beating = (start(store, experiment_id, n) for n in range(3))
+    time.sleep(0.01)
+    since = store.now()
+    assert abs(since - time.time()) < 5
+    time.sleep(0.01)
+    store.heartbeat([beating])  # not a change worth redrawing
+    store.finish_trial(changed, state="complete", objective=1.0)
+    new = start(store, experiment_id, 3)
+    assert [t.id for t in store.trials(experiment_id, changed_since=since)] == [changed, new]
+    assert store.trials(changed_since=store.now() + 1) == []
+    assert {t.id for t in store.trials(changed_since=0)} == {old, changed, beating, new}
+    row = store.trial(changed)
+    assert row.updated_at >= since

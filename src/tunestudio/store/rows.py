@@ -77,6 +77,7 @@ class TrialRow:
     started_at: float | None
     finished_at: float | None
     heartbeat_at: float | None
+    updated_at: float
     notes: str
     tags: list[str]
     optuna_trial_id: int | None

@@ -86,12 +86,14 @@ trial = Table(
     Column("finished_at", Float),
     Column("duration_s", Float),
     Column("heartbeat_at", Float),
+    Column("updated_at", Float, nullable=False),  # any change but a heartbeat
     Column("notes", Text, nullable=False, server_default=""),
     Column("tags_json", Text, nullable=False, server_default="[]"),
     Column("test_metrics_json", Text),
     Index(None, "experiment_id", "number"),
     Index(None, "experiment_id", "state", "objective"),
     Index(None, "state", "heartbeat_at"),
+    Index(None, "updated_at"),
 )
 
 step = Table(

@@ -273,11 +273,23 @@ class Store:
             return series.read_evals(conn, trial_ids)
 
     # -- readers and edits ----------------------------------------------------------------
-    def trials(self, experiment_id: int | None = None) -> list[TrialRow]:
+    def trials(self, experiment_id: int | None = None, *, changed_since: float | None = None
+               ) -> list[TrialRow]:
         """All trials (of one experiment, or all), ordered by experiment and number, without
-        their config snapshots. One query."""
+        their config snapshots. One query.
+
+        With `changed_since` (a `now()` taken earlier), only trials created or changed since
+        then (heartbeats do not count): what a view polling a running experiment needs. Take
+        the next `now()` before reading and pass it back a few seconds early, since a change is
+        stamped when it is made and becomes visible when its transaction commits; rows seen
+        twice simply replace themselves. Deletions are not reported."""
         with self._db.read() as conn:
-            return trials.all_rows(conn, experiment_id)
+            return trials.all_rows(conn, experiment_id, changed_since)
+
+    def now(self) -> float:
+        """The database's clock (seconds since the epoch), which stamps every change."""
+        with self._db.read() as conn:
+            return float(conn.execute(epoch_now().select()).scalar_one())
 
     def trial(self, trial_id: int) -> TrialRow:
         """One trial, with its config snapshot. Raises NotFoundError."""

@@ -22,7 +22,7 @@ _LIST_COLUMNS = (
     t.c.id, t.c.experiment_id, t.c.number, t.c.state, t.c.message, t.c.params_json,
     t.c.objective, t.c.objective2, t.c.objective_std, t.c.metrics_json, t.c.device, t.c.seed,
     t.c.repeats, t.c.duration_s, t.c.started_at, t.c.finished_at, t.c.heartbeat_at, t.c.notes,
-    t.c.tags_json, t.c.optuna_trial_id, t.c.test_metrics_json,
+    t.c.tags_json, t.c.optuna_trial_id, t.c.test_metrics_json, t.c.updated_at,
 )
 
 
@@ -63,7 +63,7 @@ def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None) -> l
             objective=r[6], objective2=r[7], objective_std=r[8], metrics=m, device=r[10],
             seed=r[11], repeats=r[12], duration_s=r[13], started_at=r[14], finished_at=r[15],
             heartbeat_at=r[16], notes=r[17], tags=tg, optuna_trial_id=r[19], test_metrics=tm,
-            config_json=config_json,
+            updated_at=r[21], config_json=config_json,
         )
         for r, p, m, tg, tm in zip(rows, params, metrics, tags, tests, strict=True)
     ]
@@ -79,7 +79,7 @@ def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id
         state=state, message=message, params_json=json.dumps(dict(params), default=str),
         config_json=config_json, device=device, seed=seed, repeats=repeats, started_at=now,
         heartbeat_at=None if finished else now, finished_at=now if finished else None,
-        duration_s=0.0 if finished else None,
+        duration_s=0.0 if finished else None, updated_at=now,
     ))
     key = result.inserted_primary_key
     assert key is not None
@@ -87,7 +87,8 @@ def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id
 
 
 def update_one(conn: Connection, trial_id: int, **values: Any) -> None:
-    result = conn.execute(update(t).where(t.c.id == trial_id).values(**values))
+    result = conn.execute(update(t).where(t.c.id == trial_id).values(updated_at=epoch_now(),
+                                                                      **values))
     if result.rowcount == 0:
         raise NotFoundError(f"trial {trial_id} is not in the trial history (was it deleted?)")
 
@@ -119,6 +120,7 @@ def interrupt_stale(conn: Connection, experiment_id: int | None, stale_after_s: 
                         f"process running it stopped or lost the database)",
                 finished_at=epoch_now(),
                 duration_s=t.c.heartbeat_at - t.c.started_at,
+                updated_at=epoch_now(),
             ),
             {"ids": ids},
         )
@@ -132,8 +134,11 @@ def _list_query(experiment_id: int | None) -> Select[Any]:
     return query
 
 
-def all_rows(conn: Connection, experiment_id: int | None) -> list[TrialRow]:
+def all_rows(conn: Connection, experiment_id: int | None, changed_since: float | None = None
+             ) -> list[TrialRow]:
     query = _list_query(experiment_id).order_by(t.c.experiment_id, t.c.number, t.c.id)
+    if changed_since is not None:
+        query = query.where(t.c.updated_at >= changed_since)
     return _to_rows(conn.execute(query).all())
 
 
