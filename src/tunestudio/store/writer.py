@@ -59,7 +59,10 @@ class SeriesWriter:
     # -- adding -------------------------------------------------------------------------------
     def add_step(self, trial_id: int, step: int, epoch: float | None, loss: float | None,
                  lr: float | None, grad_norm: float | None, repeat: int = 0) -> None:
-        record = step_record(trial_id, repeat, step, epoch, loss, lr, grad_norm)
+        # step_record() inlined: this runs once per optimiser step.
+        record = (trial_id, repeat, int(step), None if epoch is None else float(epoch),
+                  None if loss is None else float(loss), None if lr is None else float(lr),
+                  None if grad_norm is None else float(grad_norm))
         with self._lock:
             self._check_open()
             self._steps.append(record)
