@@ -110,6 +110,38 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     return _cmd_run(args, queue=False)
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    """Train the baseline once: progress on stderr, the outcome as the last stdout line."""
+    import math
+
+    from tunestudio.config import merge_values
+    from tunestudio.engine import ProgressLine, Trainer, warm_up
+
+    project, project_path = _load(args.path)
+    config = project.baseline
+    if args.epochs is not None:
+        config = merge_values(config, {"training.epochs": args.epochs})
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    progress = ProgressLine(sys.stderr, metric=config.early_stopping.monitor)
+    warm_up()  # torch's one-off start-up cost is not the run's
+    result = Trainer(config, hooks=[progress], base_dir=project_path.parent, device=args.device,
+                     stop_event=stop).fit()
+    if result.traceback:
+        print(result.traceback, file=sys.stderr)
+
+    def clean(values: dict[str, float]) -> dict[str, float | None]:
+        return {k: (v if math.isfinite(v) else None) for k, v in values.items()}
+
+    print(json.dumps({"status": result.status, "message": result.message,
+                      "metrics": clean(result.metrics), "best": clean(result.best),
+                      "epochs": result.epochs, "steps": result.steps,
+                      "duration_s": round(result.duration_s, 3), "device": result.device}))
+    if result.status == "stopped":
+        return 130
+    return 0 if result.ok else 1
+
+
 def _trial_dicts(project: Project, experiment: str | None, url: str | None = None
                  ) -> list[dict[str, object]]:
     from tunestudio.search import open_store
@@ -288,6 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to keep polling for queued trials when none is left")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_cmd_worker)
+
+    p = sub.add_parser("train", help="train the project's baseline once; prints the outcome "
+                       "as JSON")
+    p.add_argument("path", help="project file")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: the config's)")
+    p.add_argument("--epochs", type=int, help="train this many epochs instead")
+    p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("trials", help="list the trials of a project's experiments")
     p.add_argument("path", help="project file")

@@ -24,6 +24,7 @@ from tunestudio.engine.events import (
 )
 from tunestudio.engine.lr_finder import LRRangeResult, lr_range_test
 from tunestudio.engine.models import ModelError, build_model
+from tunestudio.engine.progress import ProgressLine
 from tunestudio.engine.runtime import THREADS_ENV, torch_threads, warm_up
 from tunestudio.engine.schedules import planned_lr, warmup_steps
 from tunestudio.engine.trainer import Trainer
@@ -43,6 +44,7 @@ __all__ = [
     "FitStatus",
     "LRRangeResult",
     "ModelError",
+    "ProgressLine",
     "RawData",
     "Splits",
     "StepEvent",

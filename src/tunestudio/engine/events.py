@@ -47,8 +47,9 @@ class StepEvent:
 @dataclass(frozen=True, slots=True)
 class EvalEvent:
     """One evaluation. `epoch` is epochs done (fractional when evaluating every N steps);
-    `wall_s` is seconds since the fit started, paused time excluded; `train_loss` and the train
-    metrics are running values over the steps since the previous evaluation."""
+    `wall_s` is seconds of training so far (from the first step, so data loading and set-up
+    do not skew comparisons between trials; paused time excluded); `train_loss` and the train
+    metrics are running values over the last epoch's worth of steps."""
 
     step: int
     epoch: float
@@ -63,7 +64,8 @@ class FitResult:
     """The outcome of one fit; every outcome is data, never an exception.
 
     `metrics` holds the last evaluation, `best` the best value of each metric over all
-    evaluations (max for accuracy and R2, min otherwise)."""
+    evaluations (max for accuracy and R2, min otherwise). `duration_s` is the whole fit,
+    data loading and set-up included, paused time excluded."""
 
     status: FitStatus
     message: str

@@ -85,6 +85,7 @@ class Trainer:
         self.best: dict[str, float] = {}
         self._stop: tuple[FitStatus, str] | None = None
         self._started = 0.0
+        self._training_started = 0.0
         self._paused_s = 0.0
         self._ready = False
         self._autocast: AutocastFactory | None = None
@@ -153,7 +154,7 @@ class Trainer:
         divergence, running out of memory and stop requests all come back as the result's
         status and message. (KeyboardInterrupt and other BaseExceptions do propagate, after
         the on_exception hooks.)"""
-        self._started = time.perf_counter()
+        self._started = self._training_started = time.perf_counter()
         self._paused_s = 0.0
         status: FitStatus = "completed"
         message, trace = "", None
@@ -210,8 +211,10 @@ class Trainer:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
 
-    def _elapsed(self) -> float:
-        return time.perf_counter() - self._started - self._paused_s
+    def _elapsed(self, since: float | None = None) -> float:
+        """Seconds since the fit began (or `since`), paused time excluded."""
+        start = self._started if since is None else since
+        return time.perf_counter() - start - self._paused_s
 
     def _epochs_done(self) -> float:
         if self.datasets is None or self.step == 0:
@@ -412,7 +415,8 @@ class Trainer:
         for name, value in metrics.items():
             self.best[name] = _better(name, self.best.get(name), value)
         epoch = self.step / self._spe
-        event = EvalEvent(step=self.step, epoch=epoch, wall_s=self._elapsed(),
+        event = EvalEvent(step=self.step, epoch=epoch,
+                          wall_s=self._elapsed(since=self._training_started),
                           train_loss=metrics.get("train_loss", math.nan),
                           val_loss=metrics.get("val_loss"), metrics=metrics)
         for call in _overriding(self.hooks, "on_evaluate_end"):
@@ -430,6 +434,7 @@ class Trainer:
         event = FitStartEvent(device=self.device, n_train=self.datasets.n_train,
                               n_val=self.datasets.n_val, steps_per_epoch=spe, total_steps=total,
                               n_parameters=count_parameters(self.model))
+        self._training_started = time.perf_counter()
         for hook in self.hooks:
             hook.on_fit_start(self, event)
 
