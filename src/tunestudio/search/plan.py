@@ -21,6 +21,7 @@ from tunestudio.config.search import baseline_value
 from tunestudio.search.space import PLAN_ATTR
 
 STATE_ATTR = "ts_state"  # user attr set when we tell Optuna; absent on a trial killed mid-run
+WORKER_ATTR = "ts_worker"  # "host:pid" of the process running an Optuna trial
 FINAL_FAILURES = frozenset({"failed", "diverged", "invalid"})
 
 

@@ -16,6 +16,7 @@ import threading
 import time
 import warnings
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,15 +27,23 @@ from tunestudio.config import Experiment, Project
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.hooks import RunnerHooks
-from tunestudio.search.plan import enqueue
+from tunestudio.search.plan import WORKER_ATTR, enqueue
 from tunestudio.search.samplers import build_pruner, build_sampler
 from tunestudio.search.space import distributions
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
-from tunestudio.search.trial_run import FitFunction, TrialContext, run_trial, train_with_engine
+from tunestudio.search.trial_run import (
+    FitFunction,
+    Prepared,
+    TrialContext,
+    finish,
+    optuna_id,
+    prepare,
+    start,
+    train,
+    train_with_engine,
+)
 from tunestudio.store import Store
 
-WORKER_ATTR = "ts_worker"  # "host:pid" of the process running an Optuna trial
-TS_ID_ATTR = "ts_trial_id"  # our trial id, to mark it interrupted if that process died
 HEARTBEAT_S = 2.0
 STALE_AFTER_S = 20.0
 
@@ -97,7 +106,7 @@ class ExperimentRunner:
         self.url = self.options.storage_url or storage_url(project)
         self._best: float | None = None
         self._idle_since: float | None = None
-        self._storage: optuna.storages.BaseStorage | None = None
+        self._storage: optuna.storages.RDBStorage | None = None
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -148,33 +157,63 @@ class ExperimentRunner:
         beat.start()
         helpers = self._spawn_workers(total)
         counts: Counter[str] = Counter()
-        index = 0
         message = ""
+        # Bookkeeping (sampling the next trial, telling Optuna, finishing rows) runs on one
+        # thread of its own, overlapping training: trial k+1 is sampled while trial k trains,
+        # and trial k is told while trial k+1 trains. FIFO order keeps every sample informed
+        # by all trials but the one in flight, as with two parallel workers.
+        books = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunestudio-books")
+        unbounded = total is None and self.queue
+        index = 0
+
+        def prepare_next() -> Future[Prepared | None]:
+            return books.submit(self._prepare, ctx, study, storage, unbounded, index + 1, total)
+
+        def tally(done: Future[TrialFinished]) -> None:
+            finished = done.result()
+            counts[finished.state] += 1
+            self._note_best(finished, direction)
+            self.hooks.on_trial_end(replace(finished, best_objective=self._best))
+
+        upcoming: Future[Prepared | None] | None = prepare_next()
+        finishing: list[Future[TrialFinished]] = []
         try:
-            while not self.stop_event.is_set():
+            while upcoming is not None and not self.stop_event.is_set():
                 if deadline is not None and time.monotonic() >= deadline:
                     message = "time budget spent"
                     break
                 self._wait_while_paused()
                 if self.stop_event.is_set():
                     break
-                trial = self._next_trial(study, storage, unbounded=total is None and self.queue)
-                if trial is None and self._idle_wait(study, index):
+                prepared = upcoming.result()
+                upcoming = None
+                if prepared is None:
+                    if self._idle_wait(study, index):
+                        upcoming = prepare_next()
                     continue
-                if trial is None:
-                    break
-                self._idle_since = None
                 index += 1
-                storage.record_heartbeat(trial._trial_id)  # stale-detectable from now on
-                trial.set_user_attr(WORKER_ATTR, worker_tag())
-                finished = run_trial(ctx, trial, index, total)
-                counts[finished.state] += 1
-                self._note_best(finished, direction)
-                finished = replace(finished, best_objective=self._best)
-                self.hooks.on_trial_end(finished)
+                self._idle_since = None
+                if prepared.config is None:  # invalid: already recorded
+                    assert prepared.finished is not None
+                    done: Future[TrialFinished] = Future()
+                    done.set_result(prepared.finished)
+                    tally(done)
+                    upcoming = prepare_next()
+                    continue
+                run = start(ctx, prepared, index, total)
+                upcoming = prepare_next()
+                results = train(ctx, run)
+                finishing.append(books.submit(finish, ctx, run, results))
+                finishing[-1].add_done_callback(tally)
+            if upcoming is not None:
+                self._release(upcoming.result(), storage)
+            books.shutdown(wait=True)
+            for done in finishing:
+                done.result()  # a bookkeeping failure (e.g. the database went away) surfaces
             if not self.stop_event.is_set() and not message:
                 self._wait_for_others(store, study, experiment_id)
         finally:
+            books.shutdown(wait=True)
             beat.stop()
             self._stop_workers(helpers)
         best = store.best_trial(experiment_id, direction)
@@ -190,7 +229,25 @@ class ExperimentRunner:
         self.hooks.on_run_end(summary)
         return summary
 
-    def _next_trial(self, study: optuna.Study, storage: optuna.storages.BaseStorage,
+    def _prepare(self, ctx: TrialContext, study: optuna.Study,
+                 storage: optuna.storages.RDBStorage, unbounded: bool, index: int,
+                 total: int | None) -> Prepared | None:
+        trial = self._next_trial(study, storage, unbounded)
+        if trial is None:
+            return None
+        storage.record_heartbeat(optuna_id(trial))  # stale-detectable from now on
+        trial.set_user_attr(WORKER_ATTR, worker_tag())
+        return prepare(ctx, trial, index, total)
+
+    @staticmethod
+    def _release(prepared: Prepared | None, storage: optuna.storages.RDBStorage) -> None:
+        """A trial sampled for a run that then stopped goes back to the queue with its values,
+        for the next run to train."""
+        if prepared is not None and prepared.config is not None:
+            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+                storage.set_trial_state_values(optuna_id(prepared.trial), TrialState.WAITING)
+
+    def _next_trial(self, study: optuna.Study, storage: optuna.storages.RDBStorage,
                     unbounded: bool) -> optuna.Trial | None:
         """Pop a queued trial atomically; only a time-bounded run creates new ones."""
         study_id = storage.get_study_id_from_name(study.study_name)
@@ -248,16 +305,18 @@ class ExperimentRunner:
         """Trials left running by a process that died become interrupted (a crash, not a
         property of the config) so their point can run again. A process on this host that no
         longer exists is dead at once; elsewhere a heartbeat older than STALE_AFTER_S tells."""
+        dead: set[int] = set()
         for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             owner = frozen.user_attrs.get(WORKER_ATTR)
             if isinstance(owner, str) and _dead_local_process(owner):
                 assert self._storage is not None
                 with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
                     self._storage.set_trial_state_values(frozen._trial_id, TrialState.FAIL)
-                ts_id = frozen.user_attrs.get(TS_ID_ATTR)
-                if isinstance(ts_id, int):
-                    store.interrupt_trial(ts_id, f"interrupted: its process ({owner}) ended "
-                                          "without finishing it")
+                dead.add(frozen._trial_id)
+        for row in store.trials(experiment_id) if dead else []:
+            if row.state == "running" and row.optuna_trial_id in dead:
+                store.interrupt_trial(row.id, "interrupted: the process running it ended "
+                                      "without finishing it")
         optuna.storages.fail_stale_trials(study)
         store.mark_stale_interrupted(experiment_id, STALE_AFTER_S)
 
@@ -289,7 +348,7 @@ class _Heartbeat:
     """Keeps the running trials of this process alive in both Optuna and our tables, and sweeps
     trials of dead processes while a long run goes on."""
 
-    def __init__(self, store: Store, storage: optuna.storages.BaseStorage,
+    def __init__(self, store: Store, storage: optuna.storages.RDBStorage,
                  running: set[tuple[int, int]], stop_event: threading.Event):
         self.store, self.storage, self.running = store, storage, running
         self._halt = threading.Event()
@@ -311,7 +370,7 @@ class _Heartbeat:
             try:
                 self.store.heartbeat([ts for ts, _ in current])
                 for _, optuna_id in current:
-                    self.storage.record_heartbeat(optuna_id)  # type: ignore[attr-defined]
+                    self.storage.record_heartbeat(optuna_id)
             except Exception:  # a missed beat is retried; a dead DB shows up in the trial
                 continue
 

@@ -3,7 +3,10 @@ and ours, so the GUI, the CLI, remote workers and optuna-dashboard all read the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import optuna
+import sqlalchemy
 
 from tunestudio.config import Project
 from tunestudio.store import Store, optuna_engine_kwargs, storage_url_for
@@ -23,7 +26,22 @@ def open_store(project: Project, url: str | None = None) -> Store:
 def optuna_storage(url: str) -> optuna.storages.RDBStorage:
     """Optuna's side of the same database, with heartbeats so that trials of a process that
     died are found (see runner._sweep_stale)."""
-    return optuna.storages.RDBStorage(
+    storage = optuna.storages.RDBStorage(
         url, engine_kwargs=optuna_engine_kwargs(url),
         heartbeat_interval=HEARTBEAT_INTERVAL_S, grace_period=GRACE_PERIOD_S,
     )
+    if storage.engine.dialect.name == "sqlite":
+        # Optuna's connections default to synchronous=FULL, an fsync per commit (several per
+        # trial). In WAL mode NORMAL keeps every commit through a crash or kill -9 and risks
+        # only the last ones on power loss, as for our own tables.
+        sqlalchemy.event.listen(storage.engine, "connect", _sqlite_normal_sync)
+        storage.engine.dispose()
+    return storage
+
+
+def _sqlite_normal_sync(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()

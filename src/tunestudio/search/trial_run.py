@@ -29,6 +29,7 @@ from tunestudio.engine import (
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import STATE_ATTR
+from tunestudio.search.pruning import PruningReporter
 from tunestudio.search.space import suggest
 from tunestudio.store import SeriesWriter, Store
 
@@ -84,13 +85,12 @@ class TrialContext:
 class _TrialHooks(TrainerHooks):
     """Engine events -> batched store writes, observers, and Optuna pruning."""
 
-    def __init__(self, ctx: TrialContext, trial: optuna.Trial, trial_id: int,
-                 writer: SeriesWriter, repeat: int):
-        self.ctx, self.trial, self.trial_id = ctx, trial, trial_id
+    def __init__(self, ctx: TrialContext, trial_id: int, writer: SeriesWriter, repeat: int,
+                 pruning: PruningReporter | None):
+        self.ctx, self.trial_id = ctx, trial_id
         self.writer, self.repeat = writer, repeat
+        self.pruning = pruning
         self.metric = ctx.search.objective.metric
-        self.prune = repeat == 0 and ctx.search.objective.second == "none" \
-            and ctx.search.pruner.kind != "none"
         self.evaluations = 0
 
     def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
@@ -105,52 +105,98 @@ class _TrialHooks(TrainerHooks):
         self.writer.add_eval(self.trial_id, event, repeat=self.repeat)
         self.ctx.hooks.on_evaluate(self.trial_id, event)
         value = event.metrics.get(self.metric)
-        if not self.prune or value is None:
-            self.evaluations += 1
-            return
-        self.trial.report(float(value), step=self.evaluations)
+        if self.pruning is not None and value is not None:
+            self.pruning.submit(trainer, float(value), self.evaluations)
         self.evaluations += 1
-        if self.trial.should_prune():
-            trainer.request_stop(
-                "pruned", f"pruned after evaluation {self.evaluations}: {self.metric} = "
-                f"{value:.4g} is worse than most trials at this point",
-            )
 
 
-def run_trial(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | None
-              ) -> TrialFinished:
+@dataclass
+class Prepared:
+    """A popped trial with its values merged and validated, ready to train."""
+
+    trial: optuna.Trial
+    params: dict[str, Any]
+    config: RunConfig | None  # None: invalid, already recorded
+    finished: TrialFinished | None = None  # set for an invalid trial
+
+
+@dataclass
+class Training:
+    """A trial being trained: what its bookkeeping needs once the fits return."""
+
+    prepared: Prepared
+    trial_id: int
+    index: int
+    total: int | None
+    started: float
+    writer: SeriesWriter
+    pruning: PruningReporter | None
+
+
+def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | None) -> Prepared:
+    """Sample and validate (on the bookkeeping thread, while the previous trial trains)."""
     t0 = time.perf_counter()
     params = suggest(trial, ctx.distributions)
     try:
         config = merge_values(ctx.baseline, params)
     except InvalidConfigError as exc:
-        return _invalid(ctx, trial, params, str(exc), index, total, t0)
+        finished = _invalid(ctx, trial, params, str(exc), index, total, t0)
+        return Prepared(trial, params, None, finished)
+    return Prepared(trial, params, config)
+
+
+def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) -> Training:
+    assert prepared.config is not None
+    trial, config = prepared.trial, prepared.config
     seed0 = config.training.seed
     device = _device_name(ctx.device or config.training.device)
     trial_id = ctx.store.start_trial(
-        ctx.experiment_id, number=trial.number, optuna_trial_id=trial._trial_id,
-        params=params, config_json=config.model_dump_json(), device=device, seed=seed0,
-        repeats=ctx.search.repeats,
+        ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial),
+        params=prepared.params, config_json=config.model_dump_json(), device=device,
+        seed=seed0, repeats=ctx.search.repeats,
     )
-    trial.set_user_attr("ts_trial_id", trial_id)
-    ctx.running.add((trial_id, trial._trial_id))
-    ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, params, seed0, device,
-                                          index, total))
+    ctx.running.add((trial_id, optuna_id(trial)))
+    ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, prepared.params, seed0,
+                                          device, index, total))
+    prunes = ctx.search.objective.second == "none" and ctx.search.pruner.kind != "none"
+    pruning = PruningReporter(trial, ctx.search.objective.metric) if prunes else None
+    return Training(prepared, trial_id, index, total, time.perf_counter(),
+                    SeriesWriter(ctx.store), pruning)
+
+
+def train(ctx: TrialContext, run: Training) -> list[FitResult]:
+    """The fits of one trial, once per repeat seed, on the calling thread."""
+    config = run.prepared.config
+    assert config is not None
+    device = _device_name(ctx.device or config.training.device)
     results: list[FitResult] = []
-    writer = SeriesWriter(ctx.store)
+    for repeat in range(ctx.search.repeats):
+        hooks = [_TrialHooks(ctx, run.trial_id, run.writer, repeat,
+                             run.pruning if repeat == 0 else None)]
+        result = ctx.fit(config, hooks=hooks, base_dir=ctx.base_dir, device=device,
+                         seed=config.training.seed + repeat, stop_event=ctx.stop_event,
+                         pause_event=ctx.pause_event)
+        results.append(result)
+        if STATE_OF_STATUS.get(result.status) != "complete":
+            break
+    return results
+
+
+def finish(ctx: TrialContext, run: Training, results: Sequence[FitResult]) -> TrialFinished:
+    """Series flushed, Optuna told, the trial row finished (on the bookkeeping thread)."""
     try:
-        for repeat in range(ctx.search.repeats):
-            hooks = [_TrialHooks(ctx, trial, trial_id, writer, repeat)]
-            result = ctx.fit(config, hooks=hooks, base_dir=ctx.base_dir, device=device,
-                             seed=seed0 + repeat, stop_event=ctx.stop_event,
-                             pause_event=ctx.pause_event)
-            results.append(result)
-            if STATE_OF_STATUS.get(result.status) != "complete":
-                break
+        if run.pruning is not None:
+            run.pruning.close()
+        run.writer.close()  # the series are complete before the trial is marked finished
+        return _finish(ctx, run.prepared.trial, run.trial_id, results, run.index, run.total,
+                       run.started)
     finally:
-        writer.close()  # the series are complete before the trial is marked finished
-        ctx.running.discard((trial_id, trial._trial_id))
-    return _finish(ctx, trial, trial_id, results, index, total, t0)
+        ctx.running.discard((run.trial_id, optuna_id(run.prepared.trial)))
+
+
+def optuna_id(trial: optuna.Trial) -> int:
+    """Optuna's storage id of a trial (its number is per study; the id is per database)."""
+    return int(trial._trial_id)
 
 
 def _device_name(spec: str) -> str:
@@ -216,7 +262,7 @@ def _invalid(ctx: TrialContext, trial: optuna.Trial, params: dict[str, Any], mes
     trial.set_user_attr(STATE_ATTR, "invalid")
     ctx.study.tell(trial, state=TrialState.FAIL)
     trial_id = ctx.store.record_invalid(ctx.experiment_id, number=trial.number,
-                                        optuna_trial_id=trial._trial_id, params=params,
+                                        optuna_trial_id=optuna_id(trial), params=params,
                                         message=message)
     return TrialFinished(trial_id, trial.number, "invalid", message, None, ctx.best(), index,
                          total, time.perf_counter() - t0)
