@@ -120,15 +120,16 @@ class ExperimentRunner:
         exp = self.experiment
         search_def = exp.search
         n_obj = 1 if search_def.objective.second == "none" else 2
-        started = time.monotonic()
-        storage = self._storage = optuna_storage(self.url)
         direction = search_def.objective.resolved_direction
-        study = optuna.create_study(
-            study_name=study_name(exp), storage=storage, load_if_exists=True,
-            directions=[direction] if n_obj == 1 else [direction, "minimize"],
-            sampler=build_sampler(search_def, n_obj), pruner=build_pruner(search_def.pruner,
-                                                                           n_obj),
-        )
+        started = time.monotonic()
+        with store.setup_lock():  # processes starting together create Optuna's tables once
+            storage = self._storage = optuna_storage(self.url)
+            study = optuna.create_study(
+                study_name=study_name(exp), storage=storage, load_if_exists=True,
+                directions=[direction] if n_obj == 1 else [direction, "minimize"],
+                sampler=build_sampler(search_def, n_obj),
+                pruner=build_pruner(search_def.pruner, n_obj),
+            )
         experiment_id = store.ensure_experiment(
             exp.name, study.study_name, goal=exp.goal, hypothesis=exp.hypothesis,
             expected_result=exp.expected_result, conclusion=exp.conclusion,
