@@ -311,3 +311,10 @@ def test_cnn_trains_on_digits() -> None:
                    "training.epochs": 3})
     result = Trainer(config).fit()
     assert result.status == "completed" and result.metrics["val_accuracy"] > 0.85
+
+
+def test_a_trainer_fits_once() -> None:
+    trainer = Trainer(tiny({"training.epochs": 1}))
+    assert trainer.fit().status == "completed"
+    with pytest.raises(RuntimeError, match="already run fit"):
+        trainer.fit()

@@ -88,6 +88,7 @@ class Trainer:
         self._training_started = 0.0
         self._paused_s = 0.0
         self._ready = False
+        self._fitted = False
         self._autocast: AutocastFactory | None = None
         self._scaler: torch.amp.GradScaler | None = None
 
@@ -153,7 +154,10 @@ class Trainer:
         """Train once. Never raises for a training problem: bad data, a failing user file,
         divergence, running out of memory and stop requests all come back as the result's
         status and message. (KeyboardInterrupt and other BaseExceptions do propagate, after
-        the on_exception hooks.)"""
+        the on_exception hooks.) A Trainer fits once; make a new one for another run."""
+        if self._fitted:
+            raise RuntimeError("this Trainer has already run fit(); create a new Trainer")
+        self._fitted = True
         self._started = self._training_started = time.perf_counter()
         self._paused_s = 0.0
         status: FitStatus = "completed"
@@ -206,6 +210,7 @@ class Trainer:
     def _release(self) -> None:
         """Free device memory after running out of it."""
         self.optimizer = None
+        self._window = []
         self._x_train = self._y_train = self._x_val = self._y_val = torch.empty(0)
         gc.collect()
         if torch.cuda.is_available():
@@ -217,9 +222,7 @@ class Trainer:
         return time.perf_counter() - start - self._paused_s
 
     def _epochs_done(self) -> float:
-        if self.datasets is None or self.step == 0:
-            return 0.0
-        return self.step / len(batch_bounds(self.datasets.n_train, self.config.training.batch_size))
+        return self.step / self._spe if self._ready and self.step else 0.0
 
     # --- the loop --------------------------------------------------------------------------
 
