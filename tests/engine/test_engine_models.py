@@ -68,3 +68,22 @@ def test_user_model_file(tmp_path: Path) -> None:
         build_model(PythonModel(path="net.py", function="missing"), (1, 8, 8), 10, tmp_path)
     with pytest.raises(UserCodeError, match=r"'other.py' not found.*model.path"):
         build_model(PythonModel(path="other.py"), (1, 8, 8), 10, tmp_path)
+
+
+def test_user_file_with_dataclasses_and_a_broken_import(tmp_path: Path) -> None:
+    (tmp_path / "cfg_net.py").write_text(
+        "from __future__ import annotations\n"
+        "from dataclasses import dataclass\n"
+        "import torch\n"
+        "@dataclass\n"
+        "class Spec:\n"
+        "    hidden: int = 8\n"
+        "def build_model(input_shape, n_outputs):\n"
+        "    spec = Spec()\n"
+        "    return torch.nn.Sequential(torch.nn.Linear(input_shape[0], spec.hidden),\n"
+        "                               torch.nn.Linear(spec.hidden, n_outputs))\n")
+    model = build_model(PythonModel(path="cfg_net.py"), (5,), 2, tmp_path)
+    assert model(torch.zeros(1, 5)).shape == (1, 2)
+    (tmp_path / "broken.py").write_text("import not_a_real_module_xyz\n")
+    with pytest.raises(UserCodeError, match=r"importing model file .* failed.*ModuleNotFound"):
+        build_model(PythonModel(path="broken.py"), (5,), 2, tmp_path)

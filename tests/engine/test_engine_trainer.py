@@ -275,7 +275,7 @@ def test_pause_waits_and_resumes(recorder: Recorder) -> None:
     assert result.duration_s < elapsed - 0.3  # paused time is not training time
 
 
-def test_step_events_off_still_evaluates_and_detects_nothing_wrong(recorder: Recorder) -> None:
+def test_step_events_off_sends_no_step_events_but_evaluates(recorder: Recorder) -> None:
     result = Trainer(tiny(), hooks=[recorder], step_events=False).fit()
     assert result.status == "completed"
     assert recorder.steps == [] and len(recorder.evals) == 3

@@ -41,7 +41,10 @@ def load_function(path: Path, name: str, what: str) -> Callable[..., Any]:
     if spec is None or spec.loader is None:
         raise UserCodeError(f"{what} file '{path}' cannot be imported; it must be a .py file")
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.parent))  # so the file can import its neighbours
+    # While it runs, the module is importable by name (dataclasses and typing look it up) and
+    # its folder is on the path (so it can import its neighbours); neither outlives the import.
+    sys.modules[module_name] = module
+    sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
     except BaseException as exc:
@@ -49,6 +52,7 @@ def load_function(path: Path, name: str, what: str) -> Callable[..., Any]:
             raise
         raise _failure(f"importing {what} file '{path}' failed", exc) from exc
     finally:
+        sys.modules.pop(module_name, None)
         with contextlib.suppress(ValueError):
             sys.path.remove(str(path.parent))
     func = getattr(module, name, None)
