@@ -86,11 +86,14 @@ class MainWindow(QMainWindow):
         self._restore_window()
         self._refresh_recent()
         self._show_document_state()
+        self._update_actions()
 
     # -- construction --------------------------------------------------------------------------
     def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(shortcut)  # every platform binding (Redo: Ctrl+Y, Ctrl+Shift+Z)
+        elif shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if tip:
             action.setStatusTip(tip)
@@ -108,9 +111,9 @@ class MainWindow(QMainWindow):
                                                keys.Preferences)
         self.quit_action = self._action("&Quit", self.close, keys.Quit)
         self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence(keys.Undo))
+        self.undo_action.setShortcuts(keys.Undo)
         self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcut(QKeySequence(keys.Redo))
+        self.redo_action.setShortcuts(keys.Redo)
         self.run_action = self._action("&Run", self.run_experiment, "F5",
                                        "Run the selected experiment (F5)")
         self.pause_action = self._action("&Pause", self.toggle_pause, "F6",
