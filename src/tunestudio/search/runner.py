@@ -24,6 +24,7 @@ import optuna
 from optuna.trial import TrialState
 
 from tunestudio.config import Experiment, Project
+from tunestudio.engine import warm_up
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.hooks import RunnerHooks
@@ -110,6 +111,8 @@ class ExperimentRunner:
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunSummary:
+        if self.fit is train_with_engine:
+            warm_up()  # torch's one-off start-up, kept out of the first trial's duration
         store = open_store(self.project, self.url)
         try:
             return self._run(store)
