@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from tunestudio import __version__, paths
+from tunestudio import __version__, paths, resources
 from tunestudio.config import (
     TEMPLATES,
     Project,
@@ -23,11 +23,14 @@ from tunestudio.config import (
     load_project,
     save_project,
 )
+from tunestudio.config.projectfile import write_atomic
 from tunestudio.errors import TuneStudioError
 
 Command = Callable[[argparse.Namespace], int]
 # Flags handled by the desktop app rather than by a subcommand.
-GUI_FLAGS = frozenset({"--smoke-test", "--install-desktop", "--uninstall-desktop"})
+GUI_FLAGS = frozenset({"--smoke-test"})
+# Desktop integration (Linux): plain file copies, no Qt (tunestudio.desktop).
+DESKTOP_FLAGS = frozenset({"--install-desktop", "--uninstall-desktop"})
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -253,11 +256,11 @@ def demo_project_path() -> Path:
 
 
 def ensure_demo_project() -> Path:
-    """The bundled digits demo, created in the data dir the first time; an existing file is
+    """The bundled digits demo, copied into the data dir the first time; an existing file is
     never overwritten (it may hold the user's edits)."""
     path = demo_project_path()
     if not path.exists():
-        save_project(from_template("digits"), path)
+        write_atomic(path, resources.demo_project("digits").read_bytes())
     return path
 
 
@@ -354,6 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     first = args_list[0] if args_list else ""
+    if first in DESKTOP_FLAGS:
+        from tunestudio.desktop import main as desktop_main
+
+        return desktop_main(args_list)
     if not first or first.endswith(".tuneproj") or first in GUI_FLAGS:
         return _open_gui(args_list)
     args = parser.parse_args(args_list)
