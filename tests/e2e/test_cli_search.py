@@ -110,6 +110,9 @@ def test_unknown_experiment_lists_the_known_ones(tmp_path: Path) -> None:
 
 def test_ctrl_c_stops_cleanly_and_marks_the_trial_interrupted(tmp_path: Path) -> None:
     project = tiny_project({"budget": Budget(trials=3)}, epochs=400)
+    long_run = project.baseline.model_copy(update={
+        "early_stopping": project.baseline.early_stopping.model_copy(update={"enabled": False})})
+    project = project.model_copy(update={"baseline": long_run})
     path = tmp_path / "c.tuneproj"
     save_project(project, path)
     proc = subprocess.Popen([sys.executable, "-m", "tunestudio", "run", str(path)],
