@@ -213,3 +213,20 @@ def test_unknown_experiment_is_a_clear_error(project_file: Path) -> None:
 
     with pytest.raises(TuneStudioError, match="the project has: bayes"):
         check_experiment(tiny_project(), "nope")
+
+
+def test_changed_categorical_choices_are_reported_not_crashed() -> None:
+    first = [CategoricalDimension(path="training.batch_size", choices=[32, 64])]
+    project = tiny_project({"strategy": "random", "dimensions": first,
+                            "budget": Budget(trials=1)}, epochs=2)
+    name = project.experiments[0].name
+    ExperimentRunner(project, name).run()
+    changed = [CategoricalDimension(path="training.batch_size", choices=[32, 128])]
+    project = tiny_project({"strategy": "random", "dimensions": changed,
+                            "budget": Budget(trials=1)}, epochs=2).model_copy(
+        update={"id": project.id})
+    rec = Recorder()
+    ExperimentRunner(project, name, hooks=[rec]).run()
+    [ended] = rec.ended
+    assert ended.state == "invalid"
+    assert "new experiment" in ended.message

@@ -119,45 +119,50 @@ class ExperimentRunner:
         finally:
             store.close()
 
-    def _run(self, store: Store) -> RunSummary:
+    def _open_study(self, store: Store, n_obj: int) -> tuple[optuna.storages.RDBStorage,
+                                                              optuna.Study, int]:
         exp = self.experiment
-        search_def = exp.search
-        n_obj = 1 if search_def.objective.second == "none" else 2
-        direction = search_def.objective.resolved_direction
-        started = time.monotonic()
+        search = exp.search
+        direction = search.objective.resolved_direction
         with store.setup_lock():  # processes starting together create Optuna's tables once
             storage = self._storage = optuna_storage(self.url)
             study = optuna.create_study(
                 study_name=study_name(exp), storage=storage, load_if_exists=True,
                 directions=[direction] if n_obj == 1 else [direction, "minimize"],
-                sampler=build_sampler(search_def, n_obj),
-                pruner=build_pruner(search_def.pruner, n_obj),
+                sampler=build_sampler(search, n_obj), pruner=build_pruner(search.pruner, n_obj),
             )
         experiment_id = store.ensure_experiment(
             exp.name, study.study_name, goal=exp.goal, hypothesis=exp.hypothesis,
             expected_result=exp.expected_result, conclusion=exp.conclusion,
-            search_json=search_def.model_dump_json(),
+            search_json=search.model_dump_json(),
         )
+        return storage, study, experiment_id
+
+    def _run(self, store: Store) -> RunSummary:
+        search = self.experiment.search
+        n_obj = 1 if search.objective.second == "none" else 2
+        direction = search.objective.resolved_direction
+        started = time.monotonic()
+        storage, study, experiment_id = self._open_study(store, n_obj)
         self._sweep_stale(store, study, experiment_id)
         self._best = self._current_best(store, experiment_id, direction)
         trials = self.options.trials if self.options.trials is not None \
-            else search_def.budget.trials
+            else search.budget.trials
         timeout = self.options.timeout_s if self.options.timeout_s is not None \
-            else search_def.budget.timeout_s
-        total = enqueue(study, search_def, self.project.baseline, trials) if self.queue \
-            else None
+            else search.budget.timeout_s
+        total = enqueue(study, search, self.project.baseline, trials) if self.queue else None
         deadline = started + timeout if timeout else None
         running: set[tuple[int, int]] = set()
         ctx = TrialContext(
-            study=study, store=store, experiment_id=experiment_id, search=search_def,
-            baseline=self.project.baseline, distributions=distributions(
-                search_def, self.project.baseline),
+            study=study, store=store, experiment_id=experiment_id, search=search,
+            baseline=self.project.baseline,
+            distributions=distributions(search, self.project.baseline),
             base_dir=self.base_dir, device=self.options.device, hooks=self.hooks,
             stop_event=self.stop_event, pause_event=self.pause_event, fit=self.fit,
             running=running, best=lambda: self._best,
         )
         self.hooks.on_run_start(total)
-        beat = _Heartbeat(store, storage, running, self.stop_event)
+        beat = _Heartbeat(store, storage, running)
         beat.start()
         helpers = self._spawn_workers(total)
         counts: Counter[str] = Counter()
@@ -173,8 +178,7 @@ class ExperimentRunner:
         def prepare_next() -> Future[Prepared | None]:
             return books.submit(self._prepare, ctx, study, storage, unbounded, index + 1, total)
 
-        def tally(done: Future[TrialFinished]) -> None:
-            finished = done.result()
+        def tally(finished: TrialFinished) -> None:
             counts[finished.state] += 1
             self._note_best(finished, direction)
             self.hooks.on_trial_end(replace(finished, best_objective=self._best))
@@ -197,18 +201,15 @@ class ExperimentRunner:
                     continue
                 index += 1
                 self._idle_since = None
-                if prepared.config is None:  # invalid: already recorded
-                    assert prepared.finished is not None
-                    done: Future[TrialFinished] = Future()
-                    done.set_result(prepared.finished)
-                    tally(done)
+                if prepared.finished is not None:  # invalid: already recorded
+                    tally(prepared.finished)
                     upcoming = prepare_next()
                     continue
                 run = start(ctx, prepared, index, total)
                 upcoming = prepare_next()
                 results = train(ctx, run)
                 finishing.append(books.submit(finish, ctx, run, results))
-                finishing[-1].add_done_callback(tally)
+                finishing[-1].add_done_callback(lambda done: tally(done.result()))
             if upcoming is not None:
                 self._release(upcoming.result(), storage)
             books.shutdown(wait=True)
@@ -222,9 +223,9 @@ class ExperimentRunner:
             self._stop_workers(helpers)
         best = store.best_trial(experiment_id, direction)
         summary = RunSummary(
-            experiment=exp.name, study_name=study.study_name, storage_url=self.url,
-            counts=dict(counts), best_trial_id=best.id if best else None,
-            best_number=best.number if best else None,
+            experiment=self.experiment.name, study_name=study.study_name,
+            storage_url=self.url, counts=dict(counts),
+            best_trial_id=best.id if best else None, best_number=best.number if best else None,
             best_objective=best.objective if best else None,
             best_params=dict(best.params) if best else {},
             duration_s=time.monotonic() - started, stopped=self.stop_event.is_set(),
@@ -247,7 +248,7 @@ class ExperimentRunner:
     def _release(prepared: Prepared | None, storage: optuna.storages.RDBStorage) -> None:
         """A trial sampled for a run that then stopped goes back to the queue with its values,
         for the next run to train."""
-        if prepared is not None and prepared.config is not None:
+        if prepared is not None and prepared.finished is None:
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
                 storage.set_trial_state_values(optuna_id(prepared.trial), TrialState.WAITING)
 
@@ -353,7 +354,7 @@ class _Heartbeat:
     trials of dead processes while a long run goes on."""
 
     def __init__(self, store: Store, storage: optuna.storages.RDBStorage,
-                 running: set[tuple[int, int]], stop_event: threading.Event):
+                 running: set[tuple[int, int]]):
         self.store, self.storage, self.running = store, storage, running
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tunestudio-heartbeat",

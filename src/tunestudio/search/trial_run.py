@@ -136,7 +136,12 @@ class Training:
 def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | None) -> Prepared:
     """Sample and validate (on the bookkeeping thread, while the previous trial trains)."""
     t0 = time.perf_counter()
-    params = suggest(trial, ctx.distributions)
+    try:
+        params = suggest(trial, ctx.distributions)
+    except ValueError as exc:  # Optuna refuses a dimension whose kind or choices changed
+        message = (f"the search space no longer matches this experiment's earlier trials "
+                   f"({exc}); put the changed search in a new experiment")
+        return Prepared(trial, {}, None, _invalid(ctx, trial, {}, message, index, total, t0))
     try:
         config = merge_values(ctx.baseline, params)
     except InvalidConfigError as exc:
