@@ -49,10 +49,12 @@ def no_qthread_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def fast_project(trials: int = 3, epochs: int = 2) -> Project:
-    """Digits on a fifth of the data for two epochs: a trial takes about a second on a CPU."""
+    """Digits on a fifth of the data for two epochs: a trial takes about a second on a CPU.
+    Early stopping is off, so a long `epochs` makes a trial that runs until stopped."""
     project = from_template("digits")
     base = project.baseline
     baseline = base.model_copy(update={
+        "early_stopping": base.early_stopping.model_copy(update={"enabled": False}),
         "data": base.data.model_copy(update={"fraction": 0.2}),
         "schedule": base.schedule.model_copy(update={"warmup_epochs": 0.0}),
         "training": base.training.model_copy(update={"epochs": epochs, "device": "cpu"}),
@@ -90,22 +92,21 @@ def window(qtbot: QtBot) -> Iterator[MainWindow]:
     win.deleteLater()
 
 
-AnswerBox = Callable[[str], None]
-
-
-@pytest.fixture
-def answer_box(qtbot: QtBot) -> Iterator[AnswerBox]:
+class AnswerBox:
     """`answer_box("Don't run")` clicks that button of the next modal message box (the box
-    runs its own event loop, so the click is scheduled before the box opens)."""
-    seen: list[str] = []
+    runs its own event loop, so the click is scheduled before the box opens). `seen` keeps
+    each answered box's object name and text."""
 
-    def answer(button_text: str) -> None:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def __call__(self, button_text: str) -> None:
         def click() -> None:
             box = QApplication.activeModalWidget()
             if not isinstance(box, QMessageBox):
                 QTimer.singleShot(20, click)
                 return
-            seen.append(box.objectName())
+            self.seen.append((box.objectName(), f"{box.text()}\n{box.informativeText()}"))
             for button in box.findChildren(QAbstractButton):
                 if button.text().replace("&", "") == button_text:
                     button.click()
@@ -115,7 +116,10 @@ def answer_box(qtbot: QtBot) -> Iterator[AnswerBox]:
 
         QTimer.singleShot(0, click)
 
-    yield answer
+
+@pytest.fixture
+def answer_box() -> AnswerBox:
+    return AnswerBox()
 
 
 def close_dialogs() -> None:

@@ -50,7 +50,7 @@ def probe_engine() -> EngineInfo:
     devices = tuple(Device(str(d.id), str(d.name), getattr(d, "memory_bytes", None))
                     for d in engine.available_devices())
     return EngineInfo(devices=devices, torch_version=str(torch.__version__),
-                      cuda_version=torch.version.cuda,  # type: ignore[attr-defined]
+                      cuda_version=torch.version.cuda,
                       load_s=time.perf_counter() - started)
 
 
@@ -84,6 +84,7 @@ class DeviceCatalog(QObject):
         self.info: EngineInfo | None = None
         self.error: str | None = None
         self._thread: QThread | None = None
+        self._probe: _EngineProbe | None = None
 
     def start(self) -> None:
         if self._thread is not None or self.info is not None:
@@ -91,6 +92,7 @@ class DeviceCatalog(QObject):
         probe = _EngineProbe()
         probe.ready.connect(self._on_ready)
         probe.failed.connect(self._on_failed)
+        self._probe = probe  # Python must keep it alive: Qt's connections do not
         self._thread = start_worker(probe, "engine-probe", self)
 
     def shutdown(self, timeout_s: float = 60.0) -> None:

@@ -43,6 +43,7 @@ class RunController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread: QThread | None = None
+        self._worker: RunWorker | None = None
         self._stop = threading.Event()
         self._pause = threading.Event()
         self._request: RunRequest | None = None
@@ -102,8 +103,8 @@ class RunController(QObject):
         worker.batch.connect(self._on_batch)
         worker.run_failed.connect(self._on_run_failed)
         worker.done.connect(self._on_done)
-        self._thread = start_worker(worker, "tunestudio-run", self)
-        self._thread.finished.connect(self._on_thread_finished)
+        self._worker = worker  # Python must keep it alive: Qt's connections do not
+        self._thread = start_worker(worker, "tunestudio-run", self, self._on_thread_finished)
         self.state_changed.emit()
         self.progress_changed.emit()
 
@@ -177,6 +178,7 @@ class RunController(QObject):
         thread, self._thread = self._thread, None
         if thread is None:
             return
+        self._worker = None
         thread.wait()
         thread.deleteLater()
         self._running = None

@@ -4,6 +4,7 @@ QThread, its `run` slot started by `QThread.started`, the thread quit when the w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThread, SignalInstance
@@ -15,14 +16,21 @@ class Worker(Protocol):
     def run(self) -> None: ...
 
 
-def start_worker(worker: QObject, name: str, parent: QObject | None = None) -> QThread:
-    """Moves `worker` (which must have no parent) into a new thread and starts `worker.run`."""
+def start_worker(worker: QObject, name: str, parent: QObject | None = None,
+                 on_finished: Callable[[], None] | None = None) -> QThread:
+    """Moves `worker` (which must have no parent) into a new thread and starts `worker.run`.
+    The caller keeps a Python reference to `worker` while it runs (a connection to a @Slot
+    does not keep it alive);
+    `on_finished` (a slot of a GUI-thread object) is connected before the start, so even a
+    worker that ends at once cannot finish unseen."""
     thread = QThread(parent)
     thread.setObjectName(name)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)  # type: ignore[attr-defined]
     worker.finished.connect(thread.quit)  # type: ignore[attr-defined]
     thread.finished.connect(worker.deleteLater)
+    if on_finished is not None:
+        thread.finished.connect(on_finished)
     thread.start()
     return thread
 
