@@ -1,0 +1,77 @@
+"""The project's trial history as the analysis views read it, from worker lanes: one Store per
+URL, opened on first use (in a worker, never on the GUI thread) and shared by the lanes (the
+Store is thread-safe). Every function here runs off the GUI thread and returns plain data."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tunestudio.store import EvalSeries, StepSeries, Store, TrialRow
+
+MAX_POINTS = 250_000  # per trial and plot: peaks kept (store.downsample); far above a screen
+
+
+@dataclass(frozen=True)
+class TrialSeries:
+    """What the plots of one trial need."""
+
+    trial: TrialRow
+    steps: StepSeries | None
+    evals: EvalSeries | None
+
+
+class History:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._url: str | None = None
+
+    def store(self, url: str) -> Store:
+        with self._lock:
+            if self._store is None or url != self._url:
+                from tunestudio.store import Store
+
+                if self._store is not None:
+                    self._store.close()
+                self._store, self._url = Store.open(url), url
+            return self._store
+
+    def experiment_id(self, url: str, name: str) -> int | None:
+        row = self.store(url).experiment(name)
+        return row.id if row is not None else None
+
+    def trials(self, url: str, name: str, changed_since: float | None = None
+               ) -> tuple[list[TrialRow], float]:
+        """The experiment's trials (only those changed since `changed_since`, when given) and
+        the database's clock taken before reading, to pass back next time."""
+        store = self.store(url)
+        now = store.now()
+        exp_id = self.experiment_id(url, name)
+        if exp_id is None:
+            return [], now
+        return store.trials(exp_id, changed_since=changed_since), now
+
+    def series(self, url: str, trial_ids: list[int], max_points: int = MAX_POINTS
+               ) -> list[TrialSeries]:
+        from tunestudio.store import NotFoundError
+
+        store = self.store(url)
+        steps = store.step_series(trial_ids, max_points=max_points)
+        evals = store.eval_series(trial_ids)
+        out = []
+        for tid in trial_ids:
+            try:
+                row = store.trial(tid)
+            except NotFoundError:  # deleted meanwhile
+                continue
+            out.append(TrialSeries(row, steps.get(tid), evals.get(tid)))
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+            self._store, self._url = None, None

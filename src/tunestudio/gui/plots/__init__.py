@@ -1,0 +1,1 @@
+"""Training curves: the live view of the running trial, compared trials overlaid, export."""

@@ -1,0 +1,112 @@
+"""A trial's curves on the three x-axes the plots offer: optimisation step, epoch (fractional,
+so a step curve and the per-epoch evaluations line up) and wall-clock seconds of training.
+
+The store keeps no time per step, only per evaluation; a stored step's time is interpolated
+between evaluations (through (0, 0)) and extrapolated past the last one at the last rate. The
+live view measures it directly (from each step's samples per second). numpy only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from tunestudio.store import EvalSeries, StepSeries
+
+XMode = Literal["step", "epoch", "wall"]
+X_MODES: tuple[XMode, ...] = ("step", "epoch", "wall")
+X_LABELS: dict[XMode, str] = {"step": "step", "epoch": "epoch", "wall": "wall-clock (s)"}
+Array = npt.NDArray[np.float64]
+
+
+def _empty() -> Array:
+    return np.zeros(0)
+
+
+@dataclass
+class Curves:
+    """One trial's curves (first repeat), each y with its x on every axis."""
+
+    steps_x: dict[XMode, Array] = field(default_factory=lambda: {m: _empty() for m in X_MODES})
+    loss: Array = field(default_factory=_empty)
+    lr: Array = field(default_factory=_empty)
+    grad_norm: Array = field(default_factory=_empty)
+    evals_x: dict[XMode, Array] = field(default_factory=lambda: {m: _empty() for m in X_MODES})
+    train_loss: Array = field(default_factory=_empty)
+    val_loss: Array = field(default_factory=_empty)
+    metrics: dict[str, Array] = field(default_factory=dict)
+
+
+def steps_per_epoch(epoch: npt.NDArray[np.float64]) -> int:
+    """Steps in the first epoch of a stored series (steps store their 0-based epoch)."""
+    if not len(epoch):
+        return 1
+    return max(1, int(np.count_nonzero(epoch == epoch[0])))
+
+
+def wall_of_steps(step: Array, eval_step: Array, eval_wall: Array) -> Array:
+    """Seconds of training at each step, from the evaluation times."""
+    ok = np.isfinite(eval_wall)
+    xs = np.concatenate([[0.0], eval_step[ok].astype(np.float64)])
+    ys = np.concatenate([[0.0], eval_wall[ok]])
+    if len(xs) < 2:
+        return np.full(len(step), np.nan)
+    out = np.interp(step, xs, ys)
+    rate = (ys[-1] - ys[-2]) / max(xs[-1] - xs[-2], 1e-12)
+    beyond = step > xs[-1]
+    out[beyond] = ys[-1] + (step[beyond] - xs[-1]) * rate
+    return np.asarray(out, dtype=np.float64)
+
+
+def _first_repeat(repeat: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    return repeat == repeat[0] if len(repeat) else np.zeros(0, dtype=bool)
+
+
+def curves_of(steps: StepSeries | None, evals: EvalSeries | None) -> Curves:
+    c = Curves()
+    e_step, e_wall = np.zeros(0), np.zeros(0)
+    if evals is not None and len(evals):
+        keep = _first_repeat(evals.repeat)
+        e_step = evals.step[keep].astype(np.float64)
+        e_wall = evals.wall_s[keep]
+        c.evals_x = {"step": e_step, "epoch": evals.epoch[keep], "wall": e_wall}
+        c.train_loss, c.val_loss = evals.train_loss[keep], evals.val_loss[keep]
+        c.metrics = {k: v[keep] for k, v in evals.metrics.items()}
+    if steps is not None and len(steps):
+        keep = _first_repeat(steps.repeat)
+        step = steps.step[keep].astype(np.float64)
+        spe = steps_per_epoch(steps.epoch[keep])
+        c.steps_x = {"step": step, "epoch": step / spe,
+                     "wall": wall_of_steps(step, e_step, e_wall)}
+        c.loss, c.lr, c.grad_norm = steps.loss[keep], steps.lr[keep], steps.grad_norm[keep]
+    return c
+
+
+class Smoother:
+    """Bias-corrected exponential moving average (TensorBoard's smoothing), NaNs skipped, fed
+    in pieces: the live view smooths each batch of steps as it arrives, with the same result
+    as smoothing the whole series at once."""
+
+    def __init__(self, weight: float = 0.9) -> None:
+        self.weight = weight
+        self._num = 0.0  # EMA of the values (NaN as 0) ...
+        self._den = 0.0  # ... and of "a value was there": their ratio corrects the bias
+
+    def update(self, values: Array) -> Array:
+        from scipy.signal import lfilter
+
+        w = self.weight
+        finite = np.isfinite(values)
+        num, _ = lfilter([1 - w], [1, -w], np.where(finite, values, 0.0), zi=[w * self._num])
+        den, _ = lfilter([1 - w], [1, -w], finite.astype(np.float64), zi=[w * self._den])
+        if len(values):
+            self._num, self._den = float(num[-1]), float(den[-1])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(num / den, dtype=np.float64)
+
+
+def ema(values: Array, weight: float = 0.9) -> Array:
+    return Smoother(weight).update(values)

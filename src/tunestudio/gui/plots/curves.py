@@ -1,0 +1,106 @@
+"""pyqtgraph's fast idioms in one place (STYLE.md): one curve item per series, fed from numpy
+buffers that double when full (appending never copies the whole series), drawn with peak
+downsampling and clipped to the view, redrawn by `refresh` from the view's timer rather than on
+every incoming point. Non-finite points are dropped on the way in, so pyqtgraph's own finite
+check can be skipped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+
+from tunestudio.gui.plots.axes import X_MODES, Array, XMode
+
+_START = 1024
+
+
+def configure(item: Any) -> Any:
+    """Peak downsampling and clip-to-view on a PlotDataItem: a million points draw as fast as
+    the few thousand that fit on the screen."""
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
+    return item
+
+
+def make_curve(plot: Any, color: str | tuple[int, ...], name: str | None = None,
+               width: float = 1.5, alpha: int = 255, dashed: bool = False) -> Any:
+    c = pg.mkColor(color)
+    c.setAlpha(alpha)
+    pen = pg.mkPen(c, width=width)
+    if dashed:
+        from PySide6.QtCore import Qt
+
+        pen.setStyle(Qt.PenStyle.DashLine)
+    item = pg.PlotDataItem(pen=pen, name=name, skipFiniteCheck=True)
+    plot.addItem(item)
+    return configure(item)
+
+
+def make_points(plot: Any, color: str | tuple[int, ...], name: str | None = None,
+                size: float = 6, line: bool = True) -> Any:
+    """Per-evaluation curves: few points, each one a measurement, so each is marked."""
+    c = pg.mkColor(color)
+    item = pg.PlotDataItem(pen=pg.mkPen(c, width=1.5) if line else None, symbol="o",
+                           symbolSize=size, symbolBrush=c, symbolPen=None, name=name,
+                           skipFiniteCheck=True)
+    plot.addItem(item)
+    return item
+
+
+class GrowingCurve:
+    """One series on its curve item, on the x-axis `mode` chosen at refresh."""
+
+    def __init__(self, item: Any, positive: bool = False) -> None:
+        self.item = item
+        self.positive = positive  # for log axes: zeros and negatives are dropped too
+        self._x = {m: np.empty(_START) for m in X_MODES}
+        self._y = np.empty(_START)
+        self._n = 0
+        self._shown: XMode | None = None
+        self._dirty = False
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, xs: dict[XMode, Array], ys: Array) -> None:
+        keep = np.isfinite(ys) & (ys > 0 if self.positive else True)
+        count = int(keep.sum())
+        if not count:
+            return
+        need = self._n + count
+        if need > len(self._y):
+            size = max(need, 2 * len(self._y))
+            self._y = np.resize(self._y, size)
+            self._x = {m: np.resize(a, size) for m, a in self._x.items()}
+        self._y[self._n:need] = ys[keep]
+        for m in X_MODES:
+            self._x[m][self._n:need] = xs[m][keep]
+        self._n = need
+        self._dirty = True
+
+    def replace(self, xs: dict[XMode, Array], ys: Array) -> None:
+        self.clear()
+        self.append(xs, ys)
+
+    def clear(self) -> None:
+        self._n = 0
+        self._dirty = True
+
+    def data(self, mode: XMode) -> tuple[Array, Array]:
+        """Views of the points (not copies); x non-finite where unknown (wall before any
+        evaluation of a stored trial)."""
+        return self._x[mode][:self._n], self._y[:self._n]
+
+    def refresh(self, mode: XMode) -> bool:
+        """Hands the points to pyqtgraph if they changed (or the axis did); True if it did."""
+        if not self._dirty and mode == self._shown:
+            return False
+        x, y = self.data(mode)
+        if not np.isfinite(x).all():
+            ok = np.isfinite(x)
+            x, y = x[ok], y[ok]
+        self.item.setData(x, y)
+        self._shown, self._dirty = mode, False
+        return True

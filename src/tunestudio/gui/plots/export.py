@@ -1,0 +1,87 @@
+"""Every plot to PNG or SVG (pyqtgraph's exporters, chosen by the file's suffix) and its series
+to CSV, so a figure and the numbers behind it leave the app together."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
+ALL_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV of the series (*.csv)"
+
+
+def export_image(item: Any, path: Path, width: int = 1600) -> Path:
+    """`item`: a PlotItem, a GraphicsLayout or a widget's scene. PNG at `width` pixels (the
+    height keeps the aspect) through pyqtgraph's exporter; SVG as vectors through Qt's SVG
+    generator (pyqtgraph's SVG exporter fails on the closed paths Qt 6.10+ writes)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        import pyqtgraph.exporters as exporters
+
+        exporter = exporters.ImageExporter(item)
+        exporter.parameters()["width"] = width
+        exporter.export(str(path))
+    elif suffix == ".svg":
+        _export_svg(item, path)
+    else:
+        raise ValueError(f"export to .png or .svg, not '{suffix}'")
+    return path
+
+
+def _export_svg(item: Any, path: Path) -> None:
+    from PySide6.QtCore import QRectF, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+    from PySide6.QtWidgets import QGraphicsScene
+
+    if isinstance(item, QGraphicsScene):
+        scene, source = item, item.sceneRect()
+    else:
+        scene, source = item.scene(), item.sceneBoundingRect()
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(QSize(int(source.width()), int(source.height())))
+    generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+    generator.setTitle(path.stem)
+    painter = QPainter(generator)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
+    finally:
+        painter.end()
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if v is None else _cell(v) for v in row])
+    return path
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        return "" if v != v else repr(float(v))  # NaN -> empty, full precision otherwise
+    return v
+
+
+def ask_export_path(parent: QWidget, stem: str, with_csv: bool = True) -> Path | None:
+    """A file dialog; the chosen filter's suffix is added when the name has none."""
+    filters = ALL_FILTER if with_csv else IMAGE_FILTER
+    name, chosen = QFileDialog.getSaveFileName(parent, "Export", f"{stem}.png", filters)
+    if not name:
+        return None
+    path = Path(name)
+    if not path.suffix:
+        path = path.with_suffix("." + chosen.split("*.")[-1].rstrip(")"))
+    return path

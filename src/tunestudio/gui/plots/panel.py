@@ -1,0 +1,132 @@
+"""The stack of training plots: loss per step (raw and smoothed), validation loss and the
+objective's metric per evaluation, the learning rate, and the global gradient norm on a log
+axis; x-axes linked. `TrialCurves` puts one trial on all of them in one colour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+
+from tunestudio.gui.plots.axes import X_LABELS, Array, Curves, XMode
+from tunestudio.gui.plots.curves import GrowingCurve, make_curve, make_points
+
+PLOT_TITLES = {
+    "loss": "Training loss per step",
+    "val": "Validation loss per evaluation (dashed: training loss)",
+    "metric": "Validation metric",
+    "lr": "Learning rate (dashed: planned)",
+    "grad": "Gradient norm (log)",
+}
+LIVE_COLOR = "#1565c0"
+OVERLAY_COLORS = ("#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#9e9d24",
+                  "#4e342e", "#ad1457", "#283593")
+
+
+def overlay_color(index: int) -> str:
+    return OVERLAY_COLORS[index % len(OVERLAY_COLORS)]
+
+
+class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.plots: dict[str, Any] = {}
+        layout = [("loss", 0, 0, 2), ("val", 1, 0, 1), ("metric", 1, 1, 1), ("lr", 2, 0, 1),
+                  ("grad", 2, 1, 1)]
+        for key, row, col, span in layout:
+            plot = self.addPlot(row=row, col=col, colspan=span, title=PLOT_TITLES[key])
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.setMenuEnabled(True)
+            self.plots[key] = plot
+        self.plots["grad"].setLogMode(y=True)
+        for key in ("val", "metric", "lr", "grad"):
+            self.plots[key].setXLink(self.plots["loss"])
+        self.legend = self.plots["loss"].addLegend(offset=(-10, 10))
+        self.set_x_label("step")
+
+    def set_x_label(self, mode: XMode) -> None:
+        for plot in self.plots.values():
+            plot.setLabel("bottom", X_LABELS[mode])
+
+    def set_metric_name(self, name: str) -> None:
+        self.plots["metric"].setTitle(name.replace("_", " "))
+
+
+class TrialCurves:
+    """One trial's curves on every plot. Only the smoothed loss carries the legend entry."""
+
+    def __init__(self, panel: PlotPanel, name: str, color: str, bold: bool = False) -> None:
+        self.panel, self.name, self.color = panel, name, color
+        p = panel.plots
+        width = 2.5 if bold else 1.6
+        self.loss = GrowingCurve(make_curve(p["loss"], color, None, 1.0, alpha=70))
+        self.smooth = GrowingCurve(make_curve(p["loss"], color, name, width))
+        self.val = GrowingCurve(make_points(p["val"], color, name))
+        self.train = GrowingCurve(make_curve(p["val"], color, None, 1.2, alpha=150,
+                                             dashed=True))
+        self.metric = GrowingCurve(make_points(p["metric"], color, name))
+        self.lr = GrowingCurve(make_curve(p["lr"], color, name, width))
+        self.grad = GrowingCurve(make_curve(p["grad"], color, name, 1.0, alpha=200),
+                                 positive=True)
+
+    def all(self) -> dict[str, GrowingCurve]:
+        return {"loss": self.loss, "smooth": self.smooth, "val": self.val, "train": self.train,
+                "metric": self.metric, "lr": self.lr, "grad": self.grad}
+
+    def load(self, curves: Curves, metric: str) -> None:
+        """Everything at once (a stored trial)."""
+        from tunestudio.gui.plots.axes import ema
+
+        sx, ex = curves.steps_x, curves.evals_x
+        self.loss.replace(sx, curves.loss)
+        self.smooth.replace(sx, ema(curves.loss))
+        self.lr.replace(sx, curves.lr)
+        self.grad.replace(sx, curves.grad_norm)
+        self.val.replace(ex, curves.val_loss)
+        self.train.replace(ex, curves.train_loss)
+        self.metric.replace(ex, curves.metrics.get(metric, np.full(len(curves.val_loss),
+                                                                     np.nan)))
+
+    def add_steps(self, xs: dict[XMode, Array], loss: Array, smooth: Array, lr: Array,
+                  grad: Array) -> None:
+        self.loss.append(xs, loss)
+        self.smooth.append(xs, smooth)
+        self.lr.append(xs, lr)
+        self.grad.append(xs, grad)
+
+    def add_evals(self, xs: dict[XMode, Array], val: Array, train: Array, metric: Array
+                  ) -> None:
+        self.val.append(xs, val)
+        self.train.append(xs, train)
+        self.metric.append(xs, metric)
+
+    def refresh(self, mode: XMode) -> None:
+        for curve in self.all().values():
+            curve.refresh(mode)
+
+    def remove(self) -> None:
+        for key, curve in self.all().items():
+            plot = self.panel.plots[{"smooth": "loss", "train": "val"}.get(key, key)]
+            plot.removeItem(curve.item)
+            if key == "smooth":
+                self.panel.legend.removeItem(curve.item)
+
+    def restyle(self, color: str, name: str) -> None:
+        """A live trial that ended becomes a thinner overlay in its own colour."""
+        self.color, self.name = color, name
+        for key, curve in self.all().items():
+            pen = curve.item.opts["pen"]
+            c = pg.mkColor(color)
+            c.setAlpha(pg.mkPen(pen).color().alpha())
+            new = pg.mkPen(pen)
+            new.setColor(c)
+            if key in ("smooth", "lr"):
+                new.setWidthF(1.6)
+            curve.item.setPen(new)
+            if key in ("val", "metric"):
+                curve.item.setSymbolBrush(c)
+        label = self.panel.legend.getLabel(self.smooth.item)
+        if label is not None:
+            label.setText(name)
