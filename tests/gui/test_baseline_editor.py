@@ -6,10 +6,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from conftest import TypeText
 from tunestudio.gui.form.editors import ChoiceEditor, NumberEditor
 from tunestudio.gui.main_window import MainWindow
-
-from conftest import TypeText
 
 
 def _lr(window: MainWindow) -> NumberEditor:

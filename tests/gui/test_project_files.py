@@ -9,11 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from conftest import AnswerBox, TypeText
 from tunestudio.config import load_project
 from tunestudio.gui import dialogs
 from tunestudio.gui.main_window import MainWindow
-
-from conftest import AnswerBox, TypeText
 
 
 def test_new_project_from_a_template(window: MainWindow, qtbot: QtBot) -> None:
@@ -37,7 +36,8 @@ def test_save_as_then_reopen_from_recent(window: MainWindow, qtbot: QtBot, tmp_p
     assert window.project_view is not None
     type_text(window.project_view.baseline.editor("training.epochs").spin, "12")  # type: ignore[attr-defined]
     assert window.isWindowModified()
-    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # no path yet: Save As
+    # no path yet: Ctrl+S saves as
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     saved = target.with_suffix(".tuneproj")
     assert load_project(saved).baseline.training.epochs == 12
     assert not window.isWindowModified() and window.windowTitle().startswith("mine.tuneproj")

@@ -4,6 +4,7 @@ project shows its history, failures are notifications, closing during a run stop
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -11,12 +12,11 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
+from conftest import AnswerBox, TypeText, fast_project
 from tunestudio.config import FloatDimension, Project, save_project
 from tunestudio.gui.form.editors import NumberEditor
 from tunestudio.gui.main_window import MainWindow
 from tunestudio.store import Store, TrialRow
-
-from conftest import AnswerBox, TypeText, fast_project
 
 RUN_TIMEOUT_MS = 180_000
 
@@ -37,6 +37,15 @@ def click_run(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def click_tab(window: MainWindow, qtbot: QtBot, title: str) -> None:
+    assert window.project_view is not None
+    tabs = window.project_view.tabs
+    index = next(i for i in range(tabs.count()) if tabs.tabText(i) == title)
+    qtbot.mouseClick(tabs.tabBar(), Qt.MouseButton.LeftButton,
+                     pos=tabs.tabBar().tabRect(index).center())
+    assert tabs.currentIndex() == index
+
+
 def save_variant(project: Project, path: Path) -> Path:
     save_project(project, path)
     return path
@@ -55,6 +64,7 @@ def test_fixed_lr_then_three_trials_run_into_store_and_window(
     assert not window.run_toolbar.widgetForAction(window.run_action).isEnabled()
     type_text(lr.spin, "0.003")
     assert view.baseline.error_at("optimizer.lr") is None
+    click_tab(window, qtbot, "Trials")
     with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT_MS):
         click_run(window, qtbot)
         assert window.controller.is_running and not window.run_action.isEnabled()
@@ -75,6 +85,7 @@ def test_stop_mid_run_interrupts_the_trial_and_the_window_responds(
     project = fast_project(trials=3, epochs=400)  # far longer than the test waits
     assert window.open_project(save_variant(project, tmp_path / "long.tuneproj"))
     assert window.project_view is not None
+    click_tab(window, qtbot, "Trials")
     ticks: list[float] = []
     clock = QElapsedTimer()
     clock.start()
@@ -88,12 +99,13 @@ def test_stop_mid_run_interrupts_the_trial_and_the_window_responds(
     window.controller.batch.connect(lambda batch: steps.extend(s.step for _, s in batch.steps))
     qtbot.waitUntil(lambda: len(steps) > 20, timeout=60_000)
     assert window.controller.progress().running is not None
+    assert window.project_view.trials.model.states() == ["running"]
     assert "Trial 0 running on cpu" in window.run_message.text()
     assert window.progress.isVisible() and "trial 1/3" in window.progress.label.text()
     ticks.clear()
     qtbot.wait(500)  # the GUI thread keeps serving its event loop during training
     timer.stop()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 20 and max(gaps) < 250
     with qtbot.waitSignal(window.controller.run_finished, timeout=60_000):
         window.stop_action.trigger()
@@ -137,6 +149,7 @@ def test_reopening_the_project_shows_the_experiment_and_its_trials(
     view = window.project_view
     assert view.current_experiment() == "three"
     assert window.document is not None and "three" in window.document.experiment_names()
+    click_tab(window, qtbot, "Trials")
     assert view.trials.model.states() == ["complete", "complete"]
     view.experiments.select(1)  # another experiment: no trials yet
     assert view.trials.model.rowCount() == 0
@@ -187,7 +200,7 @@ def test_closing_during_a_run_asks_and_stops_it(
     assert not window.controller.is_running
     store = Store.open(str(window.controller.last_summary.storage_url))  # type: ignore[union-attr]
     try:
-        exp = [e for e in store.experiments() if e.name == "three"][0]
+        exp = next(e for e in store.experiments() if e.name == "three")
         assert [t.state for t in store.trials(exp.id)] == ["interrupted"]
     finally:
         store.close()

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from conftest import AnswerBox, fast_project
 from tunestudio.config import CategoricalDimension, PythonModel, save_project
 from tunestudio.gui.main_window import MainWindow
 from tunestudio.gui.trust import TrustStore, user_code_files
-
-from conftest import AnswerBox, fast_project
 
 MODEL = '''
 from pathlib import Path
@@ -69,6 +68,8 @@ def test_user_model_asks_before_its_first_run_and_refused_runs_nothing(
     assert window.open_project(path) and window.document is not None
     assert not marker.exists()  # opening never runs code
     database = Path(window.document.storage_url().removeprefix("sqlite:///"))
+    assert window.project_view is not None
+    window.project_view.show_trials()
     answer_box("Don't run")
     assert not window.run_experiment()
     assert len(answer_box.seen) == 1

@@ -386,7 +386,8 @@ class MainWindow(QMainWindow):
             verb = "stopped" if summary.stopped else "finished"
             self.run_message.setText(f"{summary.experiment} {verb}: {counts}{best}")
         if self.project_view is not None:
-            self.project_view.trials.reload()
+            self.project_view.trials.show_experiment(self.project_view.document.storage_url(),
+                                                     self.project_view.current_experiment())
         if self._close_after_run:
             self._close_after_run = False
             QTimer.singleShot(0, self, self.close)

@@ -110,13 +110,18 @@ class _Toast(QFrame):
         close.setText("×")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
-        close.clicked.connect(self.deleteLater)
+        close.clicked.connect(self.dismiss)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 4, 6)
         layout.addWidget(text, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.setFixedWidth(380)
-        QTimer.singleShot(_SHOWN_S[message.level] * 1000, self.deleteLater)
+        QTimer.singleShot(_SHOWN_S[message.level] * 1000, self, self.dismiss)
+
+    @Slot()
+    def dismiss(self) -> None:
+        self.hide()
+        self.deleteLater()
 
 
 def _escape(text: str) -> str:
@@ -144,8 +149,10 @@ class NotificationArea(QWidget):
         self.history.append(message)
         toasts = self.toasts()
         for old in toasts[: max(0, len(toasts) - _MAX_SHOWN + 1)]:
-            old.deleteLater()
-        self._layout.addWidget(_Toast(message, self))
+            old.dismiss()
+        toast = _Toast(message, self)
+        self._layout.addWidget(toast)
+        toast.show()  # a child added to a shown parent stays hidden until shown
         self._place()
         self.show()
         self.raise_()

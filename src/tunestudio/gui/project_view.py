@@ -44,6 +44,10 @@ class ProjectView(QWidget):
         """A further tab beside the editors (e.g. plots); its index."""
         return self.tabs.addTab(widget, title)
 
+    def show_trials(self) -> TrialsView:
+        self.tabs.setCurrentWidget(self.trials)
+        return self.trials
+
     def current_experiment(self) -> str | None:
         return self.experiments.current_name()
 

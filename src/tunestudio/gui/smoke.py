@@ -78,6 +78,7 @@ def _run(app: QApplication, path: Path, started: float) -> int:
         if not window.open_project(path) or window.project_view is None:
             return _fail(f"could not open {path}")
         view = window.project_view
+        view.show_trials()
         view.experiments.select(window.document.experiment_names().index(EXPERIMENT)
                                 if window.document else 0)
         window.device_combo.select("cpu")

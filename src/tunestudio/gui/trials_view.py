@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     Qt,
     Slot,
 )
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from tunestudio.gui import notifications
@@ -117,7 +118,9 @@ class TrialsTableModel(QAbstractTableModel):
 
 
 class TrialsView(QWidget):
-    """The selected experiment's trials; refreshed from the store when a trial ends."""
+    """The selected experiment's trials, read from the store when the view is shown and when
+    a trial ends while it is (so opening a project reads no database before the window is
+    up)."""
 
     def __init__(self, model: TrialsTableModel, source: TrialsSource,
                  parent: QWidget | None = None) -> None:
@@ -138,6 +141,7 @@ class TrialsView(QWidget):
         layout.addWidget(self.table, 1)
         self._url: str | None = None
         self._experiment: str | None = None
+        self._stale = True
 
     @property
     def experiment(self) -> str | None:
@@ -145,10 +149,23 @@ class TrialsView(QWidget):
 
     def show_experiment(self, storage_url: str | None, experiment: str | None) -> None:
         self._url, self._experiment = storage_url, experiment
-        self.reload()
+        self.model.set_trials([])
+        self.title.setText(f"<b>{experiment}</b>" if experiment else "No experiment selected.")
+        self._reload_if_visible()
+
+    def _reload_if_visible(self) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
 
     @Slot()
     def reload(self) -> None:
+        self._stale = False
         if self._url is None or self._experiment is None:
             self.title.setText("No experiment selected.")
             self.model.set_trials([])
@@ -170,4 +187,4 @@ class TrialsView(QWidget):
 
     @Slot(object)
     def on_trial_finished(self, ev: TrialFinished) -> None:
-        self.reload()
+        self._reload_if_visible()
