@@ -1,0 +1,298 @@
+"""What a user does with trials from the table: compare them in the plots, make one the
+baseline, evaluate it on the test split (once: the final check, after a warning), write notes
+and tags, rerun it with more seeds, delete it, export the table. Store writes and the test
+evaluation (which retrains the trial's config with its seed) run on worker lanes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QToolButton,
+    QWidget,
+)
+
+from tunestudio.errors import TuneStudioError
+from tunestudio.gui import notifications
+from tunestudio.gui.document_edits import add_experiment, seeds_experiment, use_as_baseline
+from tunestudio.gui.jobs import JobResult
+
+if TYPE_CHECKING:
+    import threading
+
+    from tunestudio.gui.history import History
+    from tunestudio.gui.trials.table_view import TrialsPanel
+    from tunestudio.store import TrialRow
+
+TEST_WARNING = (
+    "The test split is the final check: use it once, for the final model, never to choose "
+    "between trials (that would make it one more validation set and its score optimistic).\n\n"
+    "This retrains trial #{number}'s config with its seed and evaluates it on the test split. "
+    "The result is stored with the trial and cannot be redone. Go on?"
+)
+
+
+class TrialActions(QObject):
+    def __init__(self, panel: TrialsPanel) -> None:
+        super().__init__(panel)
+        self.panel = panel
+        self.insights = panel.insights
+
+        def act(text: str, slot: Any, tip: str) -> QAction:
+            action = QAction(text, self)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(slot)
+            return action
+
+        self.compare_action = act("Compare", self.compare,
+                                  "Overlay the selected trials' curves in the plots")
+        self.baseline_action = act("Use as baseline", self.use_as_baseline,
+                                   "Make this trial's config the project's baseline (undoable)")
+        self.test_action = act("Evaluate on test split…", self.evaluate_on_test,
+                               "The final check, once, for the chosen trial")
+        self.notes_action = act("Notes and tags…", self.edit_notes,
+                                "Record what you think of this trial")
+        self.seeds_action = act("Rerun with more seeds…", self.rerun_with_seeds,
+                                "A new experiment: this trial's values, several seeds")
+        self.delete_action = act("Delete…", self.delete, "Delete the selected trials")
+        self.export_action = act("Export table…", self.export_csv,
+                                 "The shown rows as CSV")
+        self.insights.reads.result.connect(self._on_result)
+        self.insights.training.result.connect(self._on_result)
+        panel.table.selectionModel().selectionChanged.connect(self._update)
+        self._update()
+
+    def toolbar_actions(self) -> list[QAction]:
+        return [self.compare_action, self.export_action]
+
+    @staticmethod
+    def button(action: QAction, parent: QWidget) -> QToolButton:
+        button = QToolButton(parent)
+        button.setDefaultAction(action)
+        return button
+
+    def menu(self, parent: QWidget) -> QMenu:
+        menu = QMenu(parent)
+        for action in (self.compare_action, self.baseline_action, self.test_action,
+                       self.notes_action, self.seeds_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.delete_action)
+        menu.addAction(self.export_action)
+        return menu
+
+    @Slot()
+    def _update(self) -> None:
+        chosen = self.panel.selected_trials()
+        one = len(chosen) == 1
+        finished = one and chosen[0].state == "complete"
+        self.compare_action.setEnabled(bool(chosen))
+        self.baseline_action.setEnabled(one and chosen[0].state != "invalid")
+        self.test_action.setEnabled(finished)
+        self.notes_action.setEnabled(one)
+        self.seeds_action.setEnabled(one and chosen[0].state != "invalid")
+        self.delete_action.setEnabled(bool(chosen) and all(t.state != "running"
+                                                           for t in chosen))
+
+    def _one(self) -> TrialRow | None:
+        chosen = self.panel.selected_trials()
+        return chosen[0] if len(chosen) == 1 else None
+
+    # -- actions -------------------------------------------------------------------------------
+    @Slot()
+    def compare(self) -> None:
+        self.insights.compare([t.id for t in self.panel.selected_trials()])
+        self.panel.show_curves_requested.emit()
+
+    @Slot()
+    def use_as_baseline(self) -> None:
+        trial = self._one()
+        if trial is None:
+            return
+        url, history, tid = self.insights.url, self.insights.history, trial.id
+        self.insights.reads.submit("actions:baseline",
+                                   lambda: history.store(url).trial(tid))
+
+    @Slot()
+    def evaluate_on_test(self, confirmed: bool = False) -> None:
+        trial = self._one()
+        if trial is None:
+            return
+        if trial.test_metrics:
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in trial.test_metrics.items())
+            notifications.info(f"Trial #{trial.number} was already evaluated on the test split "
+                               f"(it is used once): {shown}")
+            return
+        if not confirmed:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Evaluate on the test split",
+                              TEST_WARNING.format(number=trial.number),
+                              QMessageBox.StandardButton.Cancel, self.panel)
+            box.setObjectName("testSplitWarning")
+            go = box.addButton("Evaluate once", QMessageBox.ButtonRole.AcceptRole)
+            box.exec()
+            if box.clickedButton() is not go:
+                return
+        url, history, tid = self.insights.url, self.insights.history, trial.id
+        base_dir, stop = self.insights.document.base_dir, self.insights.training.stop_event
+        self.insights.training.submit(
+            "actions:test", lambda: _evaluate_test(history, url, tid, base_dir, stop))
+        notifications.info(f"Evaluating trial #{trial.number} on the test split…")
+
+    @Slot()
+    def edit_notes(self, notes: str | None = None, tags: list[str] | None = None) -> None:
+        trial = self._one()
+        if trial is None:
+            return
+        if notes is None or tags is None:
+            answer = _ask_notes(self.panel, trial)
+            if answer is None:
+                return
+            notes, tags = answer
+        url, history, tid = self.insights.url, self.insights.history, trial.id
+        text, labels = notes, tags
+
+        def write() -> TrialRow:
+            store = history.store(url)
+            store.update_trial_notes(tid, text, labels)
+            return store.trial(tid)
+
+        self.insights.reads.submit("actions:notes", write)
+
+    @Slot()
+    def rerun_with_seeds(self, seeds: int | None = None) -> str | None:
+        """Adds the experiment; returns its name (None when cancelled)."""
+        trial = self._one()
+        experiment = self.insights.experiment()
+        if trial is None or experiment is None:
+            return None
+        if seeds is None:
+            value, ok = QInputDialog.getInt(self.panel, "Rerun with more seeds",
+                                            "Seeds (runs of the same values):", 5, 2, 20)
+            if not ok:
+                return None
+            seeds = value
+        name = add_experiment(self.insights.document,
+                              seeds_experiment(trial, experiment, seeds))
+        notifications.info(f"Added experiment '{name}': trial #{trial.number} with {seeds} "
+                           "seeds. Select it and press Run.")
+        return name
+
+    @Slot()
+    def delete(self, confirmed: bool = False) -> None:
+        chosen = [t for t in self.panel.selected_trials() if t.state != "running"]
+        if not chosen:
+            return
+        if not confirmed:
+            answer = QMessageBox.question(
+                self.panel, "Delete trials",
+                f"Delete {len(chosen)} trial(s) and their curves from the history? "
+                "This cannot be undone.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        url, history, ids = self.insights.url, self.insights.history, [t.id for t in chosen]
+
+        def remove() -> list[int]:
+            store = history.store(url)
+            for tid in ids:
+                store.delete_trial(tid)
+            return ids
+
+        self.insights.reads.submit("actions:delete", remove)
+
+    @Slot()
+    def export_csv(self, path: Path | None = None) -> Path | None:
+        from tunestudio.gui.plots.export import write_csv
+
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(self.panel, "Export trials", "trials.csv",
+                                                  "CSV (*.csv)")
+            if not name:
+                return None
+            path = Path(name)
+        proxy, model = self.panel.proxy, self.panel.model
+        keys = [c.key for c in model.columns]
+        rows = [[model.values_of(proxy.mapToSource(proxy.index(r, 0)).row()).get(k)
+                 for k in keys] for r in range(proxy.rowCount())]
+        header = [c.key if "." in c.key else c.title for c in model.columns]  # full knob paths
+        return write_csv(path, header, rows)
+
+    # -- results -------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_result(self, result: JobResult) -> None:
+        if not result.key.startswith("actions:"):
+            return
+        if not result.ok:
+            notifications.error(f"{result.error}", result.detail)
+            return
+        what = result.key.split(":", 1)[1]
+        if what == "baseline":
+            row = result.value
+            if row.config_json:
+                use_as_baseline(self.insights.document, row.config_json, f"trial #{row.number}")
+                notifications.info(f"Trial #{row.number}'s config is now the baseline "
+                                   "(Edit > Undo takes it back).")
+        elif what in ("notes", "test"):
+            row = result.value
+            self.panel.model.upsert([row])
+            if what == "test":
+                shown = ", ".join(f"{k} {v:.4g}" for k, v in (row.test_metrics or {}).items())
+                notifications.info(f"Trial #{row.number} on the test split: {shown}")
+        elif what == "delete":
+            self.panel.model.remove(result.value)
+            self.insights.compare([i for i in self.insights.compared if i not in result.value])
+            self.insights.trials_changed.emit()
+
+
+def _evaluate_test(history: History, url: str, trial_id: int, base_dir: Path,
+                   stop: threading.Event) -> TrialRow:
+    """Retrains the trial's config with its seed and evaluates the test split once (on the
+    training lane)."""
+    from tunestudio.config import RunConfig
+    from tunestudio.engine import Trainer, evaluate_test
+
+    store = history.store(url)
+    row = store.trial(trial_id)
+    if row.test_metrics:
+        raise TuneStudioError(f"trial #{row.number} was already evaluated on the test split")
+    if not row.config_json:
+        raise TuneStudioError(f"trial #{row.number} has no stored config")
+    config = RunConfig.model_validate_json(row.config_json)
+    trainer = Trainer(config, base_dir=base_dir, seed=row.seed, stop_event=stop)
+    result = trainer.fit()
+    if not result.ok:
+        raise TuneStudioError(f"retraining trial #{row.number} ended {result.status}: "
+                              f"{result.message}")
+    store.set_test_metrics(trial_id, evaluate_test(trainer))
+    return store.trial(trial_id)
+
+
+def _ask_notes(parent: QWidget, trial: TrialRow) -> tuple[str, list[str]] | None:
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(f"Trial #{trial.number}: notes and tags")
+    notes = QPlainTextEdit(trial.notes, dialog)
+    tags = QLineEdit(", ".join(trial.tags), dialog)
+    tags.setPlaceholderText("comma-separated, e.g. keep, lucky-seed")
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form = QFormLayout(dialog)
+    form.addRow("Notes", notes)
+    form.addRow("Tags", tags)
+    form.addRow(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return notes.toPlainText(), [t.strip() for t in tags.text().split(",") if t.strip()]

@@ -1,0 +1,323 @@
+"""The trials table: one row per trial of the shown experiment, a column per searched dimension,
+the best complete trial highlighted. Rows are updated in place as the poller reports changes.
+
+Built for 10,000 trials: each row's display strings and raw values are made once when the row
+arrives, so `data()` is a list lookup; sorting happens here with Python's sort over those values
+(a QSortFilterProxyModel would call back into Python twice per comparison), and the proxy only
+filters, through the predicate parsed from the filter line."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from tunestudio.gui.trials.filtering import FilterError, Predicate, parse
+
+if TYPE_CHECKING:
+    from tunestudio.store import TrialRow
+
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+_BEST = QBrush(QColor("#d7f0c8"))
+_STATE_COLORS = {"failed": "#c62828", "diverged": "#c62828", "invalid": "#c62828",
+                 "pruned": "#757575", "interrupted": "#ef6c00", "running": "#1565c0"}
+SORT_ROLE = Qt.ItemDataRole.UserRole
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    tip: str = ""
+    numeric: bool = False
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def _sort_key(value: Any) -> tuple[int, float, str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return (2, 0.0, "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, str(value).lower())
+
+
+class _Row:
+    __slots__ = ("cells", "trial", "values")
+
+    def __init__(self, trial: TrialRow, columns: Sequence[Column], metric: str | None) -> None:
+        self.trial = trial
+        test_name = (metric or "val_loss").replace("val_", "test_", 1)
+        test = (trial.test_metrics or {}).get(test_name)
+        values: dict[str, Any] = {
+            "#": trial.number, "state": trial.state, "objective": trial.objective,
+            "±": trial.objective_std, "duration": trial.duration_s, "seed": trial.seed,
+            "device": trial.device, "tags": ", ".join(trial.tags), "notes": trial.notes,
+            "test": test,
+        }
+        values.update(trial.params)
+        self.values = values
+        self.cells = [_fmt(values.get(c.key)) for c in columns]
+        if trial.duration_s is not None:
+            self.cells[[c.key for c in columns].index("duration")] = f"{trial.duration_s:.1f} s"
+
+
+class TrialsTableModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._columns: list[Column] = []
+        self._rows: list[_Row] = []
+        self._pos: dict[int, int] = {}
+        self._dims: list[str] = []
+        self._metric: str | None = None
+        self._maximize = True
+        self._best: int | None = None
+        self._sorted: tuple[int, Qt.SortOrder] | None = None
+        self.set_columns([], None, "maximize")
+
+    # -- structure -----------------------------------------------------------------------------
+    def set_columns(self, dims: Sequence[str], metric: str | None, direction: str) -> None:
+        """Columns for an experiment's dimensions and objective; clears the rows."""
+        self.beginResetModel()
+        self._dims, self._metric = list(dims), metric
+        self._maximize = direction == "maximize"
+        label = metric or "objective"
+        self._columns = [
+            Column("#", "#", "Trial number", True), Column("state", "State"),
+            Column("objective", label, f"Objective: {label} ({direction})", True),
+            Column("±", "±", "Standard deviation over the repeat seeds", True),
+            *(Column(d, d.rsplit(".", 1)[-1], d, True) for d in self._dims),
+            Column("duration", "Duration", "Training time of all repeats", True),
+            Column("seed", "Seed", "", True), Column("device", "Device"),
+            Column("tags", "Tags"), Column("notes", "Notes"),
+            Column("test", "Test", f"{label} on the test split (evaluated once)", True),
+        ]
+        self._rows, self._pos, self._best, self._sorted = [], {}, None, None
+        self.endResetModel()
+
+    @property
+    def columns(self) -> list[Column]:
+        return list(self._columns)
+
+    @property
+    def best_id(self) -> int | None:
+        return self._best
+
+    def column_of(self, key: str) -> int:
+        return [c.key for c in self._columns].index(key)
+
+    # -- rows ----------------------------------------------------------------------------------
+    def set_trials(self, trials: Iterable[TrialRow]) -> None:
+        self.beginResetModel()
+        self._rows = [_Row(t, self._columns, self._metric) for t in trials]
+        self._reindex()
+        self._best = self._find_best()
+        if self._sorted is not None:
+            self._sort_rows(*self._sorted)
+        self.endResetModel()
+
+    def upsert(self, trials: Iterable[TrialRow]) -> None:
+        """Changed rows are replaced in place, new ones appended (then re-sorted if sorted)."""
+        fresh = []
+        last = len(self._columns) - 1
+        for t in trials:
+            i = self._pos.get(t.id)
+            if i is None:
+                fresh.append(t)
+                continue
+            self._rows[i] = _Row(t, self._columns, self._metric)
+            self.dataChanged.emit(self.index(i, 0), self.index(i, last))
+        if fresh:
+            start = len(self._rows)
+            self.beginInsertRows(_ROOT, start, start + len(fresh) - 1)
+            self._rows.extend(_Row(t, self._columns, self._metric) for t in fresh)
+            self._reindex()
+            self.endInsertRows()
+            if self._sorted is not None:
+                self.sort(*self._sorted)
+        self._update_best()
+
+    def remove(self, trial_ids: Iterable[int]) -> None:
+        for tid in trial_ids:
+            i = self._pos.get(tid)
+            if i is None:
+                continue
+            self.beginRemoveRows(_ROOT, i, i)
+            del self._rows[i]
+            self._reindex()
+            self.endRemoveRows()
+        self._update_best()
+
+    def trial(self, row: int) -> TrialRow:
+        return self._rows[row].trial
+
+    def trials(self) -> list[TrialRow]:
+        return [r.trial for r in self._rows]
+
+    def values_of(self, row: int) -> dict[str, Any]:
+        """The row's raw values by column key (tags joined by ', ')."""
+        return dict(self._rows[row].values)
+
+    def row_of(self, trial_id: int) -> int | None:
+        return self._pos.get(trial_id)
+
+    def _reindex(self) -> None:
+        self._pos = {r.trial.id: i for i, r in enumerate(self._rows)}
+
+    def _find_best(self) -> int | None:
+        done = [r.trial for r in self._rows if r.trial.state == "complete"
+                and r.trial.objective is not None]
+        if not done:
+            return None
+        pick = max if self._maximize else min
+        return pick(done, key=lambda t: (t.objective, -t.number)
+                    if self._maximize else (t.objective, t.number)).id
+
+    def _update_best(self) -> None:
+        old, self._best = self._best, self._find_best()
+        if old != self._best:
+            for tid in (old, self._best):
+                i = self._pos.get(tid) if tid is not None else None
+                if i is not None:
+                    self.dataChanged.emit(self.index(i, 0), self.index(i, len(self._columns) - 1))
+
+    # -- sorting -------------------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._columns):
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        ids = [self._rows[i.row()].trial.id for i in old]
+        self._sort_rows(column, order)
+        self.changePersistentIndexList(
+            old, [self.index(self._pos[tid], i.column()) for tid, i in zip(ids, old,
+                                                                             strict=True)])
+        self.layoutChanged.emit()
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        key = self._columns[column].key
+        descending = order == Qt.SortOrder.DescendingOrder
+        present = [r for r in self._rows if _sort_key(r.values.get(key))[0] < 2]
+        missing = [r for r in self._rows if _sort_key(r.values.get(key))[0] == 2]
+        present.sort(key=lambda r: _sort_key(r.values.get(key)), reverse=descending)
+        self._rows = present + missing  # empty cells last in both orders
+        self._reindex()
+        self._sorted = (column, order)
+
+    # -- Qt model ------------------------------------------------------------------------------
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._columns[section].title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._columns[section].tip or None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        col = self._columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.cells[index.column()]
+        if role == SORT_ROLE:
+            return row.values.get(col.key)
+        if role == Qt.ItemDataRole.BackgroundRole and row.trial.id == self._best:
+            return _BEST
+        if role == Qt.ItemDataRole.FontRole and row.trial.id == self._best:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and col.key == "state":
+            color = _STATE_COLORS.get(row.trial.state)
+            return QBrush(QColor(color)) if color else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col.key in ("state", "notes"):
+            return row.trial.message if col.key == "state" else row.trial.notes
+        return None
+
+    # -- for the proxy -------------------------------------------------------------------------
+    def accepts(self, row: int, predicate: Predicate) -> bool:
+        r = self._rows[row]
+        return predicate(r.values, r.cells)
+
+    def filter_keys(self) -> list[str]:
+        return [c.key for c in self._columns]
+
+
+class TrialsProxy(QSortFilterProxyModel):
+    """Filters by the parsed filter line and a state; sorting is delegated to the source."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._predicate: Predicate | None = None
+        self._state: str | None = None
+
+    def source(self) -> TrialsTableModel:
+        model = self.sourceModel()
+        assert isinstance(model, TrialsTableModel)
+        return model
+
+    def set_filter(self, text: str) -> str | None:
+        """Applies the filter line; returns the problem with it, or None."""
+        try:
+            aliases = {"objective": "objective", "number": "#", "n": "#"}
+            predicate = parse(text, self.source().filter_keys(), aliases) if text.strip() \
+                else None
+        except FilterError as exc:
+            return str(exc)
+        self._change_filter(lambda: setattr(self, "_predicate", predicate))
+        return None
+
+    def set_state(self, state: str | None) -> None:
+        self._change_filter(lambda: setattr(self, "_state", state))
+
+    def _change_filter(self, change: Callable[[], None]) -> None:
+        """Qt 6.10+ wants the change between begin/endFilterChange; older Qt invalidates."""
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.source()
+        if self._state is not None and model.trial(source_row).state != self._state:
+            return False
+        return self._predicate is None or model.accepts(source_row, self._predicate)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.source().sort(column, order)
+
+    def trial_ids(self, rows: Iterable[int]) -> list[int]:
+        model = self.source()
+        return [model.trial(self.mapToSource(self.index(r, 0)).row()).id for r in rows]

@@ -1,0 +1,237 @@
+"""The trials table of the shown experiment, kept current by polling the store: every second the
+rows changed since the last poll are read on a worker lane (`changed_since`), so trials that
+workers on other machines run into the same database appear too, and the GUI thread only
+applies the few changed rows. Selecting rows compares those trials in the plots; the current
+row is the trial the diagnosis and the detail show."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tunestudio.gui import notifications
+from tunestudio.gui.jobs import JobResult
+from tunestudio.gui.trials.actions import TrialActions
+from tunestudio.gui.trials.table_model import TrialsProxy, TrialsTableModel
+
+if TYPE_CHECKING:
+    from tunestudio.gui.insights import Insights
+    from tunestudio.store import TrialRow
+
+POLL_MS = 1000
+POLL_OVERLAP_S = 3.0  # a change becomes visible when its transaction commits (Store.trials)
+MAX_COMPARED = 12
+STATES = ("complete", "running", "pruned", "failed", "diverged", "interrupted", "invalid")
+
+
+class TrialsPanel(QWidget):
+    show_curves_requested = Signal()
+
+    def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.insights = insights
+        self.model = TrialsTableModel(self)
+        self.proxy = TrialsProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText("Filter, e.g.  state=complete  lr<0.01  objective>0.95")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._on_filter)
+        self.state = QComboBox(self)
+        self.state.addItems(["All states", *STATES])
+        self.state.currentIndexChanged.connect(self._on_state)
+        self.count = QLabel(self)
+        self.problem = QLabel(self)
+        self.problem.setStyleSheet("color: #c62828")
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(200)
+        header.setStretchLastSection(True)
+        self.trial_actions = TrialActions(self)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(self.state)
+        for action in self.trial_actions.toolbar_actions():
+            button = self.trial_actions.button(action, self)
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+        self.problem.hide()
+        self._experiment: str | None = None
+        self._since: float | None = None
+        self._sized = False
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.proxy.rowsInserted.connect(self._show_count)
+        self.proxy.rowsRemoved.connect(self._show_count)
+        self.proxy.modelReset.connect(self._show_count)
+        self.proxy.layoutChanged.connect(self._show_count)
+        insights.reads.result.connect(self._on_result)
+        insights.experiment_changed.connect(self.reload)
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.poll)
+        self.timer.start()
+        self.reload()
+
+    # -- loading -------------------------------------------------------------------------------
+    @Slot()
+    def reload(self) -> None:
+        """Reads the shown experiment's trials afresh (columns follow its dimensions)."""
+        name = self.insights.experiment_name
+        self._experiment, self._since = name, None
+        objective = self.insights.objective()
+        self.model.set_columns(self.insights.dimension_paths(),
+                               objective.metric if objective else None,
+                               objective.resolved_direction if objective else "maximize")
+        self._sized = False
+        if name is None:
+            self._show_count()
+            return
+        self._submit("trials:load", None)
+
+    @Slot()
+    def poll(self) -> None:
+        if self._experiment is None or self._since is None:
+            return
+        if self.insights.reads.busy("trials:poll") or self.insights.reads.busy("trials:load"):
+            return
+        self._submit("trials:poll", self._since - POLL_OVERLAP_S)
+
+    def _submit(self, key: str, since: float | None) -> None:
+        url, name, history = self.insights.url, self._experiment, self.insights.history
+        assert name is not None
+
+        def read() -> tuple[str, list[TrialRow], float]:
+            rows, now = history.trials(url, name, since)
+            return name, rows, now
+
+        self.insights.reads.submit(key, read)
+
+    @Slot(object)
+    def _on_result(self, result: JobResult) -> None:
+        if result.key not in ("trials:load", "trials:poll"):
+            return
+        if not result.ok:
+            if result.key == "trials:load":
+                notifications.error(f"Could not read the trial history: {result.error}",
+                                    result.detail)
+            return
+        name, rows, now = result.value
+        if name != self._experiment:
+            return  # the user switched experiments meanwhile
+        if result.key == "trials:load":
+            self.apply(rows, full=True)
+        elif rows:
+            self.apply(rows)
+        self._since = now
+
+    def apply(self, rows: list[TrialRow], full: bool = False) -> None:
+        """Shows the rows (all of them, or the changed ones). Parameters the experiment no
+        longer searches still get their columns."""
+        known = set(self.insights.dimension_paths())
+        extra = sorted({p for r in rows for p in r.params} - known
+                       - {c.key for c in self.model.columns})
+        if extra:
+            objective = self.insights.objective()
+            trials = self.model.trials()
+            self.model.set_columns([*self.insights.dimension_paths(), *extra],
+                                   objective.metric if objective else None,
+                                   objective.resolved_direction if objective else "maximize")
+            self.model.set_trials(trials)
+        if full:
+            self.model.set_trials(rows)
+        else:
+            self.model.upsert(rows)
+        if not self._sized and rows:
+            self.table.resizeColumnsToContents()
+            self._sized = True
+        self.insights.trials_changed.emit()
+
+    @Slot()
+    def _show_count(self) -> None:
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        done = sum(t.state == "complete" for t in self.model.trials())
+        name = self._experiment or "no experiment"
+        self.count.setText(f"{name}: {shown} of {total} trial(s) shown, {done} complete"
+                           + ("; best highlighted" if self.model.best_id is not None else ""))
+
+    # -- filtering -----------------------------------------------------------------------------
+    @Slot(str)
+    def _on_filter(self, text: str) -> None:
+        problem = self.proxy.set_filter(text)
+        self.problem.setVisible(problem is not None)
+        self.problem.setText(problem or "")
+        self._show_count()
+
+    @Slot(int)
+    def _on_state(self, index: int) -> None:
+        self.proxy.set_state(STATES[index - 1] if index > 0 else None)
+        self._show_count()
+
+    # -- selection -----------------------------------------------------------------------------
+    def selected_trials(self) -> list[TrialRow]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        model = self.model
+        return [model.trial(self.proxy.mapToSource(self.proxy.index(r, 0)).row()) for r in rows]
+
+    def select_trials(self, trial_ids: list[int]) -> None:
+        """Selects these trials' rows (as a user's clicks do)."""
+        selection = QItemSelection()
+        for tid in trial_ids:
+            row = self.model.row_of(tid)
+            if row is None:
+                continue
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+            if index.isValid():
+                selection.select(index, index.siblingAtColumn(self.proxy.columnCount() - 1))
+        flags = self.table.selectionModel().SelectionFlag
+        self.table.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
+        if trial_ids and (row := self.model.row_of(trial_ids[-1])) is not None:
+            self.table.selectionModel().setCurrentIndex(
+                self.proxy.mapFromSource(self.model.index(row, 0)), flags.NoUpdate)
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection(self, selected: Any, deselected: Any) -> None:
+        ids = [t.id for t in self.selected_trials()]
+        self.insights.compare(ids[:MAX_COMPARED])
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.insights.set_focus(None)
+            return
+        self.insights.set_focus(self.model.trial(self.proxy.mapToSource(current).row()).id)
+
+    @Slot(QPoint)
+    def _on_context_menu(self, pos: QPoint) -> None:
+        self.trial_actions.menu(self).exec(self.table.viewport().mapToGlobal(pos))
+
+    def close_view(self) -> None:
+        self.timer.stop()
