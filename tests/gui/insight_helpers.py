@@ -50,6 +50,22 @@ class Setup:
             store.close()
 
 
+def run_headless(root: Path, project: Project | None = None) -> Project:
+    """One search run without Qt into a database of its own under `root` (for a module's
+    tests to share; user dirs pointed under `root` meanwhile)."""
+    import pytest
+
+    from tunestudio.search import ExperimentRunner
+
+    with pytest.MonkeyPatch.context() as mp:
+        for kind in ("DATA", "CONFIG", "CACHE", "LOG"):
+            mp.setenv(f"TUNESTUDIO_{kind}_DIR", str(root / kind.lower()))
+        base = project or tiny_project()
+        project = base.model_copy(update={"storage_url": f"sqlite:///{root / 'history.db'}"})
+        ExperimentRunner(project, project.experiments[0].name).run()
+    return project
+
+
 def make_setup(project: Project | None, tmp_path: Path) -> Iterator[Setup]:
     project = project or tiny_project()
     document = ProjectDocument.from_project(project)

@@ -10,17 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from insight_helpers import run_headless
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tiny_projects import tiny_project
 from tunestudio.config import Project, RunConfig, merge_values
 from tunestudio.gui.insights import Insights
 from tunestudio.gui.plots.live_view import LiveView
 from tunestudio.gui.project_document import ProjectDocument
 from tunestudio.gui.trials.table_model import TrialsTableModel
 from tunestudio.gui.trials.table_view import TrialsPanel
-from tunestudio.search import ExperimentRunner
 from tunestudio.store import Store, TrialRow
 
 
@@ -28,14 +27,7 @@ from tunestudio.store import Store, TrialRow
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """One headless 3-trial run shared by the module's tests (they read it; what they add,
     they add to trials of their own)."""
-    root = tmp_path_factory.mktemp("trials-table")
-    with pytest.MonkeyPatch.context() as mp:
-        for kind in ("DATA", "CONFIG", "CACHE", "LOG"):
-            mp.setenv(f"TUNESTUDIO_{kind}_DIR", str(root / kind.lower()))
-        base = tiny_project()
-        project = base.model_copy(update={"storage_url": f"sqlite:///{root / 'history.db'}"})
-        ExperimentRunner(project, project.experiments[0].name).run()
-    return project
+    return run_headless(tmp_path_factory.mktemp("trials-table"))
 
 
 @pytest.fixture

@@ -1,0 +1,166 @@
+"""What the analysis plots of one experiment read, gathered in one pass on a worker lane: the
+trials with their objective and sampled values, each searched dimension's kind and scale, and
+for the batch-size view the validation curve against wall-clock time of the best trial per
+batch size. Plain numpy; the plots only draw it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from tunestudio.config import Experiment, RunConfig
+    from tunestudio.gui.history import History
+
+Array = npt.NDArray[np.float64]
+BATCH = "training.batch_size"
+
+
+@dataclass(frozen=True)
+class Param:
+    path: str
+    kind: str  # float, int, categorical
+    log: bool
+    choices: tuple[Any, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class BatchCurve:
+    batch_size: Any
+    number: int  # the best trial of this batch size
+    wall: Array
+    metric: Array
+
+
+@dataclass
+class AnalysisData:
+    experiment: str
+    study_name: str
+    metric: str
+    maximize: bool
+    params: list[Param]
+    numbers: npt.NDArray[np.int64]  # complete trials, by number
+    objective: Array
+    values: dict[str, list[Any]]  # per param, aligned with `numbers`
+    other: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)  # state -> numbers
+    batch_curves: list[BatchCurve] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def best_so_far(self) -> Array:
+        acc = np.maximum.accumulate if self.maximize else np.minimum.accumulate
+        return np.asarray(acc(self.objective), dtype=np.float64) if len(self) else np.zeros(0)
+
+    def coords(self, param: Param) -> tuple[Array, list[tuple[float, str]] | None]:
+        """Numeric positions of a param's values (categorical: the choice's index) and, for a
+        categorical, the axis ticks."""
+        raw = self.values.get(param.path, [])
+        if param.kind != "categorical":
+            return np.array([np.nan if v is None else float(v) for v in raw]), None
+        choices = list(param.choices) or sorted({str(v) for v in raw})
+        index = {str(c): i for i, c in enumerate(choices)}
+        return (np.array([index.get(str(v), np.nan) for v in raw], dtype=np.float64),
+                [(float(i), str(c)) for i, c in enumerate(choices)])
+
+
+def params_of(experiment: Experiment) -> list[Param]:
+    out = []
+    for d in experiment.search.dimensions:
+        if d.type == "categorical":
+            out.append(Param(d.path, "categorical", False, tuple(d.model_dump()["choices"])))
+        else:
+            out.append(Param(d.path, d.type, bool(d.model_dump().get("log"))))
+    return out
+
+
+def load_analysis(history: History, url: str, experiment: Experiment,
+                  baseline: RunConfig | None) -> AnalysisData:
+    """Runs on a worker lane."""
+    objective = experiment.search.objective
+    maximize = objective.resolved_direction == "maximize"
+    rows, _ = history.trials(url, experiment.name)
+    done = sorted((r for r in rows if r.state == "complete" and r.objective is not None),
+                  key=lambda r: r.number)
+    params = params_of(experiment)
+    data = AnalysisData(
+        experiment=experiment.name, study_name=experiment.name, metric=objective.metric,
+        maximize=maximize, params=params,
+        numbers=np.array([r.number for r in done], dtype=np.int64),
+        objective=np.array([r.objective for r in done], dtype=np.float64),
+        values={p.path: [r.params.get(p.path) for r in done] for p in params},
+    )
+    for state in ("pruned", "failed", "diverged", "invalid", "interrupted"):
+        numbers = [r.number for r in rows if r.state == state]
+        if numbers:
+            data.other[state] = np.array(numbers, dtype=np.int64)
+    data.batch_curves = _batch_curves(history, url, done, objective.metric, maximize, baseline)
+    return data
+
+
+def _batch_curves(history: History, url: str, done: list[Any], metric: str, maximize: bool,
+                  baseline: RunConfig | None) -> list[BatchCurve]:
+    """The best trial of each batch size, its validation metric against seconds of training
+    (TUNING-PRACTICE: compare batch sizes by wall-clock time, not epochs)."""
+    default = baseline.training.batch_size if baseline is not None else None
+    best: dict[Any, Any] = {}
+    for r in done:
+        size = r.params.get(BATCH, default)
+        if size not in best or (r.objective > best[size].objective if maximize
+                                else r.objective < best[size].objective):
+            best[size] = r
+    if not best:
+        return []
+    evals = history.store(url).eval_series([r.id for r in best.values()])
+    curves = []
+    for size in sorted(best, key=lambda s: (s is None, s)):
+        r = best[size]
+        ev = evals.get(r.id)
+        if ev is None:
+            continue
+        first = ev.repeat == ev.repeat[0]
+        values = ev.metrics.get(metric, ev.val_loss)
+        curves.append(BatchCurve(size, r.number, ev.wall_s[first], values[first]))
+    return curves
+
+
+_STUDIES: dict[tuple[str, str], Any] = {}  # (url, study) -> Study; lives on the compute lane
+
+EVALUATORS = {"PED-ANOVA (fast)": "ped_anova", "fANOVA": "fanova",
+              "Mean decrease impurity": "mdi"}
+
+
+def param_importance(url: str, study_name: str, evaluator: str = "ped_anova"
+                     ) -> dict[str, float]:
+    """Optuna's parameter importance of the experiment's study, loaded from the project's
+    storage URL (kept between calls: Optuna caches finished trials, so a refresh reads only
+    the new ones). Runs on the compute lane."""
+    import optuna
+
+    from tunestudio.store import optuna_engine_kwargs
+
+    study = _STUDIES.get((url, study_name))
+    if study is None:
+        storage = optuna.storages.RDBStorage(url, engine_kwargs=optuna_engine_kwargs(url))
+        study = optuna.load_study(study_name=study_name, storage=storage)
+        _STUDIES[(url, study_name)] = study
+    make: dict[str, Callable[[], Any]] = {
+        "ped_anova": optuna.importance.PedAnovaImportanceEvaluator,
+        "fanova": lambda: optuna.importance.FanovaImportanceEvaluator(seed=0),
+        "mdi": lambda: optuna.importance.MeanDecreaseImpurityImportanceEvaluator(seed=0)}
+    target = (lambda t: t.values[0]) if len(study.directions) > 1 else None
+    result = optuna.importance.get_param_importances(study, evaluator=make[evaluator](),
+                                                     target=target)
+    return {k: float(v) for k, v in result.items()}
+
+
+def forget_studies() -> None:
+    _STUDIES.clear()

@@ -1,0 +1,227 @@
+"""Plots of the search space: parallel coordinates (each trial a line across its values and
+objective, coloured by objective), slices (objective against one parameter, log axes for log
+dimensions) and a contour of the objective over two parameters (interpolated between trials,
+the trials marked on top)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from tunestudio.gui.analysis.axes import log_axis_plot, set_log_axis, tidy
+from tunestudio.gui.analysis.data import AnalysisData, Array, Param
+
+_BINS = 8  # parallel lines drawn as this many items, one per colour band
+
+
+def _cmap() -> Any:
+    return pg.colormap.get("viridis")
+
+
+def _normalise(v: Array, log: bool) -> Array:
+    v = np.log10(v) if log else v
+    lo, hi = np.nanmin(v), np.nanmax(v)
+    return np.asarray((v - lo) / (hi - lo) if hi > lo else np.full(len(v), 0.5))
+
+
+class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent, background="w")
+        self.plot = tidy(self.getPlotItem())
+        self.plot.hideAxis("left")
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.lines: list[Any] = []
+        self.labels: list[Any] = []
+        self.line_count = 0
+
+    def show_data(self, data: AnalysisData) -> None:
+        for item in self.lines + self.labels:
+            self.plot.removeItem(item)
+        self.lines, self.labels, self.line_count = [], [], 0
+        self.plot.setTitle(f"Parallel coordinates (colour: {data.metric})")
+        if not len(data):
+            return
+        columns, ticks = [], []
+        for i, p in enumerate(data.params):
+            x, cat = data.coords(p)
+            columns.append(_normalise(x, p.log and p.kind != "categorical"))
+            ticks.append((float(i), p.name))
+            self._axis_labels(i, x, cat, p)
+        columns.append(_normalise(data.objective, False))
+        ticks.append((float(len(data.params)), data.metric))
+        self._axis_labels(len(data.params), data.objective, None, None)
+        self.plot.getAxis("bottom").setTicks([ticks])
+        ys = np.column_stack(columns)
+        colour = columns[-1] if data.maximize else 1 - columns[-1]
+        band = np.minimum((colour * _BINS).astype(int), _BINS - 1)
+        xs = np.arange(ys.shape[1], dtype=np.float64)
+        cmap = _cmap()
+        for b in range(_BINS):
+            rows = ys[band == b]
+            if not len(rows):
+                continue
+            x = np.tile(np.append(xs, np.nan), len(rows))
+            y = np.column_stack([rows, np.full(len(rows), np.nan)]).ravel()
+            c = cmap.map((b + 0.5) / _BINS, mode="qcolor")
+            item = pg.PlotDataItem(x, y, pen=pg.mkPen(c, width=1.5), connect="finite")
+            self.plot.addItem(item)
+            self.lines.append(item)
+            self.line_count += len(rows)
+        for i in range(ys.shape[1]):
+            axis = pg.InfiniteLine(pos=i, angle=90, pen=pg.mkPen("#9e9e9e"))
+            self.plot.addItem(axis)
+            self.labels.append(axis)
+        self.plot.setXRange(-0.3, ys.shape[1] - 0.7)
+        self.plot.setYRange(-0.12, 1.12)
+
+    def _axis_labels(self, i: int, x: Array, cat: list[tuple[float, str]] | None,
+                     p: Param | None) -> None:
+        if cat is not None:
+            n = max(len(cat) - 1, 1)
+            marks = [(t / n, text) for t, text in cat]
+        else:
+            lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
+            marks = [(0.0, f"{lo:.3g}"), (1.0, f"{hi:.3g}")]
+        for y, text in marks:
+            below = y < 0.5  # the low end's label hangs under the axis, the high end's over it
+            label = pg.TextItem(text, color="#424242", anchor=(0.5, 0.0 if below else 1.0))
+            label.setPos(i, y - 0.01 if below else y + 0.01)
+            self.plot.addItem(label)
+            self.labels.append(label)
+
+
+class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
+    """One small plot per parameter; log x for log dimensions, choices as ticks."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.plots: dict[str, Any] = {}
+        self.points: dict[str, Any] = {}
+
+    def show_data(self, data: AnalysisData) -> None:
+        self.clear()
+        self.plots, self.points = {}, {}
+        cols = 2 if len(data.params) <= 4 else 3
+        shade = (data.numbers - data.numbers.min()) / max(1, np.ptp(data.numbers)) \
+            if len(data) else np.zeros(0)
+        brushes = [_cmap().map(float(s) * 0.85, mode="qcolor") for s in shade]
+        for i, p in enumerate(data.params):
+            log = p.log and p.kind != "categorical"
+            plot = log_axis_plot(self, i // cols, i % cols, p.path) if log else \
+                tidy(self.addPlot(row=i // cols, col=i % cols, title=p.path))
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.setLabel("left", data.metric)
+            x, cat = data.coords(p)
+            if log:
+                x = np.log10(x)
+            if cat is not None:
+                plot.getAxis("bottom").setTicks([cat])
+                x = x + np.random.default_rng(0).uniform(-0.08, 0.08, len(x))  # jitter
+            item = pg.ScatterPlotItem(x, data.objective, size=8, brush=brushes, pen=None)
+            plot.addItem(item)
+            self.plots[p.path], self.points[p.path] = plot, item
+
+
+class ContourPlot(QWidget):
+    """The objective over two chosen parameters, linearly interpolated (nearest outside the
+    trials' hull) on a 60x60 grid, in log space for log dimensions."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.x_combo, self.y_combo = QComboBox(self), QComboBox(self)
+        self.message = QLabel(self)
+        self.view = pg.PlotWidget(self, background="w")
+        self.plot = tidy(self.view.getPlotItem())
+        self.image = pg.ImageItem()
+        self.plot.addItem(self.image)
+        self.points = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("w"), pen=pg.mkPen("k"))
+        self.plot.addItem(self.points)
+        self.bar: Any = None
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("x:", self))
+        bar.addWidget(self.x_combo)
+        bar.addWidget(QLabel("y:", self))
+        bar.addWidget(self.y_combo)
+        bar.addWidget(self.message, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        self.data: AnalysisData | None = None
+        self.x_combo.currentIndexChanged.connect(self.redraw)
+        self.y_combo.currentIndexChanged.connect(self.redraw)
+
+    def show_data(self, data: AnalysisData) -> None:
+        self.data = data
+        names = [p.path for p in data.params]
+        for combo, pick in ((self.x_combo, 0), (self.y_combo, 1)):
+            combo.blockSignals(True)
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentIndex(names.index(current) if current in names
+                                  else min(pick, len(names) - 1))
+            combo.blockSignals(False)
+        self.redraw()
+
+    def redraw(self) -> None:
+        data = self.data
+        self.image.clear()
+        self.points.clear()
+        if data is None or len(data.params) < 2:
+            self.message.setText("A contour needs an experiment with two or more parameters.")
+            return
+        px, py = (data.params[c.currentIndex()] for c in (self.x_combo, self.y_combo))
+        x, xcat = data.coords(px)
+        y, ycat = data.coords(py)
+        x = np.log10(x) if px.log and xcat is None else x
+        y = np.log10(y) if py.log and ycat is None else y
+        ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(data.objective)
+        self.points.setData(x[ok], y[ok])
+        for side, p, cat in (("bottom", px, xcat), ("left", py, ycat)):
+            set_log_axis(self.plot, side, p.log and cat is None)
+            self.plot.setLabel(side, p.path)
+            self.plot.getAxis(side).setTicks([cat] if cat else None)
+        if ok.sum() < 3 or np.ptp(x[ok]) == 0 or np.ptp(y[ok]) == 0:
+            self.message.setText("Too few distinct trials to interpolate yet.")
+            return
+        grid, extent = _interpolate(x[ok], y[ok], data.objective[ok])
+        self.image.setImage(grid, levels=(np.nanmin(grid), np.nanmax(grid)))
+        self.image.setColorMap(_cmap())
+        self.image.setRect(*extent)
+        self.message.setText(f"{data.metric} over {px.name} and {py.name}, {int(ok.sum())} "
+                             "trials")
+        if self.bar is None:
+            self.bar = pg.ColorBarItem(colorMap=_cmap(), interactive=False)
+            self.bar.setImageItem(self.image, insert_in=self.plot)
+        self.bar.setLevels((float(np.nanmin(grid)), float(np.nanmax(grid))))
+
+
+def _interpolate(x: Array, y: Array, z: Array, n: int = 60
+                 ) -> tuple[Array, tuple[float, float, float, float]]:
+    """The grid indexed [x, y] (pyqtgraph's image order) and its rectangle. A thin-plate
+    spline through the trials (on axes scaled to [0, 1], over the 50 nearest trials of each
+    point so thousands of trials stay fast), clipped to the objective's observed range."""
+    from scipy.interpolate import RBFInterpolator
+
+    gx = np.linspace(x.min(), x.max(), n)
+    gy = np.linspace(y.min(), y.max(), n)
+    sx, sy = np.ptp(x) or 1.0, np.ptp(y) or 1.0
+    points = np.column_stack([(x - x.min()) / sx, (y - y.min()) / sy])
+    mx, my = np.meshgrid((gx - x.min()) / sx, (gy - y.min()) / sy, indexing="ij")
+    unique = np.unique(points, axis=0, return_index=True)[1]
+    targets = np.column_stack([mx.ravel(), my.ravel()])
+    try:
+        rbf = RBFInterpolator(points[unique], z[unique], kernel="thin_plate_spline",
+                              neighbors=min(50, len(unique)), smoothing=1e-3)
+        grid = rbf(targets).reshape(n, n)
+    except (np.linalg.LinAlgError, ValueError):  # collinear trials: nearest trial's value
+        from scipy.interpolate import griddata
+
+        grid = griddata(points, z, targets, method="nearest").reshape(n, n)
+    grid = np.clip(grid, z.min(), z.max())
+    return grid, (float(gx[0]), float(gy[0]), float(np.ptp(gx)), float(np.ptp(gy)))

@@ -1,0 +1,82 @@
+"""Plots of an experiment over time: the optimisation history (each trial's objective and the
+best so far, failed and pruned trials marked on the axis) and the batch-size view (validation
+metric against wall-clock seconds, one curve per batch size: pick the size that improves
+fastest in time, not in epochs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+
+from tunestudio.gui.analysis.axes import integer_ticks, tidy
+from tunestudio.gui.analysis.data import AnalysisData
+from tunestudio.gui.plots.panel import OVERLAY_COLORS
+
+_STATE_MARKS = {"pruned": ("#9e9e9e", "t"), "failed": ("#c62828", "x"),
+                "diverged": ("#c62828", "x"), "invalid": ("#c62828", "x"),
+                "interrupted": ("#ef6c00", "t")}
+
+
+class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent, background="w")
+        self.plot = tidy(self.getPlotItem())
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setLabel("bottom", "trial number")
+        self.legend = self.plot.addLegend(offset=(-10, -10))  # bottom right: the best is on top
+        self.points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush("#1565c0"), pen=None,
+                                         name="objective")
+        self.best = pg.PlotDataItem(pen=pg.mkPen("#e65100", width=2), stepMode=None,
+                                    name="best so far")
+        self.plot.addItem(self.points)
+        self.plot.addItem(self.best)
+        self.marks: list[Any] = []
+
+    def show_data(self, data: AnalysisData) -> None:
+        for item in self.marks:
+            self.plot.removeItem(item)
+        self.marks = []
+        x = data.numbers.astype(np.float64)
+        self.points.setData(x, data.objective)
+        self.best.setData(x, data.best_so_far())
+        integer_ticks(self.plot, np.concatenate([x, *(v.astype(np.float64)
+                                                     for v in data.other.values())]))
+        self.plot.setLabel("left", data.metric)
+        self.plot.setTitle(f"Optimisation history: {data.experiment} "
+                           f"({'max' if data.maximize else 'min'}imise {data.metric})")
+        low = float(np.min(data.objective)) if len(data) else 0.0
+        for state, numbers in data.other.items():
+            color, symbol = _STATE_MARKS[state]
+            item = pg.ScatterPlotItem(numbers.astype(np.float64), np.full(len(numbers), low),
+                                      symbol=symbol, size=9, brush=pg.mkBrush(color),
+                                      pen=pg.mkPen(color), name=state)
+            self.plot.addItem(item)
+            self.marks.append(item)
+
+
+class BatchSizePlot(pg.PlotWidget):  # type: ignore[misc]
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent, background="w")
+        self.plot = tidy(self.getPlotItem())
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setLabel("bottom", "wall-clock time of training (s)")
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.curves: list[Any] = []
+
+    def show_data(self, data: AnalysisData) -> None:
+        for item in self.curves:
+            self.plot.removeItem(item)
+            self.legend.removeItem(item)
+        self.curves = []
+        self.plot.setLabel("left", data.metric)
+        self.plot.setTitle("Batch size: validation metric against wall-clock time (best trial "
+                           "of each size)")
+        for i, curve in enumerate(data.batch_curves):
+            color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
+            item = pg.PlotDataItem(curve.wall, curve.metric, pen=pg.mkPen(color, width=2),
+                                   symbol="o", symbolSize=5, symbolBrush=color, symbolPen=None,
+                                   name=f"batch {curve.batch_size} (#{curve.number})")
+            self.plot.addItem(item)
+            self.curves.append(item)

@@ -1,0 +1,204 @@
+"""The analysis of the shown experiment: optimisation history, parallel coordinates, slices, a
+contour, parameter importance and the batch-size view, each in a tab. The data is read on the
+history lane and the importance computed on the compute lane; while a search runs the view
+refreshes a couple of seconds after trials change (not on every one)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from tunestudio.gui import notifications
+from tunestudio.gui.analysis.data import AnalysisData, load_analysis, param_importance
+from tunestudio.gui.analysis.importance_plot import ImportancePlot
+from tunestudio.gui.analysis.space_plots import ContourPlot, ParallelPlot, SlicePlots
+from tunestudio.gui.analysis.trend_plots import BatchSizePlot, HistoryPlot
+from tunestudio.gui.jobs import JobResult
+
+if TYPE_CHECKING:
+    from tunestudio.gui.insights import Insights
+
+REFRESH_DELAY_MS = 2000
+TABS = ("History", "Parallel coordinates", "Slices", "Contour", "Importance", "Batch size")
+
+
+class AnalysisView(QWidget):
+    def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.insights = insights
+        self.history = HistoryPlot(self)
+        self.parallel = ParallelPlot(self)
+        self.slices = SlicePlots(self)
+        self.contour = ContourPlot(self)
+        self.importance = ImportancePlot(self)
+        self.batch = BatchSizePlot(self)
+        self.tabs = QTabWidget(self)
+        pages: tuple[QWidget, ...] = (self.history, self.parallel, self.slices, self.contour,
+                                      self.importance, self.batch)
+        for widget, title in zip(pages, TABS, strict=True):
+            self.tabs.addTab(widget, title)
+        self.status = QLabel(self)
+        refresh = QPushButton("Refresh", self)
+        refresh.clicked.connect(self.reload)
+        export = QPushButton("Export…", self)
+        export.clicked.connect(self._ask_export)
+        report = QPushButton("Report…", self)
+        report.clicked.connect(self._ask_report)
+        bar = QHBoxLayout()
+        bar.addWidget(self.status, 1)
+        for button in (refresh, export, report):
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.tabs, 1)
+        self.data: AnalysisData | None = None
+        self._stale = True
+        self._importance_for: int = -1  # trials the shown importance was computed over
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(REFRESH_DELAY_MS)
+        self.debounce.timeout.connect(self.reload)
+        insights.experiment_changed.connect(self._on_changed)
+        insights.trials_changed.connect(self._on_trials_changed)
+        insights.reads.result.connect(self._on_result)
+        insights.compute.result.connect(self._on_result)
+        self.importance.compute_requested.connect(self.compute_importance)
+        self.tabs.currentChanged.connect(self._on_tab)
+
+    # -- loading -------------------------------------------------------------------------------
+    @Slot()
+    def _on_changed(self) -> None:
+        self._stale = True
+        self._importance_for = -1
+        if self.isVisible():
+            self.reload()
+
+    @Slot()
+    def _on_trials_changed(self) -> None:
+        self._stale = True
+        if self.isVisible() and not self.debounce.isActive():
+            self.debounce.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+    @Slot()
+    def reload(self) -> None:
+        experiment = self.insights.experiment()
+        if experiment is None:
+            self.status.setText("Select a valid experiment to analyse it.")
+            return
+        self._stale = False
+        url, history, baseline = self.insights.url, self.insights.history, \
+            self.insights.baseline()
+        self.status.setText(f"Reading {experiment.name}…")
+        self.insights.reads.submit("analysis:load",
+                                   lambda: load_analysis(history, url, experiment, baseline))
+
+    @Slot()
+    def compute_importance(self) -> None:
+        data = self.data
+        if data is None or len(data) < 2:
+            self.importance.set_message("Importance needs at least two complete trials.")
+            return
+        url, name, key = self.insights.url, data.study_name, self.importance.evaluator_key()
+
+        def compute() -> tuple[dict[str, float], float]:
+            start = time.perf_counter()
+            result = param_importance(url, name, key)
+            return result, time.perf_counter() - start
+
+        self._importance_for = len(data)
+        self.importance.set_message("Computing…")
+        self.insights.compute.submit("analysis:importance", compute)
+
+    @Slot(int)
+    def _on_tab(self, index: int) -> None:
+        if self.tabs.widget(index) is self.importance and self.data is not None \
+                and self._importance_for != len(self.data):
+            self.compute_importance()
+
+    @Slot(object)
+    def _on_result(self, result: JobResult) -> None:
+        if not result.key.startswith("analysis:"):
+            return
+        if not result.ok:
+            notifications.error(f"Analysis failed: {result.error}", result.detail)
+            self.status.setText(f"Analysis failed: {result.error}")
+            return
+        if result.key == "analysis:load":
+            self.show_data(result.value)
+        elif result.key == "analysis:importance":
+            importances, seconds = result.value
+            self.importance.show_importances(importances, seconds)
+
+    def show_data(self, data: AnalysisData) -> None:
+        if data.experiment != self.insights.experiment_name:
+            return
+        self.data = data
+        for plot in (self.history, self.parallel, self.slices, self.contour, self.batch):
+            plot.show_data(data)
+        best = (max if data.maximize else min)(data.objective) if len(data) else None
+        self.status.setText(f"{data.experiment}: {len(data)} complete trial(s)"
+                            + (f", best {data.metric} {best:.4g}" if best is not None else ""))
+        if self.tabs.currentWidget() is self.importance:
+            self.compute_importance()
+
+    # -- export --------------------------------------------------------------------------------
+    def plot_item(self, index: int) -> Any:
+        """What an image of tab `index` shows (a PlotItem, or a whole layout's scene)."""
+        widget: Any = self.tabs.widget(index)
+        if isinstance(widget, ContourPlot | ImportancePlot):
+            return widget.plot
+        if isinstance(widget, SlicePlots):
+            return widget.scene()
+        return widget.getPlotItem()
+
+    @Slot()
+    def _ask_export(self) -> None:
+        from tunestudio.gui.plots.export import ask_export_path
+
+        name = TABS[self.tabs.currentIndex()].lower().replace(" ", "-")
+        path = ask_export_path(self, name)
+        if path is not None:
+            self.export(self.tabs.currentIndex(), path)
+
+    def export(self, index: int, path: Path) -> Path:
+        """Tab `index` as PNG/SVG, or its numbers as CSV."""
+        from tunestudio.gui.plots.export import export_image, write_csv
+
+        if path.suffix.lower() != ".csv":
+            return export_image(self.plot_item(index), path)
+        data = self.data
+        if data is None:
+            raise ValueError("nothing to export yet")
+        if self.tabs.widget(index) is self.importance:
+            return write_csv(path, ("parameter", "importance"),
+                             self.importance.importances.items())
+        if self.tabs.widget(index) is self.batch:
+            rows = [(c.batch_size, c.number, w, m) for c in data.batch_curves
+                    for w, m in zip(c.wall, c.metric, strict=True)]
+            return write_csv(path, ("batch_size", "trial", "wall_s", data.metric), rows)
+        best = data.best_so_far()
+        rows = [(int(n), float(o), float(b), *(data.values[p.path][i] for p in data.params))
+                for i, (n, o, b) in enumerate(zip(data.numbers, data.objective, best,
+                                                  strict=True))]
+        return write_csv(path, ("trial", data.metric, "best_so_far",
+                                *(p.path for p in data.params)), rows)
+
+    @Slot()
+    def _ask_report(self) -> None:
+        from tunestudio.gui.report import ask_report_path, write_report
+
+        path = ask_report_path(self)
+        if path is not None:
+            written = write_report(self, path)
+            notifications.info(f"Report written to {written}")
