@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import optuna
@@ -58,24 +59,41 @@ def _settled(trial: optuna.trial.FrozenTrial) -> bool:
     return trial.state == TrialState.FAIL and trial.user_attrs.get(STATE_ATTR) in FINAL_FAILURES
 
 
-def enqueue(study: optuna.Study, search: SearchDefinition, baseline: RunConfig,
-            trials: int | None) -> int | None:
-    """Queue this run's trials; return how many the run will start (None: until time is up)."""
+@dataclass(frozen=True)
+class Queue:
+    """What a run adds to Optuna's queue, and how many trials the run will start."""
+
+    entries: list[dict[str, Any] | None]  # a point's params, or None: the sampler picks
+    total: int | None  # None: until the time budget is spent
+
+    def write(self, study: optuna.Study, start: int = 0, stop: int | None = None) -> None:
+        for params in self.entries[start:stop]:
+            study.enqueue_trial(params or {}, user_attrs={PLAN_ATTR: params})
+
+
+def plan_queue(study: optuna.Study, search: SearchDefinition, baseline: RunConfig,
+               trials: int | None) -> Queue:
+    """This run's share of the plan. Trials already queued (by a run that stopped early) count
+    toward the budget; points already run are not queued again."""
     existing = study.get_trials(deepcopy=False)
-    waiting = [t for t in existing if t.state == TrialState.WAITING]
+    waiting = sum(t.state == TrialState.WAITING for t in existing)
     plan = finite_plan(search, baseline)
     if plan is None:
         if trials is None:
-            return None
-        for _ in range(max(0, trials - len(waiting))):
-            study.enqueue_trial({}, user_attrs={PLAN_ATTR: None})
-        return max(trials, len(waiting))
+            return Queue([], None)
+        return Queue([None] * max(0, trials - waiting), max(trials, waiting))
     done = {_key(_planned(t)) for t in existing if _settled(t)}
     todo = [p for p in plan if _key(p) not in done]
-    room = len(todo) if trials is None else max(0, trials - len(waiting))
-    for params in todo[:room]:
-        study.enqueue_trial(params, user_attrs={PLAN_ATTR: params})
-    return len(waiting) + min(room, len(todo))
+    room = len(todo) if trials is None else max(0, trials - waiting)
+    return Queue(list(todo[:room]), waiting + min(room, len(todo)))
+
+
+def enqueue(study: optuna.Study, search: SearchDefinition, baseline: RunConfig,
+            trials: int | None) -> int | None:
+    """Queue this run's trials; return how many the run will start (None: until time is up)."""
+    queue = plan_queue(study, search, baseline, trials)
+    queue.write(study)
+    return queue.total
 
 
 def _planned(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from tunestudio.engine import warm_up
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.hooks import RunnerHooks
-from tunestudio.search.plan import WORKER_ATTR, enqueue
+from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
 from tunestudio.search.samplers import build_pruner, build_sampler
 from tunestudio.search.space import distributions
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
@@ -150,7 +150,13 @@ class ExperimentRunner:
             else search.budget.trials
         timeout = self.options.timeout_s if self.options.timeout_s is not None \
             else search.budget.timeout_s
-        total = enqueue(study, search, self.project.baseline, trials) if self.queue else None
+        queue = plan_queue(study, search, self.project.baseline, trials) if self.queue \
+            else Queue([], None)
+        # Alone, the first trial starts at once and the rest are queued while it trains; local
+        # worker processes need the whole queue before they start, or they would find it empty.
+        head = None if self.options.workers > 1 else 1
+        queue.write(study, stop=head)
+        total = queue.total
         deadline = started + timeout if timeout else None
         running: set[tuple[int, int]] = set()
         ctx = TrialContext(
@@ -184,6 +190,7 @@ class ExperimentRunner:
             self.hooks.on_trial_end(replace(finished, best_objective=self._best))
 
         upcoming: Future[Prepared | None] | None = prepare_next()
+        queued = books.submit(queue.write, study, head) if head else None
         finishing: list[Future[TrialFinished]] = []
         try:
             while upcoming is not None and not self.stop_event.is_set():
@@ -213,6 +220,8 @@ class ExperimentRunner:
             if upcoming is not None:
                 self._release(upcoming.result(), storage)
             books.shutdown(wait=True)
+            if queued is not None:
+                queued.result()
             for done in finishing:
                 done.result()  # a bookkeeping failure (e.g. the database went away) surfaces
             if not self.stop_event.is_set() and not message:

@@ -3,6 +3,7 @@ and ours, so the GUI, the CLI, remote workers and optuna-dashboard all read the 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import optuna
@@ -23,9 +24,12 @@ def open_store(project: Project, url: str | None = None) -> Store:
     return Store.open(url or storage_url_for(project))
 
 
+@functools.lru_cache(maxsize=8)
 def optuna_storage(url: str) -> optuna.storages.RDBStorage:
     """Optuna's side of the same database, with heartbeats so that trials of a process that
-    died are found (see runner._sweep_stale)."""
+    died are found (see runner._sweep_stale). One per URL and process: creating it checks the
+    schema version through alembic (a fifth of a second), and the app runs many experiments
+    on the same database."""
     storage = optuna.storages.RDBStorage(
         url, engine_kwargs=optuna_engine_kwargs(url),
         heartbeat_interval=HEARTBEAT_INTERVAL_S, grace_period=GRACE_PERIOD_S,
