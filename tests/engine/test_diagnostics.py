@@ -175,6 +175,14 @@ def test_a_diverged_trial_is_diverging_even_when_its_stored_loss_is_finite() -> 
     assert "nan" in findings[0].evidence[-1].text
 
 
+def test_a_loss_that_blew_up_and_never_recovered_is_diverging() -> None:
+    loss = np.full(200, 2.6)
+    loss[0], loss[5:30] = 2.3, 1e6  # a dead network after the blow-up: stuck above the start
+    findings = diagnose(synthetic(loss), None, tiny())
+    assert symptoms(findings) == ["diverging"]
+    assert "blew up" in findings[0].evidence[0].text
+
+
 def test_too_little_data_gives_no_findings() -> None:
     assert diagnose(synthetic(falling(5)), None, tiny()) == []
     assert diagnose(None, None, tiny()) == []

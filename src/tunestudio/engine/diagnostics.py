@@ -29,7 +29,8 @@ BLOCKS = 40  # the loss is read as this many block medians
 MIN_STEPS = 12
 MIN_EVALS = 4
 DIVERGE_RATIO = 2.0  # final loss above twice the starting loss, or ...
-DIVERGE_FROM_LOW = 4.0  # ... four times the lowest it reached
+DIVERGE_FROM_LOW = 4.0  # ... four times the lowest it reached, or ...
+DIVERGE_PEAK = 10.0  # ... it blew up to ten times the start and never learned afterwards
 SPIKE_SHARE = 0.05  # unstable: this share of steps jump above their block's median by ...
 SPIKE_SIZE = 0.5  # ... half the starting loss (and 1.5x the median)
 GRAD_SPIKE = 20.0  # exploding: gradient norm 20x its median
@@ -219,6 +220,13 @@ def _diverging(ctx: _Context, state: str | None, message: str, found: list[Findi
                 f"training loss ended at {_f(end)} by step {b.last[-1]}, {end / start:.3g}x "
                 f"its starting value {_f(start)}; it passed twice the start around step "
                 f"{b.first[above]} and peaked at {_f(float(b.value.max()))}"))
+        elif b.value.max() > DIVERGE_PEAK * start and end > 0.9 * start:
+            peak = int(np.argmax(b.value))
+            evidence.append(Evidence(
+                "loss", "step", float(b.first[peak]), float(b.last[-1]),
+                f"training loss blew up to {_f(float(b.value[peak]))} around step "
+                f"{b.first[peak]} ({b.value[peak] / start:.3g}x its starting value "
+                f"{_f(start)}) and never fell below the start again (it ended at {_f(end)})"))
         elif end > DIVERGE_FROM_LOW * low and low_i < len(b.value) - 1 and \
                 end > low + 0.5 * start:
             evidence.append(Evidence(
