@@ -89,7 +89,7 @@ def test_the_overfit_trial_is_diagnosed_and_one_click_adds_a_weight_decay_experi
         view: DiagnosisView, project: Project, qtbot: QtBot) -> None:
     baseline_trial = next(t for t in trials(project) if t.params == {"optimizer.lr": 0.003})
     focus(view, qtbot, baseline_trial)
-    assert [f.symptom for f in view.findings][0] == "overfitting"
+    assert view.findings[0].symptom == "overfitting"
     assert view.list.item(0).text() == "Overfitting"
     assert "validation loss" in view.text.toHtml() and "L2" in view.text.toHtml()
     assert view.region is not None

@@ -50,9 +50,8 @@ def diagnose_trial(history: History, url: str, trial_id: int, baseline: RunConfi
                    ) -> tuple[TrialSeries, list[Any]]:
     """Reads the trial and its curves and runs the rules (on the history lane). Sampled values
     equal to the project baseline's are not pinned in the suggestions: they are the baseline."""
-    from tunestudio.config.search import baseline_value
-
     from tunestudio.config import Objective, RunConfig
+    from tunestudio.config.search import baseline_value
     from tunestudio.engine.diagnostics import diagnose
 
     series = history.series(url, [trial_id])
