@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 bin=.venv/bin
-echo "==> ruff";         "$bin/ruff" check src tests benchmarks
+echo "==> ruff";         "$bin/ruff" check src tests benchmarks packaging
 echo "==> mypy";         "$bin/mypy" src
 echo "==> lint-imports"; "$bin/lint-imports"
 echo "==> pytest"
