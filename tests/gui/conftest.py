@@ -23,8 +23,17 @@ from tunestudio.config import (
     from_template,
     save_project,
 )
+from tunestudio.gui.gc_policy import collect_in_gui_thread
 from tunestudio.gui.main_window import MainWindow
 from tunestudio.gui.settings import Settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gc_in_gui_thread(qapp: QApplication) -> Iterator[None]:
+    """As in the app: cyclic garbage is collected in the GUI thread only (see gc_policy)."""
+    collector = collect_in_gui_thread(qapp)
+    yield
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from tunestudio import __version__
 from tunestudio.gui import notifications
+from tunestudio.gui.gc_policy import collect_in_gui_thread
 from tunestudio.gui.main_window import MainWindow
 from tunestudio.gui.settings import Settings
 from tunestudio.gui.startup import seconds_since_process_start
@@ -30,6 +31,7 @@ def make_app() -> QApplication:
     app.setOrganizationName("TuneStudio")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("tunestudio")
+    collect_in_gui_thread(app)
     return app
 
 
