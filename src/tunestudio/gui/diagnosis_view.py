@@ -27,7 +27,7 @@ from tunestudio.gui import notifications
 from tunestudio.gui.analysis.axes import tidy
 from tunestudio.gui.document_edits import add_experiment
 from tunestudio.gui.jobs import JobResult
-from tunestudio.gui.plots.axes import Curves, curves_of, ema
+from tunestudio.gui.plots.axes import Curves, curves_of
 
 if TYPE_CHECKING:
     from tunestudio.config import RunConfig
@@ -47,7 +47,7 @@ def _differs(a: Any, b: Any) -> bool:
 
 
 def diagnose_trial(history: History, url: str, trial_id: int, baseline: RunConfig | None
-                   ) -> tuple[TrialSeries, list[Any]]:
+                   ) -> tuple[TrialSeries, Curves, list[Any]]:
     """Reads the trial and its curves and runs the rules (on the history lane). Sampled values
     equal to the project baseline's are not pinned in the suggestions: they are the baseline."""
     from tunestudio.config import Objective, RunConfig
@@ -59,8 +59,9 @@ def diagnose_trial(history: History, url: str, trial_id: int, baseline: RunConfi
         raise LookupError(f"trial {trial_id} is no longer in the history")
     ts = series[0]
     row = history.store(url).trial(trial_id)
+    curves = curves_of(ts.steps, ts.evals)
     if not row.config_json:
-        return ts, []  # an invalid trial never trained
+        return ts, curves, []  # an invalid trial never trained
     config = RunConfig.model_validate_json(row.config_json)
     exp_row = next((e for e in history.store(url).experiments() if e.id == row.experiment_id),
                    None)
@@ -74,7 +75,7 @@ def diagnose_trial(history: History, url: str, trial_id: int, baseline: RunConfi
                         trial=f"trial #{row.number} of {exp_row.name if exp_row else '?'}",
                         params={p: v for p, v in row.params.items() if baseline is None
                                 or _differs(v, baseline_value(baseline, p))})
-    return ts, findings
+    return ts, curves, findings
 
 
 class DiagnosisView(QWidget):
@@ -142,7 +143,7 @@ class DiagnosisView(QWidget):
         if not result.ok:
             self._show([], None, f"Could not diagnose: {result.error}")
             return
-        series, findings = result.value
+        series, curves, findings = result.value
         if series.trial.id != self.trial_id:
             return
         t = series.trial
@@ -152,7 +153,7 @@ class DiagnosisView(QWidget):
                      else "no curves to read.")
         else:
             head += f"{len(findings)} finding(s), the most urgent first."
-        self._show(findings, curves_of(series.steps, series.evals), head)
+        self._show(findings, curves, head)
 
     def _show(self, findings: list[Finding], curves: Curves | None, head: str) -> None:
         self.findings, self.curves = findings, curves
@@ -213,7 +214,7 @@ class DiagnosisView(QWidget):
                 x, y = x[keep], y[keep]
             self._add(x, y, "#90a4ae", _CURVE_TITLES[ev.curve])
             if ev.curve == "loss":
-                self._add(x, ema(y), "#1565c0", "smoothed")
+                self._add(x, c.smooth, "#1565c0", "smoothed")
         self.plot.setLabel("bottom", ev.unit)
         region = pg.LinearRegionItem((ev.start, ev.end), movable=False,
                                      brush=pg.mkBrush(255, 193, 7, 60))

@@ -275,6 +275,7 @@ class MainWindow(QMainWindow):
         self.project_view = None
         if document is not None:
             view = ProjectView(document, self)
+            view.workspace.attach(self.controller)  # the live curves follow the runs
             self.project_view = view
             self.stack.addWidget(view)
             self.stack.setCurrentWidget(view)

@@ -39,6 +39,11 @@ class ProjectView(QWidget):
         self.experiments.current_changed.connect(self._on_experiment)
         document.changed.connect(self._on_document_changed)
         self._on_experiment(self.experiments.current())
+        # the curves, the full trials table with diagnosis, and the analysis (issue 6);
+        # imported here: pyqtgraph stays off the window's start-up path
+        from tunestudio.gui.workspace import TrialWorkspace
+
+        self.workspace = TrialWorkspace(self)
 
     def add_view(self, widget: QWidget, title: str) -> int:
         """A further tab beside the editors (e.g. plots); its index."""
@@ -64,4 +69,5 @@ class ProjectView(QWidget):
 
     def close(self) -> bool:
         self.trials_source.close()
+        self.workspace.close()
         return super().close()

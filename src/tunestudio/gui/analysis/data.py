@@ -138,11 +138,10 @@ EVALUATORS = {"PED-ANOVA (fast)": "ped_anova", "fANOVA": "fanova",
               "Mean decrease impurity": "mdi"}
 
 
-def param_importance(url: str, study_name: str, evaluator: str = "ped_anova"
-                     ) -> dict[str, float]:
-    """Optuna's parameter importance of the experiment's study, loaded from the project's
-    storage URL (kept between calls: Optuna caches finished trials, so a refresh reads only
-    the new ones). Runs on the compute lane."""
+def load_study(url: str, study_name: str, read_trials: bool = False) -> Any:
+    """The experiment's Optuna study from the project's storage URL, kept for the session
+    (the analysis view loads it ahead, when the experiment is shown, so that the importance
+    tab finds its trials read). Runs on the compute lane."""
     import optuna
 
     from tunestudio.store import optuna_engine_kwargs
@@ -152,6 +151,19 @@ def param_importance(url: str, study_name: str, evaluator: str = "ped_anova"
         storage = optuna.storages.RDBStorage(url, engine_kwargs=optuna_engine_kwargs(url))
         study = optuna.load_study(study_name=study_name, storage=storage)
         _STUDIES[(url, study_name)] = study
+    if read_trials:
+        study.get_trials(deepcopy=False)  # fills Optuna's cache of finished trials
+    return study
+
+
+def param_importance(url: str, study_name: str, evaluator: str = "ped_anova"
+                     ) -> dict[str, float]:
+    """Optuna's parameter importance of the experiment's study, loaded from the project's
+    storage URL (kept between calls: Optuna caches finished trials, so a refresh reads only
+    the new ones). Runs on the compute lane."""
+    import optuna
+
+    study = load_study(url, study_name)
     make: dict[str, Callable[[], Any]] = {
         "ped_anova": optuna.importance.PedAnovaImportanceEvaluator,
         "fanova": lambda: optuna.importance.FanovaImportanceEvaluator(seed=0),

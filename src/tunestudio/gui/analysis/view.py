@@ -14,7 +14,12 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from tunestudio.gui import notifications
-from tunestudio.gui.analysis.data import AnalysisData, load_analysis, param_importance
+from tunestudio.gui.analysis.data import (
+    AnalysisData,
+    load_analysis,
+    load_study,
+    param_importance,
+)
 from tunestudio.gui.analysis.importance_plot import ImportancePlot
 from tunestudio.gui.analysis.space_plots import ContourPlot, ParallelPlot, SlicePlots
 from tunestudio.gui.analysis.trend_plots import BatchSizePlot, HistoryPlot
@@ -128,8 +133,8 @@ class AnalysisView(QWidget):
 
     @Slot(object)
     def _on_result(self, result: JobResult) -> None:
-        if not result.key.startswith("analysis:"):
-            return
+        if not result.key.startswith("analysis:") or result.key == "analysis:prefetch":
+            return  # a failed prefetch shows up, if at all, when the importance is computed
         if not result.ok:
             notifications.error(f"Analysis failed: {result.error}", result.detail)
             self.status.setText(f"Analysis failed: {result.error}")
@@ -151,6 +156,10 @@ class AnalysisView(QWidget):
                             + (f", best {data.metric} {best:.4g}" if best is not None else ""))
         if self.tabs.currentWidget() is self.importance:
             self.compute_importance()
+        elif len(data) >= 2:
+            url, name = self.insights.url, data.study_name
+            self.insights.compute.submit("analysis:prefetch",
+                                         lambda: load_study(url, name, read_trials=True))
 
     # -- export --------------------------------------------------------------------------------
     def plot_item(self, index: int) -> Any:

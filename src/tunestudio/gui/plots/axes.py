@@ -32,6 +32,7 @@ class Curves:
 
     steps_x: dict[XMode, Array] = field(default_factory=lambda: {m: _empty() for m in X_MODES})
     loss: Array = field(default_factory=_empty)
+    smooth: Array = field(default_factory=_empty)  # ema(loss)
     lr: Array = field(default_factory=_empty)
     grad_norm: Array = field(default_factory=_empty)
     evals_x: dict[XMode, Array] = field(default_factory=lambda: {m: _empty() for m in X_MODES})
@@ -66,6 +67,7 @@ def _first_repeat(repeat: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
 
 
 def curves_of(steps: StepSeries | None, evals: EvalSeries | None) -> Curves:
+    """Runs off the GUI thread (smoothing a million points takes a few tenths of a second)."""
     c = Curves()
     e_step, e_wall = np.zeros(0), np.zeros(0)
     if evals is not None and len(evals):
@@ -82,13 +84,18 @@ def curves_of(steps: StepSeries | None, evals: EvalSeries | None) -> Curves:
         c.steps_x = {"step": step, "epoch": step / spe,
                      "wall": wall_of_steps(step, e_step, e_wall)}
         c.loss, c.lr, c.grad_norm = steps.loss[keep], steps.lr[keep], steps.grad_norm[keep]
+        c.smooth = ema(c.loss)
     return c
+
+
+_CHUNK = 128  # w**-128 stays far inside float64 for any weight the view uses
 
 
 class Smoother:
     """Bias-corrected exponential moving average (TensorBoard's smoothing), NaNs skipped, fed
     in pieces: the live view smooths each batch of steps as it arrives, with the same result
-    as smoothing the whole series at once."""
+    as smoothing the whole series at once. Vectorised in numpy over chunks (scipy.signal would
+    cost seconds of import on the GUI thread at the first live batch)."""
 
     def __init__(self, weight: float = 0.9) -> None:
         self.weight = weight
@@ -96,16 +103,24 @@ class Smoother:
         self._den = 0.0  # ... and of "a value was there": their ratio corrects the bias
 
     def update(self, values: Array) -> Array:
-        from scipy.signal import lfilter
-
-        w = self.weight
+        values = np.asarray(values, dtype=np.float64)
         finite = np.isfinite(values)
-        num, _ = lfilter([1 - w], [1, -w], np.where(finite, values, 0.0), zi=[w * self._num])
-        den, _ = lfilter([1 - w], [1, -w], finite.astype(np.float64), zi=[w * self._den])
-        if len(values):
-            self._num, self._den = float(num[-1]), float(den[-1])
+        clean = np.where(finite, values, 0.0)
+        present = finite.astype(np.float64)
+        num, den = np.empty(len(values)), np.empty(len(values))
+        for start in range(0, len(values), _CHUNK):
+            end = min(start + _CHUNK, len(values))
+            num[start:end] = self._run(clean[start:end], self._num)
+            den[start:end] = self._run(present[start:end], self._den)
+            self._num, self._den = float(num[end - 1]), float(den[end - 1])
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray(num / den, dtype=np.float64)
+
+    def _run(self, x: Array, previous: float) -> Array:
+        """y[i] = w*y[i-1] + (1-w)*x[i] in closed form: w^(i+1)*prev + (1-w)*w^i*cumsum(x/w^k)."""
+        w = self.weight
+        powers = w ** np.arange(len(x), dtype=np.float64)
+        return np.asarray(w * powers * previous + (1 - w) * powers * np.cumsum(x / powers))
 
 
 def ema(values: Array, weight: float = 0.9) -> Array:

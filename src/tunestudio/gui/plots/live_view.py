@@ -9,6 +9,7 @@ be compared while it goes on."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from tunestudio.gui import notifications
 from tunestudio.gui.jobs import JobResult
-from tunestudio.gui.plots.axes import X_MODES, Array, Smoother, XMode, curves_of
+from tunestudio.gui.plots.axes import X_MODES, Array, Curves, Smoother, XMode, curves_of
 from tunestudio.gui.plots.crosshair import Crosshair, value_at
 from tunestudio.gui.plots.curves import GrowingCurve, make_curve
 from tunestudio.gui.plots.panel import LIVE_COLOR, PlotPanel, TrialCurves, overlay_color
@@ -196,8 +197,12 @@ class LiveView(QWidget):
         missing = [i for i in ids if i not in self.overlays]
         if missing:
             url, history = self.insights.url, self.insights.history
-            self.insights.reads.submit("live:compare",
-                                       lambda: history.series(url, missing))
+
+            def read() -> list[tuple[TrialSeries, Curves]]:
+                return [(ts, curves_of(ts.steps, ts.evals)) for ts in history.series(url,
+                                                                                   missing)]
+
+            self.insights.reads.submit("live:compare", read)
 
     @Slot(object)
     def _on_result(self, result: JobResult) -> None:
@@ -209,16 +214,16 @@ class LiveView(QWidget):
             return
         self.show_series(result.value)
 
-    def show_series(self, series: list[TrialSeries]) -> None:
+    def show_series(self, series: list[tuple[TrialSeries, Curves]]) -> None:
         wanted = set(self.insights.compared)
         metric = self._metric()
-        for ts in series:
+        for ts, prepared in series:
             tid = ts.trial.id
             if tid not in wanted or tid in self.overlays:
                 continue
             curves = TrialCurves(self.panel, f"#{ts.trial.number}",
                                  overlay_color(len(self.overlays) + len(self.finished)))
-            curves.load(curves_of(ts.steps, ts.evals), metric)
+            curves.load(prepared, metric)
             self.overlays[tid] = curves
         self.refresh()
 
@@ -239,10 +244,16 @@ class LiveView(QWidget):
 
     @Slot()
     def refresh(self) -> None:
+        """Hands changed curves to pyqtgraph. With very long series a refresh costs tens of
+        milliseconds; the timer then slows down so redraws take at most a fifth of the GUI
+        thread's time (STYLE.md: repaint from a timer, never per point)."""
+        start = time.perf_counter()
         mode = self.x_mode
         for curves in self.all_curves().values():
             curves.refresh(mode)
         self.planned.refresh(mode)
+        spent_ms = (time.perf_counter() - start) * 1000
+        self.timer.setInterval(max(REFRESH_MS, min(1000, int(5 * spent_ms))))
 
     @Slot(int)
     def _on_x_mode(self, index: int) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
+from tunestudio.gui.analysis.axes import set_log_axis
 from tunestudio.gui.plots.axes import X_LABELS, Array, Curves, XMode
 from tunestudio.gui.plots.curves import GrowingCurve, make_curve, make_points
 
@@ -17,11 +18,19 @@ PLOT_TITLES = {
     "val": "Validation loss per evaluation (dashed: training loss)",
     "metric": "Validation metric",
     "lr": "Learning rate (dashed: planned)",
-    "grad": "Gradient norm (log)",
+    "grad": "Gradient norm (log scale)",
 }
 LIVE_COLOR = "#1565c0"
 OVERLAY_COLORS = ("#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#9e9d24",
                   "#4e342e", "#ad1457", "#283593")
+
+
+def _pale(color: str) -> str:
+    """The colour mixed 70% with white: as light as a translucent pen, without the cost of
+    blending a million-point zigzag."""
+    c = pg.mkColor(color)
+    mix = [int(v + (255 - v) * 0.7) for v in (c.red(), c.green(), c.blue())]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
 
 
 def overlay_color(index: int) -> str:
@@ -37,18 +46,25 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
                   ("grad", 2, 1, 1)]
         for key, row, col, span in layout:
             plot = self.addPlot(row=row, col=col, colspan=span, title=PLOT_TITLES[key])
-            plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setMenuEnabled(True)
+            for side in ("left", "bottom"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
             self.plots[key] = plot
-        self.plots["grad"].setLogMode(y=True)
+        # Speed (benchmarks/plot_render.py): no grid (pyqtgraph's axes draw it over the whole
+        # view and replay it on every repaint, several times the cost of a million-point
+        # curve; the crosshair reads values instead), and x-axes only on the bottom row (the
+        # x-axes are linked: the upper ones would repeat them, each recomputed on every pan).
+        for key in ("loss", "val", "metric"):
+            self.plots[key].hideAxis("bottom")
+        set_log_axis(self.plots["grad"], "left", True)  # the curves hold log10 values
         for key in ("val", "metric", "lr", "grad"):
             self.plots[key].setXLink(self.plots["loss"])
         self.legend = self.plots["loss"].addLegend(offset=(-10, 10))
         self.set_x_label("step")
 
     def set_x_label(self, mode: XMode) -> None:
-        for plot in self.plots.values():
-            plot.setLabel("bottom", X_LABELS[mode])
+        for key in ("lr", "grad"):
+            self.plots[key].setLabel("bottom", X_LABELS[mode])
 
     def set_metric_name(self, name: str) -> None:
         self.plots["metric"].setTitle(name.replace("_", " "))
@@ -60,16 +76,15 @@ class TrialCurves:
     def __init__(self, panel: PlotPanel, name: str, color: str, bold: bool = False) -> None:
         self.panel, self.name, self.color = panel, name, color
         p = panel.plots
-        width = 2.5 if bold else 1.6
-        self.loss = GrowingCurve(make_curve(p["loss"], color, None, 1.0, alpha=70))
+        width = 2.0 if bold else 1.5
+        self.loss = GrowingCurve(make_curve(p["loss"], _pale(color), None, 1.0))
         self.smooth = GrowingCurve(make_curve(p["loss"], color, name, width))
         self.val = GrowingCurve(make_points(p["val"], color, name))
         self.train = GrowingCurve(make_curve(p["val"], color, None, 1.2, alpha=150,
                                              dashed=True))
         self.metric = GrowingCurve(make_points(p["metric"], color, name))
         self.lr = GrowingCurve(make_curve(p["lr"], color, name, width))
-        self.grad = GrowingCurve(make_curve(p["grad"], color, name, 1.0, alpha=200),
-                                 positive=True)
+        self.grad = GrowingCurve(make_curve(p["grad"], color, name, 1.0), log=True)
 
     def all(self) -> dict[str, GrowingCurve]:
         return {"loss": self.loss, "smooth": self.smooth, "val": self.val, "train": self.train,
@@ -77,11 +92,9 @@ class TrialCurves:
 
     def load(self, curves: Curves, metric: str) -> None:
         """Everything at once (a stored trial)."""
-        from tunestudio.gui.plots.axes import ema
-
         sx, ex = curves.steps_x, curves.evals_x
         self.loss.replace(sx, curves.loss)
-        self.smooth.replace(sx, ema(curves.loss))
+        self.smooth.replace(sx, curves.smooth)
         self.lr.replace(sx, curves.lr)
         self.grad.replace(sx, curves.grad_norm)
         self.val.replace(ex, curves.val_loss)

@@ -9,7 +9,7 @@ filters, through the predicate parsed from the filter line."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ _BEST = QBrush(QColor("#d7f0c8"))
 _STATE_COLORS = {"failed": "#c62828", "diverged": "#c62828", "invalid": "#c62828",
                  "pruned": "#757575", "interrupted": "#ef6c00", "running": "#1565c0"}
 SORT_ROLE = Qt.ItemDataRole.UserRole
+ACCEPT_ROLE = Qt.ItemDataRole.UserRole + 1  # "1" when the row passes the filter
 
 
 @dataclass(frozen=True)
@@ -60,24 +61,72 @@ def _sort_key(value: Any) -> tuple[int, float, str]:
     return (1, 0.0, str(value).lower())
 
 
+def make_columns(dims: Sequence[str], metric: str | None, direction: str) -> list[Column]:
+    label = metric or "objective"
+    return [
+        Column("#", "#", "Trial number", True), Column("state", "State"),
+        Column("objective", label, f"Objective: {label} ({direction})", True),
+        Column("±", "±", "Standard deviation over the repeat seeds", True),
+        *(Column(d, d.rsplit(".", 1)[-1], d, True) for d in dims),
+        Column("duration", "Duration", "Training time of all repeats", True),
+        Column("seed", "Seed", "", True), Column("device", "Device"),
+        Column("tags", "Tags"), Column("notes", "Notes"),
+        Column("test", "Test", f"{label} on the test split (evaluated once)", True),
+    ]
+
+
+@dataclass(frozen=True)
+class BuiltRows:
+    """Rows made ready off the GUI thread (10,000 rows take a few tenths of a second): the
+    GUI thread then only swaps them in."""
+
+    dims: list[str]
+    metric: str | None
+    direction: str
+    columns: list[Column]
+    rows: list[_Row]
+
+
+def build_rows(trials: Sequence[TrialRow], dims: Sequence[str], metric: str | None,
+               direction: str) -> BuiltRows:
+    """Columns for `dims` plus any other sampled parameter the trials have, and their rows."""
+    extra = sorted({p for t in trials for p in t.params} - set(dims))
+    all_dims = [*dims, *extra]
+    columns = make_columns(all_dims, metric, direction)
+    return BuiltRows(all_dims, metric, direction, columns,
+                     [_Row(t, columns, metric) for t in trials])
+
+
 class _Row:
-    __slots__ = ("cells", "trial", "values")
+    """A trial with its raw values by column key; the display strings are made when first
+    shown or searched (a view shows a few dozen of 10,000 rows)."""
+
+    __slots__ = ("_cells", "_columns", "trial", "values")
 
     def __init__(self, trial: TrialRow, columns: Sequence[Column], metric: str | None) -> None:
         self.trial = trial
+        self._columns = columns
+        self._cells: list[str] | None = None
         test_name = (metric or "val_loss").replace("val_", "test_", 1)
-        test = (trial.test_metrics or {}).get(test_name)
-        values: dict[str, Any] = {
+        values = dict(trial.params)
+        values.update({
             "#": trial.number, "state": trial.state, "objective": trial.objective,
             "±": trial.objective_std, "duration": trial.duration_s, "seed": trial.seed,
             "device": trial.device, "tags": ", ".join(trial.tags), "notes": trial.notes,
-            "test": test,
-        }
-        values.update(trial.params)
+            "test": (trial.test_metrics or {}).get(test_name),
+        })
         self.values = values
-        self.cells = [_fmt(values.get(c.key)) for c in columns]
-        if trial.duration_s is not None:
-            self.cells[[c.key for c in columns].index("duration")] = f"{trial.duration_s:.1f} s"
+
+    @property
+    def cells(self) -> list[str]:
+        if self._cells is None:
+            values = self.values
+            self._cells = [_fmt(values.get(c.key)) for c in self._columns]
+            duration = values["duration"]
+            if duration is not None:
+                keys = [c.key for c in self._columns]
+                self._cells[keys.index("duration")] = f"{duration:.1f} s"
+        return self._cells
 
 
 class TrialsTableModel(QAbstractTableModel):
@@ -91,6 +140,9 @@ class TrialsTableModel(QAbstractTableModel):
         self._maximize = True
         self._best: int | None = None
         self._sorted: tuple[int, Qt.SortOrder] | None = None
+        self._complete = 0
+        self._predicate: Predicate | None = None
+        self._state_filter: str | None = None
         self.set_columns([], None, "maximize")
 
     # -- structure -----------------------------------------------------------------------------
@@ -99,19 +151,34 @@ class TrialsTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._dims, self._metric = list(dims), metric
         self._maximize = direction == "maximize"
-        label = metric or "objective"
-        self._columns = [
-            Column("#", "#", "Trial number", True), Column("state", "State"),
-            Column("objective", label, f"Objective: {label} ({direction})", True),
-            Column("±", "±", "Standard deviation over the repeat seeds", True),
-            *(Column(d, d.rsplit(".", 1)[-1], d, True) for d in self._dims),
-            Column("duration", "Duration", "Training time of all repeats", True),
-            Column("seed", "Seed", "", True), Column("device", "Device"),
-            Column("tags", "Tags"), Column("notes", "Notes"),
-            Column("test", "Test", f"{label} on the test split (evaluated once)", True),
-        ]
+        self._columns = make_columns(self._dims, metric, direction)
         self._rows, self._pos, self._best, self._sorted = [], {}, None, None
+        self._complete = 0
         self.endResetModel()
+
+    def set_built(self, built: BuiltRows) -> None:
+        """Columns and rows made by `build_rows` (keeps the current sort column if any)."""
+        sorted_key = self._columns[self._sorted[0]].key if self._sorted else None
+        order = self._sorted[1] if self._sorted else Qt.SortOrder.AscendingOrder
+        self.beginResetModel()
+        self._dims, self._metric = list(built.dims), built.metric
+        self._maximize = built.direction == "maximize"
+        self._columns, self._rows = list(built.columns), list(built.rows)
+        self._sorted = None
+        self._reindex()
+        self._best = self._find_best()
+        keys = [c.key for c in self._columns]
+        if sorted_key in keys:
+            self._sort_rows(keys.index(sorted_key), order)
+        self.endResetModel()
+
+    @property
+    def dims(self) -> list[str]:
+        return list(self._dims)
+
+    @property
+    def complete_count(self) -> int:
+        return self._complete
 
     @property
     def columns(self) -> list[Column]:
@@ -143,6 +210,10 @@ class TrialsTableModel(QAbstractTableModel):
             if i is None:
                 fresh.append(t)
                 continue
+            if self._rows[i].trial == t:
+                continue  # read again by an overlapping poll, unchanged
+            self._complete += (t.state == "complete") - (self._rows[i].trial.state
+                                                          == "complete")
             self._rows[i] = _Row(t, self._columns, self._metric)
             self.dataChanged.emit(self.index(i, 0), self.index(i, last))
         if fresh:
@@ -172,6 +243,10 @@ class TrialsTableModel(QAbstractTableModel):
     def trials(self) -> list[TrialRow]:
         return [r.trial for r in self._rows]
 
+    def cells_of(self, row: int) -> list[str]:
+        """The display strings of a row, by column."""
+        return list(self._rows[row].cells)
+
     def values_of(self, row: int) -> dict[str, Any]:
         """The row's raw values by column key (tags joined by ', ')."""
         return dict(self._rows[row].values)
@@ -181,6 +256,7 @@ class TrialsTableModel(QAbstractTableModel):
 
     def _reindex(self) -> None:
         self._pos = {r.trial.id: i for i, r in enumerate(self._rows)}
+        self._complete = sum(r.trial.state == "complete" for r in self._rows)
 
     def _find_best(self) -> int | None:
         done = [r.trial for r in self._rows if r.trial.state == "complete"
@@ -246,6 +322,8 @@ class TrialsTableModel(QAbstractTableModel):
         col = self._columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return row.cells[index.column()]
+        if role == ACCEPT_ROLE:
+            return "1" if self.accepts(index.row()) else "0"
         if role == SORT_ROLE:
             return row.values.get(col.key)
         if role == Qt.ItemDataRole.BackgroundRole and row.trial.id == self._best:
@@ -263,22 +341,38 @@ class TrialsTableModel(QAbstractTableModel):
             return row.trial.message if col.key == "state" else row.trial.notes
         return None
 
-    # -- for the proxy -------------------------------------------------------------------------
-    def accepts(self, row: int, predicate: Predicate) -> bool:
+    # -- filtering -----------------------------------------------------------------------------
+    @property
+    def filtering(self) -> bool:
+        return self._predicate is not None or self._state_filter is not None
+
+    def set_predicate(self, predicate: Predicate | None) -> None:
+        self._predicate = predicate
+
+    def set_state_filter(self, state: str | None) -> None:
+        self._state_filter = state
+
+    def accepts(self, row: int) -> bool:
         r = self._rows[row]
-        return predicate(r.values, r.cells)
+        if self._state_filter is not None and r.trial.state != self._state_filter:
+            return False
+        return self._predicate is None or self._predicate(r.values, r.cells)
 
     def filter_keys(self) -> list[str]:
         return [c.key for c in self._columns]
 
 
 class TrialsProxy(QSortFilterProxyModel):
-    """Filters by the parsed filter line and a state; sorting is delegated to the source."""
+    """Filters by the parsed filter line and a state; sorting is delegated to the source.
+
+    The filter runs in Qt's C++ code on the source's ACCEPT_ROLE: with no filter set it calls
+    nothing per row (a Python filterAcceptsRow would cost 10,000 calls into Python every time
+    the rows are reset), and with one it asks the source's precomputed answer."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._predicate: Predicate | None = None
-        self._state: str | None = None
+        self.setFilterRole(ACCEPT_ROLE)
+        self.setFilterKeyColumn(0)
 
     def source(self) -> TrialsTableModel:
         model = self.sourceModel()
@@ -293,27 +387,23 @@ class TrialsProxy(QSortFilterProxyModel):
                 else None
         except FilterError as exc:
             return str(exc)
-        self._change_filter(lambda: setattr(self, "_predicate", predicate))
+        self.source().set_predicate(predicate)
+        self._refilter()
         return None
 
     def set_state(self, state: str | None) -> None:
-        self._change_filter(lambda: setattr(self, "_state", state))
+        self.source().set_state_filter(state)
+        self._refilter()
 
-    def _change_filter(self, change: Callable[[], None]) -> None:
-        """Qt 6.10+ wants the change between begin/endFilterChange; older Qt invalidates."""
-        if hasattr(self, "beginFilterChange"):
+    def _refilter(self) -> None:
+        wanted = "1" if self.source().filtering else ""
+        if self.filterRegularExpression().pattern() != wanted:
+            self.setFilterFixedString(wanted)  # re-filters
+        elif hasattr(self, "beginFilterChange"):  # Qt 6.10+
             self.beginFilterChange()
-            change()
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
-            change()
             self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.source()
-        if self._state is not None and model.trial(source_row).state != self._state:
-            return False
-        return self._predicate is None or model.accepts(source_row, self._predicate)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.source().sort(column, order)
