@@ -71,6 +71,6 @@ def run_app(argv: list[str]) -> int:
     window = MainWindow(settings)
     _StartupReporter(window)
     if files:
-        window.open_project(Path(files[0]))
+        window.open_after_show(Path(files[0]))
     window.show()
     return app.exec()

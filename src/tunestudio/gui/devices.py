@@ -1,6 +1,6 @@
 """The compute devices and the torch/CUDA versions, found off the GUI thread: importing torch
-takes seconds, so a worker thread does it after the window shows (and warms the engine up
-while it is there). The device picker shows "loading" until then."""
+takes seconds, so a worker thread does it after the window shows (and warms the engine and the
+search layer up while it is there). The device picker shows "loading" until then."""
 
 from __future__ import annotations
 
@@ -65,8 +65,10 @@ class _EngineProbe(QObject):
             info = probe_engine()
             self.ready.emit(info)
             from tunestudio import engine
+            from tunestudio.gui.run_worker import warm_search
 
             engine.warm_up()
+            warm_search()
         except Exception as exc:  # reported, never lost in the thread
             _log.exception("loading the training engine failed")
             self.failed.emit(f"{type(exc).__name__}: {exc}")
@@ -75,9 +77,11 @@ class _EngineProbe(QObject):
 
 
 class DeviceCatalog(QObject):
-    """What the engine can train on; `loaded` fires once, in the GUI thread."""
+    """What the engine can train on; `loaded` fires once, in the GUI thread, as soon as the
+    devices are known; `warmed` when the engine's one-off start-up costs are paid too."""
 
     loaded = Signal()
+    warmed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +89,7 @@ class DeviceCatalog(QObject):
         self.error: str | None = None
         self._thread: QThread | None = None
         self._probe: _EngineProbe | None = None
+        self._warm = False
 
     def start(self) -> None:
         if self._thread is not None or self.info is not None:
@@ -93,7 +98,16 @@ class DeviceCatalog(QObject):
         probe.ready.connect(self._on_ready)
         probe.failed.connect(self._on_failed)
         self._probe = probe  # Python must keep it alive: Qt's connections do not
-        self._thread = start_worker(probe, "engine-probe", self)
+        self._thread = start_worker(probe, "engine-probe", self, self._on_finished)
+
+    @property
+    def is_warm(self) -> bool:
+        return self._warm
+
+    @Slot()
+    def _on_finished(self) -> None:
+        self._warm = True
+        self.warmed.emit()
 
     def shutdown(self, timeout_s: float = 60.0) -> None:
         """Joins the probe thread (torch's import cannot be interrupted, only waited for)."""

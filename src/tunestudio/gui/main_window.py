@@ -58,12 +58,17 @@ class MainWindow(QMainWindow):
         self._close_after_run = False
         self._shown_once = False
         self._last_eval: Any = None
+        self._pending_open: Path | None = None
         self.setObjectName("mainWindow")
         self.resize(1280, 860)
         self.undo_group = QUndoGroup(self)
         self.welcome = WelcomePage(self)
+        self.opening = QLabel(self)
+        self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.opening.setObjectName("hint")
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.opening)
         self.setCentralWidget(self.stack)
         self.device_combo = DeviceCombo(self.catalog, self.settings.default_device, self)
         self._build_actions()
@@ -220,6 +225,20 @@ class MainWindow(QMainWindow):
             else:
                 document.discard_recovery()
         return True
+
+    def open_after_show(self, path: Path) -> None:
+        """Opens `path` once the window has shown (`tunestudio PROJECT`): the window appears at
+        once and the editors (and the views' plotting library) load just after."""
+        self._pending_open = Path(path)
+        self.opening.setText(f"Opening {self._pending_open.name}…")
+        self.stack.setCurrentWidget(self.opening)
+        self.first_shown.connect(self._open_pending)
+
+    @Slot()
+    def _open_pending(self) -> None:
+        path, self._pending_open = self._pending_open, None
+        if path is not None and not self.open_project(path):
+            self.stack.setCurrentWidget(self.welcome)
 
     @Slot()
     def save(self) -> bool:

@@ -114,6 +114,18 @@ class RunWorker(QObject):
             self.finished.emit()
 
 
+def warm_search() -> None:
+    """Pay the search layer's one-off costs (importing optuna and SQLAlchemy's ORM, Optuna's
+    first storage set-up) in a background thread before the first Run. Imports hold the GIL
+    in long stretches; done while the user is still editing, they do not stall a run's start."""
+    import optuna
+
+    import tunestudio.search  # noqa: F401  (the import is the warm-up)
+
+    storage = optuna.storages.RDBStorage("sqlite:///:memory:")
+    optuna.create_study(storage=storage)
+
+
 class SignalHooksMixin:
     """The runner's hooks as signals of `worker`. Called in the runner's thread."""
 

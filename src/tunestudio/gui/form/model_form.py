@@ -84,7 +84,9 @@ class FieldRow(QWidget):
 
 
 class UnionSection(QWidget):
-    """A kind picker and, under it, the fields of the chosen kind; the others are hidden."""
+    """A kind picker and, under it, the fields of the chosen kind; the others are hidden. A
+    kind's page is built the first time it is shown (most are never chosen), which keeps
+    opening a project fast."""
 
     def __init__(self, path: str, spec: FieldSpec, binding: FormBinding,
                  conditions: tuple[Condition, ...]) -> None:
@@ -98,10 +100,12 @@ class UnionSection(QWidget):
                                         conditions)
         self.pages = QStackedWidget(self)
         self._shown = False
-        for tag, model in spec.variants.items():
-            page = build_fields(model, f"{path}.", binding, (*conditions, (path, tag)))
-            page.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
-            self.pages.addWidget(page)
+        self._binding = binding
+        self._conditions = conditions
+        self._variants = spec.variants
+        self._built: set[str] = set()
+        for _ in self.tags:
+            self.pages.addWidget(QWidget())
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(_label(kind_spec), self.kind_row)
@@ -117,6 +121,15 @@ class UnionSection(QWidget):
         if index == self.pages.currentIndex() and self._shown:
             return
         self._shown = True
+        if tag not in self._built:
+            self._built.add(tag)
+            placeholder = self.pages.widget(index)
+            built = build_fields(self._variants[tag], f"{self.path}.", self._binding,
+                                 (*self._conditions, (self.path, tag)))
+            self.pages.insertWidget(index, built)
+            if placeholder is not None:
+                self.pages.removeWidget(placeholder)
+                placeholder.deleteLater()
         for i in range(self.pages.count()):
             policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
             page = self.pages.widget(i)
@@ -169,11 +182,17 @@ class FormBinding(QObject):
         return row.editor
 
     def set_data(self, data: Mapping[str, Any]) -> None:
-        for path, (section, _) in self.unions.items():
-            kind = get_path(data, f"{path}.kind")
-            if isinstance(kind, str):
-                self._kinds[path] = kind
-                section.show_variant(kind)
+        done: set[str] = set()
+        while pending := [p for p in self.unions if p not in done]:  # pages add unions
+            for path in pending:
+                done.add(path)
+                try:
+                    kind = get_path(data, f"{path}.kind")
+                except (KeyError, IndexError, TypeError):
+                    continue
+                if isinstance(kind, str):
+                    self._kinds[path] = kind
+                    self.unions[path][0].show_variant(kind)
         for path, rows in self.rows.items():
             try:
                 value = get_path(data, path)

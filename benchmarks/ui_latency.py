@@ -1,0 +1,169 @@
+"""How responsive the GUI thread stays while a trial trains flat out in the app's worker thread,
+and how fast the main window first shows.
+
+The process is the app: it opens the main window on a digits project (as `tunestudio
+PROJECT.tuneproj` does), records `startup_s` when the window has shown (from the start of the
+process, so Python's own start-up and every import count), lets the engine load in the
+background as the app does, then clicks Run on a one-trial experiment of small batches and many
+steps. During the trial a 10 ms QTimer in the GUI thread records when it fires; a stall is the
+delay of a tick beyond its 10 ms. `max_stall_ms` and `p99_stall_ms` are over the training run;
+the stalls while torch loads in the background are reported separately (`load_max_stall_ms`).
+
+Prints as its last line one JSON object:
+  {"max_stall_ms": ..., "p99_stall_ms": ..., "startup_s": ..., ...}
+Goals: max_stall_ms <= 50, p99_stall_ms <= 20, startup_s <= 1.5."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TICK_MS = 10
+
+
+def _isolate(folder: Path) -> None:
+    for kind in ("DATA", "CONFIG", "CACHE", "LOG"):
+        os.environ[f"TUNESTUDIO_{kind}_DIR"] = str(folder / kind.lower())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=60, help="epochs of the measured trial")
+    parser.add_argument("--batch-size", type=int, default=16)
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="tunestudio-ui-latency-"))
+    _isolate(folder)
+
+    # --- start-up: exactly what `tunestudio PROJECT` imports and does before the window shows
+    from tunestudio.config import (
+        Budget,
+        Experiment,
+        PrunerConfig,
+        SearchDefinition,
+        from_template,
+        save_project,
+    )
+    from tunestudio.gui.app import make_app
+    from tunestudio.gui.main_window import MainWindow
+    from tunestudio.gui.settings import Settings
+    from tunestudio.gui.startup import seconds_since_process_start
+    from tunestudio.gui.theme import apply_theme
+
+    project = from_template("digits")
+    base = project.baseline
+    baseline = base.model_copy(update={
+        "schedule": base.schedule.model_copy(update={"warmup_epochs": 1.0}),
+        "training": base.training.model_copy(update={
+            "epochs": args.epochs, "batch_size": args.batch_size, "device": "cpu"}),
+        "early_stopping": base.early_stopping.model_copy(update={"enabled": False}),
+    })
+    experiment = Experiment(name="latency", search=SearchDefinition(
+        strategy="random", budget=Budget(trials=1), pruner=PrunerConfig(kind="none")))
+    path = folder / "latency.tuneproj"
+    save_project(project.model_copy(update={"baseline": baseline,
+                                            "experiments": [experiment]}), path)
+
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+
+    app = make_app()
+    settings = Settings()
+    apply_theme(app, settings.theme)
+    window = MainWindow(settings)
+    shown: list[float] = []
+    window.first_shown.connect(lambda: shown.append(seconds_since_process_start()))
+    window.open_after_show(path)  # what run_app does for `tunestudio PROJECT`
+    window.show()
+    while window.project_view is None:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    startup_s = shown[0]
+    opened_s = seconds_since_process_start()
+    imported_early = sorted(m for m in ("torch", "optuna") if m in sys.modules)
+    print(f"main window shown after {startup_s:.3f} s (torch/optuna loaded then: "
+          f"{imported_early or 'none'}), project open after {opened_s:.3f} s", file=sys.stderr)
+
+    # --- the GUI thread's heartbeat
+    clock = QElapsedTimer()
+    clock.start()
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(lambda: ticks.append(clock.nsecsElapsed() / 1e6))
+    timer.start()
+
+    def stalls(since: int) -> list[float]:
+        span = ticks[since:]
+        return sorted(max(0.0, b - a - TICK_MS) for a, b in itertools.pairwise(span))
+
+    # --- the engine loads in the background, as at every start
+    loop = QEventLoop()
+    window.catalog.warmed.connect(loop.quit)
+    window.catalog.start()
+    if not window.catalog.is_warm:
+        loop.exec()
+    load_stalls = stalls(0)
+
+    # --- one trial, flat out, in the worker thread
+    assert window.project_view is not None
+    window.project_view.show_trials()
+    window.device_combo.select("cpu")
+    first_tick = len(ticks)
+    started = time.perf_counter()
+    steps: list[int] = []
+    window.controller.batch.connect(lambda b: steps.extend(s.step for _, s in b.steps))
+    marks: list[tuple[str, float]] = []
+
+    def mark(name: str) -> None:
+        marks.append((name, clock.nsecsElapsed() / 1e6))
+
+    window.controller.trial_started.connect(lambda _ev: mark("trial started"))
+    window.controller.trial_finished.connect(lambda _ev: mark("trial finished"))
+    done = QEventLoop()
+    window.controller.run_finished.connect(done.quit)
+    if not window.run_experiment():
+        print("the run did not start", file=sys.stderr)
+        return 1
+    done.exec()
+    duration = time.perf_counter() - started
+    timer.stop()
+    run_stalls = stalls(first_tick)
+    span = ticks[first_tick:]
+    worst = sorted(((b - a - TICK_MS, a) for a, b in itertools.pairwise(span)),
+                   reverse=True)[:5]
+    origin = span[0] if span else 0.0
+    print("worst stalls (ms, at ms after Run):",
+          ", ".join(f"{g:.0f} @ {t - origin:.0f}" for g, t in worst), "| events:",
+          ", ".join(f"{n} @ {t - origin:.0f}" for n, t in marks), file=sys.stderr)
+    summary = window.controller.last_summary
+    window.shutdown()
+    window.close()
+
+    def p99(values: list[float]) -> float:
+        return values[min(len(values) - 1, int(0.99 * len(values)))] if values else 0.0
+
+    result = {
+        "max_stall_ms": round(run_stalls[-1] if run_stalls else 0.0, 2),
+        "p99_stall_ms": round(p99(run_stalls), 2),
+        "startup_s": round(startup_s, 3),
+        "project_open_s": round(opened_s, 3),
+        "trial_s": round(duration, 2),
+        "steps": len(steps),
+        "steps_per_s": round(len(steps) / duration, 1),
+        "ticks": len(run_stalls) + 1,
+        "trial_state": dict(summary.counts) if summary else None,
+        "load_max_stall_ms": round(load_stalls[-1] if load_stalls else 0.0, 2),
+        "torch_loaded_before_window": bool(imported_early),
+    }
+    print(json.dumps(result))
+    return 0 if summary is not None and summary.counts.get("complete") == 1 else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.exit(main())
