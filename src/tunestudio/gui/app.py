@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from tunestudio import __version__
 from tunestudio.gui import notifications
+from tunestudio.gui.app_icon import app_icon
 from tunestudio.gui.gc_policy import collect_in_gui_thread
 from tunestudio.gui.main_window import MainWindow
 from tunestudio.gui.settings import Settings
@@ -31,6 +32,7 @@ def make_app() -> QApplication:
     app.setOrganizationName("TuneStudio")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("tunestudio")
+    app.setWindowIcon(app_icon())
     collect_in_gui_thread(app)
     return app
 
