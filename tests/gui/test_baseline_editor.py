@@ -28,6 +28,9 @@ def test_negative_lr_is_marked_at_the_field_and_disables_run(
     assert baseline.binding.row("optimizer.lr").error_label.isVisible()  # type: ignore[union-attr]
     assert not window.run_action.isEnabled()
     assert "optimizer.lr" in baseline.banner.text()
+    _lr(window).spin.clearFocus()
+    baseline.banner.linkActivated.emit("optimizer.lr")  # the problem list links to the field
+    qtbot.waitUntil(lambda: _lr(window).spin.hasFocus())
     type_text(_lr(window).spin, "3e-3")
     assert baseline.error_at("optimizer.lr") is None
     assert window.document is not None and window.document.value(

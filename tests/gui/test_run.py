@@ -73,7 +73,7 @@ def test_fixed_lr_then_three_trials_run_into_store_and_window(
     assert [t.state for t in trials] == ["complete"] * 3
     assert view.trials.model.rowCount() == 3
     assert view.trials.model.states() == ["complete"] * 3
-    assert "3 trial(s), 3 complete" in view.trials.title.text()
+    assert "3 trial(s) (3 complete)" in view.trials.title.text()
     summary = window.controller.last_summary
     assert summary is not None and summary.counts == {"complete": 3}
     assert "three finished: 3 complete" in window.run_message.text()
@@ -102,6 +102,7 @@ def test_stop_mid_run_interrupts_the_trial_and_the_window_responds(
     assert window.project_view.trials.model.states() == ["running"]
     assert "Trial 0 running on cpu" in window.run_message.text()
     assert window.progress.isVisible() and "trial 1/3" in window.progress.label.text()
+    assert window.controller.progress().eta_s is not None  # from the running trial's steps
     ticks.clear()
     qtbot.wait(500)  # the GUI thread keeps serving its event loop during training
     timer.stop()

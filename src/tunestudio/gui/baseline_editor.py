@@ -3,6 +3,7 @@ columns, the focused field's help underneath, pydantic's messages at the fields.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Slot
@@ -22,8 +23,8 @@ from tunestudio.gui.help_panel import HelpPanel
 from tunestudio.gui.project_document import ProjectDocument
 
 PREFIX = "baseline."
-# Which column each section of the run config sits in; sections not named go right.
-_LEFT = ("data", "model", "optimizer")
+# Sections in the left column (the optimizer, with the LR, first); the others go right.
+_LEFT = ("optimizer", "model", "schedule", "evaluation")
 
 
 class BaselineEditor(QWidget):
@@ -34,7 +35,9 @@ class BaselineEditor(QWidget):
         content = QWidget()
         columns = QHBoxLayout(content)
         left, right = QVBoxLayout(), QVBoxLayout()
-        for spec in field_specs(RunConfig):
+        specs = sorted(field_specs(RunConfig),
+                       key=lambda s: _LEFT.index(s.name) if s.name in _LEFT else len(_LEFT))
+        for spec in specs:
             column = left if spec.name in _LEFT else right
             column.addWidget(build_section(spec, spec.name, self.binding))
         for column in (left, right):
@@ -44,9 +47,12 @@ class BaselineEditor(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area = scroll
         self.banner = QLabel(self)
         self.banner.setObjectName("problemBanner")
         self.banner.setWordWrap(True)
+        self.banner.setToolTip("Click a field's name to go to it")
+        self.banner.linkActivated.connect(self.go_to)
         self.banner.hide()
         self.help = HelpPanel("Click a field to see what it does and how to tune it.", self)
         layout = QVBoxLayout(self)
@@ -67,6 +73,14 @@ class BaselineEditor(QWidget):
         row = self.binding.row(path)
         return row.error if row is not None else None
 
+    @Slot(str)
+    def go_to(self, path: str) -> None:
+        """Scrolls to a field and focuses it (the problem list links here)."""
+        row = self.binding.row(path)
+        if row is not None:
+            self.scroll_area.ensureWidgetVisible(row)
+            row.editor.focus_widget.setFocus()
+
     @Slot(str, object)
     def _on_edited(self, path: str, value: Any) -> None:
         baseline = self.document.draft.get("baseline", {})
@@ -83,5 +97,6 @@ class BaselineEditor(QWidget):
             problems += [("", m) for p, m in self.document.problems if p == "baseline"]
         self.binding.set_problems(problems)
         # Every problem is also listed on top: the field may be scrolled out of sight.
-        self.banner.setText("\n".join(f"⚠ {p or 'baseline'}: {m}" for p, m in problems))
+        self.banner.setText("<br>".join(
+            f"⚠ <a href='{p}'>{p or 'baseline'}</a>: {html.escape(m)}" for p, m in problems))
         self.banner.setVisible(bool(problems))

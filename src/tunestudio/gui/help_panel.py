@@ -23,6 +23,8 @@ class HelpPanel(QFrame):
     @Slot(str, str)
     def show_help(self, title: str, text: str) -> None:
         self.title.setText(title)
-        self.body.setObjectName("")
-        self.body.setStyleSheet("")
+        if self.body.objectName():  # the placeholder's muted style goes with it
+            self.body.setObjectName("")
+            self.body.style().unpolish(self.body)
+            self.body.style().polish(self.body)
         self.body.setText(text)

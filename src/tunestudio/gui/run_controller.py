@@ -54,6 +54,8 @@ class RunController(QObject):
         self._running: TrialStarted | None = None
         self._summary: RunSummary | None = None
         self._trial_started_at = 0.0
+        self._trial_fraction = 0.0  # of the running trial's planned steps, done
+        self._planned_steps = 0
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -77,10 +79,13 @@ class RunController(QObject):
         return self._summary
 
     def progress(self) -> Progress:
+        """The ETA counts the running trial's finished steps as a fraction of a trial, so it
+        is known before the first trial ends."""
         elapsed = time.monotonic() - self._started_at if self.is_running else 0.0
         eta: float | None = None
-        if self._total and self._done:
-            eta = elapsed / self._done * max(0, self._total - self._done)
+        done = self._done + (self._trial_fraction if self._running is not None else 0.0)
+        if self._total and done > 0:
+            eta = elapsed / done * max(0.0, self._total - done)
         return Progress(self._index, self._done, self._total, elapsed, eta, self._running,
                         self.is_paused)
 
@@ -143,6 +148,8 @@ class RunController(QObject):
     @Slot(object)
     def _on_trial_started(self, ev: TrialStarted) -> None:
         self._running = ev
+        self._trial_fraction = 0.0
+        self._planned_steps = 0
         self._index = ev.index
         self._trial_started_at = time.monotonic()
         if ev.total is not None:
@@ -163,6 +170,14 @@ class RunController(QObject):
 
     @Slot(object)
     def _on_batch(self, batch: Any) -> None:
+        running = self._running
+        if running is not None:
+            for trial_id, fit in batch.fit_starts:
+                if trial_id == running.trial_id:
+                    self._planned_steps = fit.total_steps
+            steps = [s.step for tid, s in batch.steps if tid == running.trial_id]
+            if steps and self._planned_steps:
+                self._trial_fraction = min(1.0, steps[-1] / self._planned_steps)
         self.batch.emit(batch)
 
     @Slot(str, str)

@@ -176,14 +176,19 @@ class TrialsView(QWidget):
             _log.exception("reading trials failed")
             notifications.error(f"Could not read the trial history: {exc}")
             trials = []
-        done = sum(t.state == "complete" for t in trials)
-        self.title.setText(f"<b>{self._experiment}</b>: {len(trials)} trial(s), "
-                           f"{done} complete")
         self.model.set_trials(trials)
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        states = self.model.states()
+        counts = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
+        self.title.setText(f"<b>{self._experiment}</b>: {len(states)} trial(s)"
+                           + (f" ({counts})" if counts else ""))
 
     @Slot(object)
     def on_trial_started(self, ev: TrialStarted) -> None:
         self.model.trial_started(ev)
+        self._show_counts()
 
     @Slot(object)
     def on_trial_finished(self, ev: TrialFinished) -> None:

@@ -168,7 +168,7 @@ class NotesEditor(FieldEditor):
         self.text = QPlainTextEdit(self)
         self.text.setTabChangesFocus(True)
         self.text.setPlaceholderText(spec.description)
-        self.text.setFixedHeight(self.text.fontMetrics().lineSpacing() * 3 + 14)
+        self.text.setFixedHeight(self.text.fontMetrics().lineSpacing() * 2 + 14)
         self._layout.addWidget(self.text)
         self.text.textChanged.connect(self._on_changed)
 
