@@ -49,6 +49,14 @@ class RunProgress(QWidget):
             self._tick.stop()
         p = self.controller.progress()
         if not running:
+            summary = self.controller.last_summary
+            if summary is not None:
+                done = sum(summary.counts.values())
+                self.bar.setRange(0, max(done, 1))
+                self.bar.setValue(done)
+                self.bar.setFormat(f"{done} done")
+                verb = "stopped" if summary.stopped else "done"
+                self.label.setText(f"{verb}: {done} trial(s) in {clock(summary.duration_s)}")
             return
         total = p.total
         self.bar.setRange(0, total or 0)  # 0..0: a busy bar while the total is unknown

@@ -20,7 +20,10 @@ QFrame[level="warning"] { background: #fff4e5; color: #663c00; border: 1px solid
                           border-radius: 6px; }
 QFrame[level="info"] { background: #e8f4fd; color: #0d3c61; border: 1px solid #90caf9;
                        border-radius: 6px; }
-QFrame[level] QLabel { background: transparent; color: inherit; }
+QFrame[level] QLabel, QFrame[level] QToolButton { background: transparent; border: none; }
+QFrame[level="error"] QLabel, QFrame[level="error"] QToolButton { color: #611a15; }
+QFrame[level="warning"] QLabel, QFrame[level="warning"] QToolButton { color: #663c00; }
+QFrame[level="info"] QLabel, QFrame[level="info"] QToolButton { color: #0d3c61; }
 QLabel#welcomeTitle { font-size: 22pt; font-weight: 600; }
 QLabel#hint { color: palette(placeholder-text); }
 """
