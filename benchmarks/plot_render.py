@@ -85,7 +85,7 @@ def redraw(app: QApplication, points: int) -> dict[str, float]:
     curves.loss.replace(xs, loss)
     curves.smooth.replace(xs, ema(loss))
     curves.refresh("step")
-    vb = panel.plots["loss"].vb
+    vb = panel.plots["lr"].vb  # leads the linked x-axes
 
     def frame(lo: float, hi: float) -> float:
         """One pan or zoom step as the event loop runs it: the range changes, the curves
@@ -111,7 +111,7 @@ def redraw(app: QApplication, points: int) -> dict[str, float]:
         curve.replace(xs, loss)
     curves.refresh("step")
     frame(1, points)
-    vb.enableAutoRange()
+    panel.auto_range()
     ticks = []
     for i in range(10):
         new = np.arange(points + 1 + 33 * i, points + 34 + 33 * i, dtype=np.float64)

@@ -102,8 +102,8 @@ class DiagnosisView(QWidget):
         right = QWidget(self)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.view, 3)
-        column.addWidget(self.text, 2)
+        column.addWidget(self.view, 1)
+        column.addWidget(self.text, 1)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.create_button)
@@ -112,7 +112,7 @@ class DiagnosisView(QWidget):
         split.addWidget(self.list)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([260, 800])
+        split.setSizes([190, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
@@ -196,8 +196,16 @@ class DiagnosisView(QWidget):
         self.items = []
         self.plot.setLogMode(y=False)
         c = self.curves
-        if finding is None or c is None or not finding.evidence:
+        if c is None:
             self.plot.setTitle("")
+            return
+        if finding is None or not finding.evidence:  # healthy: the curves that say so
+            self.plot.setTitle("training loss (smoothed) and validation loss")
+            self._add(c.steps_x["step"], c.smooth, "#1565c0", "training loss (smoothed)")
+            self._add(c.evals_x["step"], c.val_loss, "#c62828", "validation loss", symbol=True)
+            self.plot.setLabel("bottom", "step")
+            self.region = None
+            self.plot.enableAutoRange()
             return
         ev = finding.evidence[0]
         self.plot.setTitle(f"{_CURVE_TITLES[ev.curve]}: evidence shaded")

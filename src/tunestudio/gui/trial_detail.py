@@ -223,8 +223,10 @@ class TrialDetail(QWidget):
                                      pen=pg.mkPen("#e65100", width=2), label="suggested",
                                      labelOpts={"position": 0.9, "color": "#e65100"}))
         finite = r.smoothed[np.isfinite(r.smoothed)]
-        if len(finite):
-            plot.setYRange(float(finite.min()) * 0.9, float(np.percentile(finite, 95)) * 1.3)
+        raw = r.losses[np.isfinite(r.losses)]
+        if len(finite):  # the blow-up at the end would flatten the useful part
+            low = min(float(finite.min()), float(np.percentile(raw, 2)) if len(raw) else 0.0)
+            plot.setYRange(low * 0.9, float(np.percentile(finite, 95)) * 1.3)
         plot.setLabel("bottom", "learning rate")
         plot.setLabel("left", "training loss")
         plot.setTitle(f"LR range test: suggested LR {r.suggested_lr:.3g}, range "

@@ -38,7 +38,7 @@ class TrialWorkspace(QObject):
         self.trials_page = QSplitter(Qt.Orientation.Vertical, view)
         self.trials_page.addWidget(self.table)
         self.trials_page.addWidget(below)
-        self.trials_page.setSizes([380, 420])
+        self.trials_page.setSizes([300, 500])
         self.pages: dict[str, QWidget] = {"Curves": self.live, "All trials": self.trials_page,
                                           "Analysis": self.analysis}
         for title, page in self.pages.items():

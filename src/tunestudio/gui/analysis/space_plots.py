@@ -133,6 +133,8 @@ class ContourPlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.x_combo, self.y_combo = QComboBox(self), QComboBox(self)
+        for combo in (self.x_combo, self.y_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.message = QLabel(self)
         self.view = pg.PlotWidget(self, background="w")
         self.plot = tidy(self.view.getPlotItem())

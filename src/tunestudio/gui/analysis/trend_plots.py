@@ -40,7 +40,12 @@ class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
         self.marks = []
         x = data.numbers.astype(np.float64)
         self.points.setData(x, data.objective)
-        self.best.setData(x, data.best_so_far())
+        best = data.best_so_far()
+        # a staircase: the best value holds until a trial beats it
+        if len(x):
+            self.best.setData(np.repeat(x, 2)[1:], np.repeat(best, 2)[:-1])
+        else:
+            self.best.setData([], [])
         integer_ticks(self.plot, np.concatenate([x, *(v.astype(np.float64)
                                                      for v in data.other.values())]))
         self.plot.setLabel("left", data.metric)

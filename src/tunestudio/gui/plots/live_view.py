@@ -75,6 +75,7 @@ class LiveView(QWidget):
         self._skip_repeat = False
         self.planned = GrowingCurve(make_curve(self.panel.plots["lr"], "#616161", "planned",
                                                1.4, dashed=True))
+        self._colors = 0
         self.finished: dict[int, TrialCurves] = {}  # ended trials of this run, oldest first
         self.overlays: dict[int, TrialCurves] = {}  # compared trials from the store
         self.timer = QTimer(self)
@@ -119,8 +120,7 @@ class LiveView(QWidget):
         self.status.setText(f"Trial #{ev.number} running")
 
     def _keep_finished(self, trial_id: int, curves: TrialCurves) -> None:
-        curves.restyle(overlay_color(len(self.finished) + len(self.overlays)), curves.name
-                       .replace(" (running)", ""))
+        curves.restyle(self._next_color(), curves.name.replace(" (running)", ""))
         self.finished[trial_id] = curves
         while len(self.finished) > KEEP_FINISHED:
             oldest = next(iter(self.finished))
@@ -221,8 +221,7 @@ class LiveView(QWidget):
             tid = ts.trial.id
             if tid not in wanted or tid in self.overlays:
                 continue
-            curves = TrialCurves(self.panel, f"#{ts.trial.number}",
-                                 overlay_color(len(self.overlays) + len(self.finished)))
+            curves = TrialCurves(self.panel, f"#{ts.trial.number}", self._next_color())
             curves.load(prepared, metric)
             self.overlays[tid] = curves
         self.refresh()
@@ -234,6 +233,11 @@ class LiveView(QWidget):
         self.overlays.clear()
         self.finished.clear()
         self.insights.compare([])
+
+    def _next_color(self) -> str:
+        """Each overlay its own colour, in turn (the palette repeats after nine)."""
+        self._colors += 1
+        return overlay_color(self._colors - 1)
 
     # -- drawing -------------------------------------------------------------------------------
     def all_curves(self) -> dict[str, TrialCurves]:
@@ -265,8 +269,7 @@ class LiveView(QWidget):
             self.x_combo.setCurrentIndex(X_MODES.index(mode))
         self.panel.set_x_label(mode)
         self.refresh()
-        for plot in self.panel.plots.values():
-            plot.enableAutoRange()
+        self.panel.auto_range()
 
     def _values_at(self, key: str, x: float) -> list[tuple[str, float]]:
         out = []

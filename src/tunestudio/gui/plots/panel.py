@@ -57,14 +57,24 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         for key in ("loss", "val", "metric"):
             self.plots[key].hideAxis("bottom")
         set_log_axis(self.plots["grad"], "left", True)  # the curves hold log10 values
-        for key in ("val", "metric", "lr", "grad"):
-            self.plots[key].setXLink(self.plots["loss"])
+        # One x-range for all: the LR plot leads, since its planned schedule spans the whole
+        # run before it has trained (the others would each auto-range to their own extent
+        # and fight over the shared range).
+        for key in ("loss", "val", "metric", "grad"):
+            self.plots[key].setXLink(self.plots["lr"])
+            self.plots[key].enableAutoRange(x=False)
         self.legend = self.plots["loss"].addLegend(offset=(-10, 10))
         self.set_x_label("step")
 
     def set_x_label(self, mode: XMode) -> None:
         for key in ("lr", "grad"):
             self.plots[key].setLabel("bottom", X_LABELS[mode])
+
+    def auto_range(self) -> None:
+        """Back to following the data: x from the LR plot, y per plot."""
+        self.plots["lr"].enableAutoRange()
+        for key in ("loss", "val", "metric", "grad"):
+            self.plots[key].enableAutoRange(y=True)
 
     def set_metric_name(self, name: str) -> None:
         self.plots["metric"].setTitle(name.replace("_", " "))

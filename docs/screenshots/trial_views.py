@@ -1,0 +1,159 @@
+"""Opens the app on a prepared project and shows one of the trial views, for screenshots:
+
+    python docs/screenshots/trial_views.py prepare ROOT      # histories for the scenes
+    /work/shared/tools/xshot live.png 40 python docs/screenshots/trial_views.py live ROOT
+    ... analysis-parallel | analysis-contour | analysis-importance | analysis-history |
+        analysis-batch | table | diagnosis | lr-range
+
+Everything (project files, history, the app's settings) lives under ROOT, never in the
+user's own folders."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/tunestudio-screens").resolve()
+for kind in ("DATA", "CONFIG", "CACHE", "LOG"):
+    os.environ[f"TUNESTUDIO_{kind}_DIR"] = str(ROOT / kind.lower())
+
+from tunestudio.config import (  # noqa: E402
+    Budget,
+    CategoricalDimension,
+    ConstantSchedule,
+    EarlyStoppingConfig,
+    Experiment,
+    FloatDimension,
+    IntDimension,
+    Objective,
+    Project,
+    PrunerConfig,
+    SearchDefinition,
+    from_template,
+    merge_values,
+    save_project,
+)
+
+
+def search_project() -> Project:
+    """Digits, a TPE search over LR, weight decay, width and batch size."""
+    project = from_template("digits")
+    baseline = merge_values(project.baseline, {"data.fraction": 0.5, "training.epochs": 12,
+                                                "schedule.warmup_epochs": 1.0,
+                                                "training.device": "cpu"})
+    exp = Experiment(
+        name="bayes-lr-wd-width-batch", goal="Highest validation accuracy on digits.",
+        hypothesis="LR and weight decay matter most; width and batch size matter less.",
+        expected_result="Above 97% validation accuracy; LR the most important parameter.",
+        search=SearchDefinition(
+            strategy="tpe", sampler_seed=3,
+            dimensions=[FloatDimension(path="optimizer.lr", low=1e-4, high=3e-2, log=True),
+                        FloatDimension(path="optimizer.weight_decay", low=1e-6, high=1e-2,
+                                       log=True),
+                        IntDimension(path="model.width", low=32, high=512, log=True),
+                        CategoricalDimension(path="training.batch_size",
+                                             choices=[32, 64, 128, 256])],
+            budget=Budget(trials=24), pruner=PrunerConfig(kind="none"),
+            objective=Objective(metric="val_accuracy")))
+    return project.model_copy(update={
+        "name": "Digits", "baseline": baseline, "experiments": [exp],
+        "storage_url": f"sqlite:///{ROOT / 'search.db'}"})
+
+
+def overfit_project() -> Project:
+    """A baseline built to overfit, and one trial at a huge LR."""
+    project = from_template("digits")
+    baseline = merge_values(project.baseline, {
+        "data.fraction": 0.1, "model.width": 256, "optimizer.weight_decay": 0.0,
+        "optimizer.lr": 0.003, "training.batch_size": 16, "training.epochs": 40,
+        "training.device": "cpu"}).model_copy(update={
+            "schedule": ConstantSchedule(warmup_epochs=0),
+            "early_stopping": EarlyStoppingConfig(enabled=False)})
+    exp = Experiment(
+        name="small-data", goal="See what a big network does with 180 samples.",
+        hypothesis="It memorises the training split.",
+        search=SearchDefinition(strategy="ovat", dimensions=[FloatDimension(
+            path="optimizer.lr", low=1e-3, high=10.0, log=True, values=[0.003, 10.0])],
+            budget=Budget(trials=None), pruner=PrunerConfig(kind="none")))
+    return project.model_copy(update={
+        "name": "Overfit", "baseline": baseline, "experiments": [exp],
+        "storage_url": f"sqlite:///{ROOT / 'overfit.db'}"})
+
+
+def live_project() -> Project:
+    project = search_project()
+    baseline = merge_values(project.baseline, {"data.fraction": 1.0, "training.epochs": 60})
+    return project.model_copy(update={"baseline": baseline,
+                                      "storage_url": f"sqlite:///{ROOT / 'live.db'}"})
+
+
+def prepare() -> None:
+    from tunestudio.search import ExperimentRunner
+
+    ROOT.mkdir(parents=True, exist_ok=True)
+    for name, project in (("search", search_project()), ("overfit", overfit_project())):
+        save_project(project, ROOT / f"{name}.tuneproj")
+        ExperimentRunner(project, project.experiments[0].name).run()
+    save_project(live_project(), ROOT / "live.tuneproj")
+
+
+def show(scene: str) -> int:
+    from PySide6.QtCore import QTimer
+
+    from tunestudio.gui.app import make_app
+    from tunestudio.gui.main_window import MainWindow
+    from tunestudio.gui.settings import Settings
+
+    app = make_app()
+    window = MainWindow(Settings())
+    window.resize(1400, 900)
+    window.move(0, 0)
+    window.show()
+    name = {"live": "live", "diagnosis": "overfit", "lr-range": "overfit"}.get(scene, "search")
+    assert window.open_project(ROOT / f"{name}.tuneproj")
+    view = window.project_view
+    assert view is not None
+    ws = view.workspace
+    if scene == "live":
+        ws.show_page("Curves")
+        QTimer.singleShot(500, window.run_experiment)
+    elif scene.startswith("analysis"):
+        ws.show_page("Analysis")
+        tab = {"analysis-parallel": 1, "analysis-contour": 3, "analysis-importance": 4,
+               "analysis-history": 0, "analysis-batch": 5, "analysis-slices": 2}[scene]
+        ws.analysis.tabs.setCurrentIndex(tab)
+    elif scene in ("table", "diagnosis", "lr-range"):
+        ws.show_page("All trials")
+
+        def pick() -> None:
+            trials = ws.table.model.trials()
+            if not trials:
+                QTimer.singleShot(300, pick)
+                return
+            chosen = trials[0].id if scene != "table" else ws.table.model.best_id
+            ws.table.select_trials([chosen] if scene != "table" else
+                                   [t.id for t in trials[:3]])
+            if scene == "lr-range":
+                ws.trials_page.widget(1).setCurrentIndex(1)  # the detail tab
+                ws.detail.tabs.setCurrentIndex(2)
+                QTimer.singleShot(300, run_when_ready)
+
+        def run_when_ready() -> None:
+            if ws.detail.config is None:
+                QTimer.singleShot(300, run_when_ready)
+                return
+            ws.detail.run_lr_test()
+
+        QTimer.singleShot(300, pick)
+    code = app.exec()
+    window.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    scene = sys.argv[1] if len(sys.argv) > 1 else "live"
+    if scene == "prepare":
+        prepare()
+    else:
+        sys.exit(show(scene))
