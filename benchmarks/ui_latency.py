@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=60, help="epochs of the measured trial")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--tab", default="Trials",
+                        help="the project tab shown during the run; Curves shows the live "
+                        "plots, whose repaint cost benchmarks/plot_render.py measures")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="tunestudio-ui-latency-"))
     _isolate(folder)
@@ -87,6 +90,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"main window shown after {startup_s:.3f} s (torch/optuna loaded then: "
           f"{imported_early or 'none'}), project open after {opened_s:.3f} s", file=sys.stderr)
 
+    # --- the collector's pauses (the app collects cycles in the GUI thread: gui/gc_policy.py)
+    import gc
+
+    gc_pauses: list[tuple[int, float, float]] = []  # generation, at ms, duration ms
+    gc_started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter() * 1000
+        if phase == "start":
+            gc_started[:] = [now]
+        elif gc_started:
+            gc_pauses.append((info["generation"], now, now - gc_started[0]))
+
+    gc.callbacks.append(on_gc)
+
     # --- the GUI thread's heartbeat
     clock = QElapsedTimer()
     clock.start()
@@ -110,11 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     load_stalls = stalls(0)
 
     # --- one trial, flat out, in the worker thread
-    assert window.project_view is not None
-    window.project_view.show_trials()
+    view = window.project_view
+    assert view is not None
+    tabs = [view.tabs.tabText(i) for i in range(view.tabs.count())]
+    view.tabs.setCurrentIndex(tabs.index(args.tab) if args.tab in tabs else tabs.index("Trials"))
     window.device_combo.select("cpu")
     first_tick = len(ticks)
     started = time.perf_counter()
+    gc_pauses.clear()
     steps: list[int] = []
     window.controller.batch.connect(lambda b: steps.extend(s.step for _, s in b.steps))
     marks: list[tuple[str, float]] = []
@@ -133,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     duration = time.perf_counter() - started
     timer.stop()
     run_stalls = stalls(first_tick)
+    gc.callbacks.remove(on_gc)
+    worst_gc = sorted(gc_pauses, key=lambda p: -p[2])[:3]
+    print("longest collections (generation, ms, at ms after Run):",
+          ", ".join(f"gen{g} {d:.0f} @ {t - started * 1000:.0f}" for g, t, d in worst_gc),
+          file=sys.stderr)
     span = ticks[first_tick:]
     worst = sorted(((b - a - TICK_MS, a) for a, b in itertools.pairwise(span)),
                    reverse=True)[:5]
@@ -159,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         "trial_state": dict(summary.counts) if summary else None,
         "load_max_stall_ms": round(load_stalls[-1] if load_stalls else 0.0, 2),
         "torch_loaded_before_window": bool(imported_early),
+        "tab": view.tabs.tabText(view.tabs.currentIndex()),
+        "gc_max_ms": round(max((d for _, _, d in gc_pauses), default=0.0), 1),
     }
     print(json.dumps(result))
     return 0 if summary is not None and summary.counts.get("complete") == 1 else 1

@@ -4,6 +4,7 @@ search layer up while it is there). The device picker shows "loading" until then
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -106,6 +107,10 @@ class DeviceCatalog(QObject):
 
     @Slot()
     def _on_finished(self) -> None:
+        # torch, optuna and SQLAlchemy are now imported: millions of long-lived objects. Moved
+        # out of the collector's reach, a full collection (run in the GUI thread, gc_policy.py)
+        # takes milliseconds instead of half a second.
+        gc.freeze()
         self._warm = True
         self.warmed.emit()
 
