@@ -145,6 +145,7 @@ def test_trial_detail_confusion_kfold_and_lr_range_written_into_the_search(
     qtbot.waitUntil(lambda: detail.suggested_range is not None, timeout=60_000)
     assert detail.write_button.isEnabled()
     low, high = detail.suggested_range or (0, 0)
+    assert f"range {low:.3g}..{high:.3g}" in detail.lr_view.getPlotItem().titleLabel.text
     detail.write_button.click()
     document = insights.document
     assert document.project is not None

@@ -225,8 +225,8 @@ class TrialDetail(QWidget):
         finite = r.smoothed[np.isfinite(r.smoothed)]
         raw = r.losses[np.isfinite(r.losses)]
         if len(finite):  # the blow-up at the end would flatten the useful part
-            low = min(float(finite.min()), float(np.percentile(raw, 2)) if len(raw) else 0.0)
-            plot.setYRange(low * 0.9, float(np.percentile(finite, 95)) * 1.3)
+            bottom = min(float(finite.min()), float(np.percentile(raw, 2)) if len(raw) else 0.0)
+            plot.setYRange(bottom * 0.9, float(np.percentile(finite, 95)) * 1.3)
         plot.setLabel("bottom", "learning rate")
         plot.setLabel("left", "training loss")
         plot.setTitle(f"LR range test: suggested LR {r.suggested_lr:.3g}, range "

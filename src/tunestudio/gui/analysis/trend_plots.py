@@ -67,7 +67,7 @@ class BatchSizePlot(pg.PlotWidget):  # type: ignore[misc]
         self.plot = tidy(self.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "wall-clock time of training (s)")
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend = self.plot.addLegend(offset=(-10, -10))  # bottom right: curves rise
         self.curves: list[Any] = []
 
     def show_data(self, data: AnalysisData) -> None:
