@@ -93,8 +93,7 @@ def test_autosave_writes_a_recovery_copy_offered_on_reopen(
     window.autosave()
     recovery = window.document.recovery_path()
     assert recovery.exists()
-    window.document.undo_stack.setClean()  # as if the app died: no prompt, recovery kept
-    window._set_document(None)
+    window._set_document(None)  # as if the app died: no prompt, the recovery copy stays
     answer_box("Yes")
     assert window.open_project(project_file) and window.document is not None
     assert window.document.value("baseline.training.epochs") == 9
@@ -111,3 +110,18 @@ def test_open_dialog_and_shortcuts(window: MainWindow, monkeypatch: pytest.Monke
     assert window.save_action.shortcut().toString() == "Ctrl+S"
     assert "Ctrl+W" in [k.toString() for k in window.close_action.shortcuts()]
     assert QApplication.activeModalWidget() is None
+
+
+def test_a_never_saved_project_comes_back_from_its_recovery_copy(
+        window: MainWindow, type_text: TypeText) -> None:
+    window.new_project("regression")
+    assert window.project_view is not None and window.document is not None
+    type_text(window.project_view.baseline.editor("training.epochs").spin, "17")  # type: ignore[attr-defined]
+    window.autosave()
+    window._set_document(None)  # the app died before the project was ever saved
+    item = window.welcome.recent.item(0)
+    assert item is not None and "Regression" in item.text() and "unsaved" in item.text()
+    window.welcome.recent.itemActivated.emit(item)
+    assert window.document is not None and window.document.path is None
+    assert window.document.value("baseline.training.epochs") == 17
+    assert window.isWindowModified()  # dirty until saved: closing asks

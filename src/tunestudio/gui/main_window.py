@@ -29,7 +29,9 @@ from tunestudio.gui.load_error import show_load_error
 from tunestudio.gui.preferences import PreferencesDialog
 from tunestudio.gui.project_document import (
     ProjectDocument,
+    document_from_recovery,
     recovery_newer_than_file,
+    untitled_recoveries,
 )
 from tunestudio.gui.project_view import ProjectView
 from tunestudio.gui.run_controller import RunController
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
         self.welcome.new_requested.connect(self.new_project)
         self.welcome.open_requested.connect(self.open_dialog)
         self.welcome.recent_requested.connect(self._on_recent_requested)
+        self.welcome.recovery_requested.connect(self.open_recovery)
         self.controller.state_changed.connect(self._update_actions)
         self.controller.trial_started.connect(self._on_trial_started)
         self.controller.trial_finished.connect(self._on_trial_finished)
@@ -226,6 +229,15 @@ class MainWindow(QMainWindow):
                 document.discard_recovery()
         return True
 
+    @Slot(str)
+    def open_recovery(self, file: str) -> bool:
+        """A project that was never saved, back from its recovery copy (unsaved, dirty)."""
+        document = document_from_recovery(Path(file), self)
+        if document is None or not self.close_project():
+            return False
+        self._set_document(document)
+        return True
+
     def open_after_show(self, path: Path) -> None:
         """Opens `path` once the window has shown (`tunestudio PROJECT`): the window appears at
         once and the editors (and the views' plotting library) load just after."""
@@ -307,6 +319,7 @@ class MainWindow(QMainWindow):
             view.experiments.current_changed.connect(self._on_experiment_selected)
         else:
             self.stack.setCurrentWidget(self.welcome)
+            self._refresh_recent()
         if old_view is not None:
             old_view.close()
             self.stack.removeWidget(old_view)
@@ -466,7 +479,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_recent(self) -> None:
         recent = self.settings.recent_files()
-        self.welcome.set_recent(recent)
+        self.welcome.set_recent(recent, untitled_recoveries())
         self.recent_menu.clear()
         for path in recent:
             action = self.recent_menu.addAction(str(path))

@@ -198,6 +198,8 @@ class ProjectDocument(QObject):
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.dirty_changed.emit(not clean)
+        if clean:  # saved, or every edit undone: nothing to recover any more
+            self.discard_recovery()
 
     # -- files ---------------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> Path:
@@ -221,8 +223,7 @@ class ProjectDocument(QObject):
         return target
 
     def recovery_path(self) -> Path:
-        folder = paths.cache_dir() / "recovery"
-        return folder / f"{self.project_id}{SUFFIX}.json"
+        return recovery_folder() / f"{self.project_id}{SUFFIX}.json"
 
     def write_recovery(self) -> Path | None:
         """Keeps unsaved edits (even invalid ones) in the cache dir; the project file itself is
@@ -245,6 +246,36 @@ class ProjectDocument(QObject):
             return False
         self.replace(draft, "Restore unsaved changes")
         return True
+
+
+def recovery_folder() -> Path:
+    return paths.cache_dir() / "recovery"
+
+
+def untitled_recoveries() -> list[tuple[Path, str, float]]:
+    """Recovery copies of projects that were never saved (no file to reopen them from):
+    (recovery file, project name, when written), newest first."""
+    found: list[tuple[Path, str, float]] = []
+    for file in recovery_folder().glob(f"*{SUFFIX}.json"):
+        try:
+            payload = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(payload, dict) and payload.get("path") is None \
+                and isinstance(payload.get("draft"), dict):
+            name = str(payload["draft"].get("name") or "Untitled")
+            found.append((file, name, float(payload.get("saved_at") or 0.0)))
+    return sorted(found, key=lambda item: -item[2])
+
+
+def document_from_recovery(file: Path, parent: QObject | None = None) -> ProjectDocument | None:
+    """An unsaved project back from its recovery copy; dirty until saved."""
+    draft = read_recovery(file)
+    if draft is None:
+        return None
+    document = ProjectDocument(draft, None, parent)
+    document.undo_stack.resetClean()  # never clean: it has never been saved
+    return document
 
 
 def read_recovery(path: Path) -> dict[str, Any] | None:

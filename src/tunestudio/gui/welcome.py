@@ -3,6 +3,7 @@ recent projects. It only asks; the main window does the opening."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from tunestudio.config import TEMPLATES
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole
+_RECOVERY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def template_summary(name: str) -> str:
@@ -33,6 +35,7 @@ class WelcomePage(QWidget):
     new_requested = Signal(str)  # template name
     open_requested = Signal()
     recent_requested = Signal(str)  # path
+    recovery_requested = Signal(str)  # recovery file of a project never saved
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,8 +90,17 @@ class WelcomePage(QWidget):
         outer.addLayout(column, 3)
         outer.addStretch(1)
 
-    def set_recent(self, recent: list[Path]) -> None:
+    def set_recent(self, recent: list[Path],
+                   recovered: list[tuple[Path, str, float]] | None = None) -> None:
+        """Recent project files, and first any project that was never saved but has a
+        recovery copy (TuneStudio closed before it was saved)."""
         self.recent.clear()
+        for file, name, when in recovered or []:
+            stamp = datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M")
+            item = QListWidgetItem(f"{name}    —    unsaved, recovered from {stamp}",
+                                   self.recent)
+            item.setData(_RECOVERY_ROLE, str(file))
+            item.setToolTip("Never saved: open it and save it to keep it")
         for path in recent:
             item = QListWidgetItem(f"{path.stem}    —    {path.parent}", self.recent)
             item.setData(_PATH_ROLE, str(path))
@@ -96,8 +108,9 @@ class WelcomePage(QWidget):
             if not path.exists():
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
                 item.setText(f"{path.stem}    —    {path.parent}  (missing)")
-        self.recent.setVisible(bool(recent))
-        self.recent_empty.setVisible(not recent)
+        shown = bool(recent or recovered)
+        self.recent.setVisible(shown)
+        self.recent_empty.setVisible(not shown)
 
     @Slot()
     def _on_template(self) -> None:
@@ -107,4 +120,8 @@ class WelcomePage(QWidget):
 
     @Slot(QListWidgetItem)
     def _on_recent(self, item: QListWidgetItem) -> None:
-        self.recent_requested.emit(str(item.data(_PATH_ROLE)))
+        recovery = item.data(_RECOVERY_ROLE)
+        if recovery:
+            self.recovery_requested.emit(str(recovery))
+        else:
+            self.recent_requested.emit(str(item.data(_PATH_ROLE)))
