@@ -6,6 +6,7 @@ detail: confusion matrix, k-fold, and the LR range test writing its range into t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from tunestudio.config import (
 )
 from tunestudio.gui.diagnosis_view import DiagnosisView
 from tunestudio.gui.insights import Insights
+from tunestudio.gui.plots.export import export_plot
 from tunestudio.gui.project_document import ProjectDocument
 from tunestudio.gui.trial_detail import TrialDetail
 from tunestudio.store import Store, TrialRow
@@ -125,7 +127,7 @@ def test_the_huge_lr_trial_is_diverging_with_lower_lrs_suggested(
 
 
 def test_trial_detail_confusion_kfold_and_lr_range_written_into_the_search(
-        insights: Insights, project: Project, qtbot: QtBot) -> None:
+        insights: Insights, project: Project, qtbot: QtBot, tmp_path: Path) -> None:
     detail = TrialDetail(insights)
     qtbot.addWidget(detail)
     detail.show()
@@ -146,6 +148,11 @@ def test_trial_detail_confusion_kfold_and_lr_range_written_into_the_search(
     assert detail.write_button.isEnabled()
     low, high = detail.suggested_range or (0, 0)
     assert f"range {low:.3g}..{high:.3g}" in detail.lr_view.getPlotItem().titleLabel.text
+    export = tmp_path / "lr-range.csv"
+    detail.tabs.setCurrentIndex(2)
+    export_plot(detail.current_plot(), export)
+    assert len(export.read_text().splitlines()) > 10
+    assert export_plot(detail.current_plot(), tmp_path / "lr.svg").read_text().count("<svg")
     detail.write_button.click()
     document = insights.document
     assert document.project is not None

@@ -104,7 +104,10 @@ class DiagnosisView(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.view, 1)
         column.addWidget(self.text, 1)
+        export = QPushButton("Export plot…", self)
+        export.clicked.connect(self._on_export)
         row = QHBoxLayout()
+        row.addWidget(export)
         row.addStretch(1)
         row.addWidget(self.create_button)
         column.addLayout(row)
@@ -238,6 +241,12 @@ class DiagnosisView(QWidget):
                                symbolBrush=color, symbolPen=None)
         self.plot.addItem(item)
         self.items.append(item)
+
+    @Slot()
+    def _on_export(self) -> None:
+        from tunestudio.gui.plots.export import ask_and_export
+
+        ask_and_export(self, self.plot, "diagnosis")
 
     @Slot()
     def _on_create(self) -> None:

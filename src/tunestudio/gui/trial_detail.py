@@ -42,6 +42,8 @@ class TrialDetail(QWidget):
         super().__init__(parent)
         self.insights = insights
         self.title = QLabel("Select a trial in the table.", self)
+        self.export_button = QPushButton("Export plot…", self)
+        self.export_button.clicked.connect(self._on_export)
         self.tabs = QTabWidget(self)
         self.cm_button = QPushButton("Compute confusion matrix", self)
         self.cv_button = QPushButton("Run k-fold cross-validation", self)
@@ -61,9 +63,12 @@ class TrialDetail(QWidget):
                          "Cross-validation")
         self.tabs.addTab(_page(self, self.lr_button, self.lr_view, self.write_button,
                                self.lr_label), "LR range test")
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.title)
+        layout.addLayout(head)
         layout.addWidget(self.tabs, 1)
         self.trial: TrialRow | None = None
         self.config: RunConfig | None = None
@@ -120,6 +125,16 @@ class TrialDetail(QWidget):
     @Slot()
     def run_lr_test(self) -> None:
         self._submit("detail:lr", _lr_test, "running the LR range test")
+
+    def current_plot(self) -> Any:
+        return (self.cm_view, self.cv_view, self.lr_view)[self.tabs.currentIndex()].getPlotItem()
+
+    @Slot()
+    def _on_export(self) -> None:
+        from tunestudio.gui.plots.export import ask_and_export
+
+        stem = ("confusion-matrix", "cross-validation", "lr-range-test")[self.tabs.currentIndex()]
+        ask_and_export(self, self.current_plot(), stem)
 
     @Slot()
     def write_range(self) -> None:

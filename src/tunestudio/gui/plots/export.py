@@ -75,6 +75,27 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def export_plot(plot: Any, path: Path) -> Path:
+    """A PlotItem as PNG/SVG, or its curves' points as CSV (curve, x, y): what any plot
+    without a richer export of its own offers."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        return export_image(plot, path)
+    rows: list[tuple[Any, ...]] = []
+    for index, item in enumerate(plot.listDataItems()):
+        name = item.name() or f"series {index + 1}"
+        x, y = item.getOriginalDataset()
+        if x is not None and y is not None:
+            rows.extend((name, xv, yv) for xv, yv in zip(x, y, strict=True))
+    return write_csv(path, ("series", "x", "y"), rows)
+
+
+def ask_and_export(parent: QWidget, plot: Any, stem: str) -> Path | None:
+    """The export dialog, then `export_plot`."""
+    path = ask_export_path(parent, stem)
+    return export_plot(plot, path) if path is not None else None
+
+
 def ask_export_path(parent: QWidget, stem: str, with_csv: bool = True) -> Path | None:
     """A file dialog; the chosen filter's suffix is added when the name has none."""
     filters = ALL_FILTER if with_csv else IMAGE_FILTER
