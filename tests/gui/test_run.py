@@ -104,10 +104,12 @@ def test_stop_mid_run_interrupts_the_trial_and_the_window_responds(
     assert window.progress.isVisible() and "trial 1/3" in window.progress.label.text()
     assert window.controller.progress().eta_s is not None  # from the running trial's steps
     ticks.clear()
-    qtbot.wait(500)  # the GUI thread keeps serving its event loop during training
+    # the GUI thread keeps serving its 10 ms timer while the trial trains (a single pause, say
+    # a loaded CI machine's, does not fail this; a GUI blocked by the run would)
+    qtbot.waitUntil(lambda: len(ticks) >= 50, timeout=10_000)
     timer.stop()
-    gaps = [b - a for a, b in itertools.pairwise(ticks)]
-    assert len(ticks) > 20 and max(gaps) < 250
+    gaps = sorted(b - a for a, b in itertools.pairwise(ticks))
+    assert gaps[len(gaps) // 2] < 30, f"median tick gap {gaps[len(gaps) // 2]} ms"
     with qtbot.waitSignal(window.controller.run_finished, timeout=60_000):
         window.stop_action.trigger()
         assert "Stopping" in window.run_message.text()

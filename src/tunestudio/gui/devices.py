@@ -111,6 +111,9 @@ class DeviceCatalog(QObject):
         # out of the collector's reach, a full collection (run in the GUI thread, gc_policy.py)
         # takes milliseconds instead of half a second.
         gc.freeze()
+        if self._thread is not None:
+            self._thread.wait()
+        self._probe = None  # deleted here, in the GUI thread, after its thread ended
         self._warm = True
         self.warmed.emit()
 

@@ -193,8 +193,8 @@ class RunController(QObject):
         thread, self._thread = self._thread, None
         if thread is None:
             return
-        self._worker = None
         thread.wait()
+        self._worker = None  # deleted here, in the GUI thread, after its thread ended
         thread.deleteLater()
         self._running = None
         self.state_changed.emit()

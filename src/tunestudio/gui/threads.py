@@ -19,8 +19,10 @@ class Worker(Protocol):
 def start_worker(worker: QObject, name: str, parent: QObject | None = None,
                  on_finished: Callable[[], None] | None = None) -> QThread:
     """Moves `worker` (which must have no parent) into a new thread and starts `worker.run`.
-    The caller keeps a Python reference to `worker` while it runs (a connection to a @Slot
-    does not keep it alive);
+    The caller keeps the Python reference to `worker` (a connection to a @Slot does not keep
+    it alive) and drops it in the GUI thread once the thread has ended: the worker is then
+    deleted there, never in its own thread while Python may still touch it (a deleteLater in
+    the ending thread raced with the wrapper's release and crashed);
     `on_finished` (a slot of a GUI-thread object) is connected before the start, so even a
     worker that ends at once cannot finish unseen."""
     thread = QThread(parent)
@@ -28,7 +30,6 @@ def start_worker(worker: QObject, name: str, parent: QObject | None = None,
     worker.moveToThread(thread)
     thread.started.connect(worker.run)  # type: ignore[attr-defined]
     worker.finished.connect(thread.quit)  # type: ignore[attr-defined]
-    thread.finished.connect(worker.deleteLater)
     if on_finished is not None:
         thread.finished.connect(on_finished)
     thread.start()
