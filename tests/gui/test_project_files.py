@@ -125,3 +125,16 @@ def test_a_never_saved_project_comes_back_from_its_recovery_copy(
     assert window.document is not None and window.document.path is None
     assert window.document.value("baseline.training.epochs") == 17
     assert window.isWindowModified()  # dirty until saved: closing asks
+
+
+def test_a_missing_recent_project_leaves_the_list(window: MainWindow, tmp_path: Path) -> None:
+    from tunestudio.config import from_template, save_project
+
+    path = tmp_path / "gone.tuneproj"
+    save_project(from_template("digits"), path)
+    assert window.open_project(path) and window.close_project()
+    path.unlink()
+    assert not window.open_project(path)
+    assert window.settings.recent_files() == []
+    box = window.findChild(QMessageBox, "loadErrorDialog")
+    assert box is not None and "no such file" in box.informativeText()

@@ -7,8 +7,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QSignalBlocker, QThread, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QWidget
@@ -38,7 +37,6 @@ class EngineInfo:
     torch_version: str = ""
     cuda_version: str | None = None
     load_s: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def probe_engine() -> EngineInfo:

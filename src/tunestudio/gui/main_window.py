@@ -213,6 +213,9 @@ class MainWindow(QMainWindow):
         try:
             document = ProjectDocument.open(path, self)
         except ProjectFileError as exc:
+            if not path.exists():  # moved or deleted: no longer a recent project
+                self.settings.remove_recent(path)
+                self._refresh_recent()
             show_load_error(self, exc)
             return False
         if not self.close_project():

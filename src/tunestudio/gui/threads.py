@@ -5,15 +5,8 @@ QThread, its `run` slot started by `QThread.started`, the thread quit when the w
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThread, SignalInstance
-
-
-class Worker(Protocol):
-    finished: SignalInstance
-
-    def run(self) -> None: ...
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QThread
 
 
 def start_worker(worker: QObject, name: str, parent: QObject | None = None,

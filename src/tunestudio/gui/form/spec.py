@@ -43,7 +43,6 @@ class FieldSpec:
     model: type[BaseModel] | None = None  # kind "model"
     variants: dict[str, type[BaseModel]] = field(default_factory=dict)  # kind "union"
     default: Any = None
-    max_length: int | None = None
 
     @property
     def label(self) -> str:
@@ -99,8 +98,6 @@ def _bounds(metadata: list[Any]) -> dict[str, Any]:
             out["high"] = float(m.le)  # type: ignore[arg-type]
         elif isinstance(m, annotated_types.Lt):
             out["high"], out["high_open"] = float(m.lt), True  # type: ignore[arg-type]
-        elif isinstance(m, annotated_types.MaxLen):
-            out["max_length"] = m.max_length
     return out
 
 
