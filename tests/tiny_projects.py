@@ -6,12 +6,12 @@ from tunestudio.config import Budget, DataConfig, Project, PrunerConfig, from_te
 
 
 def tiny_project(experiment_updates: dict[str, object] | None = None,
-                 epochs: int = 3) -> Project:
+                 epochs: int = 3, fraction: float = 0.3) -> Project:
     """Digits, 30% of the data, a few epochs: one trial trains in well under a second."""
     project = from_template("digits")
     base = project.baseline
     baseline = base.model_copy(update={
-        "data": DataConfig(source=base.data.source, fraction=0.3),
+        "data": DataConfig(source=base.data.source, fraction=fraction),
         "training": base.training.model_copy(update={"epochs": epochs, "device": "cpu"}),
         "schedule": base.schedule.model_copy(update={"warmup_epochs": 1.0}),
     })

@@ -13,12 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from tiny_projects import tiny_project
 from tunestudio.config import (
     Budget,
-    DataConfig,
     Project,
-    PrunerConfig,
-    from_template,
     load_project,
     save_project,
 )
@@ -27,19 +25,8 @@ from tunestudio.search import open_store
 
 
 def _project(path: Path) -> None:
-    project = from_template("digits")
-    base = project.baseline
-    baseline = base.model_copy(update={
-        "data": DataConfig(source=base.data.source, fraction=1.0),
-        "training": base.training.model_copy(update={"epochs": 25, "device": "cpu"}),
-        "schedule": base.schedule.model_copy(update={"warmup_epochs": 1.0}),
-    })
-    exp = project.experiments[0]
-    search = exp.search.model_copy(update={"budget": Budget(trials=4),
-                                           "pruner": PrunerConfig(kind="none")})
-    save_project(project.model_copy(update={
-        "baseline": baseline, "experiments": [exp.model_copy(update={"search": search})]}),
-        path)
+    """Trials of about a second, so that kills land in training, writing or telling."""
+    save_project(tiny_project({"budget": Budget(trials=4)}, epochs=25, fraction=1.0), path)
 
 
 def _run(path: Path, *extra: str) -> subprocess.Popen[str]:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tunestudio.config import Budget, DataConfig, PrunerConfig, from_template, save_project
+from tiny_projects import tiny_project
+from tunestudio.config import Budget, save_project
 from tunestudio.store import Store
 
 PG_URL = os.environ.get("TUNESTUDIO_TEST_PG_URL")
@@ -41,19 +42,9 @@ def pg_database() -> Iterator[str]:
 
 
 def test_run_and_two_workers_share_one_experiment(tmp_path: Path, pg_database: str) -> None:
-    project = from_template("digits")
-    base = project.baseline
-    baseline = base.model_copy(update={
-        "data": DataConfig(source=base.data.source, fraction=0.4),
-        "training": base.training.model_copy(update={"epochs": 8, "device": "cpu"}),
-        "schedule": base.schedule.model_copy(update={"warmup_epochs": 1.0}),
-    })
+    project = tiny_project({"budget": Budget(trials=12)}, epochs=8, fraction=0.4)
+    project = project.model_copy(update={"storage_url": pg_database})
     exp = project.experiments[0]
-    search = exp.search.model_copy(update={"budget": Budget(trials=12),
-                                           "pruner": PrunerConfig(kind="none")})
-    project = project.model_copy(update={
-        "baseline": baseline, "storage_url": pg_database,
-        "experiments": [exp.model_copy(update={"search": search})]})
     path = tmp_path / "team.tuneproj"
     save_project(project, path)
 
