@@ -152,8 +152,8 @@ def fill_trials(url: str, n: int) -> None:
 def table_open(app: QApplication, url: str, n: int) -> dict[str, float]:
     from PySide6.QtCore import Qt
 
-    from tunestudio.gui.insights import Insights
-    from tunestudio.gui.project_document import ProjectDocument
+    from tunestudio.gui.common.document import ProjectDocument
+    from tunestudio.gui.common.insights import Insights
     from tunestudio.gui.trials.table_view import TrialsPanel
 
     project = from_template("digits")

@@ -52,11 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         from_template,
         save_project,
     )
-    from tunestudio.gui.app import make_app
-    from tunestudio.gui.main_window import MainWindow
-    from tunestudio.gui.settings import Settings
-    from tunestudio.gui.startup import seconds_since_process_start
-    from tunestudio.gui.theme import apply_theme
+    from tunestudio.gui.app.app import make_app
+    from tunestudio.gui.app.main_window import MainWindow
+    from tunestudio.gui.app.startup import seconds_since_process_start
+    from tunestudio.gui.app.theme import apply_theme
+    from tunestudio.gui.common.settings import Settings
 
     project = from_template("digits")
     base = project.baseline

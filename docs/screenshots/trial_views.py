@@ -101,9 +101,9 @@ def prepare() -> None:
 def show(scene: str) -> int:
     from PySide6.QtCore import QTimer
 
-    from tunestudio.gui.app import make_app
-    from tunestudio.gui.main_window import MainWindow
-    from tunestudio.gui.settings import Settings
+    from tunestudio.gui.app.app import make_app
+    from tunestudio.gui.app.main_window import MainWindow
+    from tunestudio.gui.common.settings import Settings
 
     app = make_app()
     window = MainWindow(Settings())
@@ -114,7 +114,8 @@ def show(scene: str) -> int:
     assert window.open_project(ROOT / f"{name}.tuneproj")
     view = window.project_view
     assert view is not None
-    ws = view.workspace
+    ws = window.workspace
+    assert ws is not None
     if scene == "live":
         ws.show_page("Curves")
         QTimer.singleShot(500, window.run_experiment)
@@ -124,7 +125,7 @@ def show(scene: str) -> int:
                "analysis-history": 0, "analysis-batch": 5, "analysis-slices": 2}[scene]
         ws.analysis.tabs.setCurrentIndex(tab)
     elif scene in ("table", "diagnosis", "lr-range"):
-        ws.show_page("All trials")
+        ws.show_page("Trials")
 
         def pick() -> None:
             trials = ws.table.model.trials()

@@ -275,7 +275,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _open_gui(argv: list[str]) -> int:
-    from tunestudio.gui.app import run_app  # Qt loads only when a window is wanted
+    from tunestudio.gui.app.app import run_app  # Qt loads only when a window is wanted
 
     return int(run_app(argv))
 

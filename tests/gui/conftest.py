@@ -1,31 +1,23 @@
-"""GUI fixtures: a main window in isolated dirs, small fast projects, a helper that answers
-modal message boxes by clicking their buttons, and a check that no test leaves a QThread
-running (napari does the same)."""
+"""GUI fixtures: a main window in isolated dirs, a project file, the message-box answerer and
+the typist (helpers in gui_helpers.py), and a check that no test leaves a QThread running
+(napari does the same)."""
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThread, QThreadPool, QTimer
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QMessageBox
+from PySide6.QtCore import QThread, QThreadPool
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from tunestudio.config import (
-    Budget,
-    Experiment,
-    FloatDimension,
-    Project,
-    PrunerConfig,
-    SearchDefinition,
-    from_template,
-    save_project,
-)
-from tunestudio.gui.gc_policy import collect_in_gui_thread
-from tunestudio.gui.main_window import MainWindow
-from tunestudio.gui.settings import Settings
+from gui_helpers import AnswerBox, TypeText, close_dialogs, fast_project
+from tunestudio.config import save_project
+from tunestudio.gui.app.gc_policy import collect_in_gui_thread
+from tunestudio.gui.app.main_window import MainWindow
+from tunestudio.gui.common.settings import Settings
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -57,28 +49,6 @@ def no_qthread_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     assert QThreadPool.globalInstance().waitForDone(5_000), "the test left pooled work running"
 
 
-def fast_project(trials: int = 3, epochs: int = 2) -> Project:
-    """Digits on a fifth of the data for two epochs: a trial takes about a second on a CPU.
-    Early stopping is off, so a long `epochs` makes a trial that runs until stopped."""
-    project = from_template("digits")
-    base = project.baseline
-    baseline = base.model_copy(update={
-        "early_stopping": base.early_stopping.model_copy(update={"enabled": False}),
-        "data": base.data.model_copy(update={"fraction": 0.2}),
-        "schedule": base.schedule.model_copy(update={"warmup_epochs": 0.0}),
-        "training": base.training.model_copy(update={"epochs": epochs, "device": "cpu"}),
-    })
-    experiment = Experiment(
-        name="three", goal="Check runs.", hypothesis="The LR matters.",
-        search=SearchDefinition(
-            strategy="random", sampler_seed=1,
-            dimensions=[FloatDimension(path="optimizer.lr", low=1e-3, high=1e-2, log=True)],
-            budget=Budget(trials=trials), pruner=PrunerConfig(kind="none")),
-    )
-    return project.model_copy(update={"name": "Fast", "baseline": baseline,
-                                      "experiments": [experiment, *project.experiments]})
-
-
 @pytest.fixture
 def project_file(tmp_path: Path) -> Path:
     path = tmp_path / "fast.tuneproj"
@@ -101,43 +71,9 @@ def window(qtbot: QtBot) -> Iterator[MainWindow]:
     win.deleteLater()
 
 
-class AnswerBox:
-    """`answer_box("Don't run")` clicks that button of the next modal message box (the box
-    runs its own event loop, so the click is scheduled before the box opens). `seen` keeps
-    each answered box's object name and text."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
-
-    def __call__(self, button_text: str) -> None:
-        def click() -> None:
-            box = QApplication.activeModalWidget()
-            if not isinstance(box, QMessageBox):
-                QTimer.singleShot(20, click)
-                return
-            self.seen.append((box.objectName(), f"{box.text()}\n{box.informativeText()}"))
-            for button in box.findChildren(QAbstractButton):
-                if button.text().replace("&", "") == button_text:
-                    button.click()
-                    return
-            box.reject()
-            raise AssertionError(f"no button '{button_text}' in {box.objectName()}")
-
-        QTimer.singleShot(0, click)
-
-
 @pytest.fixture
 def answer_box() -> AnswerBox:
     return AnswerBox()
-
-
-def close_dialogs() -> None:
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, QDialog) and widget.isVisible():
-            widget.reject()
-
-
-TypeText = Callable[..., None]
 
 
 @pytest.fixture

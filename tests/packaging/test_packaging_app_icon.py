@@ -6,7 +6,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication
 
 from tunestudio import resources
-from tunestudio.gui.app_icon import app_icon
+from tunestudio.gui.app.app_icon import app_icon
 
 
 def test_app_icon_has_every_size(qapp: QApplication) -> None:

@@ -92,7 +92,7 @@ def test_spec_collects_optuna_migrations_and_tunestudio_modules(spec: dict[str, 
     assert "optuna/storages/_rdb/alembic/versions" in dests
     assert "optuna/storages/_rdb" in dests  # alembic.ini
     hidden = set(analysis.kwargs["hiddenimports"])
-    assert {"tunestudio.gui.smoke", "tunestudio.desktop.install", "tunestudio.cli"} <= hidden
+    assert {"tunestudio.gui.app.smoke", "tunestudio.desktop.install", "tunestudio.cli"} <= hidden
     assert {"pytest", "tkinter"} <= set(analysis.kwargs["excludes"])
 
 

@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from tunestudio.config import Experiment, RunConfig
-    from tunestudio.gui.history import History
+    from tunestudio.gui.common.history import History
 
 Array = npt.NDArray[np.float64]
 BATCH = "training.batch_size"

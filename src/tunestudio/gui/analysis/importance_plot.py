@@ -11,8 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from tunestudio.gui.analysis.axes import tidy
 from tunestudio.gui.analysis.data import EVALUATORS
+from tunestudio.gui.plots.log_axis import tidy
 
 
 class ImportancePlot(QWidget):

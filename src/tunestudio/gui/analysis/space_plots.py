@@ -11,8 +11,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from tunestudio.gui.analysis.axes import log_axis_plot, set_log_axis, tidy
 from tunestudio.gui.analysis.data import AnalysisData, Array, Param
+from tunestudio.gui.plots.log_axis import log_axis_plot, set_log_axis, tidy
 
 _BINS = 8  # parallel lines drawn as this many items, one per colour band
 

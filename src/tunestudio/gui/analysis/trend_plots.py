@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from tunestudio.gui.analysis.axes import integer_ticks, tidy
 from tunestudio.gui.analysis.data import AnalysisData
+from tunestudio.gui.plots.log_axis import integer_ticks, tidy
 from tunestudio.gui.plots.panel import OVERLAY_COLORS
 
 _STATE_MARKS = {"pruned": ("#9e9e9e", "t"), "failed": ("#c62828", "x"),

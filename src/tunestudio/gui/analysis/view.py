@@ -13,7 +13,6 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from tunestudio.gui import notifications
 from tunestudio.gui.analysis.data import (
     AnalysisData,
     load_analysis,
@@ -23,10 +22,11 @@ from tunestudio.gui.analysis.data import (
 from tunestudio.gui.analysis.importance_plot import ImportancePlot
 from tunestudio.gui.analysis.space_plots import ContourPlot, ParallelPlot, SlicePlots
 from tunestudio.gui.analysis.trend_plots import BatchSizePlot, HistoryPlot
-from tunestudio.gui.jobs import JobResult
+from tunestudio.gui.common import notifications
+from tunestudio.gui.common.jobs import JobResult
 
 if TYPE_CHECKING:
-    from tunestudio.gui.insights import Insights
+    from tunestudio.gui.common.insights import Insights
 
 REFRESH_DELAY_MS = 2000
 TABS = ("History", "Parallel coordinates", "Slices", "Contour", "Importance", "Batch size")
@@ -205,7 +205,7 @@ class AnalysisView(QWidget):
 
     @Slot()
     def _ask_report(self) -> None:
-        from tunestudio.gui.report import ask_report_path, write_report
+        from tunestudio.gui.analysis.report import ask_report_path, write_report
 
         path = ask_report_path(self)
         if path is not None:

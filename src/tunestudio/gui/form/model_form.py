@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tunestudio.gui.common.draft_paths import get_path, set_path, switch_variant
 from tunestudio.gui.form.editors import FieldEditor, ListEditor, make_editor
 from tunestudio.gui.form.spec import FieldSpec, field_specs, humanize
-from tunestudio.gui.form.values import get_path, set_path, switch_variant
 
 Condition = tuple[str, str]  # (union section path, variant tag) a row needs to be shown
 

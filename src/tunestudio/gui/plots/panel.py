@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from tunestudio.gui.analysis.axes import set_log_axis
 from tunestudio.gui.plots.axes import X_LABELS, Array, Curves, XMode
 from tunestudio.gui.plots.curves import GrowingCurve, make_curve, make_points
+from tunestudio.gui.plots.log_axis import set_log_axis
 
 PLOT_TITLES = {
     "loss": "Training loss per step",

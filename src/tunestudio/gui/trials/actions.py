@@ -25,14 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from tunestudio.errors import TuneStudioError
-from tunestudio.gui import notifications
-from tunestudio.gui.document_edits import add_experiment, seeds_experiment, use_as_baseline
-from tunestudio.gui.jobs import JobResult
+from tunestudio.gui.common import notifications
+from tunestudio.gui.common.document_edits import add_experiment, seeds_experiment, use_as_baseline
+from tunestudio.gui.common.jobs import JobResult
 
 if TYPE_CHECKING:
     import threading
 
-    from tunestudio.gui.history import History
+    from tunestudio.gui.common.history import History
     from tunestudio.gui.trials.table_view import TrialsPanel
     from tunestudio.store import TrialRow
 

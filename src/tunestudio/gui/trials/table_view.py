@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tunestudio.gui import notifications
-from tunestudio.gui.jobs import JobResult
+from tunestudio.gui.common import notifications
+from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.trials.actions import TrialActions
 from tunestudio.gui.trials.table_model import (
     BuiltRows,
@@ -33,7 +33,7 @@ from tunestudio.gui.trials.table_model import (
 )
 
 if TYPE_CHECKING:
-    from tunestudio.gui.insights import Insights
+    from tunestudio.gui.common.insights import Insights
     from tunestudio.store import TrialRow
 
 POLL_MS = 1000

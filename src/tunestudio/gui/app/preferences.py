@@ -1,0 +1,87 @@
+"""Preferences: the default device, where trial databases live, and the theme (following the
+system unless told otherwise). Kept by `Settings` (QSettings)."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tunestudio import paths
+from tunestudio.gui.app.theme import apply_theme
+from tunestudio.gui.common.settings import THEMES, Settings, Theme
+from tunestudio.gui.run.devices import DeviceCatalog, DeviceCombo
+
+_THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, settings: Settings, catalog: DeviceCatalog,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.setMinimumWidth(560)
+        self.settings = settings
+        self.device = DeviceCombo(catalog, settings.default_device, self)
+        self.theme = QComboBox(self)
+        for theme in THEMES:
+            self.theme.addItem(_THEME_LABELS[theme], theme)
+        self.theme.setCurrentIndex(THEMES.index(settings.theme))
+        self.data_dir = QLineEdit(settings.data_dir, self)
+        self.data_dir.setPlaceholderText(str(paths.data_dir()))
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._on_browse)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_dir, 1)
+        data_row.addWidget(browse)
+        note = QLabel("Trial databases of projects without their own storage URL live in the "
+                      "data directory; a change applies to projects opened afterwards.", self)
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        if "TUNESTUDIO_DATA_DIR" in os.environ and not settings.data_dir:
+            note.setText(note.text() + " TUNESTUDIO_DATA_DIR is set and takes precedence.")
+        form = QFormLayout()
+        form.addRow("Default device", self.device)
+        form.addRow("Theme", self.theme)
+        form.addRow("Data directory", data_row)
+        form.addRow("", note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    @Slot()
+    def _on_browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Data directory",
+                                                  self.data_dir.text() or str(paths.data_dir()))
+        if folder:
+            self.data_dir.setText(folder)
+
+    def accept(self) -> None:
+        self.settings.default_device = self.device.currentData() or "auto"
+        theme: Theme = self.theme.currentData()
+        self.settings.theme = theme
+        self.settings.data_dir = self.data_dir.text().strip()
+        self.settings.apply_data_dir()
+        self.settings.sync()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        super().accept()

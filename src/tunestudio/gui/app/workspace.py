@@ -1,0 +1,81 @@
+"""The trial views in the project window: "Curves" (the live view with compared trials),
+"Trials" (the full table with the diagnosis and the detail of the trial in focus under it)
+and "Analysis". They share one Insights, which follows the experiment selected in the project's
+list; the live view follows the window's RunController. `close()` ends their worker threads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
+
+from tunestudio.gui.analysis.view import AnalysisView
+from tunestudio.gui.common.insights import Insights
+from tunestudio.gui.run.live_view import LiveView
+from tunestudio.gui.trials.detail import TrialDetail
+from tunestudio.gui.trials.diagnosis import DiagnosisView
+from tunestudio.gui.trials.table_view import TrialsPanel
+
+if TYPE_CHECKING:
+    from tunestudio.gui.project.project_view import ProjectView
+    from tunestudio.gui.run.controller import RunController
+
+
+class TrialWorkspace(QObject):
+    def __init__(self, view: ProjectView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.insights = Insights(view.document, self)
+        self.live = LiveView(self.insights, view)
+        self.table = TrialsPanel(self.insights, view)
+        self.diagnosis = DiagnosisView(self.insights, view)
+        self.detail = TrialDetail(self.insights, view)
+        self.analysis = AnalysisView(self.insights, view)
+        below = QTabWidget(view)
+        below.addTab(self.diagnosis, "Diagnosis")
+        below.addTab(self.detail, "Trial detail")
+        self.trials_page = QSplitter(Qt.Orientation.Vertical, view)
+        self.trials_page.addWidget(self.table)
+        self.trials_page.addWidget(below)
+        self.trials_page.setSizes([300, 500])
+        self.pages: dict[str, QWidget] = {"Curves": self.live, "Trials": self.trials_page,
+                                          "Analysis": self.analysis}
+        for title, page in self.pages.items():
+            view.add_view(page, title)
+        self.table.show_curves_requested.connect(self.show_curves)
+        view.experiments.current_changed.connect(self._follow_experiment)
+        view.document.changed.connect(self._follow_experiment)
+        self._definition: str | None = None
+        self._follow_experiment()
+
+    def attach(self, controller: RunController) -> None:
+        self.live.attach(controller)
+
+    @Slot()
+    def _follow_experiment(self) -> None:
+        """The selected experiment, renamed or redefined (columns, objective) included."""
+        name = self.view.current_experiment()
+        renamed = name != self.insights.experiment_name
+        self.insights.set_experiment(name)  # emits experiment_changed when renamed
+        experiment = self.insights.experiment()
+        definition = experiment.search.model_dump_json() if experiment is not None else None
+        if definition != self._definition:
+            self._definition = definition
+            if not renamed:
+                self.insights.experiment_changed.emit()
+
+    @Slot()
+    def show_curves(self) -> None:
+        self.view.tabs.setCurrentWidget(self.live)
+
+    def show_page(self, title: str) -> QWidget:
+        page = self.pages[title]
+        self.view.tabs.setCurrentWidget(page)
+        return page
+
+    def close(self) -> None:
+        """Stops the views' timers and joins the worker threads."""
+        self.live.close_view()
+        self.table.close_view()
+        self.insights.close()

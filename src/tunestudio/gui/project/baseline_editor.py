@@ -1,0 +1,102 @@
+"""The baseline run config as a form generated from RunConfig: one group per section in two
+columns, the focused field's help underneath, pydantic's messages at the fields."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tunestudio.config import RunConfig
+from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.form.editors import FieldEditor
+from tunestudio.gui.form.help_panel import HelpPanel
+from tunestudio.gui.form.model_form import FormBinding, build_section
+from tunestudio.gui.form.spec import field_specs
+
+PREFIX = "baseline."
+# Sections in the left column (the optimizer, with the LR, first); the others go right.
+_LEFT = ("optimizer", "model", "schedule", "evaluation")
+
+
+class BaselineEditor(QWidget):
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.binding = FormBinding(parent=self)
+        content = QWidget()
+        columns = QHBoxLayout(content)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        specs = sorted(field_specs(RunConfig),
+                       key=lambda s: _LEFT.index(s.name) if s.name in _LEFT else len(_LEFT))
+        for spec in specs:
+            column = left if spec.name in _LEFT else right
+            column.addWidget(build_section(spec, spec.name, self.binding))
+        for column in (left, right):
+            column.addStretch(1)
+            columns.addLayout(column, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area = scroll
+        self.banner = QLabel(self)
+        self.banner.setObjectName("problemBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setToolTip("Click a field's name to go to it")
+        self.banner.linkActivated.connect(self.go_to)
+        self.banner.hide()
+        self.help = HelpPanel("Click a field to see what it does and how to tune it.", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.banner)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.help)
+        self.binding.edited.connect(self._on_edited)
+        self.binding.help_requested.connect(self.help.show_help)
+        document.changed.connect(self.refresh)
+        self.refresh()
+
+    def editor(self, path: str) -> FieldEditor:
+        """The shown editor of a baseline field, by its path in the run config."""
+        return self.binding.editor(path)
+
+    def error_at(self, path: str) -> str | None:
+        row = self.binding.row(path)
+        return row.error if row is not None else None
+
+    @Slot(str)
+    def go_to(self, path: str) -> None:
+        """Scrolls to a field and focuses it (the problem list links here)."""
+        row = self.binding.row(path)
+        if row is not None:
+            self.scroll_area.ensureWidgetVisible(row)
+            row.editor.focus_widget.setFocus()
+
+    @Slot(str, object)
+    def _on_edited(self, path: str, value: Any) -> None:
+        baseline = self.document.draft.get("baseline", {})
+        updated = self.binding.apply(baseline, path, value)
+        self.document.replace({**self.document.draft, "baseline": updated},
+                              f"Edit {path}", merge_key=PREFIX + path)
+
+    @Slot()
+    def refresh(self) -> None:
+        self.binding.set_data(self.document.draft.get("baseline", {}))
+        problems = [(p[len(PREFIX):], m) for p, m in self.document.problems
+                    if p.startswith(PREFIX)]
+        if any(p == "baseline" for p, _ in self.document.problems):
+            problems += [("", m) for p, m in self.document.problems if p == "baseline"]
+        self.binding.set_problems(problems)
+        # Every problem is also listed on top: the field may be scrolled out of sight.
+        self.banner.setText("<br>".join(
+            f"⚠ <a href='{p}'>{p or 'baseline'}</a>: {html.escape(m)}" for p, m in problems))
+        self.banner.setVisible(bool(problems))

@@ -1,0 +1,230 @@
+"""The dimensions of one experiment's search: a table (knob, type, range or choices, log, the
+values grid and one-variable-at-a-time try) and, beside it, a form for the selected dimension
+generated from its model (FloatDimension, IntDimension or CategoricalDimension)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tunestudio.config import CategoricalDimension, FloatDimension, IntDimension, resolve
+from tunestudio.config.run import RunConfig
+from tunestudio.gui.form.model_form import FormBinding, FormHints, build_fields
+from tunestudio.gui.project.dimension_picker import DimensionPicker, default_dimension
+
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+_MODELS: dict[str, type[BaseModel]] = {
+    "float": FloatDimension, "int": IntDimension, "categorical": CategoricalDimension}
+_HEADERS = ("Knob", "Type", "Range or choices", "Log", "Grid values")
+
+
+def describe(dim: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """One table row; the grid values come from the model when the dimension is valid."""
+    kind = str(dim.get("type", ""))
+    if kind == "categorical":
+        span = ", ".join(map(str, dim.get("choices", [])))
+    else:
+        span = f"{dim.get('low')} … {dim.get('high')}"
+        if dim.get("values"):
+            span += f"  (values {', '.join(map(str, dim['values']))})"
+    try:
+        values = _MODELS[kind].model_validate(dim).grid_values()  # type: ignore[attr-defined]
+        grid = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in values)
+    except (ValidationError, KeyError):
+        grid = "—"
+    return (str(dim.get("path", "")), kind, span, "yes" if dim.get("log") else "", grid)
+
+
+class DimensionsTableModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, str, str, str, str]] = []
+        self._errors: dict[int, str] = {}
+
+    def set_dimensions(self, dims: list[dict[str, Any]], errors: dict[int, str]) -> None:
+        rows = [describe(d) for d in dims]
+        if len(rows) != len(self._rows):
+            self.beginResetModel()
+            self._rows, self._errors = rows, errors
+            self.endResetModel()
+        elif rows != self._rows or errors != self._errors:
+            self._rows, self._errors = rows, errors
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(rows) - 1, len(_HEADERS) - 1))
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = self._rows[row][col]
+            return f"⚠ {text}" if col == 0 and row in self._errors else text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._errors.get(row) or self._rows[row][col]
+        return None
+
+
+class DimensionsEditor(QWidget):
+    """Edits `search.dimensions` of the experiment dict it is shown; edits leave as
+    `edited(path relative to the experiment, value)` like the other forms."""
+
+    edited = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._dims: list[dict[str, Any]] = []
+        self._problems: dict[int, list[tuple[str, str]]] = {}
+        self._baseline: dict[str, Any] = {}
+        self.model = DimensionsTableModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            3, QHeaderView.ResizeMode.ResizeToContents)
+        self.add_button = QPushButton("Add dimension…", self)
+        self.remove_button = QPushButton("Remove", self)
+        self.detail_title = QLabel(self)
+        self.detail_error = QLabel(self)
+        self.detail_error.setObjectName("fieldError")
+        self.detail_error.setWordWrap(True)
+        self.forms = QStackedWidget(self)
+        self.forms.addWidget(QLabel("Select a dimension to edit its range.", self))
+        self.bindings: dict[str, FormBinding] = {}
+        for kind, dim_model in _MODELS.items():
+            binding = FormBinding(FormHints(exclude=frozenset({"path"})), self)
+            binding.edited.connect(self._on_detail_edited)
+            self.bindings[kind] = binding
+            self.forms.addWidget(build_fields(dim_model, "", binding))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(self.table, 1)
+        left.addLayout(buttons)
+        right = QVBoxLayout()
+        right.addWidget(self.detail_title)
+        right.addWidget(self.forms)
+        right.addWidget(self.detail_error)
+        right.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
+        self.add_button.clicked.connect(self._on_add)
+        self.remove_button.clicked.connect(self._on_remove)
+        self.table.selectionModel().currentRowChanged.connect(self._on_row)
+        self.help_sources = list(self.bindings.values())
+
+    def current(self) -> int:
+        index = self.table.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def select(self, row: int) -> None:
+        self.table.selectionModel().setCurrentIndex(
+            self.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+
+    def set_data(self, dims: list[dict[str, Any]], baseline: dict[str, Any],
+                 problems: list[tuple[str, str]]) -> None:
+        """`problems` are relative to `search.dimensions` (`1.low`, `0`)."""
+        self._dims, self._baseline = dims, baseline
+        self._problems = {}
+        for path, message in problems:
+            head, _, rest = path.partition(".")
+            if head.isdigit():
+                self._problems.setdefault(int(head), []).append((rest, message))
+        self.model.set_dimensions(
+            dims, {i: "\n".join(m for _, m in p) for i, p in self._problems.items()})
+        row = self.current()
+        if row >= len(dims):
+            row = len(dims) - 1
+            if row >= 0:
+                self.select(row)
+        self._show_detail(row)
+
+    def _show_detail(self, row: int) -> None:
+        self.remove_button.setEnabled(row >= 0)
+        if row < 0 or row >= len(self._dims):
+            self.forms.setCurrentIndex(0)
+            self.detail_title.setText("")
+            self.detail_error.hide()
+            return
+        dim = self._dims[row]
+        kind = str(dim.get("type"))
+        self.forms.setCurrentIndex(list(_MODELS).index(kind) + 1)
+        self.detail_title.setText(f"<b>{dim.get('path')}</b> ({kind})")
+        binding = self.bindings[kind]
+        binding.set_data(dim)
+        # Rules spanning fields (low below high) name none: they go under the form.
+        leftover = binding.set_problems(self._problems.get(row, []))
+        self.detail_error.setText("\n".join(m for _, m in leftover))
+        self.detail_error.setVisible(bool(leftover))
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_row(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self._show_detail(current.row() if current.isValid() else -1)
+
+    @Slot(str, object)
+    def _on_detail_edited(self, path: str, value: Any) -> None:
+        row = self.current()
+        if row >= 0:
+            self.edited.emit(f"search.dimensions.{row}.{path}", value)
+
+    @Slot()
+    def _on_add(self) -> None:
+        picker = DimensionPicker({str(d.get("path")) for d in self._dims}, self)
+        if picker.exec() != QDialog.DialogCode.Accepted or picker.chosen_path() is None:
+            return
+        self.add_dimension(str(picker.chosen_path()))
+
+    def add_dimension(self, path: str) -> None:
+        leaf = resolve(RunConfig, path)
+        dims = [*self._dims, default_dimension(leaf, self._baseline)]
+        self.edited.emit("search.dimensions", dims)
+        self.select(len(dims) - 1)
+
+    @Slot()
+    def _on_remove(self) -> None:
+        row = self.current()
+        if row >= 0:
+            dims = [d for i, d in enumerate(self._dims) if i != row]
+            self.edited.emit("search.dimensions", dims)

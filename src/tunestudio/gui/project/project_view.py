@@ -1,0 +1,47 @@
+"""The open project: the experiments list on the left and, in a tab widget, the baseline
+editor and the selected experiment's editor. The trial views (curves, the trials table,
+analysis) plug in beside them with `add_view`."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.project.baseline_editor import BaselineEditor
+from tunestudio.gui.project.experiment_editor import ExperimentEditor
+from tunestudio.gui.project.experiment_list import ExperimentList
+
+
+class ProjectView(QWidget):
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.experiments = ExperimentList(document, self)
+        self.baseline = BaselineEditor(document, self)
+        self.experiment = ExperimentEditor(document, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.baseline, "Baseline")
+        self.tabs.addTab(self.experiment, "Experiment")
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.experiments)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([220, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.experiments.current_changed.connect(self._on_experiment)
+        self._on_experiment(self.experiments.current())
+
+    def add_view(self, widget: QWidget, title: str) -> int:
+        """A further tab beside the editors (e.g. plots); its index."""
+        return self.tabs.addTab(widget, title)
+
+    def current_experiment(self) -> str | None:
+        return self.experiments.current_name()
+
+    @Slot(int)
+    def _on_experiment(self, index: int) -> None:
+        self.experiment.show_experiment(index)

@@ -1,0 +1,202 @@
+"""The GUI-thread side of a run: starts the worker thread, forwards its signals to the views,
+keeps the progress (trial i of N, elapsed, ETA), pauses and stops it cooperatively, and joins
+the thread when the run ends so no QThread outlives it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from tunestudio.gui.common import notifications
+from tunestudio.gui.common.threads import join, start_worker
+from tunestudio.gui.run.worker import RunRequest, RunWorker
+
+if TYPE_CHECKING:
+    from tunestudio.search import RunSummary, TrialFinished, TrialStarted
+
+_BAD_STATES = {"failed": "failed", "diverged": "diverged", "invalid": "was invalid"}
+
+
+@dataclass(frozen=True)
+class Progress:
+    index: int  # the running trial, 1-based (0 before the first)
+    done: int
+    total: int | None
+    elapsed_s: float
+    eta_s: float | None
+    running: TrialStarted | None
+    paused: bool
+
+
+class RunController(QObject):
+    state_changed = Signal()  # started, paused, resumed, stopping, ended
+    progress_changed = Signal()
+    trial_started = Signal(object)  # TrialStarted
+    trial_finished = Signal(object)  # TrialFinished
+    batch = Signal(object)  # RunBatch: live step and evaluation events, ~30 per second at most
+    run_finished = Signal(object)  # RunSummary or None
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: RunWorker | None = None
+        self._stop = threading.Event()
+        self._pause = threading.Event()
+        self._request: RunRequest | None = None
+        self._started_at = 0.0
+        self._total: int | None = None
+        self._done = 0
+        self._index = 0
+        self._running: TrialStarted | None = None
+        self._summary: RunSummary | None = None
+        self._trial_started_at = 0.0
+        self._trial_fraction = 0.0  # of the running trial's planned steps, done
+        self._planned_steps = 0
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_running and self._pause.is_set()
+
+    @property
+    def is_stopping(self) -> bool:
+        return self.is_running and self._stop.is_set()
+
+    @property
+    def request(self) -> RunRequest | None:
+        return self._request
+
+    @property
+    def last_summary(self) -> RunSummary | None:
+        return self._summary
+
+    def progress(self) -> Progress:
+        """The ETA counts the running trial's finished steps as a fraction of a trial, so it
+        is known before the first trial ends."""
+        elapsed = time.monotonic() - self._started_at if self.is_running else 0.0
+        eta: float | None = None
+        done = self._done + (self._trial_fraction if self._running is not None else 0.0)
+        if self._total and done > 0:
+            eta = elapsed / done * max(0.0, self._total - done)
+        return Progress(self._index, self._done, self._total, elapsed, eta, self._running,
+                        self.is_paused)
+
+    # -- commands ------------------------------------------------------------------------------
+    def start(self, request: RunRequest) -> None:
+        if self.is_running:
+            raise RuntimeError("a run is already going on")
+        self._stop.clear()
+        self._pause.clear()
+        self._request = request
+        self._started_at = time.monotonic()
+        self._total = request.trials
+        self._done = self._index = 0
+        self._running = None
+        self._summary = None
+        worker = RunWorker(request, self._stop, self._pause)
+        worker.run_started.connect(self._on_run_started)
+        worker.trial_started.connect(self._on_trial_started)
+        worker.trial_finished.connect(self._on_trial_finished)
+        worker.batch.connect(self._on_batch)
+        worker.run_failed.connect(self._on_run_failed)
+        worker.done.connect(self._on_done)
+        self._worker = worker  # Python must keep it alive: Qt's connections do not
+        self._thread = start_worker(worker, "tunestudio-run", self, self._on_thread_finished)
+        self.state_changed.emit()
+        self.progress_changed.emit()
+
+    def set_paused(self, paused: bool) -> None:
+        """Takes effect at the next step of the running trial."""
+        if not self.is_running:
+            return
+        if paused:
+            self._pause.set()
+        else:
+            self._pause.clear()
+        self.state_changed.emit()
+        self.progress_changed.emit()
+
+    def stop(self) -> None:
+        """Asks the run to stop; the running trial ends as interrupted. Returns at once;
+        `run_finished` follows."""
+        if self.is_running:
+            self._stop.set()
+            self._pause.clear()
+            self.state_changed.emit()
+
+    def wait(self, timeout_s: float = 60.0) -> bool:
+        """Blocks (delivering signals) until the thread ended; True when it did."""
+        ended = join(self._thread, timeout_s)
+        if ended and self._thread is not None:
+            self._on_thread_finished()
+        return ended
+
+    # -- worker signals (queued to the GUI thread) ---------------------------------------------
+    @Slot(object)
+    def _on_run_started(self, total: int | None) -> None:
+        self._total = total
+        self.progress_changed.emit()
+
+    @Slot(object)
+    def _on_trial_started(self, ev: TrialStarted) -> None:
+        self._running = ev
+        self._trial_fraction = 0.0
+        self._planned_steps = 0
+        self._index = ev.index
+        self._trial_started_at = time.monotonic()
+        if ev.total is not None:
+            self._total = ev.total
+        self.trial_started.emit(ev)
+        self.progress_changed.emit()
+
+    @Slot(object)
+    def _on_trial_finished(self, ev: TrialFinished) -> None:
+        self._running = None
+        self._done = ev.done
+        if ev.total is not None:
+            self._total = ev.total
+        if ev.state in _BAD_STATES:
+            notifications.warning(f"Trial {ev.number} {_BAD_STATES[ev.state]}: {ev.message}")
+        self.trial_finished.emit(ev)
+        self.progress_changed.emit()
+
+    @Slot(object)
+    def _on_batch(self, batch: Any) -> None:
+        running = self._running
+        if running is not None:
+            for trial_id, fit in batch.fit_starts:
+                if trial_id == running.trial_id:
+                    self._planned_steps = fit.total_steps
+            steps = [s.step for tid, s in batch.steps if tid == running.trial_id]
+            if steps and self._planned_steps:
+                self._trial_fraction = min(1.0, steps[-1] / self._planned_steps)
+        self.batch.emit(batch)
+
+    @Slot(str, str)
+    def _on_run_failed(self, message: str, detail: str) -> None:
+        notifications.error(f"The run failed: {message}", detail)
+
+    @Slot(object)
+    def _on_done(self, summary: RunSummary | None) -> None:
+        self._summary = summary
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        thread.wait()
+        self._worker = None  # deleted here, in the GUI thread, after its thread ended
+        thread.deleteLater()
+        self._running = None
+        self.state_changed.emit()
+        self.progress_changed.emit()
+        self.run_finished.emit(self._summary)

@@ -1,0 +1,310 @@
+"""The live view: the running trial's curves as they come (from the RunController's batches,
+at most ~30 a second), the planned LR schedule drawn at fit start before the first step, and the
+compared trials of the table overlaid from the store, with a legend and a crosshair. The x-axis
+switches between step, epoch and wall-clock seconds.
+
+Incoming points are only appended to buffers; a 30 Hz timer hands changed curves to pyqtgraph.
+Trials of the current run that ended stay as overlays (the last few), so a search's trials can
+be compared while it goes on."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from tunestudio.gui.common import notifications
+from tunestudio.gui.common.jobs import JobResult
+from tunestudio.gui.plots.axes import X_MODES, Array, Curves, Smoother, XMode, curves_of
+from tunestudio.gui.plots.crosshair import Crosshair, value_at
+from tunestudio.gui.plots.curves import GrowingCurve, make_curve
+from tunestudio.gui.plots.panel import LIVE_COLOR, PlotPanel, TrialCurves, overlay_color
+
+if TYPE_CHECKING:
+    from tunestudio.config import RunConfig
+    from tunestudio.gui.common.history import TrialSeries
+    from tunestudio.gui.common.insights import Insights
+    from tunestudio.gui.run.controller import RunController
+
+REFRESH_MS = 33
+KEEP_FINISHED = 4  # trials of this run kept as overlays after they end
+
+
+class LiveView(QWidget):
+    def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.insights = insights
+        self.controller: RunController | None = None
+        self.panel = PlotPanel(self)
+        self.x_mode: XMode = "step"
+        self.x_combo = QComboBox(self)
+        self.x_combo.addItems(["Step", "Epoch", "Wall-clock"])
+        self.x_combo.currentIndexChanged.connect(self._on_x_mode)
+        self.status = QLabel("No trial running. Select trials in the table to compare them.",
+                             self)
+        self.reading = QLabel(self)
+        self.reading.setTextFormat(Qt.TextFormat.RichText)
+        clear = QPushButton("Clear overlays", self)
+        clear.clicked.connect(self.clear_overlays)
+        export = QPushButton("Export…", self)
+        export.clicked.connect(self._ask_export)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("X axis:", self))
+        bar.addWidget(self.x_combo)
+        bar.addWidget(self.status, 1)
+        bar.addWidget(clear)
+        bar.addWidget(export)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.reading)
+        layout.addWidget(self.panel, 1)
+        self.crosshair = Crosshair(self.panel, self.panel.plots, self.reading, self._values_at,
+                                   lambda: self.x_mode)
+        self.live: TrialCurves | None = None
+        self.live_id: int | None = None
+        self._live_number = 0
+        self._config: RunConfig | None = None
+        self._spe = 1
+        self._wall = 0.0
+        self._smoother = Smoother()
+        self._skip_repeat = False
+        self.planned = GrowingCurve(make_curve(self.panel.plots["lr"], "#616161", "planned",
+                                               1.4, dashed=True))
+        self._colors = 0
+        self.finished: dict[int, TrialCurves] = {}  # ended trials of this run, oldest first
+        self.overlays: dict[int, TrialCurves] = {}  # compared trials from the store
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.panel.set_metric_name(self._metric())
+        insights.compared_changed.connect(self._load_compared)
+        insights.reads.result.connect(self._on_result)
+
+    # -- wiring --------------------------------------------------------------------------------
+    def attach(self, controller: RunController) -> None:
+        """Follow the runs of `controller` (the window's)."""
+        self.controller = controller
+        controller.trial_started.connect(self.on_trial_started)
+        controller.batch.connect(self.on_batch)
+        controller.trial_finished.connect(self.on_trial_finished)
+
+    def _metric(self) -> str:
+        objective = self.insights.objective()
+        return objective.metric if objective is not None else "val_accuracy"
+
+    # -- the running trial ---------------------------------------------------------------------
+    @Slot(object)
+    def on_trial_started(self, ev: Any) -> None:
+        from tunestudio.config import InvalidConfigError, merge_values
+
+        if self.live is not None and self.live_id is not None:
+            self._keep_finished(self.live_id, self.live)
+        self.live_id, self._live_number = ev.trial_id, ev.number
+        self.live = TrialCurves(self.panel, f"#{ev.number} (running)", LIVE_COLOR, bold=True)
+        self._spe, self._wall, self._smoother = 1, 0.0, Smoother()
+        self._skip_repeat = False
+        self.planned.clear()
+        request = self.controller.request if self.controller is not None else None
+        try:
+            self._config = merge_values(request.project.baseline, ev.params) \
+                if request is not None else None
+        except InvalidConfigError:
+            self._config = None
+        self.panel.set_metric_name(self._metric())
+        self.status.setText(f"Trial #{ev.number} running")
+
+    def _keep_finished(self, trial_id: int, curves: TrialCurves) -> None:
+        curves.restyle(self._next_color(), curves.name.replace(" (running)", ""))
+        self.finished[trial_id] = curves
+        while len(self.finished) > KEEP_FINISHED:
+            oldest = next(iter(self.finished))
+            self.finished.pop(oldest).remove()
+
+    @Slot(object)
+    def on_batch(self, batch: Any) -> None:
+        live = self.live
+        if live is None:
+            return
+        for tid, start in batch.fit_starts:
+            if tid == self.live_id:
+                self._fit_started(start)
+        if self._skip_repeat:
+            return
+        steps = [e for tid, e in batch.steps if tid == self.live_id]
+        if steps:
+            step = np.array([e.step for e in steps], dtype=np.float64)
+            loss = np.array([e.loss for e in steps])
+            batch_size = self._config.training.batch_size if self._config else 1
+            rate = np.array([e.samples_per_s for e in steps])
+            wall = self._wall + np.cumsum(batch_size / np.maximum(rate, 1e-9))
+            self._wall = float(wall[-1])
+            xs: dict[XMode, Array] = {"step": step, "epoch": step / self._spe, "wall": wall}
+            live.add_steps(xs, loss, self._smoother.update(loss),
+                           np.array([e.lr for e in steps]),
+                           np.array([e.grad_norm for e in steps]))
+        evals = [e for tid, e in batch.evaluations if tid == self.live_id]
+        if evals:
+            metric = self._metric()
+            xs = {"step": np.array([e.step for e in evals], dtype=np.float64),
+                  "epoch": np.array([e.epoch for e in evals]),
+                  "wall": np.array([e.wall_s for e in evals])}
+            nan = float("nan")
+            live.add_evals(xs, np.array([nan if e.val_loss is None else e.val_loss
+                                         for e in evals]),
+                           np.array([e.train_loss for e in evals]),
+                           np.array([e.metrics.get(metric, nan) for e in evals]))
+
+    def _fit_started(self, ev: Any) -> None:
+        if self.live is not None and len(self.live.loss):
+            self._skip_repeat = True  # a further repeat seed: the view shows the first
+            return
+        self._spe = max(1, ev.steps_per_epoch)
+        if self._config is not None:
+            self.show_planned(self._config, ev.n_train)
+
+    def show_planned(self, config: RunConfig, n_train: int) -> None:
+        """The LR of every step as the engine will set it, before the first step runs."""
+        from tunestudio.engine import planned_lr, steps_per_epoch
+
+        lr = planned_lr(config, n_train)
+        step = np.arange(1, len(lr) + 1, dtype=np.float64)
+        spe = steps_per_epoch(config, n_train)
+        self.planned.replace({"step": step, "epoch": step / spe, "wall": np.full(len(lr),
+                                                                                  np.nan)}, lr)
+
+    @Slot(object)
+    def on_trial_finished(self, ev: Any) -> None:
+        if ev.trial_id == self.live_id:
+            objective = "" if ev.objective is None else f", objective {ev.objective:.4g}"
+            self.status.setText(f"Trial #{ev.number} {ev.state}{objective}")
+            if self.live is not None:
+                self.live.restyle(LIVE_COLOR, f"#{ev.number}")
+
+    # -- compared trials -----------------------------------------------------------------------
+    @Slot()
+    def _load_compared(self) -> None:
+        ids = [i for i in self.insights.compared if i != self.live_id and i not in
+               self.finished]
+        for tid in list(self.overlays):
+            if tid not in ids:
+                self.overlays.pop(tid).remove()
+        missing = [i for i in ids if i not in self.overlays]
+        if missing:
+            url, history = self.insights.url, self.insights.history
+
+            def read() -> list[tuple[TrialSeries, Curves]]:
+                return [(ts, curves_of(ts.steps, ts.evals)) for ts in history.series(url,
+                                                                                   missing)]
+
+            self.insights.reads.submit("live:compare", read)
+
+    @Slot(object)
+    def _on_result(self, result: JobResult) -> None:
+        if result.key != "live:compare":
+            return
+        if not result.ok:
+            notifications.error(f"Could not read the compared trials: {result.error}",
+                                result.detail)
+            return
+        self.show_series(result.value)
+
+    def show_series(self, series: list[tuple[TrialSeries, Curves]]) -> None:
+        wanted = set(self.insights.compared)
+        metric = self._metric()
+        for ts, prepared in series:
+            tid = ts.trial.id
+            if tid not in wanted or tid in self.overlays:
+                continue
+            curves = TrialCurves(self.panel, f"#{ts.trial.number}", self._next_color())
+            curves.load(prepared, metric)
+            self.overlays[tid] = curves
+        self.refresh()
+
+    @Slot()
+    def clear_overlays(self) -> None:
+        for curves in [*self.overlays.values(), *self.finished.values()]:
+            curves.remove()
+        self.overlays.clear()
+        self.finished.clear()
+        self.insights.compare([])
+
+    def _next_color(self) -> str:
+        """Each overlay its own colour, in turn (the palette repeats after nine)."""
+        self._colors += 1
+        return overlay_color(self._colors - 1)
+
+    # -- drawing -------------------------------------------------------------------------------
+    def all_curves(self) -> dict[str, TrialCurves]:
+        shown = {c.name: c for c in [*self.finished.values(), *self.overlays.values()]}
+        if self.live is not None:
+            shown[self.live.name] = self.live
+        return shown
+
+    @Slot()
+    def refresh(self) -> None:
+        """Hands changed curves to pyqtgraph. With very long series a refresh costs tens of
+        milliseconds; the timer then slows down so redraws take at most a fifth of the GUI
+        thread's time (STYLE.md: repaint from a timer, never per point)."""
+        start = time.perf_counter()
+        mode = self.x_mode
+        for curves in self.all_curves().values():
+            curves.refresh(mode)
+        self.planned.refresh(mode)
+        spent_ms = (time.perf_counter() - start) * 1000
+        self.timer.setInterval(max(REFRESH_MS, min(1000, int(5 * spent_ms))))
+
+    @Slot(int)
+    def _on_x_mode(self, index: int) -> None:
+        self.set_x_mode(X_MODES[index])
+
+    def set_x_mode(self, mode: XMode) -> None:
+        self.x_mode = mode
+        if self.x_combo.currentIndex() != X_MODES.index(mode):
+            self.x_combo.setCurrentIndex(X_MODES.index(mode))
+        self.panel.set_x_label(mode)
+        self.refresh()
+        self.panel.auto_range()
+
+    def _values_at(self, key: str, x: float) -> list[tuple[str, float]]:
+        out = []
+        attr = {"loss": "smooth", "val": "val", "metric": "metric", "lr": "lr",
+                "grad": "grad"}[key]
+        for name, curves in self.all_curves().items():
+            xs, ys = getattr(curves, attr).data(self.x_mode)
+            v = value_at(xs, ys, x)
+            if v is not None:
+                out.append((name, v))
+        return out
+
+    # -- export --------------------------------------------------------------------------------
+    @Slot()
+    def _ask_export(self) -> None:
+        from tunestudio.gui.plots.export import ask_export_path
+
+        path = ask_export_path(self, "curves")
+        if path is not None:
+            self.export(path)
+
+    def export(self, path: Path) -> Path:
+        """PNG/SVG of the whole panel, or CSV of every shown series (long format)."""
+        from tunestudio.gui.plots.export import export_image, write_csv
+
+        if path.suffix.lower() != ".csv":
+            return export_image(self.panel.scene(), path)
+        rows: list[tuple[object, ...]] = []
+        for name, curves in self.all_curves().items():
+            for series, curve in curves.all().items():
+                xs = {m: curve.data(m)[0] for m in X_MODES}
+                ys = curve.data("step")[1]
+                rows.extend((name, series, xs["step"][i], xs["epoch"][i], xs["wall"][i],
+                             ys[i]) for i in range(len(ys)))
+        return write_csv(path, ("trial", "series", "step", "epoch", "wall_s", "value"), rows)
+
+    def close_view(self) -> None:
+        self.timer.stop()

@@ -1,0 +1,280 @@
+"""One trial in depth: its confusion matrix (which classes are weak), k-fold cross-validation of
+its config (a less split-dependent estimate), and the LR range test with its suggestion and a
+button that writes the suggested LR range into the experiment's search space. Each retrains the
+trial's config, so each runs on the training lane when asked, and can be stopped by closing."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from tunestudio.gui.common import notifications
+from tunestudio.gui.common.document_edits import set_dimension_range
+from tunestudio.gui.common.jobs import JobResult
+from tunestudio.gui.plots.log_axis import LogValueAxis, tidy
+
+if TYPE_CHECKING:
+    from tunestudio.config import RunConfig
+    from tunestudio.gui.common.insights import Insights
+    from tunestudio.store import TrialRow
+
+
+def _page(parent: QWidget, button: QPushButton, plot: Any, *extra: QWidget) -> QWidget:
+    page = QWidget(parent)
+    layout = QVBoxLayout(page)
+    bar = QHBoxLayout()
+    bar.addWidget(button)
+    for widget in extra:
+        bar.addWidget(widget)
+    bar.addStretch(1)
+    layout.addLayout(bar)
+    layout.addWidget(plot, 1)
+    return page
+
+
+class TrialDetail(QWidget):
+    def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.insights = insights
+        self.title = QLabel("Select a trial in the table.", self)
+        self.export_button = QPushButton("Export plot…", self)
+        self.export_button.clicked.connect(self._on_export)
+        self.tabs = QTabWidget(self)
+        self.cm_button = QPushButton("Compute confusion matrix", self)
+        self.cv_button = QPushButton("Run k-fold cross-validation", self)
+        self.lr_button = QPushButton("Run LR range test", self)
+        self.write_button = QPushButton("Write suggested range into the search space", self)
+        self.cm_label, self.cv_label, self.lr_label = QLabel(self), QLabel(self), QLabel(self)
+        for label in (self.cm_label, self.cv_label, self.lr_label):
+            label.setWordWrap(True)
+        self.cm_view = pg.PlotWidget(background="w")
+        self.cv_view = pg.PlotWidget(background="w")
+        self.lr_view = pg.PlotWidget(background="w", axisItems={"bottom": LogValueAxis("bottom")})
+        for view in (self.cm_view, self.cv_view, self.lr_view):
+            tidy(view.getPlotItem())
+        self.tabs.addTab(_page(self, self.cm_button, self.cm_view, self.cm_label),
+                         "Confusion matrix")
+        self.tabs.addTab(_page(self, self.cv_button, self.cv_view, self.cv_label),
+                         "Cross-validation")
+        self.tabs.addTab(_page(self, self.lr_button, self.lr_view, self.write_button,
+                               self.lr_label), "LR range test")
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addWidget(self.tabs, 1)
+        self.trial: TrialRow | None = None
+        self.config: RunConfig | None = None
+        self.suggested_range: tuple[float, float] | None = None
+        self.matrix: np.ndarray | None = None
+        self.fold_scores: list[float] = []
+        self.cm_button.clicked.connect(self.compute_confusion)
+        self.cv_button.clicked.connect(self.run_kfold)
+        self.lr_button.clicked.connect(self.run_lr_test)
+        self.write_button.clicked.connect(self.write_range)
+        insights.focus_changed.connect(self.reload)
+        insights.reads.result.connect(self._on_result)
+        insights.training.result.connect(self._on_result)
+        self._enable()
+
+    def _enable(self) -> None:
+        ready = self.config is not None
+        classification = ready and self.config is not None and self.config.task == \
+            "classification"
+        self.cm_button.setEnabled(bool(classification))
+        self.cv_button.setEnabled(ready)
+        self.lr_button.setEnabled(ready)
+        self.write_button.setEnabled(self.suggested_range is not None
+                                     and self.insights.experiment() is not None)
+
+    @Slot()
+    def reload(self) -> None:
+        self.trial, self.config = None, None
+        self._enable()
+        tid = self.insights.focus
+        if tid is None:
+            self.title.setText("Select a trial in the table.")
+            return
+        url, history = self.insights.url, self.insights.history
+        self.insights.reads.submit("detail:trial", lambda: history.store(url).trial(tid))
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def _submit(self, key: str, work: Any, what: str) -> None:
+        config, trial = self.config, self.trial
+        if config is None or trial is None:
+            return
+        base_dir, stop = self.insights.document.base_dir, self.insights.training.stop_event
+        self.insights.training.submit(key, lambda: work(config, trial, base_dir, stop))
+        self.title.setText(f"Trial #{trial.number}: {what}…")
+
+    @Slot()
+    def compute_confusion(self) -> None:
+        self._submit("detail:confusion", _confusion, "training it again for its confusion matrix")
+
+    @Slot()
+    def run_kfold(self) -> None:
+        self._submit("detail:kfold", _kfold, "cross-validating")
+
+    @Slot()
+    def run_lr_test(self) -> None:
+        self._submit("detail:lr", _lr_test, "running the LR range test")
+
+    def current_plot(self) -> Any:
+        return (self.cm_view, self.cv_view, self.lr_view)[self.tabs.currentIndex()].getPlotItem()
+
+    @Slot()
+    def _on_export(self) -> None:
+        from tunestudio.gui.plots.export import ask_and_export
+
+        stem = ("confusion-matrix", "cross-validation", "lr-range-test")[self.tabs.currentIndex()]
+        ask_and_export(self, self.current_plot(), stem)
+
+    @Slot()
+    def write_range(self) -> None:
+        name = self.insights.experiment_name
+        if self.suggested_range is None or name is None:
+            return
+        low, high = self.suggested_range
+        set_dimension_range(self.insights.document, name, "optimizer.lr", low, high)
+        notifications.info(f"{name} now searches optimizer.lr over {low:.3g}..{high:.3g} "
+                           "(log scale; Edit > Undo takes it back).")
+
+    @Slot(object)
+    def _on_result(self, result: JobResult) -> None:
+        if not result.key.startswith("detail:"):
+            return
+        if not result.ok:
+            notifications.error(f"{result.error}", result.detail)
+            self.title.setText(f"Failed: {result.error}")
+            return
+        what = result.key.split(":", 1)[1]
+        if what == "trial":
+            self._show_trial(result.value)
+            return
+        if self.trial is not None:
+            self.title.setText(f"Trial #{self.trial.number} of {self.insights.experiment_name}")
+        {"confusion": self.show_confusion, "kfold": self.show_kfold,
+         "lr": self.show_lr_test}[what](result.value)
+
+    def _show_trial(self, row: TrialRow) -> None:
+        from tunestudio.config import RunConfig
+
+        if row.id != self.insights.focus:
+            return
+        self.trial = row
+        self.config = RunConfig.model_validate_json(row.config_json) if row.config_json \
+            else None
+        self.title.setText(f"Trial #{row.number} ({row.state})" + (
+            "" if self.config else ": it never trained (invalid config)"))
+        self._enable()
+
+    # -- drawing -------------------------------------------------------------------------------
+    def show_confusion(self, value: Any) -> None:
+        cm = value
+        self.matrix = np.asarray(cm.matrix)
+        plot = self.cm_view.getPlotItem()
+        plot.clear()
+        k = len(cm.class_names)
+        image = pg.ImageItem(self.matrix.T.astype(np.float64))  # [x=predicted, y=true]
+        image.setColorMap(pg.colormap.get("viridis"))
+        plot.addItem(image)
+        top = float(self.matrix.max()) or 1.0
+        for t in range(k):
+            for p in range(k):
+                n = int(self.matrix[t, p])
+                label = pg.TextItem(str(n), color="w" if n < top / 2 else "k",
+                                    anchor=(0.5, 0.5))
+                label.setPos(p + 0.5, t + 0.5)
+                plot.addItem(label)
+        ticks = [[(i + 0.5, str(name)) for i, name in enumerate(cm.class_names)]]
+        plot.getAxis("bottom").setTicks(ticks)
+        plot.getAxis("left").setTicks(ticks)
+        plot.setLabel("bottom", "predicted class")
+        plot.setLabel("left", "true class")
+        plot.invertY(True)
+        plot.setAspectLocked(True)
+        recall = cm.per_class_recall
+        weak = [f"{cm.class_names[i]} ({recall[i]:.0%})" for i in np.argsort(recall)[:3]]
+        self.cm_label.setText(f"Validation split, {int(self.matrix.sum())} samples. Weakest "
+                              f"classes: {', '.join(weak)}. Remedies: more data for them, "
+                              "class weights.")
+
+    def show_kfold(self, value: Any) -> None:
+        cv = value
+        self.fold_scores = list(cv.scores)
+        plot = self.cv_view.getPlotItem()
+        plot.clear()
+        x = np.arange(1, len(cv.scores) + 1, dtype=np.float64)
+        y = np.array([s if math.isfinite(s) else 0.0 for s in cv.scores])
+        plot.addItem(pg.BarGraphItem(x=x, height=y, width=0.6, brush=pg.mkBrush("#1565c0")))
+        if math.isfinite(cv.mean):
+            plot.addItem(pg.InfiniteLine(pos=cv.mean, angle=0,
+                                         pen=pg.mkPen("#e65100", width=2)))
+        plot.getAxis("bottom").setTicks([[(float(i), f"fold {int(i)}") for i in x]])
+        plot.setLabel("left", cv.metric)
+        plot.setTitle(f"{cv.k}-fold: {cv.metric} {cv.mean:.4g} ± {cv.std:.2g}")
+        self.cv_label.setText(f"Mean {cv.mean:.4g} ± {cv.std:.2g} over {cv.k} folds (line: "
+                              "the mean). Each fold is the validation split once.")
+
+    def show_lr_test(self, value: Any) -> None:
+        r = value
+        low, high = r.suggested_range
+        self.suggested_range = (float(low), float(high))
+        plot = self.lr_view.getPlotItem()
+        plot.clear()
+        x = np.log10(r.lrs)
+        plot.addItem(pg.PlotDataItem(x, r.losses, pen=pg.mkPen((144, 164, 174, 150))))
+        plot.addItem(pg.PlotDataItem(x, r.smoothed, pen=pg.mkPen("#1565c0", width=2)))
+        plot.addItem(pg.LinearRegionItem((math.log10(low), math.log10(high)), movable=False,
+                                         brush=pg.mkBrush(76, 175, 80, 50)))
+        plot.addItem(pg.InfiniteLine(pos=math.log10(r.suggested_lr), angle=90,
+                                     pen=pg.mkPen("#e65100", width=2), label="suggested",
+                                     labelOpts={"position": 0.9, "color": "#e65100"}))
+        finite = r.smoothed[np.isfinite(r.smoothed)]
+        raw = r.losses[np.isfinite(r.losses)]
+        if len(finite):  # the blow-up at the end would flatten the useful part
+            bottom = min(float(finite.min()), float(np.percentile(raw, 2)) if len(raw) else 0.0)
+            plot.setYRange(bottom * 0.9, float(np.percentile(finite, 95)) * 1.3)
+        plot.setLabel("bottom", "learning rate")
+        plot.setLabel("left", "training loss")
+        plot.setTitle(f"LR range test: suggested LR {r.suggested_lr:.3g}, range "
+                      f"{low:.3g}..{high:.3g}")
+        self.lr_label.setText(f"Suggested {r.suggested_lr:.3g} (a tenth of the LR where the "
+                              "smoothed loss is lowest).")
+        self._enable()
+
+
+def _retrain(config: RunConfig, trial: TrialRow, base_dir: Any, stop: Any) -> Any:
+    from tunestudio.engine import Trainer
+    from tunestudio.errors import TuneStudioError
+
+    trainer = Trainer(config, base_dir=base_dir, seed=trial.seed, stop_event=stop)
+    result = trainer.fit()
+    if not result.ok:
+        raise TuneStudioError(f"retraining ended {result.status}: {result.message}")
+    return trainer
+
+
+def _confusion(config: RunConfig, trial: TrialRow, base_dir: Any, stop: Any) -> Any:
+    from tunestudio.engine import confusion_matrix
+
+    return confusion_matrix(_retrain(config, trial, base_dir, stop), "val")
+
+
+def _kfold(config: RunConfig, trial: TrialRow, base_dir: Any, stop: Any) -> Any:
+    from tunestudio.engine import cross_validate
+
+    return cross_validate(config, base_dir=base_dir, seed=trial.seed, stop_event=stop)
+
+
+def _lr_test(config: RunConfig, trial: TrialRow, base_dir: Any, stop: Any) -> Any:
+    from tunestudio.engine import lr_range_test
+
+    return lr_range_test(config, base_dir, seed=trial.seed, stop_event=stop)

@@ -1,0 +1,264 @@
+"""Diagnosis of the trial in focus: the rules of engine.diagnostics over its stored curves, each
+finding with its reading, its evidence (the curve is drawn with the span that shows the symptom
+shaded), the practice's remedies, and one click that adds the suggested next experiment (one
+variable at a time on the implicated knob) to the project as an undoable edit."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tunestudio.gui.common import notifications
+from tunestudio.gui.common.document_edits import add_experiment
+from tunestudio.gui.common.jobs import JobResult
+from tunestudio.gui.plots.axes import Curves, curves_of
+from tunestudio.gui.plots.log_axis import tidy
+
+if TYPE_CHECKING:
+    from tunestudio.config import RunConfig
+    from tunestudio.engine.diagnostics import Finding
+    from tunestudio.gui.common.history import History, TrialSeries
+    from tunestudio.gui.common.insights import Insights
+
+_CURVE_TITLES = {"loss": "training loss per step", "train_loss": "training loss per evaluation",
+                 "val_loss": "validation loss", "grad_norm": "gradient norm",
+                 "lr": "learning rate"}
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, int | float) and not isinstance(b, bool):
+        return not math.isclose(a, float(b), rel_tol=1e-9)
+    return bool(a != b)
+
+
+def diagnose_trial(history: History, url: str, trial_id: int, baseline: RunConfig | None
+                   ) -> tuple[TrialSeries, Curves, list[Any]]:
+    """Reads the trial and its curves and runs the rules (on the history lane). Sampled values
+    equal to the project baseline's are not pinned in the suggestions: they are the baseline."""
+    from tunestudio.config import Objective, RunConfig
+    from tunestudio.config.search import baseline_value
+    from tunestudio.engine.diagnostics import diagnose
+
+    series = history.series(url, [trial_id])
+    if not series:
+        raise LookupError(f"trial {trial_id} is no longer in the history")
+    ts = series[0]
+    row = history.store(url).trial(trial_id)
+    curves = curves_of(ts.steps, ts.evals)
+    if not row.config_json:
+        return ts, curves, []  # an invalid trial never trained
+    config = RunConfig.model_validate_json(row.config_json)
+    exp_row = next((e for e in history.store(url).experiments() if e.id == row.experiment_id),
+                   None)
+    objective = None
+    if exp_row is not None and exp_row.search_json:
+        from tunestudio.config import SearchDefinition
+
+        objective = SearchDefinition.model_validate_json(exp_row.search_json).objective
+    findings = diagnose(ts.steps, ts.evals, config, state=row.state, message=row.message,
+                        objective=objective if isinstance(objective, Objective) else None,
+                        trial=f"trial #{row.number} of {exp_row.name if exp_row else '?'}",
+                        params={p: v for p, v in row.params.items() if baseline is None
+                                or _differs(v, baseline_value(baseline, p))})
+    return ts, curves, findings
+
+
+class DiagnosisView(QWidget):
+    def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.insights = insights
+        self.title = QLabel("Select a trial in the table to diagnose it.", self)
+        self.title.setWordWrap(True)
+        self.list = QListWidget(self)
+        self.list.currentRowChanged.connect(self._show_finding)
+        self.text = QTextBrowser(self)
+        self.text.setOpenExternalLinks(False)
+        self.create_button = QPushButton("Create suggested experiment", self)
+        self.create_button.setToolTip("Adds the experiment to the project (Edit > Undo removes "
+                                      "it); select it and press Run")
+        self.create_button.clicked.connect(self._on_create)
+        self.create_button.setEnabled(False)
+        self.view = pg.PlotWidget(self, background="w")
+        self.plot = tidy(self.view.getPlotItem())
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.region: Any = None
+        self.items: list[Any] = []
+        right = QWidget(self)
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.view, 1)
+        column.addWidget(self.text, 1)
+        export = QPushButton("Export plot…", self)
+        export.clicked.connect(self._on_export)
+        row = QHBoxLayout()
+        row.addWidget(export)
+        row.addStretch(1)
+        row.addWidget(self.create_button)
+        column.addLayout(row)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.list)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([190, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(split, 1)
+        self.findings: list[Finding] = []
+        self.curves: Curves | None = None
+        self.trial_id: int | None = None
+        insights.focus_changed.connect(self.reload)
+        insights.reads.result.connect(self._on_result)
+
+    @Slot()
+    def reload(self) -> None:
+        tid = self.insights.focus
+        self.trial_id = tid
+        if tid is None:
+            self._show([], None, "Select a trial in the table to diagnose it.")
+            return
+        url, history, baseline = self.insights.url, self.insights.history, \
+            self.insights.baseline()
+        self.title.setText("Diagnosing…")
+        self.insights.reads.submit("diagnosis",
+                                   lambda: diagnose_trial(history, url, tid, baseline))
+
+    @Slot(object)
+    def _on_result(self, result: JobResult) -> None:
+        if result.key != "diagnosis":
+            return
+        if not result.ok:
+            self._show([], None, f"Could not diagnose: {result.error}")
+            return
+        series, curves, findings = result.value
+        if series.trial.id != self.trial_id:
+            return
+        t = series.trial
+        head = f"<b>Trial #{t.number}</b> ({t.state}): "
+        if not findings:
+            head += ("no symptom found: the curves look healthy." if series.steps is not None
+                     else "no curves to read.")
+        else:
+            head += f"{len(findings)} finding(s), the most urgent first."
+        self._show(findings, curves, head)
+
+    def _show(self, findings: list[Finding], curves: Curves | None, head: str) -> None:
+        self.findings, self.curves = findings, curves
+        self.title.setText(head)
+        self.list.clear()
+        for f in findings:
+            self.list.addItem(f.title)
+        self.create_button.setEnabled(bool(findings))
+        if findings:
+            self.list.setCurrentRow(0)
+        else:
+            self.text.clear()
+            self._draw(None)
+
+    @Slot(int)
+    def _show_finding(self, row: int) -> None:
+        if not 0 <= row < len(self.findings):
+            return
+        f = self.findings[row]
+        e = html.escape
+        dims = []
+        for d in f.experiment.search.dimensions:
+            body = d.model_dump()
+            values = body.get("values") or body.get("choices")
+            dims.append(f"{d.path} ∈ {values}")
+        parts = [f"<h3>{e(f.title)}</h3><p>{e(f.reading)}</p><b>Evidence</b><ul>",
+                 *(f"<li><i>{e(_CURVE_TITLES[ev.curve])}</i>: {e(ev.text)}</li>"
+                   for ev in f.evidence),
+                 "</ul><b>Remedies</b><ul>", *(f"<li>{e(r)}</li>" for r in f.remedies),
+                 f"</ul><b>Suggested next experiment</b>: <code>{e(f.experiment.name)}</code>, "
+                 f"{e(f.experiment.search.strategy)} on <code>{e(f.knob)}</code>: "
+                 f"{e('; '.join(dims))}.<br><i>{e(f.experiment.hypothesis)}</i>"]
+        self.text.setHtml("".join(parts))
+        self._draw(f)
+
+    def _draw(self, finding: Finding | None) -> None:
+        for item in self.items:
+            self.plot.removeItem(item)
+            self.legend.removeItem(item)
+        self.items = []
+        self.plot.setLogMode(y=False)
+        c = self.curves
+        if c is None:
+            self.plot.setTitle("")
+            return
+        if finding is None or not finding.evidence:  # healthy: the curves that say so
+            self.plot.setTitle("training loss (smoothed) and validation loss")
+            self._add(c.steps_x["step"], c.smooth, "#1565c0", "training loss (smoothed)")
+            self._add(c.evals_x["step"], c.val_loss, "#c62828", "validation loss", symbol=True)
+            self.plot.setLabel("bottom", "step")
+            self.region = None
+            self.plot.enableAutoRange()
+            return
+        ev = finding.evidence[0]
+        self.plot.setTitle(f"{_CURVE_TITLES[ev.curve]}: evidence shaded")
+        if ev.curve in ("val_loss", "train_loss"):
+            x = c.evals_x["epoch"] if ev.unit == "epoch" else c.evals_x["step"]
+            self._add(x, c.val_loss, "#c62828", "validation loss", symbol=True)
+            self._add(x, c.train_loss, "#1565c0", "training loss", symbol=True)
+        else:
+            x = c.steps_x["step"] if ev.unit == "step" else c.steps_x["epoch"]
+            y = {"loss": c.loss, "grad_norm": c.grad_norm, "lr": c.lr}[ev.curve]
+            if ev.curve == "grad_norm":
+                self.plot.setLogMode(y=True)
+                keep = y > 0
+                x, y = x[keep], y[keep]
+            self._add(x, y, "#90a4ae", _CURVE_TITLES[ev.curve])
+            if ev.curve == "loss":
+                self._add(x, c.smooth, "#1565c0", "smoothed")
+        self.plot.setLabel("bottom", ev.unit)
+        region = pg.LinearRegionItem((ev.start, ev.end), movable=False,
+                                     brush=pg.mkBrush(255, 193, 7, 60))
+        self.plot.addItem(region)
+        self.items.append(region)
+        self.region = region
+        self.plot.enableAutoRange()
+
+    def _add(self, x: Any, y: Any, color: str, name: str, symbol: bool = False) -> None:
+        ok = np.isfinite(x) & np.isfinite(y)
+        item = pg.PlotDataItem(np.asarray(x)[ok], np.asarray(y)[ok], pen=pg.mkPen(color, width=2),
+                               name=name, symbol="o" if symbol else None, symbolSize=5,
+                               symbolBrush=color, symbolPen=None)
+        self.plot.addItem(item)
+        self.items.append(item)
+
+    @Slot()
+    def _on_export(self) -> None:
+        from tunestudio.gui.plots.export import ask_and_export
+
+        ask_and_export(self, self.plot, "diagnosis")
+
+    @Slot()
+    def _on_create(self) -> None:
+        self.create_suggested()
+
+    def create_suggested(self, row: int | None = None) -> str | None:
+        """Adds the suggested experiment of finding `row` (the selected one by default)."""
+        row = self.list.currentRow() if row is None else row
+        if not 0 <= row < len(self.findings):
+            return None
+        finding = self.findings[row]
+        name = add_experiment(self.insights.document, finding.experiment)
+        notifications.info(f"Added experiment '{name}' ({finding.experiment.search.strategy} "
+                           f"on {finding.knob}). Select it and press Run.")
+        return name

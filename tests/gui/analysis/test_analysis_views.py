@@ -1,0 +1,144 @@
+"""The analysis views after a real 3-trial experiment: every plot holds the trials' data as the
+store has it, importance comes from Optuna's evaluators on the study in the project's storage,
+each view exports, and the report carries the journal, the best config and the plots."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from insight_helpers import run_headless
+from tunestudio.config import Project
+from tunestudio.gui.analysis.report import write_report
+from tunestudio.gui.analysis.view import TABS, AnalysisView
+from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.common.insights import Insights
+from tunestudio.gui.plots.log_axis import LogValueAxis
+from tunestudio.store import Store
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return run_headless(tmp_path_factory.mktemp("analysis"))
+
+
+@pytest.fixture
+def view(project: Project, qtbot: QtBot) -> Iterator[AnalysisView]:
+    insights = Insights(ProjectDocument.from_project(project))
+    insights.set_experiment(project.experiments[0].name)
+    analysis = AnalysisView(insights)
+    qtbot.addWidget(analysis)
+    analysis.resize(1100, 700)
+    analysis.show()
+    qtbot.waitUntil(lambda: analysis.data is not None, timeout=10_000)
+    yield analysis
+    insights.close()
+
+
+def stored(project: Project) -> tuple[list, dict]:  # type: ignore[type-arg]
+    store = Store.open(project.storage_url)
+    try:
+        exp = store.experiment(project.experiments[0].name)
+        assert exp is not None
+        rows = [r for r in store.trials(exp.id) if r.state == "complete"]
+        return rows, store.eval_series([r.id for r in rows])
+    finally:
+        store.close()
+
+
+def test_history_parallel_slices_and_contour_hold_every_trial(
+        view: AnalysisView, project: Project) -> None:
+    rows, _ = stored(project)
+    assert len(rows) == 3
+    by_number = sorted(rows, key=lambda r: r.number)
+    objective = np.array([r.objective for r in by_number])
+    x, y = view.history.points.getData()
+    assert list(x) == [r.number for r in by_number] and np.allclose(y, objective)
+    bx, best = view.history.best.getData()  # a staircase through the best so far
+    assert np.allclose(best[::2], np.maximum.accumulate(objective))
+    assert list(bx[::2]) == [r.number for r in by_number]
+    assert view.parallel.line_count == 3
+    dims = project.experiments[0].search.dimensions
+    assert set(view.slices.points) == {d.path for d in dims}
+    for dim in dims:
+        plot = view.slices.plots[dim.path]
+        assert len(view.slices.points[dim.path].data) == 3
+        log = dim.type != "categorical" and bool(getattr(dim, "log", False))
+        assert isinstance(plot.getAxis("bottom"), LogValueAxis) == log
+        sx, sy = view.slices.points[dim.path].getData()
+        if dim.type != "categorical":
+            expected = np.array([r.params[dim.path] for r in by_number], dtype=float)
+            assert np.allclose(np.sort(sx), np.sort(np.log10(expected) if log else expected))
+        assert np.allclose(np.sort(sy), np.sort(objective))
+    assert len(view.contour.points.data) == 3
+    assert view.contour.x_combo.currentText() == "optimizer.lr"
+    assert view.contour.image.image is not None and view.contour.image.image.shape == (60, 60)
+
+
+def test_importance_from_the_study_in_the_project_storage(view: AnalysisView,
+                                                          qtbot: QtBot) -> None:
+    view.tabs.setCurrentWidget(view.importance)
+    qtbot.waitUntil(lambda: bool(view.importance.importances), timeout=30_000)
+    dims = {"optimizer.lr", "optimizer.weight_decay", "model.width", "training.batch_size"}
+    assert set(view.importance.importances) <= dims
+    assert sum(view.importance.importances.values()) == pytest.approx(1.0, abs=1e-6)
+    assert "matters most" in view.importance.message.text()
+
+
+def test_batch_size_view_has_a_curve_per_batch_size_against_wall_clock(
+        view: AnalysisView, project: Project) -> None:
+    rows, evals = stored(project)
+    sizes = {r.params["training.batch_size"] for r in rows}
+    curves = view.batch.curves
+    assert len(curves) == len(sizes) == len(view.data.batch_curves)  # type: ignore[union-attr]
+    for item, curve in zip(curves, view.data.batch_curves, strict=True):  # type: ignore[union-attr]
+        best = max((r for r in rows if r.params["training.batch_size"] == curve.batch_size),
+                   key=lambda r: r.objective)
+        assert curve.number == best.number
+        wall, metric = item.getData()
+        assert np.allclose(wall, evals[best.id].wall_s)
+        assert np.allclose(metric, evals[best.id].metrics["val_accuracy"])
+        assert np.all(np.diff(wall) > 0)
+
+
+def test_every_view_exports_png_svg_and_csv(view: AnalysisView, tmp_path: Path,
+                                            qtbot: QtBot) -> None:
+    view.tabs.setCurrentWidget(view.importance)
+    qtbot.waitUntil(lambda: bool(view.importance.importances), timeout=30_000)
+    for index, name in enumerate(TABS):
+        stem = tmp_path / name.replace(" ", "-")
+        png = view.export(index, stem.with_suffix(".png"))
+        assert png.read_bytes()[:4] == b"\x89PNG"
+        assert "<svg" in view.export(index, stem.with_suffix(".svg")).read_text()
+        with view.export(index, stem.with_suffix(".csv")).open() as fh:
+            records = list(csv.reader(fh))
+        assert len(records) > 1
+    with (tmp_path / "History.csv").open() as fh:
+        history = list(csv.DictReader(fh))
+    assert len(history) == 3 and "optimizer.lr" in history[0]
+
+
+@pytest.mark.parametrize("suffix", [".md", ".html"])
+def test_the_report_carries_journal_best_config_and_plots(
+        view: AnalysisView, project: Project, tmp_path: Path, suffix: str) -> None:
+    path = write_report(view, tmp_path / f"report{suffix}")
+    text = path.read_text()
+    exp = project.experiments[0]
+    assert exp.goal in text and exp.hypothesis in text
+    rows, _ = stored(project)
+    best = max(rows, key=lambda r: r.objective)
+    assert f"Trial #{best.number}" in text
+    config_text = text.split("```json\n")[1].split("\n```")[0] if suffix == ".md" else None
+    if config_text is not None:
+        assert json.loads(config_text)["optimizer"]["lr"] == best.params["optimizer.lr"]
+    images = sorted((tmp_path / "report_files").glob("*.png"))
+    assert len(images) == len(TABS)
+    for image in images:
+        assert image.stat().st_size > 1000
+        assert f"report_files/{image.name}" in text

@@ -1,0 +1,110 @@
+"""The baseline editor, clicked and typed into as a user does."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from gui_helpers import TypeText
+from tunestudio.gui.app.main_window import MainWindow
+from tunestudio.gui.form.editors import ChoiceEditor, NumberEditor
+
+
+def _lr(window: MainWindow) -> NumberEditor:
+    assert window.project_view is not None
+    editor = window.project_view.baseline.editor("optimizer.lr")
+    assert isinstance(editor, NumberEditor)
+    return editor
+
+
+def test_negative_lr_is_marked_at_the_field_and_disables_run(
+        window: MainWindow, qtbot: QtBot, type_text: TypeText) -> None:
+    qtbot.mouseClick(window.welcome.template_buttons["digits"], Qt.MouseButton.LeftButton)
+    assert window.project_view is not None and window.run_action.isEnabled()
+    type_text(_lr(window).spin, "-0.001")
+    baseline = window.project_view.baseline
+    assert baseline.error_at("optimizer.lr") == "Input should be greater than 0"
+    assert baseline.binding.row("optimizer.lr").error_label.isVisible()  # type: ignore[union-attr]
+    assert not window.run_action.isEnabled()
+    assert "optimizer.lr" in baseline.banner.text()
+    _lr(window).spin.clearFocus()
+    baseline.banner.linkActivated.emit("optimizer.lr")  # the problem list links to the field
+    qtbot.waitUntil(lambda: _lr(window).spin.hasFocus())
+    type_text(_lr(window).spin, "3e-3")
+    assert baseline.error_at("optimizer.lr") is None
+    assert window.document is not None and window.document.value(
+        "baseline.optimizer.lr") == pytest.approx(0.003)
+    assert window.run_action.isEnabled()
+
+
+def test_cross_field_rule_is_shown_at_the_blamed_field(
+        window: MainWindow, type_text: TypeText) -> None:
+    window.new_project("digits")
+    assert window.project_view is not None
+    baseline = window.project_view.baseline
+    epochs = baseline.editor("training.epochs")
+    assert isinstance(epochs, NumberEditor)
+    type_text(epochs.spin, "1")  # warm-up (2 epochs) must be shorter than training
+    assert "must be shorter than training.epochs" in (
+        baseline.error_at("schedule.warmup_epochs") or "")
+    assert not window.run_action.isEnabled()
+
+
+def test_kind_choice_shows_that_kinds_fields(window: MainWindow, qtbot: QtBot) -> None:
+    window.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    baseline = window.project_view.baseline
+    kind = baseline.editor("optimizer.kind")
+    assert isinstance(kind, ChoiceEditor)
+    assert baseline.editor("optimizer.beta1").isVisibleTo(baseline)
+    kind.combo.setCurrentIndex(kind.combo.findData("sgd"))
+    kind.combo.activated.emit(kind.combo.currentIndex())
+    assert window.document.value("baseline.optimizer.kind") == "sgd"
+    assert window.document.value("baseline.optimizer.lr") == 0.003  # shared field kept
+    assert baseline.editor("optimizer.momentum").isVisibleTo(baseline)
+    row = baseline.binding.rows["optimizer.beta1"][0]
+    assert not row.isVisibleTo(baseline)
+    window.undo_action.trigger()
+    assert window.document.value("baseline.optimizer.kind") == "adam"
+    assert baseline.editor("optimizer.beta1").isVisibleTo(baseline)
+
+
+def test_lr_spin_box_steps_on_a_log_scale(window: MainWindow, qtbot: QtBot) -> None:
+    window.new_project("digits")
+    spin = _lr(window).spin
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_Up)
+    assert window.document is not None
+    assert window.document.value("baseline.optimizer.lr") == pytest.approx(0.005)
+    qtbot.keyClick(spin, Qt.Key.Key_Down)
+    qtbot.keyClick(spin, Qt.Key.Key_Down)
+    assert window.document.value("baseline.optimizer.lr") == pytest.approx(0.001)
+
+
+def test_help_shows_description_and_advice(window: MainWindow, qtbot: QtBot) -> None:
+    window.new_project("digits")
+    assert window.project_view is not None
+    baseline = window.project_view.baseline
+    window.project_view.tabs.setCurrentWidget(baseline)
+    _lr(window).spin.setFocus()
+    qtbot.waitUntil(lambda: baseline.help.title.text() == "LR")
+    assert "Initial learning rate" in baseline.help.body.text()
+    assert "lower it to 1e-4" in baseline.help.body.text()
+    assert "lower it to 1e-4" in _lr(window).toolTip()
+
+
+def test_undo_redo_shortcuts_and_dirty_marker(window: MainWindow, qtbot: QtBot,
+                                              type_text: TypeText) -> None:
+    window.new_project("digits")
+    assert not window.isWindowModified()
+    type_text(_lr(window).spin, "0.02")
+    assert window.isWindowModified() and "[*]" in window.windowTitle()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.document is not None
+    assert window.document.value("baseline.optimizer.lr") == pytest.approx(0.003)
+    assert not window.isWindowModified()
+    assert _lr(window).spin.value() == pytest.approx(0.003)
+    qtbot.keyClick(window, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.document.value("baseline.optimizer.lr") == pytest.approx(0.02)

@@ -1,0 +1,116 @@
+"""The experiments list and the experiment editor: plan fields, search settings generated from
+the models, dimensions picked from the config tree, and the trial counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from gui_helpers import TypeText
+from tunestudio.gui.app.main_window import MainWindow
+from tunestudio.gui.form.editors import ChoiceEditor, NotesEditor, NumberEditor
+from tunestudio.gui.project.dimension_picker import (
+    DimensionPicker,
+    default_dimension,
+    searchable_leaves,
+)
+
+
+def test_add_experiment_state_its_goal_and_pick_a_dimension(
+        window: MainWindow, qtbot: QtBot, type_text: TypeText) -> None:
+    window.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    view = window.project_view
+    qtbot.mouseClick(view.experiments.add_button, Qt.MouseButton.LeftButton)
+    assert view.current_experiment() == "experiment"
+    editor = view.experiment
+    goal = editor.editor("goal")
+    assert isinstance(goal, NotesEditor)
+    goal.text.setFocus()
+    qtbot.keyClicks(goal.text, "Faster convergence")
+    assert window.document.value("experiments.2.goal") == "Faster convergence"
+    assert window.document.undo_stack.count() == 2  # add + one merged typing step
+
+    def pick() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, DimensionPicker):
+            QTimer.singleShot(20, pick)
+            return
+        qtbot.keyClicks(dialog.filter, "width")
+        dialog.choose("model.width")
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, pick)
+    qtbot.mouseClick(editor.dimensions.add_button, Qt.MouseButton.LeftButton)
+    dims = window.document.value("experiments.2.search.dimensions")
+    assert [d["path"] for d in dims] == ["model.width"]
+    assert dims[0]["type"] == "int" and dims[0]["low"] == 64 and dims[0]["high"] == 256
+    assert window.document.is_valid
+    assert editor.dimensions.model.rowCount() == 1
+    # grid over 3 points (64, 160, 256); OVAT: the baseline (128), then each of them
+    assert "Grid would run 3 trials" in editor.counts.text()
+    assert "one variable at a time 4 trials" in editor.counts.text()
+    strategy = editor.editor("search.strategy")
+    assert isinstance(strategy, ChoiceEditor)
+    assert strategy.combo.currentText() == "Bayesian: TPE"
+    grid_points = editor.dimensions.bindings["int"].editor("grid_points")
+    assert isinstance(grid_points, NumberEditor)
+    type_text(grid_points.spin, "5")
+    assert "Grid would run 5 trials" in editor.counts.text()
+
+
+def test_dimension_range_problem_is_shown_with_the_dimension(
+        window: MainWindow, type_text: TypeText) -> None:
+    window.new_project("digits")
+    assert window.project_view is not None
+    editor = window.project_view.experiment
+    editor.dimensions.select(0)  # optimizer.lr, 1e-4 .. 3e-2
+    high = editor.dimensions.bindings["float"].editor("high")
+    assert isinstance(high, NumberEditor)
+    type_text(high.spin, "1e-5")
+    assert not window.run_action.isEnabled()
+    assert "must be below high" in editor.dimensions.detail_error.text()
+    assert "⚠" in str(editor.dimensions.model.index(0, 0).data())
+    assert "Trial counts appear once the project is valid" in editor.counts.text()
+    type_text(high.spin, "0.03")
+    assert window.run_action.isEnabled() and editor.dimensions.detail_error.isHidden()
+
+
+def test_conclusion_and_strategy_labels(window: MainWindow, qtbot: QtBot) -> None:
+    window.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    view = window.project_view
+    view.experiments.select(1)
+    editor = view.experiment
+    assert "one variable at a time" in editor.counts.text()
+    strategy = editor.editor("search.strategy")
+    assert isinstance(strategy, ChoiceEditor)
+    index = strategy.combo.findData("grid")
+    strategy.combo.setCurrentIndex(index)
+    strategy.combo.activated.emit(index)
+    assert window.document.value("experiments.1.search.strategy") == "grid"
+    assert "this search (Grid (every combination)): 27 trials" in editor.counts.text()
+    conclusion = editor.editor("conclusion")
+    assert isinstance(conclusion, NotesEditor)
+    conclusion.text.setPlainText("LR moved it most.")
+    assert window.document.value("experiments.1.conclusion") == "LR moved it most."
+    qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)
+    assert window.document.experiment_names() == ["bayes-lr-wd-width-batch"]
+    assert view.current_experiment() == "bayes-lr-wd-width-batch"
+
+
+def test_picker_lists_searchable_knobs_with_their_kinds() -> None:
+    paths = {leaf.path for leaf in searchable_leaves()}
+    assert {"optimizer.lr", "model.kind", "training.batch_size", "model.batch_norm"} <= paths
+    assert "model.hidden_sizes" not in paths and "training.device" not in paths
+    from tunestudio.config import RunConfig, from_template, resolve
+
+    baseline = from_template("digits").baseline.model_dump(mode="json")
+    lr = default_dimension(resolve(RunConfig, "optimizer.lr"), baseline)
+    assert lr["log"] and abs(lr["low"] - 3e-4) < 1e-12 and abs(lr["high"] - 3e-2) < 1e-12
+    kind = default_dimension(resolve(RunConfig, "optimizer.kind"), baseline)
+    assert kind["choices"] == ["sgd", "adam", "adamw", "rmsprop"]
+    flag = default_dimension(resolve(RunConfig, "model.batch_norm"), baseline)
+    assert flag["choices"] == [True, False]

@@ -1,0 +1,136 @@
+"""The live view during and after a real 3-trial run: the curves hold exactly the points the
+store holds, the planned LR of a warm-up + cosine config is the engine's schedule step by step,
+compared trials are overlaid from the store, the x-axis switches, the crosshair reads values,
+and the plots export to PNG, SVG and CSV."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from insight_helpers import Setup, make_setup
+from tunestudio.config import merge_values
+from tunestudio.engine import load_splits, planned_lr
+from tunestudio.gui.plots.panel import TrialCurves
+from tunestudio.gui.run.live_view import LiveView
+
+
+@pytest.fixture
+def setup(qtbot: QtBot, tmp_path: Path) -> Iterator[Setup]:
+    yield from make_setup(None, tmp_path)
+
+
+@pytest.fixture
+def ran(setup: Setup, qtbot: QtBot) -> tuple[Setup, LiveView]:
+    view = LiveView(setup.insights)
+    qtbot.addWidget(view)
+    view.attach(setup.controller)
+    view.resize(1000, 700)
+    view.show()
+    setup.run(qtbot)
+    view.refresh()
+    return setup, view
+
+
+def counts(curves: TrialCurves) -> dict[str, int]:
+    return {k: len(c) for k, c in curves.all().items()}
+
+
+def expected_counts(steps: int, evals: int) -> dict[str, int]:
+    return {"loss": steps, "smooth": steps, "lr": steps, "grad": steps, "val": evals,
+            "train": evals, "metric": evals}
+
+
+def test_after_a_three_trial_run_each_plot_holds_the_stored_points(
+        ran: tuple[Setup, LiveView]) -> None:
+    setup, view = ran
+    rows, steps, evals = setup.stored()
+    assert [r.state for r in rows] == ["complete"] * 3
+    assert view.live_id == rows[-1].id and view.live is not None
+    shown = {rows[-1].id: view.live, **view.finished}
+    assert set(shown) == {r.id for r in rows}
+    for row in rows:
+        curves = shown[row.id]
+        assert counts(curves) == expected_counts(len(steps[row.id]), len(evals[row.id]))
+        x, y = curves.loss.data("step")
+        assert np.array_equal(x, steps[row.id].step) and np.allclose(y, steps[row.id].loss)
+        _, val = curves.val.data("epoch")
+        assert np.allclose(val, evals[row.id].val_loss)
+        # what pyqtgraph was handed is the whole series
+        assert len(curves.loss.item.getOriginalDataset()[0]) == len(steps[row.id])
+    assert "#" in view.status.text() and "complete" in view.status.text()
+
+
+def test_the_planned_lr_of_warmup_and_cosine_is_the_engines_schedule(
+        ran: tuple[Setup, LiveView]) -> None:
+    setup, view = ran
+    rows, steps, _ = setup.stored()
+    config = merge_values(setup.project.baseline, rows[-1].params)
+    assert config.schedule.kind == "cosine" and config.schedule.warmup_epochs == 1.0
+    n_train = load_splits(config.data).n_train
+    x, planned = view.planned.data("step")
+    expected = planned_lr(config, n_train)
+    assert len(planned) == len(expected) == config.training.epochs * len(
+        set(steps[rows[-1].id].step[steps[rows[-1].id].epoch == 0]))
+    assert np.array_equal(x, np.arange(1, len(expected) + 1))
+    assert np.allclose(planned, expected, rtol=1e-12, atol=0)
+    assert planned[0] < planned.max()  # the warm-up rises first
+    assert view.live is not None
+    _, actual = view.live.lr.data("step")
+    assert np.allclose(actual, expected[:len(actual)], rtol=1e-6)
+
+
+def test_selecting_two_trials_overlays_both_from_the_store(
+        setup: Setup, qtbot: QtBot, ran: tuple[Setup, LiveView]) -> None:
+    rows, steps, evals = setup.stored()
+    fresh = LiveView(setup.insights)  # a view that saw no run reads everything from the store
+    qtbot.addWidget(fresh)
+    pick = [rows[0].id, rows[2].id]
+    setup.insights.compare(pick)
+    qtbot.waitUntil(lambda: set(fresh.overlays) == set(pick), timeout=10_000)
+    for tid in pick:
+        assert counts(fresh.overlays[tid]) == expected_counts(len(steps[tid]), len(evals[tid]))
+    legend = [label.text for _, label in fresh.panel.legend.items]
+    assert legend == [f"#{rows[0].number}", f"#{rows[2].number}"]
+    setup.insights.compare([rows[2].id])
+    assert set(fresh.overlays) == {rows[2].id}
+    assert [label.text for _, label in fresh.panel.legend.items] == [f"#{rows[2].number}"]
+
+
+def test_x_axis_switches_and_the_crosshair_reads_values(ran: tuple[Setup, LiveView]) -> None:
+    setup, view = ran
+    assert view.live is not None
+    for mode in ("epoch", "wall"):
+        view.set_x_mode(mode)
+        x, _ = view.live.loss.item.getOriginalDataset()
+        assert np.all(np.diff(x) > 0) and np.isfinite(x).all()
+    epochs = setup.project.baseline.training.epochs
+    assert view.live.loss.data("epoch")[0][-1] == pytest.approx(epochs)
+    wall = view.live.loss.data("wall")[0]
+    assert 0 < wall[-1] < 60
+    view.set_x_mode("step")
+    x, y = view.live.smooth.data("step")
+    mid = len(x) // 2
+    text = view.crosshair.show_at("loss", float(x[mid]))
+    assert f"{y[mid]:.4g}" in text and view.reading.text().startswith("<b>loss</b>")
+
+
+def test_plots_export_to_png_svg_and_csv(ran: tuple[Setup, LiveView], tmp_path: Path) -> None:
+    setup, view = ran
+    png = view.export(tmp_path / "curves.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = view.export(tmp_path / "curves.svg")
+    assert "<svg" in svg.read_text()
+    table = view.export(tmp_path / "curves.csv")
+    with table.open() as fh:
+        records = list(csv.DictReader(fh))
+    rows, steps, _ = setup.stored()
+    live_loss = [r for r in records if r["trial"] == f"#{rows[-1].number}"
+                 and r["series"] == "loss"]
+    assert len(live_loss) == len(steps[rows[-1].id])
+    assert float(live_loss[0]["value"]) == pytest.approx(steps[rows[-1].id].loss[0])

@@ -1,0 +1,57 @@
+"""Engine events reach the GUI thread batched: whatever the step rate, at most ~30 batches a
+second, none lost, in order; trial starts and ends go out at once, after the pending batch."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+
+from gui_helpers import fast_project
+from tunestudio.engine import EvalEvent, StepEvent
+from tunestudio.gui.run.worker import EventBuffer, RunRequest, RunWorker, make_signal_hooks
+from tunestudio.search import TrialFinished, TrialStarted
+
+
+def test_event_buffer_hands_over_everything_once() -> None:
+    buffer = EventBuffer(interval_s=10.0)
+    assert buffer.take() is None
+    buffer.add("steps", 1, "a")
+    buffer.add("evaluations", 1, "b")
+    batch = buffer.take()
+    assert batch is not None and batch.steps == [(1, "a")] and batch.evaluations == [(1, "b")]
+    assert buffer.take() is None and not buffer.due()
+
+
+def test_steps_from_another_thread_arrive_batched(qtbot: QtBot, tmp_path: Any) -> None:
+    request = RunRequest(project=fast_project(), experiment="three", base_dir=tmp_path)
+    worker = RunWorker(request, threading.Event(), threading.Event())
+    hooks = make_signal_hooks(worker)
+    received: list[Any] = []
+    order: list[str] = []
+    worker.batch.connect(lambda b: (received.append(b), order.append("batch")))
+    worker.trial_started.connect(lambda ev: order.append("start"))
+    worker.trial_finished.connect(lambda ev: order.append("end"))
+    n = 20_000
+
+    def run() -> None:  # the runner's thread, stepping flat out
+        hooks.on_trial_start(TrialStarted(7, 0, {}, 0, "cpu", 1, 1))
+        for i in range(1, n + 1):
+            hooks.on_step(7, StepEvent(i, 0, 0.5, 1e-3, 1.0, 1e4))
+            if i % 5000 == 0:
+                hooks.on_evaluate(7, EvalEvent(i, i / 5000, 0.1, 0.5, 0.4, {"val_accuracy": 0.9}))
+        hooks.on_trial_end(TrialFinished(7, 0, "complete", "", 0.9, 0.9, 1, 1, 1.0))
+
+    started = time.monotonic()
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    elapsed = time.monotonic() - started
+    qtbot.waitUntil(lambda: bool(order) and order[-1] == "end", timeout=5000)
+    steps = [ev.step for batch in received for _, ev in batch.steps]
+    assert steps == list(range(1, n + 1))  # none lost, in order
+    assert sum(len(b.evaluations) for b in received) == 4
+    assert len(received) <= elapsed * 30 + 3  # at most ~30 a second, plus the flushes
+    assert order[0] == "start" and order[-2:] == ["batch", "end"]

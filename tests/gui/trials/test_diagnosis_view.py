@@ -1,0 +1,165 @@
+"""Diagnosis in the GUI over real trials: a trial built to overfit (tiny data, big model, no
+regularisation) shows overfitting with its evidence shaded and creates a weight-decay experiment
+in one click; a trial with a huge LR shows a diverging loss and suggests lower LRs. The trial
+detail: confusion matrix, k-fold, and the LR range test writing its range into the search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from insight_helpers import run_headless
+from tiny_projects import tiny_project
+from tunestudio.config import (
+    ConstantSchedule,
+    EarlyStoppingConfig,
+    FloatDimension,
+    Project,
+    SearchDefinition,
+    merge_values,
+)
+from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.common.insights import Insights
+from tunestudio.gui.plots.export import export_plot
+from tunestudio.gui.trials.detail import TrialDetail
+from tunestudio.gui.trials.diagnosis import DiagnosisView
+from tunestudio.store import Store, TrialRow
+
+
+def overfit_project() -> Project:
+    """Baseline built to overfit; one-at-a-time over the LR adds a trial with a huge LR."""
+    base = tiny_project()
+    baseline = merge_values(base.baseline, {
+        "data.fraction": 0.1, "model.width": 256, "model.depth": 2,
+        "optimizer.weight_decay": 0.0, "optimizer.lr": 0.003, "training.batch_size": 16,
+        "training.epochs": 30})
+    baseline = baseline.model_copy(update={
+        "schedule": ConstantSchedule(warmup_epochs=0),
+        "early_stopping": EarlyStoppingConfig(enabled=False)})
+    search = SearchDefinition(strategy="ovat", dimensions=[FloatDimension(
+        path="optimizer.lr", low=1e-3, high=10.0, log=True, values=[0.003, 10.0])],
+        budget=base.experiments[0].search.budget.model_copy(update={"trials": None}),
+        pruner=base.experiments[0].search.pruner)
+    exp = base.experiments[0].model_copy(update={"name": "overfit-or-diverge",
+                                                 "search": search})
+    return Project.model_validate({**base.model_dump(), "baseline": baseline.model_dump(),
+                                   "experiments": [exp.model_dump()]})
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return run_headless(tmp_path_factory.mktemp("diagnosis"), overfit_project())
+
+
+@pytest.fixture
+def insights(project: Project) -> Iterator[Insights]:
+    shared = Insights(ProjectDocument.from_project(project))
+    shared.set_experiment(project.experiments[0].name)
+    yield shared
+    shared.close()
+
+
+def trials(project: Project) -> list[TrialRow]:
+    store = Store.open(project.storage_url)
+    try:
+        exp = store.experiment(project.experiments[0].name)
+        assert exp is not None
+        return store.trials(exp.id)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def view(insights: Insights, qtbot: QtBot) -> DiagnosisView:
+    diagnosis = DiagnosisView(insights)
+    qtbot.addWidget(diagnosis)
+    diagnosis.resize(1000, 600)
+    diagnosis.show()
+    return diagnosis
+
+
+def focus(view: DiagnosisView, qtbot: QtBot, trial: TrialRow) -> None:
+    view.insights.set_focus(trial.id)
+    qtbot.waitUntil(lambda: f"Trial #{trial.number}" in view.title.text(), timeout=10_000)
+
+
+def test_the_overfit_trial_is_diagnosed_and_one_click_adds_a_weight_decay_experiment(
+        view: DiagnosisView, project: Project, qtbot: QtBot) -> None:
+    baseline_trial = next(t for t in trials(project) if t.params == {"optimizer.lr": 0.003})
+    focus(view, qtbot, baseline_trial)
+    assert view.findings[0].symptom == "overfitting"
+    assert view.list.item(0).text() == "Overfitting"
+    assert "validation loss" in view.text.toHtml() and "L2" in view.text.toHtml()
+    assert view.region is not None
+    low, high = view.region.getRegion()
+    ev = view.findings[0].evidence[0]
+    assert (low, high) == (ev.start, ev.end) and ev.unit == "epoch" and high == 30
+    document = view.insights.document
+    before = document.experiment_names()
+    view.create_button.click()
+    assert document.project is not None
+    added = [n for n in document.experiment_names() if n not in before]
+    assert added == ["overfitting-weight-decay"]
+    exp = document.project.experiment(added[0])
+    assert [d.path for d in exp.search.dimensions] == ["optimizer.weight_decay"]
+    assert exp.search.strategy == "ovat"
+    assert exp.search.dimensions[0].model_dump()["values"] == [0.0, 0.0001, 0.0004, 0.0016]
+    document.undo_stack.undo()
+    assert document.experiment_names() == before
+
+
+def test_the_huge_lr_trial_is_diverging_with_lower_lrs_suggested(
+        view: DiagnosisView, project: Project, qtbot: QtBot) -> None:
+    huge = next(t for t in trials(project) if t.params.get("optimizer.lr") == 10.0)
+    focus(view, qtbot, huge)
+    assert view.findings[0].symptom == "diverging"
+    assert "overfitting" not in [f.symptom for f in view.findings]
+    name = view.create_suggested(0)
+    document = view.insights.document
+    assert document.project is not None and name is not None
+    dim = document.project.experiment(name).search.dimensions[0]
+    assert dim.path == "optimizer.lr"
+    assert np.allclose(dim.model_dump()["values"], [0.1, 1.0, 10.0])
+
+
+def test_trial_detail_confusion_kfold_and_lr_range_written_into_the_search(
+        insights: Insights, project: Project, qtbot: QtBot, tmp_path: Path) -> None:
+    detail = TrialDetail(insights)
+    qtbot.addWidget(detail)
+    detail.show()
+    trial = next(t for t in trials(project) if t.params == {"optimizer.lr": 0.003})
+    insights.set_focus(trial.id)
+    qtbot.waitUntil(lambda: detail.config is not None, timeout=10_000)
+    detail.cm_button.click()
+    qtbot.waitUntil(lambda: detail.matrix is not None, timeout=60_000)
+    assert detail.matrix is not None and detail.matrix.shape == (10, 10)
+    assert "Weakest classes" in detail.cm_label.text()
+    detail.cv_button.click()
+    qtbot.waitUntil(lambda: bool(detail.fold_scores), timeout=120_000)
+    assert len(detail.fold_scores) == project.baseline.evaluation.kfold
+    assert all(0 < s <= 1 for s in detail.fold_scores)
+    assert not detail.write_button.isEnabled()
+    detail.lr_button.click()
+    qtbot.waitUntil(lambda: detail.suggested_range is not None, timeout=60_000)
+    assert detail.write_button.isEnabled()
+    low, high = detail.suggested_range or (0, 0)
+    assert f"range {low:.3g}..{high:.3g}" in detail.lr_view.getPlotItem().titleLabel.text
+    export = tmp_path / "lr-range.csv"
+    detail.tabs.setCurrentIndex(2)
+    export_plot(detail.current_plot(), export)
+    assert len(export.read_text().splitlines()) > 10
+    assert export_plot(detail.current_plot(), tmp_path / "lr.svg").read_text().count("<svg")
+    detail.write_button.click()
+    document = insights.document
+    assert document.project is not None
+    dims = document.project.experiment(project.experiments[0].name).search.dimensions
+    lr = next(d for d in dims if d.path == "optimizer.lr")
+    assert isinstance(lr, FloatDimension) and lr.log
+    assert (lr.low, lr.high) == pytest.approx((low, high))
+    document.undo_stack.undo()
+    assert document.project is not None
+    assert document.project.experiments[0].search.dimensions[0].model_dump()["high"] == 10.0

@@ -1,0 +1,257 @@
+"""The trials table over a real 3-trial experiment: a column per searched dimension, the best
+trial highlighted, sorting and filtering, rows that appear and change while another process
+writes the store, selection overlaying trials in the plots, and every context action."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from insight_helpers import run_headless
+from tunestudio.config import Project, RunConfig, merge_values
+from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.common.insights import Insights
+from tunestudio.gui.run.live_view import LiveView
+from tunestudio.gui.trials.table_model import TrialsTableModel
+from tunestudio.gui.trials.table_view import TrialsPanel
+from tunestudio.store import Store, TrialRow
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """One headless 3-trial run shared by the module's tests (they read it; what they add,
+    they add to trials of their own)."""
+    return run_headless(tmp_path_factory.mktemp("trials-table"))
+
+
+@pytest.fixture
+def panel(project: Project, qtbot: QtBot) -> Iterator[TrialsPanel]:
+    document = ProjectDocument.from_project(project)
+    insights = Insights(document)
+    insights.set_experiment(project.experiments[0].name)
+    view = TrialsPanel(insights)
+    qtbot.addWidget(view)
+    view.resize(1100, 500)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 3, timeout=10_000)
+    yield view
+    view.close_view()
+    insights.close()
+
+
+def stored(project: Project) -> tuple[Store, int]:
+    store = Store.open(project.storage_url)
+    exp = store.experiment(project.experiments[0].name)
+    assert exp is not None
+    return store, exp.id
+
+
+def shown_numbers(panel: TrialsPanel) -> list[str]:
+    return [panel.proxy.index(r, 0).data() for r in range(panel.proxy.rowCount())]
+
+
+def test_a_column_per_dimension_and_the_best_trial_highlighted(
+        panel: TrialsPanel, project: Project) -> None:
+    titles = [c.title for c in panel.model.columns]
+    dims = [d.path for d in project.experiments[0].search.dimensions]
+    assert [c.key for c in panel.model.columns if "." in c.key] == dims
+    assert titles[:4] == ["#", "State", "val_accuracy", "±"]
+    assert {"lr", "weight_decay", "width", "batch_size"} <= set(titles)
+    store, exp_id = stored(project)
+    try:
+        best = store.best_trial(exp_id, "maximize")
+        rows = store.trials(exp_id)
+    finally:
+        store.close()
+    assert best is not None and panel.model.best_id == best.id
+    row = panel.model.row_of(best.id)
+    assert row is not None
+    index = panel.model.index(row, 0)
+    assert panel.model.data(index, Qt.ItemDataRole.BackgroundRole) is not None
+    assert panel.model.data(index, Qt.ItemDataRole.FontRole).bold()
+    other = panel.model.index((row + 1) % 3, 0)
+    assert panel.model.data(other, Qt.ItemDataRole.BackgroundRole) is None
+    lr_col = panel.model.column_of("optimizer.lr")
+    for trial in rows:
+        r = panel.model.row_of(trial.id)
+        assert r is not None
+        assert panel.model.index(r, lr_col).data() == f"{trial.params['optimizer.lr']:.4g}"
+    assert "3 of 3 trial(s) shown, 3 complete" in panel.count.text()
+
+
+def test_sorting_and_filtering_by_state_params_and_objective(panel: TrialsPanel) -> None:
+    trials = panel.model.trials()
+    objective = panel.model.column_of("objective")
+    panel.table.sortByColumn(objective, Qt.SortOrder.DescendingOrder)
+    ranked = sorted(trials, key=lambda t: t.objective or 0, reverse=True)
+    assert shown_numbers(panel) == [str(t.number) for t in ranked]
+    panel.table.sortByColumn(panel.model.column_of("optimizer.lr"), Qt.SortOrder.AscendingOrder)
+    by_lr = sorted(trials, key=lambda t: t.params["optimizer.lr"])
+    assert shown_numbers(panel) == [str(t.number) for t in by_lr]
+    middle = by_lr[1].params["optimizer.lr"]
+    panel.filter.setText(f"lr>={middle!r}")
+    assert shown_numbers(panel) == [str(t.number) for t in by_lr[1:]]
+    panel.filter.setText(f"lr>={middle!r} objective>={ranked[0].objective!r}")
+    expected = [str(t.number) for t in by_lr[1:] if t.objective == ranked[0].objective]
+    assert shown_numbers(panel) == expected
+    panel.filter.setText("state=pruned")
+    assert panel.proxy.rowCount() == 0
+    panel.filter.setText("nosuchcolumn=3")
+    assert panel.problem.isVisible() and "no column 'nosuchcolumn'" in panel.problem.text()
+    panel.filter.setText("")
+    assert panel.proxy.rowCount() == 3 and not panel.problem.isVisible()
+    panel.state.setCurrentText("complete")
+    assert panel.proxy.rowCount() == 3
+    panel.state.setCurrentText("failed")
+    assert panel.proxy.rowCount() == 0
+
+
+def test_trials_written_by_another_process_appear_and_update_live(
+        panel: TrialsPanel, project: Project, qtbot: QtBot) -> None:
+    store, exp_id = stored(project)
+    try:
+        tid = store.start_trial(exp_id, number=100, optuna_trial_id=None,
+                                params={"optimizer.lr": 0.002}, config_json="{}",
+                                device="remote", seed=0)
+        qtbot.waitUntil(lambda: panel.model.row_of(tid) is not None, timeout=5_000)
+        row = panel.model.row_of(tid)
+        assert row is not None and panel.model.trial(row).state == "running"
+        store.finish_trial(tid, state="complete", objective=2.0, duration_s=1.0)
+        qtbot.waitUntil(lambda: panel.model.best_id == tid, timeout=5_000)
+        assert panel.model.trial(panel.model.row_of(tid) or 0).state == "complete"
+    finally:
+        store.delete_trial(tid)
+        store.close()
+
+
+def test_selecting_two_rows_overlays_both_trials_in_the_plots(
+        panel: TrialsPanel, project: Project, qtbot: QtBot) -> None:
+    live = LiveView(panel.insights)
+    qtbot.addWidget(live)
+    a, b = panel.model.trials()[:2]
+    panel.select_trials([a.id, b.id])
+    assert panel.insights.compared == [a.id, b.id]
+    assert panel.insights.focus == b.id
+    qtbot.waitUntil(lambda: set(live.overlays) == {a.id, b.id}, timeout=10_000)
+    store = Store.open(project.storage_url)
+    try:
+        steps = store.step_series([a.id, b.id])
+    finally:
+        store.close()
+    for t in (a, b):
+        assert len(live.overlays[t.id].loss) == len(steps[t.id])
+
+
+def test_use_as_baseline_is_one_undoable_edit(panel: TrialsPanel, qtbot: QtBot) -> None:
+    trial = panel.model.trials()[1]
+    panel.select_trials([trial.id])
+    document = panel.insights.document
+    before = json.dumps(document.draft["baseline"], sort_keys=True)
+    panel.trial_actions.baseline_action.trigger()
+    qtbot.waitUntil(lambda: document.undo_stack.count() == 1, timeout=5_000)
+    assert document.project is not None
+    expected = merge_values(RunConfig.model_validate(json.loads(before)), trial.params)
+    assert document.project.baseline == expected
+    document.undo_stack.undo()
+    assert json.dumps(document.draft["baseline"], sort_keys=True) == before
+
+
+def test_notes_and_tags_are_stored_and_shown(panel: TrialsPanel, project: Project,
+                                             qtbot: QtBot) -> None:
+    trial = panel.model.trials()[0]
+    panel.select_trials([trial.id])
+    panel.trial_actions.edit_notes("fast and stable", ["keep", "candidate"])
+    tags = panel.model.column_of("tags")
+    row = panel.model.row_of(trial.id)
+    qtbot.waitUntil(lambda: panel.model.index(row or 0, tags).data() == "keep, candidate",
+                    timeout=5_000)
+    store = Store.open(project.storage_url)
+    try:
+        again = store.trial(trial.id)
+    finally:
+        store.close()
+    assert (again.notes, again.tags) == ("fast and stable", ["keep", "candidate"])
+    panel.filter.setText("tags~keep")
+    assert shown_numbers(panel) == [str(trial.number)]
+
+
+def test_rerun_with_more_seeds_adds_a_valid_experiment(panel: TrialsPanel) -> None:
+    trial = panel.model.trials()[2]
+    panel.select_trials([trial.id])
+    name = panel.trial_actions.rerun_with_seeds(4)
+    document = panel.insights.document
+    assert name is not None and name in document.experiment_names()
+    assert document.project is not None
+    exp = document.project.experiment(name)
+    assert exp.search.repeats == 4 and exp.search.strategy == "grid"
+    pinned = {d.path: d.model_dump()["choices"] for d in exp.search.dimensions}
+    assert pinned == {p: [v] for p, v in trial.params.items()}
+
+
+def test_test_split_evaluated_once_then_refused(panel: TrialsPanel, project: Project,
+                                                qtbot: QtBot) -> None:
+    trial = panel.model.best_id
+    assert trial is not None
+    panel.select_trials([trial])
+    assert panel.trial_actions.test_action.isEnabled()
+    panel.trial_actions.evaluate_on_test(confirmed=True)
+    test_col = panel.model.column_of("test")
+    qtbot.waitUntil(lambda: panel.model.index(panel.model.row_of(trial) or 0, test_col).data()
+                    != "", timeout=60_000)
+    store = Store.open(project.storage_url)
+    try:
+        metrics = store.trial(trial).test_metrics
+        assert metrics is not None and 0 < metrics["test_accuracy"] <= 1
+        panel.select_trials([trial])
+        panel.trial_actions.evaluate_on_test(confirmed=True)  # refused: already done
+        assert not panel.insights.training.busy("actions:test")
+        assert store.trial(trial).test_metrics == metrics
+    finally:
+        store.close()
+
+
+def test_delete_and_export(panel: TrialsPanel, project: Project, qtbot: QtBot,
+                           tmp_path: Path) -> None:
+    store, exp_id = stored(project)
+    try:
+        doomed = store.record_invalid(exp_id, number=200, optuna_trial_id=None,
+                                      params={"optimizer.lr": 5.0}, message="bad")
+        qtbot.waitUntil(lambda: panel.model.row_of(doomed) is not None, timeout=5_000)
+        panel.select_trials([doomed])
+        panel.trial_actions.delete(confirmed=True)
+        qtbot.waitUntil(lambda: panel.model.row_of(doomed) is None, timeout=5_000)
+        assert all(t.id != doomed for t in store.trials(exp_id))
+    finally:
+        store.close()
+    path = panel.trial_actions.export_csv(tmp_path / "trials.csv")
+    assert path is not None
+    with path.open() as fh:
+        records = list(csv.DictReader(fh))
+    assert len(records) == 3
+    assert {"#", "State", "optimizer.lr", "training.batch_size"} <= set(records[0])
+    by_number = {r["#"]: r for r in records}
+    for trial in panel.model.trials():
+        assert float(by_number[str(trial.number)]["optimizer.lr"]) == trial.params[
+            "optimizer.lr"]
+
+
+def test_the_model_keeps_10k_rows_sortable(qtbot: QtBot) -> None:
+    model = TrialsTableModel()
+    model.set_columns(["optimizer.lr"], "val_accuracy", "maximize")
+    rows = [TrialRow(id=i, experiment_id=1, number=i, state="complete", message="",
+                     params={"optimizer.lr": 1.0 / (i + 1)}, objective=(i * 7919 % 10_000) / 1e4,
+                     objective2=None, objective_std=None, metrics={}, device="cpu", seed=0,
+                     repeats=1, duration_s=1.0, started_at=0.0, finished_at=1.0,
+                     heartbeat_at=None, updated_at=1.0, notes="", tags=[],
+                     optuna_trial_id=None, test_metrics=None) for i in range(10_000)]
+    model.set_trials(rows)
+    assert model.rowCount() == 10_000
+    model.sort(model.column_of("objective"), Qt.SortOrder.DescendingOrder)
+    assert model.trial(0).id == model.best_id
+    assert model.trial(0).objective == max(r.objective or 0 for r in rows)

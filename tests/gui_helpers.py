@@ -1,0 +1,83 @@
+"""Helpers of the GUI tests: small fast projects, a helper that answers modal message boxes by
+clicking their buttons, and the type of the `type_text` fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QMessageBox
+
+from tunestudio.config import (
+    Budget,
+    Experiment,
+    FloatDimension,
+    Project,
+    PrunerConfig,
+    SearchDefinition,
+    from_template,
+)
+
+
+def fast_project(trials: int = 3, epochs: int = 2) -> Project:
+    """Digits on a fifth of the data for two epochs: a trial takes about a second on a CPU.
+    Early stopping is off, so a long `epochs` makes a trial that runs until stopped."""
+    project = from_template("digits")
+    base = project.baseline
+    baseline = base.model_copy(update={
+        "early_stopping": base.early_stopping.model_copy(update={"enabled": False}),
+        "data": base.data.model_copy(update={"fraction": 0.2}),
+        "schedule": base.schedule.model_copy(update={"warmup_epochs": 0.0}),
+        "training": base.training.model_copy(update={"epochs": epochs, "device": "cpu"}),
+    })
+    experiment = Experiment(
+        name="three", goal="Check runs.", hypothesis="The LR matters.",
+        search=SearchDefinition(
+            strategy="random", sampler_seed=1,
+            dimensions=[FloatDimension(path="optimizer.lr", low=1e-3, high=1e-2, log=True)],
+            budget=Budget(trials=trials), pruner=PrunerConfig(kind="none")),
+    )
+    return project.model_copy(update={"name": "Fast", "baseline": baseline,
+                                      "experiments": [experiment, *project.experiments]})
+
+
+class AnswerBox:
+    """`answer_box("Don't run")` clicks that button of the next modal message box (the box
+    runs its own event loop, so the click is scheduled before the box opens). `seen` keeps
+    each answered box's object name and text."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def __call__(self, button_text: str) -> None:
+        def click() -> None:
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox):
+                QTimer.singleShot(20, click)
+                return
+            self.seen.append((box.objectName(), f"{box.text()}\n{box.informativeText()}"))
+            for button in box.findChildren(QAbstractButton):
+                if button.text().replace("&", "") == button_text:
+                    button.click()
+                    return
+            box.reject()
+            raise AssertionError(f"no button '{button_text}' in {box.objectName()}")
+
+        QTimer.singleShot(0, click)
+
+
+def close_dialogs() -> None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.isVisible():
+            widget.reject()
+
+
+TypeText = Callable[..., None]
+
+
+def table_states(window: Any) -> list[str]:
+    """The states in the window's Trials table, by trial number."""
+    workspace = window.workspace
+    assert workspace is not None
+    return [t.state for t in sorted(workspace.table.model.trials(), key=lambda t: t.number)]
