@@ -1,0 +1,122 @@
+"""Read-only commands on the trial history: trials, info, export.
+
+They answer at once: they read our `ts_` tables through the store (SQLAlchemy) and import
+neither torch nor optuna, not even indirectly (tests/e2e/test_cli_latency.py checks
+`sys.modules`; benchmarks/cli_latency.py measures them)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from tunestudio.cli.common import Subparsers, experiment_name, load
+
+
+def _records(project_path: str, experiment: str | None) -> list[dict[str, Any]]:
+    from tunestudio.store import Store, storage_url_for
+    from tunestudio.store.records import trial_records
+
+    project, _ = load(project_path)
+    if experiment is not None:
+        experiment_name(project, experiment)
+    with Store.open(storage_url_for(project)) as store:
+        return trial_records(store, experiment)
+
+
+def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+    """Trial records as `json` (exact values), `csv` or an aligned `table` (rounded for the
+    eye, first line of a message only)."""
+    if fmt == "json":
+        json.dump(rows, out, indent=2, default=str)
+        out.write("\n")
+        return
+    params = sorted({k for r in rows for k in r["params"]})
+    header = ["experiment", "trial_id", "number", "state", "objective", *params, "duration_s",
+              "message"]
+    table = [[_cell(r.get(h, r["params"].get(h))) for h in header] for r in rows]
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for line in table:
+            writer.writerow(line)
+        return
+    table = [[c.splitlines()[0][:40] if c else "" for c in line] for line in table]
+    widths = [max(len(h), *(len(line[i]) for line in table)) if table else len(h)
+              for i, h in enumerate(header)]
+    out.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()
+              + "\n")
+    for line in table:
+        out.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+                  + "\n")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _cmd_trials(args: argparse.Namespace) -> int:
+    write_rows(_records(args.path, args.experiment), args.format, sys.stdout)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    rows = _records(args.path, None)
+    if args.output:
+        with Path(args.output).open("w", newline="", encoding="utf-8") as fh:
+            write_rows(rows, args.format, fh)
+        print(f"{args.output}: {len(rows)} trial(s)", file=sys.stderr)
+    else:
+        write_rows(rows, args.format, sys.stdout)
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from tunestudio.store import Store, storage_url_for
+
+    project, project_path = load(args.path)
+    url = storage_url_for(project)
+    with Store.open(url) as store:
+        known = {e.name: e for e in store.experiments()}
+        experiments = []
+        for exp in project.experiments:
+            row = known.get(exp.name)
+            direction = exp.search.objective.resolved_direction
+            best = store.best_trial(row.id, direction) if row else None
+            experiments.append({
+                "name": exp.name, "study_name": row.study_name if row else exp.name,
+                "strategy": exp.search.strategy, "objective": exp.search.objective.metric,
+                "direction": direction,
+                "counts": store.counts(row.id) if row else {},
+                "best": None if best is None else {"trial_id": best.id, "number": best.number,
+                                                   "objective": best.objective,
+                                                   "params": dict(best.params)},
+            })
+    print(json.dumps({"project": project.name, "id": str(project.id), "path": str(project_path),
+                      "storage_url": url, "experiments": experiments}, indent=2, default=str))
+    return 0
+
+
+def register(sub: Subparsers) -> None:
+    p = sub.add_parser("trials", help="list the trials of a project's experiments")
+    p.add_argument("path", help="project file")
+    p.add_argument("--experiment", help="only this experiment")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.set_defaults(func=_cmd_trials)
+
+    p = sub.add_parser("info", help="storage URL, experiments, trial counts and best (JSON)")
+    p.add_argument("path", help="project file")
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("export", help="export every trial of the project")
+    p.add_argument("path", help="project file")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--output", "-o", help="file to write (default: stdout)")
+    p.set_defaults(func=_cmd_export)

@@ -1,0 +1,92 @@
+"""Project-file commands: new, validate, schema, demo. Config only: no store, torch or optuna."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tunestudio import paths, resources
+from tunestudio.cli.common import Subparsers
+from tunestudio.config import TEMPLATES, Project, ProjectFileError, from_template, load_project
+from tunestudio.config import save_project as save_project_file
+from tunestudio.config.projectfile import write_atomic
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if path.suffix != ".tuneproj":
+        path = path.with_suffix(".tuneproj")
+    if path.exists() and not args.force:
+        print(f"{path}: already exists; choose another path or pass --force", file=sys.stderr)
+        return 1
+    project = from_template(args.template)
+    if args.name:
+        project = project.model_copy(update={"name": args.name})
+    save_project_file(project, path)
+    print(f"{path}: new project '{project.name}' from template '{args.template}'")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for raw in args.paths:
+        try:
+            project = load_project(raw)
+        except ProjectFileError as exc:
+            print(exc, file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{raw}: valid ({len(project.experiments)} experiment(s))")
+    return 1 if failed else 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(Project.model_json_schema(), indent=2))
+    return 0
+
+
+def demo_project_path() -> Path:
+    return paths.data_dir() / "demo" / "digits.tuneproj"
+
+
+def ensure_demo_project() -> Path:
+    """The bundled digits demo, copied into the data dir the first time; an existing file is
+    never overwritten (it may hold the user's edits)."""
+    path = demo_project_path()
+    if not path.exists():
+        write_atomic(path, resources.demo_project("digits").read_bytes())
+    return path
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from tunestudio.cli.gui import open_gui
+
+    path = ensure_demo_project()
+    project = load_project(path)
+    print(f"{path}: demo project '{project.name}' is valid "
+          f"({len(project.experiments)} experiment(s))")
+    if args.no_gui:
+        return 0
+    return open_gui([str(path)])
+
+
+def register(sub: Subparsers) -> None:
+    p = sub.add_parser("new", help="create a project file from a template")
+    p.add_argument("path", help="where to write the .tuneproj file")
+    p.add_argument("--template", default="digits", choices=sorted(TEMPLATES))
+    p.add_argument("--name", help="project name (default: the template's)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=_cmd_new)
+
+    p = sub.add_parser("validate", help="check project files; exit 1 naming each bad field")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("schema", help="print the JSON schema of the project file")
+    p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("demo", help="create (once) and open the bundled digits demo project")
+    p.add_argument("--no-gui", action="store_true", help="create and validate only")
+    p.set_defaults(func=_cmd_demo)

@@ -1,0 +1,100 @@
+"""Commands that train: run, worker, train. They import the search layer and torch when they
+run, never at import (building the parser must stay light)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import threading
+
+from tunestudio.cli.common import Subparsers, experiment_name, load, stop_on_signals
+
+
+def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
+    from tunestudio.search import ConsoleProgress, ExperimentRunner, RunOptions
+
+    project, project_path = load(args.path)
+    name = experiment_name(project, args.experiment)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    options = RunOptions(trials=getattr(args, "trials", None),
+                         timeout_s=getattr(args, "timeout", None), device=args.device,
+                         workers=getattr(args, "workers", 1),
+                         storage_url=getattr(args, "storage", None),
+                         idle_wait_s=getattr(args, "wait", 0.0))
+    runner = ExperimentRunner(project, name, base_dir=project_path.parent, options=options,
+                              hooks=[ConsoleProgress(quiet=args.quiet)], stop_event=stop,
+                              project_path=project_path, queue=queue)
+    summary = runner.run()
+    print(json.dumps({"experiment": summary.experiment, "counts": summary.counts,
+                      "best_trial": summary.best_trial_id,
+                      "best_objective": summary.best_objective,
+                      "best_params": summary.best_params, "stopped": summary.stopped,
+                      "duration_s": round(summary.duration_s, 3)}))
+    return 130 if summary.stopped else 0
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    return _cmd_run(args, queue=False)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    """Train the baseline once: progress on stderr, the outcome as the last stdout line."""
+    from tunestudio.config import merge_values
+    from tunestudio.engine import ProgressLine, Trainer, warm_up
+
+    project, project_path = load(args.path)
+    config = project.baseline
+    if args.epochs is not None:
+        config = merge_values(config, {"training.epochs": args.epochs})
+    stop = threading.Event()
+    stop_on_signals(stop)
+    progress = ProgressLine(sys.stderr, metric=config.early_stopping.monitor)
+    warm_up()  # torch's one-off start-up cost is not the run's
+    result = Trainer(config, hooks=[progress], base_dir=project_path.parent, device=args.device,
+                     stop_event=stop).fit()
+    if result.traceback:
+        print(result.traceback, file=sys.stderr)
+
+    def clean(values: dict[str, float]) -> dict[str, float | None]:
+        return {k: (v if math.isfinite(v) else None) for k, v in values.items()}
+
+    print(json.dumps({"status": result.status, "message": result.message,
+                      "metrics": clean(result.metrics), "best": clean(result.best),
+                      "epochs": result.epochs, "steps": result.steps,
+                      "duration_s": round(result.duration_s, 3), "device": result.device}))
+    if result.status == "stopped":
+        return 130
+    return 0 if result.ok else 1
+
+
+def register(sub: Subparsers) -> None:
+    p = sub.add_parser("run", help="run an experiment (adds trials to it when run again)")
+    p.add_argument("path", help="project file")
+    p.add_argument("--experiment", help="experiment name (default: the project's first)")
+    p.add_argument("--trials", type=int, help="trials to run now (overrides the budget)")
+    p.add_argument("--timeout", type=float, help="seconds (overrides the budget)")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--workers", type=int, default=1, help="trials at once on this machine")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("worker", help="run queued trials of an experiment from this machine "
+                       "against a shared database")
+    p.add_argument("path", help="project file")
+    p.add_argument("--experiment", help="experiment name (default: the project's first)")
+    p.add_argument("--storage", help="database URL (default: the project's)")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--wait", type=float, default=0.0,
+                   help="seconds to keep polling for queued trials when none is left")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_cmd_worker)
+
+    p = sub.add_parser("train", help="train the project's baseline once; prints the outcome "
+                       "as JSON")
+    p.add_argument("path", help="project file")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: the config's)")
+    p.add_argument("--epochs", type=int, help="train this many epochs instead")
+    p.set_defaults(func=_cmd_train)
