@@ -1,0 +1,58 @@
+"""What may train together as one fused model: the shape signature of a config.
+
+Trials fuse when everything that shapes the computation is the same: the data (and its split),
+the model's kind and layer structure, the batch size and epochs (so every trial takes the same
+steps), the loss, the evaluation cadence, the optimiser kind, the device and precision. What
+only changes numbers rides on the trial axis as a tensor or a per-trial object: learning rate
+and its schedule, weight decay, L1, momentum / betas / eps / alpha, gradient clipping, early
+stopping, the seed (initial weights and batch order), and, for the built-in MLP, the widths of
+the hidden layers (padded to the widest, the extra units masked) and dropout."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tunestudio.config import MLPModel, RunConfig
+
+# Fields that may differ inside a group, by section of the run config.
+_PER_TRIAL: dict[str, frozenset[str]] = {
+    "optimizer": frozenset({"lr", "weight_decay", "l1", "momentum", "nesterov", "beta1",
+                            "beta2", "eps", "alpha"}),
+    "training": frozenset({"seed", "grad_clip_norm"}),
+}
+# Whole sections that are per trial: each trial keeps its own schedule and early stopping.
+_PER_TRIAL_SECTIONS = frozenset({"schedule", "early_stopping"})
+_MLP_PER_TRIAL = frozenset({"width", "depth", "hidden_sizes", "init", "dropout"})
+
+
+def hand_fused_mlp(config: RunConfig) -> bool:
+    """True when the built-in MLP trains on the hand-fused batched-matmul path (no batch
+    norm): there, hidden widths, initialisation and dropout may differ between trials."""
+    return isinstance(config.model, MLPModel) and not config.model.batch_norm
+
+
+def fuse_signature(config: RunConfig) -> str:
+    """A key equal for exactly the configs that can train as one fused group (JSON text)."""
+    dumped: dict[str, Any] = config.model_dump(mode="json")
+    for section in _PER_TRIAL_SECTIONS:
+        dumped.pop(section, None)
+    for section, names in _PER_TRIAL.items():
+        for name in names:
+            dumped[section].pop(name, None)
+    dumped["evaluation"].pop("kfold", None)
+    if hand_fused_mlp(config):
+        assert isinstance(config.model, MLPModel)
+        model = {k: v for k, v in dumped["model"].items() if k not in _MLP_PER_TRIAL}
+        model["hidden_layers"] = len(config.model.layer_sizes)
+        dumped["model"] = model
+    else:
+        dumped["model"].pop("init", None)  # each trial initialises its own weights
+    return json.dumps(dumped, sort_keys=True)
+
+
+def fusion_obstacle(config: RunConfig) -> str | None:
+    """Why a config cannot train fused at all (with any partner), or None when it can."""
+    if config.training.mixed_precision and config.training.device == "mps":
+        return "mixed precision trains fused on CUDA only"
+    return None

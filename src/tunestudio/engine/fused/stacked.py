@@ -1,0 +1,205 @@
+"""K models as one: weights stacked on a leading trial axis.
+
+Two routes, one interface (`StackedModel`):
+- `StackedMLP`, the built-in MLP by hand: each layer is one batched matrix product
+  (`torch.baddbmm`, weights `(K, in, out)`), hidden widths padded to the widest trial. A padded
+  unit has zero incoming and outgoing weights and zero bias; with an activation that maps 0 to
+  0 its output and every gradient through it stay exactly 0, so the trial computes what it
+  would alone. For sigmoid (0 -> 0.5) a 0/1 unit mask zeroes the padded outputs instead.
+- `VmapStack`, any `nn.Module` (the CNN, a user's model file): parameters and buffers stacked
+  as `torch.func.stack_module_state` does, `functional_call` runs the module with one trial's
+  slice, and `vmap` maps it over the trial axis (the model-ensembling recipe of torch.func).
+
+Both take inputs `(K, B, ...)` (or `(B, ...)` shared by every trial) and return `(K, B, n_out)`.
+Stacking follows HFTA (Wang et al., "Horizontally Fused Training Array", MLSys 2021)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+from torch.func import functional_call, vmap
+from torch.nn import functional
+
+from tunestudio.errors import TuneStudioError
+
+
+class FusionError(TuneStudioError):
+    """These configs cannot train as one fused model (the message says why); train them one at
+    a time instead."""
+
+
+_ACTIVATIONS: dict[type[nn.Module], Callable[[torch.Tensor], torch.Tensor]] = {
+    nn.ReLU: functional.relu, nn.GELU: functional.gelu, nn.SiLU: functional.silu,
+    nn.Tanh: torch.tanh, nn.Sigmoid: torch.sigmoid,
+}
+
+
+class StackedModel:
+    """Interface of a fused model. `params` are leaf tensors `(K, ...)` (gradients land in
+    their `.grad`), `penalised[i]` says whether the L1 penalty applies to `params[i]`."""
+
+    params: list[torch.Tensor]
+    penalised: list[bool]
+
+    def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
+        """Outputs `(K, B, n_out)` of inputs `(K, B, ...)`, or `(B, ...)` when `shared`."""
+        raise NotImplementedError
+
+    def select(self, rows: torch.Tensor) -> None:
+        """Keep only the trials at `rows` (a 1-d index tensor), in that order."""
+        raise NotImplementedError
+
+    def write_back(self, row: int, model: nn.Module) -> None:
+        """Copy trial `row`'s weights (and buffers) into its own unfused `model`."""
+        raise NotImplementedError
+
+    def state(self) -> list[torch.Tensor]:
+        """Tensors whose values a dry run must restore (buffers such as batch-norm statistics)."""
+        return []
+
+
+class StackedMLP(StackedModel):
+    """The built-in MLP (`Flatten, [Linear, act, (Dropout)]*, Linear`) of each trial; widths may
+    differ. `dropouts` is each trial's dropout probability (shape `(K,)` once built)."""
+
+    def __init__(self, models: Sequence[nn.Module], dropouts: Sequence[float], device: str):
+        linears = [[m for m in model.modules() if isinstance(m, nn.Linear)] for model in models]
+        depth = {len(layers) for layers in linears}
+        if len(depth) != 1:
+            raise FusionError("the MLPs have different numbers of layers")
+        acts = {type(m) for model in models for m in model.modules()
+                if not isinstance(m, nn.Linear | nn.Flatten | nn.Dropout | nn.Sequential)}
+        if len(acts) > 1 or (acts and next(iter(acts)) not in _ACTIVATIONS and
+                             next(iter(acts)) is not nn.LeakyReLU):
+            raise FusionError("the MLPs do not share one supported activation")
+        act_type = next(iter(acts)) if acts else nn.ReLU
+        self._act: Callable[[torch.Tensor], torch.Tensor] = (
+            functional.leaky_relu if act_type is nn.LeakyReLU else _ACTIVATIONS[act_type])
+        self.sizes = [[(lin.in_features, lin.out_features) for lin in layers]
+                      for layers in linears]
+        k = len(models)
+        self.params, self.penalised = [], []
+        self._masks: list[torch.Tensor | None] = []
+        n_layers = len(linears[0])
+        for i in range(n_layers):
+            fan_in = max(layers[i].in_features for layers in linears)
+            fan_out = max(layers[i].out_features for layers in linears)
+            weight = torch.zeros(k, fan_in, fan_out)
+            bias = torch.zeros(k, 1, fan_out)
+            mask = torch.zeros(k, 1, fan_out)
+            for row, layers in enumerate(linears):
+                lin = layers[i]
+                with torch.no_grad():
+                    weight[row, :lin.in_features, :lin.out_features] = lin.weight.detach().T
+                    if lin.bias is not None:
+                        bias[row, 0, :lin.out_features] = lin.bias.detach()
+                mask[row, 0, :lin.out_features] = 1.0
+            self.params += [weight.to(device).requires_grad_(),
+                            bias.to(device).requires_grad_()]
+            self.penalised += [True, False]
+            padded = bool((mask == 0).any())
+            needs_mask = padded and i < n_layers - 1 and act_type is nn.Sigmoid
+            self._masks.append(mask.to(device) if needs_mask else None)
+        self.dropout = torch.tensor(list(dropouts), dtype=torch.float32, device=device)
+        self._any_dropout = bool((self.dropout > 0).any())
+
+    def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
+        k = self.params[0].shape[0]
+        h = x.flatten(1) if shared else x.flatten(2)
+        n_layers = len(self.params) // 2
+        for i in range(n_layers):
+            weight, bias = self.params[2 * i], self.params[2 * i + 1]
+            if i == 0 and shared:
+                # One GEMM for all trials: (B, F) @ (F, K*H), then back to (K, B, H).
+                wide = weight.permute(1, 0, 2).reshape(weight.shape[1], -1)
+                h = torch.addmm(bias.permute(1, 0, 2).reshape(1, -1), h, wide)
+                h = h.view(h.shape[0], k, -1).transpose(0, 1)
+            else:
+                h = torch.baddbmm(bias, h, weight)
+            if i == n_layers - 1:
+                return h
+            h = self._act(h)
+            mask = self._masks[i]
+            if mask is not None:
+                h = h * mask
+            if training and self._any_dropout:
+                keep = 1.0 - self.dropout.view(-1, 1, 1)
+                h = h * (torch.rand_like(h) < keep) / keep
+        return h
+
+    def select(self, rows: torch.Tensor) -> None:
+        with torch.no_grad():
+            self.params = [p.index_select(0, rows).detach().requires_grad_() for p in self.params]
+            self._masks = [m.index_select(0, rows) if m is not None else None
+                           for m in self._masks]
+            self.dropout = self.dropout.index_select(0, rows)
+        keep = rows.tolist()
+        self.sizes = [self.sizes[r] for r in keep]
+
+    def write_back(self, row: int, model: nn.Module) -> None:
+        linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for i, lin in enumerate(linears):
+                weight, bias = self.params[2 * i], self.params[2 * i + 1]
+                lin.weight.copy_(weight[row, :lin.in_features, :lin.out_features].T)
+                if lin.bias is not None:
+                    lin.bias.copy_(bias[row, 0, :lin.out_features])
+
+
+class VmapStack(StackedModel):
+    """Any module: `torch.func` over stacked parameters and buffers."""
+
+    def __init__(self, models: Sequence[nn.Module], device: str):
+        structure = {(type(m).__qualname__,
+                      tuple((n, tuple(p.shape)) for n, p in m.named_parameters()),
+                      tuple((n, tuple(b.shape)) for n, b in m.named_buffers())) for m in models}
+        if len(structure) != 1:
+            raise FusionError("the models differ in class or in their parameters' names or "
+                              "shapes")
+        # As torch.func.stack_module_state, which also wants one class object: a user's model
+        # file is loaded afresh for every trial, so its classes are equal but not identical.
+        with torch.no_grad():
+            named = [dict(m.named_parameters()) for m in models]
+            self._names = list(named[0])
+            self.params = [torch.stack([p[n] for p in named]).to(device).requires_grad_()
+                           for n in self._names]
+            buffers = [dict(m.named_buffers()) for m in models]
+            self._buffer_names = list(buffers[0])
+            self.buffers = [torch.stack([b[n] for b in buffers]).to(device)
+                            for n in self._buffer_names]
+        self.penalised = [p.dim() >= 3 for p in self.params]  # matrices and kernels, per trial
+        self._base = copy.deepcopy(models[0]).to("meta")
+
+        def call(p: tuple[torch.Tensor, ...], b: tuple[torch.Tensor, ...],
+                 x: torch.Tensor) -> torch.Tensor:
+            out: torch.Tensor = functional_call(
+                self._base, (dict(zip(self._names, p, strict=True)),
+                             dict(zip(self._buffer_names, b, strict=True))), (x,))
+            return out
+
+        self._mapped = vmap(call, in_dims=(0, 0, 0), randomness="different")
+        self._mapped_shared = vmap(call, in_dims=(0, 0, None), randomness="different")
+
+    def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
+        self._base.train(training)
+        fn = self._mapped_shared if shared else self._mapped
+        out: torch.Tensor = fn(tuple(self.params), tuple(self.buffers), x)
+        return out
+
+    def select(self, rows: torch.Tensor) -> None:
+        with torch.no_grad():
+            self.params = [p.index_select(0, rows).detach().requires_grad_() for p in self.params]
+            self.buffers = [b.index_select(0, rows) for b in self.buffers]
+
+    def write_back(self, row: int, model: nn.Module) -> None:
+        with torch.no_grad():
+            for name, p in zip(self._names, self.params, strict=True):
+                model.get_parameter(name).copy_(p[row])
+            for name, b in zip(self._buffer_names, self.buffers, strict=True):
+                model.get_buffer(name).copy_(b[row])
+
+    def state(self) -> list[torch.Tensor]:
+        return self.buffers

@@ -1,0 +1,612 @@
+"""Training K configs of one shape signature as one fused model.
+
+Each trial keeps its identity: it is an ordinary `Trainer` (the group's *member*) that owns its
+config, seed, schedule, hooks, metrics and outcome, and receives exactly the events a lone fit
+would send (`on_fit_start`, `on_step_end`, `on_evaluate_end`, `on_epoch_end`, `on_fit_end`),
+with itself as the trainer, so `request_stop` (pruning, a stop button) works per trial. The
+group only owns the stacked weights and the fused optimiser.
+
+Per trial: initial weights (its seed, drawn exactly as `Trainer.setup` draws them), batch order
+(its own generator, as `Trainer` draws it), learning rate and schedule (its own `LRSchedule`,
+plateau included), optimiser hyperparameters, gradient clipping, L1, early stopping, pruning and
+divergence. A trial that stops leaves the group: its learning rate becomes 0 (its weights freeze,
+its series ends) and, once enough rows are dead, the stack is compacted. One trial's numbers
+never depend on another's: trials share no reduction across the trial axis but the sum of their
+losses, whose gradient is 1 for each."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tunestudio.config import RunConfig
+from tunestudio.engine.batching import batch_bounds
+from tunestudio.engine.data import Splits, load_splits
+from tunestudio.engine.devices import resolve_device
+from tunestudio.engine.early_stopping import EarlyStopping
+from tunestudio.engine.events import (
+    EvalEvent,
+    FitResult,
+    FitStartEvent,
+    FitStatus,
+    StepEvent,
+    TrainerHooks,
+)
+from tunestudio.engine.fused.metrics import gather_trials, make_trial_loss, trial_metrics
+from tunestudio.engine.fused.optim import FusedOptimizer
+from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle, hand_fused_mlp
+from tunestudio.engine.fused.stacked import FusionError, StackedMLP, StackedModel, VmapStack
+from tunestudio.engine.metrics import EVAL_CHUNK, make_loss
+from tunestudio.engine.models import build_model, check_output, count_parameters
+from tunestudio.engine.runtime import apply_torch_threads
+from tunestudio.engine.schedules import LRSchedule
+from tunestudio.engine.step_recorder import FLUSH_S, FLUSH_STEPS, Divergence
+from tunestudio.engine.trainer import PAUSE_POLL_S, Trainer, _better, _is_out_of_memory, _overriding
+from tunestudio.errors import TuneStudioError
+
+
+class GroupOutOfMemoryError(TuneStudioError):
+    """The fused group did not fit in device memory. `pending` are the indices (into the
+    group's configs) of the trials that did not finish; split them and train again. Trials that
+    finished before keep their results (their `on_fit_end` hooks have run)."""
+
+    def __init__(self, message: str, pending: list[int]):
+        super().__init__(message)
+        self.pending = pending
+
+
+@dataclass(eq=False)
+class _Slot:
+    """One trial of the group: its member Trainer and its row in the stacked tensors."""
+
+    index: int
+    trainer: Trainer
+    row: int
+    early: EarlyStopping
+    generator: torch.Generator
+    on_step: list[Callable[..., Any]]
+    evaluated_at: int = -1
+    result: FitResult | None = None
+
+
+class FusedTrainer:
+    """Trains `configs` (same `fuse_signature`) as one model on one device; `fit()` returns one
+    FitResult per config, in order. `seeds[k]` overrides trial k's seed (a search's repeats),
+    `hooks[k]` are trial k's observers; the other arguments are `Trainer`'s, shared by the group.
+
+    Raises `FusionError` (from `setup`, before any hook runs) when the configs cannot fuse: the
+    caller trains them one at a time. `fit` raises `GroupOutOfMemoryError` when the group does
+    not fit in memory (the caller splits it); every other problem becomes the trials' results,
+    as with `Trainer.fit`. Device: `(K, B, ...)` batches, `(K, ...)` weights; one host transfer
+    per step on the CPU, batched every FLUSH_STEPS steps on an accelerator."""
+
+    def __init__(self, configs: Sequence[RunConfig], *,
+                 hooks: Sequence[Sequence[TrainerHooks]] | None = None,
+                 base_dir: Path | None = None, device: str | None = None,
+                 seeds: Sequence[int] | None = None, stop_event: threading.Event | None = None,
+                 pause_event: threading.Event | None = None, step_events: bool = True,
+                 datasets: Splits | None = None):
+        if not configs:
+            raise ValueError("a fused group needs at least one config")
+        signatures = {fuse_signature(c) for c in configs}
+        if len(signatures) > 1:
+            raise FusionError("the configs differ in data, model structure, batch size, epochs, "
+                              "loss, optimiser kind, evaluation or device, so they cannot fuse")
+        for config in configs:
+            reason = fusion_obstacle(config)
+            if reason is not None:
+                raise FusionError(reason)
+        hooks = hooks if hooks is not None else [() for _ in configs]
+        seeds = seeds if seeds is not None else [c.training.seed for c in configs]
+        self.configs = list(configs)
+        self.device = device or configs[0].training.device
+        self.base_dir = base_dir
+        self.stop_event = stop_event
+        self.pause_event = pause_event
+        self.datasets = datasets
+        self.members = [Trainer(c, hooks=h, base_dir=base_dir, device=device, seed=s,
+                                stop_event=stop_event, pause_event=pause_event,
+                                step_events=step_events, datasets=datasets)
+                        for c, h, s in zip(configs, hooks, seeds, strict=True)]
+        self.step = 0
+        self.route = ""  # "mlp" (hand-fused) or "vmap", once set up
+        self._ready = False
+        self._fitted = False
+        self._paused_s = 0.0
+        self._started = self._training_started = time.perf_counter()
+        self._autocast: Callable[[], contextlib.AbstractContextManager[object]] | None = None
+        self._slots: list[_Slot] = []
+        self._rows: list[_Slot | None] = []
+
+    # --- setup -----------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Data once, each trial's model from its own seed, the stack, the fused optimiser, and
+        a dry step (forward, backward, evaluation) that shows now whether the group fits in
+        memory and whether `vmap` accepts the model. Raises FusionError, or the error a lone
+        Trainer would meet (bad data, a failing model file)."""
+        if self._ready:
+            return
+        apply_torch_threads()
+        self.device = resolve_device(self.device)
+        cfg = self.configs[0]
+        data = self.datasets if self.datasets is not None else load_splits(cfg.data, self.base_dir)
+        self.datasets = data
+        models = []
+        for member in self.members:
+            member.device, member.datasets = self.device, data
+            torch.manual_seed(member.seed)  # as Trainer.setup: the same seed, the same weights
+            member.model = build_model(member.config.model, data.input_shape, data.n_outputs,
+                                       self.base_dir).to(self.device)
+            member.schedule = LRSchedule(member.config, data.n_train)
+            member.loss_fn = make_loss(member.config)
+            models.append(member.model)
+        amp = cfg.training.mixed_precision and self.device.startswith("cuda")
+        if amp:
+            if not torch.cuda.is_bf16_supported():
+                raise FusionError("float16 mixed precision needs one loss scale per trial; on "
+                                  "this GPU (no bfloat16) such trials train one at a time")
+            self._autocast = lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+        self.stack: StackedModel
+        if hand_fused_mlp(cfg):
+            self.route = "mlp"
+            dropouts = [getattr(m.config.model, "dropout", 0.0) for m in self.members]
+            self.stack = StackedMLP(models, dropouts, self.device)
+        else:
+            self.route = "vmap"
+            self.stack = VmapStack(models, self.device)
+        self.optimizer = FusedOptimizer([m.config.optimizer for m in self.members],
+                                        self.stack.params, self.device)
+        clips = [m.config.training.grad_clip_norm for m in self.members]
+        self._clip = torch.tensor([math.inf if c is None else c for c in clips],
+                                  dtype=torch.float32, device=self.device)
+        self._clips = any(c is not None for c in clips)
+        self.trial_loss = make_trial_loss(cfg)
+        self._x_train, self._y_train = self._tensor(data.x_train), self._tensor(data.y_train)
+        self._x_val, self._y_val = self._tensor(data.x_val), self._tensor(data.y_val)
+        self._bounds = batch_bounds(data.n_train, cfg.training.batch_size)
+        self._spe = len(self._bounds)
+        self._shared = len({m.seed for m in self.members}) == 1  # one batch order for all
+        for member in self.members:
+            member._spe, member._ready = self._spe, True
+            member._autocast = self._autocast
+        self._dry_run()
+        self._ready = True
+
+    def _tensor(self, a: np.ndarray) -> torch.Tensor:
+        a = a if a.flags.writeable and a.flags.c_contiguous else np.array(a)
+        return torch.from_numpy(a).to(self.device)
+
+    def _dry_run(self) -> None:
+        """One forward and backward pass and one evaluation chunk, weights and buffers restored,
+        no optimiser step: out-of-memory and vmap's refusals surface before any trial starts."""
+        assert self.datasets is not None
+        n = min(self.configs[0].training.batch_size, self.datasets.n_train)
+        idx = torch.arange(n, device=self.device)
+        saved = [t.clone() for t in self.stack.state()]
+        try:
+            x = self._x_train.index_select(0, idx)
+            with self._autocast() if self._autocast else contextlib.nullcontext():
+                out = self.stack.forward(x, True, training=True)
+                if self.route == "vmap":  # per-trial batches take vmap's other route
+                    k = len(self.members)
+                    self.stack.forward(x.expand(k, *x.shape), False, training=True)
+            check_output(out[0], n, self.datasets.n_outputs, self.configs[0].task)
+            torch.autograd.backward(self.trial_loss(out, self._y_train.index_select(0, idx)).sum())
+            if self.datasets.n_val:
+                with torch.no_grad():
+                    self.stack.forward(self._x_val[:EVAL_CHUNK], True, training=False)
+        except FusionError:
+            raise
+        except Exception as exc:
+            if _is_out_of_memory(exc) or self.route != "vmap":
+                raise
+            if not self._runs_alone(x):
+                raise
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise FusionError(f"torch.func.vmap cannot map this model over trials ({text})") \
+                from exc
+        finally:
+            for p in self.stack.params:
+                p.grad = None
+            with torch.no_grad():
+                for t, s in zip(self.stack.state(), saved, strict=True):
+                    t.copy_(s)
+
+    def _runs_alone(self, x: torch.Tensor) -> bool:
+        """Whether the first trial's own model runs this batch unfused (then vmap is to blame)."""
+        model = self.members[0].model
+        assert model is not None
+        try:
+            with torch.no_grad():
+                model.eval()
+                model(x)
+            return True
+        except Exception:
+            return False
+        finally:
+            model.train()
+
+    # --- fit -------------------------------------------------------------------------------
+
+    def fit(self) -> list[FitResult]:
+        """Train the group; one FitResult per config, in order (see the class docstring)."""
+        if self._fitted:
+            raise RuntimeError("this FusedTrainer has already run fit(); create a new one")
+        self._fitted = True
+        self._started = self._training_started = time.perf_counter()
+        lead = self.members[0]
+        try:
+            with lead._determinism():
+                self.setup()
+                self._train()
+        except FusionError:
+            if self._slots:
+                raise RuntimeError("fusion failed after training began") from None
+            raise
+        except BaseException as exc:
+            open_slots = [s for s in self._slots if s.result is None] if self._slots else []
+            pending = [s.index for s in open_slots] if self._slots else \
+                list(range(len(self.members)))
+            for slot in open_slots:
+                for hook in slot.trainer.hooks:
+                    with contextlib.suppress(Exception):
+                        hook.on_exception(slot.trainer, exc)
+            if not isinstance(exc, Exception):
+                raise
+            if _is_out_of_memory(exc) and len(pending) > 1:
+                self._release()
+                text = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
+                raise GroupOutOfMemoryError(f"a fused group of {len(pending)} trials ran out of "
+                                       f"memory on {self.device} ({text})", pending) from exc
+            status, message, trace = lead._classify(exc)
+            if not self._slots:
+                self._slots = [self._new_slot(i, m, i) for i, m in enumerate(self.members)]
+            for slot in self._slots:
+                if slot.result is None:
+                    self._finish(slot, status, message, trace)
+        return [s.result for s in self._slots if s.result is not None]
+
+    def _release(self) -> None:
+        """Free device memory after running out of it."""
+        for name in ("stack", "optimizer", "_window", "_x_train", "_y_train", "_x_val",
+                     "_y_val", "_perm"):
+            self.__dict__.pop(name, None)
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def _new_slot(self, index: int, member: Trainer, row: int) -> _Slot:
+        on_step = _overriding(member.hooks, "on_step_end") if member.step_events else []
+        config = member.config
+        return _Slot(index, member, row, EarlyStopping(config.early_stopping,
+                                                       config.early_stopping_mode),
+                     torch.Generator().manual_seed(member.seed), on_step)
+
+    def _elapsed(self, since: float) -> float:
+        return time.perf_counter() - since - self._paused_s
+
+    @property
+    def active(self) -> list[_Slot]:
+        return [s for s in self._rows if s is not None]
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def _train(self) -> None:
+        assert self.datasets is not None
+        cfg = self.configs[0]
+        data = self.datasets
+        epochs = cfg.training.epochs
+        self._slots = [self._new_slot(i, m, i) for i, m in enumerate(self.members)]
+        self._rows = list(self._slots)
+        self._window: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        self._recorder = _GroupRecorder(self.device != "cpu", self._diverge)
+        self._training_started = time.perf_counter()
+        for slot in self._slots:
+            member = slot.trainer
+            assert member.model is not None
+            event = FitStartEvent(device=self.device, n_train=data.n_train, n_val=data.n_val,
+                                  steps_per_epoch=self._spe, total_steps=epochs * self._spe,
+                                  n_parameters=count_parameters(member.model))
+            member._training_started = self._training_started
+            for hook in member.hooks:
+                hook.on_fit_start(member, event)
+        every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
+        sizes = [end - start for start, end in self._bounds]
+        lr_key: list[float] = []
+        lr_t = torch.empty(0)
+        for epoch in range(epochs):
+            self._perm = self._permutations(data.n_train)
+            for (start, end), n in zip(self._bounds, sizes, strict=True):
+                if self._interrupted():
+                    return
+                self._retire_stopped()
+                if not self.active:
+                    return
+                self._maybe_compact()
+                lrs = [s.trainer.schedule.lr(self.step) if s is not None and s.trainer.schedule
+                       else 0.0 for s in self._rows]
+                if lrs != lr_key:
+                    lr_key = lrs
+                    lr_t = torch.tensor(lrs, dtype=torch.float32, device=self.device)
+                idx = self._perm[..., start:end]
+                losses, norms = self._train_step(idx, lr_t, n)
+                self.step += 1
+                slots = tuple(s for s in self._rows if s is not None)
+                for slot in slots:
+                    slot.trainer.step = self.step
+                self._recorder.record(self.step, epoch, n, slots,
+                                      [lrs[s.row] for s in slots], losses, norms)
+                if by_step and self.step % every == 0:
+                    self._evaluate()
+            if not by_step and (epoch + 1) % every == 0:
+                self._evaluate()
+            for slot in self.active:
+                for call in _overriding(slot.trainer.hooks, "on_epoch_end"):
+                    call(slot.trainer, epoch)
+        self._recorder.flush()
+        if self._interrupted():
+            return
+        self._retire_stopped()
+        due = [s for s in self.active if s.evaluated_at != self.step]
+        if due:
+            self._evaluate()
+        self._retire_stopped()
+        for slot in self.active:
+            self._finish(slot, "completed", f"trained {epochs} epoch(s), {slot.trainer.step} "
+                         "steps")
+
+    def _permutations(self, n_train: int) -> torch.Tensor:
+        """This epoch's batch order: `(n,)` shared when every trial has the same seed (their
+        generators agree), else `(R, n)`, one row per stacked trial (dead rows repeat row 0)."""
+        if self._shared:
+            return torch.randperm(n_train, generator=self._slots[0].generator).to(self.device)
+        rows = [torch.randperm(n_train, generator=s.generator) if s is not None else None
+                for s in self._rows]
+        fill = next(r for r in rows if r is not None)
+        return torch.stack([r if r is not None else fill for r in rows]).to(self.device)
+
+    def _train_step(self, idx: torch.Tensor, lr: torch.Tensor, n: int
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimisation step of every stacked trial; per-trial data losses and gradient
+        norms before clipping, `(R,)` each, on the device."""
+        stack, opt = self.stack, self.optimizer
+        shared = self._shared
+        if shared:
+            xb = self._x_train.index_select(0, idx)
+            yb = self._y_train.index_select(0, idx)
+        else:
+            xb = self._x_train[idx]
+            yb = self._y_train[idx]
+        for p in stack.params:
+            p.grad = None
+        if self._autocast is not None:
+            with self._autocast():
+                out = stack.forward(xb, shared, training=True)
+        else:
+            out = stack.forward(xb, shared, training=True)
+        losses = self.trial_loss(out, yb)
+        total = losses.sum()
+        if opt.has_l1:
+            penalty = torch.stack([p.abs().flatten(1).sum(1) for p, pen in
+                                   zip(stack.params, stack.penalised, strict=True) if pen]).sum(0)
+            total = total + (opt.l1 * penalty).sum()
+        torch.autograd.backward(total)
+        grads = [p.grad for p in stack.params if p.grad is not None]
+        per_param = torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads])
+        norms = torch.linalg.vector_norm(per_param, dim=0)
+        if self._clips:
+            coef = (self._clip / (norms + 1e-6)).clamp(max=1.0)
+            for g in grads:
+                g.mul_(coef.view(-1, *([1] * (g.dim() - 1))))
+        opt.step(lr)
+        window = self._window
+        window.append((n, losses.detach(), out.detach(), idx))
+        if len(window) > 2 * self._spe:
+            del window[:-self._spe]
+        return losses.detach(), norms.detach()
+
+    # --- stopping, divergence, compaction ---------------------------------------------------
+
+    def _interrupted(self) -> bool:
+        """The shared stop event ends every running trial ('stopped'); the pause event waits."""
+        pause = self.pause_event
+        if pause is not None and pause.is_set() and not self._stop_set():
+            self._recorder.flush()
+            began = time.perf_counter()
+            while pause.is_set() and not self._stop_set():
+                time.sleep(PAUSE_POLL_S)
+            self._paused_s += time.perf_counter() - began
+            self._recorder.restart_clock()
+        if not self._stop_set():
+            return False
+        self._recorder.flush()
+        self._retire_stopped()
+        for slot in self.active:
+            self._finish(slot, "stopped", "stop requested")
+        return True
+
+    def _stop_set(self) -> bool:
+        return self.stop_event is not None and self.stop_event.is_set()
+
+    def _retire_stopped(self) -> None:
+        """Trials whose stop was requested (pruning, early stopping, a hook) leave the group."""
+        for slot in self.active:
+            stop = slot.trainer._stop
+            if stop is not None:
+                self._recorder.flush()
+                if slot.result is None:
+                    self._finish(slot, stop[0], stop[1])
+
+    def _diverge(self, slot: _Slot, divergence: Divergence) -> None:
+        if slot.result is not None:
+            return
+        member = slot.trainer
+        member.step = min(member.step, divergence.step)
+        self._finish(slot, "diverged", divergence.message())
+
+    def _finish(self, slot: _Slot, status: FitStatus, message: str,
+                trace: str | None = None) -> None:
+        member = slot.trainer
+        if self._ready and slot.row < len(self._rows) and self._rows[slot.row] is slot:
+            with contextlib.suppress(Exception):
+                assert member.model is not None
+                self.stack.write_back(slot.row, member.model)
+            self._rows[slot.row] = None
+        steps = member.step
+        result = FitResult(status=status, message=message, metrics=dict(member.metrics),
+                           best=dict(member.best),
+                           epochs=steps / self._spe if self._ready and steps else 0.0,
+                           steps=steps, duration_s=self._elapsed(self._started),
+                           device=self.device, traceback=trace)
+        slot.result = result
+        for hook in member.hooks:
+            hook.on_fit_end(member, result)
+
+    def _maybe_compact(self) -> None:
+        """Drop dead rows once they are an eighth of the stack (or on the CPU, where every row
+        costs its share of the work): fewer rows, less work and memory per step."""
+        dead = sum(s is None for s in self._rows)
+        if not dead or (self.device != "cpu" and dead < max(1, len(self._rows) // 8)):
+            return
+        keep = [i for i, s in enumerate(self._rows) if s is not None]
+        rows = torch.tensor(keep, dtype=torch.long, device=self.device)
+        self.stack.select(rows)
+        self.optimizer.select(rows, self.stack.params)
+        self._clip = self._clip.index_select(0, rows)
+        self._window = [(n, loss.index_select(0, rows), out.index_select(0, rows),
+                         idx if idx.dim() == 1 else idx.index_select(0, rows))
+                        for n, loss, out, idx in self._window]
+        self._rows = [self._rows[i] for i in keep]
+        for row, slot in enumerate(self._rows):
+            assert slot is not None
+            slot.row = row
+        if not self._shared:
+            self._perm = self._perm.index_select(0, rows)
+
+    # --- evaluation ------------------------------------------------------------------------
+
+    def _evaluate(self) -> None:
+        assert self.datasets is not None
+        data, cfg = self.datasets, self.configs[0]
+        self._recorder.flush()
+        if not self.active:
+            return
+        values: dict[str, torch.Tensor] = {}
+        del self._window[:-self._spe]
+        if self._window:
+            ns = torch.tensor([w[0] for w in self._window], dtype=torch.float32,
+                              device=self.device)
+            losses = torch.stack([w[1].float() for w in self._window])  # (S, R)
+            values["train_loss"] = (losses * ns[:, None]).sum(0) / ns.sum()
+            outputs = torch.cat([w[2] for w in self._window], dim=1)
+            index = torch.cat([w[3] for w in self._window], dim=-1)
+            targets = self._y_train[index]
+            values.update(trial_metrics(cfg.task, outputs.float(), targets, data.target_std,
+                                        "train"))
+        if data.n_val:
+            with torch.no_grad(), (self._autocast() if self._autocast
+                                   else contextlib.nullcontext()):
+                parts = [self.stack.forward(self._x_val[i:i + EVAL_CHUNK], True, training=False)
+                         for i in range(0, data.n_val, EVAL_CHUNK)]
+                out = torch.cat(parts, dim=1).float()
+                values["val_loss"] = self.trial_loss(out, self._y_val)
+                values.update(trial_metrics(cfg.task, out, self._y_val, data.target_std, "val"))
+        per_row = gather_trials(values)
+        epoch = self.step / self._spe
+        wall = self._elapsed(self._training_started)
+        for slot in self.active:
+            member = slot.trainer
+            metrics = per_row[slot.row]
+            slot.evaluated_at = self.step
+            member._evaluated_at = self.step
+            member.metrics = metrics
+            for name, value in metrics.items():
+                member.best[name] = _better(name, member.best.get(name), value)
+            event = EvalEvent(step=self.step, epoch=epoch, wall_s=wall,
+                              train_loss=metrics.get("train_loss", math.nan),
+                              val_loss=metrics.get("val_loss"), metrics=metrics)
+            for call in _overriding(member.hooks, "on_evaluate_end"):
+                call(member, event)
+            reason = slot.early.observe(metrics, epoch)
+            if reason is not None:
+                member.request_stop("stopped_early", reason)
+            assert member.schedule is not None
+            reason = member.schedule.observe(metrics, self.step)
+            if reason is not None:
+                member.request_stop("stopped_early", reason)
+
+
+class _GroupRecorder:
+    """The group's StepRecorder: per-trial StepEvents, per-trial divergence. On the CPU each
+    step is read at once (two small transfers for the whole group); on an accelerator the
+    `(R,)` vectors stay on the device and are read every FLUSH_STEPS steps or FLUSH_S seconds."""
+
+    def __init__(self, buffered: bool, on_divergence: Callable[[_Slot, Divergence], None]):
+        self.buffered = buffered
+        self.on_divergence = on_divergence
+        self._pending: list[tuple[int, int, int, tuple[_Slot, ...], list[float],
+                                  torch.Tensor, torch.Tensor]] = []
+        self._last = time.perf_counter()
+
+    def restart_clock(self) -> None:
+        self._last = time.perf_counter()
+
+    def record(self, step: int, epoch: int, n: int, slots: tuple[_Slot, ...], lrs: list[float],
+               losses: torch.Tensor, norms: torch.Tensor) -> None:
+        rows = [s.row for s in slots]
+        if self.buffered:
+            self._pending.append((step, epoch, n, slots, lrs, losses[rows], norms[rows]))
+            if len(self._pending) >= FLUSH_STEPS or time.perf_counter() - self._last >= FLUSH_S:
+                self.flush()
+            return
+        if len(rows) == len(losses):
+            pair = torch.stack([losses, norms]).tolist()
+        else:
+            pair = torch.stack([losses[rows], norms[rows]]).tolist()
+        now = time.perf_counter()
+        rate = n / max(now - self._last, 1e-9)
+        self._last = now
+        self._report(step, epoch, slots, lrs, pair[0], pair[1], rate)
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        values = torch.stack([torch.cat([p[5].float() for p in pending]),
+                              torch.cat([p[6].float() for p in pending])]).cpu().tolist()
+        now = time.perf_counter()
+        rate = sum(p[2] for p in pending) / max(now - self._last, 1e-9)
+        self._last = now
+        at = 0
+        for step, epoch, _, slots, lrs, _, _ in pending:
+            k = len(slots)
+            self._report(step, epoch, slots, lrs, values[0][at:at + k], values[1][at:at + k],
+                         rate)
+            at += k
+
+    def _report(self, step: int, epoch: int, slots: tuple[_Slot, ...], lrs: list[float],
+                losses: list[float], norms: list[float], rate: float) -> None:
+        for slot, lr, loss, norm in zip(slots, lrs, losses, norms, strict=True):
+            if slot.result is not None:
+                continue
+            if not math.isfinite(loss):
+                self.on_divergence(slot, Divergence(step, epoch, "loss", loss, lr))
+                continue
+            if not math.isfinite(norm):
+                self.on_divergence(slot, Divergence(step, epoch, "gradient norm", norm, lr))
+                continue
+            if slot.on_step:
+                event = StepEvent(step, epoch, loss, lr, norm, rate)
+                for call in slot.on_step:
+                    call(slot.trainer, event)

@@ -1,0 +1,274 @@
+"""The fused trainer: every trial of a group computes what it would alone (float32, CPU, same
+seed), and one trial's stop, NaN or pruning never changes another's numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from engine_helpers import Recorder, tiny
+
+from tunestudio.config import RunConfig
+from tunestudio.engine import EvalEvent, StepEvent, Trainer, TrainerHooks
+from tunestudio.engine.fused import FusedTrainer, FusionError, GroupOutOfMemoryError, fuse_signature
+
+STEPS = 100
+REL = 1e-4
+
+
+def alone(config: RunConfig, base_dir: Path | None = None) -> Recorder:
+    rec = Recorder()
+    Trainer(config, hooks=[rec], device="cpu", base_dir=base_dir).fit()
+    return rec
+
+
+def fused(configs: Sequence[RunConfig], base_dir: Path | None = None,
+          extra: Sequence[Sequence[TrainerHooks]] | None = None
+          ) -> tuple[list[Recorder], FusedTrainer]:
+    recs = [Recorder() for _ in configs]
+    hooks = [[r, *(extra[i] if extra else [])] for i, r in enumerate(recs)]
+    trainer = FusedTrainer(configs, hooks=hooks, device="cpu", base_dir=base_dir)
+    trainer.fit()
+    return recs, trainer
+
+
+def losses(rec: Recorder) -> list[float]:
+    return [s.loss for s in rec.steps][:STEPS]
+
+
+def assert_same_run(group: Recorder, single: Recorder) -> None:
+    a, b = losses(single), losses(group)
+    assert len(a) == len(b) > 0
+    worst = max(abs(x - y) / max(abs(x), 1e-12) for x, y in zip(a, b, strict=True))
+    assert worst < REL, worst
+    assert [s.lr for s in group.steps][:STEPS] == pytest.approx([s.lr for s in single.steps]
+                                                               [:STEPS], rel=1e-12)
+    assert [s.grad_norm for s in group.steps][:STEPS] == pytest.approx(
+        [s.grad_norm for s in single.steps][:STEPS], rel=1e-3)
+    assert group.results[0].status == single.results[0].status
+    assert group.results[0].steps == single.results[0].steps
+
+
+def check_group(configs: Sequence[RunConfig], base_dir: Path | None = None,
+                route: str | None = None) -> list[Recorder]:
+    recs, trainer = fused(configs, base_dir)
+    if route is not None:
+        assert trainer.route == route
+    for config, rec in zip(configs, recs, strict=True):
+        assert_same_run(rec, alone(config, base_dir))
+    return recs
+
+
+LONG = {"training.epochs": 5}  # 5 x 23 steps: over the 100 compared
+
+
+def test_mlp_with_padded_widths_and_own_seeds_matches_lone_runs() -> None:
+    configs = [tiny({**LONG, "model.width": 32}),
+               tiny({**LONG, "model.width": 8, "training.seed": 7, "optimizer.lr": 0.003}),
+               tiny({**LONG, "model.hidden_sizes": [24], "model.init": "kaiming_normal"})]
+    recs = check_group(configs, route="mlp")
+    assert recs[0].starts[0].n_parameters == 64 * 32 + 32 + 32 * 10 + 10
+    assert recs[1].starts[0].n_parameters == 64 * 8 + 8 + 8 * 10 + 10
+
+
+def test_padded_sigmoid_units_are_masked() -> None:
+    check_group([tiny({"model.activation": "sigmoid", "model.width": 32, "model.depth": 2}),
+                 tiny({"model.activation": "sigmoid", "model.hidden_sizes": [8, 20]})])
+
+
+@pytest.mark.parametrize("optimizer", [
+    {"optimizer.kind": "sgd", "optimizer.lr": 0.05, "optimizer.momentum": 0.9},
+    {"optimizer.kind": "adam", "optimizer.lr": 0.005, "optimizer.weight_decay": 1e-3},
+    {"optimizer.kind": "adamw", "optimizer.lr": 0.005, "optimizer.weight_decay": 0.05},
+    {"optimizer.kind": "rmsprop", "optimizer.lr": 0.001, "optimizer.momentum": 0.5},
+])
+def test_each_optimiser_matches_torch_optim(optimizer: dict[str, Any]) -> None:
+    base = {**LONG, **optimizer}
+    varied = {**base, "optimizer.lr": optimizer["optimizer.lr"] / 3, "training.seed": 2,
+              "optimizer.l1": 1e-4, "training.grad_clip_norm": 0.5}
+    if optimizer["optimizer.kind"] == "sgd":
+        varied["optimizer.nesterov"] = True
+    check_group([tiny(base), tiny(varied)])
+
+
+def test_schedules_per_trial_match_lone_runs() -> None:
+    check_group([
+        tiny({**LONG, "schedule.kind": "cosine", "schedule.warmup_epochs": 1.0}),
+        tiny({**LONG, "schedule.kind": "step", "schedule.step_epochs": 1.0,
+              "schedule.gamma": 0.5}),
+        tiny({**LONG, "schedule.kind": "one_cycle"}),
+        tiny({**LONG, "schedule.kind": "plateau", "schedule.patience": 0,
+              "schedule.min_delta": 0.5, "schedule.factor": 0.5,
+              "schedule.floor_fraction": 0.125, "optimizer.lr": 0.02}),
+    ])
+
+
+def test_plateau_cuts_and_early_stopping_per_trial() -> None:
+    plateau = tiny({"training.epochs": 8, "schedule.kind": "plateau", "schedule.patience": 0,
+                    "schedule.min_delta": 0.5, "schedule.floor_fraction": 0.25,
+                    "schedule.factor": 0.5})
+    early = tiny({"training.epochs": 8, "early_stopping.enabled": True,
+                  "early_stopping.patience": 1, "early_stopping.min_delta": 1.0,
+                  "optimizer.lr": 0.003})
+    plain = tiny({"training.epochs": 8, "optimizer.lr": 0.002})
+    recs = check_group([plateau, early, plain])
+    assert [r.results[0].status for r in recs] == ["stopped_early", "stopped_early",
+                                                   "completed"]
+    assert len({s.lr for s in recs[0].steps}) == 2  # a cut, then the floor ends the trial
+    assert "reduce-on-plateau" in recs[0].results[0].message
+    spe = recs[0].starts[0].steps_per_epoch
+    assert recs[1].results[0].steps < recs[2].results[0].steps == 8 * spe
+    assert [len(r.evals) for r in recs] == [r.results[0].steps // spe for r in recs]
+
+
+def test_cnn_matches_lone_runs() -> None:
+    cnn = {**LONG, "model.kind": "cnn", "model.channels": [4, 8], "model.hidden": 16}
+    check_group([tiny(cnn), tiny({**cnn, "training.seed": 3, "optimizer.lr": 0.003})],
+                route="vmap")
+
+
+def test_user_model_file_fuses_through_vmap(tmp_path: Path) -> None:
+    (tmp_path / "net.py").write_text(
+        "import torch\n"
+        "def build_model(input_shape, n_outputs):\n"
+        "    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 24),\n"
+        "                               torch.nn.Tanh(), torch.nn.Linear(24, n_outputs))\n")
+    user = {**LONG, "model.kind": "python", "model.path": "net.py"}
+    check_group([tiny(user), tiny({**user, "training.seed": 1, "optimizer.lr": 0.02})],
+                base_dir=tmp_path, route="vmap")
+
+
+def test_a_model_vmap_rejects_cannot_fuse(tmp_path: Path) -> None:
+    (tmp_path / "net.py").write_text(
+        "import torch\n"
+        "class Net(torch.nn.Module):\n"
+        "    def __init__(self, n):\n"
+        "        super().__init__()\n"
+        "        self.lin = torch.nn.Linear(64, n)\n"
+        "    def forward(self, x):\n"
+        # a host read of a weight: vmap refuses it
+        "        scale = float(self.lin.weight.detach().abs().max()) or 1.0\n"
+        "        return self.lin(x.flatten(1)) / scale\n"
+        "def build_model(input_shape, n_outputs):\n"
+        "    return Net(n_outputs)\n")
+    user = {"model.kind": "python", "model.path": "net.py"}
+    recorder = Recorder()
+    trainer = FusedTrainer([tiny(user), tiny({**user, "optimizer.lr": 0.02})],
+                           hooks=[[recorder], []], device="cpu", base_dir=tmp_path)
+    with pytest.raises(FusionError, match="vmap"):
+        trainer.fit()
+    assert not recorder.starts and not recorder.results  # nothing reported: train alone
+    assert alone(tiny(user), tmp_path).results[0].status == "completed"
+
+
+class _Poison(TrainerHooks):
+    """Makes its trial's weights NaN after `step` steps, as a too-high LR would."""
+
+    def __init__(self, fused_trainer: list[FusedTrainer], row: int, step: int):
+        self.box, self.row, self.step = fused_trainer, row, step
+
+    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+        if event.step == self.step:
+            with torch.no_grad():
+                self.box[0].stack.params[0][self.row].fill_(float("nan"))
+
+
+class _Stopper(TrainerHooks):
+    def __init__(self, status: str, at_eval: int):
+        self.status, self.at_eval, self.seen = status, at_eval, 0
+
+    def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+        self.seen += 1
+        if self.seen == self.at_eval:
+            trainer.request_stop(self.status, f"{self.status} by the test")
+
+
+def test_nan_pruned_and_early_stopped_trials_leave_the_others_unchanged() -> None:
+    configs = [tiny({**LONG, "optimizer.lr": 0.01 * (i + 1), "training.seed": i})
+               for i in range(4)]
+    box: list[FusedTrainer] = []
+    recs = [Recorder() for _ in configs]
+    extra: list[list[TrainerHooks]] = [[], [_Poison(box, 1, 30)], [_Stopper("pruned", 1)],
+                                       [_Stopper("stopped_early", 2)]]
+    trainer = FusedTrainer(configs, hooks=[[r, *e] for r, e in zip(recs, extra, strict=True)],
+                           device="cpu")
+    box.append(trainer)
+    results = trainer.fit()
+    assert [r.status for r in results] == ["completed", "diverged", "pruned", "stopped_early"]
+    assert results[1].steps == 31 and len(recs[1].steps) == 30  # NaN at step 31
+    assert "lower the learning rate" in results[1].message
+    spe = recs[0].starts[0].steps_per_epoch
+    assert results[2].steps == spe and results[3].steps == 2 * spe
+    assert recs[2].results[0] is results[2]
+    # The survivor's whole run equals its run alone; the others' runs up to their stop too.
+    lone = alone(configs[0])
+    assert [s.loss for s in recs[0].steps] == pytest.approx([s.loss for s in lone.steps],
+                                                            rel=REL)
+    assert recs[0].evals[-1].metrics == pytest.approx(lone.evals[-1].metrics, rel=REL)
+    for i in (2, 3):
+        mine = [s.loss for s in recs[i].steps]
+        assert mine == pytest.approx([s.loss for s in alone(configs[i]).steps][:len(mine)],
+                                     rel=REL)
+
+
+def test_written_back_weights_are_the_trials_own() -> None:
+    sgd = {"optimizer.kind": "sgd", "optimizer.lr": 0.05}
+    configs = [tiny({**sgd, "model.width": 16}),
+               tiny({**sgd, "model.width": 32, "training.seed": 4})]
+    _, trainer = fused(configs)
+    model = trainer.members[0].model
+    assert model is not None
+    single = Trainer(configs[0], device="cpu")
+    single.fit()
+    assert single.model is not None
+    for mine, theirs in zip(model.parameters(), single.model.parameters(), strict=True):
+        assert torch.allclose(mine, theirs, rtol=1e-3, atol=1e-4)
+
+
+def test_stop_event_stops_every_trial() -> None:
+    import threading
+
+    stop = threading.Event()
+
+    class StopAt(TrainerHooks):
+        def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+            if event.step == 5:
+                stop.set()
+
+    trainer = FusedTrainer([tiny(), tiny({"optimizer.lr": 0.1})], hooks=[[StopAt()], []],
+                           device="cpu", stop_event=stop)
+    assert [r.status for r in trainer.fit()] == ["stopped", "stopped"]
+
+
+def test_out_of_memory_names_the_unfinished_trials() -> None:
+    class OutOfMemory(TrainerHooks):
+        def on_fit_start(self, trainer: Trainer, event: object) -> None:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+
+    configs = [tiny(), tiny({"optimizer.lr": 0.1}), tiny({"optimizer.lr": 0.2})]
+    trainer = FusedTrainer(configs, hooks=[[], [OutOfMemory()], []], device="cpu")
+    with pytest.raises(GroupOutOfMemoryError) as info:
+        trainer.fit()
+    assert info.value.pending == [0, 1, 2]
+    lone = FusedTrainer(configs[:1], hooks=[[OutOfMemory()]], device="cpu")
+    assert lone.fit()[0].status == "out_of_memory"
+
+
+def _sig(values: Mapping[str, Any]) -> str:
+    return fuse_signature(tiny(dict(values)))
+
+
+def test_signature_separates_what_cannot_fuse() -> None:
+    assert _sig({"optimizer.lr": 0.1, "model.width": 8, "training.seed": 3,
+                 "schedule.kind": "cosine", "training.grad_clip_norm": 1.0}) == _sig({})
+    assert _sig({"training.batch_size": 32}) != _sig({})
+    assert _sig({"model.depth": 2}) != _sig({})
+    assert _sig({"optimizer.kind": "sgd"}) != _sig({})
+    assert _sig({"training.epochs": 4}) != _sig({})
+    cnn = {"model.kind": "cnn", "model.channels": [4]}
+    assert _sig({**cnn, "model.hidden": 8}) != _sig({**cnn, "model.hidden": 16})
+    with pytest.raises(FusionError, match="differ"):
+        FusedTrainer([tiny(), tiny({"training.batch_size": 32})])
