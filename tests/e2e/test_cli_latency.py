@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tunestudio.config import from_template, save_project
+from tunestudio.config import from_template, merge_values, save_project
 from tunestudio.store import EvalPoint, StepPoint, Store, TrialState, storage_url_for
 
 PROBE = """
@@ -34,9 +34,10 @@ def project_with_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store.open(storage_url_for(project)) as store:
         eid = store.ensure_experiment(exp.name, exp.name)
         for n in range(3):
-            tid = store.start_trial(eid, number=n, optuna_trial_id=n,
-                                    params={"optimizer.lr": 0.1 / (n + 1)}, config_json="{}",
-                                    device="cpu", seed=n)
+            params = {"optimizer.lr": 0.1 / (n + 1)}
+            config = merge_values(project.baseline, params)  # trained on the current baseline
+            tid = store.start_trial(eid, number=n, optuna_trial_id=n, params=params,
+                                    config_json=config.model_dump_json(), device="cpu", seed=n)
             store.append_steps(tid, [StepPoint(s, s / 4, 1.0 / (s + 1), 0.1, 0.5)
                                      for s in range(8)])
             store.append_evals(tid, [EvalPoint(step=4, epoch=1.0, wall_s=0.1, train_loss=1.0,
@@ -64,6 +65,7 @@ def probe(*args: str) -> tuple[int, list[str], str]:
     ["trials", "{p}", "--format", "csv"],
     ["export", "{p}", "--format", "json"],
     ["export", "{p}", "--format", "csv"],
+    ["diff", "{p}", "1", "baseline"],
 ])
 def test_read_only_commands_import_neither_torch_nor_optuna(project_with_history: Path,
                                                             command: list[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import optuna
 from optuna.trial import TrialState
 
@@ -9,11 +11,20 @@ from tunestudio.config import (
     CategoricalDimension,
     FloatDimension,
     IntDimension,
+    RunConfig,
     SearchDefinition,
     from_template,
+    merge_values,
 )
+from tunestudio.config.fingerprint import point_fingerprint
 from tunestudio.config.search import Budget
-from tunestudio.search.plan import STATE_ATTR, enqueue, finite_plan
+from tunestudio.search.plan import (
+    FINGERPRINT_ATTR,
+    STATE_ATTR,
+    enqueue,
+    finite_plan,
+    plan_queue,
+)
 from tunestudio.search.space import PLAN_ATTR, distributions, suggest
 
 
@@ -72,22 +83,26 @@ def test_enqueue_ovat_queues_every_point_once_and_suggest_returns_them() -> None
     assert seen == finite_plan(search, base)
 
 
+def _pop(s: optuna.Study, dists: dict[str, Any], base: RunConfig) -> optuna.Trial:
+    """Pop a queued trial as the runner does: its values, and the fingerprint of its config."""
+    trial = s.ask()
+    trial.set_user_attr(FINGERPRINT_ATTR, point_fingerprint(base, suggest(trial, dists)))
+    return trial
+
+
 def test_rerun_skips_finished_points_but_reruns_interrupted_ones() -> None:
     base = from_template("digits").baseline
     s = study()
     search = ovat_search()
     enqueue(s, search, base, 3)  # budget: 3 trials now
     dists = distributions(search, base)
-    t1 = s.ask()
-    suggest(t1, dists)
+    t1 = _pop(s, dists, base)
     t1.set_user_attr(STATE_ATTR, "complete")
     s.tell(t1, 0.9)
-    t2 = s.ask()
-    suggest(t2, dists)
+    t2 = _pop(s, dists, base)
     t2.set_user_attr(STATE_ATTR, "diverged")
     s.tell(t2, state=TrialState.FAIL)
-    t3 = s.ask()
-    suggest(t3, dists)
+    t3 = _pop(s, dists, base)
     s.tell(t3, state=TrialState.FAIL)  # killed: no state attr -> interrupted -> runs again
     total = enqueue(s, search, base, None)
     assert total == 10 - 2
@@ -108,3 +123,41 @@ def test_adaptive_budget_queues_empty_trials_sampled_when_popped() -> None:
     assert set(values) == {d.path for d in search.dimensions}
     assert 1e-4 <= values["optimizer.lr"] <= 3e-2
     assert enqueue(s, search, base, None) is None
+
+
+def _run_plan(s: optuna.Study, search: SearchDefinition, base: RunConfig,
+              fingerprints: bool = True) -> None:
+    enqueue(s, search, base, None)
+    dists = distributions(search, base)
+    for _ in s.get_trials(states=(TrialState.WAITING,)):
+        trial = _pop(s, dists, base) if fingerprints else s.ask()
+        if not fingerprints:
+            suggest(trial, dists)
+        trial.set_user_attr(STATE_ATTR, "complete")
+        s.tell(trial, 0.5)
+
+
+def test_a_new_baseline_runs_every_point_again() -> None:
+    base = from_template("digits").baseline
+    s = study()
+    search = ovat_search()
+    _run_plan(s, search, base)
+    assert enqueue(s, search, base, None) == 0  # nothing left on this baseline
+    # the device only places a run: the same plan on another device is already done
+    elsewhere = merge_values(base, {"training.device": "cpu"})
+    assert enqueue(s, search, elsewhere, None) == 0
+    longer = merge_values(base, {"training.epochs": base.training.epochs + 1})
+    assert enqueue(s, search, longer, None) == 10
+
+
+def test_trials_without_a_fingerprint_in_optuna_use_the_stores() -> None:
+    """Trials run before Optuna was told fingerprints: the store's (filled by its migration)
+    decide; a finished trial with no fingerprint anywhere is another config's."""
+    base = from_template("digits").baseline
+    s = study()
+    search = ovat_search()
+    _run_plan(s, search, base, fingerprints=False)
+    done = s.get_trials(states=(TrialState.COMPLETE,))
+    assert plan_queue(s, search, base, None).total == 10
+    stored = {t._trial_id: point_fingerprint(base, t.user_attrs[PLAN_ATTR]) for t in done}
+    assert plan_queue(s, search, base, None, stored).total == 0

@@ -7,9 +7,13 @@ import pytest
 from sqlalchemy import Connection, inspect, text
 from store_helpers import start
 
+from tunestudio.config import from_template
+from tunestudio.config.fingerprint import config_fingerprint
 from tunestudio.store import Store, StoreError, migrations
 from tunestudio.store import schema as tables
 from tunestudio.store.database import Database
+
+CURRENT = migrations.target_version(migrations.MIGRATIONS)
 
 
 def _add_priority(conn: Connection) -> None:
@@ -39,27 +43,47 @@ def test_reopening_an_up_to_date_database_changes_nothing(url: str) -> None:
         eid = first.ensure_experiment("e", "s")
         start(first, eid)
     with Store.open(url) as again:
-        assert again.schema_version == 1 and len(again.trials()) == 1
+        assert again.schema_version == CURRENT and len(again.trials()) == 1
 
 
-def test_a_version_1_database_is_upgraded_with_its_data(url: str,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    with Store.open(url) as v1:  # the layout of version 1
-        eid = v1.ensure_experiment("old", "old-study", goal="kept")
-        tid = start(v1, eid)
-        v1.append_steps(tid, [(0, 0.0, 1.0, 0.1, 1.0)])
+def test_an_older_database_is_upgraded_with_its_data(url: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store.open(url) as old:  # today's layout
+        eid = old.ensure_experiment("old", "old-study", goal="kept")
+        tid = start(old, eid)
+        old.append_steps(tid, [(0, 0.0, 1.0, 0.1, 1.0)])
     assert "priority" not in _columns(url, "ts_trial")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", (_add_priority,))
-    with Store.open(url) as v2:
-        assert v2.schema_version == 2
-        assert v2.experiments()[0].goal == "kept"
-        assert len(v2.step_series([tid])[tid]) == 1
-        with v2._db.read() as conn:
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, _add_priority))
+    with Store.open(url) as new:
+        assert new.schema_version == CURRENT + 1
+        assert new.experiments()[0].goal == "kept"
+        assert len(new.step_series([tid])[tid]) == 1
+        with new._db.read() as conn:
             assert conn.execute(text("SELECT priority FROM ts_trial")).scalar_one() == 5
     assert "priority" in _columns(url, "ts_trial")
     with Store.open(url) as again:  # not migrated twice
-        assert again.schema_version == 2
+        assert again.schema_version == CURRENT + 1
+
+
+def test_version_1_gets_the_config_fingerprints_of_its_trials(url: str) -> None:
+    """Version 1 had no fingerprint column: the upgrade adds it and fills it from each trial's
+    config snapshot, so trials trained before the upgrade are judged like any other."""
+    base = from_template("digits").baseline
+    with Store.open(url) as store:
+        eid = store.ensure_experiment("old", "old-study")
+        tid = store.start_trial(eid, number=0, optuna_trial_id=0, params={},
+                                config_json=base.model_dump_json(), device="cpu", seed=0)
+        bad = store.record_invalid(eid, number=1, optuna_trial_id=1, params={"x": 1},
+                                   message="refused")
+        with store._db.write() as conn:  # back to the layout of version 1
+            conn.exec_driver_sql("ALTER TABLE ts_trial DROP COLUMN config_fingerprint")
+            conn.exec_driver_sql("UPDATE ts_meta SET value = '1' WHERE key = 'schema_version'")
+    assert "config_fingerprint" not in _columns(url, "ts_trial")
+    with Store.open(url) as store:
+        assert store.schema_version == CURRENT
+        assert store.trial(tid).config_fingerprint == config_fingerprint(base)
+        assert store.trial(bad).config_fingerprint is None
 
 
 def test_a_failing_migration_leaves_the_database_as_it_was(
@@ -69,12 +93,13 @@ def test_a_failing_migration_leaves_the_database_as_it_was(
         raise RuntimeError("bug in migration")
 
     Store.open(url).close()
-    monkeypatch.setattr(migrations, "MIGRATIONS", (broken,))
+    real = migrations.MIGRATIONS
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*real, broken))
     with pytest.raises(RuntimeError, match="bug in migration"):
         Store.open(url)
-    monkeypatch.setattr(migrations, "MIGRATIONS", ())
+    monkeypatch.setattr(migrations, "MIGRATIONS", real)
     with Store.open(url) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == CURRENT
     assert "priority" not in _columns(url, "ts_trial")
 
 
@@ -94,9 +119,10 @@ def test_upgrade_runs_each_missing_step_in_order(url: str) -> None:
 
 def test_a_database_from_a_newer_release_is_refused(url: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(migrations, "MIGRATIONS", (_add_priority, _add_priority))
-    Store.open(url).close()  # version 3
-    monkeypatch.setattr(migrations, "MIGRATIONS", ())
+    real = migrations.MIGRATIONS
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*real, _add_priority))
+    Store.open(url).close()  # one version ahead
+    monkeypatch.setattr(migrations, "MIGRATIONS", real)
     with pytest.raises(StoreError, match="newer TuneStudio"):
         Store.open(url)
 

@@ -203,3 +203,26 @@ def test_changed_since_returns_new_and_changed_trials_only(store: Store,
     assert {t.id for t in store.trials(changed_since=0)} == {old, changed, beating, new}
     row = store.trial(changed)
     assert row.updated_at >= since
+
+
+def test_a_trial_keeps_its_config_fingerprint_and_knows_if_it_is_current(store: Store) -> None:
+    from tunestudio.config import from_template, merge_values
+    from tunestudio.config.fingerprint import config_fingerprint
+    from tunestudio.store import CurrentConfig, trained_on_current_config
+
+    base = from_template("digits").baseline
+    eid = store.ensure_experiment("e", "s")
+    trained = merge_values(base, {"optimizer.lr": 0.01})
+    tid = store.start_trial(eid, number=0, optuna_trial_id=0, params={"optimizer.lr": 0.01},
+                            config_json=trained.model_dump_json(), device="cpu", seed=0)
+    [row] = store.trials(eid)
+    assert row.config_fingerprint == config_fingerprint(trained)
+    store.finish_trial(tid, state="complete", objective=0.9)
+    [row] = store.trials(eid)
+    assert trained_on_current_config(row, base)
+    longer = merge_values(base, {"training.epochs": base.training.epochs + 1})
+    assert not trained_on_current_config(row, longer)
+    current = CurrentConfig(longer)
+    assert current.stale([row]) == {tid}
+    assert current.best([row], "maximize") is None
+    assert CurrentConfig(base).best([row], "maximize") == row

@@ -24,7 +24,7 @@ def _records(project_path: str, experiment: str | None) -> list[dict[str, Any]]:
     if experiment is not None:
         experiment_name(project, experiment)
     with Store.open(storage_url_for(project)) as store:
-        return trial_records(store, experiment)
+        return trial_records(store, experiment, project.baseline)
 
 
 def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
@@ -36,7 +36,7 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
         return
     params = sorted({k for r in rows for k in r["params"]})
     header = ["experiment", "trial_id", "number", "state", "objective", *params, "duration_s",
-              "message"]
+              "config", "message"]
     table = [[_cell(r.get(h, r["params"].get(h))) for h in header] for r in rows]
     if fmt == "csv":
         writer = csv.writer(out)
@@ -79,25 +79,32 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from tunestudio.store import Store, storage_url_for
+    from tunestudio.store import CurrentConfig, Store, TrialRow, storage_url_for
+
+    def brief(row: TrialRow | None) -> dict[str, Any] | None:
+        return None if row is None else {"trial_id": row.id, "number": row.number,
+                                         "objective": row.objective, "params": dict(row.params)}
 
     project, project_path = load(args.path)
     url = storage_url_for(project)
+    current = CurrentConfig(project.baseline)
     with Store.open(url) as store:
         known = {e.name: e for e in store.experiments()}
         experiments = []
         for exp in project.experiments:
             row = known.get(exp.name)
             direction = exp.search.objective.resolved_direction
-            best = store.best_trial(row.id, direction) if row else None
+            rows = store.trials(row.id) if row else []
+            overall = store.best_trial(row.id, direction) if row else None
             experiments.append({
                 "name": exp.name, "study_name": row.study_name if row else exp.name,
                 "strategy": exp.search.strategy, "objective": exp.search.objective.metric,
                 "direction": direction,
                 "counts": store.counts(row.id) if row else {},
-                "best": None if best is None else {"trial_id": best.id, "number": best.number,
-                                                   "objective": best.objective,
-                                                   "params": dict(best.params)},
+                "best": brief(current.best(rows, direction)),
+                "trained_on_other_config": len(current.stale(rows)),
+                "best_on_other_config": brief(overall) if overall is not None
+                and not current.holds(overall) else None,
             })
     print(json.dumps({"project": project.name, "id": str(project.id), "path": str(project_path),
                       "storage_url": url, "experiments": experiments}, indent=2, default=str))

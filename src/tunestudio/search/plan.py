@@ -4,12 +4,14 @@ Queueing the budget up front is what makes several processes (local workers, rem
 `tunestudio worker`s) share one budget exactly: each pops a queued trial atomically, so every
 trial runs once. Grid and one-variable-at-a-time queue their concrete points; adaptive
 strategies queue empty trials whose values the sampler picks when the trial is popped, from
-every result known at that moment."""
+every result known at that moment.
+
+A point counts as run only when it ran on the current config: each trial carries the
+fingerprint of the full config it trained (config/fingerprint.py), and a plan point's is that of
+the current baseline merged with its values, so a new baseline runs every point again."""
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,11 +20,13 @@ import optuna
 from optuna.trial import TrialState
 
 from tunestudio.config import RunConfig, SearchDefinition, ovat_values
+from tunestudio.config.fingerprint import point_fingerprint
 from tunestudio.config.search import baseline_value
 from tunestudio.search.space import PLAN_ATTR
 
 STATE_ATTR = "ts_state"  # user attr set when we tell Optuna; absent on a trial killed mid-run
 WORKER_ATTR = "ts_worker"  # "host:pid" of the process running an Optuna trial
+FINGERPRINT_ATTR = "ts_fingerprint"  # user attr: fingerprint of the config the trial trained
 FINAL_FAILURES = frozenset({"failed", "diverged", "invalid"})
 
 
@@ -39,15 +43,6 @@ def finite_plan(search: SearchDefinition, baseline: RunConfig) -> list[dict[str,
             points = [{**p, dim.path: v} for p in points for v in dim.grid_values()]
         return points
     return None
-
-
-def _key(params: Mapping[str, Any]) -> str:
-    def norm(v: Any) -> Any:
-        if isinstance(v, float) and not math.isnan(v):
-            return float(f"{v:.12g}")
-        return v
-
-    return json.dumps({k: norm(v) for k, v in sorted(params.items())}, default=str)
 
 
 def _settled(trial: optuna.trial.FrozenTrial) -> bool:
@@ -72,9 +67,11 @@ class Queue:
 
 
 def plan_queue(study: optuna.Study, search: SearchDefinition, baseline: RunConfig,
-               trials: int | None) -> Queue:
+               trials: int | None, stored: Mapping[int, str | None] | None = None) -> Queue:
     """This run's share of the plan. Trials already queued (by a run that stopped early) count
-    toward the budget; points already run are not queued again."""
+    toward the budget; points already run on the current config are not queued again.
+    `stored` maps Optuna trial ids to the fingerprints our store holds, for trials run before
+    Optuna was told fingerprints; a finished trial with neither counts as another config's."""
     existing = study.get_trials(deepcopy=False)
     waiting = sum(t.state == TrialState.WAITING for t in existing)
     plan = finite_plan(search, baseline)
@@ -82,8 +79,19 @@ def plan_queue(study: optuna.Study, search: SearchDefinition, baseline: RunConfi
         if trials is None:
             return Queue([], None)
         return Queue([None] * max(0, trials - waiting), max(trials, waiting))
-    done = {_key(_planned(t)) for t in existing if _settled(t)}
-    todo = [p for p in plan if _key(p) not in done]
+    known = stored or {}
+    done: set[str] = set()
+    for t in existing:
+        if not _settled(t):
+            continue
+        fingerprint = t.user_attrs.get(FINGERPRINT_ATTR)
+        if t.state == TrialState.WAITING:  # trains on whatever baseline is current when popped
+            fingerprint = point_fingerprint(baseline, _planned(t))
+        elif not isinstance(fingerprint, str):
+            fingerprint = known.get(t._trial_id)
+        if fingerprint is not None:
+            done.add(fingerprint)
+    todo = [p for p in plan if point_fingerprint(baseline, p) not in done]
     room = len(todo) if trials is None else max(0, trials - waiting)
     return Queue(list(todo[:room]), waiting + min(room, len(todo)))
 

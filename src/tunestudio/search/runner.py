@@ -43,7 +43,7 @@ from tunestudio.search.trial_run import (
     train,
     train_with_engine,
 )
-from tunestudio.store import Store
+from tunestudio.store import CurrentConfig, Store, TrialRow
 
 HEARTBEAT_S = 2.0
 STALE_AFTER_S = 20.0
@@ -146,11 +146,13 @@ class ExperimentRunner:
         storage, study, experiment_id = self._open_study(store, n_obj)
         self._sweep_stale(store, study, experiment_id)
         self._best = self._current_best(store, experiment_id, direction)
+        stored = {r.optuna_trial_id: r.config_fingerprint for r in store.trials(experiment_id)
+                  if r.optuna_trial_id is not None}
         trials = self.options.trials if self.options.trials is not None \
             else search.budget.trials
         timeout = self.options.timeout_s if self.options.timeout_s is not None \
             else search.budget.timeout_s
-        queue = plan_queue(study, search, self.project.baseline, trials) if self.queue \
+        queue = plan_queue(study, search, self.project.baseline, trials, stored) if self.queue \
             else Queue([], None)
         # Alone, the first trial starts at once and the rest are queued while it trains; local
         # worker processes need the whole queue before they start, or they would find it empty.
@@ -230,7 +232,7 @@ class ExperimentRunner:
             books.shutdown(wait=True)
             beat.stop()
             self._stop_workers(helpers)
-        best = store.best_trial(experiment_id, direction)
+        best = self._best_current(store, experiment_id, direction)
         summary = RunSummary(
             experiment=self.experiment.name, study_name=study.study_name,
             storage_url=self.url, counts=dict(counts),
@@ -301,9 +303,15 @@ class ExperimentRunner:
                                   else value < self._best):
             self._best = value
 
-    @staticmethod
-    def _current_best(store: Store, experiment_id: int, direction: str) -> float | None:
-        best = store.best_trial(experiment_id, direction)  # type: ignore[arg-type]
+    def _best_current(self, store: Store, experiment_id: int, direction: str
+                      ) -> TrialRow | None:
+        """The best complete trial trained on the current config: one trained on an older
+        baseline is no result of this experiment as it stands."""
+        return CurrentConfig(self.project.baseline).best(
+            store.trials(experiment_id), direction)  # type: ignore[arg-type]
+
+    def _current_best(self, store: Store, experiment_id: int, direction: str) -> float | None:
+        best = self._best_current(store, experiment_id, direction)
         return best.objective if best else None
 
     def _wait_for_others(self, store: Store, study: optuna.Study, experiment_id: int) -> None:

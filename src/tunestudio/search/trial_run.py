@@ -16,6 +16,7 @@ import optuna
 from optuna.trial import TrialState
 
 from tunestudio.config import InvalidConfigError, RunConfig, SearchDefinition, merge_values
+from tunestudio.config.fingerprint import config_fingerprint, point_fingerprint
 from tunestudio.engine import (
     DeviceError,
     EvalEvent,
@@ -28,7 +29,7 @@ from tunestudio.engine import (
 )
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
-from tunestudio.search.plan import STATE_ATTR
+from tunestudio.search.plan import FINGERPRINT_ATTR, STATE_ATTR
 from tunestudio.search.pruning import PruningReporter
 from tunestudio.search.space import suggest
 from tunestudio.store import SeriesWriter, Store
@@ -118,6 +119,7 @@ class Prepared:
     params: dict[str, Any]
     config: RunConfig | None  # None: invalid, already recorded
     finished: TrialFinished | None = None  # set for an invalid trial
+    fingerprint: str | None = None  # of `config` (config/fingerprint.py)
 
 
 @dataclass
@@ -145,9 +147,12 @@ def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | Non
     try:
         config = merge_values(ctx.baseline, params)
     except InvalidConfigError as exc:
+        trial.set_user_attr(FINGERPRINT_ATTR, point_fingerprint(ctx.baseline, params))
         finished = _invalid(ctx, trial, params, str(exc), index, total, t0)
         return Prepared(trial, params, None, finished)
-    return Prepared(trial, params, config)
+    fingerprint = config_fingerprint(config)
+    trial.set_user_attr(FINGERPRINT_ATTR, fingerprint)
+    return Prepared(trial, params, config, fingerprint=fingerprint)
 
 
 def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) -> Training:
@@ -158,7 +163,7 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
     trial_id = ctx.store.start_trial(
         ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial),
         params=prepared.params, config_json=config.model_dump_json(), device=device,
-        seed=seed0, repeats=ctx.search.repeats,
+        seed=seed0, repeats=ctx.search.repeats, config_fingerprint=prepared.fingerprint,
     )
     ctx.running.add((trial_id, optuna_id(trial)))
     ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, prepared.params, seed0,
@@ -266,8 +271,8 @@ def _invalid(ctx: TrialContext, trial: optuna.Trial, params: dict[str, Any], mes
              index: int, total: int | None, t0: float) -> TrialFinished:
     trial.set_user_attr(STATE_ATTR, "invalid")
     ctx.study.tell(trial, state=TrialState.FAIL)
-    trial_id = ctx.store.record_invalid(ctx.experiment_id, number=trial.number,
-                                        optuna_trial_id=optuna_id(trial), params=params,
-                                        message=message)
+    trial_id = ctx.store.record_invalid(
+        ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial), params=params,
+        message=message, config_fingerprint=trial.user_attrs.get(FINGERPRINT_ATTR))
     return TrialFinished(trial_id, trial.number, "invalid", message, None, ctx.best(), index,
                          total, time.perf_counter() - t0)

@@ -4,6 +4,7 @@ browsing history is fast and works without a GPU stack."""
 
 from tunestudio.store.database import display_url, optuna_engine_kwargs
 from tunestudio.store.errors import NotFoundError, StoreError
+from tunestudio.store.provenance import CurrentConfig, trained_on_current_config
 from tunestudio.store.rows import (
     FINISHED_STATES,
     TRIAL_STATES,
@@ -22,6 +23,7 @@ from tunestudio.store.writer import SeriesWriter
 __all__ = [
     "FINISHED_STATES",
     "TRIAL_STATES",
+    "CurrentConfig",
     "EvalLike",
     "EvalPoint",
     "EvalSeries",
@@ -37,4 +39,5 @@ __all__ = [
     "display_url",
     "optuna_engine_kwargs",
     "storage_url_for",
+    "trained_on_current_config",
 ]

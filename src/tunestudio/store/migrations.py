@@ -15,16 +15,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection, MetaData, inspect, select
+from sqlalchemy import Connection, MetaData, bindparam, inspect, select, update
 
+from tunestudio.config.fingerprint import fingerprint_json
 from tunestudio.store import schema
 from tunestudio.store.errors import StoreError
 
 Migration = Callable[[Connection], None]
 
+
+def _add_config_fingerprint(conn: Connection) -> None:
+    """Version 2: each trial's config fingerprint, computed for the trials already stored from
+    their config snapshots (invalid trials have none and keep NULL)."""
+    conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN config_fingerprint VARCHAR(64)")
+    t = schema.trial
+    rows = conn.execute(select(t.c.id, t.c.config_json).where(t.c.config_json != "")).all()
+    values = [{"tid": tid, "fp": fingerprint_json(text)} for tid, text in rows]
+    values = [v for v in values if v["fp"] is not None]
+    if values:
+        conn.execute(update(t).where(t.c.id == bindparam("tid"))
+                     .values(config_fingerprint=bindparam("fp")), values)
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
-# layout the store was released with; there has been no change since.
-MIGRATIONS: tuple[Migration, ...] = ()
+# layout the store was released with.
+MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint,)
 
 VERSION_KEY = "schema_version"
 

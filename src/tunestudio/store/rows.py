@@ -58,7 +58,8 @@ class ExperimentRow:
 @dataclass(frozen=True, slots=True)
 class TrialRow:
     """One trial. `config_json` is only filled by `Store.trial()`: the trial list leaves the
-    (large) config snapshot out to stay fast."""
+    (large) config snapshot out to stay fast. `config_fingerprint` identifies the full config it
+    trained (see `tunestudio.store.provenance` to ask whether that is the current one)."""
 
     id: int
     experiment_id: int
@@ -83,6 +84,7 @@ class TrialRow:
     optuna_trial_id: int | None
     test_metrics: dict[str, float] | None
     config_json: str | None = None
+    config_fingerprint: str | None = None
 
 
 class StepPoint(NamedTuple):

@@ -75,6 +75,8 @@ trial = Table(
     Column("message", Text, nullable=False, server_default=""),
     Column("params_json", Text, nullable=False, server_default="{}"),
     Column("config_json", Text, nullable=False, server_default=""),
+    # SHA-256 of the full config trained (config/fingerprint.py); NULL for no config at all
+    Column("config_fingerprint", String(64)),
     Column("objective", Float),
     Column("objective2", Float),
     Column("objective_std", Float),

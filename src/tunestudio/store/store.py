@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import delete, select
 
 from tunestudio import paths
+from tunestudio.config.fingerprint import fingerprint_json
 from tunestudio.store import experiments, migrations, schema, series, trials
 from tunestudio.store.clock import epoch_now
 from tunestudio.store.database import Database, display_url
@@ -178,13 +179,18 @@ class Store:
     # -- the trial lifecycle --------------------------------------------------------------
     def start_trial(self, experiment_id: int, *, number: int, optuna_trial_id: int | None,
                     params: Mapping[str, Any], config_json: str, device: str, seed: int | None,
-                    repeats: int = 1) -> int:
-        """A new trial in state 'running' with a fresh heartbeat; returns its id."""
+                    repeats: int = 1, config_fingerprint: str | None = None) -> int:
+        """A new trial in state 'running' with a fresh heartbeat; returns its id.
+        `config_fingerprint` (config/fingerprint.py) is computed from `config_json` when not
+        given."""
+        if config_fingerprint is None:
+            config_fingerprint = fingerprint_json(config_json)
         with self._db.write() as conn:
             return trials.insert(conn, experiment_id, number=number,
                                  optuna_trial_id=optuna_trial_id, params=params,
                                  config_json=config_json, device=device, seed=seed,
-                                 repeats=repeats, state=TrialState.RUNNING)
+                                 repeats=repeats, state=TrialState.RUNNING,
+                                 config_fingerprint=config_fingerprint)
 
     def heartbeat(self, trial_ids: Sequence[int]) -> None:
         """The trials (those still running) are alive now."""
@@ -216,13 +222,17 @@ class Store:
             )
 
     def record_invalid(self, experiment_id: int, *, number: int, optuna_trial_id: int | None,
-                       params: Mapping[str, Any], message: str, config_json: str = "") -> int:
-        """A sampled config that failed validation: kept, with the reason, as data."""
+                       params: Mapping[str, Any], message: str, config_json: str = "",
+                       config_fingerprint: str | None = None) -> int:
+        """A sampled config that failed validation: kept, with the reason, as data.
+        `config_fingerprint` is that of the merged values it was refused for
+        (`config.fingerprint.point_fingerprint`)."""
         with self._db.write() as conn:
             return trials.insert(conn, experiment_id, number=number,
                                  optuna_trial_id=optuna_trial_id, params=params,
                                  config_json=config_json, device="", seed=None, repeats=0,
-                                 state=TrialState.INVALID, message=message)
+                                 state=TrialState.INVALID, message=message,
+                                 config_fingerprint=config_fingerprint)
 
     def mark_stale_interrupted(self, experiment_id: int | None, stale_after_s: float
                                ) -> list[int]:

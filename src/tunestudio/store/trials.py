@@ -23,6 +23,7 @@ _LIST_COLUMNS = (
     t.c.objective, t.c.objective2, t.c.objective_std, t.c.metrics_json, t.c.device, t.c.seed,
     t.c.repeats, t.c.duration_s, t.c.started_at, t.c.finished_at, t.c.heartbeat_at, t.c.notes,
     t.c.tags_json, t.c.optuna_trial_id, t.c.test_metrics_json, t.c.updated_at,
+    t.c.config_fingerprint,
 )
 
 
@@ -63,7 +64,7 @@ def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None) -> l
             objective=r[6], objective2=r[7], objective_std=r[8], metrics=m, device=r[10],
             seed=r[11], repeats=r[12], duration_s=r[13], started_at=r[14], finished_at=r[15],
             heartbeat_at=r[16], notes=r[17], tags=tg, optuna_trial_id=r[19], test_metrics=tm,
-            updated_at=r[21], config_json=config_json,
+            updated_at=r[21], config_fingerprint=r[22], config_json=config_json,
         )
         for r, p, m, tg, tm in zip(rows, params, metrics, tags, tests, strict=True)
     ]
@@ -71,13 +72,15 @@ def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None) -> l
 
 def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id: int | None,
            params: Mapping[str, Any], config_json: str, device: str, seed: int | None,
-           repeats: int, state: str, message: str = "") -> int:
+           repeats: int, state: str, message: str = "",
+           config_fingerprint: str | None = None) -> int:
     now = epoch_now()
     finished = state != TrialState.RUNNING
     result = conn.execute(t.insert().values(
         experiment_id=experiment_id, number=number, optuna_trial_id=optuna_trial_id,
         state=state, message=message, params_json=json.dumps(dict(params), default=str),
-        config_json=config_json, device=device, seed=seed, repeats=repeats, started_at=now,
+        config_json=config_json, config_fingerprint=config_fingerprint, device=device,
+        seed=seed, repeats=repeats, started_at=now,
         heartbeat_at=None if finished else now, finished_at=now if finished else None,
         duration_s=0.0 if finished else None, updated_at=now,
     ))

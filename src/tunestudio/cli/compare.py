@@ -1,0 +1,70 @@
+"""`tunestudio diff`: two trials' configs side by side, the differences marked, to see what a
+trial trained on another baseline actually changed. Reads the store only (no torch, no optuna)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tunestudio.cli.common import Subparsers, load
+from tunestudio.errors import TuneStudioError
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    """Two trials' configs (or a trial's and the current baseline's) side by side."""
+    from tunestudio.config.diff import config_diff, show_value
+    from tunestudio.store import CurrentConfig, NotFoundError, Store, storage_url_for
+
+    project, _ = load(args.path)
+    current = CurrentConfig(project.baseline)
+    store = Store.open(storage_url_for(project))
+    sides: list[tuple[str, dict[str, object]]] = []
+    try:
+        for ref in (args.a, args.b):
+            if ref == "baseline":
+                sides.append(("current baseline", project.baseline.model_dump(mode="json")))
+                continue
+            if not ref.isdigit():
+                raise TuneStudioError(f"'{ref}' is not a trial id (see `tunestudio trials`) "
+                                      "or 'baseline'")
+            try:
+                row = store.trial(int(ref))
+            except NotFoundError as exc:
+                raise TuneStudioError(str(exc)) from None
+            if not row.config_json:
+                raise TuneStudioError(f"trial {row.id} has no config (state {row.state}: "
+                                      f"{row.message.splitlines()[0] if row.message else ''})")
+            where = "current config" if current.holds(row) else "another config"
+            sides.append((f"trial {row.id} (#{row.number}, {row.state}, {where})",
+                          json.loads(row.config_json)))
+    finally:
+        store.close()
+    lines = config_diff(sides[0][1], sides[1][1])
+    shown = [line for line in lines if line.differs or not args.changed]
+    if args.format == "json":
+        print(json.dumps({"a": sides[0][0], "b": sides[1][0], "lines": [
+            {"path": x.path, "a": show_value(x.left), "b": show_value(x.right),
+             "differs": x.differs} for x in shown]}, indent=2))
+        return 0
+    table = [("", "path", sides[0][0], sides[1][0])] + [
+        ("*" if x.differs else "", x.path, show_value(x.left), show_value(x.right))
+        for x in shown]
+    widths = [max(len(r[i]) for r in table) for i in range(4)]
+    for r in table:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    count = sum(x.differs for x in lines)
+    print(f"{count} difference(s), marked *", file=sys.stderr)
+    return 0
+
+
+def register(sub: Subparsers) -> None:
+    p = sub.add_parser("diff", help="two trials' configs side by side, differences marked")
+    p.add_argument("path", help="project file")
+    p.add_argument("a", metavar="A", help="trial id (see `trials`), or 'baseline'")
+    p.add_argument("b", metavar="B", help="trial id, or 'baseline' (the current one)")
+    p.add_argument("--changed", action="store_true", help="only the fields that differ")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=_cmd_diff)
+
+

@@ -1,0 +1,67 @@
+"""Was a trial trained on the current config? The question every view of the history must answer
+after the baseline changed: a trial keeps the fingerprint of the full config it trained, and it
+is *current* when that equals the fingerprint of today's baseline merged with the trial's own
+values. A trial trained on another baseline (other epochs, width, preprocessing...) is still
+shown, marked, but is neither counted by a plan nor reported as the best trial.
+
+    current = CurrentConfig(project.baseline)
+    current.holds(row)          # one TrialRow
+    current.best(rows, "maximize")
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from tunestudio.config import RunConfig
+from tunestudio.config.fingerprint import point_fingerprint
+from tunestudio.store.rows import TrialRow, TrialState
+
+
+class CurrentConfig:
+    """Answers, for trials of one project, whether each was trained on `baseline` merged with
+    its values. Fingerprints of the current configs are cached by values, so asking for
+    thousands of trials of a grid costs one validation per distinct point."""
+
+    def __init__(self, baseline: RunConfig) -> None:
+        self.baseline = baseline
+        self._cache: dict[str, str] = {}
+
+    def fingerprint(self, params: Mapping[str, Any]) -> str:
+        """The fingerprint a trial with these values has when trained now."""
+        key = json.dumps(dict(params), sort_keys=True, default=str)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = point_fingerprint(self.baseline, params)
+        return found
+
+    def holds(self, row: TrialRow) -> bool:
+        """True when the trial trained the config that its values give on the current baseline.
+        A trial without a fingerprint (none could be computed for it) is not current."""
+        return row.config_fingerprint is not None \
+            and row.config_fingerprint == self.fingerprint(row.params)
+
+    def stale(self, rows: Iterable[TrialRow]) -> set[int]:
+        """Ids of the trials trained on another config."""
+        return {r.id for r in rows if not self.holds(r)}
+
+    def best(self, rows: Iterable[TrialRow], direction: Literal["maximize", "minimize"]
+             ) -> TrialRow | None:
+        """The complete, current trial with the best objective (ties: the lowest number), or
+        None; `Store.best_trial` ignores provenance, this does not."""
+        if direction not in ("maximize", "minimize"):
+            raise ValueError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
+        sign = -1.0 if direction == "maximize" else 1.0
+        done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None
+                and self.holds(r)]
+        if not done:
+            return None
+        return min(done, key=lambda r: (sign * float(r.objective or 0.0), r.number, r.id))
+
+
+def trained_on_current_config(row: TrialRow, baseline: RunConfig) -> bool:
+    """Whether `row` was trained on `baseline` merged with its values (one trial; for many, use
+    one `CurrentConfig`, which caches)."""
+    return CurrentConfig(baseline).holds(row)

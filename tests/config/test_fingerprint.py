@@ -1,0 +1,61 @@
+"""Config fingerprints (one per trained config, baseline included) and config diffs."""
+
+from __future__ import annotations
+
+from tunestudio.config import from_template, merge_values
+from tunestudio.config.diff import MISSING, config_diff, show_value
+from tunestudio.config.fingerprint import (
+    config_fingerprint,
+    fingerprint_json,
+    point_fingerprint,
+)
+
+
+def test_the_same_config_has_the_same_fingerprint_and_any_change_another() -> None:
+    base = from_template("digits").baseline
+    same = merge_values(base, {})
+    assert config_fingerprint(base) == config_fingerprint(same)
+    assert len(config_fingerprint(base)) == 64
+    for path, value in [("training.epochs", 7), ("model.width", 31),
+                        ("data.standardize", not base.data.standardize),
+                        ("optimizer.lr", base.optimizer.lr * (1 + 2 ** -52)),
+                        ("training.seed", 1), ("optimizer.kind", "sgd")]:
+        changed = merge_values(base, {path: value})
+        assert config_fingerprint(changed) != config_fingerprint(base), path
+
+
+def test_the_device_places_a_run_and_is_not_part_of_its_fingerprint() -> None:
+    base = from_template("digits").baseline
+    assert base.training.device != "cpu"
+    assert config_fingerprint(merge_values(base, {"training.device": "cpu"})) \
+        == config_fingerprint(base)
+
+
+def test_a_stored_snapshot_hashes_like_the_config_and_an_empty_one_to_none() -> None:
+    base = from_template("digits").baseline
+    assert fingerprint_json(base.model_dump_json()) == config_fingerprint(base)
+    assert fingerprint_json("") is None
+
+
+def test_a_point_is_fingerprinted_on_its_baseline_even_when_invalid() -> None:
+    base = from_template("digits").baseline
+    assert point_fingerprint(base, {"model.width": 64}) \
+        == config_fingerprint(merge_values(base, {"model.width": 64}))
+    bad = {"schedule.warmup_epochs": 1e6}  # longer than training: invalid
+    assert point_fingerprint(base, bad) == point_fingerprint(base, bad)
+    longer = merge_values(base, {"training.epochs": 10**5})
+    assert point_fingerprint(base, bad) != point_fingerprint(longer, bad)
+
+
+def test_diff_lists_every_path_and_marks_what_differs() -> None:
+    base = from_template("digits").baseline
+    other = merge_values(base, {"training.epochs": 6, "optimizer.kind": "sgd"})
+    lines = config_diff(base.model_dump(mode="json"), other.model_dump(mode="json"))
+    differing = {x.path for x in lines if x.differs}
+    assert "training.epochs" in differing and "optimizer.kind" in differing
+    assert "model.width" not in differing
+    assert {x.path for x in lines} >= {"model.width", "data.val_fraction"}
+    momentum = next(x for x in lines if x.path == "optimizer.momentum")  # sgd only
+    assert momentum.left is MISSING and momentum.differs and show_value(momentum.left) == "-"
+    assert show_value(0.00375619614449984) == "0.00375619614449984"
+    assert show_value(True) == "true"
