@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     window.controller.trial_finished.connect(lambda _ev: mark("trial finished"))
     done = QEventLoop()
     window.controller.run_finished.connect(done.quit)
-    if not window.run_experiment():
+    if not window.runs.start():
         print("the run did not start", file=sys.stderr)
         return 1
     done.exec()

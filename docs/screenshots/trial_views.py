@@ -111,14 +111,14 @@ def show(scene: str) -> int:
     window.move(0, 0)
     window.show()
     name = {"live": "live", "diagnosis": "overfit", "lr-range": "overfit"}.get(scene, "search")
-    assert window.open_project(ROOT / f"{name}.tuneproj")
+    assert window.session.open_project(ROOT / f"{name}.tuneproj")
     view = window.project_view
     assert view is not None
     ws = window.workspace
     assert ws is not None
     if scene == "live":
         ws.show_page("Curves")
-        QTimer.singleShot(500, window.run_experiment)
+        QTimer.singleShot(500, window.runs.start)
     elif scene.startswith("analysis"):
         ws.show_page("Analysis")
         tab = {"analysis-parallel": 1, "analysis-contour": 3, "analysis-importance": 4,

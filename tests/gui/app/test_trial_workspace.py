@@ -15,7 +15,7 @@ RUN_TIMEOUT_MS = 180_000
 
 def test_tabs_follow_the_window_run_and_the_selected_experiment(
         window: MainWindow, qtbot: QtBot, project_file: Path) -> None:
-    assert window.open_project(project_file) and window.project_view is not None
+    assert window.session.open_project(project_file) and window.project_view is not None
     view = window.project_view
     titles = [view.tabs.tabText(i) for i in range(view.tabs.count())]
     assert titles[-3:] == ["Curves", "Trials", "Analysis"]
@@ -24,7 +24,7 @@ def test_tabs_follow_the_window_run_and_the_selected_experiment(
     assert ws.insights.experiment_name == view.current_experiment() == "three"
     ws.show_page("Curves")
     with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT_MS):
-        assert window.run_experiment()
+        assert window.runs.start()
     assert ws.live.live is not None and len(ws.live.live.loss) > 0
     assert len(ws.live.finished) == 2  # the run's earlier trials stay as overlays
     ws.show_page("Trials")
@@ -42,4 +42,4 @@ def test_tabs_follow_the_window_run_and_the_selected_experiment(
                     timeout=10_000)  # that experiment never ran
     titles = [c.key for c in ws.table.model.columns]
     assert "model.width" in titles  # its own dimensions as columns
-    assert window.close_project()
+    assert window.session.close_project()

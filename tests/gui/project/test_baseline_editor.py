@@ -40,7 +40,7 @@ def test_negative_lr_is_marked_at_the_field_and_disables_run(
 
 def test_cross_field_rule_is_shown_at_the_blamed_field(
         window: MainWindow, type_text: TypeText) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert window.project_view is not None
     baseline = window.project_view.baseline
     epochs = baseline.editor("training.epochs")
@@ -52,7 +52,7 @@ def test_cross_field_rule_is_shown_at_the_blamed_field(
 
 
 def test_kind_choice_shows_that_kinds_fields(window: MainWindow, qtbot: QtBot) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert window.project_view is not None and window.document is not None
     baseline = window.project_view.baseline
     kind = baseline.editor("optimizer.kind")
@@ -71,7 +71,7 @@ def test_kind_choice_shows_that_kinds_fields(window: MainWindow, qtbot: QtBot) -
 
 
 def test_lr_spin_box_steps_on_a_log_scale(window: MainWindow, qtbot: QtBot) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     spin = _lr(window).spin
     spin.setFocus()
     qtbot.keyClick(spin, Qt.Key.Key_Up)
@@ -83,7 +83,7 @@ def test_lr_spin_box_steps_on_a_log_scale(window: MainWindow, qtbot: QtBot) -> N
 
 
 def test_help_shows_description_and_advice(window: MainWindow, qtbot: QtBot) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert window.project_view is not None
     baseline = window.project_view.baseline
     window.project_view.tabs.setCurrentWidget(baseline)
@@ -96,7 +96,7 @@ def test_help_shows_description_and_advice(window: MainWindow, qtbot: QtBot) -> 
 
 def test_undo_redo_shortcuts_and_dirty_marker(window: MainWindow, qtbot: QtBot,
                                               type_text: TypeText) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert not window.isWindowModified()
     type_text(_lr(window).spin, "0.02")
     assert window.isWindowModified() and "[*]" in window.windowTitle()

@@ -19,7 +19,7 @@ from tunestudio.gui.project.dimension_picker import (
 
 def test_add_experiment_state_its_goal_and_pick_a_dimension(
         window: MainWindow, qtbot: QtBot, type_text: TypeText) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert window.project_view is not None and window.document is not None
     view = window.project_view
     qtbot.mouseClick(view.experiments.add_button, Qt.MouseButton.LeftButton)
@@ -63,7 +63,7 @@ def test_add_experiment_state_its_goal_and_pick_a_dimension(
 
 def test_dimension_range_problem_is_shown_with_the_dimension(
         window: MainWindow, type_text: TypeText) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert window.project_view is not None
     editor = window.project_view.experiment
     editor.dimensions.select(0)  # optimizer.lr, 1e-4 .. 3e-2
@@ -79,7 +79,7 @@ def test_dimension_range_problem_is_shown_with_the_dimension(
 
 
 def test_conclusion_and_strategy_labels(window: MainWindow, qtbot: QtBot) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert window.project_view is not None and window.document is not None
     view = window.project_view
     view.experiments.select(1)

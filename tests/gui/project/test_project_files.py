@@ -32,7 +32,7 @@ def test_save_as_then_reopen_from_recent(window: MainWindow, qtbot: QtBot, tmp_p
                                          type_text: TypeText) -> None:
     target = tmp_path / "mine"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, suggested: target)
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert window.project_view is not None
     type_text(window.project_view.baseline.editor("training.epochs").spin, "12")  # type: ignore[attr-defined]
     assert window.isWindowModified()
@@ -41,7 +41,7 @@ def test_save_as_then_reopen_from_recent(window: MainWindow, qtbot: QtBot, tmp_p
     saved = target.with_suffix(".tuneproj")
     assert load_project(saved).baseline.training.epochs == 12
     assert not window.isWindowModified() and window.windowTitle().startswith("mine.tuneproj")
-    assert window.close_project()
+    assert window.session.close_project()
     assert window.stack.currentWidget() is window.welcome
     item = window.welcome.recent.item(0)
     assert item is not None and Path(item.toolTip()) == saved.resolve()
@@ -52,20 +52,20 @@ def test_save_as_then_reopen_from_recent(window: MainWindow, qtbot: QtBot, tmp_p
 
 def test_close_asks_to_save_changes(window: MainWindow, answer_box: AnswerBox,
                                     type_text: TypeText, project_file: Path) -> None:
-    assert window.open_project(project_file)
+    assert window.session.open_project(project_file)
     assert window.project_view is not None
     type_text(window.project_view.baseline.editor("training.epochs").spin, "3")  # type: ignore[attr-defined]
     answer_box("Cancel")
-    assert not window.close_project()
+    assert not window.session.close_project()
     assert window.document is not None
     answer_box("Discard")
-    assert window.close_project()
+    assert window.session.close_project()
     assert window.document is None
     assert load_project(project_file).baseline.training.epochs == 2  # discarded
-    assert window.open_project(project_file) and window.project_view is not None
+    assert window.session.open_project(project_file) and window.project_view is not None
     type_text(window.project_view.baseline.editor("training.epochs").spin, "4")  # type: ignore[attr-defined]
     answer_box("Save")
-    assert window.close_project()
+    assert window.session.close_project()
     assert load_project(project_file).baseline.training.epochs == 4
 
 
@@ -74,7 +74,7 @@ def test_load_error_names_the_field_and_leaves_the_file(window: MainWindow, qtbo
     text = project_file.read_text().replace('"lr": 0.003', '"lr": -5')
     project_file.write_text(text)
     before = project_file.read_bytes()
-    assert not window.open_project(project_file)
+    assert not window.session.open_project(project_file)
     box = window.findChild(QMessageBox, "loadErrorDialog")
     assert box is not None and box.isVisible()
     assert "baseline.optimizer.lr" in box.informativeText()
@@ -87,15 +87,15 @@ def test_load_error_names_the_field_and_leaves_the_file(window: MainWindow, qtbo
 def test_autosave_writes_a_recovery_copy_offered_on_reopen(
         window: MainWindow, answer_box: AnswerBox, type_text: TypeText,
         project_file: Path) -> None:
-    assert window.open_project(project_file) and window.document is not None
+    assert window.session.open_project(project_file) and window.document is not None
     assert window.project_view is not None
     type_text(window.project_view.baseline.editor("training.epochs").spin, "9")  # type: ignore[attr-defined]
-    window.autosave()
+    window.session.autosave()
     recovery = window.document.recovery_path()
     assert recovery.exists()
-    window._set_document(None)  # as if the app died: no prompt, the recovery copy stays
+    window.session._set(None)  # as if the app died: no prompt, the recovery copy stays
     answer_box("Yes")
-    assert window.open_project(project_file) and window.document is not None
+    assert window.session.open_project(project_file) and window.document is not None
     assert window.document.value("baseline.training.epochs") == 9
     assert window.isWindowModified()
     assert load_project(project_file).baseline.training.epochs == 2
@@ -114,11 +114,11 @@ def test_open_dialog_and_shortcuts(window: MainWindow, monkeypatch: pytest.Monke
 
 def test_a_never_saved_project_comes_back_from_its_recovery_copy(
         window: MainWindow, type_text: TypeText) -> None:
-    window.new_project("regression")
+    window.session.new_project("regression")
     assert window.project_view is not None and window.document is not None
     type_text(window.project_view.baseline.editor("training.epochs").spin, "17")  # type: ignore[attr-defined]
-    window.autosave()
-    window._set_document(None)  # the app died before the project was ever saved
+    window.session.autosave()
+    window.session._set(None)  # the app died before the project was ever saved
     item = window.welcome.recent.item(0)
     assert item is not None and "Regression" in item.text() and "unsaved" in item.text()
     window.welcome.recent.itemActivated.emit(item)
@@ -132,9 +132,9 @@ def test_a_missing_recent_project_leaves_the_list(window: MainWindow, tmp_path: 
 
     path = tmp_path / "gone.tuneproj"
     save_project(from_template("digits"), path)
-    assert window.open_project(path) and window.close_project()
+    assert window.session.open_project(path) and window.session.close_project()
     path.unlink()
-    assert not window.open_project(path)
+    assert not window.session.open_project(path)
     assert window.settings.recent_files() == []
     box = window.findChild(QMessageBox, "loadErrorDialog")
     assert box is not None and "no such file" in box.informativeText()

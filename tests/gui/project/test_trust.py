@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from gui_helpers import AnswerBox, fast_project, table_states
 from tunestudio.config import CategoricalDimension, PythonModel, save_project
 from tunestudio.gui.app.main_window import MainWindow
-from tunestudio.gui.project.trust import TrustStore, user_code_files
+from tunestudio.gui.run.trust import TrustStore, user_code_files
 
 MODEL = '''
 from pathlib import Path
@@ -65,14 +65,14 @@ def test_user_model_asks_before_its_first_run_and_refused_runs_nothing(
         window: MainWindow, qtbot: QtBot, answer_box: AnswerBox, tmp_path: Path) -> None:
     path = user_model_project(tmp_path)
     marker = tmp_path / "ran.txt"
-    assert window.open_project(path) and window.document is not None
+    assert window.session.open_project(path) and window.document is not None
     assert not marker.exists()  # opening never runs code
     database = Path(window.document.storage_url().removeprefix("sqlite:///"))
     assert window.project_view is not None
     assert window.workspace is not None
     window.workspace.show_page("Trials")
     answer_box("Don't run")
-    assert not window.run_experiment()
+    assert not window.runs.start()
     assert len(answer_box.seen) == 1
     name, text = answer_box.seen[0]
     assert name == "trustDialog" and str((tmp_path / "my_model.py").resolve()) in text
@@ -82,7 +82,7 @@ def test_user_model_asks_before_its_first_run_and_refused_runs_nothing(
     # trusted: it runs, and is not asked about again while the file is unchanged
     answer_box("Trust and run")
     with qtbot.waitSignal(window.controller.run_finished, timeout=180_000):
-        assert window.run_experiment()
+        assert window.runs.start()
     assert len(answer_box.seen) == 2
     assert marker.exists()
     qtbot.waitUntil(lambda: table_states(window) == ["complete"], timeout=10_000)
@@ -90,9 +90,9 @@ def test_user_model_asks_before_its_first_run_and_refused_runs_nothing(
     assert database.exists()
     # an edited file is asked about again
     with qtbot.waitSignal(window.controller.run_finished, timeout=180_000):
-        assert window.run_experiment()  # unchanged: not asked again
+        assert window.runs.start()  # unchanged: not asked again
     assert len(answer_box.seen) == 2
     (tmp_path / "my_model.py").write_text(MODEL + "\n# edited\n")
     answer_box("Don't run")
-    assert not window.run_experiment()
+    assert not window.runs.start()
     assert len(answer_box.seen) == 3 and not window.controller.is_running

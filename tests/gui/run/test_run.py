@@ -53,7 +53,7 @@ def save_variant(project: Project, path: Path) -> Path:
 
 def test_fixed_lr_then_three_trials_run_into_store_and_window(
         window: MainWindow, qtbot: QtBot, type_text: TypeText, project_file: Path) -> None:
-    assert window.open_project(project_file) and window.project_view is not None
+    assert window.session.open_project(project_file) and window.project_view is not None
     view = window.project_view
     assert view.current_experiment() == "three"
     lr = view.baseline.editor("optimizer.lr")
@@ -81,7 +81,7 @@ def test_fixed_lr_then_three_trials_run_into_store_and_window(
 def test_stop_mid_run_interrupts_the_trial_and_the_window_responds(
         window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     project = fast_project(trials=3, epochs=400)  # far longer than the test waits
-    assert window.open_project(save_variant(project, tmp_path / "long.tuneproj"))
+    assert window.session.open_project(save_variant(project, tmp_path / "long.tuneproj"))
     assert window.project_view is not None
     click_tab(window, qtbot, "Trials")
     ticks: list[float] = []
@@ -121,7 +121,7 @@ def test_stop_mid_run_interrupts_the_trial_and_the_window_responds(
 def test_pause_holds_the_trial_until_resumed(window: MainWindow, qtbot: QtBot,
                                              tmp_path: Path) -> None:
     project = fast_project(trials=1, epochs=400)
-    assert window.open_project(save_variant(project, tmp_path / "pause.tuneproj"))
+    assert window.session.open_project(save_variant(project, tmp_path / "pause.tuneproj"))
     steps: list[int] = []
     window.controller.batch.connect(lambda batch: steps.extend(s.step for _, s in batch.steps))
     window.run_action.trigger()
@@ -142,11 +142,11 @@ def test_pause_holds_the_trial_until_resumed(window: MainWindow, qtbot: QtBot,
 def test_reopening_the_project_shows_the_experiment_and_its_trials(
         window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     path = save_variant(fast_project(trials=2), tmp_path / "again.tuneproj")
-    assert window.open_project(path)
+    assert window.session.open_project(path)
     with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT_MS):
         window.run_action.trigger()
-    assert window.close_project() and window.document is None
-    assert window.open_project(path) and window.project_view is not None
+    assert window.session.close_project() and window.document is None
+    assert window.session.open_project(path) and window.project_view is not None
     view = window.project_view
     assert view.current_experiment() == "three"
     assert window.document is not None and "three" in window.document.experiment_names()
@@ -169,7 +169,7 @@ def test_a_failing_trial_is_a_notification_and_the_search_goes_on(
     experiments = [project.experiments[0].model_copy(update={"search": search})]
     path = save_variant(project.model_copy(update={"experiments": experiments}),
                         tmp_path / "fails.tuneproj")
-    assert window.open_project(path)
+    assert window.session.open_project(path)
     with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT_MS):
         window.run_action.trigger()
     states = sorted(t.state for t in stored_trials(window, "three"))
@@ -185,7 +185,7 @@ def test_closing_during_a_run_asks_and_stops_it(
 
     window = MainWindow(Settings())
     window.show()
-    assert window.open_project(save_variant(fast_project(trials=2, epochs=400),
+    assert window.session.open_project(save_variant(fast_project(trials=2, epochs=400),
                                             tmp_path / "close.tuneproj"))
     with qtbot.waitSignal(window.controller.trial_started, timeout=RUN_TIMEOUT_MS):
         window.run_action.trigger()

@@ -75,7 +75,7 @@ def _run(app: QApplication, path: Path, started: float) -> int:
     window = MainWindow(Settings())
     window.show()
     try:
-        if not window.open_project(path) or window.project_view is None:
+        if not window.session.open_project(path) or window.project_view is None:
             return _fail(f"could not open {path}")
         view, workspace = window.project_view, window.workspace
         assert workspace is not None
@@ -86,7 +86,7 @@ def _run(app: QApplication, path: Path, started: float) -> int:
         loop = QEventLoop()
         window.controller.run_finished.connect(loop.quit)
         QTimer.singleShot(TIMEOUT_S * 1000, loop.quit)
-        if not window.run_experiment():
+        if not window.runs.start():
             return _fail("Run did not start")
         loop.exec()
         if window.controller.is_running:

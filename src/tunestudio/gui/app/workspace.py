@@ -18,13 +18,16 @@ from tunestudio.gui.trials.diagnosis import DiagnosisView
 from tunestudio.gui.trials.table_view import TrialsPanel
 
 if TYPE_CHECKING:
+    from tunestudio.gui.common.settings import Settings
     from tunestudio.gui.project.project_view import ProjectView
     from tunestudio.gui.run.controller import RunController
 
 
 class TrialWorkspace(QObject):
-    def __init__(self, view: ProjectView) -> None:
+    def __init__(self, view: ProjectView, controller: RunController | None = None,
+                 settings: Settings | None = None) -> None:
         super().__init__(view)
+        self.settings = settings
         self.view = view
         self.insights = Insights(view.document, self)
         self.live = LiveView(self.insights, view)
@@ -48,6 +51,10 @@ class TrialWorkspace(QObject):
         view.document.changed.connect(self._follow_experiment)
         self._definition: str | None = None
         self._follow_experiment()
+        if controller is not None:
+            self.attach(controller)
+        if settings is not None:
+            self.restore_place(*settings.project_place(view.document.project_id))
 
     def attach(self, controller: RunController) -> None:
         self.live.attach(controller)
@@ -69,13 +76,32 @@ class TrialWorkspace(QObject):
     def show_curves(self) -> None:
         self.view.tabs.setCurrentWidget(self.live)
 
+    def current_page(self) -> str | None:
+        """The title of the project tab shown."""
+        tabs = self.view.tabs
+        return tabs.tabText(tabs.currentIndex()) if tabs.currentIndex() >= 0 else None
+
+    def restore_place(self, experiment: str | None, tab: str | None) -> None:
+        """Shows the experiment and the tab last shown for this project, where they still exist."""
+        names = self.view.document.experiment_names()
+        if experiment in names:
+            self.view.experiments.select(names.index(experiment))
+        tabs = self.view.tabs
+        for index in range(tabs.count()):
+            if tabs.tabText(index) == tab:
+                tabs.setCurrentIndex(index)
+
     def show_page(self, title: str) -> QWidget:
         page = self.pages[title]
         self.view.tabs.setCurrentWidget(page)
         return page
 
     def close(self) -> None:
-        """Stops the views' timers and joins the worker threads."""
+        """Remembers the experiment and tab shown, stops the views' timers and joins the
+        worker threads."""
+        if self.settings is not None:
+            self.settings.set_project_place(self.view.document.project_id,
+                                            self.view.current_experiment(), self.current_page())
         self.live.close_view()
         self.table.close_view()
         self.insights.close()

@@ -84,6 +84,27 @@ class Settings:
         self._qs.setValue("files/recent",
                           [str(p) for p in self.recent_files() if p != path.resolve()])
 
+    @property
+    def last_folder(self) -> Path | None:
+        """The folder a file dialog last opened or saved in."""
+        value = str(self._qs.value("files/last_folder", ""))
+        return Path(value) if value else None
+
+    @last_folder.setter
+    def last_folder(self, value: Path) -> None:
+        self._qs.setValue("files/last_folder", str(value))
+
+    def project_place(self, project_id: str) -> tuple[str | None, str | None]:
+        """The experiment and the tab last shown for a project: (experiment name, tab title)."""
+        experiment = str(self._qs.value(f"places/{project_id}/experiment", "")) or None
+        tab = str(self._qs.value(f"places/{project_id}/tab", "")) or None
+        return experiment, tab
+
+    def set_project_place(self, project_id: str, experiment: str | None,
+                          tab: str | None) -> None:
+        self._qs.setValue(f"places/{project_id}/experiment", experiment or "")
+        self._qs.setValue(f"places/{project_id}/tab", tab or "")
+
     # -- window state --------------------------------------------------------------------------
     def window_geometry(self) -> QByteArray | None:
         value = self._qs.value("window/geometry")

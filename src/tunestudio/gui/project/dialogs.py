@@ -29,11 +29,15 @@ def ask_save_path(parent: QWidget | None, suggested: Path) -> Path | None:
     return path if path.suffix == SUFFIX else path.with_suffix(SUFFIX)
 
 
-def ask_save_changes(parent: QWidget | None, name: str) -> SaveAnswer:
+def ask_save_changes(parent: QWidget | None, name: str, has_trials: bool = False) -> SaveAnswer:
+    """`has_trials`: the project was never saved and has trials, which only its file reaches."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
-                      f"Save the changes to {name}?", parent=parent)
+                      f"Save {name}?" if has_trials else f"Save the changes to {name}?",
+                      parent=parent)
     box.setObjectName("savePrompt")
-    box.setInformativeText("Your changes are lost if you don't save them.")
+    box.setInformativeText(
+        "It was never saved: its trials can only be found again through the project file."
+        if has_trials else "Your changes are lost if you don't save them.")
     box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                            | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Save)

@@ -28,11 +28,15 @@ class Progress:
     total: int | None
     elapsed_s: float
     eta_s: float | None
-    running: TrialStarted | None
+    running: TrialStarted | None  # the latest started of the running trials
     paused: bool
+    running_trials: tuple[TrialStarted, ...] = ()  # every running trial (a fused group: several)
 
 
 class RunController(QObject):
+    """The run model every view subscribes to: its state, its progress and its events. Several
+    trials may run at once (a fused group); `running_trials` holds each."""
+
     state_changed = Signal()  # started, paused, resumed, stopping, ended
     progress_changed = Signal()
     trial_started = Signal(object)  # TrialStarted
@@ -51,11 +55,12 @@ class RunController(QObject):
         self._total: int | None = None
         self._done = 0
         self._index = 0
-        self._running: TrialStarted | None = None
+        self._running: dict[int, TrialStarted] = {}  # trial id -> start event, in start order
         self._summary: RunSummary | None = None
-        self._trial_started_at = 0.0
-        self._trial_fraction = 0.0  # of the running trial's planned steps, done
-        self._planned_steps = 0
+        self._trial_fraction: dict[int, float] = {}  # of each running trial's planned steps
+        self._planned_steps: dict[int, int] = {}
+        self._paused_since: float | None = None
+        self._paused_s = 0.0
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -79,15 +84,18 @@ class RunController(QObject):
         return self._summary
 
     def progress(self) -> Progress:
-        """The ETA counts the running trial's finished steps as a fraction of a trial, so it
-        is known before the first trial ends."""
-        elapsed = time.monotonic() - self._started_at if self.is_running else 0.0
+        """The ETA counts the running trials' finished steps as fractions of a trial, so it
+        is known before the first trial ends; time spent paused counts for neither."""
+        now = time.monotonic()
+        paused = self._paused_s + (now - self._paused_since if self._paused_since else 0.0)
+        elapsed = now - self._started_at - paused if self.is_running else 0.0
         eta: float | None = None
-        done = self._done + (self._trial_fraction if self._running is not None else 0.0)
+        done = self._done + sum(self._trial_fraction.get(t, 0.0) for t in self._running)
         if self._total and done > 0:
             eta = elapsed / done * max(0.0, self._total - done)
-        return Progress(self._index, self._done, self._total, elapsed, eta, self._running,
-                        self.is_paused)
+        running = tuple(self._running.values())
+        return Progress(self._index, self._done, self._total, elapsed, eta,
+                        running[-1] if running else None, self.is_paused, running)
 
     # -- commands ------------------------------------------------------------------------------
     def start(self, request: RunRequest) -> None:
@@ -99,7 +107,8 @@ class RunController(QObject):
         self._started_at = time.monotonic()
         self._total = request.trials
         self._done = self._index = 0
-        self._running = None
+        self._running, self._trial_fraction, self._planned_steps = {}, {}, {}
+        self._paused_since, self._paused_s = None, 0.0
         self._summary = None
         worker = RunWorker(request, self._stop, self._pause)
         worker.run_started.connect(self._on_run_started)
@@ -117,10 +126,12 @@ class RunController(QObject):
         """Takes effect at the next step of the running trial."""
         if not self.is_running:
             return
-        if paused:
+        if paused and not self._pause.is_set():
             self._pause.set()
-        else:
+            self._paused_since = time.monotonic()
+        elif not paused and self._pause.is_set():
             self._pause.clear()
+            self._resume_clock()
         self.state_changed.emit()
         self.progress_changed.emit()
 
@@ -130,7 +141,13 @@ class RunController(QObject):
         if self.is_running:
             self._stop.set()
             self._pause.clear()
+            self._resume_clock()
             self.state_changed.emit()
+
+    def _resume_clock(self) -> None:
+        if self._paused_since is not None:
+            self._paused_s += time.monotonic() - self._paused_since
+            self._paused_since = None
 
     def wait(self, timeout_s: float = 60.0) -> bool:
         """Blocks (delivering signals) until the thread ended; True when it did."""
@@ -147,11 +164,9 @@ class RunController(QObject):
 
     @Slot(object)
     def _on_trial_started(self, ev: TrialStarted) -> None:
-        self._running = ev
-        self._trial_fraction = 0.0
-        self._planned_steps = 0
+        self._running[ev.trial_id] = ev
+        self._trial_fraction[ev.trial_id] = 0.0
         self._index = ev.index
-        self._trial_started_at = time.monotonic()
         if ev.total is not None:
             self._total = ev.total
         self.trial_started.emit(ev)
@@ -159,7 +174,9 @@ class RunController(QObject):
 
     @Slot(object)
     def _on_trial_finished(self, ev: TrialFinished) -> None:
-        self._running = None
+        self._running.pop(ev.trial_id, None)
+        self._trial_fraction.pop(ev.trial_id, None)
+        self._planned_steps.pop(ev.trial_id, None)
         self._done = ev.done
         if ev.total is not None:
             self._total = ev.total
@@ -170,14 +187,14 @@ class RunController(QObject):
 
     @Slot(object)
     def _on_batch(self, batch: Any) -> None:
-        running = self._running
-        if running is not None:
-            for trial_id, fit in batch.fit_starts:
-                if trial_id == running.trial_id:
-                    self._planned_steps = fit.total_steps
-            steps = [s.step for tid, s in batch.steps if tid == running.trial_id]
-            if steps and self._planned_steps:
-                self._trial_fraction = min(1.0, steps[-1] / self._planned_steps)
+        for trial_id, fit in batch.fit_starts:
+            if trial_id in self._running:
+                self._planned_steps[trial_id] = fit.total_steps
+        last: dict[int, int] = {tid: s.step for tid, s in batch.steps}
+        for trial_id, step in last.items():
+            planned = self._planned_steps.get(trial_id)
+            if trial_id in self._running and planned:
+                self._trial_fraction[trial_id] = min(1.0, step / planned)
         self.batch.emit(batch)
 
     @Slot(str, str)
@@ -196,7 +213,8 @@ class RunController(QObject):
         thread.wait()
         self._worker = None  # deleted here, in the GUI thread, after its thread ended
         thread.deleteLater()
-        self._running = None
+        self._running = {}
+        self._resume_clock()
         self.state_changed.emit()
         self.progress_changed.emit()
         self.run_finished.emit(self._summary)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
+from tunestudio.gui.common.numbers import short
 from tunestudio.gui.run.controller import RunController
 
 
@@ -55,8 +56,7 @@ class RunProgress(QWidget):
                 self.bar.setRange(0, max(done, 1))
                 self.bar.setValue(done)
                 self.bar.setFormat(f"{done} done")
-                verb = "stopped" if summary.stopped else "done"
-                self.label.setText(f"{verb}: {done} trial(s) in {clock(summary.duration_s)}")
+                self.label.setText(f"{summary_counts(summary)} in {clock(summary.duration_s)}")
             return
         total = p.total
         self.bar.setRange(0, total or 0)  # 0..0: a busy bar while the total is unknown
@@ -70,11 +70,95 @@ class RunProgress(QWidget):
 
 def trial_line(started: Any, last_eval: Any | None) -> str:
     """`Trial 3 on cpu (lr=0.003, width=128) · epoch 4 · val_loss 0.2100`."""
-    params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                       for k, v in dict(started.params).items()) or "baseline"
+    params = ", ".join(f"{k}={short(v)}" for k, v in dict(started.params).items()) or "baseline"
     text = f"Trial {started.number} running on {started.device} ({params})"
     if last_eval is not None:
         text += f" · epoch {last_eval.epoch:g}"
         if last_eval.val_loss is not None:
-            text += f" · val_loss {last_eval.val_loss:.4f}"
+            text += f" · val_loss {short(last_eval.val_loss, 4)}"
     return text
+
+
+def summary_counts(summary: Any) -> str:
+    """`stopped: 1 complete, 1 interrupted` / `finished: 3 complete`."""
+    counts = ", ".join(f"{n} {state}" for state, n in summary.counts.items()) or "no trials"
+    return f"{'stopped' if summary.stopped else 'finished'}: {counts}"
+
+
+class RunStatusLine(QLabel):
+    """The status bar's line about the run: starting, the running trial with its latest
+    evaluation, each trial's end, the run's summary. `clear()` on closing the project."""
+
+    def __init__(self, controller: RunController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._last_eval: Any = None
+        controller.trial_started.connect(self._on_trial_started)
+        controller.batch.connect(self._on_batch)
+        controller.trial_finished.connect(self._on_trial_finished)
+        controller.run_finished.connect(self._on_run_finished)
+        controller.state_changed.connect(self._on_state)
+
+    def show_problems(self, count: int) -> None:
+        """The project's invalid fields, while there are any."""
+        if count:
+            self.setText(f"{count} invalid field(s): fix them to run or save")
+        elif self.text().endswith("to run or save"):
+            self.clear()
+
+    def starting(self, experiment: str) -> None:
+        self._last_eval = None
+        self.setText(f"Starting {experiment}…")
+
+    @Slot()
+    def _on_state(self) -> None:
+        if self.controller.is_stopping:
+            self.setText("Stopping: the running trial ends as interrupted…")
+
+    @Slot(object)
+    def _on_trial_started(self, ev: Any) -> None:
+        self._last_eval = None
+        self.setText(trial_line(ev, None))
+
+    @Slot(object)
+    def _on_batch(self, batch: Any) -> None:
+        started = self.controller.progress().running
+        if started is None or self.controller.is_stopping:
+            return
+        evaluations = [e for tid, e in batch.evaluations if tid == started.trial_id]
+        if evaluations:
+            self._last_eval = evaluations[-1]
+            self.setText(trial_line(started, self._last_eval))
+
+    @Slot(object)
+    def _on_trial_finished(self, ev: Any) -> None:
+        objective = "" if ev.objective is None else f", objective {short(ev.objective)}"
+        self.setText(f"Trial {ev.number} {ev.state}{objective}")
+
+    @Slot(object)
+    def _on_run_finished(self, summary: Any) -> None:
+        if summary is not None:
+            best = "" if summary.best_objective is None else \
+                f"; best objective {short(summary.best_objective)}"
+            self.setText(f"{summary.experiment} {summary_counts(summary)}{best}")
+
+
+class ExperimentLabel(QLabel):
+    """The toolbar's experiment: the running one while a run goes on (whatever is selected),
+    else the selected one, which Run would start."""
+
+    def __init__(self, controller: RunController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._selected: str | None = None
+        controller.state_changed.connect(self._show)
+
+    def show_selected(self, name: str | None) -> None:
+        self._selected = name
+        self._show()
+
+    @Slot()
+    def _show(self) -> None:
+        request = self.controller.request if self.controller.is_running else None
+        self.setText(f" Running: <b>{request.experiment}</b> " if request is not None else
+                     f" Experiment: <b>{self._selected}</b> " if self._selected else "")

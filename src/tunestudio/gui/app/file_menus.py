@@ -1,0 +1,47 @@
+"""File menu parts: New from Template (one entry per bundled template, the first on Ctrl+N) and
+Open Recent (the recent project files, kept in the settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
+
+
+class TemplateMenu(QMenu):
+    chosen = Signal(str)  # template name
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("&New from Template", parent)
+        from tunestudio.config import TEMPLATES
+
+        for index, name in enumerate(TEMPLATES):
+            action = self.addAction(name.capitalize())
+            action.setData(name)
+            if index == 0:
+                action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.triggered.connect(self._on_triggered)
+
+    @Slot(QAction)
+    def _on_triggered(self, action: QAction) -> None:
+        self.chosen.emit(str(action.data()))
+
+
+class RecentMenu(QMenu):
+    chosen = Signal(str)  # path
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Open &Recent", parent)
+        self.triggered.connect(self._on_triggered)
+
+    def show_files(self, paths: list[Path]) -> None:
+        self.clear()
+        for path in paths:
+            self.addAction(str(path)).setData(str(path))
+        self.setEnabled(bool(paths))
+
+    @Slot(QAction)
+    def _on_triggered(self, action: QAction) -> None:
+        self.chosen.emit(str(action.data()))

@@ -1,0 +1,124 @@
+"""Run, Pause/Resume and Stop as actions for the window's menu and toolbar, and the one place a
+run is started: after the user trusts any Python file of theirs the run would execute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QStyle, QWidget
+
+from tunestudio.config import Project
+from tunestudio.gui.common import notifications
+from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.run.controller import RunController
+from tunestudio.gui.run.trust import confirm_user_code, user_code_files
+from tunestudio.gui.run.worker import RunRequest
+
+RUN_TIP = "Run the selected experiment (F5)"
+
+
+@dataclass(frozen=True)
+class RunTarget:
+    """What Run would start now, or why it cannot (`reason`)."""
+
+    project: Project | None
+    experiment: str | None
+    base_dir: Path
+    project_path: Path | None
+    reason: str = ""
+
+
+def run_target(document: ProjectDocument, experiment: str | None) -> RunTarget:
+    """What Run would start for `experiment` of the document, with the reason it cannot."""
+    project = document.project
+    dims = [e.search.dimensions for e in project.experiments if e.name == experiment] \
+        if project is not None else []
+    reason = "Fix the fields marked in red to run" if project is None else \
+        "Add an experiment to run" if not dims else \
+        "Add a dimension to the experiment to run" if not dims[0] else ""
+    return RunTarget(project, experiment, document.base_dir, document.path, reason)
+
+
+class RunActions(QObject):
+    started = Signal(str)  # experiment
+
+    def __init__(self, controller: RunController, window: QWidget,
+                 target: Callable[[], RunTarget | None],
+                 device: Callable[[], str | None]) -> None:
+        super().__init__(window)
+        self.controller = controller
+        self.window = window
+        self.target = target
+        self.device = device
+        icons = QStyle.StandardPixmap
+        self.run = self._action("&Run", self.start, "F5", RUN_TIP, icons.SP_MediaPlay)
+        self.pause = self._action("&Pause", self.toggle_pause, "F6",
+                                  "Pause after the current step (F6)", icons.SP_MediaPause)
+        self.pause.setCheckable(True)
+        self.stop = self._action("&Stop", self.stop_run, "Shift+F5",
+                                 "Stop; the running trial is marked interrupted",
+                                 icons.SP_MediaStop)
+        controller.state_changed.connect(self.refresh)
+
+    def _action(self, text: str, slot: Any, key: str, tip: str,
+                icon: QStyle.StandardPixmap) -> QAction:
+        action = QAction(self.window.style().standardIcon(icon), text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def blocker(self) -> str:
+        """Why Run is off ("" when it can start)."""
+        if self.controller.is_running:
+            return "A search is running"
+        target = self.target()
+        if target is None:
+            return "Open a project to run"
+        return target.reason
+
+    @Slot()
+    def refresh(self) -> None:
+        blocker = self.blocker()
+        self.run.setEnabled(not blocker)
+        self.run.setToolTip(blocker or RUN_TIP)
+        running, stopping = self.controller.is_running, self.controller.is_stopping
+        self.pause.setEnabled(running and not stopping)
+        paused = self.controller.is_paused
+        self.pause.setChecked(paused)
+        self.pause.setText("&Resume" if paused else "&Pause")
+        self.pause.setToolTip("Resume the run (F6)" if paused
+                              else "Pause after the current step (F6)")
+        self.stop.setEnabled(running and not stopping)
+
+    @Slot()
+    def start(self) -> bool:
+        """Runs the selected experiment in the worker thread; False when nothing was started
+        (invalid project, no experiment, untrusted code)."""
+        target = self.target()
+        if self.blocker() or target is None or target.project is None \
+                or target.experiment is None:
+            return False
+        files = user_code_files(target.project, target.experiment, target.base_dir)
+        if files and not confirm_user_code(self.window, files):
+            notifications.info("Nothing ran: the project's Python file is not trusted.")
+            return False
+        self.controller.start(RunRequest(
+            project=target.project, experiment=target.experiment, base_dir=target.base_dir,
+            device=self.device(), project_path=target.project_path))
+        self.started.emit(target.experiment)
+        return True
+
+    @Slot()
+    def toggle_pause(self) -> None:
+        self.controller.set_paused(not self.controller.is_paused)
+
+    @Slot()
+    def stop_run(self) -> None:
+        self.controller.stop()
