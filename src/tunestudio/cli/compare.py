@@ -15,11 +15,13 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     """Two trials' configs (or a trial's and the current baseline's) side by side."""
     from tunestudio.config.diff import config_diff, show_value
     from tunestudio.store import CurrentConfig, NotFoundError, Store, storage_url_for
+    from tunestudio.store.environment import environment_differences
 
     project, _ = load(args.path)
     current = CurrentConfig(project.baseline)
     store = Store.open(storage_url_for(project))
     sides: list[tuple[str, dict[str, object]]] = []
+    environments: list[dict[str, object]] = []
     try:
         for ref in (args.a, args.b):
             if ref == "baseline":
@@ -35,6 +37,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             if not row.config_json:
                 raise TuneStudioError(f"trial {row.id} has no config (state {row.state}: "
                                       f"{row.message.splitlines()[0] if row.message else ''})")
+            environments.append(row.environment or {})
             where = "current config" if current.holds(row) else "another config"
             sides.append((f"trial {row.id} (#{row.number}, {row.state}, {where})",
                           json.loads(row.config_json)))
@@ -42,10 +45,15 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         store.close()
     lines = config_diff(sides[0][1], sides[1][1])
     shown = [line for line in lines if line.differs or not args.changed]
+    # Two trials that ran on other software, hardware, code or data are not comparable as
+    # their configs alone suggest.
+    env_diff = environment_differences(*environments) if len(environments) == 2 else []
     if args.format == "json":
         print(json.dumps({"a": sides[0][0], "b": sides[1][0], "lines": [
             {"path": x.path, "a": show_value(x.left), "b": show_value(x.right),
-             "differs": x.differs} for x in shown]}, indent=2))
+             "differs": x.differs} for x in shown],
+            "environment_differences": [{"field": d.field, "label": d.label, "a": d.a,
+                                         "b": d.b} for d in env_diff]}, indent=2))
         return 0
     table = [("", "path", sides[0][0], sides[1][0])] + [
         ("*" if x.differs else "", x.path, show_value(x.left), show_value(x.right))
@@ -53,6 +61,10 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in table) for i in range(4)]
     for r in table:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    if env_diff:
+        print("\nthe trials ran in different environments:")
+        for d in env_diff:
+            print(f"  ! {d.describe()}")
     count = sum(x.differs for x in lines)
     print(f"{count} difference(s), marked *", file=sys.stderr)
     return 0

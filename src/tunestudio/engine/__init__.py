@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tunestudio.engine.data import Splits, kfold_splits, load_splits
     from tunestudio.engine.dataset import DataError, RawData
     from tunestudio.engine.devices import DeviceError, DeviceInfo, available_devices, resolve_device
+    from tunestudio.engine.environment import trial_environment
     from tunestudio.engine.evaluation import (
         ConfusionMatrix,
         CrossValidationResult,
@@ -78,6 +79,7 @@ _EXPORTS: dict[str, str] = {
     "steps_per_epoch": "tunestudio.engine.batching",
     "torch_threads": "tunestudio.engine.runtime",
     "total_steps": "tunestudio.engine.batching",
+    "trial_environment": "tunestudio.engine.environment",
     "warm_up": "tunestudio.engine.runtime",
     "warmup_steps": "tunestudio.engine.schedules",
 }
@@ -118,6 +120,7 @@ __all__ = [
     "steps_per_epoch",
     "torch_threads",
     "total_steps",
+    "trial_environment",
     "warm_up",
     "warmup_steps",
 ]

@@ -26,6 +26,7 @@ from tunestudio.engine import (
     Trainer,
     TrainerHooks,
     resolve_device,
+    trial_environment,
 )
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
@@ -120,6 +121,7 @@ class Prepared:
     config: RunConfig | None  # None: invalid, already recorded
     finished: TrialFinished | None = None  # set for an invalid trial
     fingerprint: str | None = None  # of `config` (config/fingerprint.py)
+    environment: dict[str, Any] | None = None  # what it will run on (versions, files, git)
 
 
 @dataclass
@@ -152,7 +154,11 @@ def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | Non
         return Prepared(trial, params, None, finished)
     fingerprint = config_fingerprint(config)
     trial.set_user_attr(FINGERPRINT_ATTR, fingerprint)
-    return Prepared(trial, params, config, fingerprint=fingerprint)
+    # Measured here, off the training thread (hashing a data file, asking git take a while).
+    environment = trial_environment(config, device=_device_name(ctx.device
+                                                                or config.training.device),
+                                    base_dir=ctx.base_dir)
+    return Prepared(trial, params, config, fingerprint=fingerprint, environment=environment)
 
 
 def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) -> Training:
@@ -164,6 +170,7 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
         ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial),
         params=prepared.params, config_json=config.model_dump_json(), device=device,
         seed=seed0, repeats=ctx.search.repeats, config_fingerprint=prepared.fingerprint,
+        environment=prepared.environment,
     )
     ctx.running.add((trial_id, optuna_id(trial)))
     ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, prepared.params, seed0,

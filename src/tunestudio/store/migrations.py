@@ -37,9 +37,17 @@ def _add_config_fingerprint(conn: Connection) -> None:
                      .values(config_fingerprint=bindparam("fp")), values)
 
 
+def _add_trial_environment(conn: Connection) -> None:
+    """Version 3: each trial's environment (versions, device, user file hashes, git); `{}` for
+    the trials already stored, which recorded none."""
+    if "environment_json" not in {c["name"] for c in inspect(conn).get_columns("ts_trial")}:
+        conn.exec_driver_sql(
+            "ALTER TABLE ts_trial ADD COLUMN environment_json TEXT NOT NULL DEFAULT '{}'")
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
 # layout the store was released with.
-MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint,)
+MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment)
 
 VERSION_KEY = "schema_version"
 

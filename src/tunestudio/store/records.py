@@ -12,17 +12,20 @@ from tunestudio.store.rows import TrialRow
 from tunestudio.store.store import Store
 
 
-def trial_record(experiment: str, t: TrialRow, current: CurrentConfig | None = None
-                 ) -> dict[str, Any]:
+def trial_record(experiment: str, t: TrialRow, current: CurrentConfig | None = None,
+                 environment: dict[str, Any] | None = None) -> dict[str, Any]:
     """One trial: experiment, trial_id, number, state, objective, objective_std, params (a dict
     by dotted name), metrics (final values by name), duration_s (seconds), device, seed,
-    message, config_fingerprint and, given the `current` config, config: 'current' when the
-    trial trained the current baseline merged with its values, 'other' when another baseline."""
+    message, config_fingerprint, environment (what it ran on, see engine/environment.py; `{}`
+    if unknown) and, given the `current` config, config: 'current' when the trial trained the
+    current baseline merged with its values, 'other' when another baseline."""
     record = {"experiment": experiment, "trial_id": t.id, "number": t.number, "state": t.state,
               "objective": t.objective, "objective_std": t.objective_std,
               "params": dict(t.params), "metrics": dict(t.metrics),
               "duration_s": t.duration_s, "device": t.device, "seed": t.seed,
-              "message": t.message, "config_fingerprint": t.config_fingerprint}
+              "message": t.message, "config_fingerprint": t.config_fingerprint,
+              "environment": environment if environment is not None
+              else (t.environment or {})}
     if current is not None:
         record["config"] = "current" if current.holds(t) else "other"
     return record
@@ -31,13 +34,16 @@ def trial_record(experiment: str, t: TrialRow, current: CurrentConfig | None = N
 def trial_records(store: Store, experiment: str | None = None,
                   baseline: RunConfig | None = None) -> list[dict[str, Any]]:
     """Every trial of the named experiment (or of all), ordered by experiment and number, in
-    one query. An experiment with no stored trial yields no record. With the project's
+    one query (and one for their environments). An experiment with no stored trial yields no
+    record. With the project's
     `baseline`, each record says whether it was trained on the current config."""
     names = {e.id: e.name for e in store.experiments()}
     if experiment is None:
-        rows = store.trials()
+        rows, environments = store.trials(), store.environments()
     else:
         ids = [i for i, n in names.items() if n == experiment]
         rows = store.trials(ids[0]) if ids else []
+        environments = store.environments(ids[0]) if ids else {}
     current = None if baseline is None else CurrentConfig(baseline)
-    return [trial_record(names[t.experiment_id], t, current) for t in rows]
+    return [trial_record(names[t.experiment_id], t, current, environments.get(t.id, {}))
+            for t in rows]

@@ -85,6 +85,9 @@ class TrialRow:
     test_metrics: dict[str, float] | None
     config_json: str | None = None
     config_fingerprint: str | None = None
+    # What it ran on (engine/environment.py). Only filled by `Store.trial()`, like the config;
+    # `Store.environments()` reads many at once.
+    environment: dict[str, Any] | None = None
 
 
 class StepPoint(NamedTuple):

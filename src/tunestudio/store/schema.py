@@ -92,6 +92,8 @@ trial = Table(
     Column("notes", Text, nullable=False, server_default=""),
     Column("tags_json", Text, nullable=False, server_default="[]"),
     Column("test_metrics_json", Text),
+    # What the trial ran on (engine/environment.py): versions, device, user file hashes, git.
+    Column("environment_json", Text, nullable=False, server_default="{}"),
     Index(None, "experiment_id", "number"),
     Index(None, "experiment_id", "state", "objective"),
     Index(None, "state", "heartbeat_at"),

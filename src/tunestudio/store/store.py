@@ -179,10 +179,12 @@ class Store:
     # -- the trial lifecycle --------------------------------------------------------------
     def start_trial(self, experiment_id: int, *, number: int, optuna_trial_id: int | None,
                     params: Mapping[str, Any], config_json: str, device: str, seed: int | None,
-                    repeats: int = 1, config_fingerprint: str | None = None) -> int:
+                    repeats: int = 1, config_fingerprint: str | None = None,
+                    environment: Mapping[str, Any] | None = None) -> int:
         """A new trial in state 'running' with a fresh heartbeat; returns its id.
         `config_fingerprint` (config/fingerprint.py) is computed from `config_json` when not
-        given."""
+        given. `environment` is what it runs on (engine.trial_environment: versions, device,
+        user file hashes, git), any JSON object."""
         if config_fingerprint is None:
             config_fingerprint = fingerprint_json(config_json)
         with self._db.write() as conn:
@@ -190,7 +192,8 @@ class Store:
                                  optuna_trial_id=optuna_trial_id, params=params,
                                  config_json=config_json, device=device, seed=seed,
                                  repeats=repeats, state=TrialState.RUNNING,
-                                 config_fingerprint=config_fingerprint)
+                                 config_fingerprint=config_fingerprint,
+                                 environment=environment)
 
     def heartbeat(self, trial_ids: Sequence[int]) -> None:
         """The trials (those still running) are alive now."""
@@ -295,6 +298,12 @@ class Store:
         twice simply replace themselves. Deletions are not reported."""
         with self._db.read() as conn:
             return trials.all_rows(conn, experiment_id, changed_since)
+
+    def environments(self, experiment_id: int | None = None) -> dict[int, dict[str, Any]]:
+        """The environment record of every trial (of one experiment, or all) by trial id, in
+        one query; `{}` for a trial that recorded none (invalid, or stored before version 3)."""
+        with self._db.read() as conn:
+            return trials.environments(conn, experiment_id)
 
     def now(self) -> float:
         """The database's clock (seconds since the epoch), which stamps every change."""

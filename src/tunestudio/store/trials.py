@@ -53,7 +53,8 @@ def _loads_column(texts: Sequence[str | None]) -> list[Any]:
         return [_loads(t) for t in texts]  # raises for the bad text, which is a bug
 
 
-def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None) -> list[TrialRow]:
+def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None,
+             environment: dict[str, Any] | None = None) -> list[TrialRow]:
     params = _loads_column([r[5] for r in rows])
     metrics = _loads_column([r[9] for r in rows])
     tags = _loads_column([r[18] for r in rows])
@@ -65,6 +66,7 @@ def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None) -> l
             seed=r[11], repeats=r[12], duration_s=r[13], started_at=r[14], finished_at=r[15],
             heartbeat_at=r[16], notes=r[17], tags=tg, optuna_trial_id=r[19], test_metrics=tm,
             updated_at=r[21], config_fingerprint=r[22], config_json=config_json,
+            environment=environment,
         )
         for r, p, m, tg, tm in zip(rows, params, metrics, tags, tests, strict=True)
     ]
@@ -73,7 +75,8 @@ def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None) -> l
 def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id: int | None,
            params: Mapping[str, Any], config_json: str, device: str, seed: int | None,
            repeats: int, state: str, message: str = "",
-           config_fingerprint: str | None = None) -> int:
+           config_fingerprint: str | None = None,
+           environment: Mapping[str, Any] | None = None) -> int:
     now = epoch_now()
     finished = state != TrialState.RUNNING
     result = conn.execute(t.insert().values(
@@ -81,6 +84,7 @@ def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id
         state=state, message=message, params_json=json.dumps(dict(params), default=str),
         config_json=config_json, config_fingerprint=config_fingerprint, device=device,
         seed=seed, repeats=repeats, started_at=now,
+        environment_json=json.dumps(dict(environment or {}), default=str),
         heartbeat_at=None if finished else now, finished_at=now if finished else None,
         duration_s=0.0 if finished else None, updated_at=now,
     ))
@@ -147,11 +151,20 @@ def all_rows(conn: Connection, experiment_id: int | None, changed_since: float |
 
 def one_row(conn: Connection, trial_id: int) -> TrialRow:
     row = conn.execute(
-        select(*_LIST_COLUMNS, t.c.config_json).where(t.c.id == trial_id)
+        select(*_LIST_COLUMNS, t.c.config_json, t.c.environment_json).where(t.c.id == trial_id)
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"trial {trial_id} is not in the trial history (was it deleted?)")
-    return _to_rows([row], config_json=row[len(_LIST_COLUMNS)])[0]
+    n = len(_LIST_COLUMNS)
+    return _to_rows([row], config_json=row[n], environment=json.loads(row[n + 1]))[0]
+
+
+def environments(conn: Connection, experiment_id: int | None) -> dict[int, dict[str, Any]]:
+    query = select(t.c.id, t.c.environment_json)
+    if experiment_id is not None:
+        query = query.where(t.c.experiment_id == experiment_id)
+    rows = conn.execute(query).all()
+    return dict(zip([r[0] for r in rows], _loads_column([r[1] for r in rows]), strict=True))
 
 
 def best_row(conn: Connection, experiment_id: int,
