@@ -56,3 +56,8 @@ def default_database_path(project_id: uuid.UUID) -> Path:
 
 def default_storage_url(project_id: uuid.UUID) -> str:
     return f"sqlite:///{default_database_path(project_id).as_posix()}"
+
+
+def datasets_dir() -> Path:
+    """Data sets TuneStudio builds for its templates (e.g. the digits as PNG files)."""
+    return data_dir() / "datasets"

@@ -2,6 +2,7 @@
 
 Imports pydantic only, so a project opens and validates without torch or Qt."""
 
+from tunestudio.config.augment import AugmentConfig
 from tunestudio.config.common import (
     ALL_METRICS,
     Metric,
@@ -9,7 +10,15 @@ from tunestudio.config.common import (
     metric_mode,
     metrics_for_task,
 )
-from tunestudio.config.data import BuiltinData, CsvData, DataConfig, NpzData, PythonData
+from tunestudio.config.data import (
+    BuiltinData,
+    CsvData,
+    DataConfig,
+    DatasetFileData,
+    ImageFolderData,
+    NpzData,
+    PythonData,
+)
 from tunestudio.config.dotted import Leaf, get_value, iter_leaves, resolve, set_values
 from tunestudio.config.merge import InvalidConfigError, merge_values
 from tunestudio.config.model import CNNModel, MLPModel, PythonModel
@@ -62,6 +71,7 @@ __all__ = [
     "TEMPLATES",
     "AdamOptimizer",
     "AdamWOptimizer",
+    "AugmentConfig",
     "Budget",
     "BuiltinData",
     "CNNModel",
@@ -71,11 +81,13 @@ __all__ = [
     "CosineSchedule",
     "CsvData",
     "DataConfig",
+    "DatasetFileData",
     "EarlyStoppingConfig",
     "EvaluationConfig",
     "Experiment",
     "ExponentialSchedule",
     "FloatDimension",
+    "ImageFolderData",
     "IntDimension",
     "InvalidConfigError",
     "Leaf",

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from tunestudio.config.augment import AugmentConfig
 from tunestudio.config.common import ConfigModel, Task, field
 
 BuiltinName = Literal[
@@ -95,7 +96,70 @@ class PythonData(_FileData):
     )
 
 
-DataSource = Annotated[BuiltinData | CsvData | NpzData | PythonData, Field(discriminator="kind")]
+class ImageFolderData(ConfigModel):
+    kind: Literal["image_folder"] = "image_folder"
+    path: str = field(
+        "images",
+        "Folder with one subfolder per class holding PNG, JPEG or BMP files; the labels are the "
+        "subfolder names in sorted order. Relative to the project file.",
+        min_length=1,
+    )
+    image_size: list[Annotated[int, Field(ge=1, le=4096)]] | None = field(
+        None,
+        "Height and width every image is resized to, in pixels; empty keeps the images' own "
+        "size (then they must all have the same size).",
+        min_length=2,
+        max_length=2,
+    )
+    channels: Literal[1, 3] = field(
+        3, "Colour channels: 1 converts the images to greyscale, 3 to RGB."
+    )
+    loading: Literal["auto", "device", "stream"] = field(
+        "auto",
+        "Where the decoded images live while training: 'device' keeps them as uint8 tensors on "
+        "the training device (fastest), 'stream' feeds batches through a DataLoader with "
+        "worker processes and pinned memory, 'auto' keeps them on the device when they fit.",
+    )
+
+    @property
+    def task(self) -> Task:
+        return "classification"
+
+    @property
+    def image_shaped(self) -> bool | None:
+        return True
+
+
+class DatasetFileData(_FileData):
+    kind: Literal["python_dataset"] = "python_dataset"
+    path: str = field(
+        "datasets.py",
+        "A Python file of yours defining make_datasets(split_seed) -> (train, val) or (train, "
+        "val, test) of torch.utils.data.Dataset; it runs only after you trust it. Relative to "
+        "the project file.",
+        min_length=1,
+    )
+    function: str = field(
+        "make_datasets",
+        "Function in the file: make_datasets(split_seed: int) -> (train, val[, test]) "
+        "Datasets whose items are (input tensor, target) pairs.",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+    )
+    n_classes: int | None = field(
+        None,
+        "Number of classes (classification); empty: one more than the largest training label.",
+        ge=2,
+        le=1_000_000,
+    )
+
+
+DataSource = Annotated[
+    BuiltinData | CsvData | NpzData | PythonData | ImageFolderData | DatasetFileData,
+    Field(discriminator="kind"),
+]
+# Sources batched through a DataLoader (the split and the samples are the user's), which
+# train one trial at a time; the others are arrays kept as tensors on the device.
+LOADER_SOURCES = frozenset({"python_dataset"})
 
 
 class DataConfig(ConfigModel):
@@ -120,7 +184,10 @@ class DataConfig(ConfigModel):
         True, "Keep class proportions equal across splits (classification only)."
     )
     standardize: bool = field(
-        True, "Scale features to zero mean and unit variance, fitted on the training split only."
+        True,
+        "Scale features to zero mean and unit variance, fitted on the training split only "
+        "(image folders: one mean and standard deviation per colour channel, kept with the "
+        "trial and applied inside the model).",
     )
     classes: list[int] | None = field(
         None,
@@ -135,10 +202,22 @@ class DataConfig(ConfigModel):
         gt=0.0,
         le=1.0,
     )
+    augment: AugmentConfig = field(
+        AugmentConfig(),
+        "Random changes to the training images (image-shaped data only), drawn per sample on "
+        "the training device; validation and test images are never changed.",
+    )
 
     @property
     def task(self) -> Task:
         return self.source.task
+
+    @property
+    def loader_based(self) -> bool:
+        """Batches come through a DataLoader (one trial at a time) rather than from tensors
+        kept on the device."""
+        return self.source.kind in LOADER_SOURCES or (
+            isinstance(self.source, ImageFolderData) and self.source.loading == "stream")
 
     @model_validator(mode="after")
     def _split_leaves_training_set(self) -> DataConfig:
@@ -148,6 +227,12 @@ class DataConfig(ConfigModel):
                 "leaves less than 10% of the data for training; lower them so they sum to "
                 "at most 0.9"
             )
+        if self.augment.enabled and self.source.image_shaped is False:
+            raise ValueError("data.augment changes images; this source holds tabular data. "
+                             "Turn augmentation off or use image-shaped data")
+        if isinstance(self.source, DatasetFileData) and self.classes is not None:
+            raise ValueError("data.classes does not apply to a python_dataset source (its "
+                             "function makes the splits); filter the classes in make_datasets")
         if self.classes is not None:
             if self.task != "classification":
                 raise ValueError("a class subset applies to classification data only")

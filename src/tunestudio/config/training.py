@@ -39,6 +39,15 @@ class TrainingConfig(ConfigModel):
     deterministic: bool = field(
         False, "Use deterministic algorithms only (slower on a GPU, reproducible)."
     )
+    num_workers: int = field(
+        0,
+        "Worker processes of the DataLoader that feeds a python_dataset or a streamed image "
+        "folder; 0 loads in the training thread.",
+        advice="Raise it (2-8) when the GPU waits for data; each worker costs a process and "
+        "memory.",
+        ge=0,
+        le=64,
+    )
 
     @field_validator("device")
     @classmethod

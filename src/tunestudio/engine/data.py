@@ -15,22 +15,35 @@ from typing import Literal
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-from tunestudio.config import BuiltinData, CsvData, DataConfig, NpzData, PythonData
+from tunestudio.config import (
+    BuiltinData,
+    CsvData,
+    DataConfig,
+    DatasetFileData,
+    ImageFolderData,
+    NpzData,
+    PythonData,
+)
 from tunestudio.config.common import Task
 from tunestudio.engine import user_code
 from tunestudio.engine.builtin_data import load_builtin
 from tunestudio.engine.data_files import read_csv, read_npz, resolve_path
 from tunestudio.engine.dataset import DataError, RawData, as_raw_data
+from tunestudio.engine.image_folder import load_image_folder
 
 SplitName = Literal["train", "val", "test"]
 _EMPTY = np.empty(0, dtype=np.int64)
+# Per-channel (mean, std) of the training images on the 0..1 scale.
+Normalization = tuple[tuple[float, ...], tuple[float, ...]]
 
 
 @dataclass(frozen=True)
 class Splits:
-    """Arrays ready for training. Features are float32, standardised when configured; `y` is
-    int64 class indices or float32 (standardised) regression targets, and
-    `target_mean`/`target_std` turn predictions back into the target's units."""
+    """Arrays ready for training. Features are float32, standardised when configured, or, for
+    an image folder, uint8 images `(N, C, H, W)` with `normalization` the per-channel
+    (mean, std) of the training split on the 0..1 scale, which the model applies to its input
+    (see engine.input_norm). `y` is int64 class indices or float32 (standardised) regression
+    targets, and `target_mean`/`target_std` turn predictions back into the target's units."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -45,6 +58,7 @@ class Splits:
     feature_names: tuple[str, ...] | None = None
     target_mean: float = 0.0
     target_std: float = 1.0
+    normalization: Normalization | None = None
 
     @property
     def n_outputs(self) -> int:
@@ -68,12 +82,21 @@ class Splits:
 
 
 def load_splits(data: DataConfig, base_dir: Path | None = None) -> Splits:
-    """The fixed train/validation/test split of a data config."""
+    """The fixed train/validation/test split of a data config (array sources and image
+    folders; a python_dataset comes through engine.loader_data)."""
+    raw, train, val, test = split_indices(data, base_dir)
+    return _finish(raw, train, val, test, data.standardize)
+
+
+def split_indices(data: DataConfig, base_dir: Path | None = None
+                  ) -> tuple[RawData, np.ndarray, np.ndarray, np.ndarray]:
+    """The prepared data and the sorted sample indices of its train, validation and test
+    splits (seeded, stratified when configured)."""
     raw = _prepared(data, base_dir)
     pool, test = _split_off(raw, np.arange(len(raw.y)), data.test_fraction, data, "test")
     share = data.val_fraction / (1.0 - data.test_fraction) if data.test_fraction < 1 else 0.0
     train, val = _split_off(raw, pool, share, data, "validation")
-    return _finish(raw, train, val, test, data.standardize)
+    return raw, train, val, test
 
 
 def kfold_splits(data: DataConfig, k: int, base_dir: Path | None = None) -> list[Splits]:
@@ -106,6 +129,11 @@ _CACHE_SIZE = 4
 
 def load_raw(data: DataConfig, base_dir: Path | None) -> RawData:
     source = data.source
+    if isinstance(source, DatasetFileData):
+        raise DataError("a python_dataset source has no arrays: its Datasets are batched "
+                        "through a DataLoader; this operation needs an array or image source")
+    if isinstance(source, ImageFolderData):  # cached on disk, keyed by the folder's files
+        return load_image_folder(source, base_dir)
     if isinstance(source, PythonData):  # user code: run it every time, its output may change
         file = resolve_path(source.path, base_dir, "data file", "data.source.path")
         func = user_code.load_function(file, source.function, "data")
@@ -197,6 +225,8 @@ def _finish(raw: RawData, train: np.ndarray, val: np.ndarray, test: np.ndarray,
             standardize: bool) -> Splits:
     if len(train) == 0:
         raise DataError("the training split is empty; lower val_fraction/test_fraction")
+    if raw.x.dtype == np.uint8:
+        return _finish_images(raw, train, val, test, standardize)
     width = int(np.prod(raw.x.shape[1:]))
     flat = raw.x[train].reshape(len(train), width)
     mean = flat.mean(axis=0) if standardize else np.zeros(flat.shape[1], np.float32)
@@ -223,4 +253,43 @@ def _finish(raw: RawData, train: np.ndarray, val: np.ndarray, test: np.ndarray,
         x_test=scale(test), y_test=target(test), task=raw.task, n_classes=raw.n_classes,
         input_shape=tuple(int(d) for d in raw.x.shape[1:]), class_names=raw.class_names,
         feature_names=raw.feature_names, target_mean=t_mean, target_std=t_std,
+    )
+
+
+def channel_statistics(images: np.ndarray, rows: np.ndarray, standardize: bool,
+                       chunk: int = 4096) -> Normalization:
+    """Per-channel mean and standard deviation of uint8 images `(N, C, H, W)` at `rows`, on
+    the 0..1 scale (chunked, float64 sums, so memory stays bounded); (0, 1) per channel when
+    not standardising."""
+    channels = images.shape[1]
+    if not standardize or len(rows) == 0:
+        return (0.0,) * channels, (1.0,) * channels
+    total = np.zeros(channels)
+    squares = np.zeros(channels)
+    for start in range(0, len(rows), chunk):
+        part = images[rows[start:start + chunk]].astype(np.float64) / 255.0
+        total += part.sum(axis=(0, 2, 3))
+        squares += np.square(part).sum(axis=(0, 2, 3))
+    count = len(rows) * images.shape[2] * images.shape[3]
+    mean = total / count
+    std = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
+    std = np.where(std > 1e-6, std, 1.0)
+    return tuple(float(m) for m in mean), tuple(float(s) for s in std)
+
+
+def _finish_images(raw: RawData, train: np.ndarray, val: np.ndarray, test: np.ndarray,
+                   standardize: bool) -> Splits:
+    """uint8 images stay uint8 (a quarter of float32's memory on the device); the model
+    converts and normalises them with the training split's channel statistics."""
+    def images(rows: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(raw.x[rows])
+
+    def labels(rows: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(raw.y[rows], dtype=np.int64)
+
+    return Splits(
+        x_train=images(train), y_train=labels(train), x_val=images(val), y_val=labels(val),
+        x_test=images(test), y_test=labels(test), task=raw.task, n_classes=raw.n_classes,
+        input_shape=tuple(int(d) for d in raw.x.shape[1:]), class_names=raw.class_names,
+        normalization=channel_statistics(raw.x, train, standardize),
     )

@@ -20,11 +20,12 @@ from tunestudio.config.common import check_metric_for_task
 from tunestudio.engine.data import SplitName, Splits, kfold_splits
 from tunestudio.engine.dataset import DataError
 from tunestudio.engine.events import FitResult, TrainerHooks
-from tunestudio.engine.metrics import evaluate_tensors, gather, predict
+from tunestudio.engine.loader_data import LoaderSplits, eval_loader, loader_outputs
+from tunestudio.engine.metrics import gather, metric_tensors, predict
 from tunestudio.engine.trainer import Trainer
 
 
-def _parts(trainer: Trainer) -> tuple[nn.Module, Splits]:
+def _parts(trainer: Trainer) -> tuple[nn.Module, Splits | LoaderSplits]:
     if trainer.model is None or trainer.datasets is None:
         raise RuntimeError("the trainer has no model yet; call fit() (or setup()) first")
     return trainer.model, trainer.datasets
@@ -38,13 +39,25 @@ def _split_tensors(data: Splits, split: SplitName, device: str
     return torch.as_tensor(np.array(x)).to(device), torch.as_tensor(np.array(y)).to(device)
 
 
+def split_outputs(trainer: Trainer, split: SplitName) -> tuple[torch.Tensor, torch.Tensor]:
+    """The trained model's float outputs `(N, K)` and the targets `(N,)` of one split, on the
+    trainer's device (from the device tensors, or batch by batch from a DataLoader)."""
+    model, data = _parts(trainer)
+    if isinstance(data, LoaderSplits):
+        loader = eval_loader(data, split, trainer.config.training.num_workers, trainer.device)
+        return loader_outputs(model, loader, trainer.device, data.task, trainer.autocast)
+    x, y = _split_tensors(data, split, trainer.device)
+    return predict(model, x, trainer.autocast), y
+
+
 def evaluate_split(trainer: Trainer, split: SplitName) -> dict[str, float]:
     """Loss and metrics of the trained model on one split, named `{split}_loss`,
     `{split}_accuracy` or `{split}_mse`/`_mae`/`_r2`."""
-    model, data = _parts(trainer)
-    x, y = _split_tensors(data, split, trainer.device)
-    values = evaluate_tensors(model, x, y, trainer.config, trainer.loss_fn,
-                              data.target_std, split, trainer.autocast)
+    _, data = _parts(trainer)
+    output, y = split_outputs(trainer, split)
+    with torch.inference_mode():
+        values = {f"{split}_loss": trainer.loss_fn(output, y)}
+        values.update(metric_tensors(trainer.config.task, output, y, data.target_std, split))
     return gather(values)
 
 
@@ -69,11 +82,11 @@ class ConfusionMatrix:
 
 
 def confusion_matrix(trainer: Trainer, split: SplitName = "val") -> ConfusionMatrix:
-    model, data = _parts(trainer)
+    _, data = _parts(trainer)
     if data.task != "classification" or data.n_classes is None:
         raise DataError("a confusion matrix needs classification data")
-    x, y = _split_tensors(data, split, trainer.device)
-    predicted = predict(model, x, trainer.autocast).argmax(dim=1)
+    output, y = split_outputs(trainer, split)
+    predicted = output.argmax(dim=1)
     k = data.n_classes
     counts = torch.bincount(y * k + predicted, minlength=k * k).reshape(k, k)
     names = data.class_names or tuple(str(i) for i in range(k))

@@ -76,6 +76,9 @@ class FitResult:
     duration_s: float
     device: str
     traceback: str | None = None
+    # Per-channel (mean, std) of the training images on the 0..1 scale that the model applies
+    # to its input (image folders), kept with the trial.
+    normalization: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
     @property
     def ok(self) -> bool:

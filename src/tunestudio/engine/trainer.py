@@ -2,10 +2,11 @@
 evaluation through hooks; whatever happens, `fit` returns a FitResult.
 
 Speed: the data sets live as tensors on the device and batches are drawn by index permutation
-(no DataLoader, no per-batch Python collation); on an accelerator nothing in the loop reads a
-value back from the device except in batched flushes (see step_recorder). Train metrics are
-computed from the outputs the steps produced anyway (kept on the device, evaluated at the next
-evaluation), so they cost no extra forward pass."""
+(no DataLoader, no per-batch Python collation); only a user's Datasets and image folders too
+large for the device come through a DataLoader (engine.loader_data), beside that path. On an
+accelerator nothing in the loop reads a value back from the device except in batched flushes
+(see step_recorder). Train metrics are computed from the outputs the steps produced anyway (kept
+on the device, evaluated at the next evaluation), so they cost no extra forward pass."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ import torch
 from torch import nn
 
 from tunestudio.config import RunConfig, metric_mode
+from tunestudio.engine.augment import make_augment
 from tunestudio.engine.batching import batch_bounds
-from tunestudio.engine.data import Splits, load_splits
+from tunestudio.engine.data import Splits
 from tunestudio.engine.devices import resolve_device
 from tunestudio.engine.early_stopping import EarlyStopping
 from tunestudio.engine.events import (
@@ -36,6 +38,15 @@ from tunestudio.engine.events import (
     FitStatus,
     StepEvent,
     TrainerHooks,
+)
+from tunestudio.engine.input_norm import with_input_normalization
+from tunestudio.engine.loader_data import (
+    LoaderSplits,
+    eval_loader,
+    load_data,
+    loader_outputs,
+    to_device,
+    train_loader,
 )
 from tunestudio.engine.metrics import (
     AutocastFactory,
@@ -67,7 +78,7 @@ class Trainer:
                  base_dir: Path | None = None, device: str | None = None,
                  seed: int | None = None, stop_event: threading.Event | None = None,
                  pause_event: threading.Event | None = None, step_events: bool = True,
-                 datasets: Splits | None = None):
+                 datasets: Splits | LoaderSplits | None = None):
         self.config = config
         self.hooks = list(hooks)
         self.base_dir = base_dir
@@ -76,7 +87,7 @@ class Trainer:
         self.stop_event = stop_event
         self.pause_event = pause_event
         self.step_events = step_events
-        self.datasets: Splits | None = datasets
+        self.datasets: Splits | LoaderSplits | None = datasets
         self.model: nn.Module | None = None
         self.optimizer: torch.optim.Optimizer | None = None
         self.schedule: LRSchedule | None = None
@@ -91,6 +102,8 @@ class Trainer:
         self._fitted = False
         self._autocast: AutocastFactory | None = None
         self._scaler: torch.amp.GradScaler | None = None
+        self._train_loader: Iterable[Any] | None = None
+        self._val_loader: Iterable[Any] | None = None
 
     # --- control ---------------------------------------------------------------------------
 
@@ -117,18 +130,22 @@ class Trainer:
         apply_torch_threads()
         self.device = resolve_device(self.device)
         if self.datasets is None:
-            self.datasets = load_splits(cfg.data, self.base_dir)
+            self.datasets = load_data(cfg.data, self.base_dir, self.device)
         data = self.datasets
         torch.manual_seed(self.seed)
         model = build_model(cfg.model, data.input_shape, data.n_outputs, self.base_dir)
-        self.model = model.to(self.device)
+        self.model = with_input_normalization(model, data.normalization).to(self.device)
         self.optimizer = build_optimizer(cfg.optimizer, self.model.parameters())
         self.schedule = LRSchedule(cfg, data.n_train)
         self._params = [p for p in self.model.parameters() if p.requires_grad]
         self._uniform_grads = len({(p.dtype, p.device) for p in self._params}) == 1
         self._l1_weights = penalised_weights(self.model) if cfg.optimizer.l1 else []
-        self._x_train, self._y_train = self._tensors(data.x_train, data.y_train)
-        self._x_val, self._y_val = self._tensors(data.x_val, data.y_val)
+        if isinstance(data, Splits):  # the fast path: tensors on the device
+            self._x_train, self._y_train = self._tensors(data.x_train, data.y_train)
+            self._x_val, self._y_val = self._tensors(data.x_val, data.y_val)
+        else:
+            self._x_train = self._y_train = self._x_val = self._y_val = torch.empty(0)
+        self._augment = make_augment(cfg.data.augment, data.input_shape, self.device, self.seed)
         self._spe = len(batch_bounds(data.n_train, cfg.training.batch_size))
         # (batch size, loss, outputs, indices) of recent steps, for the running train metrics
         self._window: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
@@ -175,7 +192,8 @@ class Trainer:
             status, message, trace = self._classify(exc)
         result = FitResult(status=status, message=message, metrics=dict(self.metrics),
                            best=dict(self.best), epochs=self._epochs_done(), steps=self.step,
-                           duration_s=self._elapsed(), device=self.device, traceback=trace)
+                           duration_s=self._elapsed(), device=self.device, traceback=trace,
+                           normalization=getattr(self.datasets, "normalization", None))
         for hook in self.hooks:
             hook.on_fit_end(self, result)
         return result
@@ -279,8 +297,8 @@ class Trainer:
         lr_now = math.nan
         sizes = [end - start for start, end in bounds]
         for epoch in range(cfg.training.epochs):
-            perm = torch.randperm(n_train, generator=generator).to(self.device)
-            for idx, n in zip(torch.split(perm, sizes), sizes, strict=True):
+            for xb, yb in self._epoch_batches(n_train, sizes, generator):
+                n = len(yb)
                 if self._stop_due():
                     return None
                 if pause_ev is not None and pause_ev.is_set():
@@ -292,7 +310,7 @@ class Trainer:
                     for group in self.optimizer.param_groups:
                         group["lr"] = lr
                     lr_now = lr
-                loss, norm = self.train_step(idx)
+                loss, norm = self.train_batch(xb, yb)
                 self.step += 1
                 diverged = self._recorder.record(self.step, epoch, lr, n, loss, norm)
                 if diverged is not None:
@@ -305,16 +323,41 @@ class Trainer:
                 call(self, epoch)
         return None
 
+    def _epoch_batches(self, n_train: int, sizes: list[int], generator: torch.Generator
+                       ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """One epoch of (inputs, targets) batches on the device: drawn by index permutation
+        from the device tensors, or from the DataLoader (the same permutation rule)."""
+        if isinstance(self.datasets, LoaderSplits):
+            if self._train_loader is None:
+                self._train_loader = train_loader(
+                    self.datasets, self.config.training.batch_size,
+                    self.config.training.num_workers, self.device, generator)
+            for batch in self._train_loader:
+                yield to_device(batch, self.device, self.config.task)
+            return
+        perm = torch.randperm(n_train, generator=generator).to(self.device)
+        x, y = self._x_train, self._y_train
+        for idx in torch.split(perm, sizes):
+            yield x.index_select(0, idx), y.index_select(0, idx)
+
     def train_step(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | float]:
-        """One optimisation step on the training samples `idx` (a tensor of indices on the
-        device) at the optimiser's current LR; returns the batch's data loss (on the device)
-        and the gradient norm before clipping (on the device, or a float on the CPU where
-        reading it costs nothing). `fit` calls it; so does the LR finder."""
+        """One optimisation step on the training samples `idx` (a tensor of indices into the
+        device tensors) at the optimiser's current LR; see `train_batch`. The LR finder
+        calls it."""
+        return self.train_batch(self._x_train.index_select(0, idx),
+                                self._y_train.index_select(0, idx))
+
+    def train_batch(self, xb: torch.Tensor, yb: torch.Tensor
+                    ) -> tuple[torch.Tensor, torch.Tensor | float]:
+        """One optimisation step on inputs `xb` `(B, ...)` and targets `yb` `(B,)` on the
+        device (augmented first when configured) at the optimiser's current LR; returns the
+        batch's data loss (on the device) and the gradient norm before clipping (on the
+        device, or a float on the CPU where reading it costs nothing)."""
         model, opt = self.model, self.optimizer
         assert model is not None and opt is not None
-        n = len(idx)
-        xb = self._x_train.index_select(0, idx)
-        yb = self._y_train.index_select(0, idx)
+        n = len(yb)
+        if self._augment is not None:
+            xb = self._augment(xb)
         opt.zero_grad(set_to_none=True)
         if self._autocast is not None:
             with self._autocast():
@@ -344,7 +387,7 @@ class Trainer:
             scaler.update()
         else:
             opt.step()
-        self._remember(n, loss, output, idx)
+        self._remember(n, loss, output, yb)
         return loss, norm
 
     def _grad_norm(self) -> torch.Tensor | float:
@@ -362,11 +405,11 @@ class Trainer:
         return total
 
     def _remember(self, n: int, loss: torch.Tensor, output: torch.Tensor,
-                  idx: torch.Tensor) -> None:
-        """Keep recent step outputs for the running train metrics (the last epoch's worth is
-        used; older ones are dropped in bulk, so this stays O(1) per step)."""
+                  targets: torch.Tensor) -> None:
+        """Keep recent step outputs and targets for the running train metrics (the last
+        epoch's worth is used; older ones are dropped in bulk, so this stays O(1) per step)."""
         window = self._window
-        window.append((n, loss.detach(), output.detach(), idx))
+        window.append((n, loss.detach(), output.detach(), targets))
         if len(window) > 2 * self._spe:
             del window[:-self._spe]
 
@@ -405,10 +448,18 @@ class Trainer:
             losses = torch.stack([w[1].float() for w in self._window])
             values["train_loss"] = (losses * ns).sum() / ns.sum()
             outputs = torch.cat([w[2] for w in self._window])
-            targets = self._y_train.index_select(0, torch.cat([w[3] for w in self._window]))
+            targets = torch.cat([w[3] for w in self._window])
             values.update(metric_tensors(cfg.task, outputs.float(), targets, data.target_std,
                                          "train"))
-        if data.n_val:
+        if data.n_val and isinstance(data, LoaderSplits):
+            if self._val_loader is None:
+                self._val_loader = eval_loader(data, "val", cfg.training.num_workers,
+                                               self.device)
+            out, target = loader_outputs(self.model, self._val_loader, self.device, cfg.task,
+                                         self._autocast)
+            values["val_loss"] = self.loss_fn(out, target)
+            values.update(metric_tensors(cfg.task, out, target, data.target_std, "val"))
+        elif data.n_val:
             values.update(evaluate_tensors(self.model, self._x_val, self._y_val, cfg,
                                            self.loss_fn, data.target_std, "val",
                                            self._autocast))

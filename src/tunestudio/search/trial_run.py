@@ -35,6 +35,8 @@ from tunestudio.search.pruning import PruningReporter
 from tunestudio.search.space import suggest
 from tunestudio.store import SeriesWriter, Store
 
+NORMALIZATION_ATTR = "ts_input_normalization"  # per-channel mean/std the trial's model applies
+
 # FitResult.status -> our trial state
 STATE_OF_STATUS = {
     "completed": "complete",
@@ -257,6 +259,9 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
                "epochs": float(last.epochs)}
     duration = sum(r.duration_s for r in results)
     trial.set_user_attr(STATE_ATTR, state)
+    if last.normalization is not None:  # the input statistics the trial's model applies
+        trial.set_user_attr(NORMALIZATION_ATTR, {"mean": list(last.normalization[0]),
+                                                 "std": list(last.normalization[1])})
     if state == "complete" and objective is not None:
         values = [objective] if second is None or ctx.search.objective.second == "none" \
             else [objective, second]

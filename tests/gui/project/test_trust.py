@@ -8,7 +8,13 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import AnswerBox, fast_project, table_states
-from tunestudio.config import CategoricalDimension, PythonModel, save_project
+from tunestudio.config import (
+    CategoricalDimension,
+    DataConfig,
+    DatasetFileData,
+    PythonModel,
+    save_project,
+)
 from tunestudio.gui.app.main_window import MainWindow
 from tunestudio.gui.run.trust import TrustStore, user_code_files
 
@@ -47,6 +53,14 @@ def test_user_code_files_lists_baseline_and_searched_kinds(tmp_path: Path) -> No
     files = user_code_files(project.model_copy(update={"experiments": experiments}), "three",
                             tmp_path)
     assert [(f.role, f.path) for f in files] == [("model", (tmp_path / "model.py").resolve())]
+
+
+def test_a_dataset_file_needs_trust_too(tmp_path: Path) -> None:
+    project = fast_project()
+    data = DataConfig(source=DatasetFileData(path="sets.py"))
+    baseline = project.baseline.model_copy(update={"data": data})
+    files = user_code_files(project.model_copy(update={"baseline": baseline}), "three", tmp_path)
+    assert [(f.role, f.path) for f in files] == [("data", (tmp_path / "sets.py").resolve())]
 
 
 def test_trust_is_remembered_by_content_hash(tmp_path: Path) -> None:

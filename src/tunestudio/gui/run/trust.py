@@ -1,7 +1,7 @@
-"""Trust for the user's own Python files (a model or data `kind: python`). Opening a project
-never runs code; running one that names such a file first asks the user to confirm it, showing
-its path. The answer is remembered by the file's content hash in the config dir, so an edited
-file is asked about again."""
+"""Trust for the user's own Python files (a model or data `kind: python`, a data
+`kind: python_dataset`). Opening a project never runs code; running one that names such a file
+first asks the user to confirm it, showing its path. The answer is remembered by the file's
+content hash in the config dir, so an edited file is asked about again."""
 
 from __future__ import annotations
 
@@ -30,15 +30,16 @@ def user_code_files(project: Project, experiment: str, base_dir: Path) -> list[U
     configs: list[RunConfig] = [project.baseline]
     for dim in project.experiment(experiment).search.dimensions:
         choices = getattr(dim, "choices", None)
-        if dim.path.endswith(".kind") and choices and "python" in choices:
-            try:
-                configs.append(merge_values(project.baseline, {dim.path: "python"}))
-            except TuneStudioError:
-                continue  # such trials are invalid and never run
+        for kind in ("python", "python_dataset"):
+            if dim.path.endswith(".kind") and choices and kind in choices:
+                try:
+                    configs.append(merge_values(project.baseline, {dim.path: kind}))
+                except TuneStudioError:
+                    continue  # such trials are invalid and never run
     found: dict[Path, UserCode] = {}
     for config in configs:
         for role, source in (("model", config.model), ("data", config.data.source)):
-            if getattr(source, "kind", None) == "python":
+            if getattr(source, "kind", None) in ("python", "python_dataset"):
                 path = (base_dir / str(getattr(source, "path", ""))).resolve()
                 found.setdefault(path, UserCode(role, path))
     return list(found.values())

@@ -1,0 +1,151 @@
+"""Image folders: one subfolder per class of PNG, JPEG or BMP files, labelled by the subfolder
+names in sorted order (torchvision's ImageFolder convention). The images are decoded once with
+Pillow and kept as one uint8 tensor `(N, C, H, W)` in the cache folder, keyed by the folder's
+file list (names, sizes, modification times), the image size and the channels, so an edited
+folder is decoded again and an unchanged one loads in milliseconds (memory-mapped)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tunestudio import paths
+from tunestudio.config import ImageFolderData
+from tunestudio.engine.dataset import DataError, RawData
+from tunestudio.engine.demo_images import ensure_digits_folder
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp"})
+CACHE_FORMAT = 1
+_decode_lock = threading.Lock()  # two trials of one search must not decode the same folder
+
+
+@dataclass(frozen=True)
+class FolderListing:
+    """The image files of a folder, in label order then name order, with their labels."""
+
+    root: Path
+    files: tuple[Path, ...]
+    labels: tuple[int, ...]
+    class_names: tuple[str, ...]
+    fingerprint: str
+
+
+def resolve_folder(raw: str, base_dir: Path | None) -> Path:
+    """A relative folder is relative to the project file's folder; a missing one is a DataError
+    naming the path and the field to fix."""
+    path = Path(raw).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = Path(base_dir) / path
+    ensure_digits_folder(path)  # the images template builds its folder on first use
+    if not path.is_dir():
+        raise DataError(f"image folder '{raw}' not found (looked at {path}); check "
+                        "data.source.path")
+    return path
+
+
+def list_folder(source: ImageFolderData, base_dir: Path | None) -> FolderListing:
+    """Scan the class subfolders. Raises DataError for fewer than two classes or a class
+    without images. Hidden files and files of other types are skipped."""
+    root = resolve_folder(source.path, base_dir)
+    classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    files: list[Path] = []
+    labels: list[int] = []
+    digest = hashlib.sha256(json.dumps(
+        [CACHE_FORMAT, str(root.resolve()), source.image_size, source.channels]).encode())
+    for label, name in enumerate(classes):
+        found = sorted(f for f in (root / name).iterdir()
+                       if f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith(".")
+                       and f.is_file())
+        if not found:
+            raise DataError(f"class folder '{root / name}' holds no PNG, JPEG or BMP image; add "
+                            "images or remove the folder")
+        for f in found:
+            stat = f.stat()
+            digest.update(f"{name}/{f.name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+        files += found
+        labels += [label] * len(found)
+    if len(classes) < 2:
+        raise DataError(f"image folder '{root}' has {len(classes)} class subfolder(s); it needs "
+                        "one subfolder per class, at least two (e.g. cats/ and dogs/)")
+    return FolderListing(root, tuple(files), tuple(labels), tuple(classes), digest.hexdigest())
+
+
+def load_image_folder(source: ImageFolderData, base_dir: Path | None) -> RawData:
+    """The folder as uint8 images `(N, C, H, W)` (memory-mapped from the cache when it was
+    decoded before) and int64 labels. Raises DataError naming the file for an unreadable image,
+    or for mixed sizes when `image_size` is empty."""
+    listing = list_folder(source, base_dir)
+    cache = paths.cache_dir() / "image_folders" / f"{listing.fingerprint}.pt"
+    with _decode_lock:
+        stored = _read_cache(cache)
+        if stored is None:
+            images = decode_images(listing, source)
+            stored = {"images": torch.from_numpy(images),
+                      "labels": torch.tensor(listing.labels, dtype=torch.int64)}
+            _write_cache(cache, stored)
+    x = stored["images"].numpy()
+    y = stored["labels"].numpy()
+    return RawData(x, y, "classification", listing.class_names)
+
+
+def decode_images(listing: FolderListing, source: ImageFolderData) -> np.ndarray:
+    """Decode every file with Pillow into one uint8 array `(N, C, H, W)`."""
+    from PIL import Image, UnidentifiedImageError
+
+    mode = "L" if source.channels == 1 else "RGB"
+    size = tuple(source.image_size) if source.image_size is not None else None  # (H, W)
+    out: np.ndarray | None = None
+    first: Path | None = None
+    for i, file in enumerate(listing.files):
+        try:
+            with Image.open(file) as opened:
+                image = opened.convert(mode)
+                if size is not None and image.size != (size[1], size[0]):
+                    image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+                pixels = np.asarray(image, dtype=np.uint8)
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            raise DataError(f"image '{file}' cannot be read ({exc}); replace or remove it") \
+                from None
+        if pixels.ndim == 2:
+            pixels = pixels[:, :, None]
+        if out is None:
+            out = np.empty((len(listing.files), source.channels, *pixels.shape[:2]), np.uint8)
+            first = file
+        elif pixels.shape[:2] != out.shape[2:]:
+            raise DataError(
+                f"image '{file}' is {pixels.shape[1]}x{pixels.shape[0]} pixels but '{first}' is "
+                f"{out.shape[3]}x{out.shape[2]}; set data.source.image_size to resize them all "
+                "to one size")
+        out[i] = pixels.transpose(2, 0, 1)
+    assert out is not None
+    return out
+
+
+def _read_cache(path: Path) -> dict[str, torch.Tensor] | None:
+    """The cached tensors, or None when there is no cache or it is unreadable (decoded again)."""
+    if not path.is_file():
+        return None
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # a truncated or foreign file is only a cache miss
+        return None
+    if not isinstance(data, dict) or not {"images", "labels"} <= data.keys():
+        return None
+    return data
+
+
+def _write_cache(path: Path, data: dict[str, torch.Tensor]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(data, tmp)
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk costs the cache only

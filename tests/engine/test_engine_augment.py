@@ -1,0 +1,72 @@
+"""Augmentation on the device: every sample gets its own random draw, seeded runs repeat,
+integer crops and flips keep pixel values, and only the training split is changed."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tunestudio.config import AugmentConfig, DataConfig, ImageFolderData
+from tunestudio.engine.augment import BatchAugment, make_augment
+from tunestudio.engine.dataset import DataError
+
+
+def batch(n: int = 16) -> torch.Tensor:
+    """`n` copies of one asymmetric 1x6x6 uint8 image."""
+    image = torch.arange(36, dtype=torch.uint8).reshape(1, 1, 6, 6) * 7
+    return image.expand(n, 1, 6, 6).contiguous()
+
+
+def test_each_sample_gets_its_own_draw() -> None:
+    for config in (AugmentConfig(horizontal_flip=True), AugmentConfig(crop_padding=2),
+                   AugmentConfig(rotation=20.0, translate=0.1, scale=0.1)):
+        out = BatchAugment(config, (6, 6), "cpu", seed=0)(batch())
+        distinct = {tuple(o.flatten().tolist()) for o in out}
+        assert len(distinct) >= 2, config  # one draw per batch would give a single image
+
+
+def test_flip_and_crop_keep_pixel_values() -> None:
+    x = batch()
+    flipped = BatchAugment(AugmentConfig(horizontal_flip=True), (6, 6), "cpu", 1)(x)
+    for image in flipped:
+        assert torch.equal(image, x[0].float()) or torch.equal(image, x[0].float().flip(-1))
+    cropped = BatchAugment(AugmentConfig(crop_padding=1), (6, 6), "cpu", 1)(x)
+    allowed = set(x[0].float().flatten().tolist()) | {0.0}
+    assert set(cropped.flatten().tolist()) <= allowed
+    assert cropped.shape == (16, 1, 6, 6) and cropped.dtype == torch.float32
+
+
+def test_seeded_draws_repeat() -> None:
+    config = AugmentConfig(crop_padding=2, horizontal_flip=True, rotation=10.0)
+    a = BatchAugment(config, (6, 6), "cpu", seed=3)(batch())
+    b = BatchAugment(config, (6, 6), "cpu", seed=3)(batch())
+    c = BatchAugment(config, (6, 6), "cpu", seed=4)(batch())
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_off_or_tabular() -> None:
+    assert make_augment(AugmentConfig(), (1, 6, 6), "cpu", 0) is None
+    with pytest.raises(DataError, match="needs images"):
+        make_augment(AugmentConfig(horizontal_flip=True), (30,), "cpu", 0)
+    with pytest.raises(ValueError, match="tabular data"):
+        DataConfig.model_validate({"source": {"kind": "builtin", "name": "iris"},
+                                   "augment": {"rotation": 10}})
+    DataConfig(source=ImageFolderData(), augment=AugmentConfig(rotation=10))  # images: fine
+
+
+def test_validation_is_not_augmented() -> None:
+    """The trainer augments inside train_batch only; evaluation sees the images as they are."""
+    from engine_helpers import tiny
+
+    from tunestudio.engine import Trainer
+
+    plain = Trainer(tiny({"training.epochs": 1, "training.device": "cpu"}))
+    strong = Trainer(tiny({"training.epochs": 1, "training.device": "cpu",
+                           "data.augment.rotation": 90.0, "data.augment.crop_padding": 3}))
+    for trainer in (plain, strong):
+        trainer.setup()
+    from tunestudio.engine.evaluation import evaluate_split
+
+    assert evaluate_split(plain, "val") == evaluate_split(strong, "val")  # same initial model
+    first, second = plain.fit(), strong.fit()
+    assert first.metrics["train_loss"] != second.metrics["train_loss"]

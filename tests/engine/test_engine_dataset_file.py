@@ -1,0 +1,82 @@
+"""A user's make_datasets(split_seed) file: batched through a DataLoader, checked with clear
+messages, evaluated and trained like any other source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from image_helpers import write_dataset_file, write_folder
+
+from tunestudio.config import (
+    CNNModel,
+    ConstantSchedule,
+    DataConfig,
+    DatasetFileData,
+    RunConfig,
+    TrainingConfig,
+)
+from tunestudio.engine import DataError, Trainer, UserFunctionError
+from tunestudio.engine.evaluation import evaluate_split
+from tunestudio.engine.loader_data import LoaderSplits, load_data
+
+
+def config(path: Path, workers: int = 0, **data: object) -> RunConfig:
+    return RunConfig(
+        data=DataConfig(source=DatasetFileData(path=str(path)), **data),  # type: ignore[arg-type]
+        model=CNNModel(channels=[4], hidden=8),
+        schedule=ConstantSchedule(warmup_epochs=0),
+        training=TrainingConfig(epochs=2, batch_size=8, device="cpu", num_workers=workers),
+    )
+
+
+@pytest.fixture
+def dataset_file(tmp_path: Path) -> Path:
+    write_folder(tmp_path / "imgs")
+    return write_dataset_file(tmp_path / "imgs", tmp_path / "datasets.py")
+
+
+def test_datasets_load_with_classes_and_shape(dataset_file: Path) -> None:
+    data = load_data(config(dataset_file).data, None, "cpu")
+    assert isinstance(data, LoaderSplits)
+    assert (data.n_train, data.n_val, data.n_test) == (20, 4, 0)
+    assert data.input_shape == (1, 8, 8) and data.n_classes == 3
+    assert data.class_names == ("class_0", "class_1", "class_2")
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_trains_through_the_loader(dataset_file: Path, workers: int) -> None:
+    trainer = Trainer(config(dataset_file, workers))
+    result = trainer.fit()
+    assert result.ok, result.message
+    assert result.steps == 2 * 3 and "val_accuracy" in result.metrics
+    again = evaluate_split(trainer, "val")
+    assert again["val_loss"] == pytest.approx(result.metrics["val_loss"], rel=1e-5)
+
+
+def test_fraction_keeps_a_seeded_subset(dataset_file: Path) -> None:
+    data = load_data(config(dataset_file, fraction=0.5).data, None, "cpu")
+    assert (data.n_train, data.n_val) == (10, 2)
+
+
+def test_wrong_results_get_clear_messages(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("def make_datasets(split_seed):\n    return [1, 2, 3, 4]\n")
+    with pytest.raises(DataError, match=r"must return \(train, val\)"):
+        load_data(config(bad).data, None, "cpu")
+    bad.write_text("def make_datasets(split_seed):\n    return 5, 6\n")
+    with pytest.raises(DataError, match=r"must be a torch\.utils\.data\.Dataset"):
+        load_data(config(bad).data, None, "cpu")
+    bad.write_text("def make_datasets(split_seed):\n    return [(1, 0)] * 4, [(1, 0)] * 2\n")
+    with pytest.raises(DataError, match="inputs must be float tensors"):
+        load_data(config(bad).data, None, "cpu")
+    bad.write_text("def make_datasets(split_seed):\n    raise OSError('no disk')\n")
+    with pytest.raises(UserFunctionError, match="no disk"):
+        load_data(config(bad).data, None, "cpu")
+    result = Trainer(config(bad)).fit()  # in a fit, the failure is the result, not a crash
+    assert result.status == "failed" and "no disk" in result.message
+
+
+def test_class_subset_is_rejected_for_a_dataset_file(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not apply to a python_dataset"):
+        DataConfig(source=DatasetFileData(), classes=[0, 1])

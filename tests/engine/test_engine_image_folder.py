@@ -1,0 +1,130 @@
+"""Image folders: labels from the subfolders, decoded once into the cache, clear messages for
+broken or mixed images, the same training whether the images sit on the device or stream
+through a DataLoader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from image_helpers import write_folder
+
+from tunestudio import paths
+from tunestudio.config import (
+    AugmentConfig,
+    CNNModel,
+    ConstantSchedule,
+    DataConfig,
+    ImageFolderData,
+    RunConfig,
+    TrainingConfig,
+)
+from tunestudio.engine import DataError, Trainer, load_splits
+from tunestudio.engine import image_folder as image_folder_module
+from tunestudio.engine.evaluation import confusion_matrix, evaluate_split
+from tunestudio.engine.loader_data import LoaderSplits, load_data
+
+
+def data(root: Path, **source: object) -> DataConfig:
+    return DataConfig(source=ImageFolderData(path=str(root), channels=1, **source),
+                      val_fraction=0.25, test_fraction=0.0)
+
+
+def test_labels_come_from_sorted_subfolders_and_images_stay_uint8(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "imgs")
+    splits = load_splits(data(root))
+    assert splits.class_names == ("class_0", "class_1", "class_2")
+    assert splits.x_train.dtype == np.uint8 and splits.input_shape == (1, 8, 8)
+    assert splits.n_train + splits.n_val == 24
+    mean, std = splits.normalization or ((), ())
+    train = splits.x_train / 255.0
+    assert mean[0] == pytest.approx(train.mean()) and std[0] == pytest.approx(train.std())
+
+
+def test_folder_is_decoded_once_then_read_from_the_cache(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    root = write_folder(tmp_path / "imgs")
+    first = load_splits(data(root))
+    assert list((paths.cache_dir() / "image_folders").glob("*.pt"))
+
+    def no_decoding(*args: object) -> None:
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(image_folder_module, "decode_images", no_decoding)
+    again = load_splits(data(root))
+    np.testing.assert_array_equal(first.x_val, again.x_val)
+    (root / "class_0" / "000.png").unlink()  # an edited folder is decoded again
+    with pytest.raises(AssertionError, match="decoded again"):
+        load_splits(data(root))
+
+
+def test_unreadable_image_names_the_file(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "imgs")
+    (root / "class_1" / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(DataError, match=r"broken\.png.*cannot be read"):
+        load_splits(data(root))
+
+
+def test_mixed_sizes_name_the_file_unless_resized(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "imgs")
+    write_folder(tmp_path / "big", classes=3, per_class=1, size=12)
+    (tmp_path / "big" / "class_2" / "000.png").rename(root / "class_2" / "zz_big.png")
+    with pytest.raises(DataError, match=r"zz_big\.png' is 12x12.*image_size"):
+        load_splits(data(root))
+    resized = load_splits(data(root, image_size=[6, 10]))
+    assert resized.input_shape == (1, 6, 10)
+
+
+def test_folder_errors_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="not found"):
+        load_splits(data(tmp_path / "missing"))
+    write_folder(tmp_path / "one", classes=1)
+    with pytest.raises(DataError, match="at least two"):
+        load_splits(data(tmp_path / "one"))
+    root = write_folder(tmp_path / "imgs")
+    (root / "empty").mkdir()
+    with pytest.raises(DataError, match="holds no PNG"):
+        load_splits(data(root))
+
+
+def test_rgb_folder_has_three_channels(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "rgb", mode="RGB")
+    config = DataConfig(source=ImageFolderData(path=str(root), channels=3), test_fraction=0)
+    splits = load_splits(config)
+    assert splits.input_shape == (3, 8, 8)
+    assert splits.normalization is not None and len(splits.normalization[0]) == 3
+
+
+def _config(root: Path, loading: str, epochs: int = 2) -> RunConfig:
+    return RunConfig(
+        data=DataConfig(source=ImageFolderData(path=str(root), channels=1,
+                                               loading=loading),  # type: ignore[arg-type]
+                        val_fraction=0.25, test_fraction=0.0,
+                        augment=AugmentConfig(crop_padding=1, rotation=5.0)),
+        model=CNNModel(channels=[4], hidden=8),
+        schedule=ConstantSchedule(warmup_epochs=0),
+        training=TrainingConfig(epochs=epochs, batch_size=8, device="cpu"),
+    )
+
+
+def test_device_and_stream_paths_train_identically(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "imgs")
+    on_device = Trainer(_config(root, "device")).fit()
+    streamed_trainer = Trainer(_config(root, "stream"))
+    streamed = streamed_trainer.fit()
+    assert isinstance(streamed_trainer.datasets, LoaderSplits)
+    assert on_device.ok and streamed.ok, (on_device.message, streamed.message)
+    assert on_device.steps == streamed.steps == 2 * 3  # 18 samples: batches of 8, 8 and 2
+    assert streamed.metrics == pytest.approx(on_device.metrics, rel=1e-5)
+    assert on_device.normalization == streamed.normalization
+    # the split's evaluation and confusion matrix work on the streamed data too
+    val = evaluate_split(streamed_trainer, "val")
+    assert val["val_accuracy"] == pytest.approx(streamed.metrics["val_accuracy"])
+    assert confusion_matrix(streamed_trainer).matrix.sum() == 6
+
+
+def test_auto_keeps_images_on_the_cpu_device(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "imgs")
+    assert not isinstance(load_data(_config(root, "auto").data, None, "cpu"), LoaderSplits)
