@@ -70,3 +70,16 @@ def test_validation_is_not_augmented() -> None:
     assert evaluate_split(plain, "val") == evaluate_split(strong, "val")  # same initial model
     first, second = plain.fit(), strong.fit()
     assert first.metrics["train_loss"] != second.metrics["train_loss"]
+
+
+def test_augmented_and_loader_data_train_alone() -> None:
+    from engine_helpers import tiny
+
+    from tunestudio.engine.fused import fusion_obstacle
+
+    assert fusion_obstacle(tiny()) is None
+    assert "augmented" in (fusion_obstacle(tiny({"data.augment.horizontal_flip": True})) or "")
+    folder = tiny({"data.source": {"kind": "image_folder"}})
+    assert "image folder" in (fusion_obstacle(folder) or "")
+    loader = tiny({"data.source": {"kind": "python_dataset"}})
+    assert "DataLoader" in (fusion_obstacle(loader) or "")

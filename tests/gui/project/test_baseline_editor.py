@@ -108,3 +108,29 @@ def test_undo_redo_shortcuts_and_dirty_marker(window: MainWindow, qtbot: QtBot,
     qtbot.keyClick(window, Qt.Key.Key_Z,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.document.value("baseline.optimizer.lr") == pytest.approx(0.02)
+
+
+def test_image_sources_and_augmentation_render_and_validate(
+        window: MainWindow, type_text: TypeText) -> None:
+    window.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    baseline = window.project_view.baseline
+    kind = baseline.editor("data.source.kind")
+    assert isinstance(kind, ChoiceEditor)
+    kind.combo.setCurrentIndex(kind.combo.findData("image_folder"))
+    kind.combo.activated.emit(kind.combo.currentIndex())
+    assert window.document.value("baseline.data.source.kind") == "image_folder"
+    for path in ("data.source.image_size", "data.source.channels", "data.source.loading",
+                 "data.augment.crop_padding", "data.augment.horizontal_flip",
+                 "data.augment.rotation", "training.num_workers"):
+        assert baseline.editor(path).isVisibleTo(baseline), path
+    crop = baseline.editor("data.augment.crop_padding")
+    assert isinstance(crop, NumberEditor)
+    type_text(crop.spin, "300")
+    assert "less than or equal to 256" in (baseline.error_at("data.augment.crop_padding") or "")
+    type_text(crop.spin, "2")
+    assert baseline.error_at("data.augment.crop_padding") is None
+    assert window.document.value("baseline.data.augment.crop_padding") == 2
+    kind.combo.setCurrentIndex(kind.combo.findData("python_dataset"))
+    kind.combo.activated.emit(kind.combo.currentIndex())
+    assert baseline.editor("data.source.function").isVisibleTo(baseline)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tunestudio.config import MLPModel, RunConfig
+from tunestudio.config import ImageFolderData, MLPModel, RunConfig
 
 # Fields that may differ inside a group, by section of the run config.
 _PER_TRIAL: dict[str, frozenset[str]] = {
@@ -55,4 +55,13 @@ def fusion_obstacle(config: RunConfig) -> str | None:
     """Why a config cannot train fused at all (with any partner), or None when it can."""
     if config.training.mixed_precision and config.training.device == "mps":
         return "mixed precision trains fused on CUDA only"
+    # The fused path draws batches from float tensors on the device with no per-batch step
+    # between them and the model; these sources and transforms need one, so they train alone.
+    if config.data.loader_based:
+        return "data batched through a DataLoader trains one trial at a time"
+    if isinstance(config.data.source, ImageFolderData):
+        return "an image folder (uint8 images normalised inside the model) trains one trial " \
+            "at a time"
+    if config.data.augment.enabled:
+        return "augmented data trains one trial at a time"
     return None
