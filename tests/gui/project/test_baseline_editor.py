@@ -112,7 +112,7 @@ def test_undo_redo_shortcuts_and_dirty_marker(window: MainWindow, qtbot: QtBot,
 
 def test_image_sources_and_augmentation_render_and_validate(
         window: MainWindow, type_text: TypeText) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert window.project_view is not None and window.document is not None
     baseline = window.project_view.baseline
     kind = baseline.editor("data.source.kind")
