@@ -28,7 +28,8 @@ def _records(project_path: str, experiment: str | None) -> list[dict[str, Any]]:
 
 
 def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
-    """Trial records as `json` (exact values), `csv` or an aligned `table` (rounded for the
+    """Trial records as `json` or `csv` (exact values: a float is written as its `repr`, the
+    shortest text that reads back to the same float) or an aligned `table` (rounded for the
     eye, first line of a message only)."""
     if fmt == "json":
         json.dump(rows, out, indent=2, default=str)
@@ -37,7 +38,8 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
     params = sorted({k for r in rows for k in r["params"]})
     header = ["experiment", "trial_id", "number", "state", "objective", *params, "duration_s",
               "config", "message"]
-    table = [[_cell(r.get(h, r["params"].get(h))) for h in header] for r in rows]
+    exact = fmt == "csv"
+    table = [[_cell(r.get(h, r["params"].get(h)), exact) for h in header] for r in rows]
     if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(header)
@@ -54,11 +56,11 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
                   + "\n")
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, exact: bool) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return repr(value) if exact else f"{value:.6g}"
     return str(value)
 
 
