@@ -6,7 +6,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
+import annotated_types
 from pydantic import Field, model_validator
+from pydantic.fields import FieldInfo
 
 from tunestudio.config.common import ConfigModel, Metric, field, metric_mode
 from tunestudio.config.dotted import get_value, resolve
@@ -35,6 +37,38 @@ class _Dimension(ConfigModel):
         return self
 
 
+def field_limits(info: FieldInfo) -> list[tuple[str, float]]:
+    """The bounds a numeric config field declares, as (operator, bound): ('>=', 0.0),
+    ('<=', 10.0), ('>', 0.0) or ('<', 1.0)."""
+    found: list[tuple[str, float]] = []
+    for item in info.metadata:
+        for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if isinstance(item, annotated_types.BaseMetadata) and hasattr(item, attr):
+                found.append((op, float(getattr(item, attr))))
+    return found
+
+
+def _within(value: float, op: str, bound: float) -> bool:
+    return {">=": value >= bound, ">": value > bound, "<=": value <= bound,
+            "<": value < bound}[op]
+
+
+def tidy_point(value: float, low: float, high: float) -> float:
+    """A computed grid point as the value it stands for, never outside [low, high]: within 64
+    units in the last place of a number of at most 10 significant digits, it becomes that
+    number. 10 ** 1 computed through logarithms may be 10.00000000000001 and 0.1 * 3 is
+    0.30000000000000004; the user asked for 10 and 0.3. A point that stands for no short
+    number (10 ** -3.5) is kept as computed."""
+    if value != 0 and math.isfinite(value):
+        tolerance = 64 * math.ulp(value)
+        for digits in range(1, 11):
+            short = float(f"{value:.{digits}g}")
+            if abs(short - value) <= tolerance:
+                value = short
+                break
+    return min(max(value, low), high)
+
+
 class _NumericDimension(_Dimension):
     log: bool = field(False, "Sample on a log scale (learning rates, weight decay, widths).")
     grid_points: int = field(
@@ -55,6 +89,14 @@ class _NumericDimension(_Dimension):
                 raise ValueError(f"{self.path}: values {outside} lie outside [{low:g}, {high:g}]")
             if len(set(values)) != len(values):
                 raise ValueError(f"{self.path}: values repeat")
+        info = resolve(RunConfig, self.path).info
+        for op, bound in field_limits(info):
+            for name, value in (("low", low), ("high", high)):
+                if not _within(value, op, bound):
+                    raise ValueError(
+                        f"{self.path}: {name} ({value:g}) is outside the field's limits: it "
+                        f"must be {op} {bound:g}; every trial there would be invalid"
+                    )
 
 
 class FloatDimension(_NumericDimension):
@@ -78,17 +120,27 @@ class FloatDimension(_NumericDimension):
         return self
 
     def grid_values(self) -> list[float]:
+        """The values grid and one-variable-at-a-time try: `values`, or `grid_points` points
+        from low to high, both included exactly, evenly spaced in log10 (decades exact: 0.001
+        to 10 in 5 points is 0.001, 0.01, 0.1, 1, 10) or linearly, or on the step."""
         if self.values is not None:
             return sorted(self.values)
-        n = self.grid_points
+        n, low, high = self.grid_points, self.low, self.high
         if self.log:
-            a, b = math.log(self.low), math.log(self.high)
-            return [float(math.exp(a + (b - a) * i / (n - 1))) for i in range(n)]
-        if self.step is not None:
-            count = math.floor((self.high - self.low) / self.step + 1e-9) + 1
+            a, b = math.log10(low), math.log10(high)
+            raw = [10.0 ** (a + (b - a) * i / (n - 1)) for i in range(n)]
+        elif self.step is not None:
+            count = math.floor((high - low) / self.step + 1e-9) + 1
             pick = sorted({round(i * (count - 1) / (n - 1)) for i in range(n)})
-            return [self.low + k * self.step for k in pick]
-        return [self.low + (self.high - self.low) * i / (n - 1) for i in range(n)]
+            raw = [low + k * self.step for k in pick]
+        else:
+            raw = [low + (high - low) * i / (n - 1) for i in range(n)]
+        points = [tidy_point(v, low, high) for v in raw]
+        points[0] = low
+        if not self.log and self.step is not None:
+            return points  # the last step may stop short of high
+        points[-1] = high
+        return points
 
 
 class IntDimension(_NumericDimension):
