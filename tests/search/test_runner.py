@@ -29,6 +29,7 @@ from tunestudio.search import (
     open_store,
     storage_url,
 )
+from tunestudio.search.trial_run import train_with_engine
 
 
 class Recorder(RunnerHooks):
@@ -230,3 +231,25 @@ def test_changed_categorical_choices_are_reported_not_crashed() -> None:
     [ended] = rec.ended
     assert ended.state == "invalid"
     assert "new experiment" in ended.message
+
+
+def test_a_trial_that_could_not_measure_the_objective_is_invalid_before_training() -> None:
+    """A searched data.val_fraction of 0 leaves the objective unmeasured: that trial is refused
+    at once, naming the field and the objective; the others train."""
+    dims = [CategoricalDimension(path="data.val_fraction", choices=[0.0, 0.2])]
+    project = tiny_project({"strategy": "grid", "dimensions": dims,
+                            "budget": Budget(trials=None)}, epochs=2)
+    project = project.model_copy(update={"baseline": merge_values(
+        project.baseline, {"early_stopping.monitor": "train_loss"})})
+    trained: list[float] = []
+
+    def fit(config: Any, **kw: Any) -> Any:
+        trained.append(config.data.val_fraction)
+        return train_with_engine(config, **kw)
+
+    rec = Recorder()
+    ExperimentRunner(project, project.experiments[0].name, hooks=[rec], fit=fit).run()
+    assert trained == [0.2]
+    invalid = next(e for e in rec.ended if e.state == "invalid")
+    assert invalid.message.startswith("data.val_fraction is 0")
+    assert "'val_accuracy'" in invalid.message

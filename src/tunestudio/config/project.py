@@ -6,12 +6,35 @@ import uuid
 
 from pydantic import Field, model_validator
 
-from tunestudio.config.common import ConfigModel, check_metric_for_task, field
+from tunestudio.config.common import (
+    ConfigModel,
+    check_metric_for_task,
+    field,
+    unmeasured_reason,
+)
 from tunestudio.config.dotted import resolve
 from tunestudio.config.run import RunConfig
 from tunestudio.config.search import SearchDefinition, baseline_value
 
 SCHEMA_VERSION = 2
+
+
+def objective_problem(search: SearchDefinition, config: RunConfig, experiment: str = ""
+                      ) -> str | None:
+    """Why a search could never measure what it optimises on runs of `config` (the baseline, or
+    a trial's merged config), or None. The message starts with the field to change
+    (`data.val_fraction`), so editors mark it. The objective's metric also feeds the pruner;
+    the second objective, training time, is always measured."""
+    metric = search.objective.metric
+    if unmeasured_reason(metric, config.data.val_fraction) is None:
+        return None
+    users = "search.objective.metric"
+    if search.pruner.kind != "none":
+        users += f", also watched by the {search.pruner.kind} pruner"
+    who = f"experiment '{experiment}'" if experiment else "the search"
+    return (f"data.val_fraction is 0 (no validation split), so {who} never measures its "
+            f"objective '{metric}' ({users}): every trial would train, then fail; hold out a "
+            "validation split (e.g. data.val_fraction 0.2)")
 
 
 class Experiment(ConfigModel):
@@ -61,6 +84,9 @@ class Project(ConfigModel):
                 check_metric_for_task(exp.search.objective.metric, task)
             except ValueError as exc:
                 raise ValueError(f"experiment '{exp.name}': objective: {exc}") from None
+            problem = objective_problem(exp.search, self.baseline, exp.name)
+            if problem is not None:
+                raise ValueError(f"baseline.{problem}")
             searched = {d.path for d in exp.search.dimensions}
             for dim in exp.search.dimensions:
                 leaf = resolve(RunConfig, dim.path)

@@ -7,7 +7,14 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from tunestudio.config.common import ConfigModel, Task, check_metric_for_task, field, metric_mode
+from tunestudio.config.common import (
+    ConfigModel,
+    Task,
+    check_metric_for_task,
+    field,
+    metric_mode,
+    unmeasured_reason,
+)
 from tunestudio.config.data import DataConfig
 from tunestudio.config.model import CNNModel, MLPModel, ModelConfig
 from tunestudio.config.optim import AdamOptimizer, OptimizerConfig
@@ -73,9 +80,7 @@ class RunConfig(ConfigModel):
                 check_metric_for_task(metric, task)
             except ValueError as exc:
                 raise ValueError(f"{where}: {exc}") from None
-            if metric.startswith("val_") and self.data.val_fraction == 0:
-                raise ValueError(
-                    f"{where} watches '{metric}' but data.val_fraction is 0; hold out a "
-                    "validation split (e.g. 0.2)"
-                )
+            reason = unmeasured_reason(metric, self.data.val_fraction)
+            if reason is not None:
+                raise ValueError(f"{where}: {reason}")
         return self

@@ -17,6 +17,7 @@ from optuna.trial import TrialState
 
 from tunestudio.config import InvalidConfigError, RunConfig, SearchDefinition, merge_values
 from tunestudio.config.fingerprint import config_fingerprint, point_fingerprint
+from tunestudio.config.project import objective_problem
 from tunestudio.engine import (
     DeviceError,
     EvalEvent,
@@ -156,6 +157,10 @@ def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | Non
         return Prepared(trial, params, None, finished)
     fingerprint = config_fingerprint(config)
     trial.set_user_attr(FINGERPRINT_ATTR, fingerprint)
+    problem = objective_problem(ctx.search, config)
+    if problem is not None:  # e.g. a searched data.val_fraction of 0: refused before training
+        finished = _invalid(ctx, trial, params, problem, index, total, t0)
+        return Prepared(trial, params, None, finished)
     # Measured here, off the training thread (hashing a data file, asking git take a while).
     environment = trial_environment(config, device=_device_name(ctx.device
                                                                 or config.training.device),

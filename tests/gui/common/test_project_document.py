@@ -83,3 +83,17 @@ def test_recovery_copy_keeps_unsaved_even_invalid_edits(tmp_path: Path) -> None:
     assert path.read_bytes() == before  # the project file is only written by save
     reopened.discard_recovery()
     assert not recovery_newer_than_file(reopened)
+
+
+def test_an_objective_without_a_validation_split_is_a_problem_of_val_fraction() -> None:
+    """The editor refuses what `validate` refuses: the problem is placed on the field to fix
+    and names the experiment's objective."""
+    doc = ProjectDocument.from_project(from_template("digits"))
+    doc.set_value("baseline.early_stopping.monitor", "train_loss")
+    assert doc.is_valid
+    doc.set_value("baseline.data.val_fraction", 0.0)
+    assert not doc.is_valid
+    [(where, message)] = doc.problems
+    assert where == "baseline.data.val_fraction"
+    objective = from_template("digits").experiments[0].search.objective.metric
+    assert f"objective '{objective}'" in message
