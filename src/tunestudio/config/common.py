@@ -48,12 +48,13 @@ def check_metric_for_task(metric: str, task: Task) -> None:
         raise ValueError(f"metric '{metric}' does not exist for {task}; use one of: {allowed}")
 
 
-def unmeasured_reason(metric: str, val_fraction: float) -> str | None:
-    """Why a run with this validation share never measures `metric`, or None when it does.
+def unmeasured_reason(metric: str, has_validation: bool) -> str | None:
+    """Why a run without a validation split never measures `metric`, or None when it does
+    (`DataConfig.has_validation` tells whether a run has one).
     Validation metrics need a validation split; training metrics are always measured. The one
     rule every place that names a metric (objective, pruner, early stopping, plateau schedule)
     checks, so that such a config is refused before anything trains."""
-    if metric.startswith("val_") and val_fraction == 0:
+    if metric.startswith("val_") and not has_validation:
         return (f"'{metric}' is never measured because data.val_fraction is 0 (no validation "
                 "split); hold out a validation split (e.g. data.val_fraction 0.2)")
     return None

@@ -213,6 +213,12 @@ class DataConfig(ConfigModel):
         return self.source.task
 
     @property
+    def has_validation(self) -> bool:
+        """Whether a run evaluates on a validation split: a held-out share, or the user's own
+        split (a python_dataset's make_datasets returns it)."""
+        return self.val_fraction > 0 or self.source.kind in LOADER_SOURCES
+
+    @property
     def loader_based(self) -> bool:
         """Batches come through a DataLoader (one trial at a time) rather than from tensors
         kept on the device."""

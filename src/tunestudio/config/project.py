@@ -26,7 +26,7 @@ def objective_problem(search: SearchDefinition, config: RunConfig, experiment: s
     (`data.val_fraction`), so editors mark it. The objective's metric also feeds the pruner;
     the second objective, training time, is always measured."""
     metric = search.objective.metric
-    if unmeasured_reason(metric, config.data.val_fraction) is None:
+    if unmeasured_reason(metric, config.data.has_validation) is None:
         return None
     users = "search.objective.metric"
     if search.pruner.kind != "none":

@@ -80,7 +80,7 @@ class RunConfig(ConfigModel):
                 check_metric_for_task(metric, task)
             except ValueError as exc:
                 raise ValueError(f"{where}: {exc}") from None
-            reason = unmeasured_reason(metric, self.data.val_fraction)
+            reason = unmeasured_reason(metric, self.data.has_validation)
             if reason is not None:
                 raise ValueError(f"{where}: {reason}")
         return self
