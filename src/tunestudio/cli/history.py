@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tunestudio.cli.common import Subparsers, experiment_name, load
+from tunestudio.errors import TuneStudioError
 
 
 def _records(project_path: str, experiment: str | None) -> list[dict[str, Any]]:
@@ -69,8 +70,30 @@ def _cmd_trials(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_tensorboard(args: argparse.Namespace) -> int:
+    """TensorBoard logs of the history (loads torch: `torch.utils.tensorboard` writes them)."""
+    from tunestudio.search.tensorboard import export_tensorboard, objective_tags
+    from tunestudio.store import Store, storage_url_for
+
+    if not args.output:
+        raise TuneStudioError("--format tensorboard writes a folder of logs: name it with -o DIR")
+    project, _ = load(args.path)
+    if args.experiment is not None:
+        experiment_name(project, args.experiment)
+    tags = {e.name: objective_tags(e.search.objective.metric, e.search.objective.second)
+            for e in project.experiments}
+    out = Path(args.output)
+    with Store.open(storage_url_for(project)) as store:
+        runs = export_tensorboard(store, out, tags, args.experiment)
+    print(f"{out}: TensorBoard logs of {len(runs)} run(s); view them with "
+          f"`tensorboard --logdir {out}`", file=sys.stderr)
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
-    rows = _records(args.path, None)
+    if args.format == "tensorboard":
+        return _export_tensorboard(args)
+    rows = _records(args.path, args.experiment)
     if args.output:
         with Path(args.output).open("w", newline="", encoding="utf-8") as fh:
             write_rows(rows, args.format, fh)
@@ -126,6 +149,10 @@ def register(sub: Subparsers) -> None:
 
     p = sub.add_parser("export", help="export every trial of the project")
     p.add_argument("path", help="project file")
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--output", "-o", help="file to write (default: stdout)")
+    p.add_argument("--format", choices=["csv", "json", "tensorboard"], default="csv",
+                   help="tensorboard: one run folder per trial under DIR/EXPERIMENT/ (needs "
+                   "the tensorboard extra)")
+    p.add_argument("--output", "-o", help="file to write (default: stdout); the folder for "
+                   "--format tensorboard")
+    p.add_argument("--experiment", help="only this experiment")
     p.set_defaults(func=_cmd_export)

@@ -8,24 +8,33 @@ import json
 import math
 import sys
 import threading
+from pathlib import Path
 
 from tunestudio.cli.common import Subparsers, experiment_name, load, stop_on_signals
 
 
 def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
-    from tunestudio.search import ConsoleProgress, ExperimentRunner, RunOptions
+    from tunestudio.search import ConsoleProgress, ExperimentRunner, RunnerHooks, RunOptions
 
     project, project_path = load(args.path)
     name = experiment_name(project, args.experiment)
+    hooks: list[RunnerHooks] = [ConsoleProgress(quiet=args.quiet)]
+    if args.tensorboard:
+        from tunestudio.search.tensorboard import TensorBoardHooks, objective_tags
+
+        objective = project.experiment(name).search.objective
+        hooks.append(TensorBoardHooks(Path(args.tensorboard), name,
+                                      objective_tags(objective.metric, objective.second)))
     stop = threading.Event()
     stop_on_signals(stop)
     options = RunOptions(trials=getattr(args, "trials", None),
                          timeout_s=getattr(args, "timeout", None), device=args.device,
                          workers=getattr(args, "workers", 1),
                          storage_url=getattr(args, "storage", None),
-                         idle_wait_s=getattr(args, "wait", 0.0))
+                         idle_wait_s=getattr(args, "wait", 0.0),
+                         tensorboard_dir=args.tensorboard)
     runner = ExperimentRunner(project, name, base_dir=project_path.parent, options=options,
-                              hooks=[ConsoleProgress(quiet=args.quiet)], stop_event=stop,
+                              hooks=hooks, stop_event=stop,
                               project_path=project_path, queue=queue)
     summary = runner.run()
     print(json.dumps({"experiment": summary.experiment, "counts": summary.counts,
@@ -79,6 +88,8 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--workers", type=int, default=1, help="trials at once on this machine")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs of the trials "
+                   "under DIR/EXPERIMENT/trial-NNNN while they train")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("worker", help="run queued trials of an experiment from this machine "
@@ -90,6 +101,8 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--wait", type=float, default=0.0,
                    help="seconds to keep polling for queued trials when none is left")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs of the trials "
+                   "under DIR/EXPERIMENT/trial-NNNN while they train")
     p.set_defaults(func=_cmd_worker)
 
     p = sub.add_parser("train", help="train the project's baseline once; prints the outcome "

@@ -34,6 +34,7 @@ class TrialFinished:
     total: int | None
     duration_s: float
     metrics: Mapping[str, float] = field(default_factory=dict)
+    objective2: float | None = None  # the second objective (training time, s), if searched
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,7 @@ class RunOptions:
     workers: int = 1  # processes training at once on this machine
     storage_url: str | None = None  # overrides the project's storage (remote workers)
     idle_wait_s: float = 0.0  # a worker keeps polling this long for newly queued trials
+    tensorboard_dir: str | None = None  # local worker processes write TensorBoard logs here
 
 
 class _MultiHooks(RunnerHooks):
@@ -353,6 +354,8 @@ class ExperimentRunner:
                "--experiment", self.experiment.name, "--storage", self.url, "--quiet"]
         if self.options.device:
             cmd += ["--device", self.options.device]
+        if self.options.tensorboard_dir:
+            cmd += ["--tensorboard", self.options.tensorboard_dir]
         return [subprocess.Popen(cmd, stdin=subprocess.DEVNULL) for _ in range(extra)]
 
     def _stop_workers(self, procs: list[subprocess.Popen[bytes]]) -> None:

@@ -281,7 +281,8 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
         objective_std=std, metrics=metrics, duration_s=duration,
     )
     return TrialFinished(trial_id, trial.number, state, message, objective, ctx.best(), index,
-                         total, time.perf_counter() - t0, metrics)
+                         total, time.perf_counter() - t0, metrics,
+                         second if ctx.search.objective.second != "none" else None)
 
 
 def _invalid(ctx: TrialContext, trial: optuna.Trial, params: dict[str, Any], message: str,

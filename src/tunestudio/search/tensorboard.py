@@ -1,0 +1,258 @@
+"""TensorBoard logs of an experiment: one run folder per trial (`DIR/<experiment>/trial-0007`),
+with the scalars TensorBoard's Scalars dashboard plots and the HParams summary its HParams
+dashboard tabulates. Written through `torch.utils.tensorboard` (the `tensorboard` package is
+an optional extra: `pip install 'tunestudio[tensorboard]'`).
+
+Two writers produce the same logs:
+- `export_tensorboard` from the trial history (`tunestudio export --format tensorboard`);
+- `TensorBoardHooks` while a search trains (`tunestudio run --tensorboard DIR`).
+
+Scalars (x axis: the optimiser step):
+- per step: `train/loss`, `train/lr`, `train/grad_norm`;
+- per evaluation: `eval/train_loss`, `eval/val_loss`, `eval/<metric>` for each metric (e.g.
+  `eval/val_accuracy`), `eval/epoch`, and `eval/wall_s` (seconds since the fit started);
+- at the end: `objective/<metric>` (and `objective/train_time_s` for a second objective), the
+  metrics of the HParams summary, whose hyperparameters are the trial's searched values plus
+  its `state`.
+A trial repeated with several seeds writes repeat 0 in its folder and repeat r in
+`trial-0007/repeat-r`. Event wall times: the real ones while training; on export, the
+evaluation's (trial start + `wall_s`), and for steps, interpolated between evaluations, since
+the history keeps no clock per step.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tunestudio.engine import EvalEvent, FitStartEvent, StepEvent
+from tunestudio.errors import TuneStudioError
+from tunestudio.search.events import RunSummary, TrialFinished, TrialStarted
+from tunestudio.search.hooks import RunnerHooks
+from tunestudio.store import EvalSeries, StepSeries, Store, TrialRow
+
+if TYPE_CHECKING:
+    from torch.utils.tensorboard import SummaryWriter
+
+MISSING = ("TensorBoard logs need the `tensorboard` package, which is not installed; install "
+           "it with `pip install 'tunestudio[tensorboard]'` (or `pip install tensorboard`)")
+TRIALS_PER_READ = 200  # trials whose series are read from the store at once
+
+
+def summary_writer(log_dir: Path) -> SummaryWriter:
+    """A `torch.utils.tensorboard.SummaryWriter` on `log_dir`. Raises TuneStudioError when
+    the `tensorboard` package is missing, saying how to install it."""
+    _check_installed()
+    from torch.utils.tensorboard import SummaryWriter
+
+    return SummaryWriter(log_dir=str(log_dir), flush_secs=10)
+
+
+def _safe(name: str) -> str:
+    """A folder name for an experiment name (path separators and odd characters replaced)."""
+    return re.sub(r"[^\w.\- ]+", "_", name).strip() or "experiment"
+
+
+def run_dir(root: Path, experiment: str, number: int, repeat: int = 0) -> Path:
+    """`root/<experiment>/trial-0007`, or `.../trial-0007/repeat-2` for a repeat seed."""
+    folder = root / _safe(experiment) / f"trial-{number:04d}"
+    return folder if repeat == 0 else folder / f"repeat-{repeat}"
+
+
+def _hparam_value(value: Any) -> float | int | str | bool:
+    if isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def write_hparams(writer: SummaryWriter, params: Mapping[str, Any], state: str,
+                  objectives: Mapping[str, float | None], step: int) -> None:
+    """The HParams summary of one trial in its own run folder: its searched values and state
+    as hyperparameters, `objectives` (tag -> value, None for a trial without one) as metrics,
+    each also written as a scalar under its tag, where the HParams dashboard reads it."""
+    from torch.utils.tensorboard import summary as tb_summary
+
+    hparams: Any = tb_summary.hparams  # untyped in torch
+
+    hparam_dict = {str(k): _hparam_value(v) for k, v in params.items()}
+    hparam_dict["state"] = state
+    metrics = {k: float(v) for k, v in objectives.items() if v is not None}
+    experiment, session_start, session_end = hparams(hparam_dict, metrics)
+    # add_hparams would put them in a new run folder of their own; they belong in the trial's
+    file_writer = writer._get_file_writer()  # type: ignore[no-untyped-call]
+    for summary in (experiment, session_start, session_end):
+        file_writer.add_summary(summary)
+    for tag, value in metrics.items():
+        writer.add_scalar(tag, value, global_step=step)
+
+
+def objective_tags(metric: str, second: str | None) -> tuple[str, str | None]:
+    """The scalar tags of the objective and of the second objective (None when there is none)."""
+    return f"objective/{metric}", (None if not second or second == "none"
+                                   else f"objective/{second}_s" if second == "train_time"
+                                   else f"objective/{second}")
+
+
+def _write_steps(writer: SummaryWriter, steps: StepSeries, mask: np.ndarray,
+                 walltimes: np.ndarray) -> None:
+    for i in np.flatnonzero(mask):
+        step, wall = int(steps.step[i]), float(walltimes[i])
+        writer.add_scalar("train/loss", float(steps.loss[i]), step, walltime=wall)
+        writer.add_scalar("train/lr", float(steps.lr[i]), step, walltime=wall)
+        writer.add_scalar("train/grad_norm", float(steps.grad_norm[i]), step, walltime=wall)
+
+
+def _write_eval(writer: SummaryWriter, step: int, epoch: float, wall_s: float, train_loss: float,
+                val_loss: float | None, metrics: Mapping[str, float], walltime: float) -> None:
+    writer.add_scalar("eval/epoch", epoch, step, walltime=walltime)
+    writer.add_scalar("eval/wall_s", wall_s, step, walltime=walltime)
+    values = {"train_loss": train_loss, "val_loss": val_loss, **metrics}  # metrics may repeat them
+    for name, value in values.items():
+        if value is not None and not math.isnan(value):
+            writer.add_scalar(f"eval/{name}", value, step, walltime=walltime)
+
+
+def _export_trial(root: Path, experiment: str, trial: TrialRow, steps: StepSeries | None,
+                  evals: EvalSeries | None, tags: tuple[str, str | None]) -> list[Path]:
+    start = trial.started_at or 0.0
+    repeats = sorted({*(() if steps is None else steps.repeat.tolist()),
+                      *(() if evals is None else evals.repeat.tolist())} or {0})
+    folders = []
+    for repeat in repeats:
+        folder = run_dir(root, experiment, trial.number, repeat)
+        writer = summary_writer(folder)
+        try:
+            eval_steps = np.empty(0)
+            eval_walls = np.empty(0)
+            if evals is not None:
+                mask = evals.repeat == repeat
+                eval_steps = evals.step[mask].astype(np.float64)
+                eval_walls = start + evals.wall_s[mask]
+                for i in np.flatnonzero(mask):
+                    _write_eval(writer, int(evals.step[i]), float(evals.epoch[i]),
+                                float(evals.wall_s[i]), float(evals.train_loss[i]),
+                                float(evals.val_loss[i]),
+                                {k: float(v[i]) for k, v in evals.metrics.items()},
+                                start + float(evals.wall_s[i]))
+            if steps is not None:
+                mask = steps.repeat == repeat
+                # The history keeps no clock per step: steps get the wall time interpolated
+                # between the evaluations (from the trial's start before the first one).
+                xs = np.concatenate([[0.0], eval_steps])
+                ys = np.concatenate([[start], eval_walls])
+                walls = np.interp(steps.step.astype(np.float64), xs, ys)
+                _write_steps(writer, steps, mask, walls)
+            if repeat == 0:
+                last = int(steps.step.max()) if steps is not None and len(steps) else 0
+                objectives = {tags[0]: trial.objective}
+                if tags[1] is not None:
+                    objectives[tags[1]] = trial.objective2
+                write_hparams(writer, trial.params, trial.state, objectives, last)
+        finally:
+            writer.close()
+        folders.append(folder)
+    return folders
+
+
+def _check_installed() -> None:
+    try:
+        import torch.utils.tensorboard  # noqa: F401
+    except ImportError:  # torch raises it when tensorboard is missing or too old
+        raise TuneStudioError(MISSING) from None
+
+
+def export_tensorboard(store: Store, out_dir: Path,
+                       objectives: Mapping[str, tuple[str, str | None]],
+                       experiment: str | None = None) -> list[Path]:
+    """Write the TensorBoard logs of every trial (of one experiment, or all) under `out_dir`;
+    returns the run folders written. `objectives` maps an experiment name to its objective
+    tags (see `objective_tags`); an experiment missing from it gets `objective/value`.
+    Running trials are written as far as they got. Raises TuneStudioError when the
+    `tensorboard` package is missing (before writing anything)."""
+    _check_installed()
+    names = {e.id: e.name for e in store.experiments()}
+    wanted = [i for i, n in names.items() if experiment is None or n == experiment]
+    written: list[Path] = []
+    for exp_id in wanted:
+        name = names[exp_id]
+        tags = objectives.get(name, ("objective/value", None))
+        trials = store.trials(exp_id)
+        for begin in range(0, len(trials), TRIALS_PER_READ):
+            chunk = trials[begin:begin + TRIALS_PER_READ]
+            ids = [t.id for t in chunk]
+            steps, evals = store.step_series(ids), store.eval_series(ids)
+            for t in chunk:
+                written += _export_trial(out_dir, name, t, steps.get(t.id), evals.get(t.id),
+                                         tags)
+    return written
+
+
+class TensorBoardHooks(RunnerHooks):
+    """Writes the TensorBoard logs of a search while it trains (the same layout and tags as
+    `export_tensorboard`, with real wall times). Creating it raises TuneStudioError when
+    `tensorboard` is missing. Called from the runner's thread; trials trained at once (fused)
+    each get their own writers."""
+
+    def __init__(self, out_dir: Path, experiment: str, tags: tuple[str, str | None]) -> None:
+        _check_installed()
+        self.out_dir, self.experiment, self.tags = Path(out_dir), experiment, tags
+        self._started: dict[int, TrialStarted] = {}
+        self._writers: dict[int, list[SummaryWriter]] = {}  # trial id -> one per repeat
+        self._last_step: dict[int, int] = {}  # of repeat 0, where the HParams summary goes
+
+    def on_trial_start(self, ev: TrialStarted) -> None:
+        self._started[ev.trial_id] = ev
+
+    def on_fit_start(self, trial_id: int, ev: FitStartEvent) -> None:
+        started = self._started.get(trial_id)
+        if started is None:
+            return
+        writers = self._writers.setdefault(trial_id, [])
+        writers.append(summary_writer(run_dir(self.out_dir, self.experiment, started.number,
+                                              len(writers))))
+
+    def _current(self, trial_id: int) -> SummaryWriter | None:
+        writers = self._writers.get(trial_id)
+        return writers[-1] if writers else None
+
+    def on_step(self, trial_id: int, ev: StepEvent) -> None:
+        writer = self._current(trial_id)
+        if writer is None:
+            return
+        writer.add_scalar("train/loss", ev.loss, ev.step)
+        writer.add_scalar("train/lr", ev.lr, ev.step)
+        writer.add_scalar("train/grad_norm", ev.grad_norm, ev.step)
+        if len(self._writers[trial_id]) == 1:
+            self._last_step[trial_id] = ev.step
+
+    def on_evaluate(self, trial_id: int, ev: EvalEvent) -> None:
+        writer = self._current(trial_id)
+        if writer is not None:
+            _write_eval(writer, ev.step, ev.epoch, ev.wall_s, ev.train_loss, ev.val_loss,
+                        ev.metrics, time.time())
+
+    def on_trial_end(self, ev: TrialFinished) -> None:
+        started = self._started.pop(ev.trial_id, None)
+        writers = self._writers.pop(ev.trial_id, [])
+        last_step = self._last_step.pop(ev.trial_id, 0)
+        try:
+            if started is not None and writers:
+                objectives: dict[str, float | None] = {self.tags[0]: ev.objective}
+                if self.tags[1] is not None:
+                    objectives[self.tags[1]] = ev.objective2
+                write_hparams(writers[0], started.params, ev.state, objectives, last_step)
+        finally:
+            for writer in writers:
+                writer.close()
+
+    def on_run_end(self, summary: RunSummary) -> None:
+        for writers in self._writers.values():
+            for writer in writers:
+                writer.close()
+        self._writers.clear()

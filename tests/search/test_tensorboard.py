@@ -1,0 +1,112 @@
+"""TensorBoard logs of a search, read back with TensorBoard's own event reader: one run folder
+per trial with every stored point, and an HParams summary of each trial's values and
+objective. Written from the history (export) and while training (hooks), alike."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import plugin_data_pb2
+
+from tiny_projects import tiny_project
+from tunestudio.config import Budget, Project
+from tunestudio.errors import TuneStudioError
+from tunestudio.search import ExperimentRunner, open_store
+from tunestudio.search.tensorboard import (
+    TensorBoardHooks,
+    export_tensorboard,
+    objective_tags,
+    run_dir,
+)
+
+TAGS = objective_tags("val_accuracy", "none")
+
+
+def read_run(folder: Path) -> EventAccumulator:
+    acc = EventAccumulator(str(folder), size_guidance={"scalars": 0, "tensors": 0})
+    acc.Reload()
+    return acc
+
+
+def session_hparams(acc: EventAccumulator) -> dict[str, object]:
+    content = acc.PluginTagToContent("hparams")["_hparams_/session_start_info"]
+    data = plugin_data_pb2.HParamsPluginData.FromString(content)
+    values = data.session_start_info.hparams
+    return {k: v.WhichOneof("kind") and getattr(v, v.WhichOneof("kind"))
+            for k, v in values.items()}
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Path]:
+    """A 6-trial search, logged live to `live/`."""
+    folder = tmp_path_factory.mktemp("tb")
+    live = folder / "live"
+    project = tiny_project({"budget": Budget(trials=6)}, epochs=2, fraction=0.2)
+    project = project.model_copy(update={  # one history for every test of the module
+        "storage_url": f"sqlite:///{(folder / 'history.sqlite').as_posix()}"})
+    name = project.experiments[0].name
+    ExperimentRunner(project, name, hooks=[TensorBoardHooks(live, name, TAGS)]).run()
+    return project, live
+
+
+def check_logs(project: Project, root: Path) -> None:
+    name = project.experiments[0].name
+    store = open_store(project)
+    try:
+        exp = store.experiment(name)
+        assert exp is not None
+        trials = store.trials(exp.id)
+        steps = store.step_series([t.id for t in trials])
+        evals = store.eval_series([t.id for t in trials])
+    finally:
+        store.close()
+    assert len(trials) == 6
+    for t in trials:
+        acc = read_run(run_dir(root, name, t.number))
+        scalars = set(acc.Tags()["scalars"])
+        n_steps, n_evals = len(steps[t.id]), len(evals[t.id])
+        assert n_steps > 0 and n_evals > 0
+        for tag in ("train/loss", "train/lr", "train/grad_norm"):
+            points = acc.Scalars(tag)
+            assert len(points) == n_steps, (tag, t.number)
+            assert [p.step for p in points] == steps[t.id].step.tolist()
+        assert [p.value for p in acc.Scalars("train/lr")] == pytest.approx(
+            steps[t.id].lr.tolist(), rel=1e-6)  # float32 in the event file
+        for tag in ("eval/val_loss", "eval/train_loss", "eval/val_accuracy", "eval/wall_s"):
+            assert len(acc.Scalars(tag)) == n_evals, (tag, t.number)
+        assert {"train/loss", "eval/val_accuracy", TAGS[0]} <= scalars
+        hp = session_hparams(acc)
+        for key, value in t.params.items():
+            assert hp[key] == pytest.approx(value) if isinstance(value, float) \
+                else hp[key] == value
+        assert hp["state"] == t.state == "complete"
+        [objective] = acc.Scalars(TAGS[0])
+        assert objective.value == pytest.approx(t.objective, rel=1e-6)
+
+
+def test_exported_logs_hold_every_stored_point_and_the_hparams(
+        searched: tuple[Project, Path], tmp_path: Path) -> None:
+    project, _ = searched
+    out = tmp_path / "export"
+    store = open_store(project)
+    try:
+        runs = export_tensorboard(store, out, {project.experiments[0].name: TAGS})
+    finally:
+        store.close()
+    assert len(runs) == 6
+    check_logs(project, out)
+
+
+def test_logs_written_while_training_hold_the_same(searched: tuple[Project, Path]) -> None:
+    project, live = searched
+    check_logs(project, live)
+
+
+def test_a_missing_tensorboard_package_gets_a_clear_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import fails
+    with pytest.raises(TuneStudioError, match=r"pip install 'tunestudio\[tensorboard\]'"):
+        TensorBoardHooks(tmp_path, "e", TAGS)
