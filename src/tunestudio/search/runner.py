@@ -29,7 +29,7 @@ from tunestudio.errors import TuneStudioError
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
-from tunestudio.search.samplers import build_pruner, build_sampler
+from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
 from tunestudio.search.space import distributions
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
 from tunestudio.search.trial_run import (
@@ -132,6 +132,10 @@ class ExperimentRunner:
                 directions=[direction] if n_obj == 1 else [direction, "minimize"],
                 sampler=build_sampler(search, n_obj), pruner=build_pruner(search.pruner, n_obj),
             )
+        # A seeded study run again, or by several workers, must not draw the same points.
+        told = sum(t.state != TrialState.WAITING for t in study.get_trials(deepcopy=False))
+        study.sampler = build_sampler(
+            search, n_obj, run_seed(search, told, None if self.queue else worker_tag()))
         experiment_id = store.ensure_experiment(
             exp.name, study.study_name, goal=exp.goal, hypothesis=exp.hypothesis,
             expected_result=exp.expected_result, conclusion=exp.conclusion,

@@ -3,6 +3,7 @@ every parameter set up front (see plan.py), so their sampler never has to choose
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import optuna
@@ -11,8 +12,26 @@ from tunestudio.config import PrunerConfig, SearchDefinition
 from tunestudio.errors import TuneStudioError
 
 
-def build_sampler(search: SearchDefinition, n_objectives: int) -> optuna.samplers.BaseSampler:
+def run_seed(search: SearchDefinition, told: int, worker: str | None = None) -> int | None:
+    """The seed of this run's sampler: `sampler_seed` itself for the first run of a study (so a
+    seeded study starts as Optuna's own sampler with that seed would), else a 32-bit value
+    derived (SHA-256) from the seed, the number of trials the study already holds, and the
+    worker. A seeded experiment run again therefore draws new points, and the same sequence of
+    runs on a fresh database draws the same ones; parallel workers (`tunestudio worker`, named
+    by host and process) never share a seed. None (no seed) stays None: unseeded samplers are
+    random anyway."""
     seed = search.sampler_seed
+    if seed is None or (told == 0 and worker is None):
+        return seed
+    text = f"{seed}:{told}:{worker or ''}".encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:4], "big")
+
+
+def build_sampler(search: SearchDefinition, n_objectives: int, seed: int | None = None
+                  ) -> optuna.samplers.BaseSampler:
+    """Optuna's sampler for the strategy, seeded with `seed` (see `run_seed`; by default the
+    search's `sampler_seed`)."""
+    seed = search.sampler_seed if seed is None else seed
     strategy = search.strategy
     if strategy in ("ovat", "grid", "random"):
         return optuna.samplers.RandomSampler(seed=seed)
@@ -22,7 +41,12 @@ def build_sampler(search: SearchDefinition, n_objectives: int) -> optuna.sampler
     if strategy == "gp":
         return _gp_sampler(seed)
     if strategy == "qmc":
-        return optuna.samplers.QMCSampler(seed=seed, warn_independent_sampling=False)
+        # The scrambled Sobol sequence keeps the experiment's seed: it continues across runs
+        # from the study's own sample counter, which a new scramble would restart. What QMC
+        # cannot place (the first trial, categorical knobs) comes from the run's seed.
+        return optuna.samplers.QMCSampler(
+            seed=search.sampler_seed, warn_independent_sampling=False,
+            independent_sampler=optuna.samplers.RandomSampler(seed=seed))
     if strategy == "cmaes":
         if n_objectives > 1:
             raise TuneStudioError("CMA-ES optimises one objective; remove the second objective "
