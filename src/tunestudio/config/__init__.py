@@ -21,7 +21,7 @@ from tunestudio.config.data import (
 )
 from tunestudio.config.dotted import Leaf, get_value, iter_leaves, resolve, set_values
 from tunestudio.config.merge import InvalidConfigError, merge_values
-from tunestudio.config.model import CNNModel, MLPModel, PythonModel
+from tunestudio.config.model import CNNModel, MLPModel, PythonModel, TorchvisionModel
 from tunestudio.config.optim import (
     AdamOptimizer,
     AdamWOptimizer,
@@ -108,6 +108,7 @@ __all__ = [
     "SearchDefinition",
     "StepSchedule",
     "Task",
+    "TorchvisionModel",
     "TrainingConfig",
     "count_trials",
     "dump_project",

@@ -1,4 +1,6 @@
-"""Which network a run trains: an MLP, a small CNN for image-shaped data, or a model of yours."""
+"""Which network a run trains: an MLP, a small CNN for image-shaped data, a torchvision
+architecture, or a model of yours; the last two may start from a local checkpoint and freeze
+part of the network (fine-tuning)."""
 
 from __future__ import annotations
 
@@ -74,7 +76,47 @@ class CNNModel(ConfigModel):
         return self
 
 
-class PythonModel(ConfigModel):
+TorchvisionName = Literal[
+    "resnet18", "resnet34", "resnet50", "mobilenet_v2", "mobilenet_v3_small",
+    "mobilenet_v3_large", "efficientnet_b0", "efficientnet_b1", "regnet_y_400mf",
+    "regnet_x_400mf", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "convnext_tiny",
+    "densenet121",
+]
+Freeze = Literal["none", "backbone", "all_but_last"]
+_WEIGHTS_HELP = (
+    "A local checkpoint to start from: a state dict saved with torch.save (loaded with "
+    "weights_only=True, never unpickled) or a .safetensors file; a classifier head of another "
+    "size is left freshly initialised. Relative to the project file; empty = random weights."
+)
+_FREEZE_HELP = (
+    "What does not train: none; backbone (only the classifier head learns); all_but_last "
+    "(the last trainable_blocks blocks and the head learn). Frozen batch norm layers keep "
+    "their statistics."
+)
+_FREEZE_ADVICE = "Fine-tuning a pretrained model on little data: freeze the backbone first, " \
+    "then unfreeze the last blocks with a lower learning rate."
+
+
+class _FineTune(ConfigModel):
+    weights_path: str | None = field(None, _WEIGHTS_HELP, min_length=1)
+    freeze: Freeze = field("none", _FREEZE_HELP, advice=_FREEZE_ADVICE)
+    trainable_blocks: int = field(
+        1, "Blocks at the end of the backbone that learn when freeze is all_but_last.",
+        ge=1, le=1000,
+    )
+
+
+class TorchvisionModel(_FineTune):
+    kind: Literal["torchvision"] = "torchvision"
+    name: TorchvisionName = field(
+        "resnet18",
+        "A torchvision architecture, built with random weights (nothing is downloaded) and its "
+        "classifier head sized to the task's outputs; grey images are fed to its first "
+        "convolution directly.",
+    )
+
+
+class PythonModel(_FineTune):
     kind: Literal["python"] = "python"
     path: str = field(
         "model.py",
@@ -89,4 +131,5 @@ class PythonModel(ConfigModel):
     )
 
 
-ModelConfig = Annotated[MLPModel | CNNModel | PythonModel, Field(discriminator="kind")]
+ModelConfig = Annotated[MLPModel | CNNModel | TorchvisionModel | PythonModel,
+                       Field(discriminator="kind")]

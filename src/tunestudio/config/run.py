@@ -16,7 +16,7 @@ from tunestudio.config.common import (
     unmeasured_reason,
 )
 from tunestudio.config.data import DataConfig
-from tunestudio.config.model import CNNModel, MLPModel, ModelConfig
+from tunestudio.config.model import CNNModel, MLPModel, ModelConfig, TorchvisionModel
 from tunestudio.config.optim import AdamOptimizer, OptimizerConfig
 from tunestudio.config.schedule import CosineSchedule, PlateauSchedule, ScheduleConfig
 from tunestudio.config.training import EarlyStoppingConfig, EvaluationConfig, TrainingConfig
@@ -55,10 +55,12 @@ class RunConfig(ConfigModel):
                 f"than training.epochs ({self.training.epochs}); shorten the warm-up or train "
                 "longer"
             )
-        if isinstance(self.model, CNNModel) and self.data.source.image_shaped is False:
+        if isinstance(self.model, CNNModel | TorchvisionModel) \
+                and self.data.source.image_shaped is False:
             raise ValueError(
-                "model.kind: a CNN needs image-shaped data (e.g. the digits set, or an .npz "
-                "with X of shape N x C x H x W); use an MLP for tabular data"
+                f"model.kind: a {self.model.kind} model needs image-shaped data (e.g. the "
+                "digits set, an image folder, or an .npz with X of shape N x C x H x W); use "
+                "an MLP for tabular data"
             )
         loss = self.training.loss
         if loss == "cross_entropy" and task != "classification":

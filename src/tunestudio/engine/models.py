@@ -1,5 +1,6 @@
-"""The networks of the config: an MLP, a small CNN for image-shaped data, or the user's own
-`build_model(input_shape, n_outputs)`; then the chosen weight initialisation."""
+"""The networks of the config: an MLP, a small CNN for image-shaped data, a torchvision
+architecture, or the user's own `build_model(input_shape, n_outputs)`; then the chosen weight
+initialisation, or, for the last two, a local checkpoint and freezing (engine.finetune)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from typing import Literal
 import torch
 from torch import nn
 
-from tunestudio.config import CNNModel, MLPModel, PythonModel
+from tunestudio.config import CNNModel, MLPModel, PythonModel, TorchvisionModel
 from tunestudio.engine import user_code
 from tunestudio.engine.data_files import resolve_path
-from tunestudio.errors import TuneStudioError, UserCodeError
+from tunestudio.engine.finetune import ModelError, freeze, load_weights
+from tunestudio.errors import UserCodeError
 
-ModelSpec = MLPModel | CNNModel | PythonModel
+ModelSpec = MLPModel | CNNModel | TorchvisionModel | PythonModel
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU, "silu": nn.SiLU,
@@ -26,19 +28,37 @@ _GAIN_NAME: dict[str, GainName] = {"relu": "relu", "leaky_relu": "leaky_relu", "
                                    "silu": "relu", "tanh": "tanh", "sigmoid": "sigmoid"}
 
 
-class ModelError(TuneStudioError):
-    """The model cannot be built for this data."""
+__all__ = ["ModelError", "build_model", "check_output", "count_parameters", "initialise"]
 
 
 def build_model(spec: ModelSpec, input_shape: tuple[int, ...], n_outputs: int,
                 base_dir: Path | None = None) -> nn.Module:
+    model: nn.Module
     if isinstance(spec, MLPModel):
         model = _mlp(spec, input_shape, n_outputs)
     elif isinstance(spec, CNNModel):
         model = _cnn(spec, input_shape, n_outputs)
     else:
-        return _user_model(spec, input_shape, n_outputs, base_dir)
+        if isinstance(spec, TorchvisionModel):
+            from tunestudio.engine.torchvision_models import build_torchvision
+
+            model = build_torchvision(spec, input_shape, n_outputs)
+        else:
+            model = _user_model(spec, input_shape, n_outputs, base_dir)
+        return _fine_tuned(model, spec, base_dir)
     initialise(model, spec.init, spec.activation)
+    return model
+
+
+def _fine_tuned(model: nn.Module, spec: TorchvisionModel | PythonModel,
+                base_dir: Path | None) -> nn.Module:
+    """Weights from `spec.weights_path` when set, then the frozen part frozen."""
+    if spec.weights_path:
+        load_weights(model, spec.weights_path, base_dir)
+    freeze(model, spec.freeze, spec.trainable_blocks)
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ModelError("nothing is left to train after freezing; use freeze 'backbone' or "
+                         "raise trainable_blocks")
     return model
 
 

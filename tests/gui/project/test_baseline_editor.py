@@ -134,3 +134,18 @@ def test_image_sources_and_augmentation_render_and_validate(
     kind.combo.setCurrentIndex(kind.combo.findData("python_dataset"))
     kind.combo.activated.emit(kind.combo.currentIndex())
     assert baseline.editor("data.source.function").isVisibleTo(baseline)
+
+
+def test_torchvision_model_fields_render(window: MainWindow) -> None:
+    window.session.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    baseline = window.project_view.baseline
+    kind = baseline.editor("model.kind")
+    assert isinstance(kind, ChoiceEditor)
+    kind.combo.setCurrentIndex(kind.combo.findData("torchvision"))
+    kind.combo.activated.emit(kind.combo.currentIndex())
+    assert window.document.value("baseline.model.kind") == "torchvision"
+    for path in ("model.name", "model.weights_path", "model.freeze", "model.trainable_blocks"):
+        assert baseline.editor(path).isVisibleTo(baseline), path
+    name = baseline.editor("model.name")
+    assert isinstance(name, ChoiceEditor) and name.combo.findData("efficientnet_b0") >= 0
