@@ -66,6 +66,12 @@ def run_headless(root: Path, project: Project | None = None) -> Project:
     return project
 
 
+def headless_data_dir(project: Project) -> Path:
+    """The data dir `run_headless` used: the project's checkpoints live there (point
+    TUNESTUDIO_DATA_DIR at it in a test that uses a trial's stored model)."""
+    return Path(project.storage_url.removeprefix("sqlite:///")).parent / "data"
+
+
 def make_setup(project: Project | None, tmp_path: Path) -> Iterator[Setup]:
     project = project or tiny_project()
     document = ProjectDocument.from_project(project)

@@ -61,3 +61,51 @@ def default_storage_url(project_id: uuid.UUID) -> str:
 def datasets_dir() -> Path:
     """Data sets TuneStudio builds for its templates (e.g. the digits as PNG files)."""
     return data_dir() / "datasets"
+def project_files_dir(project_id: uuid.UUID) -> Path:
+    """The project's own folder under the data dir (beside its default database): its trial
+    checkpoints live here, whatever database URL the project uses."""
+    folder = data_dir() / "projects" / str(project_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def artifacts_dir(project_id: uuid.UUID) -> Path:
+    """Optuna's FileSystemArtifactStore of the project: one file per artifact id."""
+    folder = project_files_dir(project_id) / "artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def resume_dir(project_id: uuid.UUID) -> Path:
+    """Checkpoints of trials in flight (latest and best so far), one folder per Optuna trial
+    id; a finished trial's folder goes once its best checkpoint is an artifact."""
+    folder = project_files_dir(project_id) / "running"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def folder_size(path: Path) -> tuple[int, int]:
+    """(bytes, files) of the regular files under `path`; (0, 0) when it does not exist. Reads
+    the folder only, so that `tunestudio info` reports disk use without torch or Optuna."""
+    total = count = 0
+    if not path.is_dir():
+        return 0, 0
+    for entry in path.rglob("*"):
+        try:
+            if entry.is_file() and not entry.is_symlink():
+                total += entry.stat().st_size
+                count += 1
+        except OSError:  # a file removed while we walk (retention, a finished trial)
+            continue
+    return total, count
+
+
+def checkpoint_disk_use(project_id: uuid.UUID) -> dict[str, object]:
+    """Disk use of a project's checkpoints, for `tunestudio info` and the GUI: bytes and files
+    of the finished trials' artifacts and of the running (or interrupted) trials' resume
+    checkpoints, and the folder they live in."""
+    folder = data_dir() / "projects" / str(project_id)  # read only: nothing is created
+    kept, kept_files = folder_size(folder / "artifacts")
+    running, running_files = folder_size(folder / "running")
+    return {"path": str(folder), "bytes": kept + running, "artifacts_bytes": kept,
+            "artifacts": kept_files, "resume_bytes": running, "resume_files": running_files}

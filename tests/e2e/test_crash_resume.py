@@ -1,6 +1,6 @@
 """kill -9 of `tunestudio run` at random moments, five times in a row: finished trials keep
-their full series, the project file is unchanged, the killed trial is interrupted, and the
-next run resumes the same experiment."""
+their full series, the project file is unchanged, the killed trial is resumed by a later run,
+and the next run resumes the same experiment."""
 
 from __future__ import annotations
 
@@ -89,7 +89,9 @@ def test_kill_nine_five_times_then_resume(tmp_path: Path) -> None:
         states = [t.state for t in trials]
         assert "running" not in states
         assert killed, "no kill landed while a trial was running"
-        assert {t.id for t in trials if t.state == "interrupted"} == killed
+        # each killed trial went on from its checkpoint (or started over) in a later run
+        assert "interrupted" not in states
+        assert killed <= {t.id for t in trials if t.state == "complete"}
         assert len(store.experiments()) == 1  # the same experiment, resumed
         numbers = sorted(t.number for t in trials)
         assert len(numbers) == len(set(numbers))

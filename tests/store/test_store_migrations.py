@@ -86,6 +86,24 @@ def test_version_1_gets_the_config_fingerprints_of_its_trials(url: str) -> None:
         assert store.trial(bad).config_fingerprint is None
 
 
+def test_version_3_gets_resumed_from_step(url: str) -> None:
+    """Version 3 had no resumed_from_step column: the upgrade adds it, NULL for every trial
+    stored before (none went on from a checkpoint)."""
+    with Store.open(url) as store:
+        eid = store.ensure_experiment("old", "old-study")
+        tid = store.start_trial(eid, number=0, optuna_trial_id=0, params={}, config_json="",
+                                device="cpu", seed=0)
+        with store._db.write() as conn:  # back to the layout of version 3
+            conn.exec_driver_sql("ALTER TABLE ts_trial DROP COLUMN resumed_from_step")
+            conn.exec_driver_sql("UPDATE ts_meta SET value = '3' WHERE key = 'schema_version'")
+    assert "resumed_from_step" not in _columns(url, "ts_trial")
+    with Store.open(url) as store:
+        assert store.schema_version == CURRENT
+        assert store.trial(tid).resumed_from_step is None
+        store.resume_trial(tid, 40)
+        assert store.trial(tid).resumed_from_step == 40
+
+
 def test_a_failing_migration_leaves_the_database_as_it_was(
         url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(conn: Connection) -> None:

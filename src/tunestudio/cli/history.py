@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from tunestudio.cli.common import Subparsers, experiment_name, load
 from tunestudio.errors import TuneStudioError
+from tunestudio.paths import checkpoint_disk_use
 
 
 def _records(project_path: str, experiment: str | None) -> list[dict[str, Any]]:
@@ -132,7 +133,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 and not current.holds(overall) else None,
             })
     print(json.dumps({"project": project.name, "id": str(project.id), "path": str(project_path),
-                      "storage_url": url, "experiments": experiments}, indent=2, default=str))
+                      "storage_url": url, "experiments": experiments,
+                      "checkpoints": checkpoint_disk_use(project.id)}, indent=2, default=str))
     return 0
 
 

@@ -3,6 +3,7 @@
 Imports pydantic only, so a project opens and validates without torch or Qt."""
 
 from tunestudio.config.augment import AugmentConfig
+from tunestudio.config.checkpoints import CheckpointSettings
 from tunestudio.config.common import (
     ALL_METRICS,
     Metric,
@@ -76,6 +77,7 @@ __all__ = [
     "BuiltinData",
     "CNNModel",
     "CategoricalDimension",
+    "CheckpointSettings",
     "ConstantSchedule",
     "CosineRestartsSchedule",
     "CosineSchedule",

@@ -6,6 +6,7 @@ import uuid
 
 from pydantic import Field, model_validator
 
+from tunestudio.config.checkpoints import CheckpointSettings
 from tunestudio.config.common import (
     ConfigModel,
     check_metric_for_task,
@@ -62,6 +63,8 @@ class Project(ConfigModel):
         "", "SQLAlchemy URL of the trial history; empty = a local SQLite file in the data dir.",
     )
     notes: str = field("", "Free notes.")
+    checkpoints: CheckpointSettings = field(CheckpointSettings(),
+                                            "Trial checkpoints: what is kept, and how often.")
 
     def experiment(self, name: str) -> Experiment:
         for exp in self.experiments:

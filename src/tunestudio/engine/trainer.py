@@ -16,7 +16,7 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from tunestudio.config import RunConfig, metric_mode
+from tunestudio.engine import checkpoint
 from tunestudio.engine.augment import make_augment
 from tunestudio.engine.batching import batch_bounds
 from tunestudio.engine.data import Splits
@@ -70,7 +71,9 @@ class Trainer:
     """Trains `config` once. `device` and `seed` override the config's (a search repeats a
     trial with other seeds); relative data and model paths resolve against `base_dir` (the
     project file's folder). `stop_event` ends the fit before the next step; while
-    `pause_event` is set the fit waits. `datasets` may be given to skip loading (k-fold).
+    `pause_event` is set the fit waits. `resume` is a checkpoint state
+    (engine.checkpoint.load) to continue from at its epoch; one that does not fit this config
+    makes the fit fail before its first step. `datasets` may be given to skip loading (k-fold).
     After `setup()` (called by `fit`), `model`, `device` and `datasets` are ready for the
     evaluation helpers."""
 
@@ -78,7 +81,8 @@ class Trainer:
                  base_dir: Path | None = None, device: str | None = None,
                  seed: int | None = None, stop_event: threading.Event | None = None,
                  pause_event: threading.Event | None = None, step_events: bool = True,
-                 datasets: Splits | LoaderSplits | None = None):
+                 datasets: Splits | LoaderSplits | None = None,
+                 resume: Mapping[str, Any] | None = None):
         self.config = config
         self.hooks = list(hooks)
         self.base_dir = base_dir
@@ -88,6 +92,8 @@ class Trainer:
         self.pause_event = pause_event
         self.step_events = step_events
         self.datasets: Splits | LoaderSplits | None = datasets
+        self.resume = resume
+        self.start_epoch = 0
         self.model: nn.Module | None = None
         self.optimizer: torch.optim.Optimizer | None = None
         self.schedule: LRSchedule | None = None
@@ -264,6 +270,9 @@ class Trainer:
         self._early = EarlyStopping(cfg.early_stopping, cfg.early_stopping_mode)
         self._evaluated_at = -1
         self._divergence: Divergence | None = None
+        self._generator = torch.Generator().manual_seed(self.seed)  # the batch order
+        if self.resume is not None:
+            self.start_epoch = checkpoint.restore(self, self.resume)
         self.model.train()
         diverged = self._run_steps(bounds) or self._recorder.flush() or self._divergence
         if diverged is not None:
@@ -292,12 +301,11 @@ class Trainer:
         n_train = self.datasets.n_train
         every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
         on_epoch_end = _overriding(self.hooks, "on_epoch_end")
-        generator = torch.Generator().manual_seed(self.seed)
         pause_ev = self.pause_event
         lr_now = math.nan
         sizes = [end - start for start, end in bounds]
-        for epoch in range(cfg.training.epochs):
-            for xb, yb in self._epoch_batches(n_train, sizes, generator):
+        for epoch in range(self.start_epoch, cfg.training.epochs):
+            for xb, yb in self._epoch_batches(n_train, sizes, self._generator):
                 n = len(yb)
                 if self._stop_due():
                     return None

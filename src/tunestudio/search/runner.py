@@ -26,6 +26,7 @@ from optuna.trial import TrialState
 from tunestudio.config import Experiment, Project
 from tunestudio.engine import warm_up
 from tunestudio.errors import TuneStudioError
+from tunestudio.search.artifacts import CheckpointPlan
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
@@ -172,7 +173,7 @@ class ExperimentRunner:
             distributions=distributions(search, self.project.baseline),
             base_dir=self.base_dir, device=self.options.device, hooks=self.hooks,
             stop_event=self.stop_event, pause_event=self.pause_event, fit=self.fit,
-            running=running, best=lambda: self._best,
+            running=running, best=lambda: self._best, checkpoints=self._checkpoints(),
         )
         self.hooks.on_run_start(total)
         beat = _Heartbeat(store, storage, running)
@@ -249,6 +250,12 @@ class ExperimentRunner:
         )
         self.hooks.on_run_end(summary)
         return summary
+
+    def _checkpoints(self) -> CheckpointPlan | None:
+        """Checkpoints are kept for the engine's fits (a benchmark's stand-in has no model)."""
+        if not self.project.checkpoints.enabled or self.fit is not train_with_engine:
+            return None
+        return CheckpointPlan.for_project(self.project)
 
     def _prepare(self, ctx: TrialContext, study: optuna.Study,
                  storage: optuna.storages.RDBStorage, unbounded: bool, index: int,
@@ -333,12 +340,14 @@ class ExperimentRunner:
         property of the config) so their point can run again. A process on this host that no
         longer exists is dead at once; elsewhere a heartbeat older than STALE_AFTER_S tells."""
         dead: set[int] = set()
+        # With checkpoints, a killed trial goes back to the queue and resumes from its last one
+        again = TrialState.WAITING if self._checkpoints() is not None else TrialState.FAIL
         for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             owner = frozen.user_attrs.get(WORKER_ATTR)
             if isinstance(owner, str) and _dead_local_process(owner):
                 assert self._storage is not None
                 with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-                    self._storage.set_trial_state_values(frozen._trial_id, TrialState.FAIL)
+                    self._storage.set_trial_state_values(frozen._trial_id, again)
                 dead.add(frozen._trial_id)
         for row in store.trials(experiment_id) if dead else []:
             if row.state == "running" and row.optuna_trial_id in dead:

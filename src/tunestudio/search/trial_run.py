@@ -29,6 +29,14 @@ from tunestudio.engine import (
     resolve_device,
     trial_environment,
 )
+from tunestudio.engine.checkpoint import LATEST, CheckpointError, CheckpointHook, State
+from tunestudio.engine.checkpoint import load as load_checkpoint
+from tunestudio.search.artifacts import (
+    CheckpointPlan,
+    apply_retention,
+    discard_working_files,
+    upload_best,
+)
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import FINGERPRINT_ATTR, STATE_ATTR
@@ -61,9 +69,11 @@ class FitFunction(Protocol):
 
 def train_with_engine(config: RunConfig, *, hooks: Sequence[TrainerHooks],
                       base_dir: Path | None, device: str | None, seed: int,
-                      stop_event: threading.Event, pause_event: threading.Event) -> FitResult:
+                      stop_event: threading.Event, pause_event: threading.Event,
+                      resume: Mapping[str, Any] | None = None) -> FitResult:
+    """The engine's Trainer; `resume` is a checkpoint state to continue from."""
     trainer = Trainer(config, hooks=hooks, base_dir=base_dir, device=device, seed=seed,
-                      stop_event=stop_event, pause_event=pause_event)
+                      stop_event=stop_event, pause_event=pause_event, resume=resume)
     return trainer.fit()
 
 
@@ -85,6 +95,7 @@ class TrialContext:
     fit: FitFunction
     running: set[tuple[int, int]]  # (store id, optuna id) of trials in flight, for heartbeats
     best: Callable[[], float | None]
+    checkpoints: CheckpointPlan | None = None  # None: no checkpoints, no resume
 
 
 class _TrialHooks(TrainerHooks):
@@ -138,6 +149,8 @@ class Training:
     started: float
     writer: SeriesWriter
     pruning: PruningReporter | None
+    resume: State | None = None  # the checkpoint an interrupted trial goes on from
+    note: str = ""  # what became of an interrupted trial's checkpoint
 
 
 def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | None) -> Prepared:
@@ -173,19 +186,36 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
     trial, config = prepared.trial, prepared.config
     seed0 = config.training.seed
     device = _device_name(ctx.device or config.training.device)
-    trial_id = ctx.store.start_trial(
-        ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial),
-        params=prepared.params, config_json=config.model_dump_json(), device=device,
-        seed=seed0, repeats=ctx.search.repeats, config_fingerprint=prepared.fingerprint,
-        environment=prepared.environment,
-    )
+    earlier = ctx.store.trial_of_optuna(ctx.experiment_id, optuna_id(trial)) \
+        if ctx.checkpoints is not None else None
+    resume: State | None = None
+    note = ""
+    if earlier is not None and earlier.config_fingerprint == prepared.fingerprint:
+        # an interrupted trial, back from the queue, on the same config: it goes on
+        assert ctx.checkpoints is not None
+        trial_id = earlier.id
+        resume, note = resume_point(ctx.checkpoints, optuna_id(trial), config, seed0,
+                                    ctx.search.repeats)
+        ctx.store.resume_trial(trial_id, int(resume["step"]) if resume else 0, note)
+    else:
+        if earlier is not None:  # the baseline changed since: a new row, a fresh start
+            assert ctx.checkpoints is not None
+            discard_working_files(ctx.checkpoints, optuna_id(trial))
+            note = (f"interrupted trial started over: its config changed since (trial row "
+                    f"{earlier.id} keeps the interrupted run)")
+        trial_id = ctx.store.start_trial(
+            ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial),
+            params=prepared.params, config_json=config.model_dump_json(), device=device,
+            seed=seed0, repeats=ctx.search.repeats, config_fingerprint=prepared.fingerprint,
+            environment=prepared.environment,
+        )
     ctx.running.add((trial_id, optuna_id(trial)))
     ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, prepared.params, seed0,
                                           device, index, total))
     prunes = ctx.search.objective.second == "none" and ctx.search.pruner.kind != "none"
     pruning = PruningReporter(trial, ctx.search.objective.metric) if prunes else None
     return Training(prepared, trial_id, index, total, time.perf_counter(),
-                    SeriesWriter(ctx.store), pruning)
+                    SeriesWriter(ctx.store), pruning, resume, note)
 
 
 def train(ctx: TrialContext, run: Training) -> list[FitResult]:
@@ -195,15 +225,72 @@ def train(ctx: TrialContext, run: Training) -> list[FitResult]:
     device = _device_name(ctx.device or config.training.device)
     results: list[FitResult] = []
     for repeat in range(ctx.search.repeats):
-        hooks = [_TrialHooks(ctx, run.trial_id, run.writer, repeat,
-                             run.pruning if repeat == 0 else None)]
-        result = ctx.fit(config, hooks=hooks, base_dir=ctx.base_dir, device=device,
-                         seed=config.training.seed + repeat, stop_event=ctx.stop_event,
-                         pause_event=ctx.pause_event)
+        result = _fit_once(ctx, run, config, device, repeat)
         results.append(result)
         if STATE_OF_STATUS.get(result.status) != "complete":
             break
     return results
+
+
+def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
+              repeat: int) -> FitResult:
+    """One fit; the first seed's fit keeps checkpoints and may go on from one. A checkpoint
+    that does not fit (the fit fails before its first step) is dropped with a note, and the
+    trial starts over."""
+    hooks: list[TrainerHooks] = [_TrialHooks(ctx, run.trial_id, run.writer, repeat,
+                                             run.pruning if repeat == 0 else None)]
+    plan = ctx.checkpoints if repeat == 0 else None
+    resume = run.resume if repeat == 0 else None
+    if plan is not None:
+        if resume is not None:
+            hooks[0].evaluations = ctx.store.eval_count(run.trial_id)  # type: ignore[attr-defined]
+        hooks.append(CheckpointHook(
+            plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
+            every_epochs=plan.settings.every_epochs, before_save=run.writer.flush,
+            best_value=resume.get("best_value") if resume is not None else None))
+    seed = config.training.seed + repeat
+    if resume is not None and ctx.fit is train_with_engine:
+        result = train_with_engine(config, hooks=hooks, base_dir=ctx.base_dir, device=device,
+                                   seed=seed, stop_event=ctx.stop_event,
+                                   pause_event=ctx.pause_event, resume=resume)
+        if result.status != "failed" or result.steps > 0:
+            return result
+        assert plan is not None
+        run.resume = None
+        run.note = (f"the checkpoint of trial #{run.prepared.trial.number} could not be used "
+                    f"({result.message}); the trial started over")
+        discard_working_files(plan, optuna_id(run.prepared.trial))
+        ctx.store.resume_trial(run.trial_id, 0, run.note)
+        return _fit_once(ctx, run, config, device, repeat)
+    return ctx.fit(config, hooks=hooks, base_dir=ctx.base_dir, device=device, seed=seed,
+                   stop_event=ctx.stop_event, pause_event=ctx.pause_event)
+
+
+def resume_point(plan: CheckpointPlan, optuna_trial_id: int, config: RunConfig, seed: int,
+                 repeats: int) -> tuple[State | None, str]:
+    """The checkpoint an interrupted trial goes on from, with a note for the user; (None,
+    why) when it must start over: no checkpoint (interrupted in its first epoch), a missing,
+    truncated or corrupt file, one saved for another config or seed, or several seeds per
+    trial (their earlier fits are not kept). Starting over removes the old files."""
+    folder = plan.folder(optuna_trial_id)
+    why = ""
+    if repeats > 1:
+        why = "trials with several seeds start over when interrupted"
+    elif not (folder / LATEST).exists():
+        why = "it left no checkpoint (it was interrupted in its first epoch, or the file " \
+            f"was removed from {folder})"
+    else:
+        try:
+            state = load_checkpoint(folder / LATEST)
+            if state.get("config_json") != config.model_dump_json() or \
+                    state.get("seed") != seed:
+                raise CheckpointError("it was saved for another config or seed (the baseline "
+                                      "changed since)")
+            return state, f"resumed from its checkpoint at step {int(state['step'])}"
+        except (CheckpointError, KeyError, ValueError) as exc:
+            why = str(exc)
+    discard_working_files(plan, optuna_trial_id)
+    return None, f"interrupted trial started over: {why}"
 
 
 def finish(ctx: TrialContext, run: Training, results: Sequence[FitResult]) -> TrialFinished:
@@ -213,7 +300,7 @@ def finish(ctx: TrialContext, run: Training, results: Sequence[FitResult]) -> Tr
             run.pruning.close()
         run.writer.close()  # the series are complete before the trial is marked finished
         return _finish(ctx, run.prepared.trial, run.trial_id, results, run.index, run.total,
-                       run.started)
+                       run.started, run.note)
     finally:
         ctx.running.discard((run.trial_id, optuna_id(run.prepared.trial)))
 
@@ -245,11 +332,11 @@ def _objective(ctx: TrialContext, results: Sequence[FitResult]
 
 
 def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
-            results: Sequence[FitResult], index: int, total: int | None, t0: float
-            ) -> TrialFinished:
+            results: Sequence[FitResult], index: int, total: int | None, t0: float,
+            note: str = "") -> TrialFinished:
     last = results[-1]
     state = STATE_OF_STATUS.get(last.status, "failed")
-    message = last.message
+    message = f"{note}; {last.message}" if note else last.message
     if last.traceback and state == "failed":
         message = f"{message}\n{last.traceback}".strip()
     objective: float | None = None
@@ -263,11 +350,21 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
     metrics = {**last.best, "steps": float(sum(r.steps for r in results)),
                "epochs": float(last.epochs)}
     duration = sum(r.duration_s for r in results)
-    trial.set_user_attr(STATE_ATTR, state)
+    plan = ctx.checkpoints
+    resumable = plan is not None and state == "interrupted"
+    if plan is not None and not resumable:
+        try:
+            upload_best(plan, trial)
+        except OSError as exc:  # a full disk costs the checkpoint, not the trial
+            message = f"{message}\nthe checkpoint could not be kept: {exc}".strip()
+    if not resumable:
+        trial.set_user_attr(STATE_ATTR, state)
     if last.normalization is not None:  # the input statistics the trial's model applies
         trial.set_user_attr(NORMALIZATION_ATTR, {"mean": list(last.normalization[0]),
                                                  "std": list(last.normalization[1])})
-    if state == "complete" and objective is not None:
+    if resumable:  # back in the queue: the next run goes on from its last checkpoint
+        ctx.study._storage.set_trial_state_values(optuna_id(trial), TrialState.WAITING)
+    elif state == "complete" and objective is not None:
         values = [objective] if second is None or ctx.search.objective.second == "none" \
             else [objective, second]
         ctx.study.tell(trial, values)
@@ -280,6 +377,9 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
         objective2=second if ctx.search.objective.second != "none" else None,
         objective_std=std, metrics=metrics, duration_s=duration,
     )
+    if plan is not None and not resumable:
+        discard_working_files(plan, optuna_id(trial))
+        apply_retention(plan, ctx.study)
     return TrialFinished(trial_id, trial.number, state, message, objective, ctx.best(), index,
                          total, time.perf_counter() - t0, metrics,
                          second if ctx.search.objective.second != "none" else None)

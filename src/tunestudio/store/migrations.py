@@ -45,9 +45,16 @@ def _add_trial_environment(conn: Connection) -> None:
             "ALTER TABLE ts_trial ADD COLUMN environment_json TEXT NOT NULL DEFAULT '{}'")
 
 
+def _resumed_from_step(conn: Connection) -> None:
+    """Version 4: trials resumed from a checkpoint record the step they went on from."""
+    if "resumed_from_step" not in {c["name"] for c in inspect(conn).get_columns("ts_trial")}:
+        conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN resumed_from_step INTEGER")
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
 # layout the store was released with.
-MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment)
+MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment,
+                                    _resumed_from_step)
 
 VERSION_KEY = "schema_version"
 

@@ -16,7 +16,8 @@ def trial_record(experiment: str, t: TrialRow, current: CurrentConfig | None = N
                  environment: dict[str, Any] | None = None) -> dict[str, Any]:
     """One trial: experiment, trial_id, number, state, objective, objective_std, params (a dict
     by dotted name), metrics (final values by name), duration_s (seconds), device, seed,
-    message, config_fingerprint, environment (what it ran on, see engine/environment.py; `{}`
+    message, config_fingerprint, resumed_from_step (the checkpoint step an interrupted trial
+    went on from, else None), environment (what it ran on, see engine/environment.py; `{}`
     if unknown) and, given the `current` config, config: 'current' when the trial trained the
     current baseline merged with its values, 'other' when another baseline."""
     record = {"experiment": experiment, "trial_id": t.id, "number": t.number, "state": t.state,
@@ -24,6 +25,7 @@ def trial_record(experiment: str, t: TrialRow, current: CurrentConfig | None = N
               "params": dict(t.params), "metrics": dict(t.metrics),
               "duration_s": t.duration_s, "device": t.device, "seed": t.seed,
               "message": t.message, "config_fingerprint": t.config_fingerprint,
+              "resumed_from_step": t.resumed_from_step,
               "environment": environment if environment is not None
               else (t.environment or {})}
     if current is not None:

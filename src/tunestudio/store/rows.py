@@ -88,6 +88,7 @@ class TrialRow:
     # What it ran on (engine/environment.py). Only filled by `Store.trial()`, like the config;
     # `Store.environments()` reads many at once.
     environment: dict[str, Any] | None = None
+    resumed_from_step: int | None = None  # set when the trial went on from a checkpoint
 
 
 class StepPoint(NamedTuple):

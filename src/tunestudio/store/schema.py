@@ -94,6 +94,7 @@ trial = Table(
     Column("test_metrics_json", Text),
     # What the trial ran on (engine/environment.py): versions, device, user file hashes, git.
     Column("environment_json", Text, nullable=False, server_default="{}"),
+    Column("resumed_from_step", Integer),  # the checkpoint step an interrupted trial went on from
     Index(None, "experiment_id", "number"),
     Index(None, "experiment_id", "state", "objective"),
     Index(None, "state", "heartbeat_at"),

@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from tunestudio import paths
 from tunestudio.config.fingerprint import fingerprint_json
@@ -258,6 +258,35 @@ class Store:
                 trials.update_one(conn, trial_id, state=TrialState.INTERRUPTED, message=message,
                                   finished_at=epoch_now(),
                                   duration_s=epoch_now() - t.c.started_at)
+
+    def trial_of_optuna(self, experiment_id: int, optuna_trial_id: int) -> TrialRow | None:
+        """Our row of an Optuna trial (the latest, should there be several), or None."""
+        rows = [r for r in self.trials(experiment_id) if r.optuna_trial_id == optuna_trial_id]
+        return rows[-1] if rows else None
+
+    def resume_trial(self, trial_id: int, from_step: int, message: str = "") -> None:
+        """An interrupted trial runs again in place: state 'running' with a fresh heartbeat,
+        `resumed_from_step` recorded, and its series cut after `from_step` (0: all of it, the
+        trial starts over), so that no step is stored twice. One transaction."""
+        t = schema.trial
+        with self._db.write() as conn:
+            conn.execute(delete(schema.step).where(schema.step.c.trial_id == trial_id,
+                                                   schema.step.c.step > from_step))
+            conn.execute(delete(schema.evaluation).where(
+                schema.evaluation.c.trial_id == trial_id, schema.evaluation.c.step > from_step))
+            trials.update_one(conn, trial_id, state=TrialState.RUNNING, message=message,
+                              heartbeat_at=epoch_now(), finished_at=None, duration_s=None,
+                              objective=None, objective2=None, objective_std=None,
+                              resumed_from_step=from_step if from_step > 0 else None)
+            if from_step <= 0:
+                conn.execute(t.update().where(t.c.id == trial_id).values(started_at=epoch_now()))
+
+    def eval_count(self, trial_id: int, repeat: int = 0) -> int:
+        """How many evaluation points the trial has stored (for one repeat)."""
+        e = schema.evaluation
+        with self._db.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(e).where(
+                e.c.trial_id == trial_id, e.c.repeat == repeat)).scalar_one())
 
     # -- series ---------------------------------------------------------------------------
     def append_steps(self, trial_id: int, rows: Iterable[StepTuple], repeat: int = 0) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from insight_helpers import run_headless
+from insight_helpers import headless_data_dir, run_headless
 from tiny_projects import tiny_project
 from tunestudio.config import (
     ConstantSchedule,
@@ -127,7 +127,9 @@ def test_the_huge_lr_trial_is_diverging_with_lower_lrs_suggested(
 
 
 def test_trial_detail_confusion_kfold_and_lr_range_written_into_the_search(
-        insights: Insights, project: Project, qtbot: QtBot, tmp_path: Path) -> None:
+        insights: Insights, project: Project, qtbot: QtBot, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(headless_data_dir(project)))  # checkpoints
     detail = TrialDetail(insights)
     qtbot.addWidget(detail)
     detail.show()

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from insight_helpers import run_headless
+from insight_helpers import headless_data_dir, run_headless
 from tunestudio.config import Project, RunConfig, merge_values
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.insights import Insights
@@ -195,7 +195,9 @@ def test_rerun_with_more_seeds_adds_a_valid_experiment(panel: TrialsPanel) -> No
 
 
 def test_test_split_evaluated_once_then_refused(panel: TrialsPanel, project: Project,
-                                                qtbot: QtBot) -> None:
+                                                qtbot: QtBot,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(headless_data_dir(project)))  # checkpoints
     trial = panel.model.best_id
     assert trial is not None
     panel.select_trials([trial])

@@ -1,7 +1,7 @@
 """What a user does with trials from the table: compare them in the plots, make one the
 baseline, evaluate it on the test split (once: the final check, after a warning), write notes
 and tags, rerun it with more seeds, delete it, export the table. Store writes and the test
-evaluation (which retrains the trial's config with its seed) run on worker lanes."""
+evaluation (of the trial's stored model, its best checkpoint) run on worker lanes."""
 
 from __future__ import annotations
 
@@ -24,22 +24,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tunestudio.errors import TuneStudioError
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import add_experiment, seeds_experiment, use_as_baseline
 from tunestudio.gui.common.jobs import JobResult
 
 if TYPE_CHECKING:
-    import threading
-
-    from tunestudio.gui.common.history import History
+    from tunestudio.config import Project
     from tunestudio.gui.trials.table_view import TrialsPanel
     from tunestudio.store import TrialRow
 
 TEST_WARNING = (
     "The test split is the final check: use it once, for the final model, never to choose "
     "between trials (that would make it one more validation set and its score optimistic).\n\n"
-    "This retrains trial #{number}'s config with its seed and evaluates it on the test split. "
+    "This evaluates trial #{number}'s stored model (its best checkpoint) on the test split. "
     "The result is stored with the trial and cannot be redone. Go on?"
 )
 
@@ -145,10 +142,12 @@ class TrialActions(QObject):
             box.exec()
             if box.clickedButton() is not go:
                 return
-        url, history, tid = self.insights.url, self.insights.history, trial.id
-        base_dir, stop = self.insights.document.base_dir, self.insights.training.stop_event
+        url, tid, project = self.insights.url, trial.id, self.insights.document.project
+        base_dir = self.insights.document.base_dir
+        if project is None:
+            return
         self.insights.training.submit(
-            "actions:test", lambda: _evaluate_test(history, url, tid, base_dir, stop))
+            "actions:test", lambda: _evaluate_test(project, url, tid, base_dir))
         notifications.info(f"Evaluating trial #{trial.number} on the test split…")
 
     @Slot()
@@ -256,27 +255,11 @@ class TrialActions(QObject):
             self.insights.trials_changed.emit()
 
 
-def _evaluate_test(history: History, url: str, trial_id: int, base_dir: Path,
-                   stop: threading.Event) -> TrialRow:
-    """Retrains the trial's config with its seed and evaluates the test split once (on the
-    training lane)."""
-    from tunestudio.config import RunConfig
-    from tunestudio.engine import Trainer, evaluate_test
+def _evaluate_test(project: Project, url: str, trial_id: int, base_dir: Path) -> TrialRow:
+    """Evaluates the trial's stored model on the test split once (on the training lane)."""
+    from tunestudio.search.stored_model import stored_test_evaluation
 
-    store = history.store(url)
-    row = store.trial(trial_id)
-    if row.test_metrics:
-        raise TuneStudioError(f"trial #{row.number} was already evaluated on the test split")
-    if not row.config_json:
-        raise TuneStudioError(f"trial #{row.number} has no stored config")
-    config = RunConfig.model_validate_json(row.config_json)
-    trainer = Trainer(config, base_dir=base_dir, seed=row.seed, stop_event=stop)
-    result = trainer.fit()
-    if not result.ok:
-        raise TuneStudioError(f"retraining trial #{row.number} ended {result.status}: "
-                              f"{result.message}")
-    store.set_test_metrics(trial_id, evaluate_test(trainer))
-    return store.trial(trial_id)
+    return stored_test_evaluation(project, trial_id, base_dir=base_dir, url=url)
 
 
 def _ask_notes(parent: QWidget, trial: TrialRow) -> tuple[str, list[str]] | None:

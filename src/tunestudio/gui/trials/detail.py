@@ -1,10 +1,12 @@
 """One trial in depth: its confusion matrix (which classes are weak), k-fold cross-validation of
 its config (a less split-dependent estimate), and the LR range test with its suggestion and a
-button that writes the suggested LR range into the experiment's search space. Each retrains the
-trial's config, so each runs on the training lane when asked, and can be stopped by closing."""
+button that writes the suggested LR range into the experiment's search space. The confusion
+matrix uses the trial's stored model (its best checkpoint); k-fold and the LR range test train,
+so each runs on the training lane when asked, and can be stopped by closing."""
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +21,7 @@ from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.plots.log_axis import LogValueAxis, tidy
 
 if TYPE_CHECKING:
-    from tunestudio.config import RunConfig
+    from tunestudio.config import Project, RunConfig
     from tunestudio.gui.common.insights import Insights
     from tunestudio.store import TrialRow
 
@@ -116,7 +118,10 @@ class TrialDetail(QWidget):
 
     @Slot()
     def compute_confusion(self) -> None:
-        self._submit("detail:confusion", _confusion, "training it again for its confusion matrix")
+        project, url = self.insights.document.project, self.insights.url
+        if project is not None:
+            self._submit("detail:confusion", functools.partial(_confusion, project, url),
+                         "confusion matrix of its stored model")
 
     @Slot()
     def run_kfold(self) -> None:
@@ -251,21 +256,11 @@ class TrialDetail(QWidget):
         self._enable()
 
 
-def _retrain(config: RunConfig, trial: TrialRow, base_dir: Any, stop: Any) -> Any:
-    from tunestudio.engine import Trainer
-    from tunestudio.errors import TuneStudioError
+def _confusion(project: Project, url: str, config: RunConfig, trial: TrialRow, base_dir: Any,
+               stop: Any) -> Any:
+    from tunestudio.search.stored_model import stored_confusion
 
-    trainer = Trainer(config, base_dir=base_dir, seed=trial.seed, stop_event=stop)
-    result = trainer.fit()
-    if not result.ok:
-        raise TuneStudioError(f"retraining ended {result.status}: {result.message}")
-    return trainer
-
-
-def _confusion(config: RunConfig, trial: TrialRow, base_dir: Any, stop: Any) -> Any:
-    from tunestudio.engine import confusion_matrix
-
-    return confusion_matrix(_retrain(config, trial, base_dir, stop), "val")
+    return stored_confusion(project, trial.id, base_dir=base_dir, url=url)
 
 
 def _kfold(config: RunConfig, trial: TrialRow, base_dir: Any, stop: Any) -> Any:

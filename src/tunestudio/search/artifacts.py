@@ -1,0 +1,137 @@
+"""Trial checkpoints as Optuna artifacts: while a trial trains, its latest and best checkpoints
+are plain files in the project's `running/<optuna trial id>/` folder (the latest is what an
+interrupted trial resumes from); when the trial finishes, its best checkpoint is uploaded to
+the project's `optuna.artifacts.FileSystemArtifactStore` (so `optuna.artifacts` and
+optuna-dashboard list it) and the folder goes. A retention rule then keeps the checkpoints of
+the `keep_best` best finished trials of the experiment and removes the others' files.
+
+Optuna offers no way to drop an artifact's record from a finished trial, so a checkpoint
+removed by retention stays listed there with its file gone; `checkpoint_file` says so."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.artifacts import FileSystemArtifactStore, upload_artifact
+from optuna.artifacts.exceptions import ArtifactNotFound
+from optuna.trial import TrialState
+
+from tunestudio import paths
+from tunestudio.config import CheckpointSettings, Project
+from tunestudio.engine.checkpoint import BEST, LATEST, CheckpointError, State, load
+
+CHECKPOINT_ATTR = "ts_checkpoint"  # Optuna user attr: the artifact id of the best checkpoint
+
+
+@dataclass(frozen=True)
+class CheckpointPlan:
+    """Where a project's checkpoints go and what is kept."""
+
+    settings: CheckpointSettings
+    artifacts: Path  # the FileSystemArtifactStore's folder
+    running: Path  # one folder per trial in flight
+
+    @classmethod
+    def for_project(cls, project: Project) -> CheckpointPlan:
+        return cls(project.checkpoints, paths.artifacts_dir(project.id),
+                   paths.resume_dir(project.id))
+
+    def folder(self, optuna_trial_id: int) -> Path:
+        """The working folder of one trial: latest.pt and best.pt while it trains."""
+        return self.running / str(optuna_trial_id)
+
+    def artifact_store(self) -> FileSystemArtifactStore:
+        return FileSystemArtifactStore(str(self.artifacts))
+
+
+def upload_best(plan: CheckpointPlan, trial: optuna.Trial) -> str | None:
+    """Upload the trial's best checkpoint (its latest when it never evaluated) as an artifact
+    named `trial-<number>-best.pt` and record its id in the trial's user attr
+    `ts_checkpoint`; returns the id, or None when the trial left no checkpoint. The trial must
+    still be running (Optuna refuses attrs on a finished trial). Raises OSError when the disk
+    is full."""
+    folder = plan.folder(int(trial._trial_id))
+    source = folder / BEST if (folder / BEST).is_file() else folder / LATEST
+    if not source.is_file():
+        return None
+    named = folder / f"trial-{trial.number}-best.pt"
+    shutil.copyfile(source, named)
+    try:
+        artifact_id = upload_artifact(artifact_store=plan.artifact_store(), file_path=str(named),
+                                      study_or_trial=trial, mimetype="application/octet-stream")
+    finally:
+        named.unlink(missing_ok=True)
+    trial.set_user_attr(CHECKPOINT_ATTR, artifact_id)
+    return artifact_id
+
+
+def discard_working_files(plan: CheckpointPlan, optuna_trial_id: int) -> None:
+    """A finished trial no longer needs its resume checkpoints."""
+    shutil.rmtree(plan.folder(optuna_trial_id), ignore_errors=True)
+
+
+def apply_retention(plan: CheckpointPlan, study: optuna.Study) -> list[int]:
+    """Remove the checkpoint files of finished trials outside the `keep_best` best complete
+    trials of the study (by the first objective, ties to the earlier trial); running,
+    waiting and interrupted trials keep theirs. Returns the trial numbers whose checkpoints
+    were removed now."""
+    keep_n = plan.settings.keep_best
+    finished = [t for t in study.get_trials(deepcopy=False)
+                if t.state.is_finished() and isinstance(t.user_attrs.get(CHECKPOINT_ATTR), str)]
+    complete = [t for t in finished if t.state == TrialState.COMPLETE and t.values]
+    sign = -1.0 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else 1.0
+    complete.sort(key=lambda t: (sign * t.values[0], t.number))
+    keep = {t.number for t in complete[:keep_n]}
+    removed: list[int] = []
+    store = plan.artifact_store()
+    for t in finished:
+        artifact_id = str(t.user_attrs[CHECKPOINT_ATTR])
+        if t.number in keep or not (plan.artifacts / artifact_id).exists():
+            continue
+        try:
+            store.remove(artifact_id)
+        except ArtifactNotFound:  # another process's retention got there first
+            continue
+        removed.append(t.number)
+    return removed
+
+
+def checkpoint_file(plan: CheckpointPlan, frozen: optuna.trial.FrozenTrial) -> Path:
+    """The file of a trial's best checkpoint: its artifact once finished, its working
+    best.pt (or latest.pt) while running or interrupted. Raises CheckpointError saying why
+    there is none."""
+    artifact_id = frozen.user_attrs.get(CHECKPOINT_ATTR)
+    if isinstance(artifact_id, str):
+        path = plan.artifacts / artifact_id
+        if path.is_file():
+            return path
+        raise CheckpointError(
+            f"trial #{frozen.number}'s checkpoint is not in {plan.artifacts}: the retention "
+            f"setting removed it (checkpoints.keep_best = {plan.settings.keep_best}: only the "
+            "best finished trials keep theirs; raise it and run the trial again), or the "
+            "trial ran with another data folder (TUNESTUDIO_DATA_DIR)")
+    folder = plan.folder(int(frozen._trial_id))
+    for name in (BEST, LATEST):
+        if (folder / name).is_file():
+            return folder / name
+    raise CheckpointError(
+        f"trial #{frozen.number} has no stored checkpoint (it ran before checkpoints were "
+        "kept, with checkpoints off, or ended before its first epoch); run it again")
+
+
+def read_checkpoint(plan: CheckpointPlan, frozen: optuna.trial.FrozenTrial) -> State:
+    """The trial's best checkpoint, loaded with weights_only=True. Raises CheckpointError."""
+    path = checkpoint_file(plan, frozen)
+    if path.parent == plan.artifacts:
+        try:
+            with plan.artifact_store().open_reader(path.name) as reader:
+                data: Any = reader.read()
+        except ArtifactNotFound:
+            raise CheckpointError(f"trial #{frozen.number}'s checkpoint file is gone") from None
+        return load(io.BytesIO(data), f"checkpoint of trial #{frozen.number}")
+    return load(path, f"checkpoint of trial #{frozen.number}")

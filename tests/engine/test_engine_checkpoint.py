@@ -1,0 +1,94 @@
+"""Checkpoints of a fit: a fit stopped after an epoch and resumed from its checkpoint ends
+exactly as the uninterrupted fit (deterministic, CPU); a truncated or foreign file is a clear
+CheckpointError; checkpoints load with weights_only=True, nowhere else."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from engine_helpers import Recorder, tiny
+
+from tunestudio.engine import Trainer, TrainerHooks
+from tunestudio.engine.checkpoint import CheckpointError, CheckpointHook, load, save
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+class StopAfter(TrainerHooks):
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+        if epoch + 1 == self.epoch:
+            trainer.request_stop("stopped", "interrupted by the test")
+
+
+def _config() -> object:
+    return tiny({"training.epochs": 6, "training.deterministic": True, "model.dropout": 0.2,
+                 "training.device": "cpu", "schedule.kind": "plateau"})
+
+
+def test_a_resumed_fit_ends_exactly_as_the_uninterrupted_one(tmp_path: Path) -> None:
+    config = _config()
+    whole = Recorder()
+    reference = Trainer(config, hooks=[whole], device="cpu").fit()  # type: ignore[arg-type]
+    hook = CheckpointHook(tmp_path, monitor="val_accuracy")
+    first = Recorder()
+    stopped = Trainer(config, hooks=[first, hook, StopAfter(3)],  # type: ignore[arg-type]
+                      device="cpu").fit()
+    assert stopped.status == "stopped" and (tmp_path / "latest.pt").is_file()
+    state = load(tmp_path / "latest.pt")
+    assert state["epoch"] == 3 and state["step"] == stopped.steps
+    rest = Recorder()
+    resumed = Trainer(config, hooks=[rest], device="cpu",  # type: ignore[arg-type]
+                      resume=state).fit()
+    assert resumed.status == "completed" and resumed.steps == reference.steps
+    assert [e.step for e in rest.steps] == [e.step for e in whole.steps][state["step"]:]
+    assert [e.loss for e in rest.steps] == [e.loss for e in whole.steps][state["step"]:]
+    assert resumed.metrics["val_loss"] == reference.metrics["val_loss"]
+    assert resumed.best == reference.best
+
+
+def test_the_best_checkpoint_holds_the_best_evaluation(tmp_path: Path) -> None:
+    rec = Recorder()
+    hook = CheckpointHook(tmp_path, monitor="val_loss")
+    Trainer(tiny({"training.epochs": 4}), hooks=[rec, hook], device="cpu").fit()
+    best = load(tmp_path / "best.pt")
+    losses = [e.val_loss for e in rec.evals]
+    assert best["metrics"]["val_loss"] == min(v for v in losses if v is not None)
+    assert best["best_value"] == best["metrics"]["val_loss"]
+    assert load(tmp_path / "latest.pt")["epoch"] == 4
+    assert best["data"]["input_shape"] == [1, 8, 8] and best["data"]["n_outputs"] == 10
+
+
+def test_truncated_missing_and_foreign_checkpoints_are_clear_errors(tmp_path: Path) -> None:
+    path = tmp_path / "c.pt"
+    with pytest.raises(CheckpointError, match="missing"):
+        load(path)
+    trainer = Trainer(tiny(), hooks=[CheckpointHook(tmp_path, monitor=None)], device="cpu")
+    trainer.fit()
+    data = (tmp_path / "latest.pt").read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(CheckpointError, match="truncated or corrupt"):
+        load(path)
+    save({"hello": torch.zeros(1)}, path)
+    with pytest.raises(CheckpointError, match="not a TuneStudio checkpoint"):
+        load(path)
+    state = load(tmp_path / "latest.pt")
+    other = Trainer(tiny({"optimizer.lr": 0.5}), device="cpu", resume=state).fit()
+    assert other.status == "failed" and "another config" in other.message and other.steps == 0
+
+
+def test_checkpoints_load_with_weights_only_true_and_never_false() -> None:
+    """Every torch.load in the sources passes weights_only=True; none passes False."""
+    calls = 0
+    for path in SRC.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"weights_only\s*=\s*False", text), path
+        for match in re.finditer(r"torch\.load\(([^)]*)\)", text):
+            calls += 1
+            assert "weights_only=True" in match.group(1), (path, match.group(0))
+    assert calls >= 1

@@ -1,0 +1,106 @@
+"""Trial checkpoints in a search: Optuna artifacts with retention, the stored model for the
+confusion matrix and the test split (no training), and resume after a stop."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import optuna
+import pytest
+
+from tiny_projects import tiny_project
+from tunestudio import paths
+from tunestudio.config import Budget, CheckpointSettings, Project
+from tunestudio.engine import StepEvent, Trainer
+from tunestudio.search import ExperimentRunner, RunnerHooks, open_store, optuna_storage
+from tunestudio.search.artifacts import CHECKPOINT_ATTR, CheckpointPlan
+from tunestudio.search.stored_model import stored_confusion, stored_test_evaluation
+
+
+def _with(project: Project, **settings: object) -> Project:
+    return project.model_copy(update={"checkpoints": CheckpointSettings(**settings)})
+
+
+def _study(project: Project) -> optuna.Study:
+    return optuna.load_study(study_name=project.experiments[0].name,
+                             storage=optuna_storage(project.storage_url or
+                                                    paths.default_storage_url(project.id)))
+
+
+def test_twelve_trials_with_retention_three_keep_three_checkpoints() -> None:
+    project = _with(tiny_project({"budget": Budget(trials=12)}, epochs=2, fraction=0.2),
+                    keep_best=3)
+    summary = ExperimentRunner(project, project.experiments[0].name).run()
+    assert sum(summary.counts.values()) == 12
+    study = _study(project)
+    plan = CheckpointPlan.for_project(project)
+    finished = [t for t in study.get_trials() if t.state.is_finished()]
+    listed = {t.number: optuna.artifacts.get_all_artifact_meta(t, storage=study._storage)
+              for t in finished}
+    assert all(len(metas) == 1 for metas in listed.values())  # every trial had one uploaded
+    kept = {t.number for t in finished
+            if (plan.artifacts / str(t.user_attrs[CHECKPOINT_ATTR])).is_file()}
+    complete = sorted((t for t in finished if t.state == optuna.trial.TrialState.COMPLETE),
+                      key=lambda t: (-t.values[0], t.number))
+    assert kept == {t.number for t in complete[:3]}
+    assert len(list(plan.artifacts.iterdir())) == 3
+    assert not any(plan.running.iterdir())  # no resume files once the trials finished
+    assert paths.checkpoint_disk_use(project.id)["artifacts"] == 3
+
+
+def test_confusion_and_test_split_use_the_stored_model_and_train_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tiny_project({"budget": Budget(trials=2)}, epochs=3)
+    ExperimentRunner(project, project.experiments[0].name).run()
+    store = open_store(project)
+    best = store.best_trial(store.experiments()[0].id, "maximize")
+    store.close()
+    assert best is not None and best.objective is not None
+
+    def no_training(self: Trainer) -> None:
+        raise AssertionError("the stored model must be used; nothing may train")
+
+    monkeypatch.setattr(Trainer, "fit", no_training)
+    monkeypatch.setattr(Trainer, "train_step", no_training)
+    cm = stored_confusion(project, best.id)
+    assert cm.matrix.shape == (10, 10)
+    # the best checkpoint is the model of the trial's best validation accuracy
+    assert cm.matrix.trace() / cm.matrix.sum() == pytest.approx(best.objective, abs=1e-6)
+    row = stored_test_evaluation(project, best.id)
+    assert row.test_metrics is not None and 0 < row.test_metrics["test_accuracy"] <= 1
+    with pytest.raises(Exception, match="already evaluated"):
+        stored_test_evaluation(project, best.id)
+
+
+class StopAtStep(RunnerHooks):
+    def __init__(self, stop: threading.Event, step: int) -> None:
+        self.stop, self.step = stop, step
+
+    def on_step(self, trial_id: int, ev: StepEvent) -> None:
+        if ev.step >= self.step:
+            self.stop.set()
+
+
+def test_a_stopped_trial_goes_on_from_its_checkpoint_in_the_next_run(tmp_path: Path) -> None:
+    project = tiny_project({"budget": Budget(trials=1)}, epochs=8, fraction=0.3)
+    name = project.experiments[0].name
+    stop = threading.Event()
+    first = ExperimentRunner(project, name, stop_event=stop, hooks=[StopAtStep(stop, 12)]).run()
+    assert first.stopped
+    store = open_store(project)
+    try:
+        [row] = store.trials()
+        assert row.state == "interrupted"
+        assert _study(project).get_trials()[0].state == optuna.trial.TrialState.WAITING
+        second = ExperimentRunner(project, name).run()
+        assert second.counts == {"complete": 1}
+        [again] = store.trials()
+        assert again.id == row.id and again.state == "complete"
+        assert again.resumed_from_step is not None and 0 < again.resumed_from_step <= 12
+        steps = store.step_series([again.id])[again.id]
+        assert list(steps.step) == list(range(1, int(again.metrics["steps"]) + 1))
+        evals = store.eval_series([again.id])[again.id]
+        assert len(set(evals.step)) == len(evals.step) == 8
+    finally:
+        store.close()
