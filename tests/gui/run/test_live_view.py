@@ -134,3 +134,37 @@ def test_plots_export_to_png_svg_and_csv(ran: tuple[Setup, LiveView], tmp_path: 
                  and r["series"] == "loss"]
     assert len(live_loss) == len(steps[rows[-1].id])
     assert float(live_loss[0]["value"]) == pytest.approx(steps[rows[-1].id].loss[0])
+
+
+def test_the_lr_plot_is_log_by_default_with_a_toggle(qtbot: QtBot, tmp_path: Path) -> None:
+    from gui_helpers import fast_project
+    from tunestudio.gui.common.document import ProjectDocument
+    from tunestudio.gui.common.insights import Insights
+
+    insights = Insights(ProjectDocument.from_project(fast_project()))
+    view = LiveView(insights)
+    qtbot.addWidget(view)
+    try:
+        check_lr_toggle(view)
+    finally:
+        view.close_view()
+        insights.close()
+
+
+def check_lr_toggle(view: LiveView) -> None:
+    from tunestudio.gui.plots.log_axis import LogValueAxis, log_ticks
+
+    lr = view.panel.plots["lr"]
+    assert view.lr_log.isChecked() and lr.ctrl.logYCheck.isChecked()
+    assert isinstance(lr.getAxis("left"), LogValueAxis)
+    view.lr_log.click()
+    assert not lr.ctrl.logYCheck.isChecked()
+    assert not isinstance(lr.getAxis("left"), LogValueAxis)
+    view.lr_log.click()
+    assert lr.ctrl.logYCheck.isChecked()
+    # ticks at round values: decades, then 1-2-5 within them
+    levels = log_ticks(-4.3, -1.8)
+    assert [round(10 ** v, 12) for v in levels[0][1]] == [0.0001, 0.001, 0.01]
+    assert {round(10 ** v / 10 ** np.floor(v), 6) for v in levels[1][1]} == {2.0, 5.0}
+    assert [round(10 ** v, 12) for v in log_ticks(-3.0, -2.5)[0][1]] == [
+        0.001, 0.002, 0.003]  # under a decade: the whole multiples are labelled

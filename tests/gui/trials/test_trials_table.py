@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
+from gui_helpers import AnswerBox
 from insight_helpers import headless_data_dir, run_headless
 from tunestudio.config import Project, RunConfig, merge_values
 from tunestudio.gui.common.document import ProjectDocument
@@ -116,9 +117,10 @@ def test_trials_written_by_another_process_appear_and_update_live(
         panel: TrialsPanel, project: Project, qtbot: QtBot) -> None:
     store, exp_id = stored(project)
     try:
+        config = merge_values(project.baseline, {"optimizer.lr": 0.002})
         tid = store.start_trial(exp_id, number=100, optuna_trial_id=None,
-                                params={"optimizer.lr": 0.002}, config_json="{}",
-                                device="remote", seed=0)
+                                params={"optimizer.lr": 0.002},
+                                config_json=config.model_dump_json(), device="remote", seed=0)
         qtbot.waitUntil(lambda: panel.model.row_of(tid) is not None, timeout=5_000)
         row = panel.model.row_of(tid)
         assert row is not None and panel.model.trial(row).state == "running"
@@ -257,3 +259,108 @@ def test_the_model_keeps_10k_rows_sortable(qtbot: QtBot) -> None:
     model.sort(model.column_of("objective"), Qt.SortOrder.DescendingOrder)
     assert model.trial(0).id == model.best_id
     assert model.trial(0).objective == max(r.objective or 0 for r in rows)
+
+
+def test_a_trial_of_another_baseline_is_marked_and_not_best_unless_asked(
+        panel: TrialsPanel, project: Project, qtbot: QtBot) -> None:
+    """Trained with 3 epochs where the baseline now says otherwise: shown, marked, never the
+    best unless "Other baselines in best" is ticked."""
+    store, exp_id = stored(project)
+    old = project.baseline.model_copy(update={"training": project.baseline.training.model_copy(
+        update={"epochs": project.baseline.training.epochs + 7})})
+    config = merge_values(old, {"optimizer.lr": 0.002})
+    try:
+        tid = store.start_trial(exp_id, number=101, optuna_trial_id=None,
+                                params={"optimizer.lr": 0.002},
+                                config_json=config.model_dump_json(), device="cpu", seed=0)
+        store.finish_trial(tid, state="complete", objective=5.0, duration_s=1.0)
+        qtbot.waitUntil(lambda: panel.model.row_of(tid) is not None, timeout=5_000)
+        row = panel.model.row_of(tid)
+        assert row is not None and panel.model.is_stale(row)
+        index = panel.model.index(row, panel.model.column_of("baseline"))
+        assert index.data() == "other"
+        assert panel.model.data(index, Qt.ItemDataRole.FontRole).italic()
+        assert "another baseline" in panel.model.data(index, Qt.ItemDataRole.ToolTipRole)
+        assert panel.model.best_id is not None and panel.model.best_id != tid
+        panel.stale_in_best.click()  # the user asks for them
+        assert panel.model.best_id == tid
+        panel.stale_in_best.click()
+        assert panel.model.best_id != tid
+    finally:
+        store.delete_trial(tid)
+        store.close()
+
+
+def test_the_first_click_on_the_objective_column_puts_the_best_first(
+        panel: TrialsPanel, qtbot: QtBot) -> None:
+    header = panel.table.horizontalHeader()
+    column = panel.model.column_of("objective")
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    best = panel.model.best_id
+    assert best is not None
+    assert shown_numbers(panel)[0] == str(panel.model.trial(panel.model.row_of(best) or 0).number)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    assert shown_numbers(panel)[-1] == str(panel.model.trial(panel.model.row_of(best) or 0).number)
+
+
+def test_every_trial_action_works_through_its_real_signal(
+        panel: TrialsPanel, project: Project, qtbot: QtBot, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, answer_box: AnswerBox) -> None:
+    """The toolbar buttons and the context menu emit triggered(bool); each action must act on
+    the selection and ignore that argument (Export table once wrote to Path(False), Rerun with
+    more seeds once asked for repeats=False)."""
+    from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+    from tunestudio.gui.trials import actions as actions_module
+
+    acts = panel.trial_actions
+    menu = acts.menu(panel)
+    assert {a.text() for a in menu.actions() if a.text()} == {
+        a.text() for a in (acts.compare_action, acts.baseline_action, acts.test_action,
+                           acts.notes_action, acts.seeds_action, acts.delete_action,
+                           acts.export_action)}
+    target = tmp_path / "table.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(target), "CSV (*.csv)"))
+    acts.export_action.trigger()
+    with target.open() as fh:
+        records = {r["#"]: r for r in csv.DictReader(fh)}
+    for trial in panel.model.trials():  # stored values, exactly: never the shown digits
+        assert records[str(trial.number)]["optimizer.lr"] == repr(trial.params["optimizer.lr"])
+    trial = panel.model.trials()[0]
+    panel.select_trials([trial.id])
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (3, True))
+    before = list(panel.insights.document.experiment_names())
+    acts.seeds_action.trigger()
+    added = [n for n in panel.insights.document.experiment_names() if n not in before]
+    assert len(added) == 1
+    project_now = panel.insights.document.project
+    assert project_now is not None and project_now.experiment(added[0]).search.repeats == 3
+    monkeypatch.setattr(actions_module, "_ask_notes", lambda parent, t: ("noted", ["x"]))
+    acts.notes_action.trigger()
+    tags = panel.model.column_of("tags")
+    qtbot.waitUntil(lambda: panel.model.index(panel.model.row_of(trial.id) or 0, tags).data()
+                    == "x", timeout=5_000)
+    answer_box("Cancel")
+    fresh = [t for t in panel.model.trials() if t.state == "complete" and not t.test_metrics]
+    assert fresh
+    panel.select_trials([fresh[0].id])
+    acts.test_action.trigger()  # the warning comes first; cancelled, nothing retrains
+    assert answer_box.seen and answer_box.seen[0][0] == "testSplitWarning"
+    assert not panel.insights.training.busy("actions:test")
+    store, exp_id = stored(project)
+    try:
+        doomed = store.record_invalid(exp_id, number=300, optuna_trial_id=None,
+                                      params={"optimizer.lr": 7.0}, message="bad")
+        qtbot.waitUntil(lambda: panel.model.row_of(doomed) is not None, timeout=5_000)
+        panel.select_trials([doomed])
+        monkeypatch.setattr(QMessageBox, "question",
+                            lambda *a, **k: QMessageBox.StandardButton.Yes)
+        acts.delete_action.trigger()
+        qtbot.waitUntil(lambda: panel.model.row_of(doomed) is None, timeout=5_000)
+    finally:
+        store.close()
+    panel.select_trials([t.id for t in panel.model.trials()[:2]])
+    acts.compare_action.trigger()
+    assert len(panel.insights.compared) == 2

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from tunestudio.gui.analysis.data import EVALUATORS
 from tunestudio.gui.plots.log_axis import tidy
+from tunestudio.gui.plots.theme import follow_theme
 
 
 class ImportancePlot(QWidget):
@@ -28,7 +29,7 @@ class ImportancePlot(QWidget):
         self.button.clicked.connect(self.compute_requested)
         self.evaluator.currentIndexChanged.connect(self.compute_requested)
         self.message = QLabel(self)
-        self.view = pg.PlotWidget(self, background="w")
+        self.view = follow_theme(pg.PlotWidget(self))
         self.plot = tidy(self.view.getPlotItem())
         self.plot.showGrid(x=True, alpha=0.2)
         self.plot.setLabel("bottom", "importance (share of the objective's variation)")

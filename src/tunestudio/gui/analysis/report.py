@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
+from tunestudio.gui.common.file_dialogs import ask_save_file
 from tunestudio.gui.plots.export import export_image
 
 if TYPE_CHECKING:
@@ -30,12 +31,8 @@ class _Part:
 
 
 def ask_report_path(parent: QWidget) -> Path | None:
-    name, chosen = QFileDialog.getSaveFileName(parent, "Experiment report", "report.md",
-                                               "Markdown (*.md);;HTML (*.html)")
-    if not name:
-        return None
-    path = Path(name)
-    return path if path.suffix else path.with_suffix(".html" if "html" in chosen else ".md")
+    return ask_save_file(parent, "Experiment report", "report.md",
+                         "Markdown (*.md);;HTML (*.html)")
 
 
 def write_report(view: AnalysisView, path: Path) -> Path:

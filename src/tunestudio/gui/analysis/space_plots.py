@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from tunestudio.gui.analysis.data import AnalysisData, Array, Param
 from tunestudio.gui.plots.log_axis import log_axis_plot, set_log_axis, tidy
+from tunestudio.gui.plots.theme import follow_theme
 
 _BINS = 8  # parallel lines drawn as this many items, one per colour band
 
@@ -29,7 +30,8 @@ def _normalise(v: Array, log: bool) -> Array:
 
 class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent)
+        follow_theme(self)
         self.plot = tidy(self.getPlotItem())
         self.plot.hideAxis("left")
         self.plot.setMouseEnabled(x=False, y=False)
@@ -98,7 +100,7 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setBackground("w")
+        follow_theme(self)
         self.plots: dict[str, Any] = {}
         self.points: dict[str, Any] = {}
 
@@ -136,7 +138,7 @@ class ContourPlot(QWidget):
         for combo in (self.x_combo, self.y_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.message = QLabel(self)
-        self.view = pg.PlotWidget(self, background="w")
+        self.view = follow_theme(pg.PlotWidget(self))
         self.plot = tidy(self.view.getPlotItem())
         self.image = pg.ImageItem()
         self.plot.addItem(self.image)

@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from tunestudio.gui.analysis.data import AnalysisData
 from tunestudio.gui.plots.log_axis import integer_ticks, tidy
 from tunestudio.gui.plots.panel import OVERLAY_COLORS
+from tunestudio.gui.plots.theme import follow_theme
 
 _STATE_MARKS = {"pruned": ("#9e9e9e", "t"), "failed": ("#c62828", "x"),
                 "diverged": ("#c62828", "x"), "invalid": ("#c62828", "x"),
@@ -21,7 +22,8 @@ _STATE_MARKS = {"pruned": ("#9e9e9e", "t"), "failed": ("#c62828", "x"),
 
 class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent)
+        follow_theme(self)
         self.plot = tidy(self.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "trial number")
@@ -63,7 +65,8 @@ class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
 
 class BatchSizePlot(pg.PlotWidget):  # type: ignore[misc]
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent)
+        follow_theme(self)
         self.plot = tidy(self.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "wall-clock time of training (s)")

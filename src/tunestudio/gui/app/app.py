@@ -19,6 +19,7 @@ from tunestudio.gui.app.main_window import MainWindow
 from tunestudio.gui.app.startup import seconds_since_process_start
 from tunestudio.gui.app.theme import apply_theme
 from tunestudio.gui.common import notifications
+from tunestudio.gui.common.log_file import install_log_file
 from tunestudio.gui.common.settings import Settings
 
 _log = logging.getLogger(__name__)
@@ -71,6 +72,10 @@ def run_app(argv: list[str]) -> int:
         from tunestudio.gui.app.smoke import run_smoke_test
 
         return run_smoke_test(make_app())
+    try:
+        install_log_file()
+    except OSError as exc:  # a read-only log folder: the app still runs, logging to stderr
+        _log.warning("no log file: %s", exc)
     app = make_app()
     settings = Settings()
     settings.apply_data_dir()

@@ -66,7 +66,10 @@ class TrialWorkspace(QObject):
         renamed = name != self.insights.experiment_name
         self.insights.set_experiment(name)  # emits experiment_changed when renamed
         experiment = self.insights.experiment()
-        definition = experiment.search.model_dump_json() if experiment is not None else None
+        baseline = self.insights.baseline()
+        # a new baseline changes which trials count (trained on another baseline or not)
+        definition = (experiment.search.model_dump_json() if experiment is not None else "") \
+            + (baseline.model_dump_json() if baseline is not None else "")
         if definition != self._definition:
             self._definition = definition
             if not renamed:

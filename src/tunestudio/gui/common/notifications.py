@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
 
-from PySide6.QtCore import QChildEvent, QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QChildEvent, QEvent, QObject, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from tunestudio.gui.common.log_file import log_file
 
 Level = Literal["error", "warning", "info"]
 _log = logging.getLogger(__name__)
@@ -106,6 +109,15 @@ class _Toast(QFrame):
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if message.detail:
             text.setToolTip(message.detail[-4000:])
+        self.open_log: QToolButton | None = None
+        log = log_file()
+        if message.level != "info" and log is not None:
+            self.open_log = QToolButton(self)
+            self.open_log.setText("Open log")
+            self.open_log.setObjectName("openLog")
+            self.open_log.setAutoRaise(True)
+            self.open_log.setToolTip(f"The full message is in {log}")
+            self.open_log.clicked.connect(self._open_log)
         close = QToolButton(self)
         close.setText("×")
         close.setAutoRaise(True)
@@ -114,9 +126,17 @@ class _Toast(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 4, 6)
         layout.addWidget(text, 1)
+        if self.open_log is not None:
+            layout.addWidget(self.open_log, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.setFixedWidth(380)
         QTimer.singleShot(_SHOWN_S[message.level] * 1000, self, self.dismiss)
+
+    @Slot()
+    def _open_log(self) -> None:
+        log = log_file()
+        if log is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(log)))
 
     @Slot()
     def dismiss(self) -> None:

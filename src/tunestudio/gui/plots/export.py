@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
+
+from tunestudio.gui.common.file_dialogs import ask_save_file
 
 IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 ALL_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV of the series (*.csv)"
@@ -98,11 +100,4 @@ def ask_and_export(parent: QWidget, plot: Any, stem: str) -> Path | None:
 
 def ask_export_path(parent: QWidget, stem: str, with_csv: bool = True) -> Path | None:
     """A file dialog; the chosen filter's suffix is added when the name has none."""
-    filters = ALL_FILTER if with_csv else IMAGE_FILTER
-    name, chosen = QFileDialog.getSaveFileName(parent, "Export", f"{stem}.png", filters)
-    if not name:
-        return None
-    path = Path(name)
-    if not path.suffix:
-        path = path.with_suffix("." + chosen.split("*.")[-1].rstrip(")"))
-    return path
+    return ask_save_file(parent, "Export", f"{stem}.png", ALL_FILTER if with_csv else IMAGE_FILTER)

@@ -15,8 +15,31 @@ class LogValueAxis(pg.AxisItem):  # type: ignore[misc]
 
     is_log = True
 
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[Any]:  # noqa: N803
+        """Ticks at round values: decades (1e-4, 1e-3, ...) and, over a narrower range, the
+        1-2-5 (or every whole) multiples between them."""
+        return log_ticks(minVal, maxVal) or super().tickValues(minVal, maxVal, size)
+
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         return [f"{10 ** v:.3g}" for v in values]
+
+
+def log_ticks(low: float, high: float) -> list[tuple[float, list[float]]]:
+    """pyqtgraph tick levels for a log10 range [low, high]: (spacing, positions) pairs, majors
+    at round values (empty when the range is not finite or spans more than 40 decades)."""
+    lo, hi = min(low, high), max(low, high)
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo > 40 or hi <= lo:
+        return []
+    span = hi - lo
+    step = max(1, int(np.ceil(span / 8)))  # at most ~8 decades labelled
+    decades = [float(d) for d in range(int(np.floor(lo)), int(np.ceil(hi)) + 1)]
+    majors = [d for d in decades if lo <= d <= hi and int(d) % step == 0]
+    mults = (2.0, 5.0) if span > 1.5 else (2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+    minors = [d + float(np.log10(m)) for d in decades for m in mults
+              if lo <= d + np.log10(m) <= hi] if span <= 4 else []
+    if len(majors) < 2:  # under a decade or two: the multiples are the labelled ticks
+        return [(1.0, sorted(majors + minors))]
+    return [(float(step), majors), (0.1, minors)]
 
 
 def tidy(plot: Any) -> Any:

@@ -12,14 +12,17 @@ import pyqtgraph as pg
 from tunestudio.gui.plots.axes import X_LABELS, Array, Curves, XMode
 from tunestudio.gui.plots.curves import GrowingCurve, make_curve, make_points
 from tunestudio.gui.plots.log_axis import set_log_axis
+from tunestudio.gui.plots.theme import follow_theme
 
 PLOT_TITLES = {
-    "loss": "Training loss per step",
+    "loss": "Training loss per {x}",
     "val": "Validation loss per evaluation (dashed: training loss)",
     "metric": "Validation metric",
     "lr": "Learning rate (dashed: planned)",
     "grad": "Gradient norm (log scale)",
 }
+Y_LABELS = {"loss": "loss", "val": "loss", "lr": "learning rate", "grad": "‖g‖₂"}
+_LOSS_TITLE_X = {"step": "step", "epoch": "step, by epoch", "wall": "step, by wall-clock time"}
 LIVE_COLOR = "#1565c0"
 OVERLAY_COLORS = ("#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#9e9d24",
                   "#4e342e", "#ad1457", "#283593")
@@ -40,12 +43,12 @@ def overlay_color(index: int) -> str:
 class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setBackground("w")
+        follow_theme(self)
         self.plots: dict[str, Any] = {}
         layout = [("loss", 0, 0, 2), ("val", 1, 0, 1), ("metric", 1, 1, 1), ("lr", 2, 0, 1),
                   ("grad", 2, 1, 1)]
         for key, row, col, span in layout:
-            plot = self.addPlot(row=row, col=col, colspan=span, title=PLOT_TITLES[key])
+            plot = self.addPlot(row=row, col=col, colspan=span)
             plot.setMenuEnabled(True)
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)
@@ -57,6 +60,10 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         for key in ("loss", "val", "metric"):
             self.plots[key].hideAxis("bottom")
         set_log_axis(self.plots["grad"], "left", True)  # the curves hold log10 values
+        for key, label in Y_LABELS.items():
+            self.plots[key].setLabel("left", label)
+        self.lr_log = False
+        self.set_lr_log(True)  # LR schedules span decades: log by default, as the LR finder
         # One x-range for all: the LR plot leads, since its planned schedule spans the whole
         # run before it has trained (the others would each auto-range to their own extent
         # and fight over the shared range).
@@ -67,8 +74,20 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.set_x_label("step")
 
     def set_x_label(self, mode: XMode) -> None:
+        """Axis labels and titles for the x mode (step, epoch, wall-clock seconds)."""
         for key in ("lr", "grad"):
             self.plots[key].setLabel("bottom", X_LABELS[mode])
+        for key, title in PLOT_TITLES.items():
+            self.plots[key].setTitle(title.format(x=_LOSS_TITLE_X[mode]))
+
+    def set_lr_log(self, log: bool) -> None:
+        """The learning-rate plot on a log10 y-axis (ticks at round values) or a linear one."""
+        plot = self.plots["lr"]
+        set_log_axis(plot, "left", log)
+        plot.setLogMode(y=log)
+        plot.setLabel("left", Y_LABELS["lr"])
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        self.lr_log = log
 
     def auto_range(self) -> None:
         """Back to following the data: x from the LR plot, y per plot."""

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.jobs import JobResult
@@ -48,6 +56,10 @@ class LiveView(QWidget):
                              self)
         self.reading = QLabel(self)
         self.reading.setTextFormat(Qt.TextFormat.RichText)
+        self.lr_log = QCheckBox("LR log scale", self)
+        self.lr_log.setToolTip("The learning-rate plot on a log axis (as the LR range test)")
+        self.lr_log.setChecked(self.panel.lr_log)
+        self.lr_log.toggled.connect(self.panel.set_lr_log)
         clear = QPushButton("Clear overlays", self)
         clear.clicked.connect(self.clear_overlays)
         export = QPushButton("Export…", self)
@@ -55,6 +67,7 @@ class LiveView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("X axis:", self))
         bar.addWidget(self.x_combo)
+        bar.addWidget(self.lr_log)
         bar.addWidget(self.status, 1)
         bar.addWidget(clear)
         bar.addWidget(export)

@@ -13,7 +13,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QInputDialog,
     QLineEdit,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import add_experiment, seeds_experiment, use_as_baseline
+from tunestudio.gui.common.file_dialogs import ask_save_file
 from tunestudio.gui.common.jobs import JobResult
 
 if TYPE_CHECKING:
@@ -51,7 +51,9 @@ class TrialActions(QObject):
             action = QAction(text, self)
             action.setToolTip(tip)
             action.setStatusTip(tip)
-            action.triggered.connect(slot)
+            # triggered(bool checked) must not reach the slots' optional parameters (it made
+            # Export table write to Path(False) and the seeds rerun use repeats=False)
+            action.triggered.connect(lambda *_: slot())
             return action
 
         self.compare_action = act("Compare", self.compare,
@@ -216,11 +218,9 @@ class TrialActions(QObject):
         from tunestudio.gui.plots.export import write_csv
 
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(self.panel, "Export trials", "trials.csv",
-                                                  "CSV (*.csv)")
-            if not name:
+            path = ask_save_file(self.panel, "Export trials", "trials.csv", "CSV (*.csv)")
+            if path is None:
                 return None
-            path = Path(name)
         proxy, model = self.panel.proxy, self.panel.model
         keys = [c.key for c in model.columns]
         rows = [[model.values_of(proxy.mapToSource(proxy.index(r, 0)).row()).get(k)

@@ -19,6 +19,7 @@ from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import set_dimension_range
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.plots.log_axis import LogValueAxis, tidy
+from tunestudio.gui.plots.theme import follow_theme
 
 if TYPE_CHECKING:
     from tunestudio.config import Project, RunConfig
@@ -54,9 +55,9 @@ class TrialDetail(QWidget):
         self.cm_label, self.cv_label, self.lr_label = QLabel(self), QLabel(self), QLabel(self)
         for label in (self.cm_label, self.cv_label, self.lr_label):
             label.setWordWrap(True)
-        self.cm_view = pg.PlotWidget(background="w")
-        self.cv_view = pg.PlotWidget(background="w")
-        self.lr_view = pg.PlotWidget(background="w", axisItems={"bottom": LogValueAxis("bottom")})
+        self.cm_view = follow_theme(pg.PlotWidget())
+        self.cv_view = follow_theme(pg.PlotWidget())
+        self.lr_view = follow_theme(pg.PlotWidget(axisItems={"bottom": LogValueAxis("bottom")}))
         for view in (self.cm_view, self.cv_view, self.lr_view):
             tidy(view.getPlotItem())
         self.tabs.addTab(_page(self, self.cm_button, self.cm_view, self.cm_label),

@@ -28,6 +28,7 @@ from tunestudio.gui.common.document_edits import add_experiment
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.plots.axes import Curves, curves_of
 from tunestudio.gui.plots.log_axis import tidy
+from tunestudio.gui.plots.theme import follow_theme
 
 if TYPE_CHECKING:
     from tunestudio.config import RunConfig
@@ -93,7 +94,7 @@ class DiagnosisView(QWidget):
                                       "it); select it and press Run")
         self.create_button.clicked.connect(self._on_create)
         self.create_button.setEnabled(False)
-        self.view = pg.PlotWidget(self, background="w")
+        self.view = follow_theme(pg.PlotWidget(self))
         self.plot = tidy(self.view.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.legend = self.plot.addLegend(offset=(-10, 10))

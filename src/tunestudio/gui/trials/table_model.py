@@ -1,5 +1,7 @@
 """The trials table: one row per trial of the shown experiment, a column per searched dimension,
-the best complete trial highlighted. Rows are updated in place as the poller reports changes.
+the best complete trial highlighted. A trial trained on another baseline than the current one
+(its config fingerprint differs) is marked and left out of "best" unless asked for. Rows are
+updated in place as the poller reports changes.
 
 Built for 10,000 trials: each row's display strings and raw values are made once when the row
 arrives, so `data()` is a list lookup; sorting happens here with Python's sort over those values
@@ -21,18 +23,27 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
 from tunestudio.gui.trials.filtering import FilterError, Predicate, parse
 
 if TYPE_CHECKING:
     from tunestudio.store import TrialRow
+    from tunestudio.store.provenance import CurrentConfig
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
-_BEST = QBrush(QColor("#d7f0c8"))
-_STATE_COLORS = {"failed": "#c62828", "diverged": "#c62828", "invalid": "#c62828",
-                 "pruned": "#757575", "interrupted": "#ef6c00", "running": "#1565c0"}
+# (light theme, dark theme): the best row's background and the state column's text
+_BEST = (QColor("#d7f0c8"), QColor("#2f5a2a"))
+_STATE_COLORS = {"failed": ("#c62828", "#ef9a9a"), "diverged": ("#c62828", "#ef9a9a"),
+                 "invalid": ("#c62828", "#ef9a9a"), "pruned": ("#757575", "#b0b0b0"),
+                 "interrupted": ("#ef6c00", "#ffb74d"), "running": ("#1565c0", "#90caf9")}
+OTHER_BASELINE = "other"
+
+
+def is_dark() -> bool:
+    """Whether the application's palette is dark (its window colour has low lightness)."""
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 SORT_ROLE = Qt.ItemDataRole.UserRole
 ACCEPT_ROLE = Qt.ItemDataRole.UserRole + 1  # "1" when the row passes the filter
 
@@ -70,6 +81,8 @@ def make_columns(dims: Sequence[str], metric: str | None, direction: str) -> lis
         *(Column(d, d.rsplit(".", 1)[-1], d, True) for d in dims),
         Column("duration", "Duration", "Training time of all repeats", True),
         Column("seed", "Seed", "", True), Column("device", "Device"),
+        Column("baseline", "Baseline", "current: trained on the current baseline; other: "
+               "trained on another baseline (left out of best unless asked for)"),
         Column("tags", "Tags"), Column("notes", "Notes"),
         Column("test", "Test", f"{label} on the test split (evaluated once)", True),
     ]
@@ -88,23 +101,26 @@ class BuiltRows:
 
 
 def build_rows(trials: Sequence[TrialRow], dims: Sequence[str], metric: str | None,
-               direction: str) -> BuiltRows:
-    """Columns for `dims` plus any other sampled parameter the trials have, and their rows."""
+               direction: str, current: CurrentConfig | None = None) -> BuiltRows:
+    """Columns for `dims` plus any other sampled parameter the trials have, and their rows;
+    `current` tells which trials were trained on the current baseline (None: all count)."""
     extra = sorted({p for t in trials for p in t.params} - set(dims))
     all_dims = [*dims, *extra]
     columns = make_columns(all_dims, metric, direction)
     return BuiltRows(all_dims, metric, direction, columns,
-                     [_Row(t, columns, metric) for t in trials])
+                     [_Row(t, columns, metric, current) for t in trials])
 
 
 class _Row:
     """A trial with its raw values by column key; the display strings are made when first
     shown or searched (a view shows a few dozen of 10,000 rows)."""
 
-    __slots__ = ("_cells", "_columns", "trial", "values")
+    __slots__ = ("_cells", "_columns", "stale", "trial", "values")
 
-    def __init__(self, trial: TrialRow, columns: Sequence[Column], metric: str | None) -> None:
+    def __init__(self, trial: TrialRow, columns: Sequence[Column], metric: str | None,
+                 current: CurrentConfig | None = None) -> None:
         self.trial = trial
+        self.stale = current is not None and not current.holds(trial)
         self._columns = columns
         self._cells: list[str] | None = None
         test_name = (metric or "val_loss").replace("val_", "test_", 1)
@@ -114,6 +130,7 @@ class _Row:
             "±": trial.objective_std, "duration": trial.duration_s, "seed": trial.seed,
             "device": trial.device, "tags": ", ".join(trial.tags), "notes": trial.notes,
             "test": (trial.test_metrics or {}).get(test_name),
+            "baseline": OTHER_BASELINE if self.stale else "current",
         })
         self.values = values
 
@@ -143,6 +160,8 @@ class TrialsTableModel(QAbstractTableModel):
         self._complete = 0
         self._predicate: Predicate | None = None
         self._state_filter: str | None = None
+        self.current: CurrentConfig | None = None  # the baseline rows are checked against
+        self._stale_in_best = False
         self.set_columns([], None, "maximize")
 
     # -- structure -----------------------------------------------------------------------------
@@ -188,13 +207,30 @@ class TrialsTableModel(QAbstractTableModel):
     def best_id(self) -> int | None:
         return self._best
 
+    @property
+    def maximize(self) -> bool:
+        return self._maximize
+
+    @property
+    def stale_in_best(self) -> bool:
+        return self._stale_in_best
+
+    def set_stale_in_best(self, include: bool) -> None:
+        """Whether trials trained on another baseline may be the best (off by default)."""
+        self._stale_in_best = include
+        self._update_best()
+
+    def is_stale(self, row: int) -> bool:
+        """Whether the row's trial was trained on another baseline than the current one."""
+        return self._rows[row].stale
+
     def column_of(self, key: str) -> int:
         return [c.key for c in self._columns].index(key)
 
     # -- rows ----------------------------------------------------------------------------------
     def set_trials(self, trials: Iterable[TrialRow]) -> None:
         self.beginResetModel()
-        self._rows = [_Row(t, self._columns, self._metric) for t in trials]
+        self._rows = [_Row(t, self._columns, self._metric, self.current) for t in trials]
         self._reindex()
         self._best = self._find_best()
         if self._sorted is not None:
@@ -214,12 +250,13 @@ class TrialsTableModel(QAbstractTableModel):
                 continue  # read again by an overlapping poll, unchanged
             self._complete += (t.state == "complete") - (self._rows[i].trial.state
                                                           == "complete")
-            self._rows[i] = _Row(t, self._columns, self._metric)
+            self._rows[i] = _Row(t, self._columns, self._metric, self.current)
             self.dataChanged.emit(self.index(i, 0), self.index(i, last))
         if fresh:
             start = len(self._rows)
             self.beginInsertRows(_ROOT, start, start + len(fresh) - 1)
-            self._rows.extend(_Row(t, self._columns, self._metric) for t in fresh)
+            self._rows.extend(_Row(t, self._columns, self._metric, self.current)
+                              for t in fresh)
             self._reindex()
             self.endInsertRows()
             if self._sorted is not None:
@@ -260,7 +297,7 @@ class TrialsTableModel(QAbstractTableModel):
 
     def _find_best(self) -> int | None:
         done = [r.trial for r in self._rows if r.trial.state == "complete"
-                and r.trial.objective is not None]
+                and r.trial.objective is not None and (self._stale_in_best or not r.stale)]
         if not done:
             return None
         pick = max if self._maximize else min
@@ -327,16 +364,22 @@ class TrialsTableModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return row.values.get(col.key)
         if role == Qt.ItemDataRole.BackgroundRole and row.trial.id == self._best:
-            return _BEST
-        if role == Qt.ItemDataRole.FontRole and row.trial.id == self._best:
+            return QBrush(_BEST[is_dark()])
+        if role == Qt.ItemDataRole.FontRole and (row.trial.id == self._best or row.stale):
             font = QFont()
-            font.setBold(True)
+            font.setBold(row.trial.id == self._best)
+            font.setItalic(row.stale)
             return font
         if role == Qt.ItemDataRole.ForegroundRole and col.key == "state":
-            color = _STATE_COLORS.get(row.trial.state)
-            return QBrush(QColor(color)) if color else None
+            colors = _STATE_COLORS.get(row.trial.state)
+            return QBrush(QColor(colors[is_dark()])) if colors else None
+        if role == Qt.ItemDataRole.ForegroundRole and row.stale:
+            return QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
         if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and row.stale and col.key != "notes":
+            return ("Trained on another baseline than the current one: shown, but left out "
+                    "of best and of comparisons unless asked for.")
         if role == Qt.ItemDataRole.ToolTipRole and col.key in ("state", "notes"):
             return row.trial.message if col.key == "state" else row.trial.notes
         return None

@@ -12,6 +12,7 @@ from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Sign
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -35,6 +36,7 @@ from tunestudio.gui.trials.table_model import (
 if TYPE_CHECKING:
     from tunestudio.gui.common.insights import Insights
     from tunestudio.store import TrialRow
+    from tunestudio.store.provenance import CurrentConfig
 
 POLL_MS = 1000
 POLL_OVERLAP_S = 3.0  # a change becomes visible when its transaction commits (Store.trials)
@@ -59,6 +61,11 @@ class TrialsPanel(QWidget):
         self.state.addItems(["All states", *STATES])
         self.state.currentIndexChanged.connect(self._on_state)
         self.count = QLabel(self)
+        self.stale_in_best = QCheckBox("Other baselines in best", self)
+        self.stale_in_best.setToolTip(
+            "Let trials trained on another baseline than the current one (marked in italics, "
+            "Baseline: other) be the best trial")
+        self.stale_in_best.toggled.connect(self._on_stale_in_best)
         self.problem = QLabel(self)
         self.problem.setStyleSheet("color: #c62828")
         self.table = QTableView(self)
@@ -78,6 +85,7 @@ class TrialsPanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
         bar.addWidget(self.state)
+        bar.addWidget(self.stale_in_best)
         for action in self.trial_actions.toolbar_actions():
             button = self.trial_actions.button(action, self)
             bar.addWidget(button)
@@ -95,6 +103,8 @@ class TrialsPanel(QWidget):
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self._sort_column = -1
+        header.sortIndicatorChanged.connect(self._on_sort_indicator)
         # the count is refreshed once per burst of changes (a filter may remove thousands of
         # row ranges one signal each)
         self._count_timer = QTimer(self)
@@ -156,11 +166,13 @@ class TrialsPanel(QWidget):
         dims = self.insights.dimension_paths()
         metric = objective.metric if objective else None
         direction = objective.resolved_direction if objective else "maximize"
+        current = self._current_config()
+        self.model.current = current
 
         def read() -> tuple[str, list[TrialRow] | BuiltRows, float]:
             rows, now = history.trials(url, name, since)
             if since is None:  # a full load: rows built here, off the GUI thread
-                return name, build_rows(rows, dims, metric, direction), now
+                return name, build_rows(rows, dims, metric, direction, current), now
             return name, rows, now
 
         self.insights.reads.submit(key, read)
@@ -194,13 +206,25 @@ class TrialsPanel(QWidget):
             self.model.set_built(build_rows(
                 sorted(trials.values(), key=lambda t: t.number),
                 self.insights.dimension_paths(), objective.metric if objective else None,
-                objective.resolved_direction if objective else "maximize"))
+                objective.resolved_direction if objective else "maximize", self.model.current))
         else:
             self.model.upsert(rows)
         self._after_change(True)
 
+    def _current_config(self) -> CurrentConfig | None:
+        """What the rows are checked against: the project's baseline as it stands (None while
+        the project is invalid: then no row is marked)."""
+        baseline = self.insights.baseline()
+        if baseline is None:
+            return None
+        from tunestudio.store.provenance import CurrentConfig
+
+        return CurrentConfig(baseline)
+
     def _after_change(self, any_rows: bool) -> None:
-        if not self._sized and any_rows:
+        # widths follow the values while the rows are few (a running trial's row has no
+        # objective yet); later rows reuse them
+        if any_rows and (not self._sized or self.model.rowCount() <= 50):
             self._fit_columns()
             self._sized = True
         self._count_timer.start()
@@ -233,6 +257,24 @@ class TrialsPanel(QWidget):
         self.problem.setVisible(problem is not None)
         self.problem.setText(problem or "")
         self._count_timer.start()
+
+    @Slot(bool)
+    def _on_stale_in_best(self, include: bool) -> None:
+        self.model.set_stale_in_best(include)
+        self._count_timer.start()
+
+    @Slot(int, Qt.SortOrder)
+    def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
+        """The first click on the objective column puts the best first (descending for a
+        maximised objective); further clicks toggle as usual."""
+        first_click, self._sort_column = column != self._sort_column, column
+        keys = [c.key for c in self.model.columns]
+        if not first_click or not 0 <= column < len(keys) or keys[column] != "objective":
+            return
+        best_first = Qt.SortOrder.DescendingOrder if self.model.maximize \
+            else Qt.SortOrder.AscendingOrder
+        if order != best_first:
+            self.table.horizontalHeader().setSortIndicator(column, best_first)
 
     @Slot(int)
     def _on_state(self, index: int) -> None:

@@ -1,0 +1,61 @@
+"""Run, Pause/Resume and Stop from the window: Pause becomes Resume and the ETA holds while
+paused, the toolbar names the running experiment whatever is selected, a stopped run's counts
+are in the status bar, and an experiment without dimensions cannot run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from gui_helpers import fast_project
+from tunestudio.config import save_project
+from tunestudio.gui.app.main_window import MainWindow
+
+RUN_TIMEOUT_MS = 180_000
+
+
+def test_pause_reads_resume_and_the_clock_holds_while_paused(
+        window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "long.tuneproj"
+    save_project(fast_project(trials=2, epochs=400), path)
+    assert window.session.open_project(path) and window.project_view is not None
+    steps: list[int] = []
+    window.controller.batch.connect(lambda batch: steps.extend(s.step for _, s in batch.steps))
+    window.run_action.trigger()
+    qtbot.waitUntil(lambda: len(steps) > 5, timeout=RUN_TIMEOUT_MS)
+    assert window.pause_action.text().replace("&", "") == "Pause"
+    # the toolbar names the running experiment even when another one is selected
+    window.project_view.experiments.select(1)
+    assert "Running: <b>three</b>" in window.experiment_label.text()
+    window.pause_action.trigger()
+    assert window.pause_action.text().replace("&", "") == "Resume"
+    assert window.pause_action.isChecked()
+    qtbot.wait(200)
+    held = window.controller.progress()
+    qtbot.wait(700)
+    again = window.controller.progress()
+    assert again.elapsed_s - held.elapsed_s < 0.05  # paused time is not run time
+    assert again.eta_s == held.eta_s
+    window.pause_action.trigger()
+    assert window.pause_action.text().replace("&", "") == "Pause"
+    with qtbot.waitSignal(window.controller.run_finished, timeout=60_000):
+        window.stop_action.trigger()
+    assert "stopped: 1 interrupted" in window.progress.label.text()
+    assert "stopped: 1 interrupted" in window.run_message.text()
+    assert "Running" not in window.experiment_label.text()
+
+
+def test_an_experiment_without_dimensions_cannot_run(
+        window: MainWindow, tmp_path: Path) -> None:
+    project = fast_project()
+    experiment = project.experiments[0]
+    bare = experiment.model_copy(update={"search": experiment.search.model_copy(
+        update={"dimensions": []})})
+    path = tmp_path / "bare.tuneproj"
+    save_project(project.model_copy(update={"experiments": [bare]}), path)
+    assert window.session.open_project(path)
+    assert not window.run_action.isEnabled()
+    assert "dimension" in window.run_action.toolTip()
+    assert not window.runs.start()
+    assert not window.controller.is_running
