@@ -1,10 +1,34 @@
-"""TuneStudio: tune deep-learning training runs by controlled experiments."""
+"""TuneStudio: tune deep-learning training runs by controlled experiments.
 
+The Python API (`tunestudio.api`) is reachable from here and loads on first use, so that
+`import tunestudio` stays light:
+
+    import tunestudio as ts
+    project = ts.load_project("digits.tuneproj")
+"""
+
+from __future__ import annotations
+
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("tunestudio")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
-__all__ = ["__version__"]
+_API = ("Curves", "Experiment", "Project", "Trial", "load_project", "new_project")
+
+__all__ = ["Curves", "Experiment", "Project", "Trial", "__version__", "load_project",
+           "new_project"]
+
+
+# No import of tunestudio.api here, not even for type checkers: every layer imports this module
+# (for __version__), and none may reach the API's imports (search, torch) through it.
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("tunestudio.api"), name)
+    globals()[name] = value
+    return value

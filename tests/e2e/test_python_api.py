@@ -1,0 +1,86 @@
+"""The Python API on a real project: `trials_frame()` holds exactly what `tunestudio trials
+--format json` lists, curves hold every stored point, and errors say what to do."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import tunestudio as ts
+from tiny_projects import tiny_project
+from tunestudio.config import Budget, save_project
+from tunestudio.errors import TuneStudioError
+
+
+@pytest.fixture
+def ran(tmp_path: Path) -> ts.Project:
+    path = tmp_path / "p.tuneproj"
+    save_project(tiny_project({"budget": Budget(trials=3)}, epochs=2, fraction=0.2), path)
+    project = ts.load_project(path)
+    summary = project.experiment().run(device="cpu", progress=False)
+    assert summary.counts == {"complete": 3}
+    return project
+
+
+def _same(a: object, b: object) -> bool:
+    if b is None:
+        return a is None or (isinstance(a, float) and math.isnan(a))
+    return bool(a == b)
+
+
+def test_trials_frame_equals_the_cli_json(ran: ts.Project) -> None:
+    listed = json.loads(subprocess.run(
+        [sys.executable, "-m", "tunestudio", "trials", str(ran.path), "--format", "json"],
+        capture_output=True, text=True, timeout=120, check=True).stdout)
+    frame = ran.experiment().trials_frame()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == len(listed) == 3
+    for record in listed:
+        row = frame.loc[record["number"]]
+        for key, value in record.items():
+            if key == "experiment":
+                continue
+            if key in ("params", "metrics"):
+                for name, v in value.items():  # exact: the stored values, unrounded
+                    assert _same(row[f"{key}_{name}"], v), (key, name)
+            else:
+                assert _same(row[key], value), key
+    assert {"state", "objective", "duration_s", "seed", "params_optimizer.lr"} <= set(frame)
+
+
+def test_curves_best_and_trial(ran: ts.Project) -> None:
+    exp = ran.experiment()
+    best = exp.best()
+    assert best is not None
+    assert best.objective == max(t.objective for t in exp.trials() if t.objective is not None)
+    steps, evaluations = exp.trial(best.number).curves()
+    assert len(steps) == best.row.metrics["steps"] and len(evaluations) == 2
+    assert list(steps.columns) == ["repeat", "step", "epoch", "loss", "lr", "grad_norm"]
+    assert "val_accuracy" in evaluations and evaluations["epoch"].tolist() == [1.0, 2.0]
+
+
+def test_clear_errors(ran: ts.Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    exp = ran.experiment()
+    with pytest.raises(TuneStudioError, match="no trial #99"):
+        exp.trial(99)
+    with pytest.raises(TuneStudioError, match="no experiment named 'nope'"):
+        ran.experiment("nope")
+    with pytest.raises(TuneStudioError, match="kept no checkpoint"):
+        exp.trial(0).load_model()
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(TuneStudioError, match=r"tunestudio\[notebook\]"):
+        exp.trials_frame()
+
+
+def test_import_tunestudio_stays_light() -> None:
+    code = ("import sys, tunestudio as ts\n"
+            "print(sorted(m for m in ('torch', 'optuna', 'pandas', 'tunestudio.api')"
+            " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.strip()
+    assert out == "[]"
