@@ -22,16 +22,46 @@ FLUSH_S = 0.25
 
 @dataclass(frozen=True, slots=True)
 class Divergence:
+    """A non-finite loss or gradient norm at `step` (1-based: step 1 is computed with the
+    initial weights, before any update). `cause` says where it came from:
+    - "training": the weights went there during training (divergence: the learning rate, the
+      gradients' size);
+    - "inputs" / "targets": the batch itself held NaN or inf;
+    - "model": the model's output was non-finite on finite inputs before any update;
+    - "loss": the loss was non-finite on finite outputs before any update;
+    - "gradient": the backward pass was non-finite before any update.
+    Only "training" is a divergence a learning rate can cause or cure."""
+
     step: int
     epoch: int
     what: str  # "loss" or "gradient norm"
     value: float
     lr: float
+    cause: str = "training"
 
     def message(self) -> str:
-        return (f"the {self.what} became {self.value} at step {self.step} (epoch "
-                f"{self.epoch + 1}, LR {self.lr:.3g}); lower the learning rate (e.g. "
-                f"{self.lr / 10:.3g}), add gradient clipping or a warm-up")
+        where = f"at step {self.step} (epoch {self.epoch + 1}, LR {self.lr:.3g})"
+        first = f"the {self.what} was {self.value} at step {self.step}, before any weight " \
+                "update, so no learning rate causes it"
+        if self.cause in ("inputs", "targets"):
+            return (f"the training {self.cause} hold non-finite values (NaN or inf): the "
+                    f"{self.what} was {self.value} at step {self.step} because of the data, not "
+                    "the learning rate; check the data source and its preprocessing (missing "
+                    "values, a division by zero, a log of 0) or your Dataset's __getitem__")
+        if self.cause == "model":
+            return (f"the model's output was non-finite (NaN or inf) on finite inputs: {first}; "
+                    "check the model's forward pass (a log or square root of a negative number, "
+                    "a division by zero, an overflow) and its initialisation")
+        if self.cause == "loss":
+            return (f"the loss was non-finite on finite model outputs: {first}; check the "
+                    "targets against the loss (class labels within the model's outputs, "
+                    "regression targets of a sane scale) and the loss settings")
+        if self.cause == "gradient":
+            return (f"the gradient was non-finite on a finite loss: {first}; check the model's "
+                    "backward pass (a square root or power at 0, a custom operation)")
+        return (f"diverged during training: the {self.what} became {self.value} {where}; "
+                f"lower the learning rate (e.g. {self.lr / 10:.3g}), add gradient clipping or "
+                "a warm-up")
 
 
 class StepRecorder:

@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tunestudio.config import RunConfig, metric_mode
+from tunestudio.config import PythonModel, RunConfig, metric_mode
 from tunestudio.engine import checkpoint
 from tunestudio.engine.augment import make_augment
 from tunestudio.engine.batching import batch_bounds
@@ -273,6 +274,7 @@ class Trainer:
         self._generator = torch.Generator().manual_seed(self.seed)  # the batch order
         if self.resume is not None:
             self.start_epoch = checkpoint.restore(self, self.resume)
+        self._first_step_finite: list[torch.Tensor | bool] | None = None
         self.model.train()
         diverged = self._run_steps(bounds) or self._recorder.flush() or self._divergence
         if diverged is not None:
@@ -376,6 +378,9 @@ class Trainer:
             check_output(output, n, self.datasets.n_outputs if self.datasets else 1,
                          self.config.task)
         loss = self.loss_fn(output, yb)
+        if self.step == 0:  # kept on the device, read only if the first step is not finite
+            self._first_step_finite = [_all_finite(xb), _all_finite(yb), _all_finite(output),
+                                       _all_finite(loss)]
         total = loss
         if self._l1_weights:
             total = loss + self.config.optimizer.l1 * l1_penalty(self._l1_weights)
@@ -435,8 +440,34 @@ class Trainer:
         self._recorder.restart_clock()
 
     def _diverged(self, d: Divergence) -> tuple[FitStatus, str]:
+        """A non-finite step: a divergence during training, or (a failure, not a divergence)
+        a first step that was never finite, or data that holds NaN or inf."""
         self.step = min(self.step, d.step)
-        return "diverged", d.message()
+        d = replace(d, cause=self._cause_of(d))
+        message = d.message()
+        model = self.config.model
+        if d.cause in ("model", "gradient") and isinstance(model, PythonModel):
+            message += f" in {model.path} ({model.function})"
+        return ("diverged" if d.cause == "training" else "failed"), message
+
+    def _cause_of(self, d: Divergence) -> str:
+        """Where a non-finite step came from (see `Divergence.cause`). The first step ran on the
+        initial weights, so its batch, output and loss tell; later, only the training data can
+        still be to blame rather than the weights."""
+        checks = self._first_step_finite
+        if d.step <= 1 and checks is not None:
+            x_ok, y_ok, out_ok, loss_ok = (bool(c) for c in checks)
+            for ok, cause in ((x_ok, "inputs"), (y_ok, "targets"), (out_ok, "model"),
+                              (loss_ok, "loss")):
+                if not ok:
+                    return cause
+            return "gradient" if d.what == "gradient norm" else "loss"
+        if not isinstance(self.datasets, LoaderSplits):
+            if not bool(_all_finite(self._x_train)):
+                return "inputs"
+            if not bool(_all_finite(self._y_train)):
+                return "targets"
+        return "training"
 
     # --- evaluation ------------------------------------------------------------------------
 
@@ -499,6 +530,14 @@ class Trainer:
         self._training_started = time.perf_counter()
         for hook in self.hooks:
             hook.on_fit_start(self, event)
+
+
+def _all_finite(t: torch.Tensor) -> torch.Tensor | bool:
+    """Whether every value is finite, as a device tensor (no host sync); integer tensors
+    (class labels) always are."""
+    if not (t.is_floating_point() or t.is_complex()):
+        return True
+    return torch.isfinite(t).all()
 
 
 def _overriding(hooks: Sequence[TrainerHooks], name: str) -> list[Callable[..., Any]]:
