@@ -162,13 +162,18 @@ class Trial:
             eval_frame = pd.DataFrame(columns)
         return Curves(step_frame, eval_frame)
 
-    def load_model(self) -> Any:
-        """The trained model of a trial that kept a checkpoint, as a `torch.nn.Module` on the
-        CPU in eval mode. Raises TuneStudioError when the trial kept none."""
-        raise TuneStudioError(
-            f"trial #{self.number} kept no checkpoint: this TuneStudio does not keep model "
-            "checkpoints yet, so there is no trained model to load; retrain its config with "
-            "`tunestudio train` on a project whose baseline holds its values")
+    def load_model(self, device: str = "cpu") -> Any:
+        """The trained model of a trial that kept a checkpoint (its best one, loaded with
+        `weights_only=True`), as a `torch.nn.Module` on `device` in eval mode. The model
+        takes inputs shaped like the project's data, `(B, *input_shape)`, normalised inside.
+        Raises CheckpointError (a TuneStudioError) when the trial kept none (trained before
+        checkpoints, removed by the retention policy `checkpoints.keep_best`, or corrupt)."""
+        from tunestudio.search.stored_model import load_stored_model
+
+        project = self.experiment.project
+        stored = load_stored_model(project.config, self.row.id, base_dir=project.path.parent,
+                                   url=project.storage_url, device=device)
+        return stored.trainer.model
 
     def __repr__(self) -> str:
         objective = "" if self.objective is None else f" objective={self.objective:.6g}"

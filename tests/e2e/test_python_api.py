@@ -70,11 +70,43 @@ def test_clear_errors(ran: ts.Project, monkeypatch: pytest.MonkeyPatch) -> None:
         exp.trial(99)
     with pytest.raises(TuneStudioError, match="no experiment named 'nope'"):
         ran.experiment("nope")
-    with pytest.raises(TuneStudioError, match="kept no checkpoint"):
-        exp.trial(0).load_model()
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(TuneStudioError, match=r"tunestudio\[notebook\]"):
         exp.trials_frame()
+
+
+def test_load_model_returns_the_trained_model(ran: ts.Project) -> None:
+    import torch
+
+    from tunestudio.search.stored_model import load_stored_model
+
+    best = ran.experiment().best()
+    assert best is not None
+    model = best.load_model()
+    assert isinstance(model, torch.nn.Module) and not model.training
+    stored = load_stored_model(ran.config, best.row.id, base_dir=ran.path.parent)
+    assert stored.trainer.model is not None
+    for mine, theirs in zip(model.state_dict().values(),
+                            stored.trainer.model.state_dict().values(), strict=True):
+        assert torch.equal(mine, theirs)
+    assert model(torch.zeros(2, 1, 8, 8)).shape == (2, 10)  # digits: 8x8 images, 10 classes
+
+
+def test_load_model_of_a_trial_without_checkpoint_says_so(tmp_path: Path) -> None:
+    from tunestudio.config import CheckpointSettings
+
+    project = tiny_project({"budget": Budget(trials=2)}, epochs=2, fraction=0.2)
+    project = project.model_copy(update={"checkpoints": CheckpointSettings(keep_best=1)})
+    path = tmp_path / "k.tuneproj"
+    save_project(project, path)
+    exp = ts.load_project(path).experiment()
+    exp.run(progress=False)
+    best = exp.best()
+    assert best is not None
+    other = next(t for t in exp.trials() if t.number != best.number)
+    best.load_model()
+    with pytest.raises(TuneStudioError, match=f"#{other.number}"):
+        other.load_model()
 
 
 def test_import_tunestudio_stays_light() -> None:
