@@ -61,6 +61,13 @@ def default_storage_url(project_id: uuid.UUID) -> str:
 def datasets_dir() -> Path:
     """Data sets TuneStudio builds for its templates (e.g. the digits as PNG files)."""
     return data_dir() / "datasets"
+
+
+def digits_images_dir() -> Path:
+    """The `images` template's folder of digit PNGs, built on first use."""
+    return datasets_dir() / "digits-png"
+
+
 def project_files_dir(project_id: uuid.UUID) -> Path:
     """The project's own folder under the data dir (beside its default database): its trial
     checkpoints live here, whatever database URL the project uses."""

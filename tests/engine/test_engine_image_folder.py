@@ -128,3 +128,19 @@ def test_device_and_stream_paths_train_identically(tmp_path: Path) -> None:
 def test_auto_keeps_images_on_the_cpu_device(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "imgs")
     assert not isinstance(load_data(_config(root, "auto").data, None, "cpu"), LoaderSplits)
+
+
+def test_images_template_builds_its_folder_on_first_use() -> None:
+    from tunestudio.config import from_template
+    from tunestudio.engine.demo_images import build_digits_folder
+
+    project = from_template("images")
+    source = project.baseline.data.source
+    assert isinstance(source, ImageFolderData)
+    folder = Path(source.path)
+    assert folder == paths.digits_images_dir() and not folder.exists()
+    splits = load_splits(project.baseline.data)  # builds the 1,000 PNGs, then decodes them
+    assert len(list(folder.glob("*/*.png"))) == 1000
+    assert splits.input_shape == (1, 28, 28) and splits.n_classes == 10
+    assert splits.n_train + splits.n_val + splits.n_test == 1000
+    assert build_digits_folder(folder) == folder  # an existing folder is left as it is

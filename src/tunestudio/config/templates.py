@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tunestudio.config.data import BuiltinData, DataConfig
-from tunestudio.config.model import MLPModel
+from tunestudio import paths
+from tunestudio.config.augment import AugmentConfig
+from tunestudio.config.data import BuiltinData, DataConfig, ImageFolderData
+from tunestudio.config.model import CNNModel, MLPModel
 from tunestudio.config.optim import AdamOptimizer
 from tunestudio.config.project import Experiment, Project
 from tunestudio.config.run import RunConfig
@@ -99,7 +101,42 @@ def regression() -> Project:
     return Project(name="Regression", baseline=baseline, experiments=[exp])
 
 
-TEMPLATES: dict[str, Callable[[], Project]] = {"digits": digits, "regression": regression}
+def images() -> Project:
+    """An image folder of 1,000 digit PNGs (28x28, grey, 10 classes; built from scikit-learn's
+    digits on first use, no download) with a small CNN and augmentation: about 98% validation
+    accuracy in under 10 seconds on one CPU thread."""
+    source = ImageFolderData(path=str(paths.digits_images_dir()), channels=1)
+    baseline = RunConfig(
+        data=DataConfig(source=source, augment=AugmentConfig(crop_padding=2, rotation=10.0)),
+        model=CNNModel(channels=[16, 32], hidden=64, dropout=0.2),
+        optimizer=AdamOptimizer(lr=0.003, weight_decay=0.0004),
+        schedule=CosineSchedule(warmup_epochs=1),
+        training=TrainingConfig(epochs=15, batch_size=64),
+        early_stopping=EarlyStoppingConfig(monitor="val_loss", patience=6),
+    )
+    exp = Experiment(
+        name="augmentation-strength",
+        goal="Highest validation accuracy on the digit images.",
+        hypothesis="Mild augmentation (small shifts and rotations) helps on 800 training "
+                   "images; strong augmentation makes the task harder than it is.",
+        expected_result="Best trials with crop padding 1-3 and rotation under 15 degrees.",
+        search=SearchDefinition(
+            strategy="tpe",
+            dimensions=[
+                IntDimension(path="data.augment.crop_padding", low=0, high=4),
+                FloatDimension(path="data.augment.rotation", low=0.0, high=30.0),
+                FloatDimension(path="optimizer.lr", low=3e-4, high=1e-2, log=True),
+            ],
+            budget=Budget(trials=12),
+            pruner=PrunerConfig(kind="median"),
+            objective=Objective(metric="val_accuracy"),
+        ),
+    )
+    return Project(name="Images", baseline=baseline, experiments=[exp])
+
+
+TEMPLATES: dict[str, Callable[[], Project]] = {"digits": digits, "regression": regression,
+                                               "images": images}
 
 
 def from_template(name: str) -> Project:

@@ -10,12 +10,10 @@ import numpy as np
 
 from tunestudio import paths
 
-DIGITS_FOLDER = "digits-png"
-
 
 def digits_folder() -> Path:
     """Where the `images` template keeps its generated folder (in the data dir)."""
-    return paths.datasets_dir() / DIGITS_FOLDER
+    return paths.digits_images_dir()
 
 
 def build_digits_folder(root: Path, size: int = 28, per_class: int | None = 100) -> Path:
