@@ -20,6 +20,7 @@ class TrialStarted:
     device: str
     index: int  # 1-based position in this run
     total: int | None  # trials this run will start (None: bounded by time only)
+    config: Any = None  # the RunConfig the trial trains (baseline merged with its values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,7 +211,7 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
         )
     ctx.running.add((trial_id, optuna_id(trial)))
     ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, prepared.params, seed0,
-                                          device, index, total))
+                                          device, index, total, config=config))
     prunes = ctx.search.objective.second == "none" and ctx.search.pruner.kind != "none"
     pruning = PruningReporter(trial, ctx.search.objective.metric) if prunes else None
     return Training(prepared, trial_id, index, total, time.perf_counter(),

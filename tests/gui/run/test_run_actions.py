@@ -9,8 +9,9 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import fast_project
-from tunestudio.config import save_project
+from tunestudio.config import merge_values, save_project
 from tunestudio.gui.app.main_window import MainWindow
+from tunestudio.search import TrialStarted
 
 RUN_TIMEOUT_MS = 180_000
 
@@ -21,9 +22,15 @@ def test_pause_reads_resume_and_the_clock_holds_while_paused(
     save_project(fast_project(trials=2, epochs=400), path)
     assert window.session.open_project(path) and window.project_view is not None
     steps: list[int] = []
+    started: list[TrialStarted] = []
     window.controller.batch.connect(lambda batch: steps.extend(s.step for _, s in batch.steps))
+    window.controller.trial_started.connect(started.append)
     window.run_action.trigger()
     qtbot.waitUntil(lambda: len(steps) > 5, timeout=RUN_TIMEOUT_MS)
+    # the start event carries the config the trial trains: no view merges it again
+    project = window.document.project if window.document else None
+    assert project is not None and started[0].config == merge_values(project.baseline,
+                                                                      started[0].params)
     assert window.pause_action.text().replace("&", "") == "Pause"
     # the toolbar names the running experiment even when another one is selected
     window.project_view.experiments.select(1)

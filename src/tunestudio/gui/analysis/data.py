@@ -5,7 +5,6 @@ batch size. Plain numpy; the plots only draw it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -130,49 +129,3 @@ def _batch_curves(history: History, url: str, done: list[Any], metric: str, maxi
         values = ev.metrics.get(metric, ev.val_loss)
         curves.append(BatchCurve(size, r.number, ev.wall_s[first], values[first]))
     return curves
-
-
-_STUDIES: dict[tuple[str, str], Any] = {}  # (url, study) -> Study; lives on the compute lane
-
-EVALUATORS = {"PED-ANOVA (fast)": "ped_anova", "fANOVA": "fanova",
-              "Mean decrease impurity": "mdi"}
-
-
-def load_study(url: str, study_name: str, read_trials: bool = False) -> Any:
-    """The experiment's Optuna study from the project's storage URL, kept for the session
-    (the analysis view loads it ahead, when the experiment is shown, so that the importance
-    tab finds its trials read). Runs on the compute lane."""
-    import optuna
-
-    from tunestudio.store import optuna_engine_kwargs
-
-    study = _STUDIES.get((url, study_name))
-    if study is None:
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=optuna_engine_kwargs(url))
-        study = optuna.load_study(study_name=study_name, storage=storage)
-        _STUDIES[(url, study_name)] = study
-    if read_trials:
-        study.get_trials(deepcopy=False)  # fills Optuna's cache of finished trials
-    return study
-
-
-def param_importance(url: str, study_name: str, evaluator: str = "ped_anova"
-                     ) -> dict[str, float]:
-    """Optuna's parameter importance of the experiment's study, loaded from the project's
-    storage URL (kept between calls: Optuna caches finished trials, so a refresh reads only
-    the new ones). Runs on the compute lane."""
-    import optuna
-
-    study = load_study(url, study_name)
-    make: dict[str, Callable[[], Any]] = {
-        "ped_anova": optuna.importance.PedAnovaImportanceEvaluator,
-        "fanova": lambda: optuna.importance.FanovaImportanceEvaluator(seed=0),
-        "mdi": lambda: optuna.importance.MeanDecreaseImpurityImportanceEvaluator(seed=0)}
-    target = (lambda t: t.values[0]) if len(study.directions) > 1 else None
-    result = optuna.importance.get_param_importances(study, evaluator=make[evaluator](),
-                                                     target=target)
-    return {k: float(v) for k, v in result.items()}
-
-
-def forget_studies() -> None:
-    _STUDIES.clear()

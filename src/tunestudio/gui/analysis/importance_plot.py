@@ -11,9 +11,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from tunestudio.gui.analysis.data import EVALUATORS
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
+
+# the evaluators of search.importance.param_importance, by the names the picker shows
+EVALUATORS = {"PED-ANOVA (fast)": "ped_anova", "fANOVA": "fanova",
+              "Mean decrease impurity": "mdi"}
 
 
 class ImportancePlot(QWidget):

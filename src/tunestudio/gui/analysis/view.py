@@ -13,12 +13,7 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from tunestudio.gui.analysis.data import (
-    AnalysisData,
-    load_analysis,
-    load_study,
-    param_importance,
-)
+from tunestudio.gui.analysis.data import AnalysisData, load_analysis
 from tunestudio.gui.analysis.importance_plot import ImportancePlot
 from tunestudio.gui.analysis.space_plots import ContourPlot, ParallelPlot, SlicePlots
 from tunestudio.gui.analysis.trend_plots import BatchSizePlot, HistoryPlot
@@ -117,6 +112,8 @@ class AnalysisView(QWidget):
         url, name, key = self.insights.url, data.study_name, self.importance.evaluator_key()
 
         def compute() -> tuple[dict[str, float], float]:
+            from tunestudio.search.importance import param_importance  # optuna: on the lane
+
             start = time.perf_counter()
             result = param_importance(url, name, key)
             return result, time.perf_counter() - start
@@ -158,8 +155,7 @@ class AnalysisView(QWidget):
             self.compute_importance()
         elif len(data) >= 2:
             url, name = self.insights.url, data.study_name
-            self.insights.compute.submit("analysis:prefetch",
-                                         lambda: load_study(url, name, read_trials=True))
+            self.insights.compute.submit("analysis:prefetch", lambda: _prefetch(url, name))
 
     # -- export --------------------------------------------------------------------------------
     def plot_item(self, index: int) -> Any:
@@ -211,3 +207,11 @@ class AnalysisView(QWidget):
         if path is not None:
             written = write_report(self, path)
             notifications.info(f"Report written to {written}")
+
+
+def _prefetch(url: str, study_name: str) -> None:
+    """Loads the study and its finished trials ahead, on the compute lane, so the importance
+    tab finds them read."""
+    from tunestudio.search.importance import load_study
+
+    load_study(url, study_name, read_trials=True)

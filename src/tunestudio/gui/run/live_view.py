@@ -114,8 +114,6 @@ class LiveView(QWidget):
     # -- the running trial ---------------------------------------------------------------------
     @Slot(object)
     def on_trial_started(self, ev: Any) -> None:
-        from tunestudio.config import InvalidConfigError, merge_values
-
         if self.live is not None and self.live_id is not None:
             self._keep_finished(self.live_id, self.live)
         self.live_id, self._live_number = ev.trial_id, ev.number
@@ -123,12 +121,7 @@ class LiveView(QWidget):
         self._spe, self._wall, self._smoother = 1, 0.0, Smoother()
         self._skip_repeat = False
         self.planned.clear()
-        request = self.controller.request if self.controller is not None else None
-        try:
-            self._config = merge_values(request.project.baseline, ev.params) \
-                if request is not None else None
-        except InvalidConfigError:
-            self._config = None
+        self._config = ev.config  # merged by the search, as the trial trains it
         self.panel.set_metric_name(self._metric())
         self.status.setText(f"Trial #{ev.number} running")
 

@@ -115,15 +115,10 @@ class RunWorker(QObject):
 
 
 def warm_search() -> None:
-    """Pay the search layer's one-off costs (importing optuna and SQLAlchemy's ORM, Optuna's
-    first storage set-up) in a background thread before the first Run. Imports hold the GIL
-    in long stretches; done while the user is still editing, they do not stall a run's start."""
-    import optuna
+    """The search layer's one-off costs paid ahead, before the first Run (search.warmup)."""
+    from tunestudio.search.warmup import warm_up
 
-    import tunestudio.search  # noqa: F401  (the import is the warm-up)
-
-    storage = optuna.storages.RDBStorage("sqlite:///:memory:")
-    optuna.create_study(storage=storage)
+    warm_up()
 
 
 class SignalHooksMixin:

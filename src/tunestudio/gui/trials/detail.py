@@ -265,12 +265,12 @@ def _confusion(project: Project, url: str, config: RunConfig, trial: TrialRow, b
 
 
 def _kfold(config: RunConfig, trial: TrialRow, base_dir: Any, stop: Any) -> Any:
-    from tunestudio.engine import cross_validate
+    from tunestudio.search.retraining import cross_validate_config
 
-    return cross_validate(config, base_dir=base_dir, seed=trial.seed, stop_event=stop)
+    return cross_validate_config(config, base_dir, trial.seed, stop)
 
 
 def _lr_test(config: RunConfig, trial: TrialRow, base_dir: Any, stop: Any) -> Any:
-    from tunestudio.engine import lr_range_test
+    from tunestudio.search.retraining import lr_range_test_config
 
-    return lr_range_test(config, base_dir, seed=trial.seed, stop_event=stop)
+    return lr_range_test_config(config, base_dir, trial.seed, stop)

@@ -32,9 +32,9 @@ from tunestudio.gui.plots.theme import follow_theme
 
 if TYPE_CHECKING:
     from tunestudio.config import RunConfig
-    from tunestudio.engine.diagnostics import Finding
     from tunestudio.gui.common.history import History, TrialSeries
     from tunestudio.gui.common.insights import Insights
+    from tunestudio.search.diagnosis import Finding
 
 _CURVE_TITLES = {"loss": "training loss per step", "train_loss": "training loss per evaluation",
                  "val_loss": "validation loss", "grad_norm": "gradient norm",
@@ -53,7 +53,7 @@ def diagnose_trial(history: History, url: str, trial_id: int, baseline: RunConfi
     equal to the project baseline's are not pinned in the suggestions: they are the baseline."""
     from tunestudio.config import Objective, RunConfig
     from tunestudio.config.search import baseline_value
-    from tunestudio.engine.diagnostics import diagnose
+    from tunestudio.search.diagnosis import diagnose
 
     series = history.series(url, [trial_id])
     if not series:
