@@ -17,17 +17,17 @@ from tiny_projects import tiny_project
 from tunestudio.config import Budget, save_project
 from tunestudio.store import Store
 
-PG_URL = os.environ.get("TUNESTUDIO_TEST_PG_URL")
-
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def pg_database() -> Iterator[str]:
+    PG_URL = os.environ.get("TUNESTUDIO_TEST_PG_URL", "")  # noqa: N806  (set by the session)
     if not PG_URL:
         if os.environ.get("CI"):
             pytest.fail("CI must provide PostgreSQL (.ci/postgres.sh sets TUNESTUDIO_TEST_PG_URL)")
-        pytest.skip("no PostgreSQL: set TUNESTUDIO_TEST_PG_URL (see .ci/postgres.sh)")
+        pytest.skip("no PostgreSQL: set TUNESTUDIO_TEST_PG_URL, or see the '==> PostgreSQL' "
+                    "line above (tests/pg_server.py)")
     import sqlalchemy as sa
 
     name = f"ts_scale_{uuid.uuid4().hex[:8]}"

@@ -13,20 +13,25 @@ from sqlalchemy import create_engine, make_url
 
 from tunestudio.store import Store
 
-PG_URL = os.environ.get("TUNESTUDIO_TEST_PG_URL", "")
-NO_PG = ("TUNESTUDIO_TEST_PG_URL is not set; .ci/run starts a local PostgreSQL server "
-         "(.ci/postgres.sh) to run these")
+NO_PG = ("TUNESTUDIO_TEST_PG_URL is not set and no throw-away server could be started "
+         "(see the '==> PostgreSQL' line above; tests/pg_server.py says what it needs)")
+
+
+def pg_url() -> str:
+    """The test server's URL; read when a test runs, since the session may start the server
+    after this file is imported (tests/pg_server.py)."""
+    return os.environ.get("TUNESTUDIO_TEST_PG_URL", "")
 
 
 def _pg_schema_url() -> Iterator[str]:
     """A fresh schema on the test server, dropped afterwards; the URL selects it for us and for
     Optuna alike (search_path)."""
     name = f"ts_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_url(), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE SCHEMA {name}")
-        url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={name}"})
+        url = make_url(pg_url()).update_query_dict({"options": f"-csearch_path={name}"})
         yield url.render_as_string(hide_password=False)
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
@@ -40,7 +45,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{(tmp_path / 'history.sqlite').as_posix()}"
         return
-    if not PG_URL:
+    if not pg_url():
         pytest.skip(NO_PG)
     yield from _pg_schema_url()
 
