@@ -80,3 +80,22 @@ def test_wrong_results_get_clear_messages(tmp_path: Path) -> None:
 def test_class_subset_is_rejected_for_a_dataset_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not apply to a python_dataset"):
         DataConfig(source=DatasetFileData(), classes=[0, 1])
+
+
+def test_lr_range_test_runs_on_loader_data(dataset_file: Path) -> None:
+    from tunestudio.engine.lr_finder import lr_range_test
+
+    result = lr_range_test(config(dataset_file), steps=12, device="cpu")
+    assert len(result.lrs) >= 5 and result.suggested_lr > 0
+
+
+def test_samples_of_different_shapes_are_named(tmp_path: Path) -> None:
+    ragged = tmp_path / "ragged.py"
+    ragged.write_text(
+        "import torch\n"
+        "def make_datasets(split_seed):\n"
+        "    train = [(torch.zeros(1, 4 + i % 2, 4), i % 2) for i in range(8)]\n"
+        "    return train, train[:2]\n")
+    result = Trainer(config(ragged)).fit()
+    assert result.status == "failed"
+    assert "samples differ in shape" in result.message and "Resize" in result.message

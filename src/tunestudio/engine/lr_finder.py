@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import torch
 from tunestudio.config import RunConfig
 from tunestudio.engine.batching import batch_bounds
 from tunestudio.engine.data import Splits
+from tunestudio.engine.loader_data import LoaderSplits
 from tunestudio.engine.trainer import Trainer
 from tunestudio.errors import TuneStudioError
 
@@ -34,7 +36,7 @@ class LRRangeResult:
 def lr_range_test(config: RunConfig, base_dir: Path | None = None, *, steps: int = 100,
                   min_lr: float = 1e-7, max_lr: float = 10.0, smoothing: float = 0.98,
                   diverge_factor: float = 4.0, device: str | None = None,
-                  seed: int | None = None, datasets: Splits | None = None,
+                  seed: int | None = None, datasets: Splits | LoaderSplits | None = None,
                   stop_event: threading.Event | None = None) -> LRRangeResult:
     """Sweep `steps` steps from `min_lr` to `max_lr` with the config's model, optimiser,
     batch size, clipping and L1 (no schedule); end early once the smoothed loss exceeds
@@ -48,22 +50,24 @@ def lr_range_test(config: RunConfig, base_dir: Path | None = None, *, steps: int
     assert trainer.optimizer is not None and trainer.datasets is not None
     schedule = min_lr * (max_lr / min_lr) ** (np.arange(steps) / (steps - 1))
     n_train = trainer.datasets.n_train
-    bounds = batch_bounds(n_train, config.training.batch_size)
+    sizes = [end - start for start, end in batch_bounds(n_train, config.training.batch_size)]
     generator = torch.Generator().manual_seed(trainer.seed)
     lrs: list[float] = []
     losses: list[float] = []
     smoothed: list[float] = []
     average, best = 0.0, math.inf
-    perm = torch.randperm(n_train, generator=generator).to(trainer.device)
-    for i, lr in enumerate(schedule):
+
+    def batches() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Epoch after epoch of the trainer's own batches (device tensors or its loader)."""
+        while True:
+            yield from trainer._epoch_batches(n_train, sizes, generator)
+
+    for i, (lr, (xb, yb)) in enumerate(zip(schedule, batches(), strict=False)):
         if stop_event is not None and stop_event.is_set():
             break
-        if i and i % len(bounds) == 0:
-            perm = torch.randperm(n_train, generator=generator).to(trainer.device)
-        start, end = bounds[i % len(bounds)]
         for group in trainer.optimizer.param_groups:
             group["lr"] = float(lr)
-        loss = trainer.train_step(perm[start:end])[0].item()
+        loss = trainer.train_batch(xb, yb)[0].item()
         if not math.isfinite(loss):
             break
         average = smoothing * average + (1 - smoothing) * loss

@@ -30,6 +30,7 @@ from tunestudio.engine import checkpoint
 from tunestudio.engine.augment import make_augment
 from tunestudio.engine.batching import batch_bounds
 from tunestudio.engine.data import Splits
+from tunestudio.engine.dataset import DataError
 from tunestudio.engine.devices import resolve_device
 from tunestudio.engine.early_stopping import EarlyStopping
 from tunestudio.engine.events import (
@@ -197,6 +198,8 @@ class Trainer:
             if not isinstance(exc, Exception):
                 raise
             status, message, trace = self._classify(exc)
+        # DataLoader worker processes end with their loaders, not when the Trainer is collected
+        self._train_loader = self._val_loader = None
         result = FitResult(status=status, message=message, metrics=dict(self.metrics),
                            best=dict(self.best), epochs=self._epochs_done(), steps=self.step,
                            duration_s=self._elapsed(), device=self.device, traceback=trace,
@@ -342,8 +345,15 @@ class Trainer:
                 self._train_loader = train_loader(
                     self.datasets, self.config.training.batch_size,
                     self.config.training.num_workers, self.device, generator)
-            for batch in self._train_loader:
-                yield to_device(batch, self.device, self.config.task)
+            try:
+                for batch in self._train_loader:
+                    yield to_device(batch, self.device, self.config.task)
+            except RuntimeError as exc:
+                if "stack expects each tensor to be equal size" in str(exc):
+                    raise DataError(f"the Dataset's samples differ in shape ({exc}); resize "
+                                    "them to one shape in the Dataset (e.g. torchvision's "
+                                    "transforms.Resize)") from None
+                raise
             return
         perm = torch.randperm(n_train, generator=generator).to(self.device)
         x, y = self._x_train, self._y_train
