@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import torch
 from engine_helpers import Recorder, tiny
 
 from tunestudio.config import from_template
-from tunestudio.engine import EvalEvent, StepEvent, Trainer, TrainerHooks, planned_lr
+from tunestudio.engine import (
+    EvalEvent,
+    StepEvent,
+    Trainer,
+    TrainerHooks,
+    planned_lr,
+    resolve_device,
+)
+from tunestudio.engine.step_recorder import FLUSH_STEPS
+
+NEEDS_CUDA = pytest.mark.skipif(not torch.cuda.is_available(),
+                                reason="needs a CUDA GPU (torch.cuda.is_available() is False)")
+# The loop on the CPU, where each step is read at once, and on a GPU, where steps run ahead
+# of the host and are read in batches (step_recorder.py).
+DEVICES = ["cpu", pytest.param("cuda", marks=NEEDS_CUDA)]
 
 
 def test_digits_baseline_reaches_95_percent(recorder: Recorder) -> None:
-    config = from_template("digits").baseline
+    config = from_template("digits").baseline  # device auto: CUDA where there is one
+    assert config.training.device == "auto"
     result = Trainer(config, hooks=[recorder]).fit()
     assert result.status in ("completed", "stopped_early"), result.message
     assert result.metrics["val_accuracy"] >= 0.95
     assert result.best["val_accuracy"] >= result.metrics["val_accuracy"]
     assert result.best["val_loss"] <= result.metrics["val_loss"]
-    assert result.device == "cpu" and result.traceback is None
+    assert result.device == resolve_device("auto") and result.traceback is None
     assert len(recorder.results) == 1 and recorder.results[0] is result
 
 
@@ -217,12 +234,17 @@ class StopAt(TrainerHooks):
             self.event.set()
 
 
-def test_stop_request_ends_training_within_one_step(recorder: Recorder) -> None:
+@pytest.mark.parametrize("device", DEVICES)
+def test_stop_request_ends_training_within_one_step(recorder: Recorder, device: str) -> None:
     stop = threading.Event()
-    result = Trainer(tiny({"training.epochs": 50}), hooks=[StopAt(7, stop), recorder],
-                     stop_event=stop).fit()
+    result = Trainer(tiny({"training.epochs": 50, "training.device": device}),
+                     hooks=[StopAt(7, stop), recorder], stop_event=stop).fit()
     assert result.status == "stopped"
-    assert result.steps == 7 and recorder.steps[-1].step == 7
+    # the stop is checked before every step; a GPU's step 7 reaches the hook with its batch of
+    # up to FLUSH_STEPS steps, so there the stop lands within that batch
+    slack = 0 if device == "cpu" else FLUSH_STEPS
+    assert 7 <= result.steps <= 7 + slack
+    assert [s.step for s in recorder.steps] == list(range(1, result.steps + 1))
 
 
 def test_stop_from_another_thread() -> None:
@@ -252,7 +274,8 @@ def test_a_hook_prunes_through_request_stop() -> None:
         Trainer(tiny()).request_stop("exploded")
 
 
-def test_pause_waits_and_resumes(recorder: Recorder) -> None:
+@pytest.mark.parametrize("device", DEVICES)
+def test_pause_waits_and_resumes(recorder: Recorder, device: str) -> None:
     pause = threading.Event()
 
     class PauseAt3(TrainerHooks):
@@ -267,10 +290,14 @@ def test_pause_waits_and_resumes(recorder: Recorder) -> None:
 
     hook = PauseAt3()
     t0 = time.perf_counter()
-    result = Trainer(tiny(), hooks=[hook, recorder], pause_event=pause).fit()
+    result = Trainer(tiny({"training.device": device}), hooks=[hook, recorder],
+                     pause_event=pause).fit()
     elapsed = time.perf_counter() - t0
     assert result.status == "completed"
-    assert hook.times[4] - hook.times[3] >= 0.35
+    times = [hook.times[s] for s in sorted(hook.times)]
+    assert max(b - a for a, b in itertools.pairwise(times)) >= 0.35
+    if device == "cpu":  # each step reported as it ends: the pause follows step 3 at once
+        assert hook.times[4] - hook.times[3] >= 0.35
     assert [s.step for s in recorder.steps] == list(range(1, result.steps + 1))
     assert result.duration_s < elapsed - 0.3  # paused time is not training time
 
