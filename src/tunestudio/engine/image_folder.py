@@ -96,36 +96,53 @@ def load_image_folder(source: ImageFolderData, base_dir: Path | None) -> RawData
 
 
 def decode_images(listing: FolderListing, source: ImageFolderData) -> np.ndarray:
-    """Decode every file with Pillow into one uint8 array `(N, C, H, W)`."""
+    """Decode every file with Pillow into one uint8 array `(N, C, H, W)`, on a few threads
+    (Pillow releases the GIL while it decodes). Raises DataError naming the first file that
+    cannot be read or, without `image_size`, that differs in size from the first image."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    size = tuple(source.image_size) if source.image_size is not None else None  # (H, W)
+    first = _decode(listing.files[0], source.channels, size)
+    out = np.empty((len(listing.files), source.channels, *first.shape[1:]), np.uint8)
+    out[0] = first
+    if size is None:
+        size = (first.shape[1], first.shape[2])
+        strict = True
+    else:
+        strict = False
+
+    def one(i: int) -> None:
+        pixels = _decode(listing.files[i], source.channels, None if strict else size)
+        if pixels.shape[1:] != out.shape[2:]:
+            raise DataError(
+                f"image '{listing.files[i]}' is {pixels.shape[2]}x{pixels.shape[1]} pixels but "
+                f"'{listing.files[0]}' is {out.shape[3]}x{out.shape[2]}; set "
+                "data.source.image_size to resize them all to one size")
+        out[i] = pixels
+
+    workers = min(8, os.cpu_count() or 1)
+    with ThreadPoolExecutor(workers) as pool:
+        for done in pool.map(one, range(1, len(listing.files))):
+            del done  # pool.map re-raises the first failure in file order
+    return out
+
+
+def _decode(file: Path, channels: int, size: tuple[int, ...] | None) -> np.ndarray:
+    """One image as uint8 `(C, H, W)`, converted to grey or RGB, resized to `size` (H, W)."""
     from PIL import Image, UnidentifiedImageError
 
-    mode = "L" if source.channels == 1 else "RGB"
-    size = tuple(source.image_size) if source.image_size is not None else None  # (H, W)
-    out: np.ndarray | None = None
-    first: Path | None = None
-    for i, file in enumerate(listing.files):
-        try:
-            with Image.open(file) as opened:
-                image = opened.convert(mode)
-                if size is not None and image.size != (size[1], size[0]):
-                    image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-                pixels = np.asarray(image, dtype=np.uint8)
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise DataError(f"image '{file}' cannot be read ({exc}); replace or remove it") \
-                from None
-        if pixels.ndim == 2:
-            pixels = pixels[:, :, None]
-        if out is None:
-            out = np.empty((len(listing.files), source.channels, *pixels.shape[:2]), np.uint8)
-            first = file
-        elif pixels.shape[:2] != out.shape[2:]:
-            raise DataError(
-                f"image '{file}' is {pixels.shape[1]}x{pixels.shape[0]} pixels but '{first}' is "
-                f"{out.shape[3]}x{out.shape[2]}; set data.source.image_size to resize them all "
-                "to one size")
-        out[i] = pixels.transpose(2, 0, 1)
-    assert out is not None
-    return out
+    try:
+        with Image.open(file) as opened:
+            image = opened.convert("L" if channels == 1 else "RGB")
+            if size is not None and image.size != (size[1], size[0]):
+                image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+            pixels = np.asarray(image, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise DataError(f"image '{file}' cannot be read ({exc}); replace or remove it") \
+            from None
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    return pixels.transpose(2, 0, 1)
 
 
 def _read_cache(path: Path) -> dict[str, torch.Tensor] | None:
