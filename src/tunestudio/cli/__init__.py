@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from tunestudio import __version__
-from tunestudio.cli import compare, history, project, training
+from tunestudio.cli import compare, history, models, project, training
 from tunestudio.cli.common import Command
 from tunestudio.cli.gui import open_gui
 from tunestudio.cli.project import demo_project_path, ensure_demo_project
@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     training,
     history,
     compare,
+    models,
 )
 
 # Flags handled by the desktop app rather than by a subcommand.

@@ -319,7 +319,7 @@ def test_every_trial_action_works_through_its_real_signal(
     assert {a.text() for a in menu.actions() if a.text()} == {
         a.text() for a in (acts.compare_action, acts.baseline_action, acts.test_action,
                            acts.notes_action, acts.seeds_action, acts.delete_action,
-                           acts.export_action)}
+                           acts.export_action, acts.model_action)}
     target = tmp_path / "table.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(target), "CSV (*.csv)"))
@@ -364,3 +364,22 @@ def test_every_trial_action_works_through_its_real_signal(
     panel.select_trials([t.id for t in panel.model.trials()[:2]])
     acts.compare_action.trigger()
     assert len(panel.insights.compared) == 2
+def test_export_model_from_the_trial_menu(panel: TrialsPanel, project: Project, qtbot: QtBot,
+                                          tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(headless_data_dir(project)))  # checkpoints
+    trial = panel.model.best_id
+    assert trial is not None
+    panel.select_trials([trial])
+    actions = panel.trial_actions
+    assert actions.model_action.isEnabled()
+    assert actions.model_action in actions.menu(panel).actions()
+    from PySide6.QtWidgets import QFileDialog
+
+    out = tmp_path / "best.ts"  # the file type chosen gives the format
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(out), "TorchScript (*.ts)"))
+    actions.model_action.trigger()
+    qtbot.waitUntil(lambda: out.with_name("best.ts.json").is_file(), timeout=60_000)
+    assert out.stat().st_size > 1000
+    assert json.loads(out.with_name("best.ts.json").read_text())["format"] == "torchscript"

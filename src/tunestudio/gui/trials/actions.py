@@ -69,6 +69,8 @@ class TrialActions(QObject):
         self.delete_action = act("Delete…", self.delete, "Delete the selected trials")
         self.export_action = act("Export table…", self.export_csv,
                                  "The shown rows as CSV")
+        self.model_action = act("Export model…", self.export_model,
+                                "This trial's stored model as a state dict, TorchScript or ONNX")
         self.insights.reads.result.connect(self._on_result)
         self.insights.training.result.connect(self._on_result)
         panel.table.selectionModel().selectionChanged.connect(self._update)
@@ -91,6 +93,7 @@ class TrialActions(QObject):
         menu.addSeparator()
         menu.addAction(self.delete_action)
         menu.addAction(self.export_action)
+        menu.addAction(self.model_action)
         return menu
 
     @Slot()
@@ -101,6 +104,7 @@ class TrialActions(QObject):
         self.compare_action.setEnabled(bool(chosen))
         self.baseline_action.setEnabled(one and chosen[0].state != "invalid")
         self.test_action.setEnabled(finished)
+        self.model_action.setEnabled(finished)
         self.notes_action.setEnabled(one)
         self.seeds_action.setEnabled(one and chosen[0].state != "invalid")
         self.delete_action.setEnabled(bool(chosen) and all(t.state != "running"
@@ -151,6 +155,24 @@ class TrialActions(QObject):
         self.insights.training.submit(
             "actions:test", lambda: _evaluate_test(project, url, tid, base_dir))
         notifications.info(f"Evaluating trial #{trial.number} on the test split…")
+
+    @Slot()
+    def export_model(self, path: Path | None = None, fmt: str | None = None) -> None:
+        """Ask where (and in which format, by the file type), then export on the training lane."""
+        trial, project = self._one(), self.insights.document.project
+        if trial is None or project is None:
+            return
+        if path is None or fmt is None:  # the format follows the file type chosen
+            path = ask_save_file(self.panel, "Export model", f"trial-{trial.number}.pt",
+                                 "State dict (*.pt);;TorchScript (*.ts);;ONNX (*.onnx)")
+            if path is None:
+                return
+            fmt = {".onnx": "onnx", ".ts": "torchscript"}.get(path.suffix, "state_dict")
+        url, number, name_ = self.insights.url, trial.number, self.insights.experiment_name
+        base_dir, out, form = self.insights.document.base_dir, path, fmt
+        self.insights.training.submit("actions:export-model", lambda: _export_model(
+            project, number, out, form, name_, base_dir, url))
+        notifications.info(f"Exporting trial #{number}'s model…")
 
     @Slot()
     def edit_notes(self, notes: str | None = None, tags: list[str] | None = None) -> None:
@@ -249,6 +271,13 @@ class TrialActions(QObject):
             if what == "test":
                 shown = ", ".join(f"{k} {v:.4g}" for k, v in (row.test_metrics or {}).items())
                 notifications.info(f"Trial #{row.number} on the test split: {shown}")
+        elif what == "export-model":
+            done = result.value
+            check = f"; predicts as the stored model on {done.checked} validation samples " \
+                f"(largest difference {done.max_abs_difference:.2g})" if done.checked else \
+                (f"; {done.note}" if done.note else "")
+            notifications.info(f"Trial #{done.number}'s model written to {done.files[0]} "
+                               f"({done.format}){check}")
         elif what == "delete":
             self.panel.model.remove(result.value)
             self.insights.compare([i for i in self.insights.compared if i not in result.value])
@@ -260,6 +289,15 @@ def _evaluate_test(project: Project, url: str, trial_id: int, base_dir: Path) ->
     from tunestudio.search.stored_model import stored_test_evaluation
 
     return stored_test_evaluation(project, trial_id, base_dir=base_dir, url=url)
+
+
+def _export_model(project: Project, number: int, out: Path, fmt: Any, experiment: str | None,
+                  base_dir: Path, url: str) -> Any:
+    """The stored model of trial #`number`, exported (on the training lane)."""
+    from tunestudio.search.model_export import export_trial_model
+
+    return export_trial_model(project, number, out, fmt, experiment=experiment,
+                              base_dir=base_dir, url=url)
 
 
 def _ask_notes(parent: QWidget, trial: TrialRow) -> tuple[str, list[str]] | None:

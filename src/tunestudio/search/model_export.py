@@ -1,0 +1,197 @@
+"""`tunestudio export-model` and the trial menu's "Export model…": a trial's stored model (its
+best checkpoint) written as a state dict, TorchScript or ONNX, with a JSON file beside it that
+says what the model takes and gives (input shape, class names, normalisation, config), and a
+check that the exported model predicts as the stored one on the validation split."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from tunestudio.config import Project, RunConfig
+from tunestudio.engine import Splits, build_model
+from tunestudio.engine.checkpoint import State
+from tunestudio.engine.input_norm import with_input_normalization
+from tunestudio.engine.model_export import ExportFormat, export_model
+from tunestudio.errors import TuneStudioError
+from tunestudio.search.storage import open_store
+from tunestudio.search.stored_model import load_stored_model, trial_state
+from tunestudio.store import TrialRow
+
+CHECK_SAMPLES = 1024  # validation samples the exported model is compared on
+
+
+@dataclass(frozen=True)
+class ModelExport:
+    """What was written: the model file(s) and the metadata file; how many validation samples
+    the exported model was checked on, the largest absolute difference of its outputs from the
+    stored model's, and whether every predicted class (classification) agrees. `checked` is 0
+    when no check ran (`note` says why)."""
+
+    trial_id: int
+    number: int
+    format: ExportFormat
+    files: list[Path]
+    metadata: Path
+    checked: int = 0
+    max_abs_difference: float | None = None
+    same_predictions: bool | None = None
+    note: str = ""
+
+
+def find_trial(project: Project, number: int, experiment: str | None = None,
+               url: str | None = None) -> TrialRow:
+    """Trial #`number` of the experiment (default: the project's first). Raises
+    TuneStudioError naming what exists."""
+    name = experiment or (project.experiments[0].name if project.experiments else None)
+    store = open_store(project, url)
+    try:
+        exp = store.experiment(name) if name else None
+        if exp is None:
+            raise TuneStudioError(f"the experiment '{name}' has no trials yet; run it first")
+        rows = [r for r in store.trials(exp.id) if r.number == number]
+        if not rows:
+            numbers = ", ".join(str(r.number) for r in store.trials(exp.id)) or "none"
+            raise TuneStudioError(f"experiment '{name}' has no trial #{number} (it has: "
+                                  f"{numbers})")
+        return store.trial(rows[-1].id)
+    finally:
+        store.close()
+
+
+def model_from_state(config: RunConfig, state: State, base_dir: Path | None = None
+                     ) -> nn.Module:
+    """The trial's model rebuilt from its checkpoint alone (no data loaded), in eval mode on
+    the CPU: the architecture from the config, the input shape and normalisation from the
+    checkpoint's data statistics, the weights from the checkpoint. Raises TuneStudioError
+    when the weights do not fit (the model file changed)."""
+    data = state["data"]
+    model = _architecture(config, tuple(data["input_shape"]), int(data["n_outputs"]),
+                          data.get("normalization"), base_dir)
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as exc:
+        raise TuneStudioError(f"the checkpoint does not fit the model built from the trial's "
+                              f"config (did the model file change?): {exc}") from None
+    return model.eval()
+
+
+def _architecture(config: RunConfig, input_shape: tuple[int, ...], n_outputs: int,
+                  norm: dict[str, list[float]] | None, base_dir: Path | None) -> nn.Module:
+    spec = config.model
+    if getattr(spec, "weights_path", None) is not None:  # the checkpoint has the weights
+        spec = spec.model_copy(update={"weights_path": None})
+    model = build_model(spec, input_shape, n_outputs, base_dir)
+    return with_input_normalization(model, None if norm is None else
+                                    (norm["mean"], norm["std"]))
+
+
+def export_trial_model(project: Project, number: int, out: Path, fmt: ExportFormat, *,
+                       experiment: str | None = None, base_dir: Path | None = None,
+                       url: str | None = None, check: bool = True) -> ModelExport:
+    """Export trial #`number`'s stored model to `out` (plus `out` + ".json", the metadata).
+    With `check`, the exported file is loaded back (onnxruntime for ONNX, when installed) and
+    compared with the stored model on up to 1,024 validation samples. Raises CheckpointError
+    (no stored model), ExportError (format, missing optional package) or TuneStudioError."""
+    row = find_trial(project, number, experiment, url)
+    if not row.config_json:
+        raise TuneStudioError(f"trial #{row.number} has no stored config")
+    config = RunConfig.model_validate_json(row.config_json)
+    state = trial_state(project, row, url)
+    model = model_from_state(config, state, base_dir)
+    shape = tuple(state["data"]["input_shape"])
+    files = export_model(model, torch.zeros((2, *shape)), out, fmt)
+    meta = out.with_name(out.name + ".json")
+    meta.write_text(json.dumps(_metadata(project, row, config, state, fmt), indent=2,
+                               default=str), encoding="utf-8")
+    result = ModelExport(row.id, row.number, fmt, files, meta)
+    if not check:
+        return result
+    return _checked(project, row, fmt, out, result, base_dir, url)
+
+
+def _metadata(project: Project, row: TrialRow, config: RunConfig, state: State,
+              fmt: ExportFormat) -> dict[str, Any]:
+    data = state["data"]
+    return {
+        "project": project.name, "trial_id": row.id, "trial_number": row.number,
+        "format": fmt, "task": config.task,
+        "input": {"shape": ["batch", *data["input_shape"]], "dtype": "float32",
+                  "note": "images: pixel values 0..255, the model normalises them itself"
+                  if data.get("normalization") else "features as the data source gives them"
+                  " (standardised with the training split's statistics when "
+                  "data.standardize is on)"},
+        "output": {"shape": ["batch", data["n_outputs"]],
+                   "meaning": "class logits" if config.task == "classification"
+                   else "standardised prediction: value * target_std + target_mean"},
+        "class_names": data.get("class_names") or None,
+        "target_mean": data.get("target_mean"), "target_std": data.get("target_std"),
+        "normalization": data.get("normalization"),
+        "checkpoint": {"step": state["step"], "epoch": state["epoch"],
+                       "metrics": state["metrics"]},
+        "objective": row.objective, "params": row.params,
+        "config": json.loads(row.config_json or "{}"),
+    }
+
+
+def _checked(project: Project, row: TrialRow, fmt: ExportFormat, out: Path,
+             result: ModelExport, base_dir: Path | None, url: str | None) -> ModelExport:
+    stored = load_stored_model(project, row.id, base_dir=base_dir, url=url)
+    data = stored.trainer.datasets
+    if not isinstance(data, Splits) or data.n_val == 0:
+        return _note(result, "not checked: the validation split is not held in memory")
+    x_np = np.asarray(data.x_val[:CHECK_SAMPLES])
+    x = torch.as_tensor(x_np).float()
+    assert stored.trainer.model is not None
+    with torch.inference_mode():
+        reference = stored.trainer.model.cpu()(x).float().numpy()
+    exported = _predict(fmt, out, stored.config, x, base_dir)
+    if exported is None:
+        return _note(result, "not checked: onnxruntime is not installed (pip install "
+                     "onnxruntime)")
+    diff = float(np.max(np.abs(exported - reference))) if reference.size else 0.0
+    same = None
+    if stored.config.task == "classification":
+        same = bool(np.array_equal(exported.argmax(axis=1), reference.argmax(axis=1)))
+    return ModelExport(result.trial_id, result.number, fmt, result.files, result.metadata,
+                       len(x_np), diff if math.isfinite(diff) else math.inf, same)
+
+
+def _predict(fmt: ExportFormat, out: Path, config: RunConfig, x: torch.Tensor,
+             base_dir: Path | None) -> np.ndarray | None:
+    if fmt == "torchscript":
+        with warnings.catch_warnings():  # deprecated, but the format users deploy
+            warnings.simplefilter("ignore", DeprecationWarning)
+            loaded = torch.jit.load(  # type: ignore[no-untyped-call]
+                str(out), map_location="cpu")
+        with torch.inference_mode():
+            return np.asarray(loaded(x).float().numpy())
+    if fmt == "onnx":
+        try:
+            import onnxruntime
+        except ImportError:
+            return None
+        session = onnxruntime.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+        return np.asarray(session.run(None, {"input": x.numpy()})[0])
+    # the state dict as a user loads it: the architecture from the metadata beside it
+    weights = torch.load(out, map_location="cpu", weights_only=True)
+    meta = json.loads(out.with_name(out.name + ".json").read_text(encoding="utf-8"))
+    model = _architecture(config, tuple(int(v) for v in meta["input"]["shape"][1:]),
+                          int(meta["output"]["shape"][1]), meta.get("normalization"),
+                          base_dir)
+    model.load_state_dict(weights)
+    with torch.inference_mode():
+        return np.asarray(model.eval()(x).float().numpy())
+
+
+def _note(result: ModelExport, note: str) -> ModelExport:
+    return ModelExport(result.trial_id, result.number, result.format, result.files,
+                       result.metadata, note=note)

@@ -1,0 +1,35 @@
+"""`tunestudio export-model` end to end: a searched trial's stored model written as a state
+dict and TorchScript, checked against the stored model; a trial that does not exist is a clear
+error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tiny_projects import tiny_project
+from tunestudio.config import Budget, save_project
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def test_export_model_writes_checked_files(tmp_path: Path) -> None:
+    path = tmp_path / "p.tuneproj"
+    save_project(tiny_project({"budget": Budget(trials=1)}, epochs=2), path)
+    assert _cli("run", str(path), "--quiet").returncode == 0
+    for fmt in ("state_dict", "torchscript"):
+        out = tmp_path / f"model-{fmt}.pt"
+        done = _cli("export-model", str(path), "--trial", "0", "-o", str(out), "--format", fmt)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        assert result["format"] == fmt and result["same_predictions"] is True
+        assert result["checked_samples"] > 50 and result["max_abs_difference"] < 1e-6
+        assert out.is_file() and Path(result["metadata"]).is_file()
+        assert "largest output difference" in done.stderr
+    missing = _cli("export-model", str(path), "--trial", "7", "-o", str(tmp_path / "x.pt"))
+    assert missing.returncode == 1 and "no trial #7" in missing.stderr

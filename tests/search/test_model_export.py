@@ -1,0 +1,111 @@
+"""export-model: a trial's stored model as a state dict, TorchScript and ONNX; each predicts as
+the stored model on the validation split (ONNX through onnxruntime); ONNX without its packages
+is a message saying how to install them."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tiny_projects import tiny_project
+from tunestudio.config import Budget, Project
+from tunestudio.engine import Splits
+from tunestudio.engine import model_export as engine_export
+from tunestudio.engine.model_export import ExportError
+from tunestudio.search import ExperimentRunner, open_store
+from tunestudio.search.model_export import export_trial_model, model_from_state
+from tunestudio.search.stored_model import load_stored_model
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, int, Path]:
+    root = tmp_path_factory.mktemp("export")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TUNESTUDIO_DATA_DIR", str(root / "data"))
+        project = tiny_project({"budget": Budget(trials=1)}, epochs=2)
+        ExperimentRunner(project, project.experiments[0].name).run()
+        store = open_store(project)
+        [row] = store.trials()
+        store.close()
+    return project, row.number, root / "data"
+
+
+def _validation(project: Project, number: int) -> tuple[np.ndarray, np.ndarray]:
+    """The validation inputs and the stored model's outputs on them."""
+    store = open_store(project)
+    [row] = [r for r in store.trials() if r.number == number]
+    store.close()
+    stored = load_stored_model(project, row.id)
+    data = stored.trainer.datasets
+    assert isinstance(data, Splits) and stored.trainer.model is not None
+    x = torch.as_tensor(np.asarray(data.x_val)).float()
+    with torch.inference_mode():
+        return x.numpy(), stored.trainer.model(x).numpy()
+
+
+@pytest.mark.parametrize("fmt", ["state_dict", "torchscript", "onnx"])
+def test_each_format_predicts_as_the_stored_model(
+        searched: tuple[Project, int, Path], fmt: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project, number, data_dir = searched
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(data_dir))
+    if fmt == "onnx" and engine_export.onnx_missing():
+        pytest.skip("onnx/onnxscript not installed (pip install 'tunestudio[onnx]')")
+    out = tmp_path / f"model.{fmt}"
+    done = export_trial_model(project, number, out, fmt)  # type: ignore[arg-type]
+    assert out.is_file() and out.stat().st_size > 1000
+    meta = json.loads(done.metadata.read_text())
+    assert meta["trial_number"] == number and meta["input"]["shape"] == ["batch", 1, 8, 8]
+    assert done.checked > 50 and done.same_predictions is True
+    x, reference = _validation(project, number)
+    if fmt == "state_dict":
+        from tunestudio.config import RunConfig
+
+        weights = torch.load(out, weights_only=True)
+        state = {"model": weights, "data": {"input_shape": [1, 8, 8], "n_outputs": 10}}
+        model = model_from_state(RunConfig.model_validate(meta["config"]), state)
+        with torch.inference_mode():
+            predicted = model(torch.as_tensor(x)).numpy()
+    elif fmt == "torchscript":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            loaded = torch.jit.load(str(out))
+        with torch.inference_mode():
+            predicted = loaded(torch.as_tensor(x)).numpy()
+    else:
+        if importlib.util.find_spec("onnxruntime") is None:
+            pytest.skip("onnxruntime not installed")
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+        predicted = session.run(None, {"input": x})[0]
+    assert predicted.shape == reference.shape
+    assert np.array_equal(predicted.argmax(axis=1), reference.argmax(axis=1))
+    assert np.max(np.abs(predicted - reference)) < (1e-6 if fmt != "onnx" else 1e-3)
+
+
+def test_onnx_without_its_packages_says_how_to_install_them(
+        searched: tuple[Project, int, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project, number, data_dir = searched
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(data_dir))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "onnxscript" else real(name, *a))
+    with pytest.raises(ExportError, match=r"onnxscript.*pip install 'tunestudio\[onnx\]'"):
+        export_trial_model(project, number, tmp_path / "m.onnx", "onnx")
+
+
+def test_an_unknown_trial_names_those_that_exist(
+        searched: tuple[Project, int, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project, _, data_dir = searched
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(data_dir))
+    with pytest.raises(Exception, match="no trial #99"):
+        export_trial_model(project, 99, tmp_path / "m.pt", "state_dict")
