@@ -10,7 +10,8 @@ from pydantic import Field, model_validator
 from tunestudio.config.common import ConfigModel, field
 
 LR_ADVICE = (
-    "Default 0.001. Loss falls very slowly or swings up and down: lower it to 1e-4, even 1e-5. "
+    "Default 0.001. Loss swings up and down or blows up: lower it to 1e-4, even 1e-5. "
+    "Loss falls very slowly: usually too low, raise it (the LR range test tells which). "
     "Too high: unstable; too low: slow. Run an LR range test before a long run."
 )
 WD_ADVICE = "Default 0.0004. Overfitting: raise it; underfitting: lower it or drop it."

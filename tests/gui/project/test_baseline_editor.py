@@ -91,6 +91,10 @@ def test_help_shows_description_and_advice(window: MainWindow, qtbot: QtBot) -> 
     qtbot.waitUntil(lambda: baseline.help.title.text() == "LR")
     assert "Initial learning rate" in baseline.help.body.text()
     assert "lower it to 1e-4" in baseline.help.body.text()
+    # the corrected advice: a loss that falls very slowly means the LR is usually too low
+    body = baseline.help.body.text()
+    assert "Loss falls very slowly: usually too low, raise it" in body
+    assert "falls very slowly or swings" not in body
     assert "lower it to 1e-4" in _lr(window).toolTip()
 
 

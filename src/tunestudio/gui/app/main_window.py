@@ -4,12 +4,13 @@ The project's lifecycle lives in `ProjectSession`, runs in `RunController` and `
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QUndoGroup
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QToolBar
 
 from tunestudio.gui.app.about import AboutDialog
 from tunestudio.gui.app.file_menus import RecentMenu, TemplateMenu
@@ -67,10 +68,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.run_message, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.notifications = notifications.NotificationArea(self, notifications.bridge())
-        self.welcome.new_requested.connect(self.session.new_project)
-        self.welcome.open_requested.connect(self.session.open_dialog)
-        self.welcome.recent_requested.connect(self.session.open_project)
-        self.welcome.recovery_requested.connect(self.session.open_recovery)
+        w, s = self.welcome, self.session
+        w.new_requested.connect(s.new_project)
+        w.open_requested.connect(s.open_dialog)
+        w.recent_requested.connect(s.open_project)
+        w.recovery_requested.connect(s.open_recovery)
         self.session.document_changed.connect(self._show_document)
         self.session.recent_changed.connect(self._refresh_recent)
         self.session.saved.connect(lambda p: self.statusBar().showMessage(f"Saved {p}", 4000))
@@ -90,7 +92,7 @@ class MainWindow(QMainWindow):
 
     def _action(self, text: str, slot: Any, keys: QKeySequence.StandardKey) -> QAction:
         action = QAction(text, self)
-        action.setShortcuts(keys)  # every platform binding (Redo: Ctrl+Y, Ctrl+Shift+Z)
+        action.setShortcuts(keys)
         action.triggered.connect(slot)
         return action
 
@@ -101,28 +103,27 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action("Save &As…", s.save_as, keys.SaveAs)
         self.close_action = self._action("&Close Project", s.close_project, keys.Close)
         self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts(keys.Undo)
         self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts(keys.Redo)
+        for action, key in ((self.undo_action, keys.Undo), (self.redo_action, keys.Redo)):
+            action.setShortcuts(key)  # every platform binding (Redo: Ctrl+Y, Ctrl+Shift+Z)
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self.new_menu = TemplateMenu(self)
         self.new_menu.chosen.connect(self.session.new_project)
         self.recent_menu = RecentMenu(self)
         self.recent_menu.chosen.connect(self.session.open_project)
-        file_menu.addMenu(self.new_menu)
-        file_menu.addAction(self.open_action)
-        file_menu.addMenu(self.recent_menu)
-        file_menu.addSeparator()
-        file_menu.addActions([self.save_action, self.save_as_action, self.close_action])
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Preferences…", self.show_preferences,
-                                         keys.Preferences))
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, keys.Quit))
+        preferences = self._action("&Preferences…", self.show_preferences, keys.Preferences)
+        for item in (self.new_menu, self.open_action, self.recent_menu, None, self.save_action,
+                     self.save_as_action, self.close_action, None, preferences, None,
+                     self._action("&Quit", self.close, keys.Quit)):
+            (file_menu.addSeparator() if item is None else file_menu.addMenu(item)
+             if isinstance(item, QMenu) else file_menu.addAction(item))
         bar.addMenu("&Edit").addActions([self.undo_action, self.redo_action])
         self.run_menu = bar.addMenu("&Run")
         self.run_menu.addActions([self.run_action, self.pause_action, self.stop_action])
+        self.run_menu.addSeparator()
+        self.lr_find_action = self.run_menu.addAction("LR Range Test on Baseline…",
+                                                      self.lr_range_test)
         bar.addMenu("&Help").addAction("&About TuneStudio", self.show_about)
 
     def _build_toolbar(self) -> None:
@@ -144,29 +145,25 @@ class MainWindow(QMainWindow):
         """Opens `path` once the window has shown (`tunestudio PROJECT`): the window appears at
         once and the editors (and the views' plotting library) load just after."""
         self.opening.setText(f"Opening {Path(path).name}…")
-        self.opening.setProperty("path", str(path))
         self.stack.setCurrentWidget(self.opening)
-        self.first_shown.connect(self._open_pending)
+        self.first_shown.connect(partial(self._open_pending, Path(path)))
 
-    @Slot()
-    def _open_pending(self) -> None:
-        if not self.session.open_project(Path(str(self.opening.property("path")))):
+    def _open_pending(self, path: Path) -> None:
+        if not self.session.open_project(path):
             self.stack.setCurrentWidget(self.welcome)
 
     @Slot(object)
     def _show_document(self, document: ProjectDocument | None) -> None:
-        old_view, old_workspace = self.project_view, self.workspace
+        old = self.workspace
         self.project_view, self.workspace = None, None
         for stack in self.undo_group.stacks():
             self.undo_group.removeStack(stack)
         if document is not None:
-            view = ProjectView(document, self)
-            # the curves, the trials table with diagnosis and detail, and the analysis;
             # imported here: pyqtgraph stays off the window's start-up path
             from tunestudio.gui.app.workspace import TrialWorkspace
 
-            self.project_view = view
-            self.workspace = TrialWorkspace(view, self.controller, self.settings)
+            self.workspace = TrialWorkspace.open(document, self.controller, self.settings, self)
+            self.project_view = view = self.workspace.view
             self.stack.addWidget(view)
             self.stack.setCurrentWidget(view)
             self.undo_group.addStack(document.undo_stack)
@@ -179,12 +176,9 @@ class MainWindow(QMainWindow):
             self.run_message.clear()
             self.progress.hide()
             self._refresh_recent()  # the closed project's recovery copy, if it left one
-        if old_view is not None:
-            if old_workspace is not None:
-                old_workspace.close()
-            old_view.close()
-            self.stack.removeWidget(old_view)
-            old_view.deleteLater()
+        if old is not None:
+            self.stack.removeWidget(old.view)
+            old.dispose()
         self._update_actions()
         self.project_changed.emit()
 
@@ -197,6 +191,12 @@ class MainWindow(QMainWindow):
         if self._close_after_run:
             self._close_after_run = False
             QTimer.singleShot(0, self, self.close)
+
+    @Slot()
+    def lr_range_test(self) -> None:
+        if self.project_view is not None:
+            self.project_view.tabs.setCurrentWidget(self.project_view.baseline)
+            self.project_view.baseline.open_lr_range_test()
 
     @Slot()
     def show_preferences(self) -> None:
@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(document is not None)
         self.runs.refresh()
         self.device_combo.setEnabled(not self.controller.is_running)
+        self.lr_find_action.setEnabled(document is not None and document.is_valid)
         self.experiment_label.show_selected(
             self.project_view.current_experiment() if self.project_view else None)
         self.setWindowTitle(f"{document.display_name}[*] — TuneStudio" if document

@@ -12,14 +12,15 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
 from tunestudio.gui.analysis.view import AnalysisView
 from tunestudio.gui.common.insights import Insights
+from tunestudio.gui.project.project_view import ProjectView
 from tunestudio.gui.run.live_view import LiveView
 from tunestudio.gui.trials.detail import TrialDetail
 from tunestudio.gui.trials.diagnosis import DiagnosisView
 from tunestudio.gui.trials.table_view import TrialsPanel
 
 if TYPE_CHECKING:
+    from tunestudio.gui.common.document import ProjectDocument
     from tunestudio.gui.common.settings import Settings
-    from tunestudio.gui.project.project_view import ProjectView
     from tunestudio.gui.run.controller import RunController
 
 
@@ -55,6 +56,18 @@ class TrialWorkspace(QObject):
             self.attach(controller)
         if settings is not None:
             self.restore_place(*settings.project_place(view.document.project_id))
+
+    @classmethod
+    def open(cls, document: ProjectDocument, controller: RunController | None,
+             settings: Settings | None, parent: QWidget) -> TrialWorkspace:
+        """The open project's page: its editors (a ProjectView) with the trial views added."""
+        return cls(ProjectView(document, parent), controller, settings)
+
+    def dispose(self) -> None:
+        """Closes the views (threads joined, place remembered) and deletes the page."""
+        self.close()
+        self.view.close()
+        self.view.deleteLater()
 
     def attach(self, controller: RunController) -> None:
         self.live.attach(controller)

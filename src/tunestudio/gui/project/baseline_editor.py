@@ -4,12 +4,13 @@ columns, the focused field's help underneath, pydantic's messages at the fields.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -21,6 +22,9 @@ from tunestudio.gui.form.editors import FieldEditor
 from tunestudio.gui.form.help_panel import HelpPanel
 from tunestudio.gui.form.model_form import FormBinding, build_section
 from tunestudio.gui.form.spec import field_specs
+
+if TYPE_CHECKING:
+    from tunestudio.gui.project.lr_range_dialog import LRRangeDialog
 
 PREFIX = "baseline."
 # Sections in the left column (the optimizer, with the LR, first); the others go right.
@@ -55,8 +59,17 @@ class BaselineEditor(QWidget):
         self.banner.linkActivated.connect(self.go_to)
         self.banner.hide()
         self.help = HelpPanel("Click a field to see what it does and how to tune it.", self)
+        self.lr_button = QPushButton("LR range test…", self)
+        self.lr_button.setToolTip("Before a long search: sweep the learning rate on this "
+                                  "baseline and put the suggested range into an experiment")
+        self.lr_button.clicked.connect(self.open_lr_range_test)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("The config every trial starts from; experiments vary it.", self),
+                      1)
+        top.addWidget(self.lr_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
         layout.addWidget(self.banner)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.help)
@@ -64,6 +77,13 @@ class BaselineEditor(QWidget):
         self.binding.help_requested.connect(self.help.show_help)
         document.changed.connect(self.refresh)
         self.refresh()
+
+    @Slot()
+    def open_lr_range_test(self) -> LRRangeDialog:
+        """The LR range test on this baseline, in its own window."""
+        from tunestudio.gui.project.lr_range_dialog import open_lr_range_test
+
+        return open_lr_range_test(self.document, self)
 
     def editor(self, path: str) -> FieldEditor:
         """The shown editor of a baseline field, by its path in the run config."""

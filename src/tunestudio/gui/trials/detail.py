@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import set_dimension_range
 from tunestudio.gui.common.jobs import JobResult
-from tunestudio.gui.plots.log_axis import LogValueAxis, tidy
+from tunestudio.gui.plots.log_axis import tidy
+from tunestudio.gui.plots.lr_range import draw_lr_range, lr_range_widget
 from tunestudio.gui.plots.theme import follow_theme
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class TrialDetail(QWidget):
             label.setWordWrap(True)
         self.cm_view = follow_theme(pg.PlotWidget())
         self.cv_view = follow_theme(pg.PlotWidget())
-        self.lr_view = follow_theme(pg.PlotWidget(axisItems={"bottom": LogValueAxis("bottom")}))
+        self.lr_view = lr_range_widget()
         for view in (self.cm_view, self.cv_view, self.lr_view):
             tidy(view.getPlotItem())
         self.tabs.addTab(_page(self, self.cm_button, self.cm_view, self.cm_label),
@@ -233,25 +234,7 @@ class TrialDetail(QWidget):
         r = value
         low, high = r.suggested_range
         self.suggested_range = (float(low), float(high))
-        plot = self.lr_view.getPlotItem()
-        plot.clear()
-        x = np.log10(r.lrs)
-        plot.addItem(pg.PlotDataItem(x, r.losses, pen=pg.mkPen((144, 164, 174, 150))))
-        plot.addItem(pg.PlotDataItem(x, r.smoothed, pen=pg.mkPen("#1565c0", width=2)))
-        plot.addItem(pg.LinearRegionItem((math.log10(low), math.log10(high)), movable=False,
-                                         brush=pg.mkBrush(76, 175, 80, 50)))
-        plot.addItem(pg.InfiniteLine(pos=math.log10(r.suggested_lr), angle=90,
-                                     pen=pg.mkPen("#e65100", width=2), label="suggested",
-                                     labelOpts={"position": 0.9, "color": "#e65100"}))
-        finite = r.smoothed[np.isfinite(r.smoothed)]
-        raw = r.losses[np.isfinite(r.losses)]
-        if len(finite):  # the blow-up at the end would flatten the useful part
-            bottom = min(float(finite.min()), float(np.percentile(raw, 2)) if len(raw) else 0.0)
-            plot.setYRange(bottom * 0.9, float(np.percentile(finite, 95)) * 1.3)
-        plot.setLabel("bottom", "learning rate")
-        plot.setLabel("left", "training loss")
-        plot.setTitle(f"LR range test: suggested LR {r.suggested_lr:.3g}, range "
-                      f"{low:.3g}..{high:.3g}")
+        draw_lr_range(self.lr_view.getPlotItem(), r)
         self.lr_label.setText(f"Suggested {r.suggested_lr:.3g} (a tenth of the LR where the "
                               "smoothed loss is lowest).")
         self._enable()
