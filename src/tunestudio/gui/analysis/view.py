@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from tunestudio.gui.analysis.data import AnalysisData, load_analysis
@@ -19,6 +18,7 @@ from tunestudio.gui.analysis.space_plots import ContourPlot, ParallelPlot, Slice
 from tunestudio.gui.analysis.trend_plots import BatchSizePlot, HistoryPlot
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.jobs import JobResult
+from tunestudio.gui.common.when_shown import WhenShown
 
 if TYPE_CHECKING:
     from tunestudio.gui.common.insights import Insights
@@ -58,7 +58,7 @@ class AnalysisView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.tabs, 1)
         self.data: AnalysisData | None = None
-        self._stale = True
+        self.when_shown = WhenShown(self, self._load)
         self._importance_for: int = -1  # trials the shown importance was computed over
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -74,29 +74,25 @@ class AnalysisView(QWidget):
     # -- loading -------------------------------------------------------------------------------
     @Slot()
     def _on_changed(self) -> None:
-        self._stale = True
         self._importance_for = -1
-        if self.isVisible():
-            self.reload()
+        self.when_shown.request()
 
     @Slot()
     def _on_trials_changed(self) -> None:
-        self._stale = True
+        self.when_shown.stale = True
         if self.isVisible() and not self.debounce.isActive():
             self.debounce.start()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.reload()
-
     @Slot()
     def reload(self) -> None:
+        """Reads the analysis afresh now (or, while hidden, when next shown)."""
+        self.when_shown.request()
+
+    def _load(self) -> None:
         experiment = self.insights.experiment()
         if experiment is None:
             self.status.setText("Select a valid experiment to analyse it.")
             return
-        self._stale = False
         url, history, baseline = self.insights.url, self.insights.history, \
             self.insights.baseline()
         self.status.setText(f"Reading {experiment.name}…")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.jobs import JobResult
+from tunestudio.gui.common.when_shown import WhenShown
 from tunestudio.gui.trials.actions import TrialActions
 from tunestudio.gui.trials.table_model import (
     BuiltRows,
@@ -98,7 +98,7 @@ class TrialsPanel(QWidget):
         self.problem.hide()
         self._experiment: str | None = None
         self._since: float | None = None
-        self._stale = True
+        self.when_shown = WhenShown(self, self._load)
         self._sized = False
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
@@ -123,20 +123,14 @@ class TrialsPanel(QWidget):
         self.reload()
 
     # -- loading -------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.reload()
-
     @Slot()
     def reload(self) -> None:
         """Reads the shown experiment's trials afresh (columns follow its dimensions). While
         hidden it only marks itself stale: opening a project reads no history until the table
         is shown."""
-        if not self.isVisible():
-            self._stale = True
-            return
-        self._stale = False
+        self.when_shown.request()
+
+    def _load(self) -> None:
         name = self.insights.experiment_name
         self._experiment, self._since = name, None
         objective = self.insights.objective()
