@@ -92,3 +92,13 @@ def test_checkpoints_load_with_weights_only_true_and_never_false() -> None:
             calls += 1
             assert "weights_only=True" in match.group(1), (path, match.group(0))
     assert calls >= 1
+
+
+def test_a_checkpoint_that_cannot_be_written_costs_the_checkpoint_not_the_fit(
+        tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the checkpoint folder should be")
+    hook = CheckpointHook(blocked, monitor="val_loss")
+    result = Trainer(tiny(), hooks=[hook], device="cpu").fit()
+    assert result.status == "completed"
+    assert hook.error is not None and "could not be written" in hook.error

@@ -38,6 +38,8 @@ class ConsoleProgress(RunnerHooks):
     def on_trial_start(self, ev: TrialStarted) -> None:
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in ev.params.items()) or "baseline"
         self._say(f"trial {ev.index}/{ev.total or '?'} (#{ev.number}) on {ev.device}: {params}")
+        if ev.note:
+            self._say(f"  trial #{ev.number}: {ev.note}")
 
     def on_trial_end(self, ev: TrialFinished) -> None:
         elapsed = time.monotonic() - self.started

@@ -21,6 +21,8 @@ class TrialStarted:
     index: int  # 1-based position in this run
     total: int | None  # trials this run will start (None: bounded by time only)
     config: Any = None  # the RunConfig the trial trains (baseline merged with its values)
+    resumed_from_step: int | None = None  # an interrupted trial going on from its checkpoint
+    note: str = ""  # what became of an interrupted trial's checkpoint
 
 
 @dataclass(frozen=True, slots=True)

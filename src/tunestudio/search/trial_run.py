@@ -211,7 +211,9 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
         )
     ctx.running.add((trial_id, optuna_id(trial)))
     ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, prepared.params, seed0,
-                                          device, index, total, config=config))
+                                          device, index, total, config=config,
+                                          resumed_from_step=int(resume["step"]) if resume
+                                          else None, note=note))
     prunes = ctx.search.objective.second == "none" and ctx.search.pruner.kind != "none"
     pruning = PruningReporter(trial, ctx.search.objective.metric) if prunes else None
     return Training(prepared, trial_id, index, total, time.perf_counter(),
@@ -241,20 +243,22 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
                                              run.pruning if repeat == 0 else None)]
     plan = ctx.checkpoints if repeat == 0 else None
     resume = run.resume if repeat == 0 else None
+    saver: CheckpointHook | None = None
     if plan is not None:
         if resume is not None:
             hooks[0].evaluations = ctx.store.eval_count(run.trial_id)  # type: ignore[attr-defined]
-        hooks.append(CheckpointHook(
+        saver = CheckpointHook(
             plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
             every_epochs=plan.settings.every_epochs, before_save=run.writer.flush,
-            best_value=resume.get("best_value") if resume is not None else None))
+            best_value=resume.get("best_value") if resume is not None else None)
+        hooks.append(saver)
     seed = config.training.seed + repeat
     if resume is not None and ctx.fit is train_with_engine:
         result = train_with_engine(config, hooks=hooks, base_dir=ctx.base_dir, device=device,
                                    seed=seed, stop_event=ctx.stop_event,
                                    pause_event=ctx.pause_event, resume=resume)
         if result.status != "failed" or result.steps > 0:
-            return result
+            return _noted(run, saver, result)
         assert plan is not None
         run.resume = None
         run.note = (f"the checkpoint of trial #{run.prepared.trial.number} could not be used "
@@ -262,8 +266,16 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
         discard_working_files(plan, optuna_id(run.prepared.trial))
         ctx.store.resume_trial(run.trial_id, 0, run.note)
         return _fit_once(ctx, run, config, device, repeat)
-    return ctx.fit(config, hooks=hooks, base_dir=ctx.base_dir, device=device, seed=seed,
-                   stop_event=ctx.stop_event, pause_event=ctx.pause_event)
+    return _noted(run, saver, ctx.fit(config, hooks=hooks, base_dir=ctx.base_dir,
+                                      device=device, seed=seed, stop_event=ctx.stop_event,
+                                      pause_event=ctx.pause_event))
+
+
+def _noted(run: Training, saver: CheckpointHook | None, result: FitResult) -> FitResult:
+    """A checkpoint that could not be written (a full disk) is noted with the trial."""
+    if saver is not None and saver.error:
+        run.note = f"{run.note}; {saver.error}" if run.note else saver.error
+    return result
 
 
 def resume_point(plan: CheckpointPlan, optuna_trial_id: int, config: RunConfig, seed: int,
