@@ -3,9 +3,12 @@
 `python -m tunestudio ...` process, wall time from start to exit.
 
 Figures (the last line printed is one JSON object): for each command, the median wall time
-of 5 runs in seconds, and `python_s`, the same for a bare `python -c pass` (the floor no
-command can beat). Goal: `info` and `trials` each <= 0.5 s. None of these commands may import
-torch or optuna (tests/e2e/test_cli_latency.py checks that).
+of 5 runs in seconds (`info_s`), the median CPU time (user + system) of the process
+(`info_cpu_s`: what the command costs, less sensitive than wall time to other load on a shared
+machine; `load_avg` says how loaded it was), and `python_s`, the same for a bare
+`python -c pass` (the floor no command can beat). Goal: `info` and `trials` each <= 0.5 s
+wall. None of these commands may import torch or optuna (tests/e2e/test_cli_latency.py
+checks that).
 
 Usage: python benchmarks/cli_latency.py [--trials N] [--runs N]
 """
@@ -16,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,15 +61,19 @@ def make_project(folder: Path, trials: int) -> Path:
     return path
 
 
-def wall(argv: list[str], runs: int) -> float:
-    times = []
+def timed(argv: list[str], runs: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of `runs` runs of the command."""
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
-        times.append(time.perf_counter() - t0)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr}")
-    return statistics.median(times)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -89,10 +97,13 @@ def main() -> None:
             "trials_json_s": [*ts, "trials", str(path), "--format", "json"],
             "export_csv_s": [*ts, "export", str(path), "-o", str(folder / "t.csv")],
         }
-        result: dict[str, float | int] = {"trials": args.trials}
+        result: dict[str, float | int] = {"trials": args.trials,
+                                          "load_avg": round(os.getloadavg()[0], 2)}
         for key, argv in commands.items():
-            result[key] = round(wall(argv, args.runs), 3)
-            print(f"{key:>14}: {result[key]:.3f} s")
+            wall_s, cpu_s = timed(argv, args.runs)
+            result[key] = round(wall_s, 3)
+            result[key.replace("_s", "_cpu_s")] = round(cpu_s, 3)
+            print(f"{key:>14}: {wall_s:.3f} s wall, {cpu_s:.3f} s CPU")
     print(json.dumps(result))
 
 
