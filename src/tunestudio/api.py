@@ -229,16 +229,19 @@ class Experiment:
 
     def records(self) -> list[dict[str, Any]]:
         """The trials as the records of `tunestudio trials --format json`, exact values."""
+        direction = self.config.search.objective.resolved_direction
         with self.project._store() as store:
-            return trial_records(store, self.name, self.project.config.baseline)
+            return trial_records(store, self.name, self.project.config.baseline,
+                                 {self.name: direction})
 
     def trials_frame(self) -> pd.DataFrame:
         """One row per trial (index: the trial's number), as `tunestudio trials --format
         json` lists them, flattened the way Optuna's `trials_dataframe()` is: trial_id,
         number, state, objective, objective_std, a `params_<name>` column per searched
         parameter, a `metrics_<name>` column per final metric, duration_s (seconds), device,
-        seed, message, config_fingerprint, config ('current' or 'other') and environment (a
-        dict). Missing values are NaN/None. Raises TuneStudioError without pandas."""
+        seed, message, config_fingerprint, config ('current' or 'other'), noise ('best',
+        'within noise', 'beyond noise' given the spread between seeds, or None) and
+        environment (a dict). Missing values are NaN/None. Raises TuneStudioError without pandas."""
         pd = _pandas()
         rows = []
         for record in self.records():

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from tunestudio import __version__
-from tunestudio.cli import compare, history, lr_find, models, project, training
+from tunestudio.cli import compare, history, lr_find, models, project, rerun, training
 from tunestudio.cli.common import Command
 from tunestudio.cli.gui import open_gui
 from tunestudio.cli.project import demo_project_path, ensure_demo_project
@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     compare,
     models,
     lr_find,
+    rerun,
 )
 
 # Flags handled by the desktop app rather than by a subcommand.

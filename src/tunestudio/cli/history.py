@@ -25,8 +25,9 @@ def _records(project_path: str, experiment: str | None) -> list[dict[str, Any]]:
     project, _ = load(project_path)
     if experiment is not None:
         experiment_name(project, experiment)
+    directions = {e.name: e.search.objective.resolved_direction for e in project.experiments}
     with Store.open(storage_url_for(project)) as store:
-        return trial_records(store, experiment, project.baseline)
+        return trial_records(store, experiment, project.baseline, directions)
 
 
 def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
@@ -38,10 +39,17 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
         out.write("\n")
         return
     params = sorted({k for r in rows for k in r["params"]})
-    header = ["experiment", "trial_id", "number", "state", "objective", *params, "duration_s",
-              "config", "message"]
+    header = ["experiment", "trial_id", "number", "state", "objective", "objective_std",
+              "noise", *params, "duration_s", "config", "message"]
     exact = fmt == "csv"
     table = [[_cell(r.get(h, r["params"].get(h)), exact) for h in header] for r in rows]
+    if not exact:  # the table shows a repeated trial's objective as mean ± std over seeds
+        at, std_at = header.index("objective"), header.index("objective_std")
+        for line, r in zip(table, rows, strict=True):
+            if r["objective"] is not None and r["objective_std"] is not None:
+                line[at] = f"{_cell(r['objective'], False)} ± {r['objective_std']:.2g}"
+        header = [h for i, h in enumerate(header) if i != std_at]
+        table = [[c for i, c in enumerate(line) if i != std_at] for line in table]
     if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(header)
@@ -106,6 +114,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     from tunestudio.store import CurrentConfig, Store, TrialRow, storage_url_for
+    from tunestudio.store.verdicts import noise_marks, ovat_verdicts, verdict_records
 
     def brief(row: TrialRow | None) -> dict[str, Any] | None:
         return None if row is None else {"trial_id": row.id, "number": row.number,
@@ -122,6 +131,15 @@ def _cmd_info(args: argparse.Namespace) -> int:
             direction = exp.search.objective.resolved_direction
             rows = store.trials(row.id) if row else []
             overall = store.best_trial(row.id, direction) if row else None
+            fresh = [r for r in rows if current.holds(r)]
+            marks = noise_marks(fresh, direction)
+            extra: dict[str, Any] = {}
+            if marks:  # some trials were repeated: which are within the noise of the best
+                extra["within_noise_of_best"] = sorted(
+                    r.number for r in fresh if marks.get(r.id) == "within noise")
+            if exp.search.strategy == "ovat":
+                extra["ovat"] = verdict_records(ovat_verdicts(fresh, exp.search,
+                                                              project.baseline, direction))
             experiments.append({
                 "name": exp.name, "study_name": row.study_name if row else exp.name,
                 "strategy": exp.search.strategy, "objective": exp.search.objective.metric,
@@ -131,6 +149,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 "trained_on_other_config": len(current.stale(rows)),
                 "best_on_other_config": brief(overall) if overall is not None
                 and not current.holds(overall) else None,
+                **extra,
             })
     print(json.dumps({"project": project.name, "id": str(project.id), "path": str(project_path),
                       "storage_url": url, "experiments": experiments,

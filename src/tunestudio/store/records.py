@@ -4,12 +4,14 @@ they agree. Values are the stored ones, unrounded."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tunestudio.config import RunConfig
 from tunestudio.store.provenance import CurrentConfig
 from tunestudio.store.rows import TrialRow
 from tunestudio.store.store import Store
+from tunestudio.store.verdicts import Direction, noise_marks
 
 
 def trial_record(experiment: str, t: TrialRow, current: CurrentConfig | None = None,
@@ -34,11 +36,15 @@ def trial_record(experiment: str, t: TrialRow, current: CurrentConfig | None = N
 
 
 def trial_records(store: Store, experiment: str | None = None,
-                  baseline: RunConfig | None = None) -> list[dict[str, Any]]:
+                  baseline: RunConfig | None = None,
+                  directions: Mapping[str, Direction] | None = None) -> list[dict[str, Any]]:
     """Every trial of the named experiment (or of all), ordered by experiment and number, in
     one query (and one for their environments). An experiment with no stored trial yields no
-    record. With the project's
-    `baseline`, each record says whether it was trained on the current config."""
+    record. With the project's `baseline`, each record says whether it was trained on the
+    current config. With the experiments' `directions` (name -> maximize/minimize), each
+    record's `noise` says how it compares with its experiment's best trial given the spread
+    between seeds: 'best', 'within noise', 'beyond noise', or None (not complete, trained on
+    another config, or no trial repeated so the noise is unknown; see store/verdicts.py)."""
     names = {e.id: e.name for e in store.experiments()}
     if experiment is None:
         rows, environments = store.trials(), store.environments()
@@ -47,5 +53,16 @@ def trial_records(store: Store, experiment: str | None = None,
         rows = store.trials(ids[0]) if ids else []
         environments = store.environments(ids[0]) if ids else {}
     current = None if baseline is None else CurrentConfig(baseline)
-    return [trial_record(names[t.experiment_id], t, current, environments.get(t.id, {}))
-            for t in rows]
+    records = [trial_record(names[t.experiment_id], t, current, environments.get(t.id, {}))
+               for t in rows]
+    if directions is not None:
+        marks: dict[int, str] = {}
+        for exp_id, name in names.items():
+            mine = [t for t in rows if t.experiment_id == exp_id]
+            if mine and name in directions:
+                eligible = None if current is None else \
+                    [t.id for t in mine if current.holds(t)]
+                marks.update(noise_marks(mine, directions[name], eligible))
+        for record in records:
+            record["noise"] = marks.get(record["trial_id"])
+    return records

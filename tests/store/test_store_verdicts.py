@@ -1,0 +1,105 @@
+"""Verdicts that know the noise, on trials stored with 3 seeds each: the best, those within
+the noise of it and those beyond; one-variable-at-a-time knobs against the baseline's spread."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tunestudio.config import FloatDimension, SearchDefinition, from_template
+from tunestudio.store import Store
+from tunestudio.store.verdicts import (
+    BEST,
+    BEYOND,
+    WITHIN,
+    mean_std_text,
+    noise_marks,
+    ovat_verdicts,
+    pooled_std,
+)
+
+# 3 seeds with a population std of 0.01: sample std 0.01 * sqrt(3/2), the standard error of a
+# difference of two such means sqrt(2 s^2 / 3) = 0.01, so "beyond noise" means a gap > 0.02.
+STD = 0.01
+
+
+def add(store: Store, eid: int, number: int, objective: float, *, repeats: int = 3,
+        std: float | None = STD, state: str = "complete", **params: float) -> int:
+    tid = store.start_trial(eid, number=number, optuna_trial_id=number,
+                            params=params or {"optimizer.lr": 0.001 * (number + 1)},
+                            config_json="{}", device="cpu", seed=0, repeats=repeats)
+    store.finish_trial(tid, state=state, objective=objective if state == "complete" else None,
+                       objective_std=std if repeats > 1 else None)
+    return tid
+
+
+def test_within_noise_marks_with_three_seeds(store: Store) -> None:
+    eid = store.ensure_experiment("e", "s")
+    best = add(store, eid, 0, 0.90)
+    close = add(store, eid, 1, 0.885)  # 0.015 below: within 0.02
+    far = add(store, eid, 2, 0.875)  # 0.025 below: beyond
+    bad = add(store, eid, 3, 0.50)
+    pruned = add(store, eid, 4, 0.0, state="pruned")
+    rows = store.trials(eid)
+    marks = noise_marks(rows, "maximize")
+    assert marks == {best: BEST, close: WITHIN, far: BEYOND, bad: BEYOND}
+    assert pruned not in marks
+    assert pooled_std(rows) == pytest.approx(STD * math.sqrt(1.5))
+    assert mean_std_text(store.trial(best)) == "0.9 ± 0.01"
+    # minimising the same numbers: the lowest is best and nothing is within 0.02 of it
+    assert noise_marks(rows, "minimize")[bad] == BEST
+    assert set(noise_marks(rows, "minimize").values()) == {BEST, BEYOND}
+    # only the eligible trials (e.g. those on the current config) are judged
+    assert noise_marks(rows, "maximize", eligible=[close, far]) == {close: BEST, far: WITHIN}
+
+
+def test_a_single_run_borrows_the_pooled_spread_and_no_repeats_means_no_verdict(
+        store: Store) -> None:
+    eid = store.ensure_experiment("e", "s")
+    best = add(store, eid, 0, 0.90)
+    once = add(store, eid, 1, 0.88, repeats=1)  # SE^2 = s^2/1 + s^2/3: threshold 0.0283
+    assert noise_marks(store.trials(eid), "maximize") == {best: BEST, once: WITHIN}
+    other = store.ensure_experiment("f", "t")
+    add(store, other, 0, 0.90, repeats=1)
+    add(store, other, 1, 0.50, repeats=1)
+    assert noise_marks(store.trials(other), "maximize") == {}  # the noise is unknown
+
+
+def test_ovat_knob_that_matters_exceeds_the_noise_and_one_that_does_not_stays_within(
+        store: Store) -> None:
+    baseline = from_template("digits").baseline
+    lr, wd = baseline.optimizer.lr, baseline.optimizer.weight_decay
+    search = SearchDefinition(strategy="ovat", repeats=3, dimensions=[
+        FloatDimension(path="optimizer.lr", low=1e-5, high=1e-1, log=True,
+                       values=[1e-5, lr, 1e-1]),
+        FloatDimension(path="optimizer.weight_decay", low=1e-6, high=1e-2, log=True,
+                       values=[wd, wd * 2]),
+    ])
+    eid = store.ensure_experiment("ovat", "s")
+    base = {"optimizer.lr": lr, "optimizer.weight_decay": wd}
+    add(store, eid, 0, 0.95, **base)
+    add(store, eid, 1, 0.20, **{**base, "optimizer.lr": 1e-5})
+    add(store, eid, 2, 0.90, **{**base, "optimizer.lr": 1e-1})
+    add(store, eid, 3, 0.945, **{**base, "optimizer.weight_decay": wd * 2})
+    verdicts = {v.knob: v for v in ovat_verdicts(store.trials(eid), search, baseline,
+                                                 "maximize")}
+    lr_v, wd_v = verdicts["optimizer.lr"], verdicts["optimizer.weight_decay"]
+    assert lr_v.exceeds_noise is True and lr_v.effect == pytest.approx(0.75)
+    assert lr_v.best_value == lr and lr_v.values == 3
+    assert wd_v.exceeds_noise is False and wd_v.effect == pytest.approx(0.005)
+    assert lr_v.threshold == pytest.approx(0.02)  # 2 SE of a difference of two 3-seed means
+    assert "exceeds the baseline's seed noise" in lr_v.describe()
+    assert "within the baseline's seed noise" in wd_v.describe()
+
+
+def test_ovat_without_repeated_baseline_says_the_noise_is_unknown(store: Store) -> None:
+    baseline = from_template("digits").baseline
+    lr = baseline.optimizer.lr
+    search = SearchDefinition(strategy="ovat", dimensions=[
+        FloatDimension(path="optimizer.lr", low=1e-5, high=1e-1, log=True, values=[1e-5, lr])])
+    eid = store.ensure_experiment("ovat", "s")
+    add(store, eid, 0, 0.95, repeats=1, **{"optimizer.lr": lr})
+    add(store, eid, 1, 0.20, repeats=1, **{"optimizer.lr": 1e-5})
+    [verdict] = ovat_verdicts(store.trials(eid), search, baseline, "maximize")
+    assert verdict.exceeds_noise is None and "noise unknown" in verdict.describe()
