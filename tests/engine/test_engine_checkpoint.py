@@ -102,3 +102,21 @@ def test_a_checkpoint_that_cannot_be_written_costs_the_checkpoint_not_the_fit(
     result = Trainer(tiny(), hooks=[hook], device="cpu").fit()
     assert result.status == "completed"
     assert hook.error is not None and "could not be written" in hook.error
+
+
+def test_an_augmented_image_run_resumes_exactly(tmp_path: Path) -> None:
+    """The images template (a PNG folder, random crop and rotation on the device): the
+    augmentation's generator and the normalisation statistics travel with the checkpoint."""
+    from tunestudio.config import from_template, merge_values
+
+    config = merge_values(from_template("images").baseline, {
+        "training.epochs": 2, "training.device": "cpu", "training.deterministic": True,
+        "early_stopping.enabled": False})
+    reference = Trainer(config, device="cpu").fit()
+    Trainer(config, device="cpu", hooks=[CheckpointHook(tmp_path, monitor="val_loss"),
+                                         StopAfter(1)]).fit()
+    state = load(tmp_path / "latest.pt")
+    assert state["rng"]["augment"] is not None and state["data"]["normalization"] is not None
+    resumed = Trainer(config, device="cpu", resume=state).fit()
+    assert resumed.steps == reference.steps
+    assert resumed.metrics["val_loss"] == reference.metrics["val_loss"]
