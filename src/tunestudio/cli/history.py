@@ -114,6 +114,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     from tunestudio.store import CurrentConfig, Store, TrialRow, storage_url_for
+    from tunestudio.store.pareto import front_records, pareto_front
     from tunestudio.store.verdicts import noise_marks, ovat_verdicts, verdict_records
 
     def brief(row: TrialRow | None) -> dict[str, Any] | None:
@@ -137,6 +138,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
             if marks:  # some trials were repeated: which are within the noise of the best
                 extra["within_noise_of_best"] = sorted(
                     r.number for r in fresh if marks.get(r.id) == "within noise")
+            if exp.search.objective.second != "none":  # no single best: every trade-off
+                extra["pareto_front"] = front_records(pareto_front(fresh, (direction,
+                                                                           "minimize")))
             if exp.search.strategy == "ovat":
                 extra["ovat"] = verdict_records(ovat_verdicts(fresh, exp.search,
                                                               project.baseline, direction))

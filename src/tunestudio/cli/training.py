@@ -9,8 +9,10 @@ import math
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from tunestudio.cli.common import Subparsers, experiment_name, load, stop_on_signals
+from tunestudio.config import Project
 
 
 def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
@@ -37,12 +39,36 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
                               hooks=hooks, stop_event=stop,
                               project_path=project_path, queue=queue)
     summary = runner.run()
-    print(json.dumps({"experiment": summary.experiment, "counts": summary.counts,
-                      "best_trial": summary.best_trial_id,
-                      "best_objective": summary.best_objective,
-                      "best_params": summary.best_params, "stopped": summary.stopped,
-                      "duration_s": round(summary.duration_s, 3)}))
+    outcome: dict[str, Any] = {
+        "experiment": summary.experiment, "counts": summary.counts,
+        "best_trial": summary.best_trial_id, "best_objective": summary.best_objective,
+        "best_params": summary.best_params, "stopped": summary.stopped,
+        "duration_s": round(summary.duration_s, 3)}
+    objective = project.experiment(name).search.objective
+    if objective.second != "none":  # two objectives: no single best, a front
+        outcome["pareto_front"] = _pareto(project, name, summary.storage_url, args.quiet)
+    print(json.dumps(outcome))
     return 130 if summary.stopped else 0
+
+
+def _pareto(project: Project, name: str, url: str, quiet: bool) -> list[dict[str, object]]:
+    """The experiment's Pareto front (objective against training time) from the history,
+    printed on stderr unless quiet."""
+    from tunestudio.store import CurrentConfig, Store
+    from tunestudio.store.pareto import describe_front, front_records, pareto_front
+
+    objective = project.experiment(name).search.objective
+    current = CurrentConfig(project.baseline)
+    with Store.open(url) as store:
+        exp = store.experiment(name)
+        rows = [r for r in (store.trials(exp.id) if exp else []) if current.holds(r)]
+    front = pareto_front(rows, (objective.resolved_direction, "minimize"))
+    if not quiet and front:
+        print(f"Pareto front ({objective.metric} against training time), "
+              f"{len(front)} trial(s):", file=sys.stderr)
+        for line in describe_front(front, objective.metric):
+            print(f"  {line}", file=sys.stderr)
+    return front_records(front)
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
