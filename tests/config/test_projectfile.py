@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,28 @@ def test_save_is_durable_and_readable_json(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "p.tuneproj"
     save_project(from_template("regression"), path)
     assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION
+
+
+def test_saving_syncs_the_file_before_the_rename_and_the_folder_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Durable through a power cut: the new bytes reach the disk before they replace the old
+    file (fsync of the file), and the rename itself reaches it (fsync of the folder)."""
+    path = tmp_path / "p.tuneproj"
+    save_project(from_template("digits"), path)
+    old = path.read_bytes()
+    project = from_template("digits").model_copy(update={"name": "Renamed"})
+    synced: list[tuple[str, bytes]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        kind = "folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        if kind == "folder":
+            assert os.fstat(fd).st_ino == tmp_path.stat().st_ino
+        synced.append((kind, path.read_bytes()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    save_project(project, path)
+    assert [kind for kind, _ in synced] == ["file", "folder"]
+    assert synced[0][1] == old  # the file is synced while the old one is still in place
+    assert b"Renamed" in synced[1][1]  # the folder after the rename

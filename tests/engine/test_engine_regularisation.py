@@ -1,0 +1,104 @@
+"""Early stopping, reduce-on-plateau's warm-up boundary, gradient clipping and the L1 penalty,
+each checked on the exact behaviour a small edit would change."""
+
+from __future__ import annotations
+
+import torch
+from engine_helpers import tiny
+
+from tunestudio.config import EarlyStoppingConfig, PlateauSchedule
+from tunestudio.engine import FitStartEvent, Trainer, TrainerHooks
+from tunestudio.engine.early_stopping import EarlyStopping
+from tunestudio.engine.schedules import LRSchedule, steps_per_epoch, warmup_steps
+
+
+def _stops_at(values: list[float], mode: str, **settings: float) -> int | None:
+    """The evaluation (1-based) at which early stopping stops, or None."""
+    stopper = EarlyStopping(EarlyStoppingConfig(monitor="val_loss" if mode == "min"
+                                                else "val_accuracy", **settings),
+                            mode)  # type: ignore[arg-type]
+    metric = stopper.config.monitor
+    for i, value in enumerate(values, start=1):
+        if stopper.observe({metric: value}, float(i)) is not None:
+            return i
+    return None
+
+
+def test_an_improvement_resets_the_patience() -> None:
+    # bad, improvement, bad, bad: patience 2 runs out at the 5th evaluation, not the 4th
+    assert _stops_at([1.0, 1.1, 0.9, 1.0, 1.0, 1.0], "min", patience=2) == 5
+    assert _stops_at([0.5, 0.4, 0.6, 0.5, 0.5, 0.5], "max", patience=2) == 5
+
+
+def test_min_delta_counts_in_both_directions() -> None:
+    creeping_up = [0.50, 0.55, 0.58, 0.59, 0.595]  # never more than 0.1 above the best
+    assert _stops_at(creeping_up, "max", patience=3, min_delta=0.1) == 4
+    assert _stops_at(creeping_up, "max", patience=3) is None  # without min_delta: improving
+    creeping_down = [1.0, 0.95, 0.92, 0.91, 0.905]
+    assert _stops_at(creeping_down, "min", patience=3, min_delta=0.1) == 4
+    assert _stops_at(creeping_down, "min", patience=3) is None
+
+
+def test_plateau_ignores_evaluations_before_warm_up_ends_and_counts_the_first_after() -> None:
+    config = tiny({"schedule": PlateauSchedule(monitor="val_loss", warmup_epochs=1.0,
+                                               patience=0, factor=0.5).model_dump(),
+                   "training.epochs": 10})
+    n_train = 1000
+    schedule = LRSchedule(config, n_train)
+    warm = warmup_steps(config, n_train)
+    assert warm == steps_per_epoch(config, n_train) > 2
+    plateau = schedule.plateau
+    assert plateau is not None
+    schedule.observe({"val_loss": 1.0}, warm // 2)
+    schedule.observe({"val_loss": 1.0}, warm - 1)  # the LR is still rising: no plateau yet
+    assert plateau.best == float("inf") and plateau.bad == 0 and plateau.scale == 1.0
+    schedule.observe({"val_loss": 1.0}, warm)  # the first evaluation on the full LR counts
+    assert plateau.best == 1.0 and plateau.scale == 1.0
+    schedule.observe({"val_loss": 1.0}, warm + 5)  # no better: patience 0 cuts the LR
+    assert plateau.scale == 0.5 and plateau.cuts == 1
+
+
+class _Snapshot(TrainerHooks):
+    """The weights as training starts."""
+
+    def __init__(self) -> None:
+        self.start: list[torch.Tensor] = []
+
+    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+        assert trainer.model is not None
+        self.start = [p.detach().clone() for p in trainer.model.parameters()]
+
+
+def _fit(values: dict[str, object]) -> tuple[Trainer, _Snapshot, int]:
+    snap = _Snapshot()
+    trainer = Trainer(tiny({"optimizer.kind": "sgd", "optimizer.momentum": 0.0,
+                            "optimizer.weight_decay": 0.0, "training.epochs": 1, **values}),
+                      hooks=[snap])
+    result = trainer.fit()
+    assert result.status == "completed", result.message
+    return trainer, snap, result.steps
+
+
+def _moved(trainer: Trainer, snap: _Snapshot) -> float:
+    assert trainer.model is not None
+    now = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])
+    return float((now - torch.cat([p.flatten() for p in snap.start])).norm())
+
+
+def test_gradient_clipping_bounds_every_step() -> None:
+    lr, clip = 0.5, 1e-3
+    trainer, snap, steps = _fit({"optimizer.lr": lr, "training.grad_clip_norm": clip})
+    # plain SGD moves the weights by lr * (clipped gradient) per step
+    assert _moved(trainer, snap) <= steps * lr * clip * (1 + 1e-4)
+    free, free_snap, _ = _fit({"optimizer.lr": lr})
+    assert _moved(free, free_snap) > 10 * steps * lr * clip
+
+
+def test_the_l1_penalty_shrinks_the_weights() -> None:
+    def l1(trainer: Trainer) -> float:
+        assert trainer.model is not None
+        return float(sum(p.detach().abs().sum() for p in trainer.model.parameters()))
+
+    plain, _, _ = _fit({"optimizer.lr": 0.1})
+    sparse, _, _ = _fit({"optimizer.lr": 0.1, "optimizer.l1": 0.01})
+    assert l1(sparse) < 0.9 * l1(plain)

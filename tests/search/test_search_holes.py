@@ -1,0 +1,151 @@
+"""Pruning reports, the stale-trial sweep, the strategy-to-sampler map and repeats, each
+checked on the exact behaviour a small edit would change."""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import subprocess
+import sys
+from typing import Any
+
+import optuna
+import pytest
+from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState, create_trial
+from sqlalchemy import update
+
+from tiny_projects import tiny_project
+from tunestudio.config import Budget, SearchDefinition
+from tunestudio.search import ExperimentRunner, open_store
+from tunestudio.search.plan import WORKER_ATTR
+from tunestudio.search.pruning import PruningReporter
+from tunestudio.search.runner import STALE_AFTER_S
+from tunestudio.search.samplers import build_sampler
+from tunestudio.search.trial_run import train_with_engine
+from tunestudio.store import schema
+
+
+class _Stops:
+    """What the reporter asks of a trainer: a stop request."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+
+    def request_stop(self, status: str, message: str) -> None:
+        self.requests.append((status, message))
+
+
+def _study_with_one_finished_trial() -> optuna.Study:
+    """Maximise; one finished trial reported 0.5, 0.6, 0.7 at evaluations 0, 1, 2."""
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.MedianPruner(
+        n_startup_trials=1, n_warmup_steps=0))
+    study.add_trial(create_trial(value=0.7, params={"x": 0.5},
+                                 distributions={"x": FloatDistribution(0, 1)},
+                                 intermediate_values={0: 0.5, 1: 0.6, 2: 0.7}))
+    return study
+
+
+def _report(values: list[float]) -> tuple[PruningReporter, _Stops, optuna.Trial]:
+    study = _study_with_one_finished_trial()
+    trial = study.ask()
+    reporter = PruningReporter(trial, "val_accuracy")
+    stops = _Stops()
+    for step, value in enumerate(values):
+        reporter.submit(stops, value, step)  # type: ignore[arg-type]
+    reporter.close()
+    return reporter, stops, trial
+
+
+def test_a_trial_better_than_the_median_is_not_pruned_and_its_values_are_reported_as_is(
+        ) -> None:
+    reporter, stops, trial = _report([0.8, 0.9, 0.95])
+    assert not reporter.pruned.is_set() and stops.requests == []
+    frozen = trial.study.get_trials()[-1]
+    assert frozen.intermediate_values == {0: 0.8, 1: 0.9, 2: 0.95}
+
+
+def test_a_trial_that_falls_below_the_median_later_is_pruned_at_that_evaluation() -> None:
+    # above the median's 0.5 at evaluation 1; its best so far, 0.58, below 0.6 at evaluation 2
+    reporter, stops, trial = _report([0.55, 0.58, 0.9])
+    assert reporter.pruned.is_set()
+    [(status, message)] = stops.requests
+    assert status == "pruned" and message.startswith("pruned after evaluation 2:")
+    assert trial.study.get_trials()[-1].intermediate_values == {0: 0.55, 1: 0.58}
+
+
+def test_each_strategy_gets_its_own_sampler() -> None:
+    pytest.importorskip("scipy")
+    pytest.importorskip("cmaes")
+    expected = {"ovat": optuna.samplers.RandomSampler, "grid": optuna.samplers.RandomSampler,
+                "random": optuna.samplers.RandomSampler, "tpe": optuna.samplers.TPESampler,
+                "gp": optuna.samplers.GPSampler, "qmc": optuna.samplers.QMCSampler,
+                "cmaes": optuna.samplers.CmaEsSampler}
+    for strategy, kind in expected.items():
+        search = SearchDefinition(strategy=strategy, budget=Budget(trials=3))  # type: ignore[arg-type]
+        assert type(build_sampler(search, 1)) is kind, strategy
+
+
+def _running_trial(owner: str) -> tuple[ExperimentRunner, Any, optuna.Study, int, int]:
+    project = tiny_project()
+    runner = ExperimentRunner(project, project.experiments[0].name)
+    store = open_store(project)
+    _, study, experiment_id = runner._open_study(store, 1)
+    trial = study.ask()
+    trial.set_user_attr(WORKER_ATTR, owner)
+    trial_id = store.start_trial(experiment_id, number=trial.number,
+                                 optuna_trial_id=trial._trial_id, params={}, config_json="",
+                                 device="cpu", seed=0)
+    return runner, store, study, experiment_id, trial_id
+
+
+def test_a_trial_of_a_dead_local_process_is_interrupted_at_once() -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    runner, store, study, experiment_id, trial_id = _running_trial(
+        f"{socket.gethostname()}:{gone.pid}")
+    try:
+        runner._sweep_stale(store, study, experiment_id)  # its heartbeat is fresh
+        row = store.trial(trial_id)
+        assert row.state == "interrupted" and "ended without finishing" in row.message
+        # back in Optuna's queue to resume from its checkpoint (or failed, without checkpoints)
+        assert study.get_trials()[-1].state in (TrialState.WAITING, TrialState.FAIL)
+    finally:
+        store.close()
+
+
+def test_a_trial_whose_heartbeat_stopped_is_interrupted_after_the_grace() -> None:
+    runner, store, study, experiment_id, trial_id = _running_trial("elsewhere:1")
+    try:
+        runner._sweep_stale(store, study, experiment_id)
+        assert store.trial(trial_id).state == "running"  # alive: recent heartbeat
+        with store._db.write() as conn:
+            conn.execute(update(schema.trial).where(schema.trial.c.id == trial_id).values(
+                heartbeat_at=schema.trial.c.heartbeat_at - (STALE_AFTER_S + 5)))
+        runner._sweep_stale(store, study, experiment_id)
+        row = store.trial(trial_id)
+        assert row.state == "interrupted" and "no heartbeat" in row.message
+    finally:
+        store.close()
+
+
+def test_repeats_are_averaged_into_the_objective() -> None:
+    project = tiny_project({"budget": Budget(trials=1), "repeats": 3}, epochs=2)
+    metric = project.experiments[0].search.objective.metric
+    seen: list[float] = []
+
+    def fit(config: Any, **kw: Any) -> Any:
+        result = train_with_engine(config, **kw)
+        seen.append(result.best[metric])
+        return result
+
+    ExperimentRunner(project, project.experiments[0].name, fit=fit).run()
+    assert len(seen) == 3 and len(set(seen)) > 1  # the seeds give different results
+    store = open_store(project)
+    try:
+        [row] = store.trials()
+        assert row.objective == pytest.approx(statistics.fmean(seen), rel=1e-12)
+        assert row.objective_std == pytest.approx(statistics.pstdev(seen), rel=1e-9)
+        assert row.repeats == 3
+    finally:
+        store.close()
