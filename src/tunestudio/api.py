@@ -272,11 +272,15 @@ class Experiment:
             return [Trial(self, row) for row in self._rows(store)]
 
     def best(self) -> Trial | None:
-        """The complete trial with the best objective (ties: the earliest), or None."""
+        """The complete trial with the best objective (ties: the earliest) among those trained
+        on the current baseline, or None: a trial of an older baseline is no result of the
+        experiment as it stands (`tunestudio diff` shows what changed)."""
+        from tunestudio.store import CurrentConfig
+
         direction = self.config.search.objective.resolved_direction
         with self.project._store() as store:
-            exp = store.experiment(self.name)
-            row = None if exp is None else store.best_trial(exp.id, direction)
+            rows = self._rows(store)
+        row = CurrentConfig(self.project.config.baseline).best(rows, direction)
         return None if row is None else Trial(self, row)
 
     def __repr__(self) -> str:

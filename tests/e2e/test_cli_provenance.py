@@ -36,6 +36,12 @@ def test_a_new_baseline_runs_the_plan_again_and_marks_the_old_trials(tmp_path: P
     assert all(r["metrics"]["epochs"] == 6 for r in rows if r["config"] == "current")
     assert summary["best_trial"] in {r["trial_id"] for r in rows if r["config"] == "current"}
 
+    import tunestudio as ts
+
+    best = ts.load_project(path).experiment().best()
+    current = {r["number"] for r in rows if r["config"] == "current"}
+    assert best is not None and best.number in current  # not a trial of the old baseline
+
     info = json.loads(tunestudio("info", str(path)).stdout)["experiments"][0]
     assert info["trained_on_other_config"] == 3
     assert info["best"]["trial_id"] == summary["best_trial"]
