@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# A small mutation check (cosmic-ray, scripts/mutation.toml): mutates a copy of the tree, one
-# mutant at a time, runs the module's tests against each, and prints the share of mutants the
-# tests killed. Not a CI step (it takes minutes); needs `pip install cosmic-ray` in the venv.
-# Usage: scripts/mutation.sh [VENV_BIN]   (default .venv/bin)
+# A small mutation check (cosmic-ray): for each module named in scripts/mutation/*.toml, mutates
+# a copy of the tree one mutant at a time, runs that module's tests against each, and prints
+# the share of mutants the tests killed. Not a CI step (it takes minutes); needs
+# `pip install cosmic-ray` in the venv.
+# Usage: scripts/mutation.sh [VENV_BIN] [NAME...]   (default .venv/bin, every config)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(cd "${1:-.venv/bin}" && pwd)"
+shift || true
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+  for f in scripts/mutation/*.toml; do names+=("$(basename "$f" .toml)"); done
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/tunestudio-mutation.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 git ls-files -z | xargs -0 cp --parents -t "$work"
 cd "$work"
 export PYTHONPATH="$work/src" PATH="$bin:$PATH" QT_QPA_PLATFORM=offscreen
-"$bin/cosmic-ray" init scripts/mutation.toml session.sqlite
-"$bin/cosmic-ray" baseline scripts/mutation.toml
-"$bin/cosmic-ray" exec scripts/mutation.toml session.sqlite
-"$bin/cr-report" session.sqlite --show-pending | tail -n 40
+for name in "${names[@]}"; do
+  config="scripts/mutation/$name.toml"
+  echo "==> $name"
+  "$bin/cosmic-ray" init "$config" "$name.sqlite"
+  "$bin/cosmic-ray" baseline "$config"
+  "$bin/cosmic-ray" exec "$config" "$name.sqlite"
+  "$bin/cr-report" "$name.sqlite" | grep -E "^(total jobs|complete|surviving mutants)"
+done
