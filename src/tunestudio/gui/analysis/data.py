@@ -5,11 +5,14 @@ batch size. Plain numpy; the plots only draw it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+
+from tunestudio.store import TrialRow
+from tunestudio.store.pareto import pareto_front
 
 if TYPE_CHECKING:
     from tunestudio.config import Experiment, RunConfig
@@ -51,6 +54,13 @@ class AnalysisData:
     values: dict[str, list[Any]]  # per param, aligned with `numbers`
     other: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)  # state -> numbers
     batch_curves: list[BatchCurve] = field(default_factory=list)
+    # Objective against training time, aligned with `numbers`: the trials' ids, their training
+    # time in seconds (the second objective when the search has one, else the duration), and
+    # whether each is on the Pareto front of the two (store/pareto.py: Optuna's best_trials).
+    ids: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    train_time: Array = field(default_factory=lambda: np.zeros(0))
+    on_front: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    two_objectives: bool = False
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -102,7 +112,25 @@ def load_analysis(history: History, url: str, experiment: Experiment,
         if numbers:
             data.other[state] = np.array(numbers, dtype=np.int64)
     data.batch_curves = _batch_curves(history, url, done, objective.metric, maximize, baseline)
+    _pareto(data, done, objective.second != "none", objective.resolved_direction)
     return data
+
+
+def _pareto(data: AnalysisData, done: list[TrialRow], two: bool,
+            direction: Literal["maximize", "minimize"]) -> None:
+    """Objective against training time and the front of the two. With a second objective the
+    time is the one Optuna was told (objective2), so the front is Optuna's best_trials; with
+    one objective it is the trial's duration, to show the trade-off all the same."""
+    def seconds(r: TrialRow) -> float | None:
+        return r.objective2 if two else r.duration_s
+
+    timed = [replace(r, objective2=seconds(r)) for r in done]
+    front = {r.id for r in pareto_front(timed, (direction, "minimize"))}
+    data.two_objectives = two
+    data.ids = np.array([r.id for r in done], dtype=np.int64)
+    data.train_time = np.array([np.nan if t is None else t for t in map(seconds, done)],
+                               dtype=np.float64)
+    data.on_front = np.array([r.id in front for r in done], dtype=bool)
 
 
 def _batch_curves(history: History, url: str, done: list[Any], metric: str, maximize: bool,

@@ -1,6 +1,7 @@
 """The experiment report, in Markdown or HTML: the journal (goal, hypothesis, expected result,
 conclusion), the search, the outcome by state, the best trial with its full config, the top
-trials, parameter importance, and every analysis plot as a PNG beside the report (in
+trials, the one-variable-at-a-time verdicts against the seed noise, the Pareto front of a
+two-objective search, parameter importance, and every analysis plot as a PNG beside the report (in
 `<name>_files/`). What the practice asks to record, in one file to keep with the code."""
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ from tunestudio.gui.common.file_dialogs import ask_save_file
 from tunestudio.gui.plots.export import export_image
 
 if TYPE_CHECKING:
+    from tunestudio.config import Experiment, RunConfig
+    from tunestudio.gui.analysis.data import AnalysisData
     from tunestudio.gui.analysis.view import AnalysisView
+    from tunestudio.store import TrialRow
 
 TOP = 10
-_IMAGES = ("history", "parallel-coordinates", "slices", "contour", "importance", "batch-size")
+_IMAGES = ("history", "parallel-coordinates", "slices", "contour", "importance", "batch-size",
+           "pareto-front")
 
 
 @dataclass
@@ -98,6 +103,7 @@ def _parts(view: AnalysisView, path: Path) -> list[_Part]:
                   _fmt(r.duration_s)) for r in done[:TOP]]
         parts.append(_Part("heading2", f"Top {min(TOP, len(done))} trials"))
         parts.append(_Part("table", (header, table)))
+    parts += _noise_parts(exp, rows, insights.baseline(), data)
     if view.importance.importances:
         parts.append(_Part("heading2", "Parameter importance"))
         parts.append(_Part("table", (("parameter", "importance"),
@@ -106,6 +112,39 @@ def _parts(view: AnalysisView, path: Path) -> list[_Part]:
     parts.append(_Part("heading2", "Plots"))
     for title, image in _images(view, path.parent / f"{path.stem}_files"):
         parts.append(_Part("image", (title, image.relative_to(path.parent).as_posix())))
+    return parts
+
+
+def _noise_parts(exp: Experiment, rows: list[TrialRow], baseline: RunConfig | None,
+                 data: AnalysisData) -> list[_Part]:
+    """One variable at a time: per knob, whether its effect exceeds the baseline's spread
+    between seeds. Two objectives: the Pareto front. Over the trials of the current config."""
+    from tunestudio.store import CurrentConfig
+    from tunestudio.store.pareto import pareto_front
+    from tunestudio.store.verdicts import ovat_verdicts
+
+    if baseline is not None:
+        current = CurrentConfig(baseline)
+        rows = [r for r in rows if current.holds(r)]
+    direction = exp.search.objective.resolved_direction
+    parts: list[_Part] = []
+    if exp.search.strategy == "ovat" and baseline is not None:
+        verdicts = ovat_verdicts(rows, exp.search, baseline, direction)
+        if verdicts:
+            parts.append(_Part("heading2", "One variable at a time: effect against noise"))
+            parts.append(_Part("table", (
+                ("knob", "values", "effect", "noise threshold", "verdict", "best value"),
+                [(v.knob, str(v.values), f"{v.effect:.3g}",
+                  "unknown" if v.threshold is None else f"{v.threshold:.3g}",
+                  {True: "exceeds noise", False: "within noise", None: "noise unknown (run "
+                   "the baseline with several seeds)"}[v.exceeds_noise], _fmt(v.best_value))
+                 for v in verdicts])))
+    if exp.search.objective.second != "none":
+        front = pareto_front(rows, (direction, "minimize"))
+        parts.append(_Part("heading2", f"Pareto front: {data.metric} against training time"))
+        parts.append(_Part("table", (("#", data.metric, "training time (s)"),
+                                     [(str(r.number), f"{r.objective:.4g}",
+                                       f"{r.objective2:.3g}") for r in front])))
     return parts
 
 

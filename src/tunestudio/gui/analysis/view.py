@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 
 from tunestudio.gui.analysis.data import AnalysisData, load_analysis
 from tunestudio.gui.analysis.importance_plot import ImportancePlot
+from tunestudio.gui.analysis.pareto_plot import ParetoPlot
 from tunestudio.gui.analysis.space_plots import ContourPlot, ParallelPlot, SlicePlots
 from tunestudio.gui.analysis.trend_plots import BatchSizePlot, HistoryPlot
 from tunestudio.gui.common import notifications
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from tunestudio.gui.common.insights import Insights
 
 REFRESH_DELAY_MS = 2000
-TABS = ("History", "Parallel coordinates", "Slices", "Contour", "Importance", "Batch size")
+TABS = ("History", "Parallel coordinates", "Slices", "Contour", "Importance", "Batch size",
+        "Pareto front")
 
 
 class AnalysisView(QWidget):
@@ -37,9 +39,11 @@ class AnalysisView(QWidget):
         self.contour = ContourPlot(self)
         self.importance = ImportancePlot(self)
         self.batch = BatchSizePlot(self)
+        self.pareto = ParetoPlot(self)
+        self.pareto.trial_selected.connect(self._on_trial_selected)
         self.tabs = QTabWidget(self)
         pages: tuple[QWidget, ...] = (self.history, self.parallel, self.slices, self.contour,
-                                      self.importance, self.batch)
+                                      self.importance, self.batch, self.pareto)
         for widget, title in zip(pages, TABS, strict=True):
             self.tabs.addTab(widget, title)
         self.status = QLabel(self)
@@ -119,6 +123,11 @@ class AnalysisView(QWidget):
         self.insights.compute.submit("analysis:importance", compute)
 
     @Slot(int)
+    def _on_trial_selected(self, trial_id: int) -> None:
+        """A point clicked in a plot: that trial becomes the focused one (diagnosis, detail)."""
+        self.insights.set_focus(trial_id)
+
+    @Slot(int)
     def _on_tab(self, index: int) -> None:
         if self.tabs.widget(index) is self.importance and self.data is not None \
                 and self._importance_for != len(self.data):
@@ -142,7 +151,8 @@ class AnalysisView(QWidget):
         if data.experiment != self.insights.experiment_name:
             return
         self.data = data
-        for plot in (self.history, self.parallel, self.slices, self.contour, self.batch):
+        for plot in (self.history, self.parallel, self.slices, self.contour, self.batch,
+                     self.pareto):
             plot.show_data(data)
         best = (max if data.maximize else min)(data.objective) if len(data) else None
         self.status.setText(f"{data.experiment}: {len(data)} complete trial(s)"
@@ -184,6 +194,12 @@ class AnalysisView(QWidget):
         if self.tabs.widget(index) is self.importance:
             return write_csv(path, ("parameter", "importance"),
                              self.importance.importances.items())
+        if self.tabs.widget(index) is self.pareto:
+            rows = [(int(n), float(o), float(t), bool(f)) for n, o, t, f in
+                    zip(data.numbers, data.objective, data.train_time, data.on_front,
+                        strict=True)]
+            return write_csv(path, ("trial", data.metric, "train_time_s", "on_pareto_front"),
+                             rows)
         if self.tabs.widget(index) is self.batch:
             rows = [(c.batch_size, c.number, w, m) for c in data.batch_curves
                     for w, m in zip(c.wall, c.metric, strict=True)]
