@@ -318,8 +318,8 @@ def test_every_trial_action_works_through_its_real_signal(
     menu = acts.menu(panel)
     assert {a.text() for a in menu.actions() if a.text()} == {
         a.text() for a in (acts.compare_action, acts.baseline_action, acts.test_action,
-                           acts.notes_action, acts.seeds_action, acts.delete_action,
-                           acts.export_action, acts.model_action)}
+                           acts.notes_action, acts.seeds_action, acts.top_seeds_action,
+                           acts.delete_action, acts.export_action, acts.model_action)}
     target = tmp_path / "table.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(target), "CSV (*.csv)"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QModelIndex, QObject, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -66,6 +66,9 @@ class TrialActions(QObject):
                                 "Record what you think of this trial")
         self.seeds_action = act("Rerun with more seeds…", self.rerun_with_seeds,
                                 "A new experiment: this trial's values, several seeds")
+        self.top_seeds_action = act("Re-run the top N with K seeds…", self.rerun_top,
+                                    "Is the best trial really better, or a lucky seed? The N "
+                                    "best trials again, each with K seeds (an experiment each)")
         self.delete_action = act("Delete…", self.delete, "Delete the selected trials")
         self.export_action = act("Export table…", self.export_csv,
                                  "The shown rows as CSV")
@@ -74,6 +77,9 @@ class TrialActions(QObject):
         self.insights.reads.result.connect(self._on_result)
         self.insights.training.result.connect(self._on_result)
         panel.table.selectionModel().selectionChanged.connect(self._update)
+        panel.model.modelReset.connect(self._update)  # the top-N action needs finished trials
+        panel.model.rowsInserted.connect(self._on_rows_inserted)
+        panel.model.dataChanged.connect(self._on_rows_changed)
         self._update()
 
     def toolbar_actions(self) -> list[QAction]:
@@ -88,7 +94,7 @@ class TrialActions(QObject):
     def menu(self, parent: QWidget) -> QMenu:
         menu = QMenu(parent)
         for action in (self.compare_action, self.baseline_action, self.test_action,
-                       self.notes_action, self.seeds_action):
+                       self.notes_action, self.seeds_action, self.top_seeds_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.delete_action)
@@ -107,8 +113,18 @@ class TrialActions(QObject):
         self.model_action.setEnabled(finished)
         self.notes_action.setEnabled(one)
         self.seeds_action.setEnabled(one and chosen[0].state != "invalid")
+        self.top_seeds_action.setEnabled(self.panel.model.complete_count > 0)
         self.delete_action.setEnabled(bool(chosen) and all(t.state != "running"
                                                            for t in chosen))
+
+    @Slot(QModelIndex, int, int)
+    def _on_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        self._update()
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_rows_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        if not self.top_seeds_action.isEnabled():  # a trial finished: there may be a top now
+            self._update()
 
     def _one(self) -> TrialRow | None:
         chosen = self.panel.selected_trials()
@@ -212,6 +228,46 @@ class TrialActions(QObject):
         notifications.info(f"Added experiment '{name}': trial #{trial.number} with {seeds} "
                            "seeds. Select it and press Run.")
         return name
+
+    @Slot()
+    def rerun_top(self, top: int | None = None, seeds: int | None = None) -> list[str]:
+        """Adds, for each of the `top` best complete trials on the current baseline, the
+        experiment that runs its values with `seeds` seeds (one already there is reused);
+        returns their names (empty when cancelled). Asks for N and K when not given."""
+        from tunestudio.config.rerun import rerun_experiment
+
+        experiment = self.insights.experiment()
+        model = self.panel.model
+        if experiment is None:
+            return []
+        if top is None or seeds is None:
+            top, ok = QInputDialog.getInt(self.panel, "Re-run the top trials",
+                                          "Best trials to re-run (N):", 3, 1, 50)
+            if not ok:
+                return []
+            seeds, ok = QInputDialog.getInt(self.panel, "Re-run the top trials",
+                                            "Seeds for each (K):", 3, 2, 20)
+            if not ok:
+                return []
+        sign = -1.0 if model.maximize else 1.0
+        done = sorted((t for i, t in enumerate(model.trials())
+                       if t.state == "complete" and t.objective is not None
+                       and not model.is_stale(i)),
+                      key=lambda t: (sign * float(t.objective or 0.0), t.number))[:top]
+        document = self.insights.document
+        names = []
+        for trial in done:
+            plan = rerun_experiment(experiment, trial.number, trial.params, seeds,
+                                    trial.objective)
+            names.append(plan.name if plan.name in document.experiment_names()
+                         else add_experiment(document, plan))
+        if names:
+            notifications.info(
+                f"{len(names)} experiment(s) re-run the top {len(names)} trial(s) with "
+                f"{seeds} seeds: {', '.join(names)}. Select each and press Run (or run "
+                f"`tunestudio rerun PROJECT --top {top} --seeds {seeds}`); the trials "
+                "table then shows their mean ± std and which are within the noise.")
+        return names
 
     @Slot()
     def delete(self, confirmed: bool = False) -> None:

@@ -78,6 +78,10 @@ def make_columns(dims: Sequence[str], metric: str | None, direction: str) -> lis
         Column("#", "#", "Trial number", True), Column("state", "State"),
         Column("objective", label, f"Objective: {label} ({direction})", True),
         Column("±", "±", "Standard deviation over the repeat seeds", True),
+        Column("noise", "Noise", "Against the best trial, given the spread between seeds: "
+               "within noise when the gap is within two standard errors of the difference "
+               "(the difference may be seed luck), beyond noise otherwise. Shown when some "
+               "trials ran with several seeds (repeats)."),
         *(Column(d, d.rsplit(".", 1)[-1], d, True) for d in dims),
         Column("duration", "Duration", "Training time of all repeats", True),
         Column("seed", "Seed", "", True), Column("device", "Device"),
@@ -130,7 +134,7 @@ class _Row:
             "±": trial.objective_std, "duration": trial.duration_s, "seed": trial.seed,
             "device": trial.device, "tags": ", ".join(trial.tags), "notes": trial.notes,
             "test": (trial.test_metrics or {}).get(test_name),
-            "baseline": OTHER_BASELINE if self.stale else "current",
+            "baseline": OTHER_BASELINE if self.stale else "current", "noise": "",
         })
         self.values = values
 
@@ -162,6 +166,7 @@ class TrialsTableModel(QAbstractTableModel):
         self._state_filter: str | None = None
         self.current: CurrentConfig | None = None  # the baseline rows are checked against
         self._stale_in_best = False
+        self._marks: dict[int, str] = {}  # trial id -> best / within noise / beyond noise
         self.set_columns([], None, "maximize")
 
     # -- structure -----------------------------------------------------------------------------
@@ -186,6 +191,7 @@ class TrialsTableModel(QAbstractTableModel):
         self._sorted = None
         self._reindex()
         self._best = self._find_best()
+        self._refresh_marks(emit=False)
         keys = [c.key for c in self._columns]
         if sorted_key in keys:
             self._sort_rows(keys.index(sorted_key), order)
@@ -233,6 +239,7 @@ class TrialsTableModel(QAbstractTableModel):
         self._rows = [_Row(t, self._columns, self._metric, self.current) for t in trials]
         self._reindex()
         self._best = self._find_best()
+        self._refresh_marks(emit=False)
         if self._sorted is not None:
             self._sort_rows(*self._sorted)
         self.endResetModel()
@@ -304,7 +311,30 @@ class TrialsTableModel(QAbstractTableModel):
         return pick(done, key=lambda t: (t.objective, -t.number)
                     if self._maximize else (t.objective, t.number)).id
 
+    def noise_mark(self, row: int) -> str:
+        """'best', 'within noise', 'beyond noise', or '' (not judged)."""
+        return self._marks.get(self._rows[row].trial.id, "")
+
+    def _refresh_marks(self, emit: bool = True) -> None:
+        """The noise column: each complete trial against the best, given the seed spread
+        (store/verdicts.py); trials of another baseline only when they may be best."""
+        from tunestudio.store.verdicts import noise_marks
+
+        trials = [r.trial for r in self._rows]
+        eligible = [r.trial.id for r in self._rows if self._stale_in_best or not r.stale]
+        self._marks = noise_marks(trials, "maximize" if self._maximize else "minimize",
+                                  eligible)
+        key = self.column_of("noise") if "noise" in self.filter_keys() else None
+        for i, row in enumerate(self._rows):
+            mark = self._marks.get(row.trial.id, "")
+            if row.values.get("noise") != mark:
+                row.values["noise"] = mark
+                row._cells = None
+                if emit and key is not None:
+                    self.dataChanged.emit(self.index(i, key), self.index(i, key))
+
     def _update_best(self) -> None:
+        self._refresh_marks()
         old, self._best = self._best, self._find_best()
         if old != self._best:
             for tid in (old, self._best):
