@@ -1,6 +1,8 @@
 """One trial in depth: its confusion matrix (which classes are weak), k-fold cross-validation of
 its config (a less split-dependent estimate), and the LR range test with its suggestion and a
-button that writes the suggested LR range into the experiment's search space. The confusion
+button that writes the suggested LR range into the experiment's search space; and the
+environment it ran in (versions, device, user file hashes, git), compared with the trials
+selected for comparison, saying when they ran in another one. The confusion
 matrix uses the trial's stored model (its best checkpoint); k-fold and the LR range test train,
 so each runs on the training lane when asked, and can be stopped by closing."""
 
@@ -13,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import set_dimension_range
@@ -67,6 +77,17 @@ class TrialDetail(QWidget):
                          "Cross-validation")
         self.tabs.addTab(_page(self, self.lr_button, self.lr_view, self.write_button,
                                self.lr_label), "LR range test")
+        self.env_label = QLabel(self)
+        self.env_label.setWordWrap(True)
+        self.env_text = QPlainTextEdit(self)
+        self.env_text.setReadOnly(True)
+        env_page = QWidget(self)
+        env_layout = QVBoxLayout(env_page)
+        env_layout.addWidget(self.env_label)
+        env_layout.addWidget(self.env_text, 1)
+        self.tabs.addTab(env_page, "Environment")
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.env_differences: dict[int, list[str]] = {}  # compared trial number -> lines
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.export_button)
@@ -84,6 +105,7 @@ class TrialDetail(QWidget):
         self.lr_button.clicked.connect(self.run_lr_test)
         self.write_button.clicked.connect(self.write_range)
         insights.focus_changed.connect(self.reload)
+        insights.compared_changed.connect(self._compare_environments)
         insights.reads.result.connect(self._on_result)
         insights.training.result.connect(self._on_result)
         self._enable()
@@ -133,6 +155,57 @@ class TrialDetail(QWidget):
     def run_lr_test(self) -> None:
         self._submit("detail:lr", _lr_test, "running the LR range test")
 
+    @Slot(int)
+    def _on_tab(self, index: int) -> None:
+        self.export_button.setEnabled(index < 3)  # the environment tab has no plot
+
+    @Slot()
+    def _compare_environments(self) -> None:
+        """Reads the environments of the trials selected for comparison (off the GUI thread);
+        the result says how each differs from this trial's."""
+        trial = self.trial
+        if trial is None:
+            return
+        others = [t for t in self.insights.compared if t != trial.id]
+        url, history = self.insights.url, self.insights.history
+
+        def read() -> tuple[int, list[tuple[int, dict[str, Any]]]]:
+            store = history.store(url)
+            found = []
+            for tid in others:
+                row = store.trial(tid)
+                found.append((row.number, row.environment or {}))
+            return trial.id, found
+
+        self.insights.reads.submit("detail:environment", read)
+
+    def show_environment_comparison(self, value: tuple[int, list[tuple[int, dict[str, Any]]]]
+                                    ) -> None:
+        from tunestudio.store.environment import environment_differences
+
+        trial_id, others = value
+        if self.trial is None or trial_id != self.trial.id:
+            return
+        mine = self.trial.environment or {}
+        self.env_differences = {}
+        same = []
+        for number, env in others:
+            lines = [d.describe() for d in environment_differences(mine, env)]
+            if lines:
+                self.env_differences[number] = lines
+            elif mine and env:
+                same.append(number)
+        text = [f"Ran in a different environment than trial #{n}: {'; '.join(lines)}."
+                for n, lines in self.env_differences.items()]
+        if same:
+            text.append("Same environment as trial(s) "
+                        + ", ".join(f"#{n}" for n in same) + " (compared).")
+        if not others:
+            text.append("Select other trials to compare (Compare): their environments are "
+                        "checked against this one.")
+        self.env_label.setText("\n".join(text))
+        self.env_label.setStyleSheet("color: #c62828;" if self.env_differences else "")
+
     def current_plot(self) -> Any:
         return (self.cm_view, self.cv_view, self.lr_view)[self.tabs.currentIndex()].getPlotItem()
 
@@ -168,7 +241,8 @@ class TrialDetail(QWidget):
         if self.trial is not None:
             self.title.setText(f"Trial #{self.trial.number} of {self.insights.experiment_name}")
         {"confusion": self.show_confusion, "kfold": self.show_kfold,
-         "lr": self.show_lr_test}[what](result.value)
+         "lr": self.show_lr_test,
+         "environment": self.show_environment_comparison}[what](result.value)
 
     def _show_trial(self, row: TrialRow) -> None:
         from tunestudio.config import RunConfig
@@ -180,6 +254,8 @@ class TrialDetail(QWidget):
             else None
         self.title.setText(f"Trial #{row.number} ({row.state})" + (
             "" if self.config else ": it never trained (invalid config)"))
+        self.env_text.setPlainText(environment_text(row.environment or {}))
+        self._compare_environments()
         self._enable()
 
     # -- drawing -------------------------------------------------------------------------------
@@ -238,6 +314,37 @@ class TrialDetail(QWidget):
         self.lr_label.setText(f"Suggested {r.suggested_lr:.3g} (a tenth of the LR where the "
                               "smoothed loss is lowest).")
         self._enable()
+
+
+def environment_text(env: dict[str, Any]) -> str:
+    """The environment record of a trial (engine/environment.py), for reading."""
+    if not env:
+        return "No environment recorded (the trial never trained, or it was stored before " \
+            "TuneStudio recorded environments)."
+
+    def show(key: str) -> str:
+        value = env.get(key)
+        return "none" if value is None else str(value)
+
+    lines = [f"TuneStudio {show('tunestudio')}   Python {show('python')}   torch "
+             f"{show('torch')}   numpy {show('numpy')}",
+             f"CUDA {show('cuda')}   cuDNN {show('cudnn')}   NVIDIA driver {show('driver')}",
+             f"Device: {show('device')} ({show('device_name')})",
+             f"OS: {show('os')}"]
+    files = env.get("files") or {}
+    lines.append("User files:" if files else "User files: none (built-in data and model)")
+    for name, entry in sorted(files.items()):
+        digest = entry.get("sha256") or entry.get("manifest_sha256")
+        kind = "folder manifest SHA-256" if entry.get("manifest_sha256") else "SHA-256"
+        state = f"{kind} {digest}" if digest else f"not read: {entry.get('error')}"
+        lines.append(f"  {name}: {entry.get('path')}  {state}")
+    git = env.get("git")
+    if git:
+        dirty = {True: " with uncommitted changes", False: ", clean", None: ""}[git.get("dirty")]
+        lines.append(f"Git: commit {git.get('commit')}{dirty}")
+    else:
+        lines.append("Git: the project's folder is not a git repository (or git is missing)")
+    return "\n".join(lines)
 
 
 def _confusion(project: Project, url: str, config: RunConfig, trial: TrialRow, base_dir: Any,
