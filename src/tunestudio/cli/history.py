@@ -46,8 +46,9 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
     if not exact:  # the table shows a repeated trial's objective as mean ± std over seeds
         at, std_at = header.index("objective"), header.index("objective_std")
         for line, r in zip(table, rows, strict=True):
-            if r["objective"] is not None and r["objective_std"] is not None:
-                line[at] = f"{_cell(r['objective'], False)} ± {r['objective_std']:.2g}"
+            std = r.get("objective_std")
+            if r["objective"] is not None and std is not None:
+                line[at] = f"{_cell(r['objective'], False)} ± {std:.2g}"
         header = [h for i, h in enumerate(header) if i != std_at]
         table = [[c for i, c in enumerate(line) if i != std_at] for line in table]
     if fmt == "csv":
