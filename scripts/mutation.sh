@@ -21,7 +21,8 @@ for name in "${names[@]}"; do
   config="scripts/mutation/$name.toml"
   echo "==> $name"
   "$bin/cosmic-ray" init "$config" "$name.sqlite"
+  "$bin/cr-filter-operators" "$name.sqlite" "$config"
   "$bin/cosmic-ray" baseline "$config"
   "$bin/cosmic-ray" exec "$config" "$name.sqlite"
-  "$bin/cr-report" "$name.sqlite" | grep -E "^(total jobs|complete|surviving mutants)"
+  "$bin/cosmic-ray" dump "$name.sqlite" | "$bin/python" scripts/mutation_score.py
 done

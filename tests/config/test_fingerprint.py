@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from tunestudio.config import from_template, merge_values
 from tunestudio.config.diff import MISSING, config_diff, show_value
 from tunestudio.config.fingerprint import (
     config_fingerprint,
+    fingerprint_data,
     fingerprint_json,
     point_fingerprint,
 )
@@ -59,3 +62,21 @@ def test_diff_lists_every_path_and_marks_what_differs() -> None:
     assert momentum.left is MISSING and momentum.differs and show_value(momentum.left) == "-"
     assert show_value(0.00375619614449984) == "0.00375619614449984"
     assert show_value(True) == "true"
+
+
+def test_hashing_plain_data_leaves_it_as_it_was_and_ignores_key_order() -> None:
+    data = from_template("digits").baseline.model_dump(mode="json")
+    before = json.loads(json.dumps(data))
+    shuffled = {k: dict(reversed(list(v.items()))) if isinstance(v, dict) else v
+                for k, v in reversed(list(data.items()))}
+    assert fingerprint_data(shuffled) == fingerprint_data(data)
+    assert data == before and "device" in data["training"]
+    assert fingerprint_data({"x": float("nan")}) == fingerprint_data({"x": float("nan")})
+
+
+def test_a_snapshot_todays_model_refuses_is_hashed_as_stored() -> None:
+    old = '{"optimizer": {"lr": 0.1, "kind": "lbfgs"}}'  # a kind that no longer exists
+    assert fingerprint_json(old) == fingerprint_data(json.loads(old))
+    assert fingerprint_json(old) != fingerprint_json('{"optimizer": {"lr": 0.2}}')
+    assert fingerprint_json("not json at all") is None
+    assert fingerprint_json("[1, 2]") is None
