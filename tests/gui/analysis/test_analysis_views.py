@@ -142,3 +142,44 @@ def test_the_report_carries_journal_best_config_and_plots(
     for image in images:
         assert image.stat().st_size > 1000
         assert f"report_files/{image.name}" in text
+
+
+def test_points_name_their_trial_on_hover_and_select_it_on_click(
+        view: AnalysisView, project: Project, qtbot: QtBot) -> None:
+    """History, slices and contour: each point's tooltip names the trial, its values and its
+    objective; a click makes it the one selection the table and the panels follow."""
+    from PySide6.QtCore import QPointF
+
+    from tunestudio.gui.trials.table_view import TrialsPanel
+
+    table = TrialsPanel(view.insights)
+    qtbot.addWidget(table)
+    table.show()
+    qtbot.waitUntil(lambda: table.model.rowCount() == 3, timeout=10_000)
+    rows, _ = stored(project)
+    by_id = {r.id: r for r in rows}
+    name = project.experiments[0].name
+    for item in (view.history.points, view.contour.points,
+                 *view.slices.points.values()):
+        points = item.points()
+        assert len(points) == 3
+        for point in points:
+            trial_id, tip = point.data()
+            row = by_id[trial_id]
+            assert tip.startswith(f"{name} #{row.number} · lr=")
+            assert "val_accuracy = " in tip
+            assert item.opts["tip"](x=0.0, y=0.0, data=point.data()) == tip
+    # a click on the history's point of the last trial selects it everywhere
+    last = max(rows, key=lambda r: r.number)
+    point = next(p for p in view.history.points.points() if p.data()[0] == last.id)
+    view.history.points.sigClicked.emit(view.history.points, [point], None)
+    assert view.insights.compared == [last.id] and view.insights.focus == last.id
+    assert [t.id for t in table.selected_trials()] == [last.id]
+    # and a slice's point of another trial moves the selection there
+    first = min(rows, key=lambda r: r.number)
+    item = next(iter(view.slices.points.values()))
+    point = next(p for p in item.points() if p.data()[0] == first.id)
+    item.sigClicked.emit(item, [point], None)
+    assert [t.id for t in table.selected_trials()] == [first.id]
+    assert isinstance(QPointF(point.pos()), QPointF)
+    table.close_view()

@@ -165,3 +165,17 @@ def test_trial_detail_confusion_kfold_and_lr_range_written_into_the_search(
     document.undo_stack.undo()
     assert document.project is not None
     assert document.project.experiments[0].search.dimensions[0].model_dump()["high"] == 10.0
+    # every panel shows the selected trial's own result, or says it was not run for it
+    other = next(t for t in trials(project) if t.id != trial.id)
+    insights.set_focus(other.id)
+    qtbot.waitUntil(lambda: detail.trial is not None and detail.trial.id == other.id,
+                    timeout=10_000)
+    assert detail.suggested_range is None and detail.matrix is None
+    assert not detail.fold_scores
+    for label in (detail.cm_label, detail.cv_label, detail.lr_label):
+        assert label.text() == "Not run for this trial yet."
+    assert not detail.lr_view.getPlotItem().listDataItems()
+    insights.set_focus(trial.id)
+    qtbot.waitUntil(lambda: detail.suggested_range == (low, high), timeout=10_000)
+    assert detail.matrix is not None
+    assert len(detail.fold_scores) == project.baseline.evaluation.kfold

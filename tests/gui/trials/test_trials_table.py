@@ -18,6 +18,8 @@ from insight_helpers import headless_data_dir, run_headless
 from tunestudio.config import Project, RunConfig, merge_values
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.insights import Insights
+from tunestudio.gui.common.numbers import compact
+from tunestudio.gui.plots.panel import TrialCurves
 from tunestudio.gui.run.live_view import LiveView
 from tunestudio.gui.trials.table_model import TrialsTableModel
 from tunestudio.gui.trials.table_view import TrialsPanel
@@ -383,3 +385,24 @@ def test_export_model_from_the_trial_menu(panel: TrialsPanel, project: Project, 
     qtbot.waitUntil(lambda: out.with_name("best.ts.json").is_file(), timeout=60_000)
     assert out.stat().st_size > 1000
     assert json.loads(out.with_name("best.ts.json").read_text())["format"] == "torchscript"
+
+
+def test_compare_shows_exactly_the_selected_trials_named_in_the_legend(
+        panel: TrialsPanel, project: Project, qtbot: QtBot) -> None:
+    live = LiveView(panel.insights)
+    qtbot.addWidget(live)
+    trials = sorted(panel.model.trials(), key=lambda t: t.number)[:3]
+    a, b, c = trials
+    # a finished trial of the run, kept as an overlay until a comparison is chosen
+    live.finished[c.id] = TrialCurves(live.panel, "run's trial", "#000000")
+    panel.select_trials([a.id, b.id])
+    qtbot.waitUntil(lambda: set(live.overlays) == {a.id, b.id}, timeout=10_000)
+    assert not live.finished  # only the selected trials are compared
+    name = project.experiments[0].name
+    names = set(live.all_curves())
+    assert names == {f"{name} #{t.number} · " + " · ".join(
+        f"{k.rsplit('.', 1)[-1].replace('weight_decay', 'wd').replace('batch_size', 'bs')}="
+        + compact(v) for k, v in list(t.params.items())[:3]) for t in (a, b)}
+    legend = [label.text for _, label in live.panel.legend.items]
+    assert any(f"{name} #{a.number} · lr=" in text for text in legend)
+    live.close_view()

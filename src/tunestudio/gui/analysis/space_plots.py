@@ -5,6 +5,7 @@ the trials marked on top)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from tunestudio.gui.analysis.data import AnalysisData, Array, Param
+from tunestudio.gui.analysis.picking import on_pick, point_labels, set_pickable
 from tunestudio.gui.plots.log_axis import log_axis_plot, set_log_axis, tidy
 from tunestudio.gui.plots.theme import follow_theme
 
@@ -103,6 +105,7 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         follow_theme(self)
         self.plots: dict[str, Any] = {}
         self.points: dict[str, Any] = {}
+        self.picked: Callable[[int], None] = lambda trial_id: None
 
     def show_data(self, data: AnalysisData) -> None:
         self.clear()
@@ -111,6 +114,7 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         shade = (data.numbers - data.numbers.min()) / max(1, np.ptp(data.numbers)) \
             if len(data) else np.zeros(0)
         brushes = [_cmap().map(float(s) * 0.85, mode="qcolor") for s in shade]
+        labels = point_labels(data)
         for i, p in enumerate(data.params):
             log = p.log and p.kind != "categorical"
             plot = log_axis_plot(self, i // cols, i % cols, p.path) if log else \
@@ -123,7 +127,9 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             if cat is not None:
                 plot.getAxis("bottom").setTicks([cat])
                 x = x + np.random.default_rng(0).uniform(-0.08, 0.08, len(x))  # jitter
-            item = pg.ScatterPlotItem(x, data.objective, size=8, brush=brushes, pen=None)
+            item = pg.ScatterPlotItem()
+            set_pickable(item, x, data.objective, labels, size=8, brush=brushes, pen=None)
+            on_pick(item, lambda trial_id: self.picked(trial_id))
             plot.addItem(item)
             self.plots[p.path], self.points[p.path] = plot, item
 
@@ -144,6 +150,8 @@ class ContourPlot(QWidget):
         self.plot.addItem(self.image)
         self.points = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("w"), pen=pg.mkPen("k"))
         self.plot.addItem(self.points)
+        self.picked: Callable[[int], None] = lambda trial_id: None
+        on_pick(self.points, lambda trial_id: self.picked(trial_id))
         self.bar: Any = None
         bar = QHBoxLayout()
         bar.addWidget(QLabel("x:", self))
@@ -185,7 +193,7 @@ class ContourPlot(QWidget):
         x = np.log10(x) if px.log and xcat is None else x
         y = np.log10(y) if py.log and ycat is None else y
         ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(data.objective)
-        self.points.setData(x[ok], y[ok])
+        set_pickable(self.points, x[ok], y[ok], point_labels(data), mask=ok)
         for side, p, cat in (("bottom", px, xcat), ("left", py, ycat)):
             set_log_axis(self.plot, side, p.log and cat is None)
             self.plot.setLabel(side, p.path)

@@ -5,12 +5,14 @@ fastest in time, not in epochs)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 
 from tunestudio.gui.analysis.data import AnalysisData
+from tunestudio.gui.analysis.picking import on_pick, point_labels, set_pickable
 from tunestudio.gui.plots.log_axis import integer_ticks, tidy
 from tunestudio.gui.plots.panel import OVERLAY_COLORS
 from tunestudio.gui.plots.theme import follow_theme
@@ -35,13 +37,15 @@ class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
         self.plot.addItem(self.points)
         self.plot.addItem(self.best)
         self.marks: list[Any] = []
+        self.picked: Callable[[int], None] = lambda trial_id: None
+        on_pick(self.points, lambda trial_id: self.picked(trial_id))
 
     def show_data(self, data: AnalysisData) -> None:
         for item in self.marks:
             self.plot.removeItem(item)
         self.marks = []
         x = data.numbers.astype(np.float64)
-        self.points.setData(x, data.objective)
+        set_pickable(self.points, x, data.objective, point_labels(data))
         best = data.best_so_far()
         # a staircase: the best value holds until a trial beats it
         if len(x):

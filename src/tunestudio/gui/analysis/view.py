@@ -37,6 +37,8 @@ class AnalysisView(QWidget):
         self.parallel = ParallelPlot(self)
         self.slices = SlicePlots(self)
         self.contour = ContourPlot(self)
+        for plot in (self.history, self.slices, self.contour):
+            plot.picked = self.pick
         self.importance = ImportancePlot(self)
         self.batch = BatchSizePlot(self)
         self.pareto = ParetoPlot(self)
@@ -74,6 +76,12 @@ class AnalysisView(QWidget):
         insights.compute.result.connect(self._on_result)
         self.importance.compute_requested.connect(self.compute_importance)
         self.tabs.currentChanged.connect(self._on_tab)
+
+    def pick(self, trial_id: int) -> None:
+        """A point clicked in a plot: that trial becomes the selection (the table, the curves
+        and the per-trial panels follow)."""
+        self.insights.compare([trial_id])
+        self.insights.set_focus(trial_id)
 
     # -- loading -------------------------------------------------------------------------------
     @Slot()

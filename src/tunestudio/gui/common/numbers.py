@@ -24,3 +24,28 @@ def short_params(params: Any, digits: int = 3) -> str:
     """`lr=0.00135, wd=2e-05` (dotted keys shortened to their last part)."""
     return ", ".join(f"{str(k).rsplit('.', 1)[-1]}={short(v, digits)}"
                      for k, v in dict(params).items())
+
+
+_KEY_NAMES = {"weight_decay": "wd", "batch_size": "bs", "momentum": "mom", "dropout": "drop",
+              "warmup_epochs": "warmup", "label_smoothing": "ls"}
+
+
+def compact(value: Any, digits: int = 3) -> str:
+    """`0.00135` -> `1.35e-3`, `2e-05` -> `2e-5`, `0.25` -> `0.25`, `128` -> `128`: the
+    shortest readable form for a legend."""
+    if not isinstance(value, float) or isinstance(value, bool) or math.isnan(value) \
+            or value == 0 or 1e-2 <= abs(value) < 1e4:
+        return short(value, digits)
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def trial_label(experiment: str | None, number: int, params: Any, most: int = 3) -> str:
+    """How legends and tooltips name a trial: `bayes #3 · lr=1.35e-3 · wd=2e-5` (the
+    experiment, the trial's number, its first `most` searched values, shortened)."""
+    parts = [f"{experiment} #{number}" if experiment else f"#{number}"]
+    for key, value in list(dict(params).items())[:most]:
+        name = str(key).rsplit(".", 1)[-1]
+        parts.append(f"{_KEY_NAMES.get(name, name)}={compact(value)}")
+    return " · ".join(parts)

@@ -18,8 +18,13 @@ Reader = Callable[[str, float], list[tuple[str, float]]]  # plot key, x -> (tria
 
 
 def value_at(x: Array, y: Array, at: float) -> float | None:
-    """y of the point nearest to `at` along sorted x, or None for an empty curve."""
+    """y of the point nearest to `at` along sorted x; None for an empty curve and where the
+    curve has no data (more than one mean point spacing before its first or after its last
+    point: a trial that ended earlier is not read at a later step)."""
     if not len(x):
+        return None
+    spacing = float(x[-1] - x[0]) / (len(x) - 1) if len(x) > 1 else 0.5
+    if not (x[0] - spacing <= at <= x[-1] + spacing):
         return None
     i = int(np.clip(np.searchsorted(x, at), 1, len(x) - 1)) if len(x) > 1 else 0
     if len(x) > 1 and abs(x[i - 1] - at) <= abs(x[i] - at):

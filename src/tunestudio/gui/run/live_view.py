@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.jobs import JobResult
+from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.axes import X_MODES, Array, Curves, Smoother, XMode, curves_of
 from tunestudio.gui.plots.crosshair import Crosshair, value_at
 from tunestudio.gui.plots.curves import GrowingCurve, make_curve
@@ -117,7 +118,8 @@ class LiveView(QWidget):
         if self.live is not None and self.live_id is not None:
             self._keep_finished(self.live_id, self.live)
         self.live_id, self._live_number = ev.trial_id, ev.number
-        self.live = TrialCurves(self.panel, f"#{ev.number} (running)", LIVE_COLOR, bold=True)
+        label = trial_label(self.insights.experiment_name, ev.number, ev.params)
+        self.live = TrialCurves(self.panel, f"{label} (running)", LIVE_COLOR, bold=True)
         self._spe, self._wall, self._smoother = 1, 0.0, Smoother()
         self._skip_repeat = False
         self.planned.clear()
@@ -190,13 +192,18 @@ class LiveView(QWidget):
             objective = "" if ev.objective is None else f", objective {ev.objective:.4g}"
             self.status.setText(f"Trial #{ev.number} {ev.state}{objective}")
             if self.live is not None:
-                self.live.restyle(LIVE_COLOR, f"#{ev.number}")
+                self.live.restyle(LIVE_COLOR, self.live.name.replace(" (running)", ""))
 
     # -- compared trials -----------------------------------------------------------------------
     @Slot()
     def _load_compared(self) -> None:
-        ids = [i for i in self.insights.compared if i != self.live_id and i not in
-               self.finished]
+        """Shows exactly the compared trials (besides the running one): the run's finished
+        trials kept as overlays go once a comparison is chosen, unless chosen themselves."""
+        compared = self.insights.compared
+        if compared:
+            for tid in [t for t in self.finished if t not in compared]:
+                self.finished.pop(tid).remove()
+        ids = [i for i in compared if i != self.live_id and i not in self.finished]
         for tid in list(self.overlays):
             if tid not in ids:
                 self.overlays.pop(tid).remove()
@@ -227,7 +234,9 @@ class LiveView(QWidget):
             tid = ts.trial.id
             if tid not in wanted or tid in self.overlays:
                 continue
-            curves = TrialCurves(self.panel, f"#{ts.trial.number}", self._next_color())
+            label = trial_label(self.insights.experiment_name, ts.trial.number,
+                                ts.trial.params)
+            curves = TrialCurves(self.panel, label, self._next_color())
             curves.load(prepared, metric)
             self.overlays[tid] = curves
         self.refresh()

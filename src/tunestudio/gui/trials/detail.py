@@ -100,6 +100,8 @@ class TrialDetail(QWidget):
         self.suggested_range: tuple[float, float] | None = None
         self.matrix: np.ndarray | None = None
         self.fold_scores: list[float] = []
+        # each result belongs to the trial it was computed for: (kind, trial id) -> result
+        self.results: dict[tuple[str, int], Any] = {}
         self.cm_button.clicked.connect(self.compute_confusion)
         self.cv_button.clicked.connect(self.run_kfold)
         self.lr_button.clicked.connect(self.run_lr_test)
@@ -137,7 +139,9 @@ class TrialDetail(QWidget):
         if config is None or trial is None:
             return
         base_dir, stop = self.insights.document.base_dir, self.insights.training.stop_event
-        self.insights.training.submit(key, lambda: work(config, trial, base_dir, stop))
+        tid = trial.id
+        self.insights.training.submit(f"{key}:{tid}",
+                                      lambda: (tid, work(config, trial, base_dir, stop)))
         self.title.setText(f"Trial #{trial.number}: {what}…")
 
     @Slot()
@@ -234,15 +238,37 @@ class TrialDetail(QWidget):
             notifications.error(f"{result.error}", result.detail)
             self.title.setText(f"Failed: {result.error}")
             return
-        what = result.key.split(":", 1)[1]
+        what = result.key.split(":")[1]
         if what == "trial":
             self._show_trial(result.value)
             return
-        if self.trial is not None:
+        if what == "environment":  # about the trials compared now, never kept
+            self.show_environment_comparison(result.value)
+            return
+        tid, value = result.value
+        self.results[(what, tid)] = value
+        if self.trial is not None and self.trial.id == tid:  # else kept for when it is back
             self.title.setText(f"Trial #{self.trial.number} of {self.insights.experiment_name}")
-        {"confusion": self.show_confusion, "kfold": self.show_kfold,
-         "lr": self.show_lr_test,
-         "environment": self.show_environment_comparison}[what](result.value)
+            self._shows[what](value)
+
+    @property
+    def _shows(self) -> dict[str, Any]:
+        return {"confusion": self.show_confusion, "kfold": self.show_kfold,
+                "lr": self.show_lr_test}
+
+    def _show_results_of(self, trial_id: int) -> None:
+        """Each tab shows this trial's own result, or says it was not run for it."""
+        self.suggested_range, self.matrix, self.fold_scores = None, None, []
+        views = {"confusion": (self.cm_view, self.cm_label), "kfold": (self.cv_view,
+                 self.cv_label), "lr": (self.lr_view, self.lr_label)}
+        for what, (view, label) in views.items():
+            value = self.results.get((what, trial_id))
+            if value is not None:
+                self._shows[what](value)
+                continue
+            view.getPlotItem().clear()
+            view.getPlotItem().setTitle("")
+            label.setText("Not run for this trial yet.")
 
     def _show_trial(self, row: TrialRow) -> None:
         from tunestudio.config import RunConfig
@@ -256,6 +282,7 @@ class TrialDetail(QWidget):
             "" if self.config else ": it never trained (invalid config)"))
         self.env_text.setPlainText(environment_text(row.environment or {}))
         self._compare_environments()
+        self._show_results_of(row.id)
         self._enable()
 
     # -- drawing -------------------------------------------------------------------------------

@@ -116,6 +116,7 @@ class TrialsPanel(QWidget):
             signal.connect(self._count_timer.start)
         insights.reads.result.connect(self._on_result)
         insights.experiment_changed.connect(self.reload)
+        insights.compared_changed.connect(self._follow_selection)
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -296,6 +297,13 @@ class TrialsPanel(QWidget):
         if trial_ids and (row := self.model.row_of(trial_ids[-1])) is not None:
             self.table.selectionModel().setCurrentIndex(
                 self.proxy.mapFromSource(self.model.index(row, 0)), flags.NoUpdate)
+
+    @Slot()
+    def _follow_selection(self) -> None:
+        """The selection set elsewhere (a point clicked in the analysis): the rows follow."""
+        wanted = self.insights.compared
+        if wanted and [t.id for t in self.selected_trials()][:MAX_COMPARED] != wanted:
+            self.select_trials(wanted)
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection(self, selected: Any, deselected: Any) -> None:
