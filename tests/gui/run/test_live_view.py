@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from insight_helpers import Setup, make_setup
 from tunestudio.config import merge_values
 from tunestudio.engine import load_splits, planned_lr
+from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.panel import TrialCurves
 from tunestudio.gui.run.live_view import LiveView
 
@@ -96,10 +97,13 @@ def test_selecting_two_trials_overlays_both_from_the_store(
     for tid in pick:
         assert counts(fresh.overlays[tid]) == expected_counts(len(steps[tid]), len(evals[tid]))
     legend = [label.text for _, label in fresh.panel.legend.items]
-    assert legend == [f"#{rows[0].number}", f"#{rows[2].number}"]
+    name = setup.insights.experiment_name
+    assert legend == [trial_label(name, r.number, r.params) for r in (rows[0], rows[2])]
+    assert legend[0].startswith(f"{name} #{rows[0].number} · lr=")
     setup.insights.compare([rows[2].id])
     assert set(fresh.overlays) == {rows[2].id}
-    assert [label.text for _, label in fresh.panel.legend.items] == [f"#{rows[2].number}"]
+    assert [label.text for _, label in fresh.panel.legend.items] == [
+        trial_label(name, rows[2].number, rows[2].params)]
 
 
 def test_x_axis_switches_and_the_crosshair_reads_values(ran: tuple[Setup, LiveView]) -> None:
@@ -130,8 +134,8 @@ def test_plots_export_to_png_svg_and_csv(ran: tuple[Setup, LiveView], tmp_path: 
     with table.open() as fh:
         records = list(csv.DictReader(fh))
     rows, steps, _ = setup.stored()
-    live_loss = [r for r in records if r["trial"] == f"#{rows[-1].number}"
-                 and r["series"] == "loss"]
+    live = trial_label(setup.insights.experiment_name, rows[-1].number, rows[-1].params)
+    live_loss = [r for r in records if r["trial"] == live and r["series"] == "loss"]
     assert len(live_loss) == len(steps[rows[-1].id])
     assert float(live_loss[0]["value"]) == pytest.approx(steps[rows[-1].id].loss[0])
 
