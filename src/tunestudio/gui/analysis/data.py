@@ -53,8 +53,6 @@ class AnalysisData:
     objective: Array
     values: dict[str, list[Any]]  # per param, aligned with `numbers`
     other: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)  # state -> numbers
-    ids: npt.NDArray[np.int64] = field(  # the trials' ids, aligned with `numbers`
-        default_factory=lambda: np.zeros(0, dtype=np.int64))
     batch_curves: list[BatchCurve] = field(default_factory=list)
     # Objective against training time, aligned with `numbers`: the trials' ids, their training
     # time in seconds (the second objective when the search has one, else the duration), and
@@ -106,7 +104,6 @@ def load_analysis(history: History, url: str, experiment: Experiment,
         experiment=experiment.name, study_name=experiment.name, metric=objective.metric,
         maximize=maximize, params=params,
         numbers=np.array([r.number for r in done], dtype=np.int64),
-        ids=np.array([r.id for r in done], dtype=np.int64),
         objective=np.array([r.objective for r in done], dtype=np.float64),
         values={p.path: [r.params.get(p.path) for r in done] for p in params},
     )
