@@ -4,7 +4,7 @@ clicking their buttons, and the type of the `type_text` fixture."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QMessageBox
@@ -20,9 +20,11 @@ from tunestudio.config import (
 )
 
 
-def fast_project(trials: int = 3, epochs: int = 2) -> Project:
+def fast_project(trials: int = 3, epochs: int = 2,
+                 fuse: Literal["auto", "off", "fixed"] = "off") -> Project:
     """Digits on a fifth of the data for two epochs: a trial takes about a second on a CPU.
-    Early stopping is off, so a long `epochs` makes a trial that runs until stopped."""
+    Early stopping is off, so a long `epochs` makes a trial that runs until stopped. Trials
+    run one at a time unless `fuse` says otherwise (the tests follow one running trial)."""
     project = from_template("digits")
     base = project.baseline
     baseline = base.model_copy(update={
@@ -36,7 +38,8 @@ def fast_project(trials: int = 3, epochs: int = 2) -> Project:
         search=SearchDefinition(
             strategy="random", sampler_seed=1,
             dimensions=[FloatDimension(path="optimizer.lr", low=1e-3, high=1e-2, log=True)],
-            budget=Budget(trials=trials), pruner=PrunerConfig(kind="none")),
+            budget=Budget(trials=trials), pruner=PrunerConfig(kind="none"),
+            fuse=fuse),
     )
     return project.model_copy(update={"name": "Fast", "baseline": baseline,
                                       "experiments": [experiment, *project.experiments]})

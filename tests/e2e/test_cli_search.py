@@ -131,3 +131,23 @@ def test_ctrl_c_stops_cleanly_and_marks_the_trial_interrupted(tmp_path: Path) ->
     assert json.loads(out.splitlines()[-1])["counts"] == {"interrupted": 1}
     rows = json.loads(tunestudio("trials", str(path), "--format", "json").stdout)
     assert [r["state"] for r in rows] == ["interrupted"]
+
+
+def test_fuse_option_trains_groups_or_one_at_a_time(tmp_path: Path) -> None:
+    from tunestudio.search import open_store
+
+    lr = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
+    project = tiny_project({"budget": Budget(trials=3), "dimensions": [lr]}, epochs=2)
+    path = tmp_path / "p.tuneproj"
+    save_project(project, path)
+    bad = tunestudio("run", str(path), "--fuse", "many")
+    assert bad.returncode == 2 and "auto, off or a whole number" in bad.stderr
+    assert tunestudio("run", str(path), "--fuse", "3").returncode == 0
+    assert tunestudio("run", str(path), "--fuse", "off", "--trials", "1").returncode == 0
+    store = open_store(project)
+    try:
+        groups = [t.group_id for t in store.trials()]
+    finally:
+        store.close()
+    assert len(groups) == 4 and len(set(groups[:3])) == 1 and groups[3] is None
+    assert groups[0] is not None

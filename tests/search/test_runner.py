@@ -134,8 +134,11 @@ def test_diverging_trial_is_recorded_and_the_search_goes_on() -> None:
     assert "lr" in diverged.message.lower() or "nan" in diverged.message.lower()
 
 
-def test_stop_marks_the_running_trial_interrupted() -> None:
-    project = tiny_project(epochs=200)
+@pytest.mark.parametrize("fuse", ["off", "fixed"])
+def test_stop_marks_the_running_trial_interrupted(fuse: str) -> None:
+    """One at a time, the one running trial; fused, every trial of the running group."""
+    lr = FloatDimension(path="optimizer.lr", low=1e-4, high=1e-2, log=True)
+    project = tiny_project({"fuse": fuse, "fuse_trials": 3, "dimensions": [lr]}, epochs=200)
     stop = threading.Event()
 
     class StopAfterSteps(RunnerHooks):
@@ -151,11 +154,14 @@ def test_stop_marks_the_running_trial_interrupted() -> None:
     summary = ExperimentRunner(project, project.experiments[0].name,
                                hooks=[StopAfterSteps(), rec], stop_event=stop).run()
     assert summary.stopped
-    assert [e.state for e in rec.ended] == ["interrupted"]
+    running = 1 if fuse == "off" else 3
+    assert [e.state for e in rec.ended] == ["interrupted"] * running
     store = open_store(project)
     try:
-        [trial] = store.trials()
-        assert trial.state == "interrupted"
+        trials = store.trials()
+        assert [t.state for t in trials] == ["interrupted"] * running
+        assert len({t.group_id for t in trials}) == 1
+        assert (trials[0].group_id is None) == (fuse == "off")
     finally:
         store.close()
 

@@ -78,6 +78,7 @@ def test_version_1_gets_the_config_fingerprints_of_its_trials(url: str) -> None:
                                    message="refused")
         with store._db.write() as conn:  # back to the layout of version 1
             conn.exec_driver_sql("ALTER TABLE ts_trial DROP COLUMN config_fingerprint")
+            conn.exec_driver_sql("ALTER TABLE ts_trial DROP COLUMN group_id")
             conn.exec_driver_sql("UPDATE ts_meta SET value = '1' WHERE key = 'schema_version'")
     assert "config_fingerprint" not in _columns(url, "ts_trial")
     with Store.open(url) as store:
@@ -102,6 +103,21 @@ def test_version_3_gets_resumed_from_step(url: str) -> None:
         assert store.trial(tid).resumed_from_step is None
         store.resume_trial(tid, 40)
         assert store.trial(tid).resumed_from_step == 40
+
+
+def test_version_4_gets_the_group_column(url: str) -> None:
+    """Version 4 had no fused groups: the upgrade adds the column, every old trial alone."""
+    with Store.open(url) as store:
+        eid = store.ensure_experiment("old", "old-study")
+        tid = start(store, eid)
+        with store._db.write() as conn:
+            conn.exec_driver_sql("ALTER TABLE ts_trial DROP COLUMN group_id")
+            conn.exec_driver_sql("UPDATE ts_meta SET value = '4' WHERE key = 'schema_version'")
+    with Store.open(url) as store:
+        assert store.schema_version == CURRENT
+        assert store.trial(tid).group_id is None
+        store.set_group([tid], "g1")
+        assert store.trials(eid)[0].group_id == "g1"
 
 
 def test_a_failing_migration_leaves_the_database_as_it_was(

@@ -34,7 +34,9 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
                          workers=getattr(args, "workers", 1),
                          storage_url=getattr(args, "storage", None),
                          idle_wait_s=getattr(args, "wait", 0.0),
-                         tensorboard_dir=args.tensorboard)
+                         tensorboard_dir=args.tensorboard,
+
+                         fuse=getattr(args, "fuse", None))
     runner = ExperimentRunner(project, name, base_dir=project_path.parent, options=options,
                               hooks=hooks, stop_event=stop,
                               project_path=project_path, queue=queue)
@@ -69,6 +71,14 @@ def _pareto(project: Project, name: str, url: str, quiet: bool) -> list[dict[str
         for line in describe_front(front, objective.metric):
             print(f"  {line}", file=sys.stderr)
     return front_records(front)
+
+
+def _fuse_value(text: str) -> str:
+    value = text.strip().lower()
+    if value in ("auto", "off") or (value.isdigit() and int(value) >= 1):
+        return value
+    raise argparse.ArgumentTypeError(f"'{text}' is not auto, off or a whole number of trials "
+                                     "(e.g. 16)")
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -113,6 +123,9 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--timeout", type=float, help="seconds (overrides the budget)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--workers", type=int, default=1, help="trials at once on this machine")
+    p.add_argument("--fuse", type=_fuse_value, metavar="auto|off|K",
+                   help="train trials fused, K at once: auto (the default: sized by a device "
+                   "probe, at most the experiment's fuse_trials), off (one at a time) or K")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs of the trials "
                    "under DIR/EXPERIMENT/trial-NNNN while they train")
@@ -126,6 +139,8 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--wait", type=float, default=0.0,
                    help="seconds to keep polling for queued trials when none is left")
+    p.add_argument("--fuse", type=_fuse_value, metavar="auto|off|K",
+                   help="train popped trials fused, K at once (default: the experiment's)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs of the trials "
                    "under DIR/EXPERIMENT/trial-NNNN while they train")

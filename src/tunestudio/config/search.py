@@ -261,6 +261,15 @@ class SearchDefinition(ConfigModel):
         ge=1, le=20,
     )
     sampler_seed: int | None = field(None, "Seed of the sampler; empty = random.", ge=0)
+    fuse: Literal["auto", "off", "fixed"] = field(
+        "auto", "Train several trials at once as one fused model: 'auto' sizes the groups from "
+        "a short device probe (at most fuse_trials), 'fixed' uses fuse_trials, 'off' trains "
+        "one trial at a time.",
+        advice="Trials that differ only in numbers (learning rate, weight decay, schedule, "
+        "seed, hidden widths) train together, each exactly as it would alone; many small "
+        "trials then finish several times sooner.",
+    )
+    fuse_trials: int = field(32, "Most trials in one fused group.", ge=1, le=65_536)
 
     @model_validator(mode="after")
     def _dimensions(self) -> SearchDefinition:

@@ -41,6 +41,9 @@ class ConsoleProgress(RunnerHooks):
         if ev.note:
             self._say(f"  trial #{ev.number}: {ev.note}")
 
+    def on_message(self, text: str) -> None:
+        self._say(f"note: {text}")
+
     def on_trial_end(self, ev: TrialFinished) -> None:
         elapsed = time.monotonic() - self.started
         eta = ""

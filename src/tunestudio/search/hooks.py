@@ -23,6 +23,9 @@ class RunnerHooks:
     def on_evaluate(self, trial_id: int, ev: EvalEvent) -> None:
         """One validation pass finished."""
 
+    def on_message(self, text: str) -> None:
+        """A note about the whole run, said once (e.g. why some trials cannot train fused)."""
+
     def on_trial_end(self, ev: TrialFinished) -> None:
         """A trial ended in any state, invalid ones included."""
 

@@ -1,57 +1,161 @@
 """Feeding Optuna's pruners from the trainer's evaluations, off the training thread.
 
-Each report and each prune check is a database round trip (about 10 ms on SQLite, more on a
-remote PostgreSQL, growing with the study). The training loop must not wait for them, so they
-run on a small thread of their own; a decision arrives an evaluation or so later, which costs
-a pruned trial a little extra training and saves every trial the waiting."""
+Each report is a database round trip (about 10 ms on SQLite, more on a remote PostgreSQL). The
+training loop must not wait for them, so they run on one small thread shared by every trial of
+the process (a fused group reports K trials at once); a decision arrives an evaluation or so
+later, which costs a pruned trial a little extra training and saves every trial the waiting.
+
+A prune check through `trial.should_prune()` reloads every complete trial of the study from the
+database, each time: with Optuna's median and percentile pruners that was most of a search's
+bookkeeping. For those pruners the check runs here instead, the pruner's own `prune` on this
+trial's reported values and on the study's complete trials read at most every
+COMPLETED_TTL_S seconds or when this process tells a trial (a complete trial's values never
+change; a trial completed by another process in the last second is seen at the next check).
+Other pruners (successive halving, Hyperband keep state in the storage) are asked through
+`trial.should_prune()`."""
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
+from collections.abc import Callable, Container
+from typing import Any, cast
 
 import optuna
+from optuna.trial import FrozenTrial, TrialState
 
 from tunestudio.engine import Trainer
 
+COMPLETED_TTL_S = 1.0
+
+
+class _CompletedTrials:
+    """The study's complete trials, re-read at most every COMPLETED_TTL_S seconds."""
+
+    def __init__(self, study: optuna.Study):
+        self.study = study
+        self.direction = study.direction
+        self._trials: list[FrozenTrial] = []
+        self._read_at = -float("inf")
+
+    def invalidate(self) -> None:
+        self._read_at = -float("inf")
+
+    def get_trials(self, deepcopy: bool = False,
+                   states: Container[TrialState] | None = None) -> list[FrozenTrial]:
+        if time.monotonic() - self._read_at > COMPLETED_TTL_S:
+            self._trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            self._read_at = time.monotonic()
+        if states is not None and any(s not in (TrialState.COMPLETE,) for s in
+                                      cast(tuple[TrialState, ...], states)):
+            return self.study.get_trials(deepcopy=deepcopy, states=states)
+        return self._trials
+
+
+class _Reported:
+    """What a percentile pruner reads of the trial it judges."""
+
+    def __init__(self) -> None:
+        self.intermediate_values: dict[int, float] = {}
+
+    @property
+    def last_step(self) -> int | None:
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+
+class _Worker:
+    """The process's pruning thread: runs submitted calls in order."""
+
+    _lock = threading.Lock()
+    _instance: _Worker | None = None
+
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._loop, name="tunestudio-pruning",
+                                       daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def shared(cls) -> _Worker:
+        with cls._lock:
+            if cls._instance is None or not cls._instance.thread.is_alive():
+                cls._instance = cls()
+            return cls._instance
+
+    def _loop(self) -> None:
+        while True:
+            self.queue.get()()
+
+
+_views: dict[int, _CompletedTrials] = {}
+_views_lock = threading.Lock()
+
+
+def _view(study: optuna.Study) -> _CompletedTrials:
+    with _views_lock:
+        view = _views.get(id(study))
+        if view is None or view.study is not study:
+            view = _views[id(study)] = _CompletedTrials(study)
+        return view
+
+
+def trial_told(study: optuna.Study) -> None:
+    """A trial of `study` was told its outcome in this process: prune checks read anew."""
+    with _views_lock:
+        view = _views.get(id(study))
+    if view is not None:
+        view.invalidate()
+
 
 class PruningReporter:
+    """Reports one trial's evaluations to Optuna and stops its trainer when the study's pruner
+    says so. `submit` returns at once; `close` waits for the reports in flight."""
+
     def __init__(self, trial: optuna.Trial, metric: str):
         self.trial = trial
         self.metric = metric
-        self._queue: queue.SimpleQueue[tuple[Trainer, float, int] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
         self.pruned = threading.Event()
         self.error: BaseException | None = None
+        self._pruner = trial.study.pruner
+        self._local = isinstance(self._pruner, optuna.pruners.PercentilePruner)
+        self._reported = _Reported()
+        self._in_flight = 0
+        self._idle = threading.Condition()
 
     def submit(self, trainer: Trainer, value: float, step: int) -> None:
         if self.pruned.is_set():
             return
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="tunestudio-pruning",
-                                            daemon=True)
-            self._thread.start()
-        self._queue.put((trainer, value, step))
+        with self._idle:
+            self._in_flight += 1
+        _Worker.shared().queue.put(lambda: self._check(trainer, value, step))
 
     def close(self) -> None:
         """Wait for the reports in flight, so Optuna has them all before the trial is told."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0)
 
-    def _loop(self) -> None:
-        while (item := self._queue.get()) is not None:
-            trainer, value, step = item
+    def _check(self, trainer: Trainer, value: float, step: int) -> None:
+        try:
             if self.pruned.is_set() or self.error is not None:
-                continue
-            try:
-                self.trial.report(value, step=step)
-                if self.trial.should_prune():
-                    self.pruned.set()
-                    trainer.request_stop(
-                        "pruned", f"pruned after evaluation {step + 1}: {self.metric} = "
-                        f"{value:.4g} is worse than most trials at this point",
-                    )
-            except Exception as exc:  # a lost report must not kill the trial; it is noted
-                self.error = exc
+                return
+            self.trial.report(value, step=step)
+            self._reported.intermediate_values[step] = value
+            if self._should_prune():
+                self.pruned.set()
+                trainer.request_stop(
+                    "pruned", f"pruned after evaluation {step + 1}: {self.metric} = "
+                    f"{value:.4g} is worse than most trials at this point",
+                )
+        except Exception as exc:  # a lost report must not kill the trial; it is noted
+            self.error = exc
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _should_prune(self) -> bool:
+        if not self._local:
+            return bool(self.trial.should_prune())
+        study: Any = _view(self.trial.study)
+        return bool(self._pruner.prune(study, cast(FrozenTrial, self._reported)))

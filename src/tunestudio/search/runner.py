@@ -16,6 +16,7 @@ import threading
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +29,13 @@ from tunestudio.engine import warm_up
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.artifacts import CheckpointPlan
 from tunestudio.search.events import RunSummary, TrialFinished
+from tunestudio.search.groups import (
+    GroupTraining,
+    fuse_policy,
+    group_size,
+    run_alone_reason,
+    run_groups,
+)
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
@@ -64,6 +72,7 @@ class RunOptions:
     storage_url: str | None = None  # overrides the project's storage (remote workers)
     idle_wait_s: float = 0.0  # a worker keeps polling this long for newly queued trials
     tensorboard_dir: str | None = None  # local worker processes write TensorBoard logs here
+    fuse: str | None = None  # "auto", "off" or a number of trials: overrides search.fuse
 
 
 class _MultiHooks(RunnerHooks):
@@ -110,6 +119,8 @@ class ExperimentRunner:
         self._best: float | None = None
         self._idle_since: float | None = None
         self._storage: optuna.storages.RDBStorage | None = None
+        self.fuse = fuse_policy(self.experiment.search, self.options.fuse)
+        self._fusing = self.fuse.enabled and fit is train_with_engine
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -136,7 +147,8 @@ class ExperimentRunner:
         # A seeded study run again, or by several workers, must not draw the same points.
         told = sum(t.state != TrialState.WAITING for t in study.get_trials(deepcopy=False))
         study.sampler = build_sampler(
-            search, n_obj, run_seed(search, told, None if self.queue else worker_tag()))
+            search, n_obj, run_seed(search, told, None if self.queue else worker_tag()),
+            batches=self._fusing)
         experiment_id = store.ensure_experiment(
             exp.name, study.study_name, goal=exp.goal, hypothesis=exp.hypothesis,
             expected_result=exp.expected_result, conclusion=exp.conclusion,
@@ -161,8 +173,9 @@ class ExperimentRunner:
         queue = plan_queue(study, search, self.project.baseline, trials, stored) if self.queue \
             else Queue([], None)
         # Alone, the first trial starts at once and the rest are queued while it trains; local
-        # worker processes need the whole queue before they start, or they would find it empty.
-        head = None if self.options.workers > 1 else 1
+        # worker processes, and fused groups that ask for several at once, need the whole queue
+        # before they start, or they would find it (nearly) empty.
+        head = None if self.options.workers > 1 or self._fusing else 1
         queue.write(study, stop=head)
         total = queue.total
         deadline = started + timeout if timeout else None
@@ -197,10 +210,18 @@ class ExperimentRunner:
             self._note_best(finished, direction)
             self.hooks.on_trial_end(replace(finished, best_objective=self._best))
 
-        upcoming: Future[Prepared | None] | None = prepare_next()
+        grouped = self._group_training(ctx, books, tally)
+        upcoming: Future[Prepared | None] | None = prepare_next() if grouped is None else None
         queued = books.submit(queue.write, study, head) if head else None
         finishing: list[Future[TrialFinished]] = []
         try:
+            if grouped is not None:  # fused groups: the loop below has nothing to run
+                message = run_groups(
+                    ctx, grouped, size=group_size(ctx, self.fuse), total=total,
+                    ask=lambda i: self._prepare(ctx, study, storage, unbounded, i, total),
+                    release=lambda p: self._release(p, storage), deadline=deadline,
+                    pause=self._wait_while_paused, idle_wait=lambda i: self._idle_wait(study, i))
+                grouped.wait()
             while upcoming is not None and not self.stop_event.is_set():
                 if deadline is not None and time.monotonic() >= deadline:
                     message = "time budget spent"
@@ -256,6 +277,19 @@ class ExperimentRunner:
         if not self.project.checkpoints.enabled or self.fit is not train_with_engine:
             return None
         return CheckpointPlan.for_project(self.project)
+
+    def _group_training(self, ctx: TrialContext, books: ThreadPoolExecutor,
+                        tally: Callable[[TrialFinished], None]) -> GroupTraining | None:
+        """The fused-groups trainer of this run, or None to train one trial at a time (the
+        reason is said when the experiment asked to fuse)."""
+        if not self.fuse.enabled:
+            return None
+        reason = run_alone_reason(ctx)
+        if reason is not None:
+            if self.fit is train_with_engine:
+                self.hooks.on_message(reason)
+            return None
+        return GroupTraining(ctx, books, tally, self.hooks.on_message)
 
     def _prepare(self, ctx: TrialContext, study: optuna.Study,
                  storage: optuna.storages.RDBStorage, unbounded: bool, index: int,

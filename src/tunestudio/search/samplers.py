@@ -27,17 +27,20 @@ def run_seed(search: SearchDefinition, told: int, worker: str | None = None) -> 
     return int.from_bytes(hashlib.sha256(text).digest()[:4], "big")
 
 
-def build_sampler(search: SearchDefinition, n_objectives: int, seed: int | None = None
-                  ) -> optuna.samplers.BaseSampler:
+def build_sampler(search: SearchDefinition, n_objectives: int, seed: int | None = None, *,
+                  batches: bool = False) -> optuna.samplers.BaseSampler:
     """Optuna's sampler for the strategy, seeded with `seed` (see `run_seed`; by default the
-    search's `sampler_seed`)."""
+    search's `sampler_seed`). `batches`: several trials are asked before any is told (fused
+    groups), so TPE imputes a pessimistic value for the ones still running (its constant liar)
+    rather than sampling the same region K times."""
     seed = search.sampler_seed if seed is None else seed
     strategy = search.strategy
     if strategy in ("ovat", "grid", "random"):
         return optuna.samplers.RandomSampler(seed=seed)
     if strategy == "tpe":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True,
-                                          n_startup_trials=5 if n_objectives == 1 else 10)
+                                          n_startup_trials=5 if n_objectives == 1 else 10,
+                                          constant_liar=batches)
     if strategy == "gp":
         return _gp_sampler(seed)
     if strategy == "qmc":

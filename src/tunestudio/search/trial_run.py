@@ -40,7 +40,7 @@ from tunestudio.search.artifacts import (
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import FINGERPRINT_ATTR, STATE_ATTR
-from tunestudio.search.pruning import PruningReporter
+from tunestudio.search.pruning import PruningReporter, trial_told
 from tunestudio.search.space import suggest
 from tunestudio.store import SeriesWriter, Store
 
@@ -384,6 +384,7 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
         ctx.study.tell(trial, state=TrialState.PRUNED)
     else:
         ctx.study.tell(trial, state=TrialState.FAIL)
+    trial_told(ctx.study)
     ctx.store.finish_trial(
         trial_id, state=state, message=message, objective=objective,
         objective2=second if ctx.search.objective.second != "none" else None,

@@ -51,10 +51,16 @@ def _resumed_from_step(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN resumed_from_step INTEGER")
 
 
+def _add_group_id(conn: Connection) -> None:
+    """Version 5: the fused group a trial trained in (NULL: it trained alone)."""
+    if "group_id" not in {c["name"] for c in inspect(conn).get_columns("ts_trial")}:
+        conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN group_id VARCHAR(64)")
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
 # layout the store was released with.
 MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment,
-                                    _resumed_from_step)
+                                    _resumed_from_step, _add_group_id)
 
 VERSION_KEY = "schema_version"
 

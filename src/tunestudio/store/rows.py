@@ -89,6 +89,7 @@ class TrialRow:
     # `Store.environments()` reads many at once.
     environment: dict[str, Any] | None = None
     resumed_from_step: int | None = None  # set when the trial went on from a checkpoint
+    group_id: str | None = None  # the fused group it trained in; None: trained alone
 
 
 class StepPoint(NamedTuple):

@@ -77,6 +77,7 @@ trial = Table(
     Column("config_json", Text, nullable=False, server_default=""),
     # SHA-256 of the full config trained (config/fingerprint.py); NULL for no config at all
     Column("config_fingerprint", String(64)),
+    Column("group_id", String(64)),  # trials trained together as one fused model share it
     Column("objective", Float),
     Column("objective2", Float),
     Column("objective_std", Float),

@@ -195,6 +195,13 @@ class Store:
                                  config_fingerprint=config_fingerprint,
                                  environment=environment)
 
+    def set_group(self, trial_ids: Sequence[int], group_id: str | None) -> None:
+        """The trials train together as one fused model, the group `group_id` (None: the
+        trials train alone)."""
+        if trial_ids:
+            with self._db.write() as conn:
+                trials.set_group(conn, trial_ids, group_id)
+
     def heartbeat(self, trial_ids: Sequence[int]) -> None:
         """The trials (those still running) are alive now."""
         if trial_ids:
@@ -363,6 +370,14 @@ class Store:
         """The metrics of the single, on-request evaluation on the test split."""
         with self._db.write() as conn:
             trials.update_one(conn, trial_id, test_metrics_json=trials.dumps_metrics(metrics))
+
+    def clear_series(self, trial_id: int) -> None:
+        """Delete the trial's step and evaluation series (it trains again from the start)."""
+        self._flush_writers()
+        with self._db.write() as conn:
+            conn.execute(delete(schema.step).where(schema.step.c.trial_id == trial_id))
+            conn.execute(delete(schema.evaluation).where(schema.evaluation.c.trial_id
+                                                         == trial_id))
 
     def delete_trial(self, trial_id: int) -> None:
         """Delete the trial and its series (Optuna keeps its own record of the trial)."""

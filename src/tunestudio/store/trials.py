@@ -23,7 +23,7 @@ _LIST_COLUMNS = (
     t.c.objective, t.c.objective2, t.c.objective_std, t.c.metrics_json, t.c.device, t.c.seed,
     t.c.repeats, t.c.duration_s, t.c.started_at, t.c.finished_at, t.c.heartbeat_at, t.c.notes,
     t.c.tags_json, t.c.optuna_trial_id, t.c.test_metrics_json, t.c.updated_at,
-    t.c.config_fingerprint, t.c.resumed_from_step,
+    t.c.config_fingerprint, t.c.resumed_from_step, t.c.group_id,
 )
 
 
@@ -66,7 +66,7 @@ def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None,
             seed=r[11], repeats=r[12], duration_s=r[13], started_at=r[14], finished_at=r[15],
             heartbeat_at=r[16], notes=r[17], tags=tg, optuna_trial_id=r[19], test_metrics=tm,
             updated_at=r[21], config_fingerprint=r[22], config_json=config_json,
-            environment=environment, resumed_from_step=r[23],
+            environment=environment, resumed_from_step=r[23], group_id=r[24],
         )
         for r, p, m, tg, tm in zip(rows, params, metrics, tags, tests, strict=True)
     ]
@@ -91,6 +91,11 @@ def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def set_group(conn: Connection, trial_ids: Sequence[int], group_id: str | None) -> None:
+    conn.execute(update(t).where(t.c.id.in_(bindparam("ids", expanding=True)))
+                 .values(group_id=group_id), {"ids": list(trial_ids)})
 
 
 def update_one(conn: Connection, trial_id: int, **values: Any) -> None:

@@ -114,3 +114,21 @@ def test_picker_lists_searchable_knobs_with_their_kinds() -> None:
     assert kind["choices"] == ["sgd", "adam", "adamw", "rmsprop"]
     flag = default_dimension(resolve(RunConfig, "model.batch_norm"), baseline)
     assert flag["choices"] == [True, False]
+
+
+def test_fused_trials_setting_is_edited_per_experiment(
+        window: MainWindow, type_text: TypeText) -> None:
+    window.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    editor = window.project_view.experiment
+    fuse = editor.editor("search.fuse")
+    assert isinstance(fuse, ChoiceEditor)
+    assert fuse.combo.currentData() == "auto"
+    index = fuse.combo.findData("off")
+    fuse.combo.setCurrentIndex(index)
+    fuse.combo.activated.emit(index)
+    assert window.document.value("experiments.0.search.fuse") == "off"
+    cap = editor.editor("search.fuse_trials")
+    assert isinstance(cap, NumberEditor)
+    type_text(cap.spin, "8")
+    assert window.document.value("experiments.0.search.fuse_trials") == 8

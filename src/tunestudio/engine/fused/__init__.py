@@ -1,7 +1,12 @@
 """Fused trials: several configs of one shape signature trained at once as one model (weights
 stacked on a trial axis), each still an ordinary trial with its own events and outcome."""
 
-from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle, hand_fused_mlp
+from tunestudio.engine.fused.signature import (
+    fuse_signature,
+    fusion_obstacle,
+    hand_fused_mlp,
+    signature_difference,
+)
 from tunestudio.engine.fused.stacked import FusionError
 from tunestudio.engine.fused.trainer import FusedTrainer, GroupOutOfMemoryError
 
@@ -12,4 +17,5 @@ __all__ = [
     "fuse_signature",
     "fusion_obstacle",
     "hand_fused_mlp",
+    "signature_difference",
 ]

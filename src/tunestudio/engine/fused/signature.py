@@ -34,6 +34,26 @@ def hand_fused_mlp(config: RunConfig) -> bool:
 
 def fuse_signature(config: RunConfig) -> str:
     """A key equal for exactly the configs that can train as one fused group (JSON text)."""
+    return json.dumps(_shape(config), sort_keys=True)
+
+
+def signature_difference(a: RunConfig, b: RunConfig) -> list[str]:
+    """Dotted paths (e.g. `training.batch_size`) where two configs' signatures differ."""
+    flat_a, flat_b = _flatten(_shape(a)), _flatten(_shape(b))
+    return sorted(k for k in flat_a.keys() | flat_b.keys() if flat_a.get(k) != flat_b.get(k))
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _shape(config: RunConfig) -> dict[str, Any]:
     dumped: dict[str, Any] = config.model_dump(mode="json")
     for section in _PER_TRIAL_SECTIONS:
         dumped.pop(section, None)
@@ -48,7 +68,7 @@ def fuse_signature(config: RunConfig) -> str:
         dumped["model"] = model
     else:
         dumped["model"].pop("init", None)  # each trial initialises its own weights
-    return json.dumps(dumped, sort_keys=True)
+    return dumped
 
 
 def fusion_obstacle(config: RunConfig) -> str | None:

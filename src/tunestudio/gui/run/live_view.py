@@ -5,7 +5,8 @@ switches between step, epoch and wall-clock seconds.
 
 Incoming points are only appended to buffers; a 30 Hz timer hands changed curves to pyqtgraph.
 Trials of the current run that ended stay as overlays (the last few), so a search's trials can
-be compared while it goes on."""
+be compared while it goes on. Trials of a fused group start together: the last one started is
+drawn as the running trial, the others keep receiving their points as overlays until they end."""
 
 from __future__ import annotations
 
@@ -41,6 +42,16 @@ if TYPE_CHECKING:
 
 REFRESH_MS = 33
 KEEP_FINISHED = 4  # trials of this run kept as overlays after they end
+
+
+class _Feed:
+    """A running trial other than the highlighted one (a fused group's other members): its
+    curves and what turns its step events into x values."""
+
+    def __init__(self, curves: TrialCurves, spe: int, batch_size: int, metric: str) -> None:
+        self.curves, self.spe, self.batch_size, self.metric = curves, spe, batch_size, metric
+        self.wall = 0.0
+        self.smoother = Smoother()
 
 
 class LiveView(QWidget):
@@ -91,6 +102,8 @@ class LiveView(QWidget):
                                                1.4, dashed=True))
         self._colors = 0
         self.finished: dict[int, TrialCurves] = {}  # ended trials of this run, oldest first
+        self._feeds: dict[int, _Feed] = {}  # still running, drawn as overlays (fused groups)
+        self._ended: set[int] = set()  # trials of this run that ended
         self.overlays: dict[int, TrialCurves] = {}  # compared trials from the store
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -116,6 +129,9 @@ class LiveView(QWidget):
     @Slot(object)
     def on_trial_started(self, ev: Any) -> None:
         if self.live is not None and self.live_id is not None:
+            if self.live_id not in self._ended:  # a fused group: it runs on as an overlay
+                size = self._config.training.batch_size if self._config else 1
+                self._feeds[self.live_id] = _Feed(self.live, self._spe, size, self._metric())
             self._keep_finished(self.live_id, self.live)
         self.live_id, self._live_number = ev.trial_id, ev.number
         label = trial_label(self.insights.experiment_name, ev.number, ev.params)
@@ -139,6 +155,8 @@ class LiveView(QWidget):
         live = self.live
         if live is None:
             return
+        if self._feeds:
+            self._feed_others(batch)
         for tid, start in batch.fit_starts:
             if tid == self.live_id:
                 self._fit_started(start)
@@ -168,6 +186,33 @@ class LiveView(QWidget):
                            np.array([e.train_loss for e in evals]),
                            np.array([e.metrics.get(metric, nan) for e in evals]))
 
+    def _feed_others(self, batch: Any) -> None:
+        for tid, start in batch.fit_starts:
+            if tid in self._feeds:
+                self._feeds[tid].spe = max(1, start.steps_per_epoch)
+        for tid, feed in self._feeds.items():
+            steps = [e for t, e in batch.steps if t == tid]
+            if steps:
+                step = np.array([e.step for e in steps], dtype=np.float64)
+                loss = np.array([e.loss for e in steps])
+                rate = np.array([e.samples_per_s for e in steps])
+                wall = feed.wall + np.cumsum(feed.batch_size / np.maximum(rate, 1e-9))
+                feed.wall = float(wall[-1])
+                feed.curves.add_steps({"step": step, "epoch": step / feed.spe, "wall": wall},
+                                      loss, feed.smoother.update(loss),
+                                      np.array([e.lr for e in steps]),
+                                      np.array([e.grad_norm for e in steps]))
+            evals = [e for t, e in batch.evaluations if t == tid]
+            if evals:
+                nan = float("nan")
+                feed.curves.add_evals(
+                    {"step": np.array([e.step for e in evals], dtype=np.float64),
+                     "epoch": np.array([e.epoch for e in evals]),
+                     "wall": np.array([e.wall_s for e in evals])},
+                    np.array([nan if e.val_loss is None else e.val_loss for e in evals]),
+                    np.array([e.train_loss for e in evals]),
+                    np.array([e.metrics.get(feed.metric, nan) for e in evals]))
+
     def _fit_started(self, ev: Any) -> None:
         if self.live is not None and len(self.live.loss):
             self._skip_repeat = True  # a further repeat seed: the view shows the first
@@ -188,6 +233,8 @@ class LiveView(QWidget):
 
     @Slot(object)
     def on_trial_finished(self, ev: Any) -> None:
+        self._ended.add(ev.trial_id)
+        self._feeds.pop(ev.trial_id, None)
         if ev.trial_id == self.live_id:
             objective = "" if ev.objective is None else f", objective {ev.objective:.4g}"
             self.status.setText(f"Trial #{ev.number} {ev.state}{objective}")

@@ -1,0 +1,108 @@
+"""How many trials to fuse on this device: a short probe of throughput (and, on CUDA, memory).
+
+Fusing pays while a bigger group still trains more trials per second: on a CPU the gain comes
+from fewer, larger matrix products and flattens at a few dozen small trials; on a GPU a small
+model is launch-bound and the gain goes on into the thousands until memory runs out. The probe
+times a few optimisation steps of the config fused K = 1, 2, 4, ... times (up to the cap or the
+memory) and keeps the smallest K within 10% of the best trials-per-second seen (a larger group
+asks the sampler for more trials before it learns from any, so it must earn its size)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from tunestudio.config import RunConfig
+from tunestudio.engine.data import load_splits
+from tunestudio.engine.fused.trainer import FusedTrainer
+from tunestudio.engine.trainer import _is_out_of_memory
+
+PROBE_STEPS = 9
+MEMORY_SHARE = 0.8  # of the free device memory a group may plan to use
+_cache: dict[tuple[str, str, int], int] = {}
+
+
+def probe_group_size(config: RunConfig, cap: int, *, base_dir: Path | None = None,
+                     device: str = "cpu") -> int:
+    """Trials per fused group worth training (1..`cap`), measured in well under a second for
+    small models; cached per config shape, device and cap for the process. A config that
+    cannot fuse (or fails to build) gives 1; the trial itself then reports its problem."""
+    from tunestudio.engine.fused.signature import fuse_signature
+
+    key = (fuse_signature(config), device, cap)
+    if key in _cache:
+        return _cache[key]
+    size = 1
+    try:
+        size = _probe(config, cap, base_dir, device)
+    except Exception:
+        size = 1
+    _cache[key] = size
+    return size
+
+
+def _probe(config: RunConfig, cap: int, base_dir: Path | None, device: str) -> int:
+    if cap <= 1:
+        return 1
+    data = load_splits(config.data, base_dir)
+    rates: dict[int, float] = {}
+    memory_k = cap
+    k = 1
+    while True:
+        try:
+            seconds, per_trial_bytes = _time_steps(config, k, data, base_dir, device)
+        except Exception as exc:
+            if _is_out_of_memory(exc):
+                break
+            raise
+        if per_trial_bytes:
+            free, _ = torch.cuda.mem_get_info(torch.device(device))
+            memory_k = max(1, math.floor(MEMORY_SHARE * free / per_trial_bytes))
+        rates[k] = k / seconds
+        if k >= min(cap, memory_k):
+            break
+        k = min(cap, memory_k, k * 2)
+    best = max(rates.values())
+    best_k = min(k for k, rate in rates.items() if rate >= 0.9 * best)
+    return max(1, min(best_k, memory_k, cap))
+
+
+def _time_steps(config: RunConfig, k: int, data: object, base_dir: Path | None, device: str
+                ) -> tuple[float, int]:
+    """Seconds per optimisation step of `k` fused copies, and the device bytes per trial."""
+    from tunestudio.engine.data import Splits
+
+    assert isinstance(data, Splits)
+    cuda = device.startswith("cuda")
+    if cuda:
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+    trainer = FusedTrainer([config] * k, device=device, datasets=data, base_dir=base_dir)
+    trainer.setup()
+    trainer._window = []
+    trainer._spe = max(trainer._spe, PROBE_STEPS + 1)
+    batch = min(config.training.batch_size, data.n_train)
+    idx = torch.arange(batch, device=trainer.device)  # one seed: the batches are shared
+    lr = torch.full((k,), config.optimizer.lr, device=trainer.device)
+    for _ in range(2):  # warm-up: first calls allocate
+        trainer._train_step(idx, lr, batch)
+    times = []
+    for _ in range(PROBE_STEPS):
+        if cuda:
+            torch.cuda.synchronize(device)
+        began = time.perf_counter()
+        trainer._train_step(idx, lr, batch)
+        if cuda:
+            torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - began)
+    seconds = statistics.median(times)  # the machine may be busy: the typical step
+    per_trial = 0
+    if cuda:
+        per_trial = max(1, (torch.cuda.max_memory_allocated(device) - before) // k)
+    del trainer
+    return seconds, int(per_trial)

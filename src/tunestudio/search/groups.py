@@ -1,0 +1,260 @@
+"""Fused trial groups in a search: ask the sampler for several trials at once, group them by
+shape signature, train each group as one fused model (engine/fused), and finish every trial as
+an ordinary one, in Optuna's tables and ours (plus the group id).
+
+- How many at once: `fuse` 'fixed' (or `--fuse K`) asks K; 'auto' asks what a short probe of
+  the device found worth fusing (at most `fuse_trials`); 'off' trains one at a time.
+- Trials of one ask that differ in what shapes the computation (model structure, batch size,
+  epochs, ...) train in separate groups; a group of one trains alone, as without fusing.
+- A group that does not fit in memory is split in half and trained again, never failed.
+- A group that cannot fuse at all (a user model `vmap` rejects, float16 on an old GPU) trains
+  its trials one at a time; the reason is said once per run.
+- A trial that ends inside its group (pruned, stopped early, diverged) is finished at once, so a
+  crash later in the group keeps it."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from tunestudio.config import InvalidConfigError, SearchDefinition, merge_values
+from tunestudio.engine import FitResult, Trainer
+from tunestudio.search.events import TrialFinished
+from tunestudio.search.trial_run import (
+    Prepared,
+    Training,
+    TrialContext,
+    _device_name,
+    _TrialHooks,
+    finish,
+    start,
+    train,
+    train_with_engine,
+)
+from tunestudio.store import SeriesWriter
+
+GROUP_ATTR = "ts_group"  # Optuna user attr: the fused group a trial trained in
+
+
+@dataclass(frozen=True)
+class FusePolicy:
+    """How a run fuses: `mode` 'auto' (probe the device, at most `cap`), 'fixed' (`cap`
+    trials per ask) or 'off'."""
+
+    mode: Literal["auto", "fixed", "off"]
+    cap: int
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "off" and self.cap > 1
+
+
+def fuse_policy(search: SearchDefinition, override: str | None = None) -> FusePolicy:
+    """The experiment's setting, or the command line's `--fuse auto|off|K` when given."""
+    value = (override or search.fuse).strip().lower()
+    if value == "off":
+        return FusePolicy("off", 1)
+    if value.isdigit():
+        return FusePolicy("fixed", int(value))
+    if value == "fixed":
+        return FusePolicy("fixed", search.fuse_trials)
+    if value == "auto":
+        return FusePolicy("auto", search.fuse_trials)
+    raise ValueError(f"fuse must be auto, off or a number of trials, not '{value}'")
+
+
+def run_alone_reason(ctx: TrialContext) -> str | None:
+    """Why no trial of this run can fuse, or None."""
+    if ctx.fit is not train_with_engine:
+        return "a custom training function trains one trial at a time"
+    if ctx.search.repeats > 1:
+        return (f"each trial trains {ctx.search.repeats} times with other seeds, one repeat "
+                "after another; such trials train one at a time")
+    return None
+
+
+MAX_SHAPES = 8  # an ask covers at most this many shape signatures' worth of groups
+
+
+def group_size(ctx: TrialContext, policy: FusePolicy) -> int:
+    """Trials to ask for at once: K per group (fixed, or the device probe's, capped) times the
+    number of shape signatures the search space spans (a batch-size dimension with three
+    choices makes three groups of one ask), so that each group still gets about K trials."""
+    k = policy.cap
+    if policy.mode == "auto":
+        from tunestudio.engine.fused.probe import probe_group_size
+
+        config = ctx.baseline
+        k = probe_group_size(config, policy.cap, base_dir=ctx.base_dir,
+                             device=_device_name(ctx.device or config.training.device))
+    return k * space_shapes(ctx) if k > 1 else 1
+
+
+def space_shapes(ctx: TrialContext) -> int:
+    """How many shape signatures the search's dimensions span (each dimension's grid values
+    merged into the baseline; capped at MAX_SHAPES)."""
+    from tunestudio.engine.fused import fuse_signature
+
+    count = 1
+    for dim in ctx.search.dimensions:
+        signatures = set()
+        for value in dim.grid_values():
+            try:
+                signatures.add(fuse_signature(merge_values(ctx.baseline, {dim.path: value})))
+            except InvalidConfigError:
+                continue
+        count *= max(1, len(signatures))
+    return min(count, MAX_SHAPES)
+
+
+class _MemberHooks(_TrialHooks):
+    """A fused trial's hooks: those of a lone trial, and its bookkeeping the moment it ends."""
+
+    def __init__(self, ctx: TrialContext, run: Training,
+                 ended: Callable[[Training, FitResult], None]):
+        super().__init__(ctx, run.trial_id, run.writer, 0, run.pruning)
+        self.run, self.ended = run, ended
+
+    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+        self.ended(self.run, result)
+
+
+class GroupTraining:
+    """Trains asked batches of prepared trials group by group on the calling thread; the
+    bookkeeping of each trial (Optuna told, row finished) runs on `books`."""
+
+    def __init__(self, ctx: TrialContext, books: ThreadPoolExecutor,
+                 tally: Callable[[TrialFinished], None], say: Callable[[str], None]):
+        self.ctx, self.books, self.tally, self.say = ctx, books, tally, say
+        self.finishing: list[Future[TrialFinished]] = []
+        self._said: set[str] = set()
+        self._lock = threading.Lock()
+
+    def say_once(self, text: str) -> None:
+        if text not in self._said:
+            self._said.add(text)
+            self.say(text)
+
+    def run_batch(self, batch: list[tuple[Prepared, int]], total: int | None) -> None:
+        from tunestudio.engine.fused import fuse_signature, signature_difference
+
+        groups: dict[str, list[tuple[Prepared, int]]] = {}
+        for prepared, index in batch:
+            assert prepared.config is not None
+            groups.setdefault(fuse_signature(prepared.config), []).append((prepared, index))
+        if len(groups) > 1:
+            firsts = [g[0][0].config for g in groups.values()]
+            fields = sorted({f for c in firsts[1:] for f in
+                             signature_difference(firsts[0], c)})  # type: ignore[arg-type]
+            self.say_once(f"trials that differ in {', '.join(fields) or 'their shape'} train "
+                          "in separate fused groups")
+        for members in groups.values():
+            if self.ctx.stop_event.is_set():
+                return
+            runs = [start(self.ctx, prepared, index, total) for prepared, index in members]
+            self.train_group(runs)
+
+    def _ended(self, run: Training, result: FitResult) -> None:
+        done = self.books.submit(finish, self.ctx, run, [result])
+        done.add_done_callback(lambda f: self.tally(f.result()))
+        with self._lock:
+            self.finishing.append(done)
+
+    def train_alone(self, run: Training, grouped: bool = False) -> None:
+        if grouped:  # it was in a group that could not train: it trained alone after all
+            self.books.submit(self.ctx.store.set_group, [run.trial_id], None)
+        results = train(self.ctx, run)
+        done = self.books.submit(finish, self.ctx, run, results)
+        done.add_done_callback(lambda f: self.tally(f.result()))
+        with self._lock:
+            self.finishing.append(done)
+
+    def train_group(self, runs: list[Training], split: bool = False) -> None:
+        """One fused group (a group of one trains alone); split in half on out-of-memory."""
+        from tunestudio.engine.fused import FusedTrainer, FusionError, GroupOutOfMemoryError
+
+        if len(runs) == 1:
+            self.train_alone(runs[0], grouped=split)
+            return
+        ctx = self.ctx
+        group_id = uuid.uuid4().hex[:12]
+        self.books.submit(self._record_group, runs, group_id)
+        configs = [r.prepared.config for r in runs]
+        config0 = configs[0]
+        assert config0 is not None
+        trainer = FusedTrainer(
+            [c for c in configs if c is not None],
+            hooks=[[_MemberHooks(ctx, run, self._ended)] for run in runs],
+            base_dir=ctx.base_dir, device=_device_name(ctx.device or config0.training.device),
+            stop_event=ctx.stop_event, pause_event=ctx.pause_event)
+        try:
+            trainer.fit()
+        except FusionError as exc:
+            self.say_once(f"these trials cannot train fused: {exc}; they train one at a time")
+            for run in runs:
+                self.train_alone(run, grouped=True)
+        except GroupOutOfMemoryError as exc:
+            pending = [runs[i] for i in exc.pending]
+            self.say_once(f"{exc}; the group is split in half and trained again")
+            for run in pending:
+                self._restart_series(run)
+            half = len(pending) // 2
+            self.train_group(pending[:half], split=True)
+            self.train_group(pending[half:], split=True)
+
+    def _record_group(self, runs: list[Training], group_id: str) -> None:
+        self.ctx.store.set_group([r.trial_id for r in runs], group_id)
+        for run in runs:
+            run.prepared.trial.set_user_attr(GROUP_ATTR, group_id)
+
+    def _restart_series(self, run: Training) -> None:
+        """A trial trained again after its group ran out of memory starts its series anew."""
+        run.writer.close()
+        self.ctx.store.clear_series(run.trial_id)
+        run.writer = SeriesWriter(self.ctx.store)
+        run.started = time.perf_counter()
+
+    def wait(self) -> None:
+        """Every trial's bookkeeping done (a failure, e.g. the database went away, surfaces)."""
+        with self._lock:
+            pending = list(self.finishing)
+        for done in pending:
+            done.result()
+
+
+def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: int | None,
+               ask: Callable[[int], Prepared | None], release: Callable[[Prepared], None],
+               deadline: float | None, pause: Callable[[], None],
+               idle_wait: Callable[[int], bool]) -> str:
+    """The run's loop when fusing: ask `size` trials, train them in groups, repeat until none
+    is left, the time is up or a stop is requested; returns the run's closing message."""
+    index = 0
+    while not ctx.stop_event.is_set():
+        if deadline is not None and time.monotonic() >= deadline:
+            return "time budget spent"
+        pause()
+        batch: list[tuple[Prepared, int]] = []
+        while len(batch) < size and not ctx.stop_event.is_set():
+            prepared = ask(index + 1)
+            if prepared is None:
+                break
+            index += 1
+            if prepared.finished is not None:  # invalid: already recorded
+                training.tally(prepared.finished)
+                continue
+            batch.append((prepared, index))
+        if ctx.stop_event.is_set():
+            for prepared, _ in batch:
+                release(prepared)
+            return ""
+        if not batch:
+            if idle_wait(index):
+                continue
+            return ""
+        training.run_batch(batch, total)
+    return ""
