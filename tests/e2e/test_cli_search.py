@@ -109,7 +109,8 @@ def test_unknown_experiment_lists_the_known_ones(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_cleanly_and_marks_the_trial_interrupted(tmp_path: Path) -> None:
-    project = tiny_project({"budget": Budget(trials=3)}, epochs=400)
+    # one at a time: one trial runs when Ctrl+C comes (a fused group's: test_runner.py)
+    project = tiny_project({"budget": Budget(trials=3), "fuse": "off"}, epochs=400)
     long_run = project.baseline.model_copy(update={
         "early_stopping": project.baseline.early_stopping.model_copy(update={"enabled": False})})
     project = project.model_copy(update={"baseline": long_run})

@@ -98,3 +98,68 @@ def test_kill_nine_five_times_then_resume(tmp_path: Path) -> None:
     finally:
         store.close()
     assert path.read_bytes() == before
+
+
+def test_kill_nine_during_a_fused_group(tmp_path: Path) -> None:
+    """Four trials fused in one group; two reach the early-stopping target and finish inside
+    the group, two go on. kill -9 then: the two finished trials are intact (state, objective,
+    full series), the two running ones are interrupted and run again by the next run."""
+    from tunestudio.config import CategoricalDimension, EarlyStoppingConfig, PrunerConfig
+
+    lr = CategoricalDimension(path="optimizer.lr", choices=[0.03, 0.01, 1e-6, 2e-6])
+    base = tiny_project({"strategy": "grid", "dimensions": [lr], "budget": Budget(trials=None),
+                         "fuse": "fixed", "fuse_trials": 4, "pruner": PrunerConfig(kind="none")},
+                        epochs=150, fraction=0.5)
+    baseline = base.baseline.model_copy(update={"early_stopping": EarlyStoppingConfig(
+        monitor="val_accuracy", target=0.85, patience=1000)})
+    project = Project.model_validate(base.model_copy(update={"baseline": baseline}).model_dump())
+    path = tmp_path / "fused.tuneproj"
+    save_project(project, path)
+    proc = _run(path)
+    deadline = time.monotonic() + 180
+    before: dict[int, tuple[float | None, int]] = {}
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            store = open_store(project)
+        except TuneStudioError:
+            continue
+        try:
+            trials = store.trials()
+            done = [t for t in trials if t.state == "complete"]
+            if len(done) == 2 and sum(t.state == "running" for t in trials) == 2:
+                series = store.step_series([t.id for t in done])
+                before = {t.id: (t.objective, len(series[t.id].step)) for t in done}
+                break
+        finally:
+            store.close()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert before, "the fast trials did not finish inside the group before the deadline"
+    store = open_store(project)
+    try:
+        trials = store.trials()
+        assert len({t.group_id for t in trials}) == 1 and trials[0].group_id is not None
+        running = {t.id for t in trials if t.state == "running"}
+        assert len(running) == 2
+        series = store.step_series(list(before))
+        for t in trials:
+            if t.id in before:
+                assert t.state == "complete" and (t.objective, len(series[t.id].step)) == \
+                    before[t.id] and before[t.id][1] == int(t.metrics["steps"])
+    finally:
+        store.close()
+    final = _run(path)
+    _, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err
+    store = open_store(project)
+    try:
+        trials = {t.id: t for t in store.trials()}
+        assert len(trials) == 4 and {t.state for t in trials.values()} == {"complete"}
+        series = store.step_series(list(trials))
+        for tid, (objective, steps) in before.items():  # untouched by the second run
+            assert trials[tid].objective == objective and len(series[tid].step) == steps
+        for tid in running:  # ran again, to the end, with a full series
+            assert len(series[tid].step) == int(trials[tid].metrics["steps"])
+    finally:
+        store.close()

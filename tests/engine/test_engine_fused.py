@@ -272,3 +272,64 @@ def test_signature_separates_what_cannot_fuse() -> None:
     assert _sig({**cnn, "model.hidden": 8}) != _sig({**cnn, "model.hidden": 16})
     with pytest.raises(FusionError, match="differ"):
         FusedTrainer([tiny(), tiny({"training.batch_size": 32})])
+
+
+class _StopAtEpoch(TrainerHooks):
+    def __init__(self, epochs: int):
+        self.epochs = epochs
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+        if epoch + 1 == self.epochs:
+            trainer.request_stop("stopped", "interrupted by the test")
+
+
+@pytest.mark.parametrize("optimizer", [
+    {"optimizer.kind": "sgd", "optimizer.lr": 0.05},
+    {"optimizer.kind": "adam", "optimizer.lr": 0.005},
+])
+def test_a_fused_trials_checkpoint_resumes_as_a_lone_trial(
+        tmp_path: Path, optimizer: dict[str, Any]) -> None:
+    """Interrupted after 2 of 4 epochs in a group, the trial goes on alone from its checkpoint
+    (weights and optimiser state in torch.optim's layout) and ends as it would have in full."""
+    from tunestudio.engine.checkpoint import LATEST, CheckpointHook
+    from tunestudio.engine.checkpoint import load as load_checkpoint
+
+    configs = [tiny({**optimizer, "training.epochs": 4, "model.width": 16}),
+               tiny({**optimizer, "training.epochs": 4, "model.width": 32, "training.seed": 3})]
+    hook = CheckpointHook(tmp_path, monitor="val_accuracy")
+    recs = [Recorder(), Recorder()]
+    FusedTrainer(configs, hooks=[[recs[0], hook, _StopAtEpoch(2)], [recs[1]]],
+                 device="cpu").fit()
+    assert recs[0].results[0].status == "stopped"
+    state = load_checkpoint(tmp_path / LATEST)
+    assert state["epoch"] == 2
+    resumed = Recorder()
+    Trainer(configs[0], hooks=[resumed], device="cpu", resume=state).fit()
+    full = alone(configs[0])
+    spe = full.starts[0].steps_per_epoch
+    assert [s.loss for s in resumed.steps] == pytest.approx(
+        [s.loss for s in full.steps][2 * spe:], rel=1e-3)
+
+
+def test_group_checkpoints_are_written_when_the_trial_ends(tmp_path: Path) -> None:
+    """Paced for groups: nothing on disk during a short trial, then its best and latest states
+    at its end; the best is the best evaluation's, the latest the last epoch's."""
+    from tunestudio.engine.checkpoint import BEST, LATEST
+    from tunestudio.engine.checkpoint import load as load_checkpoint
+    from tunestudio.engine.fused.checkpoints import GroupCheckpointHook
+
+    configs = [tiny({"training.epochs": 4}), tiny({"training.epochs": 4, "optimizer.lr": 0.1})]
+    seen: list[bool] = []
+
+    class Look(TrainerHooks):
+        def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+            seen.append((tmp_path / LATEST).exists())
+
+    hook = GroupCheckpointHook(tmp_path, monitor="val_loss", min_interval_s=3600)
+    recs = [Recorder(), Recorder()]
+    FusedTrainer(configs, hooks=[[recs[0], hook, Look()], [recs[1]]], device="cpu").fit()
+    assert seen == [False] * 4
+    latest, best = load_checkpoint(tmp_path / LATEST), load_checkpoint(tmp_path / BEST)
+    losses = [e.metrics["val_loss"] for e in recs[0].evals]
+    assert latest["epoch"] == 4 and best["epoch"] == 1 + losses.index(min(losses))
+    assert best["best_value"] == pytest.approx(min(losses))

@@ -188,6 +188,8 @@ def test_median_pruner_prunes_poor_trials() -> None:
         "dimensions": [CategoricalDimension(path="optimizer.lr",
                                             choices=[0.003, 0.0031, 1e-6, 2e-6])],
         "objective": Objective(metric="val_accuracy"),
+        # one at a time, so the poor LRs meet complete trials (groups: test_fused_groups.py)
+        "fuse": "off",
     }
     project = tiny_project(search_updates, epochs=4)
     rec = Recorder()

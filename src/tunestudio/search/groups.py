@@ -10,7 +10,10 @@ an ordinary one, in Optuna's tables and ours (plus the group id).
 - A group that cannot fuse at all (a user model `vmap` rejects, float16 on an old GPU) trains
   its trials one at a time; the reason is said once per run.
 - A trial that ends inside its group (pruned, stopped early, diverged) is finished at once, so a
-  crash later in the group keeps it."""
+  crash later in the group keeps it.
+- Fused trials keep no resume checkpoints (the group's optimiser state is not one trial's): an
+  interrupted fused trial runs again from the start; one that resumes from a checkpoint of a
+  lone run trains alone."""
 
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tunestudio.config import InvalidConfigError, SearchDefinition, merge_values
-from tunestudio.engine import FitResult, Trainer
+from tunestudio.engine import FitResult, Trainer, TrainerHooks
+from tunestudio.engine.fused.checkpoints import GroupCheckpointHook
 from tunestudio.search.events import TrialFinished
 from tunestudio.search.trial_run import (
     Prepared,
@@ -32,6 +36,7 @@ from tunestudio.search.trial_run import (
     _device_name,
     _TrialHooks,
     finish,
+    optuna_id,
     start,
     train,
     train_with_engine,
@@ -157,7 +162,14 @@ class GroupTraining:
             if self.ctx.stop_event.is_set():
                 return
             runs = [start(self.ctx, prepared, index, total) for prepared, index in members]
-            self.train_group(runs)
+            resuming = [r for r in runs if r.resume is not None]
+            if resuming:  # an interrupted trial goes on from its checkpoint, alone
+                self.say_once("trials that resume from a checkpoint train alone")
+                for run in resuming:
+                    self.train_alone(run)
+                runs = [r for r in runs if r.resume is None]
+            if runs:
+                self.train_group(runs)
 
     def _ended(self, run: Training, result: FitResult) -> None:
         done = self.books.submit(finish, self.ctx, run, [result])
@@ -189,7 +201,7 @@ class GroupTraining:
         assert config0 is not None
         trainer = FusedTrainer(
             [c for c in configs if c is not None],
-            hooks=[[_MemberHooks(ctx, run, self._ended)] for run in runs],
+            hooks=[self._hooks(run) for run in runs],
             base_dir=ctx.base_dir, device=_device_name(ctx.device or config0.training.device),
             stop_event=ctx.stop_event, pause_event=ctx.pause_event)
         try:
@@ -206,6 +218,18 @@ class GroupTraining:
             half = len(pending) // 2
             self.train_group(pending[:half], split=True)
             self.train_group(pending[half:], split=True)
+
+    def _hooks(self, run: Training) -> list[TrainerHooks]:
+        """A member's hooks: the lone trial's, its checkpoints (as `trial_run` keeps them), and
+        its bookkeeping the moment it ends (after its last checkpoint)."""
+        ctx, plan = self.ctx, self.ctx.checkpoints
+        hooks: list[TrainerHooks] = []
+        if plan is not None:
+            hooks.append(GroupCheckpointHook(
+                plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
+                every_epochs=plan.settings.every_epochs, before_save=run.writer.flush))
+        hooks.append(_MemberHooks(ctx, run, self._ended))
+        return hooks
 
     def _record_group(self, runs: list[Training], group_id: str) -> None:
         self.ctx.store.set_group([r.trial_id for r in runs], group_id)

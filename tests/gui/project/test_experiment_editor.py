@@ -118,7 +118,7 @@ def test_picker_lists_searchable_knobs_with_their_kinds() -> None:
 
 def test_fused_trials_setting_is_edited_per_experiment(
         window: MainWindow, type_text: TypeText) -> None:
-    window.new_project("digits")
+    window.session.new_project("digits")
     assert window.project_view is not None and window.document is not None
     editor = window.project_view.experiment
     fuse = editor.editor("search.fuse")

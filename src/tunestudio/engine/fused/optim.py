@@ -14,9 +14,10 @@ A trial with learning rate 0 keeps its weights (that is how a stopped trial free
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
+from torch import nn
 
 from tunestudio.config import (
     AdamOptimizer,
@@ -24,6 +25,7 @@ from tunestudio.config import (
     RMSpropOptimizer,
     SGDOptimizer,
 )
+from tunestudio.engine.fused.stacked import StackedModel
 from tunestudio.engine.optimizers import OptimizerSpec
 
 
@@ -70,6 +72,7 @@ class FusedOptimizer:
         self.state = {name: [torch.zeros_like(p, memory_format=torch.preserve_format)
                              for p in self.params] for name in names}
         self.has_l1 = bool((self.l1 > 0).any())
+        self._any_nesterov = "nesterov" in self.hyper and bool(self.hyper["nesterov"].any())
         self.has_weight_decay = bool((self.weight_decay > 0).any())
 
     def select(self, rows: torch.Tensor, params: Sequence[torch.Tensor]) -> None:
@@ -79,6 +82,33 @@ class FusedOptimizer:
         self.l1 = self.l1.index_select(0, rows)
         self.hyper = {k: v.index_select(0, rows) for k, v in self.hyper.items()}
         self.state = {k: [s.index_select(0, rows) for s in v] for k, v in self.state.items()}
+
+    @torch.no_grad()
+    def write_back(self, row: int, optimizer: torch.optim.Optimizer, stack: StackedModel,
+                   model: nn.Module) -> None:
+        """Trial `row`'s state into its own torch `optimizer` (over `model`'s parameters), in
+        torch.optim's layout, so that its checkpoint resumes as a lone trial would."""
+        step = torch.tensor(float(self.steps))
+        momentum = self.hyper.get("momentum")
+        has_momentum = momentum is not None and float(momentum[row]) != 0.0
+        for i, (param, cut) in enumerate(stack.slices(row, model)):
+            def own(stacked: torch.Tensor, cut: Callable[[torch.Tensor], torch.Tensor] = cut
+                    ) -> torch.Tensor:
+                return cut(stacked).contiguous().clone()  # torch's fused kernels want this
+
+            if self.kind == "sgd":
+                state = {"momentum_buffer": own(self.state["buf"][i])} \
+                    if has_momentum else {}
+            elif self.kind in ("adam", "adamw"):
+                state = {"step": step.clone(), "exp_avg": own(self.state["exp_avg"][i]),
+                         "exp_avg_sq": own(self.state["exp_avg_sq"][i])}
+            else:
+                state = {"step": step.clone(),
+                         "square_avg": own(self.state["square_avg"][i])}
+                if has_momentum:
+                    state["momentum_buffer"] = own(self.state["buf"][i])
+            if state:
+                optimizer.state[param] = state
 
     @torch.no_grad()
     def step(self, lr: torch.Tensor) -> None:
@@ -100,12 +130,20 @@ class FusedOptimizer:
 
     def _sgd(self, lr: torch.Tensor) -> None:
         mom, nest = self.hyper["momentum"], self.hyper["nesterov"]
+        nesterov = self._any_nesterov
         for p, buf in zip(self.params, self.state["buf"], strict=True):
             if p.grad is None:
                 continue
+            m = _view(mom, p)
+            if not nesterov:  # buf = mu*buf + g + wd*p; p -= lr*buf, in place
+                buf.mul_(m).add_(p.grad)
+                if self.has_weight_decay:
+                    buf.addcmul_(p, _view(self.weight_decay, p))
+                p.addcmul_(buf, _view(lr, p), value=-1.0)
+                continue
             d = self._grad(p)
-            buf.mul_(_view(mom, p)).add_(d)
-            update = torch.where(_view(nest, p) > 0, d + _view(mom, p) * buf, buf)
+            buf.mul_(m).add_(d)
+            update = torch.where(_view(nest, p) > 0, d + m * buf, buf)
             p.sub_(update * _view(lr, p))
 
     def _adam(self, lr: torch.Tensor, decoupled: bool) -> None:

@@ -52,9 +52,18 @@ class StackedModel:
         """Keep only the trials at `rows` (a 1-d index tensor), in that order."""
         raise NotImplementedError
 
+    def slices(self, row: int, model: nn.Module
+               ) -> list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]]:
+        """For each of `params`, trial `row`'s own parameter in its unfused `model` and how to
+        cut that trial's value out of a stacked tensor of the same layout (a weight or an
+        optimiser state)."""
+        raise NotImplementedError
+
     def write_back(self, row: int, model: nn.Module) -> None:
         """Copy trial `row`'s weights (and buffers) into its own unfused `model`."""
-        raise NotImplementedError
+        with torch.no_grad():
+            for (param, cut), stacked in zip(self.slices(row, model), self.params, strict=True):
+                param.copy_(cut(stacked))
 
     def state(self) -> list[torch.Tensor]:
         """Tensors whose values a dry run must restore (buffers such as batch-norm statistics)."""
@@ -139,14 +148,20 @@ class StackedMLP(StackedModel):
         keep = rows.tolist()
         self.sizes = [self.sizes[r] for r in keep]
 
-    def write_back(self, row: int, model: nn.Module) -> None:
-        linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-        with torch.no_grad():
-            for i, lin in enumerate(linears):
-                weight, bias = self.params[2 * i], self.params[2 * i + 1]
-                lin.weight.copy_(weight[row, :lin.in_features, :lin.out_features].T)
-                if lin.bias is not None:
-                    lin.bias.copy_(bias[row, 0, :lin.out_features])
+    def slices(self, row: int, model: nn.Module
+               ) -> list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]]:
+        def weight(n_in: int, n_out: int) -> Callable[[torch.Tensor], torch.Tensor]:
+            return lambda t: t[row, :n_in, :n_out].T
+
+        def bias(n_out: int) -> Callable[[torch.Tensor], torch.Tensor]:
+            return lambda t: t[row, 0, :n_out]
+
+        out: list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] = []
+        for lin in (m for m in model.modules() if isinstance(m, nn.Linear)):
+            assert lin.bias is not None
+            out.append((lin.weight, weight(lin.in_features, lin.out_features)))
+            out.append((lin.bias, bias(lin.out_features)))
+        return out
 
 
 class VmapStack(StackedModel):
@@ -194,10 +209,13 @@ class VmapStack(StackedModel):
             self.params = [p.index_select(0, rows).detach().requires_grad_() for p in self.params]
             self.buffers = [b.index_select(0, rows) for b in self.buffers]
 
+    def slices(self, row: int, model: nn.Module
+               ) -> list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]]:
+        return [(model.get_parameter(name), lambda t: t[row]) for name in self._names]
+
     def write_back(self, row: int, model: nn.Module) -> None:
+        super().write_back(row, model)
         with torch.no_grad():
-            for name, p in zip(self._names, self.params, strict=True):
-                model.get_parameter(name).copy_(p[row])
             for name, b in zip(self._buffer_names, self.buffers, strict=True):
                 model.get_buffer(name).copy_(b[row])
 

@@ -31,7 +31,7 @@ import torch
 
 from tunestudio.config import RunConfig
 from tunestudio.engine.batching import batch_bounds
-from tunestudio.engine.data import Splits, load_splits
+from tunestudio.engine.data import Splits
 from tunestudio.engine.devices import resolve_device
 from tunestudio.engine.early_stopping import EarlyStopping
 from tunestudio.engine.events import (
@@ -46,11 +46,14 @@ from tunestudio.engine.fused.metrics import gather_trials, make_trial_loss, tria
 from tunestudio.engine.fused.optim import FusedOptimizer
 from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle, hand_fused_mlp
 from tunestudio.engine.fused.stacked import FusionError, StackedMLP, StackedModel, VmapStack
+from tunestudio.engine.input_norm import with_input_normalization
+from tunestudio.engine.loader_data import load_data
 from tunestudio.engine.metrics import EVAL_CHUNK, make_loss
 from tunestudio.engine.models import build_model, check_output, count_parameters
+from tunestudio.engine.optimizers import build_optimizer
 from tunestudio.engine.runtime import apply_torch_threads
 from tunestudio.engine.schedules import LRSchedule
-from tunestudio.engine.step_recorder import FLUSH_S, FLUSH_STEPS, Divergence
+from tunestudio.engine.step_recorder import FLUSH_S, FLUSH_STEPS, Divergence, StepRecorder
 from tunestudio.engine.trainer import PAUSE_POLL_S, Trainer, _better, _is_out_of_memory, _overriding
 from tunestudio.errors import TuneStudioError
 
@@ -140,14 +143,22 @@ class FusedTrainer:
         apply_torch_threads()
         self.device = resolve_device(self.device)
         cfg = self.configs[0]
-        data = self.datasets if self.datasets is not None else load_splits(cfg.data, self.base_dir)
-        self.datasets = data
+        loaded = self.datasets if self.datasets is not None else \
+            load_data(cfg.data, self.base_dir, self.device)
+        if not isinstance(loaded, Splits):
+            raise FusionError("data streamed through a DataLoader trains one trial at a time")
+        data = self.datasets = loaded
         models = []
         for member in self.members:
             member.device, member.datasets = self.device, data
             torch.manual_seed(member.seed)  # as Trainer.setup: the same seed, the same weights
-            member.model = build_model(member.config.model, data.input_shape, data.n_outputs,
-                                       self.base_dir).to(self.device)
+            model = build_model(member.config.model, data.input_shape, data.n_outputs,
+                                self.base_dir)
+            member.model = with_input_normalization(model, data.normalization).to(self.device)
+            # A torch optimiser of the trial's own model: checkpoints of the trial carry its
+            # state (see `_sync`), so a checkpoint of a fused trial resumes as a lone one.
+            member.optimizer = build_optimizer(member.config.optimizer,
+                                               member.model.parameters())
             member.schedule = LRSchedule(member.config, data.n_train)
             member.loss_fn = make_loss(member.config)
             models.append(member.model)
@@ -158,7 +169,7 @@ class FusedTrainer:
                                   "this GPU (no bfloat16) such trials train one at a time")
             self._autocast = lambda: torch.autocast("cuda", dtype=torch.bfloat16)
         self.stack: StackedModel
-        if hand_fused_mlp(cfg):
+        if hand_fused_mlp(cfg) and data.normalization is None:
             self.route = "mlp"
             dropouts = [getattr(m.config.model, "dropout", 0.0) for m in self.members]
             self.stack = StackedMLP(models, dropouts, self.device)
@@ -289,9 +300,15 @@ class FusedTrainer:
     def _new_slot(self, index: int, member: Trainer, row: int) -> _Slot:
         on_step = _overriding(member.hooks, "on_step_end") if member.step_events else []
         config = member.config
-        return _Slot(index, member, row, EarlyStopping(config.early_stopping,
+        slot = _Slot(index, member, row, EarlyStopping(config.early_stopping,
                                                        config.early_stopping_mode),
                      torch.Generator().manual_seed(member.seed), on_step)
+        # What a checkpoint of the member reads (engine/checkpoint.capture): its early
+        # stopping, batch order and evaluations; the group records its steps itself.
+        member._early, member._generator = slot.early, slot.generator
+        member._evaluated_at = -1
+        member._recorder = StepRecorder(False, None)
+        return slot
 
     def _elapsed(self, since: float) -> float:
         return time.perf_counter() - since - self._paused_s
@@ -352,7 +369,10 @@ class FusedTrainer:
             if not by_step and (epoch + 1) % every == 0:
                 self._evaluate()
             for slot in self.active:
-                for call in _overriding(slot.trainer.hooks, "on_epoch_end"):
+                calls = _overriding(slot.trainer.hooks, "on_epoch_end")
+                if calls:
+                    self._sync(slot)
+                for call in calls:
                     call(slot.trainer, epoch)
         self._recorder.flush()
         if self._interrupted():
@@ -460,8 +480,7 @@ class FusedTrainer:
         member = slot.trainer
         if self._ready and slot.row < len(self._rows) and self._rows[slot.row] is slot:
             with contextlib.suppress(Exception):
-                assert member.model is not None
-                self.stack.write_back(slot.row, member.model)
+                self._sync(slot)
             self._rows[slot.row] = None
         steps = member.step
         result = FitResult(status=status, message=message, metrics=dict(member.metrics),
@@ -472,6 +491,13 @@ class FusedTrainer:
         slot.result = result
         for hook in member.hooks:
             hook.on_fit_end(member, result)
+
+    def _sync(self, slot: _Slot) -> None:
+        """The trial's own model and torch optimiser take its fused weights and state."""
+        member = slot.trainer
+        assert member.model is not None and member.optimizer is not None
+        self.stack.write_back(slot.row, member.model)
+        self.optimizer.write_back(slot.row, member.optimizer, self.stack, member.model)
 
     def _maybe_compact(self) -> None:
         """Drop dead rows once they are an eighth of the stack (or on the CPU, where every row
