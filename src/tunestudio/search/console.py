@@ -33,7 +33,8 @@ class ConsoleProgress(RunnerHooks):
         self.started = time.monotonic()
         self.total = total_trials
         if total_trials == 0:
-            self._say("nothing to run: every trial of this experiment's plan has run")
+            self._say("nothing to run: every trial of this experiment's plan has run on the "
+                      "current config")
 
     def on_trial_start(self, ev: TrialStarted) -> None:
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in ev.params.items()) or "baseline"
