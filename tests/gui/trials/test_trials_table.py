@@ -319,7 +319,8 @@ def test_every_trial_action_works_through_its_real_signal(
     acts = panel.trial_actions
     menu = acts.menu(panel)
     assert {a.text() for a in menu.actions() if a.text()} == {
-        a.text() for a in (acts.compare_action, acts.baseline_action, acts.test_action,
+        a.text() for a in (acts.compare_action, acts.diff_action, acts.baseline_action,
+                           acts.test_action,
                            acts.notes_action, acts.seeds_action, acts.top_seeds_action,
                            acts.delete_action, acts.export_action, acts.model_action)}
     target = tmp_path / "table.csv"
@@ -366,6 +367,15 @@ def test_every_trial_action_works_through_its_real_signal(
     panel.select_trials([t.id for t in panel.model.trials()[:2]])
     acts.compare_action.trigger()
     assert len(panel.insights.compared) == 2
+    acts.diff_action.trigger()
+    from PySide6.QtWidgets import QApplication
+
+    from tunestudio.gui.trials.config_diff import ConfigDiffDialog
+
+    dialogs = [w for w in QApplication.topLevelWidgets()
+               if isinstance(w, ConfigDiffDialog) and w.isVisible()]
+    assert len(dialogs) == 1 and dialogs[0].table.rowCount() > 10
+    dialogs[0].close()
 def test_export_model_from_the_trial_menu(panel: TrialsPanel, project: Project, qtbot: QtBot,
                                           tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
@@ -406,3 +416,51 @@ def test_compare_shows_exactly_the_selected_trials_named_in_the_legend(
     legend = [label.text for _, label in live.panel.legend.items]
     assert any(f"{name} #{a.number} · lr=" in text for text in legend)
     live.close_view()
+
+
+def test_comparing_trials_of_different_baselines_says_so_and_diffs_their_configs(
+        panel: TrialsPanel, project: Project, qtbot: QtBot) -> None:
+    from tunestudio.gui.trials.config_diff import ConfigDiffDialog
+
+    live = LiveView(panel.insights)
+    qtbot.addWidget(live)
+    store, exp_id = stored(project)
+    epochs = project.baseline.training.epochs
+    old = project.baseline.model_copy(update={"training": project.baseline.training.model_copy(
+        update={"epochs": epochs + 5})})
+    config = merge_values(old, {"optimizer.lr": 0.004})
+    try:
+        tid = store.start_trial(exp_id, number=102, optuna_trial_id=None,
+                                params={"optimizer.lr": 0.004},
+                                config_json=config.model_dump_json(), device="cpu", seed=0)
+        store.finish_trial(tid, state="complete", objective=0.5, duration_s=1.0)
+        qtbot.waitUntil(lambda: panel.model.row_of(tid) is not None, timeout=5_000)
+        current = next(t for t in panel.model.trials() if t.id != tid and t.state == "complete")
+        panel.select_trials([current.id, tid])
+        panel.trial_actions.compare_action.trigger()
+        qtbot.waitUntil(lambda: not live.differs.isHidden(), timeout=10_000)
+        assert "more than the searched knobs" in live.differs.text()
+        assert "training.epochs" in live.differs.text()
+        assert panel.trial_actions.diff_action.isEnabled()
+        dialog = panel.trial_actions.compare_configs()
+        assert isinstance(dialog, ConfigDiffDialog)
+        qtbot.addWidget(dialog)
+        marked = {dialog.table.item(r, 1).text(): (dialog.table.item(r, 2).text(),
+                                                   dialog.table.item(r, 3).text())
+                  for r in range(dialog.table.rowCount())
+                  if dialog.table.item(r, 0).text() == "≠"}
+        assert marked["training.epochs"] == (str(epochs), str(epochs + 5))
+        assert "Beyond the searched knobs: " in dialog.summary.text()
+        dialog.only_changes.setChecked(True)
+        hidden = [r for r in range(dialog.table.rowCount()) if dialog.table.isRowHidden(r)]
+        assert len(hidden) == dialog.table.rowCount() - len(marked)
+        # two trials on the current baseline differ only in their searched values
+        others = [t for t in panel.model.trials() if t.id != tid and t.state == "complete"]
+        panel.select_trials([others[0].id, others[1].id])
+        panel.trial_actions.compare_action.trigger()
+        qtbot.waitUntil(lambda: live.differs.isHidden(), timeout=10_000)
+        dialog.close()
+    finally:
+        store.delete_trial(tid)
+        store.close()
+        live.close_view()

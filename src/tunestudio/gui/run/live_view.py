@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from tunestudio.gui.common import notifications
+from tunestudio.gui.common.comparison import differs_note
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.axes import X_MODES, Array, Curves, Smoother, XMode, curves_of
@@ -67,6 +68,9 @@ class LiveView(QWidget):
         self.status = QLabel("No trial running. Select trials in the table to compare them.",
                              self)
         self.reading = QLabel(self)
+        self.differs = QLabel(self)  # compared trials that differ beyond the searched knobs
+        self.differs.setWordWrap(True)
+        self.differs.hide()
         self.reading.setTextFormat(Qt.TextFormat.RichText)
         self.lr_log = QCheckBox("LR log scale", self)
         self.lr_log.setToolTip("The learning-rate plot on a log axis (as the LR range test)")
@@ -86,6 +90,7 @@ class LiveView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addWidget(self.differs)
         layout.addWidget(self.reading)
         layout.addWidget(self.panel, 1)
         self.crosshair = Crosshair(self.panel, self.panel.plots, self.reading, self._values_at,
@@ -105,6 +110,7 @@ class LiveView(QWidget):
         self._feeds: dict[int, _Feed] = {}  # still running, drawn as overlays (fused groups)
         self._ended: set[int] = set()  # trials of this run that ended
         self.overlays: dict[int, TrialCurves] = {}  # compared trials from the store
+        self._rows: dict[int, Any] = {}  # TrialRow (with its config) of each compared trial
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -255,6 +261,7 @@ class LiveView(QWidget):
             if tid not in ids:
                 self.overlays.pop(tid).remove()
         missing = [i for i in ids if i not in self.overlays]
+        self._update_differs()
         if missing:
             url, history = self.insights.url, self.insights.history
 
@@ -277,6 +284,8 @@ class LiveView(QWidget):
     def show_series(self, series: list[tuple[TrialSeries, Curves]]) -> None:
         wanted = set(self.insights.compared)
         metric = self._metric()
+        self._rows.update({ts.trial.id: ts.trial for ts, _ in series})
+        self._update_differs()
         for ts, prepared in series:
             tid = ts.trial.id
             if tid not in wanted or tid in self.overlays:
@@ -287,6 +296,13 @@ class LiveView(QWidget):
             curves.load(prepared, metric)
             self.overlays[tid] = curves
         self.refresh()
+
+    def _update_differs(self) -> None:
+        """Says when the compared trials differ in more than the searched knobs."""
+        rows = [self._rows[t] for t in self.insights.compared if t in self._rows]
+        note = differs_note(rows, self.insights.dimension_paths())
+        self.differs.setText(note)
+        self.differs.setVisible(bool(note))
 
     @Slot()
     def clear_overlays(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QObject, Slot
+from PySide6.QtCore import QModelIndex, QObject, Qt, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,6 +27,7 @@ from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import add_experiment, seeds_experiment, use_as_baseline
 from tunestudio.gui.common.file_dialogs import ask_save_file
 from tunestudio.gui.common.jobs import JobResult
+from tunestudio.gui.trials.config_diff import ConfigDiffDialog
 
 if TYPE_CHECKING:
     from tunestudio.config import Project
@@ -72,6 +73,8 @@ class TrialActions(QObject):
         self.delete_action = act("Delete…", self.delete, "Delete the selected trials")
         self.export_action = act("Export table…", self.export_csv,
                                  "The shown rows as CSV")
+        self.diff_action = act("Compare configs…", self.compare_configs,
+                               "Two selected trials' configs side by side, differences marked")
         self.model_action = act("Export model…", self.export_model,
                                 "This trial's stored model as a state dict, TorchScript or ONNX")
         self.insights.reads.result.connect(self._on_result)
@@ -93,8 +96,9 @@ class TrialActions(QObject):
 
     def menu(self, parent: QWidget) -> QMenu:
         menu = QMenu(parent)
-        for action in (self.compare_action, self.baseline_action, self.test_action,
-                       self.notes_action, self.seeds_action, self.top_seeds_action):
+        for action in (self.compare_action, self.diff_action, self.baseline_action,
+                       self.test_action, self.notes_action, self.seeds_action,
+                       self.top_seeds_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.delete_action)
@@ -108,6 +112,7 @@ class TrialActions(QObject):
         one = len(chosen) == 1
         finished = one and chosen[0].state == "complete"
         self.compare_action.setEnabled(bool(chosen))
+        self.diff_action.setEnabled(len(chosen) == 2)
         self.baseline_action.setEnabled(one and chosen[0].state != "invalid")
         self.test_action.setEnabled(finished)
         self.model_action.setEnabled(finished)
@@ -135,6 +140,20 @@ class TrialActions(QObject):
     def compare(self) -> None:
         self.insights.compare([t.id for t in self.panel.selected_trials()])
         self.panel.show_curves_requested.emit()
+
+    @Slot()
+    def compare_configs(self) -> ConfigDiffDialog | None:
+        """The two selected trials' configs side by side (read from the store: the table's
+        rows leave the config snapshot out)."""
+        chosen = self.panel.selected_trials()
+        if len(chosen) != 2:
+            return None
+        history, url = self.insights.history, self.insights.url
+        left, right = (history.store(url).trial(t.id) for t in chosen)  # two rows: ms
+        dialog = ConfigDiffDialog(left, right, self.insights.dimension_paths(), self.panel)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     @Slot()
     def use_as_baseline(self) -> None:
