@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from tunestudio.store import TrialRow
+from tunestudio.store import CurrentConfig, TrialRow
 from tunestudio.store.pareto import pareto_front
+from tunestudio.store.verdicts import ovat_verdicts
 
 if TYPE_CHECKING:
     from tunestudio.config import Experiment, RunConfig
@@ -61,6 +62,9 @@ class AnalysisData:
     train_time: Array = field(default_factory=lambda: np.zeros(0))
     on_front: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     two_objectives: bool = False
+    # One variable at a time: per knob, its effect against the baseline's seed noise
+    # (store/verdicts.py), one sentence each; empty for other strategies.
+    knob_verdicts: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -113,6 +117,11 @@ def load_analysis(history: History, url: str, experiment: Experiment,
             data.other[state] = np.array(numbers, dtype=np.int64)
     data.batch_curves = _batch_curves(history, url, done, objective.metric, maximize, baseline)
     _pareto(data, done, objective.second != "none", objective.resolved_direction)
+    if experiment.search.strategy == "ovat" and baseline is not None:
+        current = CurrentConfig(baseline)
+        data.knob_verdicts = [v.describe() for v in ovat_verdicts(
+            [r for r in done if current.holds(r)], experiment.search, baseline,
+            objective.resolved_direction)]
     return data
 
 

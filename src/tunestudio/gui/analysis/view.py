@@ -49,6 +49,9 @@ class AnalysisView(QWidget):
         for widget, title in zip(pages, TABS, strict=True):
             self.tabs.addTab(widget, title)
         self.status = QLabel(self)
+        self.verdicts = QLabel(self)  # one variable at a time: each knob against the noise
+        self.verdicts.setWordWrap(True)
+        self.verdicts.hide()
         refresh = QPushButton("Refresh", self)
         refresh.clicked.connect(self.reload)
         export = QPushButton("Export…", self)
@@ -62,6 +65,7 @@ class AnalysisView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addWidget(self.verdicts)
         layout.addWidget(self.tabs, 1)
         self.data: AnalysisData | None = None
         self.when_shown = WhenShown(self, self._load)
@@ -162,6 +166,9 @@ class AnalysisView(QWidget):
         for plot in (self.history, self.parallel, self.slices, self.contour, self.batch,
                      self.pareto):
             plot.show_data(data)
+        self.verdicts.setText("One variable at a time — " + "; ".join(data.knob_verdicts)
+                              if data.knob_verdicts else "")
+        self.verdicts.setVisible(bool(data.knob_verdicts))
         best = (max if data.maximize else min)(data.objective) if len(data) else None
         self.status.setText(f"{data.experiment}: {len(data)} complete trial(s)"
                             + (f", best {data.metric} {best:.4g}" if best is not None else ""))
