@@ -23,7 +23,7 @@ from tunestudio.engine.input_norm import with_input_normalization
 from tunestudio.engine.model_export import ExportFormat, export_model
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.storage import open_store
-from tunestudio.search.stored_model import load_stored_model, trial_state
+from tunestudio.search.stored_model import load_stored_model, trial_state, without_pretrained
 from tunestudio.store import TrialRow
 
 CHECK_SAMPLES = 1024  # validation samples the exported model is compared on
@@ -86,10 +86,7 @@ def model_from_state(config: RunConfig, state: State, base_dir: Path | None = No
 
 def _architecture(config: RunConfig, input_shape: tuple[int, ...], n_outputs: int,
                   norm: dict[str, list[float]] | None, base_dir: Path | None) -> nn.Module:
-    spec = config.model
-    if getattr(spec, "weights_path", None) is not None:  # the checkpoint has the weights
-        spec = spec.model_copy(update={"weights_path": None})
-    model = build_model(spec, input_shape, n_outputs, base_dir)
+    model = build_model(without_pretrained(config).model, input_shape, n_outputs, base_dir)
     return with_input_normalization(model, None if norm is None else
                                     (norm["mean"], norm["std"]))
 

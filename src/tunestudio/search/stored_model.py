@@ -29,6 +29,17 @@ class StoredModel:
     state: State
 
 
+def without_pretrained(config: RunConfig) -> RunConfig:
+    """`config` with `model.weights_path` cleared, for rebuilding a trial's model from its
+    checkpoint: the checkpoint holds every weight (the frozen backbone's too), so the
+    pretrained file the trial started from is neither read nor needed, and may since have been
+    moved or deleted. Freezing stays as trained (frozen batch norm keeps the same layers)."""
+    spec = config.model
+    if getattr(spec, "weights_path", None) is None:
+        return config
+    return config.model_copy(update={"model": spec.model_copy(update={"weights_path": None})})
+
+
 def trial_state(project: Project, row: TrialRow, url: str | None = None) -> State:
     """The trial's best checkpoint (weights_only=True). Raises CheckpointError when it has none
     (trained before checkpoints, removed by retention, corrupt)."""
@@ -44,7 +55,8 @@ def load_stored_model(project: Project, trial_id: int, *, base_dir: Path | None 
                       store: Store | None = None) -> StoredModel:
     """Rebuild trial `trial_id`'s model from its best checkpoint on `device` (default the CPU:
     an evaluation, not a training run) with the trial's data split. Raises CheckpointError
-    (no usable checkpoint) or TuneStudioError (no stored config, data that no longer loads)."""
+    (no usable checkpoint) or TuneStudioError (no stored config, data that no longer loads).
+    A fine-tuned trial's `model.weights_path` is not read (see `without_pretrained`)."""
     own = store is None
     store = store or open_store(project, url)
     try:
@@ -56,7 +68,7 @@ def load_stored_model(project: Project, trial_id: int, *, base_dir: Path | None 
         raise TuneStudioError(f"trial #{row.number} has no stored config")
     config = RunConfig.model_validate_json(row.config_json)
     state = trial_state(project, row, url)
-    trainer = Trainer(config, base_dir=base_dir, device=device, seed=row.seed)
+    trainer = Trainer(without_pretrained(config), base_dir=base_dir, device=device, seed=row.seed)
     trainer.setup()
     assert trainer.model is not None
     try:
