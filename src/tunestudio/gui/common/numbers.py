@@ -49,3 +49,14 @@ def trial_label(experiment: str | None, number: int, params: Any, most: int = 3)
         name = str(key).rsplit(".", 1)[-1]
         parts.append(f"{_KEY_NAMES.get(name, name)}={compact(value)}")
     return " · ".join(parts)
+
+
+def size(n_bytes: int) -> str:
+    """`0` -> `0 B`, `1536` -> `1.5 KiB`, `5_242_880` -> `5 MiB`: a byte count in binary units
+    with three significant digits (display only)."""
+    value = float(n_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(value) < 1024 or unit == "GiB":
+            return f"{n_bytes} B" if unit == "B" else f"{value:.3g} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")

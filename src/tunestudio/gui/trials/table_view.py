@@ -26,6 +26,7 @@ from tunestudio.gui.common import notifications
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.when_shown import WhenShown
 from tunestudio.gui.trials.actions import TrialActions
+from tunestudio.gui.trials.checkpoint_use import CheckpointUseLabel
 from tunestudio.gui.trials.table_model import (
     BuiltRows,
     TrialsProxy,
@@ -94,7 +95,11 @@ class TrialsPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.problem)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.count)
+        self.checkpoints = CheckpointUseLabel(insights, self)
+        status = QHBoxLayout()
+        status.addWidget(self.count, 1)
+        status.addWidget(self.checkpoints)
+        layout.addLayout(status)
         self.problem.hide()
         self._experiment: str | None = None
         self._since: float | None = None
@@ -323,3 +328,4 @@ class TrialsPanel(QWidget):
 
     def close_view(self) -> None:
         self.timer.stop()
+        self.checkpoints.timer.stop()
