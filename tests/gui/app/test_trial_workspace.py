@@ -42,4 +42,11 @@ def test_tabs_follow_the_window_run_and_the_selected_experiment(
                     timeout=10_000)  # that experiment never ran
     titles = [c.key for c in ws.table.model.columns]
     assert "model.width" in titles  # its own dimensions as columns
+    ws.show_page("Analysis")  # an empty view says so, instead of bare axes
+    qtbot.waitUntil(lambda: ws.analysis.pages.currentWidget() is ws.analysis.empty,
+                    timeout=10_000)
+    assert "No trials yet" in ws.analysis.empty.text()
+    view.experiments.select(1 - other)
+    qtbot.waitUntil(lambda: ws.analysis.pages.currentWidget() is ws.analysis.tabs,
+                    timeout=10_000)
     assert window.session.close_project()

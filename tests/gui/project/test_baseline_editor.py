@@ -153,3 +153,18 @@ def test_torchvision_model_fields_render(window: MainWindow) -> None:
         assert baseline.editor(path).isVisibleTo(baseline), path
     name = baseline.editor("model.name")
     assert isinstance(name, ChoiceEditor) and name.combo.findData("efficientnet_b0") >= 0
+
+
+def test_early_stopping_fields_are_off_while_it_is_off(window: MainWindow) -> None:
+    window.session.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    baseline = window.project_view.baseline
+    patience = baseline.binding.row("early_stopping.patience")
+    enabled = baseline.binding.row("early_stopping.enabled")
+    assert patience is not None and enabled is not None
+    on = bool(window.document.value("baseline.early_stopping.enabled"))
+    assert patience.isEnabled() == on
+    window.document.set_value("baseline.early_stopping.enabled", not on)
+    assert patience.isEnabled() == (not on) and enabled.isEnabled()
+    window.document.undo_stack.undo()
+    assert patience.isEnabled() == on

@@ -3,8 +3,11 @@ the models, dimensions picked from the config tree, and the trial counts."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import TypeText
@@ -18,12 +21,23 @@ from tunestudio.gui.project.dimension_picker import (
 
 
 def test_add_experiment_state_its_goal_and_pick_a_dimension(
-        window: MainWindow, qtbot: QtBot, type_text: TypeText) -> None:
+        window: MainWindow, qtbot: QtBot, type_text: TypeText,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     window.session.new_project("digits")
     assert window.project_view is not None and window.document is not None
     view = window.project_view
+    view.tabs.setCurrentWidget(view.baseline)
+    asked: list[str] = []
+
+    def ask(*args: object, **kwargs: object) -> tuple[str, bool]:
+        asked.append(str(kwargs.get("text", "")))
+        return "lr-sweep", True
+
+    monkeypatch.setattr(QInputDialog, "getText", ask)
     qtbot.mouseClick(view.experiments.add_button, Qt.MouseButton.LeftButton)
-    assert view.current_experiment() == "experiment"
+    assert asked == ["experiment"]  # Add asks for the name
+    assert view.current_experiment() == "lr-sweep"
+    assert view.tabs.currentWidget() is view.experiment  # and opens the new experiment
     editor = view.experiment
     goal = editor.editor("goal")
     assert isinstance(goal, NotesEditor)
@@ -132,3 +146,28 @@ def test_fused_trials_setting_is_edited_per_experiment(
     assert isinstance(cap, NumberEditor)
     type_text(cap.spin, "8")
     assert window.document.value("experiments.0.search.fuse_trials") == 8
+
+
+def test_removing_an_experiment_with_trials_asks(
+        window: MainWindow, qtbot: QtBot, project_file: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert window.session.open_project(project_file)
+    view, document = window.project_view, window.document
+    assert view is not None and document is not None
+    with qtbot.waitSignal(window.controller.run_finished, timeout=180_000):
+        assert window.runs.start()
+    asked: list[str] = []
+
+    def question(parent: object, title: str, text: str, *a: object) -> object:
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    view.experiments.select(0)
+    qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)
+    assert asked and "3 trial(s)" in asked[0]
+    assert "three" in document.experiment_names()  # kept: the user said no
+    view.experiments.select(1)  # never ran: removed without asking
+    other = view.current_experiment()
+    qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 1 and other not in document.experiment_names()

@@ -9,8 +9,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tunestudio.gui.analysis.data import AnalysisData, load_analysis
 from tunestudio.gui.analysis.importance_plot import ImportancePlot
@@ -66,7 +74,15 @@ class AnalysisView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.verdicts)
-        layout.addWidget(self.tabs, 1)
+        self.empty = QLabel("No trials yet: run the experiment (Run, F5) and its history, "
+                            "parallel coordinates, slices and contour appear here.", self)
+        self.empty.setObjectName("hint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.empty)
+        layout.addWidget(self.pages, 1)
         self.data: AnalysisData | None = None
         self.when_shown = WhenShown(self, self._load)
         self._importance_for: int = -1  # trials the shown importance was computed over
@@ -163,6 +179,7 @@ class AnalysisView(QWidget):
         if data.experiment != self.insights.experiment_name:
             return
         self.data = data
+        self.pages.setCurrentWidget(self.tabs if len(data) or data.other else self.empty)
         for plot in (self.history, self.parallel, self.slices, self.contour, self.batch,
                      self.pareto):
             plot.show_data(data)

@@ -154,8 +154,9 @@ class ProjectDocument(QObject):
             return
         self.undo_stack.push(_EditCommand(self, self._draft, draft, text, merge_key))
 
-    def add_experiment(self, source: int | None = None) -> int:
-        """A new experiment (a copy of `source` when given) with a unique name; its index."""
+    def add_experiment(self, source: int | None = None, name: str | None = None) -> int:
+        """A new experiment (a copy of `source` when given) named `name` (made unique), one
+        undoable edit; its index."""
         names = set(self.experiment_names())
         if source is None:
             body = Experiment().model_dump(mode="json")
@@ -164,6 +165,7 @@ class ProjectDocument(QObject):
             body = json.loads(json.dumps(self._draft["experiments"][source]))
             body["conclusion"] = ""
             stem = f"{body.get('name', 'experiment')}-copy"
+        stem = name.strip() if name and name.strip() else stem
         n, name = 1, stem
         while name in names:
             n += 1

@@ -79,3 +79,21 @@ def seeds_experiment(trial: TrialRow, source: Experiment, seeds: int) -> Experim
                                 budget=Budget(trials=None), pruner=PrunerConfig(kind="none"),
                                 objective=source.search.objective),
     )
+
+
+def experiment_trial_count(document: ProjectDocument, experiment: str) -> int:
+    """How many trials the project's history holds for `experiment` (0 without a database).
+    One count query on the calling thread: milliseconds."""
+    from pathlib import Path
+
+    url = document.storage_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return 0
+    from tunestudio.store import Store
+
+    store = Store.open(url)
+    try:
+        row = store.experiment(experiment)
+        return len(store.trials(row.id)) if row is not None else 0
+    finally:
+        store.close()

@@ -110,7 +110,14 @@ class BaselineEditor(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        self.binding.set_data(self.document.draft.get("baseline", {}))
+        baseline = self.document.draft.get("baseline", {})
+        self.binding.set_data(baseline)
+        # early stopping's settings mean nothing while it is off
+        stopping = bool((baseline.get("early_stopping") or {}).get("enabled", True))
+        for path, rows in self.binding.rows.items():
+            if path.startswith("early_stopping.") and path != "early_stopping.enabled":
+                for row in rows:
+                    row.setEnabled(stopping)
         problems = [(p[len(PREFIX):], m) for p, m in self.document.problems
                     if p.startswith(PREFIX)]
         if any(p == "baseline" for p, _ in self.document.problems):

@@ -16,8 +16,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListView,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.config import STRATEGY_LABELS
 from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.common.document_edits import experiment_trial_count
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -70,6 +73,7 @@ class ExperimentList(QWidget):
     """`current_changed(index)` is -1 when no experiment is selected."""
 
     current_changed = Signal(int)
+    added = Signal(int)  # a new experiment, to open in the editor
 
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,8 +143,14 @@ class ExperimentList(QWidget):
 
     @Slot()
     def _on_add(self) -> None:
-        self._last = self.document.add_experiment()
+        """Asks for the new experiment's name, adds it and opens it in the editor."""
+        name, ok = QInputDialog.getText(self, "New experiment", "Name of the experiment:",
+                                        text="experiment")
+        if not ok or not name.strip():
+            return
+        self._last = self.document.add_experiment(name=name)
         self.select(self._last)
+        self.added.emit(self._last)
 
     @Slot()
     def _on_duplicate(self) -> None:
@@ -150,6 +160,14 @@ class ExperimentList(QWidget):
 
     @Slot()
     def _on_remove(self) -> None:
+        name = self.current_name()
+        count = experiment_trial_count(self.document, name) if name else 0
+        if count and QMessageBox.question(
+                self, "Remove experiment",
+                f"Remove {name}? Its {count} trial(s) stay in the history, but no experiment "
+                "of the project shows them (Edit > Undo brings the experiment back).") \
+                != QMessageBox.StandardButton.Yes:
+            return
         if self.current() >= 0:
             self._last = max(0, self.current() - 1)
             self.document.remove_experiment(self.current())

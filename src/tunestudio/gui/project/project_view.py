@@ -33,6 +33,7 @@ class ProjectView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self.experiments.current_changed.connect(self._on_experiment)
+        self.experiments.added.connect(lambda _: self.tabs.setCurrentWidget(self.experiment))
         self._on_experiment(self.experiments.current())
 
     def add_view(self, widget: QWidget, title: str) -> int:
