@@ -102,3 +102,46 @@ def test_the_l1_penalty_shrinks_the_weights() -> None:
     plain, _, _ = _fit({"optimizer.lr": 0.1})
     sparse, _, _ = _fit({"optimizer.lr": 0.1, "optimizer.l1": 0.01})
     assert l1(sparse) < 0.9 * l1(plain)
+
+
+def _stopper(mode: str, **settings: object) -> EarlyStopping:
+    metric = "val_loss" if mode == "min" else "val_accuracy"
+    return EarlyStopping(EarlyStoppingConfig(monitor=metric, **settings),  # type: ignore[arg-type]
+                         mode)  # type: ignore[arg-type]
+
+
+def test_a_target_stops_as_soon_as_it_is_reached() -> None:
+    assert _stops_at([1.0, 0.6, 0.5, 0.4], "min", patience=10, target=0.5) == 3
+    assert _stops_at([0.5, 0.89, 0.9, 0.95], "max", patience=10, target=0.9) == 3
+    stopper = _stopper("min", patience=10, target=0.5)
+    stopper.observe({"val_loss": 0.7}, 1.0)
+    message = stopper.observe({"val_loss": 0.25}, 2.0)
+    assert message == "val_loss reached the target 0.5 (0.25) at epoch 2"
+
+
+def test_patience_message_names_the_best_and_min_delta() -> None:
+    stopper = _stopper("max", patience=2, min_delta=0.1)
+    assert stopper.observe({"val_accuracy": 0.5}, 1.0) is None
+    assert stopper.observe({"val_accuracy": 0.55}, 2.0) is None
+    message = stopper.observe({"val_accuracy": 0.52}, 3.0)
+    assert message == ("val_accuracy did not improve by more than 0.1 for 2 evaluation(s); "
+                       "best 0.5 at epoch 1")
+    plain = _stopper("min", patience=1)
+    plain.observe({"val_loss": 1.0}, 1.0)
+    assert plain.observe({"val_loss": 1.0}, 2.0) == (
+        "val_loss did not improve for 1 evaluation(s); best 1 at epoch 1")
+
+
+def test_non_finite_or_missing_values_and_a_disabled_stopper() -> None:
+    nan = float("nan")
+    assert _stops_at([1.0, nan, nan, 0.1], "min", patience=2) == 3  # NaN never improves
+    assert _stops_at([nan, nan, nan], "min", patience=2, target=0.5) == 2
+    stopper = _stopper("min", patience=1)
+    for epoch in range(5):  # the monitored metric is not there: nothing to judge
+        assert stopper.observe({"val_accuracy": 0.1}, float(epoch)) is None
+    assert stopper.bad == 0 and stopper.best is None
+    assert _stops_at([1.0, 2.0, 3.0], "min", patience=1, enabled=False) is None
+    first = _stopper("min", patience=3)
+    first.observe({"val_loss": 2.0}, 1.5)
+    first.observe({"val_loss": 1.0}, 2.5)
+    assert (first.best, first.best_epoch, first.bad) == (1.0, 2.5, 0)

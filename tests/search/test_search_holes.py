@@ -66,12 +66,25 @@ def test_a_trial_better_than_the_median_is_not_pruned_and_its_values_are_reporte
 
 
 def test_a_trial_that_falls_below_the_median_later_is_pruned_at_that_evaluation() -> None:
-    # above the median's 0.5 at evaluation 1; its best so far, 0.58, below 0.6 at evaluation 2
-    reporter, stops, trial = _report([0.55, 0.58, 0.9])
+    # its best so far is above the median's 0.5 and 0.6 at evaluations 1 and 2, and its best,
+    # 0.68, below 0.7 at evaluation 3
+    reporter, stops, trial = _report([0.55, 0.65, 0.68, 0.9])
     assert reporter.pruned.is_set()
     [(status, message)] = stops.requests
-    assert status == "pruned" and message.startswith("pruned after evaluation 2:")
-    assert trial.study.get_trials()[-1].intermediate_values == {0: 0.55, 1: 0.58}
+    assert status == "pruned" and message.startswith("pruned after evaluation 3:")
+    assert "val_accuracy = 0.68 " in message
+    assert trial.study.get_trials()[-1].intermediate_values == {0: 0.55, 1: 0.65, 2: 0.68}
+
+
+def test_a_report_that_fails_is_kept_and_the_trial_goes_on() -> None:
+    study = _study_with_one_finished_trial()
+    trial = study.ask()
+    study.tell(trial, 0.1)  # finished: Optuna refuses further reports
+    reporter = PruningReporter(trial, "val_accuracy")
+    stops = _Stops()
+    reporter.submit(stops, 0.1, 0)  # type: ignore[arg-type]
+    reporter.close()
+    assert reporter.error is not None and stops.requests == []
 
 
 def test_each_strategy_gets_its_own_sampler() -> None:
