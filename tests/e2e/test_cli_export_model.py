@@ -33,3 +33,30 @@ def test_export_model_writes_checked_files(tmp_path: Path) -> None:
         assert "largest output difference" in done.stderr
     missing = _cli("export-model", str(path), "--trial", "7", "-o", str(tmp_path / "x.pt"))
     assert missing.returncode == 1 and "no trial #7" in missing.stderr
+
+
+def test_export_model_takes_the_best_trial_by_default_and_names_the_kept_ones(
+        tmp_path: Path) -> None:
+    from tunestudio.config import CheckpointSettings
+    from tunestudio.search import open_store
+    from tunestudio.store import CurrentConfig
+
+    path = tmp_path / "p.tuneproj"
+    project = tiny_project({"budget": Budget(trials=3)}, epochs=2).model_copy(
+        update={"checkpoints": CheckpointSettings(keep_best=1)})
+    save_project(project, path)
+    assert _cli("run", str(path), "--quiet").returncode == 0
+    store = open_store(project)
+    rows = store.trials()
+    store.close()
+    best = CurrentConfig(project.baseline).best(rows, "maximize")
+    assert best is not None and len(rows) == 3
+    done = _cli("export-model", str(path), "-o", str(tmp_path / "best.pt"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["number"] == best.number
+    assert f"trial #{best.number} as state_dict" in done.stderr
+    removed = next(r.number for r in rows if r.number != best.number)
+    gone = _cli("export-model", str(path), "--trial", str(removed), "-o", str(tmp_path / "x.pt"))
+    assert gone.returncode == 1
+    assert "retention setting removed it" in gone.stderr
+    assert f"keep a checkpoint: #{best.number}\n" in gone.stderr

@@ -42,8 +42,9 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("export-model", help="write a trial's stored model (its best "
                        "checkpoint) as a state dict, TorchScript or ONNX file")
     p.add_argument("path", help="project file")
-    p.add_argument("--trial", type=int, required=True, metavar="N",
-                   help="the trial's number (#N) in the experiment")
+    p.add_argument("--trial", type=int, metavar="N",
+                   help="the trial's number (#N) in the experiment (default: its best trial "
+                   "on the current baseline)")
     p.add_argument("--experiment", help="experiment name (default: the project's first)")
     p.add_argument("--output", "-o", required=True, help="file to write")
     p.add_argument("--format", choices=FORMATS, default="state_dict",

@@ -18,12 +18,17 @@ from torch import nn
 
 from tunestudio.config import Project, RunConfig
 from tunestudio.engine import Splits, build_model
-from tunestudio.engine.checkpoint import State
+from tunestudio.engine.checkpoint import CheckpointError, State
 from tunestudio.engine.input_norm import with_input_normalization
 from tunestudio.engine.model_export import ExportFormat, export_model
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.storage import open_store
-from tunestudio.search.stored_model import load_stored_model, trial_state, without_pretrained
+from tunestudio.search.stored_model import (
+    load_stored_model,
+    trial_state,
+    trials_with_checkpoints,
+    without_pretrained,
+)
 from tunestudio.store import TrialRow
 
 CHECK_SAMPLES = 1024  # validation samples the exported model is compared on
@@ -47,22 +52,45 @@ class ModelExport:
     note: str = ""
 
 
-def find_trial(project: Project, number: int, experiment: str | None = None,
+def find_trial(project: Project, number: int | None, experiment: str | None = None,
                url: str | None = None) -> TrialRow:
-    """Trial #`number` of the experiment (default: the project's first). Raises
-    TuneStudioError naming what exists."""
+    """Trial #`number` of the experiment (default: the project's first); with `number` None,
+    its best complete trial trained on the current baseline (as `tunestudio info` reports
+    it). Raises TuneStudioError naming what exists."""
+    from tunestudio.store import CurrentConfig
+
     name = experiment or (project.experiments[0].name if project.experiments else None)
     store = open_store(project, url)
     try:
         exp = store.experiment(name) if name else None
         if exp is None:
             raise TuneStudioError(f"the experiment '{name}' has no trials yet; run it first")
-        rows = [r for r in store.trials(exp.id) if r.number == number]
+        trials = store.trials(exp.id)
+        if number is None:
+            direction = project.experiment(exp.name).search.objective.resolved_direction \
+                if exp.name in {e.name for e in project.experiments} else "maximize"
+            best = CurrentConfig(project.baseline).best(trials, direction)
+            if best is None:
+                raise TuneStudioError(
+                    f"experiment '{name}' has no complete trial on the current baseline, so "
+                    "there is no best trial to export; name one with --trial N (it has: "
+                    f"{', '.join(str(r.number) for r in trials) or 'none'})")
+            return store.trial(best.id)
+        rows = [r for r in trials if r.number == number]
         if not rows:
-            numbers = ", ".join(str(r.number) for r in store.trials(exp.id)) or "none"
+            numbers = ", ".join(str(r.number) for r in trials) or "none"
             raise TuneStudioError(f"experiment '{name}' has no trial #{number} (it has: "
                                   f"{numbers})")
         return store.trial(rows[-1].id)
+    finally:
+        store.close()
+
+
+def _study_name(project: Project, row: TrialRow, url: str | None) -> str:
+    store = open_store(project, url)
+    try:
+        return next((e.study_name for e in store.experiments() if e.id == row.experiment_id),
+                    "")
     finally:
         store.close()
 
@@ -91,18 +119,25 @@ def _architecture(config: RunConfig, input_shape: tuple[int, ...], n_outputs: in
                                     (norm["mean"], norm["std"]))
 
 
-def export_trial_model(project: Project, number: int, out: Path, fmt: ExportFormat, *,
+def export_trial_model(project: Project, number: int | None, out: Path, fmt: ExportFormat, *,
                        experiment: str | None = None, base_dir: Path | None = None,
                        url: str | None = None, check: bool = True) -> ModelExport:
-    """Export trial #`number`'s stored model to `out` (plus `out` + ".json", the metadata).
-    With `check`, the exported file is loaded back (onnxruntime for ONNX, when installed) and
-    compared with the stored model on up to 1,024 validation samples. Raises CheckpointError
-    (no stored model), ExportError (format, missing optional package) or TuneStudioError."""
+    """Export trial #`number`'s stored model (None: the experiment's best trial, see
+    `find_trial`) to `out` (plus `out` + ".json", the metadata). With `check`, the exported
+    file is loaded back (onnxruntime for ONNX, when installed) and compared with the stored
+    model on up to 1,024 validation samples. Raises CheckpointError (no stored model; it names
+    the trials that keep one), ExportError (format, missing optional package) or
+    TuneStudioError."""
     row = find_trial(project, number, experiment, url)
     if not row.config_json:
         raise TuneStudioError(f"trial #{row.number} has no stored config")
     config = RunConfig.model_validate_json(row.config_json)
-    state = trial_state(project, row, url)
+    try:
+        state = trial_state(project, row, url)
+    except CheckpointError as exc:
+        kept = trials_with_checkpoints(project, _study_name(project, row, url), url)
+        raise CheckpointError(f"{exc}. Trials of this experiment that keep a checkpoint: "
+                              f"{', '.join(f'#{n}' for n in kept) or 'none'}") from None
     model = model_from_state(config, state, base_dir)
     shape = tuple(state["data"]["input_shape"])
     files = export_model(model, torch.zeros((2, *shape)), out, fmt)

@@ -12,7 +12,7 @@ from tunestudio.config import Project, RunConfig
 from tunestudio.engine import ConfusionMatrix, Trainer, confusion_matrix, evaluate_test
 from tunestudio.engine.checkpoint import CheckpointError, State
 from tunestudio.errors import TuneStudioError
-from tunestudio.search.artifacts import CheckpointPlan, read_checkpoint
+from tunestudio.search.artifacts import CheckpointPlan, checkpoint_file, read_checkpoint
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
 from tunestudio.store import Store, TrialRow
 
@@ -48,6 +48,27 @@ def trial_state(project: Project, row: TrialRow, url: str | None = None) -> Stat
     storage = optuna_storage(url or storage_url(project))
     frozen = storage.get_trial(row.optuna_trial_id)
     return read_checkpoint(CheckpointPlan.for_project(project), frozen)
+
+
+def trials_with_checkpoints(project: Project, study_name: str, url: str | None = None
+                            ) -> list[int]:
+    """Numbers of the trials of the experiment's Optuna study whose best checkpoint is still
+    on disk (not removed by retention), in order: the trials that can be exported or
+    evaluated. An unknown study has none."""
+    storage = optuna_storage(url or storage_url(project))
+    try:
+        study_id = storage.get_study_id_from_name(study_name)
+    except KeyError:
+        return []
+    plan = CheckpointPlan.for_project(project)
+    kept = []
+    for frozen in storage.get_all_trials(study_id, deepcopy=False):
+        try:
+            checkpoint_file(plan, frozen)
+        except CheckpointError:
+            continue
+        kept.append(frozen.number)
+    return sorted(kept)
 
 
 def load_stored_model(project: Project, trial_id: int, *, base_dir: Path | None = None,
