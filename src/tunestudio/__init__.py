@@ -10,13 +10,7 @@ The Python API (`tunestudio.api`) is reachable from here and loads on first use,
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-try:
-    __version__ = version("tunestudio")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+source"
 
 _API = ("Curves", "Experiment", "Project", "Trial", "load_project", "new_project")
 
@@ -27,8 +21,22 @@ __all__ = ["Curves", "Experiment", "Project", "Trial", "__version__", "load_proj
 # No import of tunestudio.api here, not even for type checkers: every layer imports this module
 # (for __version__), and none may reach the API's imports (search, torch) through it.
 def __getattr__(name: str) -> Any:
-    if name not in _API:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _API:
+        value = getattr(importlib.import_module("tunestudio.api"), name)
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module("tunestudio.api"), name)
     globals()[name] = value
     return value
+
+
+def _version() -> str:
+    """The installed distribution's version. Read on first use: importlib.metadata (and the
+    email parser it loads) is a tenth of what the quick CLI commands cost."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tunestudio")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0+source"

@@ -18,7 +18,7 @@ import json, sys
 from tunestudio.cli import main
 rc = main(sys.argv[1:])
 sys.stdout.flush()
-heavy = sorted(m for m in ("torch", "optuna", "PySide6") if m in sys.modules)
+heavy = sorted(m for m in ("torch", "optuna", "PySide6", "numpy") if m in sys.modules)
 print("\\nPROBE " + json.dumps({"rc": rc, "heavy": heavy}))
 """
 
@@ -73,7 +73,10 @@ def test_read_only_commands_import_neither_torch_nor_optuna(project_with_history
     args = [a.format(p=project_with_history, e=name) for a in command]
     rc, heavy, out = probe(*args)
     assert rc == 0, out
-    assert heavy == [], f"`tunestudio {' '.join(command)}` imported {heavy}"
+    assert not {"torch", "optuna", "PySide6"} & set(heavy), \
+        f"`tunestudio {' '.join(command)}` imported {heavy}"
+    if command[0] in ("info", "trials"):  # numpy (a fifth of their time) waits for series
+        assert heavy == [], f"`tunestudio {' '.join(command)}` imported {heavy}"
 
 
 def test_the_probe_sees_torch_when_a_command_loads_it(project_with_history: Path) -> None:

@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tunestudio import __version__
 from tunestudio.cli import compare, history, lr_find, models, project, rerun, training
 from tunestudio.cli.common import Command
 from tunestudio.cli.gui import open_gui
@@ -40,13 +39,25 @@ GUI_FLAGS = frozenset({"--smoke-test"})
 DESKTOP_FLAGS = frozenset({"--install-desktop", "--uninstall-desktop"})
 
 
+class _VersionAction(argparse.Action):
+    """--version, reading the version only when asked (see tunestudio.__init__)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from tunestudio import __version__
+
+        print(f"TuneStudio {__version__}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tunestudio",
         description="Tune deep-learning training runs by controlled experiments. "
         "Without a command, opens the desktop app (optionally with PROJECT.tuneproj).",
     )
-    parser.add_argument("--version", action="version", version=f"TuneStudio {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)

@@ -8,9 +8,14 @@ points, in step order.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from tunestudio.store.rows import IntArray, StepSeries
+from tunestudio.store.rows import StepSeries
+
+if TYPE_CHECKING:
+    from tunestudio.store.rows import IntArray
 
 
 def _segment_keep(loss: np.ndarray, start: int, stop: int, budget: int) -> IntArray:

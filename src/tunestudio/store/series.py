@@ -14,13 +14,17 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import Connection, bindparam, insert, select
 
 from tunestudio.store import schema
-from tunestudio.store.rows import EvalLike, EvalSeries, FloatArray, StepSeries
+from tunestudio.store.rows import EvalLike, EvalSeries, StepSeries
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from tunestudio.store.rows import FloatArray
 
 # (step, epoch, loss, lr, grad_norm), as callers give them
 StepTuple = tuple[int, float | None, float | None, float | None, float | None]
@@ -115,6 +119,8 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
 
 def _split(trial_col: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of each run of equal trial ids in a sorted column."""
+    import numpy as np  # loaded with the first read, not with the store
+
     if len(trial_col) == 0:
         return []
     bounds = np.flatnonzero(np.diff(trial_col)) + 1
@@ -126,12 +132,16 @@ def _split(trial_col: np.ndarray) -> list[tuple[int, int]]:
 def _as_float_matrix(rows: Sequence[Sequence[Any]], width: int) -> FloatArray:
     """Rows of numbers and None as a float matrix with NaN for None (SQLite returns a stored
     NaN as NULL)."""
+    import numpy as np
+
     if not rows:
         return np.empty((0, width), dtype=np.float64)
     return np.array(rows, dtype=np.float64)
 
 
 def read_steps(conn: Connection, trial_ids: Sequence[int]) -> dict[int, StepSeries]:
+    import numpy as np
+
     t = schema.step
     out: dict[int, StepSeries] = {}
     query = (
@@ -154,6 +164,8 @@ def read_steps(conn: Connection, trial_ids: Sequence[int]) -> dict[int, StepSeri
 
 
 def _metric_arrays(texts: Sequence[str]) -> dict[str, FloatArray]:
+    import numpy as np
+
     parsed: list[Mapping[str, float]] = [json.loads(s) if s != "{}" else {} for s in texts]
     names = sorted({name for m in parsed for name in m})
     return {
@@ -163,6 +175,8 @@ def _metric_arrays(texts: Sequence[str]) -> dict[str, FloatArray]:
 
 
 def read_evals(conn: Connection, trial_ids: Sequence[int]) -> dict[int, EvalSeries]:
+    import numpy as np
+
     t = schema.evaluation
     out: dict[int, EvalSeries] = {}
     query = (

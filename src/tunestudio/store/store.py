@@ -31,7 +31,6 @@ from tunestudio.config.fingerprint import fingerprint_json
 from tunestudio.store import experiments, migrations, schema, series, trials
 from tunestudio.store.clock import epoch_now
 from tunestudio.store.database import Database, display_url
-from tunestudio.store.downsample import downsample
 from tunestudio.store.errors import NotFoundError
 from tunestudio.store.rows import (
     EvalLike,
@@ -313,6 +312,8 @@ class Store:
         with self._db.read() as conn:
             result = series.read_steps(conn, trial_ids)
         if max_points is not None:
+            from tunestudio.store.downsample import downsample  # numpy: with the first read
+
             result = {k: downsample(v, max_points) for k, v in result.items()}
         return result
 
