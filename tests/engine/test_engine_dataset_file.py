@@ -99,3 +99,39 @@ def test_samples_of_different_shapes_are_named(tmp_path: Path) -> None:
     result = Trainer(config(ragged)).fit()
     assert result.status == "failed"
     assert "samples differ in shape" in result.message and "Resize" in result.message
+
+
+TORCHVISION_DATASETS = '''
+import torch
+from torchvision import datasets, transforms
+
+
+def make_datasets(split_seed):
+    tf = transforms.Compose([transforms.Grayscale(), transforms.ToTensor()])
+    full = datasets.ImageFolder(FOLDER, transform=tf)
+    g = torch.Generator().manual_seed(split_seed)
+    return torch.utils.data.random_split(full, [len(full) - 4, 4], generator=g)
+'''
+
+
+def test_a_dataset_file_built_on_torchvision_loads_in_a_fresh_process(tmp_path: Path) -> None:
+    """torchvision's ImageFolder and transforms, as users write them; a fresh interpreter, so
+    that nothing imported torchvision before the user's file does (beside a CPU-only torch,
+    PyPI's torchvision fails its own import unless TuneStudio prepares it)."""
+    import subprocess
+    import sys
+
+    write_folder(tmp_path / "imgs")
+    file = tmp_path / "datasets.py"
+    file.write_text(f"FOLDER = {str(tmp_path / 'imgs')!r}\n{TORCHVISION_DATASETS}")
+    script = ("import sys\nfrom pathlib import Path\n"
+              "from tunestudio.config import DataConfig, DatasetFileData\n"
+              "from tunestudio.engine.loader_data import load_data\n"
+              "assert 'torchvision' not in sys.modules\n"
+              f"data = load_data(DataConfig(source=DatasetFileData(path={str(file)!r})), None, "
+              "'cpu')\n"
+              "print(data.n_train, data.n_val, data.input_shape, data.n_classes)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["20", "4", "(1,", "8,", "8)", "3"]

@@ -40,6 +40,7 @@ def load_function(path: Path, name: str, what: str) -> Callable[..., Any]:
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise UserCodeError(f"{what} file '{path}' cannot be imported; it must be a .py file")
+    _prepare_torchvision(path)
     module = importlib.util.module_from_spec(spec)
     # While it runs, the module is importable by name (dataclasses and typing look it up) and
     # its folder is on the path (so it can import its neighbours); neither outlives the import.
@@ -64,6 +65,28 @@ def load_function(path: Path, name: str, what: str) -> Callable[..., Any]:
         raise UserCodeError(f"{what} file '{path}' has no function '{name}' (functions found: "
                             f"{listing}); define it or set the function name")
     return cast(Callable[..., Any], func)
+
+
+def _prepare_torchvision(path: Path) -> None:
+    """A file that uses torchvision (its datasets, transforms or models) gets the torchvision
+    TuneStudio imports: beside a CPU-only torch, PyPI's torchvision fails its own `import`
+    unless its operator schemas are declared first (see engine.torchvision_import). One that
+    cannot be imported at all is an error saying how to install it."""
+    try:
+        mentions = "torchvision" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return  # the import below reports the unreadable file
+    if not mentions or "torchvision" in sys.modules:
+        return
+    from tunestudio.engine.torchvision_import import (
+        TorchvisionUnavailableError,
+        import_torchvision,
+    )
+
+    try:
+        import_torchvision()
+    except TorchvisionUnavailableError as exc:
+        raise UserCodeError(f"'{path}' uses torchvision, but {exc}") from None
 
 
 def call(func: Callable[..., Any], what: str, *args: Any) -> Any:
