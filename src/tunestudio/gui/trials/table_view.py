@@ -172,13 +172,27 @@ class TrialsPanel(QWidget):
         def read() -> tuple[str, list[TrialRow] | BuiltRows, float]:
             rows, now = history.trials(url, name, since)
             if since is None:  # a full load: rows built here, off the GUI thread
-                return name, build_rows(rows, dims, metric, direction, current), now
+                return name, build_rows(rows, dims, metric, direction), now
             return name, rows, now
 
         self.insights.reads.submit(key, read)
 
+    def _mark_stale(self, trials: list[TrialRow]) -> None:
+        """Which of the loaded trials were trained on another baseline, worked out on the
+        lane after the rows are shown."""
+        current, name = self.model.current, self._experiment
+        if current is None or not trials:
+            return
+        self.insights.reads.submit("trials:stale", lambda: (name, current.stale(trials)))
+
     @Slot(object)
     def _on_result(self, result: JobResult) -> None:
+        if result.key == "trials:stale" and result.ok:
+            name, stale = result.value
+            if name == self._experiment:
+                self.model.set_stale_ids(stale)
+                self._count_timer.start()
+            return
         if result.key not in ("trials:load", "trials:poll"):
             return
         if not result.ok:
@@ -192,6 +206,7 @@ class TrialsPanel(QWidget):
         if isinstance(rows, BuiltRows):
             self.model.set_built(rows)
             self._after_change(bool(rows.rows))
+            self._mark_stale([r.trial for r in rows.rows])
         elif rows:
             self.apply(rows)
         self._since = now
@@ -206,7 +221,8 @@ class TrialsPanel(QWidget):
             self.model.set_built(build_rows(
                 sorted(trials.values(), key=lambda t: t.number),
                 self.insights.dimension_paths(), objective.metric if objective else None,
-                objective.resolved_direction if objective else "maximize", self.model.current))
+                objective.resolved_direction if objective else "maximize"))
+            self._mark_stale(self.model.trials())
         else:
             self.model.upsert(rows)
         self._after_change(True)
