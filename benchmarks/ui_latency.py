@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from tunestudio.config import (
         Budget,
         Experiment,
+        FloatDimension,
         PrunerConfig,
         SearchDefinition,
         from_template,
@@ -67,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         "early_stopping": base.early_stopping.model_copy(update={"enabled": False}),
     })
     experiment = Experiment(name="latency", search=SearchDefinition(
-        strategy="random", budget=Budget(trials=1), pruner=PrunerConfig(kind="none")))
+        strategy="random", budget=Budget(trials=1), pruner=PrunerConfig(kind="none"),
+        dimensions=[FloatDimension(path="optimizer.lr", low=1e-3, high=1e-2, log=True)]))
     path = folder / "latency.tuneproj"
     save_project(project.model_copy(update={"baseline": baseline,
                                             "experiments": [experiment]}), path)
