@@ -92,7 +92,7 @@ print(json.dumps({"search_s": time.perf_counter() - t0, "best": study.best_value
 '''
 
 
-def project_file(folder: Path, seed: int, trials: int) -> Path:
+def project_file(folder: Path, seed: int, trials: int, side: str = "fused") -> Path:
     from tunestudio.config import (
         Budget,
         BuiltinData,
@@ -134,25 +134,23 @@ def project_file(folder: Path, seed: int, trials: int) -> Path:
     )
     project = Project(name=f"headline-{seed}", baseline=baseline,
                       experiments=[Experiment(name="headline", search=search)],
-                      storage_url=f"sqlite:///{folder / f'history-{seed}.db'}")
-    path = folder / f"headline-{seed}.tuneproj"
+                      storage_url=f"sqlite:///{folder / f'history-{side}-{seed}.db'}")
+    path = folder / f"headline-{side}-{seed}.tuneproj"
     save_project(project, path)
     return path
 
 
 def run_tunestudio(path: Path, fuse: str, env: dict[str, str]) -> dict[str, float]:
     db = path.parent / path.name.replace("headline-", "history-").replace(".tuneproj", ".db")
-    db.unlink(missing_ok=True)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "tunestudio", "run", str(path), "--quiet",
-                    "--fuse", fuse], check=True, env=env)
+                    "--fuse", fuse], check=True, env=env, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
     with sqlite3.connect(db) as conn:
         first, last, n = conn.execute(
             "SELECT MIN(started_at), MAX(finished_at), COUNT(*) FROM ts_trial").fetchone()
         best = conn.execute("SELECT MAX(objective) FROM ts_trial WHERE state = 'complete'"
                             ).fetchone()[0]
-    db.unlink(missing_ok=True)
     search_s = last - first
     return {"search_s": search_s, "startup_s": wall - search_s, "best": best, "trials": n}
 
@@ -179,12 +177,12 @@ def main() -> None:
         folder = Path(tmp)
         env = {**os.environ, "TUNESTUDIO_DATA_DIR": str(folder / "data")}
         for seed in range(args.seeds):
-            path = project_file(folder, seed, args.trials)
             order = sides if seed % 2 == 0 else list(reversed(sides))
             for side in order:
                 if side == "script":
                     row = run_script(seed, args.trials, env)
                 else:
+                    path = project_file(folder, seed, args.trials, side)
                     row = run_tunestudio(path, "auto" if side == "fused" else "off", env)
                 row["seed"] = seed
                 rows[side].append(row)

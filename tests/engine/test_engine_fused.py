@@ -312,11 +312,11 @@ def test_a_fused_trials_checkpoint_resumes_as_a_lone_trial(
 
 
 def test_group_checkpoints_are_written_when_the_trial_ends(tmp_path: Path) -> None:
-    """Paced for groups: nothing on disk during a short trial, then its best and latest states
-    at its end; the best is the best evaluation's, the latest the last epoch's."""
+    """Paced as for a group's members: nothing on disk during a short trial, then its best and
+    latest states at its end; the best is the best evaluation's, the latest the last epoch's."""
     from tunestudio.engine.checkpoint import BEST, LATEST
     from tunestudio.engine.checkpoint import load as load_checkpoint
-    from tunestudio.engine.fused.checkpoints import GroupCheckpointHook
+    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
 
     configs = [tiny({"training.epochs": 4}), tiny({"training.epochs": 4, "optimizer.lr": 0.1})]
     seen: list[bool] = []
@@ -325,7 +325,7 @@ def test_group_checkpoints_are_written_when_the_trial_ends(tmp_path: Path) -> No
         def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
             seen.append((tmp_path / LATEST).exists())
 
-    hook = GroupCheckpointHook(tmp_path, monitor="val_loss", min_interval_s=3600)
+    hook = PacedCheckpointHook(tmp_path, monitor="val_loss", min_interval_s=3600)
     recs = [Recorder(), Recorder()]
     FusedTrainer(configs, hooks=[[recs[0], hook, Look()], [recs[1]]], device="cpu").fit()
     assert seen == [False] * 4

@@ -175,3 +175,11 @@ def test_pruning_works_per_trial_inside_a_group() -> None:
 def test_fuse_policy(setting: str, override: str | None, expected: FusePolicy) -> None:
     search = tiny_project({"fuse": setting}).experiments[0].search
     assert fuse_policy(search, override) == expected
+
+
+def test_split_by_width_pays_for_itself_only() -> None:
+    from tunestudio.search.groups import split_by_width
+
+    assert split_by_width([128] * 10) == [list(range(10))]
+    assert split_by_width([256, 64, 64, 256, 64], group_cost=100) == [[1, 2, 4], [0, 3]]
+    assert split_by_width([256, 64], group_cost=10_000) == [[1, 0]]

@@ -378,7 +378,8 @@ class Trainer:
         n = len(yb)
         if self._augment is not None:
             xb = self._augment(xb)
-        opt.zero_grad(set_to_none=True)
+        for p in self._params:  # as zero_grad(set_to_none=True), without its dynamo guard
+            p.grad = None
         if self._autocast is not None:
             with self._autocast():
                 output = model(xb)

@@ -25,9 +25,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
-from tunestudio.config import InvalidConfigError, SearchDefinition, merge_values
+from tunestudio.config import InvalidConfigError, MLPModel, SearchDefinition, merge_values
 from tunestudio.engine import FitResult, Trainer, TrainerHooks
-from tunestudio.engine.fused.checkpoints import GroupCheckpointHook
+from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
 from tunestudio.search.events import TrialFinished
 from tunestudio.search.trial_run import (
     Prepared,
@@ -158,7 +158,7 @@ class GroupTraining:
                              signature_difference(firsts[0], c)})  # type: ignore[arg-type]
             self.say_once(f"trials that differ in {', '.join(fields) or 'their shape'} train "
                           "in separate fused groups")
-        for members in groups.values():
+        for members in [part for group in groups.values() for part in self._by_width(group)]:
             if self.ctx.stop_event.is_set():
                 return
             runs = [start(self.ctx, prepared, index, total) for prepared, index in members]
@@ -170,6 +170,22 @@ class GroupTraining:
                 runs = [r for r in runs if r.resume is None]
             if runs:
                 self.train_group(runs)
+
+    def _by_width(self, members: list[tuple[Prepared, int]]) -> list[list[tuple[Prepared, int]]]:
+        """On the CPU, MLPs of very different widths train in separate groups when that saves
+        work: every trial of a group computes at the group's widest, and the CPU's time grows
+        with the units computed, while a group's own cost per step is fixed (see
+        `split_by_width`). Elsewhere (a GPU is bound by launches, not units) they stay one."""
+        from tunestudio.engine.fused import hand_fused_mlp
+
+        config = members[0][0].config
+        assert config is not None
+        device = _device_name(self.ctx.device or config.training.device)
+        if device != "cpu" or not hand_fused_mlp(config) or len(members) < 2:
+            return [members]
+        sizes = [sum(p.config.model.layer_sizes) if p.config is not None and
+                 isinstance(p.config.model, MLPModel) else 0 for p, _ in members]
+        return [[members[i] for i in part] for part in split_by_width(sizes)]
 
     def _ended(self, run: Training, result: FitResult) -> None:
         done = self.books.submit(finish, self.ctx, run, [result])
@@ -225,9 +241,10 @@ class GroupTraining:
         ctx, plan = self.ctx, self.ctx.checkpoints
         hooks: list[TrainerHooks] = []
         if plan is not None:
-            hooks.append(GroupCheckpointHook(
+            hooks.append(PacedCheckpointHook(
                 plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
-                every_epochs=plan.settings.every_epochs, before_save=run.writer.flush))
+                every_epochs=plan.settings.every_epochs, before_save=run.writer.flush,
+                min_interval_s=GROUP_MIN_INTERVAL_S))
         hooks.append(_MemberHooks(ctx, run, self._ended))
         return hooks
 
@@ -249,6 +266,32 @@ class GroupTraining:
             pending = list(self.finishing)
         for done in pending:
             done.result()
+
+
+GROUP_COST_UNITS = 350  # a group's fixed cost per step on a CPU, in hidden units computed
+
+
+def split_by_width(sizes: list[int], group_cost: int = GROUP_COST_UNITS) -> list[list[int]]:
+    """Indices of `sizes` (each trial's hidden units) cut into groups of neighbouring widths
+    that minimise the work per step, sum over groups of `group_cost + len(g) * max(g)`
+    (every trial of a group is padded to its widest); dynamic programming over the sorted
+    sizes, O(n^2)."""
+    order = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    n = len(order)
+    best = [0.0] + [float("inf")] * n
+    cut = [0] * (n + 1)
+    for end in range(1, n + 1):
+        widest = sizes[order[end - 1]]
+        for first in range(end):
+            cost = best[first] + group_cost + (end - first) * widest
+            if cost < best[end]:
+                best[end], cut[end] = cost, first
+    parts: list[list[int]] = []
+    end = n
+    while end > 0:
+        parts.append(order[cut[end]:end])
+        end = cut[end]
+    return parts[::-1]
 
 
 def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: int | None,

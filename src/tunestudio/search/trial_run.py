@@ -31,6 +31,7 @@ from tunestudio.engine import (
 )
 from tunestudio.engine.checkpoint import LATEST, CheckpointError, CheckpointHook, State
 from tunestudio.engine.checkpoint import load as load_checkpoint
+from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
 from tunestudio.search.artifacts import (
     CheckpointPlan,
     apply_retention,
@@ -247,7 +248,7 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
     if plan is not None:
         if resume is not None:
             hooks[0].evaluations = ctx.store.eval_count(run.trial_id)  # type: ignore[attr-defined]
-        saver = CheckpointHook(
+        saver = PacedCheckpointHook(
             plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
             every_epochs=plan.settings.every_epochs, before_save=run.writer.flush,
             best_value=resume.get("best_value") if resume is not None else None)

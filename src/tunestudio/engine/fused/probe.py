@@ -3,9 +3,9 @@
 Fusing pays while a bigger group still trains more trials per second: on a CPU the gain comes
 from fewer, larger matrix products and flattens at a few dozen small trials; on a GPU a small
 model is launch-bound and the gain goes on into the thousands until memory runs out. The probe
-times a few optimisation steps of the config fused K = 1, 2, 4, ... times (up to the cap or the
-memory) and keeps the smallest K within 10% of the best trials-per-second seen (a larger group
-asks the sampler for more trials before it learns from any, so it must earn its size)."""
+times a few optimisation steps of the config fused K = 1, 4, 16, ... times (up to the cap or the
+memory) and keeps the K of the most trials per second (the median step of each, so that a busy
+machine's stalls do not decide)."""
 
 from __future__ import annotations
 
@@ -65,9 +65,8 @@ def _probe(config: RunConfig, cap: int, base_dir: Path | None, device: str) -> i
         rates[k] = k / seconds
         if k >= min(cap, memory_k):
             break
-        k = min(cap, memory_k, k * 2)
-    best = max(rates.values())
-    best_k = min(k for k, rate in rates.items() if rate >= 0.9 * best)
+        k = min(cap, memory_k, k * 4)
+    best_k = max(rates, key=lambda k: rates[k])
     return max(1, min(best_k, memory_k, cap))
 
 
