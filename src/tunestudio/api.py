@@ -192,12 +192,14 @@ class Experiment:
         return self.config.name
 
     def run(self, trials: int | None = None, *, device: str | None = None,
-            timeout_s: float | None = None, progress: bool = True,
-            tensorboard: str | Path | None = None) -> RunSummary:
+            fuse: bool | int | str | None = None, timeout_s: float | None = None,
+            progress: bool = True, tensorboard: str | Path | None = None) -> RunSummary:
         """Run trials of this experiment here, adding them to its history; blocks until they
         end and returns the run's summary (counts per state, the best trial). `trials`
         overrides the budget's count, `timeout_s` its time (seconds), `device` the baseline's
-        (`cpu`, `cuda`, `cuda:N`, `mps`, `auto`). With `progress`, a tqdm bar (a widget in a
+        (`cpu`, `cuda`, `cuda:N`, `mps`, `auto`). `fuse` overrides the experiment's fused
+        training: True or "auto" (groups sized by a device probe), False or "off" (one trial at
+        a time), or K (K trials at once). With `progress`, a tqdm bar (a widget in a
         notebook). With `tensorboard`, logs are written there while training. Interrupting
         (Ctrl+C, a notebook's stop button) ends the running trial as interrupted, then
         re-raises KeyboardInterrupt."""
@@ -215,7 +217,8 @@ class Experiment:
         stop = threading.Event()
         runner = ExperimentRunner(
             self.project.config, self.name, base_dir=self.project.path.parent,
-            options=RunOptions(trials=trials, timeout_s=timeout_s, device=device),
+            options=RunOptions(trials=trials, timeout_s=timeout_s, device=device,
+                               fuse=_fuse_option(fuse)),
             hooks=hooks, stop_event=stop, project_path=self.project.path)
         try:
             return runner.run()
@@ -285,6 +288,23 @@ class Experiment:
 
     def __repr__(self) -> str:
         return f"<tunestudio experiment '{self.name}' of '{self.project.name}'>"
+
+
+def _fuse_option(fuse: bool | int | str | None) -> str | None:
+    """`run(fuse=)` as the runner's option: None keeps the experiment's setting. Raises
+    TuneStudioError for anything but a bool, a positive int, "auto", "off" or digits."""
+    if fuse is None:
+        return None
+    if isinstance(fuse, bool):
+        return "auto" if fuse else "off"
+    if isinstance(fuse, int):
+        if fuse < 1:
+            raise TuneStudioError(f"fuse={fuse}: give at least 1 trial at once, or False")
+        return str(fuse)
+    value = str(fuse).strip().lower()
+    if value in ("auto", "off") or (value.isdigit() and int(value) >= 1):
+        return value
+    raise TuneStudioError(f"fuse={fuse!r}: use True/'auto', False/'off' or a number of trials")
 
 
 def _progress_bar(name: str) -> Any:

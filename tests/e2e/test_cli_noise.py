@@ -45,9 +45,12 @@ def test_rerun_top_trials_with_seeds(tmp_path: Path) -> None:
     again = tunestudio("rerun", str(path), "--top", "2", "--seeds", "3", "--quiet")
     assert json.loads(again.stdout.splitlines()[-1])["reran"] == result["reran"]  # no retrain
     rows = json.loads(tunestudio("trials", str(path), "--format", "json").stdout)
-    assert len(rows) == 4 + 2
+    assert len(rows) == 4 + 2 * 3  # each seed a trial of its own, so they can train fused
+    seeded = [r for r in rows if r["experiment"] == names[-1]]
+    assert sorted(r["params"]["training.seed"] for r in seeded) == [0, 1, 2]
+    assert {r["trial_id"] for r in seeded} == set(result["reran"][-1]["trial_ids"])
     table = tunestudio("trials", str(path), "--experiment", names[-1]).stdout
-    assert "±" in table.splitlines()[1] and "noise" in table.splitlines()[0]
+    assert "noise" in table.splitlines()[0] and len(table.splitlines()) == 4
 
 
 def test_ovat_verdict_one_knob_matters_the_other_does_not(tmp_path: Path) -> None:

@@ -66,6 +66,8 @@ def test_curves_best_and_trial(ran: ts.Project) -> None:
 
 def test_clear_errors(ran: ts.Project, monkeypatch: pytest.MonkeyPatch) -> None:
     exp = ran.experiment()
+    with pytest.raises(TuneStudioError, match="fuse=0"):
+        exp.run(trials=1, fuse=0, progress=False)
     with pytest.raises(TuneStudioError, match="no trial #99"):
         exp.trial(99)
     with pytest.raises(TuneStudioError, match="no experiment named 'nope'"):

@@ -17,6 +17,7 @@ from tunestudio.store.verdicts import (
     noise_marks,
     ovat_verdicts,
     pooled_std,
+    seeds_summary,
 )
 
 # 3 seeds with a population std of 0.01: sample std 0.01 * sqrt(3/2), the standard error of a
@@ -103,3 +104,15 @@ def test_ovat_without_repeated_baseline_says_the_noise_is_unknown(store: Store) 
     add(store, eid, 1, 0.20, repeats=1, **{"optimizer.lr": 1e-5})
     [verdict] = ovat_verdicts(store.trials(eid), search, baseline, "maximize")
     assert verdict.exceeds_noise is None and "noise unknown" in verdict.describe()
+
+
+def test_seeds_run_as_trials_summarise_as_one_point(store: Store) -> None:
+    eid = store.ensure_experiment("seeds", "s")
+    for n, value in enumerate([0.90, 0.92, 0.94]):
+        add(store, eid, n, value, repeats=1)
+    add(store, eid, 3, 0.0, repeats=1, state="failed")
+    summary = seeds_summary(store.trials(eid))
+    assert summary is not None and summary.repeats == 3
+    assert summary.objective == pytest.approx(0.92)
+    assert summary.objective_std == pytest.approx(math.sqrt(0.0008 / 3))
+    assert seeds_summary([]) is None

@@ -1,8 +1,9 @@
 """`tunestudio rerun PROJECT --top N --seeds K`: the N best trials of an experiment again, each
 with K seeds, then their means ± standard deviations and which of them are within the noise
 of the best. Each re-run is an experiment of its own, added to the project file (the app's
-"Rerun with more seeds" makes the same); running the command again reuses them and trains
-only what is missing."""
+"Re-run the top N with K seeds" makes the same), whose K seeds are K trials that train fused
+where the fused trainer can (`--fuse`); running the command again reuses the experiments and
+trains only what is missing."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import threading
 from typing import Any
 
 from tunestudio.cli.common import Subparsers, experiment_name, load, stop_on_signals
+from tunestudio.cli.training import _fuse_value
 from tunestudio.errors import TuneStudioError
 
 
@@ -21,7 +23,7 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     from tunestudio.config.rerun import rerun_experiment
     from tunestudio.search import ConsoleProgress, ExperimentRunner, RunOptions
     from tunestudio.store import CurrentConfig, Store, storage_url_for
-    from tunestudio.store.verdicts import mean_std_text, noise_marks
+    from tunestudio.store.verdicts import mean_std_text, noise_marks, seeds_summary
 
     if args.top < 1 or args.seeds < 2:
         raise TuneStudioError("--top needs at least 1 trial and --seeds at least 2 seeds")
@@ -42,7 +44,8 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
         raise TuneStudioError(f"experiment '{name}' has no complete trial on the current "
                               "config to re-run; run it first")
     top = done[:args.top]
-    plans = [rerun_experiment(source, r.number, r.params, args.seeds, r.objective) for r in top]
+    plans = [rerun_experiment(source, r.number, r.params, args.seeds, r.objective,
+                              r.seed or 0) for r in top]
     known = {e.name for e in project.experiments}
     added = [p for p in plans if p.name not in known]
     if added:
@@ -56,7 +59,7 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
         if stop.is_set():
             break
         ExperimentRunner(project, plan.name, base_dir=project_path.parent,
-                         options=RunOptions(device=args.device),
+                         options=RunOptions(device=args.device, fuse=args.fuse),
                          hooks=[ConsoleProgress(quiet=args.quiet)], stop_event=stop,
                          project_path=project_path).run()
     with Store.open(url) as store:
@@ -64,21 +67,23 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
         for source_row, plan in zip(top, plans, strict=True):
             exp = store.experiment(plan.name)
             found = [r for r in (store.trials(exp.id) if exp else []) if current.holds(r)]
-            reran.append((source_row, plan, found[-1] if found else None))
-    marks = noise_marks([r for _, _, r in reran if r is not None], direction)
+            reran.append((source_row, plan, seeds_summary(found), found))
+    marks = noise_marks([r for _, _, r, _ in reran if r is not None], direction)
     results: list[dict[str, Any]] = []
-    for source_row, plan, r in reran:
+    for source_row, plan, r, found in reran:
         results.append({
             "source_trial": source_row.number, "source_objective": source_row.objective,
-            "experiment": plan.name, "trial_id": None if r is None else r.id,
-            "state": None if r is None else r.state, "seeds": args.seeds,
+            "experiment": plan.name,
+            "trial_ids": [t.id for t in found if t.state == "complete"],
+            "state": None if r is None else r.state,
+            "seeds": 0 if r is None else r.repeats,
             "objective": None if r is None else r.objective,
             "objective_std": None if r is None else r.objective_std,
             "noise": None if r is None else marks.get(r.id)})
         shown = "not run" if r is None else (mean_std_text(r) or r.state)
         print(f"trial #{source_row.number} ({source_row.objective:.4g} once): {shown} over "
-              f"{args.seeds} seeds  {'' if r is None else marks.get(r.id) or ''}",
-              file=sys.stderr)
+              f"{0 if r is None else r.repeats} seeds  "
+              f"{'' if r is None else marks.get(r.id) or ''}", file=sys.stderr)
     print(json.dumps({"experiment": name, "direction": direction, "reran": results,
                       "stopped": stop.is_set()}))
     return 130 if stop.is_set() else 0
@@ -92,5 +97,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--top", type=int, default=3, help="how many of the best trials (default 3)")
     p.add_argument("--seeds", type=int, default=3, help="seeds per trial (default 3)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--fuse", type=_fuse_value, metavar="auto|off|K",
+                   help="train the seeds fused, K at once (default: auto)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_cmd_rerun)

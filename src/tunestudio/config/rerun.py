@@ -1,8 +1,11 @@
 """Re-running a trial with several seeds: does its result hold, or was it a lucky seed?
 
-The re-run is an experiment of its own (named after the trial, so the app's "Rerun with more
-seeds" and `tunestudio rerun` find the same one): the trial's values pinned as a one-point
-grid, run `seeds` times (seed, seed + 1, ...), no pruning, the source's objective."""
+The re-run is an experiment of its own (named after the trial, so the app's "Re-run the top N
+with K seeds" and `tunestudio rerun` find the same one): the trial's values pinned, and its
+seed as a grid dimension over K seeds (the trial's own first: seed, seed + 1, ...). Each seed
+is a trial of its own, so the K trials share one shape and train fused, K at once, where the
+fused trainer can (a trial with `repeats` trains its seeds one after another). No pruning;
+the source's objective."""
 
 from __future__ import annotations
 
@@ -17,23 +20,29 @@ from tunestudio.config.search import (
     SearchDefinition,
 )
 
+SEED_PATH = "training.seed"
+
 
 def rerun_name(source: str, number: int, seeds: int) -> str:
     return f"{source}-trial-{number}-x{seeds}-seeds"
 
 
 def rerun_experiment(source: Experiment, number: int, params: Mapping[str, Any], seeds: int,
-                     objective: float | None = None) -> Experiment:
-    """Trial `number` of `source` (its sampled `params`) again, once per seed. Raises
-    pydantic's ValidationError when `seeds` < 1 or a value no longer fits its field."""
-    dims = [CategoricalDimension(path=p, choices=[v]) for p, v in params.items()]
+                     objective: float | None = None, seed: int = 0) -> Experiment:
+    """Trial `number` of `source` (its sampled `params`, trained with `seed`) again with
+    `seeds` seeds: seed, seed + 1, ... Raises pydantic's ValidationError when `seeds` < 1 or
+    a value no longer fits its field."""
+    dims = [CategoricalDimension(path=p, choices=[v]) for p, v in params.items()
+            if p != SEED_PATH]
+    dims.append(CategoricalDimension(path=SEED_PATH,
+                                     choices=[seed + i for i in range(seeds)]))
     return Experiment(
         name=rerun_name(source.name, number, seeds),
         goal=f"Check that trial #{number} of {source.name} holds over {seeds} seeds.",
         hypothesis="The result does not depend on the seed.",
         expected_result=f"Mean objective close to {objective:.4g}, small spread."
         if objective is not None else "",
-        search=SearchDefinition(dimensions=dims, strategy="grid", repeats=seeds,
+        search=SearchDefinition(dimensions=dims, strategy="grid",
                                 budget=Budget(trials=None), pruner=PrunerConfig(kind="none"),
                                 objective=source.search.objective),
     )

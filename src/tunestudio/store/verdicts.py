@@ -59,6 +59,24 @@ def _se2(row: TrialRow, pooled: float | None) -> float | None:
     return s * s / max(row.repeats, 1)
 
 
+def seeds_summary(rows: Sequence[TrialRow]) -> TrialRow | None:
+    """The trials of one point run with several seeds (each seed a trial of its own, or one
+    trial with `repeats`) as one row: the mean objective, its population standard deviation
+    and the number of seeds as `repeats`, on a copy of the first complete trial. None when no
+    trial completed."""
+    import statistics
+    from dataclasses import replace
+
+    done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None]
+    if not done:
+        return None
+    if len(done) == 1:
+        return done[0]
+    values = [float(r.objective or 0.0) for r in done]
+    return replace(done[0], objective=statistics.fmean(values),
+                   objective_std=statistics.pstdev(values), repeats=len(values))
+
+
 def mean_std_text(row: TrialRow, digits: int = 4) -> str:
     """'0.9712 ± 0.0031' for a trial with repeats (mean ± population std over its seeds, as
     stored), '0.9712' otherwise, '' without an objective. Display only."""

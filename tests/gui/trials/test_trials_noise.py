@@ -86,9 +86,11 @@ def test_rerun_the_top_n_with_k_seeds_adds_one_experiment_per_trial(panel: Trial
     assert project is not None
     for name, t in zip(names, done, strict=False):
         exp = project.experiment(name)
-        assert exp.search.repeats == 3 and exp.search.strategy == "grid"
+        assert exp.search.strategy == "grid" and exp.search.pruner.kind == "none"
+        seed = t.seed or 0  # each seed a trial: they can train fused
         assert {d.path: d.model_dump()["choices"] for d in exp.search.dimensions} == \
-            {p: [v] for p, v in t.params.items()}
+            {**{p: [v] for p, v in t.params.items()},
+             "training.seed": [seed, seed + 1, seed + 2]}
     count = len(panel.insights.document.experiment_names())
     assert actions.rerun_top(2, 3) == names  # asked again: the same experiments, none added
     assert len(panel.insights.document.experiment_names()) == count

@@ -277,7 +277,7 @@ class TrialActions(QObject):
         names = []
         for trial in done:
             plan = rerun_experiment(experiment, trial.number, trial.params, seeds,
-                                    trial.objective)
+                                    trial.objective, trial.seed or 0)
             names.append(plan.name if plan.name in document.experiment_names()
                          else add_experiment(document, plan))
         if names:
