@@ -181,5 +181,8 @@ def test_split_by_width_pays_for_itself_only() -> None:
     from tunestudio.search.groups import split_by_width
 
     assert split_by_width([128] * 10) == [list(range(10))]
-    assert split_by_width([256, 64, 64, 256, 64], group_cost=100) == [[1, 2, 4], [0, 3]]
+    assert split_by_width([256, 64, 64, 256, 64], group_cost=100, min_part=2) == \
+        [[1, 2, 4], [0, 3]]
+    assert split_by_width([256, 64, 64, 256, 64], group_cost=100) == [[1, 2, 4, 0, 3]]
+    assert split_by_width([64] * 4 + [256] * 4) == [[0, 1, 2, 3], [4, 5, 6, 7]]
     assert split_by_width([256, 64], group_cost=10_000) == [[1, 0]]

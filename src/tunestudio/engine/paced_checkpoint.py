@@ -48,10 +48,18 @@ class PacedCheckpointHook(CheckpointHook):
         self._best: State | None = None
         self._written_at = time.monotonic()
 
+    def needs_state(self, trainer: Trainer, epoch: int) -> bool:
+        """Whether `on_epoch_end` will capture the trainer's state (a fused group syncs the
+        member's model and optimiser only then)."""
+        return self._improved(trainer) or self._due(epoch)
+
+    def _due(self, epoch: int) -> bool:
+        return (epoch + 1) % self.every_epochs == 0 and \
+            time.monotonic() - self._written_at >= self.min_interval_s
+
     def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
         improved = self._improved(trainer)
-        due = (epoch + 1) % self.every_epochs == 0 and \
-            time.monotonic() - self._written_at >= self.min_interval_s
+        due = self._due(epoch)
         if not (improved or due):
             return
         state = capture(trainer, epoch + 1)

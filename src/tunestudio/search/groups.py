@@ -271,11 +271,15 @@ class GroupTraining:
 GROUP_COST_UNITS = 350  # a group's fixed cost per step on a CPU, in hidden units computed
 
 
-def split_by_width(sizes: list[int], group_cost: int = GROUP_COST_UNITS) -> list[list[int]]:
+MIN_PART = 4  # a width split never leaves a group smaller than this (a lone trial costs more)
+
+
+def split_by_width(sizes: list[int], group_cost: int = GROUP_COST_UNITS,
+                   min_part: int = MIN_PART) -> list[list[int]]:
     """Indices of `sizes` (each trial's hidden units) cut into groups of neighbouring widths
     that minimise the work per step, sum over groups of `group_cost + len(g) * max(g)`
-    (every trial of a group is padded to its widest); dynamic programming over the sorted
-    sizes, O(n^2)."""
+    (every trial of a group is padded to its widest), each group at least `min_part` trials
+    (or all of them); dynamic programming over the sorted sizes, O(n^2)."""
     order = sorted(range(len(sizes)), key=lambda i: sizes[i])
     n = len(order)
     best = [0.0] + [float("inf")] * n
@@ -283,6 +287,8 @@ def split_by_width(sizes: list[int], group_cost: int = GROUP_COST_UNITS) -> list
     for end in range(1, n + 1):
         widest = sizes[order[end - 1]]
         for first in range(end):
+            if end - first < min(min_part, n) or (first and first < min_part):
+                continue
             cost = best[first] + group_cost + (end - first) * widest
             if cost < best[end]:
                 best[end], cut[end] = cost, first

@@ -370,7 +370,7 @@ class FusedTrainer:
                 self._evaluate()
             for slot in self.active:
                 calls = _overriding(slot.trainer.hooks, "on_epoch_end")
-                if calls:
+                if any(_needs_state(call, slot.trainer, epoch) for call in calls):
                     self._sync(slot)
                 for call in calls:
                     call(slot.trainer, epoch)
@@ -571,6 +571,13 @@ class FusedTrainer:
             reason = member.schedule.observe(metrics, self.step)
             if reason is not None:
                 member.request_stop("stopped_early", reason)
+
+
+def _needs_state(call: Callable[..., Any], member: Trainer, epoch: int) -> bool:
+    """Whether an `on_epoch_end` hook reads the member's model or optimiser (assumed, unless
+    the hook says otherwise through `needs_state(trainer, epoch)`)."""
+    ask = getattr(getattr(call, "__self__", None), "needs_state", None)
+    return bool(ask(member, epoch)) if callable(ask) else True
 
 
 class _GroupRecorder:
