@@ -3,7 +3,8 @@
     python docs/screenshots/trial_views.py prepare ROOT      # histories for the scenes
     /work/shared/tools/xshot live.png 40 python docs/screenshots/trial_views.py live ROOT
     ... analysis-parallel | analysis-contour | analysis-importance | analysis-history |
-        analysis-batch | table | diagnosis | lr-range
+        analysis-batch | table | compare | diagnosis | lr-range | baseline-lr
+    a third argument `dark` shows the scene in the dark theme
 
 Everything (project files, history, the app's settings) lives under ROOT, never in the
 user's own folders."""
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/tunestudio-screens").resolve()
+THEME = sys.argv[3] if len(sys.argv) > 3 else "light"
 for kind in ("DATA", "CONFIG", "CACHE", "LOG"):
     os.environ[f"TUNESTUDIO_{kind}_DIR"] = str(ROOT / kind.lower())
 
@@ -103,9 +105,11 @@ def show(scene: str) -> int:
 
     from tunestudio.gui.app.app import make_app
     from tunestudio.gui.app.main_window import MainWindow
+    from tunestudio.gui.app.theme import apply_theme
     from tunestudio.gui.common.settings import Settings
 
     app = make_app()
+    apply_theme(app, "dark" if THEME == "dark" else "light")
     window = MainWindow(Settings())
     window.resize(1400, 900)
     window.move(0, 0)
@@ -124,6 +128,20 @@ def show(scene: str) -> int:
         tab = {"analysis-parallel": 1, "analysis-contour": 3, "analysis-importance": 4,
                "analysis-history": 0, "analysis-batch": 5, "analysis-slices": 2}[scene]
         ws.analysis.tabs.setCurrentIndex(tab)
+    elif scene == "baseline-lr":  # the LR range test as the first step, on the baseline
+        QTimer.singleShot(300, window.lr_range_test)
+    elif scene == "compare":  # two trials compared: curves named in the legend
+        ws.show_page("Trials")
+
+        def compare() -> None:
+            trials = sorted(ws.table.model.trials(), key=lambda t: -(t.objective or 0))
+            if len(trials) < 2:
+                QTimer.singleShot(300, compare)
+                return
+            ws.table.select_trials([trials[0].id, trials[-1].id])
+            ws.table.trial_actions.compare_action.trigger()
+
+        QTimer.singleShot(300, compare)
     elif scene in ("table", "diagnosis", "lr-range"):
         ws.show_page("Trials")
 

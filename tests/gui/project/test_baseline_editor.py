@@ -168,3 +168,13 @@ def test_early_stopping_fields_are_off_while_it_is_off(window: MainWindow) -> No
     assert patience.isEnabled() == (not on) and enabled.isEnabled()
     window.document.undo_stack.undo()
     assert patience.isEnabled() == on
+
+
+def test_generated_only_fields_are_hidden_for_the_bundled_sets(window: MainWindow) -> None:
+    window.session.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    baseline = window.project_view.baseline
+    rows = [baseline.binding.row(p) for p in ("data.source.n_samples", "data.source.noise")]
+    assert all(r is not None and r.isHidden() for r in rows)  # digits: bundled
+    window.document.set_value("baseline.data.source.name", "moons")
+    assert all(r is not None and not r.isHidden() for r in rows)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from tunestudio.config import RunConfig
+from tunestudio.config.data import GENERATED
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.form.editors import FieldEditor
 from tunestudio.gui.form.help_panel import HelpPanel
@@ -114,10 +115,16 @@ class BaselineEditor(QWidget):
         self.binding.set_data(baseline)
         # early stopping's settings mean nothing while it is off
         stopping = bool((baseline.get("early_stopping") or {}).get("enabled", True))
+        # the number of samples and the noise only mean something for a generated set
+        source = (baseline.get("data") or {}).get("source") or {}
+        generated = source.get("kind") == "builtin" and source.get("name") in GENERATED
         for path, rows in self.binding.rows.items():
             if path.startswith("early_stopping.") and path != "early_stopping.enabled":
                 for row in rows:
                     row.setEnabled(stopping)
+            if path in ("data.source.n_samples", "data.source.noise"):
+                for row in rows:
+                    row.setHidden(not generated)
         problems = [(p[len(PREFIX):], m) for p, m in self.document.problems
                     if p.startswith(PREFIX)]
         if any(p == "baseline" for p, _ in self.document.problems):
