@@ -64,6 +64,13 @@ def test_history_parallel_slices_and_contour_hold_every_trial(
     assert np.allclose(best[::2], np.maximum.accumulate(objective))
     assert list(bx[::2]) == [r.number for r in by_number]
     assert view.parallel.line_count == 3
+    # the best trial's line drawn over the others, and a colour bar of the objective
+    best = by_number[int(np.argmax(objective))]
+    assert view.parallel.best_line is not None
+    assert f"#{best.number}" in view.parallel.best_line.name()
+    assert view.parallel.best_line.zValue() > 0
+    assert view.parallel.bar is not None
+    assert view.parallel.bar.levels() == pytest.approx((objective.min(), objective.max()))
     dims = project.experiments[0].search.dimensions
     assert set(view.slices.points) == {d.path for d in dims}
     for dim in dims:

@@ -173,3 +173,24 @@ def check_lr_toggle(view: LiveView) -> None:
     assert {round(10 ** v / 10 ** np.floor(v), 6) for v in levels[1][1]} == {2.0, 5.0}
     assert [round(10 ** v, 12) for v in log_ticks(-3.0, -2.5)[0][1]] == [
         0.001, 0.002, 0.003]  # under a decade: the whole multiples are labelled
+
+
+def test_the_top_loss_plot_fills_its_width_with_the_lr_plots_range(qtbot: QtBot) -> None:
+    """The loss plot spans both columns: it shows the LR plot's x range over its whole width
+    (an x-link would align pixels and leave its right half empty), and gives its pans back."""
+    from tunestudio.gui.plots.panel import PlotPanel
+
+    panel = PlotPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1200, 800)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.plots["lr"].setXRange(0.0, 240.0, padding=0)
+    assert panel.plots["loss"].viewRange()[0] == pytest.approx([0.0, 240.0])
+    assert panel.plots["loss"].width() > 1.5 * panel.plots["lr"].width()
+    panel.plots["loss"].setXRange(50.0, 100.0, padding=0)
+    assert panel.plots["lr"].viewRange()[0] == pytest.approx([50.0, 100.0])
+    assert panel.plots["grad"].viewRange()[0] == pytest.approx([50.0, 100.0], rel=0.05)
+    # titles follow the x axis
+    panel.set_x_label("epoch")
+    assert "epoch" in panel.plots["loss"].titleLabel.text

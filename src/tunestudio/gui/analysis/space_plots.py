@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from tunestudio.gui.analysis.data import AnalysisData, Array, Param
 from tunestudio.gui.analysis.picking import on_pick, point_labels, set_pickable
 from tunestudio.gui.plots.log_axis import log_axis_plot, set_log_axis, tidy
-from tunestudio.gui.plots.theme import follow_theme
+from tunestudio.gui.plots.theme import follow_theme, plot_colors
 
 _BINS = 8  # parallel lines drawn as this many items, one per colour band
 
@@ -40,6 +40,8 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         self.lines: list[Any] = []
         self.labels: list[Any] = []
         self.line_count = 0
+        self.bar: Any = None
+        self.best_line: Any = None
 
     def show_data(self, data: AnalysisData) -> None:
         for item in self.lines + self.labels:
@@ -74,10 +76,27 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
             self.plot.addItem(item)
             self.lines.append(item)
             self.line_count += len(rows)
+        best = int(np.argmax(data.objective) if data.maximize else np.argmin(data.objective))
+        self.best_line = pg.PlotDataItem(xs, ys[best], pen=pg.mkPen("#e65100", width=4),
+                                         name=f"best: trial #{int(data.numbers[best])}")
+        self.best_line.setZValue(10)  # over every other trial's line
+        self.plot.addItem(self.best_line)
+        self.lines.append(self.best_line)
         for i in range(ys.shape[1]):
             axis = pg.InfiniteLine(pos=i, angle=90, pen=pg.mkPen("#9e9e9e"))
             self.plot.addItem(axis)
             self.labels.append(axis)
+        low, high = float(np.min(data.objective)), float(np.max(data.objective))
+        if self.bar is None:  # the colour scale of the objective, beside the plot
+            self.bar = pg.ColorBarItem(colorMap=_cmap(), interactive=False, width=14)
+            self.getPlotItem().layout.addItem(self.bar, 2, 5)
+        scale = _cmap()
+        if not data.maximize:  # the best end of the scale is the bright one either way
+            scale.reverse()
+        self.bar.setColorMap(scale)
+        self.bar.setLevels((low, high))
+        self.bar.axis.enableAutoSIPrefix(False)
+        self.bar.axis.setLabel(data.metric)
         self.plot.setXRange(-0.3, ys.shape[1] - 0.7)
         self.plot.setYRange(-0.12, 1.12)
 
@@ -91,7 +110,8 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
             marks = [(0.0, f"{lo:.3g}"), (1.0, f"{hi:.3g}")]
         for y, text in marks:
             below = y < 0.5  # the low end's label hangs under the axis, the high end's over it
-            label = pg.TextItem(text, color="#424242", anchor=(0.5, 0.0 if below else 1.0))
+            label = pg.TextItem(text, color=plot_colors()[1],  # the theme's text colour
+                                anchor=(0.5, 0.0 if below else 1.0))
             label.setPos(i, y - 0.01 if below else y + 0.01)
             self.plot.addItem(label)
             self.labels.append(label)

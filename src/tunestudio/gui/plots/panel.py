@@ -67,11 +67,33 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         # One x-range for all: the LR plot leads, since its planned schedule spans the whole
         # run before it has trained (the others would each auto-range to their own extent
         # and fight over the shared range).
-        for key in ("loss", "val", "metric", "grad"):
+        for key in ("val", "metric", "grad"):
             self.plots[key].setXLink(self.plots["lr"])
             self.plots[key].enableAutoRange(x=False)
+        # The loss plot spans both columns: pyqtgraph's x-link aligns linked views in screen
+        # pixels, which would leave its right half empty; it takes the LR plot's range instead
+        # (and gives its own pans and zooms back).
+        self.plots["loss"].enableAutoRange(x=False)
+        self._syncing = False
+        self.plots["lr"].vb.sigXRangeChanged.connect(self._follow_lr_range)
+        self.plots["loss"].vb.sigXRangeChanged.connect(self._lead_from_loss)
         self.legend = self.plots["loss"].addLegend(offset=(-10, 10))
         self.set_x_label("step")
+
+    def _follow_lr_range(self, _vb: Any, x_range: Any) -> None:
+        self._sync(self.plots["loss"], x_range)
+
+    def _lead_from_loss(self, _vb: Any, x_range: Any) -> None:
+        self._sync(self.plots["lr"], x_range)
+
+    def _sync(self, plot: Any, x_range: Any) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            plot.setXRange(float(x_range[0]), float(x_range[1]), padding=0)
+        finally:
+            self._syncing = False
 
     def set_x_label(self, mode: XMode) -> None:
         """Axis labels and titles for the x mode (step, epoch, wall-clock seconds)."""
