@@ -204,6 +204,15 @@ def copy(source: Path, target: Path) -> None:
     tmp.replace(target)
 
 
+def _first_sentence(exc: Exception, limit: int = 200) -> str:
+    """What went wrong, without the advice torch appends ("This is an internal miniz error. If
+    you are seeing this error, ..."): the first line up to its first full stop, whole words
+    within `limit` characters."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0].split(". ", 1)[0].rstrip(".") if lines else type(exc).__name__
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
 def load(source: Path | Any, what: str = "checkpoint") -> State:
     """Read a checkpoint (a path or a binary file object) with `weights_only=True`, onto the
     CPU. Raises CheckpointError naming the problem: missing, truncated or corrupt, or not a
@@ -215,8 +224,7 @@ def load(source: Path | Any, what: str = "checkpoint") -> State:
     except Exception as exc:  # torch raises RuntimeError, EOFError, UnpicklingError, ...
         name = source if isinstance(source, Path) else what
         raise CheckpointError(f"the {what} {name} cannot be read (truncated or corrupt: "
-                              f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
-                              ) from None
+                              f"{type(exc).__name__}: {_first_sentence(exc)})") from None
     if not isinstance(state, dict) or "model" not in state or "format" not in state:
         raise CheckpointError(f"the {what} is not a TuneStudio checkpoint")
     return state
