@@ -72,13 +72,16 @@ def test_the_planned_lr_of_warmup_and_cosine_is_the_engines_schedule(
         ran: tuple[Setup, LiveView]) -> None:
     setup, view = ran
     rows, steps, _ = setup.stored()
-    config = merge_values(setup.project.baseline, rows[-1].params)
+    # the trial the view follows: the last started (trials of a fused group start together,
+    # so not necessarily the highest number)
+    live = next(r for r in rows if r.id == view.live_id)
+    config = merge_values(setup.project.baseline, live.params)
     assert config.schedule.kind == "cosine" and config.schedule.warmup_epochs == 1.0
     n_train = load_splits(config.data).n_train
     x, planned = view.planned.data("step")
     expected = planned_lr(config, n_train)
     assert len(planned) == len(expected) == config.training.epochs * len(
-        set(steps[rows[-1].id].step[steps[rows[-1].id].epoch == 0]))
+        set(steps[live.id].step[steps[live.id].epoch == 0]))
     assert np.array_equal(x, np.arange(1, len(expected) + 1))
     assert np.allclose(planned, expected, rtol=1e-12, atol=0)
     assert planned[0] < planned.max()  # the warm-up rises first
@@ -135,10 +138,11 @@ def test_plots_export_to_png_svg_and_csv(ran: tuple[Setup, LiveView], tmp_path: 
     with table.open() as fh:
         records = list(csv.DictReader(fh))
     rows, steps, _ = setup.stored()
-    live = trial_label(setup.insights.experiment_name, rows[-1].number, rows[-1].params)
+    row = next(r for r in rows if r.id == view.live_id)  # the trial the view follows
+    live = trial_label(setup.insights.experiment_name, row.number, row.params)
     live_loss = [r for r in records if r["trial"] == live and r["series"] == "loss"]
-    assert len(live_loss) == len(steps[rows[-1].id])
-    assert float(live_loss[0]["value"]) == pytest.approx(steps[rows[-1].id].loss[0])
+    assert len(live_loss) == len(steps[row.id])
+    assert float(live_loss[0]["value"]) == pytest.approx(steps[row.id].loss[0])
 
 
 def test_the_lr_plot_is_log_by_default_with_a_toggle(qtbot: QtBot, tmp_path: Path) -> None:
