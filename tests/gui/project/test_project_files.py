@@ -69,16 +69,37 @@ def test_close_asks_to_save_changes(window: MainWindow, answer_box: AnswerBox,
     assert load_project(project_file).baseline.training.epochs == 4
 
 
-def test_load_error_names_the_field_and_leaves_the_file(window: MainWindow, qtbot: QtBot,
-                                                        project_file: Path) -> None:
+def test_an_invalid_project_opens_into_the_editor_with_its_fields_marked(
+        window: MainWindow, qtbot: QtBot, project_file: Path) -> None:
     text = project_file.read_text().replace('"lr": 0.003', '"lr": -5')
     project_file.write_text(text)
+    before = project_file.read_bytes()
+    assert window.session.open_project(project_file)
+    assert window.document is not None and not window.document.is_valid
+    assert window.project_view is not None
+    error = window.project_view.baseline.error_at("optimizer.lr")
+    assert error is not None and "greater than 0" in error
+    assert not window.run_action.isEnabled()
+    assert window.findChild(QMessageBox, "loadErrorDialog") is None
+    assert any("invalid field" in toast.message.text
+               for toast in window.notifications.toasts())
+    assert project_file.read_bytes() == before  # unchanged until saved
+    assert window.session.close_project()
+    # a value of the wrong type is marked too, and the editors stay up
+    project_file.write_text(text.replace('"lr": -5', '"lr": "fast"'))
+    assert window.session.open_project(project_file) and window.document is not None
+    assert any(p.endswith("optimizer.lr") for p, _ in window.document.problems)
+    assert window.session.close_project()
+
+
+def test_a_file_that_is_not_a_project_names_the_problem_and_is_left(
+        window: MainWindow, project_file: Path) -> None:
+    project_file.write_text("{ not json")
     before = project_file.read_bytes()
     assert not window.session.open_project(project_file)
     box = window.findChild(QMessageBox, "loadErrorDialog")
     assert box is not None and box.isVisible()
-    assert "baseline.optimizer.lr" in box.informativeText()
-    assert "greater than 0" in box.informativeText()
+    assert "invalid JSON" in box.informativeText()
     assert window.document is None
     box.close()
     assert project_file.read_bytes() == before

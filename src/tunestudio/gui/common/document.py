@@ -22,6 +22,7 @@ from tunestudio.config import (
     SUFFIX,
     Experiment,
     Project,
+    ProjectFileError,
     load_project,
     save_project,
     validation_problems,
@@ -91,6 +92,24 @@ class ProjectDocument(QObject):
     def open(cls, path: Path, parent: QObject | None = None) -> ProjectDocument:
         """Reads and validates the file; raises ProjectFileError and never writes it."""
         return cls.from_project(load_project(path), path.resolve(), parent)
+
+    @classmethod
+    def open_with_problems(cls, path: Path, parent: QObject | None = None
+                           ) -> ProjectDocument | None:
+        """A file that reads as a project but fails validation, as a document whose invalid
+        fields the editors mark (None when it is not even that: not JSON, another schema
+        version). Never writes the file."""
+        from tunestudio.config.projectfile import migrate
+
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            if not isinstance(doc, dict):
+                return None
+            doc = migrate(doc, path)
+        except (OSError, ValueError, ProjectFileError, RecursionError):
+            return None
+        document = cls(doc, Path(path).resolve(), parent)
+        return document if document.problems else None
 
     # -- state ---------------------------------------------------------------------------------
     @property

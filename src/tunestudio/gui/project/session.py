@@ -90,8 +90,16 @@ class ProjectSession(QObject):
             if not path.exists():  # moved or deleted: no longer a recent project
                 self.settings.remove_recent(path)
                 self.recent_changed.emit()
-            show_load_error(self.window, exc)
-            return False
+            # a project with invalid values opens into the editors, its fields marked; a file
+            # that is not a project at all gets the dialog naming the problem
+            invalid = ProjectDocument.open_with_problems(path, self)
+            if invalid is None:
+                show_load_error(self.window, exc)
+                return False
+            document = invalid
+            notifications.warning(
+                f"{path.name} has {len(invalid.problems)} invalid field(s), marked in red: fix "
+                "them to run or save. The file is unchanged until you save.")
         if not self.close_project():
             document.deleteLater()
             return False
