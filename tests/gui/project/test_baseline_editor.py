@@ -178,3 +178,28 @@ def test_generated_only_fields_are_hidden_for_the_bundled_sets(window: MainWindo
     assert all(r is not None and r.isHidden() for r in rows)  # digits: bundled
     window.document.set_value("baseline.data.source.name", "moons")
     assert all(r is not None and not r.isHidden() for r in rows)
+
+
+def test_display_precision_never_becomes_the_stored_value(window: MainWindow,
+                                                          qtbot: QtBot) -> None:
+    """A stored LR shows as 0.0037562; Enter and Tab through the field keep it whole, and
+    typing a new value stores exactly what was typed."""
+    window.session.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    document = window.document
+    exact = 0.00375619614449984
+    document.set_value("baseline.optimizer.lr", exact)
+    lr = _lr(window)
+    assert lr.spin.text() == "0.0037562"  # shown short
+    lr.spin.setFocus()
+    qtbot.keyClick(lr.spin, Qt.Key.Key_Return)
+    qtbot.keyClick(lr.spin, Qt.Key.Key_Tab)
+    assert document.value("baseline.optimizer.lr") == exact  # kept whole underneath
+    line = lr.spin.lineEdit()
+    assert line is not None
+    lr.spin.setFocus()
+    line.selectAll()
+    qtbot.keyClicks(line, "0.00030000000000000003")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    assert document.value("baseline.optimizer.lr") == 0.00030000000000000003
+    assert lr.spin.text() == "0.0003"

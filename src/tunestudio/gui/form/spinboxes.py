@@ -57,6 +57,10 @@ class FloatSpinBox(QDoubleSpinBox):
         return f"{value:.6g}"
 
     def valueFromText(self, text: str) -> float:
+        # The text as shown for the current value means the current value itself: the few
+        # digits displayed must never replace the stored 0.00375619614449984 on Enter or Tab.
+        if text.strip() == self.textFromValue(self.value()):
+            return self.value()
         try:
             return float(text.strip())
         except ValueError:
