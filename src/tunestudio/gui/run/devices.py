@@ -145,8 +145,9 @@ class DeviceCombo(QComboBox):
         super().__init__(parent)
         self._catalog = catalog
         self._preferred = preferred
-        self.setToolTip("Where trials train; Auto uses the baseline's training.device "
-                        "(auto = CUDA, then MPS, then CPU).")
+        self.setToolTip("Where this run's trials train. A device chosen here wins over the "
+                        "baseline's training.device; Auto uses training.device (auto = CUDA, "
+                        "then MPS, then CPU).")
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         catalog.loaded.connect(self._refill)
         self.currentIndexChanged.connect(self._on_index)

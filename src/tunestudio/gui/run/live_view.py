@@ -67,6 +67,7 @@ class LiveView(QWidget):
         self.x_combo.currentIndexChanged.connect(self._on_x_mode)
         self.status = QLabel("No trial running. Select trials in the table to compare them.",
                              self)
+        self.status.setWordWrap(True)  # long messages wrap: the window fits 960 px
         self.reading = QLabel(self)
         self.differs = QLabel(self)  # compared trials that differ beyond the searched knobs
         self.differs.setWordWrap(True)
