@@ -333,3 +333,5 @@ def test_group_checkpoints_are_written_when_the_trial_ends(tmp_path: Path) -> No
     losses = [e.metrics["val_loss"] for e in recs[0].evals]
     assert latest["epoch"] == 4 and best["epoch"] == 1 + losses.index(min(losses))
     assert best["best_value"] == pytest.approx(min(losses))
+    if best["epoch"] != latest["epoch"]:  # the best state kept its own weights
+        assert not torch.equal(best["model"]["1.weight"], latest["model"]["1.weight"])

@@ -9,9 +9,10 @@ training loop. Here:
   file and at the end of the fit, not at every improvement;
 - resume files are written every `every_epochs` epochs but at most every `min_interval_s`
   seconds (0 for a lone trial, so the setting means what it says; 30 s for a fused group's
-  members), atomically (temporary file and rename) but without an fsync: a killed process
-  leaves them intact in the page cache, and a file cut short by a power loss is a corrupt
-  checkpoint, from which the trial starts over with a note (see search.trial_run);
+  members), on a thread of their own while training goes on (the state is captured first, on
+  the training thread), atomically (temporary file and rename) but without an fsync: a killed
+  process leaves them intact in the page cache, and a file cut short by a power loss is a
+  corrupt checkpoint, from which the trial starts over with a note (see search.trial_run);
 - at the end of the fit (completed, stopped early, pruned or stopped) the latest and best
   states are written with an fsync, as `CheckpointHook` writes them."""
 
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,7 @@ class PacedCheckpointHook(CheckpointHook):
         self._latest: State | None = None
         self._best: State | None = None
         self._written_at = time.monotonic()
+        self._pending: Future[None] | None = None
 
     def needs_state(self, trainer: Trainer, epoch: int) -> bool:
         """Whether `on_epoch_end` will capture the trainer's state (a fused group syncs the
@@ -62,7 +66,7 @@ class PacedCheckpointHook(CheckpointHook):
         due = self._due(epoch)
         if not (improved or due):
             return
-        state = capture(trainer, epoch + 1)
+        state = _snapshot(capture(trainer, epoch + 1))
         if state is None:
             return
         if improved:
@@ -78,7 +82,7 @@ class PacedCheckpointHook(CheckpointHook):
         if ended and trainer._spe and trainer.step % trainer._spe == 0 and \
                 (self._latest is None or self._latest["step"] != trainer.step):
             improved = self._improved(trainer)
-            state = capture(trainer, trainer.step // trainer._spe)
+            state = _snapshot(capture(trainer, trainer.step // trainer._spe))
             if state is not None:
                 if improved:
                     self.best_value = trainer.metrics[self.monitor or ""]
@@ -88,26 +92,69 @@ class PacedCheckpointHook(CheckpointHook):
         self._flush(trainer.step, durable=True)
 
     def _flush(self, step: int, durable: bool = False) -> None:
-        """Write what is pending: the latest state and, when it changed, the best; `durable`
-        adds the fsync (the fit's last write)."""
-        write = save if durable else _save_quick
-        if self._latest is None:
+        """Write what is pending: the latest state and, when it changed, the best. During the
+        fit on the checkpoint thread (training goes on; a write still in progress makes this
+        one wait for the next due epoch); `durable`, the fit's last write, here and with the
+        fsync, after the write in progress."""
+        latest, best = self._latest, self._best
+        if latest is None or (latest["step"] <= self.saved_step and best is None):
             return
-        if self._latest["step"] <= self.saved_step and self._best is None:
+        if not durable:
+            if self._pending is not None and not self._pending.done():
+                return
+            self._best = None
+            self._pending = _checkpoint_thread().submit(self._write_files, latest, best,
+                                                        _save_quick)
+            self._written_at = time.monotonic()
             return
+        if self._pending is not None:
+            self._pending.result()
+        self._best = None
+        self._write_files(latest, best, save)
+        self._written_at = time.monotonic()
+
+    def _write_files(self, latest: State, best: State | None,
+               write: Callable[[Mapping[str, Any], Path], None]) -> None:
         try:
             if self.before_save is not None:
                 self.before_save()
-            if self._latest["step"] > self.saved_step:
-                write(self._latest, self.latest)
-                self.saved_step = int(self._latest["step"])
-            if self._best is not None:
-                write(self._best, self.best)
-                self.best_step = int(self._best["step"])
-                self._best = None
-        except OSError as exc:  # a full disk costs the checkpoint, not the trial
+            if latest["step"] > self.saved_step:
+                write(latest, self.latest)
+                self.saved_step = int(latest["step"])
+            if best is not None:
+                write(best, self.best)
+                self.best_step = int(best["step"])
+        except Exception as exc:  # a full disk (or any failure) costs the checkpoint, not the trial
             self.error = f"the checkpoint could not be written to {self.folder}: {exc}"
-        self._written_at = time.monotonic()
+
+
+_thread: ThreadPoolExecutor | None = None
+_thread_lock = threading.Lock()
+
+
+def _checkpoint_thread() -> ThreadPoolExecutor:
+    """The process's checkpoint writer: one thread, so writes keep their order."""
+    global _thread
+    with _thread_lock:
+        if _thread is None:
+            _thread = ThreadPoolExecutor(max_workers=1,
+                                         thread_name_prefix="tunestudio-checkpoints")
+        return _thread
+
+
+def _snapshot(state: State | None) -> State | None:
+    """The state with its own copies of every tensor: `capture` shares the CPU model's and
+    optimiser's storage, which training goes on changing while the state is kept or written."""
+    def own(value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            return value.clone()
+        if isinstance(value, dict):
+            return {k: own(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(own(v) for v in value)
+        return value
+
+    return None if state is None else own(state)
 
 
 def _save_quick(state: Mapping[str, Any], path: Path) -> None:
