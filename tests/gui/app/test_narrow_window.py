@@ -1,4 +1,5 @@
-"""A 960-pixel-wide window fits every page of an open project (a laptop's half screen)."""
+"""A 960-pixel-wide window fits every page of an open project (a laptop's half screen); the
+device picker says which device setting wins."""
 
 from __future__ import annotations
 
@@ -19,3 +20,8 @@ def test_every_page_fits_a_960_px_window(window: MainWindow, qtbot: QtBot,
         assert window.minimumSizeHint().width() <= 960, tabs.tabText(index)
     window.resize(960, 700)
     qtbot.waitUntil(lambda: window.width() <= 960, timeout=2_000)
+
+
+def test_the_device_picker_says_it_wins_over_the_baseline(window: MainWindow) -> None:
+    tip = window.device_combo.toolTip()
+    assert "wins over the baseline's training.device" in tip
