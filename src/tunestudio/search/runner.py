@@ -365,7 +365,10 @@ class ExperimentRunner:
         that every process of a run ends with the same, final best trial."""
         while not self.stop_event.is_set():
             self._sweep_stale(store, study, experiment_id)
-            if not store.counts(experiment_id).get("running"):
+            # Optuna's state too: a process that popped a fused group from the queue holds its
+            # trials RUNNING there before it writes their rows here
+            if not store.counts(experiment_id).get("running") and not study.get_trials(
+                    deepcopy=False, states=(TrialState.RUNNING,)):
                 return
             time.sleep(0.5)
 
