@@ -129,7 +129,7 @@ def show(scene: str) -> int:
                "analysis-history": 0, "analysis-batch": 5, "analysis-slices": 2}[scene]
         ws.analysis.tabs.setCurrentIndex(tab)
     elif scene == "baseline-lr":  # the LR range test as the first step, on the baseline
-        QTimer.singleShot(300, window.lr_range_test)
+        QTimer.singleShot(300, window.lr_find_action.trigger)
     elif scene == "compare":  # two trials compared: curves named in the legend
         ws.show_page("Trials")
 

@@ -22,7 +22,7 @@ from tunestudio.gui.common.settings import Settings
 from tunestudio.gui.project import dialogs
 from tunestudio.gui.project.project_view import ProjectView
 from tunestudio.gui.project.session import ProjectSession
-from tunestudio.gui.run.actions import RunActions, RunTarget, run_target
+from tunestudio.gui.run.actions import RunActions, run_target
 from tunestudio.gui.run.controller import RunController
 from tunestudio.gui.run.devices import DeviceCatalog, DeviceCombo
 from tunestudio.gui.run.status import ExperimentLabel, RunProgress, RunStatusLine
@@ -54,13 +54,13 @@ class MainWindow(QMainWindow):
         self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.opening.setObjectName("hint")
         self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.welcome)
-        self.stack.addWidget(self.opening)
+        for page in (self.welcome, self.opening):
+            self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
         self.device_combo = DeviceCombo(self.catalog, self.settings.default_device, self)
-        self.runs = RunActions(self.controller, self, self._run_target, self.device_combo.device)
-        self.run_action, self.pause_action, self.stop_action = \
-            self.runs.run, self.runs.pause, self.runs.stop
+        self.runs = r = RunActions(self.controller, self, lambda: run_target(self.project_view),
+                                   self.device_combo.device)
+        self.run_action, self.pause_action, self.stop_action = r.run, r.pause, r.stop
         self._build_menus()
         self._build_toolbar()
         self.run_message = RunStatusLine(self.controller, self)
@@ -122,8 +122,8 @@ class MainWindow(QMainWindow):
         self.run_menu = bar.addMenu("&Run")
         self.run_menu.addActions([self.run_action, self.pause_action, self.stop_action])
         self.run_menu.addSeparator()
-        self.lr_find_action = self.run_menu.addAction("LR Range Test on Baseline…",
-                                                      self.lr_range_test)
+        self.lr_find_action = self.run_menu.addAction(
+            "LR Range Test on Baseline…", lambda: self.project_view and self.project_view.lr_test())
         bar.addMenu("&Help").addAction("&About TuneStudio", self.show_about)
 
     def _build_toolbar(self) -> None:
@@ -182,21 +182,11 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.project_changed.emit()
 
-    def _run_target(self) -> RunTarget | None:
-        view = self.project_view
-        return None if view is None else run_target(view.document, view.current_experiment())
-
     @Slot(object)
     def _on_run_finished(self, summary: Any) -> None:
         if self._close_after_run:
             self._close_after_run = False
             QTimer.singleShot(0, self, self.close)
-
-    @Slot()
-    def lr_range_test(self) -> None:
-        if self.project_view is not None:
-            self.project_view.tabs.setCurrentWidget(self.project_view.baseline)
-            self.project_view.baseline.open_lr_range_test()
 
     @Slot()
     def show_preferences(self) -> None:

@@ -4,6 +4,8 @@ analysis) plug in beside them with `add_view`."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -11,6 +13,9 @@ from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.project.baseline_editor import BaselineEditor
 from tunestudio.gui.project.experiment_editor import ExperimentEditor
 from tunestudio.gui.project.experiment_list import ExperimentList
+
+if TYPE_CHECKING:
+    from tunestudio.gui.project.lr_range_dialog import LRRangeDialog
 
 
 class ProjectView(QWidget):
@@ -39,6 +44,11 @@ class ProjectView(QWidget):
     def add_view(self, widget: QWidget, title: str) -> int:
         """A further tab beside the editors (e.g. plots); its index."""
         return self.tabs.addTab(widget, title)
+
+    def lr_test(self) -> LRRangeDialog:
+        """The LR range test on the baseline (Run menu): the Baseline tab, then its dialog."""
+        self.tabs.setCurrentWidget(self.baseline)
+        return self.baseline.open_lr_range_test()
 
     def current_experiment(self) -> str | None:
         return self.experiments.current_name()

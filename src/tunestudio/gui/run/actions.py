@@ -33,8 +33,13 @@ class RunTarget:
     reason: str = ""
 
 
-def run_target(document: ProjectDocument, experiment: str | None) -> RunTarget:
-    """What Run would start for `experiment` of the document, with the reason it cannot."""
+def run_target(view: Any) -> RunTarget | None:
+    """What Run would start from the open project's view (a ProjectView: its document and
+    selected experiment), with the reason it cannot; None without a project."""
+    if view is None:
+        return None
+    document: ProjectDocument = view.document
+    experiment: str | None = view.current_experiment()
     project = document.project
     dims = [e.search.dimensions for e in project.experiments if e.name == experiment] \
         if project is not None else []
