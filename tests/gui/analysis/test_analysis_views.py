@@ -190,3 +190,33 @@ def test_points_name_their_trial_on_hover_and_select_it_on_click(
     assert [t.id for t in table.selected_trials()] == [first.id]
     assert isinstance(QPointF(point.pos()), QPointF)
     table.close_view()
+
+
+def test_a_trial_of_another_baseline_is_shown_but_never_the_best(
+        view: AnalysisView, project: Project, qtbot: QtBot) -> None:
+    from tunestudio.config import merge_values
+
+    store = Store.open(project.storage_url)
+    exp = store.experiment(project.experiments[0].name)
+    assert exp is not None
+    old = project.baseline.model_copy(update={"training": project.baseline.training.model_copy(
+        update={"epochs": project.baseline.training.epochs + 3})})
+    params = {"optimizer.lr": 0.002}
+    try:
+        tid = store.start_trial(exp.id, number=99, optuna_trial_id=None, params=params,
+                                config_json=merge_values(old, params).model_dump_json(),
+                                device="cpu", seed=0)
+        store.finish_trial(tid, state="complete", objective=1.0, duration_s=1.0)
+        view.reload()
+        qtbot.waitUntil(lambda: view.data is not None and len(view.data) == 4, timeout=10_000)
+        data = view.data
+        assert data is not None and int(data.stale.sum()) == 1
+        best = data.best_index()
+        assert best is not None and int(data.ids[best]) != tid
+        assert 1.0 not in data.best_so_far()
+        assert "1 trained on another baseline, not counted as best" in view.status.text()
+        assert view.parallel.best_line is not None
+        assert "#99" not in view.parallel.best_line.name()
+    finally:
+        store.delete_trial(tid)
+        store.close()

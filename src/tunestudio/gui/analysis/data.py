@@ -65,13 +65,35 @@ class AnalysisData:
     # One variable at a time: per knob, its effect against the baseline's seed noise
     # (store/verdicts.py), one sentence each; empty for other strategies.
     knob_verdicts: list[str] = field(default_factory=list)
+    # trials trained on another baseline than the current one (aligned with `numbers`): shown,
+    # but never the best
+    stale: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.numbers)
 
+    def counted(self) -> Array:
+        """The objective of the trials that count for "best" (another baseline's: NaN)."""
+        if len(self.stale) != len(self.objective):
+            return self.objective
+        return np.where(self.stale, np.nan, self.objective)
+
+    def best_index(self) -> int | None:
+        """Index (into `numbers`) of the best trial on the current baseline, or None."""
+        values = self.counted()
+        if not len(values) or np.isnan(values).all():
+            return None
+        return int(np.nanargmax(values) if self.maximize else np.nanargmin(values))
+
     def best_so_far(self) -> Array:
+        """The best objective so far among the trials that count (NaN before the first)."""
+        values = self.counted()
+        if not len(values):
+            return np.zeros(0)
+        fill = -np.inf if self.maximize else np.inf
         acc = np.maximum.accumulate if self.maximize else np.minimum.accumulate
-        return np.asarray(acc(self.objective), dtype=np.float64) if len(self) else np.zeros(0)
+        best = acc(np.where(np.isnan(values), fill, values))
+        return np.asarray(np.where(np.isinf(best), np.nan, best), dtype=np.float64)
 
     def coords(self, param: Param) -> tuple[Array, list[tuple[float, str]] | None]:
         """Numeric positions of a param's values (categorical: the choice's index) and, for a
@@ -117,6 +139,9 @@ def load_analysis(history: History, url: str, experiment: Experiment,
             data.other[state] = np.array(numbers, dtype=np.int64)
     data.batch_curves = _batch_curves(history, url, done, objective.metric, maximize, baseline)
     _pareto(data, done, objective.second != "none", objective.resolved_direction)
+    if baseline is not None:
+        stale = CurrentConfig(baseline).stale(done)
+        data.stale = np.array([r.id in stale for r in done], dtype=bool)
     if experiment.search.strategy == "ovat" and baseline is not None:
         current = CurrentConfig(baseline)
         data.knob_verdicts = [v.describe() for v in ovat_verdicts(

@@ -47,6 +47,7 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         for item in self.lines + self.labels:
             self.plot.removeItem(item)
         self.lines, self.labels, self.line_count = [], [], 0
+        self.best_line = None
         self.plot.setTitle(f"Parallel coordinates (colour: {data.metric})")
         if not len(data):
             return
@@ -76,12 +77,13 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
             self.plot.addItem(item)
             self.lines.append(item)
             self.line_count += len(rows)
-        best = int(np.argmax(data.objective) if data.maximize else np.argmin(data.objective))
-        self.best_line = pg.PlotDataItem(xs, ys[best], pen=pg.mkPen("#e65100", width=4),
-                                         name=f"best: trial #{int(data.numbers[best])}")
-        self.best_line.setZValue(10)  # over every other trial's line
-        self.plot.addItem(self.best_line)
-        self.lines.append(self.best_line)
+        best = data.best_index()  # trials of another baseline are never the best
+        if best is not None:
+            self.best_line = pg.PlotDataItem(xs, ys[best], pen=pg.mkPen("#e65100", width=4),
+                                             name=f"best: trial #{int(data.numbers[best])}")
+            self.best_line.setZValue(10)  # over every other trial's line
+            self.plot.addItem(self.best_line)
+            self.lines.append(self.best_line)
         for i in range(ys.shape[1]):
             axis = pg.InfiniteLine(pos=i, angle=90, pen=pg.mkPen("#9e9e9e"))
             self.plot.addItem(axis)

@@ -186,9 +186,13 @@ class AnalysisView(QWidget):
         self.verdicts.setText("One variable at a time — " + "; ".join(data.knob_verdicts)
                               if data.knob_verdicts else "")
         self.verdicts.setVisible(bool(data.knob_verdicts))
-        best = (max if data.maximize else min)(data.objective) if len(data) else None
+        index = data.best_index()
+        best = float(data.objective[index]) if index is not None else None
+        others = int(data.stale.sum()) if len(data.stale) else 0
         self.status.setText(f"{data.experiment}: {len(data)} complete trial(s)"
-                            + (f", best {data.metric} {best:.4g}" if best is not None else ""))
+                            + (f", best {data.metric} {best:.4g}" if best is not None else "")
+                            + (f"; {others} trained on another baseline, not counted as best"
+                               if others else ""))
         if self.tabs.currentWidget() is self.importance:
             self.compute_importance()
         elif len(data) >= 2:
