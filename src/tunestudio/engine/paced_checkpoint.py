@@ -150,9 +150,10 @@ def _snapshot(state: State | None) -> State | None:
             return value.clone()
         if isinstance(value, dict):
             return {k: own(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
+        if isinstance(value, list | tuple) and any(
+                isinstance(v, torch.Tensor | dict | list | tuple) for v in value):
             return type(value)(own(v) for v in value)
-        return value
+        return value  # numbers, strings and their tuples (Python's RNG state) never change
 
     return None if state is None else own(state)
 
