@@ -85,3 +85,21 @@ def make_setup(project: Project | None, tmp_path: Path) -> Iterator[Setup]:
         controller.stop()
         controller.wait()
         insights.close()
+
+
+def add_trial_of_other_baseline(store: Store, experiment_id: int, project: Project, *,
+                                number: int, lr: float, objective: float,
+                                extra_epochs: int) -> int:
+    """A complete trial of `optimizer.lr = lr` trained on a baseline with `extra_epochs` more
+    epochs than the project's (its fingerprint says so); its id."""
+    from tunestudio.config import merge_values
+
+    training = project.baseline.training
+    old = project.baseline.model_copy(update={"training": training.model_copy(
+        update={"epochs": training.epochs + extra_epochs})})
+    params = {"optimizer.lr": lr}
+    tid = store.start_trial(experiment_id, number=number, optuna_trial_id=None, params=params,
+                            config_json=merge_values(old, params).model_dump_json(),
+                            device="cpu", seed=0)
+    store.finish_trial(tid, state="complete", objective=objective, duration_s=1.0)
+    return tid

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from insight_helpers import run_headless
+from insight_helpers import add_trial_of_other_baseline, run_headless
 from tunestudio.config import Project
 from tunestudio.gui.analysis.report import write_report
 from tunestudio.gui.analysis.view import TABS, AnalysisView
@@ -194,19 +194,12 @@ def test_points_name_their_trial_on_hover_and_select_it_on_click(
 
 def test_a_trial_of_another_baseline_is_shown_but_never_the_best(
         view: AnalysisView, project: Project, qtbot: QtBot) -> None:
-    from tunestudio.config import merge_values
-
     store = Store.open(project.storage_url)
     exp = store.experiment(project.experiments[0].name)
     assert exp is not None
-    old = project.baseline.model_copy(update={"training": project.baseline.training.model_copy(
-        update={"epochs": project.baseline.training.epochs + 3})})
-    params = {"optimizer.lr": 0.002}
     try:
-        tid = store.start_trial(exp.id, number=99, optuna_trial_id=None, params=params,
-                                config_json=merge_values(old, params).model_dump_json(),
-                                device="cpu", seed=0)
-        store.finish_trial(tid, state="complete", objective=1.0, duration_s=1.0)
+        tid = add_trial_of_other_baseline(store, exp.id, project, number=99, lr=0.002,
+                                          objective=1.0, extra_epochs=3)
         view.reload()
         qtbot.waitUntil(lambda: view.data is not None and len(view.data) == 4, timeout=10_000)
         data = view.data

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import AnswerBox
-from insight_helpers import headless_data_dir, run_headless
+from insight_helpers import add_trial_of_other_baseline, headless_data_dir, run_headless
 from tunestudio.config import Project, RunConfig, merge_values
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.insights import Insights
@@ -268,14 +268,9 @@ def test_a_trial_of_another_baseline_is_marked_and_not_best_unless_asked(
     """Trained with 3 epochs where the baseline now says otherwise: shown, marked, never the
     best unless "Other baselines in best" is ticked."""
     store, exp_id = stored(project)
-    old = project.baseline.model_copy(update={"training": project.baseline.training.model_copy(
-        update={"epochs": project.baseline.training.epochs + 7})})
-    config = merge_values(old, {"optimizer.lr": 0.002})
     try:
-        tid = store.start_trial(exp_id, number=101, optuna_trial_id=None,
-                                params={"optimizer.lr": 0.002},
-                                config_json=config.model_dump_json(), device="cpu", seed=0)
-        store.finish_trial(tid, state="complete", objective=5.0, duration_s=1.0)
+        tid = add_trial_of_other_baseline(store, exp_id, project, number=101, lr=0.002,
+                                          objective=5.0, extra_epochs=7)
         qtbot.waitUntil(lambda: panel.model.row_of(tid) is not None, timeout=5_000)
         row = panel.model.row_of(tid)
         assert row is not None and panel.model.is_stale(row)
@@ -426,14 +421,9 @@ def test_comparing_trials_of_different_baselines_says_so_and_diffs_their_configs
     qtbot.addWidget(live)
     store, exp_id = stored(project)
     epochs = project.baseline.training.epochs
-    old = project.baseline.model_copy(update={"training": project.baseline.training.model_copy(
-        update={"epochs": epochs + 5})})
-    config = merge_values(old, {"optimizer.lr": 0.004})
     try:
-        tid = store.start_trial(exp_id, number=102, optuna_trial_id=None,
-                                params={"optimizer.lr": 0.004},
-                                config_json=config.model_dump_json(), device="cpu", seed=0)
-        store.finish_trial(tid, state="complete", objective=0.5, duration_s=1.0)
+        tid = add_trial_of_other_baseline(store, exp_id, project, number=102, lr=0.004,
+                                          objective=0.5, extra_epochs=5)
         qtbot.waitUntil(lambda: panel.model.row_of(tid) is not None, timeout=5_000)
         current = next(t for t in panel.model.trials() if t.id != tid and t.state == "complete")
         panel.select_trials([current.id, tid])
