@@ -311,10 +311,11 @@ class ExperimentRunner:
 
     def _next_trial(self, study: optuna.Study, storage: optuna.storages.RDBStorage,
                     unbounded: bool) -> optuna.Trial | None:
-        """Pop a queued trial atomically; only a time-bounded run creates new ones."""
-        study_id = storage.get_study_id_from_name(study.study_name)
-        for frozen in storage.get_all_trials(study_id, deepcopy=False,
-                                             states=(TrialState.WAITING,)):
+        """Pop a queued trial atomically; only a time-bounded run creates new ones. The queue
+        is read through the study (Optuna's cached storage), which then knows the popped trial:
+        read from the database directly, a trial another process queued is unknown to that
+        cache and its first suggest fails with a KeyError."""
+        for frozen in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             try:
                 if storage.set_trial_state_values(frozen._trial_id, state=TrialState.RUNNING):
                     return optuna.Trial(study, frozen._trial_id)
