@@ -243,6 +243,36 @@ def test_stop_event_stops_every_trial() -> None:
     assert [r.status for r in trainer.fit()] == ["stopped", "stopped"]
 
 
+def test_each_trial_steps_carry_wall_time_without_the_pause() -> None:
+    import itertools
+    import threading
+    import time
+
+    pause = threading.Event()
+
+    class PauseAt3(TrainerHooks):
+        def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+            if event.step == 3 and not pause.is_set() and trainer is hooked[0]:
+                pause.set()
+                threading.Timer(0.4, pause.clear).start()
+
+    recs = [Recorder(), Recorder()]
+    trainer = FusedTrainer([tiny(), tiny({"optimizer.lr": 0.1})],
+                           hooks=[[recs[0], PauseAt3()], [recs[1]]], device="cpu",
+                           pause_event=pause)
+    hooked = [trainer.members[0]]
+    t0 = time.perf_counter()
+    assert [r.status for r in trainer.fit()] == ["completed", "completed"]
+    elapsed = time.perf_counter() - t0
+    for rec in recs:
+        walls = [s.wall_s for s in rec.steps]
+        assert len(walls) == rec.results[0].steps
+        assert walls[0] >= 0.0 and all(b >= a for a, b in itertools.pairwise(walls))
+        assert max(b - a for a, b in itertools.pairwise(walls)) < 0.3  # the pause left out
+        assert walls[-1] < elapsed - 0.3
+        assert rec.evals[-1].wall_s >= walls[rec.evals[-1].step - 1]
+
+
 def test_out_of_memory_names_the_unfinished_trials() -> None:
     class OutOfMemory(TrainerHooks):
         def on_fit_start(self, trainer: Trainer, event: object) -> None:

@@ -60,3 +60,12 @@ def test_gradient_check_off_under_a_grad_scaler() -> None:
     strict = StepRecorder(False, None)
     found = strict.record(1, 0, 0.1, 8, torch.tensor(1.0), torch.tensor(float("inf")))
     assert found is not None and found.what == "gradient norm"
+
+
+def test_wall_time_is_read_when_the_step_is_recorded_not_at_the_flush() -> None:
+    for buffered in (False, True):
+        events: list[StepEvent] = []
+        clock = iter(float(t) for t in range(1, 100))
+        recorder = StepRecorder(buffered, events.append, clock=lambda c=clock: next(c))
+        feed(recorder, [1.0, 0.9, 0.8])
+        assert [e.wall_s for e in events] == [1.0, 2.0, 3.0]  # flushing reads no clock

@@ -300,6 +300,14 @@ def test_pause_waits_and_resumes(recorder: Recorder, device: str) -> None:
         assert hook.times[4] - hook.times[3] >= 0.35
     assert [s.step for s in recorder.steps] == list(range(1, result.steps + 1))
     assert result.duration_s < elapsed - 0.3  # paused time is not training time
+    # each step carries its wall-clock time of training: never decreasing, pause left out
+    walls = [s.wall_s for s in recorder.steps]
+    assert all(b >= a for a, b in itertools.pairwise(walls)) and walls[0] >= 0.0
+    assert max(b - a for a, b in itertools.pairwise(walls)) < 0.3
+    assert walls[-1] < elapsed - 0.3
+    # the same clock as the evaluations
+    last_eval = recorder.evals[-1]
+    assert walls[last_eval.step - 1] <= last_eval.wall_s < walls[last_eval.step - 1] + 0.3
 
 
 def test_step_events_off_sends_no_step_events_but_evaluates(recorder: Recorder) -> None:

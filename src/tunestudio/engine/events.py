@@ -34,7 +34,9 @@ class FitStartEvent:
 class StepEvent:
     """One optimisation step. `step` counts steps done (the first is 1); `epoch` is the 0-based
     epoch the step belongs to; `grad_norm` is the global L2 norm before clipping; `loss` is the
-    data loss of the batch (without the L1 penalty, so runs with different penalties compare)."""
+    data loss of the batch (without the L1 penalty, so runs with different penalties compare).
+    `wall_s` is seconds of training when the step ended, on the same clock as
+    `EvalEvent.wall_s` (from the first step, paused time excluded); it never decreases."""
 
     step: int
     epoch: int
@@ -42,6 +44,7 @@ class StepEvent:
     lr: float
     grad_norm: float
     samples_per_s: float
+    wall_s: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,12 +65,17 @@ class Divergence:
 
 
 class StepRecorder:
+    """Turns each step's values into a StepEvent. `clock()` gives seconds of training (paused
+    time excluded); it is read when the step is recorded, not when a buffer is flushed, so a
+    step's `wall_s` is its own time on an accelerator too (NaN without a clock)."""
+
     def __init__(self, buffered: bool, emit: Callable[[StepEvent], None] | None,
-                 check_grad: bool = True):
+                 check_grad: bool = True, clock: Callable[[], float] | None = None):
         self.buffered = buffered
         self.emit = emit
         self.check_grad = check_grad  # off under a GradScaler, which skips inf steps itself
-        self._pending: list[tuple[int, int, float, int, torch.Tensor, torch.Tensor]] = []
+        self.clock = clock
+        self._pending: list[tuple[int, int, float, int, torch.Tensor, torch.Tensor, float]] = []
         self._last = time.perf_counter()
 
     def restart_clock(self) -> None:
@@ -79,10 +84,11 @@ class StepRecorder:
 
     def record(self, step: int, epoch: int, lr: float, n: int, loss: torch.Tensor,
                grad_norm: torch.Tensor | float) -> Divergence | None:
+        wall = self.clock() if self.clock is not None else math.nan
         if self.buffered:
             if not isinstance(grad_norm, torch.Tensor):
                 grad_norm = torch.tensor(grad_norm)
-            self._pending.append((step, epoch, lr, n, loss.detach(), grad_norm.detach()))
+            self._pending.append((step, epoch, lr, n, loss.detach(), grad_norm.detach(), wall))
             if len(self._pending) >= FLUSH_STEPS or time.perf_counter() - self._last >= FLUSH_S:
                 return self.flush()
             return None
@@ -91,7 +97,7 @@ class StepRecorder:
         now = time.perf_counter()
         rate = n / max(now - self._last, 1e-9)
         self._last = now
-        return self._report(step, epoch, lr, loss_f, norm_f, rate)
+        return self._report(step, epoch, lr, loss_f, norm_f, rate, wall)
 
     def flush(self) -> Divergence | None:
         if not self._pending:
@@ -102,18 +108,19 @@ class StepRecorder:
         now = time.perf_counter()
         rate = sum(p[3] for p in pending) / max(now - self._last, 1e-9)
         self._last = now
-        for (step, epoch, lr, _, _, _), loss_f, norm_f in zip(pending, *values, strict=True):
-            diverged = self._report(step, epoch, lr, loss_f, norm_f, rate)
+        for (step, epoch, lr, _, _, _, wall), loss_f, norm_f in zip(pending, *values,
+                                                                   strict=True):
+            diverged = self._report(step, epoch, lr, loss_f, norm_f, rate, wall)
             if diverged is not None:
                 return diverged
         return None
 
     def _report(self, step: int, epoch: int, lr: float, loss: float, norm: float,
-                rate: float) -> Divergence | None:
+                rate: float, wall: float) -> Divergence | None:
         if not math.isfinite(loss):
             return Divergence(step, epoch, "loss", loss, lr)
         if self.check_grad and not math.isfinite(norm):
             return Divergence(step, epoch, "gradient norm", norm, lr)
         if self.emit is not None:
-            self.emit(StepEvent(step, epoch, loss, lr, norm, rate))
+            self.emit(StepEvent(step, epoch, loss, lr, norm, rate, wall))
         return None

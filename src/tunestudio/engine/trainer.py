@@ -249,6 +249,11 @@ class Trainer:
         start = self._started if since is None else since
         return time.perf_counter() - start - self._paused_s
 
+    def wall_s(self) -> float:
+        """Seconds of training so far: from the first step (set-up and data loading left out),
+        paused time excluded; the clock of StepEvent.wall_s and EvalEvent.wall_s."""
+        return self._elapsed(since=self._training_started)
+
     def _epochs_done(self) -> float:
         return self.step / self._spe if self._ready and self.step else 0.0
 
@@ -270,7 +275,8 @@ class Trainer:
                 for call in on_step:
                     call(self, event)
 
-        self._recorder = StepRecorder(self.device != "cpu", emit, self._scaler is None)
+        self._recorder = StepRecorder(self.device != "cpu", emit, self._scaler is None,
+                                      clock=self.wall_s)
         self._early = EarlyStopping(cfg.early_stopping, cfg.early_stopping_mode)
         self._evaluated_at = -1
         self._divergence: Divergence | None = None
@@ -520,7 +526,7 @@ class Trainer:
             self.best[name] = _better(name, self.best.get(name), value)
         epoch = self.step / self._spe
         event = EvalEvent(step=self.step, epoch=epoch,
-                          wall_s=self._elapsed(since=self._training_started),
+                          wall_s=self.wall_s(),
                           train_loss=metrics.get("train_loss", math.nan),
                           val_loss=metrics.get("val_loss"), metrics=metrics)
         for call in _overriding(self.hooks, "on_evaluate_end"):

@@ -39,7 +39,7 @@ def test_steps_from_another_thread_arrive_batched(qtbot: QtBot, tmp_path: Any) -
     def run() -> None:  # the runner's thread, stepping flat out
         hooks.on_trial_start(TrialStarted(7, 0, {}, 0, "cpu", 1, 1))
         for i in range(1, n + 1):
-            hooks.on_step(7, StepEvent(i, 0, 0.5, 1e-3, 1.0, 1e4))
+            hooks.on_step(7, StepEvent(i, 0, 0.5, 1e-3, 1.0, 1e4, i * 1e-4))
             if i % 5000 == 0:
                 hooks.on_evaluate(7, EvalEvent(i, i / 5000, 0.1, 0.5, 0.4, {"val_accuracy": 0.9}))
         hooks.on_trial_end(TrialFinished(7, 0, "complete", "", 0.9, 0.9, 1, 1, 1.0))

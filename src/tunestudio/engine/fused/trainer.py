@@ -447,6 +447,8 @@ class FusedTrainer:
             while pause.is_set() and not self._stop_set():
                 time.sleep(PAUSE_POLL_S)
             self._paused_s += time.perf_counter() - began
+            for member in self.members:  # each member's wall_s() leaves the pause out too
+                member._paused_s = self._paused_s
             self._recorder.restart_clock()
         if not self._stop_set():
             return False
@@ -640,6 +642,6 @@ class _GroupRecorder:
                 self.on_divergence(slot, Divergence(step, epoch, "gradient norm", norm, lr))
                 continue
             if slot.on_step:
-                event = StepEvent(step, epoch, loss, lr, norm, rate)
+                event = StepEvent(step, epoch, loss, lr, norm, rate, slot.trainer.wall_s())
                 for call in slot.on_step:
                     call(slot.trainer, event)
