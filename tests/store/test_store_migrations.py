@@ -3,6 +3,8 @@ a newer one refused."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from sqlalchemy import Connection, inspect, text
 from store_helpers import start
@@ -118,6 +120,26 @@ def test_version_4_gets_the_group_column(url: str) -> None:
         assert store.trial(tid).group_id is None
         store.set_group([tid], "g1")
         assert store.trials(eid)[0].group_id == "g1"
+
+
+def test_version_5_gets_step_wall_times(url: str) -> None:
+    """Version 5 stored no wall-clock time per step: the upgrade adds the column, NULL (read as
+    NaN) for the steps stored before, and new steps keep theirs."""
+    with Store.open(url) as store:
+        eid = store.ensure_experiment("old", "old-study")
+        tid = start(store, eid)
+        with store._db.write() as conn:  # back to the layout of version 5
+            conn.exec_driver_sql("ALTER TABLE ts_step DROP COLUMN wall_s")
+            conn.exec_driver_sql("INSERT INTO ts_step (trial_id, repeat, step, epoch, loss, lr, "
+                                 f"grad_norm) VALUES ({tid}, 0, 1, 0.0, 2.0, 0.1, 1.0)")
+            conn.exec_driver_sql("UPDATE ts_meta SET value = '5' WHERE key = 'schema_version'")
+    assert "wall_s" not in _columns(url, "ts_step")
+    with Store.open(url) as store:
+        assert store.schema_version == CURRENT
+        store.append_steps(tid, [(2, 0.0, 1.5, 0.1, 1.0, 0.25)])
+        got = store.step_series([tid])[tid]
+        assert got.loss.tolist() == [2.0, 1.5]
+        assert math.isnan(got.wall_s[0]) and got.wall_s[1] == 0.25
 
 
 def test_a_failing_migration_leaves_the_database_as_it_was(

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from store_helpers import start, steps
 
-from tunestudio.store import EvalPoint, Store
+from tunestudio.store import EvalPoint, SeriesWriter, Store
 
 
 def test_steps_round_trip_per_trial_and_repeat(store: Store, experiment_id: int) -> None:
@@ -27,6 +27,23 @@ def test_steps_round_trip_per_trial_and_repeat(store: Store, experiment_id: int)
     assert sa.lr.tolist() == [1e-3] * 8 and sa.grad_norm.tolist() == [0.5] * 8
     # A diverged step keeps its NaN loss (SQLite stores it as NULL) and infinite norm.
     assert math.isnan(got[b].loss[0]) and math.isinf(got[b].grad_norm[0])
+
+
+def test_step_wall_times_round_trip_exactly(store: Store, experiment_id: int) -> None:
+    """Each step's wall-clock seconds are stored as given, through the writer and in bulk;
+    a step given none reads back NaN."""
+    tid = start(store, experiment_id)
+    walls = [0.0123456789012345, 0.1 + 0.2, 7.5]
+    store.append_steps(tid, [(i, 0.0, 1.0, 0.1, 1.0, w) for i, w in enumerate(walls)])
+    store.append_steps(tid, [(3, 0.0, 1.0, 0.1, 1.0)])
+    with SeriesWriter(store, background=False) as writer:
+        writer.add_step(tid, 4, 0.0, 1.0, 0.1, 1.0, wall_s=np.float32(9.25))
+    got = store.step_series([tid])[tid]
+    assert got.wall_s[:3].tolist() == walls  # exactly, not rounded
+    assert math.isnan(got.wall_s[3]) and got.wall_s[4] == 9.25
+    small = store.step_series([tid], max_points=2)[tid]  # downsampling keeps each step's own
+    assert len(small.wall_s) == len(small.step) < 5
+    assert small.wall_s.tolist() == [got.wall_s[s] for s in small.step.tolist()]
 
 
 def test_steps_arrive_in_step_order_whatever_the_append_order(store: Store,

@@ -115,7 +115,7 @@ class _TrialHooks(TrainerHooks):
 
     def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
         self.writer.add_step(self.trial_id, event.step, event.epoch, event.loss, event.lr,
-                             event.grad_norm, repeat=self.repeat)
+                             event.grad_norm, repeat=self.repeat, wall_s=event.wall_s)
         self.ctx.hooks.on_step(self.trial_id, event)
 
     def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:

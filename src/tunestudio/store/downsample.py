@@ -47,5 +47,5 @@ def downsample(series: StepSeries, max_points: int) -> StepSeries:
     return StepSeries(
         trial_id=series.trial_id, step=series.step[keep], epoch=series.epoch[keep],
         loss=series.loss[keep], lr=series.lr[keep], grad_norm=series.grad_norm[keep],
-        repeat=series.repeat[keep],
+        repeat=series.repeat[keep], wall_s=series.wall_s[keep],
     )

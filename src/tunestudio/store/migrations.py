@@ -57,10 +57,17 @@ def _add_group_id(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN group_id VARCHAR(64)")
 
 
+def _add_step_wall_s(conn: Connection) -> None:
+    """Version 6: each step's wall-clock seconds of training; NULL for the steps already
+    stored, which recorded none (views fall back to the evaluations' times for them)."""
+    if "wall_s" not in {c["name"] for c in inspect(conn).get_columns("ts_step")}:
+        conn.exec_driver_sql("ALTER TABLE ts_step ADD COLUMN wall_s FLOAT")
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
 # layout the store was released with.
 MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment,
-                                    _resumed_from_step, _add_group_id)
+                                    _resumed_from_step, _add_group_id, _add_step_wall_s)
 
 VERSION_KEY = "schema_version"
 

@@ -146,6 +146,8 @@ class StepSeries:
     lr: FloatArray
     grad_norm: FloatArray
     repeat: IntArray
+    # seconds of training at each step (NaN where not stored: steps written before schema 6)
+    wall_s: FloatArray
 
     def __len__(self) -> int:
         return len(self.step)

@@ -111,6 +111,7 @@ step = Table(
     Column("loss", Float),
     Column("lr", Float),
     Column("grad_norm", Float),
+    Column("wall_s", Float),  # seconds of training at the step (NULL: stored before version 6)
     PrimaryKeyConstraint("trial_id", "repeat", "step"),
     sqlite_with_rowid=False,
 )

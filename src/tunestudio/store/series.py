@@ -26,14 +26,16 @@ if TYPE_CHECKING:
 
     from tunestudio.store.rows import FloatArray
 
-# (step, epoch, loss, lr, grad_norm), as callers give them
-StepTuple = tuple[int, float | None, float | None, float | None, float | None]
-# (trial_id, repeat, step, epoch, loss, lr, grad_norm), as stored
-StepRecord = tuple[int, int, int, float | None, float | None, float | None, float | None]
+# (step, epoch, loss, lr, grad_norm[, wall_s]), as callers give them
+StepTuple = (tuple[int, float | None, float | None, float | None, float | None]
+             | tuple[int, float | None, float | None, float | None, float | None, float | None])
+# (trial_id, repeat, step, epoch, loss, lr, grad_norm, wall_s), as stored
+StepRecord = tuple[int, int, int, float | None, float | None, float | None, float | None,
+                   float | None]
 # (trial_id, repeat, step, epoch, wall_s, train_loss, val_loss, metrics_json)
 EvalRecord = tuple[int, int, int, float | None, float | None, float | None, float | None, str]
 
-_STEP_COLUMNS = ("trial_id", "repeat", "step", "epoch", "loss", "lr", "grad_norm")
+_STEP_COLUMNS = ("trial_id", "repeat", "step", "epoch", "loss", "lr", "grad_norm", "wall_s")
 _EVAL_COLUMNS = ("trial_id", "repeat", "step", "epoch", "wall_s", "train_loss", "val_loss",
                  "metrics_json")
 _SQLITE_STEP_INSERT = (
@@ -55,9 +57,12 @@ def _opt(value: float | None) -> float | None:
 
 
 def step_record(trial_id: int, repeat: int, step: int, epoch: float | None, loss: float | None,
-                lr: float | None, grad_norm: float | None) -> StepRecord:
-    """A step row with plain Python numbers (the driver cannot bind numpy.float32 or tensors)."""
-    return (trial_id, repeat, int(step), _opt(epoch), _opt(loss), _opt(lr), _opt(grad_norm))
+                lr: float | None, grad_norm: float | None,
+                wall_s: float | None = None) -> StepRecord:
+    """A step row with plain Python numbers (the driver cannot bind numpy.float32 or tensors);
+    `wall_s` is seconds of training at the step (None: not known)."""
+    return (trial_id, repeat, int(step), _opt(epoch), _opt(loss), _opt(lr), _opt(grad_norm),
+            _opt(wall_s))
 
 
 def eval_record(trial_id: int, repeat: int, point: EvalLike) -> EvalRecord:
@@ -145,20 +150,21 @@ def read_steps(conn: Connection, trial_ids: Sequence[int]) -> dict[int, StepSeri
     t = schema.step
     out: dict[int, StepSeries] = {}
     query = (
-        select(t.c.trial_id, t.c.repeat, t.c.step, t.c.epoch, t.c.loss, t.c.lr, t.c.grad_norm)
+        select(t.c.trial_id, t.c.repeat, t.c.step, t.c.epoch, t.c.loss, t.c.lr, t.c.grad_norm,
+               t.c.wall_s)
         .where(t.c.trial_id.in_(bindparam("ids", expanding=True)))
         .order_by(t.c.trial_id, t.c.repeat, t.c.step)
     )
     for ids in _chunks(trial_ids):
         rows = [tuple(r) for r in conn.execute(query, {"ids": ids})]
-        data = _as_float_matrix(rows, 7)
+        data = _as_float_matrix(rows, 8)
         for a, b in _split(data[:, 0]):
             block = data[a:b]
             trial_id = int(block[0, 0])
             out[trial_id] = StepSeries(
                 trial_id=trial_id, step=block[:, 2].astype(np.int64), epoch=block[:, 3].copy(),
                 loss=block[:, 4].copy(), lr=block[:, 5].copy(), grad_norm=block[:, 6].copy(),
-                repeat=block[:, 1].astype(np.int64),
+                repeat=block[:, 1].astype(np.int64), wall_s=block[:, 7].copy(),
             )
     return out
 

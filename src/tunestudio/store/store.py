@@ -41,7 +41,7 @@ from tunestudio.store.rows import (
     TrialState,
     check_state,
 )
-from tunestudio.store.series import EvalRecord, StepRecord, StepTuple
+from tunestudio.store.series import EvalRecord, StepRecord, StepTuple, step_record
 from tunestudio.store.writer import SeriesWriter
 
 if TYPE_CHECKING:
@@ -296,9 +296,9 @@ class Store:
 
     # -- series ---------------------------------------------------------------------------
     def append_steps(self, trial_id: int, rows: Iterable[StepTuple], repeat: int = 0) -> None:
-        """Rows of (step, epoch, loss, lr, grad_norm) as Python numbers, in one transaction.
-        A step already stored for this trial and repeat keeps its first values."""
-        records: list[StepRecord] = [(trial_id, repeat, *r) for r in rows]
+        """Rows of (step, epoch, loss, lr, grad_norm[, wall_s]) as Python numbers, in one
+        transaction. A step already stored for this trial and repeat keeps its first values."""
+        records: list[StepRecord] = [step_record(trial_id, repeat, *r) for r in rows]
         self._write_series(records, [])
 
     def append_evals(self, trial_id: int, rows: Iterable[EvalLike], repeat: int = 0) -> None:

@@ -58,11 +58,14 @@ class SeriesWriter:
 
     # -- adding -------------------------------------------------------------------------------
     def add_step(self, trial_id: int, step: int, epoch: float | None, loss: float | None,
-                 lr: float | None, grad_norm: float | None, repeat: int = 0) -> None:
+                 lr: float | None, grad_norm: float | None, repeat: int = 0,
+                 wall_s: float | None = None) -> None:
+        """One step; `wall_s` is seconds of training at the step (None: not known)."""
         # step_record() inlined: this runs once per optimiser step.
         record = (trial_id, repeat, int(step), None if epoch is None else float(epoch),
                   None if loss is None else float(loss), None if lr is None else float(lr),
-                  None if grad_norm is None else float(grad_norm))
+                  None if grad_norm is None else float(grad_norm),
+                  None if wall_s is None else float(wall_s))
         with self._lock:
             self._check_open()
             self._steps.append(record)
@@ -70,7 +73,7 @@ class SeriesWriter:
         self._after_add(due)
 
     def add_steps(self, trial_id: int, rows: Iterable[StepTuple], repeat: int = 0) -> None:
-        """Rows of (step, epoch, loss, lr, grad_norm)."""
+        """Rows of (step, epoch, loss, lr, grad_norm[, wall_s])."""
         records = [step_record(trial_id, repeat, *r) for r in rows]
         with self._lock:
             self._check_open()
