@@ -65,7 +65,8 @@ def one_second_fit(config: RunConfig, *, hooks: Sequence[TrainerHooks], base_dir
     per_eval = STEPS // EVALS
     for step in range(1, STEPS + 1):
         work(start + TRAIN_S * step / STEPS)
-        ev = StepEvent(step, step // per_eval, 1.0 / step, 1e-3, 0.5, 1e4)
+        ev = StepEvent(step, step // per_eval, 1.0 / step, 1e-3, 0.5, 1e4,
+                       time.perf_counter() - start)
         for h in hooks:
             h.on_step_end(None, ev)  # type: ignore[arg-type]
         if step % per_eval == 0:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
@@ -98,6 +99,19 @@ def test_exported_logs_hold_every_stored_point_and_the_hparams(
         store.close()
     assert len(runs) == 6
     check_logs(project, out)
+    # each exported step is at its own stored time (trial start + its wall_s)
+    store = open_store(project)
+    try:
+        exp = store.experiment(project.experiments[0].name)
+        assert exp is not None
+        trial = store.trials(exp.id)[0]
+        walls = store.step_series([trial.id])[trial.id].wall_s
+    finally:
+        store.close()
+    times = [p.wall_time for p in read_run(run_dir(out, exp.name, trial.number))
+             .Scalars("train/loss")]
+    assert np.isfinite(walls).all()
+    assert np.allclose(np.diff(times), np.diff(walls), atol=1e-6)
 
 
 def test_logs_written_while_training_hold_the_same(searched: tuple[Project, Path]) -> None:

@@ -16,8 +16,8 @@ Scalars (x axis: the optimiser step):
   its `state`.
 A trial repeated with several seeds writes repeat 0 in its folder and repeat r in
 `trial-0007/repeat-r`. Event wall times: the real ones while training; on export, the
-evaluation's (trial start + `wall_s`), and for steps, interpolated between evaluations, since
-the history keeps no clock per step.
+evaluation's (trial start + `wall_s`), and for steps their own stored time (trial start +
+`wall_s`), or, for steps stored before the history kept one, interpolated between evaluations.
 """
 
 from __future__ import annotations
@@ -142,11 +142,12 @@ def _export_trial(root: Path, experiment: str, trial: TrialRow, steps: StepSerie
                                 start + float(evals.wall_s[i]))
             if steps is not None:
                 mask = steps.repeat == repeat
-                # The history keeps no clock per step: steps get the wall time interpolated
-                # between the evaluations (from the trial's start before the first one).
+                # Steps stored before the history kept their clock (NaN) get the wall time
+                # interpolated between the evaluations (from the trial's start before the first).
                 xs = np.concatenate([[0.0], eval_steps])
                 ys = np.concatenate([[start], eval_walls])
-                walls = np.interp(steps.step.astype(np.float64), xs, ys)
+                walls = np.where(np.isfinite(steps.wall_s), start + steps.wall_s,
+                                 np.interp(steps.step.astype(np.float64), xs, ys))
                 _write_steps(writer, steps, mask, walls)
             if repeat == 0:
                 last = int(steps.step.max()) if steps is not None and len(steps) else 0

@@ -100,6 +100,8 @@ def test_selecting_two_trials_overlays_both_from_the_store(
     qtbot.waitUntil(lambda: set(fresh.overlays) == set(pick), timeout=10_000)
     for tid in pick:
         assert counts(fresh.overlays[tid]) == expected_counts(len(steps[tid]), len(evals[tid]))
+        # steps at the wall-clock times stored with them
+        assert np.array_equal(fresh.overlays[tid].loss.data("wall")[0], steps[tid].wall_s)
     legend = [label.text for _, label in fresh.panel.legend.items]
     name = setup.insights.experiment_name
     assert legend == [trial_label(name, r.number, r.params) for r in (rows[0], rows[2])]
@@ -121,6 +123,14 @@ def test_x_axis_switches_and_the_crosshair_reads_values(ran: tuple[Setup, LiveVi
     assert view.live.loss.data("epoch")[0][-1] == pytest.approx(epochs)
     wall = view.live.loss.data("wall")[0]
     assert 0 < wall[-1] < 60
+    # the trainer's own time of each step, as evented and stored, not an estimate
+    _, steps, evals = setup.stored()
+    assert view.live_id is not None and np.isfinite(steps[view.live_id].wall_s).all()
+    assert np.array_equal(wall, steps[view.live_id].wall_s)
+    # and on the evaluations' clock: an evaluation comes after the step it follows
+    e = evals[view.live_id]
+    at = np.searchsorted(steps[view.live_id].step, e.step)
+    assert np.all(steps[view.live_id].wall_s[at] <= e.wall_s)
     view.set_x_mode("step")
     x, y = view.live.smooth.data("step")
     mid = len(x) // 2
@@ -198,3 +208,16 @@ def test_the_top_loss_plot_fills_its_width_with_the_lr_plots_range(qtbot: QtBot)
     # titles follow the x axis
     panel.set_x_label("epoch")
     assert "epoch" in panel.plots["loss"].titleLabel.text
+
+
+def test_steps_stored_without_a_time_fall_back_to_the_evaluations_clock() -> None:
+    """Steps stored before steps kept their time (NaN) are placed from the evaluation times;
+    stored times are used as they are."""
+    from tunestudio.gui.plots.axes import step_walls
+
+    step = np.array([1.0, 2.0, 3.0, 4.0])
+    stored = np.array([0.5, np.nan, np.nan, 3.25])
+    got = step_walls(stored, step, eval_step=np.array([2.0]), eval_wall=np.array([1.0]))
+    assert got.tolist() == [0.5, 1.0, 1.5, 3.25]
+    assert step_walls(np.array([0.1, 0.2]), step[:2], np.zeros(0), np.zeros(0)).tolist() == \
+        [0.1, 0.2]

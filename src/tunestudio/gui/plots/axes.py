@@ -49,7 +49,8 @@ def steps_per_epoch(epoch: npt.NDArray[np.float64]) -> int:
 
 
 def wall_of_steps(step: Array, eval_step: Array, eval_wall: Array) -> Array:
-    """Seconds of training at each step, from the evaluation times."""
+    """Seconds of training at each step, estimated from the evaluation times: only for steps
+    stored without their own time (schema before 6); see `step_walls`."""
     ok = np.isfinite(eval_wall)
     xs = np.concatenate([[0.0], eval_step[ok].astype(np.float64)])
     ys = np.concatenate([[0.0], eval_wall[ok]])
@@ -60,6 +61,17 @@ def wall_of_steps(step: Array, eval_step: Array, eval_wall: Array) -> Array:
     beyond = step > xs[-1]
     out[beyond] = ys[-1] + (step[beyond] - xs[-1]) * rate
     return np.asarray(out, dtype=np.float64)
+
+
+def step_walls(stored: Array, step: Array, eval_step: Array, eval_wall: Array) -> Array:
+    """Seconds of training at each step: the time the trainer recorded with the step, or, for
+    steps stored before steps kept one (NaN), the estimate from the evaluation times."""
+    missing = ~np.isfinite(stored)
+    if not missing.any():
+        return stored
+    out = stored.copy()
+    out[missing] = wall_of_steps(step[missing], eval_step, eval_wall)
+    return out
 
 
 def _first_repeat(repeat: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
@@ -82,7 +94,7 @@ def curves_of(steps: StepSeries | None, evals: EvalSeries | None) -> Curves:
         step = steps.step[keep].astype(np.float64)
         spe = steps_per_epoch(steps.epoch[keep])
         c.steps_x = {"step": step, "epoch": step / spe,
-                     "wall": wall_of_steps(step, e_step, e_wall)}
+                     "wall": step_walls(steps.wall_s[keep], step, e_step, e_wall)}
         c.loss, c.lr, c.grad_norm = steps.loss[keep], steps.lr[keep], steps.grad_norm[keep]
         c.smooth = ema(c.loss)
     return c

@@ -49,9 +49,8 @@ class _Feed:
     """A running trial other than the highlighted one (a fused group's other members): its
     curves and what turns its step events into x values."""
 
-    def __init__(self, curves: TrialCurves, spe: int, batch_size: int, metric: str) -> None:
-        self.curves, self.spe, self.batch_size, self.metric = curves, spe, batch_size, metric
-        self.wall = 0.0
+    def __init__(self, curves: TrialCurves, spe: int, metric: str) -> None:
+        self.curves, self.spe, self.metric = curves, spe, metric
         self.smoother = Smoother()
 
 
@@ -101,7 +100,6 @@ class LiveView(QWidget):
         self._live_number = 0
         self._config: RunConfig | None = None
         self._spe = 1
-        self._wall = 0.0
         self._smoother = Smoother()
         self._skip_repeat = False
         self.planned = GrowingCurve(make_curve(self.panel.plots["lr"], "#616161", "planned",
@@ -137,13 +135,12 @@ class LiveView(QWidget):
     def on_trial_started(self, ev: Any) -> None:
         if self.live is not None and self.live_id is not None:
             if self.live_id not in self._ended:  # a fused group: it runs on as an overlay
-                size = self._config.training.batch_size if self._config else 1
-                self._feeds[self.live_id] = _Feed(self.live, self._spe, size, self._metric())
+                self._feeds[self.live_id] = _Feed(self.live, self._spe, self._metric())
             self._keep_finished(self.live_id, self.live)
         self.live_id, self._live_number = ev.trial_id, ev.number
         label = trial_label(self.insights.experiment_name, ev.number, ev.params)
         self.live = TrialCurves(self.panel, f"{label} (running)", LIVE_COLOR, bold=True)
-        self._spe, self._wall, self._smoother = 1, 0.0, Smoother()
+        self._spe, self._smoother = 1, Smoother()
         self._skip_repeat = False
         self.planned.clear()
         self._config = ev.config  # merged by the search, as the trial trains it
@@ -173,10 +170,8 @@ class LiveView(QWidget):
         if steps:
             step = np.array([e.step for e in steps], dtype=np.float64)
             loss = np.array([e.loss for e in steps])
-            batch_size = self._config.training.batch_size if self._config else 1
-            rate = np.array([e.samples_per_s for e in steps])
-            wall = self._wall + np.cumsum(batch_size / np.maximum(rate, 1e-9))
-            self._wall = float(wall[-1])
+            # the trainer's own clock of each step (pause excluded), as the store keeps it
+            wall = np.array([e.wall_s for e in steps], dtype=np.float64)
             xs: dict[XMode, Array] = {"step": step, "epoch": step / self._spe, "wall": wall}
             live.add_steps(xs, loss, self._smoother.update(loss),
                            np.array([e.lr for e in steps]),
@@ -202,9 +197,7 @@ class LiveView(QWidget):
             if steps:
                 step = np.array([e.step for e in steps], dtype=np.float64)
                 loss = np.array([e.loss for e in steps])
-                rate = np.array([e.samples_per_s for e in steps])
-                wall = feed.wall + np.cumsum(feed.batch_size / np.maximum(rate, 1e-9))
-                feed.wall = float(wall[-1])
+                wall = np.array([e.wall_s for e in steps], dtype=np.float64)
                 feed.curves.add_steps({"step": step, "epoch": step / feed.spe, "wall": wall},
                                       loss, feed.smoother.update(loss),
                                       np.array([e.lr for e in steps]),
