@@ -152,6 +152,36 @@ def test_selecting_two_rows_overlays_both_trials_in_the_plots(
         assert len(live.overlays[t.id].loss) == len(steps[t.id])
 
 
+def test_clicking_a_legend_entry_selects_that_trial(panel: TrialsPanel, qtbot: QtBot) -> None:
+    """A click on a compared trial's name in the loss plot's legend makes it the trial in
+    focus (the table's current row follows) and hides nothing; the comparison stays."""
+    live = LiveView(panel.insights)
+    qtbot.addWidget(live)
+    live.resize(1000, 700)
+    live.show()
+    a, b = panel.model.trials()[:2]
+    panel.select_trials([a.id, b.id])
+    qtbot.waitUntil(lambda: set(live.overlays) == {a.id, b.id}, timeout=10_000)
+    assert panel.insights.focus == b.id
+    legend = live.panel.legend
+    [label] = [lab for sample, lab in legend.items
+               if sample.item is live.overlays[a.id].smooth.item]
+    qtbot.waitUntil(lambda: label.sceneBoundingRect().width() > 0, timeout=5_000)
+    at = live.panel.mapFromScene(label.sceneBoundingRect().center())
+    qtbot.mouseClick(live.panel.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert panel.insights.focus == a.id
+    assert panel.insights.compared == [a.id, b.id]  # the comparison is kept
+    assert [t.id for t in panel.selected_trials()] == [a.id, b.id]
+    current = panel.table.selectionModel().currentIndex()
+    assert panel.model.trial(panel.proxy.mapToSource(current).row()).id == a.id
+    assert live.overlays[a.id].smooth.item.isVisible()  # a click selects, never hides
+    # its swatch selects too
+    [sample] = [smp for smp, _ in legend.items if smp.item is live.overlays[b.id].smooth.item]
+    at = live.panel.mapFromScene(sample.sceneBoundingRect().center())
+    qtbot.mouseClick(live.panel.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert panel.insights.focus == b.id and live.overlays[b.id].smooth.item.isVisible()
+
+
 def test_use_as_baseline_is_one_undoable_edit(panel: TrialsPanel, qtbot: QtBot) -> None:
     trial = panel.model.trials()[1]
     panel.select_trials([trial.id])

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 
 from tunestudio.gui.plots.axes import X_LABELS, Array, Curves, XMode
 from tunestudio.gui.plots.curves import GrowingCurve, make_curve, make_points
+from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import set_log_axis
 from tunestudio.gui.plots.theme import follow_theme
 
@@ -77,7 +78,8 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self._syncing = False
         self.plots["lr"].vb.sigXRangeChanged.connect(self._follow_lr_range)
         self.plots["loss"].vb.sigXRangeChanged.connect(self._lead_from_loss)
-        self.legend = self.plots["loss"].addLegend(offset=(-10, 10))
+        # clicking a trial's entry selects that trial (the view connects `entry_clicked`)
+        self.legend = add_trial_legend(self.plots["loss"], offset=(-10, 10))
         self.set_x_label("step")
 
     def _follow_lr_range(self, _vb: Any, x_range: Any) -> None:

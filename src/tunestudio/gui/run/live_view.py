@@ -116,6 +116,7 @@ class LiveView(QWidget):
         self.timer.start()
         self.panel.set_metric_name(self._metric())
         insights.compared_changed.connect(self._load_compared)
+        self.panel.legend.entry_clicked.connect(self._on_legend_clicked)
         insights.reads.result.connect(self._on_result)
 
     # -- wiring --------------------------------------------------------------------------------
@@ -290,6 +291,21 @@ class LiveView(QWidget):
             curves.load(prepared, metric)
             self.overlays[tid] = curves
         self.refresh()
+
+    def trial_of_item(self, item: Any) -> int | None:
+        """The trial whose smoothed loss curve is `item` (a legend entry), or None."""
+        shown: dict[int, TrialCurves] = {**self.finished, **self.overlays}
+        if self.live is not None and self.live_id is not None:
+            shown[self.live_id] = self.live
+        return next((tid for tid, c in shown.items() if c.smooth.item is item), None)
+
+    @Slot(object)
+    def _on_legend_clicked(self, item: Any) -> None:
+        """A legend entry clicked: its trial becomes the one in focus (detail, diagnosis and
+        the table's current row follow); the compared trials stay as they are."""
+        tid = self.trial_of_item(item)
+        if tid is not None:
+            self.insights.set_focus(tid)
 
     def _update_differs(self) -> None:
         """Says when the compared trials differ in more than the searched knobs."""

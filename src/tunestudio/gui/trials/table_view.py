@@ -122,6 +122,7 @@ class TrialsPanel(QWidget):
         insights.reads.result.connect(self._on_result)
         insights.experiment_changed.connect(self.reload)
         insights.compared_changed.connect(self._follow_selection)
+        insights.focus_changed.connect(self._follow_focus)
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -325,6 +326,20 @@ class TrialsPanel(QWidget):
         wanted = self.insights.compared
         if wanted and [t.id for t in self.selected_trials()][:MAX_COMPARED] != wanted:
             self.select_trials(wanted)
+
+    @Slot()
+    def _follow_focus(self) -> None:
+        """The focus set elsewhere (a legend entry clicked): the current row follows, the
+        selected rows stay."""
+        tid = self.insights.focus
+        row = self.model.row_of(tid) if tid is not None else None
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        current = self.table.selectionModel().currentIndex()
+        if index.isValid() and index.row() != current.row():
+            self.table.selectionModel().setCurrentIndex(
+                index, self.table.selectionModel().SelectionFlag.NoUpdate)
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection(self, selected: Any, deselected: Any) -> None:
