@@ -71,3 +71,18 @@ def test_no_git_on_the_path_is_tolerated(tmp_path: Path, monkeypatch: pytest.Mon
                                          ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert git_state(tmp_path) is None
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_run_asks_git_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunestudio.engine import environment
+
+    calls: list[Path | None] = []
+    real = environment.git_state
+    monkeypatch.setattr(environment, "git_state",
+                        lambda folder: calls.append(folder) or real(folder))
+    run = environment.RunGitState(tmp_path)
+    config = from_template("digits").baseline
+    first = trial_environment(config, device="cpu", base_dir=tmp_path, git=run)
+    second = trial_environment(config, device="cpu", base_dir=tmp_path, git=run)
+    assert calls == [tmp_path] and first["git"] == second["git"] is None

@@ -172,11 +172,33 @@ def git_state(folder: Path | None) -> dict[str, Any] | None:
     return {"commit": commit.strip(), "dirty": None if status is None else bool(status.strip())}
 
 
-def trial_environment(config: RunConfig, *, device: str, base_dir: Path | None
-                      ) -> dict[str, Any]:
+class RunGitState:
+    """The project folder's `git_state`, asked once per run: a search's trials share it (the
+    run trains the code it started with), and asking git per trial costs a subprocess or two,
+    tens of milliseconds on a busy machine. Thread-safe."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._lock = threading.Lock()
+        self._asked = False
+        self._state: dict[str, Any] | None = None
+
+    def get(self) -> dict[str, Any] | None:
+        """`git_state(folder)`, measured on the first call; a copy, so a caller may change it."""
+        with self._lock:
+            if not self._asked:
+                self._state = git_state(self.folder)
+                self._asked = True
+            return None if self._state is None else dict(self._state)
+
+
+def trial_environment(config: RunConfig, *, device: str, base_dir: Path | None,
+                      git: RunGitState | None = None) -> dict[str, Any]:
     """The environment record of one trial: `software_versions()`, `device` (as resolved, e.g.
-    `cuda:0`), `device_name`, `driver`, `files` (see `user_files`) and `git` (see
-    `git_state`, of `base_dir`, the project's folder). Never raises for a missing file or
+    `cuda:0`), `device_name`, `driver`, `files` (see `user_files`; a file is hashed again only
+    when its size or modification time changed) and `git` (see `git_state`, of `base_dir`, the
+    project's folder; from `git`, the run's, when given). Never raises for a missing file or
     git: what cannot be measured is recorded as None or with its error."""
     return {**software_versions(), "device": device, **device_details(device),
-            "files": user_files(config, base_dir), "git": git_state(base_dir)}
+            "files": user_files(config, base_dir),
+            "git": git.get() if git is not None else git_state(base_dir)}

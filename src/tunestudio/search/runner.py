@@ -26,6 +26,7 @@ from optuna.trial import TrialState
 
 from tunestudio.config import Experiment, Project
 from tunestudio.engine import warm_up
+from tunestudio.engine.environment import RunGitState
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.artifacts import CheckpointPlan
 from tunestudio.search.events import RunSummary, TrialFinished
@@ -187,6 +188,7 @@ class ExperimentRunner:
             base_dir=self.base_dir, device=self.options.device, hooks=self.hooks,
             stop_event=self.stop_event, pause_event=self.pause_event, fit=self.fit,
             running=running, best=lambda: self._best, checkpoints=self._checkpoints(),
+            git=RunGitState(self.base_dir),
         )
         self.hooks.on_run_start(total)
         beat = _Heartbeat(store, storage, running)

@@ -31,6 +31,7 @@ from tunestudio.engine import (
 )
 from tunestudio.engine.checkpoint import LATEST, CheckpointError, CheckpointHook, State
 from tunestudio.engine.checkpoint import load as load_checkpoint
+from tunestudio.engine.environment import RunGitState
 from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
 from tunestudio.search.artifacts import (
     CheckpointPlan,
@@ -97,6 +98,7 @@ class TrialContext:
     running: set[tuple[int, int]]  # (store id, optuna id) of trials in flight, for heartbeats
     best: Callable[[], float | None]
     checkpoints: CheckpointPlan | None = None  # None: no checkpoints, no resume
+    git: RunGitState | None = None  # the project folder's git state, asked once per run
 
 
 class _TrialHooks(TrainerHooks):
@@ -178,7 +180,7 @@ def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | Non
     # Measured here, off the training thread (hashing a data file, asking git take a while).
     environment = trial_environment(config, device=_device_name(ctx.device
                                                                 or config.training.device),
-                                    base_dir=ctx.base_dir)
+                                    base_dir=ctx.base_dir, git=ctx.git)
     return Prepared(trial, params, config, fingerprint=fingerprint, environment=environment)
 
 
