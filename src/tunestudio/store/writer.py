@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -51,9 +52,9 @@ class SeriesWriter:
         self._write_lock = threading.Lock()  # one batch at a time, in order
         self._error: BaseException | None = None
         self._closed = False
-        self._stop = threading.Event()
-        self._timer: threading.Thread | None = None
         self._background = background
+        self._timed = False  # registered with the process's flusher thread
+        self._due_at = 0.0  # monotonic seconds of the flusher's next look at this writer
         store._register_writer(self)
 
     # -- adding -------------------------------------------------------------------------------
@@ -108,10 +109,7 @@ class SeriesWriter:
 
     def close(self) -> None:
         """Flush and stop the timer; adding afterwards is an error. Safe to call twice."""
-        self._stop.set()
-        timer = self._timer
-        if timer is not None and timer is not threading.current_thread():
-            timer.join()
+        _FLUSHER.remove(self)
         try:
             self.flush()
         finally:
@@ -136,25 +134,18 @@ class SeriesWriter:
             self.flush()
         else:
             self._raise_pending_error()
-            if self._background and self._timer is None:
-                self._start_timer()
+            if self._background and not self._timed:
+                self._timed = True
+                _FLUSHER.add(self)
 
-    def _start_timer(self) -> None:
+    def _timed_flush(self) -> None:
+        """The flusher thread's flush: a failure is kept in _error by _write_batch and raised
+        to the owner."""
         with self._lock:
-            if self._timer is not None:
-                return
-            self._timer = threading.Thread(target=self._run_timer, daemon=True,
-                                           name="tunestudio-series-writer")
-        self._timer.start()
-
-    def _run_timer(self) -> None:
-        while not self._stop.wait(self.flush_seconds):
-            with self._lock:
-                idle = not (self._steps or self._evals) or self._error is not None
-            if not idle:
-                # A failure is kept in _error by _write_batch and raised to the owner.
-                with contextlib.suppress(Exception):
-                    self._write_batch()
+            idle = not (self._steps or self._evals) or self._error is not None or self._closed
+        if not idle:
+            with contextlib.suppress(Exception):
+                self._write_batch()
 
     def _raise_pending_error(self) -> None:
         with self._lock:
@@ -175,6 +166,52 @@ class SeriesWriter:
                 with self._lock:
                     self._steps[:0] = steps
                     self._evals[:0] = evals
-                    if threading.current_thread() is self._timer:
+                    if threading.current_thread() is _FLUSHER.thread:
                         self._error = exc
                 raise
+
+
+class _Flusher:
+    """One daemon thread for the process that writes each timed writer's waiting points every
+    `flush_seconds` (a thread per writer cost a thread start per trial, milliseconds on a busy
+    CPU). It ends when no writer is left and starts again with the next one."""
+
+    def __init__(self) -> None:
+        self._writers: list[SeriesWriter] = []
+        self._cond = threading.Condition()
+        self.thread: threading.Thread | None = None
+
+    def add(self, writer: SeriesWriter) -> None:
+        with self._cond:
+            writer._due_at = time.monotonic() + writer.flush_seconds
+            self._writers.append(writer)
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, daemon=True,
+                                               name="tunestudio-series-writer")
+                self.thread.start()
+            self._cond.notify()
+
+    def remove(self, writer: SeriesWriter) -> None:
+        with self._cond:
+            if writer in self._writers:
+                self._writers.remove(writer)
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._writers:
+                    self.thread = None
+                    return
+                now = time.monotonic()
+                due = [w for w in self._writers if w._due_at <= now]
+                for writer in due:
+                    writer._due_at = now + writer.flush_seconds
+                if not due:
+                    self._cond.wait(min(w._due_at for w in self._writers) - now)
+                    continue
+            for writer in due:
+                writer._timed_flush()
+
+
+_FLUSHER = _Flusher()
