@@ -162,3 +162,25 @@ def test_repeats_are_averaged_into_the_objective() -> None:
         assert row.repeats == 3
     finally:
         store.close()
+
+
+def test_a_trial_told_in_this_process_is_seen_by_the_next_prune_check() -> None:
+    """Prune checks read the complete trials through a short-lived cache; telling a trial
+    clears it, so the next check judges against that trial too."""
+    from tunestudio.search.pruning import trial_told
+
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.MedianPruner(
+        n_startup_trials=1, n_warmup_steps=0))
+    trial = study.ask()
+    reporter = PruningReporter(trial, "val_accuracy")
+    stops = _Stops()
+    reporter.submit(stops, 0.5, 0)  # type: ignore[arg-type]
+    reporter.close()  # judged against no complete trial: goes on
+    assert not reporter.pruned.is_set()
+    study.add_trial(create_trial(value=0.9, params={"x": 0.5},
+                                 distributions={"x": FloatDistribution(0, 1)},
+                                 intermediate_values={0: 0.9, 1: 0.9}))
+    trial_told(study)
+    reporter.submit(stops, 0.4, 1)  # type: ignore[arg-type]
+    reporter.close()
+    assert reporter.pruned.is_set() and stops.requests[0][0] == "pruned"
