@@ -43,10 +43,16 @@ class PacedCheckpointHook(CheckpointHook):
 
     def __init__(self, folder: Path, *, monitor: str | None, every_epochs: int = 1,
                  before_save: Callable[[], None] | None = None,
-                 best_value: float | None = None, min_interval_s: float = 0.0):
+                 best_value: float | None = None, min_interval_s: float = 0.0,
+                 final_in_background: bool = False):
         super().__init__(folder, monitor=monitor, every_epochs=every_epochs,
                          before_save=before_save, best_value=best_value)
         self.min_interval_s = min_interval_s
+        # The fit's last (durable) write on the checkpoint thread: the caller waits for it
+        # with `wait()` before it relies on the files (a fused group's members end together,
+        # and their writes and fsyncs would hold up the group's next trials).
+        self.final_in_background = final_in_background
+        self._final: Future[None] | None = None
         self._latest: State | None = None
         self._best: State | None = None
         self._written_at = time.monotonic()
@@ -107,11 +113,20 @@ class PacedCheckpointHook(CheckpointHook):
                                                         _save_quick)
             self._written_at = time.monotonic()
             return
+        self._best = None
+        if self.final_in_background:  # after the write in progress: the thread keeps order
+            self._final = _checkpoint_thread().submit(self._write_files, latest, best, save)
+            return
         if self._pending is not None:
             self._pending.result()
-        self._best = None
         self._write_files(latest, best, save)
         self._written_at = time.monotonic()
+
+    def wait(self) -> None:
+        """The fit's last write done (a no-op unless `final_in_background`); a failure is in
+        `error`, as for a write in the fit's thread."""
+        if self._final is not None:
+            self._final.result()
 
     def _write_files(self, latest: State, best: State | None,
                write: Callable[[Mapping[str, Any], Path], None]) -> None:

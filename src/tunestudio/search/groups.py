@@ -138,6 +138,7 @@ class GroupTraining:
         self.ctx, self.books, self.tally, self.say = ctx, books, tally, say
         self.finishing: list[Future[TrialFinished]] = []
         self._said: set[str] = set()
+        self._savers: dict[int, PacedCheckpointHook] = {}  # by store id, until finished
         self._lock = threading.Lock()
 
     def say_once(self, text: str) -> None:
@@ -188,10 +189,18 @@ class GroupTraining:
         return [[members[i] for i in part] for part in split_by_width(sizes)]
 
     def _ended(self, run: Training, result: FitResult) -> None:
-        done = self.books.submit(finish, self.ctx, run, [result])
+        done = self.books.submit(self._finish_member, run, result)
         done.add_done_callback(lambda f: self.tally(f.result()))
         with self._lock:
             self.finishing.append(done)
+
+    def _finish_member(self, run: Training, result: FitResult) -> TrialFinished:
+        """A member's bookkeeping, once its checkpoint's last write (on the checkpoint thread)
+        is on disk: `finish` uploads it and discards the working files."""
+        saver = self._savers.pop(run.trial_id, None)
+        if saver is not None:
+            saver.wait()
+        return finish(self.ctx, run, [result])
 
     def train_alone(self, run: Training, grouped: bool = False) -> None:
         if grouped:  # it was in a group that could not train: it trained alone after all
@@ -241,10 +250,12 @@ class GroupTraining:
         ctx, plan = self.ctx, self.ctx.checkpoints
         hooks: list[TrainerHooks] = []
         if plan is not None:
-            hooks.append(PacedCheckpointHook(
+            saver = PacedCheckpointHook(
                 plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
                 every_epochs=plan.settings.every_epochs, before_save=run.writer.flush,
-                min_interval_s=GROUP_MIN_INTERVAL_S))
+                min_interval_s=GROUP_MIN_INTERVAL_S, final_in_background=True)
+            self._savers[run.trial_id] = saver
+            hooks.append(saver)
         hooks.append(_MemberHooks(ctx, run, self._ended))
         return hooks
 
