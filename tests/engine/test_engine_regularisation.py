@@ -145,3 +145,13 @@ def test_non_finite_or_missing_values_and_a_disabled_stopper() -> None:
     first.observe({"val_loss": 2.0}, 1.5)
     first.observe({"val_loss": 1.0}, 2.5)
     assert (first.best, first.best_epoch, first.bad) == (1.0, 2.5, 0)
+
+
+def test_ties_are_no_improvement_and_a_target_may_be_overshot() -> None:
+    assert _stops_at([0.5, 0.5, 0.5, 0.5], "max", patience=2) == 3
+    assert _stops_at([1.0, 1.0, 1.0, 1.0], "min", patience=2) == 3
+    assert _stops_at([0.5, 0.95, 0.97], "max", patience=10, target=0.9) == 2
+    assert _stops_at([1.0, 0.2, 0.1], "min", patience=10, target=0.5) == 2
+    never = _stopper("min", patience=1)
+    assert never.observe({"val_loss": float("nan")}, 3.0) == (
+        "val_loss did not improve for 1 evaluation(s); best none at epoch 0")
