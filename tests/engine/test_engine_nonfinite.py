@@ -129,3 +129,32 @@ def test_a_divergence_during_training_still_points_at_the_learning_rate() -> Non
     assert result.status == "diverged"
     assert result.message.startswith("diverged during training")
     assert "lower the learning rate" in result.message
+
+
+
+def test_the_case_in_a_fused_group_names_the_models_output() -> None:
+    """`tunestudio run` fuses by default: each trial of the group says what a lone one says."""
+    from tunestudio.engine.fused import FusedTrainer
+
+    project = load_project(CASE / "build_model_nan.tuneproj")
+    base = project.baseline
+    configs = [base.model_copy(update={
+        "optimizer": base.optimizer.model_copy(update={"lr": lr}),
+        "training": base.training.model_copy(update={"device": "cpu"})})
+        for lr in (1e-3, 3e-3)]
+    for result in FusedTrainer(configs, device="cpu", base_dir=CASE).fit():
+        assert result.status == "failed", result.message
+        assert "model's output was non-finite" in result.message
+        assert "my_model.py" in result.message and "build_model_nan" in result.message
+        assert "lower the learning rate" not in result.message
+
+
+def test_a_divergence_in_a_fused_group_still_points_at_the_learning_rate() -> None:
+    from tunestudio.engine.fused import FusedTrainer
+
+    configs = [tiny({"optimizer.kind": "sgd", "optimizer.lr": lr, "optimizer.momentum": 0.9,
+                     "training.epochs": 20, "training.device": "cpu",
+                     "model": MLPModel(width=32, depth=1).model_dump()}) for lr in (10.0, 9.0)]
+    for result in FusedTrainer(configs, device="cpu").fit():
+        assert result.status == "diverged", result.message
+        assert "lower the learning rate" in result.message

@@ -54,7 +54,14 @@ from tunestudio.engine.optimizers import build_optimizer
 from tunestudio.engine.runtime import apply_torch_threads
 from tunestudio.engine.schedules import LRSchedule
 from tunestudio.engine.step_recorder import FLUSH_S, FLUSH_STEPS, Divergence, StepRecorder
-from tunestudio.engine.trainer import PAUSE_POLL_S, Trainer, _better, _is_out_of_memory, _overriding
+from tunestudio.engine.trainer import (
+    PAUSE_POLL_S,
+    Trainer,
+    _all_finite,
+    _better,
+    _is_out_of_memory,
+    _overriding,
+)
 from tunestudio.errors import TuneStudioError
 
 
@@ -471,11 +478,36 @@ class FusedTrainer:
                     self._finish(slot, stop[0], stop[1])
 
     def _diverge(self, slot: _Slot, divergence: Divergence) -> None:
+        """A trial's non-finite step, told apart as a lone Trainer does (`Trainer._diverged`):
+        non-finite data, a model, loss or gradient that was never finite (a failure), or a
+        divergence during training (the only one a learning rate causes)."""
         if slot.result is not None:
             return
         member = slot.trainer
-        member.step = min(member.step, divergence.step)
-        self._finish(slot, "diverged", divergence.message())
+        member._x_train, member._y_train = self._x_train, self._y_train
+        member._first_step_finite = (self._first_step_checks(member) if divergence.step <= 1
+                                     else None)
+        status, message = member._diverged(divergence)
+        self._finish(slot, status, message)
+
+    def _first_step_checks(self, member: Trainer) -> list[torch.Tensor | bool]:
+        """Whether the training inputs and targets (all of them), and the trial's model output
+        and loss on its initial weights (the first batch-size samples), are finite. The member's
+        own model still holds its initial weights: it takes the fused ones only at a checkpoint
+        or when the trial ends."""
+        assert member.model is not None
+        n = min(member.config.training.batch_size, int(self._x_train.shape[0]))
+        x, y = self._x_train[:n], self._y_train[:n]
+        was_training = member.model.training
+        member.model.eval()
+        try:
+            with torch.no_grad():
+                out = member.model(x)
+                loss = member.loss_fn(out, y)
+        finally:
+            member.model.train(was_training)
+        return [_all_finite(self._x_train), _all_finite(self._y_train), _all_finite(out),
+                _all_finite(loss)]
 
     def _finish(self, slot: _Slot, status: FitStatus, message: str,
                 trace: str | None = None) -> None:
