@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import TypeText
@@ -176,8 +177,19 @@ def test_generated_only_fields_are_hidden_for_the_bundled_sets(window: MainWindo
     baseline = window.project_view.baseline
     rows = [baseline.binding.row(p) for p in ("data.source.n_samples", "data.source.noise")]
     assert all(r is not None and r.isHidden() for r in rows)  # digits: bundled
+    labels = [_form_label(r) for r in rows]
+    assert all(label is not None and label.isHidden() for label in labels)  # no bare label
     window.document.set_value("baseline.data.source.name", "moons")
     assert all(r is not None and not r.isHidden() for r in rows)
+    assert all(label is not None and not label.isHidden() for label in labels)
+
+
+def _form_label(row: QWidget | None) -> QWidget | None:
+    """The label beside a field row in its QFormLayout."""
+    assert row is not None and row.parentWidget() is not None
+    form = row.parentWidget().layout()
+    assert isinstance(form, QFormLayout)
+    return form.labelForField(row)
 
 
 def test_display_precision_never_becomes_the_stored_value(window: MainWindow,

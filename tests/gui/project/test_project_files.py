@@ -159,3 +159,13 @@ def test_a_missing_recent_project_leaves_the_list(window: MainWindow, tmp_path: 
     assert window.settings.recent_files() == []
     box = window.findChild(QMessageBox, "loadErrorDialog")
     assert box is not None and "no such file" in box.informativeText()
+
+
+def test_template_summaries_are_whole_sentences() -> None:
+    """The welcome page shows each template's whole first paragraph, not a line cut short."""
+    from tunestudio.gui.app.welcome import TEMPLATES, template_summary
+
+    for name in TEMPLATES:
+        summary = template_summary(name)
+        assert summary.endswith("."), (name, summary)
+        assert "\n" not in summary and "  " not in summary

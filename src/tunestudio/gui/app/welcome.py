@@ -26,9 +26,10 @@ _RECOVERY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def template_summary(name: str) -> str:
-    """The first line of the template's docstring: what the project trains."""
+    """The first paragraph of the template's docstring, its lines joined: what the project
+    trains (a sentence cut at its first line break read as a truncated one)."""
     doc = (TEMPLATES[name].__doc__ or "").strip()
-    return doc.splitlines()[0] if doc else ""
+    return " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
 
 
 class WelcomePage(QWidget):

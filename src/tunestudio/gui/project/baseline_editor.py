@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -124,7 +125,7 @@ class BaselineEditor(QWidget):
                     row.setEnabled(stopping)
             if path in ("data.source.n_samples", "data.source.noise"):
                 for row in rows:
-                    row.setHidden(not generated)
+                    _show_row(row, generated)
         problems = [(p[len(PREFIX):], m) for p, m in self.document.problems
                     if p.startswith(PREFIX)]
         if any(p == "baseline" for p, _ in self.document.problems):
@@ -134,3 +135,13 @@ class BaselineEditor(QWidget):
         self.banner.setText("<br>".join(
             f"⚠ <a href='{p}'>{p or 'baseline'}</a>: {html.escape(m)}" for p, m in problems))
         self.banner.setVisible(bool(problems))
+
+
+def _show_row(row: QWidget, shown: bool) -> None:
+    """Shows or hides a form row with its label (hiding the field alone left a bare label)."""
+    parent = row.parentWidget()
+    form = parent.layout() if parent is not None else None
+    if isinstance(form, QFormLayout) and form.indexOf(row) >= 0:
+        form.setRowVisible(row, shown)
+    else:
+        row.setHidden(not shown)
