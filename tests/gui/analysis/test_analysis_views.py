@@ -192,6 +192,50 @@ def test_points_name_their_trial_on_hover_and_select_it_on_click(
     table.close_view()
 
 
+def _viewport_pos(plot: object, x: float, y: float) -> object:
+    """Plot coordinates of a pg.PlotWidget to its viewport's pixel, for a real mouse click."""
+    from PySide6.QtCore import QPointF
+
+    box = plot.getPlotItem().getViewBox()  # type: ignore[attr-defined]
+    return plot.mapFromScene(box.mapViewToScene(QPointF(x, y)))  # type: ignore[attr-defined]
+
+
+def test_a_click_on_a_parallel_line_selects_its_trial(
+        view: AnalysisView, project: Project, qtbot: QtBot) -> None:
+    """A real mouse click on a trial's line in parallel coordinates makes that trial the one
+    selection (table and panels follow); a click away from every line changes nothing."""
+    from PySide6.QtCore import Qt
+
+    from tunestudio.gui.trials.table_view import TrialsPanel
+
+    table = TrialsPanel(view.insights)
+    qtbot.addWidget(table)
+    table.show()
+    qtbot.waitUntil(lambda: table.model.rowCount() == 3, timeout=10_000)
+    view.tabs.setCurrentWidget(view.parallel)
+    qtbot.waitExposed(view.parallel)
+    plot = view.parallel
+    ys, ids = plot._ys, plot._ids
+    assert ys.shape[0] == 3
+    for k in (0, 1, 2):  # every trial, each where its line stands farthest from the others
+        best_x, best_gap = 0.0, -1.0
+        for x in np.linspace(0.0, ys.shape[1] - 1, 4 * ys.shape[1] - 3):
+            i = min(int(x), ys.shape[1] - 2)
+            line = ys[:, i] * (1 - (x - i)) + ys[:, i + 1] * (x - i)
+            gap = float(np.min(np.abs(np.delete(line, k) - line[k])))
+            if gap > best_gap:
+                best_x, best_gap, best_y = float(x), gap, float(line[k])
+        assert best_gap > 0.05  # the three lines part somewhere
+        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton,
+                         pos=_viewport_pos(plot, best_x, best_y))
+        assert view.insights.compared == [ids[k]] and view.insights.focus == ids[k]
+        assert [t.id for t in table.selected_trials()] == [ids[k]]
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton,
+                     pos=_viewport_pos(plot, 0.5, 1.1))  # above every line
+    assert view.insights.compared == [ids[2]]
+    table.close_view()
+
+
 def test_a_trial_of_another_baseline_is_shown_but_never_the_best(
         view: AnalysisView, project: Project, qtbot: QtBot) -> None:
     store = Store.open(project.storage_url)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from tunestudio.gui.analysis.data import AnalysisData, Array, Param
@@ -18,6 +19,7 @@ from tunestudio.gui.plots.log_axis import log_axis_plot, set_log_axis, tidy
 from tunestudio.gui.plots.theme import follow_theme, plot_colors
 
 _BINS = 8  # parallel lines drawn as this many items, one per colour band
+_PICK_PX = 6.0  # a click this close (pixels, vertically) to a trial's line selects it
 
 
 def _cmap() -> Any:
@@ -31,6 +33,10 @@ def _normalise(v: Array, log: bool) -> Array:
 
 
 class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
+    """Each trial a line across its normalised values and objective; a click on a line hands
+    that trial's id to `picked` (the lines are drawn as one item per colour band, so the
+    click is matched to the nearest trial's polyline, not to an item)."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         follow_theme(self)
@@ -42,12 +48,17 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         self.line_count = 0
         self.bar: Any = None
         self.best_line: Any = None
+        self.picked: Callable[[int], None] = lambda trial_id: None
+        self._ys: Array = np.zeros((0, 0))  # (trials, axes), each column normalised to 0..1
+        self._ids: list[int] = []
+        self.scene().sigMouseClicked.connect(self._on_click)
 
     def show_data(self, data: AnalysisData) -> None:
         for item in self.lines + self.labels:
             self.plot.removeItem(item)
         self.lines, self.labels, self.line_count = [], [], 0
         self.best_line = None
+        self._ys, self._ids = np.zeros((0, 0)), []
         self.plot.setTitle(f"Parallel coordinates (colour: {data.metric})")
         if not len(data):
             return
@@ -62,6 +73,7 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         self._axis_labels(len(data.params), data.objective, None, None)
         self.plot.getAxis("bottom").setTicks([ticks])
         ys = np.column_stack(columns)
+        self._ys, self._ids = ys, [int(i) for i in data.ids]
         colour = columns[-1] if data.maximize else 1 - columns[-1]
         band = np.minimum((colour * _BINS).astype(int), _BINS - 1)
         xs = np.arange(ys.shape[1], dtype=np.float64)
@@ -101,6 +113,36 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         self.bar.axis.setLabel(data.metric)
         self.plot.setXRange(-0.3, ys.shape[1] - 0.7)
         self.plot.setYRange(-0.12, 1.12)
+
+    def trial_at(self, x: float, y: float, tolerance: float) -> int | None:
+        """The id of the trial whose line passes nearest to (x, y) in plot coordinates (x: the
+        axis index, y: 0..1), if within `tolerance` (y units) of it; else None."""
+        n_trials, n_axes = self._ys.shape
+        if not n_trials or not -0.5 <= x <= n_axes - 0.5:
+            return None
+        if n_axes == 1:
+            line = self._ys[:, 0]
+        else:
+            i = int(np.clip(np.floor(x), 0, n_axes - 2))
+            t = float(np.clip(x - i, 0.0, 1.0))
+            line = self._ys[:, i] * (1.0 - t) + self._ys[:, i + 1] * t
+        distance = np.abs(line - y)
+        if np.all(np.isnan(distance)):
+            return None
+        k = int(np.nanargmin(distance))
+        return self._ids[k] if distance[k] <= tolerance else None
+
+    def _on_click(self, event: Any) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.isAccepted():
+            return
+        box = self.plot.getViewBox()
+        if not box.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = box.mapSceneToView(event.scenePos())
+        trial_id = self.trial_at(point.x(), point.y(), _PICK_PX * box.viewPixelSize()[1])
+        if trial_id is not None:
+            event.accept()
+            self.picked(trial_id)
 
     def _axis_labels(self, i: int, x: Array, cat: list[tuple[float, str]] | None,
                      p: Param | None) -> None:

@@ -45,7 +45,7 @@ class AnalysisView(QWidget):
         self.parallel = ParallelPlot(self)
         self.slices = SlicePlots(self)
         self.contour = ContourPlot(self)
-        for plot in (self.history, self.slices, self.contour):
+        for plot in (self.history, self.parallel, self.slices, self.contour):
             plot.picked = self.pick
         self.importance = ImportancePlot(self)
         self.batch = BatchSizePlot(self)
