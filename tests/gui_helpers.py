@@ -84,3 +84,14 @@ def table_states(window: Any) -> list[str]:
     workspace = window.workspace
     assert workspace is not None
     return [t.state for t in sorted(workspace.table.model.trials(), key=lambda t: t.number)]
+
+
+def click_legend_entry(qtbot: Any, widget: Any, legend: Any, item: Any) -> None:
+    """A real left click on the name of `item`'s entry in `legend` (a TrialLegend), shown in
+    `widget` (the pg.PlotWidget / GraphicsView that holds it)."""
+    from PySide6.QtCore import Qt
+
+    [label] = [lab for sample, lab in legend.items if sample.item is item]
+    qtbot.waitUntil(lambda: label.sceneBoundingRect().width() > 0, timeout=5_000)
+    at = widget.mapFromScene(label.sceneBoundingRect().center())
+    qtbot.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, pos=at)

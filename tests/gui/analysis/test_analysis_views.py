@@ -236,6 +236,31 @@ def test_a_click_on_a_parallel_line_selects_its_trial(
     table.close_view()
 
 
+def test_a_click_on_a_batch_size_legend_entry_selects_its_trial(
+        view: AnalysisView, project: Project, qtbot: QtBot) -> None:
+    """Each entry of the batch-size view's legend names the best trial of a size; a real
+    click on it makes that trial the one selection (the table follows) and hides nothing."""
+    from gui_helpers import click_legend_entry
+    from tunestudio.gui.trials.table_view import TrialsPanel
+
+    table = TrialsPanel(view.insights)
+    qtbot.addWidget(table)
+    table.show()
+    qtbot.waitUntil(lambda: table.model.rowCount() == 3, timeout=10_000)
+    view.tabs.setCurrentWidget(view.batch)
+    qtbot.waitExposed(view.batch)
+    assert view.data is not None and view.batch.curves
+    for item, curve in zip(view.batch.curves, view.data.batch_curves, strict=True):
+        click_legend_entry(qtbot, view.batch, view.batch.legend, item)
+        assert view.insights.compared == [curve.trial_id]
+        assert view.insights.focus == curve.trial_id
+        assert [t.id for t in table.selected_trials()] == [curve.trial_id]
+        assert item.isVisible()  # a click selects, never hides
+    rows, _ = stored(project)
+    assert {c.trial_id for c in view.data.batch_curves} <= {r.id for r in rows}
+    table.close_view()
+
+
 def test_a_trial_of_another_baseline_is_shown_but_never_the_best(
         view: AnalysisView, project: Project, qtbot: QtBot) -> None:
     store = Store.open(project.storage_url)

@@ -83,3 +83,24 @@ def test_the_report_lists_the_front(view: AnalysisView, tmp_path: Path) -> None:
     for number in view.pareto.front_numbers:
         assert f"| {number} |" in section.split("##")[0]
     assert "report_files/pareto-front.png" in text
+
+
+def test_the_front_legend_entry_selects_the_fronts_trials(view: AnalysisView,
+                                                          project: Project, qtbot: QtBot) -> None:
+    """A real click on "Pareto front" in the legend compares exactly the front's trials, the
+    best objective in focus; a click on "trials" (the dominated ones) selects nothing."""
+    from gui_helpers import click_legend_entry
+
+    study = optuna.load_study(study_name=project.experiments[0].name,
+                              storage=project.storage_url)
+    data = view.pareto.data
+    assert data is not None
+    id_of = {int(n): int(i) for n, i in zip(data.numbers, data.ids, strict=True)}
+    front = {id_of[t.number] for t in study.best_trials}
+    click_legend_entry(qtbot, view.pareto, view.pareto.legend, view.pareto.front)
+    assert set(view.insights.compared) == front and len(view.insights.compared) == len(front)
+    best = max(study.best_trials, key=lambda t: t.values[0])
+    assert view.insights.focus == id_of[best.number]
+    before = (view.insights.compared, view.insights.focus)
+    click_legend_entry(qtbot, view.pareto, view.pareto.legend, view.pareto.points)
+    assert (view.insights.compared, view.insights.focus) == before

@@ -179,3 +179,19 @@ def test_trial_detail_confusion_kfold_and_lr_range_written_into_the_search(
     qtbot.waitUntil(lambda: detail.suggested_range == (low, high), timeout=10_000)
     assert detail.matrix is not None
     assert len(detail.fold_scores) == project.baseline.evaluation.kfold
+
+
+def test_a_click_on_a_legend_entry_selects_the_diagnosed_trial(
+        view: DiagnosisView, project: Project, qtbot: QtBot) -> None:
+    """The diagnosis plot's curves are the diagnosed trial's: a real click on an entry of its
+    legend makes that trial the one selection, even while several are compared."""
+    from gui_helpers import click_legend_entry
+
+    first, second = trials(project)[:2]
+    view.insights.compare([first.id, second.id])
+    focus(view, qtbot, first)
+    assert view.items
+    curve = next(item for item in view.items if item.name())
+    click_legend_entry(qtbot, view.view, view.legend, curve)
+    assert view.insights.compared == [first.id] and view.insights.focus == first.id
+    assert curve.isVisible()

@@ -39,6 +39,7 @@ class Param:
 class BatchCurve:
     batch_size: Any
     number: int  # the best trial of this batch size
+    trial_id: int  # its id in the store
     wall: Array
     metric: Array
 
@@ -189,5 +190,5 @@ def _batch_curves(history: History, url: str, done: list[Any], metric: str, maxi
             continue
         first = ev.repeat == ev.repeat[0]
         values = ev.metrics.get(metric, ev.val_loss)
-        curves.append(BatchCurve(size, r.number, ev.wall_s[first], values[first]))
+        curves.append(BatchCurve(size, r.number, r.id, ev.wall_s[first], values[first]))
     return curves

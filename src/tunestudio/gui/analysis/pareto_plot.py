@@ -1,7 +1,8 @@
 """Objective against training time: every complete trial, the Pareto front of the two
 highlighted and joined (the trials no other beats on one without losing on the other; with a
 second objective in the search, exactly Optuna's best_trials). Hovering a point names the trial
-and its values; clicking it makes it the focused trial (diagnosis and detail follow)."""
+and its values; clicking it makes it the focused trial (diagnosis and detail follow); clicking
+the legend's "Pareto front" entry selects the front's trials."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
 from tunestudio.gui.analysis.data import AnalysisData
+from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
 
@@ -20,6 +22,7 @@ _FRONT = "#e65100"
 
 class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
     trial_selected = Signal(int)  # a trial id, when its point is clicked
+    front_selected = Signal(list)  # the front's trial ids (best first), from the legend
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -27,7 +30,8 @@ class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
         self.plot = tidy(self.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "training time (s)")
-        self.legend = self.plot.addLegend(offset=(-10, -10))
+        self.legend = add_trial_legend(self.plot, offset=(-10, -10))
+        self.legend.entry_clicked.connect(self._on_entry)
         self.points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush("#1565c0"), pen=None,
                                          name="trials", hoverable=True, tip=self._tip,
                                          hoverPen=pg.mkPen("#212121", width=2))
@@ -56,6 +60,19 @@ class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
         shown = self.data
         if shown is not None and len(points):
             self.trial_selected.emit(int(shown.ids[int(points[0].data())]))
+
+    def front_ids(self) -> list[int]:
+        """The ids of the trials on the shown front, the best objective first."""
+        shown = self.data
+        if shown is None:
+            return []
+        front = np.flatnonzero(shown.on_front & np.isfinite(shown.train_time))
+        keys = -shown.objective[front] if shown.maximize else shown.objective[front]
+        return [int(shown.ids[i]) for i in front[np.argsort(keys, kind="stable")]]
+
+    def _on_entry(self, item: Any) -> None:
+        if item is self.front and self.front_ids():
+            self.front_selected.emit(self.front_ids())
 
     def show_data(self, data: AnalysisData) -> None:
         self.data = data

@@ -13,6 +13,7 @@ import pyqtgraph as pg
 
 from tunestudio.gui.analysis.data import AnalysisData
 from tunestudio.gui.analysis.picking import on_pick, point_labels, set_pickable
+from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import integer_ticks, tidy
 from tunestudio.gui.plots.panel import OVERLAY_COLORS
 from tunestudio.gui.plots.theme import follow_theme
@@ -68,20 +69,32 @@ class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
 
 
 class BatchSizePlot(pg.PlotWidget):  # type: ignore[misc]
+    """One curve per batch size, its best trial's; a click on a curve's legend entry hands
+    that trial's id to `picked`."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         follow_theme(self)
         self.plot = tidy(self.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "wall-clock time of training (s)")
-        self.legend = self.plot.addLegend(offset=(-10, -10))  # bottom right: curves rise
+        # bottom right: curves rise; an entry names a trial and selects it on click
+        self.legend = add_trial_legend(self.plot, offset=(-10, -10))
+        self.legend.entry_clicked.connect(self._on_entry)
         self.curves: list[Any] = []
+        self.trial_of: dict[int, int] = {}  # id() of a curve -> its trial's id
+        self.picked: Callable[[int], None] = lambda trial_id: None
+
+    def _on_entry(self, item: Any) -> None:
+        trial_id = self.trial_of.get(id(item))
+        if trial_id is not None:
+            self.picked(trial_id)
 
     def show_data(self, data: AnalysisData) -> None:
         for item in self.curves:
             self.plot.removeItem(item)
             self.legend.removeItem(item)
-        self.curves = []
+        self.curves, self.trial_of = [], {}
         self.plot.setLabel("left", data.metric)
         self.plot.setTitle("Batch size: validation metric against wall-clock time (best trial "
                            "of each size)")
@@ -92,3 +105,4 @@ class BatchSizePlot(pg.PlotWidget):  # type: ignore[misc]
                                    name=f"batch {curve.batch_size} (#{curve.number})")
             self.plot.addItem(item)
             self.curves.append(item)
+            self.trial_of[id(item)] = curve.trial_id

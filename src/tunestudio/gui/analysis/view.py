@@ -49,8 +49,10 @@ class AnalysisView(QWidget):
             plot.picked = self.pick
         self.importance = ImportancePlot(self)
         self.batch = BatchSizePlot(self)
+        self.batch.picked = self.pick
         self.pareto = ParetoPlot(self)
         self.pareto.trial_selected.connect(self._on_trial_selected)
+        self.pareto.front_selected.connect(self._on_front_selected)
         self.tabs = QTabWidget(self)
         pages: tuple[QWidget, ...] = (self.history, self.parallel, self.slices, self.contour,
                                       self.importance, self.batch, self.pareto)
@@ -154,6 +156,13 @@ class AnalysisView(QWidget):
     def _on_trial_selected(self, trial_id: int) -> None:
         """A point clicked in a plot: that trial becomes the focused one (diagnosis, detail)."""
         self.insights.set_focus(trial_id)
+
+    @Slot(list)
+    def _on_front_selected(self, trial_ids: list[int]) -> None:
+        """The Pareto front's legend entry clicked: its trials are the selection (compared),
+        the best of them in focus."""
+        self.insights.compare(list(trial_ids))
+        self.insights.set_focus(trial_ids[0])
 
     @Slot(int)
     def _on_tab(self, index: int) -> None:

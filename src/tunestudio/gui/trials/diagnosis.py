@@ -27,6 +27,7 @@ from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import add_experiment
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.plots.axes import Curves, curves_of
+from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
 
@@ -97,7 +98,9 @@ class DiagnosisView(QWidget):
         self.view = follow_theme(pg.PlotWidget(self))
         self.plot = tidy(self.view.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        # every curve is the diagnosed trial's: a click on an entry selects that trial
+        self.legend = add_trial_legend(self.plot, offset=(-10, 10))
+        self.legend.entry_clicked.connect(self._on_legend_clicked)
         self.region: Any = None
         self.items: list[Any] = []
         right = QWidget(self)
@@ -234,6 +237,12 @@ class DiagnosisView(QWidget):
         self.items.append(region)
         self.region = region
         self.plot.enableAutoRange()
+
+    def _on_legend_clicked(self, item: Any) -> None:
+        """A legend entry clicked: the diagnosed trial becomes the one selection."""
+        if self.trial_id is not None and item in self.items:
+            self.insights.compare([self.trial_id])
+            self.insights.set_focus(self.trial_id)
 
     def _add(self, x: Any, y: Any, color: str, name: str, symbol: bool = False) -> None:
         ok = np.isfinite(x) & np.isfinite(y)
