@@ -22,7 +22,7 @@ PLOT_TITLES = {
     "lr": "Learning rate (dashed: planned)",
     "grad": "Gradient norm (log scale)",
 }
-Y_LABELS = {"loss": "loss", "val": "loss", "lr": "learning rate", "grad": "‖g‖₂"}
+Y_LABELS = {"loss": "loss", "val": "loss", "lr": "learning rate", "grad": "L2 norm"}
 _LOSS_TITLE_X = {"step": "step", "epoch": "step, by epoch", "wall": "step, by wall-clock time"}
 LIVE_COLOR = "#1565c0"
 OVERLAY_COLORS = ("#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#9e9d24",
