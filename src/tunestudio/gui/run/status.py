@@ -62,16 +62,22 @@ class RunProgress(QWidget):
         self.bar.setRange(0, total or 0)  # 0..0: a busy bar while the total is unknown
         self.bar.setValue(p.done)
         self.bar.setFormat(f"{p.done}/{total}" if total else f"{p.done} done")
-        trial = f"trial {p.index}/{total}" if total else f"trial {p.index}"
+        of = f"/{total}" if total else ""
+        group = len(p.running_trials)
+        # a fused group: its trials started together and run together
+        trial = (f"trials {p.index - group + 1}–{p.index}{of}" if group > 1
+                 else f"trial {p.index}{of}")
         state = "paused · " if p.paused else "stopping · " if self.controller.is_stopping else ""
         self.label.setText(f"{state}{trial} · {clock(p.elapsed_s)} elapsed · "
                            f"ETA {clock(p.eta_s)}")
 
 
-def trial_line(started: Any, last_eval: Any | None) -> str:
-    """`Trial 3 on cpu (lr=0.003, width=128) · epoch 4 · val_loss 0.2100`."""
+def trial_line(started: Any, last_eval: Any | None, running: int = 1) -> str:
+    """`Trial 3 running on cpu (lr=0.003, width=128) · epoch 4 · val_loss 0.2100`; with a
+    fused group of `running` trials, `Trial 3 and 7 more of its group running on cpu (…)`."""
     params = ", ".join(f"{k}={short(v)}" for k, v in dict(started.params).items()) or "baseline"
-    text = f"Trial {started.number} running on {started.device} ({params})"
+    more = f" and {running - 1} more of its group" if running > 1 else ""
+    text = f"Trial {started.number}{more} running on {started.device} ({params})"
     if last_eval is not None:
         text += f" · epoch {last_eval.epoch:g}"
         if last_eval.val_loss is not None:
@@ -118,7 +124,7 @@ class RunStatusLine(QLabel):
     @Slot(object)
     def _on_trial_started(self, ev: Any) -> None:
         self._last_eval = None
-        self.setText(trial_line(ev, None))
+        self.setText(trial_line(ev, None, len(self.controller.progress().running_trials)))
 
     @Slot(object)
     def _on_batch(self, batch: Any) -> None:
@@ -128,7 +134,8 @@ class RunStatusLine(QLabel):
         evaluations = [e for tid, e in batch.evaluations if tid == started.trial_id]
         if evaluations:
             self._last_eval = evaluations[-1]
-            self.setText(trial_line(started, self._last_eval))
+            self.setText(trial_line(started, self._last_eval,
+                                    len(self.controller.progress().running_trials)))
 
     @Slot(object)
     def _on_trial_finished(self, ev: Any) -> None:

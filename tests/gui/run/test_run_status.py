@@ -1,0 +1,59 @@
+"""The status bar while a fused group trains: the progress names the group's trials (not one
+`trial i/N` while several run and others are done) and the status line says the trial it
+follows runs with the rest of its group."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from PySide6.QtCore import QObject, Signal
+from pytestqt.qtbot import QtBot
+
+from tunestudio.gui.run.controller import Progress
+from tunestudio.gui.run.status import RunProgress, RunStatusLine
+
+
+class _Controller(QObject):
+    """The signals and state RunProgress and RunStatusLine read from the run model."""
+
+    state_changed = Signal()
+    progress_changed = Signal()
+    trial_started = Signal(object)
+    batch = Signal(object)
+    trial_finished = Signal(object)
+    run_finished = Signal(object)
+
+    def __init__(self, running: int, done: int) -> None:
+        super().__init__()
+        self.is_running, self.is_stopping, self.last_summary = True, False, None
+        self.trials = tuple(SimpleNamespace(number=done + i, trial_id=done + i + 1,
+                                            device="cpu", params={"optimizer.lr": 0.001})
+                            for i in range(running))
+        self.done = done
+
+    def progress(self) -> Progress:
+        return Progress(self.done + len(self.trials), self.done, 40, 3.0, 12.0,
+                        self.trials[-1], False, self.trials)
+
+
+def test_a_fused_group_is_named_as_a_group(qtbot: QtBot) -> None:
+    controller = _Controller(running=8, done=5)
+    progress, line = RunProgress(controller), RunStatusLine(controller)  # type: ignore[arg-type]
+    qtbot.addWidget(progress)
+    qtbot.addWidget(line)
+    progress.refresh()
+    assert progress.label.text().startswith("trials 6–13/40")
+    assert progress.bar.text() == "5/40"
+    controller.trial_started.emit(controller.trials[-1])
+    assert line.text().startswith("Trial 12 and 7 more of its group running on cpu")
+
+
+def test_a_lone_trial_keeps_its_short_form(qtbot: QtBot) -> None:
+    controller = _Controller(running=1, done=2)
+    progress, line = RunProgress(controller), RunStatusLine(controller)  # type: ignore[arg-type]
+    qtbot.addWidget(progress)
+    qtbot.addWidget(line)
+    progress.refresh()
+    assert progress.label.text().startswith("trial 3/40")
+    controller.trial_started.emit(controller.trials[-1])
+    assert line.text().startswith("Trial 2 running on cpu (optimizer.lr=")
