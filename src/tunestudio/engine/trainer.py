@@ -519,19 +519,25 @@ class Trainer:
             values.update(evaluate_tensors(self.model, self._x_val, self._y_val, cfg,
                                            self.loss_fn, data.target_std, "val",
                                            self._autocast))
-        metrics = gather(values)
+        self.report_evaluation(gather(values), self.step / self._spe, self.wall_s(),
+                               self._early)
+
+    def report_evaluation(self, metrics: dict[str, float], epoch: float, wall_s: float,
+                          early: EarlyStopping) -> None:
+        """After an evaluation at the current step (`epoch` in epochs, `wall_s` in seconds of
+        training): keep `metrics` and the best value of each, send `on_evaluate_end`, then let
+        `early` (early stopping) and the plateau schedule ask for a stop. The fused trainer
+        calls it for each trial of its group, with that trial's own early stopping."""
         self._evaluated_at = self.step
         self.metrics = metrics
         for name, value in metrics.items():
             self.best[name] = _better(name, self.best.get(name), value)
-        epoch = self.step / self._spe
-        event = EvalEvent(step=self.step, epoch=epoch,
-                          wall_s=self.wall_s(),
+        event = EvalEvent(step=self.step, epoch=epoch, wall_s=wall_s,
                           train_loss=metrics.get("train_loss", math.nan),
                           val_loss=metrics.get("val_loss"), metrics=metrics)
         for call in _overriding(self.hooks, "on_evaluate_end"):
             call(self, event)
-        reason = self._early.observe(metrics, epoch)
+        reason = early.observe(metrics, epoch)
         if reason is not None:
             self.request_stop("stopped_early", reason)
         assert self.schedule is not None

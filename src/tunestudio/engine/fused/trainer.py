@@ -35,7 +35,6 @@ from tunestudio.engine.data import Splits
 from tunestudio.engine.devices import resolve_device
 from tunestudio.engine.early_stopping import EarlyStopping
 from tunestudio.engine.events import (
-    EvalEvent,
     FitResult,
     FitStartEvent,
     FitStatus,
@@ -58,7 +57,6 @@ from tunestudio.engine.trainer import (
     PAUSE_POLL_S,
     Trainer,
     _all_finite,
-    _better,
     _is_out_of_memory,
     _overriding,
 )
@@ -587,24 +585,8 @@ class FusedTrainer:
         wall = self._elapsed(self._training_started)
         for slot in self.active:
             member = slot.trainer
-            metrics = per_row[slot.row]
             slot.evaluated_at = self.step
-            member._evaluated_at = self.step
-            member.metrics = metrics
-            for name, value in metrics.items():
-                member.best[name] = _better(name, member.best.get(name), value)
-            event = EvalEvent(step=self.step, epoch=epoch, wall_s=wall,
-                              train_loss=metrics.get("train_loss", math.nan),
-                              val_loss=metrics.get("val_loss"), metrics=metrics)
-            for call in _overriding(member.hooks, "on_evaluate_end"):
-                call(member, event)
-            reason = slot.early.observe(metrics, epoch)
-            if reason is not None:
-                member.request_stop("stopped_early", reason)
-            assert member.schedule is not None
-            reason = member.schedule.observe(metrics, self.step)
-            if reason is not None:
-                member.request_stop("stopped_early", reason)
+            member.report_evaluation(per_row[slot.row], epoch, wall, slot.early)
 
 
 def _needs_state(call: Callable[..., Any], member: Trainer, epoch: int) -> bool:
