@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TypeAlias
 
 from tunestudio.config import Project, load_project
-from tunestudio.errors import TuneStudioError
 
 Command = Callable[[argparse.Namespace], int]
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -30,16 +29,8 @@ def load(path: str) -> tuple[Project, Path]:
 
 
 def experiment_name(project: Project, name: str | None) -> str:
-    """The experiment a command means: the named one, or the project's first. Raises
-    TuneStudioError when the project has none or none of that name."""
-    if not project.experiments:
-        raise TuneStudioError("the project has no experiments; add one in the app or the file")
-    if name is None:
-        return project.experiments[0].name
-    try:
-        return project.experiment(name).name
-    except KeyError as exc:
-        raise TuneStudioError(str(exc.args[0])) from None
+    """The experiment a command means (see `Project.experiment_name`)."""
+    return project.experiment_name(name)
 
 
 def stop_on_signals(stop: threading.Event) -> None:

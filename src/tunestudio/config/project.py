@@ -16,6 +16,7 @@ from tunestudio.config.common import (
 from tunestudio.config.dotted import resolve
 from tunestudio.config.run import RunConfig
 from tunestudio.config.search import SearchDefinition, baseline_value
+from tunestudio.errors import TuneStudioError
 
 SCHEMA_VERSION = 2
 
@@ -72,6 +73,19 @@ class Project(ConfigModel):
                 return exp
         known = ", ".join(e.name for e in self.experiments) or "none"
         raise KeyError(f"no experiment named '{name}'; the project has: {known}")
+
+    def experiment_name(self, name: str | None) -> str:
+        """The experiment a command means: the named one, or the project's first. Raises
+        TuneStudioError when the project has none, or none of that name (listing them)."""
+        if not self.experiments:
+            raise TuneStudioError("the project has no experiments; add one in the app or the "
+                                  "file")
+        if name is None:
+            return self.experiments[0].name
+        try:
+            return self.experiment(name).name
+        except KeyError as exc:
+            raise TuneStudioError(str(exc.args[0])) from None
 
     @model_validator(mode="after")
     def _experiments_fit_baseline(self) -> Project:

@@ -27,7 +27,6 @@ from optuna.trial import TrialState
 from tunestudio.config import Experiment, Project
 from tunestudio.engine import warm_up
 from tunestudio.engine.environment import RunGitState
-from tunestudio.errors import TuneStudioError
 from tunestudio.search.artifacts import CheckpointPlan
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.groups import (
@@ -471,12 +470,5 @@ def _dead_local_process(tag: str) -> bool:
 
 
 def check_experiment(project: Project, name: str | None) -> str:
-    """The experiment a command means: the named one, or the project's first."""
-    if not project.experiments:
-        raise TuneStudioError("the project has no experiments; add one in the app or the file")
-    if name is None:
-        return project.experiments[0].name
-    try:
-        return project.experiment(name).name
-    except KeyError as exc:
-        raise TuneStudioError(str(exc.args[0])) from None
+    """The experiment a command means (see `Project.experiment_name`)."""
+    return project.experiment_name(name)
