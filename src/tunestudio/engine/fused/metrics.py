@@ -24,6 +24,11 @@ def make_trial_loss(config: RunConfig) -> TrialLossFn:
         def cross_entropy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
             k, b, c = output.shape
             target = target.expand(k, b)
+            classes_last = output.transpose(1, 2)
+            if classes_last.is_contiguous():  # StackedMLP's (K, C, B): no copy
+                each = functional.cross_entropy(classes_last.float(), target,
+                                                reduction="none", label_smoothing=smoothing)
+                return each.mean(1)
             each = functional.cross_entropy(output.reshape(k * b, c).float(),
                                             target.reshape(k * b), reduction="none",
                                             label_smoothing=smoothing)

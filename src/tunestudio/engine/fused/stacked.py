@@ -2,7 +2,12 @@
 
 Two routes, one interface (`StackedModel`):
 - `StackedMLP`, the built-in MLP by hand: each layer is one batched matrix product
-  (`torch.baddbmm`, weights `(K, in, out)`), hidden widths padded to the widest trial. A padded
+  (`torch.baddbmm`), hidden widths padded to the widest trial. Weights are `(K, out, in)`, as
+  `nn.Linear` keeps them, and activations flow transposed, `(K, features, B)`: then every
+  product's operands are plain or transposed contiguous matrices, which the BLAS takes as they
+  are (the `(K, B, H) @ (K, H, n_out)` layout made it copy, and ran 3x slower for a narrow
+  output layer on a CPU), and with inputs shared by every trial the first layer of all trials is
+  one matrix product `(K*H, F) @ (F, B)` on the weights as stored. A padded
   unit has zero incoming and outgoing weights and zero bias; with an activation that maps 0 to
   0 its output and every gradient through it stay exactly 0, so the trial computes what it
   would alone. For sigmoid (0 -> 0.5) a 0/1 unit mask zeroes the padded outputs instead.
@@ -23,6 +28,7 @@ from torch import nn
 from torch.func import functional_call, vmap
 from torch.nn import functional
 
+from tunestudio.engine.fused import handgrad
 from tunestudio.errors import TuneStudioError
 
 
@@ -96,16 +102,16 @@ class StackedMLP(StackedModel):
         for i in range(n_layers):
             fan_in = max(layers[i].in_features for layers in linears)
             fan_out = max(layers[i].out_features for layers in linears)
-            weight = torch.zeros(k, fan_in, fan_out)
-            bias = torch.zeros(k, 1, fan_out)
-            mask = torch.zeros(k, 1, fan_out)
+            weight = torch.zeros(k, fan_out, fan_in)
+            bias = torch.zeros(k, fan_out, 1)
+            mask = torch.zeros(k, fan_out, 1)
             for row, layers in enumerate(linears):
                 lin = layers[i]
                 with torch.no_grad():
-                    weight[row, :lin.in_features, :lin.out_features] = lin.weight.detach().T
+                    weight[row, :lin.out_features, :lin.in_features] = lin.weight.detach()
                     if lin.bias is not None:
-                        bias[row, 0, :lin.out_features] = lin.bias.detach()
-                mask[row, 0, :lin.out_features] = 1.0
+                        bias[row, :lin.out_features, 0] = lin.bias.detach()
+                mask[row, :lin.out_features, 0] = 1.0
             self.params += [weight.to(device).requires_grad_(),
                             bias.to(device).requires_grad_()]
             self.penalised += [True, False]
@@ -117,19 +123,19 @@ class StackedMLP(StackedModel):
 
     def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
         k = self.params[0].shape[0]
-        h = x.flatten(1) if shared else x.flatten(2)
         n_layers = len(self.params) // 2
+        h = x
         for i in range(n_layers):
             weight, bias = self.params[2 * i], self.params[2 * i + 1]
-            if i == 0 and shared:
-                # One GEMM for all trials: (B, F) @ (F, K*H), then back to (K, B, H).
-                wide = weight.permute(1, 0, 2).reshape(weight.shape[1], -1)
-                h = torch.addmm(bias.permute(1, 0, 2).reshape(1, -1), h, wide)
-                h = h.view(h.shape[0], k, -1).transpose(0, 1)
+            if i == 0 and shared:  # (K*H, F) @ (F, B) for all trials at once
+                h = torch.addmm(bias.view(-1, 1), weight.view(-1, weight.shape[2]),
+                                x.flatten(1).T).view(k, weight.shape[1], -1)
+            elif i == 0:
+                h = torch.baddbmm(bias, weight, x.flatten(2).transpose(1, 2))
             else:
-                h = torch.baddbmm(bias, h, weight)
+                h = torch.baddbmm(bias, weight, h)
             if i == n_layers - 1:
-                return h
+                break
             h = self._act(h)
             mask = self._masks[i]
             if mask is not None:
@@ -137,7 +143,19 @@ class StackedMLP(StackedModel):
             if training and self._any_dropout:
                 keep = 1.0 - self.dropout.view(-1, 1, 1)
                 h = h * (torch.rand_like(h) < keep) / keep
-        return h
+        return h.transpose(1, 2)
+
+    def hand_written(self, mixed_precision: bool) -> bool:
+        """Whether `forward_backward` covers this group (see engine/fused/handgrad.py)."""
+        return handgrad.supports(self._act, self._any_dropout, mixed_precision)
+
+    def forward_backward(self, x: torch.Tensor, target: torch.Tensor, shared: bool,
+                         loss: handgrad.LossSpec, l1: torch.Tensor | None
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+        """A training pass without autograd: gradients into `params[i].grad`; per-trial data
+        losses `(K,)` and outputs `(K, B, n_out)` (see `handgrad.forward_backward`)."""
+        return handgrad.forward_backward(self.params, self._masks, self._act, x, target,
+                                         shared, loss, l1)
 
     def select(self, rows: torch.Tensor) -> None:
         with torch.no_grad():
@@ -151,10 +169,10 @@ class StackedMLP(StackedModel):
     def slices(self, row: int, model: nn.Module
                ) -> list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]]:
         def weight(n_in: int, n_out: int) -> Callable[[torch.Tensor], torch.Tensor]:
-            return lambda t: t[row, :n_in, :n_out].T
+            return lambda t: t[row, :n_out, :n_in]
 
         def bias(n_out: int) -> Callable[[torch.Tensor], torch.Tensor]:
-            return lambda t: t[row, 0, :n_out]
+            return lambda t: t[row, :n_out, 0]
 
         out: list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] = []
         for lin in (m for m in model.modules() if isinstance(m, nn.Linear)):

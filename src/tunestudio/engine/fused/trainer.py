@@ -41,6 +41,7 @@ from tunestudio.engine.events import (
     StepEvent,
     TrainerHooks,
 )
+from tunestudio.engine.fused import handgrad
 from tunestudio.engine.fused.metrics import gather_trials, make_trial_loss, trial_metrics
 from tunestudio.engine.fused.optim import FusedOptimizer
 from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle, hand_fused_mlp
@@ -188,6 +189,9 @@ class FusedTrainer:
                                   dtype=torch.float32, device=self.device)
         self._clips = any(c is not None for c in clips)
         self.trial_loss = make_trial_loss(cfg)
+        self._loss_spec = handgrad.LossSpec.of(cfg)
+        self._hand_written = isinstance(self.stack, StackedMLP) and \
+            self.stack.hand_written(self._autocast is not None)
         self._x_train, self._y_train = self._tensor(data.x_train), self._tensor(data.y_train)
         self._x_val, self._y_val = self._tensor(data.x_val), self._tensor(data.y_val)
         self._bounds = batch_bounds(data.n_train, cfg.training.batch_size)
@@ -413,6 +417,31 @@ class FusedTrainer:
         else:
             xb = self._x_train[idx]
             yb = self._y_train[idx]
+        if self._hand_written:
+            assert isinstance(stack, StackedMLP)
+            losses, out = stack.forward_backward(xb, yb, shared, self._loss_spec,
+                                                 opt.l1 if opt.has_l1 else None)
+        else:
+            losses, out = self._autograd_pass(xb, yb, shared)
+        grads = [p.grad for p in stack.params if p.grad is not None]
+        per_param = torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads])
+        norms = torch.linalg.vector_norm(per_param, dim=0)
+        if self._clips:
+            coef = (self._clip / (norms + 1e-6)).clamp(max=1.0)
+            for g in grads:
+                g.mul_(coef.view(-1, *([1] * (g.dim() - 1))))
+        opt.step(lr)
+        window = self._window
+        window.append((n, losses.detach(), out.detach(), idx))
+        if len(window) > 2 * self._spe:
+            del window[:-self._spe]
+        return losses.detach(), norms.detach()
+
+    def _autograd_pass(self, xb: torch.Tensor, yb: torch.Tensor, shared: bool
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Forward and backward through autograd (any model, dropout, mixed precision):
+        gradients in the params' `.grad`; per-trial data losses `(R,)`, outputs `(R, B, n_out)`."""
+        stack, opt = self.stack, self.optimizer
         for p in stack.params:
             p.grad = None
         if self._autocast is not None:
@@ -427,19 +456,7 @@ class FusedTrainer:
                                    zip(stack.params, stack.penalised, strict=True) if pen]).sum(0)
             total = total + (opt.l1 * penalty).sum()
         torch.autograd.backward(total)
-        grads = [p.grad for p in stack.params if p.grad is not None]
-        per_param = torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads])
-        norms = torch.linalg.vector_norm(per_param, dim=0)
-        if self._clips:
-            coef = (self._clip / (norms + 1e-6)).clamp(max=1.0)
-            for g in grads:
-                g.mul_(coef.view(-1, *([1] * (g.dim() - 1))))
-        opt.step(lr)
-        window = self._window
-        window.append((n, losses.detach(), out.detach(), idx))
-        if len(window) > 2 * self._spe:
-            del window[:-self._spe]
-        return losses.detach(), norms.detach()
+        return losses, out
 
     # --- stopping, divergence, compaction ---------------------------------------------------
 
