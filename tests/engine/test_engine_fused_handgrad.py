@@ -96,3 +96,15 @@ def test_dropout_and_mixed_precision_take_autograd() -> None:
     plain = StackedMLP([mlp([4], nn.ReLU)], [0.0], "cpu")
     assert plain.hand_written(mixed_precision=False)
     assert not plain.hand_written(mixed_precision=True)
+
+
+def test_evaluation_forward_computes_each_width_class_as_the_padded_stack() -> None:
+    torch.manual_seed(3)
+    stack = StackedMLP([mlp([3], nn.Sigmoid), mlp([3], nn.Sigmoid), mlp([8], nn.Sigmoid)],
+                       [0.0] * 3, "cpu")
+    assert [(c.start, c.stop) for c in stack.classes] == [(0, 2), (2, 3)]
+    x = torch.randn(11, 6)
+    padded = stack.forward(x, True, training=True).detach()  # masked padded units
+    with torch.no_grad():
+        by_class = stack.forward(x, True, training=False)
+    assert torch.allclose(by_class, padded, rtol=1e-5, atol=1e-6)

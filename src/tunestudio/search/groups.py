@@ -173,16 +173,19 @@ class GroupTraining:
                 self.train_group(runs)
 
     def _by_width(self, members: list[tuple[Prepared, int]]) -> list[list[tuple[Prepared, int]]]:
-        """On the CPU, MLPs of very different widths train in separate groups when that saves
-        work: every trial of a group computes at the group's widest, and the CPU's time grows
-        with the units computed, while a group's own cost per step is fixed (see
-        `split_by_width`). Elsewhere (a GPU is bound by launches, not units) they stay one."""
-        from tunestudio.engine.fused import hand_fused_mlp
+        """On the CPU, MLPs of very different widths that train padded (dropout takes autograd
+        over the padded stack) train in separate groups when that saves work: every trial of
+        such a group computes at the group's widest, and the CPU's time grows with the units
+        computed, while a group's own cost per step is fixed (see `split_by_width`). On the
+        hand-written pass every width is computed unpadded, and elsewhere (a GPU is bound by
+        launches, not units), so they stay one group."""
+        from tunestudio.engine.fused import hand_fused_mlp, unpadded_widths
 
         config = members[0][0].config
         assert config is not None
         device = _device_name(self.ctx.device or config.training.device)
-        if device != "cpu" or not hand_fused_mlp(config) or len(members) < 2:
+        if device != "cpu" or not hand_fused_mlp(config) or len(members) < 2 or \
+                all(p.config is not None and unpadded_widths(p.config) for p, _ in members):
             return [members]
         sizes = [sum(p.config.model.layer_sizes) if p.config is not None and
                  isinstance(p.config.model, MLPModel) else 0 for p, _ in members]

@@ -6,6 +6,7 @@ from tunestudio.engine.fused.signature import (
     fusion_obstacle,
     hand_fused_mlp,
     signature_difference,
+    unpadded_widths,
 )
 from tunestudio.engine.fused.stacked import FusionError
 from tunestudio.engine.fused.trainer import FusedTrainer, GroupOutOfMemoryError
@@ -18,4 +19,5 @@ __all__ = [
     "fusion_obstacle",
     "hand_fused_mlp",
     "signature_difference",
+    "unpadded_widths",
 ]

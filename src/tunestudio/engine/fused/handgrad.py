@@ -13,6 +13,10 @@ and for the loss, with `p = softmax(z)` over classes and label smoothing `e` ove
 Each trial's gradient is that of its own mean loss, exactly what autograd gives for the sum of
 the trials' losses; the values agree with autograd to float rounding (the tests compare them).
 
+Trials of different widths are computed class by class (`width_classes`: runs of trials with
+equal layer sizes), each without the padding of the stacked weights: a group of widths 64, 128
+and 256 costs what its trials cost alone, not three times the widest.
+
 Used for the common case: no dropout, no mixed precision (`supports` says when)."""
 
 from __future__ import annotations
@@ -73,8 +77,9 @@ class LossSpec:
 
     @classmethod
     def of(cls, config: RunConfig) -> LossSpec:
-        kind = "cross_entropy" if config.loss_kind == "cross_entropy" else "mse"
-        return cls(kind, config.training.label_smoothing)
+        if config.loss_kind == "cross_entropy":
+            return cls("cross_entropy", config.training.label_smoothing)
+        return cls("mse")
 
 
 def supports(activation: Callable[..., torch.Tensor], any_dropout: bool, mixed_precision: bool
@@ -83,65 +88,136 @@ def supports(activation: Callable[..., torch.Tensor], any_dropout: bool, mixed_p
     return activation in _DERIVATIVES and not any_dropout and not mixed_precision
 
 
-def forward_backward(params: list[torch.Tensor], masks: list[torch.Tensor | None],
-                     activation: Callable[..., torch.Tensor], x: torch.Tensor,
-                     target: torch.Tensor, shared: bool, loss: LossSpec,
+@dataclass(frozen=True)
+class WidthClass:
+    """Rows `start:stop` of a stack whose trials have the same layer sizes `sizes`
+    (`(in, out)` per layer): their weights are the stack's without padding."""
+
+    start: int
+    stop: int
+    sizes: tuple[tuple[int, int], ...]
+
+
+def width_classes(sizes: list[list[tuple[int, int]]]) -> list[WidthClass]:
+    """Runs of neighbouring rows with equal layer sizes (a stack sorted by width has one run
+    per distinct width)."""
+    classes: list[WidthClass] = []
+    for row, own in enumerate(sizes):
+        key = tuple(own)
+        if classes and classes[-1].sizes == key and classes[-1].stop == row:
+            classes[-1] = WidthClass(classes[-1].start, row + 1, key)
+        else:
+            classes.append(WidthClass(row, row + 1, key))
+    return classes
+
+
+class _Layers:
+    """One width class's views of the stacked weights: trial rows `start:stop`, each layer cut
+    to the class's own sizes, so no padded unit is computed."""
+
+    def __init__(self, params: list[torch.Tensor], cls: WidthClass):
+        self.cls = cls
+        rows = slice(cls.start, cls.stop)
+        self.weights = [params[2 * i][rows, :n_out, :n_in]
+                        for i, (n_in, n_out) in enumerate(cls.sizes)]
+        self.biases = [params[2 * i + 1][rows, :n_out] for i, (_, n_out) in enumerate(cls.sizes)]
+        full = params[0].shape[0] == cls.stop - cls.start
+        # the whole stack unpadded: the first layer is one (K*H, F) matrix of the weights
+        self.whole_first = full and self.weights[0].is_contiguous()
+
+
+def _first_layer(layers: _Layers, x0: torch.Tensor, shared: bool) -> torch.Tensor:
+    weight, bias = layers.weights[0], layers.biases[0]
+    n = weight.shape[0]
+    if shared and layers.whole_first:  # (K*H, F) @ (F, B): one product for every trial
+        return torch.addmm(bias.reshape(-1, 1), weight.reshape(-1, weight.shape[2]),
+                           x0.T).view(n, weight.shape[1], -1)
+    if shared:
+        return torch.baddbmm(bias, weight, x0.T.expand(n, *x0.T.shape))
+    return torch.baddbmm(bias, weight, x0[layers.cls.start:layers.cls.stop].transpose(1, 2))
+
+
+def forward(params: list[torch.Tensor], activation: Callable[..., torch.Tensor],
+            classes: list[WidthClass], x: torch.Tensor, shared: bool) -> torch.Tensor:
+    """Outputs `(K, B, n_out)` of the stack, each width class computed without padding (no
+    gradient is recorded)."""
+    x0 = x.flatten(1) if shared else x.flatten(2)
+    outs = []
+    with torch.no_grad():
+        for cls in classes:
+            layers = _Layers(params, cls)
+            h = _first_layer(layers, x0, shared)
+            for weight, bias in zip(layers.weights[1:], layers.biases[1:], strict=True):
+                h = torch.baddbmm(bias, weight, activation(h))
+            outs.append(h)
+    z = outs[0] if len(outs) == 1 else torch.cat(outs)
+    return z.transpose(1, 2)
+
+
+def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch.Tensor],
+                     classes: list[WidthClass], grads: list[torch.Tensor] | None,
+                     x: torch.Tensor, target: torch.Tensor, shared: bool, loss: LossSpec,
                      l1: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """One training pass of K stacked MLPs: sets every `params[i].grad` to the gradient of
     the sum of the trials' mean losses (plus `l1[k] * |W|` of each weight matrix when `l1`
     `(K,)` is given) and returns the per-trial data losses `(K,)` and the outputs
     `(K, B, n_out)`.
 
-    `params` alternate weights `(K, out, in)` and biases `(K, out, 1)`; `masks[i]` `(K, out, 1)`
-    zeroes padded units after layer i's activation (or None); `x` is `(B, ...)` when `shared`
-    (one batch for every trial), else `(K, B, ...)`; `target` is `(B,)` or `(K, B)` (class
-    indices for cross-entropy, values for squared error)."""
+    `params` alternate weights `(K, out, in)` and biases `(K, out, 1)`, padded to the widest
+    trial; `classes` are the runs of rows with equal sizes (`width_classes`), each computed
+    without its padding. With more than one class the gradients are written into `grads`
+    (zero tensors shaped as `params`, kept between steps: padded entries are never written and
+    stay 0). `x` is `(B, ...)` when `shared` (one batch for every trial), else `(K, B, ...)`;
+    `target` is `(B,)` or `(K, B)` (class indices for cross-entropy, values for squared error)."""
     derivative = _DERIVATIVES[activation]
-    n_layers = len(params) // 2
     k = params[0].shape[0]
     x0 = x.flatten(1) if shared else x.flatten(2)
     with torch.no_grad():
-        inputs: list[torch.Tensor] = []
-        pre: list[tuple[torch.Tensor, torch.Tensor]] = []  # (z, act(z)) of hidden layers
-        h = x0
-        z = x0
-        for i in range(n_layers):
-            weight, bias = params[2 * i], params[2 * i + 1]
-            if i == 0 and shared:  # (K*H, F) @ (F, B): one product for every trial
-                z = torch.addmm(bias.view(-1, 1), weight.view(-1, weight.shape[2]),
-                                x0.T).view(k, weight.shape[1], -1)
-            elif i == 0:
-                z = torch.baddbmm(bias, weight, x0.transpose(1, 2))
-            else:
-                inputs.append(h)
-                z = torch.baddbmm(bias, weight, h)
-            if i == n_layers - 1:
-                break
-            act = activation(z)
-            pre.append((z, act))
-            mask = masks[i]
-            h = act * mask if mask is not None else act
+        views = [_Layers(params, cls) for cls in classes]
+        kept: list[tuple[list[torch.Tensor], list[torch.Tensor]]] = []  # (z, act(z)) per layer
+        outs = []
+        for layers in views:
+            zs, acts = [_first_layer(layers, x0, shared)], []
+            for weight, bias in zip(layers.weights[1:], layers.biases[1:], strict=True):
+                acts.append(activation(zs[-1]))
+                zs.append(torch.baddbmm(bias, weight, acts[-1]))
+            kept.append((zs, acts))
+            outs.append(zs[-1])
+        z = outs[0] if len(outs) == 1 else torch.cat(outs)
         batch = z.shape[2]
-        losses, dz = _loss_and_grad(z, target.expand(k, batch), loss)
-        for i in range(n_layers - 1, -1, -1):
-            weight = params[2 * i]
-            if i == 0 and shared:
-                grad_w = torch.mm(dz.reshape(-1, batch), x0).view(weight.shape)
-            elif i == 0:
-                grad_w = torch.bmm(dz, x0)
-            else:
-                grad_w = torch.bmm(dz, inputs[i - 1].transpose(1, 2))
-            if l1 is not None:
-                grad_w.addcmul_(weight.sign(), l1.view(-1, 1, 1))
-            weight.grad = grad_w
-            params[2 * i + 1].grad = dz.sum(2, keepdim=True)
-            if i == 0:
-                break
-            z_prev, act_prev = pre[i - 1]
-            dz = torch.bmm(weight.transpose(1, 2), dz).mul_(derivative(z_prev, act_prev))
-            mask = masks[i - 1]
-            if mask is not None:
-                dz.mul_(mask)
+        losses, dz_all = _loss_and_grad(z, target.expand(k, batch), loss)
+        whole = len(views) == 1 and views[0].cls.stop - views[0].cls.start == k
+        for layers, (zs, acts) in zip(views, kept, strict=True):
+            cls = layers.cls
+            rows = slice(cls.start, cls.stop)
+            dz = dz_all if whole else dz_all[rows]
+            for i in range(len(layers.weights) - 1, -1, -1):
+                weight = layers.weights[i]
+                if i > 0:
+                    grad_w = torch.bmm(dz, acts[i - 1].transpose(1, 2))
+                elif shared and layers.whole_first:
+                    grad_w = torch.mm(dz.reshape(-1, batch), x0).view(weight.shape)
+                elif shared:
+                    grad_w = torch.bmm(dz, x0.expand(weight.shape[0], *x0.shape))
+                else:
+                    grad_w = torch.bmm(dz, x0[rows])
+                if l1 is not None:
+                    grad_w.addcmul_(weight.sign(), l1[rows].view(-1, 1, 1))
+                grad_b = dz.sum(2, keepdim=True)
+                if whole:
+                    params[2 * i].grad, params[2 * i + 1].grad = grad_w, grad_b
+                else:
+                    assert grads is not None
+                    n_in, n_out = cls.sizes[i]
+                    grads[2 * i][rows, :n_out, :n_in] = grad_w
+                    grads[2 * i + 1][rows, :n_out] = grad_b
+                if i > 0:
+                    dz = torch.bmm(weight.transpose(1, 2), dz).mul_(
+                        derivative(zs[i - 1], acts[i - 1]))
+        if not whole:
+            assert grads is not None
+            for param, grad in zip(params, grads, strict=True):
+                param.grad = grad
     return losses, z.transpose(1, 2)
 
 

@@ -32,6 +32,15 @@ def hand_fused_mlp(config: RunConfig) -> bool:
     return isinstance(config.model, MLPModel) and not config.model.batch_norm
 
 
+def unpadded_widths(config: RunConfig) -> bool:
+    """True when the MLP trains on the hand-written pass (engine/fused/handgrad.py), which
+    computes each width of a group without padding: no dropout (a CPU ignores mixed precision),
+    so trials of any widths cost a group no more than their own units."""
+    return hand_fused_mlp(config) and isinstance(config.model, MLPModel) and \
+        config.model.dropout == 0 and not (config.training.mixed_precision and
+                                            config.training.device.startswith("cuda"))
+
+
 def fuse_signature(config: RunConfig) -> str:
     """A key equal for exactly the configs that can train as one fused group (JSON text)."""
     return json.dumps(_shape(config), sort_keys=True)

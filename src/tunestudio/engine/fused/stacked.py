@@ -120,8 +120,12 @@ class StackedMLP(StackedModel):
             self._masks.append(mask.to(device) if needs_mask else None)
         self.dropout = torch.tensor(list(dropouts), dtype=torch.float32, device=device)
         self._any_dropout = bool((self.dropout > 0).any())
+        self.classes = handgrad.width_classes(self.sizes)
+        self._grads: list[torch.Tensor] | None = None  # the hand-written pass's, when padded
 
     def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
+        if not training and not torch.is_grad_enabled():  # evaluation: no padded unit computed
+            return handgrad.forward(self.params, self._act, self.classes, x, shared)
         k = self.params[0].shape[0]
         n_layers = len(self.params) // 2
         h = x
@@ -154,8 +158,12 @@ class StackedMLP(StackedModel):
                          ) -> tuple[torch.Tensor, torch.Tensor]:
         """A training pass without autograd: gradients into `params[i].grad`; per-trial data
         losses `(K,)` and outputs `(K, B, n_out)` (see `handgrad.forward_backward`)."""
-        return handgrad.forward_backward(self.params, self._masks, self._act, x, target,
-                                         shared, loss, l1)
+        whole = len(self.classes) == 1
+        if not whole and (self._grads is None or self._grads[0].shape != self.params[0].shape):
+            self._grads = [torch.zeros_like(p) for p in self.params]
+        return handgrad.forward_backward(self.params, self._act, self.classes,
+                                         None if whole else self._grads, x, target, shared,
+                                         loss, l1)
 
     def select(self, rows: torch.Tensor) -> None:
         with torch.no_grad():
@@ -165,6 +173,8 @@ class StackedMLP(StackedModel):
             self.dropout = self.dropout.index_select(0, rows)
         keep = rows.tolist()
         self.sizes = [self.sizes[r] for r in keep]
+        self.classes = handgrad.width_classes(self.sizes)
+        self._grads = None
 
     def slices(self, row: int, model: nn.Module
                ) -> list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]]:

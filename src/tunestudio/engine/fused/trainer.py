@@ -155,6 +155,10 @@ class FusedTrainer:
             raise FusionError("data streamed through a DataLoader trains one trial at a time")
         data = self.datasets = loaded
         models = []
+        # Rows of the stack: trials of equal widths side by side (the hand-written pass then
+        # computes each width class unpadded); a trial's row is internal, its index is kept.
+        self._order = sorted(range(len(self.members)), key=lambda i: _width_key(
+            self.members[i].config)) if hand_fused_mlp(cfg) else list(range(len(self.members)))
         for member in self.members:
             member.device, member.datasets = self.device, data
             torch.manual_seed(member.seed)  # as Trainer.setup: the same seed, the same weights
@@ -175,16 +179,18 @@ class FusedTrainer:
                                   "this GPU (no bfloat16) such trials train one at a time")
             self._autocast = lambda: torch.autocast("cuda", dtype=torch.bfloat16)
         self.stack: StackedModel
+        by_row = [self.members[i] for i in self._order]
+        models = [models[i] for i in self._order]
         if hand_fused_mlp(cfg) and data.normalization is None:
             self.route = "mlp"
-            dropouts = [getattr(m.config.model, "dropout", 0.0) for m in self.members]
+            dropouts = [getattr(m.config.model, "dropout", 0.0) for m in by_row]
             self.stack = StackedMLP(models, dropouts, self.device)
         else:
             self.route = "vmap"
             self.stack = VmapStack(models, self.device)
-        self.optimizer = FusedOptimizer([m.config.optimizer for m in self.members],
+        self.optimizer = FusedOptimizer([m.config.optimizer for m in by_row],
                                         self.stack.params, self.device)
-        clips = [m.config.training.grad_clip_norm for m in self.members]
+        clips = [m.config.training.grad_clip_norm for m in by_row]
         self._clip = torch.tensor([math.inf if c is None else c for c in clips],
                                   dtype=torch.float32, device=self.device)
         self._clips = any(c is not None for c in clips)
@@ -291,7 +297,7 @@ class FusedTrainer:
                                        f"memory on {self.device} ({text})", pending) from exc
             status, message, trace = lead._classify(exc)
             if not self._slots:
-                self._slots = [self._new_slot(i, m, i) for i, m in enumerate(self.members)]
+                self._slots = self._new_slots()
             for slot in self._slots:
                 if slot.result is None:
                     self._finish(slot, status, message, trace)
@@ -305,6 +311,12 @@ class FusedTrainer:
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
+
+    def _new_slots(self) -> list[_Slot]:
+        """One slot per member, in the members' order, each at its row of the stack."""
+        order = getattr(self, "_order", list(range(len(self.members))))
+        row_of = {index: row for row, index in enumerate(order)}
+        return [self._new_slot(i, m, row_of[i]) for i, m in enumerate(self.members)]
 
     def _new_slot(self, index: int, member: Trainer, row: int) -> _Slot:
         on_step = _overriding(member.hooks, "on_step_end") if member.step_events else []
@@ -333,8 +345,10 @@ class FusedTrainer:
         cfg = self.configs[0]
         data = self.datasets
         epochs = cfg.training.epochs
-        self._slots = [self._new_slot(i, m, i) for i, m in enumerate(self.members)]
-        self._rows = list(self._slots)
+        self._slots = self._new_slots()
+        self._rows = [None] * len(self._slots)
+        for slot in self._slots:
+            self._rows[slot.row] = slot
         self._window: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
         self._recorder = _GroupRecorder(self.device != "cpu", self._diverge)
         self._training_started = time.perf_counter()
@@ -604,6 +618,11 @@ class FusedTrainer:
             member = slot.trainer
             slot.evaluated_at = self.step
             member.report_evaluation(per_row[slot.row], epoch, wall, slot.early)
+
+
+def _width_key(config: RunConfig) -> tuple[int, ...]:
+    """A built-in MLP's hidden widths (the order of rows in a stack)."""
+    return tuple(getattr(config.model, "layer_sizes", ()))
 
 
 def _needs_state(call: Callable[..., Any], member: Trainer, epoch: int) -> bool:
