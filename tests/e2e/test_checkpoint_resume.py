@@ -21,6 +21,7 @@ from tunestudio import paths
 from tunestudio.config import (
     Budget,
     CategoricalDimension,
+    CheckpointSettings,
     EarlyStoppingConfig,
     Project,
     save_project,
@@ -31,7 +32,9 @@ EPOCHS = 60
 
 
 def _project(path: Path) -> Project:
-    """One grid point (the same config in every project), 60 epochs of a few steps each."""
+    """One grid point (the same config in every project), 60 epochs of a few steps each; a
+    resume file every epoch (the default `min_interval_s` would write none in so short a
+    trial, and a kill would start it over)."""
     dims = [CategoricalDimension(path="training.batch_size", choices=[16])]
     project = tiny_project({"budget": Budget(trials=1), "strategy": "grid", "dimensions": dims},
                            epochs=EPOCHS, fraction=0.3)
@@ -41,7 +44,8 @@ def _project(path: Path) -> Project:
         "early_stopping": EarlyStoppingConfig(enabled=False),
     })
     project = Project.model_validate(project.model_copy(update={
-        "baseline": baseline, "id": uuid.uuid4()}).model_dump())
+        "baseline": baseline, "id": uuid.uuid4(),
+        "checkpoints": CheckpointSettings(min_interval_s=0)}).model_dump())
     save_project(project, path)
     return project
 

@@ -5,6 +5,8 @@ CheckpointError; checkpoints load with weights_only=True, nowhere else."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,87 @@ def test_an_augmented_image_run_resumes_exactly(tmp_path: Path) -> None:
     resumed = Trainer(config, device="cpu", resume=state).fit()
     assert resumed.steps == reference.steps
     assert resumed.metrics["val_loss"] == reference.metrics["val_loss"]
+
+
+class _Clock:
+    """time.monotonic of engine.paced_checkpoint, moved on `per_epoch` seconds at each epoch
+    end (before the checkpoint hook, which comes later in the hook list)."""
+
+    def __init__(self, per_epoch: float) -> None:
+        self.now, self.per_epoch = 1000.0, per_epoch
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _Tick(TrainerHooks):
+    def __init__(self, clock: _Clock) -> None:
+        self.clock = clock
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+        self.clock.now += self.clock.per_epoch
+
+
+class _InPlace:
+    """The checkpoint thread, run in place: each write is done when the next epoch ends."""
+
+    def submit(self, fn: Callable[..., None], *args: object) -> Future[None]:
+        done: Future[None] = Future()
+        fn(*args)
+        done.set_result(None)
+        return done
+
+
+def _paced_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The epochs whose resume file the paced hook writes during the fit (not at its end)."""
+    from tunestudio.engine import paced_checkpoint
+
+    monkeypatch.setattr(paced_checkpoint, "_checkpoint_thread", _InPlace)
+    written: list[int] = []
+    write = paced_checkpoint._save_quick
+
+    def save_quick(state: dict[str, object], path: Path) -> None:
+        if path.name == "latest.pt":  # a best state goes with it when it changed
+            written.append(int(state["epoch"]))  # type: ignore[call-overload]
+        write(state, path)
+
+    monkeypatch.setattr(paced_checkpoint, "_save_quick", save_quick)
+    return written
+
+
+@pytest.mark.parametrize(("per_epoch", "expected"), [
+    (0.0, []),  # epochs of no time at all: no file during the fit
+    (4.0, [3, 6]),  # one file when 10 s have passed since the last (or the fit's start)
+    (11.0, [1, 2, 3, 4, 5, 6, 7, 8]),  # long epochs: every epoch, as every_epochs says
+])
+def test_paced_resume_files_wait_for_min_interval_s(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_epoch: float,
+        expected: list[int]) -> None:
+    from tunestudio.engine import paced_checkpoint
+    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
+
+    clock = _Clock(per_epoch)
+    monkeypatch.setattr(paced_checkpoint.time, "monotonic", clock)
+    written = _paced_writes(monkeypatch)
+    hook = PacedCheckpointHook(tmp_path, monitor="val_loss", min_interval_s=10.0,
+                               hold_latest=True)
+    result = Trainer(tiny({"training.epochs": 8}), hooks=[_Tick(clock), hook],
+                     device="cpu").fit()
+    assert result.status == "completed" and written == expected
+    assert load(tmp_path / "latest.pt")["epoch"] == 8  # the end of the fit, durable
+
+
+def test_a_clean_stop_keeps_its_last_epoch_though_no_file_was_due(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """hold_latest: the last whole epoch's state is kept in memory while its file waits, so a
+    stopped fit (Ctrl+C) resumes from there (no monitor here: no improvement captures it)."""
+    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
+
+    written = _paced_writes(monkeypatch)
+    config = _config()
+    hook = PacedCheckpointHook(tmp_path, monitor=None, min_interval_s=3600.0,
+                               hold_latest=True)
+    stopped = Trainer(config, hooks=[hook, StopAfter(4)], device="cpu").fit()  # type: ignore[arg-type]
+    assert stopped.status == "stopped" and written == []
+    state = load(tmp_path / "latest.pt")
+    assert state["epoch"] == 4 and state["step"] == stopped.steps

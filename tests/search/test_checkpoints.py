@@ -104,3 +104,26 @@ def test_a_stopped_trial_goes_on_from_its_checkpoint_in_the_next_run(tmp_path: P
         assert len(set(evals.step)) == len(evals.step) == 8
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("min_interval_s", [0.0, 3600.0])
+def test_a_lone_trial_writes_resume_files_as_min_interval_s_says(
+        monkeypatch: pytest.MonkeyPatch, min_interval_s: float) -> None:
+    """checkpoints.min_interval_s reaches the trial's checkpoints: 0 writes a resume file as
+    epochs end; an hour writes none during a short trial, only the files at its end."""
+    from tunestudio.engine import paced_checkpoint
+
+    written: list[int] = []
+    write = paced_checkpoint._save_quick
+
+    def save_quick(state: dict[str, object], path: Path) -> None:
+        written.append(int(state["epoch"]))  # type: ignore[call-overload]
+        write(state, path)
+
+    monkeypatch.setattr(paced_checkpoint, "_save_quick", save_quick)
+    project = _with(tiny_project({"budget": Budget(trials=1)}, epochs=4),
+                    min_interval_s=min_interval_s)
+    summary = ExperimentRunner(project, project.experiments[0].name).run()
+    assert summary.counts == {"complete": 1}
+    assert (len(written) > 0) == (min_interval_s == 0)
+    assert len(list(CheckpointPlan.for_project(project).artifacts.iterdir())) == 1

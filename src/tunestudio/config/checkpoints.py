@@ -16,5 +16,14 @@ class CheckpointSettings(ConfigModel):
         5, "Checkpoints kept per experiment: those of the N best finished trials (by the "
         "objective); running and interrupted trials always keep theirs. 0 keeps none.", ge=0)
     every_epochs: int = field(
-        1, "Save a resume checkpoint every N epochs (an interrupted trial loses at most the "
-        "epochs since).", ge=1)
+        1, "Save a resume checkpoint every N epochs, at most every min_interval_s seconds. A "
+        "trial stopped cleanly (Ctrl+C, Stop, closing the app) goes on from its last such "
+        "epoch; a killed process loses at most the training since its last written "
+        "checkpoint: N epochs, or min_interval_s seconds when that is longer.", ge=1)
+    min_interval_s: float = field(
+        10.0, "Seconds between two resume checkpoint files at least: with epochs of "
+        "milliseconds, writing one every epoch would cost more time than a crash could lose. "
+        "Epochs longer than this are checkpointed every every_epochs epochs as set; 0 writes "
+        "every every_epochs epochs however short.", ge=0.0,
+        advice="Lower it only when a killed run must lose less than this many seconds of "
+        "training; a clean stop (Ctrl+C, Stop) keeps its last whole epoch either way.")

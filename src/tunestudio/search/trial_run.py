@@ -253,7 +253,8 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
         saver = PacedCheckpointHook(
             plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
             every_epochs=plan.settings.every_epochs, before_save=run.writer.flush,
-            best_value=resume.get("best_value") if resume is not None else None)
+            best_value=resume.get("best_value") if resume is not None else None,
+            min_interval_s=plan.settings.min_interval_s, hold_latest=True)
         hooks.append(saver)
     seed = config.training.seed + repeat
     if resume is not None and ctx.fit is train_with_engine:
