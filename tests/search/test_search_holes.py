@@ -7,10 +7,12 @@ import socket
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import optuna
 import pytest
+import sqlalchemy
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
 from sqlalchemy import update
@@ -82,9 +84,84 @@ def test_a_report_that_fails_is_kept_and_the_trial_goes_on() -> None:
     study.tell(trial, 0.1)  # finished: Optuna refuses further reports
     reporter = PruningReporter(trial, "val_accuracy")
     stops = _Stops()
-    reporter.submit(stops, 0.1, 0)  # type: ignore[arg-type]
+    reporter.submit(stops, 0.9, 0)  # type: ignore[arg-type]
+    reporter.close()  # the write fails here, and is kept
+    assert isinstance(reporter.error, RuntimeError) and stops.requests == []
+
+
+def _rdb_study(tmp_path: Path, pruner: optuna.pruners.BasePruner) -> optuna.Study:
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'o.db'}")
+    return optuna.create_study(storage=storage, direction="maximize", pruner=pruner)
+
+
+def _stored(study: optuna.Study, trial: optuna.Trial) -> dict[int, float]:
+    return dict(study._storage.get_trial(trial._trial_id).intermediate_values)
+
+
+def test_median_pruning_reports_reach_the_storage_in_batches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Median and percentile pruners judge a trial on its values in memory, so its reports are
+    written when REPORTS_FLUSH_S has passed, on flush() (before a checkpoint) and on close()
+    (before the trial is told), each batch in one transaction."""
+    from tunestudio.search import pruning
+
+    monkeypatch.setattr(pruning, "REPORTS_FLUSH_S", 3600.0)
+    study = _rdb_study(tmp_path, optuna.pruners.MedianPruner(n_startup_trials=0))
+    trial = study.ask()
+    reporter = PruningReporter(trial, "val_accuracy")
+    stops = _Stops()
+    commits: list[object] = []
+    sqlalchemy.event.listen(study._storage._backend.engine, "commit", commits.append)
+    for step, value in enumerate([0.5, 0.6]):
+        reporter.submit(stops, value, step)  # type: ignore[arg-type]
+    with reporter._idle:
+        reporter._idle.wait_for(lambda: reporter._in_flight == 0)
+    assert _stored(study, trial) == {}  # judged, not yet written
+    commits.clear()
+    reporter.flush()
+    assert len(commits) == 1 and _stored(study, trial) == {0: 0.5, 1: 0.6}
+    reporter.submit(stops, 0.7, 2)  # type: ignore[arg-type]
+    with reporter._idle:
+        reporter._idle.wait_for(lambda: reporter._in_flight == 0)
+    commits.clear()
     reporter.close()
-    assert reporter.error is not None and stops.requests == []
+    assert len(commits) == 1 and _stored(study, trial) == {0: 0.5, 1: 0.6, 2: 0.7}
+    assert reporter.error is None and stops.requests == []
+    monkeypatch.setattr(pruning, "REPORTS_FLUSH_S", 0.0)  # due at once: written as judged
+    later = study.ask()
+    again = PruningReporter(later, "val_accuracy")
+    again.submit(stops, 0.9, 0)  # type: ignore[arg-type]
+    again.submit(stops, 0.9, 1)  # type: ignore[arg-type]
+    with again._idle:
+        again._idle.wait_for(lambda: again._in_flight == 0)
+    assert _stored(study, later) == {0: 0.9, 1: 0.9}
+
+
+def test_a_value_already_reported_keeps_its_first_value_as_trial_report_does(
+        tmp_path: Path) -> None:
+    from tunestudio.search.pruning import store_reports
+
+    study = _rdb_study(tmp_path, optuna.pruners.MedianPruner())
+    trial = study.ask()
+    trial.report(0.25, 0)  # e.g. reported before the process was killed
+    store_reports(trial, [(0, 0.5), (1, 0.75)])
+    assert _stored(study, trial) == {0: 0.25, 1: 0.75}
+    study.tell(trial, 0.75)
+    with pytest.raises(RuntimeError):  # Optuna refuses a finished trial's reports
+        store_reports(optuna.Trial(study, trial._trial_id), [(2, 0.5)])
+
+
+def test_other_pruners_get_each_report_at_once(tmp_path: Path) -> None:
+    """Successive halving and Hyperband read the trial's values from the storage."""
+    study = _rdb_study(tmp_path, optuna.pruners.SuccessiveHalvingPruner())
+    trial = study.ask()
+    reporter = PruningReporter(trial, "val_accuracy")
+    stops = _Stops()
+    reporter.submit(stops, 0.5, 0)  # type: ignore[arg-type]
+    with reporter._idle:
+        reporter._idle.wait_for(lambda: reporter._in_flight == 0)
+    assert _stored(study, trial) == {0: 0.5}
+    reporter.close()
 
 
 def test_each_strategy_gets_its_own_sampler() -> None:

@@ -155,6 +155,13 @@ class Training:
     resume: State | None = None  # the checkpoint an interrupted trial goes on from
     note: str = ""  # what became of an interrupted trial's checkpoint
 
+    def flush(self) -> None:
+        """The trial's series and pruning reports written now (before a resume checkpoint,
+        which must never be ahead of them)."""
+        self.writer.flush()
+        if self.pruning is not None:
+            self.pruning.flush()
+
 
 def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | None) -> Prepared:
     """Sample and validate (on the bookkeeping thread, while the previous trial trains)."""
@@ -252,7 +259,7 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
             hooks[0].evaluations = ctx.store.eval_count(run.trial_id)  # type: ignore[attr-defined]
         saver = PacedCheckpointHook(
             plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
-            every_epochs=plan.settings.every_epochs, before_save=run.writer.flush,
+            every_epochs=plan.settings.every_epochs, before_save=run.flush,
             best_value=resume.get("best_value") if resume is not None else None,
             min_interval_s=plan.settings.min_interval_s, hold_latest=True)
         hooks.append(saver)
