@@ -210,3 +210,40 @@ def test_a_clean_stop_keeps_its_last_epoch_though_no_file_was_due(
     assert stopped.status == "stopped" and written == []
     state = load(tmp_path / "latest.pt")
     assert state["epoch"] == 4 and state["step"] == stopped.steps
+
+
+def test_an_ended_fit_writes_its_best_state_only_a_stopped_one_its_resume_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """final_best_only: a completed (or pruned, stopped early) trial is never resumed, so it
+    writes its best state alone, in the background and without an fsync; a stopped trial
+    writes its resume file durably, as before."""
+    from tunestudio.engine import checkpoint as checkpoint_module
+    from tunestudio.engine import paced_checkpoint
+    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
+
+    fsynced: list[str] = []
+    real_save = checkpoint_module.save
+
+    def save(state: dict[str, object], path: Path) -> None:
+        fsynced.append(path.name)
+        real_save(state, path)
+
+    monkeypatch.setattr(paced_checkpoint, "save", save)
+    ended, stopped = tmp_path / "ended", tmp_path / "stopped"
+    rec = Recorder()
+    hook = PacedCheckpointHook(ended, monitor="val_loss", min_interval_s=3600.0,
+                               hold_latest=True, final_in_background=True,
+                               final_best_only=True)
+    assert Trainer(tiny({"training.epochs": 4}), hooks=[rec, hook],
+                   device="cpu").fit().status == "completed"
+    hook.wait()
+    assert sorted(p.name for p in ended.iterdir()) == ["best.pt"] and fsynced == []
+    losses = [e.metrics["val_loss"] for e in rec.evals]
+    assert load(ended / "best.pt")["epoch"] == 1 + losses.index(min(losses))
+    hook = PacedCheckpointHook(stopped, monitor="val_loss", min_interval_s=3600.0,
+                               hold_latest=True, final_in_background=True,
+                               final_best_only=True)
+    result = Trainer(_config(), hooks=[hook, StopAfter(2)], device="cpu").fit()  # type: ignore[arg-type]
+    hook.wait()
+    assert result.status == "stopped" and "latest.pt" in fsynced
+    assert load(stopped / "latest.pt")["epoch"] == 2

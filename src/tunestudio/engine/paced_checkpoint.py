@@ -20,7 +20,10 @@ training loop. Here:
   fit that stops cleanly writes its last such epoch and resumes from there: only a killed
   process loses the time since the last file;
 - at the end of the fit (completed, stopped early, pruned or stopped) the latest and best
-  states are written with an fsync, as `CheckpointHook` writes them."""
+  states are written with an fsync, as `CheckpointHook` writes them; with `final_best_only`
+  (a lone trial) a fit that ended rather than stopped writes its best state only, without an
+  fsync, since the search copies it into the artifact store and removes the working files at
+  once: a resume file of a finished trial is never read."""
 
 from __future__ import annotations
 
@@ -52,11 +55,16 @@ class PacedCheckpointHook(CheckpointHook):
     def __init__(self, folder: Path, *, monitor: str | None, every_epochs: int = 1,
                  before_save: Callable[[], None] | None = None,
                  best_value: float | None = None, min_interval_s: float = 0.0,
-                 final_in_background: bool = False, hold_latest: bool = False):
+                 final_in_background: bool = False, hold_latest: bool = False,
+                 final_best_only: bool = False):
         super().__init__(folder, monitor=monitor, every_epochs=every_epochs,
                          before_save=before_save, best_value=best_value)
         self.min_interval_s = min_interval_s
         self.hold_latest = hold_latest
+        # A fit that ended (completed, stopped early, pruned) needs no resume file: with this,
+        # it writes only its best state (its latest when it has none), quickly; a search
+        # copies it into the artifact store at once and removes the working folder.
+        self.final_best_only = final_best_only
         # The fit's last (durable) write on the checkpoint thread: the caller waits for it
         # with `wait()` before it relies on the files (a fused group's members end together,
         # and their writes and fsyncs would hold up the group's next trials).
@@ -98,17 +106,39 @@ class PacedCheckpointHook(CheckpointHook):
 
     def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
         ended = result.status in ("completed", "stopped_early", "pruned")
+        best_only = ended and self.final_best_only
         if ended and trainer._spe and trainer.step % trainer._spe == 0 and \
                 (self._latest is None or self._latest["step"] != trainer.step):
             improved = self._improved(trainer)
-            state = _snapshot(capture(trainer, trainer.step // trainer._spe))
-            if state is not None:
-                if improved:
-                    self.best_value = trainer.metrics[self.monitor or ""]
-                    self._best = state
-                state["best_value"] = self.best_value
-                self._latest = state
+            if improved or not (best_only and self._has_best()):
+                state = _snapshot(capture(trainer, trainer.step // trainer._spe))
+                if state is not None:
+                    if improved:
+                        self.best_value = trainer.metrics[self.monitor or ""]
+                        self._best = state
+                    state["best_value"] = self.best_value
+                    self._latest = state
+        if best_only and self._has_best():
+            self._flush_best()
+            return
         self._flush(trainer.step, durable=True)
+
+    def _has_best(self) -> bool:
+        return self._best is not None or self.best_step >= 0
+
+    def _flush_best(self) -> None:
+        """An ended fit's last write with `final_best_only`: the best state if it is not on
+        disk yet, without an fsync (its reader copies it at once and removes the folder)."""
+        best, self._best = self._best, None
+        if best is None:
+            return
+        if self.final_in_background:
+            self._final = _checkpoint_thread().submit(self._write_files, None, best,
+                                                      _save_quick)
+            return
+        if self._pending is not None:
+            self._pending.result()
+        self._write_files(None, best, _save_quick)
 
     def _flush(self, step: int, durable: bool = False) -> None:
         """Write what is pending: the latest state and, when it changed, the best. During the
@@ -141,12 +171,12 @@ class PacedCheckpointHook(CheckpointHook):
         if self._final is not None:
             self._final.result()
 
-    def _write_files(self, latest: State, best: State | None,
-               write: Callable[[Mapping[str, Any], Path], None]) -> None:
+    def _write_files(self, latest: State | None, best: State | None,
+                     write: Callable[[Mapping[str, Any], Path], None]) -> None:
         try:
-            if self.before_save is not None:
-                self.before_save()
-            if latest["step"] > self.saved_step:
+            if latest is not None and self.before_save is not None:
+                self.before_save()  # a resume file is never ahead of the stored series
+            if latest is not None and latest["step"] > self.saved_step:
                 write(latest, self.latest)
                 self.saved_step = int(latest["step"])
             if best is not None:

@@ -8,7 +8,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ from tunestudio.engine import (
     resolve_device,
     trial_environment,
 )
-from tunestudio.engine.checkpoint import LATEST, CheckpointError, CheckpointHook, State
+from tunestudio.engine.checkpoint import LATEST, CheckpointError, State
 from tunestudio.engine.checkpoint import load as load_checkpoint
 from tunestudio.engine.environment import RunGitState
 from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
@@ -154,6 +154,8 @@ class Training:
     pruning: PruningReporter | None
     resume: State | None = None  # the checkpoint an interrupted trial goes on from
     note: str = ""  # what became of an interrupted trial's checkpoint
+    # its checkpoint hooks, whose last writes finish() waits for (they overlap the next trial)
+    savers: list[PacedCheckpointHook] = field(default_factory=list)
 
     def flush(self) -> None:
         """The trial's series and pruning reports written now (before a resume checkpoint,
@@ -253,7 +255,6 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
                                              run.pruning if repeat == 0 else None)]
     plan = ctx.checkpoints if repeat == 0 else None
     resume = run.resume if repeat == 0 else None
-    saver: CheckpointHook | None = None
     if plan is not None:
         if resume is not None:
             hooks[0].evaluations = ctx.store.eval_count(run.trial_id)  # type: ignore[attr-defined]
@@ -261,32 +262,36 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
             plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
             every_epochs=plan.settings.every_epochs, before_save=run.flush,
             best_value=resume.get("best_value") if resume is not None else None,
-            min_interval_s=plan.settings.min_interval_s, hold_latest=True)
+            min_interval_s=plan.settings.min_interval_s, hold_latest=True,
+            final_in_background=True, final_best_only=True)
         hooks.append(saver)
+        run.savers.append(saver)
     seed = config.training.seed + repeat
     if resume is not None and ctx.fit is train_with_engine:
         result = train_with_engine(config, hooks=hooks, base_dir=ctx.base_dir, device=device,
                                    seed=seed, stop_event=ctx.stop_event,
                                    pause_event=ctx.pause_event, resume=resume)
         if result.status != "failed" or result.steps > 0:
-            return _noted(run, saver, result)
+            return result
         assert plan is not None
         run.resume = None
         run.note = (f"the checkpoint of trial #{run.prepared.trial.number} could not be used "
                     f"({result.message}); the trial started over")
+        run.savers[-1].wait()  # its last write goes before the folder does
         discard_working_files(plan, optuna_id(run.prepared.trial))
         ctx.store.resume_trial(run.trial_id, 0, run.note)
         return _fit_once(ctx, run, config, device, repeat)
-    return _noted(run, saver, ctx.fit(config, hooks=hooks, base_dir=ctx.base_dir,
-                                      device=device, seed=seed, stop_event=ctx.stop_event,
-                                      pause_event=ctx.pause_event))
+    return ctx.fit(config, hooks=hooks, base_dir=ctx.base_dir, device=device, seed=seed,
+                   stop_event=ctx.stop_event, pause_event=ctx.pause_event)
 
 
-def _noted(run: Training, saver: CheckpointHook | None, result: FitResult) -> FitResult:
-    """A checkpoint that could not be written (a full disk) is noted with the trial."""
-    if saver is not None and saver.error:
-        run.note = f"{run.note}; {saver.error}" if run.note else saver.error
-    return result
+def _saved(run: Training) -> None:
+    """The trial's last checkpoint writes done; one that could not be written (a full disk)
+    is noted with the trial."""
+    for saver in run.savers:
+        saver.wait()
+        if saver.error and saver.error not in run.note:
+            run.note = f"{run.note}; {saver.error}" if run.note else saver.error
 
 
 def resume_point(plan: CheckpointPlan, optuna_trial_id: int, config: RunConfig, seed: int,
@@ -319,6 +324,7 @@ def resume_point(plan: CheckpointPlan, optuna_trial_id: int, config: RunConfig, 
 def finish(ctx: TrialContext, run: Training, results: Sequence[FitResult]) -> TrialFinished:
     """Series flushed, Optuna told, the trial row finished (on the bookkeeping thread)."""
     try:
+        _saved(run)
         if run.pruning is not None:
             run.pruning.close()
         run.writer.close()  # the series are complete before the trial is marked finished
