@@ -111,7 +111,7 @@ def width_classes(sizes: list[list[tuple[int, int]]]) -> list[WidthClass]:
     return classes
 
 
-class _Layers:
+class ClassViews:
     """One width class's views of the stacked weights: trial rows `start:stop`, each layer cut
     to the class's own sizes, so no padded unit is computed."""
 
@@ -126,7 +126,7 @@ class _Layers:
         self.whole_first = full and self.weights[0].is_contiguous()
 
 
-def _first_layer(layers: _Layers, x0: torch.Tensor, shared: bool) -> torch.Tensor:
+def _first_layer(layers: ClassViews, x0: torch.Tensor, shared: bool) -> torch.Tensor:
     weight, bias = layers.weights[0], layers.biases[0]
     n = weight.shape[0]
     if shared and layers.whole_first:  # (K*H, F) @ (F, B): one product for every trial
@@ -137,15 +137,21 @@ def _first_layer(layers: _Layers, x0: torch.Tensor, shared: bool) -> torch.Tenso
     return torch.baddbmm(bias, weight, x0[layers.cls.start:layers.cls.stop].transpose(1, 2))
 
 
-def forward(params: list[torch.Tensor], activation: Callable[..., torch.Tensor],
-            classes: list[WidthClass], x: torch.Tensor, shared: bool) -> torch.Tensor:
-    """Outputs `(K, B, n_out)` of the stack, each width class computed without padding (no
-    gradient is recorded)."""
+def class_views(params: list[torch.Tensor], classes: list[WidthClass]) -> list[ClassViews]:
+    """Each width class's views of `params` (valid while the tensors are updated in place;
+    made without autograd history, as the passes here record none)."""
+    with torch.no_grad():
+        return [ClassViews(params, cls) for cls in classes]
+
+
+def forward(views: list[ClassViews], activation: Callable[..., torch.Tensor], x: torch.Tensor,
+            shared: bool) -> torch.Tensor:
+    """Outputs `(K, B, n_out)` of the stack, each width class (`class_views`) computed
+    without padding (no gradient is recorded)."""
     x0 = x.flatten(1) if shared else x.flatten(2)
     outs = []
     with torch.no_grad():
-        for cls in classes:
-            layers = _Layers(params, cls)
+        for layers in views:
             h = _first_layer(layers, x0, shared)
             for weight, bias in zip(layers.weights[1:], layers.biases[1:], strict=True):
                 h = torch.baddbmm(bias, weight, activation(h))
@@ -155,7 +161,7 @@ def forward(params: list[torch.Tensor], activation: Callable[..., torch.Tensor],
 
 
 def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch.Tensor],
-                     classes: list[WidthClass], grads: list[torch.Tensor] | None,
+                     views: list[ClassViews], grads: list[torch.Tensor] | None,
                      x: torch.Tensor, target: torch.Tensor, shared: bool, loss: LossSpec,
                      l1: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """One training pass of K stacked MLPs: sets every `params[i].grad` to the gradient of
@@ -164,8 +170,8 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
     `(K, B, n_out)`.
 
     `params` alternate weights `(K, out, in)` and biases `(K, out, 1)`, padded to the widest
-    trial; `classes` are the runs of rows with equal sizes (`width_classes`), each computed
-    without its padding. With more than one class the gradients are written into `grads`
+    trial; `views` are those of the runs of rows with equal sizes (`class_views`), each
+    computed without its padding. With more than one class the gradients are written into `grads`
     (zero tensors shaped as `params`, kept between steps: padded entries are never written and
     stay 0). `x` is `(B, ...)` when `shared` (one batch for every trial), else `(K, B, ...)`;
     `target` is `(B,)` or `(K, B)` (class indices for cross-entropy, values for squared error)."""
@@ -173,7 +179,6 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
     k = params[0].shape[0]
     x0 = x.flatten(1) if shared else x.flatten(2)
     with torch.no_grad():
-        views = [_Layers(params, cls) for cls in classes]
         kept: list[tuple[list[torch.Tensor], list[torch.Tensor]]] = []  # (z, act(z)) per layer
         outs = []
         for layers in views:

@@ -71,6 +71,7 @@ class FusedOptimizer:
             names = ["square_avg", "buf"]
         self.state = {name: [torch.zeros_like(p, memory_format=torch.preserve_format)
                              for p in self.params] for name in names}
+        self._broadcast()
         self.has_l1 = bool((self.l1 > 0).any())
         self._any_nesterov = "nesterov" in self.hyper and bool(self.hyper["nesterov"].any())
         self.has_weight_decay = bool((self.weight_decay > 0).any())
@@ -82,6 +83,14 @@ class FusedOptimizer:
         self.l1 = self.l1.index_select(0, rows)
         self.hyper = {k: v.index_select(0, rows) for k, v in self.hyper.items()}
         self.state = {k: [s.index_select(0, rows) for s in v] for k, v in self.state.items()}
+        self._broadcast()
+
+    def _broadcast(self) -> None:
+        """The fixed hyperparameters viewed to broadcast over each parameter (made once, not
+        at every step)."""
+        self._wd_views = [_view(self.weight_decay, p) for p in self.params]
+        self._mom_views = [_view(self.hyper["momentum"], p) for p in self.params] \
+            if "momentum" in self.hyper else []
 
     @torch.no_grad()
     def write_back(self, row: int, optimizer: torch.optim.Optimizer, stack: StackedModel,
@@ -129,16 +138,16 @@ class FusedOptimizer:
         return g
 
     def _sgd(self, lr: torch.Tensor) -> None:
-        mom, nest = self.hyper["momentum"], self.hyper["nesterov"]
+        nest = self.hyper["nesterov"]
         nesterov = self._any_nesterov
-        for p, buf in zip(self.params, self.state["buf"], strict=True):
+        for p, buf, m, wd in zip(self.params, self.state["buf"], self._mom_views,
+                                 self._wd_views, strict=True):
             if p.grad is None:
                 continue
-            m = _view(mom, p)
             if not nesterov:  # buf = mu*buf + g + wd*p; p -= lr*buf, in place
                 buf.mul_(m).add_(p.grad)
                 if self.has_weight_decay:
-                    buf.addcmul_(p, _view(self.weight_decay, p))
+                    buf.addcmul_(p, wd)
                 p.addcmul_(buf, _view(lr, p), value=-1.0)
                 continue
             d = self._grad(p)

@@ -121,11 +121,12 @@ class StackedMLP(StackedModel):
         self.dropout = torch.tensor(list(dropouts), dtype=torch.float32, device=device)
         self._any_dropout = bool((self.dropout > 0).any())
         self.classes = handgrad.width_classes(self.sizes)
+        self._views = handgrad.class_views(self.params, self.classes)
         self._grads: list[torch.Tensor] | None = None  # the hand-written pass's, when padded
 
     def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
         if not training and not torch.is_grad_enabled():  # evaluation: no padded unit computed
-            return handgrad.forward(self.params, self._act, self.classes, x, shared)
+            return handgrad.forward(self._views, self._act, x, shared)
         k = self.params[0].shape[0]
         n_layers = len(self.params) // 2
         h = x
@@ -161,7 +162,7 @@ class StackedMLP(StackedModel):
         whole = len(self.classes) == 1
         if not whole and (self._grads is None or self._grads[0].shape != self.params[0].shape):
             self._grads = [torch.zeros_like(p) for p in self.params]
-        return handgrad.forward_backward(self.params, self._act, self.classes,
+        return handgrad.forward_backward(self.params, self._act, self._views,
                                          None if whole else self._grads, x, target, shared,
                                          loss, l1)
 
@@ -174,6 +175,7 @@ class StackedMLP(StackedModel):
         keep = rows.tolist()
         self.sizes = [self.sizes[r] for r in keep]
         self.classes = handgrad.width_classes(self.sizes)
+        self._views = handgrad.class_views(self.params, self.classes)
         self._grads = None
 
     def slices(self, row: int, model: nn.Module

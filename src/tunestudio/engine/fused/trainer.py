@@ -363,7 +363,8 @@ class FusedTrainer:
                 hook.on_fit_start(member, event)
         every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
         sizes = [end - start for start, end in self._bounds]
-        lr_key: list[float] = []
+        self._lr_table: np.ndarray | None = None
+        lr_key = np.empty(0)
         lr_t = torch.empty(0)
         for epoch in range(epochs):
             self._perm = self._permutations(data.n_train)
@@ -374,9 +375,8 @@ class FusedTrainer:
                 if not self.active:
                     return
                 self._maybe_compact()
-                lrs = [s.trainer.schedule.lr(self.step) if s is not None and s.trainer.schedule
-                       else 0.0 for s in self._rows]
-                if lrs != lr_key:
+                lrs = self._learning_rates(self.step)
+                if not np.array_equal(lrs, lr_key):
                     lr_key = lrs
                     lr_t = torch.tensor(lrs, dtype=torch.float32, device=self.device)
                 idx = self._perm[..., start:end]
@@ -386,7 +386,7 @@ class FusedTrainer:
                 for slot in slots:
                     slot.trainer.step = self.step
                 self._recorder.record(self.step, epoch, n, slots,
-                                      [lrs[s.row] for s in slots], losses, norms)
+                                      lrs[[s.row for s in slots]].tolist(), losses, norms)
                 if by_step and self.step % every == 0:
                     self._evaluate()
             if not by_step and (epoch + 1) % every == 0:
@@ -408,6 +408,26 @@ class FusedTrainer:
         for slot in self.active:
             self._finish(slot, "completed", f"trained {epochs} epoch(s), {slot.trainer.step} "
                          "steps")
+
+    def _learning_rates(self, step: int) -> np.ndarray:
+        """Each row's learning rate at `step` steps done, `(R,)` (0 for a dead row): the
+        column of a table of every row's planned rates (its `LRSchedule`, plateau cuts
+        applied), built again when a row dies or moves or a plateau cuts."""
+        table = self._lr_table
+        if table is None:
+            total = max(1, self.configs[0].training.epochs * self._spe)
+            table = np.zeros((len(self._rows), total + 1))
+            for row, slot in enumerate(self._rows):
+                schedule = slot.trainer.schedule if slot is not None else None
+                if schedule is None:
+                    continue
+                plan = np.asarray(schedule.planned, dtype=np.float64)[:total + 1]
+                table[row, :len(plan)] = plan  # as LRSchedule.lr: the last value after the plan
+                table[row, len(plan):] = plan[-1]
+                if schedule.plateau is not None:
+                    table[row] *= schedule.plateau.scale
+            self._lr_table = table
+        return table[:, min(step, table.shape[1] - 1)]
 
     def _permutations(self, n_train: int) -> torch.Tensor:
         """This epoch's batch order: `(n,)` shared when every trial has the same seed (their
@@ -545,6 +565,7 @@ class FusedTrainer:
             with contextlib.suppress(Exception):
                 self._sync(slot)
             self._rows[slot.row] = None
+            self._lr_table = None
         steps = member.step
         result = FitResult(status=status, message=message, metrics=dict(member.metrics),
                            best=dict(member.best),
@@ -577,6 +598,7 @@ class FusedTrainer:
                          idx if idx.dim() == 1 else idx.index_select(0, rows))
                         for n, loss, out, idx in self._window]
         self._rows = [self._rows[i] for i in keep]
+        self._lr_table = None
         for row, slot in enumerate(self._rows):
             assert slot is not None
             slot.row = row
@@ -617,7 +639,11 @@ class FusedTrainer:
         for slot in self.active:
             member = slot.trainer
             slot.evaluated_at = self.step
+            plateau = member.schedule.plateau if member.schedule is not None else None
+            scale = plateau.scale if plateau is not None else None
             member.report_evaluation(per_row[slot.row], epoch, wall, slot.early)
+            if plateau is not None and plateau.scale != scale:
+                self._lr_table = None  # a plateau cut: the planned rates change from here
 
 
 def _width_key(config: RunConfig) -> tuple[int, ...]:
