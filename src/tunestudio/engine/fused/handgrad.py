@@ -137,6 +137,19 @@ def _first_layer(layers: ClassViews, x0: torch.Tensor, shared: bool) -> torch.Te
     return torch.baddbmm(bias, weight, x0[layers.cls.start:layers.cls.stop].transpose(1, 2))
 
 
+class GradBuffers:
+    """Zero tensors shaped as a padded stack's params that a pass writes its gradients into,
+    class block by class block (views made once); padded entries are never written and stay
+    0. Kept from step to step: allocating and zeroing them each step would cost more."""
+
+    def __init__(self, params: list[torch.Tensor], classes: list[WidthClass]):
+        self.tensors = [torch.zeros_like(p) for p in params]
+        self.shape = params[0].shape
+        self.blocks = [[(self.tensors[2 * i][cls.start:cls.stop, :n_out, :n_in],
+                         self.tensors[2 * i + 1][cls.start:cls.stop, :n_out])
+                        for i, (n_in, n_out) in enumerate(cls.sizes)] for cls in classes]
+
+
 def class_views(params: list[torch.Tensor], classes: list[WidthClass]) -> list[ClassViews]:
     """Each width class's views of `params` (valid while the tensors are updated in place;
     made without autograd history, as the passes here record none)."""
@@ -161,7 +174,7 @@ def forward(views: list[ClassViews], activation: Callable[..., torch.Tensor], x:
 
 
 def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch.Tensor],
-                     views: list[ClassViews], grads: list[torch.Tensor] | None,
+                     views: list[ClassViews], grads: GradBuffers | None,
                      x: torch.Tensor, target: torch.Tensor, shared: bool, loss: LossSpec,
                      l1: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """One training pass of K stacked MLPs: sets every `params[i].grad` to the gradient of
@@ -171,10 +184,10 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
 
     `params` alternate weights `(K, out, in)` and biases `(K, out, 1)`, padded to the widest
     trial; `views` are those of the runs of rows with equal sizes (`class_views`), each
-    computed without its padding. With more than one class the gradients are written into `grads`
-    (zero tensors shaped as `params`, kept between steps: padded entries are never written and
-    stay 0). `x` is `(B, ...)` when `shared` (one batch for every trial), else `(K, B, ...)`;
-    `target` is `(B,)` or `(K, B)` (class indices for cross-entropy, values for squared error)."""
+    computed without its padding. With more than one class the gradients are written into
+    `grads` (`GradBuffers` of `params` and the same classes). `x` is `(B, ...)` when `shared`
+    (one batch for every trial), else `(K, B, ...)`; `target` is `(B,)` or `(K, B)` (class
+    indices for cross-entropy, values for squared error)."""
     derivative = _DERIVATIVES[activation]
     k = params[0].shape[0]
     x0 = x.flatten(1) if shared else x.flatten(2)
@@ -192,7 +205,7 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
         batch = z.shape[2]
         losses, dz_all = _loss_and_grad(z, target.expand(k, batch), loss)
         whole = len(views) == 1 and views[0].cls.stop - views[0].cls.start == k
-        for layers, (zs, acts) in zip(views, kept, strict=True):
+        for c, (layers, (zs, acts)) in enumerate(zip(views, kept, strict=True)):
             cls = layers.cls
             rows = slice(cls.start, cls.stop)
             dz = dz_all if whole else dz_all[rows]
@@ -213,15 +226,15 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
                     params[2 * i].grad, params[2 * i + 1].grad = grad_w, grad_b
                 else:
                     assert grads is not None
-                    n_in, n_out = cls.sizes[i]
-                    grads[2 * i][rows, :n_out, :n_in] = grad_w
-                    grads[2 * i + 1][rows, :n_out] = grad_b
+                    block_w, block_b = grads.blocks[c][i]
+                    block_w.copy_(grad_w)
+                    block_b.copy_(grad_b)
                 if i > 0:
                     dz = torch.bmm(weight.transpose(1, 2), dz).mul_(
                         derivative(zs[i - 1], acts[i - 1]))
         if not whole:
             assert grads is not None
-            for param, grad in zip(params, grads, strict=True):
+            for param, grad in zip(params, grads.tensors, strict=True):
                 param.grad = grad
     return losses, z.transpose(1, 2)
 

@@ -122,7 +122,7 @@ class StackedMLP(StackedModel):
         self._any_dropout = bool((self.dropout > 0).any())
         self.classes = handgrad.width_classes(self.sizes)
         self._views = handgrad.class_views(self.params, self.classes)
-        self._grads: list[torch.Tensor] | None = None  # the hand-written pass's, when padded
+        self._grads: handgrad.GradBuffers | None = None  # the hand-written pass's, if padded
 
     def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
         if not training and not torch.is_grad_enabled():  # evaluation: no padded unit computed
@@ -160,8 +160,8 @@ class StackedMLP(StackedModel):
         """A training pass without autograd: gradients into `params[i].grad`; per-trial data
         losses `(K,)` and outputs `(K, B, n_out)` (see `handgrad.forward_backward`)."""
         whole = len(self.classes) == 1
-        if not whole and (self._grads is None or self._grads[0].shape != self.params[0].shape):
-            self._grads = [torch.zeros_like(p) for p in self.params]
+        if not whole and (self._grads is None or self._grads.shape != self.params[0].shape):
+            self._grads = handgrad.GradBuffers(self.params, self.classes)
         return handgrad.forward_backward(self.params, self._act, self._views,
                                          None if whole else self._grads, x, target, shared,
                                          loss, l1)

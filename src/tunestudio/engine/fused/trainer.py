@@ -74,6 +74,19 @@ class GroupOutOfMemoryError(TuneStudioError):
         self.pending = pending
 
 
+@dataclass(frozen=True, eq=False)
+class _Live:
+    """The group's running trials as the step loop reads them: their slots and rows (in row
+    order), every row's learning rate at every step `(R, total + 1)` (0 for a dead row), and
+    whether any rate differs from the step before `(total + 1,)` (the (R,) tensor of rates is
+    made only then)."""
+
+    slots: tuple[_Slot, ...]
+    rows: list[int]
+    table: np.ndarray
+    changes: np.ndarray
+
+
 @dataclass(eq=False)
 class _Slot:
     """One trial of the group: its member Trainer and its row in the stacked tensors."""
@@ -136,6 +149,7 @@ class FusedTrainer:
         self._autocast: Callable[[], contextlib.AbstractContextManager[object]] | None = None
         self._slots: list[_Slot] = []
         self._rows: list[_Slot | None] = []
+        self._live_rows: _Live | None = None
 
     # --- setup -----------------------------------------------------------------------------
 
@@ -363,30 +377,33 @@ class FusedTrainer:
                 hook.on_fit_start(member, event)
         every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
         sizes = [end - start for start, end in self._bounds]
-        self._lr_table: np.ndarray | None = None
-        lr_key = np.empty(0)
+        self._live_rows = None
+        seen: _Live | None = None
         lr_t = torch.empty(0)
+        lrs: list[float] = []
         for epoch in range(epochs):
             self._perm = self._permutations(data.n_train)
             for (start, end), n in zip(self._bounds, sizes, strict=True):
                 if self._interrupted():
                     return
                 self._retire_stopped()
-                if not self.active:
-                    return
                 self._maybe_compact()
-                lrs = self._learning_rates(self.step)
-                if not np.array_equal(lrs, lr_key):
-                    lr_key = lrs
-                    lr_t = torch.tensor(lrs, dtype=torch.float32, device=self.device)
+                live = self._live()
+                if not live.slots:
+                    return
+                column = min(self.step, live.table.shape[1] - 1)
+                if live is not seen or live.changes[column]:
+                    seen = live
+                    rates = live.table[:, column]
+                    lr_t = torch.tensor(rates, dtype=torch.float32, device=self.device)
+                    lrs = rates[live.rows].tolist()
                 idx = self._perm[..., start:end]
                 losses, norms = self._train_step(idx, lr_t, n)
                 self.step += 1
-                slots = tuple(s for s in self._rows if s is not None)
-                for slot in slots:
+                for slot in live.slots:
                     slot.trainer.step = self.step
-                self._recorder.record(self.step, epoch, n, slots,
-                                      lrs[[s.row for s in slots]].tolist(), losses, norms)
+                self._recorder.record(self.step, epoch, n, live.slots, live.rows, lrs, losses,
+                                      norms)
                 if by_step and self.step % every == 0:
                     self._evaluate()
             if not by_step and (epoch + 1) % every == 0:
@@ -409,12 +426,11 @@ class FusedTrainer:
             self._finish(slot, "completed", f"trained {epochs} epoch(s), {slot.trainer.step} "
                          "steps")
 
-    def _learning_rates(self, step: int) -> np.ndarray:
-        """Each row's learning rate at `step` steps done, `(R,)` (0 for a dead row): the
-        column of a table of every row's planned rates (its `LRSchedule`, plateau cuts
-        applied), built again when a row dies or moves or a plateau cuts."""
-        table = self._lr_table
-        if table is None:
+    def _live(self) -> _Live:
+        """The running rows and their learning-rate table, made again when a row dies or
+        moves or a plateau cuts (see `_Live`)."""
+        live = self._live_rows
+        if live is None:
             total = max(1, self.configs[0].training.epochs * self._spe)
             table = np.zeros((len(self._rows), total + 1))
             for row, slot in enumerate(self._rows):
@@ -426,8 +442,11 @@ class FusedTrainer:
                 table[row, len(plan):] = plan[-1]
                 if schedule.plateau is not None:
                     table[row] *= schedule.plateau.scale
-            self._lr_table = table
-        return table[:, min(step, table.shape[1] - 1)]
+            changes = np.ones(total + 1, dtype=bool)
+            changes[1:] = (table[:, 1:] != table[:, :-1]).any(axis=0)
+            slots = tuple(s for s in self._rows if s is not None)
+            live = self._live_rows = _Live(slots, [s.row for s in slots], table, changes)
+        return live
 
     def _permutations(self, n_train: int) -> torch.Tensor:
         """This epoch's batch order: `(n,)` shared when every trial has the same seed (their
@@ -519,7 +538,8 @@ class FusedTrainer:
 
     def _retire_stopped(self) -> None:
         """Trials whose stop was requested (pruning, early stopping, a hook) leave the group."""
-        for slot in self.active:
+        live = self._live_rows
+        for slot in live.slots if live is not None else self.active:
             stop = slot.trainer._stop
             if stop is not None:
                 self._recorder.flush()
@@ -565,7 +585,7 @@ class FusedTrainer:
             with contextlib.suppress(Exception):
                 self._sync(slot)
             self._rows[slot.row] = None
-            self._lr_table = None
+            self._live_rows = None
         steps = member.step
         result = FitResult(status=status, message=message, metrics=dict(member.metrics),
                            best=dict(member.best),
@@ -598,7 +618,7 @@ class FusedTrainer:
                          idx if idx.dim() == 1 else idx.index_select(0, rows))
                         for n, loss, out, idx in self._window]
         self._rows = [self._rows[i] for i in keep]
-        self._lr_table = None
+        self._live_rows = None
         for row, slot in enumerate(self._rows):
             assert slot is not None
             slot.row = row
@@ -643,7 +663,7 @@ class FusedTrainer:
             scale = plateau.scale if plateau is not None else None
             member.report_evaluation(per_row[slot.row], epoch, wall, slot.early)
             if plateau is not None and plateau.scale != scale:
-                self._lr_table = None  # a plateau cut: the planned rates change from here
+                self._live_rows = None  # a plateau cut: the planned rates change from here
 
 
 def _width_key(config: RunConfig) -> tuple[int, ...]:
@@ -673,9 +693,8 @@ class _GroupRecorder:
     def restart_clock(self) -> None:
         self._last = time.perf_counter()
 
-    def record(self, step: int, epoch: int, n: int, slots: tuple[_Slot, ...], lrs: list[float],
-               losses: torch.Tensor, norms: torch.Tensor) -> None:
-        rows = [s.row for s in slots]
+    def record(self, step: int, epoch: int, n: int, slots: tuple[_Slot, ...], rows: list[int],
+               lrs: list[float], losses: torch.Tensor, norms: torch.Tensor) -> None:
         if self.buffered:
             self._pending.append((step, epoch, n, slots, lrs, losses[rows], norms[rows]))
             if len(self._pending) >= FLUSH_STEPS or time.perf_counter() - self._last >= FLUSH_S:
