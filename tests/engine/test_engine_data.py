@@ -160,3 +160,40 @@ def test_python_data_file(tmp_path: Path) -> None:
                                                  task="regression")), tmp_path)
     assert "KeyError" in str(info.value)
     assert "mydata.py" in info.value.user_traceback and "broken" in info.value.user_traceback
+
+
+def test_a_splits_cache_splits_once_and_reads_a_changed_file_again(tmp_path: Path) -> None:
+    from tunestudio.engine.data import SplitsCache
+
+    cache = SplitsCache()
+    digits = DataConfig(source=BuiltinData(name="digits"))
+    first = cache.get(digits, None)
+    assert first is not None and cache.get(digits, None) is first
+    assert not first.x_train.flags.writeable  # shared by every trial: nobody writes into it
+    other = cache.get(digits.model_copy(update={"split_seed": 1}), None)
+    assert other is not None and other is not first
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(40)))
+    data = DataConfig(source=CsvData(path=str(csv), target="label"))
+    before = cache.get(data, None)
+    assert before is not None and cache.get(data, None) is before
+    csv.write_text("a,b,label\n" + "".join(f"{i},{i % 5},{i % 2}\n" for i in range(50)))
+    after = cache.get(data, None)
+    assert after is not None and after.n_train + after.n_val + after.n_test == 50
+    csv.write_text("not a table")  # the trainer's own loading reports what is wrong
+    assert cache.get(data, None) is None
+    assert cache.get(DataConfig(source=PythonData(path="x.py")), tmp_path) is None  # user code
+
+
+def test_a_fit_on_cached_read_only_splits_trains_as_one_that_loads_its_data() -> None:
+    from engine_helpers import Recorder, tiny
+
+    from tunestudio.engine import Trainer
+    from tunestudio.engine.data import SplitsCache
+
+    config = tiny({"training.epochs": 2})
+    alone, shared = Recorder(), Recorder()
+    Trainer(config, hooks=[alone], device="cpu").fit()
+    Trainer(config, hooks=[shared], device="cpu",
+            datasets=SplitsCache().get(config.data, None)).fit()
+    assert [s.loss for s in shared.steps] == [s.loss for s in alone.steps]

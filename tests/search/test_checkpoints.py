@@ -3,6 +3,7 @@ confusion matrix and the test split (no training), and resume after a stop."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
@@ -128,3 +129,33 @@ def test_a_lone_trial_writes_resume_files_as_min_interval_s_says(
     assert summary.counts == {"complete": 1}
     assert (len(written) > 0) == (min_interval_s == 0)
     assert len(list(CheckpointPlan.for_project(project).artifacts.iterdir())) == 1
+
+
+def test_retention_applies_after_each_trial_without_reading_the_whole_study(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After each trial only the kept checkpoints remain (judged among the complete trials
+    prune checks know and the trial just finished); the whole study is read for retention
+    once, at the end of the run."""
+    from tunestudio.search import artifacts, runner
+
+    plan_of: list[CheckpointPlan] = []
+    counts: list[int] = []
+    full_sweeps: list[int] = []
+
+    class Count(RunnerHooks):
+        def on_trial_end(self, ev: object) -> None:
+            counts.append(len(list(plan_of[0].artifacts.iterdir())))
+
+    def sweep(plan: CheckpointPlan, study: optuna.Study, trials: object = None) -> list[int]:
+        if trials is None:
+            full_sweeps.append(len(counts))
+        return apply(plan, study, trials)  # type: ignore[arg-type]
+
+    apply = artifacts.apply_retention
+    monkeypatch.setattr(runner, "apply_retention", sweep)
+    monkeypatch.setattr(sys.modules["tunestudio.search.trial_run"], "apply_retention", sweep)
+    project = _with(tiny_project({"budget": Budget(trials=4)}, epochs=2, fraction=0.2),
+                    keep_best=1)
+    plan_of.append(CheckpointPlan.for_project(project))
+    ExperimentRunner(project, project.experiments[0].name, hooks=[Count()]).run()
+    assert counts == [1, 1, 1, 1] and full_sweeps == [4]

@@ -261,3 +261,19 @@ def test_a_trial_that_could_not_measure_the_objective_is_invalid_before_training
     invalid = next(e for e in rec.ended if e.state == "invalid")
     assert invalid.message.startswith("data.val_fraction is 0")
     assert "'val_accuracy'" in invalid.message
+
+
+def test_a_run_splits_its_data_once_for_all_its_trials(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunestudio.engine import data as engine_data
+
+    calls: list[object] = []
+    real = engine_data.load_splits
+
+    def load_splits(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_data, "load_splits", load_splits)
+    project = tiny_project({"budget": Budget(trials=3)}, epochs=2)
+    summary = ExperimentRunner(project, project.experiments[0].name).run()
+    assert summary.counts == {"complete": 3} and len(calls) == 1

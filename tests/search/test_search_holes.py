@@ -261,3 +261,43 @@ def test_a_trial_told_in_this_process_is_seen_by_the_next_prune_check() -> None:
     reporter.submit(stops, 0.4, 1)  # type: ignore[arg-type]
     reporter.close()
     assert reporter.pruned.is_set() and stops.requests[0][0] == "pruned"
+
+
+def test_a_trial_told_with_its_frozen_trial_joins_the_prune_checks_without_a_read(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunestudio.search import pruning
+    from tunestudio.search.pruning import completed_trials, trial_told
+
+    monkeypatch.setattr(pruning, "COMPLETED_TTL_S", 3600.0)
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.MedianPruner(
+        n_startup_trials=1, n_warmup_steps=0))
+    first = study.ask()
+    first.report(0.9, 0)
+    assert completed_trials(study) == []  # read once: nothing complete yet
+    reads: list[object] = []
+    real = study.get_trials
+    monkeypatch.setattr(study, "get_trials", lambda *a, **k: reads.append(k) or real(*a, **k))
+    trial_told(study, study.tell(first, 0.9))
+    failed = study.ask()
+    trial_told(study, study.tell(failed, state=TrialState.FAIL))  # not complete: not added
+    assert [t.number for t in completed_trials(study)] == [0] and reads == []
+    later = study.ask()
+    reporter = PruningReporter(later, "val_accuracy")
+    stops = _Stops()
+    reporter.submit(stops, 0.4, 0)  # type: ignore[arg-type]
+    reporter.close()
+    assert reporter.pruned.is_set() and reads == []
+
+
+def test_reports_of_steps_stored_behind_the_trials_back_fall_back_to_optunas_upsert(
+        tmp_path: Path) -> None:
+    """A batch whose step is in the database but not in the trial's own copy (written by
+    another handle on the same trial) is written value by value, as Optuna writes them."""
+    from tunestudio.search.pruning import store_reports
+
+    study = _rdb_study(tmp_path, optuna.pruners.MedianPruner())
+    trial = study.ask()
+    study._storage.set_trial_intermediate_value(trial._trial_id, 1, 0.25)
+    store_reports(trial, [(0, 0.5), (1, 0.75), (2, float("nan"))])
+    stored = _stored(study, trial)
+    assert stored[0] == 0.5 and stored[1] == 0.75 and stored[2] != stored[2]

@@ -143,12 +143,7 @@ def load_raw(data: DataConfig, base_dir: Path | None) -> RawData:
             raise DataError(f"{what} must return a pair (X, y), got {type(result).__name__}")
         x, y = (_to_numpy(v) for v in result)
         return as_raw_data(x, y, source.task, what)
-    key: tuple[object, ...] = (source.model_dump_json(), data.split_seed)
-    path: Path | None = None
-    if isinstance(source, CsvData | NpzData):
-        path = resolve_path(source.path, base_dir, "data file", "data.source.path")
-        stat = path.stat()
-        key = (*key, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    key, path = _raw_key(data, base_dir)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -168,6 +163,58 @@ def load_raw(data: DataConfig, base_dir: Path | None) -> RawData:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return raw
+
+
+def _raw_key(data: DataConfig, base_dir: Path | None) -> tuple[tuple[object, ...], Path | None]:
+    """The cache key of an array source's raw data (the file's path, modification time and
+    size for CSV and NPZ files, so a changed file is read again), and its resolved file.
+    Raises DataError for a missing file."""
+    source = data.source
+    key: tuple[object, ...] = (source.model_dump_json(), data.split_seed)
+    path: Path | None = None
+    if isinstance(source, CsvData | NpzData):
+        path = resolve_path(source.path, base_dir, "data file", "data.source.path")
+        stat = path.stat()
+        key = (*key, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return key, path
+
+
+class SplitsCache:
+    """The splits of array sources (built-in sets, CSV and NPZ files) kept for the trials of
+    one run, which share their data config: splitting and standardising the data again for
+    each trial cost about 1 ms on digits and grows with the data. Keyed by the data config
+    and, for files, the file's path, modification time and size (a file changed during the run
+    is read again). The arrays are read-only, shared by every trial (a Trainer copies them into
+    its tensors). Image folders and user code are not kept (their loading decides per device,
+    or may give other data each time). Thread-safe."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._splits: OrderedDict[tuple[object, ...], Splits] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, data: DataConfig, base_dir: Path | None) -> Splits | None:
+        """The splits of `data`, loaded once; None for a source this cache does not keep and
+        for data that cannot be loaded (the trainer then loads it and reports the problem)."""
+        if not isinstance(data.source, BuiltinData | CsvData | NpzData):
+            return None
+        try:
+            key = (*_raw_key(data, base_dir)[0], data.model_dump_json())
+            with self._lock:
+                if key in self._splits:
+                    self._splits.move_to_end(key)
+                    return self._splits[key]
+            splits = load_splits(data, base_dir)
+        except Exception:  # the trainer's own loading says what is wrong, as a failed trial
+            return None
+        for array in (splits.x_train, splits.y_train, splits.x_val, splits.y_val,
+                      splits.x_test, splits.y_test):
+            array.flags.writeable = False
+        with self._lock:
+            self._splits[key] = splits
+            while len(self._splits) > self.size:
+                self._splits.popitem(last=False)
+        return splits
 
 
 def _to_numpy(value: object) -> object:

@@ -33,14 +33,17 @@ from collections.abc import Callable, Container
 from typing import Any, cast
 
 import optuna
+import sqlalchemy
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from tunestudio.engine import Trainer
 
-try:  # Optuna's session helper, for writing several reports in one transaction
+try:  # Optuna's session helper and tables, for writing several reports in one transaction
+    from optuna.storages._rdb import models as _models
     from optuna.storages._rdb.storage import _create_scoped_session as _scoped_session
-except ImportError:  # pragma: no cover - a later Optuna moved it: one report per value
+except ImportError:  # pragma: no cover - a later Optuna moved them: one report per value
+    _models = None  # type: ignore[assignment]
     _scoped_session = None  # type: ignore[assignment]
 
 COMPLETED_TTL_S = 1.0
@@ -48,22 +51,35 @@ REPORTS_FLUSH_S = 1.0
 
 
 class _CompletedTrials:
-    """The study's complete trials, re-read at most every COMPLETED_TTL_S seconds."""
+    """The study's complete trials, re-read at most every COMPLETED_TTL_S seconds; a trial this
+    process tells joins them at once."""
 
     def __init__(self, study: optuna.Study):
         self.study = study
         self.direction = study.direction
         self._trials: list[FrozenTrial] = []
         self._read_at = -float("inf")
+        self._lock = threading.Lock()
 
     def invalidate(self) -> None:
         self._read_at = -float("inf")
 
+    def add(self, trial: FrozenTrial) -> None:
+        """A trial just told in this process: complete ones are judged against from now on,
+        without reading the study again (a read costs milliseconds per queued trial)."""
+        if trial.state != TrialState.COMPLETE:
+            return
+        with self._lock:
+            if all(t._trial_id != trial._trial_id for t in self._trials):
+                self._trials = [*self._trials, trial]
+
     def get_trials(self, deepcopy: bool = False,
                    states: Container[TrialState] | None = None) -> list[FrozenTrial]:
         if time.monotonic() - self._read_at > COMPLETED_TTL_S:
-            self._trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            self._read_at = time.monotonic()
+            trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            with self._lock:
+                self._trials = trials
+                self._read_at = time.monotonic()
         if states is not None and any(s not in (TrialState.COMPLETE,) for s in
                                       cast(tuple[TrialState, ...], states)):
             return self.study.get_trials(deepcopy=deepcopy, states=states)
@@ -117,12 +133,24 @@ def _view(study: optuna.Study) -> _CompletedTrials:
         return view
 
 
-def trial_told(study: optuna.Study) -> None:
-    """A trial of `study` was told its outcome in this process: prune checks read anew."""
+def trial_told(study: optuna.Study, trial: FrozenTrial | None = None) -> None:
+    """A trial of `study` was told its outcome in this process (`trial`, as `study.tell`
+    returned it): the next prune checks judge against it too. Without `trial` they read the
+    study anew."""
     with _views_lock:
         view = _views.get(id(study))
-    if view is not None:
+    if view is None:
+        return
+    if trial is None:
         view.invalidate()
+    else:
+        view.add(trial)
+
+
+def completed_trials(study: optuna.Study) -> list[FrozenTrial]:
+    """The study's complete trials as prune checks see them: read at most COMPLETED_TTL_S
+    seconds ago, with every trial this process told since (see `trial_told`)."""
+    return _view(study).get_trials()
 
 
 class PruningReporter:
@@ -207,19 +235,32 @@ class PruningReporter:
 def store_reports(trial: optuna.Trial, values: list[tuple[int, float]]) -> None:
     """Put `values` ((evaluation, value) pairs) into Optuna's storage as `trial.report` would:
     a value whose step the trial already has is left as it was. On Optuna's RDBStorage all in
-    one transaction (Optuna's own per-value write, in one session); elsewhere one
-    `trial.report` each. Raises what the storage raises (e.g. the trial is finished)."""
+    one transaction: the trial looked up and checked once, the values inserted together (Optuna
+    looks the trial up again for each value); elsewhere, or should a value of these steps be in
+    the database after all, Optuna's own writes. Raises what the storage raises (e.g. the
+    trial is finished)."""
     storage: Any = trial.study._storage
     backend = getattr(storage, "_backend", storage)
-    write = getattr(backend, "_set_trial_intermediate_value_without_commit", None)
     known: dict[int, float] = trial._cached_frozen_trial.intermediate_values
     fresh = [(int(step), float(value)) for step, value in values if step not in known]
-    if not isinstance(backend, RDBStorage) or write is None or \
-            _scoped_session is None:  # another storage, or an Optuna without these internals
-        for step, value in fresh:
+    if not fresh:
+        return
+    if not isinstance(backend, RDBStorage) or _scoped_session is None or _models is None:
+        for step, value in fresh:  # another storage, or an Optuna without these internals
             trial.report(value, step=step)
         return
-    with _scoped_session(backend.scoped_session, True) as session:
+    trial_id = trial._trial_id
+    try:
+        with _scoped_session(backend.scoped_session) as session:
+            row = _models.TrialModel.find_or_raise_by_id(trial_id, session)
+            backend.check_trial_is_updatable(trial_id, cast(TrialState, row.state))
+            to_stored = _models.TrialIntermediateValueModel.intermediate_value_to_stored_repr
+            for step, value in fresh:
+                stored, kind = to_stored(value)
+                session.add(_models.TrialIntermediateValueModel(
+                    trial_id=trial_id, step=step, intermediate_value=stored,
+                    intermediate_value_type=kind))
+    except sqlalchemy.exc.IntegrityError:  # a step already stored: Optuna's upsert, one by one
         for step, value in fresh:
-            write(session, trial._trial_id, step, value)
+            backend.set_trial_intermediate_value(trial_id, step, value)
     known.update(fresh)

@@ -27,7 +27,7 @@ from optuna.trial import TrialState
 from tunestudio.config import Experiment, Project
 from tunestudio.engine import warm_up
 from tunestudio.engine.environment import RunGitState
-from tunestudio.search.artifacts import CheckpointPlan
+from tunestudio.search.artifacts import CheckpointPlan, apply_retention
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.groups import (
     GroupTraining,
@@ -254,6 +254,8 @@ class ExperimentRunner:
                 queued.result()
             for done in finishing:
                 done.result()  # a bookkeeping failure (e.g. the database went away) surfaces
+            if ctx.checkpoints is not None:  # after each trial it judged among fewer trials
+                apply_retention(ctx.checkpoints, study)
             if not self.stop_event.is_set() and not message:
                 self._wait_for_others(store, study, experiment_id)
         finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from tunestudio.config import InvalidConfigError, RunConfig, SearchDefinition, merge_values
 from tunestudio.config.fingerprint import config_fingerprint, point_fingerprint
@@ -31,6 +31,7 @@ from tunestudio.engine import (
 )
 from tunestudio.engine.checkpoint import LATEST, CheckpointError, State
 from tunestudio.engine.checkpoint import load as load_checkpoint
+from tunestudio.engine.data import Splits, SplitsCache
 from tunestudio.engine.environment import RunGitState
 from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
 from tunestudio.search.artifacts import (
@@ -42,7 +43,7 @@ from tunestudio.search.artifacts import (
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import FINGERPRINT_ATTR, STATE_ATTR
-from tunestudio.search.pruning import PruningReporter, trial_told
+from tunestudio.search.pruning import PruningReporter, completed_trials, trial_told
 from tunestudio.search.space import suggest
 from tunestudio.store import SeriesWriter, Store
 
@@ -72,10 +73,13 @@ class FitFunction(Protocol):
 def train_with_engine(config: RunConfig, *, hooks: Sequence[TrainerHooks],
                       base_dir: Path | None, device: str | None, seed: int,
                       stop_event: threading.Event, pause_event: threading.Event,
-                      resume: Mapping[str, Any] | None = None) -> FitResult:
-    """The engine's Trainer; `resume` is a checkpoint state to continue from."""
+                      resume: Mapping[str, Any] | None = None,
+                      datasets: Splits | None = None) -> FitResult:
+    """The engine's Trainer; `resume` is a checkpoint state to continue from, `datasets` the
+    config's data already split (None: the trainer loads it)."""
     trainer = Trainer(config, hooks=hooks, base_dir=base_dir, device=device, seed=seed,
-                      stop_event=stop_event, pause_event=pause_event, resume=resume)
+                      stop_event=stop_event, pause_event=pause_event, resume=resume,
+                      datasets=datasets)
     return trainer.fit()
 
 
@@ -99,6 +103,7 @@ class TrialContext:
     best: Callable[[], float | None]
     checkpoints: CheckpointPlan | None = None  # None: no checkpoints, no resume
     git: RunGitState | None = None  # the project folder's git state, asked once per run
+    data: SplitsCache = field(default_factory=SplitsCache)  # array data, split once per run
 
 
 class _TrialHooks(TrainerHooks):
@@ -267,11 +272,12 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
         hooks.append(saver)
         run.savers.append(saver)
     seed = config.training.seed + repeat
-    if resume is not None and ctx.fit is train_with_engine:
+    if ctx.fit is train_with_engine:
         result = train_with_engine(config, hooks=hooks, base_dir=ctx.base_dir, device=device,
                                    seed=seed, stop_event=ctx.stop_event,
-                                   pause_event=ctx.pause_event, resume=resume)
-        if result.status != "failed" or result.steps > 0:
+                                   pause_event=ctx.pause_event, resume=resume,
+                                   datasets=ctx.data.get(config.data, ctx.base_dir))
+        if resume is None or result.status != "failed" or result.steps > 0:
             return result
         assert plan is not None
         run.resume = None
@@ -391,17 +397,18 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
     if last.normalization is not None:  # the input statistics the trial's model applies
         trial.set_user_attr(NORMALIZATION_ATTR, {"mean": list(last.normalization[0]),
                                                  "std": list(last.normalization[1])})
+    told: FrozenTrial | None = None
     if resumable:  # back in the queue: the next run goes on from its last checkpoint
         ctx.study._storage.set_trial_state_values(optuna_id(trial), TrialState.WAITING)
     elif state == "complete" and objective is not None:
         values = [objective] if second is None or ctx.search.objective.second == "none" \
             else [objective, second]
-        ctx.study.tell(trial, values)
+        told = ctx.study.tell(trial, values)
     elif state == "pruned":
-        ctx.study.tell(trial, state=TrialState.PRUNED)
+        told = ctx.study.tell(trial, state=TrialState.PRUNED)
     else:
-        ctx.study.tell(trial, state=TrialState.FAIL)
-    trial_told(ctx.study)
+        told = ctx.study.tell(trial, state=TrialState.FAIL)
+    trial_told(ctx.study, told)
     ctx.store.finish_trial(
         trial_id, state=state, message=message, objective=objective,
         objective2=second if ctx.search.objective.second != "none" else None,
@@ -409,7 +416,11 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
     )
     if plan is not None and not resumable:
         discard_working_files(plan, optuna_id(trial))
-        apply_retention(plan, ctx.study)
+        # among the complete trials prune checks know (the whole study is swept at the end of
+        # the run, see runner.py) and this one
+        judged = completed_trials(ctx.study) if len(ctx.study.directions) == 1 else None
+        apply_retention(plan, ctx.study, None if judged is None or told is None
+                        else [*judged, *([] if told.state == TrialState.COMPLETE else [told])])
     return TrialFinished(trial_id, trial.number, state, message, objective, ctx.best(), index,
                          total, time.perf_counter() - t0, metrics,
                          second if ctx.search.objective.second != "none" else None)
