@@ -267,7 +267,8 @@ class Store:
 
     def trial_of_optuna(self, experiment_id: int, optuna_trial_id: int) -> TrialRow | None:
         """Our row of an Optuna trial (the latest, should there be several), or None."""
-        rows = [r for r in self.trials(experiment_id) if r.optuna_trial_id == optuna_trial_id]
+        with self._db.read() as conn:
+            rows = trials.rows_of_optuna(conn, experiment_id, optuna_trial_id)
         return rows[-1] if rows else None
 
     def resume_trial(self, trial_id: int, from_step: int, message: str = "") -> None:

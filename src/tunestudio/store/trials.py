@@ -154,6 +154,14 @@ def all_rows(conn: Connection, experiment_id: int | None, changed_since: float |
     return _to_rows(conn.execute(query).all())
 
 
+def rows_of_optuna(conn: Connection, experiment_id: int, optuna_trial_id: int
+                   ) -> list[TrialRow]:
+    """Our rows of one Optuna trial in an experiment (an interrupted trial run again on a new
+    config has two), oldest first."""
+    query = _list_query(experiment_id).where(t.c.optuna_trial_id == optuna_trial_id)
+    return _to_rows(conn.execute(query.order_by(t.c.id)).all())
+
+
 def one_row(conn: Connection, trial_id: int) -> TrialRow:
     row = conn.execute(
         select(*_LIST_COLUMNS, t.c.config_json, t.c.environment_json).where(t.c.id == trial_id)
