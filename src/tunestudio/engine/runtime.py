@@ -66,3 +66,14 @@ def warm_up() -> None:
             opt.step()
             opt.zero_grad(set_to_none=True)
         _warmed = True
+
+
+def seed_initialisation(seed: int, device: str) -> None:
+    """Seed the generator that a model's initial weights are drawn from (models are built on
+    the CPU, then moved). On a CPU-only run that is the CPU generator alone: `torch.manual_seed`
+    also queues seeding every accelerator, and each such call records its caller's traceback
+    (about 0.3 ms, paid for every trial of a fused group)."""
+    if device == "cpu":
+        torch.default_generator.manual_seed(seed)
+    else:
+        torch.manual_seed(seed)

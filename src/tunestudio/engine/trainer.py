@@ -60,7 +60,7 @@ from tunestudio.engine.metrics import (
 )
 from tunestudio.engine.models import build_model, check_output, count_parameters
 from tunestudio.engine.optimizers import build_optimizer, l1_penalty, penalised_weights
-from tunestudio.engine.runtime import apply_torch_threads
+from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
 from tunestudio.engine.schedules import LRSchedule
 from tunestudio.engine.step_recorder import Divergence, StepRecorder
 from tunestudio.engine.user_code import UserFunctionError
@@ -140,7 +140,7 @@ class Trainer:
         if self.datasets is None:
             self.datasets = load_data(cfg.data, self.base_dir, self.device)
         data = self.datasets
-        torch.manual_seed(self.seed)
+        seed_initialisation(self.seed, self.device)
         model = build_model(cfg.model, data.input_shape, data.n_outputs, self.base_dir)
         self.model = with_input_normalization(model, data.normalization).to(self.device)
         self.optimizer = build_optimizer(cfg.optimizer, self.model.parameters())

@@ -231,7 +231,8 @@ class GroupTraining:
             [c for c in configs if c is not None],
             hooks=[self._hooks(run) for run in runs],
             base_dir=ctx.base_dir, device=_device_name(ctx.device or config0.training.device),
-            stop_event=ctx.stop_event, pause_event=ctx.pause_event)
+            stop_event=ctx.stop_event, pause_event=ctx.pause_event,
+            datasets=ctx.data.get(config0.data, ctx.base_dir))
         try:
             trainer.fit()
         except FusionError as exc:

@@ -51,7 +51,7 @@ from tunestudio.engine.loader_data import load_data
 from tunestudio.engine.metrics import EVAL_CHUNK, make_loss
 from tunestudio.engine.models import build_model, check_output, count_parameters
 from tunestudio.engine.optimizers import build_optimizer
-from tunestudio.engine.runtime import apply_torch_threads
+from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
 from tunestudio.engine.schedules import LRSchedule
 from tunestudio.engine.step_recorder import FLUSH_S, FLUSH_STEPS, Divergence, StepRecorder
 from tunestudio.engine.trainer import (
@@ -175,7 +175,8 @@ class FusedTrainer:
             self.members[i].config)) if hand_fused_mlp(cfg) else list(range(len(self.members)))
         for member in self.members:
             member.device, member.datasets = self.device, data
-            torch.manual_seed(member.seed)  # as Trainer.setup: the same seed, the same weights
+            # as Trainer.setup: the same seed, the same weights
+            seed_initialisation(member.seed, self.device)
             model = build_model(member.config.model, data.input_shape, data.n_outputs,
                                 self.base_dir)
             member.model = with_input_normalization(model, data.normalization).to(self.device)
