@@ -365,3 +365,41 @@ def test_group_checkpoints_are_written_when_the_trial_ends(tmp_path: Path) -> No
     assert best["best_value"] == pytest.approx(min(losses))
     if best["epoch"] != latest["epoch"]:  # the best state kept its own weights
         assert not torch.equal(best["model"]["1.weight"], latest["model"]["1.weight"])
+
+
+@pytest.mark.parametrize("every_epochs", [1, 2, 5])
+def test_a_members_best_checkpoint_is_the_lone_trials(tmp_path: Path, every_epochs: int) -> None:
+    """A group's member keeps a new best as copies of its rows and makes the full state only
+    when it is written (at a due resume file or the fit's end): the file holds what a lone
+    trial's eager capture of that epoch holds."""
+    from tunestudio.engine.checkpoint import BEST
+    from tunestudio.engine.checkpoint import load as load_checkpoint
+    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
+
+    # so high a learning rate that the validation loss is best after the first epoch and
+    # rises after: the best state is made epochs after it was kept
+    config = tiny({"training.epochs": 6, "optimizer.kind": "sgd", "optimizer.lr": 0.4,
+                   "optimizer.momentum": 0.9, "model.width": 16})
+    other = tiny({"training.epochs": 6, "optimizer.kind": "sgd", "model.width": 32,
+                  "training.seed": 4})
+    group_hook = PacedCheckpointHook(tmp_path / "group", monitor="val_loss",
+                                     every_epochs=every_epochs)
+    FusedTrainer([other, config], hooks=[[], [group_hook]], device="cpu").fit()
+    lone_hook = PacedCheckpointHook(tmp_path / "lone", monitor="val_loss",
+                                    every_epochs=every_epochs)
+    Trainer(config, hooks=[lone_hook], device="cpu").fit()
+    fused_best = load_checkpoint(tmp_path / "group" / BEST)
+    lone_best = load_checkpoint(tmp_path / "lone" / BEST)
+    assert fused_best["epoch"] == 1
+    for key in ("epoch", "step", "evaluated_at", "early_stopping"):
+        assert fused_best[key] == lone_best[key], key
+    for key in ("metrics", "best"):
+        assert fused_best[key] == pytest.approx(lone_best[key], rel=1e-4), key
+    assert fused_best["best_value"] == pytest.approx(lone_best["best_value"], rel=1e-4)
+    assert torch.equal(fused_best["rng"]["batch_order"], lone_best["rng"]["batch_order"])
+    for name, tensor in lone_best["model"].items():
+        assert torch.allclose(fused_best["model"][name], tensor, rtol=1e-3, atol=1e-5), name
+    for index, state in lone_best["optimizer"]["state"].items():
+        assert torch.allclose(fused_best["optimizer"]["state"][index]["momentum_buffer"],
+                              state["momentum_buffer"], rtol=1e-3, atol=1e-5)
+    assert len(lone_best["optimizer"]["state"]) == 4

@@ -74,9 +74,29 @@ def capture(trainer: Trainer, epochs_done: int) -> State | None:
                            "bad": early.bad},
         "metrics": dict(trainer.metrics),
         "best": dict(trainer.best),
-        "rng": _rng_states(trainer),
+        "rng": rng_states(trainer),
         "data": data_stats(trainer),
     }
+
+
+_ATOMS = frozenset({int, float, bool, str, bytes, type(None)})  # immutable: kept, not copied
+
+
+def snapshot(state: State | None) -> State | None:
+    """The state with its own copies of every tensor: `capture` shares the CPU model's and
+    optimiser's storage, which training goes on changing while the state is kept or written."""
+    def own(value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            return value.clone()
+        if isinstance(value, dict):
+            return {k: own(v) for k, v in value.items()}
+        # A type test of each item in C (`map(type, ...)`): Python's RNG state holds 625
+        # ints, which a Python-level test per item made a large share of each capture.
+        if isinstance(value, list | tuple) and not _ATOMS.issuperset(map(type, value)):
+            return type(value)(own(v) for v in value)
+        return value  # numbers, strings and their tuples (Python's RNG state) never change
+
+    return None if state is None else own(state)
 
 
 def restore(trainer: Trainer, state: Mapping[str, Any]) -> int:
@@ -143,7 +163,9 @@ def _cpu(value: Any) -> Any:
     return value
 
 
-def _rng_states(trainer: Trainer) -> dict[str, Any]:
+def rng_states(trainer: Trainer) -> dict[str, Any]:
+    """Every random generator's state a checkpoint restores: the trainer's batch order (and
+    augmentation), torch's (CPU and CUDA), numpy's and Python's."""
     augment = getattr(trainer, "_augment", None)
     kind, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
     return {

@@ -39,6 +39,7 @@ from typing import Any
 import torch
 
 from tunestudio.engine.checkpoint import CheckpointHook, State, capture, save
+from tunestudio.engine.checkpoint import snapshot as _snapshot
 from tunestudio.engine.events import FitResult
 from tunestudio.engine.trainer import Trainer
 
@@ -72,14 +73,19 @@ class PacedCheckpointHook(CheckpointHook):
         self._final: Future[None] | None = None
         self._latest: State | None = None
         self._best: State | None = None
+        # The best state of a trainer that offers `capture_later` (a fused group's member):
+        # kept as the function that makes it, called when the state is written.
+        self._best_later: Callable[[], State | None] | None = None
         self._written_at = time.monotonic()
         self._pending: Future[None] | None = None
 
     def needs_state(self, trainer: Trainer, epoch: int) -> bool:
         """Whether `on_epoch_end` will capture the trainer's state (a fused group syncs the
-        member's model and optimiser only then)."""
-        return self._improved(trainer) or (self.hold_latest and self._epoch_due(epoch)) or \
-            self._due(epoch)
+        member's model and optimiser only then; an improvement alone is kept by the member's
+        `capture_later`, without a sync)."""
+        if (self.hold_latest and self._epoch_due(epoch)) or self._due(epoch):
+            return True
+        return self._improved(trainer) and _capture_later(trainer) is None
 
     def _epoch_due(self, epoch: int) -> bool:
         return (epoch + 1) % self.every_epochs == 0
@@ -91,14 +97,23 @@ class PacedCheckpointHook(CheckpointHook):
     def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
         improved = self._improved(trainer)
         due = self._due(epoch)
-        if not (improved or due or (self.hold_latest and self._epoch_due(epoch))):
+        held = self.hold_latest and self._epoch_due(epoch)
+        if not (improved or due or held):
+            return
+        later = _capture_later(trainer)
+        if improved and not (due or held) and later is not None:
+            # a new best that waits for the next write: the member keeps its rows, not a
+            # full state (most improvements are overtaken before anything is written)
+            self._best_later = later(epoch + 1)
+            self._best = None
+            self.best_value = trainer.metrics[self.monitor or ""]
             return
         state = _snapshot(capture(trainer, epoch + 1))
         if state is None:
             return
         if improved:
             self.best_value = trainer.metrics[self.monitor or ""]
-            self._best = state
+            self._best, self._best_later = state, None
         state["best_value"] = self.best_value
         self._latest = state
         if due:
@@ -115,7 +130,7 @@ class PacedCheckpointHook(CheckpointHook):
                 if state is not None:
                     if improved:
                         self.best_value = trainer.metrics[self.monitor or ""]
-                        self._best = state
+                        self._best, self._best_later = state, None
                     state["best_value"] = self.best_value
                     self._latest = state
         if best_only and self._has_best():
@@ -124,11 +139,22 @@ class PacedCheckpointHook(CheckpointHook):
         self._flush(trainer.step, durable=True)
 
     def _has_best(self) -> bool:
-        return self._best is not None or self.best_step >= 0
+        return self._best is not None or self._best_later is not None or self.best_step >= 0
+
+    def _take_best_later(self) -> None:
+        """The best state kept by `capture_later`, made now (on the training thread, before
+        it is written)."""
+        later, self._best_later = self._best_later, None
+        if later is not None:
+            best = later()
+            if best is not None:
+                best["best_value"] = self.best_value
+                self._best = best
 
     def _flush_best(self) -> None:
         """An ended fit's last write with `final_best_only`: the best state if it is not on
         disk yet, without an fsync (its reader copies it at once and removes the folder)."""
+        self._take_best_later()
         best, self._best = self._best, None
         if best is None:
             return
@@ -145,6 +171,7 @@ class PacedCheckpointHook(CheckpointHook):
         fit on the checkpoint thread (training goes on; a write still in progress makes this
         one wait for the next due epoch); `durable`, the fit's last write, here and with the
         fsync, after the write in progress."""
+        self._take_best_later()
         latest, best = self._latest, self._best
         if latest is None or (latest["step"] <= self.saved_step and best is None):
             return
@@ -200,24 +227,12 @@ def _checkpoint_thread() -> ThreadPoolExecutor:
         return _thread
 
 
-_ATOMS = frozenset({int, float, bool, str, bytes, type(None)})  # immutable: kept, not copied
-
-
-def _snapshot(state: State | None) -> State | None:
-    """The state with its own copies of every tensor: `capture` shares the CPU model's and
-    optimiser's storage, which training goes on changing while the state is kept or written."""
-    def own(value: Any) -> Any:
-        if isinstance(value, torch.Tensor):
-            return value.clone()
-        if isinstance(value, dict):
-            return {k: own(v) for k, v in value.items()}
-        # A type test of each item in C (`map(type, ...)`): Python's RNG state holds 625
-        # ints, which a Python-level test per item made a large share of each capture.
-        if isinstance(value, list | tuple) and not _ATOMS.issuperset(map(type, value)):
-            return type(value)(own(v) for v in value)
-        return value  # numbers, strings and their tuples (Python's RNG state) never change
-
-    return None if state is None else own(state)
+def _capture_later(trainer: Trainer) -> Callable[[int], Callable[[], State | None]] | None:
+    """A trainer's `capture_later(epochs_done)`, if it offers one: it keeps what the state at
+    this epoch's end needs and returns the function that makes that state (a snapshot)."""
+    later: Callable[[int], Callable[[], State | None]] | None = getattr(
+        trainer, "capture_later", None)
+    return later
 
 
 def _save_quick(state: Mapping[str, Any], path: Path) -> None:

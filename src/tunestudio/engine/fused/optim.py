@@ -15,6 +15,7 @@ A trial with learning rate 0 keeps its weights (that is how a stopped trial free
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -35,6 +36,16 @@ def _per_trial(values: Sequence[float], device: str) -> torch.Tensor:
 
 def _view(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
     return t.view(-1, *([1] * (p.dim() - 1)))
+
+
+@dataclass(frozen=True)
+class SavedRow:
+    """One trial's optimiser state at some step: `state` as `FusedOptimizer.state` (name ->
+    tensors per parameter, the trial's rows), the step count and whether it uses momentum."""
+
+    state: dict[str, list[torch.Tensor]]
+    steps: int
+    has_momentum: bool
 
 
 class FusedOptimizer:
@@ -93,29 +104,43 @@ class FusedOptimizer:
             if "momentum" in self.hyper else []
 
     @torch.no_grad()
-    def write_back(self, row: int, optimizer: torch.optim.Optimizer, stack: StackedModel,
-                   model: nn.Module) -> None:
-        """Trial `row`'s state into its own torch `optimizer` (over `model`'s parameters), in
-        torch.optim's layout, so that its checkpoint resumes as a lone trial would."""
-        step = torch.tensor(float(self.steps))
+    def copy_row(self, row: int) -> SavedRow:
+        """Trial `row`'s optimiser state as it is now (copies), for `write_back` later."""
         momentum = self.hyper.get("momentum")
-        has_momentum = momentum is not None and float(momentum[row]) != 0.0
+        return SavedRow({name: [t[row:row + 1].clone() for t in tensors]
+                         for name, tensors in self.state.items()}, self.steps,
+                        momentum is not None and float(momentum[row]) != 0.0)
+
+    @torch.no_grad()
+    def write_back(self, row: int, optimizer: torch.optim.Optimizer, stack: StackedModel,
+                   model: nn.Module, saved: SavedRow | None = None) -> None:
+        """Trial `row`'s state into its own torch `optimizer` (over `model`'s parameters), in
+        torch.optim's layout, so that its checkpoint resumes as a lone trial would; with
+        `saved` (`copy_row`), that earlier state instead (row 0 of its copies)."""
+        if saved is None:
+            momentum = self.hyper.get("momentum")
+            saved = SavedRow(self.state, self.steps,
+                             momentum is not None and float(momentum[row]) != 0.0)
+        else:
+            row = 0
+        step = torch.tensor(float(saved.steps))
+        has_momentum = saved.has_momentum
         for i, (param, cut) in enumerate(stack.slices(row, model)):
             def own(stacked: torch.Tensor, cut: Callable[[torch.Tensor], torch.Tensor] = cut
                     ) -> torch.Tensor:
                 return cut(stacked).contiguous().clone()  # torch's fused kernels want this
 
             if self.kind == "sgd":
-                state = {"momentum_buffer": own(self.state["buf"][i])} \
+                state = {"momentum_buffer": own(saved.state["buf"][i])} \
                     if has_momentum else {}
             elif self.kind in ("adam", "adamw"):
-                state = {"step": step.clone(), "exp_avg": own(self.state["exp_avg"][i]),
-                         "exp_avg_sq": own(self.state["exp_avg_sq"][i])}
+                state = {"step": step.clone(), "exp_avg": own(saved.state["exp_avg"][i]),
+                         "exp_avg_sq": own(saved.state["exp_avg_sq"][i])}
             else:
                 state = {"step": step.clone(),
-                         "square_avg": own(self.state["square_avg"][i])}
+                         "square_avg": own(saved.state["square_avg"][i])}
                 if has_momentum:
-                    state["momentum_buffer"] = own(self.state["buf"][i])
+                    state["momentum_buffer"] = own(saved.state["buf"][i])
             if state:
                 optimizer.state[param] = state
 

@@ -17,6 +17,7 @@ losses, whose gradient is 1 for each."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import math
 import threading
@@ -31,6 +32,7 @@ import torch
 
 from tunestudio.config import RunConfig
 from tunestudio.engine.batching import batch_bounds
+from tunestudio.engine.checkpoint import State, capture, rng_states, snapshot
 from tunestudio.engine.data import Splits
 from tunestudio.engine.devices import resolve_device
 from tunestudio.engine.early_stopping import EarlyStopping
@@ -344,7 +346,44 @@ class FusedTrainer:
         member._early, member._generator = slot.early, slot.generator
         member._evaluated_at = -1
         member._recorder = StepRecorder(False, None)
+        if self.route == "mlp":  # a checkpoint hook keeps a new best without a sync
+            member.capture_later = functools.partial(self._capture_later, slot)  # type: ignore[attr-defined]
         return slot
+
+    def _capture_later(self, slot: _Slot, epochs_done: int) -> Callable[[], State | None]:
+        """A member's state at this epoch's end, made later (`PacedCheckpointHook` keeps a
+        new best this way): copies of its rows of the stacked weights and optimiser state, its
+        counters and random states now; the full state (`checkpoint.capture`, a snapshot)
+        when the returned function is called, on the training thread, after which the
+        member's own model and optimiser take the group's current state again."""
+        member, row = slot.trainer, slot.row
+        with torch.no_grad():
+            weights = [p[row:row + 1].clone() for p in self.stack.params]
+        optimizer = self.optimizer.copy_row(row)
+        counters = _Counters.of(member)
+        rng = rng_states(member)
+
+        def later() -> State | None:
+            assert member.model is not None and member.optimizer is not None
+            now = _Counters.of(member)
+            counters.apply(member)
+            try:
+                with torch.no_grad():
+                    for (param, cut), saved in zip(self.stack.slices(0, member.model), weights,
+                                                   strict=True):
+                        param.copy_(cut(saved))
+                self.optimizer.write_back(0, member.optimizer, self.stack, member.model,
+                                          optimizer)
+                state = capture(member, epochs_done)
+                if state is not None:
+                    state["rng"] = rng
+                    state = snapshot(state)
+            finally:
+                now.apply(member)
+                self._sync(slot)
+            return state
+
+        return later
 
     def _elapsed(self, since: float) -> float:
         return time.perf_counter() - since - self._paused_s
@@ -665,6 +704,36 @@ class FusedTrainer:
             member.report_evaluation(per_row[slot.row], epoch, wall, slot.early)
             if plateau is not None and plateau.scale != scale:
                 self._live_rows = None  # a plateau cut: the planned rates change from here
+
+
+@dataclass
+class _Counters:
+    """What `checkpoint.capture` reads of a trainer besides its model and optimiser."""
+
+    step: int
+    evaluated_at: int
+    metrics: dict[str, float]
+    best: dict[str, float]
+    early: tuple[Any, ...]
+    plateau: tuple[Any, ...] | None
+
+    @classmethod
+    def of(cls, member: Trainer) -> _Counters:
+        early = member._early
+        plateau = member.schedule.plateau if member.schedule is not None else None
+        return cls(member.step, member._evaluated_at, dict(member.metrics), dict(member.best),
+                   (early.best, early.best_epoch, early.bad),
+                   None if plateau is None else
+                   (plateau.scale, plateau.cuts, plateau.best, plateau.bad))
+
+    def apply(self, member: Trainer) -> None:
+        member.step, member._evaluated_at = self.step, self.evaluated_at
+        member.metrics, member.best = dict(self.metrics), dict(self.best)
+        early = member._early
+        early.best, early.best_epoch, early.bad = self.early
+        plateau = member.schedule.plateau if member.schedule is not None else None
+        if plateau is not None and self.plateau is not None:
+            plateau.scale, plateau.cuts, plateau.best, plateau.bad = self.plateau
 
 
 def _width_key(config: RunConfig) -> tuple[int, ...]:
