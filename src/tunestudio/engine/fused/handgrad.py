@@ -21,7 +21,6 @@ Used for the common case: no dropout, no mixed precision (`supports` says when).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -31,40 +30,17 @@ from torch.nn import functional
 
 from tunestudio.config import RunConfig
 
-_SQRT_HALF = 1.0 / math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-def _relu_grad(z: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    return (z > 0).to(z.dtype)
-
-
-def _leaky_grad(z: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    return torch.where(z > 0, 1.0, 0.01).to(z.dtype)  # nn.LeakyReLU's default slope
-
-
-def _tanh_grad(z: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    return 1 - h * h
-
-
-def _sigmoid_grad(z: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    return h * (1 - h)
-
-
-def _silu_grad(z: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    s = torch.sigmoid(z)
-    return s * (1 + z * (1 - s))
-
-
-def _gelu_grad(z: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    # exact GELU (Hendrycks & Gimpel 2016): Phi(z) + z * phi(z)
-    return 0.5 * (1 + torch.erf(z * _SQRT_HALF)) + z * torch.exp(-0.5 * z * z) * _INV_SQRT_2PI
-
-
-_DERIVATIVES: dict[Callable[..., torch.Tensor], Callable[[torch.Tensor, torch.Tensor],
-                                                          torch.Tensor]] = {
-    functional.relu: _relu_grad, functional.leaky_relu: _leaky_grad, torch.tanh: _tanh_grad,
-    torch.sigmoid: _sigmoid_grad, functional.silu: _silu_grad, functional.gelu: _gelu_grad,
+# Each activation's backward, `(upstream gradient, z, act(z)) -> gradient at z`: the kernels
+# autograd itself runs for these activations (one fused operation each, and autograd's numbers).
+_aten = torch.ops.aten
+Backward = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+_BACKWARDS: dict[Callable[..., torch.Tensor], Backward] = {
+    functional.relu: lambda g, z, h: _aten.threshold_backward(g, h, 0.0),
+    functional.leaky_relu: lambda g, z, h: _aten.leaky_relu_backward(g, z, 0.01, False),
+    torch.tanh: lambda g, z, h: _aten.tanh_backward(g, h),
+    torch.sigmoid: lambda g, z, h: _aten.sigmoid_backward(g, h),
+    functional.silu: lambda g, z, h: _aten.silu_backward(g, z),
+    functional.gelu: lambda g, z, h: _aten.gelu_backward(g, z, approximate="none"),
 }
 
 
@@ -85,7 +61,7 @@ class LossSpec:
 def supports(activation: Callable[..., torch.Tensor], any_dropout: bool, mixed_precision: bool
              ) -> bool:
     """Whether the hand-written pass covers a stacked MLP with this activation."""
-    return activation in _DERIVATIVES and not any_dropout and not mixed_precision
+    return activation in _BACKWARDS and not any_dropout and not mixed_precision
 
 
 @dataclass(frozen=True)
@@ -188,7 +164,7 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
     `grads` (`GradBuffers` of `params` and the same classes). `x` is `(B, ...)` when `shared`
     (one batch for every trial), else `(K, B, ...)`; `target` is `(B,)` or `(K, B)` (class
     indices for cross-entropy, values for squared error)."""
-    derivative = _DERIVATIVES[activation]
+    backward = _BACKWARDS[activation]
     k = params[0].shape[0]
     x0 = x.flatten(1) if shared else x.flatten(2)
     with torch.no_grad():
@@ -230,8 +206,7 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
                     block_w.copy_(grad_w)
                     block_b.copy_(grad_b)
                 if i > 0:
-                    dz = torch.bmm(weight.transpose(1, 2), dz).mul_(
-                        derivative(zs[i - 1], acts[i - 1]))
+                    dz = backward(torch.bmm(weight.transpose(1, 2), dz), zs[i - 1], acts[i - 1])
         if not whole:
             assert grads is not None
             for param, grad in zip(params, grads.tensors, strict=True):
