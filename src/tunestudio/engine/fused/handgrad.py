@@ -221,11 +221,11 @@ def _loss_and_grad(z: torch.Tensor, target: torch.Tensor, loss: LossSpec
     batch = z.shape[2]
     if loss.kind == "cross_entropy":
         log_p = z.log_softmax(1)
-        index = target.unsqueeze(1)
-        nll = -log_p.gather(1, index).squeeze(1)  # (K, B)
+        nll = functional.nll_loss(log_p, target, reduction="none")  # (K, B)
         eps = loss.label_smoothing
         grad = log_p.exp()
-        grad.scatter_add_(1, index, torch.full_like(index, -(1.0 - eps), dtype=z.dtype))
+        index = target.unsqueeze(1)
+        grad.scatter_add_(1, index, _filled(index.shape, -(1.0 - eps), z))
         if eps:
             each = (1.0 - eps) * nll - eps * log_p.mean(1)
             grad.sub_(eps / z.shape[1])
@@ -234,3 +234,18 @@ def _loss_and_grad(z: torch.Tensor, target: torch.Tensor, loss: LossSpec
         return each.mean(1), grad.div_(batch)
     err = z[:, 0, :] - target
     return err.square().mean(1), (err * (2.0 / batch)).unsqueeze(1)
+
+
+_fills: dict[tuple[tuple[int, ...], float, torch.dtype, torch.device], torch.Tensor] = {}
+
+
+def _filled(shape: torch.Size, value: float, like: torch.Tensor) -> torch.Tensor:
+    """A constant tensor of `shape`, made once per shape and value (one per batch size of a
+    group), not at every step."""
+    key = (tuple(shape), value, like.dtype, like.device)
+    tensor = _fills.get(key)
+    if tensor is None:
+        if len(_fills) > 64:
+            _fills.clear()
+        tensor = _fills[key] = torch.full(shape, value, dtype=like.dtype, device=like.device)
+    return tensor
