@@ -59,7 +59,7 @@ def capture(trainer: Trainer, epochs_done: int) -> State | None:
     early = trainer._early
     return {
         "format": FORMAT,
-        "config_json": trainer.config.model_dump_json(),
+        "config_json": config_json(trainer),
         "seed": trainer.seed,
         "step": trainer.step,
         "epoch": epochs_done,
@@ -107,7 +107,7 @@ def restore(trainer: Trainer, state: Mapping[str, Any]) -> int:
     if state.get("format") != FORMAT:
         raise CheckpointError(f"the checkpoint has format {state.get('format')!r}; this "
                               f"TuneStudio reads format {FORMAT}")
-    if state.get("config_json") != trainer.config.model_dump_json() or \
+    if state.get("config_json") != config_json(trainer) or \
             state.get("seed") != trainer.seed:
         raise CheckpointError("the checkpoint was saved for another config or seed")
     epoch, step = int(state["epoch"]), int(state["step"])
@@ -133,6 +133,15 @@ def restore(trainer: Trainer, state: Mapping[str, Any]) -> int:
     trainer._evaluated_at = int(state["evaluated_at"])
     _set_rng_states(trainer, state["rng"])
     return epoch
+
+
+def config_json(trainer: Trainer) -> str:
+    """The trainer's config as JSON, made once per config (configs are immutable): a search's
+    trial captures its state at every epoch, and the JSON was a fifth of each capture."""
+    made = trainer.__dict__.get("_config_json")
+    if made is None or made[0] is not trainer.config:
+        made = trainer.__dict__["_config_json"] = (trainer.config, trainer.config.model_dump_json())
+    return str(made[1])
 
 
 def data_stats(trainer: Trainer) -> dict[str, Any]:

@@ -9,8 +9,8 @@ training loop. Here:
   file and at the end of the fit, not at every improvement;
 - resume files are written every `every_epochs` epochs but at most every `min_interval_s`
   seconds (the project's `checkpoints.min_interval_s` for a lone trial, 10 s by default: a
-  30-trial digits search wrote about 600 resume files in 6 s, which cost as much time as a
-  third of its trials trained; 30 s for a fused group's members), on a thread of their own
+  30-trial digits search wrote about 600 resume files, and writing them took about 0.9 s of
+  its 6 s on a busy 2-core machine; 30 s for a fused group's members), on a thread of their own
   while training goes on (the state is captured first, on the training thread), atomically
   (temporary file and rename) but without an fsync: a killed process leaves them intact in
   the page cache, and a file cut short by a power loss is a corrupt checkpoint, from which the
