@@ -247,3 +247,22 @@ def test_an_ended_fit_writes_its_best_state_only_a_stopped_one_its_resume_file(
     hook.wait()
     assert result.status == "stopped" and "latest.pt" in fsynced
     assert load(stopped / "latest.pt")["epoch"] == 2
+
+
+def test_a_pruned_fit_writes_no_checkpoint_with_final_best_only(tmp_path: Path) -> None:
+    """A search keeps checkpoints of complete trials only: a pruned one writes none at its
+    end (and none during the fit when no file is due)."""
+    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
+
+    class PruneAfter(TrainerHooks):
+        def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+            if epoch + 1 == 2:
+                trainer.request_stop("pruned", "pruned by the test")
+
+    hook = PacedCheckpointHook(tmp_path, monitor="val_loss", min_interval_s=3600.0,
+                               hold_latest=True, final_in_background=True,
+                               final_best_only=True)
+    result = Trainer(tiny({"training.epochs": 4}), hooks=[hook, PruneAfter()],
+                     device="cpu").fit()
+    hook.wait()
+    assert result.status == "pruned" and not any(tmp_path.iterdir())

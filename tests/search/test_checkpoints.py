@@ -159,3 +159,29 @@ def test_retention_applies_after_each_trial_without_reading_the_whole_study(
     plan_of.append(CheckpointPlan.for_project(project))
     ExperimentRunner(project, project.experiments[0].name, hooks=[Count()]).run()
     assert counts == [1, 1, 1, 1] and full_sweeps == [4]
+
+
+def test_only_complete_trials_keep_a_checkpoint() -> None:
+    """A pruned trial's checkpoint would go at the next retention: none is written or kept,
+    and asking for it says why."""
+    from tunestudio.config import CategoricalDimension, PrunerConfig
+    from tunestudio.engine.checkpoint import CheckpointError
+    from tunestudio.search import RunOptions
+    from tunestudio.search.artifacts import checkpoint_file
+
+    lr = CategoricalDimension(path="optimizer.lr", choices=[0.03, 1e-6])
+    project = tiny_project({"strategy": "grid", "dimensions": [lr], "budget": Budget(trials=None),
+                            "pruner": PrunerConfig(kind="median", startup_trials=1,
+                                                   warmup_evaluations=0)}, epochs=6)
+    summary = ExperimentRunner(project, project.experiments[0].name,
+                               options=RunOptions(fuse="off")).run()
+    assert summary.counts == {"complete": 1, "pruned": 1}
+    study = _study(project)
+    plan = CheckpointPlan.for_project(project)
+    complete, pruned = sorted(study.get_trials(), key=lambda t: t.number)
+    assert pruned.state == optuna.trial.TrialState.PRUNED
+    assert CHECKPOINT_ATTR in complete.user_attrs and CHECKPOINT_ATTR not in pruned.user_attrs
+    assert checkpoint_file(plan, complete).is_file()
+    assert len(list(plan.artifacts.iterdir())) == 1 and not any(plan.running.iterdir())
+    with pytest.raises(CheckpointError, match="only complete trials keep one"):
+        checkpoint_file(plan, pruned)

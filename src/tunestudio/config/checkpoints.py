@@ -13,8 +13,9 @@ class CheckpointSettings(ConfigModel):
         advice="Keep it on: the confusion matrix, the test split and model export use the "
         "stored checkpoint instead of training the trial again.")
     keep_best: int = field(
-        5, "Checkpoints kept per experiment: those of the N best finished trials (by the "
-        "objective); running and interrupted trials always keep theirs. 0 keeps none.", ge=0)
+        5, "Checkpoints kept per experiment: those of the N best complete trials (by the "
+        "objective); running and interrupted trials always keep theirs, pruned, diverged and "
+        "failed ones none. 0 keeps none.", ge=0)
     every_epochs: int = field(
         1, "Save a resume checkpoint every N epochs, at most every min_interval_s seconds. A "
         "trial stopped cleanly (Ctrl+C, Stop, closing the app) goes on from its last such "

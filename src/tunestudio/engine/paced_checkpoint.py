@@ -21,9 +21,10 @@ training loop. Here:
   process loses the time since the last file;
 - at the end of the fit (completed, stopped early, pruned or stopped) the latest and best
   states are written with an fsync, as `CheckpointHook` writes them; with `final_best_only`
-  (a lone trial) a fit that ended rather than stopped writes its best state only, without an
-  fsync, since the search copies it into the artifact store and removes the working files at
-  once: a resume file of a finished trial is never read."""
+  (a lone trial) a completed fit writes its best state only, without an fsync, since the
+  search copies it into the artifact store and removes the working files at once (a resume
+  file of a finished trial is never read), and a pruned, diverged or failed fit writes
+  nothing: the search keeps checkpoints of complete trials only."""
 
 from __future__ import annotations
 
@@ -62,9 +63,11 @@ class PacedCheckpointHook(CheckpointHook):
                          before_save=before_save, best_value=best_value)
         self.min_interval_s = min_interval_s
         self.hold_latest = hold_latest
-        # A fit that ended (completed, stopped early, pruned) needs no resume file: with this,
-        # it writes only its best state (its latest when it has none), quickly; a search
-        # copies it into the artifact store at once and removes the working folder.
+        # A fit that ended needs no resume file: with this, a completed one (or stopped early)
+        # writes only its best state (its latest when it has none), quickly, and a pruned,
+        # diverged or failed one nothing; a search copies the best state of a complete trial
+        # into the artifact store at once, keeps none of the others', and removes the
+        # working folder.
         self.final_best_only = final_best_only
         # The fit's last (durable) write on the checkpoint thread: the caller waits for it
         # with `wait()` before it relies on the files (a fused group's members end together,
@@ -120,6 +123,9 @@ class PacedCheckpointHook(CheckpointHook):
             self._flush(trainer.step)
 
     def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+        if self.final_best_only and result.status not in ("completed", "stopped_early",
+                                                          "stopped"):
+            return  # pruned, diverged or failed: a search keeps no checkpoint of it
         ended = result.status in ("completed", "stopped_early", "pruned")
         best_only = ended and self.final_best_only
         if ended and trainer._spe and trainer.step % trainer._spe == 0 and \
@@ -193,10 +199,11 @@ class PacedCheckpointHook(CheckpointHook):
         self._written_at = time.monotonic()
 
     def wait(self) -> None:
-        """The fit's last write done (a no-op unless `final_in_background`); a failure is in
-        `error`, as for a write in the fit's thread."""
-        if self._final is not None:
-            self._final.result()
+        """The fit's writes done (the last one runs in the background with
+        `final_in_background`); a failure is in `error`, as for a write in the fit's thread."""
+        for write in (self._pending, self._final):
+            if write is not None:
+                write.result()
 
     def _write_files(self, latest: State | None, best: State | None,
                      write: Callable[[Mapping[str, Any], Path], None]) -> None:

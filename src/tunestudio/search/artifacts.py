@@ -1,9 +1,10 @@
 """Trial checkpoints as Optuna artifacts: while a trial trains, its latest and best checkpoints
 are plain files in the project's `running/<optuna trial id>/` folder (the latest is what an
-interrupted trial resumes from); when the trial finishes, its best checkpoint is uploaded to
+interrupted trial resumes from); when the trial completes, its best checkpoint is uploaded to
 the project's `optuna.artifacts.FileSystemArtifactStore` (so `optuna.artifacts` and
-optuna-dashboard list it) and the folder goes. A retention rule then keeps the checkpoints of
-the `keep_best` best finished trials of the experiment and removes the others' files.
+optuna-dashboard list it) and the folder goes (a pruned, diverged or failed trial uploads none:
+retention would remove it at once). A retention rule then keeps the checkpoints of the
+`keep_best` best complete trials of the experiment and removes the others' files.
 
 Optuna offers no way to drop an artifact's record from a finished trial, so a checkpoint
 removed by retention stays listed there with its file gone; `checkpoint_file` says so."""
@@ -125,8 +126,9 @@ def checkpoint_file(plan: CheckpointPlan, frozen: optuna.trial.FrozenTrial) -> P
         if (folder / name).is_file():
             return folder / name
     raise CheckpointError(
-        f"trial #{frozen.number} has no stored checkpoint (it ran before checkpoints were "
-        "kept, with checkpoints off, or ended before its first epoch); run it again")
+        f"trial #{frozen.number} has no stored checkpoint (only complete trials keep one, "
+        "not pruned, diverged or failed ones; or it ran before checkpoints were kept, with "
+        "checkpoints off, or ended before its first epoch); run it again")
 
 
 def read_checkpoint(plan: CheckpointPlan, frozen: optuna.trial.FrozenTrial) -> State:

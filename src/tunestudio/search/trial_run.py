@@ -387,9 +387,12 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
     duration = sum(r.duration_s for r in results)
     plan = ctx.checkpoints
     resumable = plan is not None and state == "interrupted"
-    if plan is not None and not resumable:
+    # Only complete trials keep a checkpoint (retention keeps the best complete ones): a
+    # pruned, diverged or failed trial's would be removed as soon as it was kept.
+    uploaded = False
+    if plan is not None and state == "complete":
         try:
-            upload_best(plan, trial)
+            uploaded = upload_best(plan, trial) is not None
         except OSError as exc:  # a full disk costs the checkpoint, not the trial
             message = f"{message}\nthe checkpoint could not be kept: {exc}".strip()
     if not resumable:
@@ -416,11 +419,11 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
     )
     if plan is not None and not resumable:
         discard_working_files(plan, optuna_id(trial))
+    if plan is not None and uploaded:
         # among the complete trials prune checks know (the whole study is swept at the end of
-        # the run, see runner.py) and this one
+        # the run, see runner.py)
         judged = completed_trials(ctx.study) if len(ctx.study.directions) == 1 else None
-        apply_retention(plan, ctx.study, None if judged is None or told is None
-                        else [*judged, *([] if told.state == TrialState.COMPLETE else [told])])
+        apply_retention(plan, ctx.study, judged)
     return TrialFinished(trial_id, trial.number, state, message, objective, ctx.best(), index,
                          total, time.perf_counter() - t0, metrics,
                          second if ctx.search.objective.second != "none" else None)
