@@ -295,3 +295,33 @@ def test_each_trial_is_sampled_knowing_every_trial_before_it(
     summary = ExperimentRunner(project, project.experiments[0].name,
                                options=RunOptions(fuse="off")).run()
     assert summary.counts == {"complete": 4} and told == [0, 1, 2, 3, 4]
+
+
+def test_popping_a_trial_and_sampling_it_read_the_study_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each read of the study brings back every queued trial; the sampler's cached reads reuse
+    the one that found the trial in the queue."""
+    from optuna.storages._cached_storage import _CachedStorage
+
+    reads: list[int] = []
+    per_trial: list[int] = []
+    read = _CachedStorage._read_trials_from_remote_storage
+    prepare = ExperimentRunner._prepare
+
+    def counting_read(self: Any, study_id: int) -> None:
+        reads.append(study_id)
+        read(self, study_id)
+
+    def counting(self: ExperimentRunner, *args: Any) -> Any:
+        before = len(reads)
+        try:
+            return prepare(self, *args)
+        finally:
+            per_trial.append(len(reads) - before)
+
+    monkeypatch.setattr(_CachedStorage, "_read_trials_from_remote_storage", counting_read)
+    monkeypatch.setattr(ExperimentRunner, "_prepare", counting)
+    project = tiny_project({"budget": Budget(trials=7), "strategy": "tpe"}, epochs=2)
+    summary = ExperimentRunner(project, project.experiments[0].name,
+                               options=RunOptions(fuse="off")).run()
+    assert summary.counts == {"complete": 7} and per_trial == [1] * 8
