@@ -129,9 +129,12 @@ def test_ctrl_c_stops_cleanly_and_marks_the_trial_interrupted(tmp_path: Path) ->
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
-    assert json.loads(out.splitlines()[-1])["counts"] == {"interrupted": 1}
+    # the trial running at Ctrl+C is interrupted (a fast machine may finish one before it)
+    counts = json.loads(out.splitlines()[-1])["counts"]
+    assert counts.get("interrupted") == 1 and set(counts) <= {"complete", "interrupted"}
     rows = json.loads(tunestudio("trials", str(path), "--format", "json").stdout)
-    assert [r["state"] for r in rows] == ["interrupted"]
+    states = [r["state"] for r in rows]
+    assert states[-1] == "interrupted" and set(states[:-1]) <= {"complete"}
 
 
 def test_fuse_option_trains_groups_or_one_at_a_time(tmp_path: Path) -> None:
