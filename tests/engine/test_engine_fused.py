@@ -403,3 +403,13 @@ def test_a_members_best_checkpoint_is_the_lone_trials(tmp_path: Path, every_epoc
         assert torch.allclose(fused_best["optimizer"]["state"][index]["momentum_buffer"],
                               state["momentum_buffer"], rtol=1e-3, atol=1e-5)
     assert len(lone_best["optimizer"]["state"]) == 4
+
+
+def test_a_narrow_trial_left_alone_in_a_wider_stack_trains_as_alone() -> None:
+    """The widest trial is pruned after its first evaluation; the narrow one goes on alone in
+    the stack that is still as wide as the pruned trial was."""
+    narrow = tiny({**LONG, "model.width": 8})
+    wide = tiny({**LONG, "model.width": 32, "training.seed": 2})
+    recs, _ = fused([narrow, wide], extra=[[], [_Stopper("pruned", 1)]])
+    assert recs[1].results[0].status == "pruned"
+    assert_same_run(recs[0], alone(narrow))

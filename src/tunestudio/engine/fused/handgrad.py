@@ -97,9 +97,12 @@ class ClassViews:
         self.weights = [params[2 * i][rows, :n_out, :n_in]
                         for i, (n_in, n_out) in enumerate(cls.sizes)]
         self.biases = [params[2 * i + 1][rows, :n_out] for i, (_, n_out) in enumerate(cls.sizes)]
-        full = params[0].shape[0] == cls.stop - cls.start
-        # the whole stack unpadded: the first layer is one (K*H, F) matrix of the weights
-        self.whole_first = full and self.weights[0].is_contiguous()
+        # every row of the stack, no padding (rows that stayed after a compaction may be
+        # narrower than the stack): gradients are the class's own tensors
+        self.covers_params = params[0].shape[0] == cls.stop - cls.start and all(
+            w.shape == params[2 * i].shape for i, w in enumerate(self.weights))
+        # the first layer is then one (K*H, F) matrix of the weights
+        self.whole_first = self.covers_params and self.weights[0].is_contiguous()
 
 
 def _first_layer(layers: ClassViews, x0: torch.Tensor, shared: bool) -> torch.Tensor:
@@ -180,7 +183,7 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
         z = outs[0] if len(outs) == 1 else torch.cat(outs)
         batch = z.shape[2]
         losses, dz_all = _loss_and_grad(z, target.expand(k, batch), loss)
-        whole = len(views) == 1 and views[0].cls.stop - views[0].cls.start == k
+        whole = len(views) == 1 and views[0].covers_params
         for c, (layers, (zs, acts)) in enumerate(zip(views, kept, strict=True)):
             cls = layers.cls
             rows = slice(cls.start, cls.stop)

@@ -159,7 +159,7 @@ class StackedMLP(StackedModel):
                          ) -> tuple[torch.Tensor, torch.Tensor]:
         """A training pass without autograd: gradients into `params[i].grad`; per-trial data
         losses `(K,)` and outputs `(K, B, n_out)` (see `handgrad.forward_backward`)."""
-        whole = len(self.classes) == 1
+        whole = len(self._views) == 1 and self._views[0].covers_params
         if not whole and (self._grads is None or self._grads.shape != self.params[0].shape):
             self._grads = handgrad.GradBuffers(self.params, self.classes)
         return handgrad.forward_backward(self.params, self._act, self._views,
