@@ -280,23 +280,6 @@ def test_a_run_splits_its_data_once_for_all_its_trials(monkeypatch: pytest.Monke
     assert summary.counts == {"complete": 3} and len(calls) == 1
 
 
-def test_each_trial_is_sampled_knowing_every_trial_before_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Trial k is told before trial k+1 is sampled (as in Optuna's own optimize loop)."""
-    told: list[int] = []
-    prepare = ExperimentRunner._prepare
-
-    def counting(self: ExperimentRunner, ctx: Any, study: optuna.Study, *args: Any) -> Any:
-        told.append(len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))))
-        return prepare(self, ctx, study, *args)
-
-    monkeypatch.setattr(ExperimentRunner, "_prepare", counting)
-    project = tiny_project({"budget": Budget(trials=4)}, epochs=2)
-    summary = ExperimentRunner(project, project.experiments[0].name,
-                               options=RunOptions(fuse="off")).run()
-    assert summary.counts == {"complete": 4} and told == [0, 1, 2, 3, 4]
-
-
 def test_popping_a_trial_and_sampling_it_read_the_study_once(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Each read of the study brings back every queued trial; the sampler's cached reads reuse

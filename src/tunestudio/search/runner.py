@@ -195,15 +195,10 @@ class ExperimentRunner:
         helpers = self._spawn_workers(total)
         counts: Counter[str] = Counter()
         message = ""
-        # Bookkeeping (telling Optuna, finishing rows, sampling the next trial) runs on one
-        # thread of its own, in FIFO order: trial k is told, then trial k+1 is sampled, so that
-        # every sample and every prune check knows every trial before it, as in Optuna's own
-        # `optimize`. Sampling k+1 while k trained (as two parallel workers would) bought no
-        # time: the GIL serialises Optuna's and the store's Python with a small model's
-        # training (measured: a 30-trial digits search as fast with all bookkeeping done in
-        # line), and the samples lagged one trial behind. The rest of the queue is written
-        # while the first trial trains; a fused group's members are finished while the group
-        # goes on (search/groups.py).
+        # Bookkeeping (sampling the next trial, telling Optuna, finishing rows) runs on one
+        # thread of its own, overlapping training: trial k+1 is sampled while trial k trains,
+        # and trial k is told while trial k+1 trains. FIFO order keeps every sample informed
+        # by all trials but the one in flight, as with two parallel workers.
         books = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunestudio-books")
         unbounded = total is None and self.queue
         index = 0
@@ -248,10 +243,10 @@ class ExperimentRunner:
                     upcoming = prepare_next()
                     continue
                 run = start(ctx, prepared, index, total)
+                upcoming = prepare_next()
                 results = train(ctx, run)
                 finishing.append(books.submit(finish, ctx, run, results))
                 finishing[-1].add_done_callback(lambda done: tally(done.result()))
-                upcoming = prepare_next()  # after the trial is told (FIFO)
             if upcoming is not None:
                 self._release(upcoming.result(), storage)
             books.shutdown(wait=True)
