@@ -165,7 +165,8 @@ class GroupTraining:
             runs = [start(self.ctx, prepared, index, total) for prepared, index in members]
             resuming = [r for r in runs if r.resume is not None]
             if resuming:  # an interrupted trial goes on from its checkpoint, alone
-                self.say_once("trials that resume from a checkpoint train alone")
+                if len(runs) > 1:  # worth saying only when it leaves a group
+                    self.say_once("trials that resume from a checkpoint train alone")
                 for run in resuming:
                     self.train_alone(run)
                 runs = [r for r in runs if r.resume is None]
