@@ -80,7 +80,7 @@ def test_fixed_lr_then_three_trials_run_into_store_and_window(
 
 def test_stop_mid_run_interrupts_the_trial_and_the_window_responds(
         window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
-    project = fast_project(trials=3, epochs=400)  # far longer than the test waits
+    project = fast_project(trials=3, epochs=5000)  # far longer than the test waits
     assert window.session.open_project(save_variant(project, tmp_path / "long.tuneproj"))
     assert window.project_view is not None
     click_tab(window, qtbot, "Trials")
