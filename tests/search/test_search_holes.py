@@ -7,6 +7,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -301,3 +302,34 @@ def test_reports_of_steps_stored_behind_the_trials_back_fall_back_to_optunas_ups
     store_reports(trial, [(0, 0.5), (1, 0.75), (2, float("nan"))])
     stored = _stored(study, trial)
     assert stored[0] == 0.5 and stored[1] == 0.75 and stored[2] != stored[2]
+
+
+def test_a_median_check_with_fresh_trials_is_decided_at_that_evaluation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the complete trials in memory are fresh, the evaluation is judged in the caller's
+    thread (nothing is read): the stop is requested before submit returns. A stale view goes
+    to the pruning thread, which reads the study first."""
+    from tunestudio.search import pruning
+    from tunestudio.search.pruning import completed_trials
+
+    monkeypatch.setattr(pruning, "COMPLETED_TTL_S", 3600.0)
+    study = _study_with_one_finished_trial()
+    assert len(completed_trials(study)) == 1  # read now: fresh for the checks below
+    reporter = PruningReporter(study.ask(), "val_accuracy")
+    stops = _Stops()
+    reporter.submit(stops, 0.1, 0)  # type: ignore[arg-type]
+    assert reporter.pruned.is_set() and stops.requests[0][0] == "pruned"
+    assert reporter._in_flight == 0  # nothing went to the pruning thread
+    reporter.close()
+    assert study.get_trials()[-1].intermediate_values == {0: 0.1}
+
+    monkeypatch.setattr(pruning, "COMPLETED_TTL_S", -1.0)  # always stale
+    stale = PruningReporter(study.ask(), "val_accuracy")
+    later = _Stops()
+    gate = threading.Event()
+    pruning._Worker.shared().queue.put(gate.wait)  # hold the pruning thread
+    stale.submit(later, 0.1, 0)  # type: ignore[arg-type]
+    assert not stale.pruned.is_set() and stale._in_flight == 1
+    gate.set()
+    stale.close()
+    assert stale.pruned.is_set() and later.requests[0][0] == "pruned"

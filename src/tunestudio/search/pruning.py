@@ -1,9 +1,13 @@
-"""Feeding Optuna's pruners from the trainer's evaluations, off the training thread.
+"""Feeding Optuna's pruners from the trainer's evaluations; nothing that reads or writes the
+database runs on the training thread.
 
 Each report is a database round trip (about 10 ms on SQLite, more on a remote PostgreSQL). The
 training loop must not wait for them, so they run on one small thread shared by every trial of
-the process (a fused group reports K trials at once); a decision arrives an evaluation or so
-later, which costs a pruned trial a little extra training and saves every trial the waiting.
+the process (a fused group reports K trials at once); a decision made there arrives an
+evaluation or so later, which costs a pruned trial a little extra training. With median and
+percentile pruners an evaluation is judged on the training thread itself whenever that reads
+nothing (see below: the complete trials in memory are fresh, no earlier report is in flight),
+so the decision comes at that evaluation, as in a hand-written `trial.should_prune()` loop.
 
 A prune check through `trial.should_prune()` reloads every complete trial of the study from the
 database, each time: with Optuna's median and percentile pruners that was most of a search's
@@ -73,6 +77,14 @@ class _CompletedTrials:
             if all(t._trial_id != trial._trial_id for t in self._trials):
                 self._trials = [*self._trials, trial]
 
+    def fresh(self) -> _Judged | None:
+        """The complete trials as they are now, if read within COMPLETED_TTL_S (judging
+        against them reads nothing), else None."""
+        with self._lock:
+            if time.monotonic() - self._read_at > COMPLETED_TTL_S:
+                return None
+            return _Judged(self.direction, self._trials)
+
     def get_trials(self, deepcopy: bool = False,
                    states: Container[TrialState] | None = None) -> list[FrozenTrial]:
         if time.monotonic() - self._read_at > COMPLETED_TTL_S:
@@ -83,6 +95,18 @@ class _CompletedTrials:
         if states is not None and any(s not in (TrialState.COMPLETE,) for s in
                                       cast(tuple[TrialState, ...], states)):
             return self.study.get_trials(deepcopy=deepcopy, states=states)
+        return self._trials
+
+
+class _Judged:
+    """What a percentile pruner reads of the study, fixed: the complete trials."""
+
+    def __init__(self, direction: optuna.study.StudyDirection, trials: list[FrozenTrial]):
+        self.direction = direction
+        self._trials = trials
+
+    def get_trials(self, deepcopy: bool = False,
+                   states: Container[TrialState] | None = None) -> list[FrozenTrial]:
         return self._trials
 
 
@@ -173,11 +197,64 @@ class PruningReporter:
         self._written_at = time.monotonic()
 
     def submit(self, trainer: Trainer, value: float, step: int) -> None:
-        if self.pruned.is_set():
+        if self.pruned.is_set() or (self._local and self._judge_here(trainer, value, step)):
             return
+        self._hand_off(lambda: self._check(trainer, value, step))
+
+    def _hand_off(self, call: Callable[[], None]) -> None:
         with self._idle:
             self._in_flight += 1
-        _Worker.shared().queue.put(lambda: self._check(trainer, value, step))
+        _Worker.shared().queue.put(call)
+
+    def _judge_here(self, trainer: Trainer, value: float, step: int) -> bool:
+        """Judge on the calling (training) thread when that reads nothing: the study's complete
+        trials were read within COMPLETED_TTL_S and no earlier report of this trial is still
+        on the pruning thread (reports keep their order). The decision then comes at this
+        evaluation rather than at the next (a pruned trial trains one evaluation less), and
+        the training thread does not hand the GIL to the pruning thread for each evaluation.
+        The batched write of the reports, when due, goes to the pruning thread. False: the
+        pruning thread judges it (and reads the study first)."""
+        if self.error is not None:
+            return True  # as on the pruning thread: a trial whose report failed goes on
+        with self._idle:
+            if self._in_flight:
+                return False
+        judged = _view(self.trial.study).fresh()
+        if judged is None:
+            return False
+        with self._write_lock:
+            self._unwritten.append((step, value))
+            due = time.monotonic() - self._written_at >= REPORTS_FLUSH_S
+        self._reported.intermediate_values[step] = value
+        try:
+            self._decide(trainer, value, step, self._judge(judged))
+        except Exception as exc:  # a failed judgement must not kill the trial; it is noted
+            self.error = exc
+        if due:
+            self._hand_off(self._flush_in_flight)
+        return True
+
+    def _flush_in_flight(self) -> None:
+        try:
+            self.flush()
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _judge(self, study: Any) -> bool:
+        """A median or percentile pruner's verdict on this trial's values in memory (`study`:
+        what it reads of the study, the complete trials)."""
+        return bool(self._pruner.prune(study, cast(FrozenTrial, self._reported)))
+
+    def _decide(self, trainer: Trainer, value: float, step: int, prune: bool) -> None:
+        """Stop the trainer when the verdict is to prune."""
+        if prune:
+            self.pruned.set()
+            trainer.request_stop(
+                "pruned", f"pruned after evaluation {step + 1}: {self.metric} = "
+                f"{value:.4g} is worse than most trials at this point",
+            )
 
     def close(self) -> None:
         """Wait for the reports in flight and write them all, so Optuna has them before the
@@ -212,24 +289,15 @@ class PruningReporter:
             else:
                 self.trial.report(value, step=step)
             self._reported.intermediate_values[step] = value
-            if self._should_prune():
-                self.pruned.set()
-                trainer.request_stop(
-                    "pruned", f"pruned after evaluation {step + 1}: {self.metric} = "
-                    f"{value:.4g} is worse than most trials at this point",
-                )
+            prune = self._judge(_view(self.trial.study)) if self._local \
+                else self.trial.should_prune()
+            self._decide(trainer, value, step, prune)
         except Exception as exc:  # a lost report must not kill the trial; it is noted
             self.error = exc
         finally:
             with self._idle:
                 self._in_flight -= 1
                 self._idle.notify_all()
-
-    def _should_prune(self) -> bool:
-        if not self._local:
-            return bool(self.trial.should_prune())
-        study: Any = _view(self.trial.study)
-        return bool(self._pruner.prune(study, cast(FrozenTrial, self._reported)))
 
 
 def store_reports(trial: optuna.Trial, values: list[tuple[int, float]]) -> None:
