@@ -257,7 +257,7 @@ class GroupTraining:
         if plan is not None:
             saver = PacedCheckpointHook(
                 plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
-                every_epochs=plan.settings.every_epochs, before_save=run.writer.flush,
+                every_epochs=plan.settings.every_epochs, before_save=run.flush,
                 min_interval_s=GROUP_MIN_INTERVAL_S, final_in_background=True)
             self._savers[run.trial_id] = saver
             hooks.append(saver)
