@@ -258,7 +258,8 @@ class GroupTraining:
             saver = PacedCheckpointHook(
                 plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
                 every_epochs=plan.settings.every_epochs, before_save=run.flush,
-                min_interval_s=GROUP_MIN_INTERVAL_S, final_in_background=True)
+                min_interval_s=GROUP_MIN_INTERVAL_S, final_in_background=True,
+                final_best_only=True)
             self._savers[run.trial_id] = saver
             hooks.append(saver)
         hooks.append(_MemberHooks(ctx, run, self._ended))
