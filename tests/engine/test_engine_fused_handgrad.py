@@ -108,3 +108,17 @@ def test_evaluation_forward_computes_each_width_class_as_the_padded_stack() -> N
     with torch.no_grad():
         by_class = stack.forward(x, True, training=False)
     assert torch.allclose(by_class, padded, rtol=1e-5, atol=1e-6)
+
+
+def test_width_classes_merge_only_where_padding_costs_less() -> None:
+    def rows(widths: list[int]) -> list[list[tuple[int, int]]]:
+        return [[(64, w), (w, 10)] for w in widths]
+
+    spans = [(c.start, c.stop, c.sizes[0][1]) for c in
+             handgrad.width_classes(rows(list(range(16, 36, 2))), batch_size=32)]
+    assert spans == [(0, 10, 34)]  # ten narrow widths: one class, padded to 34
+    spans = [(c.start, c.stop, c.sizes[0][1]) for c in
+             handgrad.width_classes(rows([64] * 4 + [256] * 4), batch_size=128)]
+    assert spans == [(0, 4, 64), (4, 8, 256)]  # padding 64 -> 256 would cost more
+    exact = handgrad.width_classes(rows([16, 18, 20]), batch_size=32, pad=False)
+    assert [(c.start, c.stop) for c in exact] == [(0, 1), (1, 2), (2, 3)]

@@ -80,7 +80,8 @@ class StackedMLP(StackedModel):
     """The built-in MLP (`Flatten, [Linear, act, (Dropout)]*, Linear`) of each trial; widths may
     differ. `dropouts` is each trial's dropout probability (shape `(K,)` once built)."""
 
-    def __init__(self, models: Sequence[nn.Module], dropouts: Sequence[float], device: str):
+    def __init__(self, models: Sequence[nn.Module], dropouts: Sequence[float], device: str,
+                 batch_size: int = 32):
         linears = [[m for m in model.modules() if isinstance(m, nn.Linear)] for model in models]
         depth = {len(layers) for layers in linears}
         if len(depth) != 1:
@@ -120,7 +121,9 @@ class StackedMLP(StackedModel):
             self._masks.append(mask.to(device) if needs_mask else None)
         self.dropout = torch.tensor(list(dropouts), dtype=torch.float32, device=device)
         self._any_dropout = bool((self.dropout > 0).any())
-        self.classes = handgrad.width_classes(self.sizes)
+        self.batch_size = batch_size  # of the training steps: how width classes pay off
+        self._pad_classes = act_type is not nn.Sigmoid  # padded units must map 0 to 0
+        self.classes = handgrad.width_classes(self.sizes, batch_size, self._pad_classes)
         self._views = handgrad.class_views(self.params, self.classes)
         self._grads: handgrad.GradBuffers | None = None  # the hand-written pass's, if padded
 
@@ -174,7 +177,7 @@ class StackedMLP(StackedModel):
             self.dropout = self.dropout.index_select(0, rows)
         keep = rows.tolist()
         self.sizes = [self.sizes[r] for r in keep]
-        self.classes = handgrad.width_classes(self.sizes)
+        self.classes = handgrad.width_classes(self.sizes, self.batch_size, self._pad_classes)
         self._views = handgrad.class_views(self.params, self.classes)
         self._grads = None
 

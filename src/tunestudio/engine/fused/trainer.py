@@ -201,7 +201,8 @@ class FusedTrainer:
         if hand_fused_mlp(cfg) and data.normalization is None:
             self.route = "mlp"
             dropouts = [getattr(m.config.model, "dropout", 0.0) for m in by_row]
-            self.stack = StackedMLP(models, dropouts, self.device)
+            self.stack = StackedMLP(models, dropouts, self.device,
+                                    batch_size=cfg.training.batch_size)
         else:
             self.route = "vmap"
             self.stack = VmapStack(models, self.device)
