@@ -296,25 +296,19 @@ def split_by_width(sizes: list[int], group_cost: int = GROUP_COST_UNITS,
     """Indices of `sizes` (each trial's hidden units) cut into groups of neighbouring widths
     that minimise the work per step, sum over groups of `group_cost + len(g) * max(g)`
     (every trial of a group is padded to its widest), each group at least `min_part` trials
-    (or all of them); dynamic programming over the sorted sizes, O(n^2)."""
+    (or all of them); `engine.fused.partition.cheapest_parts` over the sorted sizes."""
+    from tunestudio.engine.fused.partition import cheapest_parts
+
     order = sorted(range(len(sizes)), key=lambda i: sizes[i])
     n = len(order)
-    best = [0.0] + [float("inf")] * n
-    cut = [0] * (n + 1)
-    for end in range(1, n + 1):
-        widest = sizes[order[end - 1]]
-        for first in range(end):
-            if end - first < min(min_part, n) or (first and first < min_part):
-                continue
-            cost = best[first] + group_cost + (end - first) * widest
-            if cost < best[end]:
-                best[end], cut[end] = cost, first
-    parts: list[list[int]] = []
-    end = n
-    while end > 0:
-        parts.append(order[cut[end]:end])
-        end = cut[end]
-    return parts[::-1]
+    smallest = min(min_part, n)
+
+    def cost(start: int, stop: int) -> float:
+        if stop - start < smallest:
+            return float("inf")
+        return group_cost + (stop - start) * sizes[order[stop - 1]]
+
+    return [order[start:stop] for start, stop in cheapest_parts(n, cost)]
 
 
 def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: int | None,

@@ -30,6 +30,7 @@ import torch
 from torch.nn import functional
 
 from tunestudio.config import RunConfig
+from tunestudio.engine.fused.partition import cheapest_parts
 
 # Each activation's backward, `(upstream gradient, z, act(z)) -> gradient at z`: the kernels
 # autograd itself runs for these activations (one fused operation each, and autograd's numbers).
@@ -67,8 +68,8 @@ def supports(activation: Callable[..., torch.Tensor], any_dropout: bool, mixed_p
 
 @dataclass(frozen=True)
 class WidthClass:
-    """Rows `start:stop` of a stack whose trials have the same layer sizes `sizes`
-    (`(in, out)` per layer): their weights are the stack's without padding."""
+    """Rows `start:stop` of a stack computed together, each layer at `sizes` (`(in, out)` per
+    layer): the rows' own sizes, or the widest of merged rows (narrower rows padded to it)."""
 
     start: int
     stop: int
@@ -86,7 +87,7 @@ def width_classes(sizes: list[list[tuple[int, int]]], batch_size: int = 32,
     sizes always share a class; with `pad`, neighbouring runs merge into one class padded to
     its widest when that costs less: each class costs a fixed number of operations per step,
     worth CLASS_COST_UNIT_SAMPLES / `batch_size` hidden units, and each row the units of its
-    class (dynamic programming over the runs, O(runs^2)). Padding is exact for activations
+    class (`partition.cheapest_parts` over the runs). Padding is exact for activations
     that map 0 to 0 (a padded unit has zero weights in and out: its output and gradients stay
     0); sigmoid (0 -> 0.5) asks for `pad=False`."""
     runs: list[WidthClass] = []
@@ -108,24 +109,13 @@ def width_classes(sizes: list[list[tuple[int, int]]], batch_size: int = 32,
     def units(cls: WidthClass) -> int:
         return (cls.stop - cls.start) * sum(o for _, o in cls.sizes[:-1])
 
-    best = [0.0] + [float("inf")] * len(runs)
-    cut = [0] * (len(runs) + 1)
-    for end in range(1, len(runs) + 1):
-        for first in range(end):
-            cost = best[first] + fixed + units(merged(first, end - 1))
-            if cost < best[end]:
-                best[end], cut[end] = cost, first
-    classes: list[WidthClass] = []
-    end = len(runs)
-    while end > 0:
-        classes.append(merged(cut[end], end - 1))
-        end = cut[end]
-    return classes[::-1]
+    return [merged(start, stop - 1) for start, stop in cheapest_parts(
+        len(runs), lambda start, stop: fixed + units(merged(start, stop - 1)))]
 
 
 class ClassViews:
     """One width class's views of the stacked weights: trial rows `start:stop`, each layer cut
-    to the class's own sizes, so no padded unit is computed."""
+    to the class's sizes, so no unit beyond the class's widest is computed."""
 
     def __init__(self, params: list[torch.Tensor], cls: WidthClass):
         self.cls = cls
