@@ -19,6 +19,10 @@ from tunestudio.config import (
     from_template,
 )
 
+# Epochs that outlast any test's waits: a trial that runs until the test stops it (400 epochs
+# of a fast project now end in about a second).
+UNTIL_STOPPED = 100_000
+
 
 def fast_project(trials: int = 3, epochs: int = 2,
                  fuse: Literal["auto", "off", "fixed"] = "off") -> Project:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
-from gui_helpers import AnswerBox, TypeText, fast_project, table_states
+from gui_helpers import UNTIL_STOPPED, AnswerBox, TypeText, fast_project, table_states
 from tunestudio.config import FloatDimension, Project, save_project
 from tunestudio.gui.app.main_window import MainWindow
 from tunestudio.gui.form.editors import NumberEditor
@@ -80,7 +80,7 @@ def test_fixed_lr_then_three_trials_run_into_store_and_window(
 
 def test_stop_mid_run_interrupts_the_trial_and_the_window_responds(
         window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
-    project = fast_project(trials=3, epochs=5000)  # far longer than the test waits
+    project = fast_project(trials=3, epochs=UNTIL_STOPPED)
     assert window.session.open_project(save_variant(project, tmp_path / "long.tuneproj"))
     assert window.project_view is not None
     click_tab(window, qtbot, "Trials")
@@ -120,7 +120,7 @@ def test_stop_mid_run_interrupts_the_trial_and_the_window_responds(
 
 def test_pause_holds_the_trial_until_resumed(window: MainWindow, qtbot: QtBot,
                                              tmp_path: Path) -> None:
-    project = fast_project(trials=1, epochs=400)
+    project = fast_project(trials=1, epochs=UNTIL_STOPPED)
     assert window.session.open_project(save_variant(project, tmp_path / "pause.tuneproj"))
     steps: list[int] = []
     window.controller.batch.connect(lambda batch: steps.extend(s.step for _, s in batch.steps))
@@ -185,8 +185,8 @@ def test_closing_during_a_run_asks_and_stops_it(
 
     window = MainWindow(Settings())
     window.show()
-    assert window.session.open_project(save_variant(fast_project(trials=2, epochs=400),
-                                            tmp_path / "close.tuneproj"))
+    long_project = fast_project(trials=2, epochs=UNTIL_STOPPED)
+    assert window.session.open_project(save_variant(long_project, tmp_path / "close.tuneproj"))
     with qtbot.waitSignal(window.controller.trial_started, timeout=RUN_TIMEOUT_MS):
         window.run_action.trigger()
     answer_box("Keep running")

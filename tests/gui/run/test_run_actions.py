@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from gui_helpers import fast_project
+from gui_helpers import UNTIL_STOPPED, fast_project
 from tunestudio.config import merge_values, save_project
 from tunestudio.gui.app.main_window import MainWindow
 from tunestudio.search import TrialStarted
@@ -19,7 +19,7 @@ RUN_TIMEOUT_MS = 180_000
 def test_pause_reads_resume_and_the_clock_holds_while_paused(
         window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     path = tmp_path / "long.tuneproj"
-    save_project(fast_project(trials=2, epochs=400), path)
+    save_project(fast_project(trials=2, epochs=UNTIL_STOPPED), path)
     assert window.session.open_project(path) and window.project_view is not None
     steps: list[int] = []
     started: list[TrialStarted] = []
