@@ -321,7 +321,7 @@ def store_reports(trial: optuna.Trial, values: list[tuple[int, float]]) -> None:
     try:
         with _scoped_session(backend.scoped_session) as session:
             row = _models.TrialModel.find_or_raise_by_id(trial_id, session)
-            backend.check_trial_is_updatable(trial_id, cast(TrialState, row.state))
+            backend.check_trial_is_updatable(trial_id, row.state)
             to_stored = _models.TrialIntermediateValueModel.intermediate_value_to_stored_repr
             for step, value in fresh:
                 stored, kind = to_stored(value)
