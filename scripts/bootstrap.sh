@@ -22,6 +22,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 py=.venv/bin/python
 
+# Every install goes through the lock (scripts/lock.sh writes it), so a fresh machine gets the
+# versions CI passed. PIP_CONSTRAINT also reaches the isolated environment in which pip builds
+# the editable install (setuptools), which a -c option would not.
+export PIP_CONSTRAINT="$PWD/requirements/constraints.txt"
+
 # torch first. A machine that keeps a local CPU wheel of 2.13.0 (find-links) uses it, so
 # that no multi-GB CUDA build is downloaded; elsewhere pip picks the normal wheel for the
 # platform when the project is installed below.
@@ -37,7 +42,8 @@ fi
 spec="."
 [ -n "$extra" ] && spec=".[$extra]"
 stamp=".venv/.installed-${extra:-base}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] ||
+   [ requirements/constraints.txt -nt "$stamp" ]; then
   echo "==> installing TuneStudio ($spec) into .venv"
   "$py" -m pip install --quiet --disable-pip-version-check -e "$spec"
   touch "$stamp"

