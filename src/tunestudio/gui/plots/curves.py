@@ -28,8 +28,31 @@ def configure(item: Any) -> Any:
     return item
 
 
+class XBoundedItem(pg.PlotDataItem):  # type: ignore[misc]
+    """A curve drawn whole whose share of the view's x auto-range is `x_bound` (None: none
+    at all), not its data's extent: the planned LR schedule spans every epoch before one has
+    trained, and would otherwise squeeze the real curves into the left few percent. Its y
+    extent counts as usual."""
+
+    x_bound: tuple[float, float] | None = None
+
+    def set_x_bound(self, bound: tuple[float, float] | None) -> None:
+        """The x interval (in the shown x mode's units) the view may auto-range to for this
+        curve; the view re-ranges when it changes."""
+        if bound != self.x_bound:
+            self.x_bound = bound
+            self.informViewBoundsChanged()
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: Any = None  # noqa: N803
+                   ) -> Any:
+        if ax == 0:
+            return self.x_bound if self.x_bound is not None else (None, None)
+        return super().dataBounds(ax, frac, orthoRange)
+
+
 def make_curve(plot: Any, color: str | tuple[int, ...], name: str | None = None,
-               width: float = 1.5, alpha: int = 255, dashed: bool = False) -> Any:
+               width: float = 1.5, alpha: int = 255, dashed: bool = False,
+               item_type: type[Any] = pg.PlotDataItem) -> Any:
     c = pg.mkColor(color)
     c.setAlpha(alpha)
     pen = pg.mkPen(c, width=width)
@@ -37,8 +60,8 @@ def make_curve(plot: Any, color: str | tuple[int, ...], name: str | None = None,
         from PySide6.QtCore import Qt
 
         pen.setStyle(Qt.PenStyle.DashLine)
-    item = pg.PlotDataItem(pen=pen, name=name, skipFiniteCheck=True,
-                           autoDownsampleFactor=DOWNSAMPLE_FACTOR)
+    item = item_type(pen=pen, name=name, skipFiniteCheck=True,
+                     autoDownsampleFactor=DOWNSAMPLE_FACTOR)
     plot.addItem(item)
     return configure(item)
 
@@ -79,19 +102,32 @@ class GrowingCurve:
         count = int(keep.sum())
         if not count:
             return
-        need = self._n + count
+        kept = ys[keep]
+        self._extend({m: xs[m][keep] for m in X_MODES}, np.log10(kept) if self.log else kept)
+
+    def _extend(self, xs: dict[XMode, Array], stored: Array) -> None:
+        """Appends points already filtered (and, for a log curve, already log10)."""
+        need = self._n + len(stored)
         if need > len(self._y):
             size = max(need, 2 * len(self._y))
             self._y = np.resize(self._y, size)
             self._x = {m: np.resize(a, size) for m, a in self._x.items()}
-        kept = ys[keep]
-        self._y[self._n:need] = np.log10(kept) if self.log else kept
+        self._y[self._n:need] = stored
         for m in X_MODES:
-            part = xs[m][keep]
+            part = xs[m]
             self._x[m][self._n:need] = part
             self._x_finite[m] = self._x_finite[m] and bool(np.isfinite(part).all())
         self._n = need
         self._dirty = True
+
+    def prepend(self, xs: dict[XMode, Array], ys: Array) -> None:
+        """Puts points before those held (a resumed trial's stored history, read after its
+        new points began to arrive)."""
+        held_x = {m: self._x[m][:self._n].copy() for m in X_MODES}
+        held_y = self._y[:self._n].copy()
+        self.replace(xs, ys)
+        if len(held_y):
+            self._extend(held_x, held_y)
 
     def replace(self, xs: dict[XMode, Array], ys: Array) -> None:
         self.clear()

@@ -138,6 +138,7 @@ class TrialCurves:
         self.metric = GrowingCurve(make_points(p["metric"], color, name))
         self.lr = GrowingCurve(make_curve(p["lr"], color, name, width))
         self.grad = GrowingCurve(make_curve(p["grad"], color, name, 1.0), log=True)
+        self.shown = True  # on the plots (False: taken off by `set_shown` or `remove`)
 
     def all(self) -> dict[str, GrowingCurve]:
         return {"loss": self.loss, "smooth": self.smooth, "val": self.val, "train": self.train,
@@ -153,6 +154,18 @@ class TrialCurves:
         self.val.replace(ex, curves.val_loss)
         self.train.replace(ex, curves.train_loss)
         self.metric.replace(ex, curves.metrics.get(metric, np.full(len(curves.val_loss),
+                                                                     np.nan)))
+
+    def prepend(self, curves: Curves, metric: str) -> None:
+        """Stored points before the ones held (a resumed trial's history up to its resume
+        step). The smoothed loss is left to the caller, who smooths the whole series again."""
+        sx, ex = curves.steps_x, curves.evals_x
+        self.loss.prepend(sx, curves.loss)
+        self.lr.prepend(sx, curves.lr)
+        self.grad.prepend(sx, curves.grad_norm)
+        self.val.prepend(ex, curves.val_loss)
+        self.train.prepend(ex, curves.train_loss)
+        self.metric.prepend(ex, curves.metrics.get(metric, np.full(len(curves.val_loss),
                                                                      np.nan)))
 
     def add_steps(self, xs: dict[XMode, Array], loss: Array, smooth: Array, lr: Array,
@@ -178,6 +191,21 @@ class TrialCurves:
             plot.removeItem(curve.item)
             if key == "smooth":
                 self.panel.legend.removeItem(curve.item)
+        self.shown = False
+
+    def set_shown(self, shown: bool) -> None:
+        """Hides the trial's curves and takes its legend entry away (its points kept, still
+        fed), or shows them again: the run's trials while another experiment is shown.
+        Hidden curves count for no auto-range."""
+        if shown == self.shown:
+            return
+        for curve in self.all().values():
+            curve.item.setVisible(shown)
+        if shown:
+            self.panel.legend.addItem(self.smooth.item, self.name)
+        else:
+            self.panel.legend.removeItem(self.smooth.item)
+        self.shown = shown
 
     def restyle(self, color: str, name: str) -> None:
         """A live trial that ended becomes a thinner overlay in its own colour."""

@@ -5,8 +5,11 @@ switches between step, epoch and wall-clock seconds.
 
 Incoming points are only appended to buffers; a 30 Hz timer hands changed curves to pyqtgraph.
 Trials of the current run that ended stay as overlays (the last few), so a search's trials can
-be compared while it goes on. Trials of a fused group start together: the last one started is
-drawn as the running trial, the others keep receiving their points as overlays until they end."""
+be compared while it goes on; a new run starts afresh, and the run's trials are shown only with
+their own experiment. Trials of a fused group start together: the last one started is drawn as
+the running trial, the others keep receiving their points as overlays until they end. The x
+range follows the trained steps: the planned LR is drawn whole but leads the range only a
+little ahead of them. A resumed trial shows its stored history before its new points."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,17 +36,24 @@ from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.axes import X_MODES, Array, Curves, Smoother, XMode, curves_of
 from tunestudio.gui.plots.crosshair import Crosshair, value_at
-from tunestudio.gui.plots.curves import GrowingCurve, make_curve
+from tunestudio.gui.plots.curves import GrowingCurve, XBoundedItem, make_curve
 from tunestudio.gui.plots.panel import LIVE_COLOR, PlotPanel, TrialCurves, overlay_color
+from tunestudio.gui.run.run_header import RunHeader
 
 if TYPE_CHECKING:
     from tunestudio.config import RunConfig
     from tunestudio.gui.common.history import TrialSeries
     from tunestudio.gui.common.insights import Insights
     from tunestudio.gui.run.controller import RunController
+    from tunestudio.gui.run.worker import RunRequest
 
 REFRESH_MS = 33
 KEEP_FINISHED = 4  # trials of this run kept as overlays after they end
+# How far the x range reaches past the trained steps (a fraction of them); before the first
+# epoch ends it spans that epoch.
+AHEAD = 0.1
+EMPTY_TEXT = ("No trials to plot yet — run the experiment (Run, F5) to watch its trials "
+              "train, or select trials in the Trials tab to compare their curves.")
 
 
 class _Feed:
@@ -92,7 +103,14 @@ class LiveView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.differs)
         layout.addWidget(self.reading)
-        layout.addWidget(self.panel, 1)
+        self.empty = QLabel(EMPTY_TEXT, self)  # instead of bare axes while nothing is shown
+        self.empty.setObjectName("hint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(self.panel)
+        layout.addWidget(self.pages, 1)
         self.crosshair = Crosshair(self.panel, self.panel.plots, self.reading, self._values_at,
                                    lambda: self.x_mode)
         self.live: TrialCurves | None = None
@@ -102,8 +120,11 @@ class LiveView(QWidget):
         self._spe = 1
         self._smoother = Smoother()
         self._skip_repeat = False
+        self._fits = 0  # fit starts of the followed trial (more than one: repeat seeds)
         self.planned = GrowingCurve(make_curve(self.panel.plots["lr"], "#616161", "planned",
-                                               1.4, dashed=True))
+                                               1.4, dashed=True, item_type=XBoundedItem))
+        self._request: RunRequest | None = None  # the run whose trials are shown
+        self.header = RunHeader()
         self._colors = 0
         self.finished: dict[int, TrialCurves] = {}  # ended trials of this run, oldest first
         self._feeds: dict[int, _Feed] = {}  # still running, drawn as overlays (fused groups)
@@ -116,13 +137,16 @@ class LiveView(QWidget):
         self.timer.start()
         self.panel.set_metric_name(self._metric())
         insights.compared_changed.connect(self._load_compared)
+        insights.experiment_changed.connect(self._on_experiment_changed)
         self.panel.legend.entry_clicked.connect(self._on_legend_clicked)
         insights.reads.result.connect(self._on_result)
+        self._update_empty()
 
     # -- wiring --------------------------------------------------------------------------------
     def attach(self, controller: RunController) -> None:
         """Follow the runs of `controller` (the window's)."""
         self.controller = controller
+        controller.state_changed.connect(self._on_run_state)
         controller.trial_started.connect(self.on_trial_started)
         controller.batch.connect(self.on_batch)
         controller.trial_finished.connect(self.on_trial_finished)
@@ -130,6 +154,49 @@ class LiveView(QWidget):
     def _metric(self) -> str:
         objective = self.insights.objective()
         return objective.metric if objective is not None else "val_accuracy"
+
+    # -- the run -------------------------------------------------------------------------------
+    @Slot()
+    def _on_run_state(self) -> None:
+        """A new run: the trials of earlier runs go (compared ones stay)."""
+        controller = self.controller
+        if controller is None or not controller.is_running or \
+                controller.request is self._request:
+            return
+        self._request = controller.request
+        self._forget_run()
+
+    def _forget_run(self) -> None:
+        for curves in self.finished.values():
+            curves.remove()
+        if self.live is not None:
+            self.live.remove()
+        self.finished.clear()
+        self._feeds.clear()
+        self._ended.clear()
+        self.live, self.live_id = None, None
+        self.planned.clear()
+        self.header = RunHeader()
+        self._update_empty()
+
+    def _run_experiment(self) -> str | None:
+        return self._request.experiment if self._request is not None else \
+            self.insights.experiment_name
+
+    def _run_is_shown(self) -> bool:
+        """The run's trials are drawn while their experiment is the one shown."""
+        return self._run_experiment() == self.insights.experiment_name
+
+    @Slot()
+    def _on_experiment_changed(self) -> None:
+        shown = self._run_is_shown()
+        for curves in [*self.finished.values(), *([self.live] if self.live else [])]:
+            curves.set_shown(shown)
+        self.planned.item.setVisible(shown)
+        self._update_empty()
+
+    def _running(self) -> bool:
+        return self.controller is not None and self.controller.is_running
 
     # -- the running trial ---------------------------------------------------------------------
     @Slot(object)
@@ -139,14 +206,51 @@ class LiveView(QWidget):
                 self._feeds[self.live_id] = _Feed(self.live, self._spe, self._metric())
             self._keep_finished(self.live_id, self.live)
         self.live_id, self._live_number = ev.trial_id, ev.number
-        label = trial_label(self.insights.experiment_name, ev.number, ev.params)
+        label = trial_label(self._run_experiment(), ev.number, ev.params)
         self.live = TrialCurves(self.panel, f"{label} (running)", LIVE_COLOR, bold=True)
+        self.live.set_shown(self._run_is_shown())
         self._spe, self._smoother = 1, Smoother()
         self._skip_repeat = False
+        self._fits = 0
         self.planned.clear()
         self._config = ev.config  # merged by the search, as the trial trains it
         self.panel.set_metric_name(self._metric())
-        self.status.setText(f"Trial #{ev.number} running")
+        self.header.started(ev.trial_id, ev.number)
+        self.status.setText(self.header.text())
+        if ev.resumed_from_step:
+            self._read_history(ev.trial_id)
+        self._update_empty()
+
+    def _read_history(self, trial_id: int) -> None:
+        """A resumed trial: its stored series up to the resume step (the store cut what came
+        after), read off the GUI thread and put before the points that arrive meanwhile."""
+        url, history = self.insights.url, self.insights.history
+
+        def read() -> tuple[int, Curves | None]:
+            found = history.series(url, [trial_id])
+            return trial_id, (curves_of(found[0].steps, found[0].evals) if found else None)
+
+        self.insights.reads.submit(f"live:history:{trial_id}", read)
+
+    def _show_history(self, trial_id: int, stored: Curves | None) -> None:
+        if stored is None:
+            return
+        if trial_id == self.live_id and self.live is not None:
+            curves, holder = self.live, None
+        elif trial_id in self._feeds:
+            curves, holder = self._feeds[trial_id].curves, self._feeds[trial_id]
+        else:
+            return
+        curves.prepend(stored, self._metric())
+        loss = curves.loss.data("step")[1]
+        smoother = Smoother()  # the whole series smoothed again, the new points carry on
+        smooth = smoother.update(loss)
+        curves.smooth.replace({m: curves.loss.data(m)[0] for m in X_MODES}, smooth)
+        if holder is None:
+            self._smoother = smoother
+        else:
+            holder.smoother = smoother
+        self.refresh()
 
     def _keep_finished(self, trial_id: int, curves: TrialCurves) -> None:
         curves.restyle(self._next_color(), curves.name.replace(" (running)", ""))
@@ -215,7 +319,8 @@ class LiveView(QWidget):
                     np.array([e.metrics.get(feed.metric, nan) for e in evals]))
 
     def _fit_started(self, ev: Any) -> None:
-        if self.live is not None and len(self.live.loss):
+        self._fits += 1
+        if self._fits > 1:
             self._skip_repeat = True  # a further repeat seed: the view shows the first
             return
         self._spe = max(1, ev.steps_per_epoch)
@@ -236,11 +341,10 @@ class LiveView(QWidget):
     def on_trial_finished(self, ev: Any) -> None:
         self._ended.add(ev.trial_id)
         self._feeds.pop(ev.trial_id, None)
-        if ev.trial_id == self.live_id:
-            objective = "" if ev.objective is None else f", objective {ev.objective:.4g}"
-            self.status.setText(f"Trial #{ev.number} {ev.state}{objective}")
-            if self.live is not None:
-                self.live.restyle(LIVE_COLOR, self.live.name.replace(" (running)", ""))
+        self.header.finished(ev.trial_id, ev.number, ev.state, ev.objective)
+        self.status.setText(self.header.text())
+        if ev.trial_id == self.live_id and self.live is not None:
+            self.live.restyle(LIVE_COLOR, self.live.name.replace(" (running)", ""))
 
     # -- compared trials -----------------------------------------------------------------------
     @Slot()
@@ -251,6 +355,12 @@ class LiveView(QWidget):
         if compared:
             for tid in [t for t in self.finished if t not in compared]:
                 self.finished.pop(tid).remove()
+            if self.live is not None and self.live_id not in compared and not self._running():
+                # the last run's trial, ended: not chosen, so not shown
+                self.live.remove()
+                self.live, self.live_id = None, None
+                self.planned.clear()
+                self._update_empty()
         ids = [i for i in compared if i != self.live_id and i not in self.finished]
         for tid in list(self.overlays):
             if tid not in ids:
@@ -268,6 +378,13 @@ class LiveView(QWidget):
 
     @Slot(object)
     def _on_result(self, result: JobResult) -> None:
+        if result.key.startswith("live:history:"):
+            if result.ok:
+                self._show_history(*result.value)
+            else:
+                notifications.error(f"Could not read the resumed trial's history: "
+                                    f"{result.error}", result.detail)
+            return
         if result.key != "live:compare":
             return
         if not result.ok:
@@ -290,6 +407,7 @@ class LiveView(QWidget):
             curves = TrialCurves(self.panel, label, self._next_color())
             curves.load(prepared, metric)
             self.overlays[tid] = curves
+        self._update_empty()
         self.refresh()
 
     def trial_of_item(self, item: Any) -> int | None:
@@ -321,6 +439,7 @@ class LiveView(QWidget):
         self.overlays.clear()
         self.finished.clear()
         self.insights.compare([])
+        self._update_empty()
 
     def _next_color(self) -> str:
         """Each overlay its own colour, in turn (the palette repeats after nine)."""
@@ -329,10 +448,33 @@ class LiveView(QWidget):
 
     # -- drawing -------------------------------------------------------------------------------
     def all_curves(self) -> dict[str, TrialCurves]:
-        shown = {c.name: c for c in [*self.finished.values(), *self.overlays.values()]}
-        if self.live is not None:
+        """The trials on the plots, by name."""
+        shown = {c.name: c for c in [*self.finished.values(), *self.overlays.values()]
+                 if c.shown}
+        if self.live is not None and self.live.shown:
             shown[self.live.name] = self.live
         return shown
+
+    def _update_empty(self) -> None:
+        """A centred note instead of bare axes while no trial is on the plots."""
+        empty = not self.all_curves()
+        page = self.empty if empty else self.panel
+        if self.pages.currentWidget() is not page:
+            self.pages.setCurrentWidget(page)
+
+    def _planned_reach(self, mode: XMode) -> tuple[float, float] | None:
+        """The x interval the planned LR may lead the range over: from its start to a little
+        past the followed trial's last trained step (at least its first epoch)."""
+        x = self.planned.data(mode)[0]
+        if not len(x) or not np.isfinite(x[0]):  # none, or on the wall clock: no time yet
+            return None
+        start = float(x[0])
+        reach = float(x[min(len(x), self._spe) - 1])  # the end of the first epoch
+        if self.live is not None and len(self.live.lr):
+            trained = float(self.live.lr.data(mode)[0][-1])
+            if np.isfinite(trained):
+                reach = max(reach, trained + AHEAD * (trained - start))
+        return start, min(float(x[-1]), reach)
 
     @Slot()
     def refresh(self) -> None:
@@ -341,6 +483,7 @@ class LiveView(QWidget):
         thread's time (STYLE.md: repaint from a timer, never per point)."""
         start = time.perf_counter()
         mode = self.x_mode
+        self.planned.item.set_x_bound(self._planned_reach(mode))
         for curves in self.all_curves().values():
             curves.refresh(mode)
         self.planned.refresh(mode)
