@@ -215,3 +215,47 @@ def test_display_precision_never_becomes_the_stored_value(window: MainWindow,
     qtbot.keyClick(line, Qt.Key.Key_Return)
     assert document.value("baseline.optimizer.lr") == 0.00030000000000000003
     assert lr.spin.text() == "0.0003"
+
+
+def _wheel_over(window: MainWindow, widget: QWidget, qtbot: QtBot, notches: int = -1) -> None:
+    """A real (spontaneous) wheel turn with the pointer over `widget`, as the window system
+    delivers it: Qt picks the widget under the pointer and offers the event to its parents
+    when it is not accepted."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    handle = window.windowHandle()
+    assert handle is not None
+    QTest.wheelEvent(handle, widget.mapTo(window, widget.rect().center()),
+                     QPoint(0, 120 * notches))
+    qtbot.wait(10)
+
+
+@pytest.mark.parametrize(("path", "value"), [("training.batch_size", 64),
+                                              ("training.loss", "auto")])
+def test_wheel_over_an_unfocused_field_scrolls_the_form(
+        window: MainWindow, qtbot: QtBot, path: str, value: object) -> None:
+    window.resize(1280, 800)
+    window.session.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    baseline = window.project_view.baseline
+    window.project_view.tabs.setCurrentWidget(baseline)
+    editor = baseline.editor(path)
+    field = editor.focus_widget
+    scroll_bar = baseline.scroll_area.verticalScrollBar()
+    baseline.scroll_area.ensureWidgetVisible(field, 0, 200)
+    qtbot.waitUntil(lambda: field.isVisible())
+    before = scroll_bar.value()
+    assert scroll_bar.maximum() > before, "the form must be scrollable for this test"
+    _wheel_over(window, field, qtbot)
+    assert scroll_bar.value() > before  # the form scrolled
+    assert window.document.value(f"baseline.{path}") == value  # and the field kept its value
+    assert not field.hasFocus()
+    # Focused (a click or Tab), the field takes the wheel: the user means to change it.
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    baseline.scroll_area.ensureWidgetVisible(field, 0, 200)
+    scrolled = scroll_bar.value()
+    _wheel_over(window, field, qtbot)
+    assert window.document.value(f"baseline.{path}") != value
+    assert scroll_bar.value() == scrolled

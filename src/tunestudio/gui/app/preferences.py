@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from tunestudio import paths
 from tunestudio.gui.app.theme import apply_theme
 from tunestudio.gui.common.settings import THEMES, Settings, Theme
+from tunestudio.gui.common.wheel import wheel_only_when_focused
 from tunestudio.gui.run.devices import DeviceCatalog, DeviceCombo
 
 _THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
@@ -41,6 +42,8 @@ class PreferencesDialog(QDialog):
         for theme in THEMES:
             self.theme.addItem(_THEME_LABELS[theme], theme)
         self.theme.setCurrentIndex(THEMES.index(settings.theme))
+        for combo in (self.device, self.theme):
+            wheel_only_when_focused(combo)
         self.data_dir = QLineEdit(settings.data_dir, self)
         self.data_dir.setPlaceholderText(str(paths.data_dir()))
         browse = QPushButton("Browse…", self)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tunestudio.gui.common.wheel import wheel_only_when_focused
 from tunestudio.gui.form.spec import FieldSpec
 from tunestudio.gui.form.spinboxes import FloatSpinBox, IntSpinBox
 
@@ -72,6 +73,7 @@ class ChoiceEditor(FieldEditor):
         self.combo = QComboBox(self)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.combo.setMinimumWidth(110)
+        wheel_only_when_focused(self.combo)
         self._layout.addWidget(self.combo)
         self._layout.addStretch(1)
         self.set_choices(spec.choices, labels or {})

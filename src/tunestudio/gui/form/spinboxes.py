@@ -9,6 +9,7 @@ import math
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
 
+from tunestudio.gui.common.wheel import wheel_only_when_focused
 from tunestudio.gui.form.spec import FieldSpec
 
 _FLOAT_LIMIT = 1e300
@@ -50,6 +51,7 @@ class FloatSpinBox(QDoubleSpinBox):
         self.setRange(-_FLOAT_LIMIT, _FLOAT_LIMIT)
         self.setKeyboardTracking(False)
         self.setAccelerated(True)
+        wheel_only_when_focused(self)
         bounded_unit = spec.high is not None and spec.high <= 1.0
         self.setSingleStep(0.05 if bounded_unit else 1.0)
 
@@ -104,6 +106,7 @@ class IntSpinBox(QSpinBox):
         self.setRange(-_INT_LIMIT, _INT_LIMIT)
         self.setKeyboardTracking(False)
         self.setAccelerated(True)
+        wheel_only_when_focused(self)
 
     def stepBy(self, steps: int) -> None:
         new = self.value() + steps * self.singleStep()
