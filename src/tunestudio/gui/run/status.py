@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
+from tunestudio.gui.common.elided_label import ElidedLabel
 from tunestudio.gui.common.numbers import short
 from tunestudio.gui.run.controller import RunController
 
@@ -28,7 +29,7 @@ class RunProgress(QWidget):
         self.bar = QProgressBar(self)
         self.bar.setFixedWidth(180)
         self.bar.setTextVisible(True)
-        self.label = QLabel(self)
+        self.label = ElidedLabel("", self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
@@ -91,12 +92,12 @@ def summary_counts(summary: Any) -> str:
     return f"{'stopped' if summary.stopped else 'finished'}: {counts}"
 
 
-class RunStatusLine(QLabel):
+class RunStatusLine(ElidedLabel):
     """The status bar's line about the run: starting, the running trial with its latest
     evaluation, each trial's end, the run's summary. `clear()` on closing the project."""
 
     def __init__(self, controller: RunController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("", parent)
         self.controller = controller
         self._last_eval: Any = None
         controller.trial_started.connect(self._on_trial_started)

@@ -12,9 +12,10 @@ import uuid
 from typing import cast
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from tunestudio import paths
+from tunestudio.gui.common.elided_label import ElidedLabel
 from tunestudio.gui.common.insights import Insights
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import size
@@ -36,12 +37,12 @@ def describe(use: dict[str, object]) -> str:
     return f"Checkpoints: {size(total)} ({', '.join(parts)})"
 
 
-class CheckpointUseLabel(QLabel):
-    """Shows `describe()` of the open project; the tooltip names the folder and the
-    retention setting."""
+class CheckpointUseLabel(ElidedLabel):
+    """Shows `describe()` of the open project, cut short with "…" where the window is
+    narrow; the tooltip names the folder and the retention setting."""
 
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("", parent)
         self.insights = insights
         self.use: dict[str, object] | None = None  # the last figures read
         insights.reads.result.connect(self._on_result)

@@ -17,12 +17,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from tunestudio.gui.common import notifications
+from tunestudio.gui.common.elided_label import ElidedLabel
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.when_shown import WhenShown
 from tunestudio.gui.trials.actions import TrialActions
@@ -61,7 +63,7 @@ class TrialsPanel(QWidget):
         self.state = QComboBox(self)
         self.state.addItems(["All states", *STATES])
         self.state.currentIndexChanged.connect(self._on_state)
-        self.count = QLabel(self)
+        self.count = ElidedLabel("", self)
         self.stale_in_best = QCheckBox("Other baselines in best", self)
         self.stale_in_best.setToolTip(
             "Let trials trained on another baseline than the current one (marked in italics, "
@@ -96,9 +98,13 @@ class TrialsPanel(QWidget):
         layout.addWidget(self.problem)
         layout.addWidget(self.table, 1)
         self.checkpoints = CheckpointUseLabel(insights, self)
+        # The count keeps its room; the disk use, right-aligned, takes what is left and is the
+        # first to be cut short.
+        self.checkpoints.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.checkpoints.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         status = QHBoxLayout()
-        status.addWidget(self.count, 1)
-        status.addWidget(self.checkpoints)
+        status.addWidget(self.count)
+        status.addWidget(self.checkpoints, 1)
         layout.addLayout(status)
         self.problem.hide()
         self._experiment: str | None = None
