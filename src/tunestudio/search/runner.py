@@ -38,6 +38,7 @@ from tunestudio.search.groups import (
 )
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
+from tunestudio.search.preflight import preflight
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
 from tunestudio.search.space import distributions
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
@@ -124,7 +125,10 @@ class ExperimentRunner:
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunSummary:
-        if self.fit is train_with_engine:
+        """Raises PreflightError, before any trial is queued, when every trial would fail for
+        one cause (a missing data file, a model file that does not import)."""
+        if self.fit is train_with_engine:  # a stand-in fit (tests, benchmarks) reads no files
+            preflight(self.project, self.experiment.name, self.base_dir)
             warm_up()  # torch's one-off start-up, kept out of the first trial's duration
         store = open_store(self.project, self.url)
         try:

@@ -1,0 +1,114 @@
+"""Checks before a run that every trial would fail for one cause: the data and model files the
+baseline names exist, the user's model file imports and has its function, the data reads.
+
+Without them a missing data file or a model file with a syntax error let every trial of the
+budget start, fail with the same traceback and count as "done". The checks read what the first
+trial reads anyway (array data goes into the engine's cache, so the trial does not read it
+again). What a search varies is left to the trials: a searched `data.*` field leaves the data
+unread, a searched model kind leaves the model file alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tunestudio.config import (
+    DatasetFileData,
+    ImageFolderData,
+    Project,
+    PythonModel,
+    RunConfig,
+)
+from tunestudio.errors import TuneStudioError
+
+
+class PreflightError(TuneStudioError):
+    """The run was refused before its first trial; `problems` holds one line per cause, each
+    naming the field to fix."""
+
+    def __init__(self, experiment: str, problems: list[str]) -> None:
+        self.experiment = experiment
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"'{experiment}' was not started: every trial would fail.\n{listing}")
+
+
+def preflight(project: Project, experiment_name: str, base_dir: Path | None) -> None:
+    """Raises PreflightError when the baseline's files are missing or unreadable (paths are
+    relative to `base_dir`, the project file's folder). Runs the user's model file's import and
+    data function once, so it belongs where trials run: after the user trusted those files,
+    off the GUI thread (it imports torch when the model file does)."""
+    experiment = project.experiment(experiment_name)
+    searched = {d.path for d in experiment.search.dimensions}
+    problems = missing_files(project.baseline, base_dir)
+    if not problems and not any(p.startswith("data.") for p in searched):
+        problems += _unreadable_data(project.baseline, base_dir)
+    if not problems and not searched & {"model.kind", "model.path", "model.function"}:
+        problems += _unimportable_model(project.baseline, base_dir)
+    if problems:
+        raise PreflightError(experiment.name, problems)
+
+
+def missing_files(config: RunConfig, base_dir: Path | None) -> list[str]:
+    """One line per file or folder the config names that does not exist."""
+    problems: list[str] = []
+    source = config.data.source
+    if isinstance(source, ImageFolderData):
+        folder = _resolved(source.path, base_dir)
+        if not folder.is_dir():
+            problems.append(f"data folder '{source.path}' not found{_hint(source.path, base_dir)}"
+                            "; check data.source.path")
+    elif hasattr(source, "path"):
+        path = str(source.path)
+        if not _resolved(path, base_dir).is_file():
+            problems.append(f"data file '{path}' not found{_hint(path, base_dir)}; check "
+                            "data.source.path")
+    model = config.model
+    if isinstance(model, PythonModel) and not _resolved(model.path, base_dir).is_file():
+        problems.append(f"model file '{model.path}' not found{_hint(model.path, base_dir)}; "
+                        "check model.path")
+    weights = getattr(model, "weights_path", None)
+    if weights and not _resolved(weights, base_dir).is_file():
+        problems.append(f"weights file '{weights}' not found{_hint(weights, base_dir)}; check "
+                        "model.weights_path")
+    return problems
+
+
+def _unreadable_data(config: RunConfig, base_dir: Path | None) -> list[str]:
+    from tunestudio.engine.data import load_raw
+    from tunestudio.engine.image_folder import list_folder
+    from tunestudio.engine.loader_data import load_dataset_file
+
+    data, source = config.data, config.data.source
+    try:
+        if isinstance(source, DatasetFileData):
+            load_dataset_file(data, base_dir)
+        elif isinstance(source, ImageFolderData) and source.loading == "stream":
+            list_folder(source, base_dir)  # streamed: the images are decoded by the trials
+        else:  # array sources (a python data file's function runs here once more)
+            load_raw(data, base_dir)
+    except TuneStudioError as exc:
+        return [f"the data cannot be read: {exc}"]
+    return []
+
+
+def _unimportable_model(config: RunConfig, base_dir: Path | None) -> list[str]:
+    from tunestudio.engine import user_code
+
+    model = config.model
+    if not isinstance(model, PythonModel):
+        return []
+    try:
+        user_code.load_function(_resolved(model.path, base_dir), model.function, "model")
+    except TuneStudioError as exc:
+        return [f"the model file cannot be used: {exc}"]
+    return []
+
+
+def _resolved(raw: str, base_dir: Path | None) -> Path:
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() or base_dir is None else Path(base_dir) / path
+
+
+def _hint(raw: str, base_dir: Path | None) -> str:
+    relative = base_dir is not None and not Path(raw).expanduser().is_absolute()
+    return f" (relative paths start at {base_dir})" if relative else ""

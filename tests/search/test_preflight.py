@@ -1,0 +1,84 @@
+"""A run whose every trial would fail for one cause is refused before its first trial: the
+runner raises PreflightError naming the field, and the study holds no trial."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tiny_projects import tiny_project
+from tunestudio.config import CsvData, DataConfig, Project, PythonModel
+from tunestudio.search import ExperimentRunner, open_store
+from tunestudio.search.preflight import PreflightError, preflight
+
+
+def _with(project: Project, **baseline: object) -> Project:
+    return project.model_copy(update={"baseline": project.baseline.model_copy(update=baseline)})
+
+
+def _regression_csv(path: Path) -> Path:
+    path.write_text("a,b,y\n" + "".join(f"{i},{i % 7},{i * 0.5}\n" for i in range(40)))
+    return path
+
+
+def _stored_trials(project: Project) -> int:
+    store = open_store(project)
+    try:
+        return sum(len(list(store.trials(e.id))) for e in store.experiments())
+    finally:
+        store.close()
+
+
+def test_a_missing_data_file_refuses_the_run_before_any_trial(tmp_path: Path) -> None:
+    project = _with(tiny_project(), data=DataConfig(
+        source=CsvData(path="gone.csv", target="y", task="regression")))
+    name = project.experiments[0].name
+    with pytest.raises(PreflightError) as caught:
+        ExperimentRunner(project, name, base_dir=tmp_path).run()
+    [problem] = caught.value.problems
+    assert "data file 'gone.csv' not found" in problem and "data.source.path" in problem
+    assert str(tmp_path) in problem  # where a relative path was looked for
+    assert "was not started" in str(caught.value)
+    assert _stored_trials(project) == 0
+
+
+def test_a_model_file_that_does_not_import_refuses_the_run(tmp_path: Path) -> None:
+    (tmp_path / "net.py").write_text("def build_model(input_shape, n_outputs)\n    return 1\n")
+    project = _with(tiny_project(), model=PythonModel(path="net.py"))
+    with pytest.raises(PreflightError) as caught:
+        ExperimentRunner(project, project.experiments[0].name, base_dir=tmp_path).run()
+    [problem] = caught.value.problems
+    assert "the model file cannot be used" in problem and "SyntaxError" in problem
+    assert _stored_trials(project) == 0
+
+
+def test_a_model_file_without_its_function_is_named(tmp_path: Path) -> None:
+    (tmp_path / "net.py").write_text("def make():\n    return 1\n")
+    project = _with(tiny_project(), model=PythonModel(path="net.py"))
+    with pytest.raises(PreflightError, match="no function 'build_model'"):
+        preflight(project, project.experiments[0].name, tmp_path)
+
+
+def test_unreadable_data_and_every_missing_file_are_listed(tmp_path: Path) -> None:
+    _regression_csv(tmp_path / "d.csv")
+    project = _with(tiny_project(), data=DataConfig(
+        source=CsvData(path="d.csv", target="price", task="regression")))
+    with pytest.raises(PreflightError, match="no target column 'price'"):
+        preflight(project, project.experiments[0].name, tmp_path)
+    both = _with(project, model=PythonModel(path="nowhere/net.py", weights_path="w.pt"),
+                 data=DataConfig(source=CsvData(path="none.csv", target="y")))
+    with pytest.raises(PreflightError) as caught:
+        preflight(both, both.experiments[0].name, tmp_path)
+    assert [p.split("'")[1] for p in caught.value.problems] == [
+        "none.csv", "nowhere/net.py", "w.pt"]
+
+
+def test_readable_files_pass(tmp_path: Path) -> None:
+    _regression_csv(tmp_path / "d.csv")
+    (tmp_path / "net.py").write_text(
+        "import torch\n\ndef build_model(input_shape, n_outputs):\n"
+        "    return torch.nn.Linear(input_shape[0], n_outputs)\n")
+    project = _with(tiny_project(), model=PythonModel(path="net.py"), data=DataConfig(
+        source=CsvData(path=str(tmp_path / "d.csv"), target="y", task="regression")))
+    preflight(project, project.experiments[0].name, tmp_path)  # raises nothing
