@@ -144,3 +144,70 @@ def test_images_template_builds_its_folder_on_first_use() -> None:
     assert splits.input_shape == (1, 28, 28) and splits.n_classes == 10
     assert splits.n_train + splits.n_val + splits.n_test == 1000
     assert build_digits_folder(folder) == folder  # an existing folder is left as it is
+
+
+def _scans(root: Path, bits: int) -> Path:
+    """Case 24 (../shared/cases/24-image-folder-16bit-grey): 80 12x12 greyscale scans, class
+    'left' brighter on its left half, 'right' on its right half, values about 1,000..20,000 of
+    65535 saved as 16-bit PNGs (mode I;16), or their 8-bit copies (value >> 8)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for name in ("left", "right"):
+        (root / name).mkdir(parents=True)
+        for i in range(40):
+            a = rng.uniform(1000, 6000, size=(12, 12))
+            a[:, slice(0, 6) if name == "left" else slice(6, 12)] += rng.uniform(8000, 14000)
+            a16 = a.astype(np.uint16)
+            image = Image.fromarray(a16 if bits == 16 else (a16 >> 8).astype(np.uint8))
+            image.save(root / name / f"{i:03d}.png")
+    return root
+
+
+def test_16_bit_greyscale_pngs_are_scaled_to_8_bits_not_clamped(tmp_path: Path) -> None:
+    from PIL import Image
+
+    scans16, scans8 = _scans(tmp_path / "s16", 16), _scans(tmp_path / "s8", 8)
+    assert Image.open(scans16 / "left" / "000.png").mode == "I;16"
+    for channels in (1, 3):
+        def images(root: Path, channels: int = channels) -> np.ndarray:
+            return load_splits(DataConfig(
+                source=ImageFolderData(path=str(root), channels=channels),
+                val_fraction=0.25, test_fraction=0.0)).x_train
+
+        x16, x8 = images(scans16), images(scans8)
+        # v * 255 / 65535 rounded against v >> 8: at most one grey level apart
+        assert x16.shape == x8.shape and np.abs(x16.astype(int) - x8.astype(int)).max() <= 1
+        assert len(np.unique(x16)) > 20  # not a flat white square
+
+
+def test_16_bit_scans_train_as_well_as_their_8_bit_copies(tmp_path: Path) -> None:
+    def fit(root: Path) -> float:
+        config = RunConfig(
+            data=DataConfig(source=ImageFolderData(path=str(root), channels=1),
+                            val_fraction=0.25, test_fraction=0.0),
+            model=CNNModel(channels=[8], hidden=16),
+            schedule=ConstantSchedule(warmup_epochs=0),
+            training=TrainingConfig(epochs=10, batch_size=16, device="cpu"))
+        result = Trainer(config).fit()
+        assert result.ok, result.message
+        return result.metrics["val_accuracy"]
+
+    accuracy8 = fit(_scans(tmp_path / "s8", 8))
+    assert accuracy8 >= 0.9
+    assert fit(_scans(tmp_path / "s16", 16)) >= accuracy8 - 0.1  # was 0.5: chance
+
+
+@pytest.mark.parametrize(("mode", "values", "message"), [
+    ("F", [0.5, 1.5], "floating-point pixels"),
+    ("I", [-3, 70_000], "outside the 16-bit range"),
+])
+def test_pixels_without_an_8_bit_scale_are_refused_naming_the_file(
+        tmp_path: Path, mode: str, values: list[float], message: str) -> None:
+    from PIL import Image
+
+    image = Image.fromarray(np.array([values], np.float32 if mode == "F" else np.int32),
+                            mode=mode)
+    with pytest.raises(DataError, match=message) as raised:
+        image_folder_module._to_8bit(image, tmp_path / "odd.tif")
+    assert "odd.tif" in str(raised.value)

@@ -1,6 +1,7 @@
 """Image folders: one subfolder per class of PNG, JPEG or BMP files, labelled by the subfolder
 names in sorted order (torchvision's ImageFolder convention). The images are decoded once with
-Pillow and kept as one uint8 tensor `(N, C, H, W)` in the cache folder, keyed by the folder's
+Pillow and kept as one uint8 tensor `(N, C, H, W)` in the cache folder (16-bit images scaled
+to 8 bits, see `_to_8bit`), keyed by the folder's
 file list (names, sizes, modification times), the image size and the channels, so an edited
 folder is decoded again and an unchanged one loads in milliseconds (memory-mapped)."""
 
@@ -12,6 +13,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -21,8 +23,11 @@ from tunestudio.config import ImageFolderData
 from tunestudio.engine.dataset import DataError, RawData
 from tunestudio.engine.demo_images import ensure_digits_folder
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp"})
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: 16-bit images scaled, no longer clamped to 255 by convert("L")
 _decode_lock = threading.Lock()  # two trials of one search must not decode the same folder
 
 
@@ -133,7 +138,7 @@ def _decode(file: Path, channels: int, size: tuple[int, ...] | None) -> np.ndarr
 
     try:
         with Image.open(file) as opened:
-            image = opened.convert("L" if channels == 1 else "RGB")
+            image = _to_8bit(opened, file).convert("L" if channels == 1 else "RGB")
             if size is not None and image.size != (size[1], size[0]):
                 image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             pixels = np.asarray(image, dtype=np.uint8)
@@ -143,6 +148,31 @@ def _decode(file: Path, channels: int, size: tuple[int, ...] | None) -> np.ndarr
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
     return pixels.transpose(2, 0, 1)
+
+
+def _to_8bit(image: Image.Image, file: Path) -> Image.Image:
+    """`image` with 8-bit channels. A 16-bit or 32-bit integer greyscale image (Pillow's modes
+    `I;16`, `I;16B`, `I;16L`, `I`: microscopy, X-ray, depth, thermal PNGs) is scaled from
+    0..65535 to 0..255 (v * 255 / 65535, rounded), as skimage's `img_as_ubyte` does: Pillow's
+    own `convert("L")` clamps every value above 255 to white (Pillow issue #3011), which left
+    such folders as flat white squares training at chance. Other modes are returned as they
+    are (`convert` handles them). Raises DataError naming the file for floating-point pixels
+    or integer pixels outside 0..65535, which have no agreed 8-bit scale."""
+    from PIL import Image
+
+    mode = image.mode
+    if mode == "F":
+        raise DataError(f"image '{file}' holds floating-point pixels, which TuneStudio cannot "
+                        "scale to 8 bits; save it as an 8-bit or 16-bit PNG")
+    if not (mode == "I" or mode.startswith("I;16")):
+        return image
+    values = np.asarray(image).astype(np.int64)
+    if values.size and (values.min() < 0 or values.max() > 65535):
+        raise DataError(f"image '{file}' holds {mode} pixels from {values.min()} to "
+                        f"{values.max()}, outside the 16-bit range 0..65535; save it as an "
+                        "8-bit or 16-bit PNG")
+    scaled = (values * 255 + 65535 // 2) // 65535
+    return Image.fromarray(scaled.astype(np.uint8), mode="L")
 
 
 def _read_cache(path: Path) -> dict[str, torch.Tensor] | None:
