@@ -124,3 +124,65 @@ def test_a_missing_tensorboard_package_gets_a_clear_message(
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import fails
     with pytest.raises(TuneStudioError, match=r"pip install 'tunestudio\[tensorboard\]'"):
         TensorBoardHooks(tmp_path, "e", TAGS)
+
+
+def repeated_steps(root: Path) -> dict[str, int]:
+    """Per run folder under `root` and tag, the steps TensorBoard's own loader (which merges
+    every event file of a run) shows more than once (case 30,
+    ../shared/cases/30-tensorboard-export-twice-duplicates)."""
+    repeated: dict[str, int] = {}
+    for events in sorted(root.rglob("events.out.tfevents.*")):
+        acc = read_run(events.parent)
+        for tag in acc.Tags()["scalars"]:
+            steps = [p.step for p in acc.Scalars(tag)]
+            if len(steps) != len(set(steps)):
+                repeated[f"{events.parent.relative_to(root)}:{tag}"] = len(steps) - len(set(steps))
+    return repeated
+
+
+def test_exporting_into_a_folder_that_has_the_runs_replaces_them(
+        searched: tuple[Project, Path], tmp_path: Path) -> None:
+    """The case's commands: `run --tensorboard runs`, then `export -o runs`, twice."""
+    import shutil
+
+    project, live = searched
+    runs = tmp_path / "runs"
+    shutil.copytree(live, runs)
+    keep = run_dir(runs, project.experiments[0].name, 0) / "notes.txt"
+    keep.write_text("mine")
+    for _ in range(2):
+        store = open_store(project)
+        try:
+            export_tensorboard(store, runs, {project.experiments[0].name: TAGS})
+        finally:
+            store.close()
+        assert repeated_steps(runs) == {}
+        check_logs(project, runs)
+    for trial_folder in (runs / project.experiments[0].name).iterdir():
+        assert len(list(trial_folder.glob("events.out.tfevents.*"))) == 1
+    assert keep.read_text() == "mine"  # only event files are replaced
+
+
+def test_a_resumed_trial_logged_live_shows_each_step_once(tmp_path: Path) -> None:
+    """A trial interrupted after step 8 and resumed from its checkpoint at step 5 logs steps
+    6-8 again; the second writer's purge step hides the first process's copies."""
+    from tunestudio.engine import EvalEvent, FitStartEvent, StepEvent
+    from tunestudio.search.events import TrialFinished, TrialStarted
+
+    def segment(steps: range, resumed_from: int | None) -> None:
+        hooks = TensorBoardHooks(tmp_path, "e", TAGS)
+        hooks.on_trial_start(TrialStarted(7, 3, {"lr": 0.1}, 0, "cpu", 1, 1,
+                                          resumed_from_step=resumed_from))
+        hooks.on_fit_start(7, FitStartEvent("cpu", 10, 2, 4, 12, 100))
+        for step in steps:
+            hooks.on_step(7, StepEvent(step, (step - 1) // 4, 1.0 / step, 0.1, 1.0, 1e3,
+                                       0.01 * step))
+            if step % 4 == 0:
+                hooks.on_evaluate(7, EvalEvent(step, step // 4, 0.01 * step, 1.0, 0.5, {}))
+        hooks.on_trial_end(TrialFinished(7, 3, "complete", "", 0.5, 0.5, 1, 1, 1.0))
+
+    segment(range(1, 9), None)  # killed after step 8: its writer flushed what it had
+    segment(range(6, 13), 5)
+    folder = run_dir(tmp_path, "e", 3)
+    assert repeated_steps(tmp_path) == {}
+    assert [p.step for p in read_run(folder).Scalars("train/loss")] == list(range(1, 13))

@@ -15,7 +15,14 @@ Scalars (x axis: the optimiser step):
   metrics of the HParams summary, whose hyperparameters are the trial's searched values plus
   its `state`.
 A trial repeated with several seeds writes repeat 0 in its folder and repeat r in
-`trial-0007/repeat-r`. Event wall times: the real ones while training; on export, the
+`trial-0007/repeat-r`.
+
+Both writers replace what a run folder held before, since TensorBoard merges every event file
+of a run and would draw each step twice (a curve that zigzags; tensorboard#5448, #1011): an export
+deletes the event files of each trial folder it writes (other files stay), and a live writer
+starts with TensorBoard's purge step at the trial's first step, which hides the steps from
+that one on in older files (a resumed trial's replayed steps, a trial number logged before).
+Event wall times: the real ones while training; on export, the
 evaluation's (trial start + `wall_s`), and for steps their own stored time (trial start +
 `wall_s`), or, for steps stored before the history kept one, interpolated between evaluations.
 """
@@ -45,13 +52,28 @@ MISSING = ("TensorBoard logs need the `tensorboard` package, which is not instal
 TRIALS_PER_READ = 200  # trials whose series are read from the store at once
 
 
-def summary_writer(log_dir: Path) -> SummaryWriter:
-    """A `torch.utils.tensorboard.SummaryWriter` on `log_dir`. Raises TuneStudioError when
-    the `tensorboard` package is missing, saying how to install it."""
+def summary_writer(log_dir: Path, purge_step: int | None = None) -> SummaryWriter:
+    """A `torch.utils.tensorboard.SummaryWriter` on `log_dir`; with `purge_step` (an optimiser
+    step), TensorBoard hides the events of older files in `log_dir` at that step and later.
+    Raises TuneStudioError when the `tensorboard` package is missing, saying how to install
+    it."""
     _check_installed()
     from torch.utils.tensorboard import SummaryWriter
 
-    return SummaryWriter(log_dir=str(log_dir), flush_secs=10)
+    return SummaryWriter(log_dir=str(log_dir), flush_secs=10, purge_step=purge_step)
+
+
+EVENT_FILES = "events.out.tfevents.*"
+
+
+def clear_run(folder: Path) -> None:
+    """Delete the TensorBoard event files of a trial's run folder and of its `repeat-r`
+    folders, so that the logs written next are the run's only ones; other files stay. Raises
+    OSError when a file cannot be deleted."""
+    for sub in (folder, *sorted(folder.glob("repeat-*"))):
+        for file in sub.glob(EVENT_FILES):
+            if file.is_file():
+                file.unlink()
 
 
 def _safe(name: str) -> str:
@@ -121,6 +143,7 @@ def _write_eval(writer: SummaryWriter, step: int, epoch: float, wall_s: float, t
 def _export_trial(root: Path, experiment: str, trial: TrialRow, steps: StepSeries | None,
                   evals: EvalSeries | None, tags: tuple[str, str | None]) -> list[Path]:
     start = trial.started_at or 0.0
+    clear_run(run_dir(root, experiment, trial.number))
     repeats = sorted({*(() if steps is None else steps.repeat.tolist()),
                       *(() if evals is None else evals.repeat.tolist())} or {0})
     folders = []
@@ -204,7 +227,8 @@ class TensorBoardHooks(RunnerHooks):
         _check_installed()
         self.out_dir, self.experiment, self.tags = Path(out_dir), experiment, tags
         self._started: dict[int, TrialStarted] = {}
-        self._writers: dict[int, list[SummaryWriter]] = {}  # trial id -> one per repeat
+        # trial id -> one per repeat, made at the repeat's first step (see _current)
+        self._writers: dict[int, list[SummaryWriter | Path]] = {}
         self._last_step: dict[int, int] = {}  # of repeat 0, where the HParams summary goes
 
     def on_trial_start(self, ev: TrialStarted) -> None:
@@ -215,15 +239,30 @@ class TensorBoardHooks(RunnerHooks):
         if started is None:
             return
         writers = self._writers.setdefault(trial_id, [])
-        writers.append(summary_writer(run_dir(self.out_dir, self.experiment, started.number,
-                                              len(writers))))
+        writers.append(run_dir(self.out_dir, self.experiment, started.number, len(writers)))
 
-    def _current(self, trial_id: int) -> SummaryWriter | None:
+    def _current(self, trial_id: int, step: int) -> SummaryWriter | None:
+        """The writer of the trial's current repeat, made at its first event with the purge
+        step there: a resumed trial starts after its checkpoint's step, and the events an
+        earlier process wrote from that step on are hidden rather than drawn twice."""
         writers = self._writers.get(trial_id)
-        return writers[-1] if writers else None
+        if not writers:
+            return None
+        current = writers[-1]
+        if isinstance(current, Path):
+            current = writers[-1] = summary_writer(current, purge_step=step)
+        return current
+
+    def _current_of_repeat0(self, trial_id: int) -> None:
+        first = self._writers[trial_id][0]
+        if isinstance(first, Path):  # nothing written yet: older files' events all hidden
+            self._writers[trial_id][0] = summary_writer(first, purge_step=0)
+
+    def _made(self, trial_id: int) -> list[SummaryWriter]:
+        return [w for w in self._writers.get(trial_id, []) if not isinstance(w, Path)]
 
     def on_step(self, trial_id: int, ev: StepEvent) -> None:
-        writer = self._current(trial_id)
+        writer = self._current(trial_id, ev.step)
         if writer is None:
             return
         writer.add_scalar("train/loss", ev.loss, ev.step)
@@ -233,14 +272,17 @@ class TensorBoardHooks(RunnerHooks):
             self._last_step[trial_id] = ev.step
 
     def on_evaluate(self, trial_id: int, ev: EvalEvent) -> None:
-        writer = self._current(trial_id)
+        writer = self._current(trial_id, ev.step)
         if writer is not None:
             _write_eval(writer, ev.step, ev.epoch, ev.wall_s, ev.train_loss, ev.val_loss,
                         ev.metrics, time.time())
 
     def on_trial_end(self, ev: TrialFinished) -> None:
         started = self._started.pop(ev.trial_id, None)
-        writers = self._writers.pop(ev.trial_id, [])
+        if self._writers.get(ev.trial_id):  # a trial that ended before its first step, too
+            self._current_of_repeat0(ev.trial_id)
+        writers = self._made(ev.trial_id)
+        self._writers.pop(ev.trial_id, None)
         last_step = self._last_step.pop(ev.trial_id, 0)
         try:
             if started is not None and writers:
@@ -253,7 +295,7 @@ class TensorBoardHooks(RunnerHooks):
                 writer.close()
 
     def on_run_end(self, summary: RunSummary) -> None:
-        for writers in self._writers.values():
-            for writer in writers:
+        for trial_id in list(self._writers):
+            for writer in self._made(trial_id):
                 writer.close()
         self._writers.clear()
