@@ -195,3 +195,31 @@ def test_a_click_on_a_legend_entry_selects_the_diagnosed_trial(
     click_legend_entry(qtbot, view.view, view.legend, curve)
     assert view.insights.compared == [first.id] and view.insights.focus == first.id
     assert curve.isVisible()
+
+
+def test_the_suggested_experiment_reads_rounded_and_is_added_exact(
+        view: DiagnosisView, project: Project, qtbot: QtBot) -> None:
+    """`optimizer.lr ∈ [0.011712588580608897]` reads `[0.01171]`; a range reads `low … high`;
+    the experiment added keeps the exact values."""
+    import dataclasses
+
+    huge = next(t for t in trials(project) if t.params.get("optimizer.lr") == 10.0)
+    focus(view, qtbot, huge)
+    raw = 0.011712588580608897
+    finding = view.findings[0]
+    search = finding.experiment.search
+    dims = [FloatDimension(path="optimizer.lr", low=1e-3, high=10.0, log=True, values=[raw]),
+            FloatDimension(path="optimizer.weight_decay", low=1.2345678e-5, high=0.1)]
+    exp = finding.experiment.model_copy(update={"search": search.model_copy(
+        update={"dimensions": dims})})
+    view.findings[0] = dataclasses.replace(finding, experiment=exp)
+    view.list.setCurrentRow(-1)
+    view.list.setCurrentRow(0)
+    text = view.text.toPlainText()
+    assert "optimizer.lr ∈ [0.01171]" in text
+    assert "optimizer.weight_decay ∈ 1.235e-05 … 0.1" in text
+    assert str(raw) not in text
+    name = view.create_suggested(0)
+    assert name is not None and view.insights.document.project is not None
+    added = view.insights.document.project.experiment(name).search.dimensions[0]
+    assert added.model_dump()["values"] == [raw]

@@ -60,3 +60,21 @@ def size(n_bytes: int) -> str:
             return f"{n_bytes} B" if unit == "B" else f"{value:.3g} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def number_list(values: Any, digits: int = 4) -> str:
+    """`[0.01171, 0.02, 64]`: a list of values as `short` shows them (display only)."""
+    return "[" + ", ".join(short(v, digits) for v in values) + "]"
+
+
+def dimension_span(dim: Any, digits: int = 4) -> str:
+    """What a search dimension (a model or its dict) ranges over, for reading:
+    `0.0001 … 0.03, log`, `[0.01171, 0.02]` (its grid values), `{relu, gelu}` (choices).
+    Floats with `digits` significant digits; the dimension itself stays exact."""
+    body = dim if isinstance(dim, dict) else dim.model_dump()
+    if body.get("choices") is not None:
+        return "{" + ", ".join(short(c, digits) for c in body["choices"]) + "}"
+    if body.get("values"):
+        return number_list(body["values"], digits)
+    span = f"{short(body.get('low'), digits)} … {short(body.get('high'), digits)}"
+    return span + (", log" if body.get("log") else "")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.config import CategoricalDimension, FloatDimension, IntDimension, resolve
 from tunestudio.config.run import RunConfig
+from tunestudio.gui.common.numbers import number_list, short
 from tunestudio.gui.form.model_form import FormBinding, FormHints, build_fields
 from tunestudio.gui.project.dimension_picker import DimensionPicker, default_dimension
 
@@ -45,10 +46,10 @@ def describe(dim: dict[str, Any]) -> tuple[str, str, str, str, str]:
     kind = str(dim.get("type", ""))
     if kind == "categorical":
         span = ", ".join(map(str, dim.get("choices", [])))
-    else:
-        span = f"{dim.get('low')} … {dim.get('high')}"
+    else:  # rounded for reading (the form beside the table edits the exact values)
+        span = f"{short(dim.get('low'), 4)} … {short(dim.get('high'), 4)}"
         if dim.get("values"):
-            span += f"  (values {', '.join(map(str, dim['values']))})"
+            span += f"  (values {number_list(dim['values'])[1:-1]})"
     try:
         values = _MODELS[kind].model_validate(dim).grid_values()  # type: ignore[attr-defined]
         grid = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in values)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import add_experiment
 from tunestudio.gui.common.jobs import JobResult
+from tunestudio.gui.common.numbers import dimension_span
 from tunestudio.gui.plots.axes import Curves, curves_of
 from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import tidy
@@ -181,11 +182,7 @@ class DiagnosisView(QWidget):
             return
         f = self.findings[row]
         e = html.escape
-        dims = []
-        for d in f.experiment.search.dimensions:
-            body = d.model_dump()
-            values = body.get("values") or body.get("choices")
-            dims.append(f"{d.path} ∈ {values}")
+        dims = [f"{d.path} ∈ {dimension_span(d)}" for d in f.experiment.search.dimensions]
         parts = [f"<h3>{e(f.title)}</h3><p>{e(f.reading)}</p><b>Evidence</b><ul>",
                  *(f"<li><i>{e(_CURVE_TITLES[ev.curve])}</i>: {e(ev.text)}</li>"
                    for ev in f.evidence),
