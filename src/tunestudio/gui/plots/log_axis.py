@@ -9,6 +9,12 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
+# Room a tick label needs along its axis, in pixels: the width of `0.0003` (with a gap) on a
+# horizontal axis, a line of text on a vertical one. Labels closer than this run together.
+LABEL_PX = {"horizontal": 56.0, "vertical": 22.0}
+_MINOR = 1e-9  # the spacing that marks the unlabelled level (see `tickStrings`)
+_ALL = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+
 
 class LogValueAxis(pg.AxisItem):  # type: ignore[misc]
     """Positions are log10(value); labels are the values."""
@@ -17,29 +23,55 @@ class LogValueAxis(pg.AxisItem):  # type: ignore[misc]
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list[Any]:  # noqa: N803
         """Ticks at round values: decades (1e-4, 1e-3, ...) and, over a narrower range, the
-        1-2-5 (or every whole) multiples between them."""
-        return log_ticks(minVal, maxVal) or super().tickValues(minVal, maxVal, size)
+        1-2-5 (or every whole) multiples between them; labelled only as densely as the axis's
+        `size` pixels leave room for (the rest are unlabelled ticks)."""
+        side = "horizontal" if self.orientation in ("top", "bottom") else "vertical"
+        return log_ticks(minVal, maxVal, size, LABEL_PX[side]) or \
+            super().tickValues(minVal, maxVal, size)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        if spacing == _MINOR:
+            return [""] * len(values)
         return [f"{10 ** v:.3g}" for v in values]
 
 
-def log_ticks(low: float, high: float) -> list[tuple[float, list[float]]]:
-    """pyqtgraph tick levels for a log10 range [low, high]: (spacing, positions) pairs, majors
-    at round values (empty when the range is not finite or spans more than 40 decades)."""
+def log_ticks(low: float, high: float, length_px: float | None = None,
+              label_px: float = 0.0) -> list[tuple[float, list[float]]]:
+    """pyqtgraph tick levels for a log10 range [low, high] drawn over `length_px` pixels
+    (None: room for any labels): (spacing, positions) pairs. The first level is labelled,
+    at round values no closer than `label_px` pixels (at most ~8 decades); the second holds
+    the other round ticks, unlabelled. Empty when the range is not finite, spans more than 40
+    decades, or leaves room for fewer than two round labels (pyqtgraph's own ticks then)."""
     lo, hi = min(low, high), max(low, high)
     if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo > 40 or hi <= lo:
         return []
     span = hi - lo
-    step = max(1, int(np.ceil(span / 8)))  # at most ~8 decades labelled
+    px_per_decade = length_px / span if length_px else float("inf")
+
+    def fits(positions: list[float]) -> bool:
+        return len(positions) < 2 or \
+            float(np.min(np.diff(positions))) * px_per_decade >= label_px
+
+    def multiples(mults: tuple[float, ...]) -> list[float]:
+        return sorted(d + float(np.log10(m)) for d in decades for m in mults
+                      if lo <= d + np.log10(m) <= hi)
+
     decades = [float(d) for d in range(int(np.floor(lo)), int(np.ceil(hi)) + 1)]
+    step = max(1, int(np.ceil(span / 8)))  # at most ~8 decades labelled
+    while step * px_per_decade < label_px:
+        step += 1
     majors = [d for d in decades if lo <= d <= hi and int(d) % step == 0]
-    mults = (2.0, 5.0) if span > 1.5 else (2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
-    minors = [d + float(np.log10(m)) for d in decades for m in mults
-              if lo <= d + np.log10(m) <= hi] if span <= 4 else []
-    if len(majors) < 2:  # under a decade or two: the multiples are the labelled ticks
-        return [(1.0, sorted(majors + minors))]
-    return [(float(step), majors), (0.1, minors)]
+    if len(majors) >= 2:  # decades labelled, the 1-2-5 multiples between them ticked
+        return [(float(step), majors),
+                (_MINOR, multiples((2.0, 5.0) if span > 1.5 else _ALL) if span <= 4 else [])]
+    # under a decade or two: the multiples are the labelled ticks, as densely as they fit
+    every = multiples(_ALL)
+    labelled = next((m for m in (every, multiples((1.0, 2.0, 5.0)), multiples((1.0, 5.0)),
+                                 multiples((1.0, 3.0))) if len(m) >= 2 and fits(m)), [])
+    if not labelled:
+        return []
+    rest = [v for v in every if not any(abs(v - w) < 1e-9 for w in labelled)]
+    return [(float(step), labelled), (_MINOR, rest)]
 
 
 def tidy(plot: Any) -> Any:
