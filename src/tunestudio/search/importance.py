@@ -4,6 +4,7 @@ anything else that wants the ranking without a window."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -32,8 +33,11 @@ def param_importance(url: str, study_name: str, evaluator: str = "ped_anova"
                      ) -> dict[str, float]:
     """Importance of each searched parameter (sums to 1), by Optuna's evaluator `ped_anova`
     (Watanabe et al. 2023), `fanova` (Hutter et al. 2014) or `mdi` (a random forest's mean
-    decrease in impurity); for two objectives, of the first. Raises ValueError (Optuna's) with
-    fewer than two finished trials, KeyError for an unknown evaluator."""
+    decrease in impurity); for two objectives, of the first, in its own direction: PED-ANOVA
+    ranks what makes a given target *low* (Optuna's evaluator warns about it), so a maximised
+    first objective is handed over negated (fANOVA and MDI do not depend on the sign). Raises
+    ValueError (Optuna's) with fewer than two finished trials, KeyError for an unknown
+    evaluator."""
     import optuna
 
     study = load_study(url, study_name)
@@ -41,9 +45,14 @@ def param_importance(url: str, study_name: str, evaluator: str = "ped_anova"
         "ped_anova": optuna.importance.PedAnovaImportanceEvaluator,
         "fanova": lambda: optuna.importance.FanovaImportanceEvaluator(seed=0),
         "mdi": lambda: optuna.importance.MeanDecreaseImpurityImportanceEvaluator(seed=0)}
-    target = (lambda t: t.values[0]) if len(study.directions) > 1 else None
-    result = optuna.importance.get_param_importances(study, evaluator=make[evaluator](),
-                                                     target=target)
+    target: Callable[[Any], float] | None = None
+    if len(study.directions) > 1:
+        sign = -1.0 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else 1.0
+        target = lambda t: sign * t.values[0]  # noqa: E731
+    with warnings.catch_warnings():  # the sign is handled above; the warning would mislead
+        warnings.filterwarnings("ignore", message="PedAnovaImportanceEvaluator computes")
+        result = optuna.importance.get_param_importances(study, evaluator=make[evaluator](),
+                                                         target=target)
     return {k: float(v) for k, v in result.items()}
 
 
