@@ -218,7 +218,7 @@ class Experiment:
         runner = ExperimentRunner(
             self.project.config, self.name, base_dir=self.project.path.parent,
             options=RunOptions(trials=trials, timeout_s=timeout_s, device=device,
-                               fuse=_fuse_option(fuse)),
+                               fuse=_fuse_option(fuse), run_programs=True),
             hooks=hooks, stop_event=stop, project_path=self.project.path)
         try:
             return runner.run()

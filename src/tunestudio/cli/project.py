@@ -11,7 +11,9 @@ from tunestudio import paths, resources
 from tunestudio.cli.common import Subparsers
 from tunestudio.config import TEMPLATES, Project, ProjectFileError, from_template, load_project
 from tunestudio.config import save_project as save_project_file
+from tunestudio.config.program import program_problems
 from tunestudio.config.projectfile import write_atomic
+from tunestudio.config.templates import TEMPLATE_FILES
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -24,6 +26,17 @@ def _cmd_new(args: argparse.Namespace) -> int:
     project = from_template(args.template)
     if args.name:
         project = project.model_copy(update={"name": args.name})
+    files = [(resources.template_file(args.template, name), path.parent / name)
+             for name in TEMPLATE_FILES.get(args.template, ())]
+    clash = [str(target) for source, target in files
+             if target.exists() and target.read_bytes() != source.read_bytes()]
+    if clash and not args.force:
+        print(f"{', '.join(clash)}: already exist(s) and differ from the template's; choose "
+              "another folder or pass --force", file=sys.stderr)
+        return 1
+    for source, target in files:
+        write_atomic(target, source.read_bytes())
+        print(f"{target}: written")
     save_project_file(project, path)
     print(f"{path}: new project '{project.name}' from template '{args.template}'")
     return 0
@@ -36,6 +49,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             project = load_project(raw)
         except ProjectFileError as exc:
             print(exc, file=sys.stderr)
+            failed += 1
+            continue
+        program = project.baseline.program
+        problems = program_problems(program, Path(raw).parent) if program is not None else []
+        if problems:
+            print("\n".join(f"{raw}: baseline.{p}" for p in problems), file=sys.stderr)
             failed += 1
             continue
         print(f"{raw}: valid ({len(project.experiments)} experiment(s))")

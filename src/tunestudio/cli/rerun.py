@@ -59,7 +59,8 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
         if stop.is_set():
             break
         ExperimentRunner(project, plan.name, base_dir=project_path.parent,
-                         options=RunOptions(device=args.device, fuse=args.fuse),
+                         options=RunOptions(device=args.device, fuse=args.fuse,
+                                            run_programs=True),
                          hooks=[ConsoleProgress(quiet=args.quiet)], stop_event=stop,
                          project_path=project_path).run()
     with Store.open(url) as store:

@@ -35,8 +35,8 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
                          storage_url=getattr(args, "storage", None),
                          idle_wait_s=getattr(args, "wait", 0.0),
                          tensorboard_dir=args.tensorboard,
-
-                         fuse=getattr(args, "fuse", None))
+                         fuse=getattr(args, "fuse", None),
+                         run_programs=True)  # the command is the user's consent
     runner = ExperimentRunner(project, name, base_dir=project_path.parent, options=options,
                               hooks=hooks, stop_event=stop,
                               project_path=project_path, queue=queue)

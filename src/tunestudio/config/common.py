@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+import re
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +22,8 @@ Metric = Literal[
     "train_r2",
 ]
 ALL_METRICS: tuple[str, ...] = get_args(Metric)
+# A metric a program prints or reports (val_acc, val/f1): any such name.
+ProgramMetric = Annotated[str, Field(pattern=r"^[A-Za-z_][\w./-]*$", max_length=80)]
 _TASK_METRICS: dict[str, frozenset[str]] = {
     "classification": frozenset({"loss", "accuracy"}),
     "regression": frozenset({"loss", "mse", "mae", "r2"}),
@@ -28,9 +31,25 @@ _TASK_METRICS: dict[str, frozenset[str]] = {
 _MAXIMISED = frozenset({"accuracy", "r2"})
 
 
+# Last words of a program's metric names for which larger is better (val_acc, val/f1, mIoU).
+_MAXIMISED_WORDS = frozenset({"acc", "accuracy", "r2", "f1", "auc", "auroc", "roc_auc",
+                              "precision", "recall", "iou", "miou", "dice", "bleu", "rouge",
+                              "map", "score", "reward", "return", "top1", "top5"})
+
+
 def metric_base(metric: str) -> str:
-    """`val_accuracy` -> `accuracy`."""
-    return metric.split("_", 1)[1]
+    """`val_accuracy` -> `accuracy`; a name without a prefix is its own base."""
+    return metric.split("_", 1)[-1]
+
+
+def program_metric_mode(metric: str) -> Literal["min", "max"]:
+    """Whether larger is better for a metric a program prints: its last word says (accuracy,
+    f1, auc, iou, score... are maximised; losses and errors, and anything else, minimised). An
+    experiment's objective direction set explicitly overrides this guess."""
+    words = [w for w in re.split(r"[^a-z0-9]+", metric.lower()) if w]
+    last = words[-1] if words else ""
+    return "max" if last in _MAXIMISED_WORDS or "_".join(words[-2:]) in _MAXIMISED_WORDS \
+        else "min"
 
 
 def metrics_for_task(task: Task) -> tuple[str, ...]:
@@ -38,12 +57,15 @@ def metrics_for_task(task: Task) -> tuple[str, ...]:
 
 
 def metric_mode(metric: str) -> Literal["min", "max"]:
-    """Whether a larger value of the metric is better."""
+    """Whether a larger value of the metric is better (a built-in metric, or one a program
+    prints: see `program_metric_mode`)."""
+    if metric not in ALL_METRICS:
+        return program_metric_mode(metric)
     return "max" if metric_base(metric) in _MAXIMISED else "min"
 
 
 def check_metric_for_task(metric: str, task: Task) -> None:
-    if metric_base(metric) not in _TASK_METRICS[task]:
+    if metric not in ALL_METRICS or metric_base(metric) not in _TASK_METRICS[task]:
         allowed = ", ".join(metrics_for_task(task))
         raise ValueError(f"metric '{metric}' does not exist for {task}; use one of: {allowed}")
 

@@ -58,11 +58,22 @@ def _kind_of(model: type[BaseModel]) -> str | None:
     return f.default if f is not None and isinstance(f.default, str) else None
 
 
+def _program_field(info: FieldInfo) -> bool:
+    """A field that holds the user's program or its values (`program`, `params`): no knob of
+    the built-in run; a program's parameters are searched as `params.NAME`."""
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get("program"))
+
+
 def resolve(root: type[BaseModel], path: str) -> Leaf:
     """The leaf a path names, or ValueError listing what exists at the point it went wrong."""
     parts = path.split(".")
     if not path or any(not p for p in parts):
         raise ValueError(f"'{path}' is not a dotted path like optimizer.lr")
+    top = root.model_fields.get(parts[0])
+    if top is not None and _program_field(top):
+        raise ValueError(f"'{path}' is the program itself, not one of its parameters; search "
+                         "a program parameter as params.NAME (e.g. params.lr)")
     candidates: list[type[BaseModel]] = [root]
     walked: list[str] = []
     variants: tuple[str, ...] = ()
@@ -119,6 +130,8 @@ def _walk(
         names.extend(n for n in m.model_fields if n not in names)
     for name in names:
         owners = [m for m in models if name in m.model_fields]
+        if _program_field(owners[0].model_fields[name]):
+            continue  # the program's parameters are listed from the program, not the model
         if len(models) > 1:
             variants = tuple(k for k in (_kind_of(o) for o in owners) if k)
         members = [a for o in owners for a in _strip(o.model_fields[name].annotation)]

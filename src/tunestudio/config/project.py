@@ -14,11 +14,18 @@ from tunestudio.config.common import (
     unmeasured_reason,
 )
 from tunestudio.config.dotted import resolve
+from tunestudio.config.program import ProgramConfig, value_problem
 from tunestudio.config.run import RunConfig
-from tunestudio.config.search import SearchDefinition, baseline_value
+from tunestudio.config.search import (
+    CategoricalDimension,
+    FloatDimension,
+    IntDimension,
+    SearchDefinition,
+    baseline_value,
+)
 from tunestudio.errors import TuneStudioError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def objective_problem(search: SearchDefinition, config: RunConfig, experiment: str = ""
@@ -28,6 +35,8 @@ def objective_problem(search: SearchDefinition, config: RunConfig, experiment: s
     (`data.val_fraction`), so editors mark it. The objective's metric also feeds the pruner;
     the second objective, training time, is always measured."""
     metric = search.objective.metric
+    if config.program is not None:  # a program measures what it prints; nothing to foresee
+        return None
     if unmeasured_reason(metric, config.data.has_validation) is None:
         return None
     users = "search.objective.metric"
@@ -37,6 +46,37 @@ def objective_problem(search: SearchDefinition, config: RunConfig, experiment: s
     return (f"data.val_fraction is 0 (no validation split), so {who} never measures its "
             f"objective '{metric}' ({users}): every trial would train, then fail; hold out a "
             "validation split (e.g. data.val_fraction 0.2)")
+
+
+def program_search_problem(search: SearchDefinition, program: ProgramConfig) -> str | None:
+    """Why a search cannot run on this program, or None: each dimension must name one of its
+    parameters, with a type that fits; several seeds need the parameter that takes the seed."""
+    names = ", ".join(f"params.{p.name}" for p in program.parameters) or "none declared"
+    for dim in search.dimensions:
+        name = dim.parameter
+        if name is None:
+            return (f"{dim.path} is a built-in field; the baseline is a program, which never "
+                    f"sees it: search its parameters ({names})")
+        try:
+            parameter = program.parameter(name)
+        except KeyError:
+            return (f"{dim.path}: the program has no parameter '{name}' (its parameters: "
+                    f"{names}); declare it under baseline.program.parameters")
+        if isinstance(dim, FloatDimension) and parameter.type != "float":
+            return (f"{dim.path} is {_a(parameter.type)} parameter; use "
+                    f"{'an int' if parameter.type == 'int' else 'a categorical'} dimension")
+        if isinstance(dim, IntDimension) and parameter.type not in ("int", "float"):
+            return f"{dim.path} is {_a(parameter.type)} parameter; use a categorical dimension"
+        values = dim.choices if isinstance(dim, CategoricalDimension) \
+            else dim.grid_values() if parameter.choices is not None else []
+        for value in values:
+            problem = value_problem(parameter, value)
+            if problem is not None:
+                return f"{dim.path}: {problem}"
+    if search.repeats > 1 and not program.seed_parameter:
+        return (f"repeats is {search.repeats}, but the program takes no seed: name the "
+                "parameter that does as baseline.program.seed_parameter, or set repeats to 1")
+    return None
 
 
 class Experiment(ConfigModel):
@@ -97,6 +137,11 @@ class Project(ConfigModel):
             raise ValueError(f"experiment names repeat: {', '.join(dupes)}")
         task = self.baseline.task
         for exp in self.experiments:
+            if self.baseline.program is not None:
+                problem = program_search_problem(exp.search, self.baseline.program)
+                if problem is not None:
+                    raise ValueError(f"experiment '{exp.name}': {problem}")
+                continue
             try:
                 check_metric_for_task(exp.search.objective.metric, task)
             except ValueError as exc:
@@ -106,6 +151,11 @@ class Project(ConfigModel):
                 raise ValueError(f"baseline.{problem}")
             searched = {d.path for d in exp.search.dimensions}
             for dim in exp.search.dimensions:
+                if dim.parameter is not None:
+                    raise ValueError(
+                        f"experiment '{exp.name}': {dim.path} names a program parameter, but "
+                        "the baseline has no program; set baseline.program or search a "
+                        "built-in field")
                 leaf = resolve(RunConfig, dim.path)
                 section = dim.path.rsplit(".", 1)[0]
                 if (
@@ -120,3 +170,7 @@ class Project(ConfigModel):
                         f"baseline's {section}.kind or search over it too"
                     )
         return self
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"

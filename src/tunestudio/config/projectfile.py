@@ -52,7 +52,17 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 added a program baseline (`baseline.program`, `baseline.params`) and metrics a
+    program names; a version-2 file has neither, so only its version changes. The new version
+    keeps a TuneStudio that predates programs from misreading a program project: it says the
+    file is newer instead of naming the program fields as typos."""
+    doc["schema_version"] = 3
+    return doc
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2,
+                                                                     2: _v2_to_v3}
 
 
 def migrate(doc: dict[str, Any], path: Path | str = "<memory>") -> dict[str, Any]:

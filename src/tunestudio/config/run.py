@@ -18,6 +18,12 @@ from tunestudio.config.common import (
 from tunestudio.config.data import DataConfig
 from tunestudio.config.model import CNNModel, MLPModel, ModelConfig, TorchvisionModel
 from tunestudio.config.optim import AdamOptimizer, OptimizerConfig
+from tunestudio.config.program import (
+    ParamValue,
+    ProgramConfig,
+    ProgramParameter,
+    value_problem,
+)
 from tunestudio.config.schedule import CosineSchedule, PlateauSchedule, ScheduleConfig
 from tunestudio.config.training import EarlyStoppingConfig, EvaluationConfig, TrainingConfig
 
@@ -30,6 +36,21 @@ class RunConfig(ConfigModel):
     training: TrainingConfig = field(TrainingConfig(), "Training loop.")
     early_stopping: EarlyStoppingConfig = field(EarlyStoppingConfig(), "Early stopping.")
     evaluation: EvaluationConfig = field(EvaluationConfig(), "Evaluation cadence.")
+    program: ProgramConfig | None = field(
+        None, "Your own training program, run instead of the built-in training (the sections "
+        "above are then unused); empty = the built-in training.",
+        json_schema_extra={"program": True})
+    params: dict[str, ParamValue] = field(
+        {}, "Values of the program's parameters that differ from their defaults (a trial's "
+        "sampled values land here).", json_schema_extra={"program": True})
+
+    @property
+    def program_values(self) -> dict[str, ParamValue]:
+        """Every parameter of the program with the value this run passes: the defaults, then
+        `params` over them. Empty for a built-in run."""
+        if self.program is None:
+            return {}
+        return {**self.program.defaults(), **self.params}
 
     @property
     def task(self) -> Task:
@@ -45,6 +66,50 @@ class RunConfig(ConfigModel):
     def early_stopping_mode(self) -> Literal["min", "max"]:
         es = self.early_stopping
         return metric_mode(es.monitor) if es.mode == "auto" else es.mode
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coerce_params(cls, data: object) -> object:
+        """A float parameter given 3 holds 3.0, an int one given 3.0 holds 3 (a sampler's or a
+        JSON file's numbers), so equal values compare and fingerprint equal."""
+        if not isinstance(data, dict):
+            return data
+        program, params = data.get("program"), data.get("params")
+        if isinstance(program, ProgramConfig):
+            declared = {p.name: p for p in program.parameters}
+        elif isinstance(program, dict) and isinstance(program.get("parameters"), list):
+            declared = {}
+            for raw in program["parameters"]:
+                try:
+                    p = raw if isinstance(raw, ProgramParameter) \
+                        else ProgramParameter.model_validate(raw)
+                except ValueError:
+                    continue  # the program's own validation reports it
+                declared[p.name] = p
+        else:
+            return data
+        if isinstance(params, dict):
+            data = {**data, "params": {k: declared[k].coerce(v) if k in declared else v
+                                       for k, v in params.items()}}
+        return data
+
+    @model_validator(mode="after")
+    def _program_values(self) -> RunConfig:
+        if self.program is None:
+            if self.params:
+                raise ValueError(f"params ({', '.join(sorted(self.params))}) are a program's "
+                                 "parameters, but this run has no program; remove them or set "
+                                 "program")
+            return self
+        for name, value in self.params.items():
+            try:
+                parameter = self.program.parameter(name)
+            except KeyError as exc:
+                raise ValueError(f"params.{name}: {exc.args[0]}") from None
+            problem = value_problem(parameter, value)
+            if problem is not None:
+                raise ValueError(f"params.{name}: {problem}")
+        return self
 
     @model_validator(mode="after")
     def _cross_field(self) -> RunConfig:

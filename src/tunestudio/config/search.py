@@ -10,8 +10,16 @@ import annotated_types
 from pydantic import Field, model_validator
 from pydantic.fields import FieldInfo
 
-from tunestudio.config.common import ConfigModel, Metric, field, metric_mode
+from tunestudio.config.common import (
+    ALL_METRICS,
+    ConfigModel,
+    Metric,
+    ProgramMetric,
+    field,
+    metric_mode,
+)
 from tunestudio.config.dotted import get_value, resolve
+from tunestudio.config.program import PARAMS, param_name
 from tunestudio.config.run import RunConfig
 
 Strategy = Literal["ovat", "grid", "random", "tpe", "gp", "cmaes", "qmc"]
@@ -33,8 +41,19 @@ class _Dimension(ConfigModel):
 
     @model_validator(mode="after")
     def _path_exists(self) -> _Dimension:
+        if self.path.split(".", 1)[0] == PARAMS:
+            if param_name(self.path) is None or self.path.count(".") != 1:
+                raise ValueError(f"'{self.path}': a program parameter is named params.NAME, "
+                                 "e.g. params.lr")
+            return self  # the project checks it against its program's parameters
         resolve(RunConfig, self.path)
         return self
+
+    @property
+    def parameter(self) -> str | None:
+        """The program parameter this dimension varies (`params.lr` -> `lr`), or None for a
+        built-in field."""
+        return param_name(self.path)
 
 
 def field_limits(info: FieldInfo) -> list[tuple[str, float]]:
@@ -89,6 +108,8 @@ class _NumericDimension(_Dimension):
                 raise ValueError(f"{self.path}: values {outside} lie outside [{low:g}, {high:g}]")
             if len(set(values)) != len(values):
                 raise ValueError(f"{self.path}: values repeat")
+        if self.parameter is not None:
+            return  # a program parameter declares no limits
         info = resolve(RunConfig, self.path).info
         for op, bound in field_limits(info):
             for name, value in (("low", low), ("high", high)):
@@ -112,6 +133,8 @@ class FloatDimension(_NumericDimension):
     @model_validator(mode="after")
     def _range(self) -> FloatDimension:
         self._check_range(self.low, self.high, self.step, self.values)
+        if self.parameter is not None:
+            return self  # its type is checked against the program's parameter by the project
         leaf = resolve(RunConfig, self.path)
         if not leaf.is_numeric:
             raise ValueError(f"{self.path} is not a number; use a categorical dimension")
@@ -157,6 +180,8 @@ class IntDimension(_NumericDimension):
     def _range(self) -> IntDimension:
         self._check_range(self.low, self.high, None if self.step == 1 else self.step,
                           self.values)
+        if self.parameter is not None:
+            return self
         leaf = resolve(RunConfig, self.path)
         if not leaf.is_numeric:
             raise ValueError(f"{self.path} is not a number; use a categorical dimension")
@@ -185,6 +210,8 @@ class CategoricalDimension(_Dimension):
     def _choices(self) -> CategoricalDimension:
         if len({(type(c), c) for c in self.choices}) != len(self.choices):
             raise ValueError(f"{self.path}: choices repeat")
+        if self.parameter is not None:
+            return self
         leaf = resolve(RunConfig, self.path)
         if leaf.choices is not None:
             bad = [c for c in self.choices if c not in leaf.choices]
@@ -220,9 +247,12 @@ class PrunerConfig(ConfigModel):
 
 
 class Objective(ConfigModel):
-    metric: Metric = field("val_accuracy", "Validation metric the search optimises.")
+    metric: Metric | ProgramMetric = field(
+        "val_accuracy", "Validation metric the search optimises; with a program baseline, the "
+        "name of a metric it prints or reports (e.g. val_acc).")
     direction: Literal["auto", "maximize", "minimize"] = field(
-        "auto", "'auto' maximises accuracy and R2, minimises losses and errors."
+        "auto", "'auto' maximises accuracy and R2, minimises losses and errors (a program's "
+        "metric: maximised when its name ends in acc, accuracy, f1, auc, iou, score...)."
     )
     second: Literal["none", "train_time"] = field(
         "none", "An optional second objective (training time, minimised): the search then "
@@ -237,6 +267,12 @@ class Objective(ConfigModel):
 
     @model_validator(mode="after")
     def _validation_metric(self) -> Objective:
+        if self.metric not in ALL_METRICS:  # a program's metric: anything but a training one
+            if self.metric.lower().startswith(("train_", "train/", "train.")):
+                raise ValueError(
+                    f"the objective must be a validation metric, not '{self.metric}': tuning "
+                    "on training data rewards overfitting")
+            return self
         if not self.metric.startswith("val_"):
             raise ValueError(
                 f"the objective must be a validation metric, not '{self.metric}': tuning on "
@@ -287,7 +323,11 @@ class SearchDefinition(ConfigModel):
 
 
 def baseline_value(baseline: RunConfig, path: str) -> Any:
-    """The baseline's value at a path, or None when its variant lacks that field."""
+    """The baseline's value at a path, or None when its variant lacks that field (or its
+    program that parameter)."""
+    name = param_name(path)
+    if name is not None:
+        return baseline.program_values.get(name)
     try:
         return get_value(baseline.model_dump(mode="python"), path)
     except (KeyError, TypeError):

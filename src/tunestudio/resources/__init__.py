@@ -8,6 +8,8 @@ Files (regenerate the generated ones with the scripts in `packaging/`):
   `icons/<name>-<size>.png` are rendered from them by `packaging/render_icons.py`.
 - `tunestudio.desktop`, `tunestudio-project.xml`: the Linux desktop entry and the
   shared-mime-info declaration of `*.tuneproj`.
+- `templates/<template>/`: files a project template writes beside the project (the
+  `script` template's training scripts).
 - `demos/<name>.tuneproj`: the bundled demo projects, written from the config templates by
   `packaging/make_demos.py`.
 """
@@ -52,6 +54,11 @@ def icon_png(name: str, size: int) -> Traversable:
     if size not in ICON_SIZES:
         raise ValueError(f"no {size} px icon; sizes: {', '.join(map(str, ICON_SIZES))}")
     return root() / "icons" / f"{name}-{size}.png"
+
+
+def template_file(template: str, name: str) -> Traversable:
+    """A file a project template writes beside the project (`templates/<template>/<name>`)."""
+    return root() / "templates" / template / name
 
 
 def desktop_entry() -> Traversable:

@@ -75,6 +75,8 @@ def fuse_policy(search: SearchDefinition, override: str | None = None) -> FusePo
 
 def run_alone_reason(ctx: TrialContext) -> str | None:
     """Why no trial of this run can fuse, or None."""
+    if ctx.baseline.program is not None:
+        return "program trials never fuse: each runs as a process of its own"
     if ctx.fit is not train_with_engine:
         return "a custom training function trains one trial at a time"
     if ctx.search.repeats > 1:

@@ -39,6 +39,8 @@ from tunestudio.search.groups import (
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
 from tunestudio.search.preflight import preflight
+from tunestudio.search.program import programs_dir
+from tunestudio.search.program.checks import check_program
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
 from tunestudio.search.space import distributions
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
@@ -74,6 +76,9 @@ class RunOptions:
     idle_wait_s: float = 0.0  # a worker keeps polling this long for newly queued trials
     tensorboard_dir: str | None = None  # local worker processes write TensorBoard logs here
     fuse: str | None = None  # "auto", "off" or a number of trials: overrides search.fuse
+    # A program baseline runs only on an explicit command (the CLI, the Python API): a
+    # project opened in the window runs its program only once the user trusts it.
+    run_programs: bool = False
 
 
 class _MultiHooks(RunnerHooks):
@@ -126,8 +131,14 @@ class ExperimentRunner:
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunSummary:
         """Raises PreflightError, before any trial is queued, when every trial would fail for
-        one cause (a missing data file, a model file that does not import)."""
-        if self.fit is train_with_engine:  # a stand-in fit (tests, benchmarks) reads no files
+        one cause (a missing data file, a model file that does not import, a program that
+        cannot start), and ProgramNotTrustedError when the baseline is a program and the run
+        was not started by an explicit command (RunOptions.run_programs)."""
+        program = self.project.baseline.program
+        if program is not None:
+            check_program(program, self.experiment.name, self.base_dir,
+                          self.options.run_programs)
+        elif self.fit is train_with_engine:  # a stand-in fit (tests, benchmarks) reads no files
             preflight(self.project, self.experiment.name, self.base_dir)
             warm_up()  # torch's one-off start-up, kept out of the first trial's duration
         store = open_store(self.project, self.url)
@@ -192,6 +203,8 @@ class ExperimentRunner:
             stop_event=self.stop_event, pause_event=self.pause_event, fit=self.fit,
             running=running, best=lambda: self._best, checkpoints=self._checkpoints(),
             git=RunGitState(self.base_dir),
+            program_files=programs_dir(self.project.id)
+            if self.project.baseline.program is not None else None,
         )
         self.hooks.on_run_start(total)
         beat = _Heartbeat(store, storage, running)

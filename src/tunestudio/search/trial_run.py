@@ -43,6 +43,8 @@ from tunestudio.search.artifacts import (
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import FINGERPRINT_ATTR, STATE_ATTR
+from tunestudio.search.program import DEVICE as PROGRAM_DEVICE
+from tunestudio.search.program import TrialFiles, fit_program
 from tunestudio.search.pruning import PruningReporter, completed_trials, trial_told
 from tunestudio.search.space import suggest
 from tunestudio.store import SeriesWriter, Store
@@ -104,6 +106,7 @@ class TrialContext:
     checkpoints: CheckpointPlan | None = None  # None: no checkpoints, no resume
     git: RunGitState | None = None  # the project folder's git state, asked once per run
     data: SplitsCache = field(default_factory=SplitsCache)  # array data, split once per run
+    program_files: Path | None = None  # a program baseline's trial folders (search/program)
 
 
 class _TrialHooks(TrainerHooks):
@@ -192,8 +195,7 @@ def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | Non
         finished = _invalid(ctx, trial, params, problem, index, total, t0)
         return Prepared(trial, params, None, finished)
     # Measured here, off the training thread (hashing a data file, asking git take a while).
-    environment = trial_environment(config, device=_device_name(ctx.device
-                                                                or config.training.device),
+    environment = trial_environment(config, device=_trial_device(ctx, config),
                                     base_dir=ctx.base_dir, git=ctx.git)
     return Prepared(trial, params, config, fingerprint=fingerprint, environment=environment)
 
@@ -202,7 +204,7 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
     assert prepared.config is not None
     trial, config = prepared.trial, prepared.config
     seed0 = config.training.seed
-    device = _device_name(ctx.device or config.training.device)
+    device = _trial_device(ctx, config)
     earlier = ctx.store.trial_of_optuna(ctx.experiment_id, optuna_id(trial)) \
         if ctx.checkpoints is not None else None
     resume: State | None = None
@@ -211,8 +213,11 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
         # an interrupted trial, back from the queue, on the same config: it goes on
         assert ctx.checkpoints is not None
         trial_id = earlier.id
-        resume, note = resume_point(ctx.checkpoints, optuna_id(trial), config, seed0,
-                                    ctx.search.repeats)
+        if config.program is not None:  # it finds its checkpoint folder as it left it
+            note = "runs again with its checkpoint folder"
+        else:
+            resume, note = resume_point(ctx.checkpoints, optuna_id(trial), config, seed0,
+                                        ctx.search.repeats)
         ctx.store.resume_trial(trial_id, int(resume["step"]) if resume else 0, note)
     else:
         if earlier is not None:  # the baseline changed since: a new row, a fresh start
@@ -241,7 +246,7 @@ def train(ctx: TrialContext, run: Training) -> list[FitResult]:
     """The fits of one trial, once per repeat seed, on the calling thread."""
     config = run.prepared.config
     assert config is not None
-    device = _device_name(ctx.device or config.training.device)
+    device = _trial_device(ctx, config)
     results: list[FitResult] = []
     for repeat in range(ctx.search.repeats):
         result = _fit_once(ctx, run, config, device, repeat)
@@ -258,6 +263,14 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
     trial starts over."""
     hooks: list[TrainerHooks] = [_TrialHooks(ctx, run.trial_id, run.writer, repeat,
                                              run.pruning if repeat == 0 else None)]
+    if config.program is not None:  # the user's program, in a child process of its own
+        assert ctx.program_files is not None
+        return fit_program(config, hooks=hooks, repeat=repeat,
+                           files=TrialFiles(ctx.program_files / str(optuna_id(run.prepared.trial)),
+                                            repeat),
+                           objective=ctx.search.objective.metric, base_dir=ctx.base_dir,
+                           stop_event=ctx.stop_event, pause_event=ctx.pause_event,
+                           trial_number=run.prepared.trial.number)
     plan = ctx.checkpoints if repeat == 0 else None
     resume = run.resume if repeat == 0 else None
     if plan is not None:
@@ -343,6 +356,13 @@ def finish(ctx: TrialContext, run: Training, results: Sequence[FitResult]) -> Tr
 def optuna_id(trial: optuna.Trial) -> int:
     """Optuna's storage id of a trial (its number is per study; the id is per database)."""
     return int(trial._trial_id)
+
+
+def _trial_device(ctx: TrialContext, config: RunConfig) -> str:
+    """Where the trial trains: a program chooses its own device."""
+    if config.program is not None:
+        return PROGRAM_DEVICE
+    return _device_name(ctx.device or config.training.device)
 
 
 def _device_name(spec: str) -> str:
