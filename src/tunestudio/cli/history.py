@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -100,9 +101,38 @@ def _export_tensorboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_mlflow(args: argparse.Namespace) -> int:
+    """The history into an MLflow store (loads torch for the best trial's model, and MLflow)."""
+    from tunestudio.search.mlflow_export import export_mlflow
+
+    output = args.output or os.environ.get("MLFLOW_TRACKING_URI")
+    if not output:
+        raise TuneStudioError("--format mlflow writes to an MLflow store: name it with -o DIR "
+                              "(a folder for a local store), -o FILE.db, -o URI "
+                              "(sqlite:///..., http://...), or set MLFLOW_TRACKING_URI")
+    project, project_path = load(args.path)
+    if args.experiment is not None:
+        experiment_name(project, args.experiment)
+    done = export_mlflow(project, output, args.experiment, base_dir=project_path.parent)
+    for note in done.notes:
+        print(f"note: {note}", file=sys.stderr)
+    experiments = ", ".join(f"{name} (id {i})" for name, i in done.experiments.items())
+    print(f"{done.tracking_uri}: {done.created} run(s) created, {done.updated} updated, "
+          f"{done.unchanged} unchanged in {experiments or 'no experiment'}; "
+          f"view them with `mlflow ui --backend-store-uri {done.tracking_uri}`",
+          file=sys.stderr)
+    print(json.dumps({"tracking_uri": done.tracking_uri, "experiments": done.experiments,
+                      "created": done.created, "updated": done.updated,
+                      "unchanged": done.unchanged, "model_runs": done.models,
+                      "notes": done.notes}))
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     if args.format == "tensorboard":
         return _export_tensorboard(args)
+    if args.format == "mlflow":
+        return _export_mlflow(args)
     rows = _records(args.path, args.experiment)
     if args.output:
         with Path(args.output).open("w", newline="", encoding="utf-8") as fh:
@@ -175,10 +205,16 @@ def register(sub: Subparsers) -> None:
 
     p = sub.add_parser("export", help="export every trial of the project")
     p.add_argument("path", help="project file")
-    p.add_argument("--format", choices=["csv", "json", "tensorboard"], default="csv",
-                   help="tensorboard: one run folder per trial under DIR/EXPERIMENT/ (needs "
-                   "the tensorboard extra)")
+    p.add_argument("--format", choices=["csv", "json", "tensorboard", "mlflow"],
+                   default="csv",
+                   help="csv or json: one record per trial, full precision; tensorboard: one "
+                   "run folder per trial under DIR/EXPERIMENT/ (needs the tensorboard extra); "
+                   "mlflow: one MLflow run per trial with params, per-step metrics and the "
+                   "best trial's model, updated in place when exported again (needs the "
+                   "mlflow extra)")
     p.add_argument("--output", "-o", help="file to write (default: stdout); the folder for "
-                   "--format tensorboard")
+                   "--format tensorboard; for --format mlflow the MLflow store: a folder "
+                   "(DIR/mlflow.db, artifacts in DIR/mlartifacts), a .db file, or a tracking "
+                   "URI (default: $MLFLOW_TRACKING_URI)")
     p.add_argument("--experiment", help="only this experiment")
     p.set_defaults(func=_cmd_export)

@@ -140,6 +140,18 @@ def _write_eval(writer: SummaryWriter, step: int, epoch: float, wall_s: float, t
             writer.add_scalar(f"eval/{name}", value, step, walltime=walltime)
 
 
+def step_walltimes(steps: StepSeries, eval_steps: np.ndarray, eval_walls: np.ndarray,
+                   start: float) -> np.ndarray:
+    """The wall time (seconds since the Unix epoch) of each step point of a trial that started
+    at `start`: its own stored clock, or, for steps stored before the history kept one (NaN),
+    interpolated between the evaluations of the same repeat (`eval_steps`, `eval_walls`;
+    from the trial's start before the first)."""
+    xs = np.concatenate([[0.0], eval_steps])
+    ys = np.concatenate([[start], eval_walls])
+    return np.where(np.isfinite(steps.wall_s), start + steps.wall_s,
+                    np.interp(steps.step.astype(np.float64), xs, ys))
+
+
 def _export_trial(root: Path, experiment: str, trial: TrialRow, steps: StepSeries | None,
                   evals: EvalSeries | None, tags: tuple[str, str | None]) -> list[Path]:
     start = trial.started_at or 0.0
@@ -164,14 +176,8 @@ def _export_trial(root: Path, experiment: str, trial: TrialRow, steps: StepSerie
                                 {k: float(v[i]) for k, v in evals.metrics.items()},
                                 start + float(evals.wall_s[i]))
             if steps is not None:
-                mask = steps.repeat == repeat
-                # Steps stored before the history kept their clock (NaN) get the wall time
-                # interpolated between the evaluations (from the trial's start before the first).
-                xs = np.concatenate([[0.0], eval_steps])
-                ys = np.concatenate([[start], eval_walls])
-                walls = np.where(np.isfinite(steps.wall_s), start + steps.wall_s,
-                                 np.interp(steps.step.astype(np.float64), xs, ys))
-                _write_steps(writer, steps, mask, walls)
+                walls = step_walltimes(steps, eval_steps, eval_walls, start)
+                _write_steps(writer, steps, steps.repeat == repeat, walls)
             if repeat == 0:
                 last = int(steps.step.max()) if steps is not None and len(steps) else 0
                 objectives = {tags[0]: trial.objective}
