@@ -11,7 +11,8 @@ trials as pandas DataFrames.
 
 Everything reads and writes the project's trial history, the same database the app and the
 CLI use, so a notebook sees the trials the app ran and the app sees the notebook's.
-pandas and tqdm are the optional extra `notebook` (`pip install 'tunestudio[notebook]'`);
+pandas, and ipywidgets for tqdm's widget in a notebook, are the optional extra `notebook`
+(`pip install 'tunestudio[notebook]'`; without ipywidgets the bar is text);
 `import tunestudio` stays light: this module, and torch with it, loads on first use.
 """
 
@@ -308,14 +309,11 @@ def _fuse_option(fuse: bool | int | str | None) -> str | None:
 
 
 def _progress_bar(name: str) -> Any:
-    """A RunnerHooks drawing a tqdm bar: a widget in a notebook, text on a terminal."""
-    from tunestudio.search import RunnerHooks, TrialFinished
+    """A RunnerHooks drawing a tqdm bar: a widget in a notebook (with ipywidgets, the notebook
+    extra), text on a terminal."""
+    from tqdm.auto import tqdm
 
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        raise TuneStudioError("the progress bar needs tqdm: `pip install "
-                              "'tunestudio[notebook]'`, or pass progress=False") from None
+    from tunestudio.search import RunnerHooks, TrialFinished
 
     class TqdmProgress(RunnerHooks):
         def __init__(self) -> None:

@@ -118,3 +118,15 @@ def test_import_tunestudio_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_the_notebook_extra_gives_tqdm_its_widget() -> None:
+    """In a notebook `run()`'s tqdm.auto bar is tqdm.notebook's, an ipywidgets progress bar
+    (the notebook extra installs ipywidgets; without it tqdm raises 'IProgress not found')."""
+    from tqdm.notebook import tqdm
+
+    bar = tqdm(total=4, desc="lr", unit="trial", display=False)
+    bar.update(4)
+    widget = bar.container.children[1]
+    assert type(widget).__name__ == "FloatProgress" and widget.max == 4
+    bar.close()

@@ -1,37 +1,51 @@
-"""Progress of a run on a terminal: trial i/N, ETA, best so far, and a summary at the end."""
+"""Progress of a run on a terminal: a line per trial started and ended (trial i/N, state,
+objective, best so far, elapsed time and ETA), a summary at the end, and, when the stream is a
+terminal, a tqdm bar of the trials done below the lines."""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
+
+from tqdm import tqdm
 
 from tunestudio.search.events import RunSummary, TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
 
 
 def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+    return str(tqdm.format_interval(max(0.0, seconds)))
 
 
 class ConsoleProgress(RunnerHooks):
+    """Writes a run's progress to `stream` (default stderr); `quiet` writes nothing."""
+
     def __init__(self, stream: TextIO | None = None, quiet: bool = False):
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.started = time.monotonic()
         self.total: int | None = None
         self.tty = self.stream.isatty()
+        self.bar: Any = None  # the tqdm bar of trials while a run goes on at a terminal
 
     def _say(self, text: str) -> None:
-        if not self.quiet:
+        if self.quiet:
+            return
+        if self.bar is not None:  # above the bar, which is redrawn below it
+            self.bar.write(text, file=self.stream)
+            self.stream.flush()
+        else:
             print(text, file=self.stream, flush=True)
 
     def on_run_start(self, total_trials: int | None) -> None:
         self.started = time.monotonic()
         self.total = total_trials
+        if self.tty and not self.quiet and total_trials != 0:
+            # mininterval 0: a trial ends seconds apart, so each end redraws the bar
+            self.bar = tqdm(total=total_trials, unit="trial", file=self.stream,
+                            dynamic_ncols=True, leave=False, mininterval=0)
         if total_trials == 0:
             self._say("nothing to run: every trial of this experiment's plan has run on the "
                       "current config")
@@ -53,12 +67,18 @@ class ConsoleProgress(RunnerHooks):
             eta = f"  ETA {_clock(elapsed / max(ev.done, 1) * left)}"
         objective = "" if ev.objective is None else f" objective {ev.objective:.4g}"
         best = "" if ev.best_objective is None else f"  best {ev.best_objective:.4g}"
-        bar = _bar(ev.done, ev.total)
         note = f" ({ev.message.splitlines()[0]})" if ev.message and ev.state != "complete" else ""
-        self._say(f"{bar} {ev.done}/{ev.total or '?'}  {ev.state}{objective}{note}  "
+        self._say(f"trial #{ev.number} {ev.done}/{ev.total or '?'}  {ev.state}{objective}{note}  "
                   f"{ev.duration_s:.1f}s{best}  elapsed {_clock(elapsed)}{eta}")
+        if self.bar is not None:
+            if ev.best_objective is not None and math.isfinite(ev.best_objective):
+                self.bar.set_postfix_str(f"best {ev.best_objective:.4g}", refresh=False)
+            self.bar.update(max(0, ev.done - self.bar.n))
 
     def on_run_end(self, summary: RunSummary) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
         counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.counts.items())) or "no trials"
         self._say(f"{summary.experiment}: {counts} in {_clock(summary.duration_s)} "
                   f"({summary.message})")
@@ -70,10 +90,3 @@ class ConsoleProgress(RunnerHooks):
 
 def _fmt(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def _bar(done: int, total: int | None, width: int = 20) -> str:
-    if not total:
-        return "[" + "?" * 3 + "]"
-    filled = round(width * min(done, total) / total)
-    return "[" + "#" * filled + "-" * (width - filled) + "]"
