@@ -3,6 +3,8 @@ database clock, and where a project's history lives by default."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -87,3 +89,36 @@ def test_display_url_hides_the_password() -> None:
 def test_optuna_engine_kwargs_wait_on_sqlite_locks() -> None:
     assert optuna_engine_kwargs("sqlite:////x.db", 12) == {"connect_args": {"timeout": 12}}
     assert optuna_engine_kwargs("postgresql+psycopg2://h/db") == {"pool_pre_ping": True}
+
+
+# A process on a platform without fcntl (Windows has msvcrt instead): the setup lock of two
+# stores on one SQLite file still excludes, and is free again once released.
+_NO_FCNTL = r"""
+import sys
+sys.modules["fcntl"] = None  # `import fcntl` raises ImportError, as on Windows
+import threading
+from tunestudio.store import Store
+
+url = sys.argv[1]
+with Store.open(url) as first, Store.open(url) as second:
+    entered = threading.Event()
+
+    def wait_for_lock():
+        with second.setup_lock():
+            entered.set()
+
+    with first.setup_lock():
+        other = threading.Thread(target=wait_for_lock)
+        other.start()
+        assert not entered.wait(0.5), "both stores held the setup lock at once"
+    assert entered.wait(30), "the setup lock was not free after its release"
+    other.join()
+print("excluded")
+"""
+
+
+def test_the_setup_lock_excludes_without_fcntl(tmp_path: Path) -> None:
+    url = f"sqlite:///{(tmp_path / 'history.sqlite').as_posix()}"
+    done = subprocess.run([sys.executable, "-c", _NO_FCNTL, url], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "excluded", done.stderr

@@ -23,11 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
-
+from filelock import FileLock
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -152,8 +148,10 @@ class Database:
         processes starting together on a fresh database can both try to create them).
 
         PostgreSQL: a session advisory lock, so it spans machines. SQLite: an exclusive lock on
-        a `<database>.lock` file beside the database (POSIX; elsewhere no lock), since holding
-        SQLite's own write lock would block Optuna's DDL in this very process."""
+        a `<database>.lock` file beside the database, since holding SQLite's own write lock
+        would block Optuna's DDL in this very process. The file lock is `filelock`'s: flock on
+        POSIX, msvcrt.locking on Windows, a lock file's existence where neither exists; each
+        call opens its own handle, so threads of one process exclude each other too."""
         if self.parsed.get_backend_name() == "postgresql":
             with translate_errors(self.where, self.busy_timeout_s), \
                     self.engine.connect() as conn:
@@ -163,14 +161,11 @@ class Database:
                     yield
                 finally:
                     conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_SETUP_LOCK})")
-        elif self.is_sqlite and self.parsed.database and fcntl is not None:
+        elif self.is_sqlite and self.parsed.database:
             lock_path = Path(self.parsed.database.removeprefix("file:").split("?")[0] + ".lock")
-            with lock_path.open("a") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
+            # thread_local=False: the lock object is this call's alone, not shared by threads
+            with FileLock(lock_path, thread_local=False):
+                yield
         else:
             yield
 
