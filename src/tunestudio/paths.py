@@ -110,9 +110,11 @@ def folder_size(path: Path) -> tuple[int, int]:
 def checkpoint_disk_use(project_id: uuid.UUID) -> dict[str, object]:
     """Disk use of a project's checkpoints, for `tunestudio info` and the GUI: bytes and files
     of the finished trials' artifacts and of the running (or interrupted) trials' resume
-    checkpoints, and the folder they live in."""
+    checkpoints, the folder they live in (`path`) and the artifact store's folder
+    (`artifacts_path`: what optuna-dashboard's `--artifact-dir` serves)."""
     folder = data_dir() / "projects" / str(project_id)  # read only: nothing is created
     kept, kept_files = folder_size(folder / "artifacts")
     running, running_files = folder_size(folder / "running")
-    return {"path": str(folder), "bytes": kept + running, "artifacts_bytes": kept,
+    return {"path": str(folder), "artifacts_path": str(folder / "artifacts"),
+            "bytes": kept + running, "artifacts_bytes": kept,
             "artifacts": kept_files, "resume_bytes": running, "resume_files": running_files}

@@ -47,7 +47,10 @@ def test_twelve_trials_with_retention_three_keep_three_checkpoints() -> None:
     assert kept == {t.number for t in complete[:3]}
     assert len(list(plan.artifacts.iterdir())) == 3
     assert not any(plan.running.iterdir())  # no resume files once the trials finished
-    assert paths.checkpoint_disk_use(project.id)["artifacts"] == 3
+    use = paths.checkpoint_disk_use(project.id)
+    assert use["artifacts"] == 3
+    # what `tunestudio info` tells optuna-dashboard's --artifact-dir
+    assert use["artifacts_path"] == str(plan.artifacts)
 
 
 def test_confusion_and_test_split_use_the_stored_model_and_train_nothing(

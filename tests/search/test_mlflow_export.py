@@ -53,7 +53,7 @@ def _history(project: Project) -> tuple[list[TrialRow], dict[int, object], dict[
         store.close()
 
 
-def test_runs_params_metric_history_and_the_best_model_read_back(
+def test_runs_params_metric_history_and_the_best_model_read_back_and_again(
         searched: tuple[Project, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project, data_dir = searched
     monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(data_dir))
@@ -126,27 +126,16 @@ def test_runs_params_metric_history_and_the_best_model_read_back(
     meta = json.loads((local / "model.pt.json").read_text(encoding="utf-8"))
     assert meta["trial_number"] == best.number
 
-
-def test_exporting_again_adds_no_run_and_no_point(
-        searched: tuple[Project, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project, data_dir = searched
-    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(data_dir))
-    out = str(tmp_path / "store.db")
-    first = export_mlflow(project, out)
-    again = export_mlflow(project, out)
+    # exporting again (into a .db file named the same way) adds no run and no point
+    again = export_mlflow(project, str(tmp_path / "mlruns" / "mlflow.db"))
+    assert again.tracking_uri == done.tracking_uri
     assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
-    client = MlflowClient(tracking_uri=first.tracking_uri)
-    [exp_id] = first.experiments.values()
-    runs = client.search_runs([exp_id], run_view_type=ViewType.ALL)
-    assert len(runs) == 4
-    trials, steps, _ = _history(project)
-    for run in runs:
-        t = next(t for t in trials if str(t.number) == run.data.tags["tunestudio.trial_number"])
-        assert len(client.get_metric_history(run.info.run_id, "train/loss")) == \
+    assert len(client.search_runs([exp.experiment_id], run_view_type=ViewType.ALL)) == 4
+    for t in trials:
+        run_id = runs[t.number].info.run_id
+        assert len(client.get_metric_history(run_id, "train/loss")) == \
             len(steps[t.id])  # type: ignore[arg-type]
-        assert len(client.get_metric_history(run.info.run_id,
-                                             "objective/val_accuracy")) == 1
-    best_id = first.models[project.experiments[0].name]
+        assert len(client.get_metric_history(run_id, "objective/val_accuracy")) == 1
     assert len(client.list_artifacts(best_id, "model")) == 2
 
 

@@ -20,6 +20,13 @@ from tunestudio.config import Project, load_project
 Command = Callable[[argparse.Namespace], int]
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
+PROJECT_HELP = "the project file (.tuneproj)"
+
+
+def add_project(parser: argparse.ArgumentParser, help: str = PROJECT_HELP) -> None:
+    """The project argument, named PROJECT in every command's usage (its value: `args.path`)."""
+    parser.add_argument("path", metavar="PROJECT", help=help)
+
 
 def load(path: str) -> tuple[Project, Path]:
     """The project at `path` and its absolute path. Raises ProjectFileError (a

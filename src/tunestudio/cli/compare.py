@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from tunestudio.cli.common import Subparsers, load
+from tunestudio.cli.common import Subparsers, add_project, load
 from tunestudio.errors import TuneStudioError
 
 
@@ -71,12 +71,16 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    p = sub.add_parser("diff", help="two trials' configs side by side, differences marked")
-    p.add_argument("path", help="project file")
+    p = sub.add_parser("diff", help="two trials' configs side by side, differences marked",
+                       description="Show the full configs two trials trained (or a trial and "
+                       "the current baseline) side by side, * marking each field that differs, "
+                       "and where they ran in different environments.")
+    add_project(p)
     p.add_argument("a", metavar="A", help="trial id (see `trials`), or 'baseline'")
     p.add_argument("b", metavar="B", help="trial id, or 'baseline' (the current one)")
     p.add_argument("--changed", action="store_true", help="only the fields that differ")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--format", choices=["table", "json"], default="table",
+                   help="table (side by side) or json")
     p.set_defaults(func=_cmd_diff)
 
 

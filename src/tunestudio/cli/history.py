@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from tunestudio.cli.common import Subparsers, experiment_name, load
+from tunestudio.cli.common import Subparsers, add_project, experiment_name, load
 from tunestudio.errors import TuneStudioError
 from tunestudio.paths import checkpoint_disk_use
 
@@ -193,18 +193,28 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    p = sub.add_parser("trials", help="list the trials of a project's experiments")
-    p.add_argument("path", help="project file")
+    p = sub.add_parser("trials", help="list the trials of a project's experiments",
+                       description="List every trial of the project's history: state, "
+                       "objective (mean ± std over seeds), values, duration and whether it "
+                       "trained the current config.")
+    add_project(p)
     p.add_argument("--experiment", help="only this experiment")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="table (rounded for the eye), csv or json (exact values, every field)")
     p.set_defaults(func=_cmd_trials)
 
-    p = sub.add_parser("info", help="storage URL, experiments, trial counts and best (JSON)")
-    p.add_argument("path", help="project file")
+    p = sub.add_parser("info", help="storage URL, experiments, trial counts and best (JSON)",
+                       description="Print, as JSON, where the project's history and checkpoints "
+                       "live (storage_url, checkpoints.artifacts_path: optuna-dashboard's "
+                       "--artifact-dir), each experiment's trial counts and best trial, and the "
+                       "checkpoints' disk use.")
+    add_project(p)
     p.set_defaults(func=_cmd_info)
 
-    p = sub.add_parser("export", help="export every trial of the project")
-    p.add_argument("path", help="project file")
+    p = sub.add_parser("export", help="export every trial of the project",
+                       description="Export the trials of the project's history: as csv or json "
+                       "records, TensorBoard logs, or runs of an MLflow tracking store.")
+    add_project(p)
     p.add_argument("--format", choices=["csv", "json", "tensorboard", "mlflow"],
                    default="csv",
                    help="csv or json: one record per trial, full precision; tensorboard: one "

@@ -9,7 +9,7 @@ import shutil
 import sys
 import threading
 
-from tunestudio.cli.common import Subparsers, load, stop_on_signals
+from tunestudio.cli.common import Subparsers, add_project, load, stop_on_signals
 
 BACKUP_SUFFIX = ".before-lr-find"
 
@@ -48,7 +48,7 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("lr-find", help="LR range test on the baseline; optionally write the "
                        "suggested range into an experiment",
                        description=__doc__)
-    p.add_argument("path", metavar="PROJECT")
+    add_project(p)
     p.add_argument("--write-to", metavar="EXPERIMENT",
                    help="set this experiment's optimizer.lr dimension to the suggested range")
     p.add_argument("--steps", type=int, default=100, help="steps of the sweep (default 100)")

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from tunestudio.cli.common import Subparsers, experiment_name, load
+from tunestudio.cli.common import Subparsers, add_project, experiment_name, load
 
 FORMATS = ("state_dict", "torchscript", "onnx")
 
@@ -40,8 +40,12 @@ def _cmd_export_model(args: argparse.Namespace) -> int:
 
 def register(sub: Subparsers) -> None:
     p = sub.add_parser("export-model", help="write a trial's stored model (its best "
-                       "checkpoint) as a state dict, TorchScript or ONNX file")
-    p.add_argument("path", help="project file")
+                       "checkpoint) as a state dict, TorchScript or ONNX file",
+                       description="Write a trial's stored model (its best checkpoint; default "
+                       "the experiment's best trial) as a state dict, TorchScript or ONNX file "
+                       "with a JSON file beside it, and check that it predicts as the stored "
+                       "model on the validation split.")
+    add_project(p)
     p.add_argument("--trial", type=int, metavar="N",
                    help="the trial's number (#N) in the experiment (default: its best trial "
                    "on the current baseline)")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tunestudio import paths, resources
-from tunestudio.cli.common import Subparsers
+from tunestudio.cli.common import PROJECT_HELP, Subparsers, add_project
 from tunestudio.config import TEMPLATES, Project, ProjectFileError, from_template, load_project
 from tunestudio.config import save_project as save_project_file
 from tunestudio.config.program import program_problems
@@ -92,20 +92,30 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    p = sub.add_parser("new", help="create a project file from a template")
-    p.add_argument("path", help="where to write the .tuneproj file")
-    p.add_argument("--template", default="digits", choices=sorted(TEMPLATES))
+    p = sub.add_parser("new", help="create a project file from a template",
+                       description="Write a new project file (baseline config and experiments) "
+                       "from a bundled template; it validates before it is written.")
+    add_project(p, "where to write the .tuneproj file")
+    p.add_argument("--template", default="digits", choices=sorted(TEMPLATES),
+                   help="the template to start from (default: digits)")
     p.add_argument("--name", help="project name (default: the template's)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=_cmd_new)
 
-    p = sub.add_parser("validate", help="check project files; exit 1 naming each bad field")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser("validate", help="check project files; exit 1 naming each bad field",
+                       description="Load and validate each project file: 'PROJECT: ok', or "
+                       "'PROJECT: field.path: message' for each problem and exit code 1.")
+    p.add_argument("paths", nargs="+", metavar="PROJECT", help=PROJECT_HELP + "; several may "
+                   "be given")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("schema", help="print the JSON schema of the project file")
+    p = sub.add_parser("schema", help="print the JSON schema of the project file",
+                       description="Print the JSON schema of the .tuneproj format (for editors "
+                       "and validators).")
     p.set_defaults(func=_cmd_schema)
 
-    p = sub.add_parser("demo", help="create (once) and open the bundled digits demo project")
+    p = sub.add_parser("demo", help="create (once) and open the bundled digits demo project",
+                       description="Create the digits demo project in TuneStudio's data folder "
+                       "the first time, validate it and open it in the app.")
     p.add_argument("--no-gui", action="store_true", help="create and validate only")
     p.set_defaults(func=_cmd_demo)

@@ -13,7 +13,13 @@ import sys
 import threading
 from typing import Any
 
-from tunestudio.cli.common import Subparsers, experiment_name, load, stop_on_signals
+from tunestudio.cli.common import (
+    Subparsers,
+    add_project,
+    experiment_name,
+    load,
+    stop_on_signals,
+)
 from tunestudio.cli.training import _fuse_value
 from tunestudio.errors import TuneStudioError
 
@@ -92,8 +98,11 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
 
 def register(sub: Subparsers) -> None:
     p = sub.add_parser("rerun", help="re-run the best trials with several seeds: mean ± std, "
-                       "and which are within the noise of the best")
-    p.add_argument("path", help="project file")
+                       "and which are within the noise of the best",
+                       description="Train the experiment's best trials again with several "
+                       "seeds (each seed a trial, fused where possible); `trials` then shows "
+                       "each one's mean ± std and whether it is within the noise of the best.")
+    add_project(p)
     p.add_argument("--experiment", help="experiment name (default: the project's first)")
     p.add_argument("--top", type=int, default=3, help="how many of the best trials (default 3)")
     p.add_argument("--seeds", type=int, default=3, help="seeds per trial (default 3)")

@@ -11,7 +11,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tunestudio.cli.common import Subparsers, experiment_name, load, stop_on_signals
+from tunestudio.cli.common import (
+    Subparsers,
+    add_project,
+    experiment_name,
+    load,
+    stop_on_signals,
+)
 from tunestudio.config import Project
 
 
@@ -116,8 +122,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    p = sub.add_parser("run", help="run an experiment (adds trials to it when run again)")
-    p.add_argument("path", help="project file")
+    p = sub.add_parser("run", help="run an experiment (adds trials to it when run again)",
+                       description="Queue the experiment's budget and train trial after trial "
+                       "(fused where they can be); running it again adds trials to the same "
+                       "experiment. Ctrl+C stops cleanly, keeping the running trial to resume.")
+    add_project(p)
     p.add_argument("--experiment", help="experiment name (default: the project's first)")
     p.add_argument("--trials", type=int, help="trials to run now (overrides the budget)")
     p.add_argument("--timeout", type=float, help="seconds (overrides the budget)")
@@ -132,8 +141,11 @@ def register(sub: Subparsers) -> None:
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("worker", help="run queued trials of an experiment from this machine "
-                       "against a shared database")
-    p.add_argument("path", help="project file")
+                       "against a shared database",
+                       description="Pop the experiment's queued trials from a shared database "
+                       "(PostgreSQL, the postgres extra) and train them here; start one per "
+                       "GPU host after `tunestudio run` queued them.")
+    add_project(p)
     p.add_argument("--experiment", help="experiment name (default: the project's first)")
     p.add_argument("--storage", help="database URL (default: the project's)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
@@ -147,8 +159,10 @@ def register(sub: Subparsers) -> None:
     p.set_defaults(func=_cmd_worker)
 
     p = sub.add_parser("train", help="train the project's baseline once; prints the outcome "
-                       "as JSON")
-    p.add_argument("path", help="project file")
+                       "as JSON",
+                       description="Train the project's baseline config once, with progress on "
+                       "stderr and the outcome (status, metrics, duration) as JSON on stdout.")
+    add_project(p)
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: the config's)")
     p.add_argument("--epochs", type=int, help="train this many epochs instead")
     p.set_defaults(func=_cmd_train)
