@@ -266,3 +266,30 @@ def test_a_pruned_fit_writes_no_checkpoint_with_final_best_only(tmp_path: Path) 
                      device="cpu").fit()
     hook.wait()
     assert result.status == "pruned" and not any(tmp_path.iterdir())
+
+
+def test_a_resumed_fit_keeps_its_plateau_cuts_and_early_stopping_count(tmp_path: Path) -> None:
+    """Every evaluation after the first is "no improvement" to both (min_delta 10): the
+    plateau schedule halves the LR at each one and early stopping ends the fit at the sixth.
+    Stopped after 3 epochs and resumed, the fit goes on at the cut LR and stops at the same
+    step as the uninterrupted one: both states travel with the checkpoint."""
+    config = tiny({"training.epochs": 8, "training.deterministic": True,
+                   "schedule.kind": "plateau", "schedule.patience": 0,
+                   "schedule.min_delta": 10.0, "schedule.factor": 0.5,
+                   "schedule.floor_fraction": 1 / 1024, "early_stopping.enabled": True,
+                   "early_stopping.patience": 5, "early_stopping.min_delta": 10.0})
+    whole = Recorder()
+    reference = Trainer(config, hooks=[whole], device="cpu").fit()
+    assert reference.status == "stopped_early" and "did not improve" in reference.message
+    hook = CheckpointHook(tmp_path, monitor="val_loss")
+    stopped = Trainer(config, hooks=[hook, StopAfter(3)], device="cpu").fit()
+    assert stopped.status == "stopped"
+    state = load(tmp_path / "latest.pt")
+    assert state["plateau"]["cuts"] == 2 and state["early_stopping"]["bad"] == 2
+    rest = Recorder()
+    resumed = Trainer(config, hooks=[rest], device="cpu", resume=state).fit()
+    spe = whole.starts[0].steps_per_epoch
+    assert [e.lr for e in rest.steps] == [e.lr for e in whole.steps][3 * spe:]
+    assert rest.steps[0].lr == pytest.approx(config.optimizer.lr / 4)
+    assert (resumed.status, resumed.steps, resumed.message) == \
+        (reference.status, reference.steps, reference.message)

@@ -316,6 +316,8 @@ class _StopAtEpoch(TrainerHooks):
 @pytest.mark.parametrize("optimizer", [
     {"optimizer.kind": "sgd", "optimizer.lr": 0.05},
     {"optimizer.kind": "adam", "optimizer.lr": 0.005},
+    # RMSprop keeps a momentum buffer beside its square average only when momentum > 0
+    {"optimizer.kind": "rmsprop", "optimizer.lr": 0.002, "optimizer.momentum": 0.9},
 ])
 def test_a_fused_trials_checkpoint_resumes_as_a_lone_trial(
         tmp_path: Path, optimizer: dict[str, Any]) -> None:
@@ -339,6 +341,19 @@ def test_a_fused_trials_checkpoint_resumes_as_a_lone_trial(
     spe = full.starts[0].steps_per_epoch
     assert [s.loss for s in resumed.steps] == pytest.approx(
         [s.loss for s in full.steps][2 * spe:], rel=1e-3)
+    lone = tmp_path / "lone"
+    Trainer(configs[0], hooks=[CheckpointHook(lone, monitor=None), _StopAtEpoch(2)],
+            device="cpu").fit()
+    want = load_checkpoint(lone / LATEST)["optimizer"]["state"]
+    kept = load_checkpoint(tmp_path / LATEST)["optimizer"]["state"]  # the resume trained `state`
+    assert len(want) == len(kept) == 4
+    for index, tensors in want.items():  # the same buffers, in torch.optim's layout
+        got = kept[index]
+        assert sorted(got) == sorted(tensors), index
+        for name, tensor in tensors.items():
+            scale = float(tensor.abs().max())  # float32 rounding of two summation orders
+            assert torch.allclose(got[name], tensor, rtol=1e-3, atol=1e-4 * scale), \
+                (index, name)
 
 
 def test_group_checkpoints_are_written_when_the_trial_ends(tmp_path: Path) -> None:
@@ -377,9 +392,14 @@ def test_a_members_best_checkpoint_is_the_lone_trials(tmp_path: Path, every_epoc
     from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
 
     # so high a learning rate that the validation loss is best after the first epoch and
-    # rises after: the best state is made epochs after it was kept
+    # rises after: the best state is made epochs after it was kept, when the plateau schedule
+    # has cut the LR and early stopping counted bad evaluations since (both are the best
+    # epoch's in the file)
     config = tiny({"training.epochs": 6, "optimizer.kind": "sgd", "optimizer.lr": 0.4,
-                   "optimizer.momentum": 0.9, "model.width": 16})
+                   "optimizer.momentum": 0.9, "model.width": 16, "schedule.kind": "plateau",
+                   "schedule.patience": 0, "schedule.min_delta": 10.0,
+                   "schedule.factor": 0.9,
+                   "early_stopping.enabled": True, "early_stopping.patience": 100})
     other = tiny({"training.epochs": 6, "optimizer.kind": "sgd", "model.width": 32,
                   "training.seed": 4})
     group_hook = PacedCheckpointHook(tmp_path / "group", monitor="val_loss",
@@ -391,9 +411,10 @@ def test_a_members_best_checkpoint_is_the_lone_trials(tmp_path: Path, every_epoc
     fused_best = load_checkpoint(tmp_path / "group" / BEST)
     lone_best = load_checkpoint(tmp_path / "lone" / BEST)
     assert fused_best["epoch"] == 1
-    for key in ("epoch", "step", "evaluated_at", "early_stopping"):
+    for key in ("epoch", "step", "evaluated_at"):
         assert fused_best[key] == lone_best[key], key
-    for key in ("metrics", "best"):
+    assert fused_best["plateau"]["cuts"] == 0 and fused_best["early_stopping"]["bad"] == 0
+    for key in ("metrics", "best", "early_stopping", "plateau"):
         assert fused_best[key] == pytest.approx(lone_best[key], rel=1e-4), key
     assert fused_best["best_value"] == pytest.approx(lone_best["best_value"], rel=1e-4)
     assert torch.equal(fused_best["rng"]["batch_order"], lone_best["rng"]["batch_order"])
