@@ -81,6 +81,9 @@ def test_padded_sigmoid_units_are_masked() -> None:
 
 @pytest.mark.parametrize("optimizer", [
     {"optimizer.kind": "sgd", "optimizer.lr": 0.05, "optimizer.momentum": 0.9},
+    # plain momentum in every trial: the update in place, without Nesterov's extra term
+    {"optimizer.kind": "sgd", "optimizer.lr": 0.05, "optimizer.momentum": 0.9,
+     "optimizer.nesterov": False, "optimizer.weight_decay": 1e-3},
     {"optimizer.kind": "adam", "optimizer.lr": 0.005, "optimizer.weight_decay": 1e-3},
     {"optimizer.kind": "adamw", "optimizer.lr": 0.005, "optimizer.weight_decay": 0.05},
     {"optimizer.kind": "rmsprop", "optimizer.lr": 0.001, "optimizer.momentum": 0.5},
@@ -89,8 +92,10 @@ def test_each_optimiser_matches_torch_optim(optimizer: dict[str, Any]) -> None:
     base = {**LONG, **optimizer}
     varied = {**base, "optimizer.lr": optimizer["optimizer.lr"] / 3, "training.seed": 2,
               "optimizer.l1": 1e-4, "training.grad_clip_norm": 0.5}
-    if optimizer["optimizer.kind"] == "sgd":
+    if optimizer["optimizer.kind"] == "sgd" and "optimizer.nesterov" not in optimizer:
         varied["optimizer.nesterov"] = True
+    elif optimizer["optimizer.kind"] == "sgd":
+        varied["optimizer.momentum"] = 0.5
     check_group([tiny(base), tiny(varied)])
 
 
@@ -124,8 +129,36 @@ def test_plateau_cuts_and_early_stopping_per_trial() -> None:
     assert [len(r.evals) for r in recs] == [r.results[0].steps // spe for r in recs]
 
 
+CNN = {"model.kind": "cnn", "model.channels": [4, 8], "model.hidden": 16}
+
+
+@pytest.mark.parametrize("model", [{}, CNN], ids=["hand-written", "vmap"])
+def test_each_trial_keeps_its_own_label_smoothing(model: dict[str, Any]) -> None:
+    """Label smoothing rides on the trial axis: trials of 0.2, 0 and 0.05 fuse, and each
+    computes its own loss and gradients, also after the first leaves the group (the stack
+    then drops its row); trials of one value take torch's own kernel, as alone."""
+    def config(smoothing: float, **values: Any) -> RunConfig:
+        return tiny({**LONG, **model, "training.label_smoothing": smoothing, **values})
+
+    mixed = [config(0.2), config(0.0, **{"training.seed": 2}),
+             config(0.05, **{"optimizer.lr": 0.003})]
+    assert len({fuse_signature(c) for c in mixed}) == 1
+    recs, trainer = fused(mixed, extra=[[_Stopper("pruned", 2)], [], []])
+    assert trainer._hand_written == (not model)
+    assert [r.results[0].status for r in recs] == ["pruned", "completed", "completed"]
+    for config_, rec in zip(mixed, recs, strict=True):
+        single = alone(config_)
+        if rec.results[0].status == "pruned":
+            spe = rec.starts[0].steps_per_epoch
+            assert losses(rec) == pytest.approx(losses(single)[:2 * spe], rel=REL)
+        else:
+            assert_same_run(rec, single)
+    if not model:
+        check_group([config(0.2, **{"model.width": 16}), config(0.2, **{"training.seed": 3})])
+
+
 def test_cnn_matches_lone_runs() -> None:
-    cnn = {**LONG, "model.kind": "cnn", "model.channels": [4, 8], "model.hidden": 16}
+    cnn = {**LONG, **CNN}
     check_group([tiny(cnn), tiny({**cnn, "training.seed": 3, "optimizer.lr": 0.003})],
                 route="vmap")
 

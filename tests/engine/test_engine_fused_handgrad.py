@@ -29,11 +29,13 @@ def autograd_pass(stack: StackedMLP, x: torch.Tensor, y: torch.Tensor, shared: b
     for p in stack.params:
         p.grad = None
     out = stack.forward(x, shared, training=True)
-    k, b, c = out.shape
-    if loss.kind == "cross_entropy":
-        each = nn.functional.cross_entropy(out.reshape(k * b, c), y.expand(k, b).reshape(-1),
-                                           reduction="none",
-                                           label_smoothing=loss.label_smoothing).view(k, b)
+    k, b = out.shape[:2]
+    if loss.kind == "cross_entropy":  # each trial with its own label smoothing
+        eps = loss.label_smoothing
+        each = torch.stack([nn.functional.cross_entropy(
+            out[i], y.expand(k, b)[i], reduction="none",
+            label_smoothing=float(eps[i] if isinstance(eps, torch.Tensor) else eps))
+            for i in range(k)])
     else:
         each = (out.reshape(k, b) - y).square()
     losses = each.mean(1)
@@ -55,7 +57,8 @@ def test_hand_written_pass_equals_autograd(act: type[nn.Module], shared: bool) -
     x = torch.randn(9, 6) if shared else torch.randn(3, 9, 6)
     y = torch.randint(0, 4, (9,)) if shared else torch.randint(0, 4, (3, 9))
     l1 = torch.tensor([0.0, 1e-3, 2e-2])
-    for spec in (handgrad.LossSpec("cross_entropy"), handgrad.LossSpec("cross_entropy", 0.1)):
+    for spec in (handgrad.LossSpec("cross_entropy"), handgrad.LossSpec("cross_entropy", 0.1),
+                 handgrad.LossSpec("cross_entropy", torch.tensor([0.2, 0.0, 0.05]))):
         want_loss, want_out, want_grads = autograd_pass(stack, x, y, shared, spec, l1)
         loss, out = stack.forward_backward(x, y, shared, spec, l1)
         assert torch.allclose(loss, want_loss, rtol=1e-5, atol=1e-7)

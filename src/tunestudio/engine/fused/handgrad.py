@@ -22,7 +22,7 @@ Used for the common case: no dropout, no mixed precision (`supports` says when).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -46,18 +46,29 @@ _BACKWARDS: dict[Callable[..., torch.Tensor], Backward] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LossSpec:
-    """The data loss of a group: `kind` and cross-entropy's label smoothing."""
+    """The data loss of a group: `kind` and cross-entropy's label smoothing, one number for
+    every trial or a `(K,)` tensor, each trial's own (in the order of the stack's rows)."""
 
     kind: Literal["cross_entropy", "mse"]
-    label_smoothing: float = 0.0
+    label_smoothing: float | torch.Tensor = 0.0
 
     @classmethod
-    def of(cls, config: RunConfig) -> LossSpec:
-        if config.loss_kind == "cross_entropy":
-            return cls("cross_entropy", config.training.label_smoothing)
-        return cls("mse")
+    def of(cls, configs: Sequence[RunConfig], device: str | torch.device = "cpu") -> LossSpec:
+        """The loss of trials with these configs (one loss kind), in the stack's row order."""
+        if configs[0].loss_kind != "cross_entropy":
+            return cls("mse")
+        values = [c.training.label_smoothing for c in configs]
+        if len(set(values)) == 1:
+            return cls("cross_entropy", values[0])
+        return cls("cross_entropy", torch.tensor(values, dtype=torch.float32, device=device))
+
+    def select(self, rows: torch.Tensor) -> LossSpec:
+        """The loss of the trials at `rows` `(R,)` (a stack that dropped its stopped rows)."""
+        if not isinstance(self.label_smoothing, torch.Tensor):
+            return self
+        return LossSpec(self.kind, self.label_smoothing.index_select(0, rows))
 
 
 def supports(activation: Callable[..., torch.Tensor], any_dropout: bool, mixed_precision: bool
@@ -254,6 +265,12 @@ def _loss_and_grad(z: torch.Tensor, target: torch.Tensor, loss: LossSpec
         eps = loss.label_smoothing
         grad = log_p.exp()
         index = target.unsqueeze(1)
+        if isinstance(eps, torch.Tensor):  # each trial its own: (K,) viewed over (K, C, B)
+            e = eps.view(-1, 1, 1)
+            grad.scatter_add_(1, index, (e - 1.0).expand(index.shape).to(grad.dtype))
+            each = (1.0 - e[:, 0]) * nll - e[:, 0] * log_p.mean(1)
+            grad.sub_(e / z.shape[1])
+            return each.mean(1), grad.div_(batch)
         grad.scatter_add_(1, index, _filled(index.shape, -(1.0 - eps), z))
         if eps:
             each = (1.0 - eps) * nll - eps * log_p.mean(1)

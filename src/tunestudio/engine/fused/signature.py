@@ -4,9 +4,10 @@ Trials fuse when everything that shapes the computation is the same: the data (a
 the model's kind and layer structure, the batch size and epochs (so every trial takes the same
 steps), the loss, the evaluation cadence, the optimiser kind, the device and precision. What
 only changes numbers rides on the trial axis as a tensor or a per-trial object: learning rate
-and its schedule, weight decay, L1, momentum / betas / eps / alpha, gradient clipping, early
-stopping, the seed (initial weights and batch order), and, for the built-in MLP, the widths of
-the hidden layers (padded to the widest, the extra units masked) and dropout."""
+and its schedule, weight decay, L1, momentum / betas / eps / alpha, gradient clipping, label
+smoothing, early stopping, the seed (initial weights and batch order), and, for the built-in
+MLP, the widths of the hidden layers (padded to the widest, the extra units masked) and
+dropout."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tunestudio.config import ImageFolderData, MLPModel, RunConfig
 _PER_TRIAL: dict[str, frozenset[str]] = {
     "optimizer": frozenset({"lr", "weight_decay", "l1", "momentum", "nesterov", "beta1",
                             "beta2", "eps", "alpha"}),
-    "training": frozenset({"seed", "grad_clip_norm"}),
+    "training": frozenset({"seed", "grad_clip_norm", "label_smoothing"}),
 }
 # Whole sections that are per trial: each trial keeps its own schedule and early stopping.
 _PER_TRIAL_SECTIONS = frozenset({"schedule", "early_stopping"})

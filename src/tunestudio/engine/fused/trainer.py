@@ -8,11 +8,11 @@ group only owns the stacked weights and the fused optimiser.
 
 Per trial: initial weights (its seed, drawn exactly as `Trainer.setup` draws them), batch order
 (its own generator, as `Trainer` draws it), learning rate and schedule (its own `LRSchedule`,
-plateau included), optimiser hyperparameters, gradient clipping, L1, early stopping, pruning and
-divergence. A trial that stops leaves the group: its learning rate becomes 0 (its weights freeze,
-its series ends) and, once enough rows are dead, the stack is compacted. One trial's numbers
-never depend on another's: trials share no reduction across the trial axis but the sum of their
-losses, whose gradient is 1 for each."""
+plateau included), optimiser hyperparameters, gradient clipping, L1, label smoothing, early
+stopping, pruning and divergence. A trial that stops leaves the group: its learning rate
+becomes 0 (its weights freeze, its series ends) and, once enough rows are dead, the stack is
+compacted. One trial's numbers never depend on another's: trials share no reduction across the
+trial axis but the sum of their losses, whose gradient is 1 for each."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ from tunestudio.engine.events import (
     TrainerHooks,
 )
 from tunestudio.engine.fused import handgrad
-from tunestudio.engine.fused.metrics import gather_trials, make_trial_loss, trial_metrics
+from tunestudio.engine.fused.metrics import TrialLoss, gather_trials, trial_metrics
 from tunestudio.engine.fused.optim import FusedOptimizer
 from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle, hand_fused_mlp
 from tunestudio.engine.fused.stacked import FusionError, StackedMLP, StackedModel, VmapStack
@@ -212,8 +212,9 @@ class FusedTrainer:
         self._clip = torch.tensor([math.inf if c is None else c for c in clips],
                                   dtype=torch.float32, device=self.device)
         self._clips = any(c is not None for c in clips)
-        self.trial_loss = make_trial_loss(cfg)
-        self._loss_spec = handgrad.LossSpec.of(cfg)
+        row_configs = [m.config for m in by_row]  # each trial's own label smoothing
+        self.trial_loss = TrialLoss(row_configs, self.device)
+        self._loss_spec = handgrad.LossSpec.of(row_configs, self.device)
         self._hand_written = isinstance(self.stack, StackedMLP) and \
             self.stack.hand_written(self._autocast is not None)
         self._x_train, self._y_train = self._tensor(data.x_train), self._tensor(data.y_train)
@@ -655,6 +656,8 @@ class FusedTrainer:
         self.stack.select(rows)
         self.optimizer.select(rows, self.stack.params)
         self._clip = self._clip.index_select(0, rows)
+        self.trial_loss = self.trial_loss.select(rows)
+        self._loss_spec = self._loss_spec.select(rows)
         self._window = [(n, loss.index_select(0, rows), out.index_select(0, rows),
                          idx if idx.dim() == 1 else idx.index_select(0, rows))
                         for n, loss, out, idx in self._window]
