@@ -7,6 +7,7 @@ import json
 from tunestudio.config import from_template, merge_values
 from tunestudio.config.diff import MISSING, config_diff, show_value
 from tunestudio.config.fingerprint import (
+    canonical_config,
     config_fingerprint,
     fingerprint_data,
     fingerprint_json,
@@ -25,6 +26,26 @@ def test_the_same_config_has_the_same_fingerprint_and_any_change_another() -> No
                         ("training.seed", 1), ("optimizer.kind", "sgd")]:
         changed = merge_values(base, {path: value})
         assert config_fingerprint(changed) != config_fingerprint(base), path
+
+
+def test_the_batch_size_and_every_other_field_but_the_device_define_the_run() -> None:
+    """Only `training.device` places a run: the hashed data holds every other field of the
+    config, so a change of any (the batch size, say) is a change of the fingerprint."""
+    base = from_template("digits").baseline
+    assert base.training.batch_size != 32
+    smaller = merge_values(base, {"training.batch_size": 32})
+    assert config_fingerprint(smaller) != config_fingerprint(base)
+    assert point_fingerprint(base, {"training.batch_size": 32}) == config_fingerprint(smaller)
+
+    def leaves(tree: dict[str, object], prefix: str = "") -> set[str]:
+        out: set[str] = set()
+        for key, value in tree.items():
+            out |= leaves(value, f"{prefix}{key}.") if isinstance(value, dict) \
+                else {f"{prefix}{key}"}
+        return out
+
+    dumped = base.model_dump(mode="json")
+    assert leaves(dumped) - leaves(canonical_config(dumped)) == {"training.device"}
 
 
 def test_the_device_places_a_run_and_is_not_part_of_its_fingerprint() -> None:

@@ -76,8 +76,16 @@ def check_logs(project: Project, root: Path) -> None:
             assert [p.step for p in points] == steps[t.id].step.tolist()
         assert [p.value for p in acc.Scalars("train/lr")] == pytest.approx(
             steps[t.id].lr.tolist(), rel=1e-6)  # float32 in the event file
-        for tag in ("eval/val_loss", "eval/train_loss", "eval/val_accuracy", "eval/wall_s"):
-            assert len(acc.Scalars(tag)) == n_evals, (tag, t.number)
+        for tag in ("eval/val_loss", "eval/train_loss", "eval/val_accuracy", "eval/wall_s",
+                    "eval/epoch"):
+            points = acc.Scalars(tag)
+            assert len(points) == n_evals, (tag, t.number)
+            # each evaluation at the optimiser step it was made after, as the steps are
+            assert [p.step for p in points] == evals[t.id].step.tolist(), (tag, t.number)
+        assert [p.value for p in acc.Scalars("eval/val_loss")] == pytest.approx(
+            evals[t.id].val_loss.tolist(), rel=1e-6)
+        assert [p.value for p in acc.Scalars("eval/epoch")] == evals[t.id].epoch.tolist()
+        assert evals[t.id].step.tolist()[-1] == steps[t.id].step.tolist()[-1]
         assert {"train/loss", "eval/val_accuracy", TAGS[0]} <= scalars
         hp = session_hparams(acc)
         for key, value in t.params.items():

@@ -94,6 +94,26 @@ def test_ovat_knob_that_matters_exceeds_the_noise_and_one_that_does_not_stays_wi
     assert "within the baseline's seed noise" in wd_v.describe()
 
 
+def test_ovat_threshold_with_unequal_seed_counts(store: Store) -> None:
+    """A baseline of 4 seeds against values run with 1 and 2: the threshold is Z standard
+    errors of a difference of a 4-seed mean and the least-repeated value's mean,
+    2 * s * sqrt(1/4 + 1/1), s the baseline's sample standard deviation."""
+    baseline = from_template("digits").baseline
+    lr = baseline.optimizer.lr
+    search = SearchDefinition(strategy="ovat", dimensions=[
+        FloatDimension(path="optimizer.lr", low=1e-5, high=1e-1, log=True,
+                       values=[1e-3, lr, 1e-1])])
+    eid = store.ensure_experiment("ovat", "s")
+    add(store, eid, 0, 0.95, repeats=4, **{"optimizer.lr": lr})
+    add(store, eid, 1, 0.93, repeats=1, **{"optimizer.lr": 1e-3})
+    add(store, eid, 2, 0.96, repeats=2, **{"optimizer.lr": 1e-1})
+    [verdict] = ovat_verdicts(store.trials(eid), search, baseline, "maximize")
+    s = STD * math.sqrt(4 / 3)
+    assert verdict.threshold == pytest.approx(2 * s * math.sqrt(1 / 4 + 1 / 1))  # 0.0258
+    assert verdict.effect == pytest.approx(0.02) and verdict.exceeds_noise is False
+    assert verdict.best_value == 1e-1 and verdict.values == 3
+
+
 def test_ovat_without_repeated_baseline_says_the_noise_is_unknown(store: Store) -> None:
     baseline = from_template("digits").baseline
     lr = baseline.optimizer.lr
