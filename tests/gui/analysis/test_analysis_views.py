@@ -90,8 +90,12 @@ def test_history_parallel_slices_and_contour_hold_every_trial(
 
 def test_importance_from_the_study_in_the_project_storage(view: AnalysisView,
                                                           qtbot: QtBot) -> None:
+    # before the first result: a hint in the plot's place, not bare axes
+    assert view.importance.page.is_empty and "once computed" in \
+        view.importance.page.hint.text()
     view.tabs.setCurrentWidget(view.importance)
     qtbot.waitUntil(lambda: bool(view.importance.importances), timeout=30_000)
+    assert not view.importance.page.is_empty and view.importance.view.isVisible()
     dims = {"optimizer.lr", "optimizer.weight_decay", "model.width", "training.batch_size"}
     assert set(view.importance.importances) <= dims
     assert sum(view.importance.importances.values()) == pytest.approx(1.0, abs=1e-6)

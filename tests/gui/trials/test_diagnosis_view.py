@@ -133,11 +133,17 @@ def test_trial_detail_confusion_kfold_and_lr_range_written_into_the_search(
     detail = TrialDetail(insights)
     qtbot.addWidget(detail)
     detail.show()
+    # no bare axes: each plot says what would fill it
+    pages = detail.plot_pages
+    assert all(p.is_empty and "Select a trial" in p.hint.text() for p in pages.values())
     trial = next(t for t in trials(project) if t.params == {"optimizer.lr": 0.003})
     insights.set_focus(trial.id)
     qtbot.waitUntil(lambda: detail.config is not None, timeout=10_000)
+    assert pages["confusion"].is_empty and not detail.cm_view.isVisible()
+    assert "Compute confusion matrix" in pages["confusion"].hint.text()
     detail.cm_button.click()
     qtbot.waitUntil(lambda: detail.matrix is not None, timeout=60_000)
+    assert not pages["confusion"].is_empty and detail.cm_view.isVisible()
     assert detail.matrix is not None and detail.matrix.shape == (10, 10)
     assert "Weakest classes" in detail.cm_label.text()
     detail.cv_button.click()
@@ -174,6 +180,7 @@ def test_trial_detail_confusion_kfold_and_lr_range_written_into_the_search(
     assert not detail.fold_scores
     for label in (detail.cm_label, detail.cv_label, detail.lr_label):
         assert label.text() == "Not run for this trial yet."
+    assert all(p.is_empty and "for this trial yet" in p.hint.text() for p in pages.values())
     assert not detail.lr_view.getPlotItem().listDataItems()
     insights.set_focus(trial.id)
     qtbot.waitUntil(lambda: detail.suggested_range == (low, high), timeout=10_000)
@@ -223,3 +230,15 @@ def test_the_suggested_experiment_reads_rounded_and_is_added_exact(
     assert name is not None and view.insights.document.project is not None
     added = view.insights.document.project.experiment(name).search.dimensions[0]
     assert added.model_dump()["values"] == [raw]
+
+
+def test_the_diagnosis_plot_is_a_hint_until_a_trial_is_chosen(
+        view: DiagnosisView, project: Project, qtbot: QtBot) -> None:
+    """No bare axes: a hint says to select a trial; a trial's curves replace it."""
+    assert view.plot_page.is_empty and not view.view.isVisible()
+    assert view.plot_page.hint.isVisible()
+    assert "Select a trial" in view.plot_page.hint.text()
+    focus(view, qtbot, trials(project)[0])
+    assert not view.plot_page.is_empty and view.view.isVisible()
+    view.insights.set_focus(None)
+    assert view.plot_page.is_empty and not view.view.isVisible()

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
 
@@ -46,16 +47,22 @@ class ImportancePlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.view, 1)
+        # a hint until the first importances are drawn (bare axes say nothing)
+        self.page = EmptyState(self.view, "Parameter importance appears here once computed "
+                               "(it needs at least two complete trials).", self)
+        layout.addWidget(self.page, 1)
 
     def evaluator_key(self) -> str:
         return EVALUATORS[self.evaluator.currentText()]
 
     def set_message(self, text: str) -> None:
         self.message.setText(text)
+        if self.bars is None:
+            self.page.set_empty(True, text)
 
     def show_importances(self, importances: dict[str, float], seconds: float) -> None:
         self.importances = dict(importances)
+        self.page.set_empty(False)
         if self.bars is not None:
             self.plot.removeItem(self.bars)
         names = list(importances)[::-1]  # most important on top

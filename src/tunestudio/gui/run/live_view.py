@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +36,7 @@ from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.axes import X_MODES, Array, Curves, Smoother, XMode, curves_of
 from tunestudio.gui.plots.crosshair import Crosshair, value_at
 from tunestudio.gui.plots.curves import GrowingCurve, XBoundedItem, make_curve
+from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.panel import LIVE_COLOR, PlotPanel, TrialCurves, overlay_color
 from tunestudio.gui.run.run_header import RunHeader
 
@@ -103,13 +103,8 @@ class LiveView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.differs)
         layout.addWidget(self.reading)
-        self.empty = QLabel(EMPTY_TEXT, self)  # instead of bare axes while nothing is shown
-        self.empty.setObjectName("hint")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.pages = QStackedWidget(self)
-        self.pages.addWidget(self.empty)
-        self.pages.addWidget(self.panel)
+        self.pages = EmptyState(self.panel, EMPTY_TEXT, self)  # not bare axes: a hint
+        self.empty = self.pages.hint
         layout.addWidget(self.pages, 1)
         self.crosshair = Crosshair(self.panel, self.panel.plots, self.reading, self._values_at,
                                    lambda: self.x_mode)
@@ -457,10 +452,7 @@ class LiveView(QWidget):
 
     def _update_empty(self) -> None:
         """A centred note instead of bare axes while no trial is on the plots."""
-        empty = not self.all_curves()
-        page = self.empty if empty else self.panel
-        if self.pages.currentWidget() is not page:
-            self.pages.setCurrentWidget(page)
+        self.pages.set_empty(not self.all_curves())
 
     def _planned_reach(self, mode: XMode) -> tuple[float, float] | None:
         """The x interval the planned LR may lead the range over: from its start to a little

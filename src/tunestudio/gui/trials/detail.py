@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import set_dimension_range
 from tunestudio.gui.common.jobs import JobResult
+from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.lr_range import draw_lr_range, lr_range_widget
 from tunestudio.gui.plots.theme import follow_theme
@@ -36,6 +37,17 @@ if TYPE_CHECKING:
     from tunestudio.config import Project, RunConfig
     from tunestudio.gui.common.insights import Insights
     from tunestudio.store import TrialRow
+
+
+_SELECT = "Select a trial in the table above."
+_NOT_RUN = {
+    "confusion": "Not computed for this trial yet: “Compute confusion matrix” above draws it "
+                 "from the trial's stored best model.",
+    "kfold": "Not run for this trial yet: “Run k-fold cross-validation” above trains its "
+             "config once per fold.",
+    "lr": "Not run for this trial yet: “Run LR range test” above sweeps the learning rate "
+          "on its config.",
+}
 
 
 def _page(parent: QWidget, button: QPushButton, plot: Any, *extra: QWidget) -> QWidget:
@@ -71,11 +83,14 @@ class TrialDetail(QWidget):
         self.lr_view = lr_range_widget()
         for view in (self.cm_view, self.cv_view, self.lr_view):
             tidy(view.getPlotItem())
-        self.tabs.addTab(_page(self, self.cm_button, self.cm_view, self.cm_label),
-                         "Confusion matrix")
-        self.tabs.addTab(_page(self, self.cv_button, self.cv_view, self.cv_label),
+        # each plot a hint until it has a result to draw (bare axes say nothing)
+        self.plot_pages = {what: EmptyState(view, _SELECT, self) for what, view in (
+            ("confusion", self.cm_view), ("kfold", self.cv_view), ("lr", self.lr_view))}
+        self.tabs.addTab(_page(self, self.cm_button, self.plot_pages["confusion"],
+                               self.cm_label), "Confusion matrix")
+        self.tabs.addTab(_page(self, self.cv_button, self.plot_pages["kfold"], self.cv_label),
                          "Cross-validation")
-        self.tabs.addTab(_page(self, self.lr_button, self.lr_view, self.write_button,
+        self.tabs.addTab(_page(self, self.lr_button, self.plot_pages["lr"], self.write_button,
                                self.lr_label), "LR range test")
         self.env_label = QLabel(self)
         self.env_label.setWordWrap(True)
@@ -129,6 +144,8 @@ class TrialDetail(QWidget):
         tid = self.insights.focus
         if tid is None:
             self.title.setText("Select a trial in the table.")
+            for page in self.plot_pages.values():
+                page.set_empty(True, _SELECT)
             return
         url, history = self.insights.url, self.insights.history
         self.insights.reads.submit("detail:trial", lambda: history.store(url).trial(tid))
@@ -269,6 +286,7 @@ class TrialDetail(QWidget):
             view.getPlotItem().clear()
             view.getPlotItem().setTitle("")
             label.setText("Not run for this trial yet.")
+            self.plot_pages[what].set_empty(True, _NOT_RUN[what])
 
     def _show_trial(self, row: TrialRow) -> None:
         from tunestudio.config import RunConfig
@@ -289,6 +307,7 @@ class TrialDetail(QWidget):
     def show_confusion(self, value: Any) -> None:
         cm = value
         self.matrix = np.asarray(cm.matrix)
+        self.plot_pages["confusion"].set_empty(False)
         plot = self.cm_view.getPlotItem()
         plot.clear()
         k = len(cm.class_names)
@@ -319,6 +338,7 @@ class TrialDetail(QWidget):
     def show_kfold(self, value: Any) -> None:
         cv = value
         self.fold_scores = list(cv.scores)
+        self.plot_pages["kfold"].set_empty(False)
         plot = self.cv_view.getPlotItem()
         plot.clear()
         x = np.arange(1, len(cv.scores) + 1, dtype=np.float64)
@@ -337,6 +357,7 @@ class TrialDetail(QWidget):
         r = value
         low, high = r.suggested_range
         self.suggested_range = (float(low), float(high))
+        self.plot_pages["lr"].set_empty(False)
         draw_lr_range(self.lr_view.getPlotItem(), r)
         self.lr_label.setText(f"Suggested {r.suggested_lr:.3g} (a tenth of the LR where the "
                               "smoothed loss is lowest).")

@@ -28,6 +28,7 @@ from tunestudio.gui.common.document_edits import add_experiment
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import dimension_span
 from tunestudio.gui.plots.axes import Curves, curves_of
+from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
@@ -81,6 +82,10 @@ def diagnose_trial(history: History, url: str, trial_id: int, baseline: RunConfi
     return ts, curves, findings
 
 
+_NO_TRIAL = "Select a trial in the table above to see its curves and what they say."
+_NO_CURVES = "This trial has no curves to read: it never trained a step."
+
+
 class DiagnosisView(QWidget):
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,7 +112,8 @@ class DiagnosisView(QWidget):
         right = QWidget(self)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.view, 1)
+        self.plot_page = EmptyState(self.view, _NO_TRIAL, self)  # a hint, not bare axes
+        column.addWidget(self.plot_page, 1)
         column.addWidget(self.text, 1)
         export = QPushButton("Export plot…", self)
         export.clicked.connect(self._on_export)
@@ -200,6 +206,8 @@ class DiagnosisView(QWidget):
         self.items = []
         self.plot.setLogMode(y=False)
         c = self.curves
+        self.plot_page.set_empty(c is None or len(c.loss) + len(c.val_loss) == 0,
+                                 _NO_TRIAL if self.trial_id is None else _NO_CURVES)
         if c is None:
             self.plot.setTitle("")
             return
