@@ -145,7 +145,8 @@ class _Toast(QFrame):
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace("\n", "<br>")
 
 
 class NotificationArea(QWidget):

@@ -57,6 +57,8 @@ class RunController(QObject):
         self._index = 0
         self._running: dict[int, TrialStarted] = {}  # trial id -> start event, in start order
         self._summary: RunSummary | None = None
+        self._refusal: str | None = None
+        self._last_failure: str | None = None  # the message of the latest bad trial
         self._trial_fraction: dict[int, float] = {}  # of each running trial's planned steps
         self._planned_steps: dict[int, int] = {}
         self._paused_since: float | None = None
@@ -82,6 +84,11 @@ class RunController(QObject):
     @property
     def last_summary(self) -> RunSummary | None:
         return self._summary
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the last run started no trial (its files missing or unreadable), else None."""
+        return self._refusal
 
     def progress(self) -> Progress:
         """The ETA counts the running trials' finished steps as fractions of a trial, so it
@@ -110,12 +117,14 @@ class RunController(QObject):
         self._running, self._trial_fraction, self._planned_steps = {}, {}, {}
         self._paused_since, self._paused_s = None, 0.0
         self._summary = None
+        self._refusal = self._last_failure = None
         worker = RunWorker(request, self._stop, self._pause)
         worker.run_started.connect(self._on_run_started)
         worker.trial_started.connect(self._on_trial_started)
         worker.trial_finished.connect(self._on_trial_finished)
         worker.batch.connect(self._on_batch)
         worker.run_failed.connect(self._on_run_failed)
+        worker.run_refused.connect(self._on_run_refused)
         worker.done.connect(self._on_done)
         self._worker = worker  # Python must keep it alive: Qt's connections do not
         self._thread = start_worker(worker, "tunestudio-run", self, self._on_thread_finished)
@@ -180,8 +189,14 @@ class RunController(QObject):
         self._done = ev.done
         if ev.total is not None:
             self._total = ev.total
+        # One notification per cause: trials that fail the same way as the one before are in
+        # the table, not a pop-up each.
         if ev.state in _BAD_STATES:
-            notifications.warning(f"Trial {ev.number} {_BAD_STATES[ev.state]}: {ev.message}")
+            if ev.message != self._last_failure:
+                summary, _, trace = (ev.message or "").partition("\n")
+                notifications.warning(
+                    f"Trial {ev.number} {_BAD_STATES[ev.state]}: {summary}", trace)
+            self._last_failure = ev.message
         self.trial_finished.emit(ev)
         self.progress_changed.emit()
 
@@ -200,6 +215,11 @@ class RunController(QObject):
     @Slot(str, str)
     def _on_run_failed(self, message: str, detail: str) -> None:
         notifications.error(f"The run failed: {message}", detail)
+
+    @Slot(str)
+    def _on_run_refused(self, message: str) -> None:
+        self._refusal = message
+        notifications.error(message)
 
     @Slot(object)
     def _on_done(self, summary: RunSummary | None) -> None:

@@ -145,6 +145,11 @@ class RunStatusLine(ElidedLabel):
 
     @Slot(object)
     def _on_run_finished(self, summary: Any) -> None:
+        refusal = self.controller.refusal
+        if summary is None and refusal is not None:
+            first = refusal.splitlines()[0]
+            problems = [line.strip(" -") for line in refusal.splitlines()[1:]]
+            self.setText(" ".join([first, *problems[:1]]))
         if summary is not None:
             best = "" if summary.best_objective is None else \
                 f"; best objective {short(summary.best_objective)}"

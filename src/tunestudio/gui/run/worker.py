@@ -82,6 +82,7 @@ class RunWorker(QObject):
     trial_finished = Signal(object)  # TrialFinished
     batch = Signal(object)  # RunBatch
     run_failed = Signal(str, str)  # message, traceback
+    run_refused = Signal(str)  # why no trial was started (search.preflight), naming the fixes
     done = Signal(object)  # RunSummary, or None when the run failed
     finished = Signal()
 
@@ -107,8 +108,14 @@ class RunWorker(QObject):
             )
             summary = runner.run()
         except Exception as exc:  # a failed run is reported, never lost in the thread
-            _log.exception("the run failed")
-            self.run_failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            from tunestudio.search.preflight import PreflightError
+
+            if isinstance(exc, PreflightError):  # the user's to fix: no traceback to show
+                _log.warning("%s", exc)
+                self.run_refused.emit(str(exc))
+            else:
+                _log.exception("the run failed")
+                self.run_failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
         finally:
             self.done.emit(summary)
             self.finished.emit()
