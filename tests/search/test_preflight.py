@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 
 from tiny_projects import tiny_project
-from tunestudio.config import CsvData, DataConfig, Project, PythonModel
+from tunestudio.config import (
+    Budget,
+    CsvData,
+    DataConfig,
+    FloatDimension,
+    Project,
+    PythonModel,
+)
 from tunestudio.search import ExperimentRunner, open_store
-from tunestudio.search.preflight import PreflightError, preflight
+from tunestudio.search.preflight import FailureStreak, PreflightError, preflight
 
 
 def _with(project: Project, **baseline: object) -> Project:
@@ -82,3 +89,33 @@ def test_readable_files_pass(tmp_path: Path) -> None:
     project = _with(tiny_project(), model=PythonModel(path="net.py"), data=DataConfig(
         source=CsvData(path=str(tmp_path / "d.csv"), target="y", task="regression")))
     preflight(project, project.experiments[0].name, tmp_path)  # raises nothing
+
+
+def test_the_first_trials_failing_alike_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "net.py").write_text(
+        "def build_model(input_shape, n_outputs):\n    raise ValueError('unfinished')\n")
+    project = _with(tiny_project(), model=PythonModel(path="net.py"))
+    search = project.experiments[0].search.model_copy(update={
+        "budget": Budget(trials=12),
+        "dimensions": [FloatDimension(path="optimizer.lr", low=1e-3, high=1e-2, log=True)]})
+    project = project.model_copy(update={"experiments": [
+        project.experiments[0].model_copy(update={"search": search})]})
+    summary = ExperimentRunner(project, project.experiments[0].name, base_dir=tmp_path).run()
+    assert summary.halted and not summary.stopped
+    assert summary.message.startswith("stopped: the first 3 trials failed with the same error")
+    assert "unfinished" in summary.message
+    assert summary.counts["failed"] >= 3
+    assert sum(summary.counts.values()) <= 6  # the streak and those under way, not all 12
+
+
+def test_a_failure_streak_counts_only_a_runs_first_trials() -> None:
+    streak = FailureStreak(3)
+    assert streak.add("failed", "boom\ntrace 1") is None
+    assert streak.add("invalid", "lr must be > 0") is None  # sampled values, not the setup
+    assert streak.add("failed", "boom\ntrace 2") is None
+    assert "boom" in (streak.add("failed", "boom") or "")
+    mixed = FailureStreak(3)
+    assert [mixed.add("failed", m) for m in ("a", "b", "a", "a")] == [None] * 4
+    after_success = FailureStreak(2)
+    after_success.add("complete", None)
+    assert [after_success.add("failed", "oom") for _ in range(3)] == [None] * 3

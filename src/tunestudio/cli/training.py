@@ -56,6 +56,8 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
     if objective.second != "none":  # two objectives: no single best, a front
         outcome["pareto_front"] = _pareto(project, name, summary.storage_url, args.quiet)
     print(json.dumps(outcome))
+    if summary.halted:  # its first trials failed alike: the message is on stderr
+        return 1
     return 130 if summary.stopped else 0
 
 

@@ -53,3 +53,4 @@ class RunSummary:
     duration_s: float
     stopped: bool  # stopped by the user (Ctrl+C, Stop) rather than by the budget
     message: str = ""
+    halted: bool = False  # stopped by itself: its first trials failed alike (`message` says how)

@@ -112,3 +112,33 @@ def _resolved(raw: str, base_dir: Path | None) -> Path:
 def _hint(raw: str, base_dir: Path | None) -> str:
     relative = base_dir is not None and not Path(raw).expanduser().is_absolute()
     return f" (relative paths start at {base_dir})" if relative else ""
+
+
+FAILURE_STREAK = 3  # the run's first trials failing with one message: stop the search
+
+
+class FailureStreak:
+    """What the preflight cannot see (a model function that raises, data that breaks the
+    model): the first `limit` trials of a run all failing with the same message stop the run.
+    Once a trial of the run succeeded, failures belong to the space searched (a batch size too
+    large) and never stop it."""
+
+    def __init__(self, limit: int = FAILURE_STREAK) -> None:
+        self.limit = limit
+        self._messages: list[str] = []
+        self._succeeded = False
+
+    def add(self, state: str, message: str | None) -> str | None:
+        """Counts a finished trial (invalid ones, whose sampled values were rejected, are left
+        out); returns the reason to stop once the streak is reached, else None."""
+        if state == "invalid" or self._succeeded:
+            return None
+        if state != "failed":
+            self._succeeded = True
+            return None
+        self._messages.append((message or "").partition("\n")[0])
+        first = self._messages[: self.limit]
+        if len(self._messages) == self.limit and len(set(first)) == 1:
+            return f"stopped: the first {self.limit} trials failed with the same error: " \
+                f"{first[0]}"
+        return None

@@ -38,7 +38,7 @@ from tunestudio.search.groups import (
 )
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
-from tunestudio.search.preflight import preflight
+from tunestudio.search.preflight import FailureStreak, preflight
 from tunestudio.search.program import programs_dir
 from tunestudio.search.program.checks import check_program
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
@@ -212,6 +212,8 @@ class ExperimentRunner:
         helpers = self._spawn_workers(total)
         counts: Counter[str] = Counter()
         message = ""
+        streak = FailureStreak()
+        halted: list[str] = []  # why the run stopped itself (its first trials failed alike)
         # Bookkeeping (sampling the next trial, telling Optuna, finishing rows) runs on one
         # thread of its own, overlapping training: trial k+1 is sampled while trial k trains,
         # and trial k is told while trial k+1 trains. FIFO order keeps every sample informed
@@ -225,6 +227,10 @@ class ExperimentRunner:
 
         def tally(finished: TrialFinished) -> None:
             counts[finished.state] += 1
+            reason = streak.add(finished.state, finished.message)
+            if reason is not None:
+                halted.append(reason)
+                self.stop_event.set()  # the running trial (failing alike, most likely) ends
             self._note_best(finished, direction)
             self.hooks.on_trial_end(replace(finished, best_objective=self._best))
 
@@ -286,8 +292,11 @@ class ExperimentRunner:
             best_trial_id=best.id if best else None, best_number=best.number if best else None,
             best_objective=best.objective if best else None,
             best_params=dict(best.params) if best else {},
-            duration_s=time.monotonic() - started, stopped=self.stop_event.is_set(),
-            message=message or ("stopped" if self.stop_event.is_set() else "done"),
+            duration_s=time.monotonic() - started,
+            stopped=self.stop_event.is_set() and not halted,
+            message=(halted[0] if halted else message
+                     or ("stopped" if self.stop_event.is_set() else "done")),
+            halted=bool(halted),
         )
         self.hooks.on_run_end(summary)
         return summary

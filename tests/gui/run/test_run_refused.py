@@ -47,18 +47,29 @@ def build_model(input_shape, n_outputs):
 """
 
 
-def test_trials_failing_the_same_way_make_one_notification(
+def test_trials_failing_the_same_way_stop_the_run_with_one_notification(
         window: MainWindow, qtbot: QtBot, answer_box: AnswerBox, tmp_path: Path) -> None:
-    (tmp_path / "net.py").write_text(MODEL)
-    path = _saved(fast_project(trials=3), tmp_path / "p.tuneproj",
+    (tmp_path / "net.py").write_text(MODEL)  # imports: the preflight lets it run
+    path = _saved(fast_project(trials=20), tmp_path / "p.tuneproj",
                   model=PythonModel(path="net.py"))
     assert window.session.open_project(path) and window.workspace is not None
     window.workspace.show_page("Trials")
     answer_box("Trust and run")
     with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT_MS):
         assert window.runs.start()
-    qtbot.waitUntil(lambda: table_states(window) == ["failed"] * 3, timeout=10_000)
-    warnings = [t.message for t in window.notifications.toasts() if t.message.level == "warning"]
-    assert len(warnings) == 1
-    assert "Trial 0 failed" in warnings[0].text and "not finished" in warnings[0].text
-    assert "\n" not in warnings[0].text  # its traceback is the detail, in the log
+    summary = window.controller.last_summary
+    assert summary is not None and summary.halted
+    ended = sum(summary.counts.values())
+    assert summary.counts["failed"] >= 3 and ended <= 6  # the streak and those under way, of 20
+    qtbot.waitUntil(lambda: len(table_states(window)) == ended, timeout=10_000)
+    toasts = [t.message for t in window.notifications.toasts()]
+    [warning] = [m for m in toasts if m.level == "warning"]  # not one per trial
+    assert "Trial 0 failed" in warning.text and "not finished" in warning.text
+    assert "\n" not in warning.text  # its traceback is the detail, in the log
+    [error] = [m for m in toasts if m.level == "error"]
+    assert "three stopped: the first 3 trials failed with the same error" in error.text
+    # the progress counts failures as failures, not as "done"
+    assert window.progress.bar.text() == f"0/{ended} complete"
+    assert window.progress.bar.value() == 0
+    assert f"{summary.counts['failed']} failed" in window.progress.label.text()
+    assert window.progress.label.text().startswith("stopped:")

@@ -31,6 +31,7 @@ class Progress:
     running: TrialStarted | None  # the latest started of the running trials
     paused: bool
     running_trials: tuple[TrialStarted, ...] = ()  # every running trial (a fused group: several)
+    counts: tuple[tuple[str, int], ...] = ()  # trials of this run ended, per state, in order
 
 
 class RunController(QObject):
@@ -56,6 +57,7 @@ class RunController(QObject):
         self._done = 0
         self._index = 0
         self._running: dict[int, TrialStarted] = {}  # trial id -> start event, in start order
+        self._counts: dict[str, int] = {}  # trials of this run ended, per state
         self._summary: RunSummary | None = None
         self._refusal: str | None = None
         self._last_failure: str | None = None  # the message of the latest bad trial
@@ -102,7 +104,8 @@ class RunController(QObject):
             eta = elapsed / done * max(0.0, self._total - done)
         running = tuple(self._running.values())
         return Progress(self._index, self._done, self._total, elapsed, eta,
-                        running[-1] if running else None, self.is_paused, running)
+                        running[-1] if running else None, self.is_paused, running,
+                        tuple(self._counts.items()))
 
     # -- commands ------------------------------------------------------------------------------
     def start(self, request: RunRequest) -> None:
@@ -115,6 +118,7 @@ class RunController(QObject):
         self._total = request.trials
         self._done = self._index = 0
         self._running, self._trial_fraction, self._planned_steps = {}, {}, {}
+        self._counts = {}
         self._paused_since, self._paused_s = None, 0.0
         self._summary = None
         self._refusal = self._last_failure = None
@@ -187,6 +191,7 @@ class RunController(QObject):
         self._trial_fraction.pop(ev.trial_id, None)
         self._planned_steps.pop(ev.trial_id, None)
         self._done = ev.done
+        self._counts[ev.state] = self._counts.get(ev.state, 0) + 1
         if ev.total is not None:
             self._total = ev.total
         # One notification per cause: trials that fail the same way as the one before are in
@@ -224,6 +229,8 @@ class RunController(QObject):
     @Slot(object)
     def _on_done(self, summary: RunSummary | None) -> None:
         self._summary = summary
+        if summary is not None and summary.halted:
+            notifications.error(f"{summary.experiment} {summary.message}")
 
     @Slot()
     def _on_thread_finished(self) -> None:

@@ -53,10 +53,13 @@ class RunProgress(QWidget):
         if not running:
             summary = self.controller.last_summary
             if summary is not None:
+                # "20 done" read as success for 20 failed trials: the bar fills with the
+                # complete ones; the label beside it lists every state.
                 done = sum(summary.counts.values())
+                complete = summary.counts.get("complete", 0)
                 self.bar.setRange(0, max(done, 1))
-                self.bar.setValue(done)
-                self.bar.setFormat(f"{done} done")
+                self.bar.setValue(complete)
+                self.bar.setFormat(f"{complete}/{done} complete")
                 self.label.setText(f"{summary_counts(summary)} in {clock(summary.duration_s)}")
             return
         total = p.total
@@ -69,7 +72,11 @@ class RunProgress(QWidget):
         trial = (f"trials {p.index - group + 1}–{p.index}{of}" if group > 1
                  else f"trial {p.index}{of}")
         state = "paused · " if p.paused else "stopping · " if self.controller.is_stopping else ""
-        self.label.setText(f"{state}{trial} · {clock(p.elapsed_s)} elapsed · "
+        ended = dict(p.counts)
+        # the ended trials by state once any did not complete (3 failed is not 3 done)
+        tally = "" if set(ended) <= {"complete"} else \
+            " · " + ", ".join(f"{n} {s}" for s, n in ended.items())
+        self.label.setText(f"{state}{trial}{tally} · {clock(p.elapsed_s)} elapsed · "
                            f"ETA {clock(p.eta_s)}")
 
 
@@ -89,7 +96,8 @@ def trial_line(started: Any, last_eval: Any | None, running: int = 1) -> str:
 def summary_counts(summary: Any) -> str:
     """`stopped: 1 complete, 1 interrupted` / `finished: 3 complete`."""
     counts = ", ".join(f"{n} {state}" for state, n in summary.counts.items()) or "no trials"
-    return f"{'stopped' if summary.stopped else 'finished'}: {counts}"
+    stopped = summary.stopped or getattr(summary, "halted", False)
+    return f"{'stopped' if stopped else 'finished'}: {counts}"
 
 
 class RunStatusLine(ElidedLabel):
