@@ -74,6 +74,20 @@ def test_ovat_verdict_one_knob_matters_the_other_does_not(tmp_path: Path) -> Non
     assert verdicts["optimizer.lr"]["exceeds_noise"] is True, verdicts
     assert verdicts["optimizer.weight_decay"]["exceeds_noise"] is False, verdicts
     assert verdicts["optimizer.lr"]["best_value"] == 0.003
+    # the verdicts name their test, its p-values and the threshold, which is a setting
+    assert verdicts["optimizer.lr"]["test"] == "Welch's t-test"
+    assert verdicts["optimizer.lr"]["p_value"] < 0.05 <= verdicts["optimizer.weight_decay"][
+        "p_value"]
+    noise = exp["noise_test"]
+    assert noise["test"].startswith("Welch's t-test") and noise["alpha"] == 0.05
+    assert noise["p_values"] and str(noise["best"]) not in noise["p_values"]
+    assert all(0.0 <= p <= 1.0 for p in noise["p_values"].values())
+    assert sorted(int(n) for n, p in noise["p_values"].items() if p >= 0.05) == exp[
+        "within_noise_of_best"]
+    loose = json.loads(tunestudio("info", str(path), "--noise-alpha", "0.5").stdout)
+    assert loose["experiments"][0]["noise_test"]["alpha"] == 0.5
+    assert sorted(int(n) for n, p in noise["p_values"].items() if p >= 0.5) == loose[
+        "experiments"][0]["within_noise_of_best"]
     trials = json.loads(tunestudio("trials", str(path), "--format", "json").stdout)
     marks = {r["number"]: r["noise"] for r in trials}
     assert list(marks.values()).count("best") == 1

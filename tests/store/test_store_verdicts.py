@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from scipy import stats
 
 from tunestudio.config import FloatDimension, SearchDefinition, from_template
 from tunestudio.store import Store
@@ -15,14 +16,18 @@ from tunestudio.store.verdicts import (
     WITHIN,
     mean_std_text,
     noise_marks,
+    noise_tests,
     ovat_verdicts,
     pooled_std,
     seeds_summary,
+    verdict_records,
 )
 
 # 3 seeds with a population std of 0.01: sample std 0.01 * sqrt(3/2), the standard error of a
-# difference of two such means sqrt(2 s^2 / 3) = 0.01, so "beyond noise" means a gap > 0.02.
+# difference of two such means sqrt(2 s^2 / 3) = 0.01, with 4 degrees of freedom (Welch-
+# Satterthwaite), so "beyond noise" (p < 0.05) means a gap > t(0.975, 4) * 0.01 = 0.0278.
 STD = 0.01
+CRITICAL = float(stats.t.ppf(0.975, 4)) * 0.01
 
 
 def add(store: Store, eid: int, number: int, objective: float, *, repeats: int = 3,
@@ -38,8 +43,8 @@ def add(store: Store, eid: int, number: int, objective: float, *, repeats: int =
 def test_within_noise_marks_with_three_seeds(store: Store) -> None:
     eid = store.ensure_experiment("e", "s")
     best = add(store, eid, 0, 0.90)
-    close = add(store, eid, 1, 0.885)  # 0.015 below: within 0.02
-    far = add(store, eid, 2, 0.875)  # 0.025 below: beyond
+    close = add(store, eid, 1, 0.885)  # 0.015 below: within 0.0278
+    far = add(store, eid, 2, 0.86)  # 0.04 below: beyond
     bad = add(store, eid, 3, 0.50)
     pruned = add(store, eid, 4, 0.0, state="pruned")
     rows = store.trials(eid)
@@ -48,7 +53,7 @@ def test_within_noise_marks_with_three_seeds(store: Store) -> None:
     assert pruned not in marks
     assert pooled_std(rows) == pytest.approx(STD * math.sqrt(1.5))
     assert mean_std_text(store.trial(best)) == "0.9 ± 0.01"
-    # minimising the same numbers: the lowest is best and nothing is within 0.02 of it
+    # minimising the same numbers: the lowest is best and nothing is within 0.0278 of it
     assert noise_marks(rows, "minimize")[bad] == BEST
     assert set(noise_marks(rows, "minimize").values()) == {BEST, BEYOND}
     # only the eligible trials (e.g. those on the current config) are judged
@@ -59,7 +64,7 @@ def test_a_single_run_borrows_the_pooled_spread_and_no_repeats_means_no_verdict(
         store: Store) -> None:
     eid = store.ensure_experiment("e", "s")
     best = add(store, eid, 0, 0.90)
-    once = add(store, eid, 1, 0.88, repeats=1)  # SE^2 = s^2/1 + s^2/3: threshold 0.0283
+    once = add(store, eid, 1, 0.88, repeats=1)  # SE^2 = s^2/1 + s^2/3, 3.2 df: p = 0.25
     assert noise_marks(store.trials(eid), "maximize") == {best: BEST, once: WITHIN}
     other = store.ensure_experiment("f", "t")
     add(store, other, 0, 0.90, repeats=1)
@@ -89,7 +94,12 @@ def test_ovat_knob_that_matters_exceeds_the_noise_and_one_that_does_not_stays_wi
     assert lr_v.exceeds_noise is True and lr_v.effect == pytest.approx(0.75)
     assert lr_v.best_value == lr and lr_v.values == 3
     assert wd_v.exceeds_noise is False and wd_v.effect == pytest.approx(0.005)
-    assert lr_v.threshold == pytest.approx(0.02)  # 2 SE of a difference of two 3-seed means
+    # the gap Welch's t-test calls beyond noise for two 3-seed means: 0.0278, p of the lr knob
+    assert lr_v.threshold == pytest.approx(CRITICAL) and lr_v.p_value is not None
+    assert lr_v.p_value < 1e-6 and wd_v.p_value == pytest.approx(
+        2 * stats.t.sf(0.005 / 0.01, 4))
+    [record, _] = verdict_records([lr_v, wd_v])
+    assert record["test"] == "Welch's t-test" and record["alpha"] == 0.05
     assert "exceeds the baseline's seed noise" in lr_v.describe()
     assert "within the baseline's seed noise" in wd_v.describe()
 
@@ -136,3 +146,23 @@ def test_seeds_run_as_trials_summarise_as_one_point(store: Store) -> None:
     assert summary.objective == pytest.approx(0.92)
     assert summary.objective_std == pytest.approx(math.sqrt(0.0008 / 3))
     assert seeds_summary([]) is None
+
+
+def test_a_gap_of_two_standard_errors_between_three_seed_means_is_within_the_noise(
+        store: Store) -> None:
+    """2.04 standard errors of the difference of two 3-seed means: the rule of two standard
+    errors called it beyond noise; Welch's t-test gives p = 0.11 on 4 degrees of freedom."""
+    eid = store.ensure_experiment("e", "s")
+    best = add(store, eid, 0, 0.90)
+    gap = add(store, eid, 1, 0.90 - 0.0204)
+    rows = store.trials(eid)
+    assert noise_marks(rows, "maximize") == {best: BEST, gap: WITHIN}
+    best_id, tests = noise_tests(rows, "maximize")
+    assert best_id == best
+    assert tests[gap].df == pytest.approx(4.0) and tests[gap].t == pytest.approx(-2.04)
+    assert tests[gap].p == pytest.approx(0.111, abs=0.001)
+    assert tests[gap].p == pytest.approx(stats.ttest_ind_from_stats(
+        0.90, STD * math.sqrt(1.5), 3, 0.90 - 0.0204, STD * math.sqrt(1.5), 3,
+        equal_var=False).pvalue)  # scipy's own Welch test on the same numbers
+    # a stricter or looser threshold is the caller's
+    assert noise_marks(rows, "maximize", alpha=0.2)[gap] == BEYOND

@@ -146,7 +146,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_info(args: argparse.Namespace) -> int:
     from tunestudio.store import CurrentConfig, Store, TrialRow, storage_url_for
     from tunestudio.store.pareto import front_records, pareto_front
-    from tunestudio.store.verdicts import noise_marks, ovat_verdicts, verdict_records
+    from tunestudio.store.verdicts import (
+        ALPHA,
+        TEST_NAME,
+        noise_tests,
+        ovat_verdicts,
+        verdict_records,
+    )
 
     def brief(row: TrialRow | None) -> dict[str, Any] | None:
         return None if row is None else {"trial_id": row.id, "number": row.number,
@@ -164,17 +170,23 @@ def _cmd_info(args: argparse.Namespace) -> int:
             rows = store.trials(row.id) if row else []
             overall = store.best_trial(row.id, direction) if row else None
             fresh = [r for r in rows if current.holds(r)]
-            marks = noise_marks(fresh, direction)
+            alpha = ALPHA if args.noise_alpha is None else args.noise_alpha
+            best_id, tests = noise_tests(fresh, direction)
             extra: dict[str, Any] = {}
-            if marks:  # some trials were repeated: which are within the noise of the best
+            if best_id >= 0:  # some trials were repeated: which are within the noise of the best
+                numbers = {r.id: r.number for r in fresh}
                 extra["within_noise_of_best"] = sorted(
-                    r.number for r in fresh if marks.get(r.id) == "within noise")
+                    numbers[tid] for tid, test in tests.items() if test.p >= alpha)
+                extra["noise_test"] = {
+                    "test": f"{TEST_NAME}, two-sided, against the best trial",
+                    "alpha": alpha, "best": numbers[best_id],
+                    "p_values": {str(numbers[tid]): test.p for tid, test in tests.items()}}
             if exp.search.objective.second != "none":  # no single best: every trade-off
                 extra["pareto_front"] = front_records(pareto_front(fresh, (direction,
                                                                            "minimize")))
             if exp.search.strategy == "ovat":
-                extra["ovat"] = verdict_records(ovat_verdicts(fresh, exp.search,
-                                                              project.baseline, direction))
+                extra["ovat"] = verdict_records(ovat_verdicts(
+                    fresh, exp.search, project.baseline, direction, alpha))
             experiments.append({
                 "name": exp.name, "study_name": row.study_name if row else exp.name,
                 "strategy": exp.search.strategy, "objective": exp.search.objective.metric,
@@ -209,6 +221,9 @@ def register(sub: Subparsers) -> None:
                        "--artifact-dir), each experiment's trial counts and best trial, and the "
                        "checkpoints' disk use.")
     add_project(p)
+    p.add_argument("--noise-alpha", type=float, metavar="P",
+                   help="a gap to the best trial (or a one-variable-at-a-time knob's effect) is "
+                   "beyond noise when Welch's t-test gives p < P (default 0.05)")
     p.set_defaults(func=_cmd_info)
 
     p = sub.add_parser("export", help="export every trial of the project",

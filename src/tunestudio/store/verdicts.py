@@ -4,12 +4,16 @@ baseline's own seed-to-seed spread?
 
 A trial run with several seeds (`repeats` = n) stores the mean of its objective and the
 population standard deviation (`objective_std`, ddof 0). The sample standard deviation is
-s = std * sqrt(n / (n - 1)), and the standard error of the mean s / sqrt(n). Two means differ
-beyond noise when their gap exceeds Z standard errors of the difference,
-sqrt(s_a^2 / n_a + s_b^2 / n_b) (Welch's form; Z = 2, about 95% for normal noise). A trial
-run once has no spread of its own: it borrows the pooled sample standard deviation of the
-experiment's repeated trials (the seed noise of one setup), and without any repeated trial
-nothing is judged.
+s = std * sqrt(n / (n - 1)), with n - 1 degrees of freedom. Two means are compared by Welch's
+t-test (Welch 1947): t = gap / sqrt(s_a^2 / n_a + s_b^2 / n_b), its degrees of freedom by the
+Welch-Satterthwaite equation, each variance with the degrees of freedom of its own estimate,
+and the two-sided p-value from Student's t distribution (`scipy.stats.t`). A gap is "beyond
+noise" when p < alpha (ALPHA = 0.05 unless the caller says otherwise), "within noise"
+otherwise. (Two standard errors, the rule before, called a gap of 2.04 standard errors between
+two 3-seed means beyond noise where the test gives p = 0.11.) A trial run once has no spread of
+its own: it borrows the pooled sample standard deviation of the experiment's repeated trials
+(the seed noise of one setup, with their pooled degrees of freedom), and without any repeated
+trial nothing is judged.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from tunestudio.config import RunConfig, SearchDefinition
 from tunestudio.config.search import baseline_value
 from tunestudio.store.rows import TrialRow, TrialState
 
-Z = 2.0  # standard errors of a difference that count as "beyond noise"
+ALPHA = 0.05  # the two-sided p-value under which a gap is "beyond noise"
+TEST_NAME = "Welch's t-test"
 Direction = Literal["maximize", "minimize"]
 
 BEST, WITHIN, BEYOND = "best", "within noise", "beyond noise"
@@ -37,26 +42,75 @@ def sample_std(row: TrialRow) -> float | None:
     return row.objective_std * math.sqrt(row.repeats / (row.repeats - 1))
 
 
-def pooled_std(rows: Iterable[TrialRow]) -> float | None:
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """A sample standard deviation of the objective between seeds and the degrees of freedom
+    of its estimate (n - 1 for one trial's seeds, sum(n_i - 1) when pooled)."""
+
+    std: float
+    df: float
+
+
+def pooled_spread(rows: Iterable[TrialRow]) -> Spread | None:
     """The pooled sample standard deviation of the complete repeated trials,
-    sqrt(sum((n_i - 1) s_i^2) / sum(n_i - 1)), or None when none was repeated."""
+    sqrt(sum((n_i - 1) s_i^2) / sum(n_i - 1)), with sum(n_i - 1) degrees of freedom, or None
+    when none was repeated."""
     num = den = 0.0
     for row in rows:
         s = sample_std(row) if row.state == TrialState.COMPLETE else None
         if s is not None:
             num += (row.repeats - 1) * s * s
             den += row.repeats - 1
-    return math.sqrt(num / den) if den else None
+    return Spread(math.sqrt(num / den), den) if den else None
 
 
-def _se2(row: TrialRow, pooled: float | None) -> float | None:
-    """Squared standard error of the trial's mean objective."""
+def pooled_std(rows: Iterable[TrialRow]) -> float | None:
+    """`pooled_spread`'s standard deviation alone, or None when no trial was repeated."""
+    spread = pooled_spread(rows)
+    return None if spread is None else spread.std
+
+
+def _spread(row: TrialRow, borrowed: Spread | None) -> Spread | None:
     s = sample_std(row)
-    if s is None:
-        s = pooled
-    if s is None:
-        return None
-    return s * s / max(row.repeats, 1)
+    return Spread(s, row.repeats - 1) if s is not None else borrowed
+
+
+@dataclass(frozen=True, slots=True)
+class WelchTest:
+    """Welch's t-test of two means: the gap (a - b), its standard error, the t statistic, the
+    Welch-Satterthwaite degrees of freedom and the two-sided p-value. `critical_gap(alpha)`
+    is the smallest gap that the test would call beyond noise at `alpha`."""
+
+    gap: float
+    se: float
+    t: float
+    df: float
+    p: float
+
+    def critical_gap(self, alpha: float = ALPHA) -> float:
+        from scipy import stats
+
+        return float(stats.t.ppf(1 - alpha / 2, self.df)) * self.se
+
+
+def welch_test(mean_a: float, spread_a: Spread, n_a: int,
+               mean_b: float, spread_b: Spread, n_b: int) -> WelchTest:
+    """Welch's t-test of two means of n_a and n_b seeds, each with its spread (sample std and
+    the degrees of freedom of that estimate). Two spreads of zero: p = 1 for equal means, 0
+    otherwise. Source: B. L. Welch (1947), Biometrika 34; scipy.stats.t for the p-value."""
+    from scipy import stats
+
+    v_a = spread_a.std ** 2 / max(n_a, 1)
+    v_b = spread_b.std ** 2 / max(n_b, 1)
+    gap = mean_a - mean_b
+    se = math.sqrt(v_a + v_b)
+    parts = [v * v / df for v, df in ((v_a, spread_a.df), (v_b, spread_b.df)) if v > 0]
+    df = (v_a + v_b) ** 2 / sum(parts) if parts else spread_a.df + spread_b.df
+    if se == 0:
+        return WelchTest(gap, 0.0, math.copysign(math.inf, gap) if gap else 0.0, df,
+                         0.0 if gap else 1.0)
+    t = gap / se
+    return WelchTest(gap, se, t, df, float(2 * stats.t.sf(abs(t), df)))
 
 
 def seeds_summary(rows: Sequence[TrialRow]) -> TrialRow | None:
@@ -87,40 +141,55 @@ def mean_std_text(row: TrialRow, digits: int = 4) -> str:
     return f"{row.objective:.{digits}g}"
 
 
-def noise_marks(rows: Sequence[TrialRow], direction: Direction,
-                eligible: Iterable[int] | None = None) -> dict[int, str]:
-    """For the complete trials with an objective (among `eligible` ids, when given, e.g. those
-    trained on the current config): trial id -> BEST for the best mean, WITHIN when its gap to
-    the best is within Z standard errors of the difference, BEYOND otherwise. Empty when no
-    trial was repeated (the noise is unknown)."""
+def noise_tests(rows: Sequence[TrialRow], direction: Direction,
+                eligible: Iterable[int] | None = None) -> tuple[int, dict[int, WelchTest]]:
+    """The best of the complete trials with an objective (among `eligible` ids, when given,
+    e.g. those trained on the current config), and for every other one Welch's t-test of its
+    mean against the best's (trial id -> test). (-1, {}) when no trial was repeated: the
+    noise is unknown."""
     allowed = None if eligible is None else set(eligible)
     done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None
             and math.isfinite(r.objective) and (allowed is None or r.id in allowed)]
-    pooled = pooled_std(done)
+    pooled = pooled_spread(done)
     if not done or pooled is None:
-        return {}
+        return -1, {}
     sign = -1.0 if direction == "maximize" else 1.0
     best = min(done, key=lambda r: (sign * float(r.objective or 0.0), r.number, r.id))
-    best_se2 = _se2(best, pooled)
-    marks: dict[int, str] = {}
+    best_spread = _spread(best, pooled)
+    assert best_spread is not None  # pooled is known
+    tests: dict[int, WelchTest] = {}
     for row in done:
         if row.id == best.id:
-            marks[row.id] = BEST
             continue
-        se2 = _se2(row, pooled)
-        assert se2 is not None and best_se2 is not None  # pooled is known
-        gap = abs(float(row.objective or 0.0) - float(best.objective or 0.0))
-        marks[row.id] = WITHIN if gap <= Z * math.sqrt(se2 + best_se2) else BEYOND
+        spread = _spread(row, pooled)
+        assert spread is not None
+        tests[row.id] = welch_test(float(row.objective or 0.0), spread, row.repeats,
+                                   float(best.objective or 0.0), best_spread, best.repeats)
+    return best.id, tests
+
+
+def noise_marks(rows: Sequence[TrialRow], direction: Direction,
+                eligible: Iterable[int] | None = None, alpha: float = ALPHA
+                ) -> dict[int, str]:
+    """For the complete trials with an objective (among `eligible` ids, when given): trial
+    id -> BEST for the best mean, WITHIN when Welch's t-test of its gap to the best gives
+    p >= `alpha`, BEYOND otherwise. Empty when no trial was repeated (the noise is unknown)."""
+    best, tests = noise_tests(rows, direction, eligible)
+    if best < 0:
+        return {}
+    marks = {best: BEST}
+    marks.update({tid: WITHIN if test.p >= alpha else BEYOND for tid, test in tests.items()})
     return marks
 
 
 @dataclass(frozen=True, slots=True)
 class KnobVerdict:
     """One knob of a one-variable-at-a-time experiment: its effect (the largest gap between a
-    value's mean objective and the baseline's), the noise threshold it is judged against
-    (Z standard errors of a difference, from the baseline's spread between seeds), the value
-    that did best, and whether the effect exceeds the noise (None when the baseline was not
-    repeated, so its spread is unknown)."""
+    value's mean objective and the baseline's), the noise threshold it is judged against (the
+    smallest gap Welch's t-test would call beyond noise for that value, from the baseline's
+    spread between seeds and the value's own, or the baseline's when it ran once), the test's
+    two-sided p-value, the value that did best, and whether the effect exceeds the noise
+    (p < alpha; None when the baseline was not repeated, so its spread is unknown)."""
 
     knob: str
     values: int
@@ -128,6 +197,8 @@ class KnobVerdict:
     threshold: float | None
     best_value: Any
     exceeds_noise: bool | None
+    p_value: float | None = None
+    alpha: float = ALPHA
 
     def describe(self) -> str:
         if self.exceeds_noise is None:
@@ -135,7 +206,8 @@ class KnobVerdict:
                     "with several seeds)")
         verdict = "exceeds" if self.exceeds_noise else "within"
         return (f"{self.knob}: effect {self.effect:.3g} {verdict} the baseline's seed noise "
-                f"({self.threshold:.3g}); best at {self.best_value!r}")
+                f"({TEST_NAME}: p = {self.p_value:.2g}, alpha {self.alpha:g}; beyond noise "
+                f"from {self.threshold:.3g}); best at {self.best_value!r}")
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -147,10 +219,11 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def ovat_verdicts(rows: Sequence[TrialRow], search: SearchDefinition, baseline: RunConfig,
-                  direction: Direction) -> list[KnobVerdict]:
+                  direction: Direction, alpha: float = ALPHA) -> list[KnobVerdict]:
     """Per dimension of a one-variable-at-a-time search (in the search's order), whether
     changing it moved the objective beyond the spread between seeds of the baseline trial
-    (the complete trial whose values are all the baseline's). Knobs with no complete trial
+    (the complete trial whose values are all the baseline's): Welch's t-test of the value
+    with the largest effect against the baseline, p < `alpha`. Knobs with no complete trial
     besides the baseline are left out; without a complete baseline trial, the list is empty."""
     base = {d.path: baseline_value(baseline, d.path) for d in search.dimensions}
     done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None]
@@ -162,29 +235,35 @@ def ovat_verdicts(rows: Sequence[TrialRow], search: SearchDefinition, baseline: 
     if not baselines:
         return []
     reference = max(baselines, key=lambda r: (r.repeats, -r.number))
-    spread = sample_std(reference)
+    ref_spread = _spread(reference, None)
+    ref = float(reference.objective or 0.0)
     sign = -1.0 if direction == "maximize" else 1.0
     verdicts = []
     for dim in search.dimensions:
         varied = [r for r in done if changed(r) == [dim.path]]
         if not varied:
             continue
-        ref = float(reference.objective or 0.0)
-        effect = max(abs(float(r.objective or 0.0) - ref) for r in varied)
+        largest = max(varied, key=lambda r: (abs(float(r.objective or 0.0) - ref), -r.number))
+        effect = abs(float(largest.objective or 0.0) - ref)
         best = min([reference, *varied], key=lambda r: sign * float(r.objective or 0.0))
-        threshold = exceeds = None
-        if spread is not None:
-            # the gap between two means of n seeds each: SE = s * sqrt(1/n_a + 1/n_b)
-            n_other = min(r.repeats for r in varied)
-            threshold = Z * spread * math.sqrt(1 / reference.repeats + 1 / max(n_other, 1))
-            exceeds = effect > threshold
+        threshold = exceeds = p = None
+        if ref_spread is not None:
+            # a value run once borrows the baseline's spread (and its degrees of freedom)
+            spread = _spread(largest, ref_spread)
+            assert spread is not None
+            test = welch_test(float(largest.objective or 0.0), spread, largest.repeats,
+                              ref, ref_spread, reference.repeats)
+            threshold, p = test.critical_gap(alpha), test.p
+            exceeds = test.p < alpha
         verdicts.append(KnobVerdict(dim.path, len(varied) + 1, effect, threshold,
-                                    best.params.get(dim.path, base[dim.path]), exceeds))
+                                    best.params.get(dim.path, base[dim.path]), exceeds, p,
+                                    alpha))
     return verdicts
 
 
 def verdict_records(verdicts: Iterable[KnobVerdict]) -> list[Mapping[str, Any]]:
     """The verdicts as JSON-ready dicts (for `tunestudio info`)."""
     return [{"knob": v.knob, "values": v.values, "effect": v.effect, "threshold": v.threshold,
-             "best_value": v.best_value, "exceeds_noise": v.exceeds_noise,
-             "summary": v.describe()} for v in verdicts]
+             "best_value": v.best_value, "exceeds_noise": v.exceeds_noise, "test": TEST_NAME,
+             "p_value": v.p_value, "alpha": v.alpha, "summary": v.describe()}
+            for v in verdicts]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from insight_helpers import run_headless
@@ -38,10 +39,14 @@ def cell(model: TrialsTableModel, number: int, key: str) -> str:
 def test_three_seeds_per_trial_marks_best_within_and_beyond_noise(qtbot: QtBot) -> None:
     model = TrialsTableModel()
     model.set_columns(["optimizer.lr"], "val_accuracy", "maximize")
-    # 3 seeds, std 0.01 each: a gap beyond 0.02 is beyond the noise (store/verdicts.py)
+    # 3 seeds, std 0.01 each: Welch's t-test, 4 degrees of freedom, calls a gap beyond
+    # 0.0278 beyond the noise at p < 0.05 (store/verdicts.py)
     model.set_trials([trial(0, 0.90), trial(1, 0.885), trial(2, 0.85)])
     assert [cell(model, n, "noise") for n in range(3)] == ["best", "within noise",
                                                            "beyond noise"]
+    tip = model.index(model.row_of(3) or 0, model.column_of("noise")).data(  # trial 2
+        Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Welch's t-test against the best trial: p = 0.0")
     assert cell(model, 0, "±") == "0.01"
     # a better trial arrives: the marks follow it
     model.upsert([trial(3, 0.93)])

@@ -79,9 +79,9 @@ def make_columns(dims: Sequence[str], metric: str | None, direction: str) -> lis
         Column("objective", label, f"Objective: {label} ({direction})", True),
         Column("±", "±", "Standard deviation over the repeat seeds", True),
         Column("noise", "Noise", "Against the best trial, given the spread between seeds: "
-               "within noise when the gap is within two standard errors of the difference "
-               "(the difference may be seed luck), beyond noise otherwise. Shown when some "
-               "trials ran with several seeds (repeats)."),
+               "Welch's t-test of the two means (two-sided); within noise when p ≥ 0.05 (the "
+               "difference may be seed luck), beyond noise otherwise. Shown when some trials "
+               "ran with several seeds (repeats); a trial run once borrows their spread."),
         *(Column(d, d.rsplit(".", 1)[-1], d, True) for d in dims),
         Column("duration", "Duration", "Training time of all repeats", True),
         Column("seed", "Seed", "", True), Column("device", "Device"),
@@ -167,6 +167,7 @@ class TrialsTableModel(QAbstractTableModel):
         self.current: CurrentConfig | None = None  # the baseline rows are checked against
         self._stale_in_best = False
         self._marks: dict[int, str] = {}  # trial id -> best / within noise / beyond noise
+        self._noise_p: dict[int, float] = {}  # trial id -> Welch's p-value against the best
         self.set_columns([], None, "maximize")
 
     # -- structure -----------------------------------------------------------------------------
@@ -333,12 +334,16 @@ class TrialsTableModel(QAbstractTableModel):
     def _refresh_marks(self, emit: bool = True) -> None:
         """The noise column: each complete trial against the best, given the seed spread
         (store/verdicts.py); trials of another baseline only when they may be best."""
-        from tunestudio.store.verdicts import noise_marks
+        from tunestudio.store.verdicts import ALPHA, BEST, BEYOND, WITHIN, noise_tests
 
         trials = [r.trial for r in self._rows]
         eligible = [r.trial.id for r in self._rows if self._stale_in_best or not r.stale]
-        self._marks = noise_marks(trials, "maximize" if self._maximize else "minimize",
+        best, tests = noise_tests(trials, "maximize" if self._maximize else "minimize",
                                   eligible)
+        self._noise_p = {tid: test.p for tid, test in tests.items()}
+        self._marks = {} if best < 0 else {
+            best: BEST, **{tid: WITHIN if p >= ALPHA else BEYOND
+                           for tid, p in self._noise_p.items()}}
         key = self.column_of("noise") if "noise" in self.filter_keys() else None
         for i, row in enumerate(self._rows):
             mark = self._marks.get(row.trial.id, "")
@@ -425,6 +430,10 @@ class TrialsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and row.stale and col.key != "notes":
             return ("Trained on another baseline than the current one: shown, but left out "
                     "of best and of comparisons unless asked for.")
+        if role == Qt.ItemDataRole.ToolTipRole and col.key == "noise" \
+                and row.trial.id in self._noise_p:
+            return (f"Welch's t-test against the best trial: p = "
+                    f"{self._noise_p[row.trial.id]:.2g} (beyond noise below 0.05)")
         if role == Qt.ItemDataRole.ToolTipRole and col.key in ("state", "notes"):
             return row.trial.message if col.key == "state" else row.trial.notes
         return None
