@@ -105,9 +105,10 @@ def test_ovat_knob_that_matters_exceeds_the_noise_and_one_that_does_not_stays_wi
 
 
 def test_ovat_threshold_with_unequal_seed_counts(store: Store) -> None:
-    """A baseline of 4 seeds against values run with 1 and 2: the threshold is Z standard
-    errors of a difference of a 4-seed mean and the least-repeated value's mean,
-    2 * s * sqrt(1/4 + 1/1), s the baseline's sample standard deviation."""
+    """A baseline of 4 seeds against values run with 1 and 2: the value with the largest
+    effect ran once, so it is judged by the baseline's spread s (its sample standard
+    deviation, 3 degrees of freedom): the threshold is the gap Student's t-test calls beyond
+    noise for a 4-seed mean against a 1-seed mean, t(0.975, 3) * s * sqrt(1/4 + 1/1)."""
     baseline = from_template("digits").baseline
     lr = baseline.optimizer.lr
     search = SearchDefinition(strategy="ovat", dimensions=[
@@ -119,7 +120,8 @@ def test_ovat_threshold_with_unequal_seed_counts(store: Store) -> None:
     add(store, eid, 2, 0.96, repeats=2, **{"optimizer.lr": 1e-1})
     [verdict] = ovat_verdicts(store.trials(eid), search, baseline, "maximize")
     s = STD * math.sqrt(4 / 3)
-    assert verdict.threshold == pytest.approx(2 * s * math.sqrt(1 / 4 + 1 / 1))  # 0.0258
+    assert verdict.threshold == pytest.approx(
+        stats.t.ppf(0.975, 3) * s * math.sqrt(1 / 4 + 1 / 1))  # 0.0411
     assert verdict.effect == pytest.approx(0.02) and verdict.exceeds_noise is False
     assert verdict.best_value == 1e-1 and verdict.values == 3
 

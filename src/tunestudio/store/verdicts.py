@@ -96,8 +96,11 @@ class WelchTest:
 def welch_test(mean_a: float, spread_a: Spread, n_a: int,
                mean_b: float, spread_b: Spread, n_b: int) -> WelchTest:
     """Welch's t-test of two means of n_a and n_b seeds, each with its spread (sample std and
-    the degrees of freedom of that estimate). Two spreads of zero: p = 1 for equal means, 0
-    otherwise. Source: B. L. Welch (1947), Biometrika 34; scipy.stats.t for the p-value."""
+    the degrees of freedom of that estimate). When both are the same estimate (`spread_a is
+    spread_b`: a value run once judged by the baseline's spread) the test is Student's with
+    that estimate's degrees of freedom, which Welch-Satterthwaite would overstate. Two spreads
+    of zero: p = 1 for equal means, 0 otherwise. Source: B. L. Welch (1947), Biometrika 34;
+    scipy.stats.t for the p-value."""
     from scipy import stats
 
     v_a = spread_a.std ** 2 / max(n_a, 1)
@@ -105,7 +108,10 @@ def welch_test(mean_a: float, spread_a: Spread, n_a: int,
     gap = mean_a - mean_b
     se = math.sqrt(v_a + v_b)
     parts = [v * v / df for v, df in ((v_a, spread_a.df), (v_b, spread_b.df)) if v > 0]
-    df = (v_a + v_b) ** 2 / sum(parts) if parts else spread_a.df + spread_b.df
+    if spread_a is spread_b:
+        df = spread_a.df
+    else:
+        df = (v_a + v_b) ** 2 / sum(parts) if parts else spread_a.df + spread_b.df
     if se == 0:
         return WelchTest(gap, 0.0, math.copysign(math.inf, gap) if gap else 0.0, df,
                          0.0 if gap else 1.0)
