@@ -10,6 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from store_helpers import start
 
 from tunestudio import paths
@@ -17,6 +18,7 @@ from tunestudio.config import Project
 from tunestudio.store import Store, optuna_engine_kwargs, storage_url_for
 from tunestudio.store.clock import epoch_now
 from tunestudio.store.database import display_url
+from tunestudio.store.errors import StoreError
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqlite_url: str) -> None:
@@ -122,3 +124,11 @@ def test_the_setup_lock_excludes_without_fcntl(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", _NO_FCNTL, url], capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0 and done.stdout.strip() == "excluded", done.stderr
+
+
+def test_a_postgresql_url_without_its_driver_names_the_extra(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for driver in ("psycopg", "psycopg2"):  # SQLAlchemy 2.1's and 2.0's for postgresql://
+        monkeypatch.setitem(sys.modules, driver, None)  # `import` raises ImportError
+    with pytest.raises(StoreError, match=r"pip install 'tunestudio\[postgres\]'"):
+        Store.open("postgresql://user@127.0.0.1:1/db")

@@ -93,10 +93,10 @@ class Database:
         try:
             engine = create_engine(self.parsed, **kwargs)
         except (NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
-            raise StoreError(
-                f"no database driver for '{self.where}' ({exc}); TuneStudio supports sqlite:/// "
-                f"and postgresql+psycopg2:// URLs, or install the driver the URL names"
-            ) from exc
+            hint = "install PostgreSQL's driver with `pip install 'tunestudio[postgres]'`" \
+                if self.parsed.get_backend_name() == "postgresql" else \
+                "use a sqlite:/// or postgresql:// URL, or install the driver the URL names"
+            raise StoreError(f"no database driver for '{self.where}' ({exc}); {hint}") from exc
         except (ArgumentError, TypeError, ValueError) as exc:
             raise StoreError(f"the storage URL '{self.where}' is not usable: {exc}") from exc
         if self.is_sqlite:
