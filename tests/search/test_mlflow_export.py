@@ -138,6 +138,17 @@ def test_runs_params_metric_history_and_the_best_model_read_back_and_again(
         assert len(client.get_metric_history(run_id, "objective/val_accuracy")) == 1
     assert len(client.list_artifacts(best_id, "model")) == 2
 
+    # a run deleted in MLflow, even one with points left to add, stays deleted and is not
+    # exported anew
+    worst = min(trials, key=lambda t: (t.objective or 0.0, -t.number))
+    gone = runs[worst.number].info.run_id
+    client.set_tag(gone, "tunestudio.last_step", "0")
+    client.delete_run(gone)
+    third = export_mlflow(project, str(tmp_path / "mlruns"))
+    assert (third.created, third.updated, third.unchanged) == (0, 0, 4)
+    assert client.get_run(gone).info.lifecycle_stage == "deleted"
+    assert len(client.search_runs([exp.experiment_id], run_view_type=ViewType.ALL)) == 4
+
 
 def test_a_trial_exported_while_running_gets_its_later_points_once(
         searched: tuple[Project, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

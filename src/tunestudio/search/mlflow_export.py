@@ -23,7 +23,8 @@ Layout:
 Exporting again updates the same runs and never duplicates them: each run is found by its tag
 `tunestudio.trial_uid` (the project's id and the trial's id); only points after the last
 exported step (`tunestudio.last_step`, `tunestudio.last_eval_step`) are added, and a finished
-trial that did not change is left alone."""
+trial that did not change is left alone. A run deleted in MLflow stays deleted and is not
+exported anew."""
 
 from __future__ import annotations
 
@@ -280,7 +281,8 @@ def _export_trial(client: MlflowClient, experiment_id: str, project: Project, ex
                   t: TrialRow, steps: StepSeries | None, evals: EvalSeries | None,
                   current: CurrentConfig, objective: tuple[str, str | None],
                   existing: dict[tuple[str, int], Run], result: MlflowExport) -> str:
-    """Create or update the runs of one trial (one per repeat); returns repeat 0's run id."""
+    """Create or update the runs of one trial (one per repeat); returns repeat 0's run id
+    ("" when that run was deleted in MLflow)."""
     from mlflow.entities import Metric
 
     start = t.started_at or t.updated_at
@@ -290,6 +292,9 @@ def _export_trial(client: MlflowClient, experiment_id: str, project: Project, ex
     for repeat in repeats:
         tags = _trial_tags(project, exp_name, t, current, repeat)
         run = existing.get((tags[UID], repeat))
+        if run is not None and run.info.lifecycle_stage == "deleted":
+            result.unchanged += 1  # deleted in MLflow on purpose: neither revived nor redone
+            continue
         last_step = int(run.data.tags.get(LAST_STEP, "-1")) if run is not None else -1
         last_eval = int(run.data.tags.get(LAST_EVAL, "-1")) if run is not None else -1
         metrics, last_step, last_eval = _new_points(steps, evals, repeat, start, last_step,
@@ -299,7 +304,7 @@ def _export_trial(client: MlflowClient, experiment_id: str, project: Project, ex
         final: dict[str, float] = {}
         if repeat == 0:
             final = _final_metrics(t, objective)
-        else:
+        elif parent_id:
             tags["mlflow.parentRunId"] = parent_id
         if run is None:
             run = client.create_run(experiment_id, start_time=_ms(start), tags=tags,
@@ -313,11 +318,13 @@ def _export_trial(client: MlflowClient, experiment_id: str, project: Project, ex
             if not (metrics or changed_tags or new_params or final) \
                     and run.info.status == _status(t.state):
                 result.unchanged += 1
-                parent_id = parent_id or run.info.run_id
+                if repeat == 0:
+                    parent_id = run.info.run_id
                 continue
             result.updated += 1
         run_id = run.info.run_id
-        parent_id = parent_id or run_id
+        if repeat == 0:
+            parent_id = run_id
         at = _ms(t.finished_at or t.updated_at)
         metrics += [Metric(k, v, at, max(0, last_step)) for k, v in final.items()]
         _log(client, run_id, metrics, new_params, changed_tags)
@@ -397,7 +404,10 @@ def export_mlflow(project: Project, output: str, experiment: str | None = None, 
                                                   objective, existing, result)
             best = None if settings is None else \
                 current.best(trials, settings.search.objective.resolved_direction)
-            if best is not None:
+            if best is not None and not run_ids[best.id]:
+                result.notes.append(f"{row.name}: the run of best trial #{best.number} was "
+                                    "deleted in MLflow; its model was not logged")
+            elif best is not None:
                 others = [(r.info.run_id, r.data.tags) for r in existing.values()]
                 _log_best_model(client, project, row.name, best, run_ids[best.id], others,
                                 base_dir, url, result)
