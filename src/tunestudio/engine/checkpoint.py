@@ -74,6 +74,7 @@ def capture(trainer: Trainer, epochs_done: int) -> State | None:
                            "bad": early.bad},
         "metrics": dict(trainer.metrics),
         "best": dict(trainer.best),
+        "best_at": {k: dict(v) for k, v in trainer.best_at.items()},
         "rng": rng_states(trainer),
         "data": data_stats(trainer),
     }
@@ -129,6 +130,8 @@ def restore(trainer: Trainer, state: Mapping[str, Any]) -> int:
         setattr(trainer._early, name, value)
     trainer.metrics = dict(state["metrics"])
     trainer.best = dict(state["best"])
+    # a checkpoint written before best_at was kept: the trial reports its later bests only
+    trainer.best_at = {k: dict(v) for k, v in state.get("best_at", {}).items()}
     trainer.step = step
     trainer._evaluated_at = int(state["evaluated_at"])
     _set_rng_states(trainer, state["rng"])

@@ -4,7 +4,7 @@ receive them. Plain callbacks, no signals: the GUI adapts these to Qt in its own
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -67,8 +67,10 @@ class FitResult:
     """The outcome of one fit; every outcome is data, never an exception.
 
     `metrics` holds the last evaluation, `best` the best value of each metric over all
-    evaluations (max for accuracy and R2, min otherwise). `duration_s` is the whole fit,
-    data loading and set-up included, paused time excluded."""
+    evaluations (max for accuracy and R2, min otherwise), and `best_at[name]` the whole
+    evaluation (its metrics and `epoch`) at which `name` was best: the model the checkpoint
+    kept on that metric (engine/best.py). `duration_s` is the whole fit, data loading and
+    set-up included, paused time excluded."""
 
     status: FitStatus
     message: str
@@ -82,6 +84,7 @@ class FitResult:
     # Per-channel (mean, std) of the training images on the 0..1 scale that the model applies
     # to its input (image folders), kept with the trial.
     normalization: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+    best_at: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

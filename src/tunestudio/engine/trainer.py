@@ -25,10 +25,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from tunestudio.config import PythonModel, RunConfig, metric_mode
+from tunestudio.config import PythonModel, RunConfig
 from tunestudio.engine import checkpoint
 from tunestudio.engine.augment import make_augment
 from tunestudio.engine.batching import batch_bounds
+from tunestudio.engine.best import note_evaluation
 from tunestudio.engine.data import Splits
 from tunestudio.engine.dataset import DataError
 from tunestudio.engine.devices import resolve_device
@@ -102,6 +103,7 @@ class Trainer:
         self.step = 0
         self.metrics: dict[str, float] = {}
         self.best: dict[str, float] = {}
+        self.best_at: dict[str, dict[str, float]] = {}  # metric -> its best evaluation
         self._stop: tuple[FitStatus, str] | None = None
         self._started = 0.0
         self._training_started = 0.0
@@ -203,7 +205,8 @@ class Trainer:
         result = FitResult(status=status, message=message, metrics=dict(self.metrics),
                            best=dict(self.best), epochs=self._epochs_done(), steps=self.step,
                            duration_s=self._elapsed(), device=self.device, traceback=trace,
-                           normalization=getattr(self.datasets, "normalization", None))
+                           normalization=getattr(self.datasets, "normalization", None),
+                           best_at={k: dict(v) for k, v in self.best_at.items()})
         for hook in self.hooks:
             hook.on_fit_end(self, result)
         return result
@@ -530,8 +533,7 @@ class Trainer:
         calls it for each trial of its group, with that trial's own early stopping."""
         self._evaluated_at = self.step
         self.metrics = metrics
-        for name, value in metrics.items():
-            self.best[name] = _better(name, self.best.get(name), value)
+        note_evaluation(self.best, self.best_at, metrics, epoch)
         event = EvalEvent(step=self.step, epoch=epoch, wall_s=wall_s,
                           train_loss=metrics.get("train_loss", math.nan),
                           val_loss=metrics.get("val_loss"), metrics=metrics)
@@ -567,14 +569,6 @@ def _overriding(hooks: Sequence[TrainerHooks], name: str) -> list[Callable[..., 
     """Bound methods of the hooks that override `name` (calling no-ops costs time per step)."""
     base = getattr(TrainerHooks, name)
     return [getattr(h, name) for h in hooks if getattr(type(h), name, base) is not base]
-
-
-def _better(name: str, old: float | None, new: float) -> float:
-    if old is None or math.isnan(old):
-        return new
-    if math.isnan(new):
-        return old
-    return max(old, new) if metric_mode(name) == "max" else min(old, new)
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:

@@ -29,6 +29,7 @@ from tunestudio.engine import (
     resolve_device,
     trial_environment,
 )
+from tunestudio.engine.best import EPOCH
 from tunestudio.engine.checkpoint import LATEST, CheckpointError, State
 from tunestudio.engine.checkpoint import load as load_checkpoint
 from tunestudio.engine.data import Splits, SplitsCache
@@ -386,6 +387,23 @@ def _objective(ctx: TrialContext, results: Sequence[FitResult]
     return statistics.fmean(clean), std, ""
 
 
+def trial_metrics(result: FitResult, objective: str) -> dict[str, float]:
+    """What a trial reports beside its objective, all of one model: the evaluation its
+    objective came from (the model its checkpoint keeps), with that evaluation's `epoch` as
+    `best_epoch`, and the last evaluation labelled `last_<metric>`, so a gap between the two
+    (overfitting after the best epoch) shows. A fit whose objective was
+    never measured reports its last evaluation alone (case 29: per-metric bests from
+    different epochs read as one model)."""
+    chosen = result.best_at.get(objective)
+    last = dict(result.metrics)
+    if chosen is None:
+        return last
+    metrics = {k: v for k, v in chosen.items() if k != EPOCH}
+    metrics["best_epoch"] = chosen[EPOCH]
+    metrics.update({f"last_{k}": v for k, v in last.items()})
+    return metrics
+
+
 def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
             results: Sequence[FitResult], index: int, total: int | None, t0: float,
             note: str = "") -> TrialFinished:
@@ -402,8 +420,8 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
         if objective is None:
             state, message = "failed", problem
         second = statistics.fmean(r.duration_s for r in results)
-    metrics = {**last.best, "steps": float(sum(r.steps for r in results)),
-               "epochs": float(last.epochs)}
+    metrics = trial_metrics(last, ctx.search.objective.metric)
+    metrics.update(steps=float(sum(r.steps for r in results)), epochs=float(last.epochs))
     duration = sum(r.duration_s for r in results)
     plan = ctx.checkpoints
     resumable = plan is not None and state == "interrupted"

@@ -631,6 +631,7 @@ class FusedTrainer:
         steps = member.step
         result = FitResult(status=status, message=message, metrics=dict(member.metrics),
                            best=dict(member.best),
+                           best_at={k: dict(v) for k, v in member.best_at.items()},
                            epochs=steps / self._spe if self._ready and steps else 0.0,
                            steps=steps, duration_s=self._elapsed(self._started),
                            device=self.device, traceback=trace)
@@ -718,6 +719,7 @@ class _Counters:
     evaluated_at: int
     metrics: dict[str, float]
     best: dict[str, float]
+    best_at: dict[str, dict[str, float]]
     early: tuple[Any, ...]
     plateau: tuple[Any, ...] | None
 
@@ -726,6 +728,7 @@ class _Counters:
         early = member._early
         plateau = member.schedule.plateau if member.schedule is not None else None
         return cls(member.step, member._evaluated_at, dict(member.metrics), dict(member.best),
+                   {k: dict(v) for k, v in member.best_at.items()},
                    (early.best, early.best_epoch, early.bad),
                    None if plateau is None else
                    (plateau.scale, plateau.cuts, plateau.best, plateau.bad))
@@ -733,6 +736,7 @@ class _Counters:
     def apply(self, member: Trainer) -> None:
         member.step, member._evaluated_at = self.step, self.evaluated_at
         member.metrics, member.best = dict(self.metrics), dict(self.best)
+        member.best_at = {k: dict(v) for k, v in self.best_at.items()}
         early = member._early
         early.best, early.best_epoch, early.bad = self.early
         plateau = member.schedule.plateau if member.schedule is not None else None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tunestudio.config import RunConfig
 from tunestudio.config.common import metric_mode
+from tunestudio.engine.best import note_evaluation
 from tunestudio.engine.events import EvalEvent, FitResult, FitStatus, StepEvent, TrainerHooks
 from tunestudio.search.program.channel import Report, ReportChannel
 from tunestudio.search.program.command import build_launch
@@ -72,6 +73,7 @@ class _ProgramFit:
         self.stopping: tuple[FitStatus, str] | None = None  # what the loop acts on
         self.metrics: dict[str, float] = {}
         self.best: dict[str, float] = {}
+        self.best_at: dict[str, dict[str, float]] = {}  # metric -> its best evaluation
         self.steps = 0
         self.last_step = 0
         self.evaluations = 0
@@ -197,7 +199,7 @@ class _ProgramFit:
             return "failed", ("the program exited but left processes of its group running; "
                               "they were stopped (wait for the processes you start before "
                               "exiting)")
-        if self.objective not in self.best:
+        if math.isnan(self.best.get(self.objective, math.nan)):
             seen = ", ".join(sorted(self.metrics)) or "none"
             return "failed", (f"the program never reported the objective '{self.objective}' "
                               f"(metrics it printed: {seen}); print it, e.g. "
@@ -268,8 +270,7 @@ class _ProgramFit:
                           train_loss=train_loss, val_loss=metrics.get("val_loss"),
                           metrics=metrics)
         self.metrics = metrics
-        for name, value in metrics.items():
-            self._keep_best(name, value)
+        note_evaluation(self.best, self.best_at, metrics, self.epoch)
         for hook in self.hooks:
             hook.on_evaluate_end(self._as_trainer, event)
         reached = metrics.get(self.objective)
@@ -278,17 +279,10 @@ class _ProgramFit:
                               f"evaluation {self.evaluations} (not a number: training "
                               "diverged?)")
 
-    def _keep_best(self, name: str, value: float) -> None:
-        if math.isnan(value):
-            return
-        old = self.best.get(name)
-        larger = metric_mode(name) == "max"
-        if old is None or (value > old if larger else value < old):
-            self.best[name] = value
-
     def _result(self, status: FitStatus, message: str, trace: str | None = None) -> FitResult:
         return FitResult(status=status, message=message, metrics=dict(self.metrics),
-                         best=dict(self.best), epochs=self.epoch, steps=self.last_step,
+                         best=dict(self.best), best_at=dict(self.best_at),
+                         epochs=self.epoch, steps=self.last_step,
                          duration_s=self._elapsed(), device=DEVICE, traceback=trace)
 
 
