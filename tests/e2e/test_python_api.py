@@ -111,6 +111,37 @@ def test_load_model_of_a_trial_without_checkpoint_says_so(tmp_path: Path) -> Non
         other.load_model()
 
 
+def test_run_fuse_overrides_the_experiments_setting(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """run(fuse=False) trains one trial at a time in an experiment set to fuse; run(fuse=True)
+    fuses (the device probe's group size, pinned here to the cap, as a timing would be on an
+    idle machine) in one set to off; fuse=K fuses K."""
+    from tunestudio.config import FloatDimension
+    from tunestudio.engine.fused import probe
+
+    monkeypatch.setattr(probe, "probe_group_size", lambda config, cap, **_: cap)
+    lr = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
+
+    def experiment(setting: str, name: str) -> ts.Experiment:
+        path = tmp_path / f"{name}.tuneproj"
+        save_project(tiny_project({"fuse": setting, "fuse_trials": 2, "dimensions": [lr]},
+                                  epochs=2, fraction=0.2), path)
+        return ts.load_project(path).experiment()
+
+    def groups(exp: ts.Experiment) -> list[str | None]:
+        return [t.row.group_id for t in exp.trials()]
+
+    fusing = experiment("fixed", "fixed")
+    fusing.run(trials=2, device="cpu", fuse=False, progress=False)
+    assert groups(fusing) == [None, None]
+    alone = experiment("off", "off")
+    alone.run(trials=2, device="cpu", fuse=True, progress=False)
+    alone.run(trials=2, device="cpu", fuse=2, progress=False)
+    first, second = groups(alone)[:2], groups(alone)[2:]
+    assert None not in first + second and len(set(first)) == len(set(second)) == 1
+    assert first != second
+
+
 def test_import_tunestudio_stays_light() -> None:
     code = ("import sys, tunestudio as ts\n"
             "print(sorted(m for m in ('torch', 'optuna', 'pandas', 'tunestudio.api')"

@@ -212,3 +212,21 @@ def test_overfitting_with_some_weight_decay_suggests_a_quarter_to_four_times_it(
     dim = dimension(findings[0])
     assert dim.values == pytest.approx([2.5e-6, 1e-5, 4e-5])
     assert dim.log
+
+
+@pytest.mark.parametrize(("warmup", "epochs", "shortest"), [
+    (6.6, 8, 7), (6.4, 8, 7), (6.0, 8, 7), (2.5, 4, 3), (1.5, 12, 6)])
+def test_an_lr_at_its_floor_suggests_the_fewest_whole_epochs_past_the_warm_up(
+        warmup: float, epochs: int, shortest: int) -> None:
+    """A run that sat at its LR floor is tried shorter: down to half its epochs, but never as
+    short as its warm-up; the fewest whole epochs longer than a fractional warm-up of 6.6 is
+    7 (the warm-up floored, plus one), not 8 (rounded, plus one)."""
+    from tunestudio.config import IntDimension
+    from tunestudio.engine.suggestions import suggest
+
+    config = tiny({"schedule.kind": "cosine", "schedule.warmup_epochs": warmup,
+                   "training.epochs": epochs})
+    knob, search, _, _ = suggest("lr_floor", config, None, {}, np.zeros(0))
+    [dim] = search.dimensions
+    assert knob == "training.epochs" and isinstance(dim, IntDimension)
+    assert dim.values == [shortest, epochs]

@@ -55,21 +55,36 @@ def test_off_or_tabular() -> None:
 
 
 def test_validation_is_not_augmented() -> None:
-    """The trainer augments inside train_batch only; evaluation sees the images as they are."""
-    from engine_helpers import tiny
+    """The trainer augments inside train_batch only: the fit's own evaluations and
+    evaluate_split after it see the validation images as they are (the val_loss reported is
+    the trained model's on the raw images), while training differs from an unaugmented run."""
+    import numpy as np
+    from engine_helpers import Recorder, tiny
+    from torch.nn import functional
 
-    from tunestudio.engine import Trainer
-
-    plain = Trainer(tiny({"training.epochs": 1, "training.device": "cpu"}))
-    strong = Trainer(tiny({"training.epochs": 1, "training.device": "cpu",
-                           "data.augment.rotation": 90.0, "data.augment.crop_padding": 3}))
-    for trainer in (plain, strong):
-        trainer.setup()
+    from tunestudio.engine import Splits, Trainer
     from tunestudio.engine.evaluation import evaluate_split
 
+    plain = Trainer(tiny({"training.epochs": 1, "training.device": "cpu"}))
+    evals = Recorder()
+    strong = Trainer(tiny({"training.epochs": 1, "training.device": "cpu",
+                           "data.augment.rotation": 90.0, "data.augment.crop_padding": 3}),
+                     hooks=[evals])
+    for trainer in (plain, strong):
+        trainer.setup()
+    assert strong._augment is not None and plain._augment is None
     assert evaluate_split(plain, "val") == evaluate_split(strong, "val")  # same initial model
     first, second = plain.fit(), strong.fit()
     assert first.metrics["train_loss"] != second.metrics["train_loss"]
+    data, model = strong.datasets, strong.model
+    assert isinstance(data, Splits) and model is not None
+    assert evals.evals[-1].step == second.steps  # the last evaluation is of the final model
+    model.eval()
+    with torch.no_grad():
+        raw = functional.cross_entropy(model(torch.as_tensor(np.asarray(data.x_val)).float()),
+                                       torch.as_tensor(np.asarray(data.y_val))).item()
+    assert evals.evals[-1].val_loss == pytest.approx(raw, rel=1e-5)
+    assert evaluate_split(strong, "val")["val_loss"] == pytest.approx(raw, rel=1e-5)
 
 
 def test_augmented_and_loader_data_train_alone() -> None:

@@ -70,6 +70,7 @@ def test_each_format_predicts_as_the_stored_model(
         weights = torch.load(out, weights_only=True)
         state = {"model": weights, "data": {"input_shape": [1, 8, 8], "n_outputs": 10}}
         model = model_from_state(RunConfig.model_validate(meta["config"]), state)
+        assert not any(m.training for m in model.modules())  # rebuilt to predict
         with torch.inference_mode():
             predicted = model(torch.as_tensor(x)).numpy()
     elif fmt == "torchscript":

@@ -19,8 +19,8 @@ from optuna.trial import TrialState, create_trial
 from sqlalchemy import update
 
 from tiny_projects import tiny_project
-from tunestudio.config import Budget, SearchDefinition
-from tunestudio.search import ExperimentRunner, open_store
+from tunestudio.config import Budget, FloatDimension, PrunerConfig, SearchDefinition
+from tunestudio.search import ExperimentRunner, RunOptions, open_store
 from tunestudio.search.plan import WORKER_ATTR
 from tunestudio.search.pruning import PruningReporter
 from tunestudio.search.runner import STALE_AFTER_S
@@ -163,6 +163,54 @@ def test_other_pruners_get_each_report_at_once(tmp_path: Path) -> None:
         reporter._idle.wait_for(lambda: reporter._in_flight == 0)
     assert _stored(study, trial) == {0: 0.5}
     reporter.close()
+
+
+@pytest.mark.parametrize("pruner", [optuna.pruners.SuccessiveHalvingPruner,
+                                    optuna.pruners.HyperbandPruner])
+def test_halving_pruners_get_each_value_at_its_evaluation_index(
+        tmp_path: Path, pruner: type[optuna.pruners.BasePruner]) -> None:
+    study = _rdb_study(tmp_path, pruner())
+    trial = study.ask()
+    reporter = PruningReporter(trial, "val_accuracy")
+    stops = _Stops()
+    values = [0.5, 0.6, 0.7]
+    for step, value in enumerate(values):
+        reporter.submit(stops, value, step)  # type: ignore[arg-type]
+        with reporter._idle:
+            reporter._idle.wait_for(lambda: reporter._in_flight == 0)
+        assert _stored(study, trial) == dict(enumerate(values[:step + 1]))
+    reporter.close()
+    assert reporter.error is None
+
+
+@pytest.mark.parametrize("fuse", ["off", "fixed"])
+@pytest.mark.parametrize("kind", ["successive_halving", "hyperband"])
+def test_a_search_reports_to_halving_pruners_at_each_evaluation_index(kind: str,
+                                                                     fuse: str) -> None:
+    """Successive halving and Hyperband count a trial's resource in the steps it reports:
+    its evaluations 0, 1, 2 (one per epoch), not its optimiser steps, lone or fused."""
+    lr = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
+    project = tiny_project({"budget": Budget(trials=3), "fuse": fuse, "fuse_trials": 3,
+                            "dimensions": [lr], "pruner": PrunerConfig(
+                                kind=kind, startup_trials=0, warmup_evaluations=1)}, epochs=3)
+    summary = ExperimentRunner(project, project.experiments[0].name,
+                               options=RunOptions(device="cpu")).run()
+    store = open_store(project)
+    try:
+        study = optuna.load_study(study_name=summary.study_name, storage=store.url)
+        trials = store.trials()
+        evaluations = store.eval_series([t.id for t in trials])
+    finally:
+        store.close()
+    assert len(study.trials) == 3 and ({t.group_id for t in trials} == {None}) == (fuse == "off")
+    for trial in study.trials:
+        [row] = [t for t in trials if t.optuna_trial_id == trial._trial_id]
+        n = len(evaluations[row.id])
+        # A verdict comes an evaluation late (the pruning thread): the evaluation made
+        # meanwhile is not reported, even when the fit ended with it (then complete).
+        assert n == 3 or trial.state == TrialState.PRUNED
+        assert sorted(trial.intermediate_values) in (list(range(n)), list(range(n - 1)))
+        assert trial.intermediate_values, trial.number
 
 
 def test_each_strategy_gets_its_own_sampler() -> None:
