@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -136,10 +137,21 @@ def save_project(project: Project, path: Path | str) -> None:
     write_atomic(Path(path), dump_project(project).encode("utf-8"))
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
+def write_atomic(path: Path, payload: bytes, *, private: bool = False) -> None:
+    """Replace `path` by `payload` atomically. The file keeps the permissions of the one it
+    replaces; a new one gets those of any new file (0o666 less the umask, e.g. 0o644), as a
+    project file shared with a team must. `private` keeps the temp file's 0o600 (the user's
+    own settings and drafts)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if not private:
+            try:
+                mode = stat.S_IMODE(path.stat().st_mode)
+            except OSError:
+                mode = 0o666 & ~_umask()
+            with contextlib.suppress(OSError):  # e.g. a file system without POSIX modes
+                Path(tmp).chmod(mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
@@ -155,3 +167,15 @@ def write_atomic(path: Path, payload: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _umask() -> int:
+    """The process's umask: read from /proc where Linux shows it, else by setting it and
+    setting it back (a moment in which a file another thread creates gets 0o022)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

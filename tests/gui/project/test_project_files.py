@@ -169,3 +169,24 @@ def test_template_summaries_are_whole_sentences() -> None:
         summary = template_summary(name)
         assert summary.endswith("."), (name, summary)
         assert "\n" not in summary and "  " not in summary
+
+
+def test_save_as_writes_a_file_anyone_may_read_as_the_umask_says(
+        window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+
+    target = tmp_path / "shared.tuneproj"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, suggested: target)
+    window.session.new_project("digits")
+    previous = os.umask(0o022)
+    try:
+        assert window.session.save_as()
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644  # as any new file: not 0600
+        target.chmod(0o664)  # the team's group may write it: a later save keeps that
+        assert window.document is not None
+        window.document.undo_stack.setClean()
+        assert window.session.save_as()
+        assert stat.S_IMODE(target.stat().st_mode) == 0o664
+    finally:
+        os.umask(previous)

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from gui_helpers import AnswerBox
 from insight_helpers import add_trial_of_other_baseline, headless_data_dir, run_headless
 from tunestudio.config import Project, RunConfig, merge_values
+from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.insights import Insights
 from tunestudio.gui.common.numbers import compact
@@ -265,8 +266,11 @@ def test_delete_and_export(panel: TrialsPanel, project: Project, qtbot: QtBot,
         assert all(t.id != doomed for t in store.trials(exp_id))
     finally:
         store.close()
-    path = panel.trial_actions.export_csv(tmp_path / "trials.csv")
+    with qtbot.waitSignal(notifications.bridge().message, timeout=5_000) as told:
+        path = panel.trial_actions.export_csv(tmp_path / "trials.csv")
     assert path is not None
+    assert told.args is not None  # the user is told where the file went
+    assert told.args[0].text == f"3 trial(s) of the table written to {path}"
     with path.open() as fh:
         records = list(csv.DictReader(fh))
     assert len(records) == 3

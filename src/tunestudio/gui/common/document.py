@@ -254,7 +254,7 @@ class ProjectDocument(QObject):
         payload = {"path": str(self._path) if self._path else None, "saved_at": time.time(),
                    "draft": self._draft}
         target = self.recovery_path()
-        write_atomic(target, json.dumps(payload, indent=1).encode("utf-8"))
+        write_atomic(target, json.dumps(payload, indent=1).encode("utf-8"), private=True)
         return target
 
     def discard_recovery(self) -> None:

@@ -72,7 +72,8 @@ class TrustStore:
     def trust(self, path: Path) -> None:
         data = self._load()
         data[str(path.resolve())] = file_hash(path)
-        write_atomic(self._file, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        write_atomic(self._file, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"),
+                     private=True)
 
 
 def confirm_user_code(parent: QWidget | None, files: list[UserCode],

@@ -323,7 +323,9 @@ class TrialActions(QObject):
         rows = [[model.values_of(proxy.mapToSource(proxy.index(r, 0)).row()).get(k)
                  for k in keys] for r in range(proxy.rowCount())]
         header = [c.key if "." in c.key else c.title for c in model.columns]  # full knob paths
-        return write_csv(path, header, rows)
+        written = write_csv(path, header, rows)
+        notifications.info(f"{len(rows)} trial(s) of the table written to {written}")
+        return written
 
     # -- results -------------------------------------------------------------------------------
     @Slot(object)
