@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from insight_helpers import run_headless
@@ -64,3 +65,45 @@ def test_environment_shown_and_a_different_one_named(detail: TrialDetail, projec
     assert f"Same environment as trial(s) #{second.number}" in label
     detail.tabs.setCurrentIndex(3)
     assert detail.tabs.tabText(3) == "Environment" and not detail.export_button.isEnabled()
+
+
+def test_a_failed_trials_reason_is_in_sight_in_the_table_and_the_detail(
+        detail: TrialDetail, project: Project, qtbot: QtBot) -> None:
+    from tunestudio.gui.trials.table_view import TrialsPanel
+
+    store = Store.open(project.storage_url)
+    try:
+        exp = store.experiment(project.experiments[0].name)
+        assert exp is not None
+        first = store.trials(exp.id)[0]
+        failed = store.start_trial(exp.id, number=60, optuna_trial_id=None,
+                                   params=first.params, config_json="{}", device="cpu", seed=0)
+        message = ("data file 'gone.csv' not found; check data.source.path\n"
+                   "Traceback (most recent call last):\n  ...")
+        store.finish_trial(failed, state="failed", objective=None, duration_s=0.1,
+                           message=message)
+    finally:
+        store.close()
+    panel = TrialsPanel(detail.insights)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.model.row_of(failed) is not None, timeout=10_000)
+    row = panel.model.row_of(failed)
+    assert row is not None
+    column = [c.key for c in panel.model.columns].index("reason")
+    cell = panel.model.index(row, column)
+    assert cell.data() == "data file 'gone.csv' not found; check data.source.path"
+    assert panel.model.data(cell, Qt.ItemDataRole.ToolTipRole) == message
+    complete = panel.model.row_of(first.id)
+    assert complete is not None and panel.model.index(complete, column).data() == ""
+    detail.insights.set_focus(failed)
+    qtbot.waitUntil(lambda: detail.trial is not None and detail.trial.id == failed,
+                    timeout=10_000)
+    assert detail.reason.isVisible()
+    assert detail.reason.text() == ("Why it ended failed: data file 'gone.csv' not found; "
+                                    "check data.source.path")
+    detail.insights.set_focus(first.id)
+    qtbot.waitUntil(lambda: detail.trial is not None and detail.trial.id == first.id,
+                    timeout=10_000)
+    assert not detail.reason.isVisible()
+    panel.close_view()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -32,6 +32,7 @@ from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.lr_range import draw_lr_range, lr_range_widget
 from tunestudio.gui.plots.theme import follow_theme
+from tunestudio.gui.trials.table_model import reason
 
 if TYPE_CHECKING:
     from tunestudio.config import Project, RunConfig
@@ -68,6 +69,13 @@ class TrialDetail(QWidget):
         super().__init__(parent)
         self.insights = insights
         self.title = QLabel("Select a trial in the table.", self)
+        # why a trial failed, diverged, was pruned or invalid: in sight, not in a tooltip
+        self.reason = QLabel(self)
+        self.reason.setObjectName("trialReason")
+        self.reason.setWordWrap(True)
+        self.reason.setTextFormat(Qt.TextFormat.PlainText)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason.hide()
         self.export_button = QPushButton("Export plot…", self)
         self.export_button.clicked.connect(self._on_export)
         self.tabs = QTabWidget(self)
@@ -109,6 +117,7 @@ class TrialDetail(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
+        layout.addWidget(self.reason)
         layout.addWidget(self.tabs, 1)
         self.trial: TrialRow | None = None
         self.config: RunConfig | None = None
@@ -141,6 +150,7 @@ class TrialDetail(QWidget):
     def reload(self) -> None:
         self.trial, self.config = None, None
         self._enable()
+        self.reason.hide()
         tid = self.insights.focus
         if tid is None:
             self.title.setText("Select a trial in the table.")
@@ -298,6 +308,10 @@ class TrialDetail(QWidget):
             else None
         self.title.setText(f"Trial #{row.number} ({row.state})" + (
             "" if self.config else ": it never trained (invalid config)"))
+        why = reason(row)
+        self.reason.setText(f"Why it ended {row.state}: {why}")
+        self.reason.setToolTip(row.message if row.message != why else "")
+        self.reason.setVisible(bool(why))
         self.env_text.setPlainText(environment_text(row.environment or {}))
         self._compare_environments()
         self._show_results_of(row.id)

@@ -82,6 +82,8 @@ def make_columns(dims: Sequence[str], metric: str | None, direction: str) -> lis
                "Welch's t-test of the two means (two-sided); within noise when p ≥ 0.05 (the "
                "difference may be seed luck), beyond noise otherwise. Shown when some trials "
                "ran with several seeds (repeats); a trial run once borrows their spread."),
+        Column("reason", "Reason", "Why the trial did not complete (the first line of its "
+               "message; the whole message in the cell's tooltip and the trial's detail)"),
         *(Column(d, d.rsplit(".", 1)[-1], d, True) for d in dims),
         Column("duration", "Duration", "Training time of all repeats", True),
         Column("seed", "Seed", "", True), Column("device", "Device"),
@@ -90,6 +92,14 @@ def make_columns(dims: Sequence[str], metric: str | None, direction: str) -> lis
         Column("tags", "Tags"), Column("notes", "Notes"),
         Column("test", "Test", f"{label} on the test split (evaluated once)", True),
     ]
+
+
+def reason(trial: TrialRow) -> str:
+    """The first line of a trial's message when it did not complete (a failed trial's
+    message goes on with its traceback); "" for a complete or running one."""
+    if trial.state in ("complete", "running") or not trial.message:
+        return ""
+    return trial.message.strip().partition("\n")[0]
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,7 @@ class _Row:
             "device": trial.device, "tags": ", ".join(trial.tags), "notes": trial.notes,
             "test": (trial.test_metrics or {}).get(test_name),
             "baseline": OTHER_BASELINE if self.stale else "current", "noise": "",
+            "reason": reason(trial),
         })
         self.values = values
 
@@ -427,6 +438,8 @@ class TrialsTableModel(QAbstractTableModel):
             return QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
         if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col.key == "reason":
+            return row.trial.message or None
         if role == Qt.ItemDataRole.ToolTipRole and row.stale and col.key != "notes":
             return ("Trained on another baseline than the current one: shown, but left out "
                     "of best and of comparisons unless asked for.")
