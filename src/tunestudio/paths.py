@@ -91,6 +91,12 @@ def resume_dir(project_id: uuid.UUID) -> Path:
     return folder
 
 
+def program_trials_dir(project_id: uuid.UUID) -> Path:
+    """Folders of the project's program trials (log, output, checkpoint), one per Optuna trial
+    id (see search/program/files.py)."""
+    return project_files_dir(project_id) / "programs"
+
+
 def folder_size(path: Path) -> tuple[int, int]:
     """(bytes, files) of the regular files under `path`; (0, 0) when it does not exist. Reads
     the folder only, so that `tunestudio info` reports disk use without torch or Optuna."""

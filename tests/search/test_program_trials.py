@@ -4,15 +4,19 @@ as a failed trial with a message naming the cause, nothing left running, the sea
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from program_helpers import pid_alive, program_project, rows, run
 
+from program_helpers import pid_alive, program_project, rows, run
 from tunestudio.config import CategoricalDimension, FloatDimension, PrunerConfig
 from tunestudio.config.program import ProgramParameter
+from tunestudio.engine import EvalEvent
+from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions
 from tunestudio.search.program import programs_dir
 from tunestudio.search.program.checks import ProgramNotTrustedError
 from tunestudio.search.storage import open_store
@@ -156,3 +160,36 @@ def test_a_program_runs_only_on_an_explicit_command(tmp_path: Path) -> None:
     (tmp_path / "train.py").unlink()
     with pytest.raises(Exception, match="no such file"):
         run(project, path)
+
+
+class _PauseOnce(RunnerHooks):
+    """Pauses the run at the first evaluation and resumes it `for_s` later."""
+
+    def __init__(self, pause: threading.Event, for_s: float):
+        self.pause, self.for_s = pause, for_s
+
+    def on_evaluate(self, trial_id: int, ev: EvalEvent) -> None:
+        if ev.epoch == 1.0:
+            self.pause.set()
+            threading.Timer(self.for_s, self.pause.clear).start()
+
+
+def test_a_paused_program_is_suspended_and_its_pause_is_not_timed(tmp_path: Path) -> None:
+    script = """
+        import time
+        for epoch in range(1, 6):
+            time.sleep(0.2)
+            print(f"epoch {epoch} val_acc={epoch / 10} clock={time.monotonic():.3f}", flush=True)
+    """
+    project, path = program_project(
+        tmp_path, script, [FloatDimension(path="params.lr", low=0.1, high=1.0)],
+        parameters=[ProgramParameter(name="lr", default=0.5)], trials=1, timeout_s=4.0)
+    pause = threading.Event()
+    runner = ExperimentRunner(project, "e", base_dir=path.parent,
+                              options=RunOptions(run_programs=True),
+                              hooks=[_PauseOnce(pause, 5.0)], pause_event=pause,
+                              project_path=path)
+    assert runner.run().counts == {"complete": 1}
+    log = next(programs_dir(project.id).glob("*/log.txt")).read_text()
+    clocks = [float(line.rsplit("=", 1)[1]) for line in log.splitlines()]
+    assert max(b - a for a, b in itertools.pairwise(clocks)) > 4.0

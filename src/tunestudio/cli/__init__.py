@@ -14,7 +14,16 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tunestudio.cli import compare, history, lr_find, models, project, rerun, training
+from tunestudio.cli import (
+    compare,
+    history,
+    lr_find,
+    models,
+    program_log,
+    project,
+    rerun,
+    training,
+)
 from tunestudio.cli.common import Command
 from tunestudio.cli.gui import open_gui
 from tunestudio.cli.project import demo_project_path, ensure_demo_project
@@ -27,6 +36,7 @@ COMMAND_MODULES = (
     project,
     training,
     history,
+    program_log,
     compare,
     models,
     lr_find,

@@ -150,6 +150,7 @@ def script() -> Project:
         ProgramParameter(name="batch_size", type="int", default=64),
         ProgramParameter(name="epochs", type="int", default=8),
         ProgramParameter(name="seed", type="int", default=0),
+        ProgramParameter(name="samples", type="int", default=1200),
     ]
     program = ProgramConfig(command="python train_sequence.py", parameters=parameters,
                             seed_parameter="seed", timeout_s=600)

@@ -21,7 +21,7 @@ from tunestudio import paths
 
 def programs_dir(project_id: uuid.UUID) -> Path:
     """The folder of a project's program trials."""
-    return paths.project_files_dir(project_id) / "programs"
+    return paths.program_trials_dir(project_id)
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,8 @@ class _ProgramFit:
             if pruned_at is not None and time.monotonic() - pruned_at > self.program.grace_s:
                 pruned_at = None
                 process.stop(self.program.grace_s)
-            if timeout is not None and self._elapsed() > timeout and self.stopping is None:
+            if timeout is not None and paused_at is None and self._elapsed() > timeout \
+                    and self.stopping is None:  # paused time does not count
                 self.stopping = ("failed", f"timed out: still running after {timeout:g} s "
                                  "(program.timeout_s)")
                 process.stop(self.program.grace_s)

@@ -1,0 +1,166 @@
+"""What TuneStudio costs per trial of the user's own program, and what parallel trials gain.
+
+1. Overhead: `--trials` trials of a short stdlib script (it prints one metric line) run by
+   `tunestudio run` (TPE, SQLite, one trial at a time) and by a plain Optuna loop that calls
+   the same script with `subprocess.run` and parses its line. The script's own time is the
+   median wall time of running it alone (`subprocess.run`, no tuning); each loop's overhead per
+   trial is its wall time divided by the trials, minus that. Goal: TuneStudio's at most
+   0.05 s per trial above the Optuna loop's.
+2. Parallel: `--parallel-trials` trials of a single-threaded CPU-bound script (`--busy-s`
+   seconds of arithmetic) with `--workers 2` against `--workers 1`, as trials per hour.
+   Goal: >= 1.8x on a 2-core machine (other load on the machine lowers it).
+
+The last line printed is one JSON object with `overhead_s_per_trial`,
+`optuna_loop_overhead_s_per_trial`, `script_s`, `parallel2_vs_1` and `load_avg`.
+
+Usage: python benchmarks/program_trials.py [--trials 100] [--parallel-trials 8] [--busy-s 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+
+from tunestudio.config import (
+    Budget,
+    Experiment,
+    FloatDimension,
+    Objective,
+    Project,
+    PrunerConfig,
+    RunConfig,
+    SearchDefinition,
+    save_project,
+)
+from tunestudio.config.program import ProgramConfig, ProgramParameter
+
+SHORT = """import argparse, math
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float, default=0.01)
+a = p.parse_args()
+print(f"epoch 1 val_acc={1 - abs(math.log10(a.lr) + 2) / 3:.5f}")
+"""
+BUSY = """import argparse, time
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float, default=0.01)
+p.add_argument("--busy", type=float, default=1.0)
+a = p.parse_args()
+end, x = time.process_time() + a.busy, 0.0
+while time.process_time() < end:
+    for i in range(10000):
+        x += i * a.lr
+print(f"epoch 1 val_acc={1 / (1 + abs(a.lr - 0.01)):.5f}")
+"""
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def project_file(folder: Path, script: str, trials: int, busy_s: float | None = None) -> Path:
+    (folder / "train.py").write_text(script)
+    parameters = [ProgramParameter(name="lr", default=0.01)]
+    if busy_s is not None:
+        parameters.append(ProgramParameter(name="busy", default=busy_s))
+    program = ProgramConfig(command="python train.py", parameters=parameters)
+    search = SearchDefinition(
+        strategy="tpe", dimensions=[FloatDimension(path="params.lr", low=1e-4, high=1.0,
+                                                   log=True)],
+        budget=Budget(trials=trials), pruner=PrunerConfig(kind="none"),
+        objective=Objective(metric="val_acc"), sampler_seed=0)
+    project = Project(name="bench", baseline=RunConfig(program=program),
+                      storage_url=f"sqlite:///{(folder / 'history.sqlite').as_posix()}",
+                      experiments=[Experiment(name="bench", search=search)])
+    path = folder / "bench.tuneproj"
+    save_project(project, path)
+    return path
+
+
+def tunestudio_run(path: Path, workers: int = 1) -> float:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(SRC), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "tunestudio", "run", str(path), "--quiet",
+                    "--workers", str(workers)], check=True, env=env, cwd=path.parent,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def script_alone(folder: Path, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "train.py", "--lr", "0.003"], cwd=folder, check=True,
+                       capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def optuna_loop(folder: Path, trials: int) -> float:
+    """The plain way: an Optuna study whose objective calls the script."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    pattern = re.compile(r"val_acc=([-\d.e]+)")
+
+    def objective(trial: optuna.Trial) -> float:
+        lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
+        done = subprocess.run([sys.executable, "train.py", "--lr", repr(lr)], cwd=folder,
+                              check=True, capture_output=True, text=True)
+        found = pattern.search(done.stdout)
+        assert found is not None
+        return float(found.group(1))
+
+    storage = f"sqlite:///{(folder / 'optuna.sqlite').as_posix()}"
+    start = time.perf_counter()
+    study = optuna.create_study(direction="maximize", storage=storage,
+                                sampler=optuna.samplers.TPESampler(seed=0))
+    study.optimize(objective, n_trials=trials)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--parallel-trials", type=int, default=8)
+    parser.add_argument("--busy-s", type=float, default=1.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        os.environ["TUNESTUDIO_DATA_DIR"] = str(root / "data")
+        short = root / "short"
+        short.mkdir()
+        path = project_file(short, SHORT, args.trials)
+        script_s = script_alone(short, 10)
+        ts_s = tunestudio_run(path)
+        loop_s = optuna_loop(short, args.trials)
+        ts_over = ts_s / args.trials - script_s
+        loop_over = loop_s / args.trials - script_s
+        print(f"script alone {script_s:.3f} s; per trial: tunestudio run "
+              f"{ts_s / args.trials:.3f} s (overhead {ts_over:.3f} s), Optuna loop "
+              f"{loop_s / args.trials:.3f} s (overhead {loop_over:.3f} s)")
+        walls = {}
+        for workers in (1, 2):
+            folder = root / f"busy{workers}"
+            folder.mkdir()
+            walls[workers] = tunestudio_run(
+                project_file(folder, BUSY, args.parallel_trials, args.busy_s), workers)
+            print(f"--workers {workers}: {args.parallel_trials} trials in "
+                  f"{walls[workers]:.1f} s")
+    ratio = walls[1] / walls[2]
+    print(json.dumps({"trials": args.trials, "script_s": round(script_s, 4),
+                      "overhead_s_per_trial": round(ts_over, 4),
+                      "optuna_loop_overhead_s_per_trial": round(loop_over, 4),
+                      "parallel_trials": args.parallel_trials, "busy_s": args.busy_s,
+                      "parallel2_vs_1": round(ratio, 3),
+                      "load_avg": round(os.getloadavg()[0], 2)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
