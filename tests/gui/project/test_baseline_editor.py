@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QWidget
@@ -259,3 +261,54 @@ def test_wheel_over_an_unfocused_field_scrolls_the_form(
     _wheel_over(window, field, qtbot)
     assert window.document.value(f"baseline.{path}") != value
     assert scroll_bar.value() == scrolled
+
+
+def _choose_kind(window: MainWindow, path: str, kind: str) -> None:
+    assert window.project_view is not None
+    combo = window.project_view.baseline.editor(path)
+    assert isinstance(combo, ChoiceEditor)
+    combo.combo.setCurrentIndex(combo.combo.findData(kind))
+    combo.combo.activated.emit(combo.combo.currentIndex())
+
+
+def test_data_and_model_paths_have_browse_and_say_when_missing(
+        window: MainWindow, qtbot: QtBot, type_text: TypeText, project_file: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunestudio.gui.common import file_dialogs
+    from tunestudio.gui.form.editors import OptionalEditor, PathEditor
+
+    folder = project_file.parent
+    assert window.session.open_project(project_file) and window.project_view is not None
+    assert window.document is not None
+    baseline = window.project_view.baseline
+    _choose_kind(window, "data.source.kind", "csv")
+    data = baseline.editor("data.source.path")
+    assert isinstance(data, PathEditor) and data.warning.isVisibleTo(baseline)
+    assert data.warning.text() == f"⚠ No such file: {folder / 'data.csv'} (relative to {folder})"
+    (folder / "tables").mkdir()
+    (folder / "tables" / "d.csv").write_text("x,label\n1,0\n2,1\n")
+    picked: list[tuple[Path, bool]] = []
+
+    def pick(parent: object, caption: str, start: Path, want_folder: bool) -> Path:
+        picked.append((start, want_folder))
+        return folder / "tables" / "d.csv"
+
+    monkeypatch.setattr(file_dialogs, "ask_open_path", pick)
+    qtbot.mouseClick(data.browse, Qt.MouseButton.LeftButton)
+    assert picked == [(folder, False)]  # a file, from the project's folder
+    assert window.document.value("baseline.data.source.path") == "tables/d.csv"  # relative
+    assert not data.warning.isVisibleTo(baseline)
+    type_text(data.line, "tables/gone.csv")
+    assert data.warning.isVisibleTo(baseline) and "gone.csv" in data.warning.text()
+    _choose_kind(window, "data.source.kind", "image_folder")
+    images = baseline.editor("data.source.path")
+    assert isinstance(images, PathEditor) and images.folder  # a folder of class folders
+    monkeypatch.setattr(file_dialogs, "ask_open_path", lambda *a: folder / "tables")
+    qtbot.mouseClick(images.browse, Qt.MouseButton.LeftButton)
+    assert window.document.value("baseline.data.source.path") == "tables"
+    assert not images.warning.isVisibleTo(baseline)
+    _choose_kind(window, "model.kind", "python")
+    model = baseline.editor("model.path")
+    assert isinstance(model, PathEditor) and model.warning.isVisibleTo(baseline)
+    weights = baseline.editor("model.weights_path")
+    assert isinstance(weights, OptionalEditor) and isinstance(weights.inner, PathEditor)

@@ -31,3 +31,16 @@ def ask_save_file(parent: QWidget | None, caption: str, name: str, filters: str)
         path = path.with_suffix("." + chosen.split("*.")[-1].split(")")[0].split(" ")[0])
     remember_folder(path)
     return path
+
+
+def ask_open_path(parent: QWidget | None, caption: str, start: Path, folder: bool) -> Path | None:
+    """An existing file (or, with `folder`, a folder) the user picked, starting at `start`;
+    None: cancelled."""
+    if folder:
+        chosen = QFileDialog.getExistingDirectory(parent, caption, str(start))
+    else:
+        chosen, _ = QFileDialog.getOpenFileName(parent, caption, str(start))
+    if not chosen:
+        return None
+    remember_folder(Path(chosen))
+    return Path(chosen)

@@ -5,18 +5,25 @@ an edit back."""
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
+from tunestudio.gui.common import file_dialogs
 from tunestudio.gui.common.wheel import wheel_only_when_focused
 from tunestudio.gui.form.spec import FieldSpec
 from tunestudio.gui.form.spinboxes import FloatSpinBox, IntSpinBox
@@ -156,6 +163,100 @@ class TextEditor(FieldEditor):
         if self.line.text() != self._shown:
             with QSignalBlocker(self.line):
                 self.line.setText(self._shown)
+
+    def value(self) -> str:
+        return self.line.text()
+
+
+class PathEditor(FieldEditor):
+    """A file or folder the project names (data, model, weights): the path as typed, a
+    Browse… button, and a warning under it while the path does not exist. A relative path is
+    relative to `base_dir()` (the project file's folder); a picked file inside that folder is
+    written relative to it, so the project keeps working when the folder moves."""
+
+    def __init__(self, spec: FieldSpec, base_dir: Callable[[], Path], folder: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.base_dir = base_dir
+        self.folder = folder
+        self.line = QLineEdit(self)
+        self.browse = QPushButton("Browse…", self)
+        self.browse.setToolTip(f"Choose the {'folder' if folder else 'file'}")
+        self.warning = QLabel(self)
+        self.warning.setObjectName("pathWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setTextFormat(Qt.TextFormat.PlainText)
+        self.warning.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.line, 1)
+        row.addWidget(self.browse)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addLayout(row)
+        column.addWidget(self.warning)
+        self._layout.addLayout(column, 1)
+        self.line.editingFinished.connect(self._on_finished)
+        self.browse.clicked.connect(self.choose)
+        self._shown = ""
+
+    @property
+    def focus_widget(self) -> QWidget:
+        return self.line
+
+    def resolved(self, text: str | None = None) -> Path | None:
+        """The absolute path the text names (None: empty)."""
+        raw = (self.line.text() if text is None else text).strip()
+        if not raw:
+            return None
+        path = Path(raw).expanduser()
+        return path if path.is_absolute() else self.base_dir() / path
+
+    @Slot()
+    def choose(self) -> None:
+        current = self.resolved()
+        start = current if current is not None and current.exists() else \
+            current.parent if current is not None and current.parent.is_dir() else \
+            self.base_dir()
+        chosen = file_dialogs.ask_open_path(self, self.spec.label, start, self.folder)
+        if chosen is None:
+            return
+        text = self._relative(chosen)
+        self.line.setText(text)
+        self._on_finished()
+
+    def _relative(self, chosen: Path) -> str:
+        base = self.base_dir().resolve()
+        try:
+            return chosen.resolve().relative_to(base).as_posix()
+        except ValueError:
+            return str(chosen)
+
+    def _on_finished(self) -> None:
+        self.check()
+        if self.line.text() != self._shown:
+            self._shown = self.line.text()
+            self.edited.emit(self._shown)
+
+    def check(self) -> bool:
+        """Shows or hides the warning; True when the path exists (or is empty)."""
+        path = self.resolved()
+        exists = path is None or (path.is_dir() if self.folder else path.is_file())
+        if not exists and path is not None:
+            what = "folder" if self.folder else "file"
+            where = "" if Path(self.line.text().strip()).expanduser().is_absolute() else \
+                f" (relative to {self.base_dir()})"
+            self.warning.setText(f"⚠ No such {what}: {os.path.normpath(path)}{where}")
+        self.warning.setVisible(not exists)
+        return exists
+
+    def set_value(self, value: Any) -> None:
+        self._shown = "" if value is None else str(value)
+        if self.line.text() != self._shown:
+            with QSignalBlocker(self.line):
+                self.line.setText(self._shown)
+        self.check()
 
     def value(self) -> str:
         return self.line.text()
@@ -302,10 +403,15 @@ class OptionalEditor(FieldEditor):
 
 
 def make_editor(spec: FieldSpec, *, multiline: bool = False,
-                labels: dict[Any, str] | None = None) -> FieldEditor:
-    """The editor for a scalar field (sections are built by the form)."""
+                labels: dict[Any, str] | None = None,
+                path_of: tuple[Callable[[], Path], bool] | None = None) -> FieldEditor:
+    """The editor for a scalar field (sections are built by the form). `path_of`: the field
+    names a file (or, when its flag is set, a folder) relative to the folder the callable
+    gives."""
     editor: FieldEditor
-    if spec.kind == "bool":
+    if path_of is not None and spec.kind == "text":
+        editor = PathEditor(spec, path_of[0], folder=path_of[1])
+    elif spec.kind == "bool":
         editor = BoolEditor(spec)
     elif spec.kind == "choice":
         editor = ChoiceEditor(spec, labels)

@@ -7,8 +7,9 @@ user edits leave as `edited(path, value)`; the owner applies them to its documen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -38,6 +39,23 @@ class FormHints:
     multiline: frozenset[str] = frozenset()
     choice_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
     exclude: frozenset[str] = frozenset()
+    # Fields naming a file, by path in the form (`model.path`), or a folder, by path and the
+    # variant that makes it one (`data.source.path@image_folder`): a Browse… button and a
+    # warning while the path does not exist, relative paths starting at `base_dir()`.
+    files: frozenset[str] = frozenset()
+    folders: frozenset[str] = frozenset()
+    base_dir: Callable[[], Path] | None = None
+
+    def path_of(self, path: str, conditions: tuple[Condition, ...]
+                ) -> tuple[Callable[[], Path], bool] | None:
+        """How `make_editor` edits the field at `path` shown under `conditions`: None when it
+        names no file, else the base folder and whether it is a folder."""
+        if self.base_dir is None:
+            return None
+        tag = conditions[-1][1] if conditions else ""
+        if f"{path}@{tag}" in self.folders:
+            return self.base_dir, True
+        return (self.base_dir, False) if path in self.files else None
 
 
 class FieldRow(QWidget):
@@ -269,7 +287,8 @@ def build_fields(model: type[BaseModel], prefix: str, binding: FormBinding,
             form.addRow(build_section(spec, path, binding, conditions))
             continue
         editor = make_editor(spec, multiline=spec.name in binding.hints.multiline,
-                             labels=dict(binding.hints.choice_labels.get(spec.name, {})))
+                             labels=dict(binding.hints.choice_labels.get(spec.name, {})),
+                             path_of=binding.hints.path_of(path, conditions))
         form.addRow(_label(spec), binding.add_row(path, editor, conditions))
     return page
 

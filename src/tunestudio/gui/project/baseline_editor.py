@@ -4,6 +4,7 @@ columns, the focused field's help underneath, pydantic's messages at the fields.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Slot
@@ -22,7 +23,7 @@ from tunestudio.config.data import GENERATED
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.form.editors import FieldEditor
 from tunestudio.gui.form.help_panel import HelpPanel
-from tunestudio.gui.form.model_form import FormBinding, build_section
+from tunestudio.gui.form.model_form import FormBinding, FormHints, build_section
 from tunestudio.gui.form.spec import field_specs
 
 if TYPE_CHECKING:
@@ -37,7 +38,10 @@ class BaselineEditor(QWidget):
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self.binding = FormBinding(parent=self)
+        self.binding = FormBinding(FormHints(
+            files=frozenset({"data.source.path", "model.path", "model.weights_path"}),
+            folders=frozenset({"data.source.path@image_folder"}),
+            base_dir=self._base_dir), self)
         content = QWidget()
         columns = QHBoxLayout(content)
         left, right = QVBoxLayout(), QVBoxLayout()
@@ -79,6 +83,10 @@ class BaselineEditor(QWidget):
         self.binding.help_requested.connect(self.help.show_help)
         document.changed.connect(self.refresh)
         self.refresh()
+
+    def _base_dir(self) -> Path:
+        """Where the project's relative paths start (its file's folder)."""
+        return self.document.base_dir
 
     @Slot()
     def open_lr_range_test(self) -> LRRangeDialog:
