@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # A small mutation check (cosmic-ray): for each module named in scripts/mutation/*.toml, mutates
 # a copy of the tree one mutant at a time, runs that module's tests against each, and prints
-# the share of mutants the tests killed. Not a CI step (it takes minutes); needs
-# `pip install cosmic-ray` in the venv.
+# the share of mutants the tests killed. Not a CI step (it takes minutes to hours); needs
+# `pip install cosmic-ray` (or `pip install -e '.[mutation]'`) in the venv.
+# Modules with many mutants (the fused engine, checkpoints, model export) are scored on a
+# seeded random sample of them (`[cosmic-ray.filters.sample] keep` in their config;
+# MUTATION_SAMPLE=N overrides it, MUTATION_SAMPLE=0 runs every mutant, MUTATION_SEED=S draws
+# another sample): see scripts/mutation_sample.py.
 # Usage: scripts/mutation.sh [VENV_BIN] [NAME...]   (default .venv/bin, every config)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +26,7 @@ for name in "${names[@]}"; do
   echo "==> $name"
   "$bin/cosmic-ray" init "$config" "$name.sqlite"
   "$bin/cr-filter-operators" "$name.sqlite" "$config"
+  "$bin/python" scripts/mutation_sample.py "$name.sqlite" "$config"
   "$bin/cosmic-ray" baseline "$config"
   "$bin/cosmic-ray" exec "$config" "$name.sqlite"
   "$bin/cosmic-ray" dump "$name.sqlite" | "$bin/python" scripts/mutation_score.py

@@ -129,6 +129,22 @@ def test_plateau_cuts_and_early_stopping_per_trial() -> None:
     assert [len(r.evals) for r in recs] == [r.results[0].steps // spe for r in recs]
 
 
+def test_regression_trials_report_the_lone_runs_metrics() -> None:
+    """Squared error, and per-trial MSE, MAE and R2 in target units at every evaluation."""
+    friedman = {"data.source.name": "friedman", "data.source.n_samples": 600,
+                "data.source.noise": 0.3, "training.epochs": 3}
+    configs = [tiny(friedman), tiny({**friedman, "training.seed": 5, "optimizer.lr": 0.003,
+                                     "model.width": 16})]
+    recs = check_group(configs)
+    for config, rec in zip(configs, recs, strict=True):
+        want = alone(config).evals
+        assert len(rec.evals) == len(want) == 3
+        for got, lone in zip(rec.evals, want, strict=True):
+            assert set(got.metrics) == set(lone.metrics) >= {"val_mse", "val_mae", "val_r2",
+                                                             "train_r2"}
+            assert got.metrics == pytest.approx(lone.metrics, rel=1e-4, abs=1e-6)
+
+
 CNN = {"model.kind": "cnn", "model.channels": [4, 8], "model.hidden": 16}
 
 
