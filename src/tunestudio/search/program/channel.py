@@ -96,4 +96,5 @@ class ReportChannel:
         for conn in self._clients:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=2)
+        # not joined: the accept thread sees the closed socket within its 0.2 s timeout, and
+        # waiting for it would add that to every trial

@@ -147,14 +147,12 @@ class ProgramProcess:
         if not _POSIX:  # pragma: no cover - Windows: the group ends with its first process
             return self.proc.poll() is None
         self.proc.poll()  # reap the leader, so that it does not count as alive
-        members = _group_members(self.pid)
-        if members is not None:
-            return bool(members)
         try:
             os.killpg(self.pid, 0)
         except (ProcessLookupError, PermissionError):
-            return False
-        return True
+            return False  # the usual answer, without reading /proc (tens of ms)
+        members = _group_members(self.pid)  # zombies left out where /proc tells them
+        return True if members is None else bool(members)
 
     def signal_group(self, sig: int) -> None:
         if _POSIX:
