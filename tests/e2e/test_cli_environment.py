@@ -59,12 +59,12 @@ def test_a_model_file_changed_between_trials_shows_two_hashes(tmp_path: Path) ->
     hashes = [env["files"]["model.path"]["sha256"] for env in (first, second)]
     assert len(hashes[0]) == 64 and hashes[0] != hashes[1]
     assert first["files"]["model.path"]["path"] == "net.py"
-    diff = tunestudio("diff", str(path), str(rows[0]["trial_id"]), str(rows[1]["trial_id"]))
+    diff = tunestudio("diff", str(path), str(rows[0]["number"]), str(rows[1]["number"]))
     assert diff.returncode == 0, diff.stderr
     assert "the trials ran in different environments:" in diff.stdout
     assert f"! model.path (contents): {hashes[0][:12]} vs {hashes[1][:12]}" in diff.stdout
-    as_json = json.loads(tunestudio("diff", str(path), str(rows[0]["trial_id"]),
-                                    str(rows[1]["trial_id"]), "--format", "json").stdout)
+    as_json = json.loads(tunestudio("diff", str(path), str(rows[0]["number"]),
+                                    str(rows[1]["number"]), "--format", "json").stdout)
     assert "files.model.path.sha256" in {d["field"] for d in as_json["environment_differences"]}
     if has_git:
         assert len(first["git"]["commit"]) == 40

@@ -50,15 +50,20 @@ def test_a_new_baseline_runs_the_plan_again_and_marks_the_old_trials(tmp_path: P
     exported = list(csv.DictReader(io.StringIO(table)))
     assert [r["config"] for r in exported] == ["other"] * 3 + ["current"] * 3
 
-    old, new = rows[0]["trial_id"], rows[3]["trial_id"]
+    old, new = rows[0]["number"], rows[3]["number"]  # the # column, as export-model --trial
     diff = tunestudio("diff", str(path), str(old), str(new))
     assert diff.returncode == 0, diff.stderr
     marked = {line.split()[1] for line in diff.stdout.splitlines() if line.startswith("*")}
     assert marked == {"training.epochs", "model.width", "data.standardize"}
     assert "another config" in diff.stdout.splitlines()[0]
+    assert f"trial #{old} " in diff.stdout.splitlines()[0]
     assert "3 difference(s)" in diff.stderr
     against = json.loads(tunestudio("diff", str(path), str(new), "baseline", "--changed",
                                     "--format", "json").stdout)
     assert against["lines"] == []
     missing = tunestudio("diff", str(path), "99", "baseline")
-    assert missing.returncode == 1 and "trial 99 is not in the trial history" in missing.stderr
+    assert missing.returncode == 1 and "has no trial #99 (it has: 0, 1, 2, 3, 4, 5)" in \
+        missing.stderr
+    name = rows[0]["experiment"]
+    named = tunestudio("diff", str(path), f"{name}:{old}", f"#{new}")  # the same two trials
+    assert named.returncode == 0 and named.stdout == diff.stdout, named.stderr

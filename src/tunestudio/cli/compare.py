@@ -6,15 +6,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from tunestudio.cli.common import Subparsers, add_project, load
+from tunestudio.cli.common import Subparsers, add_project, experiment_name, load
 from tunestudio.errors import TuneStudioError
+
+if TYPE_CHECKING:
+    from tunestudio.config import Project
+    from tunestudio.store import Store, TrialRow
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     """Two trials' configs (or a trial's and the current baseline's) side by side."""
     from tunestudio.config.diff import config_diff, show_value
-    from tunestudio.store import CurrentConfig, NotFoundError, Store, storage_url_for
+    from tunestudio.store import CurrentConfig, Store, storage_url_for
     from tunestudio.store.environment import environment_differences
 
     project, _ = load(args.path)
@@ -27,19 +32,13 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             if ref == "baseline":
                 sides.append(("current baseline", project.baseline.model_dump(mode="json")))
                 continue
-            if not ref.isdigit():
-                raise TuneStudioError(f"'{ref}' is not a trial id (see `tunestudio trials`) "
-                                      "or 'baseline'")
-            try:
-                row = store.trial(int(ref))
-            except NotFoundError as exc:
-                raise TuneStudioError(str(exc)) from None
+            row = _trial_by_number(store, project, ref, args.experiment)
             if not row.config_json:
-                raise TuneStudioError(f"trial {row.id} has no config (state {row.state}: "
+                raise TuneStudioError(f"trial #{row.number} has no config (state {row.state}: "
                                       f"{row.message.splitlines()[0] if row.message else ''})")
             environments.append(row.environment or {})
             where = "current config" if current.holds(row) else "another config"
-            sides.append((f"trial {row.id} (#{row.number}, {row.state}, {where})",
+            sides.append((f"trial #{row.number} ({row.state}, {where})",
                           json.loads(row.config_json)))
     finally:
         store.close()
@@ -70,14 +69,39 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trial_by_number(store: Store, project: Project, ref: str, experiment: str | None
+                     ) -> TrialRow:
+    """Trial `N` of `experiment` (default: the project's first), or of the experiment named
+    in `EXPERIMENT:N`: the number the trials table's # column, export-model --trial and
+    Optuna show. Raises TuneStudioError naming the numbers there are."""
+    named, _, number = ref.rpartition(":")
+    number = number.removeprefix("#")
+    if not number.isdigit():
+        raise TuneStudioError(f"'{ref}' is not a trial number (the # of `tunestudio trials`), "
+                              "EXPERIMENT:NUMBER, or 'baseline'")
+    name = experiment_name(project, named or experiment)
+    exp = store.experiment(name)
+    trials = store.trials(exp.id) if exp is not None else []
+    found = [r for r in trials if r.number == int(number)]
+    if not found:
+        numbers = ", ".join(str(r.number) for r in trials) or "none"
+        raise TuneStudioError(f"experiment '{name}' has no trial #{number} (it has: "
+                              f"{numbers})")
+    return store.trial(found[0].id)  # the listing leaves the config out
+
+
 def register(sub: Subparsers) -> None:
     p = sub.add_parser("diff", help="two trials' configs side by side, differences marked",
                        description="Show the full configs two trials trained (or a trial and "
                        "the current baseline) side by side, * marking each field that differs, "
                        "and where they ran in different environments.")
     add_project(p)
-    p.add_argument("a", metavar="A", help="trial id (see `trials`), or 'baseline'")
-    p.add_argument("b", metavar="B", help="trial id, or 'baseline' (the current one)")
+    p.add_argument("a", metavar="A", help="a trial's number (the # of `tunestudio trials`), "
+                   "EXPERIMENT:NUMBER for another experiment's, or 'baseline'")
+    p.add_argument("b", metavar="B", help="a trial's number, EXPERIMENT:NUMBER, or "
+                   "'baseline' (the current one)")
+    p.add_argument("--experiment", help="the experiment whose numbers A and B are (default: "
+                   "the project's first)")
     p.add_argument("--changed", action="store_true", help="only the fields that differ")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="table (side by side) or json")

@@ -43,6 +43,8 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
     header = ["experiment", "trial_id", "number", "state", "objective", "objective_std",
               "noise", *params, "duration_s", "config", "message"]
     exact = fmt == "csv"
+    if not exact:  # a reader names a trial by its number (#), as every command takes it
+        header.remove("trial_id")
     table = [[_cell(r.get(h, r["params"].get(h)), exact) for h in header] for r in rows]
     if not exact:  # the table shows a repeated trial's objective as mean ± std over seeds
         at, std_at = header.index("objective"), header.index("objective_std")
