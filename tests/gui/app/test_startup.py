@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 PROBE = """
 import json, sys
@@ -46,3 +47,39 @@ def test_smoke_test_runs_a_trial_through_the_window(tmp_path: Path) -> None:
                          cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "smoke test passed: trial 0 complete" in out.stdout
+
+
+def test_a_project_given_at_start_opens_after_the_window_is_painted(
+        qtbot: QtBot, project_file: Path) -> None:
+    """`tunestudio PROJECT` (later starts, from the recent list or a file manager): the window
+    paints its 'Opening …' page before the project's views are built and torch is loaded;
+    both used to run first, and the window stayed black for seconds."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from tunestudio.gui.app.main_window import MainWindow
+    from tunestudio.gui.common.settings import Settings
+
+    events: list[str] = []
+
+    class Painted(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and "painted" not in events:
+                events.append("painted")
+            return False
+
+    window = MainWindow(Settings())
+    watcher = Painted(window)
+    window.installEventFilter(watcher)
+    window.first_shown.connect(lambda: events.append("first_shown"))
+    window.session.document_changed.connect(lambda *_: events.append("opened"))
+    window.open_after_show(project_file)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: "opened" in events, timeout=30_000)
+        assert events[:3] == ["painted", "first_shown", "opened"]
+    finally:
+        window.shutdown()
+        if window.document is not None:
+            window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QUndoGroup
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QKeySequence,
+    QPaintEvent,
+    QShowEvent,
+    QUndoGroup,
+)
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QToolBar
 
 from tunestudio.gui.app.about import AboutDialog
@@ -30,9 +37,12 @@ from tunestudio.gui.run.status import ExperimentLabel, RunProgress, RunStatusLin
 if TYPE_CHECKING:
     from tunestudio.gui.app.workspace import TrialWorkspace
 
+# How long after showing the window `first_shown` waits for a first paint that does not come.
+FIRST_SHOWN_FALLBACK_MS = 1000
+
 
 class MainWindow(QMainWindow):
-    first_shown = Signal()
+    first_shown = Signal()  # once, after the first paint: the engine and a given project load
     project_changed = Signal()  # a project was opened, created or closed
 
     def __init__(self, settings: Settings | None = None,
@@ -46,6 +56,7 @@ class MainWindow(QMainWindow):
         self.workspace: TrialWorkspace | None = None
         self._close_after_run = False
         self._shown_once = False
+        self._first_shown_sent = False
         self.setObjectName("mainWindow")
         self.resize(1280, 860)
         self.undo_group = QUndoGroup(self)
@@ -223,7 +234,23 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
-            QTimer.singleShot(0, self, self.first_shown.emit)
+            # A window that is never painted (shown minimised, on a hidden desktop) still loads
+            # the engine and its project.
+            QTimer.singleShot(FIRST_SHOWN_FALLBACK_MS, self, self._send_first_shown)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._shown_once and not self._first_shown_sent:
+            # After the first paint is on screen: torch's import in the engine probe holds the
+            # GIL for seconds and opening a project builds its views in this thread; started
+            # on show, both ran before the first paint and the window stayed black meanwhile.
+            QTimer.singleShot(0, self, self._send_first_shown)
+
+    @Slot()
+    def _send_first_shown(self) -> None:
+        if not self._first_shown_sent:
+            self._first_shown_sent = True
+            self.first_shown.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.controller.is_running:
