@@ -41,6 +41,7 @@ from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
 from tunestudio.search.preflight import FailureStreak, preflight
 from tunestudio.search.program import programs_dir
 from tunestudio.search.program.checks import check_program
+from tunestudio.search.program.slots import SLOT_ENV, Slot
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
 from tunestudio.search.space import distributions
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
@@ -163,7 +164,8 @@ class ExperimentRunner:
         told = sum(t.state != TrialState.WAITING for t in study.get_trials(deepcopy=False))
         study.sampler = build_sampler(
             search, n_obj, run_seed(search, told, None if self.queue else worker_tag()),
-            batches=self._fusing)
+            # trials asked before others are told: fused groups, or parallel processes
+            batches=self._fusing or self.options.workers > 1 or not self.queue)
         experiment_id = store.ensure_experiment(
             exp.name, study.study_name, goal=exp.goal, hypothesis=exp.hypothesis,
             expected_result=exp.expected_result, conclusion=exp.conclusion,
@@ -205,6 +207,7 @@ class ExperimentRunner:
             git=RunGitState(self.base_dir),
             program_files=programs_dir(self.project.id)
             if self.project.baseline.program is not None else None,
+            slot=Slot(0, max(1, self.options.workers)) if self.queue else Slot.from_env(),
         )
         self.hooks.on_run_start(total)
         beat = _Heartbeat(store, storage, running)
@@ -442,7 +445,10 @@ class ExperimentRunner:
             cmd += ["--device", self.options.device]
         if self.options.tensorboard_dir:
             cmd += ["--tensorboard", self.options.tensorboard_dir]
-        return [subprocess.Popen(cmd, stdin=subprocess.DEVNULL) for _ in range(extra)]
+        slots = extra + 1
+        return [subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                 env={**os.environ, SLOT_ENV: Slot(i, slots).text()})
+                for i in range(1, slots)]
 
     def _stop_workers(self, procs: list[subprocess.Popen[bytes]]) -> None:
         for proc in procs:

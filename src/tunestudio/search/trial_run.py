@@ -46,6 +46,7 @@ from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.plan import FINGERPRINT_ATTR, STATE_ATTR
 from tunestudio.search.program import DEVICE as PROGRAM_DEVICE
 from tunestudio.search.program import TrialFiles, fit_program
+from tunestudio.search.program.slots import Slot
 from tunestudio.search.pruning import PruningReporter, completed_trials, trial_told
 from tunestudio.search.space import suggest
 from tunestudio.store import SeriesWriter, Store
@@ -108,6 +109,7 @@ class TrialContext:
     git: RunGitState | None = None  # the project folder's git state, asked once per run
     data: SplitsCache = field(default_factory=SplitsCache)  # array data, split once per run
     program_files: Path | None = None  # a program baseline's trial folders (search/program)
+    slot: Slot = field(default_factory=Slot)  # of parallel program trials on this machine
 
 
 class _TrialHooks(TrainerHooks):
@@ -271,7 +273,7 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
                                             repeat),
                            objective=ctx.search.objective.metric, base_dir=ctx.base_dir,
                            stop_event=ctx.stop_event, pause_event=ctx.pause_event,
-                           trial_number=run.prepared.trial.number)
+                           trial_number=run.prepared.trial.number, slot=ctx.slot)
     plan = ctx.checkpoints if repeat == 0 else None
     resume = run.resume if repeat == 0 else None
     if plan is not None:

@@ -21,6 +21,7 @@ from tunestudio.config.program import (
     program_folder,
 )
 from tunestudio.search.program.files import TrialFiles
+from tunestudio.search.program.slots import Slot
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def value_args(program: ProgramConfig, values: Mapping[str, ParamValue],
 
 def build_launch(program: ProgramConfig, values: Mapping[str, ParamValue], *,
                  base_dir: Path, files: TrialFiles, trial_number: int | None, resuming: bool,
-                 objective: str, address: str, token: str) -> Launch:
+                 objective: str, address: str, token: str, slot: Slot | None = None) -> Launch:
     """The launch of one run with these values (every parameter's, defaults included).
     Writes the JSON file of the values (the client and json_file mode read it)."""
     files.params_file.write_text(json.dumps(dict(values), indent=1), encoding="utf-8")
@@ -88,6 +89,7 @@ def build_launch(program: ProgramConfig, values: Mapping[str, ParamValue], *,
     # was installed or run from
     here = str(Path(client.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join([here, *filter(None, [env.get("PYTHONPATH")])])
+    env.update((slot or Slot()).program_env(env, program.env))
     env.update(program.env)
     if program.pass_values == "env":
         for parameter in program.parameters:

@@ -31,6 +31,7 @@ from tunestudio.search.program.command import build_launch
 from tunestudio.search.program.files import TrialFiles
 from tunestudio.search.program.metric_lines import MetricLineParser
 from tunestudio.search.program.process import LAST_LINES, OutputLog, ProgramProcess
+from tunestudio.search.program.slots import Slot
 
 if TYPE_CHECKING:
     from tunestudio.engine.trainer import Trainer
@@ -43,21 +44,23 @@ _COUNTER_KEYS = frozenset({"epoch", "step", "iter", "iteration", "global_step"})
 def fit_program(config: RunConfig, *, hooks: Sequence[TrainerHooks], files: TrialFiles,
                 repeat: int, objective: str, base_dir: Path | None,
                 stop_event: threading.Event, pause_event: threading.Event,
-                trial_number: int | None = None) -> FitResult:
+                trial_number: int | None = None, slot: Slot | None = None) -> FitResult:
     """Run `config.program` once with `config`'s values (the seed parameter, if any, plus
-    `repeat`) and report what it prints through `hooks`. `objective` is the metric the
+    `repeat`) and report what it prints through `hooks`; `slot` is the share of the machine
+    it runs in (see slots.py). `objective` is the metric the
     search optimises (a line that holds it is an evaluation). Never raises for what the
     program does; returns its outcome."""
     assert config.program is not None
     return _ProgramFit(config, hooks, files, repeat, objective, base_dir or Path.cwd(),
-                       stop_event, pause_event, trial_number).run()
+                       stop_event, pause_event, trial_number, slot or Slot()).run()
 
 
 class _ProgramFit:
     def __init__(self, config: RunConfig, hooks: Sequence[TrainerHooks], files: TrialFiles,
                  repeat: int, objective: str, base_dir: Path, stop_event: threading.Event,
-                 pause_event: threading.Event, trial_number: int | None):
+                 pause_event: threading.Event, trial_number: int | None, slot: Slot):
         assert config.program is not None
+        self.slot = slot
         self.program = config.program
         self.values = config.program_values
         if self.program.seed_parameter:
@@ -101,7 +104,7 @@ class _ProgramFit:
         launch = build_launch(self.program, self.values, base_dir=self.base_dir,
                               files=self.files, trial_number=self.trial_number,
                               resuming=resuming, objective=self.objective,
-                              address=channel.address, token=channel.token)
+                              address=channel.address, token=channel.token, slot=self.slot)
         try:
             process = ProgramProcess(launch, log, self.events)
         except OSError as exc:
