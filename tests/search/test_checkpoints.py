@@ -188,3 +188,47 @@ def test_only_complete_trials_keep_a_checkpoint() -> None:
     assert len(list(plan.artifacts.iterdir())) == 1 and not any(plan.running.iterdir())
     with pytest.raises(CheckpointError, match="only complete trials keep one"):
         checkpoint_file(plan, pruned)
+
+
+def test_retention_keeps_the_current_baselines_best_after_the_baseline_changed() -> None:
+    """Case 27 (../shared/cases/27-retention-vs-changed-baseline): a grid trained 6 epochs,
+    then the baseline cut to 1 epoch and the grid run again, with one checkpoint kept. The old
+    trials have better objectives, but the best trial `info` and `export-model` name is the
+    current baseline's: that one keeps the slot and its model exports."""
+    from tunestudio.config import FloatDimension, Objective
+    from tunestudio.search.artifacts import checkpoint_file
+    from tunestudio.search.model_export import find_trial
+
+    grid = {"strategy": "grid", "budget": Budget(trials=None),
+            "objective": Objective(metric="val_loss"),
+            "dimensions": [FloatDimension(path="optimizer.lr", low=1e-4, high=0.1,
+                                          values=[0.001, 0.003])]}
+    tiny = tiny_project(grid, epochs=6, fraction=0.2)
+    tiny = tiny.model_copy(update={"baseline": tiny.baseline.model_copy(update={
+        "schedule": tiny.baseline.schedule.model_copy(update={"warmup_epochs": 0.0})})})
+    before = _with(tiny, keep_best=1, min_interval_s=0)
+    name = before.experiments[0].name
+    ExperimentRunner(before, name).run()
+    base = before.baseline
+    after = before.model_copy(update={"baseline": base.model_copy(update={
+        "training": base.training.model_copy(update={"epochs": 1})})})
+    ExperimentRunner(after, name).run()
+    store = open_store(after)
+    try:
+        exp = store.experiment(name)
+        assert exp is not None
+        rows = store.trials(exp.id)
+    finally:
+        store.close()
+    old, new = rows[:2], rows[2:]
+    assert len(new) == 2 and min(r.objective or 0 for r in old) < min(
+        r.objective or 0 for r in new)  # the old trials are better, on another config
+    study = _study(after)
+    plan = CheckpointPlan.for_project(after)
+    kept = {t.number for t in study.get_trials()
+            if (plan.artifacts / str(t.user_attrs.get(CHECKPOINT_ATTR))).is_file()}
+    best = min(new, key=lambda r: r.objective or 0.0)
+    assert kept == {best.number}
+    assert find_trial(after, None, name).number == best.number  # what export-model takes
+    frozen = next(t for t in study.get_trials() if t.number == best.number)
+    assert checkpoint_file(plan, frozen).is_file()

@@ -26,6 +26,7 @@ from optuna.trial import TrialState
 from tunestudio import paths
 from tunestudio.config import CheckpointSettings, Project
 from tunestudio.engine.checkpoint import BEST, LATEST, CheckpointError, State, load
+from tunestudio.search.plan import CurrentPoints
 
 CHECKPOINT_ATTR = "ts_checkpoint"  # Optuna user attr: the artifact id of the best checkpoint
 
@@ -37,11 +38,14 @@ class CheckpointPlan:
     settings: CheckpointSettings
     artifacts: Path  # the FileSystemArtifactStore's folder
     running: Path  # one folder per trial in flight
+    # which trials trained the current baseline: retention ranks them first, as the best
+    # trial, export-model and the views count them (None: every trial alike)
+    current: CurrentPoints | None = None
 
     @classmethod
     def for_project(cls, project: Project) -> CheckpointPlan:
         return cls(project.checkpoints, paths.artifacts_dir(project.id),
-                   paths.resume_dir(project.id))
+                   paths.resume_dir(project.id), CurrentPoints(project.baseline))
 
     def folder(self, optuna_trial_id: int) -> Path:
         """The working folder of one trial: latest.pt and best.pt while it trains."""
@@ -80,18 +84,23 @@ def discard_working_files(plan: CheckpointPlan, optuna_trial_id: int) -> None:
 def apply_retention(plan: CheckpointPlan, study: optuna.Study,
                     trials: Sequence[optuna.trial.FrozenTrial] | None = None) -> list[int]:
     """Remove the checkpoint files of finished trials outside the `keep_best` best complete
-    trials of the study (by the first objective, ties to the earlier trial); running,
-    waiting and interrupted trials keep theirs. Returns the trial numbers whose checkpoints
-    were removed now. `trials`: judge among these instead of reading all of the study's
-    (after each trial, the study's complete trials and the one just finished; every queued
-    trial of the study is read back on each `get_trials`, milliseconds each time)."""
+    trials of the study (by the first objective, ties to the earlier trial), the trials of
+    the current baseline ranked before those of another (`plan.current`), so the best trial
+    that `info` and `export-model` name keeps its checkpoint after the baseline changed
+    (case 27); running, waiting and interrupted trials keep theirs. Returns the trial numbers
+    whose checkpoints were removed now. `trials`: judge among these instead of reading all of
+    the study's (after each trial, the study's complete trials and the one just finished;
+    every queued trial of the study is read back on each `get_trials`, milliseconds each
+    time)."""
     keep_n = plan.settings.keep_best
     every = study.get_trials(deepcopy=False) if trials is None else trials
     finished = [t for t in every
                 if t.state.is_finished() and isinstance(t.user_attrs.get(CHECKPOINT_ATTR), str)]
     complete = [t for t in finished if t.state == TrialState.COMPLETE and t.values]
     sign = -1.0 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else 1.0
-    complete.sort(key=lambda t: (sign * t.values[0], t.number))
+    current = plan.current
+    complete.sort(key=lambda t: (current is not None and not current.holds(t),
+                                 sign * t.values[0], t.number))
     keep = {t.number for t in complete[:keep_n]}
     removed: list[int] = []
     store = plan.artifact_store()

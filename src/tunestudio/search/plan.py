@@ -12,6 +12,7 @@ the current baseline merged with its values, so a new baseline runs every point 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -107,3 +108,25 @@ def enqueue(study: optuna.Study, search: SearchDefinition, baseline: RunConfig,
 def _planned(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
     plan = trial.user_attrs.get(PLAN_ATTR)
     return dict(plan) if isinstance(plan, dict) else dict(trial.params)
+
+
+class CurrentPoints:
+    """Answers, for Optuna trials of one experiment, whether each trained the config its
+    values give on `baseline` (the fingerprint it recorded in FINGERPRINT_ATTR), as
+    `store.CurrentConfig` does for our rows; fingerprints are cached by values, so judging
+    thousands of trials of a grid costs one validation per distinct point."""
+
+    def __init__(self, baseline: RunConfig) -> None:
+        self.baseline = baseline
+        self._cache: dict[str, str] = {}
+
+    def holds(self, trial: optuna.trial.FrozenTrial) -> bool:
+        recorded = trial.user_attrs.get(FINGERPRINT_ATTR)
+        if not isinstance(recorded, str):
+            return False
+        values = _planned(trial)
+        key = json.dumps(values, sort_keys=True, default=str)
+        now = self._cache.get(key)
+        if now is None:
+            now = self._cache[key] = point_fingerprint(self.baseline, values)
+        return recorded == now
