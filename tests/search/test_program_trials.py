@@ -4,6 +4,7 @@ as a failed trial with a message naming the cause, nothing left running, the sea
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import sys
@@ -72,6 +73,13 @@ def test_printed_metrics_become_curves_pruning_and_a_best_trial(tmp_path: Path) 
     assert summary.best_trial_id == best.id and summary.best_objective == best.objective
     logs = sorted(programs_dir(project.id).glob("*/log.txt"))
     assert len(logs) == 10 and "epoch 1 train_loss=" in logs[0].read_text()
+    store = open_store(project)
+    try:
+        environments = store.environments()
+    finally:
+        store.close()
+    script = hashlib.sha256((tmp_path / "train.py").read_bytes()).hexdigest()
+    assert {e["files"]["program.command"]["sha256"] for e in environments.values()} == {script}
 
 
 FAILURES = """

@@ -257,3 +257,25 @@ def _module_problems(module: str, folder: Path, where: str) -> list[str]:
         return []
     return [f"{where}: no module '{module}' in {folder} (nor installed); check the name and "
             "the working folder"]
+
+
+def program_script(program: ProgramConfig, base_dir: Path) -> Path | None:
+    """The file of the user's that the program runs, for its provenance: the script after
+    `python` (`python train.py` -> train.py), the executable named by a path, or the module
+    file of a `module:function`; None when it names none (an installed tool, `python -m`)."""
+    folder = program_folder(program, base_dir)
+    if program.is_function:
+        module = program.command.strip().partition(":")[0].replace(".", "/")
+        for candidate in (folder / f"{module}.py", folder / module / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+    words = shlex.split(program.command)
+    if words[0] in PYTHON_WORDS or Path(words[0]).name in PYTHON_WORDS:
+        rest = [w for w in words[1:] if not w.startswith("-")]
+        if not rest or "-m" in words[1:2] or "-c" in words[1:2]:
+            return None
+        return folder / rest[0]
+    if "/" in words[0] or "\\" in words[0]:
+        return folder / words[0]
+    return None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tunestudio.config import RunConfig
+from tunestudio.config.program import program_script
 
 GIT_TIMEOUT_S = 2.0
 _HASH_CHUNK = 1 << 20  # bytes read at a time
@@ -117,8 +118,9 @@ def _path_fields(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 
 def user_files(config: RunConfig, base_dir: Path | None) -> dict[str, dict[str, str | None]]:
-    """Every file the config names (model file, data script, data file), by its field's dotted
-    name: `{"path": as written, "sha256": hex or None, "error": None or why it was not read}`.
+    """Every file the config names (model file, data script, data file, a program's script as
+    `program.command`), by its field's dotted name: `{"path": as written, "sha256": hex or
+    None, "error": None or why it was not read}`.
     A folder gets the SHA-256 of its manifest (relative paths and sizes, sorted) as
     `manifest_sha256` instead: hashing every image of a folder per trial would cost too much."""
     found: dict[str, dict[str, str | None]] = {}
@@ -135,6 +137,15 @@ def user_files(config: RunConfig, base_dir: Path | None) -> dict[str, dict[str, 
         except OSError as exc:
             entry["error"] = exc.strerror or type(exc).__name__
         found[name] = entry
+    if config.program is not None:  # the user's own program: its script's content
+        script = program_script(config.program, base_dir or Path.cwd())
+        if script is not None:
+            entry = {"path": str(script), "sha256": None, "error": None}
+            try:
+                entry["sha256"] = file_sha256(script)
+            except OSError as exc:
+                entry["error"] = exc.strerror or type(exc).__name__
+            found["program.command"] = entry
     return found
 
 
