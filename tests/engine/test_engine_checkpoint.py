@@ -293,3 +293,47 @@ def test_a_resumed_fit_keeps_its_plateau_cuts_and_early_stopping_count(tmp_path:
     assert rest.steps[0].lr == pytest.approx(config.optimizer.lr / 4)
     assert (resumed.status, resumed.steps, resumed.message) == \
         (reference.status, reference.steps, reference.message)
+
+
+@pytest.mark.parametrize("paced", [False, True], ids=["eager", "paced"])
+def test_the_final_evaluation_after_the_last_epoch_can_be_the_best(tmp_path: Path,
+                                                                   paced: bool) -> None:
+    """Evaluations every 3 epochs of 4: the fit's final evaluation comes after the last
+    epoch's hook (which already wrote or held the last epoch's state); when it is the best,
+    the best file holds the final model. (It kept epoch 3's: the model a search stored for a
+    trial was not the one its objective came from.)"""
+    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
+
+    rec = Recorder()
+    hook = PacedCheckpointHook(tmp_path, monitor="val_accuracy", min_interval_s=3600.0,
+                               hold_latest=True, final_in_background=True,
+                               final_best_only=True) if paced else \
+        CheckpointHook(tmp_path, monitor="val_accuracy", every_epochs=100)
+    result = Trainer(tiny({"training.epochs": 4, "evaluation.every": 3, "optimizer.lr": 0.003}),
+                     hooks=[rec, hook], device="cpu").fit()
+    if isinstance(hook, PacedCheckpointHook):
+        hook.wait()
+    assert [e.step for e in rec.evals] == [3 * result.steps // 4, result.steps]
+    assert rec.evals[1].metrics["val_accuracy"] > rec.evals[0].metrics["val_accuracy"]
+    best = load(tmp_path / "best.pt")
+    assert best["step"] == result.steps and best["epoch"] == 4
+    assert best["metrics"]["val_accuracy"] == rec.evals[1].metrics["val_accuracy"]
+
+
+def test_a_snapshot_owns_every_tensor_and_shares_the_atoms() -> None:
+    """`snapshot` copies tensors wherever they sit (dicts, lists: CUDA RNG states are a list
+    of tensors) and keeps immutable values, lists of them included, as they are."""
+    from tunestudio.engine.checkpoint import snapshot
+
+    ints = tuple(range(625))  # Python's RNG state: kept, not copied item by item
+    state = {"model": {"w": torch.zeros(2)}, "cuda": [torch.zeros(3), torch.ones(1)],
+             "python": (3, ints, None), "step": 7}
+    copy = snapshot(state)
+    assert copy is not None and snapshot(None) is None
+    state["model"]["w"].add_(1.0)
+    for tensor in state["cuda"]:
+        tensor.add_(5.0)
+    assert torch.equal(copy["model"]["w"], torch.zeros(2))
+    assert torch.equal(copy["cuda"][0], torch.zeros(3)) and torch.equal(copy["cuda"][1],
+                                                                         torch.ones(1))
+    assert isinstance(copy["cuda"], list) and copy["python"][1] is ints and copy["step"] == 7

@@ -300,9 +300,9 @@ class CheckpointHook(TrainerHooks):
             self._write(trainer, epoch + 1)
 
     def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
-        # The final evaluation comes after the last epoch's hook when evaluations are sparse.
-        if result.status in ("completed", "stopped_early", "pruned") and \
-                trainer.step > self.saved_step and trainer._spe and \
+        # The final evaluation comes after the last epoch's hook when evaluations are sparse;
+        # that hook may have written this step's state already, before the evaluation.
+        if result.status in ("completed", "stopped_early", "pruned") and trainer._spe and \
                 trainer.step % trainer._spe == 0 and self._improved(trainer):
             self._write(trainer, trainer.step // trainer._spe)
 

@@ -128,8 +128,11 @@ class PacedCheckpointHook(CheckpointHook):
             return  # pruned, diverged or failed: a search keeps no checkpoint of it
         ended = result.status in ("completed", "stopped_early", "pruned")
         best_only = ended and self.final_best_only
+        # The final evaluation of sparse evaluations comes after the last epoch's hook, which
+        # may hold this step's state already, taken before the evaluation.
         if ended and trainer._spe and trainer.step % trainer._spe == 0 and \
-                (self._latest is None or self._latest["step"] != trainer.step):
+                (self._latest is None or self._latest["step"] != trainer.step or
+                 self._improved(trainer)):
             improved = self._improved(trainer)
             if improved or not (best_only and self._has_best()):
                 state = _snapshot(capture(trainer, trainer.step // trainer._spe))
