@@ -69,7 +69,8 @@ def test_environment_shown_and_a_different_one_named(detail: TrialDetail, projec
 
 def test_a_failed_trials_reason_is_in_sight_in_the_table_and_the_detail(
         detail: TrialDetail, project: Project, qtbot: QtBot) -> None:
-    from tunestudio.gui.trials.table_view import TrialsPanel
+    from tunestudio.gui.trials.diagnosis import DiagnosisView
+    from tunestudio.gui.trials.table_view import MiddleElided, TrialsPanel
 
     store = Store.open(project.storage_url)
     try:
@@ -94,11 +95,19 @@ def test_a_failed_trials_reason_is_in_sight_in_the_table_and_the_detail(
     cell = panel.model.index(row, column)
     assert cell.data() == "data file 'gone.csv' not found; check data.source.path"
     assert panel.model.data(cell, Qt.ItemDataRole.ToolTipRole) == message
+    # cut in the middle: where it failed and the exception both stay in sight
+    assert isinstance(panel.table.itemDelegateForColumn(column), MiddleElided)
     complete = panel.model.row_of(first.id)
     assert complete is not None and panel.model.index(complete, column).data() == ""
+    diagnosis = DiagnosisView(detail.insights)
+    qtbot.addWidget(diagnosis)
+    diagnosis.show()
     detail.insights.set_focus(failed)
     qtbot.waitUntil(lambda: detail.trial is not None and detail.trial.id == failed,
                     timeout=10_000)
+    qtbot.waitUntil(lambda: "gone.csv" in diagnosis.title.text(), timeout=10_000)
+    assert diagnosis.title.text() == ("<b>Trial #60</b> (failed): data file 'gone.csv' not "
+                                      "found; check data.source.path")
     assert detail.reason.isVisible()
     assert detail.reason.text() == ("Why it ended failed: data file 'gone.csv' not found; "
                                     "check data.source.path")

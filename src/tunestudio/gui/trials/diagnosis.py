@@ -32,6 +32,7 @@ from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
+from tunestudio.gui.trials.table_model import reason
 
 if TYPE_CHECKING:
     from tunestudio.config import RunConfig
@@ -162,7 +163,10 @@ class DiagnosisView(QWidget):
             return
         t = series.trial
         head = f"<b>Trial #{t.number}</b> ({t.state}): "
-        if not findings:
+        why = reason(t)
+        if not findings and why:  # a failure's cause, not "the curves look healthy"
+            head += html.escape(why, quote=False)
+        elif not findings:
             head += ("no symptom found: the curves look healthy." if series.steps is not None
                      else "no curves to read.")
         else:

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -18,6 +27,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -84,6 +95,7 @@ class TrialsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setResizeContentsPrecision(200)
         header.setStretchLastSection(True)
+        self._reason_delegate = MiddleElided(self.table)
         self.trial_actions = TrialActions(self)
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
@@ -248,10 +260,19 @@ class TrialsPanel(QWidget):
         # widths follow the values while the rows are few (a running trial's row has no
         # objective yet); later rows reuse them
         if any_rows and (not self._sized or self.model.rowCount() <= 50):
+            self._place_reason_delegate()
             self._fit_columns()
             self._sized = True
         self._count_timer.start()
         self.insights.trials_changed.emit()
+
+    def _place_reason_delegate(self) -> None:
+        """The Reason column elides its middle: a message starts with where it failed and
+        ends with the exception, both worth seeing."""
+        keys = [c.key for c in self.model.columns]
+        for col in range(len(keys)):
+            self.table.setItemDelegateForColumn(
+                col, self._reason_delegate if keys[col] == "reason" else None)  # type: ignore[arg-type]
 
     def _fit_columns(self, sample: int = 50) -> None:
         """Column widths from the titles and the first rows' text, measured directly: Qt's
@@ -366,3 +387,12 @@ class TrialsPanel(QWidget):
     def close_view(self) -> None:
         self.timer.stop()
         self.checkpoints.timer.stop()
+
+
+class MiddleElided(QStyledItemDelegate):
+    """Draws a cell's text cut in its middle ("build_model(…) raised: ValueError: …")."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem,
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
