@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFormLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -310,5 +311,9 @@ def test_data_and_model_paths_have_browse_and_say_when_missing(
     _choose_kind(window, "model.kind", "python")
     model = baseline.editor("model.path")
     assert isinstance(model, PathEditor) and model.warning.isVisibleTo(baseline)
+    (folder / "model.py").write_text("")  # made outside the app: seen when it is back
+    QGuiApplication.instance().applicationStateChanged.emit(  # type: ignore[union-attr]
+        Qt.ApplicationState.ApplicationActive)
+    assert not model.warning.isVisibleTo(baseline)
     weights = baseline.editor("model.weights_path")
     assert isinstance(weights, OptionalEditor) and isinstance(weights.inner, PathEditor)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -200,6 +201,19 @@ class PathEditor(FieldEditor):
         self.line.editingFinished.connect(self._on_finished)
         self.browse.clicked.connect(self.choose)
         self._shown = ""
+        # the file may be made or removed outside the app: look again when the user comes back
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.applicationStateChanged.connect(self._on_app_state)
+
+    @Slot(Qt.ApplicationState)
+    def _on_app_state(self, state: Qt.ApplicationState) -> None:
+        if state == Qt.ApplicationState.ApplicationActive:
+            self.check()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.check()
 
     @property
     def focus_widget(self) -> QWidget:
