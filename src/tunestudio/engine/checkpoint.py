@@ -150,18 +150,23 @@ def config_json(trainer: Trainer) -> str:
 def data_stats(trainer: Trainer) -> dict[str, Any]:
     """The data's statistics a model needs at inference: the regression target's mean and
     standard deviation, the per-channel normalisation `(mean, std)` fitted on the training
-    split (image sources; the model applies it, and it is in the model's weights too), and
+    split (image sources; the model applies it, and it is in the model's weights too), the
+    per-feature standardisation `(mean, std)` of array features (flattened), and
     the input shape and output count the model was built for."""
     data = trainer.datasets
     assert data is not None
     norm = getattr(data, "normalization", None)
+    feature_mean = getattr(data, "feature_mean", None)
+    feature_std = getattr(data, "feature_std", None)
     return {"target_mean": float(getattr(data, "target_mean", 0.0)),
             "target_std": float(getattr(data, "target_std", 1.0)),
             "input_shape": list(data.input_shape),
             "n_outputs": int(data.n_outputs),
             "class_names": list(getattr(data, "class_names", None) or []),
             "normalization": None if norm is None else
-            {"mean": [float(v) for v in norm[0]], "std": [float(v) for v in norm[1]]}}
+            {"mean": [float(v) for v in norm[0]], "std": [float(v) for v in norm[1]]},
+            "standardization": None if feature_mean is None or feature_std is None else
+            {"mean": [float(v) for v in feature_mean], "std": [float(v) for v in feature_std]}}
 
 
 def _cpu(value: Any) -> Any:

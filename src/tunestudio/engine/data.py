@@ -59,6 +59,11 @@ class Splits:
     target_mean: float = 0.0
     target_std: float = 1.0
     normalization: Normalization | None = None
+    # array features standardised with the training split's per-feature mean and standard
+    # deviation, flattened `(prod(input_shape),)`; None when not standardised (images: see
+    # `normalization`). An exported model applies them itself (engine/delivery.py).
+    feature_mean: np.ndarray | None = None
+    feature_std: np.ndarray | None = None
 
     @property
     def n_outputs(self) -> int:
@@ -300,6 +305,8 @@ def _finish(raw: RawData, train: np.ndarray, val: np.ndarray, test: np.ndarray,
         x_test=scale(test), y_test=target(test), task=raw.task, n_classes=raw.n_classes,
         input_shape=tuple(int(d) for d in raw.x.shape[1:]), class_names=raw.class_names,
         feature_names=raw.feature_names, target_mean=t_mean, target_std=t_std,
+        feature_mean=mean.astype(np.float32) if standardize else None,
+        feature_std=std if standardize else None,
     )
 
 

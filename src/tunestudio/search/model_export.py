@@ -19,6 +19,7 @@ from torch import nn
 from tunestudio.config import Project, RunConfig
 from tunestudio.engine import Splits, build_model
 from tunestudio.engine.checkpoint import CheckpointError, State
+from tunestudio.engine.delivery import DeliveredModel, needs_delivery
 from tunestudio.engine.input_norm import with_input_normalization
 from tunestudio.engine.model_export import ExportFormat, export_model
 from tunestudio.errors import TuneStudioError
@@ -119,6 +120,23 @@ def _architecture(config: RunConfig, input_shape: tuple[int, ...], n_outputs: in
                                     (norm["mean"], norm["std"]))
 
 
+def delivered(model: nn.Module, config: RunConfig, data: dict[str, Any]) -> nn.Module:
+    """`model` (trained on standardised features and targets) wrapped in DeliveredModel when
+    its data were standardised, so that it takes the data source's own inputs and predicts in
+    the target's units; itself otherwise (images normalise inside the model already). `data`
+    is a checkpoint's data statistics (engine.checkpoint.data_stats, or the export's JSON)."""
+    standardization = data.get("standardization")
+    t_mean = float(data.get("target_mean") or 0.0)
+    t_std = float(data.get("target_std") or 1.0)
+    if not needs_delivery(standardization, config.task, t_mean, t_std):
+        return model
+    return DeliveredModel(model, tuple(int(d) for d in data["input_shape"]),
+                          None if standardization is None else standardization["mean"],
+                          None if standardization is None else standardization["std"],
+                          t_mean if config.task == "regression" else 0.0,
+                          t_std if config.task == "regression" else 1.0).eval()
+
+
 def export_trial_model(project: Project, number: int | None, out: Path, fmt: ExportFormat, *,
                        experiment: str | None = None, base_dir: Path | None = None,
                        url: str | None = None, check: bool = True) -> ModelExport:
@@ -138,7 +156,7 @@ def export_trial_model(project: Project, number: int | None, out: Path, fmt: Exp
         kept = trials_with_checkpoints(project, _study_name(project, row, url), url)
         raise CheckpointError(f"{exc}. Trials of this experiment that keep a checkpoint: "
                               f"{', '.join(f'#{n}' for n in kept) or 'none'}") from None
-    model = model_from_state(config, state, base_dir)
+    model = delivered(model_from_state(config, state, base_dir), config, state["data"])
     shape = tuple(state["data"]["input_shape"])
     files = export_model(model, torch.zeros((2, *shape)), out, fmt)
     meta = out.with_name(out.name + ".json")
@@ -153,17 +171,32 @@ def export_trial_model(project: Project, number: int | None, out: Path, fmt: Exp
 def _metadata(project: Project, row: TrialRow, config: RunConfig, state: State,
               fmt: ExportFormat) -> dict[str, Any]:
     data = state["data"]
+    regression = config.task == "regression"
+    wrapped = needs_delivery(data.get("standardization"), config.task,
+                             float(data.get("target_mean") or 0.0),
+                             float(data.get("target_std") or 1.0))
+    if data.get("normalization"):
+        takes = "images: pixel values 0..255; the model normalises them itself"
+    elif data.get("standardization"):
+        takes = ("features as the data source gives them; the model standardises them itself "
+                 "with the training split's statistics (`standardization`)")
+    elif wrapped or not config.data.standardize:
+        takes = "features as the data source gives them (not standardised in training)"
+    else:  # a checkpoint written before it kept the features' statistics
+        takes = ("features standardised with the training split's statistics, which this "
+                 "checkpoint does not hold: train the trial again to export a model that "
+                 "standardises them itself")
     return {
         "project": project.name, "trial_id": row.id, "trial_number": row.number,
         "format": fmt, "task": config.task,
         "input": {"shape": ["batch", *data["input_shape"]], "dtype": "float32",
-                  "note": "images: pixel values 0..255, the model normalises them itself"
-                  if data.get("normalization") else "features as the data source gives them"
-                  " (standardised with the training split's statistics when "
-                  "data.standardize is on)"},
+                  "note": takes},
         "output": {"shape": ["batch", data["n_outputs"]],
-                   "meaning": "class logits" if config.task == "classification"
+                   "meaning": "class logits" if not regression
+                   else "prediction in the target's units" if wrapped
                    else "standardised prediction: value * target_std + target_mean"},
+        "standardization": data.get("standardization"),
+        "delivered": wrapped,
         "class_names": data.get("class_names") or None,
         "target_mean": data.get("target_mean"), "target_std": data.get("target_std"),
         "normalization": data.get("normalization"),
@@ -185,7 +218,15 @@ def _checked(project: Project, row: TrialRow, fmt: ExportFormat, out: Path,
     assert stored.trainer.model is not None
     with torch.inference_mode():
         reference = stored.trainer.model.cpu()(x).float().numpy()
-    exported = _predict(fmt, out, stored.config, x, base_dir)
+    raw = x  # the exported model takes the data source's own inputs
+    meta = json.loads(result.metadata.read_text(encoding="utf-8"))
+    if meta.get("delivered"):
+        if data.feature_mean is not None and data.feature_std is not None:
+            flat = x_np.reshape(len(x_np), -1) * data.feature_std + data.feature_mean
+            raw = torch.as_tensor(flat.reshape(x_np.shape)).float()
+        if stored.config.task == "regression":
+            reference = reference * data.target_std + data.target_mean
+    exported = _predict(fmt, out, stored.config, raw, base_dir)
     if exported is None:
         return _note(result, "not checked: onnxruntime is not installed (pip install "
                      "onnxruntime)")
@@ -216,9 +257,11 @@ def _predict(fmt: ExportFormat, out: Path, config: RunConfig, x: torch.Tensor,
     # the state dict as a user loads it: the architecture from the metadata beside it
     weights = torch.load(out, map_location="cpu", weights_only=True)
     meta = json.loads(out.with_name(out.name + ".json").read_text(encoding="utf-8"))
-    model = _architecture(config, tuple(int(v) for v in meta["input"]["shape"][1:]),
-                          int(meta["output"]["shape"][1]), meta.get("normalization"),
-                          base_dir)
+    shape = tuple(int(v) for v in meta["input"]["shape"][1:])
+    model = _architecture(config, shape, int(meta["output"]["shape"][1]),
+                          meta.get("normalization"), base_dir)
+    if meta.get("delivered"):
+        model = delivered(model, config, {**meta, "input_shape": shape})
     model.load_state_dict(weights)
     with torch.inference_mode():
         return np.asarray(model.eval()(x).float().numpy())
