@@ -74,6 +74,11 @@ def test_mlp_with_padded_widths_and_own_seeds_matches_lone_runs() -> None:
     assert recs[1].starts[0].n_parameters == 64 * 8 + 8 + 8 * 10 + 10
 
 
+def test_a_group_of_one_trains_as_alone() -> None:
+    """The probe times a group of one first; a search may leave one trial to a group."""
+    check_group([tiny({"training.label_smoothing": 0.2})], route="mlp")
+
+
 def test_padded_sigmoid_units_are_masked() -> None:
     check_group([tiny({"model.activation": "sigmoid", "model.width": 32, "model.depth": 2}),
                  tiny({"model.activation": "sigmoid", "model.hidden_sizes": [8, 20]})])
