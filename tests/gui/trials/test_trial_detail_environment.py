@@ -97,6 +97,9 @@ def test_a_failed_trials_reason_is_in_sight_in_the_table_and_the_detail(
     assert panel.model.data(cell, Qt.ItemDataRole.ToolTipRole) == message
     # cut in the middle: where it failed and the exception both stay in sight
     assert isinstance(panel.table.itemDelegateForColumn(column), MiddleElided)
+    cut = MiddleElided.elide(panel.table.fontMetrics(), cell.data(), 150)
+    assert "…" in cut and cut.startswith("data") and cut.endswith("source.path")
+    panel.table.viewport().grab()  # the column paints through the delegate
     complete = panel.model.row_of(first.id)
     assert complete is not None and panel.model.index(complete, column).data() == ""
     diagnosis = DiagnosisView(detail.insights)

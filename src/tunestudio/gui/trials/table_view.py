@@ -18,8 +18,10 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
+from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -390,9 +393,21 @@ class TrialsPanel(QWidget):
 
 
 class MiddleElided(QStyledItemDelegate):
-    """Draws a cell's text cut in its middle ("build_model(…) raised: ValueError: …")."""
+    """Draws a cell's text cut in its middle ("build_model(…) raised: ValueError: …"). The
+    style's own ElideMiddle also cut the end of such a text, so the cut is made here."""
 
-    def initStyleOption(self, option: QStyleOptionViewItem,
-                        index: QModelIndex | QPersistentModelIndex) -> None:
-        super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideMiddle
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        widget = item.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+        room = item.rect.width() - 2 * margin
+        item.text = self.elide(item.fontMetrics, item.text, room)
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+
+    @staticmethod
+    def elide(metrics: QFontMetrics, text: str, width: int) -> str:
+        """`text` as it fits `width` pixels, cut in the middle."""
+        return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, max(width, 0))
