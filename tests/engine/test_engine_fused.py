@@ -356,6 +356,15 @@ def test_signature_separates_what_cannot_fuse() -> None:
     assert _sig({**cnn, "model.hidden": 8}) != _sig({**cnn, "model.hidden": 16})
     with pytest.raises(FusionError, match="differ"):
         FusedTrainer([tiny(), tiny({"training.batch_size": 32})])
+    # what a search names when trials cannot fuse: each differing path, larger or smaller
+    from tunestudio.engine.fused import signature_difference
+
+    base = tiny()
+    assert signature_difference(base, tiny({"training.batch_size": 32, "model.depth": 2})) \
+        == ["model.hidden_layers", "training.batch_size"]
+    assert signature_difference(tiny({"training.batch_size": 128}), base) == \
+        ["training.batch_size"]
+    assert signature_difference(base, tiny({"optimizer.lr": 0.5, "training.seed": 9})) == []
 
 
 class _StopAtEpoch(TrainerHooks):
