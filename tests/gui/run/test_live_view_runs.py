@@ -79,6 +79,12 @@ def test_the_x_range_follows_the_trained_steps_not_the_planned_lr(
     high = lr_plot.viewRange()[0][1]
     assert trained <= high <= trained * (1 + AHEAD) * 1.05
     assert loss_plot.viewRange()[0][1] == pytest.approx(high)
+    # nor does the rest of the plan stretch the (log) LR axis: a cosine decays to almost
+    # nothing by its last epoch, decades below anything trained so far
+    plan = view.planned.data("step")[1]
+    reached = min(float(plan[:int(high)].min()), float(view.live.lr.data("step")[1].min()))
+    assert plan.min() < reached / 1000
+    qtbot.waitUntil(lambda: 10 ** lr_plot.viewRange()[1][0] > reached / 3, timeout=5_000)
     view.set_x_mode("epoch")
     epochs = float(view.live.lr.data("epoch")[0][-1])
     qtbot.waitUntil(lambda: lr_plot.viewRange()[0][1] < 2 * epochs, timeout=5_000)

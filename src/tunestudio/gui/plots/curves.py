@@ -32,7 +32,7 @@ class XBoundedItem(pg.PlotDataItem):  # type: ignore[misc]
     """A curve drawn whole whose share of the view's x auto-range is `x_bound` (None: none
     at all), not its data's extent: the planned LR schedule spans every epoch before one has
     trained, and would otherwise squeeze the real curves into the left few percent. Its y
-    extent counts as usual."""
+    extent counts over that interval only."""
 
     x_bound: tuple[float, float] | None = None
 
@@ -47,7 +47,10 @@ class XBoundedItem(pg.PlotDataItem):  # type: ignore[misc]
                    ) -> Any:
         if ax == 0:
             return self.x_bound if self.x_bound is not None else (None, None)
-        return super().dataBounds(ax, frac, orthoRange)
+        # y over that interval only: a schedule that decays to nothing by its last epoch
+        # must not stretch a log axis down by decades the trained steps never reached
+        return super().dataBounds(ax, frac, orthoRange if orthoRange is not None
+                                  else self.x_bound)
 
 
 def make_curve(plot: Any, color: str | tuple[int, ...], name: str | None = None,
