@@ -7,6 +7,8 @@ process, so Python's own start-up and every import count), lets the engine load 
 background as the app does, then clicks Run on a one-trial experiment of small batches and many
 steps. During the trial a 10 ms QTimer in the GUI thread records when it fires; a stall is the
 delay of a tick beyond its 10 ms. `max_stall_ms` and `p99_stall_ms` are over the training run;
+`max_busy_ms` and `p99_busy_ms` are the GUI thread's own CPU time between two ticks (the work
+that blocked it, without the waits for a core that a loaded machine adds to a stall);
 the stalls while torch loads in the background are reported separately (`load_max_stall_ms`).
 
 Prints as its last line one JSON object:
@@ -39,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tab", default="Trials",
                         help="the project tab shown during the run; Curves shows the live "
                         "plots, whose repaint cost benchmarks/plot_render.py measures")
+    parser.add_argument("--sample-stalls", action="store_true",
+                        help="sample the GUI thread's stack every millisecond and print, for "
+                        "the worst stalls, where it was (what blocked it)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="tunestudio-ui-latency-"))
     _isolate(folder)
@@ -114,7 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(TICK_MS)
-    timer.timeout.connect(lambda: ticks.append(clock.nsecsElapsed() / 1e6))
+    busy: list[float] = []  # the GUI thread's CPU time (ms) at each tick
+
+    def tick() -> None:
+        ticks.append(clock.nsecsElapsed() / 1e6)
+        busy.append(time.thread_time() * 1000)
+
+    timer.timeout.connect(tick)
     timer.start()
 
     def stalls(since: int) -> list[float]:
@@ -135,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     tabs = [view.tabs.tabText(i) for i in range(view.tabs.count())]
     view.tabs.setCurrentIndex(tabs.index(args.tab) if args.tab in tabs else tabs.index("Trials"))
     window.device_combo.select("cpu")
+    sampler = StackSampler(clock.nsecsElapsed()) if args.sample_stalls else None
+    if sampler is not None:
+        sampler.start()
     first_tick = len(ticks)
     started = time.perf_counter()
     gc_pauses.clear()
@@ -155,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     done.exec()
     duration = time.perf_counter() - started
     timer.stop()
+    if sampler is not None:
+        sampler.stop()
     run_stalls = stalls(first_tick)
+    run_busy = sorted(max(0.0, b - a) for a, b in itertools.pairwise(busy[first_tick:]))
     gc.callbacks.remove(on_gc)
     worst_gc = sorted(gc_pauses, key=lambda p: -p[2])[:3]
     print("longest collections (generation, ms, at ms after Run):",
@@ -168,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     print("worst stalls (ms, at ms after Run):",
           ", ".join(f"{g:.0f} @ {t - origin:.0f}" for g, t in worst), "| events:",
           ", ".join(f"{n} @ {t - origin:.0f}" for n, t in marks), file=sys.stderr)
+    if sampler is not None:
+        for gap, at in worst:
+            print(f"stall of {gap:.0f} ms @ {at - origin:.0f}: the GUI thread was in",
+                  sampler.during(at, at + gap + TICK_MS), file=sys.stderr)
     summary = window.controller.last_summary
     window.shutdown()
     window.close()
@@ -177,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
 
     result = {
         "max_stall_ms": round(run_stalls[-1] if run_stalls else 0.0, 2),
+        "max_busy_ms": round(run_busy[-1] if run_busy else 0.0, 2),
+        "p99_busy_ms": round(p99(run_busy), 2),
         "p99_stall_ms": round(p99(run_stalls), 2),
         "startup_s": round(startup_s, 3),
         "project_open_s": round(opened_s, 3),
@@ -192,6 +215,49 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(result))
     return 0 if summary is not None and summary.counts.get("complete") == 1 else 1
+
+
+class StackSampler:
+    """Samples the GUI thread's Python stack every millisecond from a thread of its own; for
+    an interval (ms on the heartbeat's clock) says which innermost frames the GUI thread was
+    seen in most: the work that blocked it, or the event loop itself when it only waited for a
+    core or the GIL."""
+
+    def __init__(self, clock_ns: int) -> None:
+        """`clock_ns`: the heartbeat clock's reading now, to put samples on that clock."""
+        import threading
+
+        self._main = threading.main_thread().ident
+        self._samples: list[tuple[float, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stack-sampler", daemon=True)
+        self._origin_ns = time.perf_counter_ns() - clock_ns  # the clock's zero
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.001):
+            frame = sys._current_frames().get(self._main)  # a profiler's way in
+            where = []
+            while frame is not None and len(where) < 4:
+                code = frame.f_code
+                if "site-packages/shiboken" not in code.co_filename:
+                    where.append(f"{Path(code.co_filename).name}:{code.co_name}")
+                frame = frame.f_back
+            self._samples.append((time.perf_counter_ns(), " < ".join(where) or "Qt (no Python)"))
+
+    def during(self, start_ms: float, end_ms: float) -> str:
+        from collections import Counter
+
+        lo = self._origin_ns + start_ms * 1e6
+        hi = self._origin_ns + end_ms * 1e6
+        seen = Counter(where for at, where in self._samples if lo <= at <= hi)
+        return "; ".join(f"{n}x {where}" for where, n in seen.most_common(3)) or "(no sample)"
 
 
 if __name__ == "__main__":

@@ -36,3 +36,41 @@ def test_the_app_collects_in_the_gui_thread_only(qapp: QApplication, qtbot: QtBo
     worker.join()
     assert ref() is not None, "a worker thread collected a Qt object"
     qtbot.waitUntil(lambda: ref() is None, timeout=5_000)
+
+
+def test_the_timer_never_runs_a_full_collection(qapp: QApplication, qtbot: QtBot) -> None:
+    """A full collection (every object of the process: a pause of 50-140 ms with torch loaded)
+    never runs on the timer, during a run or not: when the oldest generation is due the
+    younger two are collected and the survivors frozen. A full collection, frozen objects
+    included, runs when the window asks (a run ended, a project closed)."""
+    collector = qapp.findChild(GuiThreadCollector)
+    assert collector is not None
+    generations: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            generations.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        gc.unfreeze()
+        for _ in range(12):  # past the second generation's threshold: the oldest is due
+            gc.collect(1)
+        assert gc.get_count()[2] > gc.get_threshold()[2]
+        generations.clear()
+        collector.collect()
+        assert generations == [1] and gc.get_freeze_count() > 0
+        alive = Cyclic()
+        ref = weakref.ref(alive)
+        gc.collect(1)
+        gc.freeze()
+        del alive  # a cycle that became garbage after it was frozen as long-lived ...
+        collector.collect()
+        gc.collect(1)
+        assert ref() is not None  # ... waits for the full collection
+        generations.clear()
+        collector.full_collection()
+        assert generations == [2] and ref() is None
+    finally:
+        gc.callbacks.remove(seen)
+        gc.unfreeze()

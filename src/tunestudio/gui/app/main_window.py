@@ -17,10 +17,18 @@ from PySide6.QtGui import (
     QShowEvent,
     QUndoGroup,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QToolBar
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QToolBar,
+)
 
 from tunestudio.gui.app.about import AboutDialog
 from tunestudio.gui.app.file_menus import RecentMenu, TemplateMenu
+from tunestudio.gui.app.gc_policy import collect_in_gui_thread
 from tunestudio.gui.app.preferences import PreferencesDialog
 from tunestudio.gui.app.welcome import WelcomePage
 from tunestudio.gui.common import notifications
@@ -50,6 +58,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.catalog = catalog or DeviceCatalog(self)
+        app = QApplication.instance()
+        if app is not None:  # the engine's objects, loaded in the background, are long-lived
+            self.catalog.warmed.connect(collect_in_gui_thread(app).freeze)
         self.controller = RunController(self)
         self.session = ProjectSession(self.settings, self, lambda: self.controller.is_running)
         self.project_view: ProjectView | None = None
@@ -190,11 +201,20 @@ class MainWindow(QMainWindow):
         if old is not None:
             self.stack.removeWidget(old.view)
             old.dispose()
+            self._collect_all()
         self._update_actions()
         self.project_changed.emit()
 
+    def _collect_all(self) -> None:
+        """A full garbage collection soon: its pause goes unnoticed after a run or a project
+        (none runs on the timer: gc_policy.py)."""
+        app = QApplication.instance()
+        if app is not None:
+            QTimer.singleShot(0, collect_in_gui_thread(app).full_collection)
+
     @Slot(object)
     def _on_run_finished(self, summary: Any) -> None:
+        self._collect_all()
         if self._close_after_run:
             self._close_after_run = False
             QTimer.singleShot(0, self, self.close)

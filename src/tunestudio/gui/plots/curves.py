@@ -28,11 +28,37 @@ def configure(item: Any) -> Any:
     return item
 
 
+# Rounded ends of a growing x range: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten
+# (each at most a third above the one before).
+_NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceil(value: float) -> float:
+    """The smallest rounded end (see _NICE) at or above `value` (> 0); `value` otherwise."""
+    if not np.isfinite(value) or value <= 0:
+        return value
+    decade = 10.0 ** np.floor(np.log10(value))
+    return float(next(m * decade for m in _NICE if m * decade >= value * (1 - 1e-12)))
+
+
+def _snap(low: float, high: float) -> tuple[float, float]:
+    """[low, high] widened to multiples of a 1-2-5 step of about a fifth of its span."""
+    span = high - low
+    if not (np.isfinite(low) and np.isfinite(high)) or span <= 0:
+        return low, high
+    decade = 10.0 ** np.floor(np.log10(span / 5))
+    step = next(m * decade for m in (1.0, 2.0, 5.0, 10.0) if m * decade >= span / 5 * (1 - 1e-9))
+    return float(np.floor(low / step) * step), float(np.ceil(high / step) * step)
+
+
 class XBoundedItem(pg.PlotDataItem):  # type: ignore[misc]
-    """A curve drawn whole whose share of the view's x auto-range is `x_bound` (None: none
-    at all), not its data's extent: the planned LR schedule spans every epoch before one has
-    trained, and would otherwise squeeze the real curves into the left few percent. Its y
-    extent counts over that interval only."""
+    """A curve whose extents, as the view's auto-range reads them, move in steps: its x extent
+    is `x_bound` when set (None: its data's, as any curve), its y extent widened to round
+    values (`_snap`). Each change of a view's range makes pyqtgraph re-clip every curve and
+    redraw the axes, the biggest part of a live frame; a growing curve's exact extents would
+    change it at every refresh. The planned LR schedule spans every epoch before one has
+    trained, and would otherwise squeeze the real curves into the left few percent; its y
+    extent counts over `x_bound` only."""
 
     x_bound: tuple[float, float] | None = None
 
@@ -46,11 +72,13 @@ class XBoundedItem(pg.PlotDataItem):  # type: ignore[misc]
     def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: Any = None  # noqa: N803
                    ) -> Any:
         if ax == 0:
-            return self.x_bound if self.x_bound is not None else (None, None)
+            return self.x_bound if self.x_bound is not None else \
+                super().dataBounds(ax, frac, orthoRange)
         # y over that interval only: a schedule that decays to nothing by its last epoch
         # must not stretch a log axis down by decades the trained steps never reached
-        return super().dataBounds(ax, frac, orthoRange if orthoRange is not None
-                                  else self.x_bound)
+        low, high = super().dataBounds(ax, frac, orthoRange if orthoRange is not None
+                                       else self.x_bound)
+        return (low, high) if low is None or high is None else _snap(low, high)
 
 
 def make_curve(plot: Any, color: str | tuple[int, ...], name: str | None = None,
@@ -70,10 +98,11 @@ def make_curve(plot: Any, color: str | tuple[int, ...], name: str | None = None,
 
 
 def make_points(plot: Any, color: str | tuple[int, ...], name: str | None = None,
-                size: float = 6, line: bool = True) -> Any:
+                size: float = 6, line: bool = True,
+                item_type: type[Any] = pg.PlotDataItem) -> Any:
     """Per-evaluation curves: few points, each one a measurement, so each is marked."""
     c = pg.mkColor(color)
-    item = pg.PlotDataItem(pen=pg.mkPen(c, width=1.5) if line else None, symbol="o",
+    item = item_type(pen=pg.mkPen(c, width=1.5) if line else None, symbol="o",
                            symbolSize=size, symbolBrush=c, symbolPen=None, name=name,
                            skipFiniteCheck=True)
     plot.addItem(item)

@@ -4,13 +4,14 @@ axis; x-axes linked. `TrialCurves` puts one trial on all of them in one colour."
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 
 from tunestudio.gui.plots.axes import X_LABELS, Array, Curves, XMode
-from tunestudio.gui.plots.curves import GrowingCurve, make_curve, make_points
+from tunestudio.gui.plots.curves import GrowingCurve, XBoundedItem, make_curve, make_points
 from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import set_log_axis
 from tunestudio.gui.plots.theme import follow_theme
@@ -130,14 +131,17 @@ class TrialCurves:
         self.panel, self.name, self.color = panel, name, color
         p = panel.plots
         width = 2.0 if bold else 1.5
-        self.loss = GrowingCurve(make_curve(p["loss"], _pale(color), None, 1.0))
-        self.smooth = GrowingCurve(make_curve(p["loss"], color, name, width))
-        self.val = GrowingCurve(make_points(p["val"], color, name))
-        self.train = GrowingCurve(make_curve(p["val"], color, None, 1.2, alpha=150,
-                                             dashed=True))
-        self.metric = GrowingCurve(make_points(p["metric"], color, name))
-        self.lr = GrowingCurve(make_curve(p["lr"], color, name, width))
-        self.grad = GrowingCurve(make_curve(p["grad"], color, name, 1.0), log=True)
+        # round extents: a growing trial moves the views' ranges in steps (XBoundedItem);
+        # the LR plot leads the shared x range, the live view rounds a running trial's end
+        line, points = partial(make_curve, item_type=XBoundedItem), \
+            partial(make_points, item_type=XBoundedItem)
+        self.loss = GrowingCurve(line(p["loss"], _pale(color), None, 1.0))
+        self.smooth = GrowingCurve(line(p["loss"], color, name, width))
+        self.val = GrowingCurve(points(p["val"], color, name))
+        self.train = GrowingCurve(line(p["val"], color, None, 1.2, alpha=150, dashed=True))
+        self.metric = GrowingCurve(points(p["metric"], color, name))
+        self.lr = GrowingCurve(line(p["lr"], color, name, width))
+        self.grad = GrowingCurve(line(p["grad"], color, name, 1.0), log=True)
         self.shown = True  # on the plots (False: taken off by `set_shown` or `remove`)
 
     def all(self) -> dict[str, GrowingCurve]:

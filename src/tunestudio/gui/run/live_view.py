@@ -35,7 +35,7 @@ from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.axes import X_MODES, Array, Curves, Smoother, XMode, curves_of
 from tunestudio.gui.plots.crosshair import Crosshair, value_at
-from tunestudio.gui.plots.curves import GrowingCurve, XBoundedItem, make_curve
+from tunestudio.gui.plots.curves import GrowingCurve, XBoundedItem, make_curve, nice_ceil
 from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.panel import LIVE_COLOR, PlotPanel, TrialCurves, overlay_color
 from tunestudio.gui.run.run_header import RunHeader
@@ -454,19 +454,26 @@ class LiveView(QWidget):
         """A centred note instead of bare axes while no trial is on the plots."""
         self.pages.set_empty(not self.all_curves())
 
-    def _planned_reach(self, mode: XMode) -> tuple[float, float] | None:
-        """The x interval the planned LR may lead the range over: from its start to a little
-        past the followed trial's last trained step (at least its first epoch)."""
-        x = self.planned.data(mode)[0]
-        if not len(x) or not np.isfinite(x[0]):  # none, or on the wall clock: no time yet
+    def _reach(self, mode: XMode) -> tuple[float, float] | None:
+        """The x interval the running trial and the planned LR lead the range over: from the
+        start to a little past the followed trial's last trained step (at least its planned
+        first epoch), the end rounded up (`nice_ceil`) so the range moves in steps."""
+        planned = self.planned.data(mode)[0]
+        live = self.live.lr.data(mode)[0] if self.live is not None else planned[:0]
+        if len(planned) and np.isfinite(planned[0]):
+            start = float(planned[0])
+            reach = float(planned[min(len(planned), self._spe) - 1])  # its first epoch
+        elif len(live) and np.isfinite(live[0]):
+            start, reach = float(live[0]), float(live[0])
+        else:  # nothing yet, or no time yet on the wall clock
             return None
-        start = float(x[0])
-        reach = float(x[min(len(x), self._spe) - 1])  # the end of the first epoch
-        if self.live is not None and len(self.live.lr):
-            trained = float(self.live.lr.data(mode)[0][-1])
-            if np.isfinite(trained):
-                reach = max(reach, trained + AHEAD * (trained - start))
-        return start, min(float(x[-1]), reach)
+        if len(live) and np.isfinite(live[-1]):
+            trained = float(live[-1])
+            reach = max(reach, trained + AHEAD * (trained - start))
+        reach = nice_ceil(reach)
+        if len(planned) and np.isfinite(planned[-1]):
+            reach = min(reach, float(planned[-1]))
+        return start, reach
 
     @Slot()
     def refresh(self) -> None:
@@ -475,7 +482,11 @@ class LiveView(QWidget):
         thread's time (STYLE.md: repaint from a timer, never per point)."""
         start = time.perf_counter()
         mode = self.x_mode
-        self.planned.item.set_x_bound(self._planned_reach(mode))
+        reach = self._reach(mode)
+        self.planned.item.set_x_bound(reach)
+        run = [*self.finished.items(), *([(self.live_id, self.live)] if self.live else [])]
+        for tid, curves in run:  # running trials (a fused group's too) lead to the rounded end
+            curves.lr.item.set_x_bound(reach if tid not in self._ended else None)
         for curves in self.all_curves().values():
             curves.refresh(mode)
         self.planned.refresh(mode)
