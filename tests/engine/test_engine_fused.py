@@ -497,3 +497,42 @@ def test_a_narrow_trial_left_alone_in_a_wider_stack_trains_as_alone() -> None:
     recs, _ = fused([narrow, wide], extra=[[], [_Stopper("pruned", 1)]])
     assert recs[1].results[0].status == "pruned"
     assert_same_run(recs[0], alone(narrow))
+
+
+def test_each_member_is_charged_its_share_of_the_groups_time() -> None:
+    """Case 37: every member of a group was charged the whole group's wall time, the same for
+    every width and several times what it costs. Now each gets a share by its parameters,
+    the shares add up to the group's training time, and they rank the members by cost."""
+    import time
+
+    widths = [8, 32, 128, 512]
+    configs = [tiny({"model.width": w, "training.epochs": 2}) for w in widths]
+    t0 = time.perf_counter()
+    recs, trainer = fused(configs)
+    wall = time.perf_counter() - t0
+    assert trainer.route == "mlp"
+    durations = [rec.results[0].duration_s for rec in recs]
+    assert durations == sorted(durations) and len(set(durations)) == len(durations)
+    assert sum(durations) <= wall
+    assert sum(durations) >= 0.5 * wall  # the group's time, shared out, not lost
+    params = [rec.starts[0].n_parameters for rec in recs]
+    for d, p in zip(durations, params, strict=True):
+        assert d / sum(durations) == pytest.approx(p / sum(params), rel=1e-2)
+
+
+def test_a_member_that_stops_early_is_charged_only_while_it_trained() -> None:
+    """A member pruned at its first of three evaluations stops sharing the group's time."""
+    import time
+
+    configs = [tiny({"model.width": 32, "training.epochs": 3}),
+               tiny({"model.width": 32, "training.epochs": 3, "optimizer.lr": 0.02})]
+    recs = [Recorder(), Recorder()]
+    trainer = FusedTrainer(configs, hooks=[[recs[0]], [recs[1], _Stopper("pruned", 1)]],
+                           device="cpu")
+    t0 = time.perf_counter()
+    trainer.fit()
+    wall = time.perf_counter() - t0
+    [ok], [pruned] = recs[0].results, recs[1].results
+    assert pruned.status == "pruned" and ok.status == "completed"
+    assert pruned.duration_s < 0.75 * ok.duration_s
+    assert pruned.duration_s + ok.duration_s <= wall  # shared, never charged twice

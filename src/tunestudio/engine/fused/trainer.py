@@ -152,6 +152,11 @@ class FusedTrainer:
         self._slots: list[_Slot] = []
         self._rows: list[_Slot | None] = []
         self._live_rows: _Live | None = None
+        # Each member's share of the group's time (see _share_time): slot index -> seconds,
+        # the parameters that weigh it, and the group clock up to which it was shared out.
+        self._time_share: dict[int, float] = {}
+        self._time_weight: dict[int, float] = {}
+        self._shared_until = 0.0
 
     # --- setup -----------------------------------------------------------------------------
 
@@ -390,6 +395,24 @@ class FusedTrainer:
     def _elapsed(self, since: float) -> float:
         return time.perf_counter() - since - self._paused_s
 
+    def _share_time(self) -> None:
+        """Share the group's time since the last call among the members still training, in
+        proportion to their parameters (a step's cost: the hand-fused MLP computes each width
+        unpadded, so a member costs what its own layers cost; vmap members of one signature
+        weigh alike). A member's `duration_s` is the sum of its shares: its fair share of the
+        group's wall time, which ranks the members as their times alone do, where charging
+        each the whole group's time made them all equal and several times too long (case
+        37). Set-up before the first step is shared the same way."""
+        now = self._elapsed(self._started)
+        running = [s.index for s in self._slots if s.result is None]
+        weights = [self._time_weight.get(i, 1.0) for i in running]
+        total = sum(weights)
+        if total > 0:
+            span = now - self._shared_until
+            for i, w in zip(running, weights, strict=True):
+                self._time_share[i] = self._time_share.get(i, 0.0) + span * w / total
+        self._shared_until = now
+
     @property
     def active(self) -> list[_Slot]:
         return [s for s in self._rows if s is not None]
@@ -415,6 +438,7 @@ class FusedTrainer:
                                   steps_per_epoch=self._spe, total_steps=epochs * self._spe,
                                   n_parameters=count_parameters(member.model))
             member._training_started = self._training_started
+            self._time_weight[slot.index] = float(max(event.n_parameters, 1))
             for hook in member.hooks:
                 hook.on_fit_start(member, event)
         every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
@@ -629,11 +653,15 @@ class FusedTrainer:
             self._rows[slot.row] = None
             self._live_rows = None
         steps = member.step
+        self._share_time()
+        duration = self._time_share.get(slot.index)
+        if duration is None:  # ended before the group trained: an equal share of its time
+            duration = self._elapsed(self._started) / max(len(self.members), 1)
         result = FitResult(status=status, message=message, metrics=dict(member.metrics),
                            best=dict(member.best),
                            best_at={k: dict(v) for k, v in member.best_at.items()},
                            epochs=steps / self._spe if self._ready and steps else 0.0,
-                           steps=steps, duration_s=self._elapsed(self._started),
+                           steps=steps, duration_s=duration,
                            device=self.device, traceback=trace)
         slot.result = result
         for hook in member.hooks:
