@@ -66,3 +66,26 @@ def test_an_analysis_plots_log_x_axis_labels_apart(qtbot: QtBot, width: int,
     axis = plot.getAxis("bottom")
     qtbot.waitUntil(lambda: axis.range[1] - axis.range[0] > 0.3, timeout=5_000)
     assert_apart(drawn_labels(axis))
+
+
+@pytest.mark.parametrize("low, span", [(-3.0, 0.1), (-2.95, 0.15), (-2.9, 0.2), (-2.8, 0.1),
+                                       (-2.65, 0.05), (-2.85, 0.05)])
+def test_a_narrow_lr_range_is_still_labelled(qtbot: QtBot, low: float, span: float) -> None:
+    """An LR that barely changes over the steps shown (a tenth to a fifth of a decade) on a
+    small window: the axis names at least one round value in sight (pyqtgraph's own log
+    ticks, the fallback before, drew no label at all on all these ranges)."""
+    panel = PlotPanel()
+    qtbot.addWidget(panel)
+    panel.resize(680, 420)
+    panel.show()
+    qtbot.waitExposed(panel)
+    plot = panel.plots["lr"]
+    plot.setYRange(low, low + span, padding=0)
+    axis = plot.getAxis("left")
+    qtbot.waitUntil(lambda: len(drawn_labels(axis)) >= 1, timeout=5_000)
+    labels = drawn_labels(axis)
+    for _, text in labels:
+        assert 10 ** low <= float(text) * (1 + 1e-9) and float(text) <= 10 ** (low + span) * 1.001
+        assert len(text.rstrip("0").split(".")[-1].lstrip("0")) <= 2, text  # a round value
+    if len(labels) > 1:
+        assert_apart(labels)

@@ -66,12 +66,32 @@ def log_ticks(low: float, high: float, length_px: float | None = None,
                 (_MINOR, multiples((2.0, 5.0) if span > 1.5 else _ALL) if span <= 4 else [])]
     # under a decade or two: the multiples are the labelled ticks, as densely as they fit
     every = multiples(_ALL)
-    labelled = next((m for m in (every, multiples((1.0, 2.0, 5.0)), multiples((1.0, 5.0)),
-                                 multiples((1.0, 3.0))) if len(m) >= 2 and fits(m)), [])
+    candidates = (every, multiples((1.0, 2.0, 5.0)), multiples((1.0, 5.0)),
+                  multiples((1.0, 3.0)))
+    labelled = next((m for m in candidates if len(m) >= 2 and fits(m)), [])
+    if not labelled:  # a narrow range between round multiples: round steps of the value
+        labelled = next((v for v in (_value_steps(lo, hi, n) for n in (3, 2)) if len(v) >= 2
+                         and fits(v)), [])
+        every = sorted(set(every) | set(labelled))
+    if not labelled:  # at least one round value in sight
+        labelled = next((m for m in (*candidates, _value_steps(lo, hi, 2),
+                                     _value_steps(lo, hi, 4)) if len(m) == 1), [])
     if not labelled:
         return []
     rest = [v for v in every if not any(abs(v - w) < 1e-9 for w in labelled)]
     return [(float(step), labelled), (_MINOR, rest)]
+
+
+def _value_steps(lo: float, hi: float, count: int) -> list[float]:
+    """log10 of the multiples of a 1-2-5 step of about (10**hi - 10**lo) / count in range."""
+    v_lo, v_hi = 10.0 ** lo, 10.0 ** hi
+    raw = (v_hi - v_lo) / count
+    if not raw > 0:
+        return []
+    decade = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * decade for m in (1.0, 2.0, 5.0, 10.0) if m * decade >= raw * (1 - 1e-9))
+    values = np.arange(np.ceil(v_lo / step), np.floor(v_hi / step) + 1) * step
+    return [float(np.log10(v)) for v in values if v > 0]
 
 
 def tidy(plot: Any) -> Any:
