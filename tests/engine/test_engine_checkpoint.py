@@ -337,3 +337,27 @@ def test_a_snapshot_owns_every_tensor_and_shares_the_atoms() -> None:
     assert torch.equal(copy["cuda"][0], torch.zeros(3)) and torch.equal(copy["cuda"][1],
                                                                          torch.ones(1))
     assert isinstance(copy["cuda"], list) and copy["python"][1] is ints and copy["step"] == 7
+
+
+def test_a_resumed_fits_training_time_sums_its_segments(tmp_path: Path) -> None:
+    """The checkpoint carries the training time so far: a fit stopped after epoch 3 of 6 and
+    resumed reports both runs' time, not only the time after the resume; time between the
+    runs never counts."""
+    import time
+
+    class Slow(TrainerHooks):  # the first run's epochs take at least 0.2 s each
+        def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+            time.sleep(0.2)
+
+    config = _config()
+    hook = CheckpointHook(tmp_path, monitor="val_accuracy")
+    stopped = Trainer(config, hooks=[Slow(), hook, StopAfter(3)],  # type: ignore[arg-type]
+                      device="cpu").fit()
+    state = load(tmp_path / "latest.pt")
+    assert 0.4 < state["duration_s"] <= stopped.duration_s
+    time.sleep(0.5)  # idle between the runs
+    t0 = time.perf_counter()
+    resumed = Trainer(config, device="cpu", resume=state).fit()  # type: ignore[arg-type]
+    second = time.perf_counter() - t0
+    assert resumed.duration_s == pytest.approx(state["duration_s"] + second, abs=0.1)
+    assert resumed.duration_s > state["duration_s"]

@@ -517,7 +517,8 @@ def test_each_member_is_charged_its_share_of_the_groups_time() -> None:
     assert sum(durations) >= 0.5 * wall  # the group's time, shared out, not lost
     params = [rec.starts[0].n_parameters for rec in recs]
     for d, p in zip(durations, params, strict=True):
-        assert d / sum(durations) == pytest.approx(p / sum(params), rel=1e-2)
+        # by parameters, up to the moments between one member ending and the next
+        assert d / sum(durations) == pytest.approx(p / sum(params), rel=0.05)
 
 
 def test_a_member_that_stops_early_is_charged_only_while_it_trained() -> None:

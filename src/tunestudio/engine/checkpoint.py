@@ -75,6 +75,7 @@ def capture(trainer: Trainer, epochs_done: int) -> State | None:
         "metrics": dict(trainer.metrics),
         "best": dict(trainer.best),
         "best_at": {k: dict(v) for k, v in trainer.best_at.items()},
+        "duration_s": trainer.duration_s(),
         "rng": rng_states(trainer),
         "data": data_stats(trainer),
     }
@@ -130,6 +131,7 @@ def restore(trainer: Trainer, state: Mapping[str, Any]) -> int:
         setattr(trainer._early, name, value)
     trainer.metrics = dict(state["metrics"])
     trainer.best = dict(state["best"])
+    trainer.prior_duration_s = float(state.get("duration_s", 0.0))  # the runs before
     # a checkpoint written before best_at was kept: the trial reports its later bests only
     trainer.best_at = {k: dict(v) for k, v in state.get("best_at", {}).items()}
     trainer.step = step

@@ -106,6 +106,10 @@ class Trainer:
         self.best_at: dict[str, dict[str, float]] = {}  # metric -> its best evaluation
         self._stop: tuple[FitStatus, str] | None = None
         self._started = 0.0
+        # training time of earlier runs of this trial (restored from its checkpoint), and,
+        # for a member of a fused group, where its own share of the group's time comes from
+        self.prior_duration_s = 0.0
+        self.time_source: Callable[[], float] | None = None
         self._training_started = 0.0
         self._paused_s = 0.0
         self._ready = False
@@ -204,7 +208,8 @@ class Trainer:
         self._train_loader = self._val_loader = None
         result = FitResult(status=status, message=message, metrics=dict(self.metrics),
                            best=dict(self.best), epochs=self._epochs_done(), steps=self.step,
-                           duration_s=self._elapsed(), device=self.device, traceback=trace,
+                           duration_s=self.duration_s(), device=self.device,
+                           traceback=trace,
                            normalization=getattr(self.datasets, "normalization", None),
                            best_at={k: dict(v) for k, v in self.best_at.items()})
         for hook in self.hooks:
@@ -251,6 +256,13 @@ class Trainer:
         """Seconds since the fit began (or `since`), paused time excluded."""
         start = self._started if since is None else since
         return time.perf_counter() - start - self._paused_s
+
+    def duration_s(self) -> float:
+        """The trial's training time so far in seconds: this fit's (set-up included, paused
+        time excluded; a fused member's share of its group's, see `time_source`) plus that of
+        the runs before a resume, so an interrupted trial's time sums its segments."""
+        now = self.time_source() if self.time_source is not None else self._elapsed()
+        return self.prior_duration_s + now
 
     def wall_s(self) -> float:
         """Seconds of training so far: from the first step (set-up and data loading left out),

@@ -395,6 +395,11 @@ class FusedTrainer:
     def _elapsed(self, since: float) -> float:
         return time.perf_counter() - since - self._paused_s
 
+    def _time_of(self, index: int) -> float:
+        """Member `index`'s share of the group's time so far (its checkpoints carry it)."""
+        self._share_time()
+        return self._time_share.get(index, 0.0)
+
     def _share_time(self) -> None:
         """Share the group's time since the last call among the members still training, in
         proportion to their parameters (a step's cost: the hand-fused MLP computes each width
@@ -439,6 +444,7 @@ class FusedTrainer:
                                   n_parameters=count_parameters(member.model))
             member._training_started = self._training_started
             self._time_weight[slot.index] = float(max(event.n_parameters, 1))
+            member.time_source = functools.partial(self._time_of, slot.index)
             for hook in member.hooks:
                 hook.on_fit_start(member, event)
         every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
@@ -657,6 +663,7 @@ class FusedTrainer:
         duration = self._time_share.get(slot.index)
         if duration is None:  # ended before the group trained: an equal share of its time
             duration = self._elapsed(self._started) / max(len(self.members), 1)
+        duration += member.prior_duration_s
         result = FitResult(status=status, message=message, metrics=dict(member.metrics),
                            best=dict(member.best),
                            best_at={k: dict(v) for k, v in member.best_at.items()},
