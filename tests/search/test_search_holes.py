@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +17,15 @@ import pytest
 import sqlalchemy
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
-from sqlalchemy import update
 
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, FloatDimension, PrunerConfig, SearchDefinition
 from tunestudio.search import ExperimentRunner, RunOptions, open_store
+from tunestudio.search.liveness import HEARTBEAT_ENV, STALE_AFTER_ENV, Heartbeat
 from tunestudio.search.plan import WORKER_ATTR
 from tunestudio.search.pruning import PruningReporter
-from tunestudio.search.runner import STALE_AFTER_S
 from tunestudio.search.samplers import build_sampler
 from tunestudio.search.trial_run import train_with_engine
-from tunestudio.store import schema
 
 
 class _Stops:
@@ -230,7 +229,7 @@ def _running_trial(owner: str) -> tuple[ExperimentRunner, Any, optuna.Study, int
     runner = ExperimentRunner(project, project.experiments[0].name)
     store = open_store(project)
     _, study, experiment_id = runner._open_study(store, 1)
-    trial = study.ask()
+    trial = study.ask({"optimizer.lr": FloatDistribution(1e-3, 1e-1)})
     trial.set_user_attr(WORKER_ATTR, owner)
     trial_id = store.start_trial(experiment_id, number=trial.number,
                                  optuna_trial_id=trial._trial_id, params={}, config_json="",
@@ -253,18 +252,36 @@ def test_a_trial_of_a_dead_local_process_is_interrupted_at_once() -> None:
         store.close()
 
 
-def test_a_trial_whose_heartbeat_stopped_is_interrupted_after_the_grace() -> None:
+def test_a_held_trial_lives_past_the_grace_and_dies_once_released(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A popped trial that only waits (no training, no row writes) stays alive on its beats
+    past the grace; once no process beats it, Optuna's sweep fails it, its point is queued
+    again and its row is interrupted, saying why."""
+    monkeypatch.setenv(HEARTBEAT_ENV, "0.5")
+    monkeypatch.setenv(STALE_AFTER_ENV, "3")
     runner, store, study, experiment_id, trial_id = _running_trial("elsewhere:1")
+    [frozen] = study.get_trials()
+    assert runner._storage is not None
+    beat = Heartbeat(runner._storage)
+    beat.start()
     try:
+        beat.claim(frozen._trial_id)
+        time.sleep(4.5)  # more than the grace of 3 s (SQLite's clock has whole seconds)
         runner._sweep_stale(store, study, experiment_id)
-        assert store.trial(trial_id).state == "running"  # alive: recent heartbeat
-        with store._db.write() as conn:
-            conn.execute(update(schema.trial).where(schema.trial.c.id == trial_id).values(
-                heartbeat_at=schema.trial.c.heartbeat_at - (STALE_AFTER_S + 5)))
+        assert store.trial(trial_id).state == "running"
+        assert study.get_trials()[0].state == TrialState.RUNNING
+        beat.release(frozen._trial_id)
+        time.sleep(4.5)
         runner._sweep_stale(store, study, experiment_id)
         row = store.trial(trial_id)
-        assert row.state == "interrupted" and "no heartbeat" in row.message
+        assert row.state == "interrupted" and "no heartbeat for more than 3 s" in row.message
+        failed, again = study.get_trials()
+        assert failed.state == TrialState.FAIL and again.state == TrialState.WAITING
+        assert again.params == failed.params and "optimizer.lr" in again.params
+        runner._sweep_stale(store, study, experiment_id)  # nothing left to find
+        assert len(study.get_trials()) == 2
     finally:
+        beat.stop()
         store.close()
 
 

@@ -1,4 +1,5 @@
-"""Trial threads writing at once, with a heartbeat thread and a reader beside them."""
+"""Trial threads writing at once, with another writer (bookkeeping of the running trials) and a
+reader beside them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from tunestudio.store import EvalPoint, Store
 TRIALS_PER_THREAD, STEPS = 6, 400
 
 
-def test_two_trial_threads_a_heartbeat_and_a_reader(store: Store, experiment_id: int) -> None:
+def test_two_trial_threads_a_bookkeeping_writer_and_a_reader(store: Store,
+                                                             experiment_id: int) -> None:
     errors: list[BaseException] = []
     done = threading.Event()
     finished: list[int] = []
@@ -29,18 +31,18 @@ def test_two_trial_threads_a_heartbeat_and_a_reader(store: Store, experiment_id:
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
 
-    def heartbeats() -> None:
+    def bookkeeping() -> None:
         try:
             while not done.is_set():
                 running = [t.id for t in store.trials(experiment_id) if t.state == "running"]
-                store.heartbeat(running)
+                store.set_group(running, None)  # a write on the rows being written
                 store.step_series(running, max_points=100)
                 store.counts(experiment_id)
         except BaseException as exc:
             errors.append(exc)
 
     writers = [threading.Thread(target=trial_thread, args=(k * 100,)) for k in range(2)]
-    helper = threading.Thread(target=heartbeats)
+    helper = threading.Thread(target=bookkeeping)
     for th in [*writers, helper]:
         th.start()
     for th in writers:

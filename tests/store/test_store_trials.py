@@ -6,17 +6,9 @@ import math
 import time
 
 import pytest
-from sqlalchemy import update
 from store_helpers import start
 
 from tunestudio.store import TRIAL_STATES, NotFoundError, Store, TrialState
-from tunestudio.store import schema as tables
-
-
-def _age_heartbeat(store: Store, trial_id: int, seconds: float) -> None:
-    with store._db.write() as conn:
-        conn.execute(update(tables.trial).where(tables.trial.c.id == trial_id)
-                     .values(heartbeat_at=tables.trial.c.heartbeat_at - seconds))
 
 
 def test_round_trip_of_a_finished_trial(store: Store, experiment_id: int) -> None:
@@ -130,30 +122,6 @@ def test_counts_per_state(store: Store, experiment_id: int) -> None:
     assert store.counts()["running"] == 2
 
 
-def test_stale_running_trials_become_interrupted(store: Store, experiment_id: int) -> None:
-    stale, alive, done = (start(store, experiment_id, number=n) for n in range(3))
-    store.finish_trial(done, state="complete", objective=1.0)
-    for tid in (stale, alive, done):
-        _age_heartbeat(store, tid, 600)
-    store.heartbeat([alive])
-    assert store.mark_stale_interrupted(experiment_id, stale_after_s=60) == [stale]
-    row = store.trial(stale)
-    assert row.state == "interrupted" and "no heartbeat" in row.message
-    assert row.finished_at is not None
-    assert store.trial(alive).state == "running"
-    assert store.trial(done).state == "complete"
-    assert store.mark_stale_interrupted(None, stale_after_s=60) == []
-
-
-def test_stale_check_can_be_limited_to_one_experiment(store: Store, experiment_id: int) -> None:
-    other = store.ensure_experiment("other", "other-study")
-    mine, theirs = start(store, experiment_id), start(store, other)
-    for tid in (mine, theirs):
-        _age_heartbeat(store, tid, 600)
-    assert store.mark_stale_interrupted(experiment_id, 60) == [mine]
-    assert store.mark_stale_interrupted(None, 60) == [theirs]
-
-
 def test_interrupt_trial_only_stops_running_trials(store: Store, experiment_id: int) -> None:
     running, finished = start(store, experiment_id, number=0), start(store, experiment_id, 1)
     store.finish_trial(finished, state="complete", objective=0.5)
@@ -190,17 +158,16 @@ def test_delete_trial_removes_its_series(store: Store, experiment_id: int) -> No
 
 def test_changed_since_returns_new_and_changed_trials_only(store: Store,
                                                            experiment_id: int) -> None:
-    old, changed, beating = (start(store, experiment_id, n) for n in range(3))
+    old, changed = (start(store, experiment_id, n) for n in range(2))
     time.sleep(0.01)
     since = store.now()
     assert abs(since - time.time()) < 5
     time.sleep(0.01)
-    store.heartbeat([beating])  # not a change worth redrawing
     store.finish_trial(changed, state="complete", objective=1.0)
     new = start(store, experiment_id, 3)
     assert [t.id for t in store.trials(experiment_id, changed_since=since)] == [changed, new]
     assert store.trials(changed_since=store.now() + 1) == []
-    assert {t.id for t in store.trials(changed_since=0)} == {old, changed, beating, new}
+    assert {t.id for t in store.trials(changed_since=0)} == {old, changed, new}
     row = store.trial(changed)
     assert row.updated_at >= since
 

@@ -17,6 +17,7 @@ an ordinary one, in Optuna's tables and ours (plus the group id).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -24,6 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
+
+import optuna
 
 from tunestudio.config import InvalidConfigError, MLPModel, SearchDefinition, merge_values
 from tunestudio.engine import FitResult, Trainer, TrainerHooks
@@ -270,7 +273,9 @@ class GroupTraining:
     def _record_group(self, runs: list[Training], group_id: str) -> None:
         self.ctx.store.set_group([r.trial_id for r in runs], group_id)
         for run in runs:
-            run.prepared.trial.set_user_attr(GROUP_ATTR, group_id)
+            # one failed meanwhile by another process (no heartbeat) ends as such in `finish`
+            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+                run.prepared.trial.set_user_attr(GROUP_ATTR, group_id)
 
     def _restart_series(self, run: Training) -> None:
         """A trial trained again after its group ran out of memory starts its series anew."""

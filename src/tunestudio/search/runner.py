@@ -1,5 +1,6 @@
 """Running an experiment: queue the budget, pop and run trials until none are left, the time
-is up or a stop is requested; keep heartbeats so a crashed process's trials are found later.
+is up or a stop is requested. Each popped trial is beaten until it is told, so the trials of a
+process that died are found, by the one mechanism of liveness.py.
 
 Several trials at once on one machine are several processes (`tunestudio worker`), each popping
 from the same queue: torch's global state and the GIL make processes, not threads, the unit of
@@ -8,8 +9,6 @@ parallel training."""
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import optuna
@@ -27,7 +27,7 @@ from optuna.trial import TrialState
 from tunestudio.config import Experiment, Project
 from tunestudio.engine import warm_up
 from tunestudio.engine.environment import RunGitState
-from tunestudio.search.artifacts import CheckpointPlan, apply_retention
+from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.groups import (
     GroupTraining,
@@ -37,6 +37,13 @@ from tunestudio.search.groups import (
     run_groups,
 )
 from tunestudio.search.hooks import RunnerHooks
+from tunestudio.search.liveness import (
+    Heartbeat,
+    fail_stale,
+    owner_is_gone,
+    stale_after_s,
+    worker_tag,
+)
 from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
 from tunestudio.search.preflight import FailureStreak, preflight
 from tunestudio.search.program import programs_dir
@@ -58,13 +65,12 @@ from tunestudio.search.trial_run import (
 )
 from tunestudio.store import CurrentConfig, Store, TrialRow
 
-HEARTBEAT_S = 2.0
-STALE_AFTER_S = 20.0
-
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 # We use heartbeats, grouped TPE and fail_stale_trials deliberately; their 'experimental'
-# notices would only alarm users.
+# notices would only alarm users, as would Optuna's advice to beat through Study.optimize
+# (liveness.py beats the trials that `ask` pops).
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with")
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,7 @@ class ExperimentRunner:
         started = time.monotonic()
         storage, study, experiment_id = self._open_study(store, n_obj)
         self._sweep_stale(store, study, experiment_id)
+        self._settle_rows(store, study, experiment_id)
         self._best = self._current_best(store, experiment_id, direction)
         stored = {r.optuna_trial_id: r.config_fingerprint for r in store.trials(experiment_id)
                   if r.optuna_trial_id is not None}
@@ -196,21 +203,20 @@ class ExperimentRunner:
         queue.write(study, stop=head)
         total = queue.total
         deadline = started + timeout if timeout else None
-        running: set[tuple[int, int]] = set()
+        beat = Heartbeat(storage, sweep=lambda: self._sweep_stale(store, study, experiment_id))
         ctx = TrialContext(
             study=study, store=store, experiment_id=experiment_id, search=search,
             baseline=self.project.baseline,
             distributions=distributions(search, self.project.baseline),
             base_dir=self.base_dir, device=self.options.device, hooks=self.hooks,
             stop_event=self.stop_event, pause_event=self.pause_event, fit=self.fit,
-            running=running, best=lambda: self._best, checkpoints=self._checkpoints(),
+            heartbeat=beat, best=lambda: self._best, checkpoints=self._checkpoints(),
             git=RunGitState(self.base_dir),
             program_files=programs_dir(self.project.id)
             if self.project.baseline.program is not None else None,
             slot=Slot(0, max(1, self.options.workers)) if self.queue else Slot.from_env(),
         )
         self.hooks.on_run_start(total)
-        beat = _Heartbeat(store, storage, running)
         beat.start()
         helpers = self._spawn_workers(total)
         counts: Counter[str] = Counter()
@@ -246,7 +252,7 @@ class ExperimentRunner:
                 message = run_groups(
                     ctx, grouped, size=group_size(ctx, self.fuse), total=total,
                     ask=lambda i: self._prepare(ctx, study, storage, unbounded, i, total),
-                    release=lambda p: self._release(p, storage), deadline=deadline,
+                    release=lambda p: self._release(ctx, p, storage), deadline=deadline,
                     pause=self._wait_while_paused, idle_wait=lambda i: self._idle_wait(study, i))
                 grouped.wait()
             while upcoming is not None and not self.stop_event.is_set():
@@ -274,7 +280,7 @@ class ExperimentRunner:
                 finishing.append(books.submit(finish, ctx, run, results))
                 finishing[-1].add_done_callback(lambda done: tally(done.result()))
             if upcoming is not None:
-                self._release(upcoming.result(), storage)
+                self._release(ctx, upcoming.result(), storage)
             books.shutdown(wait=True)
             if queued is not None:
                 queued.result()
@@ -326,40 +332,57 @@ class ExperimentRunner:
     def _prepare(self, ctx: TrialContext, study: optuna.Study,
                  storage: optuna.storages.RDBStorage, unbounded: bool, index: int,
                  total: int | None) -> Prepared | None:
-        trial = self._next_trial(study, storage, unbounded)
-        if trial is None:
-            return None
-        storage.record_heartbeat(optuna_id(trial))  # stale-detectable from now on
-        trial.set_user_attr(WORKER_ATTR, worker_tag())
-        return prepare(ctx, trial, index, total)
+        while True:
+            trial = self._next_trial(study, storage, unbounded, ctx.heartbeat)
+            if trial is None:
+                return None
+            try:
+                trial.set_user_attr(WORKER_ATTR, worker_tag())
+                return prepare(ctx, trial, index, total)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                # another process found it dead in the meantime (and queued its point again)
+                ctx.heartbeat.release(optuna_id(trial))
+                self.hooks.on_message(f"trial #{trial.number} was taken for dead by another "
+                                      "process before it started; this process goes on")
 
     @staticmethod
-    def _release(prepared: Prepared | None, storage: optuna.storages.RDBStorage) -> None:
+    def _release(ctx: TrialContext, prepared: Prepared | None,
+                 storage: optuna.storages.RDBStorage) -> None:
         """A trial sampled for a run that then stopped goes back to the queue with its values,
         for the next run to train."""
         if prepared is not None and prepared.finished is None:
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
                 storage.set_trial_state_values(optuna_id(prepared.trial), TrialState.WAITING)
+            ctx.heartbeat.release(optuna_id(prepared.trial))
 
     def _next_trial(self, study: optuna.Study, storage: optuna.storages.RDBStorage,
-                    unbounded: bool) -> optuna.Trial | None:
+                    unbounded: bool, heartbeat: Heartbeat) -> optuna.Trial | None:
         """Pop a queued trial atomically; only a time-bounded run creates new ones. The queue
         is read through the study (Optuna's cached storage), which then knows the popped trial:
         read from the database directly, a trial another process queued is unknown to that
         cache and its first suggest fails with a KeyError. It is read into the study's
         per-thread trial cache, cleared first as `Study.ask` clears it, so the sampler's cached
         reads for this trial (TPE's search space, its startup count) reuse this one read: each
-        read brings back every queued trial, milliseconds on a 30-trial queue."""
+        read brings back every queued trial, milliseconds on a 30-trial queue. The popped
+        trial is held by `heartbeat` from this moment until it is told."""
         study._thread_local.cached_all_trials = None
         waiting = study._get_trials(deepcopy=False, states=(TrialState.WAITING,),
                                     use_cache=True)
         for frozen in waiting:
+            # beaten before it is RUNNING: a trial that ran before (resumed, or queued again)
+            # carries its earlier holder's last beat, and a sweep must never see that one
+            heartbeat.touch(frozen._trial_id)
             try:
                 if storage.set_trial_state_values(frozen._trial_id, state=TrialState.RUNNING):
+                    heartbeat.claim(frozen._trial_id)
                     return optuna.Trial(study, frozen._trial_id)
             except optuna.exceptions.UpdateFinishedTrialError:
                 continue
-        return study.ask() if unbounded else None
+        if not unbounded:
+            return None
+        trial = study.ask()
+        heartbeat.claim(optuna_id(trial))
+        return trial
 
     def _idle_wait(self, study: optuna.Study, ran: int) -> bool:
         """A worker started before the run that queues its trials waits for them; once it has
@@ -404,33 +427,68 @@ class ExperimentRunner:
         that every process of a run ends with the same, final best trial."""
         while not self.stop_event.is_set():
             self._sweep_stale(store, study, experiment_id)
-            # Optuna's state too: a process that popped a fused group from the queue holds its
+            # Optuna's state: a process that popped a fused group from the queue holds its
             # trials RUNNING there before it writes their rows here
-            if not store.counts(experiment_id).get("running") and not study.get_trials(
-                    deepcopy=False, states=(TrialState.RUNNING,)):
+            if not study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)) and \
+                    not self._settle_rows(store, study, experiment_id):
                 return
             time.sleep(0.5)
 
     def _sweep_stale(self, store: Store, study: optuna.Study, experiment_id: int) -> None:
-        """Trials left running by a process that died become interrupted (a crash, not a
-        property of the config) so their point can run again. A process on this host that no
-        longer exists is dead at once; elsewhere a heartbeat older than STALE_AFTER_S tells."""
-        dead: set[int] = set()
-        # With checkpoints, a killed trial goes back to the queue and resumes from its last one
-        again = TrialState.WAITING if self._checkpoints() is not None else TrialState.FAIL
+        """Trials held by a process that died become interrupted (a crash, not a property of
+        the config). The one judge is liveness.py's: a trial whose owner process on this host
+        no longer exists goes back to the queue at once, in place, to resume from its
+        checkpoint (it fails, without checkpoints); elsewhere, Optuna's `fail_stale_trials`
+        fails a trial without a heartbeat for `stale_after_s()` and queues its point again."""
+        assert self._storage is not None
+        plan = self._checkpoints()
+        again = TrialState.WAITING if plan is not None else TrialState.FAIL
+        gone: list[int] = []
         for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             owner = frozen.user_attrs.get(WORKER_ATTR)
-            if isinstance(owner, str) and _dead_local_process(owner):
-                assert self._storage is not None
+            if isinstance(owner, str) and owner_is_gone(owner):
                 with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-                    self._storage.set_trial_state_values(frozen._trial_id, again)
-                dead.add(frozen._trial_id)
-        for row in store.trials(experiment_id) if dead else []:
-            if row.state == "running" and row.optuna_trial_id in dead:
+                    if self._storage.set_trial_state_values(frozen._trial_id, again):
+                        gone.append(frozen._trial_id)
+        stale = fail_stale(study)
+        for trial_id in stale:
+            if plan is not None:  # its point runs again as a new trial, from the start
+                discard_working_files(plan, trial_id)
+        notes = {**dict.fromkeys(gone, "interrupted: the process running it ended without "
+                                 "finishing it"),
+                 **dict.fromkeys(stale, f"interrupted: no heartbeat for more than "
+                                 f"{stale_after_s()} s (the process running it stopped or lost "
+                                 "the database); its point was queued again")}
+        for trial_id, note in notes.items():
+            row = store.trial_of_optuna(experiment_id, trial_id)
+            if row is not None and row.state == "running":
+                store.interrupt_trial(row.id, note)
+
+    def _settle_rows(self, store: Store, study: optuna.Study, experiment_id: int) -> int:
+        """Our rows still 'running' whose Optuna trial is no longer held (told, or back in the
+        queue): their process is writing the outcome, or died between telling Optuna and
+        writing it. A row of a process on this host that no longer exists, or one whose trial
+        was told more than `stale_after_s()` ago, becomes interrupted. Returns how many rows
+        are still being written."""
+        if not store.counts(experiment_id).get("running"):
+            return 0
+        trials = {t._trial_id: t for t in study.get_trials(deepcopy=False)}
+        pending = 0
+        for row in store.trials(experiment_id):
+            frozen = trials.get(row.optuna_trial_id) if row.optuna_trial_id is not None \
+                else None
+            if row.state != "running" or frozen is None or frozen.state == TrialState.RUNNING:
+                continue
+            owner = frozen.user_attrs.get(WORKER_ATTR)
+            told = frozen.datetime_complete
+            if (isinstance(owner, str) and owner_is_gone(owner)) or frozen.state == \
+                    TrialState.WAITING or (told is not None and (datetime.now() - told)
+                                           .total_seconds() > stale_after_s()):
                 store.interrupt_trial(row.id, "interrupted: the process running it ended "
-                                      "without finishing it")
-        optuna.storages.fail_stale_trials(study)
-        store.mark_stale_interrupted(experiment_id, STALE_AFTER_S)
+                                      "before it recorded the outcome")
+            else:
+                pending += 1
+        return pending
 
     # -- local worker processes --------------------------------------------------------------
     def _spawn_workers(self, total: int | None) -> list[subprocess.Popen[bytes]]:
@@ -459,54 +517,6 @@ class ExperimentRunner:
                 proc.wait(timeout=None if not self.stop_event.is_set() else 60)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-class _Heartbeat:
-    """Keeps the running trials of this process alive in both Optuna and our tables, and sweeps
-    trials of dead processes while a long run goes on."""
-
-    def __init__(self, store: Store, storage: optuna.storages.RDBStorage,
-                 running: set[tuple[int, int]]):
-        self.store, self.storage, self.running = store, storage, running
-        self._halt = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="tunestudio-heartbeat",
-                                        daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._halt.set()
-        self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        while not self._halt.wait(HEARTBEAT_S):
-            current = list(self.running)
-            if not current:
-                continue
-            try:
-                self.store.heartbeat([ts for ts, _ in current])
-                for _, optuna_id in current:
-                    self.storage.record_heartbeat(optuna_id)
-            except Exception:  # a missed beat is retried; a dead DB shows up in the trial
-                continue
-
-
-def worker_tag() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _dead_local_process(tag: str) -> bool:
-    host, _, pid_text = tag.rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def check_experiment(project: Project, name: str | None) -> str:

@@ -10,10 +10,8 @@ import optuna
 import sqlalchemy
 
 from tunestudio.config import Project
+from tunestudio.search.liveness import storage_kwargs
 from tunestudio.store import Store, optuna_engine_kwargs, storage_url_for
-
-HEARTBEAT_INTERVAL_S = 2
-GRACE_PERIOD_S = 20
 
 
 def storage_url(project: Project) -> str:
@@ -26,14 +24,13 @@ def open_store(project: Project, url: str | None = None) -> Store:
 
 @functools.lru_cache(maxsize=8)
 def optuna_storage(url: str) -> optuna.storages.RDBStorage:
-    """Optuna's side of the same database, with heartbeats so that trials of a process that
-    died are found (see runner._sweep_stale). One per URL and process: creating it checks the
-    schema version through alembic (a fifth of a second), and the app runs many experiments
-    on the same database."""
+    """Optuna's side of the same database, with Optuna's trial heartbeats on, so that trials
+    of a process that died are found (search/liveness.py; its settings are read once, here).
+    One per URL and process: creating it checks the schema version through alembic (a fifth
+    of a second), and the app runs many experiments on the same database. Raises
+    liveness.LivenessSettingError for an unusable heartbeat setting."""
     storage = optuna.storages.RDBStorage(
-        url, engine_kwargs=optuna_engine_kwargs(url),
-        heartbeat_interval=HEARTBEAT_INTERVAL_S, grace_period=GRACE_PERIOD_S,
-    )
+        url, engine_kwargs=optuna_engine_kwargs(url), **storage_kwargs())
     if storage.engine.dialect.name == "sqlite":
         # Optuna's connections default to synchronous=FULL, an fsync per commit (several per
         # trial). In WAL mode NORMAL keeps every commit through a crash or kill -9 and risks

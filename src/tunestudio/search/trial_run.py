@@ -43,6 +43,7 @@ from tunestudio.search.artifacts import (
 )
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
+from tunestudio.search.liveness import Heartbeat
 from tunestudio.search.plan import FINGERPRINT_ATTR, STATE_ATTR
 from tunestudio.search.program import DEVICE as PROGRAM_DEVICE
 from tunestudio.search.program import TrialFiles, fit_program
@@ -103,7 +104,7 @@ class TrialContext:
     stop_event: threading.Event
     pause_event: threading.Event
     fit: FitFunction
-    running: set[tuple[int, int]]  # (store id, optuna id) of trials in flight, for heartbeats
+    heartbeat: Heartbeat  # holds each popped trial (its Optuna id) until it is told
     best: Callable[[], float | None]
     checkpoints: CheckpointPlan | None = None  # None: no checkpoints, no resume
     git: RunGitState | None = None  # the project folder's git state, asked once per run
@@ -234,7 +235,6 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
             seed=seed0, repeats=ctx.search.repeats, config_fingerprint=prepared.fingerprint,
             environment=prepared.environment,
         )
-    ctx.running.add((trial_id, optuna_id(trial)))
     ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, prepared.params, seed0,
                                           device, index, total, config=config,
                                           resumed_from_step=int(resume["step"]) if resume
@@ -344,16 +344,29 @@ def resume_point(plan: CheckpointPlan, optuna_trial_id: int, config: RunConfig, 
 
 
 def finish(ctx: TrialContext, run: Training, results: Sequence[FitResult]) -> TrialFinished:
-    """Series flushed, Optuna told, the trial row finished (on the bookkeeping thread)."""
+    """Series flushed, Optuna told, the trial row finished (on the bookkeeping thread). A
+    trial that another process already failed for want of heartbeats (its point queued
+    again) ends as interrupted, with that said; nothing is raised for it."""
+    trial = run.prepared.trial
     try:
         _saved(run)
         if run.pruning is not None:
             run.pruning.close()
         run.writer.close()  # the series are complete before the trial is marked finished
-        return _finish(ctx, run.prepared.trial, run.trial_id, results, run.index, run.total,
+        return _finish(ctx, trial, run.trial_id, results, run.index, run.total,
                        run.started, run.note)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        message = (f"interrupted: another process found no heartbeat of trial #{trial.number} "
+                   "and failed it (its point was queued again), so this result was not "
+                   "recorded")
+        ctx.store.interrupt_trial(run.trial_id, message)
+        if ctx.checkpoints is not None:
+            discard_working_files(ctx.checkpoints, optuna_id(trial))
+        return TrialFinished(run.trial_id, trial.number, "interrupted", message, None,
+                             ctx.best(), run.index, run.total,
+                             time.perf_counter() - run.started)
     finally:
-        ctx.running.discard((run.trial_id, optuna_id(run.prepared.trial)))
+        ctx.heartbeat.release(optuna_id(trial))
 
 
 def optuna_id(trial: optuna.Trial) -> int:
@@ -471,8 +484,11 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
 
 def _invalid(ctx: TrialContext, trial: optuna.Trial, params: dict[str, Any], message: str,
              index: int, total: int | None, t0: float) -> TrialFinished:
-    trial.set_user_attr(STATE_ATTR, "invalid")
-    ctx.study.tell(trial, state=TrialState.FAIL)
+    try:
+        trial.set_user_attr(STATE_ATTR, "invalid")
+        ctx.study.tell(trial, state=TrialState.FAIL)
+    finally:
+        ctx.heartbeat.release(optuna_id(trial))
     trial_id = ctx.store.record_invalid(
         ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial), params=params,
         message=message, config_fingerprint=trial.user_attrs.get(FINGERPRINT_ATTR))

@@ -1,9 +1,9 @@
 """`epoch_now()`: the database's own clock, in seconds since the Unix epoch.
 
-Heartbeats and start/finish times are written with the database server's clock rather than the
-writing machine's, so that a worker whose clock runs a few minutes behind is not taken for dead
-by the GUI on another machine (it compares heartbeats against the same server clock). On SQLite
-the server clock is the local one.
+Start, finish and change times are written with the database server's clock rather than the
+writing machine's, so that the trials of workers whose clocks disagree by a few minutes still
+order and compare correctly (a view polling for changes compares against the same server
+clock). On SQLite the server clock is the local one.
 """
 
 from __future__ import annotations

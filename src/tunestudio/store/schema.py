@@ -6,7 +6,7 @@ Index names carry the table name, because PostgreSQL wants them unique per schem
 
 Choices that keep the history fast and portable:
 - Times are floats, seconds since the Unix epoch (the database's clock, see clock.py): cheap to
-  compare for heartbeats and identical on SQLite and PostgreSQL.
+  compare and identical on SQLite and PostgreSQL.
 - Trial states are plain text checked in Python, not an SQL CHECK: SQLite cannot alter a CHECK
   constraint without rebuilding the table, and a new state must not need that.
 - Step points, by far the most numerous rows, are clustered by (trial, repeat, step): on SQLite
@@ -88,8 +88,10 @@ trial = Table(
     Column("started_at", Float),
     Column("finished_at", Float),
     Column("duration_s", Float),
+    # When it started or resumed. Liveness is Optuna's trial heartbeat (search/liveness.py);
+    # this column is no longer beaten (kept, as the layout of existing databases).
     Column("heartbeat_at", Float),
-    Column("updated_at", Float, nullable=False),  # any change but a heartbeat
+    Column("updated_at", Float, nullable=False),  # any change
     Column("notes", Text, nullable=False, server_default=""),
     Column("tags_json", Text, nullable=False, server_default="[]"),
     Column("test_metrics_json", Text),

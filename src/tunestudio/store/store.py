@@ -180,7 +180,7 @@ class Store:
                     params: Mapping[str, Any], config_json: str, device: str, seed: int | None,
                     repeats: int = 1, config_fingerprint: str | None = None,
                     environment: Mapping[str, Any] | None = None) -> int:
-        """A new trial in state 'running' with a fresh heartbeat; returns its id.
+        """A new trial in state 'running'; returns its id.
         `config_fingerprint` (config/fingerprint.py) is computed from `config_json` when not
         given. `environment` is what it runs on (engine.trial_environment: versions, device,
         user file hashes, git), any JSON object."""
@@ -200,12 +200,6 @@ class Store:
         if trial_ids:
             with self._db.write() as conn:
                 trials.set_group(conn, trial_ids, group_id)
-
-    def heartbeat(self, trial_ids: Sequence[int]) -> None:
-        """The trials (those still running) are alive now."""
-        if trial_ids:
-            with self._db.write() as conn:
-                trials.heartbeat(conn, trial_ids)
 
     def finish_trial(self, trial_id: int, *, state: str, message: str = "",
                      objective: float | None = None, objective2: float | None = None,
@@ -243,14 +237,6 @@ class Store:
                                  state=TrialState.INVALID, message=message,
                                  config_fingerprint=config_fingerprint)
 
-    def mark_stale_interrupted(self, experiment_id: int | None, stale_after_s: float
-                               ) -> list[int]:
-        """Running trials (of one experiment, or all) whose last heartbeat is older than
-        `stale_after_s` become 'interrupted'; returns their ids. Their process crashed or was
-        killed: no live process lets its heartbeat get that old."""
-        with self._db.write() as conn:
-            return trials.interrupt_stale(conn, experiment_id, stale_after_s)
-
     def interrupt_trial(self, trial_id: int, message: str) -> None:
         """A running trial stopped by the user (Ctrl+C, Stop). A trial that already finished
         keeps its outcome."""
@@ -272,7 +258,7 @@ class Store:
         return rows[-1] if rows else None
 
     def resume_trial(self, trial_id: int, from_step: int, message: str = "") -> None:
-        """An interrupted trial runs again in place: state 'running' with a fresh heartbeat,
+        """An interrupted trial runs again in place: state 'running',
         `resumed_from_step` recorded, and its series cut after `from_step` (0: all of it, the
         trial starts over), so that no step is stored twice. One transaction."""
         t = schema.trial
@@ -330,7 +316,7 @@ class Store:
         their config snapshots. One query.
 
         With `changed_since` (a `now()` taken earlier), only trials created or changed since
-        then (heartbeats do not count): what a view polling a running experiment needs. Take
+        then: what a view polling a running experiment needs. Take
         the next `now()` before reading and pass it back a few seconds early, since a change is
         stamped when it is made and becomes visible when its transaction commits; rows seen
         twice simply replace themselves. Deletions are not reported."""

@@ -105,40 +105,6 @@ def update_one(conn: Connection, trial_id: int, **values: Any) -> None:
         raise NotFoundError(f"trial {trial_id} is not in the trial history (was it deleted?)")
 
 
-def heartbeat(conn: Connection, trial_ids: Sequence[int]) -> None:
-    conn.execute(
-        update(t)
-        .where(t.c.id.in_(bindparam("ids", expanding=True)), t.c.state == TrialState.RUNNING)
-        .values(heartbeat_at=epoch_now()),
-        {"ids": list(trial_ids)},
-    )
-
-
-def interrupt_stale(conn: Connection, experiment_id: int | None, stale_after_s: float
-                    ) -> list[int]:
-    query = select(t.c.id).where(
-        t.c.state == TrialState.RUNNING,
-        t.c.heartbeat_at < epoch_now() - float(stale_after_s),
-    ).order_by(t.c.id).with_for_update()
-    if experiment_id is not None:
-        query = query.where(t.c.experiment_id == experiment_id)
-    ids = list(conn.execute(query).scalars())
-    if ids:
-        conn.execute(
-            update(t).where(t.c.id.in_(bindparam("ids", expanding=True)),
-                            t.c.state == TrialState.RUNNING).values(
-                state=TrialState.INTERRUPTED,
-                message=f"interrupted: no heartbeat for more than {stale_after_s:g} s (the "
-                        f"process running it stopped or lost the database)",
-                finished_at=epoch_now(),
-                duration_s=t.c.heartbeat_at - t.c.started_at,
-                updated_at=epoch_now(),
-            ),
-            {"ids": ids},
-        )
-    return ids
-
-
 def _list_query(experiment_id: int | None) -> Select[Any]:
     query = select(*_LIST_COLUMNS)
     if experiment_id is not None:

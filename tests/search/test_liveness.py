@@ -1,0 +1,81 @@
+"""The one heartbeat: its settings, and a process whose trial another process already failed
+for want of heartbeats (a false alarm, or a process that hung past the grace) going on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from tiny_projects import tiny_project
+from tunestudio.config import Budget
+from tunestudio.search import ExperimentRunner, RunnerHooks, open_store, storage_url
+from tunestudio.search.events import TrialFinished
+from tunestudio.search.liveness import (
+    HEARTBEAT_ENV,
+    STALE_AFTER_ENV,
+    LivenessSettingError,
+    heartbeat_interval_s,
+    stale_after_s,
+)
+from tunestudio.search.trial_run import train_with_engine
+
+
+def test_settings_default_and_refuse_unusable_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(HEARTBEAT_ENV, raising=False)
+    monkeypatch.delenv(STALE_AFTER_ENV, raising=False)
+    assert (heartbeat_interval_s(), stale_after_s()) == (2.0, 20)
+    monkeypatch.setenv(STALE_AFTER_ENV, "6")
+    monkeypatch.setenv(HEARTBEAT_ENV, "0.5")
+    assert (heartbeat_interval_s(), stale_after_s()) == (0.5, 6)
+    for name, value, words in [(STALE_AFTER_ENV, "2", "at least 3"),
+                               (STALE_AFTER_ENV, "4.5", "whole number"),
+                               (STALE_AFTER_ENV, "soon", "not a number"),
+                               (HEARTBEAT_ENV, "0", "must be positive"),
+                               (HEARTBEAT_ENV, "3", "a third of")]:
+        with monkeypatch.context() as patch:
+            patch.setenv(name, value)
+            with pytest.raises(LivenessSettingError, match=words) as caught:
+                heartbeat_interval_s()
+            assert name in str(caught.value) and "unset it" in str(caught.value)
+
+
+def test_a_trial_failed_by_another_process_ends_interrupted_and_the_search_goes_on() -> None:
+    """While trial #1 trains, another process fails it in Optuna (as its sweep would): this
+    process says so, records the trial as interrupted, and runs the rest; nothing raises."""
+    project = tiny_project({"budget": Budget(trials=3)}, epochs=2)
+    name = project.experiments[0].name
+    url = storage_url(project)
+    fits = 0
+
+    def fit(config: Any, **kw: Any) -> Any:
+        nonlocal fits
+        fits += 1
+        if fits == 2:
+            other = optuna.storages.RDBStorage(url)  # another process's connection
+            study = optuna.load_study(study_name=name, storage=other)
+            # the one training (the next, sampled ahead, is held too)
+            held = min(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)),
+                       key=lambda t: t.number)
+            assert other.set_trial_state_values(held._trial_id, TrialState.FAIL)
+            other.engine.dispose()
+        return train_with_engine(config, **kw)
+
+    messages: list[str] = []
+
+    class Notes(RunnerHooks):
+        def on_trial_end(self, ev: TrialFinished) -> None:
+            messages.append(ev.message)
+
+    summary = ExperimentRunner(project, name, fit=fit, hooks=[Notes()]).run()
+    assert summary.counts == {"complete": 2, "interrupted": 1}
+    store = open_store(project)
+    try:
+        rows = {r.number: r for r in store.trials()}
+    finally:
+        store.close()
+    assert [rows[n].state for n in range(3)] == ["complete", "interrupted", "complete"]
+    assert "another process found no heartbeat of trial #1" in rows[1].message
+    assert any("result was not recorded" in m for m in messages)
