@@ -132,6 +132,7 @@ class ExperimentRunner:
         self._best: float | None = None
         self._idle_since: float | None = None
         self._storage: optuna.storages.RDBStorage | None = None
+        self._heartbeat: Heartbeat | None = None  # this run's, while it runs
         self.fuse = fuse_policy(self.experiment.search, self.options.fuse)
         self._fusing = self.fuse.enabled and fit is train_with_engine
 
@@ -203,7 +204,8 @@ class ExperimentRunner:
         queue.write(study, stop=head)
         total = queue.total
         deadline = started + timeout if timeout else None
-        beat = Heartbeat(storage, sweep=lambda: self._sweep_stale(store, study, experiment_id))
+        beat = self._heartbeat = Heartbeat(
+            storage, sweep=lambda: self._sweep_stale(store, study, experiment_id))
         ctx = TrialContext(
             study=study, store=store, experiment_id=experiment_id, search=search,
             baseline=self.project.baseline,
@@ -450,6 +452,8 @@ class ExperimentRunner:
                 with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
                     if self._storage.set_trial_state_values(frozen._trial_id, again):
                         gone.append(frozen._trial_id)
+        if self._heartbeat is not None:
+            self._heartbeat.beat_now()  # alive, as this sweep shows
         stale = fail_stale(study)
         for trial_id in stale:
             if plan is not None:  # its point runs again as a new trial, from the start
