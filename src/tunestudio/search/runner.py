@@ -9,6 +9,7 @@ parallel training."""
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import threading
