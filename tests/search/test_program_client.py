@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from program_helpers import program_project, rows, run
 
+from program_helpers import program_project, rows, run
 from tunestudio.config import FloatDimension, PrunerConfig
 from tunestudio.config.program import ProgramParameter
 from tunestudio.engine import EvalEvent
