@@ -33,7 +33,7 @@ class _Controller(QObject):
 
     def progress(self) -> Progress:
         return Progress(self.done + len(self.trials), self.done, 40, 3.0, 12.0,
-                        self.trials[-1], False, self.trials)
+                        self.trials[-1] if self.trials else None, False, self.trials)
 
 
 def test_a_fused_group_is_named_as_a_group(qtbot: QtBot) -> None:
@@ -57,3 +57,16 @@ def test_a_lone_trial_keeps_its_short_form(qtbot: QtBot) -> None:
     assert progress.label.text().startswith("trial 3/40")
     controller.trial_started.emit(controller.trials[-1])
     assert line.text().startswith("Trial 2 running on cpu (optimizer.lr=")
+
+
+def test_a_member_ending_while_its_group_trains_says_the_rest_still_train(qtbot: QtBot
+                                                                        ) -> None:
+    """'Trial 5 complete' alone read as if the run's trial had ended while #6-#8 trained."""
+    controller = _Controller(running=3, done=5)  # #5 ended; #6-#8 still in the progress
+    line = RunStatusLine(controller)  # type: ignore[arg-type]
+    qtbot.addWidget(line)
+    controller.trial_finished.emit(SimpleNamespace(number=4, state="complete", objective=0.93))
+    assert line.text() == "Trial 4 complete, objective 0.93; #5–#7 still training"
+    controller.trials = ()  # the last member ends: nothing else trains
+    controller.trial_finished.emit(SimpleNamespace(number=7, state="pruned", objective=None))
+    assert line.text() == "Trial 7 pruned"

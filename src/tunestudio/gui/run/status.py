@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 from tunestudio.gui.common.elided_label import ElidedLabel
 from tunestudio.gui.common.numbers import short
 from tunestudio.gui.run.controller import RunController
+from tunestudio.gui.run.run_header import numbers_text
 
 
 def clock(seconds: float | None) -> str:
@@ -149,7 +150,11 @@ class RunStatusLine(ElidedLabel):
     @Slot(object)
     def _on_trial_finished(self, ev: Any) -> None:
         objective = "" if ev.objective is None else f", objective {short(ev.objective)}"
-        self.setText(f"Trial {ev.number} {ev.state}{objective}")
+        others = [t.number for t in self.controller.progress().running_trials]
+        # a member of a fused group ends while the rest of its group trains: say so, so the
+        # line never reads as if the run's one trial had ended
+        training = f"; {numbers_text(others)} still training" if others else ""
+        self.setText(f"Trial {ev.number} {ev.state}{objective}{training}")
 
     @Slot(object)
     def _on_run_finished(self, summary: Any) -> None:
