@@ -398,3 +398,32 @@ def test_a_median_check_with_fresh_trials_is_decided_at_that_evaluation(
     gate.set()
     stale.close()
     assert stale.pruned.is_set() and later.requests[0][0] == "pruned"
+
+
+def test_a_trial_is_beaten_from_the_moment_it_is_popped(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """The crash of `run --workers 2` under load: a popped trial got its next beat only when
+    it started training, so one waiting for its fused group, or sampled ahead while another
+    trained, went past the grace and another worker's sweep failed it while it lived. The
+    runner's own pop holds it: past the grace, another process's sweep leaves it running."""
+    from tunestudio.search.liveness import fail_stale
+
+    monkeypatch.setenv(HEARTBEAT_ENV, "0.5")
+    monkeypatch.setenv(STALE_AFTER_ENV, "3")
+    project = tiny_project()
+    runner = ExperimentRunner(project, project.experiments[0].name)
+    store = open_store(project)
+    _, study, _ = runner._open_study(store, 1)
+    study.enqueue_trial({"optimizer.lr": 0.01})
+    assert runner._storage is not None
+    beat = Heartbeat(runner._storage)
+    beat.start()
+    try:
+        trial = runner._next_trial(study, runner._storage, False, beat)
+        assert trial is not None
+        time.sleep(4.5)  # waits, untrained, past the grace of 3 s
+        assert fail_stale(study) == []  # a sweep as another worker's finds nothing dead
+        assert study.get_trials()[0].state == TrialState.RUNNING
+    finally:
+        beat.stop()
+        store.close()
