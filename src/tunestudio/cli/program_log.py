@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 from tunestudio import paths
-from tunestudio.cli.common import Subparsers, experiment_name, load
+from tunestudio.cli.common import Subparsers, add_project, experiment_name, load
 from tunestudio.errors import TuneStudioError
 
 
@@ -55,9 +55,13 @@ def _cmd_log(args: argparse.Namespace) -> int:
 
 def register(sub: Subparsers) -> None:
     p = sub.add_parser("log", help="print what a program trial printed (its log); --follow "
-                       "keeps printing while it runs")
-    p.add_argument("path", help="project file")
-    p.add_argument("trial", type=int, help="trial number")
+                       "keeps printing while it runs",
+                       description="Print the output a program trial wrote (stdout and "
+                       "stderr, as kept: the first 16 MB and the last 256 KB), or follow it "
+                       "while the trial runs.")
+    add_project(p)
+    p.add_argument("trial", type=int, metavar="N",
+                   help="the trial's number (the # of `tunestudio trials`)")
     p.add_argument("--experiment", help="experiment name (default: the project's first)")
     p.add_argument("--repeat", type=int, default=0, help="which run of a repeated trial "
                    "(0 = the first seed)")
