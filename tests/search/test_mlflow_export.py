@@ -19,7 +19,7 @@ from tunestudio.config import Budget, Project
 from tunestudio.errors import TuneStudioError
 from tunestudio.search import ExperimentRunner, open_store
 from tunestudio.search.mlflow_export import export_mlflow, param_text, tracking_uri
-from tunestudio.search.model_export import model_from_state
+from tunestudio.search.model_export import delivered, model_from_state
 from tunestudio.search.stored_model import trial_state
 from tunestudio.store import CurrentConfig, Store, TrialRow
 
@@ -119,7 +119,9 @@ def test_runs_params_metric_history_and_the_best_model_read_back_and_again(
     stored = trial_state(project, full)
     from tunestudio.config import RunConfig
 
-    model = model_from_state(RunConfig.model_validate_json(full.config_json or ""), stored)
+    config = RunConfig.model_validate_json(full.config_json or "")
+    # the delivered model: the trial's network behind the training split's standardisation
+    model = delivered(model_from_state(config, stored), config, stored["data"])
     model.load_state_dict(weights)
     for key, tensor in model.state_dict().items():
         assert torch.equal(tensor, weights[key]), key
