@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import fast_project
@@ -55,3 +56,41 @@ def test_steps_from_another_thread_arrive_batched(qtbot: QtBot, tmp_path: Any) -
     assert sum(len(b.evaluations) for b in received) == 4
     assert len(received) <= elapsed * 30 + 3  # at most ~30 a second, plus the flushes
     assert order[0] == "start" and order[-2:] == ["batch", "end"]
+
+
+def test_a_trials_end_from_the_bookkeeping_thread_follows_the_batch_the_trainer_took(
+        qtbot: QtBot, tmp_path: Any, monkeypatch: Any) -> None:
+    """The trainer's thread takes a batch holding the trial's last steps; the bookkeeping
+    thread ends the trial meanwhile. The batch must still go out before the trial's end (else
+    the live view drops the last points: seen as 35 of 36 steps drawn)."""
+    request = RunRequest(project=fast_project(), experiment="three", base_dir=tmp_path)
+    worker = RunWorker(request, threading.Event(), threading.Event())
+    hooks = make_signal_hooks(worker, interval_s=0.0)  # every step flushes
+    order: list[str] = []
+    # direct: recorded in the emitting thread, in the order the signals were emitted
+    direct = Qt.ConnectionType.DirectConnection
+    worker.batch.connect(lambda b: order.append(f"batch {b.steps[-1][1].step}"), direct)
+    worker.trial_finished.connect(lambda ev: order.append("end"), direct)
+    taken, ended = threading.Event(), threading.Event()
+    original_take = EventBuffer.take
+
+    def slow_take(self: EventBuffer) -> Any:
+        batch = original_take(self)
+        if batch is not None and batch.steps:
+            taken.set()
+            ended.wait(0.5)  # the bookkeeping thread gets its chance to emit first
+        return batch
+
+    monkeypatch.setattr(EventBuffer, "take", slow_take)
+
+    def books() -> None:
+        taken.wait(5)
+        hooks.on_trial_end(TrialFinished(7, 0, "complete", "", 0.9, 0.9, 1, 1, 1.0))
+        ended.set()
+
+    other = threading.Thread(target=books)
+    other.start()
+    hooks.on_step(7, StepEvent(36, 0, 0.5, 1e-3, 1.0, 1e4, 1.0))
+    other.join()
+    qtbot.waitUntil(lambda: "end" in order, timeout=5000)
+    assert order == ["batch 36", "end"]

@@ -134,11 +134,17 @@ class SignalHooksMixin:
     def __init__(self, worker: RunWorker, interval_s: float = FLUSH_INTERVAL_S) -> None:
         self.worker = worker
         self.buffer = EventBuffer(interval_s)
+        # Hooks run in two threads (training, and the bookkeeping that ends trials): taking a
+        # batch and emitting it is one step under this lock, else a batch taken by the trainer
+        # could be queued after the trial_finished the bookkeeping emitted meanwhile, and the
+        # live view would drop the trial's last points.
+        self._emitting = threading.RLock()
 
     def _flush(self) -> None:
-        batch = self.buffer.take()
-        if batch is not None:
-            self.worker.batch.emit(batch)
+        with self._emitting:
+            batch = self.buffer.take()
+            if batch is not None:
+                self.worker.batch.emit(batch)
 
     def _add(self, kind: str, trial_id: int, event: Any) -> None:
         self.buffer.add(kind, trial_id, event)
@@ -149,8 +155,9 @@ class SignalHooksMixin:
         self.worker.run_started.emit(total_trials)
 
     def on_trial_start(self, ev: TrialStarted) -> None:
-        self._flush()
-        self.worker.trial_started.emit(ev)
+        with self._emitting:
+            self._flush()
+            self.worker.trial_started.emit(ev)
 
     def on_fit_start(self, trial_id: int, ev: FitStartEvent) -> None:
         self._add("fit_starts", trial_id, ev)
@@ -162,8 +169,9 @@ class SignalHooksMixin:
         self._add("evaluations", trial_id, ev)
 
     def on_trial_end(self, ev: TrialFinished) -> None:
-        self._flush()
-        self.worker.trial_finished.emit(ev)
+        with self._emitting:
+            self._flush()
+            self.worker.trial_finished.emit(ev)
 
     def on_run_end(self, summary: RunSummary) -> None:
         self._flush()
