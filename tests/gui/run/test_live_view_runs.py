@@ -60,8 +60,13 @@ def _legend(view: LiveView) -> list[str]:
 
 @pytest.fixture
 def long_setup(qtbot: QtBot, tmp_path: Path) -> Iterator[Setup]:
-    """One trial of 2,000 epochs (three steps each), stopped early by the tests."""
+    """One trial of 2,000 epochs (three steps each), stopped early by the tests. Early stopping
+    is off: with it the trial ended itself after a few dozen steps, sometimes before a test
+    that waits for step 40 saw it, or before the stop it sent arrived (a flaky timeout)."""
     project = tiny_project({"budget": Budget(trials=1), "fuse": "off"}, epochs=2000)
+    baseline = project.baseline.model_copy(update={
+        "early_stopping": project.baseline.early_stopping.model_copy(update={"enabled": False})})
+    project = project.model_copy(update={"baseline": baseline})
     yield from make_setup(project, tmp_path)
 
 
