@@ -27,20 +27,21 @@ class ImportancePlot(QWidget):
         super().__init__(parent)
         self.evaluator = QComboBox(self)
         self.evaluator.addItems(list(EVALUATORS))
-        self.evaluator.setToolTip("PED-ANOVA is fast on thousands of trials; fANOVA (Optuna's "
-                                  "default) fits a random forest and is slow on many trials.")
-        self.button = QPushButton("Compute", self)
+        self.evaluator.setToolTip(self.tr("PED-ANOVA is fast on thousands of trials; fANOVA "
+                                          "(Optuna's default) fits a random forest and is slow on "
+                                          "many trials."))
+        self.button = QPushButton(self.tr("Compute"), self)
         self.button.clicked.connect(self.compute_requested)
         self.evaluator.currentIndexChanged.connect(self.compute_requested)
         self.message = QLabel(self)
         self.view = follow_theme(pg.PlotWidget(self))
         self.plot = tidy(self.view.getPlotItem())
         self.plot.showGrid(x=True, alpha=0.2)
-        self.plot.setLabel("bottom", "importance (share of the objective's variation)")
+        self.plot.setLabel("bottom", self.tr("importance (share of the objective's variation)"))
         self.bars: Any = None
         self.importances: dict[str, float] = {}
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Evaluator:", self))
+        bar.addWidget(QLabel(self.tr("Evaluator:"), self))
         bar.addWidget(self.evaluator)
         bar.addWidget(self.button)
         bar.addWidget(self.message, 1)
@@ -74,7 +75,8 @@ class ImportancePlot(QWidget):
         self.plot.getAxis("left").setTicks([[(float(i), n) for i, n in enumerate(names)]])
         self.plot.setXRange(0, max(1e-9, float(values.max()) if len(values) else 1) * 1.05)
         self.plot.setYRange(-0.6, len(names) - 0.4)
-        self.plot.setTitle(f"Parameter importance ({self.evaluator.currentText()})")
+        self.plot.setTitle(self.tr("Parameter importance ({currentText})").format(
+            currentText=self.evaluator.currentText()))
         top = next(iter(importances), None)
         self.message.setText(f"{top} matters most ({importances[top]:.0%}); computed in "
                              f"{seconds:.2f} s" if top else "No importance: too few trials.")

@@ -29,7 +29,7 @@ class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
         follow_theme(self)
         self.plot = tidy(self.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.setLabel("bottom", "training time (s)")
+        self.plot.setLabel("bottom", self.tr("training time (s)"))
         self.legend = add_trial_legend(self.plot, offset=(-10, -10))
         self.legend.entry_clicked.connect(self._on_entry)
         self.points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush("#1565c0"), pen=None,
@@ -91,9 +91,10 @@ class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
             self.line.setData([], [])
         self.plot.setLabel("left", data.metric)
         kind = "second objective" if data.two_objectives else "duration of each trial"
-        self.plot.setLabel("bottom", f"training time (s, the {kind})")
-        self.plot.setTitle(f"Pareto front: {data.metric} against training time "
-                           f"({len(order)} of {len(data)} trials on the front)")
+        self.plot.setLabel("bottom", self.tr("training time (s, the {kind})").format(kind=kind))
+        self.plot.setTitle(self.tr("Pareto front: {metric} against training time ({len} of {len2} "
+                                   "trials on the front)").format(
+                                       metric=data.metric, len=len(order), len2=len(data)))
 
 
 def _fmt(value: Any) -> str:

@@ -59,7 +59,8 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         self.lines, self.labels, self.line_count = [], [], 0
         self.best_line = None
         self._ys, self._ids = np.zeros((0, 0)), []
-        self.plot.setTitle(f"Parallel coordinates (colour: {data.metric})")
+        self.plot.setTitle(self.tr("Parallel coordinates (colour: {metric})").format(
+            metric=data.metric))
         if not len(data):
             return
         columns, ticks = [], []
@@ -249,7 +250,8 @@ class ContourPlot(QWidget):
         self.image.clear()
         self.points.clear()
         if data is None or len(data.params) < 2:
-            self.message.setText("A contour needs an experiment with two or more parameters.")
+            self.message.setText(self.tr("A contour needs an experiment with two or more "
+                                         "parameters."))
             return
         px, py = (data.params[c.currentIndex()] for c in (self.x_combo, self.y_combo))
         x, xcat = data.coords(px)
@@ -263,14 +265,14 @@ class ContourPlot(QWidget):
             self.plot.setLabel(side, p.path)
             self.plot.getAxis(side).setTicks([cat] if cat else None)
         if ok.sum() < 3 or np.ptp(x[ok]) == 0 or np.ptp(y[ok]) == 0:
-            self.message.setText("Too few distinct trials to interpolate yet.")
+            self.message.setText(self.tr("Too few distinct trials to interpolate yet."))
             return
         grid, extent = _interpolate(x[ok], y[ok], data.objective[ok])
         self.image.setImage(grid, levels=(np.nanmin(grid), np.nanmax(grid)))
         self.image.setColorMap(_cmap())
         self.image.setRect(*extent)
-        self.message.setText(f"{data.metric} over {px.name} and {py.name}, {int(ok.sum())} "
-                             "trials")
+        self.message.setText(self.tr("{metric} over {name} and {name2}, {int} trials").format(
+            metric=data.metric, name=px.name, name2=py.name, int=int(ok.sum())))
         if self.bar is None:
             self.bar = pg.ColorBarItem(colorMap=_cmap(), interactive=False)
             self.bar.setImageItem(self.image, insert_in=self.plot)

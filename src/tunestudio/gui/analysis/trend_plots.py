@@ -29,7 +29,7 @@ class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
         follow_theme(self)
         self.plot = tidy(self.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.setLabel("bottom", "trial number")
+        self.plot.setLabel("bottom", self.tr("trial number"))
         self.legend = self.plot.addLegend(offset=(-10, -10))  # bottom right: the best is on top
         self.points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush("#1565c0"), pen=None,
                                          name="objective")
@@ -56,8 +56,10 @@ class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
         integer_ticks(self.plot, np.concatenate([x, *(v.astype(np.float64)
                                                      for v in data.other.values())]))
         self.plot.setLabel("left", data.metric)
-        self.plot.setTitle(f"Optimisation history: {data.experiment} "
-                           f"({'max' if data.maximize else 'min'}imise {data.metric})")
+        title = (self.tr("Optimisation history: {experiment} (maximise {metric})")
+                 if data.maximize else
+                 self.tr("Optimisation history: {experiment} (minimise {metric})"))
+        self.plot.setTitle(title.format(experiment=data.experiment, metric=data.metric))
         low = float(np.min(data.objective)) if len(data) else 0.0
         for state, numbers in data.other.items():
             color, symbol = _STATE_MARKS[state]
@@ -77,7 +79,7 @@ class BatchSizePlot(pg.PlotWidget):  # type: ignore[misc]
         follow_theme(self)
         self.plot = tidy(self.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.setLabel("bottom", "wall-clock time of training (s)")
+        self.plot.setLabel("bottom", self.tr("wall-clock time of training (s)"))
         # bottom right: curves rise; an entry names a trial and selects it on click
         self.legend = add_trial_legend(self.plot, offset=(-10, -10))
         self.legend.entry_clicked.connect(self._on_entry)
@@ -96,8 +98,8 @@ class BatchSizePlot(pg.PlotWidget):  # type: ignore[misc]
             self.legend.removeItem(item)
         self.curves, self.trial_of = [], {}
         self.plot.setLabel("left", data.metric)
-        self.plot.setTitle("Batch size: validation metric against wall-clock time (best trial "
-                           "of each size)")
+        self.plot.setTitle(self.tr("Batch size: validation metric against wall-clock time (best "
+                                   "trial of each size)"))
         for i, curve in enumerate(data.batch_curves):
             color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
             item = pg.PlotDataItem(curve.wall, curve.metric, pen=pg.mkPen(color, width=2),

@@ -62,11 +62,11 @@ class AnalysisView(QWidget):
         self.verdicts = QLabel(self)  # one variable at a time: each knob against the noise
         self.verdicts.setWordWrap(True)
         self.verdicts.hide()
-        refresh = QPushButton("Refresh", self)
+        refresh = QPushButton(self.tr("Refresh"), self)
         refresh.clicked.connect(self.reload)
-        export = QPushButton("Export…", self)
+        export = QPushButton(self.tr("Export…"), self)
         export.clicked.connect(self._ask_export)
-        report = QPushButton("Report…", self)
+        report = QPushButton(self.tr("Report…"), self)
         report.clicked.connect(self._ask_report)
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)
@@ -76,8 +76,8 @@ class AnalysisView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.verdicts)
-        self.empty = QLabel("No trials yet: run the experiment (Run, F5) and its history, "
-                            "parallel coordinates, slices and contour appear here.", self)
+        self.empty = QLabel(self.tr("No trials yet: run the experiment (Run, F5) and its history, "
+                                    "parallel coordinates, slices and contour appear here."), self)
         self.empty.setObjectName("hint")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -125,11 +125,11 @@ class AnalysisView(QWidget):
     def _load(self) -> None:
         experiment = self.insights.experiment()
         if experiment is None:
-            self.status.setText("Select a valid experiment to analyse it.")
+            self.status.setText(self.tr("Select a valid experiment to analyse it."))
             return
         url, history, baseline = self.insights.url, self.insights.history, \
             self.insights.baseline()
-        self.status.setText(f"Reading {experiment.name}…")
+        self.status.setText(self.tr("Reading {name}…").format(name=experiment.name))
         self.insights.reads.submit("analysis:load",
                                    lambda: load_analysis(history, url, experiment, baseline))
 
@@ -175,8 +175,9 @@ class AnalysisView(QWidget):
         if not result.key.startswith("analysis:") or result.key == "analysis:prefetch":
             return  # a failed prefetch shows up, if at all, when the importance is computed
         if not result.ok:
-            notifications.error(f"Analysis failed: {result.error}", result.detail)
-            self.status.setText(f"Analysis failed: {result.error}")
+            notifications.error(self.tr("Analysis failed: {error}").format(
+                error=result.error), result.detail)
+            self.status.setText(self.tr("Analysis failed: {error}").format(error=result.error))
             return
         if result.key == "analysis:load":
             self.show_data(result.value)
@@ -263,7 +264,7 @@ class AnalysisView(QWidget):
         path = ask_report_path(self)
         if path is not None:
             written = write_report(self, path)
-            notifications.info(f"Report written to {written}")
+            notifications.info(self.tr("Report written to {written}").format(written=written))
 
 
 def _prefetch(url: str, study_name: str) -> None:

@@ -39,7 +39,7 @@ def about_html(catalog: DeviceCatalog) -> str:
 class AboutDialog(QDialog):
     def __init__(self, catalog: DeviceCatalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("About TuneStudio")
+        self.setWindowTitle(self.tr("About TuneStudio"))
         self._catalog = catalog
         self.text = QLabel(self)
         self.text.setTextFormat(Qt.TextFormat.RichText)

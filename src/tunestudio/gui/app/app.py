@@ -18,7 +18,7 @@ from tunestudio.gui.app.gc_policy import collect_in_gui_thread
 from tunestudio.gui.app.main_window import MainWindow
 from tunestudio.gui.app.startup import seconds_since_process_start
 from tunestudio.gui.app.theme import apply_theme
-from tunestudio.gui.common import notifications
+from tunestudio.gui.common import i18n, notifications
 from tunestudio.gui.common.log_file import install_log_file
 from tunestudio.gui.common.settings import Settings
 
@@ -79,6 +79,7 @@ def run_app(argv: list[str]) -> int:
     app = make_app()
     settings = Settings()
     settings.apply_data_dir()
+    i18n.install(settings.language, app)  # before any widget: each reads its text when built
     apply_theme(app, settings.theme)
     notifications.install_excepthook()
     window = MainWindow(settings)

@@ -97,7 +97,8 @@ class MainWindow(QMainWindow):
         w.recovery_requested.connect(s.open_recovery)
         self.session.document_changed.connect(self._show_document)
         self.session.recent_changed.connect(self._refresh_recent)
-        self.session.saved.connect(lambda p: self.statusBar().showMessage(f"Saved {p}", 4000))
+        self.session.saved.connect(lambda p: self.statusBar().showMessage(
+            self.tr("Saved {p}").format(p=p), 4000))
         self.runs.started.connect(self.run_message.starting)
         self.controller.state_changed.connect(self._update_actions)
         self.controller.run_finished.connect(self._on_run_finished)
@@ -120,33 +121,35 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         keys, s = QKeySequence.StandardKey, self.session
-        self.open_action = self._action("&Open…", s.open_dialog, keys.Open)
-        self.save_action = self._action("&Save", s.save, keys.Save)
-        self.save_as_action = self._action("Save &As…", s.save_as, keys.SaveAs)
-        self.close_action = self._action("&Close Project", s.close_project, keys.Close)
-        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
-        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.open_action = self._action(self.tr("&Open…"), s.open_dialog, keys.Open)
+        self.save_action = self._action(self.tr("&Save"), s.save, keys.Save)
+        self.save_as_action = self._action(self.tr("Save &As…"), s.save_as, keys.SaveAs)
+        self.close_action = self._action(self.tr("&Close Project"), s.close_project, keys.Close)
+        self.undo_action = self.undo_group.createUndoAction(self, self.tr("&Undo"))
+        self.redo_action = self.undo_group.createRedoAction(self, self.tr("&Redo"))
         for action, key in ((self.undo_action, keys.Undo), (self.redo_action, keys.Redo)):
             action.setShortcuts(key)  # every platform binding (Redo: Ctrl+Y, Ctrl+Shift+Z)
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = bar.addMenu(self.tr("&File"))
         self.new_menu = TemplateMenu(self)
         self.new_menu.chosen.connect(self.session.new_project)
         self.recent_menu = RecentMenu(self)
         self.recent_menu.chosen.connect(self.session.open_project)
-        preferences = self._action("&Preferences…", self.show_preferences, keys.Preferences)
+        preferences = self._action(self.tr("&Preferences…"), self.show_preferences,
+                                   keys.Preferences)
         for item in (self.new_menu, self.open_action, self.recent_menu, None, self.save_action,
                      self.save_as_action, self.close_action, None, preferences, None,
-                     self._action("&Quit", self.close, keys.Quit)):
+                     self._action(self.tr("&Quit"), self.close, keys.Quit)):
             (file_menu.addSeparator() if item is None else file_menu.addMenu(item)
              if isinstance(item, QMenu) else file_menu.addAction(item))
-        bar.addMenu("&Edit").addActions([self.undo_action, self.redo_action])
-        self.run_menu = bar.addMenu("&Run")
+        bar.addMenu(self.tr("&Edit")).addActions([self.undo_action, self.redo_action])
+        self.run_menu = bar.addMenu(self.tr("&Run"))
         self.run_menu.addActions([self.run_action, self.pause_action, self.stop_action])
         self.run_menu.addSeparator()
         self.lr_find_action = self.run_menu.addAction(
-            "LR Range Test on Baseline…", lambda: self.project_view and self.project_view.lr_test())
-        bar.addMenu("&Help").addAction("&About TuneStudio", self.show_about)
+            self.tr("LR Range Test on Baseline…"),
+            lambda: self.project_view and self.project_view.lr_test())
+        bar.addMenu(self.tr("&Help")).addAction(self.tr("&About TuneStudio"), self.show_about)
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Run", self)
@@ -154,7 +157,7 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.experiment_label = ExperimentLabel(self.controller, self)
-        bar.addWidget(QLabel(" Device ", self))
+        bar.addWidget(QLabel(self.tr(" Device "), self))
         bar.addWidget(self.device_combo)
         bar.addSeparator()
         bar.addActions([self.run_action, self.pause_action, self.stop_action])
@@ -166,7 +169,7 @@ class MainWindow(QMainWindow):
     def open_after_show(self, path: Path) -> None:
         """Opens `path` once the window has shown (`tunestudio PROJECT`): the window appears at
         once and the editors (and the views' plotting library) load just after."""
-        self.opening.setText(f"Opening {Path(path).name}…")
+        self.opening.setText(self.tr("Opening {Path}…").format(Path=Path(path).name))
         self.stack.setCurrentWidget(self.opening)
         self.first_shown.connect(partial(self._open_pending, Path(path)))
 

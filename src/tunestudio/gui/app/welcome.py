@@ -40,15 +40,15 @@ class WelcomePage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel("TuneStudio", self)
+        title = QLabel(self.tr("TuneStudio"), self)
         title.setObjectName("welcomeTitle")
-        subtitle = QLabel("Tune deep-learning training runs by controlled experiments: a "
-                          "baseline, one change at a time, every trial kept.", self)
+        subtitle = QLabel(self.tr("Tune deep-learning training runs by controlled experiments: a "
+                                  "baseline, one change at a time, every trial kept."), self)
         subtitle.setWordWrap(True)
         new_box = QFrame(self)
         new_box.setFrameShape(QFrame.Shape.StyledPanel)
         new_layout = QGridLayout(new_box)
-        new_layout.addWidget(QLabel("<b>New project from a template</b>"), 0, 0, 1, 2)
+        new_layout.addWidget(QLabel(self.tr("<b>New project from a template</b>")), 0, 0, 1, 2)
         self.template_buttons: dict[str, QPushButton] = {}
         for row, name in enumerate(TEMPLATES, start=1):
             button = QPushButton(name.capitalize(), new_box)
@@ -62,12 +62,12 @@ class WelcomePage(QWidget):
             new_layout.addWidget(hint, row, 1)
             self.template_buttons[name] = button
         new_layout.setColumnStretch(1, 1)
-        self.open_button = QPushButton("Open project…", self)
+        self.open_button = QPushButton(self.tr("Open project…"), self)
         self.open_button.clicked.connect(self.open_requested)
         self.recent = QListWidget(self)
         self.recent.setObjectName("recentProjects")
         self.recent.itemActivated.connect(self._on_recent)
-        self.recent_empty = QLabel("No recent projects yet.", self)
+        self.recent_empty = QLabel(self.tr("No recent projects yet."), self)
         self.recent_empty.setObjectName("hint")
         open_row = QHBoxLayout()
         open_row.addWidget(self.open_button)
@@ -82,7 +82,7 @@ class WelcomePage(QWidget):
         column.addSpacing(8)
         column.addLayout(open_row)
         column.addSpacing(8)
-        column.addWidget(QLabel("<b>Recent projects</b>", self))
+        column.addWidget(QLabel(self.tr("<b>Recent projects</b>"), self))
         column.addWidget(self.recent)
         column.addWidget(self.recent_empty)
         column.addStretch(2)
@@ -98,17 +98,19 @@ class WelcomePage(QWidget):
         self.recent.clear()
         for file, name, when in recovered or []:
             stamp = datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M")
-            item = QListWidgetItem(f"{name}    —    unsaved, recovered from {stamp}",
+            item = QListWidgetItem(self.tr("{name}    —    unsaved, recovered from {stamp}").format(
+                name=name, stamp=stamp),
                                    self.recent)
             item.setData(_RECOVERY_ROLE, str(file))
-            item.setToolTip("Never saved: open it and save it to keep it")
+            item.setToolTip(self.tr("Never saved: open it and save it to keep it"))
         for path in recent:
             item = QListWidgetItem(f"{path.stem}    —    {path.parent}", self.recent)
             item.setData(_PATH_ROLE, str(path))
             item.setToolTip(str(path))
             if not path.exists():
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
-                item.setText(f"{path.stem}    —    {path.parent}  (missing)")
+                item.setText(self.tr("{stem}    —    {parent}  (missing)").format(
+                    stem=path.stem, parent=path.parent))
         shown = bool(recent or recovered)
         self.recent.setVisible(shown)
         self.recent_empty.setVisible(not shown)

@@ -104,7 +104,8 @@ class _Toast(QFrame):
         self.setAutoFillBackground(True)
         self.message = message
         icon = {"error": "✖", "warning": "⚠", "info": "ℹ"}[message.level]
-        text = QLabel(f"<b>{icon}</b>&nbsp; {_escape(message.text)}", self)
+        text = QLabel(self.tr("<b>{icon}</b>&nbsp; {escape}").format(
+            icon=icon, escape=_escape(message.text)), self)
         text.setWordWrap(True)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if message.detail:
@@ -113,15 +114,15 @@ class _Toast(QFrame):
         log = log_file()
         if message.level != "info" and log is not None:
             self.open_log = QToolButton(self)
-            self.open_log.setText("Open log")
+            self.open_log.setText(self.tr("Open log"))
             self.open_log.setObjectName("openLog")
             self.open_log.setAutoRaise(True)
-            self.open_log.setToolTip(f"The full message is in {log}")
+            self.open_log.setToolTip(self.tr("The full message is in {log}").format(log=log))
             self.open_log.clicked.connect(self._open_log)
         close = QToolButton(self)
         close.setText("×")
         close.setAutoRaise(True)
-        close.setToolTip("Dismiss")
+        close.setToolTip(self.tr("Dismiss"))
         close.clicked.connect(self.dismiss)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 4, 6)

@@ -47,6 +47,17 @@ class Settings:
         self._qs.setValue("appearance/theme", value)
 
     @property
+    def language(self) -> str:
+        """`system` (the locale's language), `en` or `zh_CN`: the window's language, applied when
+        the app starts (gui/common/i18n.py)."""
+        value = str(self._qs.value("appearance/language", "system"))
+        return value if value in ("system", "en", "zh_CN") else "system"
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self._qs.setValue("appearance/language", value)
+
+    @property
     def data_dir(self) -> str:
         """Empty: the platform's data dir (or TUNESTUDIO_DATA_DIR when set)."""
         return str(self._qs.value("storage/data_dir", ""))

@@ -181,8 +181,9 @@ class PathEditor(FieldEditor):
         self.base_dir = base_dir
         self.folder = folder
         self.line = QLineEdit(self)
-        self.browse = QPushButton("Browse…", self)
-        self.browse.setToolTip(f"Choose the {'folder' if folder else 'file'}")
+        self.browse = QPushButton(self.tr("Browse…"), self)
+        self.browse.setToolTip(self.tr("Choose the {file}").format(
+            file='folder' if folder else 'file'))
         self.warning = QLabel(self)
         self.warning.setObjectName("pathWarning")
         self.warning.setWordWrap(True)
@@ -261,7 +262,8 @@ class PathEditor(FieldEditor):
             what = "folder" if self.folder else "file"
             where = "" if Path(self.line.text().strip()).expanduser().is_absolute() else \
                 f" (relative to {self.base_dir()})"
-            self.warning.setText(f"⚠ No such {what}: {os.path.normpath(path)}{where}")
+            self.warning.setText(self.tr("⚠ No such {what}: {normpath}{where}").format(
+                what=what, normpath=os.path.normpath(path), where=where))
         self.warning.setVisible(not exists)
         return exists
 
@@ -377,7 +379,7 @@ class OptionalEditor(FieldEditor):
     def __init__(self, spec: FieldSpec, inner: FieldEditor, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.enabled_box = QCheckBox(self)
-        self.enabled_box.setToolTip("Unchecked: none")
+        self.enabled_box.setToolTip(self.tr("Unchecked: none"))
         self.inner = inner
         self._layout.addWidget(self.enabled_box)
         self._layout.addWidget(inner, 1)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
+from tunestudio.gui.common.i18n import translate
 from tunestudio.gui.plots.log_axis import LogValueAxis
 from tunestudio.gui.plots.theme import follow_theme
 
@@ -17,8 +18,8 @@ from tunestudio.gui.plots.theme import follow_theme
 def lr_range_widget(parent: Any = None) -> Any:
     """A plot widget with the learning rate on a log x-axis, following the theme."""
     view = follow_theme(pg.PlotWidget(parent, axisItems={"bottom": LogValueAxis("bottom")}))
-    view.getPlotItem().setLabel("bottom", "learning rate")
-    view.getPlotItem().setLabel("left", "training loss")
+    view.getPlotItem().setLabel("bottom", translate("lr_range", "learning rate"))
+    view.getPlotItem().setLabel("left", translate("lr_range", "training loss"))
     return view
 
 

@@ -61,16 +61,19 @@ class BaselineEditor(QWidget):
         self.banner = QLabel(self)
         self.banner.setObjectName("problemBanner")
         self.banner.setWordWrap(True)
-        self.banner.setToolTip("Click a field's name to go to it")
+        self.banner.setToolTip(self.tr("Click a field's name to go to it"))
         self.banner.linkActivated.connect(self.go_to)
         self.banner.hide()
-        self.help = HelpPanel("Click a field to see what it does and how to tune it.", self)
-        self.lr_button = QPushButton("LR range test…", self)
-        self.lr_button.setToolTip("Before a long search: sweep the learning rate on this "
-                                  "baseline and put the suggested range into an experiment")
+        self.help = HelpPanel(self.tr("Click a field to see what it does and how to tune it."),
+                              self)
+        self.lr_button = QPushButton(self.tr("LR range test…"), self)
+        self.lr_button.setToolTip(self.tr("Before a long search: sweep the learning rate on this "
+                                          "baseline and put the suggested range into an "
+                                          "experiment"))
         self.lr_button.clicked.connect(self.open_lr_range_test)
         top = QHBoxLayout()
-        top.addWidget(QLabel("The config every trial starts from; experiments vary it.", self),
+        top.addWidget(QLabel(self.tr("The config every trial starts from; experiments vary it."),
+                             self),
                       1)
         top.addWidget(self.lr_button)
         layout = QVBoxLayout(self)

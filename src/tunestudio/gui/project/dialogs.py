@@ -11,18 +11,21 @@ from typing import Literal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from tunestudio.config import SUFFIX
+from tunestudio.gui.common.i18n import translate
 
 _FILTER = f"TuneStudio projects (*{SUFFIX});;All files (*)"
 SaveAnswer = Literal["save", "discard", "cancel"]
 
 
 def ask_open_path(parent: QWidget | None, start: Path) -> Path | None:
-    name, _ = QFileDialog.getOpenFileName(parent, "Open project", str(start), _FILTER)
+    name, _ = QFileDialog.getOpenFileName(parent, translate("dialogs", "Open project"), str(start),
+                                          _FILTER)
     return Path(name) if name else None
 
 
 def ask_save_path(parent: QWidget | None, suggested: Path) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, "Save project as", str(suggested), _FILTER)
+    name, _ = QFileDialog.getSaveFileName(parent, translate("dialogs", "Save project as"),
+                                          str(suggested), _FILTER)
     if not name:
         return None
     path = Path(name)
@@ -31,7 +34,7 @@ def ask_save_path(parent: QWidget | None, suggested: Path) -> Path | None:
 
 def ask_save_changes(parent: QWidget | None, name: str, has_trials: bool = False) -> SaveAnswer:
     """`has_trials`: the project was never saved and has trials, which only its file reaches."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+    box = QMessageBox(QMessageBox.Icon.Warning, translate("dialogs", "Unsaved changes"),
                       f"Save {name}?" if has_trials else f"Save the changes to {name}?",
                       parent=parent)
     box.setObjectName("savePrompt")
@@ -50,22 +53,24 @@ def ask_save_changes(parent: QWidget | None, name: str, has_trials: bool = False
 
 
 def ask_stop_run(parent: QWidget | None) -> bool:
-    box = QMessageBox(QMessageBox.Icon.Question, "A search is running",
-                      "Stop the search and close?", parent=parent)
+    box = QMessageBox(QMessageBox.Icon.Question, translate("dialogs", "A search is running"),
+                      translate("dialogs", "Stop the search and close?"), parent=parent)
     box.setObjectName("stopRunPrompt")
-    box.setInformativeText("The running trial is marked interrupted; finished trials are "
-                           "kept. You can run the experiment again later.")
-    stop = box.addButton("Stop and close", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+    box.setInformativeText(translate("dialogs", "The running trial is marked interrupted; finished "
+                                                "trials are kept. You can run the experiment again "
+                                                "later."))
+    stop = box.addButton(translate("dialogs", "Stop and close"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(translate("dialogs", "Keep running"), QMessageBox.ButtonRole.RejectRole)
     box.exec()
     return box.clickedButton() is stop
 
 
 def ask_restore(parent: QWidget | None, name: str, when: float) -> bool:
     stamp = datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M")
-    box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes found",
-                      f"{name} has unsaved changes from {stamp} (TuneStudio closed before "
-                      "they were saved). Restore them?", parent=parent)
+    box = QMessageBox(QMessageBox.Icon.Question, translate("dialogs", "Unsaved changes found"),
+                      translate("dialogs", "{name} has unsaved changes from {stamp} (TuneStudio "
+                                           "closed before they were saved). Restore them?").format(
+                                               name=name, stamp=stamp), parent=parent)
     box.setObjectName("restorePrompt")
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
     return box.exec() == QMessageBox.StandardButton.Yes

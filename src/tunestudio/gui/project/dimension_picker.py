@@ -85,10 +85,10 @@ def default_dimension(leaf: Leaf, baseline: dict[str, Any]) -> dict[str, Any]:
 class DimensionPicker(QDialog):
     def __init__(self, taken: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add a dimension")
+        self.setWindowTitle(self.tr("Add a dimension"))
         self.resize(720, 560)
         self.filter = QLineEdit(self)
-        self.filter.setPlaceholderText("Filter, e.g. lr, width, batch")
+        self.filter.setPlaceholderText(self.tr("Filter, e.g. lr, width, batch"))
         self.filter.setClearButtonEnabled(True)
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["Knob", "Kinds", "What it does"])
@@ -111,12 +111,14 @@ class DimensionPicker(QDialog):
             item.setToolTip(2, leaf.info.description or "")
             if leaf.path in taken:
                 item.setDisabled(True)
-                item.setToolTip(0, f"{leaf.path} is already a dimension of this experiment")
+                item.setToolTip(0,
+                                self.tr("{path} is already a dimension of this experiment").format(
+                    path=leaf.path))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
-        hint = QLabel("Vary one knob at a time where you can: each experiment records what "
-                      "changed from the baseline.", self)
+        hint = QLabel(self.tr("Vary one knob at a time where you can: each experiment records what "
+                              "changed from the baseline."), self)
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -119,14 +119,14 @@ class DimensionsEditor(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(
             3, QHeaderView.ResizeMode.ResizeToContents)
-        self.add_button = QPushButton("Add dimension…", self)
-        self.remove_button = QPushButton("Remove", self)
+        self.add_button = QPushButton(self.tr("Add dimension…"), self)
+        self.remove_button = QPushButton(self.tr("Remove"), self)
         self.detail_title = QLabel(self)
         self.detail_error = QLabel(self)
         self.detail_error.setObjectName("fieldError")
         self.detail_error.setWordWrap(True)
         self.forms = QStackedWidget(self)
-        self.forms.addWidget(QLabel("Select a dimension to edit its range.", self))
+        self.forms.addWidget(QLabel(self.tr("Select a dimension to edit its range."), self))
         self.bindings: dict[str, FormBinding] = {}
         for kind, dim_model in _MODELS.items():
             binding = FormBinding(FormHints(exclude=frozenset({"path"})), self)

@@ -58,14 +58,14 @@ class ExperimentEditor(QWidget):
         self.index = -1
         hints = FormHints(multiline=_NOTES, choice_labels={"strategy": STRATEGY_LABELS})
         self.binding = FormBinding(hints, self)
-        plan = QGroupBox("Plan", self)
+        plan = QGroupBox(self.tr("Plan"), self)
         QVBoxLayout(plan).addWidget(build_fields(Experiment, "", self.binding,
                                                  exclude=frozenset({"search"})))
-        search = QGroupBox("Search", self)
+        search = QGroupBox(self.tr("Search"), self)
         QVBoxLayout(search).addWidget(build_fields(SearchDefinition, "search.", self.binding,
                                                    exclude=frozenset({"dimensions"})))
         self.dimensions = DimensionsEditor(self)
-        dims_box = QGroupBox("Dimensions: the knobs this experiment varies", self)
+        dims_box = QGroupBox(self.tr("Dimensions: the knobs this experiment varies"), self)
         self.counts = QLabel(self)
         self.counts.setWordWrap(True)
         dims_layout = QVBoxLayout(dims_box)
@@ -86,10 +86,10 @@ class ExperimentEditor(QWidget):
         self.banner.setObjectName("problemBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
-        self.empty = QLabel("No experiment selected. Add one: state its goal and hypothesis "
-                            "first, then choose the knobs it varies.", self)
+        self.empty = QLabel(self.tr("No experiment selected. Add one: state its goal and "
+                                    "hypothesis first, then choose the knobs it varies."), self)
         self.empty.setObjectName("hint")
-        self.help = HelpPanel("Click a field to see what it does and how to use it.", self)
+        self.help = HelpPanel(self.tr("Click a field to see what it does and how to use it."), self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.empty)

@@ -82,16 +82,16 @@ class ExperimentList(QWidget):
         self.view = QListView(self)
         self.view.setModel(self.model)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
-        self.add_button = QPushButton("Add", self)
-        self.add_button.setToolTip("A new experiment: state its goal and hypothesis first")
-        self.duplicate_button = QPushButton("Duplicate", self)
-        self.remove_button = QPushButton("Remove", self)
+        self.add_button = QPushButton(self.tr("Add"), self)
+        self.add_button.setToolTip(self.tr("A new experiment: state its goal and hypothesis first"))
+        self.duplicate_button = QPushButton(self.tr("Duplicate"), self)
+        self.remove_button = QPushButton(self.tr("Remove"), self)
         buttons = QHBoxLayout()
         for button in (self.add_button, self.duplicate_button, self.remove_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        title = QLabel("<b>Experiments</b>", self)
+        title = QLabel(self.tr("<b>Experiments</b>"), self)
         layout.addWidget(title)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
@@ -144,8 +144,9 @@ class ExperimentList(QWidget):
     @Slot()
     def _on_add(self) -> None:
         """Asks for the new experiment's name, adds it and opens it in the editor."""
-        name, ok = QInputDialog.getText(self, "New experiment", "Name of the experiment:",
-                                        text="experiment")
+        name, ok = QInputDialog.getText(self, self.tr("New experiment"),
+                                        self.tr("Name of the experiment:"),
+                                        text=self.tr("experiment"))
         if not ok or not name.strip():
             return
         self._last = self.document.add_experiment(name=name)
@@ -163,9 +164,10 @@ class ExperimentList(QWidget):
         name = self.current_name()
         count = experiment_trial_count(self.document, name) if name else 0
         if count and QMessageBox.question(
-                self, "Remove experiment",
-                f"Remove {name}? Its {count} trial(s) stay in the history, but no experiment "
-                "of the project shows them (Edit > Undo brings the experiment back).") \
+                self, self.tr("Remove experiment"),
+                self.tr("Remove {name}? Its %n trial(s) stay in the history, but no "
+                        "experiment of the project shows them (Edit > Undo brings the experiment "
+                        "back).", "", count).format(name=name)) \
                 != QMessageBox.StandardButton.Yes:
             return
         if self.current() >= 0:

@@ -8,6 +8,7 @@ from html import escape
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from tunestudio.config import ProjectFileError
+from tunestudio.gui.common.i18n import translate
 
 
 def load_error_text(exc: ProjectFileError) -> str:
@@ -18,8 +19,9 @@ def load_error_text(exc: ProjectFileError) -> str:
 
 
 def show_load_error(parent: QWidget | None, exc: ProjectFileError) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Critical, "Cannot open project",
-                      f"This project file cannot be opened ({len(exc.problems)} problem(s)):",
+    box = QMessageBox(QMessageBox.Icon.Critical, translate("load_error", "Cannot open project"),
+                      translate("load_error", "This project file cannot be opened (%n "
+                                              "problem(s)):", None, len(exc.problems)),
                       QMessageBox.StandardButton.Close, parent)
     box.setObjectName("loadErrorDialog")
     box.setInformativeText(load_error_text(exc))

@@ -34,7 +34,7 @@ class LRRangeDialog(QDialog):
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lrRangeDialog")
-        self.setWindowTitle("LR range test on the baseline")
+        self.setWindowTitle(self.tr("LR range test on the baseline"))
         self.resize(720, 520)
         self.document = document
         self.outcome: Any = None  # the LRRangeResult shown
@@ -45,17 +45,18 @@ class LRRangeDialog(QDialog):
         self.view = lr_range_widget(self)
         self.experiments = QComboBox(self)
         self.experiments.addItems(document.experiment_names())
-        self.use_button = QPushButton("Use range in experiment", self)
+        self.use_button = QPushButton(self.tr("Use range in experiment"), self)
         self.use_button.setEnabled(False)
-        self.use_button.setToolTip("Sets the experiment's optimizer.lr dimension to the "
-                                   "suggested range, log scale (Edit > Undo takes it back)")
+        self.use_button.setToolTip(self.tr("Sets the experiment's optimizer.lr dimension to the "
+                                           "suggested range, log scale (Edit > Undo takes it "
+                                           "back)"))
         self.use_button.clicked.connect(self.use_range)
-        self.rerun_button = QPushButton("Run again", self)
+        self.rerun_button = QPushButton(self.tr("Run again"), self)
         self.rerun_button.clicked.connect(self.start)
-        close = QPushButton("Close", self)
+        close = QPushButton(self.tr("Close"), self)
         close.clicked.connect(self.close)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Experiment:", self))
+        bar.addWidget(QLabel(self.tr("Experiment:"), self))
         bar.addWidget(self.experiments, 1)
         bar.addWidget(self.use_button)
         bar.addWidget(self.rerun_button)
@@ -70,8 +71,8 @@ class LRRangeDialog(QDialog):
     def start(self) -> None:
         project = self.document.project
         if project is None:
-            self.status.setText("Fix the fields marked in red first: the test trains the "
-                                "baseline config.")
+            self.status.setText(self.tr("Fix the fields marked in red first: the test trains the "
+                                        "baseline config."))
             return
         from tunestudio.search.lr_find import lr_find
 
@@ -79,8 +80,9 @@ class LRRangeDialog(QDialog):
         self.outcome = None
         self.use_button.setEnabled(False)
         self.rerun_button.setEnabled(False)
-        self.status.setText(f"Training the baseline for up to {STEPS} steps with the LR rising "
-                            "from 1e-7 until the loss diverges…")
+        self.status.setText(self.tr("Training the baseline for up to {STEPS} steps with the LR "
+                                    "rising from 1e-7 until the loss diverges…").format(
+                                        STEPS=STEPS))
         stop = self.lane.stop_event
         self.lane.submit("lr-find", lambda: lr_find(project, base_dir, steps=STEPS,
                                                     stop_event=stop))
@@ -89,13 +91,16 @@ class LRRangeDialog(QDialog):
     def _on_result(self, result: JobResult) -> None:
         self.rerun_button.setEnabled(True)
         if not result.ok:
-            self.status.setText(f"The LR range test failed: {result.error}")
-            notifications.error(f"LR range test failed: {result.error}", result.detail)
+            self.status.setText(self.tr("The LR range test failed: {error}").format(
+                error=result.error))
+            notifications.error(self.tr("LR range test failed: {error}").format(
+                error=result.error), result.detail)
             return
         self.outcome = result.value
         summary = draw_lr_range(self.view.getPlotItem(), result.value)
-        self.status.setText(f"{summary}. Suggested: a tenth of the LR where the smoothed loss "
-                            "is lowest; range: a hundredth of that LR up to it.")
+        self.status.setText(self.tr("{summary}. Suggested: a tenth of the LR where the smoothed "
+                                    "loss is lowest; range: a hundredth of that LR up to "
+                                    "it.").format(summary=summary))
         self.use_button.setEnabled(self.experiments.count() > 0)
 
     @Slot()
@@ -107,8 +112,9 @@ class LRRangeDialog(QDialog):
             return None
         low, high = (float(v) for v in self.outcome.suggested_range)
         set_dimension_range(self.document, name, "optimizer.lr", low, high, log=True)
-        notifications.info(f"{name} now searches optimizer.lr over {short(low)}..{short(high)} "
-                           "(log). Edit > Undo takes it back.")
+        notifications.info(self.tr("{name} now searches optimizer.lr over {short}..{short2} (log). "
+                                   "Edit > Undo takes it back.").format(
+                                       name=name, short=short(low), short2=short(high)))
         return name
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -98,8 +98,9 @@ class ProjectSession(QObject):
                 return False
             document = invalid
             notifications.warning(
-                f"{path.name} has {len(invalid.problems)} invalid field(s), marked in red: fix "
-                "them to run or save. The file is unchanged until you save.")
+                self.tr("{name} has %n invalid field(s), marked in red: fix them to run or "
+                        "save. The file is unchanged until you save.", "",
+                        len(invalid.problems)).format(name=path.name))
         if not self.close_project():
             document.deleteLater()
             return False
@@ -145,7 +146,7 @@ class ProjectSession(QObject):
         try:
             saved = self.document.save(path)
         except (TuneStudioError, OSError) as exc:
-            notifications.error(f"Not saved: {exc}")
+            notifications.error(self.tr("Not saved: {exc}").format(exc=exc))
             return False
         self._remember(saved)
         self.saved.emit(str(saved))
@@ -167,7 +168,7 @@ class ProjectSession(QObject):
         if document is None:
             return True
         if self.is_busy():
-            notifications.warning("Stop the running search before closing the project.")
+            notifications.warning(self.tr("Stop the running search before closing the project."))
             return False
         if self.needs_saving():
             answer = dialogs.ask_save_changes(self.window, document.display_name,
@@ -184,7 +185,8 @@ class ProjectSession(QObject):
             try:
                 self.document.write_recovery()
             except OSError as exc:
-                notifications.warning(f"Could not write the recovery copy: {exc}")
+                notifications.warning(self.tr("Could not write the recovery copy: {exc}").format(
+                    exc=exc))
 
     # -- internals -----------------------------------------------------------------------------
     def _set(self, document: ProjectDocument | None) -> None:

@@ -61,12 +61,12 @@ class RunActions(QObject):
         self.target = target
         self.device = device
         icons = QStyle.StandardPixmap
-        self.run = self._action("&Run", self.start, "F5", RUN_TIP, icons.SP_MediaPlay)
-        self.pause = self._action("&Pause", self.toggle_pause, "F6",
-                                  "Pause after the current step (F6)", icons.SP_MediaPause)
+        self.run = self._action(self.tr("&Run"), self.start, "F5", RUN_TIP, icons.SP_MediaPlay)
+        self.pause = self._action(self.tr("&Pause"), self.toggle_pause, "F6",
+                                  self.tr("Pause after the current step (F6)"), icons.SP_MediaPause)
         self.pause.setCheckable(True)
-        self.stop = self._action("&Stop", self.stop_run, "Shift+F5",
-                                 "Stop; the running trial is marked interrupted",
+        self.stop = self._action(self.tr("&Stop"), self.stop_run, "Shift+F5",
+                                 self.tr("Stop; the running trial is marked interrupted"),
                                  icons.SP_MediaStop)
         controller.state_changed.connect(self.refresh)
 
@@ -112,7 +112,7 @@ class RunActions(QObject):
             return False
         files = user_code_files(target.project, target.experiment, target.base_dir)
         if files and not confirm_user_code(self.window, files):
-            notifications.info("Nothing ran: the project's Python file is not trusted.")
+            notifications.info(self.tr("Nothing ran: the project's Python file is not trusted."))
             return False
         self.controller.start(RunRequest(
             project=target.project, experiment=target.experiment, base_dir=target.base_dir,

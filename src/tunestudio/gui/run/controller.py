@@ -200,7 +200,8 @@ class RunController(QObject):
             if ev.message != self._last_failure:
                 summary, _, trace = (ev.message or "").partition("\n")
                 notifications.warning(
-                    f"Trial {ev.number} {_BAD_STATES[ev.state]}: {summary}", trace)
+                    self.tr("Trial {number} {STATES}: {summary}").format(
+                        number=ev.number, STATES=_BAD_STATES[ev.state], summary=summary), trace)
             self._last_failure = ev.message
         self.trial_finished.emit(ev)
         self.progress_changed.emit()
@@ -219,7 +220,7 @@ class RunController(QObject):
 
     @Slot(str, str)
     def _on_run_failed(self, message: str, detail: str) -> None:
-        notifications.error(f"The run failed: {message}", detail)
+        notifications.error(self.tr("The run failed: {message}").format(message=message), detail)
 
     @Slot(str)
     def _on_run_refused(self, message: str) -> None:

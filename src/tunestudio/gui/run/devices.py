@@ -133,7 +133,8 @@ class DeviceCatalog(QObject):
     def _on_failed(self, message: str) -> None:
         self.error = message
         if self.info is None:
-            notifications.error(f"The training engine could not be loaded: {message}")
+            notifications.error(self.tr(
+                "The training engine could not be loaded: {message}").format(message=message))
         self.loaded.emit()
 
 
@@ -145,9 +146,9 @@ class DeviceCombo(QComboBox):
         super().__init__(parent)
         self._catalog = catalog
         self._preferred = preferred
-        self.setToolTip("Where this run's trials train. A device chosen here wins over the "
-                        "baseline's training.device; Auto uses training.device (auto = CUDA, "
-                        "then MPS, then CPU).")
+        self.setToolTip(self.tr("Where this run's trials train. A device chosen here wins over the "
+                                "baseline's training.device; Auto uses training.device (auto = "
+                                "CUDA, then MPS, then CPU)."))
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         catalog.loaded.connect(self._refill)
         self.currentIndexChanged.connect(self._on_index)
@@ -162,11 +163,11 @@ class DeviceCombo(QComboBox):
     def _refill(self) -> None:
         with QSignalBlocker(self):
             self.clear()
-            self.addItem("Auto", AUTO)
+            self.addItem(self.tr("Auto"), AUTO)
             for device in self._catalog.devices:
                 self.addItem(device.label, device.id)
             if self._catalog.info is None and self._catalog.error is None:
-                self.addItem("Loading devices…", None)
+                self.addItem(self.tr("Loading devices…"), None)
                 self.model().item(self.count() - 1).setEnabled(False)  # type: ignore[attr-defined]
             index = self.findData(self._preferred)
             self.setCurrentIndex(max(index, 0))

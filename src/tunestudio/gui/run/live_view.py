@@ -75,24 +75,25 @@ class LiveView(QWidget):
         self.x_combo = QComboBox(self)
         self.x_combo.addItems(["Step", "Epoch", "Wall-clock"])
         self.x_combo.currentIndexChanged.connect(self._on_x_mode)
-        self.status = QLabel("No trial running. Select trials in the table to compare them.",
-                             self)
+        self.status = QLabel(
+            self.tr("No trial running. Select trials in the table to compare them."), self)
         self.status.setWordWrap(True)  # long messages wrap: the window fits 960 px
         self.reading = QLabel(self)
         self.differs = QLabel(self)  # compared trials that differ beyond the searched knobs
         self.differs.setWordWrap(True)
         self.differs.hide()
         self.reading.setTextFormat(Qt.TextFormat.RichText)
-        self.lr_log = QCheckBox("LR log scale", self)
-        self.lr_log.setToolTip("The learning-rate plot on a log axis (as the LR range test)")
+        self.lr_log = QCheckBox(self.tr("LR log scale"), self)
+        self.lr_log.setToolTip(
+            self.tr("The learning-rate plot on a log axis (as the LR range test)"))
         self.lr_log.setChecked(self.panel.lr_log)
         self.lr_log.toggled.connect(self.panel.set_lr_log)
-        clear = QPushButton("Clear overlays", self)
+        clear = QPushButton(self.tr("Clear overlays"), self)
         clear.clicked.connect(self.clear_overlays)
-        export = QPushButton("Export…", self)
+        export = QPushButton(self.tr("Export…"), self)
         export.clicked.connect(self._ask_export)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("X axis:", self))
+        bar.addWidget(QLabel(self.tr("X axis:"), self))
         bar.addWidget(self.x_combo)
         bar.addWidget(self.lr_log)
         bar.addWidget(self.status, 1)
@@ -377,13 +378,15 @@ class LiveView(QWidget):
             if result.ok:
                 self._show_history(*result.value)
             else:
-                notifications.error(f"Could not read the resumed trial's history: "
-                                    f"{result.error}", result.detail)
+                notifications.error(self.tr(
+                    "Could not read the resumed trial's history: {error}").format(
+                        error=result.error), result.detail)
             return
         if result.key != "live:compare":
             return
         if not result.ok:
-            notifications.error(f"Could not read the compared trials: {result.error}",
+            notifications.error(self.tr("Could not read the compared trials: {error}").format(
+                error=result.error),
                                 result.detail)
             return
         self.show_series(result.value)

@@ -61,7 +61,8 @@ class RunProgress(QWidget):
                 self.bar.setRange(0, max(done, 1))
                 self.bar.setValue(complete)
                 self.bar.setFormat(f"{complete}/{done} complete")
-                self.label.setText(f"{summary_counts(summary)} in {clock(summary.duration_s)}")
+                self.label.setText(self.tr("{summary_counts} in {clock}").format(
+                    summary_counts=summary_counts(summary), clock=clock(summary.duration_s)))
             return
         total = p.total
         self.bar.setRange(0, total or 0)  # 0..0: a busy bar while the total is unknown
@@ -77,8 +78,8 @@ class RunProgress(QWidget):
         # the ended trials by state once any did not complete (3 failed is not 3 done)
         tally = "" if set(ended) <= {"complete"} else \
             " · " + ", ".join(f"{n} {s}" for s, n in ended.items())
-        self.label.setText(f"{state}{trial}{tally} · {clock(p.elapsed_s)} elapsed · "
-                           f"ETA {clock(p.eta_s)}")
+        self.label.setText(self.tr("{state}{trial}{tally} · {clock} elapsed · ETA {clock2}").format(
+            state=state, trial=trial, tally=tally, clock=clock(p.elapsed_s), clock2=clock(p.eta_s)))
 
 
 def trial_line(started: Any, last_eval: Any | None, running: int = 1) -> str:
@@ -109,6 +110,7 @@ class RunStatusLine(ElidedLabel):
         super().__init__("", parent)
         self.controller = controller
         self._last_eval: Any = None
+        self._problems_shown = ""  # the problems line last shown, cleared when they are fixed
         controller.trial_started.connect(self._on_trial_started)
         controller.batch.connect(self._on_batch)
         controller.trial_finished.connect(self._on_trial_finished)
@@ -118,18 +120,19 @@ class RunStatusLine(ElidedLabel):
     def show_problems(self, count: int) -> None:
         """The project's invalid fields, while there are any."""
         if count:
-            self.setText(f"{count} invalid field(s): fix them to run or save")
-        elif self.text().endswith("to run or save"):
+            self.setText(self.tr("%n invalid field(s): fix them to run or save", "", count))
+            self._problems_shown = self.text()
+        elif self.text() == self._problems_shown:
             self.clear()
 
     def starting(self, experiment: str) -> None:
         self._last_eval = None
-        self.setText(f"Starting {experiment}…")
+        self.setText(self.tr("Starting {experiment}…").format(experiment=experiment))
 
     @Slot()
     def _on_state(self) -> None:
         if self.controller.is_stopping:
-            self.setText("Stopping: the running trial ends as interrupted…")
+            self.setText(self.tr("Stopping: the running trial ends as interrupted…"))
 
     @Slot(object)
     def _on_trial_started(self, ev: Any) -> None:
@@ -154,7 +157,8 @@ class RunStatusLine(ElidedLabel):
         # a member of a fused group ends while the rest of its group trains: say so, so the
         # line never reads as if the run's one trial had ended
         training = f"; {numbers_text(others)} still training" if others else ""
-        self.setText(f"Trial {ev.number} {ev.state}{objective}{training}")
+        self.setText(self.tr("Trial {number} {state}{objective}{training}").format(
+            number=ev.number, state=ev.state, objective=objective, training=training))
 
     @Slot(object)
     def _on_run_finished(self, summary: Any) -> None:

@@ -16,6 +16,7 @@ from tunestudio import paths
 from tunestudio.config import Project, RunConfig, merge_values
 from tunestudio.config.projectfile import write_atomic
 from tunestudio.errors import TuneStudioError
+from tunestudio.gui.common.i18n import translate
 
 
 @dataclass(frozen=True)
@@ -83,21 +84,26 @@ def confirm_user_code(parent: QWidget | None, files: list[UserCode],
     store = store or TrustStore()
     for code in files:
         if not code.path.is_file():
-            QMessageBox.warning(parent, "User code not found",
-                                f"The project's {code.role} file does not exist:\n\n{code.path}")
+            QMessageBox.warning(parent, translate("trust", "User code not found"),
+                                translate("trust", "The project's {role} file does not "
+                                                   "exist:\n\n{path}").format(
+                                                       role=code.role, path=code.path))
             return False
         if store.is_trusted(code.path):
             continue
-        box = QMessageBox(QMessageBox.Icon.Warning, "Run your Python file?",
-                          f"This project runs its {code.role} from a Python file:", parent=parent)
+        box = QMessageBox(QMessageBox.Icon.Warning, translate("trust", "Run your Python file?"),
+                          translate("trust",
+                                    "This project runs its {role} from a Python file:").format(
+                              role=code.role), parent=parent)
         box.setObjectName("trustDialog")
         box.setInformativeText(
-            f"<p><code>{code.path}</code></p><p>The file runs with your permissions. Run it "
-            "only if you wrote it or trust where it came from. TuneStudio remembers your "
-            "answer until the file changes.</p>")
+            translate("trust", "<p><code>{path}</code></p><p>The file runs with your permissions. "
+                               "Run it only if you wrote it or trust where it came from. "
+                               "TuneStudio remembers your answer until the file "
+                               "changes.</p>").format(path=code.path))
         box.setDetailedText(f"SHA-256: {file_hash(code.path)}")
-        run = box.addButton("Trust and run", QMessageBox.ButtonRole.AcceptRole)
-        refuse = box.addButton("Don't run", QMessageBox.ButtonRole.RejectRole)
+        run = box.addButton(translate("trust", "Trust and run"), QMessageBox.ButtonRole.AcceptRole)
+        refuse = box.addButton(translate("trust", "Don't run"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(refuse)
         box.exec()
         if box.clickedButton() is not run:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import add_experiment, seeds_experiment, use_as_baseline
 from tunestudio.gui.common.file_dialogs import ask_save_file
+from tunestudio.gui.common.i18n import translate
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.trials.config_diff import ConfigDiffDialog
 
@@ -57,26 +58,31 @@ class TrialActions(QObject):
             action.triggered.connect(lambda *_: slot())
             return action
 
-        self.compare_action = act("Compare", self.compare,
-                                  "Overlay the selected trials' curves in the plots")
-        self.baseline_action = act("Use as baseline", self.use_as_baseline,
-                                   "Make this trial's config the project's baseline (undoable)")
-        self.test_action = act("Evaluate on test split…", self.evaluate_on_test,
-                               "The final check, once, for the chosen trial")
-        self.notes_action = act("Notes and tags…", self.edit_notes,
-                                "Record what you think of this trial")
-        self.seeds_action = act("Rerun with more seeds…", self.rerun_with_seeds,
-                                "A new experiment: this trial's values, several seeds")
-        self.top_seeds_action = act("Re-run the top N with K seeds…", self.rerun_top,
-                                    "Is the best trial really better, or a lucky seed? The N "
-                                    "best trials again, each with K seeds (an experiment each)")
-        self.delete_action = act("Delete…", self.delete, "Delete the selected trials")
-        self.export_action = act("Export table…", self.export_csv,
-                                 "The shown rows as CSV")
-        self.diff_action = act("Compare configs…", self.compare_configs,
-                               "Two selected trials' configs side by side, differences marked")
-        self.model_action = act("Export model…", self.export_model,
-                                "This trial's stored model as a state dict, TorchScript or ONNX")
+        self.compare_action = act(self.tr("Compare"), self.compare,
+                                  self.tr("Overlay the selected trials' curves in the plots"))
+        self.baseline_action = act(self.tr("Use as baseline"), self.use_as_baseline,
+                                   self.tr("Make this trial's config the project's baseline "
+                                           "(undoable)"))
+        self.test_action = act(self.tr("Evaluate on test split…"), self.evaluate_on_test,
+                               self.tr("The final check, once, for the chosen trial"))
+        self.notes_action = act(self.tr("Notes and tags…"), self.edit_notes,
+                                self.tr("Record what you think of this trial"))
+        self.seeds_action = act(self.tr("Rerun with more seeds…"), self.rerun_with_seeds,
+                                self.tr("A new experiment: this trial's values, several seeds"))
+        self.top_seeds_action = act(self.tr("Re-run the top N with K seeds…"), self.rerun_top,
+                                    self.tr("Is the best trial really better, or a lucky seed? The "
+                                            "N best trials again, each with K seeds (an experiment "
+                                            "each)"))
+        self.delete_action = act(self.tr("Delete…"), self.delete,
+                                 self.tr("Delete the selected trials"))
+        self.export_action = act(self.tr("Export table…"), self.export_csv,
+                                 self.tr("The shown rows as CSV"))
+        self.diff_action = act(self.tr("Compare configs…"), self.compare_configs,
+                               self.tr("Two selected trials' configs side by side, differences "
+                                       "marked"))
+        self.model_action = act(self.tr("Export model…"), self.export_model,
+                                self.tr("This trial's stored model as a state dict, TorchScript or "
+                                        "ONNX"))
         self.insights.reads.result.connect(self._on_result)
         self.insights.training.result.connect(self._on_result)
         panel.table.selectionModel().selectionChanged.connect(self._update)
@@ -171,15 +177,16 @@ class TrialActions(QObject):
             return
         if trial.test_metrics:
             shown = ", ".join(f"{k} {v:.4g}" for k, v in trial.test_metrics.items())
-            notifications.info(f"Trial #{trial.number} was already evaluated on the test split "
-                               f"(it is used once): {shown}")
+            notifications.info(self.tr("Trial #{number} was already evaluated on the test split "
+                                       "(it is used once): {shown}").format(
+                                           number=trial.number, shown=shown))
             return
         if not confirmed:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Evaluate on the test split",
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Evaluate on the test split"),
                               TEST_WARNING.format(number=trial.number),
                               QMessageBox.StandardButton.Cancel, self.panel)
             box.setObjectName("testSplitWarning")
-            go = box.addButton("Evaluate once", QMessageBox.ButtonRole.AcceptRole)
+            go = box.addButton(self.tr("Evaluate once"), QMessageBox.ButtonRole.AcceptRole)
             box.exec()
             if box.clickedButton() is not go:
                 return
@@ -189,7 +196,8 @@ class TrialActions(QObject):
             return
         self.insights.training.submit(
             "actions:test", lambda: _evaluate_test(project, url, tid, base_dir))
-        notifications.info(f"Evaluating trial #{trial.number} on the test split…")
+        notifications.info(self.tr("Evaluating trial #{number} on the test split…").format(
+            number=trial.number))
 
     @Slot()
     def export_model(self, path: Path | None = None, fmt: str | None = None) -> None:
@@ -207,7 +215,7 @@ class TrialActions(QObject):
         base_dir, out, form = self.insights.document.base_dir, path, fmt
         self.insights.training.submit("actions:export-model", lambda: _export_model(
             project, number, out, form, name_, base_dir, url))
-        notifications.info(f"Exporting trial #{number}'s model…")
+        notifications.info(self.tr("Exporting trial #{number}'s model…").format(number=number))
 
     @Slot()
     def edit_notes(self, notes: str | None = None, tags: list[str] | None = None) -> None:
@@ -237,15 +245,16 @@ class TrialActions(QObject):
         if trial is None or experiment is None:
             return None
         if seeds is None:
-            value, ok = QInputDialog.getInt(self.panel, "Rerun with more seeds",
-                                            "Seeds (runs of the same values):", 5, 2, 20)
+            value, ok = QInputDialog.getInt(self.panel, self.tr("Rerun with more seeds"),
+                                            self.tr("Seeds (runs of the same values):"), 5, 2, 20)
             if not ok:
                 return None
             seeds = value
         name = add_experiment(self.insights.document,
                               seeds_experiment(trial, experiment, seeds))
-        notifications.info(f"Added experiment '{name}': trial #{trial.number} with {seeds} "
-                           "seeds. Select it and press Run.")
+        notifications.info(self.tr("Added experiment '{name}': trial #{number} with {seeds} seeds. "
+                                   "Select it and press Run.").format(
+                                       name=name, number=trial.number, seeds=seeds))
         return name
 
     @Slot()
@@ -260,12 +269,12 @@ class TrialActions(QObject):
         if experiment is None:
             return []
         if top is None or seeds is None:
-            top, ok = QInputDialog.getInt(self.panel, "Re-run the top trials",
-                                          "Best trials to re-run (N):", 3, 1, 50)
+            top, ok = QInputDialog.getInt(self.panel, self.tr("Re-run the top trials"),
+                                          self.tr("Best trials to re-run (N):"), 3, 1, 50)
             if not ok:
                 return []
-            seeds, ok = QInputDialog.getInt(self.panel, "Re-run the top trials",
-                                            "Seeds for each (K):", 3, 2, 20)
+            seeds, ok = QInputDialog.getInt(self.panel, self.tr("Re-run the top trials"),
+                                            self.tr("Seeds for each (K):"), 3, 2, 20)
             if not ok:
                 return []
         sign = -1.0 if model.maximize else 1.0
@@ -282,10 +291,11 @@ class TrialActions(QObject):
                          else add_experiment(document, plan))
         if names:
             notifications.info(
-                f"{len(names)} experiment(s) re-run the top {len(names)} trial(s) with "
-                f"{seeds} seeds: {', '.join(names)}. Select each and press Run (or run "
-                f"`tunestudio rerun PROJECT --top {top} --seeds {seeds}`); the trials "
-                "table then shows their mean ± std and which are within the noise.")
+                self.tr("{len} experiment(s) re-run the top {len} trial(s) with {seeds} seeds: "
+                        "{join}. Select each and press Run (or run `tunestudio rerun PROJECT --top "
+                        "{top} --seeds {seeds}`); the trials table then shows their mean ± std and "
+                        "which are within the noise.").format(
+                            len=len(names), seeds=seeds, join=', '.join(names), top=top))
         return names
 
     @Slot()
@@ -295,9 +305,9 @@ class TrialActions(QObject):
             return
         if not confirmed:
             answer = QMessageBox.question(
-                self.panel, "Delete trials",
-                f"Delete {len(chosen)} trial(s) and their curves from the history? "
-                "This cannot be undone.")
+                self.panel, self.tr("Delete trials"),
+                self.tr("Delete %n trial(s) and their curves from the history? This cannot be "
+                        "undone.", "", len(chosen)))
             if answer != QMessageBox.StandardButton.Yes:
                 return
         url, history, ids = self.insights.url, self.insights.history, [t.id for t in chosen]
@@ -324,7 +334,8 @@ class TrialActions(QObject):
                  for k in keys] for r in range(proxy.rowCount())]
         header = [c.key if "." in c.key else c.title for c in model.columns]  # full knob paths
         written = write_csv(path, header, rows)
-        notifications.info(f"{len(rows)} trial(s) of the table written to {written}")
+        notifications.info(self.tr("%n trial(s) of the table written to {written}", "",
+                                   len(rows)).format(written=written))
         return written
 
     # -- results -------------------------------------------------------------------------------
@@ -340,21 +351,24 @@ class TrialActions(QObject):
             row = result.value
             if row.config_json:
                 use_as_baseline(self.insights.document, row.config_json, f"trial #{row.number}")
-                notifications.info(f"Trial #{row.number}'s config is now the baseline "
-                                   "(Edit > Undo takes it back).")
+                notifications.info(self.tr("Trial #{number}'s config is now the baseline (Edit > "
+                                           "Undo takes it back).").format(number=row.number))
         elif what in ("notes", "test"):
             row = result.value
             self.panel.model.upsert([row])
             if what == "test":
                 shown = ", ".join(f"{k} {v:.4g}" for k, v in (row.test_metrics or {}).items())
-                notifications.info(f"Trial #{row.number} on the test split: {shown}")
+                notifications.info(self.tr("Trial #{number} on the test split: {shown}").format(
+                    number=row.number, shown=shown))
         elif what == "export-model":
             done = result.value
             check = f"; predicts as the stored model on {done.checked} validation samples " \
                 f"(largest difference {done.max_abs_difference:.2g})" if done.checked else \
                 (f"; {done.note}" if done.note else "")
-            notifications.info(f"Trial #{done.number}'s model written to {done.files[0]} "
-                               f"({done.format}){check}")
+            notifications.info(self.tr("Trial #{number}'s model written to {files} "
+                                       "({format}){check}").format(
+                                           number=done.number, files=done.files[0],
+                                           format=done.format, check=check))
         elif what == "delete":
             self.panel.model.remove(result.value)
             self.insights.compare([i for i in self.insights.compared if i not in result.value])
@@ -379,17 +393,18 @@ def _export_model(project: Project, number: int, out: Path, fmt: Any, experiment
 
 def _ask_notes(parent: QWidget, trial: TrialRow) -> tuple[str, list[str]] | None:
     dialog = QDialog(parent)
-    dialog.setWindowTitle(f"Trial #{trial.number}: notes and tags")
+    dialog.setWindowTitle(translate("actions", "Trial #{number}: notes and tags").format(
+        number=trial.number))
     notes = QPlainTextEdit(trial.notes, dialog)
     tags = QLineEdit(", ".join(trial.tags), dialog)
-    tags.setPlaceholderText("comma-separated, e.g. keep, lucky-seed")
+    tags.setPlaceholderText(translate("actions", "comma-separated, e.g. keep, lucky-seed"))
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                | QDialogButtonBox.StandardButton.Cancel, dialog)
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     form = QFormLayout(dialog)
-    form.addRow("Notes", notes)
-    form.addRow("Tags", tags)
+    form.addRow(translate("actions", "Notes"), notes)
+    form.addRow(translate("actions", "Tags"), tags)
     form.addRow(buttons)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None

@@ -71,7 +71,8 @@ class CheckpointUseLabel(ElidedLabel):
         if result.key != JOB:
             return
         if not result.ok:
-            self.setText(f"Checkpoints: disk use not read ({result.error})")
+            self.setText(self.tr("Checkpoints: disk use not read ({error})").format(
+                error=result.error))
             return
         self.use = result.value
         self.setText(describe(result.value))
@@ -82,4 +83,4 @@ class CheckpointUseLabel(ElidedLabel):
         elif project is not None:
             keep = f"; the best {project.checkpoints.keep_best} finished trials of each " \
                 "experiment keep theirs (checkpoints.keep_best)"
-        self.setToolTip(f"In {result.value['path']}{keep}")
+        self.setToolTip(self.tr("In {value}{keep}").format(value=result.value['path'], keep=keep))

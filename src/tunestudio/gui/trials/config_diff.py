@@ -35,7 +35,8 @@ class ConfigDiffDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("configDiff")
-        self.setWindowTitle(f"Configs of trials #{left.number} and #{right.number}")
+        self.setWindowTitle(self.tr("Configs of trials #{number} and #{number2}").format(
+            number=left.number, number2=right.number))
         self.resize(760, 560)
         self.lines: list[ConfigLine] = config_diff(json.loads(left.config_json or "{}"),
                                                    json.loads(right.config_json or "{}"))
@@ -49,7 +50,7 @@ class ConfigDiffDialog(QDialog):
             f"{count} difference(s), marked ≠."
             + (f" Beyond the searched knobs: {', '.join(extra)}." if extra else
                " Only the searched knobs (and the seed) differ."))
-        self.only_changes = QCheckBox("Only differences", self)
+        self.only_changes = QCheckBox(self.tr("Only differences"), self)
         self.only_changes.toggled.connect(self._filter)
         self.table = QTableWidget(len(self.lines), 4, self)
         self.table.setHorizontalHeaderLabels(["", "path", f"#{left.number}", f"#{right.number}"])

@@ -68,7 +68,7 @@ class TrialDetail(QWidget):
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.insights = insights
-        self.title = QLabel("Select a trial in the table.", self)
+        self.title = QLabel(self.tr("Select a trial in the table."), self)
         # why a trial failed, diverged, was pruned or invalid: in sight, not in a tooltip
         self.reason = QLabel(self)
         self.reason.setObjectName("trialReason")
@@ -76,13 +76,14 @@ class TrialDetail(QWidget):
         self.reason.setTextFormat(Qt.TextFormat.PlainText)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reason.hide()
-        self.export_button = QPushButton("Export plot…", self)
+        self.export_button = QPushButton(self.tr("Export plot…"), self)
         self.export_button.clicked.connect(self._on_export)
         self.tabs = QTabWidget(self)
-        self.cm_button = QPushButton("Compute confusion matrix", self)
-        self.cv_button = QPushButton("Run k-fold cross-validation", self)
-        self.lr_button = QPushButton("Run LR range test", self)
-        self.write_button = QPushButton("Write suggested range into the search space", self)
+        self.cm_button = QPushButton(self.tr("Compute confusion matrix"), self)
+        self.cv_button = QPushButton(self.tr("Run k-fold cross-validation"), self)
+        self.lr_button = QPushButton(self.tr("Run LR range test"), self)
+        self.write_button = QPushButton(self.tr("Write suggested range into the search space"),
+                                        self)
         self.cm_label, self.cv_label, self.lr_label = QLabel(self), QLabel(self), QLabel(self)
         for label in (self.cm_label, self.cv_label, self.lr_label):
             label.setWordWrap(True)
@@ -95,11 +96,11 @@ class TrialDetail(QWidget):
         self.plot_pages = {what: EmptyState(view, _SELECT, self) for what, view in (
             ("confusion", self.cm_view), ("kfold", self.cv_view), ("lr", self.lr_view))}
         self.tabs.addTab(_page(self, self.cm_button, self.plot_pages["confusion"],
-                               self.cm_label), "Confusion matrix")
+                               self.cm_label), self.tr("Confusion matrix"))
         self.tabs.addTab(_page(self, self.cv_button, self.plot_pages["kfold"], self.cv_label),
-                         "Cross-validation")
+                         self.tr("Cross-validation"))
         self.tabs.addTab(_page(self, self.lr_button, self.plot_pages["lr"], self.write_button,
-                               self.lr_label), "LR range test")
+                               self.lr_label), self.tr("LR range test"))
         self.env_label = QLabel(self)
         self.env_label.setWordWrap(True)
         self.env_text = QPlainTextEdit(self)
@@ -108,7 +109,7 @@ class TrialDetail(QWidget):
         env_layout = QVBoxLayout(env_page)
         env_layout.addWidget(self.env_label)
         env_layout.addWidget(self.env_text, 1)
-        self.tabs.addTab(env_page, "Environment")
+        self.tabs.addTab(env_page, self.tr("Environment"))
         self.tabs.currentChanged.connect(self._on_tab)
         self.env_differences: dict[int, list[str]] = {}  # compared trial number -> lines
         head = QHBoxLayout()
@@ -153,7 +154,7 @@ class TrialDetail(QWidget):
         self.reason.hide()
         tid = self.insights.focus
         if tid is None:
-            self.title.setText("Select a trial in the table.")
+            self.title.setText(self.tr("Select a trial in the table."))
             for page in self.plot_pages.values():
                 page.set_empty(True, _SELECT)
             return
@@ -169,7 +170,8 @@ class TrialDetail(QWidget):
         tid = trial.id
         self.insights.training.submit(f"{key}:{tid}",
                                       lambda: (tid, work(config, trial, base_dir, stop)))
-        self.title.setText(f"Trial #{trial.number}: {what}…")
+        self.title.setText(self.tr("Trial #{number}: {what}…").format(
+            number=trial.number, what=what))
 
     @Slot()
     def compute_confusion(self) -> None:
@@ -254,8 +256,9 @@ class TrialDetail(QWidget):
             return
         low, high = self.suggested_range
         set_dimension_range(self.insights.document, name, "optimizer.lr", low, high)
-        notifications.info(f"{name} now searches optimizer.lr over {low:.3g}..{high:.3g} "
-                           "(log scale; Edit > Undo takes it back).")
+        notifications.info(self.tr("{name} now searches optimizer.lr over {low:.3g}..{high:.3g} "
+                                   "(log scale; Edit > Undo takes it back).").format(
+                                       name=name, low=low, high=high))
 
     @Slot(object)
     def _on_result(self, result: JobResult) -> None:
@@ -263,7 +266,7 @@ class TrialDetail(QWidget):
             return
         if not result.ok:
             notifications.error(f"{result.error}", result.detail)
-            self.title.setText(f"Failed: {result.error}")
+            self.title.setText(self.tr("Failed: {error}").format(error=result.error))
             return
         what = result.key.split(":")[1]
         if what == "trial":
@@ -275,7 +278,8 @@ class TrialDetail(QWidget):
         tid, value = result.value
         self.results[(what, tid)] = value
         if self.trial is not None and self.trial.id == tid:  # else kept for when it is back
-            self.title.setText(f"Trial #{self.trial.number} of {self.insights.experiment_name}")
+            self.title.setText(self.tr("Trial #{number} of {name}").format(
+                number=self.trial.number, name=self.insights.experiment_name))
             self._shows[what](value)
 
     @property
@@ -295,7 +299,7 @@ class TrialDetail(QWidget):
                 continue
             view.getPlotItem().clear()
             view.getPlotItem().setTitle("")
-            label.setText("Not run for this trial yet.")
+            label.setText(self.tr("Not run for this trial yet."))
             self.plot_pages[what].set_empty(True, _NOT_RUN[what])
 
     def _show_trial(self, row: TrialRow) -> None:
@@ -309,7 +313,7 @@ class TrialDetail(QWidget):
         self.title.setText(f"Trial #{row.number} ({row.state})" + (
             "" if self.config else ": it never trained (invalid config)"))
         why = reason(row)
-        self.reason.setText(f"Why it ended {row.state}: {why}")
+        self.reason.setText(self.tr("Why it ended {state}: {why}").format(state=row.state, why=why))
         self.reason.setToolTip(row.message if row.message != why else "")
         self.reason.setVisible(bool(why))
         self.env_text.setPlainText(environment_text(row.environment or {}))
@@ -339,15 +343,15 @@ class TrialDetail(QWidget):
         ticks = [[(i + 0.5, str(name)) for i, name in enumerate(cm.class_names)]]
         plot.getAxis("bottom").setTicks(ticks)
         plot.getAxis("left").setTicks(ticks)
-        plot.setLabel("bottom", "predicted class")
-        plot.setLabel("left", "true class")
+        plot.setLabel("bottom", self.tr("predicted class"))
+        plot.setLabel("left", self.tr("true class"))
         plot.invertY(True)
         plot.setAspectLocked(True)
         recall = cm.per_class_recall
         weak = [f"{cm.class_names[i]} ({recall[i]:.0%})" for i in np.argsort(recall)[:3]]
-        self.cm_label.setText(f"Validation split, {int(self.matrix.sum())} samples. Weakest "
-                              f"classes: {', '.join(weak)}. Remedies: more data for them, "
-                              "class weights.")
+        self.cm_label.setText(self.tr("Validation split, {int} samples. Weakest classes: {join}. "
+                                      "Remedies: more data for them, class weights.").format(
+                                          int=int(self.matrix.sum()), join=', '.join(weak)))
 
     def show_kfold(self, value: Any) -> None:
         cv = value
@@ -363,9 +367,11 @@ class TrialDetail(QWidget):
                                          pen=pg.mkPen("#e65100", width=2)))
         plot.getAxis("bottom").setTicks([[(float(i), f"fold {int(i)}") for i in x]])
         plot.setLabel("left", cv.metric)
-        plot.setTitle(f"{cv.k}-fold: {cv.metric} {cv.mean:.4g} ± {cv.std:.2g}")
-        self.cv_label.setText(f"Mean {cv.mean:.4g} ± {cv.std:.2g} over {cv.k} folds (line: "
-                              "the mean). Each fold is the validation split once.")
+        plot.setTitle(self.tr("{k}-fold: {metric} {mean:.4g} ± {std:.2g}").format(
+            k=cv.k, metric=cv.metric, mean=cv.mean, std=cv.std))
+        self.cv_label.setText(self.tr("Mean {mean:.4g} ± {std:.2g} over {k} folds (line: the "
+                                      "mean). Each fold is the validation split once.").format(
+                                          mean=cv.mean, std=cv.std, k=cv.k))
 
     def show_lr_test(self, value: Any) -> None:
         r = value
@@ -373,8 +379,8 @@ class TrialDetail(QWidget):
         self.suggested_range = (float(low), float(high))
         self.plot_pages["lr"].set_empty(False)
         draw_lr_range(self.lr_view.getPlotItem(), r)
-        self.lr_label.setText(f"Suggested {r.suggested_lr:.3g} (a tenth of the LR where the "
-                              "smoothed loss is lowest).")
+        self.lr_label.setText(self.tr("Suggested {lr:.3g} (a tenth of the LR where the smoothed "
+                                      "loss is lowest).").format(lr=r.suggested_lr))
         self._enable()
 
 

@@ -91,15 +91,15 @@ class DiagnosisView(QWidget):
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.insights = insights
-        self.title = QLabel("Select a trial in the table to diagnose it.", self)
+        self.title = QLabel(self.tr("Select a trial in the table to diagnose it."), self)
         self.title.setWordWrap(True)
         self.list = QListWidget(self)
         self.list.currentRowChanged.connect(self._show_finding)
         self.text = QTextBrowser(self)
         self.text.setOpenExternalLinks(False)
-        self.create_button = QPushButton("Create suggested experiment", self)
-        self.create_button.setToolTip("Adds the experiment to the project (Edit > Undo removes "
-                                      "it); select it and press Run")
+        self.create_button = QPushButton(self.tr("Create suggested experiment"), self)
+        self.create_button.setToolTip(self.tr("Adds the experiment to the project (Edit > Undo "
+                                              "removes it); select it and press Run"))
         self.create_button.clicked.connect(self._on_create)
         self.create_button.setEnabled(False)
         self.view = follow_theme(pg.PlotWidget(self))
@@ -116,7 +116,7 @@ class DiagnosisView(QWidget):
         self.plot_page = EmptyState(self.view, _NO_TRIAL, self)  # a hint, not bare axes
         column.addWidget(self.plot_page, 1)
         column.addWidget(self.text, 1)
-        export = QPushButton("Export plot…", self)
+        export = QPushButton(self.tr("Export plot…"), self)
         export.clicked.connect(self._on_export)
         row = QHBoxLayout()
         row.addWidget(export)
@@ -147,7 +147,7 @@ class DiagnosisView(QWidget):
             return
         url, history, baseline = self.insights.url, self.insights.history, \
             self.insights.baseline()
-        self.title.setText("Diagnosing…")
+        self.title.setText(self.tr("Diagnosing…"))
         self.insights.reads.submit("diagnosis",
                                    lambda: diagnose_trial(history, url, tid, baseline))
 
@@ -216,15 +216,16 @@ class DiagnosisView(QWidget):
             self.plot.setTitle("")
             return
         if finding is None or not finding.evidence:  # healthy: the curves that say so
-            self.plot.setTitle("training loss (smoothed) and validation loss")
+            self.plot.setTitle(self.tr("training loss (smoothed) and validation loss"))
             self._add(c.steps_x["step"], c.smooth, "#1565c0", "training loss (smoothed)")
             self._add(c.evals_x["step"], c.val_loss, "#c62828", "validation loss", symbol=True)
-            self.plot.setLabel("bottom", "step")
+            self.plot.setLabel("bottom", self.tr("step"))
             self.region = None
             self.plot.enableAutoRange()
             return
         ev = finding.evidence[0]
-        self.plot.setTitle(f"{_CURVE_TITLES[ev.curve]}: evidence shaded")
+        self.plot.setTitle(self.tr("{TITLES}: evidence shaded").format(
+            TITLES=_CURVE_TITLES[ev.curve]))
         if ev.curve in ("val_loss", "train_loss"):
             x = c.evals_x["epoch"] if ev.unit == "epoch" else c.evals_x["step"]
             self._add(x, c.val_loss, "#c62828", "validation loss", symbol=True)
@@ -278,6 +279,8 @@ class DiagnosisView(QWidget):
             return None
         finding = self.findings[row]
         name = add_experiment(self.insights.document, finding.experiment)
-        notifications.info(f"Added experiment '{name}' ({finding.experiment.search.strategy} "
-                           f"on {finding.knob}). Select it and press Run.")
+        notifications.info(self.tr("Added experiment '{name}' ({strategy} on {knob}). Select it "
+                                   "and press Run.").format(
+                                       name=name, strategy=finding.experiment.search.strategy,
+                                       knob=finding.knob))
         return name

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
+from tunestudio.gui.common.i18n import translate
 from tunestudio.gui.trials.filtering import FilterError, Predicate, parse
 
 if TYPE_CHECKING:
@@ -73,25 +74,45 @@ def _sort_key(value: Any) -> tuple[int, float, str]:
 
 
 def make_columns(dims: Sequence[str], metric: str | None, direction: str) -> list[Column]:
-    label = metric or "objective"
+    label = metric or translate("TrialsTable", "objective")
     return [
-        Column("#", "#", "Trial number", True), Column("state", "State"),
-        Column("objective", label, f"Objective: {label} ({direction})", True),
-        Column("±", "±", "Standard deviation over the repeat seeds", True),
-        Column("noise", "Noise", "Against the best trial, given the spread between seeds: "
-               "Welch's t-test of the two means (two-sided); within noise when p ≥ 0.05 (the "
-               "difference may be seed luck), beyond noise otherwise. Shown when some trials "
-               "ran with several seeds (repeats); a trial run once borrows their spread."),
-        Column("reason", "Reason", "Why the trial did not complete (the first line of its "
-               "message; the whole message in the cell's tooltip and the trial's detail)"),
+        Column("#", "#", translate("TrialsTable", "Trial number"), True),
+        Column("state", translate("TrialsTable", "State")),
+        Column("objective", label, translate(
+            "TrialsTable", "Objective: {label} ({direction})").format(
+                label=label, direction=_direction(direction)), True),
+        Column("±", "±", translate("TrialsTable", "Standard deviation over the repeat seeds"),
+               True),
+        Column("noise", translate("TrialsTable", "Noise"), translate(
+            "TrialsTable", "Against the best trial, given the spread between seeds: Welch's t-test "
+            "of the two means (two-sided); within noise when p ≥ 0.05 (the difference may be "
+            "seed luck), beyond noise otherwise. Shown when some trials ran with several seeds "
+            "(repeats); a trial run once borrows their spread.")),
+        Column("reason", translate("TrialsTable", "Reason"), translate(
+            "TrialsTable", "Why the trial did not complete (the first line of its message; the "
+            "whole message in the cell's tooltip and the trial's detail)")),
         *(Column(d, d.rsplit(".", 1)[-1], d, True) for d in dims),
-        Column("duration", "Duration", "Training time of all repeats", True),
-        Column("seed", "Seed", "", True), Column("device", "Device"),
-        Column("baseline", "Baseline", "current: trained on the current baseline; other: "
-               "trained on another baseline (left out of best unless asked for)"),
-        Column("tags", "Tags"), Column("notes", "Notes"),
-        Column("test", "Test", f"{label} on the test split (evaluated once)", True),
+        Column("duration", translate("TrialsTable", "Duration"),
+               translate("TrialsTable", "Training time of all repeats"), True),
+        Column("seed", translate("TrialsTable", "Seed"), "", True),
+        Column("device", translate("TrialsTable", "Device")),
+        Column("baseline", translate("TrialsTable", "Baseline"), translate(
+            "TrialsTable", "current: trained on the current baseline; other: trained on another "
+            "baseline (left out of best unless asked for)")),
+        Column("tags", translate("TrialsTable", "Tags")),
+        Column("notes", translate("TrialsTable", "Notes")),
+        Column("test", translate("TrialsTable", "Test"), translate(
+            "TrialsTable", "{label} on the test split (evaluated once)").format(label=label),
+            True),
     ]
+
+
+def _direction(direction: str) -> str:
+    if direction == "maximize":
+        return translate("TrialsTable", "maximize")
+    if direction == "minimize":
+        return translate("TrialsTable", "minimize")
+    return direction
 
 
 def reason(trial: TrialRow) -> str:

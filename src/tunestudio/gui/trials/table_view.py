@@ -71,17 +71,18 @@ class TrialsPanel(QWidget):
         self.proxy = TrialsProxy(self)
         self.proxy.setSourceModel(self.model)
         self.filter = QLineEdit(self)
-        self.filter.setPlaceholderText("Filter, e.g.  state=complete  lr<0.01  objective>0.95")
+        self.filter.setPlaceholderText(self.tr("Filter, e.g.  state=complete  lr<0.01  "
+                                               "objective>0.95"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._on_filter)
         self.state = QComboBox(self)
         self.state.addItems(["All states", *STATES])
         self.state.currentIndexChanged.connect(self._on_state)
         self.count = ElidedLabel("", self)
-        self.stale_in_best = QCheckBox("Other baselines in best", self)
+        self.stale_in_best = QCheckBox(self.tr("Other baselines in best"), self)
         self.stale_in_best.setToolTip(
-            "Let trials trained on another baseline than the current one (marked in italics, "
-            "Baseline: other) be the best trial")
+            self.tr("Let trials trained on another baseline than the current one (marked in "
+                    "italics, Baseline: other) be the best trial"))
         self.stale_in_best.toggled.connect(self._on_stale_in_best)
         self.problem = QLabel(self)
         self.problem.setStyleSheet("color: #c62828")
@@ -219,7 +220,8 @@ class TrialsPanel(QWidget):
             return
         if not result.ok:
             if result.key == "trials:load":
-                notifications.error(f"Could not read the trial history: {result.error}",
+                notifications.error(self.tr("Could not read the trial history: {error}").format(
+                    error=result.error),
                                     result.detail)
             return
         name, rows, now = result.value

@@ -1,0 +1,95 @@
+"""The window's language: the system locale by default, the preference otherwise, applied at
+start-up with TuneStudio's catalogue and Qt's own (standard buttons and dialogs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from tunestudio.gui.app.main_window import MainWindow
+from tunestudio.gui.app.preferences import PreferencesDialog
+from tunestudio.gui.common import i18n
+from tunestudio.gui.common.settings import Settings
+
+
+@pytest.fixture
+def start_in() -> Iterator[Callable[[str], None]]:
+    """`start_in(language)` loads a language preference as the app's start-up does; the
+    translators go when the test ends."""
+    loaded: list[QTranslator] = []
+
+    def start(choice: str) -> None:
+        loaded.extend(i18n.install(choice))
+
+    yield start
+    i18n.uninstall(loaded)
+
+
+def _menu_titles(window: MainWindow) -> list[str]:
+    return [a.text() for a in window.menuBar().actions()]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("zh_CN", "zh_CN"), ("zh_SG", "zh_CN"), ("zh", "zh_CN"), ("zh_TW", "en"), ("zh_HK", "en"),
+    ("en_US", "en"), ("de_DE", "en"), ("C", "en")])
+def test_system_language_follows_the_locale(name: str, expected: str) -> None:
+    assert i18n.system_language(QLocale(name)) == expected
+
+
+def test_english_unless_the_locale_or_the_preference_says_chinese(qtbot: QtBot) -> None:
+    # This test machine's locale is not Chinese: nothing is loaded, the window is as it was.
+    assert i18n.system_language() == "en"
+    assert i18n.install("system") == []
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    assert _menu_titles(window) == ["&File", "&Edit", "&Run", "&Help"]
+
+
+def test_chinese_window_and_qt_dialogs(qtbot: QtBot, start_in: Callable[[str], None]) -> None:
+    start_in("zh_CN")
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    assert _menu_titles(window) == ["文件(&F)", "编辑(&E)", "运行(&R)", "帮助(&H)"]
+    assert window.open_action.text() == "打开(&O)…"
+    # Qt's own texts come from its bundled qtbase_zh_CN.qm
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    qtbot.addWidget(buttons)
+    cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    assert cancel is not None and cancel.text() == "取消"
+    # a plural (%n) goes through the catalogue with its number
+    window.run_message.show_problems(3)
+    assert window.run_message.text() == "3 个无效字段：修正后才能运行或保存"
+
+
+def test_the_preference_applies_on_restart_and_keeps_everything(
+        window: MainWindow, qtbot: QtBot, project_file: Path,
+        start_in: Callable[[str], None]) -> None:
+    window.session.open_project(project_file)
+    qtbot.waitUntil(lambda: window.document is not None)
+    before = project_file.read_bytes()
+    settings = window.settings
+    settings.theme = "dark"
+    recent = settings.recent_files()
+    assert recent
+    dialog = PreferencesDialog(settings, window.catalog, window)
+    qtbot.addWidget(dialog)
+    assert dialog.language.currentData() == "system"
+    assert [dialog.language.itemText(i) for i in (1, 2)] == ["English", "简体中文"]
+    dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
+    dialog.accept()
+    assert _menu_titles(window)[0] == "&File"  # applies on restart
+    again = Settings()
+    assert again.language == "zh_CN"
+    assert (again.theme, again.recent_files()) == ("dark", recent)
+    start_in(again.language)  # the next start
+    restarted = MainWindow(again)
+    qtbot.addWidget(restarted)
+    assert _menu_titles(restarted)[0] == "文件(&F)"
+    assert restarted.welcome.recent.count() == len(recent)  # still offered, under its name
+    assert restarted.welcome.recent.item(0).text().startswith(project_file.stem)
+    assert project_file.read_bytes() == before

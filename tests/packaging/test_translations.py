@@ -1,0 +1,46 @@
+"""The translation sources are current: lupdate over the code finds no string missing from
+`tunestudio_zh_CN.ts` and no obsolete entry, every entry is translated, and the committed
+`.qm` is the compiled `.ts` (packaging/translations.py regenerates them)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _translations() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("translations",
+                                                  ROOT / "packaging" / "translations.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_translations_are_current() -> None:
+    assert _translations().stale() == []
+
+
+def test_a_new_string_in_the_code_is_found_missing(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    translations = _translations()
+    source = tmp_path / "new_text.py"
+    source.write_text('from tunestudio.gui.common.i18n import translate\n\n'
+                      'TEXT = translate("Probe", "A sentence nobody translated")\n')
+    i18n = tmp_path / "i18n"
+    shutil.copytree(translations.I18N, i18n)
+    monkeypatch.setattr(translations, "I18N", i18n)
+    files = translations.source_files()
+    monkeypatch.setattr(translations, "source_files", lambda: [*files, source])
+    problems = translations.stale()
+    assert any("differs from what lupdate makes" in p for p in problems)
+    # and a string the code no longer has is obsolete
+    without_about = [f for f in files if f.name != "about.py"]
+    monkeypatch.setattr(translations, "source_files", lambda: without_about)
+    assert any("differs from what lupdate makes" in p for p in translations.stale())
