@@ -97,6 +97,12 @@ def program_trials_dir(project_id: uuid.UUID) -> Path:
     return project_files_dir(project_id) / "programs"
 
 
+def program_trial_log(project_id: uuid.UUID, optuna_trial_id: int, repeat: int = 0) -> Path:
+    """The log of one run (`repeat`) of a program trial: everything it printed."""
+    suffix = f"-r{repeat}" if repeat else ""
+    return program_trials_dir(project_id) / str(optuna_trial_id) / f"log{suffix}.txt"
+
+
 def folder_size(path: Path) -> tuple[int, int]:
     """(bytes, files) of the regular files under `path`; (0, 0) when it does not exist. Reads
     the folder only, so that `tunestudio info` reports disk use without torch or Optuna."""

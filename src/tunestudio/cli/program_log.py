@@ -16,8 +16,7 @@ from tunestudio.errors import TuneStudioError
 
 def log_file(project_id: uuid.UUID, optuna_trial_id: int, repeat: int) -> Path:
     """The log of one run of a program trial (see search/program/files.py)."""
-    suffix = f"-r{repeat}" if repeat else ""
-    return paths.program_trials_dir(project_id) / str(optuna_trial_id) / f"log{suffix}.txt"
+    return paths.program_trial_log(project_id, optuna_trial_id, repeat)
 
 
 def _cmd_log(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from tunestudio.gui.project.project_view import ProjectView
 from tunestudio.gui.run.live_view import LiveView
 from tunestudio.gui.trials.detail import TrialDetail
 from tunestudio.gui.trials.diagnosis import DiagnosisView
+from tunestudio.gui.trials.log_view import TrialLog
 from tunestudio.gui.trials.table_view import TrialsPanel
 
 if TYPE_CHECKING:
@@ -36,9 +37,12 @@ class TrialWorkspace(QObject):
         self.diagnosis = DiagnosisView(self.insights, view)
         self.detail = TrialDetail(self.insights, view)
         self.analysis = AnalysisView(self.insights, view)
+        self.log = TrialLog(self.insights, view)
         below = QTabWidget(view)
         below.addTab(self.diagnosis, self.tr("Diagnosis"))
         below.addTab(self.detail, self.tr("Trial detail"))
+        below.addTab(self.log, self.tr("Log"))
+        self.below = below
         self.trials_page = QSplitter(Qt.Orientation.Vertical, view)
         self.trials_page.addWidget(self.table)
         self.trials_page.addWidget(below)
@@ -71,6 +75,7 @@ class TrialWorkspace(QObject):
 
     def attach(self, controller: RunController) -> None:
         self.live.attach(controller)
+        self.log.attach(controller)
 
     @Slot()
     def _follow_experiment(self) -> None:

@@ -23,7 +23,7 @@ _WORDS = {"lr": "LR", "l1": "L1", "eps": "Epsilon", "kfold": "k-fold", "pct": "F
           "id": "ID", "url": "URL", "val": "Validation", "mlp": "MLP", "cnn": "CNN",
           "sgd": "SGD", "adamw": "AdamW", "rmsprop": "RMSprop", "csv": "CSV", "npz": "NPZ",
           "qmc": "QMC", "cmaes": "CMA-ES", "tpe": "TPE", "gp": "GP", "ovat": "OVAT",
-          "mse": "MSE", "mae": "MAE", "r2": "R²"}
+          "mse": "MSE", "json": "JSON", "dir": "folder", "mae": "MAE", "r2": "R²"}
 
 
 @dataclass(frozen=True)

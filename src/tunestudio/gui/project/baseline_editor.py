@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -20,11 +21,13 @@ from PySide6.QtWidgets import (
 
 from tunestudio.config import RunConfig
 from tunestudio.config.data import GENERATED
+from tunestudio.config.program import ProgramConfig
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.form.editors import FieldEditor
 from tunestudio.gui.form.help_panel import HelpPanel
 from tunestudio.gui.form.model_form import FormBinding, FormHints, build_section
 from tunestudio.gui.form.spec import field_specs
+from tunestudio.gui.project.program_editor import ProgramEditor
 
 if TYPE_CHECKING:
     from tunestudio.gui.project.lr_range_dialog import LRRangeDialog
@@ -32,6 +35,9 @@ if TYPE_CHECKING:
 PREFIX = "baseline."
 # Sections in the left column (the optimizer, with the LR, first); the others go right.
 _LEFT = ("optimizer", "model", "schedule", "evaluation")
+# Edited by the program editor (shown instead of the built-in sections), not by the form.
+_PROGRAM_FIELDS = ("program", "params")
+BUILT_IN, PROGRAM = 0, 1  # the rows of "Trains with"
 
 
 class BaselineEditor(QWidget):
@@ -48,6 +54,8 @@ class BaselineEditor(QWidget):
         specs = sorted(field_specs(RunConfig),
                        key=lambda s: _LEFT.index(s.name) if s.name in _LEFT else len(_LEFT))
         for spec in specs:
+            if spec.name in _PROGRAM_FIELDS:
+                continue
             column = left if spec.name in _LEFT else right
             column.addWidget(build_section(spec, spec.name, self.binding))
         for column in (left, right):
@@ -71,16 +79,29 @@ class BaselineEditor(QWidget):
                                           "baseline and put the suggested range into an "
                                           "experiment"))
         self.lr_button.clicked.connect(self.open_lr_range_test)
+        self.trains_with = QComboBox(self)
+        self.trains_with.setObjectName("trainsWith")
+        self.trains_with.addItems([self.tr("Built-in training"), self.tr("Your own program")])
+        self.trains_with.setToolTip(self.tr(
+            "Built-in training: TuneStudio's own models and loop, set below. Your own program: "
+            "each trial runs your training script (or a Python function) with the trial's "
+            "values and reads the metrics it prints or reports."))
+        self.trains_with.activated.connect(self._on_trains_with)
+        self.program_editor = ProgramEditor(document, self._base_dir, self)
+        self.program_editor.binding.help_requested.connect(self.help.show_help)
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("The config every trial starts from; experiments vary it."),
                              self),
                       1)
+        top.addWidget(QLabel(self.tr("Trains with"), self))
+        top.addWidget(self.trains_with)
         top.addWidget(self.lr_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.banner)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.program_editor, 1)
         layout.addWidget(self.help)
         self.binding.edited.connect(self._on_edited)
         self.binding.help_requested.connect(self.help.show_help)
@@ -109,6 +130,13 @@ class BaselineEditor(QWidget):
     @Slot(str)
     def go_to(self, path: str) -> None:
         """Scrolls to a field and focuses it (the problem list links here)."""
+        if self.is_program():
+            row = self.program_editor.binding.row(path)
+            if row is not None:
+                row.editor.focus_widget.setFocus()
+            elif path.startswith("program.parameters"):
+                self.program_editor.parameters.setFocus()
+            return
         row = self.binding.row(path)
         if row is not None:
             self.scroll_area.ensureWidgetVisible(row)
@@ -121,9 +149,34 @@ class BaselineEditor(QWidget):
         self.document.replace({**self.document.draft, "baseline": updated},
                               f"Edit {path}", merge_key=PREFIX + path)
 
+    def is_program(self) -> bool:
+        """The baseline runs the user's own program."""
+        return isinstance((self.document.draft.get("baseline") or {}).get("program"), dict)
+
+    @Slot(int)
+    def _on_trains_with(self, index: int) -> None:
+        if (index == PROGRAM) == self.is_program():
+            return
+        baseline = dict(self.document.draft.get("baseline") or {})
+        if index == PROGRAM:
+            baseline["program"] = ProgramConfig().model_dump()
+            what = self.tr("Train with your own program")
+        else:
+            baseline["program"] = None
+            baseline["params"] = {}
+            what = self.tr("Train with the built-in training")
+        self.document.replace({**self.document.draft, "baseline": baseline}, what)
+
     @Slot()
     def refresh(self) -> None:
         baseline = self.document.draft.get("baseline", {})
+        program = self.is_program()
+        self.trains_with.setCurrentIndex(PROGRAM if program else BUILT_IN)
+        self.scroll_area.setVisible(not program)
+        self.lr_button.setVisible(not program)
+        self.program_editor.setVisible(program)
+        if program:
+            self.program_editor.refresh()
         self.binding.set_data(baseline)
         # early stopping's settings mean nothing while it is off
         stopping = bool((baseline.get("early_stopping") or {}).get("enabled", True))
@@ -142,6 +195,9 @@ class BaselineEditor(QWidget):
         if any(p == "baseline" for p, _ in self.document.problems):
             problems += [("", m) for p, m in self.document.problems if p == "baseline"]
         self.binding.set_problems(problems)
+        if program:
+            self.program_editor.set_problems(problems)
+            problems += self.program_editor.start_problems()
         # Every problem is also listed on top: the field may be scrolled out of sight.
         self.banner.setText("<br>".join(
             f"⚠ <a href='{p}'>{p or 'baseline'}</a>: {html.escape(m)}" for p, m in problems))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from tunestudio.gui.common.document import ProjectDocument
@@ -49,6 +50,10 @@ class ProjectView(QWidget):
         """The LR range test on the baseline (Run menu): the Baseline tab, then its dialog."""
         self.tabs.setCurrentWidget(self.baseline)
         return self.baseline.open_lr_range_test()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.baseline.program_editor.close_lane()
+        super().closeEvent(event)
 
     def current_experiment(self) -> str | None:
         return self.experiments.current_name()

@@ -112,11 +112,16 @@ class RunActions(QObject):
             return False
         files = user_code_files(target.project, target.experiment, target.base_dir)
         if files and not confirm_user_code(self.window, files):
-            notifications.info(self.tr("Nothing ran: the project's Python file is not trusted."))
+            notifications.info(
+                self.tr("Nothing ran: the project's program is not trusted.")
+                if target.project.baseline.program is not None
+                else self.tr("Nothing ran: the project's Python file is not trusted."))
             return False
         self.controller.start(RunRequest(
             project=target.project, experiment=target.experiment, base_dir=target.base_dir,
-            device=self.device(), project_path=target.project_path))
+            device=self.device(), project_path=target.project_path,
+            # the user has just confirmed (or earlier trusted) the project's program
+            run_programs=target.project.baseline.program is not None))
         self.started.emit(target.experiment)
         return True
 

@@ -37,6 +37,7 @@ class RunRequest:
     device: str | None = None
     trials: int | None = None  # overrides the experiment's budget
     project_path: Path | None = None
+    run_programs: bool = False  # the user trusted the project's program (trust.py)
 
 
 @dataclass
@@ -102,7 +103,8 @@ class RunWorker(QObject):
             req = self.request
             runner = ExperimentRunner(
                 req.project, req.experiment, base_dir=req.base_dir,
-                options=RunOptions(trials=req.trials, device=req.device),
+                options=RunOptions(trials=req.trials, device=req.device,
+                                   run_programs=req.run_programs),
                 hooks=[make_signal_hooks(self)], stop_event=self.stop_event,
                 pause_event=self.pause_event, project_path=req.project_path,
             )

@@ -41,7 +41,9 @@ class OutputLog:
     def __init__(self, path: Path, head_limit: int = LOG_HEAD_BYTES,
                  tail_limit: int = TAIL_BYTES):
         self.path = path
-        self.file = path.open("ab")
+        # unbuffered: each chunk read from the program is in the file at once, for the
+        # window's log view and `tunestudio log --follow` to show while the program runs
+        self.file = path.open("ab", buffering=0)
         self.head_left = head_limit
         self.tail_limit = tail_limit
         self.tail = bytearray()
