@@ -103,7 +103,7 @@ def test_the_baseline_tab_edits_a_program_and_names_its_problems(
                     "amp": ("bool", "false")}
     assert [p.name for p in window.document.project.baseline.program.parameters] == [
         "lr", "hidden_size", "amp"]
-    assert "Read 3 parameters" in program.help_status.text()
+    assert "Parameters read from --help: 3" in program.help_status.text()
     # a default that is no number is named at once, and nothing is lost
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "hidden_size")
     table.item(row, 2).setText("wide")

@@ -353,7 +353,7 @@ class ProgramEditor(QWidget):
         base_dir = self.base_dir()
 
         def read() -> Any:
-            from tunestudio.search.program.help_reader import read_help_parameters
+            from tunestudio.config.program_help import read_help_parameters
 
             return read_help_parameters(program, base_dir)
 
@@ -382,8 +382,8 @@ class ProgramEditor(QWidget):
                 if not (isinstance(p, dict) and p.get("name") in found)]
         program["parameters"] = [*kept, *found.values()]
         self._write(program, self.tr("Read the parameters from --help"))
-        lines = [self.tr("Read %n parameter(s) from --help ({source}).", "", len(found))
-                 .format(source=reading.source)]
+        lines = [self.tr("Parameters read from --help: {count} ({source}).").format(
+            count=len(found), source=reading.source)]
         if reading.skipped:
             lines.append(self.tr("Left out: {reasons}").format(
                 reasons="; ".join(reading.skipped)))

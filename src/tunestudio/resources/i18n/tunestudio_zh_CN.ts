@@ -62,8 +62,32 @@
         <translation>开始长时间搜索之前：在这个基准模型上扫描学习率，并把建议的范围写入一个实验</translation>
     </message>
     <message>
+        <source>Built-in training</source>
+        <translation>内置训练</translation>
+    </message>
+    <message>
+        <source>Your own program</source>
+        <translation>你自己的程序</translation>
+    </message>
+    <message>
+        <source>Built-in training: TuneStudio&apos;s own models and loop, set below. Your own program: each trial runs your training script (or a Python function) with the trial&apos;s values and reads the metrics it prints or reports.</source>
+        <translation>内置训练：TuneStudio 自带的模型和训练循环，在下方设置。你自己的程序：每个试验用该试验的取值运行你的训练脚本（或一个 Python 函数），并读取它打印或报告的指标。</translation>
+    </message>
+    <message>
         <source>The config every trial starts from; experiments vary it.</source>
         <translation>每个试验的起点配置；实验在它的基础上改变参数。</translation>
+    </message>
+    <message>
+        <source>Trains with</source>
+        <translation>训练方式</translation>
+    </message>
+    <message>
+        <source>Train with your own program</source>
+        <translation>改用你自己的程序训练</translation>
+    </message>
+    <message>
+        <source>Train with the built-in training</source>
+        <translation>改用内置训练</translation>
     </message>
 </context>
 <context>
@@ -572,6 +596,129 @@
     </message>
 </context>
 <context>
+    <name>ProgramEditor</name>
+    <message>
+        <source>Program</source>
+        <translation>程序</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>默认值</translation>
+    </message>
+    <message>
+        <source>Choices</source>
+        <translation>可选值</translation>
+    </message>
+    <message>
+        <source>Flag</source>
+        <translation>命令行标志</translation>
+    </message>
+    <message>
+        <source>The program&apos;s named parameters: a search dimension names one as params.NAME. Choices: comma-separated; empty = any. Flag: empty = made from the name.</source>
+        <translation>程序的具名参数：搜索维度以 params.名称 指代一个参数。可选值：用逗号分隔；留空 = 任意。命令行标志：留空 = 由名称生成。</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Read from --help</source>
+        <translation>从 --help 读取</translation>
+    </message>
+    <message>
+        <source>Runs the command with --help and offers the parameters it declares (an argparse script&apos;s types, defaults and choices exactly). This starts your program up to its argument parsing.</source>
+        <translation>以 --help 运行该命令，并给出它声明的参数（argparse 脚本的类型、默认值和可选值与脚本完全一致）。这会运行你的程序，直到它解析参数为止。</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Variable</source>
+        <translation>变量</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Environment variables set for the program (on top of TuneStudio&apos;s own environment).</source>
+        <translation>为程序设置的环境变量（在 TuneStudio 自身的环境之上）。</translation>
+    </message>
+    <message>
+        <source>Environment</source>
+        <translation>环境变量</translation>
+    </message>
+    <message>
+        <source>Edit baseline.{path}</source>
+        <translation>编辑 baseline.{path}</translation>
+    </message>
+    <message>
+        <source>Edit the program&apos;s parameters</source>
+        <translation>编辑程序的参数</translation>
+    </message>
+    <message>
+        <source>Change a parameter&apos;s type</source>
+        <translation>更改参数的类型</translation>
+    </message>
+    <message>
+        <source>Add a parameter</source>
+        <translation>添加参数</translation>
+    </message>
+    <message>
+        <source>Remove a parameter</source>
+        <translation>移除参数</translation>
+    </message>
+    <message>
+        <source>Edit the program&apos;s environment</source>
+        <translation>编辑程序的环境变量</translation>
+    </message>
+    <message>
+        <source>Add an environment variable</source>
+        <translation>添加环境变量</translation>
+    </message>
+    <message>
+        <source>Remove an environment variable</source>
+        <translation>移除环境变量</translation>
+    </message>
+    <message>
+        <source>Fix the program&apos;s fields first (see the problems above).</source>
+        <translation>请先修正程序的字段（见上方的问题）。</translation>
+    </message>
+    <message>
+        <source>Running {command} --help…</source>
+        <translation>正在运行 {command} --help…</translation>
+    </message>
+    <message>
+        <source>Could not read --help: {message}</source>
+        <translation>无法读取 --help：{message}</translation>
+    </message>
+    <message>
+        <source>Read the parameters from --help</source>
+        <translation>从 --help 读取参数</translation>
+    </message>
+    <message>
+        <source>Parameters read from --help: {count} ({source}).</source>
+        <translation>从 --help 读取的参数：{count} 个（{source}）。</translation>
+    </message>
+    <message>
+        <source>Left out: {reasons}</source>
+        <translation>未采用：{reasons}</translation>
+    </message>
+</context>
+<context>
     <name>ProjectSession</name>
     <message numerus="yes">
         <source>{name} has %n invalid field(s), marked in red: fix them to run or save. The file is unchanged until you save.</source>
@@ -624,6 +771,10 @@
     <message>
         <source>Stop; the running trial is marked interrupted</source>
         <translation>停止；正在运行的试验标记为已中断</translation>
+    </message>
+    <message>
+        <source>Nothing ran: the project&apos;s program is not trusted.</source>
+        <translation>未运行任何内容：项目的程序未被信任。</translation>
     </message>
     <message>
         <source>Nothing ran: the project&apos;s Python file is not trusted.</source>
@@ -924,6 +1075,29 @@
     </message>
 </context>
 <context>
+    <name>TrialLog</name>
+    <message>
+        <source>Follow the running trial</source>
+        <translation>跟随正在运行的试验</translation>
+    </message>
+    <message>
+        <source>While a run goes on, show the log of the trial that started last; off: the log of the trial selected in the table</source>
+        <translation>运行期间显示最近开始的试验的日志；关闭时：显示表格中所选试验的日志</translation>
+    </message>
+    <message>
+        <source>Select a trial of a program baseline to see what it printed.</source>
+        <translation>选择一个以程序为基准模型的试验，查看它打印的内容。</translation>
+    </message>
+    <message>
+        <source>Trial #{number} trained with the built-in training, which keeps no program log; its messages are in Trial detail.</source>
+        <translation>试验 #{number} 使用内置训练，没有程序日志；它的消息见“试验详情”。</translation>
+    </message>
+    <message>
+        <source>Trial #{number} ({state}): {path}</source>
+        <translation>试验 #{number}（{state}）：{path}</translation>
+    </message>
+</context>
+<context>
     <name>TrialWorkspace</name>
     <message>
         <source>Diagnosis</source>
@@ -932,6 +1106,10 @@
     <message>
         <source>Trial detail</source>
         <translation>试验详情</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>日志</translation>
     </message>
 </context>
 <context>
@@ -1191,6 +1369,34 @@
         <translation>项目的 {role} 文件不存在：
 
 {path}</translation>
+    </message>
+    <message>
+        <source>Run your training program?</source>
+        <translation>运行你的训练程序？</translation>
+    </message>
+    <message>
+        <source>This project trains by running a program of its own:</source>
+        <translation>此项目通过运行它自己的程序来训练：</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;It runs &lt;code&gt;{path}&lt;/code&gt;&lt;/p&gt;</source>
+        <translation>&lt;p&gt;它运行 &lt;code&gt;{path}&lt;/code&gt;&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;in &lt;code&gt;{path}&lt;/code&gt;&lt;/p&gt;</source>
+        <translation>&lt;p&gt;位于 &lt;code&gt;{path}&lt;/code&gt;&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>TuneStudio remembers your answer until the file changes.</source>
+        <translation>TuneStudio 会记住你的回答，直到该文件被修改。</translation>
+    </message>
+    <message>
+        <source>TuneStudio remembers your answer until the command changes.</source>
+        <translation>TuneStudio 会记住你的回答，直到该命令被修改。</translation>
+    </message>
+    <message>
+        <source>Each trial runs it with your permissions. Run it only if you wrote it or trust where it came from.</source>
+        <translation>每个试验都以你的权限运行它。只有当它是你写的，或你信任它的来源时才运行。</translation>
     </message>
     <message>
         <source>Run your Python file?</source>

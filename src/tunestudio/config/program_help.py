@@ -3,7 +3,8 @@ arguments its argparse parser declares (types, defaults and choices exactly, thr
 `tunestudio.help_probe`); for any other program, or a Python one whose parser is not argparse,
 the options its help text lists (`--lr LR   learning rate (default: 0.001)`), typed from their
 defaults. Running `--help` runs the user's program up to its argument parsing, so callers ask
-only on the user's request."""
+only on the user's request. Here in the config layer (standard library and the config models
+only), so the window reads it without loading the search layer."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def read_help_parameters(program: ProgramConfig, base_dir: Path,
     words = shlex.split(program.command)
     folder = program_folder(program, base_dir)
     env = {**os.environ, **program.env}
-    here = str(Path(__file__).resolve().parents[3])  # the folder that holds tunestudio/
+    here = str(Path(__file__).resolve().parents[2])  # the folder that holds tunestudio/
     env["PYTHONPATH"] = os.pathsep.join([here, *filter(None, [env.get("PYTHONPATH")])])
     with tempfile.TemporaryDirectory(prefix="tunestudio-help-") as tmp:
         probe = Path(tmp) / "arguments.json"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tunestudio.config.program import ProgramConfig, ProgramParameter
-from tunestudio.search.program.help_reader import (
+from tunestudio.config.program_help import (
     ProgramHelpError,
     from_help_text,
     read_help_parameters,
