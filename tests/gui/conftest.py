@@ -4,12 +4,13 @@ the typist (helpers in gui_helpers.py), and a check that no test leaves a QThrea
 
 from __future__ import annotations
 
+import gc
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThread, QThreadPool
+from PySide6.QtCore import QCoreApplication, QEvent, QThread, QThreadPool
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -22,10 +23,26 @@ from tunestudio.gui.common.settings import Settings
 
 @pytest.fixture(scope="session", autouse=True)
 def gc_in_gui_thread(qapp: QApplication) -> Iterator[None]:
-    """As in the app: cyclic garbage is collected in the GUI thread only (see gc_policy)."""
+    """As in the app, cyclic garbage is collected in the GUI thread only (see gc_policy); but
+    between tests (`collect_between_tests`), not on the app's timer."""
     collector = collect_in_gui_thread(qapp)
+    collector.pause()
     yield
     collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def collect_between_tests(gc_in_gui_thread: None) -> Iterator[None]:
+    """After a test, Qt first deletes the widgets scheduled for deletion (pytest-qt's and the
+    fixtures' deleteLater), then Python's collector frees their wrappers. On the timer, a
+    collection could fall between the two, inside pytest-qt's event processing, where Qt
+    defers those deletions: the collector then freed the wrapper of a closed view whose C++
+    side was still there and shiboken deleted it in the middle of the tree's teardown (a
+    segfault in ~QWidget, one run in a few, CI's exit 139)."""
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    gc.freeze()  # what survives is long-lived: the next test's collection skips it
 
 
 @pytest.fixture(autouse=True)

@@ -22,8 +22,10 @@ class Cyclic(QObject):
 
 def test_the_app_collects_in_the_gui_thread_only(qapp: QApplication, qtbot: QtBot) -> None:
     assert make_app() is qapp
-    assert qapp.findChild(GuiThreadCollector) is not None
+    collector = qapp.findChild(GuiThreadCollector)
+    assert collector is not None
     assert not gc.isenabled()
+    collector.resume()  # the GUI tests collect between tests (conftest): the app's timer here
     ref = weakref.ref(Cyclic())
 
     kept: list[list[object]] = []
@@ -35,7 +37,10 @@ def test_the_app_collects_in_the_gui_thread_only(qapp: QApplication, qtbot: QtBo
     worker.start()
     worker.join()
     assert ref() is not None, "a worker thread collected a Qt object"
-    qtbot.waitUntil(lambda: ref() is None, timeout=5_000)
+    try:
+        qtbot.waitUntil(lambda: ref() is None, timeout=5_000)
+    finally:
+        collector.pause()
 
 
 def test_the_timer_never_runs_a_full_collection(qapp: QApplication, qtbot: QtBot) -> None:

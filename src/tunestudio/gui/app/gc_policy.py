@@ -62,6 +62,14 @@ class GuiThreadCollector(QObject):
         gc.collect()
         gc.freeze()
 
+    def pause(self) -> None:
+        """No collection on the timer until `resume()` (automatic collection stays off): for a
+        caller that collects at moments of its own, as the GUI tests do between tests."""
+        self._timer.stop()
+
+    def resume(self) -> None:
+        self._timer.start()
+
     def stop(self) -> None:
         self._timer.stop()
         gc.unfreeze()
