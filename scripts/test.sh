@@ -44,9 +44,18 @@ fi
 echo "==> ruff";         "$bin/ruff" check src tests benchmarks packaging
 echo "==> mypy";         "$bin/mypy" src
 echo "==> lint-imports"; "$bin/lint-imports"
+# The suite spread over the machine's cores with pytest-xdist (2 on CI, at most 4), each
+# module's tests on one worker so they share its module-scoped runs;
+# TUNESTUDIO_TEST_WORKERS=1 runs everything in one process, N in N.
+workers="${TUNESTUDIO_TEST_WORKERS:-auto}"
+xdist=()
+if [ "$workers" != 1 ]; then
+  xdist=(-n "$workers" --dist loadscope)
+  [ "$workers" = auto ] && xdist+=(--maxprocesses 4)
+fi
 echo "==> pytest"
 set +e
-"$bin/python" -m pytest "$@"
+"$bin/python" -m pytest "${xdist[@]}" "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
