@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from cli_helpers import tunestudio as _cli
 from tiny_projects import tiny_project
 from tunestudio import paths
 from tunestudio.config import (
@@ -50,9 +51,6 @@ def _project(path: Path) -> Project:
     return project
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=600, check=False)
 
 
 def _trials(path: Path) -> list[dict[str, Any]]:

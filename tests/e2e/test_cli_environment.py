@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import tunestudio
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, FloatDimension, PythonModel, save_project
 
@@ -19,9 +20,6 @@ NET = ("import torch\n"
        "    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, n_outputs))\n")
 
 
-def tunestudio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=300, check=False)
 
 
 def _git(folder: Path, *args: str) -> None:

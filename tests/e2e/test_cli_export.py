@@ -7,18 +7,14 @@ import csv
 import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from cli_helpers import tunestudio
 from tunestudio.cli.history import write_rows
 
 CASES = Path(__file__).parents[1] / "cases"
 
 
-def tunestudio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=600)
 
 
 def test_csv_writes_every_float_in_full_and_the_table_rounds_for_the_eye() -> None:

@@ -5,17 +5,11 @@ error."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from cli_helpers import tunestudio as _cli
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, save_project
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=300, check=False)
 
 
 def test_export_model_writes_checked_files(tmp_path: Path) -> None:
@@ -28,7 +22,9 @@ def test_export_model_writes_checked_files(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         result = json.loads(done.stdout.strip().splitlines()[-1])
         assert result["format"] == fmt and result["same_predictions"] is True
-        assert result["checked_samples"] > 50 and result["max_abs_difference"] < 1e-6
+        # float32 rounding only: TorchScript's profiling executor fuses the graph once it has
+        # run a few times (in a process that exported before: 1.9e-6 on logits of ~10)
+        assert result["checked_samples"] > 50 and result["max_abs_difference"] < 1e-5
         assert out.is_file() and Path(result["metadata"]).is_file()
         assert "largest output difference" in done.stderr
     missing = _cli("export-model", str(path), "--trial", "7", "-o", str(tmp_path / "x.pt"))

@@ -5,14 +5,12 @@ augmentation by `tunestudio train` to at least 90% validation accuracy."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli_helpers import tunestudio
 from tunestudio import paths
 
 DATASETS = '''
@@ -49,9 +47,6 @@ def make_datasets(split_seed):
 '''
 
 
-def tunestudio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=300, env=os.environ.copy())
 
 
 def train(project: Path, epochs: int) -> dict[str, Any]:

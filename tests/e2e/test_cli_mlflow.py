@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_helpers import tunestudio
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, save_project
 
 mlflow = pytest.importorskip("mlflow", reason="pip install 'tunestudio[mlflow]'")
 
 
-def tunestudio(*args: str, env: dict[str, str] | None = None
-               ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=600, check=False, env=env)
 
 
 def test_export_to_mlflow_reads_back_one_run_per_trial(tmp_path: Path) -> None:

@@ -5,17 +5,11 @@ search where one knob clearly matters and another does not."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from cli_helpers import tunestudio
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, FloatDimension, load_project, save_project
-
-
-def tunestudio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=600, check=False)
 
 
 def test_rerun_top_trials_with_seeds(tmp_path: Path) -> None:

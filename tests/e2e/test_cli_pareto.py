@@ -4,19 +4,13 @@ of Optuna's own Pareto front, `study.best_trials`, each with both values."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import optuna
 
+from cli_helpers import tunestudio
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, Objective, save_project
-
-
-def tunestudio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=600, check=False)
 
 
 def test_info_and_run_list_optunas_pareto_front(tmp_path: Path) -> None:

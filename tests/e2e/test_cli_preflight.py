@@ -4,17 +4,11 @@ nonzero exit, no trial started."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from cli_helpers import tunestudio
 from tiny_projects import tiny_project
 from tunestudio.config import CsvData, DataConfig, save_project
-
-
-def tunestudio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=600)
 
 
 def test_run_with_a_missing_data_file_is_refused_with_one_message(tmp_path: Path) -> None:

@@ -7,16 +7,13 @@ import csv
 import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_helpers import tunestudio
 
 CASES = Path(__file__).parents[1] / "cases"
 
 
-def tunestudio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=600)
 
 
 def test_a_new_baseline_runs_the_plan_again_and_marks_the_old_trials(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import optuna
 
+from cli_helpers import tunestudio
 from tiny_projects import tiny_project
 from tunestudio.config import (
     Budget,
@@ -22,11 +23,6 @@ from tunestudio.config import (
     PrunerConfig,
     save_project,
 )
-
-
-def tunestudio(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def test_tpe_with_median_pruning_lists_every_trial_and_optuna_agrees(tmp_path: Path) -> None:

@@ -4,19 +4,13 @@ own reader finds one run per trial with all its steps and the HParams summary.""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from cli_helpers import tunestudio
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, save_project
-
-
-def tunestudio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=600, check=False)
 
 
 def test_run_and_export_write_one_tensorboard_run_per_trial(tmp_path: Path) -> None:

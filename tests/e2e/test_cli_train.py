@@ -11,10 +11,7 @@ from typing import Any
 
 import pytest
 
-
-def tunestudio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tunestudio", *args], capture_output=True,
-                          text=True, timeout=300)
+from cli_helpers import tunestudio
 
 
 @pytest.fixture

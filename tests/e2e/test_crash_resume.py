@@ -109,7 +109,7 @@ def test_kill_nine_during_a_fused_group(tmp_path: Path) -> None:
     lr = CategoricalDimension(path="optimizer.lr", choices=[0.03, 0.01, 1e-6, 2e-6])
     base = tiny_project({"strategy": "grid", "dimensions": [lr], "budget": Budget(trials=None),
                          "fuse": "fixed", "fuse_trials": 4, "pruner": PrunerConfig(kind="none")},
-                        epochs=150, fraction=0.5)
+                        epochs=60, fraction=0.5)
     baseline = base.baseline.model_copy(update={"early_stopping": EarlyStoppingConfig(
         monitor="val_accuracy", target=0.85, patience=1000)})
     project = Project.model_validate(base.model_copy(update={"baseline": baseline}).model_dump())
