@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from tunestudio.engine.runtime import THREADS_ENV, torch_threads, warm_up
     from tunestudio.engine.schedules import planned_lr, warmup_steps
     from tunestudio.engine.trainer import Trainer
+    from tunestudio.engine.trial import Trial
     from tunestudio.engine.user_code import UserFunctionError
 
 # name -> the module that defines it
@@ -62,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "StepEvent": "tunestudio.engine.events",
     "THREADS_ENV": "tunestudio.engine.runtime",
     "Trainer": "tunestudio.engine.trainer",
+    "Trial": "tunestudio.engine.trial",
     "TrainerHooks": "tunestudio.engine.events",
     "UserFunctionError": "tunestudio.engine.user_code",
     "available_devices": "tunestudio.engine.devices",
@@ -104,6 +106,7 @@ __all__ = [
     "StepEvent",
     "Trainer",
     "TrainerHooks",
+    "Trial",
     "UserFunctionError",
     "available_devices",
     "batch_bounds",

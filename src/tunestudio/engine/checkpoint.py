@@ -28,7 +28,7 @@ from tunestudio.engine.events import FitResult, TrainerHooks
 from tunestudio.errors import TuneStudioError
 
 if TYPE_CHECKING:
-    from tunestudio.engine.trainer import Trainer
+    from tunestudio.engine.trial import Trial
 
 FORMAT = 1
 LATEST = "latest.pt"
@@ -43,40 +43,28 @@ class CheckpointError(TuneStudioError):
 
 # --- capture and restore -------------------------------------------------------------------
 
-def capture(trainer: Trainer, epochs_done: int) -> State | None:
-    """The full training state after `epochs_done` whole epochs (the trainer's step counter
-    must be at that epoch's end). None when the fit cannot be checkpointed now: it has just
-    diverged (the buffered steps it flushes first say so) or it has no model."""
+def capture(trainer: Trial, epochs_done: int) -> State | None:
+    """The full training state after `epochs_done` whole epochs (the trial's step counter
+    must be at that epoch's end): the trial's own state (`TrialState.state_dict`), its model,
+    optimiser and gradient scaler, every global RNG state and the data's statistics. None when
+    the fit cannot be checkpointed now: it has just diverged (the buffered steps it flushes
+    first say so) or it has no model."""
     if trainer.model is None or trainer.optimizer is None or trainer.datasets is None:
         return None
-    diverged = trainer._recorder.flush()  # the steps before the checkpoint reach the hooks
-    if diverged is not None:
-        trainer._divergence = diverged
-        trainer.request_stop("diverged", diverged.message())
+    if not trainer.flush_steps():  # the steps before the checkpoint reach the hooks
         return None
-    schedule = trainer.schedule
-    plateau = schedule.plateau if schedule is not None else None
-    early = trainer._early
+    own = trainer.state.state_dict()
     return {
+        **own,
         "format": FORMAT,
         "config_json": config_json(trainer),
         "seed": trainer.seed,
-        "step": trainer.step,
         "epoch": epochs_done,
-        "evaluated_at": trainer._evaluated_at,
         "model": _cpu(trainer.model.state_dict()),
         "optimizer": _cpu(trainer.optimizer.state_dict()),
-        "scaler": trainer._scaler.state_dict() if trainer._scaler is not None else None,
-        "plateau": None if plateau is None else {
-            "scale": plateau.scale, "cuts": plateau.cuts, "best": plateau.best,
-            "bad": plateau.bad},
-        "early_stopping": {"best": early.best, "best_epoch": early.best_epoch,
-                           "bad": early.bad},
-        "metrics": dict(trainer.metrics),
-        "best": dict(trainer.best),
-        "best_at": {k: dict(v) for k, v in trainer.best_at.items()},
+        "scaler": trainer.scaler.state_dict() if trainer.scaler is not None else None,
         "duration_s": trainer.duration_s(),
-        "rng": rng_states(trainer),
+        "rng": {**own["rng"], **global_rng_states()},
         "data": data_stats(trainer),
     }
 
@@ -101,8 +89,8 @@ def snapshot(state: State | None) -> State | None:
     return None if state is None else own(state)
 
 
-def restore(trainer: Trainer, state: Mapping[str, Any]) -> int:
-    """Put `state` back into a trainer that is set up and about to train; returns the 0-based
+def restore(trainer: Trial, state: Mapping[str, Any]) -> int:
+    """Put `state` back into a trial that is set up and about to train; returns the 0-based
     epoch to continue with. Raises CheckpointError when the state was saved for another
     config or seed, or does not fit the model (a changed architecture)."""
     assert trainer.model is not None and trainer.optimizer is not None
@@ -113,34 +101,23 @@ def restore(trainer: Trainer, state: Mapping[str, Any]) -> int:
             state.get("seed") != trainer.seed:
         raise CheckpointError("the checkpoint was saved for another config or seed")
     epoch, step = int(state["epoch"]), int(state["step"])
-    if step != epoch * trainer._spe:
+    spe = trainer.steps_per_epoch
+    if step != epoch * spe:
         raise CheckpointError(f"the checkpoint's step {step} is not the end of epoch {epoch} "
-                              f"({trainer._spe} steps per epoch)")
+                              f"({spe} steps per epoch)")
     try:
         trainer.model.load_state_dict(state["model"])
         trainer.optimizer.load_state_dict(state["optimizer"])
-        if trainer._scaler is not None and state.get("scaler"):
-            trainer._scaler.load_state_dict(state["scaler"])
+        if trainer.scaler is not None and state.get("scaler"):
+            trainer.scaler.load_state_dict(state["scaler"])
     except (RuntimeError, KeyError, ValueError) as exc:
         raise CheckpointError(f"the checkpoint does not fit the model: {exc}") from None
-    plateau = trainer.schedule.plateau if trainer.schedule is not None else None
-    if plateau is not None and state.get("plateau"):
-        for name, value in state["plateau"].items():
-            setattr(plateau, name, value)
-    for name, value in state["early_stopping"].items():
-        setattr(trainer._early, name, value)
-    trainer.metrics = dict(state["metrics"])
-    trainer.best = dict(state["best"])
-    trainer.prior_duration_s = float(state.get("duration_s", 0.0))  # the runs before
-    # a checkpoint written before best_at was kept: the trial reports its later bests only
-    trainer.best_at = {k: dict(v) for k, v in state.get("best_at", {}).items()}
-    trainer.step = step
-    trainer._evaluated_at = int(state["evaluated_at"])
-    _set_rng_states(trainer, state["rng"])
+    trainer.restore(state)
+    _set_global_rng_states(state["rng"])
     return epoch
 
 
-def config_json(trainer: Trainer) -> str:
+def config_json(trainer: Trial) -> str:
     """The trainer's config as JSON, made once per config (configs are immutable): a search's
     trial captures its state at every epoch, and the JSON was a fifth of each capture."""
     made = trainer.__dict__.get("_config_json")
@@ -149,7 +126,7 @@ def config_json(trainer: Trainer) -> str:
     return str(made[1])
 
 
-def data_stats(trainer: Trainer) -> dict[str, Any]:
+def data_stats(trainer: Trial) -> dict[str, Any]:
     """The data's statistics a model needs at inference: the regression target's mean and
     standard deviation, the per-channel normalisation `(mean, std)` fitted on the training
     split (image sources; the model applies it, and it is in the model's weights too), the
@@ -182,14 +159,16 @@ def _cpu(value: Any) -> Any:
     return value
 
 
-def rng_states(trainer: Trainer) -> dict[str, Any]:
-    """Every random generator's state a checkpoint restores: the trainer's batch order (and
+def rng_states(trainer: Trial) -> dict[str, Any]:
+    """Every random generator's state a checkpoint restores: the trial's batch order (and
     augmentation), torch's (CPU and CUDA), numpy's and Python's."""
-    augment = getattr(trainer, "_augment", None)
+    return {**trainer.state.state_dict()["rng"], **global_rng_states()}
+
+
+def global_rng_states() -> dict[str, Any]:
+    """The process's random generators' states: torch's (CPU and CUDA), numpy's, Python's."""
     kind, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
     return {
-        "batch_order": trainer._generator.get_state(),
-        "augment": augment.generator.get_state() if augment is not None else None,
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         "numpy": {"kind": kind, "keys": torch.from_numpy(np.asarray(keys).astype(np.int64)),
@@ -198,11 +177,7 @@ def rng_states(trainer: Trainer) -> dict[str, Any]:
     }
 
 
-def _set_rng_states(trainer: Trainer, rng: Mapping[str, Any]) -> None:
-    trainer._generator.set_state(rng["batch_order"])
-    augment = getattr(trainer, "_augment", None)
-    if augment is not None and rng.get("augment") is not None:
-        augment.generator.set_state(rng["augment"])
+def _set_global_rng_states(rng: Mapping[str, Any]) -> None:
     torch.set_rng_state(rng["torch"])
     if rng.get("cuda") and torch.cuda.is_available() and \
             len(rng["cuda"]) == torch.cuda.device_count():
@@ -301,20 +276,21 @@ class CheckpointHook(TrainerHooks):
     def best(self) -> Path:
         return self.folder / BEST
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         last = epoch + 1 == trainer.config.training.epochs
         if (epoch + 1) % self.every_epochs == 0 or last or self._improved(trainer):
             self._write(trainer, epoch + 1)
 
-    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
         # The final evaluation comes after the last epoch's hook when evaluations are sparse;
         # that hook may have written this step's state already, before the evaluation.
-        if result.status in ("completed", "stopped_early", "pruned") and trainer._spe and \
-                trainer.step % trainer._spe == 0 and self._improved(trainer):
-            self._write(trainer, trainer.step // trainer._spe)
+        spe = trainer.steps_per_epoch
+        if result.status in ("completed", "stopped_early", "pruned") and spe and \
+                trainer.step % spe == 0 and self._improved(trainer):
+            self._write(trainer, trainer.step // spe)
 
-    def _improved(self, trainer: Trainer) -> bool:
-        if self.monitor is None or trainer._evaluated_at != trainer.step:
+    def _improved(self, trainer: Trial) -> bool:
+        if self.monitor is None or not trainer.evaluated:
             return False
         value = trainer.metrics.get(self.monitor)
         if value is None or not math.isfinite(value):
@@ -324,7 +300,7 @@ class CheckpointHook(TrainerHooks):
         mode = metric_mode(self.monitor)
         return value > self.best_value if mode == "max" else value < self.best_value
 
-    def _write(self, trainer: Trainer, epochs_done: int) -> None:
+    def _write(self, trainer: Trial, epochs_done: int) -> None:
         improved = self._improved(trainer)
         state = capture(trainer, epochs_done)
         if state is None:

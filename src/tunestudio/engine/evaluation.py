@@ -55,6 +55,7 @@ def evaluate_split(trainer: Trainer, split: SplitName) -> dict[str, float]:
     `{split}_accuracy` or `{split}_mse`/`_mae`/`_r2`."""
     _, data = _parts(trainer)
     output, y = split_outputs(trainer, split)
+    assert trainer.loss_fn is not None  # split_outputs set the trainer up
     with torch.inference_mode():
         values = {f"{split}_loss": trainer.loss_fn(output, y)}
         values.update(metric_tensors(trainer.config.task, output, y, data.target_std, split))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from tunestudio.engine.trainer import Trainer
+    from tunestudio.engine.trial import Trial
 
 FitStatus = Literal[
     "completed", "stopped_early", "stopped", "pruned", "diverged", "out_of_memory", "failed"
@@ -94,23 +94,23 @@ class FitResult:
 
 class TrainerHooks:
     """Lightning-style observer: every method does nothing, override what you need. Calls come
-    from the thread that runs `Trainer.fit`; the trainer passes itself first so a hook can call
-    `trainer.request_stop(...)`."""
+    from the thread that runs the fit; the trial (`engine.trial.Trial`: a lone `Trainer`, or a
+    fused group's member) passes itself first so a hook can call `trainer.request_stop(...)`."""
 
-    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+    def on_fit_start(self, trainer: Trial, event: FitStartEvent) -> None:
         """Before the first step."""
 
-    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+    def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
         """After each optimisation step (batched and slightly delayed on CUDA, never lost)."""
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         """After the last step of 0-based `epoch` (and its evaluation, if one was due)."""
 
-    def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+    def on_evaluate_end(self, trainer: Trial, event: EvalEvent) -> None:
         """After each validation pass, before early stopping looks at it."""
 
-    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
         """Once, whatever the outcome."""
 
-    def on_exception(self, trainer: Trainer, exc: BaseException) -> None:
+    def on_exception(self, trainer: Trial, exc: BaseException) -> None:
         """An exception ended the fit (it becomes a failed or out-of-memory result)."""

@@ -60,7 +60,7 @@ def lr_range_test(config: RunConfig, base_dir: Path | None = None, *, steps: int
     def batches() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Epoch after epoch of the trainer's own batches (device tensors or its loader)."""
         while True:
-            yield from trainer._epoch_batches(n_train, sizes, generator)
+            yield from trainer.epoch_batches(n_train, sizes, generator)
 
     for i, (lr, (xb, yb)) in enumerate(zip(schedule, batches(), strict=False)):
         if stop_event is not None and stop_event.is_set():

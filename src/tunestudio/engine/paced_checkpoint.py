@@ -42,7 +42,7 @@ import torch
 from tunestudio.engine.checkpoint import CheckpointHook, State, capture, save
 from tunestudio.engine.checkpoint import snapshot as _snapshot
 from tunestudio.engine.events import FitResult
-from tunestudio.engine.trainer import Trainer
+from tunestudio.engine.trial import Trial
 
 GROUP_MIN_INTERVAL_S = 30.0  # a fused group's members write resume files at most this often
 
@@ -82,7 +82,7 @@ class PacedCheckpointHook(CheckpointHook):
         self._written_at = time.monotonic()
         self._pending: Future[None] | None = None
 
-    def needs_state(self, trainer: Trainer, epoch: int) -> bool:
+    def needs_state(self, trainer: Trial, epoch: int) -> bool:
         """Whether `on_epoch_end` will capture the trainer's state (a fused group syncs the
         member's model and optimiser only then; an improvement alone is kept by the member's
         `capture_later`, without a sync)."""
@@ -97,7 +97,7 @@ class PacedCheckpointHook(CheckpointHook):
         return self._epoch_due(epoch) and \
             time.monotonic() - self._written_at >= self.min_interval_s
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         improved = self._improved(trainer)
         due = self._due(epoch)
         held = self.hold_latest and self._epoch_due(epoch)
@@ -122,7 +122,7 @@ class PacedCheckpointHook(CheckpointHook):
         if due:
             self._flush(trainer.step)
 
-    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
         if self.final_best_only and result.status not in ("completed", "stopped_early",
                                                           "stopped"):
             return  # pruned, diverged or failed: a search keeps no checkpoint of it
@@ -130,12 +130,13 @@ class PacedCheckpointHook(CheckpointHook):
         best_only = ended and self.final_best_only
         # The final evaluation of sparse evaluations comes after the last epoch's hook, which
         # may hold this step's state already, taken before the evaluation.
-        if ended and trainer._spe and trainer.step % trainer._spe == 0 and \
+        spe = trainer.steps_per_epoch
+        if ended and spe and trainer.step % spe == 0 and \
                 (self._latest is None or self._latest["step"] != trainer.step or
                  self._improved(trainer)):
             improved = self._improved(trainer)
             if improved or not (best_only and self._has_best()):
-                state = _snapshot(capture(trainer, trainer.step // trainer._spe))
+                state = _snapshot(capture(trainer, trainer.step // spe))
                 if state is not None:
                     if improved:
                         self.best_value = trainer.metrics[self.monitor or ""]
@@ -237,12 +238,10 @@ def _checkpoint_thread() -> ThreadPoolExecutor:
         return _thread
 
 
-def _capture_later(trainer: Trainer) -> Callable[[int], Callable[[], State | None]] | None:
+def _capture_later(trainer: Trial) -> Callable[[int], Callable[[], State | None]] | None:
     """A trainer's `capture_later(epochs_done)`, if it offers one: it keeps what the state at
     this epoch's end needs and returns the function that makes that state (a snapshot)."""
-    later: Callable[[int], Callable[[], State | None]] | None = getattr(
-        trainer, "capture_later", None)
-    return later
+    return trainer.capture_later
 
 
 def _save_quick(state: Mapping[str, Any], path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from tunestudio.engine.events import EvalEvent, FitResult, FitStartEvent, StepEvent, TrainerHooks
-from tunestudio.engine.trainer import Trainer
+from tunestudio.engine.trial import Trial
 
 STEP_REFRESH_S = 0.25  # at most this often the bar is redrawn
 
@@ -28,7 +28,7 @@ class ProgressLine(TrainerHooks):
         self.bar: Any = None  # the tqdm bar while a live run trains
         self._done = 0  # steps counted on the bar
 
-    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+    def on_fit_start(self, trainer: Trial, event: FitStartEvent) -> None:
         self.total, self.spe = event.total_steps, event.steps_per_epoch
         self._write(f"training on {event.device}: {event.n_train} train / {event.n_val} "
                     f"validation samples, {event.n_parameters} parameters, "
@@ -38,7 +38,7 @@ class ProgressLine(TrainerHooks):
                             dynamic_ncols=True, mininterval=STEP_REFRESH_S, leave=False)
             self._done = 0  # a resumed run's first step moves the bar to where it goes on
 
-    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+    def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
         if self.bar is None:
             return
         self.bar.set_postfix_str(f"epoch {event.epoch + 1}  loss {event.loss:.4g}  lr "
@@ -47,7 +47,7 @@ class ProgressLine(TrainerHooks):
         self.bar.update(event.step - self._done)
         self._done = event.step
 
-    def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+    def on_evaluate_end(self, trainer: Trial, event: EvalEvent) -> None:
         shown = [k for k in event.metrics if k.startswith("val_")] or list(event.metrics)
         if self.metric is not None and self.metric in event.metrics:
             shown = [self.metric, *[k for k in shown if k != self.metric]]
@@ -55,7 +55,7 @@ class ProgressLine(TrainerHooks):
         self._write(f"epoch {event.epoch:g}/{self.total / self.spe:g}  train_loss "
                     f"{_fmt(event.train_loss)}  {values}  {event.wall_s:.1f} s")
 
-    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None

@@ -14,29 +14,21 @@ import contextlib
 import gc
 import math
 import threading
-import time
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
-from tunestudio.config import PythonModel, RunConfig
+from tunestudio.config import RunConfig
 from tunestudio.engine import checkpoint
 from tunestudio.engine.augment import make_augment
 from tunestudio.engine.batching import batch_bounds
-from tunestudio.engine.best import note_evaluation
 from tunestudio.engine.data import Splits
 from tunestudio.engine.dataset import DataError
 from tunestudio.engine.devices import resolve_device
-from tunestudio.engine.early_stopping import EarlyStopping
 from tunestudio.engine.events import (
-    FIT_STATUSES,
-    EvalEvent,
     FitResult,
     FitStartEvent,
     FitStatus,
@@ -52,33 +44,28 @@ from tunestudio.engine.loader_data import (
     to_device,
     train_loader,
 )
-from tunestudio.engine.metrics import (
-    AutocastFactory,
-    evaluate_tensors,
-    gather,
-    make_loss,
-    metric_tensors,
-)
+from tunestudio.engine.metrics import evaluate_tensors, gather, make_loss, metric_tensors
 from tunestudio.engine.models import build_model, check_output, count_parameters
 from tunestudio.engine.optimizers import build_optimizer, l1_penalty, penalised_weights
 from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
 from tunestudio.engine.schedules import LRSchedule
 from tunestudio.engine.step_recorder import Divergence, StepRecorder
-from tunestudio.engine.user_code import UserFunctionError
-from tunestudio.errors import TuneStudioError
+from tunestudio.engine.trial import (
+    Trial,
+    all_finite,
+    classify,
+    determinism,
+    is_out_of_memory,
+    overriding,
+)
 
-PAUSE_POLL_S = 0.05
 
-
-class Trainer:
-    """Trains `config` once. `device` and `seed` override the config's (a search repeats a
-    trial with other seeds); relative data and model paths resolve against `base_dir` (the
-    project file's folder). `stop_event` ends the fit before the next step; while
-    `pause_event` is set the fit waits. `resume` is a checkpoint state
-    (engine.checkpoint.load) to continue from at its epoch; one that does not fit this config
-    makes the fit fail before its first step. `datasets` may be given to skip loading (k-fold).
-    After `setup()` (called by `fit`), `model`, `device` and `datasets` are ready for the
-    evaluation helpers."""
+class Trainer(Trial):
+    """Trains `config` once: a Trial (see engine.trial) that trains itself. `resume` is a
+    checkpoint state (engine.checkpoint.load) to continue from at its epoch; one that does not
+    fit this config makes the fit fail before its first step. `datasets` may be given to skip
+    loading (k-fold). The other arguments are `Trial`'s. After `setup()` (called by `fit`),
+    `model`, `device` and `datasets` are ready for the evaluation helpers."""
 
     def __init__(self, config: RunConfig, *, hooks: Sequence[TrainerHooks] = (),
                  base_dir: Path | None = None, device: str | None = None,
@@ -86,53 +73,15 @@ class Trainer:
                  pause_event: threading.Event | None = None, step_events: bool = True,
                  datasets: Splits | LoaderSplits | None = None,
                  resume: Mapping[str, Any] | None = None):
-        self.config = config
-        self.hooks = list(hooks)
-        self.base_dir = base_dir
-        self.device: str = device or config.training.device
-        self.seed = config.training.seed if seed is None else seed
-        self.stop_event = stop_event
-        self.pause_event = pause_event
-        self.step_events = step_events
-        self.datasets: Splits | LoaderSplits | None = datasets
+        super().__init__(config, hooks=hooks, base_dir=base_dir, device=device, seed=seed,
+                         stop_event=stop_event, pause_event=pause_event,
+                         step_events=step_events, datasets=datasets)
         self.resume = resume
         self.start_epoch = 0
-        self.model: nn.Module | None = None
-        self.optimizer: torch.optim.Optimizer | None = None
-        self.schedule: LRSchedule | None = None
-        self.step = 0
-        self.metrics: dict[str, float] = {}
-        self.best: dict[str, float] = {}
-        self.best_at: dict[str, dict[str, float]] = {}  # metric -> its best evaluation
-        self._stop: tuple[FitStatus, str] | None = None
-        self._started = 0.0
-        # training time of earlier runs of this trial (restored from its checkpoint), and,
-        # for a member of a fused group, where its own share of the group's time comes from
-        self.prior_duration_s = 0.0
-        self.time_source: Callable[[], float] | None = None
-        self._training_started = 0.0
-        self._paused_s = 0.0
         self._ready = False
         self._fitted = False
-        self._autocast: AutocastFactory | None = None
-        self._scaler: torch.amp.GradScaler | None = None
         self._train_loader: Iterable[Any] | None = None
         self._val_loader: Iterable[Any] | None = None
-
-    # --- control ---------------------------------------------------------------------------
-
-    def request_stop(self, status: str = "stopped", message: str = "") -> None:
-        """End the fit before the next step with this status (e.g. a pruner's "pruned"). The
-        first request wins. Safe to call from any thread."""
-        if status not in FIT_STATUSES:
-            raise ValueError(f"unknown status '{status}'; use one of {', '.join(FIT_STATUSES)}")
-        if self._stop is None:
-            self._stop = (status, message or "stop requested")
-
-    @property
-    def autocast(self) -> AutocastFactory | None:
-        """Mixed precision context for forward passes (CUDA only), or None."""
-        return self._autocast
 
     # --- setup -----------------------------------------------------------------------------
 
@@ -160,15 +109,18 @@ class Trainer:
         else:
             self._x_train = self._y_train = self._x_val = self._y_val = torch.empty(0)
         self._augment = make_augment(cfg.data.augment, data.input_shape, self.device, self.seed)
-        self._spe = len(batch_bounds(data.n_train, cfg.training.batch_size))
+        self.state.augment = self._augment.generator if self._augment is not None else None
+        self.state.plateau = self.schedule.plateau
+        self.steps_per_epoch = self._spe = len(batch_bounds(data.n_train,
+                                                            cfg.training.batch_size))
         # (batch size, loss, outputs, indices) of recent steps, for the running train metrics
         self._window: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
         amp = cfg.training.mixed_precision and self.device.startswith("cuda")
         if amp:
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-            self._autocast = lambda: torch.autocast("cuda", dtype=dtype)
+            self.autocast = lambda: torch.autocast("cuda", dtype=dtype)
             if dtype == torch.float16:
-                self._scaler = torch.amp.GradScaler("cuda")
+                self.scaler = torch.amp.GradScaler("cuda")
         self.loss_fn = make_loss(cfg, half_outputs=amp)
         self._python_norm = self.device == "cpu" and self._uniform_grads
         self._ready = True
@@ -189,12 +141,11 @@ class Trainer:
         if self._fitted:
             raise RuntimeError("this Trainer has already run fit(); create a new Trainer")
         self._fitted = True
-        self._started = self._training_started = time.perf_counter()
-        self._paused_s = 0.0
+        self.start_clock()
         status: FitStatus = "completed"
         message, trace = "", None
         try:
-            with self._determinism():
+            with determinism(self.config):
                 self.setup()
                 status, message = self._train()
         except BaseException as exc:
@@ -203,45 +154,15 @@ class Trainer:
                     hook.on_exception(self, exc)
             if not isinstance(exc, Exception):
                 raise
-            status, message, trace = self._classify(exc)
+            if is_out_of_memory(exc):
+                self._release()
+            status, message, trace = classify(exc, self.config, self.device)
         # DataLoader worker processes end with their loaders, not when the Trainer is collected
         self._train_loader = self._val_loader = None
-        result = FitResult(status=status, message=message, metrics=dict(self.metrics),
-                           best=dict(self.best), epochs=self._epochs_done(), steps=self.step,
-                           duration_s=self.duration_s(), device=self.device,
-                           traceback=trace,
-                           normalization=getattr(self.datasets, "normalization", None),
-                           best_at={k: dict(v) for k, v in self.best_at.items()})
+        result = self.result(status, message, trace)
         for hook in self.hooks:
             hook.on_fit_end(self, result)
         return result
-
-    @contextlib.contextmanager
-    def _determinism(self) -> Iterator[None]:
-        if not self.config.training.deterministic:
-            yield
-            return
-        previous = torch.are_deterministic_algorithms_enabled()
-        torch.use_deterministic_algorithms(True, warn_only=True)
-        try:
-            yield
-        finally:
-            torch.use_deterministic_algorithms(previous)
-
-    def _classify(self, exc: Exception) -> tuple[FitStatus, str, str | None]:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if _is_out_of_memory(exc):
-            self._release()
-            bs = self.config.training.batch_size
-            return ("out_of_memory", f"out of memory on {self.device} at batch size {bs} "
-                    f"({text}); try a smaller batch size (e.g. {max(1, bs // 2)}) or a smaller "
-                    "model", None)
-        if isinstance(exc, UserFunctionError):
-            return "failed", str(exc), exc.user_traceback
-        if isinstance(exc, TuneStudioError):
-            return "failed", str(exc), None
-        return ("failed", f"{type(exc).__name__}: {text}",
-                "".join(traceback.format_exception(exc)))
 
     def _release(self) -> None:
         """Free device memory after running out of it."""
@@ -251,26 +172,6 @@ class Trainer:
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-
-    def _elapsed(self, since: float | None = None) -> float:
-        """Seconds since the fit began (or `since`), paused time excluded."""
-        start = self._started if since is None else since
-        return time.perf_counter() - start - self._paused_s
-
-    def duration_s(self) -> float:
-        """The trial's training time so far in seconds: this fit's (set-up included, paused
-        time excluded; a fused member's share of its group's, see `time_source`) plus that of
-        the runs before a resume, so an interrupted trial's time sums its segments."""
-        now = self.time_source() if self.time_source is not None else self._elapsed()
-        return self.prior_duration_s + now
-
-    def wall_s(self) -> float:
-        """Seconds of training so far: from the first step (set-up and data loading left out),
-        paused time excluded; the clock of StepEvent.wall_s and EvalEvent.wall_s."""
-        return self._elapsed(since=self._training_started)
-
-    def _epochs_done(self) -> float:
-        return self.step / self._spe if self._ready and self.step else 0.0
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -283,41 +184,39 @@ class Trainer:
         epochs = cfg.training.epochs
         self._fit_start_event(len(bounds), epochs * len(bounds))
 
-        on_step = _overriding(self.hooks, "on_step_end")
+        on_step = overriding(self.hooks, "on_step_end")
         emit: Callable[[StepEvent], None] | None = None
         if self.step_events and on_step:
             def emit(event: StepEvent) -> None:
                 for call in on_step:
                     call(self, event)
 
-        self._recorder = StepRecorder(self.device != "cpu", emit, self._scaler is None,
+        self._recorder = StepRecorder(self.device != "cpu", emit, self.scaler is None,
                                       clock=self.wall_s)
-        self._early = EarlyStopping(cfg.early_stopping, cfg.early_stopping_mode)
-        self._evaluated_at = -1
-        self._divergence: Divergence | None = None
-        self._generator = torch.Generator().manual_seed(self.seed)  # the batch order
+        self.step_flusher = self._flush_steps
         if self.resume is not None:
             self.start_epoch = checkpoint.restore(self, self.resume)
         self._first_step_finite: list[torch.Tensor | bool] | None = None
         self.model.train()
-        diverged = self._run_steps(bounds) or self._recorder.flush() or self._divergence
+        diverged = self._run_steps(bounds) or self._recorder.flush() or self.divergence
         if diverged is not None:
             return self._diverged(diverged)
-        if self._stop is not None:
-            return self._stop
+        if self.stop_requested is not None:
+            return self.stop_requested
         if self.stop_event is not None and self.stop_event.is_set():
             return "stopped", "stop requested"
-        if self._evaluated_at != self.step:
+        if not self.evaluated:
             self._evaluate()
-            if self._divergence is not None:
-                return self._diverged(self._divergence)
-        if self._stop is not None:  # a hook may ask for it at the final evaluation
-            return self._stop
+            if self.divergence is not None:
+                return self._diverged(self.divergence)
+        if self.stop_requested is not None:  # a hook may ask for it at the final evaluation
+            return self.stop_requested
         return "completed", f"trained {epochs} epoch(s), {self.step} steps"
 
-    def _stop_due(self) -> bool:
-        return self._stop is not None or (self.stop_event is not None and
-                                          self.stop_event.is_set())
+    def _flush_steps(self) -> None:
+        diverged = self._recorder.flush()
+        if diverged is not None:
+            self.note_divergence(diverged)
 
     def _run_steps(self, bounds: list[tuple[int, int]]) -> Divergence | None:
         """The epochs and steps; returns at the end, at a stop, or at divergence."""
@@ -326,18 +225,18 @@ class Trainer:
         assert self.datasets is not None
         n_train = self.datasets.n_train
         every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
-        on_epoch_end = _overriding(self.hooks, "on_epoch_end")
+        on_epoch_end = overriding(self.hooks, "on_epoch_end")
         pause_ev = self.pause_event
         lr_now = math.nan
         sizes = [end - start for start, end in bounds]
         for epoch in range(self.start_epoch, cfg.training.epochs):
-            for xb, yb in self._epoch_batches(n_train, sizes, self._generator):
+            for xb, yb in self.epoch_batches(n_train, sizes, self.state.generator):
                 n = len(yb)
-                if self._stop_due():
+                if self.stop_due():
                     return None
                 if pause_ev is not None and pause_ev.is_set():
-                    self._wait_while_paused(pause_ev)
-                    if self._stop_due():
+                    self._wait_while_paused()
+                    if self.stop_due():
                         return None
                 lr = self.schedule.lr(self.step)
                 if lr != lr_now:
@@ -357,7 +256,7 @@ class Trainer:
                 call(self, epoch)
         return None
 
-    def _epoch_batches(self, n_train: int, sizes: list[int], generator: torch.Generator
+    def epoch_batches(self, n_train: int, sizes: list[int], generator: torch.Generator
                        ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """One epoch of (inputs, targets) batches on the device: drawn by index permutation
         from the device tensors, or from the DataLoader (the same permutation rule)."""
@@ -401,22 +300,23 @@ class Trainer:
             xb = self._augment(xb)
         for p in self._params:  # as zero_grad(set_to_none=True), without its dynamo guard
             p.grad = None
-        if self._autocast is not None:
-            with self._autocast():
+        if self.autocast is not None:
+            with self.autocast():
                 output = model(xb)
         else:
             output = model(xb)
         if self.step == 0:
             check_output(output, n, self.datasets.n_outputs if self.datasets else 1,
                          self.config.task)
+        assert self.loss_fn is not None
         loss = self.loss_fn(output, yb)
         if self.step == 0:  # kept on the device, read only if the first step is not finite
-            self._first_step_finite = [_all_finite(xb), _all_finite(yb), _all_finite(output),
-                                       _all_finite(loss)]
+            self._first_step_finite = [all_finite(xb), all_finite(yb), all_finite(output),
+                                       all_finite(loss)]
         total = loss
         if self._l1_weights:
             total = loss + self.config.optimizer.l1 * l1_penalty(self._l1_weights)
-        scaler = self._scaler
+        scaler = self.scaler
         if scaler is not None:
             torch.autograd.backward(scaler.scale(total))
             scaler.unscale_(opt)
@@ -458,58 +358,23 @@ class Trainer:
         if len(window) > 2 * self._spe:
             del window[:-self._spe]
 
-    def _wait_while_paused(self, pause_ev: threading.Event) -> None:
+    def _wait_while_paused(self) -> None:
         self._recorder.flush()
-        began = time.perf_counter()
-        stop_ev = self.stop_event
-        while pause_ev.is_set() and self._stop is None:
-            if stop_ev is not None:
-                if stop_ev.wait(PAUSE_POLL_S):
-                    break
-            else:
-                time.sleep(PAUSE_POLL_S)
-        self._paused_s += time.perf_counter() - began
+        self.wait_while_paused()
         self._recorder.restart_clock()
 
     def _diverged(self, d: Divergence) -> tuple[FitStatus, str]:
-        """A non-finite step: a divergence during training, or (a failure, not a divergence)
-        a first step that was never finite, or data that holds NaN or inf."""
-        self.step = min(self.step, d.step)
-        d = replace(d, cause=self._cause_of(d))
-        message = d.message()
-        model = self.config.model
-        if d.cause in ("model", "gradient") and isinstance(model, PythonModel):
-            message += f" in {model.path} ({model.function})"
-        return ("diverged" if d.cause == "training" else "failed"), message
-
-    def _cause_of(self, d: Divergence) -> str:
-        """Where a non-finite step came from (see `Divergence.cause`). The first step ran on the
-        initial weights, so its batch, output and loss tell; later, only the training data can
-        still be to blame rather than the weights."""
-        checks = self._first_step_finite
-        if d.step <= 1 and checks is not None:
-            x_ok, y_ok, out_ok, loss_ok = (bool(c) for c in checks)
-            for ok, cause in ((x_ok, "inputs"), (y_ok, "targets"), (out_ok, "model"),
-                              (loss_ok, "loss")):
-                if not ok:
-                    return cause
-            return "gradient" if d.what == "gradient norm" else "loss"
-        if not isinstance(self.datasets, LoaderSplits):
-            if not bool(_all_finite(self._x_train)):
-                return "inputs"
-            if not bool(_all_finite(self._y_train)):
-                return "targets"
-        return "training"
+        train = None if isinstance(self.datasets, LoaderSplits) else (self._x_train,
+                                                                       self._y_train)
+        return self.diverged(d, self._first_step_finite, train)
 
     # --- evaluation ------------------------------------------------------------------------
 
     def _evaluate(self) -> None:
         assert self.model is not None and self.datasets is not None
+        assert self.loss_fn is not None
         data, cfg = self.datasets, self.config
-        diverged = self._recorder.flush()
-        if diverged is not None:
-            self._divergence = diverged
-            self.request_stop("diverged", diverged.message())
+        if not self.flush_steps():
             return
         values: dict[str, torch.Tensor] = {}
         del self._window[:-self._spe]  # one epoch of steps
@@ -527,65 +392,21 @@ class Trainer:
                 self._val_loader = eval_loader(data, "val", cfg.training.num_workers,
                                                self.device)
             out, target = loader_outputs(self.model, self._val_loader, self.device, cfg.task,
-                                         self._autocast)
+                                         self.autocast)
             values["val_loss"] = self.loss_fn(out, target)
             values.update(metric_tensors(cfg.task, out, target, data.target_std, "val"))
         elif data.n_val:
             values.update(evaluate_tensors(self.model, self._x_val, self._y_val, cfg,
                                            self.loss_fn, data.target_std, "val",
-                                           self._autocast))
-        self.report_evaluation(gather(values), self.step / self._spe, self.wall_s(),
-                               self._early)
-
-    def report_evaluation(self, metrics: dict[str, float], epoch: float, wall_s: float,
-                          early: EarlyStopping) -> None:
-        """After an evaluation at the current step (`epoch` in epochs, `wall_s` in seconds of
-        training): keep `metrics` and the best value of each, send `on_evaluate_end`, then let
-        `early` (early stopping) and the plateau schedule ask for a stop. The fused trainer
-        calls it for each trial of its group, with that trial's own early stopping."""
-        self._evaluated_at = self.step
-        self.metrics = metrics
-        note_evaluation(self.best, self.best_at, metrics, epoch)
-        event = EvalEvent(step=self.step, epoch=epoch, wall_s=wall_s,
-                          train_loss=metrics.get("train_loss", math.nan),
-                          val_loss=metrics.get("val_loss"), metrics=metrics)
-        for call in _overriding(self.hooks, "on_evaluate_end"):
-            call(self, event)
-        reason = early.observe(metrics, epoch)
-        if reason is not None:
-            self.request_stop("stopped_early", reason)
-        assert self.schedule is not None
-        reason = self.schedule.observe(metrics, self.step)
-        if reason is not None:
-            self.request_stop("stopped_early", reason)
+                                           self.autocast))
+        self.report_evaluation(gather(values), self.step / self._spe, self.wall_s())
 
     def _fit_start_event(self, spe: int, total: int) -> None:
         assert self.model is not None and self.datasets is not None
         event = FitStartEvent(device=self.device, n_train=self.datasets.n_train,
                               n_val=self.datasets.n_val, steps_per_epoch=spe, total_steps=total,
                               n_parameters=count_parameters(self.model))
-        self._training_started = time.perf_counter()
+        self.start_training_clock()
         for hook in self.hooks:
             hook.on_fit_start(self, event)
 
-
-def _all_finite(t: torch.Tensor) -> torch.Tensor | bool:
-    """Whether every value is finite, as a device tensor (no host sync); integer tensors
-    (class labels) always are."""
-    if not (t.is_floating_point() or t.is_complex()):
-        return True
-    return torch.isfinite(t).all()
-
-
-def _overriding(hooks: Sequence[TrainerHooks], name: str) -> list[Callable[..., Any]]:
-    """Bound methods of the hooks that override `name` (calling no-ops costs time per step)."""
-    base = getattr(TrainerHooks, name)
-    return [getattr(h, name) for h in hooks if getattr(type(h), name, base) is not base]
-
-
-def _is_out_of_memory(exc: BaseException) -> bool:
-    if isinstance(exc, torch.OutOfMemoryError | MemoryError):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and ("out of memory" in text or
-                                              "can't allocate memory" in text)

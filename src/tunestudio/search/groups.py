@@ -29,7 +29,7 @@ from typing import Literal
 import optuna
 
 from tunestudio.config import InvalidConfigError, MLPModel, SearchDefinition, merge_values
-from tunestudio.engine import FitResult, Trainer, TrainerHooks
+from tunestudio.engine import FitResult, TrainerHooks, Trial
 from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
 from tunestudio.search.events import TrialFinished
 from tunestudio.search.trial_run import (
@@ -130,7 +130,7 @@ class _MemberHooks(_TrialHooks):
         super().__init__(ctx, run.trial_id, run.writer, 0, run.pruning)
         self.run, self.ended = run, ended
 
-    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
         self.ended(self.run, result)
 
 

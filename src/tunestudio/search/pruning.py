@@ -41,7 +41,7 @@ import sqlalchemy
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from tunestudio.engine import Trainer
+from tunestudio.engine import Trial
 
 try:  # Optuna's session helper and tables, for writing several reports in one transaction
     from optuna.storages._rdb import models as _models
@@ -196,7 +196,7 @@ class PruningReporter:
         self._write_lock = threading.Lock()
         self._written_at = time.monotonic()
 
-    def submit(self, trainer: Trainer, value: float, step: int) -> None:
+    def submit(self, trainer: Trial, value: float, step: int) -> None:
         if self.pruned.is_set() or (self._local and self._judge_here(trainer, value, step)):
             return
         self._hand_off(lambda: self._check(trainer, value, step))
@@ -206,7 +206,7 @@ class PruningReporter:
             self._in_flight += 1
         _Worker.shared().queue.put(call)
 
-    def _judge_here(self, trainer: Trainer, value: float, step: int) -> bool:
+    def _judge_here(self, trainer: Trial, value: float, step: int) -> bool:
         """Judge on the calling (training) thread when that reads nothing: the study's complete
         trials were read within COMPLETED_TTL_S and no earlier report of this trial is still
         on the pruning thread (reports keep their order). The decision then comes at this
@@ -247,7 +247,7 @@ class PruningReporter:
         what it reads of the study, the complete trials)."""
         return bool(self._pruner.prune(study, cast(FrozenTrial, self._reported)))
 
-    def _decide(self, trainer: Trainer, value: float, step: int, prune: bool) -> None:
+    def _decide(self, trainer: Trial, value: float, step: int, prune: bool) -> None:
         """Stop the trainer when the verdict is to prune."""
         if prune:
             self.pruned.set()
@@ -276,7 +276,7 @@ class PruningReporter:
             except Exception as exc:  # a lost report must not kill the trial; it is noted
                 self.error = exc
 
-    def _check(self, trainer: Trainer, value: float, step: int) -> None:
+    def _check(self, trainer: Trial, value: float, step: int) -> None:
         try:
             if self.pruned.is_set() or self.error is not None:
                 return

@@ -26,6 +26,7 @@ from tunestudio.engine import (
     StepEvent,
     Trainer,
     TrainerHooks,
+    Trial,
     resolve_device,
     trial_environment,
 )
@@ -124,15 +125,15 @@ class _TrialHooks(TrainerHooks):
         self.metric = ctx.search.objective.metric
         self.evaluations = 0
 
-    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+    def on_fit_start(self, trainer: Trial, event: FitStartEvent) -> None:
         self.ctx.hooks.on_fit_start(self.trial_id, event)
 
-    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+    def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
         self.writer.add_step(self.trial_id, event.step, event.epoch, event.loss, event.lr,
                              event.grad_norm, repeat=self.repeat, wall_s=event.wall_s)
         self.ctx.hooks.on_step(self.trial_id, event)
 
-    def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+    def on_evaluate_end(self, trainer: Trial, event: EvalEvent) -> None:
         self.writer.add_eval(self.trial_id, event, repeat=self.repeat)
         self.ctx.hooks.on_evaluate(self.trial_id, event)
         value = event.metrics.get(self.metric)

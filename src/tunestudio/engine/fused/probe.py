@@ -19,7 +19,7 @@ import torch
 from tunestudio.config import RunConfig
 from tunestudio.engine.data import load_splits
 from tunestudio.engine.fused.trainer import FusedTrainer
-from tunestudio.engine.trainer import _is_out_of_memory
+from tunestudio.engine.trial import is_out_of_memory
 
 PROBE_STEPS = 9
 MEMORY_SHARE = 0.8  # of the free device memory a group may plan to use
@@ -56,7 +56,7 @@ def _probe(config: RunConfig, cap: int, base_dir: Path | None, device: str) -> i
         try:
             seconds, per_trial_bytes = _time_steps(config, k, data, base_dir, device)
         except Exception as exc:
-            if _is_out_of_memory(exc):
+            if is_out_of_memory(exc):
                 break
             raise
         if per_trial_bytes:

@@ -35,7 +35,6 @@ from tunestudio.engine.batching import batch_bounds
 from tunestudio.engine.checkpoint import State, capture, rng_states, snapshot
 from tunestudio.engine.data import Splits
 from tunestudio.engine.devices import resolve_device
-from tunestudio.engine.early_stopping import EarlyStopping
 from tunestudio.engine.events import (
     FitResult,
     FitStartEvent,
@@ -55,13 +54,16 @@ from tunestudio.engine.models import build_model, check_output, count_parameters
 from tunestudio.engine.optimizers import build_optimizer
 from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
 from tunestudio.engine.schedules import LRSchedule
-from tunestudio.engine.step_recorder import FLUSH_S, FLUSH_STEPS, Divergence, StepRecorder
-from tunestudio.engine.trainer import (
+from tunestudio.engine.step_recorder import FLUSH_S, FLUSH_STEPS, Divergence
+from tunestudio.engine.trial import (
     PAUSE_POLL_S,
-    Trainer,
-    _all_finite,
-    _is_out_of_memory,
-    _overriding,
+    Trial,
+    all_finite,
+    classify,
+    determinism,
+    first_line,
+    is_out_of_memory,
+    overriding,
 )
 from tunestudio.errors import TuneStudioError
 
@@ -91,15 +93,12 @@ class _Live:
 
 @dataclass(eq=False)
 class _Slot:
-    """One trial of the group: its member Trainer and its row in the stacked tensors."""
+    """One trial of the group: its member Trial and its row in the stacked tensors."""
 
     index: int
-    trainer: Trainer
+    trainer: Trial
     row: int
-    early: EarlyStopping
-    generator: torch.Generator
     on_step: list[Callable[..., Any]]
-    evaluated_at: int = -1
     result: FitResult | None = None
 
 
@@ -138,7 +137,7 @@ class FusedTrainer:
         self.stop_event = stop_event
         self.pause_event = pause_event
         self.datasets = datasets
-        self.members = [Trainer(c, hooks=h, base_dir=base_dir, device=device, seed=s,
+        self.members = [Trial(c, hooks=h, base_dir=base_dir, device=device, seed=s,
                                 stop_event=stop_event, pause_event=pause_event,
                                 step_events=step_events, datasets=datasets)
                         for c, h, s in zip(configs, hooks, seeds, strict=True)]
@@ -192,6 +191,7 @@ class FusedTrainer:
             member.optimizer = build_optimizer(member.config.optimizer,
                                                member.model.parameters())
             member.schedule = LRSchedule(member.config, data.n_train)
+            member.state.plateau = member.schedule.plateau
             member.loss_fn = make_loss(member.config)
             models.append(member.model)
         amp = cfg.training.mixed_precision and self.device.startswith("cuda")
@@ -228,8 +228,8 @@ class FusedTrainer:
         self._spe = len(self._bounds)
         self._shared = len({m.seed for m in self.members}) == 1  # one batch order for all
         for member in self.members:
-            member._spe, member._ready = self._spe, True
-            member._autocast = self._autocast
+            member.steps_per_epoch = self._spe
+            member.autocast = self._autocast
         self._dry_run()
         self._ready = True
 
@@ -259,12 +259,12 @@ class FusedTrainer:
         except FusionError:
             raise
         except Exception as exc:
-            if _is_out_of_memory(exc) or self.route != "vmap":
+            if is_out_of_memory(exc) or self.route != "vmap":
                 raise
             if not self._runs_alone(x):
                 raise
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise FusionError(f"torch.func.vmap cannot map this model over trials ({text})") \
+            raise FusionError("torch.func.vmap cannot map this model over trials "
+                              f"({first_line(exc)})") \
                 from exc
         finally:
             for p in self.stack.params:
@@ -295,9 +295,10 @@ class FusedTrainer:
             raise RuntimeError("this FusedTrainer has already run fit(); create a new one")
         self._fitted = True
         self._started = self._training_started = time.perf_counter()
-        lead = self.members[0]
+        for member in self.members:
+            member.start_clock()
         try:
-            with lead._determinism():
+            with determinism(self.configs[0]):
                 self.setup()
                 self._train()
         except FusionError:
@@ -314,12 +315,13 @@ class FusedTrainer:
                         hook.on_exception(slot.trainer, exc)
             if not isinstance(exc, Exception):
                 raise
-            if _is_out_of_memory(exc) and len(pending) > 1:
+            if is_out_of_memory(exc):
                 self._release()
-                text = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
-                raise GroupOutOfMemoryError(f"a fused group of {len(pending)} trials ran out of "
-                                       f"memory on {self.device} ({text})", pending) from exc
-            status, message, trace = lead._classify(exc)
+                if len(pending) > 1:
+                    raise GroupOutOfMemoryError(
+                        f"a fused group of {len(pending)} trials ran out of memory on "
+                        f"{self.device} ({first_line(exc)})", pending) from exc
+            status, message, trace = classify(exc, self.configs[0], self.device)
             if not self._slots:
                 self._slots = self._new_slots()
             for slot in self._slots:
@@ -342,19 +344,11 @@ class FusedTrainer:
         row_of = {index: row for row, index in enumerate(order)}
         return [self._new_slot(i, m, row_of[i]) for i, m in enumerate(self.members)]
 
-    def _new_slot(self, index: int, member: Trainer, row: int) -> _Slot:
-        on_step = _overriding(member.hooks, "on_step_end") if member.step_events else []
-        config = member.config
-        slot = _Slot(index, member, row, EarlyStopping(config.early_stopping,
-                                                       config.early_stopping_mode),
-                     torch.Generator().manual_seed(member.seed), on_step)
-        # What a checkpoint of the member reads (engine/checkpoint.capture): its early
-        # stopping, batch order and evaluations; the group records its steps itself.
-        member._early, member._generator = slot.early, slot.generator
-        member._evaluated_at = -1
-        member._recorder = StepRecorder(False, None)
+    def _new_slot(self, index: int, member: Trial, row: int) -> _Slot:
+        on_step = overriding(member.hooks, "on_step_end") if member.step_events else []
+        slot = _Slot(index, member, row, on_step)
         if self.route == "mlp":  # a checkpoint hook keeps a new best without a sync
-            member.capture_later = functools.partial(self._capture_later, slot)  # type: ignore[attr-defined]
+            member.capture_later = functools.partial(self._capture_later, slot)
         return slot
 
     def _capture_later(self, slot: _Slot, epochs_done: int) -> Callable[[], State | None]:
@@ -367,13 +361,13 @@ class FusedTrainer:
         with torch.no_grad():
             weights = [p[row:row + 1].clone() for p in self.stack.params]
         optimizer = self.optimizer.copy_row(row)
-        counters = _Counters.of(member)
+        counters = member.state.state_dict()
         rng = rng_states(member)
 
         def later() -> State | None:
             assert member.model is not None and member.optimizer is not None
-            now = _Counters.of(member)
-            counters.apply(member)
+            now = member.state.state_dict()
+            member.state.load_state_dict(counters)
             try:
                 with torch.no_grad():
                     for (param, cut), saved in zip(self.stack.slices(0, member.model), weights,
@@ -386,7 +380,7 @@ class FusedTrainer:
                     state["rng"] = rng
                     state = snapshot(state)
             finally:
-                now.apply(member)
+                member.state.load_state_dict(now)
                 self._sync(slot)
             return state
 
@@ -442,7 +436,7 @@ class FusedTrainer:
             event = FitStartEvent(device=self.device, n_train=data.n_train, n_val=data.n_val,
                                   steps_per_epoch=self._spe, total_steps=epochs * self._spe,
                                   n_parameters=count_parameters(member.model))
-            member._training_started = self._training_started
+            member.start_training_clock(self._training_started)
             self._time_weight[slot.index] = float(max(event.n_parameters, 1))
             member.time_source = functools.partial(self._time_of, slot.index)
             for hook in member.hooks:
@@ -481,7 +475,7 @@ class FusedTrainer:
             if not by_step and (epoch + 1) % every == 0:
                 self._evaluate()
             for slot in self.active:
-                calls = _overriding(slot.trainer.hooks, "on_epoch_end")
+                calls = overriding(slot.trainer.hooks, "on_epoch_end")
                 if any(_needs_state(call, slot.trainer, epoch) for call in calls):
                     self._sync(slot)
                 for call in calls:
@@ -490,7 +484,7 @@ class FusedTrainer:
         if self._interrupted():
             return
         self._retire_stopped()
-        due = [s for s in self.active if s.evaluated_at != self.step]
+        due = [s for s in self.active if not s.trainer.evaluated]
         if due:
             self._evaluate()
         self._retire_stopped()
@@ -524,8 +518,10 @@ class FusedTrainer:
         """This epoch's batch order: `(n,)` shared when every trial has the same seed (their
         generators agree), else `(R, n)`, one row per stacked trial (dead rows repeat row 0)."""
         if self._shared:
-            return torch.randperm(n_train, generator=self._slots[0].generator).to(self.device)
-        rows = [torch.randperm(n_train, generator=s.generator) if s is not None else None
+            return torch.randperm(n_train, generator=self._slots[0].trainer.state.generator
+                                  ).to(self.device)
+        rows = [torch.randperm(n_train, generator=s.trainer.state.generator) if s is not None
+                else None
                 for s in self._rows]
         fill = next(r for r in rows if r is not None)
         return torch.stack([r if r is not None else fill for r in rows]).to(self.device)
@@ -591,11 +587,16 @@ class FusedTrainer:
         if pause is not None and pause.is_set() and not self._stop_set():
             self._recorder.flush()
             began = time.perf_counter()
+            stop = self.stop_event
             while pause.is_set() and not self._stop_set():
-                time.sleep(PAUSE_POLL_S)
-            self._paused_s += time.perf_counter() - began
+                if stop is not None:  # a stop wakes the paused loop at once
+                    stop.wait(PAUSE_POLL_S)
+                else:
+                    time.sleep(PAUSE_POLL_S)
+            paused = time.perf_counter() - began
+            self._paused_s += paused
             for member in self.members:  # each member's wall_s() leaves the pause out too
-                member._paused_s = self._paused_s
+                member.add_paused(paused)
             self._recorder.restart_clock()
         if not self._stop_set():
             return False
@@ -612,31 +613,29 @@ class FusedTrainer:
         """Trials whose stop was requested (pruning, early stopping, a hook) leave the group."""
         live = self._live_rows
         for slot in live.slots if live is not None else self.active:
-            stop = slot.trainer._stop
+            stop = slot.trainer.stop_requested
             if stop is not None:
                 self._recorder.flush()
                 if slot.result is None:
                     self._finish(slot, stop[0], stop[1])
 
     def _diverge(self, slot: _Slot, divergence: Divergence) -> None:
-        """A trial's non-finite step, told apart as a lone Trainer does (`Trainer._diverged`):
+        """A trial's non-finite step, told apart as a lone Trainer does (`Trial.diverged`):
         non-finite data, a model, loss or gradient that was never finite (a failure), or a
         divergence during training (the only one a learning rate causes)."""
         if slot.result is not None:
             return
         member = slot.trainer
-        member._x_train, member._y_train = self._x_train, self._y_train
-        member._first_step_finite = (self._first_step_checks(member) if divergence.step <= 1
-                                     else None)
-        status, message = member._diverged(divergence)
+        first = self._first_step_checks(member) if divergence.step <= 1 else None
+        status, message = member.diverged(divergence, first, (self._x_train, self._y_train))
         self._finish(slot, status, message)
 
-    def _first_step_checks(self, member: Trainer) -> list[torch.Tensor | bool]:
+    def _first_step_checks(self, member: Trial) -> list[torch.Tensor | bool]:
         """Whether the training inputs and targets (all of them), and the trial's model output
         and loss on its initial weights (the first batch-size samples), are finite. The member's
         own model still holds its initial weights: it takes the fused ones only at a checkpoint
         or when the trial ends."""
-        assert member.model is not None
+        assert member.model is not None and member.loss_fn is not None
         n = min(member.config.training.batch_size, int(self._x_train.shape[0]))
         x, y = self._x_train[:n], self._y_train[:n]
         was_training = member.model.training
@@ -647,8 +646,8 @@ class FusedTrainer:
                 loss = member.loss_fn(out, y)
         finally:
             member.model.train(was_training)
-        return [_all_finite(self._x_train), _all_finite(self._y_train), _all_finite(out),
-                _all_finite(loss)]
+        return [all_finite(self._x_train), all_finite(self._y_train), all_finite(out),
+                all_finite(loss)]
 
     def _finish(self, slot: _Slot, status: FitStatus, message: str,
                 trace: str | None = None) -> None:
@@ -658,18 +657,12 @@ class FusedTrainer:
                 self._sync(slot)
             self._rows[slot.row] = None
             self._live_rows = None
-        steps = member.step
         self._share_time()
         duration = self._time_share.get(slot.index)
         if duration is None:  # ended before the group trained: an equal share of its time
             duration = self._elapsed(self._started) / max(len(self.members), 1)
-        duration += member.prior_duration_s
-        result = FitResult(status=status, message=message, metrics=dict(member.metrics),
-                           best=dict(member.best),
-                           best_at={k: dict(v) for k, v in member.best_at.items()},
-                           epochs=steps / self._spe if self._ready and steps else 0.0,
-                           steps=steps, duration_s=duration,
-                           device=self.device, traceback=trace)
+        duration += member.state.prior_duration_s
+        result = member.result(status, message, trace, duration)
         slot.result = result
         for hook in member.hooks:
             hook.on_fit_end(member, result)
@@ -738,45 +731,11 @@ class FusedTrainer:
         wall = self._elapsed(self._training_started)
         for slot in self.active:
             member = slot.trainer
-            slot.evaluated_at = self.step
-            plateau = member.schedule.plateau if member.schedule is not None else None
+            plateau = member.state.plateau
             scale = plateau.scale if plateau is not None else None
-            member.report_evaluation(per_row[slot.row], epoch, wall, slot.early)
+            member.report_evaluation(per_row[slot.row], epoch, wall)
             if plateau is not None and plateau.scale != scale:
                 self._live_rows = None  # a plateau cut: the planned rates change from here
-
-
-@dataclass
-class _Counters:
-    """What `checkpoint.capture` reads of a trainer besides its model and optimiser."""
-
-    step: int
-    evaluated_at: int
-    metrics: dict[str, float]
-    best: dict[str, float]
-    best_at: dict[str, dict[str, float]]
-    early: tuple[Any, ...]
-    plateau: tuple[Any, ...] | None
-
-    @classmethod
-    def of(cls, member: Trainer) -> _Counters:
-        early = member._early
-        plateau = member.schedule.plateau if member.schedule is not None else None
-        return cls(member.step, member._evaluated_at, dict(member.metrics), dict(member.best),
-                   {k: dict(v) for k, v in member.best_at.items()},
-                   (early.best, early.best_epoch, early.bad),
-                   None if plateau is None else
-                   (plateau.scale, plateau.cuts, plateau.best, plateau.bad))
-
-    def apply(self, member: Trainer) -> None:
-        member.step, member._evaluated_at = self.step, self.evaluated_at
-        member.metrics, member.best = dict(self.metrics), dict(self.best)
-        member.best_at = {k: dict(v) for k, v in self.best_at.items()}
-        early = member._early
-        early.best, early.best_epoch, early.bad = self.early
-        plateau = member.schedule.plateau if member.schedule is not None else None
-        if plateau is not None and self.plateau is not None:
-            plateau.scale, plateau.cuts, plateau.best, plateau.bad = self.plateau
 
 
 def _width_key(config: RunConfig) -> tuple[int, ...]:
@@ -784,7 +743,7 @@ def _width_key(config: RunConfig) -> tuple[int, ...]:
     return tuple(getattr(config.model, "layer_sizes", ()))
 
 
-def _needs_state(call: Callable[..., Any], member: Trainer, epoch: int) -> bool:
+def _needs_state(call: Callable[..., Any], member: Trial, epoch: int) -> bool:
     """Whether an `on_epoch_end` hook reads the member's model or optimiser (assumed, unless
     the hook says otherwise through `needs_state(trainer, epoch)`)."""
     ask = getattr(getattr(call, "__self__", None), "needs_state", None)

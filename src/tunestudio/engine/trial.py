@@ -1,0 +1,340 @@
+"""One trial as every loop trains it and every hook sees it: its config, seed, hooks, model,
+optimiser, schedule, resumable state (`TrialState`), stop requests, clocks and outcome. The
+lone `Trainer` is a Trial that trains itself; a fused group's members are Trials whose steps
+the group computes. Hooks receive the Trial first (`hook.on_step_end(trial, event)`), so
+`request_stop` (pruning, a stop button) works per trial whichever loop runs it.
+
+The helpers below (`classify`, `determinism`, `overriding`, ...) are what both loops share
+about running a fit."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from tunestudio.config import PythonModel, RunConfig
+from tunestudio.engine.data import Splits
+from tunestudio.engine.events import (
+    FIT_STATUSES,
+    EvalEvent,
+    FitResult,
+    FitStatus,
+    TrainerHooks,
+)
+from tunestudio.engine.loader_data import LoaderSplits
+from tunestudio.engine.metrics import AutocastFactory, LossFn
+from tunestudio.engine.schedules import LRSchedule
+from tunestudio.engine.step_recorder import Divergence
+from tunestudio.engine.trial_state import TrialState
+from tunestudio.engine.user_code import UserFunctionError
+from tunestudio.errors import TuneStudioError
+
+if TYPE_CHECKING:
+    from tunestudio.engine.checkpoint import State
+
+PAUSE_POLL_S = 0.05
+
+
+class Trial:
+    """One trial's identity and state (see the module docstring). `device` and `seed`
+    override the config's (a search repeats a trial with other seeds); relative data and model
+    paths resolve against `base_dir` (the project file's folder). `stop_event` ends the fit
+    before the next step; while `pause_event` is set the fit waits. `datasets` may be given to
+    skip loading. The loop that trains the trial sets `model`, `optimizer`, `schedule`,
+    `loss_fn` and `steps_per_epoch` (0 until then)."""
+
+    def __init__(self, config: RunConfig, *, hooks: Sequence[TrainerHooks] = (),
+                 base_dir: Path | None = None, device: str | None = None,
+                 seed: int | None = None, stop_event: threading.Event | None = None,
+                 pause_event: threading.Event | None = None, step_events: bool = True,
+                 datasets: Splits | LoaderSplits | None = None):
+        self.config = config
+        self.hooks = list(hooks)
+        self.base_dir = base_dir
+        self.device: str = device or config.training.device
+        self.seed = config.training.seed if seed is None else seed
+        self.stop_event = stop_event
+        self.pause_event = pause_event
+        self.step_events = step_events
+        self.datasets: Splits | LoaderSplits | None = datasets
+        self.model: nn.Module | None = None
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.schedule: LRSchedule | None = None
+        self.loss_fn: LossFn | None = None
+        self.scaler: torch.amp.GradScaler | None = None
+        self.state = TrialState(config, self.seed)
+        self.steps_per_epoch = 0
+        self.divergence: Divergence | None = None  # the non-finite step that ended it, if any
+        # Where this trial's training time comes from when a group trains it (its share of the
+        # group's time); None: its own clock.
+        self.time_source: Callable[[], float] | None = None
+        # A fused group's member keeps a new best this way (see engine.paced_checkpoint).
+        self.capture_later: Callable[[int], Callable[[], State | None]] | None = None
+        # What flushes the steps computed so far to the hooks (the loop's step recorder).
+        self.step_flusher: Callable[[], None] | None = None
+        self.autocast: AutocastFactory | None = None  # mixed precision (CUDA only), or None
+        self._stop: tuple[FitStatus, str] | None = None
+        self._started = time.perf_counter()
+        self._training_started = self._started
+        self._paused_s = 0.0
+
+    # --- the state, as hooks and searches read it --------------------------------------------
+
+    @property
+    def step(self) -> int:
+        """Optimisation steps done."""
+        return self.state.step
+
+    @step.setter
+    def step(self, value: int) -> None:
+        self.state.step = value
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The last evaluation's values (name -> value)."""
+        return self.state.metrics
+
+    @property
+    def best(self) -> dict[str, float]:
+        """The best value of each metric so far."""
+        return self.state.best
+
+    @property
+    def best_at(self) -> dict[str, dict[str, float]]:
+        """Each metric's best evaluation (metric -> that evaluation's values and epoch)."""
+        return self.state.best_at
+
+    @property
+    def evaluated(self) -> bool:
+        """Whether the last evaluation was at the current step."""
+        return self.state.evaluated_at == self.state.step
+
+    def epochs_done(self) -> float:
+        """Steps done in epochs (0 before the loop set the trial up)."""
+        spe = self.steps_per_epoch
+        return self.step / spe if spe and self.step else 0.0
+
+    # --- control -------------------------------------------------------------------------------
+
+    def request_stop(self, status: str = "stopped", message: str = "") -> None:
+        """End the fit before the next step with this status (e.g. a pruner's "pruned"). The
+        first request wins. Safe to call from any thread."""
+        if status not in FIT_STATUSES:
+            raise ValueError(f"unknown status '{status}'; use one of {', '.join(FIT_STATUSES)}")
+        if self._stop is None:
+            self._stop = (status, message or "stop requested")
+
+    @property
+    def stop_requested(self) -> tuple[FitStatus, str] | None:
+        """The first stop request (status, message), or None."""
+        return self._stop
+
+    def stop_due(self) -> bool:
+        """Whether the trial asked to stop or the shared stop event is set."""
+        return self._stop is not None or (self.stop_event is not None and
+                                          self.stop_event.is_set())
+
+    def wait_while_paused(self) -> None:
+        """Wait while the pause event is set, waking at once on a stop; the pause is left out
+        of the trial's clocks."""
+        pause_ev = self.pause_event
+        if pause_ev is None:
+            return
+        began = time.perf_counter()
+        stop_ev = self.stop_event
+        while pause_ev.is_set() and self._stop is None:
+            if stop_ev is not None:
+                if stop_ev.wait(PAUSE_POLL_S):
+                    break
+            else:
+                time.sleep(PAUSE_POLL_S)
+        self.add_paused(time.perf_counter() - began)
+
+    def add_paused(self, seconds: float) -> None:
+        """Leave `seconds` of pause out of the trial's clocks."""
+        self._paused_s += seconds
+
+    def flush_steps(self) -> bool:
+        """Send the steps computed so far to the hooks (a checkpoint is never ahead of them);
+        False when one of them was not finite (the trial has diverged)."""
+        if self.step_flusher is not None:
+            self.step_flusher()
+        return self.divergence is None
+
+    def note_divergence(self, divergence: Divergence) -> None:
+        """A non-finite step: the trial stops as diverged (the first one counts)."""
+        if self.divergence is None:
+            self.divergence = divergence
+            self.request_stop("diverged", divergence.message())
+
+    # --- clocks --------------------------------------------------------------------------------
+
+    def start_clock(self) -> None:
+        """The fit (set-up included) begins now."""
+        self._started = self._training_started = time.perf_counter()
+        self._paused_s = 0.0
+
+    def start_training_clock(self, at: float | None = None) -> None:
+        """The first step is about to run (`at`: a perf_counter time, default now)."""
+        self._training_started = time.perf_counter() if at is None else at
+
+    def _elapsed(self, since: float) -> float:
+        return time.perf_counter() - since - self._paused_s
+
+    def duration_s(self) -> float:
+        """The trial's training time so far in seconds: this fit's (set-up included, paused
+        time excluded; a fused member's share of its group's, see `time_source`) plus that of
+        the runs before a resume, so an interrupted trial's time sums its segments."""
+        now = self.time_source() if self.time_source is not None else self._elapsed(
+            self._started)
+        return self.state.prior_duration_s + now
+
+    def wall_s(self) -> float:
+        """Seconds of training so far: from the first step (set-up and data loading left out),
+        paused time excluded; the clock of StepEvent.wall_s and EvalEvent.wall_s."""
+        return self._elapsed(self._training_started)
+
+    # --- evaluations and outcome ---------------------------------------------------------------
+
+    def report_evaluation(self, metrics: dict[str, float], epoch: float, wall_s: float) -> None:
+        """After an evaluation at the current step (`epoch` in epochs, `wall_s` in seconds of
+        training): keep `metrics` and the best value of each, send `on_evaluate_end`, then let
+        early stopping and the plateau schedule ask for a stop."""
+        state = self.state
+        state.note_evaluation(metrics, epoch)
+        event = EvalEvent(step=state.step, epoch=epoch, wall_s=wall_s,
+                          train_loss=metrics.get("train_loss", math.nan),
+                          val_loss=metrics.get("val_loss"), metrics=metrics)
+        for call in overriding(self.hooks, "on_evaluate_end"):
+            call(self, event)
+        reason = state.early.observe(metrics, epoch)
+        if reason is not None:
+            self.request_stop("stopped_early", reason)
+        assert self.schedule is not None
+        reason = self.schedule.observe(metrics, state.step)
+        if reason is not None:
+            self.request_stop("stopped_early", reason)
+
+    def diverged(self, d: Divergence, first_step: Sequence[torch.Tensor | bool] | None,
+                 train: tuple[torch.Tensor, torch.Tensor] | None
+                 ) -> tuple[FitStatus, str]:
+        """A non-finite step's outcome: a divergence during training, or (a failure, not a
+        divergence) a first step that was never finite, or data that holds NaN or inf.
+        `first_step`: whether the first step's inputs, targets, output and loss were finite;
+        `train`: the training inputs and targets on the device (None: streamed)."""
+        self.step = min(self.step, d.step)
+        d = replace(d, cause=_cause_of(d, first_step, train))
+        message = d.message()
+        model = self.config.model
+        if d.cause in ("model", "gradient") and isinstance(model, PythonModel):
+            message += f" in {model.path} ({model.function})"
+        return ("diverged" if d.cause == "training" else "failed"), message
+
+    def result(self, status: FitStatus, message: str, trace: str | None = None,
+               duration_s: float | None = None) -> FitResult:
+        """The trial's FitResult now (`duration_s`: default `duration_s()`)."""
+        state = self.state
+        return FitResult(status=status, message=message, metrics=dict(state.metrics),
+                         best=dict(state.best), epochs=self.epochs_done(), steps=state.step,
+                         duration_s=self.duration_s() if duration_s is None else duration_s,
+                         device=self.device, traceback=trace,
+                         normalization=getattr(self.datasets, "normalization", None),
+                         best_at={k: dict(v) for k, v in state.best_at.items()})
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Put a checkpoint's trial state back (see `TrialState.load_state_dict`), with the
+        training time of the runs before."""
+        self.state.load_state_dict(state)
+        self.state.prior_duration_s = float(state.get("duration_s", 0.0))
+
+
+def _cause_of(d: Divergence, first_step: Sequence[torch.Tensor | bool] | None,
+              train: tuple[torch.Tensor, torch.Tensor] | None) -> str:
+    """Where a non-finite step came from (see `Divergence.cause`). The first step ran on the
+    initial weights, so its batch, output and loss tell; later, only the training data can
+    still be to blame rather than the weights."""
+    if d.step <= 1 and first_step is not None:
+        x_ok, y_ok, out_ok, loss_ok = (bool(c) for c in first_step)
+        for ok, cause in ((x_ok, "inputs"), (y_ok, "targets"), (out_ok, "model"),
+                          (loss_ok, "loss")):
+            if not ok:
+                return cause
+        return "gradient" if d.what == "gradient norm" else "loss"
+    if train is not None:
+        if not bool(all_finite(train[0])):
+            return "inputs"
+        if not bool(all_finite(train[1])):
+            return "targets"
+    return "training"
+
+
+def all_finite(t: torch.Tensor) -> torch.Tensor | bool:
+    """Whether every value is finite, as a device tensor (no host sync); integer tensors
+    (class labels) always are."""
+    if not (t.is_floating_point() or t.is_complex()):
+        return True
+    return torch.isfinite(t).all()
+
+
+def overriding(hooks: Sequence[TrainerHooks], name: str) -> list[Callable[..., Any]]:
+    """Bound methods of the hooks that override `name` (calling no-ops costs time per step)."""
+    base = getattr(TrainerHooks, name)
+    return [getattr(h, name) for h in hooks if getattr(type(h), name, base) is not base]
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` says the device (or the host) ran out of memory."""
+    if isinstance(exc, torch.OutOfMemoryError | MemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and ("out of memory" in text or
+                                              "can't allocate memory" in text)
+
+
+def first_line(exc: BaseException) -> str:
+    """The exception's first line of text (its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def classify(exc: Exception, config: RunConfig, device: str
+             ) -> tuple[FitStatus, str, str | None]:
+    """A fit's exception as its (status, message, traceback): running out of memory (with the
+    advice), a failing user function (its own traceback), a TuneStudio error (its message), or
+    any other failure (with the traceback)."""
+    text = first_line(exc)
+    if is_out_of_memory(exc):
+        bs = config.training.batch_size
+        return ("out_of_memory", f"out of memory on {device} at batch size {bs} "
+                f"({text}); try a smaller batch size (e.g. {max(1, bs // 2)}) or a smaller "
+                "model", None)
+    if isinstance(exc, UserFunctionError):
+        return "failed", str(exc), exc.user_traceback
+    if isinstance(exc, TuneStudioError):
+        return "failed", str(exc), None
+    return ("failed", f"{type(exc).__name__}: {text}",
+            "".join(traceback.format_exception(exc)))
+
+
+@contextlib.contextmanager
+def determinism(config: RunConfig) -> Iterator[None]:
+    """Deterministic algorithms while the fit runs, when the config asks for them."""
+    if not config.training.deterministic:
+        yield
+        return
+    previous = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous)
