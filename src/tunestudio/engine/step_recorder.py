@@ -1,15 +1,18 @@
-"""Per-step values (loss, gradient norm) turned into StepEvents, and divergence detected.
+"""Per-step values (loss, gradient norm) of K >= 1 trials turned into StepEvents, and each
+trial's divergence detected. One recorder serves every loop: a lone fit is K = 1.
 
 On the CPU reading a value costs nothing, so each step is read and reported at once. On an
-accelerator, reading a value forces the host to wait for the device; there the values stay on
-the device and are read in one transfer every FLUSH_STEPS steps or FLUSH_S seconds (and before
-every evaluation, pause and stop), so the loop never stalls and no event is lost."""
+accelerator, reading a value forces the host to wait for the device; there the `(K,)` vectors
+stay on the device and are read in one transfer every FLUSH_STEPS steps or FLUSH_S seconds (and
+before every evaluation, checkpoint, pause and stop), so the loop never stalls and no event is
+lost. Either way a step's `wall_s` is read when the step is recorded, not when it is read
+back: each step keeps its own time."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -18,6 +21,14 @@ from tunestudio.engine.events import StepEvent
 
 FLUSH_STEPS = 64
 FLUSH_S = 0.25
+# Record as on an accelerator whatever the device (True), or read every step (False); None:
+# by the device. Tests and benchmarks set it to see an accelerator's recording on the CPU.
+FORCE_BUFFERED: bool | None = None
+
+
+def buffered_for(device: str) -> bool:
+    """Whether a loop on `device` buffers its step values (see the module docstring)."""
+    return device != "cpu" if FORCE_BUFFERED is None else FORCE_BUFFERED
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,62 +76,94 @@ class Divergence:
 
 
 class StepRecorder:
-    """Turns each step's values into a StepEvent. `clock()` gives seconds of training (paused
-    time excluded); it is read when the step is recorded, not when a buffer is flushed, so a
-    step's `wall_s` is its own time on an accelerator too (NaN without a clock)."""
+    """Turns each step's `(K,)` values into one StepEvent per trial. `emit(trial, event)`
+    receives them (trial: the key the loop passed with the step); `on_divergence(trial,
+    divergence)` is told once of a trial's first non-finite loss (or gradient norm, unless
+    `check_grad` is off: a GradScaler skips such steps itself), after which that trial's steps
+    are dropped. `clock()` gives seconds of training (paused time excluded), read when a step
+    is recorded (NaN without a clock)."""
 
-    def __init__(self, buffered: bool, emit: Callable[[StepEvent], None] | None,
+    def __init__(self, buffered: bool, emit: Callable[[int, StepEvent], None] | None,
+                 on_divergence: Callable[[int, Divergence], None] | None = None, *,
                  check_grad: bool = True, clock: Callable[[], float] | None = None):
         self.buffered = buffered
         self.emit = emit
-        self.check_grad = check_grad  # off under a GradScaler, which skips inf steps itself
+        self.on_divergence = on_divergence
+        self.check_grad = check_grad
         self.clock = clock
-        self._pending: list[tuple[int, int, float, int, torch.Tensor, torch.Tensor, float]] = []
+        self.diverged: dict[int, Divergence] = {}  # trial -> its first non-finite step
+        self._pending: list[tuple[int, int, int, Sequence[int], Sequence[float], torch.Tensor,
+                                  torch.Tensor, float]] = []
         self._last = time.perf_counter()
 
     def restart_clock(self) -> None:
         """After a pause, so the pause does not count as a slow step."""
         self._last = time.perf_counter()
 
-    def record(self, step: int, epoch: int, lr: float, n: int, loss: torch.Tensor,
-               grad_norm: torch.Tensor | float) -> Divergence | None:
+    def record(self, step: int, epoch: int, n: int, lrs: Sequence[float],
+               losses: torch.Tensor, grad_norms: torch.Tensor | float,
+               trials: Sequence[int] = (0,), rows: Sequence[int] | None = None) -> None:
+        """One step (1-based `step`, 0-based `epoch`, `n` samples per trial) of the `trials`:
+        their learning rates `lrs`, data losses and gradient norms (before clipping) as `(R,)`
+        device tensors (or a 0-d loss and a float norm for one trial) of which `rows` are
+        theirs (None: all, in order)."""
         wall = self.clock() if self.clock is not None else math.nan
+        if rows is not None and len(rows) == len(losses):
+            rows = None  # every row, in order: no copy
         if self.buffered:
-            if not isinstance(grad_norm, torch.Tensor):
-                grad_norm = torch.tensor(grad_norm)
-            self._pending.append((step, epoch, lr, n, loss.detach(), grad_norm.detach(), wall))
+            if not isinstance(grad_norms, torch.Tensor):
+                grad_norms = torch.tensor(grad_norms)
+            loss_v, norm_v = losses.detach().reshape(-1), grad_norms.detach().reshape(-1)
+            if rows is not None:
+                loss_v, norm_v = loss_v[list(rows)], norm_v[list(rows)]
+            self._pending.append((step, epoch, n, trials, lrs, loss_v, norm_v, wall))
             if len(self._pending) >= FLUSH_STEPS or time.perf_counter() - self._last >= FLUSH_S:
-                return self.flush()
-            return None
-        loss_f = loss.item()
-        norm_f = grad_norm if isinstance(grad_norm, float) else grad_norm.item()
+                self.flush()
+            return
+        if len(trials) == 1 and losses.numel() == 1:
+            loss_l = [losses.item()]
+            norm_l = [grad_norms if isinstance(grad_norms, float) else grad_norms.item()]
+        else:
+            assert isinstance(grad_norms, torch.Tensor)
+            if rows is not None:
+                losses, grad_norms = losses[list(rows)], grad_norms[list(rows)]
+            loss_l, norm_l = torch.stack([losses.float(), grad_norms.float()]).tolist()
         now = time.perf_counter()
         rate = n / max(now - self._last, 1e-9)
         self._last = now
-        return self._report(step, epoch, lr, loss_f, norm_f, rate, wall)
+        self._report(step, epoch, trials, lrs, loss_l, norm_l, rate, wall)
 
-    def flush(self) -> Divergence | None:
+    def flush(self) -> None:
+        """Read back and report every buffered step (one transfer)."""
         if not self._pending:
-            return None
+            return
         pending, self._pending = self._pending, []
-        values = torch.stack([torch.stack([p[4].float() for p in pending]),
-                              torch.stack([p[5].float() for p in pending])]).cpu().tolist()
+        values = torch.stack([torch.cat([p[5].float() for p in pending]),
+                              torch.cat([p[6].float() for p in pending])]).cpu().tolist()
         now = time.perf_counter()
-        rate = sum(p[3] for p in pending) / max(now - self._last, 1e-9)
+        rate = sum(p[2] for p in pending) / max(now - self._last, 1e-9)
         self._last = now
-        for (step, epoch, lr, _, _, _, wall), loss_f, norm_f in zip(pending, *values,
-                                                                   strict=True):
-            diverged = self._report(step, epoch, lr, loss_f, norm_f, rate, wall)
-            if diverged is not None:
-                return diverged
-        return None
+        at = 0
+        for step, epoch, _, trials, lrs, _, _, wall in pending:
+            k = len(trials)
+            self._report(step, epoch, trials, lrs, values[0][at:at + k], values[1][at:at + k],
+                         rate, wall)
+            at += k
 
-    def _report(self, step: int, epoch: int, lr: float, loss: float, norm: float,
-                rate: float, wall: float) -> Divergence | None:
-        if not math.isfinite(loss):
-            return Divergence(step, epoch, "loss", loss, lr)
-        if self.check_grad and not math.isfinite(norm):
-            return Divergence(step, epoch, "gradient norm", norm, lr)
-        if self.emit is not None:
-            self.emit(StepEvent(step, epoch, loss, lr, norm, rate, wall))
-        return None
+    def _report(self, step: int, epoch: int, trials: Sequence[int], lrs: Sequence[float],
+                losses: list[float], norms: list[float], rate: float, wall: float) -> None:
+        diverged, emit = self.diverged, self.emit
+        for trial, lr, loss, norm in zip(trials, lrs, losses, norms, strict=True):
+            if diverged and trial in diverged:
+                continue
+            found = None
+            if not math.isfinite(loss):
+                found = Divergence(step, epoch, "loss", loss, lr)
+            elif self.check_grad and not math.isfinite(norm):
+                found = Divergence(step, epoch, "gradient norm", norm, lr)
+            if found is not None:
+                diverged[trial] = found
+                if self.on_divergence is not None:
+                    self.on_divergence(trial, found)
+            elif emit is not None:
+                emit(trial, StepEvent(step, epoch, loss, lr, norm, rate, wall))

@@ -49,7 +49,7 @@ from tunestudio.engine.models import build_model, check_output, count_parameters
 from tunestudio.engine.optimizers import build_optimizer, l1_penalty, penalised_weights
 from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
 from tunestudio.engine.schedules import LRSchedule
-from tunestudio.engine.step_recorder import Divergence, StepRecorder
+from tunestudio.engine.step_recorder import Divergence, StepRecorder, buffered_for
 from tunestudio.engine.trial import (
     Trial,
     all_finite,
@@ -185,22 +185,24 @@ class Trainer(Trial):
         self._fit_start_event(len(bounds), epochs * len(bounds))
 
         on_step = overriding(self.hooks, "on_step_end")
-        emit: Callable[[StepEvent], None] | None = None
+        emit: Callable[[int, StepEvent], None] | None = None
         if self.step_events and on_step:
-            def emit(event: StepEvent) -> None:
+            def emit(_: int, event: StepEvent) -> None:
                 for call in on_step:
                     call(self, event)
 
-        self._recorder = StepRecorder(self.device != "cpu", emit, self.scaler is None,
-                                      clock=self.wall_s)
-        self.step_flusher = self._flush_steps
+        self._recorder = StepRecorder(buffered_for(self.device), emit,
+                                      lambda _, d: self.note_divergence(d),
+                                      check_grad=self.scaler is None, clock=self.wall_s)
+        self.step_flusher = self._recorder.flush
         if self.resume is not None:
             self.start_epoch = checkpoint.restore(self, self.resume)
         self._first_step_finite: list[torch.Tensor | bool] | None = None
         self.model.train()
-        diverged = self._run_steps(bounds) or self._recorder.flush() or self.divergence
-        if diverged is not None:
-            return self._diverged(diverged)
+        self._run_steps(bounds)
+        self._recorder.flush()
+        if self.divergence is not None:
+            return self._diverged(self.divergence)
         if self.stop_requested is not None:
             return self.stop_requested
         if self.stop_event is not None and self.stop_event.is_set():
@@ -213,12 +215,7 @@ class Trainer(Trial):
             return self.stop_requested
         return "completed", f"trained {epochs} epoch(s), {self.step} steps"
 
-    def _flush_steps(self) -> None:
-        diverged = self._recorder.flush()
-        if diverged is not None:
-            self.note_divergence(diverged)
-
-    def _run_steps(self, bounds: list[tuple[int, int]]) -> Divergence | None:
+    def _run_steps(self, bounds: list[tuple[int, int]]) -> None:
         """The epochs and steps; returns at the end, at a stop, or at divergence."""
         cfg = self.config
         assert self.optimizer is not None and self.schedule is not None
@@ -233,11 +230,11 @@ class Trainer(Trial):
             for xb, yb in self.epoch_batches(n_train, sizes, self.state.generator):
                 n = len(yb)
                 if self.stop_due():
-                    return None
+                    return
                 if pause_ev is not None and pause_ev.is_set():
                     self._wait_while_paused()
                     if self.stop_due():
-                        return None
+                        return
                 lr = self.schedule.lr(self.step)
                 if lr != lr_now:
                     for group in self.optimizer.param_groups:
@@ -245,16 +242,15 @@ class Trainer(Trial):
                     lr_now = lr
                 loss, norm = self.train_batch(xb, yb)
                 self.step += 1
-                diverged = self._recorder.record(self.step, epoch, lr, n, loss, norm)
-                if diverged is not None:
-                    return diverged
+                self._recorder.record(self.step, epoch, n, (lr,), loss, norm)
+                if self.divergence is not None:
+                    return
                 if by_step and self.step % every == 0:
                     self._evaluate()
             if not by_step and (epoch + 1) % every == 0:
                 self._evaluate()
             for call in on_epoch_end:
                 call(self, epoch)
-        return None
 
     def epoch_batches(self, n_train: int, sizes: list[int], generator: torch.Generator
                        ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -54,7 +54,7 @@ from tunestudio.engine.models import build_model, check_output, count_parameters
 from tunestudio.engine.optimizers import build_optimizer
 from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
 from tunestudio.engine.schedules import LRSchedule
-from tunestudio.engine.step_recorder import FLUSH_S, FLUSH_STEPS, Divergence
+from tunestudio.engine.step_recorder import Divergence, StepRecorder, buffered_for
 from tunestudio.engine.trial import (
     PAUSE_POLL_S,
     Trial,
@@ -80,12 +80,13 @@ class GroupOutOfMemoryError(TuneStudioError):
 
 @dataclass(frozen=True, eq=False)
 class _Live:
-    """The group's running trials as the step loop reads them: their slots and rows (in row
-    order), every row's learning rate at every step `(R, total + 1)` (0 for a dead row), and
-    whether any rate differs from the step before `(total + 1,)` (the (R,) tensor of rates is
-    made only then)."""
+    """The group's running trials as the step loop reads them: their slots, indices (into the
+    group's configs) and rows (in row order), every row's learning rate at every step
+    `(R, total + 1)` (0 for a dead row), and whether any rate differs from the step before
+    `(total + 1,)` (the (R,) tensor of rates is made only then)."""
 
     slots: tuple[_Slot, ...]
+    indices: list[int]
     rows: list[int]
     table: np.ndarray
     changes: np.ndarray
@@ -106,6 +107,9 @@ class FusedTrainer:
     """Trains `configs` (same `fuse_signature`) as one model on one device; `fit()` returns one
     FitResult per config, in order. `seeds[k]` overrides trial k's seed (a search's repeats),
     `hooks[k]` are trial k's observers; the other arguments are `Trainer`'s, shared by the group.
+    `kernel` picks how a step is computed: "mlp" (the built-in MLP's stacked batched-matmul
+    pass, hand-written where it can be), "vmap" (`torch.func` over any model) or "auto" (the
+    MLP pass where it applies, else vmap); "mlp" for another model raises FusionError.
 
     Raises `FusionError` (from `setup`, before any hook runs) when the configs cannot fuse: the
     caller trains them one at a time. `fit` raises `GroupOutOfMemoryError` when the group does
@@ -118,7 +122,8 @@ class FusedTrainer:
                  base_dir: Path | None = None, device: str | None = None,
                  seeds: Sequence[int] | None = None, stop_event: threading.Event | None = None,
                  pause_event: threading.Event | None = None, step_events: bool = True,
-                 datasets: Splits | None = None):
+                 datasets: Splits | None = None,
+                 kernel: Literal["auto", "mlp", "vmap"] = "auto"):
         if not configs:
             raise ValueError("a fused group needs at least one config")
         signatures = {fuse_signature(c) for c in configs}
@@ -142,6 +147,7 @@ class FusedTrainer:
                                 step_events=step_events, datasets=datasets)
                         for c, h, s in zip(configs, hooks, seeds, strict=True)]
         self.step = 0
+        self.kernel = kernel
         self.route = ""  # "mlp" (hand-fused) or "vmap", once set up
         self._ready = False
         self._fitted = False
@@ -203,7 +209,11 @@ class FusedTrainer:
         self.stack: StackedModel
         by_row = [self.members[i] for i in self._order]
         models = [models[i] for i in self._order]
-        if hand_fused_mlp(cfg) and data.normalization is None:
+        mlp = hand_fused_mlp(cfg) and data.normalization is None
+        if self.kernel == "mlp" and not mlp:
+            raise FusionError("the stacked MLP kernel computes the built-in MLP without batch "
+                              "norm or input normalisation only; use the vmap kernel")
+        if mlp and self.kernel != "vmap":
             self.route = "mlp"
             dropouts = [getattr(m.config.model, "dropout", 0.0) for m in by_row]
             self.stack = StackedMLP(models, dropouts, self.device,
@@ -428,7 +438,13 @@ class FusedTrainer:
         for slot in self._slots:
             self._rows[slot.row] = slot
         self._window: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
-        self._recorder = _GroupRecorder(self.device != "cpu", self._diverge)
+        self._recorder = StepRecorder(
+            buffered_for(self.device),
+            self._emit_step if any(s.on_step for s in self._slots) else None,
+            lambda index, d: self._diverge(self._slots[index], d),
+            clock=lambda: self._elapsed(self._training_started))
+        for slot in self._slots:
+            slot.trainer.step_flusher = self._recorder.flush
         self._training_started = time.perf_counter()
         for slot in self._slots:
             member = slot.trainer
@@ -468,8 +484,8 @@ class FusedTrainer:
                 self.step += 1
                 for slot in live.slots:
                     slot.trainer.step = self.step
-                self._recorder.record(self.step, epoch, n, live.slots, live.rows, lrs, losses,
-                                      norms)
+                self._recorder.record(self.step, epoch, n, lrs, losses, norms, live.indices,
+                                      live.rows)
                 if by_step and self.step % every == 0:
                     self._evaluate()
             if not by_step and (epoch + 1) % every == 0:
@@ -492,6 +508,12 @@ class FusedTrainer:
             self._finish(slot, "completed", f"trained {epochs} epoch(s), {slot.trainer.step} "
                          "steps")
 
+    def _emit_step(self, index: int, event: StepEvent) -> None:
+        slot = self._slots[index]
+        if slot.result is None:
+            for call in slot.on_step:
+                call(slot.trainer, event)
+
     def _live(self) -> _Live:
         """The running rows and their learning-rate table, made again when a row dies or
         moves or a plateau cuts (see `_Live`)."""
@@ -511,7 +533,8 @@ class FusedTrainer:
             changes = np.ones(total + 1, dtype=bool)
             changes[1:] = (table[:, 1:] != table[:, :-1]).any(axis=0)
             slots = tuple(s for s in self._rows if s is not None)
-            live = self._live_rows = _Live(slots, [s.row for s in slots], table, changes)
+            live = self._live_rows = _Live(slots, [s.index for s in slots],
+                                           [s.row for s in slots], table, changes)
         return live
 
     def _permutations(self, n_train: int) -> torch.Tensor:
@@ -748,67 +771,3 @@ def _needs_state(call: Callable[..., Any], member: Trial, epoch: int) -> bool:
     the hook says otherwise through `needs_state(trainer, epoch)`)."""
     ask = getattr(getattr(call, "__self__", None), "needs_state", None)
     return bool(ask(member, epoch)) if callable(ask) else True
-
-
-class _GroupRecorder:
-    """The group's StepRecorder: per-trial StepEvents, per-trial divergence. On the CPU each
-    step is read at once (two small transfers for the whole group); on an accelerator the
-    `(R,)` vectors stay on the device and are read every FLUSH_STEPS steps or FLUSH_S seconds."""
-
-    def __init__(self, buffered: bool, on_divergence: Callable[[_Slot, Divergence], None]):
-        self.buffered = buffered
-        self.on_divergence = on_divergence
-        self._pending: list[tuple[int, int, int, tuple[_Slot, ...], list[float],
-                                  torch.Tensor, torch.Tensor]] = []
-        self._last = time.perf_counter()
-
-    def restart_clock(self) -> None:
-        self._last = time.perf_counter()
-
-    def record(self, step: int, epoch: int, n: int, slots: tuple[_Slot, ...], rows: list[int],
-               lrs: list[float], losses: torch.Tensor, norms: torch.Tensor) -> None:
-        if self.buffered:
-            self._pending.append((step, epoch, n, slots, lrs, losses[rows], norms[rows]))
-            if len(self._pending) >= FLUSH_STEPS or time.perf_counter() - self._last >= FLUSH_S:
-                self.flush()
-            return
-        if len(rows) == len(losses):
-            pair = torch.stack([losses, norms]).tolist()
-        else:
-            pair = torch.stack([losses[rows], norms[rows]]).tolist()
-        now = time.perf_counter()
-        rate = n / max(now - self._last, 1e-9)
-        self._last = now
-        self._report(step, epoch, slots, lrs, pair[0], pair[1], rate)
-
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, []
-        values = torch.stack([torch.cat([p[5].float() for p in pending]),
-                              torch.cat([p[6].float() for p in pending])]).cpu().tolist()
-        now = time.perf_counter()
-        rate = sum(p[2] for p in pending) / max(now - self._last, 1e-9)
-        self._last = now
-        at = 0
-        for step, epoch, _, slots, lrs, _, _ in pending:
-            k = len(slots)
-            self._report(step, epoch, slots, lrs, values[0][at:at + k], values[1][at:at + k],
-                         rate)
-            at += k
-
-    def _report(self, step: int, epoch: int, slots: tuple[_Slot, ...], lrs: list[float],
-                losses: list[float], norms: list[float], rate: float) -> None:
-        for slot, lr, loss, norm in zip(slots, lrs, losses, norms, strict=True):
-            if slot.result is not None:
-                continue
-            if not math.isfinite(loss):
-                self.on_divergence(slot, Divergence(step, epoch, "loss", loss, lr))
-                continue
-            if not math.isfinite(norm):
-                self.on_divergence(slot, Divergence(step, epoch, "gradient norm", norm, lr))
-                continue
-            if slot.on_step:
-                event = StepEvent(step, epoch, loss, lr, norm, rate, slot.trainer.wall_s())
-                for call in slot.on_step:
-                    call(slot.trainer, event)
