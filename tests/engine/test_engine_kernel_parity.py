@@ -6,7 +6,6 @@ loss, learning rate and gradient norm, and each step stamped with its own wall t
 from __future__ import annotations
 
 import itertools
-import statistics
 
 import pytest
 from engine_helpers import Recorder, tiny
@@ -62,10 +61,12 @@ def test_every_kernel_gives_the_same_step_events(
 @pytest.mark.parametrize("kernel", ["module", "vmap", "mlp"])
 def test_each_step_keeps_its_own_wall_time(
         runs: dict[tuple[str, bool], list[StepEvent]], kernel: str, buffered: bool) -> None:
-    """A buffered step was once stamped when its buffer was read back: most gaps were ~0 and
-    one was the whole buffer's time. Each step's own time makes the gaps alike: the typical
-    gap is a fair share of the mean (a busy machine's stalls raise only a few)."""
+    """A buffered step was once stamped when its buffer was read back: most gaps were a few
+    microseconds (the read-back loop) and one was the whole buffer's time. With each step's
+    own time no gap is shorter than a step, which on any machine takes well over 20 us (a busy
+    machine only makes steps longer)."""
     walls = [s.wall_s for s in runs[(kernel, buffered)]]
     gaps = [b - a for a, b in itertools.pairwise(walls)]
     assert walls[0] >= 0.0 and min(gaps) >= 0.0
-    assert statistics.median(gaps) >= 0.2 * statistics.mean(gaps), gaps
+    instant = sum(gap < 20e-6 for gap in gaps)
+    assert instant <= len(gaps) // 10, gaps
