@@ -44,7 +44,13 @@ from tunestudio.engine.loader_data import (
     to_device,
     train_loader,
 )
-from tunestudio.engine.metrics import evaluate_tensors, gather, make_loss, metric_tensors
+from tunestudio.engine.metrics import (
+    TrainWindow,
+    evaluate_tensors,
+    gather,
+    make_loss,
+    metric_tensors,
+)
 from tunestudio.engine.models import build_model, check_output, count_parameters
 from tunestudio.engine.optimizers import build_optimizer, l1_penalty, penalised_weights
 from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
@@ -114,7 +120,7 @@ class Trainer(Trial):
         self.steps_per_epoch = self._spe = len(batch_bounds(data.n_train,
                                                             cfg.training.batch_size))
         # (batch size, loss, outputs, indices) of recent steps, for the running train metrics
-        self._window: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        self._window = TrainWindow(self._spe)
         amp = cfg.training.mixed_precision and self.device.startswith("cuda")
         if amp:
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -167,7 +173,7 @@ class Trainer(Trial):
     def _release(self) -> None:
         """Free device memory after running out of it."""
         self.optimizer = None
-        self._window = []
+        self._window.clear()
         self._x_train = self._y_train = self._x_val = self._y_val = torch.empty(0)
         gc.collect()
         if torch.cuda.is_available():
@@ -328,7 +334,7 @@ class Trainer(Trial):
             scaler.update()
         else:
             opt.step()
-        self._remember(n, loss, output, yb)
+        self._window.add(n, loss.reshape(1), output.unsqueeze(0), yb)
         return loss, norm
 
     def _grad_norm(self) -> torch.Tensor | float:
@@ -344,15 +350,6 @@ class Trainer(Trial):
             return norm
         total: torch.Tensor = torch.nn.utils.get_total_norm(grads)
         return total
-
-    def _remember(self, n: int, loss: torch.Tensor, output: torch.Tensor,
-                  targets: torch.Tensor) -> None:
-        """Keep recent step outputs and targets for the running train metrics (the last
-        epoch's worth is used; older ones are dropped in bulk, so this stays O(1) per step)."""
-        window = self._window
-        window.append((n, loss.detach(), output.detach(), targets))
-        if len(window) > 2 * self._spe:
-            del window[:-self._spe]
 
     def _wait_while_paused(self) -> None:
         self._recorder.flush()
@@ -372,17 +369,8 @@ class Trainer(Trial):
         data, cfg = self.datasets, self.config
         if not self.flush_steps():
             return
-        values: dict[str, torch.Tensor] = {}
-        del self._window[:-self._spe]  # one epoch of steps
-        if self._window:
-            ns = torch.tensor([w[0] for w in self._window], dtype=torch.float32,
-                              device=self.device)
-            losses = torch.stack([w[1].float() for w in self._window])
-            values["train_loss"] = (losses * ns).sum() / ns.sum()
-            outputs = torch.cat([w[2] for w in self._window])
-            targets = torch.cat([w[3] for w in self._window])
-            values.update(metric_tensors(cfg.task, outputs.float(), targets, data.target_std,
-                                         "train"))
+        values = {name: value[0] for name, value in
+                  self._window.values(cfg.task, data.target_std).items()}
         if data.n_val and isinstance(data, LoaderSplits):
             if self._val_loader is None:
                 self._val_loader = eval_loader(data, "val", cfg.training.num_workers,

@@ -1,12 +1,11 @@
-"""Losses and metrics of K trials at once: the single trainer's (engine/metrics.py) with a
-leading trial axis, so a whole group's evaluation is a few batched operations and one transfer.
-Outputs are `(K, N, n_out)`, targets `(K, N)` (or `(N,)` shared by every trial); every value
-returned is a `(K,)` tensor."""
+"""The data loss of K trials at once, each with its own label smoothing: the lone trial's
+(engine/metrics.make_loss) with a leading trial axis. Outputs are `(K, N, n_out)`, targets
+`(K, N)` (or `(N,)` shared by every trial); the loss is a `(K,)` tensor. The metrics on the
+trial axis are engine/metrics.py's `trial_metrics`, one set for lone and fused trials."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import torch
 from torch.nn import functional
@@ -58,31 +57,3 @@ class TrialLoss:
         each = functional.cross_entropy(output.reshape(k * b, c).float(), target.reshape(k * b),
                                         reduction="none", label_smoothing=self.shared)
         return each.view(k, b).mean(1)
-
-
-def trial_metrics(task: Literal["classification", "regression"], output: torch.Tensor,
-                  target: torch.Tensor, target_std: float, prefix: str
-                  ) -> dict[str, torch.Tensor]:
-    """accuracy, or mse/mae/r2, per trial (as `engine.metrics.metric_tensors` per trial)."""
-    k, n = output.shape[:2]
-    target = target.expand(k, n)
-    if task == "classification":
-        correct = output.argmax(dim=2) == target
-        return {f"{prefix}_accuracy": correct.float().mean(1)}
-    pred = output.reshape(k, n).float()
-    err = pred - target
-    sse = err.square().sum(1)
-    sst = (target - target.mean(1, keepdim=True)).square().sum(1)
-    r2 = torch.where(sst > 0, 1 - sse / sst.clamp_min(1e-12), torch.zeros_like(sse))
-    return {f"{prefix}_mse": err.square().mean(1) * target_std**2,
-            f"{prefix}_mae": err.abs().mean(1) * target_std,
-            f"{prefix}_r2": r2}
-
-
-def gather_trials(values: dict[str, torch.Tensor]) -> list[dict[str, float]]:
-    """One device-to-host transfer for every value of every trial: K dicts name -> float."""
-    if not values:
-        return []
-    table = torch.stack([v.detach().float() for v in values.values()], dim=1).cpu().tolist()
-    names = list(values)
-    return [dict(zip(names, (float(x) for x in row), strict=True)) for row in table]

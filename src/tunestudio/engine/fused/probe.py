@@ -83,8 +83,6 @@ def _time_steps(config: RunConfig, k: int, data: object, base_dir: Path | None, 
         before = torch.cuda.memory_allocated(device)
     trainer = FusedTrainer([config] * k, device=device, datasets=data, base_dir=base_dir)
     trainer.setup()
-    trainer._window = []
-    trainer._spe = max(trainer._spe, PROBE_STEPS + 1)
     batch = min(config.training.batch_size, data.n_train)
     idx = torch.arange(batch, device=trainer.device)  # one seed: the batches are shared
     lr = torch.full((k,), config.optimizer.lr, device=trainer.device)

@@ -43,13 +43,19 @@ from tunestudio.engine.events import (
     TrainerHooks,
 )
 from tunestudio.engine.fused import handgrad
-from tunestudio.engine.fused.metrics import TrialLoss, gather_trials, trial_metrics
+from tunestudio.engine.fused.metrics import TrialLoss
 from tunestudio.engine.fused.optim import FusedOptimizer
 from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle, hand_fused_mlp
 from tunestudio.engine.fused.stacked import FusionError, StackedMLP, StackedModel, VmapStack
 from tunestudio.engine.input_norm import with_input_normalization
 from tunestudio.engine.loader_data import load_data
-from tunestudio.engine.metrics import EVAL_CHUNK, make_loss
+from tunestudio.engine.metrics import (
+    EVAL_CHUNK,
+    TrainWindow,
+    gather_trials,
+    make_loss,
+    trial_metrics,
+)
 from tunestudio.engine.models import build_model, check_output, count_parameters
 from tunestudio.engine.optimizers import build_optimizer
 from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
@@ -236,6 +242,7 @@ class FusedTrainer:
         self._x_val, self._y_val = self._tensor(data.x_val), self._tensor(data.y_val)
         self._bounds = batch_bounds(data.n_train, cfg.training.batch_size)
         self._spe = len(self._bounds)
+        self._window = TrainWindow(self._spe)
         self._shared = len({m.seed for m in self.members}) == 1  # one batch order for all
         for member in self.members:
             member.steps_per_epoch = self._spe
@@ -437,7 +444,7 @@ class FusedTrainer:
         self._rows = [None] * len(self._slots)
         for slot in self._slots:
             self._rows[slot.row] = slot
-        self._window: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        self._window = TrainWindow(self._spe)
         self._recorder = StepRecorder(
             buffered_for(self.device),
             self._emit_step if any(s.on_step for s in self._slots) else None,
@@ -575,10 +582,7 @@ class FusedTrainer:
             for g in grads:
                 g.mul_(coef.view(-1, *([1] * (g.dim() - 1))))
         opt.step(lr)
-        window = self._window
-        window.append((n, losses.detach(), out.detach(), idx))
-        if len(window) > 2 * self._spe:
-            del window[:-self._spe]
+        self._window.add(n, losses, out, yb)
         return losses.detach(), norms.detach()
 
     def _autograd_pass(self, xb: torch.Tensor, yb: torch.Tensor, shared: bool
@@ -710,9 +714,7 @@ class FusedTrainer:
         self._clip = self._clip.index_select(0, rows)
         self.trial_loss = self.trial_loss.select(rows)
         self._loss_spec = self._loss_spec.select(rows)
-        self._window = [(n, loss.index_select(0, rows), out.index_select(0, rows),
-                         idx if idx.dim() == 1 else idx.index_select(0, rows))
-                        for n, loss, out, idx in self._window]
+        self._window.select(rows)
         self._rows = [self._rows[i] for i in keep]
         self._live_rows = None
         for row, slot in enumerate(self._rows):
@@ -729,18 +731,7 @@ class FusedTrainer:
         self._recorder.flush()
         if not self.active:
             return
-        values: dict[str, torch.Tensor] = {}
-        del self._window[:-self._spe]
-        if self._window:
-            ns = torch.tensor([w[0] for w in self._window], dtype=torch.float32,
-                              device=self.device)
-            losses = torch.stack([w[1].float() for w in self._window])  # (S, R)
-            values["train_loss"] = (losses * ns[:, None]).sum(0) / ns.sum()
-            outputs = torch.cat([w[2] for w in self._window], dim=1)
-            index = torch.cat([w[3] for w in self._window], dim=-1)
-            targets = self._y_train[index]
-            values.update(trial_metrics(cfg.task, outputs.float(), targets, data.target_std,
-                                        "train"))
+        values = self._window.values(cfg.task, data.target_std)
         if data.n_val:
             with torch.no_grad(), (self._autocast() if self._autocast
                                    else contextlib.nullcontext()):
