@@ -23,6 +23,7 @@ from optuna.trial import TrialState
 from tunestudio.config import RunConfig, SearchDefinition, ovat_values
 from tunestudio.config.fingerprint import point_fingerprint
 from tunestudio.config.search import baseline_value
+from tunestudio.search.queue import count_trials
 from tunestudio.search.space import PLAN_ATTR
 
 STATE_ATTR = "ts_state"  # user attr set when we tell Optuna; absent on a trial killed mid-run
@@ -73,13 +74,14 @@ def plan_queue(study: optuna.Study, search: SearchDefinition, baseline: RunConfi
     toward the budget; points already run on the current config are not queued again.
     `stored` maps Optuna trial ids to the fingerprints our store holds, for trials run before
     Optuna was told fingerprints; a finished trial with neither counts as another config's."""
-    existing = study.get_trials(deepcopy=False)
-    waiting = sum(t.state == TrialState.WAITING for t in existing)
     plan = finite_plan(search, baseline)
-    if plan is None:
+    if plan is None:  # what is queued is all it needs: counted, not read
         if trials is None:
             return Queue([], None)
+        waiting = count_trials(study, (TrialState.WAITING,))
         return Queue([None] * max(0, trials - waiting), max(trials, waiting))
+    existing = study.get_trials(deepcopy=False)
+    waiting = sum(t.state == TrialState.WAITING for t in existing)
     known = stored or {}
     done: set[str] = set()
     for t in existing:

@@ -45,11 +45,12 @@ from tunestudio.search.liveness import (
     stale_after_s,
     worker_tag,
 )
-from tunestudio.search.plan import WORKER_ATTR, Queue, plan_queue
+from tunestudio.search.plan import WORKER_ATTR, Queue, finite_plan, plan_queue
 from tunestudio.search.preflight import FailureStreak, preflight
 from tunestudio.search.program import programs_dir
 from tunestudio.search.program.checks import check_program
 from tunestudio.search.program.slots import SLOT_ENV, Slot
+from tunestudio.search.queue import Feeder, count_trials, know_trial, trial_ids, waiting_ids
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
 from tunestudio.search.space import distributions
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
@@ -134,6 +135,7 @@ class ExperimentRunner:
         self._idle_since: float | None = None
         self._storage: optuna.storages.RDBStorage | None = None
         self._heartbeat: Heartbeat | None = None  # this run's, while it runs
+        self._feeder: Feeder | None = None  # this run's queue, written as it is popped
         self.fuse = fuse_policy(self.experiment.search, self.options.fuse)
         self._fusing = self.fuse.enabled and fit is train_with_engine
 
@@ -169,7 +171,7 @@ class ExperimentRunner:
                 sampler=build_sampler(search, n_obj), pruner=build_pruner(search.pruner, n_obj),
             )
         # A seeded study run again, or by several workers, must not draw the same points.
-        told = sum(t.state != TrialState.WAITING for t in study.get_trials(deepcopy=False))
+        told = count_trials(study, [s for s in TrialState if s != TrialState.WAITING])
         study.sampler = build_sampler(
             search, n_obj, run_seed(search, told, None if self.queue else worker_tag()),
             # trials asked before others are told: fused groups, or parallel processes
@@ -190,19 +192,23 @@ class ExperimentRunner:
         self._sweep_stale(store, study, experiment_id)
         self._settle_rows(store, study, experiment_id)
         self._best = self._current_best(store, experiment_id, direction)
+        # a plan of points needs the fingerprints of the trials run (an adaptive one, a count)
         stored = {r.optuna_trial_id: r.config_fingerprint for r in store.trials(experiment_id)
-                  if r.optuna_trial_id is not None}
+                  if r.optuna_trial_id is not None} \
+            if finite_plan(search, self.project.baseline) is not None else None
         trials = self.options.trials if self.options.trials is not None \
             else search.budget.trials
         timeout = self.options.timeout_s if self.options.timeout_s is not None \
             else search.budget.timeout_s
         queue = plan_queue(study, search, self.project.baseline, trials, stored) if self.queue \
             else Queue([], None)
-        # Alone, the first trial starts at once and the rest are queued while it trains; local
-        # worker processes, and fused groups that ask for several at once, need the whole queue
-        # before they start, or they would find it (nearly) empty.
-        head = None if self.options.workers > 1 or self._fusing else 1
-        queue.write(study, stop=head)
+        # The queue holds a few trials ahead of those training (search/queue.py): every read
+        # of the queue costs per waiting trial. Local worker processes and fused groups, which
+        # ask for several at once, find their share waiting when they start.
+        ahead = 2 * max(1, self.options.workers) * (self.fuse.cap if self._fusing
+                                                     else 1)
+        feeder = self._feeder = Feeder(study, storage, queue, ahead)
+        feeder.top_up()
         total = queue.total
         deadline = started + timeout if timeout else None
         beat = self._heartbeat = Heartbeat(
@@ -221,6 +227,7 @@ class ExperimentRunner:
         )
         self.hooks.on_run_start(total)
         beat.start()
+        feeder.start()
         helpers = self._spawn_workers(total)
         counts: Counter[str] = Counter()
         message = ""
@@ -248,7 +255,6 @@ class ExperimentRunner:
 
         grouped = self._group_training(ctx, books, tally)
         upcoming: Future[Prepared | None] | None = prepare_next() if grouped is None else None
-        queued = books.submit(queue.write, study, head) if head else None
         finishing: list[Future[TrialFinished]] = []
         try:
             if grouped is not None:  # fused groups: the loop below has nothing to run
@@ -285,8 +291,6 @@ class ExperimentRunner:
             if upcoming is not None:
                 self._release(ctx, upcoming.result(), storage)
             books.shutdown(wait=True)
-            if queued is not None:
-                queued.result()
             for done in finishing:
                 done.result()  # a bookkeeping failure (e.g. the database went away) surfaces
             if ctx.checkpoints is not None:  # after each trial it judged among fewer trials
@@ -295,6 +299,7 @@ class ExperimentRunner:
                 self._wait_for_others(store, study, experiment_id)
         finally:
             books.shutdown(wait=True)
+            feeder.stop()
             beat.stop()
             self._stop_workers(helpers)
         best = self._best_current(store, experiment_id, direction)
@@ -336,6 +341,8 @@ class ExperimentRunner:
                  storage: optuna.storages.RDBStorage, unbounded: bool, index: int,
                  total: int | None) -> Prepared | None:
         while True:
+            if self._feeder is not None:
+                self._feeder.top_up()
             trial = self._next_trial(study, storage, unbounded, ctx.heartbeat)
             if trial is None:
                 return None
@@ -360,27 +367,32 @@ class ExperimentRunner:
 
     def _next_trial(self, study: optuna.Study, storage: optuna.storages.RDBStorage,
                     unbounded: bool, heartbeat: Heartbeat) -> optuna.Trial | None:
-        """Pop a queued trial atomically; only a time-bounded run creates new ones. The queue
-        is read through the study (Optuna's cached storage), which then knows the popped trial:
-        read from the database directly, a trial another process queued is unknown to that
-        cache and its first suggest fails with a KeyError. It is read into the study's
-        per-thread trial cache, cleared first as `Study.ask` clears it, so the sampler's cached
-        reads for this trial (TPE's search space, its startup count) reuse this one read: each
-        read brings back every queued trial, milliseconds on a 30-trial queue. The popped
-        trial is held by `heartbeat` from this moment until it is told."""
+        """Pop a queued trial atomically; only a time-bounded run creates new ones. The oldest
+        waiting trials are found by their ids (search/queue.py), claimed one by one, and the
+        claimed one made known to the study's cached storage (a trial another process queued
+        is unknown to that cache and its first suggest would fail with a KeyError). The study's
+        per-thread trial cache is cleared, as `Study.ask` clears it, so the sampler's cached
+        reads for this trial (TPE's search space, its startup count) read once, afresh. The
+        popped trial is held by `heartbeat` from this moment until it is told."""
         study._thread_local.cached_all_trials = None
-        waiting = study._get_trials(deepcopy=False, states=(TrialState.WAITING,),
-                                    use_cache=True)
-        for frozen in waiting:
-            # beaten before it is RUNNING: a trial that ran before (resumed, or queued again)
-            # carries its earlier holder's last beat, and a sweep must never see that one
-            heartbeat.touch(frozen._trial_id)
-            try:
-                if storage.set_trial_state_values(frozen._trial_id, state=TrialState.RUNNING):
-                    heartbeat.claim(frozen._trial_id)
-                    return optuna.Trial(study, frozen._trial_id)
-            except optuna.exceptions.UpdateFinishedTrialError:
-                continue
+        while True:
+            ids = waiting_ids(storage, study._study_id, 8)
+            if ids is None:  # an Optuna whose tables we do not know: through its cache
+                ids = [t._trial_id for t in study._get_trials(
+                    deepcopy=False, states=(TrialState.WAITING,), use_cache=True)]
+            for trial_id in ids:
+                # beaten before it is RUNNING: a trial that ran before (resumed, or queued
+                # again) carries its earlier holder's last beat, and a sweep must never see it
+                heartbeat.touch(trial_id)
+                try:
+                    if storage.set_trial_state_values(trial_id, state=TrialState.RUNNING):
+                        heartbeat.claim(trial_id)
+                        know_trial(study, trial_id)
+                        return optuna.Trial(study, trial_id)
+                except optuna.exceptions.UpdateFinishedTrialError:
+                    continue
+            if len(ids) < 8:  # another process may have taken all we saw: look again
+                break
         if not unbounded:
             return None
         trial = study.ask()
@@ -393,7 +405,7 @@ class ExperimentRunner:
         wait = self.options.idle_wait_s
         if wait <= 0 or ran > 0:
             return False
-        if study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if count_trials(study, (TrialState.RUNNING,)):
             return False
         if self._idle_since is None:
             self._idle_since = time.monotonic()
@@ -432,7 +444,7 @@ class ExperimentRunner:
             self._sweep_stale(store, study, experiment_id)
             # Optuna's state: a process that popped a fused group from the queue holds its
             # trials RUNNING there before it writes their rows here
-            if not study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)) and \
+            if not count_trials(study, (TrialState.RUNNING,)) and \
                     not self._settle_rows(store, study, experiment_id):
                 return
             time.sleep(0.5)
@@ -447,7 +459,7 @@ class ExperimentRunner:
         plan = self._checkpoints()
         again = TrialState.WAITING if plan is not None else TrialState.FAIL
         gone: list[int] = []
-        for frozen in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        for frozen in self._running(study):
             owner = frozen.user_attrs.get(WORKER_ATTR)
             if isinstance(owner, str) and owner_is_gone(owner):
                 with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
@@ -469,6 +481,15 @@ class ExperimentRunner:
             if row is not None and row.state == "running":
                 store.interrupt_trial(row.id, note)
 
+    def _running(self, study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+        """The study's running trials, found through the index (a read of the study would
+        bring back every queued trial and, the first time, the whole history)."""
+        assert self._storage is not None
+        ids = trial_ids(self._storage, study._study_id, TrialState.RUNNING)
+        if ids is None:  # pragma: no cover - an Optuna whose tables we do not know
+            return study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        return [self._storage.get_trial(i) for i in ids]
+
     def _settle_rows(self, store: Store, study: optuna.Study, experiment_id: int) -> int:
         """Our rows still 'running' whose Optuna trial is no longer held (told, or back in the
         queue): their process is writing the outcome, or died between telling Optuna and
@@ -477,12 +498,12 @@ class ExperimentRunner:
         are still being written."""
         if not store.counts(experiment_id).get("running"):
             return 0
-        trials = {t._trial_id: t for t in study.get_trials(deepcopy=False)}
+        assert self._storage is not None
         pending = 0
-        for row in store.trials(experiment_id):
-            frozen = trials.get(row.optuna_trial_id) if row.optuna_trial_id is not None \
-                else None
-            if row.state != "running" or frozen is None or frozen.state == TrialState.RUNNING:
+        for row in store.trials(experiment_id, states=("running",)):
+            frozen = self._storage.get_trial(row.optuna_trial_id) \
+                if row.optuna_trial_id is not None else None
+            if frozen is None or frozen.state == TrialState.RUNNING:
                 continue
             owner = frozen.user_attrs.get(WORKER_ATTR)
             told = frozen.datetime_complete

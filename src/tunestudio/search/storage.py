@@ -11,6 +11,7 @@ import sqlalchemy
 
 from tunestudio.config import Project
 from tunestudio.search.liveness import storage_kwargs
+from tunestudio.search.queue import index_queue
 from tunestudio.store import Store, optuna_engine_kwargs, storage_url_for
 
 
@@ -27,7 +28,8 @@ def optuna_storage(url: str) -> optuna.storages.RDBStorage:
     """Optuna's side of the same database, with Optuna's trial heartbeats on, so that trials
     of a process that died are found (search/liveness.py; its settings are read once, here).
     One per URL and process: creating it checks the schema version through alembic (a fifth
-    of a second), and the app runs many experiments on the same database. Raises
+    of a second), and the app runs many experiments on the same database. It adds the index
+    that pops a trial without reading the history (search/queue.py). Raises
     liveness.LivenessSettingError for an unusable heartbeat setting."""
     storage = optuna.storages.RDBStorage(
         url, engine_kwargs=optuna_engine_kwargs(url), **storage_kwargs())
@@ -37,6 +39,7 @@ def optuna_storage(url: str) -> optuna.storages.RDBStorage:
         # only the last ones on power loss, as for our own tables.
         sqlalchemy.event.listen(storage.engine, "connect", _sqlite_normal_sync)
         storage.engine.dispose()
+    index_queue(storage.engine)
     return storage
 
 

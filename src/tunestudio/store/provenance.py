@@ -19,6 +19,8 @@ from tunestudio.config import RunConfig
 from tunestudio.config.fingerprint import point_fingerprint
 from tunestudio.store.rows import TrialRow, TrialState
 
+CACHE_SIZE = 65_536  # fingerprints kept by values (a grid's points repeat; random ones do not)
+
 
 class CurrentConfig:
     """Answers, for trials of one project, whether each was trained on `baseline` merged with
@@ -34,6 +36,8 @@ class CurrentConfig:
         key = json.dumps(dict(params), sort_keys=True, default=str)
         found = self._cache.get(key)
         if found is None:
+            if len(self._cache) >= CACHE_SIZE:  # a long stream of distinct points: bounded
+                self._cache.clear()
             found = self._cache[key] = point_fingerprint(self.baseline, params)
         return found
 
@@ -54,11 +58,11 @@ class CurrentConfig:
         if direction not in ("maximize", "minimize"):
             raise ValueError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
         sign = -1.0 if direction == "maximize" else 1.0
-        done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None
-                and self.holds(r)]
-        if not done:
-            return None
-        return min(done, key=lambda r: (sign * float(r.objective or 0.0), r.number, r.id))
+        done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None]
+        # best first, fingerprinting only until a current one is found: one validation per
+        # trial of a 100,000-trial history took minutes
+        done.sort(key=lambda r: (sign * float(r.objective or 0.0), r.number, r.id))
+        return next((r for r in done if self.holds(r)), None)
 
 
 def trained_on_current_config(row: TrialRow, baseline: RunConfig) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -310,8 +310,8 @@ class Store:
             return series.read_evals(conn, trial_ids)
 
     # -- readers and edits ----------------------------------------------------------------
-    def trials(self, experiment_id: int | None = None, *, changed_since: float | None = None
-               ) -> list[TrialRow]:
+    def trials(self, experiment_id: int | None = None, *, changed_since: float | None = None,
+               states: Sequence[str] | None = None) -> list[TrialRow]:
         """All trials (of one experiment, or all), ordered by experiment and number, without
         their config snapshots. One query.
 
@@ -319,9 +319,30 @@ class Store:
         then: what a view polling a running experiment needs. Take
         the next `now()` before reading and pass it back a few seconds early, since a change is
         stamped when it is made and becomes visible when its transaction commits; rows seen
-        twice simply replace themselves. Deletions are not reported."""
+        twice simply replace themselves. Deletions are not reported. With `states`, only
+        trials in one of those states (e.g. the few still "running" of a long history)."""
         with self._db.read() as conn:
-            return trials.all_rows(conn, experiment_id, changed_since)
+            return trials.all_rows(conn, experiment_id, changed_since, states)
+
+    def stream_trials(self, experiment_id: int | None = None, *, batch: int = 2000
+                      ) -> Iterator[TrialRow]:
+        """`trials()` with each row's environment, read `batch` rows at a time in one read
+        transaction (one consistent snapshot) held while the iterator is consumed: for
+        writing a long history out with flat memory. Close the iterator (or exhaust it)
+        to end the transaction."""
+        with self._db.read() as conn:
+            yield from trials.stream_rows(conn, experiment_id, batch)
+
+    def param_names(self, experiment_id: int | None = None) -> list[str]:
+        """The sorted names of every parameter of the trials (of one experiment, or all), read
+        with flat memory."""
+        with self._db.read() as conn:
+            return trials.param_names(conn, experiment_id, 5000)
+
+    def repeated_count(self, experiment_id: int | None = None) -> int:
+        """How many complete trials (of one experiment, or all) ran more than one seed."""
+        with self._db.read() as conn:
+            return trials.repeated_count(conn, experiment_id)
 
     def environments(self, experiment_id: int | None = None) -> dict[int, dict[str, Any]]:
         """The environment record of every trial (of one experiment, or all) by trial id, in

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Select, bindparam, func, select, update
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, Select, bindparam, func, select, update
 from tunestudio.store import schema
 from tunestudio.store.clock import epoch_now
 from tunestudio.store.errors import NotFoundError
-from tunestudio.store.rows import TRIAL_STATES, TrialRow, TrialState
+from tunestudio.store.rows import TRIAL_STATES, TrialRow, TrialState, check_state
 
 t = schema.trial
 
@@ -112,12 +113,54 @@ def _list_query(experiment_id: int | None) -> Select[Any]:
     return query
 
 
-def all_rows(conn: Connection, experiment_id: int | None, changed_since: float | None = None
-             ) -> list[TrialRow]:
+def all_rows(conn: Connection, experiment_id: int | None, changed_since: float | None = None,
+             states: Sequence[str] | None = None) -> list[TrialRow]:
     query = _list_query(experiment_id).order_by(t.c.experiment_id, t.c.number, t.c.id)
     if changed_since is not None:
         query = query.where(t.c.updated_at >= changed_since)
+    if states is not None:
+        query = query.where(t.c.state.in_([check_state(s) for s in states]))
     return _to_rows(conn.execute(query).all())
+
+
+def stream_rows(conn: Connection, experiment_id: int | None, batch: int
+                ) -> Iterator[TrialRow]:
+    """Every trial (of one experiment, or all) with its environment, in list order, read
+    `batch` rows at a time from one query (a server-side cursor where the database has one):
+    memory stays flat however long the history."""
+    query = select(*_LIST_COLUMNS, t.c.environment_json)
+    if experiment_id is not None:
+        query = query.where(t.c.experiment_id == experiment_id)
+    query = query.order_by(t.c.experiment_id, t.c.number, t.c.id)
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+    n = len(_LIST_COLUMNS)
+    for part in result.partitions():
+        environments = _loads_column([r[n] for r in part])
+        for row, environment in zip(_to_rows(part), environments, strict=True):
+            yield replace(row, environment=environment or {})
+
+
+def param_names(conn: Connection, experiment_id: int | None, batch: int) -> list[str]:
+    """The names of every parameter any trial (of one experiment, or all) has, sorted; the
+    values are streamed past, `batch` rows at a time."""
+    query = select(t.c.params_json)
+    if experiment_id is not None:
+        query = query.where(t.c.experiment_id == experiment_id)
+    names: set[str] = set()
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+    for part in result.partitions():
+        for (text,) in part:
+            if text:
+                names.update(json.loads(text))
+    return sorted(names)
+
+
+def repeated_count(conn: Connection, experiment_id: int | None) -> int:
+    """How many complete trials ran more than one seed (their spread gives the noise)."""
+    query = select(func.count()).where(t.c.state == TrialState.COMPLETE, t.c.repeats > 1)
+    if experiment_id is not None:
+        query = query.where(t.c.experiment_id == experiment_id)
+    return int(conn.execute(query).scalar_one())
 
 
 def rows_of_optuna(conn: Connection, experiment_id: int, optuna_trial_id: int

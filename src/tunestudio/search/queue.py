@@ -1,0 +1,173 @@
+"""The queue of waiting trials, kept short and read with targeted queries, so that what a trial
+costs does not grow with the budget or the history.
+
+Optuna's cached storage re-reads every unfinished trial (waiting ones included) and every trial
+after the last finished one at each `get_trials`: with the whole budget queued up front, each
+trial read the whole queue, and a search of N trials cost O(N^2). So:
+
+- a run queues its budget a little at a time (`Feeder`): at most `ahead` trials wait in the
+  queue; the run tops it up before each trial it pops itself and, for the other processes that
+  pop from it (local workers, remote `tunestudio worker`s), from a thread every FEED_EVERY_S
+  seconds; a queue found empty while the budget lasts doubles `ahead`. The budget stays exact:
+  only the run that planned it queues it. A run that stops leaves the rest of its budget
+  unqueued; the next run plans it again, as it plans a budget left in the queue.
+- a trial is popped by its id (`waiting_ids`, the oldest waiting trials of the study through an
+  index on Optuna's `trials (study_id, state, trial_id)` that `index_queue` adds), not by
+  reading the queue through the cache.
+
+Both read Optuna's tables through its SQLAlchemy models (optuna.storages._rdb, as
+search/pruning.py does); an Optuna that moved them makes `waiting_ids` return None and the
+runner pops through the cache, as before."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import optuna
+import sqlalchemy
+from optuna.trial import TrialState
+
+if TYPE_CHECKING:
+    from tunestudio.search.plan import Queue
+
+try:  # Optuna's table definitions, for targeted queries of its trials
+    from optuna.storages._rdb import models as _models
+except ImportError:  # pragma: no cover - a later Optuna moved them: the cache's reads
+    _models = None  # type: ignore[assignment]
+
+QUEUE_INDEX = "ix_ts_trials_study_state"
+FEED_EVERY_S = 0.2
+MIN_AHEAD = 16
+MAX_AHEAD = 4096
+
+
+def index_queue(engine: sqlalchemy.Engine) -> None:
+    """Adds the index on Optuna's `trials (study_id, state, trial_id)` that finds a study's
+    waiting (and running) trials without scanning its history. Idempotent; several processes
+    may call it at once (the loser's error is ignored)."""
+    if _models is None:  # pragma: no cover - see the module's docstring
+        return
+    table = _models.TrialModel.__table__
+    if any(ix.get("name") == QUEUE_INDEX
+           for ix in sqlalchemy.inspect(engine).get_indexes(table.name)):
+        return
+    index = sqlalchemy.Index(QUEUE_INDEX, sqlalchemy.column("study_id"),
+                             sqlalchemy.column("state"), sqlalchemy.column("trial_id"))
+    # a Table of our own, so that Optuna's metadata (its create_all) never holds our index
+    sqlalchemy.Table(table.name, sqlalchemy.MetaData(), sqlalchemy.Column("study_id"),
+                     sqlalchemy.Column("state"), sqlalchemy.Column("trial_id"), index)
+    with contextlib.suppress(sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError):
+        index.create(engine, checkfirst=True)
+
+
+def waiting_ids(storage: optuna.storages.RDBStorage, study_id: int, limit: int
+                ) -> list[int] | None:
+    """The Optuna ids of at most `limit` waiting trials of the study, oldest first (one index
+    range read); None where this Optuna's tables are unknown."""
+    return trial_ids(storage, study_id, TrialState.WAITING, limit)
+
+
+def trial_ids(storage: optuna.storages.RDBStorage, study_id: int, state: TrialState,
+              limit: int | None = None) -> list[int] | None:
+    """The Optuna ids of the study's trials in `state` (at most `limit`), oldest first, read
+    through the index; None where this Optuna's tables are unknown."""
+    if _models is None:  # pragma: no cover - see the module's docstring
+        return None
+    table = _models.TrialModel.__table__
+    query = (sqlalchemy.select(table.c.trial_id)
+             .where(table.c.study_id == study_id, table.c.state == state)
+             .order_by(table.c.trial_id).limit(limit))
+    with storage.engine.connect() as conn:
+        return [int(row[0]) for row in conn.execute(query)]
+
+
+def count_trials(study: optuna.Study, states: Sequence[TrialState]) -> int:
+    """How many trials of the study are in one of `states`, counted by the database (through
+    the index) rather than by reading every trial."""
+    backend = getattr(study._storage, "_backend", study._storage)
+    if _models is None or not isinstance(backend, optuna.storages.RDBStorage):
+        return len(study.get_trials(deepcopy=False, states=tuple(states)))
+    table = _models.TrialModel.__table__
+    query = (sqlalchemy.select(sqlalchemy.func.count())
+             .where(table.c.study_id == study._study_id, table.c.state.in_(list(states))))
+    with backend.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def know_trial(study: optuna.Study, trial_id: int) -> None:
+    """Makes the study's cached storage know a trial another process queued (its first suggest
+    needs it), reading only the unfinished trials and those after the last finished one, which
+    the short queue keeps few."""
+    cache = study._storage
+    known = getattr(cache, "_trial_id_to_study_id_and_number", None)
+    if known is not None and trial_id in known:
+        return
+    read = getattr(cache, "_read_trials_from_remote_storage", None)
+    if read is not None:
+        read(study._study_id)
+    else:  # pragma: no cover - a storage without Optuna's cache: it reads on demand
+        cache.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.WAITING,))
+
+
+class Feeder:
+    """Writes a run's planned queue into Optuna `ahead` trials at a time (see the module's
+    docstring). `top_up` is thread-safe; `start`/`stop` run it every FEED_EVERY_S seconds on
+    a thread of its own, for the other processes popping from the same queue."""
+
+    def __init__(self, study: optuna.Study, storage: optuna.storages.RDBStorage, queue: Queue,
+                 ahead: int, on_error: Callable[[BaseException], None] | None = None) -> None:
+        self.study = study
+        self.storage = storage
+        self.queue = queue
+        self.ahead = max(MIN_AHEAD, ahead)
+        self.written = 0
+        self.on_error = on_error
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def left(self) -> int:
+        """Planned trials not queued yet."""
+        return len(self.queue.entries) - self.written
+
+    def top_up(self) -> None:
+        """Queues planned trials until `ahead` wait (or the plan is all queued)."""
+        with self._lock:
+            if self.left <= 0:
+                return
+            waiting = waiting_ids(self.storage, self.study._study_id, self.ahead)
+            if waiting is None:  # the cache pops, reading the whole queue: write it at once
+                stop = len(self.queue.entries)
+            else:
+                if 2 * len(waiting) > self.ahead:
+                    return  # more than half full: top up later, in a larger write
+                if not waiting and self.written > 0:
+                    self.ahead = min(MAX_AHEAD, 2 * self.ahead)  # others popped it dry
+                stop = min(len(self.queue.entries), self.written + self.ahead - len(waiting))
+            self.queue.write(self.study, self.written, stop)
+            self.written = stop
+
+    def start(self) -> None:
+        if self.left > 0 and self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="tunestudio-queue",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(FEED_EVERY_S) and self.left > 0:
+            try:
+                self.top_up()
+            except Exception as exc:  # the database went away: the run's own pops say so
+                if self.on_error is not None:
+                    self.on_error(exc)
+                return

@@ -1,0 +1,98 @@
+"""The queue of waiting trials stays short and is popped by id, whatever the budget."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import optuna
+import sqlalchemy
+from optuna.trial import TrialState
+
+from tiny_projects import tiny_project
+from tunestudio.config import Budget
+from tunestudio.engine import FitResult
+from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions
+from tunestudio.search.events import TrialStarted
+from tunestudio.search.plan import Queue
+from tunestudio.search.queue import MIN_AHEAD, QUEUE_INDEX, Feeder, waiting_ids
+from tunestudio.search.storage import optuna_storage, storage_url
+
+
+def instant_fit(config: Any, **kw: Any) -> FitResult:
+    """A trial that trains nothing: the run's bookkeeping alone."""
+    metrics = {"val_accuracy": 0.5 + config.optimizer.lr, "val_loss": 0.5}
+    return FitResult("completed", "", metrics, metrics, 1.0, 1, 0.0, "cpu")
+
+
+class WaitingSeen(RunnerHooks):
+    """How many trials wait in the queue as each trial starts."""
+
+    def __init__(self, storage: optuna.storages.RDBStorage, study_name: str) -> None:
+        self.storage = storage
+        self.study_name = study_name
+        self.seen: list[int] = []
+        self.lock = threading.Lock()
+
+    def on_trial_start(self, event: TrialStarted) -> None:
+        study_id = self.storage.get_study_id_from_name(self.study_name)
+        waiting = waiting_ids(self.storage, study_id, 10_000)
+        assert waiting is not None
+        with self.lock:
+            self.seen.append(len(waiting))
+
+
+def test_a_run_keeps_few_trials_waiting_and_runs_its_whole_budget() -> None:
+    project = tiny_project({"budget": Budget(trials=24), "strategy": "random"})
+    name = project.experiments[0].name
+    storage = optuna_storage(storage_url(project))
+    seen = WaitingSeen(storage, name)
+    summary = ExperimentRunner(project, name, fit=instant_fit, hooks=[seen],
+                               options=RunOptions(fuse="off")).run()
+    assert summary.counts == {"complete": 24}
+    assert len(seen.seen) == 24 and max(seen.seen) <= MIN_AHEAD  # not the budget's 39
+    study = optuna.load_study(study_name=name, storage=storage)
+    trials = study.get_trials(deepcopy=False)
+    assert len(trials) == 24 and all(t.state == TrialState.COMPLETE for t in trials)
+
+
+def test_the_oldest_waiting_trials_of_the_study_are_found_through_an_index(
+        tmp_path: Any) -> None:
+    storage = optuna_storage(f"sqlite:///{tmp_path / 'q.db'}")
+    names = {ix["name"] for ix in sqlalchemy.inspect(storage.engine).get_indexes("trials")}
+    assert QUEUE_INDEX in names
+    first = optuna.create_study(study_name="a", storage=storage)
+    other = optuna.create_study(study_name="b", storage=storage)
+    for x in range(5):
+        first.enqueue_trial({"x": x})
+        other.enqueue_trial({"x": x})
+    ids = waiting_ids(storage, first._study_id, 10)
+    assert ids is not None and len(ids) == 5 and ids == sorted(ids)
+    assert all(storage.get_trial(i).number == n for n, i in enumerate(ids))  # study a's own
+    storage.set_trial_state_values(ids[0], TrialState.RUNNING)
+    assert waiting_ids(storage, first._study_id, 2) == ids[1:3]
+
+
+def test_a_queue_that_others_popped_dry_is_kept_fuller(tmp_path: Any) -> None:
+    storage = optuna_storage(f"sqlite:///{tmp_path / 'f.db'}")
+    study = optuna.create_study(study_name="s", storage=storage)
+    feeder = Feeder(study, storage, Queue([None] * 60, 60), ahead=MIN_AHEAD)
+
+    def waiting() -> list[int]:
+        ids = waiting_ids(storage, study._study_id, 1000)
+        assert ids is not None
+        return ids
+
+    feeder.top_up()
+    assert len(waiting()) == MIN_AHEAD and feeder.left == 60 - MIN_AHEAD
+    for trial_id in waiting()[: MIN_AHEAD // 2 - 1]:  # more than half left: no write yet
+        storage.set_trial_state_values(trial_id, TrialState.RUNNING)
+    feeder.top_up()
+    assert len(waiting()) == MIN_AHEAD // 2 + 1
+    for trial_id in waiting():  # popped dry by other processes: twice as many from now on
+        storage.set_trial_state_values(trial_id, TrialState.RUNNING)
+    feeder.top_up()
+    assert len(waiting()) == 2 * MIN_AHEAD and feeder.left == 60 - 3 * MIN_AHEAD
+    feeder.ahead = 1000
+    feeder.top_up()
+    assert feeder.left == 0 and len(waiting()) == 60 - MIN_AHEAD
