@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from cli_helpers import tunestudio
@@ -46,3 +47,36 @@ def test_the_csv_export_equals_the_json_export(tmp_path: Path) -> None:
         assert float(line["duration_s"]) == record["duration_s"]
         for name, value in record["params"].items():
             assert float(line[name]) == value, name
+
+
+def _record(number: int) -> dict[str, object]:
+    return {"experiment": "e", "trial_id": number + 1, "number": number, "state": "complete",
+            "objective": 0.5 + number / 10, "params": {"optimizer.lr": 10.0 ** -number},
+            "duration_s": 1.0, "config": "current", "message": "a\nb"}
+
+
+def test_csv_and_json_are_written_as_the_records_arrive() -> None:
+    """`trials`/`export` stream a long history: each record is out before the next is read, and
+    the JSON is exactly what json.dump writes of the whole list."""
+    for fmt in ("csv", "json"):
+        out = io.StringIO()
+        seen: list[int] = []
+
+        def records(out: io.StringIO, seen: list[int], fmt: str
+                    ) -> Iterator[dict[str, object]]:
+            for n in range(3):
+                if n:  # the record before this one is already written
+                    assert f"{0.5 + (n - 1) / 10!r}" in out.getvalue(), (fmt, n)
+                seen.append(n)
+                yield _record(n)
+
+        write_rows(records(out, seen, fmt), fmt, out, params=["optimizer.lr"])
+        assert seen == [0, 1, 2]
+        if fmt == "json":
+            assert out.getvalue() == json.dumps([_record(n) for n in range(3)], indent=2) + "\n"
+        else:
+            rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+            assert [float(r["optimizer.lr"]) for r in rows] == [1.0, 0.1, 0.01]
+    empty = io.StringIO()
+    write_rows(iter([]), "json", empty)
+    assert empty.getvalue() == "[]\n"

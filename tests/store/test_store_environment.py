@@ -7,7 +7,7 @@ from sqlalchemy import inspect, text
 from tunestudio.store import Store, migrations
 from tunestudio.store.database import Database
 from tunestudio.store.environment import environment_differences
-from tunestudio.store.records import trial_records
+from tunestudio.store.records import stream_records, trial_records
 
 ENV = {"tunestudio": "0.1.0", "python": "3.11.7", "torch": "2.13.0", "numpy": "2.0",
        "cuda": None, "cudnn": None, "driver": None, "device": "cpu", "device_name": "EPYC",
@@ -26,6 +26,30 @@ def test_environment_is_stored_with_the_trial(store: Store) -> None:
     assert store.environments(eid) == {tid: ENV, bare: {}}
     assert store.trials()[0].environment is None  # the list stays light
     assert [r["environment"] for r in trial_records(store, "e")] == [ENV, {}]
+
+
+def test_streamed_records_are_the_records_and_the_noise_still_judged(store: Store) -> None:
+    """`stream_records` (what `trials`/`export` write, a batch at a time) gives what
+    `trial_records` gives, noise marks included once a trial ran several seeds."""
+    eid = store.ensure_experiment("e", "s")
+    other = store.ensure_experiment("f", "t")
+    for n in range(5):
+        tid = store.start_trial(eid, number=n, optuna_trial_id=n, params={"lr": n / 10},
+                                config_json="{}", device="cpu", seed=n,
+                                environment=ENV if n % 2 else None, repeats=1 + (n == 4))
+        store.finish_trial(tid, state="complete", objective=n / 10,
+                           objective_std=0.01 if n == 4 else None)
+    store.start_trial(other, number=0, optuna_trial_id=0, params={"wd": 1.0}, config_json="{}",
+                      device="cpu", seed=0)
+    directions = {"e": "maximize", "f": "maximize"}
+    streamed = list(stream_records(store, "e", directions=directions))  # type: ignore[arg-type]
+    assert streamed == trial_records(store, "e", directions=directions)  # type: ignore[arg-type]
+    assert streamed[4]["noise"] == "best"  # trial 4 ran two seeds: the spread is known
+    assert list(stream_records(store)) == trial_records(store)
+    assert list(stream_records(store, "missing")) == []
+    assert store.param_names() == ["lr", "wd"] and store.param_names(other) == ["wd"]
+    assert [t.number for t in store.stream_trials(eid, batch=2)] == [0, 1, 2, 3, 4]
+    assert store.repeated_count() == 1 and store.repeated_count(other) == 0
 
 
 # The version just before the environment column.

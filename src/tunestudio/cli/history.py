@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,32 +20,70 @@ from tunestudio.errors import TuneStudioError
 from tunestudio.paths import checkpoint_disk_use
 
 
-def _records(project_path: str, experiment: str | None) -> list[dict[str, Any]]:
+def _write_records(project_path: str, experiment: str | None, fmt: str, out: TextIO) -> int:
+    """Writes the trial records (see `write_rows`); `csv` and `json` stream them from the
+    history in batches, with flat memory. Returns how many were written."""
     from tunestudio.store import Store, storage_url_for
-    from tunestudio.store.records import trial_records
+    from tunestudio.store.records import stream_records
 
     project, _ = load(project_path)
     if experiment is not None:
         experiment_name(project, experiment)
     directions = {e.name: e.search.objective.resolved_direction for e in project.experiments}
     with Store.open(storage_url_for(project)) as store:
-        return trial_records(store, experiment, project.baseline, directions)
+        scope = None
+        if experiment is not None:
+            known = store.experiment(experiment)
+            scope = known.id if known is not None else -1
+        params = store.param_names(scope) if fmt == "csv" else None
+        counted = _Counted(stream_records(store, experiment, project.baseline, directions))
+        write_rows(counted if fmt != "table" else list(counted), fmt, out, params)
+        return counted.count
 
 
-def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+class _Counted:
+    """An iterator of records that counts what went through it."""
+
+    def __init__(self, records: Iterator[dict[str, Any]]) -> None:
+        self.records = records
+        self.count = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for record in self.records:
+            self.count += 1
+            yield record
+
+
+def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO,
+               params: list[str] | None = None) -> None:
     """Trial records as `json` or `csv` (exact values: a float is written as its `repr`, the
     shortest text that reads back to the same float) or an aligned `table` (rounded for the
-    eye, first line of a message only)."""
+    eye, first line of a message only). `json` and `csv` are written as `rows` are iterated;
+    `params`, the sorted names of the parameters (the csv's columns), is read from `rows`
+    when not given (which then must be a list)."""
     if fmt == "json":
-        json.dump(rows, out, indent=2, default=str)
-        out.write("\n")
+        out.write("[")  # as json.dump(rows, indent=2) writes it, a record at a time
+        wrote = False
+        for row in rows:
+            out.write(",\n  " if wrote else "\n  ")
+            out.write(json.dumps(row, indent=2, default=str).replace("\n", "\n  "))
+            wrote = True
+        out.write("\n]\n" if wrote else "]\n")
         return
-    params = sorted({k for r in rows for k in r["params"]})
+    if params is None:
+        rows = list(rows)
+        params = sorted({k for r in rows for k in r["params"]})
     header = ["experiment", "trial_id", "number", "state", "objective", "objective_std",
               "noise", *params, "duration_s", "config", "message"]
     exact = fmt == "csv"
     if not exact:  # a reader names a trial by its number (#), as every command takes it
         header.remove("trial_id")
+    if exact:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for r in rows:
+            writer.writerow([_cell(r.get(h, r["params"].get(h)), exact) for h in header])
+        return
     table = [[_cell(r.get(h, r["params"].get(h)), exact) for h in header] for r in rows]
     if not exact:  # the table shows a repeated trial's objective as mean ± std over seeds
         at, std_at = header.index("objective"), header.index("objective_std")
@@ -54,12 +93,6 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
                 line[at] = f"{_cell(r['objective'], False)} ± {std:.2g}"
         header = [h for i, h in enumerate(header) if i != std_at]
         table = [[c for i, c in enumerate(line) if i != std_at] for line in table]
-    if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for line in table:
-            writer.writerow(line)
-        return
     table = [[c.splitlines()[0][:40] if c else "" for c in line] for line in table]
     widths = [max(len(h), *(len(line[i]) for line in table)) if table else len(h)
               for i, h in enumerate(header)]
@@ -79,7 +112,7 @@ def _cell(value: object, exact: bool) -> str:
 
 
 def _cmd_trials(args: argparse.Namespace) -> int:
-    write_rows(_records(args.path, args.experiment), args.format, sys.stdout)
+    _write_records(args.path, args.experiment, args.format, sys.stdout)
     return 0
 
 
@@ -135,13 +168,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return _export_tensorboard(args)
     if args.format == "mlflow":
         return _export_mlflow(args)
-    rows = _records(args.path, args.experiment)
     if args.output:
         with Path(args.output).open("w", newline="", encoding="utf-8") as fh:
-            write_rows(rows, args.format, fh)
-        print(f"{args.output}: {len(rows)} trial(s)", file=sys.stderr)
+            count = _write_records(args.path, args.experiment, args.format, fh)
+        print(f"{args.output}: {count} trial(s)", file=sys.stderr)
     else:
-        write_rows(rows, args.format, sys.stdout)
+        _write_records(args.path, args.experiment, args.format, sys.stdout)
     return 0
 
 

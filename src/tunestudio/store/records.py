@@ -4,7 +4,7 @@ they agree. Values are the stored ones, unrounded."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tunestudio.config import RunConfig
@@ -66,3 +66,27 @@ def trial_records(store: Store, experiment: str | None = None,
         for record in records:
             record["noise"] = marks.get(record["trial_id"])
     return records
+
+
+def stream_records(store: Store, experiment: str | None = None,
+                   baseline: RunConfig | None = None,
+                   directions: Mapping[str, Direction] | None = None
+                   ) -> Iterator[dict[str, Any]]:
+    """`trial_records` one at a time, reading the history in batches: memory stays flat
+    however many trials it holds. Where some complete trial ran several seeds, each record's
+    noise mark needs the whole experiment: the records are then built as `trial_records`
+    builds them."""
+    names = {e.id: e.name for e in store.experiments()}
+    ids = [i for i, n in names.items() if n == experiment] if experiment is not None else None
+    if ids == []:
+        return
+    scope = ids[0] if ids else None
+    if directions is not None and store.repeated_count(scope):
+        yield from trial_records(store, experiment, baseline, directions)
+        return
+    current = None if baseline is None else CurrentConfig(baseline)
+    for t in store.stream_trials(scope):
+        record = trial_record(names[t.experiment_id], t, current, t.environment)
+        if directions is not None:
+            record["noise"] = None  # no trial was repeated: the noise is unknown
+        yield record
