@@ -17,11 +17,15 @@
    fresh history; the run is then stopped (SIGINT). Median of `--rounds`. Goal: within 1 s of
    each other.
 
+3. With `--views`, on each history: `tunestudio trials --format csv` (seconds and the peak
+   resident memory of the process: flat when the history is streamed) and `tunestudio info`.
+
 The last line printed is one JSON object with `overhead_s_100`, `overhead_s_10k`,
 `overhead_s_100k`, `first_step_s_10`, `first_step_s_100k`, and `load_avg` (the 1-minute load
 average before and after, for judging the figures of a shared machine).
 
 Usage: python benchmarks/scale.py [--sizes 100 10000 100000] [--measure 60] [--rounds 3]
+       [--views] [--skip-first-step]
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import argparse
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -60,6 +65,7 @@ from tunestudio.config import (
     from_template,
     save_project,
 )
+from tunestudio.config.fingerprint import point_fingerprint
 from tunestudio.config.program import ProgramConfig, ProgramParameter
 from tunestudio.engine import EvalEvent, FitResult, StepEvent, TrainerHooks
 from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions
@@ -102,7 +108,8 @@ def _project() -> tuple[Project, Experiment]:
 
 def fill(project: Project, exp: Experiment, told: int) -> None:
     """`told` finished trials (nine in ten complete, one in ten pruned) in Optuna's tables and
-    ours, written in bulk in one transaction each."""
+    ours, trained on the current baseline (their fingerprints say so), written in bulk in one
+    transaction each."""
     url = storage_url(project)
     search = exp.search
     storage = optuna_storage(url)
@@ -145,10 +152,11 @@ def fill(project: Project, exp: Experiment, told: int) -> None:
             params.append({"trial_id": tid, "param_name": name, "param_value": internal,
                            "distribution_json": distribution_to_json(dist)})
         objective = 0.5 + rng.random() / 2
+        fingerprint = point_fingerprint(project.baseline, point)
         if state == TrialState.COMPLETE:
             values.append({"trial_id": tid, "objective": 0, "value": objective,
                            "value_type": models.TrialValueModel.TrialValueType.FINITE})
-        for key, value in ((STATE_ATTR, state.name.lower()), (FINGERPRINT_ATTR, "0" * 64),
+        for key, value in ((STATE_ATTR, state.name.lower()), (FINGERPRINT_ATTR, fingerprint),
                            (WORKER_ATTR, "elsewhere:1")):
             attrs.append({"trial_id": tid, "key": key, "value_json": json.dumps(value)})
         for step in (2, 4):
@@ -159,7 +167,7 @@ def fill(project: Project, exp: Experiment, told: int) -> None:
                                 .FINITE})
         rows.append({"experiment_id": experiment_id, "optuna_trial_id": tid, "number": n,
                      "state": state.name.lower(), "params_json": json.dumps(point),
-                     "config_json": "{}", "config_fingerprint": "0" * 64,
+                     "config_json": "{}", "config_fingerprint": fingerprint,
                      "objective": objective if state == TrialState.COMPLETE else None,
                      "metrics_json": json.dumps({"val_accuracy": objective}), "device": "cpu",
                      "seed": n, "started_at": 1.7e9 + n, "finished_at": 1.7e9 + n + 0.5,
@@ -196,14 +204,37 @@ class _Ends(RunnerHooks):
             self.stop.set()
 
 
-def overhead(told: int, measure: int) -> dict[str, float]:
-    """Seconds of bookkeeping per trial with `told` trials in the history and as many queued."""
+def _command(args: list[str]) -> tuple[float, float]:
+    """Seconds and peak resident memory (MB) of `python -m tunestudio ARGS`, output dropped.
+    The peak is GNU time's (`/usr/bin/time -v`): the rusage of a child forked from this
+    process would count this process's memory, copied at the fork, too."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "tunestudio", *args],
+                          stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"tunestudio {' '.join(args)} failed: {proc.stderr[-2000:]}")
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    return elapsed, int(peak.group(1)) / 1024 if peak else float("nan")
+
+
+def overhead(told: int, measure: int, views: bool) -> dict[str, float]:
+    """Seconds of bookkeeping per trial with `told` trials in the history and as many queued;
+    with `views`, also what `trials --format csv` and `info` take on that history."""
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["TUNESTUDIO_DATA_DIR"] = tmp
         project, exp = _project()
         t0 = time.perf_counter()
         fill(project, exp, told)
         fill_s = time.perf_counter() - t0
+        figures: dict[str, float] = {}
+        if views:
+            path = Path(tmp) / "scale.tuneproj"
+            save_project(project, path)
+            figures["trials_csv_s"], figures["trials_csv_peak_mb"] = _command(
+                ["trials", str(path), "--format", "csv"])
+            figures["info_s"], _ = _command(["info", str(path)])
         stop = threading.Event()
         ends = _Ends(stop, measure)
         runner = ExperimentRunner(project, exp.name, fit=cheap_fit, hooks=[ends],
@@ -216,7 +247,8 @@ def overhead(told: int, measure: int) -> dict[str, float]:
     gaps = [b - a for a, b in zip(ends.ends[9:], ends.ends[10:], strict=False)]
     assert ends.started is not None
     return {"overhead_s": statistics.median(gaps) - fit_s,
-            "to_first_end_s": ends.ends[0] - ends.started, "fill_s": fill_s, "run_s": run_s}
+            "to_first_end_s": ends.ends[0] - ends.started, "fill_s": fill_s, "run_s": run_s,
+            **figures}
 
 
 def _fit_time() -> float:
@@ -281,15 +313,20 @@ def main() -> None:
     parser.add_argument("--measure", type=int, default=60, help="trials run per size")
     parser.add_argument("--rounds", type=int, default=3, help="runs per first-step figure")
     parser.add_argument("--skip-first-step", action="store_true")
+    parser.add_argument("--views", action="store_true", help="also time `trials --format csv` "
+                        "(and its peak memory) and `info` on each history")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     out: dict[str, Any] = {}
     for size in args.sizes:
-        result = overhead(size, args.measure)
+        result = overhead(size, args.measure, args.views)
         label = SIZES.get(size, str(size))
         print(f"history {size}: {json.dumps(result)}", file=sys.stderr)
         out[f"overhead_s_{label}"] = round(result["overhead_s"], 5)
         out[f"to_first_end_s_{label}"] = round(result["to_first_end_s"], 3)
+        for key in ("trials_csv_s", "trials_csv_peak_mb", "info_s"):
+            if key in result:
+                out[f"{key}_{label}"] = round(result[key], 3)
     if not args.skip_first_step:
         for trials, label in ((10, "10"), (100_000, "100k")):
             out[f"first_step_s_{label}"] = round(first_step(trials, args.rounds), 3)
