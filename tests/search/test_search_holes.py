@@ -343,7 +343,9 @@ def test_a_trial_told_with_its_frozen_trial_joins_the_prune_checks_without_a_rea
     reads: list[object] = []
     real = study.get_trials
     monkeypatch.setattr(study, "get_trials", lambda *a, **k: reads.append(k) or real(*a, **k))
-    trial_told(study, study.tell(first, 0.9))
+    told = study.tell(first, 0.9)
+    trial_told(study, told)
+    trial_told(study, told)  # told twice (a bookkeeping retry): judged once
     failed = study.ask()
     trial_told(study, study.tell(failed, state=TrialState.FAIL))  # not complete: not added
     assert [t.number for t in completed_trials(study)] == [0] and reads == []

@@ -62,6 +62,7 @@ class _CompletedTrials:
         self.study = study
         self.direction = study.direction
         self._trials: list[FrozenTrial] = []
+        self._ids: set[int] = set()  # of _trials (used under the lock): looked up, not searched
         self._read_at = -float("inf")
         self._lock = threading.Lock()
 
@@ -74,8 +75,9 @@ class _CompletedTrials:
         if trial.state != TrialState.COMPLETE:
             return
         with self._lock:
-            if all(t._trial_id != trial._trial_id for t in self._trials):
+            if trial._trial_id not in self._ids:
                 self._trials = [*self._trials, trial]
+                self._ids.add(trial._trial_id)
 
     def fresh(self) -> _Judged | None:
         """The complete trials as they are now, if read within COMPLETED_TTL_S (judging
@@ -91,6 +93,7 @@ class _CompletedTrials:
             trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             with self._lock:
                 self._trials = trials
+                self._ids = {t._trial_id for t in trials}
                 self._read_at = time.monotonic()
         if states is not None and any(s not in (TrialState.COMPLETE,) for s in
                                       cast(tuple[TrialState, ...], states)):
