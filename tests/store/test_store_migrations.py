@@ -142,6 +142,22 @@ def test_version_5_gets_step_wall_times(url: str) -> None:
         assert math.isnan(got.wall_s[0]) and got.wall_s[1] == 0.25
 
 
+def test_version_6_gets_the_excluded_reason(url: str) -> None:
+    """Version 6 could not exclude a trial: the upgrade adds the column, every trial counted."""
+    with Store.open(url) as store:
+        eid = store.ensure_experiment("old", "old-study")
+        start(store, eid)
+        with store._db.write() as conn:  # back to the layout of version 6
+            conn.exec_driver_sql("ALTER TABLE ts_trial DROP COLUMN excluded_reason")
+            conn.exec_driver_sql("UPDATE ts_meta SET value = '6' WHERE key = 'schema_version'")
+    assert "excluded_reason" not in _columns(url, "ts_trial")
+    with Store.open(url) as store:
+        assert store.schema_version == CURRENT
+        assert store.trials(eid)[0].excluded_reason is None
+        store.exclude_trials(eid, [0], "bad data")
+        assert store.trials(eid)[0].excluded_reason == "bad data"
+
+
 def test_a_failing_migration_leaves_the_database_as_it_was(
         url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(conn: Connection) -> None:

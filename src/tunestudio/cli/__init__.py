@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from tunestudio.cli import (
     compare,
+    exclusion,
     history,
     lr_find,
     models,
@@ -36,6 +37,7 @@ COMMAND_MODULES = (
     project,
     training,
     history,
+    exclusion,
     program_log,
     compare,
     models,

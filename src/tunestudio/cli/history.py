@@ -20,9 +20,11 @@ from tunestudio.errors import TuneStudioError
 from tunestudio.paths import checkpoint_disk_use
 
 
-def _write_records(project_path: str, experiment: str | None, fmt: str, out: TextIO) -> int:
+def _write_records(project_path: str, experiment: str | None, fmt: str, out: TextIO,
+                   excluded: bool = True) -> int:
     """Writes the trial records (see `write_rows`); `csv` and `json` stream them from the
-    history in batches, with flat memory. Returns how many were written."""
+    history in batches, with flat memory. `excluded`: with the trials the user excluded.
+    Returns how many were written."""
     from tunestudio.store import Store, storage_url_for
     from tunestudio.store.records import stream_records
 
@@ -36,7 +38,10 @@ def _write_records(project_path: str, experiment: str | None, fmt: str, out: Tex
             known = store.experiment(experiment)
             scope = known.id if known is not None else -1
         params = store.param_names(scope) if fmt == "csv" else None
-        counted = _Counted(stream_records(store, experiment, project.baseline, directions))
+        records = stream_records(store, experiment, project.baseline, directions)
+        if not excluded:
+            records = (r for r in records if r["excluded"] is None)
+        counted = _Counted(records)
         write_rows(counted if fmt != "table" else list(counted), fmt, out, params)
         return counted.count
 
@@ -74,7 +79,7 @@ def write_rows(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO,
         rows = list(rows)
         params = sorted({k for r in rows for k in r["params"]})
     header = ["experiment", "trial_id", "number", "state", "objective", "objective_std",
-              "noise", *params, "duration_s", "config", "message"]
+              "noise", *params, "duration_s", "config", "excluded", "message"]
     exact = fmt == "csv"
     if not exact:  # a reader names a trial by its number (#), as every command takes it
         header.remove("trial_id")
@@ -130,7 +135,7 @@ def _export_tensorboard(args: argparse.Namespace) -> int:
             for e in project.experiments}
     out = Path(args.output)
     with Store.open(storage_url_for(project)) as store:
-        runs = export_tensorboard(store, out, tags, args.experiment)
+        runs = export_tensorboard(store, out, tags, args.experiment, args.include_excluded)
     print(f"{out}: TensorBoard logs of {len(runs)} run(s); view them with "
           f"`tensorboard --logdir {out}`", file=sys.stderr)
     return 0
@@ -148,7 +153,8 @@ def _export_mlflow(args: argparse.Namespace) -> int:
     project, project_path = load(args.path)
     if args.experiment is not None:
         experiment_name(project, args.experiment)
-    done = export_mlflow(project, output, args.experiment, base_dir=project_path.parent)
+    done = export_mlflow(project, output, args.experiment, base_dir=project_path.parent,
+                         include_excluded=args.include_excluded)
     for note in done.notes:
         print(f"note: {note}", file=sys.stderr)
     experiments = ", ".join(f"{name} (id {i})" for name, i in done.experiments.items())
@@ -170,10 +176,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return _export_mlflow(args)
     if args.output:
         with Path(args.output).open("w", newline="", encoding="utf-8") as fh:
-            count = _write_records(args.path, args.experiment, args.format, fh)
+            count = _write_records(args.path, args.experiment, args.format, fh,
+                                   args.include_excluded)
         print(f"{args.output}: {count} trial(s)", file=sys.stderr)
     else:
-        _write_records(args.path, args.experiment, args.format, sys.stdout)
+        _write_records(args.path, args.experiment, args.format, sys.stdout,
+                       args.include_excluded)
     return 0
 
 
@@ -228,6 +236,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 "counts": store.counts(row.id) if row else {},
                 "best": brief(current.best(rows, direction)),
                 "trained_on_other_config": len(current.stale(rows)),
+                "excluded": {str(r.number): r.excluded_reason for r in rows if r.excluded},
                 "best_on_other_config": brief(overall) if overall is not None
                 and not current.holds(overall) else None,
                 **extra,
@@ -276,4 +285,7 @@ def register(sub: Subparsers) -> None:
                    "(DIR/mlflow.db, artifacts in DIR/mlartifacts), a .db file, or a tracking "
                    "URI (default: $MLFLOW_TRACKING_URI)")
     p.add_argument("--experiment", help="only this experiment")
+    p.add_argument("--include-excluded", action="store_true",
+                   help="also export the trials excluded with `tunestudio exclude` (their "
+                   "records say why in 'excluded'); left out by default")
     p.set_defaults(func=_cmd_export)

@@ -43,8 +43,7 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     with Store.open(url) as store:
         row = store.experiment(name)
         rows = store.trials(row.id) if row else []
-    done = sorted((r for r in rows if r.state == "complete" and r.objective is not None
-                   and current.holds(r)),
+    done = sorted((r for r in rows if r.counted and current.holds(r)),
                   key=lambda r: (sign * float(r.objective or 0.0), r.number))
     if not done:
         raise TuneStudioError(f"experiment '{name}' has no complete trial on the current "

@@ -5,7 +5,7 @@ anything else that wants the ranking without a window."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 _STUDIES: dict[tuple[str, str], Any] = {}  # (url, study) -> optuna.Study, kept for the session
@@ -29,18 +29,21 @@ def load_study(url: str, study_name: str, read_trials: bool = False) -> Any:
     return study
 
 
-def param_importance(url: str, study_name: str, evaluator: str = "ped_anova"
-                     ) -> dict[str, float]:
+def param_importance(url: str, study_name: str, evaluator: str = "ped_anova",
+                     excluded: Collection[int] = ()) -> dict[str, float]:
     """Importance of each searched parameter (sums to 1), by Optuna's evaluator `ped_anova`
     (Watanabe et al. 2023), `fanova` (Hutter et al. 2014) or `mdi` (a random forest's mean
     decrease in impurity); for two objectives, of the first, in its own direction: PED-ANOVA
     ranks what makes a given target *low* (Optuna's evaluator warns about it), so a maximised
     first objective is handed over negated (fANOVA and MDI do not depend on the sign). Raises
     ValueError (Optuna's) with fewer than two finished trials, KeyError for an unknown
-    evaluator."""
+    evaluator. `excluded`: the Optuna trial ids of the trials the user excluded
+    (`Store.excluded_optuna_ids`), left out of the ranking."""
     import optuna
 
-    study = load_study(url, study_name)
+    from tunestudio.search.exclusion import kept_trials
+
+    study = kept_trials(load_study(url, study_name), frozenset(excluded))
     make: dict[str, Callable[[], Any]] = {
         "ped_anova": optuna.importance.PedAnovaImportanceEvaluator,
         "fanova": lambda: optuna.importance.FanovaImportanceEvaluator(seed=0),

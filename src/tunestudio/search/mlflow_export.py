@@ -364,8 +364,10 @@ def _log_best_model(client: MlflowClient, project: Project, exp_name: str, best:
 
 
 def export_mlflow(project: Project, output: str, experiment: str | None = None, *,
-                  base_dir: Path | None = None, url: str | None = None) -> MlflowExport:
-    """Write the trials of every experiment of the project's history (or of `experiment`) to
+                  base_dir: Path | None = None, url: str | None = None,
+                  include_excluded: bool = False) -> MlflowExport:
+    """Write the trials of every experiment of the project's history (or of `experiment`;
+    the excluded ones only with `include_excluded`) to
     the MLflow store that `output` names (see `tracking_uri`), as the module describes; an
     export repeated later adds what is new. `base_dir`: the project file's folder (a model
     file's relative path), `url`: the history's storage URL (default the project's).
@@ -392,7 +394,7 @@ def export_mlflow(project: Project, output: str, experiment: str | None = None, 
             experiment_id = _experiment_id(client, project, row, artifacts_root(uri))
             result.experiments[row.name] = experiment_id
             existing = _existing_runs(client, experiment_id, str(project.id))
-            trials = store.trials(row.id)
+            trials = [t for t in store.trials(row.id) if include_excluded or not t.excluded]
             run_ids: dict[int, str] = {}
             for begin in range(0, len(trials), TRIALS_PER_READ):
                 chunk = trials[begin:begin + TRIALS_PER_READ]

@@ -13,7 +13,7 @@ the current baseline merged with its values, so a new baseline runs every point 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,9 +69,11 @@ class Queue:
 
 
 def plan_queue(study: optuna.Study, search: SearchDefinition, baseline: RunConfig,
-               trials: int | None, stored: Mapping[int, str | None] | None = None) -> Queue:
+               trials: int | None, stored: Mapping[int, str | None] | None = None, *,
+               excluded: Container[int] = ()) -> Queue:
     """This run's share of the plan. Trials already queued (by a run that stopped early) count
-    toward the budget; points already run on the current config are not queued again.
+    toward the budget; points already run on the current config are not queued again, unless
+    their trial was excluded (`excluded`: Optuna trial ids): an excluded point runs again.
     `stored` maps Optuna trial ids to the fingerprints our store holds, for trials run before
     Optuna was told fingerprints; a finished trial with neither counts as another config's."""
     plan = finite_plan(search, baseline)
@@ -85,7 +87,7 @@ def plan_queue(study: optuna.Study, search: SearchDefinition, baseline: RunConfi
     known = stored or {}
     done: set[str] = set()
     for t in existing:
-        if not _settled(t):
+        if not _settled(t) or t._trial_id in excluded:
             continue
         fingerprint = t.user_attrs.get(FINGERPRINT_ATTR)
         if t.state == TrialState.WAITING:  # trains on whatever baseline is current when popped

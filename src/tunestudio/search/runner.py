@@ -30,6 +30,7 @@ from tunestudio.engine import warm_up
 from tunestudio.engine.environment import RunGitState
 from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
 from tunestudio.search.events import RunSummary, TrialFinished
+from tunestudio.search.exclusion import ExcludingSampler
 from tunestudio.search.groups import (
     GroupTraining,
     fuse_policy,
@@ -172,15 +173,17 @@ class ExperimentRunner:
             )
         # A seeded study run again, or by several workers, must not draw the same points.
         told = count_trials(study, [s for s in TrialState if s != TrialState.WAITING])
-        study.sampler = build_sampler(
-            search, n_obj, run_seed(search, told, None if self.queue else worker_tag()),
-            # trials asked before others are told: fused groups, or parallel processes
-            batches=self._fusing or self.options.workers > 1 or not self.queue)
         experiment_id = store.ensure_experiment(
             exp.name, study.study_name, goal=exp.goal, hypothesis=exp.hypothesis,
             expected_result=exp.expected_result, conclusion=exp.conclusion,
             search_json=search.model_dump_json(),
         )
+        # Excluded trials (marked in our store, by any process) are kept from what it learns.
+        study.sampler = ExcludingSampler(build_sampler(
+            search, n_obj, run_seed(search, told, None if self.queue else worker_tag()),
+            # trials asked before others are told: fused groups, or parallel processes
+            batches=self._fusing or self.options.workers > 1 or not self.queue),
+            lambda: store.excluded_optuna_ids(experiment_id))
         return storage, study, experiment_id
 
     def _run(self, store: Store) -> RunSummary:
@@ -200,7 +203,8 @@ class ExperimentRunner:
             else search.budget.trials
         timeout = self.options.timeout_s if self.options.timeout_s is not None \
             else search.budget.timeout_s
-        queue = plan_queue(study, search, self.project.baseline, trials, stored) if self.queue \
+        queue = plan_queue(study, search, self.project.baseline, trials, stored,
+                           excluded=store.excluded_optuna_ids(experiment_id)) if self.queue \
             else Queue([], None)
         # The queue holds a few trials ahead of those training (search/queue.py): every read
         # of the queue costs per waiting trial. Local worker processes and fused groups, which

@@ -199,8 +199,10 @@ def _check_installed() -> None:
 
 def export_tensorboard(store: Store, out_dir: Path,
                        objectives: Mapping[str, tuple[str, str | None]],
-                       experiment: str | None = None) -> list[Path]:
-    """Write the TensorBoard logs of every trial (of one experiment, or all) under `out_dir`;
+                       experiment: str | None = None, include_excluded: bool = False
+                       ) -> list[Path]:
+    """Write the TensorBoard logs of every trial (of one experiment, or all; the excluded ones
+    only with `include_excluded`) under `out_dir`;
     returns the run folders written. `objectives` maps an experiment name to its objective
     tags (see `objective_tags`); an experiment missing from it gets `objective/value`.
     Running trials are written as far as they got. Raises TuneStudioError when the
@@ -212,7 +214,7 @@ def export_tensorboard(store: Store, out_dir: Path,
     for exp_id in wanted:
         name = names[exp_id]
         tags = objectives.get(name, ("objective/value", None))
-        trials = store.trials(exp_id)
+        trials = [t for t in store.trials(exp_id) if include_excluded or not t.excluded]
         for begin in range(0, len(trials), TRIALS_PER_READ):
             chunk = trials[begin:begin + TRIALS_PER_READ]
             ids = [t.id for t in chunk]

@@ -64,10 +64,17 @@ def _add_step_wall_s(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE ts_step ADD COLUMN wall_s FLOAT")
 
 
+def _add_excluded_reason(conn: Connection) -> None:
+    """Version 7: a trial the user excluded keeps why (NULL: counted, as every trial so far)."""
+    if "excluded_reason" not in {c["name"] for c in inspect(conn).get_columns("ts_trial")}:
+        conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN excluded_reason TEXT")
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
 # layout the store was released with.
 MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment,
-                                    _resumed_from_step, _add_group_id, _add_step_wall_s)
+                                    _resumed_from_step, _add_group_id, _add_step_wall_s,
+                                    _add_excluded_reason)
 
 VERSION_KEY = "schema_version"
 

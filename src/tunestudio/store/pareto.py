@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from typing import Literal
 
-from tunestudio.store.rows import TrialRow, TrialState
+from tunestudio.store.rows import TrialRow
 
 Direction = Literal["maximize", "minimize"]
 
@@ -21,6 +21,7 @@ Direction = Literal["maximize", "minimize"]
 def pareto_front(rows: Iterable[TrialRow], directions: tuple[Direction, Direction]
                  ) -> list[TrialRow]:
     """The non-dominated complete trials with both objectives (`objective`, `objective2`),
+    excluded trials left out,
     ordered by the first objective, best first (ties: by the second, then by number).
     Raises ValueError for a direction other than maximize / minimize."""
     for d in directions:
@@ -29,7 +30,7 @@ def pareto_front(rows: Iterable[TrialRow], directions: tuple[Direction, Directio
     signs = [-1.0 if d == "maximize" else 1.0 for d in directions]
     points = []
     for r in rows:
-        if r.state != TrialState.COMPLETE or r.objective is None or r.objective2 is None:
+        if not r.counted or r.objective is None or r.objective2 is None:
             continue
         x, y = signs[0] * r.objective, signs[1] * r.objective2
         if math.isfinite(x) and math.isfinite(y):

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from tunestudio.config import RunConfig
 from tunestudio.config.fingerprint import point_fingerprint
-from tunestudio.store.rows import TrialRow, TrialState
+from tunestudio.store.rows import TrialRow
 
 CACHE_SIZE = 65_536  # fingerprints kept by values (a grid's points repeat; random ones do not)
 
@@ -53,12 +53,12 @@ class CurrentConfig:
 
     def best(self, rows: Iterable[TrialRow], direction: Literal["maximize", "minimize"]
              ) -> TrialRow | None:
-        """The complete, current trial with the best objective (ties: the lowest number), or
-        None; `Store.best_trial` ignores provenance, this does not."""
+        """The complete, current, not excluded trial with the best objective (ties: the lowest
+        number), or None; `Store.best_trial` ignores provenance, this does not."""
         if direction not in ("maximize", "minimize"):
             raise ValueError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
         sign = -1.0 if direction == "maximize" else 1.0
-        done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None]
+        done = [r for r in rows if r.counted]
         # best first, fingerprinting only until a current one is found: one validation per
         # trial of a 100,000-trial history took minutes
         done.sort(key=lambda r: (sign * float(r.objective or 0.0), r.number, r.id))

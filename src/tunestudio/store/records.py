@@ -19,15 +19,16 @@ def trial_record(experiment: str, t: TrialRow, current: CurrentConfig | None = N
     """One trial: experiment, trial_id, number, state, objective, objective_std, params (a dict
     by dotted name), metrics (final values by name), duration_s (seconds), device, seed,
     message, config_fingerprint, resumed_from_step (the checkpoint step an interrupted trial
-    went on from, else None), environment (what it ran on, see engine/environment.py; `{}`
-    if unknown) and, given the `current` config, config: 'current' when the trial trained the
-    current baseline merged with its values, 'other' when another baseline."""
+    went on from, else None), excluded (the reason the user excluded it, else None),
+    environment (what it ran on, see engine/environment.py; `{}` if unknown) and, given the
+    `current` config, config: 'current' when the trial trained the current baseline merged
+    with its values, 'other' when another baseline."""
     record = {"experiment": experiment, "trial_id": t.id, "number": t.number, "state": t.state,
               "objective": t.objective, "objective_std": t.objective_std,
               "params": dict(t.params), "metrics": dict(t.metrics),
               "duration_s": t.duration_s, "device": t.device, "seed": t.seed,
               "message": t.message, "config_fingerprint": t.config_fingerprint,
-              "resumed_from_step": t.resumed_from_step,
+              "resumed_from_step": t.resumed_from_step, "excluded": t.excluded_reason,
               "environment": environment if environment is not None
               else (t.environment or {})}
     if current is not None:

@@ -91,6 +91,20 @@ class TrialRow:
     environment: dict[str, Any] | None = None
     resumed_from_step: int | None = None  # set when the trial went on from a checkpoint
     group_id: str | None = None  # the fused group it trained in; None: trained alone
+    # Why the user excluded it (`Store.exclude_trials`); None: it counts. An excluded trial is
+    # kept and shown, but left out of the best trial, the Pareto front, importance, noise
+    # verdicts, default plots and exports, and of what the sampler learns.
+    excluded_reason: str | None = None
+
+    @property
+    def excluded(self) -> bool:
+        return self.excluded_reason is not None
+
+    @property
+    def counted(self) -> bool:
+        """A complete trial with an objective that was not excluded: one that results use."""
+        return (self.state == TrialState.COMPLETE and self.objective is not None
+                and self.excluded_reason is None)
 
 
 class StepPoint(NamedTuple):

@@ -98,6 +98,8 @@ trial = Table(
     # What the trial ran on (engine/environment.py): versions, device, user file hashes, git.
     Column("environment_json", Text, nullable=False, server_default="{}"),
     Column("resumed_from_step", Integer),  # the checkpoint step an interrupted trial went on from
+    # Why the user left the trial out of results and of what the sampler learns; NULL: counted
+    Column("excluded_reason", Text),
     Index(None, "experiment_id", "number"),
     Index(None, "experiment_id", "state", "objective"),
     Index(None, "state", "heartbeat_at"),

@@ -375,6 +375,36 @@ class Store:
         with self._db.write() as conn:
             trials.update_one(conn, trial_id, notes=notes, tags_json=json.dumps(list(tags)))
 
+    def exclude_trials(self, experiment_id: int, numbers: Sequence[int], reason: str) -> None:
+        """Leave the trials numbered `numbers` of the experiment out of the best trial, the
+        Pareto front, importance, noise verdicts, default plots and exports, and of what the
+        sampler learns from now on; they stay in the history, marked with `reason`. One
+        transaction: all or none. Raises ValueError for an empty reason and NotFoundError
+        naming the numbers the experiment does not have (nothing is changed then)."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("give a reason for excluding the trials (e.g. 'broken data file'): "
+                             "it is shown wherever they appear")
+        self._set_excluded(experiment_id, numbers, reason)
+
+    def include_trials(self, experiment_id: int, numbers: Sequence[int]) -> None:
+        """Undo `exclude_trials`: the trials count again. Raises NotFoundError as it does."""
+        self._set_excluded(experiment_id, numbers, None)
+
+    def _set_excluded(self, experiment_id: int, numbers: Sequence[int],
+                      reason: str | None) -> None:
+        with self._db.write() as conn:
+            missing = trials.set_excluded(conn, experiment_id, numbers, reason)
+        if missing:
+            listed = ", ".join(f"#{n}" for n in missing)
+            raise NotFoundError(f"the experiment has no trial {listed}; "
+                                "`tunestudio trials PROJECT` lists its trials")
+
+    def excluded_optuna_ids(self, experiment_id: int) -> frozenset[int]:
+        """The Optuna trial ids of the experiment's excluded trials (what the sampler skips)."""
+        with self._db.read() as conn:
+            return trials.excluded_optuna_ids(conn, experiment_id)
+
     def set_test_metrics(self, trial_id: int, metrics: Mapping[str, float]) -> None:
         """The metrics of the single, on-request evaluation on the test split."""
         with self._db.write() as conn:

@@ -24,7 +24,7 @@ _LIST_COLUMNS = (
     t.c.objective, t.c.objective2, t.c.objective_std, t.c.metrics_json, t.c.device, t.c.seed,
     t.c.repeats, t.c.duration_s, t.c.started_at, t.c.finished_at, t.c.heartbeat_at, t.c.notes,
     t.c.tags_json, t.c.optuna_trial_id, t.c.test_metrics_json, t.c.updated_at,
-    t.c.config_fingerprint, t.c.resumed_from_step, t.c.group_id,
+    t.c.config_fingerprint, t.c.resumed_from_step, t.c.group_id, t.c.excluded_reason,
 )
 
 
@@ -68,6 +68,7 @@ def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None,
             heartbeat_at=r[16], notes=r[17], tags=tg, optuna_trial_id=r[19], test_metrics=tm,
             updated_at=r[21], config_fingerprint=r[22], config_json=config_json,
             environment=environment, resumed_from_step=r[23], group_id=r[24],
+            excluded_reason=r[25],
         )
         for r, p, m, tg, tm in zip(rows, params, metrics, tags, tests, strict=True)
     ]
@@ -195,7 +196,8 @@ def best_row(conn: Connection, experiment_id: int,
         raise ValueError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
     order = t.c.objective.desc() if direction == "maximize" else t.c.objective.asc()
     query = _list_query(experiment_id).where(
-        t.c.state == TrialState.COMPLETE, t.c.objective.is_not(None)
+        t.c.state == TrialState.COMPLETE, t.c.objective.is_not(None),
+        t.c.excluded_reason.is_(None),
     ).order_by(order, t.c.number, t.c.id).limit(1)
     row = conn.execute(query).one_or_none()
     return None if row is None else _to_rows([row])[0]
@@ -209,3 +211,25 @@ def state_counts(conn: Connection, experiment_id: int | None) -> dict[str, int]:
     for state, count in conn.execute(query):
         counts[state] = int(count)
     return counts
+
+
+def set_excluded(conn: Connection, experiment_id: int, numbers: Sequence[int],
+                 reason: str | None) -> list[int]:
+    """Mark the trials numbered `numbers` of the experiment excluded with `reason` (None:
+    counted again); returns the numbers not found, and changes nothing when there are any."""
+    wanted = sorted(set(numbers))
+    found = {int(n) for n in conn.execute(select(t.c.number).where(
+        t.c.experiment_id == experiment_id, t.c.number.in_(wanted))).scalars()}
+    missing = [n for n in wanted if n not in found]
+    if found and not missing:
+        conn.execute(update(t).where(t.c.experiment_id == experiment_id,
+                                     t.c.number.in_(sorted(found)))
+                     .values(excluded_reason=reason, updated_at=epoch_now()))
+    return missing
+
+
+def excluded_optuna_ids(conn: Connection, experiment_id: int) -> frozenset[int]:
+    rows = conn.execute(select(t.c.optuna_trial_id).where(
+        t.c.experiment_id == experiment_id, t.c.excluded_reason.is_not(None),
+        t.c.optuna_trial_id.is_not(None))).scalars()
+    return frozenset(int(r) for r in rows)

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from tunestudio.config import RunConfig, SearchDefinition
 from tunestudio.config.search import baseline_value
-from tunestudio.store.rows import TrialRow, TrialState
+from tunestudio.store.rows import TrialRow
 
 ALPHA = 0.05  # the two-sided p-value under which a gap is "beyond noise"
 TEST_NAME = "Welch's t-test"
@@ -57,7 +57,7 @@ def pooled_spread(rows: Iterable[TrialRow]) -> Spread | None:
     when none was repeated."""
     num = den = 0.0
     for row in rows:
-        s = sample_std(row) if row.state == TrialState.COMPLETE else None
+        s = sample_std(row) if row.counted else None
         if s is not None:
             num += (row.repeats - 1) * s * s
             den += row.repeats - 1
@@ -127,7 +127,7 @@ def seeds_summary(rows: Sequence[TrialRow]) -> TrialRow | None:
     import statistics
     from dataclasses import replace
 
-    done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None]
+    done = [r for r in rows if r.counted]
     if not done:
         return None
     if len(done) == 1:
@@ -154,8 +154,8 @@ def noise_tests(rows: Sequence[TrialRow], direction: Direction,
     mean against the best's (trial id -> test). (-1, {}) when no trial was repeated: the
     noise is unknown."""
     allowed = None if eligible is None else set(eligible)
-    done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None
-            and math.isfinite(r.objective) and (allowed is None or r.id in allowed)]
+    done = [r for r in rows if r.counted and math.isfinite(float(r.objective or 0.0))
+            and (allowed is None or r.id in allowed)]
     pooled = pooled_spread(done)
     if not done or pooled is None:
         return -1, {}
@@ -232,7 +232,7 @@ def ovat_verdicts(rows: Sequence[TrialRow], search: SearchDefinition, baseline: 
     with the largest effect against the baseline, p < `alpha`. Knobs with no complete trial
     besides the baseline are left out; without a complete baseline trial, the list is empty."""
     base = {d.path: baseline_value(baseline, d.path) for d in search.dimensions}
-    done = [r for r in rows if r.state == TrialState.COMPLETE and r.objective is not None]
+    done = [r for r in rows if r.counted]
 
     def changed(row: TrialRow) -> list[str]:
         return [p for p, v in base.items() if p in row.params and not _same(row.params[p], v)]

@@ -286,3 +286,48 @@ def test_a_trial_of_another_baseline_is_shown_but_never_the_best(
     finally:
         store.delete_trial(tid)
         store.close()
+
+
+def test_an_excluded_trial_is_hidden_unless_shown_and_never_the_best(
+        view: AnalysisView, project: Project, qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Excluded: out of the plots by default (said in the status line) and out of importance;
+    the toggle draws it, marked, never the best nor on the Pareto front."""
+    from tunestudio.search import importance
+
+    asked: list[frozenset[int]] = []
+    real = importance.param_importance
+
+    def spy(url: str, name: str, evaluator: str = "ped_anova",
+            excluded: frozenset[int] = frozenset()) -> dict[str, float]:
+        asked.append(frozenset(excluded))
+        return real(url, name, evaluator, excluded)
+
+    monkeypatch.setattr(importance, "param_importance", spy)
+    store = Store.open(project.storage_url)
+    exp = store.experiment(project.experiments[0].name)
+    assert exp is not None
+    best = store.best_trial(exp.id, "maximize")
+    assert best is not None
+    try:
+        store.exclude_trials(exp.id, [best.number], "broken data")
+        view.reload()
+        qtbot.waitUntil(lambda: view.data is not None and len(view.data) == 2, timeout=10_000)
+        assert best.id not in view.data.ids.tolist()  # type: ignore[union-attr]
+        assert "1 excluded trial(s) hidden" in view.status.text()
+        view.compute_importance()
+        qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+        assert asked[-1] == {best.optuna_trial_id}
+
+        view.show_excluded.setChecked(True)
+        qtbot.waitUntil(lambda: view.data is not None and len(view.data) == 3, timeout=10_000)
+        data = view.data
+        assert data is not None and data.excluded.tolist().count(True) == 1
+        shown = data.ids.tolist().index(best.id)
+        assert data.excluded[shown] and not data.on_front[shown]
+        index = data.best_index()
+        assert index is not None and int(data.ids[index]) != best.id
+        assert "1 excluded trial(s) shown, not counted" in view.status.text()
+    finally:
+        store.include_trials(exp.id, [best.number])
+        store.close()

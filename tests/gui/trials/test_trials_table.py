@@ -351,6 +351,7 @@ def test_every_trial_action_works_through_its_real_signal(
         a.text() for a in (acts.compare_action, acts.diff_action, acts.baseline_action,
                            acts.test_action,
                            acts.notes_action, acts.seeds_action, acts.top_seeds_action,
+                           acts.exclude_action, acts.include_action,
                            acts.delete_action, acts.export_action, acts.model_action)}
     target = tmp_path / "table.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
@@ -405,6 +406,50 @@ def test_every_trial_action_works_through_its_real_signal(
                if isinstance(w, ConfigDiffDialog) and w.isVisible()]
     assert len(dialogs) == 1 and dialogs[0].table.rowCount() > 10
     dialogs[0].close()
+def test_exclude_and_include_from_the_context_menu(
+        panel: TrialsPanel, project: Project, qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exclude… asks why, marks the row (struck out, the reason in its Reason cell and
+    tooltip), stores it for every reader and moves the best; Include undoes it."""
+    from PySide6.QtWidgets import QInputDialog
+
+    acts, model = panel.trial_actions, panel.model
+    best = model.best_id
+    assert best is not None
+    panel.select_trials([best])
+    menu = acts.menu(panel)
+    assert acts.exclude_action in menu.actions() and acts.include_action in menu.actions()
+    assert acts.exclude_action.isEnabled() and not acts.include_action.isEnabled()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("broken data file", True))
+    acts.exclude_action.trigger()
+    try:
+        qtbot.waitUntil(lambda: model.best_id not in (None, best), timeout=5_000)
+        row = model.row_of(best)
+        assert row is not None
+        assert model.index(row, model.column_of("reason")).data() == \
+            "excluded: broken data file"
+        assert model.data(model.index(row, 0), Qt.ItemDataRole.FontRole).strikeOut()
+        assert "broken data file" in model.data(model.index(row, 0),
+                                                Qt.ItemDataRole.ToolTipRole)
+        store, exp_id = stored(project)
+        try:
+            assert [t.id for t in store.trials(exp_id) if t.excluded] == [best]
+            assert store.best_trial(exp_id, "maximize").id == model.best_id  # type: ignore
+        finally:
+            store.close()
+        panel.select_trials([best])
+        assert acts.include_action.isEnabled() and not acts.exclude_action.isEnabled()
+        acts.include_action.trigger()
+        qtbot.waitUntil(lambda: model.best_id == best, timeout=5_000)
+        assert model.index(row, model.column_of("reason")).data() == ""
+    finally:
+        store, exp_id = stored(project)
+        try:
+            store.include_trials(exp_id, [t.number for t in store.trials(exp_id)])
+        finally:
+            store.close()
+
+
 def test_export_model_from_the_trial_menu(panel: TrialsPanel, project: Project, qtbot: QtBot,
                                           tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:

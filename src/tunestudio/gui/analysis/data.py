@@ -69,15 +69,22 @@ class AnalysisData:
     # trials trained on another baseline than the current one (aligned with `numbers`): shown,
     # but never the best
     stale: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # trials the user excluded (aligned with `numbers`): present only when asked to show them,
+    # and then never the best; `excluded_hidden` counts those left out otherwise
+    excluded: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    excluded_hidden: int = 0
 
     def __len__(self) -> int:
         return len(self.numbers)
 
     def counted(self) -> Array:
-        """The objective of the trials that count for "best" (another baseline's: NaN)."""
-        if len(self.stale) != len(self.objective):
-            return self.objective
-        return np.where(self.stale, np.nan, self.objective)
+        """The objective of the trials that count for "best" (another baseline's, or an
+        excluded one shown: NaN)."""
+        out = self.objective
+        for mask in (self.stale, self.excluded):
+            if len(mask) == len(out):
+                out = np.where(mask, np.nan, out)
+        return out
 
     def best_index(self) -> int | None:
         """Index (into `numbers`) of the best trial on the current baseline, or None."""
@@ -119,12 +126,14 @@ def params_of(experiment: Experiment) -> list[Param]:
 
 
 def load_analysis(history: History, url: str, experiment: Experiment,
-                  baseline: RunConfig | None) -> AnalysisData:
-    """Runs on a worker lane."""
+                  baseline: RunConfig | None, show_excluded: bool = False) -> AnalysisData:
+    """Runs on a worker lane. Trials the user excluded are left out, unless `show_excluded`
+    (then they are drawn, marked, and never the best nor on the Pareto front)."""
     objective = experiment.search.objective
     maximize = objective.resolved_direction == "maximize"
     rows, _ = history.trials(url, experiment.name)
-    done = sorted((r for r in rows if r.state == "complete" and r.objective is not None),
+    complete = [r for r in rows if r.state == "complete" and r.objective is not None]
+    done = sorted((r for r in complete if show_excluded or not r.excluded),
                   key=lambda r: r.number)
     params = params_of(experiment)
     data = AnalysisData(
@@ -138,7 +147,10 @@ def load_analysis(history: History, url: str, experiment: Experiment,
         numbers = [r.number for r in rows if r.state == state]
         if numbers:
             data.other[state] = np.array(numbers, dtype=np.int64)
-    data.batch_curves = _batch_curves(history, url, done, objective.metric, maximize, baseline)
+    data.excluded = np.array([r.excluded for r in done], dtype=bool)
+    data.excluded_hidden = 0 if show_excluded else sum(r.excluded for r in complete)
+    data.batch_curves = _batch_curves(history, url, [r for r in done if not r.excluded],
+                                      objective.metric, maximize, baseline)
     _pareto(data, done, objective.second != "none", objective.resolved_direction)
     if baseline is not None:
         stale = CurrentConfig(baseline).stale(done)

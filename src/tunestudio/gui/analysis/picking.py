@@ -19,7 +19,10 @@ def point_labels(data: AnalysisData) -> list[tuple[int, str]]:
     for i, number in enumerate(data.numbers):
         params = {p.path: data.values[p.path][i] for p in data.params}
         head = trial_label(data.experiment, int(number), params, most=len(params))
-        out.append((int(data.ids[i]), f"{head}\n{data.metric} = {short(data.objective[i], 4)}"))
+        text = f"{head}\n{data.metric} = {short(data.objective[i], 4)}"
+        if len(data.excluded) == len(data.numbers) and data.excluded[i]:
+            text += "\nexcluded: not counted"
+        out.append((int(data.ids[i]), text))
     return out
 
 

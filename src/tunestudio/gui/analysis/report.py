@@ -85,7 +85,7 @@ def _parts(view: AnalysisView, path: Path) -> list[_Part]:
     counts = Counter(r.state for r in rows)
     parts.append(_Part("text", "Trials: " + (", ".join(f"{n} {state}" for state, n in
                                                        counts.most_common()) or "none")))
-    done = sorted((r for r in rows if r.state == "complete" and r.objective is not None),
+    done = sorted((r for r in rows if r.counted),
                   key=lambda r: r.objective or 0.0, reverse=data.maximize)
     if done:
         best = insights.history.store(insights.url).trial(done[0].id)

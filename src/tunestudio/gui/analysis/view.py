@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -68,8 +69,14 @@ class AnalysisView(QWidget):
         export.clicked.connect(self._ask_export)
         report = QPushButton(self.tr("Report…"), self)
         report.clicked.connect(self._ask_report)
+        self.show_excluded = QCheckBox(self.tr("Show excluded trials"), self)
+        self.show_excluded.setToolTip(self.tr(
+            "Draw the trials you excluded too (marked; never the best, never on the Pareto "
+            "front). Hidden by default, as they are from every result."))
+        self.show_excluded.toggled.connect(self.reload)
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)
+        bar.addWidget(self.show_excluded)
         for button in (refresh, export, report):
             bar.addWidget(button)
         layout = QVBoxLayout(self)
@@ -129,9 +136,10 @@ class AnalysisView(QWidget):
             return
         url, history, baseline = self.insights.url, self.insights.history, \
             self.insights.baseline()
+        shown = self.show_excluded.isChecked()
         self.status.setText(self.tr("Reading {name}…").format(name=experiment.name))
-        self.insights.reads.submit("analysis:load",
-                                   lambda: load_analysis(history, url, experiment, baseline))
+        self.insights.reads.submit(
+            "analysis:load", lambda: load_analysis(history, url, experiment, baseline, shown))
 
     @Slot()
     def compute_importance(self) -> None:
@@ -140,12 +148,16 @@ class AnalysisView(QWidget):
             self.importance.set_message("Importance needs at least two complete trials.")
             return
         url, name, key = self.insights.url, data.study_name, self.importance.evaluator_key()
+        history, experiment = self.insights.history, data.experiment
 
         def compute() -> tuple[dict[str, float], float]:
             from tunestudio.search.importance import param_importance  # optuna: on the lane
 
             start = time.perf_counter()
-            result = param_importance(url, name, key)
+            store = history.store(url)
+            row = store.experiment(experiment)
+            excluded = store.excluded_optuna_ids(row.id) if row is not None else frozenset()
+            result = param_importance(url, name, key, excluded)
             return result, time.perf_counter() - start
 
         self._importance_for = len(data)
@@ -202,12 +214,21 @@ class AnalysisView(QWidget):
         self.status.setText(f"{data.experiment}: {len(data)} complete trial(s)"
                             + (f", best {data.metric} {best:.4g}" if best is not None else "")
                             + (f"; {others} trained on another baseline, not counted as best"
-                               if others else ""))
+                               if others else "")
+                            + self._excluded_note(data))
         if self.tabs.currentWidget() is self.importance:
             self.compute_importance()
         elif len(data) >= 2:
             url, name = self.insights.url, data.study_name
             self.insights.compute.submit("analysis:prefetch", lambda: _prefetch(url, name))
+
+    def _excluded_note(self, data: AnalysisData) -> str:
+        shown = int(data.excluded.sum()) if len(data.excluded) else 0
+        if shown:
+            return self.tr("; {n} excluded trial(s) shown, not counted").format(n=shown)
+        if data.excluded_hidden:
+            return self.tr("; {n} excluded trial(s) hidden").format(n=data.excluded_hidden)
+        return ""
 
     # -- export --------------------------------------------------------------------------------
     def plot_item(self, index: int) -> Any:

@@ -73,6 +73,12 @@ class TrialActions(QObject):
                                     self.tr("Is the best trial really better, or a lucky seed? The "
                                             "N best trials again, each with K seeds (an experiment "
                                             "each)"))
+        self.exclude_action = act(self.tr("Exclude…"), self.exclude,
+                                  self.tr("Leave the selected trials out of best, the Pareto "
+                                          "front, importance, plots, exports and what the "
+                                          "sampler learns; kept and shown with your reason"))
+        self.include_action = act(self.tr("Include"), self.include,
+                                  self.tr("Count the selected excluded trials again"))
         self.delete_action = act(self.tr("Delete…"), self.delete,
                                  self.tr("Delete the selected trials"))
         self.export_action = act(self.tr("Export table…"), self.export_csv,
@@ -107,6 +113,8 @@ class TrialActions(QObject):
                        self.top_seeds_action):
             menu.addAction(action)
         menu.addSeparator()
+        menu.addAction(self.exclude_action)
+        menu.addAction(self.include_action)
         menu.addAction(self.delete_action)
         menu.addAction(self.export_action)
         menu.addAction(self.model_action)
@@ -127,6 +135,9 @@ class TrialActions(QObject):
         self.top_seeds_action.setEnabled(self.panel.model.complete_count > 0)
         self.delete_action.setEnabled(bool(chosen) and all(t.state != "running"
                                                            for t in chosen))
+        self.exclude_action.setEnabled(any(not t.excluded and t.state != "running"
+                                           for t in chosen))
+        self.include_action.setEnabled(any(t.excluded for t in chosen))
 
     @Slot(QModelIndex, int, int)
     def _on_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
@@ -279,8 +290,7 @@ class TrialActions(QObject):
                 return []
         sign = -1.0 if model.maximize else 1.0
         done = sorted((t for i, t in enumerate(model.trials())
-                       if t.state == "complete" and t.objective is not None
-                       and not model.is_stale(i)),
+                       if t.counted and not model.is_stale(i)),
                       key=lambda t: (sign * float(t.objective or 0.0), t.number))[:top]
         document = self.insights.document
         names = []
@@ -297,6 +307,53 @@ class TrialActions(QObject):
                         "which are within the noise.").format(
                             len=len(names), seeds=seeds, join=', '.join(names), top=top))
         return names
+
+    @Slot()
+    def exclude(self, reason: str | None = None) -> None:
+        """Exclude the selected finished trials, asking for the reason (shown wherever they
+        appear); `reason` given skips the question."""
+        chosen = [t for t in self.panel.selected_trials()
+                  if not t.excluded and t.state != "running"]
+        if not chosen:
+            return
+        if reason is None:
+            text, ok = QInputDialog.getText(
+                self.panel, self.tr("Exclude trials"),
+                self.tr("Why exclude %n trial(s)? (e.g. trained on the broken data file)", "",
+                        len(chosen)))
+            if not ok:
+                return
+            reason = text
+        if not reason.strip():
+            notifications.warning(self.tr("Nothing was excluded: give a reason, it is shown "
+                                          "wherever the trials appear."))
+            return
+        self._mark(chosen, reason.strip())
+
+    @Slot()
+    def include(self) -> None:
+        """Count the selected excluded trials again."""
+        chosen = [t for t in self.panel.selected_trials() if t.excluded]
+        if chosen:
+            self._mark(chosen, None)
+
+    def _mark(self, chosen: list[TrialRow], reason: str | None) -> None:
+        url, history = self.insights.url, self.insights.history
+        by_experiment: dict[int, list[int]] = {}
+        for t in chosen:
+            by_experiment.setdefault(t.experiment_id, []).append(t.number)
+        ids = [t.id for t in chosen]
+
+        def write() -> list[TrialRow]:
+            store = history.store(url)
+            for experiment_id, numbers in by_experiment.items():
+                if reason is None:
+                    store.include_trials(experiment_id, numbers)
+                else:
+                    store.exclude_trials(experiment_id, numbers, reason)
+            return [store.trial(tid) for tid in ids]
+
+        self.insights.reads.submit("actions:exclude", write)
 
     @Slot()
     def delete(self, confirmed: bool = False) -> None:
@@ -369,6 +426,10 @@ class TrialActions(QObject):
                                        "({format}){check}").format(
                                            number=done.number, files=done.files[0],
                                            format=done.format, check=check))
+        elif what == "exclude":
+            self.panel.model.upsert(result.value)
+            self._update()
+            self.insights.trials_changed.emit()  # best, front, plots and importance follow
         elif what == "delete":
             self.panel.model.remove(result.value)
             self.insights.compare([i for i in self.insights.compared if i not in result.value])

@@ -117,7 +117,11 @@ def _direction(direction: str) -> str:
 
 def reason(trial: TrialRow) -> str:
     """The first line of a trial's message when it did not complete (a failed trial's
-    message goes on with its traceback); "" for a complete or running one."""
+    message goes on with its traceback); "" for a complete or running one. An excluded
+    trial's is why it was excluded."""
+    if trial.excluded_reason is not None:
+        return translate("TrialsTable", "excluded: {reason}").format(
+            reason=trial.excluded_reason)
     if trial.state in ("complete", "running") or not trial.message:
         return ""
     return trial.message.strip().partition("\n")[0]
@@ -351,8 +355,8 @@ class TrialsTableModel(QAbstractTableModel):
         self._complete = sum(r.trial.state == "complete" for r in self._rows)
 
     def _find_best(self) -> int | None:
-        done = [r.trial for r in self._rows if r.trial.state == "complete"
-                and r.trial.objective is not None and (self._stale_in_best or not r.stale)]
+        done = [r.trial for r in self._rows if r.trial.counted
+                and (self._stale_in_best or not r.stale)]
         if not done:
             return None
         pick = max if self._maximize else min
@@ -447,18 +451,25 @@ class TrialsTableModel(QAbstractTableModel):
             return row.values.get(col.key)
         if role == Qt.ItemDataRole.BackgroundRole and row.trial.id == self._best:
             return QBrush(_BEST[is_dark()])
-        if role == Qt.ItemDataRole.FontRole and (row.trial.id == self._best or row.stale):
+        if role == Qt.ItemDataRole.FontRole and (row.trial.id == self._best or row.stale
+                                                  or row.trial.excluded):
             font = QFont()
             font.setBold(row.trial.id == self._best)
             font.setItalic(row.stale)
+            font.setStrikeOut(row.trial.excluded)
             return font
         if role == Qt.ItemDataRole.ForegroundRole and col.key == "state":
             colors = _STATE_COLORS.get(row.trial.state)
             return QBrush(QColor(colors[is_dark()])) if colors else None
-        if role == Qt.ItemDataRole.ForegroundRole and row.stale:
+        if role == Qt.ItemDataRole.ForegroundRole and (row.stale or row.trial.excluded):
             return QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
         if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and row.trial.excluded and col.key != "notes":
+            return translate("TrialsTable", "Excluded: {reason}. Kept and shown, but left out of "
+                             "best, the Pareto front, importance, noise verdicts, plots, exports "
+                             "and what the sampler learns (Include undoes it).").format(
+                                 reason=row.trial.excluded_reason)
         if role == Qt.ItemDataRole.ToolTipRole and col.key == "reason":
             return row.trial.message or None
         if role == Qt.ItemDataRole.ToolTipRole and row.stale and col.key != "notes":

@@ -23,6 +23,14 @@
         <translation>报告…</translation>
     </message>
     <message>
+        <source>Show excluded trials</source>
+        <translation>显示已排除的试验</translation>
+    </message>
+    <message>
+        <source>Draw the trials you excluded too (marked; never the best, never on the Pareto front). Hidden by default, as they are from every result.</source>
+        <translation>也绘制你排除的试验（带标记；绝不作为最佳，也不在帕累托前沿上）。默认隐藏，与所有结果中一样。</translation>
+    </message>
+    <message>
         <source>No trials yet: run the experiment (Run, F5) and its history, parallel coordinates, slices and contour appear here.</source>
         <translation>还没有试验：运行该实验（运行，F5）后，优化历史、平行坐标图、切片图和等高线图会显示在这里。</translation>
     </message>
@@ -37,6 +45,14 @@
     <message>
         <source>Analysis failed: {error}</source>
         <translation>分析失败：{error}</translation>
+    </message>
+    <message>
+        <source>; {n} excluded trial(s) shown, not counted</source>
+        <translation>；显示 {n} 个已排除的试验，不计入</translation>
+    </message>
+    <message>
+        <source>; {n} excluded trial(s) hidden</source>
+        <translation>；隐藏 {n} 个已排除的试验</translation>
     </message>
     <message>
         <source>Report written to {written}</source>
@@ -875,6 +891,22 @@
         <translation>最佳试验真的更好，还是碰上了幸运的随机种子？把最好的 N 个试验各用 K 个随机种子重新运行（每个一个实验）</translation>
     </message>
     <message>
+        <source>Exclude…</source>
+        <translation>排除…</translation>
+    </message>
+    <message>
+        <source>Leave the selected trials out of best, the Pareto front, importance, plots, exports and what the sampler learns; kept and shown with your reason</source>
+        <translation>将所选试验排除在最佳、帕累托前沿、重要性、图表、导出以及采样器学习的内容之外；试验保留，并显示你给出的原因</translation>
+    </message>
+    <message>
+        <source>Include</source>
+        <translation>恢复计入</translation>
+    </message>
+    <message>
+        <source>Count the selected excluded trials again</source>
+        <translation>重新计入所选的已排除试验</translation>
+    </message>
+    <message>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
@@ -953,6 +985,20 @@
     <message>
         <source>{len} experiment(s) re-run the top {len} trial(s) with {seeds} seeds: {join}. Select each and press Run (or run `tunestudio rerun PROJECT --top {top} --seeds {seeds}`); the trials table then shows their mean ± std and which are within the noise.</source>
         <translation>{len} 个实验用 {seeds} 个随机种子重新运行前 {len} 个试验：{join}。逐个选中并点击运行（或运行 `tunestudio rerun PROJECT --top {top} --seeds {seeds}`）；之后试验表会显示它们的均值 ± 标准差，以及哪些差异在噪声范围内。</translation>
+    </message>
+    <message>
+        <source>Exclude trials</source>
+        <translation>排除试验</translation>
+    </message>
+    <message numerus="yes">
+        <source>Why exclude %n trial(s)? (e.g. trained on the broken data file)</source>
+        <translation>
+            <numerusform>为什么排除这 %n 个试验？（例如：用损坏的数据文件训练）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nothing was excluded: give a reason, it is shown wherever the trials appear.</source>
+        <translation>未排除任何试验：请给出原因，它会显示在这些试验出现的每个地方。</translation>
     </message>
     <message>
         <source>Delete trials</source>
@@ -1216,6 +1262,14 @@
     <message>
         <source>minimize</source>
         <translation>最小化</translation>
+    </message>
+    <message>
+        <source>excluded: {reason}</source>
+        <translation>已排除：{reason}</translation>
+    </message>
+    <message>
+        <source>Excluded: {reason}. Kept and shown, but left out of best, the Pareto front, importance, noise verdicts, plots, exports and what the sampler learns (Include undoes it).</source>
+        <translation>已排除：{reason}。保留并显示，但不计入最佳、帕累托前沿、重要性、噪声判断、图表、导出以及采样器学习的内容（“恢复计入”可撤销）。</translation>
     </message>
 </context>
 <context>
