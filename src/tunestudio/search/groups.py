@@ -318,19 +318,64 @@ def split_by_width(sizes: list[int], group_cost: int = GROUP_COST_UNITS,
     return [order[start:stop] for start, stop in cheapest_parts(n, cost)]
 
 
+INFORMED_ROUNDS = 4  # a model-based sampler sees results at least this often per budget
+
+
+@dataclass(frozen=True)
+class AskPlan:
+    """How many trials the fused loop asks before it trains them and tells their results:
+    `first` in the first round, `then` in each later one.
+
+    A sequential model-based sampler (TPE, GP, CMA-ES) asked for a whole budget before any
+    result is told draws every point blind: a random search in disguise (Optuna #892, Oríon
+    #678). So it is asked its start-up trials (random by design) at once, then at most a
+    quarter of the budget per round, each round asked after the results before it were told;
+    groups are smaller for it, which is the price of a search that learns."""
+
+    first: int
+    then: int
+    informed: bool
+
+    def size(self, asked: int) -> int:
+        return self.first if asked == 0 else self.then
+
+
+def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
+             total: int | None) -> AskPlan:
+    """The plan for a search whose groups hold up to `size` trials (`group_size`) and whose
+    budget is `total` trials (None: a time budget, rounds of `size`)."""
+    from tunestudio.search.samplers import startup_trials
+
+    startup = startup_trials(search.strategy, n_objectives)
+    if startup is None or size <= 1:
+        return AskPlan(size, size, informed=False)
+    share = size if total is None else -(-total // INFORMED_ROUNDS)
+    then = max(1, min(size, share))
+    return AskPlan(min(size, max(startup, then)), then, informed=True)
+
+
 def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: int | None,
                ask: Callable[[int], Prepared | None], release: Callable[[Prepared], None],
                deadline: float | None, pause: Callable[[], None],
                idle_wait: Callable[[int], bool]) -> str:
-    """The run's loop when fusing: ask `size` trials, train them in groups, repeat until none
-    is left, the time is up or a stop is requested; returns the run's closing message."""
+    """The run's loop when fusing: ask a round of trials (`ask_plan`: up to `size`), train
+    them in groups, and, for a model-based sampler, wait until their results are told before
+    the next round; repeat until none is left, the time is up or a stop is requested; returns
+    the run's closing message."""
+    plan = ask_plan(ctx.search, len(ctx.study.directions), size, total)
+    if plan.informed and plan.then < size:
+        training.say_once(
+            f"{ctx.search.strategy} learns from the results between fused rounds: its first "
+            f"{plan.first} trials are asked together (its start-up points are random anyway), "
+            f"then at most {plan.then} at a time, each round after the results before it")
     index = 0
     while not ctx.stop_event.is_set():
         if deadline is not None and time.monotonic() >= deadline:
             return "time budget spent"
         pause()
         batch: list[tuple[Prepared, int]] = []
-        while len(batch) < size and not ctx.stop_event.is_set():
+        round_size = plan.size(index)
+        while len(batch) < round_size and not ctx.stop_event.is_set():
             prepared = ask(index + 1)
             if prepared is None:
                 break
@@ -348,4 +393,6 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
                 continue
             return ""
         training.run_batch(batch, total)
+        if plan.informed:
+            training.wait()  # told before the sampler is asked again
     return ""

@@ -27,6 +27,18 @@ def run_seed(search: SearchDefinition, told: int, worker: str | None = None) -> 
     return int.from_bytes(hashlib.sha256(text).digest()[:4], "big")
 
 
+def startup_trials(strategy: str, n_objectives: int) -> int | None:
+    """How many trials the strategy's sampler draws at random before it models the results
+    (TPE 5, or 10 for two objectives, as `build_sampler` sets it; Optuna's GP 10 and CMA-ES 1
+    by default). None: its points do not depend on results at all (random, grid,
+    one-variable-at-a-time, the QMC sequence)."""
+    return {"tpe": _tpe_startup(n_objectives), "gp": 10, "cmaes": 1}.get(strategy)
+
+
+def _tpe_startup(n_objectives: int) -> int:
+    return 5 if n_objectives == 1 else 10
+
+
 def build_sampler(search: SearchDefinition, n_objectives: int, seed: int | None = None, *,
                   batches: bool = False) -> optuna.samplers.BaseSampler:
     """Optuna's sampler for the strategy, seeded with `seed` (see `run_seed`; by default the
@@ -39,7 +51,7 @@ def build_sampler(search: SearchDefinition, n_objectives: int, seed: int | None 
         return optuna.samplers.RandomSampler(seed=seed)
     if strategy == "tpe":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True,
-                                          n_startup_trials=5 if n_objectives == 1 else 10,
+                                          n_startup_trials=_tpe_startup(n_objectives),
                                           constant_liar=batches)
     if strategy == "gp":
         return _gp_sampler(seed)

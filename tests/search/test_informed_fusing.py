@@ -1,0 +1,78 @@
+"""A fused model-based search learns from its results (case 33 of ../shared/cases): its
+sampler is asked its start-up trials together, then rounds of at most a quarter of the budget,
+each after the results before it were told. A search whose points do not depend on results
+(random, grid, one-variable-at-a-time, QMC) still asks whole groups."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tiny_projects import tiny_project
+from tunestudio.config import Budget, FloatDimension, SearchDefinition
+from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
+from tunestudio.search.groups import ask_plan
+
+LR = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
+
+
+def search(strategy: str) -> SearchDefinition:
+    return tiny_project().experiments[0].search.model_copy(update={"strategy": strategy})
+
+
+@pytest.mark.parametrize(("strategy", "objectives", "size", "total", "first", "then"), [
+    ("tpe", 1, 48, 12, 5, 3),     # start-up together, then a quarter of the budget
+    ("tpe", 2, 48, 12, 10, 3),    # two objectives: TPE starts with 10
+    ("gp", 1, 48, 12, 10, 3),
+    ("cmaes", 1, 48, 12, 3, 3),
+    ("tpe", 1, 8, 400, 8, 8),     # a large budget: rounds of a whole group
+    ("tpe", 1, 4, 12, 4, 3),      # start-up larger than a group: a group at a time
+    ("tpe", 1, 16, None, 16, 16),  # a time budget: rounds of a group
+])
+def test_a_model_based_sampler_is_asked_in_rounds_it_can_learn_between(
+        strategy: str, objectives: int, size: int, total: int | None, first: int,
+        then: int) -> None:
+    plan = ask_plan(search(strategy), objectives, size, total)
+    assert (plan.first, plan.then, plan.informed) == (first, then, True)
+    assert plan.size(0) == first and plan.size(7) == then
+
+
+@pytest.mark.parametrize("strategy", ["random", "grid", "ovat", "qmc"])
+def test_points_that_ignore_results_are_asked_a_whole_group_at_once(strategy: str) -> None:
+    plan = ask_plan(search(strategy), 1, 48, 12)
+    assert (plan.first, plan.then, plan.informed) == (48, 48, False)
+
+
+class Messages(RunnerHooks):
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def on_message(self, text: str) -> None:
+        self.said.append(text)
+
+
+def points(strategy: str, hooks: list[RunnerHooks]) -> list[str]:
+    proj = tiny_project({"strategy": strategy, "sampler_seed": 1, "fuse": "fixed",
+                         "fuse_trials": 8, "dimensions": [LR], "budget": Budget(trials=8)},
+                        epochs=2, fraction=0.2)
+    name = proj.experiments[0].name
+    ExperimentRunner(proj, name, hooks=hooks, options=RunOptions(device="cpu")).run()
+    store = open_store(proj)
+    try:
+        rows: list[Any] = sorted(store.trials(), key=lambda r: r.number)
+    finally:
+        store.close()
+    return [json.dumps(r.params, sort_keys=True) for r in rows]
+
+
+def test_fused_tpe_departs_from_random_search_after_its_start_up_trials() -> None:
+    """Eight trials, groups of eight: asked at once, all eight would be TPE's random start-up
+    points, the random strategy's points. Asked 5 then 2 then 1, trial 6 on is modelled."""
+    said = Messages()
+    tpe = points("tpe", [said])
+    rnd = points("random", [])
+    assert tpe[:5] == rnd[:5]  # the start-up trials: random by design, the same seed
+    assert tpe[5] != rnd[5]  # the sixth was asked after five results were told
+    assert any("learns from the results between fused rounds" in m for m in said.said)
