@@ -50,6 +50,7 @@ from tunestudio.search.plan import WORKER_ATTR, Queue, finite_plan, plan_queue
 from tunestudio.search.preflight import FailureStreak, preflight
 from tunestudio.search.program import programs_dir
 from tunestudio.search.program.checks import check_program
+from tunestudio.search.program.orphans import stop_orphans
 from tunestudio.search.program.slots import SLOT_ENV, Slot
 from tunestudio.search.queue import Feeder, count_trials, know_trial, trial_ids, waiting_ids
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
@@ -192,6 +193,14 @@ class ExperimentRunner:
         direction = search.objective.resolved_direction
         started = time.monotonic()
         storage, study, experiment_id = self._open_study(store, n_obj)
+        if self.project.baseline.program is not None:
+            # programs a dead TuneStudio process left running: stopped before their trials
+            # are swept up and run again
+            stopped = stop_orphans(programs_dir(self.project.id))
+            if stopped:
+                self.hooks.on_message(
+                    f"stopped {len(stopped)} program trial(s) left running by a TuneStudio "
+                    "process that ended without stopping them; they run again")
         self._sweep_stale(store, study, experiment_id)
         self._settle_rows(store, study, experiment_id)
         self._best = self._current_best(store, experiment_id, direction)
@@ -242,6 +251,10 @@ class ExperimentRunner:
         # and trial k is told while trial k+1 trains. FIFO order keeps every sample informed
         # by all trials but the one in flight, as with two parallel workers.
         books = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunestudio-books")
+        # Alone, the next trial is popped while this one trains; beside other processes
+        # (--workers N, a worker process) it is popped only once this one is done, or this
+        # process would hold a trial that an idle one could be training.
+        alone = self.queue and self.options.workers <= 1
         unbounded = total is None and self.queue
         index = 0
 
@@ -288,10 +301,13 @@ class ExperimentRunner:
                     upcoming = prepare_next()
                     continue
                 run = start(ctx, prepared, index, total)
-                upcoming = prepare_next()
+                if alone:
+                    upcoming = prepare_next()
                 results = train(ctx, run)
                 finishing.append(books.submit(finish, ctx, run, results))
                 finishing[-1].add_done_callback(lambda done: tally(done.result()))
+                if not alone:
+                    upcoming = prepare_next()
             if upcoming is not None:
                 self._release(ctx, upcoming.result(), storage)
             books.shutdown(wait=True)
@@ -461,7 +477,9 @@ class ExperimentRunner:
         fails a trial without a heartbeat for `stale_after_s()` and queues its point again."""
         assert self._storage is not None
         plan = self._checkpoints()
-        again = TrialState.WAITING if plan is not None else TrialState.FAIL
+        # a program trial keeps its checkpoint folder under its Optuna trial id: it runs again
+        again = TrialState.WAITING if plan is not None \
+            or self.project.baseline.program is not None else TrialState.FAIL
         gone: list[int] = []
         for frozen in self._running(study):
             owner = frozen.user_attrs.get(WORKER_ATTR)

@@ -3,6 +3,8 @@ folder, `programs/<optuna trial id>/`, holding per run (repeat r > 0 adds `-r<r>
 
 - `log.txt`: everything the program printed (stdout and stderr, as bytes), kept;
 - `output/`: the program's output folder (TUNESTUDIO_OUTPUT_DIR), kept as the trial's files;
+- `process.json`: while the program runs, its process group (for the next start to stop it
+  if this TuneStudio process dies: orphans.py);
 - `checkpoint/`: its checkpoint folder (TUNESTUDIO_CHECKPOINT_DIR), the same on every run of
   the same trial, removed when the trial ends for good (complete, pruned or failed).
 
@@ -46,6 +48,11 @@ class TrialFiles:
     @property
     def checkpoint(self) -> Path:
         return self.root / f"checkpoint{self._suffix}"
+
+    @property
+    def process_file(self) -> Path:
+        """The record of the running program's process group (orphans.py), while it runs."""
+        return self.root / f"process{self._suffix}.json"
 
     @property
     def params_file(self) -> Path:

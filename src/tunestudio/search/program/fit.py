@@ -30,6 +30,7 @@ from tunestudio.search.program.channel import Report, ReportChannel
 from tunestudio.search.program.command import build_launch
 from tunestudio.search.program.files import TrialFiles
 from tunestudio.search.program.metric_lines import MetricLineParser
+from tunestudio.search.program.orphans import record_process
 from tunestudio.search.program.process import LAST_LINES, OutputLog, ProgramProcess
 from tunestudio.search.program.slots import Slot
 
@@ -114,6 +115,7 @@ class _ProgramFit:
                                 f"{' '.join(launch.argv[:3])}...)")
         trace: str | None = None
         try:
+            record_process(self.files.process_file, process.pid, channel.token)
             status, message = self._loop(process, channel)
         except Exception as exc:  # e.g. the database went away under a hook: the trial fails
             status, message = "failed", f"{type(exc).__name__}: {exc}"
@@ -122,6 +124,7 @@ class _ProgramFit:
             channel.close()
             process.stop(self.program.grace_s)  # nothing of it outlives the trial
             process.close()
+            self.files.process_file.unlink(missing_ok=True)
         if status != "stopped":  # the trial ends for good: its checkpoints are not needed
             self.files.discard_checkpoint()
         if status == "failed":
