@@ -42,6 +42,7 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
                          idle_wait_s=getattr(args, "wait", 0.0),
                          tensorboard_dir=args.tensorboard,
                          fuse=getattr(args, "fuse", None),
+                         stop=_stop_rules(args, project.experiment(name).search.stop),
                          run_programs=True)  # the command is the user's consent
     runner = ExperimentRunner(project, name, base_dir=project_path.parent, options=options,
                               hooks=hooks, stop_event=stop,
@@ -51,7 +52,7 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
         "experiment": summary.experiment, "counts": summary.counts,
         "best_trial": summary.best_trial_id, "best_objective": summary.best_objective,
         "best_params": summary.best_params, "stopped": summary.stopped,
-        "duration_s": round(summary.duration_s, 3)}
+        "stop_rule": summary.stop_rule, "duration_s": round(summary.duration_s, 3)}
     objective = project.experiment(name).search.objective
     if objective.second != "none":  # two objectives: no single best, a front
         outcome["pareto_front"] = _pareto(project, name, summary.storage_url, args.quiet)
@@ -123,6 +124,55 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+_STOP_FLAGS = {"stop_target": "target", "stop_patience": "patience",
+               "stop_min_delta": "min_delta", "stop_beyond_noise": "beyond_noise",
+               "stop_deadline": "deadline", "stop_duration": "duration_s",
+               "stop_trial_hours": "trial_hours"}
+
+
+def _stop_rules(args: argparse.Namespace, stored: Any) -> Any:
+    """The experiment's stop rules with the command's --stop-* flags over them (None: none
+    given, the experiment's apply). Raises TuneStudioError for a bad value, naming it."""
+    from pydantic import ValidationError
+
+    from tunestudio.config import StopRules
+    from tunestudio.errors import TuneStudioError
+
+    given = {key: getattr(args, flag) for flag, key in _STOP_FLAGS.items()
+             if getattr(args, flag, None) is not None}
+    whole = getattr(args, "stop_rules", None)
+    if whole is None and not given:
+        return None
+    try:
+        base = StopRules.model_validate_json(whole) if whole else stored
+        return StopRules.model_validate({**base.model_dump(), **given})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'stop'}: {e['msg']}"
+                             for e in exc.errors())
+        raise TuneStudioError(f"bad stop rule: {problems}") from None
+
+
+def _add_stop_flags(p: argparse.ArgumentParser) -> None:
+    rules = p.add_argument_group(
+        "stop rules", "stop the whole search early (over the experiment's search.stop; the "
+        "first rule that holds ends the run and is named; run again with other rules to go on)")
+    rules.add_argument("--stop-target", type=float, metavar="VALUE",
+                       help="stop once the best objective reaches VALUE")
+    rules.add_argument("--stop-patience", type=int, metavar="N",
+                       help="stop after N finished trials without improving the best")
+    rules.add_argument("--stop-min-delta", type=float, metavar="D",
+                       help="an improvement must gain more than D")
+    rules.add_argument("--stop-beyond-noise", action="store_const", const=True,
+                       help="an improvement must also exceed the spread between seeds")
+    rules.add_argument("--stop-deadline", metavar="TIME",
+                       help="stop starting trials at this local time (2026-12-05T18:00)")
+    rules.add_argument("--stop-duration", type=float, metavar="SECONDS",
+                       help="stop SECONDS after the experiment's first trial started")
+    rules.add_argument("--stop-trial-hours", type=float, metavar="H",
+                       help="stop once the experiment's trials trained H hours together")
+    rules.add_argument("--stop-rules", metavar="JSON", help=argparse.SUPPRESS)
+
+
 def register(sub: Subparsers) -> None:
     p = sub.add_parser("run", help="run an experiment (adds trials to it when run again)",
                        description="Queue the experiment's budget and train trial after trial "
@@ -140,6 +190,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs of the trials "
                    "under DIR/EXPERIMENT/trial-NNNN while they train")
+    _add_stop_flags(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("worker", help="run queued trials of an experiment from this machine "
@@ -158,6 +209,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard logs of the trials "
                    "under DIR/EXPERIMENT/trial-NNNN while they train")
+    _add_stop_flags(p)
     p.set_defaults(func=_cmd_worker)
 
     p = sub.add_parser("train", help="train the project's baseline once; prints the outcome "

@@ -58,6 +58,7 @@ from tunestudio.config.search import (
     Objective,
     PrunerConfig,
     SearchDefinition,
+    StopRules,
     count_trials,
     ovat_values,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "SGDOptimizer",
     "SearchDefinition",
     "StepSchedule",
+    "StopRules",
     "Task",
     "TorchvisionModel",
     "TrainingConfig",

@@ -236,6 +236,60 @@ class Budget(ConfigModel):
                                     "seconds; empty = none.", gt=0)
 
 
+class StopRules(ConfigModel):
+    """When the whole search stops starting trials, beside its budget. Each rule left empty is
+    off; the first that holds stops the run (the trials running finish) and is named."""
+
+    target: float | None = field(
+        None, "Stop once the best objective reaches this value (at least it when maximised, at "
+        "most it when minimised); empty = no target.")
+    patience: int | None = field(
+        None, "Stop after this many finished trials in a row that did not improve the best "
+        "beyond the threshold (min_delta, and the noise when beyond_noise); empty = never.",
+        ge=1, le=1_000_000)
+    min_delta: float = field(
+        0.0, "The least gain over the best objective that counts as an improvement.", ge=0)
+    beyond_noise: bool = field(
+        False, "An improvement must also exceed the spread between seeds (the pooled standard "
+        "deviation of the trials run with several seeds); while no trial was repeated, only "
+        "min_delta applies.")
+    deadline: str | None = field(
+        None, "Stop starting trials at this local date and time, ISO 8601 (e.g. "
+        "2026-12-05T18:00); empty = none.")
+    duration_s: float | None = field(
+        None, "Stop once this many seconds have passed since the experiment's first trial "
+        "started, over all its runs; empty = none (budget.timeout_s limits one run).", gt=0)
+    trial_hours: float | None = field(
+        None, "Stop once the experiment's trials together trained this many hours (every run "
+        "and worker: a cost budget); empty = no limit.", gt=0)
+
+    @model_validator(mode="after")
+    def _deadline(self) -> StopRules:
+        if self.deadline is not None and self.deadline.strip():
+            from datetime import datetime
+
+            try:
+                datetime.fromisoformat(self.deadline.strip())
+            except ValueError:
+                raise ValueError(f"deadline '{self.deadline}' is not a date and time: write it "
+                                 "as 2026-12-05T18:00") from None
+        return self
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.target, self.patience, self.duration_s,
+                                           self.trial_hours)) or bool(
+            self.deadline and self.deadline.strip())
+
+    def deadline_epoch(self) -> float | None:
+        """The deadline in seconds since the epoch (a time without zone is local), or None."""
+        if not self.deadline or not self.deadline.strip():
+            return None
+        from datetime import datetime
+
+        return datetime.fromisoformat(self.deadline.strip()).timestamp()
+
+
 class PrunerConfig(ConfigModel):
     kind: Literal["none", "median", "successive_halving", "hyperband"] = field(
         "median", "Stops unpromising trials early, from their validation curves."
@@ -290,6 +344,8 @@ class SearchDefinition(ConfigModel):
         "past results and is best when each trial is expensive.",
     )
     budget: Budget = field(Budget(), "When the search stops.")
+    stop: StopRules = field(StopRules(), "Rules that stop the whole search early: a target, "
+                            "no improvement in N trials, a deadline, a cost in trial-hours.")
     pruner: PrunerConfig = field(PrunerConfig(), "Early termination of poor trials.")
     objective: Objective = field(Objective(), "What the search optimises.")
     repeats: int = field(

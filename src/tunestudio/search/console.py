@@ -59,6 +59,9 @@ class ConsoleProgress(RunnerHooks):
     def on_message(self, text: str) -> None:
         self._say(f"note: {text}")
 
+    def on_stop_progress(self, lines: list[str]) -> None:
+        self._say("stop rules: " + "; ".join(lines))
+
     def on_trial_end(self, ev: TrialFinished) -> None:
         elapsed = time.monotonic() - self.started
         eta = ""

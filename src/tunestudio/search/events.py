@@ -54,3 +54,4 @@ class RunSummary:
     stopped: bool  # stopped by the user (Ctrl+C, Stop) rather than by the budget
     message: str = ""
     halted: bool = False  # stopped by itself: its first trials failed alike (`message` says how)
+    stop_rule: str | None = None  # the experiment's stop rule that ended it (config StopRules)

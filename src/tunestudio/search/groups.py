@@ -357,11 +357,13 @@ def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
 def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: int | None,
                ask: Callable[[int], Prepared | None], release: Callable[[Prepared], None],
                deadline: float | None, pause: Callable[[], None],
-               idle_wait: Callable[[int], bool]) -> str:
+               idle_wait: Callable[[int], bool],
+               should_stop: Callable[[], str | None] = lambda: None) -> str:
     """The run's loop when fusing: ask a round of trials (`ask_plan`: up to `size`), train
     them in groups, and, for a model-based sampler, wait until their results are told before
-    the next round; repeat until none is left, the time is up or a stop is requested; returns
-    the run's closing message."""
+    the next round; repeat until none is left, the time is up, `should_stop` gives a reason (a
+    stop rule holds, judged before each round) or a stop is requested; returns the run's
+    closing message."""
     plan = ask_plan(ctx.search, len(ctx.study.directions), size, total)
     if plan.informed and plan.then < size:
         training.say_once(
@@ -372,6 +374,9 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
     while not ctx.stop_event.is_set():
         if deadline is not None and time.monotonic() >= deadline:
             return "time budget spent"
+        reason = should_stop()
+        if reason is not None:
+            return reason
         pause()
         batch: list[tuple[Prepared, int]] = []
         round_size = plan.size(index)

@@ -26,6 +26,10 @@ class RunnerHooks:
     def on_message(self, text: str) -> None:
         """A note about the whole run, said once (e.g. why some trials cannot train fused)."""
 
+    def on_stop_progress(self, lines: list[str]) -> None:
+        """Where the experiment's stop rules stand, one line per active rule (e.g. '12 trials
+        without improvement of 20'); said at the start and after each trial."""
+
     def on_trial_end(self, ev: TrialFinished) -> None:
         """A trial ended in any state, invalid ones included."""
 

@@ -16,7 +16,7 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,7 +25,7 @@ from pathlib import Path
 import optuna
 from optuna.trial import TrialState
 
-from tunestudio.config import Experiment, Project
+from tunestudio.config import Experiment, Project, StopRules
 from tunestudio.engine import warm_up
 from tunestudio.engine.environment import RunGitState
 from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
@@ -68,6 +68,7 @@ from tunestudio.search.trial_run import (
     train_with_engine,
 )
 from tunestudio.store import CurrentConfig, Store, TrialRow
+from tunestudio.store.stop_rules import check_stop
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 # We use heartbeats, grouped TPE and fail_stale_trials deliberately; their 'experimental'
@@ -90,6 +91,7 @@ class RunOptions:
     # A program baseline runs only on an explicit command (the CLI, the Python API): a
     # project opened in the window runs its program only once the user trusts it.
     run_programs: bool = False
+    stop: StopRules | None = None  # overrides the experiment's search.stop
 
 
 class _MultiHooks(RunnerHooks):
@@ -106,6 +108,9 @@ class _MultiHooks(RunnerHooks):
 
             return fan_out
         return object.__getattribute__(self, name)
+
+
+STOP_RULE = "stopped by rule: "  # a run's closing message when a stop rule ended it
 
 
 def study_name(experiment: Experiment) -> str:
@@ -273,17 +278,25 @@ class ExperimentRunner:
         grouped = self._group_training(ctx, books, tally)
         upcoming: Future[Prepared | None] | None = prepare_next() if grouped is None else None
         finishing: list[Future[TrialFinished]] = []
+        ruled: str | None = None
         try:
             if grouped is not None:  # fused groups: the loop below has nothing to run
                 message = run_groups(
                     ctx, grouped, size=group_size(ctx, self.fuse), total=total,
                     ask=lambda i: self._prepare(ctx, study, storage, unbounded, i, total),
                     release=lambda p: self._release(ctx, p, storage), deadline=deadline,
-                    pause=self._wait_while_paused, idle_wait=lambda i: self._idle_wait(study, i))
+                    pause=self._wait_while_paused, idle_wait=lambda i: self._idle_wait(study, i),
+                    should_stop=lambda: self._stop_rule(store, experiment_id, direction, (),
+                                                        grouped.wait))
                 grouped.wait()
+                ruled = message if message.startswith(STOP_RULE) else None
             while upcoming is not None and not self.stop_event.is_set():
                 if deadline is not None and time.monotonic() >= deadline:
                     message = "time budget spent"
+                    break
+                ruled = self._stop_rule(store, experiment_id, direction, finishing)
+                if ruled is not None:
+                    message = ruled
                     break
                 self._wait_while_paused()
                 if self.stop_event.is_set():
@@ -334,9 +347,34 @@ class ExperimentRunner:
             message=(halted[0] if halted else message
                      or ("stopped" if self.stop_event.is_set() else "done")),
             halted=bool(halted),
+            stop_rule=ruled[len(STOP_RULE):] if ruled else None,
         )
         self.hooks.on_run_end(summary)
         return summary
+
+    @property
+    def stop_rules(self) -> StopRules:
+        return self.options.stop or self.experiment.search.stop
+
+    def _stop_rule(self, store: Store, experiment_id: int, direction: str,
+                   finishing: Sequence[Future[TrialFinished]],
+                   recorded: Callable[[], None] = lambda: None) -> str | None:
+        """The run's closing message when one of the stop rules holds (None: go on), judged
+        from the history every process shares, after the trials this process ran are
+        recorded (`finishing`, or `recorded()` waits for them); says where the rules stand."""
+        rules = self.stop_rules
+        if not rules.active:
+            return None
+        recorded()
+        for done in finishing:
+            done.result()  # this process's last trial counts before the next one starts
+        check = check_stop(rules, store.trials(experiment_id), direction,  # type: ignore[arg-type]
+                           store.now())
+        self.hooks.on_stop_progress(check.progress)
+        if check.reason is None:
+            return None
+        self.hooks.on_message(f"stop rule: {check.reason}")
+        return STOP_RULE + check.reason
 
     def _checkpoints(self) -> CheckpointPlan | None:
         """Checkpoints are kept for the engine's fits (a benchmark's stand-in has no model)."""
@@ -551,6 +589,8 @@ class ExperimentRunner:
             cmd += ["--device", self.options.device]
         if self.options.tensorboard_dir:
             cmd += ["--tensorboard", self.options.tensorboard_dir]
+        if self.options.stop is not None:  # the run's own rules: every process stops alike
+            cmd += ["--stop-rules", self.options.stop.model_dump_json()]
         slots = extra + 1
         return [subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                  env={**os.environ, SLOT_ENV: Slot(i, slots).text()})

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from gui_helpers import TypeText
 from tunestudio.gui.app.main_window import MainWindow
-from tunestudio.gui.form.editors import ChoiceEditor, NotesEditor, NumberEditor
+from tunestudio.gui.form.editors import ChoiceEditor, NotesEditor, NumberEditor, OptionalEditor
 from tunestudio.gui.project.dimension_picker import (
     DimensionPicker,
     default_dimension,
@@ -146,6 +146,21 @@ def test_fused_trials_setting_is_edited_per_experiment(
     assert isinstance(cap, NumberEditor)
     type_text(cap.spin, "8")
     assert window.document.value("experiments.0.search.fuse_trials") == 8
+
+
+def test_stop_rules_are_edited_per_experiment(
+        window: MainWindow, type_text: TypeText) -> None:
+    window.session.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    editor = window.project_view.experiment
+    patience = editor.editor("search.stop.patience")
+    assert isinstance(patience, OptionalEditor) and patience.value() is None
+    patience.enabled_box.click()  # off by default: checked, it counts trials
+    assert isinstance(patience.inner, NumberEditor)
+    type_text(patience.inner.spin, "20")
+    assert window.document.value("experiments.0.search.stop.patience") == 20
+    assert editor.editor("search.stop.deadline") is not None
+    assert editor.editor("search.stop.trial_hours") is not None
 
 
 def test_removing_an_experiment_with_trials_asks(

@@ -65,6 +65,7 @@ class RunController(QObject):
         self._planned_steps: dict[int, int] = {}
         self._paused_since: float | None = None
         self._paused_s = 0.0
+        self._stop_progress: list[str] = []  # where the stop rules stand, one line per rule
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -91,6 +92,11 @@ class RunController(QObject):
     def refusal(self) -> str | None:
         """Why the last run started no trial (its files missing or unreadable), else None."""
         return self._refusal
+
+    def stop_progress(self) -> list[str]:
+        """Where the experiment's stop rules stand (e.g. '12 trials without improvement of
+        20'), as the run last said; [] without rules."""
+        return list(self._stop_progress)
 
     def progress(self) -> Progress:
         """The ETA counts the running trials' finished steps as fractions of a trial, so it
@@ -122,7 +128,9 @@ class RunController(QObject):
         self._paused_since, self._paused_s = None, 0.0
         self._summary = None
         self._refusal = self._last_failure = None
+        self._stop_progress = []
         worker = RunWorker(request, self._stop, self._pause)
+        worker.stop_progress.connect(self._on_stop_progress)
         worker.run_started.connect(self._on_run_started)
         worker.trial_started.connect(self._on_trial_started)
         worker.trial_finished.connect(self._on_trial_finished)
@@ -204,6 +212,11 @@ class RunController(QObject):
                         number=ev.number, STATES=_BAD_STATES[ev.state], summary=summary), trace)
             self._last_failure = ev.message
         self.trial_finished.emit(ev)
+        self.progress_changed.emit()
+
+    @Slot(object)
+    def _on_stop_progress(self, lines: list[str]) -> None:
+        self._stop_progress = list(lines)
         self.progress_changed.emit()
 
     @Slot(object)

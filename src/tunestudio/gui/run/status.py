@@ -61,8 +61,11 @@ class RunProgress(QWidget):
                 self.bar.setRange(0, max(done, 1))
                 self.bar.setValue(complete)
                 self.bar.setFormat(f"{complete}/{done} complete")
-                self.label.setText(self.tr("{summary_counts} in {clock}").format(
-                    summary_counts=summary_counts(summary), clock=clock(summary.duration_s)))
+                text = self.tr("{summary_counts} in {clock}").format(
+                    summary_counts=summary_counts(summary), clock=clock(summary.duration_s))
+                if summary.stop_rule:
+                    text += self.tr(" · stopped by rule: {rule}").format(rule=summary.stop_rule)
+                self.label.setText(text)
             return
         total = p.total
         self.bar.setRange(0, total or 0)  # 0..0: a busy bar while the total is unknown
@@ -78,8 +81,12 @@ class RunProgress(QWidget):
         # the ended trials by state once any did not complete (3 failed is not 3 done)
         tally = "" if set(ended) <= {"complete"} else \
             " · " + ", ".join(f"{n} {s}" for s, n in ended.items())
-        self.label.setText(self.tr("{state}{trial}{tally} · {clock} elapsed · ETA {clock2}").format(
-            state=state, trial=trial, tally=tally, clock=clock(p.elapsed_s), clock2=clock(p.eta_s)))
+        text = self.tr("{state}{trial}{tally} · {clock} elapsed · ETA {clock2}").format(
+            state=state, trial=trial, tally=tally, clock=clock(p.elapsed_s), clock2=clock(p.eta_s))
+        rules = self.controller.stop_progress()
+        if rules:
+            text += self.tr(" · stop rules: {rules}").format(rules="; ".join(rules))
+        self.label.setText(text)
 
 
 def trial_line(started: Any, last_eval: Any | None, running: int = 1) -> str:

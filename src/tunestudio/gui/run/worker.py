@@ -84,6 +84,7 @@ class RunWorker(QObject):
     batch = Signal(object)  # RunBatch
     run_failed = Signal(str, str)  # message, traceback
     run_refused = Signal(str)  # why no trial was started (search.preflight), naming the fixes
+    stop_progress = Signal(object)  # list[str]: where the experiment's stop rules stand
     done = Signal(object)  # RunSummary, or None when the run failed
     finished = Signal()
 
@@ -174,6 +175,9 @@ class SignalHooksMixin:
         with self._emitting:
             self._flush()
             self.worker.trial_finished.emit(ev)
+
+    def on_stop_progress(self, lines: list[str]) -> None:
+        self.worker.stop_progress.emit(list(lines))
 
     def on_run_end(self, summary: RunSummary) -> None:
         self._flush()

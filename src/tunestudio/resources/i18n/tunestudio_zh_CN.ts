@@ -815,8 +815,16 @@
         <translation>{summary_counts}，用时 {clock}</translation>
     </message>
     <message>
+        <source> · stopped by rule: {rule}</source>
+        <translation> · 已按规则停止：{rule}</translation>
+    </message>
+    <message>
         <source>{state}{trial}{tally} · {clock} elapsed · ETA {clock2}</source>
         <translation>{state}{trial}{tally} · 已用 {clock} · 预计剩余 {clock2}</translation>
+    </message>
+    <message>
+        <source> · stop rules: {rules}</source>
+        <translation> · 停止规则：{rules}</translation>
     </message>
 </context>
 <context>
