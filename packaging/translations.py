@@ -24,9 +24,12 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import typing
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
 SOURCES = ROOT / "src" / "tunestudio"
 I18N = SOURCES / "resources" / "i18n"
 LANGUAGES: dict[str, list[str]] = {"zh_CN": []}
@@ -58,18 +61,83 @@ def qm_path(language: str, folder: Path | None = None) -> Path:
     return (folder or I18N) / f"tunestudio_{language}.qm"
 
 
+def config_texts() -> Iterator[tuple[str, str]]:
+    """(context, English text) of what the window shows of the config models: each field's
+    label (as the form makes it from the name), description and advice, every union tag's
+    label and each section's, and each template's summary. They are data of pydantic models
+    rather than string literals, so lupdate cannot find them in the code: they go to it as a
+    generated file of N_ marks."""
+    from pydantic import BaseModel
+
+    from tunestudio.config import TEMPLATES, RunConfig
+    from tunestudio.config.dotted import iter_leaves
+    from tunestudio.config.project import Project
+    from tunestudio.gui.app.welcome import english_template_summary
+    from tunestudio.gui.form.spec import _members, english_label, field_specs
+
+    seen: set[type[BaseModel]] = set()
+
+    def walk(model: type[BaseModel]) -> Iterator[tuple[str, str]]:
+        if model in seen:
+            return
+        seen.add(model)
+        for spec in field_specs(model):
+            yield "FieldLabel", english_label(spec.name)
+            for text in (spec.description, spec.advice):
+                if text:
+                    yield "Field", text
+            for tag, variant in spec.variants.items():
+                yield "FieldLabel", english_label(tag)
+                yield from walk(variant)
+            if spec.model is not None:
+                yield from walk(spec.model)
+        for info in model.model_fields.values():
+            for inner in nested(info.annotation):
+                yield from walk(inner)
+
+    def nested(annotation: object) -> Iterator[type[BaseModel]]:
+        """The models an annotation holds, inside lists, unions and Annotated too."""
+        for member in _members(annotation):
+            if isinstance(member, type) and issubclass(member, BaseModel):
+                yield member
+            for arg in typing.get_args(member):
+                yield from nested(arg)
+
+    yield from walk(Project)
+    for leaf in iter_leaves(RunConfig):
+        section = leaf.path.rsplit(".", 1)[0]
+        yield "FieldLabel", english_label(section.replace(".", " "))
+        yield "FieldLabel", english_label(leaf.path.rsplit(".", 1)[-1])
+    for name in TEMPLATES:
+        yield "FieldLabel", english_label(name)
+        yield "Template", english_template_summary(name)
+        for experiment in TEMPLATES[name]().experiments:  # the example journal
+            for key in ("goal", "hypothesis", "expected_result", "conclusion"):
+                if text := getattr(experiment, key):
+                    yield "Template", text
+
+
+def config_marks() -> str:
+    """The generated source lupdate reads for `config_texts()`: one N_ mark each."""
+    lines = [f"N_({context!r}, {text!r})" for context, text in dict.fromkeys(config_texts())]
+    return "\n".join(lines) + "\n"
+
+
 def lupdate(ts: Path, extra: list[str]) -> str:
     """Update `ts` in place from the sources; returns lupdate's report."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lst", delete=False) as listing:
-        listing.write("\n".join(str(p) for p in source_files()))
+    folder = Path(tempfile.mkdtemp())
+    marks = folder / "config_texts.py"
+    marks.write_text(config_marks(), encoding="utf-8")
+    listing = folder / "sources.lst"
+    listing.write_text("\n".join(str(p) for p in [*source_files(), marks]), encoding="utf-8")
     try:
         done = subprocess.run(
-            [tool("pyside6-lupdate"), f"@{listing.name}", "-locations", "none", "-no-obsolete",
+            [tool("pyside6-lupdate"), f"@{listing}", "-locations", "none", "-no-obsolete",
              "-source-language", "en", "-target-language", ts.stem.split("_", 1)[1],
              *ALIASES, *extra, "-ts", str(ts)],
             capture_output=True, text=True, check=True)
     finally:
-        Path(listing.name).unlink()
+        shutil.rmtree(folder)
     return done.stdout + done.stderr
 
 

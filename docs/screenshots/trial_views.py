@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/tunestudio-screens").resolve()
 THEME = sys.argv[3] if len(sys.argv) > 3 else "light"
+# TUNESTUDIO_SCREEN_LANGUAGE=zh_CN and TUNESTUDIO_SCREEN_SIZE=960x600 for the other screenshots
+LANGUAGE = os.environ.get("TUNESTUDIO_SCREEN_LANGUAGE", "en")
+SIZE = tuple(int(n) for n in os.environ.get("TUNESTUDIO_SCREEN_SIZE", "1400x900").split("x"))
 for kind in ("DATA", "CONFIG", "CACHE", "LOG"):
     os.environ[f"TUNESTUDIO_{kind}_DIR"] = str(ROOT / kind.lower())
 
@@ -106,12 +109,14 @@ def show(scene: str) -> int:
     from tunestudio.gui.app.app import make_app
     from tunestudio.gui.app.main_window import MainWindow
     from tunestudio.gui.app.theme import apply_theme
+    from tunestudio.gui.common import i18n
     from tunestudio.gui.common.settings import Settings
 
     app = make_app()
+    i18n.install(LANGUAGE, app)
     apply_theme(app, "dark" if THEME == "dark" else "light")
     window = MainWindow(Settings())
-    window.resize(1400, 900)
+    window.resize(*SIZE)
     window.move(0, 0)
     window.show()
     name = {"live": "live", "diagnosis": "overfit", "lr-range": "overfit"}.get(scene, "search")

@@ -18,6 +18,9 @@ from pathlib import Path
 
 ROOT = Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/tunestudio-window-screens").resolve()
 THEME = sys.argv[3] if len(sys.argv) > 3 else "light"
+# TUNESTUDIO_SCREEN_LANGUAGE=zh_CN and TUNESTUDIO_SCREEN_SIZE=960x600 for the other screenshots
+LANGUAGE = os.environ.get("TUNESTUDIO_SCREEN_LANGUAGE", "en")
+SIZE = tuple(int(n) for n in os.environ.get("TUNESTUDIO_SCREEN_SIZE", "1400x900").split("x"))
 for kind in ("DATA", "CONFIG", "CACHE", "LOG"):
     os.environ[f"TUNESTUDIO_{kind}_DIR"] = str(ROOT / kind.lower())
 
@@ -79,13 +82,15 @@ def show(scene: str) -> int:
     from tunestudio.gui.app.app import make_app
     from tunestudio.gui.app.main_window import MainWindow
     from tunestudio.gui.app.theme import apply_theme
+    from tunestudio.gui.common import i18n
     from tunestudio.gui.common.settings import Settings
 
     write_projects()
     app = make_app()
+    i18n.install(LANGUAGE, app)
     apply_theme(app, "dark" if THEME == "dark" else "light")
     window = MainWindow(Settings())
-    window.resize(1400, 900)
+    window.resize(*SIZE)
     window.move(0, 0)
     window.show()
     file = {"baseline": "invalid-lr", "load-error": "broken",

@@ -21,16 +21,17 @@ from tunestudio.config.common import (
 from tunestudio.config.dotted import get_value, resolve
 from tunestudio.config.program import PARAMS, param_name
 from tunestudio.config.run import RunConfig
+from tunestudio.messages import N_
 
 Strategy = Literal["ovat", "grid", "random", "tpe", "gp", "cmaes", "qmc"]
 STRATEGY_LABELS: dict[str, str] = {
-    "ovat": "One variable at a time around the baseline",
-    "grid": "Grid (every combination)",
-    "random": "Random",
-    "tpe": "Bayesian: TPE",
-    "gp": "Bayesian: Gaussian process",
+    "ovat": N_("Strategy", "One variable at a time around the baseline"),
+    "grid": N_("Strategy", "Grid (every combination)"),
+    "random": N_("Strategy", "Random"),
+    "tpe": N_("Strategy", "Bayesian: TPE"),
+    "gp": N_("Strategy", "Bayesian: Gaussian process"),
     "cmaes": "CMA-ES",
-    "qmc": "Quasi-Monte Carlo (Sobol)",
+    "qmc": N_("Strategy", "Quasi-Monte Carlo (Sobol)"),
 }
 FINITE_STRATEGIES = frozenset({"ovat", "grid"})
 Scalar = bool | int | float | str

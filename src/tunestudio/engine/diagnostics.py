@@ -11,7 +11,7 @@ text quotes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from tunestudio.config import Experiment, Objective, PlateauSchedule, RunConfig
 from tunestudio.engine.suggestions import suggest
+from tunestudio.messages import N_
 
 Symptom = Literal["diverging", "unstable", "exploding_gradients", "vanishing_gradients",
                   "overfitting", "underfitting", "slow_loss", "lr_floor"]
@@ -88,33 +89,58 @@ class Finding:
     remedies: tuple[str, ...]
     knob: str  # dotted config path the suggested experiment varies
     experiment: Experiment  # one variable at a time on `knob`, journal fields filled in
+    # the experiment's goal, hypothesis and expected result as messages (tunestudio.messages):
+    # the GUI writes them in the window's language, the experiment's fields keep the English
+    journal: Mapping[str, str] = field(default_factory=dict)
 
 
 REMEDIES: dict[Symptom, tuple[str, ...]] = {
-    "diverging": ("Lower the learning rate (1e-4, even 1e-5).", "Clip the gradient norm.",
-                  "Add a warm-up.", "Lower the momentum."),
-    "unstable": ("Lower the learning rate.", "Lower the momentum.", "Clip the gradient norm.",
-                 "Add or lengthen the warm-up."),
-    "exploding_gradients": ("Clip the gradient norm.", "Lower the learning rate.",
-                            "Use a better initialisation."),
-    "vanishing_gradients": ("Use a ReLU-family activation.", "Add batch normalisation.",
-                            "Use a better initialisation (Kaiming for ReLU)."),
-    "overfitting": ("More L2 (weight decay) or dropout.", "A smaller network.",
-                    "Early stopping.", "More data."),
-    "underfitting": ("A bigger network.", "Less regularisation.", "Tune the learning rate.",
-                     "Train longer."),
-    "slow_loss": ("Raise the learning rate (lower it if the loss oscillates).",
-                  "Run an LR range test."),
-    "lr_floor": ("The LR is ~1/1024 of its start: stop training there.",
-                 "If validation was still improving before the last cuts, cut later (more "
-                 "patience) or by less."),
+    "diverging": (N_("Diagnosis", "Lower the learning rate (1e-4, even 1e-5)."),
+                  N_("Diagnosis", "Clip the gradient norm."), N_("Diagnosis", "Add a warm-up."),
+                  N_("Diagnosis", "Lower the momentum.")),
+    "unstable": (N_("Diagnosis", "Lower the learning rate."),
+                 N_("Diagnosis", "Lower the momentum."), N_("Diagnosis", "Clip the gradient norm."),
+                 N_("Diagnosis", "Add or lengthen the warm-up.")),
+    "exploding_gradients": (N_("Diagnosis", "Clip the gradient norm."),
+                            N_("Diagnosis", "Lower the learning rate."),
+                            N_("Diagnosis", "Use a better initialisation.")),
+    "vanishing_gradients": (N_("Diagnosis", "Use a ReLU-family activation."),
+                            N_("Diagnosis", "Add batch normalisation."),
+                            N_("Diagnosis", "Use a better initialisation (Kaiming for ReLU).")),
+    "overfitting": (N_("Diagnosis", "More L2 (weight decay) or dropout."),
+                    N_("Diagnosis", "A smaller network."), N_("Diagnosis", "Early stopping."),
+                    N_("Diagnosis", "More data.")),
+    "underfitting": (N_("Diagnosis", "A bigger network."),
+                     N_("Diagnosis", "Less regularisation."),
+                     N_("Diagnosis", "Tune the learning rate."), N_("Diagnosis", "Train longer.")),
+    "slow_loss": (N_("Diagnosis", "Raise the learning rate (lower it if the loss oscillates)."),
+                  N_("Diagnosis", "Run an LR range test.")),
+    "lr_floor": (N_("Diagnosis", "The LR is ~1/1024 of its start: stop training there."),
+                 N_("Diagnosis", "If validation was still improving before the last cuts, cut "
+                                 "later (more patience) or by less.")),
 }
 
 _TITLES: dict[Symptom, str] = {
-    "diverging": "Diverging loss", "unstable": "Unstable loss",
-    "exploding_gradients": "Exploding gradients", "vanishing_gradients": "Vanishing gradients",
-    "overfitting": "Overfitting", "underfitting": "Underfitting",
-    "slow_loss": "Loss falling too slowly", "lr_floor": "LR cut to its floor",
+    "diverging": N_("Diagnosis", "Diverging loss"),
+    "unstable": N_("Diagnosis", "Unstable loss"),
+    "exploding_gradients": N_("Diagnosis", "Exploding gradients"),
+    "vanishing_gradients": N_("Diagnosis", "Vanishing gradients"),
+    "overfitting": N_("Diagnosis", "Overfitting"),
+    "underfitting": N_("Diagnosis", "Underfitting"),
+    "slow_loss": N_("Diagnosis", "Loss falling too slowly"),
+    "lr_floor": N_("Diagnosis", "LR cut to its floor"),
+}
+
+# the titles within a sentence (the suggested experiment's goal)
+_IN_A_SENTENCE: dict[Symptom, str] = {
+    "diverging": N_("Diagnosis", "diverging loss"),
+    "unstable": N_("Diagnosis", "unstable loss"),
+    "exploding_gradients": N_("Diagnosis", "exploding gradients"),
+    "vanishing_gradients": N_("Diagnosis", "vanishing gradients"),
+    "overfitting": N_("Diagnosis", "overfitting"),
+    "underfitting": N_("Diagnosis", "underfitting"),
+    "slow_loss": N_("Diagnosis", "loss falling too slowly"),
+    "lr_floor": N_("Diagnosis", "lr cut to its floor"),
 }
 
 
@@ -175,18 +201,20 @@ class _Context:
         knob, search, hypothesis, expected = suggest(symptom, self.config, self.objective,
                                                      self.params, self.grad)
         leaf = knob.rsplit(".", 1)[-1]
+        goal = N_("Diagnosis", "Cure the {symptom} seen in {trial}.").format(
+            symptom=_IN_A_SENTENCE[symptom], trial=self.trial)
         experiment = Experiment(
             name=f"{symptom.replace('_', '-')}-{leaf.replace('_', '-')}",
-            goal=f"Cure the {_TITLES[symptom].lower()} seen in {self.trial}.",
-            hypothesis=hypothesis, expected_result=expected, search=search,
+            goal=goal, hypothesis=hypothesis, expected_result=expected, search=search,
         )
+        journal = {"goal": goal, "hypothesis": hypothesis, "expected_result": expected}
         return Finding(symptom, _TITLES[symptom], reading, tuple(evidence), REMEDIES[symptom],
-                       knob, experiment)
+                       knob, experiment, journal)
 
 
 def diagnose(steps: StepCurves | None, evals: EvalCurves | None, config: RunConfig, *,
              state: str | None = None, message: str = "", objective: Objective | None = None,
-             trial: str = "this trial", params: Mapping[str, object] | None = None
+             trial: str = N_("Diagnosis", "this trial"), params: Mapping[str, object] | None = None
              ) -> list[Finding]:
     """Findings for one trial, the most urgent first; [] for a run the rules find healthy.
     `state`/`message` are the trial's outcome (a 'diverged' trial stopped at its first
@@ -217,30 +245,38 @@ def _diverging(ctx: _Context, state: str | None, message: str, found: list[Findi
             above = int(np.argmax(b.value > DIVERGE_RATIO * start))
             evidence.append(Evidence(
                 "loss", "step", float(b.first[above]), float(b.last[-1]),
-                f"training loss ended at {_f(end)} by step {b.last[-1]}, {end / start:.3g}x "
-                f"its starting value {_f(start)}; it passed twice the start around step "
-                f"{b.first[above]} and peaked at {_f(float(b.value.max()))}"))
+                N_("Diagnosis", "training loss ended at {f} by step {last}, {end_start:.3g}x its "
+                                "starting value {f2}; it passed twice the start around step "
+                                "{first} and peaked at {f3}").format(
+                                    f=_f(end), last=b.last[-1], end_start=end / start,
+                                    f2=_f(start), first=b.first[above],
+                                    f3=_f(float(b.value.max())))))
         elif b.value.max() > DIVERGE_PEAK * start and end > 0.9 * start:
             peak = int(np.argmax(b.value))
             evidence.append(Evidence(
                 "loss", "step", float(b.first[peak]), float(b.last[-1]),
-                f"training loss blew up to {_f(float(b.value[peak]))} around step "
-                f"{b.first[peak]} ({b.value[peak] / start:.3g}x its starting value "
-                f"{_f(start)}) and never fell below the start again (it ended at {_f(end)})"))
+                N_("Diagnosis", "training loss blew up to {f} around step {first} ({value:.3g}x "
+                                "its starting value {f2}) and never fell below the start again (it "
+                                "ended at {f3})").format(
+                                    f=_f(float(b.value[peak])), first=b.first[peak],
+                                    value=b.value[peak] / start, f2=_f(start), f3=_f(end))))
         elif end > DIVERGE_FROM_LOW * low and low_i < len(b.value) - 1 and \
                 end > low + 0.5 * start:
             evidence.append(Evidence(
                 "loss", "step", float(b.first[low_i]), float(b.last[-1]),
-                f"training loss rose from {_f(low)} around step {b.first[low_i]} to "
-                f"{_f(end)} by step {b.last[-1]} (it started at {_f(start)})"))
+                N_("Diagnosis", "training loss rose from {f} around step {first} to {f2} by step "
+                                "{last} (it started at {f3})").format(
+                                    f=_f(low), first=b.first[low_i], f2=_f(end), last=b.last[-1],
+                                    f3=_f(start))))
     if state == "diverged":
         where = float(ctx.step[-1]) if len(ctx.step) else 0.0
         evidence.append(Evidence("loss", "step", where, where + 1,
-                                 f"training stopped: {message or 'the loss became NaN'}"))
+                                 N_("Diagnosis", "training stopped: {message}").format(
+                                     message=message or N_("Diagnosis", "the loss became NaN"))))
     if not evidence:
         return None
-    return ctx.finding("diverging", "Loss diverges: the learning rate is too high, or the "
-                       "gradients explode.", evidence)
+    return ctx.finding("diverging", N_("Diagnosis", "Loss diverges: the learning rate is too high, "
+                                                    "or the gradients explode."), evidence)
 
 
 def _unstable(ctx: _Context, state: str | None, message: str, found: list[Finding]
@@ -257,13 +293,18 @@ def _unstable(ctx: _Context, state: str | None, message: str, found: list[Findin
     if spikes.mean() < SPIKE_SHARE and rises.sum() < 3:
         return None
     where = step[spikes] if spikes.any() else b.first[1:][rises]
-    text = (f"training loss jumped above its running median by more than {_f(SPIKE_SIZE * start)}"
-            f" on {int(spikes.sum())} of {len(loss)} steps" if spikes.mean() >= SPIKE_SHARE else
-            f"training loss swung up by more than a quarter of its start {int(rises.sum())} "
-            "times")
+    text = (N_("Diagnosis", "training loss jumped above its running median by more than {f} on "
+                            "{int} of {len} steps").format(
+                                f=_f(SPIKE_SIZE * start), int=int(spikes.sum()),
+                                len=len(loss)) if spikes.mean() >= SPIKE_SHARE else
+            N_("Diagnosis",
+               "training loss swung up by more than a quarter of its start {int} times").format(
+                   int=int(rises.sum())))
     ev = Evidence("loss", "step", float(where.min()), float(where.max()),
-                  f"{text}, between steps {where.min()} and {where.max()}")
-    return ctx.finding("unstable", "Loss swings wildly: LR too high (or momentum too strong).",
+                  N_("Diagnosis", "{text}, between steps {min} and {max}").format(
+                      text=text, min=where.min(), max=where.max()))
+    return ctx.finding("unstable", N_("Diagnosis", "Loss swings wildly: LR too high (or momentum "
+                                                   "too strong)."),
                        [ev])
 
 
@@ -287,16 +328,18 @@ def _exploding(ctx: _Context, state: str | None, message: str, found: list[Findi
             s = ss[spikes]
             evidence.append(Evidence(
                 "grad_norm", "step", float(s.min()), float(s.max()),
-                f"gradient norm spiked to {_f(float(gs[spikes].max()))}, over {GRAD_SPIKE:g}x "
-                f"its running median, on {int(spikes.sum())} step(s) between {s.min()} and "
-                f"{s.max()}"))
+                N_("Diagnosis", "gradient norm spiked to {f}, over {GRAD_SPIKE:g}x its running "
+                                "median, on {int} step(s) between {min} and {max}").format(
+                                    f=_f(float(gs[spikes].max())), GRAD_SPIKE=GRAD_SPIKE,
+                                    int=int(spikes.sum()), min=s.min(), max=s.max())))
     if infinite:
         at = float(step[-1]) if len(step) else 0.0
-        evidence.append(Evidence("grad_norm", "step", at, at + 1, f"training stopped: {message}"))
+        evidence.append(Evidence("grad_norm", "step", at, at + 1, N_(
+            "Diagnosis", "training stopped: {message}").format(message=message)))
     if not evidence:
         return None
-    return ctx.finding("exploding_gradients", "Gradient norm huge or spiking: exploding "
-                       "gradients.", evidence)
+    return ctx.finding("exploding_gradients", N_("Diagnosis", "Gradient norm huge or spiking: "
+                                                              "exploding gradients."), evidence)
 
 
 def _vanishing(ctx: _Context, state: str | None, message: str, found: list[Finding]
@@ -313,10 +356,11 @@ def _vanishing(ctx: _Context, state: str | None, message: str, found: list[Findi
         return None
     half = ctx.lr_step[len(ctx.lr_step) // 2]
     ev = Evidence("grad_norm", "step", float(half), float(ctx.lr_step[-1]),
-                  f"gradient norm fell to {_f(late)} (median of the second half; the first "
-                  f"steps had {_f(first)}) while the loss stayed near {_f(b.value[-1])}")
-    return ctx.finding("vanishing_gradients", "Gradient norm tiny and no learning: vanishing "
-                       "gradients.", [ev])
+                  N_("Diagnosis", "gradient norm fell to {f} (median of the second half; the first "
+                                  "steps had {f2}) while the loss stayed near {f3}").format(
+                                      f=_f(late), f2=_f(first), f3=_f(b.value[-1])))
+    return ctx.finding("vanishing_gradients", N_("Diagnosis", "Gradient norm tiny and no learning: "
+                                                              "vanishing gradients."), [ev])
 
 
 def _overfitting(ctx: _Context, state: str | None, message: str, found: list[Finding]
@@ -332,15 +376,17 @@ def _overfitting(ctx: _Context, state: str | None, message: str, found: list[Fin
     tail = float(np.mean(val[-min(3, after):]))
     if tail < (1 + OVERFIT_RISE) * val[low] or train[-1] >= train[low]:
         return None
-    return ctx.finding("overfitting", "Train loss falls while validation loss rises: "
-                       "overfitting.", [
+    return ctx.finding("overfitting", N_("Diagnosis", "Train loss falls while validation loss "
+                                                      "rises: overfitting."), [
         Evidence("val_loss", "epoch", float(epoch[low]), float(epoch[-1]),
-                 f"validation loss was lowest, {_f(val[low])}, at epoch {epoch[low]:.3g} and "
-                 f"rose to {_f(val[-1])} by epoch {epoch[-1]:.3g} "
-                 f"(+{100 * (tail / val[low] - 1):.0f}%)"),
+                 N_("Diagnosis", "validation loss was lowest, {f}, at epoch {epoch:.3g} and rose "
+                                 "to {f2} by epoch {epoch2:.3g} (+{value:.0f}%)").format(
+                                     f=_f(val[low]), epoch=epoch[low], f2=_f(val[-1]),
+                                     epoch2=epoch[-1], value=100 * (tail / val[low] - 1))),
         Evidence("train_loss", "epoch", float(epoch[low]), float(epoch[-1]),
-                 f"training loss kept falling over the same epochs, from {_f(train[low])} "
-                 f"to {_f(train[-1])}"),
+                 N_("Diagnosis",
+                    "training loss kept falling over the same epochs, from {f} to {f2}").format(
+                        f=_f(train[low]), f2=_f(train[-1]))),
     ])
 
 
@@ -359,20 +405,28 @@ def _underfit_or_slow(ctx: _Context, state: str | None, message: str, found: lis
     third = b.value[i3]
     stuck = end > 0.9 * start
     falling = third - end > FLAT * third
-    span = f"steps {b.first[i3]} to {b.last[-1]}"
-    kept = f"kept {100 * end / start:.0f}% of its starting value {_f(start)}"
+    span = N_("Diagnosis", "steps {first} to {last}").format(first=b.first[i3], last=b.last[-1])
+    kept = N_("Diagnosis", "kept {value:.0f}% of its starting value {f}").format(
+        value=100 * end / start, f=_f(start))
     heavy_decay = ctx.config.optimizer.weight_decay > 1e-3
     if (falling or stuck) and not heavy_decay:
-        how = "was still falling at the end" if falling else "hardly moved"
+        how = N_("Diagnosis", "was still falling at the end") if falling else N_("Diagnosis",
+                                                                                 "hardly moved")
         ev = Evidence("loss", "step", float(b.first[0]), float(b.last[-1]),
-                      f"training loss {kept} and {how} ({_f(third)} -> {_f(end)} over {span})")
-        return ctx.finding("slow_loss", "Loss very slow to fall: the learning rate is too low "
-                           "(or too high and stuck).", [ev])
+                      N_("Diagnosis",
+                         "training loss {kept} and {how} ({f} -> {f2} over {span})").format(
+                             kept=kept, how=how, f=_f(third), f2=_f(end), span=span))
+        return ctx.finding("slow_loss", N_("Diagnosis", "Loss very slow to fall: the learning rate "
+                                                        "is too low (or too high and stuck)."),
+                           [ev])
     ev = Evidence("loss", "step", float(b.first[i3]), float(b.last[-1]),
-                  f"training loss {kept} and was flat over the last third ({_f(third)} -> "
-                  f"{_f(end)} over {span})")
-    return ctx.finding("underfitting", "Train loss high and flat: underfitting (too little "
-                       "capacity, too much regularisation, or the LR is wrong).", [ev])
+                  N_("Diagnosis", "training loss {kept} and was flat over the last third ({f} -> "
+                                  "{f2} over {span})").format(
+                                      kept=kept, f=_f(third), f2=_f(end), span=span))
+    return ctx.finding("underfitting", N_("Diagnosis", "Train loss high and flat: underfitting "
+                                                       "(too little capacity, too much "
+                                                       "regularisation, or the LR is wrong)."),
+                       [ev])
 
 
 def _lr_floor(ctx: _Context, state: str | None, message: str, found: list[Finding]
@@ -393,18 +447,22 @@ def _lr_floor(ctx: _Context, state: str | None, message: str, found: list[Findin
             return None
         first = int(np.argmax(lr <= lr.min() * (1 + 1e-6)))
         ev = Evidence("lr", "step", float(step[first]), float(step[-1]),
-                      f"reduce-on-plateau cut the learning rate from {_f(peak)} to "
-                      f"{_f(float(lr.min()))} by step {step[first]}, then to its floor, "
-                      f"1/{round(1 / fraction)} of the start, where training stopped")
+                      N_("Diagnosis", "reduce-on-plateau cut the learning rate from {f} to {f2} by "
+                                      "step {step}, then to its floor, 1/{round} of the start, "
+                                      "where training stopped").format(
+                                          f=_f(peak), f2=_f(float(lr.min())), step=step[first],
+                                          round=round(1 / fraction)))
     else:
         if at_floor.mean() < FLOOR_SHARE:
             return None
         first = int(np.argmax(at_floor))
         ev = Evidence("lr", "step", float(step[first]), float(step[-1]),
-                      f"learning rate reached {_f(float(lr[first]))}, 1/{round(1 / fraction)} "
-                      f"of its peak {_f(peak)}, at step {step[first]} and stayed there for "
-                      f"{int(at_floor.sum())} step(s)")
-    reading = ("Reduce-on-plateau cut the LR to its floor: the practice's signal to stop "
-               "training." if plateau else "The LR sat at its floor for much of the run: those "
-               "steps barely move the weights.")
+                      N_("Diagnosis", "learning rate reached {f}, 1/{round} of its peak {f2}, at "
+                                      "step {step} and stayed there for {int} step(s)").format(
+                                          f=_f(float(lr[first])), round=round(1 / fraction),
+                                          f2=_f(peak), step=step[first], int=int(at_floor.sum())))
+    reading = (N_("Diagnosis", "Reduce-on-plateau cut the LR to its floor: the practice's signal "
+                               "to stop training.") if plateau else
+               N_("Diagnosis", "The LR sat at its floor for much of the run: those steps barely "
+                               "move the weights."))
     return ctx.finding("lr_floor", reading, [ev])

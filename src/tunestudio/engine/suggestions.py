@@ -30,6 +30,7 @@ from tunestudio.config import (
     SearchDefinition,
 )
 from tunestudio.config.search import Dimension
+from tunestudio.messages import N_
 
 Suggestion = tuple[str, SearchDefinition, str, str]  # knob, search, hypothesis, expected result
 _WD_DEFAULT = 0.0004  # the practice's default L2, the centre when the trial had none
@@ -108,29 +109,33 @@ def _knob(symptom: str, config: RunConfig, grad: npt.NDArray[np.float64]) -> Dim
 
 
 _WHY: dict[str, tuple[str, str]] = {
-    "diverging": ("A lower learning rate keeps the loss from blowing up.",
-                  "The loss falls steadily at 1/10 or 1/100 of the LR; the best validation "
-                  "score is at one of the lower LRs."),
-    "unstable": ("A lower learning rate calms the swings of the loss.",
-                 "Smoother loss curves and a better validation score at a lower LR."),
-    "slow_loss": ("A higher learning rate makes the loss fall faster.",
-                  "The loss falls several times faster at 3x or 10x the LR."),
-    "overfitting": ("More weight decay narrows the gap between training and validation loss.",
-                    "Validation loss stops rising; the best validation score improves at the "
-                    "larger weight decay."),
-    "exploding_gradients": ("Clipping the gradient norm removes the spikes without slowing "
-                            "training.",
-                            "No gradient spikes; the loss falls as smoothly as before or "
-                            "better."),
-    "vanishing_gradients": ("Gradients reach the first layers again with a non-saturating "
-                            "activation, batch norm or a better initialisation.",
-                            "The gradient norm stays well above zero and the loss falls."),
-    "underfitting": ("More capacity (or less regularisation, or longer training) lowers the "
-                     "training loss.",
-                     "Training and validation loss both end lower."),
-    "lr_floor": ("Cutting the LR later (or stopping at the floor) keeps the useful part of "
-                 "the run.",
-                 "The same or a better validation score, sooner."),
+    "diverging": (N_("Diagnosis", "A lower learning rate keeps the loss from blowing up."),
+                  N_("Diagnosis", "The loss falls steadily at 1/10 or 1/100 of the LR; the best "
+                                  "validation score is at one of the lower LRs.")),
+    "unstable": (N_("Diagnosis", "A lower learning rate calms the swings of the loss."),
+                 N_("Diagnosis",
+                    "Smoother loss curves and a better validation score at a lower LR.")),
+    "slow_loss": (N_("Diagnosis", "A higher learning rate makes the loss fall faster."),
+                  N_("Diagnosis", "The loss falls several times faster at 3x or 10x the LR.")),
+    "overfitting": (N_("Diagnosis", "More weight decay narrows the gap between training and "
+                                    "validation loss."),
+                    N_("Diagnosis", "Validation loss stops rising; the best validation score "
+                                    "improves at the larger weight decay.")),
+    "exploding_gradients": (N_("Diagnosis", "Clipping the gradient norm removes the spikes without "
+                                            "slowing training."),
+                            N_("Diagnosis", "No gradient spikes; the loss falls as smoothly as "
+                                            "before or better.")),
+    "vanishing_gradients": (N_("Diagnosis", "Gradients reach the first layers again with a "
+                                            "non-saturating activation, batch norm or a better "
+                                            "initialisation."),
+                            N_("Diagnosis", "The gradient norm stays well above zero and the loss "
+                                            "falls.")),
+    "underfitting": (N_("Diagnosis", "More capacity (or less regularisation, or longer training) "
+                                     "lowers the training loss."),
+                     N_("Diagnosis", "Training and validation loss both end lower.")),
+    "lr_floor": (N_("Diagnosis", "Cutting the LR later (or stopping at the floor) keeps the useful "
+                                 "part of the run."),
+                 N_("Diagnosis", "The same or a better validation score, sooner.")),
 }
 
 

@@ -64,6 +64,7 @@ from tunestudio.engine.trial import (
     is_out_of_memory,
     overriding,
 )
+from tunestudio.messages import TRAINED
 
 
 class Trainer(Trial):
@@ -219,7 +220,7 @@ class Trainer(Trial):
                 return self._diverged(self.divergence)
         if self.stop_requested is not None:  # a hook may ask for it at the final evaluation
             return self.stop_requested
-        return "completed", f"trained {epochs} epoch(s), {self.step} steps"
+        return "completed", TRAINED.format(epochs=epochs, steps=self.step)
 
     def _run_steps(self, bounds: list[tuple[int, int]]) -> None:
         """The epochs and steps; returns at the end, at a stop, or at divergence."""

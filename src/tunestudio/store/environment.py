@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tunestudio.messages import N_
+
 # Fields compared, in the order differences are reported, with their labels.
 COMPARED_FIELDS = {
     "tunestudio": "TuneStudio", "python": "Python", "torch": "torch", "numpy": "numpy",
@@ -28,12 +30,13 @@ class EnvironmentDifference:
     b: Any
 
     def describe(self) -> str:
-        return f"{self.label}: {_show(self.a)} vs {_show(self.b)}"
+        return N_("Environment", "{label}: {a} vs {b}").format(
+            label=self.label, a=_show(self.a), b=_show(self.b))
 
 
 def _show(value: Any) -> str:
     if value is None:
-        return "not recorded"
+        return N_("Environment", "not recorded")
     if isinstance(value, str) and len(value) == 64:  # a SHA-256
         return value[:12]
     return str(value)

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from tunestudio.config import RunConfig, SearchDefinition
 from tunestudio.config.search import baseline_value
+from tunestudio.messages import N_
 from tunestudio.store.rows import TrialRow
 
 ALPHA = 0.05  # the two-sided p-value under which a gap is "beyond noise"
@@ -208,12 +209,17 @@ class KnobVerdict:
 
     def describe(self) -> str:
         if self.exceeds_noise is None:
-            return (f"{self.knob}: effect {self.effect:.3g}; noise unknown (run the baseline "
-                    "with several seeds)")
-        verdict = "exceeds" if self.exceeds_noise else "within"
-        return (f"{self.knob}: effect {self.effect:.3g} {verdict} the baseline's seed noise "
-                f"({TEST_NAME}: p = {self.p_value:.2g}, alpha {self.alpha:g}; beyond noise "
-                f"from {self.threshold:.3g}); best at {self.best_value!r}")
+            return N_("Verdict", "{knob}: effect {effect:.3g}; noise unknown (run the baseline "
+                                 "with several seeds)").format(knob=self.knob, effect=self.effect)
+        template = N_("Verdict", "{knob}: effect {effect:.3g} exceeds the baseline's seed noise "
+                                 "({test}: p = {p:.2g}, alpha {alpha:g}; beyond noise from "
+                                 "{threshold:.3g}); best at {best!r}") if self.exceeds_noise \
+            else N_("Verdict", "{knob}: effect {effect:.3g} within the baseline's seed noise "
+                               "({test}: p = {p:.2g}, alpha {alpha:g}; beyond noise from "
+                               "{threshold:.3g}); best at {best!r}")
+        return template.format(knob=self.knob, effect=self.effect, test=TEST_NAME,
+                               p=self.p_value, alpha=self.alpha, threshold=self.threshold,
+                               best=self.best_value)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QTranslator
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QToolButton
 from pytestqt.qtbot import QtBot
 
 from tunestudio.gui.app.main_window import MainWindow
+from tunestudio.gui.app.practice import PracticeDialog
 from tunestudio.gui.app.preferences import PreferencesDialog
 from tunestudio.gui.common import i18n
 from tunestudio.gui.common.settings import Settings
@@ -56,6 +57,9 @@ def test_chinese_window_and_qt_dialogs(qtbot: QtBot, start_in: Callable[[str], N
     qtbot.addWidget(window)
     assert _menu_titles(window) == ["文件(&F)", "编辑(&E)", "运行(&R)", "帮助(&H)"]
     assert window.open_action.text() == "打开(&O)…"
+    # the toolbar's buttons show the action without its accelerator's bracket
+    buttons_of = {b.defaultAction(): b.text() for b in window.findChildren(QToolButton)}
+    assert buttons_of[window.run_action] == "运行"
     # Qt's own texts come from its bundled qtbase_zh_CN.qm
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
     qtbot.addWidget(buttons)
@@ -69,10 +73,9 @@ def test_chinese_window_and_qt_dialogs(qtbot: QtBot, start_in: Callable[[str], N
 def test_the_preference_applies_on_restart_and_keeps_everything(
         window: MainWindow, qtbot: QtBot, project_file: Path,
         start_in: Callable[[str], None]) -> None:
-    window.session.open_project(project_file)
-    qtbot.waitUntil(lambda: window.document is not None)
-    before = project_file.read_bytes()
     settings = window.settings
+    settings.add_recent(project_file)
+    before = project_file.read_bytes()
     settings.theme = "dark"
     recent = settings.recent_files()
     assert recent
@@ -93,3 +96,19 @@ def test_the_preference_applies_on_restart_and_keeps_everything(
     assert restarted.welcome.recent.count() == len(recent)  # still offered, under its name
     assert restarted.welcome.recent.item(0).text().startswith(project_file.stem)
     assert project_file.read_bytes() == before
+
+
+def test_help_shows_the_practice_in_the_window_language(qtbot: QtBot,
+                                                        start_in: Callable[[str], None]) -> None:
+    english = PracticeDialog(i18n.current())
+    qtbot.addWidget(english)
+    assert english.text.toPlainText().startswith("The tuning practice TuneStudio embodies")
+    start_in("zh_CN")
+    assert i18n.current() == "zh_CN"
+    chinese = PracticeDialog(i18n.current())
+    qtbot.addWidget(chinese)
+    assert chinese.windowTitle() == "调参实践"
+    text = chinese.text.toPlainText()
+    assert text.startswith("TuneStudio 所体现的调参实践")
+    for term in ("学习率", "预热", "早停", "基准模型", "单一变量变化", "过拟合"):
+        assert term in text

@@ -72,6 +72,7 @@ from tunestudio.engine.trial import (
     overriding,
 )
 from tunestudio.errors import TuneStudioError
+from tunestudio.messages import TRAINED
 
 
 class GroupOutOfMemoryError(TuneStudioError):
@@ -512,8 +513,8 @@ class FusedTrainer:
             self._evaluate()
         self._retire_stopped()
         for slot in self.active:
-            self._finish(slot, "completed", f"trained {epochs} epoch(s), {slot.trainer.step} "
-                         "steps")
+            self._finish(slot, "completed", TRAINED.format(epochs=epochs,
+                                                           steps=slot.trainer.step))
 
     def _emit_step(self, index: int, event: StepEvent) -> None:
         slot = self._slots[index]

@@ -11,13 +11,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from tunestudio.gui.common.i18n import render
 from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
+from tunestudio.messages import N_
 
 # the evaluators of search.importance.param_importance, by the names the picker shows
-EVALUATORS = {"PED-ANOVA (fast)": "ped_anova", "fANOVA": "fanova",
-              "Mean decrease impurity": "mdi"}
+EVALUATORS = {N_("ImportancePlot", "PED-ANOVA (fast)"): "ped_anova", "fANOVA": "fanova",
+              N_("ImportancePlot", "Mean decrease impurity"): "mdi"}
 
 
 class ImportancePlot(QWidget):
@@ -26,7 +28,8 @@ class ImportancePlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.evaluator = QComboBox(self)
-        self.evaluator.addItems(list(EVALUATORS))
+        for label, key in EVALUATORS.items():
+            self.evaluator.addItem(render(label), key)
         self.evaluator.setToolTip(self.tr("PED-ANOVA is fast on thousands of trials; fANOVA "
                                           "(Optuna's default) fits a random forest and is slow on "
                                           "many trials."))
@@ -49,12 +52,13 @@ class ImportancePlot(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         # a hint until the first importances are drawn (bare axes say nothing)
-        self.page = EmptyState(self.view, "Parameter importance appears here once computed "
-                               "(it needs at least two complete trials).", self)
+        self.page = EmptyState(self.view, self.tr(
+            "Parameter importance appears here once computed (it needs at least two complete "
+            "trials)."), self)
         layout.addWidget(self.page, 1)
 
     def evaluator_key(self) -> str:
-        return EVALUATORS[self.evaluator.currentText()]
+        return str(self.evaluator.currentData())
 
     def set_message(self, text: str) -> None:
         self.message.setText(text)

@@ -27,15 +27,21 @@ from tunestudio.gui.analysis.pareto_plot import ParetoPlot
 from tunestudio.gui.analysis.space_plots import ContourPlot, ParallelPlot, SlicePlots
 from tunestudio.gui.analysis.trend_plots import BatchSizePlot, HistoryPlot
 from tunestudio.gui.common import notifications
+from tunestudio.gui.common.i18n import render
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.when_shown import WhenShown
+from tunestudio.messages import N_
 
 if TYPE_CHECKING:
     from tunestudio.gui.common.insights import Insights
 
 REFRESH_DELAY_MS = 2000
 TABS = ("History", "Parallel coordinates", "Slices", "Contour", "Importance", "Batch size",
-        "Pareto front")
+        "Pareto front")  # English: the names of exported files
+TAB_TITLES = (N_("AnalysisView", "History"), N_("AnalysisView", "Parallel coordinates"),
+              N_("AnalysisView", "Slices"), N_("AnalysisView", "Contour"),
+              N_("AnalysisView", "Importance"), N_("AnalysisView", "Batch size"),
+              N_("AnalysisView", "Pareto front"))
 
 
 class AnalysisView(QWidget):
@@ -57,8 +63,8 @@ class AnalysisView(QWidget):
         self.tabs = QTabWidget(self)
         pages: tuple[QWidget, ...] = (self.history, self.parallel, self.slices, self.contour,
                                       self.importance, self.batch, self.pareto)
-        for widget, title in zip(pages, TABS, strict=True):
-            self.tabs.addTab(widget, title)
+        for widget, title in zip(pages, TAB_TITLES, strict=True):
+            self.tabs.addTab(widget, render(title))
         self.status = QLabel(self)
         self.verdicts = QLabel(self)  # one variable at a time: each knob against the noise
         self.verdicts.setWordWrap(True)
@@ -205,17 +211,21 @@ class AnalysisView(QWidget):
         for plot in (self.history, self.parallel, self.slices, self.contour, self.batch,
                      self.pareto):
             plot.show_data(data)
-        self.verdicts.setText("One variable at a time — " + "; ".join(data.knob_verdicts)
-                              if data.knob_verdicts else "")
+        self.verdicts.setText(self.tr("One variable at a time — {verdicts}").format(
+            verdicts=self.tr("; ").join(render(v) for v in data.knob_verdicts))
+            if data.knob_verdicts else "")
         self.verdicts.setVisible(bool(data.knob_verdicts))
         index = data.best_index()
         best = float(data.objective[index]) if index is not None else None
         others = int(data.stale.sum()) if len(data.stale) else 0
-        self.status.setText(f"{data.experiment}: {len(data)} complete trial(s)"
-                            + (f", best {data.metric} {best:.4g}" if best is not None else "")
-                            + (f"; {others} trained on another baseline, not counted as best"
-                               if others else "")
-                            + self._excluded_note(data))
+        self.status.setText(
+            self.tr("{experiment}: %n complete trial(s)", "", len(data)).format(
+                experiment=data.experiment)
+            + (self.tr(", best {metric} {best:.4g}").format(metric=data.metric, best=best)
+               if best is not None else "")
+            + (self.tr("; %n trained on another baseline, not counted as best", "", others)
+               if others else "")
+            + self._excluded_note(data))
         if self.tabs.currentWidget() is self.importance:
             self.compute_importance()
         elif len(data) >= 2:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Slot, qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from tunestudio import __version__
+from tunestudio.gui.common.i18n import translate
 from tunestudio.gui.run.devices import DeviceCatalog
 
 
@@ -17,23 +18,26 @@ def about_html(catalog: DeviceCatalog) -> str:
     info = catalog.info
     if info is not None:
         torch = info.torch_version
-        cuda = info.cuda_version or "none (CPU build)"
-        devices = "<br>".join(d.label for d in info.devices) or "none found"
+        cuda = info.cuda_version or translate("AboutDialog", "none (CPU build)")
+        devices = "<br>".join(d.label for d in info.devices) or \
+            translate("AboutDialog", "none found")
     elif catalog.error:
-        torch = cuda = devices = f"unavailable ({catalog.error})"
+        torch = cuda = devices = translate("AboutDialog", "unavailable ({error})").format(
+            error=catalog.error)
     else:
-        torch = cuda = devices = "loading…"
+        torch = cuda = devices = translate("AboutDialog", "loading…")
     rows = [
         ("TuneStudio", __version__),
         ("Python", platform.python_version()),
         ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"),
         ("PyTorch", torch),
         ("CUDA", cuda),
-        ("Devices", devices),
+        (translate("AboutDialog", "Devices"), devices),
     ]
     table = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows)
-    return (f"<h2>TuneStudio {__version__}</h2><p>Tune deep-learning training runs by "
-            f"controlled experiments.</p><table>{table}</table>")
+    tagline = translate("AboutDialog", "Tune deep-learning training runs by controlled "
+                                       "experiments.")
+    return f"<h2>TuneStudio {__version__}</h2><p>{tagline}</p><table>{table}</table>"
 
 
 class AboutDialog(QDialog):

@@ -9,16 +9,19 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
+from tunestudio.gui.form.spec import humanize
+
 
 class TemplateMenu(QMenu):
     chosen = Signal(str)  # template name
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("&New from Template", parent)
+        super().__init__(parent)
+        self.setTitle(self.tr("&New from Template"))
         from tunestudio.config import TEMPLATES
 
         for index, name in enumerate(TEMPLATES):
-            action = self.addAction(name.capitalize())
+            action = self.addAction(humanize(name))
             action.setData(name)
             if index == 0:
                 action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
@@ -33,7 +36,8 @@ class RecentMenu(QMenu):
     chosen = Signal(str)  # path
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Open &Recent", parent)
+        super().__init__(parent)
+        self.setTitle(self.tr("Open &Recent"))
         self.triggered.connect(self._on_triggered)
 
     def show_files(self, paths: list[Path]) -> None:

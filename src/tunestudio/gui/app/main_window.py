@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 from tunestudio.gui.app.about import AboutDialog
 from tunestudio.gui.app.file_menus import RecentMenu, TemplateMenu
 from tunestudio.gui.app.gc_policy import collect_in_gui_thread
+from tunestudio.gui.app.practice import PracticeDialog
 from tunestudio.gui.app.preferences import PreferencesDialog
 from tunestudio.gui.app.welcome import WelcomePage
-from tunestudio.gui.common import notifications
+from tunestudio.gui.common import i18n, notifications
 from tunestudio.gui.common.document import ProjectDocument, untitled_recoveries
 from tunestudio.gui.common.settings import Settings
 from tunestudio.gui.project import dialogs
@@ -149,7 +150,10 @@ class MainWindow(QMainWindow):
         self.lr_find_action = self.run_menu.addAction(
             self.tr("LR Range Test on Baseline…"),
             lambda: self.project_view and self.project_view.lr_test())
-        bar.addMenu(self.tr("&Help")).addAction(self.tr("&About TuneStudio"), self.show_about)
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self.practice_action = help_menu.addAction(self.tr("The Tuning &Practice"),
+                                                   self.show_practice)
+        help_menu.addAction(self.tr("&About TuneStudio"), self.show_about)
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Run", self)
@@ -226,6 +230,11 @@ class MainWindow(QMainWindow):
     def show_preferences(self) -> None:
         if PreferencesDialog(self.settings, self.catalog, self).exec():
             self.device_combo.select(self.settings.default_device)
+
+    @Slot()
+    def show_practice(self) -> None:
+        """The practice in the window's language (the one loaded at start-up)."""
+        PracticeDialog(i18n.current(), self).exec()
 
     @Slot()
     def show_about(self) -> None:

@@ -67,7 +67,8 @@ class PreferencesDialog(QDialog):
         note.setObjectName("hint")
         note.setWordWrap(True)
         if "TUNESTUDIO_DATA_DIR" in os.environ and not settings.data_dir:
-            note.setText(note.text() + " TUNESTUDIO_DATA_DIR is set and takes precedence.")
+            note.setText(note.text() + self.tr(" TUNESTUDIO_DATA_DIR is set and takes "
+                                               "precedence."))
         form = QFormLayout()
         form.addRow(self.tr("Default device"), self.device)
         form.addRow(self.tr("Theme"), self.theme)

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from tunestudio.config import TEMPLATES
+from tunestudio.gui.common.i18n import translate
+from tunestudio.gui.form.spec import humanize
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole
 _RECOVERY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -28,6 +30,10 @@ _RECOVERY_ROLE = Qt.ItemDataRole.UserRole + 1
 def template_summary(name: str) -> str:
     """The first paragraph of the template's docstring, its lines joined: what the project
     trains (a sentence cut at its first line break read as a truncated one)."""
+    return translate("Template", english_template_summary(name))
+
+
+def english_template_summary(name: str) -> str:
     doc = (TEMPLATES[name].__doc__ or "").strip()
     return " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
 
@@ -51,7 +57,7 @@ class WelcomePage(QWidget):
         new_layout.addWidget(QLabel(self.tr("<b>New project from a template</b>")), 0, 0, 1, 2)
         self.template_buttons: dict[str, QPushButton] = {}
         for row, name in enumerate(TEMPLATES, start=1):
-            button = QPushButton(name.capitalize(), new_box)
+            button = QPushButton(humanize(name), new_box)
             button.setObjectName(f"template_{name}")
             button.setProperty("template", name)
             button.setMinimumWidth(120)

@@ -49,8 +49,10 @@ class TrialWorkspace(QObject):
         self.trials_page.setSizes([300, 500])
         self.pages: dict[str, QWidget] = {"Curves": self.live, "Trials": self.trials_page,
                                           "Analysis": self.analysis}
-        for title, page in self.pages.items():
-            view.add_view(page, title)
+        titles = {"Curves": self.tr("Curves"), "Trials": self.tr("Trials"),
+                  "Analysis": self.tr("Analysis")}  # the pages keep their English keys
+        for key, page in self.pages.items():
+            view.add_view(page, titles[key])
         self.table.show_curves_requested.connect(self.show_curves)
         view.experiments.current_changed.connect(self._follow_experiment)
         view.document.changed.connect(self._follow_experiment)
@@ -100,7 +102,8 @@ class TrialWorkspace(QObject):
     def current_page(self) -> str | None:
         """The title of the project tab shown."""
         tabs = self.view.tabs
-        return tabs.tabText(tabs.currentIndex()) if tabs.currentIndex() >= 0 else None
+        key = next((k for k, page in self.pages.items() if page is tabs.currentWidget()), None)
+        return key or (tabs.tabText(tabs.currentIndex()) if tabs.currentIndex() >= 0 else None)
 
     def restore_place(self, experiment: str | None, tab: str | None) -> None:
         """Shows the experiment and the tab last shown for this project, where they still exist."""
@@ -108,6 +111,9 @@ class TrialWorkspace(QObject):
         if experiment in names:
             self.view.experiments.select(names.index(experiment))
         tabs = self.view.tabs
+        if tab is not None and tab in self.pages:
+            tabs.setCurrentWidget(self.pages[tab])
+            return
         for index in range(tabs.count()):
             if tabs.tabText(index) == tab:
                 tabs.setCurrentIndex(index)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.gui.common import file_dialogs
 from tunestudio.gui.common.wheel import wheel_only_when_focused
-from tunestudio.gui.form.spec import FieldSpec
+from tunestudio.gui.form.spec import FieldSpec, field_text
 from tunestudio.gui.form.spinboxes import FloatSpinBox, IntSpinBox
 
 
@@ -286,7 +286,7 @@ class NotesEditor(FieldEditor):
         super().__init__(spec, parent)
         self.text = QPlainTextEdit(self)
         self.text.setTabChangesFocus(True)
-        self.text.setPlaceholderText(spec.description)
+        self.text.setPlaceholderText(field_text(spec.description))
         self.text.setFixedHeight(self.text.fontMetrics().lineSpacing() * 2 + 14)
         self._layout.addWidget(self.text)
         self.text.textChanged.connect(self._on_changed)
@@ -317,8 +317,8 @@ class ListEditor(FieldEditor):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.line = QLineEdit(self)
-        hint = "comma-separated"
-        self.line.setPlaceholderText(f"{hint}; empty = none" if spec.optional else hint)
+        self.line.setPlaceholderText(self.tr("comma-separated; empty = none") if spec.optional
+                                     else self.tr("comma-separated"))
         self._layout.addWidget(self.line)
         self.line.editingFinished.connect(self._on_finished)
         self._shown = ""

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from tunestudio.gui.common.draft_paths import get_path, set_path, switch_variant
+from tunestudio.gui.common.i18n import render
 from tunestudio.gui.form.editors import FieldEditor, ListEditor, make_editor
 from tunestudio.gui.form.spec import FieldSpec, field_specs, humanize
 
@@ -287,7 +288,8 @@ def build_fields(model: type[BaseModel], prefix: str, binding: FormBinding,
             form.addRow(build_section(spec, path, binding, conditions))
             continue
         editor = make_editor(spec, multiline=spec.name in binding.hints.multiline,
-                             labels=dict(binding.hints.choice_labels.get(spec.name, {})),
+                             labels={k: render(v) for k, v in
+                                     binding.hints.choice_labels.get(spec.name, {}).items()},
                              path_of=binding.hints.path_of(path, conditions))
         form.addRow(_label(spec), binding.add_row(path, editor, conditions))
     return page

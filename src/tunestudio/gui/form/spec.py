@@ -15,6 +15,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from tunestudio.gui.common.i18n import translate
+
 Kind = Literal["bool", "choice", "int", "float", "text", "list", "model", "union"]
 
 # Words the generated labels spell differently from the field names.
@@ -50,8 +52,12 @@ class FieldSpec:
 
     @property
     def help(self) -> str:
-        """Description, then the tuning practice for this knob."""
-        return f"{self.description}\n\nAdvice: {self.advice}" if self.advice else self.description
+        """Description, then the tuning practice for this knob, in the window's language."""
+        description = field_text(self.description)
+        if not self.advice:
+            return description
+        return translate("FieldHelp", "{description}\n\nAdvice: {advice}").format(
+            description=description, advice=field_text(self.advice))
 
     def allows(self, value: float) -> bool:
         """Within the field's bounds (stepping keeps to them; typing may leave them, and then
@@ -62,10 +68,23 @@ class FieldSpec:
                     and (value > self.high or (self.high_open and value == self.high)))
 
 
-def humanize(name: str) -> str:
+def english_label(name: str) -> str:
+    """`weight_decay` -> `Weight decay`, `lr` -> `LR`: a field's name as the form labels it."""
     words = [_WORDS.get(w, w) for w in name.split("_")]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+def humanize(name: str) -> str:
+    """The label of a field (or a union tag, a section) in the window's language. The config
+    models' names, descriptions and advice are English; packaging/translations.py walks the
+    models and puts each into the catalogue (contexts FieldLabel and Field)."""
+    return translate("FieldLabel", english_label(name))
+
+
+def field_text(text: str) -> str:
+    """A config field's description or advice in the window's language."""
+    return translate("Field", text) if text else text
 
 
 def _members(annotation: Any) -> list[Any]:

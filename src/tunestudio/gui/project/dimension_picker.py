@@ -29,7 +29,7 @@ from tunestudio.config import (
     get_value,
     iter_leaves,
 )
-from tunestudio.gui.form.spec import humanize, spec_for
+from tunestudio.gui.form.spec import field_text, humanize, spec_for
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -91,7 +91,7 @@ class DimensionPicker(QDialog):
         self.filter.setPlaceholderText(self.tr("Filter, e.g. lr, width, batch"))
         self.filter.setClearButtonEnabled(True)
         self.tree = QTreeWidget(self)
-        self.tree.setHeaderLabels(["Knob", "Kinds", "What it does"])
+        self.tree.setHeaderLabels([self.tr("Knob"), self.tr("Kinds"), self.tr("What it does")])
         self.tree.setColumnWidth(0, 220)
         self.tree.setColumnWidth(1, 130)
         sections: dict[str, QTreeWidgetItem] = {}
@@ -104,11 +104,12 @@ class DimensionPicker(QDialog):
                 section.setExpanded(True)
                 sections[section_path] = section
             kinds = ", ".join(leaf.variants) if 0 < len(leaf.variants) < 4 else \
-                "all" if leaf.variants else ""
-            item = QTreeWidgetItem(section, [humanize(name), kinds, leaf.info.description or ""])
+                self.tr("all") if leaf.variants else ""
+            description = field_text(leaf.info.description or "")
+            item = QTreeWidgetItem(section, [humanize(name), kinds, description])
             item.setData(0, _PATH_ROLE, leaf.path)
             item.setToolTip(0, leaf.path)
-            item.setToolTip(2, leaf.info.description or "")
+            item.setToolTip(2, description)
             if leaf.path in taken:
                 item.setDisabled(True)
                 item.setToolTip(0,

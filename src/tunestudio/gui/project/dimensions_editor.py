@@ -30,15 +30,19 @@ from PySide6.QtWidgets import (
 
 from tunestudio.config import CategoricalDimension, FloatDimension, IntDimension, resolve
 from tunestudio.config.run import RunConfig
+from tunestudio.gui.common.i18n import render, translate
 from tunestudio.gui.common.numbers import number_list, short
 from tunestudio.gui.form.model_form import FormBinding, FormHints, build_fields
 from tunestudio.gui.project.dimension_picker import DimensionPicker, default_dimension
+from tunestudio.messages import N_
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 _MODELS: dict[str, type[BaseModel]] = {
     "float": FloatDimension, "int": IntDimension, "categorical": CategoricalDimension}
-_HEADERS = ("Knob", "Type", "Range or choices", "Log", "Grid values")
+_HEADERS = (N_("DimensionsEditor", "Knob"), N_("DimensionsEditor", "Type"),
+            N_("DimensionsEditor", "Range or choices"), N_("DimensionsEditor", "Log"),
+            N_("DimensionsEditor", "Grid values"))
 
 
 def describe(dim: dict[str, Any]) -> tuple[str, str, str, str, str]:
@@ -49,13 +53,15 @@ def describe(dim: dict[str, Any]) -> tuple[str, str, str, str, str]:
     else:  # rounded for reading (the form beside the table edits the exact values)
         span = f"{short(dim.get('low'), 4)} … {short(dim.get('high'), 4)}"
         if dim.get("values"):
-            span += f"  (values {number_list(dim['values'])[1:-1]})"
+            span += translate("DimensionsEditor", "  (values {values})").format(
+            values=number_list(dim["values"])[1:-1])
     try:
         values = _MODELS[kind].model_validate(dim).grid_values()  # type: ignore[attr-defined]
         grid = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in values)
     except (ValidationError, KeyError):
         grid = "—"
-    return (str(dim.get("path", "")), kind, span, "yes" if dim.get("log") else "", grid)
+    log = translate("DimensionsEditor", "yes") if dim.get("log") else ""
+    return (str(dim.get("path", "")), kind, span, log, grid)
 
 
 class DimensionsTableModel(QAbstractTableModel):
@@ -84,7 +90,7 @@ class DimensionsTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section]
+            return render(_HEADERS[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

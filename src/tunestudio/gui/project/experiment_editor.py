@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.config import STRATEGY_LABELS, Experiment, Project, SearchDefinition, count_trials
 from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.common.i18n import render, translate
 from tunestudio.gui.form.editors import FieldEditor
 from tunestudio.gui.form.help_panel import HelpPanel
 from tunestudio.gui.form.model_form import FormBinding, FormHints, build_fields
@@ -38,17 +39,22 @@ def trial_counts(project: Project, index: int) -> str:
         full = count_trials(variant.model_copy(
             update={"budget": search.budget.model_copy(update={"trials": None})}), baseline)
         if capped is None:
-            return "until the time limit"
+            return translate("ExperimentEditor", "until the time limit")
         if full is not None and full != capped:
-            return f"{capped} trials (of {full}, capped by the budget)"
-        return f"{capped} trials"
+            return translate("ExperimentEditor", "%n trials (of {full}, capped by the budget)",
+                             None, capped).format(full=full)
+        return translate("ExperimentEditor", "%n trials", None, capped)
 
     mine = count_trials(search, baseline)
-    this = "until the time limit" if mine is None else f"{mine} trials"
+    this = translate("ExperimentEditor", "until the time limit") if mine is None else \
+        translate("ExperimentEditor", "%n trials", None, mine)
     if search.repeats > 1:
-        this += f", each run {search.repeats}×"
-    return (f"Grid would run {count('grid')} · one variable at a time {count('ovat')} · "
-            f"this search ({STRATEGY_LABELS[search.strategy]}): {this}")
+        this += translate("ExperimentEditor", ", each run {repeats}×").format(
+            repeats=search.repeats)
+    return translate("ExperimentEditor", "Grid would run {grid} · one variable at a time {ovat} · "
+                     "this search ({strategy}): {this}").format(
+                         grid=count("grid"), ovat=count("ovat"),
+                         strategy=render(STRATEGY_LABELS[search.strategy]), this=this)
 
 
 class ExperimentEditor(QWidget):

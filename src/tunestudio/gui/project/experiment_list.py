@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from tunestudio.config import STRATEGY_LABELS
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.document_edits import experiment_trial_count
+from tunestudio.gui.common.i18n import render, translate
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -63,9 +64,10 @@ class ExperimentListModel(QAbstractListModel):
             return self._names[index.row()]
         if role == Qt.ItemDataRole.ToolTipRole:
             exp = self.document.draft["experiments"][index.row()]
-            strategy = STRATEGY_LABELS.get(str(exp.get("search", {}).get("strategy")), "")
+            strategy = render(STRATEGY_LABELS.get(str(exp.get("search", {}).get("strategy")), ""))
             goal = exp.get("goal") or "no goal stated yet"
-            return f"{strategy}\nGoal: {goal}"
+            return translate("ExperimentList", "{strategy}\nGoal: {goal}").format(
+                strategy=strategy, goal=goal)
         return None
 
 

@@ -32,16 +32,20 @@ from tunestudio.config.program import ProgramConfig, ProgramParameter, program_p
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.jobs import JobResult, Lane
 from tunestudio.gui.form.model_form import FormBinding, FormHints, build_fields
+from tunestudio.messages import N_
 
 PATH = "program"
 TYPES = ("float", "int", "bool", "str")
 PARAMETER_COLUMNS = 5  # name, type, default, choices, flag
 _HELP_JOB = "read-help"
-CHOICE_LABELS = {
-    "pass_values": {"flags": "Flags (--lr 0.003)", "key_value": "key=value (lr=0.003)",
-                    "env": "Environment (LR=0.003)", "json_file": "JSON file (--config FILE)"},
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "pass_values": {"flags": N_("ProgramEditor", "Flags (--lr 0.003)"),
+                    "key_value": "key=value (lr=0.003)",
+                    "env": N_("ProgramEditor", "Environment (LR=0.003)"),
+                    "json_file": N_("ProgramEditor", "JSON file (--config FILE)")},
     "flag_style": {"dashes": "--batch-size", "underscores": "--batch_size"},
-    "bool_flags": {"switch": "Switch (--amp)", "value": "With a value (--amp true)"},
+    "bool_flags": {"switch": N_("ProgramEditor", "Switch (--amp)"),
+                   "value": N_("ProgramEditor", "With a value (--amp true)")},
 }
 
 

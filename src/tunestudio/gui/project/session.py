@@ -19,6 +19,7 @@ from tunestudio.gui.common.document import (
     document_from_recovery,
     recovery_newer_than_file,
 )
+from tunestudio.gui.common.i18n import localize_journal
 from tunestudio.gui.common.settings import Settings
 from tunestudio.gui.project import dialogs
 from tunestudio.gui.project.load_error import show_load_error
@@ -71,7 +72,8 @@ class ProjectSession(QObject):
     def new_project(self, template: str) -> bool:
         if not self.close_project():
             return False
-        self._set(ProjectDocument.from_project(from_template(template), None, self))
+        project = localize_journal(from_template(template))
+        self._set(ProjectDocument.from_project(project, None, self))
         return True
 
     @Slot()

@@ -15,11 +15,13 @@ from PySide6.QtWidgets import QStyle, QWidget
 from tunestudio.config import Project
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.common.i18n import render, translate, without_mnemonic
 from tunestudio.gui.run.controller import RunController
 from tunestudio.gui.run.trust import confirm_user_code, user_code_files
 from tunestudio.gui.run.worker import RunRequest
+from tunestudio.messages import N_
 
-RUN_TIP = "Run the selected experiment (F5)"
+RUN_TIP = N_("RunActions", "Run the selected experiment (F5)")
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,11 @@ def run_target(view: Any) -> RunTarget | None:
     project = document.project
     dims = [e.search.dimensions for e in project.experiments if e.name == experiment] \
         if project is not None else []
-    reason = "Fix the fields marked in red to run" if project is None else \
-        "Add an experiment to run" if not dims else \
-        "Add a dimension to the experiment to run" if not dims[0] else ""
+    reason = translate("RunActions", "Fix the fields marked in red to run") \
+        if project is None else \
+        translate("RunActions", "Add an experiment to run") if not dims else \
+        translate("RunActions", "Add a dimension to the experiment to run") if not dims[0] \
+        else ""
     return RunTarget(project, experiment, document.base_dir, document.path, reason)
 
 
@@ -61,7 +65,8 @@ class RunActions(QObject):
         self.target = target
         self.device = device
         icons = QStyle.StandardPixmap
-        self.run = self._action(self.tr("&Run"), self.start, "F5", RUN_TIP, icons.SP_MediaPlay)
+        self.run = self._action(self.tr("&Run"), self.start, "F5", render(RUN_TIP),
+                                icons.SP_MediaPlay)
         self.pause = self._action(self.tr("&Pause"), self.toggle_pause, "F6",
                                   self.tr("Pause after the current step (F6)"), icons.SP_MediaPause)
         self.pause.setCheckable(True)
@@ -73,6 +78,7 @@ class RunActions(QObject):
     def _action(self, text: str, slot: Any, key: str, tip: str,
                 icon: QStyle.StandardPixmap) -> QAction:
         action = QAction(self.window.style().standardIcon(icon), text, self)
+        action.setIconText(without_mnemonic(text))
         action.setShortcut(QKeySequence(key))
         action.setStatusTip(tip)
         action.setToolTip(tip)
@@ -82,24 +88,25 @@ class RunActions(QObject):
     def blocker(self) -> str:
         """Why Run is off ("" when it can start)."""
         if self.controller.is_running:
-            return "A search is running"
+            return self.tr("A search is running")
         target = self.target()
         if target is None:
-            return "Open a project to run"
+            return self.tr("Open a project to run")
         return target.reason
 
     @Slot()
     def refresh(self) -> None:
         blocker = self.blocker()
         self.run.setEnabled(not blocker)
-        self.run.setToolTip(blocker or RUN_TIP)
+        self.run.setToolTip(blocker or render(RUN_TIP))
         running, stopping = self.controller.is_running, self.controller.is_stopping
         self.pause.setEnabled(running and not stopping)
         paused = self.controller.is_paused
         self.pause.setChecked(paused)
-        self.pause.setText("&Resume" if paused else "&Pause")
-        self.pause.setToolTip("Resume the run (F6)" if paused
-                              else "Pause after the current step (F6)")
+        self.pause.setText(self.tr("&Resume") if paused else self.tr("&Pause"))
+        self.pause.setIconText(without_mnemonic(self.pause.text()))
+        self.pause.setToolTip(self.tr("Resume the run (F6)") if paused
+                              else self.tr("Pause after the current step (F6)"))
         self.stop.setEnabled(running and not stopping)
 
     @Slot()

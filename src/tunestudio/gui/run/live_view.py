@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.comparison import differs_note
+from tunestudio.gui.common.i18n import render
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.axes import X_MODES, Array, Curves, Smoother, XMode, curves_of
@@ -39,6 +40,7 @@ from tunestudio.gui.plots.curves import GrowingCurve, XBoundedItem, make_curve, 
 from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.panel import LIVE_COLOR, PlotPanel, TrialCurves, overlay_color
 from tunestudio.gui.run.run_header import RunHeader
+from tunestudio.messages import N_
 
 if TYPE_CHECKING:
     from tunestudio.config import RunConfig
@@ -52,8 +54,9 @@ KEEP_FINISHED = 4  # trials of this run kept as overlays after they end
 # How far the x range reaches past the trained steps (a fraction of them); before the first
 # epoch ends it spans that epoch.
 AHEAD = 0.1
-EMPTY_TEXT = ("No trials to plot yet — run the experiment (Run, F5) to watch its trials "
-              "train, or select trials in the Trials tab to compare their curves.")
+EMPTY_TEXT = N_("LiveView", "No trials to plot yet — run the experiment (Run, F5) to watch "
+                           "its trials train, or select trials in the Trials tab to compare "
+                           "their curves.")
 
 
 class _Feed:
@@ -73,7 +76,7 @@ class LiveView(QWidget):
         self.panel = PlotPanel(self)
         self.x_mode: XMode = "step"
         self.x_combo = QComboBox(self)
-        self.x_combo.addItems(["Step", "Epoch", "Wall-clock"])
+        self.x_combo.addItems([self.tr("Step"), self.tr("Epoch"), self.tr("Wall-clock")])
         self.x_combo.currentIndexChanged.connect(self._on_x_mode)
         self.status = QLabel(
             self.tr("No trial running. Select trials in the table to compare them."), self)
@@ -104,7 +107,7 @@ class LiveView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.differs)
         layout.addWidget(self.reading)
-        self.pages = EmptyState(self.panel, EMPTY_TEXT, self)  # not bare axes: a hint
+        self.pages = EmptyState(self.panel, render(EMPTY_TEXT), self)  # not bare axes: a hint
         self.empty = self.pages.hint
         layout.addWidget(self.pages, 1)
         self.crosshair = Crosshair(self.panel, self.panel.plots, self.reading, self._values_at,

@@ -197,5 +197,7 @@ class ExperimentLabel(QLabel):
     @Slot()
     def _show(self) -> None:
         request = self.controller.request if self.controller.is_running else None
-        self.setText(f" Running: <b>{request.experiment}</b> " if request is not None else
-                     f" Experiment: <b>{self._selected}</b> " if self._selected else "")
+        self.setText(self.tr(" Running: <b>{name}</b> ").format(name=request.experiment)
+                     if request is not None else
+                     self.tr(" Experiment: <b>{name}</b> ").format(name=self._selected)
+                     if self._selected else "")

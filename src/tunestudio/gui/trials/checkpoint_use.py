@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from tunestudio import paths
 from tunestudio.gui.common.elided_label import ElidedLabel
+from tunestudio.gui.common.i18n import translate
 from tunestudio.gui.common.insights import Insights
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import size
@@ -29,12 +30,16 @@ def describe(use: dict[str, object]) -> str:
     by finished trials, 1 resume file of running or interrupted trials)`."""
     total, kept, resume = (cast(int, use[k]) for k in ("bytes", "artifacts", "resume_files"))
     if not kept and not resume:
-        return "Checkpoints: none kept"
-    parts = [f"{kept} kept by finished trials"]
+        return translate("CheckpointUseLabel", "Checkpoints: none kept")
+    parts = [translate("CheckpointUseLabel", "%n kept by finished trials", None, kept)]
     if resume:
-        parts.append(f"{resume} resume file{'s' if resume != 1 else ''} of running or "
-                     "interrupted trials")
-    return f"Checkpoints: {size(total)} ({', '.join(parts)})"
+        parts.append(translate("CheckpointUseLabel",
+                               "1 resume file of running or interrupted trials") if resume == 1
+                     else translate("CheckpointUseLabel",
+                                    "{count} resume files of running or interrupted trials"
+                                    ).format(count=resume))
+    return translate("CheckpointUseLabel", "Checkpoints: {size} ({parts})").format(
+        size=size(total), parts=translate("CheckpointUseLabel", ", ").join(parts))
 
 
 class CheckpointUseLabel(ElidedLabel):
@@ -79,8 +84,8 @@ class CheckpointUseLabel(ElidedLabel):
         project = self.insights.document.project
         keep = ""
         if project is not None and not project.checkpoints.enabled:
-            keep = "; checkpoints are off for this project (checkpoints.enabled)"
+            keep = self.tr("; checkpoints are off for this project (checkpoints.enabled)")
         elif project is not None:
-            keep = f"; the best {project.checkpoints.keep_best} finished trials of each " \
-                "experiment keep theirs (checkpoints.keep_best)"
+            keep = self.tr("; the best {count} finished trials of each experiment keep theirs "
+                           "(checkpoints.keep_best)").format(count=project.checkpoints.keep_best)
         self.setToolTip(self.tr("In {value}{keep}").format(value=result.value['path'], keep=keep))

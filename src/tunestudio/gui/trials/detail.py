@@ -27,12 +27,14 @@ from PySide6.QtWidgets import (
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import set_dimension_range
+from tunestudio.gui.common.i18n import render, render_stored, state_name
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.lr_range import draw_lr_range, lr_range_widget
 from tunestudio.gui.plots.theme import follow_theme
 from tunestudio.gui.trials.table_model import reason
+from tunestudio.messages import N_
 
 if TYPE_CHECKING:
     from tunestudio.config import Project, RunConfig
@@ -40,14 +42,14 @@ if TYPE_CHECKING:
     from tunestudio.store import TrialRow
 
 
-_SELECT = "Select a trial in the table above."
+_SELECT = N_("TrialDetail", "Select a trial in the table above.")
 _NOT_RUN = {
-    "confusion": "Not computed for this trial yet: “Compute confusion matrix” above draws it "
-                 "from the trial's stored best model.",
-    "kfold": "Not run for this trial yet: “Run k-fold cross-validation” above trains its "
-             "config once per fold.",
-    "lr": "Not run for this trial yet: “Run LR range test” above sweeps the learning rate "
-          "on its config.",
+    "confusion": N_("TrialDetail", "Not computed for this trial yet: “Compute confusion "
+                                   "matrix” above draws it from the trial's stored best model."),
+    "kfold": N_("TrialDetail", "Not run for this trial yet: “Run k-fold cross-validation” "
+                               "above trains its config once per fold."),
+    "lr": N_("TrialDetail", "Not run for this trial yet: “Run LR range test” above sweeps "
+                            "the learning rate on its config."),
 }
 
 
@@ -93,7 +95,7 @@ class TrialDetail(QWidget):
         for view in (self.cm_view, self.cv_view, self.lr_view):
             tidy(view.getPlotItem())
         # each plot a hint until it has a result to draw (bare axes say nothing)
-        self.plot_pages = {what: EmptyState(view, _SELECT, self) for what, view in (
+        self.plot_pages = {what: EmptyState(view, render(_SELECT), self) for what, view in (
             ("confusion", self.cm_view), ("kfold", self.cv_view), ("lr", self.lr_view))}
         self.tabs.addTab(_page(self, self.cm_button, self.plot_pages["confusion"],
                                self.cm_label), self.tr("Confusion matrix"))
@@ -156,7 +158,7 @@ class TrialDetail(QWidget):
         if tid is None:
             self.title.setText(self.tr("Select a trial in the table."))
             for page in self.plot_pages.values():
-                page.set_empty(True, _SELECT)
+                page.set_empty(True, render(_SELECT))
             return
         url, history = self.insights.url, self.insights.history
         self.insights.reads.submit("detail:trial", lambda: history.store(url).trial(tid))
@@ -228,14 +230,15 @@ class TrialDetail(QWidget):
                 self.env_differences[number] = lines
             elif mine and env:
                 same.append(number)
-        text = [f"Ran in a different environment than trial #{n}: {'; '.join(lines)}."
+        text = [self.tr("Ran in a different environment than trial #{number}: {lines}.").format(
+                    number=n, lines="; ".join(render(line) for line in lines))
                 for n, lines in self.env_differences.items()]
         if same:
-            text.append("Same environment as trial(s) "
-                        + ", ".join(f"#{n}" for n in same) + " (compared).")
+            text.append(self.tr("Same environment as trial(s) {numbers} (compared).").format(
+                numbers=", ".join(f"#{n}" for n in same)))
         if not others:
-            text.append("Select other trials to compare (Compare): their environments are "
-                        "checked against this one.")
+            text.append(self.tr("Select other trials to compare (Compare): their environments "
+                                "are checked against this one."))
         self.env_label.setText("\n".join(text))
         self.env_label.setStyleSheet("color: #c62828;" if self.env_differences else "")
 
@@ -300,7 +303,7 @@ class TrialDetail(QWidget):
             view.getPlotItem().clear()
             view.getPlotItem().setTitle("")
             label.setText(self.tr("Not run for this trial yet."))
-            self.plot_pages[what].set_empty(True, _NOT_RUN[what])
+            self.plot_pages[what].set_empty(True, render(_NOT_RUN[what]))
 
     def _show_trial(self, row: TrialRow) -> None:
         from tunestudio.config import RunConfig
@@ -310,11 +313,13 @@ class TrialDetail(QWidget):
         self.trial = row
         self.config = RunConfig.model_validate_json(row.config_json) if row.config_json \
             else None
-        self.title.setText(f"Trial #{row.number} ({row.state})" + (
-            "" if self.config else ": it never trained (invalid config)"))
+        self.title.setText(self.tr("Trial #{number} ({state})").format(
+            number=row.number, state=state_name(row.state)) + (
+            "" if self.config else self.tr(": it never trained (invalid config)")))
         why = reason(row)
-        self.reason.setText(self.tr("Why it ended {state}: {why}").format(state=row.state, why=why))
-        self.reason.setToolTip(row.message if row.message != why else "")
+        self.reason.setText(self.tr("Why it ended {state}: {why}").format(
+            state=state_name(row.state), why=why))
+        self.reason.setToolTip(render_stored(row.message) if row.message != why else "")
         self.reason.setVisible(bool(why))
         self.env_text.setPlainText(environment_text(row.environment or {}))
         self._compare_environments()

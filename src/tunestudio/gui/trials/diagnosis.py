@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document_edits import add_experiment
+from tunestudio.gui.common.i18n import render, state_name
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import dimension_span
 from tunestudio.gui.plots.axes import Curves, curves_of
@@ -33,6 +34,7 @@ from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
 from tunestudio.gui.trials.table_model import reason
+from tunestudio.messages import N_
 
 if TYPE_CHECKING:
     from tunestudio.config import RunConfig
@@ -40,9 +42,11 @@ if TYPE_CHECKING:
     from tunestudio.gui.common.insights import Insights
     from tunestudio.search.diagnosis import Finding
 
-_CURVE_TITLES = {"loss": "training loss per step", "train_loss": "training loss per evaluation",
-                 "val_loss": "validation loss", "grad_norm": "gradient norm",
-                 "lr": "learning rate"}
+_CURVE_TITLES = {"loss": N_("DiagnosisView", "training loss per step"),
+                 "train_loss": N_("DiagnosisView", "training loss per evaluation"),
+                 "val_loss": N_("DiagnosisView", "validation loss"),
+                 "grad_norm": N_("DiagnosisView", "gradient norm"),
+                 "lr": N_("DiagnosisView", "learning rate")}
 
 
 def _differs(a: Any, b: Any) -> bool:
@@ -77,14 +81,16 @@ def diagnose_trial(history: History, url: str, trial_id: int, baseline: RunConfi
         objective = SearchDefinition.model_validate_json(exp_row.search_json).objective
     findings = diagnose(ts.steps, ts.evals, config, state=row.state, message=row.message,
                         objective=objective if isinstance(objective, Objective) else None,
-                        trial=f"trial #{row.number} of {exp_row.name if exp_row else '?'}",
+                        trial=N_("DiagnosisView", "trial #{number} of {experiment}").format(
+                            number=row.number, experiment=exp_row.name if exp_row else "?"),
                         params={p: v for p, v in row.params.items() if baseline is None
                                 or _differs(v, baseline_value(baseline, p))})
     return ts, curves, findings
 
 
-_NO_TRIAL = "Select a trial in the table above to see its curves and what they say."
-_NO_CURVES = "This trial has no curves to read: it never trained a step."
+_NO_TRIAL = N_("DiagnosisView",
+               "Select a trial in the table above to see its curves and what they say.")
+_NO_CURVES = N_("DiagnosisView", "This trial has no curves to read: it never trained a step.")
 
 
 class DiagnosisView(QWidget):
@@ -113,7 +119,7 @@ class DiagnosisView(QWidget):
         right = QWidget(self)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
-        self.plot_page = EmptyState(self.view, _NO_TRIAL, self)  # a hint, not bare axes
+        self.plot_page = EmptyState(self.view, render(_NO_TRIAL), self)  # a hint, not bare axes
         column.addWidget(self.plot_page, 1)
         column.addWidget(self.text, 1)
         export = QPushButton(self.tr("Export plot…"), self)
@@ -143,7 +149,7 @@ class DiagnosisView(QWidget):
         tid = self.insights.focus
         self.trial_id = tid
         if tid is None:
-            self._show([], None, "Select a trial in the table to diagnose it.")
+            self._show([], None, self.tr("Select a trial in the table to diagnose it."))
             return
         url, history, baseline = self.insights.url, self.insights.history, \
             self.insights.baseline()
@@ -156,21 +162,22 @@ class DiagnosisView(QWidget):
         if result.key != "diagnosis":
             return
         if not result.ok:
-            self._show([], None, f"Could not diagnose: {result.error}")
+            self._show([], None, self.tr("Could not diagnose: {error}").format(error=result.error))
             return
         series, curves, findings = result.value
         if series.trial.id != self.trial_id:
             return
         t = series.trial
-        head = f"<b>Trial #{t.number}</b> ({t.state}): "
+        head = self.tr("<b>Trial #{number}</b> ({state}): ").format(
+            number=t.number, state=state_name(t.state))
         why = reason(t)
         if not findings and why:  # a failure's cause, not "the curves look healthy"
             head += html.escape(why, quote=False)
         elif not findings:
-            head += ("no symptom found: the curves look healthy." if series.steps is not None
-                     else "no curves to read.")
+            head += (self.tr("no symptom found: the curves look healthy.")
+                     if series.steps is not None else self.tr("no curves to read."))
         else:
-            head += f"{len(findings)} finding(s), the most urgent first."
+            head += self.tr("%n finding(s), the most urgent first.", "", len(findings))
         self._show(findings, curves, head)
 
     def _show(self, findings: list[Finding], curves: Curves | None, head: str) -> None:
@@ -178,7 +185,7 @@ class DiagnosisView(QWidget):
         self.title.setText(head)
         self.list.clear()
         for f in findings:
-            self.list.addItem(f.title)
+            self.list.addItem(render(f.title))
         self.create_button.setEnabled(bool(findings))
         if findings:
             self.list.setCurrentRow(0)
@@ -193,13 +200,18 @@ class DiagnosisView(QWidget):
         f = self.findings[row]
         e = html.escape
         dims = [f"{d.path} ∈ {dimension_span(d)}" for d in f.experiment.search.dimensions]
-        parts = [f"<h3>{e(f.title)}</h3><p>{e(f.reading)}</p><b>Evidence</b><ul>",
-                 *(f"<li><i>{e(_CURVE_TITLES[ev.curve])}</i>: {e(ev.text)}</li>"
+        hypothesis = render(f.journal.get("hypothesis", f.experiment.hypothesis))
+        parts = [f"<h3>{e(render(f.title))}</h3><p>{e(render(f.reading))}</p>",
+                 "<b>", e(self.tr("Evidence")), "</b><ul>",
+                 *(f"<li><i>{e(render(_CURVE_TITLES[ev.curve]))}</i>: {e(render(ev.text))}</li>"
                    for ev in f.evidence),
-                 "</ul><b>Remedies</b><ul>", *(f"<li>{e(r)}</li>" for r in f.remedies),
-                 f"</ul><b>Suggested next experiment</b>: <code>{e(f.experiment.name)}</code>, "
-                 f"{e(f.experiment.search.strategy)} on <code>{e(f.knob)}</code>: "
-                 f"{e('; '.join(dims))}.<br><i>{e(f.experiment.hypothesis)}</i>"]
+                 "</ul><b>", e(self.tr("Remedies")), "</b><ul>",
+                 *(f"<li>{e(render(r))}</li>" for r in f.remedies), "</ul>",
+                 self.tr("<b>Suggested next experiment</b>: <code>{name}</code>, {strategy} on "
+                         "<code>{knob}</code>: {dimensions}.").format(
+                             name=e(f.experiment.name), strategy=e(f.experiment.search.strategy),
+                             knob=e(f.knob), dimensions=e("; ".join(dims))),
+                 f"<br><i>{e(hypothesis)}</i>"]
         self.text.setHtml("".join(parts))
         self._draw(f)
 
@@ -211,25 +223,26 @@ class DiagnosisView(QWidget):
         self.plot.setLogMode(y=False)
         c = self.curves
         self.plot_page.set_empty(c is None or len(c.loss) + len(c.val_loss) == 0,
-                                 _NO_TRIAL if self.trial_id is None else _NO_CURVES)
+                                 render(_NO_TRIAL if self.trial_id is None else _NO_CURVES))
         if c is None:
             self.plot.setTitle("")
             return
         if finding is None or not finding.evidence:  # healthy: the curves that say so
             self.plot.setTitle(self.tr("training loss (smoothed) and validation loss"))
-            self._add(c.steps_x["step"], c.smooth, "#1565c0", "training loss (smoothed)")
-            self._add(c.evals_x["step"], c.val_loss, "#c62828", "validation loss", symbol=True)
+            self._add(c.steps_x["step"], c.smooth, "#1565c0", self.tr("training loss (smoothed)"))
+            self._add(c.evals_x["step"], c.val_loss, "#c62828", self.tr("validation loss"),
+                      symbol=True)
             self.plot.setLabel("bottom", self.tr("step"))
             self.region = None
             self.plot.enableAutoRange()
             return
         ev = finding.evidence[0]
-        self.plot.setTitle(self.tr("{TITLES}: evidence shaded").format(
-            TITLES=_CURVE_TITLES[ev.curve]))
+        self.plot.setTitle(self.tr("{curve}: evidence shaded").format(
+            curve=render(_CURVE_TITLES[ev.curve])))
         if ev.curve in ("val_loss", "train_loss"):
             x = c.evals_x["epoch"] if ev.unit == "epoch" else c.evals_x["step"]
-            self._add(x, c.val_loss, "#c62828", "validation loss", symbol=True)
-            self._add(x, c.train_loss, "#1565c0", "training loss", symbol=True)
+            self._add(x, c.val_loss, "#c62828", self.tr("validation loss"), symbol=True)
+            self._add(x, c.train_loss, "#1565c0", self.tr("training loss"), symbol=True)
         else:
             x = c.steps_x["step"] if ev.unit == "step" else c.steps_x["epoch"]
             y = {"loss": c.loss, "grad_norm": c.grad_norm, "lr": c.lr}[ev.curve]
@@ -237,10 +250,10 @@ class DiagnosisView(QWidget):
                 self.plot.setLogMode(y=True)
                 keep = y > 0
                 x, y = x[keep], y[keep]
-            self._add(x, y, "#90a4ae", _CURVE_TITLES[ev.curve])
+            self._add(x, y, "#90a4ae", render(_CURVE_TITLES[ev.curve]))
             if ev.curve == "loss":
-                self._add(x, c.smooth, "#1565c0", "smoothed")
-        self.plot.setLabel("bottom", ev.unit)
+                self._add(x, c.smooth, "#1565c0", self.tr("smoothed"))
+        self.plot.setLabel("bottom", self.tr("step") if ev.unit == "step" else self.tr("epoch"))
         region = pg.LinearRegionItem((ev.start, ev.end), movable=False,
                                      brush=pg.mkBrush(255, 193, 7, 60))
         self.plot.addItem(region)
@@ -278,7 +291,10 @@ class DiagnosisView(QWidget):
         if not 0 <= row < len(self.findings):
             return None
         finding = self.findings[row]
-        name = add_experiment(self.insights.document, finding.experiment)
+        # the journal in the window's language: it becomes the user's own text in the project
+        journal = {k: render(v) for k, v in finding.journal.items()}
+        name = add_experiment(self.insights.document,
+                              finding.experiment.model_copy(update=journal))
         notifications.info(self.tr("Added experiment '{name}' ({strategy} on {knob}). Select it "
                                    "and press Run.").format(
                                        name=name, strategy=finding.experiment.search.strategy,

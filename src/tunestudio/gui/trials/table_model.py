@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
-from tunestudio.gui.common.i18n import translate
+from tunestudio.gui.common.i18n import render_stored, state_name, translate
 from tunestudio.gui.trials.filtering import FilterError, Predicate, parse
 
 if TYPE_CHECKING:
@@ -183,6 +183,13 @@ class _Row:
             if duration is not None:
                 keys = [c.key for c in self._columns]
                 self._cells[keys.index("duration")] = f"{duration:.1f} s"
+            for i, c in enumerate(self._columns):  # the words of states, in the window's
+                if c.key == "state":              # language (filters match the raw values)
+                    self._cells[i] = state_name(str(values["state"]))
+                elif c.key == "baseline":
+                    self._cells[i] = translate("TrialsTable", "other") \
+                        if values["baseline"] == OTHER_BASELINE \
+                        else translate("TrialsTable", "current")
         return self._cells
 
 
@@ -471,16 +478,17 @@ class TrialsTableModel(QAbstractTableModel):
                              "and what the sampler learns (Include undoes it).").format(
                                  reason=row.trial.excluded_reason)
         if role == Qt.ItemDataRole.ToolTipRole and col.key == "reason":
-            return row.trial.message or None
+            return render_stored(row.trial.message) or None
         if role == Qt.ItemDataRole.ToolTipRole and row.stale and col.key != "notes":
-            return ("Trained on another baseline than the current one: shown, but left out "
-                    "of best and of comparisons unless asked for.")
+            return self.tr("Trained on another baseline than the current one: shown, but left "
+                           "out of best and of comparisons unless asked for.")
         if role == Qt.ItemDataRole.ToolTipRole and col.key == "noise" \
                 and row.trial.id in self._noise_p:
-            return (f"Welch's t-test against the best trial: p = "
-                    f"{self._noise_p[row.trial.id]:.2g} (beyond noise below 0.05)")
+            return self.tr("Welch's t-test against the best trial: p = {p:.2g} (beyond noise "
+                           "below 0.05)").format(p=self._noise_p[row.trial.id])
         if role == Qt.ItemDataRole.ToolTipRole and col.key in ("state", "notes"):
-            return row.trial.message if col.key == "state" else row.trial.notes
+            return render_stored(row.trial.message) if col.key == "state" \
+                else row.trial.notes
         return None
 
     # -- filtering -----------------------------------------------------------------------------

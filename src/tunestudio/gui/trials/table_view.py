@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.elided_label import ElidedLabel
+from tunestudio.gui.common.i18n import state_name
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.when_shown import WhenShown
 from tunestudio.gui.trials.actions import TrialActions
@@ -76,7 +77,9 @@ class TrialsPanel(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._on_filter)
         self.state = QComboBox(self)
-        self.state.addItems(["All states", *STATES])
+        self.state.addItem(self.tr("All states"))
+        for state in STATES:
+            self.state.addItem(state_name(state), state)
         self.state.currentIndexChanged.connect(self._on_state)
         self.count = ElidedLabel("", self)
         self.stale_in_best = QCheckBox(self.tr("Other baselines in best"), self)
@@ -295,9 +298,11 @@ class TrialsPanel(QWidget):
     def _show_count(self) -> None:
         total, shown = self.model.rowCount(), self.proxy.rowCount()
         done = self.model.complete_count
-        name = self._experiment or "no experiment"
-        self.count.setText(f"{name}: {shown} of {total} trial(s) shown, {done} complete"
-                           + ("; best highlighted" if self.model.best_id is not None else ""))
+        name = self._experiment or self.tr("no experiment")
+        self.count.setText(self.tr("{name}: {shown} of %n trial(s) shown, {done} complete", "",
+                                   total).format(name=name, shown=shown, done=done)
+                           + (self.tr("; best highlighted") if self.model.best_id is not None
+                              else ""))
 
     # -- filtering -----------------------------------------------------------------------------
     @Slot(str)

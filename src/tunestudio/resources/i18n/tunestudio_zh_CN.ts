@@ -4,12 +4,64 @@
 <context>
     <name>AboutDialog</name>
     <message>
+        <source>none (CPU build)</source>
+        <translation>无（CPU 版本）</translation>
+    </message>
+    <message>
+        <source>none found</source>
+        <translation>未找到</translation>
+    </message>
+    <message>
+        <source>unavailable ({error})</source>
+        <translation>不可用（{error}）</translation>
+    </message>
+    <message>
+        <source>loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Tune deep-learning training runs by controlled experiments.</source>
+        <translation>用控制变量的实验调优深度学习训练。</translation>
+    </message>
+    <message>
         <source>About TuneStudio</source>
         <translation>关于 TuneStudio</translation>
     </message>
 </context>
 <context>
     <name>AnalysisView</name>
+    <message>
+        <source>History</source>
+        <translation>优化历史</translation>
+    </message>
+    <message>
+        <source>Parallel coordinates</source>
+        <translation>平行坐标图</translation>
+    </message>
+    <message>
+        <source>Slices</source>
+        <translation>切片图</translation>
+    </message>
+    <message>
+        <source>Contour</source>
+        <translation>等高线图</translation>
+    </message>
+    <message>
+        <source>Importance</source>
+        <translation>重要性</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Pareto front</source>
+        <translation>帕累托前沿</translation>
+    </message>
     <message>
         <source>Refresh</source>
         <translation>刷新</translation>
@@ -45,6 +97,30 @@
     <message>
         <source>Analysis failed: {error}</source>
         <translation>分析失败：{error}</translation>
+    </message>
+    <message>
+        <source>One variable at a time — {verdicts}</source>
+        <translation>单一变量变化 — {verdicts}</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message numerus="yes">
+        <source>{experiment}: %n complete trial(s)</source>
+        <translation>
+            <numerusform>{experiment}：%n 个已完成的试验</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>, best {metric} {best:.4g}</source>
+        <translation>，最佳 {metric} {best:.4g}</translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n trained on another baseline, not counted as best</source>
+        <translation>
+            <numerusform>；%n 个在其他基准模型上训练，不计入最佳</numerusform>
+        </translation>
     </message>
     <message>
         <source>; {n} excluded trial(s) shown, not counted</source>
@@ -120,8 +196,40 @@
 <context>
     <name>CheckpointUseLabel</name>
     <message>
+        <source>Checkpoints: none kept</source>
+        <translation>检查点：未保留</translation>
+    </message>
+    <message>
+        <source>%n kept by finished trials</source>
+        <translation>已结束的试验保留 %n 个</translation>
+    </message>
+    <message>
+        <source>1 resume file of running or interrupted trials</source>
+        <translation>运行中或被中断的试验有 1 个恢复文件</translation>
+    </message>
+    <message>
+        <source>{count} resume files of running or interrupted trials</source>
+        <translation>运行中或被中断的试验有 {count} 个恢复文件</translation>
+    </message>
+    <message>
+        <source>Checkpoints: {size} ({parts})</source>
+        <translation>检查点：{size}（{parts}）</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
         <source>Checkpoints: disk use not read ({error})</source>
         <translation>检查点：未能读取磁盘占用（{error}）</translation>
+    </message>
+    <message>
+        <source>; checkpoints are off for this project (checkpoints.enabled)</source>
+        <translation>；这个项目关闭了检查点（checkpoints.enabled）</translation>
+    </message>
+    <message>
+        <source>; the best {count} finished trials of each experiment keep theirs (checkpoints.keep_best)</source>
+        <translation>；每个实验中最好的 {count} 个已结束试验保留它们的检查点（checkpoints.keep_best）</translation>
     </message>
     <message>
         <source>In {value}{keep}</source>
@@ -177,7 +285,382 @@
     </message>
 </context>
 <context>
+    <name>Diagnosis</name>
+    <message>
+        <source>Lower the learning rate (1e-4, even 1e-5).</source>
+        <translation>降低学习率（1e-4，甚至 1e-5）。</translation>
+    </message>
+    <message>
+        <source>Clip the gradient norm.</source>
+        <translation>裁剪梯度范数（梯度裁剪）。</translation>
+    </message>
+    <message>
+        <source>Add a warm-up.</source>
+        <translation>加入预热。</translation>
+    </message>
+    <message>
+        <source>Lower the momentum.</source>
+        <translation>降低动量。</translation>
+    </message>
+    <message>
+        <source>Lower the learning rate.</source>
+        <translation>降低学习率。</translation>
+    </message>
+    <message>
+        <source>Add or lengthen the warm-up.</source>
+        <translation>加入或延长预热周期。</translation>
+    </message>
+    <message>
+        <source>Use a better initialisation.</source>
+        <translation>使用更好的初始化。</translation>
+    </message>
+    <message>
+        <source>Use a ReLU-family activation.</source>
+        <translation>使用 ReLU 系列的激活函数。</translation>
+    </message>
+    <message>
+        <source>Add batch normalisation.</source>
+        <translation>加入批量归一化。</translation>
+    </message>
+    <message>
+        <source>Use a better initialisation (Kaiming for ReLU).</source>
+        <translation>使用更好的初始化（ReLU 用 Kaiming）。</translation>
+    </message>
+    <message>
+        <source>More L2 (weight decay) or dropout.</source>
+        <translation>加大 L2 正则化（权重衰减）或 Dropout。</translation>
+    </message>
+    <message>
+        <source>A smaller network.</source>
+        <translation>更小的网络。</translation>
+    </message>
+    <message>
+        <source>Early stopping.</source>
+        <translation>早停。</translation>
+    </message>
+    <message>
+        <source>More data.</source>
+        <translation>更多数据。</translation>
+    </message>
+    <message>
+        <source>A bigger network.</source>
+        <translation>更大的网络。</translation>
+    </message>
+    <message>
+        <source>Less regularisation.</source>
+        <translation>减少正则化。</translation>
+    </message>
+    <message>
+        <source>Tune the learning rate.</source>
+        <translation>调节学习率。</translation>
+    </message>
+    <message>
+        <source>Train longer.</source>
+        <translation>训练更久。</translation>
+    </message>
+    <message>
+        <source>Raise the learning rate (lower it if the loss oscillates).</source>
+        <translation>提高学习率（如果损失震荡则降低它）。</translation>
+    </message>
+    <message>
+        <source>Run an LR range test.</source>
+        <translation>做一次学习率查找。</translation>
+    </message>
+    <message>
+        <source>The LR is ~1/1024 of its start: stop training there.</source>
+        <translation>学习率约为初始值的 1/1024：在那里停止训练。</translation>
+    </message>
+    <message>
+        <source>If validation was still improving before the last cuts, cut later (more patience) or by less.</source>
+        <translation>如果在最后几次衰减之前验证结果仍在改善，就晚些衰减（更大的 patience）或衰减得少些。</translation>
+    </message>
+    <message>
+        <source>Diverging loss</source>
+        <translation>损失发散</translation>
+    </message>
+    <message>
+        <source>Unstable loss</source>
+        <translation>损失不稳定</translation>
+    </message>
+    <message>
+        <source>Exploding gradients</source>
+        <translation>梯度爆炸</translation>
+    </message>
+    <message>
+        <source>Vanishing gradients</source>
+        <translation>梯度消失</translation>
+    </message>
+    <message>
+        <source>Overfitting</source>
+        <translation>过拟合</translation>
+    </message>
+    <message>
+        <source>Underfitting</source>
+        <translation>欠拟合</translation>
+    </message>
+    <message>
+        <source>Loss falling too slowly</source>
+        <translation>损失下降太慢</translation>
+    </message>
+    <message>
+        <source>LR cut to its floor</source>
+        <translation>学习率降到了下限</translation>
+    </message>
+    <message>
+        <source>diverging loss</source>
+        <translation>损失发散</translation>
+    </message>
+    <message>
+        <source>unstable loss</source>
+        <translation>损失不稳定</translation>
+    </message>
+    <message>
+        <source>exploding gradients</source>
+        <translation>梯度爆炸</translation>
+    </message>
+    <message>
+        <source>vanishing gradients</source>
+        <translation>梯度消失</translation>
+    </message>
+    <message>
+        <source>overfitting</source>
+        <translation>过拟合</translation>
+    </message>
+    <message>
+        <source>underfitting</source>
+        <translation>欠拟合</translation>
+    </message>
+    <message>
+        <source>loss falling too slowly</source>
+        <translation>损失下降太慢</translation>
+    </message>
+    <message>
+        <source>lr cut to its floor</source>
+        <translation>学习率降到了下限</translation>
+    </message>
+    <message>
+        <source>Cure the {symptom} seen in {trial}.</source>
+        <translation>解决在{trial}中看到的{symptom}问题。</translation>
+    </message>
+    <message>
+        <source>this trial</source>
+        <translation>这个试验</translation>
+    </message>
+    <message>
+        <source>training loss ended at {f} by step {last}, {end_start:.3g}x its starting value {f2}; it passed twice the start around step {first} and peaked at {f3}</source>
+        <translation>训练损失在 step {last} 时为 {f}，是初始值 {f2} 的 {end_start:.3g} 倍；它在 step {first} 附近超过初始值的两倍，峰值为 {f3}</translation>
+    </message>
+    <message>
+        <source>training loss blew up to {f} around step {first} ({value:.3g}x its starting value {f2}) and never fell below the start again (it ended at {f3})</source>
+        <translation>训练损失在 step {first} 附近暴涨到 {f}（初始值 {f2} 的 {value:.3g} 倍），此后再也没有低于初始值（最终为 {f3}）</translation>
+    </message>
+    <message>
+        <source>training loss rose from {f} around step {first} to {f2} by step {last} (it started at {f3})</source>
+        <translation>训练损失从 step {first} 附近的 {f} 上升到 step {last} 时的 {f2}（初始值为 {f3}）</translation>
+    </message>
+    <message>
+        <source>training stopped: {message}</source>
+        <translation>训练已停止：{message}</translation>
+    </message>
+    <message>
+        <source>the loss became NaN</source>
+        <translation>损失变成了 NaN</translation>
+    </message>
+    <message>
+        <source>Loss diverges: the learning rate is too high, or the gradients explode.</source>
+        <translation>损失发散：学习率太高，或者梯度爆炸。</translation>
+    </message>
+    <message>
+        <source>training loss jumped above its running median by more than {f} on {int} of {len} steps</source>
+        <translation>在 {len} 个 step 中有 {int} 个，训练损失比其滑动中位数高出 {f} 以上</translation>
+    </message>
+    <message>
+        <source>training loss swung up by more than a quarter of its start {int} times</source>
+        <translation>训练损失有 {int} 次向上波动超过初始值的四分之一</translation>
+    </message>
+    <message>
+        <source>{text}, between steps {min} and {max}</source>
+        <translation>{text}，位于 step {min} 到 {max} 之间</translation>
+    </message>
+    <message>
+        <source>Loss swings wildly: LR too high (or momentum too strong).</source>
+        <translation>损失剧烈震荡：学习率太高（或动量太大）。</translation>
+    </message>
+    <message>
+        <source>gradient norm spiked to {f}, over {GRAD_SPIKE:g}x its running median, on {int} step(s) between {min} and {max}</source>
+        <translation>在 step {min} 到 {max} 之间有 {int} 个 step，梯度范数突增到 {f}，超过其滑动中位数的 {GRAD_SPIKE:g} 倍</translation>
+    </message>
+    <message>
+        <source>Gradient norm huge or spiking: exploding gradients.</source>
+        <translation>梯度范数巨大或突增：梯度爆炸。</translation>
+    </message>
+    <message>
+        <source>gradient norm fell to {f} (median of the second half; the first steps had {f2}) while the loss stayed near {f3}</source>
+        <translation>梯度范数降到 {f}（后半段的中位数；最初的 step 为 {f2}），而损失一直停在 {f3} 附近</translation>
+    </message>
+    <message>
+        <source>Gradient norm tiny and no learning: vanishing gradients.</source>
+        <translation>梯度范数极小且学不到东西：梯度消失。</translation>
+    </message>
+    <message>
+        <source>Train loss falls while validation loss rises: overfitting.</source>
+        <translation>训练损失下降而验证损失上升：过拟合。</translation>
+    </message>
+    <message>
+        <source>validation loss was lowest, {f}, at epoch {epoch:.3g} and rose to {f2} by epoch {epoch2:.3g} (+{value:.0f}%)</source>
+        <translation>验证损失在 epoch {epoch:.3g} 时最低，为 {f}，到 epoch {epoch2:.3g} 时升到 {f2}（+{value:.0f}%）</translation>
+    </message>
+    <message>
+        <source>training loss kept falling over the same epochs, from {f} to {f2}</source>
+        <translation>同样这些 epoch 里训练损失持续下降，从 {f} 到 {f2}</translation>
+    </message>
+    <message>
+        <source>steps {first} to {last}</source>
+        <translation>step {first} 到 {last}</translation>
+    </message>
+    <message>
+        <source>kept {value:.0f}% of its starting value {f}</source>
+        <translation>保留了初始值 {f} 的 {value:.0f}%</translation>
+    </message>
+    <message>
+        <source>was still falling at the end</source>
+        <translation>在结束时仍在下降</translation>
+    </message>
+    <message>
+        <source>hardly moved</source>
+        <translation>几乎没有变化</translation>
+    </message>
+    <message>
+        <source>training loss {kept} and {how} ({f} -&gt; {f2} over {span})</source>
+        <translation>训练损失{kept}，并且{how}（{span}：{f} -&gt; {f2}）</translation>
+    </message>
+    <message>
+        <source>Loss very slow to fall: the learning rate is too low (or too high and stuck).</source>
+        <translation>损失下降非常慢：学习率太低（或太高而卡住了）。</translation>
+    </message>
+    <message>
+        <source>training loss {kept} and was flat over the last third ({f} -&gt; {f2} over {span})</source>
+        <translation>训练损失{kept}，并且在最后三分之一几乎持平（{span}：{f} -&gt; {f2}）</translation>
+    </message>
+    <message>
+        <source>Train loss high and flat: underfitting (too little capacity, too much regularisation, or the LR is wrong).</source>
+        <translation>训练损失高且平：欠拟合（容量太小、正则化太强，或学习率不合适）。</translation>
+    </message>
+    <message>
+        <source>reduce-on-plateau cut the learning rate from {f} to {f2} by step {step}, then to its floor, 1/{round} of the start, where training stopped</source>
+        <translation>平台期衰减在 step {step} 前把学习率从 {f} 降到 {f2}，随后降到下限（初始值的 1/{round}），训练在那里停止</translation>
+    </message>
+    <message>
+        <source>learning rate reached {f}, 1/{round} of its peak {f2}, at step {step} and stayed there for {int} step(s)</source>
+        <translation>学习率在 step {step} 达到 {f}，为峰值 {f2} 的 1/{round}，并在那里停留了 {int} 个 step</translation>
+    </message>
+    <message>
+        <source>Reduce-on-plateau cut the LR to its floor: the practice&apos;s signal to stop training.</source>
+        <translation>平台期衰减把学习率降到了下限：按照实践，这是停止训练的信号。</translation>
+    </message>
+    <message>
+        <source>The LR sat at its floor for much of the run: those steps barely move the weights.</source>
+        <translation>学习率在运行的大部分时间停在下限：这些 step 几乎不改变权重。</translation>
+    </message>
+    <message>
+        <source>A lower learning rate keeps the loss from blowing up.</source>
+        <translation>更低的学习率能防止损失爆炸。</translation>
+    </message>
+    <message>
+        <source>The loss falls steadily at 1/10 or 1/100 of the LR; the best validation score is at one of the lower LRs.</source>
+        <translation>学习率为 1/10 或 1/100 时损失平稳下降；最佳验证分数出现在较低的学习率之一。</translation>
+    </message>
+    <message>
+        <source>A lower learning rate calms the swings of the loss.</source>
+        <translation>更低的学习率能平息损失的震荡。</translation>
+    </message>
+    <message>
+        <source>Smoother loss curves and a better validation score at a lower LR.</source>
+        <translation>较低的学习率下损失曲线更平滑，验证分数更好。</translation>
+    </message>
+    <message>
+        <source>A higher learning rate makes the loss fall faster.</source>
+        <translation>更高的学习率让损失下降得更快。</translation>
+    </message>
+    <message>
+        <source>The loss falls several times faster at 3x or 10x the LR.</source>
+        <translation>学习率为 3 倍或 10 倍时，损失下降快好几倍。</translation>
+    </message>
+    <message>
+        <source>More weight decay narrows the gap between training and validation loss.</source>
+        <translation>更大的权重衰减能缩小训练损失与验证损失之间的差距。</translation>
+    </message>
+    <message>
+        <source>Validation loss stops rising; the best validation score improves at the larger weight decay.</source>
+        <translation>验证损失不再上升；较大的权重衰减下最佳验证分数提高。</translation>
+    </message>
+    <message>
+        <source>Clipping the gradient norm removes the spikes without slowing training.</source>
+        <translation>梯度裁剪能去掉突增，而不会减慢训练。</translation>
+    </message>
+    <message>
+        <source>No gradient spikes; the loss falls as smoothly as before or better.</source>
+        <translation>没有梯度突增；损失下降得和以前一样平滑或更好。</translation>
+    </message>
+    <message>
+        <source>Gradients reach the first layers again with a non-saturating activation, batch norm or a better initialisation.</source>
+        <translation>使用不饱和的激活函数、批量归一化或更好的初始化后，梯度能重新到达前面的层。</translation>
+    </message>
+    <message>
+        <source>The gradient norm stays well above zero and the loss falls.</source>
+        <translation>梯度范数保持在明显大于零的水平，损失下降。</translation>
+    </message>
+    <message>
+        <source>More capacity (or less regularisation, or longer training) lowers the training loss.</source>
+        <translation>更大的容量（或更少的正则化，或更长的训练）能降低训练损失。</translation>
+    </message>
+    <message>
+        <source>Training and validation loss both end lower.</source>
+        <translation>训练损失和验证损失最终都更低。</translation>
+    </message>
+    <message>
+        <source>Cutting the LR later (or stopping at the floor) keeps the useful part of the run.</source>
+        <translation>晚些衰减学习率（或在下限处停止）能保留运行中有用的部分。</translation>
+    </message>
+    <message>
+        <source>The same or a better validation score, sooner.</source>
+        <translation>更快得到相同或更好的验证分数。</translation>
+    </message>
+</context>
+<context>
     <name>DiagnosisView</name>
+    <message>
+        <source>training loss per step</source>
+        <translation>每个 step 的训练损失</translation>
+    </message>
+    <message>
+        <source>training loss per evaluation</source>
+        <translation>每次评估的训练损失</translation>
+    </message>
+    <message>
+        <source>validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <source>gradient norm</source>
+        <translation>梯度范数</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>trial #{number} of {experiment}</source>
+        <translation>{experiment} 的试验 #{number}</translation>
+    </message>
+    <message>
+        <source>Select a trial in the table above to see its curves and what they say.</source>
+        <translation>在上方表格中选择一个试验，查看它的曲线以及曲线说明了什么。</translation>
+    </message>
+    <message>
+        <source>This trial has no curves to read: it never trained a step.</source>
+        <translation>这个试验没有可读的曲线：它一个 step 都没有训练过。</translation>
+    </message>
     <message>
         <source>Select a trial in the table to diagnose it.</source>
         <translation>在表格中选择一个试验来诊断它。</translation>
@@ -199,16 +682,66 @@
         <translation>正在诊断…</translation>
     </message>
     <message>
+        <source>Could not diagnose: {error}</source>
+        <translation>无法诊断：{error}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Trial #{number}&lt;/b&gt; ({state}): </source>
+        <translation>&lt;b&gt;试验 #{number}&lt;/b&gt;（{state}）：</translation>
+    </message>
+    <message>
+        <source>no symptom found: the curves look healthy.</source>
+        <translation>没有发现症状：曲线看起来正常。</translation>
+    </message>
+    <message>
+        <source>no curves to read.</source>
+        <translation>没有可读的曲线。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n finding(s), the most urgent first.</source>
+        <translation>
+            <numerusform>%n 个发现，最紧急的在前。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Evidence</source>
+        <translation>依据</translation>
+    </message>
+    <message>
+        <source>Remedies</source>
+        <translation>对策</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Suggested next experiment&lt;/b&gt;: &lt;code&gt;{name}&lt;/code&gt;, {strategy} on &lt;code&gt;{knob}&lt;/code&gt;: {dimensions}.</source>
+        <translation>&lt;b&gt;建议的下一个实验&lt;/b&gt;：&lt;code&gt;{name}&lt;/code&gt;，对 &lt;code&gt;{knob}&lt;/code&gt; 进行 {strategy}：{dimensions}。</translation>
+    </message>
+    <message>
         <source>training loss (smoothed) and validation loss</source>
         <translation>训练损失（平滑）与验证损失</translation>
+    </message>
+    <message>
+        <source>training loss (smoothed)</source>
+        <translation>训练损失（平滑）</translation>
     </message>
     <message>
         <source>step</source>
         <translation>step</translation>
     </message>
     <message>
-        <source>{TITLES}: evidence shaded</source>
-        <translation>{TITLES}：阴影部分为依据</translation>
+        <source>{curve}: evidence shaded</source>
+        <translation>{curve}：阴影部分为依据</translation>
+    </message>
+    <message>
+        <source>training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>smoothed</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>epoch</translation>
     </message>
     <message>
         <source>Added experiment &apos;{name}&apos; ({strategy} on {knob}). Select it and press Run.</source>
@@ -226,6 +759,22 @@
         <translation>筛选，例如 lr、width、batch</translation>
     </message>
     <message>
+        <source>Knob</source>
+        <translation>超参数</translation>
+    </message>
+    <message>
+        <source>Kinds</source>
+        <translation>适用类型</translation>
+    </message>
+    <message>
+        <source>What it does</source>
+        <translation>作用</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
         <source>{path} is already a dimension of this experiment</source>
         <translation>{path} 已经是这个实验的搜索维度</translation>
     </message>
@@ -236,6 +785,34 @@
 </context>
 <context>
     <name>DimensionsEditor</name>
+    <message>
+        <source>Knob</source>
+        <translation>超参数</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Range or choices</source>
+        <translation>范围或可选值</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>对数</translation>
+    </message>
+    <message>
+        <source>Grid values</source>
+        <translation>网格取值</translation>
+    </message>
+    <message>
+        <source>  (values {values})</source>
+        <translation>  （取值 {values}）</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
     <message>
         <source>Add dimension…</source>
         <translation>添加维度…</translation>
@@ -250,7 +827,38 @@
     </message>
 </context>
 <context>
+    <name>Environment</name>
+    <message>
+        <source>{label}: {a} vs {b}</source>
+        <translation>{label}：{a} 对比 {b}</translation>
+    </message>
+    <message>
+        <source>not recorded</source>
+        <translation>未记录</translation>
+    </message>
+</context>
+<context>
     <name>ExperimentEditor</name>
+    <message>
+        <source>until the time limit</source>
+        <translation>直到时间上限</translation>
+    </message>
+    <message>
+        <source>%n trials (of {full}, capped by the budget)</source>
+        <translation>%n 个试验（共 {full} 个，受预算限制）</translation>
+    </message>
+    <message>
+        <source>%n trials</source>
+        <translation>%n 个试验</translation>
+    </message>
+    <message>
+        <source>, each run {repeats}×</source>
+        <translation>，每个运行 {repeats} 次</translation>
+    </message>
+    <message>
+        <source>Grid would run {grid} · one variable at a time {ovat} · this search ({strategy}): {this}</source>
+        <translation>网格搜索将运行 {grid} · 单一变量变化 {ovat} · 本次搜索（{strategy}）：{this}</translation>
+    </message>
     <message>
         <source>Plan</source>
         <translation>计划</translation>
@@ -273,7 +881,24 @@
     </message>
 </context>
 <context>
+    <name>ExperimentLabel</name>
+    <message>
+        <source> Running: &lt;b&gt;{name}&lt;/b&gt; </source>
+        <translation> 正在运行：&lt;b&gt;{name}&lt;/b&gt; </translation>
+    </message>
+    <message>
+        <source> Experiment: &lt;b&gt;{name}&lt;/b&gt; </source>
+        <translation> 实验：&lt;b&gt;{name}&lt;/b&gt; </translation>
+    </message>
+</context>
+<context>
     <name>ExperimentList</name>
+    <message>
+        <source>{strategy}
+Goal: {goal}</source>
+        <translation>{strategy}
+实验目标：{goal}</translation>
+    </message>
     <message>
         <source>Add</source>
         <translation>添加</translation>
@@ -318,6 +943,1507 @@
     </message>
 </context>
 <context>
+    <name>Field</name>
+    <message>
+        <source>Version of the project file format.</source>
+        <translation>项目文件格式的版本。</translation>
+    </message>
+    <message>
+        <source>Identity of the project; keys its default database.</source>
+        <translation>项目的标识；用作其默认数据库的键。</translation>
+    </message>
+    <message>
+        <source>Name of the project.</source>
+        <translation>项目名称。</translation>
+    </message>
+    <message>
+        <source>The baseline every experiment starts from.</source>
+        <translation>每个实验的起点：基准模型（baseline）。</translation>
+    </message>
+    <message>
+        <source>Data set and split.</source>
+        <translation>数据集及其划分。</translation>
+    </message>
+    <message>
+        <source>Where the samples come from.</source>
+        <translation>样本的来源。</translation>
+    </message>
+    <message>
+        <source>A data set that ships with TuneStudio: scikit-learn&apos;s bundled sets (digits as 1x8x8 images, iris, wine, breast cancer, diabetes) or a generated one (moons, spirals, friedman regression).</source>
+        <translation>TuneStudio 自带的数据集：scikit-learn 附带的数据集（digits，作为 1x8x8 图像；iris、wine、breast_cancer、diabetes），或生成的数据集（moons、spirals、friedman 回归）。</translation>
+    </message>
+    <message>
+        <source>Samples to generate (generated sets only).</source>
+        <translation>要生成的样本数（仅生成的数据集）。</translation>
+    </message>
+    <message>
+        <source>Noise of a generated set (generated sets only).</source>
+        <translation>生成数据集的噪声（仅生成的数据集）。</translation>
+    </message>
+    <message>
+        <source>Path of the file; a relative path is relative to the project file&apos;s folder.</source>
+        <translation>文件路径；相对路径相对于项目文件所在的文件夹。</translation>
+    </message>
+    <message>
+        <source>Classification (integer class labels) or regression.</source>
+        <translation>分类（整数类别标签）或回归。</translation>
+    </message>
+    <message>
+        <source>Name of the target column (header row required).</source>
+        <translation>目标列的名称（需要表头行）。</translation>
+    </message>
+    <message>
+        <source>Path of a NumPy .npz file holding arrays X and y; relative to the project file.</source>
+        <translation>包含数组 X 和 y 的 NumPy .npz 文件路径；相对于项目文件。</translation>
+    </message>
+    <message>
+        <source>A Python file of yours; it runs only after you trust it. Relative to the project file.</source>
+        <translation>你自己的 Python 文件；只有在你信任它之后才会运行。相对于项目文件。</translation>
+    </message>
+    <message>
+        <source>Function in the file: load_data() -&gt; (X, y) as NumPy arrays.</source>
+        <translation>文件中的函数：load_data() -&gt; (X, y)，均为 NumPy 数组。</translation>
+    </message>
+    <message>
+        <source>Folder with one subfolder per class holding PNG, JPEG or BMP files; the labels are the subfolder names in sorted order. Relative to the project file.</source>
+        <translation>每个类别一个子文件夹、存放 PNG、JPEG 或 BMP 文件的文件夹；标签是按排序的子文件夹名称。相对于项目文件。</translation>
+    </message>
+    <message>
+        <source>Height and width every image is resized to, in pixels; empty keeps the images&apos; own size (then they must all have the same size).</source>
+        <translation>每张图像缩放到的高度和宽度（像素）；留空则保持图像原始尺寸（此时所有图像必须同样大小）。</translation>
+    </message>
+    <message>
+        <source>Colour channels: 1 converts the images to greyscale, 3 to RGB.</source>
+        <translation>颜色通道：1 把图像转为灰度，3 转为 RGB。</translation>
+    </message>
+    <message>
+        <source>Where the decoded images live while training: &apos;device&apos; keeps them as uint8 tensors on the training device (fastest), &apos;stream&apos; feeds batches through a DataLoader with worker processes and pinned memory, &apos;auto&apos; keeps them on the device when they fit.</source>
+        <translation>训练时解码后的图像放在哪里：device 把它们作为 uint8 张量放在训练设备上（最快），stream 通过带工作进程和锁页内存的 DataLoader 按批送入，auto 在放得下时放在设备上。</translation>
+    </message>
+    <message>
+        <source>A Python file of yours defining make_datasets(split_seed) -&gt; (train, val) or (train, val, test) of torch.utils.data.Dataset; it runs only after you trust it. Relative to the project file.</source>
+        <translation>你自己的 Python 文件，定义 make_datasets(split_seed) -&gt; (train, val) 或 (train, val, test)，均为 torch.utils.data.Dataset；只有在你信任它之后才会运行。相对于项目文件。</translation>
+    </message>
+    <message>
+        <source>Function in the file: make_datasets(split_seed: int) -&gt; (train, val[, test]) Datasets whose items are (input tensor, target) pairs.</source>
+        <translation>文件中的函数：make_datasets(split_seed: int) -&gt; (train, val[, test])，Dataset 的每一项是 (输入张量, 目标) 对。</translation>
+    </message>
+    <message>
+        <source>Number of classes (classification); empty: one more than the largest training label.</source>
+        <translation>类别数（分类）；留空：训练标签最大值加一。</translation>
+    </message>
+    <message>
+        <source>Fraction of the data held out for validation; all tuning decisions use it.</source>
+        <translation>留作验证集的数据比例；所有调参决定都依据它。</translation>
+    </message>
+    <message>
+        <source>Keep the split fixed (same seed) across experiments, or results are not comparable.</source>
+        <translation>在各实验之间保持划分固定（相同的随机种子），否则结果不可比较。</translation>
+    </message>
+    <message>
+        <source>Fraction held out as the test set, evaluated once, on request, for the final model.</source>
+        <translation>留作测试集的比例，只在需要时为最终模型评估一次。</translation>
+    </message>
+    <message>
+        <source>The test set is used once, for the final model, never during tuning.</source>
+        <translation>测试集只用一次，用于最终模型，调参过程中绝不使用。</translation>
+    </message>
+    <message>
+        <source>Seed of the train/validation/test split.</source>
+        <translation>训练集/验证集/测试集划分的随机种子。</translation>
+    </message>
+    <message>
+        <source>Keep class proportions equal across splits (classification only).</source>
+        <translation>在各个划分中保持类别比例一致（仅分类）。</translation>
+    </message>
+    <message>
+        <source>Scale features to zero mean and unit variance, fitted on the training split only (image folders: one mean and standard deviation per colour channel, kept with the trial and applied inside the model).</source>
+        <translation>把特征缩放为零均值、单位方差，只在训练集上拟合（图像文件夹：每个颜色通道一个均值和标准差，随试验保存并在模型内部应用）。</translation>
+    </message>
+    <message>
+        <source>Keep only these class labels (classification only); empty keeps all.</source>
+        <translation>只保留这些类别标签（仅分类）；留空保留全部。</translation>
+    </message>
+    <message>
+        <source>Simplify to go fast: while the model does not learn, keep two classes of ten (80% less data, about 5x faster).</source>
+        <translation>简化问题以求快速：模型还学不会时，十个类别只保留两个（数据少 80%，约快 5 倍）。</translation>
+    </message>
+    <message>
+        <source>Fraction of the samples to use, drawn with the split seed.</source>
+        <translation>使用的样本比例，用划分的随机种子抽取。</translation>
+    </message>
+    <message>
+        <source>Use less data for quick feedback while the setup does not learn at all.</source>
+        <translation>设置还完全学不会时，用更少的数据来获得快速反馈。</translation>
+    </message>
+    <message>
+        <source>Random changes to the training images (image-shaped data only), drawn per sample on the training device; validation and test images are never changed.</source>
+        <translation>对训练图像的随机变换（仅图像形状的数据），在训练设备上对每个样本抽取；验证集和测试集的图像从不改变。</translation>
+    </message>
+    <message>
+        <source>Random crop with padding: pad each side by this many pixels (zeros), then crop a window of the original size at a random place; 0 = off.</source>
+        <translation>带填充的随机裁剪：每边填充这么多像素（零），再在随机位置裁剪出原始尺寸的窗口；0 = 关闭。</translation>
+    </message>
+    <message>
+        <source>For 32x32 images, 4 pixels is the usual choice (about 1/8 of the side).</source>
+        <translation>对 32x32 的图像，通常取 4 像素（约边长的 1/8）。</translation>
+    </message>
+    <message>
+        <source>Mirror half of the images left-right.</source>
+        <translation>把一半的图像左右镜像。</translation>
+    </message>
+    <message>
+        <source>Only where a mirrored image keeps its class (photos: yes; digits, text: no).</source>
+        <translation>只在镜像后类别不变时使用（照片：可以；数字、文字：不行）。</translation>
+    </message>
+    <message>
+        <source>Random rotation up to this many degrees either way; 0 = off.</source>
+        <translation>向任一方向随机旋转，最多这么多度；0 = 关闭。</translation>
+    </message>
+    <message>
+        <source>Overfitting on images: augmentation is often the cheapest regulariser. Too strong a change makes the task harder than it is and the model underfits.</source>
+        <translation>图像上过拟合：数据增强往往是最便宜的正则化手段。变换太强会让任务比实际更难，模型会欠拟合。</translation>
+    </message>
+    <message>
+        <source>Random shift up to this fraction of the width and height either way; 0 = off.</source>
+        <translation>向任一方向随机平移，最多宽和高的这个比例；0 = 关闭。</translation>
+    </message>
+    <message>
+        <source>Random zoom by up to this fraction either way (0.1: 90% to 110%); 0 = off.</source>
+        <translation>向任一方向随机缩放，最多这个比例（0.1：90% 到 110%）；0 = 关闭。</translation>
+    </message>
+    <message>
+        <source>Network architecture.</source>
+        <translation>网络结构。</translation>
+    </message>
+    <message>
+        <source>Units in each hidden layer.</source>
+        <translation>每个隐藏层的单元数。</translation>
+    </message>
+    <message>
+        <source>Capacity: too little underfits, too much overfits and trains slowly.</source>
+        <translation>容量：太小会欠拟合，太大会过拟合且训练慢。</translation>
+    </message>
+    <message>
+        <source>Number of hidden layers.</source>
+        <translation>隐藏层的层数。</translation>
+    </message>
+    <message>
+        <source>Explicit units per hidden layer; when set it replaces width and depth.</source>
+        <translation>逐层指定的隐藏层单元数；设置后取代 width 和 depth。</translation>
+    </message>
+    <message>
+        <source>Non-linearity between layers.</source>
+        <translation>层与层之间的非线性激活函数。</translation>
+    </message>
+    <message>
+        <source>Vanishing gradients: prefer the ReLU family over tanh or sigmoid.</source>
+        <translation>梯度消失：优先使用 ReLU 系列，而不是 tanh 或 sigmoid。</translation>
+    </message>
+    <message>
+        <source>Dropout after each hidden layer.</source>
+        <translation>每个隐藏层之后的 Dropout 率。</translation>
+    </message>
+    <message>
+        <source>Overfitting: raise it. Too much weakens the model.</source>
+        <translation>过拟合：调高它。太高会削弱模型。</translation>
+    </message>
+    <message>
+        <source>Batch normalisation after each hidden layer.</source>
+        <translation>每个隐藏层之后做批量归一化。</translation>
+    </message>
+    <message>
+        <source>Normalises each layer&apos;s input per batch: speeds convergence, mildly regularises.</source>
+        <translation>按批归一化每一层的输入：加快收敛，并有轻微的正则化作用。</translation>
+    </message>
+    <message>
+        <source>How the weights start: &apos;default&apos; keeps PyTorch&apos;s own initialisation.</source>
+        <translation>权重的初始化方式：default 保留 PyTorch 自己的初始化。</translation>
+    </message>
+    <message>
+        <source>Vanishing or exploding gradients: try a better initialisation (Kaiming for ReLU).</source>
+        <translation>梯度消失或梯度爆炸：尝试更好的初始化（ReLU 用 Kaiming）。</translation>
+    </message>
+    <message>
+        <source>Output channels of each convolution block (conv, norm, activation, 2x2 pooling).</source>
+        <translation>每个卷积块的输出通道数（卷积、归一化、激活、2x2 池化）。</translation>
+    </message>
+    <message>
+        <source>Convolution kernel size (odd).</source>
+        <translation>卷积核大小（奇数）。</translation>
+    </message>
+    <message>
+        <source>Units of the fully connected layer before the output.</source>
+        <translation>输出层之前全连接层的单元数。</translation>
+    </message>
+    <message>
+        <source>Dropout before the output layer.</source>
+        <translation>输出层之前的 Dropout 率。</translation>
+    </message>
+    <message>
+        <source>Batch normalisation after each convolution.</source>
+        <translation>每个卷积之后做批量归一化。</translation>
+    </message>
+    <message>
+        <source>A local checkpoint to start from: a state dict saved with torch.save (loaded with weights_only=True, never unpickled) or a .safetensors file; a classifier head of another size is left freshly initialised. Relative to the project file; empty = random weights.</source>
+        <translation>作为起点的本地检查点：用 torch.save 保存的 state dict（以 weights_only=True 加载，从不 unpickle）或 .safetensors 文件；尺寸不同的分类头保持新初始化。相对于项目文件；留空 = 随机权重。</translation>
+    </message>
+    <message>
+        <source>What does not train: none; backbone (only the classifier head learns); all_but_last (the last trainable_blocks blocks and the head learn). Frozen batch norm layers keep their statistics.</source>
+        <translation>哪些部分不训练：none；backbone（只有分类头学习）；all_but_last（最后 trainable_blocks 个块和分类头学习）。冻结的批量归一化层保留其统计量。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning a pretrained model on little data: freeze the backbone first, then unfreeze the last blocks with a lower learning rate.</source>
+        <translation>在少量数据上微调预训练模型：先冻结 backbone，再用更低的学习率解冻最后几个块。</translation>
+    </message>
+    <message>
+        <source>Blocks at the end of the backbone that learn when freeze is all_but_last.</source>
+        <translation>freeze 为 all_but_last 时，backbone 末尾参与学习的块数。</translation>
+    </message>
+    <message>
+        <source>A torchvision architecture, built with random weights (nothing is downloaded) and its classifier head sized to the task&apos;s outputs; grey images are fed to its first convolution directly.</source>
+        <translation>torchvision 的一种网络结构，以随机权重构建（不下载任何东西），分类头按任务的输出设定大小；灰度图像直接送入它的第一个卷积。</translation>
+    </message>
+    <message>
+        <source>Function in the file: build_model(input_shape: tuple[int, ...], n_outputs: int) -&gt; torch.nn.Module.</source>
+        <translation>文件中的函数：build_model(input_shape: tuple[int, ...], n_outputs: int) -&gt; torch.nn.Module。</translation>
+    </message>
+    <message>
+        <source>Optimiser and regularisation.</source>
+        <translation>优化器与正则化。</translation>
+    </message>
+    <message>
+        <source>Initial learning rate (peak after warm-up).</source>
+        <translation>初始学习率（预热之后的峰值）。</translation>
+    </message>
+    <message>
+        <source>Default 0.001. Loss swings up and down or blows up: lower it to 1e-4, even 1e-5. Loss falls very slowly: usually too low, raise it (the LR range test tells which). Too high: unstable; too low: slow. Run an LR range test before a long run.</source>
+        <translation>默认 0.001。损失上下震荡或爆炸：把它降到 1e-4，甚至 1e-5。损失下降很慢：通常是太低了，调高它（学习率查找会告诉你是哪种情况）。太高：不稳定；太低：慢。长时间训练之前先做一次学习率查找。</translation>
+    </message>
+    <message>
+        <source>L2 penalty coefficient: lambda * sum(w^2).</source>
+        <translation>L2 正则化系数：lambda * sum(w^2)。</translation>
+    </message>
+    <message>
+        <source>Default 0.0004. Overfitting: raise it; underfitting: lower it or drop it.</source>
+        <translation>默认 0.0004。过拟合：调高它；欠拟合：调低或去掉它。</translation>
+    </message>
+    <message>
+        <source>L1 penalty coefficient: lambda * sum(|w|), added to the loss.</source>
+        <translation>L1 正则化系数：lambda * sum(|w|)，加到损失上。</translation>
+    </message>
+    <message>
+        <source>Momentum.</source>
+        <translation>动量。</translation>
+    </message>
+    <message>
+        <source>Default 0.9. Strong oscillation in training: lower it.</source>
+        <translation>默认 0.9。训练中震荡强烈：调低它。</translation>
+    </message>
+    <message>
+        <source>Nesterov momentum.</source>
+        <translation>Nesterov 动量。</translation>
+    </message>
+    <message>
+        <source>Decay of the first-moment (momentum) estimate.</source>
+        <translation>一阶矩（动量）估计的衰减率。</translation>
+    </message>
+    <message>
+        <source>Decay of the second-moment estimate.</source>
+        <translation>二阶矩估计的衰减率。</translation>
+    </message>
+    <message>
+        <source>Term added to the denominator for stability.</source>
+        <translation>为数值稳定加到分母上的项。</translation>
+    </message>
+    <message>
+        <source>Smoothing constant of the squared-gradient average.</source>
+        <translation>梯度平方平均的平滑常数。</translation>
+    </message>
+    <message>
+        <source>Learning-rate schedule.</source>
+        <translation>学习率调度。</translation>
+    </message>
+    <message>
+        <source>Epochs over which the LR rises linearly from 0 to its initial value.</source>
+        <translation>学习率从 0 线性升到初始值所用的 epoch 数。</translation>
+    </message>
+    <message>
+        <source>Default 10 epochs. If warm-up shows no benefit, shorten it or remove it.</source>
+        <translation>默认预热周期为 10 个 epoch。如果预热没有带来好处，缩短或去掉它。</translation>
+    </message>
+    <message>
+        <source>Epochs between two cuts: lr0 * gamma^floor(t/s).</source>
+        <translation>两次衰减之间的 epoch 数：lr0 * gamma^floor(t/s)。</translation>
+    </message>
+    <message>
+        <source>Factor applied at each cut.</source>
+        <translation>每次衰减乘上的系数。</translation>
+    </message>
+    <message>
+        <source>Factor per epoch: lr0 * gamma^t.</source>
+        <translation>每个 epoch 的系数：lr0 * gamma^t。</translation>
+    </message>
+    <message>
+        <source>Final LR as a fraction of the initial LR.</source>
+        <translation>最终学习率占初始学习率的比例。</translation>
+    </message>
+    <message>
+        <source>Cosine annealing: large steps early to explore, small steps late to settle.</source>
+        <translation>余弦退火：前期大步探索，后期小步收敛。</translation>
+    </message>
+    <message>
+        <source>Length of the first cosine cycle.</source>
+        <translation>第一个余弦周期的长度。</translation>
+    </message>
+    <message>
+        <source>Each cycle is this many times longer than the one before.</source>
+        <translation>每个周期是前一个周期的多少倍长。</translation>
+    </message>
+    <message>
+        <source>Lowest LR of a cycle as a fraction of the initial LR.</source>
+        <translation>一个周期内最低学习率占初始学习率的比例。</translation>
+    </message>
+    <message>
+        <source>Must stay 0: one-cycle has its own rising phase (pct_start).</source>
+        <translation>必须保持为 0：one-cycle 有自己的上升阶段（pct_start）。</translation>
+    </message>
+    <message>
+        <source>Fraction of training spent raising the LR.</source>
+        <translation>训练中用于提升学习率的比例。</translation>
+    </message>
+    <message>
+        <source>Starting LR = lr / div_factor.</source>
+        <translation>起始学习率 = lr / div_factor。</translation>
+    </message>
+    <message>
+        <source>Final LR = starting LR / final_div_factor.</source>
+        <translation>最终学习率 = 起始学习率 / final_div_factor。</translation>
+    </message>
+    <message>
+        <source>Validation metric watched for a plateau.</source>
+        <translation>用来判断是否进入平台期的验证指标。</translation>
+    </message>
+    <message>
+        <source>Factor applied to the LR when the metric stops improving.</source>
+        <translation>指标不再改善时学习率乘上的系数。</translation>
+    </message>
+    <message>
+        <source>Evaluations without improvement before a cut.</source>
+        <translation>衰减之前允许没有改善的评估次数。</translation>
+    </message>
+    <message>
+        <source>Smallest change that counts as an improvement.</source>
+        <translation>算作改善的最小变化量。</translation>
+    </message>
+    <message>
+        <source>Lowest LR as a fraction of the initial LR.</source>
+        <translation>最低学习率占初始学习率的比例。</translation>
+    </message>
+    <message>
+        <source>Keep LR constant until validation gets worse, then cut; repeat until the LR is 1/1024 of the start, then stop training.</source>
+        <translation>保持学习率不变，直到验证结果变差再衰减；重复，直到学习率为初始值的 1/1024，然后停止训练。</translation>
+    </message>
+    <message>
+        <source>End training once the LR has reached the floor.</source>
+        <translation>学习率降到下限后结束训练。</translation>
+    </message>
+    <message>
+        <source>Training loop.</source>
+        <translation>训练循环。</translation>
+    </message>
+    <message>
+        <source>Passes over the training split.</source>
+        <translation>遍历训练集的轮数。</translation>
+    </message>
+    <message>
+        <source>Samples per optimisation step.</source>
+        <translation>每个优化 step 的样本数。</translation>
+    </message>
+    <message>
+        <source>Typical 32, 64, 128 (powers of 2). Too large runs out of memory; smaller is noisier and slower; larger is faster but may generalise worse. Compare batch sizes by validation accuracy against wall-clock time, not epochs.</source>
+        <translation>常用 32、64、128（2 的幂）。太大会耗尽显存；较小噪声更大、更慢；较大更快但泛化能力可能更差。比较批大小时看验证准确率与实际耗时的关系，而不是 epoch 数。</translation>
+    </message>
+    <message>
+        <source>Loss: cross-entropy for classification, MSE for regression (&apos;auto&apos; picks).</source>
+        <translation>损失函数：分类用交叉熵损失，回归用均方误差（MSE）（auto 自动选择）。</translation>
+    </message>
+    <message>
+        <source>Label smoothing of the cross-entropy loss.</source>
+        <translation>交叉熵损失的标签平滑。</translation>
+    </message>
+    <message>
+        <source>Clip the global gradient norm to this value; empty = no clipping.</source>
+        <translation>把全局梯度范数裁剪到这个值；留空 = 不裁剪。</translation>
+    </message>
+    <message>
+        <source>The cure for exploding gradients.</source>
+        <translation>治疗梯度爆炸的办法。</translation>
+    </message>
+    <message>
+        <source>Automatic mixed precision (CUDA only).</source>
+        <translation>自动混合精度（仅 CUDA）。</translation>
+    </message>
+    <message>
+        <source>Where to train: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps.</source>
+        <translation>在哪里训练：auto（依次尝试 CUDA、MPS、CPU）、cpu、cuda、cuda:N 或 mps。</translation>
+    </message>
+    <message>
+        <source>Seed of weights and batch order; the same seed gives the same run.</source>
+        <translation>权重和批次顺序的随机种子；相同的种子得到相同的运行。</translation>
+    </message>
+    <message>
+        <source>Use deterministic algorithms only (slower on a GPU, reproducible).</source>
+        <translation>只使用确定性算法（在 GPU 上更慢，但可复现）。</translation>
+    </message>
+    <message>
+        <source>Worker processes of the DataLoader that feeds a python_dataset or a streamed image folder; 0 loads in the training thread.</source>
+        <translation>为 python_dataset 或流式图像文件夹供数的 DataLoader 的工作进程数；0 表示在训练线程中加载。</translation>
+    </message>
+    <message>
+        <source>Raise it (2-8) when the GPU waits for data; each worker costs a process and memory.</source>
+        <translation>GPU 在等数据时调高它（2-8）；每个工作进程都占用一个进程和内存。</translation>
+    </message>
+    <message>
+        <source>Early stopping.</source>
+        <translation>早停。</translation>
+    </message>
+    <message>
+        <source>Stop when the monitored metric stops improving.</source>
+        <translation>监控的指标不再改善时停止。</translation>
+    </message>
+    <message>
+        <source>Metric watched for improvement.</source>
+        <translation>监控是否改善的指标。</translation>
+    </message>
+    <message>
+        <source>Whether lower or higher is better; &apos;auto&apos; knows it from the metric.</source>
+        <translation>越低越好还是越高越好；auto 根据指标自动判断。</translation>
+    </message>
+    <message>
+        <source>Evaluations without improvement before stopping.</source>
+        <translation>停止之前允许没有改善的评估次数。</translation>
+    </message>
+    <message>
+        <source>The validation metric wiggles: give it a few evaluations of patience.</source>
+        <translation>验证指标会波动：给它几次评估的耐心。</translation>
+    </message>
+    <message>
+        <source>Stop as soon as the metric reaches this value; empty = no target.</source>
+        <translation>指标一达到这个值就停止；留空 = 没有目标值。</translation>
+    </message>
+    <message>
+        <source>A target adds a threshold to choose; patience alone is often enough.</source>
+        <translation>目标值又多了一个要选的阈值；通常只用 patience 就够了。</translation>
+    </message>
+    <message>
+        <source>Evaluation cadence.</source>
+        <translation>评估频率。</translation>
+    </message>
+    <message>
+        <source>Evaluate on the validation split every N units.</source>
+        <translation>每 N 个单位在验证集上评估一次。</translation>
+    </message>
+    <message>
+        <source>Evaluate more often while you simplify to go fast.</source>
+        <translation>简化问题以求快速时，评估得更频繁些。</translation>
+    </message>
+    <message>
+        <source>Unit of &apos;every&apos;.</source>
+        <translation>every 的单位。</translation>
+    </message>
+    <message>
+        <source>k for k-fold cross-validation of a config.</source>
+        <translation>对一个配置做 k 折交叉验证的 k。</translation>
+    </message>
+    <message>
+        <source>Your own training program, run instead of the built-in training (the sections above are then unused); empty = the built-in training.</source>
+        <translation>你自己的训练程序，代替内置训练运行（此时上面的各部分不再使用）；留空 = 内置训练。</translation>
+    </message>
+    <message>
+        <source>The command that trains, e.g. &apos;python train.py --epochs 20&apos; (python is the Python TuneStudio runs on), or a Python function &apos;module:function&apos; called with the parameters as keyword arguments.</source>
+        <translation>进行训练的命令，例如 python train.py --epochs 20（python 即运行 TuneStudio 的 Python），或一个以超参数为关键字参数调用的 Python 函数 module:function。</translation>
+    </message>
+    <message>
+        <source>Folder the program runs in, relative to the project file&apos;s folder; empty = the project file&apos;s folder.</source>
+        <translation>程序运行所在的文件夹，相对于项目文件所在的文件夹；留空 = 项目文件所在的文件夹。</translation>
+    </message>
+    <message>
+        <source>Environment variables set for the program.</source>
+        <translation>为程序设置的环境变量。</translation>
+    </message>
+    <message>
+        <source>The program&apos;s named parameters.</source>
+        <translation>程序的具名参数。</translation>
+    </message>
+    <message>
+        <source>How a trial&apos;s values reach the program: command-line flags (--lr 0.003), key=value overrides (Hydra style: lr=0.003), environment variables (LR=0.003), or a JSON file whose path is passed (json_flag).</source>
+        <translation>试验的取值如何传给程序：命令行参数（--lr 0.003）、key=value 覆盖（Hydra 风格：lr=0.003）、环境变量（LR=0.003），或传入路径的 JSON 文件（json_flag）。</translation>
+    </message>
+    <message>
+        <source>How a flag is made from a parameter&apos;s name: batch_size -&gt; --batch-size (dashes) or --batch_size (underscores). A parameter&apos;s own &apos;flag&apos; wins.</source>
+        <translation>如何由参数名生成命令行参数：batch_size -&gt; --batch-size（连字符）或 --batch_size（下划线）。参数自己的 flag 优先。</translation>
+    </message>
+    <message>
+        <source>A bool parameter as a switch (--amp when true, nothing when false, as argparse&apos;s store_true reads it) or with a value (--amp true).</source>
+        <translation>布尔参数作为开关（为真时传 --amp，为假时不传，与 argparse 的 store_true 一致）或带值（--amp true）。</translation>
+    </message>
+    <message>
+        <source>Prefix of the environment variables when values are passed as such: with &apos;TRAIN_&apos;, lr becomes TRAIN_LR.</source>
+        <translation>以环境变量传值时变量名的前缀：前缀为 TRAIN_ 时，lr 变成 TRAIN_LR。</translation>
+    </message>
+    <message>
+        <source>With pass_values json_file: the flag that gives the file&apos;s path (empty: only the TUNESTUDIO_PARAMS_FILE environment variable names it).</source>
+        <translation>pass_values 为 json_file 时：给出文件路径的命令行参数（留空：只由环境变量 TUNESTUDIO_PARAMS_FILE 给出）。</translation>
+    </message>
+    <message>
+        <source>Regular expression that finds metrics in a printed line: with groups &apos;key&apos; and &apos;value&apos; each match is one metric; otherwise each named group is a metric of that name. Empty = key=value and key: value pairs (epoch 3 train_loss=0.41 val_acc=0.93).</source>
+        <translation>在打印的行中查找指标的正则表达式：含 key 和 value 分组时，每个匹配是一个指标；否则每个命名分组是同名的指标。留空 = key=value 和 key: value 对（epoch 3 train_loss=0.41 val_acc=0.93）。</translation>
+    </message>
+    <message>
+        <source>Seconds one trial may run before it is stopped and fails; empty = no limit.</source>
+        <translation>一个试验在被停止并判为失败之前可运行的秒数；留空 = 不限。</translation>
+    </message>
+    <message>
+        <source>Seconds a stopped program gets after an interrupt (Ctrl+C), and again after a terminate signal, before it is killed.</source>
+        <translation>被停止的程序在中断（Ctrl+C）之后、以及收到终止信号之后，各有多少秒的宽限，然后被强制结束。</translation>
+    </message>
+    <message>
+        <source>The parameter that takes the run&apos;s seed (repeats over seeds add 0, 1, ... to it); empty = none.</source>
+        <translation>接收本次运行随机种子的参数（多个随机种子的重复运行依次加 0、1、...）；留空 = 无。</translation>
+    </message>
+    <message>
+        <source>Name of the parameter (a Python identifier, e.g. batch_size); a search dimension names it params.NAME.</source>
+        <translation>参数名称（Python 标识符，例如 batch_size）；搜索维度中写作 params.NAME。</translation>
+    </message>
+    <message>
+        <source>Type of its value.</source>
+        <translation>取值的类型。</translation>
+    </message>
+    <message>
+        <source>Value a trial passes when no dimension varies it.</source>
+        <translation>没有维度改变它时试验传入的值。</translation>
+    </message>
+    <message>
+        <source>The only values it accepts; empty = any.</source>
+        <translation>它接受的所有取值；留空 = 任意。</translation>
+    </message>
+    <message>
+        <source>Its flag exactly as the program spells it (e.g. -lr); empty = made from the name by the program&apos;s flag style.</source>
+        <translation>程序中该参数的原样写法（例如 -lr）；留空 = 按程序的 flag 风格由名称生成。</translation>
+    </message>
+    <message>
+        <source>Values of the program&apos;s parameters that differ from their defaults (a trial&apos;s sampled values land here).</source>
+        <translation>与默认值不同的程序参数取值（试验采样的取值写在这里）。</translation>
+    </message>
+    <message>
+        <source>Experiments, in the order they were created.</source>
+        <translation>实验，按创建顺序排列。</translation>
+    </message>
+    <message>
+        <source>SQLAlchemy URL of the trial history; empty = a local SQLite file in the data dir.</source>
+        <translation>试验历史记录的 SQLAlchemy URL；留空 = 数据目录中的本地 SQLite 文件。</translation>
+    </message>
+    <message>
+        <source>Free notes.</source>
+        <translation>自由备注。</translation>
+    </message>
+    <message>
+        <source>Trial checkpoints: what is kept, and how often.</source>
+        <translation>试验检查点：保留什么，多久保存一次。</translation>
+    </message>
+    <message>
+        <source>Keep each trial&apos;s best model as a checkpoint and resume an interrupted trial from its last checkpoint.</source>
+        <translation>把每个试验的最佳模型保存为检查点，并从最后的检查点恢复被中断的试验。</translation>
+    </message>
+    <message>
+        <source>Keep it on: the confusion matrix, the test split and model export use the stored checkpoint instead of training the trial again.</source>
+        <translation>保持开启：混淆矩阵、测试集评估和模型导出都使用保存的检查点，而不必重新训练试验。</translation>
+    </message>
+    <message>
+        <source>Checkpoints kept per experiment: those of the N best complete trials (by the objective); running and interrupted trials always keep theirs, pruned, diverged and failed ones none. 0 keeps none.</source>
+        <translation>每个实验保留的检查点：目标值最好的 N 个已完成试验的检查点；正在运行和被中断的试验总是保留，被剪枝、发散和失败的试验不保留。0 表示都不保留。</translation>
+    </message>
+    <message>
+        <source>Save a resume checkpoint every N epochs, at most every min_interval_s seconds. A trial stopped cleanly (Ctrl+C, Stop, closing the app) goes on from its last such epoch; a killed process loses at most the training since its last written checkpoint: N epochs, or min_interval_s seconds when that is longer.</source>
+        <translation>每 N 个 epoch 保存一次用于恢复的检查点，但最多每 min_interval_s 秒一次。正常停止的试验（Ctrl+C、停止、关闭应用）从最后这样的 epoch 继续；被强制结束的进程最多损失自上次写入检查点以来的训练：N 个 epoch，或在更长时为 min_interval_s 秒。</translation>
+    </message>
+    <message>
+        <source>Seconds between two resume checkpoint files at least: with epochs of milliseconds, writing one every epoch would cost more time than a crash could lose. Epochs longer than this are checkpointed every every_epochs epochs as set; 0 writes every every_epochs epochs however short.</source>
+        <translation>两个恢复检查点文件之间至少间隔的秒数：epoch 只有几毫秒时，每个 epoch 写一次比崩溃可能损失的时间还多。比这更长的 epoch 按设定每 every_epochs 个 epoch 保存；0 表示无论多短都每 every_epochs 个 epoch 写一次。</translation>
+    </message>
+    <message>
+        <source>Lower it only when a killed run must lose less than this many seconds of training; a clean stop (Ctrl+C, Stop) keeps its last whole epoch either way.</source>
+        <translation>只有当被强制结束的运行必须损失少于这么多秒的训练时才调低它；正常停止（Ctrl+C、停止）无论如何都保留最后一个完整的 epoch。</translation>
+    </message>
+    <message>
+        <source>Unique name of the experiment within the project.</source>
+        <translation>实验在项目内唯一的名称。</translation>
+    </message>
+    <message>
+        <source>What is being optimised (accuracy, compute, a new technique).</source>
+        <translation>要优化的是什么（准确率、计算量、一种新技术）。</translation>
+    </message>
+    <message>
+        <source>State the goal first.</source>
+        <translation>先写下实验目标。</translation>
+    </message>
+    <message>
+        <source>What you expect to happen and why, e.g. &apos;a wider network raises validation accuracy&apos;.</source>
+        <translation>你预计会发生什么以及为什么，例如“更宽的网络提高验证准确率”。</translation>
+    </message>
+    <message>
+        <source>The result you expect, written before running.</source>
+        <translation>你期望的结果，在运行之前写下。</translation>
+    </message>
+    <message>
+        <source>What happened and why, written after the run.</source>
+        <translation>发生了什么以及为什么，在运行之后写下。</translation>
+    </message>
+    <message>
+        <source>Reflect: which knob moved the result most? Did the result match the expectation, and why?</source>
+        <translation>复盘：哪个超参数对结果影响最大？结果是否符合期望，为什么？</translation>
+    </message>
+    <message>
+        <source>The search itself.</source>
+        <translation>搜索本身。</translation>
+    </message>
+    <message>
+        <source>The knobs this experiment varies.</source>
+        <translation>这个实验改变的超参数。</translation>
+    </message>
+    <message>
+        <source>How values are picked.</source>
+        <translation>如何选取取值。</translation>
+    </message>
+    <message>
+        <source>One-variable-at-a-time isolates each knob; grid is exhaustive and grows exponentially; random covers large spaces better for the same budget; Bayesian uses past results and is best when each trial is expensive.</source>
+        <translation>单一变量变化（控制变量法）把每个超参数分开考察；网格搜索穷举所有组合，数量呈指数增长；相同预算下随机搜索更好地覆盖大空间；贝叶斯优化利用过去的结果，在每个试验代价高昂时最好。</translation>
+    </message>
+    <message>
+        <source>When the search stops.</source>
+        <translation>搜索何时停止。</translation>
+    </message>
+    <message>
+        <source>Trials to run; empty = no limit (grid and one-variable-at-a-time stop when every value was tried).</source>
+        <translation>要运行的试验数；留空 = 不限（网格搜索和单一变量变化在所有取值都试过后停止）。</translation>
+    </message>
+    <message>
+        <source>Wall-clock limit of one run of the experiment, in seconds; empty = none.</source>
+        <translation>实验一次运行的实际耗时上限，单位秒；留空 = 无。</translation>
+    </message>
+    <message>
+        <source>Rules that stop the whole search early: a target, no improvement in N trials, a deadline, a cost in trial-hours.</source>
+        <translation>提前停止整个搜索的规则：目标值、连续 N 个试验没有改善、截止时间、以试验小时计的代价。</translation>
+    </message>
+    <message>
+        <source>Stop once the best objective reaches this value (at least it when maximised, at most it when minimised); empty = no target.</source>
+        <translation>最佳目标值达到这个值时停止（最大化时不低于它，最小化时不高于它）；留空 = 没有目标值。</translation>
+    </message>
+    <message>
+        <source>Stop after this many finished trials in a row that did not improve the best beyond the threshold (min_delta, and the noise when beyond_noise); empty = never.</source>
+        <translation>连续这么多个已结束的试验都没有使最佳值的改善超过阈值（min_delta，beyond_noise 时还要超出噪声）后停止；留空 = 从不。</translation>
+    </message>
+    <message>
+        <source>The least gain over the best objective that counts as an improvement.</source>
+        <translation>相对最佳目标值算作改善的最小增益。</translation>
+    </message>
+    <message>
+        <source>An improvement must also exceed the spread between seeds (the pooled standard deviation of the trials run with several seeds); while no trial was repeated, only min_delta applies.</source>
+        <translation>改善还必须超出随机种子之间的离散程度（用多个随机种子运行的试验的合并标准差）；还没有重复运行的试验时，只看 min_delta。</translation>
+    </message>
+    <message>
+        <source>Stop starting trials at this local date and time, ISO 8601 (e.g. 2026-12-05T18:00); empty = none.</source>
+        <translation>在这个本地日期和时间停止启动新试验，ISO 8601 格式（例如 2026-12-05T18:00）；留空 = 无。</translation>
+    </message>
+    <message>
+        <source>Stop once this many seconds have passed since the experiment&apos;s first trial started, over all its runs; empty = none (budget.timeout_s limits one run).</source>
+        <translation>从实验的第一个试验开始、跨所有运行累计经过这么多秒后停止；留空 = 无（budget.timeout_s 限制的是一次运行）。</translation>
+    </message>
+    <message>
+        <source>Stop once the experiment&apos;s trials together trained this many hours (every run and worker: a cost budget); empty = no limit.</source>
+        <translation>实验的所有试验合计训练了这么多小时后停止（所有运行和工作进程：一个代价预算）；留空 = 不限。</translation>
+    </message>
+    <message>
+        <source>Early termination of poor trials.</source>
+        <translation>提前终止表现差的试验。</translation>
+    </message>
+    <message>
+        <source>Stops unpromising trials early, from their validation curves.</source>
+        <translation>根据验证曲线提前停止没有希望的试验。</translation>
+    </message>
+    <message>
+        <source>Trials that always run to the end before pruning starts.</source>
+        <translation>剪枝开始之前总是运行到底的试验数。</translation>
+    </message>
+    <message>
+        <source>Evaluations of a trial before it may be pruned.</source>
+        <translation>试验可以被剪枝之前的评估次数。</translation>
+    </message>
+    <message>
+        <source>What the search optimises.</source>
+        <translation>搜索优化的目标。</translation>
+    </message>
+    <message>
+        <source>Validation metric the search optimises; with a program baseline, the name of a metric it prints or reports (e.g. val_acc).</source>
+        <translation>搜索优化的验证指标；基准模型是程序时，是它打印或报告的指标名称（例如 val_acc）。</translation>
+    </message>
+    <message>
+        <source>&apos;auto&apos; maximises accuracy and R2, minimises losses and errors (a program&apos;s metric: maximised when its name ends in acc, accuracy, f1, auc, iou, score...).</source>
+        <translation>auto 最大化准确率和 R2，最小化损失和误差（程序的指标：名称以 acc、accuracy、f1、auc、iou、score 等结尾时最大化）。</translation>
+    </message>
+    <message>
+        <source>An optional second objective (training time, minimised): the search then finds a Pareto front instead of a single best trial.</source>
+        <translation>可选的第二个目标（训练时间，最小化）：此时搜索找出帕累托前沿，而不是单个最佳试验。</translation>
+    </message>
+    <message>
+        <source>Runs per trial with seeds seed, seed+1, ...; the objective is their mean.</source>
+        <translation>每个试验用随机种子 seed、seed+1、... 运行的次数；目标值取它们的均值。</translation>
+    </message>
+    <message>
+        <source>Seed of the sampler; empty = random.</source>
+        <translation>采样器的随机种子；留空 = 随机。</translation>
+    </message>
+    <message>
+        <source>Train several trials at once as one fused model: &apos;auto&apos; sizes the groups from a short device probe (at most fuse_trials), &apos;fixed&apos; uses fuse_trials, &apos;off&apos; trains one trial at a time.</source>
+        <translation>把多个试验作为一个融合模型同时训练：auto 根据对设备的简短探测确定组的大小（最多 fuse_trials），fixed 使用 fuse_trials，off 一次训练一个试验。</translation>
+    </message>
+    <message>
+        <source>Trials that differ only in numbers (learning rate, weight decay, schedule, seed, hidden widths) train together, each exactly as it would alone; many small trials then finish several times sooner.</source>
+        <translation>只在数值上不同的试验（学习率、权重衰减、学习率调度、随机种子、隐藏层宽度）一起训练，每个都与单独训练时完全一样；许多小试验因此能快好几倍完成。</translation>
+    </message>
+    <message>
+        <source>Most trials in one fused group.</source>
+        <translation>一个融合组中最多的试验数。</translation>
+    </message>
+    <message>
+        <source>Dotted path of the knob in the run config.</source>
+        <translation>该超参数在运行配置中的点分路径。</translation>
+    </message>
+    <message>
+        <source>Sample on a log scale (learning rates, weight decay, widths).</source>
+        <translation>在对数刻度上采样（学习率、权重衰减、宽度）。</translation>
+    </message>
+    <message>
+        <source>Values tried by grid and one-variable-at-a-time when &apos;values&apos; is empty.</source>
+        <translation>values 为空时，网格搜索和单一变量变化尝试的取值个数。</translation>
+    </message>
+    <message>
+        <source>Lowest value.</source>
+        <translation>最小值。</translation>
+    </message>
+    <message>
+        <source>Highest value.</source>
+        <translation>最大值。</translation>
+    </message>
+    <message>
+        <source>Discretisation step; empty = continuous.</source>
+        <translation>离散化步长；留空 = 连续。</translation>
+    </message>
+    <message>
+        <source>Explicit values for grid and one-variable-at-a-time (within low..high).</source>
+        <translation>网格搜索和单一变量变化使用的明确取值（在 low..high 之内）。</translation>
+    </message>
+    <message>
+        <source>Step between values.</source>
+        <translation>取值之间的步长。</translation>
+    </message>
+    <message>
+        <source>Values to choose from.</source>
+        <translation>可供选择的取值。</translation>
+    </message>
+</context>
+<context>
+    <name>FieldHelp</name>
+    <message>
+        <source>{description}
+
+Advice: {advice}</source>
+        <translation>{description}
+
+建议：{advice}</translation>
+    </message>
+</context>
+<context>
+    <name>FieldLabel</name>
+    <message>
+        <source>Schema version</source>
+        <translation>格式版本</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Baseline</source>
+        <translation>基准模型</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Builtin</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <source>Number of samples</source>
+        <translation>样本数</translation>
+    </message>
+    <message>
+        <source>Noise</source>
+        <translation>噪声</translation>
+    </message>
+    <message>
+        <source>CSV</source>
+        <translation>CSV</translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标列</translation>
+    </message>
+    <message>
+        <source>NPZ</source>
+        <translation>NPZ</translation>
+    </message>
+    <message>
+        <source>Python</source>
+        <translation>Python</translation>
+    </message>
+    <message>
+        <source>Function</source>
+        <translation>函数</translation>
+    </message>
+    <message>
+        <source>Image folder</source>
+        <translation>图像文件夹</translation>
+    </message>
+    <message>
+        <source>Image size</source>
+        <translation>图像尺寸</translation>
+    </message>
+    <message>
+        <source>Channels</source>
+        <translation>通道数</translation>
+    </message>
+    <message>
+        <source>Loading</source>
+        <translation>加载方式</translation>
+    </message>
+    <message>
+        <source>Python dataset</source>
+        <translation>Python 数据集</translation>
+    </message>
+    <message>
+        <source>Number of classes</source>
+        <translation>类别数</translation>
+    </message>
+    <message>
+        <source>Validation fraction</source>
+        <translation>验证集比例</translation>
+    </message>
+    <message>
+        <source>Test fraction</source>
+        <translation>测试集比例</translation>
+    </message>
+    <message>
+        <source>Split seed</source>
+        <translation>划分随机种子</translation>
+    </message>
+    <message>
+        <source>Stratified</source>
+        <translation>分层划分</translation>
+    </message>
+    <message>
+        <source>Standardize</source>
+        <translation>标准化</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Fraction</source>
+        <translation>比例</translation>
+    </message>
+    <message>
+        <source>Augment</source>
+        <translation>数据增强</translation>
+    </message>
+    <message>
+        <source>Crop padding</source>
+        <translation>裁剪填充</translation>
+    </message>
+    <message>
+        <source>Horizontal flip</source>
+        <translation>水平翻转</translation>
+    </message>
+    <message>
+        <source>Rotation</source>
+        <translation>旋转</translation>
+    </message>
+    <message>
+        <source>Translate</source>
+        <translation>平移</translation>
+    </message>
+    <message>
+        <source>Scale</source>
+        <translation>缩放</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>MLP</source>
+        <translation>MLP</translation>
+    </message>
+    <message>
+        <source>Width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>Depth</source>
+        <translation>深度</translation>
+    </message>
+    <message>
+        <source>Hidden sizes</source>
+        <translation>隐藏层大小</translation>
+    </message>
+    <message>
+        <source>Activation</source>
+        <translation>激活函数</translation>
+    </message>
+    <message>
+        <source>Dropout</source>
+        <translation>Dropout 率</translation>
+    </message>
+    <message>
+        <source>Batch norm</source>
+        <translation>批量归一化</translation>
+    </message>
+    <message>
+        <source>Init</source>
+        <translation>初始化</translation>
+    </message>
+    <message>
+        <source>CNN</source>
+        <translation>CNN</translation>
+    </message>
+    <message>
+        <source>Kernel size</source>
+        <translation>卷积核大小</translation>
+    </message>
+    <message>
+        <source>Hidden</source>
+        <translation>隐藏单元</translation>
+    </message>
+    <message>
+        <source>Torchvision</source>
+        <translation>Torchvision</translation>
+    </message>
+    <message>
+        <source>Weights path</source>
+        <translation>权重路径</translation>
+    </message>
+    <message>
+        <source>Freeze</source>
+        <translation>冻结</translation>
+    </message>
+    <message>
+        <source>Trainable blocks</source>
+        <translation>可训练块数</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>SGD</source>
+        <translation>SGD</translation>
+    </message>
+    <message>
+        <source>LR</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Weight decay</source>
+        <translation>权重衰减</translation>
+    </message>
+    <message>
+        <source>L1</source>
+        <translation>L1 正则化</translation>
+    </message>
+    <message>
+        <source>Momentum</source>
+        <translation>动量</translation>
+    </message>
+    <message>
+        <source>Nesterov</source>
+        <translation>Nesterov</translation>
+    </message>
+    <message>
+        <source>Adam</source>
+        <translation>Adam</translation>
+    </message>
+    <message>
+        <source>Beta1</source>
+        <translation>Beta1</translation>
+    </message>
+    <message>
+        <source>Beta2</source>
+        <translation>Beta2</translation>
+    </message>
+    <message>
+        <source>Epsilon</source>
+        <translation>Epsilon</translation>
+    </message>
+    <message>
+        <source>AdamW</source>
+        <translation>AdamW</translation>
+    </message>
+    <message>
+        <source>RMSprop</source>
+        <translation>RMSprop</translation>
+    </message>
+    <message>
+        <source>Alpha</source>
+        <translation>Alpha</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>Constant</source>
+        <translation>恒定</translation>
+    </message>
+    <message>
+        <source>Warmup epochs</source>
+        <translation>预热周期</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>阶梯衰减</translation>
+    </message>
+    <message>
+        <source>Step epochs</source>
+        <translation>衰减间隔 epoch</translation>
+    </message>
+    <message>
+        <source>Gamma</source>
+        <translation>Gamma</translation>
+    </message>
+    <message>
+        <source>Exponential</source>
+        <translation>指数衰减</translation>
+    </message>
+    <message>
+        <source>Cosine</source>
+        <translation>余弦退火</translation>
+    </message>
+    <message>
+        <source>Min LR fraction</source>
+        <translation>最低学习率比例</translation>
+    </message>
+    <message>
+        <source>Cosine restarts</source>
+        <translation>带重启的余弦退火</translation>
+    </message>
+    <message>
+        <source>Cycle epochs</source>
+        <translation>周期 epoch 数</translation>
+    </message>
+    <message>
+        <source>Cycle Multiplier</source>
+        <translation>周期倍数</translation>
+    </message>
+    <message>
+        <source>One cycle</source>
+        <translation>One cycle</translation>
+    </message>
+    <message>
+        <source>Fraction start</source>
+        <translation>上升阶段比例</translation>
+    </message>
+    <message>
+        <source>Division factor</source>
+        <translation>起始除数</translation>
+    </message>
+    <message>
+        <source>Final Division factor</source>
+        <translation>最终除数</translation>
+    </message>
+    <message>
+        <source>Plateau</source>
+        <translation>平台期衰减</translation>
+    </message>
+    <message>
+        <source>Monitor</source>
+        <translation>监控指标</translation>
+    </message>
+    <message>
+        <source>Factor</source>
+        <translation>系数</translation>
+    </message>
+    <message>
+        <source>Patience</source>
+        <translation>耐心（patience）</translation>
+    </message>
+    <message>
+        <source>Min delta</source>
+        <translation>最小改善量</translation>
+    </message>
+    <message>
+        <source>Floor fraction</source>
+        <translation>下限比例</translation>
+    </message>
+    <message>
+        <source>Stop at floor</source>
+        <translation>到下限时停止</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>Epoch 数</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失函数</translation>
+    </message>
+    <message>
+        <source>Label smoothing</source>
+        <translation>标签平滑</translation>
+    </message>
+    <message>
+        <source>Grad clip norm</source>
+        <translation>梯度裁剪范数</translation>
+    </message>
+    <message>
+        <source>Mixed precision</source>
+        <translation>混合精度</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Deterministic</source>
+        <translation>确定性</translation>
+    </message>
+    <message>
+        <source>Num workers</source>
+        <translation>工作进程数</translation>
+    </message>
+    <message>
+        <source>Early stopping</source>
+        <translation>早停</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <source>Every</source>
+        <translation>每隔</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>K-fold</source>
+        <translation>k 折</translation>
+    </message>
+    <message>
+        <source>Program</source>
+        <translation>程序</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <source>Working folder</source>
+        <translation>工作文件夹</translation>
+    </message>
+    <message>
+        <source>JSON flag</source>
+        <translation>JSON 参数</translation>
+    </message>
+    <message>
+        <source>Env</source>
+        <translation>环境变量</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Pass values</source>
+        <translation>传值方式</translation>
+    </message>
+    <message>
+        <source>Flag style</source>
+        <translation>参数风格</translation>
+    </message>
+    <message>
+        <source>Bool flags</source>
+        <translation>布尔参数</translation>
+    </message>
+    <message>
+        <source>Env prefix</source>
+        <translation>环境变量前缀</translation>
+    </message>
+    <message>
+        <source>Metric pattern</source>
+        <translation>指标模式</translation>
+    </message>
+    <message>
+        <source>Timeout (s)</source>
+        <translation>超时（s）</translation>
+    </message>
+    <message>
+        <source>Grace (s)</source>
+        <translation>宽限（s）</translation>
+    </message>
+    <message>
+        <source>Seed parameter</source>
+        <translation>随机种子参数</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>默认值</translation>
+    </message>
+    <message>
+        <source>Choices</source>
+        <translation>可选值</translation>
+    </message>
+    <message>
+        <source>Flag</source>
+        <translation>命令行参数</translation>
+    </message>
+    <message>
+        <source>Params</source>
+        <translation>参数值</translation>
+    </message>
+    <message>
+        <source>Experiments</source>
+        <translation>实验</translation>
+    </message>
+    <message>
+        <source>Storage URL</source>
+        <translation>存储 URL</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Checkpoints</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>Keep best</source>
+        <translation>保留最佳</translation>
+    </message>
+    <message>
+        <source>Every epochs</source>
+        <translation>每隔 epoch 数</translation>
+    </message>
+    <message>
+        <source>Min interval (s)</source>
+        <translation>最小间隔（s）</translation>
+    </message>
+    <message>
+        <source>Goal</source>
+        <translation>实验目标</translation>
+    </message>
+    <message>
+        <source>Hypothesis</source>
+        <translation>假设</translation>
+    </message>
+    <message>
+        <source>Expected result</source>
+        <translation>期望结果</translation>
+    </message>
+    <message>
+        <source>Conclusion</source>
+        <translation>复盘</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Dimensions</source>
+        <translation>维度</translation>
+    </message>
+    <message>
+        <source>Strategy</source>
+        <translation>搜索策略</translation>
+    </message>
+    <message>
+        <source>Budget</source>
+        <translation>预算</translation>
+    </message>
+    <message>
+        <source>Trials</source>
+        <translation>试验数</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止规则</translation>
+    </message>
+    <message>
+        <source>Beyond noise</source>
+        <translation>超出噪声</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>截止时间</translation>
+    </message>
+    <message>
+        <source>Duration (s)</source>
+        <translation>持续时间（s）</translation>
+    </message>
+    <message>
+        <source>Trial hours</source>
+        <translation>试验小时数</translation>
+    </message>
+    <message>
+        <source>Pruner</source>
+        <translation>剪枝器</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Startup trials</source>
+        <translation>启动试验数</translation>
+    </message>
+    <message>
+        <source>Warmup evaluations</source>
+        <translation>预热评估次数</translation>
+    </message>
+    <message>
+        <source>Objective</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Second</source>
+        <translation>第二目标</translation>
+    </message>
+    <message>
+        <source>Repeats</source>
+        <translation>重复次数</translation>
+    </message>
+    <message>
+        <source>Sampler seed</source>
+        <translation>采样器随机种子</translation>
+    </message>
+    <message>
+        <source>Fuse</source>
+        <translation>融合</translation>
+    </message>
+    <message>
+        <source>Fuse trials</source>
+        <translation>融合试验数</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>对数刻度</translation>
+    </message>
+    <message>
+        <source>Grid points</source>
+        <translation>网格点数</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>下限</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>上限</translation>
+    </message>
+    <message>
+        <source>Values</source>
+        <translation>取值</translation>
+    </message>
+    <message>
+        <source>Data source</source>
+        <translation>数据来源</translation>
+    </message>
+    <message>
+        <source>Data augment</source>
+        <translation>数据增强</translation>
+    </message>
+    <message>
+        <source>Digits</source>
+        <translation>Digits（手写数字）</translation>
+    </message>
+    <message>
+        <source>Regression</source>
+        <translation>回归</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>Script</source>
+        <translation>脚本</translation>
+    </message>
+</context>
+<context>
     <name>HistoryPlot</name>
     <message>
         <source>trial number</source>
@@ -335,6 +2461,14 @@
 <context>
     <name>ImportancePlot</name>
     <message>
+        <source>PED-ANOVA (fast)</source>
+        <translation>PED-ANOVA（快）</translation>
+    </message>
+    <message>
+        <source>Mean decrease impurity</source>
+        <translation>平均不纯度减少（MDI）</translation>
+    </message>
+    <message>
         <source>PED-ANOVA is fast on thousands of trials; fANOVA (Optuna&apos;s default) fits a random forest and is slow on many trials.</source>
         <translation>PED-ANOVA 在数千个试验上也很快；fANOVA（Optuna 的默认方法）要拟合随机森林，试验多时较慢。</translation>
     </message>
@@ -349,6 +2483,10 @@
     <message>
         <source>Evaluator:</source>
         <translation>评估方法：</translation>
+    </message>
+    <message>
+        <source>Parameter importance appears here once computed (it needs at least two complete trials).</source>
+        <translation>计算后超参数重要性会显示在这里（至少需要两个已完成的试验）。</translation>
     </message>
     <message>
         <source>Parameter importance ({currentText})</source>
@@ -407,7 +2545,34 @@
     </message>
 </context>
 <context>
+    <name>ListEditor</name>
+    <message>
+        <source>comma-separated; empty = none</source>
+        <translation>以逗号分隔；留空 = 无</translation>
+    </message>
+    <message>
+        <source>comma-separated</source>
+        <translation>以逗号分隔</translation>
+    </message>
+</context>
+<context>
     <name>LiveView</name>
+    <message>
+        <source>No trials to plot yet — run the experiment (Run, F5) to watch its trials train, or select trials in the Trials tab to compare their curves.</source>
+        <translation>还没有可绘制的试验 — 运行实验（运行，F5）来观察试验的训练，或在“试验”标签页中选择试验来比较它们的曲线。</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>按 step</translation>
+    </message>
+    <message>
+        <source>Epoch</source>
+        <translation>按 epoch</translation>
+    </message>
+    <message>
+        <source>Wall-clock</source>
+        <translation>按实际耗时</translation>
+    </message>
     <message>
         <source>No trial running. Select trials in the table to compare them.</source>
         <translation>没有正在运行的试验。在表格中选择试验来比较它们。</translation>
@@ -500,6 +2665,10 @@
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
+        <source>The Tuning &amp;Practice</source>
+        <translation>调参实践(&amp;P)</translation>
+    </message>
+    <message>
         <source>&amp;About TuneStudio</source>
         <translation>关于 TuneStudio(&amp;A)</translation>
     </message>
@@ -557,6 +2726,13 @@
     </message>
 </context>
 <context>
+    <name>PracticeDialog</name>
+    <message>
+        <source>The Tuning Practice</source>
+        <translation>调参实践</translation>
+    </message>
+</context>
+<context>
     <name>PreferencesDialog</name>
     <message>
         <source>Preferences</source>
@@ -577,6 +2753,10 @@
     <message>
         <source>Trial databases of projects without their own storage URL live in the data directory; a change applies to projects opened afterwards.</source>
         <translation>没有自己的存储 URL 的项目，其试验数据库保存在数据目录中；更改对之后打开的项目生效。</translation>
+    </message>
+    <message>
+        <source> TUNESTUDIO_DATA_DIR is set and takes precedence.</source>
+        <translation> 已设置 TUNESTUDIO_DATA_DIR，它优先。</translation>
     </message>
     <message>
         <source>Default device</source>
@@ -613,6 +2793,26 @@
 </context>
 <context>
     <name>ProgramEditor</name>
+    <message>
+        <source>Flags (--lr 0.003)</source>
+        <translation>命令行参数（--lr 0.003）</translation>
+    </message>
+    <message>
+        <source>Environment (LR=0.003)</source>
+        <translation>环境变量（LR=0.003）</translation>
+    </message>
+    <message>
+        <source>JSON file (--config FILE)</source>
+        <translation>JSON 文件（--config FILE）</translation>
+    </message>
+    <message>
+        <source>Switch (--amp)</source>
+        <translation>开关（--amp）</translation>
+    </message>
+    <message>
+        <source>With a value (--amp true)</source>
+        <translation>带值（--amp true）</translation>
+    </message>
     <message>
         <source>Program</source>
         <translation>程序</translation>
@@ -767,7 +2967,30 @@
     </message>
 </context>
 <context>
+    <name>RecentMenu</name>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+</context>
+<context>
     <name>RunActions</name>
+    <message>
+        <source>Run the selected experiment (F5)</source>
+        <translation>运行所选实验（F5）</translation>
+    </message>
+    <message>
+        <source>Fix the fields marked in red to run</source>
+        <translation>修正标红的字段才能运行</translation>
+    </message>
+    <message>
+        <source>Add an experiment to run</source>
+        <translation>添加一个实验才能运行</translation>
+    </message>
+    <message>
+        <source>Add a dimension to the experiment to run</source>
+        <translation>为实验添加一个维度才能运行</translation>
+    </message>
     <message>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
@@ -787,6 +3010,22 @@
     <message>
         <source>Stop; the running trial is marked interrupted</source>
         <translation>停止；正在运行的试验标记为已中断</translation>
+    </message>
+    <message>
+        <source>A search is running</source>
+        <translation>搜索正在运行</translation>
+    </message>
+    <message>
+        <source>Open a project to run</source>
+        <translation>打开一个项目才能运行</translation>
+    </message>
+    <message>
+        <source>&amp;Resume</source>
+        <translation>继续(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Resume the run (F6)</source>
+        <translation>继续运行（F6）</translation>
     </message>
     <message>
         <source>Nothing ran: the project&apos;s program is not trusted.</source>
@@ -846,6 +3085,111 @@
     <message>
         <source>Trial {number} {state}{objective}{training}</source>
         <translation>试验 {number} {state}{objective}{training}</translation>
+    </message>
+</context>
+<context>
+    <name>Strategy</name>
+    <message>
+        <source>One variable at a time around the baseline</source>
+        <translation>围绕基准模型的单一变量变化</translation>
+    </message>
+    <message>
+        <source>Grid (every combination)</source>
+        <translation>网格搜索（所有组合）</translation>
+    </message>
+    <message>
+        <source>Random</source>
+        <translation>随机搜索</translation>
+    </message>
+    <message>
+        <source>Bayesian: TPE</source>
+        <translation>贝叶斯优化：TPE</translation>
+    </message>
+    <message>
+        <source>Bayesian: Gaussian process</source>
+        <translation>贝叶斯优化：高斯过程</translation>
+    </message>
+    <message>
+        <source>Quasi-Monte Carlo (Sobol)</source>
+        <translation>拟蒙特卡洛（Sobol）</translation>
+    </message>
+</context>
+<context>
+    <name>Template</name>
+    <message>
+        <source>scikit-learn&apos;s 8x8 digits with an MLP: ~97% validation accuracy in a few seconds.</source>
+        <translation>scikit-learn 的 8x8 手写数字，用 MLP：几秒钟内达到约 97% 的验证准确率。</translation>
+    </message>
+    <message>
+        <source>Highest validation accuracy on digits.</source>
+        <translation>在 digits 上取得最高的验证准确率。</translation>
+    </message>
+    <message>
+        <source>LR and weight decay matter most; width and batch size matter less.</source>
+        <translation>学习率和权重衰减影响最大；宽度和批大小影响较小。</translation>
+    </message>
+    <message>
+        <source>Above 98% validation accuracy; LR the most important parameter.</source>
+        <translation>验证准确率超过 98%；学习率是最重要的超参数。</translation>
+    </message>
+    <message>
+        <source>See how each knob alone moves validation accuracy around the baseline.</source>
+        <translation>观察每个超参数单独改变时，验证准确率在基准模型附近如何变化。</translation>
+    </message>
+    <message>
+        <source>The LR moves the result most.</source>
+        <translation>学习率对结果影响最大。</translation>
+    </message>
+    <message>
+        <source>Friedman #1, a generated non-linear regression set, with an MLP scored by R2.</source>
+        <translation>Friedman #1，一个生成的非线性回归数据集，用 MLP，以 R2 评分。</translation>
+    </message>
+    <message>
+        <source>Highest validation R2.</source>
+        <translation>取得最高的验证 R2。</translation>
+    </message>
+    <message>
+        <source>A wider network fits the interaction terms better.</source>
+        <translation>更宽的网络能更好地拟合交互项。</translation>
+    </message>
+    <message>
+        <source>An image folder of 1,000 digit PNGs (28x28, grey, 10 classes; built from scikit-learn&apos;s digits on first use, no download) with a small CNN and augmentation: about 98% validation accuracy in under 10 seconds on one CPU thread.</source>
+        <translation>一个含 1,000 张数字 PNG 的图像文件夹（28x28，灰度，10 个类别；首次使用时由 scikit-learn 的 digits 生成，无需下载），用小型 CNN 和数据增强：单个 CPU 线程上不到 10 秒达到约 98% 的验证准确率。</translation>
+    </message>
+    <message>
+        <source>Highest validation accuracy on the digit images.</source>
+        <translation>在数字图像上取得最高的验证准确率。</translation>
+    </message>
+    <message>
+        <source>Mild augmentation (small shifts and rotations) helps on 800 training images; strong augmentation makes the task harder than it is.</source>
+        <translation>温和的数据增强（小幅平移和旋转）对 800 张训练图像有帮助；过强的数据增强会让任务比实际更难。</translation>
+    </message>
+    <message>
+        <source>Best trials with crop padding 1-3 and rotation under 15 degrees.</source>
+        <translation>最佳试验的裁剪填充为 1-3，旋转小于 15 度。</translation>
+    </message>
+    <message>
+        <source>Your own training code: a plain PyTorch script (a 1-D convolutional network that tells noisy waves apart by frequency, a few seconds per trial on a CPU), tuned unchanged through its command-line flags and the `key=value` pairs it prints. The script and a second one with TuneStudio&apos;s three calls are written beside the project (TEMPLATE_FILES).</source>
+        <translation>你自己的训练代码：一个普通的 PyTorch 脚本（一个按频率区分带噪声波形的一维卷积网络，在 CPU 上每个试验几秒钟），不加修改，通过它的命令行参数和它打印的 `key=value` 对来调优。该脚本以及另一个加入了 TuneStudio 三个调用的脚本会写在项目旁边（TEMPLATE_FILES）。</translation>
+    </message>
+    <message>
+        <source>Highest validation accuracy of the wave classifier.</source>
+        <translation>波形分类器取得最高的验证准确率。</translation>
+    </message>
+    <message>
+        <source>The learning rate matters most; too few channels underfit.</source>
+        <translation>学习率影响最大；通道太少会欠拟合。</translation>
+    </message>
+    <message>
+        <source>Above 95% validation accuracy with an LR near 0.003-0.01.</source>
+        <translation>学习率在 0.003-0.01 附近时验证准确率超过 95%。</translation>
+    </message>
+</context>
+<context>
+    <name>TemplateMenu</name>
+    <message>
+        <source>&amp;New from Template</source>
+        <translation>从模板新建(&amp;N)</translation>
     </message>
 </context>
 <context>
@@ -1040,6 +3384,22 @@
 <context>
     <name>TrialDetail</name>
     <message>
+        <source>Select a trial in the table above.</source>
+        <translation>在上方表格中选择一个试验。</translation>
+    </message>
+    <message>
+        <source>Not computed for this trial yet: “Compute confusion matrix” above draws it from the trial&apos;s stored best model.</source>
+        <translation>还没有为这个试验计算：上方的“计算混淆矩阵”会用试验保存的最佳模型画出它。</translation>
+    </message>
+    <message>
+        <source>Not run for this trial yet: “Run k-fold cross-validation” above trains its config once per fold.</source>
+        <translation>还没有为这个试验运行：上方的“运行 k 折交叉验证”会对每一折训练一次它的配置。</translation>
+    </message>
+    <message>
+        <source>Not run for this trial yet: “Run LR range test” above sweeps the learning rate on its config.</source>
+        <translation>还没有为这个试验运行：上方的“运行学习率查找”会在它的配置上扫描学习率。</translation>
+    </message>
+    <message>
         <source>Select a trial in the table.</source>
         <translation>在表格中选择一个试验。</translation>
     </message>
@@ -1084,6 +3444,18 @@
         <translation>试验 #{number}：{what}…</translation>
     </message>
     <message>
+        <source>Ran in a different environment than trial #{number}: {lines}.</source>
+        <translation>与试验 #{number} 运行在不同的环境中：{lines}。</translation>
+    </message>
+    <message>
+        <source>Same environment as trial(s) {numbers} (compared).</source>
+        <translation>与试验 {numbers} 的环境相同（已比较）。</translation>
+    </message>
+    <message>
+        <source>Select other trials to compare (Compare): their environments are checked against this one.</source>
+        <translation>选择其他试验进行比较（比较）：会把它们的环境与这个试验的环境进行核对。</translation>
+    </message>
+    <message>
         <source>{name} now searches optimizer.lr over {low:.3g}..{high:.3g} (log scale; Edit &gt; Undo takes it back).</source>
         <translation>{name} 现在在 {low:.3g}..{high:.3g}（对数刻度）上搜索 optimizer.lr；编辑 &gt; 撤销可还原。</translation>
     </message>
@@ -1098,6 +3470,14 @@
     <message>
         <source>Not run for this trial yet.</source>
         <translation>还没有为这个试验运行过。</translation>
+    </message>
+    <message>
+        <source>Trial #{number} ({state})</source>
+        <translation>试验 #{number}（{state}）</translation>
+    </message>
+    <message>
+        <source>: it never trained (invalid config)</source>
+        <translation>：从未训练（配置无效）</translation>
     </message>
     <message>
         <source>Why it ended {state}: {why}</source>
@@ -1152,6 +3532,48 @@
     </message>
 </context>
 <context>
+    <name>TrialMessage</name>
+    <message>
+        <source>trained {epochs} epoch(s), {steps} steps</source>
+        <translation>训练了 {epochs} 个 epoch，{steps} 个 step</translation>
+    </message>
+</context>
+<context>
+    <name>TrialState</name>
+    <message>
+        <source>complete</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>pruned</source>
+        <translation>已剪枝</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>diverged</source>
+        <translation>已发散</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
+        <source>invalid</source>
+        <translation>无效</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+</context>
+<context>
     <name>TrialWorkspace</name>
     <message>
         <source>Diagnosis</source>
@@ -1165,12 +3587,28 @@
         <source>Log</source>
         <translation>日志</translation>
     </message>
+    <message>
+        <source>Curves</source>
+        <translation>曲线</translation>
+    </message>
+    <message>
+        <source>Trials</source>
+        <translation>试验</translation>
+    </message>
+    <message>
+        <source>Analysis</source>
+        <translation>分析</translation>
+    </message>
 </context>
 <context>
     <name>TrialsPanel</name>
     <message>
         <source>Filter, e.g.  state=complete  lr&lt;0.01  objective&gt;0.95</source>
         <translation>筛选，例如  state=complete  lr&lt;0.01  objective&gt;0.95</translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation>所有状态</translation>
     </message>
     <message>
         <source>Other baselines in best</source>
@@ -1183,6 +3621,20 @@
     <message>
         <source>Could not read the trial history: {error}</source>
         <translation>无法读取试验历史记录：{error}</translation>
+    </message>
+    <message>
+        <source>no experiment</source>
+        <translation>无实验</translation>
+    </message>
+    <message numerus="yes">
+        <source>{name}: {shown} of %n trial(s) shown, {done} complete</source>
+        <translation>
+            <numerusform>{name}：显示 %n 个试验中的 {shown} 个，{done} 个已完成</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>; best highlighted</source>
+        <translation>；最佳试验已高亮</translation>
     </message>
 </context>
 <context>
@@ -1276,8 +3728,42 @@
         <translation>已排除：{reason}</translation>
     </message>
     <message>
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>current</source>
+        <translation>当前</translation>
+    </message>
+    <message>
         <source>Excluded: {reason}. Kept and shown, but left out of best, the Pareto front, importance, noise verdicts, plots, exports and what the sampler learns (Include undoes it).</source>
         <translation>已排除：{reason}。保留并显示，但不计入最佳、帕累托前沿、重要性、噪声判断、图表、导出以及采样器学习的内容（“恢复计入”可撤销）。</translation>
+    </message>
+</context>
+<context>
+    <name>TrialsTableModel</name>
+    <message>
+        <source>Trained on another baseline than the current one: shown, but left out of best and of comparisons unless asked for.</source>
+        <translation>在与当前不同的基准模型上训练：会显示，但除非要求，不参与最佳试验和比较。</translation>
+    </message>
+    <message>
+        <source>Welch&apos;s t-test against the best trial: p = {p:.2g} (beyond noise below 0.05)</source>
+        <translation>与最佳试验做 Welch t 检验：p = {p:.2g}（低于 0.05 即超出噪声）</translation>
+    </message>
+</context>
+<context>
+    <name>Verdict</name>
+    <message>
+        <source>{knob}: effect {effect:.3g}; noise unknown (run the baseline with several seeds)</source>
+        <translation>{knob}：效应 {effect:.3g}；噪声未知（用多个随机种子运行基准模型）</translation>
+    </message>
+    <message>
+        <source>{knob}: effect {effect:.3g} exceeds the baseline&apos;s seed noise ({test}: p = {p:.2g}, alpha {alpha:g}; beyond noise from {threshold:.3g}); best at {best!r}</source>
+        <translation>{knob}：效应 {effect:.3g} 超出基准模型的随机种子噪声（{test}：p = {p:.2g}，alpha {alpha:g}；从 {threshold:.3g} 起超出噪声）；最佳取值 {best!r}</translation>
+    </message>
+    <message>
+        <source>{knob}: effect {effect:.3g} within the baseline&apos;s seed noise ({test}: p = {p:.2g}, alpha {alpha:g}; beyond noise from {threshold:.3g}); best at {best!r}</source>
+        <translation>{knob}：效应 {effect:.3g} 在基准模型的随机种子噪声范围内（{test}：p = {p:.2g}，alpha {alpha:g}；从 {threshold:.3g} 起超出噪声）；最佳取值 {best!r}</translation>
     </message>
 </context>
 <context>

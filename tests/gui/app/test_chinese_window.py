@@ -1,0 +1,329 @@
+"""The window in Simplified Chinese: every window, dialog, menu, tab, tooltip and status
+message these tests open, every field's label, help and advice, and the diagnoses, with no
+English sentence left (names, code and numbers excepted)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTranslator
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QTabWidget,
+    QTextBrowser,
+    QTextEdit,
+    QTreeWidget,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from tiny_projects import tiny_project
+from tunestudio.config import (
+    Project,
+    save_project,
+)
+from tunestudio.gui.app.about import AboutDialog
+from tunestudio.gui.app.main_window import MainWindow
+from tunestudio.gui.app.preferences import PreferencesDialog
+from tunestudio.gui.common import i18n
+from tunestudio.gui.common.settings import Settings
+
+# Names the Chinese text keeps as they are (the practice's writing does too)
+NAMES = {
+    "TuneStudio", "Optuna", "PyTorch", "TensorBoard", "ONNX", "TorchScript", "CUDA", "CPU",
+    "GPU", "MPS", "Python", "SQLite", "SQLAlchemy", "PostgreSQL", "NumPy", "Adam", "AdamW",
+    "SGD", "RMSprop", "MLP", "CNN", "ReLU", "Kaiming", "Nesterov", "Welch", "Hydra", "JSON",
+    "CSV", "NPZ", "PNG", "JPEG", "BMP", "SVG", "RGB", "URL", "ID", "MSE", "MAE", "ANOVA",
+    "PED", "fANOVA", "Dropout", "Torchvision", "TPE", "QMC", "CMA", "ES", "GP", "OVAT", "ETA",
+    "Gamma", "Alpha", "Beta", "Epsilon", "Digits", "One", "cycle", "Friedman", "Ctrl", "Shift",
+    "Qt", "PySide", "Pareto", "state", "dict", "epoch", "step", "NaN", "Auto", "DataLoader",
+    "Dataset", "scikit", "learn", "MLflow", "LR", "std", "mean",
+    "English",  # the language menu names each language in its own words
+}
+_CODE = re.compile(r"`[^`]*`|<[^>]*>|&\w+;|\{[^}]*\}|https?://\S+|\S+:\S+|"
+                   r"\S*[._/\\=#@%\d*<>()\[\]-]\S*")  # paths, names, numbers, markup
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_EXCEPTION = re.compile(r"\b\w+(Error|Exception): .*")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def english(text: str) -> str | None:
+    """The untranslated English in `text`: a run of two English words, or a capitalised
+    English word in a text without Chinese (a lowercase single word is a code name: a choice,
+    a metric, a device); None when there is none."""
+    text = _EXCEPTION.sub(" ", text)  # an exception's own words are shown as raised
+    plain = html.unescape(_CODE.sub(" ", text.replace("&", "")))
+    words = [w for w in re.findall(r"[A-Za-z]+|[^A-Za-z\s]+", plain)]
+    run: list[str] = []
+    for word in [*words, "。"]:
+        if _WORD.fullmatch(word) and word not in NAMES:
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            return " ".join(run)
+        run = []
+    if not _CJK.search(text):
+        capital = [w for w in _WORD.findall(plain) if w not in NAMES and w[0].isupper()]
+        if capital:
+            return capital[0]
+    return None
+
+
+def test_the_detector_finds_english_and_passes_chinese() -> None:
+    assert english("Add dimension…") == "Add dimension"
+    assert english("Remove") == "Remove"
+    assert english(" Experiment: <b>bayes-lr</b> ") == "Experiment"
+    assert english("移除 {name}？它的 3 个试验") is None
+    assert english("在 optimizer.lr 上搜索，PyTorch 的 state dict") is None
+    assert english("val_accuracy") is None and english("cosine") is None
+    assert english("训练损失 training loss") == "training loss"
+    assert english("试验 #2（失败）：RuntimeError: out of memory") is None
+
+
+def _columns(model: QAbstractItemModel) -> int:
+    try:
+        return model.columnCount(QModelIndex())
+    except TypeError:  # a list model keeps it private: one column
+        return 1
+
+
+def _model_texts(model: QAbstractItemModel) -> Iterator[str]:
+    for orientation in (Qt.Orientation.Horizontal, Qt.Orientation.Vertical):
+        count = _columns(model) if orientation == Qt.Orientation.Horizontal \
+            else 0  # row headers are numbers
+        for section in range(count):
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                value = model.headerData(section, orientation, role)
+                if isinstance(value, str):
+                    yield value
+    for row in range(min(model.rowCount(QModelIndex()), 20)):
+        for column in range(_columns(model)):
+            index = model.index(row, column, QModelIndex())
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                value = model.data(index, role)
+                if isinstance(value, str):
+                    yield value
+
+
+def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
+    """(where, text) of everything a user reads in `root`: labels, buttons, group boxes, tabs,
+    combo items, placeholders, tooltips, menus and actions, item views and their headers, and
+    read-only rich text. Text the user typed (line edits, notes) is theirs."""
+    widgets = [root, *root.findChildren(QWidget)]
+    for w in widgets:
+        where = f"{type(w).__name__}({w.objectName()})"
+        if w.toolTip():
+            yield where + ".toolTip", w.toolTip()
+        if w.windowTitle() and w.isWindow():
+            yield where + ".windowTitle", w.windowTitle()
+        if isinstance(w, QLabel | QAbstractButton):
+            yield where, w.text()
+        elif isinstance(w, QGroupBox):
+            yield where, w.title()
+        elif isinstance(w, QTabWidget):
+            for i in range(w.count()):
+                yield where + ".tab", w.tabText(i)
+                yield where + ".tabToolTip", w.tabToolTip(i)
+        elif isinstance(w, QComboBox):
+            for i in range(w.count()):
+                yield where + ".item", w.itemText(i)
+        elif isinstance(w, QLineEdit | QPlainTextEdit):
+            yield where + ".placeholder", w.placeholderText()
+        elif isinstance(w, QTextBrowser):
+            yield where, w.toPlainText()
+        elif isinstance(w, QMenu):
+            yield where + ".title", w.title()
+        if isinstance(w, QTreeWidget):
+            header = w.headerItem()
+            for c in range(w.columnCount()):
+                yield where + ".header", header.text(c)
+            for item in w.findItems("*", Qt.MatchFlag.MatchWildcard | Qt.MatchFlag.MatchRecursive):
+                for c in range(w.columnCount()):
+                    yield where + ".item", item.text(c)
+                    yield where + ".itemToolTip", item.toolTip(c)
+        elif isinstance(w, QAbstractItemView) and w.model() is not None \
+                and not isinstance(w.parent(), QComboBox):
+            for text in _model_texts(w.model()):
+                yield where + ".model", text
+        for action in w.actions():
+            for kind, text in (("action", action.text()), ("actionTip", action.toolTip()),
+                               ("statusTip", action.statusTip())):
+                if text and not (kind == "actionTip" and text == action.text().replace("&", "")):
+                    yield f"{where}.{kind}", text
+        if isinstance(w, QTextEdit) and not isinstance(w, QTextBrowser):
+            continue
+
+
+def untranslated(root: QWidget, seen: set[str]) -> list[str]:
+    found = []
+    for where, text in visible_texts(root):
+        if text and text not in seen:
+            seen.add(text)
+            if (bad := english(text)) is not None:
+                found.append(f"{where}: {text!r} ({bad!r})")
+    return found
+
+
+def _history(root: Path) -> Project:
+    """Digits with a written history (no training, so the test stays cheap): a trial that
+    overfits, one that diverges and one that failed, with their curves and messages."""
+    from tunestudio.config import merge_values
+    from tunestudio.store import EvalPoint, Store
+
+    project = tiny_project(epochs=4).model_copy(
+        update={"storage_url": f"sqlite:///{root / 'history.db'}"})
+    experiment = project.experiments[0]
+    store = Store.open(project.storage_url)
+    try:
+        exp_id = store.ensure_experiment(experiment.name, experiment.name,
+                                         search_json=experiment.search.model_dump_json())
+        steps = np.arange(200)
+        curves = {  # loss per step; train and val loss per evaluation
+            0: (np.linspace(2.3, 0.05, 200), np.linspace(2.0, 0.05, 8),
+                np.r_[np.linspace(2.0, 0.5, 4), np.linspace(0.6, 1.5, 4)]),
+            1: (np.exp(steps / 40.0), np.exp(np.arange(8) * 0.6), np.exp(np.arange(8) * 0.6)),
+        }
+        for number, lr in enumerate((0.003, 10.0, 0.1)):
+            params = {"optimizer.lr": lr}
+            tid = store.start_trial(
+                exp_id, number=number, optuna_trial_id=None, params=params,
+                config_json=merge_values(project.baseline, params).model_dump_json(),
+                device="cpu", seed=0)
+            if number in curves:
+                loss, train, val = curves[number]
+                store.append_steps(tid, [(int(i), i / 50, float(v), lr, 1.0)
+                                         for i, v in zip(steps, loss, strict=True)])
+                store.append_evals(tid, [EvalPoint(int(e * 25), e + 1.0, e * 0.1, float(t),
+                                                   float(v), {"val_accuracy": 0.9})
+                                         for e, (t, v) in enumerate(zip(train, val,
+                                                                        strict=True))])
+                store.finish_trial(tid, state="complete", objective=0.9 - number / 10,
+                                   message="trained 4 epoch(s), 200 steps", duration_s=1.0)
+            else:
+                store.finish_trial(tid, state="failed", message="RuntimeError: out of memory")
+    finally:
+        store.close()
+    import optuna  # the analysis reads the experiment's study
+
+    optuna.create_study(study_name=experiment.name, storage=project.storage_url,
+                        direction="maximize")
+    return project
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return _history(tmp_path_factory.mktemp("zh"))
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    translators: list[QTranslator] = i18n.install("zh_CN")
+    yield
+    i18n.uninstall(translators)
+
+
+def test_every_screen_in_chinese(chinese: None, history: Project, qtbot: QtBot,
+                                 tmp_path: Path) -> None:
+    seen: set[str] = set()
+    problems: list[str] = []
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    problems += untranslated(window, seen)  # the welcome page, menus, toolbar
+    for menu in window.menuBar().findChildren(QMenu):
+        problems += untranslated(menu, seen)
+    path = tmp_path / "digits.tuneproj"
+    save_project(i18n.localize_journal(history), path)  # as File > New makes it
+    assert window.session.open_project(path)
+    ws = window.workspace
+    assert ws is not None and window.project_view is not None
+    for index in range(window.project_view.tabs.count()):
+        window.project_view.tabs.setCurrentIndex(index)
+        qtbot.wait(50)
+        problems += untranslated(window, seen)
+    ws.show_page("Trials")
+    qtbot.waitUntil(lambda: ws.table.model.rowCount() == 3, timeout=20_000)
+    for row in range(ws.table.model.rowCount()):
+        ws.insights.set_focus(ws.table.model.trial(row).id)
+        qtbot.waitUntil(lambda: ws.diagnosis.title.text() != "正在诊断…",
+                        timeout=90_000)  # the first diagnosis loads the engine
+        assert "#" in ws.diagnosis.title.text(), ws.diagnosis.title.text()
+        for f in range(ws.diagnosis.list.count()):
+            ws.diagnosis.list.setCurrentRow(f)
+            problems += untranslated(ws.diagnosis, seen)
+        problems += untranslated(window, seen)
+    ws.show_page("Analysis")
+    qtbot.waitUntil(lambda: ws.analysis.data is not None, timeout=20_000)
+    problems += untranslated(window, seen)
+    for dialog in (PreferencesDialog(window.settings, window.catalog, window),
+                   AboutDialog(window.catalog, window)):
+        qtbot.addWidget(dialog)
+        problems += untranslated(dialog, seen)
+    problems += [f"status bar: {m!r}" for m in [window.statusBar().currentMessage()]
+                 if m and english(m)]
+    assert window.session.close_project()
+    assert not problems, f"untranslated ({len(problems)}):\n" + "\n".join(problems)
+
+
+def test_every_field_help_and_template_in_chinese(chinese: None) -> None:
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[3]
+    spec = importlib.util.spec_from_file_location("translations",
+                                                  root / "packaging" / "translations.py")
+    assert spec is not None and spec.loader is not None
+    translations = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(translations)
+    problems = [f"{context}: {text!r}" for context, text in translations.config_texts()
+                if english(i18n.translate(context, text))]
+    assert not problems, f"untranslated ({len(problems)}):\n" + "\n".join(problems)
+
+
+def test_every_diagnosis_in_chinese(chinese: None) -> None:
+    from types import SimpleNamespace
+
+    from tunestudio.config import from_template
+    from tunestudio.engine.diagnostics import diagnose
+
+    config = from_template("digits").baseline
+    steps = np.arange(200)
+    rng = np.random.default_rng(0)
+    cases = {  # loss, grad norm per step; train, val loss per evaluation
+        "diverging": (np.exp(steps / 40.0), np.ones(200), None),
+        "unstable": (1 + (rng.random(200) > 0.8) * 3.0, np.ones(200), None),
+        "exploding": (np.linspace(2, 1, 200), np.where(steps % 50 == 7, 1e4, 1.0), None),
+        "vanishing": (np.full(200, 2.3), np.geomspace(1, 1e-9, 200), None),
+        "overfitting": (np.linspace(2, 0.1, 200), np.ones(200),
+                        (np.linspace(2, 0.1, 10), np.r_[np.linspace(2, 1, 5),
+                                                        np.linspace(1.1, 2, 5)])),
+        "slow": (np.linspace(2.3, 2.0, 200), np.ones(200), None),
+    }
+    symptoms: set[str] = set()
+    problems: list[str] = []
+    for loss, grad, evals in cases.values():
+        curves = SimpleNamespace(step=steps, loss=loss, lr=np.full(200, 1e-3), grad_norm=grad)
+        ev = None if evals is None else SimpleNamespace(
+            step=np.arange(10) * 20, epoch=np.arange(10, dtype=float) + 1,
+            train_loss=evals[0], val_loss=evals[1])
+        for finding in diagnose(curves, ev, config):
+            symptoms.add(finding.symptom)
+            texts = [finding.title, finding.reading, *finding.remedies,
+                     *(e.text for e in finding.evidence), *finding.journal.values()]
+            problems += [f"{finding.symptom}: {i18n.render(t)!r}" for t in texts
+                         if english(i18n.render(t))]
+    assert len(symptoms) >= 5, symptoms
+    assert not problems, f"untranslated ({len(problems)}):\n" + "\n".join(problems)
