@@ -4,6 +4,7 @@ optimises. Pure data and arithmetic; Optuna is only touched by `tunestudio.searc
 from __future__ import annotations
 
 import math
+from collections.abc import Container, Mapping
 from typing import Annotated, Any, Literal
 
 import annotated_types
@@ -37,8 +38,20 @@ FINITE_STRATEGIES = frozenset({"ovat", "grid"})
 Scalar = bool | int | float | str
 
 
+class Condition(ConfigModel):
+    """A dimension applies only when another knob has one of the given values."""
+
+    path: str = field("optimizer.kind", "The knob that decides: an earlier dimension of this "
+                      "search, or a baseline field.", min_length=1)
+    values: list[Scalar] = field(["sgd"], "The dimension applies when that knob has one of "
+                                 "these values.", min_length=1)
+
+
 class _Dimension(ConfigModel):
     path: str = field("optimizer.lr", "Dotted path of the knob in the run config.", min_length=1)
+    condition: Condition | None = field(
+        None, "Applies only when another knob has given values (momentum only for SGD); "
+        "empty = always. Where it does not apply, the trial keeps the baseline's value.")
 
     @model_validator(mode="after")
     def _path_exists(self) -> _Dimension:
@@ -370,6 +383,7 @@ class SearchDefinition(ConfigModel):
         dupes = sorted({p for p in paths if paths.count(p) > 1})
         if dupes:
             raise ValueError(f"dimensions repeat: {', '.join(dupes)}")
+        _check_conditions(self.dimensions)
         if self.strategy not in FINITE_STRATEGIES and self.budget.trials is None \
                 and self.budget.timeout_s is None:
             raise ValueError(
@@ -377,6 +391,91 @@ class SearchDefinition(ConfigModel):
                 "budget.timeout_s"
             )
         return self
+
+
+def _check_conditions(dims: list[Dimension]) -> None:
+    """Each condition names an earlier dimension (values among its choices or in its range)
+    or a config field; a later dimension, itself or a cycle is refused, named."""
+    index = {d.path: i for i, d in enumerate(dims)}
+    for i, dim in enumerate(dims):
+        cond = dim.condition
+        if cond is None:
+            continue
+        j = index.get(cond.path)
+        if j is None:
+            if param_name(cond.path) is None:
+                try:
+                    resolve(RunConfig, cond.path)
+                except (KeyError, ValueError, TypeError):
+                    raise ValueError(
+                        f"{dim.path}: its condition names '{cond.path}', which is neither a "
+                        "dimension of this search nor a config field") from None
+            continue
+        if j >= i:
+            chain: list[str] = [dim.path]
+            k: int | None = j
+            while k is not None and dims[k].path not in chain:
+                chain.append(dims[k].path)
+                parent = dims[k].condition
+                k = index.get(parent.path) if parent is not None else None
+            if k is not None:
+                loop = " → ".join([*chain, dims[k].path])
+                raise ValueError(f"{dim.path}: its condition makes a cycle ({loop})")
+            raise ValueError(f"{dim.path}: its condition names '{cond.path}', a later "
+                             f"dimension; move {cond.path} before {dim.path}")
+        parent_dim = dims[j]
+        if isinstance(parent_dim, CategoricalDimension):
+            bad = [v for v in cond.values if not any(_same(v, c) for c in parent_dim.choices)]
+            where = f"choices ({', '.join(map(str, parent_dim.choices))})"
+        else:
+            bad = [v for v in cond.values if isinstance(v, bool | str)
+                   or not parent_dim.low <= v <= parent_dim.high]
+            where = f"range ({parent_dim.low}..{parent_dim.high})"
+        if bad:
+            raise ValueError(f"{dim.path}: its condition's value(s) "
+                             f"{', '.join(map(str, bad))} are outside {cond.path}'s {where}")
+
+
+def applies(dim: Dimension, point: Mapping[str, Any], searched: Container[str],
+            baseline: RunConfig) -> bool:
+    """Whether `dim` applies to a trial whose values so far are `point` (the dimensions
+    before it that apply): its condition's knob is a searched dimension that applies and has
+    one of the values, or a baseline field with one of them. `searched`: the search's paths."""
+    cond = dim.condition
+    if cond is None:
+        return True
+    if cond.path in searched:
+        if cond.path not in point:
+            return False  # the deciding dimension does not apply itself
+        value = point[cond.path]
+    else:
+        value = baseline_value(baseline, cond.path)
+    return any(_same(value, v) for v in cond.values)
+
+
+def active_point(search: SearchDefinition, point: Mapping[str, Any], baseline: RunConfig
+                 ) -> dict[str, Any]:
+    """`point` without the values of dimensions that do not apply to it (in search order, so
+    a nested condition follows its parent's fate)."""
+    searched = {d.path for d in search.dimensions}
+    kept: dict[str, Any] = {}
+    for dim in search.dimensions:
+        if dim.path in point and applies(dim, kept, searched, baseline):
+            kept[dim.path] = point[dim.path]
+    return kept
+
+
+def grid_points(search: SearchDefinition, baseline: RunConfig) -> list[dict[str, Any]]:
+    """Every valid combination of the dimensions' grid values: a dimension branches only the
+    points it applies to."""
+    searched = {d.path for d in search.dimensions}
+    points: list[dict[str, Any]] = [{}]
+    for dim in search.dimensions:
+        points = [{**p, dim.path: v} for p in points for v in dim.grid_values()] \
+            if dim.condition is None else \
+            [q for p in points for q in ([{**p, dim.path: v} for v in dim.grid_values()]
+                                         if applies(dim, p, searched, baseline) else [p])]
+    return points
 
 
 def baseline_value(baseline: RunConfig, path: str) -> Any:
@@ -396,7 +495,12 @@ def ovat_values(search: SearchDefinition, baseline: RunConfig) -> list[dict[str,
     dimension over its values with the others at the baseline. A value equal to the baseline's
     is not run twice."""
     plan: list[dict[str, Any]] = [{}]
+    searched = {d.path for d in search.dimensions}
+    at_base = active_point(search, {d.path: baseline_value(baseline, d.path)
+                                    for d in search.dimensions}, baseline)
     for dim in search.dimensions:
+        if not applies(dim, at_base, searched, baseline):
+            continue  # varied only on another branch, which the baseline is not on
         base = baseline_value(baseline, dim.path)
         for value in dim.grid_values():
             if not _same(value, base):
@@ -418,7 +522,7 @@ def count_trials(search: SearchDefinition, baseline: RunConfig) -> int | None:
     if search.strategy == "ovat":
         n: int | None = len(ovat_values(search, baseline))
     elif search.strategy == "grid":
-        n = math.prod(len(d.grid_values()) for d in search.dimensions) if search.dimensions else 1
+        n = len(grid_points(search, baseline))
     else:
         return search.budget.trials
     if search.budget.trials is not None and n is not None:

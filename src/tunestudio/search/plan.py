@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 
 from tunestudio.config import RunConfig, SearchDefinition, ovat_values
 from tunestudio.config.fingerprint import point_fingerprint
-from tunestudio.config.search import baseline_value
+from tunestudio.config.search import active_point, baseline_value, grid_points
 from tunestudio.search.queue import count_trials
 from tunestudio.search.space import PLAN_ATTR
 
@@ -38,12 +38,11 @@ def finite_plan(search: SearchDefinition, baseline: RunConfig) -> list[dict[str,
     if search.strategy == "ovat":
         base = {d.path: baseline_value(baseline, d.path) for d in search.dimensions}
         base = {k: v for k, v in base.items() if v is not None}
-        return [{**base, **change} for change in ovat_values(search, baseline)]
+        # a changed value may switch conditioned dimensions off (they keep the baseline's)
+        return [active_point(search, {**base, **change}, baseline)
+                for change in ovat_values(search, baseline)]
     if search.strategy == "grid":
-        points: list[dict[str, Any]] = [{}]
-        for dim in search.dimensions:
-            points = [{**p, dim.path: v} for p in points for v in dim.grid_values()]
-        return points
+        return grid_points(search, baseline)
     return None
 
 

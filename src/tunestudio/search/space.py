@@ -18,7 +18,7 @@ from optuna.distributions import (
 )
 
 from tunestudio.config import CategoricalDimension, FloatDimension, RunConfig, SearchDefinition
-from tunestudio.config.search import baseline_value
+from tunestudio.config.search import applies, baseline_value
 
 PLAN_ATTR = "ts_plan"  # user attr of an enqueued trial: the values it must run with
 
@@ -48,15 +48,27 @@ def distributions(search: SearchDefinition, baseline: RunConfig) -> dict[str, Ba
     return out
 
 
-def suggest(trial: optuna.Trial, dists: Mapping[str, BaseDistribution]) -> dict[str, Any]:
+def suggest(trial: optuna.Trial, dists: Mapping[str, BaseDistribution],
+            search: SearchDefinition | None = None, baseline: RunConfig | None = None
+            ) -> dict[str, Any]:
     """Values for this trial. An enqueued trial carries its plan (grid point or OVAT variation)
-    and suggests exactly those parameters; any other trial asks the sampler for every one."""
+    and suggests exactly those parameters; any other trial asks the sampler, define-by-run, for
+    each dimension that applies given the values suggested before it (`search`'s conditions,
+    judged on `baseline` for a condition on a baseline field): a dimension that does not apply
+    is never suggested, and the trial keeps the baseline's value for it."""
     plan = trial.user_attrs.get(PLAN_ATTR)
     names = list(plan) if isinstance(plan, dict) else list(dists)
+    by_path = {} if search is None or isinstance(plan, dict) else \
+        {d.path: d for d in search.dimensions}
+    searched = set(by_path)
     values: dict[str, Any] = {}
     for name in names:
         dist = dists.get(name)
         if dist is None:  # the plan names a dimension the search no longer has
+            continue
+        dim = by_path.get(name)
+        if dim is not None and baseline is not None \
+                and not applies(dim, values, searched, baseline):
             continue
         values[name] = _suggest_one(trial, name, dist)
     return values

@@ -182,7 +182,7 @@ def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | Non
     """Sample and validate (on the bookkeeping thread, while the previous trial trains)."""
     t0 = time.perf_counter()
     try:
-        params = suggest(trial, ctx.distributions)
+        params = suggest(trial, ctx.distributions, ctx.search, ctx.baseline)
     except ValueError as exc:  # Optuna refuses a dimension whose kind or choices changed
         message = (f"the search space no longer matches this experiment's earlier trials "
                    f"({exc}); put the changed search in a new experiment")

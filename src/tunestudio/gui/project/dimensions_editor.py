@@ -42,10 +42,20 @@ _MODELS: dict[str, type[BaseModel]] = {
     "float": FloatDimension, "int": IntDimension, "categorical": CategoricalDimension}
 _HEADERS = (N_("DimensionsEditor", "Knob"), N_("DimensionsEditor", "Type"),
             N_("DimensionsEditor", "Range or choices"), N_("DimensionsEditor", "Log"),
-            N_("DimensionsEditor", "Grid values"))
+            N_("DimensionsEditor", "Grid values"), N_("DimensionsEditor", "Applies when"))
 
 
-def describe(dim: dict[str, Any]) -> tuple[str, str, str, str, str]:
+def applies_when(dim: dict[str, Any]) -> str:
+    """A dimension's condition for reading: 'optimizer.kind ∈ {sgd}', '' when it always
+    applies."""
+    cond = dim.get("condition")
+    if not isinstance(cond, dict) or not cond.get("path"):
+        return ""
+    values = ", ".join(map(str, cond.get("values") or []))
+    return f"{cond['path']} ∈ {{{values}}}"
+
+
+def describe(dim: dict[str, Any]) -> tuple[str, str, str, str, str, str]:
     """One table row; the grid values come from the model when the dimension is valid."""
     kind = str(dim.get("type", ""))
     if kind == "categorical":
@@ -61,13 +71,13 @@ def describe(dim: dict[str, Any]) -> tuple[str, str, str, str, str]:
     except (ValidationError, KeyError):
         grid = "—"
     log = translate("DimensionsEditor", "yes") if dim.get("log") else ""
-    return (str(dim.get("path", "")), kind, span, log, grid)
+    return (str(dim.get("path", "")), kind, span, log, grid, applies_when(dim))
 
 
 class DimensionsTableModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[tuple[str, str, str, str, str]] = []
+        self._rows: list[tuple[str, str, str, str, str, str]] = []
         self._errors: dict[int, str] = {}
 
     def set_dimensions(self, dims: list[dict[str, Any]], errors: dict[int, str]) -> None:

@@ -1,0 +1,80 @@
+"""A conditional space through the real runner and TPE: define-by-run (a dimension is
+suggested only where it applies), no trial records a value of the other branch, and the grid
+runs exactly the valid combinations."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import optuna
+import pytest
+
+from program_helpers import program_project, rows, run
+from tunestudio.config import CategoricalDimension, FloatDimension, from_template
+from tunestudio.config.program import ProgramParameter
+from tunestudio.config.search import Budget, Condition, SearchDefinition
+from tunestudio.search.space import distributions, suggest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
+
+SCRIPT = """
+    import argparse
+    p = argparse.ArgumentParser()
+    p.add_argument("--kind", default="sgd")
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--beta1", type=float, default=0.9)
+    a = p.parse_args()
+    value = a.momentum if a.kind == "sgd" else 1.0 - abs(a.beta1 - 0.8)
+    print(f"epoch 1 val_acc={value}")
+"""
+
+DIMS = [CategoricalDimension(path="params.kind", choices=["sgd", "adam"]),
+        FloatDimension(path="params.momentum", low=0.0, high=0.99, values=[0.0, 0.9],
+                       condition=Condition(path="params.kind", values=["sgd"])),
+        FloatDimension(path="params.beta1", low=0.5, high=0.99, values=[0.8, 0.9, 0.95],
+                       condition=Condition(path="params.kind", values=["adam"]))]
+PARAMS = [ProgramParameter(name="kind", type="str", default="sgd"),
+          ProgramParameter(name="momentum", default=0.0),
+          ProgramParameter(name="beta1", default=0.9)]
+
+
+def _branch_ok(params: dict[str, object]) -> bool:
+    kind = params["params.kind"]
+    return ("params.momentum" in params) == (kind == "sgd") and \
+        ("params.beta1" in params) == (kind == "adam")
+
+
+@pytest.mark.parametrize(("strategy", "trials"), [("tpe", 8), ("grid", None)])
+def test_no_trial_records_a_value_of_the_other_branch(tmp_path: Path, strategy: str,
+                                                      trials: int | None) -> None:
+    project, path = program_project(tmp_path, SCRIPT, DIMS, parameters=PARAMS,
+                                    strategy=strategy, trials=trials, seed=1)
+    run(project, path)
+    done = rows(project)
+    assert all(t.state == "complete" for t in done), [t.message for t in done]
+    assert all(_branch_ok(t.params) for t in done), [t.params for t in done]
+    if strategy == "grid":
+        assert len(done) == 5  # 2 sgd + 3 adam, not 2 x 2 x 3
+        assert max(t.objective or 0 for t in done) == pytest.approx(1.0)
+
+
+def test_tpe_is_asked_only_for_the_dimensions_that_apply() -> None:
+    base = from_template("digits").baseline
+    search = SearchDefinition(strategy="tpe", budget=Budget(trials=30), dimensions=[
+        CategoricalDimension(path="optimizer.kind", choices=["sgd", "adam"]),
+        FloatDimension(path="optimizer.momentum", low=0.0, high=0.99,
+                       condition=Condition(path="optimizer.kind", values=["sgd"])),
+        FloatDimension(path="optimizer.beta1", low=0.5, high=0.99,
+                       condition=Condition(path="optimizer.kind", values=["adam"]))])
+    dists = distributions(search, base)
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=4))
+    for _ in range(12):
+        trial = study.ask()
+        values = suggest(trial, dists, search, base)
+        study.tell(trial, sum(float(v) for v in values.values() if not isinstance(v, str)))
+    kinds = {t.params["optimizer.kind"] for t in study.trials}
+    assert kinds == {"sgd", "adam"}
+    for t in study.trials:  # Optuna's own record holds only the branch's parameters
+        assert set(t.params) == {"optimizer.kind", "optimizer.momentum" if
+                                 t.params["optimizer.kind"] == "sgd" else "optimizer.beta1"}
