@@ -806,6 +806,10 @@
         <translation>网格取值</translation>
     </message>
     <message>
+        <source>Applies when</source>
+        <translation>适用条件</translation>
+    </message>
+    <message>
         <source>  (values {values})</source>
         <translation>  （取值 {values}）</translation>
     </message>
@@ -1721,6 +1725,18 @@ Goal: {goal}</source>
         <translation>该超参数在运行配置中的点分路径。</translation>
     </message>
     <message>
+        <source>Applies only when another knob has given values (momentum only for SGD); empty = always. Where it does not apply, the trial keeps the baseline&apos;s value.</source>
+        <translation>仅当另一个参数取给定值时适用（例如动量只用于 SGD）；留空 = 始终适用。不适用时，试验保留基线的值。</translation>
+    </message>
+    <message>
+        <source>The knob that decides: an earlier dimension of this search, or a baseline field.</source>
+        <translation>决定是否适用的参数：本搜索中靠前的一个维度，或基线中的一个字段。</translation>
+    </message>
+    <message>
+        <source>The dimension applies when that knob has one of these values.</source>
+        <translation>当该参数取其中某个值时，此维度适用。</translation>
+    </message>
+    <message>
         <source>Sample on a log scale (learning rates, weight decay, widths).</source>
         <translation>在对数刻度上采样（学习率、权重衰减、宽度）。</translation>
     </message>
@@ -2397,6 +2413,10 @@ Advice: {advice}</source>
     <message>
         <source>Fuse trials</source>
         <translation>融合试验数</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>条件</translation>
     </message>
     <message>
         <source>Log</source>
