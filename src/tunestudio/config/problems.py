@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from tunestudio.messages import N_
+
 _HEAD = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)")
 
 
@@ -25,12 +27,36 @@ def validation_problems(
     return out
 
 
+# pydantic's messages of the commonest errors, by error type, with the values of their context:
+# the GUI shows them in the window's language; the text is pydantic's own (checked below)
+_PYDANTIC = {
+    "greater_than": N_("Validation", "Input should be greater than {gt}"),
+    "greater_than_equal": N_("Validation", "Input should be greater than or equal to {ge}"),
+    "less_than": N_("Validation", "Input should be less than {lt}"),
+    "less_than_equal": N_("Validation", "Input should be less than or equal to {le}"),
+    "missing": N_("Validation", "Field required"),
+    "int_parsing": N_("Validation", "Input should be a valid integer, unable to parse string "
+                                    "as an integer"),
+    "float_parsing": N_("Validation", "Input should be a valid number, unable to parse string "
+                                      "as a number"),
+    "literal_error": N_("Validation", "Input should be {expected}"),
+}
+
+
 def _message(err: Mapping[str, Any]) -> str:
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if err.get("type") == "extra_forbidden":
-        msg = "unknown field (a typo?); remove it"
+        msg = N_("Validation", "unknown field (a typo?); remove it")
+    template = _PYDANTIC.get(str(err.get("type")))
+    if template is not None:
+        # the values as pydantic wrote them; no match: another pydantic words it otherwise
+        parts = re.split(r"\{(\w+)\}", template.template)
+        pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+)"
+                          for i, part in enumerate(parts))
+        if (match := re.fullmatch(pattern, msg, re.DOTALL)) is not None:
+            return template.format(**match.groupdict())
     return msg
 
 

@@ -327,3 +327,22 @@ def test_every_diagnosis_in_chinese(chinese: None) -> None:
                          if english(i18n.render(t))]
     assert len(symptoms) >= 5, symptoms
     assert not problems, f"untranslated ({len(problems)}):\n" + "\n".join(problems)
+
+
+def test_validation_messages_in_chinese(chinese: None) -> None:
+    from pydantic import ValidationError
+
+    from tunestudio.config import RunConfig, from_template
+    from tunestudio.config.problems import validation_problems
+
+    data = from_template("digits").baseline.model_dump(mode="json")
+    data["optimizer"]["lr"] = -0.01
+    data["training"]["epochs"] = "many"
+    data["training"]["colour"] = 1
+    with pytest.raises(ValidationError) as caught:
+        RunConfig.model_validate(data)
+    problems = validation_problems(caught.value, data)
+    assert {p for p, _ in problems} >= {"optimizer.lr", "training.epochs", "training.colour"}
+    shown = {p: i18n.render(m) for p, m in problems}
+    assert shown["optimizer.lr"] == "输入应大于 0"
+    assert [f"{p}: {m!r}" for p, m in shown.items() if english(m)] == []

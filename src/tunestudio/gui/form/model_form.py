@@ -94,7 +94,7 @@ class FieldRow(QWidget):
 
     @Slot(str)
     def set_error(self, message: str | None) -> None:
-        self.error_label.setText(message or "")
+        self.error_label.setText(render(message) if message else "")
         self.error_label.setVisible(bool(message))
         self.editor.setProperty("invalid", bool(message))
         for widget in (self.editor, self.editor.focus_widget):
@@ -235,7 +235,7 @@ class FormBinding(QObject):
         for path, rows in self.rows.items():
             for row in rows:
                 messages = errors.get(path) if self._active(row) else None
-                row.set_error("\n".join(messages) if messages else None)
+                row.set_error("\n".join(render(m) for m in messages) if messages else None)
         return unmatched
 
     def _nearest_row(self, path: str) -> str | None:

@@ -23,6 +23,7 @@ from tunestudio.config import RunConfig
 from tunestudio.config.data import GENERATED
 from tunestudio.config.program import ProgramConfig
 from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.common.i18n import render
 from tunestudio.gui.form.editors import FieldEditor
 from tunestudio.gui.form.help_panel import HelpPanel
 from tunestudio.gui.form.model_form import FormBinding, FormHints, build_section
@@ -200,7 +201,8 @@ class BaselineEditor(QWidget):
             problems += self.program_editor.start_problems()
         # Every problem is also listed on top: the field may be scrolled out of sight.
         self.banner.setText("<br>".join(
-            f"⚠ <a href='{p}'>{p or 'baseline'}</a>: {html.escape(m)}" for p, m in problems))
+            f"⚠ <a href='{p}'>{p or 'baseline'}</a>: {html.escape(render(m))}"
+            for p, m in problems))
         self.banner.setVisible(bool(problems))
 
 

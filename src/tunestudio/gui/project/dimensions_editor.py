@@ -213,7 +213,7 @@ class DimensionsEditor(QWidget):
         binding.set_data(dim)
         # Rules spanning fields (low below high) name none: they go under the form.
         leftover = binding.set_problems(self._problems.get(row, []))
-        self.detail_error.setText("\n".join(m for _, m in leftover))
+        self.detail_error.setText("\n".join(render(m) for _, m in leftover))
         self.detail_error.setVisible(bool(leftover))
 
     @Slot(QModelIndex, QModelIndex)

@@ -158,7 +158,7 @@ class ExperimentEditor(QWidget):
         name = experiment.get("name", "")
         project_level = [m for p, m in self.document.problems
                          if not p.startswith(("experiments.", "baseline")) and f"'{name}'" in m]
-        lines = [f"{p}: {m}" for p, m in unmatched] + project_level
+        lines = [f"{p}: {render(m)}" for p, m in unmatched] + [render(m) for m in project_level]
         self.banner.setText("\n".join(lines))
         self.banner.setVisible(bool(lines))
         project = self.document.project

@@ -3772,6 +3772,45 @@ Advice: {advice}</source>
     </message>
 </context>
 <context>
+    <name>Validation</name>
+    <message>
+        <source>Input should be greater than {gt}</source>
+        <translation>输入应大于 {gt}</translation>
+    </message>
+    <message>
+        <source>Input should be greater than or equal to {ge}</source>
+        <translation>输入应大于或等于 {ge}</translation>
+    </message>
+    <message>
+        <source>Input should be less than {lt}</source>
+        <translation>输入应小于 {lt}</translation>
+    </message>
+    <message>
+        <source>Input should be less than or equal to {le}</source>
+        <translation>输入应小于或等于 {le}</translation>
+    </message>
+    <message>
+        <source>Field required</source>
+        <translation>必填字段</translation>
+    </message>
+    <message>
+        <source>Input should be a valid integer, unable to parse string as an integer</source>
+        <translation>输入应为有效的整数，无法把字符串解析为整数</translation>
+    </message>
+    <message>
+        <source>Input should be a valid number, unable to parse string as a number</source>
+        <translation>输入应为有效的数字，无法把字符串解析为数字</translation>
+    </message>
+    <message>
+        <source>Input should be {expected}</source>
+        <translation>输入应为 {expected}</translation>
+    </message>
+    <message>
+        <source>unknown field (a typo?); remove it</source>
+        <translation>未知字段（拼写错误？）；请删除它</translation>
+    </message>
+</context>
+<context>
     <name>Verdict</name>
     <message>
         <source>{knob}: effect {effect:.3g}; noise unknown (run the baseline with several seeds)</source>
