@@ -184,6 +184,27 @@ def test_cnn_matches_lone_runs() -> None:
                 route="vmap")
 
 
+AUGMENT = {"data.augment.crop_padding": 1, "data.augment.horizontal_flip": True,
+           "data.augment.rotation": 10.0}
+
+
+def test_augmented_cnn_members_each_draw_their_own_stream_as_alone() -> None:
+    """Each member augments its batches from its own seed's generator, exactly as alone: the
+    first 100 steps of each (batch norm on, dropout off) are the lone runs' (float32, CPU)."""
+    cnn = {**LONG, **CNN, **AUGMENT, "model.dropout": 0.0}
+    recs = check_group([tiny(cnn), tiny({**cnn, "training.seed": 3, "optimizer.lr": 0.003})],
+                       route="vmap")
+    assert len(recs[0].steps) >= STEPS
+
+
+def test_augmented_members_sharing_a_seed_still_augment_alone() -> None:
+    """One seed: the group draws one batch order, but each member still augments its own
+    batch (the stacked MLP's per-row pass)."""
+    mlp = {**LONG, **AUGMENT, "training.epochs": 1}
+    check_group([tiny(mlp), tiny({**mlp, "optimizer.lr": 0.003, "model.width": 8})],
+                route="mlp")
+
+
 def test_user_model_file_fuses_through_vmap(tmp_path: Path) -> None:
     (tmp_path / "net.py").write_text(
         "import torch\n"

@@ -92,6 +92,4 @@ def fusion_obstacle(config: RunConfig) -> str | None:
     if isinstance(config.data.source, ImageFolderData):
         return "an image folder (uint8 images normalised inside the model) trains one trial " \
             "at a time"
-    if config.data.augment.enabled:
-        return "augmented data trains one trial at a time"
     return None

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from tunestudio.config import RunConfig
+from tunestudio.engine.augment import BatchAugment, make_augment
 from tunestudio.engine.batching import batch_bounds
 from tunestudio.engine.checkpoint import State, capture, rng_states, snapshot
 from tunestudio.engine.data import Splits
@@ -234,6 +235,14 @@ class FusedTrainer:
         self._clip = torch.tensor([math.inf if c is None else c for c in clips],
                                   dtype=torch.float32, device=self.device)
         self._clips = any(c is not None for c in clips)
+        # each trial's own augmentation, from its own seed (its generator is in its state, so a
+        # checkpoint of the trial carries it)
+        augments = [make_augment(m.config.data.augment, data.input_shape, self.device, m.seed)
+                    for m in by_row]
+        for member, augment in zip(by_row, augments, strict=True):
+            member.state.augment = augment.generator if augment is not None else None
+        self._augments: list[BatchAugment | None] | None = \
+            augments if any(a is not None for a in augments) else None
         row_configs = [m.config for m in by_row]  # each trial's own label smoothing
         self.trial_loss = TrialLoss(row_configs, self.device)
         self._loss_spec = handgrad.LossSpec.of(row_configs, self.device)
@@ -569,6 +578,8 @@ class FusedTrainer:
         else:
             xb = self._x_train[idx]
             yb = self._y_train[idx]
+        if self._augments is not None:
+            xb, yb, shared = self._augment(xb, yb, shared)
         if self._hand_written:
             assert isinstance(stack, StackedMLP)
             losses, out = stack.forward_backward(xb, yb, shared, self._loss_spec,
@@ -585,6 +596,18 @@ class FusedTrainer:
         opt.step(lr)
         self._window.add(n, losses, out, yb)
         return losses.detach(), norms.detach()
+
+    def _augment(self, xb: torch.Tensor, yb: torch.Tensor, shared: bool
+                 ) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """Each row's batch augmented by its trial's own augmentation (its own generator, drawn
+        exactly as the trial alone draws it); per-row batches `(R, B, ...)` and targets
+        `(R, B)` from here. A dead row's batch is left as it is (its outputs are unused)."""
+        assert self._augments is not None
+        r = len(self._augments)
+        rows = xb.expand(r, *xb.shape) if shared else xb
+        xb = torch.stack([augment(rows[i]) if augment is not None and self._rows[i] is not None
+                          else rows[i].float() for i, augment in enumerate(self._augments)])
+        return xb, yb.expand(r, *yb.shape) if shared else yb, False
 
     def _autograd_pass(self, xb: torch.Tensor, yb: torch.Tensor, shared: bool
                        ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -715,6 +738,8 @@ class FusedTrainer:
         self._clip = self._clip.index_select(0, rows)
         self.trial_loss = self.trial_loss.select(rows)
         self._loss_spec = self._loss_spec.select(rows)
+        if self._augments is not None:
+            self._augments = [self._augments[i] for i in keep]
         self._window.select(rows)
         self._rows = [self._rows[i] for i in keep]
         self._live_rows = None
