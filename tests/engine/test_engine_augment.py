@@ -94,7 +94,8 @@ def test_augmented_data_fuses_and_loader_data_trains_alone() -> None:
 
     assert fusion_obstacle(tiny()) is None
     assert fusion_obstacle(tiny({"data.augment.horizontal_flip": True})) is None
-    folder = tiny({"data.source": {"kind": "image_folder"}})
-    assert "image folder" in (fusion_obstacle(folder) or "")
+    assert fusion_obstacle(tiny({"data.source": {"kind": "image_folder"}})) is None
+    streamed = tiny({"data.source": {"kind": "image_folder", "loading": "stream"}})
+    assert "DataLoader" in (fusion_obstacle(streamed) or "")
     loader = tiny({"data.source": {"kind": "python_dataset"}})
     assert "DataLoader" in (fusion_obstacle(loader) or "")

@@ -125,6 +125,34 @@ def test_device_and_stream_paths_train_identically(tmp_path: Path) -> None:
     assert confusion_matrix(streamed_trainer).matrix.sum() == 6
 
 
+def test_an_augmented_image_folder_group_trains_as_its_members_alone(tmp_path: Path) -> None:
+    """uint8 images on the device, normalised inside each trial's model, each member
+    augmenting from its own seed: every member's steps and result are its lone run's, and the
+    result keeps the data's normalisation."""
+    from engine_helpers import Recorder
+
+    from tunestudio.config import merge_values
+    from tunestudio.engine.fused import FusedTrainer
+
+    root = write_folder(tmp_path / "imgs")
+    configs = [_config(root, "device", epochs=3),
+               merge_values(_config(root, "device", epochs=3),
+                            {"training.seed": 4, "optimizer.lr": 0.003})]
+    recs = [Recorder(), Recorder()]
+    group = FusedTrainer(configs, hooks=[[r] for r in recs], device="cpu")
+    results = group.fit()
+    assert group.route == "vmap"
+    for config, rec, result in zip(configs, recs, results, strict=True):
+        lone = Recorder()
+        alone = Trainer(config, hooks=[lone]).fit()
+        assert result.ok and alone.ok, (result.message, alone.message)
+        assert [s.loss for s in rec.steps] == pytest.approx([s.loss for s in lone.steps],
+                                                            rel=1e-4)
+        assert result.metrics == pytest.approx(alone.metrics, rel=1e-4)
+        assert result.normalization is not None
+        assert result.normalization == alone.normalization
+
+
 def test_auto_keeps_images_on_the_cpu_device(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "imgs")
     assert not isinstance(load_data(_config(root, "auto").data, None, "cpu"), LoaderSplits)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tunestudio.config import ImageFolderData, MLPModel, RunConfig
+from tunestudio.config import MLPModel, RunConfig
 
 # Fields that may differ inside a group, by section of the run config.
 _PER_TRIAL: dict[str, frozenset[str]] = {
@@ -85,11 +85,9 @@ def fusion_obstacle(config: RunConfig) -> str | None:
     """Why a config cannot train fused at all (with any partner), or None when it can."""
     if config.training.mixed_precision and config.training.device == "mps":
         return "mixed precision trains fused on CUDA only"
-    # The fused path draws batches from float tensors on the device with no per-batch step
-    # between them and the model; these sources and transforms need one, so they train alone.
+    # The fused path draws batches from tensors on the device (an image folder's uint8 images
+    # too, normalised inside each trial's model); a DataLoader's batches come one trial at a
+    # time, so these sources train alone.
     if config.data.loader_based:
         return "data batched through a DataLoader trains one trial at a time"
-    if isinstance(config.data.source, ImageFolderData):
-        return "an image folder (uint8 images normalised inside the model) trains one trial " \
-            "at a time"
     return None
