@@ -189,20 +189,27 @@ AUGMENT = {"data.augment.crop_padding": 1, "data.augment.horizontal_flip": True,
 
 
 def test_augmented_cnn_members_each_draw_their_own_stream_as_alone() -> None:
-    """Each member augments its batches from its own seed's generator, exactly as alone: the
-    first 100 steps of each (batch norm on, dropout off) are the lone runs' (float32, CPU)."""
-    cnn = {**LONG, **CNN, **AUGMENT, "model.dropout": 0.0}
-    recs = check_group([tiny(cnn), tiny({**cnn, "training.seed": 3, "optimizer.lr": 0.003})],
+    """Each member augments its batches from its own seed's generator with its own settings,
+    exactly as alone: the first 100 steps of each (batch norm on, dropout off) are the lone
+    runs' (float32, CPU)."""
+    cnn = {**CNN, **AUGMENT, "model.dropout": 0.0, "training.batch_size": 32,
+           "training.epochs": 3}  # 3 x 45 steps: over the 100 compared
+    recs = check_group([tiny(cnn), tiny({**cnn, "training.seed": 3, "optimizer.lr": 0.003,
+                                         "data.augment.rotation": 25.0,
+                                         "data.augment.horizontal_flip": False})],
                        route="vmap")
     assert len(recs[0].steps) >= STEPS
 
 
 def test_augmented_members_sharing_a_seed_still_augment_alone() -> None:
     """One seed: the group draws one batch order, but each member still augments its own
-    batch (the stacked MLP's per-row pass)."""
-    mlp = {**LONG, **AUGMENT, "training.epochs": 1}
-    check_group([tiny(mlp), tiny({**mlp, "optimizer.lr": 0.003, "model.width": 8})],
-                route="mlp")
+    batch (the stacked MLP's per-row pass), or leaves it as it is when it has no
+    augmentation."""
+    mlp = {**AUGMENT, "training.epochs": 1}
+    plain = {"data.augment.crop_padding": 0, "data.augment.horizontal_flip": False,
+             "data.augment.rotation": 0.0}
+    check_group([tiny(mlp), tiny({**mlp, "optimizer.lr": 0.003, "model.width": 8}),
+                 tiny({**mlp, **plain, "optimizer.lr": 0.03})], route="mlp")
 
 
 def test_user_model_file_fuses_through_vmap(tmp_path: Path) -> None:
@@ -386,6 +393,7 @@ def test_signature_separates_what_cannot_fuse() -> None:
     assert signature_difference(tiny({"training.batch_size": 128}), base) == \
         ["training.batch_size"]
     assert signature_difference(base, tiny({"optimizer.lr": 0.5, "training.seed": 9})) == []
+    assert signature_difference(base, tiny({"data.augment.rotation": 20.0})) == []
 
 
 class _StopAtEpoch(TrainerHooks):

@@ -71,6 +71,8 @@ def _shape(config: RunConfig) -> dict[str, Any]:
         for name in names:
             dumped[section].pop(name, None)
     dumped["evaluation"].pop("kfold", None)
+    # each member augments its own batches with its own settings (or none)
+    dumped["data"].pop("augment", None)
     if hand_fused_mlp(config):
         assert isinstance(config.model, MLPModel)
         model = {k: v for k, v in dumped["model"].items() if k not in _MLP_PER_TRIAL}
