@@ -75,7 +75,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         # the template's image folder is built once, in this run's own data folder
-        env = {**os.environ, "TUNESTUDIO_DATA_DIR": str(folder / "data")}
+        os.environ["TUNESTUDIO_DATA_DIR"] = str(folder / "data")
+        env = dict(os.environ)
+        from tunestudio.engine.demo_images import build_digits_folder, digits_folder
+
+        build_digits_folder(digits_folder())
         for seed in range(args.seeds):
             for side in sides if seed % 2 == 0 else list(reversed(sides)):
                 path = project_file(folder, seed, args.trials, side)
