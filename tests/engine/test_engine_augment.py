@@ -72,7 +72,7 @@ def test_validation_is_not_augmented() -> None:
                      hooks=[evals])
     for trainer in (plain, strong):
         trainer.setup()
-    assert strong._augment is not None and plain._augment is None
+    assert strong.augmentation is not None and plain.augmentation is None
     assert evaluate_split(plain, "val") == evaluate_split(strong, "val")  # same initial model
     first, second = plain.fit(), strong.fit()
     assert first.metrics["train_loss"] != second.metrics["train_loss"]

@@ -23,19 +23,16 @@ import torch
 
 from tunestudio.config import RunConfig
 from tunestudio.engine import checkpoint
-from tunestudio.engine.augment import make_augment
 from tunestudio.engine.batching import batch_bounds
 from tunestudio.engine.data import Splits
 from tunestudio.engine.dataset import DataError
 from tunestudio.engine.devices import resolve_device
 from tunestudio.engine.events import (
     FitResult,
-    FitStartEvent,
     FitStatus,
     StepEvent,
     TrainerHooks,
 )
-from tunestudio.engine.input_norm import with_input_normalization
 from tunestudio.engine.loader_data import (
     LoaderSplits,
     eval_loader,
@@ -48,13 +45,11 @@ from tunestudio.engine.metrics import (
     TrainWindow,
     evaluate_tensors,
     gather,
-    make_loss,
     metric_tensors,
 )
-from tunestudio.engine.models import build_model, check_output, count_parameters
-from tunestudio.engine.optimizers import build_optimizer, l1_penalty, penalised_weights
-from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
-from tunestudio.engine.schedules import LRSchedule
+from tunestudio.engine.models import check_output
+from tunestudio.engine.optimizers import l1_penalty, penalised_weights
+from tunestudio.engine.runtime import apply_torch_threads
 from tunestudio.engine.step_recorder import Divergence, StepRecorder, buffered_for
 from tunestudio.engine.trial import (
     Trial,
@@ -102,11 +97,9 @@ class Trainer(Trial):
         if self.datasets is None:
             self.datasets = load_data(cfg.data, self.base_dir, self.device)
         data = self.datasets
-        seed_initialisation(self.seed, self.device)
-        model = build_model(cfg.model, data.input_shape, data.n_outputs, self.base_dir)
-        self.model = with_input_normalization(model, data.normalization).to(self.device)
-        self.optimizer = build_optimizer(cfg.optimizer, self.model.parameters())
-        self.schedule = LRSchedule(cfg, data.n_train)
+        amp = cfg.training.mixed_precision and self.device.startswith("cuda")
+        self.build(data, self.device, half_outputs=amp)
+        assert self.model is not None
         self._params = [p for p in self.model.parameters() if p.requires_grad]
         self._uniform_grads = len({(p.dtype, p.device) for p in self._params}) == 1
         self._l1_weights = penalised_weights(self.model) if cfg.optimizer.l1 else []
@@ -115,20 +108,14 @@ class Trainer(Trial):
             self._x_val, self._y_val = self._tensors(data.x_val, data.y_val)
         else:
             self._x_train = self._y_train = self._x_val = self._y_val = torch.empty(0)
-        self._augment = make_augment(cfg.data.augment, data.input_shape, self.device, self.seed)
-        self.state.augment = self._augment.generator if self._augment is not None else None
-        self.state.plateau = self.schedule.plateau
-        self.steps_per_epoch = self._spe = len(batch_bounds(data.n_train,
-                                                            cfg.training.batch_size))
+        self._spe = self.steps_per_epoch
         # (batch size, loss, outputs, indices) of recent steps, for the running train metrics
         self._window = TrainWindow(self._spe)
-        amp = cfg.training.mixed_precision and self.device.startswith("cuda")
         if amp:
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
             self.autocast = lambda: torch.autocast("cuda", dtype=dtype)
             if dtype == torch.float16:
                 self.scaler = torch.amp.GradScaler("cuda")
-        self.loss_fn = make_loss(cfg, half_outputs=amp)
         self._python_norm = self.device == "cpu" and self._uniform_grads
         self._ready = True
 
@@ -189,7 +176,7 @@ class Trainer(Trial):
         data = self.datasets
         bounds = batch_bounds(data.n_train, cfg.training.batch_size)
         epochs = cfg.training.epochs
-        self._fit_start_event(len(bounds), epochs * len(bounds))
+        self.start_fit(data.n_train, data.n_val, epochs * len(bounds))
 
         on_step = overriding(self.hooks, "on_step_end")
         emit: Callable[[int, StepEvent], None] | None = None
@@ -299,8 +286,8 @@ class Trainer(Trial):
         model, opt = self.model, self.optimizer
         assert model is not None and opt is not None
         n = len(yb)
-        if self._augment is not None:
-            xb = self._augment(xb)
+        if self.augmentation is not None:
+            xb = self.augmentation(xb)
         for p in self._params:  # as zero_grad(set_to_none=True), without its dynamo guard
             p.grad = None
         if self.autocast is not None:
@@ -385,13 +372,3 @@ class Trainer(Trial):
                                            self.loss_fn, data.target_std, "val",
                                            self.autocast))
         self.report_evaluation(gather(values), self.step / self._spe, self.wall_s())
-
-    def _fit_start_event(self, spe: int, total: int) -> None:
-        assert self.model is not None and self.datasets is not None
-        event = FitStartEvent(device=self.device, n_train=self.datasets.n_train,
-                              n_val=self.datasets.n_val, steps_per_epoch=spe, total_steps=total,
-                              n_parameters=count_parameters(self.model))
-        self.start_training_clock()
-        for hook in self.hooks:
-            hook.on_fit_start(self, event)
-

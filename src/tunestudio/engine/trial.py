@@ -23,16 +23,23 @@ import torch
 from torch import nn
 
 from tunestudio.config import PythonModel, RunConfig
+from tunestudio.engine.augment import BatchAugment, make_augment
+from tunestudio.engine.batching import batch_bounds
 from tunestudio.engine.data import Splits
 from tunestudio.engine.events import (
     FIT_STATUSES,
     EvalEvent,
     FitResult,
+    FitStartEvent,
     FitStatus,
     TrainerHooks,
 )
+from tunestudio.engine.input_norm import with_input_normalization
 from tunestudio.engine.loader_data import LoaderSplits
-from tunestudio.engine.metrics import AutocastFactory, LossFn
+from tunestudio.engine.metrics import AutocastFactory, LossFn, make_loss
+from tunestudio.engine.models import build_model, count_parameters
+from tunestudio.engine.optimizers import build_optimizer
+from tunestudio.engine.runtime import seed_initialisation
 from tunestudio.engine.schedules import LRSchedule
 from tunestudio.engine.step_recorder import Divergence
 from tunestudio.engine.trial_state import TrialState
@@ -72,6 +79,7 @@ class Trial:
         self.schedule: LRSchedule | None = None
         self.loss_fn: LossFn | None = None
         self.scaler: torch.amp.GradScaler | None = None
+        self.augmentation: BatchAugment | None = None
         self.state = TrialState(config, self.seed)
         self.steps_per_epoch = 0
         self.divergence: Divergence | None = None  # the non-finite step that ended it, if any
@@ -87,6 +95,42 @@ class Trial:
         self._started = time.perf_counter()
         self._training_started = self._started
         self._paused_s = 0.0
+
+    # --- building ---------------------------------------------------------------------------
+
+    def build(self, data: Splits | LoaderSplits, device: str, half_outputs: bool = False
+              ) -> nn.Module:
+        """The trial's model (initialised from its seed, behind the data's input
+        normalisation), torch optimiser, LR schedule, data loss (`half_outputs`: in float32
+        from mixed-precision outputs) and augmentation on `device`, built the same way
+        whichever loop trains the trial (so a fused member starts from the lone trial's
+        weights). Raises what building the model raises (a failing user file)."""
+        cfg = self.config
+        self.device, self.datasets = device, data
+        seed_initialisation(self.seed, device)
+        model = build_model(cfg.model, data.input_shape, data.n_outputs, self.base_dir)
+        self.model = with_input_normalization(model, data.normalization).to(device)
+        self.optimizer = build_optimizer(cfg.optimizer, self.model.parameters())
+        self.schedule = LRSchedule(cfg, data.n_train)
+        self.loss_fn = make_loss(cfg, half_outputs=half_outputs)
+        self.augmentation = make_augment(cfg.data.augment, data.input_shape, device, self.seed)
+        self.state.plateau = self.schedule.plateau
+        self.state.augment = self.augmentation.generator if self.augmentation else None
+        self.steps_per_epoch = len(batch_bounds(data.n_train, cfg.training.batch_size))
+        return self.model
+
+    def start_fit(self, n_train: int, n_val: int, total_steps: int,
+                  started: float | None = None) -> FitStartEvent:
+        """The first step is about to run (`started`: a perf_counter time, default now): the
+        training clock starts and the hooks receive `on_fit_start`."""
+        assert self.model is not None
+        event = FitStartEvent(device=self.device, n_train=n_train, n_val=n_val,
+                              steps_per_epoch=self.steps_per_epoch, total_steps=total_steps,
+                              n_parameters=count_parameters(self.model))
+        self.start_training_clock(started)
+        for hook in self.hooks:
+            hook.on_fit_start(self, event)
+        return event
 
     # --- the state, as hooks and searches read it --------------------------------------------
 
@@ -147,18 +191,9 @@ class Trial:
     def wait_while_paused(self) -> None:
         """Wait while the pause event is set, waking at once on a stop; the pause is left out
         of the trial's clocks."""
-        pause_ev = self.pause_event
-        if pause_ev is None:
-            return
-        began = time.perf_counter()
-        stop_ev = self.stop_event
-        while pause_ev.is_set() and self._stop is None:
-            if stop_ev is not None:
-                if stop_ev.wait(PAUSE_POLL_S):
-                    break
-            else:
-                time.sleep(PAUSE_POLL_S)
-        self.add_paused(time.perf_counter() - began)
+        if self.pause_event is not None:
+            self.add_paused(wait_while_paused(self.pause_event, self.stop_event,
+                                              lambda: self._stop is not None))
 
     def add_paused(self, seconds: float) -> None:
         """Leave `seconds` of pause out of the trial's clocks."""
@@ -256,6 +291,20 @@ class Trial:
         training time of the runs before."""
         self.state.load_state_dict(state)
         self.state.prior_duration_s = float(state.get("duration_s", 0.0))
+
+
+def wait_while_paused(pause: threading.Event, stop: threading.Event | None,
+                      stopped: Callable[[], bool]) -> float:
+    """Wait while `pause` is set, waking at once when `stop` is set (or, within
+    PAUSE_POLL_S, when `stopped()` says so); the seconds waited."""
+    began = time.perf_counter()
+    while pause.is_set() and not stopped():
+        if stop is not None:
+            if stop.wait(PAUSE_POLL_S):
+                break
+        else:
+            time.sleep(PAUSE_POLL_S)
+    return time.perf_counter() - began
 
 
 def _cause_of(d: Divergence, first_step: Sequence[torch.Tensor | bool] | None,

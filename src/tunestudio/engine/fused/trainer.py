@@ -31,14 +31,13 @@ import numpy as np
 import torch
 
 from tunestudio.config import RunConfig
-from tunestudio.engine.augment import BatchAugment, make_augment
+from tunestudio.engine.augment import BatchAugment
 from tunestudio.engine.batching import batch_bounds
 from tunestudio.engine.checkpoint import State, capture, rng_states, snapshot
 from tunestudio.engine.data import Splits
 from tunestudio.engine.devices import resolve_device
 from tunestudio.engine.events import (
     FitResult,
-    FitStartEvent,
     FitStatus,
     StepEvent,
     TrainerHooks,
@@ -48,22 +47,17 @@ from tunestudio.engine.fused.metrics import TrialLoss
 from tunestudio.engine.fused.optim import FusedOptimizer
 from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle, hand_fused_mlp
 from tunestudio.engine.fused.stacked import FusionError, StackedMLP, StackedModel, VmapStack
-from tunestudio.engine.input_norm import with_input_normalization
 from tunestudio.engine.loader_data import load_data
 from tunestudio.engine.metrics import (
     EVAL_CHUNK,
     TrainWindow,
     gather_trials,
-    make_loss,
     trial_metrics,
 )
-from tunestudio.engine.models import build_model, check_output, count_parameters
-from tunestudio.engine.optimizers import build_optimizer
-from tunestudio.engine.runtime import apply_torch_threads, seed_initialisation
-from tunestudio.engine.schedules import LRSchedule
+from tunestudio.engine.models import check_output, count_parameters
+from tunestudio.engine.runtime import apply_torch_threads
 from tunestudio.engine.step_recorder import Divergence, StepRecorder, buffered_for
 from tunestudio.engine.trial import (
-    PAUSE_POLL_S,
     Trial,
     all_finite,
     classify,
@@ -71,6 +65,7 @@ from tunestudio.engine.trial import (
     first_line,
     is_out_of_memory,
     overriding,
+    wait_while_paused,
 )
 from tunestudio.errors import TuneStudioError
 from tunestudio.messages import TRAINED
@@ -194,20 +189,10 @@ class FusedTrainer:
         self._order = sorted(range(len(self.members)), key=lambda i: _width_key(
             self.members[i].config)) if hand_fused_mlp(cfg) else list(range(len(self.members)))
         for member in self.members:
-            member.device, member.datasets = self.device, data
-            # as Trainer.setup: the same seed, the same weights
-            seed_initialisation(member.seed, self.device)
-            model = build_model(member.config.model, data.input_shape, data.n_outputs,
-                                self.base_dir)
-            member.model = with_input_normalization(model, data.normalization).to(self.device)
-            # A torch optimiser of the trial's own model: checkpoints of the trial carry its
-            # state (see `_sync`), so a checkpoint of a fused trial resumes as a lone one.
-            member.optimizer = build_optimizer(member.config.optimizer,
-                                               member.model.parameters())
-            member.schedule = LRSchedule(member.config, data.n_train)
-            member.state.plateau = member.schedule.plateau
-            member.loss_fn = make_loss(member.config)
-            models.append(member.model)
+            # as a lone Trainer builds it: the same seed, the same weights; its own torch
+            # optimiser, so that a checkpoint of the trial carries the optimiser's state (see
+            # `_sync`) and resumes as a lone trial
+            models.append(member.build(data, self.device))
         amp = cfg.training.mixed_precision and self.device.startswith("cuda")
         if amp:
             if not torch.cuda.is_bf16_supported():
@@ -237,10 +222,7 @@ class FusedTrainer:
         self._clips = any(c is not None for c in clips)
         # each trial's own augmentation, from its own seed (its generator is in its state, so a
         # checkpoint of the trial carries it)
-        augments = [make_augment(m.config.data.augment, data.input_shape, self.device, m.seed)
-                    for m in by_row]
-        for member, augment in zip(by_row, augments, strict=True):
-            member.state.augment = augment.generator if augment is not None else None
+        augments = [m.augmentation for m in by_row]
         self._augments: list[BatchAugment | None] | None = \
             augments if any(a is not None for a in augments) else None
         row_configs = [m.config for m in by_row]  # each trial's own label smoothing
@@ -255,7 +237,6 @@ class FusedTrainer:
         self._window = TrainWindow(self._spe)
         self._shared = len({m.seed for m in self.members}) == 1  # one batch order for all
         for member in self.members:
-            member.steps_per_epoch = self._spe
             member.autocast = self._autocast
         self._dry_run()
         self._ready = True
@@ -466,14 +447,10 @@ class FusedTrainer:
         for slot in self._slots:
             member = slot.trainer
             assert member.model is not None
-            event = FitStartEvent(device=self.device, n_train=data.n_train, n_val=data.n_val,
-                                  steps_per_epoch=self._spe, total_steps=epochs * self._spe,
-                                  n_parameters=count_parameters(member.model))
-            member.start_training_clock(self._training_started)
-            self._time_weight[slot.index] = float(max(event.n_parameters, 1))
+            self._time_weight[slot.index] = float(max(count_parameters(member.model), 1))
             member.time_source = functools.partial(self._time_of, slot.index)
-            for hook in member.hooks:
-                hook.on_fit_start(member, event)
+            member.start_fit(data.n_train, data.n_val, epochs * self._spe,
+                             self._training_started)
         every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
         sizes = [end - start for start, end in self._bounds]
         self._live_rows = None
@@ -637,14 +614,7 @@ class FusedTrainer:
         pause = self.pause_event
         if pause is not None and pause.is_set() and not self._stop_set():
             self._recorder.flush()
-            began = time.perf_counter()
-            stop = self.stop_event
-            while pause.is_set() and not self._stop_set():
-                if stop is not None:  # a stop wakes the paused loop at once
-                    stop.wait(PAUSE_POLL_S)
-                else:
-                    time.sleep(PAUSE_POLL_S)
-            paused = time.perf_counter() - began
+            paused = wait_while_paused(pause, self.stop_event, self._stop_set)
             self._paused_s += paused
             for member in self.members:  # each member's wall_s() leaves the pause out too
                 member.add_paused(paused)
