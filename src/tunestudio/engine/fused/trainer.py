@@ -1,18 +1,22 @@
 """Training K configs of one shape signature as one fused model.
 
-Each trial keeps its identity: it is an ordinary `Trainer` (the group's *member*) that owns its
-config, seed, schedule, hooks, metrics and outcome, and receives exactly the events a lone fit
-would send (`on_fit_start`, `on_step_end`, `on_evaluate_end`, `on_epoch_end`, `on_fit_end`),
-with itself as the trainer, so `request_stop` (pruning, a stop button) works per trial. The
-group only owns the stacked weights and the fused optimiser.
+Each trial keeps its identity: it is an ordinary `Trial` (engine/trial.py: the group's
+*member*) that owns its config, seed, schedule, hooks, resumable state, metrics and outcome,
+and receives exactly the events a lone fit would send (`on_fit_start`, `on_step_end`,
+`on_evaluate_end`, `on_epoch_end`, `on_fit_end`), with itself as the trainer, so
+`request_stop` (pruning, a stop button) works per trial. The group only owns the stacked
+weights, the fused optimiser and the step kernel that computes them ("mlp": the stacked MLP
+pass; "vmap": `torch.func` over any model).
 
-Per trial: initial weights (its seed, drawn exactly as `Trainer.setup` draws them), batch order
-(its own generator, as `Trainer` draws it), learning rate and schedule (its own `LRSchedule`,
-plateau included), optimiser hyperparameters, gradient clipping, L1, label smoothing, early
-stopping, pruning and divergence. A trial that stops leaves the group: its learning rate
-becomes 0 (its weights freeze, its series ends) and, once enough rows are dead, the stack is
-compacted. One trial's numbers never depend on another's: trials share no reduction across the
-trial axis but the sum of their losses, whose gradient is 1 for each."""
+Per trial: initial weights, torch optimiser, schedule, loss and augmentation (built by
+`Trial.build`, as a lone Trainer builds them), batch order (its own generator in its
+`TrialState`), learning rate and schedule (plateau included), optimiser hyperparameters,
+gradient clipping, L1, label smoothing, augmentation draws, early stopping, pruning and
+divergence. A trial that stops leaves the group: its learning rate becomes 0 (its weights
+freeze, its series ends) and, once enough rows are dead, the stack is compacted. One trial's
+numbers never depend on another's: trials share no reduction across the trial axis but the
+sum of their losses, whose gradient is 1 for each. Steps are recorded and train metrics kept
+by the same StepRecorder and TrainWindow as a lone fit's, on the trial axis."""
 
 from __future__ import annotations
 
