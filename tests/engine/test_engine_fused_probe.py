@@ -68,4 +68,8 @@ def test_a_probe_that_fails_or_a_cap_of_one_gives_one(monkeypatch: pytest.Monkey
 
 def test_a_real_probe_times_fused_steps_on_the_cpu() -> None:
     assert probe.probe_group_size(tiny(), 4) in (1, 4)
-    assert probe.probe_group_size(tiny({"data.augment.horizontal_flip": True}), 4) == 1
+    # augmented data fuses (each member its own draws): the probe times it like any other
+    assert probe.probe_group_size(tiny({"data.augment.horizontal_flip": True}), 4) in (1, 4)
+    # data a DataLoader streams (here from a folder that is not there) trains alone
+    streamed = tiny({"data.source": {"kind": "image_folder", "loading": "stream"}})
+    assert probe.probe_group_size(streamed, 4) == 1
