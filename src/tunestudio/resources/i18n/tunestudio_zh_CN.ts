@@ -1832,7 +1832,7 @@ Advice: {advice}</source>
     </message>
     <message>
         <source>Target</source>
-        <translation>目标列</translation>
+        <translation>目标</translation>
     </message>
     <message>
         <source>NPZ</source>
