@@ -32,6 +32,11 @@ def _normalise(v: Array, log: bool) -> Array:
     return np.asarray((v - lo) / (hi - lo) if hi > lo else np.full(len(v), 0.5))
 
 
+# where a trial's line crosses the axis of a knob that did not apply to it (a conditional
+# dimension of another branch): below the axis's range, labelled, never at a value it did not have
+NOT_APPLIED = -0.1
+
+
 class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
     """Each trial a line across its normalised values and objective; a click on a line hands
     that trial's id to `picked` (the lines are drawn as one item per colour band, so the
@@ -66,9 +71,15 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         columns, ticks = [], []
         for i, p in enumerate(data.params):
             x, cat = data.coords(p)
-            columns.append(_normalise(x, p.log and p.kind != "categorical"))
+            column = _normalise(x, p.log and p.kind != "categorical")
+            missing = np.isnan(column)
+            if missing.any():  # a conditional knob: the trials it did not apply to, apart
+                column = np.where(missing, NOT_APPLIED, column)
+                self._mark(i, NOT_APPLIED, self.tr("n/a"))
+            columns.append(column)
             ticks.append((float(i), p.name))
-            self._axis_labels(i, x, cat, p)
+            if not missing.all():
+                self._axis_labels(i, x, cat, p)
         columns.append(_normalise(data.objective, False))
         ticks.append((float(len(data.params)), data.metric))
         self._axis_labels(len(data.params), data.objective, None, None)
@@ -113,7 +124,7 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         self.bar.axis.enableAutoSIPrefix(False)
         self.bar.axis.setLabel(data.metric)
         self.plot.setXRange(-0.3, ys.shape[1] - 0.7)
-        self.plot.setYRange(-0.12, 1.12)
+        self.plot.setYRange(-0.16, 1.12)
 
     def trial_at(self, x: float, y: float, tolerance: float) -> int | None:
         """The id of the trial whose line passes nearest to (x, y) in plot coordinates (x: the
@@ -144,6 +155,12 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         if trial_id is not None:
             event.accept()
             self.picked(trial_id)
+
+    def _mark(self, i: int, y: float, text: str) -> None:
+        label = pg.TextItem(text, color=plot_colors()[1], anchor=(0.5, 0.0))
+        label.setPos(i, y - 0.01)
+        self.plot.addItem(label)
+        self.labels.append(label)
 
     def _axis_labels(self, i: int, x: Array, cat: list[tuple[float, str]] | None,
                      p: Param | None) -> None:

@@ -2714,6 +2714,10 @@ Advice: {advice}</source>
         <source>Parallel coordinates (colour: {metric})</source>
         <translation>平行坐标图（颜色：{metric}）</translation>
     </message>
+    <message>
+        <source>n/a</source>
+        <translation>不适用</translation>
+    </message>
 </context>
 <context>
     <name>ParetoPlot</name>
