@@ -1,6 +1,7 @@
 """The analysis of a conditional search (momentum for SGD only, beta1 for Adam only): the
 table leaves a parameter a trial does not have blank, slices draw each knob over the trials
-it applied to, and parallel coordinates put the others on a separate 'n/a' state of its axis."""
+it applied to, parallel coordinates put the others on a separate 'n/a' state of its axis, and
+importance says which knobs its evaluator could not rank."""
 
 from __future__ import annotations
 
@@ -96,3 +97,14 @@ def test_table_slices_and_parallel_coordinates_show_both_branches(
     assert view.parallel.line_count == 5  # every trial drawn across every axis
     assert "n/a" in [label.toPlainText() for label in view.parallel.labels
                      if hasattr(label, "toPlainText")]
+    # PED-ANOVA ranks each knob over the trials that have it; fANOVA over the knobs every
+    # trial has, and the view says which it left out
+    view.tabs.setCurrentWidget(view.importance)
+    qtbot.waitUntil(lambda: len(view.importance.importances) == 3, timeout=30_000)
+    assert "left out" not in view.importance.message.text()
+    view.importance.importances = {}
+    view.importance.evaluator.setCurrentIndex(view.importance.evaluator.findData("fanova"))
+    qtbot.waitUntil(lambda: bool(view.importance.importances), timeout=30_000)
+    assert set(view.importance.importances) == {"params.kind"}
+    assert "conditional ones left out: params.momentum, params.beta1" in \
+        view.importance.message.text()

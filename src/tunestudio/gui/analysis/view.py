@@ -202,6 +202,13 @@ class AnalysisView(QWidget):
         elif result.key == "analysis:importance":
             importances, seconds = result.value
             self.importance.show_importances(importances, seconds)
+            data = self.data
+            left = [p.path for p in data.params if p.path not in importances and any(
+                v is None for v in data.values.get(p.path, []))] if data is not None else []
+            if left:  # Optuna ranks the knobs every trial has: say which were not ranked
+                self.importance.message.setText(self.importance.message.text() + self.tr(
+                    " · ranked over the dimensions every trial has; conditional ones left "
+                    "out: {names}").format(names=", ".join(left)))
 
     def show_data(self, data: AnalysisData) -> None:
         if data.experiment != self.insights.experiment_name:

@@ -99,6 +99,10 @@
         <translation>分析失败：{error}</translation>
     </message>
     <message>
+        <source> · ranked over the dimensions every trial has; conditional ones left out: {names}</source>
+        <translation> · 仅对每个试验都有的维度排序；未计入的条件维度：{names}</translation>
+    </message>
+    <message>
         <source>One variable at a time — {verdicts}</source>
         <translation>单一变量变化 — {verdicts}</translation>
     </message>
