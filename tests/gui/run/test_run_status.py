@@ -35,6 +35,9 @@ class _Controller(QObject):
         return Progress(self.done + len(self.trials), self.done, 40, 3.0, 12.0,
                         self.trials[-1] if self.trials else None, False, self.trials)
 
+    def stop_progress(self) -> list[str]:
+        return []  # the experiment has no stop rules
+
 
 def test_a_fused_group_is_named_as_a_group(qtbot: QtBot) -> None:
     controller = _Controller(running=8, done=5)
