@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import queue
+import signal
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +19,7 @@ from tunestudio.config.program import ParamValue, ProgramConfig, ProgramParamete
 from tunestudio.search.program import TrialFiles
 from tunestudio.search.program.command import Launch, build_launch
 from tunestudio.search.program.metric_lines import MetricLineParser
-from tunestudio.search.program.process import OutputLog
+from tunestudio.search.program.process import OutputLog, ProgramProcess
 
 
 def test_default_pattern_reads_pairs_and_counters() -> None:
@@ -118,3 +123,26 @@ def test_the_client_converts_passed_values_to_the_defaults_types(
     monkeypatch.setenv(trial.PARAMS_ENV, json.dumps({"epochs": "many"}))
     with pytest.raises(trial.TrialError, match="parameter 'epochs'"):
         trial.params(epochs=3)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_a_program_hears_the_interrupt_when_tunestudio_ignores_ctrl_c(tmp_path: Path) -> None:
+    """Started in the background by a shell (`tunestudio run ... &`), TuneStudio ignores Ctrl+C
+    and its children would inherit that: the stop's interrupt must still reach the program
+    (it ends on it, with its own KeyboardInterrupt), not only the kill after the grace."""
+    script = "import time\nprint('ready', flush=True)\ntime.sleep(60)\n"
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    launch = Launch([sys.executable, "-c", script], dict(os.environ), tmp_path)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process = ProgramProcess(launch, OutputLog(tmp_path / "log.txt"), events)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    try:
+        assert events.get(timeout=60) == ("line", "ready")
+        assert process.stop(grace_s=30.0) == "interrupt"
+        process.wait_output(10.0)
+        assert any("KeyboardInterrupt" in line for line in process.last_lines)
+    finally:
+        process.stop(1.0)
+        process.close()

@@ -72,6 +72,10 @@ class OutputLog:
         self.file.close()
 
 
+def _hear_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class ProgramProcess:
     """A started program. Lines it prints go to `events` as ("line", text), then
     ("eof", None) once its output ends."""
@@ -84,6 +88,13 @@ class ProgramProcess:
         kwargs: dict[str, Any] = {}
         if _POSIX:
             kwargs["start_new_session"] = True  # its own session and process group
+            if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+                # A process started in the background by a shell (`tunestudio run ... &`), or a
+                # pytest-xdist worker, ignores Ctrl+C, and its children inherit that: the
+                # program would not hear the interrupt that asks it to stop, and get killed
+                # after the grace period without a word. Only then is the child's reset (a
+                # preexec_fn, unsafe beside threads in principle, is kept to this case).
+                kwargs["preexec_fn"] = _hear_interrupts
         else:  # pragma: no cover - Windows
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
         self.proc = subprocess.Popen(launch.argv, cwd=launch.cwd, env=launch.env,
