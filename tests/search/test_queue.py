@@ -9,20 +9,13 @@ import optuna
 import sqlalchemy
 from optuna.trial import TrialState
 
-from tiny_projects import tiny_project
+from tiny_projects import instant_fit, tiny_project
 from tunestudio.config import Budget
-from tunestudio.engine import FitResult
 from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions
 from tunestudio.search.events import TrialStarted
 from tunestudio.search.plan import Queue
 from tunestudio.search.queue import MIN_AHEAD, QUEUE_INDEX, Feeder, waiting_ids
 from tunestudio.search.storage import optuna_storage, storage_url
-
-
-def instant_fit(config: Any, **kw: Any) -> FitResult:
-    """A trial that trains nothing: the run's bookkeeping alone."""
-    metrics = {"val_accuracy": 0.5 + config.optimizer.lr, "val_loss": 0.5}
-    return FitResult("completed", "", metrics, metrics, 1.0, 1, 0.0, "cpu")
 
 
 class WaitingSeen(RunnerHooks):

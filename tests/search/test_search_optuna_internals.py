@@ -1,7 +1,10 @@
-"""store_reports writes a batch of pruning reports in one transaction through Optuna's private
-RDB modules (optuna.storages._rdb), the only import of Optuna's internals in TuneStudio. They
-are guarded: an Optuna that moved them makes store_reports fall back to Optuna's public
-`Trial.report`, one value at a time. Both paths are run here on the same cases."""
+"""TuneStudio's two imports of Optuna's private RDB modules (optuna.storages._rdb), each
+guarded, each path run here on the same cases:
+- store_reports writes a batch of pruning reports in one transaction; an Optuna that moved the
+  modules makes it fall back to Optuna's public `Trial.report`, one value at a time;
+- the queue (search/queue.py) finds waiting and running trials and counts them through an index
+  on Optuna's table; without the table definitions it reads them through the study's cache and
+  public `get_trials`."""
 
 from __future__ import annotations
 
@@ -73,3 +76,44 @@ def test_a_finished_trials_reports_are_refused_on_either_path(tmp_path: Path, pa
     with pytest.raises(RuntimeError):
         store_reports(optuna.Trial(study, trial._trial_id), [(2, 0.5)])
     assert _stored(study, trial) == {}
+
+
+@pytest.fixture(params=["indexed", "cache-fallback"])
+def queue_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    from tunestudio.search import queue
+
+    if request.param == "cache-fallback":  # as if a later Optuna had moved its table models
+        monkeypatch.setattr(queue, "_models", None)
+    yield request.param
+
+
+def test_the_locked_optuna_has_the_tables_the_queue_reads() -> None:
+    from tunestudio.search import queue
+
+    assert queue._models is not None, (
+        "this Optuna moved optuna.storages._rdb.models: the queue reads waiting trials through "
+        "the study's cache (a read of the whole queue per trial); check the indexed path")
+
+
+def test_a_run_pops_its_whole_budget_on_either_queue_path(queue_path: str) -> None:
+    from optuna.trial import TrialState
+
+    from tiny_projects import instant_fit, tiny_project
+    from tunestudio.config import Budget
+    from tunestudio.search import ExperimentRunner, RunOptions
+    from tunestudio.search.queue import count_trials, waiting_ids
+    from tunestudio.search.storage import optuna_storage, storage_url
+
+    project = tiny_project({"budget": Budget(trials=20), "strategy": "random"})
+    name = project.experiments[0].name
+    summary = ExperimentRunner(project, name, fit=instant_fit,
+                               options=RunOptions(fuse="off")).run()
+    assert summary.counts == {"complete": 20}
+    storage = optuna_storage(storage_url(project))
+    study = optuna.load_study(study_name=name, storage=storage)
+    numbers = sorted(t.number for t in study.get_trials(deepcopy=False))
+    assert numbers == list(range(20))  # each popped once
+    assert count_trials(study, [TrialState.COMPLETE]) == 20
+    assert count_trials(study, [TrialState.WAITING, TrialState.RUNNING]) == 0
+    found = waiting_ids(storage, study._study_id, 10)
+    assert found == ([] if queue_path == "indexed" else None)  # None: the caller reads the cache

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 try:  # Optuna's table definitions, for targeted queries of its trials
     from optuna.storages._rdb import models as _models
-except ImportError:  # pragma: no cover - a later Optuna moved them: the cache's reads
+except ImportError:  # a later Optuna moved them: the cache's reads (tested both ways)
     _models = None  # type: ignore[assignment]
 
 QUEUE_INDEX = "ix_ts_trials_study_state"
@@ -48,7 +48,7 @@ def index_queue(engine: sqlalchemy.Engine) -> None:
     """Adds the index on Optuna's `trials (study_id, state, trial_id)` that finds a study's
     waiting (and running) trials without scanning its history. Idempotent; several processes
     may call it at once (the loser's error is ignored)."""
-    if _models is None:  # pragma: no cover - see the module's docstring
+    if _models is None:  # see the module's docstring
         return
     table = _models.TrialModel.__table__
     if any(ix.get("name") == QUEUE_INDEX
@@ -74,7 +74,7 @@ def trial_ids(storage: optuna.storages.RDBStorage, study_id: int, state: TrialSt
               limit: int | None = None) -> list[int] | None:
     """The Optuna ids of the study's trials in `state` (at most `limit`), oldest first, read
     through the index; None where this Optuna's tables are unknown."""
-    if _models is None:  # pragma: no cover - see the module's docstring
+    if _models is None:  # see the module's docstring
         return None
     table = _models.TrialModel.__table__
     query = (sqlalchemy.select(table.c.trial_id)
