@@ -15,7 +15,13 @@ from tunestudio.config import (
     count_trials,
     from_template,
 )
-from tunestudio.config.search import Budget, Condition, active_point, grid_points
+from tunestudio.config.search import (
+    Budget,
+    Condition,
+    active_point,
+    grid_points,
+    inactive_dimensions,
+)
 
 
 def _search(*dims: Any, strategy: str = "grid") -> SearchDefinition:
@@ -52,6 +58,25 @@ def test_nested_conditions_follow_their_parent() -> None:
     assert len(grid_points(search, base)) == 1 + 2 + 1  # sgd/0 ; sgd/0.9 x2 ; adam
     assert active_point(search, {"optimizer.kind": "adam", "optimizer.momentum": 0.9,
                                  "optimizer.nesterov": True}, base) == {"optimizer.kind": "adam"}
+
+
+def test_inactive_dimensions_agree_with_what_the_plan_varies() -> None:
+    """A dimension is inactive exactly when no grid point (or no sampler's trial) has it: a
+    parent whose grid values miss the condition's value, a chain through it."""
+    base = from_template("digits").baseline
+    never = CategoricalDimension(  # momentum's grid values are 0 and 0.9, never 0.5
+        path="optimizer.nesterov", choices=[False, True],
+        condition=Condition(path="optimizer.momentum", values=[0.5]))
+    grid = _search(KIND, MOMENTUM, never)
+    assert all("optimizer.nesterov" not in p for p in grid_points(grid, base))
+    assert set(inactive_dimensions(grid, base)) == {"optimizer.nesterov"}
+    assert "optimizer.momentum never takes 0.5" in inactive_dimensions(grid, base)[
+        "optimizer.nesterov"]
+    tpe = grid.model_copy(update={"strategy": "tpe"})  # TPE may sample 0.5 from 0..0.99
+    assert inactive_dimensions(tpe, base) == {}
+    assert inactive_dimensions(_search(KIND, MOMENTUM, BETA1), base) == {}
+    ovat = _search(KIND, MOMENTUM, BETA1, strategy="ovat")  # the baseline is Adam
+    assert set(inactive_dimensions(ovat, base)) == {"optimizer.momentum"}
 
 
 def test_one_variable_at_a_time_varies_only_what_applies_at_the_baseline() -> None:

@@ -60,6 +60,7 @@ from tunestudio.config.search import (
     SearchDefinition,
     StopRules,
     count_trials,
+    inactive_dimensions,
     ovat_values,
 )
 from tunestudio.config.templates import TEMPLATES, from_template
@@ -118,6 +119,7 @@ __all__ = [
     "dump_project",
     "from_template",
     "get_value",
+    "inactive_dimensions",
     "iter_leaves",
     "load_project",
     "merge_values",

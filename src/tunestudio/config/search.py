@@ -22,7 +22,7 @@ from tunestudio.config.common import (
 from tunestudio.config.dotted import get_value, resolve
 from tunestudio.config.program import PARAMS, param_name
 from tunestudio.config.run import RunConfig
-from tunestudio.messages import N_
+from tunestudio.messages import N_, Text
 
 Strategy = Literal["ovat", "grid", "random", "tpe", "gp", "cmaes", "qmc"]
 STRATEGY_LABELS: dict[str, str] = {
@@ -463,6 +463,59 @@ def active_point(search: SearchDefinition, point: Mapping[str, Any], baseline: R
         if dim.path in point and applies(dim, kept, searched, baseline):
             kept[dim.path] = point[dim.path]
     return kept
+
+
+def inactive_dimensions(search: SearchDefinition, baseline: RunConfig) -> dict[str, Text]:
+    """The dimensions no trial of this search varies, by path, each with the reason (a
+    message for the reader): a condition on a baseline field whose value is not among the
+    condition's, on a dimension that is inactive itself, or on one whose values (grid values
+    for grid, choices or range otherwise) include none of the condition's; for
+    one-variable-at-a-time, every dimension that does not apply at the baseline (only the
+    baseline's branch is varied). Dimensions without a condition are never inactive."""
+    searched = {d.path: d for d in search.dimensions}
+    out: dict[str, Text] = {}
+    if search.strategy == "ovat":
+        at_base = active_point(search, {p: baseline_value(baseline, p) for p in searched},
+                               baseline)
+    for dim in search.dimensions:
+        cond = dim.condition
+        if cond is None:
+            continue
+        wanted = ", ".join(map(str, cond.values))
+        parent = searched.get(cond.path)
+        if parent is None:
+            value = baseline_value(baseline, cond.path)
+            if not any(_same(value, v) for v in cond.values):
+                out[dim.path] = N_("Condition", "inactive: the baseline's {knob} is {value}, "
+                                   "not one of {values}").format(
+                    knob=cond.path, value=str(value), values=wanted)
+        elif parent.path in out:
+            out[dim.path] = N_("Condition", "inactive: {knob} does not apply itself").format(
+                knob=parent.path)
+        elif search.strategy == "ovat":
+            if not applies(dim, at_base, searched, baseline):
+                out[dim.path] = N_(
+                    "Condition", "inactive: one variable at a time varies only the baseline's "
+                    "branch, and the baseline's {knob} is {value}").format(
+                    knob=parent.path, value=str(baseline_value(baseline, parent.path)))
+        elif not any(_can_take(parent, v, search.strategy == "grid") for v in cond.values):
+            out[dim.path] = N_("Condition", "inactive: {knob} never takes {values} in this "
+                               "search").format(knob=parent.path, values=wanted)
+    return out
+
+
+def _can_take(dim: Dimension, value: Any, grid: bool) -> bool:
+    """Whether a trial of the search may give `dim` the value `value`: one of its grid values
+    for a grid, one of its choices, or a point of its range on its step otherwise."""
+    if grid or isinstance(dim, CategoricalDimension):
+        return any(_same(value, v) for v in dim.grid_values())
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not dim.low <= value <= dim.high:
+        return False
+    if dim.step is None:
+        return True
+    offset = (value - dim.low) / dim.step
+    return math.isclose(offset, round(offset), abs_tol=1e-9)
 
 
 def grid_points(search: SearchDefinition, baseline: RunConfig) -> list[dict[str, Any]]:

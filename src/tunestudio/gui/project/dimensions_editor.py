@@ -1,9 +1,13 @@
 """The dimensions of one experiment's search: a table (knob, type, range or choices, log, the
-values grid and one-variable-at-a-time try) and, beside it, a form for the selected dimension
-generated from its model (FloatDimension, IntDimension or CategoricalDimension)."""
+values grid and one-variable-at-a-time try, the condition under which it applies) and, beside
+it, the selected dimension's condition (the knob that decides, chosen among the dimensions
+before it) and a form generated from its model (FloatDimension, IntDimension or
+CategoricalDimension). A dimension no trial of the search varies (its condition cannot hold)
+is greyed, with the reason."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -16,7 +20,9 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -28,7 +34,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tunestudio.config import CategoricalDimension, FloatDimension, IntDimension, resolve
+from tunestudio.config import (
+    CategoricalDimension,
+    FloatDimension,
+    IntDimension,
+    get_value,
+    resolve,
+)
 from tunestudio.config.run import RunConfig
 from tunestudio.gui.common.i18n import render, translate
 from tunestudio.gui.common.numbers import number_list, short
@@ -79,6 +91,18 @@ class DimensionsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[tuple[str, str, str, str, str, str]] = []
         self._errors: dict[int, str] = {}
+        self._inactive: dict[int, str] = {}
+
+    def set_inactive(self, inactive: dict[int, str]) -> None:
+        """Rows no trial varies, with the reason (shown greyed, the reason as tooltip)."""
+        if inactive != self._inactive:
+            self._inactive = inactive
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(len(self._rows) - 1, len(_HEADERS) - 1))
+
+    def is_inactive(self, row: int) -> bool:
+        return row in self._inactive
 
     def set_dimensions(self, dims: list[dict[str, Any]], errors: dict[int, str]) -> None:
         rows = [describe(d) for d in dims]
@@ -111,7 +135,10 @@ class DimensionsTableModel(QAbstractTableModel):
             text = self._rows[row][col]
             return f"⚠ {text}" if col == 0 and row in self._errors else text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._errors.get(row) or self._rows[row][col]
+            return self._errors.get(row) or self._inactive.get(row) or self._rows[row][col]
+        if role == Qt.ItemDataRole.ForegroundRole and row in self._inactive:
+            return QPalette().brush(QPalette.ColorGroup.Disabled,
+                                    QPalette.ColorRole.WindowText)
         return None
 
 
@@ -138,6 +165,13 @@ class DimensionsEditor(QWidget):
         self.add_button = QPushButton(self.tr("Add dimension…"), self)
         self.remove_button = QPushButton(self.tr("Remove"), self)
         self.detail_title = QLabel(self)
+        self.condition_knob = QComboBox(self)
+        self.condition_knob.setToolTip(self.tr(
+            "The knob that decides whether this dimension applies: a dimension before it (or "
+            "a baseline field); the values below say which of its values make it apply."))
+        self.condition_text = QLabel(self)
+        self.condition_text.setWordWrap(True)
+        self._inactive: dict[str, str] = {}
         self.detail_error = QLabel(self)
         self.detail_error.setObjectName("fieldError")
         self.detail_error.setWordWrap(True)
@@ -158,6 +192,11 @@ class DimensionsEditor(QWidget):
         left.addLayout(buttons)
         right = QVBoxLayout()
         right.addWidget(self.detail_title)
+        knob = QHBoxLayout()
+        knob.addWidget(QLabel(self.tr("Applies when"), self))
+        knob.addWidget(self.condition_knob, 1)
+        right.addLayout(knob)
+        right.addWidget(self.condition_text)
         right.addWidget(self.forms)
         right.addWidget(self.detail_error)
         right.addStretch(1)
@@ -168,6 +207,7 @@ class DimensionsEditor(QWidget):
         self.add_button.clicked.connect(self._on_add)
         self.remove_button.clicked.connect(self._on_remove)
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
+        self.condition_knob.activated.connect(self._on_condition_knob)
         self.help_sources = list(self.bindings.values())
 
     def current(self) -> int:
@@ -198,8 +238,49 @@ class DimensionsEditor(QWidget):
                 self.select(row)
         self._show_detail(row)
 
+    def set_inactive(self, inactive: Mapping[str, str]) -> None:
+        """The dimensions no trial of the search varies, by path, with the reason (a message
+        from `config.inactive_dimensions`): greyed in the table and said under the
+        condition."""
+        self._inactive = dict(inactive)
+        rows = {i: render(inactive[str(d.get("path"))]) for i, d in enumerate(self._dims)
+                if str(d.get("path")) in inactive}
+        self.model.set_inactive(rows)
+        self._show_condition(self.current())
+
+    def _show_condition(self, row: int) -> None:
+        shown = 0 <= row < len(self._dims)
+        self.condition_knob.setVisible(shown)
+        self.condition_text.setVisible(shown)
+        if not shown:
+            return
+        dim = self._dims[row]
+        cond = dim.get("condition")
+        decider = str(cond.get("path", "")) if isinstance(cond, dict) else ""
+        self.condition_knob.clear()
+        self.condition_knob.addItem(self.tr("always (every trial)"), "")
+        for earlier in self._dims[:row]:
+            self.condition_knob.addItem(str(earlier.get("path")), str(earlier.get("path")))
+        if decider and self.condition_knob.findData(decider) < 0:
+            self.condition_knob.addItem(decider, decider)  # a baseline field, or a later knob
+        self.condition_knob.setCurrentIndex(max(self.condition_knob.findData(decider), 0))
+        values = self.bindings.get(str(dim.get("type")))
+        for field_row in values.rows.get("condition.values", []) if values is not None else []:
+            field_row.setEnabled(bool(decider))
+        reason = self._inactive.get(str(dim.get("path")))
+        if not decider:
+            text = self.tr("Applies to every trial.")
+        else:
+            text = self.tr("Applies when {condition}.").format(condition=applies_when(dim))
+        if reason is not None:
+            text += " " + self.tr("Greyed: {reason}; no trial varies it.").format(
+                reason=render(reason))
+        self.condition_text.setText(text)
+        self.condition_text.setEnabled(reason is None)
+
     def _show_detail(self, row: int) -> None:
         self.remove_button.setEnabled(row >= 0)
+        self._show_condition(row)
         if row < 0 or row >= len(self._dims):
             self.forms.setCurrentIndex(0)
             self.detail_title.setText("")
@@ -219,6 +300,34 @@ class DimensionsEditor(QWidget):
     @Slot(QModelIndex, QModelIndex)
     def _on_row(self, current: QModelIndex, previous: QModelIndex) -> None:
         self._show_detail(current.row() if current.isValid() else -1)
+
+    @Slot(int)
+    def _on_condition_knob(self, index: int) -> None:
+        """A new deciding knob: its first choice (or the baseline's value) as the value that
+        makes the dimension apply, to be edited below; 'always' removes the condition."""
+        row = self.current()
+        if row < 0:
+            return
+        decider = str(self.condition_knob.itemData(index) or "")
+        cond = self._dims[row].get("condition")
+        if not decider:
+            if cond is not None:
+                self.edited.emit(f"search.dimensions.{row}.condition", None)
+            return
+        if isinstance(cond, dict) and cond.get("path") == decider:
+            return
+        parent = next((d for d in self._dims[:row] if d.get("path") == decider), None)
+        if parent is not None and parent.get("type") == "categorical" and parent.get("choices"):
+            first: Any = parent["choices"][0]
+        elif parent is not None:
+            first = parent.get("low")
+        else:
+            try:
+                first = get_value(self._baseline, decider)
+            except (KeyError, TypeError):
+                first = None
+        self.edited.emit(f"search.dimensions.{row}.condition",
+                         {"path": decider, "values": [first]})
 
     @Slot(str, object)
     def _on_detail_edited(self, path: str, value: Any) -> None:

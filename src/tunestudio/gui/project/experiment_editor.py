@@ -17,7 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tunestudio.config import STRATEGY_LABELS, Experiment, Project, SearchDefinition, count_trials
+from tunestudio.config import (
+    STRATEGY_LABELS,
+    Experiment,
+    Project,
+    SearchDefinition,
+    count_trials,
+    inactive_dimensions,
+)
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.i18n import render, translate
 from tunestudio.gui.form.editors import FieldEditor
@@ -163,4 +170,8 @@ class ExperimentEditor(QWidget):
         self.banner.setVisible(bool(lines))
         project = self.document.project
         self.counts.setText(trial_counts(project, self.index) if project is not None else
-                            "Trial counts appear once the project is valid.")
+                            self.tr("Trial counts appear once the project is valid."))
+        # an invalid project cannot be judged: nothing greyed until it is valid again
+        self.dimensions.set_inactive(
+            inactive_dimensions(project.experiments[self.index].search, project.baseline)
+            if project is not None and self.index < len(project.experiments) else {})

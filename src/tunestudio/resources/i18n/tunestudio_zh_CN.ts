@@ -241,6 +241,25 @@
     </message>
 </context>
 <context>
+    <name>Condition</name>
+    <message>
+        <source>inactive: the baseline&apos;s {knob} is {value}, not one of {values}</source>
+        <translation>不生效：基准模型的 {knob} 是 {value}，不在 {values} 之中</translation>
+    </message>
+    <message>
+        <source>inactive: {knob} does not apply itself</source>
+        <translation>不生效：{knob} 本身不适用</translation>
+    </message>
+    <message>
+        <source>inactive: one variable at a time varies only the baseline&apos;s branch, and the baseline&apos;s {knob} is {value}</source>
+        <translation>不生效：单一变量变化只改变基准模型所在的分支，而基准模型的 {knob} 是 {value}</translation>
+    </message>
+    <message>
+        <source>inactive: {knob} never takes {values} in this search</source>
+        <translation>不生效：本次搜索中 {knob} 从不取 {values}</translation>
+    </message>
+</context>
+<context>
     <name>ConfigDiffDialog</name>
     <message>
         <source>Configs of trials #{number} and #{number2}</source>
@@ -830,8 +849,28 @@
         <translation>移除</translation>
     </message>
     <message>
+        <source>The knob that decides whether this dimension applies: a dimension before it (or a baseline field); the values below say which of its values make it apply.</source>
+        <translation>决定这个维度是否适用的超参数：它之前的一个维度（或基准模型的一个字段）；下面的取值说明它取哪些值时这个维度适用。</translation>
+    </message>
+    <message>
         <source>Select a dimension to edit its range.</source>
         <translation>选择一个维度来编辑它的取值范围。</translation>
+    </message>
+    <message>
+        <source>always (every trial)</source>
+        <translation>始终（每个试验）</translation>
+    </message>
+    <message>
+        <source>Applies to every trial.</source>
+        <translation>适用于每个试验。</translation>
+    </message>
+    <message>
+        <source>Applies when {condition}.</source>
+        <translation>当 {condition} 时适用。</translation>
+    </message>
+    <message>
+        <source>Greyed: {reason}; no trial varies it.</source>
+        <translation>已置灰：{reason}；没有试验会改变它。</translation>
     </message>
 </context>
 <context>
@@ -886,6 +925,10 @@
     <message>
         <source>Click a field to see what it does and how to use it.</source>
         <translation>点击一个字段，查看它的作用以及如何使用它。</translation>
+    </message>
+    <message>
+        <source>Trial counts appear once the project is valid.</source>
+        <translation>项目有效后显示试验数。</translation>
     </message>
 </context>
 <context>
