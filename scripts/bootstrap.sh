@@ -48,3 +48,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] ||
   "$py" -m pip install --quiet --disable-pip-version-check -e "$spec"
   touch "$stamp"
 fi
+
+# Byte-compile the sources, as pip does for a non-editable install: an editable one leaves
+# that to the first import, which a PYTHONDONTWRITEBYTECODE environment (CI images, some
+# shells) never does, and every start would then compile ~80 modules again (~0.4 s of the
+# window's start-up on this machine). Stale files are rewritten, current ones skipped.
+"$py" -m compileall -q src/tunestudio >/dev/null

@@ -38,7 +38,12 @@ def test_pause_reads_resume_and_the_clock_holds_while_paused(
     window.pause_action.trigger()
     assert window.pause_action.text().replace("&", "") == "Resume"
     assert window.pause_action.isChecked()
-    qtbot.wait(200)
+    # the pause takes effect at the next step; steps taken before it may still be on their
+    # way to the GUI thread on a loaded machine: wait until none arrive for 300 ms
+    seen = -1
+    while seen != len(steps):
+        seen = len(steps)
+        qtbot.wait(300)
     held = window.controller.progress()
     qtbot.wait(700)
     again = window.controller.progress()

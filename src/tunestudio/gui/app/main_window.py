@@ -36,15 +36,15 @@ from tunestudio.gui.common import i18n, notifications
 from tunestudio.gui.common.document import ProjectDocument, untitled_recoveries
 from tunestudio.gui.common.settings import Settings
 from tunestudio.gui.project import dialogs
-from tunestudio.gui.project.project_view import ProjectView
 from tunestudio.gui.project.session import ProjectSession
 from tunestudio.gui.run.actions import RunActions, run_target
 from tunestudio.gui.run.controller import RunController
 from tunestudio.gui.run.devices import DeviceCatalog, DeviceCombo
 from tunestudio.gui.run.status import ExperimentLabel, RunProgress, RunStatusLine
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # both imported with the first project, after the window shows
     from tunestudio.gui.app.workspace import TrialWorkspace
+    from tunestudio.gui.project.project_view import ProjectView
 
 # How long after showing the window `first_shown` waits for a first paint that does not come.
 FIRST_SHOWN_FALLBACK_MS = 1000

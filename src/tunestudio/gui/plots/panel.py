@@ -82,6 +82,26 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         # clicking a trial's entry selects that trial (the view connects `entry_clicked`)
         self.legend = add_trial_legend(self.plots["loss"], offset=(-10, 10))
         self.set_x_label("step")
+        # Curves taken off the plots, kept hidden for the next trial: adding seven items to
+        # the scene costs the GUI thread 10-40 ms (pyqtgraph re-parents and re-links each),
+        # a stall that a live run would pay at every trial start (benchmarks/ui_latency.py).
+        self.spare: list[TrialCurves] = []
+
+    def trial_curves(self, name: str, color: str, bold: bool = False) -> TrialCurves:
+        """One trial's curves on every plot: a spare set taken off the plots before, restyled
+        and emptied, or a new one."""
+        if self.spare:
+            curves = self.spare.pop()
+            curves.restyle(color, name, bold=bold)
+            curves.set_shown(True)
+            return curves
+        return TrialCurves(self, name, color, bold=bold)
+
+    def keep_spare(self, count: int = 1) -> None:
+        """Makes sure `count` hidden sets of curves wait for the next trials, so that a trial
+        that starts while training runs costs no scene changes (call it before training)."""
+        while len(self.spare) < count:
+            TrialCurves(self, "", LIVE_COLOR).remove()
 
     def _follow_lr_range(self, _vb: Any, x_range: Any) -> None:
         self._sync(self.plots["loss"], x_range)
@@ -190,12 +210,15 @@ class TrialCurves:
             curve.refresh(mode)
 
     def remove(self) -> None:
-        for key, curve in self.all().items():
-            plot = self.panel.plots[{"smooth": "loss", "train": "val"}.get(key, key)]
-            plot.removeItem(curve.item)
-            if key == "smooth":
-                self.panel.legend.removeItem(curve.item)
-        self.shown = False
+        """Takes the trial off the plots (and its legend entry): its points are dropped and its
+        items hidden and kept as the panel's spare set for a later trial (`trial_curves`)."""
+        if self in self.panel.spare:
+            return
+        self.set_shown(False)
+        for curve in self.all().values():
+            curve.clear()
+            curve.item.setData([], [])
+        self.panel.spare.append(self)
 
     def set_shown(self, shown: bool) -> None:
         """Hides the trial's curves and takes its legend entry away (its points kept, still
@@ -211,17 +234,22 @@ class TrialCurves:
             self.panel.legend.removeItem(self.smooth.item)
         self.shown = shown
 
-    def restyle(self, color: str, name: str) -> None:
-        """A live trial that ended becomes a thinner overlay in its own colour."""
+    def restyle(self, color: str, name: str, bold: bool | None = None) -> None:
+        """Another colour and name: a live trial that ended becomes a thinner overlay in its
+        own colour (`bold` None), or a spare set becomes a new trial's (`bold` as created)."""
         self.color, self.name = color, name
+        c = pg.mkColor(color)
         for key, curve in self.all().items():
             pen = curve.item.opts["pen"]
-            c = pg.mkColor(color)
-            c.setAlpha(pg.mkPen(pen).color().alpha())
             new = pg.mkPen(pen)
-            new.setColor(c)
+            if key == "loss":  # the raw loss is drawn pale (see _pale)
+                new.setColor(pg.mkColor(_pale(color)))
+            else:
+                shade = pg.mkColor(color)
+                shade.setAlpha(pg.mkPen(pen).color().alpha())
+                new.setColor(shade)
             if key in ("smooth", "lr"):
-                new.setWidthF(1.6)
+                new.setWidthF(1.6 if bold is None else 2.0 if bold else 1.5)
             curve.item.setPen(new)
             if key in ("val", "metric"):
                 curve.item.setSymbolBrush(c)

@@ -164,6 +164,7 @@ class LiveView(QWidget):
             return
         self._request = controller.request
         self._forget_run()
+        self.panel.keep_spare()  # the first trial's curves, before its training competes
 
     def _forget_run(self) -> None:
         for curves in self.finished.values():
@@ -206,7 +207,7 @@ class LiveView(QWidget):
             self._keep_finished(self.live_id, self.live)
         self.live_id, self._live_number = ev.trial_id, ev.number
         label = trial_label(self._run_experiment(), ev.number, ev.params)
-        self.live = TrialCurves(self.panel, f"{label} (running)", LIVE_COLOR, bold=True)
+        self.live = self.panel.trial_curves(f"{label} (running)", LIVE_COLOR, bold=True)
         self.live.set_shown(self._run_is_shown())
         self._spe, self._smoother = 1, Smoother()
         self._skip_repeat = False
@@ -405,7 +406,7 @@ class LiveView(QWidget):
                 continue
             label = trial_label(self.insights.experiment_name, ts.trial.number,
                                 ts.trial.params)
-            curves = TrialCurves(self.panel, label, self._next_color())
+            curves = self.panel.trial_curves(label, self._next_color())
             curves.load(prepared, metric)
             self.overlays[tid] = curves
         self._update_empty()
