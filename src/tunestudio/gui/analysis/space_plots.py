@@ -28,6 +28,8 @@ def _cmap() -> Any:
 
 def _normalise(v: Array, log: bool) -> Array:
     v = np.log10(v) if log else v
+    if not np.isfinite(v).any():  # a knob none of these trials had (another branch's)
+        return np.full(len(v), np.nan)
     lo, hi = np.nanmin(v), np.nanmax(v)
     return np.asarray((v - lo) / (hi - lo) if hi > lo else np.full(len(v), 0.5))
 
@@ -167,9 +169,11 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         if cat is not None:
             n = max(len(cat) - 1, 1)
             marks = [(t / n, text) for t, text in cat]
-        else:
+        elif np.isfinite(x).any():
             lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
             marks = [(0.0, f"{lo:.3g}"), (1.0, f"{hi:.3g}")]
+        else:  # no trial shown had this knob: no range to mark
+            marks = []
         for y, text in marks:
             below = y < 0.5  # the low end's label hangs under the axis, the high end's over it
             label = pg.TextItem(text, color=plot_colors()[1],  # the theme's text colour
