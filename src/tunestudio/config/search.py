@@ -425,7 +425,7 @@ def _check_conditions(dims: list[Dimension]) -> None:
                              f"dimension; move {cond.path} before {dim.path}")
         parent_dim = dims[j]
         if isinstance(parent_dim, CategoricalDimension):
-            bad = [v for v in cond.values if not any(_same(v, c) for c in parent_dim.choices)]
+            bad = [v for v in cond.values if not any(same_value(v, c) for c in parent_dim.choices)]
             where = f"choices ({', '.join(map(str, parent_dim.choices))})"
         else:
             bad = [v for v in cond.values if isinstance(v, bool | str)
@@ -450,7 +450,7 @@ def applies(dim: Dimension, point: Mapping[str, Any], searched: Container[str],
         value = point[cond.path]
     else:
         value = baseline_value(baseline, cond.path)
-    return any(_same(value, v) for v in cond.values)
+    return any(same_value(value, v) for v in cond.values)
 
 
 def active_point(search: SearchDefinition, point: Mapping[str, Any], baseline: RunConfig
@@ -485,7 +485,7 @@ def inactive_dimensions(search: SearchDefinition, baseline: RunConfig) -> dict[s
         parent = searched.get(cond.path)
         if parent is None:
             value = baseline_value(baseline, cond.path)
-            if not any(_same(value, v) for v in cond.values):
+            if not any(same_value(value, v) for v in cond.values):
                 out[dim.path] = N_("Condition", "inactive: the baseline's {knob} is {value}, "
                                    "not one of {values}").format(
                     knob=cond.path, value=str(value), values=wanted)
@@ -508,7 +508,7 @@ def _can_take(dim: Dimension, value: Any, grid: bool) -> bool:
     """Whether a trial of the search may give `dim` the value `value`: one of its grid values
     for a grid, one of its choices, or a point of its range on its step otherwise."""
     if grid or isinstance(dim, CategoricalDimension):
-        return any(_same(value, v) for v in dim.grid_values())
+        return any(same_value(value, v) for v in dim.grid_values())
     if isinstance(value, bool) or not isinstance(value, int | float) \
             or not dim.low <= value <= dim.high:
         return False
@@ -556,12 +556,14 @@ def ovat_values(search: SearchDefinition, baseline: RunConfig) -> list[dict[str,
             continue  # varied only on another branch, which the baseline is not on
         base = baseline_value(baseline, dim.path)
         for value in dim.grid_values():
-            if not _same(value, base):
+            if not same_value(value, base):
                 plan.append({dim.path: value})
     return plan
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two knob values are the same: a bool only equals a bool, numbers within 1e-9
+    relative, anything else by ==."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if isinstance(a, int | float) and isinstance(b, int | float):

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Collection
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tunestudio.config import SearchDefinition
 
 _STUDIES: dict[tuple[str, str], Any] = {}  # (url, study) -> optuna.Study, kept for the session
 
@@ -30,7 +34,8 @@ def load_study(url: str, study_name: str, read_trials: bool = False) -> Any:
 
 
 def param_importance(url: str, study_name: str, evaluator: str = "ped_anova",
-                     excluded: Collection[int] = ()) -> dict[str, float]:
+                     excluded: Collection[int] = (), params: list[str] | None = None
+                     ) -> dict[str, float]:
     """Importance of each searched parameter (sums to 1), by Optuna's evaluator `ped_anova`
     (Watanabe et al. 2023), `fanova` (Hutter et al. 2014) or `mdi` (a random forest's mean
     decrease in impurity); for two objectives, of the first, in its own direction: PED-ANOVA
@@ -38,7 +43,9 @@ def param_importance(url: str, study_name: str, evaluator: str = "ped_anova",
     first objective is handed over negated (fANOVA and MDI do not depend on the sign). Raises
     ValueError (Optuna's) with fewer than two finished trials, KeyError for an unknown
     evaluator. `excluded`: the Optuna trial ids of the trials the user excluded
-    (`Store.excluded_optuna_ids`), left out of the ranking."""
+    (`Store.excluded_optuna_ids`), or that are not of the branch being ranked, left out of the
+    ranking. `params`: the parameters to rank (None: those Optuna picks; fANOVA and MDI rank
+    only the ones every finished trial has, PED-ANOVA each over the trials that have it)."""
     import optuna
 
     from tunestudio.search.exclusion import kept_trials
@@ -55,8 +62,78 @@ def param_importance(url: str, study_name: str, evaluator: str = "ped_anova",
     with warnings.catch_warnings():  # the sign is handled above; the warning would mislead
         warnings.filterwarnings("ignore", message="PedAnovaImportanceEvaluator computes")
         result = optuna.importance.get_param_importances(study, evaluator=make[evaluator](),
-                                                         target=target)
+                                                         params=params, target=target)
     return {k: float(v) for k, v in result.items()}
+
+
+@dataclass(frozen=True)
+class BranchImportance:
+    """The ranking within one branch of a conditional search: the trials whose `knob` (the
+    dimension a condition names) has `value`, over the parameters every one of them has but
+    `knob`. `importances` is empty when the branch has fewer than two finished trials or
+    nothing varies in it."""
+
+    knob: str
+    value: Any
+    trials: int
+    importances: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Importances:
+    """Parameter importance of an experiment. In a search without conditions, `overall` is
+    Optuna's ranking of every parameter and `branches` is empty. In a conditional search,
+    `overall` ranks the parameters every finished trial has, a deciding knob (the branch,
+    e.g. `optimizer.kind`) among them as a factor of its own, and each branch gets its own
+    ranking (`branches`) that holds the conditional parameters (`conditional`) applying
+    there: no parameter is ranked over trials it never applied to beside ones it did."""
+
+    overall: dict[str, float]
+    branches: list[BranchImportance] = field(default_factory=list)
+    conditional: list[str] = field(default_factory=list)
+
+
+def importances(url: str, study_name: str, search: SearchDefinition,
+                evaluator: str = "ped_anova", excluded: Collection[int] = ()) -> Importances:
+    """Importance of the experiment whose study is `study_name` and whose search is `search`
+    (its conditions say which knobs branch): see `Importances`. Raises as
+    `param_importance` does when the whole study has fewer than two finished trials; a branch
+    with too few has an empty ranking instead."""
+    import optuna
+
+    from tunestudio.config.search import same_value
+
+    branches: dict[tuple[str, str], tuple[str, Any]] = {}
+    searched = {d.path for d in search.dimensions}
+    for dim in search.dimensions:
+        if dim.condition is not None and dim.condition.path in searched:
+            for value in dim.condition.values:
+                branches.setdefault((dim.condition.path, repr(value)),
+                                    (dim.condition.path, value))
+    if not branches:
+        return Importances(param_importance(url, study_name, evaluator, excluded))
+    gone = frozenset(excluded)
+    finished = [t for t in load_study(url, study_name, read_trials=True).get_trials(
+        deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)) if t._trial_id not in gone]
+    common = set.intersection(*(set(t.params) for t in finished)) if finished else set()
+    every = set().union(*(set(t.params) for t in finished))
+    overall = param_importance(url, study_name, evaluator, gone,
+                               sorted(common)) if common else {}
+    ranked: list[BranchImportance] = []
+    for knob, value in branches.values():
+        inside = [t for t in finished if knob in t.params and same_value(t.params[knob], value)]
+        names = sorted(set.intersection(*(set(t.params) for t in inside)) - {knob}) \
+            if inside else []
+        kept = {t._trial_id for t in inside}
+        outside = gone | {t._trial_id for t in finished if t._trial_id not in kept}
+        ranking: dict[str, float] = {}
+        if len(inside) >= 2 and names:
+            try:
+                ranking = param_importance(url, study_name, evaluator, outside, names)
+            except (ValueError, RuntimeError):  # nothing varies within the branch
+                ranking = {}
+        ranked.append(BranchImportance(knob, value, len(inside), ranking))
+    return Importances(overall, ranked, sorted(every - common))
 
 
 def forget_studies() -> None:

@@ -1,7 +1,7 @@
 """The analysis of a conditional search (momentum for SGD only, beta1 for Adam only): the
 table leaves a parameter a trial does not have blank, slices draw each knob over the trials
 it applied to, parallel coordinates put the others on a separate 'n/a' state of its axis, and
-importance says which knobs its evaluator could not rank."""
+importance ranks the branch as a factor and each conditional knob within its branch."""
 
 from __future__ import annotations
 
@@ -97,14 +97,20 @@ def test_table_slices_and_parallel_coordinates_show_both_branches(
     assert view.parallel.line_count == 5  # every trial drawn across every axis
     assert "n/a" in [label.toPlainText() for label in view.parallel.labels
                      if hasattr(label, "toPlainText")]
-    # PED-ANOVA ranks each knob over the trials that have it; fANOVA over the knobs every
-    # trial has, and the view says which it left out
+    # the branch (params.kind) ranked as a factor among the knobs every trial has, the
+    # conditional knobs within their branch, by every evaluator; the view says so
     view.tabs.setCurrentWidget(view.importance)
-    qtbot.waitUntil(lambda: len(view.importance.importances) == 3, timeout=30_000)
-    assert "left out" not in view.importance.message.text()
-    view.importance.importances = {}
-    view.importance.evaluator.setCurrentIndex(view.importance.evaluator.findData("fanova"))
-    qtbot.waitUntil(lambda: bool(view.importance.importances), timeout=30_000)
-    assert set(view.importance.importances) == {"params.kind"}
-    assert "conditional ones left out: params.momentum, params.beta1" in \
-        view.importance.message.text()
+    for evaluator in ("ped_anova", "fanova"):
+        view.importance.importances = {}
+        view.importance.evaluator.setCurrentIndex(view.importance.evaluator.findData(evaluator))
+        view.compute_importance()
+        qtbot.waitUntil(lambda: bool(view.importance.importances), timeout=30_000)
+        assert set(view.importance.importances) == {"params.kind"}
+        text = view.importance.branches.text()
+        assert view.importance.branches.isVisibleTo(view)
+        assert "the branch (params.kind) is ranked as a factor" in text
+        assert "params.momentum, params.beta1" in text or "params.beta1, params.momentum" in text
+        assert "params.kind = sgd (2 trial(s)): params.momentum 100%" in text
+        assert "params.kind = adam (3 trial(s)): params.beta1 100%" in text
+    assert ("params.momentum", pytest.approx(1.0), "params.kind=sgd") in \
+        view.importance.rows()

@@ -4,11 +4,11 @@ project's storage, off the GUI thread."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from tunestudio.gui.common.i18n import render
@@ -16,6 +16,9 @@ from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
 from tunestudio.messages import N_
+
+if TYPE_CHECKING:
+    from tunestudio.search.importance import Importances
 
 # the evaluators of search.importance.param_importance, by the names the picker shows
 EVALUATORS = {N_("ImportancePlot", "PED-ANOVA (fast)"): "ped_anova", "fANOVA": "fanova",
@@ -43,6 +46,12 @@ class ImportancePlot(QWidget):
         self.plot.setLabel("bottom", self.tr("importance (share of the objective's variation)"))
         self.bars: Any = None
         self.importances: dict[str, float] = {}
+        self.ranked: Importances | None = None
+        # how a conditional search is ranked, and each branch's own ranking
+        self.branches = QLabel(self)
+        self.branches.setWordWrap(True)
+        self.branches.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.branches.hide()
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("Evaluator:"), self))
         bar.addWidget(self.evaluator)
@@ -51,6 +60,7 @@ class ImportancePlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
+        layout.addWidget(self.branches)
         # a hint until the first importances are drawn (bare axes say nothing)
         self.page = EmptyState(self.view, self.tr(
             "Parameter importance appears here once computed (it needs at least two complete "
@@ -82,5 +92,39 @@ class ImportancePlot(QWidget):
         self.plot.setTitle(self.tr("Parameter importance ({currentText})").format(
             currentText=self.evaluator.currentText()))
         top = next(iter(importances), None)
-        self.message.setText(f"{top} matters most ({importances[top]:.0%}); computed in "
-                             f"{seconds:.2f} s" if top else "No importance: too few trials.")
+        self.message.setText(self.tr("{name} matters most ({share}); computed in {seconds} s")
+                             .format(name=top, share=f"{importances[top]:.0%}",
+                                     seconds=f"{seconds:.2f}") if top else
+                             self.tr("No importance: too few trials."))
+
+    def show_branches(self, ranked: Importances) -> None:
+        """Says how a conditional search was ranked (the branch as a factor of the overall
+        ranking, the conditional knobs within each branch) and gives each branch's ranking;
+        hidden for a search without conditions."""
+        self.ranked = ranked
+        if not ranked.branches:
+            self.branches.hide()
+            return
+        knobs = ", ".join(dict.fromkeys(b.knob for b in ranked.branches))
+        lines = [self.tr("Conditional search: the branch ({knobs}) is ranked as a factor "
+                         "among the knobs every trial has; {conditional} only within each "
+                         "branch:").format(knobs=knobs,
+                                           conditional=", ".join(ranked.conditional) or "—")]
+        for branch in ranked.branches:
+            shares = ", ".join(f"{name} {share:.0%}" for name, share in
+                               branch.importances.items())
+            lines.append(self.tr("{knob} = {value} (%n trial(s)): {shares}", None,
+                                 branch.trials).format(
+                knob=branch.knob, value=str(branch.value),
+                shares=shares or self.tr("too few trials to rank")))
+        self.branches.setText("\n".join(lines))
+        self.branches.show()
+
+    def rows(self) -> list[tuple[str, float, str]]:
+        """(parameter, importance, branch) for a CSV: the overall ranking (branch empty),
+        then each branch's ('optimizer.kind=sgd')."""
+        out = [(name, share, "") for name, share in self.importances.items()]
+        for branch in self.ranked.branches if self.ranked is not None else []:
+            out += [(name, share, f"{branch.knob}={branch.value}")
+                    for name, share in branch.importances.items()]
+        return out

@@ -106,9 +106,9 @@ def _parts(view: AnalysisView, path: Path) -> list[_Part]:
     parts += _noise_parts(exp, rows, insights.baseline(), data)
     if view.importance.importances:
         parts.append(_Part("heading2", "Parameter importance"))
-        parts.append(_Part("table", (("parameter", "importance"),
-                                     [(k, f"{v:.3f}") for k, v in
-                                      view.importance.importances.items()])))
+        parts.append(_Part("table", (("parameter", "importance", "branch"),
+                                     [(k, f"{v:.3f}", b) for k, v, b in
+                                      view.importance.rows()])))
     parts.append(_Part("heading2", "Plots"))
     for title, image in _images(view, path.parent / f"{path.stem}_files"):
         parts.append(_Part("image", (title, image.relative_to(path.parent).as_posix())))

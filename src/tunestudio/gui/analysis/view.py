@@ -34,6 +34,7 @@ from tunestudio.messages import N_
 
 if TYPE_CHECKING:
     from tunestudio.gui.common.insights import Insights
+    from tunestudio.search.importance import Importances
 
 REFRESH_DELAY_MS = 2000
 TABS = ("History", "Parallel coordinates", "Slices", "Contour", "Importance", "Batch size",
@@ -151,23 +152,32 @@ class AnalysisView(QWidget):
     def compute_importance(self) -> None:
         data = self.data
         if data is None or len(data) < 2:
-            self.importance.set_message("Importance needs at least two complete trials.")
+            self.importance.set_message(
+                self.tr("Importance needs at least two complete trials."))
             return
         url, name, key = self.insights.url, data.study_name, self.importance.evaluator_key()
         history, experiment = self.insights.history, data.experiment
+        chosen = self.insights.experiment()
+        search = chosen.search if chosen is not None and chosen.name == experiment else None
 
-        def compute() -> tuple[dict[str, float], float]:
-            from tunestudio.search.importance import param_importance  # optuna: on the lane
+        def compute() -> tuple[Importances, float]:
+            # optuna: on the lane
+            from tunestudio.search.importance import importances, param_importance
 
             start = time.perf_counter()
             store = history.store(url)
             row = store.experiment(experiment)
             excluded = store.excluded_optuna_ids(row.id) if row is not None else frozenset()
-            result = param_importance(url, name, key, excluded)
+            if search is not None:
+                result = importances(url, name, search, key, excluded)
+            else:
+                from tunestudio.search.importance import Importances
+
+                result = Importances(param_importance(url, name, key, excluded))
             return result, time.perf_counter() - start
 
         self._importance_for = len(data)
-        self.importance.set_message("Computing…")
+        self.importance.set_message(self.tr("Computing…"))
         self.insights.compute.submit("analysis:importance", compute)
 
     @Slot(int)
@@ -200,15 +210,9 @@ class AnalysisView(QWidget):
         if result.key == "analysis:load":
             self.show_data(result.value)
         elif result.key == "analysis:importance":
-            importances, seconds = result.value
-            self.importance.show_importances(importances, seconds)
-            data = self.data
-            left = [p.path for p in data.params if p.path not in importances and any(
-                v is None for v in data.values.get(p.path, []))] if data is not None else []
-            if left:  # Optuna ranks the knobs every trial has: say which were not ranked
-                self.importance.message.setText(self.importance.message.text() + self.tr(
-                    " · ranked over the dimensions every trial has; conditional ones left "
-                    "out: {names}").format(names=", ".join(left)))
+            ranked, seconds = result.value
+            self.importance.show_importances(ranked.overall, seconds)
+            self.importance.show_branches(ranked)
 
     def show_data(self, data: AnalysisData) -> None:
         if data.experiment != self.insights.experiment_name:
@@ -276,8 +280,8 @@ class AnalysisView(QWidget):
         if data is None:
             raise ValueError("nothing to export yet")
         if self.tabs.widget(index) is self.importance:
-            return write_csv(path, ("parameter", "importance"),
-                             self.importance.importances.items())
+            return write_csv(path, ("parameter", "importance", "branch"),
+                             self.importance.rows())
         if self.tabs.widget(index) is self.pareto:
             rows = [(int(n), float(o), float(t), bool(f)) for n, o, t, f in
                     zip(data.numbers, data.objective, data.train_time, data.on_front,

@@ -95,12 +95,16 @@
         <translation>正在读取 {name}…</translation>
     </message>
     <message>
-        <source>Analysis failed: {error}</source>
-        <translation>分析失败：{error}</translation>
+        <source>Importance needs at least two complete trials.</source>
+        <translation>计算重要性至少需要两个已完成的试验。</translation>
     </message>
     <message>
-        <source> · ranked over the dimensions every trial has; conditional ones left out: {names}</source>
-        <translation> · 仅对每个试验都有的维度排序；未计入的条件维度：{names}</translation>
+        <source>Computing…</source>
+        <translation>正在计算…</translation>
+    </message>
+    <message>
+        <source>Analysis failed: {error}</source>
+        <translation>分析失败：{error}</translation>
     </message>
     <message>
         <source>One variable at a time — {verdicts}</source>
@@ -2558,6 +2562,28 @@ Advice: {advice}</source>
     <message>
         <source>Parameter importance ({currentText})</source>
         <translation>超参数重要性（{currentText}）</translation>
+    </message>
+    <message>
+        <source>{name} matters most ({share}); computed in {seconds} s</source>
+        <translation>{name} 影响最大（{share}）；计算用时 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>No importance: too few trials.</source>
+        <translation>没有重要性结果：试验太少。</translation>
+    </message>
+    <message>
+        <source>Conditional search: the branch ({knobs}) is ranked as a factor among the knobs every trial has; {conditional} only within each branch:</source>
+        <translation>条件搜索：分支（{knobs}）作为一个因素，与每个试验都有的超参数一起排序；{conditional} 只在各自的分支内排序：</translation>
+    </message>
+    <message numerus="yes">
+        <source>{knob} = {value} (%n trial(s)): {shares}</source>
+        <translation>
+            <numerusform>{knob} = {value}（%n 个试验）：{shares}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>too few trials to rank</source>
+        <translation>试验太少，无法排序</translation>
     </message>
 </context>
 <context>
