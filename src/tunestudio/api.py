@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from tunestudio.search import RunSummary
+    from tunestudio.search.ensemble import Ensemble
 
 PANDAS_MISSING = ("this needs pandas, which is not installed; install it with "
                   "`pip install 'tunestudio[notebook]'` (or `pip install pandas`)")
@@ -286,6 +287,21 @@ class Experiment:
             rows = self._rows(store)
         row = CurrentConfig(self.project.config.baseline).best(rows, direction)
         return None if row is None else Trial(self, row)
+
+    def ensemble(self, k: int, *, greedy: bool = False) -> Ensemble:
+        """The ensemble of this experiment's `k` best trials (those that count for the best
+        trial: complete, on the current baseline, not excluded; trials without a checkpoint
+        are skipped and listed in `skipped`): their stored models' predictions (class
+        probabilities or values) averaged on the validation split. With `greedy`, Caruana's
+        ensemble selection with replacement in `k` rounds instead. The result holds
+        `metrics`, `members` (each with its number, count and metrics), `gain` over the best
+        single member, `summary()`, `evaluate_test()` (once) and `export(path, format)`
+        ("state_dict", "torchscript" or "onnx"; checked against the average). Raises
+        TuneStudioError (no trial, no checkpoint) and CheckpointError."""
+        from tunestudio.search.ensemble import build_ensemble
+
+        return build_ensemble(self.project.config, k, experiment=self.name, greedy=greedy,
+                              base_dir=self.project.path.parent, url=self.project.storage_url)
 
     def __repr__(self) -> str:
         return f"<tunestudio experiment '{self.name}' of '{self.project.name}'>"

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from tunestudio.cli import (
     compare,
+    ensemble,
     exclusion,
     history,
     importance,
@@ -43,6 +44,7 @@ COMMAND_MODULES = (
     program_log,
     compare,
     models,
+    ensemble,
     lr_find,
     rerun,
 )
