@@ -18,7 +18,7 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
     from tunestudio.search.ensemble import build_ensemble
 
     if args.format and not args.export:
-        print("error: --format names the format of --export PATH; give --export too",
+        print("error: --format names the format of --export FILE; give --export too",
               file=sys.stderr)
         return 2
     project, project_path = load(args.path)
@@ -70,8 +70,8 @@ def register(sub: Subparsers) -> None:
                    "over every trial that keeps a checkpoint, instead of the top K")
     p.add_argument("--test", action="store_true", help="evaluate the chosen ensemble on "
                    "the test split (once; never its members)")
-    p.add_argument("--export", metavar="PATH", help="write the ensemble as one model there "
-                   "(with PATH.json beside it) and check that it predicts as the average")
+    p.add_argument("--export", metavar="FILE", help="write the ensemble as one model there "
+                   "(with FILE.json beside it) and check that it predicts as the average")
     p.add_argument("--format", choices=FORMATS, help="state_dict (default), torchscript or "
                    "onnx (needs: pip install 'tunestudio[onnx]')")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
