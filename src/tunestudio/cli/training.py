@@ -53,6 +53,8 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
         "best_trial": summary.best_trial_id, "best_objective": summary.best_objective,
         "best_params": summary.best_params, "stopped": summary.stopped,
         "stop_rule": summary.stop_rule, "duration_s": round(summary.duration_s, 3)}
+    if summary.fusing is not None:
+        outcome["fusing"] = summary.fusing
     objective = project.experiment(name).search.objective
     if objective.second != "none":  # two objectives: no single best, a front
         outcome["pareto_front"] = _pareto(project, name, summary.storage_url, args.quiet)

@@ -55,3 +55,4 @@ class RunSummary:
     message: str = ""
     halted: bool = False  # stopped by itself: its first trials failed alike (`message` says how)
     stop_rule: str | None = None  # the experiment's stop rule that ended it (config StopRules)
+    fusing: str | None = None  # what `--fuse auto` chose and why (also said as a message)

@@ -3,7 +3,10 @@ shape signature, train each group as one fused model (engine/fused), and finish 
 an ordinary one, in Optuna's tables and ours (plus the group id).
 
 - How many at once: `fuse` 'fixed' (or `--fuse K`) asks K; 'auto' asks what a short probe of
-  the device found worth fusing (at most `fuse_trials`); 'off' trains one at a time.
+  the device found worth fusing (at most `fuse_trials`), and fuses only where its cost model
+  (search/fuse_cost.py: a group against its members alone, pruning included) expects it to
+  pay: else the run trains one trial at a time, and the members of a group that would cost
+  more fused (wide ones) train alone; the run says what it chose; 'off' trains one at a time.
 - Trials of one ask that differ in what shapes the computation (model structure, batch size,
   epochs, ...) train in separate groups; a group of one trains alone, as without fusing.
 - A group that does not fit in memory is split in half and trained again, never failed.
@@ -18,6 +21,7 @@ an ordinary one, in Optuna's tables and ours (plus the group id).
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 import uuid
@@ -30,8 +34,10 @@ import optuna
 
 from tunestudio.config import InvalidConfigError, MLPModel, SearchDefinition, merge_values
 from tunestudio.engine import FitResult, TrainerHooks, Trial
+from tunestudio.engine.data import Splits
 from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
 from tunestudio.search.events import TrialFinished
+from tunestudio.search.fuse_cost import StepCost
 from tunestudio.search.trial_run import (
     Prepared,
     Training,
@@ -88,6 +94,86 @@ def run_alone_reason(ctx: TrialContext) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class AutoFuse:
+    """`--fuse auto`'s cost model for the groups of a run (see search/fuse_cost.py): `cost`
+    per step, `data` the splits its members' work is counted on, and the pruner's `share`
+    of a prunable trial's steps once `startup` trials came before its round."""
+
+    cost: StepCost
+    data: Splits
+    share: float
+    startup: int
+
+
+_costs: dict[tuple[str, str, int, str], StepCost] = {}  # probed once per process and space
+
+
+@dataclass(frozen=True)
+class FuseChoice:
+    """What a run fuses: trials asked at once (1: one at a time), the auto cost model (None
+    for a fixed K) and the line that says so (None: nothing to say)."""
+
+    size: int
+    auto: AutoFuse | None = None
+    line: str | None = None
+
+
+def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> FuseChoice:
+    """The fixed policy's `group_size`; for 'auto', groups of up to `fuse_cost.PROBE_GROUP`
+    trials per shape (fewer where the device probe finds memory or throughput short, off the
+    CPU), kept only where the cost model expects the run's groups to take at most
+    `fuse_cost.MARGIN` of the time one at a time (`estimate_run`; a time budget is judged on 8
+    rounds). A model that cannot be fitted (the probe's group fails) leaves the groups as they
+    were, said."""
+    from tunestudio.engine.data import load_splits
+    from tunestudio.search.fuse_cost import (
+        PROBE_GROUP,
+        estimate_run,
+        evaluations_of,
+        probe_cost,
+        space_members,
+        trained_share,
+    )
+
+    if policy.mode != "auto":
+        return FuseChoice(group_size(ctx, policy))
+    config = ctx.baseline
+    device = _device_name(ctx.device or config.training.device)
+    shapes = space_shapes(ctx)
+    if device == "cpu":  # no memory to size for: the cost model's probe alone decides
+        k = min(policy.cap, PROBE_GROUP)
+    else:
+        k = min(group_size(ctx, policy) // shapes, PROBE_GROUP)
+    if k <= 1:
+        return FuseChoice(1, line="fuse auto: one trial at a time (the device probe found "
+                                  "no gain in training trials fused)")
+    size = k * shapes
+    n_obj = len(ctx.study.directions)
+    pruner = ctx.search.pruner if n_obj == 1 else ctx.search.pruner.model_copy(
+        update={"kind": "none"})  # Optuna prunes single-objective studies only
+    try:
+        data = ctx.data.get(config.data, ctx.base_dir) or load_splits(config.data, ctx.base_dir)
+        drawn = space_members(ctx.search, config, data)
+        key = (config.model_dump_json(), json.dumps([d.model_dump(mode="json") for d in
+                                                     ctx.search.dimensions]), k, device)
+        cost = _costs.get(key) or probe_cost(drawn, data, k, base_dir=ctx.base_dir,
+                                             device=device)
+        _costs[key] = cost
+    except Exception as exc:  # the groups themselves will meet it, and say so
+        return FuseChoice(size, line=f"fuse auto: groups of up to {k} trials (the device "
+                                     f"probe's; its cost model could not be fitted: {exc})")
+    plan = ask_plan(ctx.search, n_obj, size, total)
+    budget = total if total is not None else 8 * size
+    spe = max(1, drawn[0][1].steps // max(1, drawn[0][0].training.epochs))
+    evaluations = evaluations_of(config, spe)
+    estimate = estimate_run(cost, [m for _, m in drawn], plan, budget, k, pruner, evaluations)
+    auto = AutoFuse(cost, data, trained_share(pruner, evaluations),
+                    pruner.startup_trials if pruner.kind != "none" else budget)
+    line = estimate.line(k)
+    return FuseChoice(size if estimate.size > 1 else 1, auto, line)
+
+
 MAX_SHAPES = 8  # an ask covers at most this many shape signatures' worth of groups
 
 
@@ -139,8 +225,10 @@ class GroupTraining:
     bookkeeping of each trial (Optuna told, row finished) runs on `books`."""
 
     def __init__(self, ctx: TrialContext, books: ThreadPoolExecutor,
-                 tally: Callable[[TrialFinished], None], say: Callable[[str], None]):
+                 tally: Callable[[TrialFinished], None], say: Callable[[str], None],
+                 auto: AutoFuse | None = None):
         self.ctx, self.books, self.tally, self.say = ctx, books, tally, say
+        self.auto = auto  # --fuse auto's cost model: per group, who trains fused
         self.finishing: list[Future[TrialFinished]] = []
         self._said: set[str] = set()
         self._savers: dict[int, PacedCheckpointHook] = {}  # by store id, until finished
@@ -151,7 +239,10 @@ class GroupTraining:
             self._said.add(text)
             self.say(text)
 
-    def run_batch(self, batch: list[tuple[Prepared, int]], total: int | None) -> None:
+    def run_batch(self, batch: list[tuple[Prepared, int]], total: int | None,
+                  asked_before: int = 0) -> None:
+        """Train an asked batch group by group; `asked_before`: trials the run asked before
+        it (the cost model's pruner may act on this batch once they are its start-up)."""
         from tunestudio.engine.fused import fuse_signature, signature_difference
 
         groups: dict[str, list[tuple[Prepared, int]]] = {}
@@ -175,8 +266,31 @@ class GroupTraining:
                 for run in resuming:
                     self.train_alone(run)
                 runs = [r for r in runs if r.resume is None]
-            if runs:
-                self.train_group(runs)
+            fused, alone = self._by_cost(runs, asked_before)
+            for run in alone:
+                self.train_alone(run)
+            if fused:
+                self.train_group(fused)
+
+    def _by_cost(self, runs: list[Training], asked_before: int
+                 ) -> tuple[list[Training], list[Training]]:
+        """Under `--fuse auto`, the members of a group that its cost model trains alone (wide
+        ones whose fused steps cost more than their own), said once; else all fused."""
+        auto = self.auto
+        if auto is None or len(runs) < 2:
+            return runs, []
+        from tunestudio.search.fuse_cost import member_of, split_group
+
+        works = [member_of(r.prepared.config, auto.data).work  # type: ignore[arg-type]
+                 for r in runs]
+        share = auto.share if asked_before >= auto.startup else 1.0
+        keep, _, _ = split_group(auto.cost, works, share)
+        fused = [runs[i] for i in keep]
+        alone = [r for i, r in enumerate(runs) if i not in set(keep)]
+        if alone:
+            self.say_once("fuse auto: trials whose fused steps would cost more than their own "
+                          "(the widest of a group) train one at a time")
+        return fused, alone
 
     def _by_width(self, members: list[tuple[Prepared, int]]) -> list[list[tuple[Prepared, int]]]:
         """On the CPU, MLPs of very different widths that train padded (dropout takes autograd
@@ -397,7 +511,7 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
             if idle_wait(index):
                 continue
             return ""
-        training.run_batch(batch, total)
+        training.run_batch(batch, total, index - len(batch))
         if plan.informed:
             training.wait()  # told before the sampler is asked again
     return ""

@@ -33,8 +33,8 @@ from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.exclusion import ExcludingSampler
 from tunestudio.search.groups import (
     GroupTraining,
+    choose_fusing,
     fuse_policy,
-    group_size,
     run_alone_reason,
     run_groups,
 )
@@ -145,6 +145,7 @@ class ExperimentRunner:
         self._feeder: Feeder | None = None  # this run's queue, written as it is popped
         self.fuse = fuse_policy(self.experiment.search, self.options.fuse)
         self._fusing = self.fuse.enabled and fit is train_with_engine
+        self._fusing_line: str | None = None  # what --fuse auto chose, once it chose
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -275,14 +276,14 @@ class ExperimentRunner:
             self._note_best(finished, direction)
             self.hooks.on_trial_end(replace(finished, best_objective=self._best))
 
-        grouped = self._group_training(ctx, books, tally)
+        grouped, ask_size = self._group_training(ctx, books, tally, total)
         upcoming: Future[Prepared | None] | None = prepare_next() if grouped is None else None
         finishing: list[Future[TrialFinished]] = []
         ruled: str | None = None
         try:
             if grouped is not None:  # fused groups: the loop below has nothing to run
                 message = run_groups(
-                    ctx, grouped, size=group_size(ctx, self.fuse), total=total,
+                    ctx, grouped, size=ask_size, total=total,
                     ask=lambda i: self._prepare(ctx, study, storage, unbounded, i, total),
                     release=lambda p: self._release(ctx, p, storage), deadline=deadline,
                     pause=self._wait_while_paused, idle_wait=lambda i: self._idle_wait(study, i),
@@ -348,6 +349,7 @@ class ExperimentRunner:
                      or ("stopped" if self.stop_event.is_set() else "done")),
             halted=bool(halted),
             stop_rule=ruled[len(STOP_RULE):] if ruled else None,
+            fusing=self._fusing_line,
         )
         self.hooks.on_run_end(summary)
         return summary
@@ -383,17 +385,26 @@ class ExperimentRunner:
         return CheckpointPlan.for_project(self.project)
 
     def _group_training(self, ctx: TrialContext, books: ThreadPoolExecutor,
-                        tally: Callable[[TrialFinished], None]) -> GroupTraining | None:
-        """The fused-groups trainer of this run, or None to train one trial at a time (the
-        reason is said when the experiment asked to fuse)."""
+                        tally: Callable[[TrialFinished], None], total: int | None
+                        ) -> tuple[GroupTraining | None, int]:
+        """The fused-groups trainer of this run and how many trials it asks at once, or None
+        to train one trial at a time (the reason is said when the experiment asked to fuse;
+        `--fuse auto` says what it chose and why, see `choose_fusing`)."""
         if not self.fuse.enabled:
-            return None
+            return None, 1
         reason = run_alone_reason(ctx)
         if reason is not None:
             if self.fit is train_with_engine:
                 self.hooks.on_message(reason)
-            return None
-        return GroupTraining(ctx, books, tally, self.hooks.on_message)
+            return None, 1
+        choice = choose_fusing(ctx, self.fuse, total)
+        self._fusing_line = choice.line
+        if choice.line is not None:
+            self.hooks.on_message(choice.line)
+        if choice.size <= 1:
+            return None, 1
+        return GroupTraining(ctx, books, tally, self.hooks.on_message, choice.auto), \
+            choice.size
 
     def _prepare(self, ctx: TrialContext, study: optuna.Study,
                  storage: optuna.storages.RDBStorage, unbounded: bool, index: int,

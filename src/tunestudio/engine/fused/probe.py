@@ -73,23 +73,34 @@ def _probe(config: RunConfig, cap: int, base_dir: Path | None, device: str) -> i
 def _time_steps(config: RunConfig, k: int, data: object, base_dir: Path | None, device: str
                 ) -> tuple[float, int]:
     """Seconds per optimisation step of `k` fused copies, and the device bytes per trial."""
+    return time_group([config] * k, data, base_dir=base_dir, device=device)
+
+
+def time_group(configs: list[RunConfig], data: object, *, base_dir: Path | None = None,
+               device: str = "cpu", steps: int = PROBE_STEPS) -> tuple[float, int]:
+    """Median seconds per optimisation step of `configs` (one shape signature; one config: a
+    group of one) fused, over `steps` timed steps after two warm-up steps, and the device bytes
+    per trial (0 off CUDA). Raises what building the group raises (FusionError, out of
+    memory)."""
     from tunestudio.engine.data import Splits
 
     assert isinstance(data, Splits)
+    k = len(configs)
+    config = configs[0]
     cuda = device.startswith("cuda")
     if cuda:
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
         before = torch.cuda.memory_allocated(device)
-    trainer = FusedTrainer([config] * k, device=device, datasets=data, base_dir=base_dir)
+    trainer = FusedTrainer(configs, device=device, datasets=data, base_dir=base_dir)
     trainer.setup()
     batch = min(config.training.batch_size, data.n_train)
     idx = torch.arange(batch, device=trainer.device)  # one seed: the batches are shared
-    lr = torch.full((k,), config.optimizer.lr, device=trainer.device)
+    lr = torch.tensor([c.optimizer.lr for c in configs], device=trainer.device)
     for _ in range(2):  # warm-up: first calls allocate
         trainer._train_step(idx, lr, batch)
     times = []
-    for _ in range(PROBE_STEPS):
+    for _ in range(max(1, steps)):
         if cuda:
             torch.cuda.synchronize(device)
         began = time.perf_counter()

@@ -1,0 +1,164 @@
+"""`--fuse auto` against `--fuse off` on every template's shipped experiments, by `tunestudio
+run` in fresh processes: wall time, peak memory (the process's maximum resident set) and best
+objective of each side, alternating which side runs first. Beside them the digits template's
+Bayesian search at the size where fusing was measured to lose (400 trials of 4 epochs):
+`digits/bayes-400x4`.
+
+    python benchmarks/templates_fused.py [--share 0.25] [--templates digits,images]
+                                         [--bayes-trials 400] [--no-bayes]
+
+`--share` cuts every experiment's trial budget (and the 400) to that share, for a quick look;
+an experiment without a budget (one-variable-at-a-time) runs its whole plan. The template's
+program (`script`) never fuses: its ratio says what the auto path costs where it cannot fuse.
+
+Last line, one JSON object: `ratio_auto_vs_off` per template (its experiments' wall time
+summed, auto / off) and for `digits/bayes-400x4`; `memory_ratio_auto_vs_off` (peak resident
+set, auto / off, the larger of a template's experiments); `best` (auto, off) per experiment;
+`fusing` (what auto said it chose, per experiment); `load` (the machine's load average before
+and after: the runs share it with whatever else runs). Goals: ratio <= 1.0 everywhere, <= 0.5
+on digits/bayes-400x4, memory <= 1.5x, the same best within the noise."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TEMPLATES = ("digits", "regression", "images", "script")
+BAYES = "digits/bayes-400x4"
+
+
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def run_side(project: Path, experiment: str, fuse: str, trials: int | None,
+             env: dict[str, str]) -> dict[str, Any]:
+    """One `tunestudio run` in a fresh process: wall seconds and its JSON's outcome."""
+    cmd = [sys.executable, "-m", "tunestudio", "run", str(project), "--experiment", experiment,
+           "--fuse", fuse, "--device", "cpu", "--quiet"]
+    if trials is not None:
+        cmd += ["--trials", str(trials)]
+    began = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - began
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    outcome = json.loads(out.strip().splitlines()[-1])
+    return {"wall_s": round(wall, 2), "best": outcome.get("best_objective"),
+            "counts": outcome.get("counts"), "fusing": outcome.get("fusing")}
+
+
+def measure(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run this script's `--one` mode in a child: Linux's RUSAGE_CHILDREN peak is a maximum
+    over all of a process's children, so each run gets a parent of its own."""
+    out = subprocess.run([sys.executable, __file__, "--one", *args], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def one(argv: list[str]) -> None:
+    import resource
+
+    project, experiment, fuse, trials = argv
+    row = run_side(Path(project), experiment, fuse, int(trials) if trials != "-" else None,
+                   dict(os.environ))
+    row["peak_rss_mb"] = round(  # kB on Linux
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    print(json.dumps(row))
+
+
+def new_project(folder: Path, template: str, side: str, env: dict[str, str],
+                epochs: int | None = None) -> Path:
+    """A project from the template, in its own folder (a program template's files beside it),
+    its history in that folder; `epochs` overrides the baseline's."""
+    where = folder / f"{template}-{side}" / f"{template}.tuneproj"
+    where.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "tunestudio", "new", str(where), "--template",
+                    template], env=env, check=True, stdout=subprocess.DEVNULL)
+    data = json.loads(where.read_text())
+    data["storage_url"] = f"sqlite:///{where.parent / 'history.db'}"
+    if epochs is not None:
+        data["baseline"]["training"]["epochs"] = epochs
+    where.write_text(json.dumps(data, indent=2))
+    return where
+
+
+def experiments(project: Path) -> list[tuple[str, int | None]]:
+    data = json.loads(project.read_text())
+    return [(e["name"], (e["search"].get("budget") or {}).get("trials"))
+            for e in data["experiments"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--templates", default=",".join(TEMPLATES))
+    parser.add_argument("--share", type=float, default=1.0,
+                        help="share of each experiment's trial budget to run (default 1)")
+    parser.add_argument("--bayes-trials", type=int, default=400)
+    parser.add_argument("--no-bayes", action="store_true")
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        one(args.one)
+        return
+    started_load = load()
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env = {**os.environ, "TUNESTUDIO_DATA_DIR": str(folder / "data"),
+               "TUNESTUDIO_CONFIG_DIR": str(folder / "config"),
+               "TUNESTUDIO_CACHE_DIR": str(folder / "cache"),
+               "TUNESTUDIO_LOG_DIR": str(folder / "log")}
+        jobs: list[tuple[str, str, dict[str, Path], int | None]] = []
+        for template in args.templates.split(","):
+            projects = {side: new_project(folder, template, side, env)
+                        for side in ("auto", "off")}
+            for name, budget in experiments(projects["auto"]):
+                trials = None if budget is None else max(2, round(budget * args.share))
+                jobs.append((template, name, projects, trials))
+        if not args.no_bayes and "digits" in args.templates.split(","):
+            projects = {side: new_project(folder / "bayes", "digits", side, env, epochs=4)
+                        for side in ("auto", "off")}
+            jobs.append((BAYES, "bayes-lr-wd-width-batch", projects,
+                         max(2, round(args.bayes_trials * args.share))))
+        for n, (template, name, projects, trials) in enumerate(jobs):
+            sides = ("auto", "off") if n % 2 == 0 else ("off", "auto")
+            for side in sides:
+                row = measure([str(projects[side]), name, side,
+                               str(trials) if trials is not None else "-"], env)
+                row.update(template=template, experiment=name, side=side, trials=trials,
+                           load=load())
+                runs.append(row)
+                print(json.dumps(row), flush=True)
+    summary: dict[str, Any] = {"ratio_auto_vs_off": {}, "memory_ratio_auto_vs_off": {},
+                               "best": {}, "fusing": {}}
+    for template in dict.fromkeys(r["template"] for r in runs):
+        mine = [r for r in runs if r["template"] == template]
+        wall = {side: sum(r["wall_s"] for r in mine if r["side"] == side)
+                for side in ("auto", "off")}
+        summary["ratio_auto_vs_off"][template] = round(wall["auto"] / wall["off"], 3)
+        memory = []
+        for name in dict.fromkeys(r["experiment"] for r in mine):
+            pair = {r["side"]: r for r in mine if r["experiment"] == name}
+            memory.append(pair["auto"]["peak_rss_mb"] / pair["off"]["peak_rss_mb"])
+            key = f"{template}:{name}" if template != BAYES else BAYES
+            summary["best"][key] = {"auto": pair["auto"]["best"], "off": pair["off"]["best"]}
+            summary["fusing"][key] = pair["auto"]["fusing"]
+        summary["memory_ratio_auto_vs_off"][template] = round(max(memory), 3)
+    summary.update(share=args.share, load={"before": started_load, "after": load()},
+                   runs=runs)
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+"""Whether fusing pays, and by how much: a cost model of a fused group against its members
+trained alone, measured by a short probe of the device, pruning included (`--fuse auto`).
+
+Fusing saves each step's fixed cost (the Python, the kernel launches, the optimiser's loop)
+K - 1 times over; it costs where members are wide (their work does not shrink, and a group of
+wide members outgrows the CPU's caches, so a member's step gets dearer as the group grows), and
+where it loses pruning: members asked together cannot prune each other (none has finished when
+the others are judged), and a group's fixed cost runs until its last member ends. On a CPU a
+search of narrow MLPs gains several times over; one of wide MLPs trained for few epochs loses.
+
+The model, in seconds per optimisation step, with `work` = a trial's parameters x batch size:
+alone, `fixed + alone_per_unit * work`; a fused group of n members,
+`fixed + per_member * n + group_per_unit * sum(work)`. Four probes fit it (`probe_cost`): the
+narrowest and the widest member of the search space alone, and a group of narrow and a group of
+wide members. A trial trains `steps` steps, or `trained_share` of them once the pruner may act;
+a fused member only once the pruner had `startup_trials` complete trials before its group was
+asked. `split_group` decides, per group, which members train fused and which alone;
+`estimate_run` sums that over the run's rounds (`ask_plan`) against the same trials one at a
+time, and `auto` fuses only when the estimate is at most `MARGIN` of the time alone."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tunestudio.config import (
+    CategoricalDimension,
+    FloatDimension,
+    IntDimension,
+    InvalidConfigError,
+    PrunerConfig,
+    RunConfig,
+    SearchDefinition,
+    merge_values,
+)
+
+if TYPE_CHECKING:
+    from tunestudio.engine.data import Splits
+    from tunestudio.search.groups import AskPlan
+
+MARGIN = 0.85  # fuse only when the model expects at most this share of the time alone
+PRUNED_SHARE = 0.5  # of prunable trials, the share a median-type pruner stops at its first chance
+SAMPLES = 24  # members drawn from the search space to stand for the run's trials
+PROBE_GROUP = 16  # at most this many members in a probe's group (its cost grows with them)
+PROBE_STEPS = 5
+
+
+@dataclass(frozen=True)
+class StepCost:
+    """Seconds per optimisation step (see the module's docstring); every term >= 0."""
+
+    fixed: float
+    alone_per_unit: float
+    per_member: float
+    group_per_unit: float
+
+    def alone(self, work: float) -> float:
+        return self.fixed + self.alone_per_unit * work
+
+    def group(self, works: Sequence[float]) -> float:
+        if len(works) == 1:
+            return self.alone(works[0])
+        return self.fixed + self.per_member * len(works) + self.group_per_unit * sum(works)
+
+
+def fit_cost(alone: Sequence[tuple[float, float]],
+             groups: Sequence[tuple[Sequence[float], float]]) -> StepCost:
+    """The model through measured points: `alone` as (work, seconds) of lone trials (one or
+    two), `groups` as (members' works, seconds) of fused groups of one size (one or two).
+    Where the works barely differ the per-unit term cannot be told from the fixed part: it is
+    taken as 0 (alone) or as the lone one (groups). Negative fits (noise) are clipped to 0."""
+    (w_lo, s_lo), (w_hi, s_hi) = alone[0], alone[-1]
+    if w_hi > 1.05 * w_lo:
+        alone_unit = max(0.0, (s_hi - s_lo) / (w_hi - w_lo))
+        fixed = max(0.0, s_lo - alone_unit * w_lo)
+    else:
+        alone_unit, fixed = 0.0, (s_lo + s_hi) / 2
+    (g_lo, t_lo), (g_hi, t_hi) = groups[0], groups[-1]
+    n = len(g_lo)
+    u_lo, u_hi = sum(g_lo), sum(g_hi)
+    if u_hi > 1.05 * u_lo:
+        group_unit = max(0.0, (t_hi - t_lo) / (u_hi - u_lo))
+        per_member = max(0.0, (t_lo - fixed - group_unit * u_lo) / n)
+    else:
+        group_unit = alone_unit
+        per_member = max(0.0, ((t_lo + t_hi) / 2 - fixed - group_unit * (u_lo + u_hi) / 2) / n)
+    return StepCost(fixed, alone_unit, per_member, group_unit)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A trial as the model sees it: its shape signature (members of one train in one group),
+    work per step (parameters x batch size) and optimisation steps in full."""
+
+    signature: str
+    work: float
+    steps: int
+
+
+def trained_share(pruner: PrunerConfig, evaluations: int) -> float:
+    """The expected share of its steps a trial trains once the pruner may judge it: PRUNED_SHARE
+    of such trials stop at the first evaluation the pruner may act on (after
+    `warmup_evaluations`), the others train to the end. 1.0 without a pruner, or where the
+    first chance is the last evaluation (the digits template's 4 epochs with a warm-up of 3:
+    pruning there saves nothing)."""
+    if pruner.kind == "none" or evaluations <= 1:
+        return 1.0
+    first = min(evaluations, max(1, pruner.warmup_evaluations + 1))
+    return 1.0 - PRUNED_SHARE + PRUNED_SHARE * first / evaluations
+
+
+def split_group(cost: StepCost, works: Sequence[float], share: float = 1.0
+                ) -> tuple[list[int], float, float]:
+    """Which members of one group (indices into `works`) train fused, the rest alone: the
+    narrowest j of them fused (j = 0 or 1: all alone), j chosen for the least time per step of
+    the whole group, a member's own part of a step weighed by `share` (pruned members leave
+    the group, the group's fixed part runs to the end). Returns (fused indices, seconds of the
+    chosen split, seconds all alone), per step of full training."""
+    order = sorted(range(len(works)), key=lambda i: works[i])
+    alone = [cost.alone(works[i]) * share for i in order]
+    all_alone = sum(alone)
+    best_j, best = 0, all_alone
+    fused_units = 0.0
+    for j in range(1, len(order) + 1):
+        fused_units += works[order[j - 1]]
+        if j < 2:
+            continue
+        fused = cost.fixed + (cost.per_member * j + cost.group_per_unit * fused_units) * share
+        total = fused + sum(alone[j:])
+        if total < best:
+            best_j, best = j, total
+    return sorted(order[:best_j]), best, all_alone
+
+
+@dataclass(frozen=True)
+class FuseEstimate:
+    """The model's verdict for a run: `size` trials per fused group (1: one at a time), and
+    the estimated seconds of training with that choice and one trial at a time."""
+
+    size: int
+    fused_s: float
+    alone_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.fused_s / self.alone_s if self.alone_s > 0 else 1.0
+
+    def line(self, k: int) -> str:
+        """What `--fuse auto` chose and why, in one line for the run's output and log."""
+        if self.size > 1:
+            return (f"fuse auto: fused groups of up to {self.size} trials (the device's cost "
+                    f"model expects {self.ratio:.2f}x the training time of one trial at a "
+                    "time, pruning included)")
+        return (f"fuse auto: one trial at a time (fused groups of {k} would take an estimated "
+                f"{self.ratio:.2f}x its training time, pruning included: they pay only under "
+                f"{MARGIN:.2f}x)")
+
+
+def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total: int, k: int,
+                 pruner: PrunerConfig, evaluations: int, draws: int = 8) -> FuseEstimate:
+    """The run's training seconds fused in groups of up to `k` (asked by `plan`, each group
+    split by `split_group`) against one trial at a time, for `total` trials drawn at random
+    from `members` (the mean of `draws` seeded draws: which trials share a round decides what
+    fuses). A lone trial is prunable once `pruner.startup_trials` trials came before it; a
+    fused one once they came before its round."""
+    share = trained_share(pruner, evaluations)
+    startup = pruner.startup_trials if pruner.kind != "none" else total
+    rng = random.Random(0)
+    alone_s = fused_s = 0.0
+    for _ in range(draws):
+        trials = [members[rng.randrange(len(members))] for _ in range(total)]
+        alone_s += sum(m.steps * cost.alone(m.work) * (share if i >= startup else 1.0)
+                       for i, m in enumerate(trials))
+        asked = 0
+        while asked < total:
+            size = min(plan.size(asked), total - asked)
+            round_share = share if asked >= startup else 1.0
+            by_signature: dict[str, list[Member]] = {}
+            for m in trials[asked:asked + size]:
+                by_signature.setdefault(m.signature, []).append(m)
+            for group in by_signature.values():
+                for start in range(0, len(group), k):
+                    part = group[start:start + k]
+                    _, seconds, _ = split_group(cost, [m.work for m in part], round_share)
+                    fused_s += seconds * max(m.steps for m in part)
+            asked += size
+    return FuseEstimate(k if fused_s <= MARGIN * alone_s else 1, fused_s / draws,
+                        alone_s / draws)
+
+
+def space_members(search: SearchDefinition, baseline: RunConfig, data: Splits,
+                  count: int = SAMPLES, seed: int = 0) -> list[tuple[RunConfig, Member]]:
+    """`count` configs drawn (seeded) as the search draws them (a grid's values, else each
+    dimension's range: every trial of a TPE search has a width of its own, and a fused group
+    computes each width apart), each with its `Member`: the trials a run of this search will
+    train, as far as their cost goes. Raises what building a model raises (a model file that
+    fails)."""
+    rng = random.Random(seed)
+    drawn: list[tuple[RunConfig, Member]] = []
+    works: dict[str, float] = {}
+    gridded = search.strategy in ("grid", "ovat")
+    for _ in range(count * 3):
+        values = {d.path: d.grid_values()[rng.randrange(len(d.grid_values()))] if gridded
+                  else draw(d, rng) for d in search.dimensions}
+        try:
+            config = merge_values(baseline, values)
+        except InvalidConfigError:
+            continue
+        drawn.append((config, member_of(config, data, works)))
+        if len(drawn) == count:
+            break
+    if not drawn:
+        drawn.append((baseline, member_of(baseline, data, works)))
+    return drawn
+
+
+def draw(dimension: FloatDimension | IntDimension | CategoricalDimension,
+         rng: random.Random) -> object:
+    """One value of `dimension` as a random search draws it (log-uniform on a log scale)."""
+    if isinstance(dimension, CategoricalDimension):
+        return rng.choice(dimension.choices)
+    if dimension.values is not None:
+        return rng.choice(dimension.values)
+    low, high = float(dimension.low), float(dimension.high)
+    value = math.exp(rng.uniform(math.log(low), math.log(high))) if dimension.log \
+        else rng.uniform(low, high)
+    if isinstance(dimension, IntDimension):
+        step = dimension.step
+        return min(int(high), int(low) + step * round((value - low) / step))
+    if dimension.step is not None:
+        return min(high, low + dimension.step * round((value - low) / dimension.step))
+    return value
+
+
+def member_of(config: RunConfig, data: Splits, cache: dict[str, float] | None = None) -> Member:
+    """The trial of `config` as the model sees it (its model is built once to count its
+    parameters; `cache` keeps the counts by model spec)."""
+    from tunestudio.engine.fused import fuse_signature
+    from tunestudio.engine.models import build_model, count_parameters
+
+    key = config.model.model_dump_json()
+    cache = {} if cache is None else cache
+    if key not in cache:
+        cache[key] = float(count_parameters(build_model(config.model, data.input_shape,
+                                                        data.n_outputs)))
+    batch = min(config.training.batch_size, data.n_train)
+    steps = config.training.epochs * math.ceil(data.n_train / batch)
+    return Member(fuse_signature(config), cache[key] * batch, steps)
+
+
+def evaluations_of(config: RunConfig, steps_per_epoch: int) -> int:
+    """How many evaluations a trial of `config` reports (each a chance for the pruner)."""
+    every = config.evaluation.every
+    total = config.training.epochs if config.evaluation.unit == "epoch" \
+        else config.training.epochs * steps_per_epoch
+    return max(1, total // every)
+
+
+def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, *,
+               base_dir: object = None, device: str = "cpu") -> StepCost:
+    """Fit the model from four short timings on the device: the narrowest and the widest of
+    `drawn` alone, and groups of min(k, PROBE_GROUP) of the narrower and of the wider half of
+    them (at the narrowest one's batch size, so that they share a signature). Raises what a
+    group raises (FusionError, out of memory)."""
+    from pathlib import Path
+
+    from tunestudio.engine.fused import fuse_signature
+    from tunestudio.engine.fused.probe import time_group
+
+    folder = base_dir if isinstance(base_dir, Path) else None
+    ordered = sorted(drawn, key=lambda d: d[1].work)
+    lo, hi = ordered[0], ordered[-1]
+    alone = []
+    for config, member in ((lo, hi) if lo[1].work < hi[1].work else (lo,)):
+        seconds, _ = time_group([config], data, base_dir=folder, device=device,
+                                steps=PROBE_STEPS)
+        alone.append((member.work, seconds))
+    batch = lo[0].training.batch_size
+    n = max(2, min(k, PROBE_GROUP))
+    same = [merge_values(c, {"training.batch_size": batch}) for c, _ in ordered]
+    same = [c for c in same if fuse_signature(c) == fuse_signature(same[0])] or [lo[0]]
+    half = max(1, len(same) // 2)
+    groups = []
+    cache: dict[str, float] = {}
+    for part in (same[:half], same[half:] or same[:half]):
+        members = [part[i % len(part)] for i in range(n)]
+        seconds, _ = time_group(members, data, base_dir=folder, device=device,
+                                steps=PROBE_STEPS)
+        groups.append(([member_of(c, data, cache).work for c in members], seconds))
+    return fit_cost(alone, groups)

@@ -1,0 +1,140 @@
+"""`--fuse auto` fuses only where its cost model of a group against its members alone says it
+pays, pruning included, and says what it chose (search/fuse_cost.py, groups.choose_fusing).
+The model's arithmetic is checked on made-up costs; the runs take a stand-in probe, so that
+what they choose does not depend on how busy the machine is."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from typing import Any
+
+import pytest
+
+from tiny_projects import tiny_project
+from tunestudio.config import Budget, CategoricalDimension, FloatDimension, PrunerConfig
+from tunestudio.search import (
+    ExperimentRunner,
+    RunnerHooks,
+    RunOptions,
+    fuse_cost,
+    groups,
+    open_store,
+)
+from tunestudio.search.fuse_cost import (
+    Member,
+    StepCost,
+    estimate_run,
+    fit_cost,
+    split_group,
+    trained_share,
+)
+from tunestudio.search.groups import AskPlan
+
+# fixed cost of a step 2 ms; a member's own work costs twice as much fused as alone (a group
+# of wide members outgrows the caches)
+CPU = StepCost(fixed=2e-3, alone_per_unit=1e-9, per_member=5e-5, group_per_unit=2e-9)
+
+
+def test_the_fit_recovers_the_costs_it_was_measured_from() -> None:
+    alone = [(w, CPU.alone(w)) for w in (1e4, 4e6)]
+    group = [(ws, CPU.group(ws)) for ws in ([1e4] * 8, [4e6] * 8)]
+    assert astuple(fit_cost(alone, group)) == pytest.approx(astuple(CPU))
+
+
+def test_one_width_fits_the_group_from_its_size() -> None:
+    fit = fit_cost([(1e5, 3e-3)], [([1e5] * 16, 6e-3)])
+    assert fit.alone(1e5) == pytest.approx(3e-3)
+    assert fit.group([1e5] * 16) == pytest.approx(6e-3)
+    assert fit.group([1e5] * 4) < 4 * fit.alone(1e5)
+
+
+def test_narrow_members_fuse_and_wide_ones_train_alone() -> None:
+    narrow, wide = 1e4, 2e7  # a fused wide member costs 20 ms more a step than alone
+    fused, chosen, alone = split_group(CPU, [wide, narrow, narrow, wide, narrow])
+    assert fused == [1, 2, 4]
+    assert chosen < alone
+    assert split_group(CPU, [wide, wide])[0] == []  # nothing to gain: both alone
+
+
+@pytest.mark.parametrize(("kind", "warmup", "evaluations", "share"), [
+    ("none", 0, 30, 1.0),
+    ("median", 3, 4, 1.0),   # the first chance is the last evaluation: pruning saves nothing
+    ("median", 0, 10, 0.55),
+    ("median", 4, 10, 0.75),
+])
+def test_the_share_of_steps_a_prunable_trial_trains(kind: str, warmup: int, evaluations: int,
+                                                    share: float) -> None:
+    pruner = PrunerConfig(kind=kind, warmup_evaluations=warmup)  # type: ignore[arg-type]
+    assert trained_share(pruner, evaluations) == pytest.approx(share)
+
+
+def test_groups_asked_before_results_lose_the_pruning_a_lone_search_has() -> None:
+    """Made-up costs where fusing saves a third of a step: without a pruner it pays; with a
+    pruner that stops half the trials after their first of 30 evaluations, a run asked in
+    rounds of 25 loses its first round's pruning; asked whole (100 at once), all of it."""
+    cost = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=6.6e-4, group_per_unit=0.0)
+    members = [Member("s", 1.0, 300)]
+    none = PrunerConfig(kind="none")
+    median = PrunerConfig(kind="median", startup_trials=5, warmup_evaluations=0)
+    rounds = AskPlan(25, 25, informed=True)
+    whole = AskPlan(100, 100, informed=False)
+    assert estimate_run(cost, members, rounds, 100, 16, none, 30).size == 16
+    informed = estimate_run(cost, members, rounds, 100, 16, median, 30)
+    blind = estimate_run(cost, members, whole, 100, 16, median, 30)
+    assert blind.fused_s > informed.fused_s
+    assert blind.size == 1 and blind.ratio > 1.0
+    assert "one trial at a time" in blind.line(16) and f"{blind.ratio:.2f}x" in blind.line(16)
+
+
+LR = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True, values=[0.003, 0.01])
+WIDTH = CategoricalDimension(path="model.width", choices=[16, 256])
+
+
+class Said(RunnerHooks):
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def on_message(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def auto_run(monkeypatch: pytest.MonkeyPatch, cost: StepCost) -> tuple[Any, Said, list[Any]]:
+    """A 4-trial grid (widths 16 and 256), `--fuse auto`, the device's probe giving `cost`."""
+    monkeypatch.setattr(groups, "_costs", {})
+    monkeypatch.setattr(fuse_cost, "probe_cost", lambda *a, **k: cost)
+    proj = tiny_project({"strategy": "grid", "fuse": "auto", "dimensions": [LR, WIDTH],
+                         "budget": Budget(trials=None)}, epochs=2, fraction=0.2)
+    said = Said()
+    summary = ExperimentRunner(proj, proj.experiments[0].name, hooks=[said],
+                               options=RunOptions(device="cpu")).run()
+    store = open_store(proj)
+    try:
+        rows = store.trials()
+    finally:
+        store.close()
+    return summary, said, rows
+
+
+def test_auto_trains_one_at_a_time_where_fusing_would_lose_and_says_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    loses = StepCost(fixed=0.0, alone_per_unit=1e-9, per_member=1e-3, group_per_unit=1e-8)
+    summary, said, rows = auto_run(monkeypatch, loses)
+    assert summary.counts == {"complete": 4}
+    assert {r.group_id for r in rows} == {None}
+    assert summary.fusing is not None and "one trial at a time" in summary.fusing
+    assert summary.fusing in said.lines
+
+
+def test_auto_fuses_narrow_members_and_trains_wide_ones_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # fusing two narrow members saves a 40 ms step; a wide one fused costs 54 ms more a step,
+    # alone 45 ms
+    pays = StepCost(fixed=4e-2, alone_per_unit=1e-9, per_member=5e-5, group_per_unit=1e-8)
+    summary, said, rows = auto_run(monkeypatch, pays)
+    assert summary.counts == {"complete": 4}
+    fused = {r.params["model.width"] for r in rows if r.group_id is not None}
+    alone = {r.params["model.width"] for r in rows if r.group_id is None}
+    assert (fused, alone) == ({16}, {256}), (summary.fusing, said.lines)
+    assert summary.fusing is not None and "fused groups of up to" in summary.fusing
+    assert any("train one at a time" in line for line in said.lines)
+
