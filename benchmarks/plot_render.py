@@ -148,7 +148,8 @@ def fill_trials(url: str, n: int) -> None:
             tid = trial_sql.insert(conn, eid, number=number, optuna_trial_id=None,
                                    params=params, config_json="{}", device="cpu", seed=0,
                                    repeats=1, state="complete" if number % 10 else "pruned",
-                                   config_fingerprint=current.fingerprint(params))
+                                   config_fingerprint=current.fingerprint(params),
+                                   baseline_fingerprint=current.baseline_fingerprint)
             trial_sql.update_one(conn, tid, objective=score(params, rng),
                                  duration_s=rng.uniform(1, 100))
     store.close()

@@ -65,7 +65,7 @@ from tunestudio.config import (
     from_template,
     save_project,
 )
-from tunestudio.config.fingerprint import point_fingerprint
+from tunestudio.config.fingerprint import config_fingerprint, point_fingerprint
 from tunestudio.config.program import ProgramConfig, ProgramParameter
 from tunestudio.engine import EvalEvent, FitResult, StepEvent, TrainerHooks
 from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions
@@ -130,6 +130,7 @@ def fill(project: Project, exp: Experiment, told: int) -> None:
     reports: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     rng = random.Random(0)
+    baseline = config_fingerprint(project.baseline)  # each trial kept as current against it
     for n in range(told):
         tid = n + 1
         state = TrialState.PRUNED if n % 10 == 9 else TrialState.COMPLETE
@@ -171,7 +172,8 @@ def fill(project: Project, exp: Experiment, told: int) -> None:
                      "objective": objective if state == TrialState.COMPLETE else None,
                      "metrics_json": json.dumps({"val_accuracy": objective}), "device": "cpu",
                      "seed": n, "started_at": 1.7e9 + n, "finished_at": 1.7e9 + n + 0.5,
-                     "duration_s": 0.5, "updated_at": 1.7e9 + n + 0.5})
+                     "duration_s": 0.5, "updated_at": 1.7e9 + n + 0.5,
+                     "verdict_baseline": baseline, "verdict_current": True})
     with engine.begin() as conn:
         for table, data in ((models.TrialModel.__table__, trials),
                             (models.TrialParamModel.__table__, params),

@@ -117,3 +117,72 @@ def test_a_run_pops_its_whole_budget_on_either_queue_path(queue_path: str) -> No
     assert count_trials(study, [TrialState.WAITING, TrialState.RUNNING]) == 0
     found = waiting_ids(storage, study._study_id, 10)
     assert found == ([] if queue_path == "indexed" else None)  # None: the caller reads the cache
+
+
+def test_prune_checks_read_the_complete_trials_reports_and_then_only_what_changed(
+        tmp_path: Path) -> None:
+    """The median/percentile pruners judge against the reports of the study's complete
+    trials, read by targeted queries: the first read on a thread of its own (nothing is
+    pruned until it is done), each later one picking up trials completed since, whether
+    newer than the last read or running then."""
+    import time
+
+    from optuna.trial import TrialState
+
+    study = _study(tmp_path)
+    for n in range(5):
+        t = study.ask()
+        t.report(0.1 * n, 0)
+        t.report(0.2 * n, 1)
+        study.tell(t, 0.2 * n)
+    running = study.ask()
+    running.report(9.0, 0)
+    pruned = study.ask()
+    pruned.report(8.0, 0)
+    study.tell(pruned, state=TrialState.PRUNED)
+    view = pruning._reports_view(study)
+    assert isinstance(view, pruning._CompleteReports)
+    first = view.get_trials()
+    assert view._first is not None
+    view._first.join(30)
+    assert view.first_error is None
+    if first:  # the read won the race; otherwise nothing was known yet
+        assert len(first) == 5
+    assert sorted(t.intermediate_values[1] for t in view.get_trials()) == \
+        pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8])
+    study.tell(running, 9.0)  # completed after the read, by "another process" (not told)
+    late = study.ask()
+    late.report(7.0, 0)
+    study.tell(late, 7.0)
+    view.invalidate()
+    got = sorted(t.intermediate_values[0] for t in view.get_trials())
+    assert got == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 7.0, 9.0])
+    reads = _commits(study)
+    before = time.monotonic()
+    view.get_trials()  # within the TTL: nothing read
+    assert time.monotonic() - before < pruning.COMPLETED_TTL_S and reads == []
+
+
+def test_a_popped_trial_is_made_known_to_the_cache_alone(tmp_path: Path) -> None:
+    """A trial queued elsewhere is added to the study's cache by itself: the cache does not
+    read the study's history to start it, and suggesting its values works."""
+    from tunestudio.search.queue import know_trial
+
+    storage = optuna.storages.get_storage(f"sqlite:///{tmp_path / 'o.db'}")
+    study = optuna.create_study(storage=storage, direction="maximize")
+    for n in range(6):
+        study.add_trial(optuna.trial.create_trial(value=float(n)))
+    other = optuna.load_study(study_name=study.study_name,
+                              storage=optuna.storages.get_storage(
+                                  optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'o.db'}")))
+    study.enqueue_trial({"x": 0.5})
+    [waiting] = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
+    assert other._storage.set_trial_state_values(waiting._trial_id,
+                                                 optuna.trial.TrialState.RUNNING)
+    know_trial(other, waiting._trial_id)
+    cache = other._storage._studies[other._study_id]
+    assert list(cache.trials) == [waiting.number]  # the history was not read
+    trial = optuna.Trial(other, waiting._trial_id)
+    assert trial.suggest_float("x", 0.0, 1.0) == 0.5
+    other.tell(trial, 1.0)
+    assert len(other.get_trials(deepcopy=False)) == 7  # the whole study when asked for

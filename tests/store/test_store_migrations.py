@@ -148,6 +148,7 @@ def test_version_6_gets_the_excluded_reason(url: str) -> None:
         eid = store.ensure_experiment("old", "old-study")
         start(store, eid)
         with store._db.write() as conn:  # back to the layout of version 6
+            conn.exec_driver_sql("DROP INDEX ix_ts_trial_excluded")  # version 8's
             conn.exec_driver_sql("ALTER TABLE ts_trial DROP COLUMN excluded_reason")
             conn.exec_driver_sql("UPDATE ts_meta SET value = '6' WHERE key = 'schema_version'")
     assert "excluded_reason" not in _columns(url, "ts_trial")
@@ -204,3 +205,30 @@ def test_version_is_a_row_not_a_sqlite_pragma(store: Store) -> None:
     with store._db.read() as conn:
         value = conn.execute(text("SELECT value FROM ts_meta WHERE key = 'schema_version'"))
         assert int(value.scalar_one()) == store.schema_version
+
+
+def test_version_7_gets_the_kept_verdicts_and_their_indexes(url: str) -> None:
+    """Version 7 kept no provenance verdict: the upgrade adds the columns (NULL: not judged)
+    and the indexes that answer `info` without reading every trial."""
+    with Store.open(url) as store:
+        eid = store.ensure_experiment("old", "old-study")
+        start(store, eid)
+        with store._db.write() as conn:  # back to the layout of version 7
+            for index in ("ix_ts_trial_experiment_id_verdict_baseline_verdict_current",
+                          "ix_ts_trial_experiment_id_repeats_state", "ix_ts_trial_excluded"):
+                conn.exec_driver_sql(f"DROP INDEX {index}")
+            for column in ("verdict_baseline", "verdict_current"):
+                conn.exec_driver_sql(f"ALTER TABLE ts_trial DROP COLUMN {column}")
+            conn.exec_driver_sql("UPDATE ts_meta SET value = '7' WHERE key = 'schema_version'")
+    assert "verdict_baseline" not in _columns(url, "ts_trial")
+    with Store.open(url) as store:
+        assert store.schema_version == CURRENT
+        [row] = store.trials(eid)
+        assert row.verdict_baseline is None and row.verdict_current is None
+        with store._db.read() as conn:
+            names = {i["name"] for i in inspect(conn).get_indexes("ts_trial")}
+        assert {"ix_ts_trial_experiment_id_verdict_baseline_verdict_current",
+                "ix_ts_trial_experiment_id_repeats_state", "ix_ts_trial_excluded"} <= names
+        store.record_verdicts("f" * 64, {row.id: False})
+        [row] = store.trials(eid)
+        assert (row.verdict_baseline, row.verdict_current) == ("f" * 64, False)

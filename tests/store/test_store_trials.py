@@ -193,3 +193,63 @@ def test_a_trial_keeps_its_config_fingerprint_and_knows_if_it_is_current(store: 
     assert current.stale([row]) == {tid}
     assert current.best([row], "maximize") is None
     assert CurrentConfig(base).best([row], "maximize") == row
+
+
+def test_provenance_verdicts_are_kept_with_the_trials_and_settled_once_per_baseline(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search stores each trial as current against its baseline: views read that verdict
+    (no fingerprinting); after the baseline changes, `settle` judges each trial once and keeps
+    the verdict, and the store's aggregates (best, other-config count) follow it."""
+    from tunestudio.config import from_template, merge_values
+    from tunestudio.config.fingerprint import config_fingerprint
+    from tunestudio.store import CurrentConfig
+
+    base = from_template("digits").baseline
+    longer = merge_values(base, {"training.epochs": base.training.epochs + 1})
+    eid = store.ensure_experiment("e", "s")
+    ids = []
+    for number, lr in enumerate((0.01, 0.02, 0.03)):
+        trained = merge_values(base, {"optimizer.lr": lr})
+        tid = store.start_trial(eid, number=number, optuna_trial_id=number,
+                                params={"optimizer.lr": lr},
+                                config_json=trained.model_dump_json(), device="cpu", seed=0,
+                                baseline_fingerprint=config_fingerprint(base))
+        store.finish_trial(tid, state="complete", objective=0.5 + lr)
+        ids.append(tid)
+    # trained on the longer baseline, stored without a verdict (as before version 8)
+    other = merge_values(longer, {"optimizer.lr": 0.04})
+    odd = store.start_trial(eid, number=3, optuna_trial_id=3, params={"optimizer.lr": 0.04},
+                            config_json=other.model_dump_json(), device="cpu", seed=0)
+    store.finish_trial(odd, state="complete", objective=0.9)
+    fp_base, fp_longer = config_fingerprint(base), config_fingerprint(longer)
+
+    rows = store.trials(eid)
+    assert [(r.verdict_baseline, r.verdict_current) for r in rows] == \
+        [(fp_base, True)] * 3 + [(None, None)]
+    current = CurrentConfig(base)
+    calls: list[object] = []
+    real = CurrentConfig.fingerprint
+    monkeypatch.setattr(CurrentConfig, "fingerprint",
+                        lambda self, params: calls.append(params) or real(self, params))
+    assert current.stale(rows[:3]) == set() and calls == []  # kept verdicts: read, not judged
+    assert current.settle(store, eid) == 1 and len(calls) == 1  # only the unjudged trial
+    assert current.settle(store, eid) == 0 and len(calls) == 1
+    assert store.other_config_count(eid, fp_base) == 1
+    best = store.best_trial(eid, "maximize", fp_base)
+    assert best is not None and best.id == ids[2]
+    updated = {r.id: r.updated_at for r in rows}
+    assert {r.id: r.updated_at for r in store.trials(eid)} == updated  # a cache, not a change
+
+    # the baseline changes: every trial judged again, once, and the verdicts flip
+    now = CurrentConfig(longer)
+    assert now.settle(store, eid) == 4 and now.settle(store, eid) == 0
+    assert store.other_config_count(eid, fp_longer) == 3
+    best = store.best_trial(eid, "maximize", fp_longer)
+    assert best is not None and best.id == odd
+    assert CurrentConfig(longer).stale(store.trials(eid)) == set(ids)
+
+    # a verdict `holds` works out is kept by `keep`
+    back = CurrentConfig(base)
+    assert back.stale(store.trials(eid)) == {odd}
+    assert back.keep(store) == 4
+    assert store.other_config_count(eid, fp_base) == 1

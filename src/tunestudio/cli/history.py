@@ -203,18 +203,30 @@ def _cmd_info(args: argparse.Namespace) -> int:
     project, project_path = load(args.path)
     url = storage_url_for(project)
     current = CurrentConfig(project.baseline)
+    baseline = current.baseline_fingerprint
     with Store.open(url) as store:
         known = {e.name: e for e in store.experiments()}
-        experiments = []
+        experiments: list[dict[str, Any]] = []
         for exp in project.experiments:
             row = known.get(exp.name)
             direction = exp.search.objective.resolved_direction
-            rows = store.trials(row.id) if row else []
-            overall = store.best_trial(row.id, direction) if row else None
-            fresh = [r for r in rows if current.holds(r)]
-            alpha = ALPHA if args.noise_alpha is None else args.noise_alpha
-            best_id, tests = noise_tests(fresh, direction)
             extra: dict[str, Any] = {}
+            if row is None:
+                experiments.append({
+                    "name": exp.name, "study_name": exp.name, "strategy": exp.search.strategy,
+                    "objective": exp.search.objective.metric, "direction": direction,
+                    "counts": {}, "best": None, "trained_on_other_config": 0, "excluded": {},
+                    "best_on_other_config": None})
+                continue
+            # verdicts kept with the trials (judged now for those that have none against this
+            # baseline): the figures below are SQL aggregates, not a pass over every trial
+            current.settle(store, row.id)
+            overall = store.best_trial(row.id, direction)
+            alpha = ALPHA if args.noise_alpha is None else args.noise_alpha
+            needs_rows = store.repeated_count(row.id) > 0 \
+                or exp.search.objective.second != "none" or exp.search.strategy == "ovat"
+            fresh = [r for r in store.trials(row.id) if current.holds(r)] if needs_rows else []
+            best_id, tests = noise_tests(fresh, direction)
             if best_id >= 0:  # some trials were repeated: which are within the noise of the best
                 numbers = {r.id: r.number for r in fresh}
                 extra["within_noise_of_best"] = sorted(
@@ -230,13 +242,13 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 extra["ovat"] = verdict_records(ovat_verdicts(
                     fresh, exp.search, project.baseline, direction, alpha))
             experiments.append({
-                "name": exp.name, "study_name": row.study_name if row else exp.name,
+                "name": exp.name, "study_name": row.study_name,
                 "strategy": exp.search.strategy, "objective": exp.search.objective.metric,
                 "direction": direction,
-                "counts": store.counts(row.id) if row else {},
-                "best": brief(current.best(rows, direction)),
-                "trained_on_other_config": len(current.stale(rows)),
-                "excluded": {str(r.number): r.excluded_reason for r in rows if r.excluded},
+                "counts": store.counts(row.id),
+                "best": brief(store.best_trial(row.id, direction, baseline)),
+                "trained_on_other_config": store.other_config_count(row.id, baseline),
+                "excluded": {str(n): why for n, why in store.excluded_reasons(row.id).items()},
                 "best_on_other_config": brief(overall) if overall is not None
                 and not current.holds(overall) else None,
                 **extra,

@@ -15,6 +15,9 @@ bookkeeping. For those pruners the check runs here instead, the pruner's own `pr
 trial's reported values and on the study's complete trials read at most every
 COMPLETED_TTL_S seconds or when this process tells a trial (a complete trial's values never
 change; a trial completed by another process in the last second is seen at the next check).
+On Optuna's RDBStorage those reads are targeted queries of the complete trials' reports, each
+after the first only of the trials completed since (`_CompleteReports`): reading a history of
+100,000 trials through Optuna's cache took minutes, and held up the first trial's end.
 Other pruners (successive halving, Hyperband keep state in the storage) are asked through
 `trial.should_prune()`.
 
@@ -101,6 +104,113 @@ class _CompletedTrials:
         return self._trials
 
 
+class _Reports:
+    """What a median or percentile pruner reads of one complete trial: its reports."""
+
+    __slots__ = ("intermediate_values",)
+
+    def __init__(self) -> None:
+        self.intermediate_values: dict[int, float] = {}
+
+
+class _CompleteReports(_CompletedTrials):
+    """The reports of the study's complete trials, read from Optuna's tables with targeted
+    queries (RDBStorage): the first read takes the reports alone (not each trial's values,
+    parameters and attributes, which Optuna's cache would load: minutes for a history of
+    100,000 trials), and each later read only the trials completed since: those with an id
+    above the last read's largest, and those that were waiting or running then.
+
+    The first read runs on a thread of its own (seconds for a long history): until it is done
+    the pruner sees no complete trial, so it prunes nothing, as in its start-up trials, and no
+    trial waits for it."""
+
+    def __init__(self, study: optuna.Study, engine: sqlalchemy.Engine):
+        super().__init__(study)
+        self.engine = engine
+        self._by_id: dict[int, _Reports] = {}
+        self._last_id = 0  # the study's largest trial id at the last read
+        self._pending: set[int] = set()  # its waiting or running trials then
+        self._first: threading.Thread | None = None
+        self.first_error: BaseException | None = None  # of the first read, kept for tests
+
+    def _first_read(self) -> None:
+        try:
+            self._read()
+        except Exception as exc:  # noted; the next check reads again, on its own thread
+            self.first_error = exc
+
+    def fresh(self) -> _Judged | None:
+        if self._first is None or self._first.is_alive():
+            return None  # not read yet: judged on the pruning thread (which starts the read)
+        return super().fresh()
+
+    def add(self, trial: FrozenTrial) -> None:
+        if trial.state != TrialState.COMPLETE:
+            return
+        reports = _Reports()
+        reports.intermediate_values = dict(trial.intermediate_values)
+        with self._lock:
+            if trial._trial_id not in self._by_id:
+                self._by_id[trial._trial_id] = reports
+                self._trials = [*self._trials, cast(FrozenTrial, reports)]
+
+    def get_trials(self, deepcopy: bool = False,
+                   states: Container[TrialState] | None = None) -> list[FrozenTrial]:
+        if states is not None and any(s not in (TrialState.COMPLETE,) for s in
+                                      cast(tuple[TrialState, ...], states)):
+            return self.study.get_trials(deepcopy=deepcopy, states=states)
+        with self._lock:
+            first = self._first
+            if first is None:
+                first = self._first = threading.Thread(
+                    target=self._first_read, name="tunestudio-pruning-read", daemon=True)
+                first.start()
+        if first.is_alive():
+            return []  # nothing complete known yet: the pruner prunes nothing
+        if time.monotonic() - self._read_at > COMPLETED_TTL_S:
+            self._read()
+        return self._trials
+
+    def _read(self) -> None:
+        assert _models is not None
+        trials = _models.TrialModel.__table__
+        values = _models.TrialIntermediateValueModel.__table__
+        to_value = _models.TrialIntermediateValueModel.stored_repr_to_intermediate_value
+        kind = _models.TrialIntermediateValueModel.TrialIntermediateValueType
+        complete, unfinished = TrialState.COMPLETE.name, \
+            [TrialState.RUNNING.name, TrialState.WAITING.name]
+        study_id = self.study._study_id
+        mine = trials.c.study_id == study_id
+        with self.engine.connect() as conn, conn.begin():  # one snapshot
+            top = conn.execute(sqlalchemy.select(sqlalchemy.func.max(trials.c.trial_id))
+                               .where(mine)).scalar() or 0
+            fresh = (trials.c.trial_id > self._last_id) & (trials.c.trial_id <= top)
+            if self._pending:
+                fresh = fresh | trials.c.trial_id.in_(sorted(self._pending))
+            done = conn.execute(sqlalchemy.select(trials.c.trial_id).where(
+                mine, trials.c.state == complete, fresh)).scalars().all()
+            reports = conn.execute(
+                sqlalchemy.select(values.c.trial_id, values.c.step,
+                                  values.c.intermediate_value,
+                                  values.c.intermediate_value_type)
+                .join(trials, trials.c.trial_id == values.c.trial_id)
+                .where(mine, trials.c.state == complete, fresh)).all()
+            pending = set(conn.execute(sqlalchemy.select(trials.c.trial_id).where(
+                mine, trials.c.state.in_(unfinished), trials.c.trial_id <= top)).scalars())
+        found = {int(tid): _Reports() for tid in done}
+        for tid, step, value, value_kind in reports:
+            if isinstance(value_kind, str):  # a plain select may give the enum's name
+                value_kind = kind[value_kind]
+            found[int(tid)].intermediate_values[int(step)] = to_value(value, value_kind)
+        with self._lock:
+            new = {tid: r for tid, r in found.items() if tid not in self._by_id}
+            self._by_id.update(new)
+            if new:
+                self._trials = [*self._trials, *cast(list[FrozenTrial], list(new.values()))]
+            self._last_id, self._pending = max(self._last_id, int(top)), pending
+            self._read_at = time.monotonic()
+
+
 class _Judged:
     """What a percentile pruner reads of the study, fixed: the complete trials."""
 
@@ -149,6 +259,7 @@ class _Worker:
 
 
 _views: dict[int, _CompletedTrials] = {}
+_reports: dict[int, _CompletedTrials] = {}
 _views_lock = threading.Lock()
 
 
@@ -160,18 +271,36 @@ def _view(study: optuna.Study) -> _CompletedTrials:
         return view
 
 
+def _reports_view(study: optuna.Study) -> _CompletedTrials:
+    """What the median and percentile pruners judge against: the complete trials' reports,
+    read with targeted queries on Optuna's RDBStorage, else the complete trials themselves."""
+    with _views_lock:
+        view = _reports.get(id(study))
+        if view is None or view.study is not study:
+            storage: Any = study._storage
+            backend = getattr(storage, "_backend", storage)
+            if isinstance(backend, RDBStorage) and _models is not None:
+                view = _CompleteReports(study, backend.engine)
+            else:
+                view = _views.get(id(study))
+                if view is None or view.study is not study:
+                    view = _views[id(study)] = _CompletedTrials(study)
+            _reports[id(study)] = view
+        return view
+
+
 def trial_told(study: optuna.Study, trial: FrozenTrial | None = None) -> None:
     """A trial of `study` was told its outcome in this process (`trial`, as `study.tell`
     returned it): the next prune checks judge against it too. Without `trial` they read the
     study anew."""
     with _views_lock:
-        view = _views.get(id(study))
-    if view is None:
-        return
-    if trial is None:
-        view.invalidate()
-    else:
-        view.add(trial)
+        views = {id(v): v for v in (_views.get(id(study)), _reports.get(id(study)))
+                 if v is not None}
+    for view in views.values():
+        if trial is None:
+            view.invalidate()
+        else:
+            view.add(trial)
 
 
 def completed_trials(study: optuna.Study) -> list[FrozenTrial]:
@@ -222,7 +351,7 @@ class PruningReporter:
         with self._idle:
             if self._in_flight:
                 return False
-        judged = _view(self.trial.study).fresh()
+        judged = _reports_view(self.trial.study).fresh()
         if judged is None:
             return False
         with self._write_lock:
@@ -292,7 +421,7 @@ class PruningReporter:
             else:
                 self.trial.report(value, step=step)
             self._reported.intermediate_values[step] = value
-            prune = self._judge(_view(self.trial.study)) if self._local \
+            prune = self._judge(_reports_view(self.trial.study)) if self._local \
                 else self.trial.should_prune()
             self._decide(trainer, value, step, prune)
         except Exception as exc:  # a lost report must not kill the trial; it is noted

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import optuna
 import sqlalchemy
@@ -99,17 +99,40 @@ def count_trials(study: optuna.Study, states: Sequence[TrialState]) -> int:
 
 def know_trial(study: optuna.Study, trial_id: int) -> None:
     """Makes the study's cached storage know a trial another process queued (its first suggest
-    needs it), reading only the unfinished trials and those after the last finished one, which
-    the short queue keeps few."""
-    cache = study._storage
+    needs it). Only that trial is read and added to the cache, as unfinished (so the cache
+    reads it afresh when it next reads the study): Optuna's cache would otherwise read, on its
+    first read of a study, every trial of the history (minutes for 100,000 trials) before the
+    first trial could start. A sampler that needs the history (TPE) reads it through the cache
+    as before, when it first asks."""
+    cache: Any = study._storage
     known = getattr(cache, "_trial_id_to_study_id_and_number", None)
     if known is not None and trial_id in known:
         return
-    read = getattr(cache, "_read_trials_from_remote_storage", None)
-    if read is not None:
+    backend = getattr(cache, "_backend", None)
+    studies = getattr(cache, "_studies", None)
+    add = getattr(cache, "_add_trials_to_cache", None)
+    lock = getattr(cache, "_lock", None)
+    if backend is not None and studies is not None and add is not None and lock is not None:
+        trial = backend.get_trial(trial_id)
+        with lock:
+            if trial_id in cache._trial_id_to_study_id_and_number:
+                return
+            if study._study_id not in studies:
+                studies[study._study_id] = _study_info()
+            add(study._study_id, [trial])
+            studies[study._study_id].unfinished_trial_ids.add(trial_id)
+        return
+    read = getattr(cache, "_read_trials_from_remote_storage", None)  # pragma: no cover
+    if read is not None:  # pragma: no cover - a cache without these internals
         read(study._study_id)
     else:  # pragma: no cover - a storage without Optuna's cache: it reads on demand
         cache.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.WAITING,))
+
+
+def _study_info() -> object:
+    from optuna.storages._cached_storage import _StudyInfo
+
+    return _StudyInfo()
 
 
 class Feeder:

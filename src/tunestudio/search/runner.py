@@ -498,9 +498,13 @@ class ExperimentRunner:
     def _best_current(self, store: Store, experiment_id: int, direction: str
                       ) -> TrialRow | None:
         """The best complete trial trained on the current config: one trained on an older
-        baseline is no result of this experiment as it stands."""
-        return CurrentConfig(self.project.baseline).best(
-            store.trials(experiment_id), direction)  # type: ignore[arg-type]
+        baseline is no result of this experiment as it stands. From the verdicts kept with
+        the trials (those not judged against this baseline judged first): one indexed query,
+        not a read of every trial (seconds for a history of 100,000)."""
+        current = CurrentConfig(self.project.baseline)
+        current.settle(store, experiment_id)
+        return store.best_trial(experiment_id, direction,  # type: ignore[arg-type]
+                                current.baseline_fingerprint)
 
     def _current_best(self, store: Store, experiment_id: int, direction: str) -> float | None:
         best = self._best_current(store, experiment_id, direction)

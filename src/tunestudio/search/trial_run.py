@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -112,6 +113,11 @@ class TrialContext:
     data: SplitsCache = field(default_factory=SplitsCache)  # array data, split once per run
     program_files: Path | None = None  # a program baseline's trial folders (search/program)
     slot: Slot = field(default_factory=Slot)  # of parallel program trials on this machine
+
+    @cached_property
+    def baseline_fingerprint(self) -> str:
+        """The baseline's own fingerprint: each trial is kept as current against it."""
+        return config_fingerprint(self.baseline)
 
 
 class _TrialHooks(TrainerHooks):
@@ -234,7 +240,7 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
             ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial),
             params=prepared.params, config_json=config.model_dump_json(), device=device,
             seed=seed0, repeats=ctx.search.repeats, config_fingerprint=prepared.fingerprint,
-            environment=prepared.environment,
+            environment=prepared.environment, baseline_fingerprint=ctx.baseline_fingerprint,
         )
     ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, prepared.params, seed0,
                                           device, index, total, config=config,
@@ -492,6 +498,8 @@ def _invalid(ctx: TrialContext, trial: optuna.Trial, params: dict[str, Any], mes
         ctx.heartbeat.release(optuna_id(trial))
     trial_id = ctx.store.record_invalid(
         ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial), params=params,
-        message=message, config_fingerprint=trial.user_attrs.get(FINGERPRINT_ATTR))
+        message=message, config_fingerprint=trial.user_attrs.get(FINGERPRINT_ATTR),
+        baseline_fingerprint=ctx.baseline_fingerprint
+        if trial.user_attrs.get(FINGERPRINT_ATTR) else None)
     return TrialFinished(trial_id, trial.number, "invalid", message, None, ctx.best(), index,
                          total, time.perf_counter() - t0)

@@ -70,11 +70,31 @@ def _add_excluded_reason(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN excluded_reason TEXT")
 
 
+def _add_verdict(conn: Connection) -> None:
+    """Version 8: each trial's provenance verdict, kept (store/provenance.py); NULL for the
+    trials already stored, judged by the first view that needs them and kept from then on."""
+    columns = {c["name"] for c in inspect(conn).get_columns("ts_trial")}
+    if "verdict_baseline" not in columns:
+        conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN verdict_baseline VARCHAR(64)")
+    if "verdict_current" not in columns:
+        conn.exec_driver_sql("ALTER TABLE ts_trial ADD COLUMN verdict_current BOOLEAN")
+    indexes = {i["name"] for i in inspect(conn).get_indexes("ts_trial")}
+    for columns_of_index in (("experiment_id", "verdict_baseline", "verdict_current"),
+                             ("experiment_id", "repeats", "state")):
+        name = "ix_ts_trial_" + "_".join(columns_of_index)
+        if name not in indexes:
+            conn.exec_driver_sql(f"CREATE INDEX {name} ON ts_trial "
+                                 f"({', '.join(columns_of_index)})")
+    if "ix_ts_trial_excluded" not in indexes:
+        conn.exec_driver_sql("CREATE INDEX ix_ts_trial_excluded ON ts_trial "
+                             "(experiment_id, number) WHERE excluded_reason IS NOT NULL")
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
 # layout the store was released with.
 MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment,
                                     _resumed_from_step, _add_group_id, _add_step_wall_s,
-                                    _add_excluded_reason)
+                                    _add_excluded_reason, _add_verdict)
 
 VERSION_KEY = "schema_version"
 

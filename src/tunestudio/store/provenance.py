@@ -7,17 +7,27 @@ shown, marked, but is neither counted by a plan nor reported as the best trial.
     current = CurrentConfig(project.baseline)
     current.holds(row)          # one TrialRow
     current.best(rows, "maximize")
+
+Fingerprinting a trial's config validates it (milliseconds): a view of 100,000 trials took
+minutes. So the verdict is kept with each trial, with the fingerprint of the baseline it was
+judged against: a search stores its trials as current against its own baseline, `holds` reads
+a kept verdict when it was judged against today's baseline, and `settle` judges (once) and keeps
+the verdicts of the trials that were not, e.g. after the baseline changed.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 from tunestudio.config import RunConfig
-from tunestudio.config.fingerprint import point_fingerprint
+from tunestudio.config.fingerprint import config_fingerprint, point_fingerprint
 from tunestudio.store.rows import TrialRow
+
+if TYPE_CHECKING:
+    from tunestudio.store.store import Store
 
 CACHE_SIZE = 65_536  # fingerprints kept by values (a grid's points repeat; random ones do not)
 
@@ -30,6 +40,12 @@ class CurrentConfig:
     def __init__(self, baseline: RunConfig) -> None:
         self.baseline = baseline
         self._cache: dict[str, str] = {}
+        self._judged: dict[int, bool] = {}  # verdicts worked out here, not kept yet
+
+    @cached_property
+    def baseline_fingerprint(self) -> str:
+        """The fingerprint of the baseline itself: what kept verdicts were judged against."""
+        return config_fingerprint(self.baseline)
 
     def fingerprint(self, params: Mapping[str, Any]) -> str:
         """The fingerprint a trial with these values has when trained now."""
@@ -43,9 +59,40 @@ class CurrentConfig:
 
     def holds(self, row: TrialRow) -> bool:
         """True when the trial trained the config that its values give on the current baseline.
-        A trial without a fingerprint (none could be computed for it) is not current."""
-        return row.config_fingerprint is not None \
-            and row.config_fingerprint == self.fingerprint(row.params)
+        A trial without a fingerprint (none could be computed for it) is not current. The
+        verdict kept with the trial is read when it was judged against this baseline."""
+        if row.config_fingerprint is None:
+            return False
+        if row.verdict_current is not None \
+                and row.verdict_baseline == self.baseline_fingerprint:
+            return row.verdict_current
+        verdict = row.config_fingerprint == self.fingerprint(row.params)
+        if len(self._judged) < CACHE_SIZE:
+            self._judged[row.id] = verdict
+        return verdict
+
+    def keep(self, store: Store) -> int:
+        """Keep in the history the verdicts `holds` had to work out (trials not judged against
+        this baseline yet), so that later views read them; returns how many. Raises what the
+        store raises (StoreError)."""
+        judged, self._judged = self._judged, {}
+        store.record_verdicts(self.baseline_fingerprint, judged)
+        return len(judged)
+
+    def settle(self, store: Store, experiment_id: int | None = None) -> int:
+        """Judge every trial (of one experiment, or all) whose verdict was not kept against
+        this baseline, and keep the verdicts, a page at a time; returns how many were judged.
+        Costs nothing when the history was written, or last settled, on this baseline; after
+        the baseline changed, one validation per distinct point, once. Afterwards the store's
+        aggregates (`best_trial`, `other_config_count` with `baseline_fingerprint`) are
+        exact."""
+        count = 0
+        for page in store.unjudged_trials(self.baseline_fingerprint, experiment_id):
+            verdicts = {tid: fingerprint is not None and fingerprint == self.fingerprint(params)
+                        for tid, params, fingerprint in page}
+            store.record_verdicts(self.baseline_fingerprint, verdicts)
+            count += len(verdicts)
+        return count
 
     def stale(self, rows: Iterable[TrialRow]) -> set[int]:
         """Ids of the trials trained on another config."""

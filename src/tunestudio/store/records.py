@@ -47,13 +47,17 @@ def trial_records(store: Store, experiment: str | None = None,
     between seeds: 'best', 'within noise', 'beyond noise', or None (not complete, trained on
     another config, or no trial repeated so the noise is unknown; see store/verdicts.py)."""
     names = {e.id: e.name for e in store.experiments()}
+    current = None if baseline is None else CurrentConfig(baseline)
     if experiment is None:
+        if current is not None:
+            current.settle(store)
         rows, environments = store.trials(), store.environments()
     else:
         ids = [i for i, n in names.items() if n == experiment]
+        if current is not None and ids:
+            current.settle(store, ids[0])
         rows = store.trials(ids[0]) if ids else []
         environments = store.environments(ids[0]) if ids else {}
-    current = None if baseline is None else CurrentConfig(baseline)
     records = [trial_record(names[t.experiment_id], t, current, environments.get(t.id, {}))
                for t in rows]
     if directions is not None:
@@ -86,6 +90,8 @@ def stream_records(store: Store, experiment: str | None = None,
         yield from trial_records(store, experiment, baseline, directions)
         return
     current = None if baseline is None else CurrentConfig(baseline)
+    if current is not None:  # verdicts kept first: the stream then reads them
+        current.settle(store, scope)
     for t in store.stream_trials(scope):
         record = trial_record(names[t.experiment_id], t, current, t.environment)
         if directions is not None:

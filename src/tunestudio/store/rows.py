@@ -95,6 +95,11 @@ class TrialRow:
     # kept and shown, but left out of the best trial, the Pareto front, importance, noise
     # verdicts, default plots and exports, and of what the sampler learns.
     excluded_reason: str | None = None
+    # The provenance verdict kept with the trial (store/provenance.py): the fingerprint of the
+    # baseline it was judged against, and whether it trained that baseline merged with its
+    # values. None: not judged yet (a trial stored before version 8, or by hand).
+    verdict_baseline: str | None = None
+    verdict_current: bool | None = None
 
     @property
     def excluded(self) -> bool:

@@ -179,11 +179,15 @@ class Store:
     def start_trial(self, experiment_id: int, *, number: int, optuna_trial_id: int | None,
                     params: Mapping[str, Any], config_json: str, device: str, seed: int | None,
                     repeats: int = 1, config_fingerprint: str | None = None,
-                    environment: Mapping[str, Any] | None = None) -> int:
+                    environment: Mapping[str, Any] | None = None,
+                    baseline_fingerprint: str | None = None) -> int:
         """A new trial in state 'running'; returns its id.
         `config_fingerprint` (config/fingerprint.py) is computed from `config_json` when not
         given. `environment` is what it runs on (engine.trial_environment: versions, device,
-        user file hashes, git), any JSON object."""
+        user file hashes, git), any JSON object. `baseline_fingerprint`: the fingerprint
+        (`config_fingerprint`) of the baseline that `params` were merged into to give the
+        config trained; the trial is kept as current against that baseline (provenance.py),
+        so no view fingerprints it again while the baseline stays. None: judged when read."""
         if config_fingerprint is None:
             config_fingerprint = fingerprint_json(config_json)
         with self._db.write() as conn:
@@ -192,7 +196,8 @@ class Store:
                                  config_json=config_json, device=device, seed=seed,
                                  repeats=repeats, state=TrialState.RUNNING,
                                  config_fingerprint=config_fingerprint,
-                                 environment=environment)
+                                 environment=environment,
+                                 baseline_fingerprint=baseline_fingerprint)
 
     def set_group(self, trial_ids: Sequence[int], group_id: str | None) -> None:
         """The trials train together as one fused model, the group `group_id` (None: the
@@ -226,16 +231,19 @@ class Store:
 
     def record_invalid(self, experiment_id: int, *, number: int, optuna_trial_id: int | None,
                        params: Mapping[str, Any], message: str, config_json: str = "",
-                       config_fingerprint: str | None = None) -> int:
+                       config_fingerprint: str | None = None,
+                       baseline_fingerprint: str | None = None) -> int:
         """A sampled config that failed validation: kept, with the reason, as data.
         `config_fingerprint` is that of the merged values it was refused for
-        (`config.fingerprint.point_fingerprint`)."""
+        (`config.fingerprint.point_fingerprint`); `baseline_fingerprint` as for
+        `start_trial`."""
         with self._db.write() as conn:
             return trials.insert(conn, experiment_id, number=number,
                                  optuna_trial_id=optuna_trial_id, params=params,
                                  config_json=config_json, device="", seed=None, repeats=0,
                                  state=TrialState.INVALID, message=message,
-                                 config_fingerprint=config_fingerprint)
+                                 config_fingerprint=config_fingerprint,
+                                 baseline_fingerprint=baseline_fingerprint)
 
     def interrupt_trial(self, trial_id: int, message: str) -> None:
         """A running trial stopped by the user (Ctrl+C, Stop). A trial that already finished
@@ -360,11 +368,45 @@ class Store:
         with self._db.read() as conn:
             return trials.one_row(conn, trial_id)
 
-    def best_trial(self, experiment_id: int, direction: Literal["maximize", "minimize"]
-                   ) -> TrialRow | None:
-        """The complete trial with the best objective (ties: the earliest), or None."""
+    def best_trial(self, experiment_id: int, direction: Literal["maximize", "minimize"],
+                   baseline_fingerprint: str | None = None) -> TrialRow | None:
+        """The complete, not excluded trial with the best objective (ties: the earliest), or
+        None. With `baseline_fingerprint`, only among the trials whose kept verdict says they
+        are current against that baseline (`CurrentConfig.settle` first)."""
         with self._db.read() as conn:
-            return trials.best_row(conn, experiment_id, direction)
+            return trials.best_row(conn, experiment_id, direction, baseline_fingerprint)
+
+    def unjudged_trials(self, baseline_fingerprint: str, experiment_id: int | None = None,
+                        *, batch: int = 2000
+                        ) -> Iterator[list[tuple[int, dict[str, Any], str | None]]]:
+        """Pages of (trial id, values, config fingerprint) of the trials (of one experiment,
+        or all) whose provenance verdict was not kept against this baseline, by id; each page
+        one short read, so the caller may write between pages."""
+        after = 0
+        while True:
+            with self._db.read() as conn:
+                page = trials.unjudged(conn, baseline_fingerprint, experiment_id, after, batch)
+            if not page:
+                return
+            yield page
+            after = page[-1][0]
+
+    def record_verdicts(self, baseline_fingerprint: str, verdicts: Mapping[int, bool]) -> None:
+        """Keep provenance verdicts (trial id -> trained the baseline merged with its values)
+        judged against the baseline with this fingerprint; one transaction."""
+        if verdicts:
+            with self._db.write() as conn:
+                trials.record_verdicts(conn, baseline_fingerprint, verdicts)
+
+    def other_config_count(self, experiment_id: int, baseline_fingerprint: str) -> int:
+        """How many trials of the experiment are not kept as current against this baseline."""
+        with self._db.read() as conn:
+            return trials.other_config_count(conn, experiment_id, baseline_fingerprint)
+
+    def excluded_reasons(self, experiment_id: int) -> dict[int, str]:
+        """The experiment's excluded trials, number -> why."""
+        with self._db.read() as conn:
+            return trials.excluded_reasons(conn, experiment_id)
 
     def counts(self, experiment_id: int | None = None) -> dict[str, int]:
         """Trials per state, every state present (0 when none)."""

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Select, bindparam, func, select, update
+from sqlalchemy import Connection, Select, bindparam, func, select, true, union_all, update
 
 from tunestudio.store import schema
 from tunestudio.store.clock import epoch_now
@@ -25,6 +25,7 @@ _LIST_COLUMNS = (
     t.c.repeats, t.c.duration_s, t.c.started_at, t.c.finished_at, t.c.heartbeat_at, t.c.notes,
     t.c.tags_json, t.c.optuna_trial_id, t.c.test_metrics_json, t.c.updated_at,
     t.c.config_fingerprint, t.c.resumed_from_step, t.c.group_id, t.c.excluded_reason,
+    t.c.verdict_baseline, t.c.verdict_current,
 )
 
 
@@ -68,7 +69,8 @@ def _to_rows(rows: Sequence[Sequence[Any]], config_json: str | None = None,
             heartbeat_at=r[16], notes=r[17], tags=tg, optuna_trial_id=r[19], test_metrics=tm,
             updated_at=r[21], config_fingerprint=r[22], config_json=config_json,
             environment=environment, resumed_from_step=r[23], group_id=r[24],
-            excluded_reason=r[25],
+            excluded_reason=r[25], verdict_baseline=r[26],
+            verdict_current=None if r[27] is None else bool(r[27]),
         )
         for r, p, m, tg, tm in zip(rows, params, metrics, tags, tests, strict=True)
     ]
@@ -78,7 +80,8 @@ def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id
            params: Mapping[str, Any], config_json: str, device: str, seed: int | None,
            repeats: int, state: str, message: str = "",
            config_fingerprint: str | None = None,
-           environment: Mapping[str, Any] | None = None) -> int:
+           environment: Mapping[str, Any] | None = None,
+           baseline_fingerprint: str | None = None) -> int:
     now = epoch_now()
     finished = state != TrialState.RUNNING
     result = conn.execute(t.insert().values(
@@ -89,6 +92,8 @@ def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id
         environment_json=json.dumps(dict(environment or {}), default=str),
         heartbeat_at=None if finished else now, finished_at=now if finished else None,
         duration_s=0.0 if finished else None, updated_at=now,
+        verdict_baseline=baseline_fingerprint,
+        verdict_current=None if baseline_fingerprint is None else True,
     ))
     key = result.inserted_primary_key
     assert key is not None
@@ -158,7 +163,8 @@ def param_names(conn: Connection, experiment_id: int | None, batch: int) -> list
 
 def repeated_count(conn: Connection, experiment_id: int | None) -> int:
     """How many complete trials ran more than one seed (their spread gives the noise)."""
-    query = select(func.count()).where(t.c.state == TrialState.COMPLETE, t.c.repeats > 1)
+    query = select(func.count()).select_from(t).where(t.c.repeats > 1,
+                                                      t.c.state == TrialState.COMPLETE)
     if experiment_id is not None:
         query = query.where(t.c.experiment_id == experiment_id)
     return int(conn.execute(query).scalar_one())
@@ -191,14 +197,18 @@ def environments(conn: Connection, experiment_id: int | None) -> dict[int, dict[
 
 
 def best_row(conn: Connection, experiment_id: int,
-             direction: Literal["maximize", "minimize"]) -> TrialRow | None:
+             direction: Literal["maximize", "minimize"],
+             baseline_fingerprint: str | None = None) -> TrialRow | None:
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
     order = t.c.objective.desc() if direction == "maximize" else t.c.objective.asc()
     query = _list_query(experiment_id).where(
         t.c.state == TrialState.COMPLETE, t.c.objective.is_not(None),
         t.c.excluded_reason.is_(None),
-    ).order_by(order, t.c.number, t.c.id).limit(1)
+    )
+    if baseline_fingerprint is not None:
+        query = query.where(_current(baseline_fingerprint))
+    query = query.order_by(order, t.c.number, t.c.id).limit(1)
     row = conn.execute(query).one_or_none()
     return None if row is None else _to_rows([row])[0]
 
@@ -233,3 +243,59 @@ def excluded_optuna_ids(conn: Connection, experiment_id: int) -> frozenset[int]:
         t.c.experiment_id == experiment_id, t.c.excluded_reason.is_not(None),
         t.c.optuna_trial_id.is_not(None))).scalars()
     return frozenset(int(r) for r in rows)
+
+
+def unjudged(conn: Connection, baseline_fingerprint: str, experiment_id: int | None,
+             after_id: int, batch: int) -> list[tuple[int, dict[str, Any], str | None]]:
+    """Up to `batch` trials (id, values, config fingerprint) with an id above `after_id` whose
+    verdict was not judged against this baseline, by id (keyset pages: no transaction is held
+    between pages). With an experiment, found as four ranges of the verdict index (none
+    judged, judged against a baseline sorting below or above this one, no verdict): a history
+    judged against this baseline answers at once, however long."""
+    v = t.c.verdict_baseline
+    if experiment_id is None:
+        ids: Any = select(t.c.id).where(
+            v.is_(None) | (v != baseline_fingerprint) | t.c.verdict_current.is_(None))
+    else:
+        mine = t.c.experiment_id == experiment_id
+        ids = union_all(*(select(t.c.id).where(mine, cond) for cond in (
+            v.is_(None), v < baseline_fingerprint, v > baseline_fingerprint,
+            (v == baseline_fingerprint) & t.c.verdict_current.is_(None))))
+    query = select(t.c.id, t.c.params_json, t.c.config_fingerprint).where(
+        t.c.id > after_id, t.c.id.in_(ids)).order_by(t.c.id).limit(batch)
+    rows = conn.execute(query).all()
+    params = _loads_column([r[1] for r in rows])
+    return [(int(r[0]), p or {}, r[2]) for r, p in zip(rows, params, strict=True)]
+
+
+def record_verdicts(conn: Connection, baseline_fingerprint: str,
+                    verdicts: Mapping[int, bool]) -> None:
+    """Keep each trial's verdict against this baseline. Not a change of the trial: its
+    `updated_at` stays, so views polling for changes do not read it again."""
+    if not verdicts:
+        return
+    conn.execute(update(t).where(t.c.id == bindparam("tid"))
+                 .values(verdict_baseline=baseline_fingerprint,
+                         verdict_current=bindparam("current")),
+                 [{"tid": tid, "current": bool(v)} for tid, v in verdicts.items()])
+
+
+def _current(baseline_fingerprint: str) -> Any:
+    return (t.c.verdict_baseline == baseline_fingerprint) & (t.c.verdict_current == true())
+
+
+def other_config_count(conn: Connection, experiment_id: int, baseline_fingerprint: str
+                       ) -> int:
+    """How many trials of the experiment are not judged current against this baseline (all
+    of them less the current ones: two counts on indexes)."""
+    every = select(func.count()).select_from(t).where(t.c.experiment_id == experiment_id)
+    current = every.where(_current(baseline_fingerprint))
+    return int(conn.execute(every).scalar_one()) - int(conn.execute(current).scalar_one())
+
+
+def excluded_reasons(conn: Connection, experiment_id: int) -> dict[int, str]:
+    """The excluded trials of the experiment: number -> reason."""
+    rows = conn.execute(select(t.c.number, t.c.excluded_reason).where(
+        t.c.experiment_id == experiment_id, t.c.excluded_reason.is_not(None))
+        .order_by(t.c.number))
+    return {int(n): str(r) for n, r in rows}

@@ -153,7 +153,7 @@ def load_analysis(history: History, url: str, experiment: Experiment,
                                       objective.metric, maximize, baseline)
     _pareto(data, done, objective.second != "none", objective.resolved_direction)
     if baseline is not None:
-        stale = CurrentConfig(baseline).stale(done)
+        stale = history.stale(url, CurrentConfig(baseline), done)
         data.stale = np.array([r.id in stale for r in done], dtype=bool)
     if experiment.search.strategy == "ovat" and baseline is not None:
         current = CurrentConfig(baseline)

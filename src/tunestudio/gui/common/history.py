@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tunestudio.store import EvalSeries, StepSeries, Store, TrialRow
+    from tunestudio.store import CurrentConfig, EvalSeries, StepSeries, Store, TrialRow
 
 MAX_POINTS = 250_000  # per trial and plot: peaks kept (store.downsample); far above a screen
 
@@ -53,6 +53,14 @@ class History:
         if exp_id is None:
             return [], now
         return store.trials(exp_id, changed_since=changed_since), now
+
+    def stale(self, url: str, current: CurrentConfig, trials: list[TrialRow]) -> set[int]:
+        """Ids of the trials trained on another config than `current`'s baseline. The verdicts
+        kept with the trials are read; those worked out here (trials not judged against this
+        baseline yet) are kept in the history, so the next read finds them."""
+        stale = current.stale(trials)
+        current.keep(self.store(url))
+        return stale
 
     def series(self, url: str, trial_ids: list[int], max_points: int = MAX_POINTS
                ) -> list[TrialSeries]:

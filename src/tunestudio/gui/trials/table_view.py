@@ -209,7 +209,9 @@ class TrialsPanel(QWidget):
         current, name = self.model.current, self._experiment
         if current is None or not trials:
             return
-        self.insights.reads.submit("trials:stale", lambda: (name, current.stale(trials)))
+        url, history = self.insights.url, self.insights.history
+        self.insights.reads.submit("trials:stale",
+                                   lambda: (name, history.stale(url, current, trials)))
 
     @Slot(object)
     def _on_result(self, result: JobResult) -> None:
