@@ -165,7 +165,7 @@ def test_each_trial_keeps_its_own_label_smoothing(model: dict[str, Any]) -> None
              config(0.05, **{"optimizer.lr": 0.003})]
     assert len({fuse_signature(c) for c in mixed}) == 1
     recs, trainer = fused(mixed, extra=[[_Stopper("pruned", 2)], [], []])
-    assert trainer._hand_written == (not model)
+    assert trainer.setup().hand_written == (not model)
     assert [r.results[0].status for r in recs] == ["pruned", "completed", "completed"]
     for config_, rec in zip(mixed, recs, strict=True):
         single = alone(config_)
@@ -255,7 +255,7 @@ class _Poison(TrainerHooks):
     def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
         if event.step == self.step:
             with torch.no_grad():
-                self.box[0].stack.params[0][self.row].fill_(float("nan"))
+                self.box[0].setup().stack.params[0][self.row].fill_(float("nan"))
 
 
 class _Stopper(TrainerHooks):

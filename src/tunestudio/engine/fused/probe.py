@@ -98,13 +98,13 @@ def time_group(configs: list[RunConfig], data: object, *, base_dir: Path | None 
     idx = torch.arange(batch, device=trainer.device)  # one seed: the batches are shared
     lr = torch.tensor([c.optimizer.lr for c in configs], device=trainer.device)
     for _ in range(2):  # warm-up: first calls allocate
-        trainer._train_step(idx, lr, batch)
+        trainer.setup().train_step(idx, lr, batch)
     times = []
     for _ in range(max(1, steps)):
         if cuda:
             torch.cuda.synchronize(device)
         began = time.perf_counter()
-        trainer._train_step(idx, lr, batch)
+        trainer.setup().train_step(idx, lr, batch)
         if cuda:
             torch.cuda.synchronize(device)
         times.append(time.perf_counter() - began)

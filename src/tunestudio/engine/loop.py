@@ -1,0 +1,412 @@
+"""The training loop: K >= 1 trials trained together, a lone fit being K = 1. A step kernel
+(engine.step_kernel) computes each step of the trials' rows; this loop owns the rest, the same
+for every kernel: epochs, each row's learning rate, stop and pause, evaluations, divergence,
+compaction of ended rows, the trials' clocks and outcomes.
+
+Each trial is an ordinary `Trial` (engine/trial.py) that owns its config, seed, schedule,
+hooks, resumable state, metrics and outcome, and receives exactly the events a lone fit sends
+(`on_fit_start`, `on_step_end`, `on_evaluate_end`, `on_epoch_end`, `on_fit_end`), with itself
+as the trainer, so `request_stop` (pruning, a stop button) works per trial. A trial that stops
+leaves the group: its learning rate becomes 0 (its weights freeze, its series ends) and, once
+enough rows are dead, the stack is compacted. One trial's numbers never depend on another's.
+Steps are recorded by one StepRecorder on the trial axis."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from tunestudio.engine import checkpoint
+from tunestudio.engine.events import FitResult, FitStatus, StepEvent
+from tunestudio.engine.metrics import gather_trials
+from tunestudio.engine.models import count_parameters
+from tunestudio.engine.step_kernel import StepKernel
+from tunestudio.engine.step_recorder import Divergence, StepRecorder, buffered_for
+from tunestudio.engine.trial import (
+    Trial,
+    classify,
+    determinism,
+    first_line,
+    is_out_of_memory,
+    overriding,
+    wait_while_paused,
+)
+from tunestudio.errors import TuneStudioError
+from tunestudio.messages import TRAINED
+
+
+class GroupOutOfMemoryError(TuneStudioError):
+    """The fused group did not fit in device memory. `pending` are the indices (into the
+    group's configs) of the trials that did not finish; split them and train again. Trials that
+    finished before keep their results (their `on_fit_end` hooks have run)."""
+
+    def __init__(self, message: str, pending: list[int]):
+        super().__init__(message)
+        self.pending = pending
+
+
+@dataclass(frozen=True, eq=False)
+class _Live:
+    """The running trials as the step loop reads them: their slots, indices and rows (in row
+    order), every row's learning rate at every step `(R, total + 1)` (0 for a dead row), and
+    whether any rate differs from the step before `(total + 1,)`."""
+
+    slots: tuple[_Slot, ...]
+    indices: list[int]
+    rows: list[int]
+    table: np.ndarray
+    changes: np.ndarray
+
+
+@dataclass(eq=False)
+class _Slot:
+    """One trial of the loop: its Trial and its row in the kernel."""
+
+    index: int
+    trial: Trial
+    row: int
+    on_step: list[Callable[..., Any]]
+    result: FitResult | None = None
+
+
+class TrialLoop:
+    """Trains `members` (built on one device, of one shape signature when K > 1) with the
+    kernel `setup()` returns; `run()` gives one FitResult per member, in order. `resume` (a
+    checkpoint state, K = 1 only) continues the trial from its epoch. Exceptions of the types in
+    `passthrough` raised by `setup` propagate (the caller trains the members otherwise).
+
+    Never raises for a training problem: bad data, a failing user file, divergence and stop
+    requests come back as the results; running out of memory too for one trial, while a group
+    of more raises `GroupOutOfMemoryError` (the caller splits it). KeyboardInterrupt and other
+    BaseExceptions propagate after the `on_exception` hooks."""
+
+    def __init__(self, members: Sequence[Trial], setup: Callable[[], StepKernel], *,
+                 stop_event: threading.Event | None = None,
+                 pause_event: threading.Event | None = None,
+                 resume: Mapping[str, Any] | None = None,
+                 passthrough: tuple[type[Exception], ...] = ()):
+        if resume is not None and len(members) != 1:
+            raise ValueError("only a lone trial resumes from a checkpoint")
+        self.members = list(members)
+        self.setup = setup
+        self.stop_event = stop_event
+        self.pause_event = pause_event
+        self.resume = resume
+        self.passthrough = passthrough
+        self.kernel: StepKernel | None = None
+        self.step = 0
+        self._paused_s = 0.0
+        self._started = self._training_started = time.perf_counter()
+        self._slots: list[_Slot] = []
+        self._rows: list[_Slot | None] = []
+        self._live_rows: _Live | None = None
+        # Each member's share of the loop's time (see _share_time): slot index -> seconds,
+        # the parameters that weigh it, and the loop clock up to which it was shared out.
+        self._time_share: dict[int, float] = {}
+        self._time_weight: dict[int, float] = {}
+        self._shared_until = 0.0
+
+    def run(self) -> list[FitResult]:
+        """Train; one FitResult per member (see the class docstring)."""
+        self._started = self._training_started = time.perf_counter()
+        for member in self.members:
+            member.start_clock()
+        try:
+            with determinism(self.members[0].config):
+                self.kernel = self.setup()
+                self._train()
+        except self.passthrough as exc:
+            if self._slots:
+                raise RuntimeError(f"{first_line(exc)} (after training began)") from exc
+            raise
+        except BaseException as exc:
+            open_slots = [s for s in self._slots if s.result is None]
+            if not self._slots:
+                open_slots = self._slots = [_Slot(i, m, i, []) for i, m in
+                                            enumerate(self.members)]
+            for slot in open_slots:
+                for hook in slot.trial.hooks:
+                    with contextlib.suppress(Exception):
+                        hook.on_exception(slot.trial, exc)
+            if not isinstance(exc, Exception):
+                raise
+            device = self.members[0].device
+            if is_out_of_memory(exc):
+                self._release()
+                if len(open_slots) > 1:
+                    raise GroupOutOfMemoryError(
+                        f"a fused group of {len(open_slots)} trials ran out of memory on "
+                        f"{device} ({first_line(exc)})", [s.index for s in open_slots]
+                    ) from exc
+            status, message, trace = classify(exc, self.members[0].config, device)
+            for slot in open_slots:
+                self._finish(slot, status, message, trace)
+        return [s.result for s in self._slots if s.result is not None]
+
+    def _release(self) -> None:
+        """Free device memory after running out of it."""
+        if self.kernel is not None:
+            self.kernel.release()
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    @property
+    def active(self) -> list[_Slot]:
+        return [s for s in self._rows if s is not None]
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def _train(self) -> None:
+        kernel = self.kernel
+        assert kernel is not None
+        first = self.members[0]
+        cfg = first.config
+        epochs, spe = cfg.training.epochs, first.steps_per_epoch
+        assert first.datasets is not None
+        data = first.datasets
+        row_of = {index: row for row, index in enumerate(kernel.order)}
+        self._slots = [
+            _Slot(i, m, row_of[i], overriding(m.hooks, "on_step_end") if m.step_events else [])
+            for i, m in enumerate(self.members)]
+        self._rows = [None] * len(self._slots)
+        for slot in self._slots:
+            self._rows[slot.row] = slot
+        self._recorder = StepRecorder(
+            buffered_for(kernel.device),
+            self._emit_step if any(s.on_step for s in self._slots) else None,
+            lambda index, d: self._diverge(self._slots[index], d),
+            check_grad=kernel.check_grad, clock=lambda: self._elapsed(self._training_started))
+        self._training_started = time.perf_counter()
+        for slot in self._slots:
+            member = slot.trial
+            assert member.model is not None
+            member.step_flusher = self._recorder.flush
+            self._time_weight[slot.index] = float(max(count_parameters(member.model), 1))
+            member.time_source = functools.partial(self._time_of, slot.index)
+            member.start_fit(data.n_train, data.n_val, epochs * spe, self._training_started)
+        start_epoch = 0
+        if self.resume is not None:
+            start_epoch = checkpoint.restore(first, self.resume)
+            self.step = first.step
+        every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
+        seen: _Live | None = None
+        lrs: list[float] = []
+        for epoch in range(start_epoch, epochs):
+            for n, batch in kernel.batches():
+                if self._interrupted():
+                    return
+                self._retire_stopped()
+                if not any(self._rows):
+                    return
+                self._maybe_compact()
+                live = self._live(epochs * spe)
+                column = min(self.step, live.table.shape[1] - 1)
+                if live is not seen or live.changes[column]:
+                    seen = live
+                    rates = live.table[:, column]
+                    kernel.set_lr(rates)
+                    lrs = rates[live.rows].tolist()
+                losses, norms = kernel.step(batch)
+                self.step += 1
+                for slot in live.slots:
+                    slot.trial.step = self.step
+                self._recorder.record(self.step, epoch, n, lrs, losses, norms, live.indices,
+                                      live.rows)
+                if by_step and self.step % every == 0:
+                    self._evaluate()
+            if not by_step and (epoch + 1) % every == 0:
+                self._evaluate()
+            for slot in self.active:
+                calls = overriding(slot.trial.hooks, "on_epoch_end")
+                if any(_needs_state(call, slot.trial, epoch) for call in calls):
+                    kernel.sync(slot.row, slot.trial)
+                for call in calls:
+                    call(slot.trial, epoch)
+        self._recorder.flush()
+        if self._interrupted():
+            return
+        self._retire_stopped()
+        if any(not s.trial.evaluated for s in self.active):
+            self._evaluate()
+        self._retire_stopped()
+        for slot in self.active:
+            self._finish(slot, "completed", TRAINED.format(epochs=epochs, steps=slot.trial.step))
+
+    def _emit_step(self, index: int, event: StepEvent) -> None:
+        slot = self._slots[index]
+        if slot.result is None:
+            for call in slot.on_step:
+                call(slot.trial, event)
+
+    def _live(self, total: int) -> _Live:
+        """The running rows and their learning-rate table (as LRSchedule.lr: the last planned
+        value after the plan, times the plateau's scale), made again when a row dies or moves
+        or a plateau cuts (see `_Live`)."""
+        live = self._live_rows
+        if live is None:
+            total = max(1, total)
+            table = np.zeros((len(self._rows), total + 1))
+            for row, slot in enumerate(self._rows):
+                schedule = slot.trial.schedule if slot is not None else None
+                if schedule is None:
+                    continue
+                plan = np.asarray(schedule.planned, dtype=np.float64)[:total + 1]
+                table[row, :len(plan)] = plan
+                table[row, len(plan):] = plan[-1]
+                if schedule.plateau is not None:
+                    table[row] *= schedule.plateau.scale
+            changes = np.ones(total + 1, dtype=bool)
+            changes[1:] = (table[:, 1:] != table[:, :-1]).any(axis=0)
+            slots = tuple(s for s in self._rows if s is not None)
+            live = self._live_rows = _Live(slots, [s.index for s in slots],
+                                           [s.row for s in slots], table, changes)
+        return live
+
+    # --- stopping, divergence, compaction ---------------------------------------------------
+
+    def _interrupted(self) -> bool:
+        """The shared stop event ends every running trial ('stopped'); the pause event waits
+        (waking at once on a stop, or once every trial asked to stop)."""
+        pause = self.pause_event
+        if pause is not None and pause.is_set() and not self._stop_set():
+            self._recorder.flush()
+            paused = wait_while_paused(pause, self.stop_event, self._all_stopping)
+            self._paused_s += paused
+            for member in self.members:  # each member's wall_s() leaves the pause out too
+                member.add_paused(paused)
+            self._recorder.restart_clock()
+        if not self._stop_set():
+            return False
+        self._recorder.flush()
+        self._retire_stopped()
+        for slot in self.active:
+            self._finish(slot, "stopped", "stop requested")
+        return True
+
+    def _stop_set(self) -> bool:
+        return self.stop_event is not None and self.stop_event.is_set()
+
+    def _all_stopping(self) -> bool:
+        return self._stop_set() or all(s.trial.stop_requested is not None
+                                       for s in self.active)
+
+    def _retire_stopped(self) -> None:
+        """Trials whose stop was requested (pruning, early stopping, a hook) leave the group."""
+        live = self._live_rows
+        for slot in live.slots if live is not None else self.active:
+            stop = slot.trial.stop_requested
+            if stop is not None:
+                self._recorder.flush()
+                if slot.result is None:
+                    self._finish(slot, stop[0], stop[1])
+
+    def _diverge(self, slot: _Slot, divergence: Divergence) -> None:
+        """A trial's non-finite step, told apart by `Trial.diverged`: non-finite data, a model,
+        loss or gradient that was never finite (a failure), or a divergence during training
+        (the only one a learning rate causes)."""
+        if slot.result is not None:
+            return
+        member, kernel = slot.trial, self.kernel
+        assert kernel is not None
+        member.note_divergence(divergence)
+        first = kernel.first_step_checks(slot.row) if divergence.step <= 1 else None
+        status, message = member.diverged(divergence, first, kernel.train_tensors())
+        self._finish(slot, status, message)
+
+    def _finish(self, slot: _Slot, status: FitStatus, message: str,
+                trace: str | None = None) -> None:
+        member, kernel = slot.trial, self.kernel
+        if kernel is not None and slot.row < len(self._rows) and self._rows[slot.row] is slot:
+            with contextlib.suppress(Exception):
+                kernel.sync(slot.row, member)
+            kernel.retire(slot.row)
+            self._rows[slot.row] = None
+            self._live_rows = None
+        self._share_time()
+        duration = self._time_share.get(slot.index)
+        if duration is None:  # ended before training: an equal share of the time
+            duration = self._elapsed(self._started) / max(len(self.members), 1)
+        duration += member.state.prior_duration_s
+        result = member.result(status, message, trace, duration)
+        slot.result = result
+        for hook in member.hooks:
+            hook.on_fit_end(member, result)
+
+    def _maybe_compact(self) -> None:
+        """Drop dead rows once they are an eighth of the stack (or on the CPU, where every row
+        costs its share of the work): fewer rows, less work and memory per step."""
+        assert self.kernel is not None
+        dead = sum(s is None for s in self._rows)
+        if not dead or (self.kernel.device != "cpu" and dead < max(1, len(self._rows) // 8)):
+            return
+        keep = [i for i, s in enumerate(self._rows) if s is not None]
+        self.kernel.select(keep)
+        self._rows = [self._rows[i] for i in keep]
+        self._live_rows = None
+        for row, slot in enumerate(self._rows):
+            assert slot is not None
+            slot.row = row
+
+    # --- clocks ----------------------------------------------------------------------------
+
+    def _elapsed(self, since: float) -> float:
+        return time.perf_counter() - since - self._paused_s
+
+    def _time_of(self, index: int) -> float:
+        """Member `index`'s share of the loop's time so far (its checkpoints carry it)."""
+        self._share_time()
+        return self._time_share.get(index, 0.0)
+
+    def _share_time(self) -> None:
+        """Share the loop's time since the last call among the members still training, in
+        proportion to their parameters (a step's cost: the hand-fused MLP computes each width
+        unpadded, so a member costs what its own layers cost; vmap members of one signature
+        weigh alike). A member's `duration_s` is the sum of its shares: its fair share of the
+        group's wall time, which ranks the members as their times alone do, where charging
+        each the whole group's time made them all equal and several times too long (case
+        37). Set-up before the first step is shared the same way; a lone trial's is its
+        whole time."""
+        now = self._elapsed(self._started)
+        running = [s.index for s in self._slots if s.result is None]
+        weights = [self._time_weight.get(i, 1.0) for i in running]
+        total = sum(weights)
+        if total > 0:
+            span = now - self._shared_until
+            for i, w in zip(running, weights, strict=True):
+                self._time_share[i] = self._time_share.get(i, 0.0) + span * w / total
+        self._shared_until = now
+
+    # --- evaluation ------------------------------------------------------------------------
+
+    def _evaluate(self) -> None:
+        self._recorder.flush()
+        if not self.active:
+            return
+        assert self.kernel is not None
+        per_row = gather_trials(self.kernel.evaluate())
+        epoch = self.step / self.members[0].steps_per_epoch
+        wall = self._elapsed(self._training_started)
+        for slot in self.active:
+            member = slot.trial
+            plateau = member.state.plateau
+            scale = plateau.scale if plateau is not None else None
+            member.report_evaluation(per_row[slot.row], epoch, wall)
+            if plateau is not None and plateau.scale != scale:
+                self._live_rows = None  # a plateau cut: the planned rates change from here
+
+
+def _needs_state(call: Callable[..., Any], member: Trial, epoch: int) -> bool:
+    """Whether an `on_epoch_end` hook reads the member's model or optimiser (assumed, unless
+    the hook says otherwise through `needs_state(trainer, epoch)`)."""
+    ask = getattr(getattr(call, "__self__", None), "needs_state", None)
+    return bool(ask(member, epoch)) if callable(ask) else True
