@@ -566,3 +566,16 @@ def test_a_member_that_stops_early_is_charged_only_while_it_trained() -> None:
     assert pruned.status == "pruned" and ok.status == "completed"
     assert pruned.duration_s < 0.75 * ok.duration_s
     assert pruned.duration_s + ok.duration_s <= wall  # shared, never charged twice
+
+
+def test_a_shared_batch_order_moves_every_members_generator() -> None:
+    """Members of one seed share one batch order; each member's own generator (which its
+    checkpoint carries, and a resume draws from) ends where the trial's alone ends, also
+    after the member that drew the shared order stopped."""
+    configs = [tiny({"training.epochs": 2}), tiny({"training.epochs": 2, "optimizer.lr": 0.003})]
+    trainer = FusedTrainer(configs, hooks=[[_Stopper("pruned", 1)], []], device="cpu")
+    assert [r.status for r in trainer.fit()] == ["pruned", "completed"]
+    single = Trainer(configs[1], device="cpu")
+    single.fit()
+    assert torch.equal(trainer.members[1].state.generator.get_state(),
+                       single.state.generator.get_state())
