@@ -44,3 +44,40 @@ def test_a_new_string_in_the_code_is_found_missing(tmp_path: Path,
     without_about = [f for f in files if f.name != "about.py"]
     monkeypatch.setattr(translations, "source_files", lambda: without_about)
     assert any("differs from what lupdate makes" in p for p in translations.stale())
+
+
+def _unmarked_raises(source: str) -> list[int]:
+    """Lines where a ValueError (what a pydantic validator raises) is raised with a message
+    that is not marked for translation: neither `N_(...)` (formatted or not) nor a module
+    constant made by it."""
+    import ast
+
+    def marked(node: ast.expr) -> bool:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "format":
+            node = node.func.value
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return node.func.id == "N_"
+        return isinstance(node, ast.Name) and node.id.isupper()
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
+                and isinstance(node.exc.func, ast.Name) \
+                and node.exc.func.id == "ValueError" and node.exc.args \
+                and not marked(node.exc.args[0]):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_validation_message_of_the_config_is_marked_for_translation() -> None:
+    """The messages `config/` raises reach the window (the editors mark the field with them),
+    so each is an `N_` message the window shows in its language (tests/gui/app/
+    test_chinese_window.py renders them in Chinese)."""
+    assert _unmarked_raises('raise ValueError(f"{x} is bad")\n') == [1]
+    assert _unmarked_raises('raise ValueError(N_("Validation", "{x} is bad").format(x=x))\n'
+                            'raise ValueError(AT_FIELD.format(where=w, problem=p))\n') == []
+    found = {path.name: lines for path in sorted((ROOT / "src" / "tunestudio" / "config")
+                                                 .glob("*.py"))
+             if (lines := _unmarked_raises(path.read_text(encoding="utf-8")))}
+    assert found == {}

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tunestudio.messages import N_
+
 Task = Literal["classification", "regression"]
 
 Metric = Literal[
@@ -67,7 +69,9 @@ def metric_mode(metric: str) -> Literal["min", "max"]:
 def check_metric_for_task(metric: str, task: Task) -> None:
     if metric not in ALL_METRICS or metric_base(metric) not in _TASK_METRICS[task]:
         allowed = ", ".join(metrics_for_task(task))
-        raise ValueError(f"metric '{metric}' does not exist for {task}; use one of: {allowed}")
+        raise ValueError(N_("Validation", "metric '{metric}' does not exist for {task}; use "
+                            "one of: {allowed}").format(metric=metric, task=task,
+                                                        allowed=allowed))
 
 
 def unmeasured_reason(metric: str, has_validation: bool) -> str | None:
@@ -77,8 +81,9 @@ def unmeasured_reason(metric: str, has_validation: bool) -> str | None:
     rule every place that names a metric (objective, pruner, early stopping, plateau schedule)
     checks, so that such a config is refused before anything trains."""
     if metric.startswith("val_") and not has_validation:
-        return (f"'{metric}' is never measured because data.val_fraction is 0 (no validation "
-                "split); hold out a validation split (e.g. data.val_fraction 0.2)")
+        return N_("Validation", "'{metric}' is never measured because data.val_fraction is 0 "
+                  "(no validation split); hold out a validation split (e.g. "
+                  "data.val_fraction 0.2)").format(metric=metric)
     return None
 
 

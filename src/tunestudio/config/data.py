@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from tunestudio.config.augment import AugmentConfig
 from tunestudio.config.common import ConfigModel, Task, field
+from tunestudio.messages import N_
 
 BuiltinName = Literal[
     "digits", "iris", "wine", "breast_cancer", "moons", "spirals", "friedman", "diabetes"
@@ -228,20 +229,22 @@ class DataConfig(ConfigModel):
     @model_validator(mode="after")
     def _split_leaves_training_set(self) -> DataConfig:
         if self.val_fraction + self.test_fraction > 0.9:
-            raise ValueError(
-                f"val_fraction + test_fraction = {self.val_fraction + self.test_fraction:g} "
-                "leaves less than 10% of the data for training; lower them so they sum to "
-                "at most 0.9"
-            )
+            raise ValueError(N_(
+                "Validation", "val_fraction + test_fraction = {total:g} leaves less than 10% "
+                "of the data for training; lower them so they sum to at most 0.9").format(
+                total=self.val_fraction + self.test_fraction))
         if self.augment.enabled and self.source.image_shaped is False:
-            raise ValueError("data.augment changes images; this source holds tabular data. "
-                             "Turn augmentation off or use image-shaped data")
+            raise ValueError(N_("Validation", "data.augment changes images; this source holds "
+                                "tabular data. Turn augmentation off or use image-shaped data"))
         if isinstance(self.source, DatasetFileData) and self.classes is not None:
-            raise ValueError("data.classes does not apply to a python_dataset source (its "
-                             "function makes the splits); filter the classes in make_datasets")
+            raise ValueError(N_("Validation", "data.classes does not apply to a python_dataset "
+                                "source (its function makes the splits); filter the classes in "
+                                "make_datasets"))
         if self.classes is not None:
             if self.task != "classification":
-                raise ValueError("a class subset applies to classification data only")
+                raise ValueError(N_("Validation", "a class subset applies to classification "
+                                    "data only"))
             if len(set(self.classes)) < 2:
-                raise ValueError("a class subset needs at least two distinct classes")
+                raise ValueError(N_("Validation", "a class subset needs at least two distinct "
+                                    "classes"))
         return self

@@ -16,6 +16,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from tunestudio.messages import N_
+
 
 @dataclass(frozen=True)
 class Leaf:
@@ -69,11 +71,13 @@ def resolve(root: type[BaseModel], path: str) -> Leaf:
     """The leaf a path names, or ValueError listing what exists at the point it went wrong."""
     parts = path.split(".")
     if not path or any(not p for p in parts):
-        raise ValueError(f"'{path}' is not a dotted path like optimizer.lr")
+        raise ValueError(N_("Validation", "'{path}' is not a dotted path like optimizer.lr"
+                            ).format(path=path))
     top = root.model_fields.get(parts[0])
     if top is not None and _program_field(top):
-        raise ValueError(f"'{path}' is the program itself, not one of its parameters; search "
-                         "a program parameter as params.NAME (e.g. params.lr)")
+        raise ValueError(N_("Validation", "'{path}' is the program itself, not one of its "
+                            "parameters; search a program parameter as params.NAME (e.g. "
+                            "params.lr)").format(path=path))
     candidates: list[type[BaseModel]] = [root]
     walked: list[str] = []
     variants: tuple[str, ...] = ()
@@ -81,8 +85,10 @@ def resolve(root: type[BaseModel], path: str) -> Leaf:
         owners = [m for m in candidates if part in m.model_fields]
         if not owners:
             known = sorted({name for m in candidates for name in m.model_fields})
-            where = ".".join(walked) or "the config"
-            raise ValueError(f"'{path}': {where} has no field '{part}'; known: {', '.join(known)}")
+            where = ".".join(walked) or N_("Validation", "the config")
+            raise ValueError(N_("Validation", "'{path}': {where} has no field '{part}'; known: "
+                                "{known}").format(path=path, where=where, part=part,
+                                                  known=", ".join(known)))
         if len(candidates) > 1:
             variants = tuple(k for k in (_kind_of(m) for m in owners) if k)
         walked.append(part)
@@ -91,11 +97,13 @@ def resolve(root: type[BaseModel], path: str) -> Leaf:
         last = i == len(parts) - 1
         if last:
             if nested:
-                raise ValueError(f"'{path}' is a section, not a value; pick one of its fields")
+                raise ValueError(N_("Validation", "'{path}' is a section, not a value; pick one "
+                                    "of its fields").format(path=path))
             info = owners[0].model_fields[part]
             return _leaf(path, members, info, variants)
         if not nested:
-            raise ValueError(f"'{'.'.join(walked)}' is a value and has no field '{parts[i + 1]}'")
+            raise ValueError(N_("Validation", "'{path}' is a value and has no field '{part}'"
+                                ).format(path=".".join(walked), part=parts[i + 1]))
         candidates = nested
     raise AssertionError("unreachable")
 

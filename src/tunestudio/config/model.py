@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from tunestudio.config.common import ConfigModel, field
+from tunestudio.messages import N_
 
 Activation = Literal["relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid"]
 Init = Literal[
@@ -71,8 +72,9 @@ class CNNModel(ConfigModel):
     @model_validator(mode="after")
     def _odd_kernel(self) -> CNNModel:
         if self.kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd (got {self.kernel_size}) to keep the "
-                             "image centred; use 3 or 5")
+            raise ValueError(N_("Validation", "kernel_size must be odd (got {kernel_size}) to "
+                                "keep the image centred; use 3 or 5").format(
+                kernel_size=self.kernel_size))
         return self
 
 

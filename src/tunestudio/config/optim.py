@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from tunestudio.config.common import ConfigModel, field
+from tunestudio.messages import N_
 
 LR_ADVICE = (
     "Default 0.001. Loss swings up and down or blows up: lower it to 1e-4, even 1e-5. "
@@ -37,8 +38,8 @@ class SGDOptimizer(_Optimizer):
     @model_validator(mode="after")
     def _nesterov_needs_momentum(self) -> SGDOptimizer:
         if self.nesterov and self.momentum == 0:
-            raise ValueError("Nesterov momentum needs momentum > 0; set momentum (e.g. 0.9) "
-                             "or turn Nesterov off")
+            raise ValueError(N_("Validation", "Nesterov momentum needs momentum > 0; set "
+                                "momentum (e.g. 0.9) or turn Nesterov off"))
         return self
 
 

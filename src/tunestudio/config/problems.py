@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tunestudio.messages import N_
+from tunestudio.messages import N_, Text
 
 _HEAD = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)")
 
@@ -40,10 +40,30 @@ _PYDANTIC = {
     "float_parsing": N_("Validation", "Input should be a valid number, unable to parse string "
                                       "as a number"),
     "literal_error": N_("Validation", "Input should be {expected}"),
+    "string_too_short": N_("Validation", "String should have at least {min_length} "
+                                         "character{s}"),
+    "string_too_long": N_("Validation", "String should have at most {max_length} "
+                                        "character{s}"),
+    "too_short": N_("Validation", "List should have at least {min_length} item{s} after "
+                                  "validation, not {actual_length}"),
+    "string_pattern_mismatch": N_("Validation", "String should match pattern '{pattern}'"),
+    "union_tag_invalid": N_("Validation", "Input tag '{tag}' found using {discriminator} does "
+                                          "not match any of the expected tags: "
+                                          "{expected_tags}"),
+    "bool_parsing": N_("Validation", "Input should be a valid boolean, unable to interpret "
+                                     "input"),
+    "string_type": N_("Validation", "Input should be a valid string"),
+    "list_type": N_("Validation", "Input should be a valid list"),
+    "dict_type": N_("Validation", "Input should be a valid dictionary"),
+    "float_type": N_("Validation", "Input should be a valid number"),
+    "int_type": N_("Validation", "Input should be a valid integer"),
 }
 
 
 def _message(err: Mapping[str, Any]) -> str:
+    raised = (err.get("ctx") or {}).get("error")
+    if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], Text):
+        return raised.args[0]  # our validators' own message: the GUI renders it translated
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
@@ -53,8 +73,9 @@ def _message(err: Mapping[str, Any]) -> str:
     if template is not None:
         # the values as pydantic wrote them; no match: another pydantic words it otherwise
         parts = re.split(r"\{(\w+)\}", template.template)
-        pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+)"
-                          for i, part in enumerate(parts))
+        # {s}: pydantic's plural ending, '' or 's' (the translation leaves it out)
+        pattern = "".join(re.escape(part) if i % 2 == 0 else "(?P<s>s?)" if part == "s"
+                          else f"(?P<{part}>.+)" for i, part in enumerate(parts))
         if (match := re.fullmatch(pattern, msg, re.DOTALL)) is not None:
             return template.format(**match.groupdict())
     return msg

@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import model_validator
 
 from tunestudio.config.common import ConfigModel, field
+from tunestudio.messages import N_
 
 ParamValue = bool | int | float | str
 ParameterType = Literal["float", "int", "bool", "str"]
@@ -51,11 +52,14 @@ class ProgramParameter(ConfigModel):
     def _default_fits(self) -> ProgramParameter:
         problem = value_problem(self, self.default)
         if problem is not None:
-            raise ValueError(f"parameter '{self.name}': default: {problem}")
+            raise ValueError(N_("Validation", "parameter '{name}': default: {problem}").format(
+                name=self.name, problem=problem))
         for choice in self.choices or []:
             wrong = _type_problem(self.type, choice)
             if wrong is not None:
-                raise ValueError(f"parameter '{self.name}': choice {choice!r}: {wrong}")
+                raise ValueError(N_("Validation", "parameter '{name}': choice {choice}: "
+                                    "{problem}").format(name=self.name, choice=repr(choice),
+                                                        problem=wrong))
         return self
 
     def coerce(self, value: ParamValue) -> ParamValue:
@@ -76,7 +80,11 @@ def _type_problem(kind: ParameterType, value: ParamValue) -> str | None:
         "bool": isinstance(value, bool),
         "str": isinstance(value, str),
     }[kind]
-    return None if ok else f"{value!r} is not {'an' if kind == 'int' else 'a'} {kind}"
+    if ok:
+        return None
+    if kind == "int":
+        return N_("Validation", "{value} is not an int").format(value=repr(value))
+    return N_("Validation", "{value} is not a {kind}").format(value=repr(value), kind=kind)
 
 
 def value_problem(parameter: ProgramParameter, value: ParamValue) -> str | None:
@@ -87,7 +95,8 @@ def value_problem(parameter: ProgramParameter, value: ParamValue) -> str | None:
     if parameter.choices is not None and parameter.coerce(value) not in [
             parameter.coerce(c) for c in parameter.choices]:
         allowed = ", ".join(map(str, parameter.choices))
-        return f"{value!r} is not one of its choices ({allowed})"
+        return N_("Validation", "{value} is not one of its choices ({allowed})").format(
+            value=repr(value), allowed=allowed)
     return None
 
 
@@ -136,40 +145,43 @@ class ProgramConfig(ConfigModel):
         try:
             words = shlex.split(self.command)
         except ValueError as exc:
-            raise ValueError(f"command: cannot be split into words ({exc}); check its "
-                             "quotes") from None
+            raise ValueError(N_("Validation", "command: cannot be split into words ({error}); "
+                                "check its quotes").format(error=str(exc))) from None
         if not words:
-            raise ValueError("command: empty; give the command that trains, e.g. "
-                             "'python train.py'")
+            raise ValueError(N_("Validation", "command: empty; give the command that trains, "
+                                "e.g. 'python train.py'"))
         names = [p.name for p in self.parameters]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"parameters repeat: {', '.join(dupes)}")
+            raise ValueError(N_("Validation", "parameters repeat: {names}").format(
+                names=", ".join(dupes)))
         if self.seed_parameter and self.seed_parameter not in names:
-            raise ValueError(f"seed_parameter '{self.seed_parameter}' is not one of the "
-                             f"parameters ({', '.join(names) or 'none'}); declare it")
+            raise ValueError(N_("Validation", "seed_parameter '{name}' is not one of the "
+                                "parameters ({names}); declare it").format(
+                name=self.seed_parameter, names=", ".join(names) or "none"))
         if self.seed_parameter:
             kind = self.parameter(self.seed_parameter).type
             if kind != "int":
-                raise ValueError(f"seed_parameter '{self.seed_parameter}' is a {kind}; a seed "
-                                 "is an int")
+                raise ValueError(N_("Validation", "seed_parameter '{name}' is a {kind}; a seed "
+                                    "is an int").format(name=self.seed_parameter, kind=kind))
         if self.metric_pattern:
             try:
                 compiled = re.compile(self.metric_pattern)
             except re.error as exc:
-                raise ValueError(f"metric_pattern is not a regular expression: {exc}") from None
+                raise ValueError(N_("Validation", "metric_pattern is not a regular expression: "
+                                    "{error}").format(error=str(exc))) from None
             groups = set(compiled.groupindex)
             if not groups:
-                raise ValueError("metric_pattern has no named group: use (?P<key>...) and "
-                                 "(?P<value>...), or name each metric's group, e.g. "
-                                 r"val_acc=(?P<val_acc>[\d.]+)")
+                raise ValueError(N_("Validation", "metric_pattern has no named group: use "
+                                    "(?P<key>...) and (?P<value>...), or name each metric's "
+                                    "group, e.g. val_acc=(?P<val_acc>[\\d.]+)"))
             if ("key" in groups) != ("value" in groups):
-                raise ValueError("metric_pattern needs both groups 'key' and 'value', or "
-                                 "neither")
+                raise ValueError(N_("Validation", "metric_pattern needs both groups 'key' and "
+                                    "'value', or neither"))
         if self.is_function and self.pass_values != "flags":
-            raise ValueError("a 'module:function' program takes its values as keyword "
-                             "arguments; pass_values applies to commands only, leave it "
-                             "at flags")
+            raise ValueError(N_("Validation", "a 'module:function' program takes its values as "
+                                "keyword arguments; pass_values applies to commands only, leave "
+                                "it at flags"))
         return self
 
     @property
@@ -183,7 +195,8 @@ class ProgramConfig(ConfigModel):
             if p.name == name:
                 return p
         known = ", ".join(p.name for p in self.parameters) or "none"
-        raise KeyError(f"the program has no parameter '{name}' (its parameters: {known})")
+        raise KeyError(N_("Validation", "the program has no parameter '{name}' (its "
+                          "parameters: {known})").format(name=name, known=known))
 
     def defaults(self) -> dict[str, ParamValue]:
         return {p.name: p.default for p in self.parameters}

@@ -24,8 +24,10 @@ from tunestudio.config.search import (
     baseline_value,
 )
 from tunestudio.errors import TuneStudioError
+from tunestudio.messages import N_
 
 SCHEMA_VERSION = 3
+IN_EXPERIMENT = N_("Validation", "experiment '{name}': {problem}")
 
 
 def objective_problem(search: SearchDefinition, config: RunConfig, experiment: str = ""
@@ -41,41 +43,53 @@ def objective_problem(search: SearchDefinition, config: RunConfig, experiment: s
         return None
     users = "search.objective.metric"
     if search.pruner.kind != "none":
-        users += f", also watched by the {search.pruner.kind} pruner"
-    who = f"experiment '{experiment}'" if experiment else "the search"
-    return (f"data.val_fraction is 0 (no validation split), so {who} never measures its "
-            f"objective '{metric}' ({users}): every trial would train, then fail; hold out a "
-            "validation split (e.g. data.val_fraction 0.2)")
+        users = N_("Validation", "search.objective.metric, also watched by the {pruner} "
+                   "pruner").format(pruner=search.pruner.kind)
+    who = N_("Validation", "experiment '{name}'").format(name=experiment) if experiment \
+        else N_("Validation", "the search")
+    return N_("Validation", "data.val_fraction is 0 (no validation split), so {who} never "
+              "measures its objective '{metric}' ({users}): every trial would train, then "
+              "fail; hold out a validation split (e.g. data.val_fraction 0.2)").format(
+        who=who, metric=metric, users=users)
 
 
 def program_search_problem(search: SearchDefinition, program: ProgramConfig) -> str | None:
     """Why a search cannot run on this program, or None: each dimension must name one of its
     parameters, with a type that fits; several seeds need the parameter that takes the seed."""
-    names = ", ".join(f"params.{p.name}" for p in program.parameters) or "none declared"
+    names = ", ".join(f"params.{p.name}" for p in program.parameters) or \
+        N_("Validation", "none declared")
     for dim in search.dimensions:
         name = dim.parameter
         if name is None:
-            return (f"{dim.path} is a built-in field; the baseline is a program, which never "
-                    f"sees it: search its parameters ({names})")
+            return N_("Validation", "{path} is a built-in field; the baseline is a program, "
+                      "which never sees it: search its parameters ({names})").format(
+                path=dim.path, names=names)
         try:
             parameter = program.parameter(name)
         except KeyError:
-            return (f"{dim.path}: the program has no parameter '{name}' (its parameters: "
-                    f"{names}); declare it under baseline.program.parameters")
+            return N_("Validation", "{path}: the program has no parameter '{name}' (its "
+                      "parameters: {names}); declare it under baseline.program.parameters"
+                      ).format(path=dim.path, name=name, names=names)
         if isinstance(dim, FloatDimension) and parameter.type != "float":
-            return (f"{dim.path} is {_a(parameter.type)} parameter; use "
-                    f"{'an int' if parameter.type == 'int' else 'a categorical'} dimension")
+            if parameter.type == "int":
+                return N_("Validation", "{path} is an int parameter; use an int dimension"
+                          ).format(path=dim.path)
+            return N_("Validation", "{path} is a {kind} parameter; use a categorical dimension"
+                      ).format(path=dim.path, kind=parameter.type)
         if isinstance(dim, IntDimension) and parameter.type not in ("int", "float"):
-            return f"{dim.path} is {_a(parameter.type)} parameter; use a categorical dimension"
+            return N_("Validation", "{path} is a {kind} parameter; use a categorical dimension"
+                      ).format(path=dim.path, kind=parameter.type)
         values = dim.choices if isinstance(dim, CategoricalDimension) \
             else dim.grid_values() if parameter.choices is not None else []
         for value in values:
             problem = value_problem(parameter, value)
             if problem is not None:
-                return f"{dim.path}: {problem}"
+                return N_("Validation", "{path}: {problem}").format(path=dim.path,
+                                                                    problem=problem)
     if search.repeats > 1 and not program.seed_parameter:
-        return (f"repeats is {search.repeats}, but the program takes no seed: name the "
-                "parameter that does as baseline.program.seed_parameter, or set repeats to 1")
+        return N_("Validation", "repeats is {repeats}, but the program takes no seed: name the "
+                  "parameter that does as baseline.program.seed_parameter, or set repeats to 1"
+                  ).format(repeats=search.repeats)
     return None
 
 
@@ -130,32 +144,35 @@ class Project(ConfigModel):
     @model_validator(mode="after")
     def _experiments_fit_baseline(self) -> Project:
         if self.schema_version != SCHEMA_VERSION:
-            raise ValueError(f"schema_version must be {SCHEMA_VERSION}")
+            raise ValueError(N_("Validation", "schema_version must be {version}").format(
+                version=SCHEMA_VERSION))
         names = [e.name for e in self.experiments]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"experiment names repeat: {', '.join(dupes)}")
+            raise ValueError(N_("Validation", "experiment names repeat: {names}").format(
+                names=", ".join(dupes)))
         task = self.baseline.task
         for exp in self.experiments:
             if self.baseline.program is not None:
                 problem = program_search_problem(exp.search, self.baseline.program)
                 if problem is not None:
-                    raise ValueError(f"experiment '{exp.name}': {problem}")
+                    raise ValueError(IN_EXPERIMENT.format(name=exp.name, problem=problem))
                 continue
             try:
                 check_metric_for_task(exp.search.objective.metric, task)
             except ValueError as exc:
-                raise ValueError(f"experiment '{exp.name}': objective: {exc}") from None
+                raise ValueError(N_("Validation", "experiment '{name}': objective: {problem}"
+                                    ).format(name=exp.name, problem=exc.args[0])) from None
             problem = objective_problem(exp.search, self.baseline, exp.name)
             if problem is not None:
-                raise ValueError(f"baseline.{problem}")
+                raise ValueError(N_("Validation", "baseline.{problem}").format(problem=problem))
             searched = {d.path for d in exp.search.dimensions}
             for dim in exp.search.dimensions:
                 if dim.parameter is not None:
-                    raise ValueError(
-                        f"experiment '{exp.name}': {dim.path} names a program parameter, but "
-                        "the baseline has no program; set baseline.program or search a "
-                        "built-in field")
+                    raise ValueError(N_(
+                        "Validation", "experiment '{name}': {path} names a program "
+                        "parameter, but the baseline has no program; set baseline.program or "
+                        "search a built-in field").format(name=exp.name, path=dim.path))
                 leaf = resolve(RunConfig, dim.path)
                 section = dim.path.rsplit(".", 1)[0]
                 if (
@@ -164,13 +181,12 @@ class Project(ConfigModel):
                     and f"{section}.kind" not in searched
                 ):
                     current = baseline_value(self.baseline, f"{section}.kind")
-                    raise ValueError(
-                        f"experiment '{exp.name}': {dim.path} does not exist for {section} "
-                        f"kind '{current}' (only {', '.join(leaf.variants)}); change the "
-                        f"baseline's {section}.kind or search over it too"
-                    )
+                    raise ValueError(N_(
+                        "Validation", "experiment '{name}': {path} does not exist for "
+                        "{section} kind '{kind}' (only {kinds}); change the baseline's "
+                        "{section}.kind or search over it too").format(
+                        name=exp.name, path=dim.path, section=section, kind=str(current),
+                        kinds=", ".join(leaf.variants)))
         return self
 
 
-def _a(word: str) -> str:
-    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"

@@ -26,6 +26,10 @@ from tunestudio.config.program import (
 )
 from tunestudio.config.schedule import CosineSchedule, PlateauSchedule, ScheduleConfig
 from tunestudio.config.training import EarlyStoppingConfig, EvaluationConfig, TrainingConfig
+from tunestudio.messages import N_
+
+PARAM_PROBLEM = N_("Validation", "params.{name}: {problem}")
+AT_FIELD = N_("Validation", "{where}: {problem}")
 
 
 class RunConfig(ConfigModel):
@@ -97,48 +101,47 @@ class RunConfig(ConfigModel):
     def _program_values(self) -> RunConfig:
         if self.program is None:
             if self.params:
-                raise ValueError(f"params ({', '.join(sorted(self.params))}) are a program's "
-                                 "parameters, but this run has no program; remove them or set "
-                                 "program")
+                raise ValueError(N_("Validation", "params ({names}) are a program's "
+                                    "parameters, but this run has no program; remove them or "
+                                    "set program").format(names=", ".join(sorted(self.params))))
             return self
         for name, value in self.params.items():
             try:
                 parameter = self.program.parameter(name)
             except KeyError as exc:
-                raise ValueError(f"params.{name}: {exc.args[0]}") from None
+                raise ValueError(PARAM_PROBLEM.format(name=name, problem=exc.args[0])) from None
             problem = value_problem(parameter, value)
             if problem is not None:
-                raise ValueError(f"params.{name}: {problem}")
+                raise ValueError(PARAM_PROBLEM.format(name=name, problem=problem))
         return self
 
     @model_validator(mode="after")
     def _cross_field(self) -> RunConfig:
         task = self.task
         if self.schedule.warmup_epochs >= self.training.epochs:
-            raise ValueError(
-                f"schedule.warmup_epochs ({self.schedule.warmup_epochs:g}) must be shorter "
-                f"than training.epochs ({self.training.epochs}); shorten the warm-up or train "
-                "longer"
-            )
+            raise ValueError(N_(
+                "Validation", "schedule.warmup_epochs ({warmup:g}) must be shorter than "
+                "training.epochs ({epochs}); shorten the warm-up or train longer").format(
+                warmup=self.schedule.warmup_epochs, epochs=self.training.epochs))
         if isinstance(self.model, CNNModel | TorchvisionModel) \
                 and self.data.source.image_shaped is False:
-            raise ValueError(
-                f"model.kind: a {self.model.kind} model needs image-shaped data (e.g. the "
+            raise ValueError(N_(
+                "Validation", "model.kind: a {kind} model needs image-shaped data (e.g. the "
                 "digits set, an image folder, or an .npz with X of shape N x C x H x W); use "
-                "an MLP for tabular data"
-            )
+                "an MLP for tabular data").format(kind=self.model.kind))
         loss = self.training.loss
         if loss == "cross_entropy" and task != "classification":
-            raise ValueError("training.loss cross_entropy needs classification data; use mse")
+            raise ValueError(N_("Validation", "training.loss cross_entropy needs "
+                                "classification data; use mse"))
         if loss == "mse" and task != "regression":
-            raise ValueError("training.loss mse needs regression data; use cross_entropy")
+            raise ValueError(N_("Validation", "training.loss mse needs regression data; use "
+                                "cross_entropy"))
         if self.training.label_smoothing and self.loss_kind != "cross_entropy":
-            raise ValueError("training.label_smoothing applies to the cross-entropy loss only")
+            raise ValueError(N_("Validation", "training.label_smoothing applies to the "
+                                "cross-entropy loss only"))
         if self.training.mixed_precision and self.training.device in ("cpu", "mps"):
-            raise ValueError(
-                "training.mixed_precision needs a CUDA device; turn it off or set device to auto "
-                "or cuda"
-            )
+            raise ValueError(N_("Validation", "training.mixed_precision needs a CUDA device; "
+                                "turn it off or set device to auto or cuda"))
         monitors = [("early_stopping.monitor", self.early_stopping.monitor)]
         if isinstance(self.schedule, PlateauSchedule):
             monitors.append(("schedule.monitor", self.schedule.monitor))
@@ -146,8 +149,8 @@ class RunConfig(ConfigModel):
             try:
                 check_metric_for_task(metric, task)
             except ValueError as exc:
-                raise ValueError(f"{where}: {exc}") from None
+                raise ValueError(AT_FIELD.format(where=where, problem=exc.args[0])) from None
             reason = unmeasured_reason(metric, self.data.has_validation)
             if reason is not None:
-                raise ValueError(f"{where}: {reason}")
+                raise ValueError(AT_FIELD.format(where=where, problem=reason))
         return self

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from tunestudio.config.common import ConfigModel, Metric, field
+from tunestudio.messages import N_
 
 WARMUP_ADVICE = "Default 10 epochs. If warm-up shows no benefit, shorten it or remove it."
 
@@ -64,7 +65,8 @@ class OneCycleSchedule(_Schedule):
     @model_validator(mode="after")
     def _no_extra_warmup(self) -> OneCycleSchedule:
         if self.warmup_epochs:
-            raise ValueError("one-cycle rises on its own (pct_start); set warmup_epochs to 0")
+            raise ValueError(N_("Validation", "one-cycle rises on its own (pct_start); set "
+                                "warmup_epochs to 0"))
         return self
 
 
@@ -86,13 +88,13 @@ class PlateauSchedule(_Schedule):
     @model_validator(mode="after")
     def _coherent(self) -> PlateauSchedule:
         if self.floor_fraction > self.factor:
-            raise ValueError(
-                f"floor_fraction {self.floor_fraction:g} is above the first cut "
-                f"(factor {self.factor:g}), so the LR could never be cut; lower floor_fraction "
-                "(default 1/1024)"
-            )
+            raise ValueError(N_(
+                "Validation", "floor_fraction {floor:g} is above the first cut (factor "
+                "{factor:g}), so the LR could never be cut; lower floor_fraction (default "
+                "1/1024)").format(floor=self.floor_fraction, factor=self.factor))
         if not self.monitor.startswith("val_"):
-            raise ValueError(f"plateau monitors a validation metric, not '{self.monitor}'")
+            raise ValueError(N_("Validation", "plateau monitors a validation metric, not "
+                                "'{metric}'").format(metric=self.monitor))
         return self
 
 

@@ -57,8 +57,8 @@ class _Dimension(ConfigModel):
     def _path_exists(self) -> _Dimension:
         if self.path.split(".", 1)[0] == PARAMS:
             if param_name(self.path) is None or self.path.count(".") != 1:
-                raise ValueError(f"'{self.path}': a program parameter is named params.NAME, "
-                                 "e.g. params.lr")
+                raise ValueError(N_("Validation", "'{path}': a program parameter is named "
+                                    "params.NAME, e.g. params.lr").format(path=self.path))
             return self  # the project checks it against its program's parameters
         resolve(RunConfig, self.path)
         return self
@@ -111,27 +111,34 @@ class _NumericDimension(_Dimension):
     def _check_range(self, low: float, high: float, step: float | None,
                      values: list[Any] | None) -> None:
         if low >= high:
-            raise ValueError(f"{self.path}: low ({low:g}) must be below high ({high:g})")
+            raise ValueError(N_("Validation", "{path}: low ({low:g}) must be below high "
+                                "({high:g})").format(path=self.path, low=low, high=high))
         if self.log and low <= 0:
-            raise ValueError(f"{self.path}: a log scale needs low > 0 (got {low:g})")
+            raise ValueError(N_("Validation", "{path}: a log scale needs low > 0 (got {low:g})"
+                                ).format(path=self.path, low=low))
         if self.log and step is not None:
-            raise ValueError(f"{self.path}: choose a log scale or a step, not both")
+            raise ValueError(N_("Validation", "{path}: choose a log scale or a step, not both"
+                                ).format(path=self.path))
         if values is not None:
             outside = [v for v in values if not low <= v <= high]
             if outside:
-                raise ValueError(f"{self.path}: values {outside} lie outside [{low:g}, {high:g}]")
+                raise ValueError(N_("Validation", "{path}: values {outside} lie outside "
+                                    "[{low:g}, {high:g}]").format(path=self.path,
+                                                                 outside=str(outside),
+                                                                 low=low, high=high))
             if len(set(values)) != len(values):
-                raise ValueError(f"{self.path}: values repeat")
+                raise ValueError(N_("Validation", "{path}: values repeat").format(
+                    path=self.path))
         if self.parameter is not None:
             return  # a program parameter declares no limits
         info = resolve(RunConfig, self.path).info
         for op, bound in field_limits(info):
             for name, value in (("low", low), ("high", high)):
                 if not _within(value, op, bound):
-                    raise ValueError(
-                        f"{self.path}: {name} ({value:g}) is outside the field's limits: it "
-                        f"must be {op} {bound:g}; every trial there would be invalid"
-                    )
+                    raise ValueError(N_(
+                        "Validation", "{path}: {name} ({value:g}) is outside the field's "
+                        "limits: it must be {op} {bound:g}; every trial there would be invalid"
+                    ).format(path=self.path, name=name, value=value, op=op, bound=bound))
 
 
 class FloatDimension(_NumericDimension):
@@ -151,9 +158,11 @@ class FloatDimension(_NumericDimension):
             return self  # its type is checked against the program's parameter by the project
         leaf = resolve(RunConfig, self.path)
         if not leaf.is_numeric:
-            raise ValueError(f"{self.path} is not a number; use a categorical dimension")
+            raise ValueError(N_("Validation", "{path} is not a number; use a categorical "
+                                "dimension").format(path=self.path))
         if leaf.is_int:
-            raise ValueError(f"{self.path} is an integer; use an int dimension")
+            raise ValueError(N_("Validation", "{path} is an integer; use an int dimension"
+                                ).format(path=self.path))
         return self
 
     def grid_values(self) -> list[float]:
@@ -198,7 +207,8 @@ class IntDimension(_NumericDimension):
             return self
         leaf = resolve(RunConfig, self.path)
         if not leaf.is_numeric:
-            raise ValueError(f"{self.path} is not a number; use a categorical dimension")
+            raise ValueError(N_("Validation", "{path} is not a number; use a categorical "
+                                "dimension").format(path=self.path))
         return self
 
     def grid_values(self) -> list[int]:
@@ -223,7 +233,7 @@ class CategoricalDimension(_Dimension):
     @model_validator(mode="after")
     def _choices(self) -> CategoricalDimension:
         if len({(type(c), c) for c in self.choices}) != len(self.choices):
-            raise ValueError(f"{self.path}: choices repeat")
+            raise ValueError(N_("Validation", "{path}: choices repeat").format(path=self.path))
         if self.parameter is not None:
             return self
         leaf = resolve(RunConfig, self.path)
@@ -231,7 +241,9 @@ class CategoricalDimension(_Dimension):
             bad = [c for c in self.choices if c not in leaf.choices]
             if bad:
                 allowed = ", ".join(map(str, leaf.choices))
-                raise ValueError(f"{self.path}: {bad} not allowed; choose from {allowed}")
+                raise ValueError(N_("Validation", "{path}: {bad} not allowed; choose from "
+                                    "{allowed}").format(path=self.path, bad=str(bad),
+                                                        allowed=allowed))
         return self
 
     def grid_values(self) -> list[Scalar]:
@@ -285,8 +297,9 @@ class StopRules(ConfigModel):
             try:
                 datetime.fromisoformat(self.deadline.strip())
             except ValueError:
-                raise ValueError(f"deadline '{self.deadline}' is not a date and time: write it "
-                                 "as 2026-12-05T18:00") from None
+                raise ValueError(N_("Validation", "deadline '{deadline}' is not a date and "
+                                    "time: write it as 2026-12-05T18:00").format(
+                    deadline=self.deadline)) from None
         return self
 
     @property
@@ -314,6 +327,10 @@ class PrunerConfig(ConfigModel):
                                     ge=0, le=100_000)
 
 
+OBJECTIVE_ON_TRAINING = N_("Validation", "the objective must be a validation metric, not "
+                           "'{metric}': tuning on training data rewards overfitting")
+
+
 class Objective(ConfigModel):
     metric: Metric | ProgramMetric = field(
         "val_accuracy", "Validation metric the search optimises; with a program baseline, the "
@@ -337,15 +354,10 @@ class Objective(ConfigModel):
     def _validation_metric(self) -> Objective:
         if self.metric not in ALL_METRICS:  # a program's metric: anything but a training one
             if self.metric.lower().startswith(("train_", "train/", "train.")):
-                raise ValueError(
-                    f"the objective must be a validation metric, not '{self.metric}': tuning "
-                    "on training data rewards overfitting")
+                raise ValueError(OBJECTIVE_ON_TRAINING.format(metric=self.metric))
             return self
         if not self.metric.startswith("val_"):
-            raise ValueError(
-                f"the objective must be a validation metric, not '{self.metric}': tuning on "
-                "training data rewards overfitting"
-            )
+            raise ValueError(OBJECTIVE_ON_TRAINING.format(metric=self.metric))
         return self
 
 
@@ -382,14 +394,14 @@ class SearchDefinition(ConfigModel):
         paths = [d.path for d in self.dimensions]
         dupes = sorted({p for p in paths if paths.count(p) > 1})
         if dupes:
-            raise ValueError(f"dimensions repeat: {', '.join(dupes)}")
+            raise ValueError(N_("Validation", "dimensions repeat: {paths}").format(
+                paths=", ".join(dupes)))
         _check_conditions(self.dimensions)
         if self.strategy not in FINITE_STRATEGIES and self.budget.trials is None \
                 and self.budget.timeout_s is None:
-            raise ValueError(
-                f"strategy '{self.strategy}' never runs out of values: set budget.trials or "
-                "budget.timeout_s"
-            )
+            raise ValueError(N_("Validation", "strategy '{strategy}' never runs out of "
+                                "values: set budget.trials or budget.timeout_s").format(
+                strategy=self.strategy))
         return self
 
 
@@ -407,9 +419,10 @@ def _check_conditions(dims: list[Dimension]) -> None:
                 try:
                     resolve(RunConfig, cond.path)
                 except (KeyError, ValueError, TypeError):
-                    raise ValueError(
-                        f"{dim.path}: its condition names '{cond.path}', which is neither a "
-                        "dimension of this search nor a config field") from None
+                    raise ValueError(N_(
+                        "Validation", "{path}: its condition names '{knob}', which is "
+                        "neither a dimension of this search nor a config field").format(
+                        path=dim.path, knob=cond.path)) from None
             continue
         if j >= i:
             chain: list[str] = [dim.path]
@@ -420,20 +433,25 @@ def _check_conditions(dims: list[Dimension]) -> None:
                 k = index.get(parent.path) if parent is not None else None
             if k is not None:
                 loop = " → ".join([*chain, dims[k].path])
-                raise ValueError(f"{dim.path}: its condition makes a cycle ({loop})")
-            raise ValueError(f"{dim.path}: its condition names '{cond.path}', a later "
-                             f"dimension; move {cond.path} before {dim.path}")
+                raise ValueError(N_("Validation", "{path}: its condition makes a cycle "
+                                    "({loop})").format(path=dim.path, loop=loop))
+            raise ValueError(N_("Validation", "{path}: its condition names '{knob}', a later "
+                                "dimension; move {knob} before {path}").format(
+                path=dim.path, knob=cond.path))
         parent_dim = dims[j]
         if isinstance(parent_dim, CategoricalDimension):
             bad = [v for v in cond.values if not any(same_value(v, c) for c in parent_dim.choices)]
-            where = f"choices ({', '.join(map(str, parent_dim.choices))})"
+            where = N_("Validation", "choices ({choices})").format(
+                choices=", ".join(map(str, parent_dim.choices)))
         else:
             bad = [v for v in cond.values if isinstance(v, bool | str)
                    or not parent_dim.low <= v <= parent_dim.high]
-            where = f"range ({parent_dim.low}..{parent_dim.high})"
+            where = N_("Validation", "range ({low}..{high})").format(
+                low=parent_dim.low, high=parent_dim.high)
         if bad:
-            raise ValueError(f"{dim.path}: its condition's value(s) "
-                             f"{', '.join(map(str, bad))} are outside {cond.path}'s {where}")
+            raise ValueError(N_("Validation", "{path}: its condition's value(s) {values} are "
+                                "outside {knob}'s {where}").format(
+                path=dim.path, values=", ".join(map(str, bad)), knob=cond.path, where=where))
 
 
 def applies(dim: Dimension, point: Mapping[str, Any], searched: Container[str],

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import field_validator
 
 from tunestudio.config.common import ConfigModel, Metric, field
+from tunestudio.messages import N_
 
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
@@ -53,7 +54,8 @@ class TrainingConfig(ConfigModel):
     @classmethod
     def _known_device(cls, value: str) -> str:
         if not DEVICE_PATTERN.match(value):
-            raise ValueError(f"unknown device '{value}'; use auto, cpu, cuda, cuda:N or mps")
+            raise ValueError(N_("Validation", "unknown device '{device}'; use auto, cpu, cuda, "
+                                "cuda:N or mps").format(device=value))
         return value
 
 

@@ -346,3 +346,132 @@ def test_validation_messages_in_chinese(chinese: None) -> None:
     shown = {p: i18n.render(m) for p, m in problems}
     assert shown["optimizer.lr"] == "输入应大于 0"
     assert [f"{p}: {m!r}" for p, m in shown.items() if english(m)] == []
+
+
+_DIMS = "experiments.0.search.dimensions"
+_KIND = {"type": "categorical", "path": "optimizer.kind", "choices": ["sgd", "adam"]}
+# (template, {dotted path: value}): each breaks one rule of our own validators (a message
+# they raise themselves, not pydantic's); `None` as a value removes the key
+_BROKEN: list[tuple[str, dict[str, object]]] = [
+    ("digits", {f"{_DIMS}.0.low": 0.5, f"{_DIMS}.0.high": 0.1}),
+    ("digits", {f"{_DIMS}.0.low": 0.0}),
+    ("digits", {f"{_DIMS}.0.step": 0.01}),
+    ("digits", {f"{_DIMS}.0.values": [0.5]}),
+    ("digits", {f"{_DIMS}.0.values": [0.01, 0.01]}),
+    ("digits", {f"{_DIMS}.1.log": False, f"{_DIMS}.1.low": -1.0}),
+    ("digits", {f"{_DIMS}.0.path": "training.loss"}),
+    ("digits", {f"{_DIMS}.0.path": "training.epochs"}),
+    ("digits", {f"{_DIMS}.3.choices": [32, 32]}),
+    ("digits", {f"{_DIMS}.3.path": "training.loss", f"{_DIMS}.3.choices": ["hinge"]}),
+    ("digits", {f"{_DIMS}.3.path": "optimizer"}),
+    ("digits", {f"{_DIMS}.3.path": "optimizer.lr.x"}),
+    ("digits", {f"{_DIMS}.3.path": "optimizer.nothing"}),
+    ("digits", {f"{_DIMS}.3.path": "optimizer.lr"}),
+    ("digits", {f"{_DIMS}.0.condition": {"path": "nowhere.at_all", "values": [1]}}),
+    ("digits", {f"{_DIMS}.0.condition": {"path": "model.width", "values": [64]}}),
+    ("digits", {f"{_DIMS}.0.condition": {"path": "optimizer.lr", "values": [0.01]}}),
+    ("digits", {_DIMS: [_KIND, {"type": "float", "path": "optimizer.momentum", "low": 0.0,
+                                "high": 0.9, "condition": {"path": "optimizer.kind",
+                                                           "values": ["rmsprop"]}}]}),
+    ("digits", {"experiments.0.search.stop.deadline": "tomorrow"}),
+    ("digits", {"experiments.0.search.objective.metric": "train_loss"}),
+    ("digits", {"experiments.0.search.objective.metric": "val_r2"}),
+    ("digits", {"experiments.0.search.budget": {"trials": None}}),
+    ("digits", {"experiments.1": "copy 0"}),
+    ("digits", {"baseline.data.val_fraction": 0.0}),
+    ("digits", {"baseline.data.val_fraction": 0.5, "baseline.data.test_fraction": 0.5}),
+    ("digits", {"baseline.data.classes": [1]}),
+    ("digits", {"baseline.schedule.warmup_epochs": 500.0}),
+    ("digits", {"baseline.training.loss": "mse"}),
+    ("digits", {"baseline.training.label_smoothing": 0.1, "baseline.training.loss": "mse"}),
+    ("digits", {"baseline.training.mixed_precision": True, "baseline.training.device": "cpu"}),
+    ("digits", {"baseline.training.device": "tpu"}),
+    ("digits", {"baseline.early_stopping.monitor": "val_r2"}),
+    ("digits", {"baseline.optimizer": {"kind": "sgd", "lr": 0.1, "momentum": 0.0,
+                                       "nesterov": True}}),
+    ("digits", {"baseline.schedule": {"kind": "one_cycle", "warmup_epochs": 1.0}}),
+    ("digits", {"baseline.schedule": {"kind": "plateau", "factor": 0.5,
+                                      "floor_fraction": 0.9}}),
+    ("digits", {"baseline.model": {"kind": "cnn", "kernel_size": 4}}),
+    ("digits", {"baseline.params": {"lr": 1}}),
+    ("digits", {_DIMS: [{"type": "float", "path": "params.lr", "low": 0.1, "high": 1.0}]}),
+    ("digits", {_DIMS: [{"type": "float", "path": "optimizer.momentum", "low": 0.1,
+                         "high": 0.9}]}),
+    ("script", {"baseline.program.command": ""}),  # pydantic's, with its plural
+    ("script", {"baseline.program.parameters.0.name": ""}),
+    ("script", {"baseline.program.parameters.0.flag": "-" * 81}),
+    ("digits", {f"{_DIMS}.3.choices": []}),
+    ("digits", {"baseline.optimizer.kind": "lion", "baseline.data.classes": "abc",
+                "baseline.training.deterministic": "maybe", "experiments.0.name": 5}),
+    ("script", {"baseline.program.command": "python 'train.py"}),
+    ("script", {"baseline.program.seed_parameter": "nope"}),
+    ("script", {"baseline.program.seed_parameter": "lr"}),
+    ("script", {"baseline.program.metric_pattern": "("}),
+    ("script", {"baseline.program.metric_pattern": "val"}),
+    ("script", {"baseline.program.metric_pattern": "(?P<key>x)"}),
+    ("script", {"baseline.program.command": "train:main",
+                "baseline.program.pass_values": "env"}),
+    ("script", {"baseline.program.parameters.0.default": "fast"}),
+    ("script", {"baseline.program.parameters.1": "copy 0"}),
+    ("script", {"baseline.params": {"nope": 1}}),
+    ("script", {f"{_DIMS}.0.path": "optimizer.lr"}),
+    ("script", {f"{_DIMS}.0.path": "params.nope"}),
+    ("script", {f"{_DIMS}.0.path": "params.lr.x"}),
+    ("script", {f"{_DIMS}.1.type": "float", f"{_DIMS}.1.log": False}),
+    ("script", {"baseline.program.seed_parameter": "", "experiments.0.search.repeats": 2}),
+]
+
+
+def _broken(template: str, changes: dict[str, object]) -> dict[str, object]:
+    from tunestudio.config import from_template
+
+    data: dict[str, object] = from_template(template).model_dump(mode="json")
+    for path, value in changes.items():
+        *head, last = path.split(".")
+        node: object = data
+        for part in head:
+            node = node[int(part)] if isinstance(node, list) else node[part]  # type: ignore
+        if isinstance(value, str) and value.startswith("copy "):
+            value = node[int(value.split()[1])]  # type: ignore[index]
+        if isinstance(node, list):
+            index = int(last)
+            node[index:index + 1] = [value]
+        elif value is None:
+            node.pop(last)  # type: ignore[attr-defined]
+        else:
+            node[last] = value  # type: ignore[index]
+    return data
+
+
+def test_our_own_validation_messages_in_chinese(chinese: None) -> None:
+    """Every rule our validators check themselves says why in Chinese (the message a
+    validator raises is marked for translation and reaches the window as such), and in
+    English exactly as before."""
+    from pydantic import ValidationError
+
+    from tunestudio.config import Project
+    from tunestudio.config.problems import validation_problems
+    from tunestudio.messages import Text
+
+    problems: list[str] = []
+    seen: set[str] = set()
+    for template, changes in _BROKEN:
+        data = _broken(template, changes)
+        # shlex's and re's own words ("No closing quotation") are shown as Python gives them
+        python_error = changes.get("baseline.program.command") == "python 'train.py" or \
+            changes.get("baseline.program.metric_pattern") == "("
+        try:
+            Project.model_validate(data)
+        except ValidationError as exc:
+            found = validation_problems(exc, data)
+        else:
+            found = []
+            problems.append(f"{changes}: accepted")
+        for path, message in found:
+            shown = i18n.render(message)
+            if not isinstance(message, Text) or shown == str(message) or \
+                    (english(shown) and not python_error):
+                problems.append(f"{changes}: {path}: {shown!r}")
+            seen.add(message.template if isinstance(message, Text) else message)
+    assert not problems, f"untranslated ({len(problems)}):\n" + "\n".join(problems)
+    assert len(seen) >= 50, sorted(seen)

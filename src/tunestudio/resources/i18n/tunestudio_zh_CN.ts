@@ -3883,8 +3883,380 @@ Advice: {advice}</source>
         <translation>输入应为 {expected}</translation>
     </message>
     <message>
+        <source>String should have at least {min_length} character{s}</source>
+        <translation>文本至少需要 {min_length} 个字符</translation>
+    </message>
+    <message>
+        <source>String should have at most {max_length} character{s}</source>
+        <translation>文本最多只能有 {max_length} 个字符</translation>
+    </message>
+    <message>
+        <source>List should have at least {min_length} item{s} after validation, not {actual_length}</source>
+        <translation>列表至少需要 {min_length} 项（现在是 {actual_length} 项）</translation>
+    </message>
+    <message>
+        <source>String should match pattern &apos;{pattern}&apos;</source>
+        <translation>文本应符合模式 &apos;{pattern}&apos;</translation>
+    </message>
+    <message>
+        <source>Input tag &apos;{tag}&apos; found using {discriminator} does not match any of the expected tags: {expected_tags}</source>
+        <translation>{discriminator} 的值 &apos;{tag}&apos; 不是可选的类型之一：{expected_tags}</translation>
+    </message>
+    <message>
+        <source>Input should be a valid boolean, unable to interpret input</source>
+        <translation>输入应为布尔值，无法解析该输入</translation>
+    </message>
+    <message>
+        <source>Input should be a valid string</source>
+        <translation>输入应为文本</translation>
+    </message>
+    <message>
+        <source>Input should be a valid list</source>
+        <translation>输入应为列表</translation>
+    </message>
+    <message>
+        <source>Input should be a valid dictionary</source>
+        <translation>输入应为字典</translation>
+    </message>
+    <message>
+        <source>Input should be a valid number</source>
+        <translation>输入应为数值</translation>
+    </message>
+    <message>
+        <source>Input should be a valid integer</source>
+        <translation>输入应为整数</translation>
+    </message>
+    <message>
         <source>unknown field (a typo?); remove it</source>
         <translation>未知字段（拼写错误？）；请删除它</translation>
+    </message>
+    <message>
+        <source>metric &apos;{metric}&apos; does not exist for {task}; use one of: {allowed}</source>
+        <translation>指标 &apos;{metric}&apos; 不适用于 {task}；请使用以下之一：{allowed}</translation>
+    </message>
+    <message>
+        <source>&apos;{metric}&apos; is never measured because data.val_fraction is 0 (no validation split); hold out a validation split (e.g. data.val_fraction 0.2)</source>
+        <translation>&apos;{metric}&apos; 永远不会被测量，因为 data.val_fraction 为 0（没有验证集）；请留出验证集（例如 data.val_fraction 0.2）</translation>
+    </message>
+    <message>
+        <source>val_fraction + test_fraction = {total:g} leaves less than 10% of the data for training; lower them so they sum to at most 0.9</source>
+        <translation>val_fraction + test_fraction = {total:g}，留给训练的数据不足 10%；请调低它们，使两者之和不超过 0.9</translation>
+    </message>
+    <message>
+        <source>data.augment changes images; this source holds tabular data. Turn augmentation off or use image-shaped data</source>
+        <translation>data.augment 作用于图像；这个数据源是表格数据。请关闭数据增强，或使用图像形状的数据</translation>
+    </message>
+    <message>
+        <source>data.classes does not apply to a python_dataset source (its function makes the splits); filter the classes in make_datasets</source>
+        <translation>data.classes 不适用于 python_dataset 数据源（由它的函数划分数据）；请在 make_datasets 中筛选类别</translation>
+    </message>
+    <message>
+        <source>a class subset applies to classification data only</source>
+        <translation>类别子集只适用于分类数据</translation>
+    </message>
+    <message>
+        <source>a class subset needs at least two distinct classes</source>
+        <translation>类别子集至少需要两个不同的类别</translation>
+    </message>
+    <message>
+        <source>&apos;{path}&apos; is not a dotted path like optimizer.lr</source>
+        <translation>&apos;{path}&apos; 不是形如 optimizer.lr 的点分路径</translation>
+    </message>
+    <message>
+        <source>&apos;{path}&apos; is the program itself, not one of its parameters; search a program parameter as params.NAME (e.g. params.lr)</source>
+        <translation>&apos;{path}&apos; 是程序本身，而不是它的参数；请以 params.NAME 的形式搜索程序参数（例如 params.lr）</translation>
+    </message>
+    <message>
+        <source>the config</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>&apos;{path}&apos;: {where} has no field &apos;{part}&apos;; known: {known}</source>
+        <translation>&apos;{path}&apos;：{where} 没有字段 &apos;{part}&apos;；已有字段：{known}</translation>
+    </message>
+    <message>
+        <source>&apos;{path}&apos; is a section, not a value; pick one of its fields</source>
+        <translation>&apos;{path}&apos; 是一个分组，不是一个值；请选择它的某个字段</translation>
+    </message>
+    <message>
+        <source>&apos;{path}&apos; is a value and has no field &apos;{part}&apos;</source>
+        <translation>&apos;{path}&apos; 是一个值，没有字段 &apos;{part}&apos;</translation>
+    </message>
+    <message>
+        <source>kernel_size must be odd (got {kernel_size}) to keep the image centred; use 3 or 5</source>
+        <translation>kernel_size 必须是奇数（当前为 {kernel_size}），以保持图像居中；请使用 3 或 5</translation>
+    </message>
+    <message>
+        <source>Nesterov momentum needs momentum &gt; 0; set momentum (e.g. 0.9) or turn Nesterov off</source>
+        <translation>Nesterov 动量需要 momentum &gt; 0；请设置动量（例如 0.9）或关闭 Nesterov</translation>
+    </message>
+    <message>
+        <source>parameter &apos;{name}&apos;: default: {problem}</source>
+        <translation>参数 &apos;{name}&apos;：默认值：{problem}</translation>
+    </message>
+    <message>
+        <source>parameter &apos;{name}&apos;: choice {choice}: {problem}</source>
+        <translation>参数 &apos;{name}&apos;：可选值 {choice}：{problem}</translation>
+    </message>
+    <message>
+        <source>{value} is not an int</source>
+        <translation>{value} 不是 int</translation>
+    </message>
+    <message>
+        <source>{value} is not a {kind}</source>
+        <translation>{value} 不是 {kind}</translation>
+    </message>
+    <message>
+        <source>{value} is not one of its choices ({allowed})</source>
+        <translation>{value} 不在它的可选值之中（{allowed}）</translation>
+    </message>
+    <message>
+        <source>command: cannot be split into words ({error}); check its quotes</source>
+        <translation>command：无法拆分成单词（{error}）；请检查引号</translation>
+    </message>
+    <message>
+        <source>command: empty; give the command that trains, e.g. &apos;python train.py&apos;</source>
+        <translation>command：为空；请给出训练用的命令，例如 &apos;python train.py&apos;</translation>
+    </message>
+    <message>
+        <source>parameters repeat: {names}</source>
+        <translation>参数重复：{names}</translation>
+    </message>
+    <message>
+        <source>seed_parameter &apos;{name}&apos; is not one of the parameters ({names}); declare it</source>
+        <translation>seed_parameter &apos;{name}&apos; 不是已声明的参数之一（{names}）；请声明它</translation>
+    </message>
+    <message>
+        <source>seed_parameter &apos;{name}&apos; is a {kind}; a seed is an int</source>
+        <translation>seed_parameter &apos;{name}&apos; 的类型是 {kind}；随机种子应为 int</translation>
+    </message>
+    <message>
+        <source>metric_pattern is not a regular expression: {error}</source>
+        <translation>metric_pattern 不是正则表达式：{error}</translation>
+    </message>
+    <message>
+        <source>metric_pattern has no named group: use (?P&lt;key&gt;...) and (?P&lt;value&gt;...), or name each metric&apos;s group, e.g. val_acc=(?P&lt;val_acc&gt;[\d.]+)</source>
+        <translation>metric_pattern 没有命名分组：请使用 (?P&lt;key&gt;...) 和 (?P&lt;value&gt;...)，或为每个指标的分组命名，例如 val_acc=(?P&lt;val_acc&gt;[\d.]+)</translation>
+    </message>
+    <message>
+        <source>metric_pattern needs both groups &apos;key&apos; and &apos;value&apos;, or neither</source>
+        <translation>metric_pattern 需要同时有 &apos;key&apos; 和 &apos;value&apos; 两个分组，或者都没有</translation>
+    </message>
+    <message>
+        <source>a &apos;module:function&apos; program takes its values as keyword arguments; pass_values applies to commands only, leave it at flags</source>
+        <translation>&apos;module:function&apos; 形式的程序以关键字参数接收取值；pass_values 只适用于命令，请保持为 flags</translation>
+    </message>
+    <message>
+        <source>the program has no parameter &apos;{name}&apos; (its parameters: {known})</source>
+        <translation>程序没有参数 &apos;{name}&apos;（它的参数：{known}）</translation>
+    </message>
+    <message>
+        <source>experiment &apos;{name}&apos;: {problem}</source>
+        <translation>实验 &apos;{name}&apos;：{problem}</translation>
+    </message>
+    <message>
+        <source>search.objective.metric, also watched by the {pruner} pruner</source>
+        <translation>search.objective.metric，{pruner} 剪枝器也会监控它</translation>
+    </message>
+    <message>
+        <source>experiment &apos;{name}&apos;</source>
+        <translation>实验 &apos;{name}&apos;</translation>
+    </message>
+    <message>
+        <source>the search</source>
+        <translation>本次搜索</translation>
+    </message>
+    <message>
+        <source>data.val_fraction is 0 (no validation split), so {who} never measures its objective &apos;{metric}&apos; ({users}): every trial would train, then fail; hold out a validation split (e.g. data.val_fraction 0.2)</source>
+        <translation>data.val_fraction 为 0（没有验证集），因此{who}永远不会测量它的目标 &apos;{metric}&apos;（{users}）：每个试验都会训练完后失败；请留出验证集（例如 data.val_fraction 0.2）</translation>
+    </message>
+    <message>
+        <source>none declared</source>
+        <translation>未声明</translation>
+    </message>
+    <message>
+        <source>{path} is a built-in field; the baseline is a program, which never sees it: search its parameters ({names})</source>
+        <translation>{path} 是内置字段；基准模型是一个程序，它看不到这个字段：请搜索它的参数（{names}）</translation>
+    </message>
+    <message>
+        <source>{path}: the program has no parameter &apos;{name}&apos; (its parameters: {names}); declare it under baseline.program.parameters</source>
+        <translation>{path}：程序没有参数 &apos;{name}&apos;（它的参数：{names}）；请在 baseline.program.parameters 中声明它</translation>
+    </message>
+    <message>
+        <source>{path} is an int parameter; use an int dimension</source>
+        <translation>{path} 是 int 参数；请使用 int 维度</translation>
+    </message>
+    <message>
+        <source>{path} is a {kind} parameter; use a categorical dimension</source>
+        <translation>{path} 是 {kind} 参数；请使用类别维度</translation>
+    </message>
+    <message>
+        <source>{path}: {problem}</source>
+        <translation>{path}：{problem}</translation>
+    </message>
+    <message>
+        <source>repeats is {repeats}, but the program takes no seed: name the parameter that does as baseline.program.seed_parameter, or set repeats to 1</source>
+        <translation>repeats 为 {repeats}，但程序不接收随机种子：请把接收种子的参数填入 baseline.program.seed_parameter，或把 repeats 设为 1</translation>
+    </message>
+    <message>
+        <source>schema_version must be {version}</source>
+        <translation>schema_version 必须为 {version}</translation>
+    </message>
+    <message>
+        <source>experiment names repeat: {names}</source>
+        <translation>实验名称重复：{names}</translation>
+    </message>
+    <message>
+        <source>experiment &apos;{name}&apos;: objective: {problem}</source>
+        <translation>实验 &apos;{name}&apos;：目标：{problem}</translation>
+    </message>
+    <message>
+        <source>baseline.{problem}</source>
+        <translation>baseline.{problem}</translation>
+    </message>
+    <message>
+        <source>experiment &apos;{name}&apos;: {path} names a program parameter, but the baseline has no program; set baseline.program or search a built-in field</source>
+        <translation>实验 &apos;{name}&apos;：{path} 指向一个程序参数，但基准模型没有程序；请设置 baseline.program，或搜索内置字段</translation>
+    </message>
+    <message>
+        <source>experiment &apos;{name}&apos;: {path} does not exist for {section} kind &apos;{kind}&apos; (only {kinds}); change the baseline&apos;s {section}.kind or search over it too</source>
+        <translation>实验 &apos;{name}&apos;：{path} 在 {section} 类型 &apos;{kind}&apos; 下不存在（只有 {kinds} 有）；请修改基准模型的 {section}.kind，或同时搜索它</translation>
+    </message>
+    <message>
+        <source>params.{name}: {problem}</source>
+        <translation>params.{name}：{problem}</translation>
+    </message>
+    <message>
+        <source>{where}: {problem}</source>
+        <translation>{where}：{problem}</translation>
+    </message>
+    <message>
+        <source>params ({names}) are a program&apos;s parameters, but this run has no program; remove them or set program</source>
+        <translation>params（{names}）是程序的参数，但这次运行没有程序；请删除它们或设置 program</translation>
+    </message>
+    <message>
+        <source>schedule.warmup_epochs ({warmup:g}) must be shorter than training.epochs ({epochs}); shorten the warm-up or train longer</source>
+        <translation>schedule.warmup_epochs（{warmup:g}）必须短于 training.epochs（{epochs}）；请缩短预热周期或训练更多 epoch</translation>
+    </message>
+    <message>
+        <source>model.kind: a {kind} model needs image-shaped data (e.g. the digits set, an image folder, or an .npz with X of shape N x C x H x W); use an MLP for tabular data</source>
+        <translation>model.kind：{kind} 模型需要图像形状的数据（例如 digits 数据集、图像文件夹，或 X 形状为 N x C x H x W 的 .npz 文件）；表格数据请使用 MLP</translation>
+    </message>
+    <message>
+        <source>training.loss cross_entropy needs classification data; use mse</source>
+        <translation>training.loss 为 cross_entropy 时需要分类数据；请使用 mse</translation>
+    </message>
+    <message>
+        <source>training.loss mse needs regression data; use cross_entropy</source>
+        <translation>training.loss 为 mse 时需要回归数据；请使用 cross_entropy</translation>
+    </message>
+    <message>
+        <source>training.label_smoothing applies to the cross-entropy loss only</source>
+        <translation>training.label_smoothing 只适用于交叉熵损失</translation>
+    </message>
+    <message>
+        <source>training.mixed_precision needs a CUDA device; turn it off or set device to auto or cuda</source>
+        <translation>training.mixed_precision 需要 CUDA 设备；请关闭它，或把设备设为 auto 或 cuda</translation>
+    </message>
+    <message>
+        <source>one-cycle rises on its own (pct_start); set warmup_epochs to 0</source>
+        <translation>one-cycle 自带上升阶段（pct_start）；请把 warmup_epochs 设为 0</translation>
+    </message>
+    <message>
+        <source>floor_fraction {floor:g} is above the first cut (factor {factor:g}), so the LR could never be cut; lower floor_fraction (default 1/1024)</source>
+        <translation>floor_fraction {floor:g} 高于第一次下调后的值（factor {factor:g}），学习率永远不会被下调；请调低 floor_fraction（默认 1/1024）</translation>
+    </message>
+    <message>
+        <source>plateau monitors a validation metric, not &apos;{metric}&apos;</source>
+        <translation>plateau 监控的是验证指标，而不是 &apos;{metric}&apos;</translation>
+    </message>
+    <message>
+        <source>&apos;{path}&apos;: a program parameter is named params.NAME, e.g. params.lr</source>
+        <translation>&apos;{path}&apos;：程序参数的名称形如 params.NAME，例如 params.lr</translation>
+    </message>
+    <message>
+        <source>{path}: low ({low:g}) must be below high ({high:g})</source>
+        <translation>{path}：下限（{low:g}）必须小于上限（{high:g}）</translation>
+    </message>
+    <message>
+        <source>{path}: a log scale needs low &gt; 0 (got {low:g})</source>
+        <translation>{path}：对数刻度需要下限 &gt; 0（当前为 {low:g}）</translation>
+    </message>
+    <message>
+        <source>{path}: choose a log scale or a step, not both</source>
+        <translation>{path}：对数刻度和步长只能二选一</translation>
+    </message>
+    <message>
+        <source>{path}: values {outside} lie outside [{low:g}, {high:g}]</source>
+        <translation>{path}：取值 {outside} 超出了 [{low:g}, {high:g}]</translation>
+    </message>
+    <message>
+        <source>{path}: values repeat</source>
+        <translation>{path}：取值重复</translation>
+    </message>
+    <message>
+        <source>{path}: {name} ({value:g}) is outside the field&apos;s limits: it must be {op} {bound:g}; every trial there would be invalid</source>
+        <translation>{path}：{name}（{value:g}）超出了字段的限制：它必须 {op} {bound:g}；那里的每个试验都会无效</translation>
+    </message>
+    <message>
+        <source>{path} is not a number; use a categorical dimension</source>
+        <translation>{path} 不是数值；请使用类别维度</translation>
+    </message>
+    <message>
+        <source>{path} is an integer; use an int dimension</source>
+        <translation>{path} 是整数；请使用 int 维度</translation>
+    </message>
+    <message>
+        <source>{path}: choices repeat</source>
+        <translation>{path}：可选值重复</translation>
+    </message>
+    <message>
+        <source>{path}: {bad} not allowed; choose from {allowed}</source>
+        <translation>{path}：不允许 {bad}；请从 {allowed} 中选择</translation>
+    </message>
+    <message>
+        <source>deadline &apos;{deadline}&apos; is not a date and time: write it as 2026-12-05T18:00</source>
+        <translation>截止时间 &apos;{deadline}&apos; 不是日期时间：请写成 2026-12-05T18:00 的形式</translation>
+    </message>
+    <message>
+        <source>the objective must be a validation metric, not &apos;{metric}&apos;: tuning on training data rewards overfitting</source>
+        <translation>目标必须是验证指标，而不是 &apos;{metric}&apos;：在训练数据上调参会奖励过拟合</translation>
+    </message>
+    <message>
+        <source>dimensions repeat: {paths}</source>
+        <translation>维度重复：{paths}</translation>
+    </message>
+    <message>
+        <source>strategy &apos;{strategy}&apos; never runs out of values: set budget.trials or budget.timeout_s</source>
+        <translation>策略 &apos;{strategy}&apos; 的取值永远不会用完：请设置 budget.trials 或 budget.timeout_s</translation>
+    </message>
+    <message>
+        <source>{path}: its condition names &apos;{knob}&apos;, which is neither a dimension of this search nor a config field</source>
+        <translation>{path}：它的条件指向 &apos;{knob}&apos;，它既不是本次搜索的维度，也不是配置字段</translation>
+    </message>
+    <message>
+        <source>{path}: its condition makes a cycle ({loop})</source>
+        <translation>{path}：它的条件形成了循环（{loop}）</translation>
+    </message>
+    <message>
+        <source>{path}: its condition names &apos;{knob}&apos;, a later dimension; move {knob} before {path}</source>
+        <translation>{path}：它的条件指向 &apos;{knob}&apos;，一个排在后面的维度；请把 {knob} 移到 {path} 之前</translation>
+    </message>
+    <message>
+        <source>choices ({choices})</source>
+        <translation>可选值（{choices}）</translation>
+    </message>
+    <message>
+        <source>range ({low}..{high})</source>
+        <translation>范围（{low}..{high}）</translation>
+    </message>
+    <message>
+        <source>{path}: its condition&apos;s value(s) {values} are outside {knob}&apos;s {where}</source>
+        <translation>{path}：它的条件取值 {values} 超出了 {knob} 的{where}</translation>
+    </message>
+    <message>
+        <source>unknown device &apos;{device}&apos;; use auto, cpu, cuda, cuda:N or mps</source>
+        <translation>未知设备 &apos;{device}&apos;；请使用 auto、cpu、cuda、cuda:N 或 mps</translation>
     </message>
 </context>
 <context>
