@@ -352,7 +352,8 @@ def test_every_trial_action_works_through_its_real_signal(
                            acts.test_action,
                            acts.notes_action, acts.seeds_action, acts.top_seeds_action,
                            acts.exclude_action, acts.include_action,
-                           acts.delete_action, acts.export_action, acts.model_action)}
+                           acts.delete_action, acts.export_action, acts.model_action,
+                           acts.ensemble_action)}
     target = tmp_path / "table.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(target), "CSV (*.csv)"))

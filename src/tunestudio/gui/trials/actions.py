@@ -89,6 +89,9 @@ class TrialActions(QObject):
         self.model_action = act(self.tr("Export model…"), self.export_model,
                                 self.tr("This trial's stored model as a state dict, TorchScript or "
                                         "ONNX"))
+        self.ensemble_action = act(self.tr("Ensemble of the best…"), self.ensemble,
+                                   self.tr("Average the predictions of the best trials' stored "
+                                           "models and compare the ensemble with each"))
         self.insights.reads.result.connect(self._on_result)
         self.insights.training.result.connect(self._on_result)
         panel.table.selectionModel().selectionChanged.connect(self._update)
@@ -118,6 +121,7 @@ class TrialActions(QObject):
         menu.addAction(self.delete_action)
         menu.addAction(self.export_action)
         menu.addAction(self.model_action)
+        menu.addAction(self.ensemble_action)
         return menu
 
     @Slot()
@@ -133,6 +137,7 @@ class TrialActions(QObject):
         self.notes_action.setEnabled(one)
         self.seeds_action.setEnabled(one and chosen[0].state != "invalid")
         self.top_seeds_action.setEnabled(self.panel.model.complete_count > 0)
+        self.ensemble_action.setEnabled(self.panel.model.complete_count > 0)
         self.delete_action.setEnabled(bool(chosen) and all(t.state != "running"
                                                            for t in chosen))
         self.exclude_action.setEnabled(any(not t.excluded and t.state != "running"
@@ -227,6 +232,16 @@ class TrialActions(QObject):
         self.insights.training.submit("actions:export-model", lambda: _export_model(
             project, number, out, form, name_, base_dir, url))
         notifications.info(self.tr("Exporting trial #{number}'s model…").format(number=number))
+
+    @Slot()
+    def ensemble(self) -> QDialog:
+        """Opens the "Ensemble of the best…" dialog (non-modal); returns it."""
+        from tunestudio.gui.trials.ensemble_dialog import EnsembleDialog
+
+        dialog = EnsembleDialog(self.insights, self.panel)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     @Slot()
     def edit_notes(self, notes: str | None = None, tags: list[str] | None = None) -> None:

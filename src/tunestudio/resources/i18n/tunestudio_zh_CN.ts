@@ -878,6 +878,111 @@
     </message>
 </context>
 <context>
+    <name>EnsembleDialog</name>
+    <message>
+        <source>Ensemble of the best trials</source>
+        <translation>最佳试验的模型集成</translation>
+    </message>
+    <message>
+        <source>How many of the best trials (that count for the best trial and keep a checkpoint) are averaged; with greedy selection, the number of rounds</source>
+        <translation>对多少个最佳试验（计入最佳试验且保留了检查点的试验）取平均；使用贪心选择时为选择轮数</translation>
+    </message>
+    <message>
+        <source>Greedy selection with replacement (Caruana et al., 2004) instead of the top K</source>
+        <translation>用有放回的贪心选择（Caruana 等，2004）代替前 K 个</translation>
+    </message>
+    <message>
+        <source>Evaluate the chosen ensemble on the test split (once)</source>
+        <translation>在测试集上评估选定的集成（只一次）</translation>
+    </message>
+    <message>
+        <source>Build ensemble</source>
+        <translation>构建模型集成</translation>
+    </message>
+    <message>
+        <source>Export ensemble…</source>
+        <translation>导出模型集成…</translation>
+    </message>
+    <message>
+        <source>Averages the predictions (class probabilities, or values for regression) of the stored models on the validation split.</source>
+        <translation>在验证集上对保存的模型的预测（分类为类别概率，回归为预测值）取平均。</translation>
+    </message>
+    <message>
+        <source>Trials (K):</source>
+        <translation>试验数（K）：</translation>
+    </message>
+    <message>
+        <source>The project is not valid: fix it to build an ensemble.</source>
+        <translation>项目无效：修正后才能构建模型集成。</translation>
+    </message>
+    <message>
+        <source>Loading the trials&apos; stored models…</source>
+        <translation>正在加载试验保存的模型…</translation>
+    </message>
+    <message>
+        <source>Exporting the ensemble…</source>
+        <translation>正在导出模型集成…</translation>
+    </message>
+    <message>
+        <source>Failed: {error}</source>
+        <translation>失败：{error}</translation>
+    </message>
+    <message>
+        <source>on {count} validation inputs the largest difference from the average is {diff}</source>
+        <translation>在 {count} 个验证输入上与平均预测的最大差异为 {diff}</translation>
+    </message>
+    <message>
+        <source>Ensemble written to {file} ({format}); {check}</source>
+        <translation>模型集成已写入 {file}（{format}）；{check}</translation>
+    </message>
+    <message>
+        <source>Trial</source>
+        <translation>试验</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>次数</translation>
+    </message>
+    <message>
+        <source>Ensemble</source>
+        <translation>模型集成</translation>
+    </message>
+    <message>
+        <source>The ensemble beats the best single trial #{number} on {metric}: {ensemble} against {best} (gain {gain}).</source>
+        <translation>模型集成在 {metric} 上优于最佳单个试验 #{number}：{ensemble} 对比 {best}（提升 {gain}）。</translation>
+    </message>
+    <message>
+        <source>The ensemble does not beat the best single trial #{number} on {metric}: {ensemble} against {best}, short by {short}.</source>
+        <translation>模型集成在 {metric} 上未能超过最佳单个试验 #{number}：{ensemble} 对比 {best}，差 {short}。</translation>
+    </message>
+    <message>
+        <source>The ensemble ties the best single trial #{number} on {metric}: {ensemble}.</source>
+        <translation>模型集成在 {metric} 上与最佳单个试验 #{number} 持平：{ensemble}。</translation>
+    </message>
+    <message>
+        <source>Test split (evaluated once, for this ensemble): {values}</source>
+        <translation>测试集（只为这个模型集成评估一次）：{values}</translation>
+    </message>
+    <message>
+        <source>greedy selection</source>
+        <translation>贪心选择</translation>
+    </message>
+    <message>
+        <source>the top {k}</source>
+        <translation>前 {k} 个</translation>
+    </message>
+    <message numerus="yes">
+        <source>{count} trial(s) averaged ({method}).</source>
+        <translation>
+            <numerusform>已对 {count} 个试验取平均（{method}）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Skipped: {list}</source>
+        <translation>已跳过：{list}</translation>
+    </message>
+</context>
+<context>
     <name>Environment</name>
     <message>
         <source>{label}: {a} vs {b}</source>
@@ -3386,6 +3491,14 @@ Advice: {advice}</source>
     <message>
         <source>This trial&apos;s stored model as a state dict, TorchScript or ONNX</source>
         <translation>把这个试验保存的模型导出为 state dict、TorchScript 或 ONNX</translation>
+    </message>
+    <message>
+        <source>Ensemble of the best…</source>
+        <translation>最佳试验的模型集成…</translation>
+    </message>
+    <message>
+        <source>Average the predictions of the best trials&apos; stored models and compare the ensemble with each</source>
+        <translation>对最佳试验保存的模型的预测取平均，并把模型集成与每个模型比较</translation>
     </message>
     <message>
         <source>Trial #{number} was already evaluated on the test split (it is used once): {shown}</source>

@@ -1,0 +1,91 @@
+""""Ensemble of the best…" through the real widgets: from the trials menu, K and greedy chosen
+in the dialog, the ensemble built on the training lane and shown beside its members with the
+gain, the test split once, and the export written and checked from the dialog."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from insight_helpers import headless_data_dir, run_headless
+from tiny_projects import tiny_cnn_project
+from tunestudio.config import Project
+from tunestudio.gui.common.document import ProjectDocument
+from tunestudio.gui.common.insights import Insights
+from tunestudio.gui.trials.ensemble_dialog import EnsembleDialog
+from tunestudio.gui.trials.table_view import TrialsPanel
+from tunestudio.search.ensemble import build_ensemble
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return run_headless(tmp_path_factory.mktemp("ensemble-dialog"), tiny_cnn_project(trials=3))
+
+
+@pytest.fixture
+def panel(project: Project, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+          ) -> Iterator[TrialsPanel]:
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(headless_data_dir(project)))  # checkpoints
+    document = ProjectDocument.from_project(project)
+    insights = Insights(document)
+    insights.set_experiment(project.experiments[0].name)
+    view = TrialsPanel(insights)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 3, timeout=10_000)
+    yield view
+    view.close_view()
+    insights.close()
+
+
+def _cells(dialog: EnsembleDialog) -> list[list[str]]:
+    table = dialog.table
+    return [[table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())]
+
+
+def test_the_dialog_builds_shows_and_exports_the_ensemble(
+        panel: TrialsPanel, project: Project, qtbot: QtBot, tmp_path: Path) -> None:
+    actions = panel.trial_actions
+    assert actions.ensemble_action.isEnabled()
+    assert actions.ensemble_action in actions.menu(panel).actions()
+    dialog = actions.ensemble()
+    assert isinstance(dialog, EnsembleDialog)
+    qtbot.addWidget(dialog)
+    assert not dialog.export_button.isEnabled()  # nothing built yet
+    dialog.top.setValue(2)
+    dialog.test.setChecked(True)
+    qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.ensemble is not None, timeout=60_000)
+    expected = build_ensemble(project, 2)
+    cells = _cells(dialog)
+    header = [dialog.table.horizontalHeaderItem(c).text()
+              for c in range(dialog.table.columnCount())]
+    accuracy = header.index("val_accuracy")
+    assert [row[0] for row in cells] == [f"#{m.number}" for m in expected.members] + ["Ensemble"]
+    assert cells[-1][accuracy] == f"{expected.metrics['val_accuracy']:.4g}"
+    for row, member in zip(cells, expected.members, strict=False):
+        assert row[accuracy] == f"{member.metrics['val_accuracy']:.4g}"
+    verdict = dialog.verdict.text()
+    assert f"best single trial #{expected.best_single.number}" in verdict
+    assert f"{expected.gain:+.4g}" in verdict or "ties" in verdict
+    assert "Test split (evaluated once" in verdict and "test_accuracy" in verdict
+    assert dialog.export_button.isEnabled()
+    out = tmp_path / "ensemble.ts"  # the suffix gives the format
+    dialog.export(out)
+    qtbot.waitUntil(lambda: "written to" in dialog.status.text(), timeout=60_000)
+    assert "(torchscript)" in dialog.status.text() and "largest difference" in dialog.status.text()
+    meta = json.loads(out.with_name("ensemble.ts.json").read_text())
+    assert [m["number"] for m in meta["members"]] == [m.number for m in expected.members]
+    dialog.greedy.setChecked(True)
+    dialog.test.setChecked(False)
+    previous = dialog.ensemble
+    dialog.build_button.click()
+    qtbot.waitUntil(lambda: dialog.ensemble is not previous, timeout=60_000)
+    assert dialog.ensemble.method == "greedy" and "greedy selection" in dialog.status.text()
+    dialog.close()
