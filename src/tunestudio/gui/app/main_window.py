@@ -1,6 +1,7 @@
-"""The main window: the File/Edit/Run/Help menus, the run toolbar (device, Run/Pause/Stop, the
-running experiment), the page stack (welcome, opening, the open project) and the status bar.
-The project's lifecycle lives in `ProjectSession`, runs in `RunController` and `RunActions`."""
+"""The main window: the File/Edit/Run/Help menus, the run toolbar (device, workers,
+Run/Pause/Stop, the running experiment), the page stack (welcome, opening, the open project)
+and the status bar. The project's lifecycle lives in `ProjectSession`, runs in `RunController`
+and `RunActions`."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from tunestudio.gui.run.actions import RunActions, run_target
 from tunestudio.gui.run.controller import RunController
 from tunestudio.gui.run.devices import DeviceCatalog, DeviceCombo
 from tunestudio.gui.run.status import ExperimentLabel, RunProgress, RunStatusLine
+from tunestudio.gui.run.workers import WorkersSpin
 
 if TYPE_CHECKING:  # both imported with the first project, after the window shows
     from tunestudio.gui.app.workspace import TrialWorkspace
@@ -81,8 +83,9 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
         self.device_combo = DeviceCombo(self.catalog, self.settings.default_device, self)
+        self.workers_spin = WorkersSpin(self.settings, self.controller, self)
         self.runs = r = RunActions(self.controller, self, lambda: run_target(self.project_view),
-                                   self.device_combo.device)
+                                   self.device_combo.device, self.workers_spin.workers)
         self.run_action, self.pause_action, self.stop_action = r.run, r.pause, r.stop
         self._build_menus()
         self._build_toolbar()
@@ -163,6 +166,8 @@ class MainWindow(QMainWindow):
         self.experiment_label = ExperimentLabel(self.controller, self)
         bar.addWidget(QLabel(self.tr(" Device "), self))
         bar.addWidget(self.device_combo)
+        bar.addWidget(QLabel(self.tr(" Workers "), self))
+        bar.addWidget(self.workers_spin)
         bar.addSeparator()
         bar.addActions([self.run_action, self.pause_action, self.stop_action])
         bar.addSeparator()

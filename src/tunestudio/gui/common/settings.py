@@ -38,6 +38,20 @@ class Settings:
         self._qs.setValue("run/default_device", value)
 
     @property
+    def workers(self) -> int:
+        """Trials a run trains at once on this machine (the run toolbar's Workers, as
+        `tunestudio run --workers N`); 1 when unset or unreadable."""
+        value = self._qs.value("run/workers", 1)
+        try:
+            return max(1, int(str(value)))
+        except ValueError:
+            return 1
+
+    @workers.setter
+    def workers(self, value: int) -> None:
+        self._qs.setValue("run/workers", max(1, int(value)))
+
+    @property
     def theme(self) -> Theme:
         value = str(self._qs.value("appearance/theme", "system"))
         return value if value in THEMES else "system"

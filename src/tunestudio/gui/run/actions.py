@@ -33,6 +33,7 @@ class RunTarget:
     base_dir: Path
     project_path: Path | None
     reason: str = ""
+    dirty: bool = False  # edited since it was saved (worker processes read the saved file)
 
 
 def run_target(view: Any) -> RunTarget | None:
@@ -50,7 +51,8 @@ def run_target(view: Any) -> RunTarget | None:
         translate("RunActions", "Add an experiment to run") if not dims else \
         translate("RunActions", "Add a dimension to the experiment to run") if not dims[0] \
         else ""
-    return RunTarget(project, experiment, document.base_dir, document.path, reason)
+    return RunTarget(project, experiment, document.base_dir, document.path, reason,
+                     document.is_dirty)
 
 
 class RunActions(QObject):
@@ -58,12 +60,14 @@ class RunActions(QObject):
 
     def __init__(self, controller: RunController, window: QWidget,
                  target: Callable[[], RunTarget | None],
-                 device: Callable[[], str | None]) -> None:
+                 device: Callable[[], str | None],
+                 workers: Callable[[], int] = lambda: 1) -> None:
         super().__init__(window)
         self.controller = controller
         self.window = window
         self.target = target
         self.device = device
+        self.workers = workers  # trials at once on this machine (the toolbar's Workers)
         icons = QStyle.StandardPixmap
         self.run = self._action(self.tr("&Run"), self.start, "F5", render(RUN_TIP),
                                 icons.SP_MediaPlay)
@@ -117,6 +121,13 @@ class RunActions(QObject):
         if self.blocker() or target is None or target.project is None \
                 or target.experiment is None:
             return False
+        workers = max(1, self.workers())
+        if workers > 1 and (target.project_path is None or target.dirty):
+            notifications.error(self.tr(
+                "Nothing ran: save the project to train {n} trials at once (File › Save). The "
+                "other trials train in worker processes that read the saved file; or set "
+                "Workers to 1.").format(n=workers))
+            return False
         files = user_code_files(target.project, target.experiment, target.base_dir)
         if files and not confirm_user_code(self.window, files):
             notifications.info(
@@ -128,7 +139,7 @@ class RunActions(QObject):
             project=target.project, experiment=target.experiment, base_dir=target.base_dir,
             device=self.device(), project_path=target.project_path,
             # the user has just confirmed (or earlier trusted) the project's program
-            run_programs=target.project.baseline.program is not None))
+            run_programs=target.project.baseline.program is not None, workers=workers))
         self.started.emit(target.experiment)
         return True
 

@@ -7,12 +7,16 @@ Incoming points are only appended to buffers; a 30 Hz timer hands changed curves
 Trials of the current run that ended stay as overlays (the last few), so a search's trials can
 be compared while it goes on; a new run starts afresh, and the run's trials are shown only with
 their own experiment. Trials of a fused group start together: the last one started is drawn as
-the running trial, the others keep receiving their points as overlays until they end. The x
-range follows the trained steps: the planned LR is drawn whole but leads the range only a
-little ahead of them. A resumed trial shows its stored history before its new points."""
+the running trial, the others keep receiving their points as overlays until they end. Trials
+that other processes train at the same time (a run with several workers, a worker on another
+machine) are read from the store once a second (other_slots.py) and drawn running beside it,
+each in its colour and labelled, until they end. The x range follows the trained steps: the
+planned LR is drawn whole but leads the range only a little ahead of them. A resumed trial shows
+its stored history before its new points."""
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +43,7 @@ from tunestudio.gui.plots.crosshair import Crosshair, value_at
 from tunestudio.gui.plots.curves import GrowingCurve, XBoundedItem, make_curve, nice_ceil
 from tunestudio.gui.plots.empty_state import EmptyState
 from tunestudio.gui.plots.panel import LIVE_COLOR, PlotPanel, TrialCurves, overlay_color
+from tunestudio.gui.run.other_slots import POLL_MS, SlotsRead, read_other_slots
 from tunestudio.gui.run.run_header import RunHeader
 from tunestudio.messages import N_
 
@@ -49,6 +54,7 @@ if TYPE_CHECKING:
     from tunestudio.gui.run.controller import RunController
     from tunestudio.gui.run.worker import RunRequest
 
+_log = logging.getLogger(__name__)
 REFRESH_MS = 33
 KEEP_FINISHED = 4  # trials of this run kept as overlays after they end
 # How far the x range reaches past the trained steps (a fraction of them); before the first
@@ -127,6 +133,8 @@ class LiveView(QWidget):
         self._colors = 0
         self.finished: dict[int, TrialCurves] = {}  # ended trials of this run, oldest first
         self._feeds: dict[int, _Feed] = {}  # still running, drawn as overlays (fused groups)
+        self._own: set[int] = set()  # trials of this run that this process trains
+        self._others: dict[int, TrialCurves] = {}  # running in other processes (other_slots)
         self._ended: set[int] = set()  # trials of this run that ended
         self.overlays: dict[int, TrialCurves] = {}  # compared trials from the store
         self._rows: dict[int, Any] = {}  # TrialRow (with its config) of each compared trial
@@ -134,6 +142,9 @@ class LiveView(QWidget):
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
+        self.slots_timer = QTimer(self)  # reads the other processes' trials while a run goes on
+        self.slots_timer.setInterval(POLL_MS)
+        self.slots_timer.timeout.connect(self.poll_other_slots)
         self.panel.set_metric_name(self._metric())
         insights.compared_changed.connect(self._load_compared)
         insights.experiment_changed.connect(self._on_experiment_changed)
@@ -157,23 +168,34 @@ class LiveView(QWidget):
     # -- the run -------------------------------------------------------------------------------
     @Slot()
     def _on_run_state(self) -> None:
-        """A new run: the trials of earlier runs go (compared ones stay)."""
+        """A new run: the trials of earlier runs go (compared ones stay). While a run with
+        several workers goes on, the other processes' trials are read from the store; once it
+        ends, a last read gives the trials they ended their last points."""
         controller = self.controller
-        if controller is None or not controller.is_running or \
-                controller.request is self._request:
+        if controller is None:
             return
-        self._request = controller.request
-        self._forget_run()
-        self.panel.keep_spare()  # the first trial's curves, before its training competes
+        if controller.is_running and controller.request is not self._request:
+            self._request = controller.request
+            self._forget_run()
+            self.panel.keep_spare()  # the first trial's curves, before its training competes
+        parallel = controller.is_running and self._request is not None \
+            and self._request.workers > 1
+        if parallel and not self.slots_timer.isActive():
+            self.slots_timer.start()
+        elif not parallel and self.slots_timer.isActive():
+            self.slots_timer.stop()
+            self.poll_other_slots()
 
     def _forget_run(self) -> None:
-        for curves in self.finished.values():
+        for curves in [*self.finished.values(), *self._others.values()]:
             curves.remove()
         if self.live is not None:
             self.live.remove()
         self.finished.clear()
         self._feeds.clear()
         self._ended.clear()
+        self._own.clear()
+        self._others.clear()
         self.live, self.live_id = None, None
         self.planned.clear()
         self.header = RunHeader()
@@ -190,7 +212,8 @@ class LiveView(QWidget):
     @Slot()
     def _on_experiment_changed(self) -> None:
         shown = self._run_is_shown()
-        for curves in [*self.finished.values(), *([self.live] if self.live else [])]:
+        for curves in [*self.finished.values(), *self._others.values(),
+                       *([self.live] if self.live else [])]:
             curves.set_shown(shown)
         self.planned.item.setVisible(shown)
         self._update_empty()
@@ -201,6 +224,10 @@ class LiveView(QWidget):
     # -- the running trial ---------------------------------------------------------------------
     @Slot(object)
     def on_trial_started(self, ev: Any) -> None:
+        self._own.add(ev.trial_id)
+        stray = self._others.pop(ev.trial_id, None)  # read from the store before its start
+        if stray is not None:
+            stray.remove()
         if self.live is not None and self.live_id is not None:
             if self.live_id not in self._ended:  # a fused group: it runs on as an overlay
                 self._feeds[self.live_id] = _Feed(self.live, self._spe, self._metric())
@@ -346,6 +373,44 @@ class LiveView(QWidget):
         if ev.trial_id == self.live_id and self.live is not None:
             self.live.restyle(LIVE_COLOR, self.live.name.replace(" (running)", ""))
 
+    # -- trials of the other processes ---------------------------------------------------------
+    @Slot()
+    def poll_other_slots(self) -> None:
+        """Asks the store for the run's trials that other processes train (other_slots.py)."""
+        experiment = self._run_experiment()
+        if experiment is None or self._request is None:
+            return
+        url, history = self.insights.url, self.insights.history
+        own, followed = frozenset(self._own), frozenset(self._others)
+        self.insights.reads.submit("live:slots", lambda: read_other_slots(
+            history, url, experiment, own, followed))
+
+    def _show_other_slots(self, read: SlotsRead) -> None:
+        """Draws each trial another process trains, labelled with its number and values, in
+        its own colour; one that ended is kept with the run's finished trials."""
+        metric = self._metric()
+        for row, curves in read.series:
+            tid = row.id
+            if tid in self._own or (tid in self._ended and tid not in self._others):
+                continue
+            held = self._others.get(tid)
+            if held is None:
+                if tid not in read.running:
+                    continue
+                label = trial_label(self._run_experiment(), row.number, row.params)
+                held = self.panel.trial_curves(f"{label} (running)", self._next_color())
+                held.set_shown(self._run_is_shown())
+                self._others[tid] = held
+            held.load(curves, metric)
+            if tid not in read.running:
+                del self._others[tid]
+                self._ended.add(tid)
+                self._keep_finished(tid, held)
+        seen = {row.id for row, _ in read.series}
+        for tid in [t for t in self._others if t not in seen]:  # deleted meanwhile
+            self._others.pop(tid).remove()
+        self._update_empty()
+
     # -- compared trials -----------------------------------------------------------------------
     @Slot()
     def _load_compared(self) -> None:
@@ -361,7 +426,8 @@ class LiveView(QWidget):
                 self.live, self.live_id = None, None
                 self.planned.clear()
                 self._update_empty()
-        ids = [i for i in compared if i != self.live_id and i not in self.finished]
+        ids = [i for i in compared if i != self.live_id and i not in self.finished
+               and i not in self._others]
         for tid in list(self.overlays):
             if tid not in ids:
                 self.overlays.pop(tid).remove()
@@ -378,6 +444,12 @@ class LiveView(QWidget):
 
     @Slot(object)
     def _on_result(self, result: JobResult) -> None:
+        if result.key == "live:slots":
+            if result.ok:
+                self._show_other_slots(result.value)
+            else:  # read again in a second: said in the log, not a pop-up a second
+                _log.warning("reading the other workers' trials failed: %s", result.error)
+            return
         if result.key.startswith("live:history:"):
             if result.ok:
                 self._show_history(*result.value)
@@ -414,7 +486,7 @@ class LiveView(QWidget):
 
     def trial_of_item(self, item: Any) -> int | None:
         """The trial whose smoothed loss curve is `item` (a legend entry), or None."""
-        shown: dict[int, TrialCurves] = {**self.finished, **self.overlays}
+        shown: dict[int, TrialCurves] = {**self.finished, **self.overlays, **self._others}
         if self.live is not None and self.live_id is not None:
             shown[self.live_id] = self.live
         return next((tid for tid, c in shown.items() if c.smooth.item is item), None)
@@ -451,8 +523,8 @@ class LiveView(QWidget):
     # -- drawing -------------------------------------------------------------------------------
     def all_curves(self) -> dict[str, TrialCurves]:
         """The trials on the plots, by name."""
-        shown = {c.name: c for c in [*self.finished.values(), *self.overlays.values()]
-                 if c.shown}
+        shown = {c.name: c for c in [*self.finished.values(), *self.overlays.values(),
+                                     *self._others.values()] if c.shown}
         if self.live is not None and self.live.shown:
             shown[self.live.name] = self.live
         return shown
@@ -549,3 +621,4 @@ class LiveView(QWidget):
 
     def close_view(self) -> None:
         self.timer.stop()
+        self.slots_timer.stop()

@@ -38,6 +38,7 @@ class RunRequest:
     trials: int | None = None  # overrides the experiment's budget
     project_path: Path | None = None
     run_programs: bool = False  # the user trusted the project's program (trust.py)
+    workers: int = 1  # trials at once on this machine (RunOptions.workers)
 
 
 @dataclass
@@ -105,7 +106,7 @@ class RunWorker(QObject):
             runner = ExperimentRunner(
                 req.project, req.experiment, base_dir=req.base_dir,
                 options=RunOptions(trials=req.trials, device=req.device,
-                                   run_programs=req.run_programs),
+                                   run_programs=req.run_programs, workers=req.workers),
                 hooks=[make_signal_hooks(self)], stop_event=self.stop_event,
                 pause_event=self.pause_event, project_path=req.project_path,
             )

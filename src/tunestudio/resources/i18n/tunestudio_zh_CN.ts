@@ -2875,6 +2875,10 @@ Advice: {advice}</source>
         <translation> 设备 </translation>
     </message>
     <message>
+        <source> Workers </source>
+        <translation> 工作进程 </translation>
+    </message>
+    <message>
         <source>Opening {Path}…</source>
         <translation>正在打开 {Path}…</translation>
     </message>
@@ -3228,6 +3232,10 @@ Advice: {advice}</source>
     <message>
         <source>Resume the run (F6)</source>
         <translation>继续运行（F6）</translation>
+    </message>
+    <message>
+        <source>Nothing ran: save the project to train {n} trials at once (File › Save). The other trials train in worker processes that read the saved file; or set Workers to 1.</source>
+        <translation>未运行任何内容：要同时训练 {n} 个试验，请先保存项目（文件 › 保存）。其余试验在读取已保存文件的工作进程中训练；或者把工作进程设为 1。</translation>
     </message>
     <message>
         <source>Nothing ran: the project&apos;s program is not trusted.</source>
@@ -4424,6 +4432,13 @@ Advice: {advice}</source>
     <message>
         <source>{stem}    —    {parent}  (missing)</source>
         <translation>{stem}    —    {parent}  （缺失）</translation>
+    </message>
+</context>
+<context>
+    <name>WorkersSpin</name>
+    <message>
+        <source>Trials trained at once on this machine, as `tunestudio run --workers N`: this window trains one and N − 1 worker processes beside it one each, every trial in its own process for a program. The CPU threads are divided between them and each takes a GPU in turn. This machine has {cores} CPU cores. More than one needs the project saved (the worker processes read the file).</source>
+        <translation>在本机上同时训练的试验数，同 `tunestudio run --workers N`：本窗口训练一个，旁边的 N − 1 个工作进程各训练一个；程序的每个试验都在各自的进程中运行。CPU 线程在它们之间平分，每个依次占用一块 GPU。本机有 {cores} 个 CPU 核心。多于一个时需要先保存项目（工作进程读取该文件）。</translation>
     </message>
 </context>
 <context>
