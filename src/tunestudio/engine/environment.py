@@ -45,6 +45,27 @@ def software_versions() -> dict[str, str | None]:
             "os": platform.platform()}
 
 
+@functools.lru_cache(maxsize=1)
+def installed_versions() -> dict[str, str | None]:
+    """What a program trial records: the versions of TuneStudio, Python, torch and numpy as
+    this interpreter's installed packages say (None: not installed), and the OS. Read from
+    the package metadata, without importing torch (seconds): the program trains in its own
+    process and may load other versions; its CUDA and cuDNN are its own, not recorded."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from tunestudio import __version__
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    return {"tunestudio": __version__, "python": platform.python_version(),
+            "torch": installed("torch"), "numpy": installed("numpy"),
+            "os": platform.platform()}
+
+
 @functools.lru_cache(maxsize=8)
 def device_details(device: str) -> dict[str, str | None]:
     """The device's name and, for a CUDA device, the NVIDIA driver version (from nvidia-smi,
@@ -209,7 +230,9 @@ def trial_environment(config: RunConfig, *, device: str, base_dir: Path | None,
     `cuda:0`), `device_name`, `driver`, `files` (see `user_files`; a file is hashed again only
     when its size or modification time changed) and `git` (see `git_state`, of `base_dir`, the
     project's folder; from `git`, the run's, when given). Never raises for a missing file or
-    git: what cannot be measured is recorded as None or with its error."""
-    return {**software_versions(), "device": device, **device_details(device),
+    git: what cannot be measured is recorded as None or with its error. A program trial
+    records `installed_versions()` instead of `software_versions()`."""
+    versions = installed_versions() if config.program is not None else software_versions()
+    return {**versions, "device": device, **device_details(device),
             "files": user_files(config, base_dir),
             "git": git.get() if git is not None else git_state(base_dir)}

@@ -7,7 +7,10 @@ retention would remove it at once). A retention rule then keeps the checkpoints 
 `keep_best` best complete trials of the experiment and removes the others' files.
 
 Optuna offers no way to drop an artifact's record from a finished trial, so a checkpoint
-removed by retention stays listed there with its file gone; `checkpoint_file` says so."""
+removed by retention stays listed there with its file gone; `checkpoint_file` says so.
+
+The engine's checkpoint module (torch) is imported only where a checkpoint file is at hand: a
+run of the user's program, whose trials keep no such files, never loads it."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 from optuna.artifacts import FileSystemArtifactStore, upload_artifact
@@ -25,8 +28,10 @@ from optuna.trial import TrialState
 
 from tunestudio import paths
 from tunestudio.config import CheckpointSettings, Project
-from tunestudio.engine.checkpoint import BEST, LATEST, CheckpointError, State, load
 from tunestudio.search.plan import CurrentPoints
+
+if TYPE_CHECKING:
+    from tunestudio.engine.checkpoint import State
 
 CHECKPOINT_ATTR = "ts_checkpoint"  # Optuna user attr: the artifact id of the best checkpoint
 
@@ -62,6 +67,10 @@ def upload_best(plan: CheckpointPlan, trial: optuna.Trial) -> str | None:
     still be running (Optuna refuses attrs on a finished trial). Raises OSError when the disk
     is full."""
     folder = plan.folder(int(trial._trial_id))
+    if not folder.is_dir():
+        return None
+    from tunestudio.engine.checkpoint import BEST, LATEST
+
     source = folder / BEST if (folder / BEST).is_file() else folder / LATEST
     if not source.is_file():
         return None
@@ -120,6 +129,8 @@ def checkpoint_file(plan: CheckpointPlan, frozen: optuna.trial.FrozenTrial) -> P
     """The file of a trial's best checkpoint: its artifact once finished, its working
     best.pt (or latest.pt) while running or interrupted. Raises CheckpointError saying why
     there is none."""
+    from tunestudio.engine.checkpoint import BEST, LATEST, CheckpointError
+
     artifact_id = frozen.user_attrs.get(CHECKPOINT_ATTR)
     if isinstance(artifact_id, str):
         path = plan.artifacts / artifact_id
@@ -142,6 +153,8 @@ def checkpoint_file(plan: CheckpointPlan, frozen: optuna.trial.FrozenTrial) -> P
 
 def read_checkpoint(plan: CheckpointPlan, frozen: optuna.trial.FrozenTrial) -> State:
     """The trial's best checkpoint, loaded with weights_only=True. Raises CheckpointError."""
+    from tunestudio.engine.checkpoint import CheckpointError, load
+
     path = checkpoint_file(plan, frozen)
     if path.parent == plan.artifacts:
         try:

@@ -37,14 +37,16 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Container
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import optuna
 import sqlalchemy
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from tunestudio.engine import Trial
+if TYPE_CHECKING:
+    from tunestudio.engine.trial import Trial  # annotations only: a program trial has none
+
 
 try:  # Optuna's session helper and tables, for writing several reports in one transaction
     from optuna.storages._rdb import models as _models

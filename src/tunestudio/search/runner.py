@@ -2,6 +2,9 @@
 is up or a stop is requested. Each popped trial is beaten until it is told, so the trials of a
 process that died are found, by the one mechanism of liveness.py.
 
+The engine (torch, scikit-learn) and the fused groups are imported where a built-in run needs
+them: a run of the user's program, whose trials are child processes, never loads them.
+
 Several trials at once on one machine are several processes (`tunestudio worker`), each popping
 from the same queue: torch's global state and the GIL make processes, not threads, the unit of
 parallel training."""
@@ -21,23 +24,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import optuna
 from optuna.trial import TrialState
 
 from tunestudio.config import Experiment, Project, StopRules
-from tunestudio.engine import warm_up
 from tunestudio.engine.environment import RunGitState
 from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.exclusion import ExcludingSampler
-from tunestudio.search.groups import (
-    GroupTraining,
-    choose_fusing,
-    fuse_policy,
-    run_alone_reason,
-    run_groups,
-)
 from tunestudio.search.hooks import RunnerHooks
 from tunestudio.search.liveness import (
     Heartbeat,
@@ -69,6 +65,9 @@ from tunestudio.search.trial_run import (
 )
 from tunestudio.store import CurrentConfig, Store, TrialRow
 from tunestudio.store.stop_rules import check_stop
+
+if TYPE_CHECKING:
+    from tunestudio.search.groups import FusePolicy, GroupTraining
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 # We use heartbeats, grouped TPE and fail_stale_trials deliberately; their 'experimental'
@@ -143,8 +142,13 @@ class ExperimentRunner:
         self._storage: optuna.storages.RDBStorage | None = None
         self._heartbeat: Heartbeat | None = None  # this run's, while it runs
         self._feeder: Feeder | None = None  # this run's queue, written as it is popped
-        self.fuse = fuse_policy(self.experiment.search, self.options.fuse)
-        self._fusing = self.fuse.enabled and fit is train_with_engine
+        # program trials never fuse: each is a process of its own
+        self.fuse: FusePolicy | None = None
+        if project.baseline.program is None:
+            from tunestudio.search.groups import fuse_policy
+
+            self.fuse = fuse_policy(self.experiment.search, self.options.fuse)
+        self._fusing = self.fuse is not None and self.fuse.enabled and fit is train_with_engine
         self._fusing_line: str | None = None  # what --fuse auto chose, once it chose
 
     # -- the loop ---------------------------------------------------------------------------
@@ -158,6 +162,8 @@ class ExperimentRunner:
             check_program(program, self.experiment.name, self.base_dir,
                           self.options.run_programs)
         elif self.fit is train_with_engine:  # a stand-in fit (tests, benchmarks) reads no files
+            from tunestudio.engine import warm_up
+
             preflight(self.project, self.experiment.name, self.base_dir)
             warm_up()  # torch's one-off start-up, kept out of the first trial's duration
         store = open_store(self.project, self.url)
@@ -224,8 +230,8 @@ class ExperimentRunner:
         # The queue holds a few trials ahead of those training (search/queue.py): every read
         # of the queue costs per waiting trial. Local worker processes and fused groups, which
         # ask for several at once, find their share waiting when they start.
-        ahead = 2 * max(1, self.options.workers) * (self.fuse.cap if self._fusing
-                                                     else 1)
+        ahead = 2 * max(1, self.options.workers) * (
+            self.fuse.cap if self._fusing and self.fuse is not None else 1)
         feeder = self._feeder = Feeder(study, storage, queue, ahead)
         feeder.top_up()
         total = queue.total
@@ -282,6 +288,8 @@ class ExperimentRunner:
         ruled: str | None = None
         try:
             if grouped is not None:  # fused groups: the loop below has nothing to run
+                from tunestudio.search.groups import run_groups
+
                 message = run_groups(
                     ctx, grouped, size=ask_size, total=total,
                     ask=lambda i: self._prepare(ctx, study, storage, unbounded, i, total),
@@ -390,8 +398,10 @@ class ExperimentRunner:
         """The fused-groups trainer of this run and how many trials it asks at once, or None
         to train one trial at a time (the reason is said when the experiment asked to fuse;
         `--fuse auto` says what it chose and why, see `choose_fusing`)."""
-        if not self.fuse.enabled:
+        if self.fuse is None or not self.fuse.enabled:
             return None, 1
+        from tunestudio.search.groups import GroupTraining, choose_fusing, run_alone_reason
+
         reason = run_alone_reason(ctx)
         if reason is not None:
             if self.fit is train_with_engine:

@@ -1,6 +1,9 @@
 """One trial from start to end: values merged and validated, trained once per repeat seed,
 series written in batches, pruning fed from evaluations, the outcome told to Optuna and kept in
-the store. Every outcome is data; nothing here raises for a bad trial."""
+the store. Every outcome is data; nothing here raises for a bad trial.
+
+The engine's trainer, data, devices and checkpoints (torch, scikit-learn: seconds to import) are
+imported where a built-in trial needs them: a run of the user's program never loads them."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -19,24 +22,9 @@ from optuna.trial import FrozenTrial, TrialState
 from tunestudio.config import InvalidConfigError, RunConfig, SearchDefinition, merge_values
 from tunestudio.config.fingerprint import config_fingerprint, point_fingerprint
 from tunestudio.config.project import objective_problem
-from tunestudio.engine import (
-    DeviceError,
-    EvalEvent,
-    FitResult,
-    FitStartEvent,
-    StepEvent,
-    Trainer,
-    TrainerHooks,
-    Trial,
-    resolve_device,
-    trial_environment,
-)
 from tunestudio.engine.best import EPOCH
-from tunestudio.engine.checkpoint import LATEST, CheckpointError, State
-from tunestudio.engine.checkpoint import load as load_checkpoint
-from tunestudio.engine.data import Splits, SplitsCache
-from tunestudio.engine.environment import RunGitState
-from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
+from tunestudio.engine.environment import RunGitState, trial_environment
+from tunestudio.engine.events import EvalEvent, FitResult, FitStartEvent, StepEvent, TrainerHooks
 from tunestudio.search.artifacts import (
     CheckpointPlan,
     apply_retention,
@@ -53,6 +41,13 @@ from tunestudio.search.program.slots import Slot
 from tunestudio.search.pruning import PruningReporter, completed_trials, trial_told
 from tunestudio.search.space import suggest
 from tunestudio.store import SeriesWriter, Store
+
+if TYPE_CHECKING:
+    from tunestudio.config import DataConfig
+    from tunestudio.engine.checkpoint import State
+    from tunestudio.engine.data import Splits, SplitsCache
+    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
+    from tunestudio.engine.trial import Trial
 
 NORMALIZATION_ATTR = "ts_input_normalization"  # per-channel mean/std the trial's model applies
 
@@ -84,6 +79,8 @@ def train_with_engine(config: RunConfig, *, hooks: Sequence[TrainerHooks],
                       datasets: Splits | None = None) -> FitResult:
     """The engine's Trainer; `resume` is a checkpoint state to continue from, `datasets` the
     config's data already split (None: the trainer loads it)."""
+    from tunestudio.engine.trainer import Trainer
+
     trainer = Trainer(config, hooks=hooks, base_dir=base_dir, device=device, seed=seed,
                       stop_event=stop_event, pause_event=pause_event, resume=resume,
                       datasets=datasets)
@@ -110,7 +107,7 @@ class TrialContext:
     best: Callable[[], float | None]
     checkpoints: CheckpointPlan | None = None  # None: no checkpoints, no resume
     git: RunGitState | None = None  # the project folder's git state, asked once per run
-    data: SplitsCache = field(default_factory=SplitsCache)  # array data, split once per run
+    data: RunSplits = field(default_factory=lambda: RunSplits())  # array data, split once
     program_files: Path | None = None  # a program baseline's trial folders (search/program)
     slot: Slot = field(default_factory=Slot)  # of parallel program trials on this machine
 
@@ -118,6 +115,22 @@ class TrialContext:
     def baseline_fingerprint(self) -> str:
         """The baseline's own fingerprint: each trial is kept as current against it."""
         return config_fingerprint(self.baseline)
+
+
+class RunSplits:
+    """The engine's `SplitsCache` for a run's trials, made on first use: a run of the user's
+    program never asks, so it never imports the engine's data layer (scikit-learn)."""
+
+    def __init__(self) -> None:
+        self._cache: SplitsCache | None = None
+
+    def get(self, data: DataConfig, base_dir: Path | None) -> Splits | None:
+        """See `SplitsCache.get`."""
+        if self._cache is None:
+            from tunestudio.engine.data import SplitsCache
+
+            self._cache = SplitsCache()
+        return self._cache.get(data, base_dir)
 
 
 class _TrialHooks(TrainerHooks):
@@ -281,6 +294,8 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
                            objective=ctx.search.objective.metric, base_dir=ctx.base_dir,
                            stop_event=ctx.stop_event, pause_event=ctx.pause_event,
                            trial_number=run.prepared.trial.number, slot=ctx.slot)
+    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
+
     plan = ctx.checkpoints if repeat == 0 else None
     resume = run.resume if repeat == 0 else None
     if plan is not None:
@@ -329,6 +344,9 @@ def resume_point(plan: CheckpointPlan, optuna_trial_id: int, config: RunConfig, 
     why) when it must start over: no checkpoint (interrupted in its first epoch), a missing,
     truncated or corrupt file, one saved for another config or seed, or several seeds per
     trial (their earlier fits are not kept). Starting over removes the old files."""
+    from tunestudio.engine.checkpoint import LATEST, CheckpointError
+    from tunestudio.engine.checkpoint import load as load_checkpoint
+
     folder = plan.folder(optuna_trial_id)
     why = ""
     if repeats > 1:
@@ -391,6 +409,8 @@ def _trial_device(ctx: TrialContext, config: RunConfig) -> str:
 def _device_name(spec: str) -> str:
     """The device a spec like 'auto' lands on; an unavailable one is left for the trainer to
     report as the trial's failure."""
+    from tunestudio.engine.devices import DeviceError, resolve_device
+
     try:
         return resolve_device(spec)
     except DeviceError:
