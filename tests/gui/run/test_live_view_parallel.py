@@ -98,6 +98,7 @@ def test_two_workers_draw_both_running_trials_live_each_labelled(
         names = sorted(_running(live.all_curves()))
         assert [n.split(" ")[1] for n in names] == ["#0", "#1"]
         assert all("lr=" in n for n in names)
+        assert live.status.text() == "Trials #0–#1 training"  # the header names both
         (tmp_path / "go").write_text("")
     window.workspace.show_page("Trials")
     qtbot.waitUntil(lambda: table_states(window) == ["complete", "complete"], timeout=20_000)

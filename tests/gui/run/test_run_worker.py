@@ -51,6 +51,7 @@ def test_steps_from_another_thread_arrive_batched(qtbot: QtBot, tmp_path: Any) -
     thread.join()
     elapsed = time.monotonic() - started
     qtbot.waitUntil(lambda: bool(order) and order[-1] == "end", timeout=5000)
+    hooks.close()  # type: ignore[attr-defined]
     steps = [ev.step for batch in received for _, ev in batch.steps]
     assert steps == list(range(1, n + 1))  # none lost, in order
     assert sum(len(b.evaluations) for b in received) == 4
@@ -93,4 +94,21 @@ def test_a_trials_end_from_the_bookkeeping_thread_follows_the_batch_the_trainer_
     hooks.on_step(7, StepEvent(36, 0, 0.5, 1e-3, 1.0, 1e4, 1.0))
     other.join()
     qtbot.waitUntil(lambda: "end" in order, timeout=5000)
+    hooks.close()  # type: ignore[attr-defined]
     assert order == ["batch 36", "end"]
+
+
+def test_a_lone_evaluation_goes_out_without_waiting_for_the_next_event(
+        qtbot: QtBot, tmp_path: Any) -> None:
+    """A program prints an evaluation right after another, then computes for a minute: the
+    second must reach the window now, not with the program's next line."""
+    request = RunRequest(project=fast_project(), experiment="three", base_dir=tmp_path)
+    worker = RunWorker(request, threading.Event(), threading.Event())
+    hooks = make_signal_hooks(worker, interval_s=0.2)
+    received: list[Any] = []
+    worker.batch.connect(lambda b: received.extend(e.step for _, e in b.evaluations))
+    hooks.on_trial_start(TrialStarted(7, 0, {}, 0, "cpu", 1, 1))
+    for step in (1, 2):  # the second inside the interval: buffered
+        hooks.on_evaluate(7, EvalEvent(step, step, 0.1, 0.5, 0.4, {"val_acc": 0.9}))
+    qtbot.waitUntil(lambda: received == [1, 2], timeout=5000)
+    hooks.close()  # type: ignore[attr-defined]

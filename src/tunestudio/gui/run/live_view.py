@@ -401,14 +401,18 @@ class LiveView(QWidget):
                 held = self.panel.trial_curves(f"{label} (running)", self._next_color())
                 held.set_shown(self._run_is_shown())
                 self._others[tid] = held
+                self.header.started(tid, row.number)
             held.load(curves, metric)
             if tid not in read.running:
                 del self._others[tid]
                 self._ended.add(tid)
                 self._keep_finished(tid, held)
+                self.header.finished(tid, row.number, row.state, row.objective)
         seen = {row.id for row, _ in read.series}
         for tid in [t for t in self._others if t not in seen]:  # deleted meanwhile
             self._others.pop(tid).remove()
+        if read.series:
+            self.status.setText(self.header.text())
         self._update_empty()
 
     # -- compared trials -----------------------------------------------------------------------

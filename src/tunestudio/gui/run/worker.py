@@ -2,7 +2,9 @@
 `SignalHooks` turns them into Qt signals, batching the per-step and per-evaluation events in a
 lock-protected buffer that is flushed at most ~30 times a second, so the GUI thread stays
 responsive whatever the step rate. Trial starts and ends are rare and go out at once (after a
-flush, so the order of events is kept).
+flush, so the order of events is kept). A flusher thread sends what waits in the buffer: a
+program that prints an evaluation and then computes for a minute shows it at once, not with
+its next line.
 
 Stop and pause are `threading.Event`s the runner checks every step: the worker's own event loop
 is busy running the search, so a queued stop slot would never run."""
@@ -59,7 +61,7 @@ class EventBuffer:
     def __init__(self, interval_s: float = FLUSH_INTERVAL_S) -> None:
         self._lock = threading.Lock()
         self._batch = RunBatch()
-        self._interval = interval_s
+        self.interval_s = interval_s
         self._last_flush = 0.0
 
     def add(self, kind: str, trial_id: int, event: Any) -> None:
@@ -67,7 +69,7 @@ class EventBuffer:
             getattr(self._batch, kind).append((trial_id, event))
 
     def due(self) -> bool:
-        return time.monotonic() - self._last_flush >= self._interval
+        return time.monotonic() - self._last_flush >= self.interval_s
 
     def take(self) -> RunBatch | None:
         with self._lock:
@@ -103,14 +105,18 @@ class RunWorker(QObject):
             from tunestudio.search import ExperimentRunner, RunOptions
 
             req = self.request
-            runner = ExperimentRunner(
-                req.project, req.experiment, base_dir=req.base_dir,
-                options=RunOptions(trials=req.trials, device=req.device,
-                                   run_programs=req.run_programs, workers=req.workers),
-                hooks=[make_signal_hooks(self)], stop_event=self.stop_event,
-                pause_event=self.pause_event, project_path=req.project_path,
-            )
-            summary = runner.run()
+            hooks = make_signal_hooks(self)
+            try:
+                runner = ExperimentRunner(
+                    req.project, req.experiment, base_dir=req.base_dir,
+                    options=RunOptions(trials=req.trials, device=req.device,
+                                       run_programs=req.run_programs, workers=req.workers),
+                    hooks=[hooks], stop_event=self.stop_event,
+                    pause_event=self.pause_event, project_path=req.project_path,
+                )
+                summary = runner.run()
+            finally:
+                hooks.close()  # type: ignore[attr-defined]
         except Exception as exc:  # a failed run is reported, never lost in the thread
             from tunestudio.search.preflight import PreflightError
 
@@ -143,6 +149,20 @@ class SignalHooksMixin:
         # could be queued after the trial_finished the bookkeeping emitted meanwhile, and the
         # live view would drop the trial's last points.
         self._emitting = threading.RLock()
+        self._closed = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_while_open, daemon=True,
+                                         name="tunestudio-run-flush")
+        self._flusher.start()
+
+    def _flush_while_open(self) -> None:
+        while not self._closed.wait(max(self.buffer.interval_s, 0.01)):
+            self._flush()
+
+    def close(self) -> None:
+        """Stops the flusher thread and sends what is left (the run's end)."""
+        self._closed.set()
+        self._flusher.join()
+        self._flush()
 
     def _flush(self) -> None:
         with self._emitting:
