@@ -138,3 +138,24 @@ def test_auto_fuses_narrow_members_and_trains_wide_ones_alone(
     assert summary.fusing is not None and "fused groups of up to" in summary.fusing
     assert any("train one at a time" in line for line in said.lines)
 
+
+
+def test_auto_that_trains_one_at_a_time_draws_the_points_of_fuse_off(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its sampler is --fuse off's: no constant liar for groups it does not train."""
+    loses = StepCost(fixed=0.0, alone_per_unit=1e-9, per_member=1e-3, group_per_unit=1e-8)
+    monkeypatch.setattr(groups, "_costs", {})
+    monkeypatch.setattr(fuse_cost, "probe_cost", lambda *a, **k: loses)
+    lr = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
+    drawn = []
+    for fuse in ("auto", "off"):
+        proj = tiny_project({"strategy": "tpe", "sampler_seed": 3, "dimensions": [lr],
+                             "budget": Budget(trials=8)}, epochs=2, fraction=0.2)
+        ExperimentRunner(proj, proj.experiments[0].name,
+                         options=RunOptions(device="cpu", fuse=fuse)).run()
+        store = open_store(proj)
+        try:
+            drawn.append([r.params for r in sorted(store.trials(), key=lambda r: r.number)])
+        finally:
+            store.close()
+    assert drawn[0] == drawn[1]

@@ -150,6 +150,7 @@ class ExperimentRunner:
             self.fuse = fuse_policy(self.experiment.search, self.options.fuse)
         self._fusing = self.fuse is not None and self.fuse.enabled and fit is train_with_engine
         self._fusing_line: str | None = None  # what --fuse auto chose, once it chose
+        self._alone_sampler: Callable[[], ExcludingSampler] | None = None  # once it is open
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -191,12 +192,20 @@ class ExperimentRunner:
             expected_result=exp.expected_result, conclusion=exp.conclusion,
             search_json=search.model_dump_json(),
         )
-        # Excluded trials (marked in our store, by any process) are kept from what it learns.
-        study.sampler = ExcludingSampler(build_sampler(
-            search, n_obj, run_seed(search, told, None if self.queue else worker_tag()),
-            # trials asked before others are told: fused groups, or parallel processes
-            batches=self._fusing or self.options.workers > 1 or not self.queue),
-            lambda: store.excluded_optuna_ids(experiment_id))
+        seed = run_seed(search, told, None if self.queue else worker_tag())
+
+        def sampler(fusing: bool) -> ExcludingSampler:
+            # Excluded trials (marked in our store, by any process) are kept from what it
+            # learns; trials asked before others are told (fused groups, parallel processes)
+            # make TPE lie about the running ones
+            return ExcludingSampler(build_sampler(
+                search, n_obj, seed,
+                batches=fusing or self.options.workers > 1 or not self.queue),
+                lambda: store.excluded_optuna_ids(experiment_id))
+
+        study.sampler = sampler(self._fusing)
+        # --fuse auto that trains one at a time after all samples as --fuse off does
+        self._alone_sampler = lambda: sampler(False)
         return storage, study, experiment_id
 
     def _run(self, store: Store) -> RunSummary:
@@ -412,6 +421,8 @@ class ExperimentRunner:
         if choice.line is not None:
             self.hooks.on_message(choice.line)
         if choice.size <= 1:
+            assert self._alone_sampler is not None
+            ctx.study.sampler = self._alone_sampler()
             return None, 1
         return GroupTraining(ctx, books, tally, self.hooks.on_message, choice.auto), \
             choice.size
