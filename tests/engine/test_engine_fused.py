@@ -14,6 +14,7 @@ from engine_helpers import Recorder, tiny
 from tunestudio.config import RunConfig
 from tunestudio.engine import EvalEvent, StepEvent, Trainer, TrainerHooks
 from tunestudio.engine.fused import FusedTrainer, FusionError, GroupOutOfMemoryError, fuse_signature
+from tunestudio.engine.loop import STEP_FIXED_WORK
 
 STEPS = 100
 REL = 1e-4
@@ -530,8 +531,10 @@ def test_a_narrow_trial_left_alone_in_a_wider_stack_trains_as_alone() -> None:
 
 def test_each_member_is_charged_its_share_of_the_groups_time() -> None:
     """Case 37: every member of a group was charged the whole group's wall time, the same for
-    every width and several times what it costs. Now each gets a share by its parameters,
-    the shares add up to the group's training time, and they rank the members by cost."""
+    every width and several times what it costs. Now each gets a share by what its step
+    costs alone (a fixed part beside its parameters x batch size), the shares add up to the
+    group's training time, and they rank the members by cost. By parameters alone the widths
+    8..512 spread 56x, where alone they take about 4x."""
     import time
 
     widths = [8, 32, 128, 512]
@@ -544,10 +547,22 @@ def test_each_member_is_charged_its_share_of_the_groups_time() -> None:
     assert durations == sorted(durations) and len(set(durations)) == len(durations)
     assert sum(durations) <= wall
     assert sum(durations) >= 0.5 * wall  # the group's time, shared out, not lost
-    params = [rec.starts[0].n_parameters for rec in recs]
-    for d, p in zip(durations, params, strict=True):
-        # by parameters, up to the moments between one member ending and the next
-        assert d / sum(durations) == pytest.approx(p / sum(params), rel=0.05)
+    batch = configs[0].training.batch_size
+    weights = [STEP_FIXED_WORK + rec.starts[0].n_parameters * batch for rec in recs]
+    for d, w in zip(durations, weights, strict=True):
+        # by cost alone, up to the moments between one member ending and the next
+        assert d / sum(durations) == pytest.approx(w / sum(weights), rel=0.05)
+    assert durations[-1] / durations[0] < 10  # not the 56x of parameters alone
+
+
+def test_measured_costs_alone_share_the_groups_time_when_given() -> None:
+    """The search's cost model (--fuse auto) gives what each member's step costs alone."""
+    configs = [tiny({"model.width": w, "training.epochs": 1}) for w in (8, 32, 128)]
+    recs = [Recorder() for _ in configs]
+    FusedTrainer(configs, hooks=[[r] for r in recs], device="cpu",
+                 time_weights=[1.0, 3.0, 2.0]).fit()
+    durations = [rec.results[0].duration_s for rec in recs]
+    assert [d / durations[0] for d in durations] == pytest.approx([1.0, 3.0, 2.0], rel=0.05)
 
 
 def test_a_member_that_stops_early_is_charged_only_while_it_trained() -> None:

@@ -67,6 +67,14 @@ class _Live:
     changes: np.ndarray
 
 
+# A lone step's cost that does not grow with the model, in parameters x samples of the work
+# that does: 16 digits MLPs of widths 8..512 trained alone on a 2-core CPU took 0.39 s + 4.6 us
+# per parameter (3 epochs, batch 64: 5.4e6 parameter-samples); search/fuse_cost.py's probe
+# measured 7e6-1e7 under load. A fused member's time share weighs it beside its own work where
+# the search gives no measured weights (benchmarks/fused_times.py).
+STEP_FIXED_WORK = 5e6
+
+
 @dataclass(eq=False)
 class _Slot:
     """One trial of the loop: its Trial and its row in the kernel."""
@@ -93,7 +101,8 @@ class TrialLoop:
                  stop_event: threading.Event | None = None,
                  pause_event: threading.Event | None = None,
                  resume: Mapping[str, Any] | None = None,
-                 passthrough: tuple[type[Exception], ...] = ()):
+                 passthrough: tuple[type[Exception], ...] = (),
+                 time_weights: Sequence[float] | None = None):
         if resume is not None and len(members) != 1:
             raise ValueError("only a lone trial resumes from a checkpoint")
         self.members = list(members)
@@ -102,6 +111,8 @@ class TrialLoop:
         self.pause_event = pause_event
         self.resume = resume
         self.passthrough = passthrough
+        # what each member's step would cost alone, in any unit (see _share_time)
+        self.time_weights = list(time_weights) if time_weights is not None else None
         self.kernel: StepKernel | None = None
         self.step = 0
         self._paused_s = 0.0
@@ -191,7 +202,9 @@ class TrialLoop:
             member = slot.trial
             assert member.model is not None
             member.step_flusher = self._recorder.flush
-            self._time_weight[slot.index] = float(max(count_parameters(member.model), 1))
+            self._time_weight[slot.index] = self.time_weights[slot.index] \
+                if self.time_weights is not None else STEP_FIXED_WORK + \
+                count_parameters(member.model) * member.config.training.batch_size
             member.time_source = functools.partial(self._time_of, slot.index)
             member.start_fit(data.n_train, data.n_val, epochs * spe, self._training_started)
         start_epoch = 0
@@ -369,12 +382,16 @@ class TrialLoop:
 
     def _share_time(self) -> None:
         """Share the loop's time since the last call among the members still training, in
-        proportion to their parameters (a step's cost: the hand-fused MLP computes each width
-        unpadded, so a member costs what its own layers cost; vmap members of one signature
-        weigh alike). A member's `duration_s` is the sum of its shares: its fair share of the
-        group's wall time, which ranks the members as their times alone do, where charging
-        each the whole group's time made them all equal and several times too long (case
-        37). Set-up before the first step is shared the same way; a lone trial's is its
+        proportion to what a step of each would cost alone: `time_weights` when given (the
+        search's measured cost model), else a fixed part per member, STEP_FIXED_WORK, beside
+        its own work, parameters x batch size (the hand-fused MLP computes each width unpadded,
+        so a member costs what its own layers cost; vmap members of one signature weigh alike).
+        By parameters alone, a group of widths 8 to 512 spread its time 441x where alone they
+        take 4-5x: a lone step's fixed cost (Python, launches, the optimiser's loop) weighs as
+        much as a narrow member's work. A member's `duration_s` is the sum of its shares: its
+        fair share of the group's wall time, which ranks the members as their times alone do,
+        where charging each the whole group's time made them all equal and several times too
+        long (case 37). Set-up before the first step is shared the same way; a lone trial's is its
         whole time."""
         now = self._elapsed(self._started)
         running = [s.index for s in self._slots if s.result is None]

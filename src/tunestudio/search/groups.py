@@ -32,7 +32,13 @@ from typing import Literal
 
 import optuna
 
-from tunestudio.config import InvalidConfigError, MLPModel, SearchDefinition, merge_values
+from tunestudio.config import (
+    InvalidConfigError,
+    MLPModel,
+    RunConfig,
+    SearchDefinition,
+    merge_values,
+)
 from tunestudio.engine import FitResult, TrainerHooks, Trial
 from tunestudio.engine.data import Splits
 from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
@@ -347,12 +353,13 @@ class GroupTraining:
         configs = [r.prepared.config for r in runs]
         config0 = configs[0]
         assert config0 is not None
+        members = [c for c in configs if c is not None]
         trainer = FusedTrainer(
-            [c for c in configs if c is not None],
-            hooks=[self._hooks(run) for run in runs],
+            members, hooks=[self._hooks(run) for run in runs],
             base_dir=ctx.base_dir, device=_device_name(ctx.device or config0.training.device),
             stop_event=ctx.stop_event, pause_event=ctx.pause_event,
-            datasets=ctx.data.get(config0.data, ctx.base_dir))
+            datasets=ctx.data.get(config0.data, ctx.base_dir),
+            time_weights=self._time_weights(members))
         try:
             trainer.fit()
         except FusionError as exc:
@@ -367,6 +374,15 @@ class GroupTraining:
             half = len(pending) // 2
             self.train_group(pending[:half], split=True)
             self.train_group(pending[half:], split=True)
+
+    def _time_weights(self, configs: list[RunConfig]) -> list[float] | None:
+        """What each member's step costs alone by `--fuse auto`'s measured model, which shares
+        the group's time out among them (None: the trainer's own estimate)."""
+        if self.auto is None:
+            return None
+        from tunestudio.search.fuse_cost import member_of
+
+        return [self.auto.cost.alone(member_of(c, self.auto.data).work) for c in configs]
 
     def _hooks(self, run: Training) -> list[TrainerHooks]:
         """A member's hooks: the lone trial's, its checkpoints (as `trial_run` keeps them), and

@@ -32,7 +32,9 @@ class FusedTrainer:
     """Trains `configs` (same `fuse_signature`) as one model on one device; `fit()` returns one
     FitResult per config, in order. `seeds[k]` overrides trial k's seed (a search's repeats),
     `hooks[k]` are trial k's observers; the other arguments are `Trainer`'s, shared by the group.
-    `kernel` picks how a step is computed: "mlp" (the built-in MLP's stacked batched-matmul
+    `time_weights[k]`: what a step of trial k costs alone (any unit), which shares the group's
+    time out among the members (default: see `TrialLoop._share_time`). `kernel` picks how a
+    step is computed: "mlp" (the built-in MLP's stacked batched-matmul
     pass, hand-written where it can be), "vmap" (`torch.func` over any model) or "auto" (the
     MLP pass where it applies, else vmap); "mlp" for another model raises FusionError.
 
@@ -48,7 +50,8 @@ class FusedTrainer:
                  seeds: Sequence[int] | None = None, stop_event: threading.Event | None = None,
                  pause_event: threading.Event | None = None, step_events: bool = True,
                  datasets: Splits | None = None,
-                 kernel: Literal["auto", "mlp", "vmap"] = "auto"):
+                 kernel: Literal["auto", "mlp", "vmap"] = "auto",
+                 time_weights: Sequence[float] | None = None):
         if not configs:
             raise ValueError("a fused group needs at least one config")
         if len({fuse_signature(c) for c in configs}) > 1:
@@ -71,6 +74,7 @@ class FusedTrainer:
                               step_events=step_events, datasets=datasets)
                         for c, h, s in zip(configs, hooks, seeds, strict=True)]
         self.kernel_choice = kernel
+        self.time_weights = time_weights  # each member's cost alone: shares the group's time
         self.kernel: StackKernel | None = None
         self.route = ""  # "mlp" (hand-fused) or "vmap", once set up
         self._fitted = False
@@ -101,4 +105,5 @@ class FusedTrainer:
             raise RuntimeError("this FusedTrainer has already run fit(); create a new one")
         self._fitted = True
         return TrialLoop(self.members, self.setup, stop_event=self.stop_event,
-                         pause_event=self.pause_event, passthrough=(FusionError,)).run()
+                         pause_event=self.pause_event, passthrough=(FusionError,),
+                         time_weights=self.time_weights).run()
