@@ -73,3 +73,17 @@ def test_a_member_ending_while_its_group_trains_says_the_rest_still_train(qtbot:
     controller.trials = ()  # the last member ends: nothing else trains
     controller.trial_finished.emit(SimpleNamespace(number=7, state="pruned", objective=None))
     assert line.text() == "Trial 7 pruned"
+
+
+def test_the_finished_run_says_what_fuse_auto_chose(qtbot: QtBot) -> None:
+    controller = _Controller(running=0, done=4)
+    line = RunStatusLine(controller)  # type: ignore[arg-type]
+    qtbot.addWidget(line)
+    chose = ("fuse auto: one trial at a time (fused groups of 16 would take an estimated 1.31x "
+             "its training time, pruning included: they pay only under 0.85x)")
+    summary = SimpleNamespace(experiment="bayes", counts={"complete": 4}, stopped=False,
+                              halted=False, best_objective=0.97, fusing=chose)
+    controller.refusal = None  # type: ignore[attr-defined]
+    controller.run_finished.emit(summary)
+    assert line.text().startswith("bayes finished: 4 complete; best objective 0.97 · fuse auto")
+    assert line.toolTip() == chose

@@ -177,7 +177,11 @@ class RunStatusLine(ElidedLabel):
         if summary is not None:
             best = "" if summary.best_objective is None else \
                 f"; best objective {short(summary.best_objective)}"
-            self.setText(f"{summary.experiment} {summary_counts(summary)}{best}")
+            # what --fuse auto chose (fused groups or one at a time) and its estimate
+            fusing = getattr(summary, "fusing", None)
+            self.setText(f"{summary.experiment} {summary_counts(summary)}{best}"
+                         + (f" · {fusing}" if fusing else ""))
+            self.setToolTip(fusing or "")
 
 
 class ExperimentLabel(QLabel):
