@@ -83,3 +83,19 @@ def test_the_ensemble_module_predicts_the_weighted_average() -> None:
     with torch.inference_mode():
         mean = (regression.members[0](x) + regression.members[1](x)) / 2
         assert torch.allclose(regression(x), mean, atol=1e-7)
+
+
+def test_greedy_selection_keeps_its_best_round_not_its_last() -> None:
+    # a random library (seeded) where rounds after the best one make the ensemble worse
+    gen = torch.Generator().manual_seed(1)
+    lib = torch.softmax(2 * torch.randn(6, 20, 3, generator=gen), dim=2)
+    y = torch.randint(0, 3, (20,), generator=gen)
+
+    def key(counts: torch.Tensor) -> tuple[float, float]:
+        got = prediction_metrics("classification", average(lib, counts), y)
+        return got["val_accuracy"], -got["val_loss"]
+
+    rounds = [greedy_selection(lib, y, "classification", "val_accuracy", "maximize", r)
+              for r in range(1, 11)]
+    assert int(rounds[-1].sum()) == 6  # round 6 of 10 was the best
+    assert all(key(rounds[-1]) >= key(r) for r in rounds)

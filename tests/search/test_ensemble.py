@@ -140,7 +140,7 @@ def test_excluded_trials_and_trials_without_a_checkpoint_are_left_out(
         moved.rename(file)
     assert [m.number for m in ens.members] == [ranked[0].number, ranked[2].number]
     assert "no usable checkpoint" in ens.skipped[second.number]
-    assert f"skipped #{second.number}: no usable checkpoint" in ens.summary()
+    assert f"skipped (no usable checkpoint): #{second.number}\n" in ens.summary() + "\n"
 
 
 def test_the_api_gives_the_ensemble(searched: tuple[Project, Path, Path],

@@ -129,12 +129,20 @@ class Ensemble:
         lines.append(f"the ensemble {verdict} the best single trial #{best.number} on "
                      f"{self.metric}: {self.metrics[self.metric]:.6g} vs "
                      f"{best.metrics[self.metric]:.6g} (gain {self.gain:+.6g})")
-        for number, why in sorted(self.skipped.items()):
-            lines.append(f"skipped #{number}: {why}")
+        for why, numbers in self.skipped_by_reason().items():
+            lines.append(f"skipped ({why}): {', '.join(f'#{n}' for n in numbers)}")
         if self.test_metrics is not None:
             lines.append("test split (evaluated once, for this ensemble): " + ", ".join(
                 f"{k} {v:.6g}" for k, v in sorted(self.test_metrics.items())))
         return "\n".join(lines)
+
+    def skipped_by_reason(self) -> dict[str, list[int]]:
+        """The skipped trials' numbers under the short form of their reason (the detail in
+        `skipped` left out): one line each in the summary however many trials share it."""
+        grouped: dict[str, list[int]] = {}
+        for number, why in sorted(self.skipped.items()):
+            grouped.setdefault(why.split(" (", 1)[0], []).append(number)
+        return grouped
 
     def as_dict(self) -> dict[str, Any]:
         """The result as JSON-ready data (the CLI's `--json`)."""

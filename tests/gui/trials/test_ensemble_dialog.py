@@ -73,7 +73,12 @@ def test_the_dialog_builds_shows_and_exports_the_ensemble(
         assert row[accuracy] == f"{member.metrics['val_accuracy']:.4g}"
     verdict = dialog.verdict.text()
     assert f"best single trial #{expected.best_single.number}" in verdict
-    assert f"{expected.gain:+.4g}" in verdict or "ties" in verdict
+    if expected.gain > 0:
+        assert f"(gain {expected.gain:+.4g})" in verdict
+    elif expected.gain < 0:  # says by how much it does not beat it
+        assert "does not beat" in verdict and f"short by {-expected.gain:.4g}." in verdict
+    else:
+        assert "ties" in verdict
     assert "Test split (evaluated once" in verdict and "test_accuracy" in verdict
     assert dialog.export_button.isEnabled()
     out = tmp_path / "ensemble.ts"  # the suffix gives the format

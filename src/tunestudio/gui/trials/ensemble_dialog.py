@@ -151,6 +151,7 @@ class EnsembleDialog(QDialog):
             file=done.files[0], format=done.format, check=check))
 
     def _show(self, ens: Any) -> None:
+        self.status.setToolTip("")
         names = sorted({k for m in ens.members for k in m.metrics} | set(ens.metrics))
         self.table.clear()
         self.table.setColumnCount(2 + len(names))
@@ -198,7 +199,10 @@ class EnsembleDialog(QDialog):
             count=len(ens.members), method=method)
         if ens.skipped:
             status += " " + self.tr("Skipped: {list}").format(list="; ".join(
-                f"#{n}: {why}" for n, why in sorted(ens.skipped.items())))
+                f"{', '.join(f'#{n}' for n in numbers)} ({why})"
+                for why, numbers in ens.skipped_by_reason().items()))
+            self.status.setToolTip("\n".join(f"#{n}: {why}"
+                                             for n, why in sorted(ens.skipped.items())))
         self.status.setText(status)
 
 
