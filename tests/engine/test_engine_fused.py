@@ -27,11 +27,12 @@ def alone(config: RunConfig, base_dir: Path | None = None) -> Recorder:
 
 
 def fused(configs: Sequence[RunConfig], base_dir: Path | None = None,
-          extra: Sequence[Sequence[TrainerHooks]] | None = None
+          extra: Sequence[Sequence[TrainerHooks]] | None = None, kernel: str = "auto"
           ) -> tuple[list[Recorder], FusedTrainer]:
     recs = [Recorder() for _ in configs]
     hooks = [[r, *(extra[i] if extra else [])] for i, r in enumerate(recs)]
-    trainer = FusedTrainer(configs, hooks=hooks, device="cpu", base_dir=base_dir)
+    trainer = FusedTrainer(configs, hooks=hooks, device="cpu", base_dir=base_dir,
+                           kernel=kernel)  # type: ignore[arg-type]
     trainer.fit()
     return recs, trainer
 
@@ -54,8 +55,8 @@ def assert_same_run(group: Recorder, single: Recorder) -> None:
 
 
 def check_group(configs: Sequence[RunConfig], base_dir: Path | None = None,
-                route: str | None = None) -> list[Recorder]:
-    recs, trainer = fused(configs, base_dir)
+                route: str | None = None, kernel: str = "auto") -> list[Recorder]:
+    recs, trainer = fused(configs, base_dir, kernel=kernel)
     if route is not None:
         assert trainer.route == route
     for config, rec in zip(configs, recs, strict=True):
@@ -179,10 +180,12 @@ def test_each_trial_keeps_its_own_label_smoothing(model: dict[str, Any]) -> None
         check_group([config(0.2, **{"model.width": 16}), config(0.2, **{"training.seed": 3})])
 
 
-def test_cnn_matches_lone_runs() -> None:
+@pytest.mark.parametrize(("kernel", "route"), [("auto", "conv"), ("vmap", "vmap")])
+def test_cnn_matches_lone_runs(kernel: str, route: str) -> None:
+    """The built-in CNN through the grouped-convolution pass (the default) and through vmap."""
     cnn = {**LONG, **CNN}
     check_group([tiny(cnn), tiny({**cnn, "training.seed": 3, "optimizer.lr": 0.003})],
-                route="vmap")
+                route=route, kernel=kernel)
 
 
 AUGMENT = {"data.augment.crop_padding": 1, "data.augment.horizontal_flip": True,
@@ -198,7 +201,7 @@ def test_augmented_cnn_members_each_draw_their_own_stream_as_alone() -> None:
     recs = check_group([tiny(cnn), tiny({**cnn, "training.seed": 3, "optimizer.lr": 0.003,
                                          "data.augment.rotation": 25.0,
                                          "data.augment.horizontal_flip": False})],
-                       route="vmap")
+                       route="conv")
     assert len(recs[0].steps) >= STEPS
 
 
@@ -594,3 +597,41 @@ def test_a_shared_batch_order_moves_every_members_generator() -> None:
     single.fit()
     assert torch.equal(trainer.members[1].state.generator.get_state(),
                        single.state.generator.get_state())
+
+
+@pytest.mark.parametrize("normalised", [False, True])
+def test_grouped_convolution_pass_computes_what_vmap_computes(normalised: bool) -> None:
+    """Outputs, gradients and batch-norm statistics of the grouped-convolution pass are vmap's,
+    for per-trial and shared batches, in training and in evaluation, behind an image folder's
+    input normalisation or not."""
+    from torch import nn
+
+    from tunestudio.engine.fused.stacked import GroupedConvStack, VmapStack
+    from tunestudio.engine.input_norm import ImageInput
+
+    def cnn() -> nn.Module:
+        net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4),
+                            nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, padding=1),
+                            nn.Tanh(), nn.Flatten(), nn.Linear(6 * 4 * 4, 8), nn.ReLU(),
+                            nn.Dropout(0.0), nn.Linear(8, 3))
+        return ImageInput(net, [0.4], [0.2]) if normalised else net
+
+    torch.manual_seed(0)
+    models = [cnn() for _ in range(3)]
+    assert GroupedConvStack.applies(models[0])
+    assert not GroupedConvStack.applies(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)))
+    grouped, mapped = GroupedConvStack(models, "cpu"), VmapStack(models, "cpu")
+    x = torch.rand(3, 5, 1, 8, 8) * (255 if normalised else 1)
+    for shared, training in ((False, True), (True, True), (False, False)):
+        batch = x[0] if shared else x
+        outs = [s.forward(batch, shared, training) for s in (grouped, mapped)]
+        assert torch.allclose(outs[0], outs[1], atol=1e-5)
+        if training:
+            for out in outs:
+                out.square().sum().backward()
+            for a, b in zip(grouped.params, mapped.params, strict=True):
+                assert a.grad is not None and b.grad is not None
+                assert torch.allclose(a.grad, b.grad, rtol=1e-4, atol=1e-5)
+                a.grad = b.grad = None
+        for a, b in zip(grouped.buffers, mapped.buffers, strict=True):
+            assert torch.allclose(a.float(), b.float(), atol=1e-6)

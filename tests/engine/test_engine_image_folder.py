@@ -141,7 +141,7 @@ def test_an_augmented_image_folder_group_trains_as_its_members_alone(tmp_path: P
     recs = [Recorder(), Recorder()]
     group = FusedTrainer(configs, hooks=[[r] for r in recs], device="cpu")
     results = group.fit()
-    assert group.route == "vmap"
+    assert group.route == "conv"
     for config, rec, result in zip(configs, recs, results, strict=True):
         lone = Recorder()
         alone = Trainer(config, hooks=[lone]).fit()

@@ -26,7 +26,13 @@ from tunestudio.engine.fused import handgrad
 from tunestudio.engine.fused.metrics import TrialLoss
 from tunestudio.engine.fused.optim import FusedOptimizer
 from tunestudio.engine.fused.signature import hand_fused_mlp
-from tunestudio.engine.fused.stacked import FusionError, StackedMLP, StackedModel, VmapStack
+from tunestudio.engine.fused.stacked import (
+    FusionError,
+    GroupedConvStack,
+    StackedMLP,
+    StackedModel,
+    VmapStack,
+)
 from tunestudio.engine.metrics import EVAL_CHUNK, TrainWindow, trial_metrics
 from tunestudio.engine.models import check_output
 from tunestudio.engine.trial import Trial, all_finite, first_line, is_out_of_memory
@@ -35,7 +41,8 @@ from tunestudio.engine.trial import Trial, all_finite, first_line, is_out_of_mem
 class StackKernel:
     """Steps of `members` (each built with `Trial.build` on `device`, same signature) as one
     stacked model on `data` `(K, B, ...)` batches. `kernel`: "mlp", "vmap" or "auto" (the MLP
-    pass where it applies, else vmap); `route` says which. Raises FusionError when the members
+    pass where it applies, the grouped-convolution pass for a plain CNN, else vmap); `route`
+    says which ("mlp", "conv" or "vmap"). Raises FusionError when the members
     cannot fuse (float16 mixed precision; "mlp" for another model; vmap refusing the model),
     found by a dry step (forward, backward, evaluation; weights restored) that also shows
     whether the group fits in memory."""
@@ -72,6 +79,9 @@ class StackKernel:
             dropouts = [getattr(m.config.model, "dropout", 0.0) for m in by_row]
             self.stack = StackedMLP(models, dropouts, device,  # type: ignore[arg-type]
                                     batch_size=cfg.training.batch_size)
+        elif kernel == "auto" and GroupedConvStack.applies(models[0]):  # type: ignore[arg-type]
+            self.route = "conv"
+            self.stack = GroupedConvStack(models, device)  # type: ignore[arg-type]
         else:
             self.route = "vmap"
             self.stack = VmapStack(models, device)  # type: ignore[arg-type]
@@ -120,7 +130,7 @@ class StackKernel:
         try:
             with self._autocast() if self._autocast else contextlib.nullcontext():
                 out = self.stack.forward(x, True, training=True)
-                if self.route == "vmap":  # per-trial batches take vmap's other route
+                if self.route != "mlp":  # per-trial batches take another route
                     self.stack.forward(x.expand(len(self.rows), *x.shape), False,
                                        training=True)
             check_output(out[0], n, data.n_outputs, cfg.task)

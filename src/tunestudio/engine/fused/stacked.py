@@ -1,6 +1,6 @@
 """K models as one: weights stacked on a leading trial axis.
 
-Two routes, one interface (`StackedModel`):
+Three routes, one interface (`StackedModel`):
 - `StackedMLP`, the built-in MLP by hand: each layer is one batched matrix product
   (`torch.baddbmm`), hidden widths padded to the widest trial. Weights are `(K, out, in)`, as
   `nn.Linear` keeps them, and activations flow transposed, `(K, features, B)`: then every
@@ -14,6 +14,8 @@ Two routes, one interface (`StackedModel`):
 - `VmapStack`, any `nn.Module` (the CNN, a user's model file): parameters and buffers stacked
   as `torch.func.stack_module_state` does, `functional_call` runs the module with one trial's
   slice, and `vmap` maps it over the trial axis (the model-ensembling recipe of torch.func).
+- `GroupedConvStack`, a plain CNN (the built-in one) by hand on VmapStack's stacked weights:
+  each trial's channels side by side, every convolution one grouped convolution.
 
 Both take inputs `(K, B, ...)` (or `(B, ...)` shared by every trial) and return `(K, B, n_out)`.
 Stacking follows HFTA (Wang et al., "Horizontally Fused Training Array", MLSys 2021)."""
@@ -29,6 +31,7 @@ from torch.func import functional_call, vmap
 from torch.nn import functional
 
 from tunestudio.engine.fused import handgrad
+from tunestudio.engine.input_norm import ImageInput
 from tunestudio.errors import TuneStudioError
 
 
@@ -254,3 +257,99 @@ class VmapStack(StackedModel):
 
     def state(self) -> list[torch.Tensor]:
         return self.buffers
+
+
+_ELEMENTWISE = (nn.ReLU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU, nn.ELU,
+                nn.Identity)
+
+
+class GroupedConvStack(VmapStack):
+    """A plain convolutional stack (`nn.Sequential` of Conv2d, BatchNorm2d, element-wise
+    activations, MaxPool2d/AvgPool2d, Flatten, Linear, Dropout; behind the data's input
+    normalisation or not: the built-in CNN) by hand, weights stacked as `VmapStack` keeps them.
+    Images flow as `(B, K*C, H, W)`, each trial's channels side by side: a convolution is one
+    grouped convolution (groups = K), batch norm, pooling and activations are the plain ones
+    over K*C channels (batch norm's statistics are per channel, so each trial's own), and after
+    Flatten the features are `(K, B, F)` for batched products. vmap computes the same, but
+    moves the trial axis between the batch and the channels at every layer (a copy each time)
+    and takes batch norm's and the convolution's slow paths for such strided tensors."""
+
+    @staticmethod
+    def applies(model: nn.Module) -> bool:
+        """Whether `model` is such a stack (with at least one convolution)."""
+        net = model.net if isinstance(model, ImageInput) else model
+        if not isinstance(net, nn.Sequential):
+            return False
+        layers = list(net)
+        flat = [i for i, m in enumerate(layers) if isinstance(m, nn.Flatten)]
+        if len(flat) != 1 or not any(isinstance(m, nn.Conv2d) for m in layers):
+            return False
+        image = (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.AvgPool2d, *_ELEMENTWISE)
+        features = (nn.Linear, nn.Dropout, *_ELEMENTWISE)
+        for i, m in enumerate(layers):
+            if not isinstance(m, image if i < flat[0] else features) and i != flat[0]:
+                return False
+            if isinstance(m, nn.Conv2d) and (m.padding_mode != "zeros" or m.groups != 1):
+                return False
+            if isinstance(m, nn.BatchNorm2d) and not (m.affine and m.track_running_stats):
+                return False
+        flatten = layers[flat[0]]
+        return flat[0] > 0 and isinstance(flatten, nn.Flatten) and flatten.start_dim == 1
+
+    def __init__(self, models: Sequence[nn.Module], device: str):
+        super().__init__(models, device)
+        self._index = {name: i for i, name in enumerate(self._names)}
+        self._buffer_index = {name: i for i, name in enumerate(self._buffer_names)}
+        wrapped = isinstance(self._base, ImageInput)
+        self._prefix = "net." if wrapped else ""
+        net = self._base.net if isinstance(self._base, ImageInput) else self._base
+        assert isinstance(net, nn.Sequential)
+        self._net = net
+
+    def _p(self, name: str) -> torch.Tensor:
+        return self.params[self._index[name]]
+
+    def _b(self, name: str) -> torch.Tensor:
+        return self.buffers[self._buffer_index[name]]
+
+    def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
+        k = self.params[0].shape[0]
+        x = x.expand(k, *x.shape) if shared else x
+        if not x.is_floating_point():
+            x = x.float()
+        if self._prefix:  # the data's input normalisation, each trial's own, as ImageInput
+            mean, std = self._b("mean"), self._b("std")  # (K, 1, C, 1, 1)
+            x = torch.addcmul(-mean / std, x, 1.0 / (255.0 * std))
+        b = x.shape[1]
+        h = x.transpose(0, 1).reshape(b, -1, *x.shape[3:])  # (B, K*C, H, W)
+        for i, m in enumerate(self._net):
+            name = f"{self._prefix}{i}."
+            if isinstance(m, nn.Conv2d):
+                w = self._p(name + "weight")
+                bias = self._p(name + "bias").reshape(-1) if m.bias is not None else None
+                h = functional.conv2d(h, w.reshape(-1, *w.shape[2:]), bias, m.stride,
+                                      m.padding, m.dilation, k)
+            elif isinstance(m, nn.BatchNorm2d):
+                if training:
+                    self._b(name + "num_batches_tracked").add_(1)
+                momentum = m.momentum
+                if momentum is None:  # a cumulative average, as BatchNorm2d takes it then
+                    momentum = 1.0 / float(self._b(name + "num_batches_tracked")[0])
+                h = functional.batch_norm(
+                    h, self._b(name + "running_mean").view(-1),
+                    self._b(name + "running_var").view(-1),
+                    self._p(name + "weight").reshape(-1), self._p(name + "bias").reshape(-1),
+                    training, momentum, m.eps)
+            elif isinstance(m, nn.Flatten):
+                h = h.reshape(b, k, -1).transpose(0, 1)  # (K, B, F)
+            elif isinstance(m, nn.Linear):
+                w = self._p(name + "weight")  # (K, out, in)
+                if m.bias is not None:
+                    h = torch.baddbmm(self._p(name + "bias").unsqueeze(1), h, w.transpose(1, 2))
+                else:
+                    h = torch.bmm(h, w.transpose(1, 2))
+            elif isinstance(m, nn.Dropout):
+                h = functional.dropout(h, m.p, training)
+            else:  # pooling and element-wise activations, per channel or per value
+                h = m(h)
+        return h

@@ -76,7 +76,7 @@ class FusedTrainer:
         self.kernel_choice = kernel
         self.time_weights = time_weights  # each member's cost alone: shares the group's time
         self.kernel: StackKernel | None = None
-        self.route = ""  # "mlp" (hand-fused) or "vmap", once set up
+        self.route = ""  # "mlp" (hand-fused), "conv" (grouped convolutions) or "vmap", once set up
         self._fitted = False
 
     def setup(self) -> StackKernel:
