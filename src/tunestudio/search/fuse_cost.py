@@ -276,7 +276,7 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     alone = []
     for config, member in ((lo, hi) if lo[1].work < hi[1].work else (lo,)):
         seconds, _ = time_group([config], data, base_dir=folder, device=device,
-                                steps=PROBE_STEPS)
+                                steps=PROBE_STEPS, mean=True)
         alone.append((member.work, seconds))
     batch = lo[0].training.batch_size
     n = max(2, min(k, PROBE_GROUP))
@@ -288,6 +288,6 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     for part in (same[:half], same[half:] or same[:half]):
         members = [part[i % len(part)] for i in range(n)]
         seconds, _ = time_group(members, data, base_dir=folder, device=device,
-                                steps=PROBE_STEPS)
+                                steps=PROBE_STEPS, mean=True)
         groups.append(([member_of(c, data, cache).work for c in members], seconds))
     return fit_cost(alone, groups)

@@ -77,11 +77,14 @@ def _time_steps(config: RunConfig, k: int, data: object, base_dir: Path | None, 
 
 
 def time_group(configs: list[RunConfig], data: object, *, base_dir: Path | None = None,
-               device: str = "cpu", steps: int = PROBE_STEPS) -> tuple[float, int]:
+               device: str = "cpu", steps: int = PROBE_STEPS, mean: bool = False
+               ) -> tuple[float, int]:
     """Median seconds per optimisation step of `configs` (one shape signature; one config: a
-    group of one) fused, over `steps` timed steps after two warm-up steps, and the device bytes
-    per trial (0 off CUDA). Raises what building the group raises (FusionError, out of
-    memory)."""
+    group of one) fused, over `steps` timed steps after two warm-up steps (`mean`: their mean,
+    which charges a busy machine's waits to small and large steps alike, as a run's wall time
+    does; the median leaves out the waits that a short step escapes and a long one cannot),
+    and the device bytes per trial (0 off CUDA). Raises what building the group raises
+    (FusionError, out of memory)."""
     from tunestudio.engine.data import Splits
 
     assert isinstance(data, Splits)
@@ -108,7 +111,8 @@ def time_group(configs: list[RunConfig], data: object, *, base_dir: Path | None 
         if cuda:
             torch.cuda.synchronize(device)
         times.append(time.perf_counter() - began)
-    seconds = statistics.median(times)  # the machine may be busy: the typical step
+    # the machine may be busy: the typical step, or (`mean`) the steps' share of the machine
+    seconds = statistics.fmean(times) if mean else statistics.median(times)
     per_trial = 0
     if cuda:
         per_trial = max(1, (torch.cuda.max_memory_allocated(device) - before) // k)
