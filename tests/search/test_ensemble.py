@@ -19,7 +19,7 @@ from tunestudio.engine import Splits
 from tunestudio.engine import model_export as engine_export
 from tunestudio.errors import TuneStudioError
 from tunestudio.search import ExperimentRunner, open_store
-from tunestudio.search.ensemble import build_ensemble
+from tunestudio.search.ensemble import _raw_split, build_ensemble
 from tunestudio.search.stored_model import load_stored_model
 from tunestudio.store import TrialRow
 
@@ -101,8 +101,6 @@ def test_onnx_export_predicts_as_the_average(project: Project, tmp_path: Path) -
     assert [m["number"] for m in meta["members"]] == [m.number for m in ens.members]
     assert meta["input"]["shape"] == ["batch", 1, 8, 8]
     # raw inputs (the data source's own units) in, the ensemble's probabilities out
-    from tunestudio.search.ensemble import _raw_split
-
     assert ens._splits is not None
     x, y = _raw_split(ens._splits, "val")
     session = onnxruntime.InferenceSession(str(out), providers=["CPUExecutionProvider"])
@@ -153,3 +151,38 @@ def test_the_api_gives_the_ensemble(searched: tuple[Project, Path, Path],
     assert ens.metrics["val_accuracy"] == build_ensemble(project, 3).metrics["val_accuracy"]
     with pytest.raises(TuneStudioError, match="at least 1 member"):
         exp.ensemble(0)
+
+
+def test_a_regression_ensemble_averages_values_in_the_target_units(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunestudio.config import Budget, PrunerConfig, from_template
+
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(tmp_path / "data"))
+    project = from_template("regression")
+    base, exp = project.baseline, project.experiments[0]
+    project = Project.model_validate(project.model_copy(update={
+        "baseline": base.model_copy(update={
+            "training": base.training.model_copy(update={"epochs": 3, "device": "cpu"}),
+            "data": base.data.model_copy(update={"fraction": 0.3})}),
+        "experiments": [exp.model_copy(update={"search": exp.search.model_copy(update={
+            "budget": Budget(trials=2), "pruner": PrunerConfig(kind="none")})})]}).model_dump())
+    ExperimentRunner(project, exp.name).run()
+    store = open_store(project)
+    rows = {r.number: store.trial(r.id) for r in store.trials()}
+    store.close()
+    ens = build_ensemble(project, 2)
+    assert ens.task == "regression" and ens.metric == "val_r2" and len(ens.members) == 2
+    for member in ens.members:  # recomputed in the target's units: the stored metrics
+        stored = rows[member.number].metrics
+        for name in ("val_loss", "val_mse", "val_mae", "val_r2"):
+            assert member.metrics[name] == pytest.approx(stored[name], rel=1e-4, abs=1e-6)
+    assert ens._splits is not None
+    x, y = _raw_split(ens._splits, "val")
+    with torch.inference_mode():
+        mean = torch.stack([ens._models[m.number](x) for m in ens.members]).mean(0)
+    mse = float(((mean.reshape(-1) - y) ** 2).mean())
+    assert ens.metrics["val_mse"] == pytest.approx(mse, rel=1e-5)
+    done = ens.export(tmp_path / "ensemble.pt")
+    assert done.agrees is True and done.max_abs_difference is not None
+    assert done.max_abs_difference < 1e-5
+
