@@ -4,6 +4,7 @@ runs exactly the valid combinations."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -78,3 +79,41 @@ def test_tpe_is_asked_only_for_the_dimensions_that_apply() -> None:
     for t in study.trials:  # Optuna's own record holds only the branch's parameters
         assert set(t.params) == {"optimizer.kind", "optimizer.momentum" if
                                  t.params["optimizer.kind"] == "sgd" else "optimizer.beta1"}
+
+
+def test_a_tpe_search_of_the_digits_template_trains_each_branch_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digits template, trained for real (two short epochs a trial): TPE over the
+    optimizer's kind, momentum for SGD only and beta1 for Adam only. No trial records a
+    parameter of the other branch, and each trained the optimizer its kind names."""
+    from tiny_projects import tiny_project
+    from tunestudio.search import ExperimentRunner
+    from tunestudio.store import Store, storage_url_for
+
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(tmp_path))
+    project = tiny_project({
+        "strategy": "tpe", "sampler_seed": 0, "budget": Budget(trials=6), "fuse": "off",
+        "dimensions": [
+            CategoricalDimension(path="optimizer.kind", choices=["sgd", "adam"]),
+            FloatDimension(path="optimizer.momentum", low=0.0, high=0.95,
+                           condition=Condition(path="optimizer.kind", values=["sgd"])),
+            FloatDimension(path="optimizer.beta1", low=0.8, high=0.95,
+                           condition=Condition(path="optimizer.kind", values=["adam"]))]},
+        epochs=2, fraction=0.15)
+    name = project.experiments[0].name
+    ExperimentRunner(project, name).run()
+    with Store.open(storage_url_for(project)) as store:
+        exp = store.experiment(name)
+        assert exp is not None
+        done = store.trials(exp.id)
+        trained = {t.id: json.loads(store.trial(t.id).config_json or "{}")  # type: ignore
+                   for t in done}
+    assert len(done) == 6 and all(t.state == "complete" for t in done), \
+        [(t.state, t.message) for t in done]
+    kinds = {t.params["optimizer.kind"] for t in done}
+    assert kinds == {"sgd", "adam"}
+    for t in done:
+        kind = t.params["optimizer.kind"]
+        assert set(t.params) == {"optimizer.kind", "optimizer.momentum" if kind == "sgd"
+                                 else "optimizer.beta1"}, t.params
+        assert trained[t.id]["optimizer"]["kind"] == kind  # the branch's optimizer trained

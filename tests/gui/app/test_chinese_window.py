@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QComboBox,
+    QGraphicsTextItem,
+    QGraphicsView,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -119,8 +121,9 @@ def _model_texts(model: QAbstractItemModel) -> Iterator[str]:
 
 def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
     """(where, text) of everything a user reads in `root`: labels, buttons, group boxes, tabs,
-    combo items, placeholders, tooltips, menus and actions, item views and their headers, and
-    read-only rich text. Text the user typed (line edits, notes) is theirs."""
+    combo items, placeholders, tooltips, menus and actions, item views and their headers,
+    read-only rich text, and the plots' text (titles, axes, legends). Text the user typed
+    (line edits, notes) is theirs."""
     widgets = [root, *root.findChildren(QWidget)]
     for w in widgets:
         where = f"{type(w).__name__}({w.objectName()})"
@@ -162,6 +165,12 @@ def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
                                ("statusTip", action.statusTip())):
                 if text and not (kind == "actionTip" and text == action.text().replace("&", "")):
                     yield f"{where}.{kind}", text
+        if isinstance(w, QGraphicsView) and w.scene() is not None:
+            # the plots' titles, axis labels, legend entries and marks (pyqtgraph draws each
+            # as a text item of its scene)
+            for item in w.scene().items():
+                if isinstance(item, QGraphicsTextItem):
+                    yield where + ".plotText", item.toPlainText()
         if isinstance(w, QTextEdit) and not isinstance(w, QTextBrowser):
             continue
 

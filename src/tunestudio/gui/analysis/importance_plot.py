@@ -40,6 +40,7 @@ class ImportancePlot(QWidget):
         self.button.clicked.connect(self.compute_requested)
         self.evaluator.currentIndexChanged.connect(self.compute_requested)
         self.message = QLabel(self)
+        self.message.setWordWrap(True)  # a long knob name wraps instead of widening the tab
         self.view = follow_theme(pg.PlotWidget(self))
         self.plot = tidy(self.view.getPlotItem())
         self.plot.showGrid(x=True, alpha=0.2)

@@ -33,10 +33,11 @@ class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
         self.legend = add_trial_legend(self.plot, offset=(-10, -10))
         self.legend.entry_clicked.connect(self._on_entry)
         self.points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush("#1565c0"), pen=None,
-                                         name="trials", hoverable=True, tip=self._tip,
+                                         name=self.tr("trials"), hoverable=True, tip=self._tip,
                                          hoverPen=pg.mkPen("#212121", width=2))
         self.front = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(_FRONT), pen=None,
-                                        name="Pareto front", hoverable=True, tip=self._tip,
+                                        name=self.tr("Pareto front"), hoverable=True,
+                                        tip=self._tip,
                                         hoverPen=pg.mkPen("#212121", width=2))
         self.line = pg.PlotDataItem(pen=pg.mkPen(_FRONT, width=1.5, style=Qt.PenStyle.DashLine))
         for item in (self.line, self.points, self.front):
@@ -90,7 +91,8 @@ class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
         else:
             self.line.setData([], [])
         self.plot.setLabel("left", data.metric)
-        kind = "second objective" if data.two_objectives else "duration of each trial"
+        kind = self.tr("second objective") if data.two_objectives else \
+            self.tr("duration of each trial")
         self.plot.setLabel("bottom", self.tr("training time (s, the {kind})").format(kind=kind))
         self.plot.setTitle(self.tr("Pareto front: {metric} against training time ({len} of {len2} "
                                    "trials on the front)").format(

@@ -106,7 +106,8 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         best = data.best_index()  # trials of another baseline are never the best
         if best is not None:
             self.best_line = pg.PlotDataItem(xs, ys[best], pen=pg.mkPen("#e65100", width=4),
-                                             name=f"best: trial #{int(data.numbers[best])}")
+                                             name=self.tr("best: trial #{number}").format(
+                                                 number=int(data.numbers[best])))
             self.best_line.setZValue(10)  # over every other trial's line
             self.plot.addItem(self.best_line)
             self.lines.append(self.best_line)

@@ -32,9 +32,9 @@ class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
         self.plot.setLabel("bottom", self.tr("trial number"))
         self.legend = self.plot.addLegend(offset=(-10, -10))  # bottom right: the best is on top
         self.points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush("#1565c0"), pen=None,
-                                         name="objective")
+                                         name=self.tr("objective"))
         self.best = pg.PlotDataItem(pen=pg.mkPen("#e65100", width=2), stepMode=None,
-                                    name="best so far")
+                                    name=self.tr("best so far"))
         self.plot.addItem(self.points)
         self.plot.addItem(self.best)
         self.marks: list[Any] = []
@@ -104,7 +104,8 @@ class BatchSizePlot(pg.PlotWidget):  # type: ignore[misc]
             color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
             item = pg.PlotDataItem(curve.wall, curve.metric, pen=pg.mkPen(color, width=2),
                                    symbol="o", symbolSize=5, symbolBrush=color, symbolPen=None,
-                                   name=f"batch {curve.batch_size} (#{curve.number})")
+                                   name=self.tr("batch {size} (#{number})").format(
+                                       size=curve.batch_size, number=curve.number))
             self.plot.addItem(item)
             self.curves.append(item)
             self.trial_of[id(item)] = curve.trial_id

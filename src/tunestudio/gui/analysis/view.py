@@ -67,6 +67,8 @@ class AnalysisView(QWidget):
         for widget, title in zip(pages, TAB_TITLES, strict=True):
             self.tabs.addTab(widget, render(title))
         self.status = QLabel(self)
+        # wraps rather than widening the bar past a narrow window (the buttons stay in view)
+        self.status.setWordWrap(True)
         self.verdicts = QLabel(self)  # one variable at a time: each knob against the noise
         self.verdicts.setWordWrap(True)
         self.verdicts.hide()

@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
+from tunestudio.messages import N_
+
 if TYPE_CHECKING:
     from tunestudio.store import EvalSeries, StepSeries
 
 XMode = Literal["step", "epoch", "wall"]
 X_MODES: tuple[XMode, ...] = ("step", "epoch", "wall")
-X_LABELS: dict[XMode, str] = {"step": "step", "epoch": "epoch", "wall": "wall-clock (s)"}
+X_LABELS: dict[XMode, str] = {"step": N_("PlotPanel", "step"), "epoch": N_("PlotPanel", "epoch"),
+                              "wall": N_("PlotPanel", "wall-clock (s)")}
 Array = npt.NDArray[np.float64]
 
 

@@ -31,20 +31,22 @@ def draw_lr_range(plot: Any, result: Any) -> str:
     plot.clear()
     x = np.log10(result.lrs)
     plot.addItem(pg.PlotDataItem(x, result.losses, pen=pg.mkPen((144, 164, 174, 150)),
-                                 name="loss"))
+                                 name=translate("lr_range", "loss")))
     plot.addItem(pg.PlotDataItem(x, result.smoothed, pen=pg.mkPen("#1565c0", width=2),
-                                 name="smoothed"))
+                                 name=translate("lr_range", "smoothed")))
     plot.addItem(pg.LinearRegionItem((math.log10(low), math.log10(high)), movable=False,
                                      brush=pg.mkBrush(76, 175, 80, 50)))
     plot.addItem(pg.InfiniteLine(pos=math.log10(result.suggested_lr), angle=90,
-                                 pen=pg.mkPen("#e65100", width=2), label="suggested",
+                                 pen=pg.mkPen("#e65100", width=2),
+                                 label=translate("lr_range", "suggested"),
                                  labelOpts={"position": 0.9, "color": "#e65100"}))
     finite = result.smoothed[np.isfinite(result.smoothed)]
     raw = result.losses[np.isfinite(result.losses)]
     if len(finite):  # the blow-up at the end would flatten the useful part
         bottom = min(float(finite.min()), float(np.percentile(raw, 2)) if len(raw) else 0.0)
         plot.setYRange(bottom * 0.9, float(np.percentile(finite, 95)) * 1.3)
-    summary = (f"LR range test: suggested LR {result.suggested_lr:.3g}, range "
-               f"{low:.3g}..{high:.3g}")
+    summary = translate("lr_range", "LR range test: suggested LR {lr}, range {low}..{high}"
+                        ).format(lr=f"{result.suggested_lr:.3g}", low=f"{low:.3g}",
+                                 high=f"{high:.3g}")
     plot.setTitle(summary)
     return summary

@@ -10,21 +10,26 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
+from tunestudio.gui.common import i18n
+from tunestudio.gui.common.i18n import render
 from tunestudio.gui.plots.axes import X_LABELS, Array, Curves, XMode
 from tunestudio.gui.plots.curves import GrowingCurve, XBoundedItem, make_curve, make_points
 from tunestudio.gui.plots.legend import add_trial_legend
 from tunestudio.gui.plots.log_axis import set_log_axis
 from tunestudio.gui.plots.theme import follow_theme
+from tunestudio.messages import N_
 
 PLOT_TITLES = {
-    "loss": "Training loss per {x}",
-    "val": "Validation loss per evaluation (dashed: training loss)",
-    "metric": "Validation metric",
-    "lr": "Learning rate (dashed: planned)",
-    "grad": "Gradient norm (log scale)",
+    "loss": N_("PlotPanel", "Training loss per {x}"),
+    "val": N_("PlotPanel", "Validation loss per evaluation (dashed: training loss)"),
+    "metric": N_("PlotPanel", "Validation metric"),
+    "lr": N_("PlotPanel", "Learning rate (dashed: planned)"),
+    "grad": N_("PlotPanel", "Gradient norm (log scale)"),
 }
-Y_LABELS = {"loss": "loss", "val": "loss", "lr": "learning rate", "grad": "L2 norm"}
-_LOSS_TITLE_X = {"step": "step", "epoch": "step, by epoch", "wall": "step, by wall-clock time"}
+Y_LABELS = {"loss": N_("PlotPanel", "loss"), "val": N_("PlotPanel", "loss"),
+            "lr": N_("PlotPanel", "learning rate"), "grad": N_("PlotPanel", "L2 norm")}
+_LOSS_TITLE_X = {"step": N_("PlotPanel", "step"), "epoch": N_("PlotPanel", "step, by epoch"),
+                 "wall": N_("PlotPanel", "step, by wall-clock time")}
 LIVE_COLOR = "#1565c0"
 OVERLAY_COLORS = ("#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#9e9d24",
                   "#4e342e", "#ad1457", "#283593")
@@ -63,7 +68,7 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             self.plots[key].hideAxis("bottom")
         set_log_axis(self.plots["grad"], "left", True)  # the curves hold log10 values
         for key, label in Y_LABELS.items():
-            self.plots[key].setLabel("left", label)
+            self.plots[key].setLabel("left", render(label))
         self.lr_log = False
         self.set_lr_log(True)  # LR schedules span decades: log by default, as the LR finder
         # One x-range for all: the LR plot leads, since its planned schedule spans the whole
@@ -121,16 +126,16 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     def set_x_label(self, mode: XMode) -> None:
         """Axis labels and titles for the x mode (step, epoch, wall-clock seconds)."""
         for key in ("lr", "grad"):
-            self.plots[key].setLabel("bottom", X_LABELS[mode])
+            self.plots[key].setLabel("bottom", render(X_LABELS[mode]))
         for key, title in PLOT_TITLES.items():
-            self.plots[key].setTitle(title.format(x=_LOSS_TITLE_X[mode]))
+            self.plots[key].setTitle(render(title.format(x=_LOSS_TITLE_X[mode])))
 
     def set_lr_log(self, log: bool) -> None:
         """The learning-rate plot on a log10 y-axis (ticks at round values) or a linear one."""
         plot = self.plots["lr"]
         set_log_axis(plot, "left", log)
         plot.setLogMode(y=log)
-        plot.setLabel("left", Y_LABELS["lr"])
+        plot.setLabel("left", render(Y_LABELS["lr"]))
         plot.getAxis("left").enableAutoSIPrefix(False)
         self.lr_log = log
 
@@ -141,7 +146,10 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             self.plots[key].enableAutoRange(y=True)
 
     def set_metric_name(self, name: str) -> None:
-        self.plots["metric"].setTitle(name.replace("_", " "))
+        """Titles the metric plot with the metric's name: in English read as words ('val
+        accuracy'), in another language as the code name it is (`val_accuracy`)."""
+        self.plots["metric"].setTitle(name.replace("_", " ") if i18n.current() == "en"
+                                      else name)
 
 
 class TrialCurves:

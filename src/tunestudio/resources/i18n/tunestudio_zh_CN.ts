@@ -200,6 +200,10 @@
         <source>Batch size: validation metric against wall-clock time (best trial of each size)</source>
         <translation>批大小：验证指标与实际耗时（每种批大小的最佳试验）</translation>
     </message>
+    <message>
+        <source>batch {size} (#{number})</source>
+        <translation>批大小 {size}（#{number}）</translation>
+    </message>
 </context>
 <context>
     <name>CheckpointUseLabel</name>
@@ -2626,6 +2630,14 @@ Advice: {advice}</source>
         <translation>试验编号</translation>
     </message>
     <message>
+        <source>objective</source>
+        <translation>目标值</translation>
+    </message>
+    <message>
+        <source>best so far</source>
+        <translation>目前最佳</translation>
+    </message>
+    <message>
         <source>Optimisation history: {experiment} (maximise {metric})</source>
         <translation>优化历史：{experiment}（最大化 {metric}）</translation>
     </message>
@@ -2900,12 +2912,32 @@ Advice: {advice}</source>
         <source>n/a</source>
         <translation>不适用</translation>
     </message>
+    <message>
+        <source>best: trial #{number}</source>
+        <translation>最佳：试验 #{number}</translation>
+    </message>
 </context>
 <context>
     <name>ParetoPlot</name>
     <message>
         <source>training time (s)</source>
         <translation>训练时间（s）</translation>
+    </message>
+    <message>
+        <source>trials</source>
+        <translation>试验</translation>
+    </message>
+    <message>
+        <source>Pareto front</source>
+        <translation>帕累托前沿</translation>
+    </message>
+    <message>
+        <source>second objective</source>
+        <translation>第二个目标</translation>
+    </message>
+    <message>
+        <source>duration of each trial</source>
+        <translation>每个试验的用时</translation>
     </message>
     <message>
         <source>training time (s, the {kind})</source>
@@ -2929,6 +2961,61 @@ Advice: {advice}</source>
     <message>
         <source>⚠ No such {what}: {normpath}{where}</source>
         <translation>⚠ 不存在的{what}：{normpath}{where}</translation>
+    </message>
+</context>
+<context>
+    <name>PlotPanel</name>
+    <message>
+        <source>step</source>
+        <translation>step</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>epoch</translation>
+    </message>
+    <message>
+        <source>wall-clock (s)</source>
+        <translation>实际耗时（s）</translation>
+    </message>
+    <message>
+        <source>Training loss per {x}</source>
+        <translation>训练损失（每 {x}）</translation>
+    </message>
+    <message>
+        <source>Validation loss per evaluation (dashed: training loss)</source>
+        <translation>每次评估的验证损失（虚线：训练损失）</translation>
+    </message>
+    <message>
+        <source>Validation metric</source>
+        <translation>验证指标</translation>
+    </message>
+    <message>
+        <source>Learning rate (dashed: planned)</source>
+        <translation>学习率（虚线：计划值）</translation>
+    </message>
+    <message>
+        <source>Gradient norm (log scale)</source>
+        <translation>梯度范数（对数刻度）</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>L2 norm</source>
+        <translation>L2 范数</translation>
+    </message>
+    <message>
+        <source>step, by epoch</source>
+        <translation>step，按 epoch</translation>
+    </message>
+    <message>
+        <source>step, by wall-clock time</source>
+        <translation>step，按实际耗时</translation>
     </message>
 </context>
 <context>
@@ -4538,6 +4625,22 @@ Advice: {advice}</source>
     <message>
         <source>training loss</source>
         <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>smoothed</source>
+        <translation>平滑后</translation>
+    </message>
+    <message>
+        <source>suggested</source>
+        <translation>建议值</translation>
+    </message>
+    <message>
+        <source>LR range test: suggested LR {lr}, range {low}..{high}</source>
+        <translation>学习率范围测试：建议学习率 {lr}，范围 {low}..{high}</translation>
     </message>
 </context>
 <context>
