@@ -151,6 +151,7 @@ class ExperimentRunner:
         self._fusing = self.fuse is not None and self.fuse.enabled and fit is train_with_engine
         self._fusing_line: str | None = None  # what --fuse auto chose, once it chose
         self._alone_sampler: Callable[[], ExcludingSampler] | None = None  # once it is open
+        self._stop_reason: str | None = None  # the stop rule that held, as its message
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -365,7 +366,7 @@ class ExperimentRunner:
             message=(halted[0] if halted else message
                      or ("stopped" if self.stop_event.is_set() else "done")),
             halted=bool(halted),
-            stop_rule=ruled[len(STOP_RULE):] if ruled else None,
+            stop_rule=(self._stop_reason or ruled[len(STOP_RULE):]) if ruled else None,
             fusing=self._fusing_line,
         )
         self.hooks.on_run_end(summary)
@@ -393,6 +394,7 @@ class ExperimentRunner:
         if check.reason is None:
             return None
         self.hooks.on_message(f"stop rule: {check.reason}")
+        self._stop_reason = check.reason  # the message itself: the window translates it
         return STOP_RULE + check.reason
 
     def _checkpoints(self) -> CheckpointPlan | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tunestudio.config import StopRules
+from tunestudio.messages import N_
 from tunestudio.store.rows import TrialRow, TrialState
 from tunestudio.store.verdicts import Direction, pooled_std
 
@@ -28,7 +29,9 @@ def check_stop(rules: StopRules, rows: Sequence[TrialRow], direction: Direction,
                now: float) -> StopCheck:
     """Judge `rules` on the experiment's trials `rows` (any order; running ones included) at
     `now` (seconds since the epoch). The best is over the counted trials (complete, not
-    excluded); trials count toward patience in the order they finished, whatever their state."""
+    excluded); trials count toward patience in the order they finished, whatever their state.
+    The reason and the progress lines are messages (`tunestudio.messages.Text`): English here,
+    in its language in the window."""
     reasons: list[str] = []
     progress: list[str] = []
     sign = 1.0 if direction == "maximize" else -1.0
@@ -37,38 +40,48 @@ def check_stop(rules: StopRules, rows: Sequence[TrialRow], direction: Direction,
     if rules.target is not None:
         # sign * best is the best objective itself; compared in the maximised frame
         reached = best is not None and best >= sign * rules.target
-        shown = "none yet" if best is None else f"{sign * best:.4g}"
-        progress.append(f"best {shown} of target {rules.target:.4g}")
+        shown = N_("StopRules", "none yet") if best is None else f"{sign * best:.4g}"
+        target = f"{rules.target:.4g}"
+        progress.append(N_("StopRules", "best {best} of target {target}").format(
+            best=shown, target=target))
         if reached:
-            reasons.append(f"target reached: best {shown} "
-                           f"{'≥' if direction == 'maximize' else '≤'} {rules.target:.4g}")
+            reasons.append(N_("StopRules", "target reached: best {best} {sign} {target}").format(
+                best=shown, sign="≥" if direction == "maximize" else "≤", target=target))
     if rules.patience is not None:
         since, threshold, noise = _since_improvement(rules, rows, sign)
-        what = f"improvement beyond {threshold:.3g}" + (" (noise)" if noise else "") \
-            if threshold > 0 else "improvement"
-        progress.append(f"{since} trials without {what} of {rules.patience}")
+        what = (N_("StopRules", "improvement beyond {threshold} (noise)") if noise else
+                N_("StopRules", "improvement beyond {threshold}")).format(
+            threshold=f"{threshold:.3g}") if threshold > 0 else N_("StopRules", "improvement")
+        progress.append(N_("StopRules", "{since} trials without {what} of {patience}").format(
+            since=since, what=what, patience=rules.patience))
         if since >= rules.patience:
-            reasons.append(f"no {what} in {since} trials (patience {rules.patience})")
+            reasons.append(N_("StopRules", "no {what} in {since} trials (patience {patience})"
+                              ).format(what=what, since=since, patience=rules.patience))
     deadline = rules.deadline_epoch()
     if deadline is not None:
         at = datetime.fromtimestamp(deadline).strftime("%Y-%m-%d %H:%M")
         left = deadline - now
-        progress.append(f"deadline {at} ({_span(left)} left)" if left > 0
-                        else f"deadline {at} passed")
+        passed = N_("StopRules", "deadline {at} passed").format(at=at)
+        progress.append(N_("StopRules", "deadline {at} ({span} left)").format(
+            at=at, span=_span(left)) if left > 0 else passed)
         if left <= 0:
-            reasons.append(f"deadline {at} passed")
+            reasons.append(passed)
     if rules.duration_s is not None:
         starts = [r.started_at for r in rows if r.started_at is not None]
         elapsed = now - min(starts) if starts else 0.0
-        progress.append(f"{_span(elapsed)} of {_span(rules.duration_s)}")
+        progress.append(N_("StopRules", "{elapsed} of {duration}").format(
+            elapsed=_span(elapsed), duration=_span(rules.duration_s)))
         if elapsed >= rules.duration_s:
-            reasons.append(f"duration {_span(rules.duration_s)} spent")
+            reasons.append(N_("StopRules", "duration {duration} spent").format(
+                duration=_span(rules.duration_s)))
     if rules.trial_hours is not None:
         hours = sum(_trained_s(r, now) for r in rows) / 3600
-        progress.append(f"{hours:.3g} of {rules.trial_hours:.3g} trial-hours")
+        spent, budget = f"{hours:.3g}", f"{rules.trial_hours:.3g}"
+        progress.append(N_("StopRules", "{hours} of {budget} trial-hours").format(
+            hours=spent, budget=budget))
         if hours >= rules.trial_hours:
-            reasons.append(f"cost budget spent: {hours:.3g} of {rules.trial_hours:.3g} "
-                           "trial-hours")
+            reasons.append(N_("StopRules", "cost budget spent: {hours} of {budget} trial-hours"
+                              ).format(hours=spent, budget=budget))
     return StopCheck(reasons[0] if reasons else None, progress)
 
 
@@ -103,7 +116,7 @@ def _trained_s(row: TrialRow, now: float) -> float:
 def _span(seconds: float) -> str:
     seconds = max(0.0, seconds)
     if seconds < 120:
-        return f"{seconds:.0f} s"
+        return N_("StopRules", "{value} s").format(value=f"{seconds:.0f}")
     if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+        return N_("StopRules", "{value} min").format(value=f"{seconds / 60:.0f}")
+    return N_("StopRules", "{value} h").format(value=f"{seconds / 3600:.1f}")

@@ -484,3 +484,34 @@ def test_our_own_validation_messages_in_chinese(chinese: None) -> None:
             seen.add(message.template if isinstance(message, Text) else message)
     assert not problems, f"untranslated ({len(problems)}):\n" + "\n".join(problems)
     assert len(seen) >= 50, sorted(seen)
+
+
+def test_stop_rules_and_run_progress_in_chinese(chinese: None) -> None:
+    """Where the stop rules stand and the rule that stopped a run (made in store/) read in
+    Chinese in the window; the run's status line for a running trial and a finished run too."""
+    from types import SimpleNamespace
+
+    from tunestudio.config import StopRules
+    from tunestudio.gui.run.status import summary_counts, trial_line
+    from tunestudio.store import TrialRow
+    from tunestudio.store.stop_rules import check_stop
+
+    start = 1_800_000_000.0
+    rows = [TrialRow(
+        id=n + 1, experiment_id=1, number=n, state="complete", message="", params={},
+        objective=0.5, objective2=None, objective_std=None, metrics={}, device="cpu", seed=0,
+        repeats=1, duration_s=7200.0, started_at=start, finished_at=start + 7200,
+        heartbeat_at=None, updated_at=start, notes="", tags=[], optuna_trial_id=n,
+        test_metrics=None, excluded_reason=None) for n in range(3)]
+    rules = StopRules(target=0.9, patience=2, min_delta=0.01, deadline="2027-01-01T18:00",
+                      duration_s=3600, trial_hours=5.0)
+    check = check_stop(rules, rows, "maximize", start + 7300)
+    assert check.reason is not None and len(check.progress) == 5
+    texts = [check.reason, *check.progress]
+    started = SimpleNamespace(number=3, device="cpu", params={"optimizer.lr": 0.01})
+    texts += [trial_line(started, SimpleNamespace(epoch=2.0, val_loss=0.3), running=3),
+              summary_counts(SimpleNamespace(counts={"complete": 2, "failed": 1},
+                                             stopped=True))]
+    shown = [i18n.render(t) for t in texts]
+    assert [s for s in shown if english(s)] == [], shown
+    assert "没有" in i18n.render(check.progress[1])  # trials without improvement

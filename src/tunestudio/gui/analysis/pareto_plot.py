@@ -53,9 +53,12 @@ class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
             return ""
         i = int(data)
         params = ", ".join(f"{p.name}={_fmt(shown.values[p.path][i])}" for p in shown.params)
-        where = "on the Pareto front" if shown.on_front[i] else "dominated"
-        return (f"trial #{int(shown.numbers[i])} ({where})\n{shown.metric} {y:.4g}\n"
-                f"training time {x:.3g} s" + (f"\n{params}" if params else ""))
+        where = self.tr("on the Pareto front") if shown.on_front[i] else self.tr("dominated")
+        text: str = self.tr("trial #{number} ({where})\n{metric} {value}\ntraining time "
+                            "{seconds} s").format(
+            number=int(shown.numbers[i]), where=where, metric=shown.metric, value=f"{y:.4g}",
+            seconds=f"{x:.3g}")
+        return text + (f"\n{params}" if params else "")
 
     def _clicked(self, item: Any, points: Any, event: Any = None) -> None:
         shown = self.data

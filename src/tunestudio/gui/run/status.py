@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from tunestudio.gui.common.elided_label import ElidedLabel
+from tunestudio.gui.common.i18n import render, state_name, translate
 from tunestudio.gui.common.numbers import short
 from tunestudio.gui.run.controller import RunController
 from tunestudio.gui.run.run_header import numbers_text
@@ -60,43 +61,52 @@ class RunProgress(QWidget):
                 complete = summary.counts.get("complete", 0)
                 self.bar.setRange(0, max(done, 1))
                 self.bar.setValue(complete)
-                self.bar.setFormat(f"{complete}/{done} complete")
+                self.bar.setFormat(self.tr("{complete}/{done} complete").format(
+                    complete=complete, done=done))
                 text = self.tr("{summary_counts} in {clock}").format(
                     summary_counts=summary_counts(summary), clock=clock(summary.duration_s))
                 if summary.stop_rule:
-                    text += self.tr(" · stopped by rule: {rule}").format(rule=summary.stop_rule)
+                    text += self.tr(" · stopped by rule: {rule}").format(
+                        rule=render(summary.stop_rule))
                 self.label.setText(text)
             return
         total = p.total
         self.bar.setRange(0, total or 0)  # 0..0: a busy bar while the total is unknown
         self.bar.setValue(p.done)
-        self.bar.setFormat(f"{p.done}/{total}" if total else f"{p.done} done")
+        self.bar.setFormat(f"{p.done}/{total}" if total else
+                           self.tr("{done} done").format(done=p.done))
         of = f"/{total}" if total else ""
         group = len(p.running_trials)
         # a fused group: its trials started together and run together
-        trial = (f"trials {p.index - group + 1}–{p.index}{of}" if group > 1
-                 else f"trial {p.index}{of}")
-        state = "paused · " if p.paused else "stopping · " if self.controller.is_stopping else ""
+        trial = (self.tr("trials {first}–{last}{of}").format(
+            first=p.index - group + 1, last=p.index, of=of) if group > 1
+            else self.tr("trial {index}{of}").format(index=p.index, of=of))
+        state = self.tr("paused · ") if p.paused else self.tr("stopping · ") \
+            if self.controller.is_stopping else ""
         ended = dict(p.counts)
         # the ended trials by state once any did not complete (3 failed is not 3 done)
         tally = "" if set(ended) <= {"complete"} else \
-            " · " + ", ".join(f"{n} {s}" for s, n in ended.items())
+            " · " + ", ".join(f"{n} {state_name(s)}" for s, n in ended.items())
         text = self.tr("{state}{trial}{tally} · {clock} elapsed · ETA {clock2}").format(
             state=state, trial=trial, tally=tally, clock=clock(p.elapsed_s), clock2=clock(p.eta_s))
         rules = self.controller.stop_progress()
         if rules:
-            text += self.tr(" · stop rules: {rules}").format(rules="; ".join(rules))
+            text += self.tr(" · stop rules: {rules}").format(
+                rules="; ".join(render(r) for r in rules))
         self.label.setText(text)
 
 
 def trial_line(started: Any, last_eval: Any | None, running: int = 1) -> str:
     """`Trial 3 running on cpu (lr=0.003, width=128) · epoch 4 · val_loss 0.2100`; with a
     fused group of `running` trials, `Trial 3 and 7 more of its group running on cpu (…)`."""
-    params = ", ".join(f"{k}={short(v)}" for k, v in dict(started.params).items()) or "baseline"
-    more = f" and {running - 1} more of its group" if running > 1 else ""
-    text = f"Trial {started.number}{more} running on {started.device} ({params})"
+    params = ", ".join(f"{k}={short(v)}" for k, v in dict(started.params).items()) or \
+        translate("RunStatus", "baseline")
+    more = translate("RunStatus", " and {count} more of its group").format(
+        count=running - 1) if running > 1 else ""
+    text = translate("RunStatus", "Trial {number}{more} running on {device} ({params})").format(
+        number=started.number, more=more, device=started.device, params=params)
     if last_eval is not None:
-        text += f" · epoch {last_eval.epoch:g}"
+        text += translate("RunStatus", " · epoch {epoch}").format(epoch=f"{last_eval.epoch:g}")
         if last_eval.val_loss is not None:
             text += f" · val_loss {short(last_eval.val_loss, 4)}"
     return text
@@ -104,9 +114,11 @@ def trial_line(started: Any, last_eval: Any | None, running: int = 1) -> str:
 
 def summary_counts(summary: Any) -> str:
     """`stopped: 1 complete, 1 interrupted` / `finished: 3 complete`."""
-    counts = ", ".join(f"{n} {state}" for state, n in summary.counts.items()) or "no trials"
+    counts = ", ".join(f"{n} {state_name(state)}" for state, n in summary.counts.items()) or \
+        translate("RunStatus", "no trials")
     stopped = summary.stopped or getattr(summary, "halted", False)
-    return f"{'stopped' if stopped else 'finished'}: {counts}"
+    return translate("RunStatus", "stopped: {counts}").format(counts=counts) if stopped else \
+        translate("RunStatus", "finished: {counts}").format(counts=counts)
 
 
 class RunStatusLine(ElidedLabel):
@@ -159,13 +171,16 @@ class RunStatusLine(ElidedLabel):
 
     @Slot(object)
     def _on_trial_finished(self, ev: Any) -> None:
-        objective = "" if ev.objective is None else f", objective {short(ev.objective)}"
+        objective = "" if ev.objective is None else self.tr(", objective {value}").format(
+            value=short(ev.objective))
         others = [t.number for t in self.controller.progress().running_trials]
         # a member of a fused group ends while the rest of its group trains: say so, so the
         # line never reads as if the run's one trial had ended
-        training = f"; {numbers_text(others)} still training" if others else ""
+        training = self.tr("; {numbers} still training").format(
+            numbers=numbers_text(others)) if others else ""
         self.setText(self.tr("Trial {number} {state}{objective}{training}").format(
-            number=ev.number, state=ev.state, objective=objective, training=training))
+            number=ev.number, state=state_name(ev.state), objective=objective,
+            training=training))
 
     @Slot(object)
     def _on_run_finished(self, summary: Any) -> None:
@@ -176,7 +191,7 @@ class RunStatusLine(ElidedLabel):
             self.setText(" ".join([first, *problems[:1]]))
         if summary is not None:
             best = "" if summary.best_objective is None else \
-                f"; best objective {short(summary.best_objective)}"
+                self.tr("; best objective {value}").format(value=short(summary.best_objective))
             # what --fuse auto chose (fused groups or one at a time) and its estimate
             fusing = getattr(summary, "fusing", None)
             self.setText(f"{summary.experiment} {summary_counts(summary)}{best}"

@@ -2932,6 +2932,22 @@ Advice: {advice}</source>
         <translation>帕累托前沿</translation>
     </message>
     <message>
+        <source>on the Pareto front</source>
+        <translation>在帕累托前沿上</translation>
+    </message>
+    <message>
+        <source>dominated</source>
+        <translation>被支配</translation>
+    </message>
+    <message>
+        <source>trial #{number} ({where})
+{metric} {value}
+training time {seconds} s</source>
+        <translation>试验 #{number}（{where}）
+{metric} {value}
+训练时间 {seconds} 秒</translation>
+    </message>
+    <message>
         <source>second objective</source>
         <translation>第二个目标</translation>
     </message>
@@ -3347,6 +3363,10 @@ Advice: {advice}</source>
 <context>
     <name>RunProgress</name>
     <message>
+        <source>{complete}/{done} complete</source>
+        <translation>{complete}/{done} 已完成</translation>
+    </message>
+    <message>
         <source>{summary_counts} in {clock}</source>
         <translation>{summary_counts}，用时 {clock}</translation>
     </message>
@@ -3355,12 +3375,63 @@ Advice: {advice}</source>
         <translation> · 已按规则停止：{rule}</translation>
     </message>
     <message>
+        <source>{done} done</source>
+        <translation>已结束 {done} 个</translation>
+    </message>
+    <message>
+        <source>trials {first}–{last}{of}</source>
+        <translation>试验 {first}–{last}{of}</translation>
+    </message>
+    <message>
+        <source>trial {index}{of}</source>
+        <translation>试验 {index}{of}</translation>
+    </message>
+    <message>
+        <source>paused · </source>
+        <translation>已暂停 · </translation>
+    </message>
+    <message>
+        <source>stopping · </source>
+        <translation>正在停止 · </translation>
+    </message>
+    <message>
         <source>{state}{trial}{tally} · {clock} elapsed · ETA {clock2}</source>
         <translation>{state}{trial}{tally} · 已用 {clock} · 预计剩余 {clock2}</translation>
     </message>
     <message>
         <source> · stop rules: {rules}</source>
         <translation> · 停止规则：{rules}</translation>
+    </message>
+</context>
+<context>
+    <name>RunStatus</name>
+    <message>
+        <source>baseline</source>
+        <translation>基准模型</translation>
+    </message>
+    <message>
+        <source> and {count} more of its group</source>
+        <translation> 及其组内另外 {count} 个试验</translation>
+    </message>
+    <message>
+        <source>Trial {number}{more} running on {device} ({params})</source>
+        <translation>试验 {number}{more} 正在 {device} 上运行（{params}）</translation>
+    </message>
+    <message>
+        <source> · epoch {epoch}</source>
+        <translation> · epoch {epoch}</translation>
+    </message>
+    <message>
+        <source>no trials</source>
+        <translation>没有试验</translation>
+    </message>
+    <message>
+        <source>stopped: {counts}</source>
+        <translation>已停止：{counts}</translation>
+    </message>
+    <message>
+        <source>finished: {counts}</source>
+        <translation>已完成：{counts}</translation>
     </message>
 </context>
 <context>
@@ -3380,8 +3451,91 @@ Advice: {advice}</source>
         <translation>正在停止：正在运行的试验将以“已中断”结束…</translation>
     </message>
     <message>
+        <source>, objective {value}</source>
+        <translation>，目标值 {value}</translation>
+    </message>
+    <message>
+        <source>; {numbers} still training</source>
+        <translation>；{numbers} 仍在训练</translation>
+    </message>
+    <message>
         <source>Trial {number} {state}{objective}{training}</source>
         <translation>试验 {number} {state}{objective}{training}</translation>
+    </message>
+    <message>
+        <source>; best objective {value}</source>
+        <translation>；最佳目标值 {value}</translation>
+    </message>
+</context>
+<context>
+    <name>StopRules</name>
+    <message>
+        <source>none yet</source>
+        <translation>尚无</translation>
+    </message>
+    <message>
+        <source>best {best} of target {target}</source>
+        <translation>最佳 {best}，目标 {target}</translation>
+    </message>
+    <message>
+        <source>target reached: best {best} {sign} {target}</source>
+        <translation>已达到目标：最佳 {best} {sign} {target}</translation>
+    </message>
+    <message>
+        <source>improvement beyond {threshold} (noise)</source>
+        <translation>超过 {threshold}（噪声）的改善</translation>
+    </message>
+    <message>
+        <source>improvement beyond {threshold}</source>
+        <translation>超过 {threshold} 的改善</translation>
+    </message>
+    <message>
+        <source>improvement</source>
+        <translation>改善</translation>
+    </message>
+    <message>
+        <source>{since} trials without {what} of {patience}</source>
+        <translation>{since} 个试验没有{what}（耐心 {patience}）</translation>
+    </message>
+    <message>
+        <source>no {what} in {since} trials (patience {patience})</source>
+        <translation>{since} 个试验没有{what}（耐心 {patience}）</translation>
+    </message>
+    <message>
+        <source>deadline {at} passed</source>
+        <translation>已过截止时间 {at}</translation>
+    </message>
+    <message>
+        <source>deadline {at} ({span} left)</source>
+        <translation>截止时间 {at}（剩余 {span}）</translation>
+    </message>
+    <message>
+        <source>{elapsed} of {duration}</source>
+        <translation>已用 {elapsed}，共 {duration}</translation>
+    </message>
+    <message>
+        <source>duration {duration} spent</source>
+        <translation>持续时间 {duration} 已用完</translation>
+    </message>
+    <message>
+        <source>{hours} of {budget} trial-hours</source>
+        <translation>已用 {hours} 试验小时，共 {budget}</translation>
+    </message>
+    <message>
+        <source>cost budget spent: {hours} of {budget} trial-hours</source>
+        <translation>成本预算已用完：已用 {hours} 试验小时，共 {budget}</translation>
+    </message>
+    <message>
+        <source>{value} s</source>
+        <translation>{value} 秒</translation>
+    </message>
+    <message>
+        <source>{value} min</source>
+        <translation>{value} 分钟</translation>
+    </message>
+    <message>
+        <source>{value} h</source>
+        <translation>{value} 小时</translation>
     </message>
 </context>
 <context>
