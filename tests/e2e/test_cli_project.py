@@ -78,3 +78,32 @@ def test_demo_without_gui_creates_a_valid_project(isolated_dirs: Path) -> None:
 def test_unknown_template_is_a_clear_error(tmp_path: Path) -> None:
     out = tunestudio("new", str(tmp_path / "x.tuneproj"), "--template", "nope")
     assert out.returncode == 2 and "invalid choice" in out.stderr
+
+
+_KIND = {"type": "categorical", "path": "optimizer.kind", "choices": ["sgd", "adam"]}
+_MOMENTUM = {"type": "float", "path": "optimizer.momentum", "low": 0.0, "high": 0.9}
+
+
+@pytest.mark.parametrize(("dims", "named"), [
+    ([_KIND, {**_MOMENTUM, "condition": {"path": "optimizer.nope", "values": ["sgd"]}}],
+     "optimizer.momentum: its condition names 'optimizer.nope', which is neither a dimension"),
+    ([{**_MOMENTUM, "condition": {"path": "optimizer.kind", "values": ["sgd"]}}, _KIND],
+     "optimizer.momentum: its condition names 'optimizer.kind', a later dimension; move "
+     "optimizer.kind before optimizer.momentum"),
+    ([{**_KIND, "condition": {"path": "optimizer.momentum", "values": [0.5]}},
+      {**_MOMENTUM, "condition": {"path": "optimizer.kind", "values": ["sgd"]}}],
+     "its condition makes a cycle (optimizer.kind → optimizer.momentum → optimizer.kind)"),
+    ([_KIND, {**_MOMENTUM, "condition": {"path": "optimizer.kind", "values": ["rmsprop"]}}],
+     "optimizer.momentum: its condition's value(s) rmsprop are outside optimizer.kind's "
+     "choices (sgd, adam)"),
+], ids=["unknown-knob", "later-dimension", "cycle", "value-outside-choices"])
+def test_validate_refuses_each_kind_of_bad_condition(tmp_path: Path, dims: list[object],
+                                                      named: str) -> None:
+    path = tmp_path / "a.tuneproj"
+    assert tunestudio("new", str(path), "--template", "digits").returncode == 0
+    doc = json.loads(path.read_text())
+    doc["experiments"][0]["search"]["dimensions"] = dims
+    path.write_text(json.dumps(doc))
+    out = tunestudio("validate", str(path))
+    assert out.returncode == 1
+    assert named in out.stderr, out.stderr
