@@ -80,7 +80,7 @@ def test_the_editor_greys_the_dimensions_no_trial_varies(window: MainWindow) -> 
         == ["", "optimizer.kind"]
     assert editor.condition_text.text() == "Applies when optimizer.kind ∈ {sgd}."
     editor.select(3)
-    assert "Greyed: inactive: the baseline's schedule.kind is cosine" in \
+    assert "Greyed (inactive: the baseline's schedule.kind is cosine" in \
         editor.condition_text.text()
 
     # one variable at a time varies only the baseline's branch (Adam): momentum is greyed

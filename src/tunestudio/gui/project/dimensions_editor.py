@@ -159,9 +159,11 @@ class DimensionsEditor(QWidget):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # each column as wide as its text, the last one taking what is left: in a narrow
+        # window the table scrolls sideways rather than cutting knobs and headers short
         self.table.horizontalHeader().setSectionResizeMode(
-            3, QHeaderView.ResizeMode.ResizeToContents)
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.add_button = QPushButton(self.tr("Add dimension…"), self)
         self.remove_button = QPushButton(self.tr("Remove"), self)
         self.detail_title = QLabel(self)
@@ -273,7 +275,7 @@ class DimensionsEditor(QWidget):
         else:
             text = self.tr("Applies when {condition}.").format(condition=applies_when(dim))
         if reason is not None:
-            text += " " + self.tr("Greyed: {reason}; no trial varies it.").format(
+            text += " " + self.tr("Greyed ({reason}): no trial varies it.").format(
                 reason=render(reason))
         self.condition_text.setText(text)
         self.condition_text.setEnabled(reason is None)

@@ -877,8 +877,8 @@
         <translation>当 {condition} 时适用。</translation>
     </message>
     <message>
-        <source>Greyed: {reason}; no trial varies it.</source>
-        <translation>已置灰：{reason}；没有试验会改变它。</translation>
+        <source>Greyed ({reason}): no trial varies it.</source>
+        <translation>已置灰（{reason}）：没有试验会改变它。</translation>
     </message>
 </context>
 <context>
