@@ -8,12 +8,13 @@ Trials/hour counts each search alone: from the first trial's start to the last t
 accuracy of each side is reported beside it: fusing changes no trial's numbers but those of
 its dropout draws, so the bests agree within noise.
 
-    python benchmarks/fused_images.py [--seeds 1] [--trials 12] [--device cpu]
+    python benchmarks/fused_images.py [--seeds 1] [--trials 12] [--device cpu] [--fuse auto]
 
 Last line, one JSON object: ratio_fused_vs_off (median trials/hour fused over one at a time),
 best_fused, best_off (medians over the seeds), trials_per_hour_fused, trials_per_hour_off, and
-the per-run figures. Goals: ratio >= 1.3 on a 2-core CPU with the same best within 0.01;
->= 10 at 64 trials on a GPU (`--trials 64 --device cuda`)."""
+the per-run figures (each with the machine's 1-minute load average before and after it: a
+shared machine's load moves the two sides apart). Goals: ratio >= 1.3 on a 2-core CPU with the
+same best within 0.01; >= 10 at 64 trials on a GPU (`--trials 64 --device cuda`)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def project_file(folder: Path, seed: int, trials: int, side: str) -> Path:
 
 def run(path: Path, fuse: str, device: str, env: dict[str, str]) -> dict[str, float]:
     db = path.parent / path.name.replace("images-", "history-").replace(".tuneproj", ".db")
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "tunestudio", "run", str(path), "--quiet",
                     "--fuse", fuse, "--device", device], check=True, env=env,
@@ -61,7 +63,7 @@ def run(path: Path, fuse: str, device: str, env: dict[str, str]) -> dict[str, fl
         best = conn.execute("SELECT MAX(objective) FROM ts_trial WHERE state = 'complete'"
                             ).fetchone()[0]
     return {"search_s": last - first, "startup_s": wall - (last - first), "best": best,
-            "trials": n}
+            "trials": n, "load_before": load_before, "load_after": os.getloadavg()[0]}
 
 
 def main() -> None:
@@ -69,6 +71,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--trials", type=int, default=12)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--fuse", default="auto",
+                        help="the fused side's --fuse: auto (its cost model decides) or K")
     args = parser.parse_args()
     sides = ["fused", "off"]
     rows: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
@@ -83,7 +87,7 @@ def main() -> None:
         for seed in range(args.seeds):
             for side in sides if seed % 2 == 0 else list(reversed(sides)):
                 path = project_file(folder, seed, args.trials, side)
-                row = run(path, "auto" if side == "fused" else "off", args.device, env)
+                row = run(path, args.fuse if side == "fused" else "off", args.device, env)
                 row["seed"] = seed
                 rows[side].append(row)
                 print(side, json.dumps(row), flush=True)
@@ -94,6 +98,7 @@ def main() -> None:
     summary: dict[str, Any] = {f"{side}_runs": rows[side] for side in sides}
     summary.update({
         "device": args.device,
+        "fuse": args.fuse,
         "trials": args.trials,
         "trials_per_hour_fused": per_hour("fused"),
         "trials_per_hour_off": per_hour("off"),

@@ -36,7 +36,8 @@ class FusedTrainer:
     time out among the members (default: see `TrialLoop._share_time`). `kernel` picks how a
     step is computed: "mlp" (the built-in MLP's stacked batched-matmul
     pass, hand-written where it can be), "vmap" (`torch.func` over any model) or "auto" (the
-    MLP pass where it applies, else vmap); "mlp" for another model raises FusionError.
+    MLP pass where it applies, the grouped-convolution pass for a plain CNN, else vmap); "mlp"
+    for another model raises FusionError.
 
     Raises `FusionError` (from `setup`, before any hook runs) when the configs cannot fuse: the
     caller trains them one at a time. `fit` raises `GroupOutOfMemoryError` when the group does
