@@ -10,9 +10,11 @@ import torch, optuna and Qt only inside the handlers that need them: the read-on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from tunestudio.cli import (
     compare,
@@ -53,6 +55,9 @@ COMMAND_MODULES = (
 GUI_FLAGS = frozenset({"--smoke-test"})
 # Desktop integration (Linux): plain file copies, no Qt (tunestudio.desktop).
 DESKTOP_FLAGS = frozenset({"--install-desktop", "--uninstall-desktop"})
+# Commands that load torch, scipy and scikit-learn and end when their work is committed: as the
+# process's own command they end without freeing every module (see `leave`).
+LEAVE_AT_ONCE = frozenset({"run", "worker"})
 
 
 class _VersionAction(argparse.Action):
@@ -94,7 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return open_gui([])
     func: Command = args.func
     try:
-        return func(args)
+        code = func(args)
+        if argv is None and args.command in LEAVE_AT_ONCE:  # the process's own command
+            leave(code)
+        return code
     except TuneStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -108,3 +116,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with `code` now that its command is done. Python's own exit would then
+    free every module (torch, scipy, scikit-learn, pandas): 4.5 s of a search's wall time at a
+    load average of 10 on 2 cores, the shell waiting for nothing. Everything else a normal exit
+    does is done first: stdout and stderr flushed, the threads that are not daemons joined
+    (and thread pools shut down), the atexit functions run (logging's flush among them).
+    Falls back to a normal exit on a Python without `threading._shutdown`."""
+    import atexit
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is None:  # pragma: no cover - not CPython
+        sys.exit(code)
+    _flush_std()
+    shutdown()
+    atexit._run_exitfuncs()
+    _flush_std()
+    os._exit(code)
+
+
+def _flush_std() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone away, a closed stream
+            stream.flush()
