@@ -38,6 +38,8 @@ def test_a_fresh_database_gets_the_current_version(store: Store) -> None:
         names = set(inspect(conn).get_table_names())
     assert {t.name for t in tables.TABLES} <= names
     assert all(t.name.startswith(tables.PREFIX) for t in tables.TABLES)
+    with store._db.read() as conn:  # the partial index, created by DDL beside the table
+        assert "ix_ts_trial_excluded" in {i["name"] for i in inspect(conn).get_indexes("ts_trial")}
 
 
 def test_reopening_an_up_to_date_database_changes_nothing(url: str) -> None:

@@ -86,8 +86,7 @@ def _add_verdict(conn: Connection) -> None:
             conn.exec_driver_sql(f"CREATE INDEX {name} ON ts_trial "
                                  f"({', '.join(columns_of_index)})")
     if "ix_ts_trial_excluded" not in indexes:
-        conn.exec_driver_sql("CREATE INDEX ix_ts_trial_excluded ON ts_trial "
-                             "(experiment_id, number) WHERE excluded_reason IS NOT NULL")
+        conn.exec_driver_sql(schema.EXCLUDED_INDEX)
 
 
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
