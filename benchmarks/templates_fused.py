@@ -60,9 +60,11 @@ def run_side(project: Path, experiment: str, fuse: str, trials: int | None,
 def measure(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     """Run this script's `--one` mode in a child: Linux's RUSAGE_CHILDREN peak is a maximum
     over all of a process's children, so each run gets a parent of its own."""
-    out = subprocess.run([sys.executable, __file__, "--one", *args], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, __file__, "--one", *args], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:  # the run's own error, not only the exit status
+        raise SystemExit(done.stderr[-3000:])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 

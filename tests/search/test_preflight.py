@@ -119,3 +119,17 @@ def test_a_failure_streak_counts_only_a_runs_first_trials() -> None:
     after_success = FailureStreak(2)
     after_success.add("complete", None)
     assert [after_success.add("failed", "oom") for _ in range(3)] == [None] * 3
+
+
+def test_the_images_templates_folder_is_built_for_a_first_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tunestudio new --template images` then `run`: the folder is built on first use, by
+    the run as by `train` (the run was refused: 'data folder ... not found')."""
+    from tunestudio.config.templates import from_template
+
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(tmp_path / "data"))
+    project = from_template("images")
+    folder = Path(project.baseline.data.source.path)  # type: ignore[union-attr]
+    assert not folder.exists()
+    preflight(project, project.experiments[0].name, tmp_path)
+    assert len(list(folder.rglob("*.png"))) == 1000

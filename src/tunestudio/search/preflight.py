@@ -54,7 +54,10 @@ def missing_files(config: RunConfig, base_dir: Path | None) -> list[str]:
     source = config.data.source
     if isinstance(source, ImageFolderData):
         folder = _resolved(source.path, base_dir)
-        if not folder.is_dir():
+        from tunestudio.engine.demo_images import ensure_digits_folder
+
+        # the images template's folder is built on first use: a run before any `train` too
+        if not folder.is_dir() and not ensure_digits_folder(folder):
             problems.append(f"data folder '{source.path}' not found{_hint(source.path, base_dir)}"
                             "; check data.source.path")
     elif hasattr(source, "path"):
