@@ -5,6 +5,7 @@ processes on one database stop together."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 from pathlib import Path
@@ -93,4 +94,7 @@ def test_two_processes_on_one_database_stop_together(tmp_path: Path) -> None:
     done = [t for t in rows(project) if t.state == "complete"]  # type: ignore[arg-type]
     # x = 4 reached it; what either process held or had started by then still finishes
     assert 4 <= len(done) <= 8 and len(rows(project)) == len(done)  # type: ignore[arg-type]
-    assert progress.lines[0] == ["best none yet of target 0.4"]
+    # the run's first line: before any trial, or after the worker's first ones (it starts
+    # first), short of the target
+    [first] = progress.lines[0]
+    assert re.fullmatch(r"best (none yet|0\.[123]) of target 0\.4", first), first

@@ -126,13 +126,15 @@ def test_each_failure_is_a_failed_trial_with_its_cause_and_nothing_left(
     project, path = program_project(
         tmp_path, FAILURES, [CategoricalDimension(path="params.mode", choices=modes)],
         parameters=[ProgramParameter(name="mode", type="str", default="ok")],
-        strategy="grid", trials=None, timeout_s=10.0)
+        # 20 s: the 100 MB of the binary case take ~4 s to pass through the capture on a quiet
+        # machine and more than 10 s at load 15 (it then timed out instead)
+        strategy="grid", trials=None, timeout_s=20.0)
     summary = run(project, path)
     by_mode = {t.params["params.mode"]: t for t in rows(project)}
     assert set(by_mode) == set(modes)
     causes = {
         "crash": ["the program exited with code 1", "RuntimeError: boom in the user's code"],
-        "hang": ["timed out: still running after 10 s"],
+        "hang": ["timed out: still running after 20 s"],
         "nan": ["reported val_acc = nan at evaluation 1", "KeyboardInterrupt"],
         "silent": ["never reported the objective 'val_acc'", "val_loss"],
         "binary": ["never reported the objective 'val_acc'", "the end \ufffd\ufffd"],
