@@ -36,11 +36,18 @@ from tunestudio.config import (
     SearchDefinition,
     merge_values,
 )
+from tunestudio.messages import N_
 
 if TYPE_CHECKING:
     from tunestudio.engine.data import Splits
     from tunestudio.search.groups import AskPlan
 
+FUSED_LINE = N_("FuseChoice", "fuse auto: fused groups of up to {size} trials (the device's "
+                "cost model expects {ratio:.2f}x the training time of one trial at a time, "
+                "pruning included)")
+ALONE_LINE = N_("FuseChoice", "fuse auto: one trial at a time (fused groups of {k} would take "
+                "an estimated {ratio:.2f}x its training time, pruning included: they pay only "
+                "under {margin:.2f}x)")
 MARGIN = 0.85  # fuse only when the model expects at most this share of the time alone
 PRUNED_SHARE = 0.5  # of prunable trials, the share a median-type pruner stops at its first chance
 SAMPLES = 24  # members drawn from the search space to stand for the run's trials
@@ -149,14 +156,11 @@ class FuseEstimate:
         return self.fused_s / self.alone_s if self.alone_s > 0 else 1.0
 
     def line(self, k: int) -> str:
-        """What `--fuse auto` chose and why, in one line for the run's output and log."""
+        """What `--fuse auto` chose and why, in one line for the run's output and log (a
+        `Text`: the window shows it in its language)."""
         if self.size > 1:
-            return (f"fuse auto: fused groups of up to {self.size} trials (the device's cost "
-                    f"model expects {self.ratio:.2f}x the training time of one trial at a "
-                    "time, pruning included)")
-        return (f"fuse auto: one trial at a time (fused groups of {k} would take an estimated "
-                f"{self.ratio:.2f}x its training time, pruning included: they pay only under "
-                f"{MARGIN:.2f}x)")
+            return FUSED_LINE.format(size=self.size, ratio=self.ratio)
+        return ALONE_LINE.format(k=k, ratio=self.ratio, margin=MARGIN)
 
 
 def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total: int, k: int,

@@ -42,6 +42,7 @@ from tunestudio.config import (
 from tunestudio.engine import FitResult, TrainerHooks, Trial
 from tunestudio.engine.data import Splits
 from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
+from tunestudio.messages import N_
 from tunestudio.search.events import TrialFinished
 from tunestudio.search.fuse_cost import StepCost
 from tunestudio.search.trial_run import (
@@ -58,6 +59,10 @@ from tunestudio.search.trial_run import (
 )
 from tunestudio.store import SeriesWriter
 
+NO_GAIN_LINE = N_("FuseChoice", "fuse auto: one trial at a time (the device probe found no gain "
+                  "in training trials fused)")
+UNFITTED_LINE = N_("FuseChoice", "fuse auto: groups of up to {k} trials (the device probe's; its "
+                   "cost model could not be fitted: {error})")
 GROUP_ATTR = "ts_group"  # Optuna user attr: the fused group a trial trained in
 
 
@@ -152,8 +157,7 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
     else:
         k = min(group_size(ctx, policy) // shapes, PROBE_GROUP)
     if k <= 1:
-        return FuseChoice(1, line="fuse auto: one trial at a time (the device probe found "
-                                  "no gain in training trials fused)")
+        return FuseChoice(1, line=NO_GAIN_LINE)
     size = k * shapes
     n_obj = len(ctx.study.directions)
     pruner = ctx.search.pruner if n_obj == 1 else ctx.search.pruner.model_copy(
@@ -167,8 +171,7 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
                                              device=device)
         _costs[key] = cost
     except Exception as exc:  # the groups themselves will meet it, and say so
-        return FuseChoice(size, line=f"fuse auto: groups of up to {k} trials (the device "
-                                     f"probe's; its cost model could not be fitted: {exc})")
+        return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)))
     plan = ask_plan(ctx.search, n_obj, size, total)
     budget = total if total is not None else 8 * size
     spe = max(1, drawn[0][1].steps // max(1, drawn[0][0].training.epochs))

@@ -194,9 +194,10 @@ class RunStatusLine(ElidedLabel):
                 self.tr("; best objective {value}").format(value=short(summary.best_objective))
             # what --fuse auto chose (fused groups or one at a time) and its estimate
             fusing = getattr(summary, "fusing", None)
+            fusing = render(fusing) if fusing else ""
             self.setText(f"{summary.experiment} {summary_counts(summary)}{best}"
                          + (f" · {fusing}" if fusing else ""))
-            self.setToolTip(fusing or "")
+            self.setToolTip(fusing)
 
 
 class ExperimentLabel(QLabel):

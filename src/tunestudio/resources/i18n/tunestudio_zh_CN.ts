@@ -2624,6 +2624,25 @@ Advice: {advice}</source>
     </message>
 </context>
 <context>
+    <name>FuseChoice</name>
+    <message>
+        <source>fuse auto: fused groups of up to {size} trials (the device&apos;s cost model expects {ratio:.2f}x the training time of one trial at a time, pruning included)</source>
+        <translation>自动融合：每组最多融合 {size} 个试验（设备的成本模型预计训练时间为逐个训练的 {ratio:.2f} 倍，已计入剪枝）</translation>
+    </message>
+    <message>
+        <source>fuse auto: one trial at a time (fused groups of {k} would take an estimated {ratio:.2f}x its training time, pruning included: they pay only under {margin:.2f}x)</source>
+        <translation>自动融合：逐个训练试验（融合 {k} 个一组预计需要其训练时间的 {ratio:.2f} 倍，已计入剪枝；低于 {margin:.2f} 倍才划算）</translation>
+    </message>
+    <message>
+        <source>fuse auto: one trial at a time (the device probe found no gain in training trials fused)</source>
+        <translation>自动融合：逐个训练试验（设备探测发现融合训练试验没有收益）</translation>
+    </message>
+    <message>
+        <source>fuse auto: groups of up to {k} trials (the device probe&apos;s; its cost model could not be fitted: {error})</source>
+        <translation>自动融合：每组最多 {k} 个试验（按设备探测的结果；无法拟合其成本模型：{error}）</translation>
+    </message>
+</context>
+<context>
     <name>HistoryPlot</name>
     <message>
         <source>trial number</source>
