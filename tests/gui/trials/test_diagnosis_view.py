@@ -242,3 +242,20 @@ def test_the_diagnosis_plot_is_a_hint_until_a_trial_is_chosen(
     assert not view.plot_page.is_empty and view.view.isVisible()
     view.insights.set_focus(None)
     assert view.plot_page.is_empty and not view.view.isVisible()
+
+
+def test_a_plot_too_short_for_its_legend_hides_it(
+        view: DiagnosisView, project: Project, qtbot: QtBot) -> None:
+    """At 960x600 the diagnosis plot is ~70 px high and its legend covered the curves: below
+    LEGEND_MIN_HEIGHT it is hidden, and it comes back when the plot grows (a taller window,
+    or the boundary to the text dragged down)."""
+    from tunestudio.gui.trials.diagnosis import LEGEND_MIN_HEIGHT
+
+    focus(view, qtbot, trials(project)[0])
+    qtbot.waitUntil(lambda: view.view.height() > 0)
+    assert view.view.height() >= LEGEND_MIN_HEIGHT and view.legend.isVisible()
+    view.resize(960, 260)
+    qtbot.waitUntil(lambda: view.view.height() < LEGEND_MIN_HEIGHT, timeout=5_000)
+    assert not view.legend.isVisible()
+    view.resize(1000, 700)
+    qtbot.waitUntil(lambda: view.legend.isVisible(), timeout=5_000)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -93,6 +93,9 @@ _NO_TRIAL = N_("DiagnosisView",
 _NO_CURVES = N_("DiagnosisView", "This trial has no curves to read: it never trained a step.")
 
 
+LEGEND_MIN_HEIGHT = 160  # pixels of plot below which the legend would cover the curves
+
+
 class DiagnosisView(QWidget):
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,8 +123,15 @@ class DiagnosisView(QWidget):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         self.plot_page = EmptyState(self.view, render(_NO_TRIAL), self)  # a hint, not bare axes
-        column.addWidget(self.plot_page, 1)
-        column.addWidget(self.text, 1)
+        # plot over text, the boundary movable; a short window gives the plot more of it
+        parts = QSplitter(Qt.Orientation.Vertical, right)
+        parts.setChildrenCollapsible(False)
+        parts.addWidget(self.plot_page)
+        parts.addWidget(self.text)
+        parts.setStretchFactor(0, 3)
+        parts.setStretchFactor(1, 2)
+        column.addWidget(parts, 1)
+        self.view.installEventFilter(self)
         export = QPushButton(self.tr("Export plot…"), self)
         export.clicked.connect(self._on_export)
         row = QHBoxLayout()
@@ -260,6 +270,13 @@ class DiagnosisView(QWidget):
         self.items.append(region)
         self.region = region
         self.plot.enableAutoRange()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A plot too short for its legend (a 600 px window) hides it: the legend would cover
+        the curves (the user can drag the boundary to the text down for it)."""
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self.legend.setVisible(self.view.height() >= LEGEND_MIN_HEIGHT)
+        return False
 
     def _on_legend_clicked(self, item: Any) -> None:
         """A legend entry clicked: the diagnosed trial becomes the one selection."""
