@@ -275,7 +275,8 @@ class DiagnosisView(QWidget):
         """A plot too short for its legend (a 600 px window) hides it: the legend would cover
         the curves (the user can drag the boundary to the text down for it)."""
         if watched is self.view and event.type() == QEvent.Type.Resize:
-            self.legend.setVisible(self.view.height() >= LEGEND_MIN_HEIGHT)
+            height = self.plot_page.height()  # the page holds the view alone
+            self.legend.setVisible(height >= LEGEND_MIN_HEIGHT)
         return False
 
     def _on_legend_clicked(self, item: Any) -> None:
