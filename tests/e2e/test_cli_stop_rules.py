@@ -98,3 +98,17 @@ def test_two_processes_on_one_database_stop_together(tmp_path: Path) -> None:
     # first), short of the target
     [first] = progress.lines[0]
     assert re.fullmatch(r"best (none yet|0\.[123]) of target 0\.4", first), first
+
+
+def test_duration_and_deadline_stop_at_the_right_trial(tmp_path: Path) -> None:
+    """The clock's rules through a real run: a duration of a microsecond lets the first trial
+    run (no time spent before it) and stops the run after it; a deadline that passed runs
+    nothing more; a deadline far ahead lets the run go on to its end."""
+    _, path = _project(tmp_path, [1, 2, 3, 4])
+    short = _run(path, "--stop-duration", "1e-6")
+    assert short["counts"] == {"complete": 1}
+    assert str(short["stop_rule"]).startswith("duration ") and "spent" in str(short["stop_rule"])
+    passed = _run(path, "--stop-deadline", "2001-01-01T18:00")
+    assert passed["counts"] == {} and passed["stop_rule"] == "deadline 2001-01-01 18:00 passed"
+    ahead = _run(path, "--stop-deadline", "2999-01-01T18:00")
+    assert ahead["counts"] == {"complete": 3} and ahead["stop_rule"] is None
