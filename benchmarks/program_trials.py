@@ -7,16 +7,11 @@
    trial is its wall time divided by the trials, minus that. Goal: TuneStudio's at most
    0.05 s per trial above the Optuna loop's.
 2. Parallel: `--parallel-trials` trials of a single-threaded CPU-bound script (`--busy-s`
-   seconds of arithmetic) with `--workers 2` against `--workers 1`, as trials per hour: the
-   trials over the span from the first trial's start to the last one's end, as the store
-   records them (`parallel2_vs_1`); the one-off start-up before the first trial (imports,
-   the study, the second worker process) is reported apart, and the ratio of whole wall times
-   too (`parallel2_vs_1_wall`, which a short benchmark's start-up weighs on).
+   seconds of arithmetic) with `--workers 2` against `--workers 1`, as trials per hour.
    Goal: >= 1.8x on a 2-core machine (other load on the machine lowers it).
 
 The last line printed is one JSON object with `overhead_s_per_trial`,
-`optuna_loop_overhead_s_per_trial`, `script_s`, `parallel2_vs_1`, `parallel2_vs_1_wall`,
-`startup_s` (per worker count) and the 1-minute load average before and after (`load_avg`).
+`optuna_loop_overhead_s_per_trial`, `script_s`, `parallel2_vs_1` and `load_avg`.
 
 Usage: python benchmarks/program_trials.py [--trials 100] [--parallel-trials 8] [--busy-s 1]
 """
@@ -48,7 +43,6 @@ from tunestudio.config import (
     save_project,
 )
 from tunestudio.config.program import ProgramConfig, ProgramParameter
-from tunestudio.store import Store
 
 SHORT = """import argparse, math
 p = argparse.ArgumentParser()
@@ -99,18 +93,6 @@ def tunestudio_run(path: Path, workers: int = 1) -> float:
     return time.perf_counter() - start
 
 
-def trial_span(path: Path) -> tuple[int, float]:
-    """The run's trials and the seconds from the first one's start to the last one's end (the
-    database's clock)."""
-    with Store.open(f"sqlite:///{(path.parent / 'history.sqlite').as_posix()}") as store:
-        exp = store.experiment("bench")
-        assert exp is not None
-        rows = store.trials(exp.id)
-    starts = [r.started_at for r in rows if r.started_at is not None]
-    ends = [r.finished_at for r in rows if r.finished_at is not None]
-    return len(rows), max(ends) - min(starts)
-
-
 def script_alone(folder: Path, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -148,7 +130,6 @@ def main() -> int:
     parser.add_argument("--parallel-trials", type=int, default=8)
     parser.add_argument("--busy-s", type=float, default=1.0)
     args = parser.parse_args()
-    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ["TUNESTUDIO_DATA_DIR"] = str(root / "data")
@@ -163,27 +144,21 @@ def main() -> int:
         print(f"script alone {script_s:.3f} s; per trial: tunestudio run "
               f"{ts_s / args.trials:.3f} s (overhead {ts_over:.3f} s), Optuna loop "
               f"{loop_s / args.trials:.3f} s (overhead {loop_over:.3f} s)")
-        walls, per_hour, startup = {}, {}, {}
+        walls = {}
         for workers in (1, 2):
             folder = root / f"busy{workers}"
             folder.mkdir()
-            busy = project_file(folder, BUSY, args.parallel_trials, args.busy_s)
-            walls[workers] = tunestudio_run(busy, workers)
-            count, span = trial_span(busy)
-            per_hour[workers] = count / span * 3600
-            startup[workers] = walls[workers] - span
-            print(f"--workers {workers}: {count} trials in {walls[workers]:.1f} s, "
-                  f"{span:.1f} s from the first trial's start to the last one's end "
-                  f"({per_hour[workers]:.0f} trials/hour)")
-    ratio = per_hour[2] / per_hour[1]
+            walls[workers] = tunestudio_run(
+                project_file(folder, BUSY, args.parallel_trials, args.busy_s), workers)
+            print(f"--workers {workers}: {args.parallel_trials} trials in "
+                  f"{walls[workers]:.1f} s")
+    ratio = walls[1] / walls[2]
     print(json.dumps({"trials": args.trials, "script_s": round(script_s, 4),
                       "overhead_s_per_trial": round(ts_over, 4),
                       "optuna_loop_overhead_s_per_trial": round(loop_over, 4),
                       "parallel_trials": args.parallel_trials, "busy_s": args.busy_s,
                       "parallel2_vs_1": round(ratio, 3),
-                      "parallel2_vs_1_wall": round(walls[1] / walls[2], 3),
-                      "startup_s": {str(k): round(v, 2) for k, v in startup.items()},
-                      "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)]}))
+                      "load_avg": round(os.getloadavg()[0], 2)}))
     return 0
 
 

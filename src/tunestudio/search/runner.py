@@ -110,7 +110,6 @@ class _MultiHooks(RunnerHooks):
 
 
 STOP_RULE = "stopped by rule: "  # a run's closing message when a stop rule ended it
-HELPER_WAIT_S = 300  # a worker process of the run waits this long for the trials it queues
 
 
 def study_name(experiment: Experiment) -> str:
@@ -165,25 +164,15 @@ class ExperimentRunner:
             check_program(program, self.experiment.name, self.base_dir,
                           self.options.run_programs)
         elif self.fit is train_with_engine:  # a stand-in fit (tests, benchmarks) reads no files
-            preflight(self.project, self.experiment.name, self.base_dir)
-        # The other workers start now, so that their start-up (imports, a second of it or
-        # more) overlaps this one's; they wait for the trials this run queues.
-        helpers = self._spawn_workers()
-        try:
-            if program is None and self.fit is train_with_engine:
-                from tunestudio.engine import warm_up
+            from tunestudio.engine import warm_up
 
-                warm_up()  # torch's one-off start-up, kept out of the first trial's duration
-            store = open_store(self.project, self.url)
-            try:
-                return self._run(store, helpers)
-            finally:
-                store.close()
-        except BaseException:
-            for proc in helpers:  # the run failed before its end: its workers go with it
-                if proc.poll() is None:
-                    proc.terminate()
-            raise
+            preflight(self.project, self.experiment.name, self.base_dir)
+            warm_up()  # torch's one-off start-up, kept out of the first trial's duration
+        store = open_store(self.project, self.url)
+        try:
+            return self._run(store)
+        finally:
+            store.close()
 
     def _open_study(self, store: Store, n_obj: int) -> tuple[optuna.storages.RDBStorage,
                                                               optuna.Study, int]:
@@ -220,7 +209,7 @@ class ExperimentRunner:
         self._alone_sampler = lambda: sampler(False)
         return storage, study, experiment_id
 
-    def _run(self, store: Store, helpers: list[subprocess.Popen[bytes]]) -> RunSummary:
+    def _run(self, store: Store) -> RunSummary:
         search = self.experiment.search
         n_obj = 1 if search.objective.second == "none" else 2
         direction = search.objective.resolved_direction
@@ -274,6 +263,7 @@ class ExperimentRunner:
         self.hooks.on_run_start(total)
         beat.start()
         feeder.start()
+        helpers = self._spawn_workers(total)
         counts: Counter[str] = Counter()
         message = ""
         streak = FailureStreak()
@@ -488,7 +478,7 @@ class ExperimentRunner:
                 heartbeat.touch(trial_id)
                 try:
                     if storage.set_trial_state_values(trial_id, state=TrialState.RUNNING):
-                        heartbeat.claim(trial_id, beaten=True)
+                        heartbeat.claim(trial_id)
                         know_trial(study, trial_id)
                         return optuna.Trial(study, trial_id)
                 except optuna.exceptions.UpdateFinishedTrialError:
@@ -625,20 +615,14 @@ class ExperimentRunner:
         return pending
 
     # -- local worker processes --------------------------------------------------------------
-    def _spawn_workers(self) -> list[subprocess.Popen[bytes]]:
-        """The run's other `workers - 1` processes (at most one per trial of the budget but
-        this one's), started before this run queues its trials: each waits up to
-        HELPER_WAIT_S for its first."""
+    def _spawn_workers(self, total: int | None) -> list[subprocess.Popen[bytes]]:
         extra = self.options.workers - 1
-        if extra <= 0 or self.project_path is None or not self.queue:
+        if extra <= 0 or self.project_path is None:
             return []
-        total = self.options.trials if self.options.trials is not None \
-            else self.experiment.search.budget.trials
         if total is not None:
             extra = min(extra, max(0, total - 1))
         cmd = [sys.executable, "-m", "tunestudio", "worker", str(self.project_path),
-               "--experiment", self.experiment.name, "--storage", self.url, "--quiet",
-               "--wait", str(HELPER_WAIT_S)]
+               "--experiment", self.experiment.name, "--storage", self.url, "--quiet"]
         if self.options.device:
             cmd += ["--device", self.options.device]
         if self.options.tensorboard_dir:
