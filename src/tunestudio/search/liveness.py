@@ -152,12 +152,14 @@ class Heartbeat:
             self._threads.append(threading.Thread(target=self._sweeps, args=(sweep,),
                                                   name="tunestudio-sweep", daemon=True))
 
-    def claim(self, trial_id: int) -> None:
+    def claim(self, trial_id: int, beaten: bool = False) -> None:
         """The process holds the trial from now on (just popped: RUNNING in Optuna); its first
-        beat is written now, so a sweep can find it from this moment."""
+        beat is written now, so a sweep can find it from this moment (`beaten`: `touch` wrote
+        it just before it was popped, one write per trial less)."""
         with self._lock:
             self._held.add(trial_id)
-        self._beat([trial_id])
+        if not beaten:
+            self._beat([trial_id])
 
     def touch(self, trial_id: int) -> None:
         """One beat for a trial about to be popped (before it is RUNNING)."""
