@@ -186,3 +186,28 @@ def test_a_popped_trial_is_made_known_to_the_cache_alone(tmp_path: Path) -> None
     assert trial.suggest_float("x", 0.0, 1.0) == 0.5
     other.tell(trial, 1.0)
     assert len(other.get_trials(deepcopy=False)) == 7  # the whole study when asked for
+
+
+def test_without_the_caches_study_record_a_popped_trial_is_read_with_the_study(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should a later Optuna move `_StudyInfo`, `know_trial` lets the cache read the study
+    as it always did: slower on a long history, the same trial and values."""
+    from tunestudio.search import queue
+    from tunestudio.search.queue import know_trial
+
+    monkeypatch.setattr(queue, "_StudyInfo", None)
+    storage = optuna.storages.get_storage(f"sqlite:///{tmp_path / 'o.db'}")
+    study = optuna.create_study(storage=storage, direction="maximize")
+    for n in range(6):
+        study.add_trial(optuna.trial.create_trial(value=float(n)))
+    other = optuna.load_study(study_name=study.study_name,
+                              storage=optuna.storages.get_storage(
+                                  optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'o.db'}")))
+    study.enqueue_trial({"x": 0.5})
+    [waiting] = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
+    assert other._storage.set_trial_state_values(waiting._trial_id,
+                                                 optuna.trial.TrialState.RUNNING)
+    know_trial(other, waiting._trial_id)
+    assert len(other._storage._studies[other._study_id].trials) == 7  # the history read
+    trial = optuna.Trial(other, waiting._trial_id)
+    assert trial.suggest_float("x", 0.0, 1.0) == 0.5

@@ -37,6 +37,10 @@ try:  # Optuna's table definitions, for targeted queries of its trials
     from optuna.storages._rdb import models as _models
 except ImportError:  # a later Optuna moved them: the cache's reads (tested both ways)
     _models = None  # type: ignore[assignment]
+try:  # the cache's record of a study, to make it know one trial (`know_trial`)
+    from optuna.storages._cached_storage import _StudyInfo
+except ImportError:  # a later Optuna moved it: the cache reads the study as it always did
+    _StudyInfo = None  # type: ignore[assignment,misc]
 
 QUEUE_INDEX = "ix_ts_trials_study_state"
 FEED_EVERY_S = 0.2
@@ -112,13 +116,14 @@ def know_trial(study: optuna.Study, trial_id: int) -> None:
     studies = getattr(cache, "_studies", None)
     add = getattr(cache, "_add_trials_to_cache", None)
     lock = getattr(cache, "_lock", None)
-    if backend is not None and studies is not None and add is not None and lock is not None:
+    if (backend is not None and studies is not None and add is not None and lock is not None
+            and _StudyInfo is not None):
         trial = backend.get_trial(trial_id)
         with lock:
             if trial_id in cache._trial_id_to_study_id_and_number:
                 return
             if study._study_id not in studies:
-                studies[study._study_id] = _study_info()
+                studies[study._study_id] = _StudyInfo()
             add(study._study_id, [trial])
             studies[study._study_id].unfinished_trial_ids.add(trial_id)
         return
@@ -127,12 +132,6 @@ def know_trial(study: optuna.Study, trial_id: int) -> None:
         read(study._study_id)
     else:  # pragma: no cover - a storage without Optuna's cache: it reads on demand
         cache.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.WAITING,))
-
-
-def _study_info() -> object:
-    from optuna.storages._cached_storage import _StudyInfo
-
-    return _StudyInfo()
 
 
 class Feeder:
