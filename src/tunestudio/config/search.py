@@ -20,11 +20,12 @@ from tunestudio.config.common import (
     metric_mode,
 )
 from tunestudio.config.dotted import get_value, resolve
+from tunestudio.config.pbt import PBT_PATHS, PBTSettings, Range
 from tunestudio.config.program import PARAMS, param_name
 from tunestudio.config.run import RunConfig
 from tunestudio.messages import N_, Text
 
-Strategy = Literal["ovat", "grid", "random", "tpe", "gp", "cmaes", "qmc"]
+Strategy = Literal["ovat", "grid", "random", "tpe", "gp", "cmaes", "qmc", "pbt"]
 STRATEGY_LABELS: dict[str, str] = {
     "ovat": N_("Strategy", "One variable at a time around the baseline"),
     "grid": N_("Strategy", "Grid (every combination)"),
@@ -33,6 +34,7 @@ STRATEGY_LABELS: dict[str, str] = {
     "gp": N_("Strategy", "Bayesian: Gaussian process"),
     "cmaes": "CMA-ES",
     "qmc": N_("Strategy", "Quasi-Monte Carlo (Sobol)"),
+    "pbt": N_("Strategy", "Population-based training"),
 }
 FINITE_STRATEGIES = frozenset({"ovat", "grid"})
 Scalar = bool | int | float | str
@@ -388,6 +390,12 @@ class SearchDefinition(ConfigModel):
         "trials then finish several times sooner.",
     )
     fuse_trials: int = field(32, "Most trials in one fused group.", ge=1, le=65_536)
+    pbt: PBTSettings = field(
+        PBTSettings(), "Population-based training (strategy 'pbt'): the population, how often "
+        "it is perturbed, and how each dimension is explored.",
+        advice="A population trains at once; every interval the worst quarter copies the "
+        "weights of the best and perturbs their hyperparameters, so one training's time "
+        "finds a schedule of learning rate and regularisation.")
 
     @model_validator(mode="after")
     def _dimensions(self) -> SearchDefinition:
@@ -397,12 +405,63 @@ class SearchDefinition(ConfigModel):
             raise ValueError(N_("Validation", "dimensions repeat: {paths}").format(
                 paths=", ".join(dupes)))
         _check_conditions(self.dimensions)
+        if self.strategy == "pbt":
+            _check_pbt(self)
+            return self
         if self.strategy not in FINITE_STRATEGIES and self.budget.trials is None \
                 and self.budget.timeout_s is None:
             raise ValueError(N_("Validation", "strategy '{strategy}' never runs out of "
                                 "values: set budget.trials or budget.timeout_s").format(
                 strategy=self.strategy))
         return self
+
+
+def _check_pbt(search: SearchDefinition) -> None:
+    """A population can only change, while it trains, numbers that are tensors on the trial
+    axis (PBT_PATHS); each is a numeric dimension without a condition, and each explore rule
+    names one of them. One seed per trial, one objective."""
+    if not search.dimensions:
+        raise ValueError(N_("Validation", "population-based training needs at least one "
+                            "dimension to explore, e.g. optimizer.lr"))
+    for dim in search.dimensions:
+        if dim.path not in PBT_PATHS:
+            raise ValueError(N_(
+                "Validation", "{path}: population-based training changes hyperparameters "
+                "while the population trains, and {path} cannot change mid-run; explore one of "
+                "{paths}, or use another strategy").format(path=dim.path,
+                                                          paths=", ".join(PBT_PATHS)))
+        if isinstance(dim, CategoricalDimension):
+            raise ValueError(N_("Validation", "{path}: population-based training explores "
+                                "numeric ranges; give it a float dimension").format(
+                path=dim.path))
+        if dim.condition is not None:
+            raise ValueError(N_("Validation", "{path}: population-based training explores "
+                                "every dimension of every member; remove its condition").format(
+                path=dim.path))
+    paths = {d.path for d in search.dimensions}
+    unknown = [r.path for r in search.pbt.explore if r.path not in paths]
+    if unknown:
+        raise ValueError(N_("Validation", "pbt.explore names {paths}, which is not a dimension "
+                            "of this search; add the dimension or remove the rule").format(
+            paths=", ".join(unknown)))
+    if search.repeats != 1:
+        raise ValueError(N_("Validation", "population-based training trains each member once "
+                            "(its schedule is its own); set repeats to 1"))
+    if search.objective.second != "none":
+        raise ValueError(N_("Validation", "population-based training ranks its members by "
+                            "one objective; remove the second objective"))
+
+
+def pbt_ranges(search: SearchDefinition) -> dict[str, Range]:
+    """The ranges population-based training explores, by path (its dimensions)."""
+    out: dict[str, Range] = {}
+    for dim in search.dimensions:
+        if isinstance(dim, FloatDimension):
+            out[dim.path] = Range(dim.low, dim.high, log=dim.log, step=dim.step)
+        elif isinstance(dim, IntDimension):
+            out[dim.path] = Range(dim.low, dim.high, log=dim.log, integer=True,
+                                  step=dim.step if dim.step > 1 else None)
+    return out
 
 
 def _check_conditions(dims: list[Dimension]) -> None:
@@ -591,11 +650,14 @@ def same_value(a: Any, b: Any) -> bool:
 
 def count_trials(search: SearchDefinition, baseline: RunConfig) -> int | None:
     """Trials the search will run: exact for grid and one-variable-at-a-time (capped by the
-    trial budget), the budget otherwise (None when only a time limit bounds it)."""
+    trial budget), the population for population-based training, the budget otherwise (None
+    when only a time limit bounds it)."""
     if search.strategy == "ovat":
         n: int | None = len(ovat_values(search, baseline))
     elif search.strategy == "grid":
         n = len(grid_points(search, baseline))
+    elif search.strategy == "pbt":
+        return search.pbt.population
     else:
         return search.budget.trials
     if search.budget.trials is not None and n is not None:

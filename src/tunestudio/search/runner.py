@@ -159,6 +159,11 @@ class ExperimentRunner:
         one cause (a missing data file, a model file that does not import, a program that
         cannot start), and ProgramNotTrustedError when the baseline is a program and the run
         was not started by an explicit command (RunOptions.run_programs)."""
+        if self.experiment.search.strategy == "pbt":
+            from tunestudio.errors import TuneStudioError
+
+            raise TuneStudioError("strategy 'pbt' (population-based training) is configured "
+                                  "but this version cannot run it yet; choose another strategy")
         program = self.project.baseline.program
         if program is not None:
             check_program(program, self.experiment.name, self.base_dir,

@@ -47,7 +47,7 @@ def build_sampler(search: SearchDefinition, n_objectives: int, seed: int | None 
     rather than sampling the same region K times."""
     seed = search.sampler_seed if seed is None else seed
     strategy = search.strategy
-    if strategy in ("ovat", "grid", "random"):
+    if strategy in ("ovat", "grid", "random", "pbt"):  # pbt: its first population, at random
         return optuna.samplers.RandomSampler(seed=seed)
     if strategy == "tpe":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True,

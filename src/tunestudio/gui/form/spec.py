@@ -24,7 +24,7 @@ _WORDS = {"lr": "LR", "l1": "L1", "eps": "Epsilon", "kfold": "k-fold", "pct": "F
           "div": "Division", "mult": "Multiplier", "n": "Number of", "s": "(s)",
           "id": "ID", "url": "URL", "val": "Validation", "mlp": "MLP", "cnn": "CNN",
           "sgd": "SGD", "adamw": "AdamW", "rmsprop": "RMSprop", "csv": "CSV", "npz": "NPZ",
-          "qmc": "QMC", "cmaes": "CMA-ES", "tpe": "TPE", "gp": "GP", "ovat": "OVAT",
+          "qmc": "QMC", "cmaes": "CMA-ES", "tpe": "TPE", "gp": "GP", "ovat": "OVAT", "pbt": "PBT",
           "mse": "MSE", "json": "JSON", "dir": "folder", "mae": "MAE", "r2": "R²"}
 
 

@@ -1881,6 +1881,54 @@ Goal: {goal}</source>
         <translation>一个融合组中最多的试验数。</translation>
     </message>
     <message>
+        <source>Population-based training (strategy &apos;pbt&apos;): the population, how often it is perturbed, and how each dimension is explored.</source>
+        <translation>基于种群的训练（策略 &apos;pbt&apos;）：种群、扰动的频率，以及每个维度如何探索。</translation>
+    </message>
+    <message>
+        <source>A population trains at once; every interval the worst quarter copies the weights of the best and perturbs their hyperparameters, so one training&apos;s time finds a schedule of learning rate and regularisation.</source>
+        <translation>整个种群同时训练；每隔一个间隔，最差的四分之一复制最好成员的权重并扰动其超参数，于是在一次训练的时间内找到学习率和正则化的调度。</translation>
+    </message>
+    <message>
+        <source>Members trained at once (one fused model).</source>
+        <translation>同时训练的成员数（一个融合模型）。</translation>
+    </message>
+    <message>
+        <source>Perturbation interval: members are ranked, exploited and explored every this many epochs (or steps, see unit).</source>
+        <translation>扰动间隔：每隔这么多个 epoch（或步，见单位）对成员排名、利用（exploit）和探索（explore）。</translation>
+    </message>
+    <message>
+        <source>Unit of the interval.</source>
+        <translation>间隔的单位。</translation>
+    </message>
+    <message>
+        <source>Share of the population replaced at each perturbation: the worst this share copies members drawn from the best this share (truncation selection, 0.25 as in Jaderberg et al. 2017).</source>
+        <translation>每次扰动替换的种群比例：最差的这一比例复制从最好的这一比例中抽取的成员（截断选择，Jaderberg 等 2017 中为 0.25）。</translation>
+    </message>
+    <message>
+        <source>Explore: one of these factors, drawn at random, multiplies each dimension&apos;s value (clipped to its range).</source>
+        <translation>探索：随机抽取其中一个因子乘以每个维度的值（裁剪到其范围内）。</translation>
+    </message>
+    <message>
+        <source>Explore: probability that a dimension is drawn afresh from its range instead of multiplied.</source>
+        <translation>探索：一个维度从其范围内重新抽取而不是相乘的概率。</translation>
+    </message>
+    <message>
+        <source>Per-dimension overrides of factors and resample probability.</source>
+        <translation>按维度覆盖因子和重新抽样概率。</translation>
+    </message>
+    <message>
+        <source>The dimension (its dotted path) this rule explores.</source>
+        <translation>此规则探索的维度（其点分路径）。</translation>
+    </message>
+    <message>
+        <source>Factors one of which multiplies the value; empty = the population&apos;s.</source>
+        <translation>乘以该值的因子（取其一）；留空 = 使用种群的设置。</translation>
+    </message>
+    <message>
+        <source>Probability of drawing the value afresh from the dimension&apos;s range instead; empty = the population&apos;s.</source>
+        <translation>改为从维度范围内重新抽取该值的概率；留空 = 使用种群的设置。</translation>
+    </message>
+    <message>
         <source>Dotted path of the knob in the run config.</source>
         <translation>该超参数在运行配置中的点分路径。</translation>
     </message>
@@ -2573,6 +2621,34 @@ Advice: {advice}</source>
     <message>
         <source>Fuse trials</source>
         <translation>融合试验数</translation>
+    </message>
+    <message>
+        <source>PBT</source>
+        <translation>PBT</translation>
+    </message>
+    <message>
+        <source>Population</source>
+        <translation>种群</translation>
+    </message>
+    <message>
+        <source>Interval</source>
+        <translation>间隔</translation>
+    </message>
+    <message>
+        <source>Quantile</source>
+        <translation>分位数</translation>
+    </message>
+    <message>
+        <source>Factors</source>
+        <translation>因子</translation>
+    </message>
+    <message>
+        <source>Resample probability</source>
+        <translation>重新抽样概率</translation>
+    </message>
+    <message>
+        <source>Explore</source>
+        <translation>探索</translation>
     </message>
     <message>
         <source>Condition</source>
@@ -3582,6 +3658,10 @@ training time {seconds} s</source>
     <message>
         <source>Quasi-Monte Carlo (Sobol)</source>
         <translation>拟蒙特卡洛（Sobol）</translation>
+    </message>
+    <message>
+        <source>Population-based training</source>
+        <translation>基于种群的训练</translation>
     </message>
 </context>
 <context>
@@ -4612,6 +4692,34 @@ training time {seconds} s</source>
         <translation>策略 &apos;{strategy}&apos; 的取值永远不会用完：请设置 budget.trials 或 budget.timeout_s</translation>
     </message>
     <message>
+        <source>population-based training needs at least one dimension to explore, e.g. optimizer.lr</source>
+        <translation>基于种群的训练至少需要一个可探索的维度，例如 optimizer.lr</translation>
+    </message>
+    <message>
+        <source>{path}: population-based training changes hyperparameters while the population trains, and {path} cannot change mid-run; explore one of {paths}, or use another strategy</source>
+        <translation>{path}：基于种群的训练在种群训练期间改变超参数，而 {path} 不能在运行中途改变；请探索 {paths} 之一，或使用其他策略</translation>
+    </message>
+    <message>
+        <source>{path}: population-based training explores numeric ranges; give it a float dimension</source>
+        <translation>{path}：基于种群的训练探索数值范围；请为它使用浮点维度</translation>
+    </message>
+    <message>
+        <source>{path}: population-based training explores every dimension of every member; remove its condition</source>
+        <translation>{path}：基于种群的训练会探索每个成员的每个维度；请移除其条件</translation>
+    </message>
+    <message>
+        <source>pbt.explore names {paths}, which is not a dimension of this search; add the dimension or remove the rule</source>
+        <translation>pbt.explore 指定了 {paths}，但它不是本搜索的维度；请添加该维度或删除该规则</translation>
+    </message>
+    <message>
+        <source>population-based training trains each member once (its schedule is its own); set repeats to 1</source>
+        <translation>基于种群的训练对每个成员只训练一次（其调度是它自己的）；请将重复次数设为 1</translation>
+    </message>
+    <message>
+        <source>population-based training ranks its members by one objective; remove the second objective</source>
+        <translation>基于种群的训练按一个目标对成员排名；请移除第二个目标</translation>
+    </message>
+    <message>
         <source>{path}: its condition names &apos;{knob}&apos;, which is neither a dimension of this search nor a config field</source>
         <translation>{path}：它的条件指向 &apos;{knob}&apos;，它既不是本次搜索的维度，也不是配置字段</translation>
     </message>
@@ -4638,6 +4746,14 @@ training time {seconds} s</source>
     <message>
         <source>unknown device &apos;{device}&apos;; use auto, cpu, cuda, cuda:N or mps</source>
         <translation>未知设备 &apos;{device}&apos;；请使用 auto、cpu、cuda、cuda:N 或 mps</translation>
+    </message>
+    <message>
+        <source>pbt.explore names {paths} more than once; keep one rule per dimension</source>
+        <translation>pbt.explore 多次指定了 {paths}；每个维度只保留一条规则</translation>
+    </message>
+    <message>
+        <source>{where}: explore factors must be positive numbers (got {bad}); e.g. [0.8, 1.2]</source>
+        <translation>{where}：探索因子必须是正数（得到 {bad}）；例如 [0.8, 1.2]</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,143 @@
+"""Population-based training (Jaderberg et al., 2017) as a search strategy: its settings and
+the arithmetic of its explore step. Pure data; the engine applies it (engine/pbt.py).
+
+A population of `population` members trains at once as one fused model. Every `interval`
+epochs (or steps) the members are ranked by the objective; the worst `quantile` of them
+(truncation selection) each copy the weights, optimiser state and hyperparameters of a member
+drawn from the best `quantile` (exploit), then change their hyperparameters (explore): with
+probability `resample_probability` a dimension is drawn afresh from its range, otherwise it is
+multiplied by one of `factors`, in both cases kept within the dimension's range."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from pydantic import model_validator
+
+from tunestudio.config.common import ConfigModel, field
+from tunestudio.messages import N_
+
+# The knobs a fused population can change while it trains: they are tensors on the trial axis
+# (the learning rate, the optimiser's numbers). Anything else shapes the computation or the
+# data and cannot change mid-run.
+PBT_PATHS = ("optimizer.lr", "optimizer.weight_decay", "optimizer.momentum", "optimizer.l1",
+             "optimizer.beta1", "optimizer.beta2", "optimizer.eps", "optimizer.alpha")
+
+
+class ExploreRule(ConfigModel):
+    """How one dimension is explored, overriding the population's defaults."""
+
+    path: str = field("optimizer.lr", "The dimension (its dotted path) this rule explores.",
+                      min_length=1)
+    factors: list[float] | None = field(
+        None, "Factors one of which multiplies the value; empty = the population's.",
+        min_length=1)
+    resample_probability: float | None = field(
+        None, "Probability of drawing the value afresh from the dimension's range instead; "
+        "empty = the population's.", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _positive(self) -> ExploreRule:
+        _check_factors(self.factors, self.path)
+        return self
+
+
+class PBTSettings(ConfigModel):
+    """Population-based training's settings (strategy 'pbt')."""
+
+    population: int = field(16, "Members trained at once (one fused model).", ge=2,
+                            le=65_536)
+    interval: int = field(1, "Perturbation interval: members are ranked, exploited and "
+                          "explored every this many epochs (or steps, see unit).", ge=1,
+                          le=1_000_000)
+    unit: Literal["epoch", "step"] = field("epoch", "Unit of the interval.")
+    quantile: float = field(
+        0.25, "Share of the population replaced at each perturbation: the worst this share "
+        "copies members drawn from the best this share (truncation selection, 0.25 as in "
+        "Jaderberg et al. 2017).", gt=0, le=0.5)
+    factors: list[float] = field(
+        [0.8, 1.2], "Explore: one of these factors, drawn at random, multiplies each "
+        "dimension's value (clipped to its range).", min_length=1)
+    resample_probability: float = field(
+        0.25, "Explore: probability that a dimension is drawn afresh from its range instead of "
+        "multiplied.", ge=0, le=1)
+    explore: list[ExploreRule] = field(
+        [], "Per-dimension overrides of factors and resample probability.")
+
+    @model_validator(mode="after")
+    def _rules(self) -> PBTSettings:
+        _check_factors(self.factors, "pbt")
+        paths = [r.path for r in self.explore]
+        dupes = sorted({p for p in paths if paths.count(p) > 1})
+        if dupes:
+            raise ValueError(N_("Validation", "pbt.explore names {paths} more than once; keep "
+                                "one rule per dimension").format(paths=", ".join(dupes)))
+        return self
+
+    def rule(self, path: str) -> tuple[list[float], float]:
+        """The factors and resample probability of the dimension at `path`."""
+        for rule in self.explore:
+            if rule.path == path:
+                return (rule.factors if rule.factors is not None else self.factors,
+                        rule.resample_probability if rule.resample_probability is not None
+                        else self.resample_probability)
+        return self.factors, self.resample_probability
+
+    def replaced(self, live: int) -> int:
+        """How many of `live` members a perturbation replaces: the quantile's share, rounded
+        down, at least 1 once there are 2 (0 for fewer: nothing to copy from)."""
+        if live < 2:
+            return 0
+        return max(1, min(live // 2, math.floor(self.quantile * live)))
+
+
+def _check_factors(factors: Sequence[float] | None, where: str) -> None:
+    if factors is None:
+        return
+    bad = [f for f in factors if not (math.isfinite(f) and f > 0)]
+    if bad:
+        raise ValueError(N_("Validation", "{where}: explore factors must be positive numbers "
+                            "(got {bad}); e.g. [0.8, 1.2]").format(where=where, bad=str(bad)))
+
+
+class Range:
+    """A numeric dimension's range as PBT explores it: `low`..`high`, on a log scale or not,
+    integer or not, on a step or not."""
+
+    def __init__(self, low: float, high: float, *, log: bool = False, integer: bool = False,
+                 step: float | None = None):
+        self.low, self.high, self.log, self.integer, self.step = low, high, log, integer, step
+
+    def clip(self, value: float) -> float | int:
+        """`value` within the range, on its step, an int for an integer dimension."""
+        value = min(max(value, self.low), self.high)
+        if self.step is not None and self.step > 0:
+            value = self.low + round((value - self.low) / self.step) * self.step
+            value = min(max(value, self.low), self.high)
+        return round(value) if self.integer else float(value)
+
+    def draw(self, rng: random.Random) -> float | int:
+        """A value drawn uniformly from the range (log-uniformly on a log scale)."""
+        if self.log:
+            value = math.exp(rng.uniform(math.log(self.low), math.log(self.high)))
+        else:
+            value = rng.uniform(self.low, self.high)
+        return self.clip(value)
+
+
+def explore(values: Mapping[str, float], ranges: Mapping[str, Range], settings: PBTSettings,
+            rng: random.Random) -> dict[str, float | int]:
+    """New values for a member that has just copied `values` (path -> value): each dimension
+    of `ranges` resampled with its probability, else multiplied by one of its factors, then
+    clipped to its range. Dimensions not in `ranges` are kept."""
+    out: dict[str, float | int] = dict(values)
+    for path, span in ranges.items():
+        factors, p = settings.rule(path)
+        if rng.random() < p:
+            out[path] = span.draw(rng)
+        else:
+            out[path] = span.clip(float(values[path]) * rng.choice(factors))
+    return out
