@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import torch
@@ -42,6 +42,21 @@ from tunestudio.engine.trial import (
 )
 from tunestudio.errors import TuneStudioError
 from tunestudio.messages import TRAINED
+
+if TYPE_CHECKING:
+    from tunestudio.engine.fused.kernel import StackKernel
+
+
+class Perturbation(Protocol):
+    """What changes a running population between steps (engine.pbt.Population): `due` says
+    after which steps (`epoch_end`: at the end of an epoch), `apply` changes the loop's
+    members (through `TrialLoop.exploit` and `TrialLoop.set_values`), each of them evaluated
+    at the current step first."""
+
+    def due(self, step: int, steps_per_epoch: int, total_steps: int,
+            epoch_end: bool) -> bool: ...
+
+    def apply(self, loop: TrialLoop) -> Any: ...
 
 
 class GroupOutOfMemoryError(TuneStudioError):
@@ -102,7 +117,8 @@ class TrialLoop:
                  pause_event: threading.Event | None = None,
                  resume: Mapping[str, Any] | None = None,
                  passthrough: tuple[type[Exception], ...] = (),
-                 time_weights: Sequence[float] | None = None):
+                 time_weights: Sequence[float] | None = None,
+                 perturbation: Perturbation | None = None):
         if resume is not None and len(members) != 1:
             raise ValueError("only a lone trial resumes from a checkpoint")
         self.members = list(members)
@@ -111,6 +127,7 @@ class TrialLoop:
         self.pause_event = pause_event
         self.resume = resume
         self.passthrough = passthrough
+        self.perturbation = perturbation  # population-based training's, or None
         # what each member's step would cost alone, in any unit (see _share_time)
         self.time_weights = list(time_weights) if time_weights is not None else None
         self.kernel: StepKernel | None = None
@@ -237,8 +254,12 @@ class TrialLoop:
                                       live.rows)
                 if by_step and self.step % every == 0:
                     self._evaluate()
+                if self._perturbation_due(epochs * spe, False):
+                    self._perturb()
             if not by_step and (epoch + 1) % every == 0:
                 self._evaluate()
+            if self._perturbation_due(epochs * spe, True):
+                self._perturb()
             for slot in self.active:
                 calls = overriding(slot.trial.hooks, "on_epoch_end")
                 if any(_needs_state(call, slot.trial, epoch) for call in calls):
@@ -254,6 +275,75 @@ class TrialLoop:
         self._retire_stopped()
         for slot in self.active:
             self._finish(slot, "completed", TRAINED.format(epochs=epochs, steps=slot.trial.step))
+
+    # --- population-based training ----------------------------------------------------------
+
+    def _perturbation_due(self, total: int, epoch_end: bool) -> bool:
+        perturbation = self.perturbation
+        return perturbation is not None and perturbation.due(
+            self.step, self.members[0].steps_per_epoch, total, epoch_end)
+
+    def _perturb(self) -> None:
+        """Every running member evaluated at this step (the ranking reads it), then the
+        perturbation applied."""
+        assert self.perturbation is not None
+        self._recorder.flush()
+        if any(not s.trial.evaluated for s in self.active):
+            self._evaluate()
+        self._retire_stopped()
+        if self.active:
+            self.perturbation.apply(self)
+
+    def _stack(self) -> StackKernel:
+        from tunestudio.engine.fused.kernel import StackKernel
+
+        if not isinstance(self.kernel, StackKernel):
+            raise TypeError("population-based training needs a fused group's stacked kernel")
+        return self.kernel
+
+    def exploit(self, source: _Slot, target: _Slot) -> None:
+        """`target` takes `source`'s row of weights (and buffers) and optimiser state, and its
+        hyperparameters with its schedule's position (the step is shared; the plateau
+        controller's state is copied). `target` keeps its identity, seed, batch order and its
+        own history of evaluations."""
+        self._stack().copy_row(source.row, target.row)
+        plateau = source.trial.schedule.plateau if source.trial.schedule else None
+        self.set_values(target, {}, config=source.trial.config, plateau=plateau)
+
+    def set_values(self, slot: _Slot, values: Mapping[str, Any], *,
+                   config: Any = None, plateau: Any = None) -> None:
+        """The member's hyperparameters become `values` (dotted path -> value, merged into
+        its config, or into `config` when given) from the next step on: its optimiser's numbers
+        on its row, its own torch optimiser's param groups, and its LR schedule (planned from
+        the new config at the same step; the plateau controller's state kept, or `plateau`'s).
+        Raises InvalidConfigError for values its config refuses."""
+        from tunestudio.config import merge_values
+        from tunestudio.engine.schedules import LRSchedule
+
+        member = slot.trial
+        base = config if config is not None else member.config
+        new = merge_values(base, dict(values)) if values else base
+        kernel = self._stack()
+        kernel.set_optimizer(slot.row, new.optimizer)
+        member.config = new
+        if member.optimizer is not None:
+            spec = new.optimizer.model_dump()
+            for group in member.optimizer.param_groups:
+                for key in ("lr", "weight_decay", "momentum", "eps", "alpha"):
+                    if key in group and key in spec:
+                        group[key] = spec[key]
+                if "betas" in group and "beta1" in spec:
+                    group["betas"] = (spec["beta1"], spec["beta2"])
+        old = member.schedule
+        assert old is not None and member.datasets is not None
+        schedule = LRSchedule(new, member.datasets.n_train)
+        keep = plateau if plateau is not None else old.plateau
+        if schedule.plateau is not None and keep is not None:
+            for name in ("scale", "cuts", "best", "bad"):
+                setattr(schedule.plateau, name, getattr(keep, name))
+        member.schedule = schedule
+        member.state.plateau = schedule.plateau
+        self._live_rows = None  # the LR table is made again from the new plans
 
     def _emit_step(self, index: int, event: StepEvent) -> None:
         slot = self._slots[index]

@@ -35,6 +35,7 @@ from tunestudio.engine.fused.stacked import (
 )
 from tunestudio.engine.metrics import EVAL_CHUNK, TrainWindow, trial_metrics
 from tunestudio.engine.models import check_output
+from tunestudio.engine.optimizers import OptimizerSpec
 from tunestudio.engine.trial import Trial, all_finite, first_line, is_out_of_memory
 
 
@@ -220,6 +221,21 @@ class StackKernel:
 
     def retire(self, row: int) -> None:
         self.rows[row] = None
+
+    # --- population-based training -------------------------------------------------------------
+
+    def copy_row(self, source: int, target: int) -> None:
+        """Row `target` takes row `source`'s weights, buffers and optimiser state (an exploit of
+        population-based training; the rows have one architecture)."""
+        with torch.no_grad():
+            for t in [*self.stack.params, *self.stack.state()]:
+                t[target].copy_(t[source])
+        self.optimizer.copy_state(source, target)
+
+    def set_optimizer(self, row: int, spec: OptimizerSpec) -> None:
+        """Row `row` takes the optimiser numbers of `spec` (same kind) from the next step on;
+        its learning rate comes from the loop (`set_lr`)."""
+        self.optimizer.set_row(row, spec)
 
     def select(self, rows: list[int]) -> None:
         keep = torch.tensor(rows, dtype=torch.long, device=self.device)

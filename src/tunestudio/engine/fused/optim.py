@@ -96,6 +96,29 @@ class FusedOptimizer:
         self.state = {k: [s.index_select(0, rows) for s in v] for k, v in self.state.items()}
         self._broadcast()
 
+    @torch.no_grad()
+    def copy_state(self, source: int, target: int) -> None:
+        """Trial `target` takes trial `source`'s optimiser state (momentum, moments)."""
+        for tensors in self.state.values():
+            for t in tensors:
+                t[target].copy_(t[source])
+
+    @torch.no_grad()
+    def set_row(self, row: int, spec: OptimizerSpec) -> None:
+        """Trial `row`'s hyperparameters become `spec`'s (its kind must be the group's; the
+        learning rate is passed to `step`). Raises ValueError for another kind."""
+        if spec.kind != self.kind:
+            raise ValueError(f"trial {row} trains with {self.kind}, not {spec.kind}")
+        self.weight_decay[row] = spec.weight_decay
+        self.l1[row] = spec.l1
+        values = spec.model_dump()
+        for name, tensor in self.hyper.items():
+            tensor[row] = float(values[name])
+        self._broadcast()
+        self.has_l1 = bool((self.l1 > 0).any())
+        self._any_nesterov = "nesterov" in self.hyper and bool(self.hyper["nesterov"].any())
+        self.has_weight_decay = bool((self.weight_decay > 0).any())
+
     def _broadcast(self) -> None:
         """The fixed hyperparameters viewed to broadcast over each parameter (made once, not
         at every step)."""

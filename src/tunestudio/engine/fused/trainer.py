@@ -21,7 +21,7 @@ from tunestudio.engine.fused.kernel import StackKernel
 from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle
 from tunestudio.engine.fused.stacked import FusionError
 from tunestudio.engine.loader_data import load_data
-from tunestudio.engine.loop import GroupOutOfMemoryError, TrialLoop
+from tunestudio.engine.loop import GroupOutOfMemoryError, Perturbation, TrialLoop
 from tunestudio.engine.runtime import apply_torch_threads
 from tunestudio.engine.trial import Trial
 
@@ -37,7 +37,8 @@ class FusedTrainer:
     step is computed: "mlp" (the built-in MLP's stacked batched-matmul
     pass, hand-written where it can be), "vmap" (`torch.func` over any model) or "auto" (the
     MLP pass where it applies, the grouped-convolution pass for a plain CNN, else vmap); "mlp"
-    for another model raises FusionError.
+    for another model raises FusionError. `perturbation` changes the running members between
+    steps (population-based training, engine.pbt.Population).
 
     Raises `FusionError` (from `setup`, before any hook runs) when the configs cannot fuse: the
     caller trains them one at a time. `fit` raises `GroupOutOfMemoryError` when the group does
@@ -52,7 +53,8 @@ class FusedTrainer:
                  pause_event: threading.Event | None = None, step_events: bool = True,
                  datasets: Splits | None = None,
                  kernel: Literal["auto", "mlp", "vmap"] = "auto",
-                 time_weights: Sequence[float] | None = None):
+                 time_weights: Sequence[float] | None = None,
+                 perturbation: Perturbation | None = None):
         if not configs:
             raise ValueError("a fused group needs at least one config")
         if len({fuse_signature(c) for c in configs}) > 1:
@@ -76,6 +78,7 @@ class FusedTrainer:
                         for c, h, s in zip(configs, hooks, seeds, strict=True)]
         self.kernel_choice = kernel
         self.time_weights = time_weights  # each member's cost alone: shares the group's time
+        self.perturbation = perturbation  # population-based training's (engine.pbt), or None
         self.kernel: StackKernel | None = None
         self.route = ""  # "mlp" (hand-fused), "conv" (grouped convolutions) or "vmap", once set up
         self._fitted = False
@@ -107,4 +110,5 @@ class FusedTrainer:
         self._fitted = True
         return TrialLoop(self.members, self.setup, stop_event=self.stop_event,
                          pause_event=self.pause_event, passthrough=(FusionError,),
-                         time_weights=self.time_weights).run()
+                         time_weights=self.time_weights,
+                         perturbation=self.perturbation).run()
