@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtWidgets import QApplication, QToolButton
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import UNTIL_STOPPED, AnswerBox, TypeText, fast_project, table_states
 from tunestudio.config import FloatDimension, Project, save_project
+from tunestudio.gui.app.gc_policy import collect_in_gui_thread
 from tunestudio.gui.app.main_window import MainWindow
 from tunestudio.gui.form.editors import NumberEditor
 from tunestudio.store import Store, TrialRow
@@ -65,10 +66,18 @@ def test_fixed_lr_then_three_trials_run_into_store_and_window(
     type_text(lr.spin, "0.003")
     assert view.baseline.error_at("optimizer.lr") is None
     click_tab(window, qtbot, "Trials")
+    # the run's set-up (its imports) is left to no collection in the GUI thread until the
+    # first trial starts (gc_policy.py)
+    collector = collect_in_gui_thread(QApplication.instance())
+    held_at_trial_start: list[bool] = []
+    window.controller.trial_started.connect(
+        lambda _event: held_at_trial_start.append(collector.held))
     with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT_MS):
         click_run(window, qtbot)
         assert window.controller.is_running and not window.run_action.isEnabled()
         assert window.stop_action.isEnabled() and window.pause_action.isEnabled()
+        assert collector.held
+    assert held_at_trial_start[:1] == [False] and not collector.held
     trials = stored_trials(window, "three")
     assert [t.state for t in trials] == ["complete"] * 3
     qtbot.waitUntil(lambda: table_states(window) == ["complete"] * 3, timeout=10_000)

@@ -14,15 +14,24 @@ generation is due, the younger two are collected and their survivors frozen (`gc
 out of later collections, as long-lived). `full_collection()` collects everything, frozen
 objects included, at moments when a pause goes unnoticed: a run just ended, a project closed.
 `freeze()` once the engine has loaded in the background: torch's few hundred thousand objects
-would otherwise sit in the youngest generation and make the next collection take 170 ms."""
+would otherwise sit in the youngest generation and make the next collection take 170 ms.
+
+Imports in a worker thread are the other burst: a run's first trial imports its data's
+libraries (scikit-learn, SciPy, pandas: some 170,000 objects), and each collection on the timer
+during those seconds traversed the new objects, 80-100 ms in the GUI thread while the live view
+already drew (benchmarks/ui_latency.py, gc_max_ms). `hold()` keeps the timer from collecting
+while such a burst runs (the engine loading, a run starting up to its first trial), `release()`
+freezes what it left, as `freeze()` does for the engine."""
 
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
 INTERVAL_MS = 500
+HOLD_S = 60.0  # the longest a hold lasts should its release never come (a worker that hung)
 
 
 class GuiThreadCollector(QObject):
@@ -30,6 +39,7 @@ class GuiThreadCollector(QObject):
         super().__init__(parent)
         self._thresholds = gc.get_threshold()
         self._was_enabled = gc.isenabled()
+        self._held_until = 0.0  # time.monotonic() until which the timer collects nothing
         gc.disable()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.collect)
@@ -40,6 +50,10 @@ class GuiThreadCollector(QObject):
         """Collect the generations whose allocation counts passed their thresholds, as the
         automatic collector would have; instead of the oldest, the younger two, freezing what
         survives them (see the module's docstring)."""
+        if self._held_until:
+            if time.monotonic() < self._held_until:
+                return
+            self._held_until = 0.0
         counts = gc.get_count()
         for generation in (2, 1, 0):
             if counts[generation] > self._thresholds[generation]:
@@ -47,6 +61,25 @@ class GuiThreadCollector(QObject):
                 if generation == 2:
                     gc.freeze()
                 return
+
+    @Slot()
+    def hold(self) -> None:
+        """No collection on the timer until `release()`, or for HOLD_S seconds at most: another
+        thread is about to allocate long-lived objects in a burst (imports, a run's set-up).
+        Automatic collection stays off meanwhile; memory grows by the burst's garbage only."""
+        self._held_until = time.monotonic() + HOLD_S
+
+    @Slot()
+    def release(self) -> None:
+        """End a hold: what the burst left is frozen (`freeze()`), and the timer collects
+        again. Without a hold, nothing (so it may follow every trial's start)."""
+        if self._held_until:
+            self._held_until = 0.0
+            gc.freeze()
+
+    @property
+    def held(self) -> bool:
+        return bool(self._held_until) and time.monotonic() < self._held_until
 
     @Slot()
     def freeze(self) -> None:

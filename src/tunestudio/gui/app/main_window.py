@@ -62,8 +62,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.catalog = catalog or DeviceCatalog(self)
         app = QApplication.instance()
-        if app is not None:  # the engine's objects, loaded in the background, are long-lived
-            self.catalog.warmed.connect(collect_in_gui_thread(app).freeze)
         self.controller = RunController(self)
         self.session = ProjectSession(self.settings, self, lambda: self.controller.is_running)
         self.project_view: ProjectView | None = None
@@ -106,6 +104,16 @@ class MainWindow(QMainWindow):
         self.runs.started.connect(self.run_message.starting)
         self.controller.state_changed.connect(self._update_actions)
         self.controller.run_finished.connect(self._on_run_finished)
+        if app is not None:
+            # Bursts of long-lived objects allocated in worker threads (the engine's imports in
+            # the background, a run's set-up up to its first trial) are left to no collection
+            # in the GUI thread, then frozen (gc_policy.py).
+            collector = collect_in_gui_thread(app)
+            self.catalog.loading.connect(collector.hold)
+            self.catalog.warmed.connect(collector.release)
+            self.runs.started.connect(collector.hold)
+            self.controller.trial_started.connect(collector.release)
+            self.controller.run_finished.connect(collector.release)
         if (geometry := self.settings.window_geometry()) is not None:
             self.restoreGeometry(geometry)
         if (state := self.settings.window_state()) is not None:

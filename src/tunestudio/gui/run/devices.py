@@ -77,8 +77,11 @@ class _EngineProbe(QObject):
 
 class DeviceCatalog(QObject):
     """What the engine can train on; `loaded` fires once, in the GUI thread, as soon as the
-    devices are known; `warmed` when the engine's one-off start-up costs are paid too."""
+    devices are known; `warmed` when the engine's one-off start-up costs are paid too.
+    `loading` when the thread that loads it starts (its imports: a burst of long-lived objects
+    that the GUI thread's collector leaves alone until `warmed`, gc_policy.py)."""
 
+    loading = Signal()
     loaded = Signal()
     warmed = Signal()
 
@@ -97,6 +100,7 @@ class DeviceCatalog(QObject):
         probe.ready.connect(self._on_ready)
         probe.failed.connect(self._on_failed)
         self._probe = probe  # Python must keep it alive: Qt's connections do not
+        self.loading.emit()
         self._thread = start_worker(probe, "engine-probe", self, self._on_finished)
 
     @property
