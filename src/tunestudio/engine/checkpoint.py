@@ -113,7 +113,7 @@ def restore(trainer: Trial, state: Mapping[str, Any]) -> int:
     except (RuntimeError, KeyError, ValueError) as exc:
         raise CheckpointError(f"the checkpoint does not fit the model: {exc}") from None
     trainer.restore(state)
-    _set_global_rng_states(state["rng"])
+    set_global_rng_states(state["rng"])
     return epoch
 
 
@@ -177,7 +177,8 @@ def global_rng_states() -> dict[str, Any]:
     }
 
 
-def _set_global_rng_states(rng: Mapping[str, Any]) -> None:
+def set_global_rng_states(rng: Mapping[str, Any]) -> None:
+    """Put back what `global_rng_states` gave."""
     torch.set_rng_state(rng["torch"])
     if rng.get("cuda") and torch.cuda.is_available() and \
             len(rng["cuda"]) == torch.cuda.device_count():

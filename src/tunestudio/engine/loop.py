@@ -118,7 +118,8 @@ class TrialLoop:
                  resume: Mapping[str, Any] | None = None,
                  passthrough: tuple[type[Exception], ...] = (),
                  time_weights: Sequence[float] | None = None,
-                 perturbation: Perturbation | None = None):
+                 perturbation: Perturbation | None = None,
+                 restore: Callable[[], int] | None = None):
         if resume is not None and len(members) != 1:
             raise ValueError("only a lone trial resumes from a checkpoint")
         self.members = list(members)
@@ -128,6 +129,9 @@ class TrialLoop:
         self.resume = resume
         self.passthrough = passthrough
         self.perturbation = perturbation  # population-based training's, or None
+        # puts a whole group's saved state back once it is set up; returns the epoch to go on
+        # from (a population resumed from its checkpoint, engine.pbt.restore_population)
+        self.restore = restore
         # what each member's step would cost alone, in any unit (see _share_time)
         self.time_weights = list(time_weights) if time_weights is not None else None
         self.kernel: StepKernel | None = None
@@ -227,6 +231,9 @@ class TrialLoop:
         start_epoch = 0
         if self.resume is not None:
             start_epoch = checkpoint.restore(first, self.resume)
+            self.step = first.step
+        elif self.restore is not None:
+            start_epoch = self.restore()
             self.step = first.step
         every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
         seen: _Live | None = None

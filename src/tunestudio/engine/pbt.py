@@ -17,14 +17,22 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+import torch
 
 from tunestudio.config import RunConfig
 from tunestudio.config.pbt import PBTSettings, Range, explore
 from tunestudio.config.search import baseline_value
+from tunestudio.engine.checkpoint import CheckpointError, global_rng_states, set_global_rng_states
 
 if TYPE_CHECKING:
+    from tunestudio.engine.fused.kernel import StackKernel
     from tunestudio.engine.loop import TrialLoop
+    from tunestudio.engine.trial import Trial
+
+POPULATION_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,89 @@ class Population:
         if self.on_exploit is not None:
             self.on_exploit(made)
         return made
+
+
+# --- a population's checkpoint -------------------------------------------------------------
+
+def capture_population(kernel: StackKernel, members: Sequence[Trial], keys: Sequence[str],
+                       epochs_done: int, seed: int | None) -> dict[str, Any]:
+    """The running members' state after `epochs_done` whole epochs, as one checkpoint: each
+    member's row of weights, buffers and optimiser state, its own state (`TrialState`), its
+    config as it now trains (its explored values), seed and training time, by its key
+    (`keys[i]` is members[i]'s: the caller's name for it); the optimiser's step count, every
+    global RNG state and the population's `seed`. CPU tensors and plain values (loadable
+    with `weights_only=True`)."""
+    out: dict[str, Any] = {}
+    with torch.no_grad():
+        for row, member in enumerate(kernel.rows):
+            if member is None:
+                continue
+            index = next(i for i, m in enumerate(members) if m is member)
+            out[keys[index]] = {
+                "weights": [t[row].detach().cpu().clone()
+                            for t in [*kernel.stack.params, *kernel.stack.state()]],
+                "optimizer": {name: [t[row].cpu().clone() for t in tensors]
+                              for name, tensors in kernel.optimizer.state.items()},
+                "state": member.state.state_dict(),
+                "config_json": member.config.model_dump_json(),
+                "seed": member.seed,
+                "duration_s": member.duration_s(),
+            }
+    return {"format": POPULATION_FORMAT, "kind": "population", "epoch": epochs_done,
+            "step": epochs_done * (members[0].steps_per_epoch or 0),
+            "optimizer_steps": kernel.optimizer.steps, "seed": seed,
+            "rng": global_rng_states(), "members": out}
+
+
+def restore_population(kernel: StackKernel, members: Sequence[Trial], keys: Sequence[str],
+                       state: Mapping[str, Any]) -> int:
+    """Put a `capture_population` checkpoint back into a group set up from its members'
+    saved configs (`keys[i]` names members[i]; every one must be in it); returns the 0-based
+    epoch to continue with. Raises CheckpointError when a member is missing from it, or was
+    saved for another config, seed or shape."""
+    saved = state["members"]
+    with torch.no_grad():
+        for row, member in enumerate(kernel.rows):
+            if member is None:
+                continue
+            index = next(i for i, m in enumerate(members) if m is member)
+            mine = saved.get(keys[index])
+            if mine is None:
+                raise CheckpointError(f"the population's checkpoint has no member {keys[index]}")
+            if mine["config_json"] != member.config.model_dump_json() or \
+                    mine["seed"] != member.seed:
+                raise CheckpointError("the population's checkpoint was saved for another "
+                                      f"config or seed of member {keys[index]}")
+            tensors = [*kernel.stack.params, *kernel.stack.state()]
+            if len(tensors) != len(mine["weights"]) or any(
+                    t[row].shape != v.shape for t, v in zip(tensors, mine["weights"],
+                                                            strict=True)):
+                raise CheckpointError("the population's checkpoint does not fit the model")
+            for t, v in zip(tensors, mine["weights"], strict=True):
+                t[row].copy_(v)
+            for name, values in mine["optimizer"].items():
+                for t, v in zip(kernel.optimizer.state[name], values, strict=True):
+                    t[row].copy_(v)
+            member.restore({**mine["state"], "duration_s": mine["duration_s"]})
+    kernel.optimizer.steps = int(state["optimizer_steps"])
+    set_global_rng_states(state["rng"])
+    return int(state["epoch"])
+
+
+def load_population(path: Path) -> dict[str, Any]:
+    """A population's checkpoint file, read with `weights_only=True`. Raises CheckpointError
+    when it is missing, truncated, corrupt or not a population's."""
+    if not path.is_file():
+        raise CheckpointError(f"the population's checkpoint {path} is missing")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises RuntimeError, EOFError, UnpicklingError, ...
+        raise CheckpointError(f"the population's checkpoint {path} cannot be read "
+                              f"({type(exc).__name__})") from None
+    if not isinstance(state, dict) or state.get("kind") != "population" or \
+            state.get("format") != POPULATION_FORMAT:
+        raise CheckpointError(f"{path} is not a population's checkpoint")
+    return state
 
 
 def schedule_of(start: Mapping[str, float], exploits: Sequence[Exploit], member: int

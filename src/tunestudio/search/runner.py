@@ -159,11 +159,6 @@ class ExperimentRunner:
         one cause (a missing data file, a model file that does not import, a program that
         cannot start), and ProgramNotTrustedError when the baseline is a program and the run
         was not started by an explicit command (RunOptions.run_programs)."""
-        if self.experiment.search.strategy == "pbt":
-            from tunestudio.errors import TuneStudioError
-
-            raise TuneStudioError("strategy 'pbt' (population-based training) is configured "
-                                  "but this version cannot run it yet; choose another strategy")
         program = self.project.baseline.program
         if program is not None:
             check_program(program, self.experiment.name, self.base_dir,
@@ -237,6 +232,13 @@ class ExperimentRunner:
             if finite_plan(search, self.project.baseline) is not None else None
         trials = self.options.trials if self.options.trials is not None \
             else search.budget.trials
+        pbt = search.strategy == "pbt"
+        if pbt:  # one population per run; one whose members wait in the queue goes on
+            from tunestudio.search.pbt import population_trials
+
+            trials = population_trials(self._checkpoints(), experiment_id,
+                                       search.pbt.population,
+                                       count_trials(study, (TrialState.WAITING,)))
         timeout = self.options.timeout_s if self.options.timeout_s is not None \
             else search.budget.timeout_s
         queue = plan_queue(study, search, self.project.baseline, trials, stored,
@@ -297,12 +299,21 @@ class ExperimentRunner:
             self._note_best(finished, direction)
             self.hooks.on_trial_end(replace(finished, best_objective=self._best))
 
-        grouped, ask_size = self._group_training(ctx, books, tally, total)
-        upcoming: Future[Prepared | None] | None = prepare_next() if grouped is None else None
+        grouped, ask_size = (None, 1) if pbt else \
+            self._group_training(ctx, books, tally, total)
+        upcoming: Future[Prepared | None] | None = prepare_next() \
+            if grouped is None and not pbt else None
         finishing: list[Future[TrialFinished]] = []
         ruled: str | None = None
         try:
-            if grouped is not None:  # fused groups: the loop below has nothing to run
+            if pbt:  # one population, one fused group: the loop below has nothing to run
+                from tunestudio.search.pbt import run_population
+
+                message = run_population(
+                    ctx, books, tally, self.hooks.on_message, total=total,
+                    ask=lambda i: self._prepare(ctx, study, storage, unbounded, i, total),
+                    release=lambda p: self._release(ctx, p, storage))
+            elif grouped is not None:  # fused groups: the loop below has nothing to run
                 from tunestudio.search.groups import run_groups
 
                 message = run_groups(

@@ -4,6 +4,7 @@ browsing history is fast and works without a GPU stack."""
 
 from tunestudio.store.database import display_url, optuna_engine_kwargs
 from tunestudio.store.errors import NotFoundError, StoreError
+from tunestudio.store.hparams import HparamChange, per_step, values_at
 from tunestudio.store.provenance import CurrentConfig, trained_on_current_config
 from tunestudio.store.rows import (
     FINISHED_STATES,
@@ -28,6 +29,7 @@ __all__ = [
     "EvalPoint",
     "EvalSeries",
     "ExperimentRow",
+    "HparamChange",
     "NotFoundError",
     "SeriesWriter",
     "StepPoint",
@@ -38,6 +40,8 @@ __all__ = [
     "TrialState",
     "display_url",
     "optuna_engine_kwargs",
+    "per_step",
     "storage_url_for",
     "trained_on_current_config",
+    "values_at",
 ]

@@ -89,11 +89,18 @@ def _add_verdict(conn: Connection) -> None:
         conn.exec_driver_sql(schema.EXCLUDED_INDEX)
 
 
+def _add_hparam(conn: Connection) -> None:
+    """Version 9: the hyperparameter changes of population-based training (ts_hparam); the
+    trials already stored changed none."""
+    if not inspect(conn).has_table(schema.hparam.name):
+        schema.hparam.create(conn)
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
 # layout the store was released with.
 MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment,
                                     _resumed_from_step, _add_group_id, _add_step_wall_s,
-                                    _add_excluded_reason, _add_verdict)
+                                    _add_excluded_reason, _add_verdict, _add_hparam)
 
 VERSION_KEY = "schema_version"
 

@@ -152,5 +152,20 @@ evaluation = Table(
     Index(None, "trial_id", "repeat", "step"),
 )
 
+# A trial's hyperparameters that change while it trains (population-based training): one row
+# per change, `values_json` from `step` on. Its first row (step 0, no source) holds the values it
+# started with; each exploit adds one, with the trial it copied (`source_trial_id`) and the
+# values it had until then (`before_json`). The values at any step are the last row at or
+# before it; the rows with a source are the population's lineage.
+hparam = Table(
+    "ts_hparam", metadata,
+    Column("trial_id", Integer, ForeignKey("ts_trial.id", ondelete="CASCADE"), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("source_trial_id", Integer),
+    Column("before_json", Text, nullable=False, server_default="{}"),
+    Column("values_json", Text, nullable=False, server_default="{}"),
+    PrimaryKeyConstraint("trial_id", "step"),
+)
+
 # Tables in creation order; dropping goes the other way.
-TABLES = (meta, experiment, trial, step, evaluation)
+TABLES = (meta, experiment, trial, step, evaluation, hparam)

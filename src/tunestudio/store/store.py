@@ -28,10 +28,11 @@ from sqlalchemy import delete, func, select
 
 from tunestudio import paths
 from tunestudio.config.fingerprint import fingerprint_json
-from tunestudio.store import experiments, migrations, schema, series, trials
+from tunestudio.store import experiments, hparams, migrations, schema, series, trials
 from tunestudio.store.clock import epoch_now
 from tunestudio.store.database import Database, display_url
 from tunestudio.store.errors import NotFoundError
+from tunestudio.store.hparams import HparamChange
 from tunestudio.store.rows import (
     EvalLike,
     EvalSeries,
@@ -168,6 +169,7 @@ class Store:
         with self._db.write() as conn:
             conn.execute(delete(schema.step).where(schema.step.c.trial_id.in_(ids)))
             conn.execute(delete(schema.evaluation).where(schema.evaluation.c.trial_id.in_(ids)))
+            conn.execute(delete(schema.hparam).where(schema.hparam.c.trial_id.in_(ids)))
             conn.execute(delete(schema.trial).where(schema.trial.c.experiment_id
                                                     == experiment_id))
             result = conn.execute(delete(schema.experiment).where(schema.experiment.c.id
@@ -267,10 +269,12 @@ class Store:
 
     def resume_trial(self, trial_id: int, from_step: int, message: str = "") -> None:
         """An interrupted trial runs again in place: state 'running',
-        `resumed_from_step` recorded, and its series cut after `from_step` (0: all of it, the
-        trial starts over), so that no step is stored twice. One transaction."""
+        `resumed_from_step` recorded, and its series and hyperparameter changes cut after
+        `from_step` (0: all of it, the trial starts over), so that no step, and no exploit of
+        population-based training, is stored twice. One transaction."""
         t = schema.trial
         with self._db.write() as conn:
+            hparams.delete_after(conn, [trial_id], from_step)
             conn.execute(delete(schema.step).where(schema.step.c.trial_id == trial_id,
                                                    schema.step.c.step > from_step))
             conn.execute(delete(schema.evaluation).where(
@@ -460,9 +464,28 @@ class Store:
             conn.execute(delete(schema.evaluation).where(schema.evaluation.c.trial_id
                                                          == trial_id))
 
+    # -- hyperparameters that change while a trial trains (population-based training) -----
+    def record_hparams(self, changes: Iterable[HparamChange]) -> None:
+        """Store hyperparameter changes (see `HparamChange`) in one transaction. Raises
+        sqlalchemy's IntegrityError for a trial changed twice at one step."""
+        with self._db.write() as conn:
+            hparams.insert_changes(conn, changes)
+
+    def hparam_changes(self, trial_ids: Sequence[int]) -> dict[int, list[HparamChange]]:
+        """Each trial's hyperparameter changes in step order (an empty list for a trial whose
+        values never changed, which is every trial but those of population-based training)."""
+        with self._db.read() as conn:
+            return hparams.read_changes(conn, list(trial_ids))
+
+    def clear_hparams(self, trial_id: int) -> None:
+        """Forget a trial's hyperparameter changes (it starts over)."""
+        with self._db.write() as conn:
+            hparams.delete_after(conn, [trial_id], -1)
+
     def delete_trial(self, trial_id: int) -> None:
         """Delete the trial and its series (Optuna keeps its own record of the trial)."""
         with self._db.write() as conn:
+            hparams.delete_after(conn, [trial_id], -1)
             conn.execute(delete(schema.step).where(schema.step.c.trial_id == trial_id))
             conn.execute(delete(schema.evaluation).where(schema.evaluation.c.trial_id
                                                          == trial_id))

@@ -9,7 +9,7 @@ only owns the stacked weights, the fused optimiser and the step kernel that comp
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -38,7 +38,9 @@ class FusedTrainer:
     pass, hand-written where it can be), "vmap" (`torch.func` over any model) or "auto" (the
     MLP pass where it applies, the grouped-convolution pass for a plain CNN, else vmap); "mlp"
     for another model raises FusionError. `perturbation` changes the running members between
-    steps (population-based training, engine.pbt.Population).
+    steps (population-based training, engine.pbt.Population); `restore(kernel, members)` puts
+    a saved state back once the group is set up and returns the epoch to go on from
+    (engine.pbt.restore_population).
 
     Raises `FusionError` (from `setup`, before any hook runs) when the configs cannot fuse: the
     caller trains them one at a time. `fit` raises `GroupOutOfMemoryError` when the group does
@@ -54,7 +56,8 @@ class FusedTrainer:
                  datasets: Splits | None = None,
                  kernel: Literal["auto", "mlp", "vmap"] = "auto",
                  time_weights: Sequence[float] | None = None,
-                 perturbation: Perturbation | None = None):
+                 perturbation: Perturbation | None = None,
+                 restore: Callable[[StackKernel, list[Trial]], int] | None = None):
         if not configs:
             raise ValueError("a fused group needs at least one config")
         if len({fuse_signature(c) for c in configs}) > 1:
@@ -79,6 +82,7 @@ class FusedTrainer:
         self.kernel_choice = kernel
         self.time_weights = time_weights  # each member's cost alone: shares the group's time
         self.perturbation = perturbation  # population-based training's (engine.pbt), or None
+        self.restore = restore
         self.kernel: StackKernel | None = None
         self.route = ""  # "mlp" (hand-fused), "conv" (grouped convolutions) or "vmap", once set up
         self._fitted = False
@@ -111,4 +115,9 @@ class FusedTrainer:
         return TrialLoop(self.members, self.setup, stop_event=self.stop_event,
                          pause_event=self.pause_event, passthrough=(FusionError,),
                          time_weights=self.time_weights,
-                         perturbation=self.perturbation).run()
+                         perturbation=self.perturbation,
+                         restore=self._restore if self.restore is not None else None).run()
+
+    def _restore(self) -> int:
+        assert self.restore is not None and self.kernel is not None
+        return self.restore(self.kernel, self.members)

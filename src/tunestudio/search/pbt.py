@@ -1,0 +1,316 @@
+"""An experiment of strategy 'pbt': one population trained as one fused group, perturbed by
+`engine.pbt.Population`. Each member is an ordinary trial (Optuna's and ours, its first values
+drawn at random from the ranges) whose hyperparameters change while it trains: its starting
+values and every exploit are stored (`Store.record_hparams`: which member, at which step, from
+which source, the values before and after), so its schedule and the population's lineage can
+be read back; its LR series is the rate each step trained with, as for any trial.
+
+Resume: at the end of each epoch (every `checkpoints.every_epochs`, at most every
+`checkpoints.min_interval_s` seconds) the whole population is saved as one checkpoint file
+(engine.pbt.capture_population), written atomically after the series and exploits before it
+are stored. A run that finds its members back in the queue (killed, or stopped) puts that file
+back and goes on from its epoch; the exploits after it are forgotten with the series after it
+(`Store.resume_trial`), and are decided again as the uninterrupted run decided them (each
+perturbation's draws are seeded by the step). No exploit is applied or stored twice."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tunestudio.config import RunConfig
+from tunestudio.config.search import pbt_ranges
+from tunestudio.engine import FitResult, TrainerHooks
+from tunestudio.errors import TuneStudioError
+from tunestudio.search.artifacts import CheckpointPlan
+from tunestudio.search.events import TrialFinished, TrialStarted
+from tunestudio.search.groups import GROUP_ATTR
+from tunestudio.search.trial_run import (
+    Prepared,
+    Training,
+    TrialContext,
+    _device_name,
+    _trial_device,
+    _TrialHooks,
+    finish,
+    optuna_id,
+)
+from tunestudio.store import HparamChange, SeriesWriter
+
+if TYPE_CHECKING:
+    from tunestudio.engine.fused import FusedTrainer
+    from tunestudio.engine.fused.kernel import StackKernel
+    from tunestudio.engine.pbt import Exploit
+    from tunestudio.engine.trial import Trial
+
+
+def population_file(ctx: TrialContext) -> Path | None:
+    """Where the experiment's population keeps its checkpoint (None: checkpoints are off)."""
+    return population_path(ctx.checkpoints, ctx.experiment_id)
+
+
+def population_path(plan: CheckpointPlan | None, experiment_id: int) -> Path | None:
+    """The population checkpoint of an experiment (by its store id) under `plan`'s running
+    folder; None without checkpoints."""
+    return None if plan is None else plan.running / f"population-{experiment_id}.pt"
+
+
+def population_trials(plan: CheckpointPlan | None, experiment_id: int, population: int,
+                      waiting: int) -> int:
+    """Trials a run of the experiment queues: none while an interrupted population waits in
+    the queue (it resumes; a member that ended meanwhile is not replaced), else a population
+    (a checkpoint left without members waiting is removed)."""
+    path = population_path(plan, experiment_id)
+    if path is not None and path.exists():
+        if waiting > 0:
+            return 0
+        path.unlink(missing_ok=True)
+    return population
+
+
+class _SavePopulation(TrainerHooks):
+    """Saves the population at the end of an epoch, once (whichever member's hook runs
+    first), every `every_epochs` epochs and at most every `min_interval_s` seconds; the
+    members' series are written first, so the checkpoint is never ahead of them."""
+
+    def __init__(self, path: Path, save: Callable[[int], None], every_epochs: int,
+                 min_interval_s: float):
+        self.path, self.save = path, save
+        self.every_epochs, self.min_interval_s = every_epochs, min_interval_s
+        self._done = -1
+        self._last = -float("inf")
+
+    def needs_state(self, trainer: Trial, epoch: int) -> bool:
+        return False  # it reads the stacked rows, not the member's own model
+
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
+        if epoch == self._done:
+            return
+        self._done = epoch
+        if (epoch + 1) % self.every_epochs or time.monotonic() - self._last < \
+                self.min_interval_s:
+            return
+        self.save(epoch + 1)
+        self._last = time.monotonic()
+
+
+class _Member(_TrialHooks):
+    """A member's hooks: a trial's series and observers, and its bookkeeping when it ends."""
+
+    def __init__(self, ctx: TrialContext, run: Training,
+                 ended: Callable[[Training, FitResult], None]):
+        super().__init__(ctx, run.trial_id, run.writer, 0, None)
+        self.run, self.ended = run, ended
+
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
+        self.ended(self.run, result)
+
+
+class PopulationRun:
+    """One population of an experiment (see the module docstring), trained on the calling
+    thread; each member's bookkeeping (Optuna told, row finished) runs on `books`."""
+
+    def __init__(self, ctx: TrialContext, books: ThreadPoolExecutor,
+                 tally: Callable[[TrialFinished], None], say: Callable[[str], None]):
+        self.ctx, self.books, self.tally, self.say = ctx, books, tally, say
+        self.finishing: list[Future[TrialFinished]] = []
+        self.path = population_file(ctx)
+        self.results: list[FitResult] = []  # of the members ended so far
+        self.runs: list[Training] = []
+        self.keys: list[str] = []
+        self.seed: int | None = None
+        self.trainer: FusedTrainer | None = None
+
+    def run(self, ask: Callable[[int], Prepared | None],
+            release: Callable[[Prepared], None], total: int | None) -> str:
+        """Ask the population's members, train them, finish them; the run's closing message
+        ("" when it ran to its end)."""
+        from tunestudio.engine.fused import fusion_obstacle
+
+        ctx = self.ctx
+        reason = fusion_obstacle(ctx.baseline) if ctx.baseline.program is None else \
+            "a program's trials are processes of their own"
+        if reason is not None:
+            raise TuneStudioError(f"population-based training trains its members as one fused "
+                                  f"model, and this baseline cannot fuse: {reason}")
+        members: list[Prepared] = []
+        index = 0
+        while len(members) < ctx.search.pbt.population and not ctx.stop_event.is_set():
+            prepared = ask(index + 1)
+            if prepared is None:
+                break
+            index += 1
+            if prepared.finished is not None:  # invalid: already recorded
+                self.tally(prepared.finished)
+                continue
+            members.append(prepared)
+        if ctx.stop_event.is_set() or not members:
+            for prepared in members:
+                release(prepared)
+            return ""
+        self.train(members, total)
+        for done in list(self.finishing):
+            done.result()
+        return ""
+
+    # --- training -----------------------------------------------------------------------------
+
+    def train(self, members: list[Prepared], total: int | None) -> None:
+        from tunestudio.engine.fused import FusedTrainer
+        from tunestudio.engine.pbt import Population, restore_population
+
+        ctx = self.ctx
+        keys = [str(optuna_id(p.trial)) for p in members]
+        saved, note = self._saved(keys)
+        seed = saved["seed"] if saved is not None else (
+            ctx.search.sampler_seed if ctx.search.sampler_seed is not None
+            else random.SystemRandom().randrange(2 ** 31))
+        step = int(saved["step"]) if saved is not None else 0
+        configs: list[RunConfig] = []
+        for key, prepared in zip(keys, members, strict=True):
+            assert prepared.config is not None
+            configs.append(RunConfig.model_validate_json(saved["members"][key]["config_json"])
+                           if saved is not None else prepared.config)
+        runs = [self._start(p, i + 1, total, step, note)
+                for i, p in enumerate(members)]
+        group_id = uuid.uuid4().hex[:12]
+        self.books.submit(self._record_group, runs, group_id)
+        self.runs = runs
+        metric = ctx.search.objective.metric
+        population = Population(ctx.search.pbt, pbt_ranges(ctx.search), metric,
+                                ctx.search.objective.resolved_direction, seed=seed,
+                                on_exploit=self._record_exploits)
+        hooks: list[list[TrainerHooks]] = [[_Member(ctx, run, self._ended)] for run in runs]
+        plan = ctx.checkpoints
+        if self.path is not None and plan is not None:
+            saver = _SavePopulation(self.path, self._save, plan.settings.every_epochs,
+                                    plan.settings.min_interval_s)
+            for h in hooks:
+                h.append(saver)
+        first = configs[0]
+        self.keys, self.seed = keys, seed
+        self.trainer = FusedTrainer(
+            configs, hooks=hooks, base_dir=ctx.base_dir,
+            device=_device_name(ctx.device or first.training.device),
+            seeds=[c.training.seed for c in configs],
+            stop_event=ctx.stop_event, pause_event=ctx.pause_event,
+            datasets=ctx.data.get(first.data, ctx.base_dir), perturbation=population,
+            restore=(lambda kernel, trials: restore_population(kernel, trials, keys, saved))
+            if saved is not None else None)
+        self.trainer.fit()
+        interrupted = any(r.status == "stopped" for r in self.results)
+        if not interrupted and self.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+    def _saved(self, keys: Sequence[str]) -> tuple[dict[str, Any] | None, str]:
+        """The population's checkpoint when it holds every member asked (those it holds and
+        were not asked ended before it was killed), with the note for the members; else None
+        (the population starts over, the file removed)."""
+        from tunestudio.engine.checkpoint import CheckpointError
+        from tunestudio.engine.pbt import load_population
+
+        if self.path is None or not self.path.exists():
+            return None, ""
+        try:
+            state = load_population(self.path)
+        except CheckpointError as exc:
+            self.path.unlink(missing_ok=True)
+            return None, f"population started over: {exc}"
+        if not set(keys) <= set(state["members"]):
+            self.path.unlink(missing_ok=True)
+            return None, "population started over: its checkpoint holds other members"
+        return state, f"population resumed from its checkpoint at step {int(state['step'])}"
+
+    def _start(self, prepared: Prepared, index: int, total: int | None, step: int,
+               note: str) -> Training:
+        """The member's row: a new one, or its interrupted one, cut after `step` (0: it starts
+        over) with its hyperparameter changes."""
+        ctx = self.ctx
+        trial, config = prepared.trial, prepared.config
+        assert config is not None
+        device = _trial_device(ctx, config)
+        earlier = ctx.store.trial_of_optuna(ctx.experiment_id, optuna_id(trial))
+        if earlier is not None and earlier.config_fingerprint == prepared.fingerprint:
+            trial_id = earlier.id
+            ctx.store.resume_trial(trial_id, step, note)
+        else:
+            trial_id = ctx.store.start_trial(
+                ctx.experiment_id, number=trial.number, optuna_trial_id=optuna_id(trial),
+                params=prepared.params, config_json=config.model_dump_json(), device=device,
+                seed=config.training.seed, repeats=1, config_fingerprint=prepared.fingerprint,
+                environment=prepared.environment,
+                baseline_fingerprint=ctx.baseline_fingerprint)
+        if step == 0:
+            from tunestudio.engine.pbt import member_values
+
+            ctx.store.clear_hparams(trial_id)
+            ctx.store.record_hparams([HparamChange(
+                trial_id, 0, None, {},
+                {k: float(v) for k, v in member_values(config, list(pbt_ranges(ctx.search)))
+                 .items()})])
+        ctx.hooks.on_trial_start(TrialStarted(trial_id, trial.number, prepared.params,
+                                              config.training.seed, device, index, total,
+                                              config=config,
+                                              resumed_from_step=step or None, note=note))
+        return Training(prepared, trial_id, index, total, time.perf_counter(),
+                        SeriesWriter(ctx.store), None, None, note)
+
+    def _record_group(self, runs: list[Training], group_id: str) -> None:
+        import optuna
+
+        self.ctx.store.set_group([r.trial_id for r in runs], group_id)
+        for run in runs:
+            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+                run.prepared.trial.set_user_attr(GROUP_ATTR, group_id)
+
+    def _record_exploits(self, exploits: list[Exploit]) -> None:
+        """Each exploit in the store at once, on the training thread: before the checkpoint
+        that holds its outcome."""
+        runs = self.runs
+        self.ctx.store.record_hparams([HparamChange(
+            runs[e.member].trial_id, e.step, runs[e.source].trial_id, dict(e.before),
+            dict(e.after)) for e in exploits])
+        for e in exploits:
+            self.say(f"pbt: trial #{runs[e.member].prepared.trial.number} took the weights of "
+                     f"#{runs[e.source].prepared.trial.number} at step {e.step}: "
+                     + ", ".join(f"{k.rsplit('.', 1)[-1]} {v:.4g}" for k, v in e.after.items()))
+
+    def _save(self, epochs_done: int) -> None:
+        from tunestudio.engine.checkpoint import save
+        from tunestudio.engine.pbt import capture_population
+
+        trainer = self.trainer
+        kernel: StackKernel | None = trainer.kernel if trainer is not None else None
+        if trainer is None or kernel is None or self.path is None:
+            return
+        live = [m for m in kernel.rows if m is not None]
+        if live:
+            live[0].flush_steps()  # the loop's buffered steps reach the writers
+        for run in self.runs:
+            run.flush()
+        try:
+            save(capture_population(kernel, trainer.members, self.keys, epochs_done,
+                                    self.seed), self.path)
+        except OSError as exc:  # a full disk costs the resume point, not the population
+            self.say(f"pbt: the population's checkpoint could not be written ({exc})")
+
+    def _ended(self, run: Training, result: FitResult) -> None:
+        self.results.append(result)
+        done = self.books.submit(finish, self.ctx, run, [result])
+        done.add_done_callback(lambda f: self.tally(f.result()))
+        self.finishing.append(done)
+
+
+def run_population(ctx: TrialContext, books: ThreadPoolExecutor,
+                   tally: Callable[[TrialFinished], None], say: Callable[[str], None], *,
+                   ask: Callable[[int], Prepared | None], release: Callable[[Prepared], None],
+                   total: int | None) -> str:
+    """Train the experiment's population (see `PopulationRun`); the run's closing message."""
+    return PopulationRun(ctx, books, tally, say).run(ask, release, total)

@@ -1,0 +1,109 @@
+"""An experiment of strategy 'pbt' run in process: every member an ordinary trial of one fused
+group; its starting values and each exploit stored (member, step, source, values before and
+after), so that its schedule and lineage read back and agree with its LR series; the
+population's checkpoint is gone once the population ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tiny_projects import tiny_project
+from tunestudio.config import FloatDimension, Project
+from tunestudio.config.pbt import PBTSettings
+from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
+from tunestudio.search.artifacts import CheckpointPlan
+from tunestudio.search.pbt import population_path
+from tunestudio.store import per_step, values_at
+
+DIMS = [FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True),
+        FloatDimension(path="optimizer.weight_decay", low=1e-6, high=1e-2, log=True)]
+
+
+class Said(RunnerHooks):
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def on_message(self, text: str) -> None:
+        self.messages.append(text)
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Any, Said, Path | None]:
+    """One population of 6, 4 epochs, perturbed after each epoch, with its own history and
+    data folder (shared by this module's tests)."""
+    folder = tmp_path_factory.mktemp("pbt")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TUNESTUDIO_DATA_DIR", str(folder / "data"))
+        proj = tiny_project({"strategy": "pbt", "dimensions": DIMS, "sampler_seed": 3,
+                             "pbt": PBTSettings(population=6, interval=1, quantile=0.34)},
+                            epochs=4)
+        proj = proj.model_copy(update={
+            "storage_url": f"sqlite:///{(folder / 'history.sqlite').as_posix()}"})
+        said = Said()
+        summary = ExperimentRunner(proj, proj.experiments[0].name, hooks=[said],
+                                   options=RunOptions(device="cpu")).run()
+        store = open_store(proj)
+        try:
+            experiment_id = store.experiments()[0].id
+        finally:
+            store.close()
+        path = population_path(CheckpointPlan.for_project(proj), experiment_id)
+    return proj, summary, said, path
+
+
+Ran = tuple[Project, Any, Said, "Path | None"]
+
+
+def test_the_population_is_one_group_of_ordinary_trials(ran: Ran) -> None:
+    proj, summary, said, path = ran
+    assert summary.counts == {"complete": 6}
+    store = open_store(proj)
+    try:
+        trials = store.trials()
+        assert len(trials) == 6 and len({t.group_id for t in trials}) == 1
+        assert all(t.objective is not None and t.metrics["steps"] > 0 for t in trials)
+    finally:
+        store.close()
+    assert any(m.startswith("pbt: trial #") for m in said.messages)
+    assert path is not None and not path.exists()  # saved while it trained, gone at its end
+
+
+def test_each_exploit_is_stored_and_the_schedules_match_the_lr_series(ran: Ran) -> None:
+    proj = ran[0]
+    store = open_store(proj)
+    try:
+        trials = {t.id: t for t in store.trials()}
+        changes = store.hparam_changes(list(trials))
+        steps = store.step_series(list(trials))
+    finally:
+        store.close()
+    spe = int(next(iter(trials.values())).metrics["steps"]) // 4
+    exploits = [c for cs in changes.values() for c in cs if c.exploit]
+    # 2 of 6 replaced after epochs 1, 2 and 3 (never after the last)
+    assert sorted(c.step for c in exploits) == [spe] * 2 + [2 * spe] * 2 + [3 * spe] * 2
+    for tid, cs in changes.items():
+        assert cs[0].step == 0 and cs[0].source_trial_id is None
+        assert cs[0].values["optimizer.lr"] == pytest.approx(trials[tid].params["optimizer.lr"])
+        for c in cs[1:]:
+            assert c.source_trial_id in trials and c.source_trial_id != tid
+            # values before = what the member had until then
+            assert c.before == values_at(cs, c.step - 1)
+            # the source's values then, explored by one of the factors or drawn afresh
+            source = values_at(changes[c.source_trial_id], c.step)
+            ratio = c.values["optimizer.lr"] / source["optimizer.lr"]
+            assert ratio == pytest.approx(0.8) or ratio == pytest.approx(1.2) or \
+                DIMS[0].low <= c.values["optimizer.lr"] <= DIMS[0].high
+        # the LR stored for the steps after an exploit is the source's schedule at the
+        # member's new rate (same step, same plan shape: warm-up, then cosine)
+        for c in cs[1:]:
+            assert c.source_trial_id is not None
+            source = values_at(changes[c.source_trial_id], c.step)["optimizer.lr"]
+            mine, theirs = steps[tid].lr[c.step], steps[c.source_trial_id].lr[c.step]
+            assert mine / theirs == pytest.approx(c.values["optimizer.lr"] / source, rel=1e-5)
+        # per step, the values the member trained with
+        lr = per_step(cs, len(steps[tid].lr))["optimizer.lr"]
+        assert lr[0] == pytest.approx(trials[tid].params["optimizer.lr"])
+        assert lr[-1] == pytest.approx(cs[-1].values["optimizer.lr"])
