@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from cli_helpers import tunestudio
-from program_helpers import program_project, rows
-from tunestudio.config import CategoricalDimension, FloatDimension
+from program_helpers import conditional_project, program_project, rows
+from tunestudio.config import CategoricalDimension
 from tunestudio.config.program import ProgramParameter
-from tunestudio.config.search import Condition
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
 
@@ -28,17 +27,6 @@ OUTLIER = """
     a = p.parse_args()
     print(f"epoch 1 val_acc={a.x / 10 + (1.0 if (a.x, a.y) == (3, 2) else 0.0)}")
 """
-
-BRANCHES = """
-    import argparse
-    p = argparse.ArgumentParser()
-    p.add_argument("--kind", default="sgd")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--beta1", type=float, default=0.9)
-    a = p.parse_args()
-    print(f"epoch 1 val_acc={a.momentum if a.kind == 'sgd' else 1.0 - abs(a.beta1 - 0.8)}")
-"""
-
 
 def _importance(path: Path, *extra: str) -> dict[str, Any]:
     done = tunestudio("importance", str(path), "--format", "json", *extra)
@@ -73,16 +61,7 @@ def test_excluding_the_best_trial_changes_the_importance(tmp_path: Path) -> None
 
 
 def test_a_conditional_search_is_ranked_with_its_branch_as_a_factor(tmp_path: Path) -> None:
-    dims = [CategoricalDimension(path="params.kind", choices=["sgd", "adam"]),
-            FloatDimension(path="params.momentum", low=0.0, high=0.99, values=[0.0, 0.9],
-                           condition=Condition(path="params.kind", values=["sgd"])),
-            FloatDimension(path="params.beta1", low=0.5, high=0.99, values=[0.8, 0.9, 0.95],
-                           condition=Condition(path="params.kind", values=["adam"]))]
-    params = [ProgramParameter(name="kind", type="str", default="sgd"),
-              ProgramParameter(name="momentum", default=0.0),
-              ProgramParameter(name="beta1", default=0.9)]
-    _, path = program_project(tmp_path, BRANCHES, dims, parameters=params, strategy="grid",
-                              trials=None)
+    _, path = conditional_project(tmp_path)
     assert tunestudio("run", str(path), "--quiet").returncode == 0
     ranked = _importance(path)
     assert ranked["method"].startswith("branch as a factor")

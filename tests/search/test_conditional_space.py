@@ -11,34 +11,12 @@ from typing import Any
 import optuna
 import pytest
 
-from program_helpers import program_project, rows, run
+from program_helpers import conditional_project, rows, run
 from tunestudio.config import CategoricalDimension, FloatDimension, from_template
-from tunestudio.config.program import ProgramParameter
 from tunestudio.config.search import Budget, Condition, SearchDefinition
 from tunestudio.search.space import distributions, suggest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
-
-SCRIPT = """
-    import argparse
-    p = argparse.ArgumentParser()
-    p.add_argument("--kind", default="sgd")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--beta1", type=float, default=0.9)
-    a = p.parse_args()
-    value = a.momentum if a.kind == "sgd" else 1.0 - abs(a.beta1 - 0.8)
-    print(f"epoch 1 val_acc={value}")
-"""
-
-DIMS = [CategoricalDimension(path="params.kind", choices=["sgd", "adam"]),
-        FloatDimension(path="params.momentum", low=0.0, high=0.99, values=[0.0, 0.9],
-                       condition=Condition(path="params.kind", values=["sgd"])),
-        FloatDimension(path="params.beta1", low=0.5, high=0.99, values=[0.8, 0.9, 0.95],
-                       condition=Condition(path="params.kind", values=["adam"]))]
-PARAMS = [ProgramParameter(name="kind", type="str", default="sgd"),
-          ProgramParameter(name="momentum", default=0.0),
-          ProgramParameter(name="beta1", default=0.9)]
-
 
 def _branch_ok(params: dict[str, object]) -> bool:
     kind = params["params.kind"]
@@ -49,8 +27,7 @@ def _branch_ok(params: dict[str, object]) -> bool:
 @pytest.mark.parametrize(("strategy", "trials"), [("tpe", 8), ("grid", None)])
 def test_no_trial_records_a_value_of_the_other_branch(tmp_path: Path, strategy: str,
                                                       trials: int | None) -> None:
-    project, path = program_project(tmp_path, SCRIPT, DIMS, parameters=PARAMS,
-                                    strategy=strategy, trials=trials, seed=1)
+    project, path = conditional_project(tmp_path, strategy=strategy, trials=trials, seed=1)
     run(project, path)
     done = rows(project)
     assert all(t.state == "complete" for t in done), [t.message for t in done]

@@ -12,10 +12,8 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from program_helpers import program_project, run
-from tunestudio.config import CategoricalDimension, FloatDimension, Project, save_project
-from tunestudio.config.program import ProgramParameter
-from tunestudio.config.search import Condition
+from program_helpers import conditional_project, run
+from tunestudio.config import Project, save_project
 from tunestudio.gui.analysis.space_plots import NOT_APPLIED
 from tunestudio.gui.analysis.view import AnalysisView
 from tunestudio.gui.common.document import ProjectDocument
@@ -24,30 +22,10 @@ from tunestudio.gui.trials.table_view import TrialsPanel
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
 
-SCRIPT = """
-    import argparse
-    p = argparse.ArgumentParser()
-    p.add_argument("--kind", default="sgd")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--beta1", type=float, default=0.9)
-    a = p.parse_args()
-    print(f"epoch 1 val_acc={a.momentum if a.kind == 'sgd' else 1.0 - abs(a.beta1 - 0.8)}")
-"""
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     folder = tmp_path_factory.mktemp("conditional")
-    dims = [CategoricalDimension(path="params.kind", choices=["sgd", "adam"]),
-            FloatDimension(path="params.momentum", low=0.0, high=0.99, values=[0.0, 0.9],
-                           condition=Condition(path="params.kind", values=["sgd"])),
-            FloatDimension(path="params.beta1", low=0.5, high=0.99, values=[0.8, 0.9, 0.95],
-                           condition=Condition(path="params.kind", values=["adam"]))]
-    params = [ProgramParameter(name="kind", type="str", default="sgd"),
-              ProgramParameter(name="momentum", default=0.0),
-              ProgramParameter(name="beta1", default=0.9)]
-    project, path = program_project(folder, SCRIPT, dims, parameters=params, strategy="grid",
-                                    trials=None)
+    project, path = conditional_project(folder)
     # its own database: the module's tests outlive the per-test data folder
     project = project.model_copy(update={"storage_url": f"sqlite:///{folder / 'h.db'}"})
     save_project(project, path)

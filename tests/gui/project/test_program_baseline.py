@@ -5,7 +5,6 @@ Log tab shows what the running trial prints as it prints it, and the whole log a
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -13,18 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import AnswerBox, TypeText, table_states
-from tunestudio.config import (
-    Budget,
-    Experiment,
-    FloatDimension,
-    Objective,
-    Project,
-    PrunerConfig,
-    RunConfig,
-    SearchDefinition,
-    save_project,
-)
-from tunestudio.config.program import ProgramConfig, ProgramParameter
+from program_helpers import lr_program_project
 from tunestudio.gui.app.main_window import MainWindow
 from tunestudio.gui.project.baseline_editor import BUILT_IN, PROGRAM
 
@@ -53,20 +41,6 @@ print("done, bye")
 """
 
 
-def program_project(folder: Path, command: str, trials: int = 1) -> Path:
-    program = ProgramConfig(command=command, grace_s=1.0,
-                            parameters=[ProgramParameter(name="lr", default=0.01)])
-    search = SearchDefinition(
-        strategy="random", sampler_seed=0, budget=Budget(trials=trials),
-        dimensions=[FloatDimension(path="params.lr", low=1e-3, high=0.1, log=True)],
-        pruner=PrunerConfig(kind="none"), objective=Objective(metric="val_acc"))
-    project = Project(name="mine", baseline=RunConfig(program=program),
-                      experiments=[Experiment(name="e", search=search)])
-    path = folder / "mine.tuneproj"
-    save_project(project, path)
-    return path
-
-
 def banner_text(window: MainWindow) -> str:
     assert window.project_view is not None
     banner = window.project_view.baseline.banner
@@ -75,7 +49,7 @@ def banner_text(window: MainWindow) -> str:
 
 def test_the_baseline_tab_edits_a_program_and_names_its_problems(
         window: MainWindow, qtbot: QtBot, type_text: TypeText, tmp_path: Path) -> None:
-    path = program_project(tmp_path, "python missing.py")
+    path = lr_program_project(tmp_path, None, command="python missing.py")
     (tmp_path / "train.py").write_text(ARGPARSE)
     assert window.session.open_project(path) and window.project_view is not None
     editor = window.project_view.baseline
@@ -140,8 +114,7 @@ def test_the_baseline_tab_edits_a_program_and_names_its_problems(
 
 def test_run_asks_to_trust_the_program_and_the_log_follows_the_running_trial(
         window: MainWindow, qtbot: QtBot, answer_box: AnswerBox, tmp_path: Path) -> None:
-    (tmp_path / "train.py").write_text(textwrap.dedent(WAITING))
-    path = program_project(tmp_path, "python train.py")
+    path = lr_program_project(tmp_path, WAITING)
     assert window.session.open_project(path) and window.workspace is not None
     workspace = window.workspace
     workspace.show_page("Trials")

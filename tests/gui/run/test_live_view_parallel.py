@@ -5,25 +5,13 @@ are drawn live in the Curves view, each labelled as running, until they end."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import AnswerBox, table_states
-from tunestudio.config import (
-    Budget,
-    Experiment,
-    FloatDimension,
-    Objective,
-    Project,
-    PrunerConfig,
-    RunConfig,
-    SearchDefinition,
-    save_project,
-)
-from tunestudio.config.program import ProgramConfig, ProgramParameter
+from program_helpers import lr_program_project
 from tunestudio.gui.app.main_window import MainWindow
 from tunestudio.gui.common.settings import Settings
 from tunestudio.gui.plots.panel import TrialCurves
@@ -46,20 +34,6 @@ print(f"epoch 3 train_loss=0.2 val_acc={0.9 - a.lr:.5f}")
 """
 
 
-def _project(folder: Path) -> Path:
-    (folder / "train.py").write_text(textwrap.dedent(WAITING))
-    program = ProgramConfig(command="python train.py", grace_s=1.0,
-                            parameters=[ProgramParameter(name="lr", default=0.01)])
-    search = SearchDefinition(
-        strategy="random", sampler_seed=0, budget=Budget(trials=2),
-        dimensions=[FloatDimension(path="params.lr", low=1e-3, high=0.1, log=True)],
-        pruner=PrunerConfig(kind="none"), objective=Objective(metric="val_acc"))
-    path = folder / "parallel.tuneproj"
-    save_project(Project(name="parallel", baseline=RunConfig(program=program),
-                         experiments=[Experiment(name="e", search=search)]), path)
-    return path
-
-
 def _running(curves: dict[str, TrialCurves]) -> dict[str, int]:
     """Evaluations drawn of each trial labelled as running."""
     return {name: len(c.metric.data("step")[0]) for name, c in curves.items()
@@ -68,7 +42,7 @@ def _running(curves: dict[str, TrialCurves]) -> dict[str, int]:
 
 def test_two_workers_draw_both_running_trials_live_each_labelled(
         window: MainWindow, qtbot: QtBot, answer_box: AnswerBox, tmp_path: Path) -> None:
-    path = _project(tmp_path)
+    path = lr_program_project(tmp_path, WAITING, trials=2)
     assert window.session.open_project(path) and window.workspace is not None
     spin = window.workers_spin
     spin.lineEdit().selectAll()
