@@ -11,7 +11,7 @@ from store_helpers import start
 
 from tunestudio.config import from_template
 from tunestudio.config.fingerprint import config_fingerprint
-from tunestudio.store import Store, StoreError, migrations
+from tunestudio.store import EnsembleMember, Store, StoreError, migrations
 from tunestudio.store import schema as tables
 from tunestudio.store.database import Database
 
@@ -159,6 +159,28 @@ def test_version_6_gets_the_excluded_reason(url: str) -> None:
         assert store.trials(eid)[0].excluded_reason is None
         store.exclude_trials(eid, [0], "bad data")
         assert store.trials(eid)[0].excluded_reason == "bad data"
+
+
+def test_version_9_gets_the_ensembles_table(url: str) -> None:
+    """Version 9 kept no ensembles: the upgrade adds their table, the trials stay."""
+    with Store.open(url) as store:
+        eid = store.ensure_experiment("old", "old-study")
+        tid = start(store, eid)
+        with store._db.write() as conn:  # back to the layout of version 9
+            conn.exec_driver_sql("DROP TABLE ts_ensemble")
+            conn.exec_driver_sql("UPDATE ts_meta SET value = '9' WHERE key = 'schema_version'")
+    db = Database(url)
+    with db.read() as conn:
+        assert not inspect(conn).has_table("ts_ensemble")
+    db.close()
+    with Store.open(url) as store:
+        assert store.schema_version == CURRENT
+        assert [t.id for t in store.trials(eid)] == [tid] and store.ensembles() == []
+        kept = store.record_ensemble(
+            eid, method="top", k=1, task="classification", metric="val_accuracy",
+            direction="maximize", members=[EnsembleMember(0, tid, 1, 0.9, {})],
+            metrics={"val_accuracy": 0.9}, best_member=0, gain=0.0)
+        assert store.ensembles(eid) == [kept] and kept.number == 1
 
 
 def test_a_failing_migration_leaves_the_database_as_it_was(

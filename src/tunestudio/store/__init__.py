@@ -9,6 +9,8 @@ from tunestudio.store.provenance import CurrentConfig, trained_on_current_config
 from tunestudio.store.rows import (
     FINISHED_STATES,
     TRIAL_STATES,
+    EnsembleMember,
+    EnsembleRow,
     EvalLike,
     EvalPoint,
     EvalSeries,
@@ -25,6 +27,8 @@ __all__ = [
     "FINISHED_STATES",
     "TRIAL_STATES",
     "CurrentConfig",
+    "EnsembleMember",
+    "EnsembleRow",
     "EvalLike",
     "EvalPoint",
     "EvalSeries",

@@ -96,11 +96,18 @@ def _add_hparam(conn: Connection) -> None:
         schema.hparam.create(conn)
 
 
+def _add_ensembles(conn: Connection) -> None:
+    """Version 10: the table of ensembles built of an experiment's trials (none so far: the
+    ensembles built before were not kept)."""
+    schema.ensemble.create(conn, checkfirst=True)
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
 # layout the store was released with.
 MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment,
                                     _resumed_from_step, _add_group_id, _add_step_wall_s,
-                                    _add_excluded_reason, _add_verdict, _add_hparam)
+                                    _add_excluded_reason, _add_verdict, _add_hparam,
+                                    _add_ensembles)
 
 VERSION_KEY = "schema_version"
 

@@ -188,3 +188,57 @@ class EvalSeries:
 
     def __len__(self) -> int:
         return len(self.step)
+
+
+@dataclass(frozen=True, slots=True)
+class EnsembleMember:
+    """One trial of a stored ensemble: its number (the table's #) and id, how many times the
+    ensemble holds it (1 for the top K; a greedy selection may pick a trial twice), its
+    objective as stored, and its metrics on the validation split as the ensemble's were
+    computed."""
+
+    number: int
+    trial_id: int
+    count: int
+    objective: float | None
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class EnsembleRow:
+    """An ensemble built of an experiment's trials, as the history keeps it. `number` counts
+    the experiment's ensembles from 1. `method`: "top" (the top `k` trials) or "greedy"
+    (Caruana et al.'s selection with replacement in `k` rounds). `metrics`: on the validation
+    split; `gain`: on `metric` over `best_member` (a trial number), positive is better.
+    `test_metrics`: None until the test split is evaluated for it (once, at `tested_at`).
+    `exports`: each export written, oldest first, as a dict with `format`, `files`,
+    `metadata`, `checked`, `max_abs_difference`, `agrees` and `at` (seconds since the epoch).
+    """
+
+    id: int
+    experiment_id: int
+    number: int
+    method: str
+    k: int
+    task: str
+    metric: str
+    direction: str
+    members: tuple[EnsembleMember, ...]
+    metrics: dict[str, float]
+    best_member: int | None
+    gain: float | None
+    skipped: dict[int, str]
+    test_metrics: dict[str, float] | None
+    tested_at: float | None
+    exports: tuple[dict[str, Any], ...]
+    created_at: float
+
+    @property
+    def size(self) -> int:
+        """Members counted with their multiplicity."""
+        return sum(m.count for m in self.members)
+
+    @property
+    def value(self) -> float | None:
+        """The ensemble's `metric` on the validation split (None when it was not computed)."""
+        return self.metrics.get(self.metric)

@@ -167,5 +167,35 @@ hparam = Table(
     PrimaryKeyConstraint("trial_id", "step"),
 )
 
+
+# Ensembles built of an experiment's trials (search/ensemble.py): what they averaged, how they
+# scored on the validation split, the test split's result (evaluated once) and where they were
+# exported. Members are referred to by trial number, as the user names trials; a member's
+# metrics are kept with it, so the record stays readable after a member is deleted.
+ensemble = Table(
+    "ts_ensemble", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("ts_experiment.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, ... within the experiment
+    Column("method", String(16), nullable=False),  # "top" (the top K) or "greedy" (Caruana)
+    Column("k", Integer, nullable=False),  # K for the top K; the rounds of a greedy selection
+    Column("task", String(16), nullable=False),
+    Column("metric", String(200), nullable=False),  # the experiment's objective
+    Column("direction", String(8), nullable=False),
+    # [{"number", "trial_id", "count", "objective", "metrics"}] in the order chosen
+    Column("members_json", Text, nullable=False),
+    Column("metrics_json", Text, nullable=False, server_default="{}"),  # on the validation split
+    Column("best_member", Integer),  # the number of the member best on `metric`
+    Column("gain", Float),  # on `metric`, over that member; positive is better
+    Column("skipped_json", Text, nullable=False, server_default="{}"),  # number -> why
+    Column("test_metrics_json", Text),  # NULL until the test split is evaluated (once)
+    Column("tested_at", Float),
+    # [{"format", "files", "metadata", "checked", "max_abs_difference", "agrees", "at"}]
+    Column("exports_json", Text, nullable=False, server_default="[]"),
+    Column("created_at", Float, nullable=False),
+    Index(None, "experiment_id", "number", unique=True),
+)
+
 # Tables in creation order; dropping goes the other way.
-TABLES = (meta, experiment, trial, step, evaluation, hparam)
+TABLES = (meta, experiment, trial, step, evaluation, hparam, ensemble)

@@ -28,12 +28,14 @@ from sqlalchemy import delete, func, select
 
 from tunestudio import paths
 from tunestudio.config.fingerprint import fingerprint_json
-from tunestudio.store import experiments, hparams, migrations, schema, series, trials
+from tunestudio.store import ensembles, experiments, hparams, migrations, schema, series, trials
 from tunestudio.store.clock import epoch_now
 from tunestudio.store.database import Database, display_url
 from tunestudio.store.errors import NotFoundError
 from tunestudio.store.hparams import HparamChange
 from tunestudio.store.rows import (
+    EnsembleMember,
+    EnsembleRow,
     EvalLike,
     EvalSeries,
     ExperimentRow,
@@ -172,6 +174,8 @@ class Store:
             conn.execute(delete(schema.hparam).where(schema.hparam.c.trial_id.in_(ids)))
             conn.execute(delete(schema.trial).where(schema.trial.c.experiment_id
                                                     == experiment_id))
+            conn.execute(delete(schema.ensemble).where(schema.ensemble.c.experiment_id
+                                                       == experiment_id))
             result = conn.execute(delete(schema.experiment).where(schema.experiment.c.id
                                                                   == experiment_id))
             if result.rowcount == 0:
@@ -492,6 +496,58 @@ class Store:
             result = conn.execute(delete(schema.trial).where(schema.trial.c.id == trial_id))
             if result.rowcount == 0:
                 raise NotFoundError(f"trial {trial_id} is not in the trial history")
+
+    # -- ensembles ------------------------------------------------------------------------
+    def record_ensemble(self, experiment_id: int, *, method: str, k: int, task: str,
+                        metric: str, direction: str, members: Sequence[EnsembleMember],
+                        metrics: Mapping[str, float], best_member: int | None,
+                        gain: float | None, skipped: Mapping[int, str] | None = None
+                        ) -> EnsembleRow:
+        """Keep an ensemble built of the experiment's trials (see EnsembleRow) and return it
+        as stored. The same ensemble built again (the same trials, each counted as often, by
+        the same method) is kept once: its stored row is returned unchanged, with the test
+        split's result it may already hold. Raises ValueError for an unknown method or no
+        members."""
+        with self._db.write() as conn:
+            same = ensembles.find_same(conn, experiment_id, method, members)
+            if same is not None:
+                return same
+            new = ensembles.insert(conn, experiment_id, method=method, k=k, task=task,
+                                   metric=metric, direction=direction, members=members,
+                                   metrics=metrics, best_member=best_member, gain=gain,
+                                   skipped=skipped or {})
+            return ensembles.by_id(conn, new)
+
+    def ensembles(self, experiment_id: int | None = None) -> list[EnsembleRow]:
+        """The ensembles kept (of one experiment, or all), by experiment and number."""
+        with self._db.read() as conn:
+            return ensembles.all_rows(conn, experiment_id)
+
+    def ensemble(self, ensemble_id: int) -> EnsembleRow:
+        """Raises NotFoundError for an unknown id."""
+        with self._db.read() as conn:
+            return ensembles.by_id(conn, ensemble_id)
+
+    def set_ensemble_test_metrics(self, ensemble_id: int, metrics: Mapping[str, float]) -> None:
+        """The ensemble's result on the test split. Raises ValueError when it holds one
+        already (the test split is evaluated once per ensemble), NotFoundError for an unknown
+        id."""
+        with self._db.write() as conn:
+            ensembles.set_test(conn, ensemble_id, metrics)
+
+    def add_ensemble_export(self, ensemble_id: int, export: Mapping[str, Any]) -> None:
+        """Record an export of the ensemble (format, files, metadata file, check), stamped
+        with the time. Raises NotFoundError for an unknown id."""
+        with self._db.write() as conn:
+            ensembles.add_export(conn, ensemble_id, export)
+
+    def delete_ensemble(self, ensemble_id: int) -> None:
+        """Forget a kept ensemble (its exported files stay). Raises NotFoundError."""
+        with self._db.write() as conn:
+            result = conn.execute(delete(schema.ensemble)
+                                  .where(schema.ensemble.c.id == ensemble_id))
+            if result.rowcount == 0:
+                raise NotFoundError(f"ensemble {ensemble_id} is not in the trial history")
 
     # -- for SeriesWriter -----------------------------------------------------------------
     def _write_series(self, steps: Sequence[StepRecord], evals: Sequence[EvalRecord]) -> None:
