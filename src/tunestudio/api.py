@@ -29,7 +29,7 @@ from tunestudio.config import Project as ProjectConfig
 from tunestudio.config import from_template, save_project
 from tunestudio.config import load_project as load_project_file
 from tunestudio.errors import TuneStudioError
-from tunestudio.store import Store, TrialRow, storage_url_for
+from tunestudio.store import EnsembleRow, Store, TrialRow, storage_url_for
 from tunestudio.store.records import trial_records
 
 if TYPE_CHECKING:
@@ -296,12 +296,24 @@ class Experiment:
         ensemble selection with replacement in `k` rounds instead. The result holds
         `metrics`, `members` (each with its number, count and metrics), `gain` over the best
         single member, `summary()`, `evaluate_test()` (once) and `export(path, format)`
-        ("state_dict", "torchscript" or "onnx"; checked against the average). Raises
+        ("state_dict", "torchscript" or "onnx"; checked against the average). It is kept in
+        the history (`ensembles()`; `number` is its number there), with its test split's
+        result and its exports; built again, it is the same record. Raises
         TuneStudioError (no trial, no checkpoint) and CheckpointError."""
         from tunestudio.search.ensemble import build_ensemble
 
         return build_ensemble(self.project.config, k, experiment=self.name, greedy=greedy,
                               base_dir=self.project.path.parent, url=self.project.storage_url)
+
+    def ensembles(self) -> list[EnsembleRow]:
+        """The ensembles built of this experiment's trials and kept in the history (by
+        `ensemble(k)`, `tunestudio ensemble` or the window), oldest first: each with its
+        `number`, `method` and `k`, `members` (trial numbers, counts, metrics), `metrics` on
+        the validation split, `gain` over `best_member`, `test_metrics` (None until the test
+        split is evaluated, once) and `exports`."""
+        with self.project._store() as store:
+            exp = store.experiment(self.name)
+            return [] if exp is None else store.ensembles(exp.id)
 
     def __repr__(self) -> str:
         return f"<tunestudio experiment '{self.name}' of '{self.project.name}'>"

@@ -57,3 +57,29 @@ def test_bad_input_is_a_clear_error(searched: tuple[Path, Path],
     assert unknown.returncode != 0 and "nope" in unknown.stderr
     fmt = _cli("ensemble", str(path), "--top", "2", "--format", "onnx")
     assert fmt.returncode == 2 and "give --export too" in fmt.stderr
+
+
+def test_built_ensembles_are_listed_with_their_test_result_used_once(
+        searched: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    path, data = searched
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(data))
+    first = _cli("ensemble", str(path), "--top", "2", "--test", "--json")
+    assert first.returncode == 0, first.stderr
+    built = json.loads(first.stdout)
+    again = _cli("ensemble", str(path), "--top", "2", "--test", "--json")
+    assert again.returncode == 0, again.stderr
+    assert f"ensemble #{built['number']} was evaluated on the test split before" in again.stderr
+    assert json.loads(again.stdout)["test_metrics"] == built["test_metrics"]
+    listed = _cli("ensembles", str(path), "--json")
+    assert listed.returncode == 0, listed.stderr
+    [(name, kept)] = json.loads(listed.stdout).items()
+    [mine] = [e for e in kept if e["number"] == built["number"]]
+    assert mine["method"] == "top" and mine["k"] == 2
+    assert [m["number"] for m in mine["members"]] == [m["number"] for m in built["members"]]
+    assert mine["metrics"] == built["metrics"] and mine["gain"] == built["gain"]
+    assert mine["test_metrics"] == built["test_metrics"] and mine["exports"] == []
+    table = _cli("ensembles", str(path)).stdout
+    members = " ".join(f"#{m['number']}" for m in built["members"])
+    assert f"{name}: {len(kept)} ensemble(s)" in table and members in table
+    info = json.loads(_cli("info", str(path)).stdout)
+    assert info["experiments"][0]["ensembles"]["count"] == len(kept)

@@ -153,6 +153,45 @@ def test_the_api_gives_the_ensemble(searched: tuple[Project, Path, Path],
         exp.ensemble(0)
 
 
+def test_a_built_ensemble_is_kept_with_its_test_result_once_and_its_exports(
+        searched: tuple[Project, Path, Path], project: Project, tmp_path: Path) -> None:
+    import tunestudio as ts
+
+    ranked = _ranked(project)
+    ens = build_ensemble(project, 4)
+    assert ens.number is not None and ens.record_id is not None
+    assert f"ensemble #{ens.number} of " in ens.summary()
+    store = open_store(project)
+    try:
+        kept = store.ensemble(ens.record_id)
+    finally:
+        store.close()
+    assert (kept.number, kept.method, kept.k) == (ens.number, "top", 4)
+    assert [(m.number, m.trial_id, m.count) for m in kept.members] == \
+        [(r.number, r.id, 1) for r in ranked[:4]]
+    assert kept.metrics == pytest.approx(ens.metrics)
+    assert kept.members[0].metrics == pytest.approx(ens.members[0].metrics)
+    assert kept.gain == pytest.approx(ens.gain) and kept.best_member == ens.best_single.number
+    assert kept.test_metrics is None and kept.exports == ()
+    got = ens.evaluate_test()
+    # built again (here through the API): the same record, with its test result, used once
+    again = ts.load_project(searched[1]).experiment().ensemble(4)
+    assert again.number == ens.number and again.test_metrics == pytest.approx(got)
+    with pytest.raises(TuneStudioError, match="already evaluated on the test split"):
+        again.evaluate_test()
+    done = again.export(tmp_path / "top4.pt")
+    [listed] = [e for e in ts.load_project(searched[1]).experiment().ensembles()
+                if e.number == ens.number]
+    assert listed.test_metrics == pytest.approx(got) and listed.tested_at is not None
+    [export] = listed.exports
+    assert export["format"] == "state_dict" and export["agrees"] is True
+    assert export["files"] == [str((tmp_path / "top4.pt").resolve())]
+    assert export["metadata"] == str(done.metadata.resolve())
+    assert export["max_abs_difference"] == pytest.approx(done.max_abs_difference)
+    unkept = build_ensemble(project, 4, record=False)
+    assert unkept.number is None and unkept.test_metrics is None
+
+
 def test_a_regression_ensemble_averages_values_in_the_target_units(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tunestudio.config import Budget, PrunerConfig, from_template

@@ -194,3 +194,50 @@ def test_a_resumed_trial_logged_live_shows_each_step_once(tmp_path: Path) -> Non
     folder = run_dir(tmp_path, "e", 3)
     assert repeated_steps(tmp_path) == {}
     assert [p.step for p in read_run(folder).Scalars("train/loss")] == list(range(1, 13))
+
+
+def test_kept_ensembles_are_exported_beside_the_trials(
+        searched: tuple[Project, Path], tmp_path: Path) -> None:
+    """One run folder per kept ensemble: its validation metrics, gain, size and test split
+    result as scalars at step 0, its method and members in the HParams summary with the
+    trials' objective tag; exported twice, one event file."""
+    from tunestudio.search.tensorboard import ensemble_dir
+    from tunestudio.store import EnsembleMember
+
+    project, _ = searched
+    name = project.experiments[0].name
+    out = tmp_path / "export"
+    store = open_store(project)
+    try:
+        exp = store.experiment(name)
+        assert exp is not None
+        best = sorted(store.trials(exp.id), key=lambda t: -(t.objective or 0.0))[:2]
+        kept = store.record_ensemble(
+            exp.id, method="greedy", k=3, task="classification", metric="val_accuracy",
+            direction="maximize",
+            members=[EnsembleMember(t.number, t.id, 2 - i, t.objective, t.metrics)
+                     for i, t in enumerate(best)],
+            metrics={"val_accuracy": 0.875, "val_loss": 0.5}, best_member=best[0].number,
+            gain=0.0625)
+        store.set_ensemble_test_metrics(kept.id, {"test_accuracy": 0.75, "test_loss": 0.625})
+        for _ in range(2):
+            runs = export_tensorboard(store, out, {name: TAGS})
+        store.delete_ensemble(kept.id)  # the module's other tests count the trials' runs
+    finally:
+        store.close()
+    folder = ensemble_dir(out, name, kept.number)
+    assert len(runs) == 7 and runs[-1] == folder
+    assert len(list(folder.glob("events.out.tfevents.*"))) == 1
+    acc = read_run(folder)
+    values = {tag: [(p.step, p.value) for p in acc.Scalars(tag)]
+              for tag in acc.Tags()["scalars"]}
+    assert values["ensemble/val_accuracy"] == [(0, 0.875)]
+    assert values["ensemble/val_loss"] == [(0, 0.5)]
+    assert values["ensemble/gain"] == [(0, 0.0625)] and values["ensemble/size"] == [(0, 3.0)]
+    assert values["test/test_accuracy"] == [(0, 0.75)]
+    assert values[TAGS[0]] == [(0, 0.875)]  # ranked among the trials in HParams
+    hp = session_hparams(acc)
+    assert hp["state"] == "ensemble" and hp["method"] == "greedy" and hp["k"] == 3
+    assert hp["members"] == f"#{best[0].number}x2 #{best[1].number}"
+    assert f"#{best[0].number}" in acc.Tensors("ensemble/summary/text_summary")[0] \
+        .tensor_proto.string_val[0].decode()

@@ -8,8 +8,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tunestudio.cli.common import Subparsers, add_project, experiment_name, load
+
+if TYPE_CHECKING:
+    from tunestudio.store import EnsembleRow
 
 FORMATS = ("state_dict", "torchscript", "onnx")
 
@@ -25,8 +29,11 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
     name = experiment_name(project, args.experiment)
     ensemble = build_ensemble(project, args.top, experiment=name, greedy=args.greedy,
                               base_dir=project_path.parent)
-    if args.test:
+    if args.test and ensemble.test_metrics is None:
         ensemble.evaluate_test()
+    elif args.test:  # kept from when this ensemble was built before
+        print(f"note: ensemble #{ensemble.number} was evaluated on the test split before; "
+              "its result is shown (the test split is used once)", file=sys.stderr)
     result = ensemble.as_dict()
     code = 0
     if args.export:
@@ -49,6 +56,61 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
             f"({'agrees' if export['agrees'] else 'DIFFERS'})")
         print(f"{args.export}: the ensemble as {export['format']}; {check}")
     return code
+
+
+def ensemble_record(row: EnsembleRow) -> dict[str, Any]:
+    """A kept ensemble as JSON-ready data (`ensembles --json`, `info`)."""
+    return {"number": row.number, "method": row.method, "k": row.k, "task": row.task,
+            "metric": row.metric, "direction": row.direction,
+            "members": [{"number": m.number, "trial_id": m.trial_id, "count": m.count,
+                         "objective": m.objective, "metrics": m.metrics}
+                        for m in row.members],
+            "metrics": row.metrics, "best_member": row.best_member, "gain": row.gain,
+            "skipped": {str(n): why for n, why in row.skipped.items()},
+            "test_metrics": row.test_metrics, "tested_at": row.tested_at,
+            "exports": list(row.exports), "created_at": row.created_at}
+
+
+def _members_text(row: EnsembleRow) -> str:
+    return " ".join(f"#{m.number}" + (f"x{m.count}" if m.count > 1 else "")
+                    for m in row.members)
+
+
+def _cmd_ensembles(args: argparse.Namespace) -> int:
+    from tunestudio.store import Store, storage_url_for
+
+    project, _ = load(args.path)
+    names = [experiment_name(project, args.experiment)] if args.experiment else \
+        [e.name for e in project.experiments]
+    kept: dict[str, list[EnsembleRow]] = {}
+    with Store.open(storage_url_for(project)) as store:
+        for name in names:
+            exp = store.experiment(name)
+            kept[name] = [] if exp is None else store.ensembles(exp.id)
+    if args.json:
+        print(json.dumps({name: [ensemble_record(r) for r in rows]
+                          for name, rows in kept.items()}, default=str))
+        return 0
+    for name, rows in kept.items():
+        if not rows:
+            print(f"{name}: no ensemble kept; build one with `tunestudio ensemble PROJECT "
+                  f"--top K --experiment '{name}'`")
+            continue
+        print(f"{name}: {len(rows)} ensemble(s)")
+        print(f"{'#':>4}  {'method':<8} {'K':>3}  {'metric':<16} {'value':>10} "
+              f"{'best trial':>10} {'gain':>10}  {'test':<24} {'exports':>7}  members")
+        for r in rows:
+            value = "" if r.value is None else f"{r.value:.6g}"
+            best = "" if r.best_member is None else f"#{r.best_member}"
+            gain = "" if r.gain is None else f"{r.gain:+.4g}"
+            test = "" if r.test_metrics is None else ", ".join(
+                f"{k.removeprefix('test_')} {v:.4g}" for k, v in sorted(r.test_metrics.items()))
+            print(f"{r.number:>4}  {r.method:<8} {r.k:>3}  {r.metric:<16} {value:>10} "
+                  f"{best:>10} {gain:>10}  {test:<24} {len(r.exports):>7}  {_members_text(r)}")
+            for export in r.exports:
+                print(f"{'':>6}exported as {export.get('format')}: "
+                      f"{', '.join(export.get('files') or [])}")
+    return 0
 
 
 def register(sub: Subparsers) -> None:
@@ -76,3 +138,16 @@ def register(sub: Subparsers) -> None:
                    "onnx (needs: pip install 'tunestudio[onnx]')")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=_cmd_ensemble)
+
+    p = sub.add_parser("ensembles", help="list the ensembles kept in the history",
+                       description="List the ensembles built of each experiment's trials "
+                       "(`tunestudio ensemble`, the window, the API), as the history keeps "
+                       "them: the method and K, the members by trial number (xN: counted N "
+                       "times by a greedy selection), the ensemble's objective on the "
+                       "validation split, the gain over its best member, the test split's "
+                       "result (evaluated once) and the files it was exported to.")
+    add_project(p)
+    p.add_argument("--experiment", help="only this experiment (default: all)")
+    p.add_argument("--json", action="store_true", help="print them as one JSON object: "
+                   "experiment name -> list of ensembles")
+    p.set_defaults(func=_cmd_ensembles)

@@ -186,6 +186,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    from tunestudio.cli.ensemble import ensemble_record
     from tunestudio.store import CurrentConfig, Store, TrialRow, storage_url_for
     from tunestudio.store.pareto import front_records, pareto_front
     from tunestudio.store.verdicts import (
@@ -241,6 +242,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
             if exp.search.strategy == "ovat":
                 extra["ovat"] = verdict_records(ovat_verdicts(
                     fresh, exp.search, project.baseline, direction, alpha))
+            kept = store.ensembles(row.id)
+            if kept:  # the best kept ensemble on the objective (`tunestudio ensembles`: all)
+                sign = 1.0 if direction == "maximize" else -1.0
+                top = max(kept, key=lambda e: (e.value is not None,
+                                               sign * (e.value or 0.0), -e.number))
+                extra["ensembles"] = {"count": len(kept), "best": ensemble_record(top)}
             experiments.append({
                 "name": exp.name, "study_name": row.study_name,
                 "strategy": exp.search.strategy, "objective": exp.search.objective.metric,

@@ -29,10 +29,9 @@ from tunestudio.engine.ensemble import (
 )
 from tunestudio.engine.model_export import ExportFormat, export_model
 from tunestudio.errors import TuneStudioError
-from tunestudio.search.model_export import CHECK_SAMPLES, delivered, model_from_state
-from tunestudio.search.storage import open_store
-from tunestudio.search.stored_model import trial_state
-from tunestudio.store import CurrentConfig, TrialRow
+from tunestudio.search.model_export import CHECK_SAMPLES, delivered_model, predict_file
+from tunestudio.search.storage import open_store, storage_url
+from tunestudio.store import CurrentConfig, EnsembleMember, EnsembleRow, Store, TrialRow
 
 CHECK_TOLERANCE = 1e-5  # an export predicts as the average when no output differs by more
 Progress = Callable[[str], None]
@@ -66,6 +65,13 @@ class EnsembleExport:
     agrees: bool | None = None
     note: str = ""
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: paths as absolute strings, as the history keeps them."""
+        return {"format": self.format, "files": [str(f.resolve()) for f in self.files],
+                "metadata": str(self.metadata.resolve()), "checked": self.checked,
+                "max_abs_difference": self.max_abs_difference, "agrees": self.agrees,
+                "note": self.note}
+
 
 @dataclass
 class Ensemble:
@@ -85,11 +91,17 @@ class Ensemble:
     metrics: dict[str, float]
     skipped: dict[int, str] = field(default_factory=dict)
     test_metrics: dict[str, float] | None = None
+    k: int = 0  # K asked for: the top K, or a greedy selection's rounds
+    # the history's record (Store.record_ensemble): its id and its number in the experiment;
+    # None for an ensemble that is not kept
+    record_id: int | None = None
+    number: int | None = None
     # what building the model needs again (export, test): not part of the result's meaning
     _models: dict[int, nn.Module] = field(default_factory=dict, repr=False)
     _splits: Splits | None = field(default=None, repr=False)
     _config: RunConfig | None = field(default=None, repr=False)
     _input_shape: tuple[int, ...] = field(default=(), repr=False)
+    _url: str | None = field(default=None, repr=False)  # the history it is kept in
 
     @property
     def best_single(self) -> Member:
@@ -118,7 +130,10 @@ class Ensemble:
         """The result as the CLI prints it: one line per member, the ensemble's, the gain."""
         names = sorted({k for m in self.members for k in m.metrics} | set(self.metrics))
         head = f"{'trial':>8}  {'count':>5}  " + "  ".join(f"{n:>14}" for n in names)
-        lines = [head]
+        lines = [] if self.number is None else [
+            f"ensemble #{self.number} of '{self.experiment}' (kept in the history: "
+            "`tunestudio ensembles PROJECT` lists them)"]
+        lines.append(head)
         for m in self.members:
             lines.append(f"{'#' + str(m.number):>8}  {m.count:>5}  " + "  ".join(
                 f"{m.metrics.get(n, math.nan):>14.6g}" for n in names))
@@ -146,7 +161,8 @@ class Ensemble:
 
     def as_dict(self) -> dict[str, Any]:
         """The result as JSON-ready data (the CLI's `--json`)."""
-        return {"experiment": self.experiment, "task": self.task, "method": self.method,
+        return {"number": self.number, "experiment": self.experiment, "task": self.task,
+                "method": self.method, "k": self.k,
                 "metric": self.metric, "direction": self.direction,
                 "members": [{"number": m.number, "trial_id": m.trial_id, "count": m.count,
                              "objective": m.objective, "metrics": m.metrics}
@@ -169,9 +185,18 @@ class Ensemble:
             raise TuneStudioError("the project keeps no test split (data.test_fraction is 0)")
         with torch.inference_mode():
             out = self.model()(x)
-        self.test_metrics = prediction_metrics(self.task, out, y, self._splits.target_std,
-                                               "test")
-        return self.test_metrics
+        metrics = prediction_metrics(self.task, out, y, self._splits.target_std, "test")
+        if self.record_id is not None:
+            with Store.open(self._url or "") as store:
+                try:
+                    store.set_ensemble_test_metrics(self.record_id, metrics)
+                except ValueError:  # evaluated meanwhile, by another process
+                    raise TuneStudioError(f"ensemble #{self.number} was already evaluated on "
+                                          "the test split (it is used once): "
+                                          "`tunestudio ensembles PROJECT` shows the result"
+                                          ) from None
+        self.test_metrics = metrics
+        return metrics
 
     def export(self, out: Path, fmt: ExportFormat = "state_dict", *, check: bool = True
                ) -> EnsembleExport:
@@ -187,7 +212,7 @@ class Ensemble:
         meta.write_text(json.dumps(self._metadata(fmt), indent=2, default=str),
                         encoding="utf-8")
         if not check:
-            return EnsembleExport(fmt, files, meta)
+            return self._kept(EnsembleExport(fmt, files, meta))
         assert self._splits is not None
         x, _ = _raw_split(self._splits, "val")
         x = x[:CHECK_SAMPLES]
@@ -196,11 +221,19 @@ class Ensemble:
         reference = average(preds, torch.tensor([m.count for m in self.members])).numpy()
         exported = _predict(fmt, out, model, x)
         if exported is None:
-            return EnsembleExport(fmt, files, meta, note="not checked: onnxruntime is not "
-                                  "installed (pip install onnxruntime)")
+            return self._kept(EnsembleExport(fmt, files, meta, note="not checked: onnxruntime "
+                                             "is not installed (pip install onnxruntime)"))
         diff = float(np.max(np.abs(exported - reference))) if reference.size else 0.0
         diff = diff if math.isfinite(diff) else math.inf
-        return EnsembleExport(fmt, files, meta, len(x), diff, diff < CHECK_TOLERANCE)
+        return self._kept(EnsembleExport(fmt, files, meta, len(x), diff,
+                                         diff < CHECK_TOLERANCE))
+
+    def _kept(self, done: EnsembleExport) -> EnsembleExport:
+        """`done`, recorded with the ensemble in the history when it is kept there."""
+        if self.record_id is not None:
+            with Store.open(self._url or "") as store:
+                store.add_ensemble_export(self.record_id, done.as_dict())
+        return done
 
     def _metadata(self, fmt: ExportFormat) -> dict[str, Any]:
         splits = self._splits
@@ -242,21 +275,8 @@ def _raw_split(splits: Splits, split: Literal["val", "test"]
 
 def _predict(fmt: ExportFormat, out: Path, model: EnsembleModel, x: torch.Tensor
              ) -> np.ndarray | None:
-    if fmt == "onnx":
-        try:
-            import onnxruntime
-        except ImportError:
-            return None
-        session = onnxruntime.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-        return np.asarray(session.run(None, {"input": x.numpy()})[0])
-    if fmt == "torchscript":
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            loaded = torch.jit.load(str(out), map_location="cpu")  # type: ignore[no-untyped-call]
-        with torch.inference_mode():
-            return np.asarray(loaded(x).float().numpy())
+    if fmt != "state_dict":
+        return predict_file(fmt, out, x)
     # the state dict as a user loads it: into the same architecture, fresh weights replaced
     weights = torch.load(out, map_location="cpu", weights_only=True)
     fresh = _fresh_copy(model)
@@ -323,14 +343,18 @@ def candidates(project: Project, experiment: str | None = None, url: str | None 
 
 def build_ensemble(project: Project, top: int, *, experiment: str | None = None,
                    greedy: bool = False, base_dir: Path | None = None, url: str | None = None,
-                   progress: Progress | None = None) -> Ensemble:
+                   progress: Progress | None = None, record: bool = True) -> Ensemble:
     """The ensemble of the experiment's `top` best trials (see `candidates`) that keep a
     checkpoint, or with `greedy`, Caruana's selection with replacement over every such trial
     in `top` rounds (the best round's ensemble). Each member is rebuilt from its checkpoint
     on the CPU and predicts on the validation split as the data source gives it (delivered
     models: they standardise inputs themselves). Trials without a checkpoint, or validated on
-    other data, are skipped and listed. `progress` hears one line per step. Raises
-    TuneStudioError (top < 1, no trial, no usable member, data not held in memory)."""
+    other data, are skipped and listed. `progress` hears one line per step. With `record`,
+    the ensemble is kept in the project's history (`Store.ensembles`; `number` and
+    `record_id` set): the same ensemble built again is the same record, and comes with the
+    test split's result when it holds one. Its test evaluation and exports are recorded
+    there too. Raises TuneStudioError (top < 1, no trial, no usable member, data not held in
+    memory)."""
     if top < 1:
         raise TuneStudioError(f"an ensemble needs at least 1 member; --top is {top}")
     say = progress or (lambda _line: None)
@@ -354,9 +378,7 @@ def build_ensemble(project: Project, top: int, *, experiment: str | None = None,
                 skipped[row.number] = "validated on other data (its data config differs)"
                 continue
             try:
-                state = trial_state(project, row, url)
-                model = delivered(model_from_state(config, state, base_dir), config,
-                                  state["data"])
+                state, model = delivered_model(project, row, config, base_dir, url)
             except (CheckpointError, TuneStudioError) as exc:
                 skipped[row.number] = f"no usable checkpoint ({exc})"
                 continue
@@ -389,6 +411,27 @@ def build_ensemble(project: Project, top: int, *, experiment: str | None = None,
                                  splits.target_std)
     members = [Member(loaded[i][0].number, loaded[i][0].id, loaded[i][0].objective,
                       singles[i], int(counts[i])) for i in chosen]
-    return Ensemble(name, task, method, metric, direction, members, metrics, skipped,
-                    _models={loaded[i][0].number: loaded[i][2] for i in chosen},
-                    _splits=splits, _config=first, _input_shape=shape)
+    ensemble = Ensemble(name, task, method, metric, direction, members, metrics, skipped,
+                        k=top, _models={loaded[i][0].number: loaded[i][2] for i in chosen},
+                        _splits=splits, _config=first, _input_shape=shape)
+    if record:
+        _record(ensemble, url or storage_url(project))
+    return ensemble
+
+
+def _record(ensemble: Ensemble, url: str) -> EnsembleRow:
+    """Keep the ensemble in the history (or find it there, built before: then the test
+    split's result it holds comes with it, so the test split stays used once)."""
+    with Store.open(url) as store:
+        exp = store.experiment(ensemble.experiment)
+        assert exp is not None  # its trials were just read
+        row = store.record_ensemble(
+            exp.id, method=ensemble.method, k=ensemble.k, task=ensemble.task,
+            metric=ensemble.metric, direction=ensemble.direction,
+            members=[EnsembleMember(m.number, m.trial_id, m.count, m.objective, m.metrics)
+                     for m in ensemble.members],
+            metrics=ensemble.metrics, best_member=ensemble.best_single.number,
+            gain=ensemble.gain, skipped=ensemble.skipped)
+    ensemble.record_id, ensemble.number, ensemble._url = row.id, row.number, url
+    ensemble.test_metrics = row.test_metrics
+    return row

@@ -137,6 +137,18 @@ def delivered(model: nn.Module, config: RunConfig, data: dict[str, Any]) -> nn.M
                           t_std if config.task == "regression" else 1.0).eval()
 
 
+def delivered_model(project: Project, row: TrialRow, config: RunConfig,
+                    base_dir: Path | None = None, url: str | None = None
+                    ) -> tuple[State, nn.Module]:
+    """Trial `row`'s stored model (its best checkpoint) rebuilt on the CPU in eval mode from
+    `config` (the trial's, parsed from `row.config_json`) and wrapped as it is delivered (see
+    `delivered`: it takes the data source's own inputs and predicts in the target's units),
+    with the checkpoint's state. Raises CheckpointError (no stored model) or TuneStudioError
+    (the weights do not fit the model built from the config)."""
+    state = trial_state(project, row, url)
+    return state, delivered(model_from_state(config, state, base_dir), config, state["data"])
+
+
 def export_trial_model(project: Project, number: int | None, out: Path, fmt: ExportFormat, *,
                        experiment: str | None = None, base_dir: Path | None = None,
                        url: str | None = None, check: bool = True) -> ModelExport:
@@ -151,12 +163,11 @@ def export_trial_model(project: Project, number: int | None, out: Path, fmt: Exp
         raise TuneStudioError(f"trial #{row.number} has no stored config")
     config = RunConfig.model_validate_json(row.config_json)
     try:
-        state = trial_state(project, row, url)
+        state, model = delivered_model(project, row, config, base_dir, url)
     except CheckpointError as exc:
         kept = trials_with_checkpoints(project, _study_name(project, row, url), url)
         raise CheckpointError(f"{exc}. Trials of this experiment that keep a checkpoint: "
                               f"{', '.join(f'#{n}' for n in kept) or 'none'}") from None
-    model = delivered(model_from_state(config, state, base_dir), config, state["data"])
     shape = tuple(state["data"]["input_shape"])
     files = export_model(model, torch.zeros((2, *shape)), out, fmt)
     meta = out.with_name(out.name + ".json")
@@ -240,6 +251,26 @@ def _checked(project: Project, row: TrialRow, fmt: ExportFormat, out: Path,
 
 def _predict(fmt: ExportFormat, out: Path, config: RunConfig, x: torch.Tensor,
              base_dir: Path | None) -> np.ndarray | None:
+    if fmt != "state_dict":
+        return predict_file(fmt, out, x)
+    # the state dict as a user loads it: the architecture from the metadata beside it
+    weights = torch.load(out, map_location="cpu", weights_only=True)
+    meta = json.loads(out.with_name(out.name + ".json").read_text(encoding="utf-8"))
+    shape = tuple(int(v) for v in meta["input"]["shape"][1:])
+    model = _architecture(config, shape, int(meta["output"]["shape"][1]),
+                          meta.get("normalization"), base_dir)
+    if meta.get("delivered"):
+        model = delivered(model, config, {**meta, "input_shape": shape})
+    model.load_state_dict(weights)
+    with torch.inference_mode():
+        return np.asarray(model.eval()(x).float().numpy())
+
+
+def predict_file(fmt: ExportFormat, out: Path, x: torch.Tensor) -> np.ndarray | None:
+    """The outputs `(N, K)` (float32) of a TorchScript or ONNX file `out` for the inputs `x`
+    `(N, *input_shape)`, run on the CPU as a user loads it; None for ONNX when onnxruntime is
+    not installed (the check is then skipped, not failed). A state dict needs its
+    architecture: the callers load those themselves. Raises ValueError for "state_dict"."""
     if fmt == "torchscript":
         with warnings.catch_warnings():  # deprecated, but the format users deploy
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -254,17 +285,7 @@ def _predict(fmt: ExportFormat, out: Path, config: RunConfig, x: torch.Tensor,
             return None
         session = onnxruntime.InferenceSession(str(out), providers=["CPUExecutionProvider"])
         return np.asarray(session.run(None, {"input": x.numpy()})[0])
-    # the state dict as a user loads it: the architecture from the metadata beside it
-    weights = torch.load(out, map_location="cpu", weights_only=True)
-    meta = json.loads(out.with_name(out.name + ".json").read_text(encoding="utf-8"))
-    shape = tuple(int(v) for v in meta["input"]["shape"][1:])
-    model = _architecture(config, shape, int(meta["output"]["shape"][1]),
-                          meta.get("normalization"), base_dir)
-    if meta.get("delivered"):
-        model = delivered(model, config, {**meta, "input_shape": shape})
-    model.load_state_dict(weights)
-    with torch.inference_mode():
-        return np.asarray(model.eval()(x).float().numpy())
+    raise ValueError(f"predict_file reads TorchScript or ONNX files, not {fmt}")
 
 
 def _note(result: ModelExport, note: str) -> ModelExport:

@@ -17,6 +17,14 @@ Scalars (x axis: the optimiser step):
 A trial repeated with several seeds writes repeat 0 in its folder and repeat r in
 `trial-0007/repeat-r`.
 
+The ensembles kept in the history (search/ensemble.py) are exported beside the trials, one run
+folder each (`DIR/<experiment>/ensemble-0002`), at step 0 and their creation time: their
+metrics on the validation split as `ensemble/<metric>` (e.g. `ensemble/val_accuracy`), the gain
+over the best member as `ensemble/gain`, the members counted as `ensemble/size`, the test
+split's result (when it was evaluated) as `test/<metric>`, and an HParams summary (method, K,
+members, state "ensemble") whose objective tag is the trials', so that the HParams dashboard
+ranks the ensembles among the trials. A text summary lists the members and the exports.
+
 Both writers replace what a run folder held before, since TensorBoard merges every event file
 of a run and would draw each step twice (a curve that zigzags; tensorboard#5448, #1011): an export
 deletes the event files of each trial folder it writes (other files stay), and a live writer
@@ -42,7 +50,7 @@ from tunestudio.engine import EvalEvent, FitStartEvent, StepEvent
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.events import RunSummary, TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
-from tunestudio.store import EvalSeries, StepSeries, Store, TrialRow
+from tunestudio.store import EnsembleRow, EvalSeries, StepSeries, Store, TrialRow
 
 if TYPE_CHECKING:
     from torch.utils.tensorboard import SummaryWriter
@@ -85,6 +93,11 @@ def run_dir(root: Path, experiment: str, number: int, repeat: int = 0) -> Path:
     """`root/<experiment>/trial-0007`, or `.../trial-0007/repeat-2` for a repeat seed."""
     folder = root / _safe(experiment) / f"trial-{number:04d}"
     return folder if repeat == 0 else folder / f"repeat-{repeat}"
+
+
+def ensemble_dir(root: Path, experiment: str, number: int) -> Path:
+    """`root/<experiment>/ensemble-0002`: the run folder of the experiment's ensemble #2."""
+    return root / _safe(experiment) / f"ensemble-{number:04d}"
 
 
 def _hparam_value(value: Any) -> float | int | str | bool:
@@ -190,6 +203,39 @@ def _export_trial(root: Path, experiment: str, trial: TrialRow, steps: StepSerie
     return folders
 
 
+def _export_ensemble(root: Path, experiment: str, row: EnsembleRow,
+                     tags: tuple[str, str | None]) -> Path:
+    folder = ensemble_dir(root, experiment, row.number)
+    clear_run(folder)
+    writer = summary_writer(folder)
+    wall = row.created_at
+    try:
+        for name, value in sorted(row.metrics.items()):
+            if math.isfinite(value):
+                writer.add_scalar(f"ensemble/{name}", value, 0, walltime=wall)
+        if row.gain is not None:
+            writer.add_scalar("ensemble/gain", row.gain, 0, walltime=wall)
+        writer.add_scalar("ensemble/size", row.size, 0, walltime=wall)
+        for name, value in sorted((row.test_metrics or {}).items()):
+            if math.isfinite(value):
+                writer.add_scalar(f"test/{name}", value, 0, walltime=row.tested_at or wall)
+        members = " ".join(f"#{m.number}" + (f"x{m.count}" if m.count > 1 else "")
+                           for m in row.members)
+        lines = [f"Ensemble #{row.number} of {experiment}: {row.method} (K = {row.k}), "
+                 f"members {members}; {row.metric} {row.value} (gain {row.gain} over the best "
+                 f"member #{row.best_member})"]
+        lines += [f"- trial #{m.number} (x{m.count}): {row.metric} "
+                  f"{m.metrics.get(row.metric)}" for m in row.members]
+        lines += [f"- exported as {e.get('format')}: {', '.join(e.get('files') or [])}"
+                  for e in row.exports]
+        writer.add_text("ensemble/summary", "\n".join(lines), 0, walltime=wall)
+        write_hparams(writer, {"method": row.method, "k": row.k, "members": members,
+                               "size": row.size}, "ensemble", {tags[0]: row.value}, 0)
+    finally:
+        writer.close()
+    return folder
+
+
 def _check_installed() -> None:
     try:
         import torch.utils.tensorboard  # noqa: F401
@@ -202,7 +248,7 @@ def export_tensorboard(store: Store, out_dir: Path,
                        experiment: str | None = None, include_excluded: bool = False
                        ) -> list[Path]:
     """Write the TensorBoard logs of every trial (of one experiment, or all; the excluded ones
-    only with `include_excluded`) under `out_dir`;
+    only with `include_excluded`) and of every ensemble kept of them under `out_dir`;
     returns the run folders written. `objectives` maps an experiment name to its objective
     tags (see `objective_tags`); an experiment missing from it gets `objective/value`.
     Running trials are written as far as they got. Raises TuneStudioError when the
@@ -222,6 +268,7 @@ def export_tensorboard(store: Store, out_dir: Path,
             for t in chunk:
                 written += _export_trial(out_dir, name, t, steps.get(t.id), evals.get(t.id),
                                          tags)
+        written += [_export_ensemble(out_dir, name, e, tags) for e in store.ensembles(exp_id)]
     return written
 
 

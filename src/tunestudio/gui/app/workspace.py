@@ -16,6 +16,7 @@ from tunestudio.gui.project.project_view import ProjectView
 from tunestudio.gui.run.live_view import LiveView
 from tunestudio.gui.trials.detail import TrialDetail
 from tunestudio.gui.trials.diagnosis import DiagnosisView
+from tunestudio.gui.trials.ensembles_view import EnsemblesView
 from tunestudio.gui.trials.log_view import TrialLog
 from tunestudio.gui.trials.table_view import TrialsPanel
 
@@ -38,10 +39,12 @@ class TrialWorkspace(QObject):
         self.detail = TrialDetail(self.insights, view)
         self.analysis = AnalysisView(self.insights, view)
         self.log = TrialLog(self.insights, view)
+        self.ensembles = EnsemblesView(self.insights, view)
         below = QTabWidget(view)
         below.addTab(self.diagnosis, self.tr("Diagnosis"))
         below.addTab(self.detail, self.tr("Trial detail"))
         below.addTab(self.log, self.tr("Log"))
+        below.addTab(self.ensembles, self.tr("Ensembles"))
         self.below = below
         self.trials_page = QSplitter(Qt.Orientation.Vertical, view)
         self.trials_page.addWidget(self.table)

@@ -22,6 +22,7 @@ class Insights(QObject):
     compared_changed = Signal()  # the trials overlaid in the plots
     focus_changed = Signal()  # the one trial the diagnosis and detail show
     trials_changed = Signal()  # trials were added, finished, edited or deleted
+    ensembles_changed = Signal()  # an ensemble was kept, tested or exported
 
     def __init__(self, document: ProjectDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -135,6 +135,7 @@ class EnsembleDialog(QDialog):
             self.status.setText(self.tr("Failed: {error}").format(error=result.error))
             self.status.setToolTip(result.detail)
             return
+        self.insights.ensembles_changed.emit()  # kept in the history, tested or exported
         if result.key == BUILD:
             self.ensemble = result.value
             self.export_button.setEnabled(True)
@@ -197,6 +198,9 @@ class EnsembleDialog(QDialog):
             self.tr("the top {k}").format(k=len(ens.members))
         status = self.tr("{count} trial(s) averaged ({method}).", "", len(ens.members)).format(
             count=len(ens.members), method=method)
+        if ens.number is not None:
+            status += " " + self.tr("Kept in the history as ensemble #{number} (the Ensembles "
+                                    "tab lists them).").format(number=ens.number)
         if ens.skipped:
             status += " " + self.tr("Skipped: {list}").format(list="; ".join(
                 f"{', '.join(f'#{n}' for n in numbers)} ({why})"
@@ -217,6 +221,6 @@ def _build(project: Any, experiment: str, k: int, greedy: bool, test: bool, base
 
     ensemble = build_ensemble(project, k, experiment=experiment, greedy=greedy,
                               base_dir=base_dir, url=url)
-    if test:
+    if test and ensemble.test_metrics is None:  # kept from an earlier build: used once
         ensemble.evaluate_test()
     return ensemble

@@ -982,8 +982,99 @@
         </translation>
     </message>
     <message>
+        <source>Kept in the history as ensemble #{number} (the Ensembles tab lists them).</source>
+        <translation>已作为模型集成 #{number} 保存在历史中（“模型集成”标签页列出全部）。</translation>
+    </message>
+    <message>
         <source>Skipped: {list}</source>
         <translation>已跳过：{list}</translation>
+    </message>
+</context>
+<context>
+    <name>EnsemblesView</name>
+    <message>
+        <source>No ensemble of this experiment&apos;s trials is kept yet. Build one with &quot;Ensemble of the best…&quot; in the trials menu (or `tunestudio ensemble`): it is kept here with its members, its gain over the best member, its test split result and its exports.</source>
+        <translation>尚未保存该实验试验的模型集成。在试验菜单中用“最佳试验的模型集成…”（或 `tunestudio ensemble`）构建一个：它会连同成员、相对最佳成员的提升、测试集结果和导出文件保存在这里。</translation>
+    </message>
+    <message>
+        <source>Could not read the ensembles: {error}</source>
+        <translation>无法读取模型集成：{error}</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>K</source>
+        <translation>K</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>成员</translation>
+    </message>
+    <message>
+        <source>Objective</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Best member</source>
+        <translation>最佳成员</translation>
+    </message>
+    <message>
+        <source>Gain</source>
+        <translation>提升</translation>
+    </message>
+    <message>
+        <source>Test split</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
+        <source>Exports</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Built</source>
+        <translation>构建时间</translation>
+    </message>
+    <message>
+        <source>greedy (Caruana)</source>
+        <translation>贪心选择（Caruana）</translation>
+    </message>
+    <message>
+        <source>top K</source>
+        <translation>前 K 个</translation>
+    </message>
+    <message>
+        <source>trial #{number} (counted {count}×): {metric} {value}</source>
+        <translation>试验 #{number}（计 {count} 次）：{metric} {value}</translation>
+    </message>
+    <message>
+        <source>Skipped: {list}</source>
+        <translation>已跳过：{list}</translation>
+    </message>
+    <message>
+        <source>The ensemble beats its best member</source>
+        <translation>模型集成优于其最佳成员</translation>
+    </message>
+    <message>
+        <source>The ensemble does not beat its best member</source>
+        <translation>模型集成未能超过其最佳成员</translation>
+    </message>
+    <message>
+        <source>The ensemble ties its best member</source>
+        <translation>模型集成与其最佳成员持平</translation>
+    </message>
+    <message>
+        <source>Not evaluated on the test split</source>
+        <translation>未在测试集上评估</translation>
+    </message>
+    <message>
+        <source>Evaluated once, on {when}</source>
+        <translation>已于 {when} 评估一次</translation>
     </message>
 </context>
 <context>
@@ -4144,6 +4235,10 @@ training time {seconds} s</source>
     <message>
         <source>Log</source>
         <translation>日志</translation>
+    </message>
+    <message>
+        <source>Ensembles</source>
+        <translation>模型集成</translation>
     </message>
     <message>
         <source>Curves</source>
