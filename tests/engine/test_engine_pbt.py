@@ -14,7 +14,7 @@ from engine_helpers import Recorder, tiny
 from tunestudio.config import RunConfig
 from tunestudio.config.pbt import PBTSettings, Range
 from tunestudio.engine.fused import FusedTrainer
-from tunestudio.engine.loop import TrialLoop
+from tunestudio.engine.loop import Perturbation, TrialLoop
 from tunestudio.engine.pbt import Exploit, Population, member_values, schedule_of
 
 SGD = {"optimizer.kind": "sgd", "training.epochs": 3, "training.batch_size": 128}
@@ -31,7 +31,7 @@ def _configs() -> list[RunConfig]:
     return [tiny({**SGD, **p}) for p in POINTS]
 
 
-def _train(configs: list[RunConfig], population: Population | None
+def _train(configs: list[RunConfig], population: Perturbation | None
            ) -> tuple[list[Recorder], FusedTrainer]:
     recs = [Recorder() for _ in configs]
     trainer = FusedTrainer(configs, hooks=[[r] for r in recs], device="cpu",
@@ -141,3 +141,20 @@ def test_explore_changes_the_members_hyperparameter_tensors_and_lr() -> None:
         last.after["optimizer.momentum"])
     assert float(kernel.optimizer.weight_decay[row]) == pytest.approx(
         last.after["optimizer.weight_decay"])
+
+
+def test_a_replayed_schedule_sets_the_same_rates_at_the_same_steps() -> None:
+    """The best member's schedule replayed from scratch: each change at its step (a factor of
+    1 keeps the lone replay's own weights: only its hyperparameters follow the schedule)."""
+    from tunestudio.engine.pbt import Replay
+
+    settings = PBTSettings(interval=5, unit="step", factors=[2.0], resample_probability=0.0)
+    population = Population(settings, RANGES, "val_accuracy", "maximize")
+    recs, _ = _train(_configs(), population)
+    member = population.exploits[-1].member
+    start = member_values(_configs()[member], list(RANGES))
+    schedule = schedule_of(start, population.exploits, member)
+    assert len(schedule) > 1
+    replay, _ = _train([_configs()[member]], Replay(schedule))
+    assert [s.lr for s in replay[0].steps] == pytest.approx([s.lr for s in recs[member].steps])
+    assert _losses(replay[0]) != pytest.approx(_losses(recs[member]), rel=1e-3)  # own weights

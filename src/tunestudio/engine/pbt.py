@@ -117,6 +117,28 @@ class Population:
         return made
 
 
+class Replay:
+    """Replays a hyperparameter schedule on every member of a loop (pass it as the loop's
+    `perturbation`): `schedule` is (from step, values) pairs, as `schedule_of` gives or the
+    store's changes hold; at each step > 0 listed, every running member takes those values
+    (`TrialLoop.set_values`), at the same point of the step where the exploit happened (the
+    end of an epoch's evaluation when the step ends an epoch). Values at step 0 are the
+    members' configs' own: merge them into the config trained."""
+
+    def __init__(self, schedule: Sequence[tuple[int, Mapping[str, float]]]):
+        self.changes = {int(step): dict(values) for step, values in schedule if step > 0}
+
+    def due(self, step: int, steps_per_epoch: int, total_steps: int, epoch_end: bool) -> bool:
+        if step not in self.changes or step >= total_steps:
+            return False
+        return epoch_end == (steps_per_epoch > 0 and step % steps_per_epoch == 0)
+
+    def apply(self, loop: TrialLoop) -> None:
+        values = self.changes[loop.step]
+        for slot in loop.active:
+            loop.set_values(slot, values)
+
+
 # --- a population's checkpoint -------------------------------------------------------------
 
 def capture_population(kernel: StackKernel, members: Sequence[Trial], keys: Sequence[str],
