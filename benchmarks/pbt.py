@@ -113,7 +113,7 @@ def main() -> None:
     warm_up()
     # what a process pays once (the data, the database layer, the fused kernels) paid before
     # the timings, by a small search of each kind
-    small = argparse.Namespace(population=2, interval=1, trials=2, epochs=2)
+    small = argparse.Namespace(population=2, interval=1, trials=2, epochs=3)
     for strategy in ("pbt", "tpe"):
         search(project(strategy, 99, small, folder))
     load_before = os.getloadavg()[0]
