@@ -5,18 +5,21 @@ population's checkpoint is gone once the population ends."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tiny_projects import tiny_project
-from tunestudio.config import FloatDimension, Project
+from tunestudio.cli import main
+from tunestudio.config import FloatDimension, Project, save_project
 from tunestudio.config.pbt import PBTSettings
 from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
 from tunestudio.search.artifacts import CheckpointPlan
 from tunestudio.search.pbt import population_path
 from tunestudio.store import per_step, values_at
+from tunestudio.store.lineage import lineage
 
 DIMS = [FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True),
         FloatDimension(path="optimizer.weight_decay", low=1e-6, high=1e-2, log=True)]
@@ -51,6 +54,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Any, Said, P
         finally:
             store.close()
         path = population_path(CheckpointPlan.for_project(proj), experiment_id)
+    save_project(proj, folder / "pbt.tuneproj")
     return proj, summary, said, path
 
 
@@ -107,3 +111,29 @@ def test_each_exploit_is_stored_and_the_schedules_match_the_lr_series(ran: Ran) 
         lr = per_step(cs, len(steps[tid].lr))["optimizer.lr"]
         assert lr[0] == pytest.approx(trials[tid].params["optimizer.lr"])
         assert lr[-1] == pytest.approx(cs[-1].values["optimizer.lr"])
+
+
+def test_the_lineage_reads_back_and_the_best_schedule_replays(
+        ran: Ran, capsys: pytest.CaptureFixture[str]) -> None:
+    proj, summary, _, _ = ran
+    store = open_store(proj)
+    try:
+        found = lineage(store, store.experiments()[0].id, "maximize")
+    finally:
+        store.close()
+    assert len(found.members) == 6 and len(found.exploits) == 6
+    assert found.best is not None and found.best.trial.id == summary.best_trial_id
+    assert found.best.schedule[0][0] == 0
+    assert proj.storage_url is not None
+    project_file = next(Path(proj.storage_url.removeprefix("sqlite:///")).parent
+                        .glob("*.tuneproj"))
+    assert main(["lineage", str(project_file), "--format", "json", "--replay", "2",
+                 "--device", "cpu"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["best"] == found.best.trial.number and len(out["exploits"]) == 6
+    first = found.exploits[0]
+    assert out["exploits"][0]["after"] == first.values
+    replay = out["replay"]
+    assert len(replay["replays"]) == 2 and replay["member"] == found.best.trial.objective
+    assert all(0.0 < v <= 1.0 for v in replay["replays"])
+    assert replay["within_noise"] == (abs(replay["member"] - replay["mean"]) <= replay["noise"])

@@ -22,6 +22,7 @@ from tunestudio.cli import (
     exclusion,
     history,
     importance,
+    lineage,
     lr_find,
     models,
     program_log,
@@ -47,6 +48,7 @@ COMMAND_MODULES = (
     compare,
     models,
     ensemble,
+    lineage,
     lr_find,
     rerun,
 )

@@ -21,10 +21,11 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tunestudio.config import RunConfig
+from tunestudio.config import Project, RunConfig
 from tunestudio.config.search import pbt_ranges
 from tunestudio.engine import FitResult, TrainerHooks
 from tunestudio.errors import TuneStudioError
@@ -42,6 +43,7 @@ from tunestudio.search.trial_run import (
     optuna_id,
 )
 from tunestudio.store import HparamChange, SeriesWriter
+from tunestudio.store.lineage import Member
 
 if TYPE_CHECKING:
     from tunestudio.engine.fused import FusedTrainer
@@ -314,3 +316,47 @@ def run_population(ctx: TrialContext, books: ThreadPoolExecutor,
                    total: int | None) -> str:
     """Train the experiment's population (see `PopulationRun`); the run's closing message."""
     return PopulationRun(ctx, books, tally, say).run(ask, release, total)
+
+
+# --- replaying a member's schedule -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """A member's schedule replayed from scratch: the member's objective, each replay's (one
+    per training seed), their mean and the noise (twice their standard deviation, at least
+    `floor`), and whether the member's result lies within it."""
+
+    member: float
+    replays: list[float]
+    mean: float
+    noise: float
+    within_noise: bool
+
+
+def replay_schedule(project: Project, member: Member, metric: str, seeds: Sequence[int], *,
+                    base_dir: Path | None = None, device: str | None = None,
+                    floor: float = 0.005) -> ReplayResult:
+    """Train `member`'s hyperparameter schedule from scratch on the project's baseline (its
+    starting values merged in, then each change at its step; weights of its own), once per
+    training seed in `seeds`, as one fused group; the best `metric` of each. Raises
+    TuneStudioError when the member has no schedule or no objective."""
+    import statistics
+
+    from tunestudio.config import merge_values
+    from tunestudio.engine.fused import FusedTrainer
+    from tunestudio.engine.pbt import Replay
+
+    if not member.changes or member.trial.objective is None:
+        raise TuneStudioError(f"trial #{member.trial.number} has no schedule and result to "
+                              "replay")
+    schedule = member.schedule
+    start = merge_values(project.baseline, schedule[0][1])
+    configs = [start.model_copy(update={"training": start.training.model_copy(
+        update={"seed": int(s)})}) for s in seeds]
+    results = FusedTrainer(configs, base_dir=base_dir, device=device,
+                           perturbation=Replay(schedule)).fit()
+    values = [float(r.best.get(metric, float("nan"))) for r in results]
+    mean = statistics.fmean(values)
+    noise = max(2 * statistics.stdev(values), floor) if len(values) > 1 else floor
+    return ReplayResult(member.trial.objective, values, mean, noise,
+                        abs(member.trial.objective - mean) <= noise)

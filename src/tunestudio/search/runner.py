@@ -270,7 +270,10 @@ class ExperimentRunner:
         self.hooks.on_run_start(total)
         beat.start()
         feeder.start()
-        helpers = self._spawn_workers(total)
+        if pbt and self.options.workers > 1:  # one fused population, in this process
+            self.hooks.on_message("population-based training trains its population as one "
+                                  "fused model in one process; --workers is ignored")
+        helpers = [] if pbt else self._spawn_workers(total)
         counts: Counter[str] = Counter()
         message = ""
         streak = FailureStreak()

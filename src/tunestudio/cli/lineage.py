@@ -1,0 +1,99 @@
+"""`tunestudio lineage`: a population-based training experiment read back: each exploit (at
+which step which trial took whose weights, its values before and after), each member's
+schedule, the best member; with `--replay N`, the best member's schedule trained again from
+scratch with N seeds, beside its result. Without --replay it reads the store only (no torch,
+no optuna)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from tunestudio.cli.common import Subparsers, add_project, experiment_name, load
+from tunestudio.errors import TuneStudioError
+
+
+def _short(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k.rsplit('.', 1)[-1]} {v:.4g}" for k, v in values.items())
+
+
+def _cmd_lineage(args: argparse.Namespace) -> int:
+    from tunestudio.store import Store, storage_url_for
+    from tunestudio.store.lineage import lineage
+
+    project, path = load(args.path)
+    name = experiment_name(project, args.experiment)
+    experiment = project.experiment(name)
+    store = Store.open(storage_url_for(project))
+    try:
+        row = store.experiment(name)
+        if row is None:
+            raise TuneStudioError(f"experiment '{name}' has not run yet: tunestudio run "
+                                  f"{args.path} --experiment {name}")
+        found = lineage(store, row.id, experiment.search.objective.resolved_direction)
+    finally:
+        store.close()
+    if not found.members:
+        raise TuneStudioError(f"experiment '{name}' has no population: its trials changed no "
+                              "hyperparameters while they trained (strategy 'pbt' does)")
+    number = {tid: m.trial.number for tid, m in found.members.items()}
+    metric = experiment.search.objective.metric
+    replay = None
+    if args.replay and found.best is not None:
+        from tunestudio.search.pbt import replay_schedule
+
+        seed = project.baseline.training.seed
+        replay = replay_schedule(project, found.best, metric,
+                                 [seed + 1000 + k for k in range(args.replay)],
+                                 base_dir=path.parent, device=args.device)
+    if args.format == "json":
+        print(json.dumps({
+            "experiment": name,
+            "exploits": [{"trial": number[c.trial_id], "step": c.step,
+                          "source": number.get(c.source_trial_id or -1), "before": c.before,
+                          "after": c.values} for c in found.exploits],
+            "members": {str(m.trial.number): {"objective": m.trial.objective,
+                                              "state": m.trial.state,
+                                              "schedule": m.schedule}
+                        for m in found.members.values()},
+            "best": found.best.trial.number if found.best else None,
+            "replay": None if replay is None else {
+                "member": replay.member, "replays": replay.replays, "mean": replay.mean,
+                "noise": replay.noise, "within_noise": replay.within_noise}}))
+        return 0
+    print(f"{name}: {len(found.members)} members, {len(found.exploits)} exploits")
+    for c in found.exploits:
+        print(f"  step {c.step:>6}: #{number[c.trial_id]} took #"
+              f"{number.get(c.source_trial_id or -1)}'s weights: {_short(c.before)} -> "
+              f"{_short(c.values)}")
+    if found.best is not None:
+        best = found.best
+        print(f"best: #{best.trial.number}, {metric} {best.trial.objective:.4g}; its schedule:")
+        for step, values in best.schedule:
+            print(f"  from step {step:>6}: {_short(values)}")
+    if replay is not None:
+        verdict = "within" if replay.within_noise else "outside"
+        print(f"replayed from scratch with {len(replay.replays)} seeds: {metric} "
+              f"{replay.mean:.4g} (each {', '.join(f'{v:.4g}' for v in replay.replays)}); "
+              f"the member's {replay.member:.4g} is {verdict} the noise ({replay.noise:.3g})")
+    return 0
+
+
+def register(sub: Subparsers) -> None:
+    p = sub.add_parser("lineage", help="a population-based training run's exploits and "
+                       "schedules", description="Show a population-based training "
+                       "experiment's lineage: each exploit (step, the trial replaced, the trial "
+                       "it copied, its values before and after), and the best member's "
+                       "hyperparameter schedule; --replay trains that schedule again from "
+                       "scratch.")
+    add_project(p)
+    p.add_argument("--experiment", help="the experiment (default: the project's first)")
+    p.add_argument("--replay", type=int, default=0, metavar="SEEDS",
+                   help="train the best member's schedule again from scratch with this many "
+                   "seeds and say whether its result lies within their noise")
+    p.add_argument("--device", default=None, help="where the replay trains (default: the "
+                   "baseline's training.device)")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text (default) or one JSON object")
+    p.set_defaults(func=_cmd_lineage)
