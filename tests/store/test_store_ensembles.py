@@ -53,6 +53,7 @@ def test_the_same_ensemble_is_kept_once_and_others_are_numbered_after_it(
     other = _keep(store, experiment_id, members[:1])
     assert [e.number for e in store.ensembles(experiment_id)] == [1, 2, 3]
     assert (greedy.number, greedy.members[0].count, greedy.size) == (2, 2, 2)
+    assert greedy.members_text() == "#0x2" and first.members_text("×") == "#0 #1"
     assert other.number == 3
     elsewhere = store.ensure_experiment("other", "other-study")
     assert _keep(store, elsewhere, _members(store, elsewhere, 0)).number == 1

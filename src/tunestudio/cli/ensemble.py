@@ -71,11 +71,6 @@ def ensemble_record(row: EnsembleRow) -> dict[str, Any]:
             "exports": list(row.exports), "created_at": row.created_at}
 
 
-def _members_text(row: EnsembleRow) -> str:
-    return " ".join(f"#{m.number}" + (f"x{m.count}" if m.count > 1 else "")
-                    for m in row.members)
-
-
 def _cmd_ensembles(args: argparse.Namespace) -> int:
     from tunestudio.store import Store, storage_url_for
 
@@ -106,7 +101,7 @@ def _cmd_ensembles(args: argparse.Namespace) -> int:
             test = "" if r.test_metrics is None else ", ".join(
                 f"{k.removeprefix('test_')} {v:.4g}" for k, v in sorted(r.test_metrics.items()))
             print(f"{r.number:>4}  {r.method:<8} {r.k:>3}  {r.metric:<16} {value:>10} "
-                  f"{best:>10} {gain:>10}  {test:<24} {len(r.exports):>7}  {_members_text(r)}")
+                  f"{best:>10} {gain:>10}  {test:<24} {len(r.exports):>7}  {r.members_text()}")
             for export in r.exports:
                 print(f"{'':>6}exported as {export.get('format')}: "
                       f"{', '.join(export.get('files') or [])}")

@@ -219,8 +219,7 @@ def _export_ensemble(root: Path, experiment: str, row: EnsembleRow,
         for name, value in sorted((row.test_metrics or {}).items()):
             if math.isfinite(value):
                 writer.add_scalar(f"test/{name}", value, 0, walltime=row.tested_at or wall)
-        members = " ".join(f"#{m.number}" + (f"x{m.count}" if m.count > 1 else "")
-                           for m in row.members)
+        members = row.members_text()
         lines = [f"Ensemble #{row.number} of {experiment}: {row.method} (K = {row.k}), "
                  f"members {members}; {row.metric} {row.value} (gain {row.gain} over the best "
                  f"member #{row.best_member})"]

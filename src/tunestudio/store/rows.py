@@ -242,3 +242,8 @@ class EnsembleRow:
     def value(self) -> float | None:
         """The ensemble's `metric` on the validation split (None when it was not computed)."""
         return self.metrics.get(self.metric)
+
+    def members_text(self, times: str = "x") -> str:
+        """The members by trial number, a count above 1 after `times`: "#3x2 #5 #0"."""
+        return " ".join(f"#{m.number}" + (f"{times}{m.count}" if m.count > 1 else "")
+                        for m in self.members)

@@ -129,8 +129,7 @@ class EnsemblesView(QWidget):
 
     def _cells(self, row: EnsembleRow) -> list[tuple[str, str]]:
         method = self.tr("greedy (Caruana)") if row.method == "greedy" else self.tr("top K")
-        members = " ".join(f"#{m.number}" + (f"×{m.count}" if m.count > 1 else "")
-                           for m in row.members)
+        members = row.members_text("×")
         member_tip = "\n".join(
             self.tr("trial #{number} (counted {count}×): {metric} {value}").format(
                 number=m.number, count=m.count, metric=row.metric,
