@@ -1,5 +1,7 @@
 """The trial detail shows the environment a trial ran in and says when a trial selected for
-comparison ran in another one (here: another torch and an edited model file)."""
+comparison ran in another one (here: another torch and an edited model file); its Lineage tab
+shows a population-based training member's population and schedule (one module: one headless
+run serves both)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from tunestudio.config import Project
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.insights import Insights
 from tunestudio.gui.trials.detail import TrialDetail
-from tunestudio.store import Store
+from tunestudio.store import HparamChange, Store
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +121,37 @@ def test_a_failed_trials_reason_is_in_sight_in_the_table_and_the_detail(
                     timeout=10_000)
     assert not detail.reason.isVisible()
     panel.close_view()
+
+
+# a member of a population sees the population's exploits (its own in bold) and its schedule;
+# any other trial is told that only population-based training changes them while it trains
+def test_a_members_lineage_and_schedule_are_shown(detail: TrialDetail, project: Project,
+                                                  qtbot: QtBot) -> None:
+    store = Store.open(project.storage_url)
+    try:
+        exp = store.experiment(project.experiments[0].name)
+        assert exp is not None
+        a, b, c = store.trials(exp.id)[:3]
+        store.record_hparams([HparamChange(a.id, 0, None, {}, {"optimizer.lr": 0.01}),
+                              HparamChange(b.id, 0, None, {}, {"optimizer.lr": 0.002}),
+                              HparamChange(b.id, 12, a.id, {"optimizer.lr": 0.002},
+                                           {"optimizer.lr": 0.012})])
+    finally:
+        store.close()
+    insights = detail.insights
+    insights.set_focus(b.id)
+    qtbot.waitUntil(lambda: detail.lineage_table.rowCount() == 1, timeout=10_000)
+    table = detail.lineage_table
+    assert [table.item(0, k).text() for k in range(5)] == [
+        "12", f"#{b.number}", f"#{a.number}", "lr 0.002", "lr 0.012"]
+    assert table.item(0, 0).font().bold()
+    label = detail.lineage_label.text()
+    assert "Population of 2 members, 1 exploits" in label
+    assert "from step 0: lr 0.002" in label
+    assert f"from step 12: lr 0.012 (copied from #{a.number})" in label
+    assert detail.tabs.tabText(4) == "Lineage"
+    detail.tabs.setCurrentIndex(4)
+    assert not detail.export_button.isEnabled()
+    insights.set_focus(c.id)
+    qtbot.waitUntil(lambda: "did not change" in detail.lineage_label.text(), timeout=10_000)
+    assert detail.lineage_table.rowCount() == 0

@@ -15,11 +15,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,6 +45,7 @@ if TYPE_CHECKING:
     from tunestudio.config import Project, RunConfig
     from tunestudio.gui.common.insights import Insights
     from tunestudio.store import TrialRow
+    from tunestudio.store.lineage import Lineage
 
 
 _SELECT = N_("TrialDetail", "Select a trial in the table above.")
@@ -112,6 +118,24 @@ class TrialDetail(QWidget):
         env_layout.addWidget(self.env_label)
         env_layout.addWidget(self.env_text, 1)
         self.tabs.addTab(env_page, self.tr("Environment"))
+        # population-based training: the population's exploits, this trial's schedule
+        self.lineage_label = QLabel(self)
+        self.lineage_label.setWordWrap(True)
+        self.lineage_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.lineage_table = QTableWidget(0, 5, self)
+        self.lineage_table.setHorizontalHeaderLabels([
+            self.tr("Step"), self.tr("Trial"), self.tr("Copied from"),
+            self.tr("Values before"), self.tr("Values after")])
+        self.lineage_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.lineage_table.verticalHeader().hide()
+        self.lineage_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.lineage_table.horizontalHeader().setStretchLastSection(True)
+        lineage_page = QWidget(self)
+        lineage_layout = QVBoxLayout(lineage_page)
+        lineage_layout.addWidget(self.lineage_label)
+        lineage_layout.addWidget(self.lineage_table, 1)
+        self.tabs.addTab(lineage_page, self.tr("Lineage"))
         self.tabs.currentChanged.connect(self._on_tab)
         self.env_differences: dict[int, list[str]] = {}  # compared trial number -> lines
         head = QHBoxLayout()
@@ -242,6 +266,59 @@ class TrialDetail(QWidget):
         self.env_label.setText("\n".join(text))
         self.env_label.setStyleSheet("color: #c62828;" if self.env_differences else "")
 
+    def _read_lineage(self, row: TrialRow) -> None:
+        """Reads the population the trial belongs to (off the GUI thread)."""
+        from tunestudio.store.lineage import lineage
+
+        experiment = self.insights.experiment()
+        direction = experiment.search.objective.resolved_direction if experiment else \
+            "maximize"
+        url, history = self.insights.url, self.insights.history
+        tid, eid = row.id, row.experiment_id
+        self.insights.reads.submit(
+            "detail:lineage", lambda: (tid, lineage(history.store(url), eid, direction)))
+
+    def show_lineage(self, value: tuple[int, Lineage]) -> None:
+        """The population's exploits in step order, this trial's in bold, and its schedule."""
+        trial_id, found = value
+        if self.trial is None or trial_id != self.trial.id:
+            return
+        table = self.lineage_table
+        member = found.members.get(trial_id)
+        if member is None:
+            table.setRowCount(0)
+            self.lineage_label.setText(self.tr(
+                "This trial's hyperparameters did not change while it trained: only "
+                "population-based training (strategy PBT) changes them, copying the weights of "
+                "the best members into the worst and exploring their values."))
+            return
+        number = {tid: m.trial.number for tid, m in found.members.items()}
+        steps = [self.tr("from step {step}: {values}").format(
+            step=c.step, values=_values(c.values)) + (
+            self.tr(" (copied from #{number})").format(number=number.get(
+                c.source_trial_id, "?")) if c.source_trial_id is not None else "")
+            for c in member.changes]
+        best = found.best
+        self.lineage_label.setText("\n".join([
+            self.tr("Population of {members} members, {exploits} exploits; the best is "
+                    "#{best}.").format(members=len(found.members),
+                                       exploits=len(found.exploits),
+                                       best=best.trial.number if best else "–"),
+            self.tr("This trial's schedule:"), *steps]))
+        table.setRowCount(len(found.exploits))
+        bold = QFont()
+        bold.setBold(True)
+        for r, c in enumerate(found.exploits):
+            cells = [str(c.step), f"#{number.get(c.trial_id, '?')}",
+                     f"#{number.get(c.source_trial_id or -1, '?')}", _values(c.before),
+                     _values(c.values)]
+            mine = trial_id in (c.trial_id, c.source_trial_id)
+            for k, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if mine:
+                    item.setFont(bold)
+                table.setItem(r, k, item)
+
     def current_plot(self) -> Any:
         return (self.cm_view, self.cv_view, self.lr_view)[self.tabs.currentIndex()].getPlotItem()
 
@@ -277,6 +354,9 @@ class TrialDetail(QWidget):
             return
         if what == "environment":  # about the trials compared now, never kept
             self.show_environment_comparison(result.value)
+            return
+        if what == "lineage":
+            self.show_lineage(result.value)
             return
         tid, value = result.value
         self.results[(what, tid)] = value
@@ -322,6 +402,7 @@ class TrialDetail(QWidget):
         self.reason.setToolTip(render_stored(row.message) if row.message != why else "")
         self.reason.setVisible(bool(why))
         self.env_text.setPlainText(environment_text(row.environment or {}))
+        self._read_lineage(row)
         self._compare_environments()
         self._show_results_of(row.id)
         self._enable()
@@ -387,6 +468,12 @@ class TrialDetail(QWidget):
         self.lr_label.setText(self.tr("Suggested {lr:.3g} (a tenth of the LR where the smoothed "
                                       "loss is lowest).").format(lr=r.suggested_lr))
         self._enable()
+
+
+def _values(values: dict[str, Any]) -> str:
+    """Hyperparameter values as `lr 0.012, weight_decay 0.0001` (the last part of each path)."""
+    return ", ".join(f"{k.rsplit('.', 1)[-1]} {v:.4g}" if isinstance(v, int | float)
+                     else f"{k.rsplit('.', 1)[-1]} {v}" for k, v in values.items())
 
 
 def environment_text(env: dict[str, Any]) -> str:

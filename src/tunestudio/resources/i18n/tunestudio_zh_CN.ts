@@ -4089,6 +4089,30 @@ training time {seconds} s</source>
         <translation>环境</translation>
     </message>
     <message>
+        <source>Step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Trial</source>
+        <translation>试验</translation>
+    </message>
+    <message>
+        <source>Copied from</source>
+        <translation>复制自</translation>
+    </message>
+    <message>
+        <source>Values before</source>
+        <translation>之前的取值</translation>
+    </message>
+    <message>
+        <source>Values after</source>
+        <translation>之后的取值</translation>
+    </message>
+    <message>
+        <source>Lineage</source>
+        <translation>谱系</translation>
+    </message>
+    <message>
         <source>Trial #{number}: {what}…</source>
         <translation>试验 #{number}：{what}…</translation>
     </message>
@@ -4103,6 +4127,26 @@ training time {seconds} s</source>
     <message>
         <source>Select other trials to compare (Compare): their environments are checked against this one.</source>
         <translation>选择其他试验进行比较（比较）：会把它们的环境与这个试验的环境进行核对。</translation>
+    </message>
+    <message>
+        <source>This trial&apos;s hyperparameters did not change while it trained: only population-based training (strategy PBT) changes them, copying the weights of the best members into the worst and exploring their values.</source>
+        <translation>这个试验的超参数在训练中没有改变：只有基于种群的训练（策略 PBT）会改变它们——把最好成员的权重复制给最差的成员，并探索其取值。</translation>
+    </message>
+    <message>
+        <source>from step {step}: {values}</source>
+        <translation>从第 {step} 步起：{values}</translation>
+    </message>
+    <message>
+        <source> (copied from #{number})</source>
+        <translation>（复制自 #{number}）</translation>
+    </message>
+    <message>
+        <source>Population of {members} members, {exploits} exploits; the best is #{best}.</source>
+        <translation>种群共 {members} 个成员，{exploits} 次利用（exploit）；最好的是 #{best}。</translation>
+    </message>
+    <message>
+        <source>This trial&apos;s schedule:</source>
+        <translation>这个试验的调度：</translation>
     </message>
     <message>
         <source>{name} now searches optimizer.lr over {low:.3g}..{high:.3g} (log scale; Edit &gt; Undo takes it back).</source>
