@@ -299,12 +299,13 @@ class TrialDetail(QWidget):
                 c.source_trial_id, "?")) if c.source_trial_id is not None else "")
             for c in member.changes]
         best = found.best
+        # the schedule as one wrapped paragraph: a long one must not push the table away
         self.lineage_label.setText("\n".join([
             self.tr("Population of {members} members, {exploits} exploits; the best is "
                     "#{best}.").format(members=len(found.members),
                                        exploits=len(found.exploits),
                                        best=best.trial.number if best else "–"),
-            self.tr("This trial's schedule:"), *steps]))
+            self.tr("This trial's schedule:") + " " + "; ".join(steps)]))
         table.setRowCount(len(found.exploits))
         bold = QFont()
         bold.setBold(True)
