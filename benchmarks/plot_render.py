@@ -130,78 +130,172 @@ def redraw(app: QApplication, points: int) -> dict[str, float]:
 
 
 def fill_trials(url: str, n: int) -> None:
-    """10,000 finished trials in one transaction through the store's own statements (the
-    public lifecycle, two transactions per trial, would take minutes to set up)."""
-    from tunestudio.store import Store
-    from tunestudio.store import trials as trial_sql
+    """`n` finished trials (nine in ten complete, one in ten pruned), written in bulk in one
+    transaction (the public lifecycle, two transactions per trial, would take minutes to set
+    up), trained on the current baseline as a real search's trials are: their fingerprints
+    match, and each carries its verdict against the baseline, as a search stores it."""
+    import json
+
+    import sqlalchemy
+
+    from tunestudio.store import Store, schema
     from tunestudio.store.provenance import CurrentConfig
 
     rng = random.Random(0)
     store = Store.open(url)
     eid = store.ensure_experiment("scale", "scale")
-    # trained on the current baseline, as a real search's trials are (their fingerprints
-    # match), so the table has a best trial to mark
-    current = CurrentConfig(from_template("digits").baseline)
-    with store._db.write() as conn:
-        for number in range(n):
-            params = sample(rng)
-            tid = trial_sql.insert(conn, eid, number=number, optuna_trial_id=None,
-                                   params=params, config_json="{}", device="cpu", seed=0,
-                                   repeats=1, state="complete" if number % 10 else "pruned",
-                                   config_fingerprint=current.fingerprint(params),
-                                   baseline_fingerprint=current.baseline_fingerprint)
-            trial_sql.update_one(conn, tid, objective=score(params, rng),
-                                 duration_s=rng.uniform(1, 100))
     store.close()
+    current = CurrentConfig(from_template("digits").baseline)
+    rows = []
+    for number in range(n):
+        params = sample(rng)
+        state = "complete" if number % 10 else "pruned"
+        objective = score(params, rng)
+        rows.append({"experiment_id": eid, "number": number, "optuna_trial_id": None,
+                     "state": state, "params_json": json.dumps(params), "config_json": "{}",
+                     "config_fingerprint": current.fingerprint(params),
+                     "objective": objective if state == "complete" else None,
+                     "metrics_json": json.dumps({"val_accuracy": objective}),
+                     "device": "cpu", "seed": 0, "started_at": 1.7e9 + number,
+                     "finished_at": 1.7e9 + number + 1, "duration_s": rng.uniform(1, 100),
+                     "updated_at": 1.7e9 + number + 1,
+                     "verdict_baseline": current.baseline_fingerprint, "verdict_current": True})
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.insert(schema.trial), rows)
+    engine.dispose()
 
 
-def table_open(app: QApplication, url: str, n: int) -> dict[str, float]:
+def cached_history(cache: Path | None, n: int) -> tuple[str, float]:
+    """The URL of a history of `n` trials (see `fill_trials`) and the seconds it took to
+    build: kept under `cache` (one file per size and schema version, built once) or, without
+    one, in a fresh temp dir."""
+    from tunestudio.store.migrations import MIGRATIONS, target_version
+
+    folder = Path(tempfile.mkdtemp()) if cache is None else cache
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"trials-{n}-v{target_version(MIGRATIONS)}.sqlite"
+    url = f"sqlite:///{path.as_posix()}"
+    if path.exists():
+        return url, 0.0
+    t0 = time.perf_counter()
+    building = path.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    fill_trials(f"sqlite:///{building.as_posix()}", n)
+    building.rename(path)
+    return url, time.perf_counter() - t0
+
+
+def _project(url: str, n: int) -> Any:
+    project = from_template("digits")
+    return project.model_copy(update={
+        "storage_url": url,
+        "experiments": [Experiment(name="scale", search=SearchDefinition(
+            dimensions=DIMS, budget=Budget(trials=n)))]})
+
+
+def _wait(app: QApplication, done: Any, limit_s: float = 300) -> None:
+    t0 = time.perf_counter()
+    while not done() and time.perf_counter() - t0 < limit_s:
+        app.processEvents()
+        time.sleep(0.001)
+    app.processEvents()
+
+
+def _timed(app: QApplication, widget: Any, action: Any) -> float:
+    """Seconds of `action()` and the repaint it causes."""
+    t0 = time.perf_counter()
+    action()
+    app.processEvents()
+    widget.repaint()
+    return time.perf_counter() - t0
+
+
+def table_open(app: QApplication, url: str, n: int, label: str) -> dict[str, float]:
     from PySide6.QtCore import Qt
 
     from tunestudio.gui.common.document import ProjectDocument
     from tunestudio.gui.common.insights import Insights
     from tunestudio.gui.trials.table_view import TrialsPanel
 
-    project = from_template("digits")
-    project = project.model_copy(update={
-        "storage_url": url,
-        "experiments": [Experiment(name="scale", search=SearchDefinition(
-            dimensions=DIMS, budget=Budget(trials=n)))]})
-    insights = Insights(ProjectDocument.from_project(project))
+    insights = Insights(ProjectDocument.from_project(_project(url, n)))
     insights.set_experiment("scale")
     t0 = time.perf_counter()
     panel = TrialsPanel(insights)
     panel.resize(1280, 800)
     panel.show()
-    while panel.model.rowCount() < n and time.perf_counter() - t0 < 120:
-        app.processEvents()
-        time.sleep(0.001)
-    app.processEvents()
+    _wait(app, lambda: panel.model.rowCount() >= n)
     panel.table.viewport().repaint()
     opened = time.perf_counter() - t0
     assert panel.model.rowCount() == n and panel.model.best_id is not None
-    # which trials were trained on another baseline: worked out on the lane after the rows
-    # show (a fingerprint per distinct point), the marks applied when it is done
-    while insights.reads.busy("trials:stale") and time.perf_counter() - t0 < 120:
-        app.processEvents()
-        time.sleep(0.001)
-    app.processEvents()
+    # which trials were trained on another baseline: read or worked out on the lane after the
+    # rows show, the marks applied when it is done
+    _wait(app, lambda: not insights.reads.busy("trials:stale"))
     marks_s = time.perf_counter() - t0
     assert panel.model.best_id is not None and not any(
         panel.model.is_stale(r) for r in range(0, n, 997))
-    t0 = time.perf_counter()
-    panel.table.sortByColumn(panel.model.column_of("objective"), Qt.SortOrder.DescendingOrder)
-    panel.table.viewport().repaint()
-    sort_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    panel.filter.setText("lr<0.01 objective>0.9")
-    panel.table.viewport().repaint()
-    filter_s = time.perf_counter() - t0
+    view = panel.table.viewport()
+    objective = panel.model.column_of("objective")
+    lr = panel.model.column_of("optimizer.lr")
+    sorts = [_timed(app, view, lambda: panel.table.sortByColumn(
+        objective, Qt.SortOrder.DescendingOrder)),
+        _timed(app, view, lambda: panel.table.sortByColumn(lr, Qt.SortOrder.AscendingOrder)),
+        _timed(app, view, lambda: panel.table.sortByColumn(lr, Qt.SortOrder.DescendingOrder))]
+    top = panel.model.trial(panel.proxy.mapToSource(panel.proxy.index(0, 0)).row())
+    assert top.params["optimizer.lr"] == max(t.params["optimizer.lr"]
+                                             for t in panel.model.trials())
+    filters = [_timed(app, view, lambda: panel.filter.setText("lr<0.01 objective>0.9")),
+               _timed(app, view, lambda: panel.filter.setText("")),
+               _timed(app, view, lambda: panel.state.setCurrentIndex(3)),  # pruned
+               _timed(app, view, lambda: panel.state.setCurrentIndex(0))]
+    panel.filter.setText("state=pruned")
+    app.processEvents()
+    assert panel.proxy.rowCount() == n // 10, panel.proxy.rowCount()
     panel.close_view()
     panel.close()
     insights.close()
-    return {"table_open_10k_s": opened, "baseline_marks_10k_s": marks_s, "sort_10k_s": sort_s,
-            "filter_10k_s": filter_s}
+    return {f"table_open_{label}_s": opened, f"baseline_marks_{label}_s": marks_s,
+            f"sort_{label}_s": max(sorts), f"filter_{label}_s": max(filters)}
+
+
+def analysis(app: QApplication, url: str, n: int, label: str) -> dict[str, float]:
+    """The analysis view over the history: from its creation to the data read and every plot
+    drawn (analysis_open), then each plot again on its own (show_data and a paint of its
+    tab; the importance tab computes over Optuna's study, timed by `importance`)."""
+    from tunestudio.gui.analysis.view import TABS, AnalysisView
+    from tunestudio.gui.common.document import ProjectDocument
+    from tunestudio.gui.common.insights import Insights
+
+    insights = Insights(ProjectDocument.from_project(_project(url, n)))
+    insights.set_experiment("scale")
+    t0 = time.perf_counter()
+    view = AnalysisView(insights)
+    view.resize(1280, 800)
+    view.show()
+    _wait(app, lambda: view.data is not None)
+    view.repaint()
+    out = {f"analysis_open_{label}_s": time.perf_counter() - t0}
+    data = view.data
+    assert data is not None
+    plots = {"History": view.history, "Parallel coordinates": view.parallel,
+             "Slices": view.slices, "Contour": view.contour, "Batch size": view.batch,
+             "Pareto front": view.pareto}
+    for index, name in enumerate(TABS):
+        plot = plots.get(name)
+        if plot is None:
+            continue
+
+        def draw(plot: Any = plot, index: int = index) -> None:
+            plot.show_data(data)
+            view.tabs.setCurrentIndex(index)
+
+        key = name.lower().replace(" ", "_")
+        out[f"plot_{key}_{label}_s"] = _timed(app, view, draw)
+    out[f"plot_max_{label}_s"] = max(v for k, v in out.items() if k.startswith("plot_"))
+    print(f"analysis status: {view.status.text()}", file=sys.stderr)
+    view.close()
+    insights.close()
+    return out
 
 
 def importance(root: Path, n: int) -> dict[str, float]:
@@ -253,30 +347,46 @@ def importance(root: Path, n: int) -> dict[str, float]:
             "importance_1k_mdi_s": mdi, "importance_first_import_s": first_import}
 
 
+SIZES = {10_000: "10k", 100_000: "100k"}
+SECTIONS = ("redraw", "table", "analysis", "importance")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--trials", type=int, default=10_000)
     parser.add_argument("--study-trials", type=int, default=1_000)
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS),
+                        help="the figures to take (default: all)")
+    parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                        help="keep the trial history here and reuse it (building 100,000 "
+                        "trials takes minutes: a fingerprint per trial)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     result: dict[str, float] = {}
-    result.update(redraw(app, args.points))
-    print(f"redraw: {result}", file=sys.stderr)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        url = f"sqlite:///{(root / 'history.sqlite').as_posix()}"
-        t0 = time.perf_counter()
-        fill_trials(url, args.trials)
-        print(f"filled {args.trials} trials in {time.perf_counter() - t0:.1f} s",
-              file=sys.stderr)
-        result.update(table_open(app, url, args.trials))
-        t0 = time.perf_counter()
-        result.update(importance(root, args.study_trials))
-        print(f"importance (with filling the study) {time.perf_counter() - t0:.1f} s",
-              file=sys.stderr)
-    print(json.dumps({k: round(v, 4) for k, v in result.items()}))
+    label = SIZES.get(args.trials, str(args.trials))
+    load_before = os.getloadavg()[0]
+    if "redraw" in args.only:
+        result.update(redraw(app, args.points))
+        print(f"redraw: {result}", file=sys.stderr)
+    if "table" in args.only or "analysis" in args.only:
+        url, fill_s = cached_history(args.cache, args.trials)
+        if fill_s:
+            print(f"filled {args.trials} trials in {fill_s:.1f} s", file=sys.stderr)
+        if "table" in args.only:
+            result.update(table_open(app, url, args.trials, label))
+        if "analysis" in args.only:
+            result.update(analysis(app, url, args.trials, label))
+    if "importance" in args.only:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            result.update(importance(Path(tmp), args.study_trials))
+            print(f"importance (with filling the study) {time.perf_counter() - t0:.1f} s",
+                  file=sys.stderr)
+    out: dict[str, Any] = {k: round(v, 4) for k, v in result.items()}
+    out["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -116,6 +116,19 @@ def test_sorting_and_filtering_by_state_params_and_objective(panel: TrialsPanel)
     assert panel.proxy.rowCount() == 0
 
 
+def test_a_filter_keeps_the_selected_trials_it_still_shows(panel: TrialsPanel,
+                                                          qtbot: QtBot) -> None:
+    a, b, _ = sorted(panel.model.trials(), key=lambda t: t.number)
+    panel.select_trials([a.id, b.id])
+    assert panel.insights.compared == [a.id, b.id]
+    panel.filter.setText(f"#!={b.number}")
+    assert [t.id for t in panel.selected_trials()] == [a.id]
+    assert panel.insights.compared == [a.id]  # a hidden trial leaves the comparison
+    panel.filter.setText("")
+    assert [t.id for t in panel.selected_trials()] == [a.id]
+    qtbot.waitUntil(lambda: "3 of 3 trial(s) shown" in panel.count.text(), timeout=5_000)
+
+
 def test_trials_written_by_another_process_appear_and_update_live(
         panel: TrialsPanel, project: Project, qtbot: QtBot) -> None:
     store, exp_id = stored(project)

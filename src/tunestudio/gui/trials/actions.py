@@ -304,8 +304,7 @@ class TrialActions(QObject):
             if not ok:
                 return []
         sign = -1.0 if model.maximize else 1.0
-        done = sorted((t for i, t in enumerate(model.trials())
-                       if t.counted and not model.is_stale(i)),
+        done = sorted((t for t in model.trials() if t.counted and not model.stale_of(t.id)),
                       key=lambda t: (sign * float(t.objective or 0.0), t.number))[:top]
         document = self.insights.document
         names = []

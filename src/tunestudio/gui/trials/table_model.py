@@ -3,10 +3,13 @@ the best complete trial highlighted. A trial trained on another baseline than th
 (its config fingerprint differs) is marked and left out of "best" unless asked for. Rows are
 updated in place as the poller reports changes.
 
-Built for 10,000 trials: each row's display strings and raw values are made once when the row
-arrives, so `data()` is a list lookup; sorting happens here with Python's sort over those values
-(a QSortFilterProxyModel would call back into Python twice per comparison), and the proxy only
-filters, through the predicate parsed from the filter line."""
+Built for 100,000 trials. The model keeps the trials by column (a list of raw values per column
+key, made once when the rows arrive, off the GUI thread) and shows them through a view order: the
+indices of the rows that pass the filter, sorted. Sorting and filtering are done here, a numeric
+column by numpy over the whole column, never by a call into Python per row or per comparison
+(what a QSortFilterProxyModel would make); display strings are made when a row is first
+painted, so `data()` is a lookup. The proxy in front of the model is an identity, kept so that
+views map indices as they would through any proxy."""
 
 from __future__ import annotations
 
@@ -15,18 +18,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QIdentityProxyModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
 from tunestudio.gui.common.i18n import render_stored, state_name, translate
-from tunestudio.gui.trials.filtering import FilterError, Predicate, parse
+from tunestudio.gui.trials.filtering import Filter, FilterError, parse
 
 if TYPE_CHECKING:
     from tunestudio.store import TrialRow
@@ -46,7 +51,8 @@ def is_dark() -> bool:
     """Whether the application's palette is dark (its window colour has low lightness)."""
     return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 SORT_ROLE = Qt.ItemDataRole.UserRole
-ACCEPT_ROLE = Qt.ItemDataRole.UserRole + 1  # "1" when the row passes the filter
+Indices = npt.NDArray[np.int64]
+_FEW = 64  # rows judged one by one rather than by masking every column
 
 
 @dataclass(frozen=True)
@@ -129,83 +135,84 @@ def reason(trial: TrialRow) -> str:
 
 @dataclass(frozen=True)
 class BuiltRows:
-    """Rows made ready off the GUI thread (10,000 rows take a few tenths of a second): the
-    GUI thread then only swaps them in."""
+    """Rows made ready off the GUI thread (100,000 rows take a second): the GUI thread then only
+    swaps them in. `values` holds a list per column key, aligned with `trials`."""
 
     dims: list[str]
     metric: str | None
     direction: str
     columns: list[Column]
-    rows: list[_Row]
+    trials: list[TrialRow]
+    values: dict[str, list[Any]]
+    stale: list[bool]
 
 
 def build_rows(trials: Sequence[TrialRow], dims: Sequence[str], metric: str | None,
                direction: str, current: CurrentConfig | None = None) -> BuiltRows:
     """Columns for `dims` plus any other sampled parameter the trials have, and their rows;
     `current` tells which trials were trained on the current baseline (None: all count)."""
-    extra = sorted({p for t in trials for p in t.params} - set(dims))
-    all_dims = [*dims, *extra]
+    names: set[str] = set()
+    for t in trials:
+        names.update(t.params)
+    all_dims = [*dims, *sorted(names - set(dims))]
     columns = make_columns(all_dims, metric, direction)
-    return BuiltRows(all_dims, metric, direction, columns,
-                     [_Row(t, columns, metric, current) for t in trials])
+    trials = list(trials)
+    stale = [current is not None and not current.holds(t) for t in trials]
+    return BuiltRows(all_dims, metric, direction, columns, trials,
+                     column_values(trials, columns, metric, stale), stale)
 
 
-class _Row:
-    """A trial with its raw values by column key; the display strings are made when first
-    shown or searched (a view shows a few dozen of 10,000 rows)."""
+def column_values(trials: Sequence[TrialRow], columns: Sequence[Column], metric: str | None,
+                  stale: Sequence[bool]) -> dict[str, list[Any]]:
+    """The raw value of every column for each trial, by column key (tags joined by ', ', the
+    noise column empty until the marks are worked out)."""
+    test_name = (metric or "val_loss").replace("val_", "test_", 1)
+    fields: dict[str, Any] = {
+        "#": lambda t: t.number, "state": lambda t: t.state,
+        "objective": lambda t: t.objective, "±": lambda t: t.objective_std,
+        "duration": lambda t: t.duration_s, "seed": lambda t: t.seed,
+        "device": lambda t: t.device, "tags": lambda t: ", ".join(t.tags),
+        "notes": lambda t: t.notes, "reason": reason,
+        "test": lambda t: (t.test_metrics or {}).get(test_name),
+    }
+    out: dict[str, list[Any]] = {}
+    for c in columns:
+        if c.key == "baseline":
+            out[c.key] = [OTHER_BASELINE if s else "current" for s in stale]
+        elif c.key == "noise":
+            out[c.key] = [""] * len(trials)
+        elif c.key in fields:
+            out[c.key] = list(map(fields[c.key], trials))
+        else:
+            out[c.key] = [t.params.get(c.key) for t in trials]
+    return out
 
-    __slots__ = ("_cells", "_columns", "stale", "trial", "values")
 
-    def __init__(self, trial: TrialRow, columns: Sequence[Column], metric: str | None,
-                 current: CurrentConfig | None = None) -> None:
-        self.trial = trial
-        self.stale = current is not None and not current.holds(trial)
-        self._columns = columns
-        self._cells: list[str] | None = None
-        test_name = (metric or "val_loss").replace("val_", "test_", 1)
-        values = dict(trial.params)
-        values.update({
-            "#": trial.number, "state": trial.state, "objective": trial.objective,
-            "±": trial.objective_std, "duration": trial.duration_s, "seed": trial.seed,
-            "device": trial.device, "tags": ", ".join(trial.tags), "notes": trial.notes,
-            "test": (trial.test_metrics or {}).get(test_name),
-            "baseline": OTHER_BASELINE if self.stale else "current", "noise": "",
-            "reason": reason(trial),
-        })
-        self.values = values
-
-    @property
-    def cells(self) -> list[str]:
-        if self._cells is None:
-            values = self.values
-            self._cells = [_fmt(values.get(c.key)) for c in self._columns]
-            duration = values["duration"]
-            if duration is not None:
-                keys = [c.key for c in self._columns]
-                self._cells[keys.index("duration")] = f"{duration:.1f} s"
-            for i, c in enumerate(self._columns):  # the words of states, in the window's
-                if c.key == "state":              # language (filters match the raw values)
-                    self._cells[i] = state_name(str(values["state"]))
-                elif c.key == "baseline":
-                    self._cells[i] = translate("TrialsTable", "other") \
-                        if values["baseline"] == OTHER_BASELINE \
-                        else translate("TrialsTable", "current")
-        return self._cells
+def _sort_group(value: Any) -> int:
+    """Where a value sorts: numbers (0), then text (1), then empty cells (2)."""
+    return _sort_key(value)[0]
 
 
 class TrialsTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._columns: list[Column] = []
-        self._rows: list[_Row] = []
-        self._pos: dict[int, int] = {}
+        self._keys: list[str] = []
+        self._trials: list[TrialRow] = []  # every trial, in the order they were read
+        self._values: dict[str, list[Any]] = {}  # column key -> raw value per trial
+        self._stale: list[bool] = []
+        self._index: dict[int, int] = {}  # trial id -> its position in _trials
+        self._cells: dict[int, list[str]] = {}  # position -> display strings, once painted
+        self._numbers: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]] = {}
+        self._view: Indices = np.zeros(0, dtype=np.int64)  # shown positions, in row order
+        self._rows_of: Indices | None = None  # position -> shown row (-1: filtered out)
         self._dims: list[str] = []
         self._metric: str | None = None
         self._maximize = True
         self._best: int | None = None
         self._sorted: tuple[int, Qt.SortOrder] | None = None
         self._complete = 0
-        self._predicate: Predicate | None = None
+        self._filter: Filter | None = None
         self._state_filter: str | None = None
         self.current: CurrentConfig | None = None  # the baseline rows are checked against
         self._stale_in_best = False
@@ -219,26 +226,46 @@ class TrialsTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._dims, self._metric = list(dims), metric
         self._maximize = direction == "maximize"
-        self._columns = make_columns(self._dims, metric, direction)
-        self._rows, self._pos, self._best, self._sorted = [], {}, None, None
-        self._complete = 0
+        self._set_column_list(make_columns(self._dims, metric, direction))
+        self._store([], column_values([], self._columns, metric, []), [])
+        self._best, self._sorted = None, None
         self.endResetModel()
 
+    def _set_column_list(self, columns: Sequence[Column]) -> None:
+        self._columns = list(columns)
+        self._keys = [c.key for c in self._columns]
+
+    def _store(self, trials: list[TrialRow], values: dict[str, list[Any]],
+               stale: list[bool]) -> None:
+        """The rows themselves (the view then shows them all, in this order)."""
+        self._trials, self._values, self._stale = trials, values, stale
+        self._index = {t.id: i for i, t in enumerate(trials)}
+        self._complete = sum(t.state == "complete" for t in trials)
+        self._changed()
+        self._view = np.arange(len(trials), dtype=np.int64)
+        self._rows_of = None
+
+    def _changed(self) -> None:
+        """Forget what was derived from the values (after any change of them)."""
+        self._cells.clear()
+        self._numbers.clear()
+
     def set_built(self, built: BuiltRows) -> None:
-        """Columns and rows made by `build_rows` (keeps the current sort column if any)."""
-        sorted_key = self._columns[self._sorted[0]].key if self._sorted else None
+        """Columns and rows made by `build_rows` (keeps the current sort column if any, and
+        the filter)."""
+        sorted_key = self._keys[self._sorted[0]] if self._sorted else None
         order = self._sorted[1] if self._sorted else Qt.SortOrder.AscendingOrder
         self.beginResetModel()
         self._dims, self._metric = list(built.dims), built.metric
         self._maximize = built.direction == "maximize"
-        self._columns, self._rows = list(built.columns), list(built.rows)
+        self._set_column_list(built.columns)
+        self._store(list(built.trials), built.values, list(built.stale))
         self._sorted = None
-        self._reindex()
         self._best = self._find_best()
         self._refresh_marks(emit=False)
-        keys = [c.key for c in self._columns]
-        if sorted_key in keys:
-            self._sort_rows(keys.index(sorted_key), order)
+        self._sorted = (self._keys.index(sorted_key), order) if sorted_key in self._keys \
+            else None
+        self._view = self._make_view()
         self.endResetModel()
 
     @property
@@ -248,6 +275,11 @@ class TrialsTableModel(QAbstractTableModel):
     @property
     def complete_count(self) -> int:
         return self._complete
+
+    @property
+    def total_count(self) -> int:
+        """Every trial, shown or filtered out."""
+        return len(self._trials)
 
     @property
     def columns(self) -> list[Column]:
@@ -272,98 +304,205 @@ class TrialsTableModel(QAbstractTableModel):
 
     def set_stale_ids(self, stale: set[int]) -> None:
         """Marks the trials trained on another baseline (computed off the GUI thread after a
-        full load: a fingerprint per distinct point, ~0.2 ms each, too slow to hold up the
-        rows of 10,000 trials)."""
-        for row in self._rows:
-            flag = row.trial.id in stale
-            if flag != row.stale:
-                row.stale = flag
-                row.values["baseline"] = OTHER_BASELINE if flag else "current"
-                row._cells = None
-        if self._rows:
+        full load: a fingerprint per distinct point not judged yet, too slow to hold up the
+        rows)."""
+        flags = [t.id in stale for t in self._trials]
+        if flags == self._stale:
+            return
+        self._stale = flags
+        if "baseline" in self._values:
+            self._values["baseline"] = [OTHER_BASELINE if s else "current" for s in flags]
+        self._changed()
+        if self._filter is not None:  # "baseline=other" may now show other rows
+            self.set_filter(self._filter, self._state_filter)
+        elif self._sorted is not None and self._keys[self._sorted[0]] == "baseline":
+            self._relayout()
+        if len(self._view):
             self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self._rows) - 1, len(self._columns) - 1))
+                                  self.index(len(self._view) - 1, len(self._columns) - 1))
         self._update_best()
 
     def is_stale(self, row: int) -> bool:
-        """Whether the row's trial was trained on another baseline than the current one."""
-        return self._rows[row].stale
+        """Whether the shown row's trial was trained on another baseline than the current
+        one."""
+        return self._stale[int(self._view[row])]
+
+    def stale_of(self, trial_id: int) -> bool:
+        """Whether this trial (shown or not) was trained on another baseline."""
+        return self._stale[self._index[trial_id]]
 
     def column_of(self, key: str) -> int:
-        return [c.key for c in self._columns].index(key)
+        return self._keys.index(key)
 
     # -- rows ----------------------------------------------------------------------------------
     def set_trials(self, trials: Iterable[TrialRow]) -> None:
+        trials = list(trials)
+        stale = [self.current is not None and not self.current.holds(t) for t in trials]
         self.beginResetModel()
-        self._rows = [_Row(t, self._columns, self._metric, self.current) for t in trials]
-        self._reindex()
+        self._store(trials, column_values(trials, self._columns, self._metric, stale), stale)
         self._best = self._find_best()
         self._refresh_marks(emit=False)
-        if self._sorted is not None:
-            self._sort_rows(*self._sorted)
+        self._view = self._make_view()
         self.endResetModel()
 
     def upsert(self, trials: Iterable[TrialRow]) -> None:
-        """Changed rows are replaced in place, new ones appended (then re-sorted if sorted)."""
-        fresh = []
-        last = len(self._columns) - 1
+        """Changed rows are replaced in place, new ones appended (then re-sorted if sorted);
+        a changed row leaves or joins the shown ones as the filter now says."""
+        fresh: list[TrialRow] = []
+        changed: list[int] = []
         for t in trials:
-            i = self._pos.get(t.id)
+            i = self._index.get(t.id)
             if i is None:
                 fresh.append(t)
-                continue
-            if self._rows[i].trial == t:
-                continue  # read again by an overlapping poll, unchanged
-            self._complete += (t.state == "complete") - (self._rows[i].trial.state
-                                                          == "complete")
-            self._rows[i] = _Row(t, self._columns, self._metric, self.current)
-            self.dataChanged.emit(self.index(i, 0), self.index(i, last))
+            elif self._trials[i] != t:  # (an overlapping poll reads unchanged rows again)
+                self._complete += (t.state == "complete") - (self._trials[i].state
+                                                              == "complete")
+                self._trials[i] = t
+                self._stale[i] = self.current is not None and not self.current.holds(t)
+                for key, column in column_values([t], self._columns, self._metric,
+                                                 [self._stale[i]]).items():
+                    self._values[key][i] = column[0]
+                changed.append(i)
+        if not fresh and not changed:
+            return
+        self._changed()
+        self._refilter_rows(changed)
         if fresh:
-            start = len(self._rows)
-            self.beginInsertRows(_ROOT, start, start + len(fresh) - 1)
-            self._rows.extend(_Row(t, self._columns, self._metric, self.current)
-                              for t in fresh)
-            self._reindex()
-            self.endInsertRows()
-            if self._sorted is not None:
-                self.sort(*self._sorted)
-        self._update_best()
+            start = len(self._trials)
+            stale = [self.current is not None and not self.current.holds(t) for t in fresh]
+            values = column_values(fresh, self._columns, self._metric, stale)
+            self._trials.extend(fresh)
+            self._stale.extend(stale)
+            for key, column in values.items():
+                self._values[key].extend(column)
+            self._index.update({t.id: start + k for k, t in enumerate(fresh)})
+            self._complete += sum(t.state == "complete" for t in fresh)
+            self._changed()
+            self._show(np.arange(start, len(self._trials), dtype=np.int64))
+        if self._sorted is not None:
+            self.sort(*self._sorted)
+        self._update_best(changed + list(range(len(self._trials) - len(fresh),
+                                               len(self._trials))))
+
+    def _refilter_rows(self, positions: list[int]) -> None:
+        """Changed rows: each repainted, hidden when the filter now rejects it, shown when it
+        now passes."""
+        if not positions:
+            return
+        last = len(self._columns) - 1
+        if not self.filtering:
+            rows = self._row_positions()
+            for i in positions:
+                self.dataChanged.emit(self.index(int(rows[i]), 0),
+                                      self.index(int(rows[i]), last))
+            return
+        passes = self._accepted(np.array(positions, dtype=np.int64))
+        for i, keep in zip(positions, passes, strict=True):
+            row = int(self._row_positions()[i])
+            if row >= 0 and not keep:
+                self.beginRemoveRows(_ROOT, row, row)
+                self._view = np.delete(self._view, row)
+                self._rows_of = None
+                self.endRemoveRows()
+            elif row < 0 and keep:
+                self._show(np.array([i], dtype=np.int64))
+            elif row >= 0:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+
+    def _show(self, positions: Indices) -> None:
+        """Appends to the shown rows those of `positions` that pass the filter."""
+        positions = positions[self._accepted(positions)] if self.filtering else positions
+        if not len(positions):
+            return
+        start = len(self._view)
+        self.beginInsertRows(_ROOT, start, start + len(positions) - 1)
+        self._view = np.concatenate([self._view, positions])
+        self._rows_of = None
+        self.endInsertRows()
 
     def remove(self, trial_ids: Iterable[int]) -> None:
-        for tid in trial_ids:
-            i = self._pos.get(tid)
-            if i is None:
-                continue
-            self.beginRemoveRows(_ROOT, i, i)
-            del self._rows[i]
-            self._reindex()
-            self.endRemoveRows()
+        gone = sorted({i for tid in trial_ids if (i := self._index.get(tid)) is not None})
+        if not gone:
+            return
+        for i in gone:
+            row = int(self._row_positions()[i])
+            if row >= 0:
+                self.beginRemoveRows(_ROOT, row, row)
+                self._view = np.delete(self._view, row)
+                self._rows_of = None
+                self.endRemoveRows()
+        keep = np.ones(len(self._trials), dtype=bool)
+        keep[gone] = False
+        moved = np.cumsum(keep) - 1  # old position -> new position of the rows kept
+        self._trials = [t for t, k in zip(self._trials, keep, strict=True) if k]
+        self._stale = [s for s, k in zip(self._stale, keep, strict=True) if k]
+        self._values = {key: [v for v, k in zip(column, keep, strict=True) if k]
+                        for key, column in self._values.items()}
+        self._index = {t.id: i for i, t in enumerate(self._trials)}
+        self._complete = sum(t.state == "complete" for t in self._trials)
+        self._view = moved[self._view]
+        self._rows_of = None
+        self._changed()
         self._update_best()
 
     def trial(self, row: int) -> TrialRow:
-        return self._rows[row].trial
+        """The trial of a shown row."""
+        return self._trials[int(self._view[row])]
 
     def trials(self) -> list[TrialRow]:
-        return [r.trial for r in self._rows]
+        """Every trial, shown or filtered out, in the order they were read."""
+        return list(self._trials)
 
     def cells_of(self, row: int) -> list[str]:
-        """The display strings of a row, by column."""
-        return list(self._rows[row].cells)
+        """The display strings of a shown row, by column."""
+        return list(self._cells_at(int(self._view[row])))
 
     def values_of(self, row: int) -> dict[str, Any]:
-        """The row's raw values by column key (tags joined by ', ')."""
-        return dict(self._rows[row].values)
+        """The shown row's raw values by column key (tags joined by ', ')."""
+        i = int(self._view[row])
+        return {key: column[i] for key, column in self._values.items()}
 
     def row_of(self, trial_id: int) -> int | None:
-        return self._pos.get(trial_id)
+        """The shown row of a trial; None when it is not in the table or filtered out."""
+        i = self._index.get(trial_id)
+        if i is None:
+            return None
+        row = int(self._row_positions()[i])
+        return row if row >= 0 else None
 
-    def _reindex(self) -> None:
-        self._pos = {r.trial.id: i for i, r in enumerate(self._rows)}
-        self._complete = sum(r.trial.state == "complete" for r in self._rows)
+    def _row_positions(self) -> Indices:
+        if self._rows_of is None:
+            rows = np.full(len(self._trials), -1, dtype=np.int64)
+            rows[self._view] = np.arange(len(self._view), dtype=np.int64)
+            self._rows_of = rows
+        return self._rows_of
 
-    def _find_best(self) -> int | None:
-        done = [r.trial for r in self._rows if r.trial.counted
-                and (self._stale_in_best or not r.stale)]
+    def _cells_at(self, i: int) -> list[str]:
+        cells = self._cells.get(i)
+        if cells is None:
+            cells = []
+            for key in self._keys:
+                value = self._values[key][i]
+                if key == "state":  # the words of states, in the window's language (filters
+                    cells.append(state_name(str(value)))  # match the raw values)
+                elif key == "baseline":
+                    cells.append(translate("TrialsTable", "other") if value == OTHER_BASELINE
+                                 else translate("TrialsTable", "current"))
+                elif key == "duration" and value is not None:
+                    cells.append(f"{value:.1f} s")
+                else:
+                    cells.append(_fmt(value))
+            self._cells[i] = cells
+        return cells
+
+    # -- best and noise ------------------------------------------------------------------------
+    def _eligible(self, i: int) -> bool:
+        return self._trials[i].counted and (self._stale_in_best or not self._stale[i])
+
+    def _find_best(self, among: Iterable[int] | None = None) -> int | None:
+        """The best trial's id among positions `among` (default: all)."""
+        positions = range(len(self._trials)) if among is None else among
+        done = [self._trials[i] for i in positions if self._eligible(i)]
         if not done:
             return None
         pick = max if self._maximize else min
@@ -372,65 +511,134 @@ class TrialsTableModel(QAbstractTableModel):
 
     def noise_mark(self, row: int) -> str:
         """'best', 'within noise', 'beyond noise', or '' (not judged)."""
-        return self._marks.get(self._rows[row].trial.id, "")
+        return self._marks.get(self.trial(row).id, "")
 
     def _refresh_marks(self, emit: bool = True) -> None:
         """The noise column: each complete trial against the best, given the seed spread
-        (store/verdicts.py); trials of another baseline only when they may be best."""
+        (store/verdicts.py); trials of another baseline only when they may be best. None
+        without a repeated trial (the noise is unknown): then nothing is judged."""
         from tunestudio.store.verdicts import ALPHA, BEST, BEYOND, WITHIN, noise_tests
 
-        trials = [r.trial for r in self._rows]
-        eligible = [r.trial.id for r in self._rows if self._stale_in_best or not r.stale]
-        best, tests = noise_tests(trials, "maximize" if self._maximize else "minimize",
+        if not self._marks and not any(t.repeats > 1 for t in self._trials):
+            return
+        eligible = [t.id for t, s in zip(self._trials, self._stale, strict=True)
+                    if self._stale_in_best or not s]
+        best, tests = noise_tests(self._trials, "maximize" if self._maximize else "minimize",
                                   eligible)
         self._noise_p = {tid: test.p for tid, test in tests.items()}
         self._marks = {} if best < 0 else {
             best: BEST, **{tid: WITHIN if p >= ALPHA else BEYOND
                            for tid, p in self._noise_p.items()}}
-        key = self.column_of("noise") if "noise" in self.filter_keys() else None
-        for i, row in enumerate(self._rows):
-            mark = self._marks.get(row.trial.id, "")
-            if row.values.get("noise") != mark:
-                row.values["noise"] = mark
-                row._cells = None
-                if emit and key is not None:
-                    self.dataChanged.emit(self.index(i, key), self.index(i, key))
+        column = self._values.get("noise")
+        if column is None:
+            return
+        key = self._keys.index("noise")
+        for i, t in enumerate(self._trials):
+            mark = self._marks.get(t.id, "")
+            if column[i] != mark:
+                column[i] = mark
+                self._cells.pop(i, None)
+                self._numbers.pop("noise", None)
+                row = int(self._row_positions()[i]) if emit else -1
+                if row >= 0:
+                    self.dataChanged.emit(self.index(row, key), self.index(row, key))
 
-    def _update_best(self) -> None:
+    def _update_best(self, changed: Sequence[int] | None = None) -> None:
+        """The best trial again: over every trial, or, when only the rows at `changed` moved
+        and the best is not among them, the old best against those."""
         self._refresh_marks()
-        old, self._best = self._best, self._find_best()
+        old = self._best
+        best_at = self._index.get(old) if old is not None else None
+        if changed is not None and best_at is not None and best_at not in changed \
+                and self._eligible(best_at):
+            self._best = self._find_best([best_at, *changed])
+        else:
+            self._best = self._find_best()
         if old != self._best:
             for tid in (old, self._best):
-                i = self._pos.get(tid) if tid is not None else None
-                if i is not None:
-                    self.dataChanged.emit(self.index(i, 0), self.index(i, len(self._columns) - 1))
+                row = self.row_of(tid) if tid is not None else None
+                if row is not None:
+                    self.dataChanged.emit(self.index(row, 0),
+                                          self.index(row, len(self._columns) - 1))
 
     # -- sorting -------------------------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self._columns):
             return
+        self._sorted = (column, order)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Shows the rows in the current sort and filter, keeping the views' persistent
+        indices (selection, current row) on their trials."""
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
-        ids = [self._rows[i.row()].trial.id for i in old]
-        self._sort_rows(column, order)
+        positions = [int(self._view[i.row()]) for i in old]
+        self._view = self._make_view()
+        self._rows_of = None
+        rows = self._row_positions()
         self.changePersistentIndexList(
-            old, [self.index(self._pos[tid], i.column()) for tid, i in zip(ids, old,
-                                                                             strict=True)])
+            old, [self.index(int(rows[p]), i.column()) if rows[p] >= 0 else QModelIndex()
+                  for p, i in zip(positions, old, strict=True)])
         self.layoutChanged.emit()
 
-    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
-        key = self._columns[column].key
-        descending = order == Qt.SortOrder.DescendingOrder
-        present = [r for r in self._rows if _sort_key(r.values.get(key))[0] < 2]
-        missing = [r for r in self._rows if _sort_key(r.values.get(key))[0] == 2]
-        present.sort(key=lambda r: _sort_key(r.values.get(key)), reverse=descending)
-        self._rows = present + missing  # empty cells last in both orders
-        self._reindex()
-        self._sorted = (column, order)
+    def _make_view(self) -> Indices:
+        """The positions of the rows that pass the filter, in the sort's order (empty cells
+        last in both orders; ties keep the order the trials were read in)."""
+        positions = np.arange(len(self._trials), dtype=np.int64)
+        if self.filtering:
+            positions = positions[self._accepted(positions)]
+        if self._sorted is None:
+            return positions
+        key = self._keys[self._sorted[0]]
+        descending = self._sorted[1] == Qt.SortOrder.DescendingOrder
+        numbers, numeric = self.numbers(key)
+        values = self._values[key]
+        missing = np.array([values[i] is None for i in positions], dtype=bool) \
+            | (numeric[positions] & np.isnan(numbers[positions]))
+        texts = positions[~numeric[positions] & ~missing]
+        counted = positions[numeric[positions] & ~missing]
+        x = numbers[counted]
+        counted = counted[np.argsort(-x if descending else x, kind="stable")]
+        if len(texts):  # text sorts after numbers, case-insensitively
+            texts = np.array(sorted(texts.tolist(), key=lambda i: str(values[i]).lower(),
+                                    reverse=descending), dtype=np.int64)
+            if descending:  # as one sort of (group, value) reversed: text before numbers
+                counted = np.concatenate([texts, counted])
+            else:
+                counted = np.concatenate([counted, texts])
+        return np.concatenate([counted, positions[missing]]).astype(np.int64)
+
+    # -- the table by column (filtering.Columns) ----------------------------------------------
+    def __len__(self) -> int:
+        return len(self._trials)
+
+    def values(self, key: str) -> Sequence[Any]:
+        return self._values[key]
+
+    def numbers(self, key: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """A column as floats (NaN where not a number) and where it holds numbers (int or
+        float, not bool), worked out once per change of the rows."""
+        found = self._numbers.get(key)
+        if found is None:
+            column = self._values[key]
+            numeric = np.fromiter((isinstance(v, int | float) and not isinstance(v, bool)
+                                   for v in column), dtype=bool, count=len(column))
+            if numeric.all():
+                numbers = np.array(column, dtype=np.float64)
+            else:
+                numbers = np.array([float(v) if n else np.nan
+                                    for v, n in zip(column, numeric, strict=True)],
+                                   dtype=np.float64)
+            found = self._numbers[key] = (numbers, numeric)
+        return found
+
+    def cells(self) -> Sequence[Sequence[str]]:
+        return [self._cells_at(i) for i in range(len(self._trials))]
 
     # -- Qt model ------------------------------------------------------------------------------
     def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._view)
 
     def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._columns)
@@ -448,81 +656,91 @@ class TrialsTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
-        col = self._columns[index.column()]
+        i = int(self._view[index.row()])
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.cells[index.column()]
-        if role == ACCEPT_ROLE:
-            return "1" if self.accepts(index.row()) else "0"
+            return self._cells_at(i)[index.column()]
+        trial = self._trials[i]
+        col = self._columns[index.column()]
+        stale = self._stale[i]
         if role == SORT_ROLE:
-            return row.values.get(col.key)
-        if role == Qt.ItemDataRole.BackgroundRole and row.trial.id == self._best:
+            return self._values[col.key][i]
+        if role == Qt.ItemDataRole.BackgroundRole and trial.id == self._best:
             return QBrush(_BEST[is_dark()])
-        if role == Qt.ItemDataRole.FontRole and (row.trial.id == self._best or row.stale
-                                                  or row.trial.excluded):
+        if role == Qt.ItemDataRole.FontRole and (trial.id == self._best or stale
+                                                  or trial.excluded):
             font = QFont()
-            font.setBold(row.trial.id == self._best)
-            font.setItalic(row.stale)
-            font.setStrikeOut(row.trial.excluded)
+            font.setBold(trial.id == self._best)
+            font.setItalic(stale)
+            font.setStrikeOut(trial.excluded)
             return font
         if role == Qt.ItemDataRole.ForegroundRole and col.key == "state":
-            colors = _STATE_COLORS.get(row.trial.state)
+            colors = _STATE_COLORS.get(trial.state)
             return QBrush(QColor(colors[is_dark()])) if colors else None
-        if role == Qt.ItemDataRole.ForegroundRole and (row.stale or row.trial.excluded):
+        if role == Qt.ItemDataRole.ForegroundRole and (stale or trial.excluded):
             return QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
         if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and row.trial.excluded and col.key != "notes":
+        if role == Qt.ItemDataRole.ToolTipRole and trial.excluded and col.key != "notes":
             return translate("TrialsTable", "Excluded: {reason}. Kept and shown, but left out of "
                              "best, the Pareto front, importance, noise verdicts, plots, exports "
                              "and what the sampler learns (Include undoes it).").format(
-                                 reason=row.trial.excluded_reason)
+                                 reason=trial.excluded_reason)
         if role == Qt.ItemDataRole.ToolTipRole and col.key == "reason":
-            return render_stored(row.trial.message) or None
-        if role == Qt.ItemDataRole.ToolTipRole and row.stale and col.key != "notes":
+            return render_stored(trial.message) or None
+        if role == Qt.ItemDataRole.ToolTipRole and stale and col.key != "notes":
             return self.tr("Trained on another baseline than the current one: shown, but left "
                            "out of best and of comparisons unless asked for.")
         if role == Qt.ItemDataRole.ToolTipRole and col.key == "noise" \
-                and row.trial.id in self._noise_p:
+                and trial.id in self._noise_p:
             return self.tr("Welch's t-test against the best trial: p = {p:.2g} (beyond noise "
-                           "below 0.05)").format(p=self._noise_p[row.trial.id])
+                           "below 0.05)").format(p=self._noise_p[trial.id])
         if role == Qt.ItemDataRole.ToolTipRole and col.key in ("state", "notes"):
-            return render_stored(row.trial.message) if col.key == "state" \
-                else row.trial.notes
+            return render_stored(trial.message) if col.key == "state" else trial.notes
         return None
 
     # -- filtering -----------------------------------------------------------------------------
     @property
     def filtering(self) -> bool:
-        return self._predicate is not None or self._state_filter is not None
+        return self._filter is not None or self._state_filter is not None
 
-    def set_predicate(self, predicate: Predicate | None) -> None:
-        self._predicate = predicate
+    def set_filter(self, parsed: Filter | None, state: str | None) -> None:
+        """Shows only the rows that pass `parsed` (the filter line's terms) and are in `state`
+        (None: any); a reset of the shown rows (the panel keeps the selection)."""
+        self.beginResetModel()
+        self._filter, self._state_filter = parsed, state
+        self._view = self._make_view()
+        self._rows_of = None
+        self.endResetModel()
 
-    def set_state_filter(self, state: str | None) -> None:
-        self._state_filter = state
+    @property
+    def state_filter(self) -> str | None:
+        return self._state_filter
 
-    def accepts(self, row: int) -> bool:
-        r = self._rows[row]
-        if self._state_filter is not None and r.trial.state != self._state_filter:
-            return False
-        return self._predicate is None or self._predicate(r.values, r.cells)
+    def _accepted(self, positions: Indices) -> npt.NDArray[np.bool_]:
+        """Whether each of these rows passes the filter and the state."""
+        keep = np.ones(len(positions), dtype=bool)
+        if self._state_filter is not None:
+            keep &= np.array([self._trials[i].state == self._state_filter for i in positions],
+                             dtype=bool)
+        if self._filter is not None and len(positions) <= _FEW:  # a few changed rows
+            keep &= np.array([self._filter({k: c[i] for k, c in self._values.items()},
+                                           self._cells_at(i)) for i in positions], dtype=bool)
+        elif self._filter is not None:
+            keep &= self._filter.mask(self)[positions]
+        return keep
 
     def filter_keys(self) -> list[str]:
-        return [c.key for c in self._columns]
+        return list(self._keys)
 
 
-class TrialsProxy(QSortFilterProxyModel):
-    """Filters by the parsed filter line and a state; sorting is delegated to the source.
-
-    The filter runs in Qt's C++ code on the source's ACCEPT_ROLE: with no filter set it calls
-    nothing per row (a Python filterAcceptsRow would cost 10,000 calls into Python every time
-    the rows are reset), and with one it asks the source's precomputed answer."""
+class TrialsProxy(QIdentityProxyModel):
+    """The table's model as views see it: rows map one to one (the model sorts and filters
+    itself); `set_filter` and `set_state` choose the shown rows."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.setFilterRole(ACCEPT_ROLE)
-        self.setFilterKeyColumn(0)
+        self._state: str | None = None
+        self._text = ""
 
     def source(self) -> TrialsTableModel:
         model = self.sourceModel()
@@ -530,33 +748,21 @@ class TrialsProxy(QSortFilterProxyModel):
         return model
 
     def set_filter(self, text: str) -> str | None:
-        """Applies the filter line; returns the problem with it, or None."""
+        """Applies the filter line; returns the problem with it, or None (the rows shown
+        before stay)."""
         try:
             aliases = {"objective": "objective", "number": "#", "n": "#"}
-            predicate = parse(text, self.source().filter_keys(), aliases) if text.strip() \
+            parsed = parse(text, self.source().filter_keys(), aliases) if text.strip() \
                 else None
         except FilterError as exc:
             return str(exc)
-        self.source().set_predicate(predicate)
-        self._refilter()
+        self._text = text
+        self.source().set_filter(parsed, self._state)
         return None
 
     def set_state(self, state: str | None) -> None:
-        self.source().set_state_filter(state)
-        self._refilter()
-
-    def _refilter(self) -> None:
-        wanted = "1" if self.source().filtering else ""
-        if self.filterRegularExpression().pattern() != wanted:
-            self.setFilterFixedString(wanted)  # re-filters
-        elif hasattr(self, "beginFilterChange"):  # Qt 6.10+
-            self.beginFilterChange()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self.invalidateRowsFilter()
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.source().sort(column, order)
+        self._state = state
+        self.set_filter(self._text)
 
     def trial_ids(self, rows: Iterable[int]) -> list[int]:
         model = self.source()

@@ -234,8 +234,8 @@ class TrialsPanel(QWidget):
             return  # the user switched experiments meanwhile
         if isinstance(rows, BuiltRows):
             self.model.set_built(rows)
-            self._after_change(bool(rows.rows))
-            self._mark_stale([r.trial for r in rows.rows])
+            self._after_change(bool(rows.trials))
+            self._mark_stale(rows.trials)
         elif rows:
             self.apply(rows)
         self._since = now
@@ -298,7 +298,7 @@ class TrialsPanel(QWidget):
 
     @Slot()
     def _show_count(self) -> None:
-        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        total, shown = self.model.total_count, self.proxy.rowCount()
         done = self.model.complete_count
         name = self._experiment or self.tr("no experiment")
         self.count.setText(self.tr("{name}: {shown} of %n trial(s) shown, {done} complete", "",
@@ -309,10 +309,33 @@ class TrialsPanel(QWidget):
     # -- filtering -----------------------------------------------------------------------------
     @Slot(str)
     def _on_filter(self, text: str) -> None:
+        selected, current = self._selection()
         problem = self.proxy.set_filter(text)
+        self._restore_selection(selected, current)
         self.problem.setVisible(problem is not None)
         self.problem.setText(problem or "")
         self._count_timer.start()
+
+    def _selection(self) -> tuple[list[int], int | None]:
+        """The selected trials and the current one, by id (kept across a change of filter,
+        which shows other rows)."""
+        current = self.table.selectionModel().currentIndex()
+        focus = self.model.trial(self.proxy.mapToSource(current).row()).id \
+            if current.isValid() else None
+        return [t.id for t in self.selected_trials()], focus
+
+    def _restore_selection(self, selected: list[int], current: int | None) -> None:
+        """Selects again those of `selected` still shown (the others leave the comparison, as
+        rows a filter hides do) and makes `current` the current row if shown."""
+        if selected:
+            shown = [tid for tid in selected if self.model.row_of(tid) is not None]
+            self.select_trials(shown)
+            self.insights.compare(shown[:MAX_COMPARED])  # (a reset of the rows said nothing)
+        row = self.model.row_of(current) if current is not None else None
+        if row is not None:
+            self.table.selectionModel().setCurrentIndex(
+                self.proxy.mapFromSource(self.model.index(row, 0)),
+                self.table.selectionModel().SelectionFlag.NoUpdate)
 
     @Slot(bool)
     def _on_stale_in_best(self, include: bool) -> None:
@@ -334,7 +357,9 @@ class TrialsPanel(QWidget):
 
     @Slot(int)
     def _on_state(self, index: int) -> None:
+        selected, current = self._selection()
         self.proxy.set_state(STATES[index - 1] if index > 0 else None)
+        self._restore_selection(selected, current)
         self._count_timer.start()
 
     # -- selection -----------------------------------------------------------------------------
