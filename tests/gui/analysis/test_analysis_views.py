@@ -331,3 +331,28 @@ def test_an_excluded_trial_is_hidden_unless_shown_and_never_the_best(
     finally:
         store.include_trials(exp.id, [best.number])
         store.close()
+
+
+def test_a_long_search_is_drawn_from_a_sample_and_says_so(
+        view: AnalysisView, project: Project, qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond MAX_DRAWN complete trials (2 here, for 3 trials) the plots draw a sample with the
+    best trial in it, the best-so-far line still runs over every trial, and the status line
+    says what is drawn."""
+    from tunestudio.gui.analysis import data as analysis_data
+
+    monkeypatch.setattr(analysis_data, "MAX_DRAWN", 2)
+    monkeypatch.setattr(analysis_data, "TOP_DRAWN", 1)
+    before = view.data
+    view.reload()
+    qtbot.waitUntil(lambda: view.data is not before and view.data is not None, timeout=10_000)
+    rows, _ = stored(project)
+    by_number = sorted(rows, key=lambda r: r.number)
+    objective = np.array([r.objective for r in by_number])
+    x, _ = view.history.points.getData()
+    best = by_number[int(np.argmax(objective))].number
+    assert len(x) == 2 and best in x
+    assert view.parallel.line_count == 2
+    bx, line = view.history.best.getData()
+    assert np.allclose(line[::2][-1], objective.max()) and bx[-1] == by_number[-1].number
+    assert "plots draw 2 of them: the best 1" in view.status.text()

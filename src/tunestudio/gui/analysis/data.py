@@ -1,7 +1,12 @@
 """What the analysis plots of one experiment read, gathered in one pass on a worker lane: the
 trials with their objective and sampled values, each searched dimension's kind and scale, and
 for the batch-size view the validation curve against wall-clock time of the best trial per
-batch size. Plain numpy; the plots only draw it."""
+batch size. Plain numpy; the plots only draw it.
+
+A long search is drawn from a sample: beyond MAX_DRAWN complete trials, the plots show the best
+TOP_DRAWN of them, the Pareto front and an even spread of the rest by trial number (the view
+says so), and the best-so-far line still runs over every trial. Tens of thousands of points
+per plot would take seconds to draw and show no more."""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ if TYPE_CHECKING:
 
 Array = npt.NDArray[np.float64]
 BATCH = "training.batch_size"
+MAX_DRAWN = 5_000  # complete trials drawn per plot; beyond, a sample (`AnalysisData.sample`)
+TOP_DRAWN = 500  # the best trials, always in the sample
 
 
 @dataclass(frozen=True)
@@ -73,9 +80,33 @@ class AnalysisData:
     # and then never the best; `excluded_hidden` counts those left out otherwise
     excluded: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     excluded_hidden: int = 0
+    # What the plots draw when there are more than MAX_DRAWN complete trials: a copy holding
+    # a sample of them (None: they draw every trial)
+    sample: AnalysisData | None = None
+    # Of a sample: how many complete trials (and other states' marks) it was drawn from, and
+    # the best-so-far staircase's corners over all of them
+    sampled_from: int = 0
+    other_counts: dict[str, int] = field(default_factory=dict)
+    best_corners: tuple[Array, Array] | None = None
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+    def drawn(self) -> AnalysisData:
+        """What the plots draw: the sample of a long search, else this."""
+        return self.sample if self.sample is not None else self
+
+    def best_staircase(self) -> tuple[Array, Array]:
+        """The best-so-far line as a staircase (x: trial numbers, y: the best objective so
+        far; the best value holds until a trial beats it): over every complete trial, also
+        in a sample."""
+        if self.best_corners is not None:
+            x, best = self.best_corners
+        else:
+            x, best = self.numbers.astype(np.float64), self.best_so_far()
+        if not len(x):
+            return np.zeros(0), np.zeros(0)
+        return np.repeat(x, 2)[1:], np.repeat(best, 2)[:-1]
 
     def counted(self) -> Array:
         """The objective of the trials that count for "best" (another baseline's, or an
@@ -160,7 +191,57 @@ def load_analysis(history: History, url: str, experiment: Experiment,
         data.knob_verdicts = [v.describe() for v in ovat_verdicts(
             [r for r in done if current.holds(r)], experiment.search, baseline,
             objective.resolved_direction)]
+    if len(data) > MAX_DRAWN:
+        data.sample = sample_of(data)
     return data
+
+
+def sample_of(data: AnalysisData, most: int | None = None, top: int | None = None
+              ) -> AnalysisData:
+    """At most `most` (default MAX_DRAWN) of the complete trials, in trial order, to draw: the
+    `top` (default TOP_DRAWN) best that count, the Pareto front, and an even spread of the
+    rest by trial number; at most `most` marks of each other state, evenly spread. Its
+    best-so-far corners are those of every trial."""
+    most = MAX_DRAWN if most is None else most
+    top = TOP_DRAWN if top is None else top
+    n = len(data)
+    keep = np.zeros(n, dtype=bool)
+    counted = data.counted()
+    finite = np.flatnonzero(np.isfinite(counted))
+    ranked = finite[np.argsort(-counted[finite] if data.maximize else counted[finite],
+                               kind="stable")]
+    keep[ranked[:top]] = True
+    if len(data.on_front) == n:
+        keep[data.on_front] = True
+    rest = np.flatnonzero(~keep)
+    room = most - int(keep.sum())
+    if room > 0 and len(rest):
+        keep[rest[np.unique(np.linspace(0, len(rest) - 1, min(room, len(rest))).astype(int))]] \
+            = True
+    at = np.flatnonzero(keep)
+    best = data.best_so_far()
+    # the staircase's corners: where the best changes, and the last trial
+    corners = np.flatnonzero(np.r_[True, best[1:] != best[:-1]]) if n else np.zeros(0, int)
+    corners = np.union1d(corners, [n - 1])
+
+    def cut(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values[at] if len(values) == n else values
+
+    def spread(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        if len(numbers) <= most:
+            return numbers
+        picked: npt.NDArray[np.int64] = numbers[
+            np.unique(np.linspace(0, len(numbers) - 1, most).astype(int))]
+        return picked
+
+    return replace(
+        data, numbers=data.numbers[at], objective=data.objective[at],
+        values={path: [column[i] for i in at] for path, column in data.values.items()},
+        other={state: spread(numbers) for state, numbers in data.other.items()},
+        ids=cut(data.ids), train_time=cut(data.train_time), on_front=cut(data.on_front),
+        stale=cut(data.stale), excluded=cut(data.excluded), sample=None, sampled_from=n,
+        other_counts={state: len(numbers) for state, numbers in data.other.items()},
+        best_corners=(data.numbers[corners].astype(np.float64), best[corners]))
 
 
 def _pareto(data: AnalysisData, done: list[TrialRow], two: bool,

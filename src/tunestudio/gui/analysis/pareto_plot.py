@@ -99,7 +99,8 @@ class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
         self.plot.setLabel("bottom", self.tr("training time (s, the {kind})").format(kind=kind))
         self.plot.setTitle(self.tr("Pareto front: {metric} against training time ({len} of {len2} "
                                    "trials on the front)").format(
-                                       metric=data.metric, len=len(order), len2=len(data)))
+                                       metric=data.metric, len=len(order),
+                                       len2=data.sampled_from or len(data)))
 
 
 def _fmt(value: Any) -> str:

@@ -47,12 +47,7 @@ class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
         self.marks = []
         x = data.numbers.astype(np.float64)
         set_pickable(self.points, x, data.objective, point_labels(data))
-        best = data.best_so_far()
-        # a staircase: the best value holds until a trial beats it
-        if len(x):
-            self.best.setData(np.repeat(x, 2)[1:], np.repeat(best, 2)[:-1])
-        else:
-            self.best.setData([], [])
+        self.best.setData(*data.best_staircase())  # over every trial, also in a sample
         integer_ticks(self.plot, np.concatenate([x, *(v.astype(np.float64)
                                                      for v in data.other.values())]))
         self.plot.setLabel("left", data.metric)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tunestudio.gui.analysis import data as analysis_data
 from tunestudio.gui.analysis.data import AnalysisData, load_analysis
 from tunestudio.gui.analysis.importance_plot import ImportancePlot
 from tunestudio.gui.analysis.pareto_plot import ParetoPlot
@@ -221,9 +222,10 @@ class AnalysisView(QWidget):
             return
         self.data = data
         self.pages.setCurrentWidget(self.tabs if len(data) or data.other else self.empty)
+        drawn = data.drawn()  # a long search: a sample of its trials
         for plot in (self.history, self.parallel, self.slices, self.contour, self.batch,
                      self.pareto):
-            plot.show_data(data)
+            plot.show_data(drawn)
         self.verdicts.setText(self.tr("One variable at a time — {verdicts}").format(
             verdicts=self.tr("; ").join(render(v) for v in data.knob_verdicts))
             if data.knob_verdicts else "")
@@ -238,12 +240,20 @@ class AnalysisView(QWidget):
                if best is not None else "")
             + (self.tr("; %n trained on another baseline, not counted as best", "", others)
                if others else "")
-            + self._excluded_note(data))
+            + self._excluded_note(data) + self._sample_note(data))
         if self.tabs.currentWidget() is self.importance:
             self.compute_importance()
         elif len(data) >= 2:
             url, name = self.insights.url, data.study_name
             self.insights.compute.submit("analysis:prefetch", lambda: _prefetch(url, name))
+
+    def _sample_note(self, data: AnalysisData) -> str:
+        """What a long search's plots draw: a sample, said with its size and how it is made."""
+        if data.sample is None:
+            return ""
+        return self.tr("; plots draw {shown} of them: the best {top}, the Pareto front and an "
+                       "even spread of the rest (the best-so-far line over all)").format(
+                           shown=f"{len(data.sample):,}", top=analysis_data.TOP_DRAWN)
 
     def _excluded_note(self, data: AnalysisData) -> str:
         shown = int(data.excluded.sum()) if len(data.excluded) else 0
