@@ -276,7 +276,8 @@ def analysis(app: QApplication, url: str, n: int, label: str) -> dict[str, float
     view.repaint()
     out = {f"analysis_open_{label}_s": time.perf_counter() - t0}
     assert view.data is not None
-    data = view.data.drawn()  # what the view hands its plots
+    # what the view hands its plots (a version before samples drew every trial)
+    data = view.data.drawn() if hasattr(view.data, "drawn") else view.data
     plots = {"History": view.history, "Parallel coordinates": view.parallel,
              "Slices": view.slices, "Contour": view.contour, "Batch size": view.batch,
              "Pareto front": view.pareto}

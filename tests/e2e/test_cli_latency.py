@@ -97,3 +97,21 @@ def test_info_and_trials_read_the_history(project_with_history: Path) -> None:
     rows = json.loads(out.rsplit("\nPROBE ", 1)[0])
     assert [r["number"] for r in rows] == [0, 1, 2]
     assert rows[1]["params"] == {"optimizer.lr": 0.05}
+
+
+def test_info_answers_from_aggregates_without_reading_the_trials(
+        project_with_history: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`info` on a history of plain trials (none repeated, one objective, no plan) reads
+    counts and the best trial by SQL, never the trial list: flat at 100,000 trials."""
+    from tunestudio.cli import main
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("info read the trial list")
+
+    for name in ("trials", "stream_trials", "environments"):
+        monkeypatch.setattr(Store, name, refuse)
+    assert main(["info", str(project_with_history)]) == 0
+    exp = json.loads(capsys.readouterr().out)["experiments"][0]
+    assert exp["counts"]["complete"] == 3 and exp["best"]["number"] == 2
+    assert exp["trained_on_other_config"] == 0

@@ -19,6 +19,9 @@ from tunestudio.gui.plots.log_axis import log_axis_plot, set_log_axis, tidy
 from tunestudio.gui.plots.theme import follow_theme, plot_colors
 
 _BINS = 8  # parallel lines drawn as this many items, one per colour band
+_SHADES = 16  # slices: points coloured by trial number in this many shades
+_FIT_MOST = 400  # contour: trials the surface is fitted through (one solve)
+_THIN_FROM = 1_000  # parallel lines: more than this many drawn with a hairline (4x faster)
 _PICK_PX = 6.0  # a click this close (pixels, vertically) to a trial's line selects it
 
 
@@ -99,7 +102,8 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
             x = np.tile(np.append(xs, np.nan), len(rows))
             y = np.column_stack([rows, np.full(len(rows), np.nan)]).ravel()
             c = cmap.map((b + 0.5) / _BINS, mode="qcolor")
-            item = pg.PlotDataItem(x, y, pen=pg.mkPen(c, width=1.5), connect="finite")
+            width = 1.5 if len(ys) <= _THIN_FROM else 1.0
+            item = pg.PlotDataItem(x, y, pen=pg.mkPen(c, width=width), connect="finite")
             self.plot.addItem(item)
             self.lines.append(item)
             self.line_count += len(rows)
@@ -200,7 +204,12 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         cols = 2 if len(data.params) <= 4 else 3
         shade = (data.numbers - data.numbers.min()) / max(1, np.ptp(data.numbers)) \
             if len(data) else np.zeros(0)
-        brushes = [_cmap().map(float(s) * 0.85, mode="qcolor") for s in shade]
+        # a few shared brushes, one per band of trial numbers: pyqtgraph draws a symbol once
+        # per brush object, so a brush per point would draw thousands
+        cmap = _cmap()
+        bands = [pg.mkBrush(cmap.map((b + 0.5) / _SHADES * 0.85, mode="qcolor"))
+                 for b in range(_SHADES)]
+        brushes = [bands[b] for b in np.minimum((shade * _SHADES).astype(int), _SHADES - 1)]
         labels = point_labels(data)
         for i, p in enumerate(data.params):
             log = p.log and p.kind != "categorical"
@@ -293,8 +302,11 @@ class ContourPlot(QWidget):
         self.image.setImage(grid, levels=(np.nanmin(grid), np.nanmax(grid)))
         self.image.setColorMap(_cmap())
         self.image.setRect(*extent)
+        fitted = min(int(ok.sum()), _FIT_MOST)
         self.message.setText(self.tr("{metric} over {name} and {name2}, {int} trials").format(
-            metric=data.metric, name=px.name, name2=py.name, int=int(ok.sum())))
+            metric=data.metric, name=px.name, name2=py.name, int=int(ok.sum()))
+            + (self.tr(" (the surface fitted through {n} of them, evenly spread)").format(
+                n=fitted) if fitted < ok.sum() else ""))
         if self.bar is None:
             self.bar = pg.ColorBarItem(colorMap=_cmap(), interactive=False)
             self.bar.setImageItem(self.image, insert_in=self.plot)
@@ -304,8 +316,9 @@ class ContourPlot(QWidget):
 def _interpolate(x: Array, y: Array, z: Array, n: int = 60
                  ) -> tuple[Array, tuple[float, float, float, float]]:
     """The grid indexed [x, y] (pyqtgraph's image order) and its rectangle. A thin-plate
-    spline through the trials (on axes scaled to [0, 1], over the 50 nearest trials of each
-    point so thousands of trials stay fast), clipped to the objective's observed range."""
+    spline (on axes scaled to [0, 1]) through the trials, or through _FIT_MOST of them spread
+    evenly when there are more: one solve, where fitting each grid point to its nearest trials
+    took seconds for thousands of trials. Clipped to the objective's observed range."""
     from scipy.interpolate import RBFInterpolator
 
     gx = np.linspace(x.min(), x.max(), n)
@@ -313,11 +326,13 @@ def _interpolate(x: Array, y: Array, z: Array, n: int = 60
     sx, sy = np.ptp(x) or 1.0, np.ptp(y) or 1.0
     points = np.column_stack([(x - x.min()) / sx, (y - y.min()) / sy])
     mx, my = np.meshgrid((gx - x.min()) / sx, (gy - y.min()) / sy, indexing="ij")
-    unique = np.unique(points, axis=0, return_index=True)[1]
+    unique = np.sort(np.unique(points, axis=0, return_index=True)[1])
+    if len(unique) > _FIT_MOST:
+        unique = unique[np.unique(np.linspace(0, len(unique) - 1, _FIT_MOST).astype(int))]
     targets = np.column_stack([mx.ravel(), my.ravel()])
     try:
         rbf = RBFInterpolator(points[unique], z[unique], kernel="thin_plate_spline",
-                              neighbors=min(50, len(unique)), smoothing=1e-3)
+                              smoothing=1e-3)
         grid = rbf(targets).reshape(n, n)
     except (np.linalg.LinAlgError, ValueError):  # collinear trials: nearest trial's value
         from scipy.interpolate import griddata

@@ -203,7 +203,8 @@ class TrialsTableModel(QAbstractTableModel):
         self._stale: list[bool] = []
         self._index: dict[int, int] = {}  # trial id -> its position in _trials
         self._cells: dict[int, list[str]] = {}  # position -> display strings, once painted
-        self._numbers: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]] = {}
+        self._numbers: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_],
+                                       npt.NDArray[np.bool_]]] = {}
         self._view: Indices = np.zeros(0, dtype=np.int64)  # shown positions, in row order
         self._rows_of: Indices | None = None  # position -> shown row (-1: filtered out)
         self._dims: list[str] = []
@@ -500,14 +501,38 @@ class TrialsTableModel(QAbstractTableModel):
         return self._trials[i].counted and (self._stale_in_best or not self._stale[i])
 
     def _find_best(self, among: Iterable[int] | None = None) -> int | None:
-        """The best trial's id among positions `among` (default: all)."""
-        positions = range(len(self._trials)) if among is None else among
-        done = [self._trials[i] for i in positions if self._eligible(i)]
-        if not done:
+        """The best trial's id among positions `among` (default: all): the best objective of
+        the eligible trials, ties to the lowest number."""
+        if among is not None:
+            done = [self._trials[i] for i in among if self._eligible(i)]
+            if not done:
+                return None
+            pick = max if self._maximize else min
+            return pick(done, key=lambda t: (t.objective, -t.number)
+                        if self._maximize else (t.objective, t.number)).id
+        if not self._trials:
             return None
-        pick = max if self._maximize else min
-        return pick(done, key=lambda t: (t.objective, -t.number)
-                    if self._maximize else (t.objective, t.number)).id
+        # over every trial by column: complete, not excluded, with an objective, and trained
+        # on the current baseline unless other baselines may be best
+        objective = self._objectives()
+        ok = ~np.isnan(objective) & self._counted_mask()
+        if not self._stale_in_best:
+            ok &= ~np.array(self._stale, dtype=bool)
+        if not ok.any():
+            return None
+        at = np.flatnonzero(ok)
+        value = objective[at]
+        best = value.max() if self._maximize else value.min()
+        tied = at[value == best]
+        return min((self._trials[int(i)] for i in tied), key=lambda t: t.number).id
+
+    def _objectives(self) -> npt.NDArray[np.float64]:
+        return np.array([np.nan if t.objective is None else t.objective
+                         for t in self._trials], dtype=np.float64)
+
+    def _counted_mask(self) -> npt.NDArray[np.bool_]:
+        return np.fromiter((t.state == "complete" and t.excluded_reason is None
+                            for t in self._trials), dtype=bool, count=len(self._trials))
 
     def noise_mark(self, row: int) -> str:
         """'best', 'within noise', 'beyond noise', or '' (not judged)."""
@@ -592,10 +617,9 @@ class TrialsTableModel(QAbstractTableModel):
             return positions
         key = self._keys[self._sorted[0]]
         descending = self._sorted[1] == Qt.SortOrder.DescendingOrder
-        numbers, numeric = self.numbers(key)
+        numbers, numeric, empty = self._arrays(key)
         values = self._values[key]
-        missing = np.array([values[i] is None for i in positions], dtype=bool) \
-            | (numeric[positions] & np.isnan(numbers[positions]))
+        missing = empty[positions] | (numeric[positions] & np.isnan(numbers[positions]))
         texts = positions[~numeric[positions] & ~missing]
         counted = positions[numeric[positions] & ~missing]
         x = numbers[counted]
@@ -619,18 +643,31 @@ class TrialsTableModel(QAbstractTableModel):
     def numbers(self, key: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
         """A column as floats (NaN where not a number) and where it holds numbers (int or
         float, not bool), worked out once per change of the rows."""
+        numbers, numeric, _ = self._arrays(key)
+        return numbers, numeric
+
+    def _arrays(self, key: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_],
+                                         npt.NDArray[np.bool_]]:
+        """`numbers` and where the column is empty (None)."""
         found = self._numbers.get(key)
         if found is None:
             column = self._values[key]
-            numeric = np.fromiter((isinstance(v, int | float) and not isinstance(v, bool)
-                                   for v in column), dtype=bool, count=len(column))
-            if numeric.all():
-                numbers = np.array(column, dtype=np.float64)
+            kinds = set(map(type, column))
+            if kinds <= {int, float, type(None)}:  # numbers, some missing: numpy reads them
+                numbers = np.array(column, dtype=np.float64)  # None -> NaN
+                empty = np.fromiter((v is None for v in column), dtype=bool,
+                                    count=len(column)) \
+                    if type(None) in kinds else np.zeros(len(column), dtype=bool)
+                numeric = ~empty
             else:
+                numeric = np.fromiter((isinstance(v, int | float) and not isinstance(v, bool)
+                                       for v in column), dtype=bool, count=len(column))
+                empty = np.fromiter((v is None for v in column), dtype=bool,
+                                    count=len(column))
                 numbers = np.array([float(v) if n else np.nan
                                     for v, n in zip(column, numeric, strict=True)],
                                    dtype=np.float64)
-            found = self._numbers[key] = (numbers, numeric)
+            found = self._numbers[key] = (numbers, numeric, empty)
         return found
 
     def cells(self) -> Sequence[Sequence[str]]:
