@@ -1,0 +1,71 @@
+"""The fused optimiser's Adam and AdamW: each trial's row is stepped by torch's own fused
+kernel, the one a lone trial's optimiser runs (engine/optimizers.py), at the row's own
+hyperparameters, leaving the padding of narrower rows at zero."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tunestudio.config import AdamOptimizer, AdamWOptimizer
+from tunestudio.engine.fused import optim
+from tunestudio.engine.fused.optim import FusedOptimizer
+
+
+@pytest.mark.parametrize(("spec", "lone"), [(AdamOptimizer, torch.optim.Adam),
+                                            (AdamWOptimizer, torch.optim.AdamW)])
+def test_each_row_steps_by_torchs_fused_kernel_as_the_lone_optimiser(
+        spec: type[AdamOptimizer], lone: type[torch.optim.Optimizer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "_fused_adam_" if spec is AdamOptimizer else "_fused_adamw_"
+    kernel = getattr(torch, name)
+    calls: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return kernel(*args, **kwargs)
+
+    monkeypatch.setattr(torch, name, counted)
+    monkeypatch.setattr(optim, "_KERNELS", {})
+    torch.manual_seed(0)
+    specs = [spec(lr=0.01, weight_decay=0.01), spec(lr=0.003, weight_decay=0.0, beta1=0.8),
+             spec(lr=0.02, weight_decay=0.001, beta2=0.99, eps=1e-6)]
+    widths = [5, 3, 4]  # row 1 and 2 narrower: padded to 5 in the stack
+    weight, bias = torch.zeros(3, 5, 2), torch.zeros(3, 5, 1)
+    for row, width in enumerate(widths):
+        weight[row, :width] = torch.randn(width, 2)
+        bias[row, :width] = torch.randn(width, 1)
+    params = [weight, bias]
+    own = [[p[row, :width].clone().requires_grad_() for p in params]
+           for row, width in enumerate(widths)]
+    optimisers = [lone(own[r], lr=s.lr, weight_decay=s.weight_decay, betas=(s.beta1, s.beta2),
+                       eps=s.eps, fused=True) for r, s in enumerate(specs)]
+    fused = FusedOptimizer(specs, params, "cpu")
+    for _ in range(6):
+        grads = [torch.zeros_like(p) for p in params]
+        for row, width in enumerate(widths):
+            for g, mine in zip(grads, own[row], strict=True):
+                g[row, :width] = torch.randn(width, g.shape[2])
+                mine.grad = g[row, :width].clone()
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        before = len(calls)
+        fused.step(torch.tensor([s.lr for s in specs]))
+        assert len(calls) - before == len(specs)  # once per row
+        for optimiser in optimisers:
+            optimiser.step()
+    for row, width in enumerate(widths):
+        for p, mine in zip(params, own[row], strict=True):
+            torch.testing.assert_close(p[row, :width], mine.detach(), rtol=1e-6, atol=1e-8)
+            assert not p[row, width:].any()  # the padding stays zero
+
+
+def test_a_stopped_row_keeps_its_weights() -> None:
+    """A trial that stopped trains on at learning rate 0 until the stack drops it."""
+    params = [torch.randn(2, 3, 4)]
+    before = params[0].clone()
+    fused = FusedOptimizer([AdamWOptimizer(lr=0.01, weight_decay=0.1)] * 2, params, "cpu")
+    params[0].grad = torch.randn(2, 3, 4)
+    fused.step(torch.tensor([0.0, 0.01]))
+    assert torch.equal(params[0][0], before[0])
+    assert not torch.equal(params[0][1], before[1])
