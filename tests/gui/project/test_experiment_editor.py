@@ -186,3 +186,34 @@ def test_removing_an_experiment_with_trials_asks(
     other = view.current_experiment()
     qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)
     assert len(asked) == 1 and other not in document.experiment_names()
+
+
+def test_population_based_training_is_set_up_in_the_editor(
+        window: MainWindow, type_text: TypeText) -> None:
+    """Strategy PBT with its settings: the population, and per-dimension explore rules as a
+    JSON list of objects (text that is not one is refused at the field, the document kept)."""
+    from tunestudio.gui.form.editors import ListEditor
+
+    window.session.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    editor = window.project_view.experiment
+    strategy = editor.editor("search.strategy")
+    assert isinstance(strategy, ChoiceEditor)
+    assert strategy.combo.findData("pbt") >= 0
+    population = editor.editor("search.pbt.population")
+    assert isinstance(population, NumberEditor)
+    type_text(population.spin, "24")
+    assert window.document.value("experiments.0.search.pbt.population") == 24
+    rules = editor.editor("search.pbt.explore")
+    assert isinstance(rules, ListEditor)
+    errors: list[str] = []
+    rules.parse_failed.connect(errors.append)
+    type_text(rules.line, "optimizer.lr")
+    assert errors and "not JSON" in errors[-1]
+    type_text(rules.line, '[{"path": "optimizer.lr", "factors": [0.5, 2.0]}]')
+    [rule] = window.document.value("experiments.0.search.pbt.explore")
+    assert rule == {"path": "optimizer.lr", "factors": [0.5, 2.0]}
+    from tunestudio.config.pbt import ExploreRule
+
+    rules.set_value([ExploreRule(path="optimizer.momentum", resample_probability=0.5)])
+    assert rules.line.text() == '[{"path": "optimizer.momentum", "resample_probability": 0.5}]'

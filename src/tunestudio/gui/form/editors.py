@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
@@ -319,6 +320,9 @@ class ListEditor(FieldEditor):
         self.line = QLineEdit(self)
         self.line.setPlaceholderText(self.tr("comma-separated; empty = none") if spec.optional
                                      else self.tr("comma-separated"))
+        if spec.item_type is dict:  # a list of settings, each a JSON object
+            self.line.setPlaceholderText(self.tr("a JSON list of objects, e.g. {example}").format(
+                example='[{"path": "optimizer.lr", "factors": [0.5, 2.0]}]'))
         self._layout.addWidget(self.line)
         self.line.editingFinished.connect(self._on_finished)
         self._shown = ""
@@ -342,6 +346,15 @@ class ListEditor(FieldEditor):
     def parse(self, text: str) -> list[Any] | None:
         if not text:
             return None if self.spec.optional else []
+        if self.spec.item_type is dict:
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON ({exc.msg} at character {exc.pos}); write a list "
+                                 'of objects, e.g. [{"path": "optimizer.lr"}]') from None
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ValueError('not a list of objects; write e.g. [{"path": "optimizer.lr"}]')
+            return value
         return [self._item(token.strip()) for token in text.split(",")]
 
     def _item(self, token: str) -> Any:
@@ -362,8 +375,13 @@ class ListEditor(FieldEditor):
         return value if isinstance(value, bool | int | float | str) else token
 
     def set_value(self, value: Any) -> None:
-        self._shown = "" if value is None else ", ".join(
-            json.dumps(v) if isinstance(v, bool) else str(v) for v in value)
+        if self.spec.item_type is dict:
+            self._shown = "" if not value else json.dumps(
+                [v.model_dump(mode="json", exclude_none=True) if isinstance(v, BaseModel)
+                 else v for v in value])
+        else:
+            self._shown = "" if value is None else ", ".join(
+                json.dumps(v) if isinstance(v, bool) else str(v) for v in value)
         if self.line.text() != self._shown:
             with QSignalBlocker(self.line):
                 self.line.setText(self._shown)

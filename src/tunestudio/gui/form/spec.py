@@ -41,7 +41,9 @@ class FieldSpec:
     low_open: bool = False
     high_open: bool = False
     log_scale: bool = False
-    item_type: type | None = None  # list items: int, float, or object (any scalar)
+    # list items: int, float, dict (a model's fields, edited as a JSON list of objects) or
+    # object (any scalar)
+    item_type: type | None = None
     model: type[BaseModel] | None = None  # kind "model"
     variants: dict[str, type[BaseModel]] = field(default_factory=dict)  # kind "union"
     default: Any = None
@@ -146,7 +148,9 @@ def spec_for(name: str, info: FieldInfo) -> FieldSpec:
         return FieldSpec(kind="choice", choices=tuple(dict.fromkeys(literals)), **common)
     if any(get_origin(m) is list for m in members):
         item = _members(get_args(next(m for m in members if get_origin(m) is list))[0])
-        item_type = int if item == [int] else float if item == [float] else object
+        objects = any(isinstance(m, type) and issubclass(m, BaseModel) for m in item)
+        item_type = int if item == [int] else float if item == [float] else \
+            dict if objects else object
         return FieldSpec(kind="list", item_type=item_type, **common)
     if bool in members:
         return FieldSpec(kind="bool", **common)

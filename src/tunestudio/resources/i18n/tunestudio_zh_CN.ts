@@ -2950,6 +2950,10 @@ Advice: {advice}</source>
         <source>comma-separated</source>
         <translation>以逗号分隔</translation>
     </message>
+    <message>
+        <source>a JSON list of objects, e.g. {example}</source>
+        <translation>JSON 对象列表，例如 {example}</translation>
+    </message>
 </context>
 <context>
     <name>LiveView</name>
