@@ -213,6 +213,8 @@ def test_population_based_training_is_set_up_in_the_editor(
     type_text(rules.line, '[{"path": "optimizer.lr", "factors": [0.5, 2.0]}]')
     [rule] = window.document.value("experiments.0.search.pbt.explore")
     assert rule == {"path": "optimizer.lr", "factors": [0.5, 2.0]}
+    rules.set_value([{**rule, "resample_probability": None}])  # as the document holds it
+    assert rules.line.text() == '[{"path": "optimizer.lr", "factors": [0.5, 2.0]}]'
     from tunestudio.config.pbt import ExploreRule
 
     rules.set_value([ExploreRule(path="optimizer.momentum", resample_probability=0.5)])

@@ -376,9 +376,12 @@ class ListEditor(FieldEditor):
 
     def set_value(self, value: Any) -> None:
         if self.spec.item_type is dict:
-            self._shown = "" if not value else json.dumps(
-                [v.model_dump(mode="json", exclude_none=True) if isinstance(v, BaseModel)
-                 else v for v in value])
+            items = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v
+                     for v in value or []]
+            # an empty setting (None: the default applies) is left out, as the user wrote it
+            self._shown = "" if not items else json.dumps(
+                [{k: x for k, x in item.items() if x is not None} if isinstance(item, dict)
+                 else item for item in items])
         else:
             self._shown = "" if value is None else ", ".join(
                 json.dumps(v) if isinstance(v, bool) else str(v) for v in value)
