@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from tunestudio.config import Project, RunConfig
+from tunestudio.config.projectfile import write_atomic
 from tunestudio.engine import Splits, load_splits
 from tunestudio.engine.checkpoint import CheckpointError
 from tunestudio.engine.ensemble import (
@@ -209,8 +210,8 @@ class Ensemble:
         shape = self._input_shape
         files = export_model(model, torch.zeros((2, *shape)), out, fmt)
         meta = out.with_name(out.name + ".json")
-        meta.write_text(json.dumps(self._metadata(fmt), indent=2, default=str),
-                        encoding="utf-8")
+        write_atomic(meta, json.dumps(self._metadata(fmt), indent=2,
+                                      default=str).encode("utf-8"))
         if not check:
             return self._kept(EnsembleExport(fmt, files, meta))
         assert self._splits is not None

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from tunestudio.config import Project, RunConfig
+from tunestudio.config.projectfile import write_atomic
 from tunestudio.engine import Splits, build_model
 from tunestudio.engine.checkpoint import CheckpointError, State
 from tunestudio.engine.delivery import DeliveredModel, needs_delivery
@@ -171,8 +172,9 @@ def export_trial_model(project: Project, number: int | None, out: Path, fmt: Exp
     shape = tuple(state["data"]["input_shape"])
     files = export_model(model, torch.zeros((2, *shape)), out, fmt)
     meta = out.with_name(out.name + ".json")
-    meta.write_text(json.dumps(_metadata(project, row, config, state, fmt), indent=2,
-                               default=str), encoding="utf-8")
+    # atomic: a reader (the window's export, a watching script) never sees it half-written
+    write_atomic(meta, json.dumps(_metadata(project, row, config, state, fmt), indent=2,
+                                  default=str).encode("utf-8"))
     result = ModelExport(row.id, row.number, fmt, files, meta)
     if not check:
         return result
