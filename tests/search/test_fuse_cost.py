@@ -5,6 +5,7 @@ what they choose does not depend on how busy the machine is."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import astuple
 from typing import Any
 
@@ -159,3 +160,71 @@ def test_auto_that_trains_one_at_a_time_draws_the_points_of_fuse_off(
         finally:
             store.close()
     assert drawn[0] == drawn[1]
+
+
+def test_a_later_run_of_the_space_reuses_the_probed_model_from_the_cache(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first run probes and keeps the model in the user's cache folder; a later process
+    (its own probes forgotten) decides from it without probing; another machine probes."""
+    pays = StepCost(fixed=4e-2, alone_per_unit=1e-9, per_member=5e-5, group_per_unit=1e-8)
+    probes: list[int] = []
+
+    def probe(*args: object, **kwargs: object) -> StepCost:
+        probes.append(1)
+        return pays
+
+    monkeypatch.setattr(groups, "_costs", {})
+    monkeypatch.setattr(fuse_cost, "probe_cost", probe)
+    proj = tiny_project({"strategy": "grid", "fuse": "auto", "dimensions": [LR, WIDTH],
+                         "budget": Budget(trials=None)}, epochs=2, fraction=0.2)
+    first = ExperimentRunner(proj, proj.experiments[0].name,
+                             options=RunOptions(device="cpu", trials=2)).run()
+    assert probes == [1]
+    monkeypatch.setattr(groups, "_costs", {})  # a new process
+    again = ExperimentRunner(proj, proj.experiments[0].name,
+                             options=RunOptions(device="cpu", trials=2)).run()
+    assert probes == [1]
+    assert again.fusing == first.fusing and first.fusing is not None
+    monkeypatch.setattr(groups, "_costs", {})
+    monkeypatch.setattr(fuse_cost, "machine", lambda: {"cpu": "another"})
+    ExperimentRunner(proj, proj.experiments[0].name,
+                     options=RunOptions(device="cpu", trials=2)).run()
+    assert probes == [1, 1]
+
+
+def test_the_cache_forgets_old_and_unreadable_entries(tmp_path: Any) -> None:
+    key = fuse_cost.cost_key(["space"])
+    fuse_cost.store_cost(key, CPU)
+    assert fuse_cost.cached_cost(key) == CPU
+    assert fuse_cost.cached_cost(key, now=time.time() + fuse_cost.CACHE_DAYS * 86400 + 1) is None
+    assert fuse_cost.cached_cost(fuse_cost.cost_key(["another space"])) is None
+    fuse_cost._cache_file().write_text("{not json")
+    assert fuse_cost.cached_cost(key) is None
+    fuse_cost.store_cost(key, CPU)  # written anew over the broken file
+    assert fuse_cost.cached_cost(key) == CPU
+
+
+@pytest.mark.parametrize(("trials", "timed", "short"), [(3, 2, True), (10_000, 4, False)])
+def test_a_short_run_skips_the_group_timings_that_would_not_pay(
+        monkeypatch: pytest.MonkeyPatch, trials: int, timed: int, short: bool) -> None:
+    """The lone timings come first; a run whose training alone they put under 1/PROBE_SHARE
+    of the group timings' cost trains one at a time without them, and says so."""
+    from tunestudio.engine.data import load_splits
+    from tunestudio.engine.fused import probe
+
+    calls: list[int] = []
+
+    def timed_group(configs: list[Any], *args: object, **kwargs: object) -> tuple[float, int]:
+        calls.append(len(configs))
+        return 1e-3 * len(configs), 0
+
+    monkeypatch.setattr(probe, "time_group", timed_group)
+    proj = tiny_project({"dimensions": [LR, WIDTH]}, epochs=2, fraction=0.2)
+    data = load_splits(proj.baseline.data, None)
+    drawn = fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data)
+    result = fuse_cost.probe_cost(drawn, data, 16, trials=trials)
+    assert len(calls) == timed and calls[:2] == [1, 1]
+    assert isinstance(result, fuse_cost.ShortRun) == short
+    if isinstance(result, fuse_cost.ShortRun):
+        assert result.probe_s > fuse_cost.PROBE_SHARE * result.run_s
+        assert "too short to repay" in result.line()

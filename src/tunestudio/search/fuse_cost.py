@@ -16,16 +16,30 @@ wide members. A trial trains `steps` steps, or `trained_share` of them once the 
 a fused member only once the pruner had `startup_trials` complete trials before its group was
 asked. `split_group` decides, per group, which members train fused and which alone;
 `estimate_run` sums that over the run's rounds (`ask_plan`) against the same trials one at a
-time, and `auto` fuses only when the estimate is at most `MARGIN` of the time alone."""
+time, and `auto` fuses only when the estimate is at most `MARGIN` of the time alone.
+
+The probe's cost is kept in proportion to the run: its lone timings come first, and where they
+say the group timings would take more than `PROBE_SHARE` of the run's training alone (a short
+run of wide members) the run trains one trial at a time without them (`ShortRun`). A fitted
+model is kept in the user's cache folder (`paths.cache_dir()`), by search space, group size,
+device and machine (CPU model, cores, torch version and threads), for `CACHE_DAYS`: a later run
+of the space on the machine decides without probing (`cached_cost`, `store_cost`)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import platform
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tunestudio import paths
 from tunestudio.config import (
     CategoricalDimension,
     FloatDimension,
@@ -48,11 +62,17 @@ FUSED_LINE = N_("FuseChoice", "fuse auto: fused groups of up to {size} trials (t
 ALONE_LINE = N_("FuseChoice", "fuse auto: one trial at a time (fused groups of {k} would take "
                 "an estimated {ratio:.2f}x its training time, pruning included: they pay only "
                 "under {margin:.2f}x)")
+SHORT_LINE = N_("FuseChoice", "fuse auto: one trial at a time (the run's training, about "
+                "{run:.0f} s one at a time, is too short to repay timing fused groups on this "
+                "device, about {probe:.1f} s)")
 MARGIN = 0.85  # fuse only when the model expects at most this share of the time alone
 PRUNED_SHARE = 0.5  # of prunable trials, the share a median-type pruner stops at its first chance
 SAMPLES = 24  # members drawn from the search space to stand for the run's trials
 PROBE_GROUP = 16  # at most this many members in a probe's group (its cost grows with them)
 PROBE_STEPS = 5
+PROBE_SHARE = 0.05  # the group timings may take at most this share of the run's training alone
+CACHE_DAYS = 7.0  # a fitted model is reused this long (the machine's load changes over days)
+CACHE_ENTRIES = 200
 
 
 @dataclass(frozen=True)
@@ -79,12 +99,8 @@ def fit_cost(alone: Sequence[tuple[float, float]],
     two), `groups` as (members' works, seconds) of fused groups of one size (one or two).
     Where the works barely differ the per-unit term cannot be told from the fixed part: it is
     taken as 0 (alone) or as the lone one (groups). Negative fits (noise) are clipped to 0."""
-    (w_lo, s_lo), (w_hi, s_hi) = alone[0], alone[-1]
-    if w_hi > 1.05 * w_lo:
-        alone_unit = max(0.0, (s_hi - s_lo) / (w_hi - w_lo))
-        fixed = max(0.0, s_lo - alone_unit * w_lo)
-    else:
-        alone_unit, fixed = 0.0, (s_lo + s_hi) / 2
+    lone = fit_alone(alone)
+    fixed, alone_unit = lone.fixed, lone.alone_per_unit
     (g_lo, t_lo), (g_hi, t_hi) = groups[0], groups[-1]
     n = len(g_lo)
     u_lo, u_hi = sum(g_lo), sum(g_hi)
@@ -95,6 +111,19 @@ def fit_cost(alone: Sequence[tuple[float, float]],
         group_unit = alone_unit
         per_member = max(0.0, ((t_lo + t_hi) / 2 - fixed - group_unit * (u_lo + u_hi) / 2) / n)
     return StepCost(fixed, alone_unit, per_member, group_unit)
+
+
+def fit_alone(alone: Sequence[tuple[float, float]]) -> StepCost:
+    """The lone part of the model (`fixed`, `alone_per_unit`) through (work, seconds) of one
+    or two lone trials (see `fit_cost`); its group terms are placeholders (a group costs what
+    its members cost alone, and one fixed part more): only `alone` is meant to be used."""
+    (w_lo, s_lo), (w_hi, s_hi) = alone[0], alone[-1]
+    if w_hi > 1.05 * w_lo:
+        alone_unit = max(0.0, (s_hi - s_lo) / (w_hi - w_lo))
+        fixed = max(0.0, s_lo - alone_unit * w_lo)
+    else:
+        alone_unit, fixed = 0.0, (s_lo + s_hi) / 2
+    return StepCost(fixed, alone_unit, fixed, alone_unit)
 
 
 @dataclass(frozen=True)
@@ -263,14 +292,28 @@ def evaluations_of(config: RunConfig, steps_per_epoch: int) -> int:
     return max(1, total // every)
 
 
+@dataclass(frozen=True)
+class ShortRun:
+    """The probe stopped after its lone timings: its group timings (`probe_s`, estimated)
+    would cost more than `PROBE_SHARE` of the run's training one trial at a time (`run_s`,
+    estimated from the lone timings)."""
+
+    run_s: float
+    probe_s: float
+
+    def line(self) -> str:
+        return SHORT_LINE.format(run=self.run_s, probe=self.probe_s)
+
+
 def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, *,
-               base_dir: object = None, device: str = "cpu") -> StepCost:
+               base_dir: object = None, device: str = "cpu", trials: int | None = None
+               ) -> StepCost | ShortRun:
     """Fit the model from four short timings on the device: the narrowest and the widest of
     `drawn` alone, and groups of min(k, PROBE_GROUP) of the narrower and of the wider half of
-    them (at the narrowest one's batch size, so that they share a signature). Raises what a
-    group raises (FusionError, out of memory)."""
-    from pathlib import Path
-
+    them (at the narrowest one's batch size, so that they share a signature). For a run of
+    `trials` trials (None: no limit) the group timings are skipped, `ShortRun` returned, when
+    they would take more than PROBE_SHARE of its training one at a time. Raises what a group
+    raises (FusionError, out of memory)."""
     from tunestudio.engine.fused import fuse_signature
     from tunestudio.engine.fused.probe import time_group
 
@@ -287,11 +330,98 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     same = [merge_values(c, {"training.batch_size": batch}) for c, _ in ordered]
     same = [c for c in same if fuse_signature(c) == fuse_signature(same[0])] or [lo[0]]
     half = max(1, len(same) // 2)
-    groups = []
+    parts = (same[:half], same[half:] or same[:half])
     cache: dict[str, float] = {}
-    for part in (same[:half], same[half:] or same[:half]):
-        members = [part[i % len(part)] for i in range(n)]
+    groups_of = [[part[i % len(part)] for i in range(n)] for part in parts]
+    if trials is not None:
+        short = short_run(fit_alone(alone), [m for _, m in drawn],
+                          [[member_of(c, data, cache).work for c in g] for g in groups_of],
+                          trials)
+        if short is not None:
+            return short
+    groups = []
+    for members in groups_of:
         seconds, _ = time_group(members, data, base_dir=folder, device=device,
                                 steps=PROBE_STEPS, mean=True)
         groups.append(([member_of(c, data, cache).work for c in members], seconds))
     return fit_cost(alone, groups)
+
+
+def short_run(lone: StepCost, members: Sequence[Member], groups: Sequence[Sequence[float]],
+              trials: int) -> ShortRun | None:
+    """Whether timing `groups` (members' works) would cost more than PROBE_SHARE of `trials`
+    trials drawn from `members` trained one at a time, by the lone timings (`lone`: a group's
+    step is taken to cost what its members cost alone, each group built, checked by a dry
+    step and timed for two warm-up and PROBE_STEPS steps). None: the probe goes on."""
+    run_s = trials * sum(m.steps * lone.alone(m.work) for m in members) / len(members)
+    probe_s = sum((PROBE_STEPS + 4) * sum(lone.alone(w) for w in works) for works in groups)
+    return ShortRun(run_s, probe_s) if probe_s > PROBE_SHARE * run_s else None
+
+
+def machine() -> dict[str, object]:
+    """What a timing depends on besides the search space: the CPU (model and cores), the
+    torch build and the threads it computes on."""
+    import torch
+
+    model = platform.processor()
+    try:
+        with Path("/proc/cpuinfo").open(encoding="utf-8") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info
+                          if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return {"cpu": model, "machine": platform.machine(), "cores": os.cpu_count(),
+            "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
+def cost_key(parts: object) -> str:
+    """The cache's key of a probe: `parts` (JSON-able: the space, group size, device) and
+    this machine."""
+    text = json.dumps({"parts": parts, "machine": machine()}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cache_file() -> Path:
+    return paths.cache_dir() / "fuse_probe.json"
+
+
+def _read_cache() -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads(_cache_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def cached_cost(key: str, now: float | None = None) -> StepCost | None:
+    """The model fitted for `key` (`cost_key`) within CACHE_DAYS, or None (none, stale, or a
+    cache file that cannot be read: the probe runs again)."""
+    entry = _read_cache().get(key)
+    now = time.time() if now is None else now
+    try:
+        assert isinstance(entry, dict)
+        at, terms = float(entry["at"]), entry["cost"]  # type: ignore[arg-type]
+        assert isinstance(terms, list) and len(terms) == 4
+        if now - at > CACHE_DAYS * 86400 or at > now:
+            return None
+        return StepCost(*(max(0.0, float(t)) for t in terms))
+    except (AssertionError, KeyError, TypeError, ValueError):
+        return None
+
+
+def store_cost(key: str, cost: StepCost) -> None:
+    """Keep `cost` for `key` (the newest CACHE_ENTRIES kept); a cache folder that cannot be
+    written leaves the next run to probe again."""
+    data = _read_cache()
+    data[key] = {"at": time.time(), "cost": [cost.fixed, cost.alone_per_unit, cost.per_member,
+                                             cost.group_per_unit]}
+    newest = sorted(data.items(), key=lambda kv: float(kv[1].get("at", 0.0))  # type: ignore
+                    if isinstance(kv[1], dict) else 0.0)[-CACHE_ENTRIES:]
+    target = _cache_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(f"{target.name}.{os.getpid()}.part")
+        part.write_text(json.dumps(dict(newest)), encoding="utf-8")
+        part.replace(target)
+    except OSError:
+        pass

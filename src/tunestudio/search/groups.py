@@ -135,15 +135,21 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
     trials per shape (fewer where the device probe finds memory or throughput short, off the
     CPU), kept only where the cost model expects the run's groups to take at most
     `fuse_cost.MARGIN` of the time one at a time (`estimate_run`; a time budget is judged on 8
-    rounds). A model that cannot be fitted (the probe's group fails) leaves the groups as they
-    were, said."""
+    rounds). The model comes from this process's earlier probe of the space, the user's cache
+    (`fuse_cost.cached_cost`) or a probe of the device, whose group timings a run of `total`
+    trials too short to repay them skips (one trial at a time, said). A model that cannot be
+    fitted (the probe's group fails) leaves the groups as they were, said."""
     from tunestudio.engine.data import load_splits
     from tunestudio.search.fuse_cost import (
         PROBE_GROUP,
+        ShortRun,
+        cached_cost,
+        cost_key,
         estimate_run,
         evaluations_of,
         probe_cost,
         space_members,
+        store_cost,
         trained_share,
     )
 
@@ -167,9 +173,14 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
         drawn = space_members(ctx.search, config, data)
         key = (config.model_dump_json(), json.dumps([d.model_dump(mode="json") for d in
                                                      ctx.search.dimensions]), k, device)
-        cost = _costs.get(key) or probe_cost(drawn, data, k, base_dir=ctx.base_dir,
-                                             device=device)
-        _costs[key] = cost
+        stored = cost_key(key)
+        probed = _costs.get(key) or cached_cost(stored) or probe_cost(
+            drawn, data, k, base_dir=ctx.base_dir, device=device, trials=total)
+        if isinstance(probed, ShortRun):  # its group timings would not pay: not kept
+            return FuseChoice(1, line=probed.line())
+        if key not in _costs:
+            store_cost(stored, probed)
+        cost = _costs[key] = probed
     except Exception as exc:  # the groups themselves will meet it, and say so
         return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)))
     plan = ask_plan(ctx.search, n_obj, size, total)

@@ -2801,6 +2801,10 @@ Advice: {advice}</source>
         <translation>自动融合：逐个训练试验（融合 {k} 个一组预计需要其训练时间的 {ratio:.2f} 倍，已计入剪枝；低于 {margin:.2f} 倍才划算）</translation>
     </message>
     <message>
+        <source>fuse auto: one trial at a time (the run&apos;s training, about {run:.0f} s one at a time, is too short to repay timing fused groups on this device, about {probe:.1f} s)</source>
+        <translation>自动融合：逐个训练试验（本次运行逐个训练约需 {run:.0f} 秒，太短，不值得在此设备上测量融合组的耗时，约 {probe:.1f} 秒）</translation>
+    </message>
+    <message>
         <source>fuse auto: one trial at a time (the device probe found no gain in training trials fused)</source>
         <translation>自动融合：逐个训练试验（设备探测发现融合训练试验没有收益）</translation>
     </message>
