@@ -131,6 +131,10 @@
         </translation>
     </message>
     <message>
+        <source>; plots draw {shown} of them: the best {top}, the Pareto front and an even spread of the rest (the best-so-far line over all)</source>
+        <translation>；图中绘出其中 {shown} 个：最好的 {top} 个、帕累托前沿及其余试验的均匀抽样（迄今最佳线覆盖全部试验）</translation>
+    </message>
+    <message>
         <source>; {n} excluded trial(s) shown, not counted</source>
         <translation>；显示 {n} 个已排除的试验，不计入</translation>
     </message>
@@ -291,6 +295,10 @@
     <message>
         <source>{metric} over {name} and {name2}, {int} trials</source>
         <translation>{metric} 随 {name} 和 {name2} 的变化，{int} 个试验</translation>
+    </message>
+    <message>
+        <source> (the surface fitted through {n} of them, evenly spread)</source>
+        <translation>（曲面拟合自其中均匀分布的 {n} 个）</translation>
     </message>
 </context>
 <context>
