@@ -327,7 +327,8 @@ class Store:
 
     # -- readers and edits ----------------------------------------------------------------
     def trials(self, experiment_id: int | None = None, *, changed_since: float | None = None,
-               states: Sequence[str] | None = None) -> list[TrialRow]:
+               states: Sequence[str] | None = None, limit: int | None = None,
+               offset: int = 0) -> list[TrialRow]:
         """All trials (of one experiment, or all), ordered by experiment and number, without
         their config snapshots. One query.
 
@@ -336,9 +337,11 @@ class Store:
         the next `now()` before reading and pass it back a few seconds early, since a change is
         stamped when it is made and becomes visible when its transaction commits; rows seen
         twice simply replace themselves. Deletions are not reported. With `states`, only
-        trials in one of those states (e.g. the few still "running" of a long history)."""
+        trials in one of those states (e.g. the few still "running" of a long history).
+        `limit` and `offset` read one page of that order (a view shows the first page of a
+        long history at once, then the rest)."""
         with self._db.read() as conn:
-            return trials.all_rows(conn, experiment_id, changed_since, states)
+            return trials.all_rows(conn, experiment_id, changed_since, states, limit, offset)
 
     def stream_trials(self, experiment_id: int | None = None, *, batch: int = 2000
                       ) -> Iterator[TrialRow]:

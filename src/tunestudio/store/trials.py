@@ -116,12 +116,15 @@ def _list_query(experiment_id: int | None) -> Select[Any]:
 
 
 def all_rows(conn: Connection, experiment_id: int | None, changed_since: float | None = None,
-             states: Sequence[str] | None = None) -> list[TrialRow]:
+             states: Sequence[str] | None = None, limit: int | None = None,
+             offset: int = 0) -> list[TrialRow]:
     query = _list_query(experiment_id).order_by(t.c.experiment_id, t.c.number, t.c.id)
     if changed_since is not None:
         query = query.where(t.c.updated_at >= changed_since)
     if states is not None:
         query = query.where(t.c.state.in_([check_state(s) for s in states]))
+    if limit is not None or offset:
+        query = query.limit(limit).offset(offset)
     return _to_rows(conn.execute(query).all())
 
 

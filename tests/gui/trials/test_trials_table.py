@@ -129,6 +129,43 @@ def test_a_filter_keeps_the_selected_trials_it_still_shows(panel: TrialsPanel,
     qtbot.waitUntil(lambda: "3 of 3 trial(s) shown" in panel.count.text(), timeout=5_000)
 
 
+def test_a_long_history_shows_its_first_page_then_the_rest(
+        project: Project, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table reads a first page of trials (FIRST_PAGE; 2 here, of 3) and shows it, then
+    reads the rest and appends it: a long history is usable at once."""
+    from tunestudio.gui.common.history import History
+    from tunestudio.gui.trials import table_view
+
+    monkeypatch.setattr(table_view, "FIRST_PAGE", 2)
+    reads: list[tuple[int | None, int]] = []
+    read = History.trials
+
+    def counted(self: History, url: str, name: str, changed_since: float | None = None,
+                limit: int | None = None, offset: int = 0) -> tuple[list[TrialRow], float]:
+        if changed_since is None:
+            reads.append((limit, offset))
+        return read(self, url, name, changed_since, limit, offset)
+
+    monkeypatch.setattr(History, "trials", counted)
+    insights = Insights(ProjectDocument.from_project(project))
+    insights.set_experiment(project.experiments[0].name)
+    view = TrialsPanel(insights)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=10_000)
+    assert reads == [(2, 0), (None, 2)]
+    store, exp_id = stored(project)
+    try:
+        everything = store.trials(exp_id)
+        best = store.best_trial(exp_id, "maximize")
+    finally:
+        store.close()
+    assert [t.id for t in view.model.trials()] == [t.id for t in everything]
+    assert best is not None and view.model.best_id == best.id
+    view.close_view()
+    insights.close()
+
+
 def test_trials_written_by_another_process_appear_and_update_live(
         panel: TrialsPanel, project: Project, qtbot: QtBot) -> None:
     store, exp_id = stored(project)

@@ -43,16 +43,18 @@ class History:
         row = self.store(url).experiment(name)
         return row.id if row is not None else None
 
-    def trials(self, url: str, name: str, changed_since: float | None = None
-               ) -> tuple[list[TrialRow], float]:
-        """The experiment's trials (only those changed since `changed_since`, when given) and
-        the database's clock taken before reading, to pass back next time."""
+    def trials(self, url: str, name: str, changed_since: float | None = None,
+               limit: int | None = None, offset: int = 0) -> tuple[list[TrialRow], float]:
+        """The experiment's trials (only those changed since `changed_since`, when given; one
+        page of them with `limit` and `offset`) and the database's clock taken before
+        reading, to pass back next time."""
         store = self.store(url)
         now = store.now()
         exp_id = self.experiment_id(url, name)
         if exp_id is None:
             return [], now
-        return store.trials(exp_id, changed_since=changed_since), now
+        return store.trials(exp_id, changed_since=changed_since, limit=limit,
+                            offset=offset), now
 
     def stale(self, url: str, current: CurrentConfig, trials: list[TrialRow]) -> set[int]:
         """Ids of the trials trained on another config than `current`'s baseline. The verdicts

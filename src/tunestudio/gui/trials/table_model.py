@@ -53,6 +53,9 @@ def is_dark() -> bool:
 SORT_ROLE = Qt.ItemDataRole.UserRole
 Indices = npt.NDArray[np.int64]
 _FEW = 64  # rows judged one by one rather than by masking every column
+_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, SORT_ROLE, Qt.ItemDataRole.BackgroundRole,
+                    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole,
+                    Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ToolTipRole})
 
 
 @dataclass(frozen=True)
@@ -385,6 +388,30 @@ class TrialsTableModel(QAbstractTableModel):
         self._update_best(changed + list(range(len(self._trials) - len(fresh),
                                                len(self._trials))))
 
+    def extend(self, built: BuiltRows) -> None:
+        """Appends the rows of `built` (made off the GUI thread with this model's columns: the
+        rest of a history whose first page is shown) that are not shown yet; then re-sorted if
+        sorted, filtered if filtering. Raises ValueError for other columns."""
+        if [c.key for c in built.columns] != self._keys:
+            raise ValueError("the rows were built for other columns")
+        keep = [k for k, t in enumerate(built.trials) if t.id not in self._index]
+        if not keep:
+            return
+        start = len(self._trials)
+        every = len(keep) == len(built.trials)
+        self._trials.extend(built.trials if every else [built.trials[k] for k in keep])
+        self._stale.extend(built.stale if every else [built.stale[k] for k in keep])
+        for key, column in built.values.items():
+            self._values[key].extend(column if every else [column[k] for k in keep])
+        self._index.update({self._trials[i].id: i for i in range(start, len(self._trials))})
+        self._complete += sum(self._trials[i].state == "complete"
+                              for i in range(start, len(self._trials)))
+        self._changed()
+        self._show(np.arange(start, len(self._trials), dtype=np.int64))
+        if self._sorted is not None:
+            self.sort(*self._sorted)
+        self._update_best(list(range(start, len(self._trials))))
+
     def _refilter_rows(self, positions: list[int]) -> None:
         """Changed rows: each repainted, hidden when the filter now rejects it, shown when it
         now passes."""
@@ -691,7 +718,7 @@ class TrialsTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():  # (a paint asks ~8 roles a cell)
             return None
         i = int(self._view[index.row()])
         if role == Qt.ItemDataRole.DisplayRole:
@@ -757,8 +784,8 @@ class TrialsTableModel(QAbstractTableModel):
         """Whether each of these rows passes the filter and the state."""
         keep = np.ones(len(positions), dtype=bool)
         if self._state_filter is not None:
-            keep &= np.array([self._trials[i].state == self._state_filter for i in positions],
-                             dtype=bool)
+            states = np.array(self._values["state"], dtype=object)[positions]
+            keep &= states == self._state_filter
         if self._filter is not None and len(positions) <= _FEW:  # a few changed rows
             keep &= np.array([self._filter({k: c[i] for k, c in self._values.items()},
                                            self._cells_at(i)) for i in positions], dtype=bool)

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from tunestudio.store.provenance import CurrentConfig
 
 POLL_MS = 1000
+FIRST_PAGE = 2000  # a long history shows its first trials at once, the rest when read
 POLL_OVERLAP_S = 3.0  # a change becomes visible when its transaction commits (Store.trials)
 MAX_COMPARED = 12
 STATES = ("complete", "running", "pruned", "failed", "diverged", "interrupted", "invalid")
@@ -181,7 +182,8 @@ class TrialsPanel(QWidget):
         first poll catches up on everything that changed meanwhile)."""
         if self._experiment is None or self._since is None or not self.isVisible():
             return
-        if self.insights.reads.busy("trials:poll") or self.insights.reads.busy("trials:load"):
+        if any(self.insights.reads.busy(key)
+               for key in ("trials:poll", "trials:load", "trials:rest")):
             return
         self._submit("trials:poll", self._since - POLL_OVERLAP_S)
 
@@ -196,12 +198,35 @@ class TrialsPanel(QWidget):
         self.model.current = current
 
         def read() -> tuple[str, list[TrialRow] | BuiltRows, float]:
-            rows, now = history.trials(url, name, since)
-            if since is None:  # a full load: rows built here, off the GUI thread
+            if since is None:  # a full load: its first page, rows built here, off the GUI
+                rows, now = history.trials(url, name, limit=FIRST_PAGE)  # thread
                 return name, build_rows(rows, dims, metric, direction), now
+            rows, now = history.trials(url, name, since)
             return name, rows, now
 
         self.insights.reads.submit(key, read)
+
+    def _read_rest(self) -> None:
+        """The trials after the first page, built with the shown columns on the lane."""
+        url, name, history = self.insights.url, self._experiment, self.insights.history
+        columns = self.model.columns
+        keys = [c.key for c in columns]
+        dims, metric = self.model.dims, self._metric_of()
+        direction = "maximize" if self.model.maximize else "minimize"
+
+        def read() -> tuple[str, BuiltRows]:
+            rows, _ = history.trials(url, name or "", offset=FIRST_PAGE)
+            built = build_rows(rows, dims, metric, direction)
+            if [c.key for c in built.columns] != keys:  # a parameter the page lacked
+                return name or "", built
+            return name or "", BuiltRows(dims, metric, built.direction, columns,
+                                         built.trials, built.values, built.stale)
+
+        self.insights.reads.submit("trials:rest", read)
+
+    def _metric_of(self) -> str | None:
+        objective = self.insights.objective()
+        return objective.metric if objective else None
 
     def _mark_stale(self, trials: list[TrialRow]) -> None:
         """Which of the loaded trials were trained on another baseline, worked out on the
@@ -221,6 +246,13 @@ class TrialsPanel(QWidget):
                 self.model.set_stale_ids(stale)
                 self._count_timer.start()
             return
+        if result.key == "trials:rest":
+            if not result.ok:
+                notifications.error(self.tr("Could not read the trial history: {error}").format(
+                    error=result.error), result.detail)
+            elif result.value[0] == self._experiment:
+                self._add_rest(result.value[1])
+            return
         if result.key not in ("trials:load", "trials:poll"):
             return
         if not result.ok:
@@ -235,10 +267,23 @@ class TrialsPanel(QWidget):
         if isinstance(rows, BuiltRows):
             self.model.set_built(rows)
             self._after_change(bool(rows.trials))
-            self._mark_stale(rows.trials)
+            if len(rows.trials) >= FIRST_PAGE:  # a long history: the rest follows
+                self._read_rest()
+            else:
+                self._mark_stale(rows.trials)
         elif rows:
             self.apply(rows)
         self._since = now
+
+    def _add_rest(self, built: BuiltRows) -> None:
+        """The rest of a long history after its first page: appended (rebuilt with the new
+        columns when it has a parameter the first page lacked)."""
+        if [c.key for c in built.columns] == [c.key for c in self.model.columns]:
+            self.model.extend(built)
+            self._after_change(True)
+        else:
+            self.apply(built.trials)
+        self._mark_stale(self.model.trials())
 
     def apply(self, rows: list[TrialRow]) -> None:
         """Shows changed rows. A parameter the columns lack (the experiment's search changed
