@@ -78,6 +78,26 @@ def test_an_integer_dimension_stays_an_integer_on_its_step() -> None:
     assert span.clip(-3) == 0
 
 
+def test_a_hyper_schedule_is_validated_and_leaves_fingerprints_without_one_alone() -> None:
+    from tunestudio.config.fingerprint import canonical_config, config_fingerprint
+
+    good = RunConfig.model_validate({"hyper_schedule": [
+        {"step": 10, "values": {"optimizer.lr": 0.01}},
+        {"step": 30, "values": {"optimizer.weight_decay": 1e-3}}]})
+    assert [c.step for c in good.hyper_schedule] == [10, 30]
+    assert config_fingerprint(good) != config_fingerprint(RunConfig())
+    # an empty schedule hashes as a config of before the field existed (stored trials' too)
+    assert "hyper_schedule" not in canonical_config(RunConfig().model_dump(mode="json"))
+    for bad, words in [
+            ([{"step": 30, "values": {"optimizer.lr": 0.1}},
+              {"step": 10, "values": {"optimizer.lr": 0.2}}], "steps must increase"),
+            ([{"step": 5, "values": {"training.batch_size": 32}}], "cannot change while"),
+            ([{"step": 5, "values": {"optimizer.momentum": 0.5}}], "optimiser has no momentum"),
+            ([{"step": 0, "values": {"optimizer.lr": 0.1}}], "step")]:
+        with pytest.raises(ValidationError, match=words):
+            RunConfig.model_validate({"hyper_schedule": bad})
+
+
 def test_the_ranges_are_the_dimensions() -> None:
     search = SearchDefinition.model_validate(_search())
     ranges = pbt_ranges(search)

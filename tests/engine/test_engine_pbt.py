@@ -158,3 +158,32 @@ def test_a_replayed_schedule_sets_the_same_rates_at_the_same_steps() -> None:
     replay, _ = _train([_configs()[member]], Replay(schedule))
     assert [s.lr for s in replay[0].steps] == pytest.approx([s.lr for s in recs[member].steps])
     assert _losses(replay[0]) != pytest.approx(_losses(recs[member]), rel=1e-3)  # own weights
+
+
+def test_a_config_with_a_hyper_schedule_follows_it_alone_and_fused() -> None:
+    """A written-back schedule in the config: a lone trial and each member of a fused group
+    take its values at its steps, with no evaluation added."""
+    from engine_helpers import Recorder as Rec
+
+    from tunestudio.engine import Trainer
+
+    changes = [{"step": 7, "values": {"optimizer.lr": 0.2, "optimizer.momentum": 0.0}},
+               {"step": 20, "values": {"optimizer.lr": 0.01}}]
+    config = tiny({**SGD, **POINTS[1], "hyper_schedule": changes})
+    rec = Rec()
+    trainer = Trainer(config, hooks=[rec], device="cpu")
+    trainer.fit()
+    lrs = [s.lr for s in rec.steps]
+    assert lrs[:7] == pytest.approx([0.05] * 7) and lrs[7:20] == pytest.approx([0.2] * 13)
+    assert lrs[20:] == pytest.approx([0.01] * 10)
+    assert trainer.optimizer is not None
+    assert trainer.optimizer.param_groups[0]["momentum"] == 0.0
+    plain = Rec()
+    Trainer(tiny({**SGD, **POINTS[1]}), hooks=[plain], device="cpu").fit()
+    assert [e.step for e in rec.evals] == [e.step for e in plain.evals]
+    other = tiny({**SGD, **POINTS[0]})
+    recs, _ = _train([config, other], None)
+    assert [s.lr for s in recs[0].steps] == pytest.approx(lrs)
+    assert [s.lr for s in recs[1].steps] == pytest.approx([0.002] * 30)
+    # the lone and the fused member train alike (the momentum change included)
+    assert _losses(recs[0]) == pytest.approx(_losses(rec), rel=1e-4)

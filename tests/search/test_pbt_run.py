@@ -137,3 +137,43 @@ def test_the_lineage_reads_back_and_the_best_schedule_replays(
     assert len(replay["replays"]) == 2 and replay["member"] == found.best.trial.objective
     assert all(0.0 < v <= 1.0 for v in replay["replays"])
     assert replay["within_noise"] == (abs(replay["member"] - replay["mean"]) <= replay["noise"])
+
+
+def test_the_best_schedule_written_back_replays_as_a_new_experiment(
+        ran: Ran, tmp_path: Path) -> None:
+    """`tunestudio lineage --write-back`: the best member's schedule becomes the baseline's
+    (its starting values, then baseline.hyper_schedule) and a new experiment replays it with 3
+    seeds; run, each seed's LR follows the member's schedule at its steps."""
+    from tunestudio.config import load_project
+
+    proj = ran[0]
+    store = open_store(proj)
+    try:
+        found = lineage(store, store.experiments()[0].id, "maximize")
+    finally:
+        store.close()
+    assert found.best is not None
+    project_file = tmp_path / "pbt.tuneproj"
+    save_project(proj, project_file)
+    assert main(["lineage", str(project_file), "--write-back"]) == 0
+    written = load_project(project_file)
+    best = found.best
+    start = best.schedule[0][1]
+    assert written.baseline.optimizer.lr == pytest.approx(start["optimizer.lr"])
+    assert [(c.step, c.values) for c in written.baseline.hyper_schedule] == best.schedule[1:]
+    replay = written.experiments[-1]
+    assert replay.name == f"replay-{proj.experiments[0].name}-{best.trial.number}"
+    assert replay.search.strategy == "grid" and replay.search.repeats == 3
+    assert not replay.search.dimensions
+    summary = ExperimentRunner(written, replay.name, options=RunOptions(device="cpu")).run()
+    assert summary.counts == {"complete": 1}
+    store = open_store(written)
+    try:
+        [trial] = store.trials(store.experiment(replay.name).id)  # type: ignore[union-attr]
+        steps = store.step_series([trial.id])[trial.id]
+        member = store.step_series([best.trial.id])[best.trial.id]
+    finally:
+        store.close()
+    assert trial.objective_std is not None  # 3 seeds
+    # the first seed's LR is the member's at every step: its schedule, replayed
+    assert list(steps.lr[:len(member.lr)]) == pytest.approx(list(member.lr), rel=1e-6)

@@ -38,6 +38,19 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
         raise TuneStudioError(f"experiment '{name}' has no population: its trials changed no "
                               "hyperparameters while they trained (strategy 'pbt' does)")
     number = {tid: m.trial.number for tid, m in found.members.items()}
+    if args.write_back:
+        from tunestudio.config import save_project
+        from tunestudio.search.pbt import write_back
+
+        if found.best is None:
+            raise TuneStudioError(f"experiment '{name}' has no complete member to write back")
+        written, replay_name = write_back(project, name, found.best)
+        save_project(written, path)
+        print(f"wrote trial #{found.best.trial.number}'s schedule into the baseline of "
+              f"{args.path} (baseline.hyper_schedule, {len(found.best.changes) - 1} changes) "
+              f"and added experiment '{replay_name}', which replays it with 3 seeds: "
+              f"tunestudio run {args.path} --experiment {replay_name}")
+        return 0
     metric = experiment.search.objective.metric
     replay = None
     if args.replay and found.best is not None:
@@ -92,6 +105,9 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--replay", type=int, default=0, metavar="SEEDS",
                    help="train the best member's schedule again from scratch with this many "
                    "seeds and say whether its result lies within their noise")
+    p.add_argument("--write-back", action="store_true",
+                   help="write the best member's schedule into the project's baseline "
+                   "(baseline.hyper_schedule) and add an experiment that replays it")
     p.add_argument("--device", default=None, help="where the replay trains (default: the "
                    "baseline's training.device)")
     p.add_argument("--format", choices=["text", "json"], default="text",

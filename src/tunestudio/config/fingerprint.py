@@ -7,7 +7,8 @@ under the current one.
 The hash is SHA-256 over canonical JSON of the full config (`model_dump(mode="json")`, keys
 sorted, floats as their shortest round-trip text, so 0.1 and 0.1000000000000001 differ). Only
 `training.device` is left out: it says where a config ran, not what was trained, and each trial
-records its device on its own."""
+records its device on its own; and an empty `hyper_schedule`, so that a config without one
+hashes as it did before the field existed."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def canonical_config(data: Mapping[str, Any]) -> dict[str, Any]:
     """A config dump (as `RunConfig.model_dump(mode="json")` gives it) without the fields that
     only place the run; a new dict, the input is left as it was."""
     out = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in data.items()}
+    if not out.get("hyper_schedule"):  # none: the config as it was before the field existed
+        out.pop("hyper_schedule", None)
     for section, name in PLACEMENT_FIELDS:
         part = out.get(section)
         if isinstance(part, dict):

@@ -10,6 +10,7 @@ multiplied by one of `factors`, in both cases kept within the dimension's range.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,43 @@ from tunestudio.messages import N_
 # data and cannot change mid-run.
 PBT_PATHS = ("optimizer.lr", "optimizer.weight_decay", "optimizer.momentum", "optimizer.l1",
              "optimizer.beta1", "optimizer.beta2", "optimizer.eps", "optimizer.alpha")
+
+
+class HyperChange(ConfigModel):
+    """From a step on, the run trains with other values of its optimiser's numbers: one change
+    of a hyperparameter schedule (a population-based training member's, written back)."""
+
+    step: int = field(1, "Optimisation steps done when the values change (the change applies "
+                      "from the next step).", ge=1)
+    values: dict[str, float] = field(
+        {}, "The new values by dotted path (optimizer.lr, optimizer.weight_decay, ...); the "
+        "learning rate keeps the schedule's shape.", min_length=1)
+
+    @model_validator(mode="after")
+    def _paths(self) -> HyperChange:
+        bad = sorted(p for p in self.values if p not in PBT_PATHS)
+        if bad:
+            raise ValueError(N_("Validation", "hyper_schedule at step {step}: {paths} cannot "
+                                "change while a run trains; change only {allowed}").format(
+                step=self.step, paths=", ".join(bad), allowed=", ".join(PBT_PATHS)))
+        return self
+
+
+def check_schedule(changes: Sequence[HyperChange], optimizer_fields: Sequence[str]) -> None:
+    """The changes' steps strictly increase and each value is a field of the run's optimiser
+    kind; raises ValueError naming the first problem."""
+    for before, after in itertools.pairwise(changes):
+        if after.step <= before.step:
+            raise ValueError(N_("Validation", "hyper_schedule: its steps must increase "
+                                "({first} then {second})").format(first=before.step,
+                                                                 second=after.step))
+    for change in changes:
+        for path in change.values:
+            name = path.split(".", 1)[1]
+            if name not in optimizer_fields:
+                raise ValueError(N_("Validation", "hyper_schedule at step {step}: the "
+                                    "optimiser has no {name}; remove it or change "
+                                    "optimizer.kind").format(step=change.step, name=name))
 
 
 class ExploreRule(ConfigModel):

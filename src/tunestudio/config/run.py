@@ -18,6 +18,7 @@ from tunestudio.config.common import (
 from tunestudio.config.data import DataConfig
 from tunestudio.config.model import CNNModel, MLPModel, ModelConfig, TorchvisionModel
 from tunestudio.config.optim import AdamOptimizer, OptimizerConfig
+from tunestudio.config.pbt import HyperChange, check_schedule
 from tunestudio.config.program import (
     ParamValue,
     ProgramConfig,
@@ -40,6 +41,9 @@ class RunConfig(ConfigModel):
     training: TrainingConfig = field(TrainingConfig(), "Training loop.")
     early_stopping: EarlyStoppingConfig = field(EarlyStoppingConfig(), "Early stopping.")
     evaluation: EvaluationConfig = field(EvaluationConfig(), "Evaluation cadence.")
+    hyper_schedule: list[HyperChange] = field(
+        [], "Optimiser values that change while the run trains, each from a step on (a "
+        "population-based training member's schedule, written back); empty = none.")
     program: ProgramConfig | None = field(
         None, "Your own training program, run instead of the built-in training (the sections "
         "above are then unused); empty = the built-in training.",
@@ -113,6 +117,12 @@ class RunConfig(ConfigModel):
             problem = value_problem(parameter, value)
             if problem is not None:
                 raise ValueError(PARAM_PROBLEM.format(name=name, problem=problem))
+        return self
+
+    @model_validator(mode="after")
+    def _schedule(self) -> RunConfig:
+        if self.hyper_schedule:
+            check_schedule(self.hyper_schedule, list(type(self.optimizer).model_fields))
         return self
 
     @model_validator(mode="after")

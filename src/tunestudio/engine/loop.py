@@ -128,7 +128,12 @@ class TrialLoop:
         self.pause_event = pause_event
         self.resume = resume
         self.passthrough = passthrough
-        self.perturbation = perturbation  # population-based training's, or None
+        if perturbation is None and any(m.config.hyper_schedule for m in members):
+            from tunestudio.engine.pbt import ConfigSchedules
+
+            perturbation = ConfigSchedules([m.config for m in members])
+        # population-based training's, or the members' own hyperparameter schedules, or None
+        self.perturbation = perturbation
         # puts a whole group's saved state back once it is set up; returns the epoch to go on
         # from (a population resumed from its checkpoint, engine.pbt.restore_population)
         self.restore = restore
@@ -295,7 +300,8 @@ class TrialLoop:
         perturbation applied."""
         assert self.perturbation is not None
         self._recorder.flush()
-        if any(not s.trial.evaluated for s in self.active):
+        if getattr(self.perturbation, "needs_evaluation", True) and \
+                any(not s.trial.evaluated for s in self.active):
             self._evaluate()
         self._retire_stopped()
         if self.active:
@@ -325,13 +331,14 @@ class TrialLoop:
         the new config at the same step; the plateau controller's state kept, or `plateau`'s).
         Raises InvalidConfigError for values its config refuses."""
         from tunestudio.config import merge_values
+        from tunestudio.engine.fused.kernel import StackKernel
         from tunestudio.engine.schedules import LRSchedule
 
         member = slot.trial
         base = config if config is not None else member.config
         new = merge_values(base, dict(values)) if values else base
-        kernel = self._stack()
-        kernel.set_optimizer(slot.row, new.optimizer)
+        if isinstance(self.kernel, StackKernel):  # else the trial's own optimiser trains
+            self.kernel.set_optimizer(slot.row, new.optimizer)
         member.config = new
         if member.optimizer is not None:
             spec = new.optimizer.model_dump()

@@ -139,6 +139,31 @@ class Replay:
             loop.set_values(slot, values)
 
 
+class ConfigSchedules:
+    """Each member of a loop follows its own config's `hyper_schedule` (the loop uses this when
+    a member has one and no other perturbation is given): at each step listed, that member
+    takes the values, at the point of the step a population's exploit happens (after the
+    epoch's evaluation when the step ends an epoch), without an extra evaluation."""
+
+    needs_evaluation = False
+
+    def __init__(self, configs: Sequence[RunConfig]):
+        self.changes = [{c.step: dict(c.values) for c in config.hyper_schedule}
+                        for config in configs]
+        self._steps = {step for mine in self.changes for step in mine}
+
+    def due(self, step: int, steps_per_epoch: int, total_steps: int, epoch_end: bool) -> bool:
+        if step not in self._steps or step >= total_steps:
+            return False
+        return epoch_end == (steps_per_epoch > 0 and step % steps_per_epoch == 0)
+
+    def apply(self, loop: TrialLoop) -> None:
+        for slot in loop.active:
+            values = self.changes[slot.index].get(loop.step)
+            if values:
+                loop.set_values(slot, values)
+
+
 # --- a population's checkpoint -------------------------------------------------------------
 
 def capture_population(kernel: StackKernel, members: Sequence[Trial], keys: Sequence[str],

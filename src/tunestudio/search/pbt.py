@@ -141,6 +141,11 @@ class PopulationRun:
         if reason is not None:
             raise TuneStudioError(f"population-based training trains its members as one fused "
                                   f"model, and this baseline cannot fuse: {reason}")
+        if ctx.baseline.hyper_schedule:
+            raise TuneStudioError("the baseline follows a hyperparameter schedule "
+                                  "(baseline.hyper_schedule, a schedule written back), and "
+                                  "population-based training makes its own: empty "
+                                  "baseline.hyper_schedule to run a population")
         members: list[Prepared] = []
         index = 0
         while len(members) < ctx.search.pbt.population and not ctx.stop_event.is_set():
@@ -360,3 +365,45 @@ def replay_schedule(project: Project, member: Member, metric: str, seeds: Sequen
     noise = max(2 * statistics.stdev(values), floor) if len(values) > 1 else floor
     return ReplayResult(member.trial.objective, values, mean, noise,
                         abs(member.trial.objective - mean) <= noise)
+
+
+# --- writing a member's schedule back --------------------------------------------------------
+
+def write_back(project: Project, experiment: str, member: Member, seeds: int = 3
+               ) -> tuple[Project, str]:
+    """The project with `member`'s hyperparameter schedule written back as a schedule of the
+    baseline (its starting values merged in, each later change in `hyper_schedule`) and a new
+    experiment that replays it: the baseline alone (a grid of no dimension) with `seeds` seeds,
+    the same objective, its expected result the member's. Returns the project and the new
+    experiment's name. Raises TuneStudioError when the member has no schedule, InvalidConfigError
+    when the baseline refuses its values (another optimiser kind)."""
+    from tunestudio.config import Budget, Experiment, PrunerConfig, SearchDefinition, merge_values
+    from tunestudio.config.pbt import HyperChange
+
+    if not member.changes:
+        raise TuneStudioError(f"trial #{member.trial.number} has no schedule to write back")
+    source = project.experiment(experiment)
+    schedule = member.schedule
+    baseline = merge_values(project.baseline, schedule[0][1])
+    baseline = RunConfig.model_validate({**baseline.model_dump(), "hyper_schedule": [
+        HyperChange(step=step, values=values).model_dump() for step, values in schedule[1:]]})
+    names = {e.name for e in project.experiments}
+    name = f"replay-{experiment}-{member.trial.number}"
+    k = 2
+    while name in names:
+        name, k = f"replay-{experiment}-{member.trial.number}-{k}", k + 1
+    metric = source.search.objective.metric
+    result = "" if member.trial.objective is None else \
+        f" ({metric} {member.trial.objective:.4g})"
+    replay = Experiment(
+        name=name,
+        goal=f"Replay the hyperparameter schedule of trial #{member.trial.number} of "
+        f"{experiment} (population-based training) from scratch on the baseline.",
+        hypothesis="The schedule, not the weights the member inherited, made its result.",
+        expected_result=f"Within the noise between seeds of the member's result{result}.",
+        search=SearchDefinition(strategy="grid", dimensions=[], repeats=seeds,
+                                budget=Budget(trials=1), pruner=PrunerConfig(kind="none"),
+                                objective=source.search.objective))
+    data = project.model_copy(update={"baseline": baseline,
+                                      "experiments": [*project.experiments, replay]})
+    return Project.model_validate(data.model_dump()), name

@@ -22,8 +22,9 @@ _PER_TRIAL: dict[str, frozenset[str]] = {
                             "beta2", "eps", "alpha"}),
     "training": frozenset({"seed", "grad_clip_norm", "label_smoothing"}),
 }
-# Whole sections that are per trial: each trial keeps its own schedule and early stopping.
-_PER_TRIAL_SECTIONS = frozenset({"schedule", "early_stopping"})
+# Whole sections that are per trial: each trial keeps its own schedule, early stopping and
+# hyperparameter schedule (its row of the optimiser's tensors).
+_PER_TRIAL_SECTIONS = frozenset({"schedule", "early_stopping", "hyper_schedule"})
 _MLP_PER_TRIAL = frozenset({"width", "depth", "hidden_sizes", "init", "dropout"})
 
 

@@ -1720,6 +1720,10 @@ Goal: {goal}</source>
         <translation>对一个配置做 k 折交叉验证的 k。</translation>
     </message>
     <message>
+        <source>Optimiser values that change while the run trains, each from a step on (a population-based training member&apos;s schedule, written back); empty = none.</source>
+        <translation>训练过程中改变的优化器取值，每项从某一步起生效（写回的基于种群的训练成员的调度）；留空 = 无。</translation>
+    </message>
+    <message>
         <source>Your own training program, run instead of the built-in training (the sections above are then unused); empty = the built-in training.</source>
         <translation>你自己的训练程序，代替内置训练运行（此时上面的各部分不再使用）；留空 = 内置训练。</translation>
     </message>
@@ -1798,6 +1802,14 @@ Goal: {goal}</source>
     <message>
         <source>Values of the program&apos;s parameters that differ from their defaults (a trial&apos;s sampled values land here).</source>
         <translation>与默认值不同的程序参数取值（试验采样的取值写在这里）。</translation>
+    </message>
+    <message>
+        <source>Optimisation steps done when the values change (the change applies from the next step).</source>
+        <translation>取值改变时已完成的优化步数（改变从下一步起生效）。</translation>
+    </message>
+    <message>
+        <source>The new values by dotted path (optimizer.lr, optimizer.weight_decay, ...); the learning rate keeps the schedule&apos;s shape.</source>
+        <translation>按点分路径给出的新取值（optimizer.lr、optimizer.weight_decay 等）；学习率保持学习率调度的形状。</translation>
     </message>
     <message>
         <source>Experiments, in the order they were created.</source>
@@ -2512,6 +2524,10 @@ Advice: {advice}</source>
     <message>
         <source>K-fold</source>
         <translation>k 折</translation>
+    </message>
+    <message>
+        <source>Hyper schedule</source>
+        <translation>超参数调度</translation>
     </message>
     <message>
         <source>Program</source>
@@ -4901,6 +4917,18 @@ training time {seconds} s</source>
     <message>
         <source>unknown device &apos;{device}&apos;; use auto, cpu, cuda, cuda:N or mps</source>
         <translation>未知设备 &apos;{device}&apos;；请使用 auto、cpu、cuda、cuda:N 或 mps</translation>
+    </message>
+    <message>
+        <source>hyper_schedule at step {step}: {paths} cannot change while a run trains; change only {allowed}</source>
+        <translation>hyper_schedule 第 {step} 步：{paths} 不能在训练过程中改变；只能改变 {allowed}</translation>
+    </message>
+    <message>
+        <source>hyper_schedule: its steps must increase ({first} then {second})</source>
+        <translation>hyper_schedule：步数必须递增（{first} 之后是 {second}）</translation>
+    </message>
+    <message>
+        <source>hyper_schedule at step {step}: the optimiser has no {name}; remove it or change optimizer.kind</source>
+        <translation>hyper_schedule 第 {step} 步：优化器没有 {name}；请删除它或修改 optimizer.kind</translation>
     </message>
     <message>
         <source>pbt.explore names {paths} more than once; keep one rule per dimension</source>
