@@ -297,7 +297,8 @@ def build_fields(model: type[BaseModel], prefix: str, binding: FormBinding,
 
 def build_section(spec: FieldSpec, path: str, binding: FormBinding,
                   conditions: tuple[Condition, ...] = ()) -> QGroupBox:
-    """A titled group for a nested model or a union of models."""
+    """A titled group for a nested model or a union of models, or for one top-level field of
+    another kind (the run config's hyper_schedule): its editor, the title its label."""
     box = QGroupBox(spec.label)
     box.setToolTip(spec.help)
     layout = QVBoxLayout(box)
@@ -307,4 +308,7 @@ def build_section(spec: FieldSpec, path: str, binding: FormBinding,
         layout.addWidget(section)
     elif spec.model is not None:
         layout.addWidget(build_fields(spec.model, f"{path}.", binding, conditions))
+    else:
+        editor = make_editor(spec, path_of=binding.hints.path_of(path, conditions))
+        layout.addWidget(binding.add_row(path, editor, conditions))
     return box
