@@ -187,3 +187,13 @@ def test_a_config_with_a_hyper_schedule_follows_it_alone_and_fused() -> None:
     assert [s.lr for s in recs[1].steps] == pytest.approx([0.002] * 30)
     # the lone and the fused member train alike (the momentum change included)
     assert _losses(recs[0]) == pytest.approx(_losses(rec), rel=1e-4)
+
+
+def test_a_perturbation_at_an_epochs_end_evaluates_once() -> None:
+    """Every 5 steps, with 10 steps an epoch: the perturbation's evaluation at steps 10 and 20
+    is the epoch's, not a second one at the same step."""
+    settings = PBTSettings(interval=5, unit="step")
+    population = Population(settings, RANGES, "val_accuracy", "maximize")
+    recs, _ = _train(_configs(), population)
+    steps = [e.step for e in recs[0].evals]
+    assert steps == [5, 10, 15, 20, 25, 30]

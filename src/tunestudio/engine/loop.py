@@ -268,7 +268,8 @@ class TrialLoop:
                     self._evaluate()
                 if self._perturbation_due(epochs * spe, False):
                     self._perturb()
-            if not by_step and (epoch + 1) % every == 0:
+            if not by_step and (epoch + 1) % every == 0 and \
+                    any(not s.trial.evaluated for s in self.active):  # once per step
                 self._evaluate()
             if self._perturbation_due(epochs * spe, True):
                 self._perturb()
