@@ -137,6 +137,10 @@ def test_the_lineage_reads_back_and_the_best_schedule_replays(
     assert len(replay["replays"]) == 2 and replay["member"] == found.best.trial.objective
     assert all(0.0 < v <= 1.0 for v in replay["replays"])
     assert replay["within_noise"] == (abs(replay["member"] - replay["mean"]) <= replay["noise"])
+    assert main(["lineage", str(project_file)]) == 0  # the text a person reads
+    text = capsys.readouterr().out
+    assert "6 members, 6 exploits" in text and f"best: #{found.best.trial.number}" in text
+    assert "from step      0:" in text and "took #" in text
 
 
 def test_the_best_schedule_written_back_replays_as_a_new_experiment(
