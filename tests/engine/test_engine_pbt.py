@@ -160,29 +160,40 @@ def test_a_replayed_schedule_sets_the_same_rates_at_the_same_steps() -> None:
     assert _losses(replay[0]) != pytest.approx(_losses(recs[member]), rel=1e-3)  # own weights
 
 
-def test_a_config_with_a_hyper_schedule_follows_it_alone_and_fused() -> None:
+ADAM = {"optimizer.kind": "adam", "training.epochs": 3, "training.batch_size": 128,
+        "optimizer.lr": 0.05, "optimizer.weight_decay": 1e-4}
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_a_config_with_a_hyper_schedule_follows_it_alone_and_fused(kind: str) -> None:
     """A written-back schedule in the config: a lone trial and each member of a fused group
-    take its values at its steps, with no evaluation added."""
+    take its values at its steps (SGD's momentum; Adam's beta1 and weight decay, which its
+    fused kernel reads per row), with no evaluation added."""
     from engine_helpers import Recorder as Rec
 
     from tunestudio.engine import Trainer
 
-    changes = [{"step": 7, "values": {"optimizer.lr": 0.2, "optimizer.momentum": 0.0}},
+    other = {"optimizer.momentum": 0.0} if kind == "sgd" else \
+        {"optimizer.beta1": 0.5, "optimizer.weight_decay": 0.05}
+    middle = 0.2 if kind == "sgd" else 0.02
+    changes = [{"step": 7, "values": {"optimizer.lr": middle, **other}},
                {"step": 20, "values": {"optimizer.lr": 0.01}}]
-    config = tiny({**SGD, **POINTS[1], "hyper_schedule": changes})
+    point = {**SGD, **POINTS[1]} if kind == "sgd" else ADAM
+    config = tiny({**point, "hyper_schedule": changes})
     rec = Rec()
     trainer = Trainer(config, hooks=[rec], device="cpu")
     trainer.fit()
     lrs = [s.lr for s in rec.steps]
-    assert lrs[:7] == pytest.approx([0.05] * 7) and lrs[7:20] == pytest.approx([0.2] * 13)
+    assert lrs[:7] == pytest.approx([0.05] * 7) and lrs[7:20] == pytest.approx([middle] * 13)
     assert lrs[20:] == pytest.approx([0.01] * 10)
     assert trainer.optimizer is not None
-    assert trainer.optimizer.param_groups[0]["momentum"] == 0.0
+    group = trainer.optimizer.param_groups[0]
+    assert group["momentum"] == 0.0 if kind == "sgd" else group["betas"][0] == 0.5
     plain = Rec()
-    Trainer(tiny({**SGD, **POINTS[1]}), hooks=[plain], device="cpu").fit()
+    Trainer(tiny(point), hooks=[plain], device="cpu").fit()
     assert [e.step for e in rec.evals] == [e.step for e in plain.evals]
-    other = tiny({**SGD, **POINTS[0]})
-    recs, _ = _train([config, other], None)
+    second = tiny({**point, "optimizer.lr": 0.002})
+    recs, _ = _train([config, second], None)
     assert [s.lr for s in recs[0].steps] == pytest.approx(lrs)
     assert [s.lr for s in recs[1].steps] == pytest.approx([0.002] * 30)
     # the lone and the fused member train alike (the momentum change included)

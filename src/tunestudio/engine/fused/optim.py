@@ -128,6 +128,7 @@ class FusedOptimizer:
         for name, tensor in self.hyper.items():
             tensor[row] = float(values[name])
         self._broadcast()
+        self._rows_made = False  # Adam's rows keep their numbers: made again with these
         self.has_l1 = bool((self.l1 > 0).any())
         self._any_nesterov = "nesterov" in self.hyper and bool(self.hyper["nesterov"].any())
         self.has_weight_decay = bool((self.weight_decay > 0).any())
