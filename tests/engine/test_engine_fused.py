@@ -568,6 +568,26 @@ def test_measured_costs_alone_share_the_groups_time_when_given() -> None:
     assert [d / durations[0] for d in durations] == pytest.approx([1.0, 3.0, 2.0], rel=0.05)
 
 
+class _SlowEnd(TrainerHooks):
+    """A trial end whose bookkeeping takes a while (a slow disk, a remote store)."""
+
+    def on_fit_end(self, trainer: Trainer, result: object) -> None:
+        import time
+
+        time.sleep(0.4)
+
+
+def test_members_ending_together_are_not_charged_each_others_ends() -> None:
+    """Members of equal cost that end at the same step get equal times, however long the
+    first one's end took (it was shared out to the members ending after it)."""
+    configs = [tiny({"model.width": 16, "training.epochs": 1}) for _ in range(3)]
+    recs = [Recorder() for _ in configs]
+    FusedTrainer(configs, hooks=[[r, _SlowEnd()] for r in recs], device="cpu",
+                 time_weights=[1.0, 1.0, 1.0]).fit()
+    durations = [rec.results[0].duration_s for rec in recs]
+    assert max(durations) - min(durations) < 0.2, durations
+
+
 def test_a_member_that_stops_early_is_charged_only_while_it_trained() -> None:
     """A member pruned at its first of three evaluations stops sharing the group's time."""
     import time

@@ -459,6 +459,10 @@ class TrialLoop:
         slot.result = result
         for hook in member.hooks:
             hook.on_fit_end(member, result)
+        # Its end (hooks storing the result, writing files) trains no member: not shared out
+        # to those still running, else members ending at one step were charged each other's
+        # ends, in the order they ended.
+        self._shared_until = self._elapsed(self._started)
 
     def _maybe_compact(self) -> None:
         """Drop dead rows once they are an eighth of the stack (or on the CPU, where every row
