@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -47,3 +50,12 @@ def test_warm_up_is_idempotent() -> None:
     runtime.warm_up()
     runtime.warm_up()
     assert runtime._warmed
+
+
+def test_warm_up_loads_the_data_layer_a_run_would_import() -> None:
+    """The window warms the engine in the background before Run: the data layer's imports
+    (scikit-learn, SciPy, pandas) are paid there, not by the run while the live view draws."""
+    code = ("import sys; from tunestudio import engine; "
+            "assert 'sklearn' not in sys.modules, 'loaded already'; engine.warm_up(); "
+            "assert 'tunestudio.engine.data' in sys.modules and 'sklearn' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

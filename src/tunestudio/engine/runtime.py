@@ -52,12 +52,16 @@ def apply_torch_threads() -> int:
 
 def warm_up() -> None:
     """Pay torch's one-off start-up costs now (the first optimiser imports torch._dynamo, about
-    2 s; the first backward starts autograd), so the first trial starts at once. Idempotent and
-    thread-safe; the GUI calls it in a worker thread after the window shows."""
+    2 s; the first backward starts autograd), and load the data layer (scikit-learn, SciPy and
+    pandas behind it: about 2 s), so the first trial starts at once. Idempotent and
+    thread-safe; the GUI calls it in a worker thread after the window shows (a run's own
+    imports held the GUI thread for up to 100 ms at a time while the live view drew)."""
     global _warmed
     with _warm_lock:
         if _warmed:
             return
+        import tunestudio.engine.data  # noqa: F401  (the data layer, see above)
+
         apply_torch_threads()
         layer = torch.nn.Linear(4, 2)
         for spec in (AdamOptimizer(), SGDOptimizer()):
