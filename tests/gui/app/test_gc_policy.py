@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import weakref
+from collections.abc import Iterator
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
@@ -12,6 +14,25 @@ from pytestqt.qtbot import QtBot
 
 from tunestudio.gui.app.app import make_app
 from tunestudio.gui.app.gc_policy import GuiThreadCollector
+
+
+@contextlib.contextmanager
+def collections_seen() -> Iterator[list[int]]:
+    """The generation of every collection started inside the block, all objects unfrozen
+    first and after."""
+    generations: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            generations.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    gc.unfreeze()
+    try:
+        yield generations
+    finally:
+        gc.callbacks.remove(seen)
+        gc.unfreeze()
 
 
 class Cyclic(QObject):
@@ -50,15 +71,7 @@ def test_the_timer_never_runs_a_full_collection(qapp: QApplication, qtbot: QtBot
     included, runs when the window asks (a run ended, a project closed)."""
     collector = qapp.findChild(GuiThreadCollector)
     assert collector is not None
-    generations: list[int] = []
-
-    def seen(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            generations.append(info["generation"])
-
-    gc.callbacks.append(seen)
-    try:
-        gc.unfreeze()
+    with collections_seen() as generations:
         for _ in range(12):  # past the second generation's threshold: the oldest is due
             gc.collect(1)
         assert gc.get_count()[2] > gc.get_threshold()[2]
@@ -76,9 +89,6 @@ def test_the_timer_never_runs_a_full_collection(qapp: QApplication, qtbot: QtBot
         generations.clear()
         collector.full_collection()
         assert generations == [2] and ref() is None
-    finally:
-        gc.callbacks.remove(seen)
-        gc.unfreeze()
 
 
 def test_a_hold_keeps_the_timer_from_collecting_until_released(qapp: QApplication) -> None:
@@ -87,15 +97,7 @@ def test_a_hold_keeps_the_timer_from_collecting_until_released(qapp: QApplicatio
     traverses it (each such collection was 80-100 ms in the GUI thread)."""
     collector = qapp.findChild(GuiThreadCollector)
     assert collector is not None
-    generations: list[int] = []
-
-    def seen(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            generations.append(info["generation"])
-
-    gc.callbacks.append(seen)
-    try:
-        gc.unfreeze()
+    with collections_seen() as generations:
         collector.hold()
         assert collector.held
         burst = [[] for _ in range(5 * gc.get_threshold()[0])]  # past the youngest's threshold
@@ -106,6 +108,3 @@ def test_a_hold_keeps_the_timer_from_collecting_until_released(qapp: QApplicatio
         assert not collector.held and gc.get_freeze_count() >= frozen + len(burst)
         collector.release()  # without a hold: nothing
         assert gc.get_freeze_count() >= frozen + len(burst)
-    finally:
-        gc.callbacks.remove(seen)
-        gc.unfreeze()
