@@ -102,7 +102,10 @@ def test_each_format_predicts_as_the_stored_model(
         predicted = session.run(None, {"input": x})[0]
     assert predicted.shape == reference.shape
     assert np.array_equal(predicted.argmax(axis=1), reference.argmax(axis=1))
-    assert np.max(np.abs(predicted - reference)) < (1e-6 if fmt != "onnx" else 1e-3)
+    # float32 round-off only: the inputs were un-standardised for the test and are
+    # standardised again inside the model, logits reach ~20 (7.6e-6 absolute seen)
+    tolerance = 1e-3 if fmt == "onnx" else 1e-5
+    np.testing.assert_allclose(predicted, reference, rtol=tolerance, atol=tolerance)
 
 
 def test_onnx_without_its_packages_says_how_to_install_them(

@@ -2739,7 +2739,7 @@ Advice: {advice}</source>
     </message>
     <message>
         <source>PBT</source>
-        <translation>PBT</translation>
+        <translation>基于种群的训练 (PBT)</translation>
     </message>
     <message>
         <source>Population</source>
