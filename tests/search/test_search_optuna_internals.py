@@ -163,11 +163,9 @@ def test_prune_checks_read_the_complete_trials_reports_and_then_only_what_change
     assert time.monotonic() - before < pruning.COMPLETED_TTL_S and reads == []
 
 
-def test_a_popped_trial_is_made_known_to_the_cache_alone(tmp_path: Path) -> None:
-    """A trial queued elsewhere is added to the study's cache by itself: the cache does not
-    read the study's history to start it, and suggesting its values works."""
-    from tunestudio.search.queue import know_trial
-
+def _popped_elsewhere(tmp_path: Path) -> tuple[optuna.Study, optuna.trial.FrozenTrial]:
+    """A study of 6 complete trials, opened a second time (`other`, its cache empty), and a
+    trial queued by the first and popped (made RUNNING) through the second."""
     storage = optuna.storages.get_storage(f"sqlite:///{tmp_path / 'o.db'}")
     study = optuna.create_study(storage=storage, direction="maximize")
     for n in range(6):
@@ -179,6 +177,15 @@ def test_a_popped_trial_is_made_known_to_the_cache_alone(tmp_path: Path) -> None
     [waiting] = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
     assert other._storage.set_trial_state_values(waiting._trial_id,
                                                  optuna.trial.TrialState.RUNNING)
+    return other, waiting
+
+
+def test_a_popped_trial_is_made_known_to_the_cache_alone(tmp_path: Path) -> None:
+    """A trial queued elsewhere is added to the study's cache by itself: the cache does not
+    read the study's history to start it, and suggesting its values works."""
+    from tunestudio.search.queue import know_trial
+
+    other, waiting = _popped_elsewhere(tmp_path)
     know_trial(other, waiting._trial_id)
     cache = other._storage._studies[other._study_id]
     assert list(cache.trials) == [waiting.number]  # the history was not read
@@ -196,17 +203,7 @@ def test_without_the_caches_study_record_a_popped_trial_is_read_with_the_study(
     from tunestudio.search.queue import know_trial
 
     monkeypatch.setattr(queue, "_StudyInfo", None)
-    storage = optuna.storages.get_storage(f"sqlite:///{tmp_path / 'o.db'}")
-    study = optuna.create_study(storage=storage, direction="maximize")
-    for n in range(6):
-        study.add_trial(optuna.trial.create_trial(value=float(n)))
-    other = optuna.load_study(study_name=study.study_name,
-                              storage=optuna.storages.get_storage(
-                                  optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'o.db'}")))
-    study.enqueue_trial({"x": 0.5})
-    [waiting] = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
-    assert other._storage.set_trial_state_values(waiting._trial_id,
-                                                 optuna.trial.TrialState.RUNNING)
+    other, waiting = _popped_elsewhere(tmp_path)
     know_trial(other, waiting._trial_id)
     assert len(other._storage._studies[other._study_id].trials) == 7  # the history read
     trial = optuna.Trial(other, waiting._trial_id)
