@@ -13,6 +13,9 @@ import math
 from collections.abc import Iterable
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from tunestudio.store.rows import TrialRow
 
 Direction = Literal["maximize", "minimize"]
@@ -49,6 +52,40 @@ def pareto_front(rows: Iterable[TrialRow], directions: tuple[Direction, Directio
             best_y = group_y
         i = j
     return front
+
+
+def front_mask(first: npt.ArrayLike, second: npt.ArrayLike, numbers: npt.ArrayLike,
+               directions: tuple[Direction, Direction],
+               counted: npt.ArrayLike | None = None) -> npt.NDArray[np.bool_]:
+    """`pareto_front` over columns: whether each trial is on the front, given its two objectives
+    (NaN: missing), its number and whether it counts (default: all do). The same front, ties
+    included, in numpy: 100,000 trials take milliseconds where building a row per trial took
+    seconds. Shapes: every argument (n,); returns (n,). Raises ValueError for a direction other
+    than maximize / minimize or columns of different lengths."""
+    for d in directions:
+        if d not in ("maximize", "minimize"):
+            raise ValueError(f"direction must be 'maximize' or 'minimize', not {d!r}")
+    a = np.asarray(first, dtype=np.float64)
+    b = np.asarray(second, dtype=np.float64)
+    n = np.asarray(numbers)
+    ok = np.ones(len(a), dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
+    if not len(a) == len(b) == len(n) == len(ok):
+        raise ValueError(f"columns of different lengths: {len(a)}, {len(b)}, {len(n)}, "
+                         f"{len(ok)}")
+    out = np.zeros(len(a), dtype=bool)
+    at = np.flatnonzero(ok & np.isfinite(a) & np.isfinite(b))
+    if not len(at):
+        return out
+    x = a[at] * (-1.0 if directions[0] == "maximize" else 1.0)
+    y = b[at] * (-1.0 if directions[1] == "maximize" else 1.0)
+    order = np.lexsort((n[at], y, x))  # as pareto_front's sort: first, second, number
+    x, y, at = x[order], y[order], at[order]
+    starts = np.r_[True, x[1:] != x[:-1]]  # groups of equal first values
+    group = np.cumsum(starts) - 1
+    lowest = y[starts]  # each group's lowest second value (sorted: its first member's)
+    before = np.r_[np.inf, np.minimum.accumulate(lowest)[:-1]]  # over strictly better firsts
+    out[at] = (lowest < before)[group] & (y == lowest[group])
+    return out
 
 
 def front_records(front: Iterable[TrialRow]) -> list[dict[str, object]]:

@@ -61,14 +61,20 @@ class CurrentConfig:
         """True when the trial trained the config that its values give on the current baseline.
         A trial without a fingerprint (none could be computed for it) is not current. The
         verdict kept with the trial is read when it was judged against this baseline."""
-        if row.config_fingerprint is None:
+        return self.holds_values(row.id, row.params, row.config_fingerprint,
+                                 row.verdict_baseline, row.verdict_current)
+
+    def holds_values(self, trial_id: int, params: Mapping[str, Any],
+                     config_fingerprint: str | None, verdict_baseline: str | None,
+                     verdict_current: bool | None) -> bool:
+        """`holds` from a trial's fields alone (a view that reads the history by column)."""
+        if config_fingerprint is None:
             return False
-        if row.verdict_current is not None \
-                and row.verdict_baseline == self.baseline_fingerprint:
-            return row.verdict_current
-        verdict = row.config_fingerprint == self.fingerprint(row.params)
+        if verdict_current is not None and verdict_baseline == self.baseline_fingerprint:
+            return verdict_current
+        verdict = config_fingerprint == self.fingerprint(params)
         if len(self._judged) < CACHE_SIZE:
-            self._judged[row.id] = verdict
+            self._judged[trial_id] = verdict
         return verdict
 
     def keep(self, store: Store) -> int:

@@ -28,8 +28,18 @@ from sqlalchemy import delete, func, select
 
 from tunestudio import paths
 from tunestudio.config.fingerprint import fingerprint_json
-from tunestudio.store import ensembles, experiments, hparams, migrations, schema, series, trials
+from tunestudio.store import (
+    columns,
+    ensembles,
+    experiments,
+    hparams,
+    migrations,
+    schema,
+    series,
+    trials,
+)
 from tunestudio.store.clock import epoch_now
+from tunestudio.store.columns import TrialColumns
 from tunestudio.store.database import Database, display_url
 from tunestudio.store.errors import NotFoundError
 from tunestudio.store.hparams import HparamChange
@@ -342,6 +352,13 @@ class Store:
         long history at once, then the rest)."""
         with self._db.read() as conn:
             return trials.all_rows(conn, experiment_id, changed_since, states, limit, offset)
+
+    def trial_columns(self, experiment_id: int) -> TrialColumns:
+        """The experiment's trials by column (ids, numbers, states, objectives, durations, the
+        complete trials' values, provenance): one query over those columns only, for views
+        over a whole long history (see `store.columns`)."""
+        with self._db.read() as conn:
+            return columns.read_columns(conn, experiment_id)
 
     def stream_trials(self, experiment_id: int | None = None, *, batch: int = 2000
                       ) -> Iterator[TrialRow]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tunestudio.store import CurrentConfig, EvalSeries, StepSeries, Store, TrialRow
+    from tunestudio.store.columns import TrialColumns
 
 MAX_POINTS = 250_000  # per trial and plot: peaks kept (store.downsample); far above a screen
 
@@ -55,6 +56,12 @@ class History:
             return [], now
         return store.trials(exp_id, changed_since=changed_since, limit=limit,
                             offset=offset), now
+
+    def columns(self, url: str, name: str) -> TrialColumns | None:
+        """The experiment's trials by column (`Store.trial_columns`: one query over the columns
+        the analysis draws); None when there is no such experiment yet."""
+        exp_id = self.experiment_id(url, name)
+        return None if exp_id is None else self.store(url).trial_columns(exp_id)
 
     def stale(self, url: str, current: CurrentConfig, trials: list[TrialRow]) -> set[int]:
         """Ids of the trials trained on another config than `current`'s baseline. The verdicts
