@@ -54,8 +54,10 @@ def test_warm_up_is_idempotent() -> None:
 
 def test_warm_up_loads_the_data_layer_a_run_would_import() -> None:
     """The window warms the engine in the background before Run: the data layer's imports
-    (scikit-learn, SciPy, pandas) are paid there, not by the run while the live view draws."""
+    (scikit-learn, SciPy, pandas) are paid there, not by the run while the live view draws. A
+    run's own warm-up leaves scikit-learn to what splits uncached data (engine.split_cache)."""
     code = ("import sys; from tunestudio import engine; "
             "assert 'sklearn' not in sys.modules, 'loaded already'; engine.warm_up(); "
-            "assert 'tunestudio.engine.data' in sys.modules and 'sklearn' in sys.modules")
+            "assert 'tunestudio.engine.data' in sys.modules and 'sklearn' not in sys.modules; "
+            "engine.warm_up(scikit_learn=True); assert 'sklearn.model_selection' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

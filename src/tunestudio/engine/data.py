@@ -6,6 +6,7 @@ target's own units)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from tunestudio.config import (
     BuiltinData,
@@ -25,7 +25,7 @@ from tunestudio.config import (
     PythonData,
 )
 from tunestudio.config.common import Task
-from tunestudio.engine import user_code
+from tunestudio.engine import split_cache, user_code
 from tunestudio.engine.builtin_data import load_builtin
 from tunestudio.engine.data_files import read_csv, read_npz, resolve_path
 from tunestudio.engine.dataset import DataError, RawData, as_raw_data
@@ -88,9 +88,35 @@ class Splits:
 
 def load_splits(data: DataConfig, base_dir: Path | None = None) -> Splits:
     """The fixed train/validation/test split of a data config (array sources and image
-    folders; a python_dataset comes through engine.loader_data)."""
+    folders; a python_dataset comes through engine.loader_data). Built-in sets, CSV and NPZ
+    files are read back from the disk cache of prepared splits when it holds them under the
+    source's current identity (engine.split_cache: bit-identical values, no scikit-learn
+    import), and written to it when split afresh."""
+    key = split_cache.cache_key(data, base_dir)
+    if key is not None:
+        stored = split_cache.read(key)
+        if stored is not None:
+            return Splits(**stored)
     raw, train, val, test = split_indices(data, base_dir)
-    return _finish(raw, train, val, test, data.standardize)
+    splits = _finish(raw, train, val, test, data.standardize)
+    if key is not None:
+        split_cache.write(key, splits)
+    return splits
+
+
+def check_readable(data: DataConfig, base_dir: Path | None = None) -> None:
+    """Raises DataError (or a user code error) when `data`'s source cannot be read, as
+    `load_raw` does. A source whose prepared splits the disk cache holds under its current
+    identity was read before and is not read again; otherwise the splits are prepared now and
+    cached, so the first trial reads them back (a config that cannot be split is left to the
+    trials to report, as a failed trial names the fraction to change)."""
+    key = split_cache.cache_key(data, base_dir)
+    if key is not None and split_cache.read(key) is not None:
+        return
+    load_raw(data, base_dir)
+    if key is not None:
+        with contextlib.suppress(DataError):
+            load_splits(data, base_dir)
 
 
 def split_indices(data: DataConfig, base_dir: Path | None = None
@@ -119,6 +145,8 @@ def kfold_splits(data: DataConfig, k: int, base_dir: Path | None = None) -> list
             raise DataError(f"stratified {k}-fold needs at least {k} samples of every class; the "
                             f"rarest has {smallest}. Lower evaluation.kfold or turn off "
                             "data.stratified")
+    from sklearn.model_selection import KFold, StratifiedKFold
+
     splitter = StratifiedKFold(k, shuffle=True, random_state=data.split_seed) if stratify \
         else KFold(k, shuffle=True, random_state=data.split_seed)
     return [_finish(raw, pool[tr], pool[va], test, data.standardize)
@@ -263,6 +291,8 @@ def _split_off(raw: RawData, index: np.ndarray, share: float, data: DataConfig, 
     if size >= len(index):
         raise DataError(f"only {len(index)} samples: too few to hold out a {what} split; use "
                         "more data or lower the fraction")
+    from sklearn.model_selection import train_test_split
+
     stratify = raw.y[index] if data.stratified and raw.task == "classification" else None
     try:
         rest, part = train_test_split(index, test_size=size, random_state=data.split_seed,

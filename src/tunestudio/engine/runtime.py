@@ -50,14 +50,20 @@ def apply_torch_threads() -> int:
     return wanted
 
 
-def warm_up() -> None:
+def warm_up(*, scikit_learn: bool = False) -> None:
     """Pay torch's one-off start-up costs now (the first optimiser imports torch._dynamo, about
-    2 s; the first backward starts autograd), and load the data layer (scikit-learn, SciPy and
-    pandas behind it: about 2 s), so the first trial starts at once. Idempotent and
-    thread-safe; the GUI calls it in a worker thread after the window shows (a run's own
-    imports held the GUI thread for up to 100 ms at a time while the live view drew)."""
+    2 s; the first backward starts autograd), and load the data layer, so the first trial
+    starts at once. scikit-learn (with SciPy and pandas behind it, about 2 s) is imported only
+    with `scikit_learn`: a run imports it only to split data that the disk cache of prepared
+    splits does not hold (in its preflight, see engine.split_cache), so a run started again
+    never imports it. Idempotent and thread-safe; the GUI calls it with `scikit_learn` in a
+    worker thread after the window shows (a run's own imports held the GUI thread for up to
+    100 ms at a time while the live view drew)."""
     global _warmed
     with _warm_lock:
+        if scikit_learn:
+            import sklearn.datasets  # the built-in sets
+            import sklearn.model_selection  # noqa: F401  (engine.data splits with it)
         if _warmed:
             return
         import tunestudio.engine.data  # noqa: F401  (the data layer, see above)

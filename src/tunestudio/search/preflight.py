@@ -3,9 +3,10 @@ baseline names exist, the user's model file imports and has its function, the da
 
 Without them a missing data file or a model file with a syntax error let every trial of the
 budget start, fail with the same traceback and count as "done". The checks read what the first
-trial reads anyway (array data goes into the engine's cache, so the trial does not read it
-again). What a search varies is left to the trials: a searched `data.*` field leaves the data
-unread, a searched model kind leaves the model file alone."""
+trial reads anyway (array data is split into the engine's disk cache of prepared splits, so
+the trial reads it back; a source whose splits the cache holds is not read again). What a
+search varies is left to the trials: a searched `data.*` field leaves the data unread, a
+searched model kind leaves the model file alone."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def missing_files(config: RunConfig, base_dir: Path | None) -> list[str]:
 
 
 def _unreadable_data(config: RunConfig, base_dir: Path | None) -> list[str]:
-    from tunestudio.engine.data import load_raw
+    from tunestudio.engine.data import check_readable
     from tunestudio.engine.image_folder import list_folder
     from tunestudio.engine.loader_data import load_dataset_file
 
@@ -87,8 +88,9 @@ def _unreadable_data(config: RunConfig, base_dir: Path | None) -> list[str]:
             load_dataset_file(data, base_dir)
         elif isinstance(source, ImageFolderData) and source.loading == "stream":
             list_folder(source, base_dir)  # streamed: the images are decoded by the trials
-        else:  # array sources (a python data file's function runs here once more)
-            load_raw(data, base_dir)
+        else:  # array sources (a python data file's function runs here once more; splits
+            # the disk cache holds are not read again)
+            check_readable(data, base_dir)
     except TuneStudioError as exc:
         return [f"the data cannot be read: {exc}"]
     return []

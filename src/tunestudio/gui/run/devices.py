@@ -66,7 +66,7 @@ class _EngineProbe(QObject):
             from tunestudio import engine
             from tunestudio.gui.run.worker import warm_search
 
-            engine.warm_up()
+            engine.warm_up(scikit_learn=True)  # a run of uncached data splits on the trial thread
             warm_search()
         except Exception as exc:  # reported, never lost in the thread
             _log.exception("loading the training engine failed")
