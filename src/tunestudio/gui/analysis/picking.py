@@ -63,7 +63,10 @@ def set_pickable(item: Any, x: Any, y: Any, labels: Sequence[PointLabel], **styl
     mask = style.pop("mask", None)
     kept = list(labels) if mask is None else \
         [lab for lab, m in zip(labels, mask, strict=True) if m]
-    item.setData(np.asarray(x), np.asarray(y), data=kept, hoverable=True, tip=_tip, **style)
+    # handed over as an array of objects: from a list, numpy would probe every label (a
+    # sequence of two) while copying it into the item's point table
+    data = np.fromiter(kept, dtype=object, count=len(kept))
+    item.setData(np.asarray(x), np.asarray(y), data=data, hoverable=True, tip=_tip, **style)
 
 
 def on_pick(item: Any, callback: Callable[[int], None]) -> None:
