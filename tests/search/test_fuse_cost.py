@@ -5,6 +5,7 @@ what they choose does not depend on how busy the machine is."""
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import astuple
 from typing import Any
@@ -85,6 +86,42 @@ def test_groups_asked_before_results_lose_the_pruning_a_lone_search_has() -> Non
     assert blind.fused_s > informed.fused_s
     assert blind.size == 1 and blind.ratio > 1.0
     assert "one trial at a time" in blind.line(16) and f"{blind.ratio:.2f}x" in blind.line(16)
+
+
+def test_a_model_based_search_concentrates_its_rounds_and_fuses_bigger_groups() -> None:
+    """Three batch sizes (three shapes): rounds of 8 drawn at random fuse groups of 2-3; a
+    model-based sampler's rounds after its first share their shape mostly (measured on the
+    headline space: groups of 7-8 of one batch size), and fusing pays more there."""
+    cost = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=2.5e-4, group_per_unit=0.0)
+    members = [Member(str(b), 1.0, 100 * b) for b in (1, 2, 4)]
+    none = PrunerConfig(kind="none")
+    blind = estimate_run(cost, members, AskPlan(8, 8, informed=False), 40, 16, none, 10)
+    learning = estimate_run(cost, members, AskPlan(8, 8, informed=True), 40, 16, none, 10)
+    assert learning.alone_s == pytest.approx(blind.alone_s, rel=0.35)
+    assert learning.ratio < 0.9 * blind.ratio
+    rng = random.Random(1)
+    drawn = fuse_cost._draw_rounds(members, {m.signature: [m] for m in members},
+                                   AskPlan(8, 8, informed=True), 80, rng)
+    later = [len({m.signature for m in drawn[i:i + 8]}) for i in range(8, 80, 8)]
+    assert sum(later) / len(later) < 2.5  # of three shapes, mostly one per round
+
+
+def test_the_probe_times_the_loop_and_stops_after_its_steps() -> None:
+    """`time_loop` trains through the whole loop (lone and fused) and stops each member after
+    its warm-up and timed steps, however long the config's own training."""
+    from tunestudio.config import merge_values
+    from tunestudio.engine.data import load_splits
+    from tunestudio.engine.fused.probe import LOOP_WARMUP, time_loop
+
+    proj = tiny_project({"dimensions": [LR]}, epochs=2, fraction=0.2)
+    long = merge_values(proj.baseline, {"training.epochs": 10_000, "training.device": "cpu"})
+    data = load_splits(long.data, None)
+    began = time.perf_counter()
+    lone = time_loop([long], data, steps=4)
+    group = time_loop([long, merge_values(long, {"optimizer.lr": 0.02})], data, steps=4)
+    assert time.perf_counter() - began < 60  # 10,000 epochs would take hours
+    assert lone > 0 and group > 0
+    assert LOOP_WARMUP >= 1
 
 
 LR = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True, values=[0.003, 0.01])
@@ -214,11 +251,11 @@ def test_a_short_run_skips_the_group_timings_that_would_not_pay(
 
     calls: list[int] = []
 
-    def timed_group(configs: list[Any], *args: object, **kwargs: object) -> tuple[float, int]:
+    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
         calls.append(len(configs))
-        return 1e-3 * len(configs), 0
+        return 1e-3 * len(configs)
 
-    monkeypatch.setattr(probe, "time_group", timed_group)
+    monkeypatch.setattr(probe, "time_loop", timed_loop)
     proj = tiny_project({"dimensions": [LR, WIDTH]}, epochs=2, fraction=0.2)
     data = load_splits(proj.baseline.data, None)
     drawn = fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data)
