@@ -11,46 +11,36 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
+import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from tunestudio.cli import (
-    compare,
-    ensemble,
-    exclusion,
-    history,
-    importance,
-    lineage,
-    lr_find,
-    models,
-    program_log,
-    project,
-    rerun,
-    training,
-)
-from tunestudio.cli.common import Command
 from tunestudio.cli.gui import open_gui
-from tunestudio.cli.project import demo_project_path, ensure_demo_project
 from tunestudio.errors import TuneStudioError
+
+if TYPE_CHECKING:
+    from tunestudio.cli.common import Command
 
 __all__ = ["build_parser", "demo_project_path", "ensure_demo_project", "main"]
 
-# In the order `tunestudio --help` lists them.
+# In the order `tunestudio --help` lists them; imported when the parser is built, so that
+# `info` can answer without them (cli/info_fast.py) and loading this package stays light.
 COMMAND_MODULES = (
-    project,
-    training,
-    history,
-    exclusion,
-    importance,
-    program_log,
-    compare,
-    models,
-    ensemble,
-    lineage,
-    lr_find,
-    rerun,
+    "project",
+    "training",
+    "history",
+    "exclusion",
+    "importance",
+    "program_log",
+    "compare",
+    "models",
+    "ensemble",
+    "lineage",
+    "lr_find",
+    "rerun",
 )
 
 # Flags handled by the desktop app rather than by a subcommand.
@@ -82,9 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction, nargs=0,
                         help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"tunestudio.cli.{name}").register(sub)
     return parser
+
+
+def __getattr__(name: str) -> Any:
+    """The demo project's helpers (cli/project.py), imported when asked for."""
+    if name in ("demo_project_path", "ensure_demo_project"):
+        from tunestudio.cli import project
+
+        return getattr(project, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,6 +95,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return desktop_main(args_list)
     if not first or first.endswith(".tuneproj") or first in GUI_FLAGS:
         return open_gui(args_list)
+    if first == "info" and len(args_list) == 2 and not args_list[1].startswith("-"):
+        from tunestudio.cli.info_fast import answer
+
+        record = answer(args_list[1])  # None: the full command answers
+        if record is not None:
+            print(json.dumps(record, indent=2, default=str))
+            return 0
     args = build_parser().parse_args(args_list)
     if args.command is None:
         return open_gui([])

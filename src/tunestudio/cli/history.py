@@ -187,8 +187,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     from tunestudio.cli.ensemble import ensemble_record
+    from tunestudio.cli.info_fast import remember
     from tunestudio.store import CurrentConfig, Store, TrialRow, storage_url_for
-    from tunestudio.store.pareto import front_records, pareto_front
     from tunestudio.store.verdicts import (
         ALPHA,
         TEST_NAME,
@@ -201,6 +201,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
         return None if row is None else {"trial_id": row.id, "number": row.number,
                                          "objective": row.objective, "params": dict(row.params)}
 
+    loaded = project_bytes(args.path)
     project, project_path = load(args.path)
     url = storage_url_for(project)
     current = CurrentConfig(project.baseline)
@@ -237,6 +238,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
                     "alpha": alpha, "best": numbers[best_id],
                     "p_values": {str(numbers[tid]): test.p for tid, test in tests.items()}}
             if exp.search.objective.second != "none":  # no single best: every trade-off
+                from tunestudio.store.pareto import front_records, pareto_front  # numpy
+
                 extra["pareto_front"] = front_records(pareto_front(fresh, (direction,
                                                                            "minimize")))
             if exp.search.strategy == "ovat":
@@ -263,7 +266,17 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(json.dumps({"project": project.name, "id": str(project.id), "path": str(project_path),
                       "storage_url": url, "experiments": experiments,
                       "checkpoints": checkpoint_disk_use(project.id)}, indent=2, default=str))
+    if loaded is not None and project_bytes(args.path) == loaded:  # the file loaded, unedited
+        remember(project, loaded, baseline)  # the next `info` answers from it (info_fast)
     return 0
+
+
+def project_bytes(path: str) -> bytes | None:
+    """The project file's bytes, or None when it cannot be read (loading it says why)."""
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return None
 
 
 def register(sub: Subparsers) -> None:

@@ -22,9 +22,15 @@ from tunestudio.config import Project
 
 
 def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
+    from tunestudio.cli.history import project_bytes
+    from tunestudio.cli.info_fast import remember
+    from tunestudio.config.fingerprint import config_fingerprint
     from tunestudio.search import ConsoleProgress, ExperimentRunner, RunnerHooks, RunOptions
 
+    loaded = project_bytes(args.path)
     project, project_path = load(args.path)
+    if loaded is not None and project_bytes(args.path) == loaded:  # loaded, unedited: `info`
+        remember(project, loaded, config_fingerprint(project.baseline))  # answers from it
     name = experiment_name(project, args.experiment)
     hooks: list[RunnerHooks] = [ConsoleProgress(quiet=args.quiet)]
     if args.tensorboard:

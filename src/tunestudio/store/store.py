@@ -29,7 +29,6 @@ from sqlalchemy import delete, func, select
 from tunestudio import paths
 from tunestudio.config.fingerprint import fingerprint_json
 from tunestudio.store import (
-    columns,
     ensembles,
     experiments,
     hparams,
@@ -39,7 +38,6 @@ from tunestudio.store import (
     trials,
 )
 from tunestudio.store.clock import epoch_now
-from tunestudio.store.columns import TrialColumns
 from tunestudio.store.database import Database, display_url
 from tunestudio.store.errors import NotFoundError
 from tunestudio.store.hparams import HparamChange
@@ -59,6 +57,7 @@ from tunestudio.store.writer import SeriesWriter
 
 if TYPE_CHECKING:
     from tunestudio.config import Project
+    from tunestudio.store.columns import TrialColumns
 
 
 def storage_url_for(project: Project) -> str:
@@ -357,6 +356,8 @@ class Store:
         """The experiment's trials by column (ids, numbers, states, objectives, durations, the
         complete trials' values, provenance): one query over those columns only, for views
         over a whole long history (see `store.columns`)."""
+        from tunestudio.store import columns  # numpy: loaded by the views that read columns
+
         with self._db.read() as conn:
             return columns.read_columns(conn, experiment_id)
 
