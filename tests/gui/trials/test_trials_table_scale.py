@@ -56,11 +56,54 @@ def test_the_filter_over_whole_columns_answers_as_row_by_row(qtbot: QtBot) -> No
     model = model_of(mixed_trials(400))
     keys = model.filter_keys()
     for text in ("lr<0.01", "lr>=0.5", "lr!=3", "lr=adam", "lr~ad", "objective>0.5 state=complete",
-                 "kind=mlp", "kind!=cnn", "tags~keep", "#>=100 #<200", "keep", "lr>0 mlp"):
+                 "kind=mlp", "kind!=cnn", "tags~keep", "#>=100 #<200", "keep", "lr>0 mlp",
+                 # text against numbers and booleans, bare words in numbers' cells or not
+                 "lr<=b", "lr>sgd", "lr=true", "kind<d", "state!=pruned", "lr~0.0", "0.5",
+                 "sgd", "1.0 s", "ru", "#~12", "tags!=keep"):
         parsed = parse(text, keys, {"objective": "objective"})
         rows = [parsed(model.values_of(r), model.cells_of(r)) for r in range(model.rowCount())]
         assert parsed.mask(model).tolist() == rows, text
         assert any(rows) or text == "lr>=0.5", text
+        assert not all(rows) or text in ("1.0 s", "#>=100 #<200"), text
+
+
+def reference_order(values: list[Any], descending: bool) -> list[int]:
+    """Row by row, as a sort of (group, value) would: numbers, then text (case-insensitive),
+    empty cells last in both orders, ties in the order read."""
+    present = [i for i, v in enumerate(values) if _sort_key(v)[0] < 2]
+    present.sort(key=lambda i: _sort_key(values[i]), reverse=descending)  # stable
+    return present + [i for i, v in enumerate(values) if _sort_key(v)[0] == 2]
+
+
+def test_every_sort_is_the_row_by_row_order_ties_included(qtbot: QtBot) -> None:
+    """Kept per column and direction, the orders follow the rows: a changed value, new rows
+    and a filter all show in the next sort."""
+    trials = mixed_trials(300, seed=3)
+    model = model_of(trials)
+    proxy = TrialsProxy()
+    proxy.setSourceModel(model)
+
+    def check() -> None:
+        for key in ("optimizer.lr", "model.kind", "state", "tags", "objective", "#"):
+            for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+                model.sort(model.column_of(key), order)
+                position = {t.id: k for k, t in enumerate(model.trials())}  # as read
+                values = [model.values_of(r)[key] for r in range(model.rowCount())]
+                shown = [model.trial(r).id for r in range(model.rowCount())]
+                # the shown rows, re-sorted from the order read, give the same order
+                read = sorted(range(len(shown)), key=lambda r: position[shown[r]])
+                expected = [shown[read[i]] for i in reference_order(
+                    [values[r] for r in read], order == Qt.SortOrder.DescendingOrder)]
+                assert shown == expected, (key, order)
+
+    check()
+    changed = trials[10]
+    model.upsert([trial(changed.number, 0.99, {"optimizer.lr": "Adam", "model.kind": "mlp"},
+                        tags=["zzz"]), trial(900, 0.5, {"optimizer.lr": 0.02})])
+    check()
+    proxy.set_filter("kind!=cnn")
+    check()
+    assert model.rowCount() == sum(t.params.get("model.kind") != "cnn" for t in model.trials())
 
 
 def test_the_sort_puts_numbers_then_text_then_empty_cells(qtbot: QtBot) -> None:

@@ -14,7 +14,7 @@ views map indices as they would through any proxy."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -53,9 +53,17 @@ def is_dark() -> bool:
 SORT_ROLE = Qt.ItemDataRole.UserRole
 Indices = npt.NDArray[np.int64]
 _FEW = 64  # rows judged one by one rather than by masking every column
-_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, SORT_ROLE, Qt.ItemDataRole.BackgroundRole,
-                    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole,
-                    Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ToolTipRole})
+# the roles data() answers, as plain ints: a paint asks ~8 roles of each cell, and comparing
+# Qt's enum members (or building one, as `A | B` does) costs more than the answer
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_SORT = int(SORT_ROLE.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ROLES = frozenset({_DISPLAY, _SORT, _BACKGROUND, _FONT, _FOREGROUND, _ALIGNMENT, _TOOLTIP})
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,39 @@ def column_values(trials: Sequence[TrialRow], columns: Sequence[Column], metric:
     return out
 
 
+def _display(key: str, value: Any) -> str:
+    """A cell's text: the words of states in the window's language (filters match the raw
+    values), durations in seconds, numbers to four significant digits."""
+    if key == "state":
+        return state_name(str(value))
+    if key == "baseline":
+        return translate("TrialsTable", "other") if value == OTHER_BASELINE \
+            else translate("TrialsTable", "current")
+    if key == "duration" and value is not None:
+        return f"{value:.1f} s"
+    return _fmt(value)
+
+
+def _per_value(values: Sequence[Any], text: Callable[[Any], str]) -> npt.NDArray[np.str_]:
+    """`text(v)` of each value as a numpy array of strings, worked out once per distinct value
+    (a column of 100,000 trials holds a few states or devices; `1`, `1.0` and `True` apart)."""
+    if set(map(type, values)) <= {str, type(None)}:  # text alone: one lookup per value in C
+        table = {v: text(v) for v in set(values)}
+        return np.array(list(map(table.__getitem__, values)), dtype=np.str_)
+    memo: dict[tuple[type, Any], str] = {}
+
+    def one(v: Any) -> str:
+        try:
+            return memo[type(v), v]
+        except KeyError:
+            found = memo[type(v), v] = text(v)
+            return found
+        except TypeError:  # a value that is a list
+            return text(v)
+
+    return np.array([one(v) for v in values], dtype=np.str_)
+
+
 def _sort_group(value: Any) -> int:
     """Where a value sorts: numbers (0), then text (1), then empty cells (2)."""
     return _sort_key(value)[0]
@@ -208,6 +249,12 @@ class TrialsTableModel(QAbstractTableModel):
         self._cells: dict[int, list[str]] = {}  # position -> display strings, once painted
         self._numbers: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_],
                                        npt.NDArray[np.bool_]]] = {}
+        # per column, worked out when first needed and kept until its values change: every
+        # row's position in each sort order, the raw values as lower-case text (text filters
+        # and sorts) and the display strings (bare-word filters)
+        self._orders: dict[tuple[str, bool], Indices] = {}
+        self._texts: dict[str, npt.NDArray[np.str_]] = {}
+        self._shown: dict[str, npt.NDArray[np.str_]] = {}
         self._view: Indices = np.zeros(0, dtype=np.int64)  # shown positions, in row order
         self._rows_of: Indices | None = None  # position -> shown row (-1: filtered out)
         self._dims: list[str] = []
@@ -253,6 +300,17 @@ class TrialsTableModel(QAbstractTableModel):
         """Forget what was derived from the values (after any change of them)."""
         self._cells.clear()
         self._numbers.clear()
+        self._orders.clear()
+        self._texts.clear()
+        self._shown.clear()
+
+    def _forget(self, key: str) -> None:
+        """Forget what was derived from one column's values (after a change of them)."""
+        self._numbers.pop(key, None)
+        self._orders.pop((key, False), None)
+        self._orders.pop((key, True), None)
+        self._texts.pop(key, None)
+        self._shown.pop(key, None)
 
     def set_built(self, built: BuiltRows) -> None:
         """Columns and rows made by `build_rows` (keeps the current sort column if any, and
@@ -508,18 +566,7 @@ class TrialsTableModel(QAbstractTableModel):
     def _cells_at(self, i: int) -> list[str]:
         cells = self._cells.get(i)
         if cells is None:
-            cells = []
-            for key in self._keys:
-                value = self._values[key][i]
-                if key == "state":  # the words of states, in the window's language (filters
-                    cells.append(state_name(str(value)))  # match the raw values)
-                elif key == "baseline":
-                    cells.append(translate("TrialsTable", "other") if value == OTHER_BASELINE
-                                 else translate("TrialsTable", "current"))
-                elif key == "duration" and value is not None:
-                    cells.append(f"{value:.1f} s")
-                else:
-                    cells.append(_fmt(value))
+            cells = [_display(key, self._values[key][i]) for key in self._keys]
             self._cells[i] = cells
         return cells
 
@@ -590,7 +637,7 @@ class TrialsTableModel(QAbstractTableModel):
             if column[i] != mark:
                 column[i] = mark
                 self._cells.pop(i, None)
-                self._numbers.pop("noise", None)
+                self._forget("noise")
                 row = int(self._row_positions()[i]) if emit else -1
                 if row >= 0:
                     self.dataChanged.emit(self.index(row, key), self.index(row, key))
@@ -636,29 +683,40 @@ class TrialsTableModel(QAbstractTableModel):
 
     def _make_view(self) -> Indices:
         """The positions of the rows that pass the filter, in the sort's order (empty cells
-        last in both orders; ties keep the order the trials were read in)."""
-        positions = np.arange(len(self._trials), dtype=np.int64)
-        if self.filtering:
-            positions = positions[self._accepted(positions)]
+        last in both orders; ties keep the order the trials were read in): the sort's order
+        of every row, kept per column and direction, less the rows the filter hides."""
         if self._sorted is None:
-            return positions
-        key = self._keys[self._sorted[0]]
-        descending = self._sorted[1] == Qt.SortOrder.DescendingOrder
+            order = np.arange(len(self._trials), dtype=np.int64)
+        else:
+            order = self._order(self._keys[self._sorted[0]],
+                                self._sorted[1] == Qt.SortOrder.DescendingOrder)
+        if self.filtering:
+            keep = self._accepted(np.arange(len(self._trials), dtype=np.int64))
+            order = order[keep[order]]
+        return order
+
+    def _order(self, key: str, descending: bool) -> Indices:
+        """Every row's position sorted by column `key`: numbers, then text (case-insensitive),
+        then empty cells, which stay last when descending; ties in the order read. Worked out
+        by numpy (text ranked through its distinct values) and kept until the column
+        changes."""
+        found = self._orders.get((key, descending))
+        if found is not None:
+            return found
         numbers, numeric, empty = self._arrays(key)
-        values = self._values[key]
-        missing = empty[positions] | (numeric[positions] & np.isnan(numbers[positions]))
-        texts = positions[~numeric[positions] & ~missing]
-        counted = positions[numeric[positions] & ~missing]
+        missing = empty | (numeric & np.isnan(numbers))
+        counted = np.flatnonzero(numeric & ~missing)
         x = numbers[counted]
         counted = counted[np.argsort(-x if descending else x, kind="stable")]
+        texts = np.flatnonzero(~numeric & ~missing)
         if len(texts):  # text sorts after numbers, case-insensitively
-            texts = np.array(sorted(texts.tolist(), key=lambda i: str(values[i]).lower(),
-                                    reverse=descending), dtype=np.int64)
-            if descending:  # as one sort of (group, value) reversed: text before numbers
-                counted = np.concatenate([texts, counted])
-            else:
-                counted = np.concatenate([counted, texts])
-        return np.concatenate([counted, positions[missing]]).astype(np.int64)
+            _, rank = np.unique(self.texts(key)[texts], return_inverse=True)
+            texts = texts[np.argsort(-rank if descending else rank, kind="stable")]
+            # descending, as one sort of (group, value) reversed: text before numbers
+            counted = np.concatenate([texts, counted] if descending else [counted, texts])
+        found = np.concatenate([counted, np.flatnonzero(missing)]).astype(np.int64)
+        self._orders[(key, descending)] = found
+        return found
 
     # -- the table by column (filtering.Columns) ----------------------------------------------
     def __len__(self) -> int:
@@ -680,25 +738,47 @@ class TrialsTableModel(QAbstractTableModel):
         if found is None:
             column = self._values[key]
             kinds = set(map(type, column))
+            # where the column is empty, compared in numpy over an array of the objects (made
+            # by fromiter: a value that is itself a list stays one object)
+            empty: npt.NDArray[np.bool_] = np.asarray(
+                np.fromiter(column, dtype=object, count=len(column)) == None,  # noqa: E711
+                dtype=bool) if type(None) in kinds else np.zeros(len(column), dtype=bool)
             if kinds <= {int, float, type(None)}:  # numbers, some missing: numpy reads them
                 numbers = np.array(column, dtype=np.float64)  # None -> NaN
-                empty = np.fromiter((v is None for v in column), dtype=bool,
-                                    count=len(column)) \
-                    if type(None) in kinds else np.zeros(len(column), dtype=bool)
                 numeric = ~empty
+            elif not any(issubclass(k, int | float) for k in kinds):  # no numbers at all
+                numeric = np.zeros(len(column), dtype=bool)
+                numbers = np.full(len(column), np.nan)
             else:
                 numeric = np.fromiter((isinstance(v, int | float) and not isinstance(v, bool)
                                        for v in column), dtype=bool, count=len(column))
-                empty = np.fromiter((v is None for v in column), dtype=bool,
-                                    count=len(column))
                 numbers = np.array([float(v) if n else np.nan
                                     for v, n in zip(column, numeric, strict=True)],
                                    dtype=np.float64)
             found = self._numbers[key] = (numbers, numeric, empty)
         return found
 
-    def cells(self) -> Sequence[Sequence[str]]:
-        return [self._cells_at(i) for i in range(len(self._trials))]
+    def texts(self, key: str) -> npt.NDArray[np.str_]:
+        """A column's values as lower-case text (`str(value).lower()`; "" where empty), worked
+        out once per change of the column."""
+        found = self._texts.get(key)
+        if found is None:
+            found = self._texts[key] = _per_value(self._values[key],
+                                                  lambda v: "" if v is None else str(v).lower())
+        return found
+
+    def shown(self, key: str) -> npt.NDArray[np.str_]:
+        """A column's display strings in lower case (what a bare word is looked for in), worked
+        out once per change of the column."""
+        found = self._shown.get(key)
+        if found is None:
+            found = self._shown[key] = _per_value(self._values[key],
+                                                  lambda v: _display(key, v).lower())
+        return found
+
+    def empty(self, key: str) -> npt.NDArray[np.bool_]:
+        """Where a column has no value (None), worked out once per change of the rows."""
+        return self._arrays(key)[2]
 
     # -- Qt model ------------------------------------------------------------------------------
     def rowCount(self, parent: Index = _ROOT) -> int:
@@ -717,48 +797,51 @@ class TrialsTableModel(QAbstractTableModel):
             return self._columns[section].tip or None
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if role not in _ROLES or not index.isValid():  # (a paint asks ~8 roles a cell)
             return None
         i = int(self._view[index.row()])
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._cells_at(i)[index.column()]
-        trial = self._trials[i]
         col = self._columns[index.column()]
+        if role == _ALIGNMENT:
+            return _RIGHT if col.numeric else None
+        trial = self._trials[i]
         stale = self._stale[i]
-        if role == SORT_ROLE:
+        if role == _SORT:
             return self._values[col.key][i]
-        if role == Qt.ItemDataRole.BackgroundRole and trial.id == self._best:
-            return QBrush(_BEST[is_dark()])
-        if role == Qt.ItemDataRole.FontRole and (trial.id == self._best or stale
-                                                  or trial.excluded):
+        if role == _BACKGROUND:
+            return QBrush(_BEST[is_dark()]) if trial.id == self._best else None
+        if role == _FONT:
+            if not (trial.id == self._best or stale or trial.excluded):
+                return None
             font = QFont()
             font.setBold(trial.id == self._best)
             font.setItalic(stale)
             font.setStrikeOut(trial.excluded)
             return font
-        if role == Qt.ItemDataRole.ForegroundRole and col.key == "state":
-            colors = _STATE_COLORS.get(trial.state)
-            return QBrush(QColor(colors[is_dark()])) if colors else None
-        if role == Qt.ItemDataRole.ForegroundRole and (stale or trial.excluded):
-            return QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and trial.excluded and col.key != "notes":
+        if role == _FOREGROUND:
+            if col.key == "state":
+                colors = _STATE_COLORS.get(trial.state)
+                return QBrush(QColor(colors[is_dark()])) if colors else None
+            if stale or trial.excluded:
+                return QBrush(QGuiApplication.palette().color(
+                    QPalette.ColorRole.PlaceholderText))
+            return None
+        if role == _TOOLTIP and trial.excluded and col.key != "notes":
             return translate("TrialsTable", "Excluded: {reason}. Kept and shown, but left out of "
                              "best, the Pareto front, importance, noise verdicts, plots, exports "
                              "and what the sampler learns (Include undoes it).").format(
                                  reason=trial.excluded_reason)
-        if role == Qt.ItemDataRole.ToolTipRole and col.key == "reason":
+        if col.key == "reason":
             return render_stored(trial.message) or None
-        if role == Qt.ItemDataRole.ToolTipRole and stale and col.key != "notes":
+        if stale and col.key != "notes":
             return self.tr("Trained on another baseline than the current one: shown, but left "
                            "out of best and of comparisons unless asked for.")
-        if role == Qt.ItemDataRole.ToolTipRole and col.key == "noise" \
-                and trial.id in self._noise_p:
+        if col.key == "noise" and trial.id in self._noise_p:
             return self.tr("Welch's t-test against the best trial: p = {p:.2g} (beyond noise "
                            "below 0.05)").format(p=self._noise_p[trial.id])
-        if role == Qt.ItemDataRole.ToolTipRole and col.key in ("state", "notes"):
+        if col.key in ("state", "notes"):
             return render_stored(trial.message) if col.key == "state" else trial.notes
         return None
 
