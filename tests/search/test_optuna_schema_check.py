@@ -1,0 +1,85 @@
+"""Optuna's table creation and schema check run once per database and Optuna version
+(search/storage.py): later storages skip them through Optuna's public arguments, and anything
+that changed (another Optuna, another alembic revision, no record) checks again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+import sqlalchemy
+
+from tunestudio.search import storage as storage_module
+from tunestudio.search.storage import SCHEMA_CHECKED_KEY, optuna_storage, schema_checked
+from tunestudio.store import Store
+
+
+@pytest.fixture
+def created(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The keyword arguments of every RDBStorage that optuna_storage creates."""
+    seen: list[dict[str, Any]] = []
+    real = optuna.storages.RDBStorage
+
+    class Spy(real):  # type: ignore[misc, valid-type]
+        def __init__(self, url: str, **kwargs: Any) -> None:
+            seen.append(kwargs)
+            super().__init__(url, **kwargs)
+
+    monkeypatch.setattr(storage_module.optuna.storages, "RDBStorage", Spy)
+    optuna_storage.cache_clear()
+    yield seen
+    optuna_storage.cache_clear()
+
+
+def fresh(url: str) -> optuna.storages.RDBStorage:
+    optuna_storage.cache_clear()  # one per URL and process: a new process, as it were
+    return optuna_storage(url)
+
+
+def skipped(kwargs: dict[str, Any]) -> bool:
+    assert kwargs["skip_table_creation"] == kwargs["skip_compatibility_check"]
+    return bool(kwargs["skip_table_creation"])
+
+
+def test_the_schema_is_checked_once_per_database_and_optuna_version(
+        tmp_path: Path, created: list[dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    Store.open(url).close()  # our tables, where the record is kept
+    assert not schema_checked(url)
+    fresh(url)
+    assert schema_checked(url)
+    storage = fresh(url)
+    assert [skipped(k) for k in created] == [False, True]
+    optuna.create_study(storage=storage, study_name="s").optimize(lambda t: t.suggest_float(
+        "x", 0, 1), n_trials=2)  # the skipping storage works
+    assert len(fresh(url).get_all_trials(storage.get_study_id_from_name("s"))) == 2
+    revision = storage.get_current_version()
+    with sqlalchemy.create_engine(url).begin() as conn:  # `optuna storage upgrade` elsewhere
+        conn.execute(sqlalchemy.text("UPDATE alembic_version SET version_num = 'v9.9.9'"))
+    assert not schema_checked(url)
+    with pytest.raises(RuntimeError, match="no longer compatible"):
+        fresh(url)  # checked again, and Optuna's own message says what to do
+    with sqlalchemy.create_engine(url).begin() as conn:
+        conn.execute(sqlalchemy.text("UPDATE alembic_version SET version_num = :v"),
+                     {"v": revision})
+    fresh(url)
+    assert schema_checked(url)
+    monkeypatch.setattr(storage_module.optuna, "__version__", "0.0.1")  # another Optuna
+    assert not schema_checked(url)
+    created.clear()
+    fresh(url)
+    assert [skipped(k) for k in created] == [False]
+
+
+def test_a_database_without_our_tables_is_checked_each_time(
+        tmp_path: Path, created: list[dict[str, Any]]) -> None:
+    url = f"sqlite:///{tmp_path / 'optuna-only.db'}"
+    fresh(url)
+    fresh(url)
+    assert [skipped(k) for k in created] == [False, False]  # no ts_meta: no record kept
+    with sqlalchemy.create_engine(url).connect() as conn:
+        assert "ts_meta" not in sqlalchemy.inspect(conn).get_table_names()
+    assert SCHEMA_CHECKED_KEY  # the record's name, for `tunestudio` tools reading ts_meta
