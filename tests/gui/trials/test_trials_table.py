@@ -94,6 +94,9 @@ def test_a_column_per_dimension_and_the_best_trial_highlighted(
         assert r is not None
         assert panel.model.index(r, lr_col).data() == f"{trial.params['optimizer.lr']:.4g}"
     assert "3 of 3 trial(s) shown, 3 complete" in panel.count.text()
+    # the trial number's column, fitted to these first rows, has room for six digits
+    number = panel.table.horizontalHeader().sectionSize(panel.model.column_of("#"))
+    assert number > panel.table.fontMetrics().horizontalAdvance("999999")
 
 
 def test_sorting_and_filtering_by_state_params_and_objective(panel: TrialsPanel) -> None:
