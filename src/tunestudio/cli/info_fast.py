@@ -139,8 +139,7 @@ def _read(conn: sqlite3.Connection, summary: dict[str, Any]) -> list[dict[str, A
                 conn, "repeats > 1 AND state = ?", eid, COMPLETE) \
                 or conn.execute("SELECT 1 FROM ts_ensemble WHERE experiment_id = ? LIMIT 1",
                                 (eid,)).fetchone() is not None \
-                or _count(conn, "(verdict_baseline IS NULL OR verdict_baseline != ? OR "
-                          "verdict_current IS NULL)", eid, baseline):
+                or _unjudged(conn, eid, baseline):
             return None  # rows to read, verdicts to keep, ensembles to describe
         counts = dict.fromkeys(summary["states"], 0)
         for state, n in conn.execute("SELECT state, count(*) FROM ts_trial WHERE "
@@ -159,6 +158,17 @@ def _read(conn: sqlite3.Connection, summary: dict[str, Any]) -> list[dict[str, A
             "best_on_other_config": _brief(overall) if overall is not None
             and not _holds(overall, baseline) else None})
     return records
+
+
+def _unjudged(conn: sqlite3.Connection, eid: int, baseline: str) -> bool:
+    """Whether a trial's verdict was not judged against `baseline`: as store.trials.unjudged,
+    four ranges of the verdict index, empty at once for a history judged against it."""
+    return bool(conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM ts_trial WHERE experiment_id = ?1 AND verdict_baseline "
+        "IS NULL) OR EXISTS (SELECT 1 FROM ts_trial WHERE experiment_id = ?1 AND "
+        "verdict_baseline < ?2) OR EXISTS (SELECT 1 FROM ts_trial WHERE experiment_id = ?1 AND "
+        "verdict_baseline > ?2) OR EXISTS (SELECT 1 FROM ts_trial WHERE experiment_id = ?1 AND "
+        "verdict_baseline = ?2 AND verdict_current IS NULL)", (eid, baseline)).fetchone()[0])
 
 
 def _count(conn: sqlite3.Connection, where: str, eid: int, *args: object) -> int:
