@@ -71,7 +71,7 @@ SAMPLES = 24  # members drawn from the search space to stand for the run's trial
 PROBE_GROUP = 16  # at most this many members in a probe's group (its cost grows with them)
 PROBE_STEPS = 16  # steps timed per probe: a median over them withstands a busy machine's stalls
 PROBE_OVERHEAD_STEPS = 6  # a probe's warm-up steps, and its build, in steps
-PROBE_SHARE = 0.05  # the group timings may take at most this share of the run's training alone
+PROBE_SHARE = 0.1  # the group timings may take at most this share of the run's training alone
 CACHE_DAYS = 7.0  # a fitted model is reused this long (the machine's load changes over days)
 CACHE_ENTRIES = 200
 
