@@ -62,6 +62,8 @@ def test_a_refresh_keeps_the_plots_and_shows_the_new_trials(qtbot: QtBot) -> Non
     plots.show_data(second)
     check(plots, second)
     assert plots.plots == kept  # the same plot items, given new points
+    # and the same brushes: the symbols drawn for the first points serve (one per shade)
+    assert all(len(item.fragmentAtlas) <= _SHADES for item in plots.points.values())
     other = search(80, [DEPTH, LR], seed=3)  # other parameters: other plots
     plots.show_data(other)
     check(plots, other)

@@ -220,6 +220,14 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.points: dict[str, Any] = {}
         self.picked: Callable[[int], None] = lambda trial_id: None
         self._layout_of: tuple[Any, ...] | None = None  # what the kept plots were made for
+        # a few shared brushes, one per band of trial numbers: pyqtgraph draws a symbol once
+        # per brush and pen object, so a brush per point would draw thousands; made once, as
+        # the pen, so that a refresh finds its symbols drawn (new ones drew them all again)
+        self._no_pen = pg.mkPen(None)
+        cmap = _cmap()
+        self._bands = np.empty(_SHADES, dtype=object)
+        for b in range(_SHADES):
+            self._bands[b] = pg.mkBrush(cmap.map((b + 0.5) / _SHADES * 0.85, mode="qcolor"))
 
     def _make_plots(self, params: list[Param]) -> None:
         self.clear()
@@ -242,13 +250,7 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             self._layout_of = layout
         shade = (data.numbers - data.numbers.min()) / max(1, np.ptp(data.numbers)) \
             if len(data) else np.zeros(0)
-        # a few shared brushes, one per band of trial numbers: pyqtgraph draws a symbol once
-        # per brush object, so a brush per point would draw thousands
-        cmap = _cmap()
-        bands = np.empty(_SHADES, dtype=object)
-        for b in range(_SHADES):
-            bands[b] = pg.mkBrush(cmap.map((b + 0.5) / _SHADES * 0.85, mode="qcolor"))
-        brushes = bands[np.minimum((shade * _SHADES).astype(int), _SHADES - 1)]
+        brushes = self._bands[np.minimum((shade * _SHADES).astype(int), _SHADES - 1)]
         labels = point_labels(data)
         for p in data.params:
             plot, item = self.plots[p.path], self.points[p.path]
@@ -260,7 +262,8 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             if cat is not None:
                 x = x + np.random.default_rng(0).uniform(-0.08, 0.08, len(x))  # jitter
             item.clear()
-            set_pickable(item, x, data.objective, labels, size=8, brush=brushes, pen=None)
+            set_pickable(item, x, data.objective, labels, size=8, brush=brushes,
+                         pen=self._no_pen)
 
 
 class ContourPlot(QWidget):
