@@ -203,3 +203,26 @@ def test_a_paused_program_is_suspended_and_its_pause_is_not_timed(tmp_path: Path
     log = next(programs_dir(project.id).glob("*/log.txt")).read_text()
     clocks = [float(line.rsplit("=", 1)[1]) for line in log.splitlines()]
     assert max(b - a for a, b in itertools.pairwise(clocks)) > 4.0
+
+
+CLOSES_OUTPUT_FIRST = """
+    import os, sys, time
+    print("epoch 1 val_acc=0.5", flush=True)
+    os.close(1)  # the output ends here; the program exits a moment later
+    time.sleep(0.3)
+"""
+
+
+def test_a_trial_ends_when_its_program_exits_not_a_poll_later(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the program's output has ended, the trial waits on the program's exit itself:
+    with an event poll of a minute, the trial still ends as soon as the program has exited."""
+    from tunestudio.search.program import fit
+
+    monkeypatch.setattr(fit, "POLL_S", 60.0)
+    project, path = program_project(
+        tmp_path, CLOSES_OUTPUT_FIRST, [FloatDimension(path="params.lr", low=0.1, high=1.0)],
+        parameters=[ProgramParameter(name="lr", default=0.5)], trials=1)
+    summary = run(project, path)
+    assert summary.counts == {"complete": 1}
+    assert summary.duration_s < 30  # a poll of the events would have waited the minute

@@ -139,9 +139,14 @@ class _ProgramFit:
         exited_at: float | None = None
         while True:
             try:
-                kind, item = self.events.get(timeout=POLL_S)
+                # Once its output ended, the program's exit follows at once: waited for on the
+                # process, not on events that no longer come (up to POLL_S per trial)
+                kind, item = self.events.get_nowait() if eof else \
+                    self.events.get(timeout=POLL_S)
             except queue.Empty:
                 kind, item = "", None
+                if eof:
+                    process.wait_exit(POLL_S)
             if kind == "line":
                 if not channel.connected.is_set():  # a client's reports replace the lines
                     self._line(item)

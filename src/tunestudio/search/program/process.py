@@ -150,6 +150,14 @@ class ProgramProcess:
     def poll(self) -> int | None:
         return self.proc.poll()
 
+    def wait_exit(self, timeout: float) -> int | None:
+        """The exit code once the program's first process exits, waiting at most `timeout`
+        seconds (None: still running)."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     def wait_output(self, timeout: float) -> bool:
         """Wait for the output to end (every process holding the pipe gone)."""
         self._reader.join(timeout)
