@@ -89,3 +89,27 @@ def test_a_queue_that_others_popped_dry_is_kept_fuller(tmp_path: Any) -> None:
     feeder.ahead = 1000
     feeder.top_up()
     assert feeder.left == 0 and len(waiting()) == 60 - MIN_AHEAD
+
+
+def test_the_run_hears_once_that_its_whole_plan_is_queued(tmp_path: Any) -> None:
+    """`on_all_queued` (the run's workers then end on an empty queue) fires at the top-up that
+    writes the last planned trial, once; a plan with nothing to queue fires at the first."""
+    storage = optuna_storage(f"sqlite:///{tmp_path / 'a.db'}")
+    study = optuna.create_study(study_name="s", storage=storage)
+    heard: list[str] = []
+    feeder = Feeder(study, storage, Queue([None] * (MIN_AHEAD + 4), MIN_AHEAD + 4),
+                    ahead=MIN_AHEAD, on_all_queued=lambda: heard.append("s"))
+    feeder.top_up()
+    assert feeder.left == 4 and heard == []
+    waiting = waiting_ids(storage, study._study_id, 1000)
+    assert waiting is not None
+    for trial_id in waiting:
+        storage.set_trial_state_values(trial_id, TrialState.RUNNING)
+    feeder.top_up()
+    assert feeder.left == 0 and heard == ["s"]
+    feeder.top_up()
+    assert heard == ["s"]
+    empty = Feeder(study, storage, Queue([], None), ahead=MIN_AHEAD,
+                   on_all_queued=lambda: heard.append("empty"))
+    empty.top_up()
+    assert heard == ["s", "empty"]

@@ -50,9 +50,14 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
                          fuse=getattr(args, "fuse", None),
                          stop=_stop_rules(args, project.experiment(name).search.stop),
                          run_programs=True)  # the command is the user's consent
+    queue_closed = None
+    if getattr(args, "run_pipe", False):  # spawned by a run: it closes stdin when all queued
+        from tunestudio.search.local_workers import watch_run_pipe
+
+        queue_closed = watch_run_pipe()
     runner = ExperimentRunner(project, name, base_dir=project_path.parent, options=options,
-                              hooks=hooks, stop_event=stop,
-                              project_path=project_path, queue=queue)
+                              hooks=hooks, stop_event=stop, project_path=project_path,
+                              queue=queue, queue_closed=queue_closed)
     summary = runner.run()
     outcome: dict[str, Any] = {
         "experiment": summary.experiment, "counts": summary.counts,
@@ -212,6 +217,9 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--wait", type=float, default=0.0,
                    help="seconds to keep polling for queued trials when none is left")
+    # a worker that `run --workers N` spawned: it waits for the run's trials until the run
+    # closes its stdin (search/local_workers.py)
+    p.add_argument("--run-pipe", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--fuse", type=_fuse_value, metavar="auto|off|K",
                    help="train popped trials fused, K at once (default: the experiment's)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")

@@ -137,16 +137,20 @@ def know_trial(study: optuna.Study, trial_id: int) -> None:
 class Feeder:
     """Writes a run's planned queue into Optuna `ahead` trials at a time (see the module's
     docstring). `top_up` is thread-safe; `start`/`stop` run it every FEED_EVERY_S seconds on
-    a thread of its own, for the other processes popping from the same queue."""
+    a thread of its own, for the other processes popping from the same queue.
+    `on_all_queued` is called once, by the first `top_up` that finds the whole plan queued
+    (the run's workers then know that an empty queue means the end)."""
 
     def __init__(self, study: optuna.Study, storage: optuna.storages.RDBStorage, queue: Queue,
-                 ahead: int, on_error: Callable[[BaseException], None] | None = None) -> None:
+                 ahead: int, on_error: Callable[[BaseException], None] | None = None,
+                 on_all_queued: Callable[[], None] | None = None) -> None:
         self.study = study
         self.storage = storage
         self.queue = queue
         self.ahead = max(MIN_AHEAD, ahead)
         self.written = 0
         self.on_error = on_error
+        self.on_all_queued = on_all_queued
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -159,19 +163,25 @@ class Feeder:
     def top_up(self) -> None:
         """Queues planned trials until `ahead` wait (or the plan is all queued)."""
         with self._lock:
-            if self.left <= 0:
-                return
-            waiting = waiting_ids(self.storage, self.study._study_id, self.ahead)
-            if waiting is None:  # the cache pops, reading the whole queue: write it at once
-                stop = len(self.queue.entries)
-            else:
-                if 2 * len(waiting) > self.ahead:
-                    return  # more than half full: top up later, in a larger write
-                if not waiting and self.written > 0:
-                    self.ahead = min(MAX_AHEAD, 2 * self.ahead)  # others popped it dry
-                stop = min(len(self.queue.entries), self.written + self.ahead - len(waiting))
-            self.queue.write(self.study, self.written, stop)
-            self.written = stop
+            self._write()
+            if self.left <= 0 and self.on_all_queued is not None:
+                done, self.on_all_queued = self.on_all_queued, None
+                done()
+
+    def _write(self) -> None:
+        if self.left <= 0:
+            return
+        waiting = waiting_ids(self.storage, self.study._study_id, self.ahead)
+        if waiting is None:  # the cache pops, reading the whole queue: write it at once
+            stop = len(self.queue.entries)
+        else:
+            if 2 * len(waiting) > self.ahead:
+                return  # more than half full: top up later, in a larger write
+            if not waiting and self.written > 0:
+                self.ahead = min(MAX_AHEAD, 2 * self.ahead)  # others popped it dry
+            stop = min(len(self.queue.entries), self.written + self.ahead - len(waiting))
+        self.queue.write(self.study, self.written, stop)
+        self.written = stop
 
     def start(self) -> None:
         if self.left > 0 and self._thread is None:

@@ -5,16 +5,13 @@ process that died are found, by the one mechanism of liveness.py.
 The engine (torch, scikit-learn) and the fused groups are imported where a built-in run needs
 them: a run of the user's program, whose trials are child processes, never loads them.
 
-Several trials at once on one machine are several processes (`tunestudio worker`), each popping
-from the same queue: torch's global state and the GIL make processes, not threads, the unit of
-parallel training."""
+Several trials at once on one machine are several processes (`tunestudio worker`, started by
+the run as early as it can: search/local_workers.py), each popping from the same queue: torch's
+global state and the GIL make processes, not threads, the unit of parallel training."""
 
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
 import threading
 import time
 import warnings
@@ -42,12 +39,13 @@ from tunestudio.search.liveness import (
     stale_after_s,
     worker_tag,
 )
+from tunestudio.search.local_workers import LocalWorkers, worker_command
 from tunestudio.search.plan import WORKER_ATTR, Queue, finite_plan, plan_queue
 from tunestudio.search.preflight import FailureStreak, preflight
 from tunestudio.search.program import programs_dir
 from tunestudio.search.program.checks import check_program
 from tunestudio.search.program.orphans import stop_orphans
-from tunestudio.search.program.slots import SLOT_ENV, Slot
+from tunestudio.search.program.slots import Slot
 from tunestudio.search.queue import Feeder, count_trials, know_trial, trial_ids, waiting_ids
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
 from tunestudio.search.space import distributions
@@ -110,6 +108,7 @@ class _MultiHooks(RunnerHooks):
 
 
 STOP_RULE = "stopped by rule: "  # a run's closing message when a stop rule ended it
+QUEUE_POLL_S = 0.1  # a worker waiting for its run to queue trials looks this often
 
 
 def study_name(experiment: Experiment) -> str:
@@ -125,7 +124,7 @@ class ExperimentRunner:
                  stop_event: threading.Event | None = None,
                  pause_event: threading.Event | None = None,
                  fit: FitFunction = train_with_engine, project_path: Path | None = None,
-                 queue: bool = True):
+                 queue: bool = True, queue_closed: threading.Event | None = None):
         self.project = project
         self.experiment = project.experiment(experiment_name)
         self.base_dir = base_dir
@@ -136,6 +135,9 @@ class ExperimentRunner:
         self.fit = fit
         self.project_path = project_path
         self.queue = queue  # False for a remote worker: it only runs what a `run` queued
+        # A worker its run spawned (search/local_workers.py): set once that run queues no
+        # more; until then an empty queue means its trials are still to come
+        self.queue_closed = queue_closed
         self.url = self.options.storage_url or storage_url(project)
         self._best: float | None = None
         self._idle_since: float | None = None
@@ -164,15 +166,23 @@ class ExperimentRunner:
             check_program(program, self.experiment.name, self.base_dir,
                           self.options.run_programs)
         elif self.fit is train_with_engine:  # a stand-in fit (tests, benchmarks) reads no files
-            from tunestudio.engine import warm_up
-
             preflight(self.project, self.experiment.name, self.base_dir)
-            warm_up()  # torch's one-off start-up, kept out of the first trial's duration
-        store = open_store(self.project, self.url)
+        # The other workers start now, so that their start-up overlaps this one's; they wait
+        # for the trials this run queues (until it closes their queue)
+        helpers = self._spawn_workers()
         try:
-            return self._run(store)
-        finally:
-            store.close()
+            if program is None and self.fit is train_with_engine:
+                from tunestudio.engine import warm_up
+
+                warm_up()  # torch's one-off start-up, kept out of the first trial's duration
+            store = open_store(self.project, self.url)
+            try:
+                return self._run(store, helpers)
+            finally:
+                store.close()
+        except BaseException:
+            helpers.terminate()  # the run failed before its end: its workers go with it
+            raise
 
     def _open_study(self, store: Store, n_obj: int) -> tuple[optuna.storages.RDBStorage,
                                                               optuna.Study, int]:
@@ -209,7 +219,7 @@ class ExperimentRunner:
         self._alone_sampler = lambda: sampler(False)
         return storage, study, experiment_id
 
-    def _run(self, store: Store) -> RunSummary:
+    def _run(self, store: Store, helpers: LocalWorkers) -> RunSummary:
         search = self.experiment.search
         n_obj = 1 if search.objective.second == "none" else 2
         direction = search.objective.resolved_direction
@@ -249,7 +259,8 @@ class ExperimentRunner:
         # ask for several at once, find their share waiting when they start.
         ahead = 2 * max(1, self.options.workers) * (
             self.fuse.cap if self._fusing and self.fuse is not None else 1)
-        feeder = self._feeder = Feeder(study, storage, queue, ahead)
+        feeder = self._feeder = Feeder(study, storage, queue, ahead,
+                                       on_all_queued=helpers.close_queue)
         feeder.top_up()
         total = queue.total
         deadline = started + timeout if timeout else None
@@ -273,7 +284,6 @@ class ExperimentRunner:
         if pbt and self.options.workers > 1:  # one fused population, in this process
             self.hooks.on_message("population-based training trains its population as one "
                                   "fused model in one process; --workers is ignored")
-        helpers = [] if pbt else self._spawn_workers(total)
         counts: Counter[str] = Counter()
         message = ""
         streak = FailureStreak()
@@ -361,6 +371,7 @@ class ExperimentRunner:
                     upcoming = prepare_next()
             if upcoming is not None:
                 self._release(ctx, upcoming.result(), storage)
+            helpers.close_queue()  # this run queues no more: idle workers end
             books.shutdown(wait=True)
             for done in finishing:
                 done.result()  # a bookkeeping failure (e.g. the database went away) surfaces
@@ -372,7 +383,7 @@ class ExperimentRunner:
             books.shutdown(wait=True)
             feeder.stop()
             beat.stop()
-            self._stop_workers(helpers)
+            helpers.finish(stopped=self.stop_event.is_set())
         best = self._best_current(store, experiment_id, direction)
         summary = RunSummary(
             experiment=self.experiment.name, study_name=study.study_name,
@@ -511,8 +522,16 @@ class ExperimentRunner:
         return trial
 
     def _idle_wait(self, study: optuna.Study, ran: int) -> bool:
-        """A worker started before the run that queues its trials waits for them; once it has
-        run one, or others are already training, an empty queue means the run is done."""
+        """A worker started before the run that queues its trials waits for them: one its run
+        spawned, until that run closes its queue; one started by hand (`--wait`), until it
+        has run one or others are training, after which an empty queue means the run is
+        done."""
+        closed = self.queue_closed
+        if closed is not None and not closed.is_set():
+            if self.stop_event.is_set():
+                return False
+            closed.wait(QUEUE_POLL_S)  # wakes at once when the run closes the queue
+            return True
         wait = self.options.idle_wait_s
         if wait <= 0 or ran > 0:
             return False
@@ -634,34 +653,30 @@ class ExperimentRunner:
         return pending
 
     # -- local worker processes --------------------------------------------------------------
-    def _spawn_workers(self, total: int | None) -> list[subprocess.Popen[bytes]]:
+    def _spawn_workers(self) -> LocalWorkers:
+        """The run's other `workers - 1` processes (at most one per trial of the budget but
+        this one's), started before this run opens its store: each waits for the trials this
+        run queues. None for a remote worker, a run without a project file, population-based
+        training (one fused population) or a time budget without a trial count (this process
+        asks the sampler for its trials: nothing is queued for others)."""
         extra = self.options.workers - 1
-        if extra <= 0 or self.project_path is None:
-            return []
-        if total is not None:
-            extra = min(extra, max(0, total - 1))
-        cmd = [sys.executable, "-m", "tunestudio", "worker", str(self.project_path),
-               "--experiment", self.experiment.name, "--storage", self.url, "--quiet"]
-        if self.options.device:
-            cmd += ["--device", self.options.device]
-        if self.options.tensorboard_dir:
-            cmd += ["--tensorboard", self.options.tensorboard_dir]
-        if self.options.stop is not None:  # the run's own rules: every process stops alike
-            cmd += ["--stop-rules", self.options.stop.model_dump_json()]
-        slots = extra + 1
-        return [subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                 env={**os.environ, SLOT_ENV: Slot(i, slots).text()})
-                for i in range(1, slots)]
-
-    def _stop_workers(self, procs: list[subprocess.Popen[bytes]]) -> None:
-        for proc in procs:
-            if self.stop_event.is_set():
-                proc.terminate()  # SIGTERM: the worker stops its trial cleanly
-        for proc in procs:
-            try:
-                proc.wait(timeout=None if not self.stop_event.is_set() else 60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        search = self.experiment.search
+        if extra <= 0 or self.project_path is None or not self.queue or \
+                search.strategy == "pbt":
+            return LocalWorkers()
+        trials = self.options.trials if self.options.trials is not None \
+            else search.budget.trials
+        if trials is not None:
+            extra = min(extra, max(0, trials - 1))
+        elif finite_plan(search, self.project.baseline) is None:
+            return LocalWorkers()
+        if extra <= 0:
+            return LocalWorkers()
+        return LocalWorkers.spawn(worker_command(
+            self.project_path, self.experiment.name, self.url, device=self.options.device,
+            tensorboard_dir=self.options.tensorboard_dir,
+            stop_rules_json=self.options.stop.model_dump_json()
+            if self.options.stop is not None else None), extra)
 
 
 def check_experiment(project: Project, name: str | None) -> str:

@@ -1,0 +1,129 @@
+"""The other processes of a run with `--workers N`: N - 1 `tunestudio worker` processes on this
+machine, popping trials from the queue the run writes (they never ask the sampler for trials of
+their own, so the budget stays exact).
+
+They start as early as the run can start them (before it opens its store and queues its
+budget), so that their start-up (the interpreter, Optuna, SQLAlchemy: seconds on a loaded
+machine) overlaps the run's own rather than following it. Until the run says it will queue no
+more, an empty queue means "not yet" to them: each reads its stdin, a pipe from the run, and
+the run closes the pipes once its whole plan is queued (or it ends, or it dies: the system
+closes them then). From then on a worker ends when it finds the queue empty, as a worker
+started by hand does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from tunestudio.search.program.slots import SLOT_ENV, Slot
+
+RUN_PIPE_FLAG = "--run-pipe"  # the worker's (hidden) flag: its stdin is a pipe from its run
+STOP_GRACE_S = 60  # a stopped run waits this long for a worker to stop its trial, then kills it
+
+
+class LocalWorkers:
+    """The run's worker processes (slots 1 .. N-1 of N; the run itself is slot 0). `close_queue`
+    tells them the run queues no more; `finish` waits for them (stopping them first when the
+    run was stopped). Thread-safe for `close_queue`."""
+
+    def __init__(self, procs: Sequence[subprocess.Popen[bytes]] = ()) -> None:
+        self.procs = list(procs)
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def spawn(cls, command: Sequence[str], count: int) -> LocalWorkers:
+        """`count` processes of `command` (a `tunestudio worker` command line, without
+        RUN_PIPE_FLAG), slots 1 .. count of count + 1, each told its slot in SLOT_ENV. Raises
+        OSError when the interpreter cannot be started."""
+        slots = count + 1
+        procs = [subprocess.Popen([*command, RUN_PIPE_FLAG], stdin=subprocess.PIPE,
+                                  env={**os.environ, SLOT_ENV: Slot(i, slots).text()})
+                 for i in range(1, slots)]
+        return cls(procs)
+
+    @property
+    def queue_closed(self) -> bool:
+        return self._closed
+
+    def close_queue(self) -> None:
+        """The run will queue no more trials: its workers end once they find the queue empty.
+        Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for proc in self.procs:
+                if proc.stdin is not None:  # a worker already gone: nothing to tell
+                    with contextlib.suppress(OSError):
+                        proc.stdin.close()
+
+    def finish(self, stopped: bool) -> None:
+        """Waits for the workers to end. `stopped`: the run was stopped, so each is sent
+        SIGTERM first (it stops its trial cleanly, as interrupted) and killed after
+        STOP_GRACE_S."""
+        self.close_queue()
+        for proc in self.procs:
+            if stopped and proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=STOP_GRACE_S if stopped else None)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def terminate(self) -> None:
+        """The run failed before it ran its trials: its workers go with it."""
+        self.close_queue()
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def worker_command(project_path: Path, experiment: str, storage_url: str, *,
+                   device: str | None = None, tensorboard_dir: str | None = None,
+                   stop_rules_json: str | None = None) -> list[str]:
+    """The `tunestudio worker` command line of a run's local worker."""
+    cmd = [sys.executable, "-m", "tunestudio", "worker", str(project_path),
+           "--experiment", experiment, "--storage", storage_url, "--quiet"]
+    if device:
+        cmd += ["--device", device]
+    if tensorboard_dir:
+        cmd += ["--tensorboard", tensorboard_dir]
+    if stop_rules_json is not None:  # the run's own rules: every process stops alike
+        cmd += ["--stop-rules", stop_rules_json]
+    return cmd
+
+
+def watch_run_pipe(stream: BinaryIO | None = None) -> threading.Event:
+    """The worker's side: an event set once its run closes the pipe on `stream` (stdin by
+    default), that is once the run queues no more trials or is gone."""
+    closed = threading.Event()
+    source = stream if stream is not None else getattr(sys.stdin, "buffer", None)
+    if source is None:  # no stdin at all: no run to wait for
+        closed.set()
+        return closed
+
+    def read() -> None:
+        try:
+            while source.read(4096):
+                pass
+        except (OSError, ValueError):  # closed under us: the same news
+            pass
+        closed.set()
+
+    threading.Thread(target=read, name="tunestudio-run-pipe", daemon=True).start()
+    return closed

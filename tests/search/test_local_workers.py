@@ -1,0 +1,59 @@
+"""The run's own worker processes (search/local_workers.py): they wait for the trials their
+run queues until the run closes their stdin, and end with it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+import optuna
+
+from tiny_projects import instant_fit, tiny_project
+from tunestudio.config import Budget
+from tunestudio.search import ExperimentRunner, RunOptions, RunSummary
+from tunestudio.search.local_workers import LocalWorkers, watch_run_pipe
+from tunestudio.search.storage import optuna_storage, storage_url
+
+
+def test_a_worker_waits_for_its_run_until_the_run_closes_its_queue() -> None:
+    """A worker (queue=False) told of a run still queueing keeps waiting on an empty queue,
+    before its first trial and after it, and ends once the pipe closes."""
+    project = tiny_project({"budget": Budget(trials=2), "strategy": "random"})
+    name = project.experiments[0].name
+    study = optuna.create_study(  # as the run creates it, before it queues
+        study_name=name, storage=optuna_storage(storage_url(project)),
+        direction=project.experiments[0].search.objective.resolved_direction)
+    read, write = os.pipe()
+    closed = watch_run_pipe(os.fdopen(read, "rb"))
+    done: list[RunSummary] = []
+    worker = ExperimentRunner(project, name, fit=instant_fit, options=RunOptions(fuse="off"),
+                              queue=False, queue_closed=closed)
+    thread = threading.Thread(target=lambda: done.append(worker.run()), daemon=True)
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive()  # nothing queued yet: it waits
+    deadline = time.monotonic() + 60
+    for _ in range(2):
+        study.enqueue_trial({})
+    while len([t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]) < 2 \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # three polls of an empty queue: still waiting for the run
+    assert thread.is_alive() and not done
+    os.close(write)  # the run queues no more
+    thread.join(timeout=30)
+    assert not thread.is_alive() and done[0].counts == {"complete": 2}
+
+
+def test_the_run_s_workers_end_when_their_queue_closes_or_the_run_fails() -> None:
+    waits = [sys.executable, "-c", "import sys; sys.stdin.buffer.read(); print('closed')"]
+    workers = LocalWorkers.spawn(waits, 2)
+    assert [p.poll() for p in workers.procs] == [None, None]
+    workers.close_queue()
+    workers.finish(stopped=False)
+    assert [p.returncode for p in workers.procs] == [0, 0]  # read EOF, ended by themselves
+    stuck = LocalWorkers.spawn([sys.executable, "-c", "import time; time.sleep(60)"], 1)
+    stuck.terminate()
+    assert stuck.procs[0].returncode == -15  # SIGTERM, no minute's wait
