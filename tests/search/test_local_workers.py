@@ -1,4 +1,4 @@
-"""The run's own worker processes (search/local_workers.py): they wait for the trials their
+"""The run's own worker processes (local_workers.py): they wait for the trials their
 run queues until the run closes their stdin, and end with it."""
 
 from __future__ import annotations
@@ -7,13 +7,18 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 import optuna
+import pytest
 
+from cli_helpers import tunestudio
+from program_helpers import program_project
 from tiny_projects import instant_fit, tiny_project
-from tunestudio.config import Budget
+from tunestudio.config import Budget, FloatDimension
+from tunestudio.config.program import ProgramParameter
+from tunestudio.local_workers import LocalWorkers, helper_count, watch_run_pipe
 from tunestudio.search import ExperimentRunner, RunOptions, RunSummary
-from tunestudio.search.local_workers import LocalWorkers, watch_run_pipe
 from tunestudio.search.storage import optuna_storage, storage_url
 
 
@@ -57,3 +62,34 @@ def test_the_run_s_workers_end_when_their_queue_closes_or_the_run_fails() -> Non
     stuck = LocalWorkers.spawn([sys.executable, "-c", "import time; time.sleep(60)"], 1)
     stuck.terminate()
     assert stuck.procs[0].returncode == -15  # SIGTERM, no minute's wait
+
+
+def test_a_run_starts_a_worker_per_slot_it_can_fill() -> None:
+    assert helper_count(2, trials=6, strategy="tpe") == 1
+    assert helper_count(4, trials=2, strategy="random") == 1  # one trial each, the run's too
+    assert helper_count(1, trials=6, strategy="tpe") == 0
+    assert helper_count(2, trials=6, strategy="pbt") == 0  # one fused population
+    assert helper_count(3, trials=None, strategy="grid") == 2  # the plan's points are queued
+    assert helper_count(3, trials=None, strategy="tpe") == 0  # a time budget: nothing queued
+
+
+def test_a_run_that_fails_before_queueing_takes_its_workers_with_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run --workers 2` starts its worker before it checks the program; the check fails
+    (no such script): the command says so and its worker is gone, killed (it held no trial)
+    rather than left to check the program and say the same."""
+    started: list[LocalWorkers] = []
+    spawn = LocalWorkers.spawn
+
+    def recorded(command: list[str], count: int) -> LocalWorkers:
+        started.append(spawn(command, count))
+        return started[-1]
+
+    monkeypatch.setattr(LocalWorkers, "spawn", staticmethod(recorded))
+    _, path = program_project(tmp_path, None, [FloatDimension(path="params.lr", low=0.1,
+                                                              high=1.0)],
+                              parameters=[ProgramParameter(name="lr", default=0.5)], trials=4)
+    out = tunestudio("run", str(path), "--workers", "2", "--quiet")
+    assert out.returncode != 0 and out.stderr.count("train.py") >= 1
+    assert len(started) == 1 and len(started[0].procs) == 1
+    assert started[0].procs[0].returncode == -9  # killed: it held no trial

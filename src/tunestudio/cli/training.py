@@ -19,19 +19,50 @@ from tunestudio.cli.common import (
     stop_on_signals,
 )
 from tunestudio.config import Project
+from tunestudio.local_workers import LocalWorkers, helper_count, watch_run_pipe, worker_command
 
 
 def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
     from tunestudio.cli.history import project_bytes
     from tunestudio.cli.info_fast import remember
     from tunestudio.config.fingerprint import config_fingerprint
-    from tunestudio.search import ConsoleProgress, ExperimentRunner, RunnerHooks, RunOptions
 
     loaded = project_bytes(args.path)
     project, project_path = load(args.path)
     if loaded is not None and project_bytes(args.path) == loaded:  # loaded, unedited: `info`
         remember(project, loaded, config_fingerprint(project.baseline))  # answers from it
     name = experiment_name(project, args.experiment)
+    stop_rules = _stop_rules(args, project.experiment(name).search.stop)
+    workers = _start_workers(args, project, name, project_path, stop_rules) if queue else None
+    try:
+        return _run(args, project, project_path, name, stop_rules, queue, workers)
+    except BaseException:
+        if workers is not None and not workers.queue_closed:  # the run never got going
+            workers.terminate(kill=True)
+        raise
+
+
+def _start_workers(args: argparse.Namespace, project: Project, name: str, project_path: Path,
+                   stop_rules: Any) -> LocalWorkers | None:
+    """The run's other `--workers` processes, started before the search layer's imports (the
+    seconds those take on a loaded machine overlap the workers' own start-up); None when the
+    run starts none."""
+    search = project.experiment(name).search
+    count = helper_count(getattr(args, "workers", 1), strategy=search.strategy,
+                         trials=search.budget.trials if getattr(args, "trials", None) is None
+                         else args.trials)
+    if count <= 0:
+        return None
+    return LocalWorkers.spawn(worker_command(
+        project_path, name, getattr(args, "storage", None), device=args.device,
+        tensorboard_dir=args.tensorboard,
+        stop_rules_json=stop_rules.model_dump_json() if stop_rules is not None else None), count)
+
+
+def _run(args: argparse.Namespace, project: Project, project_path: Path, name: str,
+         stop_rules: Any, queue: bool, workers: LocalWorkers | None) -> int:
+    from tunestudio.search import ConsoleProgress, ExperimentRunner, RunnerHooks, RunOptions
+
     hooks: list[RunnerHooks] = [ConsoleProgress(quiet=args.quiet)]
     if args.tensorboard:
         from tunestudio.search.tensorboard import TensorBoardHooks, objective_tags
@@ -48,16 +79,13 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
                          idle_wait_s=getattr(args, "wait", 0.0),
                          tensorboard_dir=args.tensorboard,
                          fuse=getattr(args, "fuse", None),
-                         stop=_stop_rules(args, project.experiment(name).search.stop),
+                         stop=stop_rules,
                          run_programs=True)  # the command is the user's consent
-    queue_closed = None
-    if getattr(args, "run_pipe", False):  # spawned by a run: it closes stdin when all queued
-        from tunestudio.search.local_workers import watch_run_pipe
-
-        queue_closed = watch_run_pipe()
+    # spawned by a run: it closes stdin once it has queued all
+    queue_closed = watch_run_pipe() if getattr(args, "run_pipe", False) else None
     runner = ExperimentRunner(project, name, base_dir=project_path.parent, options=options,
                               hooks=hooks, stop_event=stop, project_path=project_path,
-                              queue=queue, queue_closed=queue_closed)
+                              queue=queue, queue_closed=queue_closed, workers=workers)
     summary = runner.run()
     outcome: dict[str, Any] = {
         "experiment": summary.experiment, "counts": summary.counts,
@@ -218,7 +246,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--wait", type=float, default=0.0,
                    help="seconds to keep polling for queued trials when none is left")
     # a worker that `run --workers N` spawned: it waits for the run's trials until the run
-    # closes its stdin (search/local_workers.py)
+    # closes its stdin (local_workers.py)
     p.add_argument("--run-pipe", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--fuse", type=_fuse_value, metavar="auto|off|K",
                    help="train popped trials fused, K at once (default: the experiment's)")

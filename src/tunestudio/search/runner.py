@@ -6,7 +6,7 @@ The engine (torch, scikit-learn) and the fused groups are imported where a built
 them: a run of the user's program, whose trials are child processes, never loads them.
 
 Several trials at once on one machine are several processes (`tunestudio worker`, started by
-the run as early as it can: search/local_workers.py), each popping from the same queue: torch's
+the run as early as it can: local_workers.py), each popping from the same queue: torch's
 global state and the GIL make processes, not threads, the unit of parallel training."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from optuna.trial import TrialState
 
 from tunestudio.config import Experiment, Project, StopRules
 from tunestudio.engine.environment import RunGitState
+from tunestudio.local_workers import LocalWorkers, helper_count, worker_command
 from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.exclusion import ExcludingSampler
@@ -39,7 +40,6 @@ from tunestudio.search.liveness import (
     stale_after_s,
     worker_tag,
 )
-from tunestudio.search.local_workers import LocalWorkers, worker_command
 from tunestudio.search.plan import WORKER_ATTR, Queue, finite_plan, plan_queue
 from tunestudio.search.preflight import FailureStreak, preflight
 from tunestudio.search.program import programs_dir
@@ -124,7 +124,8 @@ class ExperimentRunner:
                  stop_event: threading.Event | None = None,
                  pause_event: threading.Event | None = None,
                  fit: FitFunction = train_with_engine, project_path: Path | None = None,
-                 queue: bool = True, queue_closed: threading.Event | None = None):
+                 queue: bool = True, queue_closed: threading.Event | None = None,
+                 workers: LocalWorkers | None = None):
         self.project = project
         self.experiment = project.experiment(experiment_name)
         self.base_dir = base_dir
@@ -135,9 +136,11 @@ class ExperimentRunner:
         self.fit = fit
         self.project_path = project_path
         self.queue = queue  # False for a remote worker: it only runs what a `run` queued
-        # A worker its run spawned (search/local_workers.py): set once that run queues no
-        # more; until then an empty queue means its trials are still to come
+        # A worker its run spawned (local_workers.py): set once that run queues no more;
+        # until then an empty queue means its trials are still to come
         self.queue_closed = queue_closed
+        # this run's other workers, when the caller started them (the CLI, before its imports)
+        self._given_workers = workers
         self.url = self.options.storage_url or storage_url(project)
         self._best: float | None = None
         self._idle_since: float | None = None
@@ -162,15 +165,18 @@ class ExperimentRunner:
         cannot start), and ProgramNotTrustedError when the baseline is a program and the run
         was not started by an explicit command (RunOptions.run_programs)."""
         program = self.project.baseline.program
-        if program is not None:
-            check_program(program, self.experiment.name, self.base_dir,
-                          self.options.run_programs)
-        elif self.fit is train_with_engine:  # a stand-in fit (tests, benchmarks) reads no files
-            preflight(self.project, self.experiment.name, self.base_dir)
-        # The other workers start now, so that their start-up overlaps this one's; they wait
-        # for the trials this run queues (until it closes their queue)
-        helpers = self._spawn_workers()
+        # workers the caller started (the CLI, before its own imports), or none yet
+        helpers = self._given_workers or LocalWorkers()
         try:
+            if program is not None:
+                check_program(program, self.experiment.name, self.base_dir,
+                              self.options.run_programs)
+            elif self.fit is train_with_engine:  # a stand-in fit (tests) reads no files
+                preflight(self.project, self.experiment.name, self.base_dir)
+            if self._given_workers is None:
+                # The other workers start now, so that their start-up overlaps this one's;
+                # they wait for the trials this run queues (until it closes their queue)
+                helpers = self._spawn_workers()
             if program is None and self.fit is train_with_engine:
                 from tunestudio.engine import warm_up
 
@@ -181,7 +187,9 @@ class ExperimentRunner:
             finally:
                 store.close()
         except BaseException:
-            helpers.terminate()  # the run failed before its end: its workers go with it
+            # the run failed before its end: its workers go with it (killed outright while it
+            # had queued nothing, so that none of them says the same failure again)
+            helpers.terminate(kill=self._feeder is None or self._feeder.written == 0)
             raise
 
     def _open_study(self, store: Store, n_obj: int) -> tuple[optuna.storages.RDBStorage,
@@ -654,23 +662,14 @@ class ExperimentRunner:
 
     # -- local worker processes --------------------------------------------------------------
     def _spawn_workers(self) -> LocalWorkers:
-        """The run's other `workers - 1` processes (at most one per trial of the budget but
-        this one's), started before this run opens its store: each waits for the trials this
-        run queues. None for a remote worker, a run without a project file, population-based
-        training (one fused population) or a time budget without a trial count (this process
-        asks the sampler for its trials: nothing is queued for others)."""
-        extra = self.options.workers - 1
+        """The run's other processes (`local_workers.helper_count`), started before this run
+        opens its store: each waits for the trials this run queues. None for a remote worker
+        or a run without a project file (the workers read it)."""
         search = self.experiment.search
-        if extra <= 0 or self.project_path is None or not self.queue or \
-                search.strategy == "pbt":
-            return LocalWorkers()
-        trials = self.options.trials if self.options.trials is not None \
-            else search.budget.trials
-        if trials is not None:
-            extra = min(extra, max(0, trials - 1))
-        elif finite_plan(search, self.project.baseline) is None:
-            return LocalWorkers()
-        if extra <= 0:
+        extra = helper_count(self.options.workers, strategy=search.strategy,
+                             trials=self.options.trials if self.options.trials is not None
+                             else search.budget.trials)
+        if extra <= 0 or self.project_path is None or not self.queue:
             return LocalWorkers()
         return LocalWorkers.spawn(worker_command(
             self.project_path, self.experiment.name, self.url, device=self.options.device,

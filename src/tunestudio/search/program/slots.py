@@ -13,7 +13,9 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-SLOT_ENV = "TUNESTUDIO_SLOT"  # "k/N": the slot of a worker process the runner spawned
+from tunestudio.local_workers import SLOT_ENV
+
+__all__ = ["SLOT_ENV", "Slot"]
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 machine, popping trials from the queue the run writes (they never ask the sampler for trials of
 their own, so the budget stays exact).
 
-They start as early as the run can start them (before it opens its store and queues its
-budget), so that their start-up (the interpreter, Optuna, SQLAlchemy: seconds on a loaded
-machine) overlaps the run's own rather than following it. Until the run says it will queue no
-more, an empty queue means "not yet" to them: each reads its stdin, a pipe from the run, and
-the run closes the pipes once its whole plan is queued (or it ends, or it dies: the system
-closes them then). From then on a worker ends when it finds the queue empty, as a worker
-started by hand does."""
+They start as early as the run can start them: the CLI starts them before it imports the
+search layer (seconds of Optuna, SQLAlchemy and the runner on a loaded machine), the runner
+(the window, the Python API) before it opens its store; so their start-up overlaps the run's
+own rather than following it. This module needs only the standard library, for that.
+
+Until the run says it will queue no more, an empty queue means "not yet" to them: each reads
+its stdin, a pipe from the run, and the run closes the pipes once its whole plan is queued (or
+it ends, or it dies: the system closes them then). From then on a worker ends when it finds
+the queue empty, as a worker started by hand does."""
 
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from tunestudio.search.program.slots import SLOT_ENV, Slot
-
+SLOT_ENV = "TUNESTUDIO_SLOT"  # "k/N": the slot of a worker process the runner spawned
+PLANNED_STRATEGIES = ("grid", "ovat")  # a plan of points: queued for others even without a count
 RUN_PIPE_FLAG = "--run-pipe"  # the worker's (hidden) flag: its stdin is a pipe from its run
 STOP_GRACE_S = 60  # a stopped run waits this long for a worker to stop its trial, then kills it
 
@@ -44,7 +46,7 @@ class LocalWorkers:
         OSError when the interpreter cannot be started."""
         slots = count + 1
         procs = [subprocess.Popen([*command, RUN_PIPE_FLAG], stdin=subprocess.PIPE,
-                                  env={**os.environ, SLOT_ENV: Slot(i, slots).text()})
+                                  env={**os.environ, SLOT_ENV: f"{i}/{slots}"})
                  for i in range(1, slots)]
         return cls(procs)
 
@@ -79,12 +81,16 @@ class LocalWorkers:
                 proc.kill()
                 proc.wait()
 
-    def terminate(self) -> None:
-        """The run failed before it ran its trials: its workers go with it."""
+    def terminate(self, kill: bool = False) -> None:
+        """The run failed: its workers go with it, each stopping its trial cleanly (SIGTERM);
+        `kill`: the run queued nothing, so they hold no trial and are killed outright."""
         self.close_queue()
         for proc in self.procs:
             if proc.poll() is None:
-                proc.terminate()
+                if kill:
+                    proc.kill()
+                else:
+                    proc.terminate()
         for proc in self.procs:
             try:
                 proc.wait(timeout=STOP_GRACE_S)
@@ -93,12 +99,28 @@ class LocalWorkers:
                 proc.wait()
 
 
-def worker_command(project_path: Path, experiment: str, storage_url: str, *,
+def helper_count(workers: int, *, trials: int | None, strategy: str) -> int:
+    """How many worker processes a run of `workers` slots starts beside itself: at most one
+    per trial of the budget but the run's own, none for population-based training (one fused
+    population, in the run's process) and none for a time budget without a trial count of an
+    adaptive strategy (the run asks the sampler for its trials: nothing is queued for
+    others)."""
+    if workers <= 1 or strategy == "pbt":
+        return 0
+    if trials is None:
+        return workers - 1 if strategy in PLANNED_STRATEGIES else 0
+    return max(0, min(workers - 1, trials - 1))
+
+
+def worker_command(project_path: Path, experiment: str, storage_url: str | None, *,
                    device: str | None = None, tensorboard_dir: str | None = None,
                    stop_rules_json: str | None = None) -> list[str]:
-    """The `tunestudio worker` command line of a run's local worker."""
+    """The `tunestudio worker` command line of a run's local worker (`storage_url` None: the
+    project's own)."""
     cmd = [sys.executable, "-m", "tunestudio", "worker", str(project_path),
-           "--experiment", experiment, "--storage", storage_url, "--quiet"]
+           "--experiment", experiment, "--quiet"]
+    if storage_url:
+        cmd += ["--storage", storage_url]
     if device:
         cmd += ["--device", device]
     if tensorboard_dir:
