@@ -14,27 +14,30 @@ import pytest
 
 from cli_helpers import tunestudio
 from program_helpers import program_project
-from tiny_projects import instant_fit, tiny_project
-from tunestudio.config import Budget, FloatDimension
+from tunestudio.config import FloatDimension
 from tunestudio.config.program import ProgramParameter
 from tunestudio.local_workers import LocalWorkers, helper_count, watch_run_pipe
 from tunestudio.search import ExperimentRunner, RunOptions, RunSummary
 from tunestudio.search.storage import optuna_storage, storage_url
 
+LR = FloatDimension(path="params.lr", low=0.1, high=1.0)
 
-def test_a_worker_waits_for_its_run_until_the_run_closes_its_queue() -> None:
+
+def test_a_worker_waits_for_its_run_until_the_run_closes_its_queue(tmp_path: Path) -> None:
     """A worker (queue=False) told of a run still queueing keeps waiting on an empty queue,
     before its first trial and after it, and ends once the pipe closes."""
-    project = tiny_project({"budget": Budget(trials=2), "strategy": "random"})
-    name = project.experiments[0].name
+    project, _ = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
+                                 parameters=[ProgramParameter(name="lr", default=0.5)],
+                                 trials=2)
+    name = "e"
     study = optuna.create_study(  # as the run creates it, before it queues
         study_name=name, storage=optuna_storage(storage_url(project)),
         direction=project.experiments[0].search.objective.resolved_direction)
     read, write = os.pipe()
     closed = watch_run_pipe(os.fdopen(read, "rb"))
     done: list[RunSummary] = []
-    worker = ExperimentRunner(project, name, fit=instant_fit, options=RunOptions(fuse="off"),
-                              queue=False, queue_closed=closed)
+    worker = ExperimentRunner(project, name, base_dir=tmp_path, queue=False,
+                              options=RunOptions(run_programs=True), queue_closed=closed)
     thread = threading.Thread(target=lambda: done.append(worker.run()), daemon=True)
     thread.start()
     time.sleep(0.5)
@@ -86,8 +89,7 @@ def test_a_run_that_fails_before_queueing_takes_its_workers_with_it(
         return started[-1]
 
     monkeypatch.setattr(LocalWorkers, "spawn", staticmethod(recorded))
-    _, path = program_project(tmp_path, None, [FloatDimension(path="params.lr", low=0.1,
-                                                              high=1.0)],
+    _, path = program_project(tmp_path, None, [LR],
                               parameters=[ProgramParameter(name="lr", default=0.5)], trials=4)
     out = tunestudio("run", str(path), "--workers", "2", "--quiet")
     assert out.returncode != 0 and out.stderr.count("train.py") >= 1
