@@ -181,7 +181,9 @@ def _best(conn: sqlite3.Connection, eid: int, direction: str, baseline: str | No
     """As store.trials.best_row: the complete, not excluded trial with the best objective
     (ties: the lowest number, then id), among the current ones with `baseline`."""
     order = "DESC" if direction == "maximize" else "ASC"
-    current = " AND verdict_baseline = ? AND verdict_current = 1" if baseline else ""
+    # `+`: not from the verdict index, which would sort every current trial (130 ms at 100,000
+    # trials); down the (experiment, state, objective) index to the first current one
+    current = " AND +verdict_baseline = ? AND +verdict_current = 1" if baseline else ""
     row: tuple[Any, ...] | None = conn.execute(
         "SELECT id, number, objective, params_json, config_fingerprint, verdict_baseline, "
         "verdict_current FROM ts_trial WHERE experiment_id = ? AND state = ? AND objective "
