@@ -111,7 +111,7 @@ def test_the_probe_times_the_loop_and_stops_after_its_steps() -> None:
     its warm-up and timed steps, however long the config's own training."""
     from tunestudio.config import merge_values
     from tunestudio.engine.data import load_splits
-    from tunestudio.engine.fused.probe import LOOP_WARMUP, time_loop
+    from tunestudio.engine.loop_timing import LOOP_WARMUP, time_loop
 
     proj = tiny_project({"dimensions": [LR]}, epochs=2, fraction=0.2)
     long = merge_values(proj.baseline, {"training.epochs": 10_000, "training.device": "cpu"})
@@ -246,8 +246,8 @@ def test_a_short_run_skips_the_group_timings_that_would_not_pay(
         monkeypatch: pytest.MonkeyPatch, trials: int, timed: int, short: bool) -> None:
     """The lone timings come first; a run whose training alone they put under 1/PROBE_SHARE
     of the group timings' cost trains one at a time without them, and says so."""
+    from tunestudio.engine import loop_timing
     from tunestudio.engine.data import load_splits
-    from tunestudio.engine.fused import probe
 
     calls: list[int] = []
 
@@ -255,7 +255,7 @@ def test_a_short_run_skips_the_group_timings_that_would_not_pay(
         calls.append(len(configs))
         return 1e-3 * len(configs)
 
-    monkeypatch.setattr(probe, "time_loop", timed_loop)
+    monkeypatch.setattr(loop_timing, "time_loop", timed_loop)
     proj = tiny_project({"dimensions": [LR, WIDTH]}, epochs=2, fraction=0.2)
     data = load_splits(proj.baseline.data, None)
     drawn = fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data)

@@ -346,7 +346,7 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     PROBE_SHARE of its training one at a time. Raises what a group raises (FusionError, out
     of memory)."""
     from tunestudio.engine.fused import fuse_signature
-    from tunestudio.engine.fused.probe import time_loop
+    from tunestudio.engine.loop_timing import time_loop
 
     folder = base_dir if isinstance(base_dir, Path) else None
     ordered = sorted(drawn, key=lambda d: d[1].work)
