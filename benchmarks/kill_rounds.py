@@ -49,7 +49,10 @@ def counts(path: Path) -> dict[str, int]:
 
 def rounds(folder: Path, n: int, interval: float, fuse: str | None, template: str
            ) -> list[int]:
-    env = {**os.environ, "TUNESTUDIO_DATA_DIR": str(folder / "data"), "PYTHONUNBUFFERED": "1"}
+    # this process reads the history the runs write: its own data dir is theirs (it counted
+    # in an empty database of the user's data dir, 0 finished whatever the runs did)
+    os.environ["TUNESTUDIO_DATA_DIR"] = str(folder / "data")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     path = folder / "kill.tuneproj"
     subprocess.run([sys.executable, "-m", "tunestudio", "new", str(path), "--template",
                     template], env=env, check=True, stdout=subprocess.DEVNULL)
