@@ -16,10 +16,12 @@ from tunestudio.search.events import TrialFinished
 from tunestudio.search.liveness import (
     HEARTBEAT_ENV,
     STALE_AFTER_ENV,
+    Heartbeat,
     LivenessSettingError,
     heartbeat_interval_s,
     stale_after_s,
 )
+from tunestudio.search.storage import optuna_storage
 from tunestudio.search.trial_run import train_with_engine
 
 
@@ -79,3 +81,20 @@ def test_a_trial_failed_by_another_process_ends_interrupted_and_the_search_goes_
     assert [rows[n].state for n in range(3)] == ["complete", "interrupted", "complete"]
     assert "another process found no heartbeat of trial #1" in rows[1].message
     assert any("result was not recorded" in m for m in messages)
+
+
+def test_a_popped_trial_is_beaten_once_as_it_is_taken(tmp_path: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The beat written just before a queued trial turns RUNNING is its first: claiming it
+    writes no second one (one write per trial less)."""
+    storage = optuna_storage(f"sqlite:///{tmp_path / 'beat.db'}")
+    study = optuna.create_study(study_name="s", storage=storage)
+    study.enqueue_trial({})
+    beats: list[int] = []
+    monkeypatch.setattr(storage, "record_heartbeat", beats.append)
+    heartbeat = Heartbeat(storage, interval_s=3600)
+    project = tiny_project()
+    runner = ExperimentRunner(project, project.experiments[0].name)
+    trial = runner._next_trial(study, storage, False, heartbeat)
+    assert trial is not None and beats == [trial._trial_id]
+    assert heartbeat.held() == [trial._trial_id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import optuna
@@ -14,7 +15,7 @@ from tunestudio.config import Budget
 from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions
 from tunestudio.search.events import TrialStarted
 from tunestudio.search.plan import Queue
-from tunestudio.search.queue import MIN_AHEAD, QUEUE_INDEX, Feeder, waiting_ids
+from tunestudio.search.queue import FEED_EVERY_S, MIN_AHEAD, QUEUE_INDEX, Feeder, waiting_ids
 from tunestudio.search.storage import optuna_storage, storage_url
 
 
@@ -113,3 +114,21 @@ def test_the_run_hears_once_that_its_whole_plan_is_queued(tmp_path: Any) -> None
                    on_all_queued=lambda: heard.append("empty"))
     empty.top_up()
     assert heard == ["s", "empty"]
+
+
+def test_the_feeder_thread_leaves_alone_a_queue_the_run_just_topped_up(tmp_path: Any) -> None:
+    """The run tops the queue up before each trial it pops; the feeder's thread (for other
+    processes) skips its round when a top-up came within FEED_EVERY_S."""
+    storage = optuna_storage(f"sqlite:///{tmp_path / 'k.db'}")
+    study = optuna.create_study(study_name="s", storage=storage)
+    feeder = Feeder(study, storage, Queue([None] * 4, 4), ahead=MIN_AHEAD)
+    feeder._last = time.monotonic() + 3600  # as if the run kept topping it up
+    feeder.start()
+    time.sleep(0.2 + 4 * FEED_EVERY_S)
+    assert waiting_ids(storage, study._study_id, 10) == [] and feeder.left == 4
+    feeder._last = 0.0  # no top-up for long: the thread's round comes
+    deadline = time.monotonic() + 30
+    while feeder.left and time.monotonic() < deadline:
+        time.sleep(0.05)
+    feeder.stop()
+    assert feeder.left == 0 and len(waiting_ids(storage, study._study_id, 10) or []) == 4

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -136,7 +137,8 @@ def know_trial(study: optuna.Study, trial_id: int) -> None:
 
 class Feeder:
     """Writes a run's planned queue into Optuna `ahead` trials at a time (see the module's
-    docstring). `top_up` is thread-safe; `start`/`stop` run it every FEED_EVERY_S seconds on
+    docstring). `top_up` is thread-safe; `start`/`stop` run it every FEED_EVERY_S seconds (unless
+    a `top_up` came since: the run tops up before each trial it pops itself) on
     a thread of its own, for the other processes popping from the same queue.
     `on_all_queued` is called once, by the first `top_up` that finds the whole plan queued
     (the run's workers then know that an empty queue means the end)."""
@@ -151,6 +153,7 @@ class Feeder:
         self.written = 0
         self.on_error = on_error
         self.on_all_queued = on_all_queued
+        self._last = 0.0  # time.monotonic() of the last top-up
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -163,6 +166,7 @@ class Feeder:
     def top_up(self) -> None:
         """Queues planned trials until `ahead` wait (or the plan is all queued)."""
         with self._lock:
+            self._last = time.monotonic()
             self._write()
             if self.left <= 0 and self.on_all_queued is not None:
                 done, self.on_all_queued = self.on_all_queued, None
@@ -197,6 +201,8 @@ class Feeder:
 
     def _loop(self) -> None:
         while not self._stop.wait(FEED_EVERY_S) and self.left > 0:
+            if time.monotonic() - self._last < FEED_EVERY_S:
+                continue  # the run topped it up itself a moment ago (it does before each pop)
             try:
                 self.top_up()
             except Exception as exc:  # the database went away: the run's own pops say so

@@ -516,7 +516,7 @@ class ExperimentRunner:
                 heartbeat.touch(trial_id)
                 try:
                     if storage.set_trial_state_values(trial_id, state=TrialState.RUNNING):
-                        heartbeat.claim(trial_id)
+                        heartbeat.claim(trial_id, beaten=True)  # touched a moment ago
                         know_trial(study, trial_id)
                         return optuna.Trial(study, trial_id)
                 except optuna.exceptions.UpdateFinishedTrialError:
