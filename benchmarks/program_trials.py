@@ -5,7 +5,9 @@
    the same script with `subprocess.run` and parses its line. The script's own time is the
    median wall time of running it alone (`subprocess.run`, no tuning); each loop's overhead per
    trial is its wall time divided by the trials, minus that. Goal: TuneStudio's at most
-   0.05 s per trial above the Optuna loop's.
+   0.05 s per trial above the Optuna loop's. On a shared machine the wall times follow the
+   load, so each loop's CPU seconds per trial beyond the script's own are given too
+   (`*_overhead_cpu_s_per_trial`; TuneStudio's includes its process's start-up).
 2. Parallel: `--parallel-trials` trials of a single-threaded CPU-bound script (`--busy-s`
    seconds of arithmetic) with `--workers 2` against `--workers 1`, as trials per hour.
    Goal: >= 1.8x on a 2-core machine (other load on the machine lowers it). `parallel2_vs_1`
@@ -27,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -111,14 +114,23 @@ def trials_span(folder: Path, trials: int) -> tuple[float, float]:
     return max(ends) - min(starts), min(starts)
 
 
-def script_alone(folder: Path, runs: int) -> float:
+def cpu_s(who: int = resource.RUSAGE_CHILDREN) -> float:
+    """CPU seconds (user + system) so far of this process (RUSAGE_SELF) or of its ended
+    children and their descendants (RUSAGE_CHILDREN)."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def script_alone(folder: Path, runs: int) -> tuple[float, float]:
+    """The script's median wall time and its mean CPU time, run alone."""
     times = []
+    cpu0 = cpu_s()
     for _ in range(runs):
         start = time.perf_counter()
         subprocess.run([sys.executable, "train.py", "--lr", "0.003"], cwd=folder, check=True,
                        capture_output=True)
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times), (cpu_s() - cpu0) / runs
 
 
 def optuna_loop(folder: Path, trials: int) -> float:
@@ -155,14 +167,19 @@ def main() -> int:
         short = root / "short"
         short.mkdir()
         path = project_file(short, SHORT, args.trials)
-        script_s = script_alone(short, 10)
+        script_s, script_cpu = script_alone(short, 10)
+        cpu0 = cpu_s()
         ts_s = tunestudio_run(path)
+        ts_cpu = (cpu_s() - cpu0) / args.trials - script_cpu
+        cpu0 = cpu_s() + cpu_s(resource.RUSAGE_SELF)
         loop_s = optuna_loop(short, args.trials)
+        loop_cpu = (cpu_s() + cpu_s(resource.RUSAGE_SELF) - cpu0) / args.trials - script_cpu
         ts_over = ts_s / args.trials - script_s
         loop_over = loop_s / args.trials - script_s
         print(f"script alone {script_s:.3f} s; per trial: tunestudio run "
-              f"{ts_s / args.trials:.3f} s (overhead {ts_over:.3f} s), Optuna loop "
-              f"{loop_s / args.trials:.3f} s (overhead {loop_over:.3f} s)")
+              f"{ts_s / args.trials:.3f} s (overhead {ts_over:.3f} s, {ts_cpu:.3f} CPU s), "
+              f"Optuna loop {loop_s / args.trials:.3f} s (overhead {loop_over:.3f} s, "
+              f"{loop_cpu:.3f} CPU s)")
         walls, spans, startups = {}, {}, {}
         for workers in (1, 2):
             folder = root / f"busy{workers}"
@@ -178,6 +195,8 @@ def main() -> int:
     print(json.dumps({"trials": args.trials, "script_s": round(script_s, 4),
                       "overhead_s_per_trial": round(ts_over, 4),
                       "optuna_loop_overhead_s_per_trial": round(loop_over, 4),
+                      "overhead_cpu_s_per_trial": round(ts_cpu, 4),
+                      "optuna_loop_overhead_cpu_s_per_trial": round(loop_cpu, 4),
                       "parallel_trials": args.parallel_trials, "busy_s": args.busy_s,
                       "parallel2_vs_1": round(walls[1] / walls[2], 3),
                       "parallel2_vs_1_span": round(spans[1] / spans[2], 3),
