@@ -229,12 +229,16 @@ def test_a_later_run_of_the_space_reuses_the_probed_model_from_the_cache(
     assert probes == [1, 1]
 
 
-def test_the_cache_forgets_old_and_unreadable_entries(tmp_path: Any) -> None:
+def test_the_cache_forgets_old_and_unreadable_entries(tmp_path: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     key = fuse_cost.cost_key(["space"])
     fuse_cost.store_cost(key, CPU)
     assert fuse_cost.cached_cost(key) == CPU
     assert fuse_cost.cached_cost(key, now=time.time() + fuse_cost.CACHE_DAYS * 86400 + 1) is None
     assert fuse_cost.cached_cost(fuse_cost.cost_key(["another space"])) is None
+    monkeypatch.setattr(fuse_cost, "PROBE_VERSION", fuse_cost.PROBE_VERSION + 1)
+    assert fuse_cost.cached_cost(fuse_cost.cost_key(["space"])) is None  # another probe's model
+    monkeypatch.undo()
     fuse_cost._cache_file().write_text("{not json")
     assert fuse_cost.cached_cost(key) is None
     fuse_cost.store_cost(key, CPU)  # written anew over the broken file

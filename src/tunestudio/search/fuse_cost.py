@@ -72,6 +72,7 @@ PROBE_GROUP = 16  # at most this many members in a probe's group (its cost grows
 PROBE_STEPS = 16  # steps timed per probe: a median over them withstands a busy machine's stalls
 PROBE_OVERHEAD_STEPS = 6  # a probe's warm-up steps, and its build, in steps
 PROBE_SHARE = 0.1  # the group timings may take at most this share of the run's training alone
+PROBE_VERSION = 2  # what a cached model measured: 2 = the whole loop's step, by CPU time
 CACHE_DAYS = 7.0  # a fitted model is reused this long (the machine's load changes over days)
 CACHE_ENTRIES = 200
 
@@ -405,9 +406,10 @@ def machine() -> dict[str, object]:
 
 
 def cost_key(parts: object) -> str:
-    """The cache's key of a probe: `parts` (JSON-able: the space, group size, device) and
-    this machine."""
-    text = json.dumps({"parts": parts, "machine": machine()}, sort_keys=True, default=str)
+    """The cache's key of a probe: `parts` (JSON-able: the space, group size, device), this
+    machine and PROBE_VERSION."""
+    text = json.dumps({"parts": parts, "machine": machine(), "probe": PROBE_VERSION},
+                      sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
