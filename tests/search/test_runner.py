@@ -277,7 +277,12 @@ def test_a_run_splits_its_data_once_for_all_its_trials(monkeypatch: pytest.Monke
     project = tiny_project({"budget": Budget(trials=3)}, epochs=2)
     summary = ExperimentRunner(project, project.experiments[0].name,
                                options=RunOptions(fuse="off")).run()
+    # the preflight splits it (and keeps the splits on disk); its trials use those splits
     assert summary.counts == {"complete": 3} and len(calls) == 1
+    again = ExperimentRunner(project, project.experiments[0].name,
+                             options=RunOptions(fuse="off", trials=2)).run()
+    # a run started again: the preflight reads the kept splits back, the trials use them
+    assert again.counts == {"complete": 2} and len(calls) == 1
 
 
 def test_popping_a_trial_and_sampling_it_read_the_study_once(

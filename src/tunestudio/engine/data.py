@@ -104,19 +104,23 @@ def load_splits(data: DataConfig, base_dir: Path | None = None) -> Splits:
     return splits
 
 
-def check_readable(data: DataConfig, base_dir: Path | None = None) -> None:
+def check_readable(data: DataConfig, base_dir: Path | None = None) -> Splits | None:
     """Raises DataError (or a user code error) when `data`'s source cannot be read, as
     `load_raw` does. A source whose prepared splits the disk cache holds under its current
-    identity was read before and is not read again; otherwise the splits are prepared now and
-    cached, so the first trial reads them back (a config that cannot be split is left to the
-    trials to report, as a failed trial names the fraction to change)."""
+    identity was read before and is not read again (the splits are read back); otherwise the
+    splits are prepared now and cached. Returns those splits, for the run's first trial to
+    use as they are (None where the source is not cached, or a config that cannot be split:
+    the trials report that, as a failed trial names the fraction to change)."""
     key = split_cache.cache_key(data, base_dir)
-    if key is not None and split_cache.read(key) is not None:
-        return
+    if key is not None:
+        stored = split_cache.read(key)
+        if stored is not None:
+            return Splits(**stored)
     load_raw(data, base_dir)
     if key is not None:
         with contextlib.suppress(DataError):
-            load_splits(data, base_dir)
+            return load_splits(data, base_dir)
+    return None
 
 
 def split_indices(data: DataConfig, base_dir: Path | None = None
@@ -240,6 +244,14 @@ class SplitsCache:
             splits = load_splits(data, base_dir)
         except Exception:  # the trainer's own loading says what is wrong, as a failed trial
             return None
+        return self.put(data, base_dir, splits, key)
+
+    def put(self, data: DataConfig, base_dir: Path | None, splits: Splits,
+            key: tuple[object, ...] | None = None) -> Splits:
+        """Keep `splits` (of `data`, e.g. read by the run's preflight) for the trials; returns
+        the kept, read-only splits. Raises DataError where the source cannot be identified."""
+        if key is None:
+            key = (*_raw_key(data, base_dir)[0], data.model_dump_json())
         for array in (splits.x_train, splits.y_train, splits.x_val, splits.y_val,
                       splits.x_test, splits.y_test):
             array.flags.writeable = False

@@ -10,9 +10,12 @@ searched model kind leaves the model file alone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tunestudio.config import (
+    DataConfig,
     DatasetFileData,
     ImageFolderData,
     Project,
@@ -20,6 +23,9 @@ from tunestudio.config import (
     RunConfig,
 )
 from tunestudio.errors import TuneStudioError
+
+if TYPE_CHECKING:
+    from tunestudio.engine.data import Splits
 
 
 class PreflightError(TuneStudioError):
@@ -33,16 +39,18 @@ class PreflightError(TuneStudioError):
         super().__init__(f"'{experiment}' was not started: every trial would fail.\n{listing}")
 
 
-def preflight(project: Project, experiment_name: str, base_dir: Path | None) -> None:
+def preflight(project: Project, experiment_name: str, base_dir: Path | None,
+              keep: Callable[[DataConfig, Splits], None] | None = None) -> None:
     """Raises PreflightError when the baseline's files are missing or unreadable (paths are
     relative to `base_dir`, the project file's folder). Runs the user's model file's import and
     data function once, so it belongs where trials run: after the user trusted those files,
-    off the GUI thread (it imports torch when the model file does)."""
+    off the GUI thread (it imports torch when the model file does). The array splits it reads
+    or prepares go to `keep` (the run's trials use them as they are)."""
     experiment = project.experiment(experiment_name)
     searched = {d.path for d in experiment.search.dimensions}
     problems = missing_files(project.baseline, base_dir)
     if not problems and not any(p.startswith("data.") for p in searched):
-        problems += _unreadable_data(project.baseline, base_dir)
+        problems += _unreadable_data(project.baseline, base_dir, keep)
     if not problems and not searched & {"model.kind", "model.path", "model.function"}:
         problems += _unimportable_model(project.baseline, base_dir)
     if problems:
@@ -77,7 +85,8 @@ def missing_files(config: RunConfig, base_dir: Path | None) -> list[str]:
     return problems
 
 
-def _unreadable_data(config: RunConfig, base_dir: Path | None) -> list[str]:
+def _unreadable_data(config: RunConfig, base_dir: Path | None,
+                     keep: Callable[[DataConfig, Splits], None] | None = None) -> list[str]:
     from tunestudio.engine.data import check_readable
     from tunestudio.engine.image_folder import list_folder
     from tunestudio.engine.loader_data import load_dataset_file
@@ -89,8 +98,10 @@ def _unreadable_data(config: RunConfig, base_dir: Path | None) -> list[str]:
         elif isinstance(source, ImageFolderData) and source.loading == "stream":
             list_folder(source, base_dir)  # streamed: the images are decoded by the trials
         else:  # array sources (a python data file's function runs here once more; splits
-            # the disk cache holds are not read again)
-            check_readable(data, base_dir)
+            # the disk cache holds are read back, not split again)
+            splits = check_readable(data, base_dir)
+            if splits is not None and keep is not None:
+                keep(data, splits)
     except TuneStudioError as exc:
         return [f"the data cannot be read: {exc}"]
     return []

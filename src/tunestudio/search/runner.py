@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import optuna
 from optuna.trial import TrialState
 
-from tunestudio.config import Experiment, Project, StopRules
+from tunestudio.config import DataConfig, Experiment, Project, StopRules
 from tunestudio.engine.environment import RunGitState
 from tunestudio.local_workers import LocalWorkers, helper_count, worker_command
 from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
@@ -65,6 +65,7 @@ from tunestudio.store import CurrentConfig, Store, TrialRow
 from tunestudio.store.stop_rules import check_stop
 
 if TYPE_CHECKING:
+    from tunestudio.engine.data import Splits
     from tunestudio.search.groups import FusePolicy, GroupTraining
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -141,6 +142,7 @@ class ExperimentRunner:
         self.queue_closed = queue_closed
         # this run's other workers, when the caller started them (the CLI, before its imports)
         self._given_workers = workers
+        self._preflight_splits: list[tuple[DataConfig, Splits]] = []
         self.url = self.options.storage_url or storage_url(project)
         self._best: float | None = None
         self._idle_since: float | None = None
@@ -159,6 +161,10 @@ class ExperimentRunner:
         self._stop_reason: str | None = None  # the stop rule that held, as its message
 
     # -- the loop ---------------------------------------------------------------------------
+    def _keep_splits(self, data: DataConfig, splits: Splits) -> None:
+        """The preflight's splits, for the run's trials (put in their cache once it exists)."""
+        self._preflight_splits.append((data, splits))
+
     def run(self) -> RunSummary:
         """Raises PreflightError, before any trial is queued, when every trial would fail for
         one cause (a missing data file, a model file that does not import, a program that
@@ -172,7 +178,8 @@ class ExperimentRunner:
                 check_program(program, self.experiment.name, self.base_dir,
                               self.options.run_programs)
             elif self.fit is train_with_engine:  # a stand-in fit (tests) reads no files
-                preflight(self.project, self.experiment.name, self.base_dir)
+                preflight(self.project, self.experiment.name, self.base_dir,
+                          keep=self._keep_splits)
             if self._given_workers is None:
                 # The other workers start now, so that their start-up overlaps this one's;
                 # they wait for the trials this run queues (until it closes their queue)
@@ -286,6 +293,9 @@ class ExperimentRunner:
             if self.project.baseline.program is not None else None,
             slot=Slot(0, max(1, self.options.workers)) if self.queue else Slot.from_env(),
         )
+        for data, splits in self._preflight_splits:  # read once, by the preflight
+            ctx.data.put(data, self.base_dir, splits)
+        self._preflight_splits.clear()
         self.hooks.on_run_start(total)
         beat.start()
         feeder.start()

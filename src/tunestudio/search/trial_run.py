@@ -126,11 +126,18 @@ class RunSplits:
 
     def get(self, data: DataConfig, base_dir: Path | None) -> Splits | None:
         """See `SplitsCache.get`."""
+        return self._made().get(data, base_dir)
+
+    def put(self, data: DataConfig, base_dir: Path | None, splits: Splits) -> None:
+        """See `SplitsCache.put`: the preflight's splits, kept for the trials."""
+        self._made().put(data, base_dir, splits)
+
+    def _made(self) -> SplitsCache:
         if self._cache is None:
             from tunestudio.engine.data import SplitsCache
 
             self._cache = SplitsCache()
-        return self._cache.get(data, base_dir)
+        return self._cache
 
 
 class _TrialHooks(TrainerHooks):
