@@ -94,7 +94,10 @@ def test_the_x_range_follows_the_trained_steps_not_the_planned_lr(
     plan = view.planned.data("step")[1]
     reached = min(float(plan[:int(high)].min()), float(view.live.lr.data("step")[1].min()))
     assert plan.min() < reached / 1000
-    qtbot.waitUntil(lambda: 10 ** lr_plot.viewRange()[1][0] > reached / 3, timeout=30_000)
+    # the axis ends at round values (a 1-2-5 step of a fifth of its span in decades: up to a
+    # decade below the lowest rate reached, which varies with the step the stop lands on), and
+    # pyqtgraph pads it: within 20x of it, never the plan's three decades and more below
+    qtbot.waitUntil(lambda: 10 ** lr_plot.viewRange()[1][0] > reached / 20, timeout=30_000)
     view.set_x_mode("epoch")
     epochs = float(view.live.lr.data("epoch")[0][-1])
     qtbot.waitUntil(lambda: lr_plot.viewRange()[0][1] < 2 * epochs, timeout=30_000)
