@@ -124,6 +124,22 @@ def test_the_probe_times_the_loop_and_stops_after_its_steps() -> None:
     assert LOOP_WARMUP >= 1
 
 
+def test_the_probe_times_buffered_steps_by_their_own_clock(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an accelerator the loop hands its steps' events on in batches: the gaps between the
+    hook's calls are ~0 within a batch, so the steps are timed by their own `wall_s` (forced
+    here on the CPU)."""
+    from tunestudio.config import merge_values
+    from tunestudio.engine import step_recorder
+    from tunestudio.engine.data import load_splits
+    from tunestudio.engine.loop_timing import time_loop
+
+    monkeypatch.setattr(step_recorder, "FORCE_BUFFERED", True)
+    proj = tiny_project({"dimensions": [LR]}, epochs=2, fraction=0.2)
+    long = merge_values(proj.baseline, {"training.epochs": 10_000, "training.device": "cpu"})
+    assert time_loop([long], load_splits(long.data, None), steps=4) > 2e-5  # a step, not 0
+
+
 LR = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True, values=[0.003, 0.01])
 WIDTH = CategoricalDimension(path="model.width", choices=[16, 256])
 

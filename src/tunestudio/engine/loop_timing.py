@@ -6,6 +6,7 @@ arithmetic."""
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from itertools import pairwise
@@ -17,6 +18,7 @@ from tunestudio.config import RunConfig
 from tunestudio.engine.data import Splits
 from tunestudio.engine.events import StepEvent, TrainerHooks
 from tunestudio.engine.fused.trainer import FusedTrainer
+from tunestudio.engine.step_recorder import buffered_for
 from tunestudio.engine.trainer import Trainer
 from tunestudio.engine.trial import Trial
 
@@ -33,12 +35,15 @@ class _StepClock(TrainerHooks):
 
     def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
         if self.stamps is not None:
-            self.stamps.append((time.perf_counter(), time.thread_time()))
+            # the step's own wall time: on an accelerator the loop hands its steps' events on
+            # in batches (engine.step_recorder), so the hook's call time would say nothing
+            wall = event.wall_s if math.isfinite(event.wall_s) else time.perf_counter()
+            self.stamps.append((wall, time.thread_time()))
         if event.step >= self.stop_after:
             trainer.request_stop("stopped", "the probe's steps are timed")
 
 
-def time_loop(configs: list[RunConfig], data: object, *, base_dir: Path | None = None,
+def time_loop(configs: list[RunConfig], data: Splits, *, base_dir: Path | None = None,
               device: str = "cpu", steps: int = 24) -> float:
     """Seconds per optimisation step of `configs` trained as a run trains them: one config
     through the lone path (`Trainer`: the plain kernel with `torch.optim`), several (one shape
@@ -51,7 +56,6 @@ def time_loop(configs: list[RunConfig], data: object, *, base_dir: Path | None =
     cores the wall-clock medians of a 1-ms step were 2-10x off); elsewhere (a GPU computes
     apart from the thread, torch's own threads) of the wall clock. Raises what building the
     group raises (FusionError, out of memory)."""
-    assert isinstance(data, Splits)
     stamps: list[tuple[float, float]] = []
     stop_after = LOOP_WARMUP + max(2, steps)
     clocks = [_StepClock(stamps if i == 0 else None, stop_after) for i in range(len(configs))]
@@ -65,7 +69,7 @@ def time_loop(configs: list[RunConfig], data: object, *, base_dir: Path | None =
         trainer.fit()
     if cuda:
         torch.cuda.synchronize(device)
-    own_clock = 1 if not cuda and torch.get_num_threads() == 1 else 0
+    own_clock = 1 if not buffered_for(device) and torch.get_num_threads() == 1 else 0
     timed = [stamp[own_clock] for stamp in stamps[LOOP_WARMUP - 1:]]
     gaps = [b - a for a, b in pairwise(timed)]
     if not gaps:  # a fit that ended at once (no steps: nothing to train)
