@@ -163,6 +163,78 @@ def test_prune_checks_read_the_complete_trials_reports_and_then_only_what_change
     assert time.monotonic() - before < pruning.COMPLETED_TTL_S and reads == []
 
 
+def _read_view(study: optuna.Study) -> pruning._CompleteReports:
+    """The study's complete-reports view after its first read."""
+    view = pruning._reports_view(study)
+    assert isinstance(view, pruning._CompleteReports)
+    view.get_trials()
+    assert view._first is not None
+    view._first.join(30)
+    assert view.first_error is None
+    return view
+
+
+def test_a_later_read_finds_trials_completed_from_the_queue_without_reading_the_queue(
+        tmp_path: Path) -> None:
+    """A trial queued when the complete trials were read, then popped and completed before
+    the next read, is found by that read; the read's statements neither name the queued
+    trials nor grow with the queue (it read the whole queue of 100,000 trials every second)."""
+    study = _study(tmp_path)
+    for n in range(3):
+        study.add_trial(optuna.trial.create_trial(value=float(n), intermediate_values={0: n}))
+    for n in range(300):
+        study.enqueue_trial({"x": n})
+    view = _read_view(study)
+    assert len(view.get_trials()) == 3
+    popped = study.ask()  # a queued trial, completed "elsewhere" between two reads
+    popped.report(5.0, 0)
+    study.tell(popped, 5.0)
+    statements: list[tuple[str, object]] = []
+    engine = study._storage._backend.engine
+    sqlalchemy.event.listen(engine, "before_cursor_execute",
+                            lambda _c, _k, sql, params, _x, _m: statements.append((sql, params)))
+    view.invalidate()
+    got = sorted(t.intermediate_values[0] for t in view.get_trials())
+    assert got == pytest.approx([0.0, 1.0, 2.0, 5.0])
+    assert statements and all("WAITING" not in str(params) and len(params or ()) < 10
+                              for _, params in statements), statements
+
+
+def test_a_value_row_numbered_below_the_last_read_is_found_looking_back_or_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A complete trial whose value row is numbered below the last read's largest (on
+    PostgreSQL a slow commit's number; here renumbered by hand) is found by the next read
+    within VALUE_ROWS_BACK rows, else by the next whole read."""
+    study = _study(tmp_path)
+    for n in range(3):
+        study.add_trial(optuna.trial.create_trial(value=float(n), intermediate_values={0: n}))
+    view = _read_view(study)
+    late = study.ask()
+    late.report(7.0, 0)
+    study.tell(late, 7.0)
+    engine = study._storage._backend.engine
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("UPDATE trial_values SET trial_value_id = -5 "
+                                     "WHERE trial_id = :t"), {"t": late._trial_id})
+    monkeypatch.setattr(pruning, "VALUE_ROWS_BACK", 0)
+    view.invalidate()
+    assert len(view.get_trials()) == 3  # not looked back for: missed until a whole read
+    monkeypatch.setattr(pruning, "FULL_READ_S", 0.0)
+    view.invalidate()
+    assert sorted(t.intermediate_values[0] for t in view.get_trials()) == \
+        pytest.approx([0.0, 1.0, 2.0, 7.0])
+    monkeypatch.setattr(pruning, "FULL_READ_S", 60.0)
+    again = study.ask()
+    again.report(8.0, 0)
+    study.tell(again, 8.0)
+    with engine.begin() as conn:  # numbered just below the last read's largest
+        conn.execute(sqlalchemy.text("UPDATE trial_values SET trial_value_id = -4 "
+                                     "WHERE trial_id = :t"), {"t": again._trial_id})
+    monkeypatch.setattr(pruning, "VALUE_ROWS_BACK", 1000)
+    view.invalidate()
+    assert len(view.get_trials()) == 5
+
+
 def _popped_elsewhere(tmp_path: Path) -> tuple[optuna.Study, optuna.trial.FrozenTrial]:
     """A study of 6 complete trials, opened a second time (`other`, its cache empty), and a
     trial queued by the first and popped (made RUNNING) through the second."""
