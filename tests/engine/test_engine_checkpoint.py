@@ -4,6 +4,7 @@ CheckpointError; checkpoints load with weights_only=True, nowhere else."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -194,6 +195,41 @@ def test_paced_resume_files_wait_for_min_interval_s(
                      device="cpu").fit()
     assert result.status == "completed" and written == expected
     assert load(tmp_path / "latest.pt")["epoch"] == 8  # the end of the fit, durable
+
+
+def test_a_resume_file_waits_a_hundred_times_its_own_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resume files are paced by min_interval_s (1 s here) and by their own cost: at most
+    every WRITE_COST_FACTOR times the last write's seconds, so a big model's files cost at
+    most about 1 % of its training while a small one's come every second (epochs of 4 s)."""
+    import time
+
+    from tunestudio.engine import paced_checkpoint
+    from tunestudio.engine.paced_checkpoint import WRITE_COST_FACTOR, PacedCheckpointHook
+
+    def fit(write_s: float) -> list[int]:
+        clock = _Clock(4.0)
+        with monkeypatch.context() as patch:
+            patch.setattr(paced_checkpoint.time, "monotonic", clock)
+            written = _paced_writes(patch)
+            quick = paced_checkpoint._save_quick
+
+            def slow(state: dict[str, object], path: Path) -> None:
+                time.sleep(write_s)  # a big model's file
+                quick(state, path)
+
+            patch.setattr(paced_checkpoint, "_save_quick", slow)
+            hook = PacedCheckpointHook(tmp_path / str(write_s), monitor="val_loss",
+                                       min_interval_s=1.0, hold_latest=True)
+            result = Trainer(tiny({"training.epochs": 8}), hooks=[_Tick(clock), hook],
+                             device="cpu").fit()
+            assert result.status == "completed"
+            return written
+
+    assert fit(0.0) == [1, 2, 3, 4, 5, 6, 7, 8]  # its write takes ms: a file every epoch
+    big = fit(0.1)  # waits 100 x >= 0.1 s: two epochs of 4 s at least between its files
+    assert WRITE_COST_FACTOR == 100.0
+    assert big[0] == 1 and len(big) <= 3 and all(b - a >= 3 for a, b in itertools.pairwise(big))
 
 
 def test_a_clean_stop_keeps_its_last_epoch_though_no_file_was_due(

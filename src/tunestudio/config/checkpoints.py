@@ -22,7 +22,7 @@ class CheckpointSettings(ConfigModel):
         "epoch; a killed process loses at most the training since its last written "
         "checkpoint: N epochs, or min_interval_s seconds when that is longer.", ge=1)
     min_interval_s: float = field(
-        10.0, "Seconds between two resume checkpoint files at least: with epochs of "
+        1.0, "Seconds between two resume checkpoint files at least: with epochs of "
         "milliseconds, writing one every epoch would cost more time than a crash could lose. "
         "Epochs longer than this are checkpointed every every_epochs epochs as set; 0 writes "
         "every every_epochs epochs however short.", ge=0.0,

@@ -8,9 +8,15 @@ training loop. Here:
 - the best state is captured in memory at each improvement and written with the next resume
   file and at the end of the fit, not at every improvement;
 - resume files are written every `every_epochs` epochs but at most every `min_interval_s`
-  seconds (the project's `checkpoints.min_interval_s` for a lone trial, 10 s by default: a
-  30-trial digits search wrote about 600 resume files, and writing them took about 0.9 s of
-  its 6 s on a busy 2-core machine; 30 s for a fused group's members), on a thread of their own
+  seconds (the project's `checkpoints.min_interval_s` for a lone trial, 1 s by default;
+  GROUP_MIN_INTERVAL_S for a fused group's members) and at most every WRITE_COST_FACTOR times
+  the last write's own seconds, so that writing them costs at most about 1 % of the training
+  whatever the model's size (a 30-trial digits search written every epoch wrote about 600
+  files, 0.9 s of its 6 s on a busy 2-core machine; at one a second, a digits trial's file of
+  ~2 ms costs 0.2 %). The interval was 10 s (30 s for a group): a process killed every 10 s,
+  whose start-up takes 6 of them, then never finished a trial longer than the 4 s left (each
+  restart began it again); now each restart goes on from at most a second or two back. Files
+  are written on a thread of their own
   while training goes on (the state is captured first, on the training thread), atomically
   (temporary file and rename) but without an fsync: a killed process leaves them intact in
   the page cache, and a file cut short by a power loss is a corrupt checkpoint, from which the
@@ -44,7 +50,8 @@ from tunestudio.engine.checkpoint import snapshot as _snapshot
 from tunestudio.engine.events import FitResult
 from tunestudio.engine.trial import Trial
 
-GROUP_MIN_INTERVAL_S = 30.0  # a fused group's members write resume files at most this often
+GROUP_MIN_INTERVAL_S = 2.0  # a fused group's members write resume files at most this often
+WRITE_COST_FACTOR = 100.0  # and at most every this many times a write's own seconds
 
 
 class PacedCheckpointHook(CheckpointHook):
@@ -80,6 +87,7 @@ class PacedCheckpointHook(CheckpointHook):
         # kept as the function that makes it, called when the state is written.
         self._best_later: Callable[[], State | None] | None = None
         self._written_at = time.monotonic()
+        self._write_s = 0.0  # seconds the last resume write took (the state's capture aside)
         self._pending: Future[None] | None = None
 
     def needs_state(self, trainer: Trial, epoch: int) -> bool:
@@ -95,7 +103,15 @@ class PacedCheckpointHook(CheckpointHook):
 
     def _due(self, epoch: int) -> bool:
         return self._epoch_due(epoch) and \
-            time.monotonic() - self._written_at >= self.min_interval_s
+            time.monotonic() - self._written_at >= self.interval_s()
+
+    def interval_s(self) -> float:
+        """Seconds a resume file waits after the last: `min_interval_s`, or WRITE_COST_FACTOR
+        times the last write's seconds when that is longer (a big model's file); 0 with
+        `min_interval_s` 0 (a file every `every_epochs` epochs, as asked)."""
+        if self.min_interval_s <= 0:
+            return 0.0
+        return max(self.min_interval_s, WRITE_COST_FACTOR * self._write_s)
 
     def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         improved = self._improved(trainer)
@@ -215,7 +231,9 @@ class PacedCheckpointHook(CheckpointHook):
             if latest is not None and self.before_save is not None:
                 self.before_save()  # a resume file is never ahead of the stored series
             if latest is not None and latest["step"] > self.saved_step:
+                start = time.perf_counter()
                 write(latest, self.latest)
+                self._write_s = time.perf_counter() - start
                 self.saved_step = int(latest["step"])
             if best is not None:
                 write(best, self.best)
