@@ -84,6 +84,11 @@ def test_truncated_missing_and_foreign_checkpoints_are_clear_errors(tmp_path: Pa
     save({"hello": torch.zeros(1)}, path)
     with pytest.raises(CheckpointError, match="not a TuneStudio checkpoint"):
         load(path)
+    whole = load(tmp_path / "latest.pt")
+    for key in ("model", "format"):  # a dict that lacks either one is refused too
+        save({k: v for k, v in whole.items() if k != key}, path)
+        with pytest.raises(CheckpointError, match="not a TuneStudio checkpoint"):
+            load(path)
     state = load(tmp_path / "latest.pt")
     other = Trainer(tiny({"optimizer.lr": 0.5}), device="cpu", resume=state).fit()
     assert other.status == "failed" and "another config" in other.message and other.steps == 0
@@ -354,6 +359,30 @@ def test_the_final_evaluation_after_the_last_epoch_can_be_the_best(tmp_path: Pat
     best = load(tmp_path / "best.pt")
     assert best["step"] == result.steps and best["epoch"] == 4
     assert best["metrics"]["val_accuracy"] == rec.evals[1].metrics["val_accuracy"]
+
+
+def test_the_last_epoch_is_written_though_every_epochs_skips_it(tmp_path: Path) -> None:
+    """every_epochs=3 of 4 epochs: resume files at epoch 3 and at the last, epoch 4 (a fit
+    that ended resumes at its end, not an epoch back)."""
+    epochs: list[int] = []
+    hook = CheckpointHook(tmp_path, monitor=None, every_epochs=3)
+    Trainer(tiny({"training.epochs": 4}), hooks=[hook, _Saved(tmp_path, epochs)],
+            device="cpu").fit()
+    assert epochs == [3, 4]
+
+
+class _Saved(TrainerHooks):
+    """The epoch of `latest.pt` after each epoch's hooks, when it changed."""
+
+    def __init__(self, folder: Path, epochs: list[int]) -> None:
+        self.folder, self.epochs = folder, epochs
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+        path = self.folder / "latest.pt"
+        if path.exists():
+            saved = int(load(path)["epoch"])
+            if not self.epochs or self.epochs[-1] != saved:
+                self.epochs.append(saved)
 
 
 def test_a_snapshot_owns_every_tensor_and_shares_the_atoms() -> None:
