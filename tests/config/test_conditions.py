@@ -110,6 +110,11 @@ def test_one_variable_at_a_time_varies_only_what_applies_at_the_baseline() -> No
                            condition=Condition(path="optimizer.kind", values=["rmsprop"]))],
      "optimizer.momentum: its condition's value(s) rmsprop are outside optimizer.kind's "
      "choices (sgd, adam)"),
+    # a condition on a baseline field: a value the field can never take (a typo)
+    ([FloatDimension(path="optimizer.lr", condition=Condition(path="optimizer.kind",
+                                                              values=["sgd", "sgdd"]))],
+     "optimizer.lr: its condition's value(s) sgdd are outside optimizer.kind's choices (sgd, "
+     "adam, adamw, rmsprop)"),
 ])
 def test_bad_conditions_are_refused_naming_the_problem(dims: list[Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace(")", r"\)")):

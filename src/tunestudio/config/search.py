@@ -476,12 +476,22 @@ def _check_conditions(dims: list[Dimension]) -> None:
         if j is None:
             if param_name(cond.path) is None:
                 try:
-                    resolve(RunConfig, cond.path)
+                    leaf = resolve(RunConfig, cond.path)
                 except (KeyError, ValueError, TypeError):
                     raise ValueError(N_(
                         "Validation", "{path}: its condition names '{knob}', which is "
                         "neither a dimension of this search nor a config field").format(
                         path=dim.path, knob=cond.path)) from None
+                # a value the field can never take (a typo: 'sgdd') would leave the
+                # dimension inactive in every trial, silently
+                choices = leaf.choices or ()
+                bad = [v for v in cond.values if not any(same_value(v, c) for c in choices)]
+                if choices and bad:
+                    raise ValueError(N_("Validation", "{path}: its condition's value(s) "
+                                        "{values} are outside {knob}'s {where}").format(
+                        path=dim.path, values=", ".join(map(str, bad)), knob=cond.path,
+                        where=N_("Validation", "choices ({choices})").format(
+                            choices=", ".join(map(str, choices)))))
             continue
         if j >= i:
             chain: list[str] = [dim.path]
