@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import optuna
+import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import FrozenTrial, TrialState, create_trial
 
@@ -129,3 +130,39 @@ def test_a_grid_runs_an_excluded_point_again() -> None:
     first = study.trials[0]
     again = plan_queue(study, search, base, None, excluded={first._trial_id})
     assert again.entries == [{"training.batch_size": first.params["training.batch_size"]}]
+
+
+def test_the_runners_next_asks_learn_without_the_excluded_trial(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the real runner (the digits template's TPE search, its trials' fits stood in:
+    what the sampler is shown is the subject): the best trial excluded in the store between
+    two runs, the sampler the runner builds is shown every earlier complete trial but that
+    one, at each ask of the second run."""
+    import tunestudio.search.runner as runner_module
+    from tiny_projects import instant_fit, tiny_project
+    from tunestudio.search import ExperimentRunner
+    from tunestudio.store import Store, storage_url_for
+
+    monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(tmp_path))
+    spies: list[Spy] = []
+
+    def spy_sampler(*args: Any, **kwargs: Any) -> Spy:
+        spies.append(Spy())
+        return spies[-1]
+
+    monkeypatch.setattr(runner_module, "build_sampler", spy_sampler)
+    project = tiny_project({"sampler_seed": 0, "budget": Budget(trials=3), "fuse": "off"},
+                           epochs=2, fraction=0.15)
+    name = project.experiments[0].name
+    ExperimentRunner(project, name, fit=instant_fit).run()
+    with Store.open(storage_url_for(project)) as store:
+        exp = store.experiment(name)
+        assert exp is not None
+        best = store.best_trial(exp.id, "maximize")
+        assert best is not None and len(store.trials(exp.id)) == 3
+        store.exclude_trials(exp.id, [best.number], "trained on the broken data file")
+    ExperimentRunner(project, name, fit=instant_fit).run()
+    seen = spies[-1].seen  # each ask of the second run, one per dimension
+    assert seen and seen[0] == [n for n in range(3) if n != best.number]
+    assert all(best.number not in numbers for numbers in seen), seen
+    assert any(len(numbers) > 2 for numbers in seen)  # its own trials were shown as told
