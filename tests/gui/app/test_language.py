@@ -70,11 +70,42 @@ def test_chinese_window_and_qt_dialogs(qtbot: QtBot, start_in: Callable[[str], N
     assert window.run_message.text() == "3 个无效字段：修正后才能运行或保存"
 
 
+def _trials(project_file: Path) -> list[tuple[object, ...]]:
+    """Every stored trial of the project, as a tuple of what the history holds of it."""
+    from tunestudio.config import load_project
+    from tunestudio.store import Store, storage_url_for
+
+    with Store.open(storage_url_for(load_project(project_file))) as store:
+        return [(t.id, t.number, t.state, t.params, t.objective, t.message, t.notes,
+                 t.excluded_reason) for e in store.experiments() for t in store.trials(e.id)]
+
+
+def _write_history(project_file: Path) -> None:
+    """Two trials of the project's first experiment, one of them excluded, one failed."""
+    from tunestudio.config import load_project
+    from tunestudio.store import Store, storage_url_for
+
+    project = load_project(project_file)
+    with Store.open(storage_url_for(project)) as store:
+        exp = store.ensure_experiment("three", "three")
+        for number, (lr, state) in enumerate([(0.003, "complete"), (0.01, "failed")]):
+            tid = store.start_trial(exp, number=number, optuna_trial_id=None,
+                                    params={"optimizer.lr": lr},
+                                    config_json=project.baseline.model_dump_json(),
+                                    device="cpu", seed=0)
+            store.finish_trial(tid, state=state, objective=0.9 if state == "complete" else None,
+                               message="trained 2 epoch(s), 20 steps" if state == "complete"
+                               else "RuntimeError: out of memory", duration_s=1.0)
+        store.exclude_trials(exp, [0], "trained on the broken data file")
+
+
 def test_the_preference_applies_on_restart_and_keeps_everything(
         window: MainWindow, qtbot: QtBot, project_file: Path,
         start_in: Callable[[str], None]) -> None:
     settings = window.settings
     settings.add_recent(project_file)
+    _write_history(project_file)
+    trials = _trials(project_file)
     before = project_file.read_bytes()
     settings.theme = "dark"
     recent = settings.recent_files()
@@ -95,7 +126,21 @@ def test_the_preference_applies_on_restart_and_keeps_everything(
     assert _menu_titles(restarted)[0] == "文件(&F)"
     assert restarted.welcome.recent.count() == len(recent)  # still offered, under its name
     assert restarted.welcome.recent.item(0).text().startswith(project_file.stem)
+    # the project opens in Chinese as it was: its trials listed, the excluded one with its
+    # reason, nothing to save, nothing in the history changed
+    restarted.show()
+    assert restarted.session.open_project(project_file)
+    ws = restarted.workspace
+    assert ws is not None
+    ws.show_page("Trials")
+    qtbot.waitUntil(lambda: ws.table.model.rowCount() == 2, timeout=20_000)
+    model = ws.table.model
+    reasons = [model.index(r, model.column_of("reason")).data() for r in range(2)]
+    assert any("trained on the broken data file" in str(r) for r in reasons), reasons
+    assert restarted.document is not None and restarted.document.undo_stack.isClean()
+    assert restarted.session.close_project()
     assert project_file.read_bytes() == before
+    assert _trials(project_file) == trials
 
 
 def test_help_shows_the_practice_in_the_window_language(qtbot: QtBot,
