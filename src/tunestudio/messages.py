@@ -47,4 +47,14 @@ def N_(context: str, text: str) -> Text:  # noqa: N802 -- gettext's and Qt's spe
 # Messages a trial keeps in the history (the store holds their English text): the GUI shows a
 # stored message that matches one of these in the window's language (gui/common/i18n.py).
 TRAINED = N_("TrialMessage", "trained {epochs} epoch(s), {steps} steps")
-STORED: tuple[Text, ...] = (TRAINED,)
+PRUNED = N_("TrialMessage", "pruned after evaluation {evaluation}: {metric} = {value} is worse "
+            "than most trials at this point")
+DIVERGED = {  # a divergence during training, by what became non-finite
+    "loss": N_("TrialMessage", "diverged during training: the loss became {value} at step "
+               "{step} (epoch {epoch}, LR {lr}); lower the learning rate (e.g. {lower}), add "
+               "gradient clipping or a warm-up"),
+    "gradient norm": N_("TrialMessage", "diverged during training: the gradient norm became "
+                        "{value} at step {step} (epoch {epoch}, LR {lr}); lower the learning "
+                        "rate (e.g. {lower}), add gradient clipping or a warm-up"),
+}
+STORED: tuple[Text, ...] = (TRAINED, PRUNED, *DIVERGED.values())

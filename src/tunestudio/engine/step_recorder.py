@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from tunestudio.engine.events import StepEvent
+from tunestudio.messages import DIVERGED
 
 FLUSH_STEPS = 64
 FLUSH_S = 0.25
@@ -70,6 +71,10 @@ class Divergence:
         if self.cause == "gradient":
             return (f"the gradient was non-finite on a finite loss: {first}; check the model's "
                     "backward pass (a square root or power at 0, a custom operation)")
+        if self.what in DIVERGED:  # a message the window shows in its language
+            return DIVERGED[self.what].format(value=self.value, step=self.step,
+                                              epoch=self.epoch + 1, lr=f"{self.lr:.3g}",
+                                              lower=f"{self.lr / 10:.3g}")
         return (f"diverged during training: the {self.what} became {self.value} {where}; "
                 f"lower the learning rate (e.g. {self.lr / 10:.3g}), add gradient clipping or "
                 "a warm-up")

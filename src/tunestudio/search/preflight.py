@@ -23,20 +23,26 @@ from tunestudio.config import (
     RunConfig,
 )
 from tunestudio.errors import TuneStudioError
+from tunestudio.messages import N_
 
 if TYPE_CHECKING:
     from tunestudio.engine.data import Splits
 
 
+NOT_STARTED = N_("Preflight", "'{experiment}' was not started: every trial would fail.")
+
+
 class PreflightError(TuneStudioError):
     """The run was refused before its first trial; `problems` holds one line per cause, each
-    naming the field to fix."""
+    naming the field to fix (`tunestudio.messages.Text` where the window can translate it),
+    `headline` the first line of the message."""
 
     def __init__(self, experiment: str, problems: list[str]) -> None:
         self.experiment = experiment
         self.problems = problems
+        self.headline = NOT_STARTED.format(experiment=experiment)
         listing = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"'{experiment}' was not started: every trial would fail.\n{listing}")
+        super().__init__(f"{self.headline}\n{listing}")
 
 
 def preflight(project: Project, experiment_name: str, base_dir: Path | None,
@@ -67,21 +73,23 @@ def missing_files(config: RunConfig, base_dir: Path | None) -> list[str]:
 
         # the images template's folder is built on first use: a run before any `train` too
         if not folder.is_dir() and not ensure_digits_folder(folder):
-            problems.append(f"data folder '{source.path}' not found{_hint(source.path, base_dir)}"
-                            "; check data.source.path")
+            problems.append(N_("Preflight", "data folder '{path}' not found{hint}; check "
+                               "data.source.path").format(path=source.path,
+                                                          hint=_hint(source.path, base_dir)))
     elif hasattr(source, "path"):
         path = str(source.path)
         if not _resolved(path, base_dir).is_file():
-            problems.append(f"data file '{path}' not found{_hint(path, base_dir)}; check "
-                            "data.source.path")
+            problems.append(N_("Preflight", "data file '{path}' not found{hint}; check "
+                               "data.source.path").format(path=path, hint=_hint(path, base_dir)))
     model = config.model
     if isinstance(model, PythonModel) and not _resolved(model.path, base_dir).is_file():
-        problems.append(f"model file '{model.path}' not found{_hint(model.path, base_dir)}; "
-                        "check model.path")
+        problems.append(N_("Preflight", "model file '{path}' not found{hint}; check "
+                           "model.path").format(path=model.path, hint=_hint(model.path, base_dir)))
     weights = getattr(model, "weights_path", None)
     if weights and not _resolved(weights, base_dir).is_file():
-        problems.append(f"weights file '{weights}' not found{_hint(weights, base_dir)}; check "
-                        "model.weights_path")
+        problems.append(N_("Preflight", "weights file '{path}' not found{hint}; check "
+                           "model.weights_path").format(path=weights,
+                                                        hint=_hint(weights, base_dir)))
     return problems
 
 
@@ -103,7 +111,7 @@ def _unreadable_data(config: RunConfig, base_dir: Path | None,
             if splits is not None and keep is not None:
                 keep(data, splits)
     except TuneStudioError as exc:
-        return [f"the data cannot be read: {exc}"]
+        return [N_("Preflight", "the data cannot be read: {error}").format(error=str(exc))]
     return []
 
 
@@ -116,7 +124,7 @@ def _unimportable_model(config: RunConfig, base_dir: Path | None) -> list[str]:
     try:
         user_code.load_function(_resolved(model.path, base_dir), model.function, "model")
     except TuneStudioError as exc:
-        return [f"the model file cannot be used: {exc}"]
+        return [N_("Preflight", "the model file cannot be used: {error}").format(error=str(exc))]
     return []
 
 
@@ -127,10 +135,12 @@ def _resolved(raw: str, base_dir: Path | None) -> Path:
 
 def _hint(raw: str, base_dir: Path | None) -> str:
     relative = base_dir is not None and not Path(raw).expanduser().is_absolute()
-    return f" (relative paths start at {base_dir})" if relative else ""
+    return N_("Preflight", " (relative paths start at {folder})").format(folder=str(base_dir)) \
+        if relative else ""
 
 
 FAILURE_STREAK = 3  # the run's first trials failing with one message: stop the search
+STREAK = N_("Preflight", "stopped: the first {limit} trials failed with the same error: {error}")
 
 
 class FailureStreak:
@@ -155,6 +165,5 @@ class FailureStreak:
         self._messages.append((message or "").partition("\n")[0])
         first = self._messages[: self.limit]
         if len(self._messages) == self.limit and len(set(first)) == 1:
-            return f"stopped: the first {self.limit} trials failed with the same error: " \
-                f"{first[0]}"
+            return STREAK.format(limit=self.limit, error=first[0])
         return None

@@ -44,6 +44,8 @@ import sqlalchemy
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from tunestudio.messages import PRUNED
+
 if TYPE_CHECKING:
     from tunestudio.engine.trial import Trial  # annotations only: a program trial has none
 
@@ -403,10 +405,8 @@ class PruningReporter:
         """Stop the trainer when the verdict is to prune."""
         if prune:
             self.pruned.set()
-            trainer.request_stop(
-                "pruned", f"pruned after evaluation {step + 1}: {self.metric} = "
-                f"{value:.4g} is worse than most trials at this point",
-            )
+            trainer.request_stop("pruned", PRUNED.format(
+                evaluation=step + 1, metric=self.metric, value=f"{value:.4g}"))
 
     def close(self) -> None:
         """Wait for the reports in flight and write them all, so Optuna has them before the

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTranslator
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QApplication,
     QComboBox,
+    QDialog,
     QGraphicsTextItem,
     QGraphicsView,
     QGroupBox,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPlainTextEdit,
+    QPushButton,
     QTabWidget,
     QTextBrowser,
     QTextEdit,
@@ -52,6 +55,7 @@ NAMES = {
     "Gamma", "Alpha", "Beta", "Epsilon", "Digits", "One", "cycle", "Friedman", "Ctrl", "Shift",
     "Qt", "PySide", "Pareto", "state", "dict", "epoch", "step", "NaN", "Auto", "DataLoader",
     "Dataset", "scikit", "learn", "MLflow", "LR", "std", "mean",
+    "Markdown", "HTML",
     "English",  # the language menu names each language in its own words
 }
 _CODE = re.compile(r"`[^`]*`|<[^>]*>|&\w+;|\{[^}]*\}|https?://\S+|\S+:\S+|"
@@ -185,6 +189,34 @@ def untranslated(root: QWidget, seen: set[str]) -> list[str]:
     return found
 
 
+def dialog_untranslated(open_dialog: Callable[[], object], seen: set[str]) -> list[str]:
+    """Calls `open_dialog`, which opens a modal dialog (a message box, an input or file dialog,
+    ours or Qt's static ones), reads the dialog as it shows and cancels it. Fails when no
+    dialog opened."""
+    found: list[str] = []
+    read: list[str] = []
+    tries = [0]
+
+    def read_and_cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            tries[0] += 1
+            if tries[0] < 200:  # a file dialog takes a moment to list its folder
+                QTimer.singleShot(10, read_and_cancel)
+            return
+        read.append(dialog.windowTitle())
+        found.extend(untranslated(dialog, seen))
+        if isinstance(dialog, QDialog):
+            dialog.reject()
+        else:
+            dialog.close()
+
+    QTimer.singleShot(0, read_and_cancel)
+    open_dialog()
+    assert read, f"{open_dialog} opened no dialog"
+    return found
+
+
 def _history(root: Path) -> Project:
     """Digits with a written history (no training, so the test stays cheap): a trial that
     overfits, one that diverges and one that failed, with their curves and messages."""
@@ -278,6 +310,7 @@ def test_every_screen_in_chinese(chinese: None, history: Project, qtbot: QtBot,
     ws.show_page("Analysis")
     qtbot.waitUntil(lambda: ws.analysis.data is not None, timeout=20_000)
     problems += untranslated(window, seen)
+    problems += _every_dialog(window, seen, tmp_path)
     for dialog in (PreferencesDialog(window.settings, window.catalog, window),
                    AboutDialog(window.catalog, window)):
         qtbot.addWidget(dialog)
@@ -286,6 +319,51 @@ def test_every_screen_in_chinese(chinese: None, history: Project, qtbot: QtBot,
                  if m and english(m)]
     assert window.session.close_project()
     assert not problems, f"untranslated ({len(problems)}):\n" + "\n".join(problems)
+
+
+def _every_dialog(window: MainWindow, seen: set[str], folder: Path) -> list[str]:
+    """The questions and dialogs the window asks and opens (each cancelled): the file
+    dialogs, the project's prompts, the experiments', the trials' menu and the analysis'
+    exports; the non-modal ones (compare configs, ensemble) as they show."""
+    from tunestudio.gui.project import dialogs
+    from tunestudio.gui.run.trust import TrustStore, UserCode, confirm_user_code
+
+    ws, view = window.workspace, window.project_view
+    assert ws is not None and view is not None
+    code = folder / "net.py"
+    code.write_text("def build_model(input_shape, n_outputs):\n    pass\n")
+    opens: list[Callable[[], object]] = [
+        window.open_action.trigger, window.save_as_action.trigger,
+        lambda: dialogs.ask_save_changes(window, "Digits", has_trials=True),
+        lambda: dialogs.ask_save_changes(window, "Digits"),
+        lambda: dialogs.ask_stop_run(window), lambda: dialogs.ask_restore(window, "Digits", 0),
+        lambda: confirm_user_code(window, [UserCode("model", code)],
+                                  TrustStore(folder / "trust.json")),
+        view.experiments.add_button.click, view.experiments.remove_button.click]
+    problems: list[str] = []
+    for open_dialog in opens:
+        problems += dialog_untranslated(open_dialog, seen)
+    ws.show_page("Trials")
+    table, acts = ws.table, ws.table.trial_actions
+    first = table.model.trial(0)
+    for action in (acts.exclude_action, acts.delete_action, acts.seeds_action,
+                   acts.top_seeds_action, acts.notes_action, acts.test_action,
+                   acts.model_action, acts.export_action):
+        table.select_trials([first.id])  # they act on the selected trial
+        problems += dialog_untranslated(action.trigger, seen)
+    ws.show_page("Analysis")
+    exports = [b for b in ws.analysis.findChildren(QPushButton)
+               if b.text() in ("导出…", "报告…")]
+    for button in exports:
+        problems += dialog_untranslated(button.click, seen)
+    assert len(exports) == 2
+    ws.show_page("Trials")
+    table.select_trials([table.model.trial(0).id, table.model.trial(1).id])
+    for dialog in (acts.compare_configs(), acts.ensemble()):
+        assert dialog is not None
+        problems += untranslated(dialog, seen)
+        dialog.close()
+    return problems
 
 
 def test_every_field_help_and_template_in_chinese(chinese: None) -> None:
@@ -529,3 +607,63 @@ def test_what_fuse_auto_chose_in_chinese(chinese: None) -> None:
     shown = [i18n.render(t) for t in texts]
     assert [s for s in shown if english(s)] == [], shown
     assert "1.31" in shown[0] and "0.85" in shown[0] and "32" in shown[1]
+
+
+def test_a_refused_run_and_a_halted_one_in_chinese(chinese: None, tmp_path: Path) -> None:
+    """Why a run was refused before its first trial (search/preflight.py: the files the
+    baseline names, each problem naming its field) and why a run stopped itself (its first
+    trials failing alike) read in Chinese in the window; the CLI's English as before."""
+    from tunestudio.config import CsvData, DataConfig, PythonModel
+    from tunestudio.search.preflight import FailureStreak, PreflightError, preflight
+
+    project = tiny_project()
+    baseline = project.baseline.model_copy(update={
+        "data": DataConfig(source=CsvData(path="missing.csv", target="label")),
+        "model": PythonModel(path="net.py")})
+    project = project.model_copy(update={"baseline": baseline})
+    with pytest.raises(PreflightError) as caught:
+        preflight(project, project.experiments[0].name, tmp_path)
+    error = caught.value
+    assert str(error).startswith(f"'{project.experiments[0].name}' was not started: every "
+                                 "trial would fail.\n  - data file 'missing.csv' not found "
+                                 f"(relative paths start at {tmp_path}); check "
+                                 "data.source.path\n  - model file 'net.py' not found")
+    streak = FailureStreak(limit=2)
+    assert streak.add("failed", "ValueError: bad") is None
+    halted = streak.add("failed", "ValueError: bad")
+    assert halted == "stopped: the first 2 trials failed with the same error: ValueError: bad"
+    shown = [i18n.render(t) for t in [error.headline, *error.problems, halted]]
+    assert [s for s in shown if english(s)] == [], shown
+    assert "missing.csv" in shown[1] and "data.source.path" in shown[1] and \
+        str(tmp_path) in shown[1]
+
+
+def test_why_a_trial_ended_in_chinese(chinese: None) -> None:
+    """The reasons the history keeps in English (a pruned trial's verdict, a divergence
+    during training) read in Chinese in the table's Reason column and the trial detail,
+    their numbers as stored; one the window does not know (an exception) as it is."""
+    from types import SimpleNamespace
+
+    from tunestudio.engine.step_recorder import Divergence
+    from tunestudio.gui.trials.table_model import reason
+    from tunestudio.messages import PRUNED
+
+    stored = {  # the English the store holds (plain text, as read back)
+        "pruned": str(PRUNED.format(evaluation=3, metric="val_loss", value="0.4312")),
+        "diverged": str(Divergence(step=40, epoch=2, what="loss", value=float("nan"),
+                                   lr=0.3).message()),
+        "diverged ": str(Divergence(step=7, epoch=0, what="gradient norm",
+                                    value=float("inf"), lr=0.5).message()),
+    }
+    assert stored["diverged"] == ("diverged during training: the loss became nan at step 40 "
+                                  "(epoch 3, LR 0.3); lower the learning rate (e.g. 0.03), add "
+                                  "gradient clipping or a warm-up")
+    shown = {state: reason(SimpleNamespace(excluded_reason=None, state=state.strip(),
+                                           message=message))
+             for state, message in stored.items()}
+    assert [s for s in shown.values() if english(s)] == [], shown
+    assert "0.4312" in shown["pruned"] and "val_loss" in shown["pruned"]
+    assert "40" in shown["diverged"] and "0.03" in shown["diverged"]
+    failed = SimpleNamespace(excluded_reason=None, state="failed",
+                             message="RuntimeError: out of memory\nTraceback ...")
+    assert reason(failed) == "RuntimeError: out of memory"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tunestudio.gui.common.file_dialogs import ask_save_file
+from tunestudio.gui.common.i18n import translate
 from tunestudio.gui.plots.export import export_image
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class _Part:
 
 
 def ask_report_path(parent: QWidget) -> Path | None:
-    return ask_save_file(parent, "Experiment report", "report.md",
+    return ask_save_file(parent, translate("Report", "Experiment report"), "report.md",
                          "Markdown (*.md);;HTML (*.html)")
 
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from tunestudio import resources
 from tunestudio.config import Project
-from tunestudio.messages import STORED, Text
+from tunestudio.messages import N_, STORED, Text
 
 _log = logging.getLogger(__name__)
 
@@ -31,6 +31,17 @@ NATIVE_NAMES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
 """Each language by its own name, as a language menu shows it (never translated)."""
 
 _current: Literal["en", "zh_CN"] = "en"  # the language `install` loaded
+
+# Qt's bundled Chinese catalogue (qtbase_zh_CN.qm) lacks a few texts of its file dialog as Qt 6
+# writes them (with their shortcuts) and of its file kinds: ours carries them in Qt's own
+# contexts, which Qt asks after its catalogue found nothing (the Open and Save dialogs'
+# "Look in" and "Files of type" labels were English in the Chinese window)
+QT_GAPS = (N_("QFileDialog", "&Look in:"), N_("QFileDialog", "Files of &type:"),
+           N_("QAbstractFileIconProvider", "Drive"), N_("QAbstractFileIconProvider", "Folder"),
+           N_("QAbstractFileIconProvider", "File"), N_("QAbstractFileIconProvider", "Unknown"),
+           N_("QAbstractFileIconProvider", "Alias"),
+           N_("QAbstractFileIconProvider", "Shortcut"),
+           N_("QAbstractFileIconProvider", "%1 File"))
 
 translate = QCoreApplication.translate
 """`translate(context, text, disambiguation=None, n=-1)`: the text in the window's language.

@@ -12,9 +12,7 @@ import numpy as np
 from PySide6.QtWidgets import QWidget
 
 from tunestudio.gui.common.file_dialogs import ask_save_file
-
-IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
-ALL_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;CSV of the series (*.csv)"
+from tunestudio.gui.common.i18n import translate
 
 
 def export_image(item: Any, path: Path, width: int = 1600) -> Path:
@@ -100,4 +98,7 @@ def ask_and_export(parent: QWidget, plot: Any, stem: str) -> Path | None:
 
 def ask_export_path(parent: QWidget, stem: str, with_csv: bool = True) -> Path | None:
     """A file dialog; the chosen filter's suffix is added when the name has none."""
-    return ask_save_file(parent, "Export", f"{stem}.png", ALL_FILTER if with_csv else IMAGE_FILTER)
+    filters = translate("PlotExport", "PNG image (*.png);;SVG drawing (*.svg)")
+    if with_csv:
+        filters += ";;" + translate("PlotExport", "CSV of the series (*.csv)")
+    return ask_save_file(parent, translate("PlotExport", "Export"), f"{stem}.png", filters)

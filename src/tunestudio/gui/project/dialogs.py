@@ -13,19 +13,23 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from tunestudio.config import SUFFIX
 from tunestudio.gui.common.i18n import translate
 
-_FILTER = f"TuneStudio projects (*{SUFFIX});;All files (*)"
 SaveAnswer = Literal["save", "discard", "cancel"]
+
+
+def _filter() -> str:
+    return translate("dialogs", "TuneStudio projects (*{suffix});;All files (*)").format(
+        suffix=SUFFIX)
 
 
 def ask_open_path(parent: QWidget | None, start: Path) -> Path | None:
     name, _ = QFileDialog.getOpenFileName(parent, translate("dialogs", "Open project"), str(start),
-                                          _FILTER)
+                                          _filter())
     return Path(name) if name else None
 
 
 def ask_save_path(parent: QWidget | None, suggested: Path) -> Path | None:
     name, _ = QFileDialog.getSaveFileName(parent, translate("dialogs", "Save project as"),
-                                          str(suggested), _FILTER)
+                                          str(suggested), _filter())
     if not name:
         return None
     path = Path(name)
@@ -35,12 +39,14 @@ def ask_save_path(parent: QWidget | None, suggested: Path) -> Path | None:
 def ask_save_changes(parent: QWidget | None, name: str, has_trials: bool = False) -> SaveAnswer:
     """`has_trials`: the project was never saved and has trials, which only its file reaches."""
     box = QMessageBox(QMessageBox.Icon.Warning, translate("dialogs", "Unsaved changes"),
-                      f"Save {name}?" if has_trials else f"Save the changes to {name}?",
+                      translate("dialogs", "Save {name}?").format(name=name) if has_trials
+                      else translate("dialogs", "Save the changes to {name}?").format(name=name),
                       parent=parent)
     box.setObjectName("savePrompt")
     box.setInformativeText(
-        "It was never saved: its trials can only be found again through the project file."
-        if has_trials else "Your changes are lost if you don't save them.")
+        translate("dialogs", "It was never saved: its trials can only be found again through "
+                             "the project file.")
+        if has_trials else translate("dialogs", "Your changes are lost if you don't save them."))
     box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                            | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Save)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from tunestudio.gui.common import notifications
+from tunestudio.gui.common.i18n import render
 from tunestudio.gui.common.threads import join, start_worker
 from tunestudio.gui.run.worker import RunRequest, RunWorker
 
@@ -235,8 +236,10 @@ class RunController(QObject):
     def _on_run_failed(self, message: str, detail: str) -> None:
         notifications.error(self.tr("The run failed: {message}").format(message=message), detail)
 
-    @Slot(str)
-    def _on_run_refused(self, message: str) -> None:
+    @Slot(object)
+    def _on_run_refused(self, lines: list[str]) -> None:
+        headline, *problems = [render(line) for line in lines]
+        message = "\n".join([headline, *(f"  - {p}" for p in problems)])
         self._refusal = message
         notifications.error(message)
 
@@ -244,7 +247,7 @@ class RunController(QObject):
     def _on_done(self, summary: RunSummary | None) -> None:
         self._summary = summary
         if summary is not None and summary.halted:
-            notifications.error(f"{summary.experiment} {summary.message}")
+            notifications.error(f"{summary.experiment} {render(summary.message)}")
 
     @Slot()
     def _on_thread_finished(self) -> None:

@@ -86,7 +86,9 @@ class RunWorker(QObject):
     trial_finished = Signal(object)  # TrialFinished
     batch = Signal(object)  # RunBatch
     run_failed = Signal(str, str)  # message, traceback
-    run_refused = Signal(str)  # why no trial was started (search.preflight), naming the fixes
+    # why no trial was started (search.preflight): its headline and one line per problem,
+    # each naming the fix (messages the window renders in its language)
+    run_refused = Signal(object)
     stop_progress = Signal(object)  # list[str]: where the experiment's stop rules stand
     done = Signal(object)  # RunSummary, or None when the run failed
     finished = Signal()
@@ -122,7 +124,7 @@ class RunWorker(QObject):
 
             if isinstance(exc, PreflightError):  # the user's to fix: no traceback to show
                 _log.warning("%s", exc)
-                self.run_refused.emit(str(exc))
+                self.run_refused.emit([exc.headline, *exc.problems])
             else:
                 _log.exception("the run failed")
                 self.run_failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())

@@ -35,14 +35,6 @@ if TYPE_CHECKING:
     from tunestudio.gui.trials.table_view import TrialsPanel
     from tunestudio.store import TrialRow
 
-TEST_WARNING = (
-    "The test split is the final check: use it once, for the final model, never to choose "
-    "between trials (that would make it one more validation set and its score optimistic).\n\n"
-    "This evaluates trial #{number}'s stored model (its best checkpoint) on the test split. "
-    "The result is stored with the trial and cannot be redone. Go on?"
-)
-
-
 class TrialActions(QObject):
     def __init__(self, panel: TrialsPanel) -> None:
         super().__init__(panel)
@@ -199,7 +191,13 @@ class TrialActions(QObject):
             return
         if not confirmed:
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Evaluate on the test split"),
-                              TEST_WARNING.format(number=trial.number),
+                              self.tr(
+                                  "The test split is the final check: use it once, for the final "
+                                  "model, never to choose between trials (that would make it one "
+                                  "more validation set and its score optimistic).\n\nThis "
+                                  "evaluates trial #{number}'s stored model (its best checkpoint) "
+                                  "on the test split. The result is stored with the trial and "
+                                  "cannot be redone. Go on?").format(number=trial.number),
                               QMessageBox.StandardButton.Cancel, self.panel)
             box.setObjectName("testSplitWarning")
             go = box.addButton(self.tr("Evaluate once"), QMessageBox.ButtonRole.AcceptRole)
@@ -222,8 +220,9 @@ class TrialActions(QObject):
         if trial is None or project is None:
             return
         if path is None or fmt is None:  # the format follows the file type chosen
-            path = ask_save_file(self.panel, "Export model", f"trial-{trial.number}.pt",
-                                 "State dict (*.pt);;TorchScript (*.ts);;ONNX (*.onnx)")
+            path = ask_save_file(self.panel, self.tr("Export model"), f"trial-{trial.number}.pt",
+                                 self.tr("State dict (*.pt);;TorchScript (*.ts);;ONNX "
+                                         "(*.onnx)"))
             if path is None:
                 return
             fmt = {".onnx": "onnx", ".ts": "torchscript"}.get(path.suffix, "state_dict")
@@ -396,7 +395,7 @@ class TrialActions(QObject):
         from tunestudio.gui.plots.export import write_csv
 
         if path is None:
-            path = ask_save_file(self.panel, "Export trials", "trials.csv", "CSV (*.csv)")
+            path = ask_save_file(self.panel, self.tr("Export trials"), "trials.csv", "CSV (*.csv)")
             if path is None:
                 return None
         proxy, model = self.panel.proxy, self.panel.model

@@ -47,9 +47,9 @@ class ConfigDiffDialog(QDialog):
         self.summary.setWordWrap(True)
         count = sum(x.differs for x in self.lines)
         self.summary.setText(
-            f"{count} difference(s), marked ≠."
-            + (f" Beyond the searched knobs: {', '.join(extra)}." if extra else
-               " Only the searched knobs (and the seed) differ."))
+            self.tr("{count} difference(s), marked ≠.").format(count=count)
+            + (self.tr(" Beyond the searched knobs: {knobs}.").format(knobs=", ".join(extra))
+               if extra else self.tr(" Only the searched knobs (and the seed) differ.")))
         self.only_changes = QCheckBox(self.tr("Only differences"), self)
         self.only_changes.toggled.connect(self._filter)
         self.table = QTableWidget(len(self.lines), 4, self)

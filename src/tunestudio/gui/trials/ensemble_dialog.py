@@ -109,8 +109,8 @@ class EnsembleDialog(QDialog):
 
     @Slot()
     def _export_clicked(self) -> None:
-        path = ask_save_file(self, "Export ensemble", "ensemble.pt",
-                             "State dict (*.pt);;TorchScript (*.ts);;ONNX (*.onnx)")
+        path = ask_save_file(self, self.tr("Export ensemble"), "ensemble.pt",
+                             self.tr("State dict (*.pt);;TorchScript (*.ts);;ONNX (*.onnx)"))
         if path is not None:
             self.export(path)
 

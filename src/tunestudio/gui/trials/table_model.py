@@ -141,7 +141,7 @@ def reason(trial: TrialRow) -> str:
             reason=trial.excluded_reason)
     if trial.state in ("complete", "running") or not trial.message:
         return ""
-    return trial.message.strip().partition("\n")[0]
+    return render_stored(trial.message.strip().partition("\n")[0])
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,18 @@
         <translation>试验 #{number} 与 #{number2} 的配置</translation>
     </message>
     <message>
+        <source>{count} difference(s), marked ≠.</source>
+        <translation>{count} 处差异，标为 ≠。</translation>
+    </message>
+    <message>
+        <source> Beyond the searched knobs: {knobs}.</source>
+        <translation>搜索的参数之外还有：{knobs}。</translation>
+    </message>
+    <message>
+        <source> Only the searched knobs (and the seed) differ.</source>
+        <translation>只有搜索的参数（和随机种子）不同。</translation>
+    </message>
+    <message>
         <source>Only differences</source>
         <translation>只显示差异</translation>
     </message>
@@ -930,6 +942,14 @@
     <message>
         <source>Loading the trials&apos; stored models…</source>
         <translation>正在加载试验保存的模型…</translation>
+    </message>
+    <message>
+        <source>Export ensemble</source>
+        <translation>导出模型集成</translation>
+    </message>
+    <message>
+        <source>State dict (*.pt);;TorchScript (*.ts);;ONNX (*.onnx)</source>
+        <translation>状态字典 state dict (*.pt);;TorchScript (*.ts);;ONNX (*.onnx)</translation>
     </message>
     <message>
         <source>Exporting the ensemble…</source>
@@ -3198,6 +3218,21 @@ training time {seconds} s</source>
     </message>
 </context>
 <context>
+    <name>PlotExport</name>
+    <message>
+        <source>PNG image (*.png);;SVG drawing (*.svg)</source>
+        <translation>PNG 图像 (*.png);;SVG 矢量图 (*.svg)</translation>
+    </message>
+    <message>
+        <source>CSV of the series (*.csv)</source>
+        <translation>各曲线数据的 CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+</context>
+<context>
     <name>PlotPanel</name>
     <message>
         <source>step</source>
@@ -3316,6 +3351,45 @@ training time {seconds} s</source>
     <message>
         <source>The language changes when TuneStudio starts next.</source>
         <translation>界面语言将在 TuneStudio 下次启动时切换。</translation>
+    </message>
+</context>
+<context>
+    <name>Preflight</name>
+    <message>
+        <source>&apos;{experiment}&apos; was not started: every trial would fail.</source>
+        <translation>“{experiment}”未启动：每个试验都会失败。</translation>
+    </message>
+    <message>
+        <source>data folder &apos;{path}&apos; not found{hint}; check data.source.path</source>
+        <translation>找不到数据文件夹“{path}”{hint}；请检查 data.source.path</translation>
+    </message>
+    <message>
+        <source>data file &apos;{path}&apos; not found{hint}; check data.source.path</source>
+        <translation>找不到数据文件“{path}”{hint}；请检查 data.source.path</translation>
+    </message>
+    <message>
+        <source>model file &apos;{path}&apos; not found{hint}; check model.path</source>
+        <translation>找不到模型文件“{path}”{hint}；请检查 model.path</translation>
+    </message>
+    <message>
+        <source>weights file &apos;{path}&apos; not found{hint}; check model.weights_path</source>
+        <translation>找不到权重文件“{path}”{hint}；请检查 model.weights_path</translation>
+    </message>
+    <message>
+        <source>the data cannot be read: {error}</source>
+        <translation>无法读取数据：{error}</translation>
+    </message>
+    <message>
+        <source>the model file cannot be used: {error}</source>
+        <translation>无法使用模型文件：{error}</translation>
+    </message>
+    <message>
+        <source> (relative paths start at {folder})</source>
+        <translation>（相对路径从 {folder} 开始）</translation>
+    </message>
+    <message>
+        <source>stopped: the first {limit} trials failed with the same error: {error}</source>
+        <translation>已停止：前 {limit} 个试验都因同一错误失败：{error}</translation>
     </message>
 </context>
 <context>
@@ -3494,10 +3568,59 @@ training time {seconds} s</source>
     </message>
 </context>
 <context>
+    <name>QAbstractFileIconProvider</name>
+    <message>
+        <source>Drive</source>
+        <translation>驱动器</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Alias</source>
+        <translation>别名</translation>
+    </message>
+    <message>
+        <source>Shortcut</source>
+        <translation>快捷方式</translation>
+    </message>
+    <message>
+        <source>%1 File</source>
+        <translation>%1 文件</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
     <name>RecentMenu</name>
     <message>
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
+    </message>
+</context>
+<context>
+    <name>Report</name>
+    <message>
+        <source>Experiment report</source>
+        <translation>实验报告</translation>
     </message>
 </context>
 <context>
@@ -3980,12 +4103,28 @@ training time {seconds} s</source>
         <translation>在测试集上评估</translation>
     </message>
     <message>
+        <source>The test split is the final check: use it once, for the final model, never to choose between trials (that would make it one more validation set and its score optimistic).
+
+This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the test split. The result is stored with the trial and cannot be redone. Go on?</source>
+        <translation>测试集是最后的检验：只用一次，用于最终模型，绝不要用它在试验之间做选择（那会让它变成又一个验证集，分数也会偏乐观）。
+
+这会在测试集上评估试验 #{number} 保存的模型（它的最佳检查点）。结果与试验一起保存，且不能重做。继续吗？</translation>
+    </message>
+    <message>
         <source>Evaluate once</source>
         <translation>评估一次</translation>
     </message>
     <message>
         <source>Evaluating trial #{number} on the test split…</source>
         <translation>正在测试集上评估试验 #{number}…</translation>
+    </message>
+    <message>
+        <source>Export model</source>
+        <translation>导出模型</translation>
+    </message>
+    <message>
+        <source>State dict (*.pt);;TorchScript (*.ts);;ONNX (*.onnx)</source>
+        <translation>状态字典 state dict (*.pt);;TorchScript (*.ts);;ONNX (*.onnx)</translation>
     </message>
     <message>
         <source>Exporting trial #{number}&apos;s model…</source>
@@ -4042,6 +4181,10 @@ training time {seconds} s</source>
         <translation>
             <numerusform>从历史记录中删除 %n 个试验及其曲线？此操作无法撤销。</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Export trials</source>
+        <translation>导出试验</translation>
     </message>
     <message numerus="yes">
         <source>%n trial(s) of the table written to {written}</source>
@@ -4261,6 +4404,18 @@ training time {seconds} s</source>
     <message>
         <source>trained {epochs} epoch(s), {steps} steps</source>
         <translation>训练了 {epochs} 个 epoch，{steps} 个 step</translation>
+    </message>
+    <message>
+        <source>pruned after evaluation {evaluation}: {metric} = {value} is worse than most trials at this point</source>
+        <translation>在第 {evaluation} 次评估后被剪枝：{metric} = {value}，比此时的大多数试验差</translation>
+    </message>
+    <message>
+        <source>diverged during training: the loss became {value} at step {step} (epoch {epoch}, LR {lr}); lower the learning rate (e.g. {lower}), add gradient clipping or a warm-up</source>
+        <translation>训练中发散：损失在第 {step} 步（第 {epoch} 个 epoch，学习率 {lr}）变为 {value}；请降低学习率（例如 {lower}）、加入梯度裁剪或预热</translation>
+    </message>
+    <message>
+        <source>diverged during training: the gradient norm became {value} at step {step} (epoch {epoch}, LR {lr}); lower the learning rate (e.g. {lower}), add gradient clipping or a warm-up</source>
+        <translation>训练中发散：梯度范数在第 {step} 步（第 {epoch} 个 epoch，学习率 {lr}）变为 {value}；请降低学习率（例如 {lower}）、加入梯度裁剪或预热</translation>
     </message>
 </context>
 <context>
@@ -5041,6 +5196,10 @@ training time {seconds} s</source>
 <context>
     <name>dialogs</name>
     <message>
+        <source>TuneStudio projects (*{suffix});;All files (*)</source>
+        <translation>TuneStudio 项目 (*{suffix});;所有文件 (*)</translation>
+    </message>
+    <message>
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
@@ -5051,6 +5210,22 @@ training time {seconds} s</source>
     <message>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <source>Save {name}?</source>
+        <translation>保存 {name}？</translation>
+    </message>
+    <message>
+        <source>Save the changes to {name}?</source>
+        <translation>保存对 {name} 的更改？</translation>
+    </message>
+    <message>
+        <source>It was never saved: its trials can only be found again through the project file.</source>
+        <translation>它从未保存过：只有通过项目文件才能再次找到它的试验。</translation>
+    </message>
+    <message>
+        <source>Your changes are lost if you don&apos;t save them.</source>
+        <translation>不保存的话，你的更改会丢失。</translation>
     </message>
     <message>
         <source>A search is running</source>
