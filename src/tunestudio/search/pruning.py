@@ -36,7 +36,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import optuna
@@ -206,7 +206,7 @@ class _CompleteReports(_CompletedTrials):
             got = conn.execute(ids).scalars().all()
             with self._lock:
                 done = [int(t) for t in got if int(t) not in self._by_id]
-            reports = []
+            reports: Sequence[Any] = []
             if done:
                 chosen = values.c.trial_id.in_(done) if len(done) <= 500 else \
                     values.c.trial_id.in_(sqlalchemy.select(trials.c.trial_id).where(complete))
