@@ -2,17 +2,21 @@
 digits template's MLP 128x2 trained with SGD, cosine schedule, on the CPU): the learning rate,
 weight decay and momentum searched over the same ranges by a population of `--population`
 members (fused, perturbed every `--interval` epochs) and by a `--trials`-trial TPE search (its
-default fusing), once per seed (sampler and training seed alike). Then the best PBT member's
-hyperparameter schedule is replayed from scratch (`engine.pbt.Replay`: its starting values,
-then each change at its step, weights of its own) with `--replays` training seeds, fused.
+default fusing), once per seed (sampler and training seed alike). Then the schedule of the best
+PBT member's lineage (the values that trained its final weights, through the members it copied)
+is replayed from scratch (`engine.pbt.Replay`: its starting values, then each change at its step,
+weights of its own) with `--replays` training seeds, fused.
 
 Figures (the last line printed is one JSON object): `best_pbt` and `best_tpe`, the mean over
 seeds of each search's best validation accuracy (with `per_seed`), `time_pbt_vs_tpe` (total
-PBT wall time over total TPE wall time), `replay` (the replays' validation accuracies per
+PBT wall time over total TPE wall time; `cpu_time_pbt_vs_tpe` the same in the process's CPU
+time, fairer on a loaded machine), `replay` (the replays' validation accuracies per
 seed, beside the member's) and `replay_within_noise`: whether, for every seed, the best
 member's result lies within two standard deviations of its replays' mean (the noise between
-training seeds), or within 0.005 when they agree more closely than that. The goal: best_pbt >=
-best_tpe - 0.002 with time_pbt_vs_tpe <= 0.5.
+training seeds), or within 0.005 when they agree more closely than that. Per seed,
+`own_schedule_replays` are replays of the member's own values instead (its starting values
+before its exploits: weights it then dropped trained with them), where they differ. The goal:
+best_pbt >= best_tpe - 0.002 with time_pbt_vs_tpe <= 0.5.
 
 Usage: python benchmarks/pbt.py [--seeds 3] [--population 16] [--trials 30] [--epochs 20]
 """
@@ -65,36 +69,48 @@ def project(strategy: str, seed: int, args: argparse.Namespace, folder: Path) ->
         "storage_url": f"sqlite:///{(folder / f'{name}.sqlite').as_posix()}"}).model_dump())
 
 
-def search(proj: Project) -> tuple[float, float, int | None]:
-    """Run the project's experiment: (best validation accuracy, wall seconds, best trial id)."""
+def search(proj: Project) -> tuple[float, float, int | None, float]:
+    """Run the project's experiment: (best validation accuracy, wall seconds, best trial id,
+    the process's CPU seconds: the fairer clock on a loaded machine)."""
     from tunestudio.search import ExperimentRunner
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     summary = ExperimentRunner(proj, proj.experiments[0].name).run()
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert summary.best_objective is not None, summary
-    return summary.best_objective, seconds, summary.best_trial_id
+    return summary.best_objective, seconds, summary.best_trial_id, cpu
 
 
-def replay(proj: Project, trial_id: int, seeds: list[int]) -> tuple[list[float], list[Any]]:
-    """The trial's hyperparameter schedule replayed from scratch with `seeds` (one fused
-    group): each replay's best validation accuracy, and the schedule."""
-    from tunestudio.engine.fused import FusedTrainer
-    from tunestudio.engine.pbt import Replay
+def replay(proj: Project, trial_id: int, seeds: list[int]
+           ) -> tuple[list[float], list[Any], list[float] | None]:
+    """The schedule of the trial's lineage (the values that trained its final weights, through
+    the members it copied: `Lineage.schedule`) replayed from scratch with `seeds` (one fused
+    group): each replay's best validation accuracy and the schedule; and, where the trial's
+    own schedule (its values as it trained, before its exploits too) differs, each replay of
+    that (what was replayed before: the comparison), else None."""
     from tunestudio.search import open_store
+    from tunestudio.store.lineage import lineage
 
     store = open_store(proj)
     try:
-        changes = store.hparam_changes([trial_id])[trial_id]
+        found = lineage(store, store.experiments()[0].id, "maximize")
     finally:
         store.close()
-    schedule = [(c.step, c.values) for c in changes]
+    schedule = found.schedule(trial_id)
+    own = found.members[trial_id].schedule
+    return (_replays(proj, schedule, seeds), schedule,
+            _replays(proj, own, seeds) if own != schedule else None)
+
+
+def _replays(proj: Project, schedule: list[Any], seeds: list[int]) -> list[float]:
+    from tunestudio.engine.fused import FusedTrainer
+    from tunestudio.engine.pbt import Replay
+
     start = merge_values(proj.baseline, schedule[0][1])
     configs = [start.model_copy(update={"training": start.training.model_copy(
         update={"seed": s})}) for s in seeds]
-    trainer = FusedTrainer(configs, device="cpu", perturbation=Replay(schedule))
-    results = trainer.fit()
-    return [r.best["val_accuracy"] for r in results], schedule
+    results = FusedTrainer(configs, device="cpu", perturbation=Replay(schedule)).fit()
+    return [r.best["val_accuracy"] for r in results]
 
 
 def main() -> None:
@@ -119,18 +135,23 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     per_seed: list[dict[str, Any]] = []
     for seed in range(args.seeds):
-        pbt_best, pbt_s, best_id = search(project("pbt", seed, args, folder))
-        tpe_best, tpe_s, _ = search(project("tpe", seed, args, folder))
+        pbt_best, pbt_s, best_id, pbt_cpu = search(project("pbt", seed, args, folder))
+        tpe_best, tpe_s, _, tpe_cpu = search(project("tpe", seed, args, folder))
         assert best_id is not None
-        replays, schedule = replay(project("pbt", seed, args, folder), best_id,
-                                   [1000 + seed * 10 + k for k in range(args.replays)])
+        replays, schedule, own = replay(project("pbt", seed, args, folder), best_id,
+                                        [1000 + seed * 10 + k for k in range(args.replays)])
         mean = statistics.fmean(replays)
         noise = max(2 * statistics.stdev(replays), 0.005) if len(replays) > 1 else 0.005
         row = {"seed": seed, "best_pbt": pbt_best, "best_tpe": tpe_best,
                "pbt_s": round(pbt_s, 2), "tpe_s": round(tpe_s, 2),
+               "pbt_cpu_s": round(pbt_cpu, 2), "tpe_cpu_s": round(tpe_cpu, 2),
                "replays": replays, "replay_mean": mean, "noise": noise,
                "replay_within_noise": abs(pbt_best - mean) <= noise,
-               "schedule_changes": len(schedule) - 1}
+               "schedule_changes": len(schedule) - 1,
+               # the member's own values replayed instead (its start before its exploits)
+               "own_schedule_replays": own,
+               "own_schedule_within_noise": None if own is None else
+               abs(pbt_best - statistics.fmean(own)) <= noise}
         per_seed.append(row)
         print(json.dumps(row), flush=True)
     best_pbt = statistics.fmean(r["best_pbt"] for r in per_seed)
@@ -139,6 +160,8 @@ def main() -> None:
     print(json.dumps({
         "best_pbt": round(best_pbt, 4), "best_tpe": round(best_tpe, 4),
         "time_pbt_vs_tpe": round(ratio, 3),
+        "cpu_time_pbt_vs_tpe": round(sum(r["pbt_cpu_s"] for r in per_seed)
+                                     / sum(r["tpe_cpu_s"] for r in per_seed), 3),
         "replay_within_noise": all(r["replay_within_noise"] for r in per_seed),
         "goal_met": best_pbt >= best_tpe - 0.002 and ratio <= 0.5,
         "population": args.population, "trials": args.trials, "epochs": args.epochs,

@@ -202,9 +202,13 @@ def test_a_config_with_a_hyper_schedule_follows_it_alone_and_fused(kind: str) ->
 
 def test_a_perturbation_at_an_epochs_end_evaluates_once() -> None:
     """Every 5 steps, with 10 steps an epoch: the perturbation's evaluation at steps 10 and 20
-    is the epoch's, not a second one at the same step."""
+    is the epoch's, not a second one at the same step, and the population is perturbed once
+    there, after the epoch's evaluation (where a replayed schedule changes too)."""
     settings = PBTSettings(interval=5, unit="step")
     population = Population(settings, RANGES, "val_accuracy", "maximize")
     recs, _ = _train(_configs(), population)
     steps = [e.step for e in recs[0].evals]
     assert steps == [5, 10, 15, 20, 25, 30]
+    assert [e.step for e in population.exploits] == [5, 10, 15, 20, 25]  # 1 of 4 each
+    assert not population.due(10, 10, 30, False) and population.due(10, 10, 30, True)
+    assert population.due(5, 10, 30, False) and not population.due(5, 10, 30, True)

@@ -145,9 +145,11 @@ def test_the_lineage_reads_back_and_the_best_schedule_replays(
 
 def test_the_best_schedule_written_back_replays_as_a_new_experiment(
         ran: Ran, tmp_path: Path) -> None:
-    """`tunestudio lineage --write-back`: the best member's schedule becomes the baseline's
-    (its starting values, then baseline.hyper_schedule) and a new experiment replays it with 3
-    seeds; run, each seed's LR follows the member's schedule at its steps."""
+    """`tunestudio lineage --write-back`: the schedule of the best member's lineage (the values
+    that trained its final weights, through the members it copied) becomes the baseline's (its
+    starting values, then baseline.hyper_schedule) and a new experiment replays it with 3
+    seeds; run, each seed's LR at each step is that of the member whose weights the best
+    member's line held then."""
     from tunestudio.config import load_project
 
     proj = ran[0]
@@ -162,22 +164,47 @@ def test_the_best_schedule_written_back_replays_as_a_new_experiment(
     assert main(["lineage", str(project_file), "--write-back"]) == 0
     written = load_project(project_file)
     best = found.best
-    start = best.schedule[0][1]
-    assert written.baseline.optimizer.lr == pytest.approx(start["optimizer.lr"])
-    assert [(c.step, c.values) for c in written.baseline.hyper_schedule] == best.schedule[1:]
+    schedule = found.schedule(best.trial.id)
+    assert written.baseline.optimizer.lr == pytest.approx(schedule[0][1]["optimizer.lr"])
+    assert [(c.step, c.values) for c in written.baseline.hyper_schedule] == schedule[1:]
     replay = written.experiments[-1]
     assert replay.name == f"replay-{proj.experiments[0].name}-{best.trial.number}"
     assert replay.search.strategy == "grid" and replay.search.repeats == 3
     assert not replay.search.dimensions
     summary = ExperimentRunner(written, replay.name, options=RunOptions(device="cpu")).run()
     assert summary.counts == {"complete": 1}
+    line = found.ancestry(best.trial.id)
     store = open_store(written)
     try:
         [trial] = store.trials(store.experiment(replay.name).id)  # type: ignore[union-attr]
         steps = store.step_series([trial.id])[trial.id]
-        member = store.step_series([best.trial.id])[best.trial.id]
+        members = store.step_series([c.trial_id for c in line])
     finally:
         store.close()
     assert trial.objective_std is not None  # 3 seeds
-    # the first seed's LR is the member's at every step: its schedule, replayed
-    assert list(steps.lr[:len(member.lr)]) == pytest.approx(list(member.lr), rel=1e-6)
+    # the first seed's LR at each step is the one the member then holding the line trained
+    # with: the lineage's schedule, replayed
+    ends = [c.step for c in line[1:]] + [len(members[best.trial.id].lr)]  # the first seed
+    for change, end in zip(line, ends, strict=True):
+        span = slice(change.step, end)
+        assert list(steps.lr[span]) == pytest.approx(list(members[change.trial_id].lr[span]),
+                                                     rel=1e-6)
+
+
+def test_a_lineage_schedule_follows_the_sources_of_its_exploits(ran: Ran) -> None:
+    """Some member's line runs through another member (the population exploits): its
+    lineage's schedule then differs from its own, and every change of it is the values the
+    trial named trained with from that step."""
+    store = open_store(ran[0])
+    try:
+        found = lineage(store, store.experiments()[0].id, "maximize")
+    finally:
+        store.close()
+    lines = {tid: found.ancestry(tid) for tid in found.members}
+    assert any(len({c.trial_id for c in line}) > 1 for line in lines.values())
+    for tid, line in lines.items():
+        assert line[0].step == 0 and not line[0].exploit and line[-1].trial_id == tid
+        assert [c.step for c in line] == sorted({c.step for c in line})
+        for change in line:
+            own = found.members[change.trial_id].changes
+            assert values_at(own, change.step) == change.values

@@ -49,3 +49,35 @@ def test_a_resumed_trial_forgets_the_changes_after_its_checkpoint(store: Store) 
     store.delete_trial(tid)
     other = start(store, eid, 5)
     assert store.hparam_changes([tid, other]) == {tid: [], other: []}
+
+
+def test_a_members_lineage_schedule_follows_the_weights_it_copied(store: Store) -> None:
+    """c copied b at step 20, b had copied a at step 10: c's final weights trained with a's
+    values to step 10, b's from 10 to 20, c's own from 20 on; c's own starting values and b's
+    after its step 20 trained weights c never got, so they are not in its lineage's."""
+    from tunestudio.store.lineage import lineage
+
+    eid = store.ensure_experiment("pbt", "pbt")
+    a, b, c = (start(store, eid, k) for k in range(3))
+    store.record_hparams([HparamChange(t, 0, None, {}, {"optimizer.lr": lr})
+                          for t, lr in ((a, 0.1), (b, 0.01), (c, 0.001))])
+    store.record_hparams([
+        HparamChange(b, 10, a, {"optimizer.lr": 0.01}, {"optimizer.lr": 0.12}),
+        HparamChange(c, 20, b, {"optimizer.lr": 0.001}, {"optimizer.lr": 0.1}),
+        HparamChange(b, 30, a, {"optimizer.lr": 0.12}, {"optimizer.lr": 0.08}),
+        HparamChange(a, 30, c, {"optimizer.lr": 0.1}, {"optimizer.lr": 0.2})])
+    for t, value in ((a, 0.8), (b, 0.7), (c, 0.9)):
+        store.finish_trial(t, state="complete", objective=value)
+    found = lineage(store, eid, "maximize")
+    assert found.best is not None and found.best.trial.id == c
+    assert found.schedule(c) == [(0, {"optimizer.lr": 0.1}), (10, {"optimizer.lr": 0.12}),
+                                 (20, {"optimizer.lr": 0.1})]
+    assert [ch.trial_id for ch in found.ancestry(c)] == [a, b, c]
+    # the member's own schedule: what it trained with, its own start included
+    assert found.members[c].schedule == [(0, {"optimizer.lr": 0.001}),
+                                         (20, {"optimizer.lr": 0.1})]
+    # a copied c at 30: a <- c (from 20) <- b (from 10) <- a's start
+    assert found.schedule(a) == [(0, {"optimizer.lr": 0.1}), (10, {"optimizer.lr": 0.12}),
+                                 (20, {"optimizer.lr": 0.1}), (30, {"optimizer.lr": 0.2})]
+    assert found.schedule(b)[-1] == (30, {"optimizer.lr": 0.08})
+    assert [ch.step for ch in found.ancestry(b)] == [0, 30]

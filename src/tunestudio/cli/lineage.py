@@ -44,10 +44,11 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
 
         if found.best is None:
             raise TuneStudioError(f"experiment '{name}' has no complete member to write back")
-        written, replay_name = write_back(project, name, found.best)
+        written, replay_name = write_back(project, name, found, found.best)
         save_project(written, path)
-        print(f"wrote trial #{found.best.trial.number}'s schedule into the baseline of "
-              f"{args.path} (baseline.hyper_schedule, {len(found.best.changes) - 1} changes) "
+        changes = len(found.schedule(found.best.trial.id)) - 1
+        print(f"wrote the schedule of trial #{found.best.trial.number}'s lineage into the "
+              f"baseline of {args.path} (baseline.hyper_schedule, {changes} changes) "
               f"and added experiment '{replay_name}', which replays it with 3 seeds: "
               f"tunestudio run {args.path} --experiment {replay_name}")
         return 0
@@ -57,7 +58,7 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
         from tunestudio.search.pbt import replay_schedule
 
         seed = project.baseline.training.seed
-        replay = replay_schedule(project, found.best, metric,
+        replay = replay_schedule(project, found, found.best, metric,
                                  [seed + 1000 + k for k in range(args.replay)],
                                  base_dir=path.parent, device=args.device)
     if args.format == "json":
@@ -68,7 +69,8 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
                           "after": c.values} for c in found.exploits],
             "members": {str(m.trial.number): {"objective": m.trial.objective,
                                               "state": m.trial.state,
-                                              "schedule": m.schedule}
+                                              "schedule": m.schedule,
+                                              "lineage_schedule": found.schedule(m.trial.id)}
                         for m in found.members.values()},
             "best": found.best.trial.number if found.best else None,
             "replay": None if replay is None else {
@@ -82,9 +84,11 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
               f"{_short(c.values)}")
     if found.best is not None:
         best = found.best
-        print(f"best: #{best.trial.number}, {metric} {best.trial.objective:.4g}; its schedule:")
-        for step, values in best.schedule:
-            print(f"  from step {step:>6}: {_short(values)}")
+        print(f"best: #{best.trial.number}, {metric} {best.trial.objective:.4g}; the schedule "
+              "that trained its weights (its lineage's):")
+        for change in found.ancestry(best.trial.id):
+            print(f"  from step {change.step:>6}: {_short(change.values)} (as "
+                  f"#{number[change.trial_id]})")
     if replay is not None:
         verdict = "within" if replay.within_noise else "outside"
         print(f"replayed from scratch with {len(replay.replays)} seeds: {metric} "

@@ -75,12 +75,15 @@ class Population:
     def due(self, step: int, steps_per_epoch: int, total_steps: int, epoch_end: bool) -> bool:
         """Whether the population is perturbed after `step` steps: every `interval` steps
         (anywhere in an epoch) or at the end of every `interval`-th epoch, never after the last
-        step (nothing would train on what it changed)."""
+        step (nothing would train on what it changed). A step that ends an epoch is perturbed
+        once, after the epoch's evaluation (`epoch_end`), where `Replay` changes it too (the
+        loop asks after each step and again at each epoch's end)."""
         if step >= total_steps or step <= 0:
             return False
         s = self.settings
         if s.unit == "step":
-            return step % s.interval == 0
+            ends_epoch = steps_per_epoch > 0 and step % steps_per_epoch == 0
+            return step % s.interval == 0 and epoch_end == ends_epoch
         return epoch_end and steps_per_epoch > 0 and step % (s.interval * steps_per_epoch) == 0
 
     def _score(self, metrics: Mapping[str, float]) -> float:

@@ -43,7 +43,7 @@ from tunestudio.search.trial_run import (
     optuna_id,
 )
 from tunestudio.store import HparamChange, SeriesWriter
-from tunestudio.store.lineage import Member
+from tunestudio.store.lineage import Lineage, Member
 
 if TYPE_CHECKING:
     from tunestudio.engine.fused import FusedTrainer
@@ -338,12 +338,13 @@ class ReplayResult:
     within_noise: bool
 
 
-def replay_schedule(project: Project, member: Member, metric: str, seeds: Sequence[int], *,
-                    base_dir: Path | None = None, device: str | None = None,
-                    floor: float = 0.005) -> ReplayResult:
-    """Train `member`'s hyperparameter schedule from scratch on the project's baseline (its
-    starting values merged in, then each change at its step; weights of its own), once per
-    training seed in `seeds`, as one fused group; the best `metric` of each. Raises
+def replay_schedule(project: Project, population: Lineage, member: Member, metric: str,
+                    seeds: Sequence[int], *, base_dir: Path | None = None,
+                    device: str | None = None, floor: float = 0.005) -> ReplayResult:
+    """Train the schedule of `member`'s lineage (`Lineage.schedule`: the values that trained
+    its final weights, through the members it copied) from scratch on the project's baseline
+    (its starting values merged in, then each change at its step; weights of its own), once
+    per training seed in `seeds`, as one fused group; the best `metric` of each. Raises
     TuneStudioError when the member has no schedule or no objective."""
     import statistics
 
@@ -354,7 +355,7 @@ def replay_schedule(project: Project, member: Member, metric: str, seeds: Sequen
     if not member.changes or member.trial.objective is None:
         raise TuneStudioError(f"trial #{member.trial.number} has no schedule and result to "
                               "replay")
-    schedule = member.schedule
+    schedule = population.schedule(member.trial.id)
     start = merge_values(project.baseline, schedule[0][1])
     configs = [start.model_copy(update={"training": start.training.model_copy(
         update={"seed": int(s)})}) for s in seeds]
@@ -369,10 +370,11 @@ def replay_schedule(project: Project, member: Member, metric: str, seeds: Sequen
 
 # --- writing a member's schedule back --------------------------------------------------------
 
-def write_back(project: Project, experiment: str, member: Member, seeds: int = 3
-               ) -> tuple[Project, str]:
-    """The project with `member`'s hyperparameter schedule written back as a schedule of the
-    baseline (its starting values merged in, each later change in `hyper_schedule`) and a new
+def write_back(project: Project, experiment: str, population: Lineage, member: Member,
+               seeds: int = 3) -> tuple[Project, str]:
+    """The project with the hyperparameter schedule of `member`'s lineage
+    (`Lineage.schedule`: the values that trained its final weights) written back as a schedule
+    of the baseline (its starting values merged in, each later change in `hyper_schedule`) and a new
     experiment that replays it: the baseline alone (a grid of no dimension) with `seeds` seeds,
     the same objective, its expected result the member's. Returns the project and the new
     experiment's name. Raises TuneStudioError when the member has no schedule, InvalidConfigError
@@ -383,7 +385,7 @@ def write_back(project: Project, experiment: str, member: Member, seeds: int = 3
     if not member.changes:
         raise TuneStudioError(f"trial #{member.trial.number} has no schedule to write back")
     source = project.experiment(experiment)
-    schedule = member.schedule
+    schedule = population.schedule(member.trial.id)
     baseline = merge_values(project.baseline, schedule[0][1])
     baseline = RunConfig.model_validate({**baseline.model_dump(), "hyper_schedule": [
         HyperChange(step=step, values=values).model_dump() for step, values in schedule[1:]]})

@@ -24,7 +24,9 @@ class Member:
 
     @property
     def schedule(self) -> list[tuple[int, dict[str, Any]]]:
-        """(from step, values) pairs: what `engine.pbt.Replay` replays."""
+        """(from step, values) pairs: the values this trial trained with at each of its
+        steps (its own curves). Before an exploit those trained weights it then dropped: the
+        schedule that made its final weights is `Lineage.schedule`."""
         return [(c.step, dict(c.values)) for c in self.changes]
 
 
@@ -36,6 +38,37 @@ class Lineage:
     members: dict[int, Member]
     exploits: list[HparamChange]
     best: Member | None
+
+    def ancestry(self, trial_id: int) -> list[HparamChange]:
+        """The changes that made trial `trial_id`'s final weights, in step order: its last
+        exploit, before it the last exploit before that step of the trial it copied, and so on
+        back to the starting values of the trial whose weights began the line. Each change's
+        `trial_id` trained the steps from its step to the next change's (to the end for the
+        last). A member's own values before an exploit trained weights the exploit threw away;
+        replaying them (what `Member.schedule` holds) trains another model than the member's.
+        Raises KeyError for a trial that is no member."""
+        line: list[HparamChange] = []
+        current, until = trial_id, None
+        while True:
+            changes = self.members[current].changes
+            taken = [c for c in changes if c.exploit and (until is None or c.step < until)]
+            if not taken:
+                line.append(changes[0])  # its starting values (step 0)
+                break
+            if taken[-1].source_trial_id not in self.members:  # a source no longer stored
+                line += [c for c in changes[::-1] if c.step <= taken[-1].step]
+                break
+            last = taken[-1]
+            line.append(last)
+            assert last.source_trial_id is not None
+            current, until = last.source_trial_id, last.step
+        return line[::-1]
+
+    def schedule(self, trial_id: int) -> list[tuple[int, dict[str, Any]]]:
+        """(from step, values) pairs of trial `trial_id`'s lineage (`ancestry`): the schedule
+        that trained its final weights, what `engine.pbt.Replay` replays and a write-back
+        writes. Raises KeyError for a trial that is no member."""
+        return [(c.step, dict(c.values)) for c in self.ancestry(trial_id)]
 
 
 def lineage(store: Store, experiment_id: int, direction: str) -> Lineage:
