@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tunestudio.config import Budget, DataConfig, Project, PrunerConfig, from_template
@@ -51,3 +52,35 @@ def tiny_cnn_project(trials: int = 5, epochs: int = 2) -> Project:
         "model": CNNModel(channels=[4, 8], hidden=16, dropout=0.0)})
     return Project.model_validate(project.model_copy(update={
         "baseline": baseline, "experiments": project.experiments[:1]}).model_dump())
+
+
+DIGITS_DATASETS = '''
+import torch
+from sklearn.datasets import load_digits
+from torch.utils.data import TensorDataset
+
+
+def make_datasets(split_seed):
+    x, y = load_digits(return_X_y=True)
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(split_seed))
+    x = torch.tensor(x, dtype=torch.float32)[order[:SAMPLES]] / 16
+    y = torch.tensor(y)[order[:SAMPLES]]
+    cut = SAMPLES * 4 // 5
+    return TensorDataset(x[:cut], y[:cut]), TensorDataset(x[cut:], y[cut:])
+'''
+
+
+def loader_project(folder: Path, experiment_updates: dict[str, object] | None = None,
+                   epochs: int = 3, samples: int = 600) -> Project:
+    """`tiny_project` whose data is the user's own: a make_datasets file (written into
+    `folder`) of `samples` digits as torch Datasets, batched through a DataLoader, so that its
+    trials cannot fuse (engine.fused.fusion_obstacle)."""
+    from tunestudio.config import DatasetFileData
+
+    path = folder / "digits_datasets.py"
+    path.write_text(DIGITS_DATASETS.replace("SAMPLES", str(samples)), encoding="utf-8")
+    project = tiny_project(experiment_updates, epochs=epochs)
+    baseline = project.baseline.model_copy(update={
+        "data": DataConfig(source=DatasetFileData(path=str(path)))})
+    return Project.model_validate(project.model_copy(update={"baseline": baseline})
+                                  .model_dump())

@@ -308,6 +308,21 @@ class TrialLoop:
         if self.active:
             self.perturbation.apply(self)
 
+    def hold(self, wait: Callable[[], None]) -> None:
+        """Call `wait` (it blocks while other trials train: a population of lone trials, one
+        training at a time) with this loop's clocks stopped, as during a pause: the members'
+        training times leave the wait out."""
+        self._recorder.flush()
+        started = time.perf_counter()
+        try:
+            wait()
+        finally:
+            held = time.perf_counter() - started
+            self._paused_s += held
+            for member in self.members:
+                member.add_paused(held)
+            self._recorder.restart_clock()
+
     def _stack(self) -> StackKernel:
         from tunestudio.engine.fused.kernel import StackKernel
 

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from tunestudio.engine.trial import Trial
 
 POPULATION_FORMAT = 1
+# a fused population's checkpoint (capture_population), and one of lone members, each member's
+# state a trial's checkpoint (search.pbt saves it from engine.pbt_lone's states)
+POPULATION_KINDS = ("population", "lone-population")
 
 
 @dataclass(frozen=True)
@@ -93,30 +96,48 @@ class Population:
             return math.inf
         return -value if self.direction == "maximize" else value
 
-    def apply(self, loop: TrialLoop) -> list[Exploit]:
-        """Rank the loop's running members (each evaluated at this step) and replace the
-        worst quantile (see the module docstring); the exploits made, in order."""
-        live = loop.active
+    def choose(self, live: Sequence[tuple[int, Mapping[str, float], RunConfig]], step: int
+               ) -> list[Exploit]:
+        """The exploits of a perturbation after `step` steps among the `live` members, each
+        (index, its latest metrics, its config as it trains): the worst quantile by the
+        objective (ties: the lower index ranks better), each with a source drawn from the best
+        quantile and its values after explore. Decides only; the caller applies them in order.
+        The draws are seeded by the population's seed and `step` alone, so that fused and lone
+        members, a run and its resume, decide alike."""
         n = self.settings.replaced(len(live))
         if n == 0:
             return []
-        ranked = sorted(live, key=lambda s: (self._score(s.trial.metrics), s.index))
+        ranked = sorted(live, key=lambda m: (self._score(m[1]), m[0]))
         top, bottom = ranked[:n], ranked[-n:]
-        rng = random.Random(f"pbt:{self.seed}:{loop.step}")
+        rng = random.Random(f"pbt:{self.seed}:{step}")
         paths = list(self.ranges)
         made: list[Exploit] = []
-        for target in bottom:
-            source = rng.choice(top)
-            before = member_values(target.trial.config, paths)
-            after = explore(member_values(source.trial.config, paths), self.ranges,
+        for target, _, config in bottom:
+            source, _, source_config = rng.choice(top)
+            before = member_values(config, paths)
+            after = explore(member_values(source_config, paths), self.ranges,
                             self.settings, rng)
-            loop.exploit(source, target)
-            loop.set_values(target, after)
-            made.append(Exploit(target.index, source.index, loop.step, before,
+            made.append(Exploit(target, source, step, before,
                                 {k: float(v) for k, v in after.items()}))
+        return made
+
+    def record(self, made: list[Exploit]) -> None:
+        """Keep the exploits just applied and hand them to `on_exploit`."""
         self.exploits += made
         if self.on_exploit is not None:
             self.on_exploit(made)
+
+    def apply(self, loop: TrialLoop) -> list[Exploit]:
+        """Rank the loop's running members (each evaluated at this step) and replace the
+        worst quantile (see the module docstring); the exploits made, in order."""
+        slots = {s.index: s for s in loop.active}
+        made = self.choose([(s.index, s.trial.metrics, s.trial.config)
+                            for s in slots.values()], loop.step)
+        for e in made:
+            target = slots[e.member]
+            loop.exploit(slots[e.source], target)
+            loop.set_values(target, e.after)
+        self.record(made)
         return made
 
 
@@ -235,8 +256,9 @@ def restore_population(kernel: StackKernel, members: Sequence[Trial], keys: Sequ
 
 
 def load_population(path: Path) -> dict[str, Any]:
-    """A population's checkpoint file, read with `weights_only=True`. Raises CheckpointError
-    when it is missing, truncated, corrupt or not a population's."""
+    """A population's checkpoint file (either of POPULATION_KINDS), read with
+    `weights_only=True`. Raises CheckpointError when it is missing, truncated, corrupt or not a
+    population's."""
     if not path.is_file():
         raise CheckpointError(f"the population's checkpoint {path} is missing")
     try:
@@ -244,7 +266,7 @@ def load_population(path: Path) -> dict[str, Any]:
     except Exception as exc:  # torch raises RuntimeError, EOFError, UnpicklingError, ...
         raise CheckpointError(f"the population's checkpoint {path} cannot be read "
                               f"({type(exc).__name__})") from None
-    if not isinstance(state, dict) or state.get("kind") != "population" or \
+    if not isinstance(state, dict) or state.get("kind") not in POPULATION_KINDS or \
             state.get("format") != POPULATION_FORMAT:
         raise CheckpointError(f"{path} is not a population's checkpoint")
     return state

@@ -16,7 +16,7 @@ from tunestudio.engine.data import Splits
 from tunestudio.engine.devices import resolve_device
 from tunestudio.engine.events import FitResult, TrainerHooks
 from tunestudio.engine.loader_data import LoaderSplits, load_data
-from tunestudio.engine.loop import TrialLoop
+from tunestudio.engine.loop import Perturbation, TrialLoop
 from tunestudio.engine.plain_kernel import PlainKernel
 from tunestudio.engine.runtime import apply_torch_threads
 from tunestudio.engine.trial import Trial
@@ -26,7 +26,9 @@ class Trainer(Trial):
     """Trains `config` once: a Trial (see engine.trial) that trains itself. `resume` is a
     checkpoint state (engine.checkpoint.load) to continue from at its epoch; one that does not
     fit this config makes the fit fail before its first step. `datasets` may be given to skip
-    loading (k-fold). The other arguments are `Trial`'s. After `setup()` (called by `fit`),
+    loading (k-fold). `perturbation` changes the trial between steps (a member of a
+    population of lone trials, engine.pbt_lone). The other arguments are `Trial`'s. After
+    `setup()` (called by `fit`),
     `model`, `device` and `datasets` are ready for the evaluation helpers."""
 
     def __init__(self, config: RunConfig, *, hooks: Sequence[TrainerHooks] = (),
@@ -34,11 +36,13 @@ class Trainer(Trial):
                  seed: int | None = None, stop_event: threading.Event | None = None,
                  pause_event: threading.Event | None = None, step_events: bool = True,
                  datasets: Splits | LoaderSplits | None = None,
-                 resume: Mapping[str, Any] | None = None):
+                 resume: Mapping[str, Any] | None = None,
+                 perturbation: Perturbation | None = None):
         super().__init__(config, hooks=hooks, base_dir=base_dir, device=device, seed=seed,
                          stop_event=stop_event, pause_event=pause_event,
                          step_events=step_events, datasets=datasets)
         self.resume = resume
+        self.perturbation = perturbation
         self.kernel: PlainKernel | None = None
         self._fitted = False
 
@@ -64,7 +68,8 @@ class Trainer(Trial):
             raise RuntimeError("this Trainer has already run fit(); create a new Trainer")
         self._fitted = True
         loop = TrialLoop([self], self.setup, stop_event=self.stop_event,
-                         pause_event=self.pause_event, resume=self.resume)
+                         pause_event=self.pause_event, resume=self.resume,
+                         perturbation=self.perturbation)
         try:
             return loop.run()[0]
         finally:

@@ -1,17 +1,22 @@
 """An experiment of strategy 'pbt': one population trained as one fused group, perturbed by
-`engine.pbt.Population`. Each member is an ordinary trial (Optuna's and ours, its first values
-drawn at random from the ranges) whose hyperparameters change while it trains: its starting
-values and every exploit are stored (`Store.record_hparams`: which member, at which step, from
-which source, the values before and after), so its schedule and the population's lineage can
-be read back; its LR series is the rate each step trained with, as for any trial.
+`engine.pbt.Population`, or, where its members cannot fuse (data batched through a
+DataLoader, a model torch.func cannot map over trials), as lone trials trained one interval at
+a time that exchange checkpoints at each perturbation (`engine.pbt_lone.LonePopulation`): the
+same decisions, records, lineage and resume. Each member is an ordinary trial (Optuna's and
+ours, its first values drawn at random from the ranges) whose hyperparameters change while it
+trains: its starting values and every exploit are stored (`Store.record_hparams`: which
+member, at which step, from which source, the values before and after), so its schedule and
+the population's lineage can be read back; its LR series is the rate each step trained with,
+as for any trial.
 
 Resume: at the end of each epoch (every `checkpoints.every_epochs`, at most every
 `checkpoints.min_interval_s` seconds) the whole population is saved as one checkpoint file
-(engine.pbt.capture_population), written atomically after the series and exploits before it
-are stored. A run that finds its members back in the queue (killed, or stopped) puts that file
-back and goes on from its epoch; the exploits after it are forgotten with the series after it
-(`Store.resume_trial`), and are decided again as the uninterrupted run decided them (each
-perturbation's draws are seeded by the step). No exploit is applied or stored twice."""
+(engine.pbt.capture_population; of lone members, each one's trial checkpoint), written
+atomically after the series and exploits before it are stored. A run that finds its members
+back in the queue (killed, or stopped) puts that file back and goes on from its epoch; the
+exploits after it are forgotten with the series after it (`Store.resume_trial`), and are
+decided again as the uninterrupted run decided them (each perturbation's draws are seeded by
+the step). No exploit is applied or stored twice."""
 
 from __future__ import annotations
 
@@ -48,8 +53,13 @@ from tunestudio.store.lineage import Lineage, Member
 if TYPE_CHECKING:
     from tunestudio.engine.fused import FusedTrainer
     from tunestudio.engine.fused.kernel import StackKernel
-    from tunestudio.engine.pbt import Exploit
+    from tunestudio.engine.pbt import Exploit, Population
     from tunestudio.engine.trial import Trial
+
+
+# the population file's kind when its members trained as lone trials (each member's state a
+# whole trial checkpoint, engine.checkpoint.capture), beside engine.pbt's fused "population"
+LONE_KIND = "lone-population"
 
 
 def population_file(ctx: TrialContext) -> Path | None:
@@ -128,19 +138,20 @@ class PopulationRun:
         self.keys: list[str] = []
         self.seed: int | None = None
         self.trainer: FusedTrainer | None = None
+        self._last_save = -float("inf")  # when the lone members' checkpoints were saved
 
     def run(self, ask: Callable[[int], Prepared | None],
             release: Callable[[Prepared], None], total: int | None) -> str:
         """Ask the population's members, train them, finish them; the run's closing message
         ("" when it ran to its end)."""
-        from tunestudio.engine.fused import fusion_obstacle
-
         ctx = self.ctx
-        reason = fusion_obstacle(ctx.baseline) if ctx.baseline.program is None else \
-            "a program's trials are processes of their own"
-        if reason is not None:
-            raise TuneStudioError(f"population-based training trains its members as one fused "
-                                  f"model, and this baseline cannot fuse: {reason}")
+        if ctx.baseline.program is not None:
+            raise TuneStudioError(
+                "population-based training copies a member's weights and optimiser state into "
+                "another while both train, and changes its hyperparameters mid-run; a "
+                "program's trial is a process of its own whose training state TuneStudio "
+                "cannot stop at a step, copy or change: search a program with tpe or random, "
+                "or train a built-in baseline")
         if ctx.baseline.hyper_schedule:
             raise TuneStudioError("the baseline follows a hyperparameter schedule "
                                   "(baseline.hyper_schedule, a schedule written back), and "
@@ -169,8 +180,11 @@ class PopulationRun:
     # --- training -----------------------------------------------------------------------------
 
     def train(self, members: list[Prepared], total: int | None) -> None:
-        from tunestudio.engine.fused import FusedTrainer
-        from tunestudio.engine.pbt import Population, restore_population
+        """Train the population: fused where its signature allows, else (data through a
+        DataLoader, a model torch.func cannot map, ...) as lone trials exchanging
+        checkpoints; one that saved a checkpoint goes on from it, as it trained."""
+        from tunestudio.engine.fused import FusionError, fusion_obstacle
+        from tunestudio.engine.pbt import Population
 
         ctx = self.ctx
         keys = [str(optuna_id(p.trial)) for p in members]
@@ -194,14 +208,37 @@ class PopulationRun:
                                 ctx.search.objective.resolved_direction, seed=seed,
                                 on_exploit=self._record_exploits)
         hooks: list[list[TrainerHooks]] = [[_Member(ctx, run, self._ended)] for run in runs]
+        self.keys, self.seed = keys, seed
+        lone = fusion_obstacle(configs[0]) if saved is None else \
+            ("they trained alone before their checkpoint" if saved["kind"] == LONE_KIND
+             else None)
+        if lone is None:
+            try:
+                self._train_fused(configs, hooks, population, saved)
+            except FusionError as exc:  # raised by the set-up, before any member trained
+                lone = str(exc)
+        if lone is not None:
+            self.say(f"pbt: the members cannot train as one fused model ({lone}); they train "
+                     "as lone trials, one interval at a time, exchanging checkpoints")
+            self._train_lone(configs, hooks, population, saved)
+        interrupted = any(r.status == "stopped" for r in self.results)
+        if not interrupted and self.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+    def _train_fused(self, configs: list[RunConfig], hooks: list[list[TrainerHooks]],
+                     population: Population, saved: dict[str, Any] | None) -> None:
+        """The population as one fused model (see engine.pbt)."""
+        from tunestudio.engine.fused import FusedTrainer
+        from tunestudio.engine.pbt import restore_population
+
+        ctx, keys = self.ctx, self.keys
         plan = ctx.checkpoints
         if self.path is not None and plan is not None:
             saver = _SavePopulation(self.path, self._save, plan.settings.every_epochs,
                                     plan.settings.min_interval_s)
-            for h in hooks:
-                h.append(saver)
+            hooks = [[*h, saver] for h in hooks]
         first = configs[0]
-        self.keys, self.seed = keys, seed
         self.trainer = FusedTrainer(
             configs, hooks=hooks, base_dir=ctx.base_dir,
             device=_device_name(ctx.device or first.training.device),
@@ -211,10 +248,25 @@ class PopulationRun:
             restore=(lambda kernel, trials: restore_population(kernel, trials, keys, saved))
             if saved is not None else None)
         self.trainer.fit()
-        interrupted = any(r.status == "stopped" for r in self.results)
-        if not interrupted and self.path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+
+    def _train_lone(self, configs: list[RunConfig], hooks: list[list[TrainerHooks]],
+                    population: Population, saved: dict[str, Any] | None) -> None:
+        """The population as lone trials exchanging checkpoints (see engine.pbt_lone)."""
+        from tunestudio.engine.pbt_lone import LonePopulation
+
+        ctx, plan = self.ctx, self.ctx.checkpoints
+        first = configs[0]
+        saving = self.path is not None and plan is not None
+        self._last_save = -float("inf")
+        LonePopulation(
+            configs, population, hooks=hooks, base_dir=ctx.base_dir,
+            device=_device_name(ctx.device or first.training.device),
+            seeds=[c.training.seed for c in configs],
+            stop_event=ctx.stop_event, pause_event=ctx.pause_event,
+            datasets=ctx.data.get(first.data, ctx.base_dir),
+            resume=[saved["members"][k] for k in self.keys] if saved is not None else None,
+            save=self._save_lone if saving else None,
+            save_every=plan.settings.every_epochs if plan is not None else 1).fit()
 
     def _saved(self, keys: Sequence[str]) -> tuple[dict[str, Any] | None, str]:
         """The population's checkpoint when it holds every member asked (those it holds and
@@ -308,6 +360,31 @@ class PopulationRun:
         except OSError as exc:  # a full disk costs the resume point, not the population
             self.say(f"pbt: the population's checkpoint could not be written ({exc})")
 
+    def _save_lone(self, epochs_done: int, states: list[dict[str, Any] | None]) -> None:
+        """The lone members' checkpoints at the end of epoch `epochs_done` (after that point's
+        exploits, stored already) as one file, at most every `min_interval_s` seconds; their
+        series are written first, so the file is never ahead of them."""
+        from tunestudio.engine.checkpoint import save
+        from tunestudio.engine.pbt import POPULATION_FORMAT
+
+        plan = self.ctx.checkpoints
+        if self.path is None or plan is None or \
+                time.monotonic() - self._last_save < plan.settings.min_interval_s:
+            return
+        members = {self.keys[k]: state for k, state in enumerate(states) if state is not None}
+        if not members:
+            return
+        for run in self.runs:
+            run.flush()
+        step = int(next(iter(members.values()))["step"])
+        try:
+            save({"format": POPULATION_FORMAT, "kind": LONE_KIND, "epoch": epochs_done,
+                  "step": step, "seed": self.seed, "members": members}, self.path)
+        except OSError as exc:  # a full disk costs the resume point, not the population
+            self.say(f"pbt: the population's checkpoint could not be written ({exc})")
+            return
+        self._last_save = time.monotonic()
+
     def _ended(self, run: Training, result: FitResult) -> None:
         self.results.append(result)
         done = self.books.submit(finish, self.ctx, run, [result])
@@ -344,12 +421,14 @@ def replay_schedule(project: Project, population: Lineage, member: Member, metri
     """Train the schedule of `member`'s lineage (`Lineage.schedule`: the values that trained
     its final weights, through the members it copied) from scratch on the project's baseline
     (its starting values merged in, then each change at its step; weights of its own), once
-    per training seed in `seeds`, as one fused group; the best `metric` of each. Raises
+    per training seed in `seeds`, as one fused group (one after another where they cannot
+    fuse); the best `metric` of each. Raises
     TuneStudioError when the member has no schedule or no objective."""
     import statistics
 
     from tunestudio.config import merge_values
-    from tunestudio.engine.fused import FusedTrainer
+    from tunestudio.engine import Trainer
+    from tunestudio.engine.fused import FusedTrainer, FusionError
     from tunestudio.engine.pbt import Replay
 
     if not member.changes or member.trial.objective is None:
@@ -359,8 +438,12 @@ def replay_schedule(project: Project, population: Lineage, member: Member, metri
     start = merge_values(project.baseline, schedule[0][1])
     configs = [start.model_copy(update={"training": start.training.model_copy(
         update={"seed": int(s)})}) for s in seeds]
-    results = FusedTrainer(configs, base_dir=base_dir, device=device,
-                           perturbation=Replay(schedule)).fit()
+    try:
+        results = FusedTrainer(configs, base_dir=base_dir, device=device,
+                               perturbation=Replay(schedule)).fit()
+    except FusionError:  # a population of lone trials: each replay alone
+        results = [Trainer(c, base_dir=base_dir, device=device,
+                           perturbation=Replay(schedule)).fit() for c in configs]
     values = [float(r.best.get(metric, float("nan"))) for r in results]
     mean = statistics.fmean(values)
     noise = max(2 * statistics.stdev(values), floor) if len(values) > 1 else floor
