@@ -40,6 +40,8 @@ def test_a_population_validates_and_counts_its_members_as_trials() -> None:
     ({"dimensions": [{"type": "categorical", "path": "optimizer.lr",
                       "choices": [0.1, 0.01]}]}, "give it a float dimension"),
     ({"dimensions": []}, "at least one dimension"),
+    ({"dimensions": [{"type": "float", "path": "params.lr", "low": 1e-3, "high": 0.1}]},
+     "params.lr: .* a program's trial is a process of its own"),
     ({"pbt": {"explore": [{"path": "optimizer.momentum"}]}},
      "optimizer.momentum, which is not a dimension"),
     ({"pbt": {"factors": [0.8, -1.0]}}, "explore factors must be positive"),

@@ -424,6 +424,13 @@ def _check_pbt(search: SearchDefinition) -> None:
         raise ValueError(N_("Validation", "population-based training needs at least one "
                             "dimension to explore, e.g. optimizer.lr"))
     for dim in search.dimensions:
+        if dim.parameter is not None:
+            raise ValueError(N_(
+                "Validation", "{path}: population-based training copies the weights and "
+                "optimiser state of one running member into another and changes its values "
+                "mid-run; a program's trial is a process of its own whose training TuneStudio "
+                "cannot stop at a step, copy or change. Search a program's parameters with "
+                "tpe, random or grid").format(path=dim.path))
         if dim.path not in PBT_PATHS:
             raise ValueError(N_(
                 "Validation", "{path}: population-based training changes hyperparameters "

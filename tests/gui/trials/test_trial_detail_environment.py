@@ -149,6 +149,9 @@ def test_a_members_lineage_and_schedule_are_shown(detail: TrialDetail, project: 
     assert "Population of 2 members, 1 exploits" in label
     assert "from step 0: lr 0.002" in label
     assert f"from step 12: lr 0.012 (copied from #{a.number})" in label
+    # the schedule of its weights: a's values until it copied a, then its own
+    assert (f"what a replay trains): from step 0: lr 0.01 (as #{a.number}); from step 12: "
+            f"lr 0.012 (as #{b.number})") in label
     assert detail.tabs.tabText(4) == "Lineage"
     detail.tabs.setCurrentIndex(4)
     assert not detail.export_button.isEnabled()

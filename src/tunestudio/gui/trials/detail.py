@@ -300,12 +300,20 @@ class TrialDetail(QWidget):
             for c in member.changes]
         best = found.best
         # the schedule as one wrapped paragraph: a long one must not push the table away
-        self.lineage_label.setText("\n".join([
+        lines = [
             self.tr("Population of {members} members, {exploits} exploits; the best is "
                     "#{best}.").format(members=len(found.members),
                                        exploits=len(found.exploits),
                                        best=best.trial.number if best else "–"),
-            self.tr("This trial's schedule:") + " " + "; ".join(steps)]))
+            self.tr("This trial's schedule:") + " " + "; ".join(steps)]
+        line = found.ancestry(trial_id)
+        if len({c.trial_id for c in line}) > 1:  # its weights trained under others' values too
+            lines.append(self.tr("The schedule that trained its weights (through the trials "
+                                 "it copied; what a replay trains):") + " " + "; ".join(
+                self.tr("from step {step}: {values} (as #{number})").format(
+                    step=c.step, values=_values(c.values),
+                    number=number.get(c.trial_id, "?")) for c in line))
+        self.lineage_label.setText("\n".join(lines))
         table.setRowCount(len(found.exploits))
         bold = QFont()
         bold.setBold(True)

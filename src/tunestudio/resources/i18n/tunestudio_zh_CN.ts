@@ -4324,6 +4324,14 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
         <translation>这个试验的调度：</translation>
     </message>
     <message>
+        <source>The schedule that trained its weights (through the trials it copied; what a replay trains):</source>
+        <translation>训练出其权重的调度（经由它复制的试验；重放训练的就是它）：</translation>
+    </message>
+    <message>
+        <source>from step {step}: {values} (as #{number})</source>
+        <translation>从第 {step} 步起：{values}（作为 #{number}）</translation>
+    </message>
+    <message>
         <source>{name} now searches optimizer.lr over {low:.3g}..{high:.3g} (log scale; Edit &gt; Undo takes it back).</source>
         <translation>{name} 现在在 {low:.3g}..{high:.3g}（对数刻度）上搜索 optimizer.lr；编辑 &gt; 撤销可还原。</translation>
     </message>
@@ -5020,6 +5028,10 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
     <message>
         <source>population-based training needs at least one dimension to explore, e.g. optimizer.lr</source>
         <translation>基于种群的训练至少需要一个可探索的维度，例如 optimizer.lr</translation>
+    </message>
+    <message>
+        <source>{path}: population-based training copies the weights and optimiser state of one running member into another and changes its values mid-run; a program&apos;s trial is a process of its own whose training TuneStudio cannot stop at a step, copy or change. Search a program&apos;s parameters with tpe, random or grid</source>
+        <translation>{path}：基于种群的训练会把一个正在训练的成员的权重和优化器状态复制给另一个成员，并在训练中途改变其取值；程序的试验是一个独立的进程，TuneStudio 无法让它在某一步停下、复制或修改它的训练。请用 tpe、random 或 grid 搜索程序的参数</translation>
     </message>
     <message>
         <source>{path}: population-based training changes hyperparameters while the population trains, and {path} cannot change mid-run; explore one of {paths}, or use another strategy</source>
