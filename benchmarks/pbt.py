@@ -21,9 +21,9 @@ every perturbation, so the whole population's validation accuracy carries that s
 optimism, which a replay from scratch has not had (digits, seed 0: the best member 0.9833 on
 validation and every one of the 16 at 0.9805 or more, its lineage's 8 replays 0.972; on the
 test split the member 0.978, the replays 0.976). The validation comparison is given as
-`replay_within_noise_val`; per seed, `own_schedule_replays_*` are replays of the member's own values instead (its starting values
-before its exploits: weights it then dropped trained with them), where they differ. The goal:
-best_pbt >= best_tpe - 0.002 with time_pbt_vs_tpe <= 0.5.
+`replay_within_noise_val`; per seed, `own_schedule_replays_*` are replays of the member's own
+values instead (its starting values before its exploits: weights it then dropped trained with
+them), where they differ. The goal: best_pbt >= best_tpe - 0.002 with time_pbt_vs_tpe <= 0.5.
 
 Usage: python benchmarks/pbt.py [--seeds 3] [--population 16] [--trials 30] [--epochs 20]
 """
