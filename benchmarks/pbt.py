@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import tempfile
@@ -152,19 +151,13 @@ def _replays(proj: Project, schedule: list[Any], seeds: list[int]
 
 
 def _within(member: float, runs: list[float]) -> tuple[float, float, bool]:
-    """The runs' mean, the noise between seeds and whether `member` lies within it of the mean.
-    The member is one run of its own (one seed's draw), not a known value, and the runs'
-    standard deviation s is estimated from n runs: the noise is the 95 % prediction interval
-    of one more run, t(0.975, n - 1) * s * sqrt(1 + 1/n) (about 2.5 s for 8 runs; 2 s, as
-    before, took the member as exact and s as known), at least 0.005."""
-    from scipy.stats import t as student
+    """The runs' mean, the noise between seeds (`search.pbt.seed_noise`: the 95 % prediction
+    interval of one more run, at least 0.005; the member is one run of its own) and whether
+    `member` lies within it of the mean."""
+    from tunestudio.search.pbt import seed_noise
 
     mean = statistics.fmean(runs)
-    n = len(runs)
-    if n < 2:
-        return mean, 0.005, abs(member - mean) <= 0.005
-    spread = float(student.ppf(0.975, n - 1)) * statistics.stdev(runs) * math.sqrt(1 + 1 / n)
-    noise = max(spread, 0.005)
+    noise = seed_noise(runs)
     return mean, noise, abs(member - mean) <= noise
 
 

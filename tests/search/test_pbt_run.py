@@ -208,3 +208,16 @@ def test_a_lineage_schedule_follows_the_sources_of_its_exploits(ran: Ran) -> Non
         for change in line:
             own = found.members[change.trial_id].changes
             assert values_at(own, change.step) == change.values
+
+
+def test_the_seed_noise_is_one_more_runs_prediction_interval() -> None:
+    """A member is one run of its own beside n replays whose spread is estimated from them:
+    t(0.975, n - 1) s sqrt(1 + 1/n), not twice s; never below the floor."""
+    from tunestudio.search.pbt import seed_noise
+
+    runs = [0.90, 0.92, 0.94]  # s = 0.02, n = 3: t = 4.303
+    assert seed_noise(runs) == pytest.approx(4.3027 * 0.02 * (4 / 3) ** 0.5, rel=1e-4)
+    eight = [0.90, 0.92] * 4
+    s = 0.010690449676496976
+    assert seed_noise(eight) == pytest.approx(2.3646 * s * (9 / 8) ** 0.5, rel=1e-4)
+    assert seed_noise([0.97, 0.97, 0.97]) == 0.005 and seed_noise([0.5]) == 0.005

@@ -405,8 +405,10 @@ def run_population(ctx: TrialContext, books: ThreadPoolExecutor,
 @dataclass(frozen=True)
 class ReplayResult:
     """A member's schedule replayed from scratch: the member's objective, each replay's (one
-    per training seed), their mean and the noise (twice their standard deviation, at least
-    `floor`), and whether the member's result lies within it."""
+    per training seed), their mean and the noise between seeds (`seed_noise`), and whether
+    the member's result lies within it. The member's objective is on the validation split,
+    by which its population ranked and copied its members: it carries that selection's
+    optimism, which a replay has not had (benchmarks/pbt.py compares on the test split)."""
 
     member: float
     replays: list[float]
@@ -446,9 +448,27 @@ def replay_schedule(project: Project, population: Lineage, member: Member, metri
                            perturbation=Replay(schedule)).fit() for c in configs]
     values = [float(r.best.get(metric, float("nan"))) for r in results]
     mean = statistics.fmean(values)
-    noise = max(2 * statistics.stdev(values), floor) if len(values) > 1 else floor
+    noise = seed_noise(values, floor)
     return ReplayResult(member.trial.objective, values, mean, noise,
                         abs(member.trial.objective - mean) <= noise)
+
+
+def seed_noise(values: Sequence[float], floor: float = 0.005) -> float:
+    """How far one more run of the same schedule may lie from the mean of `values` (one run
+    per seed) by the seed alone: the 95 % prediction interval t(0.975, n - 1) * s *
+    sqrt(1 + 1/n) (s their standard deviation; about 2.5 s for 8 runs, 5 s for 3), at least
+    `floor`; `floor` for fewer than 2 runs. A member compared with its replays is one run of
+    its own, not a known value, and s is estimated from n runs: twice s took both as exact."""
+    import math
+    import statistics
+
+    from scipy.stats import t as student
+
+    n = len(values)
+    if n < 2:
+        return floor
+    spread = float(student.ppf(0.975, n - 1)) * statistics.stdev(values) * math.sqrt(1 + 1 / n)
+    return max(spread, floor)
 
 
 # --- writing a member's schedule back --------------------------------------------------------
