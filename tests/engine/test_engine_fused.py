@@ -619,11 +619,13 @@ def test_a_shared_batch_order_moves_every_members_generator() -> None:
                        single.state.generator.get_state())
 
 
-@pytest.mark.parametrize("normalised", [False, True])
-def test_grouped_convolution_pass_computes_what_vmap_computes(normalised: bool) -> None:
+@pytest.mark.parametrize(("normalised", "head"), [(False, True), (True, True), (True, False)])
+def test_grouped_convolution_pass_computes_what_vmap_computes(normalised: bool,
+                                                              head: bool) -> None:
     """Outputs, gradients and batch-norm statistics of the grouped-convolution pass are vmap's,
     for per-trial and shared batches, in training and in evaluation, behind an image folder's
-    input normalisation or not."""
+    input normalisation or not, with Linear layers after Flatten (which take the features in
+    the pass's channels-last order) or with Flatten last (the features in (C, H, W) order)."""
     from torch import nn
 
     from tunestudio.engine.fused.stacked import GroupedConvStack, VmapStack
@@ -632,8 +634,10 @@ def test_grouped_convolution_pass_computes_what_vmap_computes(normalised: bool) 
     def cnn() -> nn.Module:
         net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4),
                             nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, padding=1),
-                            nn.Tanh(), nn.Flatten(), nn.Linear(6 * 4 * 4, 8), nn.ReLU(),
-                            nn.Dropout(0.0), nn.Linear(8, 3))
+                            nn.Tanh(), nn.Flatten(), nn.ReLU(), nn.Linear(6 * 4 * 4, 8),
+                            nn.ReLU(), nn.Dropout(0.0), nn.Linear(8, 3))
+        if not head:
+            net = nn.Sequential(*list(net)[:7])
         return ImageInput(net, [0.4], [0.2]) if normalised else net
 
     torch.manual_seed(0)
