@@ -223,7 +223,8 @@ def program_problems(program: ProgramConfig, base_dir: Path) -> list[str]:
     `base_dir` is the project file's folder."""
     folder = program_folder(program, base_dir)
     if not folder.is_dir():
-        return [f"program.working_dir: no such folder: {folder}"]
+        return [_at("program.working_dir", N_("Validation", "no such folder: {folder}").format(
+            folder=str(folder)))]
     if program.is_function:
         module = program.command.strip().partition(":")[0]
         return _module_problems(module, folder, "program.command")
@@ -231,34 +232,39 @@ def program_problems(program: ProgramConfig, base_dir: Path) -> list[str]:
     head = words[0]
     if head in PYTHON_WORDS or Path(head).name in PYTHON_WORDS:
         if head not in PYTHON_WORDS and not Path(head).is_file():
-            return [f"program.command: no such Python interpreter: {head}"]
+            return [_at("program.command", N_("Validation", "no such Python interpreter: "
+                                              "{head}").format(head=head))]
         rest = words[1:]
         while rest and rest[0].startswith("-") and rest[0] not in ("-m", "-c"):
             rest = rest[1:]
         if not rest:
-            return ["program.command: python is given no script; name it, e.g. "
-                    "'python train.py'"]
+            return [_at("program.command", N_("Validation", "python is given no script; name "
+                                              "it, e.g. 'python train.py'"))]
         if rest[0] == "-m":
             return _module_problems(rest[1], folder, "program.command") if len(rest) > 1 \
-                else ["program.command: python -m is given no module"]
+                else [_at("program.command", N_("Validation", "python -m is given no module"))]
         if rest[0] == "-c":
             return []
         script = folder / rest[0]
         if not script.is_file():
-            return [f"program.command: no such file: {script} (relative paths start at the "
-                    f"program's working folder, {folder})"]
+            return [_at("program.command", N_(
+                "Validation", "no such file: {path} (relative paths start at the program's "
+                "working folder, {folder})").format(path=str(script), folder=str(folder)))]
         return []
     if "/" in head or "\\" in head:
         path = (folder / head).resolve()
         if not path.is_file():
-            return [f"program.command: no such file: {path}"]
+            return [_at("program.command", N_("Validation", "no such file: {path}").format(
+                path=str(path)))]
         if not os.access(path, os.X_OK):
-            return [f"program.command: {path} is not executable; make it so (chmod +x "
-                    f"{path.name}) or run it through its interpreter (python {head})"]
+            return [_at("program.command", N_(
+                "Validation", "{path} is not executable; make it so (chmod +x {name}) or run it "
+                "through its interpreter (python {head})").format(path=str(path), name=path.name,
+                                                                 head=head))]
         return []
     if shutil.which(head, path=program.env.get("PATH", os.environ.get("PATH"))) is None:
-        return [f"program.command: no program '{head}' on the PATH; give its path or install "
-                "it"]
+        return [_at("program.command", N_("Validation", "no program '{head}' on the PATH; give "
+                                          "its path or install it").format(head=head))]
     return []
 
 
@@ -268,8 +274,15 @@ def _module_problems(module: str, folder: Path, where: str) -> list[str]:
         return []
     if importlib.util.find_spec(top) is not None:
         return []
-    return [f"{where}: no module '{module}' in {folder} (nor installed); check the name and "
-            "the working folder"]
+    return [_at(where, N_("Validation", "no module '{module}' in {folder} (nor installed); "
+                          "check the name and the working folder").format(module=module,
+                                                                          folder=str(folder)))]
+
+
+def _at(where: str, problem: str) -> str:
+    """`where: problem`, a message the window renders in its language (`where` names the
+    field, `problem` says what is wrong with it)."""
+    return N_("Validation", "{where}: {problem}").format(where=where, problem=problem)
 
 
 def program_script(program: ProgramConfig, base_dir: Path) -> Path | None:

@@ -667,3 +667,49 @@ def test_why_a_trial_ended_in_chinese(chinese: None) -> None:
     failed = SimpleNamespace(excluded_reason=None, state="failed",
                              message="RuntimeError: out of memory\nTraceback ...")
     assert reason(failed) == "RuntimeError: out of memory"
+
+
+def test_what_keeps_a_program_from_starting_in_chinese(chinese: None, window: MainWindow,
+                                                       tmp_path: Path) -> None:
+    """What config/program.py finds before a program runs (its script missing) is listed on
+    top of the baseline editor in Chinese, naming the field (the CLI keeps the English)."""
+    from tunestudio.config import from_template, save_project
+    from tunestudio.config.program import program_problems
+
+    project = from_template("script")
+    program = project.baseline.program
+    assert program is not None
+    program = program.model_copy(update={"command": "python missing_train.py"})
+    project = project.model_copy(update={"baseline": project.baseline.model_copy(
+        update={"program": program})})
+    [problem] = program_problems(program, tmp_path)
+    assert problem.startswith("program.command: no such file: ")  # English for the CLI
+    path = tmp_path / "p.tuneproj"
+    save_project(project, path)
+    assert window.session.open_project(path)
+    assert window.project_view is not None
+    banner = window.project_view.baseline.banner.text()
+    assert "program.command" in banner and "没有这个文件" in banner, banner
+    assert english(banner) is None, banner
+
+
+def test_the_live_views_header_in_chinese(chinese: None) -> None:
+    """The live view's line about the run's trials (a fused group training, members ended,
+    the group ended) in Chinese, numbers and states as they were."""
+    from tunestudio.gui.run.run_header import RunHeader
+
+    header = RunHeader()
+    lines = []
+    header.started(1, 0)
+    lines.append(header.text())
+    header.finished(1, 0, "complete", 0.93)
+    lines.append(header.text())
+    for tid in range(2, 8):
+        header.started(tid, tid)
+    for tid in range(2, 7):
+        header.finished(tid, tid, "pruned" if tid % 2 else "complete", 0.5)
+    lines.append(header.text())
+    header.finished(7, 7, "failed", None)
+    lines.append(header.text())
+    assert [s for s in lines if english(s)] == [], lines
+    assert "#2–#7" in lines[-1] and "0.93" in lines[1], lines

@@ -200,8 +200,9 @@ class BaselineEditor(QWidget):
             self.program_editor.set_problems(problems)
             problems += self.program_editor.start_problems()
         # Every problem is also listed on top: the field may be scrolled out of sight.
+        whole = self.tr("baseline")  # a problem of the whole baseline, not one field's
         self.banner.setText("<br>".join(
-            f"⚠ <a href='{p}'>{p or 'baseline'}</a>: {html.escape(render(m))}"
+            f"⚠ <a href='{p}'>{p or whole}</a>: {html.escape(render(m))}"
             for p, m in problems))
         self.banner.setVisible(bool(problems))
 

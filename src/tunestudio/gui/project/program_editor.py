@@ -32,7 +32,7 @@ from tunestudio.config.program import ProgramConfig, ProgramParameter, program_p
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.jobs import JobResult, Lane
 from tunestudio.gui.form.model_form import FormBinding, FormHints, build_fields
-from tunestudio.messages import N_
+from tunestudio.messages import N_, Text
 
 PATH = "program"
 TYPES = ("float", "int", "bool", "str")
@@ -209,8 +209,11 @@ class ProgramEditor(QWidget):
             return []
         found = []
         for problem in program_problems(program, self.base_dir()):
-            path, _, message = problem.partition(": ")
-            found.append((path, message))
+            if isinstance(problem, Text) and {"where", "problem"} <= set(problem.args):
+                found.append((str(problem.args["where"]), problem.args["problem"]))
+            else:  # the message as a whole, shown as it is
+                path, _, message = problem.partition(": ")
+                found.append((path, message))
         return found
 
     # -- parameters ------------------------------------------------------------------------

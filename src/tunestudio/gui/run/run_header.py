@@ -1,7 +1,7 @@
 """The live view's header line about the run's trials: one trial (`Trial #4 running`,
 `Trial #4 complete, objective 0.931`) or a fused group, whose trials start together and end
 one by one (`Trials #3–#6 training, #4 complete`), so that it never names one trial as if it
-were the whole run. Plain text; no Qt."""
+were the whole run. Plain text in the window's language (gui/common/i18n.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from tunestudio.gui.common.i18n import state_name, translate
 from tunestudio.gui.common.numbers import short
 
 SHOWN_ENDED = 3  # ended members named one by one; more are counted
@@ -33,8 +34,9 @@ class _Ended:
     objective: float | None
 
     def text(self) -> str:
-        objective = "" if self.objective is None else f", objective {short(self.objective, 4)}"
-        return f"#{self.number} {self.state}{objective}"
+        objective = "" if self.objective is None else translate(
+            "RunHeader", ", objective {value}").format(value=short(self.objective, 4))
+        return f"#{self.number} {state_name(self.state)}{objective}"
 
 
 @dataclass
@@ -63,15 +65,20 @@ class RunHeader:
             return ""
         if len(self.group) == 1:
             if self.running:
-                return f"Trial #{self.group[0]} running"
-            return f"Trial {self.ended[-1].text()}" if self.ended else ""
+                return translate("RunHeader", "Trial #{number} running").format(
+                    number=self.group[0])
+            return translate("RunHeader", "Trial {ended}").format(
+                ended=self.ended[-1].text()) if self.ended else ""
         if not self.running:
             counts = Counter(e.state for e in self.ended)
-            states = ", ".join(f"{n} {state}" for state, n in counts.items())
-            return f"Trials {numbers_text(self.group)} ended: {states}"
-        text = f"Trials {numbers_text(self.running.values())} training"
+            states = ", ".join(f"{n} {state_name(state)}" for state, n in counts.items())
+            return translate("RunHeader", "Trials {numbers} ended: {states}").format(
+                numbers=numbers_text(self.group), states=states)
+        text = translate("RunHeader", "Trials {numbers} training").format(
+            numbers=numbers_text(self.running.values()))
         if self.ended:
             named = [e.text() for e in self.ended[-SHOWN_ENDED:]]
             more = len(self.ended) - len(named)
-            text += "; " + "; ".join(named) + (f"; {more} more ended" if more else "")
+            text += "; " + "; ".join(named) + (translate(
+                "RunHeader", "; {more} more ended").format(more=more) if more else "")
         return text

@@ -193,6 +193,10 @@
         <source>Train with the built-in training</source>
         <translation>改用内置训练</translation>
     </message>
+    <message>
+        <source>baseline</source>
+        <translation>基准模型</translation>
+    </message>
 </context>
 <context>
     <name>BatchSizePlot</name>
@@ -3702,6 +3706,33 @@ training time {seconds} s</source>
     </message>
 </context>
 <context>
+    <name>RunHeader</name>
+    <message>
+        <source>, objective {value}</source>
+        <translation>，目标值 {value}</translation>
+    </message>
+    <message>
+        <source>Trial #{number} running</source>
+        <translation>试验 #{number} 正在运行</translation>
+    </message>
+    <message>
+        <source>Trial {ended}</source>
+        <translation>试验 {ended}</translation>
+    </message>
+    <message>
+        <source>Trials {numbers} ended: {states}</source>
+        <translation>试验 {numbers} 已结束：{states}</translation>
+    </message>
+    <message>
+        <source>Trials {numbers} training</source>
+        <translation>试验 {numbers} 正在训练</translation>
+    </message>
+    <message>
+        <source>; {more} more ended</source>
+        <translation>；另有 {more} 个已结束</translation>
+    </message>
+</context>
+<context>
     <name>RunProgress</name>
     <message>
         <source>{complete}/{done} complete</source>
@@ -4844,6 +4875,42 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
     <message>
         <source>the program has no parameter &apos;{name}&apos; (its parameters: {known})</source>
         <translation>程序没有参数 &apos;{name}&apos;（它的参数：{known}）</translation>
+    </message>
+    <message>
+        <source>no such folder: {folder}</source>
+        <translation>没有这个文件夹：{folder}</translation>
+    </message>
+    <message>
+        <source>no such Python interpreter: {head}</source>
+        <translation>没有这个 Python 解释器：{head}</translation>
+    </message>
+    <message>
+        <source>python is given no script; name it, e.g. &apos;python train.py&apos;</source>
+        <translation>python 后面没有给出脚本；请写上它，例如 &apos;python train.py&apos;</translation>
+    </message>
+    <message>
+        <source>python -m is given no module</source>
+        <translation>python -m 后面没有给出模块</translation>
+    </message>
+    <message>
+        <source>no such file: {path} (relative paths start at the program&apos;s working folder, {folder})</source>
+        <translation>没有这个文件：{path}（相对路径从程序的工作文件夹 {folder} 开始）</translation>
+    </message>
+    <message>
+        <source>no such file: {path}</source>
+        <translation>没有这个文件：{path}</translation>
+    </message>
+    <message>
+        <source>{path} is not executable; make it so (chmod +x {name}) or run it through its interpreter (python {head})</source>
+        <translation>{path} 不可执行；请让它可执行（chmod +x {name}），或通过它的解释器运行（python {head}）</translation>
+    </message>
+    <message>
+        <source>no program &apos;{head}&apos; on the PATH; give its path or install it</source>
+        <translation>PATH 上没有程序 &apos;{head}&apos;；请给出它的路径或安装它</translation>
+    </message>
+    <message>
+        <source>no module &apos;{module}&apos; in {folder} (nor installed); check the name and the working folder</source>
+        <translation>{folder} 中没有模块 &apos;{module}&apos;（也没有安装）；请检查名称和工作文件夹</translation>
     </message>
     <message>
         <source>experiment &apos;{name}&apos;: {problem}</source>

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tunestudio.config.program import ProgramConfig, program_problems
 from tunestudio.errors import TuneStudioError
+from tunestudio.messages import Text
 from tunestudio.search.preflight import PreflightError
 
 
@@ -25,4 +26,7 @@ def check_program(program: ProgramConfig, experiment: str, base_dir: Path | None
             "command is your consent)")
     problems = program_problems(program, base_dir or Path.cwd())
     if problems:
-        raise PreflightError(experiment, [f"baseline.{p}" for p in problems])
+        # each names its field within the baseline; the window renders it in its language
+        raise PreflightError(experiment, [
+            p.format(where=f"baseline.{p.args['where']}") if isinstance(p, Text)
+            and "where" in p.args else f"baseline.{p}" for p in problems])
