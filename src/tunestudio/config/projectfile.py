@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from tunestudio.config.problems import validation_problems
 from tunestudio.config.project import SCHEMA_VERSION, Project
 from tunestudio.errors import TuneStudioError
+from tunestudio.messages import N_
 
 SUFFIX = ".tuneproj"
 
@@ -69,14 +70,16 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v
 def migrate(doc: dict[str, Any], path: Path | str = "<memory>") -> dict[str, Any]:
     version = doc.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ProjectFileError(path, [("schema_version", "missing or not an integer; this is "
-                                       "not a TuneStudio project file")])
+        raise ProjectFileError(path, [("schema_version", N_(
+            "ProjectFile", "missing or not an integer; this is not a TuneStudio project "
+            "file"))])
     if version > SCHEMA_VERSION:
-        raise ProjectFileError(path, [("schema_version", f"{version} was written by a newer "
-                                       f"TuneStudio (this one reads up to {SCHEMA_VERSION}); "
-                                       "update TuneStudio")])
+        raise ProjectFileError(path, [("schema_version", N_(
+            "ProjectFile", "{version} was written by a newer TuneStudio (this one reads up to "
+            "{known}); update TuneStudio").format(version=version, known=SCHEMA_VERSION))])
     if version < 1:
-        raise ProjectFileError(path, [("schema_version", f"{version} is not a known version")])
+        raise ProjectFileError(path, [("schema_version", N_(
+            "ProjectFile", "{version} is not a known version").format(version=version))])
     while version < SCHEMA_VERSION:
         try:
             doc = MIGRATIONS[version](doc)
@@ -94,15 +97,18 @@ def parse_project(text: str | bytes, path: Path | str = "<memory>") -> Project:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ProjectFileError(path, [("(file)", f"not UTF-8 text (byte {exc.start}); "
-                                           "is this a project file?")]) from None
+            raise ProjectFileError(path, [("(file)", N_(
+                "ProjectFile", "not UTF-8 text (byte {byte}); is this a project file?").format(
+                byte=exc.start))]) from None
     if not text.strip():
-        raise ProjectFileError(path, [("(file)", "the file is empty")])
+        raise ProjectFileError(path, [("(file)", N_("ProjectFile", "the file is empty"))])
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProjectFileError(path, [(f"line {exc.lineno}, column {exc.colno}",
-                                       f"invalid JSON: {exc.msg}")]) from None
+        raise ProjectFileError(path, [(
+            N_("ProjectFile", "line {line}, column {column}").format(line=exc.lineno,
+                                                                     column=exc.colno),
+            N_("ProjectFile", "invalid JSON: {error}").format(error=exc.msg))]) from None
     except RecursionError:
         raise ProjectFileError(path, [("(file)", "JSON nested too deeply")]) from None
     if not isinstance(doc, dict):
@@ -121,7 +127,7 @@ def load_project(path: Path | str) -> Project:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ProjectFileError(path, [("(file)", "no such file")]) from None
+        raise ProjectFileError(path, [("(file)", N_("ProjectFile", "no such file"))]) from None
     except OSError as exc:
         raise ProjectFileError(path, [("(file)", f"cannot read: {exc.strerror}")]) from None
     return parse_project(raw, path)

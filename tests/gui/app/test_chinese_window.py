@@ -713,3 +713,43 @@ def test_the_live_views_header_in_chinese(chinese: None) -> None:
     lines.append(header.text())
     assert [s for s in lines if english(s)] == [], lines
     assert "#2–#7" in lines[-1] and "0.93" in lines[1], lines
+
+
+def test_a_project_that_cannot_be_opened_in_chinese(chinese: None, qtbot: QtBot,
+                                                     tmp_path: Path) -> None:
+    """The load-error dialog (its headline, where the file breaks, what is wrong: made in
+    config/projectfile.py) in Chinese; the JSON parser's own words as Python gives them."""
+    from tunestudio.config import ProjectFileError, load_project
+    from tunestudio.gui.project.load_error import show_load_error
+
+    path = tmp_path / "broken.tuneproj"
+    path.write_text('{"schema_version": 2, "name": ', encoding="utf-8")
+    with pytest.raises(ProjectFileError) as caught:
+        load_project(path)
+    assert caught.value.problems[0][0] == "line 1, column 31"  # the CLI's English
+    box = show_load_error(None, caught.value)
+    qtbot.addWidget(box)
+    assert box.text() == "无法打开这个项目文件（1 个问题）：", box.text()
+    assert "第 1 行，第 31 列" in box.informativeText()
+    assert untranslated(box, set()) == []
+
+
+def test_the_trust_question_names_the_files_role_in_chinese(chinese: None, qtbot: QtBot,
+                                                            tmp_path: Path) -> None:
+    from tunestudio.gui.run.trust import TrustStore, UserCode, confirm_user_code
+
+    code = tmp_path / "my_data.py"
+    code.write_text("def load():\n    pass\n")
+    asked: list[str] = []
+
+    def read_and_refuse() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(10, read_and_refuse)
+            return
+        asked.append(box.text())  # type: ignore[attr-defined]
+        box.reject()  # type: ignore[attr-defined]
+
+    QTimer.singleShot(0, read_and_refuse)
+    assert not confirm_user_code(None, [UserCode("data", code)], TrustStore(tmp_path / "t"))
+    assert asked == ["这个项目从一个 Python 文件运行它的数据："], asked

@@ -8,20 +8,23 @@ from html import escape
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from tunestudio.config import ProjectFileError
-from tunestudio.gui.common.i18n import translate
+from tunestudio.gui.common.i18n import render, translate
 
 
 def load_error_text(exc: ProjectFileError) -> str:
-    rows = "".join(f"<li><b>{escape(loc)}</b>: {escape(msg)}</li>" for loc, msg in exc.problems)
-    return (f"<p><code>{escape(str(exc.path))}</code></p><ul>{rows}</ul>"
-            "<p>The file was not changed. Fix the fields named above (in a text editor) and "
-            "open it again.</p>")
+    rows = "".join(f"<li><b>{escape(render(loc))}</b>: {escape(render(msg))}</li>"
+                   for loc, msg in exc.problems)
+    return (f"<p><code>{escape(str(exc.path))}</code></p><ul>{rows}</ul><p>"
+            + translate("load_error", "The file was not changed. Fix the fields named above (in a "
+                                      "text editor) and open it again.") + "</p>")
 
 
 def show_load_error(parent: QWidget | None, exc: ProjectFileError) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Critical, translate("load_error", "Cannot open project"),
-                      translate("load_error", "This project file cannot be opened (%n "
-                                              "problem(s)):", None, len(exc.problems)),
+    title = translate("load_error", "Cannot open project")
+    count = len(exc.problems)  # a name: lupdate skips a translate() whose count is a call
+    headline = translate("load_error", "This project file cannot be opened (%n problem(s)):",
+                         "", count)
+    box = QMessageBox(QMessageBox.Icon.Critical, title, headline,
                       QMessageBox.StandardButton.Close, parent)
     box.setObjectName("loadErrorDialog")
     box.setInformativeText(load_error_text(exc))

@@ -107,6 +107,13 @@ class TrustStore:
                      private=True)
 
 
+def _role(role: str) -> str:
+    """What the user's file provides (`model`, `data`, `program`) in the window's language."""
+    names = {"model": translate("trust", "model"), "data": translate("trust", "data"),
+             "program": translate("trust", "program")}
+    return names.get(role, role)
+
+
 def confirm_user_code(parent: QWidget | None, files: list[UserCode],
                       store: TrustStore | None = None) -> bool:
     """True when every file is trusted, asking about each one not yet trusted (or changed since).
@@ -117,7 +124,7 @@ def confirm_user_code(parent: QWidget | None, files: list[UserCode],
             QMessageBox.warning(parent, translate("trust", "User code not found"),
                                 translate("trust", "The project's {role} file does not "
                                                    "exist:\n\n{path}").format(
-                                                       role=code.role, path=code.path))
+                                                       role=_role(code.role), path=code.path))
             return False
         if store.is_trusted(code):
             continue
@@ -143,7 +150,7 @@ def confirm_user_code(parent: QWidget | None, files: list[UserCode],
                               translate("trust", "Run your Python file?"),
                               translate("trust",
                                         "This project runs its {role} from a Python file:").format(
-                                  role=code.role), parent=parent)
+                                  role=_role(code.role)), parent=parent)
             box.setInformativeText(
                 translate("trust", "<p><code>{path}</code></p><p>The file runs with your "
                                    "permissions. Run it only if you wrote it or trust where it "

@@ -3540,6 +3540,41 @@ training time {seconds} s</source>
     </message>
 </context>
 <context>
+    <name>ProjectFile</name>
+    <message>
+        <source>missing or not an integer; this is not a TuneStudio project file</source>
+        <translation>缺失或不是整数；这不是 TuneStudio 项目文件</translation>
+    </message>
+    <message>
+        <source>{version} was written by a newer TuneStudio (this one reads up to {known}); update TuneStudio</source>
+        <translation>{version} 由更新版本的 TuneStudio 写入（本版本最多读取到 {known}）；请更新 TuneStudio</translation>
+    </message>
+    <message>
+        <source>{version} is not a known version</source>
+        <translation>{version} 不是已知的版本</translation>
+    </message>
+    <message>
+        <source>not UTF-8 text (byte {byte}); is this a project file?</source>
+        <translation>不是 UTF-8 文本（第 {byte} 个字节）；这是项目文件吗？</translation>
+    </message>
+    <message>
+        <source>the file is empty</source>
+        <translation>文件是空的</translation>
+    </message>
+    <message>
+        <source>line {line}, column {column}</source>
+        <translation>第 {line} 行，第 {column} 列</translation>
+    </message>
+    <message>
+        <source>invalid JSON: {error}</source>
+        <translation>无效的 JSON：{error}</translation>
+    </message>
+    <message>
+        <source>no such file</source>
+        <translation>没有这个文件</translation>
+    </message>
+</context>
+<context>
     <name>ProjectSession</name>
     <message numerus="yes">
         <source>{name} has %n invalid field(s), marked in red: fix them to run or save. The file is unchanged until you save.</source>
@@ -5338,8 +5373,16 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
 <context>
     <name>load_error</name>
     <message>
+        <source>The file was not changed. Fix the fields named above (in a text editor) and open it again.</source>
+        <translation>文件没有被改动。请（在文本编辑器中）修正上面列出的字段，然后重新打开。</translation>
+    </message>
+    <message>
         <source>Cannot open project</source>
         <translation>无法打开项目</translation>
+    </message>
+    <message>
+        <source>This project file cannot be opened (%n problem(s)):</source>
+        <translation>无法打开这个项目文件（%n 个问题）：</translation>
     </message>
 </context>
 <context>
@@ -5372,6 +5415,18 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
 <context>
     <name>trust</name>
     <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>program</source>
+        <translation>程序</translation>
+    </message>
+    <message>
         <source>User code not found</source>
         <translation>找不到用户代码</translation>
     </message>
@@ -5379,7 +5434,7 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
         <source>The project&apos;s {role} file does not exist:
 
 {path}</source>
-        <translation>项目的 {role} 文件不存在：
+        <translation>项目的{role}文件不存在：
 
 {path}</translation>
     </message>
@@ -5417,7 +5472,7 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
     </message>
     <message>
         <source>This project runs its {role} from a Python file:</source>
-        <translation>这个项目从一个 Python 文件运行它的 {role}：</translation>
+        <translation>这个项目从一个 Python 文件运行它的{role}：</translation>
     </message>
     <message>
         <source>&lt;p&gt;&lt;code&gt;{path}&lt;/code&gt;&lt;/p&gt;&lt;p&gt;The file runs with your permissions. Run it only if you wrote it or trust where it came from. TuneStudio remembers your answer until the file changes.&lt;/p&gt;</source>
