@@ -13,21 +13,15 @@ import pytest
 import torch
 from engine_helpers import Recorder, tiny
 
+from pbt_helpers import POINTS, RANGES
 from tunestudio.config import RunConfig
-from tunestudio.config.pbt import PBTSettings, Range
+from tunestudio.config.pbt import PBTSettings
 from tunestudio.engine import Trainer
 from tunestudio.engine.pbt import Exploit, Population
 from tunestudio.engine.pbt_lone import LonePopulation, _Member
 
 SGD = {"optimizer.kind": "sgd", "training.epochs": 3, "training.batch_size": 128,
        "model.dropout": 0.2}  # dropout: each member's draws must stay its own
-POINTS = [{"optimizer.lr": 0.002, "optimizer.weight_decay": 0.0, "optimizer.momentum": 0.5},
-          {"optimizer.lr": 0.05, "optimizer.weight_decay": 1e-4, "optimizer.momentum": 0.9},
-          {"optimizer.lr": 0.2, "optimizer.weight_decay": 1e-3, "optimizer.momentum": 0.8},
-          {"optimizer.lr": 0.01, "optimizer.weight_decay": 0.0, "optimizer.momentum": 0.0}]
-RANGES = {"optimizer.lr": Range(1e-3, 0.5, log=True),
-          "optimizer.weight_decay": Range(0.0, 0.01),
-          "optimizer.momentum": Range(0.0, 0.95)}
 SPE = 10  # steps per epoch of the tiny digits split at batch size 128
 
 

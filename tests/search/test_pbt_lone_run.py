@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from pbt_helpers import check_exploits, stored_population
 from tiny_projects import loader_project
 from tunestudio.cli import main
 from tunestudio.config import FloatDimension, Project, save_project
@@ -19,7 +20,6 @@ from tunestudio.config.pbt import PBTSettings
 from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
 from tunestudio.search.artifacts import CheckpointPlan
 from tunestudio.search.pbt import population_path
-from tunestudio.store import values_at
 from tunestudio.store.lineage import lineage
 
 DIMS = [FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True),
@@ -85,27 +85,12 @@ def test_lone_members_are_one_group_of_ordinary_trials(ran: Ran) -> None:
 
 
 def test_each_exploit_is_stored_as_a_fused_populations_is(ran: Ran) -> None:
-    proj = ran[0]
-    store = open_store(proj)
-    try:
-        trials = {t.id: t for t in store.trials()}
-        changes = store.hparam_changes(list(trials))
-        steps = store.step_series(list(trials))
-    finally:
-        store.close()
+    trials, changes, steps = stored_population(ran[0])
     spe = int(next(iter(trials.values())).metrics["steps"]) // EPOCHS
     exploits = [c for cs in changes.values() for c in cs if c.exploit]
     assert sorted(c.step for c in exploits) == [spe, 2 * spe]  # 1 of 4, never after the last
-    for tid, cs in changes.items():
-        assert cs[0].step == 0 and cs[0].values["optimizer.lr"] == pytest.approx(
-            trials[tid].params["optimizer.lr"])
-        for c in cs[1:]:
-            assert c.source_trial_id in trials and c.source_trial_id != tid
-            assert c.before == values_at(cs, c.step - 1)
-            # the LR after the exploit: the source's plan (same step) at the member's new rate
-            source = values_at(changes[c.source_trial_id], c.step)["optimizer.lr"]
-            mine, theirs = steps[tid].lr[c.step], steps[c.source_trial_id].lr[c.step]
-            assert mine / theirs == pytest.approx(c.values["optimizer.lr"] / source, rel=1e-5)
+    check_exploits(trials, changes, steps)
+    for tid in changes:
         assert list(steps[tid].step) == list(range(1, EPOCHS * spe + 1))
 
 

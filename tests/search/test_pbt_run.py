@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pbt_helpers import check_exploits, stored_population
 from tiny_projects import tiny_project
 from tunestudio.cli import main
 from tunestudio.config import FloatDimension, Project, save_project
@@ -76,37 +77,18 @@ def test_the_population_is_one_group_of_ordinary_trials(ran: Ran) -> None:
 
 
 def test_each_exploit_is_stored_and_the_schedules_match_the_lr_series(ran: Ran) -> None:
-    proj = ran[0]
-    store = open_store(proj)
-    try:
-        trials = {t.id: t for t in store.trials()}
-        changes = store.hparam_changes(list(trials))
-        steps = store.step_series(list(trials))
-    finally:
-        store.close()
+    trials, changes, steps = stored_population(ran[0])
     spe = int(next(iter(trials.values())).metrics["steps"]) // 4
     exploits = [c for cs in changes.values() for c in cs if c.exploit]
     # 2 of 6 replaced after epochs 1, 2 and 3 (never after the last)
     assert sorted(c.step for c in exploits) == [spe] * 2 + [2 * spe] * 2 + [3 * spe] * 2
+    check_exploits(trials, changes, steps)  # the LR after an exploit: the source's plan
     for tid, cs in changes.items():
-        assert cs[0].step == 0 and cs[0].source_trial_id is None
-        assert cs[0].values["optimizer.lr"] == pytest.approx(trials[tid].params["optimizer.lr"])
-        for c in cs[1:]:
-            assert c.source_trial_id in trials and c.source_trial_id != tid
-            # values before = what the member had until then
-            assert c.before == values_at(cs, c.step - 1)
-            # the source's values then, explored by one of the factors or drawn afresh
+        for c in cs[1:]:  # the source's values then, explored by a factor or drawn afresh
             source = values_at(changes[c.source_trial_id], c.step)
             ratio = c.values["optimizer.lr"] / source["optimizer.lr"]
             assert ratio == pytest.approx(0.8) or ratio == pytest.approx(1.2) or \
                 DIMS[0].low <= c.values["optimizer.lr"] <= DIMS[0].high
-        # the LR stored for the steps after an exploit is the source's schedule at the
-        # member's new rate (same step, same plan shape: warm-up, then cosine)
-        for c in cs[1:]:
-            assert c.source_trial_id is not None
-            source = values_at(changes[c.source_trial_id], c.step)["optimizer.lr"]
-            mine, theirs = steps[tid].lr[c.step], steps[c.source_trial_id].lr[c.step]
-            assert mine / theirs == pytest.approx(c.values["optimizer.lr"] / source, rel=1e-5)
         # per step, the values the member trained with
         lr = per_step(cs, len(steps[tid].lr))["optimizer.lr"]
         assert lr[0] == pytest.approx(trials[tid].params["optimizer.lr"])
