@@ -3,13 +3,17 @@ the checks of a stored population's exploits that fused and lone populations mus
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tunestudio.config import Project
 from tunestudio.config.pbt import Range
-from tunestudio.search import open_store
+from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
+from tunestudio.search.artifacts import CheckpointPlan
+from tunestudio.search.pbt import population_path
 from tunestudio.store import values_at
 
 POINTS = [{"optimizer.lr": 0.002, "optimizer.weight_decay": 0.0, "optimizer.momentum": 0.5},
@@ -45,3 +49,35 @@ def check_exploits(trials: dict[int, Any], changes: dict[int, Any],
             source = values_at(changes[c.source_trial_id], c.step)["optimizer.lr"]
             mine, theirs = steps[tid].lr[c.step], steps[c.source_trial_id].lr[c.step]
             assert mine / theirs == pytest.approx(c.values["optimizer.lr"] / source, rel=1e-5)
+
+
+class Said(RunnerHooks):
+    """The run's messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def on_message(self, text: str) -> None:
+        self.messages.append(text)
+
+
+def run_population(folder: Path, make: Callable[[], Project]
+                   ) -> tuple[Project, Any, Said, Path | None]:
+    """Run the PBT experiment of the project `make` builds, on the CPU, with its history and
+    data folder under `folder`: the project as run, its summary, its messages and the path of
+    its population file (which the run removes at its end)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TUNESTUDIO_DATA_DIR", str(folder / "data"))
+        proj = make()
+        proj = proj.model_copy(update={
+            "storage_url": f"sqlite:///{(folder / 'history.sqlite').as_posix()}"})
+        said = Said()
+        summary = ExperimentRunner(proj, proj.experiments[0].name, hooks=[said],
+                                   options=RunOptions(device="cpu")).run()
+        store = open_store(proj)
+        try:
+            experiment_id = store.experiments()[0].id
+        finally:
+            store.close()
+        path = population_path(CheckpointPlan.for_project(proj), experiment_id)
+    return proj, summary, said, path

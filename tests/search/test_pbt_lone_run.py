@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from pbt_helpers import check_exploits, stored_population
+from pbt_helpers import Said, check_exploits, run_population, stored_population
 from tiny_projects import loader_project
 from tunestudio.cli import main
 from tunestudio.config import FloatDimension, Project, save_project
 from tunestudio.config.pbt import PBTSettings
-from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
+from tunestudio.search import open_store
 from tunestudio.search.artifacts import CheckpointPlan
 from tunestudio.search.pbt import population_path
 from tunestudio.store.lineage import lineage
@@ -27,36 +27,14 @@ DIMS = [FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True),
 EPOCHS = 3
 
 
-class Said(RunnerHooks):
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def on_message(self, text: str) -> None:
-        self.messages.append(text)
-
-
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Any, Said, Path]:
     """One population of 4 lone members, 3 epochs, perturbed after each epoch (1 of 4
     replaced), with its own history and data folder (shared by this module's tests)."""
     folder = tmp_path_factory.mktemp("pbt-lone")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TUNESTUDIO_DATA_DIR", str(folder / "data"))
-        proj = loader_project(folder, {"strategy": "pbt", "dimensions": DIMS,
-                                       "sampler_seed": 3,
-                                       "pbt": PBTSettings(population=4, interval=1)},
-                              epochs=EPOCHS)
-        proj = proj.model_copy(update={
-            "storage_url": f"sqlite:///{(folder / 'history.sqlite').as_posix()}"})
-        said = Said()
-        summary = ExperimentRunner(proj, proj.experiments[0].name, hooks=[said],
-                                   options=RunOptions(device="cpu")).run()
-        store = open_store(proj)
-        try:
-            experiment_id = store.experiments()[0].id
-        finally:
-            store.close()
-        path = population_path(CheckpointPlan.for_project(proj), experiment_id)
+    proj, summary, said, path = run_population(folder, lambda: loader_project(
+        folder, {"strategy": "pbt", "dimensions": DIMS, "sampler_seed": 3,
+                 "pbt": PBTSettings(population=4, interval=1)}, epochs=EPOCHS))
     project_file = folder / "pbt.tuneproj"
     save_project(proj, project_file)
     assert path is not None

@@ -11,14 +11,12 @@ from typing import Any
 
 import pytest
 
-from pbt_helpers import check_exploits, stored_population
+from pbt_helpers import Said, check_exploits, run_population, stored_population
 from tiny_projects import tiny_project
 from tunestudio.cli import main
 from tunestudio.config import FloatDimension, Project, save_project
 from tunestudio.config.pbt import PBTSettings
-from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
-from tunestudio.search.artifacts import CheckpointPlan
-from tunestudio.search.pbt import population_path
+from tunestudio.search import ExperimentRunner, RunOptions, open_store
 from tunestudio.store import per_step, values_at
 from tunestudio.store.lineage import lineage
 
@@ -26,37 +24,16 @@ DIMS = [FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True),
         FloatDimension(path="optimizer.weight_decay", low=1e-6, high=1e-2, log=True)]
 
 
-class Said(RunnerHooks):
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def on_message(self, text: str) -> None:
-        self.messages.append(text)
-
-
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Any, Said, Path | None]:
     """One population of 6, 4 epochs, perturbed after each epoch, with its own history and
     data folder (shared by this module's tests)."""
     folder = tmp_path_factory.mktemp("pbt")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TUNESTUDIO_DATA_DIR", str(folder / "data"))
-        proj = tiny_project({"strategy": "pbt", "dimensions": DIMS, "sampler_seed": 3,
-                             "pbt": PBTSettings(population=6, interval=1, quantile=0.34)},
-                            epochs=4)
-        proj = proj.model_copy(update={
-            "storage_url": f"sqlite:///{(folder / 'history.sqlite').as_posix()}"})
-        said = Said()
-        summary = ExperimentRunner(proj, proj.experiments[0].name, hooks=[said],
-                                   options=RunOptions(device="cpu")).run()
-        store = open_store(proj)
-        try:
-            experiment_id = store.experiments()[0].id
-        finally:
-            store.close()
-        path = population_path(CheckpointPlan.for_project(proj), experiment_id)
-    save_project(proj, folder / "pbt.tuneproj")
-    return proj, summary, said, path
+    ran = run_population(folder, lambda: tiny_project(
+        {"strategy": "pbt", "dimensions": DIMS, "sampler_seed": 3,
+         "pbt": PBTSettings(population=6, interval=1, quantile=0.34)}, epochs=4))
+    save_project(ran[0], folder / "pbt.tuneproj")
+    return ran
 
 
 Ran = tuple[Project, Any, Said, "Path | None"]

@@ -5,16 +5,12 @@ run serves both)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from insight_helpers import run_headless
 from tunestudio.config import Project
-from tunestudio.gui.common.document import ProjectDocument
-from tunestudio.gui.common.insights import Insights
 from tunestudio.gui.trials.detail import TrialDetail
 from tunestudio.store import HparamChange, Store
 
@@ -22,17 +18,6 @@ from tunestudio.store import HparamChange, Store
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     return run_headless(tmp_path_factory.mktemp("env-detail"))
-
-
-@pytest.fixture
-def detail(project: Project, qtbot: QtBot) -> Iterator[TrialDetail]:
-    insights = Insights(ProjectDocument.from_project(project))
-    insights.set_experiment(project.experiments[0].name)
-    widget = TrialDetail(insights)
-    qtbot.addWidget(widget)
-    widget.show()
-    yield widget
-    insights.close()
 
 
 def test_environment_shown_and_a_different_one_named(detail: TrialDetail, project: Project,

@@ -5,7 +5,6 @@ schedule."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,6 @@ from insight_helpers import run_headless
 from tiny_projects import loader_project
 from tunestudio.config import FloatDimension, Project
 from tunestudio.config.pbt import PBTSettings
-from tunestudio.gui.common.document import ProjectDocument
-from tunestudio.gui.common.insights import Insights
 from tunestudio.gui.trials.detail import TrialDetail
 from tunestudio.store import Store
 
@@ -29,17 +26,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
                                  "pbt": PBTSettings(population=3, interval=1)},
                           epochs=2, samples=300)
     return run_headless(root, lone)
-
-
-@pytest.fixture
-def detail(project: Project, qtbot: QtBot) -> Iterator[TrialDetail]:
-    insights = Insights(ProjectDocument.from_project(project))
-    insights.set_experiment(project.experiments[0].name)
-    widget = TrialDetail(insights)
-    qtbot.addWidget(widget)
-    widget.show()
-    yield widget
-    insights.close()
 
 
 def test_a_lone_members_lineage_is_shown_as_a_fused_ones(detail: TrialDetail,
