@@ -38,7 +38,11 @@ def test_exclude_and_include_from_the_command_line(tmp_path: Path) -> None:
         tmp_path, SCRIPT, [CategoricalDimension(path="params.x", choices=[1, 2, 3])],
         parameters=[ProgramParameter(name="x", type="int", default=1)], strategy="grid",
         trials=None)
-    assert tunestudio("run", str(path), "--quiet").returncode == 0
+    ran = tunestudio("run", str(path), "--quiet")
+    assert ran.returncode == 0, ran.stderr
+    outcome = json.loads(ran.stdout.strip().splitlines()[-1])
+    # the run names the best by the number `exclude` takes (its id in the store differs)
+    assert outcome["best_number"] == 2 and outcome["best_trial"] != 2
     assert _info_best(path)["best"]["number"] == 2  # type: ignore[index]
 
     refused = tunestudio("exclude", str(path), "2", "9", "--reason", "typo")

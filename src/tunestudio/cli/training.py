@@ -89,7 +89,10 @@ def _run(args: argparse.Namespace, project: Project, project_path: Path, name: s
     summary = runner.run()
     outcome: dict[str, Any] = {
         "experiment": summary.experiment, "counts": summary.counts,
-        "best_trial": summary.best_trial_id, "best_objective": summary.best_objective,
+        # best_trial is the trial's id in the store; best_number the number every other
+        # command (trials, exclude, diff, export-model) names it by
+        "best_trial": summary.best_trial_id, "best_number": summary.best_number,
+        "best_objective": summary.best_objective,
         "best_params": summary.best_params, "stopped": summary.stopped,
         "stop_rule": summary.stop_rule, "duration_s": round(summary.duration_s, 3)}
     if summary.fusing is not None:
