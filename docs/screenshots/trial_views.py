@@ -3,7 +3,9 @@
     python docs/screenshots/trial_views.py prepare ROOT      # histories for the scenes
     /work/shared/tools/xshot live.png 40 python docs/screenshots/trial_views.py live ROOT
     ... analysis-parallel | analysis-contour | analysis-importance | analysis-history |
-        analysis-batch | table | compare | diagnosis | lr-range | baseline-lr
+        analysis-batch | table | compare | diagnosis | lr-range | baseline-lr |
+        branches-experiment | branches-table | branches-parallel | branches-slices |
+        branches-importance | lineage | exclude | config-diff | ensemble
     a third argument `dark` shows the scene in the dark theme
 
 Everything (project files, history, the app's settings) lives under ROOT, never in the
@@ -35,10 +37,12 @@ from tunestudio.config import (  # noqa: E402
     Project,
     PrunerConfig,
     SearchDefinition,
+    StopRules,
     from_template,
     merge_values,
     save_project,
 )
+from tunestudio.config.search import Condition  # noqa: E402
 
 
 def search_project() -> Project:
@@ -86,6 +90,53 @@ def overfit_project() -> Project:
         "storage_url": f"sqlite:///{ROOT / 'overfit.db'}"})
 
 
+def branches_project() -> Project:
+    """Digits, a TPE search over the optimizer's kind with momentum for SGD only and beta1 for
+    Adam only (a conditional space), stopped by a patience rule."""
+    project = from_template("digits")
+    baseline = merge_values(project.baseline, {"data.fraction": 0.5, "training.epochs": 6,
+                                                "training.device": "cpu"})
+    exp = Experiment(
+        name="sgd-or-adam", goal="Which optimizer suits digits, each with its own knobs?",
+        hypothesis="Adam reaches the best accuracy with less tuning.",
+        search=SearchDefinition(
+            strategy="tpe", sampler_seed=5,
+            dimensions=[
+                CategoricalDimension(path="optimizer.kind", choices=["sgd", "adam"]),
+                FloatDimension(path="optimizer.lr", low=1e-4, high=3e-1, log=True),
+                FloatDimension(path="optimizer.momentum", low=0.0, high=0.95,
+                               condition=Condition(path="optimizer.kind", values=["sgd"])),
+                FloatDimension(path="optimizer.beta1", low=0.8, high=0.99,
+                               condition=Condition(path="optimizer.kind", values=["adam"]))],
+            budget=Budget(trials=16), pruner=PrunerConfig(kind="none"),
+            stop=StopRules(patience=10, min_delta=0.002, trial_hours=2.0),
+            objective=Objective(metric="val_accuracy")))
+    return project.model_copy(update={
+        "name": "Digits", "baseline": baseline, "experiments": [exp],
+        "storage_url": f"sqlite:///{ROOT / 'branches.db'}"})
+
+
+def pbt_project() -> Project:
+    """Digits, population-based training of the LR: a population whose members copy the
+    best ones' weights (the Lineage tab)."""
+    from tunestudio.config.pbt import PBTSettings
+
+    project = from_template("digits")
+    baseline = merge_values(project.baseline, {"data.fraction": 0.5, "training.epochs": 8,
+                                                "training.device": "cpu"})
+    exp = Experiment(
+        name="pbt-lr", goal="An LR schedule found while training.",
+        search=SearchDefinition(
+            strategy="pbt", sampler_seed=2,
+            dimensions=[FloatDimension(path="optimizer.lr", low=1e-3, high=3e-1, log=True)],
+            pbt=PBTSettings(population=8, interval=1, quantile=0.25),
+            budget=Budget(trials=8), pruner=PrunerConfig(kind="none"),
+            objective=Objective(metric="val_accuracy")))
+    return project.model_copy(update={
+        "name": "Digits", "baseline": baseline, "experiments": [exp],
+        "storage_url": f"sqlite:///{ROOT / 'pbt.db'}"})
+
+
 def live_project() -> Project:
     project = search_project()
     baseline = merge_values(project.baseline, {"data.fraction": 1.0, "training.epochs": 60})
@@ -95,12 +146,25 @@ def live_project() -> Project:
 
 def prepare() -> None:
     from tunestudio.search import ExperimentRunner
+    from tunestudio.store import Store
 
     ROOT.mkdir(parents=True, exist_ok=True)
-    for name, project in (("search", search_project()), ("overfit", overfit_project())):
+    for name, project in (("search", search_project()), ("overfit", overfit_project()),
+                          ("branches", branches_project()), ("pbt", pbt_project())):
         save_project(project, ROOT / f"{name}.tuneproj")
         ExperimentRunner(project, project.experiments[0].name).run()
     save_project(live_project(), ROOT / "live.tuneproj")
+    # the conditional search's best trial excluded, as a user does after finding it trained
+    # on a broken data file (the table marks it, with its reason)
+    store = Store.open(branches_project().storage_url)
+    try:
+        exp = store.experiment("sgd-or-adam")
+        assert exp is not None
+        best = store.best_trial(exp.id, "maximize")
+        assert best is not None
+        store.exclude_trials(exp.id, [best.number], "trained on the broken data file")
+    finally:
+        store.close()
 
 
 def show(scene: str) -> int:
@@ -119,19 +183,47 @@ def show(scene: str) -> int:
     window.resize(*SIZE)
     window.move(0, 0)
     window.show()
-    name = {"live": "live", "diagnosis": "overfit", "lr-range": "overfit"}.get(scene, "search")
+    name = {"live": "live", "diagnosis": "overfit", "lr-range": "overfit",
+            "lineage": "pbt"}.get(scene, "branches" if scene.startswith("branches")
+                                   or scene == "exclude" else "search")
     assert window.session.open_project(ROOT / f"{name}.tuneproj")
     view = window.project_view
     assert view is not None
     ws = window.workspace
     assert ws is not None
-    if scene == "live":
+    if scene == "branches-experiment":  # a conditional dimension and the stop rules
+        view.tabs.setCurrentIndex(1)
+    elif scene in ("branches-table", "exclude", "lineage", "config-diff", "ensemble"):
+        ws.show_page("Trials")
+
+        def table_scene() -> None:
+            trials = ws.table.model.trials()
+            if not trials or (scene == "lineage" and len(trials) < 8):
+                QTimer.singleShot(300, table_scene)
+                return
+            if scene == "branches-table":  # the excluded trial, its reason in sight
+                ws.table.select_trials([t.id for t in trials if t.excluded])
+            elif scene == "exclude":  # the question Exclude… asks
+                ws.table.select_trials([t.id for t in trials if not t.excluded][:2])
+                QTimer.singleShot(300, ws.table.trial_actions.exclude_action.trigger)
+            elif scene == "lineage":  # a member that copied a better one's weights
+                ws.table.select_trials([trials[-1].id])
+                ws.trials_page.widget(1).setCurrentIndex(1)  # the detail tab
+                ws.detail.tabs.setCurrentIndex(4)
+            elif scene == "config-diff":
+                ws.table.select_trials([trials[0].id, trials[1].id])
+                QTimer.singleShot(300, ws.table.trial_actions.diff_action.trigger)
+            else:
+                QTimer.singleShot(300, ws.table.trial_actions.ensemble_action.trigger)
+
+        QTimer.singleShot(300, table_scene)
+    elif scene == "live":
         ws.show_page("Curves")
         QTimer.singleShot(500, window.runs.start)
-    elif scene.startswith("analysis"):
+    elif scene.startswith(("analysis", "branches")):
         ws.show_page("Analysis")
-        tab = {"analysis-parallel": 1, "analysis-contour": 3, "analysis-importance": 4,
-               "analysis-history": 0, "analysis-batch": 5, "analysis-slices": 2}[scene]
+        tab = {"parallel": 1, "contour": 3, "importance": 4, "history": 0, "batch": 5,
+               "slices": 2}[scene.split("-", 1)[1]]
         ws.analysis.tabs.setCurrentIndex(tab)
     elif scene == "baseline-lr":  # the LR range test as the first step, on the baseline
         QTimer.singleShot(300, window.lr_find_action.trigger)
@@ -170,6 +262,9 @@ def show(scene: str) -> int:
             ws.detail.run_lr_test()
 
         QTimer.singleShot(300, pick)
+    import shots  # in-app screenshots when TUNESTUDIO_SCREEN_SHOTS is set (shots.py)
+
+    shots.schedule(app, window, float(os.environ.get("TUNESTUDIO_SCREEN_SETTLE", "3")))
     code = app.exec()
     window.shutdown()
     return code

@@ -3,7 +3,7 @@ r"""Opens the app on one of the window's screens, for the `window-*.png` screens
     /work/shared/tools/xshot window-welcome.png 6 \
         python docs/screenshots/window_screens.py welcome ROOT
     ... welcome | baseline | experiment | picker | preferences | running | trust | load-error |
-        about
+        about | new-experiment | unsaved | stop-run | restore
     a third argument `dark` shows the screen in the dark theme
 
 Everything (project files, history, the app's settings) lives under ROOT, never in the
@@ -112,6 +112,18 @@ def show(scene: str) -> int:
             assert window.workspace is not None
             window.workspace.show_page("Curves")
             QTimer.singleShot(500, window.runs.start)
+        elif scene == "new-experiment":
+            view.tabs.setCurrentIndex(1)
+            QTimer.singleShot(300, view.experiments.add_button.click)
+        elif scene in ("unsaved", "stop-run", "restore"):  # the questions File > Close asks
+            import time
+
+            from tunestudio.gui.project import dialogs
+
+            ask = {"unsaved": lambda: dialogs.ask_save_changes(window, "Digits", True),
+                   "stop-run": lambda: dialogs.ask_stop_run(window),
+                   "restore": lambda: dialogs.ask_restore(window, "Digits", time.time())}[scene]
+            QTimer.singleShot(300, ask)
         elif scene == "trust":
             from tunestudio.gui.run.trust import UserCode, confirm_user_code
             QTimer.singleShot(300, lambda: confirm_user_code(
@@ -120,6 +132,9 @@ def show(scene: str) -> int:
         QTimer.singleShot(300, window.show_about)
     elif scene == "preferences":
         QTimer.singleShot(300, window.show_preferences)
+    import shots  # in-app screenshots when TUNESTUDIO_SCREEN_SHOTS is set (shots.py)
+
+    shots.schedule(app, window, float(os.environ.get("TUNESTUDIO_SCREEN_SETTLE", "3")))
     code = app.exec()
     window.shutdown()
     return code
