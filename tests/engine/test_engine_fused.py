@@ -627,8 +627,8 @@ def test_grouped_convolution_pass_computes_what_vmap_computes(normalised: bool,
                                                               head: bool) -> None:
     """Outputs, gradients and batch-norm statistics of the grouped-convolution pass are vmap's,
     for per-trial and shared batches, in training and in evaluation, behind an image folder's
-    input normalisation or not, with Linear layers after Flatten (which take the features in
-    the pass's channels-last order) or with Flatten last (the features in (C, H, W) order)."""
+    input normalisation or not, with Linear layers after Flatten or with Flatten last (the
+    output is the features, in (C, H, W) order, which the pass keeps channels-last before)."""
     from torch import nn
 
     from tunestudio.engine.fused.stacked import GroupedConvStack, VmapStack

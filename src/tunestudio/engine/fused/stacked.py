@@ -259,6 +259,11 @@ class VmapStack(StackedModel):
         return self.buffers
 
 
+def _channels_last(grad: torch.Tensor) -> torch.Tensor:
+    """`grad` in channels-last memory (a gradient that Flatten's backward gave in the other)."""
+    return grad.contiguous(memory_format=torch.channels_last)
+
+
 def _plain_max_pool(module: nn.Module) -> bool:
     """Whether `module` is max pooling that returns values only."""
     return isinstance(module, nn.MaxPool2d) and not module.return_indices
@@ -285,8 +290,9 @@ class GroupedConvStack(VmapStack):
     the 2-core CPU, one thread, the images template's CNN, 4 trials at batch 64: its layers'
     forward and backward 146 ms per step in (B, K*C, H, W) layout against 85 ms; max pooling
     alone 32 ms against 3); ReLU before max pooling runs after it, on a quarter of the values;
-    and Flatten keeps the channels-last order, the next Linear's weights taking it instead, so
-    that no gradient comes back to pooling in the other layout (which copied both ways)."""
+    and the gradient that Flatten's backward hands back is made channels-last (one copy of the
+    smallest activation: in the other layout pooling's backward copied its input and its result,
+    the largest ones)."""
 
     @staticmethod
     def applies(model: nn.Module) -> bool:
@@ -321,11 +327,6 @@ class GroupedConvStack(VmapStack):
         net = self._base.net if isinstance(self._base, ImageInput) else self._base
         assert isinstance(net, nn.Sequential)
         self._net = net
-        # whether a Linear takes the flattened features (else they are the output, in the
-        # model's own (C, H, W) order)
-        layers = list(net)
-        flat = next(i for i, m in enumerate(layers) if isinstance(m, nn.Flatten))
-        self._linear_head = any(isinstance(m, nn.Linear) for m in layers[flat:])
 
     def _p(self, name: str) -> torch.Tensor:
         return self.params[self._index[name]]
@@ -345,7 +346,6 @@ class GroupedConvStack(VmapStack):
         # (B, K*C, H, W) in channels-last memory, (B, H, W, K*C): one copy
         h = x.permute(1, 3, 4, 0, 2).reshape(b, height, width, k * c).permute(0, 3, 1, 2)
         h = h.contiguous(memory_format=torch.channels_last)
-        hwc: tuple[int, int] | None = None  # features flattened as (H*W, C): (C, H*W)
         layers = list(self._net)
         i = 0
         while i < len(layers):
@@ -375,18 +375,11 @@ class GroupedConvStack(VmapStack):
                 h = functional.relu(layers[i + 1](h))
                 i += 1
             elif isinstance(m, nn.Flatten):
-                if self._linear_head:  # (K, B, H*W*C): no copy back to (C, H, W) order
-                    channels, hw = h.shape[1] // k, h.shape[2] * h.shape[3]
-                    h = h.permute(0, 2, 3, 1).reshape(b, hw, k, channels).permute(2, 0, 1, 3)
-                    h = h.reshape(k, b, hw * channels)
-                    hwc = (channels, hw)
-                else:
-                    h = h.reshape(b, k, -1).transpose(0, 1)  # (K, B, F)
+                if h.requires_grad:  # its gradient comes back in the layout pooling takes
+                    h.register_hook(_channels_last)
+                h = h.reshape(b, k, -1).transpose(0, 1)  # (K, B, F)
             elif isinstance(m, nn.Linear):
                 w = self._p(name + "weight")  # (K, out, in)
-                if hwc is not None:  # the first layer after Flatten: its inputs as (H*W, C)
-                    w = w.view(k, w.shape[1], *hwc).transpose(2, 3).reshape(k, w.shape[1], -1)
-                    hwc = None
                 if m.bias is not None:
                     h = torch.baddbmm(self._p(name + "bias").unsqueeze(1), h, w.transpose(1, 2))
                 else:
