@@ -376,7 +376,7 @@ class GroupedConvStack(VmapStack):
                 i += 1
             elif isinstance(m, nn.Flatten):
                 if h.requires_grad:  # its gradient comes back in the layout pooling takes
-                    h.register_hook(_channels_last)
+                    h.register_hook(_channels_last)  # type: ignore[no-untyped-call]
                 h = h.reshape(b, k, -1).transpose(0, 1)  # (K, B, F)
             elif isinstance(m, nn.Linear):
                 w = self._p(name + "weight")  # (K, out, in)
