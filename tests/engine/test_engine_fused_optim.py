@@ -14,9 +14,12 @@ from tunestudio.engine.fused.optim import FusedOptimizer
 
 @pytest.mark.parametrize(("spec", "lone"), [(AdamOptimizer, torch.optim.Adam),
                                             (AdamWOptimizer, torch.optim.AdamW)])
+@pytest.mark.parametrize("route", ["kernel", "formulas"])
 def test_each_row_steps_by_torchs_fused_kernel_as_the_lone_optimiser(
-        spec: type[AdamOptimizer], lone: type[torch.optim.Optimizer],
+        spec: type[AdamOptimizer], lone: type[torch.optim.Optimizer], route: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both routes: torch's fused kernel per row, and the formulas that run where this torch
+    has no such kernel for the device (or the stack is not contiguous), on every row at once."""
     name = "_fused_adam_" if spec is AdamOptimizer else "_fused_adamw_"
     kernel = getattr(torch, name)
     calls: list[int] = []
@@ -25,7 +28,7 @@ def test_each_row_steps_by_torchs_fused_kernel_as_the_lone_optimiser(
         calls.append(1)
         return kernel(*args, **kwargs)
 
-    monkeypatch.setattr(torch, name, counted)
+    monkeypatch.setattr(torch, name, counted if route == "kernel" else None)
     monkeypatch.setattr(optim, "_KERNELS", {})
     torch.manual_seed(0)
     specs = [spec(lr=0.01, weight_decay=0.01), spec(lr=0.003, weight_decay=0.0, beta1=0.8),
@@ -39,7 +42,7 @@ def test_each_row_steps_by_torchs_fused_kernel_as_the_lone_optimiser(
     own = [[p[row, :width].clone().requires_grad_() for p in params]
            for row, width in enumerate(widths)]
     optimisers = [lone(own[r], lr=s.lr, weight_decay=s.weight_decay, betas=(s.beta1, s.beta2),
-                       eps=s.eps, fused=True) for r, s in enumerate(specs)]
+                       eps=s.eps, fused=route == "kernel") for r, s in enumerate(specs)]
     fused = FusedOptimizer(specs, params, "cpu")
     for _ in range(6):
         grads = [torch.zeros_like(p) for p in params]
@@ -51,12 +54,14 @@ def test_each_row_steps_by_torchs_fused_kernel_as_the_lone_optimiser(
             p.grad = g
         before = len(calls)
         fused.step(torch.tensor([s.lr for s in specs]))
-        assert len(calls) - before == len(specs)  # once per row
+        assert len(calls) - before == (len(specs) if route == "kernel" else 0)
         for optimiser in optimisers:
             optimiser.step()
     for row, width in enumerate(widths):
         for p, mine in zip(params, own[row], strict=True):
-            torch.testing.assert_close(p[row, :width], mine.detach(), rtol=1e-6, atol=1e-8)
+            torch.testing.assert_close(p[row, :width], mine.detach(),
+                                       rtol=1e-6 if route == "kernel" else 1e-5,
+                                       atol=1e-8 if route == "kernel" else 1e-7)
             assert not p[row, width:].any()  # the padding stays zero
 
 
