@@ -349,7 +349,14 @@ def test_cnn_trains_on_digits() -> None:
 
 
 def test_a_trainer_fits_once() -> None:
-    trainer = Trainer(tiny({"training.epochs": 1}))
+    """A lone trainer and a fused group each fit once (their members' state is spent)."""
+    from tunestudio.engine.fused import FusedTrainer
+
+    trainer = Trainer(tiny({"training.epochs": 1}), device="cpu")
     assert trainer.fit().status == "completed"
     with pytest.raises(RuntimeError, match="already run fit"):
         trainer.fit()
+    group = FusedTrainer([tiny({"training.epochs": 1})] * 2, device="cpu")
+    assert all(r.status == "completed" for r in group.fit())
+    with pytest.raises(RuntimeError, match="already run fit"):
+        group.fit()
