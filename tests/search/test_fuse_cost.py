@@ -285,3 +285,50 @@ def test_a_short_run_skips_the_group_timings_that_would_not_pay(
     if isinstance(result, fuse_cost.ShortRun):
         assert result.probe_s > fuse_cost.PROBE_SHARE * result.run_s
         assert "too short to repay" in result.line()
+
+
+def test_a_space_that_varies_no_size_times_one_lone_trial_and_one_group(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trials that differ only in numbers (the learning rate) cost alike: the probe times one
+    of them alone and one group, not the same thing twice over."""
+    from tunestudio.engine import loop_timing
+    from tunestudio.engine.data import load_splits
+
+    calls: list[int] = []
+
+    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
+        calls.append(len(configs))
+        return 1e-3 * len(configs)
+
+    monkeypatch.setattr(loop_timing, "time_loop", timed_loop)
+    proj = tiny_project({"dimensions": [FloatDimension(path="optimizer.lr", low=1e-3,
+                                                       high=3e-2, log=True)]},
+                        epochs=2, fraction=0.2)
+    data = load_splits(proj.baseline.data, None)
+    drawn = fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data)
+    cost = fuse_cost.probe_cost(drawn, data, 8)
+    assert calls == [1, 8] and isinstance(cost, StepCost)
+    # one group read as both: its 8 ms = the lone fixed 1 ms + 8 members x 0.875 ms
+    assert cost.fixed == pytest.approx(1e-3) and cost.per_member == pytest.approx(0.875e-3)
+
+
+def test_auto_probes_groups_no_larger_than_the_runs_rounds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A TPE search of 4 trials never fuses more than 4: its probe and estimate use groups of
+    4, not of 16."""
+    sizes: list[object] = []
+    loses = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=1e-2, group_per_unit=0.0)
+
+    def probe(drawn: object, data: object, k: int, **kwargs: object) -> StepCost:
+        sizes.append(k)
+        return loses
+
+    monkeypatch.setattr(groups, "_costs", {})
+    monkeypatch.setattr(fuse_cost, "probe_cost", probe)
+    proj = tiny_project({"strategy": "tpe", "fuse": "auto", "dimensions": [LR]}, epochs=2,
+                        fraction=0.2)
+    said = Said()
+    ExperimentRunner(proj, proj.experiments[0].name, hooks=[said],
+                     options=RunOptions(device="cpu", trials=4)).run()
+    assert sizes == [4]
+    assert any("fused groups of 4 would take" in line for line in said.lines), said.lines

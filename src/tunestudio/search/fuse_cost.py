@@ -342,10 +342,12 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     loop as the run trains (`engine.fused.probe.time_loop`: a lone trial on the lone path, a
     group fused): the narrowest and the widest of `drawn` alone, and groups of
     min(k, PROBE_GROUP) of the narrower and of the wider half of them (at the narrowest one's
-    batch size, so that they share a signature). For a run of `trials` trials (None: no
-    limit) the group timings are skipped, `ShortRun` returned, when they would take more than
-    PROBE_SHARE of its training one at a time. Raises what a group raises (FusionError, out
-    of memory)."""
+    batch size, so that they share a signature). Where the two halves' work is the same (a
+    space that varies no size: the learning rate, augmentation) one group timing stands for
+    both, and where the widest and narrowest match, one lone timing: the second would time
+    the same thing again. For a run of `trials` trials (None: no limit) the group timings are
+    skipped, `ShortRun` returned, when they would take more than PROBE_SHARE of its training
+    one at a time. Raises what a group raises (FusionError, out of memory)."""
     from tunestudio.engine.fused import fuse_signature
     from tunestudio.engine.loop_timing import time_loop
 
@@ -364,16 +366,17 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     parts = (same[:half], same[half:] or same[:half])
     cache: dict[str, float] = {}
     groups_of = [[part[i % len(part)] for i in range(n)] for part in parts]
+    works = [[member_of(c, data, cache).work for c in g] for g in groups_of]
+    if sum(works[-1]) <= 1.05 * sum(works[0]):  # the same work: fit_cost reads one as both
+        groups_of, works = groups_of[:1], works[:1]
     if trials is not None:
-        short = short_run(fit_alone(alone), [m for _, m in drawn],
-                          [[member_of(c, data, cache).work for c in g] for g in groups_of],
-                          trials)
+        short = short_run(fit_alone(alone), [m for _, m in drawn], works, trials)
         if short is not None:
             return short
     groups = []
-    for members in groups_of:
+    for members, work in zip(groups_of, works, strict=True):
         seconds = time_loop(members, data, base_dir=folder, device=device, steps=PROBE_STEPS)
-        groups.append(([member_of(c, data, cache).work for c in members], seconds))
+        groups.append((work, seconds))
     return fit_cost(alone, groups)
 
 

@@ -133,7 +133,9 @@ class FuseChoice:
 def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> FuseChoice:
     """The fixed policy's `group_size`; for 'auto', groups of up to `fuse_cost.PROBE_GROUP`
     trials per shape (fewer where the device probe finds memory or throughput short, off the
-    CPU), kept only where the cost model expects the run's groups to take at most
+    CPU), probed and judged at the size of the largest round the run asks (`ask_plan`: a
+    model-based sampler asks a quarter of its budget at a time), kept only where the cost
+    model expects the run's groups to take at most
     `fuse_cost.MARGIN` of the time one at a time (`estimate_run`; a time budget is judged on 8
     rounds). The model comes from this process's earlier probe of the space, the user's cache
     (`fuse_cost.cached_cost`) or a probe of the device, whose group timings a run of `total`
@@ -166,6 +168,11 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
         return FuseChoice(1, line=NO_GAIN_LINE)
     size = k * shapes
     n_obj = len(ctx.study.directions)
+    plan = ask_plan(ctx.search, n_obj, size, total)
+    # a group holds no more than a round asks: a model-based search of 12 trials asks at most
+    # 5 at a time, and timing groups of 16 cost three times its own groups' timing, for
+    # groups it never trains
+    k = max(2, min(k, max(plan.first, plan.then), total if total is not None else k))
     pruner = ctx.search.pruner if n_obj == 1 else ctx.search.pruner.model_copy(
         update={"kind": "none"})  # Optuna prunes single-objective studies only
     try:
@@ -183,7 +190,6 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
         cost = _costs[key] = probed
     except Exception as exc:  # the groups themselves will meet it, and say so
         return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)))
-    plan = ask_plan(ctx.search, n_obj, size, total)
     budget = total if total is not None else 8 * size
     spe = max(1, drawn[0][1].steps // max(1, drawn[0][0].training.epochs))
     evaluations = evaluations_of(config, spe)
