@@ -48,6 +48,9 @@ def test_the_locked_optuna_has_the_internals_the_batched_path_uses() -> None:
     assert pruning._models is not None and pruning._scoped_session is not None, (
         "this Optuna moved optuna.storages._rdb: store_reports falls back to one transaction "
         "per report; check the batched path against the new layout")
+    values = pruning._models.TrialValueModel.__table__  # the complete trials' reads follow it
+    assert {"trial_value_id", "trial_id"} <= set(values.c.keys())
+    assert [c.name for c in values.primary_key] == ["trial_value_id"]
 
 
 def test_a_batch_is_stored_exactly_on_either_path(tmp_path: Path, path: str) -> None:
