@@ -26,6 +26,7 @@ from typing import BinaryIO
 SLOT_ENV = "TUNESTUDIO_SLOT"  # "k/N": the slot of a worker process the runner spawned
 PLANNED_STRATEGIES = ("grid", "ovat")  # a plan of points: queued for others even without a count
 RUN_PIPE_FLAG = "--run-pipe"  # the worker's (hidden) flag: its stdin is a pipe from its run
+RUN_TRIALS_FLAG = "--run-trials"  # the worker's (hidden) flag: its run's budget in trials
 STOP_GRACE_S = 60  # a stopped run waits this long for a worker to stop its trial, then kills it
 
 
@@ -114,9 +115,11 @@ def helper_count(workers: int, *, trials: int | None, strategy: str) -> int:
 
 def worker_command(project_path: Path, experiment: str, storage_url: str | None, *,
                    device: str | None = None, tensorboard_dir: str | None = None,
-                   stop_rules_json: str | None = None) -> list[str]:
+                   stop_rules_json: str | None = None, fuse: str | None = None,
+                   run_trials: int | None = None) -> list[str]:
     """The `tunestudio worker` command line of a run's local worker (`storage_url` None: the
-    project's own)."""
+    project's own). `fuse`: the run's `--fuse` (None: the experiment's); `run_trials`: the
+    run's budget in trials, which sizes the worker's share of each fused round."""
     cmd = [sys.executable, "-m", "tunestudio", "worker", str(project_path),
            "--experiment", experiment, "--quiet"]
     if storage_url:
@@ -127,6 +130,10 @@ def worker_command(project_path: Path, experiment: str, storage_url: str | None,
         cmd += ["--tensorboard", tensorboard_dir]
     if stop_rules_json is not None:  # the run's own rules: every process stops alike
         cmd += ["--stop-rules", stop_rules_json]
+    if fuse is not None:  # the run's own choice: every process fuses alike
+        cmd += ["--fuse", fuse]
+    if run_trials is not None:
+        cmd += [RUN_TRIALS_FLAG, str(run_trials)]
     return cmd
 
 

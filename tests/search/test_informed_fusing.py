@@ -39,6 +39,43 @@ def test_a_model_based_sampler_is_asked_in_rounds_it_can_learn_between(
     assert plan.size(0) == first and plan.size(7) == then
 
 
+@pytest.mark.parametrize(("slots", "first", "then"), [(1, 8, 8), (2, 4, 4), (3, 3, 3)])
+def test_the_slots_of_a_run_share_each_round(slots: int, first: int, then: int) -> None:
+    """`--workers N`: each of the N processes asks its share of what one process would ask
+    per round, so the machine together asks no more before results are told."""
+    plan = ask_plan(search("tpe"), 1, 16, 30, slots)
+    assert (plan.first, plan.then, plan.informed) == (first, then, True)
+
+
+def test_a_worker_asks_its_share_of_its_run_s_rounds(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker the run spawned (slot 1 of 2) plans no queue of its own: told its run's budget
+    (12 trials: start-up 5, then 3 a round), it asks 3 and then 2 at a time. Without the
+    budget it would ask whole groups of 8, blind."""
+    monkeypatch.setenv("TUNESTUDIO_SLOT", "1/2")
+    proj = tiny_project({"strategy": "tpe", "sampler_seed": 1, "fuse": "fixed",
+                         "fuse_trials": 8, "dimensions": [LR], "budget": Budget(trials=12)},
+                        epochs=2, fraction=0.2)
+    name = proj.experiments[0].name
+    planner = ExperimentRunner(proj, name, options=RunOptions(device="cpu", trials=0))
+    planner.run()  # creates the study
+    import optuna
+
+    from tunestudio.search.storage import optuna_storage, storage_url
+    study = optuna.load_study(study_name=name, storage=optuna_storage(storage_url(proj)))
+    for _ in range(7):
+        study.enqueue_trial({})
+    ExperimentRunner(proj, name, queue=False,
+                     options=RunOptions(device="cpu", run_trials=12)).run()
+    store = open_store(proj)
+    try:
+        groups = [r.group_id for r in store.trials()]
+    finally:
+        store.close()
+    sizes = sorted((groups.count(g) for g in set(groups) if g is not None), reverse=True)
+    assert len(groups) == 7 and sizes and sizes[0] == 3 and sum(sizes) <= 7
+
+
 @pytest.mark.parametrize("strategy", ["random", "grid", "ovat", "qmc"])
 def test_points_that_ignore_results_are_asked_a_whole_group_at_once(strategy: str) -> None:
     plan = ask_plan(search(strategy), 1, 48, 12)

@@ -95,3 +95,27 @@ def test_a_run_that_fails_before_queueing_takes_its_workers_with_it(
     assert out.returncode != 0 and out.stderr.count("train.py") >= 1
     assert len(started) == 1 and len(started[0].procs) == 1
     assert started[0].procs[0].returncode == -9  # killed: it held no trial
+
+
+def test_the_run_s_workers_fuse_as_it_does_and_know_its_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run --workers 2 --fuse off --trials 3`: the worker's command line carries the run's
+    `--fuse` (it fused by the experiment's setting before) and its budget, which sizes the
+    worker's share of each fused round; the worker's parser reads both."""
+    from tunestudio.cli import build_parser
+
+    commands: list[list[str]] = []
+
+    def recorded(command: list[str], count: int) -> LocalWorkers:
+        commands.append(list(command))
+        return LocalWorkers()  # none started: the run trains its trials itself
+
+    monkeypatch.setattr(LocalWorkers, "spawn", staticmethod(recorded))
+    _, path = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
+                              parameters=[ProgramParameter(name="lr", default=0.5)], trials=3)
+    out = tunestudio("run", str(path), "--workers", "2", "--fuse", "off", "--trials", "3",
+                     "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert len(commands) == 1
+    args = build_parser().parse_args(commands[0][3:])  # after `python -m tunestudio`
+    assert (args.fuse, args.run_trials, args.run_pipe) == ("off", 3, False)

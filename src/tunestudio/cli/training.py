@@ -48,15 +48,16 @@ def _start_workers(args: argparse.Namespace, project: Project, name: str, projec
     seconds those take on a loaded machine overlap the workers' own start-up); None when the
     run starts none."""
     search = project.experiment(name).search
-    count = helper_count(getattr(args, "workers", 1), strategy=search.strategy,
-                         trials=search.budget.trials if getattr(args, "trials", None) is None
-                         else args.trials)
+    trials = search.budget.trials if getattr(args, "trials", None) is None else args.trials
+    count = helper_count(getattr(args, "workers", 1), strategy=search.strategy, trials=trials)
     if count <= 0:
         return None
+    fuse = getattr(args, "fuse", None)
     return LocalWorkers.spawn(worker_command(
         project_path, name, getattr(args, "storage", None), device=args.device,
         tensorboard_dir=args.tensorboard,
-        stop_rules_json=stop_rules.model_dump_json() if stop_rules is not None else None), count)
+        stop_rules_json=stop_rules.model_dump_json() if stop_rules is not None else None,
+        fuse=str(fuse) if fuse is not None else None, run_trials=trials), count)
 
 
 def _run(args: argparse.Namespace, project: Project, project_path: Path, name: str,
@@ -79,6 +80,7 @@ def _run(args: argparse.Namespace, project: Project, project_path: Path, name: s
                          idle_wait_s=getattr(args, "wait", 0.0),
                          tensorboard_dir=args.tensorboard,
                          fuse=getattr(args, "fuse", None),
+                         run_trials=getattr(args, "run_trials", None),
                          stop=stop_rules,
                          run_programs=True)  # the command is the user's consent
     # spawned by a run: it closes stdin once it has queued all
@@ -251,6 +253,8 @@ def register(sub: Subparsers) -> None:
     # a worker that `run --workers N` spawned: it waits for the run's trials until the run
     # closes its stdin (local_workers.py)
     p.add_argument("--run-pipe", action="store_true", help=argparse.SUPPRESS)
+    # its run's budget: the worker asks its share of each of the run's fused rounds
+    p.add_argument("--run-trials", type=int, help=argparse.SUPPRESS)
     p.add_argument("--fuse", type=_fuse_value, metavar="auto|off|K",
                    help="train popped trials fused, K at once (default: the experiment's)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")

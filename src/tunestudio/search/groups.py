@@ -168,7 +168,7 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
         return FuseChoice(1, line=NO_GAIN_LINE)
     size = k * shapes
     n_obj = len(ctx.study.directions)
-    plan = ask_plan(ctx.search, n_obj, size, total)
+    plan = ask_plan(ctx.search, n_obj, size, total, ctx.slot.count)
     # a group holds no more than a round asks: a model-based search of 12 trials asks at most
     # 5 at a time, and timing groups of 16 cost three times its own groups' timing, for
     # groups it never trains
@@ -191,6 +191,7 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
     except Exception as exc:  # the groups themselves will meet it, and say so
         return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)))
     budget = total if total is not None else 8 * size
+    budget = -(-budget // max(1, ctx.slot.count))  # this slot's share of the run
     spe = max(1, drawn[0][1].steps // max(1, drawn[0][0].training.epochs))
     evaluations = evaluations_of(config, spe)
     estimate = estimate_run(cost, [m for _, m in drawn], plan, budget, k, pruner, evaluations)
@@ -480,7 +481,10 @@ class AskPlan:
     result is told draws every point blind: a random search in disguise (Optuna #892, Oríon
     #678). So it is asked its start-up trials (random by design) at once, then at most a
     quarter of the budget per round, each round asked after the results before it were told;
-    groups are smaller for it, which is the price of a search that learns."""
+    groups are smaller for it, which is the price of a search that learns. A run of several
+    slots (`--workers`) splits each round between them: together they ask what one process
+    would, and the rounds train side by side, each slot's asked after the results told so far
+    (the others' running trials are the sampler's constant liars)."""
 
     first: int
     then: int
@@ -491,9 +495,10 @@ class AskPlan:
 
 
 def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
-             total: int | None) -> AskPlan:
-    """The plan for a search whose groups hold up to `size` trials (`group_size`) and whose
-    budget is `total` trials (None: a time budget, rounds of `size`)."""
+             total: int | None, slots: int = 1) -> AskPlan:
+    """The plan of one of `slots` processes training a search whose groups hold up to `size`
+    trials (`group_size`) and whose budget is `total` trials (None: a time budget, rounds of
+    `size`): each slot asks its share of the whole run's round, rounded up."""
     from tunestudio.search.samplers import startup_trials
 
     startup = startup_trials(search.strategy, n_objectives)
@@ -501,7 +506,9 @@ def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
         return AskPlan(size, size, informed=False)
     share = size if total is None else -(-total // INFORMED_ROUNDS)
     then = max(1, min(size, share))
-    return AskPlan(min(size, max(startup, then)), then, informed=True)
+    first = min(size, max(startup, then))
+    slots = max(1, slots)
+    return AskPlan(-(-first // slots), -(-then // slots), informed=True)
 
 
 def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: int | None,
@@ -514,7 +521,7 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
     the next round; repeat until none is left, the time is up, `should_stop` gives a reason (a
     stop rule holds, judged before each round) or a stop is requested; returns the run's
     closing message."""
-    plan = ask_plan(ctx.search, len(ctx.study.directions), size, total)
+    plan = ask_plan(ctx.search, len(ctx.study.directions), size, total, ctx.slot.count)
     if plan.informed and plan.then < size:
         training.say_once(
             f"{ctx.search.strategy} learns from the results between fused rounds: its first "

@@ -86,6 +86,9 @@ class RunOptions:
     idle_wait_s: float = 0.0  # a worker keeps polling this long for newly queued trials
     tensorboard_dir: str | None = None  # local worker processes write TensorBoard logs here
     fuse: str | None = None  # "auto", "off" or a number of trials: overrides search.fuse
+    # a worker's run's budget in trials (a worker plans none itself): sizes its share of each
+    # fused round, as the run's own slot sizes its
+    run_trials: int | None = None
     # A program baseline runs only on an explicit command (the CLI, the Python API): a
     # project opened in the window runs its program only once the user trusts it.
     run_programs: bool = False
@@ -330,8 +333,10 @@ class ExperimentRunner:
             self._note_best(finished, direction)
             self.hooks.on_trial_end(replace(finished, best_objective=self._best))
 
+        # a worker plans no queue: its fused rounds are its share of its run's
+        planned = total if self.queue else self.options.run_trials
         grouped, ask_size = (None, 1) if pbt else \
-            self._group_training(ctx, books, tally, total)
+            self._group_training(ctx, books, tally, planned)
         upcoming: Future[Prepared | None] | None = prepare_next() \
             if grouped is None and not pbt else None
         finishing: list[Future[TrialFinished]] = []
@@ -348,7 +353,7 @@ class ExperimentRunner:
                 from tunestudio.search.groups import run_groups
 
                 message = run_groups(
-                    ctx, grouped, size=ask_size, total=total,
+                    ctx, grouped, size=ask_size, total=planned,
                     ask=lambda i: self._prepare(ctx, study, storage, unbounded, i, total),
                     release=lambda p: self._release(ctx, p, storage), deadline=deadline,
                     pause=self._wait_while_paused, idle_wait=lambda i: self._idle_wait(study, i),
@@ -676,16 +681,17 @@ class ExperimentRunner:
         opens its store: each waits for the trials this run queues. None for a remote worker
         or a run without a project file (the workers read it)."""
         search = self.experiment.search
-        extra = helper_count(self.options.workers, strategy=search.strategy,
-                             trials=self.options.trials if self.options.trials is not None
-                             else search.budget.trials)
+        trials = self.options.trials if self.options.trials is not None \
+            else search.budget.trials
+        extra = helper_count(self.options.workers, strategy=search.strategy, trials=trials)
         if extra <= 0 or self.project_path is None or not self.queue:
             return LocalWorkers()
         return LocalWorkers.spawn(worker_command(
             self.project_path, self.experiment.name, self.url, device=self.options.device,
             tensorboard_dir=self.options.tensorboard_dir,
             stop_rules_json=self.options.stop.model_dump_json()
-            if self.options.stop is not None else None), extra)
+            if self.options.stop is not None else None,
+            fuse=self.options.fuse, run_trials=trials), extra)
 
 
 def check_experiment(project: Project, name: str | None) -> str:
