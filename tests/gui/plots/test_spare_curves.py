@@ -17,7 +17,7 @@ def scene_items(panel: PlotPanel) -> int:
 
 
 def legend_names(panel: PlotPanel) -> list[str]:
-    return [label.text for _, label in panel.legend.items]
+    return panel.legend.names()
 
 
 def test_a_new_trial_reuses_the_curves_of_one_taken_off(qtbot: QtBot) -> None:

@@ -102,13 +102,17 @@ def test_selecting_two_trials_overlays_both_from_the_store(
         assert counts(fresh.overlays[tid]) == expected_counts(len(steps[tid]), len(evals[tid]))
         # steps at the wall-clock times stored with them
         assert np.array_equal(fresh.overlays[tid].loss.data("wall")[0], steps[tid].wall_s)
-    legend = [label.text for _, label in fresh.panel.legend.items]
+    legend = fresh.panel.legend.names()
     name = setup.insights.experiment_name
     assert legend == [trial_label(name, r.number, r.params) for r in (rows[0], rows[2])]
     assert legend[0].startswith(f"{name} #{rows[0].number} · lr=")
+    # drawn without the experiment's name, which every entry shares; whole in the tooltip
+    assert [label.item.toPlainText().split(" ")[0] for _, label in fresh.panel.legend.items] \
+        == [f"#{r.number}" for r in (rows[0], rows[2])]
+    assert [label.toolTip() for _, label in fresh.panel.legend.items] == legend
     setup.insights.compare([rows[2].id])
     assert set(fresh.overlays) == {rows[2].id}
-    assert [label.text for _, label in fresh.panel.legend.items] == [
+    assert fresh.panel.legend.names() == [
         trial_label(name, rows[2].number, rows[2].params)]
 
 

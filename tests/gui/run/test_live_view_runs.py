@@ -55,7 +55,7 @@ def _run_until_step(setup: Setup, qtbot: QtBot, step: int) -> None:
 
 
 def _legend(view: LiveView) -> list[str]:
-    return [label.text for _, label in view.panel.legend.items]
+    return view.panel.legend.names()
 
 
 @pytest.fixture

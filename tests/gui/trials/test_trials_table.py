@@ -556,7 +556,7 @@ def test_compare_shows_exactly_the_selected_trials_named_in_the_legend(
     assert names == {f"{name} #{t.number} · " + " · ".join(
         f"{k.rsplit('.', 1)[-1].replace('weight_decay', 'wd').replace('batch_size', 'bs')}="
         + compact(v) for k, v in list(t.params.items())[:3]) for t in (a, b)}
-    legend = [label.text for _, label in live.panel.legend.items]
+    legend = live.panel.legend.names()
     assert any(f"{name} #{a.number} · lr=" in text for text in legend)
     live.close_view()
 

@@ -4,6 +4,7 @@ axis; x-axes linked. `TrialCurves` puts one trial on all of them in one colour."
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -14,7 +15,7 @@ from tunestudio.gui.common import i18n
 from tunestudio.gui.common.i18n import render
 from tunestudio.gui.plots.axes import X_LABELS, Array, Curves, XMode
 from tunestudio.gui.plots.curves import GrowingCurve, XBoundedItem, make_curve, make_points
-from tunestudio.gui.plots.legend import add_trial_legend
+from tunestudio.gui.plots.legend import TrialLegend, dock_legend
 from tunestudio.gui.plots.log_axis import set_log_axis
 from tunestudio.gui.plots.theme import follow_theme
 from tunestudio.messages import N_
@@ -31,6 +32,12 @@ Y_LABELS = {"loss": N_("PlotPanel", "loss"), "val": N_("PlotPanel", "loss"),
 _LOSS_TITLE_X = {"step": N_("PlotPanel", "step"), "epoch": N_("PlotPanel", "step, by epoch"),
                  "wall": N_("PlotPanel", "step, by wall-clock time")}
 LIVE_COLOR = "#1565c0"
+# The legend's entries take at most this fraction of the panel's height (rows of about
+# LEGEND_ROW_PX), their names shortened to fit more to a row, down to LEGEND_MIN_LABEL_PX.
+LEGEND_HEIGHT_FRACTION = 0.2
+LEGEND_ROW_PX = 22
+LEGEND_MIN_LABEL_PX = 110
+LEGEND_SWATCH_PX = 60  # an entry's swatch, the spacings and its label's margins
 OVERLAY_COLORS = ("#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#9e9d24",
                   "#4e342e", "#ad1457", "#283593")
 
@@ -52,8 +59,9 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         super().__init__(parent)
         follow_theme(self)
         self.plots: dict[str, Any] = {}
-        layout = [("loss", 0, 0, 2), ("val", 1, 0, 1), ("metric", 1, 1, 1), ("lr", 2, 0, 1),
-                  ("grad", 2, 1, 1)]
+        # row 0: the legend (below)
+        layout = [("loss", 1, 0, 2), ("val", 2, 0, 1), ("metric", 2, 1, 1), ("lr", 3, 0, 1),
+                  ("grad", 3, 1, 1)]
         for key, row, col, span in layout:
             plot = self.addPlot(row=row, col=col, colspan=span)
             plot.setMenuEnabled(True)
@@ -84,13 +92,38 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self._syncing = False
         self.plots["lr"].vb.sigXRangeChanged.connect(self._follow_lr_range)
         self.plots["loss"].vb.sigXRangeChanged.connect(self._lead_from_loss)
-        # clicking a trial's entry selects that trial (the view connects `entry_clicked`)
-        self.legend = add_trial_legend(self.plots["loss"], offset=(-10, 10))
+        # The legend in a row of its own above the plots (as W&B's charts), never over a
+        # curve: a search's trials run into every corner of the loss plot, and ten entries
+        # were taller than its view box in a 600 px window; a column beside the plots would
+        # not fit a 960 px window beside their titles. Clicking a trial's entry selects that
+        # trial (the view connects `entry_clicked`).
+        self.legend = TrialLegend()
+        self.plots["loss"].legend = self.legend  # curves added with a name get an entry
+        self.legend_dock = dock_legend(self.ci, self.legend, row=0, col=0, colspan=2)
+        self.legend.resized.connect(self._fit_legend)
         self.set_x_label("step")
         # Curves taken off the plots, kept hidden for the next trial: adding seven items to
         # the scene costs the GUI thread 10-40 ms (pyqtgraph re-parents and re-links each),
         # a stall that a live run would pay at every trial start (benchmarks/ui_latency.py).
         self.spare: list[TrialCurves] = []
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if hasattr(self, "legend"):  # pyqtgraph's constructor resizes before ours ran
+            self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """Shortens the legend's names so that its entries fit in at most a fifth of the
+        panel's height (at least two to a row): the plots keep their room with many trials."""
+        count = max(1, len(self.legend.items))
+        rows = max(1, int(LEGEND_HEIGHT_FRACTION * self.height() // LEGEND_ROW_PX))
+        columns = max(2, math.ceil(count / rows))
+        self.legend.set_max_label_width(max(LEGEND_MIN_LABEL_PX,
+                                            (self.width() - 30) / columns - LEGEND_SWATCH_PX))
+
+    def set_legend_shown(self, shown: bool) -> None:
+        """Shows the legend's row or hides it (the plots take its height)."""
+        self.legend_dock.set_shown(shown)
 
     def trial_curves(self, name: str, color: str, bold: bool = False) -> TrialCurves:
         """One trial's curves on every plot: a spare set taken off the plots before, restyled
@@ -261,6 +294,4 @@ class TrialCurves:
             curve.item.setPen(new)
             if key in ("val", "metric"):
                 curve.item.setSymbolBrush(c)
-        label = self.panel.legend.getLabel(self.smooth.item)
-        if label is not None:
-            label.setText(name)
+        self.panel.legend.rename(self.smooth.item, name)

@@ -97,6 +97,11 @@ class LiveView(QWidget):
             self.tr("The learning-rate plot on a log axis (as the LR range test)"))
         self.lr_log.setChecked(self.panel.lr_log)
         self.lr_log.toggled.connect(self.panel.set_lr_log)
+        self.legend_box = QCheckBox(self.tr("Legend"), self)
+        self.legend_box.setToolTip(self.tr("The trials' names above the plots; a click on a "
+                                           "name selects its trial"))
+        self.legend_box.setChecked(True)
+        self.legend_box.toggled.connect(self.panel.set_legend_shown)
         clear = QPushButton(self.tr("Clear overlays"), self)
         clear.clicked.connect(self.clear_overlays)
         export = QPushButton(self.tr("Export…"), self)
@@ -105,6 +110,7 @@ class LiveView(QWidget):
         bar.addWidget(QLabel(self.tr("X axis:"), self))
         bar.addWidget(self.x_combo)
         bar.addWidget(self.lr_log)
+        bar.addWidget(self.legend_box)
         bar.addWidget(self.status, 1)
         bar.addWidget(clear)
         bar.addWidget(export)
@@ -150,6 +156,7 @@ class LiveView(QWidget):
         insights.experiment_changed.connect(self._on_experiment_changed)
         self.panel.legend.entry_clicked.connect(self._on_legend_clicked)
         insights.reads.result.connect(self._on_result)
+        self._name_legend()
         self._update_empty()
 
     # -- wiring --------------------------------------------------------------------------------
@@ -216,7 +223,14 @@ class LiveView(QWidget):
                        *([self.live] if self.live else [])]:
             curves.set_shown(shown)
         self.planned.item.setVisible(shown)
+        self._name_legend()
         self._update_empty()
+
+    def _name_legend(self) -> None:
+        """Every trial on the plots is the shown experiment's: its entries leave its name out
+        (`bayes #3 · lr=1.35e-3` reads `#3 · lr=1.35e-3`), room for more of them to a row."""
+        name = self.insights.experiment_name
+        self.panel.legend.set_hidden_prefix(f"{name} " if name else "")
 
     def _running(self) -> bool:
         return self.controller is not None and self.controller.is_running

@@ -3038,6 +3038,14 @@ Advice: {advice}</source>
         <translation>学习率曲线使用对数坐标轴（与学习率查找相同）</translation>
     </message>
     <message>
+        <source>Legend</source>
+        <translation>图例</translation>
+    </message>
+    <message>
+        <source>The trials&apos; names above the plots; a click on a name selects its trial</source>
+        <translation>在曲线图上方列出各试验的名称；点击名称即选中该试验</translation>
+    </message>
+    <message>
         <source>Clear overlays</source>
         <translation>清除叠加曲线</translation>
     </message>
