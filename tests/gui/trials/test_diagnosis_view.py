@@ -244,18 +244,22 @@ def test_the_diagnosis_plot_is_a_hint_until_a_trial_is_chosen(
     assert view.plot_page.is_empty and not view.view.isVisible()
 
 
-def test_a_plot_too_short_for_its_legend_hides_it(
+def test_the_legend_sits_under_the_axes_never_over_the_curves(
         view: DiagnosisView, project: Project, qtbot: QtBot) -> None:
-    """At 960x600 the diagnosis plot is ~70 px high and its legend covered the curves: below
-    LEGEND_MIN_HEIGHT it is hidden, and it comes back when the plot grows (a taller window,
-    or the boundary to the text dragged down)."""
-    from tunestudio.gui.trials.diagnosis import LEGEND_MIN_HEIGHT
-
+    """The entries side by side under the plot's axes: inside the view box they covered the
+    curves and the shaded evidence (and a short plot, at 960x600, had to hide them). Outside it
+    at any size, every entry shown whole."""
     focus(view, qtbot, trials(project)[0])
-    qtbot.waitUntil(lambda: view.view.height() > 0)
-    assert view.view.height() >= LEGEND_MIN_HEIGHT and view.legend.isVisible()
-    view.resize(960, 260)
-    qtbot.waitUntil(lambda: view.view.height() < LEGEND_MIN_HEIGHT, timeout=5_000)
-    assert not view.legend.isVisible()
-    view.resize(1000, 700)
-    qtbot.waitUntil(lambda: view.legend.isVisible(), timeout=5_000)
+    legend = view.legend
+    for width, height in ((1000, 600), (700, 330)):
+        view.resize(width, height)
+        qtbot.waitUntil(lambda w=width: view.width() == w, timeout=5_000)
+        qtbot.waitUntil(lambda: legend.sceneBoundingRect().height() > 0, timeout=5_000)
+        qtbot.wait(50)
+        assert len(legend.names()) >= 2 and legend.isVisible()
+        box, drawn = view.plot.vb.sceneBoundingRect(), legend.sceneBoundingRect()
+        assert not drawn.intersects(box) and drawn.top() >= box.bottom()
+        assert box.height() >= 60, (width, height)  # the plot, not its legend, has the room
+        for _, label in legend.items:
+            assert view.view.sceneRect().contains(label.sceneBoundingRect()), label.text
+            assert label.item.toPlainText() == label.toolTip()  # short names: drawn whole

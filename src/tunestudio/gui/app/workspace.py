@@ -46,9 +46,14 @@ class TrialWorkspace(QObject):
         below.addTab(self.log, self.tr("Log"))
         below.addTab(self.ensembles, self.tr("Ensembles"))
         self.below = below
+        # the table over the trial in focus (a 600 px window: ~180 px of rows, the rest for
+        # the diagnosis' plot); neither can be dragged away
         self.trials_page = QSplitter(Qt.Orientation.Vertical, view)
+        self.trials_page.setChildrenCollapsible(False)
         self.trials_page.addWidget(self.table)
         self.trials_page.addWidget(below)
+        self.trials_page.setStretchFactor(0, 3)
+        self.trials_page.setStretchFactor(1, 5)
         self.trials_page.setSizes([300, 500])
         self.pages: dict[str, QWidget] = {"Curves": self.live, "Trials": self.trials_page,
                                           "Analysis": self.analysis}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,7 +30,7 @@ from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import dimension_span
 from tunestudio.gui.plots.axes import Curves, curves_of
 from tunestudio.gui.plots.empty_state import EmptyState
-from tunestudio.gui.plots.legend import add_trial_legend
+from tunestudio.gui.plots.legend import TrialLegend, dock_legend
 from tunestudio.gui.plots.log_axis import tidy
 from tunestudio.gui.plots.theme import follow_theme
 from tunestudio.gui.trials.table_model import reason
@@ -93,10 +93,17 @@ _NO_TRIAL = N_("DiagnosisView",
 _NO_CURVES = N_("DiagnosisView", "This trial has no curves to read: it never trained a step.")
 
 
-LEGEND_MIN_HEIGHT = 160  # pixels of plot below which the legend would cover the curves
+# The plot's least size: under it its curves are a smudge (at 960x600 the plot, under the text,
+# was a 70 px strip). The text and the findings' list beside it keep TEXT_MIN_WIDTH.
+PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT = 260, 160
+TEXT_MIN_WIDTH = 200
 
 
 class DiagnosisView(QWidget):
+    """The findings' list over the selected finding's text on the left, the evidence plot on
+    the right taking the whole height (a short window keeps a readable plot), its legend under
+    its axes; both boundaries movable (`split`, `side`)."""
+
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.insights = insights
@@ -114,40 +121,44 @@ class DiagnosisView(QWidget):
         self.view = follow_theme(pg.PlotWidget(self))
         self.plot = tidy(self.view.getPlotItem())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        # every curve is the diagnosed trial's: a click on an entry selects that trial
-        self.legend = add_trial_legend(self.plot, offset=(-10, 10))
+        # every curve is the diagnosed trial's: a click on an entry selects that trial; the
+        # entries side by side under the axes, never over the curves or the shaded evidence
+        self.legend = TrialLegend()
+        self.plot.legend = self.legend  # curves added with a name get an entry
+        self.legend_dock = dock_legend(self.plot.layout, self.legend, row=4, col=1)
         self.legend.entry_clicked.connect(self._on_legend_clicked)
         self.region: Any = None
         self.items: list[Any] = []
-        right = QWidget(self)
-        column = QVBoxLayout(right)
-        column.setContentsMargins(0, 0, 0, 0)
         self.plot_page = EmptyState(self.view, render(_NO_TRIAL), self)  # a hint, not bare axes
-        # plot over text, the boundary movable; a short window gives the plot more of it
-        parts = QSplitter(Qt.Orientation.Vertical, right)
-        parts.setChildrenCollapsible(False)
-        parts.addWidget(self.plot_page)
-        parts.addWidget(self.text)
-        parts.setStretchFactor(0, 3)
-        parts.setStretchFactor(1, 2)
-        column.addWidget(parts, 1)
-        self.view.installEventFilter(self)
+        self.plot_page.setMinimumSize(PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT)
+        # the findings (a few lines) over the selected one's text, both beside the plot
+        side = QSplitter(Qt.Orientation.Vertical, self)
+        side.setChildrenCollapsible(False)
+        side.addWidget(self.list)
+        side.addWidget(self.text)
+        side.setStretchFactor(1, 1)
+        side.setSizes([52, 300])
+        self.list.setMinimumHeight(40)
+        side.setMinimumWidth(TEXT_MIN_WIDTH)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.setChildrenCollapsible(False)
+        split.addWidget(side)
+        split.addWidget(self.plot_page)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([360, 640])
+        self.side, self.split = side, split
         export = QPushButton(self.tr("Export plot…"), self)
         export.clicked.connect(self._on_export)
         row = QHBoxLayout()
         row.addWidget(export)
         row.addStretch(1)
         row.addWidget(self.create_button)
-        column.addLayout(row)
-        split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(self.list)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([190, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(split, 1)
+        layout.addLayout(row)
         self.findings: list[Finding] = []
         self.curves: Curves | None = None
         self.trial_id: int | None = None
@@ -270,14 +281,6 @@ class DiagnosisView(QWidget):
         self.items.append(region)
         self.region = region
         self.plot.enableAutoRange()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """A plot too short for its legend (a 600 px window) hides it: the legend would cover
-        the curves (the user can drag the boundary to the text down for it)."""
-        if watched is self.view and event.type() == QEvent.Type.Resize:
-            height = self.plot_page.height()  # the page holds the view alone
-            self.legend.setVisible(height >= LEGEND_MIN_HEIGHT)
-        return False
 
     def _on_legend_clicked(self, item: Any) -> None:
         """A legend entry clicked: the diagnosed trial becomes the one selection."""

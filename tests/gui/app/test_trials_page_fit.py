@@ -1,0 +1,50 @@
+"""The Trials tab at the window sizes users have (a laptop's 960x600, 1280x800), in English and in
+Chinese: the diagnosis' plot under the table keeps a readable size (it was a 70 px strip under
+the finding's text at 960x600), beside the finding's text; the table keeps a few rows; and the
+window still goes down to 960x600."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tunestudio.gui.app.main_window import MainWindow
+from tunestudio.gui.common import i18n
+from tunestudio.gui.trials.diagnosis import PLOT_MIN_HEIGHT, PLOT_MIN_WIDTH, TEXT_MIN_WIDTH
+
+TABLE_MIN_HEIGHT = 100  # a header and three rows
+
+
+@pytest.fixture(params=["en", "zh_CN"])
+def language(request: pytest.FixtureRequest) -> Iterator[str]:
+    translators = i18n.install(request.param)
+    yield request.param
+    i18n.uninstall(translators)
+
+
+def test_the_diagnosis_plot_stays_readable_at_960x600_and_1280x800(
+        language: str, window: MainWindow, qtbot: QtBot, project_file: Path) -> None:
+    assert window.session.open_project(project_file) and window.workspace is not None
+    ws = window.workspace
+    ws.show_page("Trials")
+    diagnosis = ws.diagnosis
+    assert ws.below.currentWidget() is diagnosis
+    heights = {}
+    for width, height in ((960, 600), (1280, 800)):
+        window.resize(width, height)
+        qtbot.waitUntil(lambda w=width, h=height: window.width() == w and window.height() == h,
+                        timeout=5_000)
+        qtbot.wait(50)
+        plot = diagnosis.plot_page
+        size = f"{width}x{height} {language}"
+        assert plot.height() >= PLOT_MIN_HEIGHT, size
+        assert plot.width() >= PLOT_MIN_WIDTH, size
+        assert diagnosis.text.width() >= TEXT_MIN_WIDTH, size
+        # the plot beside the text (taking the whole height), not squeezed under it
+        assert plot.geometry().top() < diagnosis.text.geometry().bottom(), size
+        assert ws.table.table.height() >= TABLE_MIN_HEIGHT, size
+        heights[width] = plot.height()
+    assert heights[1280] >= heights[960] + 100  # a taller window's room goes to the plot too
