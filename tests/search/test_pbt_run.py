@@ -180,3 +180,39 @@ def test_the_seed_noise_is_one_more_runs_prediction_interval() -> None:
     s = 0.010690449676496976
     assert seed_noise(eight) == pytest.approx(2.3646 * s * (9 / 8) ** 0.5, rel=1e-4)
     assert seed_noise([0.97, 0.97, 0.97]) == 0.005 and seed_noise([0.5]) == 0.005
+
+
+def test_the_tensorboard_export_shows_each_member_s_schedule_and_exploits(
+        ran: Ran, tmp_path: Path) -> None:
+    """Exported from the history, a member's run holds each searched value it trained with as
+    the step function `hparams/<path>` (a point at the first and the last step of each
+    stretch) and each exploit as `pbt/exploits` text at its step, naming the member copied."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from tunestudio.search.tensorboard import export_tensorboard, run_dir
+
+    proj = ran[0]
+    trials, changes, steps = stored_population(proj)
+    store = open_store(proj)
+    try:
+        export_tensorboard(store, tmp_path, {})
+    finally:
+        store.close()
+    name = proj.experiments[0].name
+    tid = next(t for t, cs in changes.items() if any(c.exploit for c in cs))
+    acc = EventAccumulator(str(run_dir(tmp_path, name, trials[tid].number)),
+                           size_guidance={"scalars": 0, "tensors": 0})
+    acc.Reload()
+    last = int(steps[tid].step.max())
+    for path in ("optimizer.lr", "optimizer.weight_decay"):
+        points = {e.step: e.value for e in acc.Scalars(f"hparams/{path}")}
+        wanted = per_step(changes[tid], last)[path]  # the value of steps 1..last
+        assert points and max(points) == last
+        assert all(v == pytest.approx(wanted[s - 1]) for s, v in points.items())
+    texts = {e.step: e.tensor_proto.string_val[0].decode()
+             for e in acc.Tensors("pbt/exploits/text_summary")}
+    exploits = [c for c in changes[tid] if c.exploit]
+    assert sorted(texts) == [c.step for c in exploits]
+    source = trials[exploits[0].source_trial_id].number
+    assert f"copied trial #{source}" in texts[exploits[0].step]

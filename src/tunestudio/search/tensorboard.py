@@ -11,6 +11,9 @@ Scalars (x axis: the optimiser step):
 - per step: `train/loss`, `train/lr`, `train/grad_norm`;
 - per evaluation: `eval/train_loss`, `eval/val_loss`, `eval/<metric>` for each metric (e.g.
   `eval/val_accuracy`), `eval/epoch`, and `eval/wall_s` (seconds since the fit started);
+- for a member of population-based training, exported from the history: each searched value
+  it trained with as a step function `hparams/<path>` (e.g. `hparams/optimizer.weight_decay`),
+  and each exploit (the member copied, the values before and after) as the text `pbt/exploits`;
 - at the end: `objective/<metric>` (and `objective/train_time_s` for a second objective), the
   metrics of the HParams summary, whose hyperparameters are the trial's searched values plus
   its `state`.
@@ -50,7 +53,7 @@ from tunestudio.engine import EvalEvent, FitStartEvent, StepEvent
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.events import RunSummary, TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
-from tunestudio.store import EnsembleRow, EvalSeries, StepSeries, Store, TrialRow
+from tunestudio.store import EnsembleRow, EvalSeries, HparamChange, StepSeries, Store, TrialRow
 
 if TYPE_CHECKING:
     from torch.utils.tensorboard import SummaryWriter
@@ -143,6 +146,36 @@ def _write_steps(writer: SummaryWriter, steps: StepSeries, mask: np.ndarray,
         writer.add_scalar("train/grad_norm", float(steps.grad_norm[i]), step, walltime=wall)
 
 
+def _write_schedule(writer: SummaryWriter, changes: list[HparamChange], last_step: int,
+                    numbers: Mapping[int, int], step_x: np.ndarray, step_walls: np.ndarray,
+                    start: float) -> None:
+    """A population-based training member's hyperparameters as it trained with them: for each
+    numeric value, a step function `hparams/<path>` (the value at the first and the last step
+    it trained with: steps `change.step + 1` to the next change's step, the last one to
+    `last_step`), and each exploit as the text `pbt/exploits` at its step (the member copied,
+    the values before and after). `numbers`: trial id -> trial number; `step_x`, `step_walls`:
+    the stored steps and their wall times (seconds since the epoch), interpolated between;
+    `start`: the trial's start, the wall time when no step is stored."""
+
+    def wall_of(step: int) -> float:
+        return float(np.interp(step, step_x, step_walls)) if len(step_x) else start
+
+    ordered = sorted(changes, key=lambda c: c.step)
+    for i, change in enumerate(ordered):
+        end = ordered[i + 1].step if i + 1 < len(ordered) else max(last_step, change.step + 1)
+        for name, value in sorted(change.values.items()):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue  # a choice (the optimiser's kind): in the exploit's text
+            for step in sorted({change.step + 1, end}):
+                writer.add_scalar(f"hparams/{name}", float(value), step,
+                                  walltime=wall_of(step))
+        if change.exploit:
+            source = numbers.get(change.source_trial_id or -1, change.source_trial_id)
+            writer.add_text("pbt/exploits", f"step {change.step}: copied trial #{source}; "
+                            f"{change.before} -> {change.values}", change.step,
+                            walltime=wall_of(change.step))
+
+
 def _write_eval(writer: SummaryWriter, step: int, epoch: float, wall_s: float, train_loss: float,
                 val_loss: float | None, metrics: Mapping[str, float], walltime: float) -> None:
     writer.add_scalar("eval/epoch", epoch, step, walltime=walltime)
@@ -166,7 +199,9 @@ def step_walltimes(steps: StepSeries, eval_steps: np.ndarray, eval_walls: np.nda
 
 
 def _export_trial(root: Path, experiment: str, trial: TrialRow, steps: StepSeries | None,
-                  evals: EvalSeries | None, tags: tuple[str, str | None]) -> list[Path]:
+                  evals: EvalSeries | None, tags: tuple[str, str | None],
+                  changes: list[HparamChange] | None = None,
+                  numbers: Mapping[int, int] | None = None) -> list[Path]:
     start = trial.started_at or 0.0
     clear_run(run_dir(root, experiment, trial.number))
     repeats = sorted({*(() if steps is None else steps.repeat.tolist()),
@@ -188,11 +223,18 @@ def _export_trial(root: Path, experiment: str, trial: TrialRow, steps: StepSerie
                                 float(evals.val_loss[i]),
                                 {k: float(v[i]) for k, v in evals.metrics.items()},
                                 start + float(evals.wall_s[i]))
+            walls = np.empty(0)
             if steps is not None:
                 walls = step_walltimes(steps, eval_steps, eval_walls, start)
                 _write_steps(writer, steps, steps.repeat == repeat, walls)
             if repeat == 0:
                 last = int(steps.step.max()) if steps is not None and len(steps) else 0
+                if changes:
+                    mask = steps.repeat == 0 if steps is not None else np.empty(0, bool)
+                    known = steps.step[mask].astype(np.float64) if steps is not None \
+                        else np.empty(0)
+                    _write_schedule(writer, changes, last, numbers or {}, known,
+                                    walls[mask] if len(walls) else walls, start)
                 objectives = {tags[0]: trial.objective}
                 if tags[1] is not None:
                     objectives[tags[1]] = trial.objective2
@@ -260,13 +302,15 @@ def export_tensorboard(store: Store, out_dir: Path,
         name = names[exp_id]
         tags = objectives.get(name, ("objective/value", None))
         trials = [t for t in store.trials(exp_id) if include_excluded or not t.excluded]
+        numbers = {t.id: t.number for t in trials}
         for begin in range(0, len(trials), TRIALS_PER_READ):
             chunk = trials[begin:begin + TRIALS_PER_READ]
             ids = [t.id for t in chunk]
             steps, evals = store.step_series(ids), store.eval_series(ids)
+            changes = store.hparam_changes(ids)  # population-based training's members
             for t in chunk:
                 written += _export_trial(out_dir, name, t, steps.get(t.id), evals.get(t.id),
-                                         tags)
+                                         tags, changes.get(t.id), numbers)
         written += [_export_ensemble(out_dir, name, e, tags) for e in store.ensembles(exp_id)]
     return written
 
