@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QRectF
 from pytestqt.qtbot import QtBot
 
 from tunestudio.gui.plots.panel import LEGEND_HEIGHT_FRACTION, PlotPanel, overlay_color
@@ -40,6 +41,11 @@ def _panel(qtbot: QtBot, size: tuple[int, int], trials: int) -> PlotPanel:
     return panel
 
 
+def _visible(panel: PlotPanel) -> QRectF:
+    """The part of the scene the panel shows."""
+    return panel.mapToScene(panel.viewport().rect()).boundingRect()
+
+
 def _overlaps(panel: PlotPanel) -> list[str]:
     legend = panel.legend.sceneBoundingRect()
     return [key for key, plot in panel.plots.items()
@@ -55,11 +61,14 @@ def test_the_legend_sits_above_the_plots_never_over_a_curve(
     assert len(legend.items) == trials
     qtbot.waitUntil(lambda: legend.sceneBoundingRect().height() > 0, timeout=5_000)
     assert _overlaps(panel) == []
-    # every entry inside the panel (none cut off at its right or bottom)
-    view = panel.sceneRect()
+    # every entry and every plot inside the panel (none cut off at its right or bottom: the
+    # long titles of the plots once pushed the right-hand ones out at 960 px)
+    view = _visible(panel)
     for sample, label in legend.items:
         assert view.contains(sample.sceneBoundingRect())
         assert view.contains(label.sceneBoundingRect()), label.text
+    for key, plot in panel.plots.items():
+        assert view.contains(plot.vb.sceneBoundingRect()), key
     # the plots keep their room: the entries take at most a fifth of the height (and a row)
     assert legend.sceneBoundingRect().height() <= \
         max(LEGEND_HEIGHT_FRACTION * size[1], 22) + 4
@@ -96,3 +105,28 @@ def test_a_hidden_legend_gives_the_plots_its_room(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: abs(loss.sceneBoundingRect().height() - before) < 2,
                     timeout=5_000)
     assert panel.legend.isVisible() and _overlaps(panel) == []
+
+
+def test_a_search_too_many_for_the_legend_draws_the_last_and_counts_the_rest(
+        qtbot: QtBot) -> None:
+    """20 compared trials: the legend keeps its fifth of the height; the last trials added (a
+    run's running one is added last) are drawn, the others counted in "+N more", whose tooltip
+    names them; every name is still the legend's."""
+    panel = _panel(qtbot, SIZES[0], 20)
+    legend = panel.legend
+    assert len(legend.names()) == 20
+    qtbot.waitUntil(lambda: legend.more.isVisible(), timeout=5_000)
+    drawn = [name for (sample, label), name in zip(legend.items, legend.names(), strict=True)
+             if label.isVisible()]
+    left_out = 20 - len(drawn)
+    assert 4 <= len(drawn) < 20 and drawn == legend.names()[left_out:]
+    assert drawn[-1].endswith("(running)")
+    assert legend.more.text == f"+{left_out} more"
+    assert legend.more.toolTip().splitlines() == legend.names()[:left_out]
+    assert legend.sceneBoundingRect().height() <= LEGEND_HEIGHT_FRACTION * SIZES[0][1] + 4
+    assert _overlaps(panel) == []
+    assert _visible(panel).contains(legend.more.sceneBoundingRect())
+    for sample, _ in list(legend.items)[3:]:  # three trials: every one drawn again
+        legend.removeItem(sample.item)
+    qtbot.waitUntil(lambda: not legend.more.isVisible(), timeout=5_000)
+    assert all(label.isVisible() for _, label in legend.items)

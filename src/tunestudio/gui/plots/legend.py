@@ -19,6 +19,7 @@ from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6.QtCore import QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
 
+from tunestudio.gui.common.i18n import translate
 from tunestudio.gui.plots.theme import plot_colors
 
 PAD = 4.0  # pixels between a docked legend and its cell's edges
@@ -37,8 +38,12 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
 
     Each entry keeps the name it was given (`names()`, `name_of`); the name drawn is shortened
     to `max_label_width` pixels, without a leading `hidden_prefix` (the experiment every entry
-    shares), the whole name in the entry's tooltip."""
+    shares), the whole name in the entry's tooltip. With `max_entries` set and more entries
+    than that, the last ones added are drawn (a run's running trials), the others counted in a
+    last "+N more" entry whose tooltip names them."""
 
+    columnCount: int  # set by pg.LegendItem  # noqa: N815 (pyqtgraph's name)
+    rowCount: int  # noqa: N815
     entry_clicked = Signal(object)
     resized = Signal()  # its size changed (entries added, removed, renamed or re-flowed)
 
@@ -47,7 +52,12 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
         self.max_label_width: float | None = None
         self.hidden_prefix = ""
         self._names: dict[int, str] = {}  # id() of the plot item -> the name it was given
+        self.max_entries: int | None = None
+        self.drawn: list[tuple[Any, Any]] = []  # the (swatch, label) pairs laid out
+        self.more: Any = None  # the "+N more" label, once made
         super().__init__(sampleType=_Swatch, **kwargs)
+        self.more = pg.LabelItem("", justify="left", parent=self)
+        self.more.hide()
 
     # -- names ---------------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -75,15 +85,69 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
         label = self.getLabel(item)
         if label is not None:
             label.setToolTip(name)
-            label.setText(label.text, color=plot_colors()[1])  # the theme's, as the axes'
+            label.setText(label.text, color=plot_colors()[1])  # the theme colour, as axes
 
     def removeItem(self, item: Any) -> None:
         super().removeItem(item)
         self._names.pop(id(item), None)
+        self._relayout()
+        self.updateSize()
+
+    def set_max_entries(self, count: int | None) -> None:
+        """At most `count` entries drawn (the last of them "+N more"); None: all."""
+        if count != self.max_entries:
+            self.max_entries = count
+            self._relayout()
+            self.updateSize()
+
+    def _addItemToLayout(self, sample: Any, label: Any) -> None:  # pyqtgraph's hook
+        self._relayout()
+
+    def setColumnCount(self, columnCount: int) -> None:  # noqa: N803 (pyqtgraph's name)
+        if columnCount != self.columnCount:
+            self.columnCount = columnCount
+            self._relayout()
+            self.updateSize()
+
+    def _relayout(self) -> None:
+        """Places the drawn entries row by row, `columnCount` to a row, and the "+N more"
+        entry after them; the entries left out are hidden."""
+        if self.more is None:  # pyqtgraph's constructor, before ours ran
+            return
+        for index in reversed(range(self.layout.count())):
+            self.layout.removeAt(index)
+        entries, left_out = list(self.items), []
+        if self.max_entries is not None and len(entries) > self.max_entries:
+            keep = max(0, self.max_entries - 1)
+            left_out, entries = entries[:len(entries) - keep], entries[len(entries) - keep:]
+        for sample, label in left_out:
+            sample.hide()
+            label.hide()
+        columns = max(1, self.columnCount)
+        for index, (sample, label) in enumerate(entries):
+            sample.show()
+            label.show()
+            row, col = divmod(index, columns)
+            self.layout.addItem(sample, row, 2 * col, Qt.AlignmentFlag.AlignVCenter)
+            self.layout.addItem(label, row, 2 * col + 1)
+        self.drawn = entries
+        if left_out:
+            row, col = divmod(len(entries), columns)
+            hidden = len(left_out)  # a name, not a call: lupdate reads no call as the count
+            self.more.setText(translate("TrialLegend", "+%n more", None, hidden),
+                              color=plot_colors()[1])
+            self.more.setToolTip("\n".join(self._names.get(id(s.item), lab.text)
+                                           for s, lab in left_out))
+            self.more.show()
+            self.layout.addItem(self.more, row, 2 * col, 1, 2)
+        else:
+            self.more.hide()
+        self.rowCount = max(1, -(-(len(entries) + bool(left_out)) // columns))
 
     def clear(self) -> None:
         super().clear()
         self._names.clear()
+        self._relayout()
 
     def rename(self, item: Any, name: str) -> None:
         """A new name for `item`'s entry (nothing if it has none)."""
@@ -138,8 +202,8 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
         super().mouseDragEvent(event)
 
     def item_at(self, scene_pos: Any) -> Any | None:
-        """The plot item whose entry (swatch or name) is at `scene_pos`, or None."""
-        for sample, label in self.items:
+        """The plot item whose drawn entry (swatch or name) is at `scene_pos`, or None."""
+        for sample, label in self.drawn:
             if sample.sceneBoundingRect().contains(scene_pos) or \
                     label.sceneBoundingRect().contains(scene_pos):
                 return sample.item
@@ -190,13 +254,14 @@ class LegendDock(pg.GraphicsWidget):  # type: ignore[misc]
 
     def _columns(self) -> int:
         """How many entries a row of the current width holds (at least one)."""
-        count = len(self.legend.items)
+        drawn = self.legend.drawn
+        count = len(drawn) + (len(drawn) < len(self.legend.items))  # and "+N more"
         room = self.size().width() - 2 * PAD
-        if count <= 1 or room <= 0:
+        if count <= 1 or room <= 0 or not drawn:
             return 1
         widest = max(sample.effectiveSizeHint(Qt.SizeHint.PreferredSize).width()
                      + label.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() + 16
-                     for sample, label in self.legend.items)
+                     for sample, label in drawn)
         return max(1, min(count, int(room // widest)))
 
     def fit(self) -> None:

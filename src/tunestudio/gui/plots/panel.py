@@ -50,6 +50,12 @@ def _pale(color: str) -> str:
     return "#{:02x}{:02x}{:02x}".format(*mix)
 
 
+def _shrinkable_min(label: Any) -> None:
+    """pg.LabelItem.updateMin without a minimum width: the text's width is only preferred."""
+    pg.LabelItem.updateMin(label)
+    label.setMinimumWidth(0)
+
+
 def overlay_color(index: int) -> str:
     return OVERLAY_COLORS[index % len(OVERLAY_COLORS)]
 
@@ -74,6 +80,13 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         # x-axes are linked: the upper ones would repeat them, each recomputed on every pan).
         for key in ("loss", "val", "metric"):
             self.plots[key].hideAxis("bottom")
+        # A title's width is no minimum of its plot's (pyqtgraph makes it one on every
+        # setText, the theme's included): at 960 px the two columns' long titles pushed the
+        # right-hand plots out of the panel. The left column's titles are the longer ones.
+        for plot in self.plots.values():
+            plot.titleLabel.updateMin = partial(_shrinkable_min, plot.titleLabel)
+        self.ci.layout.setColumnStretchFactor(0, 4)
+        self.ci.layout.setColumnStretchFactor(1, 3)
         set_log_axis(self.plots["grad"], "left", True)  # the curves hold log10 values
         for key, label in Y_LABELS.items():
             self.plots[key].setLabel("left", render(label))
@@ -113,13 +126,18 @@ class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             self._fit_legend()
 
     def _fit_legend(self) -> None:
-        """Shortens the legend's names so that its entries fit in at most a fifth of the
-        panel's height (at least two to a row): the plots keep their room with many trials."""
+        """Keeps the legend to at most a fifth of the panel's height: names shortened to fit
+        more to a row (at least two), down to LEGEND_MIN_LABEL_PX; past what that holds, the
+        last trials added (a run's running ones) are drawn and the others counted ("+N more").
+        The plots keep their room with a search's many trials."""
         count = max(1, len(self.legend.items))
         rows = max(1, int(LEGEND_HEIGHT_FRACTION * self.height() // LEGEND_ROW_PX))
-        columns = max(2, math.ceil(count / rows))
+        room = self.width() - 30
+        fit = max(1, int(room // (LEGEND_MIN_LABEL_PX + LEGEND_SWATCH_PX)))  # entries to a row
+        columns = min(fit, max(2, math.ceil(count / rows)))
+        self.legend.set_max_entries(rows * fit if count > rows * fit else None)
         self.legend.set_max_label_width(max(LEGEND_MIN_LABEL_PX,
-                                            (self.width() - 30) / columns - LEGEND_SWATCH_PX))
+                                            room / columns - LEGEND_SWATCH_PX))
 
     def set_legend_shown(self, shown: bool) -> None:
         """Shows the legend's row or hides it (the plots take its height)."""

@@ -4459,6 +4459,13 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
     </message>
 </context>
 <context>
+    <name>TrialLegend</name>
+    <message>
+        <source>+%n more</source>
+        <translation>还有 %n 个</translation>
+    </message>
+</context>
+<context>
     <name>TrialLog</name>
     <message>
         <source>Follow the running trial</source>
