@@ -49,6 +49,10 @@ def N_(context: str, text: str) -> Text:  # noqa: N802 -- gettext's and Qt's spe
 TRAINED = N_("TrialMessage", "trained {epochs} epoch(s), {steps} steps")
 PRUNED = N_("TrialMessage", "pruned after evaluation {evaluation}: {metric} = {value} is worse "
             "than most trials at this point")
+# a member of population-based training stopped by its pruning rule (config.pbt.PBTPruning)
+PBT_PRUNED = N_("TrialMessage", "pruned at step {step} as a hopeless lineage (pbt.prune): in "
+                "the replaced quantile at {streak} perturbations in a row, {metric} = {value} "
+                "more than {margin} behind the best member's {best}")
 DIVERGED = {  # a divergence during training, by what became non-finite
     "loss": N_("TrialMessage", "diverged during training: the loss became {value} at step "
                "{step} (epoch {epoch}, LR {lr}); lower the learning rate (e.g. {lower}), add "
@@ -57,4 +61,4 @@ DIVERGED = {  # a divergence during training, by what became non-finite
                         "{value} at step {step} (epoch {epoch}, LR {lr}); lower the learning "
                         "rate (e.g. {lower}), add gradient clipping or a warm-up"),
 }
-STORED: tuple[Text, ...] = (TRAINED, PRUNED, *DIVERGED.values())
+STORED: tuple[Text, ...] = (TRAINED, PRUNED, PBT_PRUNED, *DIVERGED.values())

@@ -1,8 +1,8 @@
 """`tunestudio lineage`: a population-based training experiment read back: each exploit (at
-which step which trial took whose weights, its values before and after), each member's
-schedule, the best member; with `--replay N`, the best member's schedule trained again from
-scratch with N seeds, beside its result. Without --replay it reads the store only (no torch,
-no optuna)."""
+which step which trial took whose weights, its values before and after), each member pruned
+as hopeless (`pbt.prune`: at which step, why), each member's schedule, the best member; with
+`--replay N`, the best member's schedule trained again from scratch with N seeds, beside its
+result. Without --replay it reads the store only (no torch, no optuna)."""
 
 from __future__ import annotations
 
@@ -72,16 +72,24 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
                                               "schedule": m.schedule,
                                               "lineage_schedule": found.schedule(m.trial.id)}
                         for m in found.members.values()},
+            "pruned": [{"trial": m.trial.number, "step": m.pruned_at,
+                        "reason": m.trial.message} for m in found.pruned],
             "best": found.best.trial.number if found.best else None,
             "replay": None if replay is None else {
                 "member": replay.member, "replays": replay.replays, "mean": replay.mean,
                 "noise": replay.noise, "within_noise": replay.within_noise}}))
         return 0
-    print(f"{name}: {len(found.members)} members, {len(found.exploits)} exploits")
-    for c in found.exploits:
-        print(f"  step {c.step:>6}: #{number[c.trial_id]} took #"
-              f"{number.get(c.source_trial_id or -1)}'s weights: {_short(c.before)} -> "
-              f"{_short(c.values)}")
+    pruned = found.pruned
+    print(f"{name}: {len(found.members)} members, {len(found.exploits)} exploits"
+          + (f", {len(pruned)} pruned" if pruned else ""))
+    events: list[tuple[int, int, str]] = [
+        (c.step, 1, f"  step {c.step:>6}: #{number[c.trial_id]} took #"
+         f"{number.get(c.source_trial_id or -1)}'s weights: {_short(c.before)} -> "
+         f"{_short(c.values)}") for c in found.exploits]
+    events += [(m.pruned_at or 0, 0, f"  step {m.pruned_at:>6}: #{m.trial.number} "
+                f"{m.trial.message}") for m in pruned]
+    for _, _, line in sorted(events, key=lambda e: (e[0], e[1])):
+        print(line)
     if found.best is not None:
         best = found.best
         print(f"best: #{best.trial.number}, {metric} {best.trial.objective:.4g}; the schedule "

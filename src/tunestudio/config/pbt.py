@@ -6,7 +6,10 @@ epochs (or steps) the members are ranked by the objective; the worst `quantile` 
 (truncation selection) each copy the weights, optimiser state and hyperparameters of a member
 drawn from the best `quantile` (exploit), then change their hyperparameters (explore): with
 probability `resample_probability` a dimension is drawn afresh from its range, otherwise it is
-multiplied by one of `factors`, in both cases kept within the dimension's range."""
+multiplied by one of `factors`, in both cases kept within the dimension's range.
+
+Optionally (`prune`, off by default) a hopeless member stops instead of being refilled: see
+`PBTPruning` for the rule and why it is the one."""
 
 from __future__ import annotations
 
@@ -83,6 +86,51 @@ class ExploreRule(ConfigModel):
         return self
 
 
+class PBTPruning(ConfigModel):
+    """Pruning of hopeless lineages (`pbt.prune`, off by default). At a perturbation, a member
+    that the perturbation would replace (it ranks in the worst `quantile`) is pruned instead,
+    and stops training, when it also ranked in the worst quantile at the `patience - 1`
+    perturbations before (`patience` in a row) and its objective is more than `margin` behind
+    the best running member's (in the objective's units; a member never measured, or measured
+    NaN, is behind by any margin). The worst of them go first, never leaving fewer than
+    `min_population` members running (default: half the population, rounded up).
+
+    Why this rule: a member in the worst quantile loses its weights to an exploit in plain PBT
+    anyway, so pruning it ends no line of weights that PBT would have kept, and the best
+    member, which ranks first, is never pruned; what pruning gives up is only the copy of a
+    good member (explored) that PBT would have put in its place, and `patience` gives that up
+    only where such copies have already failed to leave the worst quantile. A member outside
+    the worst quantile is never pruned, however far behind: PBT keeps its weights, and a
+    member behind early can lead at the end (a small learning rate under a decaying schedule
+    ranks late), so a margin alone would cut what PBT keeps. `margin` keeps near-ties (a
+    converged population, whose ranking is noise) training. The floor keeps enough members
+    for the exploits to choose from."""
+
+    enabled: bool = field(
+        False, "Prune hopeless lineages: a member that ranks in the replaced quantile at "
+        "`patience` perturbations in a row, more than `margin` behind the best member, stops "
+        "training instead of copying a better member (never below `min_population` members).",
+        advice="Saves the training of members that keep losing: their rows leave the fused "
+        "model. The best member is never pruned; the population then explores less, so keep "
+        "it off for small populations.")
+    patience: int = field(
+        2, "Perturbations in a row, the current one included, at which a member must rank in "
+        "the replaced quantile before it is pruned.", ge=1, le=10_000)
+    margin: float = field(
+        0.0, "How far a member's objective must lie behind the best member's to be pruned, in "
+        "the objective's units (0.01: one point of accuracy); 0: any distance.", ge=0,
+        allow_inf_nan=False)
+    min_population: int | None = field(
+        None, "Members left running whatever the rule says; empty = half the population "
+        "(rounded up).", ge=2)
+
+    def floor(self, population: int) -> int:
+        """The fewest members pruning leaves running in a population of `population`."""
+        if self.min_population is not None:
+            return self.min_population
+        return max(2, math.ceil(population / 2))
+
+
 class PBTSettings(ConfigModel):
     """Population-based training's settings (strategy 'pbt')."""
 
@@ -104,6 +152,9 @@ class PBTSettings(ConfigModel):
         "multiplied.", ge=0, le=1)
     explore: list[ExploreRule] = field(
         [], "Per-dimension overrides of factors and resample probability.")
+    prune: PBTPruning = field(
+        PBTPruning(), "Pruning of hopeless lineages: members that keep ranking in the replaced "
+        "quantile stop training (off by default).")
 
     @model_validator(mode="after")
     def _rules(self) -> PBTSettings:
@@ -113,6 +164,12 @@ class PBTSettings(ConfigModel):
         if dupes:
             raise ValueError(N_("Validation", "pbt.explore names {paths} more than once; keep "
                                 "one rule per dimension").format(paths=", ".join(dupes)))
+        floor = self.prune.min_population
+        if self.prune.enabled and floor is not None and floor >= self.population:
+            raise ValueError(N_("Validation", "pbt.prune.min_population ({floor}) must be below "
+                                "pbt.population ({population}), else no member can be "
+                                "pruned; lower it, or leave it empty for half the "
+                                "population").format(floor=floor, population=self.population))
         return self
 
     def rule(self, path: str) -> tuple[list[float], float]:

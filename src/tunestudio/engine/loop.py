@@ -298,7 +298,8 @@ class TrialLoop:
 
     def _perturb(self) -> None:
         """Every running member evaluated at this step (the ranking reads it), then the
-        perturbation applied."""
+        perturbation applied; the members it stopped (population-based training's pruning)
+        leave at once, their rows dropped from the stack before the next step."""
         assert self.perturbation is not None
         self._recorder.flush()
         if getattr(self.perturbation, "needs_evaluation", True) and \
@@ -307,6 +308,10 @@ class TrialLoop:
         self._retire_stopped()
         if self.active:
             self.perturbation.apply(self)
+            if any(s.trial.stop_requested is not None for s in self.active):
+                self._retire_stopped()
+                if self.active:
+                    self._maybe_compact(force=True)
 
     def hold(self, wait: Callable[[], None]) -> None:
         """Call `wait` (it blocks while other trials train: a population of lone trials, one
@@ -479,12 +484,14 @@ class TrialLoop:
         # ends, in the order they ended.
         self._shared_until = self._elapsed(self._started)
 
-    def _maybe_compact(self) -> None:
+    def _maybe_compact(self, force: bool = False) -> None:
         """Drop dead rows once they are an eighth of the stack (or on the CPU, where every row
-        costs its share of the work): fewer rows, less work and memory per step."""
+        costs its share of the work; or whenever `force`: a pruned member's row must stop
+        costing work): fewer rows, less work and memory per step."""
         assert self.kernel is not None
         dead = sum(s is None for s in self._rows)
-        if not dead or (self.kernel.device != "cpu" and dead < max(1, len(self._rows) // 8)):
+        if not dead or (not force and self.kernel.device != "cpu"
+                        and dead < max(1, len(self._rows) // 8)):
             return
         keep = [i for i, s in enumerate(self._rows) if s is not None]
         self.kernel.select(keep)

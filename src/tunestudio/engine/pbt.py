@@ -7,9 +7,16 @@ plateau controller's state the source's) (exploit); then its hyperparameters cha
 `config.pbt.explore` says (explore). A member keeps its identity, seed, batch order and own
 history of evaluations throughout; only what trains changes.
 
+With `pbt.prune` on, a hopeless member of the worst quantile (config.pbt.PBTPruning: ranked
+there at `patience` perturbations in a row, more than `margin` behind the best) is pruned
+instead of exploited: it stops training, ends as 'pruned' with the rule's reason, and its row
+leaves the fused stack at once. The exploits of the others at that perturbation are those the
+population makes without pruning (the draws are made for every replaced member first).
+
 The random draws of a perturbation come from a generator seeded by the population's seed and
 the step, so a population resumed from a checkpoint decides its later perturbations as the
-uninterrupted run would, with no state of its own to save."""
+uninterrupted run would; its only state is each member's run of perturbations in the worst
+quantile (`Population.streaks`), which a population's checkpoint carries."""
 
 from __future__ import annotations
 
@@ -26,6 +33,7 @@ from tunestudio.config import RunConfig
 from tunestudio.config.pbt import PBTSettings, Range, explore
 from tunestudio.config.search import baseline_value
 from tunestudio.engine.checkpoint import CheckpointError, global_rng_states, set_global_rng_states
+from tunestudio.messages import PBT_PRUNED
 
 if TYPE_CHECKING:
     from tunestudio.engine.fused.kernel import StackKernel
@@ -52,6 +60,29 @@ class Exploit:
     after: dict[str, float]
 
 
+@dataclass(frozen=True)
+class Prune:
+    """One member pruned at one perturbation (config.pbt.PBTPruning): `member` an index into
+    the loop's members, `step` the optimisation steps done, `streak` the perturbations in a row
+    it ranked in the worst quantile, `value` its objective's latest value and `best` the best
+    running member's (NaN: not measured), `message` the reason it ends with."""
+
+    member: int
+    step: int
+    streak: int
+    value: float
+    best: float
+    message: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a perturbation does: the exploits, to apply in order, and the members pruned."""
+
+    exploits: list[Exploit]
+    prunes: list[Prune]
+
+
 def member_values(config: RunConfig, paths: Sequence[str]) -> dict[str, float]:
     """A member's current values of the explored dimensions (path -> value)."""
     return {path: baseline_value(config, path) for path in paths}
@@ -62,18 +93,25 @@ class Population:
     `settings`: the strategy's; `ranges`: the explored dimensions (path -> Range); `metric`
     and `direction`: the objective the members are ranked by (a member not measured, or
     measured NaN, ranks last); `seed`: the draws' seed; `on_exploit` receives each
-    perturbation's exploits, after they are applied and before the next step."""
+    perturbation's exploits, after they are applied and before the next step; `on_prune` its
+    prunes (the members stop before the next step)."""
 
     def __init__(self, settings: PBTSettings, ranges: Mapping[str, Range], metric: str,
                  direction: Literal["maximize", "minimize"], *, seed: int | None = 0,
-                 on_exploit: Callable[[list[Exploit]], None] | None = None):
+                 on_exploit: Callable[[list[Exploit]], None] | None = None,
+                 on_prune: Callable[[list[Prune]], None] | None = None):
         self.settings = settings
         self.ranges = dict(ranges)
         self.metric = metric
         self.direction = direction
         self.seed = seed
         self.on_exploit = on_exploit
+        self.on_prune = on_prune
         self.exploits: list[Exploit] = []  # those this object applied, in order
+        self.prunes: list[Prune] = []  # the members it pruned, in order
+        # member index -> perturbations in a row, up to the last, at which it ranked in the
+        # worst quantile (pruning's patience reads it; a checkpoint carries it)
+        self.streaks: dict[int, int] = {}
 
     def due(self, step: int, steps_per_epoch: int, total_steps: int, epoch_end: bool) -> bool:
         """Whether the population is perturbed after `step` steps: every `interval` steps
@@ -96,19 +134,26 @@ class Population:
             return math.inf
         return -value if self.direction == "maximize" else value
 
-    def choose(self, live: Sequence[tuple[int, Mapping[str, float], RunConfig]], step: int
-               ) -> list[Exploit]:
-        """The exploits of a perturbation after `step` steps among the `live` members, each
-        (index, its latest metrics, its config as it trains): the worst quantile by the
-        objective (ties: the lower index ranks better), each with a source drawn from the best
-        quantile and its values after explore. Decides only; the caller applies them in order.
-        The draws are seeded by the population's seed and `step` alone, so that fused and lone
-        members, a run and its resume, decide alike."""
+    def decide(self, live: Sequence[tuple[int, Mapping[str, float], RunConfig]], step: int
+               ) -> Decision:
+        """The perturbation after `step` steps among the `live` members, each (index, its
+        latest metrics, its config as it trains): the worst quantile by the objective (ties:
+        the lower index ranks better), each with a source drawn from the best quantile and its
+        values after explore; with pruning on, the hopeless among them pruned instead (see
+        config.pbt.PBTPruning). Decides only (and counts each member's run in the worst
+        quantile); the caller applies the exploits in order and stops the pruned members.
+        The draws are seeded by the population's seed and `step` alone, and made for every
+        replaced member, pruned or not, so that fused and lone members, a run and its resume,
+        a population with pruning and one without, decide the others' exploits alike."""
         n = self.settings.replaced(len(live))
-        if n == 0:
-            return []
         ranked = sorted(live, key=lambda m: (self._score(m[1]), m[0]))
-        top, bottom = ranked[:n], ranked[-n:]
+        bottom = ranked[len(ranked) - n:] if n else []
+        worst = {m[0] for m in bottom}
+        self.streaks = {m[0]: self.streaks.get(m[0], 0) + 1 if m[0] in worst else 0
+                        for m in live}
+        if n == 0:
+            return Decision([], [])
+        top = ranked[:n]
         rng = random.Random(f"pbt:{self.seed}:{step}")
         paths = list(self.ranges)
         made: list[Exploit] = []
@@ -119,26 +164,62 @@ class Population:
                             self.settings, rng)
             made.append(Exploit(target, source, step, before,
                                 {k: float(v) for k, v in after.items()}))
-        return made
+        prunes = self._prunes(ranked, bottom, step)
+        pruned = {p.member for p in prunes}
+        return Decision([e for e in made if e.member not in pruned], prunes)
 
-    def record(self, made: list[Exploit]) -> None:
-        """Keep the exploits just applied and hand them to `on_exploit`."""
+    def _prunes(self, ranked: Sequence[tuple[int, Mapping[str, float], RunConfig]],
+                bottom: Sequence[tuple[int, Mapping[str, float], RunConfig]], step: int
+                ) -> list[Prune]:
+        """The hopeless members of `bottom` (config.pbt.PBTPruning), the worst first, as many
+        as leave the floor of members running."""
+        rule = self.settings.prune
+        if not rule.enabled:
+            return []
+        room = len(ranked) - rule.floor(self.settings.population)
+        best = self._score(ranked[0][1])
+        if room <= 0 or not math.isfinite(best):  # none measured: nothing to be behind
+            return []
+        out: list[Prune] = []
+        for index, metrics, _ in reversed(bottom):
+            if len(out) >= room:
+                break
+            streak = self.streaks[index]
+            if streak < rule.patience or not self._score(metrics) - best > rule.margin:
+                continue
+            value = float(metrics.get(self.metric, math.nan))
+            top = float(ranked[0][1].get(self.metric, math.nan))
+            out.append(Prune(index, step, streak, value, top, PBT_PRUNED.format(
+                step=step, streak=streak, metric=self.metric, value=f"{value:.4g}",
+                margin=f"{rule.margin:g}", best=f"{top:.4g}")))
+        return out
+
+    def record(self, made: list[Exploit], prunes: Sequence[Prune] = ()) -> None:
+        """Keep the exploits just applied and the members just pruned, and hand them to
+        `on_exploit` and `on_prune`."""
         self.exploits += made
         if self.on_exploit is not None:
             self.on_exploit(made)
+        if prunes:
+            self.prunes += prunes
+            if self.on_prune is not None:
+                self.on_prune(list(prunes))
 
     def apply(self, loop: TrialLoop) -> list[Exploit]:
-        """Rank the loop's running members (each evaluated at this step) and replace the
-        worst quantile (see the module docstring); the exploits made, in order."""
+        """Rank the loop's running members (each evaluated at this step), prune the hopeless
+        (they stop before the next step) and replace the rest of the worst quantile (see the
+        module docstring); the exploits made, in order."""
         slots = {s.index: s for s in loop.active}
-        made = self.choose([(s.index, s.trial.metrics, s.trial.config)
-                            for s in slots.values()], loop.step)
-        for e in made:
+        decision = self.decide([(s.index, s.trial.metrics, s.trial.config)
+                                for s in slots.values()], loop.step)
+        for p in decision.prunes:
+            slots[p.member].trial.request_stop("pruned", p.message)
+        for e in decision.exploits:
             target = slots[e.member]
             loop.exploit(slots[e.source], target)
             loop.set_values(target, e.after)
-        self.record(made)
-        return made
+        self.record(decision.exploits, decision.prunes)
+        return decision.exploits
 
 
 class Replay:

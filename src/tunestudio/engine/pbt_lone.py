@@ -208,14 +208,21 @@ class LonePopulation:
                 not stopping:
             states: list[State | None] = [None] * len(self.members)
             for member in parked:
-                states[member.index] = self._checkpoint(member, step // spe)
+                if member.parked:  # not pruned just now
+                    states[member.index] = self._checkpoint(member, step // spe)
             self.save(step // spe, states)
 
     def _perturb(self, parked: list[_Member], step: int) -> None:
+        """The population's decision among the parked members: the exploits applied, and each
+        pruned member asked to stop and given its turn at once, so that it ends (as 'pruned',
+        its hooks told) before this point's checkpoints, which then leave it out."""
         live = [m for m in parked if m.trainer.stop_requested is None]
         by_index = {m.index: m for m in live}
-        made = self.population.choose([(m.index, m.trainer.metrics, m.trainer.config)
-                                       for m in live], step)
+        decision = self.population.decide([(m.index, m.trainer.metrics, m.trainer.config)
+                                           for m in live], step)
+        for p in decision.prunes:
+            by_index[p.member].trainer.request_stop("pruned", p.message)
+        made = decision.exploits
         for e in made:
             source, target = by_index[e.source], by_index[e.member]
             take_checkpoint(source.trainer, target.trainer)
@@ -224,7 +231,10 @@ class LonePopulation:
             [slot] = loop.active
             plateau = source.trainer.schedule.plateau if source.trainer.schedule else None
             loop.set_values(slot, e.after, config=source.trainer.config, plateau=plateau)
-        self.population.record(made)
+        self.population.record(made, decision.prunes)
+        for p in decision.prunes:  # its loop retires it at once: its fit returns
+            by_index[p.member].go.release()
+            self._back.acquire()
 
     def _checkpoint(self, member: _Member, epochs_done: int) -> State | None:
         """The parked member's checkpoint, with its own RNG states (not the caller's thread's)

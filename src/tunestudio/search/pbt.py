@@ -16,7 +16,14 @@ atomically after the series and exploits before it are stored. A run that finds 
 back in the queue (killed, or stopped) puts that file back and goes on from its epoch; the
 exploits after it are forgotten with the series after it (`Store.resume_trial`), and are
 decided again as the uninterrupted run decided them (each perturbation's draws are seeded by
-the step). No exploit is applied or stored twice."""
+the step). No exploit is applied or stored twice.
+
+With `pbt.prune` on, a member pruned as hopeless (engine.pbt) ends as an ordinary pruned trial
+whose message names the rule; its series and exploits stay. The population file carries each
+pruned member's outcome and every member's run in the worst quantile: a member pruned before
+the checkpoint stays pruned on resume (ended again with its outcome, untrained, if the kill
+came before its end was recorded), and the later pruning decisions are the uninterrupted
+run's."""
 
 from __future__ import annotations
 
@@ -53,7 +60,7 @@ from tunestudio.store.lineage import Lineage, Member
 if TYPE_CHECKING:
     from tunestudio.engine.fused import FusedTrainer
     from tunestudio.engine.fused.kernel import StackKernel
-    from tunestudio.engine.pbt import Exploit, Population
+    from tunestudio.engine.pbt import Exploit, Population, Prune
     from tunestudio.engine.trial import Trial
 
 
@@ -138,6 +145,9 @@ class PopulationRun:
         self.keys: list[str] = []
         self.seed: int | None = None
         self.trainer: FusedTrainer | None = None
+        self.population: Population | None = None
+        # key -> the outcome of each member pruned (engine.pbt.Prune), as the file carries it
+        self.pruned: dict[str, dict[str, Any]] = {}
         self._last_save = -float("inf")  # when the lone members' checkpoints were saved
 
     def run(self, ask: Callable[[int], Prepared | None],
@@ -187,26 +197,44 @@ class PopulationRun:
         from tunestudio.engine.pbt import Population
 
         ctx = self.ctx
-        keys = [str(optuna_id(p.trial)) for p in members]
-        saved, note = self._saved(keys)
+        asked = [str(optuna_id(p.trial)) for p in members]
+        saved, note = self._saved(asked)
         seed = saved["seed"] if saved is not None else (
             ctx.search.sampler_seed if ctx.search.sampler_seed is not None
             else random.SystemRandom().randrange(2 ** 31))
         step = int(saved["step"]) if saved is not None else 0
+        self.pruned = dict(saved.get("pruned", {})) if saved is not None else {}
+        # pruned before the checkpoint, asked again (the kill came before their end was
+        # recorded): they end again as they ended, untrained, with the message they had
+        ended = [self._start(p, i + 1, total, int(self.pruned[k]["steps"]), "")
+                 for i, (k, p) in enumerate(zip(asked, members, strict=True))
+                 if k in self.pruned]
+        training = [(i, k, p) for i, (k, p) in enumerate(zip(asked, members, strict=True))
+                    if k not in self.pruned]
+        keys = [k for _, k, _ in training]
         configs: list[RunConfig] = []
-        for key, prepared in zip(keys, members, strict=True):
+        for _, key, prepared in training:
             assert prepared.config is not None
             configs.append(RunConfig.model_validate_json(saved["members"][key]["config_json"])
                            if saved is not None else prepared.config)
-        runs = [self._start(p, i + 1, total, step, note)
-                for i, p in enumerate(members)]
+        runs = [self._start(p, i + 1, total, step, note) for i, _, p in training]
         group_id = uuid.uuid4().hex[:12]
-        self.books.submit(self._record_group, runs, group_id)
+        self.books.submit(self._record_group, [*runs, *ended], group_id)
+        for run in ended:
+            self._ended(run, FitResult(**self.pruned[self._key(run)]))
+        if not training:  # every member asked had been pruned: the population is done
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
+            return
         self.runs = runs
         metric = ctx.search.objective.metric
         population = Population(ctx.search.pbt, pbt_ranges(ctx.search), metric,
                                 ctx.search.objective.resolved_direction, seed=seed,
-                                on_exploit=self._record_exploits)
+                                on_exploit=self._record_exploits, on_prune=self._say_prunes)
+        if saved is not None:  # each member's run in the worst quantile, as saved
+            streaks = saved.get("streaks", {})
+            population.streaks = {i: int(streaks.get(k, 0)) for i, k in enumerate(keys)}
+        self.population = population
         hooks: list[list[TrainerHooks]] = [[_Member(ctx, run, self._ended)] for run in runs]
         self.keys, self.seed = keys, seed
         lone = fusion_obstacle(configs[0]) if saved is None else \
@@ -282,7 +310,7 @@ class PopulationRun:
         except CheckpointError as exc:
             self.path.unlink(missing_ok=True)
             return None, f"population started over: {exc}"
-        if not set(keys) <= set(state["members"]):
+        if not set(keys) <= set(state["members"]) | set(state.get("pruned", {})):
             self.path.unlink(missing_ok=True)
             return None, "population started over: its checkpoint holds other members"
         return state, f"population resumed from its checkpoint at step {int(state['step'])}"
@@ -341,6 +369,24 @@ class PopulationRun:
                      f"#{runs[e.source].prepared.trial.number} at step {e.step}: "
                      + ", ".join(f"{k.rsplit('.', 1)[-1]} {v:.4g}" for k, v in e.after.items()))
 
+    def _say_prunes(self, prunes: list[Prune]) -> None:
+        runs = self.runs
+        for p in prunes:
+            self.say(f"pbt: trial #{runs[p.member].prepared.trial.number} pruned at step "
+                     f"{p.step}: {p.message}")
+
+    def _key(self, run: Training) -> str:
+        """The member's name in the population file (its Optuna trial id)."""
+        return str(optuna_id(run.prepared.trial))
+
+    def _carried(self) -> dict[str, Any]:
+        """What the population file carries besides the members' states: each pruned member's
+        outcome, and each running member's run in the worst quantile, by key."""
+        population = self.population
+        streaks = {} if population is None else \
+            {self.keys[i]: n for i, n in population.streaks.items()}
+        return {"pruned": dict(self.pruned), "streaks": streaks}
+
     def _save(self, epochs_done: int) -> None:
         from tunestudio.engine.checkpoint import save
         from tunestudio.engine.pbt import capture_population
@@ -355,8 +401,8 @@ class PopulationRun:
         for run in self.runs:
             run.flush()
         try:
-            save(capture_population(kernel, trainer.members, self.keys, epochs_done,
-                                    self.seed), self.path)
+            save({**capture_population(kernel, trainer.members, self.keys, epochs_done,
+                                       self.seed), **self._carried()}, self.path)
         except OSError as exc:  # a full disk costs the resume point, not the population
             self.say(f"pbt: the population's checkpoint could not be written ({exc})")
 
@@ -379,7 +425,8 @@ class PopulationRun:
         step = int(next(iter(members.values()))["step"])
         try:
             save({"format": POPULATION_FORMAT, "kind": LONE_KIND, "epoch": epochs_done,
-                  "step": step, "seed": self.seed, "members": members}, self.path)
+                  "step": step, "seed": self.seed, "members": members, **self._carried()},
+                 self.path)
         except OSError as exc:  # a full disk costs the resume point, not the population
             self.say(f"pbt: the population's checkpoint could not be written ({exc})")
             return
@@ -387,9 +434,24 @@ class PopulationRun:
 
     def _ended(self, run: Training, result: FitResult) -> None:
         self.results.append(result)
+        if result.status == "pruned":  # the file carries it from its next save
+            self.pruned[self._key(run)] = outcome(result)
         done = self.books.submit(finish, self.ctx, run, [result])
         done.add_done_callback(lambda f: self.tally(f.result()))
         self.finishing.append(done)
+
+
+def outcome(result: FitResult) -> dict[str, Any]:
+    """A member's FitResult as plain values (a population file is read with
+    `weights_only=True`); `FitResult(**outcome(r))` gives it back, without its traceback and
+    input normalisation."""
+    return {"status": result.status, "message": str(result.message),
+            "metrics": {k: float(v) for k, v in result.metrics.items()},
+            "best": {k: float(v) for k, v in result.best.items()},
+            "epochs": float(result.epochs), "steps": int(result.steps),
+            "duration_s": float(result.duration_s), "device": str(result.device),
+            "best_at": {k: {m: float(v) for m, v in at.items()}
+                        for k, at in result.best_at.items()}}
 
 
 def run_population(ctx: TrialContext, books: ThreadPoolExecutor,

@@ -23,6 +23,14 @@ class Member:
     changes: list[HparamChange]
 
     @property
+    def pruned_at(self) -> int | None:
+        """The optimisation steps it had trained when population-based training pruned it
+        as hopeless (its message says by which rule), or None: it was not pruned."""
+        if self.trial.state != "pruned":
+            return None
+        return int(self.trial.metrics.get("steps", 0))
+
+    @property
     def schedule(self) -> list[tuple[int, dict[str, Any]]]:
         """(from step, values) pairs: the values this trial trained with at each of its
         steps (its own curves). Before an exploit those trained weights it then dropped: the
@@ -32,12 +40,19 @@ class Member:
 
 @dataclass(frozen=True)
 class Lineage:
-    """An experiment's population: its members by trial id, every exploit in step order and
-    the best complete member (by the objective), or None."""
+    """An experiment's population: its members by trial id (the pruned ones too, with their
+    exploits), every exploit in step order and the best complete member (by the objective),
+    or None."""
 
     members: dict[int, Member]
     exploits: list[HparamChange]
     best: Member | None
+
+    @property
+    def pruned(self) -> list[Member]:
+        """The members pruned as hopeless (`pbt.prune`), in the order they stopped."""
+        return sorted((m for m in self.members.values() if m.pruned_at is not None),
+                      key=lambda m: (m.pruned_at or 0, m.trial.number))
 
     def ancestry(self, trial_id: int) -> list[HparamChange]:
         """The changes that made trial `trial_id`'s final weights, in step order: its last

@@ -484,6 +484,7 @@ _BROKEN: list[tuple[str, dict[str, object]]] = [
     ("digits", {_DIMS: [{"type": "float", "path": "params.lr", "low": 0.1, "high": 1.0}]}),
     ("digits", {_DIMS: [{"type": "float", "path": "optimizer.momentum", "low": 0.1,
                          "high": 0.9}]}),
+    ("digits", {"experiments.0.search.pbt.prune": {"enabled": True, "min_population": 16}}),
     ("script", {"baseline.program.command": ""}),  # pydantic's, with its plural
     ("script", {"baseline.program.parameters.0.name": ""}),
     ("script", {"baseline.program.parameters.0.flag": "-" * 81}),
@@ -646,10 +647,12 @@ def test_why_a_trial_ended_in_chinese(chinese: None) -> None:
 
     from tunestudio.engine.step_recorder import Divergence
     from tunestudio.gui.trials.table_model import reason
-    from tunestudio.messages import PRUNED
+    from tunestudio.messages import PBT_PRUNED, PRUNED
 
     stored = {  # the English the store holds (plain text, as read back)
         "pruned": str(PRUNED.format(evaluation=3, metric="val_loss", value="0.4312")),
+        "pruned ": str(PBT_PRUNED.format(step=120, streak=2, metric="val_accuracy",
+                                         value="0.9123", margin="0", best="0.9701")),
         "diverged": str(Divergence(step=40, epoch=2, what="loss", value=float("nan"),
                                    lr=0.3).message()),
         "diverged ": str(Divergence(step=7, epoch=0, what="gradient norm",
@@ -663,6 +666,7 @@ def test_why_a_trial_ended_in_chinese(chinese: None) -> None:
              for state, message in stored.items()}
     assert [s for s in shown.values() if english(s)] == [], shown
     assert "0.4312" in shown["pruned"] and "val_loss" in shown["pruned"]
+    assert all(n in shown["pruned "] for n in ("120", "0.9123", "0.9701", "pbt.prune"))
     assert "40" in shown["diverged"] and "0.03" in shown["diverged"]
     failed = SimpleNamespace(excluded_reason=None, state="failed",
                              message="RuntimeError: out of memory\nTraceback ...")

@@ -40,6 +40,7 @@ from tunestudio.gui.plots.lr_range import draw_lr_range, lr_range_widget
 from tunestudio.gui.plots.theme import follow_theme
 from tunestudio.gui.trials.table_model import reason
 from tunestudio.messages import N_
+from tunestudio.store import values_at
 
 if TYPE_CHECKING:
     from tunestudio.config import Project, RunConfig
@@ -313,15 +314,31 @@ class TrialDetail(QWidget):
                 self.tr("from step {step}: {values} (as #{number})").format(
                     step=c.step, values=_values(c.values),
                     number=number.get(c.trial_id, "?")) for c in line))
+        pruned = found.pruned
+        if pruned:
+            lines.append(self.tr("%n member(s) pruned as hopeless (pbt.prune): {members}.",
+                                 None, len(pruned)).format(members=", ".join(
+                                     f"#{m.trial.number}" for m in pruned)))
+        if member.pruned_at is not None:
+            lines.append(self.tr("This trial was pruned at step {step}: {reason}").format(
+                step=member.pruned_at, reason=render_stored(member.trial.message)))
         self.lineage_label.setText("\n".join(lines))
-        table.setRowCount(len(found.exploits))
+        # the exploits and the prunes in step order (at one step, the prunes first: they
+        # were decided together, and the pruned members left before the exploits trained)
+        rows: list[tuple[int, int, list[str], bool]] = [
+            (c.step, 1, [str(c.step), f"#{number.get(c.trial_id, '?')}",
+                         f"#{number.get(c.source_trial_id or -1, '?')}", _values(c.before),
+                         _values(c.values)], trial_id in (c.trial_id, c.source_trial_id))
+            for c in found.exploits]
+        rows += [(m.pruned_at or 0, 0, [
+            str(m.pruned_at), f"#{m.trial.number}", self.tr("pruned"),
+            _values(values_at(m.changes, m.pruned_at or 0)), "–"], m.trial.id == trial_id)
+            for m in pruned]
+        rows.sort(key=lambda row: (row[0], row[1]))
+        table.setRowCount(len(rows))
         bold = QFont()
         bold.setBold(True)
-        for r, c in enumerate(found.exploits):
-            cells = [str(c.step), f"#{number.get(c.trial_id, '?')}",
-                     f"#{number.get(c.source_trial_id or -1, '?')}", _values(c.before),
-                     _values(c.values)]
-            mine = trial_id in (c.trial_id, c.source_trial_id)
+        for r, (_, _, cells, mine) in enumerate(rows):
             for k, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if mine:

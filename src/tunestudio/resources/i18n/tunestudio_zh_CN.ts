@@ -2052,6 +2052,30 @@ Goal: {goal}</source>
         <translation>按维度覆盖因子和重新抽样概率。</translation>
     </message>
     <message>
+        <source>Pruning of hopeless lineages: members that keep ranking in the replaced quantile stop training (off by default).</source>
+        <translation>剪枝无望的谱系：一再排在被替换分位数中的成员停止训练（默认关闭）。</translation>
+    </message>
+    <message>
+        <source>Prune hopeless lineages: a member that ranks in the replaced quantile at `patience` perturbations in a row, more than `margin` behind the best member, stops training instead of copying a better member (never below `min_population` members).</source>
+        <translation>剪枝无望的谱系：连续 `patience` 次扰动都排在被替换分位数中、且落后最好成员超过 `margin` 的成员停止训练，而不再复制更好的成员（运行中的成员从不少于 `min_population` 个）。</translation>
+    </message>
+    <message>
+        <source>Saves the training of members that keep losing: their rows leave the fused model. The best member is never pruned; the population then explores less, so keep it off for small populations.</source>
+        <translation>省下一再落后的成员的训练：它们的行离开融合模型。最好的成员从不会被剪枝；但种群此后探索得更少，所以小种群请保持关闭。</translation>
+    </message>
+    <message>
+        <source>Perturbations in a row, the current one included, at which a member must rank in the replaced quantile before it is pruned.</source>
+        <translation>成员被剪枝前必须连续排在被替换分位数中的扰动次数（包括当前这次）。</translation>
+    </message>
+    <message>
+        <source>How far a member&apos;s objective must lie behind the best member&apos;s to be pruned, in the objective&apos;s units (0.01: one point of accuracy); 0: any distance.</source>
+        <translation>成员的目标值须落后最好成员多少才会被剪枝，以目标的单位计（0.01：一个百分点的准确率）；0：落后多少都算。</translation>
+    </message>
+    <message>
+        <source>Members left running whatever the rule says; empty = half the population (rounded up).</source>
+        <translation>无论规则如何都保留运行的成员数；留空 = 种群的一半（向上取整）。</translation>
+    </message>
+    <message>
         <source>The dimension (its dotted path) this rule explores.</source>
         <translation>此规则探索的维度（其点分路径）。</translation>
     </message>
@@ -2788,6 +2812,18 @@ Advice: {advice}</source>
     <message>
         <source>Explore</source>
         <translation>探索</translation>
+    </message>
+    <message>
+        <source>Prune</source>
+        <translation>剪枝</translation>
+    </message>
+    <message>
+        <source>Margin</source>
+        <translation>差距（margin）</translation>
+    </message>
+    <message>
+        <source>Min population</source>
+        <translation>最小种群</translation>
     </message>
     <message>
         <source>Condition</source>
@@ -4405,6 +4441,20 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
         <source>from step {step}: {values} (as #{number})</source>
         <translation>从第 {step} 步起：{values}（作为 #{number}）</translation>
     </message>
+    <message numerus="yes">
+        <source>%n member(s) pruned as hopeless (pbt.prune): {members}.</source>
+        <translation>
+            <numerusform>%n 个成员作为无望的谱系被剪枝（pbt.prune）：{members}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>This trial was pruned at step {step}: {reason}</source>
+        <translation>这个试验在第 {step} 步被剪枝：{reason}</translation>
+    </message>
+    <message>
+        <source>pruned</source>
+        <translation>已剪枝</translation>
+    </message>
     <message>
         <source>{name} now searches optimizer.lr over {low:.3g}..{high:.3g} (log scale; Edit &gt; Undo takes it back).</source>
         <translation>{name} 现在在 {low:.3g}..{high:.3g}（对数刻度）上搜索 optimizer.lr；编辑 &gt; 撤销可还原。</translation>
@@ -4497,6 +4547,10 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
     <message>
         <source>pruned after evaluation {evaluation}: {metric} = {value} is worse than most trials at this point</source>
         <translation>在第 {evaluation} 次评估后被剪枝：{metric} = {value}，比此时的大多数试验差</translation>
+    </message>
+    <message>
+        <source>pruned at step {step} as a hopeless lineage (pbt.prune): in the replaced quantile at {streak} perturbations in a row, {metric} = {value} more than {margin} behind the best member&apos;s {best}</source>
+        <translation>在第 {step} 步作为无望的谱系被剪枝（pbt.prune）：连续 {streak} 次扰动排在被替换分位数中，{metric} = {value}，落后最好成员的 {best} 超过 {margin}</translation>
     </message>
     <message>
         <source>diverged during training: the loss became {value} at step {step} (epoch {epoch}, LR {lr}); lower the learning rate (e.g. {lower}), add gradient clipping or a warm-up</source>
@@ -5217,6 +5271,10 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
     <message>
         <source>pbt.explore names {paths} more than once; keep one rule per dimension</source>
         <translation>pbt.explore 多次指定了 {paths}；每个维度只保留一条规则</translation>
+    </message>
+    <message>
+        <source>pbt.prune.min_population ({floor}) must be below pbt.population ({population}), else no member can be pruned; lower it, or leave it empty for half the population</source>
+        <translation>pbt.prune.min_population（{floor}）必须小于 pbt.population（{population}），否则没有成员能被剪枝；请调低它，或留空以取种群的一半</translation>
     </message>
     <message>
         <source>{where}: explore factors must be positive numbers (got {bad}); e.g. [0.8, 1.2]</source>
