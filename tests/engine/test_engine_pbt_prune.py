@@ -79,8 +79,8 @@ def test_the_rule_prunes_the_worst_quantile_after_its_patience_above_the_floor()
 def test_pruning_settings_are_checked() -> None:
     from pydantic import ValidationError
 
-    with pytest.raises(ValidationError, match=r"min_population \(4\) must be below "
-                                              r"pbt.population \(4\)"):
+    with pytest.raises(ValidationError, match=r"prune.min_population \(4\) must be below "
+                                              r"population \(4\)"):
         PBTSettings(population=4, prune=PBTPruning(enabled=True, min_population=4))
     PBTSettings(population=4, prune=PBTPruning(enabled=False, min_population=4))  # unused
     for bad in ({"patience": 0}, {"margin": -0.1}, {"margin": math.inf},

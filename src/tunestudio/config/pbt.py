@@ -166,10 +166,10 @@ class PBTSettings(ConfigModel):
                                 "one rule per dimension").format(paths=", ".join(dupes)))
         floor = self.prune.min_population
         if self.prune.enabled and floor is not None and floor >= self.population:
-            raise ValueError(N_("Validation", "pbt.prune.min_population ({floor}) must be below "
-                                "pbt.population ({population}), else no member can be "
-                                "pruned; lower it, or leave it empty for half the "
-                                "population").format(floor=floor, population=self.population))
+            raise ValueError(N_("Validation", "prune.min_population ({floor}) must be below "
+                                "population ({population}), else no member can be pruned; "
+                                "lower it, or leave it empty for half the population").format(
+                floor=floor, population=self.population))
         return self
 
     def rule(self, path: str) -> tuple[list[float], float]:

@@ -111,8 +111,13 @@ def _named_field(err: Mapping[str, Any], loc: list[int | str], data: Any) -> lis
     if not match:
         return []
     node: Any = data
-    for part in loc:
-        node = node.get(part) if isinstance(node, Mapping) and isinstance(part, str) else None
+    for part in loc:  # through an experiment's index too (experiments.0.search.pbt)
+        if isinstance(node, Mapping) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
     parts = match.group(1).split(".")
     probe = node
     for part in parts:

@@ -12,7 +12,13 @@ from pytestqt.qtbot import QtBot
 
 from gui_helpers import TypeText
 from tunestudio.gui.app.main_window import MainWindow
-from tunestudio.gui.form.editors import ChoiceEditor, NotesEditor, NumberEditor, OptionalEditor
+from tunestudio.gui.form.editors import (
+    BoolEditor,
+    ChoiceEditor,
+    NotesEditor,
+    NumberEditor,
+    OptionalEditor,
+)
 from tunestudio.gui.project.dimension_picker import (
     DimensionPicker,
     default_dimension,
@@ -219,3 +225,35 @@ def test_population_based_training_is_set_up_in_the_editor(
 
     rules.set_value([ExploreRule(path="optimizer.momentum", resample_probability=0.5)])
     assert rules.line.text() == '[{"path": "optimizer.momentum", "resample_probability": 0.5}]'
+
+
+def test_pruning_of_hopeless_lineages_is_set_up_in_the_editor(
+        window: MainWindow, type_text: TypeText) -> None:
+    """PBT's pruning (pbt.prune): off by default, switched on with its patience, margin and
+    floor; a floor not below the population is marked at its field, with the fix."""
+    window.session.new_project("digits")
+    assert window.project_view is not None and window.document is not None
+    editor = window.project_view.experiment
+    enabled = editor.editor("search.pbt.prune.enabled")
+    assert isinstance(enabled, BoolEditor) and not enabled.value()
+    enabled.box.click()
+    assert window.document.value("experiments.0.search.pbt.prune.enabled") is True
+    patience = editor.editor("search.pbt.prune.patience")
+    assert isinstance(patience, NumberEditor) and patience.value() == 2
+    type_text(patience.spin, "3")
+    assert window.document.value("experiments.0.search.pbt.prune.patience") == 3
+    margin = editor.editor("search.pbt.prune.margin")
+    assert isinstance(margin, NumberEditor)
+    type_text(margin.spin, "0.01")
+    assert window.document.value("experiments.0.search.pbt.prune.margin") == 0.01
+    floor = editor.editor("search.pbt.prune.min_population")
+    assert isinstance(floor, OptionalEditor) and floor.value() is None  # half the population
+    floor.enabled_box.click()
+    assert isinstance(floor.inner, NumberEditor)
+    type_text(floor.inner.spin, "16")  # the population's default: nothing could be pruned
+    error = editor.binding.row("search.pbt.prune.min_population").error  # type: ignore[union-attr]
+    assert error is not None and "must be below population (16)" in error
+    type_text(floor.inner.spin, "6")
+    assert editor.binding.row("search.pbt.prune.min_population").error is None  # type: ignore[union-attr]
+    assert window.document.project is not None
+    assert window.document.project.experiments[0].search.pbt.prune.min_population == 6

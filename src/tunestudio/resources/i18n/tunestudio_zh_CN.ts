@@ -5273,8 +5273,8 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
         <translation>pbt.explore 多次指定了 {paths}；每个维度只保留一条规则</translation>
     </message>
     <message>
-        <source>pbt.prune.min_population ({floor}) must be below pbt.population ({population}), else no member can be pruned; lower it, or leave it empty for half the population</source>
-        <translation>pbt.prune.min_population（{floor}）必须小于 pbt.population（{population}），否则没有成员能被剪枝；请调低它，或留空以取种群的一半</translation>
+        <source>prune.min_population ({floor}) must be below population ({population}), else no member can be pruned; lower it, or leave it empty for half the population</source>
+        <translation>prune.min_population（{floor}）必须小于 population（{population}），否则没有成员能被剪枝；请调低它，或留空以取种群的一半</translation>
     </message>
     <message>
         <source>{where}: explore factors must be positive numbers (got {bad}); e.g. [0.8, 1.2]</source>
