@@ -7,6 +7,7 @@ others from the checkpoint."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
@@ -17,7 +18,8 @@ import pytest
 
 from pbt_helpers import Said, check_exploits, stored_population
 from tiny_projects import tiny_project
-from tunestudio.config import FloatDimension, Project
+from tunestudio.cli import main
+from tunestudio.config import FloatDimension, Project, save_project
 from tunestudio.config.checkpoints import CheckpointSettings
 from tunestudio.config.pbt import PBTPruning, PBTSettings
 from tunestudio.engine.pbt import load_population
@@ -135,7 +137,10 @@ def test_pruned_members_stay_pruned_and_the_others_resume(ran: dict[str, Any]) -
     assert not any(" pruned at step " in m for m in ran["second"])
 
 
-def test_the_lineage_names_the_pruned_members(ran: dict[str, Any]) -> None:
+def test_the_lineage_names_the_pruned_members(ran: dict[str, Any], tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`Lineage.pruned` and `tunestudio lineage` (text and JSON) name each pruned member, its
+    step and the rule's reason."""
     store = open_store(ran["project"])
     try:
         found = lineage(store, store.experiments()[0].id, "maximize")
@@ -145,3 +150,16 @@ def test_the_lineage_names_the_pruned_members(ran: dict[str, Any]) -> None:
     assert len(found.members) == MEMBERS and len(found.pruned) == 2
     assert all(m.pruned_at == spe for m in found.pruned)
     assert found.best is not None and found.best.pruned_at is None
+    project_file = tmp_path / "pbt.tuneproj"
+    save_project(ran["project"], project_file)
+    assert main(["lineage", str(project_file)]) == 0
+    text = capsys.readouterr().out
+    assert f"{MEMBERS} members, 2 exploits, 2 pruned" in text
+    for m in found.pruned:
+        assert f"step {spe:>6}: #{m.trial.number} pruned at step {spe} as a hopeless " \
+            "lineage (pbt.prune)" in text
+    assert main(["lineage", str(project_file), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert sorted(p["trial"] for p in out["pruned"]) == sorted(m.trial.number
+                                                               for m in found.pruned)
+    assert all(p["step"] == spe and "pbt.prune" in p["reason"] for p in out["pruned"])

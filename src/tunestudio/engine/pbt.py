@@ -166,6 +166,8 @@ class Population:
                                 {k: float(v) for k, v in after.items()}))
         prunes = self._prunes(ranked, bottom, step)
         pruned = {p.member for p in prunes}
+        for member in pruned:  # it runs no more
+            del self.streaks[member]
         return Decision([e for e in made if e.member not in pruned], prunes)
 
     def _prunes(self, ranked: Sequence[tuple[int, Mapping[str, float], RunConfig]],
