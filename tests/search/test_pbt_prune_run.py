@@ -1,9 +1,10 @@
-"""An experiment of strategy 'pbt' with pruning of hopeless lineages (`pbt.prune`), stopped
-right after its first prune and run again: each pruned member is an ordinary pruned trial
-whose message names the rule, its series ending at the perturbation that pruned it and its
-exploits kept; the population file carries it, so the resumed population keeps it pruned, a
-member asked again (a kill before its end was recorded) included, and goes on with the
-others from the checkpoint."""
+"""An experiment of strategy 'pbt' with pruning of hopeless lineages (`pbt.prune`, patience 2),
+stopped right after its first prune and run again, beside the same population run without a
+stop: each pruned member is an ordinary pruned trial whose message names the rule, its series
+ending at the perturbation that pruned it and its exploits kept; the population file carries
+the pruned members and each member's run in the worst quantile, so the resumed population
+keeps them pruned (a member asked again, as a kill before its end was recorded leaves it,
+included) and prunes and exploits later exactly as the uninterrupted one."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ from tunestudio.store.lineage import lineage
 
 DIMS = [FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True),
         FloatDimension(path="optimizer.weight_decay", low=1e-6, high=1e-2, log=True)]
-EPOCHS = 4
+EPOCHS = 6
 MEMBERS = 6
+RESUMED = re.compile(r"^population resumed from its checkpoint at step \d+; ")
 
 
 class StopAtPrune(Said):
@@ -51,90 +53,121 @@ class StopAtPrune(Said):
 
     def on_trial_end(self, ev: Any) -> None:
         found = sorted(self.folder.glob("population-*.pt"))
-        if self.stop.is_set() and self.file is None and found:
+        if ev.state == "interrupted" and self.file is None and found:  # stopped: saved
             self.path = found[0]
             self.file = load_population(self.path)
 
 
-def _project() -> Project:
-    search = {"strategy": "pbt", "dimensions": DIMS, "sampler_seed": 3,
+def _project(folder: Path) -> Project:
+    """6 members, 2 replaced each epoch, pruned after 2 perturbations in a row in the worst
+    quantile (floor 2); sampler seed 7 makes a member prune at the second perturbation and
+    another, replaced there, at the third."""
+    search = {"strategy": "pbt", "dimensions": DIMS, "sampler_seed": 7,
               "pbt": PBTSettings(population=MEMBERS, interval=1, quantile=0.34,
-                                 prune=PBTPruning(enabled=True, patience=1, min_population=4))}
+                                 prune=PBTPruning(enabled=True, patience=2, min_population=2))}
     project = tiny_project(search, epochs=EPOCHS)
-    return project.model_copy(update={"checkpoints": CheckpointSettings(min_interval_s=0)})
+    return project.model_copy(update={
+        "checkpoints": CheckpointSettings(min_interval_s=0),
+        "storage_url": f"sqlite:///{(folder / 'history.sqlite').as_posix()}"})
+
+
+def _run(proj: Project, hooks: Said, stop: threading.Event | None = None) -> Any:
+    return ExperimentRunner(proj, proj.experiments[0].name, hooks=[hooks], stop_event=stop,
+                            options=RunOptions(device="cpu")).run()
 
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The population stopped at its first prune (after that epoch's checkpoint), one pruned
-    member put back in the queue as a kill before its end was recorded leaves it, then run
-    again to its end."""
-    folder = tmp_path_factory.mktemp("pbt-prune")
+    """The population run through; and again, stopped at its first prune (after that epoch's
+    checkpoint), the pruned member put back in the queue as a kill before its end was
+    recorded leaves it, then run again to its end."""
+    out: dict[str, Any] = {}
     with pytest.MonkeyPatch.context() as mp:
+        whole = tmp_path_factory.mktemp("pbt-prune-whole")
+        mp.setenv("TUNESTUDIO_DATA_DIR", str(whole / "data"))
+        out["whole"] = _project(whole)
+        _run(out["whole"], Said())
+        folder = tmp_path_factory.mktemp("pbt-prune-resumed")
         mp.setenv("TUNESTUDIO_DATA_DIR", str(folder / "data"))
-        proj = _project().model_copy(update={
-            "storage_url": f"sqlite:///{(folder / 'history.sqlite').as_posix()}"})
-        stop = threading.Event()
+        proj = out["project"] = _project(folder)
         plan = CheckpointPlan.for_project(proj)
         assert plan is not None
+        stop = threading.Event()
         first = StopAtPrune(stop, plan.running)
-        ExperimentRunner(proj, proj.experiments[0].name, hooks=[first], stop_event=stop,
-                         options=RunOptions(device="cpu")).run()
+        _run(proj, first, stop)
         assert first.file is not None, first.messages
         trials, _, _ = stored_population(proj)
-        pruned = [t for t in trials.values() if t.state == "pruned"]
-        assert len(pruned) == 2, first.messages  # 2 of 6 replaced, patience 1, floor 4
-        again = pruned[0]
+        [again] = [t for t in trials.values() if t.state == "pruned"]
         assert again.optuna_trial_id is not None
         with sqlite3.connect(folder / "history.sqlite") as db:  # told, then killed: queued
             db.execute("UPDATE trials SET state = 'WAITING', datetime_complete = NULL "
                        "WHERE trial_id = ?", (again.optuna_trial_id,))
         second = Said()
-        summary = ExperimentRunner(proj, proj.experiments[0].name, hooks=[second],
-                                   options=RunOptions(device="cpu")).run()
-    return {"project": proj, "file": first.file, "first": first.messages,
-            "second": second.messages, "summary": summary, "asked_again": again.id,
-            "path": first.path}
+        out["summary"] = _run(proj, second)
+    out.update(file=first.file, first=first.messages, second=second.messages,
+               asked_again=again.id, path=first.path)
+    return out
 
 
 def test_the_population_file_carries_the_pruned_members(ran: dict[str, Any]) -> None:
     saved = ran["file"]
-    assert len(saved["pruned"]) == 2 and len(saved["members"]) == MEMBERS - 2
+    assert len(saved["pruned"]) == 1 and len(saved["members"]) == MEMBERS - 1
     assert not set(saved["pruned"]) & set(saved["members"])
     spe = saved["step"] // saved["epoch"]
-    assert saved["epoch"] == 1 and all(p["status"] == "pruned" and p["steps"] == spe
+    assert saved["epoch"] == 2 and all(p["status"] == "pruned" and p["steps"] == 2 * spe
                                        for p in saved["pruned"].values())
-    assert set(saved["streaks"]) == set(saved["members"])  # none of the 4 was replaced
-    assert not ran["path"].exists()  # gone once the population ended
+    streaks = saved["streaks"]
+    assert set(streaks) == set(saved["members"])  # the pruned member's left with it
+    assert sorted(streaks.values()) == [0, 0, 0, 0, 1]  # replaced there, not pruned
+    assert ran["path"] is not None and not ran["path"].exists()  # gone at the end
 
 
-def test_pruned_members_stay_pruned_and_the_others_resume(ran: dict[str, Any]) -> None:
+def _events(project: Project) -> dict[str, Any]:
+    """The population's outcome by trial number: states, pruned steps and messages (without
+    the note a resumed trial's message starts with), exploits (member, step, source, values)
+    and every member's trained steps."""
+    trials, changes, steps = stored_population(project)
+    number = {t.id: t.number for t in trials.values()}
+    return {
+        "states": {t.number: t.state for t in trials.values()},
+        "pruned": {t.number: (t.metrics["steps"], RESUMED.sub("", t.message))
+                   for t in trials.values() if t.state == "pruned"},
+        "exploits": sorted((number[c.trial_id], c.step, number[c.source_trial_id or -1],
+                            tuple(sorted(c.values.items())))
+                           for cs in changes.values() for c in cs if c.exploit),
+        "steps": {number[t]: list(s.step) for t, s in steps.items()},
+    }
+
+
+def test_the_resumed_population_prunes_and_exploits_as_the_uninterrupted_one(
+        ran: dict[str, Any]) -> None:
+    whole, resumed = _events(ran["whole"]), _events(ran["project"])
+    spe = ran["file"]["step"] // 2
+    # the uninterrupted population pruned at the second perturbation and, after the stop's
+    # point, a member whose first of two runs in the worst quantile came before it
+    assert sorted(step for step, _ in whole["pruned"].values()) == [2 * spe, 3 * spe]
+    assert resumed == whole
+    assert ran["summary"].counts == {"complete": MEMBERS - 2, "pruned": 2}  # 1 asked again
     trials, changes, steps = stored_population(ran["project"])
-    assert ran["summary"].counts == {"complete": MEMBERS - 2, "pruned": 1}  # asked again
-    states = sorted(t.state for t in trials.values())
-    assert states == ["complete"] * (MEMBERS - 2) + ["pruned"] * 2
-    spe = ran["file"]["step"]
-    pattern = re.compile(re.escape(PBT_PRUNED.template).replace(r"\{step\}", str(spe))
+    pattern = re.compile(re.escape(PBT_PRUNED.template).replace(r"\{step\}", r"(\d+)")
                          .replace(r"\{metric\}", "val_accuracy")
-                         .replace(r"\{streak\}", "1").replace(r"\{margin\}", "0")
+                         .replace(r"\{streak\}", "2").replace(r"\{margin\}", "0")
                          .replace(r"\{value\}", r"[\d.]+").replace(r"\{best\}", r"[\d.]+"))
     for t in trials.values():
         if t.state == "pruned":
-            assert pattern.fullmatch(t.message), t.message
-            assert list(steps[t.id].step) == list(range(1, spe + 1))  # trained no further
-            assert changes[t.id][0].step == 0  # its history kept
-            assert t.objective is None and t.metrics["steps"] == spe
-        else:  # resumed from the checkpoint of the prune's epoch, series whole
-            assert t.resumed_from_step == spe
+            match = pattern.fullmatch(RESUMED.sub("", t.message))
+            assert match is not None, t.message
+            stop = int(match.group(1))
+            assert t.metrics["steps"] == stop and t.objective is None
+            assert list(steps[t.id].step) == list(range(1, stop + 1))  # trained no further
+            assert any(c.exploit for c in changes[t.id])  # replaced once first; kept
+        else:
+            assert t.resumed_from_step == 2 * spe
             assert list(steps[t.id].step) == list(range(1, EPOCHS * spe + 1))
-    assert trials[ran["asked_again"]].resumed_from_step == spe
-    exploits = [c for cs in changes.values() for c in cs if c.exploit]
-    # the first perturbation pruned its 2 and replaced none; then 1 of 4 at each of the
-    # next two (the floor of 4 reached), none applied twice
-    assert sorted(c.step for c in exploits) == [2 * spe, 3 * spe]
+    assert trials[ran["asked_again"]].resumed_from_step == 2 * spe
     check_exploits(trials, changes, steps)
-    assert sum(" pruned at step " in m for m in ran["first"]) == 2
-    assert not any(" pruned at step " in m for m in ran["second"])
+    assert sum(" pruned at step " in m for m in ran["first"]) == 1
+    assert sum(" pruned at step " in m for m in ran["second"]) == 1
 
 
 def test_the_lineage_names_the_pruned_members(ran: dict[str, Any], tmp_path: Path,
@@ -146,20 +179,21 @@ def test_the_lineage_names_the_pruned_members(ran: dict[str, Any], tmp_path: Pat
         found = lineage(store, store.experiments()[0].id, "maximize")
     finally:
         store.close()
-    spe = ran["file"]["step"]
-    assert len(found.members) == MEMBERS and len(found.pruned) == 2
-    assert all(m.pruned_at == spe for m in found.pruned)
+    spe = ran["file"]["step"] // 2
+    assert len(found.members) == MEMBERS
+    assert [m.pruned_at for m in found.pruned] == [2 * spe, 3 * spe]
     assert found.best is not None and found.best.pruned_at is None
     project_file = tmp_path / "pbt.tuneproj"
     save_project(ran["project"], project_file)
     assert main(["lineage", str(project_file)]) == 0
     text = capsys.readouterr().out
-    assert f"{MEMBERS} members, 2 exploits, 2 pruned" in text
+    assert f"{MEMBERS} members, {len(found.exploits)} exploits, 2 pruned" in text
     for m in found.pruned:
-        assert f"step {spe:>6}: #{m.trial.number} pruned at step {spe} as a hopeless " \
-            "lineage (pbt.prune)" in text
+        [line] = [x for x in text.splitlines()
+                  if x.startswith(f"  step {m.pruned_at:>6}: #{m.trial.number} ")]
+        assert f"pruned at step {m.pruned_at} as a hopeless lineage (pbt.prune)" in line
     assert main(["lineage", str(project_file), "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert sorted(p["trial"] for p in out["pruned"]) == sorted(m.trial.number
-                                                               for m in found.pruned)
-    assert all(p["step"] == spe and "pbt.prune" in p["reason"] for p in out["pruned"])
+    assert [(p["trial"], p["step"]) for p in out["pruned"]] == [
+        (m.trial.number, m.pruned_at) for m in found.pruned]
+    assert all("pbt.prune" in p["reason"] for p in out["pruned"])
