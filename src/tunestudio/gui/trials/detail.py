@@ -315,13 +315,10 @@ class TrialDetail(QWidget):
                     step=c.step, values=_values(c.values),
                     number=number.get(c.trial_id, "?")) for c in line))
         pruned = found.pruned
-        if pruned:
-            lines.append(self.tr("%n member(s) pruned as hopeless (pbt.prune): {members}.",
-                                 None, len(pruned)).format(members=", ".join(
-                                     f"#{m.trial.number}" for m in pruned)))
-        if member.pruned_at is not None:
-            lines.append(self.tr("This trial was pruned at step {step}: {reason}").format(
-                step=member.pruned_at, reason=render_stored(member.trial.message)))
+        if pruned:  # on the first line: a small window shows only the label's top
+            lines[0] += " " + self.tr("%n member(s) pruned as hopeless (pbt.prune): "
+                                      "{members}.", None, len(pruned)).format(
+                members=", ".join(f"#{m.trial.number}" for m in pruned))
         self.lineage_label.setText("\n".join(lines))
         # the exploits and the prunes in step order (at one step, the prunes first: they
         # were decided together, and the pruned members left before the exploits trained)

@@ -4448,10 +4448,6 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
         </translation>
     </message>
     <message>
-        <source>This trial was pruned at step {step}: {reason}</source>
-        <translation>这个试验在第 {step} 步被剪枝：{reason}</translation>
-    </message>
-    <message>
         <source>pruned</source>
         <translation>已剪枝</translation>
     </message>
