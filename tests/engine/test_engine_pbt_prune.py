@@ -61,6 +61,16 @@ def test_the_rule_prunes_the_worst_quantile_after_its_patience_above_the_floor()
     unpruned = plain.decide(_live(accuracy), step=20)
     assert unpruned.prunes == [] and [e.member for e in unpruned.exploits] == [6, 7]
     assert unpruned.exploits[0] == second.exploits[0]
+    # a pruned member ranked above an exploited one: the latter's draws are unchanged
+    ahead = [0.9, 0.89, 0.88, 0.87, 0.86, 0.85, 0.84, 0.80]
+    again, off = _population(enabled=True, patience=2), _population(enabled=False)
+    for rule in (again, off):
+        rule.decide(_live([0.9, 0.89, 0.88, 0.87, 0.86, 0.85, 0.84, 0.83]), step=10)
+        rule.streaks[7] = 0  # 7 ran once less in the worst quantile than 6
+    mixed = again.decide(_live(ahead), step=20)
+    assert [p.member for p in mixed.prunes] == [6]
+    assert mixed.exploits == [e for e in off.decide(_live(ahead), step=20).exploits
+                              if e.member == 7]
     # a member that leaves the worst quantile starts its run again (7 has stopped)
     swapped = [*accuracy[:6], 0.95]
     assert population.decide(_live(swapped), step=30).prunes == []
