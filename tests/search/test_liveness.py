@@ -11,7 +11,7 @@ from optuna.trial import TrialState
 
 from tiny_projects import tiny_project
 from tunestudio.config import Budget
-from tunestudio.search import ExperimentRunner, RunnerHooks, open_store, storage_url
+from tunestudio.search import ExperimentRunner, RunnerHooks, liveness, open_store, storage_url
 from tunestudio.search.events import TrialFinished
 from tunestudio.search.liveness import (
     HEARTBEAT_ENV,
@@ -91,7 +91,12 @@ def test_a_popped_trial_is_beaten_once_as_it_is_taken(tmp_path: Any,
     study = optuna.create_study(study_name="s", storage=storage)
     study.enqueue_trial({})
     beats: list[int] = []
-    monkeypatch.setattr(storage, "record_heartbeat", beats.append)
+
+    def beat(_storage: Any, ids: list[int]) -> bool:
+        beats.extend(ids)
+        return True
+
+    monkeypatch.setattr(liveness, "beat_trials", beat)
     heartbeat = Heartbeat(storage, interval_s=3600)
     project = tiny_project()
     runner = ExperimentRunner(project, project.experiments[0].name)

@@ -4,7 +4,10 @@ guarded, each path run here on the same cases:
   modules makes it fall back to Optuna's public `Trial.report`, one value at a time;
 - the queue (search/queue.py) finds waiting and running trials and counts them through an index
   on Optuna's table; without the table definitions it reads them through the study's cache and
-  public `get_trials`."""
+  public `get_trials`;
+- the heartbeats of a process's held trials are written in one transaction, and a sweep reads
+  the running trials' owners in one query (search/queue.py); without the table definitions
+  each trial is beaten through Optuna's `record_heartbeat` and read whole."""
 
 from __future__ import annotations
 
@@ -283,3 +286,69 @@ def test_without_the_caches_study_record_a_popped_trial_is_read_with_the_study(
     assert len(other._storage._studies[other._study_id].trials) == 7  # the history read
     trial = optuna.Trial(other, waiting._trial_id)
     assert trial.suggest_float("x", 0.0, 1.0) == 0.5
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
+def test_the_held_trials_are_beaten_in_one_transaction_that_optuna_reads(
+        tmp_path: Path) -> None:
+    """`beat_trials` stamps every held trial in one commit, whether it had a heartbeat row
+    (an UPDATE) or not (an INSERT), in the form Optuna's own stale check reads: a trial whose
+    beat is old is stale, and beaten again it is alive."""
+    from tunestudio.search.queue import beat_trials
+    from tunestudio.search.storage import optuna_storage
+
+    storage = optuna_storage(f"sqlite:///{tmp_path / 'b.db'}")
+    study = optuna.create_study(storage=storage)
+    ids = [study.ask()._trial_id for _ in range(3)]
+    storage.record_heartbeat(ids[0])  # one with a row already
+    commits = _commits(study)
+    assert beat_trials(storage, ids) and commits == ["commit"]
+    table = sqlalchemy.table("trial_heartbeats", sqlalchemy.column("trial_id"),
+                             sqlalchemy.column("heartbeat"))
+    with storage.engine.begin() as conn:
+        rows = conn.execute(sqlalchemy.select(table.c.trial_id)).scalars().all()
+        assert sorted(rows) == ids  # one row each, none doubled
+        conn.execute(sqlalchemy.update(table).values(heartbeat="2000-01-01 00:00:00"))
+    assert sorted(storage._get_stale_trial_ids(study._study_id)) == ids
+    assert beat_trials(storage, ids)
+    assert storage._get_stale_trial_ids(study._study_id) == []
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
+def test_without_optunas_tables_each_trial_is_beaten_through_optuna(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunestudio.search import queue
+    from tunestudio.search.liveness import Heartbeat
+    from tunestudio.search.storage import optuna_storage
+
+    monkeypatch.setattr(queue, "_models", None)  # as if a later Optuna had moved them
+    storage = optuna_storage(f"sqlite:///{tmp_path / 'f.db'}")
+    study = optuna.create_study(storage=storage)
+    ids = [study.ask()._trial_id for _ in range(2)]
+    assert not queue.beat_trials(storage, ids)
+    assert queue.user_attr_of(storage, ids, "k") is None
+    beaten: list[int] = []
+    monkeypatch.setattr(storage, "record_heartbeat", beaten.append)
+    Heartbeat(storage, interval_s=3600).beat_now()  # holds none: nothing
+    heartbeat = Heartbeat(storage, interval_s=3600)
+    for trial_id in ids:
+        heartbeat.claim(trial_id, beaten=True)
+    heartbeat.beat_now()
+    assert beaten == ids
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
+def test_the_sweep_reads_the_running_trials_owners_in_one_read(tmp_path: Path) -> None:
+    from tunestudio.search.queue import user_attr_of
+    from tunestudio.search.storage import optuna_storage
+
+    storage = optuna_storage(f"sqlite:///{tmp_path / 'o.db'}")
+    study = optuna.create_study(storage=storage)
+    trials = [study.ask() for _ in range(3)]
+    trials[0].set_user_attr("worker", "host:1")
+    trials[2].set_user_attr("worker", "host:3")
+    trials[2].set_user_attr("other", [1, 2])
+    ids = [t._trial_id for t in trials]
+    assert user_attr_of(storage, ids, "worker") == {ids[0]: "host:1", ids[2]: "host:3"}
+    assert user_attr_of(storage, ids, "other") == {ids[2]: [1, 2]}
+    assert user_attr_of(storage, [], "worker") == {}

@@ -34,6 +34,8 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial
 
+from tunestudio.search.queue import beat_trials
+
 HEARTBEAT_ENV = "TUNESTUDIO_HEARTBEAT_S"
 STALE_AFTER_ENV = "TUNESTUDIO_STALE_AFTER_S"
 DEFAULT_HEARTBEAT_S = 2.0
@@ -200,8 +202,11 @@ class Heartbeat:
                 sweep()
 
     def _beat(self, trial_ids: list[int]) -> None:
+        # a missed beat is retried at the next; a database gone for good shows in the trial
+        with contextlib.suppress(Exception):
+            if beat_trials(self.storage, trial_ids):  # one transaction for all of them
+                return
         for trial_id in trial_ids:
-            # a missed beat is retried at the next; a database gone for good shows in the trial
             with contextlib.suppress(Exception):
                 self.storage.record_heartbeat(trial_id)
 

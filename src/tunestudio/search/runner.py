@@ -46,7 +46,14 @@ from tunestudio.search.program import programs_dir
 from tunestudio.search.program.checks import check_program
 from tunestudio.search.program.orphans import stop_orphans
 from tunestudio.search.program.slots import Slot
-from tunestudio.search.queue import Feeder, count_trials, know_trial, trial_ids, waiting_ids
+from tunestudio.search.queue import (
+    Feeder,
+    count_trials,
+    know_trial,
+    trial_ids,
+    user_attr_of,
+    waiting_ids,
+)
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
 from tunestudio.search.space import distributions
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
@@ -618,12 +625,11 @@ class ExperimentRunner:
         again = TrialState.WAITING if plan is not None \
             or self.project.baseline.program is not None else TrialState.FAIL
         gone: list[int] = []
-        for frozen in self._running(study):
-            owner = frozen.user_attrs.get(WORKER_ATTR)
+        for trial_id, owner in self._running_owners(study).items():
             if isinstance(owner, str) and owner_is_gone(owner):
                 with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-                    if self._storage.set_trial_state_values(frozen._trial_id, again):
-                        gone.append(frozen._trial_id)
+                    if self._storage.set_trial_state_values(trial_id, again):
+                        gone.append(trial_id)
         if self._heartbeat is not None:
             self._heartbeat.beat_now()  # alive, as this sweep shows
         stale = fail_stale(study)
@@ -640,14 +646,18 @@ class ExperimentRunner:
             if row is not None and row.state == "running":
                 store.interrupt_trial(row.id, note)
 
-    def _running(self, study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
-        """The study's running trials, found through the index (a read of the study would
-        bring back every queued trial and, the first time, the whole history)."""
+    def _running_owners(self, study: optuna.Study) -> dict[int, object]:
+        """The study's running trials (Optuna ids) and the process holding each (its
+        WORKER_ATTR; None when not written yet), found through the index and one read of
+        that attribute (a read of the study would bring back every queued trial and, the
+        first time, the whole history; a read of each trial, its every report)."""
         assert self._storage is not None
         ids = trial_ids(self._storage, study._study_id, TrialState.RUNNING)
-        if ids is None:  # pragma: no cover - an Optuna whose tables we do not know
-            return study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-        return [self._storage.get_trial(i) for i in ids]
+        owners = user_attr_of(self._storage, ids, WORKER_ATTR) if ids is not None else None
+        if ids is None or owners is None:  # pragma: no cover - an Optuna we do not know
+            return {t._trial_id: t.user_attrs.get(WORKER_ATTR) for t in
+                    study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+        return {i: owners.get(i) for i in ids}
 
     def _settle_rows(self, store: Store, study: optuna.Study, experiment_id: int) -> int:
         """Our rows still 'running' whose Optuna trial is no longer held (told, or back in the
