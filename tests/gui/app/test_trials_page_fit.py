@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from tunestudio.gui.app.main_window import MainWindow
@@ -48,3 +49,23 @@ def test_the_diagnosis_plot_stays_readable_at_960x600_and_1280x800(
         assert ws.table.table.height() >= TABLE_MIN_HEIGHT, size
         heights[width] = plot.height()
     assert heights[1280] >= heights[960] + 100  # a taller window's room goes to the plot too
+
+
+def test_a_long_run_header_keeps_one_line_of_the_curves_tab_at_960x600(
+        window: MainWindow, qtbot: QtBot, project_file: Path) -> None:
+    """The live view's run header (which trials train, which ended) wrapped to five lines at
+    960x600, taking the plots' height: it stays on one line, cut, whole in its tooltip."""
+    assert window.session.open_project(project_file) and window.workspace is not None
+    live = window.workspace.live
+    window.workspace.show_page("Curves")
+    window.resize(960, 600)
+    qtbot.waitUntil(lambda: window.width() == 960 and window.height() == 600, timeout=5_000)
+    header = ("Trials #41, #43 training; #39 complete, objective 0.9749; #40 complete, "
+              "objective 0.9805; #42 complete, objective 0.9777; 11 more ended")
+    live.status.setText(header)
+    qtbot.wait(50)
+    assert live.status.text() == header and live.status.is_elided()
+    assert header in QLabel.toolTip(live.status)  # the tooltip shown, not the owner's part
+    assert live.status.height() < 2 * live.status.fontMetrics().height()
+    assert live.pages.height() >= 380  # the plots keep the tab's height
+    assert window.minimumSizeHint().width() <= 960

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.comparison import differs_note
+from tunestudio.gui.common.elided_label import ElidedLabel
 from tunestudio.gui.common.i18n import render
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import trial_label
@@ -84,9 +85,10 @@ class LiveView(QWidget):
         self.x_combo = QComboBox(self)
         self.x_combo.addItems([self.tr("Step"), self.tr("Epoch"), self.tr("Wall-clock")])
         self.x_combo.currentIndexChanged.connect(self._on_x_mode)
-        self.status = QLabel(
+        # one line, cut with "…" where short of room (the whole text in its tooltip): wrapped,
+        # a run's header took five lines of a 960x600 window's plots
+        self.status = ElidedLabel(
             self.tr("No trial running. Select trials in the table to compare them."), self)
-        self.status.setWordWrap(True)  # long messages wrap: the window fits 960 px
         self.reading = QLabel(self)
         self.differs = QLabel(self)  # compared trials that differ beyond the searched knobs
         self.differs.setWordWrap(True)
