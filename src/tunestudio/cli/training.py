@@ -205,7 +205,9 @@ def _add_stop_flags(p: argparse.ArgumentParser) -> None:
     rules.add_argument("--stop-target", type=float, metavar="VALUE",
                        help="stop once the best objective reaches VALUE")
     rules.add_argument("--stop-patience", type=int, metavar="N",
-                       help="stop after N finished trials without improving the best")
+                       help="stop after N finished trials in a row without improving the "
+                       "best, counted over the experiment's whole history (earlier runs "
+                       "included: after such a stop, raise N to go on)")
     rules.add_argument("--stop-min-delta", type=float, metavar="D",
                        help="an improvement must gain more than D")
     rules.add_argument("--stop-beyond-noise", action="store_const", const=True,

@@ -273,7 +273,9 @@ class StopRules(ConfigModel):
         "most it when minimised); empty = no target.")
     patience: int | None = field(
         None, "Stop after this many finished trials in a row that did not improve the best "
-        "beyond the threshold (min_delta, and the noise when beyond_noise); empty = never.",
+        "beyond the threshold (min_delta, and the noise when beyond_noise), counted over the "
+        "experiment's whole history, earlier runs included: run again with the same patience "
+        "after such a stop and it stops at once; raise it to go on. Empty = never.",
         ge=1, le=1_000_000)
     min_delta: float = field(
         0.0, "The least gain over the best objective that counts as an improvement.", ge=0)

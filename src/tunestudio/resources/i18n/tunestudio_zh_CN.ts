@@ -1940,8 +1940,8 @@ Goal: {goal}</source>
         <translation>最佳目标值达到这个值时停止（最大化时不低于它，最小化时不高于它）；留空 = 没有目标值。</translation>
     </message>
     <message>
-        <source>Stop after this many finished trials in a row that did not improve the best beyond the threshold (min_delta, and the noise when beyond_noise); empty = never.</source>
-        <translation>连续这么多个已结束的试验都没有使最佳值的改善超过阈值（min_delta，beyond_noise 时还要超出噪声）后停止；留空 = 从不。</translation>
+        <source>Stop after this many finished trials in a row that did not improve the best beyond the threshold (min_delta, and the noise when beyond_noise), counted over the experiment&apos;s whole history, earlier runs included: run again with the same patience after such a stop and it stops at once; raise it to go on. Empty = never.</source>
+        <translation>连续这么多个已结束的试验都没有使最佳值的改善超过阈值（min_delta，beyond_noise 时还要超出噪声）后停止；按实验的全部历史计数，包括之前的运行：这样停止后以相同的耐心（patience）再次运行会立即停止，调大它才能继续。留空 = 从不。</translation>
     </message>
     <message>
         <source>The least gain over the best objective that counts as an improvement.</source>
