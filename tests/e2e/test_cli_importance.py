@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from cli_helpers import tunestudio
 from program_helpers import conditional_project, program_project, rows
 from tunestudio.config import CategoricalDimension
 from tunestudio.config.program import ProgramParameter
+from tunestudio.search import ExperimentRunner, RunOptions
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
 
@@ -71,3 +73,24 @@ def test_a_conditional_search_is_ranked_with_its_branch_as_a_factor(tmp_path: Pa
         [("sgd", 2, {"params.momentum"}), ("adam", 3, {"params.beta1"})]
     table = tunestudio("importance", str(path)).stdout
     assert "branch as a factor" in table and "params.kind = sgd (2 trials):" in table
+
+
+def test_too_few_trials_say_how_many_more_and_no_warning_of_optuna_s(tmp_path: Path) -> None:
+    """One trial: Optuna would warn ("The number of trials is too small ...") and give every
+    knob an equal share; the command refuses, naming how many more trials it needs and the
+    command that runs them, and nothing of Optuna's reaches the terminal."""
+    project, path = program_project(
+        tmp_path, OUTLIER, [CategoricalDimension(path="params.x", choices=[1, 2, 3])],
+        parameters=[ProgramParameter(name="x", type="int", default=1)], strategy="grid",
+        trials=1)
+    assert ExperimentRunner(project, "e", base_dir=tmp_path,
+                            options=RunOptions(run_programs=True)).run().counts == {
+        "complete": 1}
+    with warnings.catch_warnings(record=True) as caught:  # pytest's capture would hide them
+        warnings.simplefilter("always")
+        done = tunestudio("importance", str(path))
+    assert [str(w.message) for w in caught] == []
+    assert done.returncode == 1 and done.stdout == ""
+    assert ("1 trial complete, not excluded; importance compares trials and needs at least 2: "
+            f"run 1 more (`tunestudio run {path} --experiment e --trials 1`)") in done.stderr
+    assert "Warning" not in done.stderr and "optuna" not in done.stderr.lower()

@@ -19,7 +19,7 @@ BRANCH_METHOD = ("branch as a factor: the overall ranking holds the knobs every 
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    from tunestudio.search.importance import importances
+    from tunestudio.search.importance import TooFewTrialsError, importances
     from tunestudio.store import Store, storage_url_for
 
     project, _ = load(args.path)
@@ -36,13 +36,19 @@ def _cmd(args: argparse.Namespace) -> int:
         study_name = row.study_name
     try:
         ranked = importances(url, study_name, exp.search, args.evaluator, excluded)
-    except (ValueError, RuntimeError) as exc:
-        raise TuneStudioError(f"experiment '{name}': no importance yet ({exc}); it needs at "
-                              "least two complete trials that are not excluded") from None
+    except TooFewTrialsError as exc:
+        fix = f" (`tunestudio run {args.path} --experiment {name} --trials {exc.more}`)" \
+            if exc.more else ""
+        if left_out:
+            fix += (f"; {len(left_out)} excluded trial(s) are left out (`tunestudio include "
+                    f"{args.path} {' '.join(map(str, left_out))}` counts them again)")
+        raise TuneStudioError(f"experiment '{name}': no importance yet: {exc}{fix}") from None
+    except (ValueError, RuntimeError) as exc:  # Optuna refused the study for another reason
+        raise TuneStudioError(f"experiment '{name}': no importance ({exc})") from None
     out: dict[str, Any] = {
         "experiment": name, "evaluator": args.evaluator, "excluded_trials": left_out,
         "method": BRANCH_METHOD if ranked.branches else "every parameter, over all trials",
-        "importance": ranked.overall}
+        "importance": ranked.overall, "notes": ranked.notes}
     if ranked.branches:
         out["conditional"] = ranked.conditional
         out["branches"] = [{"knob": b.knob, "value": b.value, "trials": b.trials,
@@ -62,6 +68,8 @@ def _cmd(args: argparse.Namespace) -> int:
         width = max((len(k) for k in branch.importances), default=0)
         for knob, share in branch.importances.items():
             print(f"  {knob.ljust(width)}  {share:6.1%}")
+    for note in ranked.notes:
+        print(f"note: {note}")
     return 0
 
 

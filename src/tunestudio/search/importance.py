@@ -9,8 +9,25 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tunestudio.errors import TuneStudioError
+
 if TYPE_CHECKING:
     from tunestudio.config import SearchDefinition
+
+MIN_TRIALS = 2  # a ranking compares trials: fewer, and every knob would get an equal share
+
+
+class TooFewTrialsError(TuneStudioError):
+    """The trials ranked (complete, not excluded) are fewer than MIN_TRIALS, or all reached one
+    objective value (nothing moved it): no importance to compute. `have`: how many there are;
+    `more`: how many more complete trials, at least, a ranking needs (0 where their number is
+    not the problem)."""
+
+    def __init__(self, message: str, have: int, more: int) -> None:
+        super().__init__(message)
+        self.have = have
+        self.more = more
+
 
 _STUDIES: dict[tuple[str, str], Any] = {}  # (url, study) -> optuna.Study, kept for the session
 
@@ -34,23 +51,27 @@ def load_study(url: str, study_name: str, read_trials: bool = False) -> Any:
 
 
 def param_importance(url: str, study_name: str, evaluator: str = "ped_anova",
-                     excluded: Collection[int] = (), params: list[str] | None = None
-                     ) -> dict[str, float]:
+                     excluded: Collection[int] = (), params: list[str] | None = None,
+                     notes: list[str] | None = None) -> dict[str, float]:
     """Importance of each searched parameter (sums to 1), by Optuna's evaluator `ped_anova`
     (Watanabe et al. 2023), `fanova` (Hutter et al. 2014) or `mdi` (a random forest's mean
     decrease in impurity); for two objectives, of the first, in its own direction: PED-ANOVA
     ranks what makes a given target *low* (Optuna's evaluator warns about it), so a maximised
     first objective is handed over negated (fANOVA and MDI do not depend on the sign). Raises
-    ValueError (Optuna's) with fewer than two finished trials, KeyError for an unknown
-    evaluator. `excluded`: the Optuna trial ids of the trials the user excluded
-    (`Store.excluded_optuna_ids`), or that are not of the branch being ranked, left out of the
-    ranking. `params`: the parameters to rank (None: those Optuna picks; fANOVA and MDI rank
-    only the ones every finished trial has, PED-ANOVA each over the trials that have it)."""
+    TooFewTrialsError with fewer than MIN_TRIALS complete trials left, or all of one value,
+    KeyError for an unknown evaluator. `excluded`: the Optuna trial ids of the trials the user
+    excluded (`Store.excluded_optuna_ids`), or that are not of the branch being ranked, left out
+    of the ranking. `params`: the parameters to rank (None: those Optuna picks; fANOVA and MDI
+    rank only the ones every finished trial has, PED-ANOVA each over the trials that have it).
+    `notes`, when given, gets a sentence for each caveat of the evaluator (Optuna's warnings,
+    said in our words: none reaches the user raw)."""
     import optuna
 
     from tunestudio.search.exclusion import kept_trials
 
     study = kept_trials(load_study(url, study_name), frozenset(excluded))
+    _check_enough([t.values[0] for t in study.get_trials(
+        deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))])
     make: dict[str, Callable[[], Any]] = {
         "ped_anova": optuna.importance.PedAnovaImportanceEvaluator,
         "fanova": lambda: optuna.importance.FanovaImportanceEvaluator(seed=0),
@@ -59,11 +80,49 @@ def param_importance(url: str, study_name: str, evaluator: str = "ped_anova",
     if len(study.directions) > 1:
         sign = -1.0 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else 1.0
         target = lambda t: sign * t.values[0]  # noqa: E731
-    with warnings.catch_warnings():  # the sign is handled above; the warning would mislead
-        warnings.filterwarnings("ignore", message="PedAnovaImportanceEvaluator computes")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         result = optuna.importance.get_param_importances(study, evaluator=make[evaluator](),
                                                          params=params, target=target)
+    for warning in caught:
+        note = _note(str(warning.message))
+        if note is not None and notes is not None and note not in notes:
+            notes.append(note)
     return {k: float(v) for k, v in result.items()}
+
+
+def _check_enough(values: list[float]) -> None:
+    """Raises TooFewTrialsError where complete trials of these (first) objective values cannot
+    be ranked (Optuna would warn and give every knob an equal share)."""
+    if len(values) < MIN_TRIALS:
+        more = MIN_TRIALS - len(values)
+        raise TooFewTrialsError(
+            f"{_trials(len(values))} complete, not excluded; importance compares trials and "
+            f"needs at least {MIN_TRIALS}: run {more} more", len(values), more)
+    if len(set(values)) == 1:
+        raise TooFewTrialsError(
+            f"all {len(values)} complete trials reached the same objective ({values[0]:g}): "
+            "no knob moved it, so none can be ranked; run trials over a wider search space",
+            len(values), 0)
+
+
+def _trials(count: int) -> str:
+    return f"{count} trial" + ("" if count == 1 else "s")
+
+
+def _note(message: str) -> str | None:
+    """Optuna's warning of an importance evaluator in our words (None: one that does not
+    concern the user: the sign of a maximised objective is handled by `param_importance`)."""
+    if "computes the importances of params to achieve low" in message:
+        return None
+    if "quantiles select the same set of trials" in message:
+        return ("ped_anova: its best 10% of trials are all of them (ties in the objective); "
+                "every knob gets an equal share. Run more trials, or try --evaluator fanova")
+    if "have less than" in message and "regimes for parameter" in message:
+        name = message.split("`")[1] if message.count("`") >= 2 else "a parameter"
+        return (f"{name}: fewer than 2 trials where it applied, or where it did not; its "
+                "share is rough until more trials run")
+    return f"the evaluator warns: {message}"
 
 
 @dataclass(frozen=True)
@@ -91,14 +150,16 @@ class Importances:
     overall: dict[str, float]
     branches: list[BranchImportance] = field(default_factory=list)
     conditional: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the evaluator's caveats, in our words
 
 
 def importances(url: str, study_name: str, search: SearchDefinition,
                 evaluator: str = "ped_anova", excluded: Collection[int] = ()) -> Importances:
     """Importance of the experiment whose study is `study_name` and whose search is `search`
     (its conditions say which knobs branch): see `Importances`. Raises as
-    `param_importance` does when the whole study has fewer than two finished trials; a branch
-    with too few has an empty ranking instead."""
+    `param_importance` does when the whole study has fewer than MIN_TRIALS complete trials (not
+    excluded); a branch with too few has an empty ranking instead. The evaluator's caveats are
+    in `notes`."""
     import optuna
 
     from tunestudio.config.search import same_value
@@ -110,15 +171,18 @@ def importances(url: str, study_name: str, search: SearchDefinition,
             for value in dim.condition.values:
                 branches.setdefault((dim.condition.path, repr(value)),
                                     (dim.condition.path, value))
+    notes: list[str] = []
     if not branches:
-        return Importances(param_importance(url, study_name, evaluator, excluded))
+        return Importances(param_importance(url, study_name, evaluator, excluded, notes=notes),
+                           notes=notes)
     gone = frozenset(excluded)
     finished = [t for t in load_study(url, study_name, read_trials=True).get_trials(
         deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)) if t._trial_id not in gone]
     common = set.intersection(*(set(t.params) for t in finished)) if finished else set()
     every = set().union(*(set(t.params) for t in finished))
-    overall = param_importance(url, study_name, evaluator, gone,
-                               sorted(common)) if common else {}
+    _check_enough([t.values[0] for t in finished])  # as a search without conditions does
+    overall = param_importance(url, study_name, evaluator, gone, sorted(common),
+                               notes) if common else {}
     ranked: list[BranchImportance] = []
     for knob, value in branches.values():
         inside = [t for t in finished if knob in t.params and same_value(t.params[knob], value)]
@@ -129,11 +193,11 @@ def importances(url: str, study_name: str, search: SearchDefinition,
         ranking: dict[str, float] = {}
         if len(inside) >= 2 and names:
             try:
-                ranking = param_importance(url, study_name, evaluator, outside, names)
-            except (ValueError, RuntimeError):  # nothing varies within the branch
+                ranking = param_importance(url, study_name, evaluator, outside, names, notes)
+            except (ValueError, RuntimeError, TooFewTrialsError):  # nothing varies within it
                 ranking = {}
         ranked.append(BranchImportance(knob, value, len(inside), ranking))
-    return Importances(overall, ranked, sorted(every - common))
+    return Importances(overall, ranked, sorted(every - common), notes)
 
 
 def forget_studies() -> None:

@@ -299,9 +299,10 @@ def test_an_excluded_trial_is_hidden_unless_shown_and_never_the_best(
     real = importance.param_importance
 
     def spy(url: str, name: str, evaluator: str = "ped_anova",
-            excluded: frozenset[int] = frozenset()) -> dict[str, float]:
+            excluded: frozenset[int] = frozenset(), params: list[str] | None = None,
+            notes: list[str] | None = None) -> dict[str, float]:
         asked.append(frozenset(excluded))
-        return real(url, name, evaluator, excluded)
+        return real(url, name, evaluator, excluded, params, notes)
 
     monkeypatch.setattr(importance, "param_importance", spy)
     store = Store.open(project.storage_url)

@@ -165,18 +165,24 @@ class AnalysisView(QWidget):
 
         def compute() -> tuple[Importances, float]:
             # optuna: on the lane
-            from tunestudio.search.importance import importances, param_importance
+            from tunestudio.search.importance import (
+                Importances,
+                TooFewTrialsError,
+                importances,
+                param_importance,
+            )
 
             start = time.perf_counter()
             store = history.store(url)
             row = store.experiment(experiment)
             excluded = store.excluded_optuna_ids(row.id) if row is not None else frozenset()
-            if search is not None:
-                result = importances(url, name, search, key, excluded)
-            else:
-                from tunestudio.search.importance import Importances
-
-                result = Importances(param_importance(url, name, key, excluded))
+            try:
+                if search is not None:
+                    result = importances(url, name, search, key, excluded)
+                else:
+                    result = Importances(param_importance(url, name, key, excluded))
+            except TooFewTrialsError:  # too few not excluded, or all alike: said as none
+                result = Importances({})
             return result, time.perf_counter() - start
 
         self._importance_for = len(data)
