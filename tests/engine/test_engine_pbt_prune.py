@@ -175,6 +175,22 @@ def test_a_pruned_fused_member_stops_and_its_row_leaves_the_stack(
     assert population.rows == [3] * SPE + [2] * SPE
 
 
+def test_a_pruned_row_leaves_the_stack_at_once_where_dead_rows_would_wait(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an accelerator a dead row stays in the stack until an eighth of the rows are dead;
+    a pruned one leaves at once: 16 members, one pruned (floor 15), 15 rows computed after."""
+    monkeypatch.setattr(TrialLoop, "eager_compaction", property(lambda self: False))
+    configs = [tiny({**SGD, "training.epochs": 2, **p,
+                     "optimizer.lr": p["optimizer.lr"] * (1 + k / 8)})
+               for k in range(4) for p in POINTS]
+    settings = PBTSettings(population=16, interval=1, quantile=0.25,
+                           prune=PBTPruning(enabled=True, patience=1, min_population=15))
+    population = Rows(settings, RANGES, "val_accuracy", "maximize")
+    FusedTrainer(configs, device="cpu", perturbation=population).fit()
+    assert len(population.prunes) == 1 and len(population.exploits) == 3
+    assert population.rows == [15] * SPE
+
+
 def test_a_pruned_lone_member_stops_and_the_others_train_on() -> None:
     """Lone members (each its own loop), 2 epochs: the pruned one ends at the perturbation
     after the first, as 'pruned', before that point's checkpoints (which leave it out); the

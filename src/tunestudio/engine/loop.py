@@ -484,13 +484,20 @@ class TrialLoop:
         # ends, in the order they ended.
         self._shared_until = self._elapsed(self._started)
 
+    @property
+    def eager_compaction(self) -> bool:
+        """Whether a dead row leaves the stack at once (on the CPU every row costs its share
+        of the work; an accelerator computes a few dead rows at no cost worth a copy)."""
+        assert self.kernel is not None
+        return self.kernel.device == "cpu"
+
     def _maybe_compact(self, force: bool = False) -> None:
         """Drop dead rows once they are an eighth of the stack (or on the CPU, where every row
         costs its share of the work; or whenever `force`: a pruned member's row must stop
         costing work): fewer rows, less work and memory per step."""
         assert self.kernel is not None
         dead = sum(s is None for s in self._rows)
-        if not dead or (not force and self.kernel.device != "cpu"
+        if not dead or (not force and not self.eager_compaction
                         and dead < max(1, len(self._rows) // 8)):
             return
         keep = [i for i, s in enumerate(self._rows) if s is not None]
