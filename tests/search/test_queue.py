@@ -50,6 +50,22 @@ def test_a_run_keeps_few_trials_waiting_and_runs_its_whole_budget() -> None:
     assert len(trials) == 24 and all(t.state == TrialState.COMPLETE for t in trials)
 
 
+def test_a_fused_run_keeps_no_group_s_worth_waiting() -> None:
+    """A run that pops its fused rounds itself tops the queue up before each pop: as its
+    groups start, at most MIN_AHEAD trials wait (it kept two groups' worth before: 11 waiting
+    as the first round started; each waiting trial is read again at every read Optuna's cache
+    makes of the study)."""
+    project = tiny_project({"budget": Budget(trials=16), "strategy": "tpe",  # rounds 5,4,4,3
+                            "fuse": "fixed", "fuse_trials": 8}, epochs=2, fraction=0.2)
+    name = project.experiments[0].name
+    storage = optuna_storage(storage_url(project))
+    seen = WaitingSeen(storage, name)
+    summary = ExperimentRunner(project, name, hooks=[seen],
+                               options=RunOptions(device="cpu")).run()
+    assert summary.counts == {"complete": 16}
+    assert len(seen.seen) == 16 and max(seen.seen) <= MIN_AHEAD
+
+
 def test_the_oldest_waiting_trials_of_the_study_are_found_through_an_index(
         tmp_path: Any) -> None:
     storage = optuna_storage(f"sqlite:///{tmp_path / 'q.db'}")
@@ -121,7 +137,7 @@ def test_the_feeder_thread_leaves_alone_a_queue_the_run_just_topped_up(tmp_path:
     processes) skips its round when a top-up came within FEED_EVERY_S."""
     storage = optuna_storage(f"sqlite:///{tmp_path / 'k.db'}")
     study = optuna.create_study(study_name="s", storage=storage)
-    feeder = Feeder(study, storage, Queue([None] * 4, 4), ahead=MIN_AHEAD)
+    feeder = Feeder(study, storage, Queue([None] * 4, 4), ahead=4)
     feeder._last = time.monotonic() + 3600  # as if the run kept topping it up
     feeder.start()
     time.sleep(0.2 + 4 * FEED_EVERY_S)

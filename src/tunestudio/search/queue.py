@@ -46,7 +46,7 @@ except ImportError:  # a later Optuna moved it: the cache reads the study as it 
 
 QUEUE_INDEX = "ix_ts_trials_study_state"
 FEED_EVERY_S = 0.2
-MIN_AHEAD = 16
+MIN_AHEAD = 2  # the run tops up before each of its own pops: others find one or two
 MAX_AHEAD = 4096
 
 

@@ -47,6 +47,7 @@ from tunestudio.search.program.checks import check_program
 from tunestudio.search.program.orphans import stop_orphans
 from tunestudio.search.program.slots import Slot
 from tunestudio.search.queue import (
+    MIN_AHEAD,
     Feeder,
     count_trials,
     know_trial,
@@ -280,10 +281,15 @@ class ExperimentRunner:
                            excluded=store.excluded_optuna_ids(experiment_id)) if self.queue \
             else Queue([], None)
         # The queue holds a few trials ahead of those training (search/queue.py): every read
-        # of the queue costs per waiting trial. Local worker processes and fused groups, which
-        # ask for several at once, find their share waiting when they start.
-        ahead = 2 * max(1, self.options.workers) * (
-            self.fuse.cap if self._fusing and self.fuse is not None else 1)
+        # of the queue costs per waiting trial, and Optuna's cache re-reads each waiting trial
+        # at every read of the study (two per trial asked, one per trial told). The run tops
+        # the queue up before each trial it pops itself, fused rounds included, so it keeps
+        # none waiting for its own; local worker processes, which pop a fused group's worth at
+        # once, find their share waiting when they start; a remote worker that pops it dry
+        # doubles what is kept (Feeder).
+        workers = self.options.workers
+        ahead = 2 * workers * (self.fuse.cap if self._fusing and self.fuse is not None else 1) \
+            if workers > 1 else MIN_AHEAD
         feeder = self._feeder = Feeder(study, storage, queue, ahead,
                                        on_all_queued=helpers.close_queue)
         feeder.top_up()
