@@ -10,7 +10,10 @@ own rather than following it. This module needs only the standard library, for t
 Until the run says it will queue no more, an empty queue means "not yet" to them: each reads
 its stdin, a pipe from the run, and the run closes the pipes once its whole plan is queued (or
 it ends, or it dies: the system closes them then). From then on a worker ends when it finds
-the queue empty, as a worker started by hand does."""
+the queue empty, as a worker started by hand does. Before that the run writes one line on the
+pipe, `budget ID`: the id of its count of trials in the store, from which each worker claims a
+trial before it pops one (store/budgets.py); a worker pops nothing until it has read it, so
+trials left waiting by an earlier run never run beyond this run's count."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ PLANNED_STRATEGIES = ("grid", "ovat")  # a plan of points: queued for others eve
 RUN_PIPE_FLAG = "--run-pipe"  # the worker's (hidden) flag: its stdin is a pipe from its run
 RUN_TRIALS_FLAG = "--run-trials"  # the worker's (hidden) flag: its run's budget in trials
 STOP_GRACE_S = 60  # a stopped run waits this long for a worker to stop its trial, then kills it
+BUDGET_LINE = "budget"  # the run's line on the pipe: "budget ID", its count's id in the store
 
 
 class LocalWorkers:
@@ -54,6 +58,19 @@ class LocalWorkers:
     @property
     def queue_closed(self) -> bool:
         return self._closed
+
+    def tell_budget(self, budget_id: int) -> None:
+        """Tells the workers the id of the run's count of trials (see the module's
+        docstring); a worker already gone is skipped. Thread-safe."""
+        line = f"{BUDGET_LINE} {budget_id}\n".encode()
+        with self._lock:
+            if self._closed:
+                return
+            for proc in self.procs:
+                if proc.stdin is not None:
+                    with contextlib.suppress(OSError, ValueError):
+                        proc.stdin.write(line)
+                        proc.stdin.flush()
 
     def close_queue(self) -> None:
         """The run will queue no more trials: its workers end once they find the queue empty.
@@ -137,22 +154,34 @@ def worker_command(project_path: Path, experiment: str, storage_url: str | None,
     return cmd
 
 
-def watch_run_pipe(stream: BinaryIO | None = None) -> threading.Event:
-    """The worker's side: an event set once its run closes the pipe on `stream` (stdin by
-    default), that is once the run queues no more trials or is gone."""
-    closed = threading.Event()
+class RunPipe(threading.Event):
+    """The worker's side of the pipe from its run: set once the run closes it (it queues no
+    more trials, or is gone); `budget_id`, once read, the id of the run's count of trials
+    (None until the run has written it, and for ever where it never does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.budget_id: int | None = None
+
+
+def watch_run_pipe(stream: BinaryIO | None = None) -> RunPipe:
+    """Reads the pipe from the run on `stream` (stdin by default) on a thread of its own; see
+    RunPipe."""
+    pipe = RunPipe()
     source = stream if stream is not None else getattr(sys.stdin, "buffer", None)
     if source is None:  # no stdin at all: no run to wait for
-        closed.set()
-        return closed
+        pipe.set()
+        return pipe
 
     def read() -> None:
         try:
-            while source.read(4096):
-                pass
+            for line in source:
+                word, _, value = line.decode(errors="replace").strip().partition(" ")
+                if word == BUDGET_LINE and value.isdigit():
+                    pipe.budget_id = int(value)
         except (OSError, ValueError):  # closed under us: the same news
             pass
-        closed.set()
+        pipe.set()
 
     threading.Thread(target=read, name="tunestudio-run-pipe", daemon=True).start()
-    return closed
+    return pipe

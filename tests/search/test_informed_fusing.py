@@ -65,6 +65,11 @@ def test_a_worker_asks_its_share_of_its_run_s_rounds(
     study = optuna.load_study(study_name=name, storage=optuna_storage(storage_url(proj)))
     for _ in range(7):
         study.enqueue_trial({})
+    store = open_store(proj)
+    try:  # the run that queued them, open with its count (a worker starts only a run's trials)
+        store.open_run_budget(store.ensure_experiment(name, name), 12, "run")
+    finally:
+        store.close()
     ExperimentRunner(proj, name, queue=False,
                      options=RunOptions(device="cpu", run_trials=12)).run()
     store = open_store(proj)

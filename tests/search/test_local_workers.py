@@ -11,6 +11,7 @@ from pathlib import Path
 
 import optuna
 import pytest
+from optuna.trial import TrialState
 
 from cli_helpers import tunestudio
 from program_helpers import program_project
@@ -18,14 +19,15 @@ from tunestudio.config import FloatDimension
 from tunestudio.config.program import ProgramParameter
 from tunestudio.local_workers import LocalWorkers, helper_count, watch_run_pipe
 from tunestudio.search import ExperimentRunner, RunOptions, RunSummary
-from tunestudio.search.storage import optuna_storage, storage_url
+from tunestudio.search.storage import open_store, optuna_storage, storage_url
 
 LR = FloatDimension(path="params.lr", low=0.1, high=1.0)
 
 
 def test_a_worker_waits_for_its_run_until_the_run_closes_its_queue(tmp_path: Path) -> None:
     """A worker (queue=False) told of a run still queueing keeps waiting on an empty queue,
-    before its first trial and after it, and ends once the pipe closes."""
+    before its first trial and after it, and ends once the pipe closes. It pops nothing until
+    the run has told it its count of trials, and then no more than that count."""
     project, _ = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
                                  parameters=[ProgramParameter(name="lr", default=0.5)],
                                  trials=2)
@@ -40,11 +42,15 @@ def test_a_worker_waits_for_its_run_until_the_run_closes_its_queue(tmp_path: Pat
                               options=RunOptions(run_programs=True), queue_closed=closed)
     thread = threading.Thread(target=lambda: done.append(worker.run()), daemon=True)
     thread.start()
-    time.sleep(0.5)
-    assert thread.is_alive()  # nothing queued yet: it waits
-    deadline = time.monotonic() + 60
-    for _ in range(2):
+    for _ in range(3):
         study.enqueue_trial({})
+    time.sleep(0.5)
+    assert thread.is_alive()  # queued, but no count told yet: it waits
+    assert len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,))) == 3
+    with open_store(project) as store:  # the run's count: 2 trials
+        budget = store.open_run_budget(store.ensure_experiment(name, name), 2, "run")
+    os.write(write, f"budget {budget}\n".encode())
+    deadline = time.monotonic() + 60
     while len([t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]) < 2 \
             and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -53,6 +59,7 @@ def test_a_worker_waits_for_its_run_until_the_run_closes_its_queue(tmp_path: Pat
     os.close(write)  # the run queues no more
     thread.join(timeout=30)
     assert not thread.is_alive() and done[0].counts == {"complete": 2}
+    assert len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,))) == 1
 
 
 def test_the_run_s_workers_end_when_their_queue_closes_or_the_run_fails() -> None:

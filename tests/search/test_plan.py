@@ -118,6 +118,9 @@ def test_adaptive_budget_queues_empty_trials_sampled_when_popped() -> None:
     s = study()
     assert enqueue(s, search, base, 4) == 4
     assert enqueue(s, search, base, 4) == 4  # the 4 waiting ones count toward the budget
+    # a run of fewer trials than wait (a run that stopped early left them) starts its count
+    fewer = plan_queue(s, search, base, 1)
+    assert fewer.total == 1 and fewer.entries == []
     trial = s.ask()
     values = suggest(trial, distributions(search, base))
     assert set(values) == {d.path for d in search.dimensions}
@@ -161,3 +164,15 @@ def test_trials_without_a_fingerprint_in_optuna_use_the_stores() -> None:
     assert plan_queue(s, search, base, None).total == 10
     stored = {t._trial_id: point_fingerprint(base, t.user_attrs[PLAN_ATTR]) for t in done}
     assert plan_queue(s, search, base, None, stored).total == 0
+
+
+def test_a_plan_of_fewer_trials_than_wait_starts_its_count_of_them() -> None:
+    """Points left waiting by a run that stopped early are the plan's first: a run of 3 starts
+    3 of them and queues nothing; a run of more than the plan holds starts what is left."""
+    base = from_template("digits").baseline
+    s = study()
+    search = ovat_search()
+    assert enqueue(s, search, base, None) == 10
+    three = plan_queue(s, search, base, 3)
+    assert three.total == 3 and three.entries == []
+    assert plan_queue(s, search, base, 12).total == 10

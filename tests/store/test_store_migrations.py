@@ -13,6 +13,7 @@ from tunestudio.config import from_template
 from tunestudio.config.fingerprint import config_fingerprint
 from tunestudio.store import EnsembleMember, Store, StoreError, migrations
 from tunestudio.store import schema as tables
+from tunestudio.store.budgets import UNBUDGETED
 from tunestudio.store.database import Database
 
 CURRENT = migrations.target_version(migrations.MIGRATIONS)
@@ -181,6 +182,21 @@ def test_version_9_gets_the_ensembles_table(url: str) -> None:
             direction="maximize", members=[EnsembleMember(0, tid, 1, 0.9, {})],
             metrics={"val_accuracy": 0.9}, best_member=0, gain=0.0)
         assert store.ensembles(eid) == [kept] and kept.number == 1
+
+
+def test_version_10_gets_the_run_budget_table(url: str) -> None:
+    """Version 10 kept no run's count: the upgrade adds the table, no run open on it, so
+    trials waiting from before are popped as they were."""
+    with Store.open(url) as store:
+        eid = store.ensure_experiment("old", "old-study")
+        with store._db.write() as conn:  # back to the layout of version 10
+            conn.exec_driver_sql("DROP TABLE ts_run_budget")
+            conn.exec_driver_sql("UPDATE ts_meta SET value = '10' WHERE key = 'schema_version'")
+    with Store.open(url) as store:
+        assert store.schema_version == CURRENT
+        assert store.open_run_budgets(eid) == [] and store.claim_trial(eid) == UNBUDGETED
+        budget = store.open_run_budget(eid, 1, "host:1")
+        assert store.claim_trial(eid) == budget and store.claim_trial(eid) is None
 
 
 def test_a_failing_migration_leaves_the_database_as_it_was(

@@ -228,7 +228,9 @@ def register(sub: Subparsers) -> None:
                        "experiment. Ctrl+C stops cleanly, keeping the running trial to resume.")
     add_project(p)
     p.add_argument("--experiment", help="experiment name (default: the project's first)")
-    p.add_argument("--trials", type=int, help="trials to run now (overrides the budget)")
+    p.add_argument("--trials", type=int,
+                   help="trials to run now, exactly, whatever --workers (overrides the "
+                   "budget); trials a run stopped early left waiting run first, among them")
     p.add_argument("--timeout", type=float, help="seconds (overrides the budget)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--workers", type=int, default=1, help="trials at once on this machine")

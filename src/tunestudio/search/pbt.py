@@ -82,13 +82,13 @@ def population_path(plan: CheckpointPlan | None, experiment_id: int) -> Path | N
 
 def population_trials(plan: CheckpointPlan | None, experiment_id: int, population: int,
                       waiting: int) -> int:
-    """Trials a run of the experiment queues: none while an interrupted population waits in
-    the queue (it resumes; a member that ended meanwhile is not replaced), else a population
-    (a checkpoint left without members waiting is removed)."""
+    """Trials a run of the experiment starts: the `waiting` members of an interrupted
+    population (it resumes; a member that ended meanwhile is not replaced, none is queued),
+    else a population (a checkpoint left without members waiting is removed)."""
     path = population_path(plan, experiment_id)
     if path is not None and path.exists():
         if waiting > 0:
-            return 0
+            return waiting
         path.unlink(missing_ok=True)
     return population
 

@@ -1,10 +1,12 @@
 """What a run of an experiment will execute, queued in Optuna as WAITING trials.
 
-Queueing the budget up front is what makes several processes (local workers, remote
-`tunestudio worker`s) share one budget exactly: each pops a queued trial atomically, so every
-trial runs once. Grid and one-variable-at-a-time queue their concrete points; adaptive
-strategies queue empty trials whose values the sampler picks when the trial is popped, from
-every result known at that moment.
+Each process of a run (the run itself, its local workers, remote `tunestudio worker`s) pops a
+queued trial atomically, so every trial runs once; each first takes one trial from the run's
+count in the store (store/budgets.py), so the run starts exactly its count even where a run that
+stopped early left trials waiting. Those leftovers are popped first (oldest first): they are
+the plan's points, or trials the sampler was already asked for. Grid and one-variable-at-a-time
+queue their concrete points; adaptive strategies queue empty trials whose values the sampler
+picks when the trial is popped, from every result known at that moment.
 
 A point counts as run only when it ran on the current config: each trial carries the
 fingerprint of the full config it trained (config/fingerprint.py), and a plan point's is that of
@@ -28,6 +30,7 @@ from tunestudio.search.space import PLAN_ATTR
 
 STATE_ATTR = "ts_state"  # user attr set when we tell Optuna; absent on a trial killed mid-run
 WORKER_ATTR = "ts_worker"  # "host:pid" of the process running an Optuna trial
+BUDGET_ATTR = "ts_budget"  # the id of the run's count (store/budgets.py) the trial was taken from
 FINGERPRINT_ATTR = "ts_fingerprint"  # user attr: fingerprint of the config the trial trained
 FINAL_FAILURES = frozenset({"failed", "diverged", "invalid"})
 
@@ -70,17 +73,20 @@ class Queue:
 def plan_queue(study: optuna.Study, search: SearchDefinition, baseline: RunConfig,
                trials: int | None, stored: Mapping[int, str | None] | None = None, *,
                excluded: Container[int] = ()) -> Queue:
-    """This run's share of the plan. Trials already queued (by a run that stopped early) count
-    toward the budget; points already run on the current config are not queued again, unless
-    their trial was excluded (`excluded`: Optuna trial ids): an excluded point runs again.
-    `stored` maps Optuna trial ids to the fingerprints our store holds, for trials run before
-    Optuna was told fingerprints; a finished trial with neither counts as another config's."""
+    """This run's share of the plan: what it adds to the queue, and how many trials it starts
+    (`total`, exactly `trials` where the plan has that many points left). Trials already
+    queued (by a run that stopped early) run first and count toward `trials`; those beyond it
+    stay queued for a later run (the run's count in the store keeps its processes to `total`).
+    Points already run on the current config are not queued again, unless their trial was
+    excluded (`excluded`: Optuna trial ids): an excluded point runs again. `stored` maps
+    Optuna trial ids to the fingerprints our store holds, for trials run before Optuna was
+    told fingerprints; a finished trial with neither counts as another config's."""
     plan = finite_plan(search, baseline)
     if plan is None:  # what is queued is all it needs: counted, not read
         if trials is None:
             return Queue([], None)
         waiting = count_trials(study, (TrialState.WAITING,))
-        return Queue([None] * max(0, trials - waiting), max(trials, waiting))
+        return Queue([None] * max(0, trials - waiting), trials)
     existing = study.get_trials(deepcopy=False)
     waiting = sum(t.state == TrialState.WAITING for t in existing)
     known = stored or {}
@@ -96,13 +102,16 @@ def plan_queue(study: optuna.Study, search: SearchDefinition, baseline: RunConfi
         if fingerprint is not None:
             done.add(fingerprint)
     todo = [p for p in plan if point_fingerprint(baseline, p) not in done]
-    room = len(todo) if trials is None else max(0, trials - waiting)
-    return Queue(list(todo[:room]), waiting + min(room, len(todo)))
+    if trials is None:  # the whole plan: what waits and what is left of it
+        return Queue(list(todo), waiting + len(todo))
+    room = max(0, trials - waiting)
+    return Queue(list(todo[:room]), min(trials, waiting + len(todo)))
 
 
 def enqueue(study: optuna.Study, search: SearchDefinition, baseline: RunConfig,
             trials: int | None) -> int | None:
-    """Queue this run's trials; return how many the run will start (None: until time is up)."""
+    """Queue this run's trials; return how many the run will start (None: until time is up).
+    Only a run's own count (the store's, see `plan_queue`) holds its processes to that."""
     queue = plan_queue(study, search, baseline, trials)
     queue.write(study)
     return queue.total

@@ -28,7 +28,7 @@ from optuna.trial import TrialState
 
 from tunestudio.config import DataConfig, Experiment, Project, StopRules
 from tunestudio.engine.environment import RunGitState
-from tunestudio.local_workers import LocalWorkers, helper_count, worker_command
+from tunestudio.local_workers import LocalWorkers, RunPipe, helper_count, worker_command
 from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.exclusion import ExcludingSampler
@@ -40,7 +40,7 @@ from tunestudio.search.liveness import (
     stale_after_s,
     worker_tag,
 )
-from tunestudio.search.plan import WORKER_ATTR, Queue, finite_plan, plan_queue
+from tunestudio.search.plan import BUDGET_ATTR, WORKER_ATTR, Queue, finite_plan, plan_queue
 from tunestudio.search.preflight import FailureStreak, preflight
 from tunestudio.search.program import programs_dir
 from tunestudio.search.program.checks import check_program
@@ -69,7 +69,8 @@ from tunestudio.search.trial_run import (
     train,
     train_with_engine,
 )
-from tunestudio.store import CurrentConfig, Store, TrialRow
+from tunestudio.store import CurrentConfig, Store, StoreError, TrialRow
+from tunestudio.store.budgets import UNBUDGETED
 from tunestudio.store.stop_rules import check_stop
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ class _MultiHooks(RunnerHooks):
 
 STOP_RULE = "stopped by rule: "  # a run's closing message when a stop rule ended it
 QUEUE_POLL_S = 0.1  # a worker waiting for its run to queue trials looks this often
+CLAIMS_KEPT = 4096  # far more trials than a process holds at once (fused groups included)
 
 
 def study_name(experiment: Experiment) -> str:
@@ -170,6 +172,17 @@ class ExperimentRunner:
         self._fusing_line: str | None = None  # what --fuse auto chose, once it chose
         self._alone_sampler: Callable[[], ExcludingSampler] | None = None  # once it is open
         self._stop_reason: str | None = None  # the stop rule that held, as its message
+        self._store: Store | None = None  # while it runs
+        self._experiment_id = 0  # the store's id of the experiment, once it runs
+        # The run's count of trials in the store (store/budgets.py): this run's own, or the one
+        # its run told this worker through the pipe; None for a worker started by hand (it
+        # claims from any run open on the experiment)
+        self._budget_id: int | None = None
+        # Optuna id of a trial popped lately -> the count it was claimed from (kept until it
+        # can no longer go back to the queue unrun; CLAIMS_KEPT at most)
+        self._claimed: dict[int, int] = {}
+        self._claimed_lock = threading.Lock()  # popped on the bookkeeping thread, released here
+        self._said_no_run = False  # a worker by hand said that queued trials wait for a run
 
     # -- the loop ---------------------------------------------------------------------------
     def _keep_splits(self, data: DataConfig, splits: Splits) -> None:
@@ -230,6 +243,7 @@ class ExperimentRunner:
             search_json=search.model_dump_json(),
         )
         seed = run_seed(search, told, None if self.queue else worker_tag())
+        self._store, self._experiment_id = store, experiment_id  # what trials are claimed from
 
         def sampler(fusing: bool) -> ExcludingSampler:
             # Excluded trials (marked in our store, by any process) are kept from what it
@@ -290,6 +304,10 @@ class ExperimentRunner:
         workers = self.options.workers
         ahead = 2 * workers * (self.fuse.cap if self._fusing and self.fuse is not None else 1) \
             if workers > 1 else MIN_AHEAD
+        if self.queue:  # the count this run's processes claim from, whatever already waits
+            self._close_dead_budgets(store, experiment_id)
+            self._budget_id = store.open_run_budget(experiment_id, queue.total, worker_tag())
+            helpers.tell_budget(self._budget_id)
         feeder = self._feeder = Feeder(study, storage, queue, ahead,
                                        on_all_queued=helpers.close_queue)
         feeder.top_up()
@@ -418,6 +436,12 @@ class ExperimentRunner:
         finally:
             books.shutdown(wait=True)
             feeder.stop()
+            if self.queue and self._budget_id is not None:
+                # its workers (here and elsewhere) claim no more; what waits, waits for the
+                # next run (a database gone meanwhile: the run's own error says so, and the
+                # next run on this host closes the count)
+                with contextlib.suppress(StoreError):
+                    store.close_run_budget(self._budget_id)
             beat.stop()
             helpers.finish(stopped=self.stop_event.is_set())
         best = self._best_current(store, experiment_id, direction)
@@ -504,23 +528,35 @@ class ExperimentRunner:
             trial = self._next_trial(study, storage, unbounded, ctx.heartbeat)
             if trial is None:
                 return None
+            with self._claimed_lock:
+                claim = self._claimed.get(optuna_id(trial), UNBUDGETED)
+            marked = False
             try:
                 trial.set_user_attr(WORKER_ATTR, worker_tag())
+                # Beside other processes, a sweep of theirs that finds this one dead and
+                # queues its trial again gives the trial back to its run's count (a run alone
+                # dies with its count: the next run closes it)
+                if claim != UNBUDGETED and not (self.queue and self.options.workers <= 1):
+                    trial.set_user_attr(BUDGET_ATTR, claim)
+                    marked = True
                 return prepare(ctx, trial, index, total)
             except optuna.exceptions.UpdateFinishedTrialError:
                 # another process found it dead in the meantime (and queued its point again)
                 ctx.heartbeat.release(optuna_id(trial))
+                if not marked:  # else the sweep that took it gave its trial back
+                    self._give_back(optuna_id(trial))
                 self.hooks.on_message(f"trial #{trial.number} was taken for dead by another "
                                       "process before it started; this process goes on")
 
-    @staticmethod
-    def _release(ctx: TrialContext, prepared: Prepared | None,
+    def _release(self, ctx: TrialContext, prepared: Prepared | None,
                  storage: optuna.storages.RDBStorage) -> None:
         """A trial sampled for a run that then stopped goes back to the queue with its values,
         for the next run to train."""
         if prepared is not None and prepared.finished is None:
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-                storage.set_trial_state_values(optuna_id(prepared.trial), TrialState.WAITING)
+                if storage.set_trial_state_values(optuna_id(prepared.trial),
+                                                  TrialState.WAITING):
+                    self._give_back(optuna_id(prepared.trial))
             ctx.heartbeat.release(optuna_id(prepared.trial))
 
     def _next_trial(self, study: optuna.Study, storage: optuna.storages.RDBStorage,
@@ -538,6 +574,12 @@ class ExperimentRunner:
             if ids is None:  # an Optuna whose tables we do not know: through its cache
                 ids = [t._trial_id for t in study._get_trials(
                     deepcopy=False, states=(TrialState.WAITING,), use_cache=True)]
+            if not ids:
+                break
+            claim = self._claim()  # one trial of the run's count, before popping one
+            if claim is None:  # the run started all it may: what waits is a later run's
+                self._say_waiting_for_a_run()
+                return None
             for trial_id in ids:
                 # beaten before it is RUNNING: a trial that ran before (resumed, or queued
                 # again) carries its earlier holder's last beat, and a sweep must never see it
@@ -545,10 +587,15 @@ class ExperimentRunner:
                 try:
                     if storage.set_trial_state_values(trial_id, state=TrialState.RUNNING):
                         heartbeat.claim(trial_id, beaten=True)  # touched a moment ago
+                        with self._claimed_lock:
+                            self._claimed[trial_id] = claim
+                            if len(self._claimed) > CLAIMS_KEPT:  # the oldest started long ago
+                                del self._claimed[next(iter(self._claimed))]
                         know_trial(study, trial_id)
                         return optuna.Trial(study, trial_id)
                 except optuna.exceptions.UpdateFinishedTrialError:
                     continue
+            self._return_claim(claim)  # others took every trial we saw
             if len(ids) < 8:  # another process may have taken all we saw: look again
                 break
         if not unbounded:
@@ -556,6 +603,54 @@ class ExperimentRunner:
         trial = study.ask()
         heartbeat.claim(optuna_id(trial))
         return trial
+
+    def _claim(self) -> int | None:
+        """One trial from the run's count (store/budgets.py), or None: start none. A worker its
+        run spawned claims nothing before the run has told it its count's id; a runner whose
+        study is not open on a store (a test popping by hand) pops what is queued."""
+        if self._store is None:
+            return UNBUDGETED
+        budget = self._budget_id
+        if budget is None and isinstance(self.queue_closed, RunPipe):
+            budget = self._budget_id = self.queue_closed.budget_id
+            if budget is None:
+                return None
+        return self._store.claim_trial(self._experiment_id, budget)
+
+    def _say_waiting_for_a_run(self) -> None:
+        """A worker started by hand found trials queued but no open run to start them for:
+        said once, since it ends (or waits) without training them."""
+        if self.queue or isinstance(self.queue_closed, RunPipe) or self._said_no_run:
+            return
+        self._said_no_run = True
+        self.hooks.on_message("trials wait in the queue, but no run of this experiment is "
+                              "going on: a worker trains only a run's trials (`tunestudio run` "
+                              "starts those waiting first)")
+
+    def _return_claim(self, claim: int) -> None:
+        if self._store is not None:
+            self._store.give_back_trial(claim)
+
+    def _give_back(self, trial_id: int) -> None:
+        """The popped trial went back to the queue: its run may start another."""
+        with self._claimed_lock:
+            claim = self._claimed.pop(trial_id, None)
+        if claim is not None:
+            self._return_claim(claim)
+
+    @staticmethod
+    def _give_back_to(store: Store, claim: object) -> None:
+        """A trial another process had claimed went back to the queue (`claim`: its
+        BUDGET_ATTR, None where it was claimed from no run's count)."""
+        if isinstance(claim, int) and claim != UNBUDGETED:
+            store.give_back_trial(claim)
+
+    def _close_dead_budgets(self, store: Store, experiment_id: int) -> None:
+        """Runs of this host whose process ended without closing their count (killed) are
+        closed: their trials left waiting are the next run's."""
+        for budget_id, owner in store.open_run_budgets(experiment_id):
+            if owner_is_gone(owner):
+                store.close_run_budget(budget_id)
 
     def _idle_wait(self, study: optuna.Study, ran: int) -> bool:
         """A worker started before the run that queues its trials waits for them: one its run
@@ -642,6 +737,14 @@ class ExperimentRunner:
         for trial_id in stale:
             if plan is not None:  # its point runs again as a new trial, from the start
                 discard_working_files(plan, trial_id)
+        # each trial back in the queue (in place, or its point as a new trial) runs again in
+        # the count of the run it was taken for
+        back = [*(gone if again == TrialState.WAITING else []), *stale]
+        claims = user_attr_of(self._storage, back, BUDGET_ATTR) if back else {}
+        if claims is None:  # pragma: no cover - an Optuna whose tables we do not know
+            claims = {i: self._storage.get_trial(i).user_attrs.get(BUDGET_ATTR) for i in back}
+        for claim in claims.values():
+            self._give_back_to(store, claim)
         notes = {**dict.fromkeys(gone, "interrupted: the process running it ended without "
                                  "finishing it"),
                  **dict.fromkeys(stale, f"interrupted: no heartbeat for more than "

@@ -102,12 +102,18 @@ def _add_ensembles(conn: Connection) -> None:
     schema.ensemble.create(conn, checkfirst=True)
 
 
+def _add_run_budgets(conn: Connection) -> None:
+    """Version 11: the trial counts of runs (ts_run_budget); none is open, so the trials left
+    waiting by earlier runs are popped as before until a run opens one."""
+    schema.run_budget.create(conn, checkfirst=True)
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2. Version 1 is the
 # layout the store was released with.
 MIGRATIONS: tuple[Migration, ...] = (_add_config_fingerprint, _add_trial_environment,
                                     _resumed_from_step, _add_group_id, _add_step_wall_s,
                                     _add_excluded_reason, _add_verdict, _add_hparam,
-                                    _add_ensembles)
+                                    _add_ensembles, _add_run_budgets)
 
 VERSION_KEY = "schema_version"
 

@@ -197,5 +197,23 @@ ensemble = Table(
     Index(None, "experiment_id", "number", unique=True),
 )
 
+# What each run of an experiment may still start (search/runner.py): one row per run, opened
+# with its trial count and closed when it ends. Every process that pops a queued trial for the
+# run (the run itself, its `--workers`, `tunestudio worker`s on other machines) first takes one
+# from `trials_left` in one conditional UPDATE, so the run starts exactly its count, whatever
+# was left waiting in Optuna's queue by a run that stopped early. NULL `trials_left`: no count
+# (until its time is up); `owner` is the run's process, `host:pid`.
+run_budget = Table(
+    "ts_run_budget", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("ts_experiment.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("trials_left", Integer),
+    Column("owner", String(300), nullable=False, server_default=""),
+    Column("opened_at", Float, nullable=False),
+    Column("closed_at", Float),  # NULL while the run goes on
+    Index(None, "experiment_id", "closed_at"),
+)
+
 # Tables in creation order; dropping goes the other way.
-TABLES = (meta, experiment, trial, step, evaluation, hparam, ensemble)
+TABLES = (meta, experiment, trial, step, evaluation, hparam, ensemble, run_budget)

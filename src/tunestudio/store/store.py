@@ -25,10 +25,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import NoResultFound
 
 from tunestudio import paths
 from tunestudio.config.fingerprint import fingerprint_json
 from tunestudio.store import (
+    budgets,
     ensembles,
     experiments,
     hparams,
@@ -185,10 +187,56 @@ class Store:
                                                     == experiment_id))
             conn.execute(delete(schema.ensemble).where(schema.ensemble.c.experiment_id
                                                        == experiment_id))
+            conn.execute(delete(schema.run_budget).where(schema.run_budget.c.experiment_id
+                                                         == experiment_id))
             result = conn.execute(delete(schema.experiment).where(schema.experiment.c.id
                                                                   == experiment_id))
             if result.rowcount == 0:
                 raise NotFoundError(f"experiment {experiment_id} is not in the trial history")
+
+    # -- what a run may still start (schema.run_budget) -----------------------------------
+    def open_run_budget(self, experiment_id: int, trials: int | None, owner: str) -> int:
+        """Opens a run's count of trials (None: no count) for its processes to claim from;
+        returns its id. `owner`: the run's process, `host:pid`."""
+        with self._db.write() as conn:
+            return budgets.open_budget(conn, experiment_id, trials, owner)
+
+    def close_run_budget(self, budget_id: int) -> None:
+        """The run ended: nothing more is claimed from its count. Idempotent."""
+        with self._db.write() as conn:
+            budgets.close_budget(conn, budget_id)
+
+    def open_run_budgets(self, experiment_id: int) -> list[tuple[int, str]]:
+        """(id, owner) of the experiment's runs still open, oldest first."""
+        with self._db.read() as conn:
+            return budgets.open_budgets(conn, experiment_id)
+
+    def claim_trial(self, experiment_id: int, budget_id: int | None = None) -> int | None:
+        """Takes one trial from the count of run `budget_id` (None: of the oldest open run that
+        has room), atomically across processes and machines. Returns the id of the run's count
+        it took from; `budgets.UNBUDGETED` (0) where `budget_id` is None and no run of the
+        experiment ever kept a count (what is queued is the budget); None where no count has
+        room: start no trial."""
+        with self._db.write() as conn:
+            return budgets.claim(conn, experiment_id, budget_id)
+
+    def give_back_trial(self, budget_id: int) -> None:
+        """One trial back to the count it was claimed from, while that run is open (the trial
+        went back to the queue without running)."""
+        if budget_id == budgets.UNBUDGETED:
+            return
+        with self._db.write() as conn:
+            budgets.give_back(conn, budget_id)
+
+    def run_trials_left(self, budget_id: int) -> int | None:
+        """How many trials the run's count still allows (None: no count). Raises NotFoundError
+        for an unknown id."""
+        with self._db.read() as conn:
+            try:
+                return budgets.trials_left(conn, budget_id)
+            except NoResultFound:
+                raise NotFoundError(f"run budget {budget_id} is not in the trial history"
+                                    ) from None
 
     # -- the trial lifecycle --------------------------------------------------------------
     def start_trial(self, experiment_id: int, *, number: int, optuna_trial_id: int | None,
