@@ -61,7 +61,7 @@ def test_optuna_and_the_store_share_a_database(url: str, ours_first: bool) -> No
         engine.dispose()
     ours = {n for n in names if n.startswith("ts_")}
     assert ours == {"ts_meta", "ts_experiment", "ts_trial", "ts_step", "ts_eval", "ts_hparam",
-                    "ts_ensemble"}
+                    "ts_ensemble", "ts_run_budget"}
     assert {"studies", "trials", "trial_params", "trial_values", "version_info"} <= names
 
 
