@@ -7,7 +7,9 @@ guarded, each path run here on the same cases:
   public `get_trials`;
 - the heartbeats of a process's held trials are written in one transaction, and a sweep reads
   the running trials' owners in one query (search/queue.py); without the table definitions
-  each trial is beaten through Optuna's `record_heartbeat` and read whole."""
+  each trial is beaten through Optuna's `record_heartbeat` and read whole;
+- a waiting trial is popped by one conditional UPDATE (search/queue.py `start_waiting`), so one
+  process of several starts it; without the table definitions, through Optuna's own pop."""
 
 from __future__ import annotations
 
@@ -352,3 +354,40 @@ def test_the_sweep_reads_the_running_trials_owners_in_one_read(tmp_path: Path) -
     assert user_attr_of(storage, ids, "worker") == {ids[0]: "host:1", ids[2]: "host:3"}
     assert user_attr_of(storage, ids, "other") == {ids[2]: [1, 2]}
     assert user_attr_of(storage, [], "worker") == {}
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
+def test_a_waiting_trial_popped_at_once_by_four_processes_starts_once(tmp_path: Path) -> None:
+    """Four storages (four processes' connections) pop the same waiting trial at the same
+    moment, twelve times over: each time exactly one starts it (Optuna's read-then-write let
+    two start one trial on SQLite under `--workers 2`), and it is RUNNING with its start time,
+    as Optuna's own pop leaves it."""
+    import threading
+
+    from optuna.trial import TrialState
+
+    from tunestudio.search.queue import start_waiting
+    from tunestudio.search.storage import optuna_storage
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    study = optuna.create_study(storage=optuna_storage(url))
+    storages = [optuna_storage(url) for _ in range(4)]
+    for _ in range(12):
+        study.enqueue_trial({})
+        trial_id = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))[0]._trial_id
+        won: list[bool | None] = []
+        go = threading.Barrier(len(storages))
+
+        def pop(storage: optuna.storages.RDBStorage, trial_id: int = trial_id,
+                won: list[bool | None] = won, go: threading.Barrier = go) -> None:
+            go.wait()
+            won.append(start_waiting(storage, trial_id))
+
+        threads = [threading.Thread(target=pop, args=(s,)) for s in storages]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(won, key=bool) == [False, False, False, True]
+        frozen = storages[0].get_trial(trial_id)
+        assert frozen.state == TrialState.RUNNING and frozen.datetime_start is not None

@@ -26,6 +26,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import optuna
@@ -88,6 +89,26 @@ def trial_ids(storage: optuna.storages.RDBStorage, study_id: int, state: TrialSt
              .order_by(table.c.trial_id).limit(limit))
     with storage.engine.connect() as conn:
         return [int(row[0]) for row in conn.execute(query)]
+
+
+def start_waiting(storage: optuna.storages.RDBStorage, trial_id: int) -> bool | None:
+    """Pops a waiting trial: RUNNING from now, in one conditional UPDATE (`WHERE state =
+    WAITING`), so that of any number of processes popping it at once exactly one gets True
+    (the others False: it was taken, or is not waiting). Optuna's `set_trial_state_values`
+    reads the state and then writes it; on SQLite the read takes no lock, so two processes
+    could both read WAITING and both start the trial (seen with `--workers 2`: the run and its
+    worker trained one trial twice, the second's result refused at its tell, and the budget's
+    last trial never ran). Writes what Optuna writes (the state and `datetime_start`). None
+    where this Optuna's tables are unknown: the caller pops through Optuna."""
+    if _models is None:  # see the module's docstring
+        return None
+    table = _models.TrialModel.__table__
+    with storage.engine.begin() as conn:
+        started = conn.execute(
+            sqlalchemy.update(table)
+            .where(table.c.trial_id == trial_id, table.c.state == TrialState.WAITING)
+            .values(state=TrialState.RUNNING, datetime_start=datetime.now())).rowcount
+    return started == 1
 
 
 def beat_trials(storage: optuna.storages.RDBStorage, trial_ids: Sequence[int]) -> bool:

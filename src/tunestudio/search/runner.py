@@ -51,6 +51,7 @@ from tunestudio.search.queue import (
     Feeder,
     count_trials,
     know_trial,
+    start_waiting,
     trial_ids,
     user_attr_of,
     waiting_ids,
@@ -585,7 +586,10 @@ class ExperimentRunner:
                 # again) carries its earlier holder's last beat, and a sweep must never see it
                 heartbeat.touch(trial_id)
                 try:
-                    if storage.set_trial_state_values(trial_id, state=TrialState.RUNNING):
+                    started = start_waiting(storage, trial_id)  # atomic: one process wins
+                    if started is None:  # pragma: no cover - an Optuna we do not know
+                        started = storage.set_trial_state_values(trial_id, TrialState.RUNNING)
+                    if started:
                         heartbeat.claim(trial_id, beaten=True)  # touched a moment ago
                         with self._claimed_lock:
                             self._claimed[trial_id] = claim
