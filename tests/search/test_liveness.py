@@ -3,6 +3,12 @@ for want of heartbeats (a false alarm, or a process that hung past the grace) go
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -103,3 +109,23 @@ def test_a_popped_trial_is_beaten_once_as_it_is_taken(tmp_path: Any,
     trial = runner._next_trial(study, storage, False, heartbeat)
     assert trial is not None and beats == [trial._trial_id]
     assert heartbeat.held() == [trial._trial_id]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="zombies are read from /proc")
+def test_a_dead_owner_not_yet_reaped_is_gone() -> None:
+    """A worker killed with the run that spawned it stays a zombie until the system's init
+    reaps it (about 2 s here); a run started meanwhile takes its trials and programs for
+    orphaned, not for still running."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    tag = f"{socket.gethostname()}:{child.pid}"
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{child.pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    try:
+        assert liveness.owner_is_gone(tag)  # exited, its status not collected: a zombie
+    finally:
+        child.wait()
+    assert liveness.owner_is_gone(tag)
+    assert not liveness.owner_is_gone(f"{socket.gethostname()}:{os.getpid()}")
+    assert not liveness.owner_is_gone(f"another-host:{child.pid}")

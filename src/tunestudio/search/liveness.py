@@ -29,6 +29,7 @@ import socket
 import threading
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -217,7 +218,10 @@ def worker_tag() -> str:
 
 
 def owner_is_gone(tag: str) -> bool:
-    """The process of a `worker_tag` ran on this host and no longer exists."""
+    """The process of a `worker_tag` ran on this host and no longer exists, or exists only as
+    a zombie (dead, its exit status not yet collected: a worker killed with the run that
+    spawned it waits for the system's init to reap it, about 2 s on some machines, and a
+    process started meanwhile must not take it for alive)."""
     host, _, pid_text = tag.rpartition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
@@ -227,4 +231,13 @@ def owner_is_gone(tag: str) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    return _is_zombie(int(pid_text))
+
+
+def _is_zombie(pid: int) -> bool:
+    """Linux's /proc says `pid` is a zombie; False where there is no /proc to ask."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:stat.rfind(")") + 3] == "Z"
