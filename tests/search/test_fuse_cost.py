@@ -332,3 +332,44 @@ def test_auto_probes_groups_no_larger_than_the_runs_rounds(
                      options=RunOptions(device="cpu", trials=4)).run()
     assert sizes == [4]
     assert any("fused groups of 4 would take" in line for line in said.lines), said.lines
+
+
+def test_a_probe_killed_halfway_leaves_its_timings_to_the_next(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search killed every few seconds (a preemptible machine) still gets past its probe:
+    each timing is kept as it is measured, and the next process measures only the rest."""
+    from tunestudio.engine import loop_timing
+    from tunestudio.engine.data import load_splits
+
+    calls: list[int] = []
+
+    class Killed(BaseException):
+        pass
+
+    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
+        if len(calls) == 3:
+            raise Killed  # the process dies during its third timing
+        calls.append(len(configs))
+        return 1e-3 * len(configs)
+
+    monkeypatch.setattr(loop_timing, "time_loop", timed_loop)
+    proj = tiny_project({"dimensions": [LR, WIDTH]}, epochs=2, fraction=0.2)
+    data = load_splits(proj.baseline.data, None)
+    drawn = fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data)
+    key = fuse_cost.cost_key(["killed"])
+    with pytest.raises(Killed):
+        fuse_cost.probe_cost(drawn, data, 8, key=key)
+    assert calls == [1, 1, 8]
+    calls.clear()
+    monkeypatch.setattr(loop_timing, "time_loop", lambda configs, *a, **k:
+                        calls.append(len(configs)) or 1e-3 * len(configs))
+    cost = fuse_cost.probe_cost(drawn, data, 8, key=key)
+    assert calls == [8] and isinstance(cost, StepCost)  # only the fourth timing measured
+    assert fuse_cost.cached_cost(key) is None  # timings alone are no fitted model
+    fuse_cost.store_cost(key, cost)
+    assert fuse_cost.cached_cost(key) == cost
+    calls.clear()
+    fuse_cost.probe_cost(drawn, data, 8, key=key)  # the model replaced the single timings
+    assert calls == [1, 1, 8, 8]
+    expired = fuse_cost.ProbeTimings(key, now=time.time() + fuse_cost.CACHE_DAYS * 86400 + 1)
+    assert expired.get("alone0", lambda: 5.0) == 5.0

@@ -23,7 +23,10 @@ say the group timings would take more than `PROBE_SHARE` of the run's training a
 run of wide members) the run trains one trial at a time without them (`ShortRun`). A fitted
 model is kept in the user's cache folder (`paths.cache_dir()`), by search space, group size,
 device and machine (CPU model, cores, torch version and threads), for `CACHE_DAYS`: a later run
-of the space on the machine decides without probing (`cached_cost`, `store_cost`)."""
+of the space on the machine decides without probing (`cached_cost`, `store_cost`), and each of a
+probe's timings is kept as soon as it is measured (`ProbeTimings`): a process killed during its
+probe (a preemptible machine) leaves the next one the timings it finished, so that repeated
+kills a few seconds apart still complete the probe and train."""
 
 from __future__ import annotations
 
@@ -34,8 +37,9 @@ import os
 import platform
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -336,8 +340,8 @@ class ShortRun:
 
 
 def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, *,
-               base_dir: object = None, device: str = "cpu", trials: int | None = None
-               ) -> StepCost | ShortRun:
+               base_dir: object = None, device: str = "cpu", trials: int | None = None,
+               key: str | None = None) -> StepCost | ShortRun:
     """Fit the model from four short timings on the device, each through the whole training
     loop as the run trains (`engine.fused.probe.time_loop`: a lone trial on the lone path, a
     group fused): the narrowest and the widest of `drawn` alone, and groups of
@@ -347,16 +351,20 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     both, and where the widest and narrowest match, one lone timing: the second would time
     the same thing again. For a run of `trials` trials (None: no limit) the group timings are
     skipped, `ShortRun` returned, when they would take more than PROBE_SHARE of its training
-    one at a time. Raises what a group raises (FusionError, out of memory)."""
+    one at a time. With `key` (`cost_key`) each timing is kept as it is measured and one kept
+    within CACHE_DAYS is not measured again (`ProbeTimings`). Raises what a group raises
+    (FusionError, out of memory)."""
     from tunestudio.engine.fused import fuse_signature
     from tunestudio.engine.loop_timing import time_loop
 
     folder = base_dir if isinstance(base_dir, Path) else None
+    timings = ProbeTimings(key)
     ordered = sorted(drawn, key=lambda d: d[1].work)
     lo, hi = ordered[0], ordered[-1]
     alone = []
-    for config, member in ((lo, hi) if lo[1].work < hi[1].work else (lo,)):
-        seconds = time_loop([config], data, base_dir=folder, device=device, steps=PROBE_STEPS)
+    for i, (config, member) in enumerate((lo, hi) if lo[1].work < hi[1].work else (lo,)):
+        seconds = timings.get(f"alone{i}", partial(time_loop, [config], data, base_dir=folder,
+                                                   device=device, steps=PROBE_STEPS))
         alone.append((member.work, seconds))
     batch = lo[0].training.batch_size
     n = max(2, min(k, PROBE_GROUP))
@@ -374,8 +382,9 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
         if short is not None:
             return short
     groups = []
-    for members, work in zip(groups_of, works, strict=True):
-        seconds = time_loop(members, data, base_dir=folder, device=device, steps=PROBE_STEPS)
+    for i, (members, work) in enumerate(zip(groups_of, works, strict=True)):
+        seconds = timings.get(f"group{i}", partial(time_loop, members, data, base_dir=folder,
+                                                   device=device, steps=PROBE_STEPS))
         groups.append((work, seconds))
     return fit_cost(alone, groups)
 
@@ -445,11 +454,53 @@ def cached_cost(key: str, now: float | None = None) -> StepCost | None:
 
 
 def store_cost(key: str, cost: StepCost) -> None:
-    """Keep `cost` for `key` (the newest CACHE_ENTRIES kept); a cache folder that cannot be
-    written leaves the next run to probe again."""
+    """Keep `cost` for `key` (the newest CACHE_ENTRIES kept; the probe's single timings give
+    way to it); a cache folder that cannot be written leaves the next run to probe again."""
     data = _read_cache()
     data[key] = {"at": time.time(), "cost": [cost.fixed, cost.alone_per_unit, cost.per_member,
                                              cost.group_per_unit]}
+    _write_cache(data)
+
+
+class ProbeTimings:
+    """A probe's single timings (seconds per step, by label: `alone0`, `group1`), kept in the
+    cache file under the probe's key as soon as each is measured, so that a process killed
+    halfway through its probe leaves what it measured to the next (each timing takes a few
+    seconds on a CPU: a search restarted every 10 s would otherwise probe for ever). A timing
+    older than CACHE_DAYS is measured again; `key` None keeps nothing."""
+
+    def __init__(self, key: str | None, now: float | None = None):
+        self.key = key
+        self.now = now
+
+    def get(self, label: str, measure: Callable[[], float]) -> float:
+        """The kept timing of `label`, else `measure()`, kept before it is returned."""
+        if self.key is None:
+            return measure()
+        known = self._kept().get(label)
+        if known is not None:
+            return known
+        seconds = measure()
+        kept = {**self._kept(), label: seconds}  # another process's timings since included
+        data = _read_cache()
+        data[self.key] = {"at": time.time(), "timings": kept}
+        _write_cache(data)
+        return seconds
+
+    def _kept(self) -> dict[str, float]:
+        entry = _read_cache().get(self.key or "")
+        now = time.time() if self.now is None else self.now
+        try:
+            assert isinstance(entry, dict)
+            at, timings = float(entry["at"]), entry["timings"]  # type: ignore[arg-type]
+            assert isinstance(timings, dict) and 0 <= now - at <= CACHE_DAYS * 86400
+            return {str(k): float(v) for k, v in timings.items()
+                    if isinstance(v, (int, float)) and math.isfinite(v) and v > 0}
+        except (AssertionError, KeyError, TypeError, ValueError):
+            return {}
+
+
+def _write_cache(data: dict[str, dict[str, object]]) -> None:
     newest = sorted(data.items(), key=lambda kv: float(kv[1].get("at", 0.0))  # type: ignore
                     if isinstance(kv[1], dict) else 0.0)[-CACHE_ENTRIES:]
     target = _cache_file()

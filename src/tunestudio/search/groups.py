@@ -182,7 +182,7 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
                                                      ctx.search.dimensions]), k, device)
         stored = cost_key(key)
         probed = _costs.get(key) or cached_cost(stored) or probe_cost(
-            drawn, data, k, base_dir=ctx.base_dir, device=device, trials=total)
+            drawn, data, k, base_dir=ctx.base_dir, device=device, trials=total, key=stored)
         if isinstance(probed, ShortRun):  # its group timings would not pay: not kept
             return FuseChoice(1, line=probed.line())
         if key not in _costs:
