@@ -245,20 +245,21 @@ def test_a_later_run_of_the_space_reuses_the_probed_model_from_the_cache(
     assert probes == [1, 1]
 
 
-def test_the_cache_forgets_old_and_unreadable_entries(tmp_path: Any,
+def test_the_cache_forgets_old_and_unreadable_entries(isolated_dirs: Any,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     key = fuse_cost.cost_key(["space"])
     fuse_cost.store_cost(key, CPU)
     assert fuse_cost.cached_cost(key) == CPU
     assert fuse_cost.cached_cost(key, now=time.time() + fuse_cost.CACHE_DAYS * 86400 + 1) is None
     assert fuse_cost.cached_cost(fuse_cost.cost_key(["another space"])) is None
-    monkeypatch.setattr(fuse_cost, "PROBE_VERSION", fuse_cost.PROBE_VERSION + 1)
-    assert fuse_cost.cached_cost(fuse_cost.cost_key(["space"])) is None  # another probe's model
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:  # (undo() would also undo the isolated cache folder)
+        patch.setattr(fuse_cost, "PROBE_VERSION", fuse_cost.PROBE_VERSION + 1)
+        assert fuse_cost.cached_cost(fuse_cost.cost_key(["space"])) is None  # another model
     fuse_cost._cache_file().write_text("{not json")
     assert fuse_cost.cached_cost(key) is None
     fuse_cost.store_cost(key, CPU)  # written anew over the broken file
     assert fuse_cost.cached_cost(key) == CPU
+    assert fuse_cost._cache_file().is_relative_to(isolated_dirs)  # never the user's own cache
 
 
 @pytest.mark.parametrize(("trials", "timed", "short"), [(3, 2, True), (10_000, 4, False)])
