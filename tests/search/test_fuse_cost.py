@@ -43,6 +43,23 @@ def test_the_fit_recovers_the_costs_it_was_measured_from() -> None:
     assert astuple(fit_cost(alone, group)) == pytest.approx(astuple(CPU))
 
 
+def test_a_group_of_several_shapes_pays_for_each_beyond_its_first() -> None:
+    """Members of three widths are computed class by class: the mixed group's timing beyond
+    the one-shape fit, per shape past the first, is `per_class`; split_group counts the shapes
+    of the members it fuses."""
+    cost = StepCost(fixed=3e-4, alone_per_unit=8e-11, per_member=1e-6, group_per_unit=8e-11,
+                    per_class=7e-5)
+    alone = [(w, cost.alone(w)) for w in (1.5e5, 2.5e6)]
+    groups = [(ws, cost.group(ws)) for ws in ([1.5e5] * 8, [6e5] * 8)]
+    mixed = [1.5e5, 3e5, 6e5] * 2 + [1.5e5, 3e5]
+    fit = fit_cost(alone, groups, (mixed, 3, cost.group(mixed, classes=3)))
+    assert astuple(fit) == pytest.approx(astuple(cost))
+    assert fit_cost(alone, groups).per_class == 0.0
+    one = split_group(cost, [1.5e5] * 4, shapes=["a"] * 4)[1]
+    three = split_group(cost, [1.5e5] * 4, shapes=["a", "b", "c", "a"])[1]
+    assert three - one == pytest.approx(2 * cost.per_class)
+
+
 def test_one_width_fits_the_group_from_its_size() -> None:
     fit = fit_cost([(1e5, 3e-3)], [([1e5] * 16, 6e-3)])
     assert fit.alone(1e5) == pytest.approx(3e-3)
@@ -262,7 +279,7 @@ def test_the_cache_forgets_old_and_unreadable_entries(isolated_dirs: Any,
     assert fuse_cost._cache_file().is_relative_to(isolated_dirs)  # never the user's own cache
 
 
-@pytest.mark.parametrize(("trials", "timed", "short"), [(3, 2, True), (10_000, 4, False)])
+@pytest.mark.parametrize(("trials", "timed", "short"), [(3, 2, True), (10_000, 5, False)])
 def test_a_short_run_skips_the_group_timings_that_would_not_pay(
         monkeypatch: pytest.MonkeyPatch, trials: int, timed: int, short: bool) -> None:
     """The lone timings come first; a run whose training alone they put under 1/PROBE_SHARE
@@ -365,12 +382,12 @@ def test_a_probe_killed_halfway_leaves_its_timings_to_the_next(
     monkeypatch.setattr(loop_timing, "time_loop", lambda configs, *a, **k:
                         calls.append(len(configs)) or 1e-3 * len(configs))
     cost = fuse_cost.probe_cost(drawn, data, 8, key=key)
-    assert calls == [8] and isinstance(cost, StepCost)  # only the fourth timing measured
+    assert calls == [8, 8] and isinstance(cost, StepCost)  # only the fourth and fifth
     assert fuse_cost.cached_cost(key) is None  # timings alone are no fitted model
     fuse_cost.store_cost(key, cost)
     assert fuse_cost.cached_cost(key) == cost
     calls.clear()
     fuse_cost.probe_cost(drawn, data, 8, key=key)  # the model replaced the single timings
-    assert calls == [1, 1, 8, 8]
+    assert calls == [1, 1, 8, 8, 8]
     expired = fuse_cost.ProbeTimings(key, now=time.time() + fuse_cost.CACHE_DAYS * 86400 + 1)
     assert expired.get("alone0", lambda: 5.0) == 5.0

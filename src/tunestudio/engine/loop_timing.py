@@ -25,13 +25,35 @@ from tunestudio.engine.trial import Trial
 LOOP_WARMUP = 3  # steps left out of a loop timing: the first calls allocate and compile
 
 
+class _Enough:
+    """When a timing has enough steps: at least `steps` after the warm-up, and more, up to
+    `max_steps`, until the timed steps took `min_s` seconds (thread CPU time) between them."""
+
+    def __init__(self, steps: int, min_s: float, max_steps: int):
+        self.stop_after = LOOP_WARMUP + steps
+        self.last = LOOP_WARMUP + max(steps, max_steps)
+        self.min_s = min_s
+        self.began: float | None = None
+        self.done = False
+
+    def step(self, step: int) -> bool:
+        """Called by the first member's clock after each step; True once enough."""
+        now = time.thread_time()
+        if step == LOOP_WARMUP:
+            self.began = now
+        if step >= self.stop_after and (step >= self.last or self.began is None
+                                        or now - self.began >= self.min_s):
+            self.done = True
+        return self.done
+
+
 class _StepClock(TrainerHooks):
     """Stamps the loop's steps (through the first member's hooks) and stops every member once
-    `warmup + steps` steps are done."""
+    the timing has enough steps (`_Enough`, judged by the first member)."""
 
-    def __init__(self, stamps: list[tuple[float, float]] | None, stop_after: int):
+    def __init__(self, stamps: list[tuple[float, float]] | None, enough: _Enough):
         self.stamps = stamps
-        self.stop_after = stop_after
+        self.enough = enough
 
     def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
         if self.stamps is not None:
@@ -39,12 +61,14 @@ class _StepClock(TrainerHooks):
             # in batches (engine.step_recorder), so the hook's call time would say nothing
             wall = event.wall_s if math.isfinite(event.wall_s) else time.perf_counter()
             self.stamps.append((wall, time.thread_time()))
-        if event.step >= self.stop_after:
+            self.enough.step(event.step)
+        if self.enough.done or event.step >= self.enough.last:
             trainer.request_stop("stopped", "the probe's steps are timed")
 
 
 def time_loop(configs: list[RunConfig], data: Splits, *, base_dir: Path | None = None,
-              device: str = "cpu", steps: int = 24) -> float:
+              device: str = "cpu", steps: int = 24, min_s: float = 0.0,
+              max_steps: int = 256) -> float:
     """Seconds per optimisation step of `configs` trained as a run trains them: one config
     through the lone path (`Trainer`: the plain kernel with `torch.optim`), several (one shape
     signature) as one fused group (`FusedTrainer`), in both cases through the whole training
@@ -54,11 +78,14 @@ def time_loop(configs: list[RunConfig], data: Splits, *, base_dir: Path | None =
     decide it. On a CPU that trains on one thread the gaps are of the thread's CPU time, which
     is what a step costs on a quiet machine however busy this one is (at a load of 9 on 2
     cores the wall-clock medians of a 1-ms step were 2-10x off); elsewhere (a GPU computes
-    apart from the thread, torch's own threads) of the wall clock. Raises what building the
-    group raises (FusionError, out of memory)."""
+    apart from the thread, torch's own threads) of the wall clock. Steps cheaper than `min_s`
+    seconds together are timed on, up to `max_steps`: a median of 16 steps of a millisecond
+    still moved by 2x between two timings of one group on a quiet CPU (the first loops of a
+    process, a neighbour's burst), one over ~50 ms of steps by a few percent. Raises what
+    building the group raises (FusionError, out of memory)."""
     stamps: list[tuple[float, float]] = []
-    stop_after = LOOP_WARMUP + max(2, steps)
-    clocks = [_StepClock(stamps if i == 0 else None, stop_after) for i in range(len(configs))]
+    enough = _Enough(max(2, steps), min_s, max_steps)
+    clocks = [_StepClock(stamps if i == 0 else None, enough) for i in range(len(configs))]
     cuda = device.startswith("cuda")
     if len(configs) == 1:
         Trainer(configs[0], hooks=[clocks[0]], base_dir=base_dir, device=device,

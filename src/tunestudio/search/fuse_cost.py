@@ -9,14 +9,17 @@ the others are judged), and a group's fixed cost runs until its last member ends
 search of narrow MLPs gains several times over; one of wide MLPs trained for few epochs loses.
 
 The model, in seconds per optimisation step, with `work` = a trial's parameters x batch size:
-alone, `fixed + alone_per_unit * work`; a fused group of n members,
-`fixed + per_member * n + group_per_unit * sum(work)`. Four probes fit it (`probe_cost`): the
-narrowest and the widest member of the search space alone, and a group of narrow and a group of
-wide members. A trial trains `steps` steps, or `trained_share` of them once the pruner may act;
-a fused member only once the pruner had `startup_trials` complete trials before its group was
-asked. `split_group` decides, per group, which members train fused and which alone;
-`estimate_run` sums that over the run's rounds (`ask_plan`) against the same trials one at a
-time, and `auto` fuses only when the estimate is at most `MARGIN` of the time alone.
+alone, `fixed + alone_per_unit * work`; a fused group of n members of c model shapes (width
+classes: the fused MLP computes each width apart, engine/fused/handgrad.py),
+`fixed + per_member * n + group_per_unit * sum(work) + per_class * (c - 1)`. Up to five
+timings fit it (`probe_cost`): the narrowest and the widest member of the search space alone,
+a group of n copies of each (one shape: the per-unit term, read off the widest spread of work
+there is), and a group drawn as the run draws its trials (its shapes' own cost). A trial
+trains `steps` steps, or `trained_share` of them once the pruner may act; a fused member only
+once the pruner had `startup_trials` complete trials before its group was asked.
+`split_group` decides, per group, which members train fused and which alone; `estimate_run`
+sums that over the run's rounds (`ask_plan`) against the same trials one at a time, and `auto`
+fuses only when the estimate is at most `MARGIN` of the time alone.
 
 The probe's cost is kept in proportion to the run: its lone timings come first, and where they
 say the group timings would take more than `PROBE_SHARE` of the run's training alone (a short
@@ -73,38 +76,52 @@ MARGIN = 0.85  # fuse only when the model expects at most this share of the time
 PRUNED_SHARE = 0.5  # of prunable trials, the share a median-type pruner stops at its first chance
 SAMPLES = 24  # members drawn from the search space to stand for the run's trials
 PROBE_GROUP = 16  # at most this many members in a probe's group (its cost grows with them)
-PROBE_STEPS = 16  # steps timed per probe: a median over them withstands a busy machine's stalls
+PROBE_STEPS = 16  # steps timed per probe at least: a median over them withstands stalls
+PROBE_MIN_S = 0.05  # cheaper steps are timed on until they took this long (CPU time), ...
+PROBE_MAX_STEPS = 128  # ... up to this many
 PROBE_OVERHEAD_STEPS = 6  # a probe's warm-up steps, and its build, in steps
 PROBE_SHARE = 0.1  # the group timings may take at most this share of the run's training alone
-PROBE_VERSION = 2  # what a cached model measured: 2 = the whole loop's step, by CPU time
+PROBE_VERSION = 3  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
+# a group's shapes counted apart from its work
 CACHE_DAYS = 7.0  # a fitted model is reused this long (the machine's load changes over days)
 CACHE_ENTRIES = 200
 
 
 @dataclass(frozen=True)
 class StepCost:
-    """Seconds per optimisation step (see the module's docstring); every term >= 0."""
+    """Seconds per optimisation step (see the module's docstring); every term >= 0.
+    `per_class` is what each model shape of a group beyond its first adds."""
 
     fixed: float
     alone_per_unit: float
     per_member: float
     group_per_unit: float
+    per_class: float = 0.0
 
     def alone(self, work: float) -> float:
         return self.fixed + self.alone_per_unit * work
 
-    def group(self, works: Sequence[float]) -> float:
+    def group(self, works: Sequence[float], classes: int = 1) -> float:
+        """Seconds per step of a group of members of `works`, of `classes` model shapes."""
         if len(works) == 1:
             return self.alone(works[0])
-        return self.fixed + self.per_member * len(works) + self.group_per_unit * sum(works)
+        return self.fixed + self.per_member * len(works) + self.group_per_unit * sum(works) \
+            + self.per_class * max(0, classes - 1)
+
+    def terms(self) -> list[float]:
+        return [self.fixed, self.alone_per_unit, self.per_member, self.group_per_unit,
+                self.per_class]
 
 
 def fit_cost(alone: Sequence[tuple[float, float]],
-             groups: Sequence[tuple[Sequence[float], float]]) -> StepCost:
+             groups: Sequence[tuple[Sequence[float], float]],
+             mixed: tuple[Sequence[float], int, float] | None = None) -> StepCost:
     """The model through measured points: `alone` as (work, seconds) of lone trials (one or
-    two), `groups` as (members' works, seconds) of fused groups of one size (one or two).
-    Where the works barely differ the per-unit term cannot be told from the fixed part: it is
-    taken as 0 (alone) or as the lone one (groups). Negative fits (noise) are clipped to 0."""
+    two), `groups` as (members' works, seconds) of fused groups of one size and one shape each
+    (one or two), `mixed` as (works, shapes, seconds) of a group of several shapes (its
+    residual over the one-shape fit, per shape beyond the first, is `per_class`). Where the
+    works barely differ the per-unit term cannot be told from the fixed part: it is taken as 0
+    (alone) or as the lone one (groups). Negative fits (noise) are clipped to 0."""
     lone = fit_alone(alone)
     fixed, alone_unit = lone.fixed, lone.alone_per_unit
     (g_lo, t_lo), (g_hi, t_hi) = groups[0], groups[-1]
@@ -116,7 +133,12 @@ def fit_cost(alone: Sequence[tuple[float, float]],
     else:
         group_unit = alone_unit
         per_member = max(0.0, ((t_lo + t_hi) / 2 - fixed - group_unit * (u_lo + u_hi) / 2) / n)
-    return StepCost(fixed, alone_unit, per_member, group_unit)
+    cost = StepCost(fixed, alone_unit, per_member, group_unit)
+    if mixed is None or mixed[1] < 2:
+        return cost
+    works, classes, seconds = mixed
+    per_class = max(0.0, (seconds - cost.group(works)) / (classes - 1))
+    return StepCost(fixed, alone_unit, per_member, group_unit, per_class)
 
 
 def fit_alone(alone: Sequence[tuple[float, float]]) -> StepCost:
@@ -135,11 +157,13 @@ def fit_alone(alone: Sequence[tuple[float, float]]) -> StepCost:
 @dataclass(frozen=True)
 class Member:
     """A trial as the model sees it: its shape signature (members of one train in one group),
-    work per step (parameters x batch size) and optimisation steps in full."""
+    work per step (parameters x batch size), optimisation steps in full, and its model's shape
+    (members of one signature and different `shape`s are computed class by class)."""
 
     signature: str
     work: float
     steps: int
+    shape: str = ""
 
 
 def trained_share(pruner: PrunerConfig, evaluations: int) -> float:
@@ -154,23 +178,27 @@ def trained_share(pruner: PrunerConfig, evaluations: int) -> float:
     return 1.0 - PRUNED_SHARE + PRUNED_SHARE * first / evaluations
 
 
-def split_group(cost: StepCost, works: Sequence[float], share: float = 1.0
-                ) -> tuple[list[int], float, float]:
-    """Which members of one group (indices into `works`) train fused, the rest alone: the
-    narrowest j of them fused (j = 0 or 1: all alone), j chosen for the least time per step of
-    the whole group, a member's own part of a step weighed by `share` (pruned members leave
-    the group, the group's fixed part runs to the end). Returns (fused indices, seconds of the
-    chosen split, seconds all alone), per step of full training."""
+def split_group(cost: StepCost, works: Sequence[float], share: float = 1.0,
+                shapes: Sequence[str] | None = None) -> tuple[list[int], float, float]:
+    """Which members of one group (indices into `works`, model shapes `shapes`: None, all
+    one) train fused, the rest alone: the narrowest j of them fused (j = 0 or 1: all alone), j
+    chosen for the least time per step of the whole group, a member's own part of a step
+    weighed by `share` (pruned members leave the group, its fixed part and its shapes' run to
+    the end). Returns (fused indices, seconds of the chosen split, seconds all alone), per step
+    of full training."""
     order = sorted(range(len(works)), key=lambda i: works[i])
     alone = [cost.alone(works[i]) * share for i in order]
     all_alone = sum(alone)
     best_j, best = 0, all_alone
     fused_units = 0.0
+    seen: set[str] = set()
     for j in range(1, len(order) + 1):
         fused_units += works[order[j - 1]]
+        seen.add(shapes[order[j - 1]] if shapes is not None else "")
         if j < 2:
             continue
-        fused = cost.fixed + (cost.per_member * j + cost.group_per_unit * fused_units) * share
+        fused = cost.fixed + cost.per_class * (len(seen) - 1) \
+            + (cost.per_member * j + cost.group_per_unit * fused_units) * share
         total = fused + sum(alone[j:])
         if total < best:
             best_j, best = j, total
@@ -232,7 +260,8 @@ def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total
             for group in by_signature.values():
                 for start in range(0, len(group), k):
                     part = group[start:start + k]
-                    _, seconds, _ = split_group(cost, [m.work for m in part], round_share)
+                    _, seconds, _ = split_group(cost, [m.work for m in part], round_share,
+                                                [m.shape for m in part])
                     fused_s += seconds * max(m.steps for m in part)
             asked += size
     return FuseEstimate(k if fused_s <= MARGIN * alone_s else 1, fused_s / draws,
@@ -315,7 +344,7 @@ def member_of(config: RunConfig, data: Splits, cache: dict[str, float] | None = 
                                                         data.n_outputs)))
     batch = min(config.training.batch_size, data.n_train)
     steps = config.training.epochs * math.ceil(data.n_train / batch)
-    return Member(fuse_signature(config), cache[key] * batch, steps)
+    return Member(fuse_signature(config), cache[key] * batch, steps, key)
 
 
 def evaluations_of(config: RunConfig, steps_per_epoch: int) -> int:
@@ -342,51 +371,61 @@ class ShortRun:
 def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, *,
                base_dir: object = None, device: str = "cpu", trials: int | None = None,
                key: str | None = None) -> StepCost | ShortRun:
-    """Fit the model from four short timings on the device, each through the whole training
-    loop as the run trains (`engine.fused.probe.time_loop`: a lone trial on the lone path, a
-    group fused): the narrowest and the widest of `drawn` alone, and groups of
-    min(k, PROBE_GROUP) of the narrower and of the wider half of them (at the narrowest one's
-    batch size, so that they share a signature). Where the two halves' work is the same (a
-    space that varies no size: the learning rate, augmentation) one group timing stands for
-    both, and where the widest and narrowest match, one lone timing: the second would time
-    the same thing again. For a run of `trials` trials (None: no limit) the group timings are
-    skipped, `ShortRun` returned, when they would take more than PROBE_SHARE of its training
-    one at a time. With `key` (`cost_key`) each timing is kept as it is measured and one kept
-    within CACHE_DAYS is not measured again (`ProbeTimings`). Raises what a group raises
-    (FusionError, out of memory)."""
+    """Fit the model from up to five short timings on the device, each through the whole
+    training loop as the run trains (`engine.fused.probe.time_loop`: a lone trial on the lone
+    path, a group fused): the narrowest and the widest of `drawn` alone; groups of
+    n = min(k, PROBE_GROUP) copies of the narrowest and of the widest (at the narrowest one's
+    batch size, so that they share a signature: one model shape each, the widest spread of
+    work for the per-unit term); and a group of the first n of `drawn` at that batch size, of
+    as many shapes as the run's groups have (its cost beyond the one-shape fit, per shape, is
+    `per_class`: a group of three widths costs a quiet 2-core CPU about 0.15 ms a step more
+    than one of a single width, half its step). A timing that would time the same thing
+    again is skipped: one lone timing where the widest and narrowest match, one group where
+    their work does, no mixed group where the space has one shape. For a run of `trials`
+    trials (None: no limit) the group timings are skipped, `ShortRun` returned, when they
+    would take more than PROBE_SHARE of its training one at a time. With `key` (`cost_key`)
+    each timing is kept as it is measured and one kept within CACHE_DAYS is not measured
+    again (`ProbeTimings`). Raises what a group raises (FusionError, out of memory)."""
     from tunestudio.engine.fused import fuse_signature
     from tunestudio.engine.loop_timing import time_loop
 
     folder = base_dir if isinstance(base_dir, Path) else None
     timings = ProbeTimings(key)
+
+    def timed(label: str, configs: list[RunConfig]) -> float:
+        return timings.get(label, partial(time_loop, configs, data, base_dir=folder,
+                                          device=device, steps=PROBE_STEPS,
+                                          min_s=PROBE_MIN_S, max_steps=PROBE_MAX_STEPS))
+
     ordered = sorted(drawn, key=lambda d: d[1].work)
     lo, hi = ordered[0], ordered[-1]
-    alone = []
-    for i, (config, member) in enumerate((lo, hi) if lo[1].work < hi[1].work else (lo,)):
-        seconds = timings.get(f"alone{i}", partial(time_loop, [config], data, base_dir=folder,
-                                                   device=device, steps=PROBE_STEPS))
-        alone.append((member.work, seconds))
+    alone = [(member.work, timed(f"alone{i}", [config])) for i, (config, member)
+             in enumerate((lo, hi) if lo[1].work < hi[1].work else (lo,))]
     batch = lo[0].training.batch_size
     n = max(2, min(k, PROBE_GROUP))
-    same = [merge_values(c, {"training.batch_size": batch}) for c, _ in ordered]
-    same = [c for c in same if fuse_signature(c) == fuse_signature(same[0])] or [lo[0]]
-    half = max(1, len(same) // 2)
-    parts = (same[:half], same[half:] or same[:half])
+    same = [merge_values(c, {"training.batch_size": batch}) for c, _ in drawn]
+    same = [c for c in same if fuse_signature(c) == fuse_signature(lo[0])] or [lo[0]]
     cache: dict[str, float] = {}
-    groups_of = [[part[i % len(part)] for i in range(n)] for part in parts]
-    works = [[member_of(c, data, cache).work for c in g] for g in groups_of]
+    members = {id(c): member_of(c, data, cache) for c in same}
+    by_work = sorted(same, key=lambda c: members[id(c)].work)
+    groups_of = [[by_work[0]] * n, [by_work[-1]] * n]
+    works = [[members[id(c)].work for c in g] for g in groups_of]
     if sum(works[-1]) <= 1.05 * sum(works[0]):  # the same work: fit_cost reads one as both
         groups_of, works = groups_of[:1], works[:1]
+    drawn_group = [same[i % len(same)] for i in range(n)]
+    shapes = len({members[id(c)].shape for c in drawn_group})
     if trials is not None:
-        short = short_run(fit_alone(alone), [m for _, m in drawn], works, trials)
+        mixed_works = [[members[id(c)].work for c in drawn_group]] if shapes > 1 else []
+        short = short_run(fit_alone(alone), [m for _, m in drawn], works + mixed_works, trials)
         if short is not None:
             return short
-    groups = []
-    for i, (members, work) in enumerate(zip(groups_of, works, strict=True)):
-        seconds = timings.get(f"group{i}", partial(time_loop, members, data, base_dir=folder,
-                                                   device=device, steps=PROBE_STEPS))
-        groups.append((work, seconds))
-    return fit_cost(alone, groups)
+    groups = [(work, timed(f"group{i}", configs))
+              for i, (configs, work) in enumerate(zip(groups_of, works, strict=True))]
+    mixed = None
+    if shapes > 1:
+        mixed = ([members[id(c)].work for c in drawn_group], shapes,
+                 timed("mixed", drawn_group))
+    return fit_cost(alone, groups, mixed)
 
 
 def short_run(lone: StepCost, members: Sequence[Member], groups: Sequence[Sequence[float]],
@@ -445,7 +484,7 @@ def cached_cost(key: str, now: float | None = None) -> StepCost | None:
     try:
         assert isinstance(entry, dict)
         at, terms = float(entry["at"]), entry["cost"]  # type: ignore[arg-type]
-        assert isinstance(terms, list) and len(terms) == 4
+        assert isinstance(terms, list) and len(terms) == 5
         if now - at > CACHE_DAYS * 86400 or at > now:
             return None
         return StepCost(*(max(0.0, float(t)) for t in terms))
@@ -457,8 +496,7 @@ def store_cost(key: str, cost: StepCost) -> None:
     """Keep `cost` for `key` (the newest CACHE_ENTRIES kept; the probe's single timings give
     way to it); a cache folder that cannot be written leaves the next run to probe again."""
     data = _read_cache()
-    data[key] = {"at": time.time(), "cost": [cost.fixed, cost.alone_per_unit, cost.per_member,
-                                             cost.group_per_unit]}
+    data[key] = {"at": time.time(), "cost": cost.terms()}
     _write_cache(data)
 
 

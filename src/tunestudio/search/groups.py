@@ -308,10 +308,10 @@ class GroupTraining:
             return runs, []
         from tunestudio.search.fuse_cost import member_of, split_group
 
-        works = [member_of(r.prepared.config, auto.data).work  # type: ignore[arg-type]
-                 for r in runs]
+        seen = [member_of(r.prepared.config, auto.data) for r in runs]  # type: ignore[arg-type]
         share = auto.share if asked_before >= auto.startup else 1.0
-        keep, _, _ = split_group(auto.cost, works, share)
+        keep, _, _ = split_group(auto.cost, [m.work for m in seen], share,
+                                 [m.shape for m in seen])
         fused = [runs[i] for i in keep]
         alone = [r for i, r in enumerate(runs) if i not in set(keep)]
         if alone:
