@@ -391,3 +391,17 @@ def test_a_probe_killed_halfway_leaves_its_timings_to_the_next(
     assert calls == [1, 1, 8, 8, 8]
     expired = fuse_cost.ProbeTimings(key, now=time.time() + fuse_cost.CACHE_DAYS * 86400 + 1)
     assert expired.get("alone0", lambda: 5.0) == 5.0
+
+
+def test_a_short_run_counts_its_pruned_training_and_the_probes_timed_minimum() -> None:
+    """The probe's group timings are weighed against the training the run will do: pruned
+    trials train a share of their steps, and cheap steps are timed on until PROBE_MIN_S."""
+    lone = StepCost(fixed=1e-4, alone_per_unit=0.0, per_member=0.0, group_per_unit=0.0)
+    members = [Member("s", 1.0, 10_000)]  # a trial: 10,000 steps of 0.1 ms = 1 s alone
+    groups = [[1.0] * 4]  # a group step taken as 0.4 ms: timed until 50 ms, not for 16 steps
+    probe_s = fuse_cost.PROBE_OVERHEAD_STEPS * 4e-4 + fuse_cost.PROBE_MIN_S
+    trials = int(probe_s / fuse_cost.PROBE_SHARE) + 1  # training alone just over 10x the probe
+    assert fuse_cost.short_run(lone, members, groups, trials) is None
+    short = fuse_cost.short_run(lone, members, groups, trials, share=0.5)
+    assert short is not None
+    assert short.probe_s == pytest.approx(probe_s) and short.run_s == pytest.approx(trials / 2)

@@ -79,7 +79,7 @@ PROBE_GROUP = 16  # at most this many members in a probe's group (its cost grows
 PROBE_STEPS = 16  # steps timed per probe at least: a median over them withstands stalls
 PROBE_MIN_S = 0.05  # cheaper steps are timed on until they took this long (CPU time), ...
 PROBE_MAX_STEPS = 128  # ... up to this many
-PROBE_OVERHEAD_STEPS = 6  # a probe's warm-up steps, and its build, in steps
+PROBE_OVERHEAD_STEPS = 9  # a timing's warm-up steps (3), and its build, in steps
 PROBE_SHARE = 0.1  # the group timings may take at most this share of the run's training alone
 PROBE_VERSION = 3  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
 # a group's shapes counted apart from its work
@@ -370,7 +370,7 @@ class ShortRun:
 
 def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, *,
                base_dir: object = None, device: str = "cpu", trials: int | None = None,
-               key: str | None = None) -> StepCost | ShortRun:
+               key: str | None = None, share: float = 1.0) -> StepCost | ShortRun:
     """Fit the model from up to five short timings on the device, each through the whole
     training loop as the run trains (`engine.fused.probe.time_loop`: a lone trial on the lone
     path, a group fused): the narrowest and the widest of `drawn` alone; groups of
@@ -383,7 +383,8 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     again is skipped: one lone timing where the widest and narrowest match, one group where
     their work does, no mixed group where the space has one shape. For a run of `trials`
     trials (None: no limit) the group timings are skipped, `ShortRun` returned, when they
-    would take more than PROBE_SHARE of its training one at a time. With `key` (`cost_key`)
+    would take more than PROBE_SHARE of its training one at a time (each trial training
+    `share` of its steps: the pruner's, `trained_share`). With `key` (`cost_key`)
     each timing is kept as it is measured and one kept within CACHE_DAYS is not measured
     again (`ProbeTimings`). Raises what a group raises (FusionError, out of memory)."""
     from tunestudio.engine.fused import fuse_signature
@@ -416,7 +417,8 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     shapes = len({members[id(c)].shape for c in drawn_group})
     if trials is not None:
         mixed_works = [[members[id(c)].work for c in drawn_group]] if shapes > 1 else []
-        short = short_run(fit_alone(alone), [m for _, m in drawn], works + mixed_works, trials)
+        short = short_run(fit_alone(alone), [m for _, m in drawn], works + mixed_works, trials,
+                          share)
         if short is not None:
             return short
     groups = [(work, timed(f"group{i}", configs))
@@ -429,14 +431,18 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
 
 
 def short_run(lone: StepCost, members: Sequence[Member], groups: Sequence[Sequence[float]],
-              trials: int) -> ShortRun | None:
+              trials: int, share: float = 1.0) -> ShortRun | None:
     """Whether timing `groups` (members' works) would cost more than PROBE_SHARE of `trials`
-    trials drawn from `members` trained one at a time, by the lone timings (`lone`: a group's
-    step is taken to cost what its members cost alone, each group built and run for its
-    warm-up and PROBE_STEPS steps: PROBE_OVERHEAD_STEPS more). None: the probe goes on."""
-    run_s = trials * sum(m.steps * lone.alone(m.work) for m in members) / len(members)
-    probe_s = sum((PROBE_STEPS + PROBE_OVERHEAD_STEPS) * sum(lone.alone(w) for w in works)
-                  for works in groups)
+    trials drawn from `members` trained one at a time, each `share` of its steps (pruning), by
+    the lone timings (`lone`: a group's step is taken to cost what its members cost alone;
+    each group is built and warmed up, PROBE_OVERHEAD_STEPS, then timed for PROBE_STEPS steps
+    or on until PROBE_MIN_S, as `time_loop` does). None: the probe goes on."""
+    run_s = share * trials * sum(m.steps * lone.alone(m.work) for m in members) / len(members)
+    probe_s = 0.0
+    for works in groups:
+        step = sum(lone.alone(w) for w in works)
+        timed = max(PROBE_STEPS * step, min(PROBE_MIN_S, PROBE_MAX_STEPS * step))
+        probe_s += PROBE_OVERHEAD_STEPS * step + timed
     return ShortRun(run_s, probe_s) if probe_s > PROBE_SHARE * run_s else None
 
 

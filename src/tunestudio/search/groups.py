@@ -178,11 +178,14 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
     try:
         data = ctx.data.get(config.data, ctx.base_dir) or load_splits(config.data, ctx.base_dir)
         drawn = space_members(ctx.search, config, data)
+        spe = max(1, drawn[0][1].steps // max(1, drawn[0][0].training.epochs))
+        evaluations = evaluations_of(config, spe)
         key = (config.model_dump_json(), json.dumps([d.model_dump(mode="json") for d in
                                                      ctx.search.dimensions]), k, device)
         stored = cost_key(key)
         probed = _costs.get(key) or cached_cost(stored) or probe_cost(
-            drawn, data, k, base_dir=ctx.base_dir, device=device, trials=total, key=stored)
+            drawn, data, k, base_dir=ctx.base_dir, device=device, trials=total, key=stored,
+            share=trained_share(pruner, evaluations))
         if isinstance(probed, ShortRun):  # its group timings would not pay: not kept
             return FuseChoice(1, line=probed.line())
         if key not in _costs:
@@ -192,8 +195,6 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
         return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)))
     budget = total if total is not None else 8 * size
     budget = -(-budget // max(1, ctx.slot.count))  # this slot's share of the run
-    spe = max(1, drawn[0][1].steps // max(1, drawn[0][0].training.epochs))
-    evaluations = evaluations_of(config, spe)
     estimate = estimate_run(cost, [m for _, m in drawn], plan, budget, k, pruner, evaluations)
     auto = AutoFuse(cost, data, trained_share(pruner, evaluations),
                     pruner.startup_trials if pruner.kind != "none" else budget)
