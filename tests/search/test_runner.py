@@ -290,11 +290,11 @@ def test_popping_a_trial_and_sampling_it_read_the_study_once(
     """Each read of the study brings back every queued trial: a popped trial is found by its
     id, and the sampler's cached reads for it read the study once; the pop that finds the
     queue empty reads nothing."""
-    from optuna.storages._cached_storage import _CachedStorage
+    from tunestudio.search.cache_reads import _ChangedReads
 
     reads: list[int] = []
     per_trial: list[int] = []
-    read = _CachedStorage._read_trials_from_remote_storage
+    read = _ChangedReads.__call__  # the cache's reads (search/cache_reads.py)
     prepare = ExperimentRunner._prepare
 
     def counting_read(self: Any, study_id: int) -> None:
@@ -308,7 +308,7 @@ def test_popping_a_trial_and_sampling_it_read_the_study_once(
         finally:
             per_trial.append(len(reads) - before)
 
-    monkeypatch.setattr(_CachedStorage, "_read_trials_from_remote_storage", counting_read)
+    monkeypatch.setattr(_ChangedReads, "__call__", counting_read)
     monkeypatch.setattr(ExperimentRunner, "_prepare", counting)
     project = tiny_project({"budget": Budget(trials=7), "strategy": "tpe"}, epochs=2)
     summary = ExperimentRunner(project, project.experiments[0].name,

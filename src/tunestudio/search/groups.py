@@ -53,6 +53,7 @@ from tunestudio.search.trial_run import (
     _TrialHooks,
     finish,
     optuna_id,
+    release_kernel,
     start,
     train,
     train_with_engine,
@@ -384,6 +385,7 @@ class GroupTraining:
             time_weights=self._time_weights(members))
         try:
             trainer.fit()
+            release_kernel(trainer.kernel)  # its tensors now, not when the cyclic collector runs
         except FusionError as exc:
             self.say_once(f"these trials cannot train fused: {exc}; they train one at a time")
             for run in runs:

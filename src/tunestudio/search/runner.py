@@ -30,6 +30,7 @@ from tunestudio.config import DataConfig, Experiment, Project, StopRules
 from tunestudio.engine.environment import RunGitState
 from tunestudio.local_workers import LocalWorkers, RunPipe, helper_count, worker_command
 from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
+from tunestudio.search.cache_reads import read_changes_only
 from tunestudio.search.events import RunSummary, TrialFinished
 from tunestudio.search.exclusion import ExcludingSampler
 from tunestudio.search.hooks import RunnerHooks
@@ -236,6 +237,7 @@ class ExperimentRunner:
                 directions=[direction] if n_obj == 1 else [direction, "minimize"],
                 sampler=build_sampler(search, n_obj), pruner=build_pruner(search.pruner, n_obj),
             )
+        read_changes_only(study)  # a fused round's asks re-read only what changed
         # A seeded study run again, or by several workers, must not draw the same points.
         told = count_trials(study, [s for s in TrialState if s != TrialState.WAITING])
         experiment_id = store.ensure_experiment(

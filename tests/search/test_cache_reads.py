@@ -1,0 +1,94 @@
+"""Optuna's cache told to re-read only the trials that changed (search/cache_reads.py): what a
+sampler reads stays what a fresh read of the database gives, and running trials that did not
+change are not fetched again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from tunestudio.search import cache_reads
+from tunestudio.search.cache_reads import read_changes_only
+
+
+def _studies(tmp_path: Path) -> tuple[optuna.Study, optuna.Study, str]:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    other = optuna.create_study(study_name="s", storage=optuna.storages.RDBStorage(url))
+    ours = optuna.load_study(study_name="s", storage=optuna.storages.RDBStorage(url))
+    return ours, other, url
+
+
+def _seen(trials: list[optuna.trial.FrozenTrial]) -> list[tuple[Any, ...]]:
+    """What a sampler reads of each trial (a running trial's reports and user attributes may
+    lag, by design)."""
+    return [(t.number, t.state, t.params, t.values, t.system_attrs,
+             t.intermediate_values if t.state.is_finished() else None) for t in trials]
+
+
+def test_every_change_another_process_makes_is_seen(tmp_path: Path) -> None:
+    ours, other, url = _studies(tmp_path)
+    assert read_changes_only(ours)
+    first = other.ask()
+    first.suggest_float("x", 0, 1)
+    other.tell(first, 0.5)
+    assert [t.state for t in ours.get_trials(deepcopy=False)] == [TrialState.COMPLETE]
+    running = other.ask()  # no parameter yet
+    assert ours.get_trials(deepcopy=False)[1].params == {}
+    running.suggest_float("x", 0, 1)  # a parameter given after our last read
+    running.report(0.1, 1)
+    other._storage.set_trial_system_attr(running._trial_id, "sampler:state", 3)
+    later = other.ask()
+    later.suggest_float("x", 0, 1)
+    fresh = optuna.load_study(study_name="s", storage=optuna.storages.RDBStorage(url))
+    assert _seen(ours.get_trials(deepcopy=False)) == _seen(fresh.get_trials(deepcopy=False))
+    other.tell(running, 0.7)
+    other.tell(later, state=TrialState.PRUNED)
+    fresh = optuna.load_study(study_name="s", storage=optuna.storages.RDBStorage(url))
+    assert _seen(ours.get_trials(deepcopy=False)) == _seen(fresh.get_trials(deepcopy=False))
+    assert [t.state for t in ours.get_trials(deepcopy=False)] == [
+        TrialState.COMPLETE, TrialState.COMPLETE, TrialState.PRUNED]
+
+
+def test_running_trials_that_did_not_change_are_not_fetched_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fused round asks its trials while they all run: each read fetched every one asked
+    before it, in full; now only the new one."""
+    ours, other, _ = _studies(tmp_path)
+    assert read_changes_only(ours)
+    done = other.ask()
+    other.tell(done, 1.0)
+    ours.get_trials(deepcopy=False)
+    backend = ours._storage._backend  # type: ignore[attr-defined]
+    fetched: list[int] = []
+    original = backend._get_trials
+
+    def counted(*args: Any, **kwargs: Any) -> list[optuna.trial.FrozenTrial]:
+        trials = original(*args, **kwargs)
+        fetched.append(len(trials))
+        return trials
+
+    monkeypatch.setattr(backend, "_get_trials", counted)
+    for _ in range(8):
+        trial = ours.ask()
+        trial.suggest_float("x", 0, 1)
+    ours.get_trials(deepcopy=False)
+    before = len(fetched)
+    for _ in range(3):
+        ours.get_trials(deepcopy=False)  # nothing changed: nothing fetched
+    assert len(fetched) == before
+    assert max(fetched) <= 2  # a new trial, then itself once given its parameter
+    assert len(ours.get_trials(deepcopy=False, states=(TrialState.RUNNING,))) == 8
+
+
+def test_an_optuna_without_the_tables_we_know_keeps_its_own_reads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ours, _, _ = _studies(tmp_path)
+    before = ours._storage._read_trials_from_remote_storage  # type: ignore[attr-defined]
+    monkeypatch.setattr(cache_reads, "_models", None)
+    assert not read_changes_only(ours)
+    assert ours._storage._read_trials_from_remote_storage == before  # type: ignore[attr-defined]
+    assert not read_changes_only(optuna.create_study())  # in memory: no cache to change
