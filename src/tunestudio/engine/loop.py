@@ -187,7 +187,23 @@ class TrialLoop:
             status, message, trace = classify(exc, self.members[0].config, device)
             for slot in open_slots:
                 self._finish(slot, status, message, trace)
+        finally:
+            self._detach()
         return [s.result for s in self._slots if s.result is not None]
+
+    def _detach(self) -> None:
+        """Drop the members' links back to this loop and its kernel (their clock, step
+        flusher, later captures), so that a finished loop is freed as soon as its trainer is
+        let go: those links made reference cycles that only Python's cyclic collector breaks,
+        and between its full collections a fused search held every finished group's models
+        and optimiser states (487 MB after six groups of 16 digits MLPs)."""
+        for member in self.members:
+            if member.time_source is not None:
+                spent = member.time_source()
+                member.time_source = lambda spent=spent: spent
+            member.step_flusher = None
+            member.capture_later = None
+        self.__dict__.pop("_recorder", None)  # its callbacks are this loop's own methods
 
     def _release(self) -> None:
         """Free device memory after running out of it."""
