@@ -284,19 +284,8 @@ def test_a_short_run_skips_the_group_timings_that_would_not_pay(
         monkeypatch: pytest.MonkeyPatch, trials: int, timed: int, short: bool) -> None:
     """The lone timings come first; a run whose training alone they put under 1/PROBE_SHARE
     of the group timings' cost trains one at a time without them, and says so."""
-    from tunestudio.engine import loop_timing
-    from tunestudio.engine.data import load_splits
-
     calls: list[int] = []
-
-    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
-        calls.append(len(configs))
-        return 1e-3 * len(configs)
-
-    monkeypatch.setattr(loop_timing, "time_loop", timed_loop)
-    proj = tiny_project({"dimensions": [LR, WIDTH]}, epochs=2, fraction=0.2)
-    data = load_splits(proj.baseline.data, None)
-    drawn = fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data)
+    drawn, data = _stand_in_timings(monkeypatch, calls)
     result = fuse_cost.probe_cost(drawn, data, 16, trials=trials)
     assert len(calls) == timed and calls[:2] == [1, 1]
     assert isinstance(result, fuse_cost.ShortRun) == short
@@ -357,26 +346,13 @@ def test_a_probe_killed_halfway_leaves_its_timings_to_the_next(
     """A search killed every few seconds (a preemptible machine) still gets past its probe:
     each timing is kept as it is measured, and the next process measures only the rest."""
     from tunestudio.engine import loop_timing
-    from tunestudio.engine.data import load_splits
 
     calls: list[int] = []
-
-    class Killed(BaseException):
-        pass
-
-    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
-        if len(calls) == 3:
-            raise Killed  # the process dies during its third timing
-        calls.append(len(configs))
-        return 1e-3 * len(configs)
-
-    monkeypatch.setattr(loop_timing, "time_loop", timed_loop)
-    proj = tiny_project({"dimensions": [LR, WIDTH]}, epochs=2, fraction=0.2)
-    data = load_splits(proj.baseline.data, None)
-    drawn = fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data)
+    drawn, data = _stand_in_timings(monkeypatch, calls, dies_at=3)  # during its third timing
     key = fuse_cost.cost_key(["killed"])
-    with pytest.raises(Killed):
+    with pytest.raises(BaseException) as died:
         fuse_cost.probe_cost(drawn, data, 8, key=key)
+    assert type(died.value).__name__ == "Killed"
     assert calls == [1, 1, 8]
     calls.clear()
     monkeypatch.setattr(loop_timing, "time_loop", lambda configs, *a, **k:
@@ -405,3 +381,26 @@ def test_a_short_run_counts_its_pruned_training_and_the_probes_timed_minimum() -
     short = fuse_cost.short_run(lone, members, groups, trials, share=0.5)
     assert short is not None
     assert short.probe_s == pytest.approx(probe_s) and short.run_s == pytest.approx(trials / 2)
+
+
+def _stand_in_timings(monkeypatch: pytest.MonkeyPatch, calls: list[int],
+                      dies_at: int | None = None) -> tuple[Any, Any]:
+    """`time_loop` replaced by 1 ms per member (each call's size in `calls`; a BaseException
+    at call `dies_at`, as a process killed then), and the drawn trials and data of a small
+    space of learning rates and widths."""
+    from tunestudio.engine import loop_timing
+    from tunestudio.engine.data import load_splits
+
+    class Killed(BaseException):
+        pass
+
+    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
+        if dies_at is not None and len(calls) == dies_at:
+            raise Killed
+        calls.append(len(configs))
+        return 1e-3 * len(configs)
+
+    monkeypatch.setattr(loop_timing, "time_loop", timed_loop)
+    proj = tiny_project({"dimensions": [LR, WIDTH]}, epochs=2, fraction=0.2)
+    data = load_splits(proj.baseline.data, None)
+    return fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data), data
