@@ -186,3 +186,36 @@ def test_split_by_width_pays_for_itself_only() -> None:
     assert split_by_width([256, 64, 64, 256, 64], group_cost=100) == [[1, 2, 4, 0, 3]]
     assert split_by_width([64] * 4 + [256] * 4) == [[0, 1, 2, 3], [4, 5, 6, 7]]
     assert split_by_width([256, 64], group_cost=10_000) == [[1, 0]]
+
+
+def test_a_group_never_holds_more_than_k_trials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run asks K per shape signature its space spans; when the sampler's trials all share
+    one signature, they train in groups of at most K (neighbouring widths together), not in
+    one group of every trial asked."""
+    from tunestudio.search import groups
+
+    width = CategoricalDimension(path="model.width", choices=[8, 16, 32, 64])
+    lr = CategoricalDimension(path="optimizer.lr", choices=[0.01, 0.02])
+    proj = project({"strategy": "grid", "dimensions": [width, lr],
+                    "budget": Budget(trials=None), "fuse_trials": 4})
+    monkeypatch.setattr(groups, "space_shapes", lambda ctx: 2)  # asks 8 of one signature
+    notes = Notes()
+    assert run(proj, [notes]).counts == {"complete": 8}
+    store = open_store(proj)
+    try:
+        by_group: dict[str | None, list[int]] = {}
+        for t in store.trials():
+            by_group.setdefault(t.group_id, []).append(t.params["model.width"])
+    finally:
+        store.close()
+    assert sorted(len(v) for v in by_group.values()) == [4, 4] and None not in by_group
+    assert sorted(sorted(v) for v in by_group.values()) == [[8, 8, 16, 16], [32, 32, 64, 64]]
+
+
+def test_capped_parts_are_near_equal_runs_of_neighbouring_sizes() -> None:
+    from tunestudio.search.fuse_cost import capped_parts
+
+    assert capped_parts([3, 1, 2], 16) == [[1, 2, 0]]
+    assert capped_parts([5, 4, 3, 2, 1], 2) == [[4], [3, 2], [1, 0]]
+    assert [len(p) for p in capped_parts(list(range(62)), 16)] == [15, 16, 15, 16]
+    assert capped_parts([], 4) == []

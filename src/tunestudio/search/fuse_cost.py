@@ -34,6 +34,7 @@ kills a few seconds apart still complete the probe and train."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -205,6 +206,17 @@ def split_group(cost: StepCost, works: Sequence[float], share: float = 1.0,
     return sorted(order[:best_j]), best, all_alone
 
 
+def capped_parts(sizes: Sequence[float], cap: int) -> list[list[int]]:
+    """Indices of `sizes` (each trial's hidden units, or its work) in order of size, cut into
+    the fewest groups of at most `cap`, as equal as can be (62 at 16: 15, 16, 15, 16)."""
+    order = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    if len(order) <= cap:
+        return [order] if order else []
+    count = -(-len(order) // max(1, cap))
+    bounds = [len(order) * i // count for i in range(count + 1)]
+    return [order[a:b] for a, b in itertools.pairwise(bounds)]
+
+
 @dataclass(frozen=True)
 class FuseEstimate:
     """The model's verdict for a run: `size` trials per fused group (1: one at a time), and
@@ -258,8 +270,8 @@ def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total
             for m in trials[asked:asked + size]:
                 by_signature.setdefault(m.signature, []).append(m)
             for group in by_signature.values():
-                for start in range(0, len(group), k):
-                    part = group[start:start + k]
+                for indices in capped_parts([m.work for m in group], k):
+                    part = [group[i] for i in indices]
                     _, seconds, _ = split_group(cost, [m.work for m in part], round_share,
                                                 [m.shape for m in part])
                     fused_s += seconds * max(m.steps for m in part)

@@ -44,7 +44,7 @@ from tunestudio.engine.data import Splits
 from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
 from tunestudio.messages import N_
 from tunestudio.search.events import TrialFinished
-from tunestudio.search.fuse_cost import StepCost
+from tunestudio.search.fuse_cost import StepCost, capped_parts
 from tunestudio.search.trial_run import (
     Prepared,
     Training,
@@ -129,19 +129,21 @@ class FuseChoice:
     size: int
     auto: AutoFuse | None = None
     line: str | None = None
+    members: int | None = None  # at most this many trials per fused group (None: `size`)
 
 
 def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> FuseChoice:
-    """The fixed policy's `group_size`; for 'auto', groups of up to `fuse_cost.PROBE_GROUP`
-    trials per shape (fewer where the device probe finds memory or throughput short, off the
-    CPU), probed and judged at the size of the largest round the run asks (`ask_plan`: a
-    model-based sampler asks a quarter of its budget at a time), kept only where the cost
-    model expects the run's groups to take at most
-    `fuse_cost.MARGIN` of the time one at a time (`estimate_run`; a time budget is judged on 8
-    rounds). The model comes from this process's earlier probe of the space, the user's cache
+    """The fixed policy's K (`group_members`); for 'auto', groups of up to
+    `fuse_cost.PROBE_GROUP` trials per shape (fewer where the device probe finds memory or
+    throughput short, off the CPU), probed and judged at the size of the largest round the run
+    asks (`ask_plan`: a model-based sampler asks a quarter of its budget at a time), kept only
+    where the cost model expects the run's groups to take at most `fuse_cost.MARGIN` of the
+    time one at a time (`estimate_run`; a time budget is judged on 8 rounds). The model comes
+    from this process's earlier probe of the space, the user's cache
     (`fuse_cost.cached_cost`) or a probe of the device, whose group timings a run of `total`
     trials too short to repay them skips (one trial at a time, said). A model that cannot be
-    fitted (the probe's group fails) leaves the groups as they were, said."""
+    fitted (the probe's group fails) leaves the groups as they were, said. `members` is K:
+    no group of the run holds more (`GroupTraining`)."""
     from tunestudio.engine.data import load_splits
     from tunestudio.search.fuse_cost import (
         PROBE_GROUP,
@@ -157,14 +159,15 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
     )
 
     if policy.mode != "auto":
-        return FuseChoice(group_size(ctx, policy))
+        k = group_members(ctx, policy)
+        return FuseChoice(k * space_shapes(ctx) if k > 1 else 1, members=k)
     config = ctx.baseline
     device = _device_name(ctx.device or config.training.device)
     shapes = space_shapes(ctx)
     if device == "cpu":  # no memory to size for: the cost model's probe alone decides
         k = min(policy.cap, PROBE_GROUP)
     else:
-        k = min(group_size(ctx, policy) // shapes, PROBE_GROUP)
+        k = min(group_members(ctx, policy), PROBE_GROUP)
     if k <= 1:
         return FuseChoice(1, line=NO_GAIN_LINE)
     size = k * shapes
@@ -193,31 +196,31 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
             store_cost(stored, probed)
         cost = _costs[key] = probed
     except Exception as exc:  # the groups themselves will meet it, and say so
-        return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)))
+        return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)), members=k)
     budget = total if total is not None else 8 * size
     budget = -(-budget // max(1, ctx.slot.count))  # this slot's share of the run
     estimate = estimate_run(cost, [m for _, m in drawn], plan, budget, k, pruner, evaluations)
     auto = AutoFuse(cost, data, trained_share(pruner, evaluations),
                     pruner.startup_trials if pruner.kind != "none" else budget)
     line = estimate.line(k)
-    return FuseChoice(size if estimate.size > 1 else 1, auto, line)
+    return FuseChoice(size if estimate.size > 1 else 1, auto, line, members=k)
 
 
 MAX_SHAPES = 8  # an ask covers at most this many shape signatures' worth of groups
 
 
-def group_size(ctx: TrialContext, policy: FusePolicy) -> int:
-    """Trials to ask for at once: K per group (fixed, or the device probe's, capped) times the
-    number of shape signatures the search space spans (a batch-size dimension with three
-    choices makes three groups of one ask), so that each group still gets about K trials."""
-    k = policy.cap
-    if policy.mode == "auto":
-        from tunestudio.engine.fused.probe import probe_group_size
+def group_members(ctx: TrialContext, policy: FusePolicy) -> int:
+    """Trials per fused group, K: the policy's (fixed), or the device probe's within it (auto:
+    what fits the accelerator's memory). A run asks K times the number of shape signatures its
+    space spans at once (a batch-size dimension with three choices makes three groups of one
+    ask), so that each group still gets about K trials; a group never holds more than K."""
+    if policy.mode != "auto":
+        return policy.cap
+    from tunestudio.engine.fused.probe import probe_group_size
 
-        config = ctx.baseline
-        k = probe_group_size(config, policy.cap, base_dir=ctx.base_dir,
-                             device=_device_name(ctx.device or config.training.device))
-    return k * space_shapes(ctx) if k > 1 else 1
+    config = ctx.baseline
+    return probe_group_size(config, policy.cap, base_dir=ctx.base_dir,
+                            device=_device_name(ctx.device or config.training.device))
 
 
 def space_shapes(ctx: TrialContext) -> int:
@@ -255,9 +258,10 @@ class GroupTraining:
 
     def __init__(self, ctx: TrialContext, books: ThreadPoolExecutor,
                  tally: Callable[[TrialFinished], None], say: Callable[[str], None],
-                 auto: AutoFuse | None = None):
+                 auto: AutoFuse | None = None, members: int | None = None):
         self.ctx, self.books, self.tally, self.say = ctx, books, tally, say
         self.auto = auto  # --fuse auto's cost model: per group, who trains fused
+        self.members = members  # at most this many trials per group (None: any)
         self.finishing: list[Future[TrialFinished]] = []
         self._said: set[str] = set()
         self._savers: dict[int, PacedCheckpointHook] = {}  # by store id, until finished
@@ -284,7 +288,8 @@ class GroupTraining:
                              signature_difference(firsts[0], c)})  # type: ignore[arg-type]
             self.say_once(f"trials that differ in {', '.join(fields) or 'their shape'} train "
                           "in separate fused groups")
-        for members in [part for group in groups.values() for part in self._by_width(group)]:
+        for members in [chunk for group in groups.values() for part in self._by_width(group)
+                        for chunk in self._capped(part)]:
             if self.ctx.stop_event.is_set():
                 return
             runs = [start(self.ctx, prepared, index, total) for prepared, index in members]
@@ -339,6 +344,18 @@ class GroupTraining:
         sizes = [sum(p.config.model.layer_sizes) if p.config is not None and
                  isinstance(p.config.model, MLPModel) else 0 for p, _ in members]
         return [[members[i] for i in part] for part in split_by_width(sizes)]
+
+    def _capped(self, members: list[tuple[Prepared, int]]) -> list[list[tuple[Prepared, int]]]:
+        """A group of more than K trials (`members`) cut into near-equal groups of neighbouring
+        widths: K is what the run was sized for (the device's memory, the probe's timings);
+        beyond it a CPU's step grows faster than its members (a group of 62 MLPs of widths
+        78-504 took 7.7 s where groups of 16 took 6.1 s and the 62 alone 7.5 s)."""
+        cap = self.members
+        if cap is None or len(members) <= cap:
+            return [members]
+        sizes = [sum(p.config.model.layer_sizes) if p.config is not None and
+                 isinstance(p.config.model, MLPModel) else 0 for p, _ in members]
+        return [[members[i] for i in part] for part in capped_parts(sizes, cap)]
 
     def _ended(self, run: Training, result: FitResult) -> None:
         done = self.books.submit(self._finish_member, run, result)
@@ -499,9 +516,10 @@ class AskPlan:
 
 def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
              total: int | None, slots: int = 1) -> AskPlan:
-    """The plan of one of `slots` processes training a search whose groups hold up to `size`
-    trials (`group_size`) and whose budget is `total` trials (None: a time budget, rounds of
-    `size`): each slot asks its share of the whole run's round, rounded up."""
+    """The plan of one of `slots` processes training a search that asks up to `size` trials
+    at once (K per group times its shape signatures, `group_members`) and whose budget is
+    `total` trials (None: a time budget, rounds of `size`): each slot asks its share of the
+    whole run's round, rounded up."""
     from tunestudio.search.samplers import startup_trials
 
     startup = startup_trials(search.strategy, n_objectives)

@@ -519,8 +519,8 @@ class ExperimentRunner:
             assert self._alone_sampler is not None
             ctx.study.sampler = self._alone_sampler()
             return None, 1
-        return GroupTraining(ctx, books, tally, self.hooks.on_message, choice.auto), \
-            choice.size
+        return GroupTraining(ctx, books, tally, self.hooks.on_message, choice.auto,
+                             choice.members), choice.size
 
     def _prepare(self, ctx: TrialContext, study: optuna.Study,
                  storage: optuna.storages.RDBStorage, unbounded: bool, index: int,
