@@ -211,6 +211,24 @@ def test_auto_fuses_narrow_members_and_trains_wide_ones_alone(
 
 
 
+def test_auto_on_a_cpu_keeps_each_group_within_its_parameter_budget(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a model where every member fuses (a dear fixed step, members cheap): without the budget
+    # the four trials train as one group; with room for two narrow members (the digits MLP of
+    # width 16 has 1,482 parameters, of width 256 85,002) the narrow pair fuses, each wide
+    # one trains alone
+    everything = StepCost(fixed=4e-2, alone_per_unit=1e-9, per_member=1e-6,
+                          group_per_unit=1e-9)
+    monkeypatch.setattr(groups, "CPU_GROUP_PARAMS", 5_000)
+    summary, said, rows = auto_run(monkeypatch, everything)
+    assert summary.counts == {"complete": 4}
+    by_group: dict[str | None, list[int]] = {}
+    for r in rows:
+        by_group.setdefault(r.group_id, []).append(r.params["model.width"])
+    assert sorted(by_group.pop(None)) == [256, 256], (summary.fusing, said.lines)
+    assert list(by_group.values()) == [[16, 16]]
+
+
 def test_auto_that_trains_one_at_a_time_draws_the_points_of_fuse_off(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Its sampler is --fuse off's: no constant liar for groups it does not train."""

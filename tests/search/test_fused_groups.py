@@ -212,10 +212,12 @@ def test_a_group_never_holds_more_than_k_trials(monkeypatch: pytest.MonkeyPatch)
     assert sorted(sorted(v) for v in by_group.values()) == [[8, 8, 16, 16], [32, 32, 64, 64]]
 
 
-def test_capped_parts_are_near_equal_runs_of_neighbouring_sizes() -> None:
+def test_capped_parts_are_runs_of_neighbouring_sizes_within_k_and_a_budget() -> None:
     from tunestudio.search.fuse_cost import capped_parts
 
     assert capped_parts([3, 1, 2], 16) == [[1, 2, 0]]
-    assert capped_parts([5, 4, 3, 2, 1], 2) == [[4], [3, 2], [1, 0]]
-    assert [len(p) for p in capped_parts(list(range(62)), 16)] == [15, 16, 15, 16]
+    assert capped_parts([5, 4, 3, 2, 1], 2) == [[4, 3], [2, 1], [0]]
+    assert [len(p) for p in capped_parts(list(range(62)), 16)] == [16, 16, 16, 14]
     assert capped_parts([], 4) == []
+    # and at most `budget` parameters each: a member over it alone is a group of one
+    assert capped_parts([4, 3, 2, 1], 16, [40, 30, 20, 10], budget=35) == [[3, 2], [1], [0]]

@@ -44,7 +44,7 @@ from tunestudio.engine.data import Splits
 from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
 from tunestudio.messages import N_
 from tunestudio.search.events import TrialFinished
-from tunestudio.search.fuse_cost import StepCost, capped_parts
+from tunestudio.search.fuse_cost import CPU_GROUP_PARAMS, StepCost, capped_parts, member_of
 from tunestudio.search.trial_run import (
     Prepared,
     Training,
@@ -199,7 +199,8 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
         return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)), members=k)
     budget = total if total is not None else 8 * size
     budget = -(-budget // max(1, ctx.slot.count))  # this slot's share of the run
-    estimate = estimate_run(cost, [m for _, m in drawn], plan, budget, k, pruner, evaluations)
+    estimate = estimate_run(cost, [m for _, m in drawn], plan, budget, k, pruner, evaluations,
+                            budget=CPU_GROUP_PARAMS if device == "cpu" else None)
     auto = AutoFuse(cost, data, trained_share(pruner, evaluations),
                     pruner.startup_trials if pruner.kind != "none" else budget)
     line = estimate.line(k)
@@ -262,6 +263,7 @@ class GroupTraining:
         self.ctx, self.books, self.tally, self.say = ctx, books, tally, say
         self.auto = auto  # --fuse auto's cost model: per group, who trains fused
         self.members = members  # at most this many trials per group (None: any)
+        self._counts: dict[str, float] = {}  # parameters by model spec (fuse_cost.member_of)
         self.finishing: list[Future[TrialFinished]] = []
         self._said: set[str] = set()
         self._savers: dict[int, PacedCheckpointHook] = {}  # by store id, until finished
@@ -313,9 +315,10 @@ class GroupTraining:
         auto = self.auto
         if auto is None or len(runs) < 2:
             return runs, []
-        from tunestudio.search.fuse_cost import member_of, split_group
+        from tunestudio.search.fuse_cost import split_group
 
-        seen = [member_of(r.prepared.config, auto.data) for r in runs]  # type: ignore[arg-type]
+        seen = [member_of(r.prepared.config, auto.data, self._counts)  # type: ignore[arg-type]
+                for r in runs]
         share = auto.share if asked_before >= auto.startup else 1.0
         keep, _, _ = split_group(auto.cost, [m.work for m in seen], share,
                                  [m.shape for m in seen])
@@ -346,16 +349,26 @@ class GroupTraining:
         return [[members[i] for i in part] for part in split_by_width(sizes)]
 
     def _capped(self, members: list[tuple[Prepared, int]]) -> list[list[tuple[Prepared, int]]]:
-        """A group of more than K trials (`members`) cut into near-equal groups of neighbouring
-        widths: K is what the run was sized for (the device's memory, the probe's timings);
-        beyond it a CPU's step grows faster than its members (a group of 62 MLPs of widths
-        78-504 took 7.7 s where groups of 16 took 6.1 s and the 62 alone 7.5 s)."""
+        """A group cut into groups of neighbouring widths (`fuse_cost.capped_parts`) of at most
+        K trials, what the run was sized for (the device's memory, the probe's timings; a group
+        of 62 MLPs of widths 78-504 took 7.7 s on a 2-core CPU where groups of 16 took 6.1 s
+        and the 62 alone 7.5 s), and under `--fuse auto` on a CPU of at most CPU_GROUP_PARAMS
+        parameters."""
         cap = self.members
-        if cap is None or len(members) <= cap:
+        config = members[0][0].config
+        assert config is not None
+        cpu = _device_name(self.ctx.device or config.training.device) == "cpu"
+        auto = self.auto if cpu else None
+        if len(members) < 2 or (cap is None and auto is None):
             return [members]
         sizes = [sum(p.config.model.layer_sizes) if p.config is not None and
                  isinstance(p.config.model, MLPModel) else 0 for p, _ in members]
-        return [[members[i] for i in part] for part in capped_parts(sizes, cap)]
+        params = None if auto is None else [
+            member_of(p.config, auto.data, self._counts).params  # type: ignore[arg-type]
+            for p, _ in members]
+        parts = capped_parts(sizes, cap or len(members), params,
+                             CPU_GROUP_PARAMS if auto is not None else None)
+        return [[members[i] for i in part] for part in parts]
 
     def _ended(self, run: Training, result: FitResult) -> None:
         done = self.books.submit(self._finish_member, run, result)
@@ -421,9 +434,8 @@ class GroupTraining:
         the group's time out among them (None: the trainer's own estimate)."""
         if self.auto is None:
             return None
-        from tunestudio.search.fuse_cost import member_of
-
-        return [self.auto.cost.alone(member_of(c, self.auto.data).work) for c in configs]
+        return [self.auto.cost.alone(member_of(c, self.auto.data, self._counts).work)
+                for c in configs]
 
     def _hooks(self, run: Training) -> list[TrainerHooks]:
         """A member's hooks: the lone trial's, its checkpoints (as `trial_run` keeps them), and
