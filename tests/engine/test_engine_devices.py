@@ -61,3 +61,29 @@ def test_warm_up_loads_the_data_layer_a_run_would_import() -> None:
             "assert 'tunestudio.engine.data' in sys.modules and 'sklearn' not in sys.modules; "
             "engine.warm_up(scikit_learn=True); assert 'sklearn.model_selection' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+def test_a_fused_group_without_checkpoints_never_imports_torch_dynamo() -> None:
+    """torch.optim's first optimiser imports torch._dynamo (about 1 s): a search's warm-up
+    leaves it out, a fused group builds no torch optimiser (its members' are built on first
+    use, here never), and a lone trial pays it before its clock starts. A member's optimiser
+    built afterwards holds the state the group wrote for it."""
+    code = """
+import sys
+sys.path.insert(0, "tests/engine")
+from engine_helpers import tiny
+from tunestudio import engine
+from tunestudio.engine.fused import FusedTrainer
+engine.warm_up(optimizers=False)
+trainer = FusedTrainer([tiny({"optimizer.lr": lr}) for lr in (0.01, 0.02)], device="cpu")
+results = trainer.fit()
+assert [r.status for r in results] == ["completed", "completed"], results
+assert "torch._dynamo" not in sys.modules, "a fused group imported torch._dynamo"
+member = trainer.members[0]
+assert not member.optimizer_built
+optimizer = member.optimizer
+assert optimizer is not None and len(optimizer.state) == 4, optimizer.state  # 2 layers
+assert all(float(s["step"]) == results[0].steps == 60 for s in optimizer.state.values())
+assert "torch._dynamo" in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

@@ -377,7 +377,8 @@ class TrialLoop:
         if isinstance(self.kernel, StackKernel):  # else the trial's own optimiser trains
             self.kernel.set_optimizer(slot.row, new.optimizer)
         member.config = new
-        if member.optimizer is not None:
+        if member.optimizer_built:  # else it is built from the new config when first used
+            assert member.optimizer is not None
             spec = new.optimizer.model_dump()
             for group in member.optimizer.param_groups:
                 for key in ("lr", "weight_decay", "momentum", "eps", "alpha"):

@@ -22,6 +22,7 @@ THREADS_ENV = "TUNESTUDIO_TORCH_THREADS"
 
 _warm_lock = threading.Lock()
 _warmed = False
+_optimizers_warmed = False
 _default_threads = torch.get_num_threads()
 
 
@@ -50,24 +51,44 @@ def apply_torch_threads() -> int:
     return wanted
 
 
-def warm_up(*, scikit_learn: bool = False) -> None:
-    """Pay torch's one-off start-up costs now (the first optimiser imports torch._dynamo, about
-    2 s; the first backward starts autograd), and load the data layer, so the first trial
-    starts at once. scikit-learn (with SciPy and pandas behind it, about 2 s) is imported only
-    with `scikit_learn`: a run imports it only to split data that the disk cache of prepared
-    splits does not hold (in its preflight, see engine.split_cache), so a run started again
-    never imports it. Idempotent and thread-safe; the GUI calls it with `scikit_learn` in a
-    worker thread after the window shows (a run's own imports held the GUI thread for up to
-    100 ms at a time while the live view drew)."""
+def warm_up(*, scikit_learn: bool = False, optimizers: bool = True) -> None:
+    """Pay torch's one-off start-up costs now (the first backward starts autograd; with
+    `optimizers`, `warm_optimizers`), and load the data layer, so the first trial starts at
+    once. scikit-learn (with SciPy and pandas behind it, about 2 s) is imported only with
+    `scikit_learn`: a run imports it only to split data that the disk cache of prepared splits
+    does not hold (in its preflight, see engine.split_cache), so a run started again never
+    imports it. `optimizers=False` leaves torch.optim's import to the first trial that needs
+    it: a fused group without checkpoints builds no torch optimiser (`Trial.optimizer`), and a
+    lone trial warms them before its clock starts (`Trainer.fit`).
+    Idempotent and thread-safe; the GUI calls it with `scikit_learn` in a worker thread after
+    the window shows (a run's own imports held the GUI thread for up to 100 ms at a time while
+    the live view drew)."""
     global _warmed
     with _warm_lock:
         if scikit_learn:
             import sklearn.datasets  # the built-in sets
             import sklearn.model_selection  # noqa: F401  (engine.data splits with it)
-        if _warmed:
-            return
-        import tunestudio.engine.data  # noqa: F401  (the data layer, see above)
+        if not _warmed:
+            import tunestudio.engine.data  # noqa: F401  (the data layer, see above)
 
+            apply_torch_threads()
+            layer = torch.nn.Linear(4, 2)
+            layer(torch.zeros(3, 4)).square().mean().backward()
+            _warmed = True
+    if optimizers:
+        warm_optimizers()
+
+
+def warm_optimizers() -> None:
+    """Build and step each built-in torch optimiser once: torch.optim's first optimiser
+    imports torch._dynamo (about 1 s on a 2-core CPU), which must not count as a trial's
+    training time. Idempotent and thread-safe; cheap once done."""
+    global _optimizers_warmed
+    if _optimizers_warmed:
+        return
+    with _warm_lock:
+        if _optimizers_warmed:
+            return
         apply_torch_threads()
         layer = torch.nn.Linear(4, 2)
         for spec in (AdamOptimizer(), SGDOptimizer()):
@@ -75,7 +96,7 @@ def warm_up(*, scikit_learn: bool = False) -> None:
             layer(torch.zeros(3, 4)).square().mean().backward()
             opt.step()
             opt.zero_grad(set_to_none=True)
-        _warmed = True
+        _optimizers_warmed = True
 
 
 def seed_initialisation(seed: int, device: str) -> None:

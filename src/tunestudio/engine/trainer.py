@@ -18,7 +18,7 @@ from tunestudio.engine.events import FitResult, TrainerHooks
 from tunestudio.engine.loader_data import LoaderSplits, load_data
 from tunestudio.engine.loop import Perturbation, TrialLoop
 from tunestudio.engine.plain_kernel import PlainKernel
-from tunestudio.engine.runtime import apply_torch_threads
+from tunestudio.engine.runtime import apply_torch_threads, warm_optimizers
 from tunestudio.engine.trial import Trial
 
 
@@ -67,6 +67,7 @@ class Trainer(Trial):
         if self._fitted:
             raise RuntimeError("this Trainer has already run fit(); create a new Trainer")
         self._fitted = True
+        warm_optimizers()  # torch.optim's one-off import, before the trial's clock starts
         loop = TrialLoop([self], self.setup, stop_event=self.stop_event,
                          pause_event=self.pause_event, resume=self.resume,
                          perturbation=self.perturbation)

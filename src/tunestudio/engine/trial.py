@@ -14,7 +14,7 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,7 +75,11 @@ class Trial:
         self.step_events = step_events
         self.datasets: Splits | LoaderSplits | None = datasets
         self.model: nn.Module | None = None
-        self.optimizer: torch.optim.Optimizer | None = None
+        self._optimizer: torch.optim.Optimizer | None = None
+        # built on first use (see `optimizer`): the parameters it will hold, and the state a
+        # fused group wrote for them meanwhile (`optimizer_state`)
+        self._optimizer_params: list[nn.Parameter] | None = None
+        self._pending_state: dict[torch.Tensor, dict[str, Any]] = {}
         self.schedule: LRSchedule | None = None
         self.loss_fn: LossFn | None = None
         self.scaler: torch.amp.GradScaler | None = None
@@ -110,7 +114,8 @@ class Trial:
         seed_initialisation(self.seed, device)
         model = build_model(cfg.model, data.input_shape, data.n_outputs, self.base_dir)
         self.model = with_input_normalization(model, data.normalization).to(device)
-        self.optimizer = build_optimizer(cfg.optimizer, self.model.parameters())
+        self._optimizer, self._pending_state = None, {}
+        self._optimizer_params = list(self.model.parameters())
         self.schedule = LRSchedule(cfg, data.n_train)
         self.loss_fn = make_loss(cfg, half_outputs=half_outputs)
         self.augmentation = make_augment(cfg.data.augment, data.input_shape, device, self.seed)
@@ -118,6 +123,38 @@ class Trial:
         self.state.augment = self.augmentation.generator if self.augmentation else None
         self.steps_per_epoch = len(batch_bounds(data.n_train, cfg.training.batch_size))
         return self.model
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer | None:
+        """The trial's torch optimiser over its model's parameters (None before `build`),
+        built on first use: a lone trial builds it before its first step, a fused member only
+        when its state is read (a checkpoint), since torch.optim's first optimiser imports
+        torch._dynamo (about 1 s), which a fused search otherwise never needs. State written
+        before (`optimizer_state`) is its state."""
+        if self._optimizer is None and self._optimizer_params is not None:
+            self._optimizer = build_optimizer(self.config.optimizer, self._optimizer_params)
+            self._optimizer.state.update(self._pending_state)
+            self._pending_state = {}
+        return self._optimizer
+
+    @optimizer.setter
+    def optimizer(self, value: torch.optim.Optimizer | None) -> None:
+        self._optimizer, self._pending_state = value, {}
+        if value is None:
+            self._optimizer_params = None
+
+    @property
+    def optimizer_built(self) -> bool:
+        """Whether the torch optimiser exists yet (reading `optimizer` builds it)."""
+        return self._optimizer is not None
+
+    def optimizer_state(self) -> MutableMapping[torch.Tensor, dict[str, Any]]:
+        """Where the optimiser's per-parameter state goes (torch.optim's `state`, parameter ->
+        its tensors): the optimiser's own once built, else a map it takes when it is. A fused
+        group writes a member's state here without building a torch optimiser."""
+        if self._optimizer is not None:
+            return self._optimizer.state
+        return self._pending_state
 
     def start_fit(self, n_train: int, n_val: int, total_steps: int,
                   started: float | None = None) -> FitStartEvent:

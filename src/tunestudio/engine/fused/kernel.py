@@ -221,9 +221,9 @@ class StackKernel:
         return values
 
     def sync(self, row: int, member: Trial) -> None:
-        assert member.model is not None and member.optimizer is not None
+        assert member.model is not None
         self.stack.write_back(row, member.model)
-        self.optimizer.write_back(row, member.optimizer, self.stack, member.model)
+        self.optimizer.write_back(row, member.optimizer_state(), self.stack, member.model)
 
     def retire(self, row: int) -> None:
         self.rows[row] = None
@@ -371,7 +371,7 @@ class StackKernel:
         rng = rng_states(member)
 
         def later() -> State | None:
-            assert member.model is not None and member.optimizer is not None
+            assert member.model is not None
             now = member.state.state_dict()
             member.state.load_state_dict(counters)
             try:
@@ -379,7 +379,7 @@ class StackKernel:
                     for (param, cut), saved in zip(self.stack.slices(0, member.model), weights,
                                                    strict=True):
                         param.copy_(cut(saved))
-                self.optimizer.write_back(0, member.optimizer, self.stack, member.model,
+                self.optimizer.write_back(0, member.optimizer_state(), self.stack, member.model,
                                           optimizer)
                 state = capture(member, epochs_done)
                 if state is not None:

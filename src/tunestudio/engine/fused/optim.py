@@ -22,8 +22,9 @@ Padded entries have zero weights and gradients, so the kernel leaves them at zer
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -149,9 +150,11 @@ class FusedOptimizer:
                         momentum is not None and float(momentum[row]) != 0.0)
 
     @torch.no_grad()
-    def write_back(self, row: int, optimizer: torch.optim.Optimizer, stack: StackedModel,
-                   model: nn.Module, saved: SavedRow | None = None) -> None:
-        """Trial `row`'s state into its own torch `optimizer` (over `model`'s parameters), in
+    def write_back(self, row: int, state_of: MutableMapping[torch.Tensor, dict[str, Any]],
+                   stack: StackedModel, model: nn.Module, saved: SavedRow | None = None
+                   ) -> None:
+        """Trial `row`'s state into `state_of` (the trial's torch optimiser's `state` over
+        `model`'s parameters, or what it takes when built: `Trial.optimizer_state`), in
         torch.optim's layout, so that its checkpoint resumes as a lone trial would; with
         `saved` (`copy_row`), that earlier state instead (row 0 of its copies)."""
         if saved is None:
@@ -179,7 +182,7 @@ class FusedOptimizer:
                 if has_momentum:
                     state["momentum_buffer"] = own(saved.state["buf"][i])
             if state:
-                optimizer.state[param] = state
+                state_of[param] = state
 
     @torch.no_grad()
     def step(self, lr: torch.Tensor) -> None:
