@@ -87,3 +87,24 @@ assert all(float(s["step"]) == results[0].steps == 60 for s in optimizer.state.v
 assert "torch._dynamo" in sys.modules
 """
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+def test_a_lone_trial_does_not_count_torch_optims_import_as_training_time() -> None:
+    """Without the warm-up, a first Trainer.fit pays torch.optim's one-off import (about 1 s)
+    before the trial's clock starts: its duration is its training's, not the import's."""
+    code = """
+import sys, time
+sys.path.insert(0, "tests/engine")
+from engine_helpers import tiny
+from tunestudio.engine import Trainer
+from tunestudio.engine.data import load_splits
+config = tiny({"training.epochs": 1})
+data = load_splits(config.data, None)  # its own one-off imports (scikit-learn) before
+assert "torch._dynamo" not in sys.modules
+started = time.perf_counter()
+result = Trainer(config, datasets=data).fit()
+wall = time.perf_counter() - started
+assert "torch._dynamo" in sys.modules
+assert result.duration_s < wall / 2, (result.duration_s, wall)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
