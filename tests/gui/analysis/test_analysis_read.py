@@ -115,3 +115,18 @@ def test_the_read_by_column_is_what_the_rows_say(history: tuple[str, int], secon
             best[size] = r.number
     assert [(c.batch_size, c.number) for c in data.batch_curves] == \
         [(s, n) for s, n in sorted(best.items()) if n in (1, 2)]
+
+
+def test_prefetching_a_study_the_history_lacks_is_quiet(tmp_path: Path,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A history whose trials have no Optuna study (written by another tool, or its Optuna
+    tables dropped): the analysis view's prefetch of the study finds nothing to read and logs
+    no traceback (it did: KeyError 'Record does not exist.' on every open at 100,000 trials)."""
+    import optuna
+
+    from tunestudio.gui.analysis.view import _prefetch
+
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    optuna.storages.RDBStorage(url)  # Optuna's tables, no study
+    _prefetch(url, "no-such-study")
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

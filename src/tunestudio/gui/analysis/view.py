@@ -5,6 +5,7 @@ refreshes a couple of seconds after trials change (not on every one)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -329,7 +330,10 @@ class AnalysisView(QWidget):
 
 def _prefetch(url: str, study_name: str) -> None:
     """Loads the study and its finished trials ahead, on the compute lane, so the importance
-    tab finds them read."""
+    tab finds them read. A history without Optuna's study (its tables written by another tool,
+    or dropped) has nothing to prefetch, and no traceback is logged for it: the importance
+    tab reports the missing study if it is computed."""
     from tunestudio.search.importance import load_study
 
-    load_study(url, study_name, read_trials=True)
+    with contextlib.suppress(KeyError):  # Optuna's "Record does not exist."
+        load_study(url, study_name, read_trials=True)
