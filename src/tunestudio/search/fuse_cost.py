@@ -226,12 +226,13 @@ def capped_parts(sizes: Sequence[float], cap: int, params: Sequence[float] | Non
     return parts
 
 
-CPU_GROUP_PARAMS = 500_000  # on a CPU a fused group holds at most this many parameters (see
-# `estimate_run`): 48 MLPs of two hidden layers, widths 60-500 around 230, Adam, batch 32,
-# trained in groups of 16: 4.5-4.8 s, of 8: 4.0-4.1 s, of 4: 3.5-4.0 s, by this budget (16
-# narrow down to 2 wide): 3.55 s, one at a time 6.1 s. A group's step sweeps every member's
-# weights, gradients and optimiser state (12-16 bytes a parameter) through the caches; past a
-# few MB a member's step costs more fused than in a smaller group.
+CPU_GROUP_PARAMS = 500_000  # on a CPU a fused group of MLPs holds at most this many
+# parameters (see `estimate_run`, search.groups._param_budget): 48 MLPs of two hidden layers,
+# widths 60-500 around 230, Adam, batch 32, trained in groups of 16: 4.5-4.8 s, of 8: 4.0-4.1
+# s, of 4: 3.5-4.0 s, by this budget (16 narrow down to 2 wide): 3.55 s, one at a time 6.1 s.
+# A group's step sweeps every member's weights, gradients and optimiser state (12-16 bytes a
+# parameter) through the caches; past a few MB a member's step costs more fused than in a
+# smaller group.
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total
     fuses). A lone trial is prunable once `pruner.startup_trials` trials came before it; a
     fused one once they came before its round. Each round's trials of one shape signature
     train in groups as the run cuts them (`capped_parts`: at most `k`, and at most `budget`
-    parameters, CPU_GROUP_PARAMS on a CPU).
+    parameters, CPU_GROUP_PARAMS for MLPs on a CPU).
 
     A model-based sampler (`plan.informed`) concentrates once it has results: after its first
     round, CONCENTRATED of each round's trials share the shape signature of the round's first
