@@ -44,7 +44,13 @@ from tunestudio.engine.data import Splits
 from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
 from tunestudio.messages import N_
 from tunestudio.search.events import TrialFinished
-from tunestudio.search.fuse_cost import CPU_GROUP_PARAMS, StepCost, capped_parts, member_of
+from tunestudio.search.fuse_cost import (
+    CPU_GROUP_PARAMS,
+    StepCost,
+    capped_parts,
+    member_of,
+    split_group,
+)
 from tunestudio.search.trial_run import (
     Prepared,
     Training,
@@ -241,6 +247,13 @@ def space_shapes(ctx: TrialContext) -> int:
     return min(count, MAX_SHAPES)
 
 
+def _hidden_units(members: list[tuple[Prepared, int]]) -> list[int]:
+    """Each member's hidden units (an MLP's layer sizes summed; 0 for other models): the width
+    order that groups neighbouring trials."""
+    return [sum(p.config.model.layer_sizes) if p.config is not None and
+            isinstance(p.config.model, MLPModel) else 0 for p, _ in members]
+
+
 def _param_budget(device: str, config: RunConfig) -> bool:
     """Whether `--fuse auto` caps a group's parameters (CPU_GROUP_PARAMS): on a CPU, for the
     hand-fused MLP, whose step sweeps every member's weights and optimiser state. Not for
@@ -325,8 +338,6 @@ class GroupTraining:
         auto = self.auto
         if auto is None or len(runs) < 2:
             return runs, []
-        from tunestudio.search.fuse_cost import split_group
-
         seen = [member_of(r.prepared.config, auto.data, self._counts)  # type: ignore[arg-type]
                 for r in runs]
         share = auto.share if asked_before >= auto.startup else 1.0
@@ -354,9 +365,7 @@ class GroupTraining:
         if device != "cpu" or not hand_fused_mlp(config) or len(members) < 2 or \
                 all(p.config is not None and unpadded_widths(p.config) for p, _ in members):
             return [members]
-        sizes = [sum(p.config.model.layer_sizes) if p.config is not None and
-                 isinstance(p.config.model, MLPModel) else 0 for p, _ in members]
-        return [[members[i] for i in part] for part in split_by_width(sizes)]
+        return [[members[i] for i in part] for part in split_by_width(_hidden_units(members))]
 
     def _capped(self, members: list[tuple[Prepared, int]]) -> list[list[tuple[Prepared, int]]]:
         """A group cut into groups of neighbouring widths (`fuse_cost.capped_parts`) of at most
@@ -371,12 +380,10 @@ class GroupTraining:
         auto = self.auto if _param_budget(device, config) else None
         if len(members) < 2 or (cap is None and auto is None):
             return [members]
-        sizes = [sum(p.config.model.layer_sizes) if p.config is not None and
-                 isinstance(p.config.model, MLPModel) else 0 for p, _ in members]
         params = None if auto is None else [
             member_of(p.config, auto.data, self._counts).params  # type: ignore[arg-type]
             for p, _ in members]
-        parts = capped_parts(sizes, cap or len(members), params,
+        parts = capped_parts(_hidden_units(members), cap or len(members), params,
                              CPU_GROUP_PARAMS if auto is not None else None)
         return [[members[i] for i in part] for part in parts]
 
