@@ -411,9 +411,11 @@ def test_a_resumed_fits_training_time_sums_its_segments(tmp_path: Path) -> None:
     runs never counts."""
     import time
 
-    class Slow(TrainerHooks):  # the first run's epochs take at least 0.2 s each
+    class Slow(TrainerHooks):  # the first run's epochs compute for at least 0.2 s each
         def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
-            time.sleep(0.2)
+            until = time.thread_time() + 0.2  # CPU work: what a trial on the CPU is timed by
+            while time.thread_time() < until:
+                pass
 
     config = _config()
     hook = CheckpointHook(tmp_path, monitor="val_accuracy")

@@ -31,6 +31,7 @@ from tunestudio.engine.metrics import gather_trials
 from tunestudio.engine.models import count_parameters
 from tunestudio.engine.step_kernel import StepKernel
 from tunestudio.engine.step_recorder import Divergence, StepRecorder, buffered_for
+from tunestudio.engine.training_clock import TrainingClock
 from tunestudio.engine.trial import (
     Trial,
     classify,
@@ -142,7 +143,8 @@ class TrialLoop:
         self.kernel: StepKernel | None = None
         self.step = 0
         self._paused_s = 0.0
-        self._started = self._training_started = time.perf_counter()
+        self._training_started = time.perf_counter()
+        self._clock = TrainingClock()  # the members' training time (see _share_time)
         self._slots: list[_Slot] = []
         self._rows: list[_Slot | None] = []
         self._live_rows: _Live | None = None
@@ -154,7 +156,8 @@ class TrialLoop:
 
     def run(self) -> list[FitResult]:
         """Train; one FitResult per member (see the class docstring)."""
-        self._started = self._training_started = time.perf_counter()
+        self._training_started = time.perf_counter()
+        self._clock.start()
         for member in self.members:
             member.start_clock()
         try:
@@ -239,6 +242,8 @@ class TrialLoop:
             self._emit_step if any(s.on_step for s in self._slots) else None,
             lambda index, d: self._diverge(self._slots[index], d),
             check_grad=kernel.check_grad, clock=lambda: self._elapsed(self._training_started))
+        self._clock.use_cpu_time(kernel.device, torch.get_num_threads(),
+                                 cfg.training.num_workers)
         self._training_started = time.perf_counter()
         for slot in self._slots:
             member = slot.trial
@@ -340,6 +345,7 @@ class TrialLoop:
         finally:
             held = time.perf_counter() - started
             self._paused_s += held
+            self._clock.add_paused(held)
             for member in self.members:
                 member.add_paused(held)
             self._recorder.restart_clock()
@@ -437,6 +443,7 @@ class TrialLoop:
             self._recorder.flush()
             paused = wait_while_paused(pause, self.stop_event, self._all_stopping)
             self._paused_s += paused
+            self._clock.add_paused(paused)
             for member in self.members:  # each member's wall_s() leaves the pause out too
                 member.add_paused(paused)
             self._recorder.restart_clock()
@@ -490,7 +497,7 @@ class TrialLoop:
         self._share_time()
         duration = self._time_share.get(slot.index)
         if duration is None:  # ended before training: an equal share of the time
-            duration = self._elapsed(self._started) / max(len(self.members), 1)
+            duration = self._clock.elapsed() / max(len(self.members), 1)
         duration += member.state.prior_duration_s
         result = member.result(status, message, trace, duration)
         slot.result = result
@@ -499,7 +506,7 @@ class TrialLoop:
         # Its end (hooks storing the result, writing files) trains no member: not shared out
         # to those still running, else members ending at one step were charged each other's
         # ends, in the order they ended.
-        self._shared_until = self._elapsed(self._started)
+        self._shared_until = self._clock.elapsed()
 
     @property
     def eager_compaction(self) -> bool:
@@ -547,8 +554,10 @@ class TrialLoop:
         fair share of the group's wall time, which ranks the members as their times alone do,
         where charging each the whole group's time made them all equal and several times too
         long (case 37). Set-up before the first step is shared the same way; a lone trial's is its
-        whole time."""
-        now = self._elapsed(self._started)
+        whole time. The loop's time is its `TrainingClock`: on a CPU trained by this thread
+        alone its CPU time, so work on other threads (the search's bookkeeping, the window) is
+        charged to no member."""
+        now = self._clock.elapsed()
         running = [s.index for s in self._slots if s.result is None]
         weights = [self._time_weight.get(i, 1.0) for i in running]
         total = sum(weights)

@@ -110,7 +110,10 @@ def make_columns(dims: Sequence[str], metric: str | None, direction: str) -> lis
             "whole message in the cell's tooltip and the trial's detail)")),
         *(Column(d, d.rsplit(".", 1)[-1], d, True) for d in dims),
         Column("duration", translate("TrialsTable", "Duration"),
-               translate("TrialsTable", "Training time of all repeats"), True),
+               translate("TrialsTable", "Training time of all repeats in seconds, each "
+                         "trial's own: trained on a CPU by one thread, that thread's CPU time; "
+                         "in a fused group, its share of the group's time; else wall-clock "
+                         "time"), True),
         Column("seed", translate("TrialsTable", "Seed"), "", True),
         Column("device", translate("TrialsTable", "Device")),
         Column("baseline", translate("TrialsTable", "Baseline"), translate(

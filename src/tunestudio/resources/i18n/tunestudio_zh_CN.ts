@@ -4703,8 +4703,8 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
         <translation>耗时</translation>
     </message>
     <message>
-        <source>Training time of all repeats</source>
-        <translation>所有重复运行的训练时间</translation>
+        <source>Training time of all repeats in seconds, each trial&apos;s own: trained on a CPU by one thread, that thread&apos;s CPU time; in a fused group, its share of the group&apos;s time; else wall-clock time</source>
+        <translation>所有重复运行的训练时间（秒），每个试验只计自己的：在 CPU 上由单个线程训练时，为该线程的 CPU 时间；在融合组中，为它分摊到的组时间；其余情况为实际耗时</translation>
     </message>
     <message>
         <source>Seed</source>
