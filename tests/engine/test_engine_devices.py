@@ -63,19 +63,23 @@ def test_warm_up_loads_the_data_layer_a_run_would_import() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
 
 
-def test_a_fused_group_without_checkpoints_never_imports_torch_dynamo() -> None:
-    """torch.optim's first optimiser imports torch._dynamo (about 1 s): a search's warm-up
-    leaves it out, a fused group builds no torch optimiser (its members' are built on first
-    use, here never), and a lone trial pays it before its clock starts. A member's optimiser
-    built afterwards holds the state the group wrote for it."""
+def test_a_fused_group_never_imports_torch_dynamo() -> None:
+    """torch.optim's first optimiser imports torch._dynamo (about 1 s): a fused search's
+    warm-up leaves it out, a fused group builds no torch optimiser (its members' are built on
+    first use, here never), not even to checkpoint them, and a lone trial pays it before its
+    clock starts. A member's optimiser built afterwards holds the state the group wrote for
+    it."""
     code = """
-import sys
+import pathlib, sys, tempfile
 sys.path.insert(0, "tests/engine")
 from engine_helpers import tiny
 from tunestudio import engine
+from tunestudio.engine.checkpoint import CheckpointHook
 from tunestudio.engine.fused import FusedTrainer
 engine.warm_up(optimizers=False)
-trainer = FusedTrainer([tiny({"optimizer.lr": lr}) for lr in (0.01, 0.02)], device="cpu")
+folders = [pathlib.Path(tempfile.mkdtemp()) for _ in range(2)]
+trainer = FusedTrainer([tiny({"optimizer.lr": lr}) for lr in (0.01, 0.02)], device="cpu",
+                       hooks=[[CheckpointHook(f, monitor="val_loss")] for f in folders])
 results = trainer.fit()
 assert [r.status for r in results] == ["completed", "completed"], results
 assert "torch._dynamo" not in sys.modules, "a fused group imported torch._dynamo"

@@ -418,7 +418,8 @@ class _StopAtEpoch(TrainerHooks):
 def test_a_fused_trials_checkpoint_resumes_as_a_lone_trial(
         tmp_path: Path, optimizer: dict[str, Any]) -> None:
     """Interrupted after 2 of 4 epochs in a group, the trial goes on alone from its checkpoint
-    (weights and optimiser state in torch.optim's layout) and ends as it would have in full."""
+    (weights and optimiser state in torch.optim's layout, saved without building a torch
+    optimiser: checkpoint._optimizer_part) and ends as it would have in full."""
     from tunestudio.engine.checkpoint import LATEST, CheckpointHook
     from tunestudio.engine.checkpoint import load as load_checkpoint
 
@@ -426,11 +427,13 @@ def test_a_fused_trials_checkpoint_resumes_as_a_lone_trial(
                tiny({**optimizer, "training.epochs": 4, "model.width": 32, "training.seed": 3})]
     hook = CheckpointHook(tmp_path, monitor="val_accuracy")
     recs = [Recorder(), Recorder()]
-    FusedTrainer(configs, hooks=[[recs[0], hook, _StopAtEpoch(2)], [recs[1]]],
-                 device="cpu").fit()
+    group = FusedTrainer(configs, hooks=[[recs[0], hook, _StopAtEpoch(2)], [recs[1]]],
+                         device="cpu")
+    group.fit()
     assert recs[0].results[0].status == "stopped"
+    assert not group.members[0].optimizer_built
     state = load_checkpoint(tmp_path / LATEST)
-    assert state["epoch"] == 2
+    assert state["epoch"] == 2 and "optimizer" not in state
     resumed = Recorder()
     Trainer(configs[0], hooks=[resumed], device="cpu", resume=state).fit()
     full = alone(configs[0])
@@ -441,7 +444,7 @@ def test_a_fused_trials_checkpoint_resumes_as_a_lone_trial(
     Trainer(configs[0], hooks=[CheckpointHook(lone, monitor=None), _StopAtEpoch(2)],
             device="cpu").fit()
     want = load_checkpoint(lone / LATEST)["optimizer"]["state"]
-    kept = load_checkpoint(tmp_path / LATEST)["optimizer"]["state"]  # the resume trained `state`
+    kept = load_checkpoint(tmp_path / LATEST)["optimizer_state"]  # the resume trained `state`
     assert len(want) == len(kept) == 4
     for index, tensors in want.items():  # the same buffers, in torch.optim's layout
         got = kept[index]
@@ -517,9 +520,9 @@ def test_a_members_best_checkpoint_is_the_lone_trials(tmp_path: Path, every_epoc
     for name, tensor in lone_best["model"].items():
         assert torch.allclose(fused_best["model"][name], tensor, rtol=1e-3, atol=1e-5), name
     for index, state in lone_best["optimizer"]["state"].items():
-        assert torch.allclose(fused_best["optimizer"]["state"][index]["momentum_buffer"],
+        assert torch.allclose(fused_best["optimizer_state"][index]["momentum_buffer"],
                               state["momentum_buffer"], rtol=1e-3, atol=1e-5)
-    assert len(lone_best["optimizer"]["state"]) == 4
+    assert len(lone_best["optimizer"]["state"]) == len(fused_best["optimizer_state"]) == 4
 
 
 def test_a_narrow_trial_left_alone_in_a_wider_stack_trains_as_alone() -> None:

@@ -4,6 +4,8 @@ alone and says why once."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +156,36 @@ def test_fuse_off_and_repeats_train_one_at_a_time() -> None:
             assert {t.group_id for t in store.trials()} == {None}
         finally:
             store.close()
+
+
+def test_a_fused_search_never_imports_torch_dynamo() -> None:
+    """Each trial of this round has a batch size of its own: each trains alone through the
+    fused MLP's pass, checkpointed without a torch optimiser, and the run's warm-up leaves
+    torch.optim's out, so the search never imports torch._dynamo (about 1 s of start-up).
+    One at a time (`--fuse off`) the run imports it before its first trial."""
+    code = """
+import sys
+sys.path.insert(0, "tests")
+from tiny_projects import tiny_project
+from tunestudio.config import Budget, CategoricalDimension
+from tunestudio.search import ExperimentRunner, RunOptions, open_store
+from tunestudio.search.artifacts import CheckpointPlan
+batch = CategoricalDimension(path="training.batch_size", choices=[32, 64, 128])
+proj = tiny_project({"fuse": "fixed", "fuse_trials": 4, "strategy": "grid",
+                     "dimensions": [batch], "budget": Budget(trials=None)}, epochs=2)
+assert proj.checkpoints.enabled
+name = proj.experiments[0].name
+summary = ExperimentRunner(proj, name, options=RunOptions(device="cpu")).run()
+assert summary.counts == {"complete": 3}, summary
+store = open_store(proj)
+assert {t.group_id for t in store.trials()} == {None}  # groups of one
+store.close()
+assert len(list(CheckpointPlan.for_project(proj).artifacts.iterdir())) == 3  # best of each
+assert "torch._dynamo" not in sys.modules, "a fused search imported torch._dynamo"
+ExperimentRunner(proj, name, options=RunOptions(device="cpu", fuse="off")).run()
+assert "torch._dynamo" in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
 
 
 def test_pruning_works_per_trial_inside_a_group() -> None:

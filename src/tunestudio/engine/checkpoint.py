@@ -49,7 +49,7 @@ def capture(trainer: Trial, epochs_done: int) -> State | None:
     optimiser and gradient scaler, every global RNG state and the data's statistics. None when
     the fit cannot be checkpointed now: it has just diverged (the buffered steps it flushes
     first say so) or it has no model."""
-    if trainer.model is None or trainer.optimizer is None or trainer.datasets is None:
+    if trainer.model is None or not trainer.has_optimizer or trainer.datasets is None:
         return None
     if not trainer.flush_steps():  # the steps before the checkpoint reach the hooks
         return None
@@ -61,12 +61,25 @@ def capture(trainer: Trial, epochs_done: int) -> State | None:
         "seed": trainer.seed,
         "epoch": epochs_done,
         "model": _cpu(trainer.model.state_dict()),
-        "optimizer": _cpu(trainer.optimizer.state_dict()),
+        **_optimizer_part(trainer),
         "scaler": trainer.scaler.state_dict() if trainer.scaler is not None else None,
         "duration_s": trainer.duration_s(),
         "rng": {**own["rng"], **global_rng_states()},
         "data": data_stats(trainer),
     }
+
+
+def _optimizer_part(trainer: Trial) -> State:
+    """The optimiser in a checkpoint: torch.optim's `state_dict()` under "optimizer" when the
+    trial built its torch optimiser; else (a fused member, whose group keeps its optimiser's
+    numbers) only the per-parameter state, by index, under "optimizer_state": building a torch
+    optimiser to save it would import torch._dynamo (about 1 s) into a fused search that
+    otherwise never needs it. `restore` reads either: the param groups it lacks are those of
+    the config, which the checkpoint's config must match."""
+    if trainer.optimizer_built:
+        assert trainer.optimizer is not None
+        return {"optimizer": _cpu(trainer.optimizer.state_dict())}
+    return {"optimizer_state": _cpu(trainer.optimizer_state_by_index())}
 
 
 _ATOMS = frozenset({int, float, bool, str, bytes, type(None)})  # immutable: kept, not copied
@@ -107,7 +120,11 @@ def restore(trainer: Trial, state: Mapping[str, Any]) -> int:
                               f"({spe} steps per epoch)")
     try:
         trainer.model.load_state_dict(state["model"])
-        trainer.optimizer.load_state_dict(state["optimizer"])
+        optimizer = state.get("optimizer")
+        if optimizer is None:  # saved without a torch optimiser (see _optimizer_part)
+            optimizer = {"state": state["optimizer_state"],
+                         "param_groups": trainer.optimizer.state_dict()["param_groups"]}
+        trainer.optimizer.load_state_dict(optimizer)
         if trainer.scaler is not None and state.get("scaler"):
             trainer.scaler.load_state_dict(state["scaler"])
     except (RuntimeError, KeyError, ValueError) as exc:

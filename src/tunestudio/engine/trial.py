@@ -148,6 +148,23 @@ class Trial:
         """Whether the torch optimiser exists yet (reading `optimizer` builds it)."""
         return self._optimizer is not None
 
+    @property
+    def has_optimizer(self) -> bool:
+        """Whether the trial has an optimiser, built or to be built on first use (after
+        `build`, until a kernel lets it go)."""
+        return self._optimizer is not None or self._optimizer_params is not None
+
+    def optimizer_state_by_index(self) -> dict[int, dict[str, Any]]:
+        """The optimiser's per-parameter state keyed as torch.optim's `state_dict()["state"]`
+        keys it (the parameter's position among the trainable ones, in the model's order),
+        read without building the optimiser: a fused member's checkpoint then needs no torch
+        optimiser (see `optimizer`). The tensors are the live ones (copy them to keep them)."""
+        if self._optimizer is not None:
+            return dict(self._optimizer.state_dict()["state"])
+        params = [p for p in self._optimizer_params or [] if p.requires_grad]
+        return {i: self._pending_state[p] for i, p in enumerate(params)
+                if p in self._pending_state}
+
     def optimizer_state(self) -> MutableMapping[torch.Tensor, dict[str, Any]]:
         """Where the optimiser's per-parameter state goes (torch.optim's `state`, parameter ->
         its tensors): the optimiser's own once built, else a map it takes when it is. A fused

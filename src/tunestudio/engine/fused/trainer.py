@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Literal
 
 from tunestudio.config import RunConfig
-from tunestudio.engine.checkpoint import CheckpointHook
 from tunestudio.engine.data import Splits
 from tunestudio.engine.devices import resolve_device
 from tunestudio.engine.events import FitResult, TrainerHooks
@@ -23,7 +22,7 @@ from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle
 from tunestudio.engine.fused.stacked import FusionError
 from tunestudio.engine.loader_data import load_data
 from tunestudio.engine.loop import GroupOutOfMemoryError, Perturbation, TrialLoop
-from tunestudio.engine.runtime import apply_torch_threads, warm_optimizers
+from tunestudio.engine.runtime import apply_torch_threads
 from tunestudio.engine.trial import Trial
 
 __all__ = ["FusedTrainer", "GroupOutOfMemoryError"]
@@ -113,8 +112,6 @@ class FusedTrainer:
         if self._fitted:
             raise RuntimeError("this FusedTrainer has already run fit(); create a new one")
         self._fitted = True
-        if any(isinstance(h, CheckpointHook) for m in self.members for h in m.hooks):
-            warm_optimizers()  # a checkpoint builds a member's torch optimiser (Trial.optimizer)
         return TrialLoop(self.members, self.setup, stop_event=self.stop_event,
                          pause_event=self.pause_event, passthrough=(FusionError,),
                          time_weights=self.time_weights,
