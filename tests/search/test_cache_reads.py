@@ -80,8 +80,50 @@ def test_running_trials_that_did_not_change_are_not_fetched_again(
     for _ in range(3):
         ours.get_trials(deepcopy=False)  # nothing changed: nothing fetched
     assert len(fetched) == before
-    assert max(fetched) <= 2  # a new trial, then itself once given its parameter
+    assert all(n <= 2 for n in fetched)  # at most a new trial and one given its parameter
     assert len(ours.get_trials(deepcopy=False, states=(TrialState.RUNNING,))) == 8
+
+
+def test_a_trial_being_asked_is_read_again_without_a_full_fetch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trial popped from the queue starts (WAITING to RUNNING) and each suggest adds a
+    parameter (and a sampler a system attribute) to it: the next read takes them in two light
+    queries, not Optuna's full fetch of the trial, and reads what a fresh read gives; a trial
+    that finishes is fetched in full."""
+    ours, other, url = _studies(tmp_path)
+    assert read_changes_only(ours)
+    other.tell(other.ask(), 1.0)
+    ours.enqueue_trial({"x": 0.25, "y": "b"})  # the queue of a run's budget
+    ours.get_trials(deepcopy=False)
+    assert ours.get_trials(deepcopy=False)[-1].state == TrialState.WAITING
+    backend = ours._storage._backend  # type: ignore[attr-defined]
+    fetched: list[set[int]] = []
+    original = backend._get_trials
+
+    def counted(*args: Any, **kwargs: Any) -> list[optuna.trial.FrozenTrial]:
+        fetched.append(set(kwargs.get("included_trial_ids", ())))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(backend, "_get_trials", counted)
+    asked = []
+    for i in range(4):
+        trial = ours.ask()
+        trial.suggest_float("x", 0, 1)
+        ours._storage.set_trial_system_attr(trial._trial_id, "sampler:seen", [i, "a"])
+        trial.suggest_categorical("y", ["a", "b"])
+        assert ours.get_trials(deepcopy=False)[-1].params == trial.params
+        asked.append(trial)
+    assert fetched == []
+    fresh = optuna.load_study(study_name="s", storage=optuna.storages.RDBStorage(url))
+    assert _seen(ours.get_trials(deepcopy=False)) == _seen(fresh.get_trials(deepcopy=False))
+    assert [t.datetime_start for t in ours.get_trials(deepcopy=False)] == \
+        [t.datetime_start for t in fresh.get_trials(deepcopy=False)]
+    assert asked[0].params == {"x": 0.25, "y": "b"}  # the queued trial, popped and started
+    assert list(ours.get_trials(deepcopy=False)[-1].params) == ["x", "y"]  # their order
+    ours.tell(asked[0], 0.5)
+    fresh = optuna.load_study(study_name="s", storage=optuna.storages.RDBStorage(url))
+    assert _seen(ours.get_trials(deepcopy=False)) == _seen(fresh.get_trials(deepcopy=False))
+    assert fetched == [{asked[0]._trial_id}]
 
 
 def test_an_optuna_without_the_tables_we_know_keeps_its_own_reads(
