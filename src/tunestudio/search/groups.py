@@ -326,8 +326,8 @@ class GroupTraining:
                     self.train_alone(run)
                 runs = [r for r in runs if r.resume is None]
             fused, alone = self._by_cost(runs, asked_before)
-            for run in alone:
-                self.train_alone(run)
+            for run in alone:  # on the fused MLP's pass where it has one (train_group)
+                self.train_group([run])
             if fused:
                 self.train_group(fused)
 
@@ -413,9 +413,11 @@ class GroupTraining:
     def train_group(self, runs: list[Training], split: bool = False) -> None:
         """One fused group; split in half on out-of-memory. A group of one trains alone, on
         the hand-fused MLP's pass where its model has one (a fused round's trial of a batch size
-        of its own): on this 2-core CPU it trained digits MLPs in 0.75-1.0 of the lone loop's
-        time with torch.optim, and a fused search then never builds a torch optimiser, whose
-        first one imports torch._dynamo (about 1 s of the search's start-up)."""
+        of its own, a member the cost model trains alone): on this 2-core CPU it trained the
+        headline's and the digits template's MLPs in 0.75-1.0 of the lone loop's time with
+        torch.optim (the same accuracy), and a fused search then never builds a torch
+        optimiser, whose first one imports torch._dynamo (about 1 s of the search's
+        start-up). A group of one left by an out-of-memory split trains on the lone loop."""
         from tunestudio.engine.fused import (
             FusedTrainer,
             FusionError,
