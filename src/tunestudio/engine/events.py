@@ -69,8 +69,10 @@ class FitResult:
     `metrics` holds the last evaluation, `best` the best value of each metric over all
     evaluations (max for accuracy and R2, min otherwise), and `best_at[name]` the whole
     evaluation (its metrics and `epoch`) at which `name` was best: the model the checkpoint
-    kept on that metric (engine/best.py). `duration_s` is the whole fit, data loading and
-    set-up included, paused time excluded."""
+    kept on that metric (engine/best.py). `duration_s` is the trial's training time in seconds:
+    the whole fit, data loading and set-up included, paused time excluded, by the clock of
+    engine/training_clock.py (the training thread's CPU time on a CPU trained by that thread
+    alone, else wall time); a fused member's is its share of its group's."""
 
     status: FitStatus
     message: str
