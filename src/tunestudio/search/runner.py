@@ -213,9 +213,11 @@ class ExperimentRunner:
             if program is None and self.fit is train_with_engine:
                 from tunestudio.engine import warm_up
 
-                # torch's one-off start-up, kept out of the first trial's duration; torch.optim's
-                # once the run knows it trains trials one at a time (see _run)
-                warm_up(optimizers=False)
+                # torch's one-off start-up, kept out of the first trial's duration, before
+                # the run queues its first trials for the workers beside it; torch.optim's
+                # (about 1 s) here too unless the run may fuse, in which case it is paid only
+                # once the run knows it trains one at a time (see _run)
+                warm_up(optimizers=not self._fusing)
             store = open_store(self.project, self.url)
             try:
                 return self._run(store, helpers)
@@ -373,11 +375,10 @@ class ExperimentRunner:
         planned = total if self.queue else self.options.run_trials
         grouped, ask_size = (None, 1) if pbt else \
             self._group_training(ctx, books, tally, planned)
-        if grouped is None and self.project.baseline.program is None \
-                and self.fit is train_with_engine:
-            # one trial at a time: each builds a torch optimiser, whose first one imports
-            # torch._dynamo (about 1 s), paid now rather than inside the search; fused groups
-            # never build one (engine.trial.Trial.optimizer)
+        if grouped is None and self._fusing and self.project.baseline.program is None:
+            # it might have fused, but trains one trial at a time: each builds a torch
+            # optimiser, whose first one imports torch._dynamo (about 1 s), paid now rather
+            # than inside the search; fused groups never build one (Trial.optimizer)
             from tunestudio.engine.runtime import warm_optimizers
 
             warm_optimizers()
