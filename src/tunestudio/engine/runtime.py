@@ -58,8 +58,8 @@ def warm_up(*, scikit_learn: bool = False, optimizers: bool = True) -> None:
     `scikit_learn`: a run imports it only to split data that the disk cache of prepared splits
     does not hold (in its preflight, see engine.split_cache), so a run started again never
     imports it. `optimizers=False` leaves torch.optim's import to the first trial that needs
-    it: a fused group without checkpoints builds no torch optimiser (`Trial.optimizer`), and a
-    lone trial warms them before its clock starts (`Trainer.fit`).
+    it: a fused group builds no torch optimiser, not even for its members' checkpoints
+    (`Trial.optimizer`), and a lone trial warms them before its clock starts (`Trainer.fit`).
     Idempotent and thread-safe; the GUI calls it with `scikit_learn` in a worker thread after
     the window shows (a run's own imports held the GUI thread for up to 100 ms at a time while
     the live view drew)."""

@@ -128,9 +128,9 @@ class Trial:
     def optimizer(self) -> torch.optim.Optimizer | None:
         """The trial's torch optimiser over its model's parameters (None before `build`),
         built on first use: a lone trial builds it before its first step, a fused member only
-        when its state is read (a checkpoint), since torch.optim's first optimiser imports
-        torch._dynamo (about 1 s), which a fused search otherwise never needs. State written
-        before (`optimizer_state`) is its state."""
+        if something reads it (its checkpoint does not: `optimizer_state_by_index`), since
+        torch.optim's first optimiser imports torch._dynamo (about 1 s), which a fused search
+        otherwise never needs. State written before (`optimizer_state`) is its state."""
         if self._optimizer is None and self._optimizer_params is not None:
             self._optimizer = build_optimizer(self.config.optimizer, self._optimizer_params)
             self._optimizer.state.update(self._pending_state)
