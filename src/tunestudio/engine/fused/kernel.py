@@ -38,6 +38,10 @@ from tunestudio.engine.models import check_output
 from tunestudio.engine.optimizers import OptimizerSpec
 from tunestudio.engine.trial import Trial, all_finite, first_line, is_out_of_memory
 
+# the dims of a stacked tensor `(K, ...)` of each rank that hold one trial's values: each
+# trial's gradient norm reduces them in one call (no flattened view first)
+_TRIAL_DIMS = {rank: tuple(range(1, rank)) for rank in range(2, 9)}
+
 
 class StackKernel:
     """Steps of `members` (each built with `Trial.build` on `device`, same signature) as one
@@ -312,7 +316,9 @@ class StackKernel:
         else:
             losses, out = self._autograd_pass(xb, yb, shared)
         grads = [p.grad for p in stack.params if p.grad is not None]
-        per_param = torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads])
+        per_param = torch.stack([torch.linalg.vector_norm(g, dim=_TRIAL_DIMS.get(g.dim()) or
+                                                          tuple(range(1, g.dim())))
+                                 for g in grads])
         norms = torch.linalg.vector_norm(per_param, dim=0)
         if self._clips:
             coef = (self._clip / (norms + 1e-6)).clamp(max=1.0)

@@ -140,6 +140,8 @@ class FusedOptimizer:
         self._wd_views = [_view(self.weight_decay, p) for p in self.params]
         self._mom_views = [_view(self.hyper["momentum"], p) for p in self.params] \
             if "momentum" in self.hyper else []
+        self._lr_seen: torch.Tensor | None = None  # `_lr_views`' tensor, and its views
+        self._lr_each: list[torch.Tensor] = []
 
     @torch.no_grad()
     def copy_row(self, row: int) -> SavedRow:
@@ -205,18 +207,31 @@ class FusedOptimizer:
             g = g.add(p * _view(self.weight_decay, p))
         return g
 
+    def _lr_views(self, lr: torch.Tensor) -> list[torch.Tensor]:
+        """`lr` `(K,)` viewed against each param; kept while the loop passes the same tensor
+        (it makes a new one only when a rate changes)."""
+        if self._lr_seen is not lr:
+            self._lr_seen, self._lr_each = lr, [_view(lr, p) for p in self.params]
+        return self._lr_each
+
     def _sgd(self, lr: torch.Tensor) -> None:
         nest = self.hyper["nesterov"]
-        nesterov = self._any_nesterov
-        for p, buf, m, wd in zip(self.params, self.state["buf"], self._mom_views,
-                                 self._wd_views, strict=True):
+        if not self._any_nesterov:  # buf = mu*buf + g + wd*p; p -= lr*buf, in place
+            # torch's foreach ops: four calls for every param at once, each element computed
+            # by the same operations, in the same order, as one call per param would
+            live = [i for i, p in enumerate(self.params) if p.grad is not None]
+            lrs = self._lr_views(lr)
+            params = [self.params[i] for i in live]
+            grads = [g for g in (p.grad for p in params) if g is not None]
+            bufs = [self.state["buf"][i] for i in live]
+            torch._foreach_mul_(bufs, [self._mom_views[i] for i in live])
+            torch._foreach_add_(bufs, grads)
+            if self.has_weight_decay:
+                torch._foreach_addcmul_(bufs, params, [self._wd_views[i] for i in live])
+            torch._foreach_addcmul_(params, bufs, [lrs[i] for i in live], value=-1.0)
+            return
+        for p, buf, m in zip(self.params, self.state["buf"], self._mom_views, strict=True):
             if p.grad is None:
-                continue
-            if not nesterov:  # buf = mu*buf + g + wd*p; p -= lr*buf, in place
-                buf.mul_(m).add_(p.grad)
-                if self.has_weight_decay:
-                    buf.addcmul_(p, wd)
-                p.addcmul_(buf, _view(lr, p), value=-1.0)
                 continue
             d = self._grad(p)
             buf.mul_(m).add_(d)
