@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from tunestudio.cli import startup_gc
 from tunestudio.cli.gui import open_gui
 from tunestudio.errors import TuneStudioError
 
@@ -102,13 +103,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if record is not None:
             print(json.dumps(record, indent=2, default=str))
             return 0
+    own = argv is None  # the process's own command (not a caller's `main([...])`)
+    if own:  # no full collections while the command loads (cli/startup_gc.py)
+        startup_gc.hold()
     args = build_parser().parse_args(args_list)
     if args.command is None:
+        startup_gc.settle()
         return open_gui([])
     func: Command = args.func
+    if args.command not in LEAVE_AT_ONCE:  # a run settles once it is set up (SettleOnRunStart)
+        startup_gc.settle()
     try:
         code = func(args)
-        if argv is None and args.command in LEAVE_AT_ONCE:  # the process's own command
+        startup_gc.settle()
+        if own and args.command in LEAVE_AT_ONCE:
             leave(code)
         return code
     except TuneStudioError as exc:
@@ -124,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    finally:
+        startup_gc.settle()
 
 
 def leave(code: int) -> NoReturn:

@@ -62,9 +62,10 @@ def _start_workers(args: argparse.Namespace, project: Project, name: str, projec
 
 def _run(args: argparse.Namespace, project: Project, project_path: Path, name: str,
          stop_rules: Any, queue: bool, workers: LocalWorkers | None) -> int:
+    from tunestudio.cli.run_hooks import SettleOnRunStart
     from tunestudio.search import ConsoleProgress, ExperimentRunner, RunnerHooks, RunOptions
 
-    hooks: list[RunnerHooks] = [ConsoleProgress(quiet=args.quiet)]
+    hooks: list[RunnerHooks] = [ConsoleProgress(quiet=args.quiet), SettleOnRunStart()]
     if args.tensorboard:
         from tunestudio.search.tensorboard import TensorBoardHooks, objective_tags
 
