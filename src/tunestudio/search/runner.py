@@ -161,6 +161,7 @@ class ExperimentRunner:
         self.url = self.options.storage_url or storage_url(project)
         self._best: float | None = None
         self._idle_since: float | None = None
+        self._idle_ran = 0  # trials run when it last waited idle
         self._storage: optuna.storages.RDBStorage | None = None
         self._heartbeat: Heartbeat | None = None  # this run's, while it runs
         self._feeder: Feeder | None = None  # this run's queue, written as it is popped
@@ -401,7 +402,8 @@ class ExperimentRunner:
                     ctx, grouped, size=ask_size, total=planned,
                     ask=lambda i: self._prepare(ctx, study, storage, unbounded, i, total),
                     release=lambda p: self._release(ctx, p, storage), deadline=deadline,
-                    pause=self._wait_while_paused, idle_wait=lambda i: self._idle_wait(study, i),
+                    pause=self._wait_while_paused,
+                    idle_wait=lambda i: self._idle_wait(study, i, store, experiment_id),
                     should_stop=lambda: self._stop_rule(store, experiment_id, direction, (),
                                                         grouped.wait))
                 grouped.wait()
@@ -420,7 +422,7 @@ class ExperimentRunner:
                 prepared = upcoming.result()
                 upcoming = None
                 if prepared is None:
-                    if self._idle_wait(study, index):
+                    if self._idle_wait(study, index, store, experiment_id):
                         upcoming = prepare_next()
                     continue
                 index += 1
@@ -669,11 +671,14 @@ class ExperimentRunner:
             if owner_is_gone(owner):
                 store.close_run_budget(budget_id)
 
-    def _idle_wait(self, study: optuna.Study, ran: int) -> bool:
+    def _idle_wait(self, study: optuna.Study, ran: int, store: Store,
+                   experiment_id: int) -> bool:
         """A worker started before the run that queues its trials waits for them: one its run
-        spawned, until that run closes its queue; one started by hand (`--wait`), until it
-        has run one or others are training, after which an empty queue means the run is
-        done."""
+        spawned, until that run closes its queue; one started by hand (`--wait`), while a run
+        of the experiment is open (its count in the store: the run queues a few trials ahead
+        of those training, so an empty queue does not mean it is done), else until it has run
+        one or others are training; never more than `idle_wait_s` idle at a stretch (a run
+        killed outright leaves its count open)."""
         closed = self.queue_closed
         if closed is not None and not closed.is_set():
             if self.stop_event.is_set():
@@ -681,9 +686,12 @@ class ExperimentRunner:
             closed.wait(QUEUE_POLL_S)  # wakes at once when the run closes the queue
             return True
         wait = self.options.idle_wait_s
-        if wait <= 0 or ran > 0:
+        if wait <= 0:
             return False
-        if count_trials(study, (TrialState.RUNNING,)):
+        if ran != self._idle_ran:  # it ran trials since it last waited: idle from now
+            self._idle_ran, self._idle_since = ran, None
+        runs = [b for b, _ in store.open_run_budgets(experiment_id) if b != self._budget_id]
+        if not runs and (ran > 0 or count_trials(study, (TrialState.RUNNING,))):
             return False
         if self._idle_since is None:
             self._idle_since = time.monotonic()
