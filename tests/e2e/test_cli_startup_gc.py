@@ -19,15 +19,17 @@ from tunestudio.config import save_project
 
 @pytest.fixture
 def collector() -> Iterator[None]:
-    """The test process's collector as it was, afterwards (enabled, nothing frozen)."""
+    """The collector on, as in a process that starts a command (the GUI's tests leave it off
+    in this process: gui/app/gc_policy.py collects on a timer), and as it was afterwards.
+    What the tests freeze stays frozen, as the GUI's tests freeze theirs (tests/gui)."""
     enabled = gc.isenabled()
+    gc.enable()
     try:
         yield
     finally:
         startup_gc.settle()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
+        if not enabled:
+            gc.disable()
 
 
 def test_hold_then_settle_freezes_what_was_loaded_and_collects_again(collector: None) -> None:
