@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from tests.tiny_projects import tiny_project
@@ -18,49 +19,55 @@ from tunestudio.config import save_project
 
 
 @pytest.fixture
-def collector() -> Iterator[None]:
+def freezes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """The collector on, as in a process that starts a command (the GUI's tests leave it off
-    in this process: gui/app/gc_policy.py collects on a timer), and as it was afterwards.
-    What the tests freeze stays frozen, as the GUI's tests freeze theirs (tests/gui)."""
+    in this process: gui/app/gc_policy.py collects on a timer), and as it was afterwards; each
+    `gc.freeze()` call of cli/startup_gc.py counted (other threads of this test process may
+    freeze objects too, so the permanent generation's size would not tell)."""
+    calls: list[int] = []
+
+    def freeze() -> None:
+        calls.append(1)
+        gc.freeze()
+
+    monkeypatch.setattr(startup_gc, "gc", SimpleNamespace(
+        freeze=freeze, enable=gc.enable, disable=gc.disable, isenabled=gc.isenabled))
     enabled = gc.isenabled()
     gc.enable()
     try:
-        yield
+        yield calls
     finally:
         startup_gc.settle()
         if not enabled:
             gc.disable()
 
 
-def test_hold_then_settle_freezes_what_was_loaded_and_collects_again(collector: None) -> None:
-    frozen = gc.get_freeze_count()
+def test_hold_then_settle_freezes_what_was_loaded_and_collects_again(
+        freezes: list[int]) -> None:
     startup_gc.hold()
-    assert not gc.isenabled()
+    assert not gc.isenabled() and not freezes
     startup_gc.settle()
-    assert gc.isenabled() and gc.get_freeze_count() > frozen
-    again = gc.get_freeze_count()
+    assert gc.isenabled() and len(freezes) == 1
     startup_gc.settle()  # idempotent: nothing more frozen
-    assert gc.get_freeze_count() == again
+    assert gc.isenabled() and len(freezes) == 1
 
 
 def test_settle_without_hold_and_hold_of_a_disabled_collector_change_nothing(
-        collector: None) -> None:
-    frozen = gc.get_freeze_count()
+        freezes: list[int]) -> None:
     startup_gc.settle()
-    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert gc.isenabled() and not freezes
     gc.disable()  # a caller that runs without the collector keeps it off
     startup_gc.hold()
     startup_gc.settle()
-    assert not gc.isenabled() and gc.get_freeze_count() == frozen
+    assert not gc.isenabled() and not freezes
 
 
-def test_a_caller_running_main_in_process_keeps_its_collector(collector: None) -> None:
+def test_a_caller_running_main_in_process_keeps_its_collector(freezes: list[int]) -> None:
     from tunestudio.cli import main
 
-    frozen = gc.get_freeze_count()
     with pytest.raises(SystemExit):
         main(["run", "--help"])
-    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert gc.isenabled() and not freezes
 
 
 def test_tunestudio_run_makes_no_full_collection_before_its_run_is_set_up(
@@ -101,7 +108,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 @pytest.mark.parametrize(("command", "held"), [("run", True), ("worker", True),
                                                ("train", False)])
 def test_only_a_run_sets_up_with_the_collector_held(
-        command: str, held: bool, monkeypatch: pytest.MonkeyPatch, collector: None) -> None:
+        command: str, held: bool, monkeypatch: pytest.MonkeyPatch, freezes: list[int]) -> None:
     from tunestudio import cli
     from tunestudio.cli import training
 
@@ -118,4 +125,4 @@ def test_only_a_run_sets_up_with_the_collector_held(
     assert cli.main() == 0
     # a run (or worker) sets up with it held and settles at its start; any other command,
     # however long, runs with the collector on; all leave it on
-    assert during == [held] and gc.isenabled()
+    assert during == [held] and gc.isenabled() and len(freezes) == 1
