@@ -107,19 +107,34 @@ class RunOptions:
 
 
 class _MultiHooks(RunnerHooks):
+    """The run's observers as one: each `on_*` calls, in order, the hooks that override it,
+    resolved once here. `on_step` runs for every trial at every step (8 calls a step in a
+    fused group of 8), and no observer of the CLI overrides it: it is then a no-op, where a
+    fan-out made at each call cost a few microseconds each."""
+
     def __init__(self, hooks: list[RunnerHooks]):
         self.hooks = hooks
+        for name in (n for n in vars(RunnerHooks) if n.startswith("on_")):
+            base = getattr(RunnerHooks, name)
+            targets = [getattr(h, name) for h in hooks
+                       if getattr(type(h), name, base) is not base
+                       or name in getattr(h, "__dict__", {})]
+            setattr(self, name, _fan_out(targets) if targets else _ignore)
 
-    def __getattribute__(self, name: str):  # type: ignore[no-untyped-def]
-        if name.startswith("on_"):
-            targets = object.__getattribute__(self, "hooks")
 
-            def fan_out(*args: object) -> None:
-                for hook in targets:
-                    getattr(hook, name)(*args)
+def _ignore(*args: object) -> None:
+    """An event no observer of the run overrides."""
 
-            return fan_out
-        return object.__getattribute__(self, name)
+
+def _fan_out(targets: list[Callable[..., None]]) -> Callable[..., None]:
+    if len(targets) == 1:
+        return targets[0]
+
+    def fan_out(*args: object) -> None:
+        for target in targets:
+            target(*args)
+
+    return fan_out
 
 
 STOP_RULE = "stopped by rule: "  # a run's closing message when a stop rule ended it
