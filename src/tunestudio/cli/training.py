@@ -254,7 +254,9 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--storage", help="database URL (default: the project's)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--wait", type=float, default=0.0,
-                   help="seconds to keep polling for queued trials when none is left")
+                   help="seconds to keep polling for queued trials when none is left; the "
+                        "worker stays while a run of the experiment is open, at most this "
+                        "long idle at a stretch")
     # a worker that `run --workers N` spawned: it waits for the run's trials until the run
     # closes its stdin (local_workers.py)
     p.add_argument("--run-pipe", action="store_true", help=argparse.SUPPRESS)
