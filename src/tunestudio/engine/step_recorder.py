@@ -113,7 +113,7 @@ class StepRecorder:
         device tensors (or a 0-d loss and a float norm for one trial) of which `rows` are
         theirs (None: all, in order)."""
         wall = self.clock() if self.clock is not None else math.nan
-        if rows is not None and len(rows) == len(losses):
+        if rows is not None and len(rows) == losses.shape[0]:  # not len(): a Python call
             rows = None  # every row, in order: no copy
         if self.buffered:
             if not isinstance(grad_norms, torch.Tensor):

@@ -41,6 +41,10 @@ from tunestudio.engine.trial import Trial, all_finite, first_line, is_out_of_mem
 # the dims of a stacked tensor `(K, ...)` of each rank that hold one trial's values: each
 # trial's gradient norm reduces them in one call (no flattened view first)
 _TRIAL_DIMS = {rank: tuple(range(1, rank)) for rank in range(2, 9)}
+# a training set up to this size is copied in each epoch's order once (see `batches`); a larger
+# one (images cached on a device) is gathered batch by batch, as the extra copy would cost its
+# size in memory
+EPOCH_COPY_BYTES = 64 * 2**20
 
 
 class StackKernel:
@@ -118,6 +122,8 @@ class StackKernel:
             device == "cpu" else EVAL_CHUNK
         self._shared = len({m.seed for m in by_row}) == 1  # one batch order for all
         self._perm = torch.empty(0)
+        self._epoch_x: torch.Tensor | None = None  # this epoch's shared order applied (batches)
+        self._epoch_y: torch.Tensor | None = None
         self._lr = torch.zeros(len(by_row), device=device)
         for member in by_row:
             member.autocast = self._autocast
@@ -184,6 +190,12 @@ class StackKernel:
 
     def batches(self) -> Iterator[tuple[int, Any]]:
         self._perm = self._permutations()
+        self._epoch_x = self._epoch_y = None
+        if self._shared and self._x_train.nbytes + self._y_train.nbytes <= EPOCH_COPY_BYTES:
+            # the epoch's order applied once: each step's batch is then a slice of it, where
+            # two gathers a step cost ~4 % of a small group's step on a CPU (the same values)
+            self._epoch_x = self._x_train.index_select(0, self._perm)
+            self._epoch_y = self._y_train.index_select(0, self._perm)
         for start, end, n in self._bounds:
             yield n, (start, end)
 
@@ -208,6 +220,9 @@ class StackKernel:
 
     def step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
         start, end = batch
+        if self._epoch_x is not None and self._epoch_y is not None:
+            return self._train_on(self._epoch_x[start:end], self._epoch_y[start:end], True,
+                                  self._lr, end - start)
         return self.train_step(self._perm[..., start:end], self._lr, end - start)
 
     def evaluate(self) -> dict[str, torch.Tensor]:
@@ -289,7 +304,7 @@ class StackKernel:
 
     def release(self) -> None:
         for name in ("stack", "optimizer", "_window", "_x_train", "_y_train", "_x_val",
-                     "_y_val", "_perm"):
+                     "_y_val", "_perm", "_epoch_x", "_epoch_y"):
             self.__dict__.pop(name, None)
 
     # --- the step ----------------------------------------------------------------------------
@@ -299,7 +314,6 @@ class StackKernel:
         """One optimisation step of every stacked trial on the training samples `idx` (`(n,)`
         shared, or `(R, n)`) at the learning rates `lr` `(R,)`; per-trial data losses and
         gradient norms before clipping, `(R,)` each, on the device."""
-        stack, opt = self.stack, self.optimizer
         shared = self._shared
         if shared:
             xb = self._x_train.index_select(0, idx)
@@ -307,26 +321,42 @@ class StackKernel:
         else:
             xb = self._x_train[idx]
             yb = self._y_train[idx]
+        return self._train_on(xb, yb, shared, lr, n)
+
+    def _train_on(self, xb: torch.Tensor, yb: torch.Tensor, shared: bool, lr: torch.Tensor,
+                  n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """`train_step` on the batch itself: `(n, ...)` inputs and `(n,)` targets when
+        `shared`, else `(R, n, ...)` and `(R, n)`."""
+        stack, opt = self.stack, self.optimizer
         if self._augments is not None:
             xb, yb, shared = self._augment(xb, yb, shared)
         if self.hand_written:
             assert isinstance(stack, StackedMLP)
-            losses, out = stack.forward_backward(xb, yb, shared, self._loss_spec,
-                                                 opt.l1 if opt.has_l1 else None)
+            with torch.no_grad():  # one context for the whole step: nothing records a graph
+                losses, out = stack.forward_backward(xb, yb, shared, self._loss_spec,
+                                                     opt.l1 if opt.has_l1 else None)
+                norms = self._clip_and_step(lr)
         else:
             losses, out = self._autograd_pass(xb, yb, shared)
-        grads = [p.grad for p in stack.params if p.grad is not None]
+            with torch.no_grad():
+                norms = self._clip_and_step(lr)
+        self._window.add(n, losses, out, yb)
+        return losses.detach(), norms.detach()
+
+    def _clip_and_step(self, lr: torch.Tensor) -> torch.Tensor:
+        """Per-trial gradient norms `(R,)` before clipping, the gradients clipped where the
+        trials clip, and the optimiser's step; in `torch.no_grad()`."""
+        grads = [p.grad for p in self.stack.params if p.grad is not None]
         per_param = torch.stack([torch.linalg.vector_norm(g, dim=_TRIAL_DIMS.get(g.dim()) or
                                                           tuple(range(1, g.dim())))
                                  for g in grads])
-        norms = torch.linalg.vector_norm(per_param, dim=0)
+        norms: torch.Tensor = torch.linalg.vector_norm(per_param, dim=0)
         if self._clips:
             coef = (self._clip / (norms + 1e-6)).clamp(max=1.0)
             for g in grads:
                 g.mul_(coef.view(-1, *([1] * (g.dim() - 1))))
-        opt.step(lr)
-        self._window.add(n, losses, out, yb)
-        return losses.detach(), norms.detach()
+        self.optimizer.step_without_grad(lr)
+        return norms
 
     def _augment(self, xb: torch.Tensor, yb: torch.Tensor, shared: bool
                  ) -> tuple[torch.Tensor, torch.Tensor, bool]:
