@@ -6,9 +6,9 @@ each time the long-lived objects grow by a quarter, and each full collection wal
 while finding nearly nothing: measured on a 2-core CPU, `tunestudio run` of a 30-trial search
 made four during its start-up (0.30 s, 10-700 objects freed each) and one more during its
 search (0.15 s), which walked the start-up's objects again. So a command run as the process's
-own entry point holds the collector while it loads (`hold`), then moves everything loaded
-into the permanent generation with `gc.freeze()`, which CPython then "ignores in all the future
-collections" (its documentation), and collects as usual from there (`settle`): later
+own entry point holds the collector while it loads (`hold`), then freezes everything loaded
+(`gc.freeze()`: "move them to a permanent generation and ignore them in all the future
+collections", CPython's documentation) and collects as usual from there (`settle`): later
 collections walk only what was made after. `run` and `worker` settle once the run is set up
 (cli/run_hooks.py `SettleOnRunStart`, after the study is opened, before the first trial is
 asked), or when they end; every other command once its arguments are parsed, so a long one
