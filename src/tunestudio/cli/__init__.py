@@ -115,7 +115,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         startup_gc.settle()
     try:
         code = func(args)
-        startup_gc.settle()
         if own and args.command in LEAVE_AT_ONCE:
             leave(code)
         return code

@@ -3,9 +3,9 @@ receive them. Plain callbacks, no signals: the GUI adapts these to Qt in its own
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from tunestudio.engine.trial import Trial
@@ -116,3 +116,14 @@ class TrainerHooks:
 
     def on_exception(self, trainer: Trial, exc: BaseException) -> None:
         """An exception ended the fit (it becomes a failed or out-of-memory result)."""
+
+
+def overriding(hooks: Sequence[object], name: str, base: type = TrainerHooks
+               ) -> list[Callable[..., Any]]:
+    """Bound methods `name` of the hooks that override the no-op of the observer class `base`
+    (TrainerHooks, or the search's RunnerHooks), in their class or set on the instance, in
+    order: calling no-ops costs time per step (a fused group calls per member and step)."""
+    default = getattr(base, name)
+    return [getattr(h, name) for h in hooks
+            if getattr(type(h), name, default) is not default
+            or name in getattr(h, "__dict__", {})]

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from tunestudio.engine import checkpoint
-from tunestudio.engine.events import FitResult, FitStatus, StepEvent
+from tunestudio.engine.events import FitResult, FitStatus, StepEvent, overriding
 from tunestudio.engine.metrics import gather_trials
 from tunestudio.engine.models import count_parameters
 from tunestudio.engine.step_kernel import StepKernel
@@ -38,7 +38,6 @@ from tunestudio.engine.trial import (
     determinism,
     first_line,
     is_out_of_memory,
-    overriding,
     wait_while_paused,
 )
 from tunestudio.errors import TuneStudioError

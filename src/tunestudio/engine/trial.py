@@ -4,8 +4,8 @@ lone `Trainer` is a Trial that trains itself; a fused group's members are Trials
 the group computes. Hooks receive the Trial first (`hook.on_step_end(trial, event)`), so
 `request_stop` (pruning, a stop button) works per trial whichever loop runs it.
 
-The helpers below (`classify`, `determinism`, `overriding`, ...) are what both loops share
-about running a fit."""
+The helpers below (`classify`, `determinism`, ...) are what both loops share about running a
+fit; `overriding`, which finds the hooks worth calling, lives beside the hooks (events.py)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from tunestudio.engine.events import (
     FitStartEvent,
     FitStatus,
     TrainerHooks,
+    overriding,
 )
 from tunestudio.engine.input_norm import with_input_normalization
 from tunestudio.engine.loader_data import LoaderSplits
@@ -387,12 +388,6 @@ def all_finite(t: torch.Tensor) -> torch.Tensor | bool:
     if not (t.is_floating_point() or t.is_complex()):
         return True
     return torch.isfinite(t).all()
-
-
-def overriding(hooks: Sequence[TrainerHooks], name: str) -> list[Callable[..., Any]]:
-    """Bound methods of the hooks that override `name` (calling no-ops costs time per step)."""
-    base = getattr(TrainerHooks, name)
-    return [getattr(h, name) for h in hooks if getattr(type(h), name, base) is not base]
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

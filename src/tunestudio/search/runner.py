@@ -28,6 +28,7 @@ from optuna.trial import TrialState
 
 from tunestudio.config import DataConfig, Experiment, Project, StopRules
 from tunestudio.engine.environment import RunGitState
+from tunestudio.engine.events import overriding
 from tunestudio.local_workers import LocalWorkers, RunPipe, helper_count, worker_command
 from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
 from tunestudio.search.cache_reads import read_changes_only
@@ -115,10 +116,7 @@ class _MultiHooks(RunnerHooks):
     def __init__(self, hooks: list[RunnerHooks]):
         self.hooks = hooks
         for name in (n for n in vars(RunnerHooks) if n.startswith("on_")):
-            base = getattr(RunnerHooks, name)
-            targets = [getattr(h, name) for h in hooks
-                       if getattr(type(h), name, base) is not base
-                       or name in getattr(h, "__dict__", {})]
+            targets = overriding(hooks, name, RunnerHooks)
             setattr(self, name, _fan_out(targets) if targets else _ignore)
 
 
@@ -441,7 +439,6 @@ class ExperimentRunner:
                         upcoming = prepare_next()
                     continue
                 index += 1
-                self._idle_since = None
                 if prepared.finished is not None:  # invalid: already recorded
                     tally(prepared.finished)
                     upcoming = prepare_next()
