@@ -10,6 +10,7 @@ import optuna
 
 from tunestudio.config import PrunerConfig, SearchDefinition
 from tunestudio.errors import TuneStudioError
+from tunestudio.search import tpe_numerics
 
 
 def run_seed(search: SearchDefinition, told: int, worker: str | None = None) -> int | None:
@@ -50,6 +51,7 @@ def build_sampler(search: SearchDefinition, n_objectives: int, seed: int | None 
     if strategy in ("ovat", "grid", "random", "pbt"):  # pbt: its first population, at random
         return optuna.samplers.RandomSampler(seed=seed)
     if strategy == "tpe":
+        tpe_numerics.install()  # Optuna's own log normal CDF is most of a sample's time
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True,
                                           n_startup_trials=_tpe_startup(n_objectives),
                                           constant_liar=batches)
