@@ -29,6 +29,7 @@ from tunestudio.search import (
     open_store,
     storage_url,
 )
+from tunestudio.search.plan import STATE_ATTR
 from tunestudio.search.trial_run import train_with_engine
 
 
@@ -127,11 +128,20 @@ def test_diverging_trial_is_recorded_and_the_search_goes_on() -> None:
     sgd = merge_values(project.baseline, {"optimizer.kind": "sgd"})
     project = project.model_copy(update={"baseline": sgd})
     rec = Recorder()
-    ExperimentRunner(project, project.experiments[0].name, hooks=[rec]).run()
+    summary = ExperimentRunner(project, project.experiments[0].name, hooks=[rec]).run()
     states = sorted(e.state for e in rec.ended)
     assert states == ["complete", "diverged"]
     diverged = next(e for e in rec.ended if e.state == "diverged")
     assert "lr" in diverged.message.lower() or "nan" in diverged.message.lower()
+    # Optuna is told which failure it was; a complete trial says it by Optuna's state alone
+    study = optuna.load_study(study_name=summary.study_name, storage=storage_url(project))
+    attrs = {t.state: t.user_attrs.get(STATE_ATTR) for t in study.trials}
+    assert attrs == {optuna.trial.TrialState.COMPLETE: None,
+                     optuna.trial.TrialState.FAIL: "diverged"}
+    # a final failure: the next run of the grid does not train it again
+    again = Recorder()
+    ExperimentRunner(project, project.experiments[0].name, hooks=[again]).run()
+    assert again.total == 0 and again.ended == []
 
 
 @pytest.mark.parametrize("fuse", ["off", "fixed"])

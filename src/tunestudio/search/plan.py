@@ -28,7 +28,10 @@ from tunestudio.config.search import active_point, baseline_value, grid_points
 from tunestudio.search.queue import count_trials
 from tunestudio.search.space import PLAN_ATTR
 
-STATE_ATTR = "ts_state"  # user attr set when we tell Optuna; absent on a trial killed mid-run
+# user attr: which of our states a trial told FAIL ended in (failed, diverged, invalid, an
+# interruption without a checkpoint to resume); absent on one killed mid-run. Complete and
+# pruned trials say it by Optuna's own state (one write per trial less).
+STATE_ATTR = "ts_state"
 WORKER_ATTR = "ts_worker"  # "host:pid" of the process running an Optuna trial
 BUDGET_ATTR = "ts_budget"  # the id of the run's count (store/budgets.py) the trial was taken from
 FINGERPRINT_ATTR = "ts_fingerprint"  # user attr: fingerprint of the config the trial trained

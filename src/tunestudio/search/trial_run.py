@@ -495,7 +495,7 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
             uploaded = upload_best(plan, trial) is not None
         except OSError as exc:  # a full disk costs the checkpoint, not the trial
             message = f"{message}\nthe checkpoint could not be kept: {exc}".strip()
-    if not resumable:
+    if not resumable and state not in ("complete", "pruned"):  # told FAIL: which failure
         trial.set_user_attr(STATE_ATTR, state)
     if last.normalization is not None:  # the input statistics the trial's model applies
         trial.set_user_attr(NORMALIZATION_ATTR, {"mean": list(last.normalization[0]),
