@@ -14,8 +14,9 @@ from tiny_projects import tiny_project
 from tunestudio import paths
 from tunestudio.config import Budget, CheckpointSettings, Project
 from tunestudio.engine import StepEvent, Trainer
+from tunestudio.engine.checkpoint import CheckpointError
 from tunestudio.search import ExperimentRunner, RunnerHooks, open_store, optuna_storage
-from tunestudio.search.artifacts import CHECKPOINT_ATTR, CheckpointPlan
+from tunestudio.search.artifacts import CHECKPOINT_ATTR, CheckpointPlan, checkpoint_file
 from tunestudio.search.stored_model import stored_confusion, stored_test_evaluation
 
 
@@ -37,13 +38,24 @@ def test_twelve_trials_with_retention_three_keep_three_checkpoints() -> None:
     study = _study(project)
     plan = CheckpointPlan.for_project(project)
     finished = [t for t in study.get_trials() if t.state.is_finished()]
-    listed = {t.number: optuna.artifacts.get_all_artifact_meta(t, storage=study._storage)
+    listed = {t.number: len(optuna.artifacts.get_all_artifact_meta(t, storage=study._storage))
               for t in finished}
-    assert all(len(metas) == 1 for metas in listed.values())  # every trial had one uploaded
-    kept = {t.number for t in finished
-            if (plan.artifacts / str(t.user_attrs[CHECKPOINT_ATTR])).is_file()}
     complete = sorted((t for t in finished if t.state == optuna.trial.TrialState.COMPLETE),
                       key=lambda t: (-t.values[0], t.number))
+    rank = {t.number: i for i, t in enumerate(complete)}
+    # uploaded: the complete trials among the best three when they finished, no other (a
+    # checkpoint retention would remove at once is never written to the artifact store)
+    among_best = {t.number for t in complete if sum(
+        1 for u in complete if u.datetime_complete < t.datetime_complete
+        and rank[u.number] < rank[t.number]) < 3}
+    assert {n for n, count in listed.items() if count} == among_best
+    assert set(listed.values()) <= {0, 1}
+    assert len(among_best) < len(complete)  # some were not: the case is exercised
+    never = next(t for t in complete if t.number not in among_best)
+    with pytest.raises(CheckpointError, match="the retention setting kept none for it"):
+        checkpoint_file(plan, never)
+    kept = {t.number for t in finished if CHECKPOINT_ATTR in t.user_attrs
+            and (plan.artifacts / str(t.user_attrs[CHECKPOINT_ATTR])).is_file()}
     assert kept == {t.number for t in complete[:3]}
     assert len(list(plan.artifacts.iterdir())) == 3
     assert not any(plan.running.iterdir())  # no resume files once the trials finished

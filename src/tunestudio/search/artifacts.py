@@ -2,8 +2,9 @@
 are plain files in the project's `running/<optuna trial id>/` folder (the latest is what an
 interrupted trial resumes from); when the trial completes, its best checkpoint is uploaded to
 the project's `optuna.artifacts.FileSystemArtifactStore` (so `optuna.artifacts` and
-optuna-dashboard list it) and the folder goes (a pruned, diverged or failed trial uploads none:
-retention would remove it at once). A retention rule then keeps the checkpoints of the
+optuna-dashboard list it) and the folder goes (a pruned, diverged or failed trial uploads none,
+nor does a complete one outside the `keep_best` best so far: retention would remove it at
+once). A retention rule then keeps the checkpoints of the
 `keep_best` best complete trials of the experiment and removes the others' files.
 
 Optuna offers no way to drop an artifact's record from a finished trial, so a checkpoint
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +91,38 @@ def discard_working_files(plan: CheckpointPlan, optuna_trial_id: int) -> None:
     shutil.rmtree(plan.folder(optuna_trial_id), ignore_errors=True)
 
 
+def _ranking(plan: CheckpointPlan, study: optuna.Study
+             ) -> Callable[[optuna.trial.FrozenTrial], tuple[bool, float, int]]:
+    """Retention's order of complete trials, best first: the current baseline's before
+    another's (`plan.current`), then by the first objective, ties to the earlier trial."""
+    sign = -1.0 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else 1.0
+    current = plan.current
+    return lambda t: (current is not None and not current.holds(t), sign * t.values[0],
+                      t.number)
+
+
+def _kept_complete(trials: Sequence[optuna.trial.FrozenTrial]) -> list[optuna.trial.FrozenTrial]:
+    """The complete trials among `trials` that were given a checkpoint."""
+    return [t for t in trials if t.state == TrialState.COMPLETE and t.values
+            and isinstance(t.user_attrs.get(CHECKPOINT_ATTR), str)]
+
+
+def worth_keeping(plan: CheckpointPlan, study: optuna.Study,
+                  trials: Sequence[optuna.trial.FrozenTrial],
+                  candidate: optuna.trial.FrozenTrial) -> bool:
+    """Whether a trial completing now (`candidate`, with the values it is told) would be among
+    the `keep_best` that `apply_retention` keeps, ranked among `trials` (the study's complete
+    trials as this process knows them): a checkpoint that retention would remove at once is
+    not uploaded (two file copies and three storage writes; most trials of a long search).
+    Another process's trials told since this process last read the study can only rank the
+    candidate lower, so a stale `trials` uploads more, never less, than retention keeps."""
+    key = _ranking(plan, study)
+    mine = key(candidate)
+    better = sum(1 for t in _kept_complete(trials)
+                 if t.number != candidate.number and key(t) < mine)
+    return better < plan.settings.keep_best
+
+
 def apply_retention(plan: CheckpointPlan, study: optuna.Study,
                     trials: Sequence[optuna.trial.FrozenTrial] | None = None) -> list[int]:
     """Remove the checkpoint files of finished trials outside the `keep_best` best complete
@@ -105,11 +138,8 @@ def apply_retention(plan: CheckpointPlan, study: optuna.Study,
     every = study.get_trials(deepcopy=False) if trials is None else trials
     finished = [t for t in every
                 if t.state.is_finished() and isinstance(t.user_attrs.get(CHECKPOINT_ATTR), str)]
-    complete = [t for t in finished if t.state == TrialState.COMPLETE and t.values]
-    sign = -1.0 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else 1.0
-    current = plan.current
-    complete.sort(key=lambda t: (current is not None and not current.holds(t),
-                                 sign * t.values[0], t.number))
+    complete = _kept_complete(finished)
+    complete.sort(key=_ranking(plan, study))
     keep = {t.number for t in complete[:keep_n]}
     removed: list[int] = []
     store = plan.artifact_store()
@@ -145,6 +175,12 @@ def checkpoint_file(plan: CheckpointPlan, frozen: optuna.trial.FrozenTrial) -> P
     for name in (BEST, LATEST):
         if (folder / name).is_file():
             return folder / name
+    if frozen.state == TrialState.COMPLETE:
+        raise CheckpointError(
+            f"trial #{frozen.number} keeps no checkpoint: the retention setting kept none for "
+            f"it (checkpoints.keep_best = {plan.settings.keep_best}: only the best finished "
+            "trials keep theirs, and it was not among them when it finished; raise it and run "
+            "the trial again), or it ran with checkpoints off")
     raise CheckpointError(
         f"trial #{frozen.number} has no stored checkpoint (only complete trials keep one, "
         "not pruned, diverged or failed ones; or it ran before checkpoints were kept, with "

@@ -30,6 +30,7 @@ from tunestudio.search.artifacts import (
     apply_retention,
     discard_working_files,
     upload_best,
+    worth_keeping,
 )
 from tunestudio.search.events import TrialFinished, TrialStarted
 from tunestudio.search.hooks import RunnerHooks
@@ -488,9 +489,13 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
     plan = ctx.checkpoints
     resumable = plan is not None and state == "interrupted"
     # Only complete trials keep a checkpoint (retention keeps the best complete ones): a
-    # pruned, diverged or failed trial's would be removed as soon as it was kept.
+    # pruned, diverged or failed trial's would be removed as soon as it was kept, as would
+    # that of a complete trial outside the best so far.
     uploaded = False
-    if plan is not None and state == "complete":
+    single = len(ctx.study.directions) == 1
+    if plan is not None and state == "complete" and objective is not None and (
+            not single or worth_keeping(plan, ctx.study, completed_trials(ctx.study),
+                                        _told(trial, objective))):
         try:
             uploaded = upload_best(plan, trial) is not None
         except OSError as exc:  # a full disk costs the checkpoint, not the trial
@@ -522,11 +527,20 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
     if plan is not None and uploaded:
         # among the complete trials prune checks know (the whole study is swept at the end of
         # the run, see runner.py)
-        judged = completed_trials(ctx.study) if len(ctx.study.directions) == 1 else None
-        apply_retention(plan, ctx.study, judged)
+        apply_retention(plan, ctx.study, completed_trials(ctx.study) if single else None)
     return TrialFinished(trial_id, trial.number, state, message, objective, ctx.best(), index,
                          total, time.perf_counter() - t0, metrics,
                          second if ctx.search.objective.second != "none" else None)
+
+
+def _told(trial: optuna.Trial, objective: float) -> FrozenTrial:
+    """The trial as it will read once told complete with `objective` (its first value), for
+    ranking it before it is told."""
+    return FrozenTrial(number=trial.number, state=TrialState.COMPLETE, value=None,
+                       values=[objective], datetime_start=None, datetime_complete=None,
+                       params=trial.params, distributions=trial.distributions,
+                       user_attrs=trial.user_attrs, system_attrs={}, intermediate_values={},
+                       trial_id=optuna_id(trial))
 
 
 def _invalid(ctx: TrialContext, trial: optuna.Trial, params: dict[str, Any], message: str,
