@@ -511,11 +511,11 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
     elif state == "complete" and objective is not None:
         values = [objective] if second is None or ctx.search.objective.second == "none" \
             else [objective, second]
-        told = ctx.study.tell(trial, values)
+        told = _tell(ctx.study, trial, values)
     elif state == "pruned":
-        told = ctx.study.tell(trial, state=TrialState.PRUNED)
+        told = _tell(ctx.study, trial, state=TrialState.PRUNED)
     else:
-        told = ctx.study.tell(trial, state=TrialState.FAIL)
+        told = _tell(ctx.study, trial, state=TrialState.FAIL)
     trial_told(ctx.study, told)
     ctx.store.finish_trial(
         trial_id, state=state, message=message, objective=objective,
@@ -531,6 +531,20 @@ def _finish(ctx: TrialContext, trial: optuna.Trial, trial_id: int,
     return TrialFinished(trial_id, trial.number, state, message, objective, ctx.best(), index,
                          total, time.perf_counter() - t0, metrics,
                          second if ctx.search.objective.second != "none" else None)
+
+
+def _tell(study: optuna.Study, trial: optuna.Trial, values: list[float] | None = None,
+          state: TrialState | None = None) -> FrozenTrial:
+    """`study.tell`, raising UpdateFinishedTrialError (as Optuna's writes do) where another
+    process finished the trial meanwhile (its sweep failed it for want of heartbeats): Optuna's
+    tell raises a bare ValueError for that."""
+    try:
+        return study.tell(trial, values, state=state)
+    except ValueError:
+        if study._storage.get_trial(optuna_id(trial)).state.is_finished():
+            raise optuna.exceptions.UpdateFinishedTrialError(
+                f"trial #{trial.number} was finished by another process") from None
+        raise
 
 
 def _told(trial: optuna.Trial, objective: float) -> FrozenTrial:
