@@ -113,7 +113,8 @@ def worth_keeping(plan: CheckpointPlan, study: optuna.Study,
     """Whether a trial completing now (`candidate`, with the values it is told) would be among
     the `keep_best` that `apply_retention` keeps, ranked among `trials` (the study's complete
     trials as this process knows them): a checkpoint that retention would remove at once is
-    not uploaded (two file copies and three storage writes; most trials of a long search).
+    not uploaded (two file copies, two storage writes and a retention pass; most trials of
+    a long search).
     Another process's trials told since this process last read the study can only rank the
     candidate lower, so a stale `trials` uploads more, never less, than retention keeps."""
     key = _ranking(plan, study)
