@@ -4,6 +4,7 @@ that changed (another Optuna, another alembic revision, no record) checks again.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ def created(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         def __init__(self, url: str, **kwargs: Any) -> None:
             seen.append(kwargs)
             super().__init__(url, **kwargs)
+
+        # the real parameters: liveness.storage_kwargs names the stale-trial callback by them
+        __init__.__signature__ = inspect.signature(real.__init__)  # type: ignore[attr-defined]
 
     monkeypatch.setattr(storage_module.optuna.storages, "RDBStorage", Spy)
     optuna_storage.cache_clear()

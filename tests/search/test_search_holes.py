@@ -240,6 +240,8 @@ def _running_trial(owner: str) -> tuple[ExperimentRunner, Any, optuna.Study, int
     return runner, store, study, experiment_id, trial_id
 
 
+# study.ask() on a heartbeat storage, as the runner does (which silences the same notice)
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
 def test_a_trial_of_a_dead_local_process_is_interrupted_at_once() -> None:
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
@@ -255,6 +257,8 @@ def test_a_trial_of_a_dead_local_process_is_interrupted_at_once() -> None:
         store.close()
 
 
+# study.ask() on a heartbeat storage, as the runner does (which silences the same notice)
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
 def test_a_held_trial_lives_past_the_grace_and_dies_once_released(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A popped trial that only waits (no training, no row writes) stays alive on its beats
