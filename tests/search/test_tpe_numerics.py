@@ -107,3 +107,18 @@ def test_an_optuna_without_the_function_keeps_its_numerics(monkeypatch: pytest.M
     monkeypatch.setattr(tpe_numerics, "_optuna_log_ndtr", None)
     assert tpe_numerics.install() is False
     assert not hasattr(_truncnorm, "_log_ndtr")
+
+
+def test_an_optuna_that_moved_the_module_keeps_its_numerics(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """The private import's fallback: where `optuna.samplers._tpe._truncnorm` is gone, nothing
+    is replaced and building a TPE sampler still works."""
+    from optuna.samplers import _tpe
+
+    monkeypatch.setattr(tpe_numerics, "_optuna_log_ndtr", None)
+    monkeypatch.delattr(_tpe, "_truncnorm")
+    monkeypatch.setitem(sys.modules, "optuna.samplers._tpe._truncnorm", None)  # import fails
+    assert tpe_numerics.install() is False
+    assert tpe_numerics._optuna_log_ndtr is None
+    assert isinstance(build_sampler(SearchDefinition(strategy="tpe"), 1),
+                      optuna.samplers.TPESampler)
