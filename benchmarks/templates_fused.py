@@ -5,17 +5,22 @@ Bayesian search at the size where fusing was measured to lose (400 trials of 4 e
 `digits/bayes-400x4`.
 
     python benchmarks/templates_fused.py [--share 0.25] [--templates digits,images]
-                                         [--bayes-trials 400] [--no-bayes]
+                                         [--bayes-trials 400] [--bayes-repeats 3] [--no-bayes]
 
 `--share` cuts every experiment's trial budget (and the 400) to that share, for a quick look;
-an experiment without a budget (one-variable-at-a-time) runs its whole plan. One untimed trial
+an experiment without a budget (one-variable-at-a-time) runs its whole plan. The 400-trial
+search runs `--bayes-repeats` times a side, each in a fresh history, alternating which side runs
+first, and its ratio is of the sides' median wall times: one run of it moves by 10-25 % on this
+2-core machine (which evaluation a member is pruned at depends on the bookkeeping's timing, see
+search/pruning.py, so the pruned counts and the sampler's history differ). One untimed trial
 of each template first fills the cache of prepared data splits (`warm_splits`). The template's
 program (`script`) never fuses: its ratio says what the auto path costs where it cannot fuse.
 
 Last line, one JSON object: `ratio_auto_vs_off` per template (its experiments' wall time
 summed, auto / off) and for `digits/bayes-400x4`; `memory_ratio_auto_vs_off` (peak resident
 set, auto / off, the larger of a template's experiments); `best` (auto, off) per experiment;
-`fusing` (what auto said it chose, per experiment); `load` (the machine's load average before
+`fusing` (what auto said it chose, per experiment); `bayes_runs` (each run's wall time,
+best and pruned count, per side); `load` (the machine's load average before
 and after: the runs share it with whatever else runs). Goals: ratio <= 1.0 everywhere, <= 0.5
 on digits/bayes-400x4, memory <= 1.5x, the same best within the noise."""
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,12 +126,34 @@ def experiments(project: Path) -> list[tuple[str, int | None]]:
             for e in data["experiments"]]
 
 
+def bayes_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The 400-trial search's figures from its runs (each side `--bayes-repeats` times): the
+    ratio of the sides' median wall times, the larger of the sides' median peak memory, each
+    side's median best and every run's wall time, best and pruned count."""
+    sides = {side: [r for r in rows if r["side"] == side] for side in ("auto", "off")}
+    wall = {side: statistics.median(r["wall_s"] for r in got) for side, got in sides.items()}
+    memory = {side: statistics.median(r["peak_rss_mb"] for r in got)
+              for side, got in sides.items()}
+    best = {side: statistics.median(r["best"] for r in got) for side, got in sides.items()}
+    return {
+        "ratio_auto_vs_off": {BAYES: round(wall["auto"] / wall["off"], 3)},
+        "memory_ratio_auto_vs_off": {BAYES: round(memory["auto"] / memory["off"], 3)},
+        "best": {BAYES: best},
+        "fusing": {BAYES: sides["auto"][0]["fusing"]},
+        "bayes_runs": {side: [{"wall_s": r["wall_s"], "best": r["best"],
+                               "pruned": (r["counts"] or {}).get("pruned", 0)} for r in got]
+                       for side, got in sides.items()},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--templates", default=",".join(TEMPLATES))
     parser.add_argument("--share", type=float, default=1.0,
                         help="share of each experiment's trial budget to run (default 1)")
     parser.add_argument("--bayes-trials", type=int, default=400)
+    parser.add_argument("--bayes-repeats", type=int, default=3,
+                        help="runs a side of the 400-trial search (median wall time, default 3)")
     parser.add_argument("--no-bayes", action="store_true")
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -149,10 +177,11 @@ def main() -> None:
                 trials = None if budget is None else max(2, round(budget * args.share))
                 jobs.append((template, name, projects, trials))
         if not args.no_bayes and "digits" in args.templates.split(","):
-            projects = {side: new_project(folder / "bayes", "digits", side, env, epochs=4)
-                        for side in ("auto", "off")}
-            jobs.append((BAYES, "bayes-lr-wd-width-batch", projects,
-                         max(2, round(args.bayes_trials * args.share))))
+            for repeat in range(max(1, args.bayes_repeats)):  # each in a fresh history
+                projects = {side: new_project(folder / f"bayes-{repeat}", "digits", side, env,
+                                              epochs=4) for side in ("auto", "off")}
+                jobs.append((BAYES, "bayes-lr-wd-width-batch", projects,
+                             max(2, round(args.bayes_trials * args.share))))
         for n, (template, name, projects, trials) in enumerate(jobs):
             sides = ("auto", "off") if n % 2 == 0 else ("off", "auto")
             for side in sides:
@@ -166,6 +195,10 @@ def main() -> None:
                                "best": {}, "fusing": {}}
     for template in dict.fromkeys(r["template"] for r in runs):
         mine = [r for r in runs if r["template"] == template]
+        if template == BAYES:
+            for key, value in bayes_summary(mine).items():
+                summary.setdefault(key, {}).update(value)
+            continue
         wall = {side: sum(r["wall_s"] for r in mine if r["side"] == side)
                 for side in ("auto", "off")}
         summary["ratio_auto_vs_off"][template] = round(wall["auto"] / wall["off"], 3)
@@ -173,9 +206,9 @@ def main() -> None:
         for name in dict.fromkeys(r["experiment"] for r in mine):
             pair = {r["side"]: r for r in mine if r["experiment"] == name}
             memory.append(pair["auto"]["peak_rss_mb"] / pair["off"]["peak_rss_mb"])
-            key = f"{template}:{name}" if template != BAYES else BAYES
-            summary["best"][key] = {"auto": pair["auto"]["best"], "off": pair["off"]["best"]}
-            summary["fusing"][key] = pair["auto"]["fusing"]
+            summary["best"][f"{template}:{name}"] = {"auto": pair["auto"]["best"],
+                                                     "off": pair["off"]["best"]}
+            summary["fusing"][f"{template}:{name}"] = pair["auto"]["fusing"]
         summary["memory_ratio_auto_vs_off"][template] = round(max(memory), 3)
     summary.update(share=args.share, load={"before": started_load, "after": load()},
                    runs=runs)
