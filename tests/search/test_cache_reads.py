@@ -126,6 +126,37 @@ def test_a_trial_being_asked_is_read_again_without_a_full_fetch(
     assert fetched == [{asked[0]._trial_id}]
 
 
+def test_a_queued_trial_that_finishes_after_a_later_one_is_seen_finished(
+        tmp_path: Path) -> None:
+    """Optuna 5.1's cache keeps a trial it creates (the run's queue, `enqueue_trial`) without
+    marking it unfinished, and re-reads only unfinished trials and those after the last finished
+    one. Popped and started, such a trial stayed RUNNING in the cache for good once a later trial
+    finished first: a fused round of the digits template's 400-trial search left 35 of its 64
+    trials running to TPE for the rest of the run (its constant liar imputed them), and which ones
+    depended on the bookkeeping's timing."""
+    ours, other, url = _studies(tmp_path)
+    assert read_changes_only(ours)
+    other.tell(other.ask(), 1.0)
+    ours.get_trials(deepcopy=False)  # the history read
+    for _ in range(3):
+        ours.enqueue_trial({})  # then queued: the cache holds them as it created them
+    ours.get_trials(deepcopy=False)
+    asked = []
+    for _ in range(3):
+        trial = ours.ask()
+        trial.suggest_float("x", 0, 1)
+        asked.append(trial)
+    ours.get_trials(deepcopy=False)  # all three running
+    ours.tell(asked[2], 0.5)
+    ours.get_trials(deepcopy=False)  # the last one finished first
+    ours.tell(asked[0], 0.25)
+    ours.tell(asked[1], state=TrialState.PRUNED)
+    fresh = optuna.load_study(study_name="s", storage=optuna.storages.RDBStorage(url))
+    assert _seen(ours.get_trials(deepcopy=False)) == _seen(fresh.get_trials(deepcopy=False))
+    assert [t.state for t in ours.get_trials(deepcopy=False)] == [
+        TrialState.COMPLETE, TrialState.COMPLETE, TrialState.PRUNED, TrialState.COMPLETE]
+
+
 def test_an_optuna_without_the_tables_we_know_keeps_its_own_reads(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ours, _, _ = _studies(tmp_path)
