@@ -378,11 +378,14 @@ def test_reports_of_steps_stored_behind_the_trials_back_fall_back_to_optunas_ups
     assert stored[0] == 0.5 and stored[1] == 0.75 and stored[2] != stored[2]
 
 
-def test_a_median_check_with_fresh_trials_is_decided_at_that_evaluation(
+def test_a_median_check_is_decided_at_that_evaluation_however_old_the_read(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """When the complete trials in memory are fresh, the evaluation is judged in the caller's
-    thread (nothing is read): the stop is requested before submit returns. A stale view goes
-    to the pruning thread, which reads the study first."""
+    """The evaluation is judged in the caller's thread against the complete trials in memory
+    (nothing is read there): the stop is requested before submit returns. When their last
+    read is stale it is judged so all the same, and a read is queued on the pruning thread,
+    which brings in the trials other processes completed meanwhile. Judged on the pruning
+    thread whenever the read was stale, a trial was pruned an evaluation later, or not at all,
+    by the bookkeeping's timing: the same seeded search pruned 144-149 of 400 trials."""
     from tunestudio.search import pruning
     from tunestudio.search.pruning import completed_trials
 
@@ -398,15 +401,60 @@ def test_a_median_check_with_fresh_trials_is_decided_at_that_evaluation(
     assert study.get_trials()[-1].intermediate_values == {0: 0.1}
 
     monkeypatch.setattr(pruning, "COMPLETED_TTL_S", -1.0)  # always stale
+    reads: list[object] = []
+    real = study.get_trials
+    monkeypatch.setattr(study, "get_trials", lambda *a, **k: reads.append(k) or real(*a, **k))
     stale = PruningReporter(study.ask(), "val_accuracy")
     later = _Stops()
     gate = threading.Event()
     pruning._Worker.shared().queue.put(gate.wait)  # hold the pruning thread
     stale.submit(later, 0.1, 0)  # type: ignore[arg-type]
-    assert not stale.pruned.is_set() and stale._in_flight == 1
+    assert stale.pruned.is_set() and later.requests[0][0] == "pruned"  # at this evaluation
+    assert stale._checks == 0 and reads == []  # judged here, nothing read here
+    study.add_trial(create_trial(  # completed by another process meanwhile
+        value=0.8, params={"x": 0.5}, distributions={"x": FloatDistribution(0, 1)},
+        intermediate_values={0: 0.8}))
     gate.set()
     stale.close()
-    assert stale.pruned.is_set() and later.requests[0][0] == "pruned"
+    read = threading.Event()
+    pruning._Worker.shared().queue.put(read.set)  # after the queued read
+    assert read.wait(10) and len(reads) == 1  # one read queued, on the pruning thread
+    judged = pruning._reports_view(study).current()
+    assert judged is not None and len(judged.get_trials()) == 2
+
+
+def test_a_trial_that_ends_complete_is_judged_against_before_it_is_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trial that ends complete on the training thread joins that process's prune checks at
+    once (`completed`), not when the bookkeeping thread tells it: the next trial is judged
+    against it whatever the bookkeeping's pace (a fused group's members are told one by one
+    while the next group trains)."""
+    from tunestudio.search import pruning
+
+    monkeypatch.setattr(pruning, "COMPLETED_TTL_S", 3600.0)
+    study = _rdb_study(tmp_path, optuna.pruners.MedianPruner(n_startup_trials=1,
+                                                              n_warmup_steps=0))
+    first = PruningReporter(study.ask(), "val_accuracy")
+    pruning._reports_view(study).get_trials()  # the first read, on its own thread
+    view = pruning._reports_view(study)
+    assert isinstance(view, pruning._CompleteReports) and view._first is not None
+    view._first.join(10)
+    stops = _Stops()
+    first.submit(stops, 0.9, 0)  # type: ignore[arg-type]
+    first.submit(stops, 0.95, 1)  # type: ignore[arg-type]
+    assert first._checks == 0 and stops.requests == []  # judged here: nothing complete yet
+    first.completed()  # it ended complete; its tell is still to come
+    second = PruningReporter(study.ask(), "val_accuracy")
+    later = _Stops()
+    second.submit(later, 0.1, 0)  # type: ignore[arg-type]
+    assert second.pruned.is_set() and later.requests[0][0] == "pruned"
+    assert study.get_trials()[0].state == TrialState.RUNNING  # not told
+    first.close()
+    study.tell(first.trial, 0.95)
+    pruning.trial_told(study, study.get_trials()[0])  # joined once: its reports as they were
+    judged = view.current()
+    assert judged is not None and len(judged.get_trials()) == 1
+    second.close()
 
 
 def test_a_trial_is_beaten_from_the_moment_it_is_popped(monkeypatch: pytest.MonkeyPatch

@@ -273,6 +273,7 @@ class _MemberHooks(_TrialHooks):
         self.run, self.ended = run, ended
 
     def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
+        super().on_fit_end(trainer, result)
         self.ended(self.run, result)
 
 

@@ -5,16 +5,23 @@ Each report is a database round trip (about 10 ms on SQLite, more on a remote Po
 training loop must not wait for them, so they run on one small thread shared by every trial of
 the process (a fused group reports K trials at once); a decision made there arrives an
 evaluation or so later, which costs a pruned trial a little extra training. With median and
-percentile pruners an evaluation is judged on the training thread itself whenever that reads
-nothing (see below: the complete trials in memory are fresh, no earlier report is in flight),
-so the decision comes at that evaluation, as in a hand-written `trial.should_prune()` loop.
+percentile pruners every evaluation is judged on the training thread itself, at that
+evaluation, as in a hand-written `trial.should_prune()` loop, against the complete trials in
+memory (see below); only the reads that keep those fresh run on the pruning thread.
 
 A prune check through `trial.should_prune()` reloads every complete trial of the study from the
 database, each time: with Optuna's median and percentile pruners that was most of a search's
 bookkeeping. For those pruners the check runs here instead, the pruner's own `prune` on this
-trial's reported values and on the study's complete trials read at most every
-COMPLETED_TTL_S seconds or when this process tells a trial (a complete trial's values never
-change; a trial completed by another process in the last second is seen at the next check).
+trial's reported values and on the study's complete trials in memory: every trial this
+process tells joins them at once, and other processes' are read on the pruning thread when
+the last read is more than COMPLETED_TTL_S seconds old (a complete trial's values never change;
+a trial completed by another process in the last second or so is seen at a later check). Which
+evaluation a trial is pruned at thus depends on its values and this process's history, not on
+the bookkeeping's timing: decided on the pruning thread whenever the read was stale, a member
+(four evaluations in the digits template's 400-trial search) was pruned an evaluation later, or
+not at all, now and then, and that search pruned 144-149 of its trials in five runs of the same
+seed; judged here, 150 in each of six (a complete trial joins the checks when it ends on the
+training thread, `PruningReporter.completed`, not when it is told).
 On Optuna's RDBStorage those reads are targeted queries of the complete trials' reports, each
 after the first only of the trials completed since (`_CompleteReports`): reading a history of
 100,000 trials through Optuna's cache took minutes, and held up the first trial's end.
@@ -33,6 +40,7 @@ REPORTS_FLUSH_S late. Other pruners get each report at once."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -73,10 +81,42 @@ class _CompletedTrials:
         self._trials: list[FrozenTrial] = []
         self._ids: set[int] = set()  # of _trials (used under the lock): looked up, not searched
         self._read_at = -float("inf")
+        self._reading = False  # a read queued by `current` is pending
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
         self._read_at = -float("inf")
+
+    def current(self) -> _Judged | None:
+        """The complete trials in memory, however old their last read (judging against them
+        reads nothing), or None when they must be read first (never read, or `invalidate`d);
+        when the last read is more than COMPLETED_TTL_S seconds old, a read is queued on the
+        pruning thread (one at a time) for the checks after this one."""
+        with self._lock:
+            age = time.monotonic() - self._read_at
+            if age == float("inf"):
+                return None
+            judged = _Judged(self.direction, self._trials)
+        if age > COMPLETED_TTL_S:
+            self._read_soon()
+        return judged
+
+    def _read_soon(self) -> None:
+        with self._lock:
+            if self._reading:
+                return
+            self._reading = True
+        _Worker.shared().queue.put(self._read_queued)
+
+    def _read_queued(self) -> None:
+        try:
+            # a failed read (the database went away) is said by the run's own writes; the
+            # next stale check queues another
+            with contextlib.suppress(Exception):
+                self.get_trials()
+        finally:
+            with self._lock:
+                self._reading = False
 
     def add(self, trial: FrozenTrial) -> None:
         """A trial just told in this process: complete ones are judged against from now on,
@@ -87,14 +127,6 @@ class _CompletedTrials:
             if trial._trial_id not in self._ids:
                 self._trials = [*self._trials, trial]
                 self._ids.add(trial._trial_id)
-
-    def fresh(self) -> _Judged | None:
-        """The complete trials as they are now, if read within COMPLETED_TTL_S (judging
-        against them reads nothing), else None."""
-        with self._lock:
-            if time.monotonic() - self._read_at > COMPLETED_TTL_S:
-                return None
-            return _Judged(self.direction, self._trials)
 
     def get_trials(self, deepcopy: bool = False,
                    states: Container[TrialState] | None = None) -> list[FrozenTrial]:
@@ -153,19 +185,28 @@ class _CompleteReports(_CompletedTrials):
         except Exception as exc:  # noted; the next check reads again, on its own thread
             self.first_error = exc
 
-    def fresh(self) -> _Judged | None:
+    def current(self) -> _Judged | None:
         if self._first is None or self._first.is_alive():
             return None  # not read yet: judged on the pruning thread (which starts the read)
-        return super().fresh()
+        with self._lock:
+            known = self._read_at != -float("inf")
+            judged = _Judged(self.direction, self._trials)
+        if time.monotonic() - self._read_at > COMPLETED_TTL_S:
+            self._read_soon()  # reports never change: an invalidated view is only stale
+        return judged if known or self._trials else None
 
     def add(self, trial: FrozenTrial) -> None:
-        if trial.state != TrialState.COMPLETE:
-            return
+        if trial.state == TrialState.COMPLETE:
+            self.add_reports(trial._trial_id, trial.intermediate_values)
+
+    def add_reports(self, trial_id: int, values: dict[int, float]) -> None:
+        """A complete trial's reports `{evaluation: value}`, by its Optuna trial id (a trial
+        known already is left as it is: its reports never change)."""
         reports = _Reports()
-        reports.intermediate_values = dict(trial.intermediate_values)
+        reports.intermediate_values = dict(values)
         with self._lock:
-            if trial._trial_id not in self._by_id:
-                self._by_id[trial._trial_id] = reports
+            if trial_id not in self._by_id:
+                self._by_id[trial_id] = reports
                 self._trials = [*self._trials, cast(FrozenTrial, reports)]
 
     def get_trials(self, deepcopy: bool = False,
@@ -344,7 +385,8 @@ class PruningReporter:
         self._pruner = trial.study.pruner
         self._local = isinstance(self._pruner, optuna.pruners.PercentilePruner)
         self._reported = _Reported()
-        self._in_flight = 0
+        self._in_flight = 0  # calls of this trial on the pruning thread (checks and writes)
+        self._checks = 0  # of them, evaluations judged there (see `_judge_here`)
         self._idle = threading.Condition()
         self._unwritten: list[tuple[int, float]] = []  # (step, value) not yet in the storage
         self._write_lock = threading.Lock()
@@ -353,27 +395,29 @@ class PruningReporter:
     def submit(self, trainer: Trial, value: float, step: int) -> None:
         if self.pruned.is_set() or (self._local and self._judge_here(trainer, value, step)):
             return
-        self._hand_off(lambda: self._check(trainer, value, step))
+        self._hand_off(lambda: self._check(trainer, value, step), check=True)
 
-    def _hand_off(self, call: Callable[[], None]) -> None:
+    def _hand_off(self, call: Callable[[], None], check: bool = False) -> None:
         with self._idle:
             self._in_flight += 1
+            self._checks += check
         _Worker.shared().queue.put(call)
 
     def _judge_here(self, trainer: Trial, value: float, step: int) -> bool:
-        """Judge on the calling (training) thread when that reads nothing: the study's complete
-        trials were read within COMPLETED_TTL_S and no earlier report of this trial is still
-        on the pruning thread (reports keep their order). The decision then comes at this
-        evaluation rather than at the next (a pruned trial trains one evaluation less), and
-        the training thread does not hand the GIL to the pruning thread for each evaluation.
-        The batched write of the reports, when due, goes to the pruning thread. False: the
-        pruning thread judges it (and reads the study first)."""
+        """Judge on the calling (training) thread, against the complete trials in memory
+        (`_CompletedTrials.current`: a stale view is judged as it is while a read is queued
+        on the pruning thread), unless they were never read or an earlier evaluation of this
+        trial is still judged on the pruning thread (evaluations keep their order). The
+        decision comes at this evaluation, whatever the bookkeeping's timing, and the
+        training thread does not hand the GIL to the pruning thread for each evaluation. The
+        batched write of the reports, when due, goes to the pruning thread. False: the pruning
+        thread judges it (and reads the study first)."""
         if self.error is not None:
             return True  # as on the pruning thread: a trial whose report failed goes on
         with self._idle:
-            if self._in_flight:
+            if self._checks:
                 return False
-        judged = _reports_view(self.trial.study).fresh()
+        judged = _reports_view(self.trial.study).current()
         if judged is None:
             return False
         with self._write_lock:
@@ -407,6 +451,19 @@ class PruningReporter:
             self.pruned.set()
             trainer.request_stop("pruned", PRUNED.format(
                 evaluation=step + 1, metric=self.metric, value=f"{value:.4g}"))
+
+    def completed(self) -> None:
+        """The trial ended complete on the calling (training) thread, to be told on the
+        bookkeeping thread: its reports join this process's prune checks now, so the trials
+        that train next are judged against it whatever the bookkeeping's pace (a fused group
+        told 16 members one by one while the next group was judged). On Optuna's RDBStorage,
+        when every evaluation was judged here (else the tell adds it, as for other storages)."""
+        with self._idle:
+            if self._checks:
+                return
+        view = _reports_view(self.trial.study)
+        if isinstance(view, _CompleteReports):
+            view.add_reports(self.trial._trial_id, self._reported.intermediate_values)
 
     def close(self) -> None:
         """Wait for the reports in flight and write them all, so Optuna has them before the
@@ -449,6 +506,7 @@ class PruningReporter:
         finally:
             with self._idle:
                 self._in_flight -= 1
+                self._checks -= 1
                 self._idle.notify_all()
 
 

@@ -181,6 +181,14 @@ class _TrialHooks(TrainerHooks):
             self.pruning.submit(trainer, float(value), self.evaluations)
         self.evaluations += 1
 
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
+        # a complete trial's reports join the prune checks before it is told (see
+        # PruningReporter.completed); with repeats it completes after its last fit
+        if self.pruning is not None and self.ctx.search.repeats == 1 and \
+                STATE_OF_STATUS.get(result.status) == "complete" and \
+                result.best.get(self.metric) is not None:
+            self.pruning.completed()
+
 
 @dataclass
 class Prepared:
