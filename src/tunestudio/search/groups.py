@@ -116,7 +116,7 @@ def run_alone_reason(ctx: TrialContext) -> str | None:
 class AutoFuse:
     """`--fuse auto`'s cost model for the groups of a run (see search/fuse_cost.py): `cost`
     per step, `data` the splits its members' work is counted on, and the pruner's `share`
-    of a prunable trial's steps once `startup` trials came before its round."""
+    of a prunable trial's steps once `startup` trials trained before its group."""
 
     cost: StepCost
     data: Splits
@@ -301,7 +301,8 @@ class GroupTraining:
     def run_batch(self, batch: list[tuple[Prepared, int]], total: int | None,
                   asked_before: int = 0) -> None:
         """Train an asked batch group by group; `asked_before`: trials the run asked before
-        it (the cost model's pruner may act on this batch once they are its start-up)."""
+        it (the cost model's pruner may act on a group once the trials trained before it, in
+        this batch too, are its start-up)."""
         from tunestudio.engine.fused import fuse_signature, signature_difference
 
         groups: dict[str, list[tuple[Prepared, int]]] = {}
@@ -327,6 +328,7 @@ class GroupTraining:
                     self.train_alone(run)
                 runs = [r for r in runs if r.resume is None]
             fused, alone = self._by_cost(runs, asked_before)
+            asked_before += len(members)
             for run in alone:  # on the fused MLP's pass where it has one (train_group)
                 self.train_group([run])
             if fused:
