@@ -100,7 +100,8 @@ class _ChangedReads:
             cache._add_trials_to_cache(study_id, trials)
             finished = [t._trial_id for t in trials if t.state.is_finished()]
             if finished:  # the last finished trial moves on: see `_keep_unfinished_known`
-                _keep_unfinished_known(info, summaries, max(finished))
+                _keep_unfinished_known(info, summaries, info.last_finished_trial_id,
+                                       max(finished))
             for trial in trials:
                 if trial.state.is_finished():
                     info.unfinished_trial_ids.discard(trial._trial_id)
@@ -134,17 +135,21 @@ class _ChangedReads:
         return cached
 
 
-def _keep_unfinished_known(info: Any, summaries: dict[int, Summary], last: int) -> None:
-    """Mark unfinished every trial up to `last` (the new last finished trial) that the summaries
-    show unfinished. Optuna's cache re-reads only the trials it marked unfinished and those after
-    its last finished one, and Optuna 5.1 keeps a trial it creates itself (`enqueue_trial`: the
+def _keep_unfinished_known(info: Any, summaries: dict[int, Summary], after: int,
+                           last: int) -> None:
+    """Mark unfinished every trial between `after` (the last finished trial so far) and `last`
+    (the new one) that the summaries show unfinished (those up to `after` are marked already;
+    looked up by id, not by scanning the summaries, which hold a long queue's every trial).
+    Optuna's cache re-reads only the trials it marked unfinished and those after its last
+    finished one, and Optuna 5.1 keeps a trial it creates itself (`enqueue_trial`: the
     run's queue) without marking it; its own read marks every trial it reads in the pass that
     moves the last finished one on, where this one reads only the trials that changed. Unmarked,
     a queued trial popped and started stayed RUNNING in the cache for good once a later trial
     finished first: a fused round of the digits template's 400-trial search left 35 of its 64
     trials running to TPE for the rest of the run, which ones by the bookkeeping's timing."""
-    for trial_id, (state, _, _, _) in summaries.items():
-        if trial_id < last and not _finished(state):
+    for trial_id in range(max(after, -1) + 1, last):
+        summary = summaries.get(trial_id)
+        if summary is not None and not _finished(summary[0]):
             info.unfinished_trial_ids.add(trial_id)
 
 
