@@ -147,7 +147,7 @@ def _keep_unfinished_known(info: Any, summaries: dict[int, Summary], after: int,
     a queued trial popped and started stayed RUNNING in the cache for good once a later trial
     finished first: a fused round of the digits template's 400-trial search left 35 of its 64
     trials running to TPE for the rest of the run, which ones by the bookkeeping's timing."""
-    for trial_id in range(max(after, -1) + 1, last):
+    for trial_id in range(after + 1, last):
         summary = summaries.get(trial_id)
         if summary is not None and not _finished(summary[0]):
             info.unfinished_trial_ids.add(trial_id)

@@ -7,8 +7,8 @@ wide members outgrows the CPU's caches, so a member's step gets dearer as the gr
 where it loses pruning: members of a group cannot prune each other (none has finished when
 the others are judged; the groups of a round train one after another, so a group's members are
 judged against every group before it), and a group's fixed cost runs until its last member
-ends. On a CPU a
-search of narrow MLPs gains several times over; one of wide MLPs trained for few epochs loses.
+ends. On a CPU a search of narrow MLPs gains several times over; one of wide MLPs trained for
+few epochs loses.
 
 The model, in seconds per optimisation step, with `work` = a trial's parameters x batch size:
 alone, `fixed + alone_per_unit * work`; a fused group of n members of c model shapes (width

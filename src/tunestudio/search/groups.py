@@ -305,6 +305,7 @@ class GroupTraining:
         this batch too, are its start-up)."""
         from tunestudio.engine.fused import fuse_signature, signature_difference
 
+        trained = asked_before  # trials whose groups trained before the next group
         groups: dict[str, list[tuple[Prepared, int]]] = {}
         for prepared, index in batch:
             assert prepared.config is not None
@@ -327,23 +328,24 @@ class GroupTraining:
                 for run in resuming:
                     self.train_alone(run)
                 runs = [r for r in runs if r.resume is None]
-            fused, alone = self._by_cost(runs, asked_before)
-            asked_before += len(members)
+            fused, alone = self._by_cost(runs, trained)
+            trained += len(members)
             for run in alone:  # on the fused MLP's pass where it has one (train_group)
                 self.train_group([run])
             if fused:
                 self.train_group(fused)
 
-    def _by_cost(self, runs: list[Training], asked_before: int
+    def _by_cost(self, runs: list[Training], trained: int
                  ) -> tuple[list[Training], list[Training]]:
         """Under `--fuse auto`, the members of a group that its cost model trains alone (wide
-        ones whose fused steps cost more than their own), said once; else all fused."""
+        ones whose fused steps cost more than their own), said once; else all fused. `trained`:
+        trials whose groups trained before this one (the pruner's start-up once enough)."""
         auto = self.auto
         if auto is None or len(runs) < 2:
             return runs, []
         seen = [member_of(r.prepared.config, auto.data, self._counts)  # type: ignore[arg-type]
                 for r in runs]
-        share = auto.share if asked_before >= auto.startup else 1.0
+        share = auto.share if trained >= auto.startup else 1.0
         keep, _, _ = split_group(auto.cost, [m.work for m in seen], share,
                                  [m.shape for m in seen])
         fused = [runs[i] for i in keep]
