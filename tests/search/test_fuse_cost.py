@@ -113,6 +113,39 @@ def test_a_group_loses_the_pruning_of_its_own_members_only() -> None:
     assert f"{one_group.ratio:.2f}x" in one_group.line(100)
 
 
+def test_auto_weighs_smaller_groups_that_keep_the_pruning() -> None:
+    """A random search of 16 trials asks them all at once: in one group of 16 nothing is
+    pruned (no trial finished before it, and members never prune each other). Groups of 8
+    train a round before the next is asked, whose members are pruned against it; where fusing
+    saves little of a step that wins, and auto picks the size of least estimate (the
+    regression template's search: groups of 12 measured 0.77x one at a time, of 6 0.5-0.6x)."""
+    cost = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=4e-4, group_per_unit=0.0)
+    members = [Member("s", 1.0, 300)]
+    median = PrunerConfig(kind="median", startup_trials=1, warmup_evaluations=0)
+
+    def estimate(size: int, step: StepCost = cost) -> fuse_cost.FuseEstimate:
+        return estimate_run(step, members, AskPlan(size, size, informed=False), 16, size,
+                            median, 30)
+
+    whole = estimate(16)
+    size, chosen = fuse_cost.best_group_size(estimate, 16)
+    assert (size, chosen.size) == (8, 8)
+    assert chosen.ratio == estimate(8).ratio < whole.ratio < fuse_cost.MARGIN
+    assert "fused groups of up to 8" in chosen.line(size)
+    # where no size pays, one at a time, said with the size that came closest
+    dear = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=2e-3, group_per_unit=0.0)
+    size, alone = fuse_cost.best_group_size(lambda s: estimate(s, dear), 16)
+    assert alone.size == 1 and alone.ratio > fuse_cost.MARGIN
+    assert alone.ratio == min(estimate(s, dear).ratio for s in (16, 8, 4, 2))
+    assert f"fused groups of {size} would take" in alone.line(size)
+
+
+@pytest.mark.parametrize(("k", "sizes"), [(16, [16, 8, 4, 2]), (12, [12, 6, 3]), (3, [3]),
+                                          (2, [2])])
+def test_the_group_sizes_auto_weighs(k: int, sizes: list[int]) -> None:
+    assert fuse_cost.group_sizes(k) == sizes
+
+
 def test_a_model_based_search_concentrates_its_rounds_and_fuses_bigger_groups() -> None:
     """Three batch sizes (three shapes): rounds of 8 drawn at random fuse groups of 2-3; a
     model-based sampler's rounds after its first share their shape mostly (measured on the
@@ -399,14 +432,33 @@ def test_a_short_run_counts_its_pruned_training_and_the_probes_timed_minimum() -
     """The probe's group timings are weighed against the training the run will do: pruned
     trials train a share of their steps, and cheap steps are timed on until PROBE_MIN_S."""
     lone = StepCost(fixed=1e-4, alone_per_unit=0.0, per_member=0.0, group_per_unit=0.0)
-    members = [Member("s", 1.0, 10_000)]  # a trial: 10,000 steps of 0.1 ms = 1 s alone
+    members = [Member("s", 1.0, 1000)]  # a trial: 1,000 steps of 0.1 ms = 0.1 s alone
     groups = [[1.0] * 4]  # a group step taken as 0.4 ms: timed until 50 ms, not for 16 steps
     probe_s = fuse_cost.PROBE_OVERHEAD_STEPS * 4e-4 + fuse_cost.PROBE_MIN_S
-    trials = int(probe_s / fuse_cost.PROBE_SHARE) + 1  # training alone just over 10x the probe
+    # training alone (all of it the fixed part) just over 1 / PROBE_SHARE times the probe
+    trials = int(probe_s / fuse_cost.PROBE_SHARE / 0.1) + 1
     assert fuse_cost.short_run(lone, members, groups, trials) is None
     short = fuse_cost.short_run(lone, members, groups, trials, share=0.5)
     assert short is not None
-    assert short.probe_s == pytest.approx(probe_s) and short.run_s == pytest.approx(trials / 2)
+    assert short.probe_s == pytest.approx(probe_s) and short.run_s == pytest.approx(trials / 20)
+
+
+def test_a_short_run_weighs_its_probe_against_the_fixed_part_of_its_steps() -> None:
+    """Fusing saves at most what a group pays once for all its members, the fixed part of each
+    step: a run of wide members (each step's own work ten times its fixed part) skips group
+    timings that a run of narrow ones, with the same training time alone, pays for."""
+    wide = StepCost(fixed=1e-4, alone_per_unit=1e-9, per_member=0.0, group_per_unit=0.0)
+    narrow = StepCost(fixed=1.1e-3, alone_per_unit=0.0, per_member=0.0, group_per_unit=0.0)
+    wide_member = [Member("s", 1e6, 1000)]  # 1.1 ms a step alone, 0.1 ms of it fixed
+    narrow_member = [Member("s", 1.0, 1000)]  # 1.1 ms a step alone, all of it fixed
+    assert wide.alone(1e6) == pytest.approx(narrow.alone(1.0))
+    # 3 trials, 3.3 s alone; group timings of 4 members about 0.11 s either way (the rule
+    # before, 0.1 of the whole training alone, timed both)
+    short = fuse_cost.short_run(wide, wide_member, [[1e6] * 4], 3)
+    assert short is not None and short.run_s == pytest.approx(3.3)
+    assert short.probe_s == pytest.approx(0.11, rel=0.01)
+    assert short.probe_s < 0.1 * short.run_s
+    assert fuse_cost.short_run(narrow, narrow_member, [[1.0] * 4], 3) is None
 
 
 def _stand_in_timings(monkeypatch: pytest.MonkeyPatch, calls: list[int],

@@ -23,9 +23,10 @@ once the pruner had `startup_trials` trials finished before its group started.
 sums that over the run's rounds (`ask_plan`) against the same trials one at a time, and `auto`
 fuses only when the estimate is at most `MARGIN` of the time alone.
 
-The probe's cost is kept in proportion to the run: its lone timings come first, and where they
-say the group timings would take more than `PROBE_SHARE` of the run's training alone (a short
-run of wide members) the run trains one trial at a time without them (`ShortRun`). A fitted
+The probe's cost is kept in proportion to what it may win: its lone timings come first, and
+where they say the group timings would take more than `PROBE_SHARE` of the most fusing could
+save (the fixed part of the run's steps alone: a short run, or one of wide members) the run
+trains one trial at a time without them (`ShortRun`). A fitted
 model is kept in the user's cache folder (`paths.cache_dir()`), by search space, group size,
 device and machine (CPU model, cores, torch version and threads), for `CACHE_DAYS`: a later run
 of the space on the machine decides without probing (`cached_cost`, `store_cost`), and each of a
@@ -43,7 +44,7 @@ import platform
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,7 +83,10 @@ PROBE_STEPS = 16  # steps timed per probe at least: a median over them withstand
 PROBE_MIN_S = 0.05  # cheaper steps are timed on until they took this long (CPU time), ...
 PROBE_MAX_STEPS = 128  # ... up to this many
 PROBE_OVERHEAD_STEPS = 9  # a timing's warm-up steps (3), and its build, in steps
-PROBE_SHARE = 0.1  # the group timings may take at most this share of the run's training alone
+PROBE_SHARE = 0.25  # the group timings may take at most this share of the most fusing could
+# save (the fixed part of the run's steps alone, see `short_run`). It was 0.1 of the whole
+# training alone: the regression template's 12-trial search (training about 3 s alone, group
+# timings about 0.5 s) then trained one at a time, where groups of 12 took 0.6-0.8x of it.
 PROBE_VERSION = 3  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
 # a group's shapes counted apart from its work
 CACHE_DAYS = 7.0  # a fitted model is reused this long (the machine's load changes over days)
@@ -310,6 +314,33 @@ def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total
                         alone_s / draws)
 
 
+def best_group_size(estimate: Callable[[int], FuseEstimate], k: int
+                    ) -> tuple[int, FuseEstimate]:
+    """The group size of `group_sizes(k)` whose estimate (`estimate(size)`, `estimate_run` at
+    that size) has the lowest ratio to one trial at a time, and that estimate: the largest
+    fuses the most steps, a smaller one keeps more of the pruning (a round asked at once has
+    no finished trial to prune against, and members of a group never prune each other). Ties
+    go to the larger size. The estimate's `size` is 1 where even the best one does not pay
+    (`MARGIN`)."""
+    best: tuple[int, FuseEstimate] | None = None
+    for size in group_sizes(k):
+        candidate = estimate(size)
+        if best is None or candidate.ratio < best[1].ratio - 1e-9:
+            best = (size, candidate)
+    assert best is not None
+    size, chosen = best
+    return size, replace(chosen, size=size if chosen.ratio <= MARGIN else 1)
+
+
+def group_sizes(k: int) -> list[int]:
+    """The group sizes `--fuse auto` weighs for groups of up to `k`: k, then halved down to 2
+    (16: 16, 8, 4, 2)."""
+    sizes = [max(2, k)]
+    while sizes[-1] // 2 >= 2:
+        sizes.append(sizes[-1] // 2)
+    return sizes
+
+
 CONCENTRATED = 0.75  # of an informed round's trials, the share that shares its first's shape
 
 
@@ -474,18 +505,23 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
 
 def short_run(lone: StepCost, members: Sequence[Member], groups: Sequence[Sequence[float]],
               trials: int, share: float = 1.0) -> ShortRun | None:
-    """Whether timing `groups` (members' works) would cost more than PROBE_SHARE of `trials`
-    trials drawn from `members` trained one at a time, each `share` of its steps (pruning), by
-    the lone timings (`lone`: a group's step is taken to cost what its members cost alone;
-    each group is built and warmed up, PROBE_OVERHEAD_STEPS, then timed for PROBE_STEPS steps
-    or on until PROBE_MIN_S, as `time_loop` does). None: the probe goes on."""
+    """Whether timing `groups` (members' works) would cost more than PROBE_SHARE of the most
+    that fusing could save `trials` trials drawn from `members`, each training `share` of its
+    steps (pruning): the fixed part of their steps trained one at a time (`lone.fixed`, what a
+    group pays once for all its members; their work it pays in full). Both by the lone
+    timings (`lone`: a group's step is taken to cost what its members cost alone; each group
+    is built and warmed up, PROBE_OVERHEAD_STEPS, then timed for PROBE_STEPS steps or on until
+    PROBE_MIN_S, as `time_loop` does). So a short run of narrow members (the fixed part nearly
+    all of a step) probes where one of wide members, whose steps fusing barely shortens, does
+    not. None: the probe goes on."""
+    steps = share * trials * sum(m.steps for m in members) / len(members)
     run_s = share * trials * sum(m.steps * lone.alone(m.work) for m in members) / len(members)
     probe_s = 0.0
     for works in groups:
         step = sum(lone.alone(w) for w in works)
         timed = max(PROBE_STEPS * step, min(PROBE_MIN_S, PROBE_MAX_STEPS * step))
         probe_s += PROBE_OVERHEAD_STEPS * step + timed
-    return ShortRun(run_s, probe_s) if probe_s > PROBE_SHARE * run_s else None
+    return ShortRun(run_s, probe_s) if probe_s > PROBE_SHARE * steps * lone.fixed else None
 
 
 def machine() -> dict[str, object]:

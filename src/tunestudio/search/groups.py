@@ -142,9 +142,11 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
     """The fixed policy's K (`group_members`); for 'auto', groups of up to
     `fuse_cost.PROBE_GROUP` trials per shape (fewer where the device probe finds memory or
     throughput short, off the CPU), probed and judged at the size of the largest round the run
-    asks (`ask_plan`: a model-based sampler asks a quarter of its budget at a time), kept only
-    where the cost model expects the run's groups to take at most `fuse_cost.MARGIN` of the
-    time one at a time (`estimate_run`; a time budget is judged on 8 rounds). The model comes
+    asks (`ask_plan`: a model-based sampler asks a quarter of its budget at a time), at the
+    size of `fuse_cost.group_sizes` (that K, halved down to 2) whose groups the cost model
+    expects to take the least time against one trial at a time (`best_group_size`: a smaller
+    group can keep more of the pruning), kept only where that is at most `fuse_cost.MARGIN`
+    (`estimate_run`; a time budget is judged on 8 rounds). The model comes
     from this process's earlier probe of the space, the user's cache
     (`fuse_cost.cached_cost`) or a probe of the device, whose group timings a run of `total`
     trials too short to repay them skips (one trial at a time, said). A model that cannot be
@@ -153,7 +155,9 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
     from tunestudio.engine.data import load_splits
     from tunestudio.search.fuse_cost import (
         PROBE_GROUP,
+        FuseEstimate,
         ShortRun,
+        best_group_size,
         cached_cost,
         cost_key,
         estimate_run,
@@ -205,12 +209,21 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
         return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)), members=k)
     budget = total if total is not None else 8 * size
     budget = -(-budget // max(1, ctx.slot.count))  # this slot's share of the run
-    estimate = estimate_run(cost, [m for _, m in drawn], plan, budget, k, pruner, evaluations,
-                            budget=CPU_GROUP_PARAMS if _param_budget(device, config) else None)
+    members = [m for _, m in drawn]
+    params = CPU_GROUP_PARAMS if _param_budget(device, config) else None
+
+    def estimate(members_k: int) -> FuseEstimate:
+        at = ask_plan(ctx.search, n_obj, members_k * shapes, total, ctx.slot.count)
+        return estimate_run(cost, members, at, budget, members_k, pruner, evaluations,
+                            budget=params)
+
+    weighed, chosen = best_group_size(estimate, k)
     auto = AutoFuse(cost, data, trained_share(pruner, evaluations),
                     pruner.startup_trials if pruner.kind != "none" else budget)
-    line = estimate.line(k)
-    return FuseChoice(size if estimate.size > 1 else 1, auto, line, members=k)
+    line = chosen.line(weighed)
+    if chosen.size <= 1:
+        return FuseChoice(1, auto, line, members=k)
+    return FuseChoice(chosen.size * shapes, auto, line, members=chosen.size)
 
 
 MAX_SHAPES = 8  # an ask covers at most this many shape signatures' worth of groups
