@@ -5,10 +5,16 @@ Bayesian search at the size where fusing was measured to lose (400 trials of 4 e
 `digits/bayes-400x4`.
 
     python benchmarks/templates_fused.py [--share 0.25] [--templates digits,images]
-                                         [--bayes-trials 400] [--bayes-repeats 3] [--no-bayes]
+                                         [--repeats 3] [--bayes-trials 400]
+                                         [--bayes-repeats 3] [--no-bayes]
 
 `--share` cuts every experiment's trial budget (and the 400) to that share, for a quick look;
-an experiment without a budget (one-variable-at-a-time) runs its whole plan. The 400-trial
+an experiment without a budget (one-variable-at-a-time) runs its whole plan. `--repeats` runs
+each template experiment that many times a side, each in a fresh history, and takes each
+side's median wall time: a template's runs of a few seconds move by 10-20 % here (the
+regression template's, auto choosing one at a time as off trains: 0.855 and 1.041 in two
+runs of the benchmark). Every `--fuse auto` run probes the device afresh, as a first run of
+its space on a machine does. The 400-trial
 search runs `--bayes-repeats` times a side, each in a fresh history, alternating which side runs
 first, and its ratio is of the sides' median wall times: one run of it moves by 10-25 % on this
 2-core machine (which evaluation a member is pruned at depends on the bookkeeping's timing, see
@@ -16,8 +22,8 @@ search/pruning.py, so the pruned counts and the sampler's history differ). One u
 of each template first fills the cache of prepared data splits (`warm_splits`). The template's
 program (`script`) never fuses: its ratio says what the auto path costs where it cannot fuse.
 
-Last line, one JSON object: `ratio_auto_vs_off` per template (its experiments' wall time
-summed, auto / off) and for `digits/bayes-400x4`; `memory_ratio_auto_vs_off` (peak resident
+Last line, one JSON object: `ratio_auto_vs_off` per template (its experiments' median wall
+times summed, auto / off) and for `digits/bayes-400x4`; `memory_ratio_auto_vs_off` (peak resident
 set, auto / off, the larger of a template's experiments); `best` (auto, off) per experiment;
 `fusing` (what auto said it chose, per experiment); `bayes_runs` (each run's wall time,
 best and pruned count, per side); `load` (the machine's load average before
@@ -154,6 +160,8 @@ def main() -> None:
     parser.add_argument("--bayes-trials", type=int, default=400)
     parser.add_argument("--bayes-repeats", type=int, default=3,
                         help="runs a side of the 400-trial search (median wall time, default 3)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs a side of each template experiment (median wall time)")
     parser.add_argument("--no-bayes", action="store_true")
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -170,12 +178,13 @@ def main() -> None:
                "TUNESTUDIO_LOG_DIR": str(folder / "log")}
         jobs: list[tuple[str, str, dict[str, Path], int | None]] = []
         for template in args.templates.split(","):
-            projects = {side: new_project(folder, template, side, env)
-                        for side in ("auto", "off")}
             warm_splits(new_project(folder, template, "warm", env), env)
-            for name, budget in experiments(projects["auto"]):
-                trials = None if budget is None else max(2, round(budget * args.share))
-                jobs.append((template, name, projects, trials))
+            for repeat in range(max(1, args.repeats)):  # each in a fresh history
+                projects = {side: new_project(folder / f"repeat-{repeat}", template, side, env)
+                            for side in ("auto", "off")}
+                for name, budget in experiments(projects["auto"]):
+                    trials = None if budget is None else max(2, round(budget * args.share))
+                    jobs.append((template, name, projects, trials))
         if not args.no_bayes and "digits" in args.templates.split(","):
             for repeat in range(max(1, args.bayes_repeats)):  # each in a fresh history
                 projects = {side: new_project(folder / f"bayes-{repeat}", "digits", side, env,
@@ -185,6 +194,9 @@ def main() -> None:
         for n, (template, name, projects, trials) in enumerate(jobs):
             sides = ("auto", "off") if n % 2 == 0 else ("off", "auto")
             for side in sides:
+                # every run of `--fuse auto` probes the device as a first run of its space on
+                # this machine does (a later one reads the fitted model from the cache)
+                (folder / "cache" / "fuse_probe.json").unlink(missing_ok=True)
                 row = measure([str(projects[side]), name, side,
                                str(trials) if trials is not None else "-"], env)
                 row.update(template=template, experiment=name, side=side, trials=trials,
@@ -199,16 +211,23 @@ def main() -> None:
             for key, value in bayes_summary(mine).items():
                 summary.setdefault(key, {}).update(value)
             continue
-        wall = {side: sum(r["wall_s"] for r in mine if r["side"] == side)
-                for side in ("auto", "off")}
-        summary["ratio_auto_vs_off"][template] = round(wall["auto"] / wall["off"], 3)
+        wall = {"auto": 0.0, "off": 0.0}
         memory = []
         for name in dict.fromkeys(r["experiment"] for r in mine):
-            pair = {r["side"]: r for r in mine if r["experiment"] == name}
-            memory.append(pair["auto"]["peak_rss_mb"] / pair["off"]["peak_rss_mb"])
-            summary["best"][f"{template}:{name}"] = {"auto": pair["auto"]["best"],
-                                                     "off": pair["off"]["best"]}
-            summary["fusing"][f"{template}:{name}"] = pair["auto"]["fusing"]
+            pair = {side: [r for r in mine if r["experiment"] == name and r["side"] == side]
+                    for side in ("auto", "off")}
+
+            def median(key: str, side: str, got: dict[str, list[dict[str, Any]]] = pair
+                       ) -> Any:
+                return statistics.median(r[key] for r in got[side])
+
+            for side in wall:  # each experiment's median run, summed over the template's
+                wall[side] += median("wall_s", side)
+            memory.append(median("peak_rss_mb", "auto") / median("peak_rss_mb", "off"))
+            summary["best"][f"{template}:{name}"] = {side: median("best", side)
+                                                     for side in ("auto", "off")}
+            summary["fusing"][f"{template}:{name}"] = pair["auto"][0]["fusing"]
+        summary["ratio_auto_vs_off"][template] = round(wall["auto"] / wall["off"], 3)
         summary["memory_ratio_auto_vs_off"][template] = round(max(memory), 3)
     summary.update(share=args.share, load={"before": started_load, "after": load()},
                    runs=runs)
