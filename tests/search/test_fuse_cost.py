@@ -349,8 +349,9 @@ def test_a_short_run_skips_the_group_timings_that_would_not_pay(
     assert len(calls) == timed and calls[:2] == [1, 1]
     assert isinstance(result, fuse_cost.ShortRun) == short
     if isinstance(result, fuse_cost.ShortRun):
-        assert result.probe_s > fuse_cost.PROBE_SHARE * result.run_s
-        assert "too short to repay" in result.line()
+        assert result.probe_s > fuse_cost.PROBE_SHARE * result.save_s
+        assert result.save_s <= result.run_s
+        assert "would cost more than 25% of the most fusing could save" in result.line()
 
 
 def test_a_space_that_varies_no_size_times_one_lone_trial_and_one_group(
@@ -456,6 +457,8 @@ def test_a_short_run_weighs_its_probe_against_the_fixed_part_of_its_steps() -> N
     # before, 0.1 of the whole training alone, timed both)
     short = fuse_cost.short_run(wide, wide_member, [[1e6] * 4], 3)
     assert short is not None and short.run_s == pytest.approx(3.3)
+    assert short.save_s == pytest.approx(0.3)  # what the line says fusing could save
+    assert "about 0.3 s of its 3 s of training" in short.line()
     assert short.probe_s == pytest.approx(0.11, rel=0.01)
     assert short.probe_s < 0.1 * short.run_s
     assert fuse_cost.short_run(narrow, narrow_member, [[1.0] * 4], 3) is None

@@ -72,9 +72,10 @@ FUSED_LINE = N_("FuseChoice", "fuse auto: fused groups of up to {size} trials (t
 ALONE_LINE = N_("FuseChoice", "fuse auto: one trial at a time (fused groups of {k} would take "
                 "an estimated {ratio:.2f}x its training time, pruning included: they pay only "
                 "under {margin:.2f}x)")
-SHORT_LINE = N_("FuseChoice", "fuse auto: one trial at a time (the run's training, about "
-                "{run:.0f} s one at a time, is too short to repay timing fused groups on this "
-                "device, about {probe:.1f} s)")
+SHORT_LINE = N_("FuseChoice", "fuse auto: one trial at a time (timing fused groups on this "
+                "device, about {probe:.1f} s, would cost more than {share:.0%} of the most fusing "
+                "could save: the fixed part of the run's steps, about {save:.1f} s of its "
+                "{run:.0f} s of training one at a time)")
 MARGIN = 0.85  # fuse only when the model expects at most this share of the time alone
 PRUNED_SHARE = 0.5  # of prunable trials, the share a median-type pruner stops at its first chance
 SAMPLES = 24  # members drawn from the search space to stand for the run's trials
@@ -431,14 +432,17 @@ def evaluations_of(config: RunConfig, steps_per_epoch: int) -> int:
 @dataclass(frozen=True)
 class ShortRun:
     """The probe stopped after its lone timings: its group timings (`probe_s`, estimated)
-    would cost more than `PROBE_SHARE` of the run's training one trial at a time (`run_s`,
-    estimated from the lone timings)."""
+    would cost more than `PROBE_SHARE` of the most fusing could save (`save_s`: the fixed part
+    of the steps of the run's training one trial at a time, `run_s`; all estimated from the
+    lone timings, in seconds)."""
 
     run_s: float
     probe_s: float
+    save_s: float
 
     def line(self) -> str:
-        return SHORT_LINE.format(run=self.run_s, probe=self.probe_s)
+        return SHORT_LINE.format(run=self.run_s, probe=self.probe_s, save=self.save_s,
+                                 share=PROBE_SHARE)
 
 
 def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, *,
@@ -521,7 +525,8 @@ def short_run(lone: StepCost, members: Sequence[Member], groups: Sequence[Sequen
         step = sum(lone.alone(w) for w in works)
         timed = max(PROBE_STEPS * step, min(PROBE_MIN_S, PROBE_MAX_STEPS * step))
         probe_s += PROBE_OVERHEAD_STEPS * step + timed
-    return ShortRun(run_s, probe_s) if probe_s > PROBE_SHARE * steps * lone.fixed else None
+    save_s = steps * lone.fixed
+    return ShortRun(run_s, probe_s, save_s) if probe_s > PROBE_SHARE * save_s else None
 
 
 def machine() -> dict[str, object]:

@@ -149,7 +149,8 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
     (`estimate_run`; a time budget is judged on 8 rounds). The model comes
     from this process's earlier probe of the space, the user's cache
     (`fuse_cost.cached_cost`) or a probe of the device, whose group timings a run of `total`
-    trials too short to repay them skips (one trial at a time, said). A model that cannot be
+    trials skips where they would cost more than a share of the most fusing could save
+    (`fuse_cost.short_run`; one trial at a time, said). A model that cannot be
     fitted (the probe's group fails) leaves the groups as they were, said. `members` is K:
     no group of the run holds more (`GroupTraining`)."""
     from tunestudio.engine.data import load_splits
