@@ -132,6 +132,11 @@ def experiments(project: Path) -> list[tuple[str, int | None]]:
             for e in data["experiments"]]
 
 
+def _median(rows: list[dict[str, Any]], key: str) -> Any:
+    """The median of `key` over one side's runs of an experiment."""
+    return statistics.median(r[key] for r in rows)
+
+
 def bayes_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The 400-trial search's figures from its runs (each side `--bayes-repeats` times): the
     ratio of the sides' median wall times, the larger of the sides' median peak memory, each
@@ -216,15 +221,11 @@ def main() -> None:
         for name in dict.fromkeys(r["experiment"] for r in mine):
             pair = {side: [r for r in mine if r["experiment"] == name and r["side"] == side]
                     for side in ("auto", "off")}
-
-            def median(key: str, side: str, got: dict[str, list[dict[str, Any]]] = pair
-                       ) -> Any:
-                return statistics.median(r[key] for r in got[side])
-
             for side in wall:  # each experiment's median run, summed over the template's
-                wall[side] += median("wall_s", side)
-            memory.append(median("peak_rss_mb", "auto") / median("peak_rss_mb", "off"))
-            summary["best"][f"{template}:{name}"] = {side: median("best", side)
+                wall[side] += _median(pair[side], "wall_s")
+            memory.append(_median(pair["auto"], "peak_rss_mb") /
+                          _median(pair["off"], "peak_rss_mb"))
+            summary["best"][f"{template}:{name}"] = {side: _median(pair[side], "best")
                                                      for side in ("auto", "off")}
             summary["fusing"][f"{template}:{name}"] = pair["auto"][0]["fusing"]
         summary["ratio_auto_vs_off"][template] = round(wall["auto"] / wall["off"], 3)

@@ -118,7 +118,8 @@ def test_auto_weighs_smaller_groups_that_keep_the_pruning() -> None:
     pruned (no trial finished before it, and members never prune each other). Groups of 8
     train a round before the next is asked, whose members are pruned against it; where fusing
     saves little of a step that wins, and auto picks the size of least estimate (the
-    regression template's search: groups of 12 measured 0.77x one at a time, of 6 0.5-0.6x)."""
+    regression template's 12-trial search, fused by 12: 2.96-3.17 s, nothing pruned; by 6:
+    2.28-2.44 s, 5 pruned)."""
     cost = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=4e-4, group_per_unit=0.0)
     members = [Member("s", 1.0, 300)]
     median = PrunerConfig(kind="median", startup_trials=1, warmup_evaluations=0)
