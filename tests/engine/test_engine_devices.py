@@ -46,6 +46,53 @@ def test_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
     assert torch_threads() == runtime._default_threads
 
 
+def test_a_step_with_much_arithmetic_trains_on_both_cores_of_a_two_core_cpu(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On 2 cores a small step keeps one thread, a large one (a fused group of wide MLPs: the
+    digits template's 400-trial search 38.5 -> 30.7 s) takes torch's default of two; the
+    setting and larger machines keep theirs whatever the step."""
+    monkeypatch.delenv(runtime.THREADS_ENV, raising=False)
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(runtime, "_default_threads", 2)
+    assert torch_threads(runtime.PARALLEL_MACS / 2) == 1
+    assert torch_threads(None) == 1
+    assert torch_threads(runtime.PARALLEL_MACS) == 2
+    assert runtime.counts_step_work()
+    monkeypatch.setenv(runtime.THREADS_ENV, "1")
+    assert torch_threads(runtime.PARALLEL_MACS * 10) == 1 and not runtime.counts_step_work()
+    monkeypatch.delenv(runtime.THREADS_ENV)
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(runtime, "_default_threads", 8)
+    assert torch_threads(1.0) == 8 and not runtime.counts_step_work()
+
+
+def test_a_fit_sets_its_thread_count_by_its_steps_arithmetic(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lone and the fused loop set the training thread's count at setup from their
+    models' multiply-accumulates per step (each member's batch)."""
+    from tunestudio.config import RunConfig
+    from tunestudio.engine import Trainer
+    from tunestudio.engine.fused import FusedTrainer
+
+    monkeypatch.delenv(runtime.THREADS_ENV, raising=False)
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(runtime, "_default_threads", 2)
+    seen: list[float | None] = []
+    monkeypatch.setattr(runtime, "apply_torch_threads", lambda macs=None: seen.append(macs) or 1)
+
+    def config(width: int, batch: int) -> RunConfig:
+        return RunConfig.model_validate({
+            "data": {"source": {"kind": "builtin", "name": "digits"}},
+            "model": {"kind": "mlp", "width": width, "depth": 1},
+            "schedule": {"kind": "constant", "warmup_epochs": 0},
+            "training": {"epochs": 1, "batch_size": batch, "device": "cpu"}})
+
+    Trainer(config(100, 32), device="cpu").setup()
+    assert seen[-1] == 32 * (64 * 100 + 100 * 10)
+    FusedTrainer([config(100, 32), config(200, 32)], device="cpu").setup()
+    assert seen[-1] == 32 * (64 * 100 + 100 * 10) + 32 * (64 * 200 + 200 * 10)
+
+
 def test_warm_up_is_idempotent() -> None:
     runtime.warm_up()
     runtime.warm_up()

@@ -2,15 +2,20 @@
 
 Thread count: small models are dominated by per-operation overhead, and on a 2-core machine one
 torch thread trained the digits MLP faster than two (the second thread only adds hand-off cost
-and competes with the GUI). So: `TUNESTUDIO_TORCH_THREADS` when set; else 1 thread when the
-machine has at most 2 logical CPUs; else torch's own default (one per physical core), which suits
-the larger models such machines are used for. The setting is applied in the thread that trains,
-because OpenMP keeps a thread count per calling thread."""
+and competes with the GUI and the run's bookkeeping threads), while a step with much arithmetic
+(a fused group of wide MLPs, a wide trial's large batch) ran up to 1.8x faster on two. So:
+`TUNESTUDIO_TORCH_THREADS` when set; else, on a machine of at most 2 logical CPUs, 1 thread for a
+step of fewer than PARALLEL_MACS forward multiply-accumulates (engine.step_work) and torch's
+default beside it for larger ones; on larger machines torch's own default (one per physical
+core), which suits the larger models such machines are used for. The setting is applied in the
+thread that trains, at each fit's setup, because OpenMP keeps a thread count per calling
+thread."""
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 
 import torch
 
@@ -25,9 +30,22 @@ _warmed = False
 _optimizers_warmed = False
 _default_threads = torch.get_num_threads()
 
+# A step of at least this many forward multiply-accumulates trains on every core of a 2-core
+# CPU. Measured there (seconds per step through the whole loop, digits MLPs of two hidden
+# layers, one thread -> two): 16 trials of width 64, batch 32 (4.5 M): 0.94 -> 0.86 ms; one of
+# width 400, batch 32 (6.1 M): 0.94 -> 0.81; 2 of width 430 (14 M): 1.61 -> 1.02; 4 of width
+# 300, batch 128 (57 M): 4.3 -> 2.5; below it, e.g. width 200, batch 32 (1.8 M), 0.56 -> 0.54,
+# and width 64, batch 128 (1.1 M), 0.50 -> 0.50. In a whole run the second thread's spinning
+# also takes CPU from the bookkeeping threads: two threads for every step made the digits
+# template's 400-trial Bayesian search one at a time 1.2x slower (92 s against 75), where by
+# this threshold it took what one thread takes (72.5-75.1 s against 73.3-74.1) and fused
+# 30.7 s against 38.5.
+PARALLEL_MACS = 4e6
 
-def torch_threads() -> int:
-    """The intra-op thread count training on the CPU uses (see the module docstring)."""
+
+def torch_threads(macs_per_step: float | None = None) -> int:
+    """The intra-op thread count training on the CPU uses (see the module docstring) for steps
+    of `macs_per_step` forward multiply-accumulates (None: unknown, counted as small)."""
     raw = os.environ.get(THREADS_ENV, "").strip()
     if raw:
         try:
@@ -39,13 +57,39 @@ def torch_threads() -> int:
                                   "set it to e.g. 1 or unset it")
         return value
     if (os.cpu_count() or 1) <= 2:
-        return 1
+        large = macs_per_step is not None and macs_per_step >= PARALLEL_MACS
+        return _default_threads if large else 1
     return _default_threads
 
 
-def apply_torch_threads() -> int:
-    """Set the thread count for the calling thread; cheap when already set."""
-    wanted = torch_threads()
+def counts_step_work() -> bool:
+    """Whether the thread count depends on a step's arithmetic here (a machine of at most 2
+    logical CPUs without `TUNESTUDIO_TORCH_THREADS`): elsewhere its count is not worth taking."""
+    return (os.cpu_count() or 1) <= 2 and not os.environ.get(THREADS_ENV, "").strip() \
+        and _default_threads > 1
+
+
+def apply_step_threads(models: Sequence[torch.nn.Module], batch_sizes: Sequence[int],
+                       data: object, device: str) -> int:
+    """Set the calling thread's thread count for trials training `models` side by side (one
+    per trial, with its batch size) on `device` from `data` (engine.data.Splits; anything else,
+    e.g. streamed batches, counts as a small step): the step's multiply-accumulates are
+    counted (engine.step_work) only where they decide it (`counts_step_work`)."""
+    if device != "cpu" or not counts_step_work():
+        return apply_torch_threads()
+    from tunestudio.engine.step_work import step_macs
+
+    x_train = getattr(data, "x_train", None)
+    n_train = len(x_train) if x_train is not None else 0
+    macs = None if x_train is None else step_macs(
+        models, [min(b, n_train) for b in batch_sizes], x_train)
+    return apply_torch_threads(macs)
+
+
+def apply_torch_threads(macs_per_step: float | None = None) -> int:
+    """Set the thread count for the calling thread (`torch_threads`) for steps of
+    `macs_per_step` forward multiply-accumulates; cheap when already set."""
+    wanted = torch_threads(macs_per_step)
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
     return wanted

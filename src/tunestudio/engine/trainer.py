@@ -18,7 +18,7 @@ from tunestudio.engine.events import FitResult, TrainerHooks
 from tunestudio.engine.loader_data import LoaderSplits, load_data
 from tunestudio.engine.loop import Perturbation, TrialLoop
 from tunestudio.engine.plain_kernel import PlainKernel
-from tunestudio.engine.runtime import apply_torch_threads, warm_optimizers
+from tunestudio.engine.runtime import apply_step_threads, apply_torch_threads, warm_optimizers
 from tunestudio.engine.trial import Trial
 
 
@@ -55,7 +55,9 @@ class Trainer(Trial):
             if self.datasets is None:
                 self.datasets = load_data(self.config.data, self.base_dir, self.device)
             amp = self.config.training.mixed_precision and self.device.startswith("cuda")
-            self.build(self.datasets, self.device, half_outputs=amp)
+            model = self.build(self.datasets, self.device, half_outputs=amp)
+            apply_step_threads([model], [self.config.training.batch_size], self.datasets,
+                               self.device)
             self.kernel = PlainKernel(self, amp)
         return self.kernel
 

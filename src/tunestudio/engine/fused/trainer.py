@@ -22,7 +22,7 @@ from tunestudio.engine.fused.signature import fuse_signature, fusion_obstacle
 from tunestudio.engine.fused.stacked import FusionError
 from tunestudio.engine.loader_data import load_data
 from tunestudio.engine.loop import GroupOutOfMemoryError, Perturbation, TrialLoop
-from tunestudio.engine.runtime import apply_torch_threads
+from tunestudio.engine.runtime import apply_step_threads, apply_torch_threads
 from tunestudio.engine.trial import Trial
 
 __all__ = ["FusedTrainer", "GroupOutOfMemoryError"]
@@ -101,8 +101,10 @@ class FusedTrainer:
                 raise FusionError("data streamed through a DataLoader trains one trial at a "
                                   "time")
             self.datasets = loaded
-            for member in self.members:
-                member.build(loaded, self.device)
+            models = [member.build(loaded, self.device) for member in self.members]
+            apply_step_threads(models,
+                               [m.config.training.batch_size for m in self.members], loaded,
+                               self.device)
             self.kernel = StackKernel(self.members, loaded, self.device, self.kernel_choice)
             self.route = self.kernel.route
         return self.kernel
