@@ -73,8 +73,8 @@ def step_macs(models: Sequence[nn.Module], batch_sizes: Sequence[int],
     if len(x_train) == 0:
         return None
     first = x_train[:1]
-    sample = first if isinstance(first, torch.Tensor) else \
-        torch.from_numpy(np.ascontiguousarray(first))
+    # a copy: the splits' arrays are read-only, shared by every trial
+    sample = first if isinstance(first, torch.Tensor) else torch.tensor(np.asarray(first))
     device = next((p.device for m in models for p in m.parameters()), torch.device("cpu"))
     sample = sample.to(device)  # as the trial's batches come (uint8 images: the model scales)
     total = 0.0

@@ -558,21 +558,20 @@ class ExperimentRunner:
                 return None
             with self._claimed_lock:
                 claim = self._claimed.get(optuna_id(trial), UNBUDGETED)
-            marked = False
-            try:
-                trial.set_user_attr(WORKER_ATTR, worker_tag())
-                # Beside other processes, a sweep of theirs that finds this one dead and
-                # queues its trial again gives the trial back to its run's count (a run alone
-                # dies with its count: the next run closes it)
-                if claim != UNBUDGETED and not (self.queue and self.options.workers <= 1):
-                    trial.set_user_attr(BUDGET_ATTR, claim)
-                    marked = True
-                return prepare(ctx, trial, index, total)
+            attrs: dict[str, object] = {WORKER_ATTR: worker_tag()}
+            # Beside other processes, a sweep of theirs that finds this one dead and queues its
+            # trial again gives the trial back to its run's count (a run alone dies with its
+            # count: the next run closes it)
+            marked = claim != UNBUDGETED and not (self.queue and self.options.workers <= 1)
+            if marked:
+                attrs[BUDGET_ATTR] = claim
+            try:  # the attributes are written with the trial's parameters, or none of them
+                return prepare(ctx, trial, index, total, attrs)
             except optuna.exceptions.UpdateFinishedTrialError:
                 # another process found it dead in the meantime (and queued its point again)
                 ctx.heartbeat.release(optuna_id(trial))
-                if not marked:  # else the sweep that took it gave its trial back
-                    self._give_back(optuna_id(trial))
+                if not (marked and _budget_marked(storage, optuna_id(trial))):
+                    self._give_back(optuna_id(trial))  # else the sweep that took it did
                 self.hooks.on_message(f"trial #{trial.number} was taken for dead by another "
                                       "process before it started; this process goes on")
 
@@ -853,3 +852,12 @@ class ExperimentRunner:
 def check_experiment(project: Project, name: str | None) -> str:
     """The experiment a command means (see `Project.experiment_name`)."""
     return project.experiment_name(name)
+
+
+def _budget_marked(storage: optuna.storages.RDBStorage, trial_id: int) -> bool:
+    """Whether the trial's row carries its run's count (BUDGET_ATTR, written with its
+    parameters: all or none), which a sweep that takes it for dead gives back."""
+    try:
+        return BUDGET_ATTR in storage.get_trial_user_attrs(trial_id)
+    except Exception:  # the database went away: the run's next write says so
+        return False

@@ -41,6 +41,7 @@ from tunestudio.search.program import TrialFiles, fit_program
 from tunestudio.search.program.slots import Slot
 from tunestudio.search.pruning import PruningReporter, completed_trials, trial_told
 from tunestudio.search.space import suggest
+from tunestudio.search.trial_writes import held_writes
 from tunestudio.store import SeriesWriter, Store
 
 if TYPE_CHECKING:
@@ -226,23 +227,40 @@ class Training:
             self.pruning.flush()
 
 
-def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | None) -> Prepared:
-    """Sample and validate (on the bookkeeping thread, while the previous trial trains)."""
+def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | None,
+            user_attrs: Mapping[str, Any] | None = None) -> Prepared:
+    """Sample and validate (on the bookkeeping thread, while the previous trial trains). The
+    trial's `user_attrs`, its sampled parameters and its config's fingerprint are written in
+    one transaction (search/trial_writes.py); raises UpdateFinishedTrialError when another
+    process finished the trial meanwhile (none of them written then)."""
     t0 = time.perf_counter()
+    params: dict[str, Any] = {}
+    refused: ValueError | None = None
+    invalid: InvalidConfigError | None = None
+    config: RunConfig | None = None
+    fingerprint = ""
     try:
-        params = suggest(trial, ctx.distributions, ctx.search, ctx.baseline)
+        with held_writes(trial):
+            for key, value in (user_attrs or {}).items():
+                trial.set_user_attr(key, value)
+            params = suggest(trial, ctx.distributions, ctx.search, ctx.baseline)
+            try:
+                config = merge_values(ctx.baseline, params)
+            except InvalidConfigError as exc:
+                invalid = exc
+                trial.set_user_attr(FINGERPRINT_ATTR, point_fingerprint(ctx.baseline, params))
+            else:
+                fingerprint = config_fingerprint(config)
+                trial.set_user_attr(FINGERPRINT_ATTR, fingerprint)
     except ValueError as exc:  # Optuna refuses a dimension whose kind or choices changed
+        refused = exc
+    if refused is not None:
         message = (f"the search space no longer matches this experiment's earlier trials "
-                   f"({exc}); put the changed search in a new experiment")
+                   f"({refused}); put the changed search in a new experiment")
         return Prepared(trial, {}, None, _invalid(ctx, trial, {}, message, index, total, t0))
-    try:
-        config = merge_values(ctx.baseline, params)
-    except InvalidConfigError as exc:
-        trial.set_user_attr(FINGERPRINT_ATTR, point_fingerprint(ctx.baseline, params))
-        finished = _invalid(ctx, trial, params, str(exc), index, total, t0)
+    if invalid is not None or config is None:
+        finished = _invalid(ctx, trial, params, str(invalid), index, total, t0)
         return Prepared(trial, params, None, finished)
-    fingerprint = config_fingerprint(config)
-    trial.set_user_attr(FINGERPRINT_ATTR, fingerprint)
     problem = objective_problem(ctx.search, config)
     if problem is not None:  # e.g. a searched data.val_fraction of 0: refused before training
         finished = _invalid(ctx, trial, params, problem, index, total, t0)
