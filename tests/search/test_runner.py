@@ -30,6 +30,7 @@ from tunestudio.search import (
     storage_url,
 )
 from tunestudio.search.plan import STATE_ATTR
+from tunestudio.search.runner import study_name
 from tunestudio.search.trial_run import train_with_engine
 
 
@@ -119,6 +120,34 @@ def test_invalid_sampled_config_is_recorded_and_the_search_goes_on() -> None:
     invalid = next(e for e in rec.ended if e.state == "invalid")
     assert "warmup_epochs" in invalid.message
     assert summary.counts["invalid"] == 1
+
+
+def test_a_search_whose_dimension_changed_kind_records_its_trials_invalid() -> None:
+    """A dimension searched as integers, then as choices, in the same experiment: Optuna
+    refuses the new distribution (here at each trial's one write: a random search's cache
+    never read the earlier trials' distributions; test_trial_writes.py has the refusal at
+    the suggest), each such trial is recorded invalid with the fix, none of its values
+    written, and the run goes on to its budget."""
+    from tiny_projects import instant_fit
+
+    before = tiny_project({"strategy": "random", "budget": Budget(trials=2),
+                           "dimensions": [IntDimension(path="model.width", low=16, high=64)]})
+    name = before.experiments[0].name
+    ExperimentRunner(before, name, fit=instant_fit).run()
+    exp = before.experiments[0]
+    search = exp.search.model_copy(update={"dimensions": [
+        CategoricalDimension(path="model.width", choices=[16, 32])]})
+    after = before.model_copy(update={"experiments": [exp.model_copy(update={"search": search})]})
+    rec = Recorder()
+    summary = ExperimentRunner(after, name, hooks=[rec], fit=instant_fit).run()
+    assert [e.state for e in rec.ended] == ["invalid", "invalid"]
+    assert all("search space no longer matches" in e.message and "new experiment" in e.message
+               for e in rec.ended)
+    assert summary.counts == {"invalid": 2}
+    study = optuna.load_study(study_name=study_name(after.experiments[0]),
+                              storage=storage_url(after))
+    refused = [t for t in study.trials if t.state == optuna.trial.TrialState.FAIL]
+    assert len(refused) == 2 and all(t.params == {} for t in refused)
 
 
 def test_diverging_trial_is_recorded_and_the_search_goes_on() -> None:
