@@ -18,6 +18,7 @@ from tunestudio.search.trial_writes import held_writes
 @pytest.fixture(params=["held", "moved-internals"])
 def held(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[bool]:
     if request.param == "moved-internals":  # as if a later Optuna had moved its RDB modules
+        monkeypatch.setattr(trial_writes, "_models", None)
         monkeypatch.setattr(trial_writes, "_create_scoped_session", None)
     yield request.param == "held"
 

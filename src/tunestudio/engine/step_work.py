@@ -1,6 +1,6 @@
 """How much arithmetic a training step does: the multiply-accumulates of its dense and
 convolution layers, which decide whether a step is worth a second CPU thread
-(`runtime.apply_torch_threads`).
+(`runtime.apply_step_threads`).
 
 A layer's forward multiply-accumulates per sample are those of its weights applied once per
 output position: `in * out` for `nn.Linear`, `out_elements * in_channels / groups * prod(kernel)`
