@@ -501,3 +501,139 @@ def test_the_parameter_budget_binds_mlps_on_a_cpu_only() -> None:
     assert not _param_budget("cuda:0", mlp)
     assert not _param_budget("cpu", cnn)
     assert not _param_budget("cpu", merge_values(mlp, {"model.batch_norm": True}))
+
+
+def test_a_lone_timing_on_the_fused_pass_builds_no_torch_optimiser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`time_loop(..., fused=True)` times one trial as a fused run trains a member alone (a
+    group of one): no torch optimiser is built, so a process that then fuses never imports
+    torch._dynamo (about 1 s)."""
+    import torch
+
+    from tunestudio.config import merge_values
+    from tunestudio.engine.data import load_splits
+    from tunestudio.engine.loop_timing import time_loop
+
+    built: list[object] = []
+    original = torch.optim.Optimizer.__init__
+
+    def counted(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    proj = tiny_project({"dimensions": [LR]}, epochs=2, fraction=0.2)
+    long = merge_values(proj.baseline, {"training.epochs": 10_000, "training.device": "cpu"})
+    data = load_splits(long.data, None)
+    monkeypatch.setattr(torch.optim.Optimizer, "__init__", counted)
+    assert time_loop([long], data, steps=4, fused=True) > 0
+    assert built == []
+    assert time_loop([long], data, steps=4) > 0
+    assert built  # the lone loop's timing builds one
+
+
+def test_a_trials_steps_alone_bound_the_lone_loop_only_for_the_hand_written_mlp_on_a_cpu(
+) -> None:
+    from tunestudio.config import CNNModel, merge_values
+
+    mlp = merge_values(tiny_project().baseline, {"model.dropout": 0.0})
+    assert fuse_cost.lone_bound([mlp], "cpu")
+    assert not fuse_cost.lone_bound([mlp], "cuda:0")  # measured on a CPU only
+    # autograd over the stack (dropout) measured as slow as the loop: no bound
+    assert not fuse_cost.lone_bound([mlp, merge_values(mlp, {"model.dropout": 0.2})], "cpu")
+    assert not fuse_cost.lone_bound([mlp.model_copy(update={"model": CNNModel()})], "cpu")
+    assert not fuse_cost.lone_bound([], "cpu")
+
+
+def test_a_probe_on_the_fused_pass_keeps_its_lone_timings_apart(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lone timings on the fused pass (`lone="fused"`) are kept under labels of their own,
+    so that a probe of the lone loop after it times the loop, while the group timings serve
+    both; the model says which lone timings it holds, in the cache too."""
+    from tunestudio.engine import loop_timing
+
+    calls: list[tuple[int, bool]] = []
+
+    def timed_loop(configs: list[Any], *args: object, fused: bool = False,
+                   **kwargs: object) -> float:
+        calls.append((len(configs), fused))
+        return 1e-3 * len(configs) * (1.0 if fused or len(configs) > 1 else 1.5)
+
+    drawn, data = _stand_in_timings(monkeypatch, [])
+    monkeypatch.setattr(loop_timing, "time_loop", timed_loop)
+    key = fuse_cost.cost_key(["bound"])
+    bound = fuse_cost.probe_cost(drawn, data, 8, key=key, lone="fused")
+    assert isinstance(bound, StepCost) and bound.lone == "fused"
+    assert calls == [(1, True), (1, True), (8, False), (8, False), (8, False)]
+    calls.clear()
+    loop = fuse_cost.probe_cost(drawn, data, 8, key=key)
+    assert isinstance(loop, StepCost) and loop.lone == "loop"
+    assert calls == [(1, False), (1, False)]  # the groups were timed already
+    assert loop.alone(1.0) > bound.alone(1.0)
+    fuse_cost.store_cost(key, bound)
+    assert fuse_cost.cached_cost(key) == bound
+    pays = StepCost(fixed=4e-2, alone_per_unit=1e-9, per_member=5e-5, group_per_unit=1e-8,
+                    lone="fused")
+    estimate = estimate_run(pays, [Member("s", 1.0, 100)] * 4, AskPlan(4, 4, False), 4, 4,
+                            PrunerConfig(kind="none"), 10)
+    assert estimate.bound and estimate.size == 4 and "at most" in estimate.line(4)
+
+
+def _probing(monkeypatch: pytest.MonkeyPatch, bound: StepCost, loop: StepCost
+             ) -> list[str]:
+    """`probe_cost` replaced: the model `bound` for lone timings on the fused pass, `loop` for
+    the lone loop's; returns the list of what each probe timed alone."""
+    asked: list[str] = []
+
+    def probe(*args: object, lone: str = "loop", **kwargs: object) -> StepCost:
+        asked.append(lone)
+        return bound if lone == "fused" else loop
+
+    monkeypatch.setattr(groups, "_costs", {})
+    monkeypatch.setattr(fuse_cost, "probe_cost", probe)
+    return asked
+
+
+def _fused_run(summary: Any) -> bool:
+    return summary.fusing is not None and "fused groups of up to" in summary.fusing
+
+
+def test_a_run_the_fused_pass_shows_paying_fuses_without_timing_the_lone_loop(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The built-in MLP on a CPU: the bound model (its lone steps the fused pass's, a lower
+    bound of the loop's) shows fusing pays, so the run fuses on it and says "at most"; the
+    lone loop (and torch._dynamo's import with its first optimiser) is never timed."""
+    pays = StepCost(fixed=4e-2, alone_per_unit=1e-9, per_member=5e-5, group_per_unit=1e-8,
+                    lone="fused")
+    loses = StepCost(fixed=0.0, alone_per_unit=1e-9, per_member=1e-3, group_per_unit=1e-8)
+    asked = _probing(monkeypatch, pays, loses)
+    proj = tiny_project({"strategy": "grid", "fuse": "auto", "dimensions": [LR, WIDTH],
+                         "budget": Budget(trials=None)}, epochs=2, fraction=0.2)
+    summary = ExperimentRunner(proj, proj.experiments[0].name,
+                               options=RunOptions(device="cpu")).run()
+    assert asked == ["fused"]
+    assert _fused_run(summary) and "at most" in (summary.fusing or ""), summary.fusing
+    assert summary.counts == {"complete": 4}
+
+
+def test_a_run_the_fused_pass_does_not_show_paying_is_judged_on_the_lone_loop(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against the bound fusing may not pay where it pays against the loop: the loop is then
+    timed and decides, either way; the model kept for later runs is the loop's."""
+    doubtful = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=2e-3, group_per_unit=0.0,
+                        lone="fused")
+    pays = StepCost(fixed=4e-2, alone_per_unit=1e-9, per_member=5e-5, group_per_unit=1e-8)
+    asked = _probing(monkeypatch, doubtful, pays)
+    proj = tiny_project({"strategy": "grid", "fuse": "auto", "dimensions": [LR, WIDTH],
+                         "budget": Budget(trials=None)}, epochs=2, fraction=0.2)
+    summary = ExperimentRunner(proj, proj.experiments[0].name,
+                               options=RunOptions(device="cpu")).run()
+    assert asked == ["fused", "loop"]
+    assert _fused_run(summary) and "at most" not in (summary.fusing or "")
+    assert list(groups._costs.values()) == [pays]  # kept for later runs, not the bound
+    # a model with no room to pay either way: one trial at a time, as the loop's model says
+    asked = _probing(monkeypatch, doubtful, doubtful.__class__(0.0, 1e-9, 1e-3, 1e-8))
+    monkeypatch.setattr(fuse_cost, "machine", lambda: {"cpu": "another"})
+    alone = ExperimentRunner(proj, proj.experiments[0].name,
+                             options=RunOptions(device="cpu")).run()
+    assert asked == ["fused", "loop"]
+    assert alone.fusing is not None and "one trial at a time" in alone.fusing

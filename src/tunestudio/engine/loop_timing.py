@@ -68,12 +68,14 @@ class _StepClock(TrainerHooks):
 
 def time_loop(configs: list[RunConfig], data: Splits, *, base_dir: Path | None = None,
               device: str = "cpu", steps: int = 24, min_s: float = 0.0,
-              max_steps: int = 256) -> float:
+              max_steps: int = 256, fused: bool = False) -> float:
     """Seconds per optimisation step of `configs` trained as a run trains them: one config
     through the lone path (`Trainer`: the plain kernel with `torch.optim`), several (one shape
-    signature) as one fused group (`FusedTrainer`), in both cases through the whole training
-    loop (the step recorder, every member's step events, the learning-rate table), which is
-    where most of a small model's step goes on a CPU. The median gap between `steps` steps
+    signature), or one with `fused`, as one fused group (`FusedTrainer`: a group of one is how
+    a fused run of the built-in MLP trains a trial on its own, and builds no torch optimiser,
+    whose first one imports torch._dynamo, about 1 s), in both cases through the whole
+    training loop (the step recorder, every member's step events, the learning-rate table),
+    which is where most of a small model's step goes on a CPU. The median gap between `steps` steps
     after LOOP_WARMUP: a busy machine's stalls, and an evaluation at an epoch's end, do not
     decide it. On a CPU that trains on one thread the gaps are of the thread's CPU time, which
     is what a step costs on a quiet machine however busy this one is (at a load of 9 on 2
@@ -87,7 +89,7 @@ def time_loop(configs: list[RunConfig], data: Splits, *, base_dir: Path | None =
     enough = _Enough(max(2, steps), min_s, max_steps)
     clocks = [_StepClock(stamps if i == 0 else None, enough) for i in range(len(configs))]
     cuda = device.startswith("cuda")
-    if len(configs) == 1:
+    if len(configs) == 1 and not fused:
         Trainer(configs[0], hooks=[clocks[0]], base_dir=base_dir, device=device,
                 datasets=data).fit()
     else:

@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from tunestudio import paths
 from tunestudio.config import (
@@ -69,6 +69,10 @@ if TYPE_CHECKING:
 FUSED_LINE = N_("FuseChoice", "fuse auto: fused groups of up to {size} trials (the device's "
                 "cost model expects {ratio:.2f}x the training time of one trial at a time, "
                 "pruning included)")
+BOUND_LINE = N_("FuseChoice", "fuse auto: fused groups of up to {size} trials (the device's "
+                "cost model expects at most {ratio:.2f}x the training time of one trial at a "
+                "time, pruning included: a trial's steps alone were timed on the fused pass, "
+                "which one at a time does not beat)")
 ALONE_LINE = N_("FuseChoice", "fuse auto: one trial at a time (fused groups of {k} would take "
                 "an estimated {ratio:.2f}x its training time, pruning included: they pay only "
                 "under {margin:.2f}x)")
@@ -105,6 +109,11 @@ class StepCost:
     per_member: float
     group_per_unit: float
     per_class: float = 0.0
+    # what the lone terms timed: "loop", the lone training loop (`--fuse off`'s, torch.optim);
+    # "fused", a group of one on the fused pass (`lone_bound`): how a fused run trains a
+    # member on its own, and no slower than "loop" where `lone_bound` holds, so that an
+    # estimate against it is an upper bound of the one against one trial at a time
+    lone: Literal["loop", "fused"] = "loop"
 
     def alone(self, work: float) -> float:
         return self.fixed + self.alone_per_unit * work
@@ -251,6 +260,8 @@ class FuseEstimate:
     size: int
     fused_s: float
     alone_s: float
+    bound: bool = False  # the lone times are the fused pass's (StepCost.lone): `ratio` is an
+    # upper bound of the estimate against one trial at a time
 
     @property
     def ratio(self) -> float:
@@ -260,7 +271,8 @@ class FuseEstimate:
         """What `--fuse auto` chose and why, in one line for the run's output and log (a
         `Text`: the window shows it in its language)."""
         if self.size > 1:
-            return FUSED_LINE.format(size=self.size, ratio=self.ratio)
+            return (BOUND_LINE if self.bound else FUSED_LINE).format(size=self.size,
+                                                                    ratio=self.ratio)
         return ALONE_LINE.format(k=k, ratio=self.ratio, margin=MARGIN)
 
 
@@ -313,7 +325,7 @@ def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total
                     trained += len(part)
             asked += size
     return FuseEstimate(k if fused_s <= MARGIN * alone_s else 1, fused_s / draws,
-                        alone_s / draws)
+                        alone_s / draws, bound=cost.lone == "fused")
 
 
 def best_group_size(estimate: Callable[[int], FuseEstimate], k: int
@@ -446,25 +458,42 @@ class ShortRun:
                                  share=PROBE_SHARE)
 
 
+def lone_bound(configs: Sequence[RunConfig], device: str) -> bool:
+    """Whether a group of one on the fused pass times these trials' steps alone no slower
+    than the lone training loop (`--fuse off`'s, with torch.optim): on a CPU, for the built-in
+    MLP on the hand-written pass (`engine.fused.unpadded_widths`). Measured on a 2-core CPU
+    through the whole loop: 0.65-0.77 of the loop's step for widths 64-1024, batch sizes
+    32-128, SGD, Adam and AdamW; with dropout (autograd over the stack) 0.78-1.00, so not
+    there. A fused run trains its members alone on that pass (search.groups.train_group), so
+    its lone timings are theirs, and none of them imports torch._dynamo (about 1 s, which
+    the first torch optimiser of a process pays)."""
+    from tunestudio.engine.fused import unpadded_widths
+
+    return device == "cpu" and bool(configs) and all(unpadded_widths(c) for c in configs)
+
+
 def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, *,
                base_dir: object = None, device: str = "cpu", trials: int | None = None,
-               key: str | None = None, share: float = 1.0) -> StepCost | ShortRun:
+               key: str | None = None, share: float = 1.0,
+               lone: Literal["loop", "fused"] = "loop") -> StepCost | ShortRun:
     """Fit the model from up to five short timings on the device, each through the whole
-    training loop as the run trains (`engine.fused.probe.time_loop`: a lone trial on the lone
-    path, a group fused): the narrowest and the widest of `drawn` alone; groups of
-    n = min(k, PROBE_GROUP) copies of the narrowest and of the widest (at the narrowest one's
-    batch size, so that they share a signature: one model shape each, the widest spread of
-    work for the per-unit term); and a group of the first n of `drawn` at that batch size, of
-    as many shapes as the run's groups have (its cost beyond the one-shape fit, per shape, is
-    `per_class`: a group of three widths costs a quiet 2-core CPU about 0.15 ms a step more
-    than one of a single width, half its step). A timing that would time the same thing
-    again is skipped: one lone timing where the widest and narrowest match, one group where
-    their work does, no mixed group where the space has one shape. For a run of `trials`
-    trials (None: no limit) the group timings are skipped, `ShortRun` returned, when they
-    would take more than PROBE_SHARE of its training one at a time (each trial training
-    `share` of its steps: the pruner's, `trained_share`). With `key` (`cost_key`)
-    each timing is kept as it is measured and one kept within CACHE_DAYS is not measured
-    again (`ProbeTimings`). Raises what a group raises (FusionError, out of memory)."""
+    training loop as the run trains (`engine.fused.probe.time_loop`: a lone trial on the
+    lone path, or with `lone` "fused" as a group of one on the fused pass, see `lone_bound`
+    (the model's `lone` says which); a group fused): the narrowest and the widest of `drawn`
+    alone; groups of n = min(k, PROBE_GROUP) copies of the narrowest and of the widest (at
+    the narrowest one's batch size, so that they share a signature: one model shape each,
+    the widest spread of work for the per-unit term); and a group of the first n of `drawn`
+    at that batch size, of as many shapes as the run's groups have (its cost beyond the
+    one-shape fit, per shape, is `per_class`: a group of three widths costs a quiet 2-core
+    CPU about 0.15 ms a step more than one of a single width, half its step). A timing that
+    would time the same thing again is skipped: one lone timing where the widest and
+    narrowest match, one group where their work does, no mixed group where the space has one
+    shape. For a run of `trials` trials (None: no limit) the group timings are skipped,
+    `ShortRun` returned, when they would take more than PROBE_SHARE of its training one at a
+    time (each trial training `share` of its steps: the pruner's, `trained_share`). With
+    `key` (`cost_key`) each timing is kept as it is measured and one kept within CACHE_DAYS
+    is not measured again (`ProbeTimings`). Raises what a group raises (FusionError, out of
+    memory)."""
     from tunestudio.engine.fused import fuse_signature
     from tunestudio.engine.loop_timing import time_loop
 
@@ -474,11 +503,13 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     def timed(label: str, configs: list[RunConfig]) -> float:
         return timings.get(label, partial(time_loop, configs, data, base_dir=folder,
                                           device=device, steps=PROBE_STEPS,
-                                          min_s=PROBE_MIN_S, max_steps=PROBE_MAX_STEPS))
+                                          min_s=PROBE_MIN_S, max_steps=PROBE_MAX_STEPS,
+                                          fused=lone == "fused" and len(configs) == 1))
 
     ordered = sorted(drawn, key=lambda d: d[1].work)
     lo, hi = ordered[0], ordered[-1]
-    alone = [(member.work, timed(f"alone{i}", [config])) for i, (config, member)
+    label = "alone" if lone == "loop" else "one"  # kept apart: they time different paths
+    alone = [(member.work, timed(f"{label}{i}", [config])) for i, (config, member)
              in enumerate((lo, hi) if lo[1].work < hi[1].work else (lo,))]
     batch = lo[0].training.batch_size
     n = max(2, min(k, PROBE_GROUP))
@@ -505,7 +536,7 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     if shapes > 1:
         mixed = ([members[id(c)].work for c in drawn_group], shapes,
                  timed("mixed", drawn_group))
-    return fit_cost(alone, groups, mixed)
+    return replace(fit_cost(alone, groups, mixed), lone=lone)
 
 
 def short_run(lone: StepCost, members: Sequence[Member], groups: Sequence[Sequence[float]],
@@ -575,9 +606,13 @@ def cached_cost(key: str, now: float | None = None) -> StepCost | None:
         assert isinstance(entry, dict)
         at, terms = float(entry["at"]), entry["cost"]  # type: ignore[arg-type]
         assert isinstance(terms, list) and len(terms) == 5
+        lone = entry.get("lone", "loop")
+        assert lone in ("loop", "fused")
         if now - at > CACHE_DAYS * 86400 or at > now:
             return None
-        return StepCost(*(max(0.0, float(t)) for t in terms))
+        fixed, alone_unit, member, group_unit, per_class = (max(0.0, float(t)) for t in terms)
+        return StepCost(fixed, alone_unit, member, group_unit, per_class,
+                        "fused" if lone == "fused" else "loop")
     except (AssertionError, KeyError, TypeError, ValueError):
         return None
 
@@ -586,7 +621,7 @@ def store_cost(key: str, cost: StepCost) -> None:
     """Keep `cost` for `key` (the newest CACHE_ENTRIES kept; the probe's single timings give
     way to it); a cache folder that cannot be written leaves the next run to probe again."""
     data = _read_cache()
-    data[key] = {"at": time.time(), "cost": cost.terms()}
+    data[key] = {"at": time.time(), "cost": cost.terms(), "lone": cost.lone}
     _write_cache(data)
 
 

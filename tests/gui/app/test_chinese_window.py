@@ -599,15 +599,17 @@ def test_stop_rules_and_run_progress_in_chinese(chinese: None) -> None:
 def test_what_fuse_auto_chose_in_chinese(chinese: None) -> None:
     """The run's choice of fusing (made in search/, shown on the finished run's status line)
     reads in Chinese, numbers as they were."""
-    from tunestudio.search.fuse_cost import ALONE_LINE, FUSED_LINE
+    from tunestudio.search.fuse_cost import ALONE_LINE, BOUND_LINE, FUSED_LINE
     from tunestudio.search.groups import NO_GAIN_LINE, UNFITTED_LINE
 
     texts = [ALONE_LINE.format(k=16, ratio=1.31, margin=0.85),
              FUSED_LINE.format(size=32, ratio=0.42), NO_GAIN_LINE,
-             UNFITTED_LINE.format(k=8, error="RuntimeError")]  # the error's own text as raised
+             UNFITTED_LINE.format(k=8, error="RuntimeError"),  # the error's own text as raised
+             BOUND_LINE.format(size=16, ratio=0.58)]
     shown = [i18n.render(t) for t in texts]
     assert [s for s in shown if english(s)] == [], shown
     assert "1.31" in shown[0] and "0.85" in shown[0] and "32" in shown[1]
+    assert "16" in shown[4] and "0.58" in shown[4] and "至多" in shown[4]
 
 
 def test_a_refused_run_and_a_halted_one_in_chinese(chinese: None, tmp_path: Path) -> None:

@@ -2881,6 +2881,10 @@ Advice: {advice}</source>
         <translation>自动融合：每组最多融合 {size} 个试验（设备的成本模型预计训练时间为逐个训练的 {ratio:.2f} 倍，已计入剪枝）</translation>
     </message>
     <message>
+        <source>fuse auto: fused groups of up to {size} trials (the device&apos;s cost model expects at most {ratio:.2f}x the training time of one trial at a time, pruning included: a trial&apos;s steps alone were timed on the fused pass, which one at a time does not beat)</source>
+        <translation>自动融合：每组最多融合 {size} 个试验（设备的成本模型预计训练时间至多为逐个训练的 {ratio:.2f} 倍，已计入剪枝：单个试验的步是在融合计算路径上计时的，逐个训练不会比它更快）</translation>
+    </message>
+    <message>
         <source>fuse auto: one trial at a time (fused groups of {k} would take an estimated {ratio:.2f}x its training time, pruning included: they pay only under {margin:.2f}x)</source>
         <translation>自动融合：逐个训练试验（融合 {k} 个一组预计需要其训练时间的 {ratio:.2f} 倍，已计入剪枝；低于 {margin:.2f} 倍才划算）</translation>
     </message>
