@@ -3,7 +3,10 @@ and ours, so the GUI, the CLI, remote workers and optuna-dashboard all read the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import optuna
@@ -27,6 +30,53 @@ def open_store(project: Project, url: str | None = None) -> Store:
 # and at which alembic revision: "<optuna version> <revision>".
 SCHEMA_CHECKED_KEY = "optuna_schema_checked"
 
+try:  # Optuna's schema-version manager, which every RDBStorage it creates runs
+    from optuna.storages._rdb import storage as _rdb_storage
+
+    _VersionManager: Any = _rdb_storage._VersionManager
+except (ImportError, AttributeError):  # a later Optuna moved it: alembic runs as Optuna has it
+    _rdb_storage = None  # type: ignore[assignment]
+    _VersionManager = None
+
+_checked_here = threading.local()  # `.on`: this thread opens a storage whose schema is checked
+
+
+def skip_checked_alembic(module: Any = _rdb_storage) -> bool:
+    """Make Optuna's version manager in `module` (optuna.storages._rdb.storage) skip its
+    alembic step for a storage that `optuna_storage` opens on a database whose check is
+    recorded (`schema_checked`): that step imports alembic (0.09 s on this 2-core CPU, at
+    every process's first storage) only to read the revision the record already holds, and
+    to stamp a database that has none. Every other storage, and every storage of another
+    thread meanwhile, runs Optuna's own step. Idempotent. False, changing nothing, where the
+    module has no `_VersionManager` with that step (a later Optuna)."""
+    manager = getattr(module, "_VersionManager", None)
+    if manager is None or not callable(getattr(manager, "_init_alembic", None)):
+        return False
+    if getattr(manager, "skips_checked_alembic", False):
+        return True
+
+    class CheckedVersionManager(manager):  # type: ignore[misc,valid-type]
+        skips_checked_alembic = True
+
+        def _init_alembic(self) -> None:
+            if not getattr(_checked_here, "on", False):
+                super()._init_alembic()
+
+    module._VersionManager = CheckedVersionManager
+    return True
+
+
+@contextlib.contextmanager
+def _opening_checked(checked: bool) -> Iterator[None]:
+    _checked_here.on = checked
+    try:
+        yield
+    finally:
+        _checked_here.on = False
+
+
+skip_checked_alembic()
+
 
 @functools.lru_cache(maxsize=8)
 def optuna_storage(url: str) -> optuna.storages.RDBStorage:
@@ -41,14 +91,15 @@ def optuna_storage(url: str) -> optuna.storages.RDBStorage:
     our `ts_meta` records that this Optuna version checked the schema at the alembic revision
     the database still holds, the storage is created with Optuna's public
     `skip_table_creation` and `skip_compatibility_check` (measured: 0.2 -> 0.1 CPU s; the
-    alembic import that Optuna's version manager makes in any case, 0.3 s, stays). Any other
-    case (no record, another Optuna, a revision changed by `optuna storage upgrade`, our
-    tables not created yet, an unreadable record) takes the full check, and a check that
-    passed is recorded."""
+    alembic step of Optuna's version manager, which imports alembic to read the revision the
+    record holds, is skipped too: `skip_checked_alembic`). Any other case (no record, another
+    Optuna, a revision changed by `optuna storage upgrade`, our tables not created yet, an
+    unreadable record) takes the full check, and a check that passed is recorded."""
     checked = schema_checked(url)
-    storage = optuna.storages.RDBStorage(
-        url, engine_kwargs=optuna_engine_kwargs(url), skip_table_creation=checked,
-        skip_compatibility_check=checked, **storage_kwargs())
+    with _opening_checked(checked):
+        storage = optuna.storages.RDBStorage(
+            url, engine_kwargs=optuna_engine_kwargs(url), skip_table_creation=checked,
+            skip_compatibility_check=checked, **storage_kwargs())
     if not checked:
         _record_schema_check(storage.engine)
     if storage.engine.dialect.name == "sqlite":
