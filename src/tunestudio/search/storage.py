@@ -15,6 +15,7 @@ import sqlalchemy
 from tunestudio.config import Project
 from tunestudio.search.liveness import storage_kwargs
 from tunestudio.search.queue import index_queue
+from tunestudio.search.schema_template import apply_template, fresh_sqlite, save_template
 from tunestudio.store import Store, optuna_engine_kwargs, storage_url_for
 
 
@@ -94,14 +95,25 @@ def optuna_storage(url: str) -> optuna.storages.RDBStorage:
     alembic step of Optuna's version manager, which imports alembic to read the revision the
     record holds, is skipped too: `skip_checked_alembic`). Any other case (no record, another
     Optuna, a revision changed by `optuna storage upgrade`, our tables not created yet, an
-    unreadable record) takes the full check, and a check that passed is recorded."""
+    unreadable record) takes the full check, and a check that passed is recorded. A new
+    SQLite database gets Optuna's schema from the template that Optuna's first set-up of one
+    left (search/schema_template.py), and is recorded as checked."""
     checked = schema_checked(url)
+    fresh = False
+    if not checked:
+        if apply_template(url):  # a new SQLite database, this Optuna's schema written at once
+            _record_schema_check_at(url)
+            checked = schema_checked(url)
+        else:
+            fresh = fresh_sqlite(url)
     with _opening_checked(checked):
         storage = optuna.storages.RDBStorage(
             url, engine_kwargs=optuna_engine_kwargs(url), skip_table_creation=checked,
             skip_compatibility_check=checked, **storage_kwargs())
     if not checked:
         _record_schema_check(storage.engine)
+        if fresh:  # as Optuna set it up: the template of the next new database
+            save_template(storage.engine)
     if storage.engine.dialect.name == "sqlite":
         # Optuna's connections default to synchronous=FULL, an fsync per commit (several per
         # trial). In WAL mode NORMAL keeps every commit through a crash or kill -9 and risks
@@ -139,6 +151,14 @@ def schema_checked(url: str) -> bool:
             return recorded is not None and recorded == _schema_stamp(conn)
     except sqlalchemy.exc.SQLAlchemyError:  # a fresh database: no ts_meta, no alembic_version
         return False
+    finally:
+        engine.dispose()
+
+
+def _record_schema_check_at(url: str) -> None:
+    engine = sqlalchemy.create_engine(url, **optuna_engine_kwargs(url))
+    try:
+        _record_schema_check(engine)
     finally:
         engine.dispose()
 
