@@ -210,7 +210,7 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
 
         # Where a trial's steps alone are timed no slower on the fused pass than on the lone
         # loop (`lone_bound`), that timing is taken first: a run it shows fusing pays for
-        # fuses without ever building a torch optimiser (about 1 s for torch._dynamo); one it
+        # fuses without ever building a torch optimiser (1.3 s here for torch._dynamo); one it
         # does not is judged again on the lone loop's timings (its group timings kept).
         bound = lone_bound([c for c, _ in drawn], device)
         first = model("fused" if bound else "loop")
@@ -231,9 +231,8 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
 
 def _judged(ctx: TrialContext, cost: StepCost, data: Splits,
             drawn: list[tuple[RunConfig, Member]], k: int, shapes: int, size: int,
-            total: int | None,
-            pruner: PrunerConfig, evaluations: int, key: tuple[str, str, int, str],
-            stored: str) -> FuseChoice:
+            total: int | None, pruner: PrunerConfig, evaluations: int,
+            key: tuple[str, str, int, str], stored: str) -> FuseChoice:
     """`choose_fusing`'s verdict by the model `cost` of the space (kept for this process
     and, where it fuses or its lone terms are the loop's, in the user's cache): the group
     size of `fuse_cost.group_sizes(k)` whose estimate is lowest, where that pays. `shapes`:

@@ -31,13 +31,10 @@ def open_store(project: Project, url: str | None = None) -> Store:
 # and at which alembic revision: "<optuna version> <revision>".
 SCHEMA_CHECKED_KEY = "optuna_schema_checked"
 
-try:  # Optuna's schema-version manager, which every RDBStorage it creates runs
+try:  # the module of Optuna's schema-version manager, which every RDBStorage runs
     from optuna.storages._rdb import storage as _rdb_storage
-
-    _VersionManager: Any = _rdb_storage._VersionManager
-except (ImportError, AttributeError):  # a later Optuna moved it: alembic runs as Optuna has it
+except ImportError:  # a later Optuna moved it: alembic runs as Optuna has it
     _rdb_storage = None  # type: ignore[assignment]
-    _VersionManager = None
 
 _checked_here = threading.local()  # `.on`: this thread opens a storage whose schema is checked
 
