@@ -3,6 +3,7 @@ for want of heartbeats (a false alarm, or a process that hung past the grace) go
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from typing import Any
 
 import optuna
 import pytest
+import sqlalchemy
 from optuna.trial import TrialState
 
 from tiny_projects import tiny_project
@@ -129,3 +131,48 @@ def test_a_dead_owner_not_yet_reaped_is_gone() -> None:
     assert liveness.owner_is_gone(tag)
     assert not liveness.owner_is_gone(f"{socket.gethostname()}:{os.getpid()}")
     assert not liveness.owner_is_gone(f"another-host:{child.pid}")
+
+
+def test_a_trial_told_before_its_process_died_keeps_the_outcome_optuna_holds() -> None:
+    """kill -9 between telling Optuna a trial's outcome and writing our row: the next run
+    gives the row the outcome Optuna holds (here complete, with its objective) instead of
+    'interrupted', which would stay so for good: Optuna never runs a told trial again."""
+    from tunestudio.search.plan import WORKER_ATTR
+    from tunestudio.search.runner import RECOVERED_NOTE
+
+    project = tiny_project({"budget": Budget(trials=3)}, epochs=2)
+    name = project.experiments[0].name
+    ExperimentRunner(project, name).run()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone = f"{socket.gethostname()}:{dead.pid}"  # a process of this host that ended
+    storage = optuna_storage(storage_url(project))
+    study = optuna.load_study(study_name=name, storage=storage)
+    frozen = {t.number: t for t in study.get_trials(deepcopy=False)}
+    store = open_store(project)
+    try:
+        before = {r.number: r for r in store.trials()}
+        with storage.engine.begin() as conn:  # told by a process that then died
+            for number in (0, 1):
+                conn.execute(sqlalchemy.text(
+                    "UPDATE trial_user_attributes SET value_json = :tag "
+                    "WHERE trial_id = :trial AND key = :key"),
+                    {"tag": json.dumps(gone), "trial": frozen[number]._trial_id,
+                     "key": WORKER_ATTR})
+            # and our rows as it left them: still running, no outcome
+            conn.execute(sqlalchemy.text("UPDATE ts_trial SET state = 'running', objective = "
+                                         "NULL, message = '' WHERE number IN (0, 1)"))
+    finally:
+        store.close()
+    ExperimentRunner(project, name).run()  # its start settles the rows; then 3 more trials
+    store = open_store(project)
+    try:
+        rows = {r.number: r for r in store.trials()}
+    finally:
+        store.close()
+    for number in (0, 1):
+        assert rows[number].state == before[number].state == "complete"
+        assert rows[number].objective == frozen[number].values[0] == before[number].objective
+        assert rows[number].message == RECOVERED_NOTE
+        assert rows[number].duration_s is not None and rows[number].duration_s > 0
+    assert [rows[n].state for n in range(3, 6)] == ["complete"] * 3
