@@ -129,5 +129,6 @@ def test_the_alembic_step_runs_for_every_other_storage(tmp_path: Path) -> None:
         assert conn.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")
                             ).scalar_one()
     assert storage_module.skip_checked_alembic()  # installed once, idempotent
+    assert not storage_module.skip_checked_alembic(None)  # the module's import failed
     assert not storage_module.skip_checked_alembic(SimpleNamespace())
     assert not storage_module.skip_checked_alembic(SimpleNamespace(_VersionManager=object))

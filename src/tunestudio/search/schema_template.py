@@ -135,11 +135,11 @@ def apply_template(url: str) -> bool:
     except sqlite3.Error:
         return False
     try:
+        if _holds_tables(conn):  # read first: an existing history takes no write lock here
+            return False
         conn.execute("BEGIN IMMEDIATE")
         try:
-            names = {row[0] for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if names & _tables():
+            if _holds_tables(conn):  # another process set it up meanwhile
                 conn.execute("ROLLBACK")
                 return False
             for sql in template["ddl"]:
@@ -159,6 +159,12 @@ def apply_template(url: str) -> bool:
         return False
     finally:
         conn.close()
+
+
+def _holds_tables(conn: sqlite3.Connection) -> bool:
+    names = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return bool(names & _tables())
 
 
 def fresh_sqlite(url: str) -> bool:
