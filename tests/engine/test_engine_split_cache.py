@@ -132,3 +132,75 @@ def test_a_cached_source_loads_without_importing_scikit_learn(tmp_path: Path) ->
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**os.environ}).stdout.split()
     assert out == [str(load_splits(data).n_train), "False"]
+
+
+# --- the seeded draws of a split (index entries) ----------------------------------------------
+
+def _raw(labels: list[int], task: str = "classification") -> engine_data.RawData:
+    y = np.asarray(labels, dtype=np.int64)
+    return engine_data.RawData(np.zeros((len(y), 2), np.float32), y, task, ("a", "b", "c"))
+
+
+@pytest.mark.parametrize("stratified", [True, False], ids=["stratified", "shuffled"])
+def test_a_split_read_back_is_the_draw_scikit_learn_makes(
+        stratified: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sklearn.model_selection import train_test_split
+
+    raw = _raw([0, 1, 2] * 20 + [0, 1])
+    index = np.arange(5, len(raw.y))  # a pool that is not 0..n-1, as after a test split
+    data = DataConfig(source=BuiltinData(name="digits"), split_seed=3, stratified=stratified)
+    rest, part = train_test_split(index, test_size=14, random_state=3, shuffle=True,
+                                  stratify=raw.y[index] if stratified else None)
+    expected = (np.sort(rest), np.sort(part))
+    first = engine_data._split_off(raw, index, 14 / len(index), data, "validation")
+    monkeypatch.setattr("sklearn.model_selection.train_test_split", no_split)
+    again = engine_data._split_off(raw, index, 14 / len(index), data, "validation")
+    for got in (first, again):
+        assert [a.tobytes() for a in got] == [a.tobytes() for a in expected]
+    # another seed, size or set of labels is another draw, never the one kept
+    key = split_cache.index_split_key(len(index), 14, 3, raw.y[index] if stratified else None)
+    assert split_cache.read_index_split(key) is not None
+    others = [split_cache.index_split_key(len(index), 14, 4, None),
+              split_cache.index_split_key(len(index), 15, 3, None),
+              split_cache.index_split_key(len(index), 14, 3, raw.y[index][::-1])]
+    assert key not in others and all(split_cache.read_index_split(k) is None for k in others)
+
+
+def test_a_corrupt_or_foreign_index_entry_is_drawn_again() -> None:
+    raw = _raw([0, 1, 2] * 10)
+    index = np.arange(len(raw.y))
+    data = DataConfig(source=BuiltinData(name="digits"))
+    expected = engine_data._split_off(raw, index, 0.2, data, "validation")
+    key = split_cache.index_split_key(len(index), 6, 0, raw.y)
+    path = split_cache.index_entry_path(key)
+    good = path.read_bytes()
+    other = split_cache.index_split_key(len(index), 6, 1, raw.y)
+    split_cache.index_entry_path(other).write_bytes(good)  # another key's entry
+    assert split_cache.read_index_split(other) is None
+    for bad in (good[: len(good) // 2], b"not an npz file"):
+        path.write_bytes(bad)
+        assert split_cache.read_index_split(key) is None
+        got = engine_data._split_off(raw, index, 0.2, data, "validation")
+        assert [a.tobytes() for a in got] == [a.tobytes() for a in expected]
+        assert split_cache.read_index_split(key) is not None  # written again
+
+
+def test_an_image_folder_splits_in_a_new_process_without_scikit_learn(tmp_path: Path) -> None:
+    from image_helpers import write_folder
+
+    from tunestudio.config import ImageFolderData
+
+    root = write_folder(tmp_path / "imgs")
+    data = DataConfig(source=ImageFolderData(path=str(root), channels=1), val_fraction=0.25,
+                      test_fraction=0.25)
+    first = load_splits(data)  # decoded, split and both draws kept
+    code = ("import sys\n"
+            "from tunestudio.config import DataConfig\n"
+            "from tunestudio.engine.data import load_splits\n"
+            f"data = DataConfig.model_validate_json({data.model_dump_json()!r})\n"
+            "s = load_splits(data)\n"
+            "print(s.x_train.sum(), s.x_val.sum(), s.x_test.sum(), 'sklearn' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ}).stdout.split()
+    assert out == [str(first.x_train.sum()), str(first.x_val.sum()), str(first.x_test.sum()),
+                   "False"]

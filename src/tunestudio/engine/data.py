@@ -294,7 +294,10 @@ def _prepared(data: DataConfig, base_dir: Path | None) -> RawData:
 
 def _split_off(raw: RawData, index: np.ndarray, share: float, data: DataConfig, what: str
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Split `index` into (rest, part) with `part` about `share` of it, seeded and stratified."""
+    """Split `index` into (rest, part) with `part` about `share` of it, seeded and stratified
+    (scikit-learn's `train_test_split`). The draw depends only on the number of samples, the
+    part's size, the seed and the stratifying labels, and is read back from the disk cache
+    where an earlier process drew it (`split_cache.read_index_split`: no scikit-learn import)."""
     if share <= 0:
         return index, _EMPTY
     if share >= 1:
@@ -303,16 +306,22 @@ def _split_off(raw: RawData, index: np.ndarray, share: float, data: DataConfig, 
     if size >= len(index):
         raise DataError(f"only {len(index)} samples: too few to hold out a {what} split; use "
                         "more data or lower the fraction")
-    from sklearn.model_selection import train_test_split
-
     stratify = raw.y[index] if data.stratified and raw.task == "classification" else None
-    try:
-        rest, part = train_test_split(index, test_size=size, random_state=data.split_seed,
-                                      shuffle=True, stratify=stratify)
-    except ValueError as exc:
-        raise DataError(f"cannot split off the {what} samples stratified ({exc}); use more "
-                        "data, a larger fraction, or turn off data.stratified") from None
-    return np.sort(rest), np.sort(part)
+    key = split_cache.index_split_key(len(index), size, data.split_seed, stratify)
+    drawn = split_cache.read_index_split(key)
+    if drawn is None:
+        from sklearn.model_selection import train_test_split
+
+        try:
+            drawn = train_test_split(np.arange(len(index)), test_size=size,
+                                     random_state=data.split_seed, shuffle=True,
+                                     stratify=stratify)
+        except ValueError as exc:
+            raise DataError(f"cannot split off the {what} samples stratified ({exc}); use more "
+                            "data, a larger fraction, or turn off data.stratified") from None
+        split_cache.write_index_split(key, drawn[0], drawn[1])
+    rest, part = drawn
+    return np.sort(index[rest]), np.sort(index[part])
 
 
 def _finish(raw: RawData, train: np.ndarray, val: np.ndarray, test: np.ndarray,
