@@ -25,6 +25,22 @@ def test_each_sample_gets_its_own_draw() -> None:
         assert len(distinct) >= 2, config  # one draw per batch would give a single image
 
 
+@pytest.mark.parametrize("hw", [(28, 28), (32, 24), (7, 11)])
+def test_the_sampling_grid_is_affine_grids(hw: tuple[int, int]) -> None:
+    """The grid made from the cached pixel centres is torch's `affine_grid` (align_corners
+    False), non-square images included, to float rounding; and a float64 batch gets its own."""
+    from torch.nn import functional
+
+    augment = BatchAugment(AugmentConfig(rotation=20.0, scale=0.2, translate=0.1,
+                                         crop_padding=2, horizontal_flip=True), hw, "cpu", 0)
+    for dtype in (torch.float32, torch.float64, torch.float32):
+        theta = augment.matrices(40, torch.device("cpu"), dtype)
+        expected = functional.affine_grid(theta, [40, 3, *hw], align_corners=False)
+        got = augment.grid(theta)
+        assert got.shape == expected.shape and got.dtype == dtype
+        torch.testing.assert_close(got, expected, rtol=0, atol=1e-6)
+
+
 def test_flip_and_crop_keep_pixel_values() -> None:
     x = batch()
     flipped = BatchAugment(AugmentConfig(horizontal_flip=True), (6, 6), "cpu", 1)(x)
