@@ -92,9 +92,11 @@ PROBE_SHARE = 0.25  # the group timings may take at most this share of the most 
 # save (the fixed part of the run's steps alone, see `short_run`). It was 0.1 of the whole
 # training alone: the regression template's 12-trial search (training about 3 s alone, group
 # timings about 0.5 s) then trained one at a time, where groups of 12 took 0.6-0.8x of it.
-PROBE_VERSION = 4  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
+PROBE_VERSION = 5  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
 # a group's shapes counted apart from its work; 4 = the same, each timing on the threads its
-# step's arithmetic gets (engine.runtime: a large step trains on both cores of a 2-core CPU)
+# step's arithmetic gets (engine.runtime: a large step trains on both cores of a 2-core CPU);
+# 5 = a lone built-in CNN on the CPU in channels-last memory (engine.plain_kernel), about 40 %
+# faster than the lone timings of version 4
 CACHE_DAYS = 7.0  # a fitted model is reused this long (the machine's load changes over days)
 CACHE_ENTRIES = 200
 
