@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tunestudio.config import CNNModel, RunConfig
+from tunestudio.config import CNNModel, RunConfig, TorchvisionModel
 from tunestudio.engine.batching import batch_bounds
 from tunestudio.engine.data import Splits
 from tunestudio.engine.dataset import DataError
@@ -33,17 +33,35 @@ from tunestudio.engine.models import check_output
 from tunestudio.engine.optimizers import l1_penalty, penalised_weights
 from tunestudio.engine.trial import Trial, all_finite
 
+# torchvision architectures whose steps were shorter in channels-last memory on a 2-core CPU
+# (Adam, 2 threads; NCHW / channels-last step time, 3 rounds at 3x64x64 batch 16 and 2 at
+# 3x32x32 batch 32): the depthwise and grouped convolutions of mobilenet_v2 1.39-2.43x,
+# mobilenet_v3_small 1.27-2.33x, mobilenet_v3_large 1.38-2.27x, efficientnet_b0 1.34-2.65x,
+# efficientnet_b1 1.34-2.50x, regnet_y_400mf 1.16-1.56x, shufflenet_v2_x0_5 1.19-1.76x,
+# densenet121 1.12-1.27x. Left in NCHW, where the layout did not pay in every round: the
+# resnets (0.83-1.25x), convnext_tiny (0.93-1.14x), regnet_x_400mf (0.95-1.22x) and
+# shufflenet_v2_x1_0 (0.93-1.36x).
+CHANNELS_LAST_TORCHVISION = frozenset({
+    "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0",
+    "efficientnet_b1", "regnet_y_400mf", "shufflenet_v2_x0_5", "densenet121",
+})
+
 
 def channels_last_pays(config: RunConfig, device: str) -> bool:
     """Whether a lone trial of `config` trains its model in channels-last memory on `device`:
-    the built-in CNN on the CPU, where oneDNN's convolutions, batch norm and max pooling take
-    their vectorised paths in that layout (measured on a 2-core CPU, the images template's CNN
-    at batch 64 with Adam: 18.1 -> 11.0 ms a step on one thread, 11.4 -> 6.6 ms on two, 12.6
-    -> 9.4 ms for 3-channel images). The fused grouped convolutions already train so
+    on the CPU, the built-in CNN and the torchvision architectures of
+    CHANNELS_LAST_TORCHVISION, where oneDNN's convolutions, batch norm and pooling take their
+    vectorised paths in that layout (the images template's CNN at batch 64 with Adam: 18.1 ->
+    11.0 ms a step on one thread, 11.4 -> 6.6 ms on two, 12.6 -> 9.4 ms for 3-channel
+    images). The fused grouped convolutions already train so
     (engine.fused.stacked.GroupedConvStack). A user's model stays as it is (a `view` of its
     activations would fail on channels-last tensors), as does every model on an accelerator
     (not measured there). Values agree with the other layout to float rounding."""
-    return device == "cpu" and isinstance(config.model, CNNModel)
+    if device != "cpu":
+        return False
+    model = config.model
+    return isinstance(model, CNNModel) or (
+        isinstance(model, TorchvisionModel) and model.name in CHANNELS_LAST_TORCHVISION)
 
 
 class PlainKernel:
