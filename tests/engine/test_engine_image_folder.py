@@ -17,9 +17,7 @@ from tunestudio.config import (
     ConstantSchedule,
     DataConfig,
     ImageFolderData,
-    MLPModel,
     RunConfig,
-    TorchvisionModel,
     TrainingConfig,
 )
 from tunestudio.engine import DataError, Trainer, load_splits
@@ -242,45 +240,3 @@ def test_pixels_without_an_8_bit_scale_are_refused_naming_the_file(
         image_folder_module._to_8bit(image, tmp_path / "odd.tif")
     assert "odd.tif" in str(raised.value)
 
-
-def test_a_lone_cnn_trains_in_channels_last_memory_with_the_same_steps(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On the CPU the built-in CNN trains alone in channels-last memory (oneDNN's fast paths:
-    about 40 % shorter steps), stepping as in the other layout to float rounding; its
-    checkpoint's weights load into a fresh model of either layout."""
-    import torch
-    from engine_helpers import Recorder
-
-    from tunestudio.engine import plain_kernel
-
-    root = write_folder(tmp_path / "imgs")
-    config = _config(root, "device", epochs=3).model_copy(
-        update={"model": CNNModel(channels=[4, 4], hidden=8)})
-    fast, plain = Recorder(), Recorder()
-    trainer = Trainer(config, hooks=[fast])
-    assert trainer.fit().ok
-    assert trainer.model is not None
-    convs = [m for m in trainer.model.modules()  # one input channel: either layout at once
-             if isinstance(m, torch.nn.Conv2d) and m.in_channels > 1]
-    assert convs and all(c.weight.is_contiguous(memory_format=torch.channels_last)
-                         and not c.weight.is_contiguous() for c in convs)
-    real = plain_kernel.channels_last_pays
-    monkeypatch.setattr(plain_kernel, "channels_last_pays", lambda *args: False)
-    other = Trainer(config, hooks=[plain])
-    assert other.fit().ok and other.model is not None
-    assert all(m.weight.is_contiguous() for m in other.model.modules()
-               if isinstance(m, torch.nn.Conv2d))
-    assert [s.loss for s in fast.steps] == pytest.approx([s.loss for s in plain.steps],
-                                                         rel=1e-4)
-    state = trainer.model.state_dict()
-    other.model.load_state_dict(state)
-    for name, value in other.model.state_dict().items():
-        assert torch.equal(value, state[name]), name
-    # the built-in CNN and the torchvision models measured faster so, on the CPU only
-    def pays(model: object, device: str = "cpu") -> bool:
-        return real(config.model_copy(update={"model": model}), device)
-
-    assert pays(config.model) and not pays(config.model, "cuda")
-    assert not pays(MLPModel(width=8))
-    assert pays(TorchvisionModel(name="mobilenet_v3_small"))
-    assert not pays(TorchvisionModel(name="resnet18"))

@@ -146,6 +146,8 @@ def index_split_key(n: int, size: int, seed: int, labels: np.ndarray | None) -> 
 
 
 def index_entry_path(key: str) -> Path:
+    """Where the split draw of `key` (`index_split_key`) is kept: `splits/indices/` under the
+    cache folder, apart from the prepared splits, so neither kind pushes the other out."""
     return folder() / "indices" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npz"
 
 
