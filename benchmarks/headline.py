@@ -16,7 +16,12 @@ loading, project and database set-up) is paid once per search and reported besid
 `startup_s_tunestudio` (the default, fused run's) / `startup_s_script` (median whole-process
 time minus search time), and `startup_s_tunestudio_fuse_off`.
 
-    python benchmarks/headline.py [--seeds 3] [--trials 30]
+Both `tunestudio run` sides run as a user types them: `--workers auto` by default, which on a
+machine without a GPU trains in one process per CPU core (here 2: the run and one worker); the
+scripts train in one process, on one torch thread, as written. `--workers 1` measures one
+process a side (each run's row says how many processes it used, `workers`).
+
+    python benchmarks/headline.py [--seeds 3] [--trials 30] [--workers auto|N]
 
 Last line, one JSON object: trials_per_hour_fused, _single, _script, _script_seeded;
 ratio_fused_vs_script (over the faster of the two scripts: the lower ratio),
@@ -150,19 +155,24 @@ def project_file(folder: Path, seed: int, trials: int, side: str = "fused") -> P
     return path
 
 
-def run_tunestudio(path: Path, fuse: str, env: dict[str, str]) -> dict[str, float]:
+def run_tunestudio(path: Path, fuse: str, env: dict[str, str], workers: str | None = None
+                   ) -> dict[str, float]:
     db = path.parent / path.name.replace("headline-", "history-").replace(".tuneproj", ".db")
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "tunestudio", "run", str(path), "--quiet",
-                    "--fuse", fuse], check=True, env=env, stdout=subprocess.DEVNULL)
+    more = [] if workers is None else ["--workers", workers]
+    out = subprocess.run([sys.executable, "-m", "tunestudio", "run", str(path), "--quiet",
+                          "--fuse", fuse, *more], check=True, env=env, capture_output=True,
+                         text=True).stdout
     wall = time.perf_counter() - t0
+    processes = json.loads(out.strip().splitlines()[-1]).get("workers", 1)
     with sqlite3.connect(db) as conn:
         first, last, n = conn.execute(
             "SELECT MIN(started_at), MAX(finished_at), COUNT(*) FROM ts_trial").fetchone()
         best = conn.execute("SELECT MAX(objective) FROM ts_trial WHERE state = 'complete'"
                             ).fetchone()[0]
     search_s = last - first
-    return {"search_s": search_s, "startup_s": wall - search_s, "best": best, "trials": n}
+    return {"search_s": search_s, "startup_s": wall - search_s, "best": best, "trials": n,
+            "workers": processes}
 
 
 def run_script(seed: int, trials: int, env: dict[str, str], variant: str = "best"
@@ -181,6 +191,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--sides", default="fused,single,script,script_seeded")
+    parser.add_argument("--workers", help="`tunestudio run --workers` of both of its sides "
+                        "(default: the command's own, auto: a process per CPU core where no "
+                        "GPU is found); 1 measures one process")
     args = parser.parse_args()
     sides = args.sides.split(",")
     rows: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
@@ -196,7 +209,8 @@ def main() -> None:
                                      "seeded" if side == "script_seeded" else "best")
                 else:
                     path = project_file(folder, seed, args.trials, side)
-                    row = run_tunestudio(path, "auto" if side == "fused" else "off", env)
+                    row = run_tunestudio(path, "auto" if side == "fused" else "off", env,
+                                         args.workers)
                 row["seed"] = seed
                 rows[side].append(row)
                 print(side, json.dumps(row), flush=True)

@@ -66,6 +66,27 @@ def test_a_step_with_much_arithmetic_trains_on_both_cores_of_a_two_core_cpu(
     assert torch_threads(1.0) == 8 and not runtime.counts_step_work()
 
 
+def test_a_process_among_several_takes_its_share_of_the_threads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--workers N`: each of the N processes counts 1/N of torch's default as its own, so
+    that they do not each start a thread per core."""
+    monkeypatch.delenv(runtime.THREADS_ENV, raising=False)
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(runtime, "_default_threads", 8)
+    try:
+        runtime.share_cores(3)
+        assert torch_threads() == 2
+        runtime.share_cores(16)
+        assert torch_threads() == 1  # never none
+        monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+        monkeypatch.setattr(runtime, "_default_threads", 2)
+        runtime.share_cores(2)  # the large step's second thread is the other process's core
+        assert torch_threads(runtime.PARALLEL_MACS * 10) == 1 and not runtime.counts_step_work()
+    finally:
+        runtime.share_cores(1)
+    assert torch_threads(runtime.PARALLEL_MACS * 10) == 2
+
+
 def test_a_fit_sets_its_thread_count_by_its_steps_arithmetic(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The lone and the fused loop set the training thread's count at setup from their

@@ -60,3 +60,31 @@ def test_quiet_writes_nothing() -> None:
     stream = Terminal()
     _run(ConsoleProgress(stream, quiet=True))
     assert stream.getvalue() == ""
+
+
+def test_a_worker_a_run_started_writes_its_trials_without_a_count_a_bar_or_a_summary() -> None:
+    """Beside its run on the same terminal (`run --workers N`): its own count would read as
+    the run's, and the run draws the one bar and sums up the whole run."""
+    stream = Terminal()
+    _run(ConsoleProgress(stream, part_of_run=True))
+    lines = stream.getvalue().splitlines()
+    assert "\r" not in stream.getvalue()  # no bar
+    assert lines[0] == "trial #0 on cpu: lr=0"
+    assert lines[1].startswith("trial #0  complete objective 0.5  1.0s  best 0.5  elapsed ")
+    assert "ETA" not in lines[1]
+    assert len(lines) == 6 and not any(line.startswith("lr:") or line.startswith("best trial")
+                                       for line in lines)
+
+
+def test_the_run_counts_the_trials_its_workers_end() -> None:
+    stream = Terminal()
+    progress = ConsoleProgress(stream)
+    progress.on_run_start(4)
+    progress.other_trial_ended({"state": "complete", "number": 1, "objective": 0.6})
+    progress.other_trial_ended({"state": "pruned", "number": 2, "objective": None})
+    progress.on_trial_end(TrialFinished(
+        trial_id=1, number=0, state="complete", message="", objective=0.5, best_objective=0.6,
+        done=1, total=4, duration_s=1.0))
+    screen = _screen(stream.getvalue())
+    assert any(line.startswith("trial #0 3/4  complete objective 0.5") for line in screen)
+    assert "3/4 [" in stream.getvalue()  # the bar: two of the worker's, one of its own

@@ -3,6 +3,7 @@ run queues until the run closes their stdin, and end with it."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -17,8 +18,20 @@ from cli_helpers import tunestudio
 from program_helpers import program_project
 from tunestudio.config import FloatDimension
 from tunestudio.config.program import ProgramParameter
-from tunestudio.local_workers import LocalWorkers, helper_count, watch_run_pipe
+from tunestudio.local_workers import (
+    AUTO,
+    TRIAL_ENDED_KEY,
+    LocalWorkers,
+    WorkersChoice,
+    auto_workers,
+    has_accelerator,
+    helper_count,
+    usable_cores,
+    watch_run_pipe,
+    workers_value,
+)
 from tunestudio.search import ExperimentRunner, RunOptions, RunSummary
+from tunestudio.search.plan import WORKER_ATTR
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
 
 LR = FloatDimension(path="params.lr", low=0.1, high=1.0)
@@ -126,3 +139,80 @@ def test_the_run_s_workers_fuse_as_it_does_and_know_its_budget(
     assert len(commands) == 1
     args = build_parser().parse_args(commands[0][3:])  # after `python -m tunestudio`
     assert (args.fuse, args.run_trials, args.run_pipe) == ("off", 3, False)
+
+
+def test_workers_auto_gives_each_cpu_core_a_process_where_it_pays() -> None:
+    """One process per core (at most 4) on a machine without a GPU, where the budget gives
+    each at least 8 trials; one on a GPU, for population-based training, or without a count."""
+    def auto(device: str = "cpu", trials: int | None = 30, strategy: str = "tpe",
+             cores: int = 2, accelerator: bool = False) -> int:
+        return auto_workers(device=device, trials=trials, strategy=strategy, cores=cores,
+                            accelerator=accelerator).count
+
+    assert auto() == 2
+    assert auto(cores=16, trials=400) == 4  # at most AUTO_MAX_SLOTS
+    assert auto(cores=16, trials=24) == 3  # 8 trials each
+    assert auto(trials=15) == 1 and auto(trials=16) == 2
+    assert auto(cores=1) == 1
+    assert auto(device="auto") == 2  # no GPU found
+    assert auto(device="auto", accelerator=True) == 1  # fused groups on the GPU
+    assert auto(device="cuda:1") == 1 and auto(device="mps") == 1
+    assert auto(strategy="pbt") == 1  # one fused population
+    assert auto(trials=None) == 1  # a time budget: nothing to share out
+    said = auto_workers(device="cpu", trials=30, strategy="random", cores=2, accelerator=False)
+    assert said.reason.startswith("workers auto: 2 processes train trials side by side")
+    assert "--workers 1" in said.reason
+    assert auto_workers(device="cpu", trials=3, strategy="tpe", cores=2).reason == ""
+    assert 1 <= usable_cores() <= (os.cpu_count() or 1)
+
+
+def test_workers_is_auto_or_a_whole_number() -> None:
+    assert workers_value(" Auto ") == AUTO and workers_value("3") == 3
+    for bad in ("0", "-1", "two", "1.5"):
+        with pytest.raises(ValueError, match="is not auto or a whole number"):
+            workers_value(bad)
+    out = tunestudio("run", "nowhere.tuneproj", "--workers", "0")
+    assert out.returncode == 2 and "'0' is not auto or a whole number" in out.stderr
+
+
+def test_no_gpu_counts_where_cuda_visible_devices_hides_them() -> None:
+    assert not has_accelerator({"CUDA_VISIBLE_DEVICES": ""})
+    assert not has_accelerator({"CUDA_VISIBLE_DEVICES": "-1"})
+    assert isinstance(has_accelerator({}), bool)
+
+
+def test_the_run_reads_its_workers_trials_and_outcome_and_passes_the_rest_on(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """A worker's stdout: its trials' ends go to the run's progress, its outcome (the JSON
+    line it prints last) into the run's counts, any other line to the run's stdout."""
+    code = (f"import json; print(json.dumps({{{TRIAL_ENDED_KEY!r}: {{'state': 'pruned'}}}}));"
+            "print('a line of its own');"
+            "print(json.dumps({'experiment': 'e', 'counts': {'complete': 2, 'pruned': 1}}))")
+    ended: list[dict[str, object]] = []
+    workers = LocalWorkers.spawn([sys.executable, "-c", code], 2)
+    workers.finish(stopped=False)
+    workers.listen(ended.append)  # those read before it listened are kept for it
+    assert ended == [{"state": "pruned"}] * 2
+    assert workers.whole_counts({"complete": 3}) == {"complete": 7, "pruned": 2}
+    assert capfd.readouterr().out.count("a line of its own") == 2
+
+
+def test_a_run_with_workers_auto_trains_in_two_processes_and_counts_them_all(
+        tmp_path: Path) -> None:
+    """`tunestudio run` without --workers, 16 trials on the CPU of a machine of 2 cores or
+    more: two processes train them (two owners among the trials), the run says what it
+    chose, and its outcome counts all 16."""
+    if usable_cores() < 2:
+        pytest.skip("needs 2 CPU cores")
+    project, path = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
+                                    parameters=[ProgramParameter(name="lr", default=0.5)],
+                                    strategy="random", trials=16)
+    out = tunestudio("run", str(path), "--device", "cpu")
+    assert out.returncode == 0, out.stderr
+    outcome = json.loads(out.stdout.strip().splitlines()[-1])
+    assert outcome["workers"] == 2 and outcome["counts"] == {"complete": 16}
+    assert "note: workers auto: 2 processes train trials side by side" in out.stderr
+    assert out.stdout.count('"experiment"') == 1  # the worker's outcome is the run's to tell
+    study = optuna.load_study(study_name="e", storage=storage_url(project))
+    assert len({t.user_attrs[WORKER_ATTR] for t in study.trials}) == 2
+    assert WorkersChoice(1).reason == ""

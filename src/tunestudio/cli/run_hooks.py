@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sys
+
 from tunestudio.cli import startup_gc
-from tunestudio.search import RunnerHooks
+from tunestudio.local_workers import TRIAL_ENDED_KEY
+from tunestudio.search import RunnerHooks, TrialFinished
 
 
 class SettleOnRunStart(RunnerHooks):
@@ -12,3 +17,16 @@ class SettleOnRunStart(RunnerHooks):
 
     def on_run_start(self, total_trials: int | None) -> None:
         startup_gc.settle()
+
+
+class TellTheRun(RunnerHooks):
+    """A worker that a run started (`run --workers N`): each trial's end as one JSON line on
+    stdout, the pipe its run reads (local_workers.LocalWorkers), so that the run's progress
+    counts the whole run's trials."""
+
+    def on_trial_end(self, ev: TrialFinished) -> None:
+        line = json.dumps({TRIAL_ENDED_KEY: {"state": ev.state, "number": ev.number,
+                                             "objective": ev.objective}})
+        with contextlib.suppress(OSError, ValueError):  # the run is gone: nobody to tell
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()

@@ -19,7 +19,16 @@ from tunestudio.cli.common import (
     stop_on_signals,
 )
 from tunestudio.config import Project
-from tunestudio.local_workers import LocalWorkers, helper_count, watch_run_pipe, worker_command
+from tunestudio.local_workers import (
+    AUTO,
+    LocalWorkers,
+    WorkersChoice,
+    auto_workers,
+    helper_count,
+    watch_run_pipe,
+    worker_command,
+    workers_value,
+)
 
 
 def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
@@ -33,13 +42,27 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
         remember(project, loaded, config_fingerprint(project.baseline))  # answers from it
     name = experiment_name(project, args.experiment)
     stop_rules = _stop_rules(args, project.experiment(name).search.stop)
+    choice = _workers_choice(args, project, name) if queue else WorkersChoice(1)
+    args.workers = choice.count
     workers = _start_workers(args, project, name, project_path, stop_rules) if queue else None
     try:
-        return _run(args, project, project_path, name, stop_rules, queue, workers)
+        return _run(args, project, project_path, name, stop_rules, queue, workers, choice)
     except BaseException:
         if workers is not None and not workers.queue_closed:  # the run never got going
             workers.terminate(kill=True)
         raise
+
+
+def _workers_choice(args: argparse.Namespace, project: Project, name: str) -> WorkersChoice:
+    """`--workers` as a count: a number as given, `auto` by `local_workers.auto_workers` for
+    the run's device and budget."""
+    workers = getattr(args, "workers", 1)
+    if workers != AUTO:
+        return WorkersChoice(int(workers))
+    search = project.experiment(name).search
+    trials = search.budget.trials if getattr(args, "trials", None) is None else args.trials
+    return auto_workers(device=args.device or project.baseline.training.device,
+                        trials=trials, strategy=search.strategy)
 
 
 def _start_workers(args: argparse.Namespace, project: Project, name: str, project_path: Path,
@@ -61,11 +84,18 @@ def _start_workers(args: argparse.Namespace, project: Project, name: str, projec
 
 
 def _run(args: argparse.Namespace, project: Project, project_path: Path, name: str,
-         stop_rules: Any, queue: bool, workers: LocalWorkers | None) -> int:
-    from tunestudio.cli.run_hooks import SettleOnRunStart
+         stop_rules: Any, queue: bool, workers: LocalWorkers | None,
+         choice: WorkersChoice) -> int:
+    from tunestudio.cli.run_hooks import SettleOnRunStart, TellTheRun
     from tunestudio.search import ConsoleProgress, ExperimentRunner, RunnerHooks, RunOptions
 
-    hooks: list[RunnerHooks] = [ConsoleProgress(quiet=args.quiet), SettleOnRunStart()]
+    part_of_run = bool(getattr(args, "run_pipe", False))  # a worker a run started
+    progress = ConsoleProgress(quiet=args.quiet, part_of_run=part_of_run)
+    hooks: list[RunnerHooks] = [progress, SettleOnRunStart()]
+    if part_of_run:
+        hooks.append(TellTheRun())
+    if workers is not None:  # its workers' trials count in its progress
+        workers.listen(progress.other_trial_ended)
     if args.tensorboard:
         from tunestudio.search.tensorboard import TensorBoardHooks, objective_tags
 
@@ -76,7 +106,7 @@ def _run(args: argparse.Namespace, project: Project, project_path: Path, name: s
     stop_on_signals(stop)
     options = RunOptions(trials=getattr(args, "trials", None),
                          timeout_s=getattr(args, "timeout", None), device=args.device,
-                         workers=getattr(args, "workers", 1),
+                         workers=choice.count, workers_note=choice.reason,
                          storage_url=getattr(args, "storage", None),
                          idle_wait_s=getattr(args, "wait", 0.0),
                          tensorboard_dir=args.tensorboard,
@@ -100,6 +130,8 @@ def _run(args: argparse.Namespace, project: Project, project_path: Path, name: s
         "stop_rule": summary.stop_rule, "duration_s": round(summary.duration_s, 3)}
     if summary.fusing is not None:
         outcome["fusing"] = summary.fusing
+    if queue:
+        outcome["workers"] = choice.count
     objective = project.experiment(name).search.objective
     if objective.second != "none":  # two objectives: no single best, a front
         outcome["pareto_front"] = _pareto(project, name, summary.storage_url, args.quiet)
@@ -135,6 +167,13 @@ def _fuse_value(text: str) -> str:
         return value
     raise argparse.ArgumentTypeError(f"'{text}' is not auto, off or a whole number of trials "
                                      "(e.g. 16)")
+
+
+def _workers_arg(text: str) -> int | str:
+    try:
+        return workers_value(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -234,7 +273,10 @@ def register(sub: Subparsers) -> None:
                    "budget); trials a run stopped early left waiting run first, among them")
     p.add_argument("--timeout", type=float, help="seconds (overrides the budget)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    p.add_argument("--workers", type=int, default=1, help="trials at once on this machine")
+    p.add_argument("--workers", type=_workers_arg, default=AUTO, metavar="auto|N",
+                   help="processes training trials side by side on this machine: auto (the "
+                   "default: one per CPU core, at most 4, where no GPU is found and the budget "
+                   "gives each at least 8 trials; else 1) or N")
     p.add_argument("--fuse", type=_fuse_value, metavar="auto|off|K",
                    help="train trials fused, K at once: auto (the default: sized by a device "
                    "probe, at most the experiment's fuse_trials), off (one at a time) or K")

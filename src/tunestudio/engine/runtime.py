@@ -7,9 +7,10 @@ and competes with the GUI and the run's bookkeeping threads), while a step with 
 `TUNESTUDIO_TORCH_THREADS` when set; else, on a machine of at most 2 logical CPUs, 1 thread for a
 step of fewer than PARALLEL_MACS forward multiply-accumulates (engine.step_work) and torch's
 default beside it for larger ones; on larger machines torch's own default (one per physical
-core), which suits the larger models such machines are used for. The setting is applied in the
-thread that trains, at each fit's setup, because OpenMP keeps a thread count per calling
-thread."""
+core), which suits the larger models such machines are used for. A process that is one of N
+training side by side (`--workers N`, `share_cores`) counts 1/N of that default as its own. The
+setting is applied in the thread that trains, at each fit's setup, because OpenMP keeps a thread
+count per calling thread."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ _warm_lock = threading.Lock()
 _warmed = False
 _optimizers_warmed = False
 _default_threads = torch.get_num_threads()
+_slots = 1  # processes of this machine training side by side, this one among them (share_cores)
 
 # A step of at least this many forward multiply-accumulates trains on every core of a 2-core
 # CPU. Measured there (seconds per step through the whole loop, digits MLPs of two hidden
@@ -56,17 +58,32 @@ def torch_threads(macs_per_step: float | None = None) -> int:
             raise TuneStudioError(f"{THREADS_ENV}={raw!r} is not a positive whole number; "
                                   "set it to e.g. 1 or unset it")
         return value
+    own = _own_threads()
     if (os.cpu_count() or 1) <= 2:
         large = macs_per_step is not None and macs_per_step >= PARALLEL_MACS
-        return _default_threads if large else 1
-    return _default_threads
+        return own if large else 1
+    return own
+
+
+def _own_threads() -> int:
+    """torch's default thread count, this process's share of it (`share_cores`)."""
+    return max(1, _default_threads // _slots)
+
+
+def share_cores(slots: int) -> None:
+    """This process is one of `slots` training side by side on this machine (`--workers N`):
+    each counts `slots`-th of torch's default thread count as its own (at least 1), so that N
+    processes do not each start a thread per core and oversubscribe the CPU (torch's default
+    ignores the other processes). Applied by the next `apply_torch_threads`."""
+    global _slots
+    _slots = max(1, int(slots))
 
 
 def counts_step_work() -> bool:
     """Whether the thread count depends on a step's arithmetic here (a machine of at most 2
     logical CPUs without `TUNESTUDIO_TORCH_THREADS`): elsewhere its count is not worth taking."""
     return (os.cpu_count() or 1) <= 2 and not os.environ.get(THREADS_ENV, "").strip() \
-        and _default_threads > 1
+        and _own_threads() > 1
 
 
 def apply_step_threads(models: Sequence[torch.nn.Module], batch_sizes: Sequence[int],

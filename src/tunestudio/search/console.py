@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 import time
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 from tqdm import tqdm
@@ -20,29 +22,38 @@ def _clock(seconds: float) -> str:
 
 
 class ConsoleProgress(RunnerHooks):
-    """Writes a run's progress to `stream` (default stderr); `quiet` writes nothing."""
+    """Writes a run's progress to `stream` (default stderr); `quiet` writes nothing.
+    `part_of_run`: a worker process that a run started (`run --workers N`), beside it on the
+    same terminal: it writes its trials' lines, but neither a bar nor a summary (the run's
+    count its trials, `other_trial_ended`)."""
 
-    def __init__(self, stream: TextIO | None = None, quiet: bool = False):
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False,
+                 part_of_run: bool = False):
         self.stream = stream or sys.stderr
         self.quiet = quiet
+        self.part_of_run = part_of_run
         self.started = time.monotonic()
         self.total: int | None = None
         self.tty = self.stream.isatty()
         self.bar: Any = None  # the tqdm bar of trials while a run goes on at a terminal
+        self._own_done = 0  # this process's trials the bar counts
+        self._others = 0  # trials of the workers this run started, ended so far
+        self._lock = threading.RLock()  # the bar, updated from a worker's reader thread too
 
     def _say(self, text: str) -> None:
         if self.quiet:
             return
-        if self.bar is not None:  # above the bar, which is redrawn below it
-            self.bar.write(text, file=self.stream)
-            self.stream.flush()
-        else:
-            print(text, file=self.stream, flush=True)
+        with self._lock:
+            if self.bar is not None:  # above the bar, which is redrawn below it
+                self.bar.write(text, file=self.stream)
+                self.stream.flush()
+            else:
+                print(text, file=self.stream, flush=True)
 
     def on_run_start(self, total_trials: int | None) -> None:
         self.started = time.monotonic()
         self.total = total_trials
-        if self.tty and not self.quiet and total_trials != 0:
+        if self.tty and not self.quiet and total_trials != 0 and not self.part_of_run:
             # mininterval 0: a trial ends seconds apart, so each end redraws the bar
             self.bar = tqdm(total=total_trials, unit="trial", file=self.stream,
                             dynamic_ncols=True, leave=False, mininterval=0)
@@ -52,7 +63,11 @@ class ConsoleProgress(RunnerHooks):
 
     def on_trial_start(self, ev: TrialStarted) -> None:
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in ev.params.items()) or "baseline"
-        self._say(f"trial {ev.index}/{ev.total or '?'} (#{ev.number}) on {ev.device}: {params}")
+        if self.part_of_run:  # its own count would read as the run's: the run counts
+            self._say(f"trial #{ev.number} on {ev.device}: {params}")
+        else:
+            self._say(f"trial {ev.index}/{ev.total or '?'} (#{ev.number}) on {ev.device}: "
+                      f"{params}")
         if ev.note:
             self._say(f"  trial #{ev.number}: {ev.note}")
 
@@ -64,24 +79,40 @@ class ConsoleProgress(RunnerHooks):
 
     def on_trial_end(self, ev: TrialFinished) -> None:
         elapsed = time.monotonic() - self.started
+        done = ev.done + self._others  # the whole run's, its workers' trials included
         eta = ""
-        if ev.total:
-            left = max(0, ev.total - ev.done)
-            eta = f"  ETA {_clock(elapsed / max(ev.done, 1) * left)}"
+        if ev.total and not self.part_of_run:
+            left = max(0, ev.total - done)
+            eta = f"  ETA {_clock(elapsed / max(done, 1) * left)}"
         objective = "" if ev.objective is None else f" objective {ev.objective:.4g}"
         best = "" if ev.best_objective is None else f"  best {ev.best_objective:.4g}"
         note = f" ({ev.message.splitlines()[0]})" if ev.message and ev.state != "complete" else ""
-        self._say(f"trial #{ev.number} {ev.done}/{ev.total or '?'}  {ev.state}{objective}{note}  "
+        count = "" if self.part_of_run else f" {done}/{ev.total or '?'}"
+        self._say(f"trial #{ev.number}{count}  {ev.state}{objective}{note}  "
                   f"{ev.duration_s:.1f}s{best}  elapsed {_clock(elapsed)}{eta}")
-        if self.bar is not None:
-            if ev.best_objective is not None and math.isfinite(ev.best_objective):
-                self.bar.set_postfix_str(f"best {ev.best_objective:.4g}", refresh=False)
-            self.bar.update(max(0, ev.done - self.bar.n))
+        with self._lock:
+            if self.bar is not None:
+                if ev.best_objective is not None and math.isfinite(ev.best_objective):
+                    self.bar.set_postfix_str(f"best {ev.best_objective:.4g}", refresh=False)
+                self.bar.update(max(0, ev.done - self._own_done))
+            self._own_done = max(self._own_done, ev.done)
+
+    def other_trial_ended(self, ended: Mapping[str, Any]) -> None:
+        """A trial of a worker this run started ended (`ended`: its state, number and
+        objective, local_workers.TRIAL_ENDED_KEY): the bar counts it. Called on the thread
+        that reads the worker."""
+        with self._lock:
+            self._others += 1
+            if self.bar is not None:
+                self.bar.update(1)
 
     def on_run_end(self, summary: RunSummary) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+        with self._lock:
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+        if self.part_of_run:  # its run sums up the whole run
+            return
         counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.counts.items())) or "no trials"
         self._say(f"{summary.experiment}: {counts} in {_clock(summary.duration_s)} "
                   f"({summary.message})")

@@ -45,7 +45,7 @@ class RunSummary:
     experiment: str
     study_name: str
     storage_url: str
-    counts: Mapping[str, int]  # trials of this run per state
+    counts: Mapping[str, int]  # trials of this run per state, its local workers' included
     best_trial_id: int | None
     best_number: int | None
     best_objective: float | None

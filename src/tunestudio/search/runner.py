@@ -94,6 +94,8 @@ class RunOptions:
     timeout_s: float | None = None  # overrides budget.timeout_s
     device: str | None = None  # overrides the baseline's training.device
     workers: int = 1  # processes training at once on this machine
+    # what chose `workers` (`--workers auto`, local_workers.auto_workers), said at the start
+    workers_note: str = ""
     storage_url: str | None = None  # overrides the project's storage (remote workers)
     idle_wait_s: float = 0.0  # a worker keeps polling this long for newly queued trials
     tensorboard_dir: str | None = None  # local worker processes write TensorBoard logs here
@@ -226,7 +228,9 @@ class ExperimentRunner:
                 helpers = self._spawn_workers()
             if program is None and self.fit is train_with_engine:
                 from tunestudio.engine import warm_up
+                from tunestudio.engine.runtime import share_cores
 
+                share_cores(self._slot().count)  # N processes: each its share of the cores
                 # torch's one-off start-up, kept out of the first trial's duration, before
                 # the run queues its first trials for the workers beside it; torch.optim's
                 # (about 1 s) here too unless the run may fuse, in which case it is paid only
@@ -237,6 +241,10 @@ class ExperimentRunner:
                 return self._run(store, helpers)
             finally:
                 store.close()
+                if program is None and self.fit is train_with_engine:
+                    from tunestudio.engine.runtime import share_cores
+
+                    share_cores(1)  # the run is over: this process trains alone again
         except BaseException:
             # the run failed before its end: its workers go with it (killed outright while it
             # had queued nothing, so that none of them says the same failure again)
@@ -346,12 +354,14 @@ class ExperimentRunner:
             git=RunGitState(self.base_dir),
             program_files=programs_dir(self.project.id)
             if self.project.baseline.program is not None else None,
-            slot=Slot(0, max(1, self.options.workers)) if self.queue else Slot.from_env(),
+            slot=self._slot(),
         )
         for data, splits in self._preflight_splits:  # read once, by the preflight
             ctx.data.put(data, self.base_dir, splits)
         self._preflight_splits.clear()
         self.hooks.on_run_start(total)
+        if self.options.workers_note and self.options.workers > 1:
+            self.hooks.on_message(self.options.workers_note)
         beat.start()
         feeder.start()
         if pbt and self.options.workers > 1:  # one fused population, in this process
@@ -475,7 +485,7 @@ class ExperimentRunner:
         best = self._best_current(store, experiment_id, direction)
         summary = RunSummary(
             experiment=self.experiment.name, study_name=study.study_name,
-            storage_url=self.url, counts=dict(counts),
+            storage_url=self.url, counts=helpers.whole_counts(counts),
             best_trial_id=best.id if best else None, best_number=best.number if best else None,
             best_objective=best.objective if best else None,
             best_params=dict(best.params) if best else {},
@@ -832,6 +842,11 @@ class ExperimentRunner:
         return pending
 
     # -- local worker processes --------------------------------------------------------------
+    def _slot(self) -> Slot:
+        """This process's slot: the run's own is slot 0 of its `workers`; a worker's, the one
+        its run gave it (SLOT_ENV), else the only one."""
+        return Slot(0, max(1, self.options.workers)) if self.queue else Slot.from_env()
+
     def _spawn_workers(self) -> LocalWorkers:
         """The run's other processes (`local_workers.helper_count`), started before this run
         opens its store: each waits for the trials this run queues. None for a remote worker

@@ -15,6 +15,7 @@ from tunestudio import paths
 Theme = Literal["system", "light", "dark"]
 THEMES: tuple[Theme, ...] = ("system", "light", "dark")
 MAX_RECENT = 10
+AUTO_WORKERS = 0  # the run toolbar's Workers "Auto": `--workers auto` (local_workers.auto_workers)
 _DATA_ENV = "TUNESTUDIO_DATA_DIR"
 _env_set_here = False  # whether the data dir in the environment came from the preference
 
@@ -40,16 +41,17 @@ class Settings:
     @property
     def workers(self) -> int:
         """Trials a run trains at once on this machine (the run toolbar's Workers, as
-        `tunestudio run --workers N`); 1 when unset or unreadable."""
-        value = self._qs.value("run/workers", 1)
+        `tunestudio run --workers N`); AUTO_WORKERS (0, `--workers auto`) when unset or
+        unreadable."""
+        value = self._qs.value("run/workers", AUTO_WORKERS)
         try:
-            return max(1, int(str(value)))
+            return max(AUTO_WORKERS, int(str(value)))
         except ValueError:
-            return 1
+            return AUTO_WORKERS
 
     @workers.setter
     def workers(self, value: int) -> None:
-        self._qs.setValue("run/workers", max(1, int(value)))
+        self._qs.setValue("run/workers", max(AUTO_WORKERS, int(value)))
 
     @property
     def theme(self) -> Theme:

@@ -16,9 +16,11 @@ from tunestudio.config import Project
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.document import ProjectDocument
 from tunestudio.gui.common.i18n import render, translate, without_mnemonic
+from tunestudio.gui.common.settings import AUTO_WORKERS
 from tunestudio.gui.run.controller import RunController
 from tunestudio.gui.run.trust import confirm_user_code, user_code_files
 from tunestudio.gui.run.worker import RunRequest
+from tunestudio.local_workers import WorkersChoice, auto_workers
 from tunestudio.messages import N_
 
 RUN_TIP = N_("RunActions", "Run the selected experiment (F5)")
@@ -121,7 +123,8 @@ class RunActions(QObject):
         if self.blocker() or target is None or target.project is None \
                 or target.experiment is None:
             return False
-        workers = max(1, self.workers())
+        choice = self._workers(target)
+        workers = choice.count
         if workers > 1 and (target.project_path is None or target.dirty):
             notifications.error(self.tr(
                 "Nothing ran: save the project to train {n} trials at once (File › Save). The "
@@ -139,9 +142,25 @@ class RunActions(QObject):
             project=target.project, experiment=target.experiment, base_dir=target.base_dir,
             device=self.device(), project_path=target.project_path,
             # the user has just confirmed (or earlier trusted) the project's program
-            run_programs=target.project.baseline.program is not None, workers=workers))
+            run_programs=target.project.baseline.program is not None, workers=workers,
+            workers_note=choice.reason))
         self.started.emit(target.experiment)
         return True
+
+    def _workers(self, target: RunTarget) -> WorkersChoice:
+        """The toolbar's Workers as a count: a number as set; Auto by
+        `local_workers.auto_workers` for the run's device and budget, 1 for a project not
+        saved as it is (the worker processes read the file: Auto never asks to save it)."""
+        requested = self.workers()
+        if requested != AUTO_WORKERS:
+            return WorkersChoice(max(1, requested))
+        project, experiment = target.project, target.experiment
+        if project is None or experiment is None or target.project_path is None \
+                or target.dirty:
+            return WorkersChoice(1)
+        search = project.experiment(experiment).search
+        return auto_workers(device=self.device() or project.baseline.training.device,
+                            trials=search.budget.trials, strategy=search.strategy)
 
     @Slot()
     def toggle_pause(self) -> None:

@@ -41,6 +41,7 @@ class RunRequest:
     project_path: Path | None = None
     run_programs: bool = False  # the user trusted the project's program (trust.py)
     workers: int = 1  # trials at once on this machine (RunOptions.workers)
+    workers_note: str = ""  # what chose `workers` (the toolbar's Auto), said at the run's start
 
 
 @dataclass
@@ -112,7 +113,8 @@ class RunWorker(QObject):
                 runner = ExperimentRunner(
                     req.project, req.experiment, base_dir=req.base_dir,
                     options=RunOptions(trials=req.trials, device=req.device,
-                                       run_programs=req.run_programs, workers=req.workers),
+                                       run_programs=req.run_programs, workers=req.workers,
+                                       workers_note=req.workers_note),
                     hooks=[hooks], stop_event=self.stop_event,
                     pause_event=self.pause_event, project_path=req.project_path,
                 )

@@ -5336,10 +5336,21 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
     </message>
 </context>
 <context>
+    <name>WorkersChoice</name>
+    <message>
+        <source>workers auto: {count} processes train trials side by side, one per CPU core ({cores} cores, no GPU); --workers 1 trains them in this process alone</source>
+        <translation>workers auto：{count} 个进程并行训练试验，每个 CPU 核心一个（{cores} 个核心，无 GPU）；--workers 1 则只在本进程中训练</translation>
+    </message>
+</context>
+<context>
     <name>WorkersSpin</name>
     <message>
-        <source>Trials trained at once on this machine, as `tunestudio run --workers N`: this window trains one and N − 1 worker processes beside it one each, every trial in its own process for a program. The CPU threads are divided between them and each takes a GPU in turn. This machine has {cores} CPU cores. More than one needs the project saved (the worker processes read the file).</source>
-        <translation>在本机上同时训练的试验数，同 `tunestudio run --workers N`：本窗口训练一个，旁边的 N − 1 个工作进程各训练一个；程序的每个试验都在各自的进程中运行。CPU 线程在它们之间平分，每个依次占用一块 GPU。本机有 {cores} 个 CPU 核心。多于一个时需要先保存项目（工作进程读取该文件）。</translation>
+        <source>Auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Trials trained at once on this machine, as `tunestudio run --workers N`: this window trains one and N − 1 worker processes beside it one each, every trial in its own process for a program. The CPU threads are divided between them and each takes a GPU in turn. Auto: one per CPU core (at most {most}) where no GPU is found and the budget gives each at least {per} trials, else 1; the run says what it chose. This machine has {cores} CPU cores. More than one needs the project saved (the worker processes read the file).</source>
+        <translation>在本机上同时训练的试验数，同 `tunestudio run --workers N`：本窗口训练一个，旁边的 N − 1 个工作进程各训练一个；程序的每个试验都在各自的进程中运行。CPU 线程在它们之间平分，每个依次占用一块 GPU。自动：未发现 GPU 且预算能让每个进程至少训练 {per} 个试验时，每个 CPU 核心一个（至多 {most} 个），否则为 1；运行会说明它的选择。本机有 {cores} 个 CPU 核心。多于一个时需要先保存项目（工作进程读取该文件）。</translation>
     </message>
 </context>
 <context>
