@@ -1,8 +1,9 @@
 """Progress of a search killed again and again (a preemptible machine): `tunestudio new` from the
 digits template, then `tunestudio run` started and killed with SIGKILL after `--interval`
-seconds, `--rounds` times, on the same project. After each round the finished trials (complete,
-pruned, failed, diverged or invalid: every state but running and interrupted) are counted from
-the history. Goal: the count grows every round.
+seconds, with the worker processes it started (`--workers auto`: its process group, as a
+machine going away takes them all), `--rounds` times, on the same project. After each round
+the finished trials (complete, pruned, failed, diverged or invalid: every state but running and
+interrupted) are counted from the history. Goal: the count grows every round.
 
 Each round's line on stderr gives the count, the trials that were running when the process was
 killed, and the process's own progress lines (its stderr) for what it was doing. The last line
@@ -32,9 +33,11 @@ FINISHED = ("complete", "pruned", "failed", "diverged", "invalid")
 
 
 def _tunestudio(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    # a session of its own: the machine going away takes the run and the worker processes
+    # it started (`--workers auto`) together, as killpg does below
     return subprocess.Popen([sys.executable, "-m", "tunestudio", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True)
+                            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
 
 
 def counts(path: Path) -> dict[str, int]:
@@ -64,7 +67,7 @@ def rounds(folder: Path, n: int, interval: float, fuse: str | None, template: st
         try:
             proc.wait(timeout=interval)
         except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         ran = time.monotonic() - t0
         assert proc.stderr is not None

@@ -9,9 +9,11 @@ own rather than following it. This module needs only the standard library (and t
 project's own `messages`), for that.
 
 Until the run says it will queue no more, an empty queue means "not yet" to them: each reads
-its stdin, a pipe from the run, and the run closes the pipes once its whole plan is queued (or
-it ends, or it dies: the system closes them then). From then on a worker ends when it finds
-the queue empty, as a worker started by hand does. Before that the run writes one line on the
+its stdin, a pipe from the run, on which the run writes CLOSED_LINE once its whole plan is
+queued. From then on a worker ends when it finds the queue empty, as a worker started by hand
+does. The pipe itself stays open while the run lives (it waits for its workers before it
+closes it): a pipe that ends under a worker means the run died (kill -9), and the worker
+stops as on Ctrl+C, its running trial kept to resume. Before that the run writes one line on the
 pipe, `budget ID`: the id of its count of trials in the store, from which each worker claims a
 trial before it pops one (store/budgets.py); a worker pops nothing until it has read it, so
 trials left waiting by an earlier run never run beyond this run's count.
@@ -43,6 +45,9 @@ RUN_PIPE_FLAG = "--run-pipe"  # the worker's (hidden) flag: its stdin is a pipe 
 RUN_TRIALS_FLAG = "--run-trials"  # the worker's (hidden) flag: its run's budget in trials
 STOP_GRACE_S = 60  # a stopped run waits this long for a worker to stop its trial, then kills it
 BUDGET_LINE = "budget"  # the run's line on the pipe: "budget ID", its count's id in the store
+# the run's line on the pipe once it queues no more; the pipe ends only after its workers have
+# (or when the run dies)
+CLOSED_LINE = "closed"
 # a worker's stdout line (JSON) when one of its trials ended: `{TRIAL_ENDED_KEY: {"state": ...}}`,
 # read by its run (LocalWorkers), which counts it in its progress
 TRIAL_ENDED_KEY = "tunestudio_worker_trial"
@@ -170,8 +175,17 @@ class LocalWorkers:
             self._closed = True
             for proc in self.procs:
                 if proc.stdin is not None:  # a worker already gone: nothing to tell
-                    with contextlib.suppress(OSError):
-                        proc.stdin.close()
+                    with contextlib.suppress(OSError, ValueError):
+                        proc.stdin.write(f"{CLOSED_LINE}\n".encode())
+                        proc.stdin.flush()
+
+    def _close_pipes(self) -> None:
+        """The pipes closed, once the workers have ended (a pipe that ends under a running
+        worker tells it its run died)."""
+        for proc in self.procs:
+            if proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
 
     def finish(self, stopped: bool) -> None:
         """Waits for the workers to end. `stopped`: the run was stopped, so each is sent
@@ -187,6 +201,7 @@ class LocalWorkers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        self._close_pipes()
         self._join_readers()
 
     def terminate(self, kill: bool = False) -> None:
@@ -205,6 +220,7 @@ class LocalWorkers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        self._close_pipes()
         self._join_readers()
 
 
@@ -340,18 +356,24 @@ def worker_command(project_path: Path, experiment: str, storage_url: str | None,
 
 
 class RunPipe(threading.Event):
-    """The worker's side of the pipe from its run: set once the run closes it (it queues no
-    more trials, or is gone); `budget_id`, once read, the id of the run's count of trials
-    (None until the run has written it, and for ever where it never does)."""
+    """The worker's side of the pipe from its run: set once the run writes CLOSED_LINE (it
+    queues no more trials) or the pipe ends (the run is gone); `budget_id`, once read, the id
+    of the run's count of trials (None until the run has written it, and for ever where it
+    never does); `run_gone`: the pipe ended."""
 
     def __init__(self) -> None:
         super().__init__()
         self.budget_id: int | None = None
+        self.run_gone = False
 
 
-def watch_run_pipe(stream: BinaryIO | None = None) -> RunPipe:
+def watch_run_pipe(stream: BinaryIO | None = None,
+                   on_gone: Callable[[], None] | None = None) -> RunPipe:
     """Reads the pipe from the run on `stream` (stdin by default) on a thread of its own; see
-    RunPipe."""
+    RunPipe. `on_gone` is called (on that thread) when the pipe ends: the run, which keeps it
+    open until its workers have ended, died (kill -9), so its worker stops (its trial kept,
+    interrupted, to resume) rather than train on, unseen, what is left of a run nobody waits
+    for."""
     pipe = RunPipe()
     source = stream if stream is not None else getattr(sys.stdin, "buffer", None)
     if source is None:  # no stdin at all: no run to wait for
@@ -364,9 +386,14 @@ def watch_run_pipe(stream: BinaryIO | None = None) -> RunPipe:
                 word, _, value = line.decode(errors="replace").strip().partition(" ")
                 if word == BUDGET_LINE and value.isdigit():
                     pipe.budget_id = int(value)
+                elif word == CLOSED_LINE:
+                    pipe.set()
         except (OSError, ValueError):  # closed under us: the same news
             pass
+        pipe.run_gone = True
         pipe.set()
+        if on_gone is not None:
+            on_gone()
 
     threading.Thread(target=read, name="tunestudio-run-pipe", daemon=True).start()
     return pipe

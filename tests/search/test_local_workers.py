@@ -3,8 +3,10 @@ run queues until the run closes their stdin, and end with it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import optuna
 import pytest
+import sqlalchemy
 from optuna.trial import TrialState
 
 from cli_helpers import tunestudio
@@ -32,6 +35,8 @@ from tunestudio.local_workers import (
 )
 from tunestudio.search import ExperimentRunner, RunOptions, RunSummary
 from tunestudio.search.plan import WORKER_ATTR
+from tunestudio.search.program import programs_dir
+from tunestudio.search.program.orphans import stop_orphans
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
 
 LR = FloatDimension(path="params.lr", low=0.1, high=1.0)
@@ -76,7 +81,8 @@ def test_a_worker_waits_for_its_run_until_the_run_closes_its_queue(tmp_path: Pat
 
 
 def test_the_run_s_workers_end_when_their_queue_closes_or_the_run_fails() -> None:
-    waits = [sys.executable, "-c", "import sys; sys.stdin.buffer.read(); print('closed')"]
+    waits = [sys.executable, "-c", "import sys\nfor line in sys.stdin:\n"
+             "    if line.strip() == 'closed': break"]
     workers = LocalWorkers.spawn(waits, 2)
     assert [p.poll() for p in workers.procs] == [None, None]
     workers.close_queue()
@@ -216,3 +222,67 @@ def test_a_run_with_workers_auto_trains_in_two_processes_and_counts_them_all(
     study = optuna.load_study(study_name="e", storage=storage_url(project))
     assert len({t.user_attrs[WORKER_ATTR] for t in study.trials}) == 2
     assert WorkersChoice(1).reason == ""
+
+
+def test_the_pipe_tells_a_closed_queue_from_a_run_that_died() -> None:
+    """The run writes CLOSED_LINE once it queues no more and keeps the pipe open until its
+    workers have ended: a pipe that ends under a worker means the run died, and only then is
+    `on_gone` called."""
+    read, write = os.pipe()
+    gone = threading.Event()
+    pipe = watch_run_pipe(os.fdopen(read, "rb"), on_gone=gone.set)
+    os.write(write, b"budget 3\nclosed\n")
+    assert pipe.wait(timeout=10) and pipe.budget_id == 3
+    assert not gone.wait(timeout=0.3) and not pipe.run_gone  # queue closed, run alive
+    os.close(write)
+    assert gone.wait(timeout=10) and pipe.run_gone
+
+
+SLEEPS = "import time\nprint('val_acc=0.5', flush=True)\ntime.sleep(120)\n"
+
+
+def test_a_worker_whose_run_was_killed_stops_its_trial_and_ends(tmp_path: Path) -> None:
+    """kill -9 of `run --workers 2`: its worker, reading the pipe end without the run's
+    closing line, stops as on Ctrl+C (its program trial stopped) within seconds, rather than
+    train the rest of the budget unseen."""
+    project, path = program_project(tmp_path, SLEEPS, [LR],
+                                    parameters=[ProgramParameter(name="lr", default=0.5)],
+                                    strategy="random", trials=6)
+    with (tmp_path / "out.txt").open("w") as out, (tmp_path / "err.txt").open("w") as err:
+        run = subprocess.Popen([sys.executable, "-m", "tunestudio", "run", str(path),
+                                "--workers", "2", "--quiet"], stdout=out, stderr=err)
+    try:
+        storage = storage_url(project)
+        deadline = time.monotonic() + 120
+        owners: set[str] = set()
+        while len(owners) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with contextlib.suppress(KeyError, ValueError, sqlalchemy.exc.SQLAlchemyError):
+                study = optuna.load_study(study_name="e", storage=storage)
+                owners = {str(t.user_attrs[WORKER_ATTR]) for t in study.get_trials(
+                    deepcopy=False, states=(TrialState.RUNNING,)) if WORKER_ATTR in t.user_attrs}
+        assert len(owners) == 2, (tmp_path / "err.txt").read_text()
+    finally:
+        run.kill()
+        run.wait()
+    worker = next(int(tag.rpartition(":")[2]) for tag in owners
+                  if int(tag.rpartition(":")[2]) != run.pid)
+    deadline = time.monotonic() + 60
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stopped = _alive(worker)
+    stop_orphans(programs_dir(project.id))  # the killed run's own program, as a next run would
+    assert not stopped, "the worker trained on after its run was killed"
+    assert "the run that started this worker is gone" in (tmp_path / "err.txt").read_text()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie, dead but not reaped, counts as ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    with contextlib.suppress(OSError):
+        return stat.read_text().rpartition(")")[2].split()[0] != "Z"
+    return True

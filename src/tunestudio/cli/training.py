@@ -114,8 +114,8 @@ def _run(args: argparse.Namespace, project: Project, project_path: Path, name: s
                          run_trials=getattr(args, "run_trials", None),
                          stop=stop_rules,
                          run_programs=True)  # the command is the user's consent
-    # spawned by a run: it closes stdin once it has queued all
-    queue_closed = watch_run_pipe() if getattr(args, "run_pipe", False) else None
+    # spawned by a run: it closes stdin once it has queued all, and stops this worker if it dies
+    queue_closed = watch_run_pipe(on_gone=lambda: _run_gone(stop)) if part_of_run else None
     runner = ExperimentRunner(project, name, base_dir=project_path.parent, options=options,
                               hooks=hooks, stop_event=stop, project_path=project_path,
                               queue=queue, queue_closed=queue_closed, workers=workers)
@@ -167,6 +167,14 @@ def _fuse_value(text: str) -> str:
         return value
     raise argparse.ArgumentTypeError(f"'{text}' is not auto, off or a whole number of trials "
                                      "(e.g. 16)")
+
+
+def _run_gone(stop: threading.Event) -> None:
+    """The run that started this worker died (kill -9): this worker stops as on Ctrl+C, its
+    running trial kept as interrupted for the next run to resume."""
+    print("the run that started this worker is gone (killed?): this worker stops; its running "
+          "trial is kept to resume", file=sys.stderr, flush=True)
+    stop.set()
 
 
 def _workers_arg(text: str) -> int | str:
