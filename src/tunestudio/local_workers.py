@@ -62,6 +62,9 @@ AUTO_TRIALS_PER_SLOT = 8
 AUTO_LINE = N_("WorkersChoice", "workers auto: {count} processes train trials side by side, one "
                "per CPU core ({cores} cores, no GPU); --workers 1 trains them in this process "
                "alone")
+# what a run under `--workers auto` says when no worker process could be started
+AUTO_ALONE_LINE = N_("WorkersChoice", "workers auto: could not start a worker process "
+                     "({error}); the trials train in this process alone")
 
 
 class LocalWorkers:

@@ -286,3 +286,63 @@ def _alive(pid: int) -> bool:
     with contextlib.suppress(OSError):
         return stat.read_text().rpartition(")")[2].split()[0] != "Z"
     return True
+
+
+def test_a_run_that_cannot_start_its_workers_trains_alone_under_auto_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No process can be started (memory, a process limit): `--workers auto` trains in the
+    run's own process, saying why; `--workers 2`, asked for by number, fails naming the fix."""
+    def refused(command: list[str], count: int) -> LocalWorkers:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(LocalWorkers, "spawn", staticmethod(refused))
+    if usable_cores() < 2:
+        pytest.skip("needs 2 CPU cores")
+    _, path = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
+                              parameters=[ProgramParameter(name="lr", default=0.5)],
+                              strategy="random", trials=16)
+    out = tunestudio("run", str(path), "--device", "cpu")
+    assert out.returncode == 0, out.stderr
+    assert "could not start a worker process ([Errno 11] Resource temporarily unavailable); " \
+        "the trials train in this process alone" in out.stderr
+    outcome = json.loads(out.stdout.strip().splitlines()[-1])
+    assert outcome["workers"] == 1 and outcome["counts"] == {"complete": 16}
+    out = tunestudio("run", str(path), "--workers", "2", "--trials", "2")
+    assert out.returncode == 1
+    assert "could not start the worker processes of --workers 2" in out.stderr
+    assert "run with --workers 1" in out.stderr
+
+
+def test_the_window_s_auto_trains_alone_when_no_worker_can_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's own start of its workers (the window, the Python API), refused: under
+    Auto (a `workers_note` says what chose the count) it trains alone and says so; a count
+    asked for by number fails naming the fix."""
+    from tunestudio.errors import TuneStudioError
+    from tunestudio.search import RunnerHooks
+
+    def refused(command: list[str], count: int) -> LocalWorkers:
+        raise OSError(12, "Cannot allocate memory")
+
+    class Said(RunnerHooks):
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+
+        def on_message(self, text: str) -> None:
+            self.lines.append(text)
+
+    monkeypatch.setattr(LocalWorkers, "spawn", staticmethod(refused))
+    project, path = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
+                                    parameters=[ProgramParameter(name="lr", default=0.5)],
+                                    strategy="random", trials=4)
+    said = Said()
+    summary = ExperimentRunner(project, "e", base_dir=tmp_path, project_path=path, hooks=[said],
+                               options=RunOptions(workers=2, workers_note="auto chose 2",
+                                                  run_programs=True)).run()
+    assert summary.counts == {"complete": 4}
+    assert any("could not start a worker process ([Errno 12] Cannot allocate memory); the "
+               "trials train in this process alone" in line for line in said.lines)
+    with pytest.raises(TuneStudioError, match=r"could not start the worker processes of 2 "
+                       r"workers: .*; train with 1 worker"):
+        ExperimentRunner(project, "e", base_dir=tmp_path, project_path=path,
+                         options=RunOptions(workers=2, run_programs=True)).run()

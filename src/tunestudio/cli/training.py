@@ -21,6 +21,7 @@ from tunestudio.cli.common import (
 from tunestudio.config import Project
 from tunestudio.local_workers import (
     AUTO,
+    AUTO_ALONE_LINE,
     LocalWorkers,
     WorkersChoice,
     auto_workers,
@@ -44,7 +45,18 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
     stop_rules = _stop_rules(args, project.experiment(name).search.stop)
     choice = _workers_choice(args, project, name) if queue else WorkersChoice(1)
     args.workers = choice.count
-    workers = _start_workers(args, project, name, project_path, stop_rules) if queue else None
+    try:
+        workers = _start_workers(args, project, name, project_path, stop_rules) if queue \
+            else None
+    except OSError as exc:  # no process could be started (memory, a process limit)
+        from tunestudio.errors import TuneStudioError
+
+        if not choice.reason:  # asked for by number: the user decides
+            raise TuneStudioError(f"could not start the worker processes of --workers "
+                                  f"{choice.count}: {exc}; run with --workers 1") from None
+        print(f"note: {AUTO_ALONE_LINE.format(error=str(exc))}", file=sys.stderr, flush=True)
+        choice = WorkersChoice(1)
+        args.workers, workers = 1, None
     try:
         return _run(args, project, project_path, name, stop_rules, queue, workers, choice)
     except BaseException:

@@ -29,7 +29,13 @@ from optuna.trial import TrialState
 from tunestudio.config import DataConfig, Experiment, Project, StopRules
 from tunestudio.engine.environment import RunGitState
 from tunestudio.engine.events import overriding
-from tunestudio.local_workers import LocalWorkers, RunPipe, helper_count, worker_command
+from tunestudio.local_workers import (
+    AUTO_ALONE_LINE,
+    LocalWorkers,
+    RunPipe,
+    helper_count,
+    worker_command,
+)
 from tunestudio.search.artifacts import CheckpointPlan, apply_retention, discard_working_files
 from tunestudio.search.cache_reads import read_changes_only
 from tunestudio.search.events import RunSummary, TrialFinished
@@ -857,12 +863,23 @@ class ExperimentRunner:
         extra = helper_count(self.options.workers, strategy=search.strategy, trials=trials)
         if extra <= 0 or self.project_path is None or not self.queue:
             return LocalWorkers()
-        return LocalWorkers.spawn(worker_command(
-            self.project_path, self.experiment.name, self.url, device=self.options.device,
-            tensorboard_dir=self.options.tensorboard_dir,
-            stop_rules_json=self.options.stop.model_dump_json()
-            if self.options.stop is not None else None,
-            fuse=self.options.fuse, run_trials=trials), extra)
+        try:
+            return LocalWorkers.spawn(worker_command(
+                self.project_path, self.experiment.name, self.url, device=self.options.device,
+                tensorboard_dir=self.options.tensorboard_dir,
+                stop_rules_json=self.options.stop.model_dump_json()
+                if self.options.stop is not None else None,
+                fuse=self.options.fuse, run_trials=trials), extra)
+        except OSError as exc:  # no process could be started (memory, a process limit)
+            from tunestudio.errors import TuneStudioError
+
+            if not self.options.workers_note:  # asked for by number: the user decides
+                raise TuneStudioError(
+                    f"could not start the worker processes of {self.options.workers} workers: "
+                    f"{exc}; train with 1 worker") from None
+            self.hooks.on_message(AUTO_ALONE_LINE.format(error=str(exc)))
+            self.options = replace(self.options, workers=1, workers_note="")
+            return LocalWorkers()
 
 
 def check_experiment(project: Project, name: str | None) -> str:

@@ -5341,6 +5341,10 @@ This evaluates trial #{number}&apos;s stored model (its best checkpoint) on the 
         <source>workers auto: {count} processes train trials side by side, one per CPU core ({cores} cores, no GPU); --workers 1 trains them in this process alone</source>
         <translation>workers auto：{count} 个进程并行训练试验，每个 CPU 核心一个（{cores} 个核心，无 GPU）；--workers 1 则只在本进程中训练</translation>
     </message>
+    <message>
+        <source>workers auto: could not start a worker process ({error}); the trials train in this process alone</source>
+        <translation>workers auto：无法启动工作进程（{error}）；试验只在本进程中训练</translation>
+    </message>
 </context>
 <context>
     <name>WorkersSpin</name>
