@@ -80,8 +80,8 @@ def test_the_run_counts_the_trials_its_workers_end() -> None:
     stream = Terminal()
     progress = ConsoleProgress(stream)
     progress.on_run_start(4)
-    progress.other_trial_ended({"state": "complete", "number": 1, "objective": 0.6})
-    progress.other_trial_ended({"state": "pruned", "number": 2, "objective": None})
+    progress.on_other_trial_end({"state": "complete", "number": 1, "objective": 0.6})
+    progress.on_other_trial_end({"state": "pruned", "number": 2, "objective": None})
     progress.on_trial_end(TrialFinished(
         trial_id=1, number=0, state="complete", message="", objective=0.5, best_objective=0.6,
         done=1, total=4, duration_s=1.0))

@@ -106,8 +106,6 @@ def _run(args: argparse.Namespace, project: Project, project_path: Path, name: s
     hooks: list[RunnerHooks] = [progress, SettleOnRunStart()]
     if part_of_run:
         hooks.append(TellTheRun())
-    if workers is not None:  # its workers' trials count in its progress
-        workers.listen(progress.other_trial_ended)
     if args.tensorboard:
         from tunestudio.search.tensorboard import TensorBoardHooks, objective_tags
 

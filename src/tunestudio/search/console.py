@@ -25,7 +25,7 @@ class ConsoleProgress(RunnerHooks):
     """Writes a run's progress to `stream` (default stderr); `quiet` writes nothing.
     `part_of_run`: a worker process that a run started (`run --workers N`), beside it on the
     same terminal: it writes its trials' lines, but neither a bar nor a summary (the run's
-    count its trials, `other_trial_ended`)."""
+    count its trials, `on_other_trial_end`)."""
 
     def __init__(self, stream: TextIO | None = None, quiet: bool = False,
                  part_of_run: bool = False):
@@ -97,10 +97,8 @@ class ConsoleProgress(RunnerHooks):
                 self.bar.update(max(0, ev.done - self._own_done))
             self._own_done = max(self._own_done, ev.done)
 
-    def other_trial_ended(self, ended: Mapping[str, Any]) -> None:
-        """A trial of a worker this run started ended (`ended`: its state, number and
-        objective, local_workers.TRIAL_ENDED_KEY): the bar counts it. Called on the thread
-        that reads the worker."""
+    def on_other_trial_end(self, ended: Mapping[str, Any]) -> None:
+        """A trial of a worker this run started ended: the run's count and bar count it."""
         with self._lock:
             self._others += 1
             if self.bar is not None:

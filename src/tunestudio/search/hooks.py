@@ -3,6 +3,9 @@ observer overrides only what it shows. Called from the runner's thread."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from tunestudio.engine import EvalEvent, FitStartEvent, StepEvent
 from tunestudio.search.events import RunSummary, TrialFinished, TrialStarted
 
@@ -32,6 +35,11 @@ class RunnerHooks:
 
     def on_trial_end(self, ev: TrialFinished) -> None:
         """A trial ended in any state, invalid ones included."""
+
+    def on_other_trial_end(self, ended: Mapping[str, Any]) -> None:
+        """A trial of another process of this run ended: a worker the run started (`--workers
+        N`), which says so on its stdout (local_workers.TRIAL_ENDED_KEY). `ended` holds its
+        `state`, `number` and `objective`. Called on the thread that reads that worker."""
 
     def on_run_end(self, summary: RunSummary) -> None:
         """The run ended (budget spent, stopped, or nothing left to run)."""

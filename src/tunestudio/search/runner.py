@@ -366,6 +366,7 @@ class ExperimentRunner:
             ctx.data.put(data, self.base_dir, splits)
         self._preflight_splits.clear()
         self.hooks.on_run_start(total)
+        helpers.listen(self.hooks.on_other_trial_end)  # its workers' trials, in its progress
         if self.options.workers_note and self.options.workers > 1:
             self.hooks.on_message(self.options.workers_note)
         beat.start()

@@ -25,14 +25,14 @@ _BAD_STATES = {"failed": "failed", "diverged": "diverged", "invalid": "was inval
 @dataclass(frozen=True)
 class Progress:
     index: int  # the running trial, 1-based (0 before the first)
-    done: int
+    done: int  # trials of the run ended, its worker processes' included
     total: int | None
     elapsed_s: float
     eta_s: float | None
     running: TrialStarted | None  # the latest started of the running trials
     paused: bool
     running_trials: tuple[TrialStarted, ...] = ()  # every running trial (a fused group: several)
-    counts: tuple[tuple[str, int], ...] = ()  # trials of this run ended, per state, in order
+    counts: tuple[tuple[str, int], ...] = ()  # ended trials of the run (its workers' too) by state
 
 
 class RunController(QObject):
@@ -55,7 +55,8 @@ class RunController(QObject):
         self._request: RunRequest | None = None
         self._started_at = 0.0
         self._total: int | None = None
-        self._done = 0
+        self._done = 0  # trials this process ended
+        self._others = 0  # trials the run's worker processes ended
         self._index = 0
         self._running: dict[int, TrialStarted] = {}  # trial id -> start event, in start order
         self._counts: dict[str, int] = {}  # trials of this run ended, per state
@@ -106,11 +107,12 @@ class RunController(QObject):
         paused = self._paused_s + (now - self._paused_since if self._paused_since else 0.0)
         elapsed = now - self._started_at - paused if self.is_running else 0.0
         eta: float | None = None
-        done = self._done + sum(self._trial_fraction.get(t, 0.0) for t in self._running)
+        ended = self._done + self._others  # the whole run's, its workers' included
+        done = ended + sum(self._trial_fraction.get(t, 0.0) for t in self._running)
         if self._total and done > 0:
             eta = elapsed / done * max(0.0, self._total - done)
         running = tuple(self._running.values())
-        return Progress(self._index, self._done, self._total, elapsed, eta,
+        return Progress(self._index, ended, self._total, elapsed, eta,
                         running[-1] if running else None, self.is_paused, running,
                         tuple(self._counts.items()))
 
@@ -123,7 +125,7 @@ class RunController(QObject):
         self._request = request
         self._started_at = time.monotonic()
         self._total = request.trials
-        self._done = self._index = 0
+        self._done = self._index = self._others = 0
         self._running, self._trial_fraction, self._planned_steps = {}, {}, {}
         self._counts = {}
         self._paused_since, self._paused_s = None, 0.0
@@ -135,6 +137,7 @@ class RunController(QObject):
         worker.run_started.connect(self._on_run_started)
         worker.trial_started.connect(self._on_trial_started)
         worker.trial_finished.connect(self._on_trial_finished)
+        worker.other_trial_finished.connect(self._on_other_trial_finished)
         worker.batch.connect(self._on_batch)
         worker.run_failed.connect(self._on_run_failed)
         worker.run_refused.connect(self._on_run_refused)
@@ -192,6 +195,14 @@ class RunController(QObject):
         if ev.total is not None:
             self._total = ev.total
         self.trial_started.emit(ev)
+        self.progress_changed.emit()
+
+    @Slot(str)
+    def _on_other_trial_finished(self, state: str) -> None:
+        """A trial of one of the run's worker processes ended: the progress counts it."""
+        self._others += 1
+        if state:
+            self._counts[state] = self._counts.get(state, 0) + 1
         self.progress_changed.emit()
 
     @Slot(object)

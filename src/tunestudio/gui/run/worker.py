@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,7 @@ class RunWorker(QObject):
     run_started = Signal(object)  # total trials or None
     trial_started = Signal(object)  # TrialStarted
     trial_finished = Signal(object)  # TrialFinished
+    other_trial_finished = Signal(str)  # the state of a trial a worker process of the run ended
     batch = Signal(object)  # RunBatch
     run_failed = Signal(str, str)  # message, traceback
     # why no trial was started (search.preflight): its headline and one line per problem,
@@ -200,6 +202,9 @@ class SignalHooksMixin:
         with self._emitting:
             self._flush()
             self.worker.trial_finished.emit(ev)
+
+    def on_other_trial_end(self, ended: Mapping[str, Any]) -> None:
+        self.worker.other_trial_finished.emit(str(ended.get("state", "")))
 
     def on_stop_progress(self, lines: list[str]) -> None:
         self.worker.stop_progress.emit(list(lines))
