@@ -33,8 +33,10 @@ def test_workers_auto_is_the_default_and_resolves_at_each_run(
     assert window.session.open_project(path) and window.document is not None
     answer_box("Trust and run")
     seen: list[int] = []  # the progress's count of ended trials, as it changes
+    labels: list[str] = []  # the status bar's text beside its bar, as it changes
     window.controller.progress_changed.connect(
-        lambda: seen.append(window.controller.progress().done))
+        lambda: (seen.append(window.controller.progress().done),
+                 labels.append(window.progress.label.text())))
     with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT_MS):
         assert window.runs.start()
         assert window.controller.request is not None
@@ -42,6 +44,9 @@ def test_workers_auto_is_the_default_and_resolves_at_each_run(
         assert (window.controller.request.workers_note != "") == (expected > 1)
     # the worker process's trials counted as they end, the status bar's bar up to the budget
     assert max(seen) == 16 and sum(n for _, n in window.controller.progress().counts) == 16
+    if expected > 1:  # its own count would read as the run's: running trials by number
+        running = [t for t in labels if t.startswith("trial")]
+        assert running and all(t.startswith(("trial #", "trials #")) for t in running)
     window.workspace.show_page("Trials")
     qtbot.waitUntil(lambda: table_states(window) == ["complete"] * 16, timeout=30_000)
     # an unsaved edit: Auto trains in this window's process alone rather than refuse

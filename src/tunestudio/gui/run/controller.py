@@ -33,6 +33,7 @@ class Progress:
     paused: bool
     running_trials: tuple[TrialStarted, ...] = ()  # every running trial (a fused group: several)
     counts: tuple[tuple[str, int], ...] = ()  # ended trials of the run (its workers' too) by state
+    workers: int = 1  # processes training the run's trials (RunRequest.workers)
 
 
 class RunController(QObject):
@@ -114,7 +115,8 @@ class RunController(QObject):
         running = tuple(self._running.values())
         return Progress(self._index, ended, self._total, elapsed, eta,
                         running[-1] if running else None, self.is_paused, running,
-                        tuple(self._counts.items()))
+                        tuple(self._counts.items()),
+                        self._request.workers if self._request is not None else 1)
 
     # -- commands ------------------------------------------------------------------------------
     def start(self, request: RunRequest) -> None:

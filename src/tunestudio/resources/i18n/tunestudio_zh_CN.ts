@@ -3834,6 +3834,14 @@ training time {seconds} s</source>
         <translation>已结束 {done} 个</translation>
     </message>
     <message>
+        <source>trial #{number}</source>
+        <translation>试验 #{number}</translation>
+    </message>
+    <message>
+        <source>trials #{first}–#{last}</source>
+        <translation>试验 #{first}–#{last}</translation>
+    </message>
+    <message>
         <source>trials {first}–{last}{of}</source>
         <translation>试验 {first}–{last}{of}</translation>
     </message>
