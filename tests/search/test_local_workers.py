@@ -11,15 +11,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
 import sqlalchemy
 from optuna.trial import TrialState
 
-from cli_helpers import tunestudio
+from cli_helpers import Completed, tunestudio
 from program_helpers import program_project
-from tunestudio.config import FloatDimension
+from tunestudio.config import FloatDimension, Project
 from tunestudio.config.program import ProgramParameter
 from tunestudio.local_workers import (
     AUTO,
@@ -203,11 +204,10 @@ def test_the_run_reads_its_workers_trials_and_outcome_and_passes_the_rest_on(
     assert capfd.readouterr().out.count("a line of its own") == 2
 
 
-def test_a_run_with_workers_auto_trains_in_two_processes_and_counts_them_all(
-        tmp_path: Path) -> None:
-    """`tunestudio run` without --workers, 16 trials on the CPU of a machine of 2 cores or
-    more: two processes train them (two owners among the trials), the run says what it
-    chose, and its outcome counts all 16."""
+def _run_sixteen_by_default(tmp_path: Path) -> tuple[Project, Path, Completed, dict[str, Any]]:
+    """`tunestudio run --device cpu` of 16 quick program trials, `--workers` left to its
+    default (auto: 2 processes on a CPU of 2 cores or more; skipped on fewer): the project,
+    its file, the command's output and its outcome (the JSON line it prints last)."""
     if usable_cores() < 2:
         pytest.skip("needs 2 CPU cores")
     project, path = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
@@ -215,7 +215,15 @@ def test_a_run_with_workers_auto_trains_in_two_processes_and_counts_them_all(
                                     strategy="random", trials=16)
     out = tunestudio("run", str(path), "--device", "cpu")
     assert out.returncode == 0, out.stderr
-    outcome = json.loads(out.stdout.strip().splitlines()[-1])
+    return project, path, out, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_run_with_workers_auto_trains_in_two_processes_and_counts_them_all(
+        tmp_path: Path) -> None:
+    """`tunestudio run` without --workers, 16 trials on the CPU of a machine of 2 cores or
+    more: two processes train them (two owners among the trials), the run says what it
+    chose, and its outcome counts all 16."""
+    project, _, out, outcome = _run_sixteen_by_default(tmp_path)
     assert outcome["workers"] == 2 and outcome["counts"] == {"complete": 16}
     assert "note: workers auto: 2 processes train trials side by side" in out.stderr
     assert out.stdout.count('"experiment"') == 1  # the worker's outcome is the run's to tell
@@ -296,16 +304,9 @@ def test_a_run_that_cannot_start_its_workers_trains_alone_under_auto_and_says_so
         raise OSError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(LocalWorkers, "spawn", staticmethod(refused))
-    if usable_cores() < 2:
-        pytest.skip("needs 2 CPU cores")
-    _, path = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
-                              parameters=[ProgramParameter(name="lr", default=0.5)],
-                              strategy="random", trials=16)
-    out = tunestudio("run", str(path), "--device", "cpu")
-    assert out.returncode == 0, out.stderr
+    _, path, out, outcome = _run_sixteen_by_default(tmp_path)
     assert "could not start a worker process ([Errno 11] Resource temporarily unavailable); " \
         "the trials train in this process alone" in out.stderr
-    outcome = json.loads(out.stdout.strip().splitlines()[-1])
     assert outcome["workers"] == 1 and outcome["counts"] == {"complete": 16}
     out = tunestudio("run", str(path), "--workers", "2", "--trials", "2")
     assert out.returncode == 1
