@@ -35,9 +35,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from tunestudio.messages import N_
+
+if TYPE_CHECKING:  # the config layer is imported by the callers: this module stays light
+    from tunestudio.config import Project
 
 SLOT_ENV = "TUNESTUDIO_SLOT"  # "k/N": the slot of a worker process the runner spawned
 PLANNED_STRATEGIES = ("grid", "ovat")  # a plan of points: queued for others even without a count
@@ -242,7 +245,7 @@ def auto_workers(*, device: str, trials: int | None, strategy: str, cores: int |
     imported (the CLI starts the workers first). A small model trains on one CPU core at a time
     about as fast as on two (engine/runtime.py), and trials in one process take turns on the
     GIL, so on a machine without a GPU each core gets a process of its own: the headline search
-    (30 digits trials, fused) took 2.2-2.5 s in two processes on 2 cores against 2.9-3.6 s in
+    (30 digits trials, fused) took 1.9-2.9 s in two processes on 2 cores against 2.6-3.6 s in
     one. Otherwise one process, where:
     - `device` (the run's --device, else the baseline's training.device) names a GPU ('cuda',
       'cuda:N', 'mps'), or is 'auto' on a machine with one (`accelerator`, by default
@@ -267,6 +270,19 @@ def auto_workers(*, device: str, trials: int | None, strategy: str, cores: int |
     if count <= 1:
         return WorkersChoice(1)
     return WorkersChoice(count, AUTO_LINE.format(count=count, cores=cores))
+
+
+def workers_for(requested: int | str, project: Project, experiment: str, *,
+                device: str | None = None, trials: int | None = None) -> WorkersChoice:
+    """`--workers` of a run of `project`'s `experiment` as a count: a number as given; AUTO by
+    `auto_workers` for the run's device (`device`, else the baseline's) and its budget in
+    trials (`trials`, else the experiment's). The CLI and the window both decide by it."""
+    if requested != AUTO:
+        return WorkersChoice(max(1, int(requested)))
+    search = project.experiment(experiment).search
+    return auto_workers(device=device or project.baseline.training.device,
+                        trials=search.budget.trials if trials is None else trials,
+                        strategy=search.strategy)
 
 
 def usable_cores() -> int:

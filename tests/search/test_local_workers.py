@@ -32,6 +32,7 @@ from tunestudio.local_workers import (
     helper_count,
     usable_cores,
     watch_run_pipe,
+    workers_for,
     workers_value,
 )
 from tunestudio.search import ExperimentRunner, RunOptions, RunSummary
@@ -170,6 +171,19 @@ def test_workers_auto_gives_each_cpu_core_a_process_where_it_pays() -> None:
     assert said.reason.startswith("workers auto: 2 processes train trials side by side")
     assert "--workers 1" in said.reason
     assert auto_workers(device="cpu", trials=3, strategy="tpe", cores=2).reason == ""
+
+
+def test_the_cli_and_the_window_decide_by_the_run_s_budget_and_device(tmp_path: Path) -> None:
+    """`workers_for`: a number as given; auto from the experiment's budget, or the run's own
+    count of trials, and the run's device over the baseline's."""
+    project, _ = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
+                                 parameters=[ProgramParameter(name="lr", default=0.5)],
+                                 strategy="random", trials=4)
+    assert workers_for(3, project, "e") == WorkersChoice(3)
+    assert workers_for(AUTO, project, "e", device="cpu").count == 1  # 4 trials: not worth it
+    assert workers_for(AUTO, project, "e", device="cuda", trials=400).count == 1
+    expected = min(usable_cores(), 4)
+    assert workers_for(AUTO, project, "e", device="cpu", trials=400).count == expected
     assert 1 <= usable_cores() <= (os.cpu_count() or 1)
 
 

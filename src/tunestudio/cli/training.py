@@ -24,10 +24,10 @@ from tunestudio.local_workers import (
     AUTO_ALONE_LINE,
     LocalWorkers,
     WorkersChoice,
-    auto_workers,
     helper_count,
     watch_run_pipe,
     worker_command,
+    workers_for,
     workers_value,
 )
 
@@ -43,7 +43,8 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
         remember(project, loaded, config_fingerprint(project.baseline))  # answers from it
     name = experiment_name(project, args.experiment)
     stop_rules = _stop_rules(args, project.experiment(name).search.stop)
-    choice = _workers_choice(args, project, name) if queue else WorkersChoice(1)
+    choice = workers_for(getattr(args, "workers", 1), project, name, device=args.device,
+                         trials=getattr(args, "trials", None)) if queue else WorkersChoice(1)
     args.workers = choice.count
     try:
         workers = _start_workers(args, project, name, project_path, stop_rules) if queue \
@@ -63,18 +64,6 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
         if workers is not None and not workers.queue_closed:  # the run never got going
             workers.terminate(kill=True)
         raise
-
-
-def _workers_choice(args: argparse.Namespace, project: Project, name: str) -> WorkersChoice:
-    """`--workers` as a count: a number as given, `auto` by `local_workers.auto_workers` for
-    the run's device and budget."""
-    workers = getattr(args, "workers", 1)
-    if workers != AUTO:
-        return WorkersChoice(int(workers))
-    search = project.experiment(name).search
-    trials = search.budget.trials if getattr(args, "trials", None) is None else args.trials
-    return auto_workers(device=args.device or project.baseline.training.device,
-                        trials=trials, strategy=search.strategy)
 
 
 def _start_workers(args: argparse.Namespace, project: Project, name: str, project_path: Path,

@@ -20,7 +20,7 @@ from tunestudio.gui.common.settings import AUTO_WORKERS
 from tunestudio.gui.run.controller import RunController
 from tunestudio.gui.run.trust import confirm_user_code, user_code_files
 from tunestudio.gui.run.worker import RunRequest
-from tunestudio.local_workers import WorkersChoice, auto_workers
+from tunestudio.local_workers import AUTO, WorkersChoice, workers_for
 from tunestudio.messages import N_
 
 RUN_TIP = N_("RunActions", "Run the selected experiment (F5)")
@@ -148,19 +148,16 @@ class RunActions(QObject):
         return True
 
     def _workers(self, target: RunTarget) -> WorkersChoice:
-        """The toolbar's Workers as a count: a number as set; Auto by
-        `local_workers.auto_workers` for the run's device and budget, 1 for a project not
-        saved as it is (the worker processes read the file: Auto never asks to save it)."""
+        """The toolbar's Workers as a count (`local_workers.workers_for`, as the CLI decides):
+        Auto is 1 for a project not saved as it is (the worker processes read the file: Auto
+        never asks to save it)."""
         requested = self.workers()
-        if requested != AUTO_WORKERS:
-            return WorkersChoice(max(1, requested))
         project, experiment = target.project, target.experiment
-        if project is None or experiment is None or target.project_path is None \
-                or target.dirty:
+        if project is None or experiment is None or (requested == AUTO_WORKERS and (
+                target.project_path is None or target.dirty)):
             return WorkersChoice(1)
-        search = project.experiment(experiment).search
-        return auto_workers(device=self.device() or project.baseline.training.device,
-                            trials=search.budget.trials, strategy=search.strategy)
+        return workers_for(AUTO if requested == AUTO_WORKERS else requested, project,
+                           experiment, device=self.device())
 
     @Slot()
     def toggle_pause(self) -> None:
