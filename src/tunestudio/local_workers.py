@@ -35,12 +35,9 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from tunestudio.messages import N_
-
-if TYPE_CHECKING:  # the config layer is imported by the callers: this module stays light
-    from tunestudio.config import Project
 
 SLOT_ENV = "TUNESTUDIO_SLOT"  # "k/N": the slot of a worker process the runner spawned
 PLANNED_STRATEGIES = ("grid", "ovat")  # a plan of points: queued for others even without a count
@@ -272,11 +269,13 @@ def auto_workers(*, device: str, trials: int | None, strategy: str, cores: int |
     return WorkersChoice(count, AUTO_LINE.format(count=count, cores=cores))
 
 
-def workers_for(requested: int | str, project: Project, experiment: str, *,
+def workers_for(requested: int | str, project: Any, experiment: str, *,
                 device: str | None = None, trials: int | None = None) -> WorkersChoice:
     """`--workers` of a run of `project`'s `experiment` as a count: a number as given; AUTO by
     `auto_workers` for the run's device (`device`, else the baseline's) and its budget in
-    trials (`trials`, else the experiment's). The CLI and the window both decide by it."""
+    trials (`trials`, else the experiment's). The CLI and the window both decide by it.
+    `project` is a `tunestudio.config.Project`, typed Any: this module imports no config (the
+    trial client's contract keeps it to the standard library)."""
     if requested != AUTO:
         return WorkersChoice(max(1, int(requested)))
     search = project.experiment(experiment).search
