@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,9 @@ class LocalWorkers:
         self.outcomes: list[dict[str, Any]] = []
         self._listener: Callable[[dict[str, Any]], None] | None = None
         self._unheard: list[dict[str, Any]] = []  # trials ended before anyone listened
+        # set when a worker ends a trial or ends itself (`wait_for_news`): the run, waiting at
+        # its end for its workers' last trials, looks again at once rather than at its next poll
+        self._news = threading.Event()
         self._readers = [threading.Thread(target=self._relay, args=(proc.stdout,), daemon=True,
                                           name="tunestudio-worker-stdout")
                          for proc in self.procs if proc.stdout is not None]
@@ -115,6 +119,7 @@ class LocalWorkers:
                             self._unheard.append(ended)
                     if listener is not None:
                         listener(ended)
+                    self._news.set()
                 elif message is not None and "counts" in message and "experiment" in message:
                     with self._lock:
                         self.outcomes.append(message)
@@ -124,6 +129,19 @@ class LocalWorkers:
                         sys.stdout.flush()
         except (OSError, ValueError):  # closed under us: the worker is gone
             pass
+        self._news.set()  # its stdout ended: the worker has (or is about to)
+
+    def wait_for_news(self, timeout: float) -> bool:
+        """Block until a worker ends a trial or ends itself, at most `timeout` seconds, then
+        forget the news; True when there was some. Without workers, a sleep of `timeout`. News
+        that came since the last call returns at once, so a caller that checks the store and
+        then waits misses none that came in between."""
+        if not self._readers:
+            time.sleep(timeout)
+            return False
+        news = self._news.wait(timeout)
+        self._news.clear()
+        return news
 
     def listen(self, listener: Callable[[dict[str, Any]], None]) -> None:
         """Calls `listener` with each trial a worker ends (its state, number and objective),

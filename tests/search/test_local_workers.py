@@ -47,7 +47,8 @@ LR = FloatDimension(path="params.lr", low=0.1, high=1.0)
 def test_a_worker_waits_for_its_run_until_the_run_closes_its_queue(tmp_path: Path) -> None:
     """A worker (queue=False) told of a run still queueing keeps waiting on an empty queue,
     before its first trial and after it, and ends once the pipe closes. It pops nothing until
-    the run has told it its count of trials, and then no more than that count."""
+    the run has told it its count of trials, and then no more than that count. It does not
+    wait for the trials its run still trains: the run waits for them (and for its workers)."""
     project, _ = program_project(tmp_path, "print('val_acc=0.5')\n", [LR],
                                  parameters=[ProgramParameter(name="lr", default=0.5)],
                                  trials=2)
@@ -55,6 +56,8 @@ def test_a_worker_waits_for_its_run_until_the_run_closes_its_queue(tmp_path: Pat
     study = optuna.create_study(  # as the run creates it, before it queues
         study_name=name, storage=optuna_storage(storage_url(project)),
         direction=project.experiments[0].search.objective.resolved_direction)
+    with pytest.warns(UserWarning, match="Heartbeat"):  # Optuna's, for an ask by hand
+        study.ask()  # the run's own trial, training (no heartbeat: nothing finds it stale)
     read, write = os.pipe()
     closed = watch_run_pipe(os.fdopen(read, "rb"))
     done: list[RunSummary] = []
@@ -93,6 +96,23 @@ def test_the_run_s_workers_end_when_their_queue_closes_or_the_run_fails() -> Non
     stuck = LocalWorkers.spawn([sys.executable, "-c", "import time; time.sleep(60)"], 1)
     stuck.terminate()
     assert stuck.procs[0].returncode == -15  # SIGTERM, no minute's wait
+
+
+def test_the_run_hears_at_once_when_a_worker_ends_a_trial_or_ends() -> None:
+    """`wait_for_news`, what a run waiting for its workers' last trials waits on, returns as
+    a worker's trial ends (its line) and as the worker ends, not at its timeout; without
+    workers it is a sleep."""
+    code = (f"import json, time; time.sleep(0.2); print(json.dumps({{{TRIAL_ENDED_KEY!r}: "
+            "{'state': 'complete'}}), flush=True); time.sleep(3)")
+    workers = LocalWorkers.spawn([sys.executable, "-c", code], 1)
+    began = time.monotonic()
+    assert workers.wait_for_news(60)  # the trial's line
+    assert time.monotonic() - began < 3  # before the worker ended
+    assert workers.wait_for_news(60)  # its end
+    assert time.monotonic() - began < 30
+    workers.finish(stopped=False)
+    assert not workers.wait_for_news(0.01)  # heard: forgotten
+    assert not LocalWorkers().wait_for_news(0.01)
 
 
 def test_a_run_starts_a_worker_per_slot_it_can_fill() -> None:

@@ -39,8 +39,7 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
 
     loaded = project_bytes(args.path)
     project, project_path = load(args.path)
-    if loaded is not None and project_bytes(args.path) == loaded:  # loaded, unedited: `info`
-        remember(project, loaded, config_fingerprint(project.baseline))  # answers from it
+    unedited = loaded is not None and project_bytes(args.path) == loaded
     name = experiment_name(project, args.experiment)
     stop_rules = _stop_rules(args, project.experiment(name).search.stop)
     choice = workers_for(getattr(args, "workers", 1), project, name, device=args.device,
@@ -59,6 +58,10 @@ def _cmd_run(args: argparse.Namespace, *, queue: bool = True) -> int:
         choice = WorkersChoice(1)
         args.workers, workers = 1, None
     try:
+        if unedited and loaded is not None:  # loaded, unedited: `info` answers from it. After
+            # the workers start: it imports the store (SQLAlchemy, about 0.13 s here), which
+            # they need not wait for
+            remember(project, loaded, config_fingerprint(project.baseline))
         return _run(args, project, project_path, name, stop_rules, queue, workers, choice)
     except BaseException:
         if workers is not None and not workers.queue_closed:  # the run never got going

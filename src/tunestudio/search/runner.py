@@ -144,6 +144,7 @@ def _fan_out(targets: list[Callable[..., None]]) -> Callable[..., None]:
 
 
 STOP_RULE = "stopped by rule: "  # a run's closing message when a stop rule ended it
+OTHERS_POLL_S = 0.5  # a run whose queue is empty looks this often whether others still train
 QUEUE_POLL_S = 0.1  # a worker waiting for its run to queue trials looks this often
 CLAIMS_KEPT = 4096  # far more trials than a process holds at once (fused groups included)
 
@@ -476,8 +477,11 @@ class ExperimentRunner:
                 done.result()  # a bookkeeping failure (e.g. the database went away) surfaces
             if ctx.checkpoints is not None:  # after each trial it judged among fewer trials
                 apply_retention(ctx.checkpoints, study)
-            if not self.stop_event.is_set() and not message:
-                self._wait_for_others(store, study, experiment_id)
+            # A worker its run spawned (queue_closed) ends now: its run waits for the last
+            # trials and says the final best (the worker's own outcome is only counted), and
+            # the worker waiting on as well kept the run waiting for it up to OTHERS_POLL_S
+            if not self.stop_event.is_set() and not message and self.queue_closed is None:
+                self._wait_for_others(store, study, experiment_id, helpers)
         finally:
             books.shutdown(wait=True)
             feeder.stop()
@@ -755,9 +759,13 @@ class ExperimentRunner:
         best = self._best_current(store, experiment_id, direction)
         return best.objective if best else None
 
-    def _wait_for_others(self, store: Store, study: optuna.Study, experiment_id: int) -> None:
+    def _wait_for_others(self, store: Store, study: optuna.Study, experiment_id: int,
+                         helpers: LocalWorkers) -> None:
         """The queue is empty but other processes may still be training: wait for them, so
-        that every process of a run ends with the same, final best trial."""
+        that every process of a run ends with the same, final best trial. It looks again every
+        OTHERS_POLL_S, and at once when one of this run's own worker processes ends a trial or
+        ends (`helpers`): a run of two processes waited up to half a second for its worker's
+        last trial after it ended."""
         while not self.stop_event.is_set():
             self._sweep_stale(store, study, experiment_id)
             # Optuna's state: a process that popped a fused group from the queue holds its
@@ -765,7 +773,7 @@ class ExperimentRunner:
             if not count_trials(study, (TrialState.RUNNING,)) and \
                     not self._settle_rows(store, study, experiment_id):
                 return
-            time.sleep(0.5)
+            helpers.wait_for_news(OTHERS_POLL_S)
 
     def _sweep_stale(self, store: Store, study: optuna.Study, experiment_id: int) -> None:
         """Trials held by a process that died become interrupted (a crash, not a property of
