@@ -53,6 +53,7 @@ from tunestudio.search.fuse_cost import (
     member_of,
     split_group,
 )
+from tunestudio.search.round_shapes import RoundShapeSampler, shape_dimensions
 from tunestudio.search.trial_run import (
     Prepared,
     Training,
@@ -642,15 +643,51 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
                should_stop: Callable[[], str | None] = lambda: None) -> str:
     """The run's loop when fusing: ask a round of trials (`ask_plan`: up to `size`), train
     them in groups, and, for a model-based sampler, wait until their results are told before
-    the next round; repeat until none is left, the time is up, `should_stop` gives a reason (a
-    stop rule holds, judged before each round) or a stop is requested; returns the run's
-    closing message."""
+    the next round (the round's trials sharing its first's categorical shape choices, see
+    search/round_shapes.py); repeat until none is left, the time is up, `should_stop` gives a
+    reason (a stop rule holds, judged before each round) or a stop is requested; returns the
+    run's closing message."""
     plan = ask_plan(ctx.search, len(ctx.study.directions), size, total, ctx.slot.count)
     if plan.informed and plan.then < size:
         training.say_once(
             f"{ctx.search.strategy} learns from the results between fused rounds: its first "
             f"{plan.first} trials are asked together (its start-up points are random anyway), "
             f"then at most {plan.then} at a time, each round after the results before it")
+    shapes = _round_shapes(ctx, training, plan)
+    try:
+        return _rounds(ctx, training, plan, shapes, total, ask, release, deadline, pause,
+                       idle_wait, should_stop)
+    finally:
+        if shapes is not None:
+            ctx.study.sampler = shapes[0].inner
+
+
+def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan
+                  ) -> tuple[RoundShapeSampler, list[str]] | None:
+    """For a model-based sampler asked in rounds of several trials: the study's sampler wrapped
+    so that each round's trials share its first's categorical shape choices (search/
+    round_shapes.py), and those dimensions' paths; None where there are none (said once)."""
+    if not plan.informed or max(plan.first, plan.then) < 2:
+        return None
+    paths = shape_dimensions(ctx.search, ctx.baseline)
+    if not paths:
+        return None
+    sampler = RoundShapeSampler(ctx.study.sampler)
+    ctx.study.sampler = sampler
+    training.say_once(
+        f"after the first round, each fused round's trials share its first trial's "
+        f"{', '.join(paths)}, so that the round trains as one group; {ctx.search.strategy} "
+        "draws their other values")
+    return sampler, paths
+
+
+def _rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
+            shapes: tuple[RoundShapeSampler, list[str]] | None, total: int | None,
+            ask: Callable[[int], Prepared | None], release: Callable[[Prepared], None],
+            deadline: float | None, pause: Callable[[], None],
+            idle_wait: Callable[[int], bool], should_stop: Callable[[], str | None]) -> str:
+    """`run_groups`' rounds (see there), each round's later asks after the first round pinned
+    to its first trial's shape (`shapes`)."""
     index = 0
     while not ctx.stop_event.is_set():
         if deadline is not None and time.monotonic() >= deadline:
@@ -661,15 +698,24 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
         pause()
         batch: list[tuple[Prepared, int]] = []
         round_size = plan.size(index)
-        while len(batch) < round_size and not ctx.stop_event.is_set():
-            prepared = ask(index + 1)
-            if prepared is None:
-                break
-            index += 1
-            if prepared.finished is not None:  # invalid: already recorded
-                training.tally(prepared.finished)
-                continue
-            batch.append((prepared, index))
+        try:
+            while len(batch) < round_size and not ctx.stop_event.is_set():
+                prepared = ask(index + 1)
+                if prepared is None:
+                    break
+                index += 1
+                if prepared.finished is not None:  # invalid: already recorded
+                    training.tally(prepared.finished)
+                    continue
+                if not batch and shapes is not None and index > plan.first:
+                    # the round's shape, from its first; the first round's trials (the
+                    # sampler's random start-up) each draw their own, exploring the shapes
+                    sampler, paths = shapes
+                    sampler.pin({p: prepared.params[p] for p in paths if p in prepared.params})
+                batch.append((prepared, index))
+        finally:
+            if shapes is not None:
+                shapes[0].unpin()
         if ctx.stop_event.is_set():
             for prepared, _ in batch:
                 release(prepared)

@@ -4,6 +4,7 @@ stacked on a trial axis), each still an ordinary trial with its own events and o
 from tunestudio.engine.fused.signature import (
     fuse_signature,
     fusion_obstacle,
+    group_shape,
     hand_fused_mlp,
     signature_difference,
     unpadded_widths,
@@ -17,6 +18,7 @@ __all__ = [
     "GroupOutOfMemoryError",
     "fuse_signature",
     "fusion_obstacle",
+    "group_shape",
     "hand_fused_mlp",
     "signature_difference",
     "unpadded_widths",

@@ -48,6 +48,14 @@ def fuse_signature(config: RunConfig) -> str:
     return json.dumps(_shape(config), sort_keys=True)
 
 
+def group_shape(config: RunConfig) -> str:
+    """A key equal for exactly the configs that train in one fused group *and* one class of
+    it: the shape signature and, for the built-in MLP, its hidden layer sizes (a group computes
+    each set of widths apart, engine/fused/handgrad.py). JSON text."""
+    sizes = config.model.layer_sizes if isinstance(config.model, MLPModel) else None
+    return json.dumps([fuse_signature(config), sizes])
+
+
 def signature_difference(a: RunConfig, b: RunConfig) -> list[str]:
     """Dotted paths (e.g. `training.batch_size`) where two configs' signatures differ."""
     flat_a, flat_b = _flatten(_shape(a)), _flatten(_shape(b))

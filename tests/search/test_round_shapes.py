@@ -1,0 +1,113 @@
+"""A fused round's trials share its first's categorical shape choices (search/round_shapes.py),
+so that the round trains as one group; the sampler draws the rest, and the first round (its
+random start-up) explores the shapes freely."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optuna
+from optuna.distributions import CategoricalDistribution, FloatDistribution
+
+from tiny_projects import tiny_project
+from tunestudio.config import (
+    Budget,
+    CategoricalDimension,
+    FloatDimension,
+    IntDimension,
+    SearchDefinition,
+)
+from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
+from tunestudio.search.round_shapes import RoundShapeSampler, pins_key, shape_dimensions
+from tunestudio.search.samplers import build_sampler
+
+LR = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
+WIDTH = CategoricalDimension(path="model.width", choices=[16, 32, 64])
+BATCH = CategoricalDimension(path="training.batch_size", choices=[32, 64, 128])
+
+
+def test_the_categorical_dimensions_that_shape_a_group_are_pinned() -> None:
+    """Batch size (another group) and an MLP's width (another class inside one) shape it; a
+    learning rate, a categorical weight decay and a range of epochs (explored only once a
+    round if pinned) do not count."""
+    project = tiny_project()
+    search = SearchDefinition(strategy="tpe", dimensions=[
+        LR, WIDTH,
+        CategoricalDimension(path="optimizer.weight_decay", choices=[0.0, 1e-4]),
+        IntDimension(path="training.epochs", low=2, high=4),
+        BATCH,
+    ])
+    assert shape_dimensions(search, project.baseline) == ["model.width", "training.batch_size"]
+    assert pins_key({"model.width": 32, "optimizer.lr": 0.1}, ["model.width"]) == \
+        pins_key({"model.width": 32, "optimizer.lr": 0.2}, ["model.width"])
+
+
+def _objective(trial: optuna.Trial) -> float:
+    lr = trial.suggest_float("lr", 1e-3, 1e-1, log=True)
+    batch = trial.suggest_categorical("batch", [32, 64, 128])
+    return lr * batch
+
+
+def test_the_sampler_gives_the_pinned_values_and_draws_the_rest() -> None:
+    """TPE (multivariate, as the run builds it) past its start-up: pinned, every asked trial
+    has the pinned batch and its own learning rate, recorded with the dimension's own
+    distribution; unpinned, it draws the batch again."""
+    search = SearchDefinition(strategy="tpe", dimensions=[LR])
+    sampler = RoundShapeSampler(build_sampler(search, 1, seed=0, batches=True))
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(_objective, n_trials=8)  # start-up (5) and a few modelled ones
+    sampler.pin({"batch": 64})
+    pinned = []
+    for _ in range(6):
+        trial = study.ask()
+        pinned.append(trial)
+        study.tell(trial, _objective(trial))
+    assert [t.params["batch"] for t in pinned] == [64] * 6
+    assert len({t.params["lr"] for t in pinned}) == 6
+    frozen = study.trials[-1]
+    assert frozen.distributions == {"lr": FloatDistribution(1e-3, 1e-1, log=True),
+                                    "batch": CategoricalDistribution([32, 64, 128])}
+    sampler.unpin()
+    study.optimize(_objective, n_trials=12)
+    assert {t.params["batch"] for t in study.trials[-12:]} != {64}
+
+
+class _Said(RunnerHooks):
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def on_message(self, text: str) -> None:
+        self.said.append(text)
+
+
+def _fused_tpe(dimensions: list[Any], trials: int) -> tuple[list[Any], list[str]]:
+    """A fused TPE run in one process, rounds asked as the run plans them (fixed groups of up
+    to 8): its trials by number, and what it said."""
+    proj = tiny_project({"strategy": "tpe", "sampler_seed": 3, "fuse": "fixed",
+                         "fuse_trials": 8, "dimensions": dimensions,
+                         "budget": Budget(trials=trials)}, epochs=2, fraction=0.2)
+    said = _Said()
+    name = proj.experiments[0].name
+    ExperimentRunner(proj, name, hooks=[said], options=RunOptions(device="cpu")).run()
+    store = open_store(proj)
+    try:
+        rows = sorted(store.trials(), key=lambda r: r.number)
+    finally:
+        store.close()
+    return rows, said.said
+
+
+def test_a_fused_round_after_the_first_shares_its_first_trial_s_shape() -> None:
+    """12 trials: the start-up round (5) draws its shapes freely; each later round (3 at a
+    time) shares its first trial's batch size and width and trains as one group."""
+    rows, said = _fused_tpe([LR, WIDTH, BATCH], 12)
+    assert len(rows) == 12
+    shape = [(r.params["model.width"], r.params["training.batch_size"]) for r in rows]
+    assert len(set(shape[:5])) > 1  # the start-up round: its own shapes
+    for start in (5, 8):
+        round_ = rows[start:start + 3]
+        assert len(set(shape[start:start + 3])) == 1, shape
+        assert len({r.params["optimizer.lr"] for r in round_}) == 3
+        assert len({r.group_id for r in round_}) == 1 and round_[0].group_id is not None
+    assert any("each fused round's trials share its first trial's model.width, "
+               "training.batch_size" in m for m in said)
