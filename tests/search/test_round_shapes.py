@@ -111,3 +111,31 @@ def test_a_fused_round_after_the_first_shares_its_first_trial_s_shape() -> None:
         assert len({r.group_id for r in round_}) == 1 and round_[0].group_id is not None
     assert any("each fused round's trials share its first trial's model.width, "
                "training.batch_size" in m for m in said)
+
+
+def test_the_cost_model_draws_each_later_round_of_one_pinned_shape() -> None:
+    """`fuse_cost.estimate_run` draws the run's rounds as the run asks them: after the first,
+    each round's trials share its first's pins (three batch sizes times three widths here), and
+    so a pinned search is expected to fuse bigger groups than one whose rounds mix shapes."""
+    import random
+
+    from tunestudio.config import PrunerConfig
+    from tunestudio.search import fuse_cost
+    from tunestudio.search.fuse_cost import Member, StepCost, estimate_run
+    from tunestudio.search.groups import AskPlan
+
+    members = [Member(str(b), 1.0, 100 * b, shape=w, pinned=f"{b} {w}")
+               for b in (1, 2, 4) for w in ("16", "32", "64")]
+    by_signature: dict[str, list[Member]] = {}
+    for m in members:
+        by_signature.setdefault(m.signature, []).append(m)
+    plan = AskPlan(4, 4, informed=True)
+    drawn = fuse_cost._draw_rounds(members, by_signature, plan, 40, random.Random(1))
+    assert all(len({m.pinned for m in drawn[i:i + 4]}) == 1 for i in range(4, 40, 4))
+    assert len({m.pinned for m in drawn[:4]}) > 1  # the first round: its own shapes
+    cost = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=2.5e-4, group_per_unit=0.0,
+                    per_class=1e-3)
+    none = PrunerConfig(kind="none")
+    unpinned = [Member(m.signature, m.work, m.steps, m.shape) for m in members]
+    assert estimate_run(cost, members, plan, 40, 4, none, 10).ratio < \
+        estimate_run(cost, unpinned, plan, 40, 4, none, 10).ratio

@@ -184,6 +184,9 @@ class Member:
     steps: int
     shape: str = ""
     params: float = 0.0  # the model's parameters (`work` / batch size)
+    # its values of the dimensions a fused round pins (search/round_shapes.py: `pins_key`):
+    # the trials of an informed round after the first share them
+    pinned: str = ""
 
 
 def trained_share(pruner: PrunerConfig, evaluations: int) -> float:
@@ -293,11 +296,13 @@ def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total
     train in groups as the run cuts them (`capped_parts`: at most `k`, and at most `budget`
     parameters, CPU_GROUP_PARAMS for MLPs on a CPU).
 
-    A model-based sampler (`plan.informed`) concentrates once it has results: after its first
-    round, CONCENTRATED of each round's trials share the shape signature of the round's first
-    (its categorical choices: the batch size, the optimiser, the layers), the others are drawn
-    as before. Measured on the headline space (TPE, three batch sizes, rounds of 8): its first
-    round fused groups of 2 and 3, every later one a group of 7-8 of one batch size."""
+    A model-based sampler's rounds (`plan.informed`) after its first share the first trial's
+    categorical shape choices (`Member.pinned`, search/round_shapes.py), and CONCENTRATED of
+    each round's trials its shape signature too (a dimension over a range is not pinned, but
+    the sampler concentrates once it has results: measured on the headline space, TPE, three
+    batch sizes, rounds of 8, before rounds were pinned: its first round fused groups of 2
+    and 3, every later one a group of 7-8 of one batch size); the others are drawn from the
+    members of the same pins."""
     share = trained_share(pruner, evaluations)
     startup = pruner.startup_trials if pruner.kind != "none" else total
     by_shape: dict[str, list[Member]] = {}
@@ -368,10 +373,11 @@ def _draw_rounds(members: Sequence[Member], by_shape: dict[str, list[Member]], p
         size = min(plan.size(len(trials)), total - len(trials))
         first = members[rng.randrange(len(members))]
         trials.append(first)
-        same = by_shape[first.signature]
         concentrated = plan.informed and len(trials) > plan.first
+        pinned = [m for m in members if m.pinned == first.pinned] if concentrated else members
+        same = [m for m in by_shape[first.signature] if m.pinned == first.pinned] or [first]
         for _ in range(size - 1):
-            pool = same if concentrated and rng.random() < CONCENTRATED else members
+            pool = same if concentrated and rng.random() < CONCENTRATED else pinned
             trials.append(pool[rng.randrange(len(pool))])
     return trials
 
@@ -383,10 +389,13 @@ def space_members(search: SearchDefinition, baseline: RunConfig, data: Splits,
     computes each width apart), each with its `Member`: the trials a run of this search will
     train, as far as their cost goes. Raises what building a model raises (a model file that
     fails)."""
+    from tunestudio.search.round_shapes import pins_key, shape_dimensions
+
     rng = random.Random(seed)
     drawn: list[tuple[RunConfig, Member]] = []
     works: dict[str, float] = {}
     gridded = search.strategy in ("grid", "ovat")
+    pinned = shape_dimensions(search, baseline)
     for _ in range(count * 3):
         values = {d.path: d.grid_values()[rng.randrange(len(d.grid_values()))] if gridded
                   else draw(d, rng) for d in search.dimensions}
@@ -394,7 +403,8 @@ def space_members(search: SearchDefinition, baseline: RunConfig, data: Splits,
             config = merge_values(baseline, values)
         except InvalidConfigError:
             continue
-        drawn.append((config, member_of(config, data, works)))
+        drawn.append((config, replace(member_of(config, data, works),
+                                      pinned=pins_key(values, pinned))))
         if len(drawn) == count:
             break
     if not drawn:
