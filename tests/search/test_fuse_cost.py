@@ -5,9 +5,13 @@ what they choose does not depend on how busy the machine is."""
 
 from __future__ import annotations
 
+import functools
 import random
+import subprocess
+import sys
 import time
 from dataclasses import astuple
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -424,8 +428,8 @@ def test_a_probe_killed_halfway_leaves_its_timings_to_the_next(
     fuse_cost.store_cost(key, cost)
     assert fuse_cost.cached_cost(key) == cost
     calls.clear()
-    fuse_cost.probe_cost(drawn, data, 8, key=key)  # the model replaced the single timings
-    assert calls == [1, 1, 8, 8, 8]
+    fuse_cost.probe_cost(drawn, data, 8, key=key)  # the timings are kept beside the model
+    assert calls == []  # (a run's other process may still be reading them)
     expired = fuse_cost.ProbeTimings(key, now=time.time() + fuse_cost.CACHE_DAYS * 86400 + 1)
     assert expired.get("alone0", lambda: 5.0) == 5.0
 
@@ -637,3 +641,59 @@ def test_a_run_the_fused_pass_does_not_show_paying_is_judged_on_the_lone_loop(
                              options=RunOptions(device="cpu")).run()
     assert asked == ["fused", "loop"]
     assert alone.fusing is not None and "one trial at a time" in alone.fusing
+
+
+def test_the_processes_of_a_run_share_a_probe_s_timings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two probing at once (a run and its worker: two threads here) measure each timing once
+    between them, each taking the next unclaimed one, and both get every timing."""
+    import threading
+
+    monkeypatch.setenv("TUNESTUDIO_CACHE_DIR", str(tmp_path))
+    key = fuse_cost.cost_key(["shared"])
+    measured: list[tuple[str, str]] = []
+
+    def measure(label: str) -> float:
+        measured.append((label, threading.current_thread().name))
+        time.sleep(0.3)
+        return float(len(label))
+
+    tasks = [(label, functools.partial(measure, label)) for label in ("a", "bb", "ccc", "dd")]
+    got: dict[str, dict[str, float]] = {}
+
+    def probe(name: str) -> None:
+        got[name] = fuse_cost.ProbeTimings(key).get_all(tasks)
+
+    threads = [threading.Thread(target=probe, args=(n,), name=n) for n in ("run", "worker")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(label for label, _ in measured) == ["a", "bb", "ccc", "dd"]
+    assert {who for _, who in measured} == {"run", "worker"}
+    assert got["run"] == got["worker"] == {"a": 1.0, "bb": 2.0, "ccc": 3.0, "dd": 2.0}
+    assert not list((tmp_path / "fuse_probe_claims").iterdir())  # claims removed once kept
+
+
+def test_a_claim_of_a_process_that_is_gone_or_hung_is_taken_over(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process killed while it measured leaves its claim: the next one measures that timing
+    at once rather than waiting for it; a live process's claim older than
+    PROBE_CLAIM_STALE_S (hung) is taken over too."""
+    import os
+    import socket
+
+    monkeypatch.setenv("TUNESTUDIO_CACHE_DIR", str(tmp_path))
+    key = fuse_cost.cost_key(["claimed"])
+    claims = tmp_path / "fuse_probe_claims"
+    claims.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (claims / f"{key}-gone").write_text(f"{socket.gethostname()}:{dead.pid}")
+    hung = claims / f"{key}-hung"
+    hung.write_text(f"{socket.gethostname()}:{os.getpid()}")
+    old = time.time() - fuse_cost.PROBE_CLAIM_STALE_S - 1
+    os.utime(hung, (old, old))
+    began = time.monotonic()
+    timings = fuse_cost.ProbeTimings(key).get_all([("gone", lambda: 1.0), ("hung", lambda: 2.0)])
+    assert timings == {"gone": 1.0, "hung": 2.0} and time.monotonic() - began < 5

@@ -636,6 +636,23 @@ def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
     return AskPlan(-(-first // slots), -(-then // slots), informed=True)
 
 
+def ask_valid(ask: Callable[[int], Prepared | None], index: int,
+              tally: Callable[[TrialFinished], None], stop: threading.Event
+              ) -> tuple[Prepared | None, int]:
+    """The next trial that can train, asked as number `index` + 1 on (an invalid one, already
+    recorded, is tallied and the next asked), and the count asked so far; None when none is
+    left or a stop was requested."""
+    while not stop.is_set():
+        prepared = ask(index + 1)
+        if prepared is None:
+            break
+        index += 1
+        if prepared.finished is None:
+            return prepared, index
+        tally(prepared.finished)
+    return None, index
+
+
 def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: int | None,
                ask: Callable[[int], Prepared | None], release: Callable[[Prepared], None],
                deadline: float | None, pause: Callable[[], None],
@@ -699,14 +716,10 @@ def _rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
         batch: list[tuple[Prepared, int]] = []
         round_size = plan.size(index)
         try:
-            while len(batch) < round_size and not ctx.stop_event.is_set():
-                prepared = ask(index + 1)
+            while len(batch) < round_size:
+                prepared, index = ask_valid(ask, index, training.tally, ctx.stop_event)
                 if prepared is None:
                     break
-                index += 1
-                if prepared.finished is not None:  # invalid: already recorded
-                    training.tally(prepared.finished)
-                    continue
                 if not batch and shapes is not None and index > plan.first:
                     # the round's shape, from its first; the first round's trials (the
                     # sampler's random start-up) each draw their own, exploring the shapes

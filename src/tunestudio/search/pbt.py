@@ -43,7 +43,7 @@ from tunestudio.engine import FitResult, TrainerHooks
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.artifacts import CheckpointPlan
 from tunestudio.search.events import TrialFinished, TrialStarted
-from tunestudio.search.groups import GROUP_ATTR
+from tunestudio.search.groups import GROUP_ATTR, ask_valid
 from tunestudio.search.trial_run import (
     Prepared,
     Training,
@@ -169,14 +169,10 @@ class PopulationRun:
                                   "baseline.hyper_schedule to run a population")
         members: list[Prepared] = []
         index = 0
-        while len(members) < ctx.search.pbt.population and not ctx.stop_event.is_set():
-            prepared = ask(index + 1)
+        while len(members) < ctx.search.pbt.population:
+            prepared, index = ask_valid(ask, index, self.tally, ctx.stop_event)
             if prepared is None:
                 break
-            index += 1
-            if prepared.finished is not None:  # invalid: already recorded
-                self.tally(prepared.finished)
-                continue
             members.append(prepared)
         if ctx.stop_event.is_set() or not members:
             for prepared in members:
