@@ -133,6 +133,26 @@ def test_a_dead_owner_not_yet_reaped_is_gone() -> None:
     assert not liveness.owner_is_gone(f"another-host:{child.pid}")
 
 
+def test_on_windows_liveness_never_sends_a_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows reads os.kill(pid, 0) as CTRL_C_EVENT to the process group: there the owner's
+    liveness is psutil's (a stand-in here, which knows only this process), and no process is
+    signalled; without psutil an owner is taken for alive (the heartbeats then decide)."""
+    import types
+
+    def no_signals(pid: int, sig: int) -> None:
+        raise AssertionError(f"os.kill({pid}, {sig})")
+
+    monkeypatch.setattr(liveness, "WINDOWS", True)
+    monkeypatch.setattr(liveness.os, "kill", no_signals)
+    monkeypatch.setitem(sys.modules, "psutil",
+                        types.SimpleNamespace(pid_exists=lambda pid: pid == os.getpid()))
+    host = socket.gethostname()
+    assert liveness.owner_is_gone(f"{host}:{os.getpid() + 1}")
+    assert not liveness.owner_is_gone(f"{host}:{os.getpid()}")
+    monkeypatch.setitem(sys.modules, "psutil", None)  # not installed
+    assert not liveness.owner_is_gone(f"{host}:{os.getpid() + 1}")
+
+
 def test_a_trial_told_before_its_process_died_keeps_the_outcome_optuna_holds() -> None:
     """kill -9 between telling Optuna a trial's outcome and writing our row: the next run
     gives the row the outcome Optuna holds (here complete, with its objective) instead of

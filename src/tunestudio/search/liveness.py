@@ -212,6 +212,9 @@ class Heartbeat:
                 self.storage.record_heartbeat(trial_id)
 
 
+WINDOWS = os.name == "nt"
+
+
 def worker_tag() -> str:
     """`host:pid` of this process, kept with each trial it pops (see `owner_is_gone`)."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -225,6 +228,8 @@ def owner_is_gone(tag: str) -> bool:
     host, _, pid_text = tag.rpartition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
+    if WINDOWS:  # os.kill(pid, 0) there sends CTRL_C_EVENT (0) to the process group
+        return _gone_on_windows(int(pid_text))
     try:
         os.kill(int(pid_text), 0)
     except ProcessLookupError:
@@ -232,6 +237,16 @@ def owner_is_gone(tag: str) -> bool:
     except PermissionError:
         return False
     return _is_zombie(int(pid_text))
+
+
+def _gone_on_windows(pid: int) -> bool:
+    """psutil's answer where it is installed; else the process is taken for alive (its
+    trials then wait for the heartbeat's verdict, `stale_after_s`)."""
+    try:
+        import psutil  # type: ignore[import-untyped]
+    except ImportError:
+        return False
+    return not psutil.pid_exists(pid)
 
 
 def _is_zombie(pid: int) -> bool:
