@@ -139,3 +139,9 @@ def test_the_cost_model_draws_each_later_round_of_one_pinned_shape() -> None:
     unpinned = [Member(m.signature, m.work, m.steps, m.shape) for m in members]
     assert estimate_run(cost, members, plan, 40, 4, none, 10).ratio < \
         estimate_run(cost, unpinned, plan, 40, 4, none, 10).ratio
+
+
+def test_a_budget_that_ends_with_the_first_round_pins_nothing_and_says_nothing() -> None:
+    rows, said = _fused_tpe([LR, WIDTH, BATCH], 5)
+    assert len(rows) == 5
+    assert not any("each fused round's trials share" in m for m in said)

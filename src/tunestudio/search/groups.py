@@ -670,7 +670,7 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
             f"{ctx.search.strategy} learns from the results between fused rounds: its first "
             f"{plan.first} trials are asked together (its start-up points are random anyway), "
             f"then at most {plan.then} at a time, each round after the results before it")
-    shapes = _round_shapes(ctx, training, plan)
+    shapes = _round_shapes(ctx, training, plan, total)
     try:
         return _rounds(ctx, training, plan, shapes, total, ask, release, deadline, pause,
                        idle_wait, should_stop)
@@ -679,12 +679,15 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
             ctx.study.sampler = shapes[0].inner
 
 
-def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan
-                  ) -> tuple[RoundShapeSampler, list[str]] | None:
+def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
+                  total: int | None) -> tuple[RoundShapeSampler, list[str]] | None:
     """For a model-based sampler asked in rounds of several trials: the study's sampler wrapped
     so that each round's trials share its first's categorical shape choices (search/
-    round_shapes.py), and those dimensions' paths; None where there are none (said once)."""
+    round_shapes.py), and those dimensions' paths (said); None where there are none, or where
+    the run's budget of `total` trials ends with the first rounds of its processes."""
     if not plan.informed or max(plan.first, plan.then) < 2:
+        return None
+    if total is not None and total <= plan.first * max(1, ctx.slot.count):
         return None
     paths = shape_dimensions(ctx.search, ctx.baseline)
     if not paths:
