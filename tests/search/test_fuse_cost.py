@@ -677,23 +677,28 @@ def test_the_processes_of_a_run_share_a_probe_s_timings(
 
 def test_a_claim_of_a_process_that_is_gone_or_hung_is_taken_over(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A process killed while it measured leaves its claim: the next one measures that timing
-    at once rather than waiting for it; a live process's claim older than
-    PROBE_CLAIM_STALE_S (hung) is taken over too."""
-    import os
-    import socket
+    """A process killed while it measured leaves its claim's file, but the system released its
+    lock: the next one measures that timing at once rather than waiting for it. A claim still
+    held (a process that hung) is waited for PROBE_WAIT_S, then measured here."""
+    from filelock import FileLock
 
     monkeypatch.setenv("TUNESTUDIO_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fuse_cost, "PROBE_WAIT_S", 0.5)
     key = fuse_cost.cost_key(["claimed"])
     claims = tmp_path / "fuse_probe_claims"
     claims.mkdir()
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    (claims / f"{key}-gone").write_text(f"{socket.gethostname()}:{dead.pid}")
-    hung = claims / f"{key}-hung"
-    hung.write_text(f"{socket.gethostname()}:{os.getpid()}")
-    old = time.time() - fuse_cost.PROBE_CLAIM_STALE_S - 1
-    os.utime(hung, (old, old))
-    began = time.monotonic()
-    timings = fuse_cost.ProbeTimings(key).get_all([("gone", lambda: 1.0), ("hung", lambda: 2.0)])
-    assert timings == {"gone": 1.0, "hung": 2.0} and time.monotonic() - began < 5
+    killed = subprocess.run([sys.executable, "-c", "import sys; from filelock import FileLock; "
+                             "FileLock(sys.argv[1]).acquire(); import os; os._exit(9)",
+                             str(claims / f"{key}-gone.lock")])
+    assert killed.returncode == 9 and (claims / f"{key}-gone.lock").exists()
+    hung = FileLock(claims / f"{key}-hung.lock", thread_local=False)
+    hung.acquire()
+    try:
+        began = time.monotonic()
+        timings = fuse_cost.ProbeTimings(key).get_all([("gone", lambda: 1.0),
+                                                       ("hung", lambda: 2.0)])
+        waited = time.monotonic() - began
+    finally:
+        hung.release()
+    assert timings == {"gone": 1.0, "hung": 2.0}
+    assert 0.5 <= waited < 30

@@ -101,7 +101,7 @@ PROBE_VERSION = 5  # what a cached model measured: 3 = the whole loop's step, by
 # 5 = a lone built-in CNN on the CPU in channels-last memory (engine.plain_kernel), about 40 %
 # faster than the lone timings of version 4
 PROBE_POLL_S = 0.02  # a process waiting for a timing another one measures looks this often
-PROBE_CLAIM_STALE_S = 120.0  # a claim on a timing this old is taken over (its process hung)
+PROBE_WAIT_S = 120.0  # a timing another process measures is waited for this long at most
 CACHE_LOCK_S = 10.0  # a process waits this long for the cache file's lock, then keeps nothing
 CACHE_DAYS = 7.0  # a fitted model is reused this long (the machine's load changes over days)
 CACHE_ENTRIES = 200
@@ -663,15 +663,16 @@ class ProbeTimings:
     def get_all(self, tasks: Sequence[tuple[str, Callable[[], float]]]) -> dict[str, float]:
         """Each task's timing by label: a kept one, else measured and kept. The processes of a
         run (`--workers`) probe the same space at once, and share the work rather than each
-        measuring everything: a process claims a timing before it measures it (a claim file
-        beside the cache, created exclusively), goes on to the next unclaimed one while another
-        measures its own, and waits for those measured elsewhere (polling the cache every
-        PROBE_POLL_S); a claim whose process is gone (killed) or older than
-        PROBE_CLAIM_STALE_S is taken over. Two processes probing the digits template's
-        400-trial search took 2.7-3.0 s each, measuring everything twice."""
+        measuring everything: a process claims a timing before it measures it (a lock file
+        beside the cache, `filelock`'s, which the system releases when its process dies), goes
+        on to the next unclaimed one while another measures its own, and waits for those
+        measured elsewhere (polling the cache every PROBE_POLL_S), at most PROBE_WAIT_S each
+        (then that process hung: it measures the timing itself). Two processes probing the
+        digits template's 400-trial search took 2.7-3.0 s each, measuring everything twice."""
         if self.key is None:
             return {label: measure() for label, measure in tasks}
         done: dict[str, float] = {}
+        waited: dict[str, float] = {}  # label -> when this process found it claimed
         while len(done) < len(tasks):
             kept = self._kept()
             progressed = False
@@ -683,15 +684,16 @@ class ProbeTimings:
                     progressed = True
                     continue
                 claim = self._claim(label)
-                if claim is None:  # another process measures it
-                    continue
+                since = waited.setdefault(label, time.monotonic()) if claim is None else 0.0
+                if claim is None and time.monotonic() - since < PROBE_WAIT_S:
+                    continue  # another process measures it
                 try:
                     # kept by the process whose claim this one followed, since `kept` was read
                     known = self._kept().get(label)
                     done[label] = known if known is not None else self._keep(label, measure())
                 finally:
-                    with contextlib.suppress(OSError):
-                        claim.unlink()
+                    if claim is not None:
+                        claim()
                 progressed = True
                 break  # what the others measured meanwhile is read again first
             if not progressed:
@@ -707,35 +709,28 @@ class ProbeTimings:
         _update_entry(self.key or "", kept)
         return seconds
 
-    def _claim(self, label: str) -> Path | None:
-        """This process's claim on measuring `label` (a file to remove once it is kept), or
-        None while another live process holds one. Where no claim can be written (the cache
-        folder is read-only) the process measures it itself."""
-        from tunestudio.search.liveness import owner_is_gone, worker_tag
-
+    def _claim(self, label: str) -> Callable[[], None] | None:
+        """This process's claim on measuring `label`, as the call that gives it up (once the
+        timing is kept), or None while another process holds it. Where no claim can be taken
+        (a read-only cache folder) the process measures the timing itself."""
         folder = paths.cache_dir() / "fuse_probe_claims"
-        path = folder / f"{self.key}-{label}"
-        for _ in range(2):
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                try:
-                    owner = path.read_text(encoding="utf-8")
-                    age = time.time() - path.stat().st_mtime
-                except OSError:
-                    continue  # just removed by its owner: claim it
-                if age < PROBE_CLAIM_STALE_S and (not owner or not owner_is_gone(owner)):
-                    return None  # held (an empty one: just created, its owner not yet written)
-                with contextlib.suppress(OSError):
-                    path.unlink()
-                continue
-            except OSError:
-                return folder / f".unclaimed-{os.getpid()}"
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(worker_tag())
-            return path
-        return None
+        path = folder / f"{self.key}-{label}.lock"
+        lock = FileLock(path, timeout=0, thread_local=False)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
+        except Timeout:
+            return None
+        except OSError:
+            return lambda: None
+
+        def release() -> None:
+            # the file too: a process that opens it after its removal finds the timing kept
+            with contextlib.suppress(OSError):
+                path.unlink()
+            lock.release()
+
+        return release
 
     def _kept(self) -> dict[str, float]:
         return self._valid(_read_cache().get(self.key or ""))
