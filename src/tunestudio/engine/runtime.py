@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import torch
 
 from tunestudio.config import AdamOptimizer, SGDOptimizer
+from tunestudio.engine.host_memory import keep_freed_memory
 from tunestudio.engine.optimizers import build_optimizer
 from tunestudio.errors import TuneStudioError
 
@@ -105,7 +106,9 @@ def apply_step_threads(models: Sequence[torch.nn.Module], batch_sizes: Sequence[
 
 def apply_torch_threads(macs_per_step: float | None = None) -> int:
     """Set the thread count for the calling thread (`torch_threads`) for steps of
-    `macs_per_step` forward multiply-accumulates; cheap when already set."""
+    `macs_per_step` forward multiply-accumulates; cheap when already set. Also, once per
+    process, the allocator's treatment of large freed buffers (engine.host_memory)."""
+    keep_freed_memory()
     wanted = torch_threads(macs_per_step)
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
