@@ -336,6 +336,30 @@ class _MemberHooks(_TrialHooks):
         self.ended(self.run, result)
 
 
+# what `--fuse auto` says when its cost model trains members of a round's group alone
+WIDEST_ALONE_LINE = ("fuse auto: trials whose fused steps would cost more than their own (the "
+                     "widest of a group) train one at a time")
+ALL_ALONE_LINE = ("fuse auto: a fused group of these trials would take longer than training "
+                  "them one at a time; they train one at a time")
+ALL_ALONE_PRUNED_LINE = ("fuse auto: now that the pruner has its start-up trials, a fused group "
+                         "of these trials would take longer than training them one at a time "
+                         "(a pruned member leaves its group, whose own cost per step runs on to "
+                         "the end); they train one at a time")
+
+
+def alone_line(fused: int, alone: int, share: float) -> str | None:
+    """What `--fuse auto` says when its cost model splits a group into `fused` members and
+    `alone` ones, where a prunable member trains `share` of its steps (1.0 before the pruner's
+    start-up): None when none trains alone; the widest members, when some stay fused; else the
+    whole group (CNNs on a CPU, whose steps are arithmetic that a group computes per member:
+    saying "the widest" of members of one width was wrong), with the pruning when it decides."""
+    if not alone:
+        return None
+    if fused:
+        return WIDEST_ALONE_LINE
+    return ALL_ALONE_LINE if share >= 1.0 else ALL_ALONE_PRUNED_LINE
+
+
 class GroupTraining:
     """Trains asked batches of prepared trials group by group on the calling thread; the
     bookkeeping of each trial (Optuna told, row finished) runs on `books`."""
@@ -409,9 +433,9 @@ class GroupTraining:
                                  [m.shape for m in seen])
         fused = [runs[i] for i in keep]
         alone = [r for i, r in enumerate(runs) if i not in set(keep)]
-        if alone:
-            self.say_once("fuse auto: trials whose fused steps would cost more than their own "
-                          "(the widest of a group) train one at a time")
+        line = alone_line(len(fused), len(alone), share)
+        if line is not None:
+            self.say_once(line)
         return fused, alone
 
     def _by_width(self, members: list[tuple[Prepared, int]]) -> list[list[tuple[Prepared, int]]]:
