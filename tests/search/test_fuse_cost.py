@@ -379,15 +379,20 @@ def test_a_short_run_skips_the_group_timings_that_would_not_pay(
 def test_a_space_that_varies_no_size_times_one_lone_trial_and_one_group(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Trials that differ only in numbers (the learning rate) cost alike: the probe times one
-    of them alone and one group, not the same thing twice over."""
+    of them alone (at its batch size, and at a small one, which tells the step's fixed part
+    from its work) and one group, not the same thing twice over."""
     from tunestudio.engine import loop_timing
     from tunestudio.engine.data import load_splits
 
     calls: list[int] = []
+    batches: list[int] = []
 
     def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
         calls.append(len(configs))
-        return 1e-3 * len(configs)
+        batch = configs[0].training.batch_size
+        batches.append(batch)
+        # alone: 1 ms fixed + 10 us a sample; the group of 8: 8 ms
+        return 1e-3 + 1e-5 * batch if len(configs) == 1 else 8e-3
 
     monkeypatch.setattr(loop_timing, "time_loop", timed_loop)
     proj = tiny_project({"dimensions": [FloatDimension(path="optimizer.lr", low=1e-3,
@@ -396,9 +401,48 @@ def test_a_space_that_varies_no_size_times_one_lone_trial_and_one_group(
     data = load_splits(proj.baseline.data, None)
     drawn = fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data)
     cost = fuse_cost.probe_cost(drawn, data, 8)
-    assert calls == [1, 8] and isinstance(cost, StepCost)
-    # one group read as both: its 8 ms = the lone fixed 1 ms + 8 members x 0.875 ms
-    assert cost.fixed == pytest.approx(1e-3) and cost.per_member == pytest.approx(0.875e-3)
+    batch = proj.baseline.training.batch_size
+    assert calls == [1, 1, 8] and isinstance(cost, StepCost)
+    assert batches[:2] == [batch, max(2, batch // fuse_cost.SMALL_BATCH_SHARE)]
+    assert cost.fixed == pytest.approx(1e-3)
+    assert cost.alone(drawn[0][1].work) == pytest.approx(1e-3 + 1e-5 * batch)
+
+
+def test_a_space_of_one_arithmetic_heavy_step_stops_after_its_lone_timings(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The images template's case: one CNN at one batch size, whose step is mostly arithmetic
+    (6.7 ms at batch 64, 2.4 ms at batch 8, timed so on the 2-core CPU). By its one lone timing
+    the whole step looked like the fixed part that fusing shares, and its 12 trials paid the
+    group timings too; with the small batch the fixed part is 1.7 ms, and the run trains one at
+    a time after the two lone timings."""
+    from tunestudio.engine import loop_timing
+    from tunestudio.engine.data import load_splits
+
+    calls: list[int] = []
+
+    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
+        calls.append(len(configs))
+        batch = configs[0].training.batch_size
+        return (1.7e-3 + 0.0785e-3 * batch) * len(configs)
+
+    monkeypatch.setattr(loop_timing, "time_loop", timed_loop)
+    proj = tiny_project({"dimensions": [FloatDimension(path="optimizer.lr", low=1e-3,
+                                                       high=3e-2, log=True)]},
+                        epochs=15, fraction=0.6)
+    proj = proj.model_copy(update={"baseline": proj.baseline.model_copy(update={
+        "training": proj.baseline.training.model_copy(update={"batch_size": 64})})})
+    data = load_splits(proj.baseline.data, None)
+    drawn = fuse_cost.space_members(proj.experiments[0].search, proj.baseline, data)
+    result = fuse_cost.probe_cost(drawn, data, 5, trials=12, share=0.6)
+    assert calls == [1, 1]  # no group timed
+    assert isinstance(result, fuse_cost.ShortRun), result
+    assert result.save_s < 0.3 * result.run_s  # the fixed part: about a quarter of a step
+    with monkeypatch.context() as patch:  # one lone timing, as before: it would go on
+        patch.setattr(fuse_cost, "_small_batch", lambda config, data: None)
+        calls.clear()
+        assert isinstance(fuse_cost.probe_cost(drawn, data, 5, trials=12, share=0.6),
+                          StepCost)
+        assert calls == [1, 5]
 
 
 def test_auto_probes_groups_no_larger_than_the_runs_rounds(

@@ -95,11 +95,19 @@ PROBE_SHARE = 0.25  # the group timings may take at most this share of the most 
 # save (the fixed part of the run's steps alone, see `short_run`). It was 0.1 of the whole
 # training alone: the regression template's 12-trial search (training about 3 s alone, group
 # timings about 0.5 s) then trained one at a time, where groups of 12 took 0.6-0.8x of it.
-PROBE_VERSION = 5  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
+PROBE_VERSION = 6  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
 # a group's shapes counted apart from its work; 4 = the same, each timing on the threads its
 # step's arithmetic gets (engine.runtime: a large step trains on both cores of a 2-core CPU);
 # 5 = a lone built-in CNN on the CPU in channels-last memory (engine.plain_kernel), about 40 %
-# faster than the lone timings of version 4
+# faster than the lone timings of version 4; 6 = a space of one work per step (the images
+# template: one CNN, one batch size) also times its trial at a small batch, where version 5
+# counted its whole step as the fixed part that fusing shares
+# A space of one work per step times its trial alone also at this fraction of its batch size
+# (`probe_cost`): two works separate the fixed part of a step from its work. On the 2-core CPU
+# the images template's CNN step took 6.7 ms at batch 64 and 2.4 ms at batch 8: 1.7 ms of it
+# fixed by the fit (an upper bound: small batches use the cores less well), where version 5
+# counted all 6.7; its 12-trial search now stops the probe after these two timings (a short run).
+SMALL_BATCH_SHARE = 8
 PROBE_POLL_S = 0.02  # a process waiting for a timing another one measures looks this often
 PROBE_WAIT_S = 120.0  # a timing another process measures is waited for this long at most
 CACHE_LOCK_S = 10.0  # a process waits this long for the cache file's lock, then keeps nothing
@@ -498,8 +506,10 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     training loop as the run trains (`engine.fused.probe.time_loop`: a lone trial on the
     lone path, or with `lone` "fused" as a group of one on the fused pass, see `lone_bound`
     (the model's `lone` says which); a group fused): the narrowest and the widest of `drawn`
-    alone; groups of n = min(k, PROBE_GROUP) copies of the narrowest and of the widest (at
-    the narrowest one's batch size, so that they share a signature: one model shape each,
+    alone (where they do the same work, the one at its batch size and at SMALL_BATCH_SHARE of
+    it, so that the fixed part of its step is told from its work); groups of
+    n = min(k, PROBE_GROUP) copies of the narrowest and of the widest (at the narrowest
+    one's batch size, so that they share a signature: one model shape each,
     the widest spread of work for the per-unit term); and a group of the first n of `drawn`
     at that batch size, of as many shapes as the run's groups have (its cost beyond the
     one-shape fit, per shape, is `per_class`: a group of three widths costs a quiet 2-core
@@ -528,9 +538,17 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     lo, hi = ordered[0], ordered[-1]
     label = "alone" if lone == "loop" else "one"  # kept apart: they time different paths
     lone_members = (lo, hi) if lo[1].work < hi[1].work else (lo,)
-    lone_s = timings.get_all([task(f"{label}{i}", [config])
-                              for i, (config, _) in enumerate(lone_members)])
+    lone_tasks = [task(f"{label}{i}", [config]) for i, (config, _) in enumerate(lone_members)]
+    # a space of one work per step: its narrowest also at a small batch, which tells the step's
+    # fixed part (what fusing shares) from its work (which it does not)
+    small = _small_batch(lo[0], data) if len(lone_members) == 1 else None
+    if small is not None:
+        small_label, small_task = task(f"{label}-small", [small[0]])
+        lone_tasks.append((small_label, partial(_timed_or_none, small_task)))
+    lone_s = timings.get_all(lone_tasks)
     alone = [(member.work, lone_s[f"{label}{i}"]) for i, (_, member) in enumerate(lone_members)]
+    if small is not None and lone_s[f"{label}-small"] > 0:
+        alone.insert(0, (small[1], lone_s[f"{label}-small"]))
     batch = lo[0].training.batch_size
     n = max(2, min(k, PROBE_GROUP))
     same = [merge_values(c, {"training.batch_size": batch}) for c, _ in drawn]
@@ -557,6 +575,30 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     if shapes > 1:
         mixed = ([members[id(c)].work for c in drawn_group], shapes, group_s["mixed"])
     return replace(fit_cost(alone, groups, mixed), lone=lone)
+
+
+def _small_batch(config: RunConfig, data: Splits) -> tuple[RunConfig, float] | None:
+    """`config` at a batch SMALL_BATCH_SHARE of its own (at least 2: batch norm needs two
+    samples), with its work; None where that is not smaller by more than the fit can tell
+    (a batch of a few samples already) or the config refuses it."""
+    batch = min(config.training.batch_size, data.n_train)
+    small = max(2, batch // SMALL_BATCH_SHARE)
+    if small * 1.05 >= batch:
+        return None
+    try:
+        smaller = merge_values(config, {"training.batch_size": small})
+    except InvalidConfigError:
+        return None
+    return smaller, member_of(smaller, data).work
+
+
+def _timed_or_none(measure: Callable[[], float]) -> float:
+    """`measure()`, or -1.0 where it raised: the small-batch timing only sharpens the fit, and
+    one that fails (a model that refuses such a batch) leaves the probe as it was."""
+    try:
+        return measure()
+    except Exception:
+        return -1.0
 
 
 def short_run(lone: StepCost, members: Sequence[Member], groups: Sequence[Sequence[float]],
