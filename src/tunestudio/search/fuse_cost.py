@@ -102,7 +102,7 @@ PROBE_VERSION = 6  # what a cached model measured: 3 = the whole loop's step, by
 # faster than the lone timings of version 4; 6 = a space of one work per step (the images
 # template: one CNN, one batch size) also times its trial at a small batch, where version 5
 # counted its whole step as the fixed part that fusing shares
-# A space of one work per step times its trial alone also at this fraction of its batch size
+# A space of one work per step times its trial alone also at 1/SMALL_BATCH_SHARE of its batch
 # (`probe_cost`): two works separate the fixed part of a step from its work. On the 2-core CPU
 # the images template's CNN step took 6.7 ms at batch 64 and 2.4 ms at batch 8: 1.7 ms of it
 # fixed by the fit (an upper bound: small batches use the cores less well), where version 5
@@ -544,7 +544,7 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     small = _small_batch(lo[0], data) if len(lone_members) == 1 else None
     if small is not None:
         small_label, small_task = task(f"{label}-small", [small[0]])
-        lone_tasks.append((small_label, partial(_timed_or_none, small_task)))
+        lone_tasks.append((small_label, partial(_timed_if_possible, small_task)))
     lone_s = timings.get_all(lone_tasks)
     alone = [(member.work, lone_s[f"{label}{i}"]) for i, (_, member) in enumerate(lone_members)]
     if small is not None and lone_s[f"{label}-small"] > 0:
@@ -578,9 +578,9 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
 
 
 def _small_batch(config: RunConfig, data: Splits) -> tuple[RunConfig, float] | None:
-    """`config` at a batch SMALL_BATCH_SHARE of its own (at least 2: batch norm needs two
-    samples), with its work; None where that is not smaller by more than the fit can tell
-    (a batch of a few samples already) or the config refuses it."""
+    """`config` at 1/SMALL_BATCH_SHARE of its batch size (at least 2 samples: batch norm needs
+    two), with its work; None where that is not smaller by more than the fit can tell (a batch
+    of a few samples already) or the config refuses it."""
     batch = min(config.training.batch_size, data.n_train)
     small = max(2, batch // SMALL_BATCH_SHARE)
     if small * 1.05 >= batch:
@@ -592,7 +592,7 @@ def _small_batch(config: RunConfig, data: Splits) -> tuple[RunConfig, float] | N
     return smaller, member_of(smaller, data).work
 
 
-def _timed_or_none(measure: Callable[[], float]) -> float:
+def _timed_if_possible(measure: Callable[[], float]) -> float:
     """`measure()`, or -1.0 where it raised: the small-batch timing only sharpens the fit, and
     one that fails (a model that refuses such a batch) leaves the probe as it was."""
     try:
