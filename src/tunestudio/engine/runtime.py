@@ -1,4 +1,5 @@
-"""Process-wide torch settings: the CPU thread count and a one-off warm-up.
+"""Process-wide settings for training: the CPU thread count, a one-off warm-up, and (through
+engine.host_memory, once) how the C allocator keeps large freed buffers.
 
 Thread count: small models are dominated by per-operation overhead, and on a 2-core machine one
 torch thread trained the digits MLP faster than two (the second thread only adds hand-off cost
