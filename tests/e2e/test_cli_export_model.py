@@ -23,8 +23,10 @@ def test_export_model_writes_checked_files(tmp_path: Path) -> None:
         result = json.loads(done.stdout.strip().splitlines()[-1])
         assert result["format"] == fmt and result["same_predictions"] is True
         # float32 rounding only: TorchScript's profiling executor fuses the graph once it has
-        # run a few times (in a process that exported before: 1.9e-6 on logits of ~10)
-        assert result["checked_samples"] > 50 and result["max_abs_difference"] < 1e-5
+        # run a few times (in a process that exported before: 1.9e-6 on logits of ~10; 1.1e-5
+        # once in a fresh clone's full suite, two test processes on 2 cores). Wrong weights or
+        # input statistics differ by 1e-2 and more.
+        assert result["checked_samples"] > 50 and result["max_abs_difference"] < 1e-4
         assert out.is_file() and Path(result["metadata"]).is_file()
         assert "largest output difference" in done.stderr
     missing = _cli("export-model", str(path), "--trial", "7", "-o", str(tmp_path / "x.pt"))
