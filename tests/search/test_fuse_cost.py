@@ -10,7 +10,8 @@ import random
 import subprocess
 import sys
 import time
-from dataclasses import astuple
+from dataclasses import astuple, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -221,10 +222,16 @@ class Said(RunnerHooks):
         self.lines.append(text)
 
 
+def probed(cost: StepCost, lone: object = "loop") -> StepCost:
+    """`cost` as `probe_cost` returns it: its lone terms timed where they were asked for (the
+    tiny MLP on a CPU is `lone_bound`: the fused pass)."""
+    return replace(cost, lone=lone)  # type: ignore[arg-type]
+
+
 def auto_run(monkeypatch: pytest.MonkeyPatch, cost: StepCost) -> tuple[Any, Said, list[Any]]:
     """A 4-trial grid (widths 16 and 256), `--fuse auto`, the device's probe giving `cost`."""
     monkeypatch.setattr(groups, "_costs", {})
-    monkeypatch.setattr(fuse_cost, "probe_cost", lambda *a, **k: cost)
+    monkeypatch.setattr(fuse_cost, "probe_cost", lambda *a, lone="loop", **k: probed(cost, lone))
     proj = tiny_project({"strategy": "grid", "fuse": "auto", "dimensions": [LR, WIDTH],
                          "budget": Budget(trials=None)}, epochs=2, fraction=0.2)
     said = Said()
@@ -292,25 +299,69 @@ def test_auto_on_a_cpu_keeps_each_group_within_its_parameter_budget(
     assert list(by_group.values()) == [[16, 16]]
 
 
-def test_auto_that_trains_one_at_a_time_draws_the_points_of_fuse_off(
+def _tpe_points(fuse: str, dropout: float = 0.0) -> tuple[list[dict[str, Any]], Any]:
+    """The points of an 8-trial TPE search of the tiny MLP (seed 3) run with `fuse`, in trial
+    order, and its summary."""
+    from tunestudio.config import Project, merge_values
+
+    lr = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
+    proj = tiny_project({"strategy": "tpe", "sampler_seed": 3, "dimensions": [lr],
+                         "budget": Budget(trials=8)}, epochs=2, fraction=0.2)
+    if dropout:  # autograd over the stack: not `lone_bound`, one at a time on the lone loop
+        baseline = merge_values(proj.baseline, {"model.dropout": dropout})
+        proj = Project.model_validate(proj.model_copy(update={"baseline": baseline}).model_dump())
+    summary = ExperimentRunner(proj, proj.experiments[0].name,
+                               options=RunOptions(device="cpu", fuse=fuse)).run()
+    store = open_store(proj)
+    try:
+        return [r.params for r in sorted(store.trials(), key=lambda r: r.number)], summary
+    finally:
+        store.close()
+
+
+def test_auto_that_trains_one_at_a_time_on_the_loop_draws_the_points_of_fuse_off(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Its sampler is --fuse off's: no constant liar for groups it does not train."""
     loses = StepCost(fixed=0.0, alone_per_unit=1e-9, per_member=1e-3, group_per_unit=1e-8)
     monkeypatch.setattr(groups, "_costs", {})
-    monkeypatch.setattr(fuse_cost, "probe_cost", lambda *a, **k: loses)
-    lr = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
-    drawn = []
-    for fuse in ("auto", "off"):
-        proj = tiny_project({"strategy": "tpe", "sampler_seed": 3, "dimensions": [lr],
-                             "budget": Budget(trials=8)}, epochs=2, fraction=0.2)
-        ExperimentRunner(proj, proj.experiments[0].name,
-                         options=RunOptions(device="cpu", fuse=fuse)).run()
-        store = open_store(proj)
-        try:
-            drawn.append([r.params for r in sorted(store.trials(), key=lambda r: r.number)])
-        finally:
-            store.close()
-    assert drawn[0] == drawn[1]
+    monkeypatch.setattr(fuse_cost, "probe_cost", lambda *a, lone="loop", **k: probed(loses, lone))
+    auto, summary = _tpe_points("auto", dropout=0.2)
+    assert summary.fusing is not None and "one trial at a time (" in summary.fusing
+    assert auto == _tpe_points("off", dropout=0.2)[0]
+
+
+def test_auto_that_trains_one_at_a_time_on_the_fused_pass_learns_from_each_trial(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the fused MLP pass times a trial's steps no slower than the lone loop, one trial
+    at a time trains there, as groups of one: no torch optimiser is built (nor torch._dynamo
+    imported), no group recorded; TPE (no constant liar) is asked each trial once the one
+    before it is told, so that a seeded run draws the same points again."""
+    import optuna
+    import torch
+
+    loses = StepCost(fixed=0.0, alone_per_unit=1e-9, per_member=1e-3, group_per_unit=1e-8)
+    monkeypatch.setattr(groups, "_costs", {})
+    monkeypatch.setattr(fuse_cost, "probe_cost", lambda *a, lone="loop", **k: probed(loses, lone))
+    built: list[object] = []
+    original = torch.optim.Optimizer.__init__
+
+    def counted(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Optimizer, "__init__", counted)
+    points, summary = _tpe_points("auto")
+    assert summary.fusing is not None and "one trial at a time on the fused MLP pass" in \
+        summary.fusing, summary.fusing
+    assert summary.counts == {"complete": 8}
+    assert built == []
+    trials = optuna.load_study(study_name=summary.study_name,
+                               storage=summary.storage_url).get_trials()
+    for before, after in pairwise(sorted(trials, key=lambda t: t.number)):
+        assert before.datetime_complete is not None and after.datetime_start is not None
+        assert after.datetime_start >= before.datetime_complete
+    assert _tpe_points("auto")[0] == points
+    assert _tpe_points("off")[0][:5] == points[:5]  # TPE's random start-up alike
 
 
 def test_a_later_run_of_the_space_reuses_the_probed_model_from_the_cache(
@@ -320,9 +371,9 @@ def test_a_later_run_of_the_space_reuses_the_probed_model_from_the_cache(
     pays = StepCost(fixed=4e-2, alone_per_unit=1e-9, per_member=5e-5, group_per_unit=1e-8)
     probes: list[int] = []
 
-    def probe(*args: object, **kwargs: object) -> StepCost:
+    def probe(*args: object, lone: object = "loop", **kwargs: object) -> StepCost:
         probes.append(1)
-        return pays
+        return probed(pays, lone)
 
     monkeypatch.setattr(groups, "_costs", {})
     monkeypatch.setattr(fuse_cost, "probe_cost", probe)
@@ -452,9 +503,10 @@ def test_auto_probes_groups_no_larger_than_the_runs_rounds(
     sizes: list[object] = []
     loses = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=1e-2, group_per_unit=0.0)
 
-    def probe(drawn: object, data: object, k: int, **kwargs: object) -> StepCost:
+    def probe(drawn: object, data: object, k: int, lone: object = "loop", **kwargs: object
+              ) -> StepCost:
         sizes.append(k)
-        return loses
+        return probed(loses, lone)
 
     monkeypatch.setattr(groups, "_costs", {})
     monkeypatch.setattr(fuse_cost, "probe_cost", probe)
@@ -680,10 +732,11 @@ def test_a_run_the_fused_pass_shows_paying_fuses_without_timing_the_lone_loop(
     assert summary.counts == {"complete": 4}
 
 
-def test_a_run_the_fused_pass_does_not_show_paying_is_judged_on_the_lone_loop(
+def test_a_run_the_fused_pass_does_not_show_paying_trains_one_at_a_time_there(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Against the bound fusing may not pay where it pays against the loop: the loop is then
-    timed and decides, either way; the model kept for later runs is the loop's."""
+    """Fusing that does not pay against the fused pass's lone timings trains one trial at a
+    time on that pass, which the lone loop does not beat: the loop is never timed, and the
+    model is kept for later runs."""
     doubtful = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=2e-3, group_per_unit=0.0,
                         lone="fused")
     pays = StepCost(fixed=4e-2, alone_per_unit=1e-9, per_member=5e-5, group_per_unit=1e-8)
@@ -692,16 +745,13 @@ def test_a_run_the_fused_pass_does_not_show_paying_is_judged_on_the_lone_loop(
                          "budget": Budget(trials=None)}, epochs=2, fraction=0.2)
     summary = ExperimentRunner(proj, proj.experiments[0].name,
                                options=RunOptions(device="cpu")).run()
-    assert asked == ["fused", "loop"]
-    assert _fused_run(summary) and "at most" not in (summary.fusing or "")
-    assert list(groups._costs.values()) == [pays]  # kept for later runs, not the bound
-    # a model with no room to pay either way: one trial at a time, as the loop's model says
-    asked = _probing(monkeypatch, doubtful, doubtful.__class__(0.0, 1e-9, 1e-3, 1e-8))
-    monkeypatch.setattr(fuse_cost, "machine", lambda: {"cpu": "another"})
-    alone = ExperimentRunner(proj, proj.experiments[0].name,
-                             options=RunOptions(device="cpu")).run()
-    assert asked == ["fused", "loop"]
-    assert alone.fusing is not None and "one trial at a time" in alone.fusing
+    assert asked == ["fused"]
+    assert summary.fusing is not None and \
+        "one trial at a time on the fused MLP pass" in summary.fusing, summary.fusing
+    assert summary.counts == {"complete": 4}
+    assert list(groups._costs.values()) == [doubtful]
+    (key,) = groups._costs
+    assert fuse_cost.cached_cost(fuse_cost.cost_key(key)) == doubtful  # for later runs
 
 
 def test_the_processes_of_a_run_share_a_probe_s_timings(

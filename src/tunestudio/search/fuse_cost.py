@@ -83,6 +83,16 @@ SHORT_LINE = N_("FuseChoice", "fuse auto: one trial at a time (timing fused grou
                 "device, about {probe:.1f} s, would cost more than {share:.0%} of the most fusing "
                 "could save: the fixed part of the run's steps, about {save:.1f} s of its "
                 "{run:.0f} s of training one at a time)")
+# the same verdicts where one trial at a time trains on the fused MLP pass (`lone_bound`)
+ALONE_PASS_LINE = N_("FuseChoice", "fuse auto: one trial at a time on the fused MLP pass, no "
+                     "slower than the lone loop here (fused groups of {k} would take an "
+                     "estimated {ratio:.2f}x its training time, pruning included: they pay only "
+                     "under {margin:.2f}x)")
+SHORT_PASS_LINE = N_("FuseChoice", "fuse auto: one trial at a time on the fused MLP pass, no "
+                     "slower than the lone loop here (timing fused groups on this device, about "
+                     "{probe:.1f} s, would cost more than {share:.0%} of the most fusing could "
+                     "save: the fixed part of the run's steps, about {save:.1f} s of its "
+                     "{run:.0f} s of training one at a time)")
 MARGIN = 0.85  # fuse only when the model expects at most this share of the time alone
 PRUNED_SHARE = 0.5  # of prunable trials, the share a median-type pruner stops at its first chance
 SAMPLES = 24  # members drawn from the search space to stand for the run's trials
@@ -95,13 +105,15 @@ PROBE_SHARE = 0.25  # the group timings may take at most this share of the most 
 # save (the fixed part of the run's steps alone, see `short_run`). It was 0.1 of the whole
 # training alone: the regression template's 12-trial search (training about 3 s alone, group
 # timings about 0.5 s) then trained one at a time, where groups of 12 took 0.6-0.8x of it.
-PROBE_VERSION = 6  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
+PROBE_VERSION = 7  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
 # a group's shapes counted apart from its work; 4 = the same, each timing on the threads its
 # step's arithmetic gets (engine.runtime: a large step trains on both cores of a 2-core CPU);
 # 5 = a lone built-in CNN on the CPU in channels-last memory (engine.plain_kernel), about 40 %
 # faster than the lone timings of version 4; 6 = a space of one work per step (the images
 # template: one CNN, one batch size) also times its trial at a small batch, where version 5
-# counted its whole step as the fixed part that fusing shares
+# counted its whole step as the fixed part that fusing shares; 7 = a space whose trials are
+# no slower alone on the fused pass (`lone_bound`) is modelled from those timings only (one
+# trial at a time trains there too), where version 6 also kept models of its lone loop
 # A space of one work per step times its trial alone also at 1/SMALL_BATCH_SHARE of its batch
 # (`probe_cost`): two works separate the fixed part of a step from its work. On the 2-core CPU
 # the images template's CNN step took 6.7 ms at batch 64 and 2.4 ms at batch 8: 1.7 ms of it
@@ -288,11 +300,13 @@ class FuseEstimate:
 
     def line(self, k: int) -> str:
         """What `--fuse auto` chose and why, in one line for the run's output and log (a
-        `Text`: the window shows it in its language)."""
+        `Text`: the window shows it in its language). One trial at a time by a model whose
+        lone timings are the fused pass's trains there (`bound`), and says so."""
         if self.size > 1:
             return (BOUND_LINE if self.bound else FUSED_LINE).format(size=self.size,
                                                                     ratio=self.ratio)
-        return ALONE_LINE.format(k=k, ratio=self.ratio, margin=MARGIN)
+        return (ALONE_PASS_LINE if self.bound else ALONE_LINE).format(
+            k=k, ratio=self.ratio, margin=MARGIN)
 
 
 def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total: int, k: int,
@@ -479,9 +493,11 @@ class ShortRun:
     probe_s: float
     save_s: float
 
-    def line(self) -> str:
-        return SHORT_LINE.format(run=self.run_s, probe=self.probe_s, save=self.save_s,
-                                 share=PROBE_SHARE)
+    def line(self, fused_pass: bool = False) -> str:
+        """What `--fuse auto` says; `fused_pass`: its trials train one at a time on the fused
+        MLP pass (`lone_bound`), whose lone timings these were."""
+        return (SHORT_PASS_LINE if fused_pass else SHORT_LINE).format(
+            run=self.run_s, probe=self.probe_s, save=self.save_s, share=PROBE_SHARE)
 
 
 def lone_bound(configs: Sequence[RunConfig], device: str) -> bool:

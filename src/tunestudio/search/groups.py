@@ -9,14 +9,15 @@ an ordinary one, in Optuna's tables and ours (plus the group id).
   more fused (wide ones) train alone; the run says what it chose; 'off' trains one at a time.
 - Trials of one ask that differ in what shapes the computation (model structure, batch size,
   epochs, ...) train in separate groups; a group of one trains alone, as without fusing.
+- Where `--fuse auto` trains one trial at a time and the fused MLP pass times its trials'
+  steps no slower than the lone loop (on a CPU), each trains as a group of one there.
 - A group that does not fit in memory is split in half and trained again, never failed.
 - A group that cannot fuse at all (a user model `vmap` rejects, float16 on an old GPU) trains
   its trials one at a time; the reason is said once per run.
 - A trial that ends inside its group (pruned, stopped early, diverged) is finished at once, so a
   crash later in the group keeps it.
-- Fused trials keep no resume checkpoints (the group's optimiser state is not one trial's): an
-  interrupted fused trial runs again from the start; one that resumes from a checkpoint of a
-  lone run trains alone."""
+- A fused trial's checkpoints hold its own weights and optimiser state in torch.optim's
+  layout: an interrupted one goes on from its last resume file alone, on the lone loop."""
 
 from __future__ import annotations
 
@@ -139,6 +140,9 @@ class FuseChoice:
     auto: AutoFuse | None = None
     line: str | None = None
     members: int | None = None  # at most this many trials per fused group (None: `size`)
+    # one at a time (`size` 1) as groups of one on the fused MLP pass, which times these
+    # trials' steps no slower than the lone loop (`fuse_cost.lone_bound`)
+    fused_pass: bool = False
 
 
 def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> FuseChoice:
@@ -153,7 +157,10 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
     from this process's earlier probe of the space, the user's cache
     (`fuse_cost.cached_cost`) or a probe of the device, whose group timings a run of `total`
     trials skips where they would cost more than a share of the most fusing could save
-    (`fuse_cost.short_run`; one trial at a time, said). A model that cannot be
+    (`fuse_cost.short_run`; one trial at a time, said). Where the space's trials are no
+    slower alone on the fused MLP pass than on the lone loop (`fuse_cost.lone_bound`), the
+    model's lone timings are that pass's and one trial at a time trains there (`fused_pass`:
+    groups of one). A model that cannot be
     fitted (the probe's group fails) leaves the groups as they were, said. `members` is K:
     no group of the run holds more (`GroupTraining`)."""
     from tunestudio.engine.data import load_splits
@@ -199,34 +206,26 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
                                                      ctx.search.dimensions]), k, device)
         stored = cost_key(key)
 
-        def model(lone: Literal["loop", "fused"]) -> StepCost | ShortRun:
-            """This process's model of the space, else the cache's, else a probe's; one
-            whose lone terms are the fused pass's is no answer where the loop's are asked."""
-            known = _costs.get(key) or cached_cost(stored)
-            if known is not None and (known.lone == lone or known.lone == "loop"):
-                return known
-            return probe_cost(drawn, data, k, base_dir=ctx.base_dir, device=device,
+        # Where a trial's steps alone are timed no slower on the fused pass than on the lone
+        # loop (`lone_bound`), the lone timings are that pass's, and one trial at a time
+        # trains there too (as groups of one): a run never builds a torch optimiser, whose
+        # first one imports torch._dynamo (about 1 s here), and its lone loop is never timed
+        # (the regression template's 12 trials: about 0.9 s of lone timings, then one at a
+        # time as --fuse off trains, 6.3 s against off's 5.9 s)
+        bound = lone_bound([c for c, _ in drawn], device)
+        lone: Literal["loop", "fused"] = "fused" if bound else "loop"
+        known = _costs.get(key) or cached_cost(stored)
+        if known is not None and known.lone == lone:
+            cost: StepCost | ShortRun = known  # this process's earlier model, or the cache's
+        else:
+            cost = probe_cost(drawn, data, k, base_dir=ctx.base_dir, device=device,
                               trials=total, key=stored,
                               share=trained_share(pruner, evaluations), lone=lone)
-
-        # Where a trial's steps alone are timed no slower on the fused pass than on the lone
-        # loop (`lone_bound`), that timing is taken first: a run it shows fusing pays for
-        # fuses without ever building a torch optimiser (1.3 s here for torch._dynamo); one it
-        # does not is judged again on the lone loop's timings (its group timings kept).
-        bound = lone_bound([c for c, _ in drawn], device)
-        first = model("fused" if bound else "loop")
-        if bound and not (isinstance(first, StepCost) and first.lone == "loop"):
-            if isinstance(first, StepCost):
-                choice = _judged(ctx, first, data, drawn, k, shapes, size, total, pruner,
-                                 evaluations, key, stored)
-                if choice.size > 1:
-                    return choice
-            first = model("loop")  # a short run by the bound too: the loop's fixed part
-        if isinstance(first, ShortRun):  # its group timings would not pay: not kept
-            return FuseChoice(1, line=first.line())
+        if isinstance(cost, ShortRun):  # its group timings would not pay: not kept
+            return FuseChoice(1, line=cost.line(fused_pass=bound), fused_pass=bound)
     except Exception as exc:  # the groups themselves will meet it, and say so
         return FuseChoice(size, line=UNFITTED_LINE.format(k=k, error=str(exc)), members=k)
-    return _judged(ctx, first, data, drawn, k, shapes, size, total, pruner, evaluations, key,
+    return _judged(ctx, cost, data, drawn, k, shapes, size, total, pruner, evaluations, key,
                    stored)
 
 
@@ -235,8 +234,9 @@ def _judged(ctx: TrialContext, cost: StepCost, data: Splits,
             total: int | None, pruner: PrunerConfig, evaluations: int,
             key: tuple[str, str, int, str], stored: str) -> FuseChoice:
     """`choose_fusing`'s verdict by the model `cost` of the space (kept for this process
-    and, where it fuses or its lone terms are the loop's, in the user's cache): the group
-    size of `fuse_cost.group_sizes(k)` whose estimate is lowest, where that pays. `shapes`:
+    and in the user's cache): the group
+    size of `fuse_cost.group_sizes(k)` whose estimate is lowest, where that pays (else one
+    at a time, on the fused pass where the model's lone timings are its). `shapes`:
     the space's shape signatures; `size`: the trials a round asks at most before the run's
     rounds cap K (its time budget is judged on 8 such rounds)."""
     from tunestudio.search.fuse_cost import (
@@ -261,14 +261,14 @@ def _judged(ctx: TrialContext, cost: StepCost, data: Splits,
                             budget=params)
 
     weighed, chosen = best_group_size(estimate, k)
-    if _costs.get(key) is not cost and (chosen.size > 1 or cost.lone == "loop"):
+    if _costs.get(key) is not cost:
         _costs[key] = cost
         store_cost(stored, cost)
     auto = AutoFuse(cost, data, trained_share(pruner, evaluations),
                     pruner.startup_trials if pruner.kind != "none" else budget)
     line = chosen.line(weighed)
     if chosen.size <= 1:
-        return FuseChoice(1, auto, line, members=k)
+        return FuseChoice(1, auto, line, members=k, fused_pass=cost.lone == "fused")
     return FuseChoice(chosen.size * shapes, auto, line, members=chosen.size)
 
 
@@ -524,7 +524,7 @@ class GroupTraining:
             self.books.submit(self._record_group, runs, group_id)
         members = [c for c in (r.prepared.config for r in runs) if c is not None]
         trainer = FusedTrainer(
-            members, hooks=[self._hooks(run) for run in runs],
+            members, hooks=[self._hooks(run, alone=len(runs) == 1) for run in runs],
             base_dir=ctx.base_dir, device=_device_name(ctx.device or config0.training.device),
             stop_event=ctx.stop_event, pause_event=ctx.pause_event,
             datasets=ctx.data.get(config0.data, ctx.base_dir),
@@ -553,17 +553,20 @@ class GroupTraining:
         return [self.auto.cost.alone(member_of(c, self.auto.data, self._counts).work)
                 for c in configs]
 
-    def _hooks(self, run: Training) -> list[TrainerHooks]:
+    def _hooks(self, run: Training, alone: bool = False) -> list[TrainerHooks]:
         """A member's hooks: the lone trial's, its checkpoints (as `trial_run` keeps them), and
-        its bookkeeping the moment it ends (after its last checkpoint)."""
+        its bookkeeping the moment it ends (after its last checkpoint). A group of one
+        (`alone`) keeps its checkpoints as a lone trial does: resume files as often as the
+        project's `min_interval_s`, and the latest epoch's state held, so that a stopped run
+        goes on from it."""
         ctx, plan = self.ctx, self.ctx.checkpoints
         hooks: list[TrainerHooks] = []
         if plan is not None:
             saver = PacedCheckpointHook(
                 plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
                 every_epochs=plan.settings.every_epochs, before_save=run.flush,
-                min_interval_s=GROUP_MIN_INTERVAL_S, final_in_background=True,
-                final_best_only=True)
+                min_interval_s=plan.settings.min_interval_s if alone else GROUP_MIN_INTERVAL_S,
+                hold_latest=alone, final_in_background=True, final_best_only=True)
             self._savers[run.trial_id] = saver
             hooks.append(saver)
         hooks.append(_MemberHooks(ctx, run, self._ended))
@@ -651,8 +654,10 @@ def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
     from tunestudio.search.samplers import startup_trials
 
     startup = startup_trials(search.strategy, n_objectives)
-    if startup is None or size <= 1:
+    if startup is None:
         return AskPlan(size, size, informed=False)
+    if size <= 1:  # one at a time on the fused pass: each asked once the one before is told
+        return AskPlan(1, 1, informed=True)
     share = size if total is None else -(-total // INFORMED_ROUNDS)
     then = max(1, min(size, share))
     first = min(size, max(startup, then))

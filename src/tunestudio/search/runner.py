@@ -564,7 +564,10 @@ class ExperimentRunner:
         if choice.size <= 1:
             assert self._alone_sampler is not None
             ctx.study.sampler = self._alone_sampler()
-            return None, 1
+            if not choice.fused_pass:
+                return None, 1
+            # one at a time as groups of one on the fused MLP pass, no slower than the loop
+            return GroupTraining(ctx, books, tally, self.hooks.on_message, choice.auto, 1), 1
         return GroupTraining(ctx, books, tally, self.hooks.on_message, choice.auto,
                              choice.members), choice.size
 

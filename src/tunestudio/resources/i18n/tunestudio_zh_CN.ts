@@ -2893,6 +2893,14 @@ Advice: {advice}</source>
         <translation>自动融合：逐个训练试验（在此设备上测量融合组耗时约 {probe:.1f} 秒，超过融合最多能省下时间的 {share:.0%}：本次运行各步的固定开销约 {save:.1f} 秒，逐个训练共约 {run:.0f} 秒）</translation>
     </message>
     <message>
+        <source>fuse auto: one trial at a time on the fused MLP pass, no slower than the lone loop here (fused groups of {k} would take an estimated {ratio:.2f}x its training time, pruning included: they pay only under {margin:.2f}x)</source>
+        <translation>自动融合：在 MLP 融合计算路径上逐个训练试验，在此设备上不慢于单独训练循环（融合 {k} 个一组预计需要其训练时间的 {ratio:.2f} 倍，已计入剪枝；低于 {margin:.2f} 倍才划算）</translation>
+    </message>
+    <message>
+        <source>fuse auto: one trial at a time on the fused MLP pass, no slower than the lone loop here (timing fused groups on this device, about {probe:.1f} s, would cost more than {share:.0%} of the most fusing could save: the fixed part of the run&apos;s steps, about {save:.1f} s of its {run:.0f} s of training one at a time)</source>
+        <translation>自动融合：在 MLP 融合计算路径上逐个训练试验，在此设备上不慢于单独训练循环（在此设备上测量融合组耗时约 {probe:.1f} 秒，超过融合最多能省下时间的 {share:.0%}：本次运行各步的固定开销约 {save:.1f} 秒，逐个训练共约 {run:.0f} 秒）</translation>
+    </message>
+    <message>
         <source>fuse auto: one trial at a time (the device probe found no gain in training trials fused)</source>
         <translation>自动融合：逐个训练试验（设备探测发现融合训练试验没有收益）</translation>
     </message>
