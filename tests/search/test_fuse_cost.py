@@ -582,6 +582,35 @@ def test_a_short_run_weighs_its_probe_against_the_fixed_part_of_its_steps() -> N
     assert fuse_cost.short_run(narrow, narrow_member, [[1.0] * 4], 3) is None
 
 
+def test_on_the_fused_pass_group_timings_may_take_a_larger_share_of_what_fusing_saves(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hand-fused MLP group's step costs little beyond its members' work, so its probe may
+    spend BOUND_PROBE_SHARE of the fixed part its lone timings on that pass show, where a
+    probe of the lone loop (a vmap group, a CNN) stops at PROBE_SHARE: group timings of 0.1 s
+    against 0.3 s that fusing could save are timed on the fused pass only."""
+    cost = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=0.0, group_per_unit=0.0)
+    member = [Member("s", 1.0, 100)]
+    short = fuse_cost.short_run(cost, member, [[1.0] * 4], 3)
+    assert short is not None and short.probe_s == pytest.approx(0.1)
+    assert short.save_s == pytest.approx(0.3)
+    assert fuse_cost.PROBE_SHARE < 1 / 3 < fuse_cost.BOUND_PROBE_SHARE
+    assert fuse_cost.short_run(cost, member, [[1.0] * 4], 3,
+                               limit=fuse_cost.BOUND_PROBE_SHARE) is None
+    assert "50% of the most" in fuse_cost.ShortRun(1.0, 1.0, 1.0, 0.5).line(fused_pass=True)
+    # the probe applies it by the path its lone timings took
+    limits: list[float] = []
+
+    def judged(*args: Any) -> fuse_cost.ShortRun:
+        limits.append(args[-1])
+        return fuse_cost.ShortRun(1.0, 1.0, 1.0, args[-1])
+
+    monkeypatch.setattr(fuse_cost, "short_run", judged)
+    drawn, data = _stand_in_timings(monkeypatch, [])
+    for lone in ("loop", "fused"):
+        fuse_cost.probe_cost(drawn, data, 4, trials=3, lone=lone)  # type: ignore[arg-type]
+    assert limits == [fuse_cost.PROBE_SHARE, fuse_cost.BOUND_PROBE_SHARE]
+
+
 def _stand_in_timings(monkeypatch: pytest.MonkeyPatch, calls: list[int],
                       dies_at: int | None = None) -> tuple[Any, Any]:
     """`time_loop` replaced by 1 ms per member (each call's size in `calls`; a BaseException

@@ -25,7 +25,8 @@ fuses only when the estimate is at most `MARGIN` of the time alone.
 
 The probe's cost is kept in proportion to what it may win: its lone timings come first, and
 where they say the group timings would take more than `PROBE_SHARE` of the most fusing could
-save (the fixed part of the run's steps alone: a short run, or one of wide members) the run
+save (the fixed part of the run's steps alone: a short run, or one of wide members;
+`BOUND_PROBE_SHARE` where the lone timings are the fused MLP pass's) the run
 trains one trial at a time without them (`ShortRun`). A fitted
 model is kept in the user's cache folder (`paths.cache_dir()`), by search space, group size,
 device and machine (CPU model, cores, torch version and threads), for `CACHE_DAYS`: a later run
@@ -105,6 +106,12 @@ PROBE_SHARE = 0.25  # the group timings may take at most this share of the most 
 # save (the fixed part of the run's steps alone, see `short_run`). It was 0.1 of the whole
 # training alone: the regression template's 12-trial search (training about 3 s alone, group
 # timings about 0.5 s) then trained one at a time, where groups of 12 took 0.6-0.8x of it.
+# On the fused MLP pass (`lone_bound`: its lone timings are that pass's) a group's step costs
+# little beyond its members' own work, so fusing there saves most of the fixed part the lone
+# timings show (the digits template's 400-trial search: about 0.8 of it), and its group timings
+# may take up to this share of it. A vmap group's own cost per member is known only once timed
+# (the images template's CNNs on a CPU saved none of it).
+BOUND_PROBE_SHARE = 0.5
 PROBE_VERSION = 7  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
 # a group's shapes counted apart from its work; 4 = the same, each timing on the threads its
 # step's arithmetic gets (engine.runtime: a large step trains on both cores of a 2-core CPU);
@@ -492,12 +499,13 @@ class ShortRun:
     run_s: float
     probe_s: float
     save_s: float
+    limit: float = PROBE_SHARE  # the share of `save_s` the group timings may take
 
     def line(self, fused_pass: bool = False) -> str:
         """What `--fuse auto` says; `fused_pass`: its trials train one at a time on the fused
         MLP pass (`lone_bound`), whose lone timings these were."""
         return (SHORT_PASS_LINE if fused_pass else SHORT_LINE).format(
-            run=self.run_s, probe=self.probe_s, save=self.save_s, share=PROBE_SHARE)
+            run=self.run_s, probe=self.probe_s, save=self.save_s, share=self.limit)
 
 
 def lone_bound(configs: Sequence[RunConfig], device: str) -> bool:
@@ -581,7 +589,7 @@ def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, 
     if trials is not None:
         mixed_works = [[members[id(c)].work for c in drawn_group]] if shapes > 1 else []
         short = short_run(fit_alone(alone), [m for _, m in drawn], works + mixed_works, trials,
-                          share)
+                          share, BOUND_PROBE_SHARE if lone == "fused" else PROBE_SHARE)
         if short is not None:
             return short
     group_s = timings.get_all([task(f"group{i}", configs) for i, configs in enumerate(groups_of)]
@@ -618,8 +626,8 @@ def _timed_if_possible(measure: Callable[[], float]) -> float:
 
 
 def short_run(lone: StepCost, members: Sequence[Member], groups: Sequence[Sequence[float]],
-              trials: int, share: float = 1.0) -> ShortRun | None:
-    """Whether timing `groups` (members' works) would cost more than PROBE_SHARE of the most
+              trials: int, share: float = 1.0, limit: float = PROBE_SHARE) -> ShortRun | None:
+    """Whether timing `groups` (members' works) would cost more than `limit` of the most
     that fusing could save `trials` trials drawn from `members`, each training `share` of its
     steps (pruning): the fixed part of their steps trained one at a time (`lone.fixed`, what a
     group pays once for all its members; their work it pays in full). Both by the lone
@@ -636,7 +644,7 @@ def short_run(lone: StepCost, members: Sequence[Member], groups: Sequence[Sequen
         timed = max(PROBE_STEPS * step, min(PROBE_MIN_S, PROBE_MAX_STEPS * step))
         probe_s += PROBE_OVERHEAD_STEPS * step + timed
     save_s = steps * lone.fixed
-    return ShortRun(run_s, probe_s, save_s) if probe_s > PROBE_SHARE * save_s else None
+    return ShortRun(run_s, probe_s, save_s, limit) if probe_s > limit * save_s else None
 
 
 def machine() -> dict[str, object]:
