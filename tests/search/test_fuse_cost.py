@@ -688,6 +688,13 @@ def test_a_trials_steps_alone_bound_the_lone_loop_only_for_the_hand_written_mlp_
     assert not fuse_cost.lone_bound([mlp, merge_values(mlp, {"model.dropout": 0.2})], "cpu")
     assert not fuse_cost.lone_bound([mlp.model_copy(update={"model": CNNModel()})], "cpu")
     assert not fuse_cost.lone_bound([], "cpu")
+    # measured no slower up to LONE_BOUND_UNITS a hidden layer; 2,048 units took 1.1x the loop's
+    widths = [merge_values(mlp, {"model.width": w}) for w in (64, fuse_cost.LONE_BOUND_UNITS)]
+    assert fuse_cost.lone_bound(widths, "cpu")
+    wide = merge_values(mlp, {"model.width": 2048})
+    assert not fuse_cost.lone_bound([*widths, wide], "cpu")
+    assert not fuse_cost.lone_bound([merge_values(mlp, {"model.hidden_sizes": [64, 1024]})],
+                                    "cpu")
 
 
 def test_a_probe_on_the_fused_pass_keeps_its_lone_timings_apart(

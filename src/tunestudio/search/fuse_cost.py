@@ -59,6 +59,7 @@ from tunestudio.config import (
     FloatDimension,
     IntDimension,
     InvalidConfigError,
+    MLPModel,
     PrunerConfig,
     RunConfig,
     SearchDefinition,
@@ -508,18 +509,29 @@ class ShortRun:
             run=self.run_s, probe=self.probe_s, save=self.save_s, share=self.limit)
 
 
+# the widest hidden layer (units) for which a lone step on the fused pass was measured no
+# slower than on the lone loop (see `lone_bound`)
+LONE_BOUND_UNITS = 512
+
+
 def lone_bound(configs: Sequence[RunConfig], device: str) -> bool:
     """Whether a group of one on the fused pass times these trials' steps alone no slower
     than the lone training loop (`--fuse off`'s, with torch.optim): on a CPU, for the built-in
-    MLP on the hand-written pass (`engine.fused.unpadded_widths`). Measured on a 2-core CPU
-    through the whole loop: 0.65-0.77 of the loop's step for widths 64-1024, batch sizes
-    32-128, SGD, Adam and AdamW; with dropout (autograd over the stack) 0.78-1.00, so not
-    there. A fused run trains its members alone on that pass (search.groups.train_group), so
+    MLP on the hand-written pass (`engine.fused.unpadded_widths`) whose hidden layers have at
+    most LONE_BOUND_UNITS units. Measured on a 2-core CPU through the whole loop (the probe's
+    `time_loop`, two hidden layers, batch sizes 32 and 128): 0.65-0.73 of the loop's step at
+    128 units, 0.92-0.94 at 512, 0.99-1.00 at 1,024 and 1.10-1.14 at 2,048 (the arithmetic
+    of both is the same matrix products; the pass saves a fixed part per step); in a search of
+    two processes, trials of 1,024 and 2,048 units trained alone on the pass took 1.05-1.35x
+    their time on the loop. With dropout (autograd over the stack) 0.78-1.00, so not there. A
+    fused run trains its members alone on that pass (search.groups.train_group), so
     its lone timings are theirs, and none of them imports torch._dynamo (about 1 s, which
     the first torch optimiser of a process pays)."""
     from tunestudio.engine.fused import unpadded_widths
 
-    return device == "cpu" and bool(configs) and all(unpadded_widths(c) for c in configs)
+    return device == "cpu" and bool(configs) and all(
+        unpadded_widths(c) and isinstance(c.model, MLPModel)
+        and max(c.model.layer_sizes, default=0) <= LONE_BOUND_UNITS for c in configs)
 
 
 def probe_cost(drawn: Sequence[tuple[RunConfig, Member]], data: Splits, k: int, *,
