@@ -43,7 +43,7 @@ from tunestudio.config import (
 )
 from tunestudio.engine import FitResult, TrainerHooks, Trial
 from tunestudio.engine.data import Splits
-from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
+from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
 from tunestudio.messages import N_
 from tunestudio.search.events import TrialFinished
 from tunestudio.search.fuse_cost import (
@@ -62,11 +62,11 @@ from tunestudio.search.trial_run import (
     _device_name,
     _TrialHooks,
     finish,
-    optuna_id,
     release_kernel,
     start,
     train,
     train_with_engine,
+    trial_saver,
 )
 from tunestudio.store import SeriesWriter
 
@@ -562,11 +562,7 @@ class GroupTraining:
         ctx, plan = self.ctx, self.ctx.checkpoints
         hooks: list[TrainerHooks] = []
         if plan is not None:
-            saver = PacedCheckpointHook(
-                plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
-                every_epochs=plan.settings.every_epochs, before_save=run.flush,
-                min_interval_s=plan.settings.min_interval_s if alone else GROUP_MIN_INTERVAL_S,
-                hold_latest=alone, final_in_background=True, final_best_only=True)
+            saver = trial_saver(ctx, plan, run, grouped=not alone)
             self._savers[run.trial_id] = saver
             hooks.append(saver)
         hooks.append(_MemberHooks(ctx, run, self._ended))

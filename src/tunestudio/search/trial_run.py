@@ -312,6 +312,24 @@ def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) 
                     SeriesWriter(ctx.store), pruning, resume, note)
 
 
+def trial_saver(ctx: TrialContext, plan: CheckpointPlan, run: Training, *,
+                grouped: bool = False, best_value: float | None = None
+                ) -> PacedCheckpointHook:
+    """A trial's checkpoint hook (engine/paced_checkpoint.py) in its folder of `plan`: a lone
+    trial's (and a fused group of one's) writes resume files as often as the project's
+    `checkpoints.min_interval_s` and holds its latest epoch, so that a stopped run goes on from
+    it; a member of a fused group of several (`grouped`) writes every GROUP_MIN_INTERVAL_S
+    seconds and holds nothing (a group of 30 would capture 30 states an epoch). Either way a
+    completed trial writes its best state only. `best_value`: the resumed trial's best so far."""
+    from tunestudio.engine.paced_checkpoint import GROUP_MIN_INTERVAL_S, PacedCheckpointHook
+
+    return PacedCheckpointHook(
+        plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
+        every_epochs=plan.settings.every_epochs, before_save=run.flush, best_value=best_value,
+        min_interval_s=GROUP_MIN_INTERVAL_S if grouped else plan.settings.min_interval_s,
+        hold_latest=not grouped, final_in_background=True, final_best_only=True)
+
+
 def train(ctx: TrialContext, run: Training) -> list[FitResult]:
     """The fits of one trial, once per repeat seed, on the calling thread."""
     config = run.prepared.config
@@ -341,19 +359,13 @@ def _fit_once(ctx: TrialContext, run: Training, config: RunConfig, device: str,
                            objective=ctx.search.objective.metric, base_dir=ctx.base_dir,
                            stop_event=ctx.stop_event, pause_event=ctx.pause_event,
                            trial_number=run.prepared.trial.number, slot=ctx.slot)
-    from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
-
     plan = ctx.checkpoints if repeat == 0 else None
     resume = run.resume if repeat == 0 else None
     if plan is not None:
         if resume is not None:
             hooks[0].evaluations = ctx.store.eval_count(run.trial_id)  # type: ignore[attr-defined]
-        saver = PacedCheckpointHook(
-            plan.folder(optuna_id(run.prepared.trial)), monitor=ctx.search.objective.metric,
-            every_epochs=plan.settings.every_epochs, before_save=run.flush,
-            best_value=resume.get("best_value") if resume is not None else None,
-            min_interval_s=plan.settings.min_interval_s, hold_latest=True,
-            final_in_background=True, final_best_only=True)
+        saver = trial_saver(ctx, plan, run,
+                            best_value=resume.get("best_value") if resume is not None else None)
         hooks.append(saver)
         run.savers.append(saver)
     seed = config.training.seed + repeat
