@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tunestudio.config import AdamOptimizer, AdamWOptimizer
+from tunestudio.config import AdamOptimizer, AdamWOptimizer, SGDOptimizer
 from tunestudio.engine.fused import optim
 from tunestudio.engine.fused.optim import FusedOptimizer
 
@@ -74,3 +74,56 @@ def test_a_stopped_row_keeps_its_weights() -> None:
     fused.step(torch.tensor([0.0, 0.01]))
     assert torch.equal(params[0][0], before[0])
     assert not torch.equal(params[0][1], before[1])
+
+
+@pytest.mark.parametrize("route", ["kernel", "formulas"])
+def test_each_row_steps_by_torchs_fused_sgd_kernel_as_the_lone_optimiser(
+        route: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SGD with and without momentum, Nesterov and weight decay: by torch's fused kernel each
+    row takes the lone fused optimiser's numbers to the bit (the broadcast formulas round in
+    another order: within float32's rounding)."""
+    kernel = torch._fused_sgd_
+    calls: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return kernel(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "_fused_sgd_", counted)  # the lone optimisers' kernel too
+    monkeypatch.setattr(optim, "_KERNELS", {} if route == "kernel" else {("sgd", "cpu"): None})
+    torch.manual_seed(0)
+    specs = [SGDOptimizer(lr=0.05, momentum=0.9, weight_decay=0.01),
+             SGDOptimizer(lr=0.02, momentum=0.0, weight_decay=0.0),
+             SGDOptimizer(lr=0.1, momentum=0.8, nesterov=True, weight_decay=0.001)]
+    widths = [5, 3, 4]
+    weight, bias = torch.zeros(3, 5, 2), torch.zeros(3, 5, 1)
+    for row, width in enumerate(widths):
+        weight[row, :width] = torch.randn(width, 2)
+        bias[row, :width] = torch.randn(width, 1)
+    params = [weight, bias]
+    own = [[p[row, :width].clone().requires_grad_() for p in params]
+           for row, width in enumerate(widths)]
+    optimisers = [torch.optim.SGD(own[r], lr=s.lr, momentum=s.momentum, nesterov=s.nesterov,
+                                  weight_decay=s.weight_decay, fused=True)
+                  for r, s in enumerate(specs)]
+    fused = FusedOptimizer(specs, params, "cpu")
+    for _ in range(6):
+        grads = [torch.zeros_like(p) for p in params]
+        for row, width in enumerate(widths):
+            for g, mine in zip(grads, own[row], strict=True):
+                g[row, :width] = torch.randn(width, g.shape[2])
+                mine.grad = g[row, :width].clone()
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        before = len(calls)
+        fused.step(torch.tensor([s.lr for s in specs]))
+        assert len(calls) - before == (len(specs) if route == "kernel" else 0)
+        for optimiser in optimisers:
+            optimiser.step()
+    for row, width in enumerate(widths):
+        for p, mine in zip(params, own[row], strict=True):
+            if route == "kernel":
+                assert torch.equal(p[row, :width], mine.detach())
+            else:
+                torch.testing.assert_close(p[row, :width], mine.detach(), rtol=1e-5, atol=1e-7)
+            assert not p[row, width:].any()  # the padding stays zero

@@ -12,13 +12,18 @@ trial by the tests:
   p -= lr*buf (with mu = 0 this is p -= lr*g/(sqrt(s)+eps)).
 A trial with learning rate 0 keeps its weights (that is how a stopped trial freezes).
 
-Adam and AdamW step each trial's row with torch's own fused kernel (`torch._fused_adam_`,
-`torch._fused_adamw_`, what a lone trial's optimiser runs: `engine/optimizers.py`) where this
-torch has it for the device: one pass over a row's tensors with the row's own hyperparameters,
-the lone trial's numbers exactly. Written out with broadcast (K, 1, ...) hyperparameters the
-update is a dozen passes over the stack, each allocating a stack-sized temporary: it took 62 %
-of a fused step of 16 digits MLPs of widths 64-357 on a CPU (100 ms against 8-15 ms per row).
-Padded entries have zero weights and gradients, so the kernel leaves them at zero."""
+SGD, Adam and AdamW step each trial's row with torch's own fused kernel (`torch._fused_sgd_`,
+`torch._fused_adam_`, `torch._fused_adamw_`, what a lone trial's optimiser runs:
+`engine/optimizers.py`) where this torch has it for the device: one pass over a row's tensors
+with the row's own hyperparameters, the lone trial's numbers exactly. Written out with
+broadcast (K, 1, ...) hyperparameters Adam's update is a dozen passes over the stack, each
+allocating a stack-sized temporary: it took 62 % of a fused step of 16 digits MLPs of widths
+64-357 on a CPU (100 ms against 8-15 ms per row). SGD's four foreach passes (each a loop over
+the parameters on a CPU) rounded differently from the lone kernel (`(mu*buf + g) + wd*p`
+against `mu*buf + (g + wd*p)`) and took 34 us a step for 4 one-layer MLPs of width 256 against
+21 us by rows. Padded entries have zero weights and gradients, so the kernels leave them at
+zero. The kernels read their tensors as contiguous (a row of a contiguous stack is; a cut of a
+row is not, and a CPU kernel given one writes beside it), so rows are passed whole."""
 
 from __future__ import annotations
 
@@ -95,7 +100,7 @@ class FusedOptimizer:
         self.has_l1 = bool((self.l1 > 0).any())
         self._any_nesterov = "nesterov" in self.hyper and bool(self.hyper["nesterov"].any())
         self.has_weight_decay = bool((self.weight_decay > 0).any())
-        # torch's fused Adam kernel, row by row (None: the broadcast formulas below)
+        # torch's fused SGD or Adam kernel, row by row (None: the broadcast formulas below)
         self._kernel = _fused_kernel(self.kind, device)
         self._rows: list[_Row] = []
         self._rows_made = False
@@ -196,7 +201,10 @@ class FusedOptimizer:
         in one: a no_grad context per call was 2 % of its time)."""
         self.steps += 1
         if self.kind == "sgd":
-            self._sgd(lr)
+            if self._kernel is not None:
+                self._sgd_rows(lr)
+            else:
+                self._sgd(lr)
         elif self.kind in ("adam", "adamw"):
             if self._kernel is not None:
                 self._adam_rows(lr)
@@ -262,15 +270,15 @@ class FusedOptimizer:
             p.sub_(m / denom * _view(step_size, p))
 
     def _row_views(self) -> list[_Row]:
-        """Each row's views of the weights and Adam's state, with its hyperparameters as
-        numbers (made again after `select`)."""
+        """Each row's views of the weights and the optimiser's state, with its
+        hyperparameters as numbers (made again after `select` or `set_row`)."""
         if not self._rows_made:
             hyper = {k: v.tolist() for k, v in self.hyper.items()}
             decay = self.weight_decay.tolist()
             self._rows = [_Row(row, [p[row] for p in self.params],
-                               [m[row] for m in self.state["exp_avg"]],
-                               [v[row] for v in self.state["exp_avg_sq"]],
-                               hyper["beta1"][row], hyper["beta2"][row], hyper["eps"][row],
+                               {name: [t[row] for t in tensors]
+                                for name, tensors in self.state.items()},
+                               {name: values[row] for name, values in hyper.items()},
                                decay[row])
                           for row in range(self.params[0].shape[0])]
             self._step_tensor = torch.zeros((), dtype=torch.float32,
@@ -278,9 +286,36 @@ class FusedOptimizer:
             self._rows_made = True
             # the kernel reads its tensors as contiguous: another layout takes the formulas
             if not all(t.is_contiguous() for row in self._rows
-                       for t in (*row.params, *row.exp_avg, *row.exp_avg_sq)):
+                       for t in (*row.params, *(t for ts in row.state.values() for t in ts))):
                 self._kernel = None
         return self._rows
+
+    def _rates(self, lr: torch.Tensor) -> Sequence[float | torch.Tensor]:
+        """Each row's learning rate for its kernel call: on the CPU as numbers, as a lone
+        trial's optimiser passes them (its numbers to the bit); elsewhere 0-d views, which need
+        no synchronisation."""
+        return lr.tolist() if lr.device.type == "cpu" else list(lr.unbind())
+
+    def _sgd_rows(self, lr: torch.Tensor) -> None:
+        """SGD, each row by torch's fused kernel at its own learning rate, weight decay and
+        momentum. Momentum buffers start at zero, so the kernel's first step (`mu*0 + d`) is
+        the lone optimiser's (which starts its buffer at `d`) to the bit."""
+        rows = self._row_views()
+        kernel = self._kernel
+        if kernel is None:
+            self._sgd(lr)
+            return
+        used = [i for i, p in enumerate(self.params) if p.grad is not None]
+        grads = [_contiguous(p.grad) for p in self.params]
+        rates = self._rates(lr)
+        for row in rows:
+            momentum = row.hyper["momentum"]
+            kernel([row.params[i] for i in used],
+                   [grads[i][row.index] for i in used],  # type: ignore[index]
+                   [row.state["buf"][i] for i in used] if momentum != 0.0 else [],
+                   weight_decay=row.weight_decay, momentum=momentum, lr=rates[row.index],
+                   dampening=0.0, nesterov=row.hyper["nesterov"] > 0, maximize=False,
+                   is_first_step=False)
 
     def _adam_rows(self, lr: torch.Tensor) -> None:
         """Adam or AdamW, each row by torch's fused kernel at its own learning rate."""
@@ -293,16 +328,15 @@ class FusedOptimizer:
         used = [i for i, p in enumerate(self.params) if p.grad is not None]
         grads = [_contiguous(p.grad) for p in self.params]
         steps = [self._step_tensor] * len(used)
-        # on the CPU the rates as numbers, as a lone trial's optimiser passes them (its numbers
-        # to the bit); elsewhere 0-d views, which need no synchronisation
-        rates: Sequence[float | torch.Tensor] = lr.tolist() if lr.device.type == "cpu" \
-            else list(lr.unbind())
+        rates = self._rates(lr)
         for row in rows:
             kernel([row.params[i] for i in used],
                    [grads[i][row.index] for i in used],  # type: ignore[index]
-                   [row.exp_avg[i] for i in used], [row.exp_avg_sq[i] for i in used], [],
-                   steps, amsgrad=False, lr=rates[row.index], beta1=row.beta1, beta2=row.beta2,
-                   weight_decay=row.weight_decay, eps=row.eps, maximize=False)
+                   [row.state["exp_avg"][i] for i in used],
+                   [row.state["exp_avg_sq"][i] for i in used], [],
+                   steps, amsgrad=False, lr=rates[row.index], beta1=row.hyper["beta1"],
+                   beta2=row.hyper["beta2"], weight_decay=row.weight_decay,
+                   eps=row.hyper["eps"], maximize=False)
 
     def _rmsprop(self, lr: torch.Tensor) -> None:
         alpha, mom, eps = self.hyper["alpha"], self.hyper["momentum"], self.hyper["eps"]
@@ -323,34 +357,37 @@ def _contiguous(t: torch.Tensor | None) -> torch.Tensor | None:
 
 @dataclass
 class _Row:
-    """One trial's row of the stacked weights and Adam's state (views: `(...)` per
-    parameter), and its fixed hyperparameters."""
+    """One trial's row of the stacked weights and of the optimiser's state (views: `(...)`
+    per parameter, by state name as `FusedOptimizer.state`), and its fixed hyperparameters."""
 
     index: int
     params: list[torch.Tensor]
-    exp_avg: list[torch.Tensor]
-    exp_avg_sq: list[torch.Tensor]
-    beta1: float
-    beta2: float
-    eps: float
+    state: dict[str, list[torch.Tensor]]
+    hyper: dict[str, float]
     weight_decay: float
 
 
 def _fused_kernel(kind: str, device: str) -> Callable[..., object] | None:
-    """torch's fused Adam (`kind` 'adam') or AdamW kernel when this torch has one for the
+    """torch's fused SGD (`kind` 'sgd'), Adam or AdamW kernel when this torch has one for the
     device and it runs a step there (checked once per device on a tiny tensor), else None."""
-    if kind not in ("adam", "adamw"):
+    names = {"sgd": "_fused_sgd_", "adam": "_fused_adam_", "adamw": "_fused_adamw_"}
+    if kind not in names:
         return None
     key = (kind, str(torch.device(device).type))
     if key not in _KERNELS:
-        kernel = getattr(torch, "_fused_adam_" if kind == "adam" else "_fused_adamw_", None)
+        kernel = getattr(torch, names[kind], None)
         if kernel is not None:
             try:
                 p = torch.ones(2, device=device)
                 lr = torch.full((1,), 0.1, device=device)
-                kernel([p], [p.clone()], [torch.zeros_like(p)], [torch.zeros_like(p)], [],
-                       [torch.ones((), device=device)], amsgrad=False, lr=lr[0], beta1=0.9,
-                       beta2=0.999, weight_decay=0.0, eps=1e-8, maximize=False)
+                if kind == "sgd":
+                    kernel([p], [p.clone()], [torch.zeros_like(p)], weight_decay=0.0,
+                           momentum=0.9, lr=0.1, dampening=0.0, nesterov=False,
+                           maximize=False, is_first_step=False)
+                else:
+                    kernel([p], [p.clone()], [torch.zeros_like(p)], [torch.zeros_like(p)], [],
+                           [torch.ones((), device=device)], amsgrad=False, lr=lr[0],
+                           beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8, maximize=False)
                 if not bool(torch.isfinite(p).all()) or bool((p == 1).any()):
                     kernel = None
             except (RuntimeError, TypeError, NotImplementedError):
