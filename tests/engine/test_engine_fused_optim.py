@@ -1,8 +1,10 @@
-"""The fused optimiser's Adam and AdamW: each trial's row is stepped by torch's own fused
+"""The fused optimiser's SGD, Adam and AdamW: each trial's row is stepped by torch's own fused
 kernel, the one a lone trial's optimiser runs (engine/optimizers.py), at the row's own
 hyperparameters, leaving the padding of narrower rows at zero."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import pytest
 import torch
@@ -10,6 +12,59 @@ import torch
 from tunestudio.config import AdamOptimizer, AdamWOptimizer, SGDOptimizer
 from tunestudio.engine.fused import optim
 from tunestudio.engine.fused.optim import FusedOptimizer
+from tunestudio.engine.optimizers import OptimizerSpec
+
+WIDTHS = [5, 3, 4]  # rows 1 and 2 narrower: padded to 5 in the stack
+
+
+def counted_kernel(name: str, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """torch's kernel `name` replaced by one that counts its calls (into the returned list)."""
+    kernel = getattr(torch, name)
+    calls: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return kernel(*args, **kwargs)
+
+    monkeypatch.setattr(torch, name, counted)
+    return calls
+
+
+def stepped_against_lone(
+        specs: Sequence[OptimizerSpec],
+        lone: Callable[[list[torch.Tensor], OptimizerSpec], torch.optim.Optimizer],
+        calls: list[int], kernel_calls: int
+) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Six steps of random gradients of a stack of rows of `WIDTHS` (a weight `(3, 5, 2)`
+    and a bias `(3, 5, 1)`) by one FusedOptimizer of `specs`, and of each row's own copy by
+    its lone optimiser (`lone(params, spec)`); each fused step makes `kernel_calls` of the
+    counted kernel's `calls`. Returns (row of the stack, its lone copy, the row's padding)
+    per row and parameter."""
+    torch.manual_seed(0)
+    weight, bias = torch.zeros(3, 5, 2), torch.zeros(3, 5, 1)
+    for row, width in enumerate(WIDTHS):
+        weight[row, :width] = torch.randn(width, 2)
+        bias[row, :width] = torch.randn(width, 1)
+    params = [weight, bias]
+    own = [[p[row, :width].clone().requires_grad_() for p in params]
+           for row, width in enumerate(WIDTHS)]
+    optimisers = [lone(own[r], s) for r, s in enumerate(specs)]
+    fused = FusedOptimizer(specs, params, "cpu")
+    for _ in range(6):
+        grads = [torch.zeros_like(p) for p in params]
+        for row, width in enumerate(WIDTHS):
+            for g, mine in zip(grads, own[row], strict=True):
+                g[row, :width] = torch.randn(width, g.shape[2])
+                mine.grad = g[row, :width].clone()
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        before = len(calls)
+        fused.step(torch.tensor([s.lr for s in specs]))
+        assert len(calls) - before == kernel_calls
+        for optimiser in optimisers:
+            optimiser.step()
+    return [(p[row, :width], mine.detach(), p[row, width:])
+            for row, width in enumerate(WIDTHS) for p, mine in zip(params, own[row], strict=True)]
 
 
 @pytest.mark.parametrize(("spec", "lone"), [(AdamOptimizer, torch.optim.Adam),
@@ -21,48 +76,51 @@ def test_each_row_steps_by_torchs_fused_kernel_as_the_lone_optimiser(
     """Both routes: torch's fused kernel per row, and the formulas that run where this torch
     has no such kernel for the device (or the stack is not contiguous), on every row at once."""
     name = "_fused_adam_" if spec is AdamOptimizer else "_fused_adamw_"
-    kernel = getattr(torch, name)
-    calls: list[int] = []
-
-    def counted(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return kernel(*args, **kwargs)
-
-    monkeypatch.setattr(torch, name, counted if route == "kernel" else None)
+    calls = counted_kernel(name, monkeypatch)
+    if route == "formulas":
+        monkeypatch.setattr(torch, name, None)
     monkeypatch.setattr(optim, "_KERNELS", {})
-    torch.manual_seed(0)
     specs = [spec(lr=0.01, weight_decay=0.01), spec(lr=0.003, weight_decay=0.0, beta1=0.8),
              spec(lr=0.02, weight_decay=0.001, beta2=0.99, eps=1e-6)]
-    widths = [5, 3, 4]  # row 1 and 2 narrower: padded to 5 in the stack
-    weight, bias = torch.zeros(3, 5, 2), torch.zeros(3, 5, 1)
-    for row, width in enumerate(widths):
-        weight[row, :width] = torch.randn(width, 2)
-        bias[row, :width] = torch.randn(width, 1)
-    params = [weight, bias]
-    own = [[p[row, :width].clone().requires_grad_() for p in params]
-           for row, width in enumerate(widths)]
-    optimisers = [lone(own[r], lr=s.lr, weight_decay=s.weight_decay, betas=(s.beta1, s.beta2),
-                       eps=s.eps, fused=route == "kernel") for r, s in enumerate(specs)]
-    fused = FusedOptimizer(specs, params, "cpu")
-    for _ in range(6):
-        grads = [torch.zeros_like(p) for p in params]
-        for row, width in enumerate(widths):
-            for g, mine in zip(grads, own[row], strict=True):
-                g[row, :width] = torch.randn(width, g.shape[2])
-                mine.grad = g[row, :width].clone()
-        for p, g in zip(params, grads, strict=True):
-            p.grad = g
-        before = len(calls)
-        fused.step(torch.tensor([s.lr for s in specs]))
-        assert len(calls) - before == (len(specs) if route == "kernel" else 0)
-        for optimiser in optimisers:
-            optimiser.step()
-    for row, width in enumerate(widths):
-        for p, mine in zip(params, own[row], strict=True):
-            torch.testing.assert_close(p[row, :width], mine.detach(),
-                                       rtol=1e-6 if route == "kernel" else 1e-5,
-                                       atol=1e-8 if route == "kernel" else 1e-7)
-            assert not p[row, width:].any()  # the padding stays zero
+
+    def alone(params: list[torch.Tensor], s: OptimizerSpec) -> torch.optim.Optimizer:
+        assert isinstance(s, AdamOptimizer)
+        return lone(params, lr=s.lr, weight_decay=s.weight_decay,  # type: ignore[call-arg]
+                    betas=(s.beta1, s.beta2), eps=s.eps, fused=route == "kernel")
+
+    kernel = route == "kernel"
+    for stacked, mine, padding in stepped_against_lone(specs, alone, calls,
+                                                       len(specs) if kernel else 0):
+        torch.testing.assert_close(stacked, mine, rtol=1e-6 if kernel else 1e-5,
+                                   atol=1e-8 if kernel else 1e-7)
+        assert not padding.any()  # the padding stays zero
+
+
+@pytest.mark.parametrize("route", ["kernel", "formulas"])
+def test_each_row_steps_by_torchs_fused_sgd_kernel_as_the_lone_optimiser(
+        route: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SGD with and without momentum, Nesterov and weight decay: by torch's fused kernel each
+    row takes the lone fused optimiser's numbers to the bit (the broadcast formulas round in
+    another order: within float32's rounding)."""
+    calls = counted_kernel("_fused_sgd_", monkeypatch)  # the lone optimisers' kernel too
+    monkeypatch.setattr(optim, "_KERNELS", {} if route == "kernel" else {("sgd", "cpu"): None})
+    specs = [SGDOptimizer(lr=0.05, momentum=0.9, weight_decay=0.01),
+             SGDOptimizer(lr=0.02, momentum=0.0, weight_decay=0.0),
+             SGDOptimizer(lr=0.1, momentum=0.8, nesterov=True, weight_decay=0.001)]
+
+    def alone(params: list[torch.Tensor], s: OptimizerSpec) -> torch.optim.Optimizer:
+        assert isinstance(s, SGDOptimizer)
+        return torch.optim.SGD(params, lr=s.lr, momentum=s.momentum, nesterov=s.nesterov,
+                               weight_decay=s.weight_decay, fused=True)
+
+    kernel = route == "kernel"
+    for stacked, mine, padding in stepped_against_lone(specs, alone, calls,
+                                                       len(specs) if kernel else 0):
+        if kernel:
+            assert torch.equal(stacked, mine)
+        else:
+            torch.testing.assert_close(stacked, mine, rtol=1e-5, atol=1e-7)
+        assert not padding.any()  # the padding stays zero
 
 
 def test_a_stopped_row_keeps_its_weights() -> None:
@@ -74,56 +132,3 @@ def test_a_stopped_row_keeps_its_weights() -> None:
     fused.step(torch.tensor([0.0, 0.01]))
     assert torch.equal(params[0][0], before[0])
     assert not torch.equal(params[0][1], before[1])
-
-
-@pytest.mark.parametrize("route", ["kernel", "formulas"])
-def test_each_row_steps_by_torchs_fused_sgd_kernel_as_the_lone_optimiser(
-        route: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """SGD with and without momentum, Nesterov and weight decay: by torch's fused kernel each
-    row takes the lone fused optimiser's numbers to the bit (the broadcast formulas round in
-    another order: within float32's rounding)."""
-    kernel = torch._fused_sgd_
-    calls: list[int] = []
-
-    def counted(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return kernel(*args, **kwargs)
-
-    monkeypatch.setattr(torch, "_fused_sgd_", counted)  # the lone optimisers' kernel too
-    monkeypatch.setattr(optim, "_KERNELS", {} if route == "kernel" else {("sgd", "cpu"): None})
-    torch.manual_seed(0)
-    specs = [SGDOptimizer(lr=0.05, momentum=0.9, weight_decay=0.01),
-             SGDOptimizer(lr=0.02, momentum=0.0, weight_decay=0.0),
-             SGDOptimizer(lr=0.1, momentum=0.8, nesterov=True, weight_decay=0.001)]
-    widths = [5, 3, 4]
-    weight, bias = torch.zeros(3, 5, 2), torch.zeros(3, 5, 1)
-    for row, width in enumerate(widths):
-        weight[row, :width] = torch.randn(width, 2)
-        bias[row, :width] = torch.randn(width, 1)
-    params = [weight, bias]
-    own = [[p[row, :width].clone().requires_grad_() for p in params]
-           for row, width in enumerate(widths)]
-    optimisers = [torch.optim.SGD(own[r], lr=s.lr, momentum=s.momentum, nesterov=s.nesterov,
-                                  weight_decay=s.weight_decay, fused=True)
-                  for r, s in enumerate(specs)]
-    fused = FusedOptimizer(specs, params, "cpu")
-    for _ in range(6):
-        grads = [torch.zeros_like(p) for p in params]
-        for row, width in enumerate(widths):
-            for g, mine in zip(grads, own[row], strict=True):
-                g[row, :width] = torch.randn(width, g.shape[2])
-                mine.grad = g[row, :width].clone()
-        for p, g in zip(params, grads, strict=True):
-            p.grad = g
-        before = len(calls)
-        fused.step(torch.tensor([s.lr for s in specs]))
-        assert len(calls) - before == (len(specs) if route == "kernel" else 0)
-        for optimiser in optimisers:
-            optimiser.step()
-    for row, width in enumerate(widths):
-        for p, mine in zip(params, own[row], strict=True):
-            if route == "kernel":
-                assert torch.equal(p[row, :width], mine.detach())
-            else:
-                torch.testing.assert_close(p[row, :width], mine.detach(), rtol=1e-5, atol=1e-7)
-            assert not p[row, width:].any()  # the padding stays zero
