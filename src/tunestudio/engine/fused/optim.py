@@ -379,14 +379,17 @@ def _fused_kernel(kind: str, device: str) -> Callable[..., object] | None:
         if kernel is not None:
             try:
                 p = torch.ones(2, device=device)
-                lr = torch.full((1,), 0.1, device=device)
+                # the rate as a step passes it (`FusedOptimizer._rates`): a number on the CPU,
+                # elsewhere a 0-d tensor (the kernel's other overload)
+                lr: float | torch.Tensor = 0.1 if key[1] == "cpu" else \
+                    torch.full((1,), 0.1, device=device)[0]
                 if kind == "sgd":
                     kernel([p], [p.clone()], [torch.zeros_like(p)], weight_decay=0.0,
-                           momentum=0.9, lr=0.1, dampening=0.0, nesterov=False,
+                           momentum=0.9, lr=lr, dampening=0.0, nesterov=False,
                            maximize=False, is_first_step=False)
                 else:
                     kernel([p], [p.clone()], [torch.zeros_like(p)], [torch.zeros_like(p)], [],
-                           [torch.ones((), device=device)], amsgrad=False, lr=lr[0],
+                           [torch.ones((), device=device)], amsgrad=False, lr=lr,
                            beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8, maximize=False)
                 if not bool(torch.isfinite(p).all()) or bool((p == 1).any()):
                     kernel = None
