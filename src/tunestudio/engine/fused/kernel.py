@@ -95,7 +95,7 @@ class StackKernel:
             self.route = "vmap"
             self.stack = VmapStack(models, device)  # type: ignore[arg-type]
         self.optimizer = FusedOptimizer([m.config.optimizer for m in by_row],
-                                        self.stack.params, device)
+                                        self.stack.params, device, self.stack.row_extents())
         clips = [m.config.training.grad_clip_norm for m in by_row]
         self._clip = torch.tensor([math.inf if c is None else c for c in clips],
                                   dtype=torch.float32, device=device)
@@ -216,7 +216,11 @@ class StackKernel:
         return torch.stack([r if r is not None else fill for r in rows]).to(self.device)
 
     def set_lr(self, rates: np.ndarray) -> None:
-        self._lr = torch.tensor(rates, dtype=torch.float32, device=self.device)
+        """Each row's learning rate from the loop's table (float64): kept as float64 on a CPU,
+        where the optimiser's kernels take them as numbers as a lone trial's optimiser does
+        (float32 rates stepped 0.01 as 0.0099999998)."""
+        dtype = torch.float64 if torch.device(self.device).type == "cpu" else torch.float32
+        self._lr = torch.tensor(rates, dtype=dtype, device=self.device)
 
     def step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
         start, end = batch
@@ -265,7 +269,7 @@ class StackKernel:
     def select(self, rows: list[int]) -> None:
         keep = torch.tensor(rows, dtype=torch.long, device=self.device)
         self.stack.select(keep)
-        self.optimizer.select(keep, self.stack.params)
+        self.optimizer.select(keep, self.stack.params, self.stack.row_extents())
         self._clip = self._clip.index_select(0, keep)
         self.trial_loss = self.trial_loss.select(keep)
         self._loss_spec = self._loss_spec.select(keep)

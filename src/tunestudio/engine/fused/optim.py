@@ -64,15 +64,18 @@ class SavedRow:
 
 class FusedOptimizer:
     """One optimiser kind for K trials. `specs[k]` is trial k's optimiser config (all of one
-    kind); `params` the stacked weights `(K, ...)`. Raises ValueError for mixed kinds."""
+    kind); `params` the stacked weights `(K, ...)`; `extents` what of each row is the trial's
+    own (`StackedModel.row_extents`: the kernels step only that part). Raises ValueError for
+    mixed kinds."""
 
     def __init__(self, specs: Sequence[OptimizerSpec], params: Sequence[torch.Tensor],
-                 device: str):
+                 device: str, extents: list[list[int]] | None = None):
         kinds = {s.kind for s in specs}
         if len(kinds) != 1:
             raise ValueError(f"one optimiser kind per fused group, got {sorted(kinds)}")
         self.kind = kinds.pop()
         self.params = list(params)
+        self.extents = extents
         self.steps = 0
         self.weight_decay = _per_trial([s.weight_decay for s in specs], device)
         self.l1 = _per_trial([s.l1 for s in specs], device)
@@ -96,6 +99,10 @@ class FusedOptimizer:
             names = ["square_avg", "buf"]
         self.state = {name: [torch.zeros_like(p, memory_format=torch.preserve_format)
                              for p in self.params] for name in names}
+        # each row's hyperparameters as the config holds them (float64): the kernels take
+        # them as numbers, as a lone trial's optimiser does (float32 copies of a weight decay
+        # of 0.01 or a beta2 of 0.999 moved Adam's weights by an ulp within 4 steps)
+        self._numbers = [self._numbers_of(s) for s in specs]
         self._broadcast()
         self.has_l1 = bool((self.l1 > 0).any())
         self._any_nesterov = "nesterov" in self.hyper and bool(self.hyper["nesterov"].any())
@@ -105,13 +112,17 @@ class FusedOptimizer:
         self._rows: list[_Row] = []
         self._rows_made = False
 
-    def select(self, rows: torch.Tensor, params: Sequence[torch.Tensor]) -> None:
-        """Keep the trials at `rows`; `params` are the model's new (selected) weights."""
+    def select(self, rows: torch.Tensor, params: Sequence[torch.Tensor],
+               extents: list[list[int]] | None = None) -> None:
+        """Keep the trials at `rows`; `params` are the model's new (selected) weights, and
+        `extents` their rows' own parts (see the class)."""
         self.params = list(params)
+        self.extents = extents
         self.weight_decay = self.weight_decay.index_select(0, rows)
         self.l1 = self.l1.index_select(0, rows)
         self.hyper = {k: v.index_select(0, rows) for k, v in self.hyper.items()}
         self.state = {k: [s.index_select(0, rows) for s in v] for k, v in self.state.items()}
+        self._numbers = [self._numbers[i] for i in rows.tolist()]
         self._broadcast()
         self._rows_made = False
 
@@ -133,11 +144,18 @@ class FusedOptimizer:
         values = spec.model_dump()
         for name, tensor in self.hyper.items():
             tensor[row] = float(values[name])
+        self._numbers[row] = self._numbers_of(spec)
         self._broadcast()
         self._rows_made = False  # Adam's rows keep their numbers: made again with these
         self.has_l1 = bool((self.l1 > 0).any())
         self._any_nesterov = "nesterov" in self.hyper and bool(self.hyper["nesterov"].any())
         self.has_weight_decay = bool((self.weight_decay > 0).any())
+
+    def _numbers_of(self, spec: OptimizerSpec) -> dict[str, float]:
+        """`spec`'s weight decay and the group's other hyperparameters (`hyper`'s names)."""
+        values = spec.model_dump()
+        return {"weight_decay": float(spec.weight_decay),
+                **{name: float(values[name]) for name in self.hyper}}
 
     def _broadcast(self) -> None:
         """The fixed hyperparameters viewed to broadcast over each parameter (made once, not
@@ -147,6 +165,7 @@ class FusedOptimizer:
             if "momentum" in self.hyper else []
         self._lr_seen: torch.Tensor | None = None  # `_lr_views`' tensor, and its views
         self._lr_each: list[torch.Tensor] = []
+        self._lr_cast: tuple[torch.Tensor | None, torch.Tensor] = (None, torch.empty(0))
 
     @torch.no_grad()
     def copy_row(self, row: int) -> SavedRow:
@@ -193,7 +212,9 @@ class FusedOptimizer:
 
     @torch.no_grad()
     def step(self, lr: torch.Tensor) -> None:
-        """One update with per-trial learning rates `lr` `(K,)`; gradients in `p.grad`."""
+        """One update with per-trial learning rates `lr` `(K,)`; gradients in `p.grad`. On a
+        CPU, float64 rates step each row by a lone trial's own numbers (its optimiser takes
+        them as Python floats); the formulas compute at the weights' precision either way."""
         self.step_without_grad(lr)
 
     def step_without_grad(self, lr: torch.Tensor) -> None:
@@ -204,14 +225,24 @@ class FusedOptimizer:
             if self._kernel is not None:
                 self._sgd_rows(lr)
             else:
-                self._sgd(lr)
+                self._sgd(self._at_precision(lr))
         elif self.kind in ("adam", "adamw"):
             if self._kernel is not None:
                 self._adam_rows(lr)
             else:
-                self._adam(lr, decoupled=self.kind == "adamw")
+                self._adam(self._at_precision(lr), decoupled=self.kind == "adamw")
         else:
-            self._rmsprop(lr)
+            self._rmsprop(self._at_precision(lr))
+
+    def _at_precision(self, lr: torch.Tensor) -> torch.Tensor:
+        """`lr` in the weights' dtype, for the broadcast formulas (the same tensor while the
+        loop passes the same rates: `_lr_views` keeps its views by it)."""
+        dtype = self.params[0].dtype
+        if lr.dtype == dtype:
+            return lr
+        if self._lr_cast[0] is not lr:
+            self._lr_cast = (lr, lr.to(dtype))
+        return self._lr_cast[1]
 
     def _grad(self, p: torch.Tensor, decoupled: bool = False) -> torch.Tensor:
         g = p.grad
@@ -273,14 +304,18 @@ class FusedOptimizer:
         """Each row's views of the weights and the optimiser's state, with its
         hyperparameters as numbers (made again after `select` or `set_row`)."""
         if not self._rows_made:
-            hyper = {k: v.tolist() for k, v in self.hyper.items()}
-            decay = self.weight_decay.tolist()
-            self._rows = [_Row(row, [p[row] for p in self.params],
-                               {name: [t[row] for t in tensors]
-                                for name, tensors in self.state.items()},
-                               {name: values[row] for name, values in hyper.items()},
-                               decay[row])
-                          for row in range(self.params[0].shape[0])]
+            self._rows = []
+            for row in range(self.params[0].shape[0]):
+                # each parameter's own leading part, where the row is padded (None: whole)
+                extents: Sequence[int | None] = self.extents[row] \
+                    if self.extents is not None else [None] * len(self.params)
+                cuts = [None if e is None or p.dim() < 2 or e >= p.shape[1] else e
+                        for p, e in zip(self.params, extents, strict=True)]
+                self._rows.append(_Row(
+                    row, [_leading(p[row], cut) for p, cut in zip(self.params, cuts, strict=True)],
+                    {name: [_leading(t[row], cut) for t, cut in zip(tensors, cuts, strict=True)]
+                     for name, tensors in self.state.items()},
+                    self._numbers[row], self._numbers[row]["weight_decay"], cuts))
             self._step_tensor = torch.zeros((), dtype=torch.float32,
                                             device=self.params[0].device)
             self._rows_made = True
@@ -303,7 +338,7 @@ class FusedOptimizer:
         rows = self._row_views()
         kernel = self._kernel
         if kernel is None:
-            self._sgd(lr)
+            self._sgd(self._at_precision(lr))
             return
         used = [i for i, p in enumerate(self.params) if p.grad is not None]
         grads = [_contiguous(p.grad) for p in self.params]
@@ -311,7 +346,7 @@ class FusedOptimizer:
         for row in rows:
             momentum = row.hyper["momentum"]
             kernel([row.params[i] for i in used],
-                   [grads[i][row.index] for i in used],  # type: ignore[index]
+                   [row.grad(grads, i) for i in used],
                    [row.state["buf"][i] for i in used] if momentum != 0.0 else [],
                    weight_decay=row.weight_decay, momentum=momentum, lr=rates[row.index],
                    dampening=0.0, nesterov=row.hyper["nesterov"] > 0, maximize=False,
@@ -322,7 +357,7 @@ class FusedOptimizer:
         rows = self._row_views()
         kernel = self._kernel
         if kernel is None:
-            self._adam(lr, decoupled=self.kind == "adamw")
+            self._adam(self._at_precision(lr), decoupled=self.kind == "adamw")
             return
         self._step_tensor.fill_(float(self.steps))
         used = [i for i, p in enumerate(self.params) if p.grad is not None]
@@ -331,7 +366,7 @@ class FusedOptimizer:
         rates = self._rates(lr)
         for row in rows:
             kernel([row.params[i] for i in used],
-                   [grads[i][row.index] for i in used],  # type: ignore[index]
+                   [row.grad(grads, i) for i in used],
                    [row.state["exp_avg"][i] for i in used],
                    [row.state["exp_avg_sq"][i] for i in used], [],
                    steps, amsgrad=False, lr=rates[row.index], beta1=row.hyper["beta1"],
@@ -351,6 +386,11 @@ class FusedOptimizer:
             p.sub_(buf * _view(lr, p))
 
 
+def _leading(t: torch.Tensor, cut: int | None) -> torch.Tensor:
+    """`t`'s first `cut` entries along its first dimension (all of it for None)."""
+    return t if cut is None else t[:cut]
+
+
 def _contiguous(t: torch.Tensor | None) -> torch.Tensor | None:
     return t if t is None or t.is_contiguous() else t.contiguous()
 
@@ -365,6 +405,14 @@ class _Row:
     state: dict[str, list[torch.Tensor]]
     hyper: dict[str, float]
     weight_decay: float
+    cuts: list[int | None]  # per parameter, the row's own leading part (None: whole)
+
+    def grad(self, grads: Sequence[torch.Tensor | None], i: int) -> torch.Tensor:
+        """This row's part of parameter `i`'s stacked gradient."""
+        g = grads[i]
+        assert g is not None
+        cut = self.cuts[i]
+        return g[self.index] if cut is None else g[self.index, :cut]
 
 
 def _fused_kernel(kind: str, device: str) -> Callable[..., object] | None:

@@ -68,6 +68,13 @@ class StackedModel:
         optimiser state)."""
         raise NotImplementedError
 
+    def row_extents(self) -> list[list[int]] | None:
+        """For each trial's row and each of `params`, how many entries along the parameter's
+        first dimension (after the trial axis) are the trial's own, the rest padding that
+        stays zero; None where no row is padded. An optimiser may step a row's leading part
+        `params[i][row][:extent]` alone: a contiguous cut, unlike one of inner dimensions."""
+        return None
+
     def write_back(self, row: int, model: nn.Module) -> None:
         """Copy trial `row`'s weights (and buffers) into its own unfused `model`."""
         with torch.no_grad():
@@ -171,6 +178,11 @@ class StackedMLP(StackedModel):
         return handgrad.forward_backward(self.params, self._act, self._views,
                                          None if whole else self._grads, x, target, shared,
                                          loss, l1)
+
+    def row_extents(self) -> list[list[int]] | None:
+        """Each row's layer widths, for its weight `(out, in)` and bias `(out, 1)` of each
+        layer (see `StackedModel.row_extents`)."""
+        return [[n_out for _, n_out in own for _ in range(2)] for own in self.sizes]
 
     def select(self, rows: torch.Tensor) -> None:
         with torch.no_grad():
