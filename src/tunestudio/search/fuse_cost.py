@@ -113,7 +113,7 @@ PROBE_SHARE = 0.25  # the group timings may take at most this share of the most 
 # may take up to this share of it. A vmap group's own cost per member is known only once timed
 # (the images template's CNNs on a CPU saved none of it).
 BOUND_PROBE_SHARE = 0.5
-PROBE_VERSION = 7  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
+PROBE_VERSION = 8  # what a cached model measured: 3 = the whole loop's step, by CPU time, with
 # a group's shapes counted apart from its work; 4 = the same, each timing on the threads its
 # step's arithmetic gets (engine.runtime: a large step trains on both cores of a 2-core CPU);
 # 5 = a lone built-in CNN on the CPU in channels-last memory (engine.plain_kernel), about 40 %
@@ -121,7 +121,9 @@ PROBE_VERSION = 7  # what a cached model measured: 3 = the whole loop's step, by
 # template: one CNN, one batch size) also times its trial at a small batch, where version 5
 # counted its whole step as the fixed part that fusing shares; 7 = a space whose trials are
 # no slower alone on the fused pass (`lone_bound`) is modelled from those timings only (one
-# trial at a time trains there too), where version 6 also kept models of its lone loop
+# trial at a time trains there too), where version 6 also kept models of its lone loop; 8 =
+# the fused optimiser steps each row's own part by torch's fused kernels (SGD too), a group
+# of 8 MLPs of widths 48-512 about 20 % faster a step than version 7 timed
 # A space of one work per step times its trial alone also at 1/SMALL_BATCH_SHARE of its batch
 # (`probe_cost`): two works separate the fixed part of a step from its work. On the 2-core CPU
 # the images template's CNN step took 6.7 ms at batch 64 and 2.4 ms at batch 8: 1.7 ms of it
