@@ -89,8 +89,8 @@ def test_narrow_members_fuse_and_wide_ones_train_alone() -> None:
 @pytest.mark.parametrize(("kind", "warmup", "evaluations", "share"), [
     ("none", 0, 30, 1.0),
     ("median", 3, 4, 1.0),   # the first chance is the last evaluation: pruning saves nothing
-    ("median", 0, 10, 0.55),
-    ("median", 4, 10, 0.75),
+    ("median", 0, 10, 0.73),  # 30 % stop at the first of 10 evaluations
+    ("median", 4, 10, 0.85),
 ])
 def test_the_share_of_steps_a_prunable_trial_trains(kind: str, warmup: int, evaluations: int,
                                                     share: float) -> None:
@@ -98,6 +98,14 @@ def test_the_share_of_steps_a_prunable_trial_trains(kind: str, warmup: int, eval
     assert trained_share(pruner, evaluations) == pytest.approx(share)
 
 
+@pytest.fixture()
+def half_pruned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pruner that stops half the prunable trials at their first chance (made-up costs
+    below are sized for it)."""
+    monkeypatch.setattr(fuse_cost, "PRUNED_SHARE", 0.5)
+
+
+@pytest.mark.usefixtures("half_pruned")
 def test_a_group_loses_the_pruning_of_its_own_members_only() -> None:
     """Made-up costs where fusing saves a third of a step: without a pruner it pays. With a
     pruner that stops half the trials after their first of 30 evaluations, a member is prunable
@@ -124,6 +132,7 @@ def test_a_group_loses_the_pruning_of_its_own_members_only() -> None:
     assert f"{one_group.ratio:.2f}x" in one_group.line(100)
 
 
+@pytest.mark.usefixtures("half_pruned")
 def test_auto_weighs_smaller_groups_that_keep_the_pruning() -> None:
     """A random search of 16 trials asks them all at once: in one group of 16 nothing is
     pruned (no trial finished before it, and members never prune each other). Groups of 8
