@@ -38,7 +38,8 @@ def steps_as_lone(
         lone: Callable[[list[torch.Tensor], OptimizerSpec], torch.optim.Optimizer],
         calls: list[int], route: str) -> None:
     """Six steps of random gradients of a stack of rows of `WIDTHS` (a weight `(3, 40, 3)`
-    and a bias `(3, 40, 1)`) by one FusedOptimizer of `specs` (told `EXTENTS`), and of each
+    and a bias `(3, 40, 1)`; written into the same gradient tensors, which are replaced once)
+    by one FusedOptimizer of `specs` (told `EXTENTS`), and of each
     row's own copy by its lone optimiser (`lone(params, spec)`). By the `route` "kernel" each
     fused step makes one of the counted kernel's `calls` per row, and every row ends with its
     lone copy's numbers to the bit; by the formulas none, and within float32's rounding. The
@@ -54,14 +55,18 @@ def steps_as_lone(
            for row, width in enumerate(WIDTHS)]
     optimisers = [lone(own[r], s) for r, s in enumerate(specs)]
     fused = FusedOptimizer(specs, params, "cpu", EXTENTS)
-    for _ in range(6):
-        grads = [torch.zeros_like(p) for p in params]
+    grads = [torch.zeros_like(p) for p in params]
+    for step in range(6):
+        if step == 3:  # new gradient tensors (a compacted stack, an autograd pass); the
+            # other steps write into the same ones, as the hand-written pass does
+            grads = [torch.zeros_like(p) for p in params]
         for row, width in enumerate(WIDTHS):
             for g, mine in zip(grads, own[row], strict=True):
                 g[row, :width] = torch.randn(width, g.shape[2])
                 mine.grad = g[row, :width].clone()
         for p, g in zip(params, grads, strict=True):
-            p.grad = g
+            if p.grad is not g:
+                p.grad = g
         before = len(calls)
         fused.step(torch.tensor([s.lr for s in specs], dtype=torch.float64))  # as the loop
         assert len(calls) - before == (len(specs) if kernel else 0)

@@ -230,13 +230,16 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
                 # several classes: each writes its gradients straight into its block of the
                 # padded buffers (`out=`, one call where a product and a copy took two)
                 block_w = block_b = None
-                if not whole:
-                    assert grads is not None
+                if grads is not None:
                     block_w, block_b = grads.blocks[c][i]
                 if i > 0:
                     grad_w = torch.bmm(dz, acts[i - 1].transpose(1, 2), out=block_w)
                 elif shared and layers.whole_first:
-                    grad_w = torch.mm(dz.reshape(-1, batch), x0).view(weight.shape)
+                    if block_w is not None and block_w.is_contiguous():
+                        torch.mm(dz.reshape(-1, batch), x0, out=block_w.view(-1, x0.shape[1]))
+                        grad_w = block_w
+                    else:
+                        grad_w = torch.mm(dz.reshape(-1, batch), x0).view(weight.shape)
                 elif shared:
                     grad_w = torch.bmm(dz, x0.expand(weight.shape[0], *x0.shape), out=block_w)
                 else:
@@ -247,14 +250,14 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
                 if l1 is not None:
                     grad_w.addcmul_(weight.sign(), l1[rows].view(-1, 1, 1))
                 grad_b = torch.sum(dz, 2, keepdim=True, out=block_b)
-                if whole:
+                if grads is None:
                     params[2 * i].grad, params[2 * i + 1].grad = grad_w, grad_b
                 if i > 0:
                     dz = backward(torch.bmm(weight.transpose(1, 2), dz), zs[i - 1], acts[i - 1])
-        if not whole:
-            assert grads is not None
+        if grads is not None:
             for param, grad in zip(params, grads.tensors, strict=True):
-                param.grad = grad
+                if param.grad is not grad:
+                    param.grad = grad
     return losses, z.transpose(1, 2)
 
 

@@ -111,6 +111,8 @@ class FusedOptimizer:
         self._kernel = _fused_kernel(self.kind, device)
         self._rows: list[_Row] = []
         self._rows_made = False
+        # the rows' kernel arguments, with the gradient tensors they were cut from
+        self._lists: tuple[tuple[str, ...], list[torch.Tensor | None], list[Any]] | None = None
 
     def select(self, rows: torch.Tensor, params: Sequence[torch.Tensor],
                extents: list[list[int]] | None = None) -> None:
@@ -305,6 +307,7 @@ class FusedOptimizer:
         hyperparameters as numbers (made again after `select` or `set_row`)."""
         if not self._rows_made:
             self._rows = []
+            self._lists = None
             for row in range(self.params[0].shape[0]):
                 # each parameter's own leading part, where the row is padded (None: whole)
                 extents: Sequence[int | None] = self.extents[row] \
@@ -331,6 +334,26 @@ class FusedOptimizer:
         no synchronisation."""
         return lr.tolist() if lr.device.type == "cpu" else list(lr.unbind())
 
+    def _row_lists(self, rows: list[_Row], names: tuple[str, ...]
+                   ) -> list[tuple[list[torch.Tensor], list[torch.Tensor],
+                                   tuple[list[torch.Tensor], ...]]]:
+        """Each row's kernel arguments: its parameters, gradients and `names` state tensors,
+        of the parameters that have a gradient. Made again only when a gradient is another
+        tensor than at the last step (the hand-written pass writes into the same buffers every
+        step), so a step of K rows does not cut 4K views again."""
+        grads = [p.grad for p in self.params]
+        cached = self._lists
+        if cached is not None and cached[0] == names and len(cached[1]) == len(grads) and \
+                all(a is b for a, b in zip(cached[1], grads, strict=True)):
+            return cached[2]
+        used = [i for i, g in enumerate(grads) if g is not None]
+        whole = [_contiguous(g) for g in grads]
+        lists = [([row.params[i] for i in used], [row.grad(whole, i) for i in used],
+                  tuple([row.state[name][i] for i in used] for name in names)) for row in rows]
+        if all(g is None or g is w for g, w in zip(grads, whole, strict=True)):
+            self._lists = (names, grads, lists)  # views of the gradients themselves
+        return lists
+
     def _sgd_rows(self, lr: torch.Tensor) -> None:
         """SGD, each row by torch's fused kernel at its own learning rate, weight decay and
         momentum. Momentum buffers start at zero, so the kernel's first step (`mu*0 + d`) is
@@ -340,14 +363,11 @@ class FusedOptimizer:
         if kernel is None:
             self._sgd(self._at_precision(lr))
             return
-        used = [i for i, p in enumerate(self.params) if p.grad is not None]
-        grads = [_contiguous(p.grad) for p in self.params]
         rates = self._rates(lr)
-        for row in rows:
+        for row, (params, grads, (bufs,)) in zip(rows, self._row_lists(rows, ("buf",)),
+                                                 strict=True):
             momentum = row.hyper["momentum"]
-            kernel([row.params[i] for i in used],
-                   [row.grad(grads, i) for i in used],
-                   [row.state["buf"][i] for i in used] if momentum != 0.0 else [],
+            kernel(params, grads, bufs if momentum != 0.0 else [],
                    weight_decay=row.weight_decay, momentum=momentum, lr=rates[row.index],
                    dampening=0.0, nesterov=row.hyper["nesterov"] > 0, maximize=False,
                    is_first_step=False)
@@ -360,15 +380,11 @@ class FusedOptimizer:
             self._adam(self._at_precision(lr), decoupled=self.kind == "adamw")
             return
         self._step_tensor.fill_(float(self.steps))
-        used = [i for i, p in enumerate(self.params) if p.grad is not None]
-        grads = [_contiguous(p.grad) for p in self.params]
-        steps = [self._step_tensor] * len(used)
         rates = self._rates(lr)
-        for row in rows:
-            kernel([row.params[i] for i in used],
-                   [row.grad(grads, i) for i in used],
-                   [row.state["exp_avg"][i] for i in used],
-                   [row.state["exp_avg_sq"][i] for i in used], [],
+        lists = self._row_lists(rows, ("exp_avg", "exp_avg_sq"))
+        steps = [self._step_tensor] * len(lists[0][0]) if lists else []
+        for row, (params, grads, (exp_avg, exp_avg_sq)) in zip(rows, lists, strict=True):
+            kernel(params, grads, exp_avg, exp_avg_sq, [],
                    steps, amsgrad=False, lr=rates[row.index], beta1=row.hyper["beta1"],
                    beta2=row.hyper["beta2"], weight_decay=row.weight_decay,
                    eps=row.hyper["eps"], maximize=False)

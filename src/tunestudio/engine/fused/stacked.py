@@ -135,7 +135,7 @@ class StackedMLP(StackedModel):
         self._pad_classes = act_type is not nn.Sigmoid  # padded units must map 0 to 0
         self.classes = handgrad.width_classes(self.sizes, batch_size, self._pad_classes)
         self._views = handgrad.class_views(self.params, self.classes)
-        self._grads: handgrad.GradBuffers | None = None  # the hand-written pass's, if padded
+        self._grads: handgrad.GradBuffers | None = None  # the hand-written pass's
 
     def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
         if not training and not torch.is_grad_enabled():  # evaluation: no padded unit computed
@@ -172,12 +172,10 @@ class StackedMLP(StackedModel):
                          ) -> tuple[torch.Tensor, torch.Tensor]:
         """A training pass without autograd: gradients into `params[i].grad`; per-trial data
         losses `(K,)` and outputs `(K, B, n_out)` (see `handgrad.forward_backward`)."""
-        whole = len(self._views) == 1 and self._views[0].covers_params
-        if not whole and (self._grads is None or self._grads.shape != self.params[0].shape):
+        if self._grads is None or self._grads.shape != self.params[0].shape:
             self._grads = handgrad.GradBuffers(self.params, self.classes)
-        return handgrad.forward_backward(self.params, self._act, self._views,
-                                         None if whole else self._grads, x, target, shared,
-                                         loss, l1)
+        return handgrad.forward_backward(self.params, self._act, self._views, self._grads, x,
+                                         target, shared, loss, l1)
 
     def row_extents(self) -> list[list[int]] | None:
         """Each row's layer widths, for its weight `(out, in)` and bias `(out, 1)` of each
