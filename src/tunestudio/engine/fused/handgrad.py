@@ -154,9 +154,10 @@ def _first_layer(layers: ClassViews, x0: torch.Tensor, shared: bool) -> torch.Te
 
 
 class GradBuffers:
-    """Zero tensors shaped as a padded stack's params that a pass writes its gradients into,
-    class block by class block (views made once); padded entries are never written and stay
-    0. Kept from step to step: allocating and zeroing them each step would cost more."""
+    """Zero tensors shaped as a stack's params that a pass writes its gradients into, class
+    block by class block (views made once); a padded stack's padded entries are never written
+    and stay 0. Kept from step to step: allocating and zeroing them each step would cost more,
+    and the optimiser cuts its rows' views of the same tensors once (`FusedOptimizer`)."""
 
     def __init__(self, params: list[torch.Tensor], classes: list[WidthClass]):
         self.tensors = [torch.zeros_like(p) for p in params]
@@ -200,8 +201,9 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
 
     `params` alternate weights `(K, out, in)` and biases `(K, out, 1)`, padded to the widest
     trial; `views` are those of the runs of rows with equal sizes (`class_views`), each
-    computed without its padding. With more than one class the gradients are written into
-    `grads` (`GradBuffers` of `params` and the same classes). `x` is `(B, ...)` when `shared`
+    computed without its padding. The gradients are written into `grads` (`GradBuffers` of
+    `params` and the same classes: the same tensors at every step), which more than one class
+    needs; without it they are new tensors. `x` is `(B, ...)` when `shared`
     (one batch for every trial), else `(K, B, ...)`; `target` is `(B,)` or `(K, B)` (class
     indices for cross-entropy, values for squared error)."""
     backward = _BACKWARDS[activation]
@@ -221,6 +223,7 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
         batch = z.shape[2]
         losses, dz_all = _loss_and_grad(z, target.expand(k, batch), loss)
         whole = len(views) == 1 and views[0].covers_params
+        assert whole or grads is not None, "several width classes write into GradBuffers"
         for c, (layers, (zs, acts)) in enumerate(zip(views, kept, strict=True)):
             cls = layers.cls
             rows = slice(cls.start, cls.stop)
