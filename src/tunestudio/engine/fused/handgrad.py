@@ -230,26 +230,21 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
             dz = dz_all if whole else dz_all[rows]
             for i in range(len(layers.weights) - 1, -1, -1):
                 weight = layers.weights[i]
-                # several classes: each writes its gradients straight into its block of the
-                # padded buffers (`out=`, one call where a product and a copy took two)
+                # each class writes its gradients straight into its block of the buffers
+                # (`out=`, one call where a product and a copy took two)
                 block_w = block_b = None
                 if grads is not None:
                     block_w, block_b = grads.blocks[c][i]
                 if i > 0:
                     grad_w = torch.bmm(dz, acts[i - 1].transpose(1, 2), out=block_w)
-                elif shared and layers.whole_first:
-                    if block_w is not None and block_w.is_contiguous():
-                        torch.mm(dz.reshape(-1, batch), x0, out=block_w.view(-1, x0.shape[1]))
-                        grad_w = block_w
-                    else:
-                        grad_w = torch.mm(dz.reshape(-1, batch), x0).view(weight.shape)
+                elif shared and layers.whole_first:  # one (K*H, B) @ (B, F) product; its
+                    # block is a whole buffer (the class covers the stack), so a (K*H, F) view
+                    flat = None if block_w is None else block_w.view(-1, x0.shape[1])
+                    grad_w = torch.mm(dz.reshape(-1, batch), x0, out=flat).view(weight.shape)
                 elif shared:
                     grad_w = torch.bmm(dz, x0.expand(weight.shape[0], *x0.shape), out=block_w)
                 else:
                     grad_w = torch.bmm(dz, x0[rows], out=block_w)
-                if block_w is not None and grad_w is not block_w:  # whole_first's product
-                    block_w.copy_(grad_w)
-                    grad_w = block_w
                 if l1 is not None:
                     grad_w.addcmul_(weight.sign(), l1[rows].view(-1, 1, 1))
                 grad_b = torch.sum(dz, 2, keepdim=True, out=block_b)

@@ -22,8 +22,9 @@ allocating a stack-sized temporary: it took 62 % of a fused step of 16 digits ML
 the parameters on a CPU) rounded differently from the lone kernel (`(mu*buf + g) + wd*p`
 against `mu*buf + (g + wd*p)`) and took 34 us a step for 4 one-layer MLPs of width 256 against
 21 us by rows. Padded entries have zero weights and gradients, so the kernels leave them at
-zero. The kernels read their tensors as contiguous (a row of a contiguous stack is; a cut of a
-row is not, and a CPU kernel given one writes beside it), so rows are passed whole."""
+zero. The kernels read their tensors as contiguous (a row of a contiguous stack is, and so is
+its leading part along the first dimension; a cut of inner dimensions is not, and a CPU kernel
+given one writes beside it), so a row is passed whole or cut to its own leading part."""
 
 from __future__ import annotations
 
@@ -318,7 +319,7 @@ class FusedOptimizer:
                     row, [_leading(p[row], cut) for p, cut in zip(self.params, cuts, strict=True)],
                     {name: [_leading(t[row], cut) for t, cut in zip(tensors, cuts, strict=True)]
                      for name, tensors in self.state.items()},
-                    self._numbers[row], self._numbers[row]["weight_decay"], cuts))
+                    self._numbers[row], cuts))
             self._step_tensor = torch.zeros((), dtype=torch.float32,
                                             device=self.params[0].device)
             self._rows_made = True
@@ -368,7 +369,7 @@ class FusedOptimizer:
                                                  strict=True):
             momentum = row.hyper["momentum"]
             kernel(params, grads, bufs if momentum != 0.0 else [],
-                   weight_decay=row.weight_decay, momentum=momentum, lr=rates[row.index],
+                   weight_decay=row.hyper["weight_decay"], momentum=momentum, lr=rates[row.index],
                    dampening=0.0, nesterov=row.hyper["nesterov"] > 0, maximize=False,
                    is_first_step=False)
 
@@ -386,7 +387,7 @@ class FusedOptimizer:
         for row, (params, grads, (exp_avg, exp_avg_sq)) in zip(rows, lists, strict=True):
             kernel(params, grads, exp_avg, exp_avg_sq, [],
                    steps, amsgrad=False, lr=rates[row.index], beta1=row.hyper["beta1"],
-                   beta2=row.hyper["beta2"], weight_decay=row.weight_decay,
+                   beta2=row.hyper["beta2"], weight_decay=row.hyper["weight_decay"],
                    eps=row.hyper["eps"], maximize=False)
 
     def _rmsprop(self, lr: torch.Tensor) -> None:
@@ -419,8 +420,7 @@ class _Row:
     index: int
     params: list[torch.Tensor]
     state: dict[str, list[torch.Tensor]]
-    hyper: dict[str, float]
-    weight_decay: float
+    hyper: dict[str, float]  # weight_decay and `FusedOptimizer.hyper`'s names, as numbers
     cuts: list[int | None]  # per parameter, the row's own leading part (None: whole)
 
     def grad(self, grads: Sequence[torch.Tensor | None], i: int) -> torch.Tensor:
