@@ -190,7 +190,7 @@ def forward(views: list[ClassViews], activation: Callable[..., torch.Tensor], x:
     without padding (no gradient is recorded)."""
     x0 = x.flatten(1) if shared else x.flatten(2)
     outs = []
-    act = _IN_PLACE.get(activation, activation)
+    act: Callable[..., torch.Tensor] = _IN_PLACE.get(activation, activation)
     with torch.no_grad():
         for layers in views:
             h = _first_layer(layers, x0, shared)
@@ -218,7 +218,7 @@ def forward_backward(params: list[torch.Tensor], activation: Callable[..., torch
     (one batch for every trial), else `(K, B, ...)`; `target` is `(B,)` or `(K, B)` (class
     indices for cross-entropy, values for squared error)."""
     backward = _BACKWARDS[activation]
-    act = _IN_PLACE.get(activation, activation)  # in place: `z` is then `act(z)`
+    act: Callable[..., torch.Tensor] = _IN_PLACE.get(activation, activation)  # z is act(z)
     k = params[0].shape[0]
     x0 = x.flatten(1) if shared else x.flatten(2)
     with torch.no_grad():
