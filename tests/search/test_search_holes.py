@@ -423,6 +423,60 @@ def test_a_median_check_is_decided_at_that_evaluation_however_old_the_read(
     assert judged is not None and len(judged.get_trials()) == 2
 
 
+def _drain_pruning_thread() -> None:
+    from tunestudio.search import pruning
+
+    done = threading.Event()
+    pruning._Worker.shared().queue.put(done.set)  # runs after what was queued before it
+    assert done.wait(10)
+
+
+@pytest.mark.parametrize("storage", ["memory", "sqlite"])
+def test_a_process_that_knows_too_few_complete_trials_to_prune_reads_them_more_often(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storage: str) -> None:
+    """Knowing fewer complete trials than the pruner's start-up trials, a process's checks
+    cannot prune at all: it reads other processes' complete trials STARTUP_READS times as
+    often, and a trial of its next round is judged against them (read once a second, a fused
+    search's second round was never judged). Once it knows enough, the usual pace."""
+    from tunestudio.search import pruning
+
+    monkeypatch.setattr(pruning, "COMPLETED_TTL_S", 2.0)  # the start-up pace: 0.2 s
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0)
+    assert pruning.pruner_startup_trials(pruner) == 2  # the name Optuna keeps it under
+    assert pruning.pruner_startup_trials(optuna.pruners.NopPruner()) == 0
+    study = _rdb_study(tmp_path, pruner) if storage == "sqlite" else optuna.create_study(
+        direction="maximize", pruner=pruner)
+    view = pruning._reports_view(study)
+    view.get_trials()  # the first read: nothing complete
+    if isinstance(view, pruning._CompleteReports):
+        assert view._first is not None
+        view._first.join(30)
+    assert view.current() is not None
+    for value in (0.8, 0.9):  # completed by another process: not told to this one
+        trial = study.ask()
+        trial.report(value, 0)
+        trial.report(value, 1)
+        study.tell(trial, value)
+    time.sleep(0.25)
+    late = PruningReporter(study.ask(), "val_accuracy")
+    stops = _Stops()
+    late.submit(stops, 0.1, 0)  # type: ignore[arg-type]
+    assert not late.pruned.is_set()  # judged against what it knew: nothing, so not pruned
+    _drain_pruning_thread()  # the read that check queued
+    late.submit(stops, 0.1, 1)  # type: ignore[arg-type]
+    assert late.pruned.is_set() and stops.requests[0][0] == "pruned"
+    late.close()
+
+    third = study.ask()  # enough known now: the next read waits COMPLETED_TTL_S
+    third.report(0.7, 0)
+    study.tell(third, 0.7)
+    time.sleep(0.25)
+    assert view.current() is not None
+    _drain_pruning_thread()
+    judged = view.current()
+    assert judged is not None and len(judged.get_trials()) == 2
+
+
 def test_a_trial_that_ends_complete_is_judged_against_before_it_is_told(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A trial that ends complete on the training thread joins that process's prune checks at

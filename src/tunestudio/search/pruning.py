@@ -14,7 +14,8 @@ database, each time: with Optuna's median and percentile pruners that was most o
 bookkeeping. For those pruners the check runs here instead, the pruner's own `prune` on this
 trial's reported values and on the study's complete trials in memory: every trial this
 process tells joins them at once, and other processes' are read on the pruning thread when
-the last read is more than COMPLETED_TTL_S seconds old (a complete trial's values never change;
+the last read is more than COMPLETED_TTL_S seconds old (STARTUP_READS times as often while too
+few are known for the pruner to prune at all; a complete trial's values never change;
 a trial completed by another process in the last second or so is seen at a later check). Which
 evaluation a trial is pruned at thus depends on its values and this process's history, not on
 the bookkeeping's timing: decided on the pruning thread whenever the read was stale, a member
@@ -66,9 +67,26 @@ except ImportError:  # pragma: no cover - a later Optuna moved them: one report 
     _scoped_session = None  # type: ignore[assignment]
 
 COMPLETED_TTL_S = 1.0
+# While a process knows fewer complete trials than its pruner's start-up trials, its checks
+# cannot prune at all, and each trial another process completes may let them: the view is read
+# this many times as often then (a read of a few trials costs about a millisecond). Read once a
+# second, a fused search's second round (its members started when the process's first round of
+# 4 ended, the other process's 4 as complete) was never judged: the headline's fused search
+# pruned 0-3 of its 30 trials, one at a time 5-9.
+STARTUP_READS = 10
 REPORTS_FLUSH_S = 1.0
 VALUE_ROWS_BACK = 1000  # value rows read again at each read (see _CompleteReports)
 FULL_READ_S = 60.0  # the complete trials' ids are read whole this often (see _CompleteReports)
+
+
+def pruner_startup_trials(pruner: optuna.pruners.BasePruner) -> int:
+    """The complete trials a median or percentile pruner needs before it prunes at all (its
+    `n_startup_trials`), else 0. Optuna keeps the number in a private field: read where it is,
+    0 where a later Optuna renamed it (the view is then read at its usual pace; a test checks
+    the name)."""
+    if isinstance(pruner, optuna.pruners.PercentilePruner):
+        return int(getattr(pruner, "_n_startup_trials", 0))
+    return 0
 
 
 class _CompletedTrials:
@@ -83,21 +101,30 @@ class _CompletedTrials:
         self._read_at = -float("inf")
         self._reading = False  # a read queued by `current` is pending
         self._lock = threading.Lock()
+        self._startup = pruner_startup_trials(study.pruner)
 
     def invalidate(self) -> None:
         self._read_at = -float("inf")
 
+    def _stale(self, age: float) -> bool:
+        """Whether a read `age` seconds old is to be read again: after COMPLETED_TTL_S seconds,
+        or STARTUP_READS times as often while fewer complete trials are known than the pruner
+        needs to prune at all."""
+        if len(self._trials) < self._startup:
+            return age > COMPLETED_TTL_S / STARTUP_READS
+        return age > COMPLETED_TTL_S
+
     def current(self) -> _Judged | None:
         """The complete trials in memory, however old their last read (judging against them
         reads nothing), or None when they must be read first (never read, or `invalidate`d);
-        when the last read is more than COMPLETED_TTL_S seconds old, a read is queued on the
-        pruning thread (one at a time) for the checks after this one."""
+        when the last read is stale (`_stale`), a read is queued on the pruning thread (one at
+        a time) for the checks after this one."""
         with self._lock:
             age = time.monotonic() - self._read_at
             if age == float("inf"):
                 return None
             judged = _Judged(self.direction, self._trials)
-        if age > COMPLETED_TTL_S:
+        if self._stale(age):
             self._read_soon()
         return judged
 
@@ -130,7 +157,7 @@ class _CompletedTrials:
 
     def get_trials(self, deepcopy: bool = False,
                    states: Container[TrialState] | None = None) -> list[FrozenTrial]:
-        if time.monotonic() - self._read_at > COMPLETED_TTL_S:
+        if self._stale(time.monotonic() - self._read_at):
             trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             with self._lock:
                 self._trials = trials
@@ -191,7 +218,7 @@ class _CompleteReports(_CompletedTrials):
         with self._lock:
             known = self._read_at != -float("inf")
             judged = _Judged(self.direction, self._trials)
-        if time.monotonic() - self._read_at > COMPLETED_TTL_S:
+        if self._stale(time.monotonic() - self._read_at):
             self._read_soon()  # reports never change: an invalidated view is only stale
         return judged if known or self._trials else None
 
@@ -222,7 +249,7 @@ class _CompleteReports(_CompletedTrials):
                 first.start()
         if first.is_alive():
             return []  # nothing complete known yet: the pruner prunes nothing
-        if time.monotonic() - self._read_at > COMPLETED_TTL_S:
+        if self._stale(time.monotonic() - self._read_at):
             self._read()
         return self._trials
 
