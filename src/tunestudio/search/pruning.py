@@ -69,7 +69,7 @@ except ImportError:  # pragma: no cover - a later Optuna moved them: one report 
 COMPLETED_TTL_S = 1.0
 # While a process knows fewer complete trials than its pruner's start-up trials, its checks
 # cannot prune at all, and each trial another process completes may let them: the view is read
-# this many times as often then (a read of a few trials costs about a millisecond). Read once a
+# this many times as often then (a read of 8 trials of 20 reports: 0.26 ms on SQLite). Read once a
 # second, a fused search's second round (its members started when the process's first round of
 # 4 ended, the other process's 4 as complete) was never judged: the headline's fused search
 # pruned 0-3 of its 30 trials, one at a time 5-9.
