@@ -118,6 +118,9 @@ class Smoother:
         self._den = 0.0  # ... and of "a value was there": their ratio corrects the bias
 
     def update(self, values: Array) -> Array:
+        """Smooths the next piece of the series, continuing from the pieces before: returns the
+        smoothed values, same length as `values` (float64); NaN where no finite value has arrived
+        yet."""
         values = np.asarray(values, dtype=np.float64)
         finite = np.isfinite(values)
         clean = np.where(finite, values, 0.0)
@@ -139,4 +142,6 @@ class Smoother:
 
 
 def ema(values: Array, weight: float = 0.9) -> Array:
+    """The whole series smoothed at once (a fresh `Smoother`; `weight`: the previous smoothed
+    value's share of each new one): same length as `values`."""
     return Smoother(weight).update(values)

@@ -33,6 +33,11 @@ def value_at(x: Array, y: Array, at: float) -> float | None:
 
 
 class Crosshair(QObject):
+    """A crosshair over `plots` (plot key -> PlotItem) of the GraphicsLayoutWidget `widget`: a
+    vertical line in each plot at the mouse's x, and on `label` the x (named by `x_name()`, the
+    shown x mode) with each trial's value that `reader(key, x)` gives for the plot under the mouse.
+    Mouse moves are read at most 30 times a second."""
+
     def __init__(self, widget: Any, plots: dict[str, Any], label: QLabel, reader: Reader,
                  x_name: Callable[[], str]) -> None:
         super().__init__(widget)

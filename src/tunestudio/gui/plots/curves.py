@@ -71,6 +71,8 @@ class XBoundedItem(pg.PlotDataItem):  # type: ignore[misc]
 
     def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: Any = None  # noqa: N803
                    ) -> Any:
+        """pyqtgraph's extent of the curve along axis `ax` (0: x, 1: y): x is `x_bound` when set; y
+        is the data's over `x_bound` (or `orthoRange`), widened to round values (`_snap`)."""
         if ax == 0:
             return self.x_bound if self.x_bound is not None else \
                 super().dataBounds(ax, frac, orthoRange)
@@ -84,6 +86,10 @@ class XBoundedItem(pg.PlotDataItem):  # type: ignore[misc]
 def make_curve(plot: Any, color: str | tuple[int, ...], name: str | None = None,
                width: float = 1.5, alpha: int = 255, dashed: bool = False,
                item_type: type[Any] = pg.PlotDataItem) -> Any:
+    """A line on `plot` (a PlotItem): pen of `width` pixels in `color` with
+    `alpha` (0-255), dashed if asked, a legend entry if `name` is given; an `item_type` (a
+    PlotDataItem subclass, e.g. XBoundedItem) with peak downsampling and clipping (`configure`).
+    Returns the item, already added to `plot`."""
     c = pg.mkColor(color)
     c.setAlpha(alpha)
     pen = pg.mkPen(c, width=width)
@@ -129,6 +135,9 @@ class GrowingCurve:
         return self._n
 
     def append(self, xs: dict[XMode, Array], ys: Array) -> None:
+        """Adds points at the end: `ys` with their x on every axis (`xs`, one array per x mode, the
+        length of `ys`). Non-finite values are dropped, and for a log curve zeros and negatives too;
+        drawn at the next `refresh`."""
         ys = np.asarray(ys, dtype=np.float64)
         keep = np.isfinite(ys) & (ys > 0 if self.log else True)
         count = int(keep.sum())
@@ -162,10 +171,13 @@ class GrowingCurve:
             self._extend(held_x, held_y)
 
     def replace(self, xs: dict[XMode, Array], ys: Array) -> None:
+        """Drops the points held and holds these (as `append`) instead."""
         self.clear()
         self.append(xs, ys)
 
     def clear(self) -> None:
+        """Drops every point (the buffers are kept for reuse); the item is emptied at the next
+        `refresh`."""
         self._n = 0
         self._x_finite = dict.fromkeys(X_MODES, True)
         self._dirty = True

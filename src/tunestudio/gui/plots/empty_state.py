@@ -25,6 +25,7 @@ class EmptyState(QStackedWidget):
 
     @property
     def is_empty(self) -> bool:
+        """Whether the hint is shown in place of the content."""
         return self.currentWidget() is self.hint
 
     def set_empty(self, empty: bool, hint: str | None = None) -> None:

@@ -58,6 +58,9 @@ def _export_svg(item: Any, path: Path) -> None:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """Writes `header` then `rows` to `path` as UTF-8 CSV: None and NaN as empty cells, floats at
+    full precision (`repr`), numpy integers as ints; returns the path. OSError from opening or
+    writing the file passes to the caller."""
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)

@@ -65,6 +65,7 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
         return [self._names.get(id(sample.item), label.text) for sample, label in self.items]
 
     def name_of(self, item: Any) -> str | None:
+        """The whole name `item`'s entry was given, or None if it has no entry."""
         return self._names.get(id(item))
 
     def shown_text(self, name: str) -> str:
@@ -80,6 +81,8 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
                                               self.max_label_width)
 
     def addItem(self, item: Any, name: str) -> None:
+        """An entry for `item` (a plot item) named `name`: drawn shortened (`shown_text`), the whole
+        name in its tooltip, in the theme's text colour."""
         self._names[id(item)] = name
         super().addItem(item, html.escape(self.shown_text(name), quote=False))
         label = self.getLabel(item)
@@ -88,6 +91,7 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
             label.setText(label.text, color=plot_colors()[1])  # the theme colour, as axes
 
     def removeItem(self, item: Any) -> None:
+        """Takes `item`'s entry away and lays the rest out again."""
         super().removeItem(item)
         self._names.pop(id(item), None)
         self._relayout()
@@ -104,6 +108,7 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
         self._relayout()
 
     def setColumnCount(self, columnCount: int) -> None:  # noqa: N803 (pyqtgraph's name)
+        """Lays the entries out `columnCount` to a row (nothing if that is the current count)."""
         if columnCount != self.columnCount:
             self.columnCount = columnCount
             self._relayout()
@@ -145,6 +150,7 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
         self.rowCount = max(1, -(-(len(entries) + bool(left_out)) // columns))
 
     def clear(self) -> None:
+        """Takes every entry away, with the names they were given."""
         super().clear()
         self._names.clear()
         self._relayout()
@@ -170,6 +176,8 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
             self._redraw_names()
 
     def set_max_label_width(self, width: float | None) -> None:
+        """Names drawn shortened to at most `width` pixels (None: whole); redraws them if it
+        changed."""
         if width != self.max_label_width:
             self.max_label_width = width
             self._redraw_names()
@@ -188,6 +196,8 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
         return size
 
     def updateSize(self) -> None:
+        """Fits the legend to its entries: as pyqtgraph's when anchored in a view box, resized in
+        place when docked; emits `resized` either way."""
         if not self.docked:
             super().updateSize()
         else:  # in its dock's cell: resized in place, never moved to the parent's corner
@@ -196,6 +206,7 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
         self.resized.emit()
 
     def mouseDragEvent(self, event: Any) -> None:
+        """Moves an anchored legend (pyqtgraph's); a docked one stays put."""
         if self.docked:
             event.ignore()
             return
@@ -210,6 +221,8 @@ class TrialLegend(pg.LegendItem):  # type: ignore[misc]
         return None
 
     def mouseClickEvent(self, event: Any) -> None:
+        """A left click on a drawn entry emits `entry_clicked` with its plot item; other clicks are
+        left to the items below."""
         if event.button() != Qt.MouseButton.LeftButton:
             return
         item = self.item_at(event.scenePos())
@@ -248,6 +261,7 @@ class LegendDock(pg.GraphicsWidget):  # type: ignore[misc]
         self.fit()
 
     def set_shown(self, shown: bool) -> None:
+        """Shows the row, or hides it with no height left to it."""
         self.shown = shown
         self.setVisible(shown)
         self.fit()

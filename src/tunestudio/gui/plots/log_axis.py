@@ -30,6 +30,8 @@ class LogValueAxis(pg.AxisItem):  # type: ignore[misc]
             super().tickValues(minVal, maxVal, size)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        """The labels of ticks at log10 positions `values`: the values themselves (3 significant
+        digits); empty for the unlabelled level (`log_ticks`)."""
         if spacing == _MINOR:
             return [""] * len(values)
         return [f"{10 ** v:.3g}" for v in values]

@@ -57,10 +57,18 @@ def _shrinkable_min(label: Any) -> None:
 
 
 def overlay_color(index: int) -> str:
+    """The `index`-th overlay colour (a '#rrggbb' string), cycling through OVERLAY_COLORS."""
     return OVERLAY_COLORS[index % len(OVERLAY_COLORS)]
 
 
 class PlotPanel(pg.GraphicsLayoutWidget):  # type: ignore[misc]
+    """The training plots of one or more trials, in a grid: the legend's row on top (`legend`, a
+    docked TrialLegend), the loss per step across both columns, validation loss and the validation
+    metric per evaluation, then the learning rate and the gradient norm (log10 y); `plots` maps
+    'loss', 'val', 'metric', 'lr' and 'grad' to their PlotItems. The x-axes share one range, led by
+    the learning-rate plot. A trial's curves come from `trial_curves`; those removed are kept as
+    spare sets (`spare`) for the next trial."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         follow_theme(self)
@@ -224,6 +232,8 @@ class TrialCurves:
         self.shown = True  # on the plots (False: taken off by `set_shown` or `remove`)
 
     def all(self) -> dict[str, GrowingCurve]:
+        """The trial's curves by key: 'loss' (raw), 'smooth', 'val', 'train' (training loss per
+        evaluation), 'metric', 'lr' and 'grad'."""
         return {"loss": self.loss, "smooth": self.smooth, "val": self.val, "train": self.train,
                 "metric": self.metric, "lr": self.lr, "grad": self.grad}
 
@@ -253,6 +263,8 @@ class TrialCurves:
 
     def add_steps(self, xs: dict[XMode, Array], loss: Array, smooth: Array, lr: Array,
                   grad: Array) -> None:
+        """Appends optimisation steps (a live trial): their x on every axis, raw and smoothed loss,
+        learning rate and global gradient norm, one value per step each."""
         self.loss.append(xs, loss)
         self.smooth.append(xs, smooth)
         self.lr.append(xs, lr)
@@ -260,11 +272,14 @@ class TrialCurves:
 
     def add_evals(self, xs: dict[XMode, Array], val: Array, train: Array, metric: Array
                   ) -> None:
+        """Appends evaluations (a live trial): their x on every axis, validation loss, training loss
+        and the objective's metric, one value per evaluation each."""
         self.val.append(xs, val)
         self.train.append(xs, train)
         self.metric.append(xs, metric)
 
     def refresh(self, mode: XMode) -> None:
+        """Hands each changed curve's points to pyqtgraph on x-axis `mode`."""
         for curve in self.all().values():
             curve.refresh(mode)
 
