@@ -67,6 +67,15 @@ class _EditCommand(QUndoCommand):
 
 
 class ProjectDocument(QObject):
+    """The open project: its draft (JSON-like, possibly invalid), the validated Project when valid
+    (`project`), the problems otherwise, the undo stack whose clean state means saved, and the file
+    it came from (`path`, None until first saved). Every edit goes through `replace` and is one undo
+    step.
+
+    Signals: `changed` after every edit, undo and redo; `validity_changed(valid)` when the draft
+    turns valid or invalid; `dirty_changed(dirty)` when it leaves or returns to the saved state;
+    `path_changed` when `save` writes to another file."""
+
     changed = Signal()
     validity_changed = Signal(bool)
     dirty_changed = Signal(bool)
@@ -86,6 +95,8 @@ class ProjectDocument(QObject):
     @classmethod
     def from_project(cls, project: Project, path: Path | None = None,
                      parent: QObject | None = None) -> ProjectDocument:
+        """A document of a validated project (its JSON dump as the draft), from `path` when it has a
+        file; clean, nothing to undo."""
         return cls(project.model_dump(mode="json"), path, parent)
 
     @classmethod
@@ -124,26 +135,34 @@ class ProjectDocument(QObject):
 
     @property
     def problems(self) -> list[tuple[str, str]]:
+        """(dotted field path, message) for each invalid field, as `validation_problems` gives them;
+        empty while the draft is valid."""
         return list(self._problems)
 
     @property
     def is_valid(self) -> bool:
+        """Whether the draft validates as a Project."""
         return self._project is not None
 
     @property
     def path(self) -> Path | None:
+        """The project file (resolved), or None for a project never saved."""
         return self._path
 
     @property
     def is_dirty(self) -> bool:
+        """Whether there are edits since the last save (or since opening)."""
         return not self.undo_stack.isClean()
 
     @property
     def project_id(self) -> str:
+        """The project's id (a UUID string) from the draft; '' if it has none."""
         return str(self._draft.get("id", ""))
 
     @property
     def display_name(self) -> str:
+        """The name the window and dialogs show: the file's name, or '<project name> (unsaved)'
+        before the first save."""
         if self._path is not None:
             return self._path.name
         return f"{self._draft.get('name') or 'Untitled'} (unsaved)"
@@ -159,16 +178,25 @@ class ProjectDocument(QObject):
         return url or paths.default_storage_url(uuid.UUID(self.project_id))
 
     def value(self, path: str) -> Any:
+        """The draft's value at the dotted `path` (`get_path`); KeyError or IndexError when the
+        draft has none there."""
         return get_path(self._draft, path)
 
     def experiment_names(self) -> list[str]:
+        """The draft's experiments' names, in order."""
         return [str(e.get("name", "")) for e in self._draft.get("experiments", [])]
 
     # -- edits ---------------------------------------------------------------------------------
     def set_value(self, path: str, value: Any, text: str | None = None) -> None:
+        """Sets the draft's value at the dotted `path`, one undoable edit named `text` ('Edit
+        <path>' by default); edits of the same path within 2 s merge into one undo step (typing)."""
         self.replace(set_path(self._draft, path, value), text or f"Edit {path}", merge_key=path)
 
     def replace(self, draft: dict[str, Any], text: str, merge_key: str | None = None) -> None:
+        """Makes `draft` the document's draft as one undoable edit named `text` (nothing if it
+        equals the current one): revalidates, then emits `changed` (and `validity_changed` if
+        validity flipped). Consecutive edits with the same `merge_key` within 2 s merge into one
+        undo step."""
         if draft == self._draft:
             return
         self.undo_stack.push(_EditCommand(self, self._draft, draft, text, merge_key))
@@ -195,6 +223,8 @@ class ProjectDocument(QObject):
         return len(experiments) - 1
 
     def remove_experiment(self, index: int) -> None:
+        """Removes the draft's experiment at `index`, one undoable edit; IndexError when there is
+        none."""
         experiments = list(self._draft.get("experiments", []))
         removed = experiments.pop(index)
         self.replace({**self._draft, "experiments": experiments},
@@ -244,6 +274,8 @@ class ProjectDocument(QObject):
         return target
 
     def recovery_path(self) -> Path:
+        """Where `write_recovery` keeps this project's unsaved edits: `<project id>.tuneproj.json`
+        in `recovery_folder()`."""
         return recovery_folder() / f"{self.project_id}{SUFFIX}.json"
 
     def write_recovery(self) -> Path | None:
@@ -258,6 +290,7 @@ class ProjectDocument(QObject):
         return target
 
     def discard_recovery(self) -> None:
+        """Deletes the recovery copy, if any (done on save and when every edit is undone)."""
         self.recovery_path().unlink(missing_ok=True)
 
     def restore_recovery(self) -> bool:
@@ -270,6 +303,7 @@ class ProjectDocument(QObject):
 
 
 def recovery_folder() -> Path:
+    """The folder of recovery copies: `recovery` in the user's cache dir."""
     return paths.cache_dir() / "recovery"
 
 
@@ -300,6 +334,8 @@ def document_from_recovery(file: Path, parent: QObject | None = None) -> Project
 
 
 def read_recovery(path: Path) -> dict[str, Any] | None:
+    """The draft kept in the recovery file at `path`; None when the file cannot be read, is not JSON
+    or holds no draft."""
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 
 def unique_name(document: ProjectDocument, stem: str) -> str:
+    """An experiment name not yet in `document`: `stem` (cut to 70 characters), else with '-2',
+    '-3', ... appended."""
     names = set(document.experiment_names())
     stem = stem[:70]
     name, n = stem, 1

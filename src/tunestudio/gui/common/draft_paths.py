@@ -12,6 +12,8 @@ from pydantic import BaseModel
 
 
 def get_path(data: Any, path: str) -> Any:
+    """The value at the dotted `path` in `data`; KeyError or IndexError when there is none
+    (ValueError for a non-numeric part into a list)."""
     node = data
     for part in path.split("."):
         node = node[int(part)] if isinstance(node, list) else node[part]
@@ -19,6 +21,8 @@ def get_path(data: Any, path: str) -> Any:
 
 
 def set_path(data: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A deep copy of `data` with a copy of `value` at the dotted `path` (`data` is left as it was);
+    dict keys missing on the way are created as dicts. IndexError for a list index out of range."""
     out = copy.deepcopy(dict(data))
     parts = path.split(".")
     node: Any = out

@@ -29,14 +29,17 @@ class ElidedLabel(QLabel):
         self.setText(text)
 
     def setText(self, text: str) -> None:
+        """Sets the whole text and shows as much of it as fits."""
         self._full = text
         self._elide()
         self.updateGeometry()
 
     def text(self) -> str:
+        """The whole text (not what is drawn: see `shown_text`)."""
         return self._full
 
     def clear(self) -> None:
+        """Empties the label."""
         self.setText("")
 
     def shown_text(self) -> str:
@@ -44,13 +47,16 @@ class ElidedLabel(QLabel):
         return super().text()
 
     def is_elided(self) -> bool:
+        """Whether the text is cut to fit (then the tooltip holds all of it)."""
         return self.shown_text() != self._full
 
     def setToolTip(self, tip: str) -> None:
+        """Sets the owner's tooltip, shown below the whole text when the text is cut."""
         self._tip = tip
         self._show_tooltip()
 
     def toolTip(self) -> str:
+        """The owner's tooltip (without the whole text added when cut)."""
         return self._tip
 
     def sizeHint(self) -> QSize:

@@ -17,6 +17,8 @@ def last_folder() -> Path:
 
 
 def remember_folder(path: Path) -> None:
+    """Keeps the folder of `path` (a file or folder the user chose) in the settings as the folder
+    the next file dialog starts in."""
     Settings().last_folder = Path(path).resolve().parent
 
 

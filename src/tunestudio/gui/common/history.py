@@ -25,12 +25,18 @@ class TrialSeries:
 
 
 class History:
+    """The trial history of one database at a time for the worker lanes: its Store, opened on first
+    use and shared by the lanes' threads; every method queries the store and so runs off the GUI
+    thread."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._url: str | None = None
 
     def store(self, url: str) -> Store:
+        """The Store at `url`, opened on first use; another `url` closes the open one and opens that
+        (errors from opening pass to the caller). Thread-safe."""
         with self._lock:
             if self._store is None or url != self._url:
                 from tunestudio.store import Store
@@ -41,6 +47,7 @@ class History:
             return self._store
 
     def experiment_id(self, url: str, name: str) -> int | None:
+        """The id of the experiment named `name` in the store, or None when it has none yet."""
         row = self.store(url).experiment(name)
         return row.id if row is not None else None
 
@@ -73,6 +80,9 @@ class History:
 
     def series(self, url: str, trial_ids: list[int], max_points: int = MAX_POINTS
                ) -> list[TrialSeries]:
+        """The step and evaluation series of the trials `trial_ids` (in that order; a trial deleted
+        meanwhile is left out), the step series downsampled to at most `max_points` points per
+        trial, peaks kept."""
         from tunestudio.store import NotFoundError
 
         store = self.store(url)
@@ -88,6 +98,7 @@ class History:
         return out
 
     def close(self) -> None:
+        """Closes the open Store, if any; the next query opens one again."""
         with self._lock:
             if self._store is not None:
                 self._store.close()

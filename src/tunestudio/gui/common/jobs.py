@@ -25,6 +25,9 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, eq=False)
 class Job:
+    """A function submitted to a Lane under `key`; a later job with the same key supersedes it.
+    Compared by identity."""
+
     key: str
     fn: Callable[[], Any]
 
@@ -40,6 +43,7 @@ class JobResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the function returned (no `error`)."""
         return self.error is None
 
 

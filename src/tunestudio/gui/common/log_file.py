@@ -43,6 +43,8 @@ def log_file() -> Path | None:
 
 
 def remove_log_file() -> None:
+    """Takes the handler `install_log_file` added off the root logger and closes it (nothing if
+    none)."""
     global _handler
     if _handler is not None:
         logging.getLogger().removeHandler(_handler)

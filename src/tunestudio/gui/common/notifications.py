@@ -35,6 +35,9 @@ _MAX_SHOWN = 4
 
 @dataclass(frozen=True)
 class Message:
+    """One notification: its `level`, a one-line `text`, and a `detail` (a traceback, say)
+    shown in the toast's tooltip."""
+
     level: Level
     text: str
     detail: str = ""
@@ -47,6 +50,8 @@ class MessageBridge(QObject):
     message = Signal(object)
 
     def post(self, level: Level, text: str, detail: str = "") -> None:
+        """Logs the message at its level and emits it to the notification area; safe from any
+        thread."""
         log = {"error": _log.error, "warning": _log.warning, "info": _log.info}[level]
         log("%s%s", text, f"\n{detail}" if detail else "")
         self.message.emit(Message(level, text, detail))
@@ -64,14 +69,17 @@ def bridge() -> MessageBridge:
 
 
 def error(text: str, detail: str = "") -> None:
+    """An error notification (logged too); safe from any thread."""
     bridge().post("error", text, detail)
 
 
 def warning(text: str, detail: str = "") -> None:
+    """A warning notification (logged too); safe from any thread."""
     bridge().post("warning", text, detail)
 
 
 def info(text: str, detail: str = "") -> None:
+    """An information notification (logged too); safe from any thread."""
     bridge().post("info", text, detail)
 
 
@@ -168,6 +176,9 @@ class NotificationArea(QWidget):
 
     @Slot(object)
     def show_message(self, message: Message) -> None:
+        """Shows `message` as a toast below the others, dismissing the oldest so that at most four
+        are shown; every message is kept in `history`. The toast dismisses itself after 20 s
+        (error), 12 s (warning) or 6 s (info)."""
         self.history.append(message)
         toasts = self.toasts()
         for old in toasts[: max(0, len(toasts) - _MAX_SHOWN + 1)]:
@@ -180,6 +191,7 @@ class NotificationArea(QWidget):
         self.raise_()
 
     def toasts(self) -> list[_Toast]:
+        """The toasts shown now."""
         return [w for w in self.findChildren(_Toast) if not w.isHidden()]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -21,11 +21,16 @@ _env_set_here = False  # whether the data dir in the environment came from the p
 
 
 class Settings:
+    """The user's settings in `tunestudio.ini` under `paths.config_dir()` (QSettings, INI format):
+    preferences, recent files, the place last shown per project, the main window's geometry."""
+
     def __init__(self) -> None:
         self._qs = QSettings(str(paths.config_dir() / "tunestudio.ini"),
                              QSettings.Format.IniFormat)
 
     def sync(self) -> None:
+        """Writes the changes to the file now and reads those another instance or process made
+        (QSettings.sync)."""
         self._qs.sync()
 
     # -- preferences ---------------------------------------------------------------------------
@@ -55,6 +60,7 @@ class Settings:
 
     @property
     def theme(self) -> Theme:
+        """`system` (follow the platform), `light` or `dark`; `system` when unset or unknown."""
         value = str(self._qs.value("appearance/theme", "system"))
         return value if value in THEMES else "system"
 
@@ -97,17 +103,21 @@ class Settings:
 
     # -- recent files --------------------------------------------------------------------------
     def recent_files(self) -> list[Path]:
+        """The recently opened or saved project files, newest first (at most MAX_RECENT)."""
         raw = self._qs.value("files/recent", [])
         items: list[object] = [raw] if isinstance(raw, str) else \
             list(raw) if isinstance(raw, list | tuple) else []
         return [Path(p) for p in items if isinstance(p, str) and p]
 
     def add_recent(self, path: Path) -> None:
+        """Puts `path` (resolved) first in the recent files, dropping its older entry and any past
+        MAX_RECENT."""
         entry = path.resolve()
         items = [p for p in self.recent_files() if p != entry]
         self._qs.setValue("files/recent", [str(p) for p in [entry, *items][:MAX_RECENT]])
 
     def remove_recent(self, path: Path) -> None:
+        """Takes `path` (resolved) out of the recent files."""
         self._qs.setValue("files/recent",
                           [str(p) for p in self.recent_files() if p != path.resolve()])
 
@@ -129,18 +139,25 @@ class Settings:
 
     def set_project_place(self, project_id: str, experiment: str | None,
                           tab: str | None) -> None:
+        """Keeps the experiment and the tab last shown for project `project_id` (None: none), for
+        `project_place`."""
         self._qs.setValue(f"places/{project_id}/experiment", experiment or "")
         self._qs.setValue(f"places/{project_id}/tab", tab or "")
 
     # -- window state --------------------------------------------------------------------------
     def window_geometry(self) -> QByteArray | None:
+        """The main window's geometry as `QWidget.saveGeometry` gave it, or None when none is
+        kept."""
         value = self._qs.value("window/geometry")
         return value if isinstance(value, QByteArray) else None
 
     def window_state(self) -> QByteArray | None:
+        """The main window's toolbars and docks as `QMainWindow.saveState` gave them, or None when
+        none is kept."""
         value = self._qs.value("window/state")
         return value if isinstance(value, QByteArray) else None
 
     def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        """Keeps the main window's geometry and state for the next start."""
         self._qs.setValue("window/geometry", geometry)
         self._qs.setValue("window/state", state)

@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QWidget
 
 
 class WhenShown(QObject):
+    """Runs `reload` for `widget` only while it is seen: at once on `request` when visible, else at
+    the widget's next show (an event filter on it). `stale`: a reload is due."""
+
     def __init__(self, widget: QWidget, reload: Callable[[], None]) -> None:
         super().__init__(widget)
         self.widget = widget
@@ -25,6 +28,7 @@ class WhenShown(QObject):
             self.run()
 
     def run(self) -> None:
+        """Runs `reload` now, visible or not, and marks the widget up to date."""
         self.stale = False
         self.reload()
 
