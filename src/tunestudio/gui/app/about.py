@@ -15,6 +15,9 @@ from tunestudio.gui.run.devices import DeviceCatalog
 
 
 def about_html(catalog: DeviceCatalog) -> str:
+    """The About text as rich text: the versions of TuneStudio, Python, Qt/PySide6, PyTorch and
+    CUDA, and the devices, from `catalog` ('loading…' until it has loaded, the error once it
+    failed)."""
     info = catalog.info
     if info is not None:
         torch = info.torch_version
@@ -41,6 +44,8 @@ def about_html(catalog: DeviceCatalog) -> str:
 
 
 class AboutDialog(QDialog):
+    """Help > About: `about_html`, refreshed when the device catalog finishes loading."""
+
     def __init__(self, catalog: DeviceCatalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("About TuneStudio"))
@@ -57,4 +62,5 @@ class AboutDialog(QDialog):
 
     @Slot()
     def refresh(self) -> None:
+        """Rewrites the text from the catalog's current state."""
         self.text.setText(about_html(self._catalog))

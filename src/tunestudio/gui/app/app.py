@@ -32,6 +32,9 @@ GIL_SWITCH_INTERVAL_S = 0.001
 
 
 def make_app() -> QApplication:
+    """The QApplication (the existing one, if any) named, versioned and iconed as TuneStudio, with
+    garbage collection moved to the GUI thread (`collect_in_gui_thread`) and the GIL's switch
+    interval set to GIL_SWITCH_INTERVAL_S seconds."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     app.setApplicationName("TuneStudio")
@@ -61,6 +64,11 @@ class _StartupReporter(QObject):
 
 
 def run_app(argv: list[str]) -> int:
+    """Runs the desktop app with the command-line arguments `argv` (without the program name): none,
+    one project file to open once the window shows, or `--smoke-test`. Returns the process's exit
+    status: the event loop's, the smoke test's, or 2 (usage printed to stderr) for other arguments.
+    Installs the log file (a folder that cannot be written only costs the file), applies the data
+    folder, language and theme preferences before building the window."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     flags = [a for a in argv if a.startswith("-")]
     files = [a for a in argv if not a.startswith("-")]

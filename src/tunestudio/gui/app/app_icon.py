@@ -12,6 +12,7 @@ from tunestudio import resources
 
 
 def app_icon() -> QIcon:
+    """The app's icon, one file per packaged size (`resources.ICON_SIZES`)."""
     icon = QIcon()
     for size in resources.ICON_SIZES:
         icon.addFile(str(Path(str(resources.app_icon_png(size)))))

@@ -13,6 +13,9 @@ from tunestudio.gui.form.spec import humanize
 
 
 class TemplateMenu(QMenu):
+    """File > New from Template: one entry per bundled template (the first on Ctrl+N);
+    `chosen(name)` with the template's name."""
+
     chosen = Signal(str)  # template name
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -33,6 +36,9 @@ class TemplateMenu(QMenu):
 
 
 class RecentMenu(QMenu):
+    """File > Open Recent: one entry per recent project file; `chosen(path)` with the file's path.
+    Disabled while empty."""
+
     chosen = Signal(str)  # path
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -41,6 +47,7 @@ class RecentMenu(QMenu):
         self.triggered.connect(self._on_triggered)
 
     def show_files(self, paths: list[Path]) -> None:
+        """Lists `paths` (newest first, as the settings keep them) as its entries."""
         self.clear()
         for path in paths:
             self.addAction(str(path)).setData(str(path))

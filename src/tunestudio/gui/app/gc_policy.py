@@ -35,6 +35,10 @@ HOLD_S = 60.0  # the longest a hold lasts should its release never come (a worke
 
 
 class GuiThreadCollector(QObject):
+    """Turns Python's automatic garbage collection off and collects on a GUI-thread timer every
+    `interval_ms` milliseconds instead, the oldest generation never on the timer (see the module's
+    docstring). One per application (`collect_in_gui_thread`)."""
+
     def __init__(self, parent: QObject, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
         self._thresholds = gc.get_threshold()
@@ -79,6 +83,7 @@ class GuiThreadCollector(QObject):
 
     @property
     def held(self) -> bool:
+        """Whether a hold is on and not yet past its HOLD_S seconds."""
         return bool(self._held_until) and time.monotonic() < self._held_until
 
     @Slot()
@@ -101,9 +106,12 @@ class GuiThreadCollector(QObject):
         self._timer.stop()
 
     def resume(self) -> None:
+        """Collects on the timer again after `pause()`."""
         self._timer.start()
 
     def stop(self) -> None:
+        """Stops collecting on the timer, collects everything (frozen objects included) and turns
+        automatic collection back on if it was on before."""
         self._timer.stop()
         gc.unfreeze()
         gc.collect()

@@ -53,6 +53,15 @@ FIRST_SHOWN_FALLBACK_MS = 1000
 
 
 class MainWindow(QMainWindow):
+    """The application's window: menus, the run toolbar, the page stack (welcome, opening, the open
+    project's `project_view` with its `workspace` of trial views) and the status bar. It owns the
+    RunController (`controller`), the ProjectSession (`session`) and the device catalog (`catalog`),
+    keeps the window's geometry in `settings`, and will not close while a run trains unless the user
+    stops it (the window then closes when the run has ended).
+
+    Signals: `first_shown` once after the first paint (or FIRST_SHOWN_FALLBACK_MS after the first
+    show); `project_changed` when a project is opened, created or closed."""
+
     first_shown = Signal()  # once, after the first paint: the engine and a given project load
     project_changed = Signal()  # a project was opened, created or closed
 
@@ -123,6 +132,7 @@ class MainWindow(QMainWindow):
 
     @property
     def document(self) -> ProjectDocument | None:
+        """The open project's document, or None on the welcome page."""
         return self.session.document
 
     def _action(self, text: str, slot: Any, keys: QKeySequence.StandardKey) -> QAction:
@@ -241,6 +251,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_preferences(self) -> None:
+        """Edit > Preferences; once accepted, the device picker selects the default device
+        chosen."""
         if PreferencesDialog(self.settings, self.catalog, self).exec():
             self.device_combo.select(self.settings.default_device)
 
@@ -251,6 +263,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_about(self) -> None:
+        """Help > About; loads the device catalog first unless it is loading or loaded."""
         self.catalog.start()
         AboutDialog(self.catalog, self).exec()
 

@@ -18,6 +18,9 @@ def practice_file(language: str) -> Path:
 
 
 class PracticeDialog(QDialog):
+    """Help > The Tuning Practice: the practice's Markdown in `language` (`practice_file`), links
+    opened in the browser."""
+
     def __init__(self, language: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("The Tuning Practice"))

@@ -31,6 +31,10 @@ from tunestudio.gui.run.devices import DeviceCatalog, DeviceCombo
 
 
 class PreferencesDialog(QDialog):
+    """Edit > Preferences: the default device, theme, language and data folder. Accepting writes
+    them to `settings`, points the data folder at the choice and applies the theme at once; a new
+    language applies at the next start."""
+
     def __init__(self, settings: Settings, catalog: DeviceCatalog,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)

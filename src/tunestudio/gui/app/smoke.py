@@ -52,6 +52,11 @@ def smoke_project(folder: Path) -> Path:
 
 
 def run_smoke_test(app: QApplication) -> int:
+    """`tunestudio --smoke-test` on `app`: in a temporary folder (the data, config, cache and log
+    folders pointed there), opens the main window on `smoke_project`, runs its one trial on the CPU
+    and checks that the store holds it complete and the trials table lists it. Returns the exit
+    status: 0 on success, 1 on a failure (printed to stderr) or when the run takes more than
+    TIMEOUT_S seconds."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tunestudio-smoke-") as tmp:
         folder = Path(tmp)

@@ -28,4 +28,5 @@ def process_start_time() -> float:
 
 
 def seconds_since_process_start() -> float:
+    """Seconds since this process started (`process_start_time`)."""
     return time.time() - process_start_time()

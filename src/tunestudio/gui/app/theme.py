@@ -36,6 +36,8 @@ _SCHEMES = {
 
 
 def dark_palette() -> QPalette:
+    """Fusion's dark palette, for an explicit dark theme where the platform cannot switch its colour
+    scheme."""
     palette = QPalette()
     role, group = QPalette.ColorRole, QPalette.ColorGroup
     colors = {
@@ -55,6 +57,9 @@ def dark_palette() -> QPalette:
 
 
 def apply_theme(app: QApplication, theme: Theme) -> None:
+    """Applies `theme` (`system`, `light` or `dark`) to `app`: the Fusion style, Qt's colour scheme
+    asked for, and where the platform did not switch to it, the palette set directly
+    (`dark_palette`, Fusion's light one); plus STYLE_SHEET."""
     app.setStyle("Fusion")
     hints = app.styleHints()
     hints.setColorScheme(_SCHEMES[theme])

@@ -34,11 +34,17 @@ def template_summary(name: str) -> str:
 
 
 def english_template_summary(name: str) -> str:
+    """The first paragraph of template `name`'s docstring, its lines joined, untranslated
+    (`template_summary` translates it)."""
     doc = (TEMPLATES[name].__doc__ or "").strip()
     return " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
 
 
 class WelcomePage(QWidget):
+    """The page shown with no project open: a button per template, Open, and the recent projects. It
+    only emits what the user asked for: `new_requested(template)`, `open_requested()`,
+    `recent_requested(path)`, `recovery_requested(recovery file)`."""
+
     new_requested = Signal(str)  # template name
     open_requested = Signal()
     recent_requested = Signal(str)  # path

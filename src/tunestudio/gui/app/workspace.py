@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 
 class TrialWorkspace(QObject):
+    """The trial views of an open project, added as tabs to its ProjectView: "Curves" (`live`),
+    "Trials" (`table` over the diagnosis, detail, log and ensembles) and "Analysis" (`analysis`),
+    keyed by those English titles in `pages`. They share one Insights (`insights`), which follows
+    the experiment selected in the project. With a `controller`, the live view and log follow its
+    runs; with `settings`, the experiment and tab last shown for the project are restored, and kept
+    on `close()`."""
+
     def __init__(self, view: ProjectView, controller: RunController | None = None,
                  settings: Settings | None = None) -> None:
         super().__init__(view)
@@ -84,6 +91,7 @@ class TrialWorkspace(QObject):
         self.view.deleteLater()
 
     def attach(self, controller: RunController) -> None:
+        """Makes the live view and the trial log follow `controller`'s runs."""
         self.live.attach(controller)
         self.log.attach(controller)
 
@@ -105,6 +113,7 @@ class TrialWorkspace(QObject):
 
     @Slot()
     def show_curves(self) -> None:
+        """Shows the Curves tab (the live view)."""
         self.view.tabs.setCurrentWidget(self.live)
 
     def current_page(self) -> str | None:
@@ -127,6 +136,8 @@ class TrialWorkspace(QObject):
                 tabs.setCurrentIndex(index)
 
     def show_page(self, title: str) -> QWidget:
+        """Shows the page keyed `title` ("Curves", "Trials" or "Analysis") and returns it; KeyError
+        for another title."""
         page = self.pages[title]
         self.view.tabs.setCurrentWidget(page)
         return page
