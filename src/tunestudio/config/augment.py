@@ -11,6 +11,13 @@ _ADVICE = "Overfitting on images: augmentation is often the cheapest regulariser
 
 
 class AugmentConfig(ConfigModel):
+    """The `data.augment` section: random changes to the training images, each turned off by 0 (or
+    False). The engine composes them into one affine transform per sample and applies it to the
+    batch on the training device (`engine.augment`). Only images can be augmented: `DataConfig`
+    raises ValueError when a change is on and the source holds tabular data, and a source whose
+    shape is known only once it is read (an .npz file, the user's function) fails with a
+    DataError at training when its samples are not `(C, H, W)`."""
+
     crop_padding: int = field(
         0,
         "Random crop with padding: pad each side by this many pixels (zeros), then crop a "
@@ -39,5 +46,6 @@ class AugmentConfig(ConfigModel):
 
     @property
     def enabled(self) -> bool:
+        """Whether any change is on: a padded crop, a flip, a rotation, a shift or a zoom."""
         return bool(self.crop_padding or self.horizontal_flip or self.rotation
                     or self.translate or self.scale)

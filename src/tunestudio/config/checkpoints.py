@@ -7,6 +7,11 @@ from tunestudio.config.common import ConfigModel, field
 
 
 class CheckpointSettings(ConfigModel):
+    """The project's `checkpoints` section: when `enabled`, which trials keep their best model
+    (the `keep_best` best complete trials of each experiment, and every running or interrupted
+    one), and how often a running trial writes the checkpoint it resumes from: every
+    `every_epochs` epochs, at most once every `min_interval_s` seconds."""
+
     enabled: bool = field(
         True, "Keep each trial's best model as a checkpoint and resume an interrupted trial "
         "from its last checkpoint.",

@@ -55,6 +55,9 @@ def program_metric_mode(metric: str) -> Literal["min", "max"]:
 
 
 def metrics_for_task(task: Task) -> tuple[str, ...]:
+    """The built-in metrics a run of `task` measures, in `Metric`'s order: loss and accuracy for
+    classification; loss, MSE, MAE and R² for regression; each on the validation split (`val_`)
+    and on the training split (`train_`)."""
     return tuple(m for m in ALL_METRICS if metric_base(m) in _TASK_METRICS[task])
 
 
@@ -67,6 +70,11 @@ def metric_mode(metric: str) -> Literal["min", "max"]:
 
 
 def check_metric_for_task(metric: str, task: Task) -> None:
+    """Raise ValueError, with a message listing the allowed names, when `metric` is not one of the
+    built-in metrics of `task` (`metrics_for_task`): `val_r2` for classification, a typo, or a
+    name only a program prints. `RunConfig` (early stopping and plateau monitors), `Project`
+    (each experiment's objective) and cross-validation call it, so such a config is refused
+    before anything trains."""
     if metric not in ALL_METRICS or metric_base(metric) not in _TASK_METRICS[task]:
         allowed = ", ".join(metrics_for_task(task))
         raise ValueError(N_("Validation", "metric '{metric}' does not exist for {task}; use "

@@ -29,6 +29,11 @@ IMAGE_SHAPED = frozenset({"digits"})
 
 
 class BuiltinData(ConfigModel):
+    """A data set that ships with TuneStudio: one of scikit-learn's bundled sets (nothing is
+    downloaded), or a generated one (moons, spirals, friedman) of `n_samples` samples with
+    `noise`, drawn with `data.split_seed` so that every run of a project sees the same samples.
+    `n_samples` and `noise` do nothing for the bundled sets."""
+
     kind: Literal["builtin"] = "builtin"
     name: BuiltinName = field(
         "digits",
@@ -43,10 +48,12 @@ class BuiltinData(ConfigModel):
 
     @property
     def task(self) -> Task:
+        """Classification or regression, by the set's name (`BUILTIN_TASKS`)."""
         return BUILTIN_TASKS[self.name]
 
     @property
     def image_shaped(self) -> bool | None:
+        """True for digits (samples are 1x8x8 images), False for the tabular sets."""
         return self.name in IMAGE_SHAPED
 
 
@@ -64,6 +71,10 @@ class _FileData(ConfigModel):
 
 
 class CsvData(_FileData):
+    """A CSV file with a header row: every column but `target` is a numeric feature; the target
+    column holds class labels (numbers or names) or, for regression, the numbers to predict. Its
+    samples are never images."""
+
     kind: Literal["csv"] = "csv"
     target: str = field(
         "target", "Name of the target column (header row required).", min_length=1
@@ -71,10 +82,16 @@ class CsvData(_FileData):
 
     @property
     def image_shaped(self) -> bool | None:
+        """False: a CSV file holds tabular samples."""
         return False
 
 
 class NpzData(_FileData):
+    """A NumPy .npz file with arrays `X` and `y`: `X` of shape `(N, F)` (features), `(N, H, W)`
+    (grey images) or `(N, C, H, W)` (images), `y` of shape `(N,)` (class labels or regression
+    targets). Whether it holds images is known only once it is read, so what needs images (a CNN,
+    augmentation) is checked then."""
+
     kind: Literal["npz"] = "npz"
     path: str = field(
         "data.npz",
@@ -84,6 +101,10 @@ class NpzData(_FileData):
 
 
 class PythonData(_FileData):
+    """A Python file of the user's whose `function()` returns `(X, y)`, NumPy arrays or tensors
+    shaped as an `NpzData` file's; they are split like any other array source. The file runs only
+    once the user trusts it."""
+
     kind: Literal["python"] = "python"
     path: str = field(
         "data.py",
@@ -98,6 +119,11 @@ class PythonData(_FileData):
 
 
 class ImageFolderData(ConfigModel):
+    """A folder of images with one subfolder per class (classification only). Samples have shape
+    `(channels, H, W)`, `(H, W)` being `image_size` when set; `loading` decides whether the
+    decoded uint8 images stay on the training device or stream through a DataLoader
+    (`DataConfig.loader_based`)."""
+
     kind: Literal["image_folder"] = "image_folder"
     path: str = field(
         "images",
@@ -124,14 +150,22 @@ class ImageFolderData(ConfigModel):
 
     @property
     def task(self) -> Task:
+        """Always classification: the labels are the subfolders."""
         return "classification"
 
     @property
     def image_shaped(self) -> bool | None:
+        """Always True."""
         return True
 
 
 class DatasetFileData(_FileData):
+    """A Python file of the user's whose `function(split_seed)` makes the splits itself: `(train,
+    val)` or `(train, val, test)`, each a `torch.utils.data.Dataset` of `(input tensor, target)`
+    items. Batched through a DataLoader, one trial at a time (`LOADER_SOURCES`); `DataConfig`'s
+    val_fraction, test_fraction and stratified do not apply (fraction still does), and `classes`
+    is refused with a ValueError. The file runs only once the user trusts it."""
+
     kind: Literal["python_dataset"] = "python_dataset"
     path: str = field(
         "datasets.py",
@@ -164,6 +198,13 @@ LOADER_SOURCES = frozenset({"python_dataset"})
 
 
 class DataConfig(ConfigModel):
+    """The run's `data` section: where the samples come from and how they are split into training,
+    validation and test sets, fixed by `split_seed` so that every experiment of a project is
+    compared on the same validation set. Validation raises ValueError when val_fraction +
+    test_fraction leave less than 10% of the data for training, when augmentation is on for a
+    tabular source, or when `classes` is set for a python_dataset source, for regression data or
+    with fewer than two distinct labels."""
+
     source: DataSource = field(BuiltinData(), "Where the samples come from.")
     val_fraction: float = field(
         0.2,
@@ -211,6 +252,7 @@ class DataConfig(ConfigModel):
 
     @property
     def task(self) -> Task:
+        """The source's task: classification or regression."""
         return self.source.task
 
     @property

@@ -22,6 +22,7 @@ class ConfigLine:
 
     @property
     def differs(self) -> bool:
+        """Whether the two sides differ (`same_value`); a path only one side has always differs."""
         return not same_value(self.left, self.right)
 
 

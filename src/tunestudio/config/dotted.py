@@ -31,10 +31,13 @@ class Leaf:
 
     @property
     def is_int(self) -> bool:
+        """Whether the field takes whole numbers only (int, and not float too)."""
         return int in self.types and float not in self.types
 
     @property
     def is_numeric(self) -> bool:
+        """Whether the field takes a number from a range: an int or a float, not a bool nor one of a
+        Literal's choices."""
         return bool(self.types & {int, float}) and self.choices is None and bool not in self.types
 
 

@@ -23,6 +23,10 @@ class InvalidConfigError(TuneStudioError):
 
 
 def merge_values(baseline: RunConfig, values: Mapping[str, Any]) -> RunConfig:
+    """A trial's config: the sampled `values`, by dotted path (`optimizer.lr` -> 0.003), written
+    into a copy of `baseline` (a `kind` first, switching its section's variant: see
+    `set_values`), then validated. Raises InvalidConfigError, holding the (field path, message)
+    problems, when pydantic refuses the result; `baseline` itself is never changed."""
     data = set_values(RunConfig, baseline.model_dump(mode="python"), values)
     try:
         return RunConfig.model_validate(data)
