@@ -25,6 +25,11 @@ _BN_ADVICE = "Normalises each layer's input per batch: speeds convergence, mildl
 
 
 class MLPModel(ConfigModel):
+    """A multilayer perceptron: the sample flattened, then per hidden layer a Linear, batch norm
+    (when `batch_norm`), the activation and dropout (when > 0), then a Linear output layer. The
+    hidden layers' widths are `hidden_sizes` when set, else `depth` layers of `width` units
+    (`layer_sizes`)."""
+
     kind: Literal["mlp"] = "mlp"
     width: int = field(
         128,
@@ -46,12 +51,20 @@ class MLPModel(ConfigModel):
 
     @property
     def layer_sizes(self) -> list[int]:
+        """Units of each hidden layer, input side first: `hidden_sizes`, or `depth` times `width`
+        (empty for depth 0: a linear model)."""
         if self.hidden_sizes is not None:
             return list(self.hidden_sizes)
         return [self.width] * self.depth
 
 
 class CNNModel(ConfigModel):
+    """A small CNN for image samples `(C, H, W)`: per entry of `channels` a block of convolution
+    (same padding), batch norm (when `batch_norm`), the activation and 2x2 max pooling (skipped
+    once the image is too small to halve), then a fully connected layer of `hidden` units and the
+    output layer. Raises ValueError for an even `kernel_size`; `RunConfig` refuses it for a
+    tabular source (ValueError), the engine for samples that turn out not to be images."""
+
     kind: Literal["cnn"] = "cnn"
     channels: list[Annotated[int, Field(ge=1, le=4096)]] = field(
         [16, 32],
@@ -109,6 +122,11 @@ class _FineTune(ConfigModel):
 
 
 class TorchvisionModel(_FineTune):
+    """A torchvision architecture by name, built with random weights (nothing is downloaded) and
+    its classifier head sized to the task's outputs; `weights_path` starts it from a local
+    checkpoint and `freeze` fine-tunes part of it. Needs image samples: `RunConfig` raises
+    ValueError for a tabular source."""
+
     kind: Literal["torchvision"] = "torchvision"
     name: TorchvisionName = field(
         "resnet18",
@@ -119,6 +137,11 @@ class TorchvisionModel(_FineTune):
 
 
 class PythonModel(_FineTune):
+    """The user's own network: `function(input_shape, n_outputs)` in the file returns a
+    `torch.nn.Module`, `input_shape` being one sample's shape (`(F,)` or `(C, H, W)`) and
+    `n_outputs` the number of classes (1 for regression). The file runs only once the user trusts
+    it; `weights_path` and `freeze` fine-tune the model as for a torchvision one."""
+
     kind: Literal["python"] = "python"
     path: str = field(
         "model.py",

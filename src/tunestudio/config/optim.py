@@ -31,6 +31,10 @@ class _Optimizer(ConfigModel):
 
 
 class SGDOptimizer(_Optimizer):
+    """Stochastic gradient descent with momentum (`torch.optim.SGD`; Nesterov momentum as in
+    Sutskever et al., 2013). `weight_decay` adds weight_decay * w to each gradient. Raises
+    ValueError for `nesterov` with momentum 0."""
+
     kind: Literal["sgd"] = "sgd"
     momentum: float = field(0.9, "Momentum.", advice=MOMENTUM_ADVICE, ge=0.0, lt=1.0)
     nesterov: bool = field(False, "Nesterov momentum.")
@@ -44,6 +48,9 @@ class SGDOptimizer(_Optimizer):
 
 
 class AdamOptimizer(_Optimizer):
+    """Adam (Kingma & Ba, 2015; `torch.optim.Adam`). `weight_decay` adds weight_decay * w to each
+    gradient, which Adam then scales like the rest of it; `AdamWOptimizer` decouples it."""
+
     kind: Literal["adam"] = "adam"
     beta1: float = field(0.9, "Decay of the first-moment (momentum) estimate.",
                          advice=MOMENTUM_ADVICE, ge=0.0, lt=1.0)
@@ -52,10 +59,18 @@ class AdamOptimizer(_Optimizer):
 
 
 class AdamWOptimizer(AdamOptimizer):
+    """AdamW (Loshchilov & Hutter, 2019; `torch.optim.AdamW`): Adam's fields, with `weight_decay`
+    decoupled from the gradient: each step shrinks the weights by lr * weight_decay * w directly
+    instead of adding an L2 term to the gradient."""
+
     kind: Literal["adamw"] = "adamw"  # type: ignore[assignment]
 
 
 class RMSpropOptimizer(_Optimizer):
+    """RMSprop (Tieleman & Hinton, 2012; `torch.optim.RMSprop`): each gradient is divided by the
+    root of a running average of its squares (smoothing `alpha`), with optional momentum.
+    `weight_decay` adds weight_decay * w to each gradient."""
+
     kind: Literal["rmsprop"] = "rmsprop"
     alpha: float = field(0.99, "Smoothing constant of the squared-gradient average.",
                          ge=0.0, lt=1.0)

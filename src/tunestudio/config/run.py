@@ -34,6 +34,16 @@ AT_FIELD = N_("Validation", "{where}: {problem}")
 
 
 class RunConfig(ConfigModel):
+    """One complete training run: a project's baseline, or a trial's config (the baseline with
+    the trial's sampled values merged in: `merge_values`). With `program` set the user's program
+    trains instead, with the values of `params`, and the built-in sections go unused.
+    Validation raises ValueError, naming the field, when the sections do not fit together: a
+    warm-up not shorter than `training.epochs`, a CNN or torchvision model on tabular data, a
+    loss or label smoothing that does not fit the task, mixed precision without CUDA, an
+    early-stopping or plateau monitor the run never measures, `params` without a program or
+    that do not fit its parameters, or a `hyper_schedule` whose steps do not increase or that
+    changes a value the optimiser lacks."""
+
     data: DataConfig = field(DataConfig(), "Data set and split.")
     model: ModelConfig = field(MLPModel(), "Network architecture.")
     optimizer: OptimizerConfig = field(AdamOptimizer(), "Optimiser and regularisation.")
@@ -62,16 +72,21 @@ class RunConfig(ConfigModel):
 
     @property
     def task(self) -> Task:
+        """Classification or regression, from the data source."""
         return self.data.task
 
     @property
     def loss_kind(self) -> Literal["cross_entropy", "mse"]:
+        """The loss the run trains with: `training.loss`, or for 'auto' cross-entropy on
+        classification and mean squared error on regression."""
         if self.training.loss != "auto":
             return self.training.loss
         return "cross_entropy" if self.task == "classification" else "mse"
 
     @property
     def early_stopping_mode(self) -> Literal["min", "max"]:
+        """Whether early stopping wants its monitor low ('min') or high ('max'):
+        `early_stopping.mode`, or for 'auto' the metric's own direction (`metric_mode`)."""
         es = self.early_stopping
         return metric_mode(es.monitor) if es.mode == "auto" else es.mode
 

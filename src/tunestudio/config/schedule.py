@@ -21,21 +21,33 @@ class _Schedule(ConfigModel):
 
 
 class ConstantSchedule(_Schedule):
+    """The LR stays at `optimizer.lr` after the warm-up."""
+
     kind: Literal["constant"] = "constant"
 
 
 class StepSchedule(_Schedule):
+    """Step decay, as torch's StepLR: after the warm-up the LR is lr0 * gamma^floor(t / s), t the
+    steps since the warm-up and s `step_epochs` in steps."""
+
     kind: Literal["step"] = "step"
     step_epochs: float = field(30.0, "Epochs between two cuts: lr0 * gamma^floor(t/s).", gt=0.0)
     gamma: float = field(0.1, "Factor applied at each cut.", gt=0.0, lt=1.0)
 
 
 class ExponentialSchedule(_Schedule):
+    """Exponential decay: after the warm-up the LR is lr0 * gamma^(t / steps_per_epoch), t counted
+    in steps, so it falls by the factor `gamma` per epoch, smoothly from step to step."""
+
     kind: Literal["exponential"] = "exponential"
     gamma: float = field(0.95, "Factor per epoch: lr0 * gamma^t.", gt=0.0, lt=1.0)
 
 
 class CosineSchedule(_Schedule):
+    """Cosine annealing (Loshchilov & Hutter, 2017, without restarts): after the warm-up the LR
+    falls along half a cosine from lr0 to low = lr0 * min_lr_fraction over the rest of the run,
+    low + (lr0 - low) * (1 + cos(pi * t / n)) / 2 at step t of n."""
+
     kind: Literal["cosine"] = "cosine"
     min_lr_fraction: float = field(
         0.0, "Final LR as a fraction of the initial LR.",
@@ -45,6 +57,11 @@ class CosineSchedule(_Schedule):
 
 
 class CosineRestartsSchedule(_Schedule):
+    """Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter, 2017; torch's
+    CosineAnnealingWarmRestarts): within each cycle the LR falls along half a cosine from lr0 to
+    lr0 * min_lr_fraction, then jumps back to lr0; the first cycle lasts `cycle_epochs` epochs,
+    each next one `cycle_mult` times as long."""
+
     kind: Literal["cosine_restarts"] = "cosine_restarts"
     cycle_epochs: float = field(10.0, "Length of the first cosine cycle.", gt=0.0)
     cycle_mult: int = field(2, "Each cycle is this many times longer than the one before.",
@@ -54,6 +71,11 @@ class CosineRestartsSchedule(_Schedule):
 
 
 class OneCycleSchedule(_Schedule):
+    """The one-cycle policy (Smith & Topin, 2019; torch's OneCycleLR with cosine annealing): over
+    the first `pct_start` of the steps the LR rises from lr / div_factor to `optimizer.lr`, then
+    falls to lr / div_factor / final_div_factor at the last step. Its rise is its warm-up:
+    validation raises ValueError unless `warmup_epochs` is 0."""
+
     kind: Literal["one_cycle"] = "one_cycle"
     warmup_epochs: float = field(
         0.0, "Must stay 0: one-cycle has its own rising phase (pct_start).", ge=0.0
@@ -71,6 +93,14 @@ class OneCycleSchedule(_Schedule):
 
 
 class PlateauSchedule(_Schedule):
+    """Reduce-on-plateau (torch's ReduceLROnPlateau, absolute threshold, no cooldown): after the
+    warm-up the LR stays at lr0 until `monitor` has not improved by more than `min_delta` for
+    more than `patience` evaluations, then is multiplied by `factor`, again at each such plateau,
+    never below lr0 * floor_fraction; with `stop_at_floor` training ends once the floor is
+    reached. Validation raises ValueError when `floor_fraction` is above `factor` or `monitor` is
+    not a validation metric; `RunConfig` also requires the run to measure it (a metric of the
+    task, a validation split)."""
+
     kind: Literal["plateau"] = "plateau"
     monitor: Metric = field("val_loss", "Validation metric watched for a plateau.")
     factor: float = field(0.5, "Factor applied to the LR when the metric stops improving.",

@@ -14,6 +14,12 @@ DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
 class TrainingConfig(ConfigModel):
+    """The run's `training` section: how long it trains (`epochs` passes over the training split,
+    in steps of `batch_size` samples), the loss, gradient clipping, the device, precision and
+    the seed. Raises ValueError for a `device` other than auto, cpu, mps, cuda or cuda:N;
+    `RunConfig` checks the loss and label smoothing against the task and refuses mixed precision
+    on cpu or mps."""
+
     epochs: int = field(50, "Passes over the training split.", ge=1, le=100_000)
     batch_size: int = field(
         64, "Samples per optimisation step.",
@@ -60,6 +66,12 @@ class TrainingConfig(ConfigModel):
 
 
 class EarlyStoppingConfig(ConfigModel):
+    """The run's `early_stopping` section: the run stops after `patience` evaluations in a row in
+    which `monitor` did not beat its best by more than `min_delta`, or as soon as it reaches
+    `target`. `mode` 'auto' takes the direction from the metric (`metric_mode`: accuracy and R²
+    maximised, losses and errors minimised). `RunConfig` raises ValueError when `monitor` is not
+    a metric of the task, or a validation metric of a run without a validation split."""
+
     enabled: bool = field(True, "Stop when the monitored metric stops improving.")
     monitor: Metric = field("val_loss", "Metric watched for improvement.")
     mode: Literal["auto", "min", "max"] = field(
@@ -78,6 +90,11 @@ class EarlyStoppingConfig(ConfigModel):
 
 
 class EvaluationConfig(ConfigModel):
+    """The run's `evaluation` section: the run is evaluated on the validation split every `every`
+    epochs or steps (`unit`); early stopping's and the plateau schedule's patience and the
+    pruner's warm-up count these evaluations. `kfold` is the default number of folds of
+    cross-validation (`engine.evaluation.cross_validate`)."""
+
     every: int = field(
         1, "Evaluate on the validation split every N units.",
         advice="Evaluate more often while you simplify to go fast.", ge=1, le=1_000_000,
