@@ -199,6 +199,7 @@ class ProgramConfig(ConfigModel):
                           "parameters: {known})").format(name=name, known=known))
 
     def defaults(self) -> dict[str, ParamValue]:
+        """Every parameter's default by name: what a run passes where its `params` set no value."""
         return {p.name: p.default for p in self.parameters}
 
 

@@ -94,6 +94,11 @@ def program_search_problem(search: SearchDefinition, program: ProgramConfig) -> 
 
 
 class Experiment(ConfigModel):
+    """One experiment of a project: a search on the project's baseline, with the notes that make it
+    an experiment (goal, hypothesis and expected result written before it runs, conclusion
+    after). Its name is unique within the project (`Project` raises ValueError otherwise) and
+    keys its trial history."""
+
     name: str = field("experiment", "Unique name of the experiment within the project.",
                       min_length=1, max_length=80)
     goal: str = field("", "What is being optimised (accuracy, compute, a new technique).",
@@ -108,6 +113,15 @@ class Experiment(ConfigModel):
 
 
 class Project(ConfigModel):
+    """A TuneStudio project, as a `*.tuneproj` file holds it: the baseline run config, its
+    experiments, where their trial history is stored and which checkpoints are kept. Validation
+    raises ValueError when `schema_version` is not the current one (`projectfile.migrate` brings
+    an older file forward first), experiment names repeat, or an experiment does not fit the
+    baseline: an objective the baseline never measures (not a metric of its task, or no
+    validation split), a dimension on a field the baseline's variant lacks (unless the search
+    varies that section's `kind` too), a program parameter without a program baseline, or, with
+    one, a dimension that does not fit the program's parameters (`program_search_problem`)."""
+
     schema_version: int = field(SCHEMA_VERSION, "Version of the project file format.")
     id: uuid.UUID = Field(default_factory=uuid.uuid4,
                           description="Identity of the project; keys its default database.")
@@ -122,6 +136,8 @@ class Project(ConfigModel):
                                             "Trial checkpoints: what is kept, and how often.")
 
     def experiment(self, name: str) -> Experiment:
+        """The experiment named `name`. Raises KeyError, listing the project's experiments,
+        when none has that name."""
         for exp in self.experiments:
             if exp.name == name:
                 return exp

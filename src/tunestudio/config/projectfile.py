@@ -68,6 +68,10 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v
 
 
 def migrate(doc: dict[str, Any], path: Path | str = "<memory>") -> dict[str, Any]:
+    """A parsed project document brought up to `SCHEMA_VERSION`, one version at a time
+    (`MIGRATIONS`), not yet validated; an older document is changed in place. Raises
+    ProjectFileError, naming `path`, when `schema_version` is missing or not an int, newer than
+    this TuneStudio reads or below 1, or when a migration fails on a malformed document."""
     version = doc.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise ProjectFileError(path, [("schema_version", N_(
@@ -123,6 +127,9 @@ def parse_project(text: str | bytes, path: Path | str = "<memory>") -> Project:
 
 
 def load_project(path: Path | str) -> Project:
+    """The project in the file at `path`, migrated and validated (`parse_project`). Raises
+    ProjectFileError only: no such file, a file that cannot be read, or any problem
+    `parse_project` finds."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -134,6 +141,8 @@ def load_project(path: Path | str) -> Project:
 
 
 def dump_project(project: Project) -> str:
+    """The text of the project's file: its JSON indented by 2, non-ASCII characters kept as they
+    are, ending in a newline."""
     return json.dumps(project.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -24,6 +24,8 @@ SEED_PATH = "training.seed"
 
 
 def rerun_name(source: str, number: int, seeds: int) -> str:
+    """Name of the experiment that re-runs trial `number` of experiment `source` with `seeds` seeds
+    (`lr-search-trial-7-x5-seeds`); the app and `tunestudio rerun` find it by this name."""
     return f"{source}-trial-{number}-x{seeds}-seeds"
 
 

@@ -144,6 +144,13 @@ class _NumericDimension(_Dimension):
 
 
 class FloatDimension(_NumericDimension):
+    """A float knob searched over [low, high]: continuously, on a log scale (`log`) or on a `step`;
+    grid and one-variable-at-a-time try `values` or `grid_points` points (`grid_values`).
+    Validation raises ValueError when low >= high, a log scale has low <= 0 or a step too,
+    `values` repeat or lie outside [low, high], low or high lies outside the field's own limits,
+    or the path names an int or a non-numeric field (a program parameter's type is checked by
+    `Project`)."""
+
     type: Literal["float"] = "float"
     low: float = field(1e-4, "Lowest value.")
     high: float = field(1e-1, "Highest value.")
@@ -192,6 +199,11 @@ class FloatDimension(_NumericDimension):
 
 
 class IntDimension(_NumericDimension):
+    """An int knob searched over [low, high] on `step`, or on a log scale (then with step 1);
+    grid and one-variable-at-a-time try `values` or up to `grid_points` points (`grid_values`).
+    Validation raises ValueError as for `FloatDimension`, but an int dimension may vary a float
+    field."""
+
     type: Literal["int"] = "int"
     low: int = field(32, "Lowest value.")
     high: int = field(512, "Highest value.")
@@ -214,6 +226,10 @@ class IntDimension(_NumericDimension):
         return self
 
     def grid_values(self) -> list[int]:
+        """The values grid and one-variable-at-a-time try, ascending: `values`, or
+        `grid_points` points from low to high spaced evenly (in log space when `log`), each
+        rounded to the nearest low + k * step; points that round to the same value count once
+        and one beyond high is dropped, so there may be fewer than `grid_points`."""
         if self.values is not None:
             return sorted(self.values)
         n = self.grid_points
@@ -227,6 +243,11 @@ class IntDimension(_NumericDimension):
 
 
 class CategoricalDimension(_Dimension):
+    """A knob searched over a list of `choices`: any field (a Literal, a bool, a number, a section's
+    `kind`, which switches its variant) or a program parameter. Raises ValueError when the choices
+    repeat (True and 1 are different choices) or, for a Literal field, one is not among its
+    values."""
+
     type: Literal["categorical"] = "categorical"
     path: str = field("training.batch_size", "Dotted path of the knob in the run config.",
                       min_length=1)
@@ -249,6 +270,7 @@ class CategoricalDimension(_Dimension):
         return self
 
     def grid_values(self) -> list[Scalar]:
+        """The choices, in their order: what grid and one-variable-at-a-time try."""
         return list(self.choices)
 
 
@@ -257,6 +279,11 @@ Dimension = Annotated[FloatDimension | IntDimension | CategoricalDimension,
 
 
 class Budget(ConfigModel):
+    """How much one run of the experiment may spend: `trials` trials and `timeout_s` seconds of
+    wall-clock time, the first reached ending the run. `SearchDefinition` raises ValueError when
+    both are empty for a strategy that never runs out of values (any but grid,
+    one-variable-at-a-time and population-based training)."""
+
     trials: int | None = field(20, "Trials to run; empty = no limit (grid and "
                                "one-variable-at-a-time stop when every value was tried).",
                                ge=1, le=1_000_000)
@@ -308,6 +335,8 @@ class StopRules(ConfigModel):
 
     @property
     def active(self) -> bool:
+        """Whether any rule is set: a target, a patience, a deadline, a duration or trial-hours
+        (`min_delta` and `beyond_noise` only refine the patience)."""
         return any(v is not None for v in (self.target, self.patience, self.duration_s,
                                            self.trial_hours)) or bool(
             self.deadline and self.deadline.strip())
@@ -322,6 +351,13 @@ class StopRules(ConfigModel):
 
 
 class PrunerConfig(ConfigModel):
+    """The search's `pruner`: which Optuna pruner stops unpromising trials early from the values of
+    the objective they report at their evaluations. `median` is Optuna's MedianPruner
+    (`n_startup_trials` = startup_trials, `n_warmup_steps` = warmup_evaluations);
+    `successive_halving` (asynchronous successive halving, Li et al., 2020) and `hyperband` (Li et
+    al., 2018) take `min_resource` = max(1, warmup_evaluations) only. A search with a second
+    objective never prunes: Optuna prunes single-objective studies only."""
+
     kind: Literal["none", "median", "successive_halving", "hyperband"] = field(
         "median", "Stops unpromising trials early, from their validation curves."
     )
@@ -336,6 +372,12 @@ OBJECTIVE_ON_TRAINING = N_("Validation", "the objective must be a validation met
 
 
 class Objective(ConfigModel):
+    """What the search optimises: `metric` in `direction`, and optionally training time as a second,
+    minimised objective (then Optuna finds a Pareto front, and no trial is pruned). Raises
+    ValueError for a training metric (a name starting with train_, or for a program's metric
+    also train/ or train.): tuning on training data rewards overfitting. `Project` checks that a
+    built-in baseline measures it (a metric of its task, with a validation split)."""
+
     metric: Metric | ProgramMetric = field(
         "val_accuracy", "Validation metric the search optimises; with a program baseline, the "
         "name of a metric it prints or reports (e.g. val_acc).")
@@ -350,6 +392,8 @@ class Objective(ConfigModel):
 
     @property
     def resolved_direction(self) -> Literal["maximize", "minimize"]:
+        """The study's direction as Optuna spells it: `direction`, or for 'auto' the metric's own
+        (`metric_mode`)."""
         if self.direction != "auto":
             return self.direction
         return "maximize" if metric_mode(self.metric) == "max" else "minimize"
@@ -366,6 +410,16 @@ class Objective(ConfigModel):
 
 
 class SearchDefinition(ConfigModel):
+    """An experiment's search: which knobs it varies (`dimensions`), how it picks their values
+    (`strategy`), when it stops (`budget`, `stop`), what it optimises and prunes, and how its
+    trials train (`repeats`, `fuse`, `pbt`). Validation raises ValueError when two dimensions
+    share a path; when a condition names an unknown knob, a later dimension or a cycle, or values
+    its knob never takes; when a strategy that never runs out of values has neither a trial nor a
+    time budget; and, for population-based training, unless it has at least one dimension, each
+    a float or int range over an optimiser value that a population can change mid-run
+    (`PBT_PATHS`) with no condition, every explore rule names one of them, repeats is 1 and
+    there is no second objective."""
+
     dimensions: list[Dimension] = field([], "The knobs this experiment varies.")
     strategy: Strategy = field(
         "tpe", "How values are picked.",
