@@ -36,6 +36,12 @@ if TYPE_CHECKING:
     from tunestudio.store import TrialRow
 
 class TrialActions(QObject):
+    """The trials panel's actions (its context menu and toolbar), each enabled by the selection:
+    compare, compare configs, use as baseline, evaluate on the test split, notes and tags, reruns
+    with more seeds, exclude and include, delete, export the table, export a model, ensemble of
+    the best. Store writes and reads run on the insights' read lane, the test evaluation and the
+    model export on its training lane; `_on_result` applies what comes back to the table."""
+
     def __init__(self, panel: TrialsPanel) -> None:
         super().__init__(panel)
         self.panel = panel
@@ -93,15 +99,18 @@ class TrialActions(QObject):
         self._update()
 
     def toolbar_actions(self) -> list[QAction]:
+        """The actions the panel's toolbar shows (compare, export table)."""
         return [self.compare_action, self.export_action]
 
     @staticmethod
     def button(action: QAction, parent: QWidget) -> QToolButton:
+        """A tool button in `parent` that triggers `action` and follows its text and state."""
         button = QToolButton(parent)
         button.setDefaultAction(action)
         return button
 
     def menu(self, parent: QWidget) -> QMenu:
+        """The table's context menu, every action in it, made in `parent`."""
         menu = QMenu(parent)
         for action in (self.compare_action, self.diff_action, self.baseline_action,
                        self.test_action, self.notes_action, self.seeds_action,
@@ -152,6 +161,7 @@ class TrialActions(QObject):
     # -- actions -------------------------------------------------------------------------------
     @Slot()
     def compare(self) -> None:
+        """Overlays the selected trials' curves in the plots and asks for the curves to be shown."""
         self.insights.compare([t.id for t in self.panel.selected_trials()])
         self.panel.show_curves_requested.emit()
 
@@ -171,6 +181,9 @@ class TrialActions(QObject):
 
     @Slot()
     def use_as_baseline(self) -> None:
+        """Reads the one selected trial's config from the store (read lane); when it comes back,
+        it becomes the project's baseline (an undoable edit). Nothing without exactly one
+        selected trial."""
         trial = self._one()
         if trial is None:
             return
@@ -180,6 +193,11 @@ class TrialActions(QObject):
 
     @Slot()
     def evaluate_on_test(self, confirmed: bool = False) -> None:
+        """Evaluates the one selected trial's stored model (its best checkpoint) on the test
+        split on the training lane, once: a trial evaluated already only has its result shown
+        again, and unless `confirmed` a warning asks first (the test split is the final check,
+        never a way to choose between trials). The result is stored with the trial and shown in
+        its row."""
         trial = self._one()
         if trial is None:
             return
@@ -244,6 +262,8 @@ class TrialActions(QObject):
 
     @Slot()
     def edit_notes(self, notes: str | None = None, tags: list[str] | None = None) -> None:
+        """Writes the one selected trial's notes and tags (asked for in a dialog when either is
+        None) to the store on the read lane; its row then shows them."""
         trial = self._one()
         if trial is None:
             return
@@ -370,6 +390,9 @@ class TrialActions(QObject):
 
     @Slot()
     def delete(self, confirmed: bool = False) -> None:
+        """Deletes the selected trials that are not running, with their curves, from the history
+        (asks first unless `confirmed`; cannot be undone); their rows then leave the table and
+        the compared trials."""
         chosen = [t for t in self.panel.selected_trials() if t.state != "running"]
         if not chosen:
             return
@@ -392,6 +415,9 @@ class TrialActions(QObject):
 
     @Slot()
     def export_csv(self, path: Path | None = None) -> Path | None:
+        """Writes the shown rows, in the shown order, as CSV to `path` (asked for when None): a
+        column per table column, headed by its key where it is a dimension's dotted path, else by
+        its title. Returns the path written, or None when cancelled."""
         from tunestudio.gui.plots.export import write_csv
 
         if path is None:

@@ -74,6 +74,12 @@ def _page(parent: QWidget, button: QPushButton, plot: Any, *extra: QWidget) -> Q
 
 
 class TrialDetail(QWidget):
+    """The focused trial in depth, one tab each: its confusion matrix (classification only, from
+    its stored best checkpoint), k-fold cross-validation and the LR range test of its config
+    (both train, on the insights' training lane), its environment compared with the trials
+    selected for comparison, and its lineage in a population-based training run. Each result is
+    kept by (kind, trial id) and shown again when its trial is focused again."""
+
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.insights = insights
@@ -176,6 +182,9 @@ class TrialDetail(QWidget):
 
     @Slot()
     def reload(self) -> None:
+        """Follows the insights' focus: clears the shown trial and reads the focused one from the
+        store on the read lane (its tabs are filled when it comes back), or asks for a trial to
+        be selected when none is focused."""
         self.trial, self.config = None, None
         self._enable()
         self.reason.hide()
@@ -202,6 +211,8 @@ class TrialDetail(QWidget):
 
     @Slot()
     def compute_confusion(self) -> None:
+        """Computes the trial's confusion matrix on the validation split from its stored model
+        (its best checkpoint), on the training lane."""
         project, url = self.insights.document.project, self.insights.url
         if project is not None:
             self._submit("detail:confusion", functools.partial(_confusion, project, url),
@@ -209,10 +220,14 @@ class TrialDetail(QWidget):
 
     @Slot()
     def run_kfold(self) -> None:
+        """Cross-validates the trial's config (k folds, each trained from scratch with the
+        trial's seed) on the training lane; closing stops it."""
         self._submit("detail:kfold", _kfold, "cross-validating")
 
     @Slot()
     def run_lr_test(self) -> None:
+        """Runs the LR range test on the trial's config on the training lane (the learning rate
+        grows exponentially over the steps; `engine/lr_finder.py`); closing stops it."""
         self._submit("detail:lr", _lr_test, "running the LR range test")
 
     @Slot(int)
@@ -241,6 +256,10 @@ class TrialDetail(QWidget):
 
     def show_environment_comparison(self, value: tuple[int, list[tuple[int, dict[str, Any]]]]
                                     ) -> None:
+        """Shows how the environments of the compared trials differ from this trial's
+        (`store.environment.environment_differences`), in red when some do. `value` is (trial id,
+        [(compared trial's number, its environment record)]); ignored when it is about a trial no
+        longer shown."""
         from tunestudio.store.environment import environment_differences
 
         trial_id, others = value
@@ -343,6 +362,8 @@ class TrialDetail(QWidget):
                 table.setItem(r, k, item)
 
     def current_plot(self) -> Any:
+        """The pyqtgraph PlotItem of the shown plot tab (confusion matrix, cross-validation or LR
+        range test)."""
         return (self.cm_view, self.cv_view, self.lr_view)[self.tabs.currentIndex()].getPlotItem()
 
     @Slot()
@@ -354,6 +375,8 @@ class TrialDetail(QWidget):
 
     @Slot()
     def write_range(self) -> None:
+        """Writes the LR range test's suggested range into the shown experiment's search space as
+        `optimizer.lr` (log scale; an undoable edit)."""
         name = self.insights.experiment_name
         if self.suggested_range is None or name is None:
             return
@@ -432,6 +455,8 @@ class TrialDetail(QWidget):
 
     # -- drawing -------------------------------------------------------------------------------
     def show_confusion(self, value: Any) -> None:
+        """Draws a `ConfusionMatrix` as a heat map, predicted class across and true class down,
+        each cell with its count, and names the three classes of lowest recall."""
         cm = value
         self.matrix = np.asarray(cm.matrix)
         self.plot_pages["confusion"].set_empty(False)
@@ -463,6 +488,8 @@ class TrialDetail(QWidget):
                                           int=int(self.matrix.sum()), join=', '.join(weak)))
 
     def show_kfold(self, value: Any) -> None:
+        """Draws a `CrossValidationResult`: one bar per fold's score (a score that is not finite
+        drawn as 0), a line at the mean, the mean ± standard deviation in the title."""
         cv = value
         self.fold_scores = list(cv.scores)
         self.plot_pages["kfold"].set_empty(False)
@@ -483,6 +510,9 @@ class TrialDetail(QWidget):
                                           mean=cv.mean, std=cv.std, k=cv.k))
 
     def show_lr_test(self, value: Any) -> None:
+        """Draws an `LRRangeResult` (loss against learning rate) and keeps its suggested range
+        for `write_range`: the suggestion is a tenth of the LR where the smoothed loss is lowest
+        (Leslie Smith's rule of thumb, `engine/lr_finder.py`)."""
         r = value
         low, high = r.suggested_range
         self.suggested_range = (float(low), float(high))

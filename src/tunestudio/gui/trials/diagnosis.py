@@ -167,6 +167,9 @@ class DiagnosisView(QWidget):
 
     @Slot()
     def reload(self) -> None:
+        """Follows the insights' focus: diagnoses the focused trial's curves against the baseline
+        on the read lane (`diagnose_trial`), or asks for a trial to be selected when none is
+        focused."""
         tid = self.insights.focus
         self.trial_id = tid
         if tid is None:

@@ -50,6 +50,9 @@ def _number(text: str) -> float | None:
 
 
 def resolve_name(name: str, keys: Sequence[str], aliases: Mapping[str, str]) -> str:
+    """The column key a filter term's `name` means, case-insensitively: an alias in `aliases`, a
+    key in `keys`, or the last part of one dotted key ("lr" for "optimizer.lr"). Raises
+    FilterError when the name matches no column or the last part of several."""
     low = name.strip().lower()
     if low in aliases:
         return aliases[low]

@@ -38,9 +38,11 @@ class RunSignals(Protocol):
     """What the log follows of the window's RunController (gui/run, above this folder)."""
 
     @property
-    def trial_started(self) -> SignalInstance: ...
+    def trial_started(self) -> SignalInstance:
+        """Emitted with a `TrialStarted` event when a trial starts."""
     @property
-    def trial_finished(self) -> SignalInstance: ...
+    def trial_finished(self) -> SignalInstance:
+        """Emitted with a `TrialFinished` event when a trial ends."""
 
 
 class TrialLog(QWidget):
@@ -163,6 +165,7 @@ class TrialLog(QWidget):
             bar.setValue(bar.maximum())
 
     def shown_text(self) -> str:
+        """The log text the view holds now (at most `MAX_LINES` lines)."""
         return self.text.toPlainText()
 
     def showEvent(self, event: QShowEvent) -> None:

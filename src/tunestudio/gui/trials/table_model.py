@@ -68,6 +68,10 @@ _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the trials table: `key` names its values (`values`, the filter line's names:
+    "#", "state", "objective", a dimension's dotted path, ...), `title` is its header, `tip` the
+    header's tooltip and `numeric` whether its cells are right-aligned numbers."""
+
     key: str
     title: str
     tip: str = ""
@@ -91,6 +95,11 @@ def _sort_key(value: Any) -> tuple[int, float, str]:
 
 
 def make_columns(dims: Sequence[str], metric: str | None, direction: str) -> list[Column]:
+    """The table's columns for an experiment: trial number, state, objective (titled by `metric`,
+    its tooltip saying `direction`, "minimize" or "maximize"), the spread over repeat seeds, the
+    noise verdict, the reason a trial did not complete, one column per searched dimension in
+    `dims` (titled by the path's last part), duration in seconds, seed, device, baseline, tags,
+    notes and the objective on the test split."""
     label = metric or translate("TrialsTable", "objective")
     return [
         Column("#", "#", translate("TrialsTable", "Trial number"), True),
@@ -241,6 +250,13 @@ def _sort_group(value: Any) -> int:
 
 
 class TrialsTableModel(QAbstractTableModel):
+    """The trials of the shown experiment, one row per trial, sorted and filtered by the model
+    itself (numpy over whole columns). Keeps the best complete
+    trial (highlighted, bold; ties to the lowest number), which trials were trained on another
+    baseline than `current` (italic, left out of best unless `set_stale_in_best`) and each
+    trial's noise verdict against the best (Welch's t-test over the repeat seeds). Positions are
+    trials in the order read; rows are the shown positions, in the sort's order."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._columns: list[Column] = []
@@ -335,10 +351,12 @@ class TrialsTableModel(QAbstractTableModel):
 
     @property
     def dims(self) -> list[str]:
+        """The experiment's searched dimensions (dotted paths), one column each."""
         return list(self._dims)
 
     @property
     def complete_count(self) -> int:
+        """How many trials are complete, shown or filtered out."""
         return self._complete
 
     @property
@@ -348,18 +366,22 @@ class TrialsTableModel(QAbstractTableModel):
 
     @property
     def columns(self) -> list[Column]:
+        """The table's columns, in order."""
         return list(self._columns)
 
     @property
     def best_id(self) -> int | None:
+        """The best trial's id (see the class), or None when no trial is eligible."""
         return self._best
 
     @property
     def maximize(self) -> bool:
+        """Whether the objective is maximized (else minimized)."""
         return self._maximize
 
     @property
     def stale_in_best(self) -> bool:
+        """Whether trials trained on another baseline may be the best."""
         return self._stale_in_best
 
     def set_stale_in_best(self, include: bool) -> None:
@@ -397,10 +419,14 @@ class TrialsTableModel(QAbstractTableModel):
         return self._stale[self._index[trial_id]]
 
     def column_of(self, key: str) -> int:
+        """The column index of a column key; raises ValueError for a key the table lacks."""
         return self._keys.index(key)
 
     # -- rows ----------------------------------------------------------------------------------
     def set_trials(self, trials: Iterable[TrialRow]) -> None:
+        """Replaces every row by `trials` (a reset): each checked against `current` for its
+        baseline, then the best and the noise verdicts worked out again, and the current sort and
+        filter applied."""
         trials = list(trials)
         stale = [self.current is not None and not self.current.holds(t) for t in trials]
         self.beginResetModel()
@@ -510,6 +536,8 @@ class TrialsTableModel(QAbstractTableModel):
         self.endInsertRows()
 
     def remove(self, trial_ids: Iterable[int]) -> None:
+        """Drops the rows of these trial ids (ids not in the table are ignored), then works out
+        the best again."""
         gone = sorted({i for tid in trial_ids if (i := self._index.get(tid)) is not None})
         if not gone:
             return
@@ -726,6 +754,8 @@ class TrialsTableModel(QAbstractTableModel):
         return len(self._trials)
 
     def values(self, key: str) -> Sequence[Any]:
+        """A column's raw values by position (every trial, shown or not); raises KeyError for a
+        key the table lacks."""
         return self._values[key]
 
     def numbers(self, key: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
@@ -851,6 +881,7 @@ class TrialsTableModel(QAbstractTableModel):
     # -- filtering -----------------------------------------------------------------------------
     @property
     def filtering(self) -> bool:
+        """Whether a filter line or a state filter hides rows."""
         return self._filter is not None or self._state_filter is not None
 
     def set_filter(self, parsed: Filter | None, state: str | None) -> None:
@@ -864,6 +895,7 @@ class TrialsTableModel(QAbstractTableModel):
 
     @property
     def state_filter(self) -> str | None:
+        """The state the shown rows are in ("complete", "pruned", ...), or None for any."""
         return self._state_filter
 
     def _accepted(self, positions: Indices) -> npt.NDArray[np.bool_]:
@@ -880,6 +912,7 @@ class TrialsTableModel(QAbstractTableModel):
         return keep
 
     def filter_keys(self) -> list[str]:
+        """The column keys, in order (the names the filter line may use)."""
         return list(self._keys)
 
 
@@ -893,6 +926,7 @@ class TrialsProxy(QIdentityProxyModel):
         self._text = ""
 
     def source(self) -> TrialsTableModel:
+        """The `TrialsTableModel` behind the proxy."""
         model = self.sourceModel()
         assert isinstance(model, TrialsTableModel)
         return model
@@ -911,9 +945,11 @@ class TrialsProxy(QIdentityProxyModel):
         return None
 
     def set_state(self, state: str | None) -> None:
+        """Shows only the trials in `state` (None: any), keeping the filter line's text."""
         self._state = state
         self.set_filter(self._text)
 
     def trial_ids(self, rows: Iterable[int]) -> list[int]:
+        """The trial ids of these shown (proxy) rows, in the same order."""
         model = self.source()
         return [model.trial(self.mapToSource(self.index(r, 0)).row()).id for r in rows]

@@ -64,6 +64,12 @@ STATES = ("complete", "running", "pruned", "failed", "diverged", "interrupted", 
 
 
 class TrialsPanel(QWidget):
+    """The trials table of the shown experiment with its filter line, state filter, "Other
+    baselines in best" box, actions and status line (trial count, checkpoints' disk use). Polls
+    the store every `POLL_MS` milliseconds for the rows changed since the last poll; the selected
+    rows (at most `MAX_COMPARED`) are the trials compared in the plots, the current row the
+    focused trial. `show_curves_requested` asks the window to show the curves."""
+
     show_curves_requested = Signal()
 
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
@@ -411,6 +417,7 @@ class TrialsPanel(QWidget):
 
     # -- selection -----------------------------------------------------------------------------
     def selected_trials(self) -> list[TrialRow]:
+        """The selected rows' trials, in the shown order."""
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         model = self.model
         return [model.trial(self.proxy.mapToSource(self.proxy.index(r, 0)).row()) for r in rows]
@@ -469,6 +476,7 @@ class TrialsPanel(QWidget):
         self.trial_actions.menu(self).exec(self.table.viewport().mapToGlobal(pos))
 
     def close_view(self) -> None:
+        """Stops polling the store and the checkpoints' disk use (the window is closing)."""
         self.timer.stop()
         self.checkpoints.timer.stop()
 
