@@ -32,6 +32,10 @@ TOP_DRAWN = 500  # the best trials, always in the sample
 
 @dataclass(frozen=True)
 class Param:
+    """A searched dimension as the plots draw it: its dotted `path` in the run config, its `kind`
+    ("float", "int" or "categorical"), whether it is searched on a log scale (`log`) and a
+    categorical's `choices`, in the search space's order."""
+
     path: str
     kind: str  # float, int, categorical
     log: bool
@@ -39,11 +43,16 @@ class Param:
 
     @property
     def name(self) -> str:
+        """The last part of the path ("lr" for "optimizer.lr"), the axes' label."""
         return self.path.rsplit(".", 1)[-1]
 
 
 @dataclass(frozen=True)
 class BatchCurve:
+    """The batch-size view's curve of one batch size: its best trial (`number`, and `trial_id` in
+    the store) and that trial's validation metric (`metric`) against seconds of training
+    (`wall`), two aligned 1-D arrays."""
+
     batch_size: Any
     number: int  # the best trial of this batch size
     trial_id: int  # its id in the store
@@ -53,6 +62,13 @@ class BatchCurve:
 
 @dataclass
 class AnalysisData:
+    """Everything the analysis plots of one experiment draw, read in one pass by `load_analysis`:
+    the complete trials by number with their objective and sampled values (arrays and lists
+    aligned with `numbers`), the other states' trial numbers, the batch-size curves, training
+    time in seconds and the Pareto front against it, the one-variable-at-a-time verdicts, and
+    which trials were trained on another baseline or excluded (drawn, never the best). A search
+    of more than `MAX_DRAWN` complete trials carries a `sample` the plots draw instead (`drawn`)."""
+
     experiment: str
     study_name: str
     metric: str
@@ -147,6 +163,7 @@ class AnalysisData:
 
 
 def params_of(experiment: Experiment) -> list[Param]:
+    """The experiment's searched dimensions as `Param`s, in the search space's order."""
     out = []
     for d in experiment.search.dimensions:
         if d.type == "categorical":

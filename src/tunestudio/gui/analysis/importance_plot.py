@@ -26,6 +26,11 @@ EVALUATORS = {N_("ImportancePlot", "PED-ANOVA (fast)"): "ped_anova", "fANOVA": "
 
 
 class ImportancePlot(QWidget):
+    """Parameter importance as horizontal bars, most important on top, with a picker of Optuna's
+    evaluators (PED-ANOVA, fANOVA, mean decrease impurity) and the ranking of each branch of a
+    conditional search. The plot computes nothing: `compute_requested` asks the view to compute
+    (Compute pressed, or another evaluator chosen)."""
+
     compute_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -69,14 +74,21 @@ class ImportancePlot(QWidget):
         layout.addWidget(self.page, 1)
 
     def evaluator_key(self) -> str:
+        """The chosen evaluator's key for `search.importance.param_importance`: "ped_anova",
+        "fanova" or "mdi"."""
         return str(self.evaluator.currentData())
 
     def set_message(self, text: str) -> None:
+        """Shows `text` beside the picker, and in place of the plot while no importances are
+        drawn."""
         self.message.setText(text)
         if self.bars is None:
             self.page.set_empty(True, text)
 
     def show_importances(self, importances: dict[str, float], seconds: float) -> None:
+        """Draws `importances` (knob path -> share of the objective's variation, most important
+        first, as the evaluators return them) and says which matters most and that they took
+        `seconds` to compute."""
         self.importances = dict(importances)
         self.page.set_empty(False)
         if self.bars is not None:

@@ -21,6 +21,12 @@ _FRONT = "#e65100"
 
 
 class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
+    """The objective against training time (seconds): every complete trial, the Pareto front of
+    the two highlighted and joined as a staircase (with a second objective in the search,
+    Optuna's best_trials). Clicking a point emits `trial_selected` with its trial id; clicking
+    the legend's "Pareto front" entry emits `front_selected` with the front's trial ids, best
+    first."""
+
     trial_selected = Signal(int)  # a trial id, when its point is clicked
     front_selected = Signal(list)  # the front's trial ids (best first), from the legend
 
@@ -79,6 +85,8 @@ class ParetoPlot(pg.PlotWidget):  # type: ignore[misc]
             self.front_selected.emit(self.front_ids())
 
     def show_data(self, data: AnalysisData) -> None:
+        """Draws `data`'s trials at (`train_time`, `objective`), those without a finite training
+        time left out, and its front (`on_front`)."""
         self.data = data
         index = np.arange(len(data))
         ok = np.isfinite(data.train_time)

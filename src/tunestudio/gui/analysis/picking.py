@@ -27,6 +27,8 @@ class PointLabel:
 
     @property
     def text(self) -> str:
+        """The tooltip: the trial and its sampled values, the objective, and "excluded" for an
+        excluded trial; made on first use and kept."""
         if self._text is None:
             data, i = self._data, self._i
             params = {p.path: data.values[p.path][i] for p in data.params}

@@ -37,6 +37,8 @@ class _Part:
 
 
 def ask_report_path(parent: QWidget) -> Path | None:
+    """Asks where to write the experiment report (Markdown or HTML); the path, or None when
+    cancelled."""
     return ask_save_file(parent, translate("Report", "Experiment report"), "report.md",
                          "Markdown (*.md);;HTML (*.html)")
 

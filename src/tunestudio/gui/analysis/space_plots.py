@@ -64,6 +64,11 @@ class ParallelPlot(pg.PlotWidget):  # type: ignore[misc]
         self.scene().sigMouseClicked.connect(self._on_click)
 
     def show_data(self, data: AnalysisData) -> None:
+        """Draws each complete trial of `data` as a line across its values, each axis normalised
+        to 0..1 (log10 first for a log dimension, a categorical by its choice's index,
+        `NOT_APPLIED` where a conditional knob did not apply) with the objective last; coloured
+        by objective in `_BINS` bands (better: brighter) and the best trial on the current
+        baseline drawn thick over the rest."""
         for item in self.lines + self.labels:
             self.plot.removeItem(item)
         self.lines, self.labels, self.line_count = [], [], 0
@@ -195,6 +200,9 @@ class ShadedScatter(pg.ScatterPlotItem):  # type: ignore[misc]
     a second for 30,000 points; any other brush goes to it."""
 
     def setBrush(self, *args: Any, **kargs: Any) -> None:
+        """pyqtgraph's `ScatterPlotItem.setBrush`, with a numpy object array of one brush per
+        point (and no mask) stored as it is (see the class). Raises ValueError when that array's
+        length differs from the points'."""
         if len(args) == 1 and isinstance(args[0], np.ndarray) and args[0].dtype == object \
                 and kargs.get("mask") is None:
             points: Any = kargs.get("dataSet", self.data)
@@ -244,6 +252,9 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             self.plots[p.path], self.points[p.path] = plot, item
 
     def show_data(self, data: AnalysisData) -> None:
+        """Draws the objective against each parameter of `data`, one plot each (log10 x for a log
+        dimension; a categorical's choices as ticks, its points jittered apart), points shaded by
+        trial number (later: brighter); the plots are made again only when the parameters change."""
         layout = tuple((p.path, p.kind, p.log) for p in data.params)
         if layout != self._layout_of:
             self._make_plots(data.params)
@@ -300,6 +311,8 @@ class ContourPlot(QWidget):
         self.y_combo.currentIndexChanged.connect(self.redraw)
 
     def show_data(self, data: AnalysisData) -> None:
+        """Takes `data` and offers its parameters as the axes (keeping the chosen ones where they
+        still exist, else the first two), then draws (`redraw`)."""
         self.data = data
         names = [p.path for p in data.params]
         for combo, pick in ((self.x_combo, 0), (self.y_combo, 1)):
@@ -313,6 +326,11 @@ class ContourPlot(QWidget):
         self.redraw()
 
     def redraw(self) -> None:
+        """Draws the objective over the two chosen parameters: a thin-plate spline (scipy's
+        RBFInterpolator) through the trials, or through `_FIT_MOST` of them spread evenly, on a
+        60x60 grid, log10 axes for log dimensions, clipped to the objective's observed range; the
+        trials as points over it. Says why instead when there are fewer than two parameters or
+        fewer than three distinct trials."""
         data = self.data
         self.image.clear()
         self.points.clear()

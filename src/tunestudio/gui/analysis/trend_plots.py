@@ -24,6 +24,10 @@ _STATE_MARKS = {"pruned": ("#9e9e9e", "t"), "failed": ("#c62828", "x"),
 
 
 class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
+    """The optimisation history: each complete trial's objective against its trial number, the
+    best-so-far staircase, and the pruned, failed, diverged, invalid and interrupted trials
+    marked along the bottom. A click on a point hands its trial id to `picked`."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         follow_theme(self)
@@ -42,6 +46,8 @@ class HistoryPlot(pg.PlotWidget):  # type: ignore[misc]
         on_pick(self.points, lambda trial_id: self.picked(trial_id))
 
     def show_data(self, data: AnalysisData) -> None:
+        """Draws `data`'s complete trials, the best-so-far line (over every complete trial, also
+        when `data` is a sample) and the other states' trials at the lowest objective drawn."""
         for item in self.marks:
             self.plot.removeItem(item)
         self.marks = []
@@ -88,6 +94,8 @@ class BatchSizePlot(pg.PlotWidget):  # type: ignore[misc]
             self.picked(trial_id)
 
     def show_data(self, data: AnalysisData) -> None:
+        """Draws one curve per entry of `data.batch_curves`: validation metric against wall-clock
+        seconds of training, each named by its batch size and trial number."""
         for item in self.curves:
             self.plot.removeItem(item)
             self.legend.removeItem(item)

@@ -48,6 +48,12 @@ TAB_TITLES = (N_("AnalysisView", "History"), N_("AnalysisView", "Parallel coordi
 
 
 class AnalysisView(QWidget):
+    """The analysis of the shown experiment: history, parallel coordinates, slices, contour,
+    importance, batch size and Pareto front, one tab each, a status line (complete trials, best
+    objective, what is left out or sampled) and the one-variable-at-a-time verdicts. Reads
+    `AnalysisData` on the insights' read lane, computes importance on the compute lane; a point
+    clicked in a plot focuses its trial."""
+
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.insights = insights
@@ -154,6 +160,10 @@ class AnalysisView(QWidget):
 
     @Slot()
     def compute_importance(self) -> None:
+        """Computes parameter importance of the shown data's study with the chosen evaluator on
+        the compute lane (excluded trials left out; a conditional search ranked per branch too);
+        asks for at least two complete trials otherwise. Too few trials to rank is shown as no
+        importance."""
         data = self.data
         if data is None or len(data) < 2:
             self.importance.set_message(
@@ -225,6 +235,10 @@ class AnalysisView(QWidget):
             self.importance.show_branches(ranked)
 
     def show_data(self, data: AnalysisData) -> None:
+        """Draws `data` (or its sample) in every plot and says in the status line how many
+        complete trials it holds and the best objective; ignored when it is about another
+        experiment than the shown one. Computes importance when its tab is shown, else (two or
+        more trials) loads the study ahead on the compute lane."""
         if data.experiment != self.insights.experiment_name:
             return
         self.data = data
