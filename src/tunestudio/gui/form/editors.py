@@ -44,16 +44,24 @@ class FieldEditor(QWidget):
 
     @property
     def focus_widget(self) -> QWidget:
+        """The widget that takes keyboard focus for this field. Raises NotImplementedError here:
+        each editor names its own."""
         raise NotImplementedError
 
     def set_value(self, value: Any) -> None:
+        """Shows `value` from the model without emitting `edited`. Raises NotImplementedError
+        here: each editor shows its own kind of value."""
         raise NotImplementedError
 
     def value(self) -> Any:
+        """The value the editor shows now. Raises NotImplementedError here: each editor reads its
+        own widget."""
         raise NotImplementedError
 
 
 class BoolEditor(FieldEditor):
+    """A check box for a bool field; a click emits the new state."""
+
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.box = QCheckBox(self)
@@ -62,20 +70,26 @@ class BoolEditor(FieldEditor):
 
     @property
     def focus_widget(self) -> QWidget:
+        """The check box."""
         return self.box
 
     def _on_clicked(self, checked: bool) -> None:
         self.edited.emit(checked)
 
     def set_value(self, value: Any) -> None:
+        """Checks the box when `value` is truthy."""
         with QSignalBlocker(self.box):
             self.box.setChecked(bool(value))
 
     def value(self) -> bool:
+        """Whether the box is checked."""
         return self.box.isChecked()
 
 
 class ChoiceEditor(FieldEditor):
+    """A drop-down for a field of fixed choices (a Literal or an enum), each shown by its label
+    in `labels` or as its text; choosing one emits the choice itself."""
+
     def __init__(self, spec: FieldSpec, labels: dict[Any, str] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -89,6 +103,8 @@ class ChoiceEditor(FieldEditor):
         self.combo.activated.connect(self._on_activated)
 
     def set_choices(self, choices: tuple[Any, ...], labels: dict[Any, str]) -> None:
+        """Replaces the offered choices (`labels`: the text shown per choice, else
+        `str(choice)`), keeping the shown value without emitting `edited`."""
         current = self.value() if self.combo.count() else None
         with QSignalBlocker(self.combo):
             self.combo.clear()
@@ -99,12 +115,15 @@ class ChoiceEditor(FieldEditor):
 
     @property
     def focus_widget(self) -> QWidget:
+        """The drop-down."""
         return self.combo
 
     def _on_activated(self, index: int) -> None:
         self.edited.emit(self.combo.itemData(index))
 
     def set_value(self, value: Any) -> None:
+        """Shows `value`; one the choices lack is added and shown, so that validation can say why
+        it is wrong."""
         index = self.combo.findData(value)
         with QSignalBlocker(self.combo):
             if index < 0:  # a value the current choices lack: show it, pydantic will say why
@@ -113,10 +132,14 @@ class ChoiceEditor(FieldEditor):
             self.combo.setCurrentIndex(index)
 
     def value(self) -> Any:
+        """The shown choice (None when there are none)."""
         return self.combo.currentData()
 
 
 class NumberEditor(FieldEditor):
+    """A spin box for an int or float field, bounded by the field's limits (`IntSpinBox` or
+    `FloatSpinBox`); each change emits the number as int or float."""
+
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.spin: FloatSpinBox | IntSpinBox = (
@@ -128,22 +151,27 @@ class NumberEditor(FieldEditor):
 
     @property
     def focus_widget(self) -> QWidget:
+        """The spin box."""
         return self.spin
 
     def _on_changed(self, value: float) -> None:
         self.edited.emit(int(value) if self.spec.kind == "int" else float(value))
 
     def set_value(self, value: Any) -> None:
+        """Shows a number; anything else (None, a bool, text) leaves the box as it is."""
         if isinstance(value, int | float) and not isinstance(value, bool) \
                 and value != self.spin.value():
             with QSignalBlocker(self.spin):
                 self.spin.setValue(value)  # type: ignore[arg-type]
 
     def value(self) -> int | float:
+        """The number in the box."""
         return self.spin.value()
 
 
 class TextEditor(FieldEditor):
+    """A line edit for a text field; emits the text when editing finishes and the text changed."""
+
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.line = QLineEdit(self)
@@ -153,6 +181,7 @@ class TextEditor(FieldEditor):
 
     @property
     def focus_widget(self) -> QWidget:
+        """The line edit."""
         return self.line
 
     def _on_finished(self) -> None:
@@ -161,12 +190,14 @@ class TextEditor(FieldEditor):
             self.edited.emit(self._shown)
 
     def set_value(self, value: Any) -> None:
+        """Shows `value` as text (None: empty)."""
         self._shown = "" if value is None else str(value)
         if self.line.text() != self._shown:
             with QSignalBlocker(self.line):
                 self.line.setText(self._shown)
 
     def value(self) -> str:
+        """The text as typed."""
         return self.line.text()
 
 
@@ -219,6 +250,7 @@ class PathEditor(FieldEditor):
 
     @property
     def focus_widget(self) -> QWidget:
+        """The path's line edit."""
         return self.line
 
     def resolved(self, text: str | None = None) -> Path | None:
@@ -231,6 +263,9 @@ class PathEditor(FieldEditor):
 
     @Slot()
     def choose(self) -> None:
+        """Asks for a file (or a folder) with the file dialog, starting at the current path, its
+        folder or `base_dir()`; a chosen one inside `base_dir()` is written relative to it, and
+        emitted as an edit."""
         current = self.resolved()
         start = current if current is not None and current.exists() else \
             current.parent if current is not None and current.parent.is_dir() else \
@@ -269,6 +304,7 @@ class PathEditor(FieldEditor):
         return exists
 
     def set_value(self, value: Any) -> None:
+        """Shows `value` as the path's text (None: empty) and checks whether it exists."""
         self._shown = "" if value is None else str(value)
         if self.line.text() != self._shown:
             with QSignalBlocker(self.line):
@@ -276,6 +312,7 @@ class PathEditor(FieldEditor):
         self.check()
 
     def value(self) -> str:
+        """The path's text as typed (relative paths not resolved; see `resolved`)."""
         return self.line.text()
 
 
@@ -294,18 +331,21 @@ class NotesEditor(FieldEditor):
 
     @property
     def focus_widget(self) -> QWidget:
+        """The text box."""
         return self.text
 
     def _on_changed(self) -> None:
         self.edited.emit(self.text.toPlainText())
 
     def set_value(self, value: Any) -> None:
+        """Shows `value` as the text (None: empty)."""
         text = "" if value is None else str(value)
         if self.text.toPlainText() != text:
             with QSignalBlocker(self.text):
                 self.text.setPlainText(text)
 
     def value(self) -> str:
+        """The text as typed."""
         return self.text.toPlainText()
 
 
@@ -329,6 +369,7 @@ class ListEditor(FieldEditor):
 
     @property
     def focus_widget(self) -> QWidget:
+        """The line edit."""
         return self.line
 
     def _on_finished(self) -> None:
@@ -344,6 +385,11 @@ class ListEditor(FieldEditor):
         self.edited.emit(value)
 
     def parse(self, text: str) -> list[Any] | None:
+        """The list `text` means: comma-separated items read as the field's item type (int,
+        float, else any JSON scalar, or the bare word as text), or for a list of settings a JSON
+        list of objects; empty text is None for an optional field, else []. Raises ValueError,
+        with what to write instead, when an item is not of the item type or the JSON is not a
+        list of objects."""
         if not text:
             return None if self.spec.optional else []
         if self.spec.item_type is dict:
@@ -375,6 +421,9 @@ class ListEditor(FieldEditor):
         return value if isinstance(value, bool | int | float | str) else token
 
     def set_value(self, value: Any) -> None:
+        """Shows a list as comma-separated items (bools as JSON: true, false) or a list of
+        settings as JSON (pydantic models dumped, their None fields left out); None or empty:
+        empty text."""
         if self.spec.item_type is dict:
             items = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v
                      for v in value or []]
@@ -390,6 +439,7 @@ class ListEditor(FieldEditor):
                 self.line.setText(self._shown)
 
     def value(self) -> list[Any] | None:
+        """The list the text means now (`parse`); raises ValueError when it does not parse."""
         return self.parse(self.line.text().strip())
 
 
@@ -409,6 +459,7 @@ class OptionalEditor(FieldEditor):
 
     @property
     def focus_widget(self) -> QWidget:
+        """The inner editor's focus widget."""
         return self.inner.focus_widget
 
     def _fallback(self) -> Any:
@@ -429,6 +480,8 @@ class OptionalEditor(FieldEditor):
             self.edited.emit(value)
 
     def set_value(self, value: Any) -> None:
+        """Checks the box and shows `value` in the inner editor, or unchecks it (and disables the
+        inner editor) for None."""
         with QSignalBlocker(self.enabled_box):
             self.enabled_box.setChecked(value is not None)
         self.inner.setEnabled(value is not None)
@@ -436,6 +489,7 @@ class OptionalEditor(FieldEditor):
             self.inner.set_value(value)
 
     def value(self) -> Any:
+        """The inner editor's value when the box is checked, else None."""
         return self.inner.value() if self.enabled_box.isChecked() else None
 
 

@@ -7,6 +7,10 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 
 class HelpPanel(QFrame):
+    """The help of the focused field under the form: its title and its text (the field's
+    description and the tuning advice for that knob); shows `placeholder`, in a muted style,
+    until a field is focused."""
+
     def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -22,6 +26,7 @@ class HelpPanel(QFrame):
 
     @Slot(str, str)
     def show_help(self, title: str, text: str) -> None:
+        """Shows `title` and `text`, the placeholder's muted style dropped."""
         self.title.setText(title)
         if self.body.objectName():  # the placeholder's muted style goes with it
             self.body.setObjectName("")

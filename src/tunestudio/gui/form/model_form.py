@@ -90,10 +90,13 @@ class FieldRow(QWidget):
 
     @property
     def error(self) -> str | None:
+        """The error shown under the editor, or None when none is."""
         return self.error_label.text() if not self.error_label.isHidden() else None
 
     @Slot(str)
     def set_error(self, message: str | None) -> None:
+        """Shows `message` (a stored message, rendered in the window's language) under the editor
+        and marks the editor invalid (styled by its `invalid` property); None or "" clears both."""
         self.error_label.setText(render(message) if message else "")
         self.error_label.setVisible(bool(message))
         self.editor.setProperty("invalid", bool(message))
@@ -134,6 +137,8 @@ class UnionSection(QWidget):
         layout.addWidget(self.pages)
 
     def show_variant(self, tag: str) -> None:
+        """Shows the fields of variant `tag`, building its page the first time; an unknown tag is
+        ignored."""
         if tag not in self.tags:
             return
         index = self.tags.index(tag)
@@ -177,12 +182,16 @@ class FormBinding(QObject):
 
     def add_row(self, path: str, editor: FieldEditor,
                 conditions: tuple[Condition, ...]) -> FieldRow:
+        """Makes the row of `editor` for the dotted `path` (`conditions`: the (union path, kind)
+        pairs under which it applies) and forwards its edits as `edited(path, value)`."""
         row = FieldRow(path, editor, conditions)
         self.rows.setdefault(path, []).append(row)
         row.edited.connect(self.edited)
         return row
 
     def add_union(self, section: UnionSection, variants: dict[str, type[BaseModel]]) -> None:
+        """Registers a union section (its `variants` by kind tag), so that `set_data` shows the
+        variant the data names."""
         self.unions[section.path] = (section, variants)
 
     def _active(self, row: FieldRow) -> bool:
@@ -195,12 +204,17 @@ class FormBinding(QObject):
         return active[0] if active else None
 
     def editor(self, path: str) -> FieldEditor:
+        """The editor of the row shown for `path`. Raises KeyError when the form has no field at
+        that path."""
         row = self.row(path)
         if row is None:
             raise KeyError(f"no field {path} in this form")
         return row.editor
 
     def set_data(self, data: Mapping[str, Any]) -> None:
+        """Shows `data` (the model dumped as nested dicts and lists): each union first shows the
+        variant its `kind` names, then each applicable row shows the value at its path; a path
+        the data lacks leaves its row as it is. Emits no `edited`."""
         done: set[str] = set()
         while pending := [p for p in self.unions if p not in done]:  # pages add unions
             for path in pending:

@@ -30,6 +30,12 @@ _WORDS = {"lr": "LR", "l1": "L1", "eps": "Epsilon", "kfold": "k-fold", "pct": "F
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """What an editor needs to know about one pydantic field: its `name`, the `kind` of editor it
+    gets, its description and tuning advice, whether it may be None (`optional`), a choice
+    field's `choices`, its bounds (`low`/`high`, open when `low_open`/`high_open`, from
+    Ge/Gt/Le/Lt), whether it steps on the log scale (`log_scale`), a list's `item_type`, a
+    section's `model` or a union's `variants` by kind tag, and its default."""
+
     name: str
     kind: Kind
     description: str
@@ -50,6 +56,7 @@ class FieldSpec:
 
     @property
     def label(self) -> str:
+        """The field's label in the window's language (`humanize`)."""
         return humanize(self.name)
 
     @property
@@ -123,6 +130,11 @@ def _bounds(metadata: list[Any]) -> dict[str, Any]:
 
 
 def spec_for(name: str, info: FieldInfo) -> FieldSpec:
+    """The `FieldSpec` of field `name` of a pydantic model, read from its annotation and
+    `FieldInfo`: a union of several models is a "union" (by their `kind`/`type` tags), one model
+    a "model", Literals a "choice", a list a "list" (int, float, dict for models, else object
+    items), then "bool", "int", "float", else "text"; None among the members makes it optional.
+    Bounds come from the annotated constraints, advice and log scale from `json_schema_extra`."""
     members = _members(info.annotation)
     optional = type(None) in members
     members = [m for m in members if m is not type(None)]

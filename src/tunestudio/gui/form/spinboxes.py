@@ -100,6 +100,9 @@ class FloatSpinBox(QDoubleSpinBox):
 
 
 class IntSpinBox(QSpinBox):
+    """A spin box for an int field: accepts any typed whole number within ±(2**31 - 1) (pydantic
+    judges it) and steps only within the field's bounds."""
+
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._spec = spec
