@@ -42,6 +42,13 @@ BUILT_IN, PROGRAM = 0, 1  # the rows of "Trains with"
 
 
 class BaselineEditor(QWidget):
+    """The project's baseline run config, the config every trial starts from: a form generated
+    from `RunConfig`, one group per section in two columns (optimizer, model, schedule and
+    evaluation left), or the program editor when the baseline trains with the user's own program
+    ("Trains with"); a banner lists every problem with a link to its field, and the focused
+    field's help shows underneath. Each edit is one undoable `document.replace` (a run of edits
+    to one field merged)."""
+
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
@@ -125,6 +132,8 @@ class BaselineEditor(QWidget):
         return self.binding.editor(path)
 
     def error_at(self, path: str) -> str | None:
+        """The error shown at a baseline field (by its path in the run config), or None when it
+        has none or the form has no such field."""
         row = self.binding.row(path)
         return row.error if row is not None else None
 
@@ -170,6 +179,10 @@ class BaselineEditor(QWidget):
 
     @Slot()
     def refresh(self) -> None:
+        """Shows the document's draft baseline and its problems: the built-in form or the program
+        editor as the baseline trains, early stopping's settings enabled only while it is on, a
+        generated data set's sample count and noise shown only for one, and every problem at its
+        field and in the banner."""
         baseline = self.document.draft.get("baseline", {})
         program = self.is_program()
         self.trains_with.setCurrentIndex(PROGRAM if program else BUILT_IN)

@@ -22,12 +22,16 @@ def _filter() -> str:
 
 
 def ask_open_path(parent: QWidget | None, start: Path) -> Path | None:
+    """Asks for a project file to open, starting in `start`; the chosen path, or None when
+    cancelled."""
     name, _ = QFileDialog.getOpenFileName(parent, translate("dialogs", "Open project"), str(start),
                                           _filter())
     return Path(name) if name else None
 
 
 def ask_save_path(parent: QWidget | None, suggested: Path) -> Path | None:
+    """Asks where to save the project, suggesting `suggested`; the chosen path with the project
+    suffix (`.tuneproj`) added when it lacks it, or None when cancelled."""
     name, _ = QFileDialog.getSaveFileName(parent, translate("dialogs", "Save project as"),
                                           str(suggested), _filter())
     if not name:
@@ -59,6 +63,8 @@ def ask_save_changes(parent: QWidget | None, name: str, has_trials: bool = False
 
 
 def ask_stop_run(parent: QWidget | None) -> bool:
+    """Asks whether to stop the running search and close; True for "Stop and close" (the running
+    trial is then marked interrupted, finished trials kept)."""
     box = QMessageBox(QMessageBox.Icon.Question, translate("dialogs", "A search is running"),
                       translate("dialogs", "Stop the search and close?"), parent=parent)
     box.setObjectName("stopRunPrompt")
@@ -72,6 +78,8 @@ def ask_stop_run(parent: QWidget | None) -> bool:
 
 
 def ask_restore(parent: QWidget | None, name: str, when: float) -> bool:
+    """Asks whether to restore project `name`'s unsaved changes from a recovery copy written at
+    `when` (seconds since the epoch, shown as local time); True for Yes."""
     stamp = datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M")
     box = QMessageBox(QMessageBox.Icon.Question, translate("dialogs", "Unsaved changes found"),
                       translate("dialogs", "{name} has unsaved changes from {stamp} (TuneStudio "

@@ -83,6 +83,10 @@ def default_dimension(leaf: Leaf, baseline: dict[str, Any]) -> dict[str, Any]:
 
 
 class DimensionPicker(QDialog):
+    """The dialog that adds a dimension to an experiment: every searchable knob of the run config
+    by section, with the kinds it applies to and what it does, filtered as typed; the knobs in
+    `taken` (already dimensions of the experiment) are shown disabled."""
+
     def __init__(self, taken: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Add a dimension"))
@@ -134,11 +138,14 @@ class DimensionPicker(QDialog):
         self.filter.textChanged.connect(self._on_filter)
 
     def chosen_path(self) -> str | None:
+        """The dotted path of the chosen knob, or None when no enabled knob is chosen."""
         item = self.tree.currentItem()
         value = item.data(0, _PATH_ROLE) if item is not None and not item.isDisabled() else None
         return str(value) if value else None
 
     def choose(self, path: str) -> None:
+        """Makes the knob at dotted `path` the chosen one. Raises KeyError when the picker lists
+        no such knob."""
         for item in self.tree.findItems("*", Qt.MatchFlag.MatchWildcard
                                         | Qt.MatchFlag.MatchRecursive):
             if item.data(0, _PATH_ROLE) == path:

@@ -87,6 +87,10 @@ def describe(dim: dict[str, Any]) -> tuple[str, str, str, str, str, str]:
 
 
 class DimensionsTableModel(QAbstractTableModel):
+    """The experiment's dimensions as a table, one row per dimension: knob, type, range or
+    choices, log scale, grid values and the condition it applies under; a row with a problem and
+    a row no trial varies are marked."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple[str, str, str, str, str, str]] = []
@@ -102,9 +106,12 @@ class DimensionsTableModel(QAbstractTableModel):
                                       self.index(len(self._rows) - 1, len(_HEADERS) - 1))
 
     def is_inactive(self, row: int) -> bool:
+        """Whether no trial varies the dimension of `row` (see `set_inactive`)."""
         return row in self._inactive
 
     def set_dimensions(self, dims: list[dict[str, Any]], errors: dict[int, str]) -> None:
+        """Shows `dims` (the dimensions as dicts, as in the document's draft) with `errors` (row
+        -> message); a reset only when the number of rows changes."""
         rows = [describe(d) for d in dims]
         if len(rows) != len(self._rows):
             self.beginResetModel()
@@ -213,10 +220,12 @@ class DimensionsEditor(QWidget):
         self.help_sources = list(self.bindings.values())
 
     def current(self) -> int:
+        """The current row (a dimension's index in `search.dimensions`), or -1 when none."""
         index = self.table.currentIndex()
         return index.row() if index.isValid() else -1
 
     def select(self, row: int) -> None:
+        """Makes `row` the current and only selected dimension."""
         self.table.selectionModel().setCurrentIndex(
             self.model.index(row, 0),
             QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -345,6 +354,9 @@ class DimensionsEditor(QWidget):
         self.add_dimension(str(picker.chosen_path()))
 
     def add_dimension(self, path: str) -> None:
+        """Appends a dimension over the knob at dotted `path` (a first range around the
+        baseline's value, `default_dimension`), emits the new `search.dimensions` as an edit and
+        selects it. Raises ValueError when `path` names no knob of the run config."""
         leaf = resolve(RunConfig, path)
         dims = [*self._dims, default_dimension(leaf, self._baseline)]
         self.edited.emit("search.dimensions", dims)

@@ -65,6 +65,12 @@ def trial_counts(project: Project, index: int) -> str:
 
 
 class ExperimentEditor(QWidget):
+    """The selected experiment: its plan (goal, hypothesis, conclusion, ...) and search settings
+    as forms generated from `Experiment` and `SearchDefinition`, its dimensions with the trial
+    counts of grid, one variable at a time and this search, problems at their fields and in a
+    banner, and the focused field's help. Each edit is one undoable `document.replace` of the
+    experiment."""
+
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
@@ -123,6 +129,7 @@ class ExperimentEditor(QWidget):
 
     @Slot(int)
     def show_experiment(self, index: int) -> None:
+        """Shows the experiment at `index` of the project's experiments (-1: none)."""
         self.index = index
         self.refresh()
 
@@ -141,6 +148,9 @@ class ExperimentEditor(QWidget):
 
     @Slot()
     def refresh(self) -> None:
+        """Shows the document's draft of the shown experiment (the last one when `index` is past
+        the end; a hint when there is none) with its problems, its trial counts and which
+        dimensions no trial varies (the latter two only while the project is valid)."""
         count = len(self.document.experiment_names())
         if self.index >= count:
             self.index = count - 1

@@ -35,6 +35,9 @@ _ROOT = QModelIndex()
 
 
 class ExperimentListModel(QAbstractListModel):
+    """The project's experiment names, one row each, following the document; an experiment's
+    tooltip gives its strategy and goal."""
+
     def __init__(self, document: ProjectDocument) -> None:
         super().__init__(document)
         self.document = document
@@ -108,15 +111,18 @@ class ExperimentList(QWidget):
         self._update_buttons()
 
     def current(self) -> int:
+        """The selected experiment's index, or -1 when none is selected."""
         index = self.view.currentIndex()
         return index.row() if index.isValid() else -1
 
     def current_name(self) -> str | None:
+        """The selected experiment's name, or None when none is selected."""
         row = self.current()
         names = self.document.experiment_names()
         return names[row] if 0 <= row < len(names) else None
 
     def select(self, row: int) -> None:
+        """Selects the experiment at `row` and makes it the current one."""
         index = self.model.index(row)
         self.view.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect)

@@ -12,6 +12,9 @@ from tunestudio.gui.common.i18n import render, translate
 
 
 def load_error_text(exc: ProjectFileError) -> str:
+    """The dialog's HTML body for a project file that fails to load: the file's path, each
+    problem as a bullet (location in bold, then the message, in the window's language), and that
+    the file was not changed."""
     rows = "".join(f"<li><b>{escape(render(loc))}</b>: {escape(render(msg))}</li>"
                    for loc, msg in exc.problems)
     return (f"<p><code>{escape(str(exc.path))}</code></p><ul>{rows}</ul><p>"
@@ -20,6 +23,8 @@ def load_error_text(exc: ProjectFileError) -> str:
 
 
 def show_load_error(parent: QWidget | None, exc: ProjectFileError) -> QMessageBox:
+    """Opens the "Cannot open project" message box for `exc`, naming each bad field
+    (window-modal; returns at once with the box)."""
     title = translate("load_error", "Cannot open project")
     count = len(exc.problems)  # a name: lupdate skips a translate() whose count is a call
     headline = translate("load_error", "This project file cannot be opened (%n problem(s)):",

@@ -69,6 +69,10 @@ class LRRangeDialog(QDialog):
 
     @Slot()
     def start(self) -> None:
+        """Runs the LR range test (Smith 2017) on the project's baseline on the dialog's own
+        lane: up to `STEPS` steps with the learning rate rising exponentially from 1e-7 until the
+        loss diverges (`search.lr_find.lr_find`); closing the dialog stops it. Asks for the
+        fields marked in red to be fixed first while the project is invalid."""
         project = self.document.project
         if project is None:
             self.status.setText(self.tr("Fix the fields marked in red first: the test trains the "

@@ -70,6 +70,8 @@ def parse_value(text: str, kind: str) -> Any:
 
 
 def value_text(value: Any) -> str:
+    """A program parameter's value as the table shows it: bools as "true"/"false", None as "",
+    else `str(value)`."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
@@ -281,6 +283,8 @@ class ProgramEditor(QWidget):
 
     @Slot()
     def add_parameter(self) -> None:
+        """Appends a parameter named `param1`, `param2`, ... (the first name not taken) with the
+        defaults of `ProgramParameter`, as one undoable edit, and makes it the current row."""
         program = self._program()
         names = {p.get("name") for p in program.get("parameters") or [] if isinstance(p, dict)}
         name = next(f"param{i}" for i in range(1, 1000) if f"param{i}" not in names)
@@ -291,6 +295,8 @@ class ProgramEditor(QWidget):
 
     @Slot()
     def remove_parameter(self) -> None:
+        """Removes the selected parameters (else the current one) as one undoable edit; nothing
+        when none is."""
         rows = sorted({i.row() for i in self.parameters.selectedIndexes()}
                       or ({self.parameters.currentRow()} - {-1}))
         if not rows:
@@ -328,6 +334,8 @@ class ProgramEditor(QWidget):
 
     @Slot()
     def add_env(self) -> None:
+        """Adds an empty environment variable named `VARIABLE_1`, `VARIABLE_2`, ... (the first
+        name not taken) to the program's environment, as one undoable edit."""
         program = self._program()
         env = dict(program.get("env") or {})
         name = next(f"VARIABLE_{i}" for i in range(1, 1000) if f"VARIABLE_{i}" not in env)
@@ -337,6 +345,8 @@ class ProgramEditor(QWidget):
 
     @Slot()
     def remove_env(self) -> None:
+        """Removes the current row's environment variable, as one undoable edit; nothing when no
+        row is current."""
         row = self.env.currentRow()
         item = self.env.item(row, 0) if row >= 0 else None
         if item is None:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 
 class ProjectView(QWidget):
+    """The project's editors: the experiment list beside the Baseline and Experiment tabs
+    (further views added as tabs); selecting an experiment shows it in the Experiment tab."""
+
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
@@ -56,6 +59,7 @@ class ProjectView(QWidget):
         super().closeEvent(event)
 
     def current_experiment(self) -> str | None:
+        """The selected experiment's name, or None when none is selected."""
         return self.experiments.current_name()
 
     @Slot(int)

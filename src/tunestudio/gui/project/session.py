@@ -70,6 +70,9 @@ class ProjectSession(QObject):
     # -- open ----------------------------------------------------------------------------------
     @Slot(str)
     def new_project(self, template: str) -> bool:
+        """Closes the open project (asking to save it) and opens a new, unsaved one from template
+        `template` (`config.from_template`); False when closing was cancelled. Raises KeyError,
+        listing the known names, for an unknown template."""
         if not self.close_project():
             return False
         project = localize_journal(from_template(template))
@@ -78,6 +81,8 @@ class ProjectSession(QObject):
 
     @Slot()
     def open_dialog(self) -> bool:
+        """Asks for a project file and opens it (`open_project`); False when cancelled or not
+        opened."""
         path = dialogs.ask_open_path(self.window, self._folder())
         return self.open_project(path) if path is not None else False
 
@@ -128,6 +133,8 @@ class ProjectSession(QObject):
     # -- save ----------------------------------------------------------------------------------
     @Slot()
     def save(self) -> bool:
+        """Saves the project to its file (asks where when it never had one); False when there is
+        none, the user cancels or the write fails (the error is shown)."""
         if self.document is None:
             return False
         if self.document.path is None:
@@ -136,6 +143,8 @@ class ProjectSession(QObject):
 
     @Slot()
     def save_as(self) -> bool:
+        """Asks where to save the project (suggesting its name in its folder) and saves it there;
+        False when there is none, the user cancels or the write fails (the error is shown)."""
         if self.document is None:
             return False
         name = str(self.document.draft.get("name") or "project")
@@ -183,6 +192,8 @@ class ProjectSession(QObject):
 
     @Slot()
     def autosave(self) -> None:
+        """Writes the recovery copy of unsaved edits (every `AUTOSAVE_MS` milliseconds); a failed
+        write is shown as a warning."""
         if self.document is not None:
             try:
                 self.document.write_recovery()
