@@ -58,6 +58,11 @@ def run_target(view: Any) -> RunTarget | None:
 
 
 class RunActions(QObject):
+    """Run (F5), Pause/Resume (F6) and Stop (Shift+F5) as actions for the window's menu and
+    toolbar, enabled by the controller's state and by whether `target()` can run;
+    `started(experiment)` follows each run started. `device()` is the device picker's choice,
+    `workers()` the toolbar's Workers (trials at once on this machine, or Auto)."""
+
     started = Signal(str)  # experiment
 
     def __init__(self, controller: RunController, window: QWidget,
@@ -102,6 +107,8 @@ class RunActions(QObject):
 
     @Slot()
     def refresh(self) -> None:
+        """Enables each action as the run's state allows (Run only when nothing blocks it, its
+        tooltip then saying why) and shows Pause as Resume while paused."""
         blocker = self.blocker()
         self.run.setEnabled(not blocker)
         self.run.setToolTip(blocker or render(RUN_TIP))
@@ -161,8 +168,10 @@ class RunActions(QObject):
 
     @Slot()
     def toggle_pause(self) -> None:
+        """Pauses the run after the current step, or resumes a paused one."""
         self.controller.set_paused(not self.controller.is_paused)
 
     @Slot()
     def stop_run(self) -> None:
+        """Asks the run to stop; the running trial ends as interrupted."""
         self.controller.stop()

@@ -24,6 +24,12 @@ _BAD_STATES = {"failed": "failed", "diverged": "diverged", "invalid": "was inval
 
 @dataclass(frozen=True)
 class Progress:
+    """Where a run stands: the running trial's 1-based index in the run and the trials ended (its
+    worker processes' included), of `total` (None: unknown), seconds elapsed and the estimated
+    seconds left (time paused counts for neither; None until something is done), the running
+    trials (`running` the latest started), whether paused, the ended trials by state and the
+    number of processes training the run."""
+
     index: int  # the running trial, 1-based (0 before the first)
     done: int  # trials of the run ended, its worker processes' included
     total: int | None
@@ -73,22 +79,28 @@ class RunController(QObject):
     # -- state ---------------------------------------------------------------------------------
     @property
     def is_running(self) -> bool:
+        """Whether a run's thread is going (from `start` until the thread ended)."""
         return self._thread is not None
 
     @property
     def is_paused(self) -> bool:
+        """Whether the running run is paused."""
         return self.is_running and self._pause.is_set()
 
     @property
     def is_stopping(self) -> bool:
+        """Whether the running run was asked to stop and has not ended yet."""
         return self.is_running and self._stop.is_set()
 
     @property
     def request(self) -> RunRequest | None:
+        """The request of the latest run started (kept after it ended), or None before the first."""
         return self._request
 
     @property
     def last_summary(self) -> RunSummary | None:
+        """The summary of the latest run that ended, or None (none ended yet, the current one
+        runs, or it failed)."""
         return self._summary
 
     @property
@@ -120,6 +132,9 @@ class RunController(QObject):
 
     # -- commands ------------------------------------------------------------------------------
     def start(self, request: RunRequest) -> None:
+        """Starts a run of `request` in its own thread, clearing the previous run's progress, and
+        forwards its events as this controller's signals. Raises RuntimeError when a run is
+        already going on."""
         if self.is_running:
             raise RuntimeError("a run is already going on")
         self._stop.clear()

@@ -21,18 +21,26 @@ AUTO = "auto"
 
 @dataclass(frozen=True)
 class Device:
+    """A device the engine can train on: its torch id ("cpu", "cuda:0", "mps"), its name and its
+    memory in bytes (None where unknown)."""
+
     id: str  # "cpu", "cuda:0", "mps"
     name: str
     memory_bytes: int | None
 
     @property
     def label(self) -> str:
+        """How the picker names it: `cuda:0 — NVIDIA A100 · 40 GiB` (memory in GiB, 2**30 bytes,
+        where known), or the id alone when the name is the id."""
         memory = f" · {self.memory_bytes / 2**30:.0f} GiB" if self.memory_bytes else ""
         return f"{self.id} — {self.name}{memory}" if self.name != self.id else self.id
 
 
 @dataclass(frozen=True)
 class EngineInfo:
+    """What loading the engine found: the devices, torch's version, the CUDA version torch was
+    built with (None without CUDA) and how long the load took, in seconds."""
+
     devices: tuple[Device, ...] = ()
     torch_version: str = ""
     cuda_version: str | None = None
@@ -94,6 +102,9 @@ class DeviceCatalog(QObject):
         self._warm = False
 
     def start(self) -> None:
+        """Loads the engine in a worker thread (once: nothing when loading or loaded); emits
+        `loading` now, `loaded` once the devices are known (or loading failed, `error` then set),
+        `warmed` when the thread ended."""
         if self._thread is not None or self.info is not None:
             return
         probe = _EngineProbe()
@@ -105,6 +116,7 @@ class DeviceCatalog(QObject):
 
     @property
     def is_warm(self) -> bool:
+        """Whether the loading thread ended (the engine's one-off start-up costs are paid)."""
         return self._warm
 
     @Slot()
@@ -125,6 +137,7 @@ class DeviceCatalog(QObject):
 
     @property
     def devices(self) -> tuple[Device, ...]:
+        """The devices found; empty until loaded, or when loading failed."""
         return self.info.devices if self.info else ()
 
     @Slot(object)
@@ -182,6 +195,8 @@ class DeviceCombo(QComboBox):
         return None if value in (None, AUTO) else str(value)
 
     def select(self, device_id: str) -> None:
+        """Chooses the device `device_id` ("auto", "cpu", "cuda:0", ...), now when listed, else
+        as soon as the devices are loaded and list it."""
         self._preferred = device_id
         index = self.findData(device_id)
         if index >= 0:

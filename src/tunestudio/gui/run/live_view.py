@@ -76,6 +76,13 @@ class _Feed:
 
 
 class LiveView(QWidget):
+    """The live curves: the running trial's loss (raw and smoothed), validation loss, metric,
+    learning rate and gradient norm as the controller's batches bring them, the planned LR
+    schedule, the run's ended trials (the last `KEEP_FINISHED`), the trials other processes of
+    the run train (read from the store) and the trials compared in the table, overlaid with a
+    legend and a crosshair; x in steps, epochs or wall-clock seconds. Points go to buffers; a
+    timer (`REFRESH_MS` milliseconds, slower when redraws are dear) draws them."""
+
     def __init__(self, insights: Insights, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.insights = insights
@@ -240,6 +247,10 @@ class LiveView(QWidget):
     # -- the running trial ---------------------------------------------------------------------
     @Slot(object)
     def on_trial_started(self, ev: Any) -> None:
+        """A trial of the run started (a `TrialStarted`): it becomes the running trial drawn in
+        bold (one still running, from a fused group, carries on as an overlay), the planned LR is
+        cleared until its fit starts, and a resumed trial's stored history is read to go before
+        its new points."""
         self._own.add(ev.trial_id)
         stray = self._others.pop(ev.trial_id, None)  # read from the store before its start
         if stray is not None:
@@ -304,6 +315,10 @@ class LiveView(QWidget):
 
     @Slot(object)
     def on_batch(self, batch: Any) -> None:
+        """Appends a `RunBatch`'s points: the running trial's steps (loss, smoothed loss, LR,
+        gradient norm) and evaluations (validation loss, training loss, the objective's metric),
+        and those of the fused group's other running trials; the first fit start of the running
+        trial draws its planned LR, and a further repeat seed's points are not drawn."""
         live = self.live
         if live is None:
             return
@@ -382,6 +397,8 @@ class LiveView(QWidget):
 
     @Slot(object)
     def on_trial_finished(self, ev: Any) -> None:
+        """A trial of the run ended (a `TrialFinished`): it stops receiving points and the header
+        says how it ended."""
         self._ended.add(ev.trial_id)
         self._feeds.pop(ev.trial_id, None)
         self.header.finished(ev.trial_id, ev.number, ev.state, ev.objective)
@@ -488,6 +505,9 @@ class LiveView(QWidget):
         self.show_series(result.value)
 
     def show_series(self, series: list[tuple[TrialSeries, Curves]]) -> None:
+        """Overlays the compared trials among `series` (each a trial's stored series with its
+        prepared curves) that are not drawn yet, each in its own colour, and says when the
+        compared trials differ in more than the searched knobs."""
         wanted = set(self.insights.compared)
         metric = self._metric()
         self._rows.update({ts.trial.id: ts.trial for ts, _ in series})
@@ -528,6 +548,8 @@ class LiveView(QWidget):
 
     @Slot()
     def clear_overlays(self) -> None:
+        """Removes the compared trials and the run's ended trials from the plots, and clears the
+        comparison."""
         for curves in [*self.overlays.values(), *self.finished.values()]:
             curves.remove()
         self.overlays.clear()
@@ -597,6 +619,8 @@ class LiveView(QWidget):
         self.set_x_mode(X_MODES[index])
 
     def set_x_mode(self, mode: XMode) -> None:
+        """Draws every curve against `mode`: "step", "epoch" or "wall" (wall-clock seconds of
+        training)."""
         self.x_mode = mode
         if self.x_combo.currentIndex() != X_MODES.index(mode):
             self.x_combo.setCurrentIndex(X_MODES.index(mode))
@@ -640,5 +664,7 @@ class LiveView(QWidget):
         return write_csv(path, ("trial", "series", "step", "epoch", "wall_s", "value"), rows)
 
     def close_view(self) -> None:
+        """Stops the redraw timer and the polling of other processes' trials (the window is
+        closing)."""
         self.timer.stop()
         self.slots_timer.stop()

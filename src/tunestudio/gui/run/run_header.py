@@ -49,6 +49,8 @@ class RunHeader:
     ended: list[_Ended] = field(default_factory=list)  # members of the group that ended
 
     def started(self, trial_id: int, number: int) -> None:
+        """Trial `number` (store id `trial_id`) started; it begins a new group when no trial
+        runs."""
         if not self.running:
             self.group, self.ended = [], []
         self.running[trial_id] = number
@@ -56,11 +58,16 @@ class RunHeader:
 
     def finished(self, trial_id: int, number: int, state: str,
                  objective: float | None) -> None:
+        """Trial `number` ended in `state` with `objective` (None: none); ignored for a trial not
+        of this run."""
         if self.running.pop(trial_id, None) is None and number not in self.group:
             return  # not a trial of this run
         self.ended.append(_Ended(number, state, objective))
 
     def text(self) -> str:
+        """The header line: one trial running or how it ended, a group's trials training with the
+        last `SHOWN_ENDED` ended named (more counted), or the ended group's states; "" before any
+        trial started."""
         if not self.group:
             return ""
         if len(self.group) == 1:

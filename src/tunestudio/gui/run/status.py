@@ -16,6 +16,8 @@ from tunestudio.gui.run.run_header import numbers_text
 
 
 def clock(seconds: float | None) -> str:
+    """A duration in seconds as `mm:ss`, or `h:mm:ss` from an hour on (rounded to the second);
+    `--:--` for None."""
     if seconds is None:
         return "--:--"
     seconds = round(seconds)
@@ -25,6 +27,11 @@ def clock(seconds: float | None) -> str:
 
 
 class RunProgress(QWidget):
+    """The status bar's progress of the run: a bar of trials done of the total (a busy bar while
+    the total is unknown) and a label with the running trial, the ended trials by state once any
+    did not complete, elapsed time, ETA and the stop rules; after the run, the complete trials of
+    those done and the summary. Refreshed on each change and every second while running."""
+
     def __init__(self, controller: RunController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -45,6 +52,7 @@ class RunProgress(QWidget):
 
     @Slot()
     def refresh(self) -> None:
+        """Shows the controller's progress now (hidden before any run)."""
         running = self.controller.is_running
         self.setVisible(running or self.controller.last_summary is not None)
         if running and not self._tick.isActive():
@@ -154,6 +162,7 @@ class RunStatusLine(ElidedLabel):
             self.clear()
 
     def starting(self, experiment: str) -> None:
+        """Says that `experiment` is starting."""
         self._last_eval = None
         self.setText(self.tr("Starting {experiment}…").format(experiment=experiment))
 
@@ -220,6 +229,7 @@ class ExperimentLabel(QLabel):
         controller.state_changed.connect(self._show)
 
     def show_selected(self, name: str | None) -> None:
+        """The selected experiment is `name` (None: none); shown unless a run goes on."""
         self._selected = name
         self._show()
 

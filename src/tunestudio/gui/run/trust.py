@@ -25,6 +25,10 @@ from tunestudio.gui.common.i18n import translate
 
 @dataclass(frozen=True)
 class UserCode:
+    """Code of the user's that a run would execute: its `role` ("model", "data" or "program"),
+    the file (for a program that names no file, its working folder), a program's command, and
+    whether it is a file at all (`has_file`)."""
+
     role: str  # "model", "data" or "program"
     path: Path  # the file; for a program that names none, its working folder
     command: str = ""  # a program's command
@@ -75,6 +79,7 @@ def user_code_files(project: Project, experiment: str, base_dir: Path) -> list[U
 
 
 def file_hash(path: Path) -> str:
+    """The SHA-256 of the file's content, as hex. Raises OSError when the file cannot be read."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -92,6 +97,8 @@ class TrustStore:
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def is_trusted(self, code: UserCode | Path) -> bool:
+        """Whether `code` (a bare path: a file) is trusted as it is now: its key is stored with
+        its current digest. False when the file cannot be read."""
         code = code if isinstance(code, UserCode) else UserCode("file", code)
         try:
             digest = code.digest()
@@ -100,6 +107,9 @@ class TrustStore:
         return self._load().get(code.key) == digest
 
     def trust(self, code: UserCode | Path) -> None:
+        """Remembers `code` (a bare path: a file) as trusted with its current digest, written
+        atomically to the store's file (private to the user). Raises OSError when the file cannot
+        be read or the store cannot be written."""
         code = code if isinstance(code, UserCode) else UserCode("file", code)
         data = self._load()
         data[code.key] = code.digest()

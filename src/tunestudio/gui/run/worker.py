@@ -34,6 +34,12 @@ FLUSH_INTERVAL_S = 1 / 30
 
 @dataclass(frozen=True)
 class RunRequest:
+    """What a run starts: the validated project, the experiment's name, the folder its relative
+    paths start from, the device (None: the baseline's `training.device`), a number of trials
+    that overrides the budget (None: the experiment's), the saved project file (worker processes
+    read it), whether the user trusted the project's program, and how many trials train at once
+    on this machine, with what chose that number."""
+
     project: Project
     experiment: str
     base_dir: Path
@@ -67,13 +73,18 @@ class EventBuffer:
         self._last_flush = 0.0
 
     def add(self, kind: str, trial_id: int, event: Any) -> None:
+        """Appends `event` of trial `trial_id` to the batch's list `kind` ("fit_starts", "steps"
+        or "evaluations"); thread-safe."""
         with self._lock:
             getattr(self._batch, kind).append((trial_id, event))
 
     def due(self) -> bool:
+        """Whether `interval_s` seconds have passed since the last `take`."""
         return time.monotonic() - self._last_flush >= self.interval_s
 
     def take(self) -> RunBatch | None:
+        """The events collected since the last take, as one `RunBatch` (None when there are
+        none); starts a new batch."""
         with self._lock:
             batch, self._batch = self._batch, RunBatch()
             self._last_flush = time.monotonic()
@@ -105,6 +116,10 @@ class RunWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        """Runs the experiment (`search.ExperimentRunner`) in this thread, its events sent as
+        signals. A run refused by the preflight checks emits `run_refused` (headline and
+        problems); any other exception emits `run_failed` (message, traceback). Always emits
+        `done` (the `RunSummary`, or None when the run failed) and `finished`."""
         summary: RunSummary | None = None
         try:
             from tunestudio.search import ExperimentRunner, RunOptions
@@ -182,34 +197,46 @@ class SignalHooksMixin:
             self._flush()
 
     def on_run_start(self, total_trials: int | None) -> None:
+        """Emits `run_started` with the run's number of trials (None: not known ahead)."""
         self.worker.run_started.emit(total_trials)
 
     def on_trial_start(self, ev: TrialStarted) -> None:
+        """Sends the buffered events, then `trial_started`."""
         with self._emitting:
             self._flush()
             self.worker.trial_started.emit(ev)
 
     def on_fit_start(self, trial_id: int, ev: FitStartEvent) -> None:
+        """Buffers a trial's fit start (its device, training and validation samples and steps per
+        epoch)."""
         self._add("fit_starts", trial_id, ev)
 
     def on_step(self, trial_id: int, ev: StepEvent) -> None:
+        """Buffers a trial's optimisation step; the buffer goes out when due."""
         self._add("steps", trial_id, ev)
 
     def on_evaluate(self, trial_id: int, ev: EvalEvent) -> None:
+        """Buffers a trial's evaluation; the buffer goes out when due."""
         self._add("evaluations", trial_id, ev)
 
     def on_trial_end(self, ev: TrialFinished) -> None:
+        """Sends the buffered events, then `trial_finished`, so a trial's last points arrive
+        before its end."""
         with self._emitting:
             self._flush()
             self.worker.trial_finished.emit(ev)
 
     def on_other_trial_end(self, ended: Mapping[str, Any]) -> None:
+        """Emits `other_trial_finished` with the state of a trial a worker process of the run
+        ended."""
         self.worker.other_trial_finished.emit(str(ended.get("state", "")))
 
     def on_stop_progress(self, lines: list[str]) -> None:
+        """Emits `stop_progress`: where the experiment's stop rules stand, one line per rule."""
         self.worker.stop_progress.emit(list(lines))
 
     def on_run_end(self, summary: RunSummary) -> None:
+        """Sends the buffered events."""
         self._flush()
 
 
