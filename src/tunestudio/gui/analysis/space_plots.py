@@ -278,8 +278,9 @@ class SlicePlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
 
 class ContourPlot(QWidget):
-    """The objective over two chosen parameters, linearly interpolated (nearest outside the
-    trials' hull) on a 60x60 grid, in log space for log dimensions."""
+    """The objective over two chosen parameters, interpolated by a thin-plate spline through the
+    trials (`_interpolate`; the nearest trial's value where the spline cannot be fitted) on a
+    60x60 grid, in log space for log dimensions."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

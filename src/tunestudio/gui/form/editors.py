@@ -265,7 +265,7 @@ class PathEditor(FieldEditor):
     def choose(self) -> None:
         """Asks for a file (or a folder) with the file dialog, starting at the current path, its
         folder or `base_dir()`; a chosen one inside `base_dir()` is written relative to it, and
-        emitted as an edit."""
+        emitted as an edit when the text changed."""
         current = self.resolved()
         start = current if current is not None and current.exists() else \
             current.parent if current is not None and current.parent.is_dir() else \

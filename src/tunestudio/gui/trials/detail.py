@@ -220,8 +220,8 @@ class TrialDetail(QWidget):
 
     @Slot()
     def run_kfold(self) -> None:
-        """Cross-validates the trial's config (k folds, each trained from scratch with the
-        trial's seed) on the training lane; closing stops it."""
+        """Cross-validates the trial's config on the training lane: `evaluation.kfold` folds, each
+        the validation split once, with the trial's seed; closing stops it."""
         self._submit("detail:kfold", _kfold, "cross-validating")
 
     @Slot()
