@@ -18,6 +18,8 @@ UNBUDGETED = 0  # a claim's answer where no run of the experiment ever kept a co
 
 
 def open_budget(conn: Connection, experiment_id: int, trials: int | None, owner: str) -> int:
+    """Open a run's budget for the experiment: `trials` trials it may claim (None: no count, every
+    claim succeeds while it is open), held by `owner` (a process description); returns its id."""
     result = conn.execute(b.insert().values(
         experiment_id=experiment_id, trials_left=trials, owner=owner, opened_at=epoch_now()))
     key = result.inserted_primary_key
@@ -26,6 +28,7 @@ def open_budget(conn: Connection, experiment_id: int, trials: int | None, owner:
 
 
 def close_budget(conn: Connection, budget_id: int) -> None:
+    """Close run `budget_id`'s budget (its claims fail from now on); a closed one stays as it is."""
     conn.execute(update(b).where(b.c.id == budget_id, b.c.closed_at.is_(None))
                  .values(closed_at=epoch_now()))
 
@@ -73,5 +76,7 @@ def give_back(conn: Connection, budget_id: int) -> None:
 
 
 def trials_left(conn: Connection, budget_id: int) -> int | None:
+    """How many trials run `budget_id` may still claim, or None where it keeps no count. Raises
+    sqlalchemy's NoResultFound for an unknown id."""
     value = conn.execute(select(b.c.trials_left).where(b.c.id == budget_id)).scalar_one()
     return None if value is None else int(value)

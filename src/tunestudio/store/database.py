@@ -41,6 +41,8 @@ _WRITE = "ts_write"
 
 
 def parse_url(url: str) -> URL:
+    """`url` parsed by SQLAlchemy; raises StoreError (with two example URLs) where it is not a
+    database URL."""
     try:
         return make_url(url)
     except ArgumentError as exc:
@@ -181,6 +183,7 @@ class Database:
                 conn.exec_driver_sql("SELECT 1").scalar_one()
 
     def close(self) -> None:
+        """Dispose of the engine: close its pooled connections."""
         self.engine.dispose()
 
 

@@ -85,6 +85,7 @@ def insert(conn: Connection, experiment_id: int, *, method: str, k: int, task: s
 
 
 def all_rows(conn: Connection, experiment_id: int | None = None) -> list[EnsembleRow]:
+    """Every stored ensemble (of one experiment, or all), by experiment and number."""
     query = select(en).order_by(en.c.experiment_id, en.c.number)
     if experiment_id is not None:
         query = query.where(en.c.experiment_id == experiment_id)
@@ -92,6 +93,7 @@ def all_rows(conn: Connection, experiment_id: int | None = None) -> list[Ensembl
 
 
 def by_id(conn: Connection, ensemble_id: int) -> EnsembleRow:
+    """One stored ensemble; raises NotFoundError where `ensemble_id` is not in the history."""
     row = conn.execute(select(en).where(en.c.id == ensemble_id)).one_or_none()
     if row is None:
         raise NotFoundError(f"ensemble {ensemble_id} is not in the trial history")

@@ -30,6 +30,8 @@ class EnvironmentDifference:
     b: Any
 
     def describe(self) -> str:
+        """The difference as one translatable line, `label: a vs b` (a SHA-256 shortened to 12 hex
+        digits, an unrecorded side shown as 'not recorded')."""
         return N_("Environment", "{label}: {a} vs {b}").format(
             label=self.label, a=_show(self.a), b=_show(self.b))
 

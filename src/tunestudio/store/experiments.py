@@ -25,6 +25,7 @@ def _to_row(r: Row[Any]) -> ExperimentRow:
 
 
 def find_id(conn: Connection, name: str) -> int | None:
+    """The id of the experiment named `name`, or None where there is none."""
     value = conn.execute(select(e.c.id).where(e.c.name == name)).scalar_one_or_none()
     return None if value is None else int(value)
 
@@ -55,19 +56,25 @@ def ensure(conn: Connection, name: str, study_name: str, journal: dict[str, str 
 
 
 def all_rows(conn: Connection) -> list[ExperimentRow]:
+    """Every experiment, by id (creation order)."""
     return [_to_row(r) for r in conn.execute(select(e).order_by(e.c.id))]
 
 
 def by_name(conn: Connection, name: str) -> ExperimentRow | None:
+    """The experiment named `name`, or None where there is none."""
     row = conn.execute(select(e).where(e.c.name == name)).one_or_none()
     return None if row is None else _to_row(row)
 
 
 def update_one(conn: Connection, experiment_id: int, **values: Any) -> None:
+    """Set the given columns of one experiment; raises NotFoundError where `experiment_id` is not in
+    the history."""
     result = conn.execute(update(e).where(e.c.id == experiment_id).values(**values))
     if result.rowcount == 0:
         raise NotFoundError(f"experiment {experiment_id} is not in the trial history")
 
 
 def finish(conn: Connection, experiment_id: int) -> None:
+    """Record now (epoch seconds) as the experiment's `finished_at`; raises NotFoundError like
+    `update_one`."""
     update_one(conn, experiment_id, finished_at=epoch_now())

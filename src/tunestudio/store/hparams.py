@@ -29,6 +29,7 @@ class HparamChange:
 
     @property
     def exploit(self) -> bool:
+        """Whether the change copied another trial (an exploit of population-based training)."""
         return self.source_trial_id is not None
 
 
@@ -59,6 +60,8 @@ def per_step(changes: Sequence[HparamChange], steps: int) -> dict[str, list[floa
 
 
 def insert_changes(conn: Connection, changes: Iterable[HparamChange]) -> None:
+    """Store hyperparameter changes, one row each (their values as sorted JSON); none: no
+    statement."""
     rows = [{"trial_id": c.trial_id, "step": c.step, "source_trial_id": c.source_trial_id,
              "before_json": json.dumps(c.before, sort_keys=True),
              "values_json": json.dumps(c.values, sort_keys=True)} for c in changes]
@@ -67,6 +70,8 @@ def insert_changes(conn: Connection, changes: Iterable[HparamChange]) -> None:
 
 
 def read_changes(conn: Connection, trial_ids: Sequence[int]) -> dict[int, list[HparamChange]]:
+    """The hyperparameter changes of each trial in `trial_ids` (every id a key; [] for none), in
+    step order; read 500 ids per query."""
     h = schema.hparam
     out: dict[int, list[HparamChange]] = {t: [] for t in trial_ids}
     for start in range(0, len(trial_ids), 500):

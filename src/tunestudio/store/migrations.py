@@ -119,6 +119,8 @@ VERSION_KEY = "schema_version"
 
 
 def target_version(migrations: Sequence[Migration]) -> int:
+    """The schema version these migrations lead to: 1 (the released layout) plus one per
+    migration."""
     return 1 + len(migrations)
 
 
@@ -141,6 +143,8 @@ def _record_version(conn: Connection, version: int, exists: bool) -> None:
 
 
 def check_supported(version: int | None, migrations: Sequence[Migration]) -> None:
+    """Raise StoreError where the stored `version` is newer than this TuneStudio reads (None, a
+    database without our tables, and older versions pass)."""
     target = target_version(migrations)
     if version is not None and version > target:
         raise StoreError(

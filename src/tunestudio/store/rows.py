@@ -37,6 +37,7 @@ FINISHED_STATES: frozenset[str] = frozenset(TRIAL_STATES) - {TrialState.RUNNING.
 
 
 def check_state(state: str) -> str:
+    """`state` where it is one of TRIAL_STATES; raises ValueError otherwise."""
     if state not in TRIAL_STATES:
         raise ValueError(f"unknown trial state {state!r}; expected one of {TRIAL_STATES}")
     return str(state)
@@ -44,6 +45,9 @@ def check_state(state: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ExperimentRow:
+    """One experiment: its name, the Optuna study it searches in, its journal (goal, hypothesis,
+    expected result, conclusion), its search settings as JSON, and when it was created and when its
+    last run ended (epoch seconds; None while none ended)."""
     id: int
     name: str
     study_name: str
@@ -103,6 +107,7 @@ class TrialRow:
 
     @property
     def excluded(self) -> bool:
+        """Whether the user excluded the trial (`excluded_reason` is set)."""
         return self.excluded_reason is not None
 
     @property
@@ -127,17 +132,23 @@ class EvalLike(Protocol):
     evaluation event)."""
 
     @property
-    def step(self) -> int: ...
+    def step(self) -> int:
+        """The optimiser steps taken before the evaluation."""
     @property
-    def epoch(self) -> float: ...
+    def epoch(self) -> float:
+        """The epochs trained before the evaluation (fractional within an epoch)."""
     @property
-    def wall_s(self) -> float: ...
+    def wall_s(self) -> float:
+        """Seconds since the trial started."""
     @property
-    def train_loss(self) -> float | None: ...
+    def train_loss(self) -> float | None:
+        """The loss on the training split, or None where not measured."""
     @property
-    def val_loss(self) -> float | None: ...
+    def val_loss(self) -> float | None:
+        """The loss on the validation split, or None where not measured."""
     @property
-    def metrics(self) -> Mapping[str, float]: ...
+    def metrics(self) -> Mapping[str, float]:
+        """Metrics by name (for example 'val_accuracy')."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,8 @@ def step_record(trial_id: int, repeat: int, step: int, epoch: float | None, loss
 
 
 def eval_record(trial_id: int, repeat: int, point: EvalLike) -> EvalRecord:
+    """An evaluation row with plain Python numbers (None for missing values) and the metrics as a
+    JSON object of floats."""
     metrics = {str(k): float(v) for k, v in point.metrics.items()}
     return (trial_id, repeat, int(point.step), _opt(point.epoch), _opt(point.wall_s),
             _opt(point.train_loss), _opt(point.val_loss), json.dumps(metrics))
@@ -105,6 +107,8 @@ def insert_steps(conn: Connection, records: Sequence[StepRecord]) -> None:
 
 
 def insert_evals(conn: Connection, records: Sequence[EvalRecord]) -> None:
+    """Store evaluation rows (multi-row INSERTs on PostgreSQL with psycopg2); unlike steps, an
+    evaluation at a step already stored is added beside it, not skipped."""
     if not records:
         return
     if conn.dialect.name == "sqlite":
@@ -145,6 +149,8 @@ def _as_float_matrix(rows: Sequence[Sequence[Any]], width: int) -> FloatArray:
 
 
 def read_steps(conn: Connection, trial_ids: Sequence[int]) -> dict[int, StepSeries]:
+    """The step series of each trial in `trial_ids` that has steps (a trial without any is no key),
+    ordered by (repeat, step); NaN where a value is missing."""
     import numpy as np
 
     t = schema.step
@@ -181,6 +187,8 @@ def _metric_arrays(texts: Sequence[str]) -> dict[str, FloatArray]:
 
 
 def read_evals(conn: Connection, trial_ids: Sequence[int]) -> dict[int, EvalSeries]:
+    """The evaluation series of each trial in `trial_ids` that has evaluations (a trial without any
+    is no key), ordered by (repeat, step); NaN where a value or a metric is missing."""
     import numpy as np
 
     t = schema.evaluation

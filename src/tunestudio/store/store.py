@@ -98,6 +98,8 @@ class Store:
 
     @classmethod
     def for_project(cls, project: Project) -> Store:
+        """`Store.open` on the project's storage URL (see `storage_url_for`); raises StoreError like
+        `open`."""
         return cls.open(storage_url_for(project))
 
     @property
@@ -112,6 +114,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
+        """The schema version recorded in the database."""
         with self._db.read() as conn:
             version = migrations.stored_version(conn)
         assert version is not None
@@ -129,6 +132,9 @@ class Store:
 
     def series_writer(self, *, flush_points: int = 5000, flush_seconds: float = 1.0
                       ) -> SeriesWriter:
+        """A new SeriesWriter on this store, writing when `flush_points` points wait or
+        `flush_seconds` seconds have passed; `close()` closes it. Raises ValueError for
+        `flush_points` < 1 or `flush_seconds` <= 0."""
         return SeriesWriter(self, flush_points=flush_points, flush_seconds=flush_seconds)
 
     def close(self) -> None:
@@ -160,14 +166,18 @@ class Store:
             return experiments.ensure(conn, name, study_name, journal)
 
     def experiments(self) -> list[ExperimentRow]:
+        """Every experiment, by id."""
         with self._db.read() as conn:
             return experiments.all_rows(conn)
 
     def experiment(self, name: str) -> ExperimentRow | None:
+        """The experiment named `name`, or None where there is none."""
         with self._db.read() as conn:
             return experiments.by_name(conn, name)
 
     def set_conclusion(self, experiment_id: int, text: str) -> None:
+        """Replace the experiment's conclusion (a journal field); raises NotFoundError where
+        `experiment_id` is not in the history."""
         with self._db.write() as conn:
             experiments.update_one(conn, experiment_id, conclusion=text)
 
@@ -491,6 +501,8 @@ class Store:
             return trials.state_counts(conn, experiment_id)
 
     def update_trial_notes(self, trial_id: int, notes: str, tags: Sequence[str]) -> None:
+        """Replace the trial's notes and tags; raises NotFoundError where `trial_id` is not in the
+        history."""
         with self._db.write() as conn:
             trials.update_one(conn, trial_id, notes=notes, tags_json=json.dumps(list(tags)))
 

@@ -39,6 +39,7 @@ def finite_or_none(value: float | None) -> float | None:
 
 
 def dumps_metrics(metrics: Mapping[str, float] | None) -> str:
+    """Metrics as a JSON object of floats, keys as strings ({} for None)."""
     return json.dumps({str(k): float(v) for k, v in (metrics or {}).items()})
 
 
@@ -78,6 +79,9 @@ def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id
            config_fingerprint: str | None = None,
            environment: Mapping[str, Any] | None = None,
            baseline_fingerprint: str | None = None) -> int:
+    """Add a trial row in `state` and return its id. A finished state (not RUNNING) is stored as
+    finished now with a duration of 0 s; a running one gets now as its heartbeat. With
+    `baseline_fingerprint`, the trial is recorded as judged current against that baseline."""
     now = epoch_now()
     finished = state != TrialState.RUNNING
     result = conn.execute(t.insert().values(
@@ -97,11 +101,14 @@ def insert(conn: Connection, experiment_id: int, *, number: int, optuna_trial_id
 
 
 def set_group(conn: Connection, trial_ids: Sequence[int], group_id: str | None) -> None:
+    """Record `group_id` (the fused group the trials trained in; None: alone) on the trials."""
     conn.execute(update(t).where(t.c.id.in_(bindparam("ids", expanding=True)))
                  .values(group_id=group_id), {"ids": list(trial_ids)})
 
 
 def update_one(conn: Connection, trial_id: int, **values: Any) -> None:
+    """Set the given columns of one trial and its `updated_at`; raises NotFoundError where
+    `trial_id` is not in the history."""
     result = conn.execute(update(t).where(t.c.id == trial_id).values(updated_at=epoch_now(),
                                                                       **values))
     if result.rowcount == 0:
@@ -118,6 +125,9 @@ def _list_query(experiment_id: int | None) -> Select[Any]:
 def all_rows(conn: Connection, experiment_id: int | None, changed_since: float | None = None,
              states: Sequence[str] | None = None, limit: int | None = None,
              offset: int = 0) -> list[TrialRow]:
+    """The trials (of one experiment, or all) in list order, without config or environment: those
+    changed since `changed_since` (epoch seconds) and in `states` where given, a page of `limit`
+    from `offset` where given. Raises ValueError for an unknown state."""
     query = _list_query(experiment_id).order_by(t.c.experiment_id, t.c.number, t.c.id)
     if changed_since is not None:
         query = query.where(t.c.updated_at >= changed_since)
@@ -178,6 +188,8 @@ def rows_of_optuna(conn: Connection, experiment_id: int, optuna_trial_id: int
 
 
 def one_row(conn: Connection, trial_id: int) -> TrialRow:
+    """One trial with its config snapshot and environment; raises NotFoundError where `trial_id` is
+    not in the history."""
     row = conn.execute(
         select(*_LIST_COLUMNS, t.c.config_json, t.c.environment_json).where(t.c.id == trial_id)
     ).one_or_none()
@@ -188,6 +200,7 @@ def one_row(conn: Connection, trial_id: int) -> TrialRow:
 
 
 def environments(conn: Connection, experiment_id: int | None) -> dict[int, dict[str, Any]]:
+    """The recorded environment of each trial (of one experiment, or all): trial id -> record."""
     query = select(t.c.id, t.c.environment_json)
     if experiment_id is not None:
         query = query.where(t.c.experiment_id == experiment_id)
@@ -198,6 +211,9 @@ def environments(conn: Connection, experiment_id: int | None) -> dict[int, dict[
 def best_row(conn: Connection, experiment_id: int,
              direction: Literal["maximize", "minimize"],
              baseline_fingerprint: str | None = None) -> TrialRow | None:
+    """The best counted trial of the experiment by objective (ties: the lowest number), among those
+    judged current against `baseline_fingerprint` where given; None where none counts. Raises
+    ValueError for a `direction` other than 'maximize' or 'minimize'."""
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
     order = t.c.objective.desc() if direction == "maximize" else t.c.objective.asc()
@@ -213,6 +229,8 @@ def best_row(conn: Connection, experiment_id: int,
 
 
 def state_counts(conn: Connection, experiment_id: int | None) -> dict[str, int]:
+    """Trials per state (of one experiment, or all), every state of TRIAL_STATES present (0 when
+    none)."""
     query = select(t.c.state, func.count()).group_by(t.c.state)
     if experiment_id is not None:
         query = query.where(t.c.experiment_id == experiment_id)
@@ -238,6 +256,8 @@ def set_excluded(conn: Connection, experiment_id: int, numbers: Sequence[int],
 
 
 def excluded_optuna_ids(conn: Connection, experiment_id: int) -> frozenset[int]:
+    """The Optuna trial ids of the experiment's excluded trials (the sampler learns from none of
+    them)."""
     rows = conn.execute(select(t.c.optuna_trial_id).where(
         t.c.experiment_id == experiment_id, t.c.excluded_reason.is_not(None),
         t.c.optuna_trial_id.is_not(None))).scalars()

@@ -89,6 +89,9 @@ class WelchTest:
     p: float
 
     def critical_gap(self, alpha: float = ALPHA) -> float:
+        """The smallest gap, in objective units, that the test calls beyond noise at `alpha`: the
+        two-sided Student t quantile at 1 - alpha/2 with `df` degrees of freedom times `se`
+        (scipy.stats.t)."""
         from scipy import stats
 
         return float(stats.t.ppf(1 - alpha / 2, self.df)) * self.se
@@ -208,6 +211,8 @@ class KnobVerdict:
     alpha: float = ALPHA
 
     def describe(self) -> str:
+        """The verdict as one translatable line: the effect, and whether it exceeds the baseline's
+        seed noise with Welch's t-test's p-value and threshold, or that the noise is unknown."""
         if self.exceeds_noise is None:
             return N_("Verdict", "{knob}: effect {effect:.3g}; noise unknown (run the baseline "
                                  "with several seeds)").format(knob=self.knob, effect=self.effect)

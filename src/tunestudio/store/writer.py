@@ -83,6 +83,8 @@ class SeriesWriter:
         self._after_add(due)
 
     def add_eval(self, trial_id: int, point: EvalLike, repeat: int = 0) -> None:
+        """Buffer one evaluation point (flushed as `add_step`'s points are). Raises RuntimeError
+        once the writer is closed, and the error of an earlier failed flush."""
         record = eval_record(trial_id, repeat, point)
         with self._lock:
             self._check_open()
