@@ -50,6 +50,8 @@ class CheckpointPlan:
 
     @classmethod
     def for_project(cls, project: Project) -> CheckpointPlan:
+        """The plan of a project: its checkpoint settings, its artifact and resume folders under the
+        data dir (keyed by the project's id), and the trials that trained its current baseline."""
         return cls(project.checkpoints, paths.artifacts_dir(project.id),
                    paths.resume_dir(project.id), CurrentPoints(project.baseline))
 
@@ -58,6 +60,8 @@ class CheckpointPlan:
         return self.running / str(optuna_trial_id)
 
     def artifact_store(self) -> FileSystemArtifactStore:
+        """Optuna's FileSystemArtifactStore on the `artifacts` folder, where best checkpoints are
+        kept."""
         return FileSystemArtifactStore(str(self.artifacts))
 
 

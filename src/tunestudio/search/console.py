@@ -51,6 +51,8 @@ class ConsoleProgress(RunnerHooks):
                 print(text, file=self.stream, flush=True)
 
     def on_run_start(self, total_trials: int | None) -> None:
+        """Restart the clock and, at a terminal, open the bar of `total_trials` trials (none for a
+        worker the run started); says so where there is nothing to run."""
         self.started = time.monotonic()
         self.total = total_trials
         if self.tty and not self.quiet and total_trials != 0 and not self.part_of_run:
@@ -62,6 +64,8 @@ class ConsoleProgress(RunnerHooks):
                       "current config")
 
     def on_trial_start(self, ev: TrialStarted) -> None:
+        """One line: the trial's place in the run (a worker: its number only), its device and values
+        ('baseline' for none), then its note, if any."""
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in ev.params.items()) or "baseline"
         if self.part_of_run:  # its own count would read as the run's: the run counts
             self._say(f"trial #{ev.number} on {ev.device}: {params}")
@@ -72,12 +76,17 @@ class ConsoleProgress(RunnerHooks):
             self._say(f"  trial #{ev.number}: {ev.note}")
 
     def on_message(self, text: str) -> None:
+        """The note as one line, `note: ...`."""
         self._say(f"note: {text}")
 
     def on_stop_progress(self, lines: list[str]) -> None:
+        """Where the stop rules stand, as one line."""
         self._say("stop rules: " + "; ".join(lines))
 
     def on_trial_end(self, ev: TrialFinished) -> None:
+        """One line: the trial's state, objective, duration (s), the best objective so far, the
+        elapsed time and, when the run's size is known, the ETA (elapsed time per trial ended times
+        the trials left); the bar moves on."""
         elapsed = time.monotonic() - self.started
         done = ev.done + self._others  # the whole run's, its workers' trials included
         eta = ""
@@ -105,6 +114,8 @@ class ConsoleProgress(RunnerHooks):
                 self.bar.update(1)
 
     def on_run_end(self, summary: RunSummary) -> None:
+        """Close the bar, then (not for a worker the run started) a summary: trials per state, the
+        run's duration and closing message, and the best trial with its values."""
         with self._lock:
             if self.bar is not None:
                 self.bar.close()

@@ -106,6 +106,8 @@ class Ensemble:
 
     @property
     def best_single(self) -> Member:
+        """The member with the best `metric` in `direction` (a member without it ranks last; ties:
+        the lowest trial number)."""
         sign = 1.0 if self.direction == "maximize" else -1.0
         return max(self.members, key=lambda m: (sign * m.metrics.get(self.metric, -math.inf),
                                                 -m.number))

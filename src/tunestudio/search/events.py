@@ -13,6 +13,7 @@ TRIAL_STATES = ("running", "complete", "pruned", "failed", "diverged", "interrup
 
 @dataclass(frozen=True, slots=True)
 class TrialStarted:
+    """A trial is about to train: its store id, number, values (`params`), seed and device."""
     trial_id: int
     number: int
     params: Mapping[str, Any]
@@ -27,6 +28,9 @@ class TrialStarted:
 
 @dataclass(frozen=True, slots=True)
 class TrialFinished:
+    """A trial ended: its state (one of TRIAL_STATES), message, objective (None where it has none),
+    the experiment's best objective so far, `done` (its 1-based position in this run), `total`, its
+    duration (seconds) and its final metrics."""
     trial_id: int
     number: int
     state: str
@@ -42,6 +46,8 @@ class TrialFinished:
 
 @dataclass(frozen=True, slots=True)
 class RunSummary:
+    """How a run ended: its experiment, Optuna study and storage, trials per state, the best trial
+    (None where none completed), its duration (seconds) and closing message."""
     experiment: str
     study_name: str
     storage_url: str

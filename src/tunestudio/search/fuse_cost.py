@@ -159,6 +159,8 @@ class StepCost:
     lone: Literal["loop", "fused"] = "loop"
 
     def alone(self, work: float) -> float:
+        """Seconds per step of one trial of `work` (parameters x batch size) trained alone: `fixed +
+        alone_per_unit * work`."""
         return self.fixed + self.alone_per_unit * work
 
     def group(self, works: Sequence[float], classes: int = 1) -> float:
@@ -169,6 +171,8 @@ class StepCost:
             + self.per_class * max(0, classes - 1)
 
     def terms(self) -> list[float]:
+        """The five terms in field order (fixed, alone_per_unit, per_member, group_per_unit,
+        per_class), as the cache keeps them."""
         return [self.fixed, self.alone_per_unit, self.per_member, self.group_per_unit,
                 self.per_class]
 
@@ -311,6 +315,8 @@ class FuseEstimate:
 
     @property
     def ratio(self) -> float:
+        """Estimated training time with the chosen size over one trial at a time (1.0 where the time
+        alone is 0); below 1, fusing saves time."""
         return self.fused_s / self.alone_s if self.alone_s > 0 else 1.0
 
     def line(self, k: int) -> str:

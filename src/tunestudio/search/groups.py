@@ -87,6 +87,7 @@ class FusePolicy:
 
     @property
     def enabled(self) -> bool:
+        """Whether the run may fuse at all: not 'off', and more than one trial per group allowed."""
         return self.mode != "off" and self.cap > 1
 
 
@@ -377,6 +378,7 @@ class GroupTraining:
         self._lock = threading.Lock()
 
     def say_once(self, text: str) -> None:
+        """Say `text` to the run's observers, unless this group training said it before."""
         if text not in self._said:
             self._said.add(text)
             self.say(text)
@@ -490,6 +492,9 @@ class GroupTraining:
         return finish(self.ctx, run, [result])
 
     def train_alone(self, run: Training, grouped: bool = False) -> None:
+        """Train one trial on the lone training loop (`grouped`: it was in a group that could not
+        train, so its stored group is cleared), then hand its results to the bookkeeping thread,
+        which records them and tallies them; the future joins `finishing`."""
         if grouped:  # it was in a group that could not train: it trained alone after all
             self.books.submit(self.ctx.store.set_group, [run.trial_id], None)
         results = train(self.ctx, run)
@@ -638,6 +643,8 @@ class AskPlan:
     informed: bool
 
     def size(self, asked: int) -> int:
+        """How many trials to ask in the round that starts after `asked` were asked: `first` in the
+        first round, `then` after."""
         return self.first if asked == 0 else self.then
 
 

@@ -11,6 +11,8 @@ from tunestudio.search.events import RunSummary, TrialFinished, TrialStarted
 
 
 class RunnerHooks:
+    """The base class of a run's observers (the console, TensorBoard, the GUI's worker): each `on_*`
+    method is a no-op an observer overrides to show that event."""
     def on_run_start(self, total_trials: int | None) -> None:
         """The run begins; `total_trials` is what this run will start (None: time-bounded)."""
 

@@ -179,14 +179,17 @@ class Heartbeat:
             self._held.discard(trial_id)
 
     def held(self) -> list[int]:
+        """The Optuna ids of the trials this process holds now, sorted."""
         with self._lock:
             return sorted(self._held)
 
     def start(self) -> None:
+        """Start the beat thread (and the sweep thread, where there is a sweep); call once."""
         for thread in self._threads:
             thread.start()
 
     def stop(self) -> None:
+        """Stop the threads, waiting up to 5 s for each; held trials are beaten no more."""
         self._halt.set()
         for thread in self._threads:
             if thread.is_alive():

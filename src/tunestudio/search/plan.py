@@ -69,6 +69,8 @@ class Queue:
     total: int | None  # None: until the time budget is spent
 
     def write(self, study: optuna.Study, start: int = 0, stop: int | None = None) -> None:
+        """Add `entries[start:stop]` to the study's queue (`study.enqueue_trial`), each with its
+        point in the user attr PLAN_ATTR (None: a trial the sampler picks)."""
         for params in self.entries[start:stop]:
             study.enqueue_trial(params or {}, user_attrs={PLAN_ATTR: params})
 
@@ -136,6 +138,8 @@ class CurrentPoints:
         self._cache: dict[str, str] = {}
 
     def holds(self, trial: optuna.trial.FrozenTrial) -> bool:
+        """Whether the Optuna trial trained its values on the current baseline: its recorded
+        fingerprint equals the one its planned values give now (False where it recorded none)."""
         recorded = trial.user_attrs.get(FINGERPRINT_ATTR)
         if not isinstance(recorded, str):
             return False

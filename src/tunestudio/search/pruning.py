@@ -420,6 +420,11 @@ class PruningReporter:
         self._written_at = time.monotonic()
 
     def submit(self, trainer: Trial, value: float, step: int) -> None:
+        """Hand over one evaluation: the objective metric's `value`, reported to Optuna at
+        `step` (the trial's evaluations before this one). Judged at once on the calling thread
+        where the pruner is a PercentilePruner (MedianPruner included) whose complete trials
+        are in memory, else on the pruning thread; a prune sets `pruned` and stops `trainer`.
+        Ignored once the trial is pruned."""
         if self.pruned.is_set() or (self._local and self._judge_here(trainer, value, step)):
             return
         self._hand_off(lambda: self._check(trainer, value, step), check=True)

@@ -251,12 +251,15 @@ class Feeder:
         self.written = stop
 
     def start(self) -> None:
+        """Start the thread that tops up the queue every FEED_EVERY_S seconds, where the plan has
+        trials left to write and it is not running yet."""
         if self.left > 0 and self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="tunestudio-queue",
                                             daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
+        """Stop the top-up thread and wait for it to end."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()

@@ -80,15 +80,18 @@ class RoundShapeSampler(optuna.samplers.BaseSampler):
         self._lock = threading.Lock()
 
     def pin(self, values: Mapping[str, Any]) -> None:
+        """Give every parameter named in `values` that value from now on, until `unpin`."""
         with self._lock:
             self._pins = dict(values)
 
     def unpin(self) -> None:
+        """Drop the pins: the inner sampler draws every parameter again."""
         with self._lock:
             self._pins = {}
 
     @property
     def pins(self) -> dict[str, Any]:
+        """A copy of the values pinned now ({} for none)."""
         with self._lock:
             return dict(self._pins)
 

@@ -96,6 +96,8 @@ warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to b
 
 @dataclass(frozen=True)
 class RunOptions:
+    """How one run of an experiment differs from the project's settings (the CLI's and the GUI's run
+    options); None keeps the project's."""
     trials: int | None = None  # overrides the experiment's budget.trials
     timeout_s: float | None = None  # overrides budget.timeout_s
     device: str | None = None  # overrides the baseline's training.device
@@ -150,6 +152,7 @@ CLAIMS_KEPT = 4096  # far more trials than a process holds at once (fused groups
 
 
 def study_name(experiment: Experiment) -> str:
+    """The Optuna study name of an experiment: its name."""
     return experiment.name
 
 
@@ -513,6 +516,8 @@ class ExperimentRunner:
 
     @property
     def stop_rules(self) -> StopRules:
+        """The rules that stop this run: the run's own (`RunOptions.stop`), else the
+        experiment's."""
         return self.options.stop or self.experiment.search.stop
 
     def _stop_rule(self, store: Store, experiment_id: int, direction: str,

@@ -86,6 +86,10 @@ def _gp_sampler(seed: int | None) -> optuna.samplers.BaseSampler:
 
 
 def build_pruner(cfg: PrunerConfig, n_objectives: int) -> optuna.pruners.BasePruner:
+    """The study's Optuna pruner for `cfg`: NopPruner for 'none' and for a multi-objective study
+    (Optuna prunes single-objective studies only), MedianPruner with the start-up trials and the
+    warm-up in evaluations, else SuccessiveHalvingPruner or HyperbandPruner with a minimum resource
+    of the warm-up evaluations (at least 1)."""
     if cfg.kind == "none" or n_objectives > 1:  # Optuna prunes single-objective studies only
         return optuna.pruners.NopPruner()
     if cfg.kind == "median":

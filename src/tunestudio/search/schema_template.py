@@ -54,6 +54,8 @@ def _tables() -> set[str]:
 
 
 def is_sqlite(url: str) -> bool:
+    """Whether `url` names a SQLite database; raises sqlalchemy's ArgumentError for a malformed
+    URL."""
     return sqlalchemy.engine.make_url(url).get_backend_name() == "sqlite"
 
 

@@ -24,6 +24,10 @@ PLAN_ATTR = "ts_plan"  # user attr of an enqueued trial: the values it must run 
 
 
 def distributions(search: SearchDefinition, baseline: RunConfig) -> dict[str, BaseDistribution]:
+    """Optuna's distribution of each search dimension, by config path: categorical, float or int,
+    with log scale and step as declared. For a one-variable-at-a-time (OVAT) search, the range is
+    widened to hold the baseline's value (a categorical gains it as a choice) so that the baseline
+    can be recorded as a point of it."""
     out: dict[str, BaseDistribution] = {}
     for dim in search.dimensions:
         base = baseline_value(baseline, dim.path) if search.strategy == "ovat" else None

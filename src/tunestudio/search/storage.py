@@ -20,10 +20,13 @@ from tunestudio.store import Store, optuna_engine_kwargs, storage_url_for
 
 
 def storage_url(project: Project) -> str:
+    """The project's storage URL (see `store.storage_url_for`)."""
     return storage_url_for(project)
 
 
 def open_store(project: Project, url: str | None = None) -> Store:
+    """`Store.open` on `url`, or on the project's storage URL; raises StoreError like
+    `Store.open`."""
     return Store.open(url or storage_url_for(project))
 
 

@@ -330,9 +330,12 @@ class TensorBoardHooks(RunnerHooks):
         self._last_step: dict[int, int] = {}  # of repeat 0, where the HParams summary goes
 
     def on_trial_start(self, ev: TrialStarted) -> None:
+        """Keep the trial's start (its number and values) for its run folders and HParams
+        summary."""
         self._started[ev.trial_id] = ev
 
     def on_fit_start(self, trial_id: int, ev: FitStartEvent) -> None:
+        """A new repeat of the trial: its run folder, whose writer is made at its first step."""
         started = self._started.get(trial_id)
         if started is None:
             return
@@ -360,6 +363,7 @@ class TensorBoardHooks(RunnerHooks):
         return [w for w in self._writers.get(trial_id, []) if not isinstance(w, Path)]
 
     def on_step(self, trial_id: int, ev: StepEvent) -> None:
+        """Write the step's training loss, learning rate and gradient norm at the step."""
         writer = self._current(trial_id, ev.step)
         if writer is None:
             return
@@ -370,12 +374,15 @@ class TensorBoardHooks(RunnerHooks):
             self._last_step[trial_id] = ev.step
 
     def on_evaluate(self, trial_id: int, ev: EvalEvent) -> None:
+        """Write the evaluation's losses and metrics at its step."""
         writer = self._current(trial_id, ev.step)
         if writer is not None:
             _write_eval(writer, ev.step, ev.epoch, ev.wall_s, ev.train_loss, ev.val_loss,
                         ev.metrics, time.time())
 
     def on_trial_end(self, ev: TrialFinished) -> None:
+        """Write the trial's HParams summary (values, state and objectives) to its first repeat's
+        run, then close its writers."""
         started = self._started.pop(ev.trial_id, None)
         if self._writers.get(ev.trial_id):  # a trial that ended before its first step, too
             self._current_of_repeat0(ev.trial_id)
@@ -393,6 +400,7 @@ class TensorBoardHooks(RunnerHooks):
                 writer.close()
 
     def on_run_end(self, summary: RunSummary) -> None:
+        """Close the writers of trials still open."""
         for trial_id in list(self._writers):
             for writer in self._made(trial_id):
                 writer.close()

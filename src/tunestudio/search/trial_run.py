@@ -272,6 +272,11 @@ def prepare(ctx: TrialContext, trial: optuna.Trial, index: int, total: int | Non
 
 
 def start(ctx: TrialContext, prepared: Prepared, index: int, total: int | None) -> Training:
+    """Begin training a prepared trial: an interrupted trial back from the queue on the same config
+    goes on in its store row from its checkpoint (a program trial: with its checkpoint folder);
+    otherwise a new row starts (an earlier interrupted run's working files discarded when its config
+    changed). Tells the observers `on_trial_start`, and returns the `Training` with its series
+    writer and, where the study prunes (one objective, a pruner), its PruningReporter."""
     assert prepared.config is not None
     trial, config = prepared.trial, prepared.config
     seed0 = config.training.seed

@@ -26,9 +26,13 @@ class Report:
 
     @property
     def wants_answer(self) -> bool:
+        """Whether the client waits for an answer: an evaluation (`kind` 'eval'), which the loop
+        answers with whether to prune."""
         return self.message.get("kind") == "eval"
 
     def reply(self, answer: dict[str, Any]) -> None:
+        """Set the answer and wake the channel's thread, which sends it to the client as one JSON
+        line."""
         self.answer = answer
         self.answered.set()
 
@@ -90,6 +94,8 @@ class ReportChannel:
                     conn.sendall((json.dumps(report.answer) + "\n").encode("utf-8"))
 
     def close(self) -> None:
+        """Stop listening and shut the clients' connections; returns without waiting for the
+        threads."""
         self._closed.set()
         with contextlib.suppress(OSError):
             self.server.close()

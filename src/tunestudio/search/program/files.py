@@ -39,14 +39,17 @@ class TrialFiles:
 
     @property
     def log(self) -> Path:
+        """The program's output, as `OutputLog` keeps it."""
         return self.root / f"log{self._suffix}.txt"
 
     @property
     def output(self) -> Path:
+        """The folder the program writes its outputs to (TUNESTUDIO_OUTPUT_DIR)."""
         return self.root / f"output{self._suffix}"
 
     @property
     def checkpoint(self) -> Path:
+        """The folder the program keeps its checkpoints in (TUNESTUDIO_CHECKPOINT_DIR)."""
         return self.root / f"checkpoint{self._suffix}"
 
     @property

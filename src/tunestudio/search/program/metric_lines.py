@@ -29,10 +29,12 @@ class MetricLine:
 
     @property
     def epoch(self) -> float | None:
+        """The value printed as `epoch`, or None."""
         return self.values.get("epoch")
 
     @property
     def step(self) -> int | None:
+        """The first finite value printed under one of STEP_KEYS, as an int, or None."""
         for key in STEP_KEYS:
             value = self.values.get(key)
             if value is not None and math.isfinite(value):
@@ -41,6 +43,7 @@ class MetricLine:
 
     @property
     def loss(self) -> float | None:
+        """The first value printed under one of LOSS_KEYS (the training loss), or None."""
         for key in LOSS_KEYS:
             if key in self.values:
                 return self.values[key]

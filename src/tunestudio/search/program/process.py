@@ -51,6 +51,8 @@ class OutputLog:
         self.total = 0
 
     def write(self, data: bytes) -> None:
+        """Take a chunk of the program's output: the first `head_limit` bytes go to the file at
+        once, the last `tail_limit` bytes after them are kept in memory until `close`."""
         self.total += len(data)
         if self.head_left > 0:
             head = data[:self.head_left]
@@ -65,6 +67,8 @@ class OutputLog:
                 self.left_out += extra
 
     def close(self) -> None:
+        """Write the kept tail (after a line saying how many bytes between head and tail were left
+        out) and close the file."""
         if self.left_out:
             self.file.write(f"\n[... {self.left_out:,} bytes of output left out; the last "
                             f"{len(self.tail):,} follow ...]\n".encode())
@@ -148,6 +152,7 @@ class ProgramProcess:
 
     # -- state and signals -----------------------------------------------------------------
     def poll(self) -> int | None:
+        """The exit code of the program's first process, or None while it runs (`Popen.poll`)."""
         return self.proc.poll()
 
     def wait_exit(self, timeout: float) -> int | None:
@@ -176,6 +181,8 @@ class ProgramProcess:
         return True if members is None else bool(members)
 
     def signal_group(self, sig: int) -> None:
+        """Send `sig` to every process of the program's group (Windows: Ctrl+Break, terminate, or
+        taskkill of the tree); a group already gone is not an error."""
         if _POSIX:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, sig)
@@ -220,6 +227,7 @@ class ProgramProcess:
             self.signal_group(signal.SIGSTOP if paused else signal.SIGCONT)
 
     def close(self) -> None:
+        """Close the output pipe and the log (`OutputLog.close`)."""
         if self.proc.stdout is not None:
             with contextlib.suppress(OSError):
                 self.proc.stdout.close()

@@ -35,6 +35,7 @@ class Slot:
         return cls()
 
     def text(self) -> str:
+        """The slot as SLOT_ENV gives it: `index/count`."""
         return f"{self.index}/{self.count}"
 
     def program_env(self, env: Mapping[str, str], fixed: Mapping[str, str]) -> dict[str, str]:
