@@ -19,6 +19,8 @@ def batch_bounds(n_train: int, batch_size: int) -> list[tuple[int, int]]:
 
 
 def steps_per_epoch(config: RunConfig, n_train: int) -> int:
+    """Optimiser steps per epoch: the training batches of `n_train` samples at the configured batch
+    size (see `batch_bounds`)."""
     return len(batch_bounds(n_train, config.training.batch_size))
 
 

@@ -15,6 +15,8 @@ from tunestudio.engine.dataset import RawData
 
 
 def load_builtin(source: BuiltinData, seed: int) -> RawData:
+    """The built-in data set `source` names, as RawData (`seed`: the split seed, which fixes
+    the samples of the generated sets)."""
     return _LOADERS[source.name](source, seed)
 
 

@@ -288,18 +288,25 @@ class CheckpointHook(TrainerHooks):
 
     @property
     def latest(self) -> Path:
+        """The path of the latest state's checkpoint (`latest.pt` in the folder)."""
         return self.folder / LATEST
 
     @property
     def best(self) -> Path:
+        """The path of the best state's checkpoint (`best.pt` in the folder)."""
         return self.folder / BEST
 
     def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
+        """Write a checkpoint after every `every_epochs` epochs, after the last epoch, and whenever
+        the monitored metric improved (`epoch` counts from 0)."""
         last = epoch + 1 == trainer.config.training.epochs
         if (epoch + 1) % self.every_epochs == 0 or last or self._improved(trainer):
             self._write(trainer, epoch + 1)
 
     def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
+        """Write the final state where the fit ended at an epoch's end (completed, stopped early or
+        pruned) after an evaluation that improved the monitored metric, which the last epoch's hook
+        may have missed."""
         # The final evaluation comes after the last epoch's hook when evaluations are sparse;
         # that hook may have written this step's state already, before the evaluation.
         spe = trainer.steps_per_epoch

@@ -67,21 +67,26 @@ class Splits:
 
     @property
     def n_outputs(self) -> int:
+        """The model's outputs: the number of classes, 1 for regression."""
         return self.n_classes if self.n_classes is not None else 1
 
     @property
     def n_train(self) -> int:
+        """Samples in the training split."""
         return len(self.y_train)
 
     @property
     def n_val(self) -> int:
+        """Samples in the validation split."""
         return len(self.y_val)
 
     @property
     def n_test(self) -> int:
+        """Samples in the test split."""
         return len(self.y_test)
 
     def arrays(self, split: SplitName) -> tuple[np.ndarray, np.ndarray]:
+        """`(x, y)` of one split, 'train', 'val' or 'test'; raises KeyError for another name."""
         return {"train": (self.x_train, self.y_train), "val": (self.x_val, self.y_val),
                 "test": (self.x_test, self.y_test)}[split]
 
@@ -165,6 +170,11 @@ _CACHE_SIZE = 4
 
 
 def load_raw(data: DataConfig, base_dir: Path | None) -> RawData:
+    """The whole data set of a data config, before splitting: user code is called each time (its
+    output may change), an image folder comes from its disk cache, built-in sets, CSV and NPZ files
+    from a small in-memory cache (read-only arrays, shared by every trial). Raises DataError for a
+    python_dataset source (no arrays), for data that cannot be used, and for a file that is missing
+    or unreadable."""
     source = data.source
     if isinstance(source, DatasetFileData):
         raise DataError("a python_dataset source has no arrays: its Datasets are batched "

@@ -33,6 +33,9 @@ def resolve_path(raw: str, base_dir: Path | None, what: str, field: str,
 
 
 def read_csv(path: Path, target: str, task: Task) -> RawData:
+    """A UTF-8 CSV file with a header row as RawData, `target` the column to predict and every other
+    column a feature; raises DataError for a file that is not UTF-8 or not CSV, has no header or no
+    such target column, or holds values the task cannot use."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             return _parse_csv(path, csv.reader(handle), target, task)
@@ -117,6 +120,8 @@ def _labels(cells: list[str]) -> np.ndarray:
 
 
 def read_npz(path: Path, task: Task) -> RawData:
+    """An .npz archive with arrays `X` (features) and `y` (targets) as RawData; raises DataError for
+    an unreadable archive, one without both arrays, or values the task cannot use."""
     try:
         with np.load(path, allow_pickle=False) as archive:
             keys = list(archive.files)

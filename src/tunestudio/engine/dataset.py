@@ -28,6 +28,7 @@ class RawData:
 
     @property
     def n_classes(self) -> int | None:
+        """The number of classes K (classification), or None for regression."""
         return len(self.class_names) if self.class_names is not None else None
 
 

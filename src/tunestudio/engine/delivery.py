@@ -46,6 +46,8 @@ class DeliveredModel(nn.Module):
         self.register_buffer("target_std", torch.tensor(float(target_std)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw inputs `x` of shape `(B, *input_shape)` (cast to float32) -> predictions of shape
+        `(B, outputs)` in the target's units (logits for classification)."""
         out: torch.Tensor = self.net((x.float() - self.feature_mean) / self.feature_std)
         return out * self.target_std + self.target_mean
 

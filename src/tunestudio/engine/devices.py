@@ -18,6 +18,8 @@ class DeviceError(TuneStudioError):
 
 @dataclass(frozen=True, slots=True)
 class DeviceInfo:
+    """One device a trial can train on: its torch id, its name, and its memory in bytes (None where
+    unknown)."""
     id: str  # "cpu", "cuda:0", "mps"
     name: str
     memory_bytes: int | None

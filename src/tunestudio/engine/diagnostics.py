@@ -47,26 +47,34 @@ class StepCurves(Protocol):
     """What the rules read per step (the store's StepSeries has it)."""
 
     @property
-    def step(self) -> npt.NDArray[np.int64]: ...
+    def step(self) -> npt.NDArray[np.int64]:
+        """The step of each point (optimiser steps done)."""
     @property
-    def loss(self) -> Array: ...
+    def loss(self) -> Array:
+        """The training loss at each step."""
     @property
-    def lr(self) -> Array: ...
+    def lr(self) -> Array:
+        """The learning rate of each step."""
     @property
-    def grad_norm(self) -> Array: ...
+    def grad_norm(self) -> Array:
+        """The gradient norm of each step, before clipping."""
 
 
 class EvalCurves(Protocol):
     """What the rules read per evaluation (the store's EvalSeries has it)."""
 
     @property
-    def step(self) -> npt.NDArray[np.int64]: ...
+    def step(self) -> npt.NDArray[np.int64]:
+        """The step of each evaluation (optimiser steps done)."""
     @property
-    def epoch(self) -> Array: ...
+    def epoch(self) -> Array:
+        """The epochs done at each evaluation."""
     @property
-    def train_loss(self) -> Array: ...
+    def train_loss(self) -> Array:
+        """The training loss at each evaluation."""
     @property
-    def val_loss(self) -> Array: ...
+    def val_loss(self) -> Array:
+        """The validation loss at each evaluation."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,9 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Finding:
+    """One diagnosis of a trial's curves: the symptom, its title, what the curves mean, the evidence
+    on the curves, the remedies, and a one-variable-at-a-time experiment on the implicated knob that
+    tests the remedy."""
     symptom: Symptom
     title: str
     reading: str  # what the curves mean, in the practice's words

@@ -11,6 +11,9 @@ from tunestudio.config import EarlyStoppingConfig
 
 
 class EarlyStopping:
+    """Early stopping on the config's monitored metric, minimised or maximised (`mode`): `observe`
+    says when `patience` evaluations in a row brought no improvement of more than `min_delta`, or
+    when the metric reached the config's target."""
     def __init__(self, config: EarlyStoppingConfig, mode: Literal["min", "max"]):
         self.config = config
         self.mode = mode

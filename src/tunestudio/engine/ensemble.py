@@ -124,6 +124,9 @@ class EnsembleModel(nn.Module):
         self.register_buffer("weights", (w / w.sum()).float())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Inputs `x` `(B, *input_shape)` -> the weighted mean over members of their class
+        probabilities `(B, C)` (softmax of the logits) for classification, or of their values `(B,
+        1)` for regression, in float32."""
         total: torch.Tensor | None = None
         for i, member in enumerate(self.members):
             out = member(x).float()

@@ -83,6 +83,9 @@ class ConfusionMatrix:
 
 
 def confusion_matrix(trainer: Trainer, split: SplitName = "val") -> ConfusionMatrix:
+    """The trained model's confusion matrix `(K, K)` on `split` (rows: true class, columns: the
+    predicted argmax), with the class names (or the indices as text); raises DataError for data that
+    is not classification."""
     _, data = _parts(trainer)
     if data.task != "classification" or data.n_classes is None:
         raise DataError("a confusion matrix needs classification data")
@@ -113,6 +116,8 @@ class CrossValidationResult:
 
 
 def default_cv_metric(config: RunConfig) -> str:
+    """The metric cross-validation scores by default: 'val_accuracy' for classification, 'val_r2'
+    for regression."""
     return "val_accuracy" if config.task == "classification" else "val_r2"
 
 

@@ -35,6 +35,8 @@ class ModelError(TuneStudioError):
 
 
 def first_conv(model: nn.Module) -> tuple[str, nn.Conv2d]:
+    """The qualified name and module of the model's first nn.Conv2d (in `named_modules` order);
+    raises ModelError where there is none."""
     for name, module in model.named_modules():
         if isinstance(module, nn.Conv2d):
             return name, module
@@ -154,6 +156,8 @@ class FrozenBatchNorm(nn.Module):
             self.register_buffer(name, tensor)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """`x` `(B, C, ...)` -> the same shape, each channel scaled and shifted by the fixed
+        statistics."""
         shape = (1, -1) + (1,) * (x.dim() - 2)
         scale = self.weight * (self.running_var + self.eps).rsqrt()
         shift = self.bias - self.running_mean * scale

@@ -29,6 +29,8 @@ class ImageInput(nn.Module):
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(shape))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """`x` `(B, C, H, W)` on the 0..255 scale (uint8 cast to float32) -> `net((x / 255 - mean) /
+        std)`, the net's output."""
         if not x.is_floating_point():
             x = x.to(self.mean.dtype)
         # one multiply-add over the batch; the per-channel factors are tiny

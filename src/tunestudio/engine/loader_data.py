@@ -61,21 +61,27 @@ class LoaderSplits:
 
     @property
     def n_outputs(self) -> int:
+        """The model's outputs: the number of classes, 1 for regression."""
         return self.n_classes if self.n_classes is not None else 1
 
     @property
     def n_train(self) -> int:
+        """Samples in the training Dataset."""
         return _length(self.train)
 
     @property
     def n_val(self) -> int:
+        """Samples in the validation Dataset (0 without one)."""
         return _length(self.val) if self.val is not None else 0
 
     @property
     def n_test(self) -> int:
+        """Samples in the test Dataset (0 without one)."""
         return _length(self.test) if self.test is not None else 0
 
     def dataset(self, split: SplitName) -> Dataset[Any]:
+        """The Dataset of one split, 'train', 'val' or 'test'; raises DataError where it is missing
+        or empty."""
         found = {"train": self.train, "val": self.val, "test": self.test}[split]
         if found is None or _length(found) == 0:
             raise DataError(f"the {split} split is empty" + (

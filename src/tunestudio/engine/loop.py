@@ -54,9 +54,12 @@ class Perturbation(Protocol):
     at the current step first."""
 
     def due(self, step: int, steps_per_epoch: int, total_steps: int,
-            epoch_end: bool) -> bool: ...
+            epoch_end: bool) -> bool:
+        """Whether to change the members after `step` steps (`steps_per_epoch` and
+        `total_steps` the run's), at the end of an epoch (`epoch_end`) or mid-epoch."""
 
-    def apply(self, loop: TrialLoop) -> Any: ...
+    def apply(self, loop: TrialLoop) -> Any:
+        """Change the loop's members at its current step."""
 
 
 class GroupOutOfMemoryError(TuneStudioError):
@@ -217,6 +220,7 @@ class TrialLoop:
 
     @property
     def active(self) -> list[_Slot]:
+        """The slots of the trials still training, in row order."""
         return [s for s in self._rows if s is not None]
 
     # --- the loop --------------------------------------------------------------------------

@@ -26,6 +26,9 @@ from tunestudio.errors import TuneStudioError
 
 @dataclass(frozen=True)
 class LRRangeResult:
+    """An LR range test's sweep (L. N. Smith, "Cyclical Learning Rates for Training Neural
+    Networks", 2017): the learning rate of each step, its training loss and the smoothed loss, one
+    value per step taken, with the suggested learning rate and range."""
     lrs: np.ndarray
     losses: np.ndarray
     smoothed: np.ndarray  # bias-corrected exponential moving average of `losses`

@@ -86,6 +86,7 @@ class TrainWindow:
             del steps[:-self.steps_per_epoch]
 
     def clear(self) -> None:
+        """Drop every kept step (and the device memory it holds)."""
         self._steps = []
 
     def select(self, rows: torch.Tensor) -> None:

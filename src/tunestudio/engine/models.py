@@ -33,6 +33,10 @@ __all__ = ["ModelError", "build_model", "check_output", "count_parameters", "ini
 
 def build_model(spec: ModelSpec, input_shape: tuple[int, ...], n_outputs: int,
                 base_dir: Path | None = None) -> nn.Module:
+    """The model of `spec` for inputs `(B, *input_shape)` and `n_outputs` outputs: the built-in MLP
+    or CNN, initialised as `spec.init` says, or a torchvision or user model, fine-tuned as the spec
+    says (`base_dir` resolves a user file's relative path). Raises ModelError or UserCodeError where
+    the model cannot be built for this data."""
     model: nn.Module
     if isinstance(spec, MLPModel):
         model = _mlp(spec, input_shape, n_outputs)
@@ -144,6 +148,7 @@ def _user_model(spec: PythonModel, input_shape: tuple[int, ...], n_outputs: int,
 
 
 def count_parameters(model: nn.Module) -> int:
+    """The number of trainable parameters (elements of the tensors with `requires_grad`)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 

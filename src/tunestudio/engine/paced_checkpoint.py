@@ -114,6 +114,10 @@ class PacedCheckpointHook(CheckpointHook):
         return max(self.min_interval_s, WRITE_COST_FACTOR * self._write_s)
 
     def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
+        """Capture the trial's state (`epoch` counts from 0) when the monitored metric improved,
+        when a resume file is due (every `every_epochs` epochs, `interval_s()` after the last write)
+        or, with `hold_latest`, at every `every_epochs`-th epoch; write the resume file when due. A
+        fused member's new best that waits is kept as its rows, not as a full state."""
         improved = self._improved(trainer)
         due = self._due(epoch)
         held = self.hold_latest and self._epoch_due(epoch)
@@ -139,6 +143,9 @@ class PacedCheckpointHook(CheckpointHook):
             self._flush(trainer.step)
 
     def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
+        """Write what the fit leaves (durably): its final state where it ended at an epoch's end,
+        or, with `final_best_only`, its best state alone; nothing for a pruned, diverged or failed
+        fit with `final_best_only`."""
         if self.final_best_only and result.status not in ("completed", "stopped_early",
                                                           "stopped"):
             return  # pruned, diverged or failed: a search keeps no checkpoint of it

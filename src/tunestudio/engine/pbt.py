@@ -236,11 +236,14 @@ class Replay:
         self.changes = {int(step): dict(values) for step, values in schedule if step > 0}
 
     def due(self, step: int, steps_per_epoch: int, total_steps: int, epoch_end: bool) -> bool:
+        """Whether the schedule changes the values after `step` (before the run's last step), at the
+        end of an epoch (`epoch_end`) where that step ends one, else mid-epoch."""
         if step not in self.changes or step >= total_steps:
             return False
         return epoch_end == (steps_per_epoch > 0 and step % steps_per_epoch == 0)
 
     def apply(self, loop: TrialLoop) -> None:
+        """Every running member takes the values listed for the loop's current step."""
         values = self.changes[loop.step]
         for slot in loop.active:
             loop.set_values(slot, values)
@@ -260,11 +263,14 @@ class ConfigSchedules:
         self._steps = {step for mine in self.changes for step in mine}
 
     def due(self, step: int, steps_per_epoch: int, total_steps: int, epoch_end: bool) -> bool:
+        """Whether any member's schedule changes its values after `step` (before the run's last
+        step), at the end of an epoch (`epoch_end`) where that step ends one, else mid-epoch."""
         if step not in self._steps or step >= total_steps:
             return False
         return epoch_end == (steps_per_epoch > 0 and step % steps_per_epoch == 0)
 
     def apply(self, loop: TrialLoop) -> None:
+        """Each running member whose schedule lists the loop's current step takes its values."""
         for slot in loop.active:
             values = self.changes[slot.index].get(loop.step)
             if values:

@@ -108,6 +108,8 @@ class PlainKernel:
     # --- the contract ------------------------------------------------------------------------
 
     def batches(self) -> Iterator[tuple[int, Any]]:
+        """One epoch's steps as (batch size, `(xb, yb)`) in the trial's own batch order (its
+        generator), the model in training mode."""
         trial = self.trial
         assert trial.datasets is not None and trial.model is not None
         trial.model.train()
@@ -116,16 +118,22 @@ class PlainKernel:
             yield len(yb), (xb, yb)
 
     def set_lr(self, rates: np.ndarray) -> None:
+        """Set the row's learning rate `rates[0]` on every parameter group of the trial's
+        optimiser."""
         assert self.trial.optimizer is not None
         lr = float(rates[0])
         for group in self.trial.optimizer.param_groups:
             group["lr"] = lr
 
     def step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor | float]:
+        """One optimisation step on the batch (`train_batch`): the data loss `(1,)` and the gradient
+        norm before clipping (a tensor on the device, or a float on the CPU)."""
         loss, norm = self.train_batch(*batch)
         return loss.reshape(1), norm
 
     def evaluate(self) -> dict[str, torch.Tensor]:
+        """The running training loss and metrics and, where there is a validation split, the
+        validation loss and metrics, `(1,)` tensors on the device."""
         trial = self.trial
         data, cfg = trial.datasets, trial.config
         assert data is not None and trial.model is not None and trial.loss_fn is not None
@@ -150,20 +158,28 @@ class PlainKernel:
         """Nothing to do: the trial's own model and optimiser are the ones trained."""
 
     def retire(self, row: int) -> None:
+        """The trial has ended: its DataLoaders end (`close`)."""
         self.close()
 
     def select(self, rows: list[int]) -> None:
+        """Nothing to do for `[0]`, the one row; raises ValueError for any other selection."""
         if rows != [0]:
             raise ValueError("a lone trial's kernel keeps its one row")
 
     def first_step_checks(self, row: int) -> Sequence[torch.Tensor | bool] | None:
+        """Whether the first step's inputs, targets, output and loss were finite (None before
+        it)."""
         return self._first_step_finite
 
     def train_tensors(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The training inputs and targets on the device, or None where a DataLoader streams
+        them."""
         return None if isinstance(self.trial.datasets, LoaderSplits) else (self._x_train,
                                                                             self._y_train)
 
     def release(self) -> None:
+        """Drop the optimiser, the metric window and the data tensors, and end the DataLoaders
+        (after running out of device memory)."""
         self.trial.optimizer = None
         self._window.clear()
         self._x_train = self._y_train = self._x_val = self._y_val = torch.empty(0)

@@ -29,6 +29,8 @@ class ProgressLine(TrainerHooks):
         self._done = 0  # steps counted on the bar
 
     def on_fit_start(self, trainer: Trial, event: FitStartEvent) -> None:
+        """One line: the device, the training and validation samples, the parameters and the steps;
+        at a terminal, a bar of the steps opens."""
         self.total, self.spe = event.total_steps, event.steps_per_epoch
         self._write(f"training on {event.device}: {event.n_train} train / {event.n_val} "
                     f"validation samples, {event.n_parameters} parameters, "
@@ -39,6 +41,7 @@ class ProgressLine(TrainerHooks):
             self._done = 0  # a resumed run's first step moves the bar to where it goes on
 
     def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
+        """Move the bar to the step, with the epoch, loss, learning rate and samples per second."""
         if self.bar is None:
             return
         self.bar.set_postfix_str(f"epoch {event.epoch + 1}  loss {event.loss:.4g}  lr "
@@ -48,6 +51,8 @@ class ProgressLine(TrainerHooks):
         self._done = event.step
 
     def on_evaluate_end(self, trainer: Trial, event: EvalEvent) -> None:
+        """One line: the epoch, the training loss, up to three metrics (the monitored one first,
+        validation metrics preferred) and the seconds of training."""
         shown = [k for k in event.metrics if k.startswith("val_")] or list(event.metrics)
         if self.metric is not None and self.metric in event.metrics:
             shown = [self.metric, *[k for k in shown if k != self.metric]]
@@ -56,6 +61,7 @@ class ProgressLine(TrainerHooks):
                     f"{_fmt(event.train_loss)}  {values}  {event.wall_s:.1f} s")
 
     def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
+        """Close the bar."""
         if self.bar is not None:
             self.bar.close()
             self.bar = None

@@ -29,6 +29,8 @@ FloatArray = np.ndarray
 
 
 def warmup_steps(config: RunConfig, n_train: int) -> int:
+    """Optimiser steps of the learning-rate warm-up: `schedule.warmup_epochs` epochs of steps,
+    rounded (at least 1 where warm-up is on, 0 where it is off)."""
     epochs = config.schedule.warmup_epochs
     if epochs <= 0:
         return 0
@@ -144,6 +146,8 @@ class LRSchedule:
             if isinstance(schedule, PlateauSchedule) else None
 
     def lr(self, step_index: int) -> float:
+        """The learning rate of step `step_index` (0-based; past the plan, its last value), times
+        the reduce-on-plateau scale where that schedule is used."""
         plan = self._plan
         value = plan[step_index] if step_index < len(plan) else plan[-1]
         return value * self.plateau.scale if self.plateau is not None else value

@@ -85,6 +85,8 @@ def _version(distribution: str) -> str | None:
 
 
 def entry_path(key: str) -> Path:
+    """The `.npz` file of the cache entry for `key`: the first 32 hex digits of its SHA-256, under
+    `folder()`."""
     return folder() / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npz"
 
 

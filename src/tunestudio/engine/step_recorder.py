@@ -52,6 +52,9 @@ class Divergence:
     cause: str = "training"
 
     def message(self) -> str:
+        """What went wrong and what to check, in one message: for `cause` 'training', where (step,
+        epoch, learning rate) the loss or gradient norm became non-finite; for the other causes, the
+        data, the model, the loss or the backward pass that was non-finite before any update."""
         where = f"at step {self.step} (epoch {self.epoch + 1}, LR {self.lr:.3g})"
         first = f"the {self.what} was {self.value} at step {self.step}, before any weight " \
                 "update, so no learning rate causes it"

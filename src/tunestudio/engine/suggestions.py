@@ -140,6 +140,8 @@ _WHY: dict[str, tuple[str, str]] = {
 
 
 def default_objective(config: RunConfig) -> Objective:
+    """The objective a suggested experiment tunes when none is given: 'val_accuracy' for
+    classification, 'val_loss' for regression."""
     return Objective(metric="val_accuracy" if config.task == "classification" else "val_loss")
 
 

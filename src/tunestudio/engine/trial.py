@@ -140,6 +140,8 @@ class Trial:
 
     @optimizer.setter
     def optimizer(self, value: torch.optim.Optimizer | None) -> None:
+        """Set the torch optimiser (None: drop it, and reading does not build it again); state
+        written before (`optimizer_state`) is discarded."""
         self._optimizer, self._pending_state = value, {}
         if value is None:
             self._optimizer_params = None
@@ -196,6 +198,7 @@ class Trial:
 
     @step.setter
     def step(self, value: int) -> None:
+        """Set the optimisation steps done."""
         self.state.step = value
 
     @property

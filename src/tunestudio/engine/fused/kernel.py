@@ -189,6 +189,10 @@ class StackKernel:
     # --- the contract ------------------------------------------------------------------------
 
     def batches(self) -> Iterator[tuple[int, Any]]:
+        """One epoch's steps as (samples per trial, `(start, end)` of the epoch's order): the order
+        is drawn once for all rows where their seeds agree (`(n,)`), else per row (`(R, n)`); a
+        small training set is gathered into the epoch's order once, each batch then a slice of
+        it."""
         self._perm = self._permutations()
         self._epoch_x = self._epoch_y = None
         if self._shared and self._x_train.nbytes + self._y_train.nbytes <= EPOCH_COPY_BYTES:
@@ -223,6 +227,8 @@ class StackKernel:
         self._lr = torch.tensor(rates, dtype=dtype, device=self.device)
 
     def step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimisation step of every row on the batch `(start, end)` at the rates of `set_lr`:
+        data losses `(R,)` and gradient norms before clipping `(R,)`, on the device."""
         start, end = batch
         if self._epoch_x is not None and self._epoch_y is not None:
             return self._train_on(self._epoch_x[start:end], self._epoch_y[start:end], True,
@@ -230,6 +236,9 @@ class StackKernel:
         return self.train_step(self._perm[..., start:end], self._lr, end - start)
 
     def evaluate(self) -> dict[str, torch.Tensor]:
+        """The running training loss and metrics and, where there is a validation split, the
+        validation loss and metrics of every row, `(R,)` tensors on the device (the fused forward in
+        chunks, no gradients)."""
         data, task = self._data, self._data_config().task
         values = self._window.values(task, data.target_std)
         if data.n_val:
@@ -244,11 +253,14 @@ class StackKernel:
         return values
 
     def sync(self, row: int, member: Trial) -> None:
+        """The trial's own model and optimiser state take row `row`'s current weights, buffers and
+        optimiser state."""
         assert member.model is not None
         self.stack.write_back(row, member.model)
         self.optimizer.write_back(row, member.optimizer_state(), self.stack, member.model)
 
     def retire(self, row: int) -> None:
+        """The row's trial has ended: it draws no more batches."""
         self.rows[row] = None
 
     # --- population-based training -------------------------------------------------------------
@@ -267,6 +279,8 @@ class StackKernel:
         self.optimizer.set_row(row, spec)
 
     def select(self, rows: list[int]) -> None:
+        """Keep only `rows` (in this order) of the stack, its optimiser, losses, augmentations,
+        metric window, learning rates and batch orders."""
         keep = torch.tensor(rows, dtype=torch.long, device=self.device)
         self.stack.select(keep)
         self.optimizer.select(keep, self.stack.params, self.stack.row_extents())
@@ -304,9 +318,12 @@ class StackKernel:
                 all_finite(loss)]
 
     def train_tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training inputs and targets on the device."""
         return self._x_train, self._y_train
 
     def release(self) -> None:
+        """Drop the stack, its optimiser and the data tensors (after running out of device
+        memory)."""
         for name in ("stack", "optimizer", "_window", "_x_train", "_y_train", "_x_val",
                      "_y_val", "_perm", "_epoch_x", "_epoch_y"):
             self.__dict__.pop(name, None)

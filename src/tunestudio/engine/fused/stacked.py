@@ -138,6 +138,9 @@ class StackedMLP(StackedModel):
         self._grads: handgrad.GradBuffers | None = None  # the hand-written pass's
 
     def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
+        """Outputs `(K, B, n_out)` of inputs `(K, B, ...)`, or `(B, ...)` when `shared` (flattened
+        per sample). Evaluating without gradients takes the hand-written pass, which computes no
+        padded unit; dropout applies when `training`."""
         if not training and not torch.is_grad_enabled():  # evaluation: no padded unit computed
             return handgrad.forward(self._views, self._act, x, shared)
         k = self.params[0].shape[0]
@@ -183,6 +186,8 @@ class StackedMLP(StackedModel):
         return [[n_out for _, n_out in own for _ in range(2)] for own in self.sizes]
 
     def select(self, rows: torch.Tensor) -> None:
+        """Keep only the trials at `rows` (a 1-d index tensor), in that order; width classes are
+        drawn again."""
         with torch.no_grad():
             self.params = [p.index_select(0, rows).detach().requires_grad_() for p in self.params]
             self._masks = [m.index_select(0, rows) if m is not None else None
@@ -196,6 +201,8 @@ class StackedMLP(StackedModel):
 
     def slices(self, row: int, model: nn.Module
                ) -> list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]]:
+        """For each stacked weight `(K, out, in)` and bias `(K, out, 1)`, trial `row`'s nn.Linear
+        parameter in `model` and the cut of its unpadded part."""
         def weight(n_in: int, n_out: int) -> Callable[[torch.Tensor], torch.Tensor]:
             return lambda t: t[row, :n_out, :n_in]
 
@@ -245,27 +252,36 @@ class VmapStack(StackedModel):
         self._mapped_shared = vmap(call, in_dims=(0, 0, None), randomness="different")
 
     def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
+        """Outputs `(K, B, n_out)` of inputs `(K, B, ...)`, or `(B, ...)` when `shared`, by
+        `torch.func.vmap` of the model over the stacked parameters and buffers (dropout drawn apart
+        for each trial); `training` sets the module's mode."""
         self._base.train(training)
         fn = self._mapped_shared if shared else self._mapped
         out: torch.Tensor = fn(tuple(self.params), tuple(self.buffers), x)
         return out
 
     def select(self, rows: torch.Tensor) -> None:
+        """Keep only the trials at `rows` (a 1-d index tensor), parameters and buffers, in that
+        order."""
         with torch.no_grad():
             self.params = [p.index_select(0, rows).detach().requires_grad_() for p in self.params]
             self.buffers = [b.index_select(0, rows) for b in self.buffers]
 
     def slices(self, row: int, model: nn.Module
                ) -> list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]]:
+        """For each stacked parameter, trial `row`'s own parameter of the same name in `model` and
+        its row of the stack."""
         return [(model.get_parameter(name), lambda t: t[row]) for name in self._names]
 
     def write_back(self, row: int, model: nn.Module) -> None:
+        """Copy trial `row`'s parameters and buffers into its own unfused `model`."""
         super().write_back(row, model)
         with torch.no_grad():
             for name, b in zip(self._buffer_names, self.buffers, strict=True):
                 model.get_buffer(name).copy_(b[row])
 
     def state(self) -> list[torch.Tensor]:
+        """The stacked buffers (batch-norm statistics, for example)."""
         return self.buffers
 
 
@@ -345,6 +361,9 @@ class GroupedConvStack(VmapStack):
         return self.buffers[self._buffer_index[name]]
 
     def forward(self, x: torch.Tensor, shared: bool, training: bool) -> torch.Tensor:
+        """Outputs `(K, B, n_out)` of images `(K, B, C, H, W)`, or `(B, C, H, W)` when `shared`,
+        through grouped convolutions over `(B, K*C, H, W)` in channels-last memory and batched
+        products after Flatten; `training` sets batch norm's and dropout's mode."""
         k = self.params[0].shape[0]
         x = x.expand(k, *x.shape) if shared else x
         if not x.is_floating_point():
