@@ -82,10 +82,14 @@ class Project:
 
     @property
     def name(self) -> str:
+        """The project's name, as its file gives it."""
         return self.config.name
 
     @property
     def storage_url(self) -> str:
+        """The SQLAlchemy URL of the project's trial history: the file's `storage_url`, or
+        by default a SQLite file under the data directory keyed by the project's id (so that
+        moving the project file keeps its history)."""
         return storage_url_for(self.config)
 
     @property
@@ -131,18 +135,24 @@ class Trial:
 
     @property
     def number(self) -> int:
+        """The trial's number in its experiment (the table's #), from 0."""
         return self.row.number
 
     @property
     def state(self) -> str:
+        """Its outcome: 'running', 'complete', 'pruned', 'failed', 'diverged', 'interrupted'
+        or 'invalid'."""
         return self.row.state
 
     @property
     def objective(self) -> float | None:
+        """Its objective: the objective metric at its best evaluation (the mean over its
+        seeds when it repeated), or None when it has none (a trial that did not complete)."""
         return self.row.objective
 
     @property
     def params(self) -> dict[str, Any]:
+        """The searched parameters' values it trained with, by name (a copy)."""
         return dict(self.row.params)
 
     def curves(self) -> Curves:
@@ -191,6 +201,7 @@ class Experiment:
 
     @property
     def name(self) -> str:
+        """The experiment's name, unique in its project."""
         return self.config.name
 
     def run(self, trials: int | None = None, *, device: str | None = None,

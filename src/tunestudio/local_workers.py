@@ -172,6 +172,8 @@ class LocalWorkers:
 
     @property
     def queue_closed(self) -> bool:
+        """Whether `close_queue` (or `finish`, `terminate`) has told the workers the run
+        queues no more trials."""
         return self._closed
 
     def tell_budget(self, budget_id: int) -> None:

@@ -43,6 +43,7 @@ def cache_dir() -> Path:
 
 
 def log_dir() -> Path:
+    """The window's rotating log file, `tunestudio.log` (override: TUNESTUDIO_LOG_DIR)."""
     return _dir("log", platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
 
 
@@ -55,6 +56,8 @@ def default_database_path(project_id: uuid.UUID) -> Path:
 
 
 def default_storage_url(project_id: uuid.UUID) -> str:
+    """The SQLAlchemy URL (`sqlite:///...`) of `default_database_path(project_id)`, the
+    history of a project whose file names no storage URL of its own."""
     return f"sqlite:///{default_database_path(project_id).as_posix()}"
 
 

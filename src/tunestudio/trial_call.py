@@ -20,6 +20,12 @@ from tunestudio import trial
 
 
 def main(argv: list[str]) -> int:
+    """Runs one trial's function. `argv`: one `package.module:function`. Imports the module
+    (the working folder first on `sys.path`), calls the function with `trial.params()` as
+    keyword arguments and reports what it returns as its last evaluation (at the last epoch it
+    reported, at least 1): a number as the objective's metric (TUNESTUDIO_OBJECTIVE), a mapping
+    as metrics by name. Returns 0, or 2 with a line on stderr for a bad argument, a missing
+    function or another return type. Errors of the import and of the function pass through."""
     if len(argv) != 1 or ":" not in argv[0]:
         print("usage: python -m tunestudio.trial_call package.module:function", file=sys.stderr)
         return 2
