@@ -17,6 +17,8 @@ FLAGS = frozenset({"--install-desktop", "--uninstall-desktop"})
 
 
 def supported() -> bool:
+    """Whether this platform has XDG desktops to integrate with: False on Windows, Cygwin
+    and macOS, whose integration comes from the app bundle."""
     return sys.platform not in ("win32", "cygwin", "darwin")
 
 

@@ -34,11 +34,16 @@ def _absolute(value: str | None) -> Path | None:
 
 @dataclass(frozen=True)
 class XdgDirs:
+    """The user's XDG base folders the integration writes under: `data_home` (desktop entry,
+    MIME package, icons) and `config_home` (mimeapps.list)."""
+
     data_home: Path
     config_home: Path
 
     @classmethod
     def from_environment(cls) -> XdgDirs:
+        """XDG_DATA_HOME and XDG_CONFIG_HOME where set to absolute paths, else the spec's
+        defaults `~/.local/share` and `~/.config`."""
         home = Path.home()
         return cls(
             data_home=_absolute(os.environ.get("XDG_DATA_HOME")) or home / ".local" / "share",
@@ -47,18 +52,23 @@ class XdgDirs:
 
     @property
     def applications(self) -> Path:
+        """`<data_home>/applications`: desktop entries (and a legacy mimeapps.list)."""
         return self.data_home / "applications"
 
     @property
     def desktop_file(self) -> Path:
+        """Where TuneStudio's desktop entry, `tunestudio.desktop`, is installed."""
         return self.applications / resources.DESKTOP_FILE
 
     @property
     def mime(self) -> Path:
+        """`<data_home>/mime`: the user's shared-mime-info database (packages in
+        `packages/`)."""
         return self.data_home / "mime"
 
     @property
     def hicolor(self) -> Path:
+        """`<data_home>/icons/hicolor`: the user's icon theme, one folder per size."""
         return self.data_home / "icons" / "hicolor"
 
     def tool_env(self) -> dict[str, str]:
@@ -69,6 +79,10 @@ class XdgDirs:
 
 @dataclass
 class Outcome:
+    """What `install` or `uninstall` did: the files it wrote, removed or edited (`changed`),
+    and `notes`, one line per freedesktop tool that was missing or failed and what that leaves
+    undone."""
+
     changed: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 

@@ -46,6 +46,8 @@ def escape_string(value: str) -> str:
 
 
 def exec_line(command: Sequence[str]) -> str:
+    """The desktop entry's Exec value: `command` quoted and escaped per the Desktop Entry
+    Specification, followed by `%f` (the opened file)."""
     return escape_string(" ".join(quote_exec_arg(a) for a in command)) + " %f"
 
 

@@ -38,14 +38,18 @@ def root() -> Traversable:
 
 
 def app_icon_svg() -> Traversable:
+    """The app's icon as SVG (`tunestudio.svg`)."""
     return root() / f"{APP_ID}.svg"
 
 
 def app_icon_png(size: int) -> Traversable:
+    """The app's icon rendered at `size` x `size` pixels. Raises ValueError when `size` is
+    not one of ICON_SIZES."""
     return icon_png(APP_ID, size)
 
 
 def mime_icon_svg() -> Traversable:
+    """The project file's (`*.tuneproj`) icon as SVG, named after MIME_ICON."""
     return root() / f"{MIME_ICON}.svg"
 
 
@@ -62,10 +66,13 @@ def template_file(template: str, name: str) -> Traversable:
 
 
 def desktop_entry() -> Traversable:
+    """The Linux desktop entry, `tunestudio.desktop` (its Exec line is rewritten on
+    install)."""
     return root() / DESKTOP_FILE
 
 
 def mime_xml() -> Traversable:
+    """The shared-mime-info declaration of `*.tuneproj` as MIME_TYPE."""
     return root() / MIME_XML
 
 
