@@ -65,6 +65,8 @@ class _VersionAction(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `tunestudio` parser with every command of COMMAND_MODULES (each sets `func`, its
+    handler, in its namespace); importing those modules loads no torch, Optuna or Qt."""
     parser = argparse.ArgumentParser(
         prog="tunestudio",
         description="Tune deep-learning training runs by controlled experiments. "
@@ -88,6 +90,14 @@ def __getattr__(name: str) -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the `tunestudio` command line `argv` (default: `sys.argv[1:]`) and returns its
+    exit code. No arguments, a `.tuneproj` path or --smoke-test open the desktop app; the
+    desktop flags install or remove the Linux integration; `info PROJECT` is answered without
+    building the parser where it can (cli/info_fast.py). Otherwise the command's handler's
+    code, or: 1 for a TuneStudioError and 2 for a KeyError (each as `error: ...` on stderr),
+    130 on Ctrl+C, 0 when stdout's reader went away. argparse's SystemExit (bad usage: 2;
+    --help, --version: 0) passes through. As the process's own command (`argv` None), `run`
+    and `worker` end the process once done (`leave`) rather than return."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     first = args_list[0] if args_list else ""
     if first in DESKTOP_FLAGS:

@@ -91,6 +91,9 @@ def _trial_by_number(store: Store, project: Project, ref: str, experiment: str |
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `diff`: two trials' full configs (or a trial's and the current baseline's)
+    side by side, `*` on each field that differs, as a table or JSON; exit 0. A trial
+    reference that is no trial raises TuneStudioError (exit 1 in `main`)."""
     p = sub.add_parser("diff", help="two trials' configs side by side, differences marked",
                        description="Show the full configs two trials trained (or a trial and "
                        "the current baseline) side by side, * marking each field that differs, "

@@ -109,6 +109,10 @@ def _cmd_ensembles(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `ensemble` (average the stored models of an experiment's K best trials, or
+    Caruana et al.'s greedy selection with --greedy, on the validation split; its summary, or
+    one JSON object with --json; exit 1 when an --export does not predict as the average, 2
+    for --format without --export) and `ensembles` (the ensembles kept in the history)."""
     p = sub.add_parser("ensemble", help="average the predictions of an experiment's best "
                        "trials (their stored models) and compare with each",
                        description="Average the predictions (class probabilities, or values "

@@ -36,6 +36,10 @@ def _cmd(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `exclude` (leave trials out of every result and of what the sampler learns,
+    with a reason) and `include` (count them again); both print the experiment's excluded
+    trials as JSON and exit 0. An experiment without trials, or an unknown trial number,
+    raises TuneStudioError (exit 1 in `main`)."""
     p = sub.add_parser(
         "exclude", help="leave trials out of the results (kept, marked with the reason)",
         description="Exclude trials (by number, as `tunestudio trials` lists them) of an "

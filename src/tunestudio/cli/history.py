@@ -280,6 +280,10 @@ def project_bytes(path: str) -> bytes | None:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds the read-only `trials` (a table, csv or json), `info` (JSON: storage URL,
+    trial counts, best trial, checkpoints' disk use) and `export` (csv, json, TensorBoard
+    logs or MLflow runs) commands; exit 0. A TensorBoard export without -o DIR, or an MLflow
+    one without a store, raises TuneStudioError (exit 1 in `main`)."""
     p = sub.add_parser("trials", help="list the trials of a project's experiments",
                        description="List every trial of the project's history: state, "
                        "objective (mean ± std over seeds), values, duration and whether it "

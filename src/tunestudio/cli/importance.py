@@ -74,6 +74,10 @@ def _cmd(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `importance`: an experiment's searched parameters ranked by how much they moved
+    its objective (Optuna's PED-ANOVA, fANOVA or MDI importance evaluator), excluded trials
+    left out, as a table or JSON; exit 0. No trials yet, too few, or a study Optuna refuses
+    raise TuneStudioError (exit 1 in `main`)."""
     p = sub.add_parser(
         "importance", help="which knobs moved the objective (parameter importance)",
         description="Rank an experiment's searched knobs by how much they moved its objective "

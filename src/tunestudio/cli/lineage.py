@@ -106,6 +106,10 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `lineage`: a population-based training experiment's exploits and its best
+    member's hyperparameter schedule (text or JSON); --replay SEEDS trains that schedule
+    again from scratch, --write-back writes it into the baseline. Exit 0; an experiment with
+    no population raises TuneStudioError (exit 1 in `main`)."""
     p = sub.add_parser("lineage", help="a population-based training run's exploits and "
                        "schedules", description="Show a population-based training "
                        "experiment's lineage: each exploit (step, the trial replaced, the trial "

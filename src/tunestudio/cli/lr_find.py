@@ -45,6 +45,10 @@ def _cmd_lr_find(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `lr-find`: the learning-rate range test (Smith 2017) on the baseline (`--steps`
+    optimiser steps, default 100), printing the suggested LR and range; --write-to EXPERIMENT
+    sets that experiment's optimizer.lr dimension to the range, the old file kept beside it.
+    Exit 0."""
     p = sub.add_parser("lr-find", help="LR range test on the baseline; optionally write the "
                        "suggested range into an experiment",
                        description=__doc__)

@@ -39,6 +39,10 @@ def _cmd_export_model(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `export-model`: a trial's stored model (its best checkpoint; default the
+    experiment's best trial) written as a state dict, TorchScript or ONNX file with a JSON
+    file beside it. Exit 0, or 1 when the exported model's predictions on the validation
+    split differ from the stored model's."""
     p = sub.add_parser("export-model", help="write a trial's stored model (its best "
                        "checkpoint) as a state dict, TorchScript or ONNX file",
                        description="Write a trial's stored model (its best checkpoint; default "

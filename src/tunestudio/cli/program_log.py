@@ -53,6 +53,9 @@ def _cmd_log(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `log`: what a program trial printed (stdout and stderr as kept), raw on
+    stdout; --follow keeps printing until the trial ends. Exit 0; a built-in baseline, an
+    unknown trial or a missing log raises TuneStudioError (exit 1 in `main`)."""
     p = sub.add_parser("log", help="print what a program trial printed (its log); --follow "
                        "keeps printing while it runs",
                        description="Print the output a program trial wrote (stdout and "

@@ -67,6 +67,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def demo_project_path() -> Path:
+    """Where `tunestudio demo` keeps the digits demo: `<data dir>/demo/digits.tuneproj`
+    (the file may not exist yet; see `ensure_demo_project`)."""
     return paths.data_dir() / "demo" / "digits.tuneproj"
 
 
@@ -92,6 +94,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `new` (a project file from a template; exit 1 when it, or a file the template
+    writes beside it, exists and --force is not given), `validate` (`PROJECT: valid` per
+    file, each problem on stderr; exit 1 when any file is invalid), `schema` (the project
+    file's JSON schema) and `demo` (create once and open the digits demo)."""
     p = sub.add_parser("new", help="create a project file from a template",
                        description="Write a new project file (baseline config and experiments) "
                        "from a bundled template; it validates before it is written.")

@@ -96,6 +96,10 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `rerun`: the experiment's --top best trials trained again with --seeds seeds
+    each; a line per trial (mean ± std, noise verdict) on stderr, one JSON object on stdout.
+    Exit 0, or 130 when stopped by Ctrl+C; --top below 1 or --seeds below 2 raise
+    TuneStudioError (exit 1 in `main`)."""
     p = sub.add_parser("rerun", help="re-run the best trials with several seeds: mean ± std, "
                        "and which are within the noise of the best",
                        description="Train the experiment's best trials again with several "

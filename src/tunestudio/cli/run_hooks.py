@@ -16,6 +16,7 @@ class SettleOnRunStart(RunnerHooks):
     set up (its study opened, its data read), just before it asks its first trial."""
 
     def on_run_start(self, total_trials: int | None) -> None:
+        """Settles the collector (`startup_gc.settle`); `total_trials` is unused."""
         startup_gc.settle()
 
 
@@ -25,6 +26,8 @@ class TellTheRun(RunnerHooks):
     counts the whole run's trials."""
 
     def on_trial_end(self, ev: TrialFinished) -> None:
+        """Writes `{TRIAL_ENDED_KEY: {"state", "number", "objective"}}` as one line on
+        stdout; a closed stdout (the run is gone) is ignored."""
         line = json.dumps({TRIAL_ENDED_KEY: {"state": ev.state, "number": ev.number,
                                              "objective": ev.objective}})
         with contextlib.suppress(OSError, ValueError):  # the run is gone: nobody to tell

@@ -272,6 +272,10 @@ def _add_stop_flags(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Subparsers) -> None:
+    """Adds `run` (queue the experiment's budget and train it, with --workers processes;
+    one JSON outcome line on stdout), `worker` (train queued trials from a shared database)
+    and `train` (the baseline once; its outcome as JSON). Exit 0; 1 when a run halted on
+    failing trials or the training did not succeed; 130 when stopped by Ctrl+C."""
     p = sub.add_parser("run", help="run an experiment (adds trials to it when run again)",
                        description="Queue the experiment's budget and train trial after trial "
                        "(fused where they can be); running it again adds trials to the same "
