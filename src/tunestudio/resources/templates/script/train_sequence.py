@@ -29,6 +29,10 @@ def make_waves(n, length, classes, generator):
 
 
 class WaveNet(nn.Module):
+    """Two 1-D convolutions (`channels`, then 2 * `channels` filters of `kernel_size`
+    samples) and a linear head after dropout: waves shaped (batch, 1, length) in, class
+    logits shaped (batch, `classes`) out."""
+
     def __init__(self, channels, kernel_size, dropout, classes):
         super().__init__()
         self.features = nn.Sequential(
@@ -45,6 +49,9 @@ class WaveNet(nn.Module):
 
 
 def main():
+    """Parses the command line, trains with AdamW and cross-entropy for `--epochs` epochs and
+    prints one line per epoch: `epoch N train_loss=... val_loss=... val_acc=... time=...s`
+    (seconds since training started)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lr", type=float, default=0.003, help="learning rate")
     parser.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")

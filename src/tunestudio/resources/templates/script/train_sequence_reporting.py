@@ -20,6 +20,9 @@ DEFAULTS = {"lr": 0.003, "weight_decay": 0.0, "channels": 16, "kernel_size": 5,
 
 
 def main():
+    """Trains as train_sequence.py does with this trial's parameters, going on from the
+    epoch after its last checkpoint; reports each step's loss, learning rate and gradient
+    norm and each epoch's val_loss and val_acc, and stops once TuneStudio prunes the trial."""
     p = trial.params(DEFAULTS)
     torch.manual_seed(p["seed"])
     torch.set_num_threads(1)
