@@ -66,9 +66,10 @@ def describe(parser: argparse.ArgumentParser) -> list[dict[str, Any]]:
 def main(argv: list[str]) -> int:
     """The probe's command line. `argv`: OUT.json, then the script's path or `-m MODULE`,
     then its arguments (with `--help`). Runs the script as `__main__`; the first parser that
-    prints its help writes `{"prog": ..., "arguments": describe(parser)}` to OUT.json. Returns
-    0, or 2 (a usage line on stderr) when `argv` has fewer than two items. The script's own
-    `SystemExit` from `--help`, and any error it raises, pass through."""
+    prints its help writes `{"prog": ..., "arguments": describe(parser)}` to OUT.json (a file
+    already there is kept). Returns 0, or 2 (a usage line on stderr) when `argv` has fewer
+    than two items. The script's own `SystemExit` from `--help`, and any error it raises,
+    pass through."""
     if len(argv) < 2:
         print("usage: python -m tunestudio.help_probe OUT.json (SCRIPT | -m MODULE) [ARGS...]",
               file=sys.stderr)

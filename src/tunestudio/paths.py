@@ -43,7 +43,8 @@ def cache_dir() -> Path:
 
 
 def log_dir() -> Path:
-    """The window's rotating log file, `tunestudio.log` (override: TUNESTUDIO_LOG_DIR)."""
+    """The folder of the window's rotating log file, `tunestudio.log` (override:
+    TUNESTUDIO_LOG_DIR)."""
     return _dir("log", platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
 
 
