@@ -42,7 +42,7 @@ from tunestudio.config import (
     RunConfig,
     TrainingConfig,
 )
-from tunestudio.engine import FitResult, FitStartEvent, Trainer, TrainerHooks
+from tunestudio.engine import FitResult, FitStartEvent, Trainer, TrainerHooks, Trial
 from tunestudio.engine.demo_images import build_digits_folder
 
 WAYS = ("device", "stream", "in_memory", "device_aug")
@@ -55,11 +55,11 @@ class Clock(TrainerHooks):
         self.seconds = 0.0
         self.samples = 0
 
-    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+    def on_fit_start(self, trainer: Trial, event: FitStartEvent) -> None:
         self.started = time.perf_counter()
         self.n_train = event.n_train
 
-    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
         if self.device.startswith("cuda"):
             torch.cuda.synchronize()
         self.seconds = time.perf_counter() - self.started

@@ -111,10 +111,10 @@ def main() -> None:
                 print(side, json.dumps(row), flush=True)
 
     def per_hour(side: str) -> float:
-        return statistics.median(3600 * r["trials"] / r["search_s"] for r in rows[side])
+        return float(statistics.median(3600 * r["trials"] / r["search_s"] for r in rows[side]))
 
     def per_cpu_hour(side: str) -> float:
-        return statistics.median(3600 * r["trials"] / r["cpu_s"] for r in rows[side])
+        return float(statistics.median(3600 * r["trials"] / r["cpu_s"] for r in rows[side]))
 
     summary: dict[str, Any] = {f"{side}_runs": rows[side] for side in sides}
     summary.update({

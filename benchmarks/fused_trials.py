@@ -25,6 +25,7 @@ import argparse
 import json
 import math
 import time
+from typing import Any
 
 import torch
 
@@ -39,7 +40,7 @@ from tunestudio.config import (
     TrainingConfig,
     from_template,
 )
-from tunestudio.engine import Trainer, TrainerHooks, warm_up
+from tunestudio.engine import Trainer, TrainerHooks, Trial, warm_up
 from tunestudio.engine.data import load_splits
 from tunestudio.engine.fused import FusedTrainer
 
@@ -65,7 +66,7 @@ def config(lr: float, epochs: int, device: str, model: str = "mlp") -> RunConfig
 class _Steps(TrainerHooks):
     """Receives every step event, as a search's hooks do."""
 
-    def on_step_end(self, trainer: Trainer, event: object) -> None:
+    def on_step_end(self, trainer: Trial, event: object) -> None:
         pass
 
 
@@ -82,7 +83,7 @@ def sync(device: str) -> None:
 
 
 def measure(device: str, ks: list[int], epochs: int, model: str = "mlp"
-            ) -> dict[str, object]:
+            ) -> dict[str, Any]:
     def cfg(lr: float, n_epochs: int = epochs) -> RunConfig:
         return config(lr, n_epochs, device, model)
 
@@ -132,13 +133,14 @@ def main() -> None:
     ks = [int(k) for k in (args.ks or ("1,2,4,8,16" if cnn else
                                         "1,8,32,128,512,1024,2048")).split(",")]
     epochs = args.epochs or (3 if cnn else 20)
-    out: dict[str, object] = {"model": args.model, "devices": {}, "speedup_at_512": {}}
+    devices: dict[str, Any] = {}
+    speedups: dict[str, Any] = {}
     for device in args.devices.split(","):
         result = measure(device, ks, epochs, args.model)
-        out["devices"][device] = result  # type: ignore[index]
-        at = [r for r in result["rows"] if r["k"] == 512]  # type: ignore[index, union-attr]
-        out["speedup_at_512"][device] = at[0]["speedup"] if at else None  # type: ignore[index]
-    print(json.dumps(out))
+        devices[device] = result
+        at = [r for r in result["rows"] if r["k"] == 512]
+        speedups[device] = at[0]["speedup"] if at else None
+    print(json.dumps({"model": args.model, "devices": devices, "speedup_at_512": speedups}))
 
 
 if __name__ == "__main__":

@@ -130,8 +130,10 @@ def replay(proj: Project, best_id: int, seeds: list[int]) -> dict[str, Any]:
     search_def = proj.experiments[0].search
     population = Population(search_def.pbt, pbt_ranges(search_def), "val_accuracy",
                             "maximize", seed=search_def.sampler_seed)
+    seeds = [t.seed for t in trials if t.seed is not None]
+    assert len(seeds) == len(trials), "every member of a population stores its seed"
     trainer = FusedTrainer([merge_values(proj.baseline, t.params) for t in trials],
-                           device="cpu", seeds=[t.seed for t in trials],
+                           device="cpu", seeds=seeds,
                            perturbation=population)
     results = trainer.fit()
     index = {t.id: k for k, t in enumerate(trials)}

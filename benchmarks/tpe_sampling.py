@@ -41,16 +41,18 @@ def objective(trial: optuna.Trial) -> float:
         - 1e-3 * width * 32 / batch + noise
 
 
-def one_study(log_ndtr: Callable[[Any], np.ndarray], trials: int) -> tuple[float, list[dict]]:
+def one_study(log_ndtr: Callable[[Any], np.ndarray], trials: int
+              ) -> tuple[float, list[dict[str, Any]]]:
     sampler = build_sampler(SearchDefinition(strategy="tpe", sampler_seed=0), 1)
-    _truncnorm._log_ndtr = log_ndtr  # after build_sampler, which installs torch's
+    # after build_sampler, which installs torch's; each candidate replaces Optuna's own
+    _truncnorm._log_ndtr = log_ndtr  # type: ignore[assignment]
     study = optuna.create_study(sampler=sampler)
     start = time.perf_counter()
     study.optimize(objective, n_trials=trials)
     return time.perf_counter() - start, [t.params for t in study.trials]
 
 
-def same(a: list[dict], b: list[dict]) -> bool:
+def same(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
     return all(x.keys() == y.keys() and all(
         x[k] == y[k] if isinstance(x[k], int) else math.isclose(x[k], y[k], rel_tol=1e-6)
         for k in x) for x, y in zip(a, b, strict=True))
@@ -70,7 +72,7 @@ def main() -> None:
         "torch": tpe_numerics.log_ndtr,
     }
     times: dict[str, list[float]] = {k: [] for k in kinds}
-    points: dict[str, list[dict]] = {}
+    points: dict[str, list[dict[str, Any]]] = {}
     for _ in range(args.rounds):
         for name, fn in kinds.items():
             seconds, drawn = one_study(fn, args.trials)

@@ -44,6 +44,7 @@ from tunestudio.engine import (
     StepEvent,
     Trainer,
     TrainerHooks,
+    Trial,
     build_model,
     load_splits,
     torch_threads,
@@ -78,20 +79,20 @@ class EveryEvent(TrainerHooks):
         self.loss = 0.0
         self.t0 = self.t1 = 0.0
 
-    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+    def on_fit_start(self, trainer: Trial, event: FitStartEvent) -> None:
         self.t0 = self.clock()
 
-    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+    def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
         self.steps += 1
         self.loss = event.loss
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         self.epochs += 1
 
-    def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+    def on_evaluate_end(self, trainer: Trial, event: EvalEvent) -> None:
         self.evals += 1
 
-    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
         _sync(result.device)
         self.t1 = self.clock()
 
@@ -145,7 +146,7 @@ def _plain_loop(config: RunConfig, data: Splits, device: str, clock: Callable[[]
         for xb, yb in epoch_batches():
             opt.zero_grad(set_to_none=True)
             loss = nn.functional.cross_entropy(model(xb), yb)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
             if measure:
                 norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
                 log.append((loss.item(), norm.item()))

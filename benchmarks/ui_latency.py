@@ -242,8 +242,8 @@ class StackSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(0.001):
-            frame = sys._current_frames().get(self._main)  # a profiler's way in
-            where = []
+            frame = sys._current_frames().get(self._main or 0)  # a profiler's way in
+            where: list[str] = []
             while frame is not None and len(where) < 4:
                 code = frame.f_code
                 if "site-packages/shiboken" not in code.co_filename:

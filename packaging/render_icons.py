@@ -50,7 +50,9 @@ def render_png(svg: Path, size: int) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG", 0)  # quality 0 = strongest compression
+    # quality 0 = strongest compression; the format as str, which PySide6 takes (its stubs
+    # say bytes, which it refuses at run time)
+    image.save(buffer, "PNG", 0)  # type: ignore[call-overload]
     buffer.close()
     return bytes(data.data())
 

@@ -23,9 +23,10 @@ from tunestudio.engine.events import FitResult, TrainerHooks
 from tunestudio.engine.loader_data import LoaderSplits, eval_loader, loader_outputs
 from tunestudio.engine.metrics import gather, metric_tensors, predict
 from tunestudio.engine.trainer import Trainer
+from tunestudio.engine.trial import Trial
 
 
-def _parts(trainer: Trainer) -> tuple[nn.Module, Splits | LoaderSplits]:
+def _parts(trainer: Trial) -> tuple[nn.Module, Splits | LoaderSplits]:
     if trainer.model is None or trainer.datasets is None:
         raise RuntimeError("the trainer has no model yet; call fit() (or setup()) first")
     return trainer.model, trainer.datasets
@@ -39,7 +40,7 @@ def _split_tensors(data: Splits, split: SplitName, device: str
     return torch.as_tensor(np.array(x)).to(device), torch.as_tensor(np.array(y)).to(device)
 
 
-def split_outputs(trainer: Trainer, split: SplitName) -> tuple[torch.Tensor, torch.Tensor]:
+def split_outputs(trainer: Trial, split: SplitName) -> tuple[torch.Tensor, torch.Tensor]:
     """The trained model's float outputs `(N, K)` and the targets `(N,)` of one split, on the
     trainer's device (from the device tensors, or batch by batch from a DataLoader)."""
     model, data = _parts(trainer)
@@ -50,7 +51,7 @@ def split_outputs(trainer: Trainer, split: SplitName) -> tuple[torch.Tensor, tor
     return predict(model, x, trainer.autocast), y
 
 
-def evaluate_split(trainer: Trainer, split: SplitName) -> dict[str, float]:
+def evaluate_split(trainer: Trial, split: SplitName) -> dict[str, float]:
     """Loss and metrics of the trained model on one split, named `{split}_loss`,
     `{split}_accuracy` or `{split}_mse`/`_mae`/`_r2`."""
     _, data = _parts(trainer)
@@ -62,7 +63,7 @@ def evaluate_split(trainer: Trainer, split: SplitName) -> dict[str, float]:
     return gather(values)
 
 
-def evaluate_test(trainer: Trainer) -> dict[str, float]:
+def evaluate_test(trainer: Trial) -> dict[str, float]:
     """The test split: use it once, for the final model, never to choose between trials."""
     return evaluate_split(trainer, "test")
 
@@ -82,7 +83,7 @@ class ConfusionMatrix:
                                     where=totals > 0))
 
 
-def confusion_matrix(trainer: Trainer, split: SplitName = "val") -> ConfusionMatrix:
+def confusion_matrix(trainer: Trial, split: SplitName = "val") -> ConfusionMatrix:
     """The trained model's confusion matrix `(K, K)` on `split` (rows: true class, columns: the
     predicted argmax), with the class names (or the indices as text); raises DataError for data that
     is not classification."""
