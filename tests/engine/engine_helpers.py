@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tunestudio.config import RunConfig, from_template, merge_values
-from tunestudio.engine import EvalEvent, FitResult, FitStartEvent, StepEvent, Trainer, TrainerHooks
+from tunestudio.engine import EvalEvent, FitResult, FitStartEvent, StepEvent, TrainerHooks, Trial
 
 TINY: dict[str, Any] = {
     "data.source.kind": "builtin",
@@ -42,20 +42,20 @@ class Recorder(TrainerHooks):
         self.results: list[FitResult] = []
         self.exceptions: list[BaseException] = []
 
-    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+    def on_fit_start(self, trainer: Trial, event: FitStartEvent) -> None:
         self.starts.append(event)
 
-    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+    def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
         self.steps.append(event)
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         self.epochs.append(epoch)
 
-    def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+    def on_evaluate_end(self, trainer: Trial, event: EvalEvent) -> None:
         self.evals.append(event)
 
-    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+    def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
         self.results.append(result)
 
-    def on_exception(self, trainer: Trainer, exc: BaseException) -> None:
+    def on_exception(self, trainer: Trial, exc: BaseException) -> None:
         self.exceptions.append(exc)

@@ -12,7 +12,7 @@ import torch
 from engine_helpers import Recorder, tiny
 
 from tunestudio.config import RunConfig
-from tunestudio.engine import EvalEvent, StepEvent, Trainer, TrainerHooks
+from tunestudio.engine import EvalEvent, StepEvent, Trainer, TrainerHooks, Trial
 from tunestudio.engine.fused import FusedTrainer, FusionError, GroupOutOfMemoryError, fuse_signature
 from tunestudio.engine.loop import STEP_FIXED_WORK
 
@@ -256,7 +256,7 @@ class _Poison(TrainerHooks):
     def __init__(self, fused_trainer: list[FusedTrainer], row: int, step: int):
         self.box, self.row, self.step = fused_trainer, row, step
 
-    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+    def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
         if event.step == self.step:
             with torch.no_grad():
                 self.box[0].setup().stack.params[0][self.row].fill_(float("nan"))
@@ -266,7 +266,7 @@ class _Stopper(TrainerHooks):
     def __init__(self, status: str, at_eval: int):
         self.status, self.at_eval, self.seen = status, at_eval, 0
 
-    def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+    def on_evaluate_end(self, trainer: Trial, event: EvalEvent) -> None:
         self.seen += 1
         if self.seen == self.at_eval:
             trainer.request_stop(self.status, f"{self.status} by the test")
@@ -320,7 +320,7 @@ def test_stop_event_stops_every_trial() -> None:
     stop = threading.Event()
 
     class StopAt(TrainerHooks):
-        def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+        def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
             if event.step == 5:
                 stop.set()
 
@@ -337,7 +337,7 @@ def test_each_trial_steps_carry_wall_time_without_the_pause() -> None:
     pause = threading.Event()
 
     class PauseAt3(TrainerHooks):
-        def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+        def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
             if event.step == 3 and not pause.is_set() and trainer is hooked[0]:
                 pause.set()
                 threading.Timer(0.4, pause.clear).start()
@@ -361,7 +361,7 @@ def test_each_trial_steps_carry_wall_time_without_the_pause() -> None:
 
 def test_out_of_memory_names_the_unfinished_trials() -> None:
     class OutOfMemory(TrainerHooks):
-        def on_fit_start(self, trainer: Trainer, event: object) -> None:
+        def on_fit_start(self, trainer: Trial, event: object) -> None:
             raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
 
     configs = [tiny(), tiny({"optimizer.lr": 0.1}), tiny({"optimizer.lr": 0.2})]
@@ -404,7 +404,7 @@ class _StopAtEpoch(TrainerHooks):
     def __init__(self, epochs: int):
         self.epochs = epochs
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         if epoch + 1 == self.epochs:
             trainer.request_stop("stopped", "interrupted by the test")
 
@@ -466,7 +466,7 @@ def test_group_checkpoints_are_written_when_the_trial_ends(tmp_path: Path) -> No
     seen: list[bool] = []
 
     class Look(TrainerHooks):
-        def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+        def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
             seen.append((tmp_path / LATEST).exists())
 
     hook = PacedCheckpointHook(tmp_path, monitor="val_loss", min_interval_s=3600)
@@ -580,7 +580,7 @@ def test_measured_costs_alone_share_the_groups_time_when_given() -> None:
 class _SlowEnd(TrainerHooks):
     """A trial end whose bookkeeping takes a while (a slow disk, a remote store)."""
 
-    def on_fit_end(self, trainer: Trainer, result: object) -> None:
+    def on_fit_end(self, trainer: Trial, result: object) -> None:
         import time
 
         time.sleep(0.4)
@@ -661,7 +661,7 @@ def test_grouped_convolution_pass_computes_what_vmap_computes(normalised: bool,
         assert torch.allclose(outs[0], outs[1], atol=1e-5)
         if training:
             for out in outs:
-                out.square().sum().backward()
+                out.square().sum().backward()  # type: ignore[no-untyped-call]  # torch
             for a, b in zip(grouped.params, mapped.params, strict=True):
                 assert a.grad is not None and b.grad is not None
                 assert torch.allclose(a.grad, b.grad, rtol=1e-4, atol=1e-5)

@@ -43,7 +43,7 @@ def autograd_pass(stack: StackedMLP, x: torch.Tensor, y: torch.Tensor, shared: b
     if l1 is not None:
         total = total + (l1 * torch.stack([p.abs().flatten(1).sum(1) for p in
                                            stack.params[::2]]).sum(0)).sum()
-    total.backward()
+    total.backward()  # type: ignore[no-untyped-call]  # torch: Tensor.backward is unannotated
     grads = [p.grad.clone() for p in stack.params if p.grad is not None]
     return losses.detach(), out.detach(), grads
 

@@ -17,6 +17,7 @@ from tunestudio.engine import (
     StepEvent,
     Trainer,
     TrainerHooks,
+    Trial,
     planned_lr,
     resolve_device,
 )
@@ -235,7 +236,7 @@ class StopAt(TrainerHooks):
     def __init__(self, step: int, event: threading.Event) -> None:
         self.step, self.event = step, event
 
-    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+    def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
         if event.step == self.step:
             self.event.set()
 
@@ -258,10 +259,14 @@ def test_stop_from_another_thread() -> None:
     started = threading.Event()
 
     class Signal(TrainerHooks):
-        def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+        def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
             started.set()
 
-    threading.Thread(target=lambda: started.wait(30) and stop.set(), daemon=True).start()
+    def stop_once_started() -> None:
+        if started.wait(30):
+            stop.set()
+
+    threading.Thread(target=stop_once_started, daemon=True).start()
     t0 = time.perf_counter()
     result = Trainer(tiny({"training.epochs": 5000}), hooks=[Signal()], stop_event=stop).fit()
     assert result.status == "stopped" and time.perf_counter() - t0 < 20
@@ -269,7 +274,7 @@ def test_stop_from_another_thread() -> None:
 
 def test_a_hook_prunes_through_request_stop() -> None:
     class Pruner(TrainerHooks):
-        def on_evaluate_end(self, trainer: Trainer, event: EvalEvent) -> None:
+        def on_evaluate_end(self, trainer: Trial, event: EvalEvent) -> None:
             if event.epoch >= 2:
                 trainer.request_stop("pruned", "worse than the median")
 
@@ -288,7 +293,7 @@ def test_pause_waits_and_resumes(recorder: Recorder, device: str) -> None:
         def __init__(self) -> None:
             self.times: dict[int, float] = {}
 
-        def on_step_end(self, trainer: Trainer, event: StepEvent) -> None:
+        def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
             self.times[event.step] = time.perf_counter()
             if event.step == 3:
                 pause.set()
