@@ -14,7 +14,7 @@ import pytest
 import torch
 from engine_helpers import Recorder, tiny
 
-from tunestudio.engine import Trainer, TrainerHooks
+from tunestudio.engine import Trainer, TrainerHooks, Trial
 from tunestudio.engine.checkpoint import CheckpointError, CheckpointHook, load, save
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -24,7 +24,7 @@ class StopAfter(TrainerHooks):
     def __init__(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         if epoch + 1 == self.epoch:
             trainer.request_stop("stopped", "interrupted by the test")
 
@@ -149,7 +149,7 @@ class _Tick(TrainerHooks):
     def __init__(self, clock: _Clock) -> None:
         self.clock = clock
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         self.clock.now += self.clock.per_epoch
 
 
@@ -188,11 +188,12 @@ def _paced_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_paced_resume_files_wait_for_min_interval_s(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_epoch: float,
         expected: list[int]) -> None:
-    from tunestudio.engine import paced_checkpoint
+    import time  # the module paced_checkpoint reads its clock from
+
     from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
 
     clock = _Clock(per_epoch)
-    monkeypatch.setattr(paced_checkpoint.time, "monotonic", clock)
+    monkeypatch.setattr(time, "monotonic", clock)
     written = _paced_writes(monkeypatch)
     hook = PacedCheckpointHook(tmp_path, monitor="val_loss", min_interval_s=10.0,
                                hold_latest=True)
@@ -216,7 +217,7 @@ def test_a_resume_file_waits_a_hundred_times_its_own_write(
     def fit(write_s: float, per_epoch: float) -> list[int]:
         clock = _Clock(per_epoch)
         with monkeypatch.context() as patch:
-            patch.setattr(paced_checkpoint.time, "monotonic", clock)
+            patch.setattr(time, "monotonic", clock)
             written = _paced_writes(patch)
             quick = paced_checkpoint._save_quick
 
@@ -297,7 +298,7 @@ def test_a_pruned_fit_writes_no_checkpoint_with_final_best_only(tmp_path: Path) 
     from tunestudio.engine.paced_checkpoint import PacedCheckpointHook
 
     class PruneAfter(TrainerHooks):
-        def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+        def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
             if epoch + 1 == 2:
                 trainer.request_stop("pruned", "pruned by the test")
 
@@ -378,7 +379,7 @@ class _Saved(TrainerHooks):
     def __init__(self, folder: Path, epochs: list[int]) -> None:
         self.folder, self.epochs = folder, epochs
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
         path = self.folder / "latest.pt"
         if path.exists():
             saved = int(load(path)["epoch"])
@@ -389,10 +390,10 @@ class _Saved(TrainerHooks):
 def test_a_snapshot_owns_every_tensor_and_shares_the_atoms() -> None:
     """`snapshot` copies tensors wherever they sit (dicts, lists: CUDA RNG states are a list
     of tensors) and keeps immutable values, lists of them included, as they are."""
-    from tunestudio.engine.checkpoint import snapshot
+    from tunestudio.engine.checkpoint import State, snapshot
 
     ints = tuple(range(625))  # Python's RNG state: kept, not copied item by item
-    state = {"model": {"w": torch.zeros(2)}, "cuda": [torch.zeros(3), torch.ones(1)],
+    state: State = {"model": {"w": torch.zeros(2)}, "cuda": [torch.zeros(3), torch.ones(1)],
              "python": (3, ints, None), "step": 7}
     copy = snapshot(state)
     assert copy is not None and snapshot(None) is None
@@ -412,7 +413,7 @@ def test_a_resumed_fits_training_time_sums_its_segments(tmp_path: Path) -> None:
     import time
 
     class Slow(TrainerHooks):  # the first run's epochs compute for at least 0.2 s each
-        def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+        def on_epoch_end(self, trainer: Trial, epoch: int) -> None:
             until = time.thread_time() + 0.2  # CPU work: what a trial on the CPU is timed by
             while time.thread_time() < until:
                 pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os  # the module runtime reads the core count from
 import subprocess
 import sys
 
@@ -40,9 +41,9 @@ def test_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(TuneStudioError, match="positive whole number"):
         torch_threads()
     monkeypatch.delenv(runtime.THREADS_ENV)
-    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert torch_threads() == 1
-    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
     assert torch_threads() == runtime._default_threads
 
 
@@ -52,7 +53,7 @@ def test_a_step_with_much_arithmetic_trains_on_both_cores_of_a_two_core_cpu(
     digits template's 400-trial search 38.5 -> 30.7 s) takes torch's default of two; the
     setting and larger machines keep theirs whatever the step."""
     monkeypatch.delenv(runtime.THREADS_ENV, raising=False)
-    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(runtime, "_default_threads", 2)
     assert torch_threads(runtime.PARALLEL_MACS / 2) == 1
     assert torch_threads(None) == 1
@@ -61,7 +62,7 @@ def test_a_step_with_much_arithmetic_trains_on_both_cores_of_a_two_core_cpu(
     monkeypatch.setenv(runtime.THREADS_ENV, "1")
     assert torch_threads(runtime.PARALLEL_MACS * 10) == 1 and not runtime.counts_step_work()
     monkeypatch.delenv(runtime.THREADS_ENV)
-    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
     monkeypatch.setattr(runtime, "_default_threads", 8)
     assert torch_threads(1.0) == 8 and not runtime.counts_step_work()
 
@@ -71,14 +72,14 @@ def test_a_process_among_several_takes_its_share_of_the_threads(
     """`--workers N`: each of the N processes counts 1/N of torch's default as its own, so
     that they do not each start a thread per core."""
     monkeypatch.delenv(runtime.THREADS_ENV, raising=False)
-    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
     monkeypatch.setattr(runtime, "_default_threads", 8)
     try:
         runtime.share_cores(3)
         assert torch_threads() == 2
         runtime.share_cores(16)
         assert torch_threads() == 1  # never none
-        monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
         monkeypatch.setattr(runtime, "_default_threads", 2)
         runtime.share_cores(2)  # the large step's second thread is the other process's core
         assert torch_threads(runtime.PARALLEL_MACS * 10) == 1 and not runtime.counts_step_work()
@@ -96,10 +97,15 @@ def test_a_fit_sets_its_thread_count_by_its_steps_arithmetic(
     from tunestudio.engine.fused import FusedTrainer
 
     monkeypatch.delenv(runtime.THREADS_ENV, raising=False)
-    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(runtime, "_default_threads", 2)
     seen: list[float | None] = []
-    monkeypatch.setattr(runtime, "apply_torch_threads", lambda macs=None: seen.append(macs) or 1)
+
+    def recorded_apply(macs: float | None = None) -> int:
+        seen.append(macs)
+        return 1
+
+    monkeypatch.setattr(runtime, "apply_torch_threads", recorded_apply)
 
     def config(width: int, batch: int) -> RunConfig:
         return RunConfig.model_validate({

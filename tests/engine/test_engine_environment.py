@@ -6,6 +6,7 @@ import hashlib
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy
 import pytest
@@ -79,8 +80,12 @@ def test_a_run_asks_git_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     calls: list[Path | None] = []
     real = environment.git_state
-    monkeypatch.setattr(environment, "git_state",
-                        lambda folder: calls.append(folder) or real(folder))
+
+    def counted_git_state(folder: Path | None) -> dict[str, Any] | None:
+        calls.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(environment, "git_state", counted_git_state)
     run = environment.RunGitState(tmp_path)
     config = from_template("digits").baseline
     first = trial_environment(config, device="cpu", base_dir=tmp_path, git=run)

@@ -7,9 +7,10 @@ import torch
 from engine_helpers import tiny
 
 from tunestudio.config import EarlyStoppingConfig, PlateauSchedule
-from tunestudio.engine import FitStartEvent, Trainer, TrainerHooks
+from tunestudio.engine import FitStartEvent, Trainer, TrainerHooks, Trial
+from tunestudio.engine.batching import steps_per_epoch
 from tunestudio.engine.early_stopping import EarlyStopping
-from tunestudio.engine.schedules import LRSchedule, steps_per_epoch, warmup_steps
+from tunestudio.engine.schedules import LRSchedule, warmup_steps
 
 
 def _stops_at(values: list[float], mode: str, **settings: float) -> int | None:
@@ -64,7 +65,7 @@ class _Snapshot(TrainerHooks):
     def __init__(self) -> None:
         self.start: list[torch.Tensor] = []
 
-    def on_fit_start(self, trainer: Trainer, event: FitStartEvent) -> None:
+    def on_fit_start(self, trainer: Trial, event: FitStartEvent) -> None:
         assert trainer.model is not None
         self.start = [p.detach().clone() for p in trainer.model.parameters()]
 
@@ -106,7 +107,7 @@ def test_the_l1_penalty_shrinks_the_weights() -> None:
 
 def _stopper(mode: str, **settings: object) -> EarlyStopping:
     metric = "val_loss" if mode == "min" else "val_accuracy"
-    return EarlyStopping(EarlyStoppingConfig(monitor=metric, **settings),  # type: ignore[arg-type]
+    return EarlyStopping(EarlyStoppingConfig(monitor=metric, **settings),
                          mode)  # type: ignore[arg-type]
 
 
