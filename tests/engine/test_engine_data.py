@@ -18,7 +18,7 @@ from tunestudio.engine import DataError, UserFunctionError, kfold_splits, load_s
     ("diabetes", (10,), None), ("friedman", (10,), None),
 ])
 def test_builtin_sets_load(name: str, shape: tuple[int, ...], classes: int | None) -> None:
-    data = DataConfig(source=BuiltinData(name=name, n_samples=300))  # type: ignore[arg-type]
+    data = DataConfig(source=BuiltinData(name=name, n_samples=300))
     splits = load_splits(data)
     assert splits.input_shape == shape
     assert splits.n_classes == classes
@@ -86,7 +86,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def csv_config(path: Path, target: str = "label", task: str = "classification") -> DataConfig:
-    return DataConfig(source=CsvData(path=path.name, target=target, task=task),  # type: ignore[arg-type]
+    return DataConfig(source=CsvData(path=path.name, target=target, task=task),
                       val_fraction=0.25, test_fraction=0.0, stratified=False)
 
 

@@ -23,7 +23,7 @@ from tunestudio.engine.loader_data import LoaderSplits, load_data
 
 def config(path: Path, workers: int = 0, **data: object) -> RunConfig:
     return RunConfig(
-        data=DataConfig(source=DatasetFileData(path=str(path)), **data),  # type: ignore[arg-type]
+        data=DataConfig(source=DatasetFileData(path=str(path)), **data),
         model=CNNModel(channels=[4], hidden=8),
         schedule=ConstantSchedule(warmup_epochs=0),
         training=TrainingConfig(epochs=2, batch_size=8, device="cpu", num_workers=workers),

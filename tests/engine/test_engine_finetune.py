@@ -32,7 +32,7 @@ def test_torchvision_imports_beside_this_torch() -> None:
 
 @pytest.mark.parametrize("name", ["resnet18", "mobilenet_v3_small", "efficientnet_b0"])
 def test_architectures_build_for_grey_images_and_the_tasks_outputs(name: str) -> None:
-    model = build_model(TorchvisionModel(name=name), (1, 16, 16), 7)  # type: ignore[arg-type]
+    model = build_model(TorchvisionModel(name=name), (1, 16, 16), 7)
     model.eval()
     assert model(torch.rand(2, 1, 16, 16)).shape == (2, 7)
 

@@ -100,7 +100,7 @@ def test_rgb_folder_has_three_channels(tmp_path: Path) -> None:
 def _config(root: Path, loading: str, epochs: int = 2) -> RunConfig:
     return RunConfig(
         data=DataConfig(source=ImageFolderData(path=str(root), channels=1,
-                                               loading=loading),  # type: ignore[arg-type]
+                                               loading=loading),
                         val_fraction=0.25, test_fraction=0.0,
                         augment=AugmentConfig(crop_padding=1, rotation=5.0)),
         model=CNNModel(channels=[4], hidden=8),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 import torch
@@ -43,8 +44,9 @@ def test_initialisation_changes_weights_and_zeroes_biases(init: str) -> None:
     torch.manual_seed(0)
     default = build_model(MLPModel(width=256, depth=1), (64,), 10)
     torch.manual_seed(0)
-    chosen = build_model(MLPModel(width=256, depth=1, init=init), (64,), 10)  # type: ignore[arg-type]
-    first_default, first = default[1], chosen[1]
+    chosen = build_model(MLPModel(width=256, depth=1, init=init), (64,), 10)
+    # the built-in MLP is an nn.Sequential
+    first_default, first = cast(nn.Sequential, default)[1], cast(nn.Sequential, chosen)[1]
     assert isinstance(first, nn.Linear) and isinstance(first_default, nn.Linear)
     assert not torch.equal(first.weight, first_default.weight)
     assert torch.count_nonzero(first.bias) == 0

@@ -59,10 +59,10 @@ def _fit(tmp_path: Path, data_break: str = "pass", model_break: str = "return ou
     (tmp_path / "model.py").write_text(MODEL.replace("BREAK", model_break))
     config = RunConfig(
         data=DataConfig(source=DatasetFileData(path="datasets.py", task="regression")),
-        model={"kind": "python", "path": "model.py"},  # type: ignore[arg-type]
+        model={"kind": "python", "path": "model.py"},
         schedule=ConstantSchedule(warmup_epochs=0),
         training=TrainingConfig(epochs=2, batch_size=8, device="cpu"),
-        early_stopping={"monitor": "val_loss"},  # type: ignore[arg-type]
+        early_stopping={"monitor": "val_loss"},
     )
     result = Trainer(config, base_dir=tmp_path).fit()
     return result.status, result.message

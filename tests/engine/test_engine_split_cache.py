@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tunestudio.config import BuiltinData, CsvData, DataConfig, PythonData
+from tunestudio.config import BuiltinData, CsvData, DataConfig, PythonData, Task
 from tunestudio.engine import data as engine_data
 from tunestudio.engine import split_cache
 from tunestudio.engine.data import Splits, check_readable, load_splits, split_indices
+from tunestudio.engine.dataset import RawData
 
 
 def fresh(data: DataConfig, base_dir: Path | None = None) -> Splits:
@@ -136,9 +137,9 @@ def test_a_cached_source_loads_without_importing_scikit_learn(tmp_path: Path) ->
 
 # --- the seeded draws of a split (index entries) ----------------------------------------------
 
-def _raw(labels: list[int], task: str = "classification") -> engine_data.RawData:
+def _raw(labels: list[int], task: Task = "classification") -> RawData:
     y = np.asarray(labels, dtype=np.int64)
-    return engine_data.RawData(np.zeros((len(y), 2), np.float32), y, task, ("a", "b", "c"))
+    return RawData(np.zeros((len(y), 2), np.float32), y, task, ("a", "b", "c"))
 
 
 @pytest.mark.parametrize("stratified", [True, False], ids=["stratified", "shuffled"])

@@ -3,6 +3,8 @@ divergence found at the step it happened, and every trial of K on its own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 
 from tunestudio.engine import StepEvent
@@ -72,8 +74,14 @@ def test_wall_time_is_read_when_the_step_is_recorded_not_at_the_flush() -> None:
     for buffered in (False, True):
         events: list[StepEvent] = []
         clock = iter(float(t) for t in range(1, 100))
-        rec = StepRecorder(buffered, lambda _, e, ev=events: ev.append(e),
-                           clock=lambda c=clock: next(c))
+
+        def emit(_: int, e: StepEvent, ev: list[StepEvent] = events) -> None:
+            ev.append(e)
+
+        def read_clock(c: Iterator[float] = clock) -> float:
+            return next(c)
+
+        rec = StepRecorder(buffered, emit, clock=read_clock)
         feed(rec, [1.0, 0.9, 0.8])
         rec.flush()
         assert [e.wall_s for e in events] == [1.0, 2.0, 3.0]  # flushing reads no clock
@@ -85,8 +93,14 @@ def test_k_trials_each_get_their_own_events_and_divergence() -> None:
     for buffered in (False, True):
         got: dict[int, list[StepEvent]] = {7: [], 3: []}
         found: dict[int, Divergence] = {}
-        rec = StepRecorder(buffered, lambda k, e, g=got: g[k].append(e),
-                           lambda k, d, f=found: f.setdefault(k, d))
+
+        def emit(k: int, e: StepEvent, g: dict[int, list[StepEvent]] = got) -> None:
+            g[k].append(e)
+
+        def told(k: int, d: Divergence, f: dict[int, Divergence] = found) -> None:
+            f.setdefault(k, d)
+
+        rec = StepRecorder(buffered, emit, told)
         rows = [
             (torch.tensor([1.0, 5.0, 2.0]), torch.tensor([0.5, 5.0, 0.25])),
             (torch.tensor([0.75, 5.0, float("nan")]), torch.tensor([0.375, 5.0, 0.25])),

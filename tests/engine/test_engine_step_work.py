@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import torch
 from torch import nn
@@ -26,14 +28,14 @@ def test_counting_leaves_the_model_and_the_random_streams_as_they_were() -> None
     model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 2))
     model.train()
     model[2].eval()  # a flag of its own, kept
-    stats = model[1].running_mean.clone()
+    stats = cast(torch.Tensor, model[1].running_mean).clone()  # a BatchNorm1d's buffer
     torch.manual_seed(3)
     expected = torch.rand(3)
     torch.manual_seed(3)
     assert macs_per_sample(model, torch.ones(1, 4)) == 4 * 8 + 8 * 2
     assert torch.equal(torch.rand(3), expected)
     assert [m.training for m in model] == [True, True, False, True]
-    assert torch.equal(model[1].running_mean, stats)
+    assert torch.equal(cast(torch.Tensor, model[1].running_mean), stats)
 
 
 def test_a_model_that_cannot_take_the_sample_is_not_counted() -> None:
