@@ -40,7 +40,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             message = f"PostgreSQL not started ({exc}); the PostgreSQL tests will be skipped"
         else:
             config.add_cleanup(server.stop)
-            config.add_cleanup(lambda: os.environ.pop(ENV_URL, None))
+            config.add_cleanup(_forget_server_url)
             message = f"PostgreSQL for the tests: {os.environ[ENV_URL]} ({server.how})"
     if reporter is not None:
         reporter.write_line(f"==> {message}")
+
+
+def _forget_server_url() -> None:
+    """The throw-away server's URL leaves the environment with it."""
+    from pg_server import ENV_URL
+
+    os.environ.pop(ENV_URL, None)

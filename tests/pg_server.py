@@ -52,7 +52,7 @@ class ThrowAwayServer:
 
     def __init__(self) -> None:
         self._root = Path(tempfile.mkdtemp(prefix="tunestudio-pg-"))
-        self._stop: Callable[[], None] | None = None
+        self._stop: Callable[[], object] | None = None  # what it returns is not used
         self.how = ""
 
     def start(self) -> str:

@@ -42,7 +42,7 @@ main()
 
 
 def program(folder: Path, command: str, **more: object) -> ProgramConfig:
-    return ProgramConfig(command=command, working_dir=str(folder), **more)  # type: ignore[arg-type]
+    return ProgramConfig(command=command, working_dir=str(folder), **more)
 
 
 def test_an_argparse_script_gives_its_parameters_with_types_and_defaults(

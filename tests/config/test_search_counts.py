@@ -21,7 +21,7 @@ from tunestudio.config.search import Budget
 
 def _search(strategy: str, trials: int | None = None) -> SearchDefinition:
     return SearchDefinition(
-        strategy=strategy,  # type: ignore[arg-type]
+        strategy=strategy,
         budget=Budget(trials=trials),
         dimensions=[
             FloatDimension(path="optimizer.lr", low=1e-4, high=1e-1, log=True,

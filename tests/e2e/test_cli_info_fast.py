@@ -51,12 +51,14 @@ def project_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def full_info(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
     args = build_parser().parse_args(["info", str(path)])
     assert args.func(args) == 0
-    return json.loads(capsys.readouterr().out)
+    info: dict[str, object] = json.loads(capsys.readouterr().out)
+    return info
 
 
 def command_info(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
     assert main(["info", str(path)]) == 0
-    return json.loads(capsys.readouterr().out)
+    info: dict[str, object] = json.loads(capsys.readouterr().out)
+    return info
 
 
 def test_the_fast_answer_is_the_full_commands(project_path: Path,

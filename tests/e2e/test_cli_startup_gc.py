@@ -12,8 +12,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from tiny_projects import tiny_project
 
+from tiny_projects import tiny_project
 from tunestudio.cli import startup_gc
 from tunestudio.config import save_project
 

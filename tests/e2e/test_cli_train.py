@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cli_helpers import tunestudio
+from cli_helpers import Completed, tunestudio
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def project(tmp_path: Path) -> Path:
     return path
 
 
-def outcome(out: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+def outcome(out: Completed) -> dict[str, Any]:
     last = out.stdout.strip().splitlines()[-1]
     result: dict[str, Any] = json.loads(last)
     assert set(result) == {"status", "message", "metrics", "best", "epochs", "steps",

@@ -154,12 +154,12 @@ def test_kill_nine_during_a_fused_group(tmp_path: Path) -> None:
     assert final.returncode == 0, err
     store = open_store(project)
     try:
-        trials = {t.id: t for t in store.trials()}
-        assert len(trials) == 4 and {t.state for t in trials.values()} == {"complete"}
-        series = store.step_series(list(trials))
+        ended = {t.id: t for t in store.trials()}
+        assert len(ended) == 4 and {t.state for t in ended.values()} == {"complete"}
+        series = store.step_series(list(ended))
         for tid, (objective, steps) in before.items():  # untouched by the second run
-            assert trials[tid].objective == objective and len(series[tid].step) == steps
+            assert ended[tid].objective == objective and len(series[tid].step) == steps
         for tid in running:  # ran again, to the end, with a full series
-            assert len(series[tid].step) == int(trials[tid].metrics["steps"])
+            assert len(series[tid].step) == int(ended[tid].metrics["steps"])
     finally:
         store.close()
