@@ -11,7 +11,8 @@ from tunestudio.store.downsample import downsample
 def _series(loss: np.ndarray, repeat: np.ndarray | None = None) -> StepSeries:
     n = len(loss)
     return StepSeries(trial_id=1, step=np.arange(n), epoch=np.arange(n) / 10.0, loss=loss,
-                      lr=np.full(n, 0.1), grad_norm=np.ones(n), wall_s=np.arange(n) * 0.01,
+                      lr=np.full(n, 0.1), grad_norm=np.ones(n),
+                      wall_s=np.arange(n, dtype=np.float64) * 0.01,
                       repeat=np.zeros(n, dtype=np.int64) if repeat is None else repeat)
 
 

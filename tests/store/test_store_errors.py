@@ -98,7 +98,7 @@ def test_bugs_propagate_unchanged(store: Store) -> None:
 
 def test_driver_errors_are_classified_by_code_not_only_text() -> None:
     exc = sqlite3.OperationalError("anything")
-    exc.sqlite_errorcode = 13  # type: ignore[attr-defined]  # SQLITE_FULL
+    exc.sqlite_errorcode = 13  # SQLITE_FULL
     assert "full" in (known_problem(exc, "db") or "")
     assert "locked" in (known_problem(sqlite3.OperationalError("database is locked"), "db")
                         or "")

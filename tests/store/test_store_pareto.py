@@ -8,7 +8,7 @@ import numpy as np
 import optuna
 import pytest
 
-from tunestudio.store.pareto import front_mask, pareto_front
+from tunestudio.store.pareto import Direction, front_mask, pareto_front
 from tunestudio.store.rows import TrialRow
 
 
@@ -23,7 +23,7 @@ def row(number: int, a: float | None, b: float | None, state: str = "complete") 
 @pytest.mark.parametrize("directions", [("maximize", "minimize"), ("minimize", "minimize"),
                                         ("maximize", "maximize")])
 @pytest.mark.parametrize("seed", range(6))
-def test_equals_optunas_best_trials(directions: tuple[str, str], seed: int) -> None:
+def test_equals_optunas_best_trials(directions: tuple[Direction, Direction], seed: int) -> None:
     rng = random.Random(seed)
     # few distinct values, so that ties on one or both objectives occur
     values = [(rng.choice([0.5, 0.6, 0.7, 0.8]), rng.choice([1.0, 2.0, 3.0]))
@@ -32,7 +32,7 @@ def test_equals_optunas_best_trials(directions: tuple[str, str], seed: int) -> N
     for a, b in values:
         study.add_trial(optuna.trial.create_trial(values=[a, b]))
     rows = [row(n, a, b) for n, (a, b) in enumerate(values)]
-    ours = {r.number for r in pareto_front(rows, directions)}  # type: ignore[arg-type]
+    ours = {r.number for r in pareto_front(rows, directions)}
     assert ours == {t.number for t in study.best_trials}
 
 

@@ -37,7 +37,8 @@ def test_step_wall_times_round_trip_exactly(store: Store, experiment_id: int) ->
     store.append_steps(tid, [(i, 0.0, 1.0, 0.1, 1.0, w) for i, w in enumerate(walls)])
     store.append_steps(tid, [(3, 0.0, 1.0, 0.1, 1.0)])
     with SeriesWriter(store, background=False) as writer:
-        writer.add_step(tid, 4, 0.0, 1.0, 0.1, 1.0, wall_s=np.float32(9.25))
+        # a numpy scalar (not a float), as a training loop may give
+        writer.add_step(tid, 4, 0.0, 1.0, 0.1, 1.0, wall_s=np.float32(9.25))  # type: ignore[arg-type]
     got = store.step_series([tid])[tid]
     assert got.wall_s[:3].tolist() == walls  # exactly, not rounded
     assert math.isnan(got.wall_s[3]) and got.wall_s[4] == 9.25
@@ -104,6 +105,6 @@ def test_evals_accept_any_object_with_the_fields(store: Store, experiment_id: in
         metrics = {"val_mse": np.float64(0.1)}  # noqa: RUF012
 
     tid = start(store, experiment_id)
-    store.append_evals(tid, [EngineEvent()])
+    store.append_evals(tid, [EngineEvent()])  # type: ignore[list-item]  # np.float32 train_loss
     ev = store.eval_series([tid])[tid]
     assert ev.train_loss.tolist() == [0.25] and ev.metrics["val_mse"].tolist() == [0.1]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from store_helpers import start
@@ -18,7 +20,8 @@ def test_round_trip_of_a_finished_trial(store: Store, experiment_id: int) -> Non
                             config_json='{"full": "snapshot"}', device="cuda:0", seed=2**40,
                             repeats=2)
     running = store.trial(tid)
-    assert running.state == TrialState.RUNNING == "running"
+    # a StrEnum equals its string, which mypy's strict equality does not know
+    assert running.state == TrialState.RUNNING == "running"  # type: ignore[comparison-overlap]
     assert running.heartbeat_at is not None and running.finished_at is None
     assert running.started_at is not None and abs(running.started_at - before) < 5
     store.finish_trial(tid, state="complete", message="ok", objective=0.93, objective2=12.5,
@@ -229,8 +232,12 @@ def test_provenance_verdicts_are_kept_with_the_trials_and_settled_once_per_basel
     current = CurrentConfig(base)
     calls: list[object] = []
     real = CurrentConfig.fingerprint
-    monkeypatch.setattr(CurrentConfig, "fingerprint",
-                        lambda self, params: calls.append(params) or real(self, params))
+
+    def fingerprint(self: CurrentConfig, params: Mapping[str, Any]) -> str:
+        calls.append(params)
+        return real(self, params)
+
+    monkeypatch.setattr(CurrentConfig, "fingerprint", fingerprint)
     assert current.stale(rows[:3]) == set() and calls == []  # kept verdicts: read, not judged
     assert current.settle(store, eid) == 1 and len(calls) == 1  # only the unjudged trial
     assert current.settle(store, eid) == 0 and len(calls) == 1

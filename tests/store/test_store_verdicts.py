@@ -31,7 +31,8 @@ CRITICAL = float(stats.t.ppf(0.975, 4)) * 0.01
 
 
 def add(store: Store, eid: int, number: int, objective: float, *, repeats: int = 3,
-        std: float | None = STD, state: str = "complete", **params: float) -> int:
+        std: float | None = STD, state: str = "complete",
+        params: dict[str, float] | None = None) -> int:
     tid = store.start_trial(eid, number=number, optuna_trial_id=number,
                             params=params or {"optimizer.lr": 0.001 * (number + 1)},
                             config_json="{}", device="cpu", seed=0, repeats=repeats)
@@ -84,10 +85,10 @@ def test_ovat_knob_that_matters_exceeds_the_noise_and_one_that_does_not_stays_wi
     ])
     eid = store.ensure_experiment("ovat", "s")
     base = {"optimizer.lr": lr, "optimizer.weight_decay": wd}
-    add(store, eid, 0, 0.95, **base)
-    add(store, eid, 1, 0.20, **{**base, "optimizer.lr": 1e-5})
-    add(store, eid, 2, 0.90, **{**base, "optimizer.lr": 1e-1})
-    add(store, eid, 3, 0.945, **{**base, "optimizer.weight_decay": wd * 2})
+    add(store, eid, 0, 0.95, params=base)
+    add(store, eid, 1, 0.20, params={**base, "optimizer.lr": 1e-5})
+    add(store, eid, 2, 0.90, params={**base, "optimizer.lr": 1e-1})
+    add(store, eid, 3, 0.945, params={**base, "optimizer.weight_decay": wd * 2})
     verdicts = {v.knob: v for v in ovat_verdicts(store.trials(eid), search, baseline,
                                                  "maximize")}
     lr_v, wd_v = verdicts["optimizer.lr"], verdicts["optimizer.weight_decay"]
@@ -115,9 +116,9 @@ def test_ovat_threshold_with_unequal_seed_counts(store: Store) -> None:
         FloatDimension(path="optimizer.lr", low=1e-5, high=1e-1, log=True,
                        values=[1e-3, lr, 1e-1])])
     eid = store.ensure_experiment("ovat", "s")
-    add(store, eid, 0, 0.95, repeats=4, **{"optimizer.lr": lr})
-    add(store, eid, 1, 0.93, repeats=1, **{"optimizer.lr": 1e-3})
-    add(store, eid, 2, 0.96, repeats=2, **{"optimizer.lr": 1e-1})
+    add(store, eid, 0, 0.95, repeats=4, params={"optimizer.lr": lr})
+    add(store, eid, 1, 0.93, repeats=1, params={"optimizer.lr": 1e-3})
+    add(store, eid, 2, 0.96, repeats=2, params={"optimizer.lr": 1e-1})
     [verdict] = ovat_verdicts(store.trials(eid), search, baseline, "maximize")
     s = STD * math.sqrt(4 / 3)
     assert verdict.threshold == pytest.approx(
@@ -132,8 +133,8 @@ def test_ovat_without_repeated_baseline_says_the_noise_is_unknown(store: Store) 
     search = SearchDefinition(strategy="ovat", dimensions=[
         FloatDimension(path="optimizer.lr", low=1e-5, high=1e-1, log=True, values=[1e-5, lr])])
     eid = store.ensure_experiment("ovat", "s")
-    add(store, eid, 0, 0.95, repeats=1, **{"optimizer.lr": lr})
-    add(store, eid, 1, 0.20, repeats=1, **{"optimizer.lr": 1e-5})
+    add(store, eid, 0, 0.95, repeats=1, params={"optimizer.lr": lr})
+    add(store, eid, 1, 0.20, repeats=1, params={"optimizer.lr": 1e-5})
     [verdict] = ovat_verdicts(store.trials(eid), search, baseline, "maximize")
     assert verdict.exceeds_noise is None and "noise unknown" in verdict.describe()
 
