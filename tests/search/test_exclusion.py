@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import optuna
 import pytest
-from optuna.distributions import FloatDistribution
+from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.trial import FrozenTrial, TrialState, create_trial
 
 from tunestudio.config import CategoricalDimension, SearchDefinition, from_template
@@ -20,7 +20,7 @@ from tunestudio.search.importance import forget_studies, param_importance
 from tunestudio.search.plan import FINGERPRINT_ATTR, enqueue, plan_queue
 from tunestudio.search.space import distributions, suggest
 
-SPACE = {"x": FloatDistribution(0.0, 1.0)}
+SPACE: dict[str, BaseDistribution] = {"x": FloatDistribution(0.0, 1.0)}
 
 
 class Spy(optuna.samplers.RandomSampler):
@@ -98,7 +98,8 @@ def test_importance_leaves_the_excluded_trials_out(tmp_path: Path) -> None:
     important."""
     url = f"sqlite:///{tmp_path / 'o.db'}"
     rng = np.random.default_rng(0)
-    space = {"x": FloatDistribution(0, 1), "y": FloatDistribution(0, 1)}
+    space: dict[str, BaseDistribution] = {"x": FloatDistribution(0, 1),
+                                          "y": FloatDistribution(0, 1)}
     trials = []
     for i in range(40):
         x, y = rng.uniform(size=2)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import optuna
 import pytest
-from optuna.distributions import FloatDistribution
+from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.trial import create_trial
 
 from tunestudio.search.importance import TooFewTrialsError, forget_studies, param_importance
@@ -16,14 +17,15 @@ from tunestudio.search.importance import TooFewTrialsError, forget_studies, para
 
 @pytest.mark.parametrize("directions", [["maximize"], ["maximize", "minimize"]])
 def test_importance_ranks_what_makes_a_maximised_objective_high(
-        tmp_path: Path, directions: list[str]) -> None:
+        tmp_path: Path, directions: list[Literal["maximize", "minimize"]]) -> None:
     """The objective rises above the rest only where x > 0.9 and drops below it only where
     y > 0.9: for a maximised objective x is what matters (the ranking of what makes it *low*
     would be y's). A second objective, training time, is noise."""
     url = f"sqlite:///{tmp_path / 'o.db'}"
     study = optuna.create_study(storage=url, study_name="s", directions=directions)
     rng = np.random.default_rng(0)
-    space = {"x": FloatDistribution(0, 1), "y": FloatDistribution(0, 1)}
+    space: dict[str, BaseDistribution] = {"x": FloatDistribution(0, 1),
+                                          "y": FloatDistribution(0, 1)}
     for _ in range(300):
         x, y = rng.uniform(size=2)
         value = float(x > 0.9) - float(y > 0.9) + 0.01 * rng.normal()

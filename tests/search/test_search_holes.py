@@ -10,13 +10,14 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import optuna
 import pytest
 import sqlalchemy
 from optuna.distributions import FloatDistribution
-from optuna.trial import TrialState, create_trial
+from optuna.storages._cached_storage import _CachedStorage
+from optuna.trial import FrozenTrial, TrialState, create_trial
 
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, FloatDimension, PrunerConfig, SearchDefinition
@@ -111,7 +112,8 @@ def test_median_pruning_reports_reach_the_storage_in_batches(
     reporter = PruningReporter(trial, "val_accuracy")
     stops = _Stops()
     commits: list[object] = []
-    sqlalchemy.event.listen(study._storage._backend.engine, "commit", commits.append)
+    sqlalchemy.event.listen(cast(_CachedStorage, study._storage)._backend.engine, "commit",
+                            commits.append)
     for step, value in enumerate([0.5, 0.6]):
         reporter.submit(stops, value, step)  # type: ignore[arg-type]
     with reporter._idle:
@@ -223,7 +225,7 @@ def test_each_strategy_gets_its_own_sampler() -> None:
                 "gp": optuna.samplers.GPSampler, "qmc": optuna.samplers.QMCSampler,
                 "cmaes": optuna.samplers.CmaEsSampler}
     for strategy, kind in expected.items():
-        search = SearchDefinition(strategy=strategy, budget=Budget(trials=3))  # type: ignore[arg-type]
+        search = SearchDefinition(strategy=strategy, budget=Budget(trials=3))
         assert type(build_sampler(search, 1)) is kind, strategy
 
 
@@ -349,7 +351,12 @@ def test_a_trial_told_with_its_frozen_trial_joins_the_prune_checks_without_a_rea
     assert completed_trials(study) == []  # read once: nothing complete yet
     reads: list[object] = []
     real = study.get_trials
-    monkeypatch.setattr(study, "get_trials", lambda *a, **k: reads.append(k) or real(*a, **k))
+
+    def counted(*a: Any, **k: Any) -> list[FrozenTrial]:
+        reads.append(k)
+        return real(*a, **k)
+
+    monkeypatch.setattr(study, "get_trials", counted)
     told = study.tell(first, 0.9)
     trial_told(study, told)
     trial_told(study, told)  # told twice (a bookkeeping retry): judged once
@@ -403,11 +410,17 @@ def test_a_median_check_is_decided_at_that_evaluation_however_old_the_read(
     monkeypatch.setattr(pruning, "COMPLETED_TTL_S", -1.0)  # always stale
     reads: list[object] = []
     real = study.get_trials
-    monkeypatch.setattr(study, "get_trials", lambda *a, **k: reads.append(k) or real(*a, **k))
+
+    def counted(*a: Any, **k: Any) -> list[FrozenTrial]:
+        reads.append(k)
+        return real(*a, **k)
+
+    monkeypatch.setattr(study, "get_trials", counted)
     stale = PruningReporter(study.ask(), "val_accuracy")
     later = _Stops()
     gate = threading.Event()
-    pruning._Worker.shared().queue.put(gate.wait)  # hold the pruning thread
+    # hold the pruning thread (the bool that wait returns is not read)
+    pruning._Worker.shared().queue.put(gate.wait)  # type: ignore[arg-type]
     stale.submit(later, 0.1, 0)  # type: ignore[arg-type]
     assert stale.pruned.is_set() and later.requests[0][0] == "pruned"  # at this evaluation
     assert stale._checks == 0 and reads == []  # judged here, nothing read here

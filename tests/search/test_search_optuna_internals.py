@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import optuna
 import pytest
 import sqlalchemy
+from optuna.storages._cached_storage import _CachedStorage
 
 from tunestudio.search import pruning
 from tunestudio.search.pruning import store_reports
@@ -44,16 +46,18 @@ def _stored(study: optuna.Study, trial: optuna.Trial) -> dict[int, float]:
 def _commits(study: optuna.Study) -> list[str]:
     """The SQL statements that commit, counted on the study's engine from now on."""
     statements: list[str] = []
-    engine = study._storage._backend.engine
+    engine = cast(_CachedStorage, study._storage)._backend.engine
     sqlalchemy.event.listen(engine, "commit", lambda _conn: statements.append("commit"))
     return statements
 
 
 def test_the_locked_optuna_has_the_internals_the_batched_path_uses() -> None:
-    assert pruning._models is not None and pruning._scoped_session is not None, (
+    # (pruning's and queue's guarded imports of Optuna's private modules, not re-exported)
+    assert pruning._models is not None and pruning._scoped_session is not None, (  # type: ignore[attr-defined]
         "this Optuna moved optuna.storages._rdb: store_reports falls back to one transaction "
         "per report; check the batched path against the new layout")
-    values = pruning._models.TrialValueModel.__table__  # the complete trials' reads follow it
+    # the complete trials' reads follow it
+    values = pruning._models.TrialValueModel.__table__  # type: ignore[attr-defined]
     assert {"trial_value_id", "trial_id"} <= set(values.c.keys())
     assert [c.name for c in values.primary_key] == ["trial_value_id"]
 
@@ -98,7 +102,7 @@ def queue_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 def test_the_locked_optuna_has_the_tables_the_queue_reads() -> None:
     from tunestudio.search import queue
 
-    assert queue._models is not None, (
+    assert queue._models is not None, (  # type: ignore[attr-defined]
         "this Optuna moved optuna.storages._rdb.models: the queue reads waiting trials through "
         "the study's cache (a read of the whole queue per trial); check the indexed path")
 
@@ -197,8 +201,8 @@ def test_a_later_read_finds_trials_completed_from_the_queue_without_reading_the_
     popped = study.ask()  # a queued trial, completed "elsewhere" between two reads
     popped.report(5.0, 0)
     study.tell(popped, 5.0)
-    statements: list[tuple[str, object]] = []
-    engine = study._storage._backend.engine
+    statements: list[tuple[str, Any]] = []
+    engine = cast(_CachedStorage, study._storage)._backend.engine
     sqlalchemy.event.listen(engine, "before_cursor_execute",
                             lambda _c, _k, sql, params, _x, _m: statements.append((sql, params)))
     view.invalidate()
@@ -220,7 +224,7 @@ def test_a_value_row_numbered_below_the_last_read_is_found_looking_back_or_whole
     late = study.ask()
     late.report(7.0, 0)
     study.tell(late, 7.0)
-    engine = study._storage._backend.engine
+    engine = cast(_CachedStorage, study._storage)._backend.engine
     with engine.begin() as conn:
         conn.execute(sqlalchemy.text("UPDATE trial_values SET trial_value_id = -5 "
                                      "WHERE trial_id = :t"), {"t": late._trial_id})
@@ -267,7 +271,7 @@ def test_a_popped_trial_is_made_known_to_the_cache_alone(tmp_path: Path) -> None
 
     other, waiting = _popped_elsewhere(tmp_path)
     know_trial(other, waiting._trial_id)
-    cache = other._storage._studies[other._study_id]
+    cache = cast(_CachedStorage, other._storage)._studies[other._study_id]
     assert list(cache.trials) == [waiting.number]  # the history was not read
     trial = optuna.Trial(other, waiting._trial_id)
     assert trial.suggest_float("x", 0.0, 1.0) == 0.5
@@ -285,7 +289,8 @@ def test_without_the_caches_study_record_a_popped_trial_is_read_with_the_study(
     monkeypatch.setattr(queue, "_StudyInfo", None)
     other, waiting = _popped_elsewhere(tmp_path)
     know_trial(other, waiting._trial_id)
-    assert len(other._storage._studies[other._study_id].trials) == 7  # the history read
+    cache = cast(_CachedStorage, other._storage)._studies[other._study_id]
+    assert len(cache.trials) == 7  # the history read
     trial = optuna.Trial(other, waiting._trial_id)
     assert trial.suggest_float("x", 0.0, 1.0) == 0.5
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import optuna
@@ -20,12 +21,14 @@ from tunestudio.search.samplers import build_sampler
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
+LogNdtr = Callable[[np.ndarray], np.ndarray]  # Optuna's log normal CDF, and ours
+
 GRID = np.concatenate([np.linspace(-60.0, 40.0, 20001), -np.logspace(-8, 3, 500),
                        np.logspace(-8, 1.5, 500)])
 
 
 @pytest.fixture
-def optuna_own(monkeypatch: pytest.MonkeyPatch):
+def optuna_own(monkeypatch: pytest.MonkeyPatch) -> LogNdtr:
     """Optuna's function as shipped, whatever an earlier test installed; restored after."""
     original = tpe_numerics._optuna_log_ndtr or _truncnorm._log_ndtr
     monkeypatch.setattr(_truncnorm, "_log_ndtr", original)
@@ -33,7 +36,7 @@ def optuna_own(monkeypatch: pytest.MonkeyPatch):
     return original
 
 
-def test_building_a_tpe_sampler_installs_it_once(optuna_own) -> None:
+def test_building_a_tpe_sampler_installs_it_once(optuna_own: LogNdtr) -> None:
     assert _truncnorm._log_ndtr is optuna_own
     build_sampler(SearchDefinition(strategy="tpe"), 1)
     assert _truncnorm._log_ndtr is tpe_numerics.log_ndtr
@@ -41,7 +44,7 @@ def test_building_a_tpe_sampler_installs_it_once(optuna_own) -> None:
     assert tpe_numerics._optuna_log_ndtr is optuna_own
 
 
-def test_its_values_are_optunas_and_scipys(optuna_own) -> None:
+def test_its_values_are_optunas_and_scipys(optuna_own: LogNdtr) -> None:
     tpe_numerics.install()
     ours = tpe_numerics.log_ndtr(GRID)
     assert ours.dtype == np.float64 and ours.shape == GRID.shape
@@ -71,7 +74,7 @@ def _search(n_trials: int) -> optuna.Study:
     return study
 
 
-def test_a_tpe_search_draws_the_points_optunas_own_draws(optuna_own,
+def test_a_tpe_search_draws_the_points_optunas_own_draws(optuna_own: LogNdtr,
                                                          monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
     ours = _search(40)
@@ -87,11 +90,12 @@ def test_a_tpe_search_draws_the_points_optunas_own_draws(optuna_own,
             assert mine.params[name] == pytest.approx(own.params[name], rel=1e-6)
 
 
-def test_without_torch_it_is_optunas_own(optuna_own, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_torch_it_is_optunas_own(optuna_own: LogNdtr, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
     tpe_numerics.install()
     calls: list[int] = []
 
-    def own(a):
+    def own(a: np.ndarray) -> np.ndarray:
         calls.append(1)
         return optuna_own(a)
 
