@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import optuna
 import pytest
@@ -46,7 +48,8 @@ def test_twelve_trials_with_retention_three_keep_three_checkpoints() -> None:
     # uploaded: the complete trials among the best three when they finished, no other (a
     # checkpoint retention would remove at once is never written to the artifact store)
     among_best = {t.number for t in complete if sum(
-        1 for u in complete if u.datetime_complete < t.datetime_complete
+        1 for u in complete
+        if cast(datetime, u.datetime_complete) < cast(datetime, t.datetime_complete)
         and rank[u.number] < rank[t.number]) < 3}
     assert {n for n, count in listed.items() if count} == among_best
     assert set(listed.values()) <= {0, 1}

@@ -67,6 +67,7 @@ def test_top_k_averages_the_stored_models_probabilities(project: Project) -> Non
             logits = stored.trainer.model(torch.as_tensor(np.asarray(data.x_val)))
         probs.append(functional.softmax(logits, dim=1))
     mean = torch.stack(probs).mean(0)
+    assert isinstance(data, Splits)  # as each stored model's was, above
     y = torch.as_tensor(np.asarray(data.y_val))
     accuracy = float((mean.argmax(1) == y).float().mean())
     assert ens.metrics["val_accuracy"] == pytest.approx(accuracy, abs=1e-9)

@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 
 from tiny_projects import tiny_project
-from tunestudio.config import Budget, CategoricalDimension, FloatDimension, PrunerConfig
+from tunestudio.config import (
+    Budget,
+    CategoricalDimension,
+    FloatDimension,
+    PrunerConfig,
+    RunConfig,
+)
 from tunestudio.search import (
     ExperimentRunner,
     RunnerHooks,
@@ -94,7 +100,7 @@ def test_narrow_members_fuse_and_wide_ones_train_alone() -> None:
 ])
 def test_the_share_of_steps_a_prunable_trial_trains(kind: str, warmup: int, evaluations: int,
                                                     share: float) -> None:
-    pruner = PrunerConfig(kind=kind, warmup_evaluations=warmup)  # type: ignore[arg-type]
+    pruner = PrunerConfig(kind=kind, warmup_evaluations=warmup)
     assert trained_share(pruner, evaluations) == pytest.approx(share)
 
 
@@ -447,7 +453,7 @@ def test_a_space_that_varies_no_size_times_one_lone_trial_and_one_group(
     calls: list[int] = []
     batches: list[int] = []
 
-    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
+    def timed_loop(configs: list[RunConfig], *args: object, **kwargs: object) -> float:
         calls.append(len(configs))
         batch = configs[0].training.batch_size
         batches.append(batch)
@@ -480,7 +486,7 @@ def test_a_space_of_one_arithmetic_heavy_step_stops_after_its_lone_timings(
 
     calls: list[int] = []
 
-    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
+    def timed_loop(configs: list[RunConfig], *args: object, **kwargs: object) -> float:
         calls.append(len(configs))
         batch = configs[0].training.batch_size
         return (1.7e-3 + 0.0785e-3 * batch) * len(configs)
@@ -542,8 +548,12 @@ def test_a_probe_killed_halfway_leaves_its_timings_to_the_next(
     assert type(died.value).__name__ == "Killed"
     assert calls == [1, 1, 8]
     calls.clear()
-    monkeypatch.setattr(loop_timing, "time_loop", lambda configs, *a, **k:
-                        calls.append(len(configs)) or 1e-3 * len(configs))
+
+    def timed(configs: list[RunConfig], *a: object, **k: object) -> float:
+        calls.append(len(configs))
+        return 1e-3 * len(configs)
+
+    monkeypatch.setattr(loop_timing, "time_loop", timed)
     cost = fuse_cost.probe_cost(drawn, data, 8, key=key)
     assert calls == [8, 8] and isinstance(cost, StepCost)  # only the fourth and fifth
     assert fuse_cost.cached_cost(key) is None  # timings alone are no fitted model
@@ -616,7 +626,7 @@ def test_on_the_fused_pass_group_timings_may_take_a_larger_share_of_what_fusing_
     monkeypatch.setattr(fuse_cost, "short_run", judged)
     drawn, data = _stand_in_timings(monkeypatch, [])
     for lone in ("loop", "fused"):
-        fuse_cost.probe_cost(drawn, data, 4, trials=3, lone=lone)  # type: ignore[arg-type]
+        fuse_cost.probe_cost(drawn, data, 4, trials=3, lone=lone)
     assert limits == [fuse_cost.PROBE_SHARE, fuse_cost.BOUND_PROBE_SHARE]
 
 
@@ -631,7 +641,7 @@ def _stand_in_timings(monkeypatch: pytest.MonkeyPatch, calls: list[int],
     class Killed(BaseException):
         pass
 
-    def timed_loop(configs: list[Any], *args: object, **kwargs: object) -> float:
+    def timed_loop(configs: list[RunConfig], *args: object, **kwargs: object) -> float:
         if dies_at is not None and len(calls) == dies_at:
             raise Killed
         calls.append(len(configs))
@@ -715,7 +725,7 @@ def test_a_probe_on_the_fused_pass_keeps_its_lone_timings_apart(
 
     calls: list[tuple[int, bool]] = []
 
-    def timed_loop(configs: list[Any], *args: object, fused: bool = False,
+    def timed_loop(configs: list[RunConfig], *args: object, fused: bool = False,
                    **kwargs: object) -> float:
         calls.append((len(configs), fused))
         return 1e-3 * len(configs) * (1.0 if fused or len(configs) > 1 else 1.5)

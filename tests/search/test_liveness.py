@@ -143,7 +143,8 @@ def test_on_windows_liveness_never_sends_a_signal(monkeypatch: pytest.MonkeyPatc
         raise AssertionError(f"os.kill({pid}, {sig})")
 
     monkeypatch.setattr(liveness, "WINDOWS", True)
-    monkeypatch.setattr(liveness.os, "kill", no_signals)
+    # (liveness's own import of os, not re-exported)
+    monkeypatch.setattr(liveness.os, "kill", no_signals)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "psutil",
                         types.SimpleNamespace(pid_exists=lambda pid: pid == os.getpid()))
     host = socket.gethostname()
@@ -194,5 +195,6 @@ def test_a_trial_told_before_its_process_died_keeps_the_outcome_optuna_holds() -
         assert rows[number].state == before[number].state == "complete"
         assert rows[number].objective == frozen[number].values[0] == before[number].objective
         assert rows[number].message == RECOVERED_NOTE
-        assert rows[number].duration_s is not None and rows[number].duration_s > 0
+        duration = rows[number].duration_s
+        assert duration is not None and duration > 0
     assert [rows[n].state for n in range(3, 6)] == ["complete"] * 3

@@ -21,7 +21,7 @@ from tunestudio.search import ExperimentRunner, open_store
 from tunestudio.search.mlflow_export import export_mlflow, param_text, tracking_uri
 from tunestudio.search.model_export import delivered, model_from_state
 from tunestudio.search.stored_model import trial_state
-from tunestudio.store import CurrentConfig, Store, TrialRow
+from tunestudio.store import CurrentConfig, EvalSeries, StepSeries, Store, TrialRow
 
 mlflow = pytest.importorskip("mlflow", reason="pip install 'tunestudio[mlflow]'")
 MlflowClient = mlflow.MlflowClient
@@ -41,7 +41,8 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Path]:
     return project, folder / "data"
 
 
-def _history(project: Project) -> tuple[list[TrialRow], dict[int, object], dict[int, object]]:
+def _history(project: Project
+             ) -> tuple[list[TrialRow], dict[int, StepSeries], dict[int, EvalSeries]]:
     store = open_store(project)
     try:
         exp = store.experiment(project.experiments[0].name)
@@ -88,13 +89,13 @@ def test_runs_params_metric_history_and_the_best_model_read_back_and_again(
         s, e = steps[t.id], evals[t.id]
         loss = client.get_metric_history(run.info.run_id, "train/loss")
         lr = client.get_metric_history(run.info.run_id, "train/lr")
-        assert [m.step for m in loss] == s.step.tolist()  # type: ignore[attr-defined]
-        assert [m.value for m in lr] == s.lr.tolist()  # type: ignore[attr-defined]
+        assert [m.step for m in loss] == s.step.tolist()
+        assert [m.value for m in lr] == s.lr.tolist()
         assert len(loss) == t.metrics["steps"]
         accuracy = client.get_metric_history(run.info.run_id, "eval/val_accuracy")
-        assert [m.step for m in accuracy] == e.step.tolist()  # type: ignore[attr-defined]
+        assert [m.step for m in accuracy] == e.step.tolist()
         assert [m.value for m in accuracy] == \
-            e.metrics["val_accuracy"].tolist()  # type: ignore[attr-defined]
+            e.metrics["val_accuracy"].tolist()
         assert len(client.get_metric_history(run.info.run_id, "eval/val_loss")) == len(e)
         assert current.holds(t)
 
@@ -136,7 +137,7 @@ def test_runs_params_metric_history_and_the_best_model_read_back_and_again(
     for t in trials:
         run_id = runs[t.number].info.run_id
         assert len(client.get_metric_history(run_id, "train/loss")) == \
-            len(steps[t.id])  # type: ignore[arg-type]
+            len(steps[t.id])
         assert len(client.get_metric_history(run_id, "objective/val_accuracy")) == 1
     assert len(client.list_artifacts(best_id, "model")) == 2
 
@@ -161,7 +162,7 @@ def test_a_trial_exported_while_running_gets_its_later_points_once(
     monkeypatch.setenv("TUNESTUDIO_DATA_DIR", str(data_dir))
     trials, steps, evals = _history(project)
     first_trial = next(t for t in trials if t.number == 0)
-    half = int(steps[first_trial.id].step[len(steps[first_trial.id]) // 2])  # type: ignore
+    half = int(steps[first_trial.id].step[len(steps[first_trial.id]) // 2])
 
     real_trials, real_steps, real_evals = Store.trials, Store.step_series, Store.eval_series
 
@@ -197,9 +198,9 @@ def test_a_trial_exported_while_running_gets_its_later_points_once(
     assert after.info.status == "FINISHED" and after.data.tags["tunestudio.state"] == "complete"
     assert after.data.metrics["objective/val_accuracy"] == first_trial.objective
     loss = client.get_metric_history(run.info.run_id, "train/loss")
-    assert [m.step for m in loss] == steps[first_trial.id].step.tolist()  # type: ignore
+    assert [m.step for m in loss] == steps[first_trial.id].step.tolist()
     accuracy = client.get_metric_history(run.info.run_id, "eval/val_accuracy")
-    assert [m.step for m in accuracy] == evals[first_trial.id].step.tolist()  # type: ignore
+    assert [m.step for m in accuracy] == evals[first_trial.id].step.tolist()
     assert len(client.search_runs([exp_id], run_view_type=ViewType.ALL)) == 4
 
 

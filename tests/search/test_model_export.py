@@ -90,7 +90,8 @@ def test_each_format_predicts_as_the_stored_model(
     elif fmt == "torchscript":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            loaded = torch.jit.load(str(out))
+            # (torch.jit.load has no annotations)
+            loaded = torch.jit.load(str(out))  # type: ignore[no-untyped-call]
         with torch.inference_mode():
             predicted = loaded(torch.as_tensor(x)).numpy()
     else:
@@ -155,7 +156,7 @@ def test_a_regression_model_predicts_in_the_targets_units_from_raw_features(
     x, reference = _validation(project, 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        loaded = torch.jit.load(str(out))
+        loaded = torch.jit.load(str(out))  # type: ignore[no-untyped-call]
     with torch.inference_mode():
         predicted = loaded(torch.as_tensor(x)).numpy()
     assert np.abs(reference).max() > 10  # in the target's units, not standardised

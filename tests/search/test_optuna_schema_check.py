@@ -5,6 +5,7 @@ that changed (another Optuna, another alembic revision, no record) checks again.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from tunestudio.store import Store
 
 
 @pytest.fixture
-def created(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def created(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     """The keyword arguments of every RDBStorage that optuna_storage creates."""
     seen: list[dict[str, Any]] = []
     real = optuna.storages.RDBStorage
@@ -31,7 +32,8 @@ def created(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         # the real parameters: liveness.storage_kwargs names the stale-trial callback by them
         __init__.__signature__ = inspect.signature(real.__init__)  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(storage_module.optuna.storages, "RDBStorage", Spy)
+    # (the module's own import of optuna, not re-exported)
+    monkeypatch.setattr(storage_module.optuna.storages, "RDBStorage", Spy)  # type: ignore[attr-defined]
     optuna_storage.cache_clear()
     yield seen
     optuna_storage.cache_clear()
@@ -71,7 +73,8 @@ def test_the_schema_is_checked_once_per_database_and_optuna_version(
                      {"v": revision})
     fresh(url)
     assert schema_checked(url)
-    monkeypatch.setattr(storage_module.optuna, "__version__", "0.0.1")  # another Optuna
+    # another Optuna
+    monkeypatch.setattr(storage_module.optuna, "__version__", "0.0.1")  # type: ignore[attr-defined]
     assert not schema_checked(url)
     created.clear()
     fresh(url)

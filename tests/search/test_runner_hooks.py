@@ -20,7 +20,8 @@ def test_each_event_reaches_the_observers_that_override_it_in_order() -> None:
     project = tiny_project()
     quiet = RunnerHooks()
     patched = RunnerHooks()
-    patched.on_run_start = lambda total: seen.append(f"patched:{total}")  # type: ignore[method-assign]
+    patched.on_run_start = (  # type: ignore[method-assign]
+        lambda total_trials: seen.append(f"patched:{total_trials}"))
     runner = ExperimentRunner(project, project.experiments[0].name,
                               hooks=[_Messages("a", seen), quiet, patched, _Messages("b", seen)])
     runner.hooks.on_message("hello")

@@ -38,7 +38,7 @@ def optuna_schema(url: str) -> list[tuple[str, str, str]]:
                         for r in conn.execute(sqlalchemy.text(f"SELECT * FROM {table}"))]
     finally:
         engine.dispose()
-    return objects + versions  # type: ignore[return-value]
+    return objects + versions
 
 
 def opened(url: str) -> optuna.storages.RDBStorage:

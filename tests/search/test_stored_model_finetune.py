@@ -75,6 +75,6 @@ def test_a_fine_tuned_trial_loads_without_its_pretrained_file(tmp_path: Path) ->
     assert tested.test_metrics is not None and 0 < tested.test_metrics["test_accuracy"] <= 1
     for fmt in ("state_dict", "torchscript"):
         out = tmp_path / f"model.{fmt}"
-        done = export_trial_model(project, row.number, out, fmt,  # type: ignore[arg-type]
+        done = export_trial_model(project, row.number, out, fmt,
                                   base_dir=tmp_path)
         assert out.is_file() and done.checked > 50 and done.same_predictions is True

@@ -62,5 +62,7 @@ def test_a_hand_started_worker_stays_until_the_run_ends_and_reports_its_best(
     # the last to end), not at the first empty queue (with the best of its own two trials)
     assert hand.best_trial_id == run.best_trial_id
     with open_store(project) as store:
-        best = store.best_trial(store.experiment(project.experiments[0].name).id, "maximize")
+        experiment = store.experiment(project.experiments[0].name)
+        assert experiment is not None
+        best = store.best_trial(experiment.id, "maximize")
     assert best is not None and best.id == run.best_trial_id and best.objective == 0.5
