@@ -188,10 +188,7 @@ def test_the_tensorboard_export_shows_each_member_s_schedule_and_exploits(
     the step function `hparams/<path>` (a point at the first and the last step of each
     stretch) and each exploit as `pbt/exploits` text at its step, naming the member copied."""
     pytest.importorskip("tensorboard")
-    # tensorboard ships no type information
-    from tensorboard.backend.event_processing.event_accumulator import (  # type: ignore[import-untyped]
-        EventAccumulator,
-    )
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     from tunestudio.search.tensorboard import export_tensorboard, run_dir
 

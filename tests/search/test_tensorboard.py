@@ -9,10 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tensorboard.backend.event_processing.event_accumulator import (  # type: ignore[import-untyped]
-    EventAccumulator,  # (tensorboard ships no type information)
-)
-from tensorboard.plugins.hparams import plugin_data_pb2  # type: ignore[import-untyped]
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import plugin_data_pb2
 
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, Project
