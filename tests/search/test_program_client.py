@@ -17,6 +17,7 @@ from tunestudio.config.program import ProgramParameter
 from tunestudio.engine import EvalEvent
 from tunestudio.search import RunnerHooks
 from tunestudio.search.program import programs_dir
+from tunestudio.search.program.slots import Slot
 from tunestudio.search.storage import open_store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
@@ -108,3 +109,37 @@ def test_a_function_is_called_with_the_values(tmp_path: Path) -> None:
     assert summary.counts == {"complete": 2}
     for t in rows(project):
         assert t.objective == pytest.approx(1 - abs(t.params["params.lr"] - 0.01))
+
+
+class _ExitedProcess:
+    """A program's first process that has exited and left nothing running."""
+
+    def group_alive(self) -> bool:
+        return False
+
+    def stop(self, grace_s: float, interrupt: bool = True) -> str | None:
+        return None
+
+    def wait_output(self, timeout_s: float) -> None:
+        return None
+
+
+@pytest.mark.parametrize("client", [True, False])
+def test_lines_still_queued_at_exit_follow_the_clients_rule(tmp_path: Path, client: bool
+                                                              ) -> None:
+    """Output lines still queued when the program exits (read after its exit: a busy machine)
+    are read as metrics only where no client reported; a client's reports replace them, as
+    while it runs (the client program above prints `val_acc=99` last, and a completed trial
+    once had it as a seventh evaluation)."""
+    from tunestudio.search.program.files import TrialFiles
+    from tunestudio.search.program.fit import _ProgramFit
+
+    project, _ = program_project(tmp_path, CLIENT, [], parameters=LR)
+    fit = _ProgramFit(project.baseline, [], TrialFiles(tmp_path / "trial"), 0, "val_acc",
+                      tmp_path, threading.Event(), threading.Event(), 0, Slot())
+    fit.events.put(("line", "printed lines are not read once the client reports: val_acc=99"))
+    status, _ = fit._ended(_ExitedProcess(), 0, client)  # type: ignore[arg-type]
+    if client:
+        assert "val_acc" not in fit.metrics and status == "failed"  # it reported nothing
+    else:
+        assert fit.best["val_acc"] == 99.0 and status == "completed"

@@ -185,11 +185,15 @@ class _ProgramFit:
                 exited_at = exited_at or time.monotonic()
                 # its output read to the end, or what is left of the group keeps printing
                 if eof or kind == "" or time.monotonic() - exited_at > 1.0:
-                    return self._ended(process, code)
+                    return self._ended(process, code, channel.connected.is_set())
 
-    def _ended(self, process: ProgramProcess, code: int) -> tuple[FitStatus, str]:
+    def _ended(self, process: ProgramProcess, code: int, client: bool
+               ) -> tuple[FitStatus, str]:
         """The program's first process exited: stop what it left behind, read the rest of its
-        output, and say how the trial ends."""
+        output, and say how the trial ends. `client`: it reported through the client, whose
+        reports replace its printed lines, those still queued at its exit too (on a busy
+        machine a completed trial's last printed `val_acc=99` was read as a seventh
+        evaluation)."""
         leftover = process.group_alive()
         if leftover:
             process.stop(min(self.program.grace_s, 5.0), interrupt=False)
@@ -199,7 +203,7 @@ class _ProgramFit:
                 kind, item = self.events.get_nowait()
             except queue.Empty:
                 break
-            if kind == "line" and self.stopping is None:
+            if kind == "line" and self.stopping is None and not client:
                 self._line(item)
             elif kind == "report":
                 self._report(item)
