@@ -5,15 +5,17 @@ change are not fetched again."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import optuna
 import pytest
-from optuna.storages._cached_storage import _CachedStorage
 from optuna.trial import TrialState
 
 from tunestudio.search import cache_reads
 from tunestudio.search.cache_reads import read_changes_only
+
+if TYPE_CHECKING:  # Optuna wraps every storage in it; a private class, for the casts only
+    from optuna.storages._cached_storage import _CachedStorage
 
 
 def _studies(tmp_path: Path) -> tuple[optuna.Study, optuna.Study, str]:
@@ -63,7 +65,7 @@ def test_running_trials_that_did_not_change_are_not_fetched_again(
     done = other.ask()
     other.tell(done, 1.0)
     ours.get_trials(deepcopy=False)
-    backend = cast(_CachedStorage, ours._storage)._backend
+    backend = cast("_CachedStorage", ours._storage)._backend
     fetched: list[int] = []
     original = backend._get_trials
 
@@ -97,7 +99,7 @@ def test_a_trial_being_asked_is_read_again_without_a_full_fetch(
     ours.enqueue_trial({"x": 0.25, "y": "b"})  # the queue of a run's budget
     ours.get_trials(deepcopy=False)
     assert ours.get_trials(deepcopy=False)[-1].state == TrialState.WAITING
-    backend = cast(_CachedStorage, ours._storage)._backend
+    backend = cast("_CachedStorage", ours._storage)._backend
     fetched: list[set[int]] = []
     original = backend._get_trials
 

@@ -10,13 +10,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import optuna
 import pytest
 import sqlalchemy
 from optuna.distributions import FloatDistribution
-from optuna.storages._cached_storage import _CachedStorage
 from optuna.trial import FrozenTrial, TrialState, create_trial
 
 from tiny_projects import tiny_project
@@ -27,6 +26,9 @@ from tunestudio.search.plan import WORKER_ATTR
 from tunestudio.search.pruning import PruningReporter
 from tunestudio.search.samplers import build_sampler
 from tunestudio.search.trial_run import train_with_engine
+
+if TYPE_CHECKING:  # Optuna wraps every storage in it; a private class, for the casts only
+    from optuna.storages._cached_storage import _CachedStorage
 
 
 class _Stops:
@@ -112,7 +114,7 @@ def test_median_pruning_reports_reach_the_storage_in_batches(
     reporter = PruningReporter(trial, "val_accuracy")
     stops = _Stops()
     commits: list[object] = []
-    sqlalchemy.event.listen(cast(_CachedStorage, study._storage)._backend.engine, "commit",
+    sqlalchemy.event.listen(cast("_CachedStorage", study._storage)._backend.engine, "commit",
                             commits.append)
     for step, value in enumerate([0.5, 0.6]):
         reporter.submit(stops, value, step)  # type: ignore[arg-type]

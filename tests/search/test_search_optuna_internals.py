@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import optuna
 import pytest
 import sqlalchemy
-from optuna.storages._cached_storage import _CachedStorage
 
 from tunestudio.search import pruning
 from tunestudio.search.pruning import store_reports
+
+if TYPE_CHECKING:  # Optuna wraps every storage in it; a private class, for the casts only
+    from optuna.storages._cached_storage import _CachedStorage
 
 
 @pytest.fixture(params=["batched", "public-fallback"])
@@ -46,7 +48,7 @@ def _stored(study: optuna.Study, trial: optuna.Trial) -> dict[int, float]:
 def _commits(study: optuna.Study) -> list[str]:
     """The SQL statements that commit, counted on the study's engine from now on."""
     statements: list[str] = []
-    engine = cast(_CachedStorage, study._storage)._backend.engine
+    engine = cast("_CachedStorage", study._storage)._backend.engine
     sqlalchemy.event.listen(engine, "commit", lambda _conn: statements.append("commit"))
     return statements
 
@@ -202,7 +204,7 @@ def test_a_later_read_finds_trials_completed_from_the_queue_without_reading_the_
     popped.report(5.0, 0)
     study.tell(popped, 5.0)
     statements: list[tuple[str, Any]] = []
-    engine = cast(_CachedStorage, study._storage)._backend.engine
+    engine = cast("_CachedStorage", study._storage)._backend.engine
     sqlalchemy.event.listen(engine, "before_cursor_execute",
                             lambda _c, _k, sql, params, _x, _m: statements.append((sql, params)))
     view.invalidate()
@@ -224,7 +226,7 @@ def test_a_value_row_numbered_below_the_last_read_is_found_looking_back_or_whole
     late = study.ask()
     late.report(7.0, 0)
     study.tell(late, 7.0)
-    engine = cast(_CachedStorage, study._storage)._backend.engine
+    engine = cast("_CachedStorage", study._storage)._backend.engine
     with engine.begin() as conn:
         conn.execute(sqlalchemy.text("UPDATE trial_values SET trial_value_id = -5 "
                                      "WHERE trial_id = :t"), {"t": late._trial_id})
@@ -271,7 +273,7 @@ def test_a_popped_trial_is_made_known_to_the_cache_alone(tmp_path: Path) -> None
 
     other, waiting = _popped_elsewhere(tmp_path)
     know_trial(other, waiting._trial_id)
-    cache = cast(_CachedStorage, other._storage)._studies[other._study_id]
+    cache = cast("_CachedStorage", other._storage)._studies[other._study_id]
     assert list(cache.trials) == [waiting.number]  # the history was not read
     trial = optuna.Trial(other, waiting._trial_id)
     assert trial.suggest_float("x", 0.0, 1.0) == 0.5
@@ -289,7 +291,7 @@ def test_without_the_caches_study_record_a_popped_trial_is_read_with_the_study(
     monkeypatch.setattr(queue, "_StudyInfo", None)
     other, waiting = _popped_elsewhere(tmp_path)
     know_trial(other, waiting._trial_id)
-    cache = cast(_CachedStorage, other._storage)._studies[other._study_id]
+    cache = cast("_CachedStorage", other._storage)._studies[other._study_id]
     assert len(cache.trials) == 7  # the history read
     trial = optuna.Trial(other, waiting._trial_id)
     assert trial.suggest_float("x", 0.0, 1.0) == 0.5

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import optuna
 import pytest
 import sqlalchemy
-from optuna.storages._cached_storage import _CachedStorage
 from optuna.trial import TrialState
 
 from tunestudio.search import trial_writes
 from tunestudio.search.trial_writes import held_writes
+
+if TYPE_CHECKING:  # Optuna wraps every storage in it; a private class, for the casts only
+    from optuna.storages._cached_storage import _CachedStorage
 
 
 @pytest.fixture(params=["held", "moved-internals"])
@@ -140,7 +142,7 @@ def test_after_a_refused_write_the_run_gives_its_claim_back_itself(tmp_path: Pat
     from tunestudio.search.runner import _budget_marked
 
     study, _ = _study(tmp_path)
-    backend = cast(_CachedStorage, study._storage)._backend
+    backend = cast("_CachedStorage", study._storage)._backend
     refused, marked = study.ask(), study.ask()
     with pytest.raises(optuna.exceptions.UpdateFinishedTrialError), held_writes(refused):
         refused.set_user_attr(BUDGET_ATTR, 7)
