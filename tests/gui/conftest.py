@@ -105,7 +105,8 @@ def type_text(qtbot: QtBot) -> TypeText:
         line = widget.lineEdit() if isinstance(widget, QAbstractSpinBox) else widget
         assert line is not None
         line.selectAll()
-        qtbot.keyClicks(line, text)
-        qtbot.keyClick(line, Qt.Key.Key_Return)
+        # pytest-qt leaves QtBot's key and mouse helpers untyped
+        qtbot.keyClicks(line, text)  # type: ignore[no-untyped-call]
+        qtbot.keyClick(line, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
 
     return type_
