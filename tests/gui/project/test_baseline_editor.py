@@ -24,7 +24,8 @@ def _lr(window: MainWindow) -> NumberEditor:
 
 def test_negative_lr_is_marked_at_the_field_and_disables_run(
         window: MainWindow, qtbot: QtBot, type_text: TypeText) -> None:
-    qtbot.mouseClick(window.welcome.template_buttons["digits"], Qt.MouseButton.LeftButton)
+    # pytest-qt leaves QtBot's key and mouse helpers untyped
+    qtbot.mouseClick(window.welcome.template_buttons["digits"], Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert window.project_view is not None and window.run_action.isEnabled()
     type_text(_lr(window).spin, "-0.001")
     baseline = window.project_view.baseline
@@ -78,11 +79,11 @@ def test_lr_spin_box_steps_on_a_log_scale(window: MainWindow, qtbot: QtBot) -> N
     window.session.new_project("digits")
     spin = _lr(window).spin
     spin.setFocus()
-    qtbot.keyClick(spin, Qt.Key.Key_Up)
+    qtbot.keyClick(spin, Qt.Key.Key_Up)  # type: ignore[no-untyped-call]
     assert window.document is not None
     assert window.document.value("baseline.optimizer.lr") == pytest.approx(0.005)
-    qtbot.keyClick(spin, Qt.Key.Key_Down)
-    qtbot.keyClick(spin, Qt.Key.Key_Down)
+    qtbot.keyClick(spin, Qt.Key.Key_Down)  # type: ignore[no-untyped-call]
+    qtbot.keyClick(spin, Qt.Key.Key_Down)  # type: ignore[no-untyped-call]
     assert window.document.value("baseline.optimizer.lr") == pytest.approx(0.001)
 
 
@@ -108,12 +109,12 @@ def test_undo_redo_shortcuts_and_dirty_marker(window: MainWindow, qtbot: QtBot,
     assert not window.isWindowModified()
     type_text(_lr(window).spin, "0.02")
     assert window.isWindowModified() and "[*]" in window.windowTitle()
-    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
     assert window.document is not None
     assert window.document.value("baseline.optimizer.lr") == pytest.approx(0.003)
     assert not window.isWindowModified()
     assert _lr(window).spin.value() == pytest.approx(0.003)
-    qtbot.keyClick(window, Qt.Key.Key_Z,
+    qtbot.keyClick(window, Qt.Key.Key_Z,  # type: ignore[no-untyped-call]
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.document.value("baseline.optimizer.lr") == pytest.approx(0.02)
 
@@ -189,8 +190,10 @@ def test_generated_only_fields_are_hidden_for_the_bundled_sets(window: MainWindo
 
 def _form_label(row: QWidget | None) -> QWidget | None:
     """The label beside a field row in its QFormLayout."""
-    assert row is not None and row.parentWidget() is not None
-    form = row.parentWidget().layout()
+    assert row is not None
+    parent = row.parentWidget()
+    assert parent is not None
+    form = parent.layout()
     assert isinstance(form, QFormLayout)
     return form.labelForField(row)
 
@@ -207,15 +210,15 @@ def test_display_precision_never_becomes_the_stored_value(window: MainWindow,
     lr = _lr(window)
     assert lr.spin.text() == "0.0037562"  # shown short
     lr.spin.setFocus()
-    qtbot.keyClick(lr.spin, Qt.Key.Key_Return)
-    qtbot.keyClick(lr.spin, Qt.Key.Key_Tab)
+    qtbot.keyClick(lr.spin, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+    qtbot.keyClick(lr.spin, Qt.Key.Key_Tab)  # type: ignore[no-untyped-call]
     assert document.value("baseline.optimizer.lr") == exact  # kept whole underneath
     line = lr.spin.lineEdit()
     assert line is not None
     lr.spin.setFocus()
     line.selectAll()
-    qtbot.keyClicks(line, "0.00030000000000000003")
-    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qtbot.keyClicks(line, "0.00030000000000000003")  # type: ignore[no-untyped-call]
+    qtbot.keyClick(line, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
     assert document.value("baseline.optimizer.lr") == 0.00030000000000000003
     assert lr.spin.text() == "0.0003"
 
@@ -295,7 +298,7 @@ def test_data_and_model_paths_have_browse_and_say_when_missing(
         return folder / "tables" / "d.csv"
 
     monkeypatch.setattr(file_dialogs, "ask_open_path", pick)
-    qtbot.mouseClick(data.browse, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(data.browse, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert picked == [(folder, False)]  # a file, from the project's folder
     assert window.document.value("baseline.data.source.path") == "tables/d.csv"  # relative
     assert not data.warning.isVisibleTo(baseline)
@@ -305,7 +308,7 @@ def test_data_and_model_paths_have_browse_and_say_when_missing(
     images = baseline.editor("data.source.path")
     assert isinstance(images, PathEditor) and images.folder  # a folder of class folders
     monkeypatch.setattr(file_dialogs, "ask_open_path", lambda *a: folder / "tables")
-    qtbot.mouseClick(images.browse, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(images.browse, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert window.document.value("baseline.data.source.path") == "tables"
     assert not images.warning.isVisibleTo(baseline)
     _choose_kind(window, "model.kind", "python")

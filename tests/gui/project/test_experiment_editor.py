@@ -40,7 +40,8 @@ def test_add_experiment_state_its_goal_and_pick_a_dimension(
         return "lr-sweep", True
 
     monkeypatch.setattr(QInputDialog, "getText", ask)
-    qtbot.mouseClick(view.experiments.add_button, Qt.MouseButton.LeftButton)
+    # pytest-qt leaves QtBot's key and mouse helpers untyped
+    qtbot.mouseClick(view.experiments.add_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert asked == ["experiment"]  # Add asks for the name
     assert view.current_experiment() == "lr-sweep"
     assert view.tabs.currentWidget() is view.experiment  # and opens the new experiment
@@ -48,7 +49,7 @@ def test_add_experiment_state_its_goal_and_pick_a_dimension(
     goal = editor.editor("goal")
     assert isinstance(goal, NotesEditor)
     goal.text.setFocus()
-    qtbot.keyClicks(goal.text, "Faster convergence")
+    qtbot.keyClicks(goal.text, "Faster convergence")  # type: ignore[no-untyped-call]
     assert window.document.value("experiments.2.goal") == "Faster convergence"
     assert window.document.undo_stack.count() == 2  # add + one merged typing step
 
@@ -57,13 +58,13 @@ def test_add_experiment_state_its_goal_and_pick_a_dimension(
         if not isinstance(dialog, DimensionPicker):
             QTimer.singleShot(20, pick)
             return
-        qtbot.keyClicks(dialog.filter, "width")
+        qtbot.keyClicks(dialog.filter, "width")  # type: ignore[no-untyped-call]
         dialog.choose("model.width")
         ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
 
     QTimer.singleShot(0, pick)
-    qtbot.mouseClick(editor.dimensions.add_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(editor.dimensions.add_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     dims = window.document.value("experiments.2.search.dimensions")
     assert [d["path"] for d in dims] == ["model.width"]
     assert dims[0]["type"] == "int" and dims[0]["low"] == 64 and dims[0]["high"] == 256
@@ -116,7 +117,7 @@ def test_conclusion_and_strategy_labels(window: MainWindow, qtbot: QtBot) -> Non
     assert isinstance(conclusion, NotesEditor)
     conclusion.text.setPlainText("LR moved it most.")
     assert window.document.value("experiments.1.conclusion") == "LR moved it most."
-    qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert window.document.experiment_names() == ["bayes-lr-wd-width-batch"]
     assert view.current_experiment() == "bayes-lr-wd-width-batch"
 
@@ -185,12 +186,12 @@ def test_removing_an_experiment_with_trials_asks(
 
     monkeypatch.setattr(QMessageBox, "question", question)
     view.experiments.select(0)
-    qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert asked and "3 trial(s)" in asked[0]
     assert "three" in document.experiment_names()  # kept: the user said no
     view.experiments.select(1)  # never ran: removed without asking
     other = view.current_experiment()
-    qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.experiments.remove_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert len(asked) == 1 and other not in document.experiment_names()
 
 

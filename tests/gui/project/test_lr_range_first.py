@@ -27,13 +27,14 @@ def test_lr_range_test_from_the_baseline_tab_into_an_experiment_undoably(
     assert view is not None and document is not None and document.project is not None
     name = document.project.experiments[1].name
     before = document.project.experiment(name).search.dimensions
-    qtbot.mouseClick(view.baseline.lr_button, Qt.MouseButton.LeftButton)
+    # pytest-qt leaves QtBot's key and mouse helpers untyped
+    qtbot.mouseClick(view.baseline.lr_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     [dialog] = open_dialogs()
     qtbot.waitUntil(lambda: dialog.use_button.isEnabled(), timeout=120_000)
     assert "suggested LR" in dialog.status.text()
     low, high = dialog.outcome.suggested_range
     dialog.experiments.setCurrentText(name)
-    qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert document.project is not None
     lr = {d.path: d for d in document.project.experiment(name).search.dimensions}[
         "optimizer.lr"]

@@ -6,9 +6,10 @@ Log tab shows what the running trial prints as it prints it, and the whole log a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit
+from PySide6.QtWidgets import QComboBox, QLineEdit, QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import AnswerBox, TypeText, table_states
@@ -41,6 +42,13 @@ print("done, bye")
 """
 
 
+def _item(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The table's item at (row, column), which the test knows is there."""
+    item = table.item(row, column)
+    assert item is not None
+    return item
+
+
 def banner_text(window: MainWindow) -> str:
     assert window.project_view is not None
     banner = window.project_view.baseline.banner
@@ -69,21 +77,23 @@ def test_the_baseline_tab_edits_a_program_and_names_its_problems(
     assert banner_text(window) == ""
     # its parameters, read from the script's --help
     with qtbot.waitSignal(program.help_read, timeout=30_000):
-        qtbot.mouseClick(program.read_help_button, Qt.MouseButton.LeftButton)
+        # pytest-qt leaves QtBot's key and mouse helpers untyped
+        qtbot.mouseClick(program.read_help_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     table = program.parameters
-    rows = {table.item(r, 0).text(): (table.cellWidget(r, 1).currentText(),  # type: ignore[union-attr]
-                                      table.item(r, 2).text()) for r in range(table.rowCount())}
+    rows = {_item(table, r, 0).text(): (cast(QComboBox, table.cellWidget(r, 1)).currentText(),
+                                        _item(table, r, 2).text())
+            for r in range(table.rowCount())}
     assert rows == {"lr": ("float", "0.01"), "hidden_size": ("int", "32"),
                     "amp": ("bool", "false")}
     assert [p.name for p in window.document.project.baseline.program.parameters] == [
         "lr", "hidden_size", "amp"]
     assert "Parameters read from --help: 3" in program.help_status.text()
     # a default that is no number is named at once, and nothing is lost
-    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "hidden_size")
-    table.item(row, 2).setText("wide")
+    row = next(r for r in range(table.rowCount()) if _item(table, r, 0).text() == "hidden_size")
+    _item(table, row, 2).setText("wide")
     assert "program.parameters" in banner_text(window)
     assert "is not an int" in banner_text(window)
-    table.item(row, 2).setText("64")
+    _item(table, row, 2).setText("64")
     assert banner_text(window) == ""
     assert window.document.project.baseline.program.parameter("hidden_size").default == 64
     type_combo = table.cellWidget(row, 1)
@@ -91,8 +101,8 @@ def test_the_baseline_tab_edits_a_program_and_names_its_problems(
     type_combo.setCurrentText("float")
     assert window.document.project.baseline.program.parameter("hidden_size").type == "float"
     # an environment variable
-    qtbot.mouseClick(program.add_env_button, Qt.MouseButton.LeftButton)
-    program.env.item(0, 1).setText("1")
+    qtbot.mouseClick(program.add_env_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
+    _item(program.env, 0, 1).setText("1")
     assert window.document.project.baseline.program.env == {"VARIABLE_1": "1"}
     # a working folder that does not exist
     folder = program.binding.editor("program.working_dir").focus_widget

@@ -18,7 +18,8 @@ from tunestudio.gui.project import dialogs
 def test_new_project_from_a_template(window: MainWindow, qtbot: QtBot) -> None:
     assert window.stack.currentWidget() is window.welcome
     assert not window.save_action.isEnabled()
-    qtbot.mouseClick(window.welcome.template_buttons["regression"], Qt.MouseButton.LeftButton)
+    # pytest-qt leaves QtBot's key and mouse helpers untyped
+    qtbot.mouseClick(window.welcome.template_buttons["regression"], Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     assert window.document is not None and window.project_view is not None
     assert window.stack.currentWidget() is window.project_view
     assert window.document.value("name") == "Regression"
@@ -37,7 +38,7 @@ def test_save_as_then_reopen_from_recent(window: MainWindow, qtbot: QtBot, tmp_p
     type_text(window.project_view.baseline.editor("training.epochs").spin, "12")  # type: ignore[attr-defined]
     assert window.isWindowModified()
     # no path yet: Ctrl+S saves as
-    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
     saved = target.with_suffix(".tuneproj")
     assert load_project(saved).baseline.training.epochs == 12
     assert not window.isWindowModified() and window.windowTitle().startswith("mine.tuneproj")
@@ -63,7 +64,7 @@ def test_close_asks_to_save_changes(window: MainWindow, answer_box: AnswerBox,
     assert window.document is None
     assert load_project(project_file).baseline.training.epochs == 2  # discarded
     assert window.session.open_project(project_file) and window.project_view is not None
-    type_text(window.project_view.baseline.editor("training.epochs").spin, "4")  # type: ignore[attr-defined]
+    type_text(window.project_view.baseline.editor("training.epochs").spin, "4")
     answer_box("Save")
     assert window.session.close_project()
     assert load_project(project_file).baseline.training.epochs == 4
@@ -163,7 +164,8 @@ def test_a_missing_recent_project_leaves_the_list(window: MainWindow, tmp_path: 
 
 def test_template_summaries_are_whole_sentences() -> None:
     """The welcome page shows each template's whole first paragraph, not a line cut short."""
-    from tunestudio.gui.app.welcome import TEMPLATES, template_summary
+    from tunestudio.config import TEMPLATES
+    from tunestudio.gui.app.welcome import template_summary
 
     for name in TEMPLATES:
         summary = template_summary(name)
