@@ -253,7 +253,11 @@ def test_the_legend_sits_under_the_axes_never_over_the_curves(
     legend = view.legend
     for width, height in ((1000, 600), (700, 330)):
         view.resize(width, height)
-        qtbot.waitUntil(lambda w=width: view.width() == w, timeout=5_000)
+
+        def resized(w: int = width) -> bool:
+            return view.width() == w
+
+        qtbot.waitUntil(resized, timeout=5_000)
         qtbot.waitUntil(lambda: legend.sceneBoundingRect().height() > 0, timeout=5_000)
         qtbot.wait(50)
         assert len(legend.names()) >= 2 and legend.isVisible()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from insight_helpers import headless_data_dir, run_headless
@@ -20,6 +21,20 @@ from tunestudio.gui.common.insights import Insights
 from tunestudio.gui.trials.ensemble_dialog import EnsembleDialog
 from tunestudio.gui.trials.table_view import TrialsPanel
 from tunestudio.search.ensemble import build_ensemble
+
+
+def _item(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The table's item at (row, column), which the test knows is there."""
+    item = table.item(row, column)
+    assert item is not None
+    return item
+
+
+def _header(table: QTableWidget, column: int) -> QTableWidgetItem:
+    """The table's header item of a column, which the test knows is there."""
+    item = table.horizontalHeaderItem(column)
+    assert item is not None
+    return item
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +60,7 @@ def panel(project: Project, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 
 def _cells(dialog: EnsembleDialog) -> list[list[str]]:
     table = dialog.table
-    return [[table.item(r, c).text() for c in range(table.columnCount())]
+    return [[_item(table, r, c).text() for c in range(table.columnCount())]
             for r in range(table.rowCount())]
 
 
@@ -60,11 +75,12 @@ def test_the_dialog_builds_shows_and_exports_the_ensemble(
     assert not dialog.export_button.isEnabled()  # nothing built yet
     dialog.top.setValue(2)
     dialog.test.setChecked(True)
-    qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)
+    # pytest-qt leaves QtBot's key and mouse helpers untyped
+    qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: dialog.ensemble is not None, timeout=60_000)
     expected = build_ensemble(project, 2)
     cells = _cells(dialog)
-    header = [dialog.table.horizontalHeaderItem(c).text()
+    header = [_header(dialog.table, c).text()
               for c in range(dialog.table.columnCount())]
     accuracy = header.index("val_accuracy")
     assert [row[0] for row in cells] == [f"#{m.number}" for m in expected.members] + ["Ensemble"]
@@ -109,7 +125,7 @@ def test_the_ensembles_tab_lists_what_the_dialog_keeps_and_compares_its_members(
     assert isinstance(dialog, EnsembleDialog)
     qtbot.addWidget(dialog)
     dialog.top.setValue(3)  # all three trials: an ensemble no other test of the module keeps
-    qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: dialog.ensemble is not None, timeout=60_000)
     built = dialog.ensemble
     assert f"ensemble #{built.number}" in dialog.status.text()
@@ -118,8 +134,8 @@ def test_the_ensembles_tab_lists_what_the_dialog_keeps_and_compares_its_members(
     assert view.table.isVisible()
     assert not view.empty.isVisible()
     row = next(i for i, r in enumerate(view.rows) if r.number == built.number)
-    cells = [view.table.item(row, c).text() for c in range(view.table.columnCount())]
-    header = [view.table.horizontalHeaderItem(c).text()
+    cells = [_item(view.table, row, c).text() for c in range(view.table.columnCount())]
+    header = [_header(view.table, c).text()
               for c in range(view.table.columnCount())]
     assert cells[0] == str(built.number) and cells[1] == "top K" and cells[2] == "3"
     assert all(f"#{m.number}" in cells[3] for m in built.members)

@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from insight_helpers import run_headless
 from tunestudio.config import Project
 from tunestudio.gui.trials.detail import TrialDetail
 from tunestudio.store import HparamChange, Store
+
+
+def _item(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The table's item at (row, column), which the test knows is there."""
+    item = table.item(row, column)
+    assert item is not None
+    return item
 
 
 @pytest.fixture(scope="module")
@@ -127,9 +135,9 @@ def test_a_members_lineage_and_schedule_are_shown(detail: TrialDetail, project: 
     insights.set_focus(b.id)
     qtbot.waitUntil(lambda: detail.lineage_table.rowCount() == 1, timeout=10_000)
     table = detail.lineage_table
-    assert [table.item(0, k).text() for k in range(5)] == [
+    assert [_item(table, 0, k).text() for k in range(5)] == [
         "12", f"#{b.number}", f"#{a.number}", "lr 0.002", "lr 0.012"]
-    assert table.item(0, 0).font().bold()
+    assert _item(table, 0, 0).font().bold()
     label = detail.lineage_label.text()
     assert "Population of 2 members, 1 exploits" in label
     assert "from step 0: lr 0.002" in label

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from insight_helpers import run_headless
@@ -16,6 +17,13 @@ from tunestudio.config import FloatDimension, Project
 from tunestudio.config.pbt import PBTSettings
 from tunestudio.gui.trials.detail import TrialDetail
 from tunestudio.store import Store
+
+
+def _item(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The table's item at (row, column), which the test knows is there."""
+    item = table.item(row, column)
+    assert item is not None
+    return item
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +52,9 @@ def test_a_lone_members_lineage_is_shown_as_a_fused_ones(detail: TrialDetail,
     detail.insights.set_focus(member.id)
     qtbot.waitUntil(lambda: detail.lineage_table.rowCount() == 1, timeout=10_000)
     table = detail.lineage_table
-    assert [table.item(0, k).text() for k in range(3)] == [
+    assert [_item(table, 0, k).text() for k in range(3)] == [
         str(exploit.step), f"#{member.number}", f"#{source.number}"]
-    assert table.item(0, 0).font().bold()
+    assert _item(table, 0, 0).font().bold()
     label = detail.lineage_label.text()
     assert "Population of 3 members, 1 exploits" in label
     assert f"(copied from #{source.number})" in label

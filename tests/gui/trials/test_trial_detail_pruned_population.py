@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from insight_helpers import run_headless
@@ -17,6 +18,13 @@ from tunestudio.config.pbt import PBTPruning, PBTSettings
 from tunestudio.gui.trials.detail import TrialDetail
 from tunestudio.gui.trials.table_model import reason
 from tunestudio.store import Store
+
+
+def _item(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The table's item at (row, column), which the test knows is there."""
+    item = table.item(row, column)
+    assert item is not None
+    return item
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +54,15 @@ def test_a_pruned_member_is_shown_in_the_lineage_and_the_table(
     detail.insights.set_focus(first.id)
     qtbot.waitUntil(lambda: detail.lineage_table.rowCount() == 2, timeout=10_000)
     table = detail.lineage_table
-    cells = [[table.item(r, k).text() for k in range(5)] for r in range(2)]
+    cells = [[_item(table, r, k).text() for k in range(5)] for r in range(2)]
     assert [row[:3] for row in cells] == [[str(spe), f"#{first.number}", "pruned"],
                                           [str(2 * spe), f"#{pruned[1].number}", "pruned"]]
     assert cells[0][3].startswith("lr ") and cells[0][4] == "–"
-    assert table.item(0, 0).font().bold() and not table.item(1, 0).font().bold()
+    assert _item(table, 0, 0).font().bold() and not _item(table, 1, 0).font().bold()
     label = detail.lineage_label.text()
     assert (f"2 member(s) pruned as hopeless (pbt.prune): #{first.number}, "
             f"#{pruned[1].number}.") in label
-    shown = reason(SimpleNamespace(excluded_reason=None, state="pruned",
+    # a stand-in with only the fields `reason` reads
+    shown = reason(SimpleNamespace(excluded_reason=None, state="pruned",  # type: ignore[arg-type]
                                    message=first.message))
     assert shown.startswith(f"pruned at step {spe} as a hopeless lineage (pbt.prune)")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from gui_helpers import AnswerBox
@@ -26,6 +27,13 @@ from tunestudio.gui.run.live_view import LiveView
 from tunestudio.gui.trials.table_model import TrialsTableModel
 from tunestudio.gui.trials.table_view import TrialsPanel
 from tunestudio.store import Store, TrialRow
+
+
+def _item(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The table's item at (row, column), which the test knows is there."""
+    item = table.item(row, column)
+    assert item is not None
+    return item
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +237,8 @@ def test_clicking_a_legend_entry_selects_that_trial(panel: TrialsPanel, qtbot: Q
                if sample.item is live.overlays[a.id].smooth.item]
     qtbot.waitUntil(lambda: label.sceneBoundingRect().width() > 0, timeout=5_000)
     at = live.panel.mapFromScene(label.sceneBoundingRect().center())
-    qtbot.mouseClick(live.panel.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    # pytest-qt leaves QtBot's key and mouse helpers untyped
+    qtbot.mouseClick(live.panel.viewport(), Qt.MouseButton.LeftButton, pos=at)  # type: ignore[no-untyped-call]
     assert panel.insights.focus == a.id
     assert panel.insights.compared == [a.id, b.id]  # the comparison is kept
     assert [t.id for t in panel.selected_trials()] == [a.id, b.id]
@@ -239,7 +248,7 @@ def test_clicking_a_legend_entry_selects_that_trial(panel: TrialsPanel, qtbot: Q
     # its swatch selects too
     [sample] = [smp for smp, _ in legend.items if smp.item is live.overlays[b.id].smooth.item]
     at = live.panel.mapFromScene(sample.sceneBoundingRect().center())
-    qtbot.mouseClick(live.panel.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.mouseClick(live.panel.viewport(), Qt.MouseButton.LeftButton, pos=at)  # type: ignore[no-untyped-call]
     assert panel.insights.focus == b.id and live.overlays[b.id].smooth.item.isVisible()
 
 
@@ -390,14 +399,14 @@ def test_the_first_click_on_the_objective_column_puts_the_best_first(
     panel.table.scrollTo(panel.table.model().index(0, column))
     x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
     assert 0 <= x < header.viewport().width() and not header.isSectionHidden(column)
-    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))  # type: ignore[no-untyped-call]
     best = panel.model.best_id
     assert best is not None
     best_value = panel.model.trial(panel.model.row_of(best) or 0).objective
     # compared by value: two of the tiny run's trials can tie on validation accuracy, and a tie
     # keeps the order the trials were read in, in both directions
     assert shown_objectives(panel)[0] == best_value
-    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))  # type: ignore[no-untyped-call]
     values = shown_objectives(panel)
     assert values[-1] == best_value
     assert all(a is not None and b is not None and a <= b for a, b in pairwise(values))
@@ -583,10 +592,10 @@ def test_comparing_trials_of_different_baselines_says_so_and_diffs_their_configs
         dialog = panel.trial_actions.compare_configs()
         assert isinstance(dialog, ConfigDiffDialog)
         qtbot.addWidget(dialog)
-        marked = {dialog.table.item(r, 1).text(): (dialog.table.item(r, 2).text(),
-                                                   dialog.table.item(r, 3).text())
+        marked = {_item(dialog.table, r, 1).text(): (_item(dialog.table, r, 2).text(),
+                                                     _item(dialog.table, r, 3).text())
                   for r in range(dialog.table.rowCount())
-                  if dialog.table.item(r, 0).text() == "≠"}
+                  if _item(dialog.table, r, 0).text() == "≠"}
         assert marked["training.epochs"] == (str(epochs), str(epochs + 5))
         assert "Beyond the searched knobs: " in dialog.summary.text()
         dialog.only_changes.setChecked(True)
