@@ -46,8 +46,9 @@ def test_two_workers_draw_both_running_trials_live_each_labelled(
     assert window.session.open_project(path) and window.workspace is not None
     spin = window.workers_spin
     spin.lineEdit().selectAll()
-    qtbot.keyClicks(spin, "2")
-    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    # pytest-qt leaves QtBot's key and mouse helpers untyped
+    qtbot.keyClicks(spin, "2")  # type: ignore[no-untyped-call]
+    qtbot.keyClick(spin, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
     assert spin.workers() == 2 and Settings().workers == 2  # kept for the next session
     # unsaved edits: the worker processes would train the saved file, so nothing starts
     assert window.document is not None

@@ -35,14 +35,15 @@ def stored_trials(window: MainWindow, experiment: str) -> list[TrialRow]:
 def click_run(window: MainWindow, qtbot: QtBot) -> None:
     button = window.run_toolbar.widgetForAction(window.run_action)
     assert isinstance(button, QToolButton) and button.isEnabled()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    # pytest-qt leaves QtBot's key and mouse helpers untyped
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
 
 
 def click_tab(window: MainWindow, qtbot: QtBot, title: str) -> None:
     assert window.project_view is not None
     tabs = window.project_view.tabs
     index = next(i for i in range(tabs.count()) if tabs.tabText(i) == title)
-    qtbot.mouseClick(tabs.tabBar(), Qt.MouseButton.LeftButton,
+    qtbot.mouseClick(tabs.tabBar(), Qt.MouseButton.LeftButton,  # type: ignore[no-untyped-call]
                      pos=tabs.tabBar().tabRect(index).center())
     assert tabs.currentIndex() == index
 
@@ -68,7 +69,9 @@ def test_fixed_lr_then_three_trials_run_into_store_and_window(
     click_tab(window, qtbot, "Trials")
     # the run's set-up (its imports) is left to no collection in the GUI thread until the
     # first trial starts (gc_policy.py)
-    collector = collect_in_gui_thread(QApplication.instance())
+    app = QApplication.instance()
+    assert app is not None
+    collector = collect_in_gui_thread(app)
     held_at_trial_start: list[bool] = []
     window.controller.trial_started.connect(
         lambda _event: held_at_trial_start.append(collector.held))
@@ -208,7 +211,7 @@ def test_closing_during_a_run_asks_and_stops_it(
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     assert time.monotonic() - started < 30
     assert not window.controller.is_running
-    store = Store.open(str(window.controller.last_summary.storage_url))  # type: ignore[union-attr]
+    store = Store.open(str(window.controller.last_summary.storage_url))
     try:
         exp = next(e for e in store.experiments() if e.name == "three")
         assert [t.state for t in store.trials(exp.id)] == ["interrupted"]

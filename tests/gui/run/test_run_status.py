@@ -32,8 +32,9 @@ class _Controller(QObject):
         self.done = done
 
     def progress(self) -> Progress:
+        # SimpleNamespaces stand in for the TrialStarted events the status reads
         return Progress(self.done + len(self.trials), self.done, 40, 3.0, 12.0,
-                        self.trials[-1] if self.trials else None, False, self.trials)
+                        self.trials[-1] if self.trials else None, False, self.trials)  # type: ignore[arg-type]
 
     def stop_progress(self) -> list[str]:
         return []  # the experiment has no stop rules

@@ -34,9 +34,11 @@ def test_workers_auto_is_the_default_and_resolves_at_each_run(
     answer_box("Trust and run")
     seen: list[int] = []  # the progress's count of ended trials, as it changes
     labels: list[str] = []  # the status bar's text beside its bar, as it changes
-    window.controller.progress_changed.connect(
-        lambda: (seen.append(window.controller.progress().done),
-                 labels.append(window.progress.label.text())))
+    def on_progress() -> None:
+        seen.append(window.controller.progress().done)
+        labels.append(window.progress.label.text())
+
+    window.controller.progress_changed.connect(on_progress)
     with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT_MS):
         assert window.runs.start()
         assert window.controller.request is not None
@@ -47,13 +49,15 @@ def test_workers_auto_is_the_default_and_resolves_at_each_run(
     if expected > 1:  # its own count would read as the run's: running trials by number
         running = [t for t in labels if t.startswith("trial")]
         assert running and all(t.startswith(("trial #", "trials #")) for t in running)
+    assert window.workspace is not None
     window.workspace.show_page("Trials")
     qtbot.waitUntil(lambda: table_states(window) == ["complete"] * 16, timeout=30_000)
     # an unsaved edit: Auto trains in this window's process alone rather than refuse
     window.document.set_value("notes", "edited")
     spin.setFocus()
-    qtbot.keyClick(spin, Qt.Key.Key_Up)
-    qtbot.keyClick(spin, Qt.Key.Key_Down)
+    # pytest-qt leaves QtBot's key and mouse helpers untyped
+    qtbot.keyClick(spin, Qt.Key.Key_Up)  # type: ignore[no-untyped-call]
+    qtbot.keyClick(spin, Qt.Key.Key_Down)  # type: ignore[no-untyped-call]
     assert spin.workers() == AUTO_WORKERS
     with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT_MS):
         assert window.runs.start()
