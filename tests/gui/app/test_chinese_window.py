@@ -81,7 +81,8 @@ def english(text: str) -> str | None:
             return " ".join(run)
         run = []
     if not _CJK.search(text):
-        capital = [w for w in _WORD.findall(plain) if w not in NAMES and w[0].isupper()]
+        capital: list[str] = [w for w in _WORD.findall(plain)
+                              if w not in NAMES and w[0].isupper()]
         if capital:
             return capital[0]
     return None
@@ -172,9 +173,9 @@ def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
         if isinstance(w, QGraphicsView) and w.scene() is not None:
             # the plots' titles, axis labels, legend entries and marks (pyqtgraph draws each
             # as a text item of its scene)
-            for item in w.scene().items():
-                if isinstance(item, QGraphicsTextItem):
-                    yield where + ".plotText", item.toPlainText()
+            for graphic in w.scene().items():
+                if isinstance(graphic, QGraphicsTextItem):
+                    yield where + ".plotText", graphic.toPlainText()
         if isinstance(w, QTextEdit) and not isinstance(w, QTextBrowser):
             continue
 
@@ -663,7 +664,8 @@ def test_why_a_trial_ended_in_chinese(chinese: None) -> None:
     assert stored["diverged"] == ("diverged during training: the loss became nan at step 40 "
                                   "(epoch 3, LR 0.3); lower the learning rate (e.g. 0.03), add "
                                   "gradient clipping or a warm-up")
-    shown = {state: reason(SimpleNamespace(excluded_reason=None, state=state.strip(),
+    # SimpleNamespaces stand in for the TrialRows `reason` reads
+    shown = {state: reason(SimpleNamespace(excluded_reason=None, state=state.strip(),  # type: ignore[arg-type]
                                            message=message))
              for state, message in stored.items()}
     assert [s for s in shown.values() if english(s)] == [], shown
@@ -672,7 +674,7 @@ def test_why_a_trial_ended_in_chinese(chinese: None) -> None:
     assert "40" in shown["diverged"] and "0.03" in shown["diverged"]
     failed = SimpleNamespace(excluded_reason=None, state="failed",
                              message="RuntimeError: out of memory\nTraceback ...")
-    assert reason(failed) == "RuntimeError: out of memory"
+    assert reason(failed) == "RuntimeError: out of memory"  # type: ignore[arg-type]
 
 
 def test_what_keeps_a_program_from_starting_in_chinese(chinese: None, window: MainWindow,

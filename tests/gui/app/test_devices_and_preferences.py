@@ -31,12 +31,12 @@ def test_devices_load_off_the_gui_thread(qtbot: QtBot) -> None:
         seen.append(threading.get_ident())
         return original()
 
-    devices.probe_engine = probe  # type: ignore[assignment]
+    devices.probe_engine = probe
     try:
         with qtbot.waitSignal(catalog.loaded, timeout=120_000):
             catalog.start()
     finally:
-        devices.probe_engine = original  # type: ignore[assignment]
+        devices.probe_engine = original
         catalog.shutdown()
     assert seen and seen[0] != gui_thread
     assert catalog.info is not None

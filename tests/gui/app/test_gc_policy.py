@@ -100,7 +100,8 @@ def test_a_hold_keeps_the_timer_from_collecting_until_released(qapp: QApplicatio
     with collections_seen() as generations:
         collector.hold()
         assert collector.held
-        burst = [[] for _ in range(5 * gc.get_threshold()[0])]  # past the youngest's threshold
+        # past the youngest's threshold
+        burst: list[list[object]] = [[] for _ in range(5 * gc.get_threshold()[0])]
         collector.collect()
         assert generations == [] and gc.get_count()[0] > gc.get_threshold()[0]
         frozen = gc.get_freeze_count()

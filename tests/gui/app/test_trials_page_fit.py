@@ -36,8 +36,11 @@ def test_the_diagnosis_plot_stays_readable_at_960x600_and_1280x800(
     heights = {}
     for width, height in ((960, 600), (1280, 800)):
         window.resize(width, height)
-        qtbot.waitUntil(lambda w=width, h=height: window.width() == w and window.height() == h,
-                        timeout=5_000)
+
+        def resized(w: int = width, h: int = height) -> bool:
+            return window.width() == w and window.height() == h
+
+        qtbot.waitUntil(resized, timeout=5_000)
         qtbot.wait(50)
         plot = diagnosis.plot_page
         size = f"{width}x{height} {language}"
