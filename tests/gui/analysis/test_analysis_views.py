@@ -230,11 +230,12 @@ def test_a_click_on_a_parallel_line_selects_its_trial(
             if gap > best_gap:
                 best_x, best_gap, best_y = float(x), gap, float(line[k])
         assert best_gap > 0.05  # the three lines part somewhere
-        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton,
+        # pytest-qt leaves QtBot's key and mouse helpers untyped
+        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton,  # type: ignore[no-untyped-call]
                          pos=_viewport_pos(plot, best_x, best_y))
         assert view.insights.compared == [ids[k]] and view.insights.focus == ids[k]
         assert [t.id for t in table.selected_trials()] == [ids[k]]
-    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton,
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton,  # type: ignore[no-untyped-call]
                      pos=_viewport_pos(plot, 0.5, 1.1))  # above every line
     assert view.insights.compared == [ids[2]]
     table.close_view()

@@ -90,5 +90,6 @@ def test_table_slices_and_parallel_coordinates_show_both_branches(
         assert "params.momentum, params.beta1" in text or "params.beta1, params.momentum" in text
         assert "params.kind = sgd (2 trial(s)): params.momentum 100%" in text
         assert "params.kind = adam (3 trial(s)): params.beta1 100%" in text
+    # pytest.approx compares equal to the row's float
     assert ("params.momentum", pytest.approx(1.0), "params.kind=sgd") in \
-        view.importance.rows()
+        view.importance.rows()  # type: ignore[comparison-overlap]
