@@ -29,7 +29,11 @@ def test_an_error_is_written_to_the_log_file_and_the_toast_opens_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     assert logged.parent == paths.log_dir() and logged.name == "tunestudio.log"
     opened: list[QUrl] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    def open_url(url: QUrl) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
     notifications.error("The run failed: disk full", "Traceback: ...\nOSError: disk full")
     qtbot.waitUntil(lambda: bool(window.notifications.toasts()), timeout=2_000)
     for handler in logging.getLogger().handlers:

@@ -47,7 +47,7 @@ def test_excepthook_routes_uncaught_errors(window: MainWindow, qtbot: QtBot,
     try:
         raise ValueError("bad thing")
     except ValueError:
-        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        sys.excepthook(*sys.exc_info())
 
     def crash() -> None:
         raise RuntimeError("thread broke")
