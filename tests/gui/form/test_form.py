@@ -3,6 +3,8 @@ data and pydantic's messages."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -60,7 +62,8 @@ def test_float_spin_box_parses_scientific_notation(qtbot: QtBot) -> None:
 
 
 def test_values_paths_and_variant_switch() -> None:
-    data = {"optimizer": {"kind": "adam", "lr": 0.01, "beta1": 0.8}, "xs": [{"a": 1}]}
+    data: dict[str, Any] = {"optimizer": {"kind": "adam", "lr": 0.01, "beta1": 0.8},
+                            "xs": [{"a": 1}]}
     assert get_path(data, "xs.0.a") == 1
     assert set_path(data, "xs.0.a", 2)["xs"][0]["a"] == 2 and data["xs"][0]["a"] == 1
     from tunestudio.config import SGDOptimizer
