@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QRectF
 from pytestqt.qtbot import QtBot
 
+from tunestudio.gui.plots.axes import Array, XMode
 from tunestudio.gui.plots.panel import LEGEND_HEIGHT_FRACTION, PlotPanel, overlay_color
 
 EXPERIMENT = "bayes-lr-wd-width-batch"
@@ -24,7 +25,7 @@ def _panel(qtbot: QtBot, size: tuple[int, int], trials: int) -> PlotPanel:
     panel.show()
     qtbot.waitExposed(panel)
     x = np.arange(1, 400, dtype=np.float64)
-    xs = {"step": x, "epoch": x / 40, "wall": x / 10}
+    xs: dict[XMode, Array] = {"step": x, "epoch": x / 40, "wall": x / 10}
     for i in range(trials):
         name = f"{EXPERIMENT} #{i} · lr={3.5e-4 * (i + 1):.3g} · wd=5.12e-6 · width={32 + i}"
         curves = panel.trial_curves(name + (" (running)" if i == trials - 1 else ""),
@@ -43,7 +44,8 @@ def _panel(qtbot: QtBot, size: tuple[int, int], trials: int) -> PlotPanel:
 
 def _visible(panel: PlotPanel) -> QRectF:
     """The part of the scene the panel shows."""
-    return panel.mapToScene(panel.viewport().rect()).boundingRect()
+    shown: QRectF = panel.mapToScene(panel.viewport().rect()).boundingRect()
+    return shown
 
 
 def _overlaps(panel: PlotPanel) -> list[str]:

@@ -48,7 +48,12 @@ def test_the_live_views_log_axes_label_apart(qtbot: QtBot, size: tuple[int, int]
         plot.setYRange(*decades, padding=0)
         axis = plot.getAxis("left")
         assert isinstance(axis, LogValueAxis)
-        qtbot.waitUntil(lambda a=axis: a.range[1] - a.range[0] > 0.3, timeout=5_000)
+
+        def ranged(a: LogValueAxis = axis) -> bool:
+            span: float = a.range[1] - a.range[0]  # pyqtgraph's range is untyped
+            return span > 0.3
+
+        qtbot.waitUntil(ranged, timeout=5_000)
         assert_apart(drawn_labels(axis))
 
 
