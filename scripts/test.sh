@@ -43,6 +43,7 @@ if [ -z "${TUNESTUDIO_TEST_PG_URL:-}" ] && [ "${TUNESTUDIO_TEST_PG:-on}" != off 
 fi
 echo "==> ruff";         "$bin/ruff" check src tests benchmarks packaging
 echo "==> mypy";         "$bin/mypy" src benchmarks packaging
+echo "==> mypy (tests)"; scripts/mypy_tests.sh "$bin"
 echo "==> lint-imports"; "$bin/lint-imports"
 # The suite spread over the machine's cores with pytest-xdist (2 on CI, at most 4), each
 # module's tests on one worker so they share its module-scoped runs;

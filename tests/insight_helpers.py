@@ -4,7 +4,7 @@ through the RunController's QThread."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +72,7 @@ def headless_data_dir(project: Project) -> Path:
     return Path(project.storage_url.removeprefix("sqlite:///")).parent / "data"
 
 
-def make_setup(project: Project | None, tmp_path: Path) -> Iterator[Setup]:
+def make_setup(project: Project | None, tmp_path: Path) -> Generator[Setup, None, None]:
     project = project or tiny_project()
     document = ProjectDocument.from_project(project)
     insights = Insights(document)

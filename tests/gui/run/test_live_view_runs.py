@@ -6,9 +6,8 @@ empty view says so instead of showing bare axes."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 import pytest
@@ -167,8 +166,7 @@ def test_a_fused_groups_header_names_the_trials_still_training(
     only_lr = [FloatDimension(path="optimizer.lr", low=1e-3, high=1e-1, log=True)]
     project = tiny_project({"budget": Budget(trials=4), "fuse": "fixed", "fuse_trials": 4,
                             "dimensions": only_lr}, epochs=2)
-    # make_setup is a generator function (typed Iterator): closing it tears the setup down
-    gen = cast("Generator[Setup, None, None]", make_setup(project, tmp_path))
+    gen = make_setup(project, tmp_path)  # closing the generator tears the setup down
     setup = next(gen)
     try:
         view = _view(setup, qtbot)
