@@ -10,6 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${1:-.venv/bin}"
 export MYPY_BIN="$bin/mypy"
-find tests -name '*.py' -not -path 'tests/cases/*' -printf '%h\n' | sort -u |
-  xargs -P "$(nproc)" -I{} sh -c 'MYPYPATH="src:tests:$1" "$MYPY_BIN" --explicit-package-bases \
+find tests -name '*.py' -not -path 'tests/cases/*' -exec dirname {} \; | sort -u |
+  xargs -P "$(getconf _NPROCESSORS_ONLN)" -I{} sh -c 'MYPYPATH="src:tests:$1" "$MYPY_BIN" --explicit-package-bases \
     --no-error-summary --cache-dir ".mypy_cache/tests/$1" "$1"/*.py' _ {}
