@@ -14,6 +14,7 @@ Steps are recorded by one StepRecorder on the trial axis."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import threading
@@ -95,13 +96,17 @@ STEP_FIXED_WORK = 5e6
 
 @dataclass(eq=False)
 class _Slot:
-    """One trial of the loop: its Trial and its row in the kernel."""
+    """One trial of the loop: its Trial and its row in the kernel; a trial that joined the
+    running loop later (a refill) began at the loop's epoch `offset` (its epoch 0), after
+    `wall_offset` seconds of the loop's training."""
 
     index: int
     trial: Trial
     row: int
     on_step: list[Callable[..., Any]]
     result: FitResult | None = None
+    offset: int = 0
+    wall_offset: float = 0.0
 
 
 class TrialLoop:
@@ -113,7 +118,16 @@ class TrialLoop:
     Never raises for a training problem: bad data, a failing user file, divergence and stop
     requests come back as the results; running out of memory too for one trial, while a group
     of more raises `GroupOutOfMemoryError` (the caller splits it). KeyboardInterrupt and other
-    BaseExceptions propagate after the `on_exception` hooks."""
+    BaseExceptions propagate after the `on_exception` hooks.
+
+    `refill(n)` (with `rebuild`) keeps the group full: at the end of each epoch where fewer
+    than the group's first K trials still train, it is asked for up to `n` new members (built
+    on the device like the others, of the group's signature; none: the group shrinks as
+    before); each starts at its own epoch 0 with its own weights, batch order and optimiser
+    state, exactly as alone, and the running members go on in a kernel that `rebuild(members)`
+    makes of them all (their state synced into their own models and optimisers first). This
+    is an asynchronous search's shape: a freed slot trains a trial asked after the results
+    before it. Used with evaluations by epoch only, without a perturbation or a resume."""
 
     def __init__(self, members: Sequence[Trial], setup: Callable[[], StepKernel], *,
                  stop_event: threading.Event | None = None,
@@ -122,7 +136,9 @@ class TrialLoop:
                  passthrough: tuple[type[Exception], ...] = (),
                  time_weights: Sequence[float] | None = None,
                  perturbation: Perturbation | None = None,
-                 restore: Callable[[], int] | None = None):
+                 restore: Callable[[], int] | None = None,
+                 refill: Callable[[int], Sequence[Trial]] | None = None,
+                 rebuild: Callable[[list[Trial]], StepKernel] | None = None):
         if resume is not None and len(members) != 1:
             raise ValueError("only a lone trial resumes from a checkpoint")
         self.members = list(members)
@@ -142,6 +158,8 @@ class TrialLoop:
         self.restore = restore
         # what each member's step would cost alone, in any unit (see _share_time)
         self.time_weights = list(time_weights) if time_weights is not None else None
+        self.refill, self.rebuild = refill, rebuild
+        self.size = len(self.members)  # the rows a refill keeps the group at
         self.kernel: StepKernel | None = None
         self.step = 0
         self._paused_s = 0.0
@@ -249,14 +267,8 @@ class TrialLoop:
                                  cfg.training.num_workers)
         self._training_started = time.perf_counter()
         for slot in self._slots:
-            member = slot.trial
-            assert member.model is not None
-            member.step_flusher = self._recorder.flush
-            self._time_weight[slot.index] = self.time_weights[slot.index] \
-                if self.time_weights is not None else STEP_FIXED_WORK + \
-                count_parameters(member.model) * member.config.training.batch_size
-            member.time_source = functools.partial(self._time_of, slot.index)
-            member.start_fit(data.n_train, data.n_val, epochs * spe, self._training_started)
+            self._start_member(slot, data.n_train, data.n_val, epochs * spe,
+                               self._training_started)
         start_epoch = 0
         if self.resume is not None:
             start_epoch = checkpoint.restore(first, self.resume)
@@ -265,9 +277,14 @@ class TrialLoop:
             start_epoch = self.restore()
             self.step = first.step
         every, by_step = cfg.evaluation.every, cfg.evaluation.unit == "step"
+        refills = self.refill is not None and self.rebuild is not None and not by_step and \
+            self.perturbation is None and self.resume is None and self.restore is None
         seen: _Live | None = None
         lrs: list[float] = []
-        for epoch in range(start_epoch, epochs):
+        epoch = start_epoch
+        while any(epoch - s.offset < epochs for s in self.active):
+            kernel = self.kernel
+            assert kernel is not None
             for n, batch in kernel.batches():
                 if self._interrupted():
                     return
@@ -285,33 +302,112 @@ class TrialLoop:
                 losses, norms = kernel.step(batch)
                 self.step += 1
                 for slot in live.slots:
-                    slot.trial.step = self.step
+                    slot.trial.step = self.step - slot.offset * spe
                 self._recorder.record(self.step, epoch, n, lrs, losses, norms, live.indices,
                                       live.rows)
                 if by_step and self.step % every == 0:
                     self._evaluate()
                 if self._perturbation_due(epochs * spe, False):
                     self._perturb()
-            if not by_step and (epoch + 1) % every == 0 and \
-                    any(not s.trial.evaluated for s in self.active):  # once per step
-                self._evaluate()
+            if not by_step:
+                due = [s for s in self.active
+                       if (epoch - s.offset + 1) % every == 0 and not s.trial.evaluated]
+                if due:  # once per step
+                    self._evaluate(due)
             if self._perturbation_due(epochs * spe, True):
                 self._perturb()
             for slot in self.active:
                 calls = overriding(slot.trial.hooks, "on_epoch_end")
-                if any(_needs_state(call, slot.trial, epoch) for call in calls):
+                if any(_needs_state(call, slot.trial, epoch - slot.offset) for call in calls):
                     kernel.sync(slot.row, slot.trial)
                 for call in calls:
-                    call(slot.trial, epoch)
+                    call(slot.trial, epoch - slot.offset)
+            epoch += 1
+            if any(epoch - s.offset >= epochs for s in self.active) or refills:
+                if not self._end_fits(epoch, epochs):
+                    return
+                if refills:
+                    self._refill(epoch)
+        if self.active:  # a resumed trial whose epochs were all done
+            self._end_fits(epoch, epochs)
+
+    def _end_fits(self, epoch: int, epochs: int) -> bool:
+        """Before the loop's `epoch`: the members that trained their `epochs` are evaluated
+        (unless they were at this step) and complete; stopped members leave. False when the
+        run was interrupted (every member then ended as stopped)."""
         self._recorder.flush()
         if self._interrupted():
+            return False
+        self._retire_stopped()
+        ending = [s for s in self.active if epoch - s.offset >= epochs]
+        due = [s for s in ending if not s.trial.evaluated]
+        if due:
+            self._evaluate(due)
+        self._retire_stopped()
+        for slot in ending:
+            if slot.result is None:
+                self._finish(slot, "completed",
+                             TRAINED.format(epochs=epochs, steps=slot.trial.step))
+        return True
+
+    # --- refills: new members in the freed rows ---------------------------------------------
+
+    def _refill(self, epoch: int) -> None:
+        """At the start of the loop's `epoch`: new members, asked for the rows that ended
+        (`refill`), join at their own epoch 0; the kernel is made again of every running
+        member (`rebuild`), the running ones' rows synced into their own models and
+        optimisers first."""
+        assert self.refill is not None and self.rebuild is not None
+        kernel = self.kernel
+        assert kernel is not None
+        free = self.size - len(self.active)
+        if free <= 0 or self._stop_set():
             return
-        self._retire_stopped()
-        if any(not s.trial.evaluated for s in self.active):
-            self._evaluate()
-        self._retire_stopped()
-        for slot in self.active:
-            self._finish(slot, "completed", TRAINED.format(epochs=epochs, steps=slot.trial.step))
+        new = list(self.refill(free))[:free]
+        if not new:
+            return
+        running = self.active
+        for slot in running:
+            kernel.sync(slot.row, slot.trial)
+        self._share_time()  # the time so far is the running members' alone
+        first = self.members[0]
+        assert first.datasets is not None
+        data, spe = first.datasets, first.steps_per_epoch
+        wall = self._elapsed(self._training_started)
+        joined = []
+        for member in new:
+            slot = _Slot(len(self._slots), member, -1,
+                         overriding(member.hooks, "on_step_end") if member.step_events else [],
+                         offset=epoch, wall_offset=wall)
+            self.members.append(member)
+            self._slots.append(slot)
+            joined.append(slot)
+            self._start_member(slot, data.n_train, data.n_val,
+                               member.config.training.epochs * spe, time.perf_counter())
+        slots = running + joined
+        self.kernel = None
+        kernel = self.kernel = self.rebuild([s.trial for s in slots])
+        row_of = {index: row for row, index in enumerate(kernel.order)}
+        self._rows = [None] * len(slots)
+        for i, slot in enumerate(slots):
+            slot.row = row_of[i]
+            self._rows[slot.row] = slot
+        self._live_rows = None
+        if self._recorder.emit is None and any(s.on_step for s in joined):
+            self._recorder.emit = self._emit_step
+
+    def _start_member(self, slot: _Slot, n_train: int, n_val: int, total: int,
+                      started: float) -> None:
+        """Link a member to this loop (its step flusher, its share of the time, its weight in
+        that share) and start its fit (`total` steps, its first step at `started`)."""
+        member = slot.trial
+        assert member.model is not None
+        member.step_flusher = self._recorder.flush
+        self._time_weight[slot.index] = self.time_weights[slot.index] \
+            if self.time_weights is not None and slot.index < len(self.time_weights) else \
+            STEP_FIXED_WORK + count_parameters(member.model) * member.config.training.batch_size
+        member.time_source = functools.partial(self._time_of, slot.index)
+        member.start_fit(n_train, n_val, total, started)
 
     # --- population-based training ----------------------------------------------------------
 
@@ -409,6 +505,10 @@ class TrialLoop:
     def _emit_step(self, index: int, event: StepEvent) -> None:
         slot = self._slots[index]
         if slot.result is None:
+            if slot.offset:  # the loop's step, epoch and clock, as the member's own
+                event = dataclasses.replace(
+                    event, step=event.step - slot.offset * slot.trial.steps_per_epoch,
+                    epoch=event.epoch - slot.offset, wall_s=event.wall_s - slot.wall_offset)
             for call in slot.on_step:
                 call(slot.trial, event)
 
@@ -418,15 +518,19 @@ class TrialLoop:
         or a plateau cuts (see `_Live`)."""
         live = self._live_rows
         if live is None:
-            total = max(1, total)
+            spe = self.members[0].steps_per_epoch
+            late = max((s.offset for s in self._rows if s is not None), default=0) * spe
+            total = max(1, total) + late
             table = np.zeros((len(self._rows), total + 1))
             for row, slot in enumerate(self._rows):
                 schedule = slot.trial.schedule if slot is not None else None
-                if schedule is None:
+                if slot is None or schedule is None:
                     continue
-                plan = np.asarray(schedule.planned, dtype=np.float64)[:total + 1]
-                table[row, :len(plan)] = plan
-                table[row, len(plan):] = plan[-1]
+                begin = slot.offset * spe  # a later member's plan starts at its first step
+                plan = np.asarray(schedule.planned, dtype=np.float64)[:total + 1 - begin]
+                table[row, :begin] = plan[0]
+                table[row, begin:begin + len(plan)] = plan
+                table[row, begin + len(plan):] = plan[-1]
                 if schedule.plateau is not None:
                     table[row] *= schedule.plateau.scale
             changes = np.ones(total + 1, dtype=bool)
@@ -483,6 +587,10 @@ class TrialLoop:
             return
         member, kernel = slot.trial, self.kernel
         assert kernel is not None
+        if slot.offset:  # the member's own step and epoch
+            divergence = dataclasses.replace(
+                divergence, step=divergence.step - slot.offset * member.steps_per_epoch,
+                epoch=divergence.epoch - slot.offset)
         member.note_divergence(divergence)
         first = kernel.first_step_checks(slot.row) if divergence.step <= 1 else None
         status, message = member.diverged(divergence, first, kernel.train_tensors())
@@ -572,19 +680,22 @@ class TrialLoop:
 
     # --- evaluation ------------------------------------------------------------------------
 
-    def _evaluate(self) -> None:
+    def _evaluate(self, slots: Sequence[_Slot] | None = None) -> None:
+        """Evaluate the stack and report to `slots` (default: every running member), each at
+        its own epoch and training time."""
         self._recorder.flush()
         if not self.active:
             return
         assert self.kernel is not None
         per_row = gather_trials(self.kernel.evaluate())
-        epoch = self.step / self.members[0].steps_per_epoch
+        spe = self.members[0].steps_per_epoch
         wall = self._elapsed(self._training_started)
-        for slot in self.active:
+        for slot in self.active if slots is None else [s for s in slots if s.result is None]:
             member = slot.trial
             plateau = member.state.plateau
             scale = plateau.scale if plateau is not None else None
-            member.report_evaluation(per_row[slot.row], epoch, wall)
+            member.report_evaluation(per_row[slot.row], member.step / spe,
+                                     wall - slot.wall_offset)
             if plateau is not None and plateau.scale != scale:
                 self._live_rows = None  # a plateau cut: the planned rates change from here
 

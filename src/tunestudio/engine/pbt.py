@@ -305,7 +305,7 @@ def capture_population(kernel: StackKernel, members: Sequence[Trial], keys: Sequ
             }
     return {"format": POPULATION_FORMAT, "kind": "population", "epoch": epochs_done,
             "step": epochs_done * (members[0].steps_per_epoch or 0),
-            "optimizer_steps": kernel.optimizer.steps, "seed": seed,
+            "optimizer_steps": max(kernel.optimizer.row_steps, default=0), "seed": seed,
             "rng": global_rng_states(), "members": out}
 
 
@@ -339,7 +339,8 @@ def restore_population(kernel: StackKernel, members: Sequence[Trial], keys: Sequ
                 for t, v in zip(kernel.optimizer.state[name], values, strict=True):
                     t[row].copy_(v)
             member.restore({**mine["state"], "duration_s": mine["duration_s"]})
-    kernel.optimizer.steps = int(state["optimizer_steps"])
+    # a population's members step together: one count for every row
+    kernel.optimizer.row_steps = [int(state["optimizer_steps"])] * len(kernel.rows)
     set_global_rng_states(state["rng"])
     return int(state["epoch"])
 

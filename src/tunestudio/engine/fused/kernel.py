@@ -54,10 +54,13 @@ class StackKernel:
     says which ("mlp", "conv" or "vmap"). Raises FusionError when the members
     cannot fuse (float16 mixed precision; "mlp" for another model; vmap refusing the model),
     found by a dry step (forward, backward, evaluation; weights restored) that also shows
-    whether the group fits in memory."""
+    whether the group fits in memory (`dry_run=False` leaves it out: a group made again of
+    members that trained before, no larger than one that ran). A member that trained before
+    (its model and `optimizer_state` hold its state: `sync`) goes on from that state, with its
+    own optimiser step count."""
 
     def __init__(self, members: Sequence[Trial], data: Splits, device: str,
-                 kernel: Literal["auto", "mlp", "vmap"] = "auto"):
+                 kernel: Literal["auto", "mlp", "vmap"] = "auto", dry_run: bool = True):
         cfg = members[0].config
         self.device = device
         self.check_grad = True
@@ -96,6 +99,11 @@ class StackKernel:
             self.stack = VmapStack(models, device)  # type: ignore[arg-type]
         self.optimizer = FusedOptimizer([m.config.optimizer for m in by_row],
                                         self.stack.params, device, self.stack.row_extents())
+        for row, member in enumerate(by_row):  # a member that trained before goes on
+            saved = member.optimizer_state()
+            if saved:
+                assert member.model is not None
+                self.optimizer.load_row(row, saved, self.stack, member.model)
         clips = [m.config.training.grad_clip_norm for m in by_row]
         self._clip = torch.tensor([math.inf if c is None else c for c in clips],
                                   dtype=torch.float32, device=device)
@@ -120,7 +128,10 @@ class StackKernel:
         # images template's CNN, 200 validation images: 174 ms in one chunk, 122 in 64s)
         self._eval_chunk = cfg.training.batch_size if self.route == "conv" and \
             device == "cpu" else EVAL_CHUNK
-        self._shared = len({m.seed for m in by_row}) == 1  # one batch order for all
+        # one batch order for all while their generators agree (one seed, the same epoch)
+        generators = [m.state.generator.get_state() for m in by_row]
+        self._shared = len({m.seed for m in by_row}) == 1 and \
+            all(torch.equal(g, generators[0]) for g in generators[1:])
         self._perm = torch.empty(0)
         self._epoch_x: torch.Tensor | None = None  # this epoch's shared order applied (batches)
         self._epoch_y: torch.Tensor | None = None
@@ -129,7 +140,8 @@ class StackKernel:
             member.autocast = self._autocast
             if self.route == "mlp":  # a checkpoint hook keeps a new best without a sync
                 member.capture_later = functools.partial(self._capture_later, member)
-        self._dry_run()
+        if dry_run:
+            self._dry_run()
 
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
         a = a if a.flags.writeable and a.flags.c_contiguous else np.array(a)

@@ -28,7 +28,7 @@ given one writes beside it), so a row is passed whole or cut to its own leading 
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,9 @@ class FusedOptimizer:
         self.kind = kinds.pop()
         self.params = list(params)
         self.extents = extents
-        self.steps = 0
+        # each row's optimiser steps (Adam's bias correction): a row that joined a running
+        # group later (`TrialLoop`'s refill) or took a saved state counts its own
+        self.row_steps = [0] * (params[0].shape[0] if params else 0)
         self.weight_decay = _per_trial([s.weight_decay for s in specs], device)
         self.l1 = _per_trial([s.l1 for s in specs], device)
         self.hyper: dict[str, torch.Tensor] = {}
@@ -126,6 +128,7 @@ class FusedOptimizer:
         self.hyper = {k: v.index_select(0, rows) for k, v in self.hyper.items()}
         self.state = {k: [s.index_select(0, rows) for s in v] for k, v in self.state.items()}
         self._numbers = [self._numbers[i] for i in rows.tolist()]
+        self.row_steps = [self.row_steps[i] for i in rows.tolist()]
         self._broadcast()
         self._rows_made = False
 
@@ -135,6 +138,7 @@ class FusedOptimizer:
         for tensors in self.state.values():
             for t in tensors:
                 t[target].copy_(t[source])
+        self.row_steps[target] = self.row_steps[source]
 
     @torch.no_grad()
     def set_row(self, row: int, spec: OptimizerSpec) -> None:
@@ -175,7 +179,7 @@ class FusedOptimizer:
         """Trial `row`'s optimiser state as it is now (copies), for `write_back` later."""
         momentum = self.hyper.get("momentum")
         return SavedRow({name: [t[row:row + 1].clone() for t in tensors]
-                         for name, tensors in self.state.items()}, self.steps,
+                         for name, tensors in self.state.items()}, self.row_steps[row],
                         momentum is not None and float(momentum[row]) != 0.0)
 
     @torch.no_grad()
@@ -188,7 +192,7 @@ class FusedOptimizer:
         `saved` (`copy_row`), that earlier state instead (row 0 of its copies)."""
         if saved is None:
             momentum = self.hyper.get("momentum")
-            saved = SavedRow(self.state, self.steps,
+            saved = SavedRow(self.state, self.row_steps[row],
                              momentum is not None and float(momentum[row]) != 0.0)
         else:
             row = 0
@@ -214,6 +218,32 @@ class FusedOptimizer:
                 state_of[param] = state
 
     @torch.no_grad()
+    def load_row(self, row: int, state_of: Mapping[torch.Tensor, Mapping[str, Any]],
+                 stack: StackedModel, model: nn.Module) -> None:
+        """`write_back`'s inverse: trial `row` takes the state in `state_of` (torch.optim's
+        layout over `model`'s parameters, `Trial.optimizer_state`), its step count included;
+        a parameter without state keeps zeros (a trial that has not stepped yet). Raises
+        KeyError where a state lacks a tensor this optimiser kind keeps."""
+        names = {"buf": "momentum_buffer", "exp_avg": "exp_avg", "exp_avg_sq": "exp_avg_sq",
+                 "square_avg": "square_avg"}
+        steps = 0
+        for i, (param, cut) in enumerate(stack.slices(row, model)):
+            state = state_of.get(param)
+            if not state:
+                continue
+            for name, tensors in self.state.items():
+                own = state.get(names[name])
+                if own is None and name == "buf":
+                    continue  # no momentum: the buffer stays at zero
+                if own is None:
+                    raise KeyError(f"the saved optimiser state lacks '{names[name]}'")
+                cut(tensors[i]).copy_(own.reshape(cut(tensors[i]).shape))
+            if "step" in state:
+                steps = int(float(state["step"]))
+        self.row_steps[row] = steps
+        self._rows_made = False
+
+    @torch.no_grad()
     def step(self, lr: torch.Tensor) -> None:
         """One update with per-trial learning rates `lr` `(K,)`; gradients in `p.grad`. On a
         CPU, float64 rates step each row by a lone trial's own numbers (its optimiser takes
@@ -223,7 +253,7 @@ class FusedOptimizer:
     def step_without_grad(self, lr: torch.Tensor) -> None:
         """`step` for a caller already in `torch.no_grad()` (the hand-written pass's step runs
         in one: a no_grad context per call was 2 % of its time)."""
-        self.steps += 1
+        self.row_steps = [n + 1 for n in self.row_steps]
         if self.kind == "sgd":
             if self._kernel is not None:
                 self._sgd_rows(lr)
@@ -287,7 +317,9 @@ class FusedOptimizer:
 
     def _adam(self, lr: torch.Tensor, decoupled: bool) -> None:
         b1, b2, eps = self.hyper["beta1"], self.hyper["beta2"], self.hyper["eps"]
-        t = float(self.steps)
+        counts = set(self.row_steps)
+        t: float | torch.Tensor = float(counts.pop()) if len(counts) == 1 else \
+            torch.tensor(self.row_steps, dtype=b1.dtype, device=b1.device)
         bc1 = 1 - b1.pow(t)
         bc2_sqrt = (1 - b2.pow(t)).sqrt()
         step_size = lr / bc1
@@ -320,8 +352,9 @@ class FusedOptimizer:
                     {name: [_leading(t[row], cut) for t, cut in zip(tensors, cuts, strict=True)]
                      for name, tensors in self.state.items()},
                     self._numbers[row], cuts))
-            self._step_tensor = torch.zeros((), dtype=torch.float32,
-                                            device=self.params[0].device)
+            self._step_tensors = [torch.zeros((), dtype=torch.float32,
+                                              device=self.params[0].device)
+                                  for _ in self._rows]
             self._rows_made = True
             # the kernel reads its tensors as contiguous: another layout takes the formulas
             if not all(t.is_contiguous() for row in self._rows
@@ -380,15 +413,15 @@ class FusedOptimizer:
         if kernel is None:
             self._adam(self._at_precision(lr), decoupled=self.kind == "adamw")
             return
-        self._step_tensor.fill_(float(self.steps))
         rates = self._rates(lr)
         lists = self._row_lists(rows, ("exp_avg", "exp_avg_sq"))
-        steps = [self._step_tensor] * len(lists[0][0]) if lists else []
         for row, (params, grads, (exp_avg, exp_avg_sq)) in zip(rows, lists, strict=True):
+            count = self._step_tensors[row.index]
+            count.fill_(float(self.row_steps[row.index]))
             kernel(params, grads, exp_avg, exp_avg_sq, [],
-                   steps, amsgrad=False, lr=rates[row.index], beta1=row.hyper["beta1"],
-                   beta2=row.hyper["beta2"], weight_decay=row.hyper["weight_decay"],
-                   eps=row.hyper["eps"], maximize=False)
+                   [count] * len(params), amsgrad=False, lr=rates[row.index],
+                   beta1=row.hyper["beta1"], beta2=row.hyper["beta2"],
+                   weight_decay=row.hyper["weight_decay"], eps=row.hyper["eps"], maximize=False)
 
     def _rmsprop(self, lr: torch.Tensor) -> None:
         alpha, mom, eps = self.hyper["alpha"], self.hyper["momentum"], self.hyper["eps"]

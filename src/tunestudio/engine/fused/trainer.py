@@ -40,7 +40,10 @@ class FusedTrainer:
     for another model raises FusionError. `perturbation` changes the running members between
     steps (population-based training, engine.pbt.Population); `restore(kernel, members)` puts
     a saved state back once the group is set up and returns the epoch to go on from
-    (engine.pbt.restore_population).
+    (engine.pbt.restore_population). `refill(n)` keeps the group full (see `TrialLoop`): at
+    the end of an epoch where rows are free it returns up to `n` new members as (config,
+    hooks, seed or None) of the group's signature, which start at their own epoch 0; their
+    results follow the first configs' in `fit()`'s list (`members` grows with them).
 
     Raises `FusionError` (from `setup`, before any hook runs) when the configs cannot fuse: the
     caller trains them one at a time. `fit` raises `GroupOutOfMemoryError` when the group does
@@ -57,7 +60,9 @@ class FusedTrainer:
                  kernel: Literal["auto", "mlp", "vmap"] = "auto",
                  time_weights: Sequence[float] | None = None,
                  perturbation: Perturbation | None = None,
-                 restore: Callable[[StackKernel, list[Trial]], int] | None = None):
+                 restore: Callable[[StackKernel, list[Trial]], int] | None = None,
+                 refill: Callable[[int], Sequence[tuple[RunConfig, Sequence[TrainerHooks],
+                                                         int | None]]] | None = None):
         if not configs:
             raise ValueError("a fused group needs at least one config")
         if len({fuse_signature(c) for c in configs}) > 1:
@@ -83,6 +88,9 @@ class FusedTrainer:
         self.time_weights = time_weights  # each member's cost alone: shares the group's time
         self.perturbation = perturbation  # population-based training's (engine.pbt), or None
         self.restore = restore
+        self.refill = refill
+        self.signature = fuse_signature(configs[0])
+        self.step_events = step_events
         self.kernel: StackKernel | None = None
         self.route = ""  # "mlp" (hand-fused), "conv" (grouped convolutions) or "vmap", once set up
         self._fitted = False
@@ -118,7 +126,38 @@ class FusedTrainer:
                          pause_event=self.pause_event, passthrough=(FusionError,),
                          time_weights=self.time_weights,
                          perturbation=self.perturbation,
-                         restore=self._restore if self.restore is not None else None).run()
+                         restore=self._restore if self.restore is not None else None,
+                         refill=self._refill if self.refill is not None else None,
+                         rebuild=self._rebuild).run()
+
+    def _refill(self, free: int) -> list[Trial]:
+        """Up to `free` new members from `refill`, built on the group's device and data.
+        Raises ValueError for a config of another signature (the caller's to avoid; the
+        running members then end as failed with that message)."""
+        assert self.refill is not None and isinstance(self.datasets, Splits)
+        new = []
+        for config, hooks, seed in self.refill(free):
+            if fuse_signature(config) != self.signature:
+                raise ValueError("a refilled member differs from its group in data, model "
+                                  "structure, batch size, epochs, loss, optimiser kind, "
+                                  "evaluation or device")
+            member = Trial(config, hooks=hooks, base_dir=self.base_dir, device=self.device,
+                           seed=seed, stop_event=self.stop_event,
+                           pause_event=self.pause_event, step_events=self.step_events,
+                           datasets=self.datasets)
+            member.build(self.datasets, self.device)
+            self.configs.append(config)
+            self.members.append(member)
+            new.append(member)
+        return new
+
+    def _rebuild(self, members: list[Trial]) -> StackKernel:
+        """The kernel made again of `members` (running ones synced, new ones built), no dry
+        step: the group is no larger than the one that ran."""
+        assert isinstance(self.datasets, Splits)
+        self.kernel = StackKernel(members, self.datasets, self.device, self.kernel_choice,
+                                  dry_run=False)
+        return self.kernel
 
     def _restore(self) -> int:
         assert self.restore is not None and self.kernel is not None
