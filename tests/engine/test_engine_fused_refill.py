@@ -4,6 +4,8 @@ weights, batch order and optimiser steps), while the running members go on uncha
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,13 +27,14 @@ class _Queue:
         self.recs: list[Recorder] = []
         self.asked: list[int] = []
 
-    def __call__(self, free: int) -> list[tuple[RunConfig, Sequence[TrainerHooks], int | None]]:
+    def __call__(self, free: int
+                 ) -> list[tuple[RunConfig, Sequence[TrainerHooks], int | None, float | None]]:
         self.asked.append(free)
-        out: list[tuple[RunConfig, Sequence[TrainerHooks], int | None]] = []
+        out: list[tuple[RunConfig, Sequence[TrainerHooks], int | None, float | None]] = []
         while self.pending and len(out) < free:
             rec = Recorder()
             self.recs.append(rec)
-            out.append((self.pending.pop(0), [rec], None))
+            out.append((self.pending.pop(0), [rec], None, None))
         return out
 
 
@@ -166,3 +169,38 @@ def test_members_of_one_seed_at_different_epochs_draw_their_own_orders() -> None
     recs, queue, _ = refilled(first, later, [[_Stopper("pruned", 2)], []])
     for rec, config in zip([*recs, *queue.recs], [*first, *later], strict=True):
         assert_alone(rec, config)
+
+
+class _SlowQueue(_Queue):
+    """Asking takes `busy` seconds of this thread's CPU, as a sampler's ask does."""
+
+    def __init__(self, configs: Sequence[RunConfig], busy: float):
+        super().__init__(configs)
+        self.busy = busy
+
+    def __call__(self, free: int
+                 ) -> list[tuple[RunConfig, Sequence[TrainerHooks], int | None, float | None]]:
+        end = time.thread_time() + self.busy
+        while time.thread_time() < end:
+            pass
+        return super().__call__(free)
+
+
+def test_asking_for_a_refill_is_charged_to_no_member() -> None:
+    """The ask's time is neither the running members' training time nor a gap in their
+    steps' clock: a survivor's duration and step times with a 0.4 s ask are those with an
+    instant one (within 0.15 s)."""
+    first = [tiny(LONG), tiny({**LONG, "training.seed": 3})]
+    later = [tiny({**LONG, "training.seed": 4})]
+    runs = []
+    for queue in (_Queue(later), _SlowQueue(later, 0.4)):
+        recs = [Recorder(), Recorder()]
+        FusedTrainer(first, hooks=[[recs[0], _Stopper("pruned", 1)], [recs[1]]], device="cpu",
+                     refill=queue).fit()
+        assert len(queue.recs) == 1
+        walls = [s.wall_s for s in recs[1].steps]
+        runs.append((recs[1].results[0].duration_s,
+                     max(b - a for a, b in itertools.pairwise(walls))))
+    (fast, fast_gap), (slow, slow_gap) = runs
+    assert slow - fast < 0.15, (fast, slow)
+    assert slow_gap < 0.15, (fast_gap, slow_gap)

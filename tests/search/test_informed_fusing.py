@@ -50,8 +50,9 @@ def test_the_slots_of_a_run_share_each_round(slots: int, first: int, then: int) 
 def test_a_worker_asks_its_share_of_its_run_s_rounds(
         tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker the run spawned (slot 1 of 2) plans no queue of its own: told its run's budget
-    (12 trials: start-up 5, then 3 a round), it asks 3 and then 2 at a time. Without the
-    budget it would ask whole groups of 8, blind."""
+    (12 trials: start-up 5, then 3 a round), it asks 3, and its group of 3 takes each next
+    trial in a freed row, asked after the results before: never more than 3 train at once.
+    Without the budget it would ask whole groups of 8, blind."""
     monkeypatch.setenv("TUNESTUDIO_SLOT", "1/2")
     proj = tiny_project({"strategy": "tpe", "sampler_seed": 1, "fuse": "fixed",
                          "fuse_trials": 8, "dimensions": [LR], "budget": Budget(trials=12)},
@@ -74,11 +75,14 @@ def test_a_worker_asks_its_share_of_its_run_s_rounds(
                      options=RunOptions(device="cpu", run_trials=12)).run()
     store = open_store(proj)
     try:
-        groups = [r.group_id for r in store.trials()]
+        rows = store.trials()
     finally:
         store.close()
-    sizes = sorted((groups.count(g) for g in set(groups) if g is not None), reverse=True)
-    assert len(groups) == 7 and sizes and sizes[0] == 3 and sum(sizes) <= 7
+    assert len(rows) == 7 and all(r.state == "complete" for r in rows)
+    assert len({r.group_id for r in rows}) == 1 and rows[0].group_id is not None
+    spans = [(r.started_at or 0.0, r.finished_at or 0.0) for r in rows]
+    assert all(r.started_at is not None and r.finished_at is not None for r in rows)
+    assert max(sum(1 for a, b in spans if a <= t < b) for t, _ in spans) == 3
 
 
 @pytest.mark.parametrize("strategy", ["random", "grid", "ovat", "qmc"])

@@ -123,11 +123,13 @@ class TrialLoop:
     `refill(n)` (with `rebuild`) keeps the group full: at the end of each epoch where fewer
     than the group's first K trials still train, it is asked for up to `n` new members (built
     on the device like the others, of the group's signature; none: the group shrinks as
-    before); each starts at its own epoch 0 with its own weights, batch order and optimiser
-    state, exactly as alone, and the running members go on in a kernel that `rebuild(members)`
-    makes of them all (their state synced into their own models and optimisers first). This
-    is an asynchronous search's shape: a freed slot trains a trial asked after the results
-    before it. Used with evaluations by epoch only, without a perturbation or a resume."""
+    before), each with its `time_weights` entry (None where the loop was given none). Each
+    starts at its own epoch 0 with its own weights, batch order and optimiser state, exactly
+    as alone, and the running members go on in a kernel that `rebuild(members)` makes of them
+    all (their state synced into their own models and optimisers first); the time spent
+    asking is charged to none of them. This is an asynchronous search's shape: a freed slot
+    trains a trial asked after the results before it. Used with evaluations by epoch only,
+    without a perturbation or a resume."""
 
     def __init__(self, members: Sequence[Trial], setup: Callable[[], StepKernel], *,
                  stop_event: threading.Event | None = None,
@@ -137,7 +139,7 @@ class TrialLoop:
                  time_weights: Sequence[float] | None = None,
                  perturbation: Perturbation | None = None,
                  restore: Callable[[], int] | None = None,
-                 refill: Callable[[int], Sequence[Trial]] | None = None,
+                 refill: Callable[[int], Sequence[tuple[Trial, float | None]]] | None = None,
                  rebuild: Callable[[list[Trial]], StepKernel] | None = None):
         if resume is not None and len(members) != 1:
             raise ValueError("only a lone trial resumes from a checkpoint")
@@ -363,19 +365,30 @@ class TrialLoop:
         free = self.size - len(self.active)
         if free <= 0 or self._stop_set():
             return
-        new = list(self.refill(free))[:free]
+        self._share_time()  # the time so far is the running members'
+        asked: list[tuple[Trial, float | None]] = []
+        refill = self.refill
+        # asking (the sampler, the bookkeeping it waits for) trains no member: left out of
+        # their wall clocks as a pause is, and shared out to none of them
+        self.hold(lambda: asked.extend(refill(free)))
+        self._shared_until = self._clock.elapsed()
+        new = asked[:free]
         if not new:
             return
+        if (self.time_weights is None) != all(w is None for _, w in new):
+            raise ValueError("a refilled member needs a time weight where the group has them")
         running = self.active
         for slot in running:
             kernel.sync(slot.row, slot.trial)
-        self._share_time()  # the time so far is the running members' alone
         first = self.members[0]
         assert first.datasets is not None
         data, spe = first.datasets, first.steps_per_epoch
         wall = self._elapsed(self._training_started)
         joined = []
-        for member in new:
+        for member, weight in new:
+            if self.time_weights is not None:
+                assert weight is not None
+                self.time_weights.append(weight)
             slot = _Slot(len(self._slots), member, -1,
                          overriding(member.hooks, "on_step_end") if member.step_events else [],
                          offset=epoch, wall_offset=wall)
@@ -404,7 +417,7 @@ class TrialLoop:
         assert member.model is not None
         member.step_flusher = self._recorder.flush
         self._time_weight[slot.index] = self.time_weights[slot.index] \
-            if self.time_weights is not None and slot.index < len(self.time_weights) else \
+            if self.time_weights is not None else \
             STEP_FIXED_WORK + count_parameters(member.model) * member.config.training.batch_size
         member.time_source = functools.partial(self._time_of, slot.index)
         member.start_fit(n_train, n_val, total, started)
@@ -435,8 +448,8 @@ class TrialLoop:
 
     def hold(self, wait: Callable[[], None]) -> None:
         """Call `wait` (it blocks while other trials train: a population of lone trials, one
-        training at a time) with this loop's clocks stopped, as during a pause: the members'
-        training times leave the wait out."""
+        training at a time; or it asks for a refill's trials) with this loop's clocks stopped,
+        as during a pause: the members' training times leave the wait out."""
         self._recorder.flush()
         started = time.perf_counter()
         try:

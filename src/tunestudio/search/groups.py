@@ -22,11 +22,12 @@ an ordinary one, in Optuna's tables and ours (plus the group id).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -376,6 +377,10 @@ class GroupTraining:
         self._said: set[str] = set()
         self._savers: dict[int, PacedCheckpointHook] = {}  # by store id, until finished
         self._lock = threading.Lock()
+        # the run's asks, from which a running group refills its freed rows (None: it does not)
+        self.asks: RoundAsks | None = None
+        self._ended_ids: set[int] = set()  # store ids of the trials whose fit ended
+        self._resumed: list[Training] = []  # asked for a refill but resuming: they train alone
 
     def say_once(self, text: str) -> None:
         """Say `text` to the run's observers, unless this group training said it before."""
@@ -478,6 +483,7 @@ class GroupTraining:
         return [[members[i] for i in part] for part in parts]
 
     def _ended(self, run: Training, result: FitResult) -> None:
+        self._ended_ids.add(run.trial_id)
         done = self.books.submit(self._finish_member, run, result)
         done.add_done_callback(lambda f: self.tally(f.result()))
         with self._lock:
@@ -528,12 +534,15 @@ class GroupTraining:
         if len(runs) > 1:
             self.books.submit(self._record_group, runs, group_id)
         members = [c for c in (r.prepared.config for r in runs) if c is not None]
+        runs = list(runs)  # a refill adds the trials it asked (an out-of-memory split sees them)
+        refill = functools.partial(self._refill, runs, group_id, _GroupAsks()) \
+            if self.asks is not None and len(runs) > 1 and not split else None
         trainer = FusedTrainer(
             members, hooks=[self._hooks(run, alone=len(runs) == 1) for run in runs],
             base_dir=ctx.base_dir, device=_device_name(ctx.device or config0.training.device),
             stop_event=ctx.stop_event, pause_event=ctx.pause_event,
             datasets=ctx.data.get(config0.data, ctx.base_dir),
-            time_weights=self._time_weights(members))
+            time_weights=self._time_weights(members), refill=refill)
         try:
             trainer.fit()
             release_kernel(trainer.kernel)  # its tensors now, not when the cyclic collector runs
@@ -549,6 +558,74 @@ class GroupTraining:
             half = len(pending) // 2
             self.train_group(pending[:half], split=True)
             self.train_group(pending[half:], split=True)
+        finally:
+            resumed, self._resumed = self._resumed, []
+        for run in resumed:  # asked for a refill, but back from the queue with a checkpoint
+            self.train_alone(run)
+
+    def _refill(self, runs: list[Training], group_id: str, state: _GroupAsks, free: int
+                ) -> list[tuple[RunConfig, list[TrainerHooks], None, float | None]]:
+        """Up to `free` trials for a running group's freed rows (`TrialLoop`'s refill), asked
+        after every result so far is told (the sampler learns from them, as in an asynchronous
+        parallel search). Where the run pins shapes (search/round_shapes.py) the asks keep
+        the rounds' pace: one draws its shape freely, the next `then - 1` share it. The first
+        trial that cannot join (the sampler chose another shape: batch size, depth...; a
+        member `--fuse auto` trains alone; over the CPU's parameter budget) starts the next
+        round, and the group takes no more: it ends as its members do. None once the run is
+        over (its budget, time, a stop rule, a stop)."""
+        from tunestudio.engine.fused import fuse_signature
+
+        asks = self.asks
+        if state.drained or asks is None or not asks.open():
+            return []
+        self.wait()  # told before the sampler is asked again
+        first = runs[0].prepared
+        assert first.config is not None
+        signature = fuse_signature(first.config)
+        out: list[tuple[RunConfig, list[TrainerHooks], None, float | None]] = []
+        while len(out) < free:
+            pinned = asks.shapes is not None and state.pinned_left > 0
+            if pinned:
+                state.pinned_left -= 1
+            with asks.pinned(state.pins if pinned else None):
+                got = asks.ask_one()
+            if got is None:
+                break
+            prepared, index = got
+            assert prepared.config is not None
+            live = [r for r in runs if r.trial_id not in self._ended_ids]
+            if fuse_signature(prepared.config) != signature or \
+                    not self._joins([r.prepared for r in live], prepared):
+                asks.carried.append(got)
+                state.drained = True
+                break
+            if not pinned:  # a free draw: the next asks share its shape
+                state.pins, state.pinned_left = prepared.params, asks.then - 1
+            run = start(self.ctx, prepared, index, asks.total)
+            if run.resume is not None:
+                self._resumed.append(run)
+                continue
+            runs.append(run)
+            self.books.submit(self._record_group, [run], group_id)
+            weights = self._time_weights([prepared.config])
+            out.append((prepared.config, self._hooks(run), None,
+                        weights[0] if weights is not None else None))
+        return out
+
+    def _joins(self, live: list[Prepared], new: Prepared) -> bool:
+        """Whether `new` may join a group running `live`: the group as `run_batch` would make
+        it of them all stays one group (`_by_width`, `_capped`) and `--fuse auto`'s cost model
+        trains `new` in it."""
+        members = [(p, i) for i, p in enumerate([*live, new])]
+        parts = [chunk for part in self._by_width(members) for chunk in self._capped(part)]
+        if len(parts) > 1 or self.auto is None:
+            return len(parts) == 1
+        auto = self.auto
+        seen = [member_of(p.config, auto.data, self._counts)  # type: ignore[arg-type]
+                for p, _ in members]
+        keep, _, _ = split_group(auto.cost, [m.work for m in seen], auto.share,
+                                 [m.shape for m in seen])
+        return len(members) - 1 in set(keep)
 
     def _time_weights(self, configs: list[RunConfig]) -> list[float] | None:
         """What each member's step costs alone by `--fuse auto`'s measured model, which shares
@@ -733,34 +810,109 @@ def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
     return sampler, paths
 
 
+@dataclass
+class _GroupAsks:
+    """A running group's refills: whether it takes no more (`drained`), and the shape values
+    its next `pinned_left` asks share (`pins`)."""
+
+    drained: bool = False
+    pins: Mapping[str, object] | None = None
+    pinned_left: int = 0
+
+
+class RoundAsks:
+    """The run's asks while fusing: the count asked so far (`index`), the trials asked for a
+    running group that could not join it (`carried`: they start the next round), and whether
+    the run may still ask (`open`: no stop, time left, no stop rule holding)."""
+
+    def __init__(self, ctx: TrialContext, training: GroupTraining, total: int | None,
+                 ask: Callable[[int], Prepared | None],
+                 shapes: tuple[RoundShapeSampler, list[str]] | None, deadline: float | None,
+                 should_stop: Callable[[], str | None], then: int = 1):
+        self.ctx, self.training, self.total, self.ask = ctx, training, total, ask
+        self.shapes, self.deadline, self.should_stop = shapes, deadline, should_stop
+        self.then = then  # a later round's size: asks per free draw of a shape
+        self.index = 0
+        self.carried: list[tuple[Prepared, int]] = []
+
+    def open(self) -> bool:
+        """Whether the run may ask another trial (no stop requested, its time not spent, no
+        stop rule holding)."""
+        if self.ctx.stop_event.is_set():
+            return False
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return False
+        return self.should_stop() is None
+
+    def ask_one(self) -> tuple[Prepared, int] | None:
+        """The next valid trial and its number in the run (invalid ones are tallied), or None
+        when none is left."""
+        prepared, self.index = ask_valid(self.ask, self.index, self.training.tally,
+                                         self.ctx.stop_event)
+        return None if prepared is None else (prepared, self.index)
+
+    @contextlib.contextmanager
+    def pinned(self, params: Mapping[str, object] | None) -> Iterator[None]:
+        """Asks within share `params`' values of the shape dimensions (None: drawn freely)."""
+        if self.shapes is None or params is None:
+            yield
+            return
+        sampler, paths = self.shapes
+        sampler.pin({p: params[p] for p in paths if p in params})
+        try:
+            yield
+        finally:
+            sampler.unpin()
+
+
 def _rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
             shapes: tuple[RoundShapeSampler, list[str]] | None, total: int | None,
             ask: Callable[[int], Prepared | None], release: Callable[[Prepared], None],
             deadline: float | None, pause: Callable[[], None],
             idle_wait: Callable[[int], bool], should_stop: Callable[[], str | None]) -> str:
     """`run_groups`' rounds (see there), each round's later asks after the first round pinned
-    to its first trial's shape (`shapes`)."""
-    index = 0
+    to its first trial's shape (`shapes`). A running group refills its freed rows from the
+    same asks (`GroupTraining._refill`); what it asked but could not take starts the next
+    round."""
+    asks = training.asks = RoundAsks(ctx, training, total, ask, shapes, deadline, should_stop,
+                                     plan.then)
+    try:
+        return _ask_rounds(ctx, training, plan, asks, release, pause, idle_wait)
+    finally:
+        training.asks = None
+        for prepared, _ in asks.carried:
+            release(prepared)
+
+
+def _ask_rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan, asks: RoundAsks,
+                release: Callable[[Prepared], None], pause: Callable[[], None],
+                idle_wait: Callable[[int], bool]) -> str:
     while not ctx.stop_event.is_set():
-        if deadline is not None and time.monotonic() >= deadline:
+        if asks.deadline is not None and time.monotonic() >= asks.deadline:
             return "time budget spent"
-        reason = should_stop()
+        reason = asks.should_stop()
         if reason is not None:
             return reason
         pause()
-        batch: list[tuple[Prepared, int]] = []
-        round_size = plan.size(index)
+        round_size = plan.size(asks.index - len(asks.carried))
+        batch, asks.carried = asks.carried[:round_size], asks.carried[round_size:]
+        shapes = asks.shapes
+        if batch and shapes is not None and batch[0][1] > plan.first:
+            # a round that a trial a group could not take starts shares that trial's shape
+            shapes[0].pin({p: batch[0][0].params[p] for p in shapes[1]
+                           if p in batch[0][0].params})
         try:
             while len(batch) < round_size:
-                prepared, index = ask_valid(ask, index, training.tally, ctx.stop_event)
-                if prepared is None:
+                got = asks.ask_one()
+                if got is None:
                     break
+                prepared, index = got
                 if not batch and shapes is not None and index > plan.first:
                     # the round's shape, from its first; the first round's trials (the
                     # sampler's random start-up) each draw their own, exploring the shapes
                     sampler, paths = shapes
                     sampler.pin({p: prepared.params[p] for p in paths if p in prepared.params})
-                batch.append((prepared, index))
+                batch.append(got)
         finally:
             if shapes is not None:
                 shapes[0].unpin()
@@ -769,10 +921,10 @@ def _rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
                 release(prepared)
             return ""
         if not batch:
-            if idle_wait(index):
+            if idle_wait(asks.index):
                 continue
             return ""
-        training.run_batch(batch, total, index - len(batch))
+        training.run_batch(batch, asks.total, batch[0][1] - 1)
         if plan.informed:
             training.wait()  # told before the sampler is asked again
     return ""

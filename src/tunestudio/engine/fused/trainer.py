@@ -42,7 +42,8 @@ class FusedTrainer:
     a saved state back once the group is set up and returns the epoch to go on from
     (engine.pbt.restore_population). `refill(n)` keeps the group full (see `TrialLoop`): at
     the end of an epoch where rows are free it returns up to `n` new members as (config,
-    hooks, seed or None) of the group's signature, which start at their own epoch 0; their
+    hooks, seed or None, time weight or None: given where `time_weights` are) of the group's
+    signature, which start at their own epoch 0; their
     results follow the first configs' in `fit()`'s list (`members` grows with them).
 
     Raises `FusionError` (from `setup`, before any hook runs) when the configs cannot fuse: the
@@ -62,7 +63,8 @@ class FusedTrainer:
                  perturbation: Perturbation | None = None,
                  restore: Callable[[StackKernel, list[Trial]], int] | None = None,
                  refill: Callable[[int], Sequence[tuple[RunConfig, Sequence[TrainerHooks],
-                                                         int | None]]] | None = None):
+                                                         int | None, float | None]]]
+                 | None = None):
         if not configs:
             raise ValueError("a fused group needs at least one config")
         if len({fuse_signature(c) for c in configs}) > 1:
@@ -130,13 +132,13 @@ class FusedTrainer:
                          refill=self._refill if self.refill is not None else None,
                          rebuild=self._rebuild).run()
 
-    def _refill(self, free: int) -> list[Trial]:
+    def _refill(self, free: int) -> list[tuple[Trial, float | None]]:
         """Up to `free` new members from `refill`, built on the group's device and data.
         Raises ValueError for a config of another signature (the caller's to avoid; the
         running members then end as failed with that message)."""
         assert self.refill is not None and isinstance(self.datasets, Splits)
         new = []
-        for config, hooks, seed in self.refill(free):
+        for config, hooks, seed, weight in self.refill(free):
             if fuse_signature(config) != self.signature:
                 raise ValueError("a refilled member differs from its group in data, model "
                                   "structure, batch size, epochs, loss, optimiser kind, "
@@ -148,7 +150,7 @@ class FusedTrainer:
             member.build(self.datasets, self.device)
             self.configs.append(config)
             self.members.append(member)
-            new.append(member)
+            new.append((member, weight))
         return new
 
     def _rebuild(self, members: list[Trial]) -> StackKernel:
