@@ -204,3 +204,48 @@ def test_asking_for_a_refill_is_charged_to_no_member() -> None:
     (fast, fast_gap), (slow, slow_gap) = runs
     assert slow - fast < 0.15, (fast, slow)
     assert slow_gap < 0.15, (fast_gap, slow_gap)
+
+
+@pytest.mark.parametrize("optimizer", [
+    {"optimizer.kind": "adam", "optimizer.lr": 0.005},
+    {"optimizer.kind": "sgd", "optimizer.lr": 0.05, "optimizer.momentum": 0.9},
+])
+def test_a_refilled_members_checkpoint_resumes_as_a_lone_trial(
+        tmp_path: Path, optimizer: dict[str, Any]) -> None:
+    """A member that joined at the group's epoch 1 and is interrupted after 2 of its own 4
+    epochs leaves a checkpoint of its own epoch 2 (its weights, its optimiser state with its
+    own step count); resumed alone, it ends as its lone run does."""
+    from test_engine_fused import _StopAtEpoch
+
+    from tunestudio.engine import Trainer
+    from tunestudio.engine.checkpoint import LATEST, CheckpointHook
+    from tunestudio.engine.checkpoint import load as load_checkpoint
+
+    config = tiny({**optimizer, "training.epochs": 4, "model.width": 24, "training.seed": 5})
+    first = [tiny({**optimizer, "training.epochs": 4}),
+             tiny({**optimizer, "training.epochs": 4, "training.seed": 3})]
+    queue = _Queue([])
+    joined = Recorder()
+
+    def refill(free: int
+               ) -> list[tuple[RunConfig, Sequence[TrainerHooks], int | None, float | None]]:
+        queue.asked.append(free)
+        if len(queue.asked) > 1:
+            return []
+        return [(config, [joined, CheckpointHook(tmp_path, monitor="val_accuracy"),
+                          _StopAtEpoch(2)], None, None)]
+
+    FusedTrainer(first, hooks=[[Recorder(), _Stopper("pruned", 1)], [Recorder()]],
+                 device="cpu", refill=refill).fit()
+    assert joined.results[0].status == "stopped" and joined.epochs == [0, 1]
+    state = load_checkpoint(tmp_path / LATEST)
+    full = alone(config)
+    spe = full.starts[0].steps_per_epoch
+    assert state["epoch"] == 2 and state["step"] == 2 * spe
+    steps = {float(s["step"]) for s in state["optimizer_state"].values() if "step" in s}
+    assert steps <= {float(2 * spe)}
+    resumed = Recorder()
+    Trainer(config, hooks=[resumed], device="cpu", resume=state).fit()
+    assert [s.loss for s in resumed.steps] == pytest.approx(
+        [s.loss for s in full.steps][2 * spe:], rel=1e-3)
+    assert resumed.results[0].metrics == pytest.approx(full.results[0].metrics, rel=1e-3)
