@@ -43,7 +43,6 @@ from tunestudio.search.fuse_cost import (
 )
 from tunestudio.search.groups import (
     ALL_ALONE_LINE,
-    ALL_ALONE_PRUNED_LINE,
     WIDEST_ALONE_LINE,
     AskPlan,
     alone_line,
@@ -282,17 +281,16 @@ def test_auto_fuses_narrow_members_and_trains_wide_ones_alone(
     assert (fused, alone) == ({16}, {256}), (summary.fusing, said.lines)
     assert summary.fusing is not None and "fused groups of up to" in summary.fusing
     assert WIDEST_ALONE_LINE in said.lines
-    assert ALL_ALONE_LINE not in said.lines and ALL_ALONE_PRUNED_LINE not in said.lines
+    assert ALL_ALONE_LINE not in said.lines
 
 
 def test_auto_says_which_members_of_a_group_train_alone() -> None:
     # a group of one width that the cost model trains alone as a whole (the images template's
     # CNNs on a CPU) is not "the widest of a group"
-    assert alone_line(fused=3, alone=0, share=0.4) is None
-    assert alone_line(fused=2, alone=1, share=1.0) == WIDEST_ALONE_LINE
-    assert alone_line(fused=0, alone=3, share=1.0) == ALL_ALONE_LINE
-    assert alone_line(fused=0, alone=3, share=0.5) == ALL_ALONE_PRUNED_LINE
-    assert "widest" not in ALL_ALONE_LINE and "widest" not in ALL_ALONE_PRUNED_LINE
+    assert alone_line(fused=3, alone=0) is None
+    assert alone_line(fused=2, alone=1) == WIDEST_ALONE_LINE
+    assert alone_line(fused=0, alone=3) == ALL_ALONE_LINE
+    assert "widest" not in ALL_ALONE_LINE
 
 
 

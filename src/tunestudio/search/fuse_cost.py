@@ -6,9 +6,10 @@ K - 1 times over; it costs where members are wide (their work does not shrink, a
 wide members outgrows the CPU's caches, so a member's step gets dearer as the group grows), and
 where it loses pruning: members of a group cannot prune each other (none has finished when
 the others are judged; the groups of a round train one after another, so a group's members are
-judged against every group before it), and a group's fixed cost runs until its last member
-ends. On a CPU a search of narrow MLPs gains several times over; one of wide MLPs trained for
-few epochs loses.
+judged against every group before it). A pruned member's row takes the run's next trial (a
+running group is refilled, search/groups.py), so the group's fixed cost serves trial steps
+as its members' own work does, and pruning shortens both sides alike. On a CPU a search of
+narrow MLPs gains several times over; one of wide MLPs trained for few epochs loses.
 
 The model, in seconds per optimisation step, with `work` = a trial's parameters x batch size:
 alone, `fixed + alone_per_unit * work`; a fused group of n members of c model shapes (width
@@ -246,16 +247,16 @@ def trained_share(pruner: PrunerConfig, evaluations: int) -> float:
     return 1.0 - PRUNED_SHARE + PRUNED_SHARE * first / evaluations
 
 
-def split_group(cost: StepCost, works: Sequence[float], share: float = 1.0,
+def split_group(cost: StepCost, works: Sequence[float],
                 shapes: Sequence[str] | None = None) -> tuple[list[int], float, float]:
     """Which members of one group (indices into `works`, model shapes `shapes`: None, all
     one) train fused, the rest alone: the narrowest j of them fused (j = 0 or 1: all alone), j
-    chosen for the least time per step of the whole group, a member's own part of a step
-    weighed by `share` (pruned members leave the group, its fixed part and its shapes' run to
-    the end). Returns (fused indices, seconds of the chosen split, seconds all alone), per step
-    of full training."""
+    chosen for the least time per step of the whole group. Pruning weighs both sides alike: a
+    pruned member's row takes the run's next trial (search/groups.py refills a running group),
+    so the group's whole step serves trial steps as the members' own do. Returns (fused
+    indices, seconds of the chosen split, seconds all alone), per step of full training."""
     order = sorted(range(len(works)), key=lambda i: works[i])
-    alone = [cost.alone(works[i]) * share for i in order]
+    alone = [cost.alone(works[i]) for i in order]
     all_alone = sum(alone)
     best_j, best = 0, all_alone
     fused_units = 0.0
@@ -266,7 +267,7 @@ def split_group(cost: StepCost, works: Sequence[float], share: float = 1.0,
         if j < 2:
             continue
         fused = cost.fixed + cost.per_class * (len(seen) - 1) \
-            + (cost.per_member * j + cost.group_per_unit * fused_units) * share
+            + cost.per_member * j + cost.group_per_unit * fused_units
         total = fused + sum(alone[j:])
         if total < best:
             best_j, best = j, total
@@ -375,9 +376,9 @@ def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total
                                             [m.params for m in group], budget):
                     part = [group[i] for i in indices]
                     _, seconds, _ = split_group(cost, [m.work for m in part],
-                                                share if trained >= startup else 1.0,
                                                 [m.shape for m in part])
-                    fused_s += seconds * max(m.steps for m in part)
+                    fused_s += seconds * max(m.steps for m in part) * \
+                        (share if trained >= startup else 1.0)
                     trained += len(part)
             asked += size
     return FuseEstimate(k if fused_s <= MARGIN * alone_s else 1, fused_s / draws,

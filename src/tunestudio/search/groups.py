@@ -121,13 +121,10 @@ def run_alone_reason(ctx: TrialContext) -> str | None:
 @dataclass(frozen=True)
 class AutoFuse:
     """`--fuse auto`'s cost model for the groups of a run (see search/fuse_cost.py): `cost`
-    per step, `data` the splits its members' work is counted on, and the pruner's `share`
-    of a prunable trial's steps once `startup` trials trained before its group."""
+    per step, `data` the splits its members' work is counted on."""
 
     cost: StepCost
     data: Splits
-    share: float
-    startup: int
 
 
 _costs: dict[tuple[str, str, int, str], StepCost] = {}  # probed once per process and space
@@ -246,7 +243,6 @@ def _judged(ctx: TrialContext, cost: StepCost, data: Splits,
         best_group_size,
         estimate_run,
         store_cost,
-        trained_share,
     )
 
     config = ctx.baseline
@@ -266,8 +262,7 @@ def _judged(ctx: TrialContext, cost: StepCost, data: Splits,
     if _costs.get(key) is not cost:
         _costs[key] = cost
         store_cost(stored, cost)
-    auto = AutoFuse(cost, data, trained_share(pruner, evaluations),
-                    pruner.startup_trials if pruner.kind != "none" else budget)
+    auto = AutoFuse(cost, data)
     line = chosen.line(weighed)
     if chosen.size <= 1:
         return FuseChoice(1, auto, line, members=k, fused_pass=cost.lone == "fused")
@@ -343,23 +338,18 @@ WIDEST_ALONE_LINE = ("fuse auto: trials whose fused steps would cost more than t
                      "widest of a group) train one at a time")
 ALL_ALONE_LINE = ("fuse auto: a fused group of these trials would take longer than training "
                   "them one at a time; they train one at a time")
-ALL_ALONE_PRUNED_LINE = ("fuse auto: now that the pruner has its start-up trials, a fused group "
-                         "of these trials would take longer than training them one at a time "
-                         "(a pruned member leaves its group, whose own cost per step runs on to "
-                         "the end); they train one at a time")
 
 
-def alone_line(fused: int, alone: int, share: float) -> str | None:
+def alone_line(fused: int, alone: int) -> str | None:
     """What `--fuse auto` says when its cost model splits a group into `fused` members and
-    `alone` ones, where a prunable member trains `share` of its steps (1.0 before the pruner's
-    start-up): None when none trains alone; the widest members, when some stay fused; else the
-    whole group (CNNs on a CPU, whose steps are arithmetic that a group computes per member:
-    saying "the widest" of members of one width was wrong), with the pruning when it decides."""
+    `alone` ones: None when none trains alone; the widest members, when some stay fused; else
+    the whole group (CNNs on a CPU, whose steps are arithmetic that a group computes per
+    member: saying "the widest" of members of one width was wrong)."""
     if not alone:
         return None
     if fused:
         return WIDEST_ALONE_LINE
-    return ALL_ALONE_LINE if share >= 1.0 else ALL_ALONE_PRUNED_LINE
+    return ALL_ALONE_LINE
 
 
 class GroupTraining:
@@ -435,12 +425,10 @@ class GroupTraining:
             return runs, []
         seen = [member_of(r.prepared.config, auto.data, self._counts)  # type: ignore[arg-type]
                 for r in runs]
-        share = auto.share if trained >= auto.startup else 1.0
-        keep, _, _ = split_group(auto.cost, [m.work for m in seen], share,
-                                 [m.shape for m in seen])
+        keep, _, _ = split_group(auto.cost, [m.work for m in seen], [m.shape for m in seen])
         fused = [runs[i] for i in keep]
         alone = [r for i, r in enumerate(runs) if i not in set(keep)]
-        line = alone_line(len(fused), len(alone), share)
+        line = alone_line(len(fused), len(alone))
         if line is not None:
             self.say_once(line)
         return fused, alone
@@ -623,8 +611,7 @@ class GroupTraining:
         auto = self.auto
         seen = [member_of(p.config, auto.data, self._counts)  # type: ignore[arg-type]
                 for p, _ in members]
-        keep, _, _ = split_group(auto.cost, [m.work for m in seen], auto.share,
-                                 [m.shape for m in seen])
+        keep, _, _ = split_group(auto.cost, [m.work for m in seen], [m.shape for m in seen])
         return len(members) - 1 in set(keep)
 
     def _time_weights(self, configs: list[RunConfig]) -> list[float] | None:
