@@ -104,3 +104,35 @@ def test_a_tpe_search_of_the_digits_template_keeps_each_branch_apart(
     for optimizer in fitted:  # the branch's value reached the optimizer it belongs to
         branch = "momentum" if optimizer["kind"] == "sgd" else "beta1"
         assert any(t.params.get(f"optimizer.{branch}") == optimizer[branch] for t in done)
+
+
+def _tpe_points(search: SearchDefinition, sampler: optuna.samplers.BaseSampler) -> list[Any]:
+    base = from_template("digits").baseline
+    dists = distributions(search, base)
+    study = optuna.create_study(sampler=sampler, direction="maximize")
+    points = []
+    for _ in range(20):
+        trial = study.ask()
+        values = suggest(trial, dists, search, base)
+        points.append(values)
+        study.tell(trial, sum(float(v) for v in values.values() if not isinstance(v, str)))
+    return points
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_tpe_draws_the_group_decomposed_points_only_paying_for_them_where_needed(
+        conditional: bool) -> None:
+    """`build_sampler`'s TPE decomposes the space into groups only where a dimension has a
+    condition (each ask recomputes the groups over every finished trial); either way its
+    points are those of Optuna's group-decomposed multivariate TPE of the same seed."""
+    from tunestudio.search.samplers import build_sampler
+
+    condition = Condition(path="optimizer.kind", values=["sgd"]) if conditional else None
+    search = SearchDefinition(strategy="tpe", sampler_seed=3, budget=Budget(trials=20),
+                              dimensions=[
+        CategoricalDimension(path="optimizer.kind", choices=["sgd", "adam"]),
+        FloatDimension(path="optimizer.lr", low=1e-4, high=1e-1, log=True),
+        FloatDimension(path="optimizer.momentum", low=0.0, high=0.99, condition=condition)])
+    grouped = optuna.samplers.TPESampler(seed=3, multivariate=True, group=True,
+                                         n_startup_trials=5)
+    assert _tpe_points(search, build_sampler(search, 1)) == _tpe_points(search, grouped)
