@@ -755,8 +755,9 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
                idle_wait: Callable[[int], bool],
                should_stop: Callable[[], str | None] = lambda: None) -> str:
     """The run's loop when fusing: ask a round of trials (`ask_plan`: up to `size`), train
-    them in groups, and, for a model-based sampler, wait until their results are told before
-    the next round (the round's trials sharing its first's categorical shape choices, see
+    them in groups (each refilling its freed rows from the same asks: `GroupTraining._refill`),
+    and, for a model-based sampler, wait until their results are told before the next round
+    (the round's trials sharing its first's categorical shape choices, see
     search/round_shapes.py); repeat until none is left, the time is up, `should_stop` gives a
     reason (a stop rule holds, judged before each round) or a stop is requested; returns the
     run's closing message."""
@@ -765,7 +766,9 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
         training.say_once(
             f"{ctx.search.strategy} learns from the results between fused rounds: its first "
             f"{plan.first} trials are asked together (its start-up points are random anyway), "
-            f"then at most {plan.then} at a time, each round after the results before it")
+            f"then at most {plan.then} at a time, each round after the results before it, "
+            "and a running group's freed row takes each next trial once the results before "
+            "it are told")
     shapes = _round_shapes(ctx, training, plan, total)
     try:
         return _rounds(ctx, training, plan, shapes, total, ask, release, deadline, pause,
