@@ -80,12 +80,18 @@ class _Said(RunnerHooks):
         self.said.append(text)
 
 
-def _fused_tpe(dimensions: list[Any], trials: int) -> tuple[list[Any], list[str]]:
+def _fused_tpe(dimensions: list[Any], trials: int, by_steps: bool = False
+               ) -> tuple[list[Any], list[str]]:
     """A fused TPE run in one process, rounds asked as the run plans them (fixed groups of up
-    to 8): its trials by number, and what it said."""
+    to 8): its trials by number, and what it said. `by_steps`: evaluations every 5 steps,
+    where a running group is never refilled (its rounds alone)."""
     proj = tiny_project({"strategy": "tpe", "sampler_seed": 3, "fuse": "fixed",
                          "fuse_trials": 8, "dimensions": dimensions,
                          "budget": Budget(trials=trials)}, epochs=2, fraction=0.2)
+    if by_steps:
+        evaluation = proj.baseline.evaluation.model_copy(update={"unit": "step", "every": 5})
+        proj = proj.model_copy(update={"baseline": proj.baseline.model_copy(
+            update={"evaluation": evaluation})})
     said = _Said()
     name = proj.experiments[0].name
     ExperimentRunner(proj, name, hooks=[said], options=RunOptions(device="cpu")).run()
@@ -120,6 +126,19 @@ def test_a_fused_round_after_the_first_shares_its_first_trial_s_shape() -> None:
     assert all(len(sizes) == 1 for sizes in groups.values())
     assert any("each fused round's trials share its first trial's model.width, "
                "training.batch_size" in m for m in said)
+
+
+def test_without_refills_each_later_round_shares_its_first_trial_s_shape() -> None:
+    """Groups that are not refilled (evaluations by steps): the start-up round (5) draws its
+    shapes freely, each later round of 3 shares its first trial's batch size and width and
+    trains as one group."""
+    rows, _ = _fused_tpe([LR, WIDTH, BATCH], 11, by_steps=True)
+    assert len(rows) == 11
+    shape = [(r.params["model.width"], r.params["training.batch_size"]) for r in rows]
+    assert len(set(shape[:5])) > 1
+    for start in (5, 8):
+        assert len(set(shape[start:start + 3])) == 1, shape
+        assert len({r.group_id for r in rows[start:start + 3]}) == 1, shape
 
 
 def test_the_cost_model_draws_each_later_round_of_one_pinned_shape() -> None:

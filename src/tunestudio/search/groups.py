@@ -841,18 +841,29 @@ class RoundAsks:
                                          self.ctx.stop_event)
         return None if prepared is None else (prepared, self.index)
 
+    def pin(self, params: Mapping[str, object]) -> None:
+        """The next asks share `params`' values of the shape dimensions (until `unpin`); no
+        effect where the run pins no shapes."""
+        if self.shapes is not None:
+            sampler, paths = self.shapes
+            sampler.pin({p: params[p] for p in paths if p in params})
+
+    def unpin(self) -> None:
+        """The next asks draw their shapes freely."""
+        if self.shapes is not None:
+            self.shapes[0].unpin()
+
     @contextlib.contextmanager
     def pinned(self, params: Mapping[str, object] | None) -> Iterator[None]:
         """Asks within share `params`' values of the shape dimensions (None: drawn freely)."""
-        if self.shapes is None or params is None:
+        if params is None:
             yield
             return
-        sampler, paths = self.shapes
-        sampler.pin({p: params[p] for p in paths if p in params})
+        self.pin(params)
         try:
             yield
         finally:
-            sampler.unpin()
+            self.unpin()
 
 
 def _rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
@@ -886,26 +897,22 @@ def _ask_rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan, asks:
         pause()
         round_size = plan.size(asks.index - len(asks.carried))
         batch, asks.carried = asks.carried[:round_size], asks.carried[round_size:]
-        shapes = asks.shapes
-        if batch and shapes is not None and batch[0][1] > plan.first:
+        if batch and batch[0][1] > plan.first:
             # a round that a trial a group could not take starts shares that trial's shape
-            shapes[0].pin({p: batch[0][0].params[p] for p in shapes[1]
-                           if p in batch[0][0].params})
+            asks.pin(batch[0][0].params)
         try:
             while len(batch) < round_size:
                 got = asks.ask_one()
                 if got is None:
                     break
                 prepared, index = got
-                if not batch and shapes is not None and index > plan.first:
+                if not batch and index > plan.first:
                     # the round's shape, from its first; the first round's trials (the
                     # sampler's random start-up) each draw their own, exploring the shapes
-                    sampler, paths = shapes
-                    sampler.pin({p: prepared.params[p] for p in paths if p in prepared.params})
+                    asks.pin(prepared.params)
                 batch.append(got)
         finally:
-            if shapes is not None:
-                shapes[0].unpin()
+            asks.unpin()
         if ctx.stop_event.is_set():
             for prepared, _ in batch:
                 release(prepared)

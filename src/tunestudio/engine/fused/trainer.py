@@ -43,8 +43,8 @@ class FusedTrainer:
     (engine.pbt.restore_population). `refill(n)` keeps the group full (see `TrialLoop`): at
     the end of an epoch where rows are free it returns up to `n` new members as (config,
     hooks, seed or None, time weight or None: given where `time_weights` are) of the group's
-    signature, which start at their own epoch 0; their
-    results follow the first configs' in `fit()`'s list (`members` grows with them).
+    signature, which start at their own epoch 0; their results follow the first configs' in
+    `fit()`'s list (`members` grows with them).
 
     Raises `FusionError` (from `setup`, before any hook runs) when the configs cannot fuse: the
     caller trains them one at a time. `fit` raises `GroupOutOfMemoryError` when the group does
