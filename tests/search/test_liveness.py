@@ -159,7 +159,7 @@ def test_a_trial_told_before_its_process_died_keeps_the_outcome_optuna_holds() -
     gives the row the outcome Optuna holds (here complete, with its objective) instead of
     'interrupted', which would stay so for good: Optuna never runs a told trial again."""
     from tunestudio.search.plan import WORKER_ATTR
-    from tunestudio.search.runner import RECOVERED_NOTE
+    from tunestudio.search.recovery import RECOVERED_NOTE
 
     project = tiny_project({"budget": Budget(trials=3)}, epochs=2)
     name = project.experiments[0].name
@@ -182,7 +182,8 @@ def test_a_trial_told_before_its_process_died_keeps_the_outcome_optuna_holds() -
                      "key": WORKER_ATTR})
             # and our rows as it left them: still running, no outcome
             conn.execute(sqlalchemy.text("UPDATE ts_trial SET state = 'running', objective = "
-                                         "NULL, message = '' WHERE number IN (0, 1)"))
+                                         "NULL, message = '', metrics_json = '{}' "
+                                         "WHERE number IN (0, 1)"))
     finally:
         store.close()
     ExperimentRunner(project, name).run()  # its start settles the rows; then 3 more trials
@@ -195,6 +196,8 @@ def test_a_trial_told_before_its_process_died_keeps_the_outcome_optuna_holds() -
         assert rows[number].state == before[number].state == "complete"
         assert rows[number].objective == frozen[number].values[0] == before[number].objective
         assert rows[number].message == RECOVERED_NOTE
+        # the metrics _finish wrote, rebuilt from the series: the same evaluation, exactly
+        assert rows[number].metrics == before[number].metrics
         duration = rows[number].duration_s
         assert duration is not None and duration > 0
     assert [rows[n].state for n in range(3, 6)] == ["complete"] * 3

@@ -64,6 +64,7 @@ from tunestudio.search.queue import (
     user_attr_of,
     waiting_ids,
 )
+from tunestudio.search.recovery import recover_row
 from tunestudio.search.samplers import build_pruner, build_sampler, run_seed
 from tunestudio.search.space import distributions
 from tunestudio.search.storage import open_store, optuna_storage, storage_url
@@ -847,6 +848,7 @@ class ExperimentRunner:
             return 0
         assert self._storage is not None
         pending = 0
+        objective = self.experiment.search.objective.metric
         for row in store.trials(experiment_id, states=("running",)):
             frozen = self._storage.get_trial(row.optuna_trial_id) \
                 if row.optuna_trial_id is not None else None
@@ -857,7 +859,7 @@ class ExperimentRunner:
             if (isinstance(owner, str) and owner_is_gone(owner)) or frozen.state == \
                     TrialState.WAITING or (told is not None and (datetime.now() - told)
                                            .total_seconds() > stale_after_s()):
-                if not _recovered(store, row.id, frozen):
+                if not recover_row(store, row.id, frozen, objective):
                     store.interrupt_trial(row.id, "interrupted: the process running it ended "
                                           "before it recorded the outcome")
             else:
@@ -902,33 +904,6 @@ class ExperimentRunner:
 def check_experiment(project: Project, name: str | None) -> str:
     """The experiment a command means (see `Project.experiment_name`)."""
     return project.experiment_name(name)
-
-
-RECOVERED_NOTE = ("recovered from Optuna's record: the process that ran it ended after "
-                  "telling Optuna its outcome, before recording it here (its curves were "
-                  "recorded, its metrics were not)")
-
-
-def _recovered(store: Store, row_id: int, frozen: optuna.trial.FrozenTrial) -> bool:
-    """A trial whose process told Optuna its outcome and ended (kill -9, power) before it
-    wrote our row: the row takes the outcome Optuna holds, complete with its objective(s) or
-    pruned, rather than 'interrupted', which would leave it so for good (Optuna never runs a
-    told trial again). Its series were written before Optuna was told (trial_run.finish);
-    the metrics of its evaluation were not. True when recovered; a failed or waiting trial is
-    not (it is interrupted, and runs again where it was queued)."""
-    if frozen.state == TrialState.COMPLETE and frozen.values:
-        values = list(frozen.values)
-        state = "complete"
-    elif frozen.state == TrialState.PRUNED:
-        values, state = [], "pruned"
-    else:
-        return False
-    duration = frozen.duration.total_seconds() if frozen.duration is not None else None
-    store.finish_trial(row_id, state=state, message=RECOVERED_NOTE,
-                       objective=values[0] if values else None,
-                       objective2=values[1] if len(values) > 1 else None,
-                       duration_s=duration)
-    return True
 
 
 def _budget_marked(storage: optuna.storages.RDBStorage, trial_id: int) -> bool:
