@@ -44,9 +44,9 @@ from tunestudio.search.fuse_cost import (
 from tunestudio.search.groups import (
     ALL_ALONE_LINE,
     WIDEST_ALONE_LINE,
-    AskPlan,
     alone_line,
 )
+from tunestudio.search.round_asks import AskPlan
 
 # fixed cost of a step 2 ms; a member's own work costs twice as much fused as alone (a group
 # of wide members outgrows the caches)

@@ -13,7 +13,7 @@ import pytest
 from tiny_projects import tiny_project
 from tunestudio.config import Budget, FloatDimension, SearchDefinition
 from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
-from tunestudio.search.groups import ask_plan
+from tunestudio.search.round_asks import ask_plan
 
 LR = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
 

@@ -150,7 +150,7 @@ def test_the_cost_model_draws_each_later_round_of_one_pinned_shape() -> None:
     from tunestudio.config import PrunerConfig
     from tunestudio.search import fuse_cost
     from tunestudio.search.fuse_cost import Member, StepCost, estimate_run
-    from tunestudio.search.groups import AskPlan
+    from tunestudio.search.round_asks import AskPlan
 
     members = [Member(str(b), 1.0, 100 * b, shape=w, pinned=f"{b} {w}")
                for b in (1, 2, 4) for w in ("16", "32", "64")]

@@ -70,7 +70,7 @@ from tunestudio.messages import N_
 
 if TYPE_CHECKING:
     from tunestudio.engine.data import Splits
-    from tunestudio.search.groups import AskPlan
+    from tunestudio.search.round_asks import AskPlan
 
 FUSED_LINE = N_("FuseChoice", "fuse auto: fused groups of up to {size} trials (the device's "
                 "cost model expects {ratio:.2f}x the training time of one trial at a time, "

@@ -43,7 +43,8 @@ from tunestudio.engine import FitResult, TrainerHooks
 from tunestudio.errors import TuneStudioError
 from tunestudio.search.artifacts import CheckpointPlan
 from tunestudio.search.events import TrialFinished, TrialStarted
-from tunestudio.search.groups import GROUP_ATTR, ask_valid
+from tunestudio.search.groups import GROUP_ATTR
+from tunestudio.search.round_asks import ask_valid
 from tunestudio.search.trial_run import (
     Prepared,
     Training,

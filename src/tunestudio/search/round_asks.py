@@ -1,0 +1,148 @@
+"""The fused loop's asks: how many trials a search asks before it trains them and tells their
+results (`AskPlan`, `ask_plan`), the next valid trial (`ask_valid`), and the run's asks while
+fusing (`RoundAsks`: its count, the trials carried to the next round, whether it may still ask,
+the round's shape pinned), with a running group's refill state (`GroupAsks`). The loop that
+trains the rounds is search/groups.py's `run_groups`."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from tunestudio.config import SearchDefinition
+from tunestudio.search.events import TrialFinished
+from tunestudio.search.round_shapes import RoundShapeSampler
+from tunestudio.search.trial_run import Prepared, TrialContext
+
+INFORMED_ROUNDS = 4  # a model-based sampler sees results at least this often per budget
+
+
+@dataclass(frozen=True)
+class AskPlan:
+    """How many trials the fused loop asks before it trains them and tells their results:
+    `first` in the first round, `then` in each later one.
+
+    A sequential model-based sampler (TPE, GP, CMA-ES) asked for a whole budget before any
+    result is told draws every point blind: a random search in disguise (Optuna #892, Oríon
+    #678). So it is asked its start-up trials (random by design) at once, then at most a
+    quarter of the budget per round, each round asked after the results before it were told;
+    groups are smaller for it, which is the price of a search that learns. A run of several
+    slots (`--workers`) splits each round between them: together they ask what one process
+    would, and the rounds train side by side, each slot's asked after the results told so far
+    (the others' running trials are the sampler's constant liars)."""
+
+    first: int
+    then: int
+    informed: bool
+
+    def size(self, asked: int) -> int:
+        """How many trials to ask in the round that starts after `asked` were asked: `first` in the
+        first round, `then` after."""
+        return self.first if asked == 0 else self.then
+
+
+def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
+             total: int | None, slots: int = 1) -> AskPlan:
+    """The plan of one of `slots` processes training a search that asks up to `size` trials
+    at once (K per group times its shape signatures, `group_members`) and whose budget is
+    `total` trials (None: a time budget, rounds of `size`): each slot asks its share of the
+    whole run's round, rounded up."""
+    from tunestudio.search.samplers import startup_trials
+
+    startup = startup_trials(search.strategy, n_objectives)
+    if startup is None:
+        return AskPlan(size, size, informed=False)
+    if size <= 1:  # one at a time on the fused pass: each asked once the one before is told
+        return AskPlan(1, 1, informed=True)
+    share = size if total is None else -(-total // INFORMED_ROUNDS)
+    then = max(1, min(size, share))
+    first = min(size, max(startup, then))
+    slots = max(1, slots)
+    return AskPlan(-(-first // slots), -(-then // slots), informed=True)
+
+
+def ask_valid(ask: Callable[[int], Prepared | None], index: int,
+              tally: Callable[[TrialFinished], None], stop: threading.Event
+              ) -> tuple[Prepared | None, int]:
+    """The next trial that can train, asked as number `index` + 1 on (an invalid one, already
+    recorded, is tallied and the next asked), and the count asked so far; None when none is
+    left or a stop was requested."""
+    while not stop.is_set():
+        prepared = ask(index + 1)
+        if prepared is None:
+            break
+        index += 1
+        if prepared.finished is None:
+            return prepared, index
+        tally(prepared.finished)
+    return None, index
+
+
+
+@dataclass
+class GroupAsks:
+    """A running group's refills: whether it takes no more (`drained`), and the shape values
+    its next `pinned_left` asks share (`pins`)."""
+
+    drained: bool = False
+    pins: Mapping[str, object] | None = None
+    pinned_left: int = 0
+
+
+class RoundAsks:
+    """The run's asks while fusing: the count asked so far (`index`), the trials asked for a
+    running group that could not join it (`carried`: they start the next round), and whether
+    the run may still ask (`open`: no stop, time left, no stop rule holding)."""
+
+    def __init__(self, ctx: TrialContext, tally: Callable[[TrialFinished], None],
+                 total: int | None, ask: Callable[[int], Prepared | None],
+                 shapes: tuple[RoundShapeSampler, list[str]] | None, deadline: float | None,
+                 should_stop: Callable[[], str | None], then: int = 1):
+        self.ctx, self.tally, self.total, self.ask = ctx, tally, total, ask
+        self.shapes, self.deadline, self.should_stop = shapes, deadline, should_stop
+        self.then = then  # a later round's size: asks per free draw of a shape
+        self.index = 0
+        self.carried: list[tuple[Prepared, int]] = []
+
+    def open(self) -> bool:
+        """Whether the run may ask another trial (no stop requested, its time not spent, no
+        stop rule holding)."""
+        if self.ctx.stop_event.is_set():
+            return False
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return False
+        return self.should_stop() is None
+
+    def ask_one(self) -> tuple[Prepared, int] | None:
+        """The next valid trial and its number in the run (invalid ones are tallied), or None
+        when none is left."""
+        prepared, self.index = ask_valid(self.ask, self.index, self.tally,
+                                         self.ctx.stop_event)
+        return None if prepared is None else (prepared, self.index)
+
+    def pin(self, params: Mapping[str, object]) -> None:
+        """The next asks share `params`' values of the shape dimensions (until `unpin`); no
+        effect where the run pins no shapes."""
+        if self.shapes is not None:
+            sampler, paths = self.shapes
+            sampler.pin({p: params[p] for p in paths if p in params})
+
+    def unpin(self) -> None:
+        """The next asks draw their shapes freely."""
+        if self.shapes is not None:
+            self.shapes[0].unpin()
+
+    @contextlib.contextmanager
+    def pinned(self, params: Mapping[str, object] | None) -> Iterator[None]:
+        """Asks within share `params`' values of the shape dimensions (None: drawn freely)."""
+        if params is None:
+            yield
+            return
+        self.pin(params)
+        try:
+            yield
+        finally:
+            self.unpin()
