@@ -46,10 +46,22 @@ def test_a_fused_group_is_named_as_a_group(qtbot: QtBot) -> None:
     qtbot.addWidget(progress)
     qtbot.addWidget(line)
     progress.refresh()
-    assert progress.label.text().startswith("trials 6–13/40")
+    assert progress.label.text().startswith("trials #5–#12 · ")
     assert progress.bar.text() == "5/40"
     controller.trial_started.emit(controller.trials[-1])
     assert line.text().startswith("Trial 12 and 7 more of its group running on cpu")
+
+
+def test_a_refilled_group_names_its_trials_by_number(qtbot: QtBot) -> None:
+    """A group whose freed rows took later trials runs #2, #5 and #6: a range of the run's
+    count ("trials 4–6") named trials that had ended and left out one still training."""
+    controller = _Controller(running=3, done=4)
+    controller.trials = tuple(SimpleNamespace(number=n, trial_id=n + 1, device="cpu",
+                                              params={}) for n in (2, 5, 6))
+    progress = RunProgress(controller)  # type: ignore[arg-type]
+    qtbot.addWidget(progress)
+    progress.refresh()
+    assert progress.label.text().startswith("trials #2, #5–#6 · ")
 
 
 def test_a_lone_trial_keeps_its_short_form(qtbot: QtBot) -> None:

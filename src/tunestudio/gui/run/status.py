@@ -85,17 +85,14 @@ class RunProgress(QWidget):
                            self.tr("{done} done").format(done=p.done))
         of = f"/{total}" if total else ""
         group = len(p.running_trials)
-        if p.workers > 1:
-            # other processes train beside this one: its own count would read as the run's
-            # (the bar counts the whole run), so the running trials are named by number
-            numbers = sorted(t.number for t in p.running_trials)
+        if p.workers > 1 or group > 1:
+            # other processes train beside this one (its own count would read as the run's),
+            # or a fused group whose freed rows took later trials: the running trials are
+            # named by number, each once (`#3, #5–#6`), never by a range of the run's count
+            numbers = [t.number for t in p.running_trials]
             trial = "" if not numbers else self.tr("trial #{number}").format(
                 number=numbers[0]) if len(numbers) == 1 else self.tr(
-                "trials #{first}–#{last}").format(first=numbers[0], last=numbers[-1])
-        # a fused group: its trials started together and run together
-        elif group > 1:
-            trial = self.tr("trials {first}–{last}{of}").format(
-                first=p.index - group + 1, last=p.index, of=of)
+                "trials {numbers}").format(numbers=numbers_text(numbers))
         else:
             trial = self.tr("trial {index}{of}").format(index=p.index, of=of)
         state = self.tr("paused · ") if p.paused else self.tr("stopping · ") \

@@ -3846,12 +3846,8 @@ training time {seconds} s</source>
         <translation>试验 #{number}</translation>
     </message>
     <message>
-        <source>trials #{first}–#{last}</source>
-        <translation>试验 #{first}–#{last}</translation>
-    </message>
-    <message>
-        <source>trials {first}–{last}{of}</source>
-        <translation>试验 {first}–{last}{of}</translation>
+        <source>trials {numbers}</source>
+        <translation>试验 {numbers}</translation>
     </message>
     <message>
         <source>trial {index}{of}</source>
