@@ -15,10 +15,10 @@ from pytestqt.qtbot import QtBot
 
 from insight_helpers import RUN_TIMEOUT_MS, Setup, make_setup
 from tiny_projects import tiny_project
-from tunestudio.config import Budget, FloatDimension, Project
+from tunestudio.config import Budget, CategoricalDimension, FloatDimension, Project
 from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.curves import nice_ceil
-from tunestudio.gui.run.live_view import AHEAD, LiveView
+from tunestudio.gui.run.live_view import AHEAD, KEEP_FINISHED, LiveView
 from tunestudio.gui.run.worker import RunRequest
 
 
@@ -192,6 +192,47 @@ def test_a_fused_groups_header_names_the_trials_still_training(
         last_running, last = seen[-1]
         assert last_running == 0
         assert last == f"Trials #{numbers[0]}–#{numbers[-1]} ended: 4 complete"
+    finally:
+        gen.close()
+
+
+def test_every_member_of_a_group_larger_than_the_kept_overlays_draws_its_own_points(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """A fused group of more trials than KEEP_FINISHED: the oldest members, still training,
+    were dropped as if ended, their curves went back to the panel's spares while their points
+    still arrived, and the next trial given a spare drew both trials' points as one zigzag
+    line (seen with refilled groups, which start trials while their first ones train)."""
+    k = KEEP_FINISHED + 2
+    lrs = CategoricalDimension(path="optimizer.lr", choices=[0.01 * (i + 1) for i in range(k)])
+    project = tiny_project({"strategy": "grid", "dimensions": [lrs], "budget": Budget(
+        trials=None), "fuse": "fixed", "fuse_trials": k}, epochs=3)
+    gen = make_setup(project, tmp_path)
+    setup = next(gen)
+    try:
+        view = _view(setup, qtbot)
+        drawn: list[set[int]] = []  # at each start: the running trials with curves of their own
+
+        def started(_ev: object) -> None:
+            running = {t.trial_id for t in setup.controller.progress().running_trials}
+            sets = {**view.finished, **({view.live_id: view.live} if view.live else {})}
+            drawn.append({t for t in running if t in sets and sets[t].shown})
+            assert len(set(map(id, sets.values()))) == len(sets)  # no set of curves shared
+
+        setup.controller.trial_started.connect(started)
+        _run(setup, qtbot)
+        view.refresh()
+        rows, steps, _ = setup.stored()
+        assert len(rows) == k and len({r.group_id for r in rows}) == 1, "not one group"
+        # every member drawn while it trains, the first ones too
+        assert [len(d) for d in drawn] == list(range(1, k + 1))
+        # the ended ones kept: each with exactly its own stored steps
+        shown = {**view.finished, **({view.live_id: view.live} if view.live else {})}
+        assert len(shown) == KEEP_FINISHED + 1
+        for tid, curves in shown.items():
+            x, y = curves.loss.data("step")
+            assert np.array_equal(x, steps[tid].step) and np.allclose(y, steps[tid].loss)
+        view.clear_overlays()  # the ended ones go, as after any run
+        assert len(view.finished) == 0
     finally:
         gen.close()
 

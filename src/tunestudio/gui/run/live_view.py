@@ -70,9 +70,10 @@ class _Feed:
     """A running trial other than the highlighted one (a fused group's other members): its
     curves and what turns its step events into x values."""
 
-    def __init__(self, curves: TrialCurves, spe: int, metric: str) -> None:
+    def __init__(self, curves: TrialCurves, spe: int, metric: str,
+                 smoother: Smoother | None = None) -> None:
         self.curves, self.spe, self.metric = curves, spe, metric
-        self.smoother = Smoother()
+        self.smoother = smoother if smoother is not None else Smoother()
 
 
 class LiveView(QWidget):
@@ -257,7 +258,8 @@ class LiveView(QWidget):
             stray.remove()
         if self.live is not None and self.live_id is not None:
             if self.live_id not in self._ended:  # a fused group: it runs on as an overlay
-                self._feeds[self.live_id] = _Feed(self.live, self._spe, self._metric())
+                self._feeds[self.live_id] = _Feed(self.live, self._spe, self._metric(),
+                                                  self._smoother)
             self._keep_finished(self.live_id, self.live)
         self.live_id, self._live_number = ev.trial_id, ev.number
         label = trial_label(self._run_experiment(), ev.number, ev.params)
@@ -307,11 +309,20 @@ class LiveView(QWidget):
         self.refresh()
 
     def _keep_finished(self, trial_id: int, curves: TrialCurves) -> None:
+        """Keeps `curves` of the run's trial `trial_id`, no longer the highlighted one, as an
+        overlay in a colour of its own; ended or still running (a fused group's member)."""
         curves.restyle(self._next_color(), curves.name.replace(" (running)", ""))
         self.finished[trial_id] = curves
-        while len(self.finished) > KEEP_FINISHED:
-            oldest = next(iter(self.finished))
-            self.finished.pop(oldest).remove()
+        self._trim_finished()
+
+    def _trim_finished(self) -> None:
+        """The oldest ended trials go past KEEP_FINISHED. One still running never goes: its
+        curves would return to the panel's spares while its points still arrive, and the next
+        trial given that set would draw both trials' points as one line (a refilled fused
+        group starts more trials than KEEP_FINISHED while its first ones train)."""
+        ended = [t for t in self.finished if t not in self._feeds]
+        for tid in ended[:max(0, len(ended) - KEEP_FINISHED)]:
+            self.finished.pop(tid).remove()
 
     @Slot(object)
     def on_batch(self, batch: Any) -> None:
@@ -400,7 +411,8 @@ class LiveView(QWidget):
         """A trial of the run ended (a `TrialFinished`): it stops receiving points and the header
         says how it ended."""
         self._ended.add(ev.trial_id)
-        self._feeds.pop(ev.trial_id, None)
+        if self._feeds.pop(ev.trial_id, None) is not None:
+            self._trim_finished()
         self.header.finished(ev.trial_id, ev.number, ev.state, ev.objective)
         self.status.setText(self.header.text())
         if ev.trial_id == self.live_id and self.live is not None:
@@ -454,8 +466,8 @@ class LiveView(QWidget):
         """Shows exactly the compared trials (besides the running one): the run's finished
         trials kept as overlays go once a comparison is chosen, unless chosen themselves."""
         compared = self.insights.compared
-        if compared:
-            for tid in [t for t in self.finished if t not in compared]:
+        if compared:  # a fused group's members still training stay (see _trim_finished)
+            for tid in [t for t in self.finished if t not in compared and t not in self._feeds]:
                 self.finished.pop(tid).remove()
             if self.live is not None and self.live_id not in compared and not self._running():
                 # the last run's trial, ended: not chosen, so not shown
@@ -548,12 +560,12 @@ class LiveView(QWidget):
 
     @Slot()
     def clear_overlays(self) -> None:
-        """Removes the compared trials and the run's ended trials from the plots, and clears the
-        comparison."""
-        for curves in [*self.overlays.values(), *self.finished.values()]:
+        """Removes the compared trials and the run's ended trials from the plots (a fused
+        group's members still training stay), and clears the comparison."""
+        ended = [t for t in self.finished if t not in self._feeds]
+        for curves in [*self.overlays.values(), *(self.finished.pop(t) for t in ended)]:
             curves.remove()
         self.overlays.clear()
-        self.finished.clear()
         self.insights.compare([])
         self._update_empty()
 
