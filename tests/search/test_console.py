@@ -41,7 +41,7 @@ def test_into_a_file_plain_lines_and_no_bar() -> None:
     assert lines[0] == "trial 1/3 (#0) on cpu: lr=0"
     assert lines[1].startswith("trial #0 1/3  complete objective 0.5  1.0s  best 0.5  elapsed ")
     assert "ETA " in lines[1]
-    assert lines[-1].startswith("best trial #2 (id 3): objective 0.7")
+    assert lines[-1].startswith("best trial #2: objective 0.7")  # by number alone
 
 
 def test_at_a_terminal_a_tqdm_bar_of_trials_below_the_lines() -> None:
@@ -53,7 +53,7 @@ def test_at_a_terminal_a_tqdm_bar_of_trials_below_the_lines() -> None:
     screen = _screen(text)
     assert "trial 1/3 (#0) on cpu: lr=0" in screen
     assert any(line.startswith("trial #2 3/3  complete objective 0.7") for line in screen)
-    assert screen[-1].startswith("best trial #2 (id 3)")  # the bar is gone once the run ends
+    assert screen[-1].startswith("best trial #2: ")  # the bar is gone once the run ends
 
 
 def test_quiet_writes_nothing() -> None:

@@ -127,7 +127,7 @@ class ConsoleProgress(RunnerHooks):
                   f"({summary.message})")
         if summary.best_trial_id is not None and summary.best_objective is not None:
             params = ", ".join(f"{k}={_fmt(v)}" for k, v in summary.best_params.items())
-            self._say(f"best trial #{summary.best_number} (id {summary.best_trial_id}): objective "
+            self._say(f"best trial #{summary.best_number}: objective "
                       f"{summary.best_objective:.4g}  {params}")
 
 
