@@ -723,6 +723,16 @@ def test_the_live_views_header_in_chinese(chinese: None) -> None:
     assert "#2–#7" in lines[-1] and "0.93" in lines[1], lines
 
 
+def test_a_running_trial_s_legend_name_in_chinese(chinese: None) -> None:
+    """The live view's legend marks a running trial in Chinese, and the mark goes once the
+    trial ends (an English mark stayed in the Chinese legend)."""
+    from tunestudio.gui.run.live_view import ended_name, running_name
+
+    name = running_name("#3 · lr=1e-3")
+    assert name == "#3 · lr=1e-3（运行中）" and english(name) is None
+    assert ended_name(name) == "#3 · lr=1e-3"
+
+
 def test_a_project_that_cannot_be_opened_in_chinese(chinese: None, qtbot: QtBot,
                                                      tmp_path: Path) -> None:
     """The load-error dialog (its headline, where the file breaks, what is wrong: made in

@@ -18,6 +18,7 @@ from tiny_projects import tiny_project
 from tunestudio.config import Budget, CategoricalDimension, FloatDimension, Project
 from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.curves import nice_ceil
+from tunestudio.gui.plots.panel import TrialCurves
 from tunestudio.gui.run.live_view import AHEAD, KEEP_FINISHED, LiveView
 from tunestudio.gui.run.worker import RunRequest
 
@@ -212,10 +213,18 @@ def test_every_member_of_a_group_larger_than_the_kept_overlays_draws_its_own_poi
         view = _view(setup, qtbot)
         drawn: list[set[int]] = []  # at each start: the running trials with curves of their own
 
+        def on_plots() -> dict[int, TrialCurves]:
+            sets = dict(view.finished)
+            if view.live is not None and view.live_id is not None:
+                sets[view.live_id] = view.live
+            return sets
+
         def started(_ev: object) -> None:
             running = {t.trial_id for t in setup.controller.progress().running_trials}
-            sets = {**view.finished, **({view.live_id: view.live} if view.live else {})}
+            sets = on_plots()
             drawn.append({t for t in running if t in sets and sets[t].shown})
+            # each named running while it trains, the group's other members too
+            assert all(sets[t].name.endswith(" (running)") for t in drawn[-1])
             assert len(set(map(id, sets.values()))) == len(sets)  # no set of curves shared
 
         setup.controller.trial_started.connect(started)
@@ -226,8 +235,9 @@ def test_every_member_of_a_group_larger_than_the_kept_overlays_draws_its_own_poi
         # every member drawn while it trains, the first ones too
         assert [len(d) for d in drawn] == list(range(1, k + 1))
         # the ended ones kept: each with exactly its own stored steps
-        shown = {**view.finished, **({view.live_id: view.live} if view.live else {})}
+        shown = on_plots()
         assert len(shown) == KEEP_FINISHED + 1
+        assert not any(c.name.endswith("(running)") for c in shown.values())
         for tid, curves in shown.items():
             x, y = curves.loss.data("step")
             assert np.array_equal(x, steps[tid].step) and np.allclose(y, steps[tid].loss)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from tunestudio.gui.common import notifications
 from tunestudio.gui.common.comparison import differs_note
 from tunestudio.gui.common.elided_label import ElidedLabel
-from tunestudio.gui.common.i18n import render
+from tunestudio.gui.common.i18n import render, translate
 from tunestudio.gui.common.jobs import JobResult
 from tunestudio.gui.common.numbers import trial_label
 from tunestudio.gui.plots.axes import X_MODES, Array, Curves, Smoother, XMode, curves_of
@@ -64,6 +64,17 @@ AHEAD = 0.1
 EMPTY_TEXT = N_("LiveView", "No trials to plot yet — run the experiment (Run, F5) to watch "
                            "its trials train, or select trials in the Trials tab to compare "
                            "their curves.")
+
+
+def running_name(label: str) -> str:
+    """A running trial's legend name: its label and "(running)" in the window's language."""
+    return label + translate("LiveView", " (running)")
+
+
+def ended_name(name: str) -> str:
+    """`name` without the running mark of `running_name`."""
+    mark = translate("LiveView", " (running)")
+    return name[:-len(mark)] if name.endswith(mark) else name
 
 
 class _Feed:
@@ -263,7 +274,7 @@ class LiveView(QWidget):
             self._keep_finished(self.live_id, self.live)
         self.live_id, self._live_number = ev.trial_id, ev.number
         label = trial_label(self._run_experiment(), ev.number, ev.params)
-        self.live = self.panel.trial_curves(f"{label} (running)", LIVE_COLOR, bold=True)
+        self.live = self.panel.trial_curves(running_name(label), LIVE_COLOR, bold=True)
         self.live.set_shown(self._run_is_shown())
         self._spe, self._smoother = 1, Smoother()
         self._skip_repeat = False
@@ -310,8 +321,10 @@ class LiveView(QWidget):
 
     def _keep_finished(self, trial_id: int, curves: TrialCurves) -> None:
         """Keeps `curves` of the run's trial `trial_id`, no longer the highlighted one, as an
-        overlay in a colour of its own; ended or still running (a fused group's member)."""
-        curves.restyle(self._next_color(), curves.name.replace(" (running)", ""))
+        overlay in a colour of its own; ended, or still running (a fused group's member, still
+        named running until it ends)."""
+        name = curves.name if trial_id in self._feeds else ended_name(curves.name)
+        curves.restyle(self._next_color(), name)
         self.finished[trial_id] = curves
         self._trim_finished()
 
@@ -411,12 +424,14 @@ class LiveView(QWidget):
         """A trial of the run ended (a `TrialFinished`): it stops receiving points and the header
         says how it ended."""
         self._ended.add(ev.trial_id)
-        if self._feeds.pop(ev.trial_id, None) is not None:
+        feed = self._feeds.pop(ev.trial_id, None)
+        if feed is not None:  # a group's member drawn as an overlay: named as ended
+            feed.curves.restyle(feed.curves.color, ended_name(feed.curves.name))
             self._trim_finished()
         self.header.finished(ev.trial_id, ev.number, ev.state, ev.objective)
         self.status.setText(self.header.text())
         if ev.trial_id == self.live_id and self.live is not None:
-            self.live.restyle(LIVE_COLOR, self.live.name.replace(" (running)", ""))
+            self.live.restyle(LIVE_COLOR, ended_name(self.live.name))
 
     # -- trials of the other processes ---------------------------------------------------------
     @Slot()
@@ -443,7 +458,7 @@ class LiveView(QWidget):
                 if tid not in read.running:
                     continue
                 label = trial_label(self._run_experiment(), row.number, row.params)
-                held = self.panel.trial_curves(f"{label} (running)", self._next_color())
+                held = self.panel.trial_curves(running_name(label), self._next_color())
                 held.set_shown(self._run_is_shown())
                 self._others[tid] = held
                 self.header.started(tid, row.number)

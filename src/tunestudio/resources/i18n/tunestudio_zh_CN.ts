@@ -3106,6 +3106,10 @@ Advice: {advice}</source>
         <translation>X 轴：</translation>
     </message>
     <message>
+        <source> (running)</source>
+        <translation>（运行中）</translation>
+    </message>
+    <message>
         <source>Could not read the resumed trial&apos;s history: {error}</source>
         <translation>无法读取恢复的试验的历史记录：{error}</translation>
     </message>
