@@ -419,15 +419,24 @@ class PruningReporter:
         self._write_lock = threading.Lock()
         self._written_at = time.monotonic()
 
-    def submit(self, trainer: Trial, value: float, step: int) -> None:
+    def submit(self, trainer: Trial, value: float, step: int, last: bool = False) -> None:
         """Hand over one evaluation: the objective metric's `value`, reported to Optuna at
         `step` (the trial's evaluations before this one). Judged at once on the calling thread
         where the pruner is a PercentilePruner (MedianPruner included) whose complete trials
         are in memory, else on the pruning thread; a prune sets `pruned` and stops `trainer`.
-        Ignored once the trial is pruned."""
-        if self.pruned.is_set() or (self._local and self._judge_here(trainer, value, step)):
+        Ignored once the trial is pruned.
+
+        `last`: the trial's final evaluation, after which it trains no more. It is reported
+        (the other trials are judged against it) but never judged: pruning it would save no
+        training and would take a finished result out of the best trials, which Optuna never
+        ranks a pruned trial among (optuna/optuna#824). With 4 epochs and the default 3
+        evaluations of warm-up, the median pruner had only that evaluation to judge, and
+        marked a third of the digits template's 400 trials pruned after their full
+        training."""
+        if self.pruned.is_set() or (self._local and self._judge_here(trainer, value, step,
+                                                                     last)):
             return
-        self._hand_off(lambda: self._check(trainer, value, step), check=True)
+        self._hand_off(lambda: self._check(trainer, value, step, last), check=True)
 
     def _hand_off(self, call: Callable[[], None], check: bool = False) -> None:
         with self._idle:
@@ -435,7 +444,7 @@ class PruningReporter:
             self._checks += check
         _Worker.shared().queue.put(call)
 
-    def _judge_here(self, trainer: Trial, value: float, step: int) -> bool:
+    def _judge_here(self, trainer: Trial, value: float, step: int, last: bool = False) -> bool:
         """Judge on the calling (training) thread, against the complete trials in memory
         (`_CompletedTrials.current`: a stale view is judged as it is while a read is queued
         on the pruning thread), unless they were never read or an earlier evaluation of this
@@ -457,7 +466,7 @@ class PruningReporter:
             due = time.monotonic() - self._written_at >= REPORTS_FLUSH_S
         self._reported.intermediate_values[step] = value
         try:
-            self._decide(trainer, value, step, self._judge(judged))
+            self._decide(trainer, value, step, not last and self._judge(judged))
         except Exception as exc:  # a failed judgement must not kill the trial; it is noted
             self.error = exc
         if due:
@@ -517,7 +526,7 @@ class PruningReporter:
             except Exception as exc:  # a lost report must not kill the trial; it is noted
                 self.error = exc
 
-    def _check(self, trainer: Trial, value: float, step: int) -> None:
+    def _check(self, trainer: Trial, value: float, step: int, last: bool = False) -> None:
         try:
             if self.pruned.is_set() or self.error is not None:
                 return
@@ -530,8 +539,8 @@ class PruningReporter:
             else:
                 self.trial.report(value, step=step)
             self._reported.intermediate_values[step] = value
-            prune = self._judge(_reports_view(self.trial.study)) if self._local \
-                else self.trial.should_prune()
+            prune = not last and (self._judge(_reports_view(self.trial.study)) if self._local
+                                  else self.trial.should_prune())
             self._decide(trainer, value, step, prune)
         except Exception as exc:  # a lost report must not kill the trial; it is noted
             self.error = exc

@@ -165,8 +165,10 @@ class _TrialHooks(TrainerHooks):
         self.pruning = pruning
         self.metric = ctx.search.objective.metric
         self.evaluations = 0
+        self.total_steps = 0  # the fit's planned steps (0: unknown, a program's)
 
     def on_fit_start(self, trainer: Trial, event: FitStartEvent) -> None:
+        self.total_steps = event.total_steps
         self.ctx.hooks.on_fit_start(self.trial_id, event)
 
     def on_step_end(self, trainer: Trial, event: StepEvent) -> None:
@@ -179,7 +181,10 @@ class _TrialHooks(TrainerHooks):
         self.ctx.hooks.on_evaluate(self.trial_id, event)
         value = event.metrics.get(self.metric)
         if self.pruning is not None and value is not None:
-            self.pruning.submit(trainer, float(value), self.evaluations)
+            # the trial's last evaluation (its planned steps trained, no repeat seed after it):
+            # reported for the others' checks, never judged (see PruningReporter.submit)
+            last = self.ctx.search.repeats == 1 and 0 < self.total_steps <= event.step
+            self.pruning.submit(trainer, float(value), self.evaluations, last=last)
         self.evaluations += 1
 
     def on_fit_end(self, trainer: Trial, result: FitResult) -> None:
