@@ -363,7 +363,8 @@ class PrunerConfig(ConfigModel):
     )
     startup_trials: int = field(5, "Trials that always run to the end before pruning starts.",
                                 ge=0, le=10_000)
-    warmup_evaluations: int = field(3, "Evaluations of a trial before it may be pruned.",
+    warmup_evaluations: int = field(3, "Evaluations of a trial before it may be pruned (its "
+                                    "last is never judged: a prune there saves no training).",
                                     ge=0, le=100_000)
 
 

@@ -1976,8 +1976,8 @@ Goal: {goal}</source>
         <translation>剪枝开始之前总是运行到底的试验数。</translation>
     </message>
     <message>
-        <source>Evaluations of a trial before it may be pruned.</source>
-        <translation>试验可以被剪枝之前的评估次数。</translation>
+        <source>Evaluations of a trial before it may be pruned (its last is never judged: a prune there saves no training).</source>
+        <translation>试验可以被剪枝之前的评估次数（最后一次评估从不判定：在那里剪枝不会节省任何训练）。</translation>
     </message>
     <message>
         <source>What the search optimises.</source>
