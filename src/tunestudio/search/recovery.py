@@ -14,7 +14,8 @@ import math
 import optuna
 from optuna.trial import TrialState
 
-from tunestudio.engine.best import EPOCH, note_evaluation
+from tunestudio.engine.best import note_evaluation
+from tunestudio.search.trial_run import evaluation_metrics
 from tunestudio.store import Store
 from tunestudio.store.rows import EvalSeries, StepSeries
 
@@ -26,7 +27,7 @@ RECOVERED_NOTE = ("recovered from Optuna's record: the process that ran it ended
 def series_metrics(steps: StepSeries | None, evals: EvalSeries | None,
                    objective: str) -> dict[str, float]:
     """The metrics of a finished trial rebuilt from its stored series, as
-    `trial_run.trial_metrics` gives them: the metrics of the evaluation `objective` was best
+    `trial_run.evaluation_metrics` lays them out: the metrics of the evaluation `objective` was best
     at (ties: the earlier, as `engine.best.note_evaluation` keeps them) of the last repeat,
     with that evaluation's epoch as `best_epoch`, the last evaluation's as `last_<metric>`,
     `steps` (the step points of all repeats, one per optimiser step) and `epochs` (epochs
@@ -45,13 +46,7 @@ def series_metrics(steps: StepSeries | None, evals: EvalSeries | None,
             last = {name: float(values[i]) for name, values in evals.metrics.items()
                     if not math.isnan(values[i])}
             note_evaluation(best, best_at, last, float(evals.epoch[i]))
-        chosen = best_at.get(objective)
-        if chosen is None:
-            metrics.update(last)
-        else:
-            metrics.update({k: v for k, v in chosen.items() if k != EPOCH})
-            metrics["best_epoch"] = chosen[EPOCH]
-            metrics.update({f"last_{k}": v for k, v in last.items()})
+        metrics.update(evaluation_metrics(best_at, last, objective))
         metrics["epochs"] = float(evals.epoch[-1])
     if steps is not None and len(steps):
         metrics["steps"] = float(len(steps))

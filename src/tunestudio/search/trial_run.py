@@ -505,10 +505,18 @@ def trial_metrics(result: FitResult, objective: str) -> dict[str, float]:
     (overfitting after the best epoch) shows. A fit whose objective was
     never measured reports its last evaluation alone (case 29: per-metric bests from
     different epochs read as one model)."""
-    chosen = result.best_at.get(objective)
-    last = dict(result.metrics)
+    return evaluation_metrics(result.best_at, result.metrics, objective)
+
+
+def evaluation_metrics(best_at: Mapping[str, Mapping[str, float]], last: Mapping[str, float],
+                       objective: str) -> dict[str, float]:
+    """`trial_metrics`' layout from the evaluation each metric was best at (`best_at`, as
+    `engine.best.note_evaluation` keeps them, with their `epoch`) and the last evaluation's
+    metrics (`last`); also what a trial recovered from its stored series reports
+    (search/recovery.py)."""
+    chosen = best_at.get(objective)
     if chosen is None:
-        return last
+        return dict(last)
     metrics = {k: v for k, v in chosen.items() if k != EPOCH}
     metrics["best_epoch"] = chosen[EPOCH]
     metrics.update({f"last_{k}": v for k, v in last.items()})
