@@ -85,11 +85,14 @@ class Lane(QObject):
         self._lock = threading.Lock()
         self._thread: QThread | None = QThread(self)
         self._thread.setObjectName(name)
-        self._worker = _LaneWorker(self)
+        # deleted in the GUI thread when `close` drops it, never by a deleteLater in its own
+        # ending thread: that ~QObject holds Qt's connection lock while it waits for the GIL,
+        # and a GUI thread that holds the GIL while it connects or disconnects anything
+        # (a label's text set during `join`) then deadlocks with it
+        self._worker: _LaneWorker | None = _LaneWorker(self)
         self._worker.moveToThread(self._thread)
         self._submit.connect(self._worker.execute)
         self._worker.result.connect(self._on_result)
-        self._thread.finished.connect(self._worker.deleteLater)
         self._thread.start()
 
     def submit(self, key: str, fn: Callable[[], Any]) -> None:
@@ -124,3 +127,4 @@ class Lane(QObject):
         if not join(thread, timeout_s):
             _log.error("lane %s did not stop within %.0f s", thread.objectName(), timeout_s)
         thread.wait()
+        self._worker = None  # its thread has ended: deleted here, in the GUI thread
