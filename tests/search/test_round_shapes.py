@@ -1,6 +1,7 @@
 """A fused round's trials share its first's categorical shape choices (search/round_shapes.py),
 so that the round trains as one group; the sampler draws the rest, and the first round (its
-random start-up) explores the shapes freely."""
+random start-up) shares them in parts of a later round's size, each part's shape drawn at
+random."""
 
 from __future__ import annotations
 
@@ -103,15 +104,16 @@ def _fused_tpe(dimensions: list[Any], trials: int, by_steps: bool = False
     return rows, said.said
 
 
-def test_a_fused_round_after_the_first_shares_its_first_trial_s_shape() -> None:
-    """12 trials: the start-up round (5) draws its shapes freely; after it, each free draw of
-    a shape (a round's first trial, or a running group's refill) is followed by 2 asks (a
-    later round's size, 3) that share its batch size and width, so they train in one group;
-    every group holds one batch size."""
+def test_each_fused_round_and_start_up_part_shares_its_first_trial_s_shape() -> None:
+    """12 trials: the start-up round (5) is asked in parts of a later round's size (3): each
+    part shares the shape its first trial drew at random; after it, each free draw of a
+    shape (a round's first trial, or a running group's refill) is followed by 2 asks (a later
+    round's size, 3) that share its batch size and width, so they train in one group; every
+    group holds one batch size."""
     rows, said = _fused_tpe([LR, WIDTH, BATCH], 12)
     assert len(rows) == 12
     shape = [(r.params["model.width"], r.params["training.batch_size"]) for r in rows]
-    assert len(set(shape[:5])) > 1  # the start-up round: its own shapes
+    assert len(set(shape[:3])) == 1 and len(set(shape[3:5])) == 1, shape  # its parts
     # a group that took refills (more than a round's 3) took a free draw and its 2 pinned asks
     sizes = {g: sum(r.group_id == g for r in rows) for g in {r.group_id for r in rows}}
     runs = [n for n in range(5, 10) if len(set(shape[n:n + 3])) == 1 and
@@ -124,26 +126,27 @@ def test_a_fused_round_after_the_first_shares_its_first_trial_s_shape() -> None:
         if r.group_id is not None:
             groups.setdefault(r.group_id, set()).add(r.params["training.batch_size"])
     assert all(len(sizes) == 1 for sizes in groups.values())
-    assert any("each fused round's trials share its first trial's model.width, "
-               "training.batch_size" in m for m in said)
+    assert any("each fused round's trials (the first round's 3 at a time) share its first "
+               "trial's model.width, training.batch_size" in m for m in said), said
 
 
-def test_without_refills_each_later_round_shares_its_first_trial_s_shape() -> None:
-    """Groups that are not refilled (evaluations by steps): the start-up round (5) draws its
-    shapes freely, each later round of 3 shares its first trial's batch size and width and
-    trains as one group."""
+def test_without_refills_each_round_and_part_shares_its_first_trial_s_shape() -> None:
+    """Groups that are not refilled (evaluations by steps): the start-up round (5) in parts of
+    3 and 2, and each later round of 3, share their first trial's batch size and width and
+    train as one group."""
     rows, _ = _fused_tpe([LR, WIDTH, BATCH], 11, by_steps=True)
     assert len(rows) == 11
     shape = [(r.params["model.width"], r.params["training.batch_size"]) for r in rows]
-    assert len(set(shape[:5])) > 1
-    for start in (5, 8):
+    assert len(set(shape[3:5])) == 1, shape
+    for start in (0, 5, 8):
         assert len(set(shape[start:start + 3])) == 1, shape
         assert len({r.group_id for r in rows[start:start + 3]}) == 1, shape
 
 
-def test_the_cost_model_draws_each_later_round_of_one_pinned_shape() -> None:
-    """`fuse_cost.estimate_run` draws the run's rounds as the run asks them: after the first,
-    each round's trials share its first's pins (three batch sizes times three widths here), and
+def test_the_cost_model_draws_each_round_and_part_of_one_pinned_shape() -> None:
+    """`fuse_cost.estimate_run` draws the run's rounds as the run asks them: each round's
+    trials (the first round's in parts) share its first's pins (three batch sizes times three
+    widths here), and
     so a pinned search is expected to fuse bigger groups than one whose rounds mix shapes."""
     import random
 
@@ -157,10 +160,11 @@ def test_the_cost_model_draws_each_later_round_of_one_pinned_shape() -> None:
     by_signature: dict[str, list[Member]] = {}
     for m in members:
         by_signature.setdefault(m.signature, []).append(m)
-    plan = AskPlan(4, 4, informed=True)
+    plan = AskPlan(8, 4, informed=True)
     drawn = fuse_cost._draw_rounds(members, by_signature, plan, 40, random.Random(1))
-    assert all(len({m.pinned for m in drawn[i:i + 4]}) == 1 for i in range(4, 40, 4))
-    assert len({m.pinned for m in drawn[:4]}) > 1  # the first round: its own shapes
+    # the first round (8) in two parts of a later round's size, each of one pinned shape
+    assert all(len({m.pinned for m in drawn[i:i + 4]}) == 1 for i in range(0, 40, 4))
+    assert len({m.pinned for m in drawn[:8]}) > 1  # the parts draw their own shapes
     cost = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=2.5e-4, group_per_unit=0.0,
                     per_class=1e-3)
     none = PrunerConfig(kind="none")
@@ -172,4 +176,4 @@ def test_the_cost_model_draws_each_later_round_of_one_pinned_shape() -> None:
 def test_a_budget_that_ends_with_the_first_round_pins_nothing_and_says_nothing() -> None:
     rows, said = _fused_tpe([LR, WIDTH, BATCH], 5)
     assert len(rows) == 5
-    assert not any("each fused round's trials share" in m for m in said)
+    assert not any("each fused round's trials" in m for m in said)

@@ -231,7 +231,7 @@ class Member:
     shape: str = ""
     params: float = 0.0  # the model's parameters (`work` / batch size)
     # its values of the dimensions a fused round pins (search/round_shapes.py: `pins_key`):
-    # the trials of an informed round after the first share them
+    # the trials of an informed round share them (the first round's in parts)
     pinned: str = ""
 
 
@@ -346,13 +346,13 @@ def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total
     train in groups as the run cuts them (`capped_parts`: at most `k`, and at most `budget`
     parameters, CPU_GROUP_PARAMS for MLPs on a CPU).
 
-    A model-based sampler's rounds (`plan.informed`) after its first share the first trial's
-    categorical shape choices (`Member.pinned`, search/round_shapes.py), and CONCENTRATED of
-    each round's trials its shape signature too (a dimension over a range is not pinned, but
-    the sampler concentrates once it has results: measured on the headline space, TPE, three
-    batch sizes, rounds of 8, before rounds were pinned: its first round fused groups of 2
-    and 3, every later one a group of 7-8 of one batch size); the others are drawn from the
-    members of the same pins."""
+    A model-based sampler's rounds (`plan.informed`; the first in parts of `plan.then`) share
+    the first trial's categorical shape choices (`Member.pinned`, search/round_shapes.py),
+    and after the first round CONCENTRATED of each round's trials its shape signature too (a
+    dimension over a range is not pinned, but the sampler concentrates once it has results:
+    measured on the headline space, TPE, three batch sizes, rounds of 8, before rounds were
+    pinned: its first round fused groups of 2 and 3, every later one a group of 7-8 of one
+    batch size); the others are drawn from the members of the same pins."""
     share = trained_share(pruner, evaluations)
     startup = pruner.startup_trials if pruner.kind != "none" else total
     by_shape: dict[str, list[Member]] = {}
@@ -421,14 +421,19 @@ def _draw_rounds(members: Sequence[Member], by_shape: dict[str, list[Member]], p
     trials: list[Member] = []
     while len(trials) < total:
         size = min(plan.size(len(trials)), total - len(trials))
-        first = members[rng.randrange(len(members))]
-        trials.append(first)
-        concentrated = plan.informed and len(trials) > plan.first
-        pinned = [m for m in members if m.pinned == first.pinned] if concentrated else members
-        same = [m for m in by_shape[first.signature] if m.pinned == first.pinned] or [first]
-        for _ in range(size - 1):
-            pool = same if concentrated and rng.random() < CONCENTRATED else pinned
-            trials.append(pool[rng.randrange(len(pool))])
+        # the start-up round is drawn at random: pinned, but not concentrated
+        concentrated = plan.informed and len(trials) >= plan.first
+        part = max(1, plan.then) if plan.informed else size
+        for start in range(0, size, part):  # each part of a round shares its first's pins
+            first = members[rng.randrange(len(members))]
+            trials.append(first)
+            pinned = [m for m in members if m.pinned == first.pinned] if plan.informed \
+                else members
+            same = [m for m in by_shape[first.signature] if m.pinned == first.pinned] or \
+                [first]
+            for _ in range(min(part, size - start) - 1):
+                pool = same if concentrated and rng.random() < CONCENTRATED else pinned
+                trials.append(pool[rng.randrange(len(pool))])
     return trials
 
 

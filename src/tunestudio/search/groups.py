@@ -724,8 +724,9 @@ def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
                   total: int | None) -> tuple[RoundShapeSampler, list[str]] | None:
     """For a model-based sampler asked in rounds of several trials: the study's sampler wrapped
     so that each round's trials share its first's categorical shape choices (search/
-    round_shapes.py), and those dimensions' paths (said); None where there are none, or where
-    the run's budget of `total` trials ends with the first rounds of its processes."""
+    round_shapes.py; the first round's in parts of a later round's size), and those
+    dimensions' paths (said); None where there are none, or where the run's budget of `total`
+    trials ends with the first rounds of its processes (its random start-up stays whole)."""
     if not plan.informed or max(plan.first, plan.then) < 2:
         return None
     if total is not None and total <= plan.first * max(1, ctx.slot.count):
@@ -736,9 +737,9 @@ def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
     sampler = RoundShapeSampler(ctx.study.sampler)
     ctx.study.sampler = sampler
     training.say_once(
-        f"after the first round, each fused round's trials share its first trial's "
-        f"{', '.join(paths)}, so that the round trains as one group; {ctx.search.strategy} "
-        "draws their other values")
+        f"each fused round's trials (the first round's {plan.then} at a time) share its "
+        f"first trial's {', '.join(paths)}, so that the round trains as one group; "
+        f"{ctx.search.strategy} draws their other values")
     return sampler, paths
 
 
@@ -747,10 +748,10 @@ def _rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
             ask: Callable[[int], Prepared | None], release: Callable[[Prepared], None],
             deadline: float | None, pause: Callable[[], None],
             idle_wait: Callable[[int], bool], should_stop: Callable[[], str | None]) -> str:
-    """`run_groups`' rounds (see there), each round's later asks after the first round pinned
-    to its first trial's shape (`shapes`). A running group refills its freed rows from the
-    same asks (`GroupTraining._refill`); what it asked but could not take starts the next
-    round."""
+    """`run_groups`' rounds (see there), each round's later asks pinned to its first trial's
+    shape (`shapes`; the first round's in parts of `plan.then`). A running group refills its
+    freed rows from the same asks (`GroupTraining._refill`); what it asked but could not take
+    starts the next round."""
     asks = training.asks = RoundAsks(ctx, training.tally, total, ask, shapes, deadline,
                                      should_stop, plan.then)
     try:
@@ -773,19 +774,21 @@ def _ask_rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan, asks:
         pause()
         round_size = plan.size(asks.index - len(asks.carried))
         batch, asks.carried = asks.carried[:round_size], asks.carried[round_size:]
-        if batch and batch[0][1] > plan.first:
+        if batch:
             # a round that a trial a group could not take starts shares that trial's shape
             asks.pin(batch[0][0].params)
         try:
             while len(batch) < round_size:
+                # each `then` trials of a round (a later round whole, the first in parts)
+                # share the shape the first of them draws
+                fresh = len(batch) % max(1, plan.then) == 0
+                if fresh and batch:
+                    asks.unpin()
                 got = asks.ask_one()
                 if got is None:
                     break
-                prepared, index = got
-                if not batch and index > plan.first:
-                    # the round's shape, from its first; the first round's trials (the
-                    # sampler's random start-up) each draw their own, exploring the shapes
-                    asks.pin(prepared.params)
+                if fresh:
+                    asks.pin(got[0].params)
                 batch.append(got)
         finally:
             asks.unpin()
