@@ -17,9 +17,10 @@ from tunestudio.search.events import TrialFinished
 from tunestudio.search.round_shapes import RoundShapeSampler
 from tunestudio.search.trial_run import Prepared, TrialContext
 
-# a model-based sampler sees results at least this often per budget; on the headline space
-# (16 sampler seeds, alternating) 5 took 1.28x the search time of 4 (2.45 s against 1.92 s) at
-# a mean best no higher (0.98103 against 0.98190), and 3 took 0.94x at 0.98085 against 0.98120
+# a model-based sampler sees results at least this often per budget; on the headline space,
+# alternating, 5 took 1.28x the search time of 4 (2.45 s against 1.92 s, 16 sampler seeds) at
+# a mean best no higher (0.98103 against 0.98190), and 3 took 0.94x (8 seeds, before the
+# start-up was pinned) at 0.98085 against 0.98120
 INFORMED_ROUNDS = 4
 
 
