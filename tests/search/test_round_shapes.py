@@ -177,3 +177,13 @@ def test_a_budget_that_ends_with_the_first_round_pins_nothing_and_says_nothing()
     rows, said = _fused_tpe([LR, WIDTH, BATCH], 5)
     assert len(rows) == 5
     assert not any("each fused round's trials" in m for m in said)
+
+
+def test_the_run_says_whether_its_first_round_shares_in_parts_or_whole() -> None:
+    from tunestudio.search.groups import pins_said
+    from tunestudio.search.round_asks import AskPlan
+
+    paths = ["model.width", "training.batch_size"]
+    assert "(the first round's 3 at a time) share its first trial's model.width, " \
+        "training.batch_size" in pins_said(AskPlan(5, 3, informed=True), paths, "tpe")
+    assert "(the first round's too)" in pins_said(AskPlan(4, 4, informed=True), paths, "gp")

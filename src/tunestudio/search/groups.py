@@ -736,11 +736,17 @@ def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
         return None
     sampler = RoundShapeSampler(ctx.study.sampler)
     ctx.study.sampler = sampler
-    training.say_once(
-        f"each fused round's trials (the first round's {plan.then} at a time) share its "
-        f"first trial's {', '.join(paths)}, so that the round trains as one group; "
-        f"{ctx.search.strategy} draws their other values")
+    training.say_once(pins_said(plan, paths, ctx.search.strategy))
     return sampler, paths
+
+
+def pins_said(plan: AskPlan, paths: list[str], strategy: str) -> str:
+    """What a run says of its pinned rounds (`_round_shapes`): which dimensions' values each
+    round's trials share, and how the first round shares them (whole, or in parts)."""
+    first = f"the first round's {plan.then} at a time" if plan.first > plan.then else \
+        "the first round's too"
+    return (f"each fused round's trials ({first}) share its first trial's {', '.join(paths)}, "
+            f"so that the round trains as one group; {strategy} draws their other values")
 
 
 def _rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
