@@ -39,12 +39,17 @@ def test_a_model_based_sampler_is_asked_in_rounds_it_can_learn_between(
     assert plan.size(0) == first and plan.size(7) == then
 
 
-@pytest.mark.parametrize(("slots", "first", "then"), [(1, 8, 8), (2, 4, 4), (3, 3, 3)])
-def test_the_slots_of_a_run_share_each_round(slots: int, first: int, then: int) -> None:
+@pytest.mark.parametrize(("slots", "first", "then", "part"),
+                         [(1, 8, 8, 4), (2, 4, 4, 4), (3, 3, 3, 3), (4, 2, 2, 2)])
+def test_the_slots_of_a_run_share_each_round(slots: int, first: int, then: int,
+                                             part: int) -> None:
     """`--workers N`: each of the N processes asks its share of what one process would ask
-    per round, so the machine together asks no more before results are told."""
+    per round, so the machine together asks no more before results are told. The first
+    round shares its shapes in parts of at most half the whole run's first round: in one
+    process too, the random start-up draws at least two shapes."""
     plan = ask_plan(search("tpe"), 1, 16, 30, slots)
     assert (plan.first, plan.then, plan.informed) == (first, then, True)
+    assert plan.part(0) == part and plan.part(first) == then
 
 
 def test_a_worker_asks_its_share_of_its_run_s_rounds(

@@ -346,7 +346,7 @@ def estimate_run(cost: StepCost, members: Sequence[Member], plan: AskPlan, total
     train in groups as the run cuts them (`capped_parts`: at most `k`, and at most `budget`
     parameters, CPU_GROUP_PARAMS for MLPs on a CPU).
 
-    A model-based sampler's rounds (`plan.informed`; the first in parts of `plan.then`) share
+    A model-based sampler's rounds (`plan.informed`; the first in parts, `plan.part`) share
     the first trial's categorical shape choices (`Member.pinned`, search/round_shapes.py),
     and after the first round CONCENTRATED of each round's trials its shape signature too (a
     dimension over a range is not pinned, but the sampler concentrates once it has results:
@@ -423,7 +423,7 @@ def _draw_rounds(members: Sequence[Member], by_shape: dict[str, list[Member]], p
         size = min(plan.size(len(trials)), total - len(trials))
         # the start-up round is drawn at random: pinned, but not concentrated
         concentrated = plan.informed and len(trials) >= plan.first
-        part = max(1, plan.then) if plan.informed else size
+        part = plan.part(len(trials)) if plan.informed else size
         for start in range(0, size, part):  # each part of a round shares its first's pins
             first = members[rng.randrange(len(members))]
             trials.append(first)

@@ -724,7 +724,7 @@ def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
                   total: int | None) -> tuple[RoundShapeSampler, list[str]] | None:
     """For a model-based sampler asked in rounds of several trials: the study's sampler wrapped
     so that each round's trials share its first's categorical shape choices (search/
-    round_shapes.py; the first round's in parts of a later round's size), and those
+    round_shapes.py; the first round's in parts, `AskPlan.part`), and those
     dimensions' paths (said); None where there are none, or where the run's budget of `total`
     trials ends with the first rounds of its processes (its random start-up stays whole)."""
     if not plan.informed or max(plan.first, plan.then) < 2:
@@ -743,7 +743,8 @@ def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
 def pins_said(plan: AskPlan, paths: list[str], strategy: str) -> str:
     """What a run says of its pinned rounds (`_round_shapes`): which dimensions' values each
     round's trials share, and how the first round shares them (whole, or in parts)."""
-    first = f"the first round's {plan.then} at a time" if plan.first > plan.then else \
+    part = plan.part(0)
+    first = f"the first round's {part} at a time" if plan.first > part else \
         "the first round's too"
     return (f"each fused round's trials ({first}) share its first trial's {', '.join(paths)}, "
             f"so that the round trains as one group; {strategy} draws their other values")
@@ -755,7 +756,7 @@ def _rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
             deadline: float | None, pause: Callable[[], None],
             idle_wait: Callable[[int], bool], should_stop: Callable[[], str | None]) -> str:
     """`run_groups`' rounds (see there), each round's later asks pinned to its first trial's
-    shape (`shapes`; the first round's in parts of `plan.then`). A running group refills its
+    shape (`shapes`; the first round's in parts, `plan.part`). A running group refills its
     freed rows from the same asks (`GroupTraining._refill`); what it asked but could not take
     starts the next round."""
     asks = training.asks = RoundAsks(ctx, training.tally, total, ask, shapes, deadline,
@@ -779,15 +780,16 @@ def _ask_rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan, asks:
             return reason
         pause()
         round_size = plan.size(asks.index - len(asks.carried))
+        part = plan.part(asks.index - len(asks.carried))
         batch, asks.carried = asks.carried[:round_size], asks.carried[round_size:]
         if batch:
             # a round that a trial a group could not take starts shares that trial's shape
             asks.pin(batch[0][0].params)
         try:
             while len(batch) < round_size:
-                # each `then` trials of a round (a later round whole, the first in parts)
+                # each `part` trials of a round (a later round whole, the first in parts)
                 # share the shape the first of them draws
-                fresh = len(batch) % max(1, plan.then) == 0
+                fresh = len(batch) % part == 0
                 if fresh and batch:
                     asks.unpin()
                 got = asks.ask_one()

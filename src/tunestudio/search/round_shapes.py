@@ -16,9 +16,10 @@ the widths, computed apart, were what split the rounds.
 
 A dimension over a range (an integer width from 32 to 512) stays free: pinned for a whole
 round, a range would be explored only once per round. The first round (the sampler's random
-start-up trials, asked at once) is pinned in parts of a later round's size: each part's first
-trial draws a shape at random and the part shares it, so the start-up trains in groups too
-and still sees a shape per part (per process, with `--workers`). Unpinned, a headline slot's
+start-up trials, asked at once) is pinned in parts of a later round's size and of at most
+half the run's start-up (`AskPlan.part`): each part's first trial draws a shape at random and
+the part shares it, so the start-up trains in groups too and still sees at least two shapes,
+one per part and per process (`--workers`). Unpinned, a headline slot's
 start-up of 4 trained as 3-4 groups of one or two: pinned, the search took a mean 2.25 s
 against 2.48 s over 16 sampler seeds (alternating), its best 0.98155 against 0.98172 (one
 validation example is 0.0028)."""
