@@ -52,6 +52,20 @@ def test_the_slots_of_a_run_share_each_round(slots: int, first: int, then: int,
     assert plan.part(0) == part and plan.part(first) == then
 
 
+@pytest.mark.parametrize(("choices", "shapes", "part"), [([32, 64], 2, 4), ([32, 64, 128], 3, 3),
+                                                         ([16, 32, 64, 128, 256], 5, 2)])
+def test_the_start_up_draws_as_many_shapes_as_a_dimension_has_choices(
+        choices: list[int], shapes: int, part: int) -> None:
+    """The start-up round (8 here, one process) shares its shapes in parts of at most 1/N of
+    it, N the most choices a shape dimension has (at least 2), so that it can try each."""
+    from tunestudio.search.round_asks import startup_shapes
+
+    assert startup_shapes({"training.batch_size": choices, "model.width": [16, 32]}) == shapes
+    assert startup_shapes({}) == 2
+    plan = ask_plan(search("tpe"), 1, 16, 30, 1, shapes)
+    assert plan.part(0) == part and plan.part(plan.first) == plan.then
+
+
 def test_a_worker_asks_its_share_of_its_run_s_rounds(
         tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker the run spawned (slot 1 of 2) plans no queue of its own: told its run's budget

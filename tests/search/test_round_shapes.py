@@ -1,14 +1,14 @@
 """A fused round's trials share its first's categorical shape choices (search/round_shapes.py),
 so that the round trains as one group; the sampler draws the rest, and the first round (its
-random start-up) shares them in parts of a later round's size, each part's shape drawn at
-random."""
+random start-up) shares them in parts, each part's shape the one the study holds least, so
+that the start-up tries every choice."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import optuna
-from optuna.distributions import CategoricalDistribution, FloatDistribution
+from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution
 
 from tiny_projects import tiny_project
 from tunestudio.config import (
@@ -19,7 +19,13 @@ from tunestudio.config import (
     SearchDefinition,
 )
 from tunestudio.search import ExperimentRunner, RunnerHooks, RunOptions, open_store
-from tunestudio.search.round_shapes import RoundShapeSampler, pins_key, shape_dimensions
+from tunestudio.search.round_shapes import (
+    RoundShapeSampler,
+    covering_pins,
+    pins_key,
+    shape_choices,
+    shape_dimensions,
+)
 from tunestudio.search.samplers import build_sampler
 
 LR = FloatDimension(path="optimizer.lr", low=1e-3, high=3e-2, log=True)
@@ -104,43 +110,124 @@ def _fused_tpe(dimensions: list[Any], trials: int, by_steps: bool = False
     return rows, said.said
 
 
-def test_each_fused_round_and_start_up_part_shares_its_first_trial_s_shape() -> None:
-    """12 trials: the start-up round (5) is asked in parts of a later round's size (3): each
-    part shares the shape its first trial drew at random; after it, each free draw of a
-    shape (a round's first trial, or a running group's refill) is followed by 2 asks (a later
-    round's size, 3) that share its batch size and width, so they train in one group; every
-    group holds one batch size."""
+def test_each_start_up_part_shares_the_shape_the_study_holds_least() -> None:
+    """12 trials: the start-up round (5) is asked in parts of at most a third of it (2, 2, 1:
+    the width and the batch size have 3 choices each), each part of one shape, the one the
+    study holds least, so the start-up tries every width and every batch size (three groups,
+    one per batch size); every group holds one batch size."""
     rows, said = _fused_tpe([LR, WIDTH, BATCH], 12)
     assert len(rows) == 12
     shape = [(r.params["model.width"], r.params["training.batch_size"]) for r in rows]
-    assert len(set(shape[:3])) == 1 and len(set(shape[3:5])) == 1, shape  # its parts
-    # a group that took refills (more than a round's 3) took a free draw and its 2 pinned asks
-    sizes = {g: sum(r.group_id == g for r in rows) for g in {r.group_id for r in rows}}
-    runs = [n for n in range(5, 10) if len(set(shape[n:n + 3])) == 1 and
-            len({r.group_id for r in rows[n:n + 3]}) == 1 and rows[n].group_id is not None
-            and sizes[rows[n].group_id] > 3]
-    assert runs, (shape, [r.group_id for r in rows])
-    assert len({r.params["optimizer.lr"] for r in rows[runs[0]:runs[0] + 3]}) == 3
+    assert shape[0] == shape[1] and shape[2] == shape[3], shape  # its parts
+    assert {w for w, _ in shape[:5]} == {16, 32, 64}, shape  # every choice, once a part
+    assert {b for _, b in shape[:5]} == {32, 64, 128}, shape
     groups: dict[str, set[int]] = {}
     for r in rows:
         if r.group_id is not None:
             groups.setdefault(r.group_id, set()).add(r.params["training.batch_size"])
     assert all(len(sizes) == 1 for sizes in groups.values())
-    assert any("each fused round's trials (the first round's 3 at a time) share its first "
-               "trial's model.width, training.batch_size" in m for m in said), said
+    assert any("each fused round's trials share its first trial's model.width, "
+               "training.batch_size (the first round's 2 at a time, each part the "
+               "model.width, training.batch_size the study holds least" in m for m in said), said
 
 
-def test_without_refills_each_round_and_part_shares_its_first_trial_s_shape() -> None:
+def test_each_free_draw_of_a_shape_is_followed_by_asks_that_share_it() -> None:
+    """Widths from a list fuse in one group (each computed apart), so the start-up of 5 (in
+    parts of 2, 2, 1, every width tried) trains as one group, and its freed rows take the next
+    trials: after the start-up, each free draw of a shape (a round's first trial, or a running
+    group's refill) is followed by 2 asks (a later round's size, 3) that share its width and
+    draw their own learning rates."""
+    rows, _ = _fused_tpe([LR, WIDTH], 12)
+    assert len(rows) == 12
+    width = [r.params["model.width"] for r in rows]
+    assert {*width[:5]} == {16, 32, 64}, width
+    sizes = {g: sum(r.group_id == g for r in rows) for g in {r.group_id for r in rows}}
+    # a group that took refills (more than a round's 3) took a free draw and its 2 pinned asks
+    runs = [n for n in range(5, 10) if len(set(width[n:n + 3])) == 1 and
+            len({r.group_id for r in rows[n:n + 3]}) == 1 and rows[n].group_id is not None
+            and sizes[rows[n].group_id] > 3]
+    assert runs, (width, [r.group_id for r in rows])
+    assert len({r.params["optimizer.lr"] for r in rows[runs[0]:runs[0] + 3]}) == 3
+
+
+def test_a_start_up_part_takes_the_choices_the_study_holds_least() -> None:
+    """`covering_pins`: each dimension's least held choice; two processes asking at once
+    (nothing held yet) take different ones, and a process's parts go on through the others
+    before any repeats, as a Latin hypercube's strata (choices paired at random: a seed
+    whose order is not the listed one exists)."""
+    study = optuna.create_study()
+    choices = {"batch": [32, 64, 128, 256], "width": [16, 32]}
+    for batch, width in [(32, 16), (32, 32), (64, 16), (256, 32)]:
+        study.add_trial(optuna.trial.create_trial(
+            params={"batch": batch, "width": width}, value=0.5,
+            distributions={"batch": CategoricalDistribution([32, 64, 128, 256]),
+                           "width": CategoricalDistribution([16, 32])}))
+    held = study.get_trials()
+    assert covering_pins(held, choices, "s", 0, 1, 0)["batch"] == 128
+    assert covering_pins(held + held[:2], choices, "s", 0, 1, 0)["width"] == 32
+
+    at_once = [covering_pins([], choices, "s", slot, 2, 0) for slot in (0, 1)]
+    assert at_once[0]["batch"] != at_once[1]["batch"]
+    fresh = optuna.create_study()
+    drawn = []
+    for part in range(4):  # one process, nothing else asked: four parts, four batch sizes
+        pins = covering_pins(fresh.get_trials(), choices, "s", 0, 1, part)
+        drawn.append(pins["batch"])
+        fresh.add_trial(optuna.trial.create_trial(
+            params=pins, value=0.5,
+            distributions={"batch": CategoricalDistribution([32, 64, 128, 256]),
+                           "width": CategoricalDistribution([16, 32])}))
+    assert sorted(drawn) == [32, 64, 128, 256]
+    firsts = {covering_pins([], choices, str(seed), 0, 1, 0)["batch"] for seed in range(20)}
+    assert len(firsts) > 1
+
+
+def test_only_a_study_in_its_random_start_up_covers_the_choices() -> None:
+    """`RoundAsks.cover` pins the least held batch size while TPE has fewer finished trials
+    than its start-up (5); a study run again, past it, lets the first trial of each part draw
+    its shape from the model."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from tunestudio.search.program.slots import Slot
+    from tunestudio.search.round_asks import RoundAsks
+
+    search = SearchDefinition(strategy="tpe", dimensions=[LR, BATCH])
+    sampler = RoundShapeSampler(build_sampler(search, 1, seed=0, batches=True))
+    study = optuna.create_study(sampler=sampler, direction="maximize")
+    ctx = SimpleNamespace(study=study, slot=Slot(), search=search)
+    asks = RoundAsks(cast(Any, ctx), lambda finished: None, 20, lambda number: None,
+                     (sampler, {"training.batch_size": [32, 64, 128]}), None, lambda: None)
+    distributions: dict[str, BaseDistribution] = {
+        "training.batch_size": CategoricalDistribution([32, 64, 128])}
+    for batch in (32, 64, 32, 64):
+        study.add_trial(optuna.trial.create_trial(
+            params={"training.batch_size": batch}, value=0.5, distributions=distributions))
+    assert asks.cover() and sampler.pins == {"training.batch_size": 128}
+    asks.unpin()
+    study.add_trial(optuna.trial.create_trial(
+        params={"training.batch_size": 32}, value=0.5, distributions=distributions))
+    assert not asks.cover() and sampler.pins == {}
+
+
+def test_the_shape_choices_are_those_the_baseline_takes() -> None:
+    project = tiny_project()
+    search = SearchDefinition(strategy="tpe", dimensions=[LR, BATCH, WIDTH])
+    assert shape_choices(search, project.baseline) == {
+        "training.batch_size": [32, 64, 128], "model.width": [16, 32, 64]}
+
+
+def test_without_refills_each_round_and_part_shares_one_shape() -> None:
     """Groups that are not refilled (evaluations by steps): the start-up round (5) in parts of
-    3 and 2, and each later round of 3, share their first trial's batch size and width and
-    train as one group."""
+    2, 2 and 1 of different shapes, and each later round of 3, share one batch size and
+    width and train as one group."""
     rows, _ = _fused_tpe([LR, WIDTH, BATCH], 11, by_steps=True)
     assert len(rows) == 11
     shape = [(r.params["model.width"], r.params["training.batch_size"]) for r in rows]
-    assert len(set(shape[3:5])) == 1, shape
-    for start in (0, 5, 8):
-        assert len(set(shape[start:start + 3])) == 1, shape
-        assert len({r.group_id for r in rows[start:start + 3]}) == 1, shape
+    assert len({shape[0], shape[2], shape[4]}) == 3, shape
+    for start, size in ((0, 2), (2, 2), (5, 3), (8, 3)):
+        assert len(set(shape[start:start + size])) == 1, shape
+        assert len({r.group_id for r in rows[start:start + size]}) == 1, shape
 
 
 def test_the_cost_model_draws_each_round_and_part_of_one_pinned_shape() -> None:
@@ -164,7 +251,7 @@ def test_the_cost_model_draws_each_round_and_part_of_one_pinned_shape() -> None:
     drawn = fuse_cost._draw_rounds(members, by_signature, plan, 40, random.Random(1))
     # the first round (8) in two parts of a later round's size, each of one pinned shape
     assert all(len({m.pinned for m in drawn[i:i + 4]}) == 1 for i in range(0, 40, 4))
-    assert len({m.pinned for m in drawn[:8]}) > 1  # the parts draw their own shapes
+    assert drawn[0].pinned != drawn[4].pinned  # the parts draw shapes not yet drawn
     cost = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=2.5e-4, group_per_unit=0.0,
                     per_class=1e-3)
     none = PrunerConfig(kind="none")
@@ -184,6 +271,8 @@ def test_the_run_says_whether_its_first_round_shares_in_parts_or_whole() -> None
     from tunestudio.search.round_asks import AskPlan
 
     paths = ["model.width", "training.batch_size"]
-    assert "(the first round's 3 at a time) share its first trial's model.width, " \
-        "training.batch_size" in pins_said(AskPlan(5, 3, informed=True), paths, "tpe")
+    assert "share its first trial's model.width, training.batch_size (the first round's 3 at " \
+        "a time, each part the model.width, training.batch_size the study holds least, so " \
+        "that the random start-up tries every choice)" in \
+        pins_said(AskPlan(5, 3, informed=True), paths, "tpe")
     assert "(the first round's too)" in pins_said(AskPlan(4, 4, informed=True), paths, "gp")

@@ -421,11 +421,17 @@ def _draw_rounds(members: Sequence[Member], by_shape: dict[str, list[Member]], p
     trials: list[Member] = []
     while len(trials) < total:
         size = min(plan.size(len(trials)), total - len(trials))
-        # the start-up round is drawn at random: pinned, but not concentrated
+        # the start-up round is drawn at random: pinned in parts of shapes not yet drawn
+        # (round_shapes.covering_pins), not concentrated
         concentrated = plan.informed and len(trials) >= plan.first
         part = plan.part(len(trials)) if plan.informed else size
+        used: set[str] = set()
         for start in range(0, size, part):  # each part of a round shares its first's pins
-            first = members[rng.randrange(len(members))]
+            pool = members
+            if plan.informed and not concentrated:  # a start-up part: a shape not yet drawn
+                pool = [m for m in members if m.pinned not in used] or members
+            first = pool[rng.randrange(len(pool))]
+            used.add(first.pinned)
             trials.append(first)
             pinned = [m for m in members if m.pinned == first.pinned] if plan.informed \
                 else members

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import optuna
 
@@ -60,8 +60,9 @@ from tunestudio.search.round_asks import (
     GroupAsks,
     RoundAsks,
     ask_plan,
+    startup_shapes,
 )
-from tunestudio.search.round_shapes import RoundShapeSampler, shape_dimensions
+from tunestudio.search.round_shapes import RoundShapeSampler, shape_choices
 from tunestudio.search.trial_run import (
     Prepared,
     Training,
@@ -195,7 +196,7 @@ def choose_fusing(ctx: TrialContext, policy: FusePolicy, total: int | None) -> F
         return FuseChoice(1, line=NO_GAIN_LINE)
     size = k * shapes
     n_obj = len(ctx.study.directions)
-    plan = ask_plan(ctx.search, n_obj, size, total, ctx.slot.count)
+    plan = ask_plan(ctx.search, n_obj, size, total, ctx.slot.count, _startup_shapes(ctx))
     # a group holds no more than a round asks: a model-based search of 12 trials asks at most
     # 5 at a time, and timing groups of 16 cost three times its own groups' timing, for
     # groups it never trains
@@ -258,9 +259,10 @@ def _judged(ctx: TrialContext, cost: StepCost, data: Splits,
     budget = -(-budget // max(1, ctx.slot.count))  # this slot's share of the run
     members = [m for _, m in drawn]
     params = CPU_GROUP_PARAMS if _param_budget(device, config) else None
+    startup = _startup_shapes(ctx)
 
     def estimate(members_k: int) -> FuseEstimate:
-        at = ask_plan(ctx.search, n_obj, members_k * shapes, total, ctx.slot.count)
+        at = ask_plan(ctx.search, n_obj, members_k * shapes, total, ctx.slot.count, startup)
         return estimate_run(cost, members, at, budget, members_k, pruner, evaluations,
                             budget=params)
 
@@ -273,6 +275,11 @@ def _judged(ctx: TrialContext, cost: StepCost, data: Splits,
     if chosen.size <= 1:
         return FuseChoice(1, auto, line, members=k, fused_pass=cost.lone == "fused")
     return FuseChoice(chosen.size * shapes, auto, line, members=chosen.size)
+
+
+def _startup_shapes(ctx: TrialContext) -> int:
+    """How many shapes the run's start-up round draws at least (`round_asks.startup_shapes`)."""
+    return startup_shapes(shape_choices(ctx.search, ctx.baseline))
 
 
 MAX_SHAPES = 8  # an ask covers at most this many shape signatures' worth of groups
@@ -703,7 +710,9 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
     search/round_shapes.py); repeat until none is left, the time is up, `should_stop` gives a
     reason (a stop rule holds, judged before each round) or a stop is requested; returns the
     run's closing message."""
-    plan = ask_plan(ctx.search, len(ctx.study.directions), size, total, ctx.slot.count)
+    choices = shape_choices(ctx.search, ctx.baseline)
+    plan = ask_plan(ctx.search, len(ctx.study.directions), size, total, ctx.slot.count,
+                    startup_shapes(choices))
     if plan.informed and plan.then < size:
         training.say_once(
             f"{ctx.search.strategy} learns from the results between fused rounds: its first "
@@ -711,7 +720,7 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
             f"then at most {plan.then} at a time, each round after the results before it, "
             "and a running group's freed row takes each next trial once the results before "
             "it are told")
-    shapes = _round_shapes(ctx, training, plan, total)
+    shapes = _round_shapes(ctx, training, plan, total, choices)
     try:
         return _rounds(ctx, training, plan, shapes, total, ask, release, deadline, pause,
                        idle_wait, should_stop)
@@ -721,37 +730,41 @@ def run_groups(ctx: TrialContext, training: GroupTraining, *, size: int, total: 
 
 
 def _round_shapes(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
-                  total: int | None) -> tuple[RoundShapeSampler, list[str]] | None:
+                  total: int | None, choices: dict[str, list[Any]]
+                  ) -> tuple[RoundShapeSampler, dict[str, list[Any]]] | None:
     """For a model-based sampler asked in rounds of several trials: the study's sampler wrapped
-    so that each round's trials share its first's categorical shape choices (search/
-    round_shapes.py; the first round's in parts, `AskPlan.part`), and those
-    dimensions' paths (said); None where there are none, or where the run's budget of `total`
-    trials ends with the first rounds of its processes (its random start-up stays whole)."""
+    so that each round's trials share one shape (search/round_shapes.py; the first round's in
+    parts, `AskPlan.part`), and the shape dimensions' `choices` (`shape_choices`; said); None
+    where there are none, or where the run's budget of `total` trials ends with the first
+    rounds of its processes (its random start-up stays whole)."""
     if not plan.informed or max(plan.first, plan.then) < 2:
         return None
     if total is not None and total <= plan.first * max(1, ctx.slot.count):
         return None
-    paths = shape_dimensions(ctx.search, ctx.baseline)
-    if not paths:
+    if not choices:
         return None
     sampler = RoundShapeSampler(ctx.study.sampler)
     ctx.study.sampler = sampler
-    training.say_once(pins_said(plan, paths, ctx.search.strategy))
-    return sampler, paths
+    training.say_once(pins_said(plan, list(choices), ctx.search.strategy))
+    return sampler, choices
 
 
 def pins_said(plan: AskPlan, paths: list[str], strategy: str) -> str:
     """What a run says of its pinned rounds (`_round_shapes`): which dimensions' values each
-    round's trials share, and how the first round shares them (whole, or in parts)."""
+    round's trials share, and how the first round shares them (in parts, each the shape the
+    study holds least, or whole)."""
     part = plan.part(0)
-    first = f"the first round's {part} at a time" if plan.first > part else \
+    names = ", ".join(paths)
+    first = f"the first round's {part} at a time, each part the {names} the study holds " \
+        "least, so that the random start-up tries every choice" if plan.first > part else \
         "the first round's too"
-    return (f"each fused round's trials ({first}) share its first trial's {', '.join(paths)}, "
-            f"so that the round trains as one group; {strategy} draws their other values")
+    return (f"each fused round's trials share its first trial's {names} ({first}), so that "
+            f"the round trains as one group; {strategy} draws their other values")
 
 
 def _rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan,
-            shapes: tuple[RoundShapeSampler, list[str]] | None, total: int | None,
+            shapes: tuple[RoundShapeSampler, dict[str, list[Any]]] | None,
+            total: int | None,
             ask: Callable[[int], Prepared | None], release: Callable[[Prepared], None],
             deadline: float | None, pause: Callable[[], None],
             idle_wait: Callable[[int], bool], should_stop: Callable[[], str | None]) -> str:
@@ -779,6 +792,7 @@ def _ask_rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan, asks:
         if reason is not None:
             return reason
         pause()
+        starting = asks.index - len(asks.carried) == 0
         round_size = plan.size(asks.index - len(asks.carried))
         part = plan.part(asks.index - len(asks.carried))
         batch, asks.carried = asks.carried[:round_size], asks.carried[round_size:]
@@ -792,10 +806,14 @@ def _ask_rounds(ctx: TrialContext, training: GroupTraining, plan: AskPlan, asks:
                 fresh = len(batch) % part == 0
                 if fresh and batch:
                     asks.unpin()
+                # a start-up part takes the shape the study holds least, so that the random
+                # start-up tries every choice (round_shapes.covering_pins); a later one the
+                # shape its first trial draws
+                covered = fresh and starting and asks.cover()
                 got = asks.ask_one()
                 if got is None:
                     break
-                if fresh:
+                if fresh and not covered:
                     asks.pin(got[0].params)
                 batch.append(got)
         finally:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tunestudio.config import SearchDefinition
 from tunestudio.search.events import TrialFinished
-from tunestudio.search.round_shapes import RoundShapeSampler
+from tunestudio.search.round_shapes import RoundShapeSampler, covering_pins
 from tunestudio.search.trial_run import Prepared, TrialContext
 
 # a model-based sampler sees results at least this often per budget; on the headline space,
@@ -22,11 +23,16 @@ from tunestudio.search.trial_run import Prepared, TrialContext
 # a mean best no higher (0.98103 against 0.98190), and 3 took 0.94x (8 seeds, before the
 # start-up was pinned) at 0.98085 against 0.98120
 INFORMED_ROUNDS = 4
-# a fused run's random start-up round draws at least this many shapes (search/round_shapes.py).
+# a fused run's random start-up round draws at least this many shapes (search/round_shapes.py),
+# and at least as many as the shape dimension with the most choices has (`startup_shapes`),
+# each part's shape the one the study holds least (`round_shapes.covering_pins`).
 # The headline search in one process (alternating, against an unpinned start-up of 8): shared
 # whole, 0.85x the search time at a mean best 0.75 validation examples lower (12 seeds); in
 # two parts, 0.85x at 0.33 lower (24 seeds, standard error 0.25). In two processes, one part
-# each, no loss over 32 seeds.
+# each, no loss over 32 seeds; but the digits template's 400-trial search (4 batch sizes, two
+# processes, one part of 32 each, drawn at random) saw two batch sizes in its start-up, and
+# its best averaged 0.9799 over 10 runs against 0.9824 one trial at a time; covered in parts
+# of 16, 0.9819 (8 sampler seeds).
 STARTUP_SHAPES = 2
 
 
@@ -62,12 +68,13 @@ class AskPlan:
 
 
 def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
-             total: int | None, slots: int = 1) -> AskPlan:
+             total: int | None, slots: int = 1, shapes: int = STARTUP_SHAPES) -> AskPlan:
     """The plan of one of `slots` processes training a search that asks up to `size` trials
     at once (K per group times its shape signatures, `group_members`) and whose budget is
     `total` trials (None: a time budget, rounds of `size`): each slot asks its share of the
     whole run's round, rounded up. The first round shares shapes in parts of a later round's
-    share, and of at most 1/STARTUP_SHAPES of the whole run's first round."""
+    share, and of at most 1/`shapes` of the whole run's first round (`startup_shapes`: the
+    start-up draws that many shapes at least)."""
     from tunestudio.search.samplers import startup_trials
 
     startup = startup_trials(search.strategy, n_objectives)
@@ -79,8 +86,15 @@ def ask_plan(search: SearchDefinition, n_objectives: int, size: int,
     then = max(1, min(size, share))
     first = min(size, max(startup, then))
     slots = max(1, slots)
-    part = max(1, min(-(-then // slots), -(-first // STARTUP_SHAPES)))
+    part = max(1, min(-(-then // slots), -(-first // max(1, shapes))))
     return AskPlan(-(-first // slots), -(-then // slots), informed=True, start_part=part)
+
+
+def startup_shapes(choices: Mapping[str, Sequence[object]]) -> int:
+    """How many shapes a fused run's start-up round draws at least: STARTUP_SHAPES, or the
+    number of choices of the shape dimension (`round_shapes.shape_choices`) that has the
+    most, so that it can try every one."""
+    return max([STARTUP_SHAPES, *(len(values) for values in choices.values())])
 
 
 def ask_valid(ask: Callable[[int], Prepared | None], index: int,
@@ -118,13 +132,14 @@ class RoundAsks:
 
     def __init__(self, ctx: TrialContext, tally: Callable[[TrialFinished], None],
                  total: int | None, ask: Callable[[int], Prepared | None],
-                 shapes: tuple[RoundShapeSampler, list[str]] | None, deadline: float | None,
-                 should_stop: Callable[[], str | None], then: int = 1):
+                 shapes: tuple[RoundShapeSampler, dict[str, list[Any]]] | None,
+                 deadline: float | None, should_stop: Callable[[], str | None], then: int = 1):
         self.ctx, self.tally, self.total, self.ask = ctx, tally, total, ask
         self.shapes, self.deadline, self.should_stop = shapes, deadline, should_stop
         self.then = then  # a later round's size: asks per free draw of a shape
         self.index = 0
         self.carried: list[tuple[Prepared, int]] = []
+        self.covered = 0  # the start-up's parts pinned so far (`cover`)
 
     def open(self) -> bool:
         """Whether the run may ask another trial (no stop requested, its time not spent, no
@@ -148,6 +163,26 @@ class RoundAsks:
         if self.shapes is not None:
             sampler, paths = self.shapes
             sampler.pin({p: params[p] for p in paths if p in params})
+
+    def cover(self) -> bool:
+        """Pin the next asks (a part of the first round) to the shape the study holds least
+        (`round_shapes.covering_pins`) while the sampler is in its random start-up (fewer
+        finished trials than `samplers.startup_trials`); False, pinning nothing, where the
+        run pins no shapes or the sampler models the results already (a study run again)."""
+        from tunestudio.search.samplers import startup_trials
+
+        if self.shapes is None:
+            return False
+        sampler, choices = self.shapes
+        study, slot = self.ctx.study, self.ctx.slot
+        trials = study.get_trials(deepcopy=False)
+        startup = startup_trials(self.ctx.search.strategy, len(study.directions)) or 0
+        if sum(t.state.is_finished() for t in trials) >= startup:
+            return False
+        seed = f"{study.study_name}:{self.ctx.search.sampler_seed}"
+        sampler.pin(covering_pins(trials, choices, seed, slot.index, slot.count, self.covered))
+        self.covered += 1
+        return True
 
     def unpin(self) -> None:
         """The next asks draw their shapes freely."""

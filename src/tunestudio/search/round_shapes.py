@@ -27,6 +27,7 @@ validation example is 0.0028)."""
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -49,21 +50,57 @@ def shape_dimensions(search: SearchDefinition, baseline: RunConfig) -> list[str]
     shapes (`engine.fused.group_shape`: another fused group, or another set of MLP widths
     inside one), each choice merged into `baseline` (a choice the baseline refuses is
     skipped); in the search's order."""
+    return list(shape_choices(search, baseline))
+
+
+def shape_choices(search: SearchDefinition, baseline: RunConfig) -> dict[str, list[Any]]:
+    """`shape_dimensions`' paths, each with its choices that `baseline` takes (in the
+    dimension's order)."""
     from tunestudio.engine.fused import group_shape
 
-    paths = []
+    found: dict[str, list[Any]] = {}
     for dim in search.dimensions:
         if not isinstance(dim, CategoricalDimension) or len(dim.choices) < 2:
             continue
-        shapes = set()
+        shapes, valid = set(), []
         for value in dim.choices:
             try:
                 shapes.add(group_shape(merge_values(baseline, {dim.path: value})))
             except InvalidConfigError:
                 continue
+            valid.append(value)
         if len(shapes) > 1:
-            paths.append(dim.path)
-    return paths
+            found[dim.path] = valid
+    return found
+
+
+def covering_pins(trials: Sequence[FrozenTrial], choices: Mapping[str, Sequence[Any]],
+                  seed: str, slot: int, slots: int, part: int) -> dict[str, Any]:
+    """The shape a part of the random start-up round shares (`AskPlan.part`): for each path of
+    `choices`, the choice the study's `trials` (every state: a running trial's values count)
+    hold least often, so that the start-up covers every choice before it draws one twice, as
+    a Latin hypercube covers each dimension's strata (McKay, Beckman and Conover, 1979). Ties
+    go to this part's own place in one order shared by the run's processes (a permutation of
+    the choices seeded by `seed`; slot `slot` of `slots` takes its `part`-th part's place at
+    `slot + part * slots`), so that processes asking at the same moment take different
+    choices, and dimensions pair their choices at random, not in their listed order."""
+    rng = random.Random(seed)
+    pins: dict[str, Any] = {}
+    for path, values in choices.items():
+        order = list(values)
+        rng.shuffle(order)
+        counts = [0] * len(order)
+        for trial in trials:
+            if path in trial.params:
+                for i, value in enumerate(order):
+                    if trial.params[path] == value:
+                        counts[i] += 1
+                        break
+        least = min(counts)
+        start = (slot + part * max(1, slots)) % len(order)
+        turn = [(start + i) % len(order) for i in range(len(order))]
+        pins[path] = order[next(i for i in turn if counts[i] == least)]
+    return pins
 
 
 def pins_key(values: Mapping[str, Any], paths: Sequence[str]) -> str:
