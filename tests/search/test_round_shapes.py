@@ -252,6 +252,12 @@ def test_the_cost_model_draws_each_round_and_part_of_one_pinned_shape() -> None:
     # the first round (8) in two parts of a later round's size, each of one pinned shape
     assert all(len({m.pinned for m in drawn[i:i + 4]}) == 1 for i in range(0, 40, 4))
     assert drawn[0].pinned != drawn[4].pinned  # the parts draw shapes not yet drawn
+    # a start-up of 9 in parts of one: every one of the 9 shapes once (drawn at random, a
+    # repeat would be all but certain)
+    covered = fuse_cost._draw_rounds(members, by_signature,
+                                     AskPlan(9, 3, informed=True, start_part=1), 9,
+                                     random.Random(1))
+    assert len({m.pinned for m in covered}) == 9
     cost = StepCost(fixed=1e-3, alone_per_unit=0.0, per_member=2.5e-4, group_per_unit=0.0,
                     per_class=1e-3)
     none = PrunerConfig(kind="none")
